@@ -1,0 +1,44 @@
+# Tracker: `make run` serves the app on http://127.0.0.1:5000, `make test` runs the whole suite.
+VENV   := .venv
+PYTHON ?= python3
+FLASK  := $(VENV)/bin/flask --app tracker
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+MO     := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test install translations extract bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -i $< -o $@
+
+translations: $(MO)
+
+run: install translations
+	$(FLASK) init-db
+	@if $(FLASK) is-empty; then $(FLASK) demo; fi
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test-installed translations
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-installed translations
+	$(VENV)/bin/pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)
+
+extract: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o tracker/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,102 @@
+"""Tracker: field work, work orders and KPI scores for after-sales service departments."""
+
+import os
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import get_locale
+from flask_bootstrap import Bootstrap5
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tracker import config, nav
+from tracker.errors import DomainError
+from tracker.extensions import babel, csrf, db, login, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+bootstrap = Bootstrap5()
+
+
+def select_locale():
+    """The language chosen in the session or by the user, else the default (Chinese)."""
+    chosen = session.get("lang")
+    if chosen in ("zh", "en"):
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in ("zh", "en"):
+        return current_user.locale
+    return "zh"
+
+
+def create_app(test_config=None):
+    """Build the application: settings, extensions, blueprints and commands; no other side effects."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TRACKER_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else os.path.join(ROOT, "instance"),
+                instance_relative_config=True, template_folder=os.path.join(ROOT, "templates"),
+                static_folder=os.path.join(ROOT, "static"))
+    config.load(app, test_config)
+    app.config["BOOTSTRAP_SERVE_LOCAL"] = True
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "tracker", "translations")
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    login.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+
+    from tracker import models  # noqa: F401  (register every table with the metadata)
+    from tracker.admin.views import bp as admin_bp
+    from tracker.api import bp as api_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.cli import register as register_cli
+    from tracker.itinerary.views import bp as itinerary_bp
+
+    for blueprint in (auth_bp, itinerary_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)
+    register_cli(app)
+    _register_errors(app)
+
+    @app.context_processor
+    def inject():
+        return {"current_locale": str(get_locale()), "nav_links": nav.links_for}
+
+    @app.before_request
+    def remember_language():
+        lang = request.args.get("lang")
+        if lang in ("zh", "en"):
+            session["lang"] = lang
+        g.lang = lang
+
+    return app
+
+
+def _wants_json():
+    return request.path.startswith("/api/")
+
+
+def _register_errors(app):
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        if _wants_json():
+            return jsonify(error=error.to_dict()), error.status
+        return render_template("error.html", status=error.status, message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if _wants_json():
+            code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "method_not_allowed", 409: "conflict", 413: "too_large",
+                    415: "unsupported_media_type"}.get(error.code, "error")
+            return jsonify(error={"code": code, "message": error.description}), error.code
+        return render_template("error.html", status=error.code, message=error.description), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error={"code": "internal", "message": "internal error"}), 500
+        return render_template("error.html", status=500, message=""), 500

@@ -1,0 +1,104 @@
+"""Authorisation in one place: route rules (decorators) and record scope (who may see whose records)."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import literal, select
+
+from tracker.auth.models import User
+from tracker.extensions import db, login
+
+ALL_SEEING = ("gm", "admin")
+
+
+def public(view):
+    """Mark a view as open to anyone (the login page, the OpenAPI document)."""
+    view._auth_rule = "public"
+    return view
+
+
+def roles(*allowed):
+    """Require a logged-in, active user, and one of `allowed` roles when any are named."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login.unauthorized()
+            if allowed and current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper._auth_rule = allowed or "authenticated"
+        return wrapper
+
+    return decorate
+
+
+def chain_ids(user_id):
+    """Ids of the supervisors above a user, nearest first (bounded against cycles)."""
+    ids, seen = [], {user_id}
+    current = db.session.get(User, user_id)
+    while current is not None and current.supervisor_id and current.supervisor_id not in seen and len(ids) < 50:
+        ids.append(current.supervisor_id)
+        seen.add(current.supervisor_id)
+        current = db.session.get(User, current.supervisor_id)
+    return ids
+
+
+def is_above(manager, person):
+    """True when `manager` is in `person`'s supervisor chain."""
+    return manager.id in chain_ids(person.id)
+
+
+def subordinates_cte(manager_id):
+    """A recursive CTE of the ids of everyone whose supervisor chain includes manager_id."""
+    base = select(User.id.label("id"), literal(1).label("depth")).where(User.supervisor_id == manager_id)
+    tree = base.cte("team", recursive=True)
+    tree = tree.union_all(
+        select(User.id, tree.c.depth + 1).where(User.supervisor_id == tree.c.id, tree.c.depth < 50)
+    )
+    return tree
+
+
+def scope_filter(viewer, column):
+    """A WHERE clause limiting `column` (a users.id column) to the people `viewer` may see."""
+    if viewer.role in ALL_SEEING or viewer.role == "backoffice":
+        return literal(True)
+    if viewer.role == "manager":
+        return column.in_(select(subordinates_cte(viewer.id).c.id)) | (column == viewer.id)
+    return column == viewer.id
+
+
+def visible_engineers(viewer):
+    """A select of the active engineers in the viewer's scope, ordered by name."""
+    return (select(User).where(User.role == "engineer", scope_filter(viewer, User.id))
+            .order_by(User.display_name, User.username))
+
+
+def can_view(viewer, person):
+    """Itineraries, attendance and scores: the person, back-office, a manager above, gm, admin."""
+    if viewer.id == person.id or viewer.role in ALL_SEEING or viewer.role == "backoffice":
+        return True
+    return viewer.role == "manager" and is_above(viewer, person)
+
+
+def can_edit_itinerary(actor, engineer):
+    """Trips and expenses: the engineer, back-office, a manager above."""
+    if actor.id == engineer.id and engineer.role == "engineer":
+        return True
+    if actor.role == "backoffice":
+        return True
+    return actor.role == "manager" and is_above(actor, engineer)
+
+
+def can_reopen(actor, engineer):
+    """A submitted month is reopened by a manager above or the gm."""
+    return actor.role == "gm" or (actor.role == "manager" and is_above(actor, engineer))
+
+
+def can_record_attendance(actor, engineer):
+    if actor.role in ("backoffice", "admin"):
+        return True
+    return actor.role == "manager" and is_above(actor, engineer)

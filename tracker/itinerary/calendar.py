@@ -1,0 +1,67 @@
+"""The work calendar: Mon–Fri, China's official holidays and make-up days, admin overrides on top."""
+
+import calendar as pycalendar
+from datetime import date, timedelta
+
+import chinese_calendar
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.itinerary.models import CalendarDay
+
+
+def official_workday(day):
+    """The official answer, or plain Mon–Fri for a year the holiday data does not cover."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def covered_years():
+    """The years the bundled holiday data covers."""
+    return sorted({d.year for d in chinese_calendar.holidays})
+
+
+def year_is_covered(year):
+    return year in covered_years()
+
+
+def is_workday(day):
+    override = db.session.get(CalendarDay, day)
+    return override.workday if override is not None else official_workday(day)
+
+
+def month_days(year, month):
+    """Every date of the month."""
+    last = pycalendar.monthrange(year, month)[1]
+    return [date(year, month, d) for d in range(1, last + 1)]
+
+
+def workdays_between(start, end):
+    """{date: is_workday} for start <= date < end, with one query for the overrides."""
+    overrides = dict(db.session.execute(
+        select(CalendarDay.day, CalendarDay.workday).where(CalendarDay.day >= start, CalendarDay.day < end)).all())
+    days, day = {}, start
+    while day < end:
+        days[day] = overrides.get(day, official_workday(day))
+        day += timedelta(days=1)
+    return days
+
+
+def set_day(day, workday, note=None):
+    """Override one date (the caller commits)."""
+    row = db.session.get(CalendarDay, day)
+    if row is None:
+        row = CalendarDay(day=day, workday=workday, note=note)
+        db.session.add(row)
+    row.workday, row.note = workday, note
+    db.session.flush()
+    return row
+
+
+def clear_day(day):
+    row = db.session.get(CalendarDay, day)
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()

@@ -1,0 +1,94 @@
+"""Calendar overrides, attendance, trips, expenses and month submissions."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+
+ATTENDANCE_STATUSES = ("present", "late", "early_leave", "absent", "personal_leave", "sick_leave",
+                       "annual_leave", "business_trip")
+EXPENSE_CATEGORIES = ("transport", "lodging", "meals", "other")
+
+
+class CalendarDay(db.Model):
+    """An admin override of one date: a workday or not, whatever the official calendar says."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    workday: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(String(100))
+
+
+class Attendance(db.Model):
+    """An exception to `present` for one engineer on one workday."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("engineer_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None]
+
+
+class Trip(db.Model):
+    """A field trip; times are minutes after midnight (0..1440), or full_day."""
+
+    __tablename__ = "trips"
+    __table_args__ = (
+        Index("ix_trips_engineer_day", "engineer_id", "day"),
+        CheckConstraint("full_day OR (depart_min IS NOT NULL AND return_min IS NOT NULL "
+                        "AND depart_min >= 0 AND return_min <= 1440 AND return_min > depart_min)",
+                        name="times"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    full_day: Mapped[bool] = mapped_column(default=False)
+    depart_min: Mapped[int | None]
+    return_min: Mapped[int | None]
+    hours: Mapped[object] = mapped_column(Numeric(4, 1))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    engineer = relationship("User")
+    customer = relationship("Customer")
+    work_order = relationship("WorkOrder")
+
+
+class Expense(db.Model):
+    __tablename__ = "expenses"
+    __table_args__ = (Index("ix_expenses_engineer_day", "engineer_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    category: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[object] = mapped_column(Numeric(12, 2))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    engineer = relationship("User")
+    work_order = relationship("WorkOrder")
+
+
+class MonthSubmission(db.Model):
+    """An engineer's submitted month; its presence locks the month's trips and expenses."""
+
+    __tablename__ = "month_submissions"
+    __table_args__ = (UniqueConstraint("engineer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    submitted_at: Mapped[datetime]

@@ -1,0 +1,354 @@
+"""The itinerary rules (CONTRACT 3 and 4): trips, expenses, attendance, month submission."""
+
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from tracker import audit, clock, months
+from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
+from tracker.auth.models import User
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.extensions import db
+from tracker.itinerary import calendar
+from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, Expense,
+                                      MonthSubmission, Trip)
+from tracker.scoring import fieldhours
+from tracker.workorders.models import Customer, WorkOrder
+
+TEXT_MAX = 500
+AMOUNT_MAX = Decimal("100000")
+
+
+# ---- lookups -------------------------------------------------------------------------------------
+
+def engineer_by_username(username):
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or user.role != "engineer":
+        raise NotFound(_("没有这位工程师：%(name)s", name=username))
+    return user
+
+
+def require_view(actor, engineer):
+    if not can_view(actor, engineer):
+        raise Forbidden(_("无权查看该工程师的记录"))
+
+
+def _customer(name):
+    if name in (None, ""):
+        return None
+    customer = db.session.scalar(select(Customer).where(Customer.name == name))
+    if customer is None:
+        raise Invalid.field("customer", _("没有名为 %(name)s 的客户", name=name))
+    return customer
+
+
+def _work_order(number):
+    if number in (None, ""):
+        return None
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
+    if order is None:
+        raise Invalid.field("work_order", _("没有编号为 %(number)s 的工单", number=number))
+    return order
+
+
+def _text(data, name):
+    value = data.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    if len(value) > TEXT_MAX:
+        raise Invalid.field(name, _("最多 %(n)s 个字符", n=TEXT_MAX))
+    return value or None
+
+
+def _past_or_today(day):
+    if day is None:
+        raise Invalid.field("date", _("请填写日期"))
+    if day > clock.today():
+        raise Invalid.field("date", _("不能记录未来的日期"))
+    return day
+
+
+# ---- month lock ----------------------------------------------------------------------------------
+
+def submission(engineer, month):
+    return db.session.scalar(select(MonthSubmission).where(
+        MonthSubmission.engineer_id == engineer.id, MonthSubmission.month == month))
+
+
+def ensure_open(engineer, day):
+    """409 when the month of `day` has been submitted."""
+    if submission(engineer, months.of(day)) is not None:
+        raise Conflict(_("%(month)s 已提交，需主管退回后才能修改", month=months.of(day)), month=months.of(day))
+
+
+def submit_month(actor, engineer, month):
+    """The engineer submits a month; it is then locked."""
+    months.parse(month)
+    if actor.id != engineer.id:
+        raise Forbidden(_("只有工程师本人可以提交行程表"))
+    first, _next = months.bounds(month)
+    if first > clock.today():
+        raise Invalid.field("month", _("不能提交尚未开始的月份"))
+    if submission(engineer, month) is not None:
+        raise Conflict(_("%(month)s 已经提交", month=month))
+    row = MonthSubmission(engineer_id=engineer.id, month=month, submitted_at=clock.now())
+    db.session.add(row)
+    audit.record(actor, "itinerary.submit", f"{engineer.username}/{month}")
+    db.session.flush()
+    return row
+
+
+def reopen_month(actor, engineer, month, reason=None):
+    """A manager above (or the gm) reopens a submitted month; logged."""
+    months.parse(month)
+    if not can_reopen(actor, engineer):
+        raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
+    row = submission(engineer, month)
+    if row is None:
+        raise Conflict(_("%(month)s 尚未提交", month=month))
+    db.session.delete(row)
+    audit.record(actor, "itinerary.reopen", f"{engineer.username}/{month}", reason)
+    db.session.flush()
+
+
+# ---- trips ---------------------------------------------------------------------------------------
+
+def _times(data):
+    """(full_day, depart_min, return_min) from plain data; 422 on anything malformed."""
+    full_day = bool(data.get("full_day"))
+    if full_day:
+        return True, None, None
+    parsed = {}
+    for name in ("depart", "return"):
+        value = data.get(name)
+        if value in (None, ""):
+            raise Invalid.field(name, _("请填写出发和返回时间，或选择全天"))
+        try:
+            parsed[name] = fieldhours.parse_hhmm(value)
+        except ValueError:
+            raise Invalid.field(name, _("时间格式须为 HH:MM（00:00–24:00）")) from None
+    if parsed["return"] <= parsed["depart"]:
+        raise Invalid.field("return", _("返回时间须晚于出发时间"))
+    return False, parsed["depart"], parsed["return"]
+
+
+def _check_overlap(engineer, day, depart, ret, exclude_id):
+    query = select(Trip).where(Trip.engineer_id == engineer.id, Trip.day == day, Trip.full_day.is_(False))
+    if exclude_id is not None:
+        query = query.where(Trip.id != exclude_id)
+    for other in db.session.scalars(query):
+        if fieldhours.overlaps(depart, ret, other.depart_min, other.return_min):
+            span = f"{fieldhours.format_hhmm(other.depart_min)}–{fieldhours.format_hhmm(other.return_min)}"
+            message = _("与同日 %(span)s 的行程（#%(id)s）时间重叠", span=span, id=other.id)
+            raise Invalid(message, {"depart": message}, conflicting_trip=other.id)
+
+
+def save_trip(actor, engineer, data, trip=None):
+    """Create (trip=None) or change a trip from plain data; the caller commits."""
+    if not can_edit_itinerary(actor, engineer):
+        raise Forbidden(_("无权修改该工程师的行程"))
+    if trip is not None:
+        ensure_open(engineer, trip.day)
+    day = _past_or_today(data.get("date"))
+    ensure_open(engineer, day)
+    full_day, depart, ret = _times(data)
+    if not full_day:
+        _check_overlap(engineer, day, depart, ret, trip.id if trip else None)
+    customer = _customer(data.get("customer"))
+    order = _work_order(data.get("work_order"))
+    if customer is None and order is not None:
+        customer = order.customer
+    if trip is None:
+        trip = Trip(engineer_id=engineer.id)
+        db.session.add(trip)
+    trip.day, trip.full_day, trip.depart_min, trip.return_min = day, full_day, depart, ret
+    trip.hours = fieldhours.trip_hours(depart, ret, full_day)
+    trip.customer_id = customer.id if customer else None
+    trip.work_order_id = order.id if order else None
+    trip.purpose, trip.note = _text(data, "purpose"), _text(data, "note")
+    db.session.flush()
+    return trip
+
+
+def delete_trip(actor, trip):
+    if not can_edit_itinerary(actor, trip.engineer):
+        raise Forbidden(_("无权删除该工程师的行程"))
+    ensure_open(trip.engineer, trip.day)
+    db.session.delete(trip)
+    db.session.flush()
+
+
+def day_field_hours(engineer, day):
+    """Field hours of one day, by the rules."""
+    rows = db.session.execute(select(Trip.hours, Trip.full_day).where(
+        Trip.engineer_id == engineer.id, Trip.day == day)).all()
+    return fieldhours.day_hours(rows)
+
+
+def trip_dict(trip):
+    return {
+        "id": trip.id, "engineer": trip.engineer.username, "date": trip.day.isoformat(),
+        "full_day": trip.full_day,
+        "depart": fieldhours.format_hhmm(trip.depart_min) if trip.depart_min is not None else None,
+        "return": fieldhours.format_hhmm(trip.return_min) if trip.return_min is not None else None,
+        "hours": trip.hours, "customer": trip.customer.name if trip.customer else None,
+        "work_order": trip.work_order.number if trip.work_order else None,
+        "purpose": trip.purpose, "note": trip.note,
+    }
+
+
+# ---- expenses ------------------------------------------------------------------------------------
+
+def _amount(value):
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise Invalid.field("amount", _("金额须为数字")) from None
+    if not amount.is_finite() or not Decimal(0) <= amount <= AMOUNT_MAX:
+        raise Invalid.field("amount", _("金额须在 0 到 100,000 元之间"))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise Invalid.field("amount", _("金额最多两位小数"))
+    return amount.quantize(Decimal("0.01"))
+
+
+def save_expense(actor, engineer, data, expense=None):
+    """Create or change an expense from plain data; the caller commits."""
+    if not can_edit_itinerary(actor, engineer):
+        raise Forbidden(_("无权修改该工程师的费用"))
+    if expense is not None:
+        ensure_open(engineer, expense.day)
+    day = _past_or_today(data.get("date"))
+    ensure_open(engineer, day)
+    if data.get("category") not in EXPENSE_CATEGORIES:
+        raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
+    amount = _amount(data.get("amount"))
+    order = _work_order(data.get("work_order"))
+    if expense is None:
+        expense = Expense(engineer_id=engineer.id)
+        db.session.add(expense)
+    expense.day, expense.category, expense.amount = day, data["category"], amount
+    expense.work_order_id = order.id if order else None
+    expense.note = _text(data, "note")
+    db.session.flush()
+    return expense
+
+
+def delete_expense(actor, expense):
+    if not can_edit_itinerary(actor, expense.engineer):
+        raise Forbidden(_("无权删除该工程师的费用"))
+    ensure_open(expense.engineer, expense.day)
+    db.session.delete(expense)
+    db.session.flush()
+
+
+def expense_dict(expense):
+    return {"id": expense.id, "engineer": expense.engineer.username, "date": expense.day.isoformat(),
+            "category": expense.category, "amount": expense.amount,
+            "work_order": expense.work_order.number if expense.work_order else None, "note": expense.note}
+
+
+# ---- attendance ----------------------------------------------------------------------------------
+
+def set_attendance(actor, engineer, day, status):
+    """Record one engineer's status on a workday; `present` clears the exception. The caller commits."""
+    if not can_record_attendance(actor, engineer):
+        raise Forbidden(_("无权记录该工程师的考勤"))
+    if status not in ATTENDANCE_STATUSES:
+        raise Invalid.field("status", _("未知的考勤状态"))
+    if day is None:
+        raise Invalid.field("date", _("请填写日期"))
+    if not calendar.is_workday(day):
+        raise Invalid.field("date", _("%(day)s 不是工作日，不能记录考勤", day=day.isoformat()))
+    row = db.session.scalar(select(Attendance).where(Attendance.engineer_id == engineer.id, Attendance.day == day))
+    if status == "present":
+        if row is not None:
+            db.session.delete(row)
+    else:
+        if row is None:
+            row = Attendance(engineer_id=engineer.id, day=day)
+            db.session.add(row)
+        row.status, row.recorded_by_id, row.recorded_at = status, actor.id, clock.now()
+    db.session.flush()
+    return status
+
+
+def attendance_grid(engineer_ids, month):
+    """{engineer_id: {date: status}} of the recorded exceptions in a month (one query)."""
+    first, nxt = months.bounds(month)
+    grid = defaultdict(dict)
+    rows = db.session.execute(select(Attendance.engineer_id, Attendance.day, Attendance.status).where(
+        Attendance.engineer_id.in_(engineer_ids), Attendance.day >= first, Attendance.day < nxt))
+    for engineer_id, day, status in rows:
+        grid[engineer_id][day] = status
+    return grid
+
+
+# ---- the month -----------------------------------------------------------------------------------
+
+def month_view(engineer, month):
+    """A row per day (attendance, trips, day field hours, expenses) and the month totals; four queries."""
+    first, nxt = months.bounds(month)
+    workdays = calendar.workdays_between(first, nxt)
+    trips = db.session.scalars(select(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt)
+                               .order_by(Trip.day, Trip.full_day.desc(), Trip.depart_min, Trip.id)).all()
+    expenses = db.session.scalars(select(Expense).where(
+        Expense.engineer_id == engineer.id, Expense.day >= first, Expense.day < nxt).order_by(Expense.day, Expense.id)).all()
+    attendance = attendance_grid([engineer.id], month).get(engineer.id, {})
+    by_day_trips, by_day_expenses = defaultdict(list), defaultdict(list)
+    for trip in trips:
+        by_day_trips[trip.day].append(trip)
+    for expense in expenses:
+        by_day_expenses[expense.day].append(expense)
+    days, hours_total, expense_total = [], Decimal(0), Decimal(0)
+    for day, workday in workdays.items():
+        day_trips = by_day_trips.get(day, [])
+        hours = fieldhours.day_hours((t.hours, t.full_day) for t in day_trips)
+        spent = sum((e.amount for e in by_day_expenses.get(day, [])), Decimal(0))
+        hours_total += hours
+        expense_total += spent
+        days.append({
+            "date": day, "workday": workday,
+            "attendance": attendance.get(day, "present") if workday else None,
+            "trips": day_trips, "field_hours": hours, "expenses": by_day_expenses.get(day, []),
+            "expenses_total": spent,
+        })
+    row = submission(engineer, month)
+    return {"engineer": engineer, "month": month, "submitted": row is not None,
+            "submitted_at": row.submitted_at if row else None, "field_hours": hours_total,
+            "expenses_total": expense_total, "days": days}
+
+
+def month_view_dict(view):
+    """The API shape of month_view."""
+    return {
+        "username": view["engineer"].username, "month": view["month"], "submitted": view["submitted"],
+        "field_hours": view["field_hours"], "expenses_total": view["expenses_total"],
+        "days": [{"date": d["date"].isoformat(), "workday": d["workday"], "attendance": d["attendance"],
+                  "trips": [trip_dict(t) for t in d["trips"]], "field_hours": d["field_hours"],
+                  "expenses": [expense_dict(e) for e in d["expenses"]]} for d in view["days"]],
+    }
+
+
+def month_field_hours(engineer_ids, first, nxt):
+    """{engineer_id: month field hours} aggregated in SQL: per day min(7.5, sum) or 7.5 with a full-day trip."""
+    per_day = (select(Trip.engineer_id.label("engineer_id"), Trip.day.label("day"),
+                      func.sum(Trip.hours).label("hours"),
+                      func.max(db.case((Trip.full_day, 1), else_=0)).label("full"))
+               .where(Trip.engineer_id.in_(engineer_ids), Trip.day >= first, Trip.day < nxt)
+               .group_by(Trip.engineer_id, Trip.day).subquery())
+    day_hours = db.case((per_day.c.full == 1, fieldhours.FULL_DAY),
+                        (per_day.c.hours > fieldhours.FULL_DAY, fieldhours.FULL_DAY), else_=per_day.c.hours)
+    rows = db.session.execute(select(per_day.c.engineer_id, func.sum(day_hours)).group_by(per_day.c.engineer_id))
+    return {engineer_id: Decimal(str(total)) for engineer_id, total in rows}
+
+
+def delete_month_data(engineer, month):
+    """Remove a month's trips and expenses (used by workbook import into an open month)."""
+    first, nxt = months.bounds(month)
+    ensure_open(engineer, first)
+    db.session.execute(delete(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt))
+    db.session.execute(delete(Expense).where(Expense.engineer_id == engineer.id, Expense.day >= first,
+                                             Expense.day < nxt))
