@@ -52,8 +52,9 @@ def create_app(test_config=None):
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register as register_cli
     from tracker.itinerary.views import bp as itinerary_bp
+    from tracker.workorders.views import bp as workorders_bp
 
-    for blueprint in (auth_bp, itinerary_bp, admin_bp, api_bp):
+    for blueprint in (auth_bp, itinerary_bp, admin_bp, workorders_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -1,0 +1,41 @@
+"""Names that become parts of file and folder names (CONTRACT 5 and 6)."""
+
+import os
+import unicodedata
+
+from flask_babel import gettext as _
+
+from tracker.errors import Invalid
+
+FORBIDDEN = set('\\/:*?"<>|')
+PART_MAX = 40
+
+
+def clean_part(value, field, required=True):
+    """NFC-normalise a customer, equipment or service-type name and refuse what cannot be part of a file name."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid.field(field, _("须为文字"))
+    value = unicodedata.normalize("NFC", value)
+    if not value:
+        if required:
+            raise Invalid.field(field, _("必填"))
+        return value
+    if len(value) > PART_MAX:
+        raise Invalid.field(field, _("最多 %(n)s 个字符", n=PART_MAX))
+    bad = [ch for ch in value if ch in FORBIDDEN or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise Invalid.field(field, _("不能包含控制字符或 \\ / : * ? \" < > | 这些字符"))
+    if value[0] in ". " or value[-1] in ". ":
+        raise Invalid.field(field, _("开头和结尾不能是点或空格"))
+    return value
+
+
+def inside(root, *parts):
+    """Join parts under root and make sure the result lies inside root (refuses anything that escapes)."""
+    root = os.path.realpath(root)
+    path = os.path.realpath(os.path.join(root, *parts))
+    if os.path.commonpath([root, path]) != root or path == root:
+        raise Invalid(_("文件路径无效"))
+    return path
