@@ -32,7 +32,8 @@ def database_url(tmp_path_factory):
 
 def make_app(database_url, instance, **overrides):
     settings = {"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
-                "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "NOW": NOW, "MAIL_SERVER": None}
+                "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "NOW": NOW, "MAIL_SERVER": None,
+                "PASSWORD_METHOD": "pbkdf2:sha256:1000"}
     settings.update(overrides)
     return create_app(settings)
 

@@ -81,12 +81,14 @@ def _wants_json():
 def _register_errors(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
+        db.session.rollback()
         if _wants_json():
             return jsonify(error=error.to_dict()), error.status
         return render_template("error.html", status=error.status, message=error.message), error.status
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        db.session.rollback()
         if _wants_json():
             code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "method_not_allowed", 409: "conflict", 413: "too_large",

@@ -9,6 +9,7 @@ SECRET_KEY = "dev-only-change-me"
 DATABASE_URL = None  # None: SQLite at <instance>/tracker.db
 TIMEZONE = "Asia/Shanghai"
 TOKEN_HOURS = 12
+PASSWORD_METHOD = "scrypt"
 UPLOAD_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 TRUSTED_PROXIES = 0  # number of proxies in front whose X-Forwarded-For is trusted
 SCAN_MAX_BYTES = 204800

@@ -1,5 +1,7 @@
-"""HTTP API v1."""
+"""HTTP API v1: JSON in and out, bearer tokens, described by /api/v1/openapi.json.
 
-from flask import Blueprint
+Each module adds its routes to the one blueprint defined in core; importing them here registers them.
+"""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from tracker.api import openapi, tokens  # noqa: F401
+from tracker.api.core import bp  # noqa: F401

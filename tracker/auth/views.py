@@ -20,14 +20,6 @@ def load_user(user_id):
     return user if user is not None and user.active else None
 
 
-@login.request_loader
-def load_user_from_bearer(req):
-    header = req.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return services.user_for_token(header[7:].strip())
-    return None
-
-
 @login.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):

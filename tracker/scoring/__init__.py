@@ -1,0 +1,1 @@
+"""Pure scoring: rule kinds, templates as data, facts -> points. No Flask, no database."""

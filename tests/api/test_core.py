@@ -1,0 +1,84 @@
+"""The API's plumbing: tokens, the error format, body checks, the OpenAPI document."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import NOW, PASSWORD
+
+
+def test_token_for_good_credentials(client, team):
+    response = client.post("/api/v1/auth/token", json={"username": "eng1", "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert len(body["token"]) > 20
+    assert body["expires_at"].endswith("+08:00")
+
+
+@pytest.mark.parametrize("payload", [
+    {"username": "eng1", "password": "wrong-password"},
+    {"username": "nobody", "password": PASSWORD},
+])
+def test_token_refused_for_bad_credentials(client, team, payload):
+    response = client.post("/api/v1/auth/token", json=payload)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"{not json", 400),
+    (b"[1, 2]", 400),
+    (b"", 400),
+    (b'{"username": "eng1", "password": "x", "admin": true}', 422),
+    (b'{"username": "eng1"}', 422),
+    (b'{"username": 12, "password": "x"}', 422),
+    (b'{"username": "eng1", "password": NaN}', 400),
+])
+def test_malformed_or_invalid_bodies_get_the_error_format(client, team, raw, status):
+    response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] and error["message"]
+
+
+def test_body_over_one_mebibyte_is_413(client, team):
+    raw = b'{"username": "' + b"a" * (1024 * 1024) + b'", "password": "x"}'
+    response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_expired_token_is_401(app, client, team, token):
+    headers = token("eng1")
+    app.config["NOW"] = NOW + timedelta(hours=app.config["TOKEN_HOURS"], seconds=1)
+    response = client.get("/api/v1/itineraries/eng1/2026-11", headers=headers)
+    assert response.status_code == 401
+
+
+def test_session_cookie_is_not_accepted_by_the_api(client, team):
+    client.post("/login", data={"username": "eng1", "password": PASSWORD})
+    assert client.get("/api/v1/itineraries/eng1/2026-11").status_code == 401
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_route_declares_who_may_call_it(app):
+    missing = [rule.rule for rule in app.url_map.iter_rules()
+               if rule.endpoint not in ("static", "bootstrap.static")
+               and getattr(app.view_functions[rule.endpoint], "_auth_rule", None) is None]
+    assert missing == []
+
+
+def test_openapi_document_lists_every_api_route(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = rule.rule[len("/api/v1"):]
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", "{" + name + "}").replace(f"<{name}>", "{" + name + "}")
+            assert path in document["paths"], path

@@ -1,0 +1,197 @@
+"""API plumbing: bearer auth, JSON bodies checked against JSON Schema, answers, and the OpenAPI document.
+
+One mechanism: a view declares its body schema with @body(...) and its answer with @answers(...); the same
+declarations validate requests and build /api/v1/openapi.json.
+"""
+
+import json
+import re
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
+from jsonschema import Draft202012Validator
+
+from tracker import clock
+from tracker.auth import services
+from tracker.errors import DomainError, Invalid, TooLarge
+from tracker.extensions import db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Reusable schema pieces.
+USERNAME = {"type": "string", "pattern": r"^[a-z0-9_.\-]{3,32}$"}
+DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601; without an offset: local time"}
+NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+MONEY = {"type": "number", "minimum": 0, "maximum": 100000}
+TEXT500 = {"type": ["string", "null"], "maxLength": 500}
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                   "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
+
+
+def obj(properties, required=()):
+    """An object schema that refuses unknown fields."""
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+
+
+class BearerOnly(AnonymousUserMixin):
+    """The anonymous user of the API (sessions are never used there)."""
+
+
+def authenticate_request():
+    """Resolve the bearer token into the current user; the API never looks at the session cookie."""
+    header = request.headers.get("Authorization", "")
+    user = None
+    if header.startswith("Bearer "):
+        user = services.user_for_token(header[7:].strip())
+    g._login_user = user or BearerOnly()
+
+
+def read_json():
+    """The request body as JSON (floats as Decimal); 413 over the limit, 400 when malformed."""
+    limit = current_app.config["API_MAX_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(_("请求体超过 1 MiB"))
+    raw = request.stream.read(limit + 1) if request.content_length is None else request.get_data(cache=True)
+    if len(raw) > limit:
+        raise TooLarge(_("请求体超过 1 MiB"))
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedBody(_("请求体不是合法的 JSON")) from None
+
+
+def _refuse_constant(name):
+    raise ValueError(name)
+
+
+class MalformedBody(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+def _schema_error_field(error):
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return extra[0] if extra else "body", _("不接受未知字段：%(names)s", names=", ".join(extra))
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "body"
+        return missing, _("必填")
+    path = ".".join(str(p) for p in error.absolute_path) or "body"
+    messages = {"type": _("类型不正确（应为 %(t)s）", t=error.validator_value),
+                "maxLength": _("太长（最多 %(n)s 个字符）", n=error.validator_value),
+                "minLength": _("太短（至少 %(n)s 个字符）", n=error.validator_value),
+                "minimum": _("不能小于 %(n)s", n=error.validator_value),
+                "maximum": _("不能大于 %(n)s", n=error.validator_value),
+                "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))),
+                "pattern": _("格式不正确")}
+    return path, messages.get(error.validator, error.message)
+
+
+def body(schema):
+    """Validate the JSON body against `schema` and pass it to the view as `data`."""
+    validator = Draft202012Validator(schema)
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            data = read_json()
+            if data is None:
+                raise MalformedBody(_("需要 JSON 请求体"))
+            if not isinstance(data, dict):
+                raise MalformedBody(_("请求体须为 JSON 对象"))
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+            if errors:
+                fields = dict(_schema_error_field(e) for e in errors)
+                name, message = next(iter(fields.items()))
+                raise Invalid(f"{name}: {message}", fields)
+            return view(*args, data=data, **kwargs)
+
+        wrapper._body_schema = schema
+        return wrapper
+
+    return decorate
+
+
+def answers(status=200, schema=None, description=None, content="application/json"):
+    """Document a view's answer for the OpenAPI document."""
+
+    def decorate(view):
+        view._answer = {"status": status, "schema": schema, "description": description, "content": content}
+        return view
+
+    return decorate
+
+
+def to_json(value):
+    """Plain JSON values: Decimal as a number (2 decimals at most), dates ISO 8601, datetimes with the local offset."""
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+    if isinstance(value, datetime):
+        return iso_datetime(value)
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
+
+
+def reply(payload, status=200):
+    return jsonify(to_json(payload)), status
+
+
+def iso_datetime(value):
+    """A stored (naive local) datetime as ISO 8601 with the configured zone's offset."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.zone())
+    return value.isoformat()
+
+
+def parse_date(value, field="date"):
+    if value is None:
+        return None
+    try:
+        if not DATE_RE.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD")) from None
+
+
+def parse_datetime(value, field):
+    """ISO 8601 -> naive local datetime (an offset converts to TRACKER_TIMEZONE)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise Invalid.field(field, _("时间格式须为 ISO 8601，如 2026-10-15T09:30")) from None
+    return clock.to_local(parsed).replace(microsecond=0)
+
+
+def commit():
+    """Commit the unit of work of a request (rolled back by the error handler when a service refused it)."""
+    db.session.commit()
+
+
+bp.before_request(authenticate_request)

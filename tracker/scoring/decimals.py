@@ -1,0 +1,73 @@
+"""Exact decimal helpers: compute unrounded, round half up to 2 places only at the boundary."""
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+def D(value):
+    """int, str or Decimal -> Decimal; a float is taken by its shortest repr (YAML and JSON give floats)."""
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # repr(0.95) == "0.95": the literal as written in the template, not the binary approximation
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        return Decimal(value.strip())
+    raise TypeError(f"not a number: {value!r}")
+
+
+def round2(value):
+    """Round half up to 2 decimals (the stored and shown form); None stays None."""
+    return None if value is None else D(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ceil(value):
+    """Smallest integer >= value, as Decimal."""
+    return value.to_integral_value(rounding=ROUND_CEILING)
+
+
+def floor(value):
+    """Largest integer <= value, as Decimal."""
+    return value.to_integral_value(rounding=ROUND_FLOOR)
+
+
+def clamp(value, lo=None, hi=None):
+    """Bound value to [lo, hi]; None means unbounded on that side."""
+    if lo is not None and value < lo:
+        return lo
+    if hi is not None and value > hi:
+        return hi
+    return value
+
+
+def mean(values):
+    """Exact mean of Decimals; None for no values."""
+    values = list(values)
+    return sum(values, ZERO) / len(values) if values else None
+
+
+def fmt(value):
+    """Decimal for explanations: rounded to 2 places, trailing zeros dropped (12, 12.5, 94.74)."""
+    value = round2(value)
+    if value == 0:
+        return "0"  # never "-0"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_signed(value):
+    """Points as a change: "+2", "-2", "0"."""
+    return ("+" if value > 0 else "") + fmt(value)
+
+
+def fmt_pct(share):
+    """A share (0.95) as a percentage number for explanations ("95")."""
+    return fmt(share * HUNDRED)

@@ -1,0 +1,97 @@
+"""Explanations as (key, params) messages rendered in Chinese (first) or English from one catalogue."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tracker.scoring.decimals import fmt
+
+LANGUAGES = ("zh", "en")
+SEPARATOR = {"zh": "，", "en": ", "}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A bilingual string from template data; may hold {placeholders} filled from rule inputs."""
+
+    zh: str
+    en: str
+
+    def get(self, lang):
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A catalogue key with its parameters; render() turns it into a sentence."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+# key -> (Chinese, English). Params: Decimal (formatted), Text (picked by language), Msg, list (joined), str.
+CATALOG = {
+    "indicator": ("{name}：{details}，得 {points} 分（满分 {max}）", "{name}: {details}; {points} of {max} points"),
+    "indicator.bare": ("{name}：得 {points} 分（满分 {max}）", "{name}: {points} of {max} points"),
+    "indicator.not_applicable": ("{name}：{details}，本月不适用，不计入", "{name}: {details}; does not apply this month"),
+    "indicator.bare_not_applicable": ("{name}：本月不适用，不计入", "{name}: does not apply this month"),
+    "list": ("{items}", "{items}"),
+    "part": ("{details}（{delta}）", "{details} ({delta})"),
+    "label": ("{label}", "{label}"),
+    "no_deduction": ("无扣分", "no deductions"),
+    # rule kinds
+    "band.hit": ("{value}%，达到 ≥ {threshold}% 档", "{value}%, in the ≥ {threshold}% band"),
+    "band.below": ("{value}%，低于 {lowest}%", "{value}%, below {lowest}%"),
+    "band.none": ("无数据，按 {points} 分计", "no data, counted as {points}"),
+    "linear": ("{full} × {rate}%", "{full} × {rate}%"),
+    "linear.capped": ("{full} × {rate}%（按 100% 封顶）", "{full} × {rate}% (capped at 100%)"),
+    "deduction.count": ("每{unit}扣 {per} 分", "{per} off per {unit}"),
+    "deduction.item": ("{category} {count} 次，扣 {amount} 分", "{category} × {count}, {amount} off"),
+    "stepped": ("{count} {unit}，扣 {deducted} 分", "{count} {unit}, {deducted} off"),
+    "allowance": ("允许 {allowed}（{rate}% × {base}），超出 {over}，每个扣 {per} 分",
+                  "{allowed} allowed ({rate}% of {base}), {over} over at {per} each"),
+    "range.inside": ("{value} 在 {bounds} 范围内", "{value} within {bounds}"),
+    "range.below": ("{value} 低于下限 {lo}，{steps} 档 × {per} 分", "{value} below {lo}: {steps} step(s) × {per}"),
+    "range.above": ("{value} 高于上限 {hi}，{steps} 档 × {per} 分", "{value} above {hi}: {steps} step(s) × {per}"),
+    "range.unbounded": ("远超上限 {hi}", "far above {hi}"),
+    "rating.one": ("评价{level}（{share}%）", "rated {level} ({share}%)"),
+    "rating.mean": ("{count} 人评价，平均 {share}%", "{count} ratings, mean {share}%"),
+    "manual.one": ("评分 {points}", "rated {points}"),
+    "manual.mean": ("{count} 人评分，平均 {points}", "{count} ratings, mean {points}"),
+    "manual.level": ("{details}，属{level}（{lo}–{hi}）", "{details}, {level} ({lo}–{hi})"),
+    # measures
+    "attendance": ("全勤", "full attendance"),
+    "field_hours": ("外勤 {hours} 小时", "{hours} field hours"),
+    "response": ("{within}/{counted} 单按时响应", "{within} of {counted} orders answered in time"),
+    "on_time": ("逾期完工 {late} 单", "{late} late order(s)"),
+    "rework": ("返修 {units} 单，当月完工 {completed} 单", "{units} rework order(s), {completed} completed"),
+    "satisfaction": ("满意 {good}/{surveys} 份", "{good} of {surveys} surveys satisfied"),
+    "satisfaction.none": ("无满意度调查", "no surveys"),
+    "expense": ("费用 {expenses} 元 ÷（{hours} 小时 × {per_hour} 元）= {ratio}",
+                "{expenses} CNY ÷ ({hours} h × {per_hour} CNY) = {ratio}"),
+    "expense.no_hours": ("外勤工时为 0，费用 {expenses} 元", "no field hours but {expenses} CNY spent"),
+    "metric.rate": ("实际 {actual} / 计划 {plan}", "actual {actual} of plan {plan}"),
+    "metric.actual": ("实际 {actual}", "actual {actual}"),
+    "incidents": ("记录 {count} 起", "{count} recorded"),
+    "complaints": ("投诉 {total} 起，满意 {satisfied} 起", "{satisfied} of {total} complaints resolved to satisfaction"),
+}
+
+
+def render(msg, lang="zh"):
+    """The sentence for msg in lang ("zh" or "en")."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    zh, en = CATALOG[msg.key]
+    template = zh if lang == "zh" else en
+    return template.format(**{name: _param(value, lang) for name, value in msg.params.items()})
+
+
+def _param(value, lang):
+    if isinstance(value, Text):
+        return value.get(lang)
+    if isinstance(value, Msg):
+        return render(value, lang)
+    if isinstance(value, (list, tuple)):
+        return SEPARATOR[lang].join(_param(item, lang) for item in value)
+    if isinstance(value, Decimal):
+        return fmt(value)
+    return str(value)
