@@ -1,0 +1,61 @@
+"""The schema comes from migrations, and the migrations match the models."""
+
+import os
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from tests.conftest import skip_or_fail
+from tracker import create_app
+from tracker.cli import init_schema
+from tracker.extensions import db
+
+
+def _upgraded_app(url, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        init_schema()
+    return app
+
+
+def _diff(app):
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_init_db_creates_the_schema_of_the_models_on_sqlite(tmp_path):
+    app = _upgraded_app("sqlite:///" + str(tmp_path / "fresh.db"), tmp_path)
+    assert _diff(app) == []
+
+
+def test_init_db_twice_keeps_the_data(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "again.db")
+    app = _upgraded_app(url, tmp_path)
+    with app.app_context():
+        db.session.execute(text("INSERT INTO customers (name, created_at) VALUES ('旗滨玻璃', '2026-01-01')"))
+        db.session.commit()
+        init_schema()
+        assert db.session.execute(text("SELECT count(*) FROM customers")).scalar() == 1
+
+
+def test_init_db_creates_the_schema_of_the_models_on_postgresql(tmp_path):
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
+    base, _, name = url.rpartition("/")
+    scratch = name + "_migrations"
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        app = _upgraded_app(f"{base}/{scratch}", tmp_path)
+        assert _diff(app) == []
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()
