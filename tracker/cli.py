@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect, select
 
 from tracker import demo as demo_data
+from tracker import jobs
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
 from tracker.errors import DomainError
@@ -60,3 +61,28 @@ def register(app):
         if "users" not in inspect(db.engine).get_table_names() or db.session.scalar(select(User.id).limit(1)) is None:
             return
         raise SystemExit(1)
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run the job scheduler in the foreground (exactly one per deployment)."""
+        schedule = jobs.build_scheduler(app)
+        for job in schedule.get_jobs():
+            click.echo(f"{job.name}: {job.trigger}")
+        click.echo("scheduler running; Ctrl-C stops it")
+        try:
+            schedule.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+
+    @app.cli.command("run-job")
+    @click.argument("name")
+    @click.option("--force", is_flag=True, help="run again even when this period already ran")
+    def run_job(name, force):
+        """Run one scheduled job now (claimed like a scheduled run)."""
+        if name not in jobs.SCHEDULE:
+            raise click.ClickException("unknown job; one of: " + ", ".join(sorted(jobs.SCHEDULE)))
+        row = jobs.run_named(app, name, force=force)
+        if row is None:
+            click.echo(f"{name}: already done or running for this period (use --force)")
+        else:
+            click.echo(f"{name} [{row.key}]: {row.outcome} {row.summary or row.error or ''}")

@@ -1,0 +1,71 @@
+"""Job runs are claimed in the database: once per period, failures recorded and retried."""
+
+import subprocess
+import sys
+import textwrap
+
+from sqlalchemy import func, select
+
+from tests.conftest import NOW
+from tracker import jobs
+from tracker.extensions import db
+
+
+def test_a_run_records_start_end_and_outcome(app):
+    row = jobs.run("demo", "2026-11-20", lambda now: "did it", now=NOW)
+    assert (row.outcome, row.summary, row.started_at) == ("ok", "did it", NOW)
+    assert row.finished_at is not None
+
+
+def test_the_same_period_runs_once(app):
+    calls = []
+    jobs.run("demo", "k", lambda now: calls.append(now) or "1", now=NOW)
+    assert jobs.run("demo", "k", lambda now: calls.append(now) or "2", now=NOW) is None
+    assert len(calls) == 1
+    assert db.session.scalar(select(func.count()).select_from(jobs.JobRun)) == 1
+
+
+def test_a_failure_is_recorded_and_may_be_retried(app):
+    def boom(now):
+        raise RuntimeError("database went away")
+
+    failed = jobs.run("demo", "k", boom, now=NOW)
+    assert failed.outcome == "error" and "database went away" in failed.error
+    retried = jobs.run("demo", "k", lambda now: "fine", now=NOW)
+    assert (retried.outcome, retried.attempts) == ("ok", 2)
+
+
+def test_force_runs_a_finished_period_again(app):
+    jobs.run("demo", "k", lambda now: "1", now=NOW)
+    assert jobs.run("demo", "k", lambda now: "2", now=NOW, force=True).summary == "2"
+
+
+def test_scheduler_has_explicit_zone_coalescing_and_grace(app):
+    jobs.register("probe", {"hour": 2, "minute": 0}, jobs.day_key, lambda now: "x")
+    try:
+        scheduler = jobs.build_scheduler(app)
+        job = scheduler.get_job("probe")
+        assert str(job.trigger.timezone) == "Asia/Shanghai"
+        assert job.coalesce is True and job.misfire_grace_time == jobs.MISFIRE_GRACE_HOURS * 3600
+    finally:
+        jobs.SCHEDULE.pop("probe")
+
+
+CLAIMER = textwrap.dedent("""
+    import sys, time
+    from datetime import datetime
+    from tracker import create_app, jobs
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    with app.app_context():
+        row = jobs.run("race", "2026-11", lambda now: time.sleep(0.5) or "done", now=datetime(2026, 11, 20))
+        print("ran" if row else "skipped")
+""")
+
+
+def test_two_processes_claiming_one_period_run_it_once(app, tmp_path):
+    url = app.config["DATABASE_URL"]
+    procs = [subprocess.Popen([sys.executable, "-c", CLAIMER, url, str(tmp_path / f"i{n}")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(2)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    results = sorted(out.strip().splitlines()[-1] for out, err in outputs)
+    assert results == ["ran", "skipped"], outputs

@@ -1,0 +1,117 @@
+"""The scheduler (CONTRACT 9): its own process, jobs claimed in the database, every run recorded.
+
+A job is a function `work(now) -> str` (a one-line summary) plus a key naming the period it covers. A run claims
+its (job, key) row first: a unique constraint makes sure two schedulers, or a retry, never both do the same
+period's work; a run that failed may be claimed again. The work itself is idempotent (upserts) as well.
+"""
+
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker import clock
+from tracker.extensions import db
+
+MISFIRE_GRACE_HOURS = 6
+
+
+class JobRun(db.Model):
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16))  # running, ok, error
+    summary: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=1)
+    triggered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+def claim(job, key, now, force=False):
+    """The run row if this process may do (job, key) now, else None. Commits the claim."""
+    row = JobRun(job=job, key=key, started_at=now, outcome="running")
+    db.session.add(row)
+    try:
+        db.session.commit()
+        return row
+    except IntegrityError:
+        db.session.rollback()
+    retry = ["error", "ok"] if force else ["error"]
+    result = db.session.execute(
+        update(JobRun).where(JobRun.job == job, JobRun.key == key, JobRun.outcome.in_(retry))
+        .values(outcome="running", started_at=now, finished_at=None, error=None, attempts=JobRun.attempts + 1))
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.scalar(select(JobRun).where(JobRun.job == job, JobRun.key == key))
+
+
+def run(job, key, work, now=None, force=False):
+    """Claim (job, key), do the work, record the outcome; returns the run row or None when someone else has it."""
+    now = now or clock.now()
+    row = claim(job, key, now, force)
+    if row is None:
+        return None
+    row_id = row.id
+    try:
+        summary = work(now)
+        db.session.commit()
+        outcome, error = "ok", None
+    except Exception as exc:  # a job's failure is recorded, never lost
+        db.session.rollback()
+        summary, outcome, error = None, "error", f"{type(exc).__name__}: {exc}"
+    row = db.session.get(JobRun, row_id)
+    row.outcome, row.summary, row.error, row.finished_at = outcome, summary, error, clock.now()
+    db.session.commit()
+    return row
+
+
+# ---- the schedule ----------------------------------------------------------------------------------
+# Each entry: name, cron fields, key(now) naming the period, and the work. The work functions are
+# registered by the features that own them (scores, reminders) through `register`.
+
+SCHEDULE = {}
+
+
+def register(name, cron, key, work):
+    """Add a job: cron = dict of CronTrigger fields; key(now) -> str; work(now) -> summary."""
+    SCHEDULE[name] = {"cron": cron, "key": key, "work": work}
+
+
+def run_named(app, name, now=None, force=False):
+    """Run one registered job inside an app context (used by the scheduler and by admins)."""
+    with app.app_context():
+        entry = SCHEDULE[name]
+        now = now or clock.now()
+        return run(name, entry["key"](now), entry["work"], now, force)
+
+
+def build_scheduler(app):
+    """A blocking APScheduler with every registered job, in the configured time zone."""
+    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+    for name, entry in SCHEDULE.items():
+        scheduler.add_job(run_named, CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]),
+                          args=(app, name), id=name, name=name, replace_existing=True, coalesce=True,
+                          max_instances=1, misfire_grace_time=MISFIRE_GRACE_HOURS * 3600)
+    return scheduler
+
+
+def recent_runs(limit=100):
+    return db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)).all()
+
+
+def day_key(now):
+    return now.date().isoformat()
+
+
+def previous_month_key(now):
+    first = now.date().replace(day=1) - timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"
