@@ -54,9 +54,9 @@ def mean(values):
     return sum(values, ZERO) / len(values) if values else None
 
 
-def fmt(value):
-    """Decimal for explanations: rounded to 2 places, trailing zeros dropped (12, 12.5, 94.74)."""
-    value = round2(value)
+def fmt(value, places=2):
+    """Decimal for explanations: rounded half up to `places`, trailing zeros dropped (12, 12.5, 94.74)."""
+    value = D(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if value == 0:
         return "0"  # never "-0"
     text = format(value, "f")
@@ -71,3 +71,19 @@ def fmt_signed(value):
 def fmt_pct(share):
     """A share (0.95) as a percentage number for explanations ("95")."""
     return fmt(share * HUNDRED)
+
+
+def band_lookup(value, bands):
+    """First (threshold, result) with value >= threshold, bands in descending order; None when below all."""
+    for threshold, result in bands:
+        if value >= threshold:
+            return threshold, result
+    return None
+
+
+def mean_of_groups(pairs):
+    """(group, Decimal) pairs -> mean of the group means, so one crowded group cannot outweigh another."""
+    groups = {}
+    for group, value in pairs:
+        groups.setdefault(group, []).append(value)
+    return mean(mean(values) for values in groups.values())

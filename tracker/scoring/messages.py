@@ -1,4 +1,8 @@
-"""Explanations as (key, params) messages rendered in Chinese (first) or English from one catalogue."""
+"""Explanations as (key, params) messages rendered in Chinese (first) or English from one catalogue.
+
+Rules and sources return Msg objects; evaluate() renders each indicator's sentence in both languages
+(IndicatorResult.explanation and .explanation_en), so the app picks one by locale and stores plain strings.
+"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,7 +36,6 @@ class Msg:
 CATALOG = {
     "indicator": ("{name}：{details}，得 {points} 分（满分 {max}）", "{name}: {details}; {points} of {max} points"),
     "indicator.bare": ("{name}：得 {points} 分（满分 {max}）", "{name}: {points} of {max} points"),
-    "indicator.not_applicable": ("{name}：{details}，本月不适用，不计入", "{name}: {details}; does not apply this month"),
     "indicator.bare_not_applicable": ("{name}：本月不适用，不计入", "{name}: does not apply this month"),
     "list": ("{items}", "{items}"),
     "part": ("{details}（{delta}）", "{details} ({delta})"),
@@ -49,9 +52,10 @@ CATALOG = {
     "stepped": ("{count} {unit}，扣 {deducted} 分", "{count} {unit}, {deducted} off"),
     "allowance": ("允许 {allowed}（{rate}% × {base}），超出 {over}，每个扣 {per} 分",
                   "{allowed} allowed ({rate}% of {base}), {over} over at {per} each"),
+    "allowance.within": ("允许 {allowed}（{rate}% × {base}），未超出", "{allowed} allowed ({rate}% of {base}), none over"),
     "range.inside": ("{value} 在 {bounds} 范围内", "{value} within {bounds}"),
-    "range.below": ("{value} 低于下限 {lo}，{steps} 档 × {per} 分", "{value} below {lo}: {steps} step(s) × {per}"),
-    "range.above": ("{value} 高于上限 {hi}，{steps} 档 × {per} 分", "{value} above {hi}: {steps} step(s) × {per}"),
+    "range.below": ("{value} 低于下限 {lo}，{steps} 档，每档 {per} 分", "{value} below {lo}: {steps} step(s) at {per}"),
+    "range.above": ("{value} 高于上限 {hi}，{steps} 档，每档 {per} 分", "{value} above {hi}: {steps} step(s) at {per}"),
     "range.unbounded": ("远超上限 {hi}", "far above {hi}"),
     "rating.one": ("评价{level}（{share}%）", "rated {level} ({share}%)"),
     "rating.mean": ("{count} 人评价，平均 {share}%", "{count} ratings, mean {share}%"),
@@ -59,7 +63,6 @@ CATALOG = {
     "manual.mean": ("{count} 人评分，平均 {points}", "{count} ratings, mean {points}"),
     "manual.level": ("{details}，属{level}（{lo}–{hi}）", "{details}, {level} ({lo}–{hi})"),
     # measures
-    "attendance": ("全勤", "full attendance"),
     "field_hours": ("外勤 {hours} 小时", "{hours} field hours"),
     "response": ("{within}/{counted} 单按时响应", "{within} of {counted} orders answered in time"),
     "on_time": ("逾期完工 {late} 单", "{late} late order(s)"),
@@ -70,7 +73,6 @@ CATALOG = {
                 "{expenses} CNY ÷ ({hours} h × {per_hour} CNY) = {ratio}"),
     "expense.no_hours": ("外勤工时为 0，费用 {expenses} 元", "no field hours but {expenses} CNY spent"),
     "metric.rate": ("实际 {actual} / 计划 {plan}", "actual {actual} of plan {plan}"),
-    "metric.actual": ("实际 {actual}", "actual {actual}"),
     "incidents": ("记录 {count} 起", "{count} recorded"),
     "complaints": ("投诉 {total} 起，满意 {satisfied} 起", "{satisfied} of {total} complaints resolved to satisfaction"),
 }

@@ -1,0 +1,148 @@
+"""evaluate(template, facts): every indicator's points and explanation, then Q, L, A, veto, T, grade and bonus."""
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from tracker.scoring.decimals import fmt, fmt_signed, round2
+from tracker.scoring.measures import SOURCES
+from tracker.scoring.messages import Msg, Text, render
+from tracker.scoring.rules import RULES
+from tracker.scoring.template import load_template
+from tracker.scoring.totals import adjustment_total, bonus, compose, grade, qualitative, quantitative
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator for one month; points are exact (round2 them to store or show), None when it does not apply."""
+
+    code: str
+    name: str
+    name_en: str
+    applies: bool
+    value: object
+    points: Decimal | None
+    max_points: Decimal
+    explanation: str
+    explanation_en: str
+    record_ids: dict = field(default_factory=dict)
+    weight: Decimal | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A month's result. Q and L are exact; total is T rounded to 2 places, the value grade and bonus come from."""
+
+    template: str
+    version: int
+    indicators: tuple
+    quantitative: Decimal | None
+    qualitative: Decimal | None
+    qualitative_groups: dict
+    adjustments: Decimal
+    vetoed: bool
+    total: Decimal | None
+    grade: str | None
+    bonus: Decimal | None
+
+    @property
+    def pending(self):
+        """True while the total waits for something (a leader review, or any applicable indicator)."""
+        return self.total is None
+
+
+def evaluate(template, facts, *, bonus_base=None):
+    """Score facts (see facts.py) with a template dict or Template; pure: reads its arguments, changes nothing."""
+    template = load_template(template)
+    rows = tuple(score_indicator(indicator, facts) for indicator in template.indicators)
+    q = quantitative(((r.points, r.max_points, r.weight) for r in rows if r.applies), template.method,
+                     template.base)
+    l, groups = None, {}
+    if template.qualitative is not None:
+        q_spec = template.qualitative
+        l, groups = qualitative(facts.get("reviews") or [], [code for code, _ in q_spec.criteria],
+                                q_spec.scale_max, q_spec.require_leader)
+    a = adjustment_total(facts.get("adjustments") or [], template.positive_cap)
+    vetoed = bool(facts.get("veto"))
+    total = round2(compose(q, l, a, vetoed=vetoed, weights=template.weights))
+    return Evaluation(template.code, template.version, rows, q, l, groups, a, vetoed, total,
+                      grade(total, template.grades), None if bonus_base is None else bonus(total, bonus_base))
+
+
+def score_indicator(indicator, facts):
+    """One indicator: its source's measure, the rule's outcome, and the sentence that links them."""
+    node = indicator.node
+    measure = _read(node.source, facts, indicator.code) if node.source else None
+    outcome, measures = _run(node, facts, indicator.code, measure)
+    used = ([measure] if measure else []) + measures
+    applies = outcome is not None
+    record_ids = _merge(m.record_ids for m in used)
+    value = outcome.value if applies and outcome.value is not None else (measure.value if measure else None)
+    name = indicator.name
+    if not applies:
+        texts = {lang: render(Msg("indicator.bare_not_applicable", {"name": name}), lang) for lang in ("zh", "en")}
+        return IndicatorResult(indicator.code, name.zh, name.en, False, value, None, indicator.max, texts["zh"],
+                               texts["en"], record_ids, indicator.weight, indicator.group)
+    details = [d for d in ((measure.details if measure else None), outcome.details) if d is not None]
+    msg = Msg("indicator", {"name": name, "details": details or Msg("no_deduction"), "points": outcome.points,
+                            "max": indicator.max})
+    return IndicatorResult(indicator.code, name.zh, name.en, True, value, outcome.points, indicator.max,
+                           render(msg, "zh"), render(msg, "en"), record_ids, indicator.weight, indicator.group)
+
+
+def _read(source, facts, code):
+    return SOURCES[source.kind].fn(facts, source.options, code)
+
+
+def _run(node, facts, code, measure):
+    """(Outcome or None when it does not apply, the measures parts read on their own)."""
+    kind = RULES[node.rule]
+    if measure is not None and not measure.applies:
+        return None, []
+    if node.rule == "sum":
+        parts, measures = [], []
+        for part in node.params["parts"]:
+            own = _read(part.source, facts, code) if part.source else None
+            outcome, deeper = _run(part, facts, code, own or measure)
+            measures += ([own] if own else []) + deeper
+            if outcome is not None:
+                parts.append(_as_part(part, outcome, own))
+        if measure is None and not parts:
+            return None, measures  # a sum of own-sourced parts applies when one of them does
+        return kind.fn({"parts": parts}, node.params), measures
+    inputs = {name: _resolve(measure.inputs, keys) for name, keys in node.inputs.items()}
+    outcome = kind.fn(inputs, node.params)
+    if node.label is not None and outcome.details is not None:
+        # a part's label ("事假/病假 {n} 天") says it better than the rule's generic wording
+        n = next(iter(inputs.values()))
+        n = len(n) if isinstance(n, list) else n
+        label = Text(node.label.zh.format(n=_show(n)), node.label.en.format(n=_show(n)))
+        outcome = replace(outcome, details=Msg("label", {"label": label}))
+    return outcome, []
+
+
+def _as_part(part, outcome, own):
+    """A part's outcome with its sentence: what was found, how it counted, and the points it added or took."""
+    details = [d for d in ((own.details if own else None), outcome.details) if d is not None]
+    if not details:
+        return outcome
+    return replace(outcome, details=Msg("part", {"details": details, "delta": fmt_signed(outcome.points)}))
+
+
+def _resolve(inputs, keys):
+    if len(keys) == 1:
+        return inputs[keys[0]]
+    return sum(inputs[key] for key in keys)
+
+
+def _show(value):
+    return fmt(value) if isinstance(value, Decimal) else str(value)
+
+
+def _merge(record_ids_list):
+    merged = {}
+    for record_ids in record_ids_list:
+        for table, ids in record_ids.items():
+            bucket = merged.setdefault(table, [])
+            bucket.extend(i for i in ids if i not in bucket)
+    return merged

@@ -1,0 +1,186 @@
+"""Sources: read one kind of fact (see facts.py) into the plain inputs rules take, plus applies/value/record ids."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+from tracker.scoring.decimals import ZERO, fmt
+from tracker.scoring.errors import FactsError
+from tracker.scoring.facts import STATUSES
+from tracker.scoring.messages import Msg
+
+INFINITY = Decimal("Infinity")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a source found: whether the indicator applies, the shown value, rule inputs and the records behind it."""
+
+    applies: bool
+    value: object
+    inputs: dict
+    record_ids: dict = field(default_factory=dict)
+    details: Msg | None = None
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """A registered source: its reader, the input names it provides and the options a template may set."""
+
+    fn: Callable
+    provides: tuple
+    options: dict
+
+
+SOURCES = {}
+
+
+def source(name, *, provides, options=None):
+    """Register fn(facts, options, code) -> Measure as source kind `name`."""
+
+    def register(fn):
+        SOURCES[name] = SourceKind(fn, tuple(provides), dict(options or {}))
+        return fn
+
+    return register
+
+
+def _count(value, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FactsError(f"{what} must be a count (int ≥ 0), got {value!r}")
+    return value
+
+
+def _amount(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise FactsError(f"{what} must be a Decimal, got {value!r}")
+    return Decimal(value)
+
+
+@source("attendance", provides=STATUSES)
+def attendance(facts, options, code):
+    """Counts per status (missing = 0); always applies since a workday without a record counts as present."""
+    fact = facts.get("attendance") or {}
+    counts = fact.get("counts") or {}
+    unknown = set(counts) - set(STATUSES)
+    if unknown:
+        raise FactsError(f"attendance: unknown status {sorted(unknown)}")
+    inputs = {status: _count(counts.get(status, 0), f"attendance.{status}") for status in STATUSES}
+    value = {status: n for status, n in inputs.items() if n and status != "present"}
+    return Measure(True, value, inputs, {"attendance_days": list(fact.get("day_ids", []))})
+
+
+@source("field_hours", provides=("value",))
+def field_hours(facts, options, code):
+    """The month's field hours; always applies."""
+    hours = _amount(facts.get("field_hours", ZERO), "field_hours")
+    return Measure(True, hours, {"value": hours}, {}, Msg("field_hours", {"hours": hours}))
+
+
+@source("response", provides=("value",))
+def response(facts, options, code):
+    """Share of counted orders answered in time; applies when an order counts (pending ones do not)."""
+    fact = facts.get("response") or {}
+    within = _count(fact.get("within", 0), "response.within")
+    counted = within + _count(fact.get("outside", 0), "response.outside")
+    share = Decimal(within) / counted if counted else None
+    details = Msg("response", {"within": str(within), "counted": str(counted)})
+    return Measure(counted > 0, share, {"value": share}, {"work_orders": list(fact.get("outside_ids", []))}, details)
+
+
+@source("on_time", provides=("events",))
+def on_time(facts, options, code):
+    """Late orders; applies when an order's deadline falls in the month."""
+    fact = facts.get("on_time") or {}
+    late = list(fact.get("late_ids", []))
+    applies = bool(fact.get("has_deadline")) or bool(late)
+    return Measure(applies, len(late), {"events": len(late)}, {"work_orders": late},
+                   Msg("on_time", {"late": str(len(late))}))
+
+
+@source("rework", provides=("units", "of"), options={"fact": "str"})
+def rework(facts, options, code):
+    """Rework units charged and orders completed; applies when either is non-zero."""
+    fact = facts.get(options["fact"]) or {}
+    units = list(fact.get("unit_ids", []))
+    completed = _count(fact.get("completed", 0), f"{options['fact']}.completed")
+    details = Msg("rework", {"units": str(len(units)), "completed": str(completed)})
+    return Measure(bool(units) or completed > 0, len(units), {"units": len(units), "of": completed},
+                   {"work_orders": units}, details)
+
+
+@source("satisfaction", provides=("value", "complaints"))
+def satisfaction(facts, options, code):
+    """Share of good surveys (None without surveys) and upheld complaints; applies when either exists."""
+    fact = facts.get("satisfaction") or {}
+    surveys = _count(fact.get("surveys", 0), "satisfaction.surveys")
+    good = _count(fact.get("good", 0), "satisfaction.good")
+    if good > surveys:
+        raise FactsError("satisfaction: more good surveys than surveys")
+    complaints = list(fact.get("upheld_complaint_ids", []))
+    share = Decimal(good) / surveys if surveys else None
+    details = (Msg("satisfaction", {"good": str(good), "surveys": str(surveys)}) if surveys
+               else Msg("satisfaction.none"))
+    return Measure(surveys > 0 or bool(complaints), share, {"value": share, "complaints": len(complaints)},
+                   {"surveys": list(fact.get("low_ids", [])), "complaints": complaints}, details)
+
+
+@source("expense", provides=("value",), options={"per_hour": "number"})
+def expense(facts, options, code):
+    """ratio = expenses / (field hours × per_hour); infinite with expenses but no hours; applies when either."""
+    hours = _amount(facts.get("field_hours", ZERO), "field_hours")
+    spent = _amount(facts.get("expenses", ZERO), "expenses")
+    if hours:
+        ratio = spent / (hours * options["per_hour"])
+        details = Msg("expense", {"expenses": spent, "hours": hours, "per_hour": options["per_hour"],
+                                  "ratio": fmt(ratio, 4)})
+        return Measure(True, ratio, {"value": ratio}, {}, details)
+    # no hours to set the allowance: any spending is over it without bound (0 points), no spending is no case
+    return Measure(spent > 0, None, {"value": INFINITY}, {}, Msg("expense.no_hours", {"expenses": spent}))
+
+
+@source("metric", provides=("value", "actual", "plan"), options={"key": "str?"})
+def metric(facts, options, code):
+    """An entered metric: actual / plan when a plan is given, else actual; applies when entered."""
+    entry = (facts.get("metrics") or {}).get(options.get("key", code))
+    if entry is None:
+        return Measure(False, None, {"value": None, "actual": None, "plan": None})
+    actual = _amount(entry.get("actual"), f"metrics.{code}.actual")
+    plan = entry.get("plan")
+    ids = {"metric_entries": [entry["id"]] if "id" in entry else []}
+    if plan is None:
+        # the rule shows a plain value itself (band, range), so no sentence of its own
+        return Measure(True, actual, {"value": actual, "actual": actual, "plan": None}, ids)
+    plan = _amount(plan, f"metrics.{code}.plan")
+    if plan <= 0:
+        raise FactsError(f"metrics.{code}: plan must be positive")
+    rate = actual / plan
+    return Measure(True, rate, {"value": rate, "actual": actual, "plan": plan}, ids,
+                   Msg("metric.rate", {"actual": actual, "plan": plan}))
+
+
+@source("incidents", provides=("events",), options={"key": "str?"})
+def incidents(facts, options, code):
+    """Incidents recorded against this indicator; always applies (none recorded = nothing to deduct)."""
+    key = options.get("key", code)
+    found = [incident for incident in facts.get("incidents") or [] if incident.get("indicator") == key]
+    return Measure(True, len(found), {"events": found}, {"incidents": [i["id"] for i in found if "id" in i]})
+
+
+@source("rating", provides=("ratings",), options={"key": "str?"})
+def rating(facts, options, code):
+    """Ratings entered for this indicator; applies once someone has rated."""
+    found = list((facts.get("ratings") or {}).get(options.get("key", code), []))
+    return Measure(bool(found), None, {"ratings": found}, {"ratings": [r["id"] for r in found if "id" in r]})
+
+
+@source("complaints", provides=("value",))
+def complaints(facts, options, code):
+    """Share of complaints resolved to the customer's satisfaction; applies when there was a complaint."""
+    fact = facts.get("complaints") or {}
+    total = _count(fact.get("total", 0), "complaints.total")
+    satisfied = _count(fact.get("satisfied", 0), "complaints.satisfied")
+    share = Decimal(satisfied) / total if total else None
+    details = Msg("complaints", {"total": str(total), "satisfied": str(satisfied)})
+    return Measure(total > 0, share, {"value": share}, {"complaints": list(fact.get("unsatisfied_ids", []))},
+                   details)

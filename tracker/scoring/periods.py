@@ -1,0 +1,60 @@
+"""Months as "YYYY-MM": eligibility after six months' service, and mid-year / annual means."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from tracker.scoring.decimals import mean
+
+PERIODS = {"mid_year": range(1, 7), "annual": range(1, 13)}
+SERVICE_MONTHS = 6
+
+
+def parse_month(month):
+    """'YYYY-MM' -> (year, month); ValueError otherwise."""
+    year, _, number = month.partition("-")
+    if len(year) != 4 or len(number) != 2 or not (year.isdigit() and number.isdigit()) or not 1 <= int(number) <= 12:
+        raise ValueError(f"not a YYYY-MM month: {month!r}")
+    return int(year), int(number)
+
+
+def last_day(year, month):
+    """The last date of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day, months):
+    """day + months; a month-end day (or one the target month lacks) lands on the target month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    end = last_day(year, month + 1)
+    if day == last_day(day.year, day.month) or day.day > end.day:
+        return end
+    return date(year, month + 1, day.day)
+
+
+def eligible(hire_date, month, early_confirmation_month=None):
+    """Assessed in month when hire date + 6 months <= its last day, or an early confirmation month <= it."""
+    if early_confirmation_month is not None and parse_month(early_confirmation_month) <= parse_month(month):
+        return True
+    return add_months(hire_date, SERVICE_MONTHS) <= last_day(*parse_month(month))
+
+
+@dataclass(frozen=True)
+class PeriodScore:
+    """A mid-year or annual score: the exact mean (None when no month has a total) and the months averaged."""
+
+    score: Decimal | None
+    months: tuple
+
+
+def period_mean(totals, year, period):
+    """Mean of the monthly totals of `period` ("mid_year" Jan–Jun, "annual" Jan–Dec) in year.
+
+    totals maps "YYYY-MM" to the stored (rounded) total, or None when the month has none; pass eligible months
+    only — an ineligible month has no total either way.
+    """
+    wanted = {f"{year:04d}-{m:02d}" for m in PERIODS[period]}
+    months = tuple(sorted(m for m, total in totals.items() if m in wanted and total is not None))
+    return PeriodScore(mean(Decimal(totals[m]) for m in months), months)

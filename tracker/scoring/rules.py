@@ -1,0 +1,260 @@
+"""Rule kinds: small functions over plain values, registered by name (CTFd-style) for templates to use."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from tracker.scoring.decimals import (
+    ONE, ZERO, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
+)
+from tracker.scoring.errors import FactsError
+from tracker.scoring.messages import Msg, Text
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rule gives back: exact points, a message saying how, and the shown value when the rule derives it."""
+
+    points: Decimal
+    details: Msg | None = None
+    value: object = None
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """A registered rule: its function, the inputs it reads, its parameter types and the param that defaults to max."""
+
+    fn: Callable
+    inputs: tuple
+    params: dict
+    full: str | None = None
+
+
+@dataclass(frozen=True)
+class ScaleLevel:
+    """One level of a rating scale."""
+
+    code: str
+    name: Text
+    share: Decimal
+
+
+@dataclass(frozen=True)
+class Level:
+    """A named band of manual points (优秀 15–20)."""
+
+    name: Text
+    lo: Decimal
+    hi: Decimal
+
+
+@dataclass(frozen=True)
+class Category:
+    """An incident category: a fixed amount (lo == hi) or a range the manager picks from."""
+
+    name: Text
+    lo: Decimal
+    hi: Decimal
+
+
+DEFAULT_SCALE = (
+    ScaleLevel("excellent", Text("优秀", "excellent"), ONE),
+    ScaleLevel("good", Text("良好", "good"), Decimal("0.8")),
+    ScaleLevel("fair", Text("一般", "fair"), Decimal("0.6")),
+    ScaleLevel("poor", Text("较差", "poor"), Decimal("0.4")),
+    ScaleLevel("very_poor", Text("很差", "very poor"), Decimal("0.2")),
+)
+
+
+RULES = {}
+
+DEFAULT_UNIT = Text("次", "time(s)")
+
+
+def rule(name, *, inputs, params, full=None):
+    """Register fn(inputs, params) -> Outcome as rule kind `name`; params maps name -> type ("?" = optional)."""
+
+    def register(fn):
+        RULES[name] = RuleKind(fn, tuple(inputs), dict(params), full)
+        return fn
+
+    return register
+
+
+def _unit(params):
+    return Text(params["unit"], params.get("unit_en", params["unit"])) if "unit" in params else DEFAULT_UNIT
+
+
+@rule("band", inputs=("value",), params={"bands": "bands", "below": "number?", "if_none": "number?"})
+def band(inputs, p):
+    """A share -> points of the highest band whose threshold (>=) it reaches; `if_none` when there is no share."""
+    value = inputs["value"]
+    if value is None:
+        points = p.get("if_none", ZERO)
+        return Outcome(points, Msg("band.none", {"points": points}))
+    hit = band_lookup(value, p["bands"])
+    if hit is None:
+        lowest = p["bands"][-1][0]
+        return Outcome(p.get("below", ZERO), Msg("band.below", {"value": fmt_pct(value), "lowest": fmt_pct(lowest)}))
+    threshold, points = hit
+    return Outcome(points, Msg("band.hit", {"value": fmt_pct(value), "threshold": fmt_pct(threshold)}))
+
+
+@rule("linear", inputs=("value",), params={"points": "number?", "target": "number?", "cap_rate": "bool?"},
+      full="points")
+def linear(inputs, p):
+    """points × rate where rate = value / target; the rate is capped at 1 unless cap_rate is false."""
+    rate = inputs["value"] / p.get("target", ONE)
+    capped = p.get("cap_rate", True) and rate > ONE
+    if capped:
+        rate = ONE
+    key = "linear.capped" if capped else "linear"
+    return Outcome(p["points"] * rate, Msg(key, {"full": p["points"], "rate": fmt_pct(rate)}))
+
+
+@rule("deduction", inputs=("events",),
+      params={"per": "number?", "categories": "categories?", "base": "number?", "floor": "number?",
+              "unit": "str?", "unit_en": "str?"},
+      full="base")
+def deduction(inputs, p):
+    """base − `per` for each counted event, or each incident's category amount; floor optional, else may go < 0."""
+    events = inputs["events"]
+    if isinstance(events, list) and "categories" not in p:
+        events = len(events)
+    if isinstance(events, int):
+        total = p["per"] * events
+        details = Msg("deduction.count", {"unit": _unit(p), "per": p["per"]}) if events else None
+    else:
+        total, details = _incident_total(events, p["categories"])
+    points = p["base"] - total
+    return Outcome(points if "floor" not in p else max(p["floor"], points), details)
+
+
+def _incident_total(incidents, categories):
+    """Sum of the incidents' amounts, with a message per category in order of first appearance."""
+    per_category = {}
+    for incident in incidents:
+        code = incident.get("category")
+        if code not in categories:
+            raise FactsError(f"incident {incident.get('id')}: unknown category {code!r}")
+        count, total = per_category.get(code, (0, ZERO))
+        per_category[code] = (count + 1, total + _incident_amount(incident, categories[code]))
+    items = [Msg("deduction.item", {"category": categories[code].name, "count": str(count), "amount": total})
+             for code, (count, total) in per_category.items()]
+    total = sum((total for _, total in per_category.values()), ZERO)
+    return total, Msg("list", {"items": items}) if items else None
+
+
+def _incident_amount(incident, category):
+    """A fixed category's amount, or the one the manager chose, kept inside the category's range."""
+    if category.lo == category.hi:
+        return category.lo
+    if incident.get("amount") is None:
+        raise FactsError(f"incident {incident.get('id')}: needs an amount in {fmt(category.lo)}–{fmt(category.hi)}")
+    return clamp(Decimal(incident["amount"]), category.lo, category.hi)
+
+
+@rule("stepped", inputs=("count",), params={"steps": "bands", "base": "number?", "unit": "str?", "unit_en": "str?"},
+      full="base")
+def stepped(inputs, p):
+    """base − the deduction of the highest step the count reaches (late arrivals: 2 → 1, ≥ 3 → 5)."""
+    count = inputs["count"]
+    hit = band_lookup(count, p["steps"])
+    deducted = hit[1] if hit else ZERO
+    details = Msg("stepped", {"count": str(count), "unit": _unit(p), "deducted": deducted}) if count else None
+    return Outcome(p["base"] - deducted, details)
+
+
+@rule("allowance", inputs=("units", "of"), params={"rate": "number", "per": "number?", "points": "number?",
+                                                   "floor": "number?"},
+      full="points")
+def allowance(inputs, p):
+    """allowed = floor(rate × of); points − per × units over allowed, floor 0 unless set otherwise."""
+    allowed = floor(p["rate"] * inputs["of"])
+    over = max(ZERO, inputs["units"] - allowed)
+    per = p.get("per", ONE)
+    points = max(p.get("floor", ZERO), p["points"] - per * over)
+    key = "allowance" if over else "allowance.within"
+    return Outcome(points, Msg(key, {"allowed": allowed, "rate": fmt_pct(p["rate"]), "base": str(inputs["of"]),
+                                     "over": over, "per": per}))
+
+
+@rule("range", inputs=("value",),
+      params={"lo": "number?", "hi": "number?", "base": "number?", "below": "side?", "above": "side?",
+              "floor": "number?", "cap": "number?", "steps": "choice:ceil,exact?", "percent": "bool?"},
+      full="base")
+def range_(inputs, p):
+    """Inside [lo, hi] → base; each (started) step below lo or above hi adds that side's signed points; bounded."""
+    value = Decimal(inputs["value"])  # counts arrive as int
+    # four places so that a ratio just over a bound (1.1017) does not read as the bound itself (1.1)
+    bound = (lambda b: fmt_pct(b) + "%") if p.get("percent") else (lambda b: fmt(b, 4))
+    shown = bound(value) if value.is_finite() else "∞"
+    if "lo" in p and value < p["lo"]:
+        side, gap, key, limit = p.get("below"), p["lo"] - value, "range.below", {"lo": bound(p["lo"])}
+    elif "hi" in p and value > p["hi"]:
+        side, gap, key, limit = p.get("above"), value - p["hi"], "range.above", {"hi": bound(p["hi"])}
+    else:
+        side = None
+    if side is None:
+        return Outcome(clamp(p["base"], p.get("floor"), p.get("cap")),
+                       Msg("range.inside", {"value": shown, "bounds": _bounds(p, bound)}))
+    if gap.is_infinite():
+        points = p.get("floor") if side["points"] < 0 else p.get("cap")
+        if points is None:
+            raise FactsError("an unbounded value needs a floor or cap on the range")
+        return Outcome(points, Msg("range.unbounded", {"hi": bound(p.get("hi", p.get("lo")))}))
+    steps = gap / side["step"]
+    if p.get("steps", "ceil") == "ceil":
+        # a started step counts in full (expenses: ratio 1.01 already costs one step)
+        steps = ceil(steps)
+    points = clamp(p["base"] + side["points"] * steps, p.get("floor"), p.get("cap"))
+    return Outcome(points, Msg(key, {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}))
+
+
+def _bounds(p, bound):
+    if "lo" in p and "hi" in p:
+        return f"{bound(p['lo'])}–{bound(p['hi'])}"
+    return f"≥ {bound(p['lo'])}" if "lo" in p else f"≤ {bound(p['hi'])}"
+
+
+@rule("rating", inputs=("ratings",), params={"scale": "scale?", "points": "number?"}, full="points")
+def rating(inputs, p):
+    """points × the scale share of each rater's level (优秀 100% … 很差 20%), raters averaged by group."""
+    scale = {level.code: level for level in p.get("scale", DEFAULT_SCALE)}
+    pairs = []
+    for entry in inputs["ratings"]:
+        level = scale.get(entry.get("level"))
+        if level is None:
+            raise FactsError(f"rating {entry.get('id')}: level {entry.get('level')!r} is not on the scale")
+        pairs.append((entry.get("group"), level.share))
+    share = mean_of_groups(pairs)
+    if len(pairs) == 1:
+        details = Msg("rating.one", {"level": scale[inputs["ratings"][0]["level"]].name, "share": fmt_pct(share)})
+    else:
+        details = Msg("rating.mean", {"count": str(len(pairs)), "share": fmt_pct(share)})
+    return Outcome(p["points"] * share, details, value=share)
+
+
+@rule("manual", inputs=("ratings",), params={"lo": "number?", "hi": "number?", "levels": "levels?"}, full="hi")
+def manual(inputs, p):
+    """Points given by raters within [lo, hi] (averaged by group); levels name the band the result falls in."""
+    lo = p.get("lo", ZERO)
+    pairs = [(entry.get("group"), clamp(Decimal(entry["points"]), lo, p["hi"])) for entry in inputs["ratings"]]
+    points = mean_of_groups(pairs)
+    details = (Msg("manual.one", {"points": points}) if len(pairs) == 1
+               else Msg("manual.mean", {"count": str(len(pairs)), "points": points}))
+    for level in p.get("levels", ()):
+        # levels are listed best first, so a boundary score (15 of 优秀 15–20 / 合格 10–15) takes the better one
+        if level.lo <= points <= level.hi:
+            details = Msg("manual.level", {"details": details, "level": level.name, "lo": level.lo, "hi": level.hi})
+            break
+    return Outcome(points, details, value=points)
+
+
+@rule("sum", inputs=("parts",), params={"parts": "parts", "base": "number?", "floor": "number?", "cap": "number?"})
+def sum_parts(inputs, p):
+    """base + the points of each part, bounded by floor and cap (form 3: 3 × rate + a satisfaction band)."""
+    parts = inputs["parts"]
+    points = p.get("base", ZERO) + sum((part.points for part in parts), ZERO)
+    items = [part.details for part in parts if part.details is not None]
+    return Outcome(clamp(points, p.get("floor"), p.get("cap")), Msg("list", {"items": items}) if items else None)

@@ -1,0 +1,82 @@
+"""From indicator points to the month's total: normalisation, qualitative L, adjustments, veto, grade and bonus."""
+
+from decimal import Decimal
+
+from tracker.scoring.decimals import HUNDRED, ZERO, band_lookup, mean, round2
+from tracker.scoring.errors import FactsError
+
+DEFAULT_GRADES = ((Decimal(90), "A"), (Decimal(80), "B"), (Decimal(70), "C"), (Decimal(60), "D"), (ZERO, "E"))
+DEFAULT_WEIGHTS = (Decimal("0.7"), Decimal("0.3"))
+POSITIVE_CAP = Decimal(10)
+
+
+def quantitative(rows, method="normalised", base=HUNDRED):
+    """Q from (points, max_points, weight) of the applicable indicators; None when none has any weight.
+
+    normalised: 100 × Σ points / Σ max (a weight w scores w × points / max instead, out of Σ w);
+    deduction: base − Σ (max − points), for forms that start at 100 and only take away.
+    """
+    rows = list(rows)
+    if method == "deduction":
+        return base - sum((max_points - points for points, max_points, _ in rows), ZERO)
+    total_weight = sum((max_points if weight is None else weight for _, max_points, weight in rows), ZERO)
+    if not total_weight:
+        return None
+    # without weights each indicator counts its own points, so nothing is divided and re-multiplied
+    earned = sum((points if weight is None else weight * points / max_points for points, max_points, weight in rows),
+                 ZERO)
+    return HUNDRED * earned / total_weight
+
+
+def qualitative(reviews, criteria, scale_max=5, require_leader=True):
+    """(L, {group: score}): rater = 100 × sum / (scale_max × criteria), group = mean of raters, L = mean of groups.
+
+    L is None (pending) without a leader review when one is required, or without any review.
+    """
+    full = Decimal(scale_max * len(criteria))
+    by_group = {}
+    for review in reviews:
+        ratings = review.get("ratings") or {}
+        if set(ratings) != set(criteria):
+            raise FactsError(f"review {review.get('id')}: needs exactly the criteria {sorted(criteria)}")
+        for code, value in ratings.items():
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= scale_max:
+                raise FactsError(f"review {review.get('id')}: {code} must be an integer 0–{scale_max}")
+        by_group.setdefault(review.get("group"), []).append(HUNDRED * sum(ratings.values()) / full)
+    groups = {group: mean(scores) for group, scores in by_group.items()}
+    if not groups or (require_leader and "leader" not in groups):
+        return None, groups
+    return mean(groups.values()), groups
+
+
+def adjustment_total(adjustments, positive_cap=POSITIVE_CAP):
+    """A = min(cap, Σ approved positive) + Σ approved negative; proposed ones do not count yet."""
+    approved = [Decimal(a["points"]) for a in adjustments if a.get("approved")]
+    positive = sum((p for p in approved if p > 0), ZERO)
+    negative = sum((p for p in approved if p < 0), ZERO)
+    return (positive if positive_cap is None else min(positive_cap, positive)) + negative
+
+
+def compose(q, l, a=ZERO, *, vetoed=False, weights=DEFAULT_WEIGHTS):
+    """T = max(0, wq × Q + wl × L + A) from unrounded Q and L; 0 on a veto; None while Q or a needed L is pending."""
+    if vetoed:
+        return ZERO
+    wq, wl = weights
+    if q is None or (wl and l is None):
+        return None
+    return max(ZERO, wq * q + (wl * l if wl else ZERO) + a)
+
+
+def grade(total, bands=DEFAULT_GRADES):
+    """Grade letter of the shown (rounded) total: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else E; None when pending."""
+    if total is None:
+        return None
+    hit = band_lookup(round2(total), bands)
+    return hit[1] if hit else bands[-1][1]
+
+
+def bonus(total, base):
+    """Shown total / 100 × the bonus base, rounded half up to 2 decimals; None when pending."""
+    if total is None:
+        return None
+    return round2(round2(total) / HUNDRED * Decimal(base))
