@@ -5,3 +5,7 @@ from tracker.auth.models import ApiToken, User  # noqa: F401
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, MonthSubmission, Trip  # noqa: F401
 from tracker.workorders.models import Customer, WorkOrder  # noqa: F401
 from tracker.jobs import JobRun  # noqa: F401
+from tracker.workorders.models import Complaint, Photo, Scan, Survey  # noqa: F401
+from tracker.notifications.models import Notification  # noqa: F401
+from tracker.reports.models import KpiTemplate, PeriodScore, Score, ScoreLine  # noqa: F401
+from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto  # noqa: F401

@@ -30,6 +30,7 @@ class User(UserMixin, db.Model):
     early_confirmation_month: Mapped[str | None] = mapped_column(String(7))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    kpi_template: Mapped[str | None] = mapped_column(String(60))  # template code; None: the default for the role
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     supervisor = relationship("User", remote_side=[id])

@@ -1,0 +1,95 @@
+"""KPI templates as stored data, monthly scores with their explained lines, and period (mid-year, annual) scores."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+
+SCORE_STATUSES = ("draft", "approved")
+PERIODS = ("mid_year", "annual")
+
+
+class KpiTemplate(db.Model):
+    """One version of a template; `body` is the template dict as JSON. A new version starts at `effective_from`."""
+
+    __tablename__ = "kpi_templates"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), index=True)
+    version: Mapped[int]
+    effective_from: Mapped[str] = mapped_column(String(7))
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime]
+
+
+class Score(db.Model):
+    """An engineer's score for one month: stored rounded to 2 decimals, with the template version it used."""
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("engineer_id", "month"), Index("ix_scores_month", "month"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_templates.id"))
+    eligible: Mapped[bool]
+    quantitative: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    qualitative: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    adjustments: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    vetoed: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    grade: Mapped[str | None] = mapped_column(String(2))
+    bonus: Mapped[object | None] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    computed_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    engineer = relationship("User", foreign_keys=[engineer_id])
+    template = relationship(KpiTemplate)
+    lines = relationship("ScoreLine", order_by="ScoreLine.position", cascade="all, delete-orphan",
+                         passive_deletes=True)
+
+
+class ScoreLine(db.Model):
+    """One indicator of a score: measured value, points, max and the one-sentence explanation, with record ids."""
+
+    __tablename__ = "score_lines"
+    __table_args__ = (UniqueConstraint("score_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("scores.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    applies: Mapped[bool]
+    value: Mapped[str | None] = mapped_column(Text)  # JSON: a number, a dict of counts, or null
+    points: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    max_points: Mapped[object] = mapped_column(Numeric(8, 2))
+    weight: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    explanation: Mapped[str] = mapped_column(Text)
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    record_ids: Mapped[str | None] = mapped_column(Text)  # JSON: {"work_orders": [...], "attendance_days": [...]}
+
+
+class PeriodScore(db.Model):
+    """Mid-year or annual score: mean of the eligible months' totals; `final` once the scheduler stored it."""
+
+    __tablename__ = "period_scores"
+    __table_args__ = (UniqueConstraint("engineer_id", "year", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    period: Mapped[str] = mapped_column(String(16))
+    score: Mapped[object | None] = mapped_column(Numeric(8, 2))
+    months: Mapped[int]
+    final: Mapped[bool] = mapped_column(default=False)
+    computed_at: Mapped[datetime]
