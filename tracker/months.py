@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from tracker.errors import Invalid
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: months are stored as text
 
 
 def parse(text, field="month"):

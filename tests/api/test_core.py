@@ -82,3 +82,10 @@ def test_openapi_document_lists_every_api_route(app, client):
             for name in rule.arguments:
                 path = path.replace(f"<int:{name}>", "{" + name + "}").replace(f"<{name}>", "{" + name + "}")
             assert path in document["paths"], path
+
+
+@pytest.mark.parametrize("username", ["a\u0000b", "\ud800abc"])
+def test_strings_no_database_can_store_are_422(client, team, username):
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": "x"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"username": response.get_json()["error"]["fields"]["username"]}

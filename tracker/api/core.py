@@ -66,9 +66,35 @@ def read_json():
     if not raw.strip():
         return None
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
+        bad = _unstorable(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedBody(_("请求体不是合法的 JSON")) from None
+    if bad:
+        raise Invalid.field(bad, _("不能包含空字符或无效的 Unicode 字符"))
+    return data
+
+
+def _bad_text(text):
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _unstorable(value, path="body"):
+    """The path of the first string no database can store (NUL, lone surrogates), or None."""
+    if isinstance(value, str):
+        return path if _bad_text(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = key if path == "body" else f"{path}.{key}"
+            found = sub if _bad_text(key) else _unstorable(item, sub)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, f"{path}.{index}")
+            if found:
+                return found
+    return None
 
 
 def _refuse_constant(name):
@@ -98,7 +124,8 @@ def _schema_error_field(error):
                 "minLength": _("太短（至少 %(n)s 个字符）", n=error.validator_value),
                 "minimum": _("不能小于 %(n)s", n=error.validator_value),
                 "maximum": _("不能大于 %(n)s", n=error.validator_value),
-                "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))),
+                "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))
+                          if error.validator == "enum" else ""),
                 "pattern": _("格式不正确")}
     return path, messages.get(error.validator, error.message)
 

@@ -15,7 +15,7 @@ from tracker.errors import Invalid
 from tracker.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 BONUS_MAX = Decimal("1000000")
 EDITABLE = ("password", "display_name", "role", "hire_date", "supervisor", "department", "bonus_base", "email",
             "active", "early_confirmation_month")

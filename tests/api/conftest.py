@@ -1,0 +1,43 @@
+"""Fixtures of the API tests: calls as a user, a customer and a work order."""
+
+from datetime import datetime
+
+import pytest
+
+from tracker.extensions import db
+from tracker.workorders.models import Customer, WorkOrder
+
+
+@pytest.fixture
+def api(client, token):
+    """api("POST", "/trips", "eng1", json={...}): a call to /api/v1 with that user's bearer token (None: anonymous)."""
+    tokens = {}
+
+    def call(method, path, user=None, **kwargs):
+        headers = dict(kwargs.pop("headers", {}))
+        if user is not None:
+            if user not in tokens:
+                tokens[user] = token(user)
+            headers.update(tokens[user])
+        return client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def customer(app):
+    """A committed customer 旗滨玻璃."""
+    row = Customer(name="旗滨玻璃")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@pytest.fixture
+def work_order(app, customer, team):
+    """A committed work order WO-1 of eng1 for 旗滨玻璃."""
+    row = WorkOrder(number="WO-1", customer_id=customer.id, equipment="1号机", service_type="常规保养",
+                    reported_at=datetime(2026, 11, 2, 8, 0), engineer_id=team["eng1"].id, status="open", rework="none")
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -1,0 +1,75 @@
+"""No request to the people and itinerary calls, however malformed, gets a 500 or stores anything."""
+
+import pytest
+
+from tests.api.support import count
+from tracker.auth.models import User
+from tracker.itinerary.models import Attendance, CalendarDay, Expense, MonthSubmission, Trip
+from tracker.workorders.models import Customer
+
+TABLES = (User, Customer, CalendarDay, Attendance, Trip, Expense, MonthSubmission)
+
+CALLS = [
+    ("POST", "/users"), ("PATCH", "/users/eng1"), ("POST", "/customers"), ("PUT", "/calendar/2026-11-21"),
+    ("PUT", "/attendance/eng1/2026-11-19"), ("POST", "/trips"), ("PATCH", "/trips/1"), ("POST", "/expenses"),
+    ("PATCH", "/expenses/1"),
+]
+NASTY_VALUES = [None, True, 0, -1, 1e308, 10**30, "", " ", "\u0000", "\ud800", "a" * 5000, [], {}, [1, "x"],
+                {"nested": {"deeper": [None]}}, "2026-02-30", "25:00", "٢٠٢٦-١١-١٩", "../../etc/passwd", "<script>"]
+FIELDS = ["username", "password", "display_name", "role", "hire_date", "supervisor", "department", "bonus_base",
+          "email", "active", "early_confirmation_month", "name", "workday", "note", "status", "engineer", "date",
+          "customer", "work_order", "depart", "return", "full_day", "purpose", "category", "amount"]
+RAW_BODIES = [b"null", b"0", b'"x"', b"{}", b'{"a":', b"\xff\xfe", b'{"date": "\\ud800"}', b"[" * 10000,
+              b'{"amount": 1e999999}', b'{"amount": -0}', b'{"x": ' + b"9" * 5000 + b"}"]
+BAD_PATHS = [
+    "/users/%00", "/users/%ED%A0%80", "/users/" + "a" * 300, "/calendar/%00", "/calendar/2026-11-21%00",
+    "/calendar/0000-01-01", "/calendar/10000-01-01", "/calendar/2026-02-29", "/attendance/eng1/%00",
+    "/attendance/%00/2026-11-19", "/itineraries/eng1/%00", "/itineraries/eng1/٢٠٢٦-11", "/itineraries/eng1/0000-01",
+    "/itineraries/eng1/2026-11/submit", "/itineraries/%00/2026-11/reopen", "/itineraries/eng1/0.xlsx",
+    "/trips/2147483648", "/trips/-1", "/expenses/99999999999999999999999999",
+]
+
+
+@pytest.fixture
+def baseline(api, team):
+    """One trip and one expense (ids 1) so that the PATCH calls reach their bodies."""
+    api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True})
+    api("POST", "/expenses", "eng1", json={"date": "2026-11-19", "category": "meals", "amount": 1})
+    return {table: count(table) for table in TABLES}
+
+
+def _unchanged(baseline):
+    return {table: count(table) for table in TABLES} == baseline
+
+
+@pytest.mark.parametrize("method, path", CALLS)
+@pytest.mark.parametrize("user", ["admin", "eng1", "office"])
+def test_nasty_values_in_any_field_never_get_a_500(api, baseline, method, path, user):
+    for field in FIELDS:
+        for value in NASTY_VALUES:
+            response = api(method, path, user, json={field: value})
+            assert response.status_code < 500, (field, value, response.get_data(as_text=True))
+            if response.status_code >= 400:
+                assert response.get_json()["error"]["code"]
+
+
+@pytest.mark.parametrize("method, path", CALLS)
+def test_raw_garbage_bodies_get_a_4xx(api, baseline, method, path):
+    for raw in RAW_BODIES:
+        response = api(method, path, "admin", data=raw, content_type="application/json")
+        if raw == b"{}" and method == "PATCH":
+            continue  # an empty change is a valid one
+        assert 400 <= response.status_code < 500, (raw[:40], response.get_data(as_text=True))
+        assert response.get_json()["error"]["code"]
+    assert _unchanged(baseline)
+
+
+@pytest.mark.parametrize("path", BAD_PATHS)
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+def test_strange_paths_get_a_4xx(api, baseline, path, method):
+    kwargs = {"json": {"status": "late"}} if method in ("PUT", "PATCH") else {}
+    for user in ("admin", "mgr"):
+        response = api(method, path, user, **kwargs)
+        assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+        assert response.get_json()["error"]["code"]
+    assert _unchanged(baseline)

@@ -1,0 +1,136 @@
+"""Structural truths of /api/v1/openapi.json (openapi-spec-validator is not installed, so these stand in for it)."""
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+
+MUTATING = ("post", "put", "patch")
+# Tags of this module's calls, and those of them that take no body at all.
+OWN_TAGS = {"users", "customers", "calendar", "attendance", "trips", "expenses", "itineraries"}
+BODYLESS = {("post", "/itineraries/{username}/{month}/submit"), ("post", "/itineraries/{username}/{month}/reopen")}
+MULTIPART = {("post", "/itineraries/{username}/{year}.xlsx")}
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def _url_map_operations(app):
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)[len("/api/v1"):]
+            found |= {(m.lower(), path) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    return found
+
+
+def test_document_lists_exactly_the_routes_of_the_api(app, document):
+    documented = {(method, path) for path, method, _op in _operations(document)}
+    assert documented == _url_map_operations(app)
+
+
+def test_document_is_public_and_says_so(document):
+    assert document["paths"]["/openapi.json"]["get"]["security"] == []
+    assert document["security"] == [{"bearer": []}]
+
+
+def test_operation_ids_are_unique_and_every_operation_has_a_summary(document):
+    ids = [op["operationId"] for _p, _m, op in _operations(document)]
+    assert len(ids) == len(set(ids))
+    for path, method, operation in _operations(document):
+        assert operation["summary"] and not operation["summary"].startswith("api."), (method, path)
+
+
+def test_no_two_paths_differ_only_in_parameter_names(document):
+    shapes = [re.sub(r"\{[^}]+\}", "{}", path) for path in document["paths"]]
+    assert len(shapes) == len(set(shapes))
+
+
+def test_path_parameters_match_the_path_templates(document):
+    for path, method, operation in _operations(document):
+        names = re.findall(r"\{([^}]+)\}", path)
+        declared = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+        assert sorted(names) == sorted(declared), (method, path)
+        assert all(p["required"] for p in operation.get("parameters", []))
+
+
+def test_every_json_body_has_a_valid_schema_that_refuses_unknown_fields(document):
+    for path, method, operation in _operations(document):
+        content = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in content:
+            schema = content["application/json"]["schema"]
+            Draft202012Validator.check_schema(schema)
+            assert schema["type"] == "object" and schema["additionalProperties"] is False, (method, path)
+            assert set(schema["required"]) <= set(schema["properties"]), (method, path)
+
+
+def test_own_calls_that_change_something_declare_their_body(document):
+    for path, method, operation in _operations(document):
+        if method not in MUTATING or not set(operation["tags"]) & OWN_TAGS:
+            continue
+        content = operation.get("requestBody", {}).get("content", {})
+        if (method, path) in BODYLESS:
+            assert not content, (method, path)
+        elif (method, path) in MULTIPART:
+            assert content["multipart/form-data"]["schema"]["required"] == ["file"]
+        else:
+            assert "application/json" in content, (method, path)
+
+
+def test_views_with_a_body_schema_document_it(app, document):
+    for rule in app.url_map.iter_rules():
+        schema = getattr(app.view_functions[rule.endpoint], "_body_schema", None)
+        if rule.endpoint.startswith("api.") and schema is not None:
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)[len("/api/v1"):]
+            for method in rule.methods & {"POST", "PUT", "PATCH"}:
+                assert document["paths"][path][method.lower()]["requestBody"]["content"][
+                    "application/json"]["schema"] == schema
+
+
+def test_every_answer_has_a_valid_schema_and_errors_use_the_error_format(document):
+    error = document["components"]["schemas"]["Error"]
+    Draft202012Validator.check_schema(error)
+    for path, method, operation in _operations(document):
+        successes = [code for code in operation["responses"] if code.startswith("2")]
+        assert len(successes) == 1, (method, path)
+        answer = operation["responses"][successes[0]]
+        if successes[0] != "204":
+            for media in answer["content"].values():
+                Draft202012Validator.check_schema(media["schema"])
+        for code in ("400", "403", "404", "422"):
+            assert operation["responses"][code]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"}
+
+
+def test_protected_operations_name_their_roles_and_answer_401(app, document):
+    for path, method, operation in _operations(document):
+        if operation.get("security") == []:
+            assert "401" not in operation["responses"]
+        else:
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_own_answers_declare_required_fields_that_exist(document):
+    def walk(schema):
+        if isinstance(schema, dict):
+            if schema.get("type") == "object" and "properties" in schema:
+                assert set(schema.get("required", [])) <= set(schema["properties"])
+            for value in schema.values():
+                walk(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                walk(value)
+
+    for _path, _method, operation in _operations(document):
+        if set(operation["tags"]) & OWN_TAGS:
+            walk(operation["responses"])

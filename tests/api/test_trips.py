@@ -1,0 +1,222 @@
+"""POST/GET/PATCH/DELETE /trips: hours by the rules, who may act for whom, refused input stores nothing."""
+
+import pytest
+
+from tests.api.support import assert_error, count, documented
+from tracker.itinerary.models import Trip
+
+TRIP = {"date": "2026-11-19", "depart": "09:00", "return": "11:10", "customer": "旗滨玻璃", "purpose": "保养",
+        "note": "带备件"}
+
+
+def test_engineer_records_own_trip(app, api, team, customer):
+    body = documented(app, api("POST", "/trips", "eng1", json=TRIP))
+    assert body == {"id": body["id"], "engineer": "eng1", "date": "2026-11-19", "full_day": False,
+                    "depart": "09:00", "return": "11:10", "hours": 2.5, "customer": "旗滨玻璃", "work_order": None,
+                    "purpose": "保养", "note": "带备件", "day_hours": 2.5}
+    assert count(Trip) == 1
+
+
+@pytest.mark.parametrize("depart, ret, hours", [
+    ("09:00", "09:20", 0.5), ("09:00", "09:30", 0.5), ("09:00", "09:31", 1), ("00:00", "24:00", 24),
+    ("23:59", "24:00", 0.5),
+])
+def test_trip_hours_round_up_to_half_hours(app, api, team, depart, ret, hours):
+    body = documented(app, api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": depart,
+                                                               "return": ret}))
+    assert body["hours"] == hours
+    assert body["day_hours"] == min(hours, 7.5)
+
+
+def test_day_hours_add_up_to_at_most_seven_and_a_half(api, team):
+    first = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00", "return": "12:00"})
+    assert first.get_json()["day_hours"] == 4
+    second = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "12:00", "return": "16:10"})
+    assert second.get_json()["hours"] == 4.5 and second.get_json()["day_hours"] == 7.5
+
+
+def test_full_day_trip_counts_seven_and_a_half_and_ignores_other_trips(app, api, team):
+    api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00", "return": "09:00"})
+    body = documented(app, api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True}))
+    assert body["hours"] == 7.5 and body["day_hours"] == 7.5 and body["depart"] is None and body["return"] is None
+
+
+def test_trips_on_weekends_and_today_are_allowed(api, team):
+    assert api("POST", "/trips", "eng1", json={"date": "2026-11-15", "full_day": True}).status_code == 201
+    assert api("POST", "/trips", "eng1", json={"date": "2026-11-20", "depart": "08:00",
+                                               "return": "09:00"}).status_code == 201
+
+
+def test_trips_touching_end_to_start_do_not_overlap(api, team):
+    api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00", "return": "10:00"})
+    assert api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "10:00",
+                                               "return": "11:00"}).status_code == 201
+
+
+def test_overlapping_trip_is_refused_naming_the_other(api, team):
+    first = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00", "return": "10:00"})
+    error = assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "09:59",
+                                                             "return": "11:00"}), 422, "depart")
+    assert error["conflicting_trip"] == first.get_json()["id"]
+    assert count(Trip) == 1
+
+
+def test_other_engineers_trips_do_not_overlap_mine(api, team):
+    api("POST", "/trips", "eng2", json={"date": "2026-11-19", "depart": "08:00", "return": "10:00"})
+    assert api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00",
+                                               "return": "10:00"}).status_code == 201
+
+
+def test_work_order_number_links_the_trip_and_its_customer(app, api, team, work_order):
+    body = documented(app, api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True,
+                                                               "work_order": "WO-1"}))
+    assert body["work_order"] == "WO-1" and body["customer"] == "旗滨玻璃"
+
+
+@pytest.mark.parametrize("user, body", [
+    ("office", {"engineer": "eng1"}),
+    ("mgr", {"engineer": "eng1"}),
+    ("eng1", {"engineer": "eng1"}),
+    ("eng1", {}),
+])
+def test_engineer_backoffice_and_manager_above_record_trips(app, api, team, user, body):
+    answer = documented(app, api("POST", "/trips", user, json={**TRIP, "customer": None, **body}))
+    assert answer["engineer"] == "eng1"
+
+
+@pytest.mark.parametrize("user, body, status", [
+    ("eng1", {"engineer": "eng2"}, 403),
+    ("mgr2", {"engineer": "eng1"}, 403),
+    ("gm.wang", {"engineer": "eng1"}, 403),
+    ("admin", {"engineer": "eng1"}, 403),
+    ("office", {}, 422),
+    ("mgr", {}, 422),
+    ("office", {"engineer": "nobody"}, 422),
+    ("office", {"engineer": "mgr"}, 422),
+    ("office", {"engineer": None}, 422),
+])
+def test_trip_for_someone_out_of_reach_is_refused(api, team, user, body, status):
+    assert_error(api("POST", "/trips", user, json={**TRIP, "customer": None, **body}), status)
+    assert count(Trip) == 0
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"date": "2026-02-30"}, "date"),
+    ({"date": "2026-13-01"}, "date"),
+    ({"date": "2026-11-21"}, "date"),                 # after today
+    ({"date": "19.11.2026"}, "date"),
+    ({"date": 20261119}, "date"),
+    ({"depart": "25:00"}, "depart"),
+    ({"depart": "9:00"}, "depart"),
+    ({"depart": "09:60"}, "depart"),
+    ({"return": "24:01"}, "return"),
+    ({"return": "08:59"}, "return"),                  # before depart
+    ({"return": "09:00"}, "return"),                  # equal to depart
+    ({"return": None}, "return"),
+    ({"depart": 9}, "depart"),
+    ({"full_day": "yes"}, "full_day"),
+    ({"purpose": "x" * 501}, "purpose"),
+    ({"note": "x" * 501}, "note"),
+    ({"note": "nul\u0000"}, "note"),
+    ({"customer": "没有这家"}, "customer"),
+    ({"customer": 5}, "customer"),
+    ({"work_order": "WO-404"}, "work_order"),
+    ({"work_order": 1}, "work_order"),
+    ({"engineer": "AB"}, "engineer"),
+    ({"engineer": "a" * 33}, "engineer"),
+    ({"engineer": "e ng"}, "engineer"),
+    ({"hours": 3}, "hours"),
+    ({"id": 7}, "id"),
+])
+def test_invalid_trip_is_422_and_stores_nothing(api, team, customer, change, field):
+    body = {**TRIP, **change}
+    assert_error(api("POST", "/trips", "eng1", json=body), 422, field)
+    assert count(Trip) == 0
+
+
+def test_missing_times_without_full_day_is_422(api, team):
+    assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19"}), 422, "depart")
+    assert_error(api("POST", "/trips", "eng1", json={"depart": "08:00", "return": "09:00"}), 422, "date")
+    assert count(Trip) == 0
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"{", 400), (b"[]", 400), (b"", 400), (b'{"date": "2026-11-19", "full_day": true, "x": NaN}', 400),
+])
+def test_malformed_trip_body_is_400(api, team, raw, status):
+    assert_error(api("POST", "/trips", "eng1", data=raw, content_type="application/json"), status)
+    assert count(Trip) == 0
+
+
+def _trip(api, user="eng1", **change):
+    response = api("POST", "/trips", user, json={"date": "2026-11-19", "depart": "08:00", "return": "09:00",
+                                                  **change})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_trip_is_read_by_those_who_see_the_itinerary(app, api, team):
+    trip_id = _trip(api)
+    for user in ("eng1", "office", "mgr", "gm.wang", "admin"):
+        assert documented(app, api("GET", f"/trips/{trip_id}", user))["id"] == trip_id
+    for user in ("eng2", "mgr2"):
+        assert_error(api("GET", f"/trips/{trip_id}", user), 403)
+
+
+def test_trip_is_changed(app, api, team, customer):
+    trip_id = _trip(api)
+    body = documented(app, api("PATCH", f"/trips/{trip_id}", "eng1", json={"return": "10:01", "customer": "旗滨玻璃"}))
+    assert body["depart"] == "08:00" and body["return"] == "10:01" and body["hours"] == 2.5
+    assert body["customer"] == "旗滨玻璃" and body["day_hours"] == 2.5
+    body = documented(app, api("PATCH", f"/trips/{trip_id}", "mgr", json={"full_day": True, "date": "2026-11-18"}))
+    assert body["full_day"] is True and body["date"] == "2026-11-18" and body["customer"] == "旗滨玻璃"
+
+
+@pytest.mark.parametrize("user, change, status", [
+    ("eng1", {"return": "07:00"}, 422),
+    ("eng1", {"date": "2026-11-21"}, 422),
+    ("eng1", {"engineer": "eng2"}, 422),
+    ("eng1", {"depart": "8:00"}, 422),
+    ("eng2", {"return": "10:00"}, 403),
+    ("mgr2", {"return": "10:00"}, 403),
+    ("gm.wang", {"return": "10:00"}, 403),
+])
+def test_bad_trip_change_is_refused_and_changes_nothing(api, team, user, change, status):
+    trip_id = _trip(api)
+    assert_error(api("PATCH", f"/trips/{trip_id}", user, json=change), status)
+    body = api("GET", f"/trips/{trip_id}", "eng1").get_json()
+    assert (body["date"], body["depart"], body["return"]) == ("2026-11-19", "08:00", "09:00")
+
+
+def test_changed_trip_may_not_overlap_another(api, team):
+    _trip(api)
+    second = _trip(api, depart="10:00", **{"return": "11:00"})
+    assert_error(api("PATCH", f"/trips/{second}", "eng1", json={"depart": "08:30"}), 422, "depart")
+
+
+@pytest.mark.parametrize("user", ["eng1", "office", "mgr"])
+def test_owner_backoffice_and_manager_above_delete_a_trip(app, api, team, user):
+    trip_id = _trip(api)
+    documented(app, api("DELETE", f"/trips/{trip_id}", user))
+    assert count(Trip) == 0
+
+
+@pytest.mark.parametrize("user", ["eng2", "mgr2", "gm.wang", "admin"])
+def test_others_may_not_delete_a_trip(api, team, user):
+    trip_id = _trip(api)
+    assert_error(api("DELETE", f"/trips/{trip_id}", user), 403)
+    assert count(Trip) == 1
+
+
+@pytest.mark.parametrize("path", ["/trips/999", "/trips/0", "/trips/99999999999999999999999"])
+def test_unknown_trip_is_404(api, team, path):
+    assert_error(api("GET", path, "eng1"), 404)
+    assert_error(api("DELETE", path, "eng1"), 404)
+    assert_error(api("PATCH", path, "eng1", json={"note": "x"}), 404)
+
+
+def test_trip_calls_need_a_token(api, team):
+    trip_id = _trip(api)
+    assert_error(api("POST", "/trips", None, json=TRIP), 401)
+    assert_error(api("DELETE", f"/trips/{trip_id}"), 401)
+    assert count(Trip) == 1

@@ -1,0 +1,177 @@
+"""POST/PATCH/GET /users: who may call them, the user JSON, and refused input that stores nothing."""
+
+import pytest
+
+from tests.api.support import assert_error, count, documented
+from tests.conftest import PASSWORD
+from tracker.auth.models import User
+
+NEW = {"username": "zhao.liu", "password": "long-enough-1", "display_name": "赵六", "role": "engineer",
+       "hire_date": "2025-03-01", "supervisor": "mgr", "department": "售后一部", "bonus_base": 3000.5}
+
+
+def test_admin_creates_a_user(app, api, team):
+    body = documented(app, api("POST", "/users", "admin", json=NEW))
+    assert body == {"username": "zhao.liu", "display_name": "赵六", "role": "engineer", "supervisor": "mgr",
+                    "department": "售后一部", "hire_date": "2025-03-01", "bonus_base": 3000.5, "email": None,
+                    "active": True, "early_confirmation_month": None}
+
+
+def test_created_user_can_get_a_token_with_the_password(api, team, client):
+    api("POST", "/users", "admin", json=NEW)
+    response = client.post("/api/v1/auth/token", json={"username": "zhao.liu", "password": "long-enough-1"})
+    assert response.status_code == 200
+
+
+def test_only_required_fields_give_defaults(app, api, team):
+    body = documented(app, api("POST", "/users", "admin", json={
+        "username": "ab1", "password": "long-enough-1", "display_name": "A", "role": "backoffice",
+        "hire_date": "2024-01-01"}))
+    assert body["supervisor"] is None and body["department"] is None and body["bonus_base"] == 0
+
+
+@pytest.mark.parametrize("user", ["eng1", "office", "mgr", "gm.wang"])
+def test_only_admin_creates_users(api, team, user):
+    before = count(User)
+    assert_error(api("POST", "/users", user, json=NEW), 403)
+    assert count(User) == before
+
+
+def test_anonymous_call_is_401(api, team):
+    assert_error(api("POST", "/users", None, json=NEW), 401)
+    assert_error(api("GET", "/users"), 401)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"username": "ab"}, "username"),
+    ({"username": "a" * 33}, "username"),
+    ({"username": "Zhao"}, "username"),
+    ({"username": "zhao liu"}, "username"),
+    ({"username": "张三丰"}, "username"),
+    ({"username": "eng1"}, "username"),
+    ({"password": "short"}, "password"),
+    ({"display_name": ""}, "display_name"),
+    ({"display_name": "长" * 41}, "display_name"),
+    ({"display_name": "bad\u0000name"}, "display_name"),
+    ({"role": "boss"}, "role"),
+    ({"hire_date": "2026-02-30"}, "hire_date"),
+    ({"hire_date": "2026-13-01"}, "hire_date"),
+    ({"hire_date": "01/03/2025"}, "hire_date"),
+    ({"supervisor": "nobody"}, "supervisor"),
+    ({"supervisor": "eng2"}, "supervisor"),
+    ({"bonus_base": "3000"}, "bonus_base"),
+    ({"bonus_base": -1}, "bonus_base"),
+    ({"bonus_base": 1000000.01}, "bonus_base"),
+    ({"bonus_base": True}, "bonus_base"),
+    ({"department": "部" * 41}, "department"),
+    ({"admin": True}, "admin"),
+    ({"active": False}, "active"),
+])
+def test_invalid_new_user_is_422_and_stores_nothing(api, team, change, field):
+    before = count(User)
+    assert_error(api("POST", "/users", "admin", json={**NEW, **change}), 422, field)
+    assert count(User) == before
+
+
+@pytest.mark.parametrize("missing", ["username", "password", "display_name", "role", "hire_date"])
+def test_missing_required_field_is_422(api, team, missing):
+    before = count(User)
+    body = {k: v for k, v in NEW.items() if k != missing}
+    assert_error(api("POST", "/users", "admin", json=body), 422, missing)
+    assert count(User) == before
+
+
+def test_bonus_base_bounds_are_accepted(app, api, team):
+    assert documented(app, api("POST", "/users", "admin", json={**NEW, "bonus_base": 1000000}))["bonus_base"] == 1000000
+    body = documented(app, api("POST", "/users", "admin", json={**NEW, "username": "zero", "bonus_base": 0}))
+    assert body["bonus_base"] == 0
+
+
+def test_admin_changes_a_user(app, api, team):
+    body = documented(app, api("PATCH", "/users/eng1", "admin", json={
+        "display_name": "张三（新）", "supervisor": "mgr2", "bonus_base": 5000, "active": False,
+        "email": "zhang@example.com", "early_confirmation_month": "2026-03"}))
+    assert body == {"username": "eng1", "display_name": "张三（新）", "role": "engineer", "supervisor": "mgr2",
+                    "department": None, "hire_date": "2020-01-01", "bonus_base": 5000, "email": "zhang@example.com",
+                    "active": False, "early_confirmation_month": "2026-03"}
+
+
+def test_admin_changes_a_password(api, team, client):
+    api("PATCH", "/users/eng1", "admin", json={"password": "another-pass-2"})
+    assert client.post("/api/v1/auth/token", json={"username": "eng1", "password": PASSWORD}).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "eng1", "password": "another-pass-2"}).status_code == 200
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"supervisor": "eng1"}, "supervisor"),
+    ({"bonus_base": "1"}, "bonus_base"),
+    ({"early_confirmation_month": "2026-13"}, "early_confirmation_month"),
+    ({"early_confirmation_month": "2026-1"}, "early_confirmation_month"),
+    ({"username": "eng9"}, "username"),
+    ({"hire_date": None}, "hire_date"),
+    ({"active": "no"}, "active"),
+])
+def test_invalid_change_is_422_and_changes_nothing(api, team, change, field):
+    assert_error(api("PATCH", "/users/eng1", "admin", json=change), 422, field)
+    assert api("GET", "/users/eng1", "admin").get_json()["supervisor"] == "mgr"
+
+
+def test_supervisor_loop_is_refused(api, team):
+    assert_error(api("PATCH", "/users/gm.wang", "admin", json={"supervisor": "mgr"}), 422, "supervisor")
+
+
+def test_manager_above_sets_early_confirmation(app, api, team):
+    body = documented(app, api("PATCH", "/users/eng1", "mgr", json={"early_confirmation_month": "2026-05"}))
+    assert body["early_confirmation_month"] == "2026-05"
+    assert documented(app, api("PATCH", "/users/eng1", "mgr",
+                               json={"early_confirmation_month": None}))["early_confirmation_month"] is None
+
+
+@pytest.mark.parametrize("user, path, change", [
+    ("mgr", "/users/eng1", {"bonus_base": 9999}),
+    ("mgr", "/users/eng1", {"early_confirmation_month": "2026-05", "active": False}),
+    ("mgr2", "/users/eng1", {"early_confirmation_month": "2026-05"}),
+    ("mgr", "/users/mgr2", {"early_confirmation_month": "2026-05"}),
+    ("eng1", "/users/eng1", {"early_confirmation_month": "2026-05"}),
+    ("gm.wang", "/users/eng1", {"display_name": "x"}),
+    ("office", "/users/eng1", {"display_name": "x"}),
+])
+def test_others_may_not_change_users(api, team, user, path, change):
+    assert_error(api("PATCH", path, user, json=change), 403)
+    body = api("GET", path, "admin").get_json()
+    assert body["early_confirmation_month"] is None and body["active"] is True
+    assert body["bonus_base"] == 1000
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/users/nobody", 404), ("/users/AB", 422), ("/users/x", 422), ("/users/" + "a" * 33, 422),
+])
+def test_bad_or_unknown_username_in_path(api, team, path, status):
+    assert_error(api("PATCH", path, "admin", json={"display_name": "x"}), status)
+    assert_error(api("GET", path, "admin"), status)
+
+
+@pytest.mark.parametrize("user, visible", [
+    ("eng1", ["eng1"]),
+    ("mgr", ["eng1", "eng2", "mgr"]),
+    ("mgr2", ["eng3", "mgr2"]),
+    ("gm.wang", ["admin", "eng1", "eng2", "eng3", "gm.wang", "mgr", "mgr2", "office"]),
+    ("admin", ["admin", "eng1", "eng2", "eng3", "gm.wang", "mgr", "mgr2", "office"]),
+    ("office", ["admin", "eng1", "eng2", "eng3", "gm.wang", "mgr", "mgr2", "office"]),
+])
+def test_user_list_is_limited_to_the_callers_scope(app, api, team, user, visible):
+    body = documented(app, api("GET", "/users", user))
+    assert [u["username"] for u in body["users"]] == visible
+    assert all("password" not in u and "password_hash" not in u for u in body["users"])
+
+
+@pytest.mark.parametrize("user, path, status", [
+    ("eng1", "/users/eng1", 200), ("eng1", "/users/eng2", 403), ("mgr", "/users/eng2", 200),
+    ("mgr2", "/users/eng2", 403), ("office", "/users/eng3", 200), ("gm.wang", "/users/mgr", 200),
+])
+def test_reading_one_user_follows_the_scope(app, api, team, user, path, status):
+    response = api("GET", path, user)
+    if status == 200:
+        assert documented(app, response)["username"] == path.rsplit("/", 1)[1]
+    else:
+        assert_error(response, status)

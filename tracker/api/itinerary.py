@@ -1,0 +1,287 @@
+"""Trips, expenses, the month itinerary, submit/reopen and the yearly workbook (CONTRACT 3, 8 and 10)."""
+
+import io
+
+from flask import request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker import months
+from tracker.api import core
+from tracker.api.core import bp
+from tracker.api.people import engineer_from_path, row_or_404, text
+from tracker.auth.access import roles
+from tracker.errors import Invalid, NotFound
+from tracker.itinerary import services, workbook
+from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+HHMM = {"type": ["string", "null"], "pattern": r"^[0-9]{2}:[0-9]{2}$", "description": "HH:MM, 00:00 to 24:00"}
+HOURS = {"type": "number", "minimum": 0}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+
+TRIP_FIELDS = {
+    "date": core.DATE, "customer": text(40), "work_order": text(32), "depart": HHMM, "return": HHMM,
+    "full_day": {"type": "boolean"}, "purpose": text(500), "note": text(500),
+}
+EXPENSE_FIELDS = {
+    "date": core.DATE, "category": {"type": "string", "enum": list(EXPENSE_CATEGORIES)},
+    "amount": {**core.MONEY, "description": "CNY, at most 2 decimals"}, "work_order": text(32), "note": text(500),
+}
+
+TRIP_PROPERTIES = {
+    "id": {"type": "integer"}, "engineer": {"type": "string"}, "date": core.DATE, "full_day": {"type": "boolean"},
+    "depart": NULLABLE_TEXT, "return": NULLABLE_TEXT, "hours": HOURS, "customer": NULLABLE_TEXT,
+    "work_order": NULLABLE_TEXT, "purpose": NULLABLE_TEXT, "note": NULLABLE_TEXT,
+}
+TRIP = core.obj(TRIP_PROPERTIES, list(TRIP_PROPERTIES))
+SAVED_TRIP = core.obj({**TRIP_PROPERTIES, "day_hours": HOURS}, [*TRIP_PROPERTIES, "day_hours"])
+EXPENSE_PROPERTIES = {
+    "id": {"type": "integer"}, "engineer": {"type": "string"}, "date": core.DATE,
+    "category": {"type": "string", "enum": list(EXPENSE_CATEGORIES)}, "amount": {"type": "number"},
+    "work_order": NULLABLE_TEXT, "note": NULLABLE_TEXT,
+}
+EXPENSE = core.obj(EXPENSE_PROPERTIES, list(EXPENSE_PROPERTIES))
+DAY = core.obj({"date": core.DATE, "workday": {"type": "boolean"},
+                "attendance": {"type": ["string", "null"], "description": "null on a day that is not a workday"},
+                "trips": {"type": "array", "items": TRIP}, "field_hours": HOURS,
+                "expenses": {"type": "array", "items": EXPENSE}},
+               ["date", "workday", "attendance", "trips", "field_hours", "expenses"])
+ITINERARY = core.obj({"username": {"type": "string"}, "month": {"type": "string"}, "submitted": {"type": "boolean"},
+                      "field_hours": HOURS, "expenses_total": {"type": "number"},
+                      "days": {"type": "array", "items": DAY}},
+                     ["username", "month", "submitted", "field_hours", "expenses_total", "days"])
+IMPORT_SUMMARY = core.obj({
+    "file": {"type": "string"},
+    "months": {"type": "array", "items": core.obj({
+        "month": {"type": "string"}, "status": {"type": "string", "enum": ["replaced", "unchanged"]},
+        "trips": {"type": "integer"}, "expenses": {"type": "integer"}}, ["month", "status", "trips", "expenses"])},
+}, ["file", "months"])
+WORKBOOK_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": {
+    "type": "string", "format": "binary",
+    "description": "The workbook, named exactly <YYYY>年<display name>工作行程表.xlsx"}}}
+SUBMISSION = core.obj({"username": {"type": "string"}, "month": {"type": "string"}, "submitted": {"type": "boolean"},
+                       "submitted_at": {"type": ["string", "null"], "format": "date-time"}},
+                      ["username", "month", "submitted", "submitted_at"])
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _engineer_in_body(data):
+    """The engineer a trip or expense is for: `engineer` when given, else the caller (who must be an engineer)."""
+    username = data.get("engineer")
+    if username is None:
+        if current_user.role != "engineer":
+            raise Invalid.field("engineer", _("请指定工程师"))
+        return _actor()
+    try:
+        return services.engineer_by_username(username)
+    except NotFound as error:
+        raise Invalid.field("engineer", error.message) from None
+
+
+def _with_date(data):
+    data = dict(data)
+    if "date" in data:
+        data["date"] = core.parse_date(data["date"])
+    return data
+
+
+def _trip_reply(trip, status):
+    answer = services.trip_dict(trip)
+    answer["day_hours"] = services.day_field_hours(trip.engineer, trip.day)
+    return core.reply(answer, status)
+
+
+def uploads(schema):
+    """Document a multipart/form-data body for the OpenAPI document."""
+
+    def decorate(view):
+        view._upload = schema
+        return view
+
+    return decorate
+
+
+def _year_in_path(year):
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise Invalid.field("year", _("年份须在 %(a)s 到 %(b)s 之间", a=YEAR_MIN, b=YEAR_MAX))
+    return year
+
+
+def _month_in_path(month):
+    months.parse(month)
+    return month
+
+
+# ---- trips ---------------------------------------------------------------------------------------
+
+@bp.route("/trips", methods=["POST"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(201, SAVED_TRIP)
+@core.body(core.obj({"engineer": core.USERNAME, **TRIP_FIELDS}, ["date"]))
+def create_trip(data):
+    """Record a field trip (depart and return HH:MM, or full_day); day_hours is the day's field hours after it."""
+    engineer = _engineer_in_body(data)
+    trip = services.save_trip(_actor(), engineer, _with_date(data))
+    core.commit()
+    return _trip_reply(trip, 201)
+
+
+@bp.route("/trips/<int:trip_id>", methods=["GET"])
+@roles()
+@core.answers(200, TRIP)
+def get_trip(trip_id):
+    """One trip, for those who may see its engineer's itinerary."""
+    trip = row_or_404(Trip, trip_id, _("行程"))
+    services.require_view(current_user, trip.engineer)
+    return core.reply(services.trip_dict(trip))
+
+
+@bp.route("/trips/<int:trip_id>", methods=["PATCH"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(200, SAVED_TRIP)
+@core.body(core.obj(TRIP_FIELDS))
+def update_trip(trip_id, data):
+    """Change the given fields of a trip (its month must not be submitted)."""
+    trip = row_or_404(Trip, trip_id, _("行程"))
+    merged = {**services.trip_dict(trip), **data}
+    trip = services.save_trip(_actor(), trip.engineer, _with_date(merged), trip)
+    core.commit()
+    return _trip_reply(trip, 200)
+
+
+@bp.route("/trips/<int:trip_id>", methods=["DELETE"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(204, description="Deleted")
+def delete_trip(trip_id):
+    """Delete a trip (its month must not be submitted)."""
+    trip = row_or_404(Trip, trip_id, _("行程"))
+    services.delete_trip(_actor(), trip)
+    core.commit()
+    return "", 204
+
+
+# ---- expenses ------------------------------------------------------------------------------------
+
+@bp.route("/expenses", methods=["POST"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(201, EXPENSE)
+@core.body(core.obj({"engineer": core.USERNAME, **EXPENSE_FIELDS}, ["date", "category", "amount"]))
+def create_expense(data):
+    """Record an expense (CNY, 0 to 100,000, at most 2 decimals)."""
+    engineer = _engineer_in_body(data)
+    expense = services.save_expense(_actor(), engineer, _with_date(data))
+    core.commit()
+    return core.reply(services.expense_dict(expense), 201)
+
+
+@bp.route("/expenses/<int:expense_id>", methods=["GET"])
+@roles()
+@core.answers(200, EXPENSE)
+def get_expense(expense_id):
+    """One expense, for those who may see its engineer's itinerary."""
+    expense = row_or_404(Expense, expense_id, _("费用"))
+    services.require_view(current_user, expense.engineer)
+    return core.reply(services.expense_dict(expense))
+
+
+@bp.route("/expenses/<int:expense_id>", methods=["PATCH"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(200, EXPENSE)
+@core.body(core.obj(EXPENSE_FIELDS))
+def update_expense(expense_id, data):
+    """Change the given fields of an expense (its month must not be submitted)."""
+    expense = row_or_404(Expense, expense_id, _("费用"))
+    merged = {**services.expense_dict(expense), **data}
+    expense = services.save_expense(_actor(), expense.engineer, _with_date(merged), expense)
+    core.commit()
+    return core.reply(services.expense_dict(expense))
+
+
+@bp.route("/expenses/<int:expense_id>", methods=["DELETE"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(204, description="Deleted")
+def delete_expense(expense_id):
+    """Delete an expense (its month must not be submitted)."""
+    expense = row_or_404(Expense, expense_id, _("费用"))
+    services.delete_expense(_actor(), expense)
+    core.commit()
+    return "", 204
+
+
+# ---- the month -----------------------------------------------------------------------------------
+
+@bp.route("/itineraries/<username>/<month>", methods=["GET"])
+@roles()
+@core.answers(200, ITINERARY)
+def get_itinerary(username, month):
+    """An engineer's month: a row per day with attendance, trips, field hours and expenses, and the totals."""
+    engineer = engineer_from_path(username)
+    _month_in_path(month)
+    services.require_view(current_user, engineer)
+    return core.reply(services.month_view_dict(services.month_view(engineer, month)))
+
+
+def _submission_reply(engineer, month):
+    row = services.submission(engineer, month)
+    return core.reply({"username": engineer.username, "month": month, "submitted": row is not None,
+                       "submitted_at": row.submitted_at if row else None})
+
+
+@bp.route("/itineraries/<username>/<month>/submit", methods=["POST"])
+@roles("engineer")
+@core.answers(200, SUBMISSION)
+def submit_itinerary(username, month):
+    """The engineer submits their month; its trips and expenses are then locked (409) until reopened."""
+    engineer = engineer_from_path(username)
+    services.submit_month(_actor(), engineer, _month_in_path(month))
+    core.commit()
+    return _submission_reply(engineer, month)
+
+
+@bp.route("/itineraries/<username>/<month>/reopen", methods=["POST"])
+@roles("manager", "gm")
+@core.answers(200, SUBMISSION)
+def reopen_itinerary(username, month):
+    """A manager above or the gm reopens a submitted month (logged)."""
+    engineer = engineer_from_path(username)
+    services.reopen_month(_actor(), engineer, _month_in_path(month))
+    core.commit()
+    return _submission_reply(engineer, month)
+
+
+# ---- the yearly workbook -------------------------------------------------------------------------
+# `<int:year>.xlsx` and `<month>` share a segment position; Werkzeug prefers the rule with the static ".xlsx"
+# part, and a month path never ends in ".xlsx" (tests cover both).
+
+@bp.route("/itineraries/<username>/<int:year>.xlsx", methods=["GET"])
+@roles()
+@core.answers(200, {"type": "string", "format": "binary"}, content=workbook.XLSX_MIME,
+              description="The workbook; Content-Disposition carries the file name as RFC 5987 filename*")
+def download_workbook(username, year):
+    """The engineer's itinerary workbook of a year, a sheet per month."""
+    engineer = engineer_from_path(username)
+    _year_in_path(year)
+    services.require_view(current_user, engineer)
+    data = workbook.export_workbook(engineer, year)
+    return send_file(io.BytesIO(data), mimetype=workbook.XLSX_MIME, as_attachment=True,
+                     download_name=workbook.workbook_filename(engineer, year), max_age=0)
+
+
+@bp.route("/itineraries/<username>/<int:year>.xlsx", methods=["POST"])
+@roles("engineer", "backoffice", "manager")
+@core.answers(200, IMPORT_SUMMARY)
+@uploads(WORKBOOK_UPLOAD)
+def import_workbook(username, year):
+    """Replace the open months' trips and expenses by those of an uploaded workbook (same format as the download)."""
+    engineer = engineer_from_path(username)
+    _year_in_path(year)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid.field("file", _("请上传文件（表单字段 file）"))
+    summary = workbook.import_workbook(_actor(), engineer, year, upload.filename, upload.stream)
+    core.commit()
+    return core.reply(summary)

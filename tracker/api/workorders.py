@@ -1,0 +1,257 @@
+"""Work orders, scans, photos, surveys, complaints and notifications (CONTRACT 5, 6 and 10)."""
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker import clock
+from tracker.api import core
+from tracker.api.core import bp
+from tracker.api.people import text
+from tracker.auth.access import roles
+from tracker.errors import Invalid, Unsupported
+from tracker.notifications import services as notifications
+from tracker.workorders import feedback, files, services, uploads
+from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS
+
+NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description": "letters, digits, - and _"}
+NULLABLE_NUMBER = {"type": ["string", "null"], "maxLength": 32, "pattern": r"^[^\x00]*$"}
+NULLABLE_USERNAME = {"type": ["string", "null"], "pattern": core.USERNAME["pattern"]}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+PART = {"type": "string", "maxLength": 40, "description": "becomes part of file names: no \\ / : * ? \" < > |"}
+
+FIELDS = {
+    "number": NUMBER, "customer": {**PART, "minLength": 1}, "equipment": {**PART, "type": ["string", "null"]},
+    "service_type": {**PART, "minLength": 1}, "description": text(services.DESCRIPTION_MAX),
+    "reported_at": core.DATETIME, "deadline_at": core.NULLABLE_DATETIME, "engineer": NULLABLE_USERNAME,
+    "submitter": NULLABLE_USERNAME, "responded_at": core.NULLABLE_DATETIME, "arrived_at": core.NULLABLE_DATETIME,
+    "completed_at": core.NULLABLE_DATETIME, "status": {"type": "string", "enum": list(STATUSES)},
+    "rework": {"type": "string", "enum": list(REWORK)}, "rework_of": NULLABLE_NUMBER,
+}
+NEW_WORK_ORDER = core.obj(FIELDS, ["customer", "service_type", "reported_at"])
+WORK_ORDER_CHANGES = {**core.obj(FIELDS), "minProperties": 1}
+
+STORED_FILE = core.obj({"name": {"type": "string"}, "size": {"type": "integer"},
+                        "path": {"type": "string", "description": "relative to the instance folder"}},
+                       ["name", "size", "path"])
+SCAN = core.obj({**STORED_FILE["properties"], "version": {"type": "integer"}, "uploaded_at": core.DATETIME},
+                ["name", "size", "path", "version", "uploaded_at"])
+ORDER_PROPERTIES = {
+    "id": {"type": "integer"}, "number": {"type": "string"}, "customer": {"type": "string"},
+    "equipment": {"type": "string"}, "service_type": {"type": "string"}, "description": NULLABLE_TEXT,
+    "reported_at": core.DATETIME, "deadline_at": core.NULLABLE_DATETIME, "engineer": NULLABLE_TEXT,
+    "submitter": NULLABLE_TEXT, "responded_at": core.NULLABLE_DATETIME, "arrived_at": core.NULLABLE_DATETIME,
+    "completed_at": core.NULLABLE_DATETIME, "status": {"type": "string", "enum": list(STATUSES)},
+    "rework": {"type": "string", "enum": list(REWORK)}, "rework_of": NULLABLE_TEXT,
+    "canonical_name": {"type": "string", "description": "YYYYMMDD of the service date + customer + equipment + "
+                                                        "service type"},
+    "service_date": core.DATE,
+}
+ORDER_SUMMARY = core.obj(ORDER_PROPERTIES, list(ORDER_PROPERTIES))
+WORK_ORDER = core.obj({
+    **ORDER_PROPERTIES, "scan": {"anyOf": [SCAN, {"type": "null"}]},
+    "photos": {"type": "array", "items": STORED_FILE},
+    "rework_suggestions": {"type": "array", "items": {"type": "string"},
+                           "description": "numbers of completed orders this repair may be a rework of"},
+}, [*ORDER_PROPERTIES, "scan", "photos", "rework_suggestions"])
+WORK_ORDER_LIST = core.obj({"total": {"type": "integer"}, "page": {"type": "integer"},
+                            "work_orders": {"type": "array", "items": ORDER_SUMMARY}}, ["total", "page", "work_orders"])
+PHOTOS = core.obj({"photos": {"type": "array", "items": STORED_FILE}}, ["photos"])
+
+SURVEY_FIELDS = {"score": {"type": "integer", "minimum": 1, "maximum": 5},
+                 "method": {"type": "string", "enum": list(SURVEY_METHODS)}, "comment": text(feedback.NOTE_MAX)}
+SURVEY = core.obj({"id": {"type": "integer"}, "work_order": {"type": "string"}, "score": {"type": "integer"},
+                   "method": {"type": "string"}, "comment": NULLABLE_TEXT, "recorded_at": core.DATETIME},
+                  ["id", "work_order", "score", "method", "comment", "recorded_at"])
+COMPLAINT_FIELDS = {"engineer": core.USERNAME, "work_order": NULLABLE_NUMBER, "date": core.DATE,
+                    "upheld": {"type": "boolean"}, "resolution_satisfied": {"type": ["boolean", "null"]},
+                    "note": text(feedback.NOTE_MAX)}
+COMPLAINT = core.obj({"id": {"type": "integer"}, "engineer": {"type": "string"}, "work_order": NULLABLE_TEXT,
+                      "date": core.DATE, "upheld": {"type": "boolean"},
+                      "resolution_satisfied": {"type": ["boolean", "null"]}, "note": NULLABLE_TEXT},
+                     ["id", "engineer", "work_order", "date", "upheld", "resolution_satisfied", "note"])
+COMPLAINT_LIST = core.obj({"month": {"type": "string"}, "complaints": {"type": "array", "items": COMPLAINT}},
+                          ["month", "complaints"])
+NOTIFICATION = core.obj({"id": {"type": "integer"}, "kind": {"type": "string"}, "message": {"type": "string"},
+                         "work_order": NULLABLE_TEXT, "work_order_id": {"type": ["integer", "null"]},
+                         "created_at": core.DATETIME, "read": {"type": "boolean"}},
+                        ["id", "kind", "message", "work_order", "work_order_id", "created_at", "read"])
+NOTIFICATION_LIST = core.obj({"unread": {"type": "integer"},
+                              "notifications": {"type": "array", "items": NOTIFICATION}}, ["unread", "notifications"])
+MARK_READ = core.obj({"ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": services.INT_MAX},
+                              "maxItems": 1000,
+                              "description": "omit to mark all read"}})
+SCAN_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": {
+    "type": "string", "format": "binary",
+    "description": "PDF, JPEG or PNG of 1 to 204,800 bytes named <canonical name>.<ext>"}}}
+PHOTO_UPLOAD = {"type": "object", "required": ["files"], "properties": {"files": {
+    "type": "array", "items": {"type": "string", "format": "binary"},
+    "description": "JPEG, PNG or WebP photos, each at most 10 MiB and 40 megapixels"}}}
+
+DATETIMES = ("reported_at", "deadline_at", "responded_at", "arrived_at", "completed_at")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _parsed(data):
+    """Body values as the services take them: local datetimes; equipment null means none."""
+    data = dict(data)
+    for name in DATETIMES:
+        if name in data:
+            data[name] = core.parse_datetime(data[name], name)
+    if "equipment" in data and data["equipment"] is None:
+        data["equipment"] = ""
+    return data
+
+
+def _multipart_files(field):
+    if not request.mimetype or request.mimetype != "multipart/form-data":
+        raise Unsupported(_("请求须为 multipart/form-data"))
+    chosen = [f for f in request.files.getlist(field) if f is not None and f.filename]
+    if not chosen:
+        raise core.MalformedBody(_("缺少文件字段 %(field)s", field=field), {field: _("必填")})
+    return chosen
+
+
+# ---- work orders ----------------------------------------------------------------------------------
+
+@bp.route("/work-orders", methods=["POST"])
+@roles("backoffice", "manager", "admin")
+@core.answers(201, WORK_ORDER)
+@core.body(NEW_WORK_ORDER)
+def create_work_order(data):
+    """Create a work order (number generated when not given)."""
+    order = services.create_order(_actor(), _parsed(data), clock.now())
+    core.commit()
+    return core.reply(services.order_dict(order), 201)
+
+
+@bp.route("/work-orders/<int:order_id>", methods=["PATCH"])
+@roles("backoffice", "manager", "engineer")
+@core.answers(200, WORK_ORDER)
+@core.body(WORK_ORDER_CHANGES)
+def update_work_order(order_id, data):
+    """Change a work order; the assigned engineer may change only responded_at, arrived_at, completed_at."""
+    order = services.get_visible(_actor(), order_id)
+    services.update_order(_actor(), order, _parsed(data), clock.now())
+    core.commit()
+    return core.reply(services.order_dict(order))
+
+
+@bp.route("/work-orders/<int:order_id>")
+@roles()
+@core.answers(200, WORK_ORDER)
+def get_work_order(order_id):
+    """A work order with its canonical name, current scan and photos."""
+    return core.reply(services.order_dict(services.get_visible(_actor(), order_id)))
+
+
+@bp.route("/work-orders")
+@roles()
+@core.answers(200, WORK_ORDER_LIST)
+def list_work_orders():
+    """Work orders in the caller's scope; filters: month, customer, engineer, status, no_scan=1, page."""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100000:
+        raise Invalid.field("page", _("页码须为正整数"))
+    filters = {name: request.args.get(name) or None for name in ("month", "customer", "engineer", "status")}
+    filters["no_scan"] = request.args.get("no_scan") in ("1", "true")
+    orders, total = services.list_orders(_actor(), filters, int(page))
+    return core.reply({"total": total, "page": int(page),
+                       "work_orders": [services.order_dict(o, with_files=False) for o in orders]})
+
+
+# ---- scan and photos ----------------------------------------------------------------------------
+
+@bp.route("/work-orders/<int:order_id>/scan", methods=["POST"])
+@roles("backoffice", "manager")
+@files.lan_only
+@core.answers(201, STORED_FILE)
+def upload_scan(order_id):
+    """Archive the scanned ticket (multipart field `file`, named after the work order's canonical name)."""
+    order = services.get_visible(_actor(), order_id)
+    upload = _multipart_files("file")[0]
+    scan = uploads.store_scan(_actor(), order, upload.filename, upload.stream, clock.now())
+    core.commit()
+    return core.reply(services.file_dict(scan), 201)
+
+
+upload_scan._upload = SCAN_UPLOAD
+
+
+@bp.route("/work-orders/<int:order_id>/photos", methods=["POST"])
+@roles("backoffice", "manager", "engineer")
+@files.lan_only
+@core.answers(201, PHOTOS)
+def upload_photos(order_id):
+    """Store site photos (multipart field `files`, one or more); they are renamed after the work order."""
+    order = services.get_visible(_actor(), order_id)
+    chosen = _multipart_files("files")
+    rows = uploads.store_photos(_actor(), order, [(f.filename, f.stream) for f in chosen], clock.now())
+    core.commit()
+    return core.reply({"photos": [services.file_dict(row) for row in rows]}, 201)
+
+
+upload_photos._upload = PHOTO_UPLOAD
+
+
+# ---- feedback ------------------------------------------------------------------------------------
+
+@bp.route("/work-orders/<int:order_id>/surveys", methods=["POST"])
+@roles("backoffice", "manager")
+@core.answers(201, SURVEY)
+@core.body(core.obj(SURVEY_FIELDS, ["score"]))
+def add_survey(order_id, data):
+    """Record a customer survey (score 1-5) of a completed work order."""
+    order = services.get_visible(_actor(), order_id)
+    survey = feedback.add_survey(_actor(), order, data, clock.now())
+    core.commit()
+    return core.reply(feedback.survey_dict(survey), 201)
+
+
+@bp.route("/complaints", methods=["POST"])
+@roles("backoffice", "manager")
+@core.answers(201, COMPLAINT)
+@core.body(core.obj(COMPLAINT_FIELDS, ["engineer", "date", "upheld"]))
+def add_complaint(data):
+    """Record a customer complaint against an engineer."""
+    data = {**data, "date": core.parse_date(data["date"])}
+    complaint = feedback.add_complaint(_actor(), data, clock.now())
+    core.commit()
+    return core.reply(feedback.complaint_dict(complaint), 201)
+
+
+@bp.route("/complaints")
+@roles()
+@core.answers(200, COMPLAINT_LIST)
+def list_complaints():
+    """Complaints of a month (`month`, default the current one), optionally of one `engineer`."""
+    month = request.args.get("month") or clock.today().strftime("%Y-%m")
+    rows = feedback.complaints(_actor(), month, request.args.get("engineer") or None)
+    return core.reply({"month": month, "complaints": [feedback.complaint_dict(row) for row in rows]})
+
+
+# ---- notifications ---------------------------------------------------------------------------------
+
+@bp.route("/notifications")
+@roles()
+@core.answers(200, NOTIFICATION_LIST)
+def list_notifications():
+    """The caller's latest notifications (`unread=1`: unread only) and the unread count."""
+    rows = notifications.for_user(_actor(), unread_only=request.args.get("unread") in ("1", "true"))
+    return core.reply({"unread": notifications.unread_count(_actor()),
+                       "notifications": [notifications.as_dict(row) for row in rows]})
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@roles()
+@core.answers(200, core.obj({"unread": {"type": "integer"}}, ["unread"]))
+@core.body(MARK_READ)
+def read_notifications(data):
+    """Mark the caller's notifications read (those in `ids`, or all)."""
+    notifications.mark_read(_actor(), clock.now(), data.get("ids"))
+    core.commit()
+    return core.reply({"unread": notifications.unread_count(_actor())})
+
