@@ -16,4 +16,4 @@ def test_home_requires_login(client):
 def test_engineer_logs_in(client, team):
     response = login(client, "eng1")
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200

@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
@@ -19,6 +19,8 @@ bootstrap = Bootstrap5()
 
 def select_locale():
     """The language chosen in the session or by the user, else the default (Chinese)."""
+    if not has_request_context():  # CLI, scheduler and service tests: messages in the default language
+        return "zh"
     chosen = session.get("lang")
     if chosen in ("zh", "en"):
         return chosen
@@ -51,10 +53,15 @@ def create_app(test_config=None):
     from tracker.api import bp as api_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register as register_cli
+    from tracker.itinerary.attendance_views import bp as attendance_bp
     from tracker.itinerary.views import bp as itinerary_bp
+    from tracker.notifications.views import bp as notifications_bp
+    from tracker.reports.views import bp as reports_bp
+    from tracker.reviews.views import bp as reviews_bp
     from tracker.workorders.views import bp as workorders_bp
 
-    for blueprint in (auth_bp, itinerary_bp, admin_bp, workorders_bp, api_bp):
+    for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
+                      reports_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_cli(app)

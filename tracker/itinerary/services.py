@@ -1,10 +1,12 @@
 """The itinerary rules (CONTRACT 3 and 4): trips, expenses, attendance, month submission."""
 
+import unicodedata
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from tracker import audit, clock, months
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
@@ -38,6 +40,7 @@ def require_view(actor, engineer):
 def _customer(name):
     if name in (None, ""):
         return None
+    name = unicodedata.normalize("NFC", str(name).strip())  # customer names are stored NFC-normalised
     customer = db.session.scalar(select(Customer).where(Customer.name == name))
     if customer is None:
         raise Invalid.field("customer", _("没有名为 %(name)s 的客户", name=name))
@@ -293,9 +296,11 @@ def month_view(engineer, month):
     first, nxt = months.bounds(month)
     workdays = calendar.workdays_between(first, nxt)
     trips = db.session.scalars(select(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt)
+                               .options(selectinload(Trip.customer), selectinload(Trip.work_order))
                                .order_by(Trip.day, Trip.full_day.desc(), Trip.depart_min, Trip.id)).all()
     expenses = db.session.scalars(select(Expense).where(
-        Expense.engineer_id == engineer.id, Expense.day >= first, Expense.day < nxt).order_by(Expense.day, Expense.id)).all()
+        Expense.engineer_id == engineer.id, Expense.day >= first, Expense.day < nxt)
+        .options(selectinload(Expense.work_order)).order_by(Expense.day, Expense.id)).all()
     attendance = attendance_grid([engineer.id], month).get(engineer.id, {})
     by_day_trips, by_day_expenses = defaultdict(list), defaultdict(list)
     for trip in trips:

@@ -1,14 +1,423 @@
-"""The engineer's month page, attendance grid and workbook download."""
+"""The engineer's itinerary pages (工作行程表): team list, month page, trip and expense forms, yearly workbook."""
 
-from flask import Blueprint, redirect, url_for
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import chinese_calendar
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import func, select
 
-from tracker.auth.access import roles
+from tracker import clock, months, nav
+from tracker.auth.access import can_edit_itinerary, can_reopen, roles, visible_engineers
+from tracker.errors import DomainError, Forbidden, Invalid, NotFound
+from tracker.extensions import db
+from tracker.itinerary import calendar, services, workbook
+from tracker.itinerary.forms import CATEGORY_LABELS, ExpenseForm, ImportForm, ReopenForm, TripForm
+from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, MonthSubmission, Trip
+from tracker.scoring import fieldhours
+from tracker.workorders.models import Customer, WorkOrder
 
 bp = Blueprint("itinerary", __name__)
 
+nav.add("itinerary.home", _l("我的行程"), roles=("engineer",), order=10)
+nav.add("itinerary.home", _l("工程师行程"), roles=("manager", "backoffice", "gm", "admin"), order=10)
+
+WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
+ATTENDANCE_LABELS = {"present": _l("出勤"), "late": _l("迟到"), "early_leave": _l("早退"), "absent": _l("旷工"),
+                     "personal_leave": _l("事假"), "sick_leave": _l("病假"), "annual_leave": _l("年假"),
+                     "business_trip": _l("出差")}
+HOLIDAY_NAMES = {"New Year's Day": _l("元旦"), "Spring Festival": _l("春节"), "Tomb-sweeping Day": _l("清明节"),
+                 "Labour Day": _l("劳动节"), "Dragon Boat Festival": _l("端午节"), "National Day": _l("国庆节"),
+                 "Mid-autumn Festival": _l("中秋节")}
+YEARS = range(2000, 2101)
+
+
+# ---- small helpers -------------------------------------------------------------------------------
+
+def fmt_hours(value):
+    return f"{Decimal(value or 0):.1f}"
+
+
+def fmt_money(value):
+    return f"{Decimal(value or 0):,.2f}"
+
+
+def fmt_span(trip):
+    if trip.full_day:
+        return _("全天")
+    return f"{fieldhours.format_hhmm(trip.depart_min)}–{fieldhours.format_hhmm(trip.return_min)}"
+
+
+def _helpers():
+    return {"fmt_hours": fmt_hours, "fmt_money": fmt_money, "fmt_span": fmt_span, "weekdays": WEEKDAYS,
+            "attendance_labels": ATTENDANCE_LABELS, "category_labels": CATEGORY_LABELS}
+
+
+def _require_edit(engineer):
+    if not can_edit_itinerary(current_user, engineer):
+        raise Forbidden(_("无权修改该工程师的行程和费用"))
+
+
+def _engineer_to_view(username):
+    engineer = services.engineer_by_username(username)
+    services.require_view(current_user, engineer)
+    return engineer
+
+
+def _check_year(year):
+    if year not in YEARS:
+        raise NotFound(_("年份须在 2000 到 2100 之间"))
+
+
+def _day_kind(day, workday):
+    """(css class, label) of a date: workday, make-up workday, weekend or holiday (with its name)."""
+    if workday:
+        return ("workday", _("工作日")) if day.weekday() < 5 else ("makeup", _("调休上班"))
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        is_holiday, name = False, None
+    if is_holiday and name in HOLIDAY_NAMES:
+        return "holiday", str(HOLIDAY_NAMES[name])
+    return ("weekend", _("周末")) if day.weekday() >= 5 else ("holiday", _("节假日"))
+
+
+def _month_url(engineer, day_or_month, anchor=True):
+    month = day_or_month if isinstance(day_or_month, str) else months.of(day_or_month)
+    url = url_for("itinerary.month", username=engineer.username, month=month)
+    if anchor and not isinstance(day_or_month, str):
+        url += f"#d-{day_or_month.isoformat()}"
+    return url
+
+
+def _apply_errors(form, error):
+    """Put a service error's fields onto the form; what finds no field is returned for an alert."""
+    unplaced = []
+    for name, message in (error.fields or {}).items():
+        field = form._fields.get(form.FIELD_MAP.get(name, name))
+        if field is None:
+            unplaced.append(message)
+        else:
+            field.errors = list(field.errors) + [message]
+    if not error.fields:
+        unplaced.append(error.message)
+    return " ".join(unplaced) or None
+
+
+# ---- home ----------------------------------------------------------------------------------------
 
 @bp.route("/")
 @roles()
 def home():
-    return "home " + current_user.username
+    """Engineers go to their month; everyone else sees the engineers in their scope."""
+    today_month = months.of(clock.today())
+    if current_user.role == "engineer":
+        return redirect(url_for("itinerary.month", username=current_user.username, month=today_month))
+    month = request.args.get("month") or today_month
+    months.parse(month)
+    first, nxt = months.bounds(month)
+    engineers = db.session.scalars(visible_engineers(current_user)).all()
+    ids = [engineer.id for engineer in engineers]
+    hours = services.month_field_hours(ids, first, nxt) if ids else {}
+    submitted = dict(db.session.execute(select(MonthSubmission.engineer_id, MonthSubmission.submitted_at).where(
+        MonthSubmission.engineer_id.in_(ids), MonthSubmission.month == month)).all()) if ids else {}
+    spent = dict(db.session.execute(select(Expense.engineer_id, func.sum(Expense.amount)).where(
+        Expense.engineer_id.in_(ids), Expense.day >= first, Expense.day < nxt)
+        .group_by(Expense.engineer_id)).all()) if ids else {}
+    rows = [{"engineer": e, "hours": hours.get(e.id, Decimal(0)), "expenses": spent.get(e.id) or Decimal(0),
+             "submitted_at": submitted.get(e.id)} for e in engineers]
+    return render_template("itinerary/home.html", rows=rows, month=month, prev_month=months.previous(month),
+                           next_month=months.of(nxt), today_month=today_month, **_helpers())
+
+
+# ---- the month page ------------------------------------------------------------------------------
+
+def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
+    view = services.month_view(engineer, month)
+    first, nxt = months.bounds(month)
+    today = clock.today()
+    for day in view["days"]:
+        day["kind"], day["kind_label"] = _day_kind(day["date"], day["workday"])
+    totals = {code: Decimal(0) for code in EXPENSE_CATEGORIES}
+    for day in view["days"]:
+        for expense in day["expenses"]:
+            totals[expense.category] += expense.amount
+    submitted = view["submitted"]
+    context = {
+        "view": view, "engineer": engineer, "month": month, "year": first.year, "month_number": first.month,
+        "today": today, "prev_month": months.previous(month), "next_month": months.of(nxt),
+        "category_totals": totals, "alert": alert,
+        "default_day": None if first > today else min(today, nxt - timedelta(days=1)),
+        "can_edit": can_edit_itinerary(current_user, engineer) and not submitted,
+        "can_submit": current_user.id == engineer.id and not submitted and first <= today,
+        "can_reopen": submitted and can_reopen(current_user, engineer),
+        "reopen_form": reopen_form or ReopenForm(formdata=None),
+        "calendar_warning": current_user.role == "admin" and not calendar.year_is_covered(first.year),
+    }
+    return render_template("itinerary/month.html", **context, **_helpers()), status
+
+
+@bp.route("/itinerary/<username>/<month>")
+@roles()
+def month(username, month):
+    engineer = _engineer_to_view(username)
+    months.parse(month)
+    return _render_month(engineer, month)
+
+
+@bp.route("/itinerary/<username>/<month>/submit", methods=["POST"])
+@roles()
+def submit(username, month):
+    engineer = _engineer_to_view(username)
+    try:
+        services.submit_month(current_user, engineer, month)
+    except Forbidden:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        months.parse(month)
+        return _render_month(engineer, month, alert=error.message, status=error.status)
+    db.session.commit()
+    flash(_("%(month)s 的工作行程表已提交", month=month), "success")
+    return redirect(_month_url(engineer, month))
+
+
+@bp.route("/itinerary/<username>/<month>/reopen", methods=["POST"])
+@roles("manager", "gm")
+def reopen(username, month):
+    engineer = _engineer_to_view(username)
+    months.parse(month)
+    if not can_reopen(current_user, engineer):
+        raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _render_month(engineer, month, alert=_("请填写退回原因"), status=422, reopen_form=form)
+    try:
+        services.reopen_month(current_user, engineer, month, form.reason.data)
+    except Forbidden:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _render_month(engineer, month, alert=error.message, status=error.status, reopen_form=form)
+    db.session.commit()
+    flash(_("已退回 %(name)s 的 %(month)s，工程师可以修改后重新提交", name=engineer.display_name, month=month),
+          "success")
+    return redirect(_month_url(engineer, month))
+
+
+# ---- trips and expenses --------------------------------------------------------------------------
+
+def _choices(engineer):
+    """Customer names and the engineer's recent work orders, for the inputs' suggestion lists."""
+    customers = db.session.scalars(select(Customer.name).order_by(Customer.name).limit(2000)).all()
+    orders = db.session.execute(select(WorkOrder.number, Customer.name).join(Customer)
+                                .where(WorkOrder.engineer_id == engineer.id)
+                                .order_by(WorkOrder.reported_at.desc()).limit(100)).all()
+    return customers, orders
+
+
+def _form_page(kind, form, engineer, item=None, alert=None, status=200):
+    customers, orders = _choices(engineer)
+    locked = item is not None and services.submission(engineer, months.of(item.day)) is not None
+    title = {("trip", False): _("添加行程"), ("trip", True): _("修改行程"),
+             ("expense", False): _("添加费用"), ("expense", True): _("修改费用")}[(kind, item is not None)]
+    back = _month_url(engineer, item.day if item is not None else (form.date.data or clock.today()))
+    return render_template("itinerary/form.html", kind=kind, form=form, engineer=engineer, item=item, title=title,
+                           alert=alert, locked=locked, customers=customers, orders=orders, back=back,
+                           today=clock.today(), **_helpers()), status
+
+
+def _save_from_form(kind, form, engineer, save, item=None):
+    """Validate, call the service, commit; a refusal re-renders the form with a 4xx and stores nothing."""
+    if request.method == "POST":
+        if not form.validate():
+            return _form_page(kind, form, engineer, item, alert=_("请检查标出的栏目"), status=422)
+        try:
+            saved = save(form.to_data())
+        except Forbidden:
+            db.session.rollback()
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            return _form_page(kind, form, engineer, item, alert=_apply_errors(form, error) or _("请检查标出的栏目"),
+                              status=error.status)
+        day = saved.day
+        db.session.commit()
+        flash(_("已保存行程") if kind == "trip" else _("已保存费用"), "success")
+        return redirect(_month_url(engineer, day))
+    return _form_page(kind, form, engineer, item)
+
+
+def _date_arg():
+    try:
+        return date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return None
+
+
+def _get(model, item_id):
+    item = db.session.get(model, item_id)
+    if item is None:
+        raise NotFound(_("找不到该记录"))
+    return item
+
+
+@bp.route("/itinerary/<username>/trips/new", methods=["GET", "POST"])
+@roles()
+def new_trip(username):
+    engineer = services.engineer_by_username(username)
+    _require_edit(engineer)
+    form = TripForm()
+    if request.method == "GET":
+        form.date.data = min(_date_arg() or clock.today(), clock.today())
+    return _save_from_form("trip", form, engineer, lambda data: services.save_trip(current_user, engineer, data))
+
+
+@bp.route("/itinerary/trips/<int:trip_id>/edit", methods=["GET", "POST"])
+@roles()
+def edit_trip(trip_id):
+    trip = _get(Trip, trip_id)
+    engineer = trip.engineer
+    _require_edit(engineer)
+    form = TripForm()
+    if request.method == "GET":
+        form.fill_from(trip)
+    return _save_from_form("trip", form, engineer,
+                           lambda data: services.save_trip(current_user, engineer, data, trip=trip), item=trip)
+
+
+@bp.route("/itinerary/<username>/expenses/new", methods=["GET", "POST"])
+@roles()
+def new_expense(username):
+    engineer = services.engineer_by_username(username)
+    _require_edit(engineer)
+    form = ExpenseForm()
+    if request.method == "GET":
+        form.date.data = min(_date_arg() or clock.today(), clock.today())
+    return _save_from_form("expense", form, engineer,
+                           lambda data: services.save_expense(current_user, engineer, data))
+
+
+@bp.route("/itinerary/expenses/<int:expense_id>/edit", methods=["GET", "POST"])
+@roles()
+def edit_expense(expense_id):
+    expense = _get(Expense, expense_id)
+    engineer = expense.engineer
+    _require_edit(engineer)
+    form = ExpenseForm()
+    if request.method == "GET":
+        form.fill_from(expense)
+    return _save_from_form("expense", form, engineer,
+                           lambda data: services.save_expense(current_user, engineer, data, expense=expense),
+                           item=expense)
+
+
+def _delete(item, remove, done_message):
+    engineer, day = item.engineer, item.day
+    _require_edit(engineer)
+    try:
+        remove(current_user, item)
+    except Forbidden:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _render_month(engineer, months.of(day), alert=error.message, status=error.status)
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(_month_url(engineer, day))
+
+
+@bp.route("/itinerary/trips/<int:trip_id>/delete", methods=["POST"])
+@roles()
+def delete_trip(trip_id):
+    return _delete(_get(Trip, trip_id), services.delete_trip, _("已删除行程"))
+
+
+@bp.route("/itinerary/expenses/<int:expense_id>/delete", methods=["POST"])
+@roles()
+def delete_expense(expense_id):
+    return _delete(_get(Expense, expense_id), services.delete_expense, _("已删除费用"))
+
+
+# ---- the year: summary, workbook export and import -----------------------------------------------
+
+def _render_year(engineer, year, form=None, alert=None, expected=None, status=200):
+    first, nxt = date(year, 1, 1), date(year + 1, 1, 1)
+    spent = dict(db.session.execute(
+        select(func.extract("month", Expense.day), func.sum(Expense.amount))
+        .where(Expense.engineer_id == engineer.id, Expense.day >= first, Expense.day < nxt)
+        .group_by(func.extract("month", Expense.day))).all())
+    spent = {int(month): total for month, total in spent.items()}
+    submitted = dict(db.session.execute(select(MonthSubmission.month, MonthSubmission.submitted_at).where(
+        MonthSubmission.engineer_id == engineer.id, MonthSubmission.month.like(f"{year:04d}-%"))).all())
+    rows = []
+    for number in range(1, 13):
+        month = f"{year:04d}-{number:02d}"
+        start, end = months.bounds(month)
+        hours = services.month_field_hours([engineer.id], start, end).get(engineer.id, Decimal(0))
+        rows.append({"month": month, "number": number, "hours": hours, "expenses": spent.get(number) or Decimal(0),
+                     "submitted_at": submitted.get(month)})
+    can_edit = can_edit_itinerary(current_user, engineer)
+    return render_template("itinerary/year.html", engineer=engineer, year=year, rows=rows, alert=alert,
+                           expected=expected, form=form or ImportForm(formdata=None), can_edit=can_edit,
+                           filename=workbook.workbook_filename(engineer, year),
+                           today_month=months.of(clock.today()), **_helpers()), status
+
+
+@bp.route("/itinerary/<username>/<int(fixed_digits=4):year>")
+@roles()
+def year(username, year):
+    engineer = _engineer_to_view(username)
+    _check_year(year)
+    return _render_year(engineer, year)
+
+
+@bp.route("/itinerary/<username>/<int(fixed_digits=4):year>.xlsx")
+@roles()
+def export(username, year):
+    engineer = _engineer_to_view(username)
+    _check_year(year)
+    data = workbook.export_workbook(engineer, year)
+    response = send_file(io.BytesIO(data), mimetype=workbook.XLSX_MIME, as_attachment=True,
+                         download_name=workbook.workbook_filename(engineer, year))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/itinerary/<username>/<int(fixed_digits=4):year>/import", methods=["POST"])
+@roles()
+def import_workbook(username, year):
+    engineer = _engineer_to_view(username)
+    _check_year(year)
+    _require_edit(engineer)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _render_year(engineer, year, form=form, alert=_("请选择要导入的 .xlsx 文件"), status=422)
+    upload = form.file.data
+    try:
+        summary = workbook.import_workbook(current_user, engineer, year, upload.filename, upload.stream)
+    except Forbidden:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        if isinstance(error, Invalid) and "file" in error.fields:
+            form.file.errors = list(form.file.errors) + [error.fields["file"]]
+        return _render_year(engineer, year, form=form, alert=error.message, expected=error.extra.get("expected"),
+                            status=error.status)
+    db.session.commit()
+    parts = []
+    for item in summary["months"]:
+        if item["status"] == "replaced":
+            parts.append(_("%(month)s：行程 %(trips)s 条，费用 %(expenses)s 笔", **item))
+        else:
+            parts.append(_("%(month)s：已提交，内容相同，未改动", month=item["month"]))
+    flash(_("导入完成。") + "；".join(parts), "success")
+    return redirect(url_for("itinerary.year", username=engineer.username, year=year))

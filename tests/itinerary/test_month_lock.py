@@ -1,0 +1,157 @@
+"""Submitting a month locks it; only a manager above or the gm reopens it, and that is logged (CONTRACT 3)."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tracker.audit import AuditEvent
+from tracker.errors import Conflict, Forbidden
+from tracker.extensions import db
+from tracker.itinerary import services
+from tracker.itinerary.models import Expense, MonthSubmission, Trip
+
+MONTH = "2026-11"
+
+
+@pytest.fixture
+def trip(team):
+    eng = team["eng1"]
+    trip = services.save_trip(eng, eng, {"date": date(2026, 11, 2), "depart": "08:00", "return": "10:00"})
+    services.save_expense(eng, eng, {"date": date(2026, 11, 2), "category": "meals", "amount": "30"})
+    db.session.commit()
+    return trip
+
+
+@pytest.fixture
+def submitted(team, trip, web):
+    client = web("eng1")
+    response = client.post(f"/itinerary/eng1/{MONTH}/submit")
+    assert response.status_code == 302
+    assert services.submission(team["eng1"], MONTH) is not None
+    return client
+
+
+def test_owner_submits_and_the_page_shows_it(submitted):
+    page = submitted.get(f"/itinerary/eng1/{MONTH}")
+    html = page.get_data(as_text=True)
+    assert "已提交" in html
+    assert 'id="submit-month"' not in html
+    assert "/trips/new" not in html  # no add buttons on a locked month
+
+
+@pytest.mark.parametrize("method, url, data", [
+    ("post", "/itinerary/eng1/trips/new", {"date": "2026-11-03", "depart": "08:00", "return_time": "09:00"}),
+    ("post", "/itinerary/eng1/expenses/new", {"date": "2026-11-03", "category": "meals", "amount": "10"}),
+])
+def test_adding_to_a_submitted_month_is_refused_with_409(submitted, method, url, data):
+    before = (db.session.query(Trip).count(), db.session.query(Expense).count())
+    response = getattr(submitted, method)(url, data=data)
+    assert response.status_code == 409
+    assert "已提交" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (db.session.query(Trip).count(), db.session.query(Expense).count()) == before
+
+
+def test_changing_a_trip_of_a_submitted_month_is_refused_with_409(submitted, trip):
+    response = submitted.post(f"/itinerary/trips/{trip.id}/edit",
+                              data={"date": "2026-11-02", "depart": "08:00", "return_time": "12:00"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).return_min == 600
+
+
+def test_moving_a_trip_into_a_submitted_month_is_refused(team, web):
+    eng = team["eng1"]
+    october = services.save_trip(eng, eng, {"date": date(2026, 10, 5), "full_day": True})
+    db.session.commit()
+    client = web("eng1")
+    assert client.post(f"/itinerary/eng1/{MONTH}/submit").status_code == 302
+    response = client.post(f"/itinerary/trips/{october.id}/edit", data={"date": "2026-11-05", "full_day": "y"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Trip, october.id).day == date(2026, 10, 5)
+
+
+def test_deleting_from_a_submitted_month_is_refused_with_409(submitted, trip):
+    expense = db.session.scalar(select(Expense))
+    assert submitted.post(f"/itinerary/trips/{trip.id}/delete").status_code == 409
+    assert submitted.post(f"/itinerary/expenses/{expense.id}/delete").status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id) is not None and db.session.get(Expense, expense.id) is not None
+
+
+def test_submitting_twice_is_a_conflict(submitted):
+    assert submitted.post(f"/itinerary/eng1/{MONTH}/submit").status_code == 409
+
+
+def test_a_month_not_yet_begun_cannot_be_submitted(team, web):
+    assert web("eng1").post("/itinerary/eng1/2026-12/submit").status_code == 422
+    assert db.session.query(MonthSubmission).count() == 0
+
+
+@pytest.mark.parametrize("username", ["mgr", "office", "gm.wang", "eng2"])
+def test_only_the_engineer_submits_their_month(team, trip, web, username):
+    response = web(username).post(f"/itinerary/eng1/{MONTH}/submit")
+    assert response.status_code == 403
+    assert db.session.query(MonthSubmission).count() == 0
+
+
+def test_submit_by_someone_else_is_forbidden_in_the_service(team):
+    with pytest.raises(Forbidden):
+        services.submit_month(team["mgr"], team["eng1"], MONTH)
+
+
+@pytest.mark.parametrize("username", ["mgr", "gm.wang"])
+def test_manager_above_or_gm_reopens_and_it_is_logged(submitted, team, web, username):
+    submitted.post("/logout")
+    client = web(username)
+    page = client.get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    assert "退回该月" in page
+    response = client.post(f"/itinerary/eng1/{MONTH}/reopen", data={"reason": "11月3日行程漏填"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.submission(team["eng1"], MONTH) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "itinerary.reopen"))
+    assert event.actor.username == username
+    assert event.subject == f"eng1/{MONTH}" and event.detail == "11月3日行程漏填"
+    client.post("/logout")
+    again = web("eng1").post("/itinerary/eng1/trips/new",
+                             data={"date": "2026-11-03", "depart": "08:00", "return_time": "09:00"})
+    assert again.status_code == 302
+
+
+@pytest.mark.parametrize("username", ["mgr2", "office", "eng1", "eng2", "admin"])
+def test_others_cannot_reopen(submitted, team, web, username):
+    submitted.post("/logout")
+    client = web(username)
+    response = client.post(f"/itinerary/eng1/{MONTH}/reopen", data={"reason": "x"})
+    assert response.status_code == 403
+    assert services.submission(team["eng1"], MONTH) is not None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "itinerary.reopen")) is None
+
+
+def test_reopen_by_another_manager_is_forbidden_in_the_service(submitted, team):
+    with pytest.raises(Forbidden):
+        services.reopen_month(team["mgr2"], team["eng1"], MONTH, "x")
+
+
+def test_reopen_needs_a_reason(submitted, team, web):
+    submitted.post("/logout")
+    response = web("mgr").post(f"/itinerary/eng1/{MONTH}/reopen", data={"reason": "  "})
+    assert response.status_code == 422
+    assert services.submission(team["eng1"], MONTH) is not None
+
+
+def test_reopening_an_open_month_is_a_conflict(team, trip, web):
+    assert web("mgr").post(f"/itinerary/eng1/{MONTH}/reopen", data={"reason": "x"}).status_code == 409
+
+
+def test_service_refuses_changes_to_a_submitted_month(team, trip):
+    services.submit_month(team["eng1"], team["eng1"], MONTH)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        services.delete_trip(team["eng1"], trip)
+    with pytest.raises(Conflict):
+        services.save_expense(team["office"], team["eng1"], {"date": date(2026, 11, 4), "category": "other",
+                                                             "amount": "1"})

@@ -1,0 +1,341 @@
+"""The itinerary web pages: home, month page, trip and expense forms, and who may see or change what."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, select
+
+from tracker.extensions import db
+from tracker.itinerary import services
+from tracker.itinerary.models import Expense, Trip
+
+MONTH = "2026-11"
+
+
+@pytest.fixture
+def filled(team, customers, work_order):
+    """eng1: a timed trip with customer and work order, a full-day trip, an expense; eng2: one trip."""
+    eng1, eng2 = team["eng1"], team["eng2"]
+    rows = {
+        "trip": services.save_trip(eng1, eng1, {"date": date(2026, 11, 2), "depart": "08:00", "return": "10:10",
+                                                "customer": "旗滨玻璃", "work_order": "WO-1001",
+                                                "purpose": "1号机常规保养", "note": "带备件"}),
+        "full": services.save_trip(eng1, eng1, {"date": date(2026, 11, 3), "full_day": True, "purpose": "安装调试"}),
+        "expense": services.save_expense(eng1, eng1, {"date": date(2026, 11, 2), "category": "transport",
+                                                      "amount": "120.50", "work_order": "WO-1001", "note": "高铁"}),
+        "other": services.save_trip(eng2, eng2, {"date": date(2026, 11, 2), "full_day": True}),
+    }
+    services.set_attendance(team["office"], eng1, date(2026, 11, 4), "late")
+    db.session.commit()
+    return rows
+
+
+def counts():
+    db.session.expire_all()
+    return db.session.query(Trip).count(), db.session.query(Expense).count()
+
+
+# ---- home ----------------------------------------------------------------------------------------
+
+def test_engineer_home_redirects_to_the_current_month(team, web):
+    response = web("eng1").get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/itinerary/eng1/{MONTH}")
+
+
+def test_manager_home_lists_the_team_with_hours_and_state(filled, team, web):
+    services.submit_month(team["eng2"], team["eng2"], MONTH)
+    db.session.commit()
+    html = web("mgr").get("/").get_data(as_text=True)
+    assert 'data-username="eng1"' in html and 'data-username="eng2"' in html
+    assert 'data-username="eng3"' not in html  # mgr2's engineer
+    assert f"/itinerary/eng1/{MONTH}" in html
+    assert "10.0" in html  # eng1: 2.5 + 7.5
+    assert "已提交" in html and "未提交" in html
+    assert "工程师行程" in html  # the menu entry
+
+
+@pytest.mark.parametrize("username", ["gm.wang", "office", "admin"])
+def test_gm_backoffice_and_admin_see_every_engineer(team, web, username):
+    html = web(username).get("/").get_data(as_text=True)
+    for engineer in ("eng1", "eng2", "eng3"):
+        assert f'data-username="{engineer}"' in html
+
+
+def test_home_runs_a_fixed_number_of_queries_whatever_the_team_size(filled, team, web, make_user):
+    client = web("gm.wang")
+
+    def queries():
+        db.session.expire_all()  # the test shares the session with the requests: start each count cold
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    before = queries()
+    for n in range(5):
+        engineer = make_user(f"extra{n}", supervisor="mgr")
+        services.save_trip(engineer, engineer, {"date": date(2026, 11, 2), "full_day": True})
+    db.session.commit()
+    assert queries() == before
+
+
+def test_home_takes_another_month(team, web):
+    html = web("mgr").get("/?month=2026-10").get_data(as_text=True)
+    assert "2026-10" in html and "/itinerary/eng1/2026-10" in html
+    assert web("mgr").get("/?month=2026-13").status_code == 422
+
+
+# ---- the month page ------------------------------------------------------------------------------
+
+def test_month_page_shows_days_trips_expenses_and_totals(filled, web):
+    response = web("eng1").get(f"/itinerary/eng1/{MONTH}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count('class="day-row kind-') == 30
+    for text in ("11月2日", "周一", "工作日", "周末", "出勤", "迟到", "08:00–10:10", "2.5 h", "旗滨玻璃",
+                 "WO-1001", "1号机常规保养", "带备件", "全天", "7.5 h", "交通", "¥120.50", "高铁",
+                 'id="month-hours">10.0<', 'id="month-expenses">¥120.50<', "未提交", "提交本月"):
+        assert text in html, text
+    assert "/itinerary/eng1/2026-10" in html and "/itinerary/eng1/2026-12" in html
+    assert "/itinerary/trips/%d/edit" % filled["trip"].id in html
+
+
+def test_month_page_marks_official_holidays(team, web):
+    html = web("eng1").get("/itinerary/eng1/2026-10").get_data(as_text=True)
+    assert "国庆节" in html
+
+
+@pytest.mark.parametrize("username", ["mgr", "office", "gm.wang", "admin"])
+def test_managers_and_back_office_open_itineraries_in_their_scope(filled, web, username):
+    assert web(username).get(f"/itinerary/eng1/{MONTH}").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["gm.wang", "admin"])
+def test_viewers_who_cannot_edit_see_no_edit_buttons(filled, web, username):
+    html = web(username).get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    assert "/edit" not in html and "/trips/new" not in html and 'id="submit-month"' not in html
+
+
+@pytest.mark.parametrize("username, path", [
+    ("eng2", f"/itinerary/eng1/{MONTH}"),
+    ("eng2", "/itinerary/eng1/2026"),
+    ("eng2", "/itinerary/eng1/2026.xlsx"),
+    ("eng2", "/itinerary/eng1/trips/new"),
+    ("eng2", "/itinerary/eng1/expenses/new"),
+    ("mgr2", f"/itinerary/eng1/{MONTH}"),
+    ("mgr2", "/itinerary/eng1/2026.xlsx"),
+])
+def test_others_get_403_on_pages_of_an_itinerary(filled, web, username, path):
+    assert web(username).get(path).status_code == 403
+
+
+def test_an_engineer_cannot_change_or_delete_another_engineers_records(filled, web):
+    client = web("eng2")
+    trip, expense = filled["trip"], filled["expense"]
+    before = counts()
+    assert client.get(f"/itinerary/trips/{trip.id}/edit").status_code == 403
+    assert client.post(f"/itinerary/trips/{trip.id}/edit",
+                       data={"date": "2026-11-05", "full_day": "y"}).status_code == 403
+    assert client.post(f"/itinerary/trips/{trip.id}/delete").status_code == 403
+    assert client.get(f"/itinerary/expenses/{expense.id}/edit").status_code == 403
+    assert client.post(f"/itinerary/expenses/{expense.id}/delete").status_code == 403
+    assert client.post("/itinerary/eng1/trips/new", data={"date": "2026-11-05", "full_day": "y"}).status_code == 403
+    assert client.post("/itinerary/eng1/expenses/new",
+                       data={"date": "2026-11-05", "category": "meals", "amount": "1"}).status_code == 403
+    assert client.post("/itinerary/eng1/2026/import", data={}).status_code == 403
+    assert counts() == before
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).day == date(2026, 11, 2)
+
+
+def test_unknown_engineer_and_records_are_404(team, web):
+    client = web("mgr")
+    assert client.get(f"/itinerary/nobody/{MONTH}").status_code == 404
+    assert client.get(f"/itinerary/mgr/{MONTH}").status_code == 404  # not an engineer
+    assert client.get("/itinerary/trips/999/edit").status_code == 404
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "abc", "1999-12"])
+def test_a_malformed_month_is_refused(team, web, month):
+    assert web("eng1").get(f"/itinerary/eng1/{month}").status_code == 422
+
+
+def test_pages_need_a_login(client, team):
+    response = client.get(f"/itinerary/eng1/{MONTH}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# ---- forms: success ------------------------------------------------------------------------------
+
+def test_add_trip_form_is_phone_friendly(team, customers, web):
+    html = web("eng1").get("/itinerary/eng1/trips/new?date=2026-11-05").get_data(as_text=True)
+    assert 'type="date"' in html and 'value="2026-11-05"' in html
+    assert html.count('type="time"') == 2
+    assert "form-control-lg" in html
+    assert '<option value="旗滨玻璃">' in html
+
+
+def test_engineer_adds_a_trip_through_the_form(team, customers, work_order, web):
+    response = web("eng1").post("/itinerary/eng1/trips/new", data={
+        "date": "2026-11-05", "depart": "08:00", "return_time": "10:10", "customer": "旗滨玻璃",
+        "work_order": "WO-1001", "purpose": " 维修 ", "note": ""})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/itinerary/eng1/2026-11#d-2026-11-05")
+    trip = db.session.scalar(select(Trip))
+    assert (trip.hours, trip.customer.name, trip.work_order.number, trip.purpose, trip.note) == (
+        Decimal("2.5"), "旗滨玻璃", "WO-1001", "维修", None)
+
+
+def test_a_return_at_00_00_means_midnight(team, web):
+    response = web("eng1").post("/itinerary/eng1/trips/new",
+                                data={"date": "2026-11-05", "depart": "20:00", "return_time": "00:00"})
+    assert response.status_code == 302
+    trip = db.session.scalar(select(Trip))
+    assert (trip.return_min, trip.hours) == (1440, Decimal("4.0"))
+
+
+def test_work_order_alone_gives_the_customer(team, work_order, web):
+    web("eng1").post("/itinerary/eng1/trips/new", data={"date": "2026-11-05", "full_day": "y",
+                                                        "work_order": "WO-1001"})
+    assert db.session.scalar(select(Trip)).customer.name == "旗滨玻璃"
+
+
+def test_back_office_and_manager_add_records_for_an_engineer(team, web):
+    assert web("office").post("/itinerary/eng1/expenses/new", data={
+        "date": "2026-11-05", "category": "lodging", "amount": "300"}).status_code == 302
+    assert web("mgr").post("/itinerary/eng1/trips/new", data={
+        "date": "2026-11-06", "full_day": "y"}).status_code == 302
+    assert counts() == (1, 1)
+
+
+def test_engineer_edits_and_deletes_a_trip(filled, web):
+    client = web("eng1")
+    trip = filled["trip"]
+    form = client.get(f"/itinerary/trips/{trip.id}/edit").get_data(as_text=True)
+    assert 'value="08:00"' in form and 'value="10:10"' in form and "1号机常规保养" in form
+    response = client.post(f"/itinerary/trips/{trip.id}/edit", data={
+        "date": "2026-11-02", "depart": "08:00", "return_time": "08:31", "customer": "福耀玻璃"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(Trip, trip.id)
+    assert (changed.hours, changed.customer.name, changed.work_order) == (Decimal("1.0"), "福耀玻璃", None)
+    assert client.post(f"/itinerary/trips/{trip.id}/delete").status_code == 302
+    assert counts() == (2, 1)
+
+
+def test_engineer_edits_and_deletes_an_expense(filled, web):
+    client = web("eng1")
+    expense = filled["expense"]
+    assert 'value="120.50"' in client.get(f"/itinerary/expenses/{expense.id}/edit").get_data(as_text=True)
+    assert client.post(f"/itinerary/expenses/{expense.id}/edit", data={
+        "date": "2026-11-03", "category": "meals", "amount": "45"}).status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Expense, expense.id).amount, db.session.get(Expense, expense.id).category) == (
+        Decimal("45.00"), "meals")
+    assert client.post(f"/itinerary/expenses/{expense.id}/delete").status_code == 302
+    assert counts() == (3, 0)
+
+
+# ---- forms: bad input answers 4xx and stores nothing ---------------------------------------------
+
+GOOD_TRIP = {"date": "2026-11-05", "depart": "08:00", "return_time": "10:00", "customer": "", "work_order": "",
+             "purpose": "", "note": ""}
+GOOD_EXPENSE = {"date": "2026-11-05", "category": "meals", "amount": "25.50", "work_order": "", "note": ""}
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"date": ""}, "date"),
+    ({"date": "2026-02-30"}, "date"),
+    ({"date": "20261105"}, "date"),
+    ({"date": "05/11/2026"}, "date"),
+    ({"date": "abc"}, "date"),
+    ({"date": "2026-11-21"}, "date"),  # tomorrow
+    ({"depart": "25:00"}, "depart"),
+    ({"depart": "08:61"}, "depart"),
+    ({"depart": "ab"}, "depart"),
+    ({"depart": "8"}, "depart"),
+    ({"depart": ""}, "depart"),
+    ({"return_time": ""}, "return_time"),
+    ({"return_time": "24:01"}, "return_time"),
+    ({"return_time": "07:00"}, "return_time"),  # before departure
+    ({"return_time": "08:00"}, "return_time"),  # zero length
+    ({"purpose": "事" * 501}, "purpose"),
+    ({"note": "x" * 501}, "note"),
+    ({"customer": "没有这个客户"}, "customer"),
+    ({"work_order": "WO-9999"}, "work_order"),
+])
+def test_trip_form_refuses_bad_input_and_stores_nothing(team, customers, web, change, field):
+    response = web("eng1").post("/itinerary/eng1/trips/new", data={**GOOD_TRIP, **change})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{field}"' in html and "is-invalid" in html
+    assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"amount": "-1"}, "amount"),
+    ({"amount": "100000.01"}, "amount"),
+    ({"amount": "abc"}, "amount"),
+    ({"amount": "1.234"}, "amount"),
+    ({"amount": ""}, "amount"),
+    ({"amount": "NaN"}, "amount"),
+    ({"amount": "Infinity"}, "amount"),
+    ({"category": "bogus"}, "category"),
+    ({"date": "2026-13-01"}, "date"),
+    ({"date": "2027-01-01"}, "date"),
+    ({"work_order": "WO-9999"}, "work_order"),
+    ({"note": "x" * 501}, "note"),
+])
+def test_expense_form_refuses_bad_input_and_stores_nothing(team, web, change, field):
+    response = web("eng1").post("/itinerary/eng1/expenses/new", data={**GOOD_EXPENSE, **change})
+    assert response.status_code == 422
+    assert "is-invalid" in response.get_data(as_text=True)
+    assert counts() == (0, 0)
+
+
+@pytest.mark.parametrize("amount", ["0", "100000", "100000.00", "0.01"])
+def test_expense_amounts_at_the_limits_are_accepted(team, web, amount):
+    assert web("eng1").post("/itinerary/eng1/expenses/new",
+                            data={**GOOD_EXPENSE, "amount": amount}).status_code == 302
+
+
+def test_overlapping_trip_in_the_form_names_the_other_trip(filled, web):
+    response = web("eng1").post("/itinerary/eng1/trips/new",
+                                data={**GOOD_TRIP, "date": "2026-11-02", "depart": "09:00", "return_time": "11:00"})
+    assert response.status_code == 422
+    assert "08:00–10:10" in response.get_data(as_text=True)
+    assert counts() == (3, 1)
+
+
+def test_editing_with_bad_input_leaves_the_trip_unchanged(filled, web):
+    trip = filled["trip"]
+    response = web("eng1").post(f"/itinerary/trips/{trip.id}/edit",
+                                data={**GOOD_TRIP, "date": "2026-11-02", "depart": "12:00", "return_time": "11:00"})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert (db.session.get(Trip, trip.id).depart_min, db.session.get(Trip, trip.id).return_min) == (480, 610)
+
+
+def test_forms_carry_a_csrf_token_when_protection_is_on(app_factory, team):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    assert client.post("/login", data={"username": "eng1", "password": "secret-pass-1",
+                                       "csrf_token": token}).status_code == 302
+    form = client.get("/itinerary/eng1/trips/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    data = {"date": "2026-11-05", "full_day": "y"}
+    assert client.post("/itinerary/eng1/trips/new", data=data).status_code == 400
+    assert client.post("/itinerary/eng1/trips/new", data={**data, "csrf_token": token}).status_code == 302
+    month = client.get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    submit_token = re.search(r'action="/itinerary/eng1/2026-11/submit"[^>]*>\s*<input type="hidden" '
+                             r'name="csrf_token" value="([^"]+)"', month).group(1)
+    assert client.post(f"/itinerary/eng1/{MONTH}/submit", data={"csrf_token": submit_token}).status_code == 302

@@ -1,0 +1,333 @@
+"""The yearly workbook (CONTRACT 8): export, file name, import back, and every refusal."""
+
+import io
+import unicodedata
+from datetime import date, datetime, time
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from tracker.errors import Forbidden
+from tracker.extensions import db
+from tracker.itinerary import services, workbook
+from tracker.itinerary.models import Expense, Trip
+
+NAME = "2026年张三工作行程表.xlsx"
+
+
+@pytest.fixture
+def filled(team, customers, work_order):
+    """eng1 (张三): trips and expenses in October and November 2026."""
+    eng = team["eng1"]
+    for data in [
+        {"date": date(2026, 10, 9), "depart": "08:00", "return": "10:10", "customer": "旗滨玻璃",
+         "work_order": "WO-1001", "purpose": "1号机常规保养", "note": "带备件"},
+        {"date": date(2026, 10, 9), "depart": "20:00", "return": "24:00", "customer": "福耀玻璃", "purpose": "夜间抢修"},
+        {"date": date(2026, 10, 10), "full_day": True, "purpose": "安装调试"},
+        {"date": date(2026, 11, 2), "depart": "13:00", "return": "13:20"},
+    ]:
+        services.save_trip(eng, eng, data)
+    for data in [
+        {"date": date(2026, 10, 9), "category": "transport", "amount": "120.50", "work_order": "WO-1001",
+         "note": "高铁"},
+        {"date": date(2026, 10, 10), "category": "lodging", "amount": "300"},
+        {"date": date(2026, 11, 2), "category": "meals", "amount": "0.01"},
+    ]:
+        services.save_expense(eng, eng, data)
+    db.session.commit()
+    return eng
+
+
+def snapshot(engineer):
+    """The engineer's trips and expenses as comparable plain data (ids left out)."""
+    db.session.expire_all()
+    trips = db.session.scalars(select(Trip).where(Trip.engineer_id == engineer.id)).all()
+    expenses = db.session.scalars(select(Expense).where(Expense.engineer_id == engineer.id)).all()
+    strip = lambda row: {k: v for k, v in row.items() if k != "id"}  # noqa: E731
+    return (sorted((strip(services.trip_dict(t)) for t in trips), key=repr),
+            sorted((strip(services.expense_dict(e)) for e in expenses), key=repr))
+
+
+def upload(client, data, name=NAME, username="eng1", year=2026):
+    return client.post(f"/itinerary/{username}/{year}/import",
+                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def empty_open_months(engineer, *months):
+    for month in months:
+        services.delete_month_data(engineer, month)
+    db.session.commit()
+
+
+# ---- export --------------------------------------------------------------------------------------
+
+def test_file_name_is_year_display_name_and_title(team):
+    assert workbook.workbook_filename(team["eng1"], 2026) == NAME
+
+
+def test_download_sets_the_name_with_rfc_5987(filled, web):
+    response = web("eng1").get("/itinerary/eng1/2026.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == workbook.XLSX_MIME
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''" + quote(NAME) in disposition
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("username", ["eng1", "mgr", "office", "gm.wang"])
+def test_those_who_see_the_itinerary_download_it(filled, web, username):
+    assert web(username).get("/itinerary/eng1/2026.xlsx").status_code == 200
+
+
+def test_workbook_has_a_printable_sheet_per_month(filled, web):
+    data = web("eng1").get("/itinerary/eng1/2026.xlsx").data
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == [f"{m}月" for m in range(1, 13)]
+    sheet = book["10月"]
+    assert sheet["A1"].value == "2026年张三工作行程表 — 10月"
+    assert tuple(c.value for c in sheet[2]) == workbook.HEADERS
+    assert sheet.freeze_panes == "A3"
+    assert sheet.print_title_rows == "$1:$2"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.column_dimensions["J"].width > sheet.column_dimensions["B"].width
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    ninth = [row for row in rows if row[0] == datetime(2026, 10, 9)]
+    assert ninth[0][1:7] == ("周五", "出勤", "08:00", "10:10", None, 2.5)
+    assert ninth[0][7:10] == ("旗滨玻璃", "WO-1001", "1号机常规保养")
+    assert ninth[1][3:7] == ("20:00", "24:00", None, 4)
+    assert ninth[2][11:] == ("交通", 120.5)
+    assert [row for row in rows if row[0] == datetime(2026, 10, 10)][0][5:7] == ("是", 7.5)
+    assert len([row for row in rows if isinstance(row[0], datetime)]) == 31 + 3  # a row per day, more when busy
+    total = next(row for row in rows if row[0] == workbook.TOTAL_MARK)
+    assert total[6] == 14 and total[12] == 420.5   # 2.5 + 4 + 7.5 hours; 120.50 + 300 CNY
+
+
+# ---- import --------------------------------------------------------------------------------------
+
+def test_round_trip_restores_the_same_trips_and_expenses(filled, web):
+    client = web("eng1")
+    before = snapshot(filled)
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    empty_open_months(filled, "2026-10", "2026-11")
+    assert snapshot(filled) == ([], [])
+    response = upload(client, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert snapshot(filled) == before
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "导入完成" in page
+
+
+def test_import_replaces_what_an_open_month_held(filled, web):
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    services.save_trip(filled, filled, {"date": date(2026, 10, 20), "full_day": True})
+    db.session.commit()
+    assert upload(client, data).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Trip).where(Trip.day == date(2026, 10, 20))) is None
+
+
+def test_a_wrong_file_name_is_refused_with_the_expected_one(filled, web):
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    before = snapshot(filled)
+    for name in ("2026年李四工作行程表.xlsx", "2025年张三工作行程表.xlsx", "行程.xlsx", NAME + " ", NAME[:-1]):
+        response = upload(client, data, name=name)
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert f'<code class="expected-name">{NAME}</code>' in html
+    assert snapshot(filled) == before
+
+
+def test_the_name_is_compared_after_nfc_normalisation(make_user, web):
+    engineer = make_user("zoe", display_name="Zoë")
+    client = web("zoe")
+    data = client.get("/itinerary/zoe/2026.xlsx").data
+    decomposed = unicodedata.normalize("NFD", "2026年Zoë工作行程表.xlsx")
+    assert decomposed != workbook.workbook_filename(engineer, 2026)
+    assert upload(client, data, name=decomposed, username="zoe").status_code == 302
+
+
+def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
+    from tracker.errors import Invalid
+    with pytest.raises(Invalid) as caught:
+        workbook.import_workbook(filled, filled, 2026, "x.xlsx", io.BytesIO(b""))
+    assert caught.value.extra["expected"] == NAME
+    assert caught.value.to_dict()["expected"] == NAME
+
+
+@pytest.mark.parametrize("content", [
+    b"",
+    b"not a spreadsheet at all",
+    b"PK\x03\x04broken zip",
+    b"%PDF-1.4\n",
+])
+def test_a_file_that_is_not_xlsx_is_refused_with_422(filled, web, content):
+    before = snapshot(filled)
+    response = upload(web("eng1"), content)
+    assert response.status_code == 422
+    assert "xlsx" in response.get_data(as_text=True)
+    assert snapshot(filled) == before
+
+
+def xlsx(build):
+    book = Workbook()
+    build(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_of_another_format_is_refused_with_422(filled, web):
+    client = web("eng1")
+    before = snapshot(filled)
+    no_month_sheets = xlsx(lambda book: book.active.append(["hello"]))
+    wrong_header = xlsx(lambda book: (setattr(book.active, "title", "10月"), book.active.append(["title"]),
+                                      book.active.append(["日期", "客户"])))
+    for data in (no_month_sheets, wrong_header):
+        response = upload(client, data)
+        assert response.status_code == 422
+    assert "第 2 行须为表头" in upload(client, wrong_header).get_data(as_text=True)
+    assert snapshot(filled) == before
+
+
+def month_sheet(book, month, rows):
+    sheet = book.create_sheet(f"{month}月")
+    sheet.append(["title"])
+    sheet.append(list(workbook.HEADERS))
+    for row in rows:
+        sheet.append(list(row) + [None] * (13 - len(row)))
+    return sheet
+
+
+def build(*sheets):
+    def make(book):
+        book.remove(book.active)
+        for month, rows in sheets:
+            month_sheet(book, month, rows)
+    return xlsx(make)
+
+
+def test_a_row_error_aborts_the_whole_import_naming_sheet_and_row(filled, web):
+    before = snapshot(filled)
+    data = build((10, [(date(2026, 10, 1), None, None, "08:00", "09:00")]),
+                 (11, [(date(2026, 11, 2), None, None, "08:00", "09:00"),
+                       (date(2026, 11, 3), None, None, "08:00", "09:00", None, None, "没有这个客户")]))
+    response = upload(web("eng1"), data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "工作表“11月”第 4 行" in html and "没有这个客户" in html
+    assert snapshot(filled) == before
+
+
+@pytest.mark.parametrize("row, message", [
+    ((date(2026, 11, 2), None, None, "25:00", "26:00"), "HH:MM"),
+    ((date(2026, 11, 2), None, None, "10:00", "09:00"), "返回时间须晚于出发时间"),
+    ((date(2026, 11, 2), None, None, "08:00"), "请填写出发和返回时间"),
+    ((date(2026, 10, 2), None, None, "08:00", "09:00"), "不在 2026年11月 内"),
+    ((date(2026, 11, 25), None, None, None, None, "是"), "不能记录未来的日期"),
+    ((date(2026, 11, 2), None, None, None, None, "也许"), "全天"),
+    ((date(2026, 11, 2), None, None, None, None, "是", None, None, "WO-9999"), "WO-9999"),
+    ((date(2026, 11, 2), None, None, None, None, "是", None, None, None, "事" * 501), "500"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", -1), "0 到 100,000"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", 100000.01), "0 到 100,000"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", "abc"), "金额须为数字"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", 1.234), "两位小数"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("礼品", 10), "费用类别"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", None), "请填写金额"),
+    ((date(2026, 11, 2), None, None, "08:00", "09:00") + (None,) * 6 + ("餐费", 10), "一行只能"),
+    (("2026/11/02", None, None, "08:00", "09:00"), "YYYY-MM-DD"),
+    ((None, None, None, "08:00", "09:00"), "请填写日期"),
+])
+def test_bad_rows_are_refused_with_sheet_and_row(filled, web, row, message):
+    before = snapshot(filled)
+    response = upload(web("eng1"), build((11, [row])))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "工作表“11月”第 3 行" in html and message in html
+    assert snapshot(filled) == before
+
+
+def test_overlapping_rows_name_the_other_row(team, web):
+    data = build((11, [(date(2026, 11, 2), None, None, "08:00", "10:00"),
+                       (date(2026, 11, 2), None, None, "09:00", "11:00")]))
+    response = upload(web("eng1"), data)
+    assert response.status_code == 422
+    assert "工作表“11月”第 4 行：与第 3 行的行程时间重叠" in response.get_data(as_text=True)
+    assert db.session.query(Trip).count() == 0
+
+
+def test_cells_as_excel_types_and_continued_dates_are_read(team, customers, web):
+    data = build((11, [(datetime(2026, 11, 2), "周一", "出勤", time(8, 0), time(9, 30), None, 99, "旗滨玻璃"),
+                       (None, None, None, "9:30", "10:00"),  # date carried from the row above, H:MM accepted
+                       (date(2026, 11, 3), None, None, None, None, True),
+                       (date(2026, 11, 4),) + (None,) * 10 + ("other", 12)]))
+    assert upload(web("eng1"), data).status_code == 302
+    trips = db.session.scalars(select(Trip).order_by(Trip.day, Trip.depart_min)).all()
+    assert [(t.day.day, t.depart_min, t.return_min, t.hours) for t in trips] == [
+        (2, 480, 570, Decimal("1.5")), (2, 570, 600, Decimal("0.5")), (3, None, None, Decimal("7.5"))]
+    assert db.session.scalar(select(Expense)).amount == Decimal("12.00")
+
+
+def test_sheets_left_out_of_the_file_are_not_touched(filled, web):
+    before = snapshot(filled)
+    assert upload(web("eng1"), build((12, []))).status_code == 302
+    assert snapshot(filled) == before
+
+
+def test_a_changed_submitted_month_is_refused_with_409_naming_it(filled, web):
+    client = web("eng1")
+    data = build((10, [(date(2026, 10, 1), None, None, "08:00", "09:00")]))
+    assert client.post("/itinerary/eng1/2026-10/submit").status_code == 302
+    before = snapshot(filled)
+    response = upload(client, data)
+    assert response.status_code == 409
+    assert "2026-10" in response.get_data(as_text=True)
+    assert snapshot(filled) == before
+
+
+def test_an_unchanged_submitted_month_is_kept_and_the_rest_imported(filled, web):
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    assert client.post("/itinerary/eng1/2026-10/submit").status_code == 302
+    before = snapshot(filled)
+    empty_open_months(filled, "2026-11")
+    response = upload(client, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert snapshot(filled) == before
+    assert services.submission(filled, "2026-10") is not None
+
+
+@pytest.mark.parametrize("username, status", [("eng2", 403), ("mgr2", 403), ("gm.wang", 403), ("mgr", 302),
+                                              ("office", 302)])
+def test_only_those_who_may_edit_import(filled, web, username, status):
+    data = web("eng1").get("/itinerary/eng1/2026.xlsx").data
+    web("eng1").post("/logout")
+    assert upload(web(username), data).status_code == status
+
+
+def test_import_service_checks_the_actor(filled, team):
+    with pytest.raises(Forbidden):
+        workbook.import_workbook(team["eng2"], filled, 2026, NAME, io.BytesIO(b""))
+
+
+def test_an_oversized_file_is_refused_with_413(filled, web):
+    response = upload(web("eng1"), b"0" * (workbook.MAX_BYTES + 1))
+    assert response.status_code == 413
+
+
+def test_year_page_offers_download_and_import(filled, web):
+    html = web("eng1").get("/itinerary/eng1/2026").get_data(as_text=True)
+    assert "/itinerary/eng1/2026.xlsx" in html and NAME in html and 'type="file"' in html
+    assert "14.0" in html and "420.50" in html  # October totals
+    assert 'type="file"' not in web("gm.wang").get("/itinerary/eng1/2026").get_data(as_text=True)
+
+
+def test_import_without_a_file_is_refused(filled, web):
+    response = web("eng1").post("/itinerary/eng1/2026/import", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422

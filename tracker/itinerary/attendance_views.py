@@ -1,0 +1,121 @@
+"""The back-office attendance grid: engineers in scope × the month's workdays, exceptions recorded per cell."""
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker import clock, months, nav
+from tracker.auth.access import roles, visible_engineers
+from tracker.auth.models import User
+from tracker.errors import DomainError, Invalid
+from tracker.extensions import db
+from tracker.itinerary import calendar, services
+
+bp = Blueprint("attendance", __name__, url_prefix="/attendance")
+
+RECORDERS = ("backoffice", "manager", "admin")
+nav.add("attendance.grid", _l("考勤"), roles=RECORDERS, order=30)
+
+STATUS_LABELS = {
+    "present": _l("出勤"),
+    "late": _l("迟到"),
+    "early_leave": _l("早退"),
+    "absent": _l("旷工"),
+    "personal_leave": _l("事假"),
+    "sick_leave": _l("病假"),
+    "annual_leave": _l("年假"),
+    "business_trip": _l("出差"),
+}
+LEAVE = ("personal_leave", "sick_leave", "annual_leave")
+WEEKDAYS = (_l("一"), _l("二"), _l("三"), _l("四"), _l("五"), _l("六"), _l("日"))
+FIELD_PREFIX = "att:"
+
+
+def cell_name(engineer, day):
+    """The form field of one cell: att:<username>:<YYYY-MM-DD>."""
+    return f"{FIELD_PREFIX}{engineer.username}:{day.isoformat()}"
+
+
+def _totals(statuses):
+    values = list(statuses.values())
+    return {"late": values.count("late"), "early_leave": values.count("early_leave"),
+            "leave": sum(values.count(s) for s in LEAVE), "absent": values.count("absent")}
+
+
+def _grid(viewer, month):
+    """Engineers in scope, the month's workdays and each engineer's recorded exceptions on them (two queries)."""
+    first, nxt = months.bounds(month)
+    engineers = db.session.scalars(visible_engineers(viewer).where(User.active.is_(True))).all()
+    workdays = [day for day, workday in calendar.workdays_between(first, nxt).items() if workday]
+    recorded = services.attendance_grid([e.id for e in engineers], month)
+    rows = []
+    for engineer in engineers:
+        statuses = {day: recorded.get(engineer.id, {}).get(day, "present") for day in workdays}
+        rows.append({"engineer": engineer, "statuses": statuses, "totals": _totals(statuses)})
+    return rows, workdays
+
+
+def _render(month, error=None, submitted=None, status=200):
+    rows, workdays = _grid(current_user, month)
+    year, number = months.parse(month)
+    return render_template(
+        "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays,
+        labels=STATUS_LABELS, weekdays=WEEKDAYS, cell_name=cell_name, submitted=submitted or {},
+        error=error, today=clock.today(), previous=months.previous(month),
+        following=months.of(months.next_first(year, number))), status
+
+
+def _parse_cell(key):
+    """att:<username>:<date> -> (username, date); 422 when malformed."""
+    try:
+        username, iso = key[len(FIELD_PREFIX):].split(":", 1)
+        return username, date.fromisoformat(iso)
+    except ValueError:
+        raise Invalid.field("date", _("日期格式须为 YYYY-MM-DD")) from None
+
+
+def _save(actor, month):
+    """Record every cell whose submitted status differs from the stored one; the count of changes."""
+    rows, _workdays = _grid(actor, month)
+    known = {row["engineer"].username: row for row in rows}
+    changed = 0
+    for key, status in request.form.items():
+        if not key.startswith(FIELD_PREFIX):
+            continue
+        username, day = _parse_cell(key)
+        row = known.get(username)
+        if row is not None and row["statuses"].get(day) == status:
+            continue
+        engineer = row["engineer"] if row is not None else services.engineer_by_username(username)
+        services.set_attendance(actor, engineer, day, status)
+        changed += 1
+    return changed
+
+
+@bp.route("/", defaults={"month": None}, methods=["GET", "POST"])
+@bp.route("/<month>", methods=["GET", "POST"])
+@roles(*RECORDERS)
+def grid(month):
+    month = month or months.of(clock.today())
+    months.parse(month)
+    if request.method == "GET":
+        return _render(month)
+    actor = current_user._get_current_object()
+    try:
+        changed = _save(actor, month)
+    except Invalid as error:
+        db.session.rollback()
+        submitted = {k: v for k, v in request.form.items() if k.startswith(FIELD_PREFIX)}
+        return _render(month, error.message, submitted, 422)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    if changed:
+        flash(_("已保存 %(n)s 项考勤记录", n=changed), "success")
+    else:
+        flash(_("没有改动"), "info")
+    return redirect(url_for("attendance.grid", month=month))

@@ -1,0 +1,478 @@
+"""The yearly itinerary workbook (CONTRACT 8): its file name, the export and the import.
+
+The workbook is a data format, so its sheet names, headers and labels are fixed Chinese whatever the page
+language; only the error messages are translated.
+"""
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from sqlalchemy import select
+
+from tracker import months
+from tracker.auth.access import can_edit_itinerary
+from tracker.errors import Conflict, Forbidden, Invalid, TooLarge
+from tracker.extensions import db
+from tracker.itinerary import services
+from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
+from tracker.scoring import fieldhours
+from tracker.workorders.models import WorkOrder
+
+HEADERS = ("日期", "星期", "考勤", "出发", "返回", "全天", "工时", "客户", "工单", "事由", "备注", "费用类别", "金额")
+WIDTHS = (12, 6, 8, 7, 7, 6, 7, 18, 14, 32, 24, 9, 12)
+(COL_DATE, COL_WEEKDAY, COL_ATTENDANCE, COL_DEPART, COL_RETURN, COL_FULL_DAY, COL_HOURS, COL_CUSTOMER,
+ COL_WORK_ORDER, COL_PURPOSE, COL_NOTE, COL_CATEGORY, COL_AMOUNT) = range(13)
+TRIP_ONLY = (COL_DEPART, COL_RETURN, COL_FULL_DAY, COL_CUSTOMER, COL_PURPOSE)
+EXPENSE_ONLY = (COL_CATEGORY, COL_AMOUNT)
+FIRST_DATA_ROW = 3
+TOTAL_MARK = "合计"
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+ATTENDANCE = {"present": "出勤", "late": "迟到", "early_leave": "早退", "absent": "旷工", "personal_leave": "事假",
+              "sick_leave": "病假", "annual_leave": "年假", "business_trip": "出差"}
+CATEGORIES = {"transport": "交通", "lodging": "住宿", "meals": "餐费", "other": "其他"}
+CATEGORY_CODES = {**{label: code for code, label in CATEGORIES.items()}, **{code: code for code in EXPENSE_CATEGORIES}}
+YES = {"是", "全天", "y", "yes", "true", "1", "√", "✓"}
+NO = {"", "否", "n", "no", "false", "0"}
+SHEET_RE = re.compile(r"^(1[0-2]|[1-9])月$")
+HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED = 60 * 1024 * 1024
+MAX_ROWS = 3000
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+THIN = Side(style="thin", color="A0A0A0")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+DAY_TOP = Border(left=THIN, right=THIN, top=Side(style="medium", color="606060"), bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+OFF_FILL = PatternFill("solid", fgColor="EDEDED")
+TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def workbook_filename(engineer, year):
+    """`<YYYY>年<display name>工作行程表.xlsx`, NFC-normalised."""
+    return unicodedata.normalize("NFC", f"{int(year):04d}年{engineer.display_name}工作行程表.xlsx")
+
+
+def sheet_title(engineer, year, month):
+    return f"{year}年{engineer.display_name}工作行程表 — {month}月"
+
+
+# ---- export --------------------------------------------------------------------------------------
+
+def export_workbook(engineer, year):
+    """The engineer's workbook for a year, a sheet per month, as xlsx bytes."""
+    book = Workbook()
+    book.remove(book.active)
+    for month in range(1, 13):
+        view = services.month_view(engineer, f"{year:04d}-{month:02d}")
+        _write_sheet(book.create_sheet(f"{month}月"), engineer, year, month, view)
+    book.properties.title = workbook_filename(engineer, year)[:-5]
+    book.properties.creator = "Tracker"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _day_label(workday, attendance):
+    if workday:
+        return ATTENDANCE.get(attendance or "present", attendance)
+    return "休息"
+
+
+def _write_sheet(sheet, engineer, year, month, view):
+    ncols = len(HEADERS)
+    last_col = get_column_letter(ncols)
+    sheet["A1"] = sheet_title(engineer, year, month)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    sheet.merge_cells(f"A1:{last_col}1")
+    sheet.row_dimensions[1].height = 26
+    for index, title in enumerate(HEADERS, start=1):
+        cell = sheet.cell(row=2, column=index, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    row = FIRST_DATA_ROW
+    for day in view["days"]:
+        lines = [_trip_line(trip) for trip in day["trips"]] + [_expense_line(e) for e in day["expenses"]]
+        for position, values in enumerate(lines or [{}]):
+            values = dict(values)
+            values[COL_DATE] = day["date"]
+            if position == 0:
+                values[COL_WEEKDAY] = WEEKDAYS[day["date"].weekday()]
+                values[COL_ATTENDANCE] = _day_label(day["workday"], day["attendance"])
+            _write_row(sheet, row, values, first_of_day=position == 0, workday=day["workday"])
+            row += 1
+    last_data_row = row - 1
+    sheet.auto_filter.ref = f"A2:{last_col}{last_data_row}"
+
+    row += 1
+    totals = {code: Decimal(0) for code in EXPENSE_CATEGORIES}
+    for day in view["days"]:
+        for expense in day["expenses"]:
+            totals[expense.category] += expense.amount
+    _total_row(sheet, row, {COL_DATE: TOTAL_MARK, COL_WEEKDAY: "本月外勤工时", COL_HOURS: view["field_hours"],
+                            COL_CATEGORY: "费用合计", COL_AMOUNT: view["expenses_total"]}, bold=True)
+    sheet.merge_cells(start_row=row, start_column=COL_WEEKDAY + 1, end_row=row, end_column=COL_FULL_DAY + 1)
+    notes = ["工时按每次行程向上取整到 0.5 小时（至少 0.5 小时）；每日最多计 7.5 小时，全天行程计 7.5 小时。",
+             "状态：" + (f"已提交（{view['submitted_at']:%Y-%m-%d %H:%M}）" if view["submitted"] else "未提交")]
+    for offset, code in enumerate(EXPENSE_CATEGORIES, start=1):
+        values = {COL_CATEGORY: CATEGORIES[code], COL_AMOUNT: totals[code]}
+        if offset <= len(notes):
+            values[COL_WEEKDAY] = notes[offset - 1]
+        _total_row(sheet, row + offset, values, bold=False)
+        if offset <= len(notes):
+            sheet.merge_cells(start_row=row + offset, start_column=COL_WEEKDAY + 1, end_row=row + offset,
+                              end_column=COL_NOTE + 1)
+
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    sheet.print_area = f"A1:{last_col}{row + len(EXPENSE_CATEGORIES)}"
+
+
+def _trip_line(trip):
+    line = {COL_HOURS: trip.hours, COL_CUSTOMER: trip.customer.name if trip.customer else None,
+            COL_WORK_ORDER: trip.work_order.number if trip.work_order else None,
+            COL_PURPOSE: trip.purpose, COL_NOTE: trip.note}
+    if trip.full_day:
+        line[COL_FULL_DAY] = "是"
+    else:
+        line[COL_DEPART] = fieldhours.format_hhmm(trip.depart_min)
+        line[COL_RETURN] = fieldhours.format_hhmm(trip.return_min)
+    return line
+
+
+def _expense_line(expense):
+    return {COL_CATEGORY: CATEGORIES[expense.category], COL_AMOUNT: expense.amount,
+            COL_WORK_ORDER: expense.work_order.number if expense.work_order else None, COL_NOTE: expense.note}
+
+
+def _write_row(sheet, row, values, first_of_day, workday):
+    for col in range(len(HEADERS)):
+        value = values.get(col)
+        cell = sheet.cell(row=row, column=col + 1, value=_cell_value(value))
+        cell.border = DAY_TOP if first_of_day else BORDER
+        cell.alignment = Alignment(vertical="top", wrap_text=col in (COL_CUSTOMER, COL_PURPOSE, COL_NOTE),
+                                   horizontal="center" if col in (COL_WEEKDAY, COL_ATTENDANCE, COL_DEPART,
+                                                                  COL_RETURN, COL_FULL_DAY) else None)
+        if col in (COL_DEPART, COL_RETURN, COL_WORK_ORDER):
+            cell.number_format = "@"  # text: keeps 24:00 and leading zeros of work-order numbers
+        if not workday and col <= COL_ATTENDANCE:
+            cell.fill = OFF_FILL
+    sheet.cell(row=row, column=COL_DATE + 1).number_format = "yyyy-mm-dd"
+    sheet.cell(row=row, column=COL_HOURS + 1).number_format = "0.0"
+    sheet.cell(row=row, column=COL_AMOUNT + 1).number_format = "#,##0.00"
+
+
+def _total_row(sheet, row, values, bold):
+    for col in range(len(HEADERS)):
+        cell = sheet.cell(row=row, column=col + 1, value=_cell_value(values.get(col)))
+        cell.fill = TOTAL_FILL
+        cell.border = BORDER
+        cell.font = Font(bold=bold)
+        cell.alignment = Alignment(vertical="center")
+    sheet.cell(row=row, column=COL_HOURS + 1).number_format = "0.0"
+    sheet.cell(row=row, column=COL_AMOUNT + 1).number_format = "#,##0.00"
+
+
+def _cell_value(value):
+    # openpyxl writes Decimal as a number; a whole Decimal stays exact as int
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+# ---- import --------------------------------------------------------------------------------------
+
+class _RowError(Exception):
+    """A malformed cell, reported with its sheet and row."""
+
+
+def import_workbook(actor, engineer, year, filename, fileobj):
+    """Replace the open months' trips and expenses by the workbook's rows; the caller commits or rolls back.
+
+    Every row goes through services.save_trip/save_expense; the first error aborts with a message naming the
+    sheet and the row. A submitted month in the file is refused (409) unless the file matches it exactly.
+    """
+    if not can_edit_itinerary(actor, engineer):
+        raise Forbidden(_("无权修改该工程师的行程"))
+    year = int(year)
+    expected = workbook_filename(engineer, year)
+    given = unicodedata.normalize("NFC", filename or "")
+    if given != expected:
+        message = _("文件名须为“%(expected)s”（收到的是“%(given)s”）", expected=expected, given=filename or "")
+        raise Invalid(message, {"file": message}, expected=expected)
+    data = fileobj.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TooLarge(_("文件超过 %(n)s MB", n=MAX_BYTES // (1024 * 1024)))
+    months_in_file = _parse_book(_open(data), year)
+
+    summary = {"file": expected, "months": []}
+    for month, content in months_in_file.items():
+        if services.submission(engineer, month) is not None and not _matches_stored(engineer, month, content):
+            raise Conflict(_("%(month)s 已提交，文件中该月的内容与已提交的不同；请先由主管退回该月，"
+                             "或从文件中删除该月的工作表", month=month), month=month)
+    for month, content in months_in_file.items():
+        if services.submission(engineer, month) is not None:
+            summary["months"].append({"month": month, "status": "unchanged",
+                                      "trips": len(content["trips"]), "expenses": len(content["expenses"])})
+            continue
+        services.delete_month_data(engineer, month)
+        _store_month(actor, engineer, content)
+        summary["months"].append({"month": month, "status": "replaced",
+                                  "trips": len(content["trips"]), "expenses": len(content["expenses"])})
+    return summary
+
+
+def _open(data):
+    """The workbook in `data`; 422 for anything that is not a sane xlsx file."""
+    not_xlsx = _("文件不是有效的 Excel 工作簿（.xlsx）")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
+                raise Invalid.field("file", _("工作簿解压后过大"))
+            if "xl/workbook.xml" not in archive.namelist():
+                raise Invalid.field("file", not_xlsx)
+        return load_workbook(io.BytesIO(data), data_only=True)
+    except Invalid:
+        raise
+    except Exception:  # openpyxl raises many kinds on broken files; all of them mean "not our xlsx"
+        raise Invalid.field("file", not_xlsx) from None
+
+
+def _parse_book(book, year):
+    """{'YYYY-MM': {'sheet', 'trips': [(row, data)], 'expenses': [(row, data)]}} for each month sheet."""
+    found = {}
+    for sheet in book.worksheets:
+        match = SHEET_RE.match(sheet.title.strip())
+        if not match:
+            continue
+        month = int(match.group(1))
+        key = f"{year:04d}-{month:02d}"
+        if key in found:
+            raise Invalid.field("file", _("工作表“%(sheet)s”出现了两次", sheet=sheet.title))
+        found[key] = _parse_sheet(sheet, year, month)
+    if not found:
+        raise Invalid.field("file", _("文件中没有月份工作表（“1月”…“12月”），不是工作行程表的格式"))
+    return dict(sorted(found.items()))
+
+
+def _parse_sheet(sheet, year, month):
+    name = sheet.title
+    if sheet.max_row > MAX_ROWS:
+        raise Invalid.field("file", _("工作表“%(sheet)s”的行数超过 %(n)s", sheet=name, n=MAX_ROWS))
+    header = next(sheet.iter_rows(min_row=2, max_row=2, max_col=len(HEADERS), values_only=True), ())
+    header = tuple(str(value).strip() if value is not None else "" for value in header)
+    if header != HEADERS:
+        raise Invalid.field("file", _("工作表“%(sheet)s”第 2 行须为表头：%(headers)s", sheet=name,
+                                      headers="、".join(HEADERS)))
+    first = date(year, month, 1)
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    content = {"sheet": name, "trips": [], "expenses": []}
+    last_day = None
+    for number, values in enumerate(sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=len(HEADERS),
+                                                    values_only=True), start=FIRST_DATA_ROW):
+        values = tuple(values) + (None,) * (len(HEADERS) - len(values))
+        if isinstance(values[COL_DATE], str) and values[COL_DATE].strip() == TOTAL_MARK:
+            break
+        if all(_blank(value) for value in values):
+            continue
+        try:
+            day = _date_cell(values[COL_DATE]) or last_day
+            if day is None:
+                raise _RowError(_("请填写日期"))
+            if not first <= day < nxt:
+                raise _RowError(_("日期 %(day)s 不在 %(year)s年%(month)s月 内", day=day.isoformat(), year=year,
+                                  month=month))
+            last_day = day
+            is_expense = any(not _blank(values[col]) for col in EXPENSE_ONLY)
+            is_trip = any(not _blank(values[col]) for col in TRIP_ONLY)
+            if is_expense and is_trip:
+                raise _RowError(_("一行只能填写一次行程或一笔费用，不能两者都填"))
+            if is_expense:
+                content["expenses"].append((number, _expense_data(day, values)))
+            elif is_trip or not _blank(values[COL_WORK_ORDER]) or not _blank(values[COL_NOTE]):
+                content["trips"].append((number, _trip_data(day, values)))
+            # else: a day row with only date, weekday, attendance or hours: nothing to store
+        except _RowError as error:
+            raise _row_invalid(name, number, str(error)) from None
+    return content
+
+
+def _row_invalid(sheet, row, message):
+    text = _("工作表“%(sheet)s”第 %(row)s 行：%(message)s", sheet=sheet, row=row, message=message)
+    return Invalid(text, {"file": text}, sheet=sheet, row=row)
+
+
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _date_cell(value):
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        if value.time() != time(0):
+            raise _RowError(_("日期不能带时间"))
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _RowError(_("日期须为 YYYY-MM-DD 格式的日期"))
+
+
+def _time_cell(value, label):
+    """A depart/return cell as 'HH:MM' (text, an Excel time, or a duration up to 24:00)."""
+    if _blank(value):
+        return None
+    minutes = None
+    if isinstance(value, time):
+        if value.second or value.microsecond:
+            raise _RowError(_("%(label)s时间只能精确到分钟", label=label))
+        minutes = value.hour * 60 + value.minute
+    elif isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        if seconds % 60:
+            raise _RowError(_("%(label)s时间只能精确到分钟", label=label))
+        minutes = int(seconds // 60)
+    elif isinstance(value, str):
+        match = HHMM_RE.match(value.strip())
+        if match:
+            minutes = int(match.group(1)) * 60 + int(match.group(2))
+            if int(match.group(2)) > 59:
+                minutes = None
+    if minutes is None or not 0 <= minutes <= 1440:
+        raise _RowError(_("%(label)s时间须为 HH:MM（00:00–24:00）", label=label))
+    return fieldhours.format_hhmm(minutes)
+
+
+def _flag_cell(value):
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise _RowError(_("“全天”一栏须为“是”或留空"))
+
+
+def _text_cell(value):
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise _RowError(_("文字栏不能是真假值"))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (datetime, date, time, timedelta)):
+        raise _RowError(_("文字栏不能是日期或时间"))
+    return str(value).strip()
+
+
+def _amount_cell(value):
+    if _blank(value):
+        raise _RowError(_("请填写金额"))
+    if isinstance(value, bool):
+        raise _RowError(_("金额须为数字"))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def _trip_data(day, values):
+    return {"date": day, "full_day": _flag_cell(values[COL_FULL_DAY]),
+            "depart": _time_cell(values[COL_DEPART], _("出发")), "return": _time_cell(values[COL_RETURN], _("返回")),
+            "customer": _text_cell(values[COL_CUSTOMER]), "work_order": _text_cell(values[COL_WORK_ORDER]),
+            "purpose": _text_cell(values[COL_PURPOSE]), "note": _text_cell(values[COL_NOTE])}
+
+
+def _expense_data(day, values):
+    category = _text_cell(values[COL_CATEGORY])
+    if category not in CATEGORY_CODES:
+        raise _RowError(_("费用类别须为交通、住宿、餐费或其他"))
+    return {"date": day, "category": CATEGORY_CODES[category], "amount": _amount_cell(values[COL_AMOUNT]),
+            "work_order": _text_cell(values[COL_WORK_ORDER]), "note": _text_cell(values[COL_NOTE])}
+
+
+def _store_month(actor, engineer, content):
+    """Save a month's rows through the services; the first refusal names the sheet and row."""
+    trip_rows = {}
+    for number, data in content["trips"]:
+        try:
+            trip = services.save_trip(actor, engineer, data)
+        except Invalid as error:
+            message = error.message
+            other = trip_rows.get(error.extra.get("conflicting_trip"))
+            if other is not None:
+                message = _("与第 %(other)s 行的行程时间重叠", other=other)
+            raise _row_invalid(content["sheet"], number, message) from None
+        trip_rows[trip.id] = number
+    for number, data in content["expenses"]:
+        try:
+            services.save_expense(actor, engineer, data)
+        except Invalid as error:
+            raise _row_invalid(content["sheet"], number, error.message) from None
+
+
+def _matches_stored(engineer, month, content):
+    """True when the file's rows for a submitted month are exactly the stored trips and expenses."""
+    first, nxt = months.bounds(month)
+    try:
+        wanted_trips = Counter(_trip_key(data) for _row, data in content["trips"])
+        wanted_expenses = Counter(_expense_key(data) for _row, data in content["expenses"])
+    except (ValueError, InvalidOperation):
+        return False
+    trips = db.session.scalars(select(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first,
+                                                  Trip.day < nxt)).all()
+    expenses = db.session.scalars(select(Expense).where(Expense.engineer_id == engineer.id, Expense.day >= first,
+                                                        Expense.day < nxt)).all()
+    stored_trips = Counter((t.day, t.full_day, None if t.full_day else t.depart_min,
+                            None if t.full_day else t.return_min, t.customer.name if t.customer else None,
+                            t.work_order.number if t.work_order else None, t.purpose, t.note) for t in trips)
+    stored_expenses = Counter((e.day, e.category, e.amount.quantize(Decimal("0.01")),
+                               e.work_order.number if e.work_order else None, e.note) for e in expenses)
+    return wanted_trips == stored_trips and wanted_expenses == stored_expenses
+
+
+def _trip_key(data):
+    full_day = bool(data["full_day"])
+    customer = data["customer"]
+    if customer is None and data["work_order"]:
+        order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == data["work_order"]))
+        customer = order.customer.name if order is not None else None
+    return (data["date"], full_day, None if full_day else fieldhours.parse_hhmm(data["depart"] or ""),
+            None if full_day else fieldhours.parse_hhmm(data["return"] or ""), customer, data["work_order"],
+            data["purpose"], data["note"])
+
+
+def _expense_key(data):
+    return (data["date"], data["category"], Decimal(data["amount"]).quantize(Decimal("0.01")), data["work_order"],
+            data["note"])
