@@ -1,0 +1,53 @@
+"""An engineer on a phone: log in, add a trip, see the hours by the rules, in Chinese."""
+
+import os
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def test_engineer_logs_a_trip_on_a_phone_in_chinese(live_server, phone, team, screenshot_dir):
+    page = phone
+    page.goto(live_server + "/login")
+    assert "登录" in page.content()
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/eng1/2026-11**")
+    assert "张三" in page.content()
+
+    page.goto(live_server + "/itinerary/eng1/trips/new?date=2026-11-18")
+    page.fill("input[name=date]", "2026-11-18")
+    page.fill("input[name=depart]", "09:00")
+    page.fill("input[name=return_time]", "11:10")
+    page.fill("textarea[name=purpose]", "1号机常规保养")
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/eng1/2026-11**")
+
+    body = page.inner_text("body")
+    assert "1号机常规保养" in body
+    assert "2.5" in body  # 2 h 10 min rounds up to 2.5 h
+    assert "星期" in body or "周" in body
+    # Nothing sticks out sideways at phone width, apart from deliberately scrolling tables.
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    page.screenshot(path=os.path.join(screenshot_dir, "itinerary-phone.png"), full_page=True)
+
+
+def test_overlapping_trip_is_explained_on_the_form(live_server, phone, team):
+    page = phone
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/**")
+    for depart, ret in (("09:00", "11:00"), ("10:30", "12:00")):
+        page.goto(live_server + "/itinerary/eng1/trips/new")
+        page.fill("input[name=date]", "2026-11-18")
+        page.fill("input[name=depart]", depart)
+        page.fill("input[name=return_time]", ret)
+        page.click("input[type=submit], button[type=submit]")
+    assert "重叠" in page.inner_text("body")
