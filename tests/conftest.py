@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from tracker import create_app
@@ -35,7 +36,13 @@ def make_app(database_url, instance, **overrides):
                 "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "NOW": NOW, "MAIL_SERVER": None,
                 "PASSWORD_METHOD": "pbkdf2:sha256:1000"}
     settings.update(overrides)
-    return create_app(settings)
+    app = create_app(settings)
+    # Tests hold one app context across requests; forget the user Flask-Login cached in `g` by the last one.
+    @app.before_request
+    def forget_cached_user():
+        g.pop("_login_user", None)
+
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,229 @@
-"""Admin pages: users, customers, calendar."""
+"""Admin pages: users, customers, the work calendar and the settings in force."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from tracker import audit, clock, config, customers, months, nav
+from tracker.admin import services
+from tracker.admin.forms import ROLE_LABELS, CalendarDayForm, CustomerForm, UserForm, apply_errors
+from tracker.auth import services as auth_services
+from tracker.auth.access import roles
+from tracker.auth.models import User
+from tracker.errors import Invalid, NotFound
+from tracker.extensions import db
+from tracker.itinerary import calendar
+from tracker.itinerary.attendance_views import WEEKDAYS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+nav.add("admin.users", _l("用户"), roles=("admin",), order=80)
+nav.add("admin.customer_list", _l("客户"), roles=("admin", "backoffice"), order=81)
+nav.add("admin.calendar_page", _l("工作日历"), roles=("admin",), order=82)
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _calendar_warning(year):
+    """The warning admins see while a year's official holidays are missing from the holiday data."""
+    if calendar.year_is_covered(year):
+        return None
+    return {"year": year, "overrides": services.overrides_in_year(year)}
+
+
+# ---- users ---------------------------------------------------------------------------------------
+
+@bp.route("/")
+@roles("admin")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users")
+@roles("admin")
+def users():
+    role = request.args.get("role") or None
+    active = {"1": True, "0": False}.get(request.args.get("active", ""))
+    return render_template("admin/users.html", users=services.users(role, active), role=role,
+                           active=request.args.get("active", ""), role_labels=ROLE_LABELS,
+                           calendar_warning=_calendar_warning(clock.today().year))
+
+
+def _user_form(user=None):
+    form = UserForm(obj=user)
+    form.supervisor.choices = [SelectChoice("", _("（无）"))] + [
+        SelectChoice(u.username, f"{u.display_name} ({u.username})" + ("" if u.active else " " + _("已停用")))
+        for u in services.supervisors()]
+    if user is not None and request.method == "GET":
+        form.supervisor.data = user.supervisor.username if user.supervisor else ""
+    return form
+
+
+def _user_data(form, creating):
+    """Plain data for the user services from a submitted form (only the fields it carries)."""
+    data = {
+        "display_name": form.display_name.data, "role": form.role.data,
+        "supervisor": form.supervisor.data or None, "department": form.department.data,
+        "hire_date": form.hire_date.data, "email": form.email.data, "active": form.active.data,
+        "early_confirmation_month": (form.early_confirmation_month.data or "").strip() or None,
+    }
+    if form.bonus_base.data is not None:
+        data["bonus_base"] = form.bonus_base.data
+    if creating:
+        data["username"] = (form.username.data or "").strip()
+        data["password"] = form.password.data
+    elif form.password.data:
+        data["password"] = form.password.data
+    return data
+
+
+def _valid_shape(form):
+    """The form's own checks, plus a finite bonus base (Decimal accepts 'NaN' and 'Infinity')."""
+    valid = form.validate_on_submit()
+    if valid and form.bonus_base.data is not None and not form.bonus_base.data.is_finite():
+        form.bonus_base.errors = list(form.bonus_base.errors) + [_("请输入数字")]
+        valid = False
+    return valid
+
+
+def _render_user_form(form, user, error=None, status=200):
+    return render_template("admin/user_form.html", form=form, user=user, error=error), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles("admin")
+def user_new():
+    form = _user_form()
+    if request.method == "GET":
+        return _render_user_form(form, None)
+    if not _valid_shape(form):
+        return _render_user_form(form, None, status=422)
+    try:
+        user = auth_services.create_user(_user_data(form, creating=True))
+        audit.record(_actor(), "user.create", user.username, user.role)
+    except Invalid as error:
+        db.session.rollback()
+        return _render_user_form(form, None, apply_errors(form, error), 422)
+    db.session.commit()
+    flash(_("已创建用户 %(name)s", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles("admin")
+def user_edit(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("找不到该用户"))
+    form = _user_form(user)
+    del form.username
+    if request.method == "GET":
+        form.password.data = ""
+        return _render_user_form(form, user)
+    if not _valid_shape(form):
+        return _render_user_form(form, user, status=422)
+    try:
+        services.update_user(_actor(), user, _user_data(form, creating=False))
+    except Invalid as error:
+        db.session.rollback()
+        return _render_user_form(form, user, apply_errors(form, error), 422)
+    db.session.commit()
+    flash(_("已保存用户 %(name)s", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+# ---- customers -----------------------------------------------------------------------------------
+
+def _render_customers(form, error=None, status=200):
+    search = request.args.get("q", "")
+    return render_template("admin/customers.html", form=form, customers=customers.list_customers(search),
+                           search=search, error=error), status
+
+
+@bp.route("/customers", methods=["GET", "POST"])
+@roles("admin", "backoffice")
+def customer_list():
+    form = CustomerForm()
+    if request.method == "GET":
+        return _render_customers(form)
+    if not form.validate_on_submit():
+        return _render_customers(form, status=422)
+    try:
+        customer = customers.create_customer(form.name.data)
+    except Invalid as error:
+        db.session.rollback()
+        return _render_customers(form, apply_errors(form, error), 422)
+    db.session.commit()
+    flash(_("已添加客户 %(name)s", name=customer.name), "success")
+    return redirect(url_for("admin.customer_list"))
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@roles("admin", "backoffice")
+def customer_edit(customer_id):
+    customer = customers.get_customer(customer_id)
+    old_name = customer.name
+    form = CustomerForm(obj=customer)
+    if request.method == "GET":
+        return render_template("admin/customer_form.html", form=form, customer=customer)
+    error = None
+    if form.validate_on_submit():
+        try:
+            customers.rename_customer(customer, form.name.data)
+            audit.record(_actor(), "customer.rename", customer.name, old_name)
+        except Invalid as exc:
+            db.session.rollback()
+            error = apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("客户已改名为 %(name)s", name=customer.name), "success")
+            return redirect(url_for("admin.customer_list"))
+    return render_template("admin/customer_form.html", form=form, customer=customer, error=error), 422
+
+
+# ---- calendar ------------------------------------------------------------------------------------
+
+def _render_calendar(month, form, error=None, status=200):
+    year, number = months.parse(month)
+    return render_template(
+        "admin/calendar.html", form=form, month=month, year=year, number=number, error=error,
+        weeks=services.calendar_month(year, number), weekdays=WEEKDAYS, today=clock.today(),
+        previous=months.previous(month), following=months.of(months.next_first(year, number)),
+        calendar_warning=_calendar_warning(year)), status
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@bp.route("/calendar/<month>", methods=["GET", "POST"])
+@roles("admin")
+def calendar_page(month=None):
+    month = month or request.args.get("month") or months.of(clock.today())
+    form = CalendarDayForm()
+    if request.method == "GET":
+        return _render_calendar(month, form)
+    if not form.validate_on_submit():
+        return _render_calendar(month, form, status=422)
+    day = form.day.data
+    if form.kind.data == "clear":
+        calendar.clear_day(day)
+        audit.record(_actor(), "calendar.clear", day.isoformat())
+        flash(_("%(day)s 已恢复法定安排", day=day.isoformat()), "success")
+    else:
+        workday = form.kind.data == "workday"
+        calendar.set_day(day, workday, (form.note.data or "").strip() or None)
+        audit.record(_actor(), "calendar.set", day.isoformat(), "workday" if workday else "day off")
+        flash(_("%(day)s 已设为%(kind)s", day=day.isoformat(), kind=_("工作日") if workday else _("休息日")),
+              "success")
+    db.session.commit()
+    return redirect(url_for("admin.calendar_page", month=months.of(day)))
+
+
+# ---- settings ------------------------------------------------------------------------------------
+
+@bp.route("/settings")
+@roles("admin")
+def settings():
+    return render_template("admin/settings.html", settings=config.dumps_safe(current_app.config),
+                           covered=calendar.covered_years())

@@ -73,7 +73,7 @@ def scope_filter(viewer, column):
 
 def visible_engineers(viewer):
     """A select of the active engineers in the viewer's scope, ordered by name."""
-    return (select(User).where(User.role == "engineer", scope_filter(viewer, User.id))
+    return (select(User).where(User.role == "engineer", User.active.is_(True), scope_filter(viewer, User.id))
             .order_by(User.display_name, User.username))
 
 

@@ -77,8 +77,11 @@ def _apply(user, data):
             raise Invalid.field("email", "电子邮箱格式不正确")
         user.email = email
     if "bonus_base" in data:
-        base = Decimal(str(data["bonus_base"] if data["bonus_base"] is not None else 0))
-        if not Decimal(0) <= base <= BONUS_MAX:
+        try:
+            base = Decimal(str(data["bonus_base"] if data["bonus_base"] is not None else 0))
+        except ArithmeticError:
+            base = Decimal("NaN")
+        if not base.is_finite() or not Decimal(0) <= base <= BONUS_MAX:
             raise Invalid.field("bonus_base", "绩效奖金基数须在 0 到 1,000,000 之间")
         user.bonus_base = base.quantize(Decimal("0.01"))
     if "active" in data:

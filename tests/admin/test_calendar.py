@@ -1,0 +1,78 @@
+"""The calendar page: official workdays, admin overrides, and the warning for a year without holiday data."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import login
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+from tracker.itinerary import calendar
+
+UNCOVERED = 2099  # far beyond any holiday data the chinese-calendar package will ship
+
+
+@pytest.mark.parametrize("day, kind, expected", [
+    (date(2026, 11, 21), "workday", True),   # a Saturday made a workday
+    (date(2026, 11, 23), "restday", False),  # a Monday made a day off
+    (date(2026, 10, 10), "restday", False),  # the official make-up Saturday after National Day
+    (date(2026, 10, 1), "workday", True),    # National Day
+])
+def test_an_override_changes_is_workday_and_clearing_restores_the_official_day(client, team, day, kind, expected):
+    official = calendar.is_workday(day)
+    assert official is not expected
+    login(client, "admin")
+    response = client.post("/admin/calendar", data={"day": day.isoformat(), "kind": kind, "note": "厂庆"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/calendar/{day:%Y-%m}")
+    db.session.expire_all()
+    assert calendar.is_workday(day) is expected
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.subject == day.isoformat())) == "calendar.set"
+    clear = {"day": day.isoformat(), "kind": "clear"}
+    assert client.post(f"/admin/calendar/{day:%Y-%m}", data=clear).status_code == 302
+    db.session.expire_all()
+    assert calendar.is_workday(day) is official
+
+
+def test_the_calendar_page_shows_holidays_make_up_days_and_overrides(client, team):
+    calendar.set_day(date(2026, 10, 9), False, "厂庆")
+    db.session.commit()
+    login(client, "admin")
+    page = client.get("/admin/calendar/2026-10").get_data(as_text=True)
+    assert "2026年10月" in page and "国庆节" in page and "国庆节调休" in page
+    assert "厂庆" in page and "override" in page
+    assert 'id="calendar-warning"' not in page
+
+
+def test_a_year_without_holiday_data_shows_the_warning(client, team):
+    assert not calendar.year_is_covered(UNCOVERED)
+    login(client, "admin")
+    page = client.get(f"/admin/calendar/{UNCOVERED}-05").get_data(as_text=True)
+    assert 'id="calendar-warning"' in page
+    assert f"节假日数据未包含 {UNCOVERED} 年" in page and "录入" in page
+
+
+@pytest.mark.parametrize("data", [
+    {"day": "", "kind": "workday"},
+    {"day": "2026-02-30", "kind": "workday"},
+    {"day": "2026-11-21", "kind": "sometimes"},
+    {"day": "2026-11-21", "kind": "workday", "note": "长" * 101},
+])
+def test_a_bad_calendar_form_answers_422_and_changes_nothing(client, team, data):
+    login(client, "admin")
+    assert client.post("/admin/calendar", data=data).status_code == 422
+    assert calendar.is_workday(date(2026, 11, 21)) is False
+
+
+@pytest.mark.parametrize("month", ["2026-13", "26-01", "1999-12"])
+def test_a_malformed_calendar_month_answers_422(client, team, month):
+    login(client, "admin")
+    assert client.get(f"/admin/calendar/{month}").status_code == 422
+
+
+@pytest.mark.parametrize("username", ["office", "mgr", "gm.wang", "eng1"])
+def test_only_admins_change_the_calendar(client, team, username):
+    login(client, username)
+    assert client.post("/admin/calendar", data={"day": "2026-11-21", "kind": "workday"}).status_code == 403
+    assert calendar.is_workday(date(2026, 11, 21)) is False

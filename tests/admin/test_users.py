@@ -1,0 +1,183 @@
+"""Admin user pages: who may open them, and every bad input refused with nothing stored."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD, login
+from tracker.auth import services as auth_services
+from tracker.auth.models import User
+from tracker.extensions import db
+
+ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/calendar", "/admin/calendar/2026-10",
+               "/admin/settings"]
+VALID = {"username": "newbie", "display_name": "新人", "role": "engineer", "supervisor": "mgr",
+         "department": "售后服务部", "hire_date": "2026-01-05", "bonus_base": "1000", "email": "newbie@example.com",
+         "active": "y", "password": "long-enough-1"}
+
+
+def user_count():
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+@pytest.mark.parametrize("username", ["eng1", "office", "mgr", "gm.wang"])
+def test_admin_pages_are_forbidden_to_everyone_but_admins(client, team, url, username):
+    login(client, username)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES + ["/admin/customers"])
+def test_admin_pages_send_anonymous_visitors_to_the_login_page(client, team, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_admin_opens_every_admin_page(client, team, url):
+    login(client, "admin")
+    response = client.get(url, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Tracker" in response.get_data(as_text=True)
+
+
+def test_posting_a_user_as_non_admin_is_forbidden_and_stores_nothing(client, team):
+    login(client, "mgr")
+    before = user_count()
+    assert client.post("/admin/users/new", data=VALID).status_code == 403
+    assert user_count() == before
+
+
+def test_admin_creates_a_user_with_every_field(client, team):
+    login(client, "admin")
+    response = client.post("/admin/users/new", data=dict(VALID, early_confirmation_month="2026-03"))
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.username == "newbie"))
+    assert (user.display_name, user.role, user.supervisor.username) == ("新人", "engineer", "mgr")
+    assert user.bonus_base == Decimal("1000.00") and user.hire_date.isoformat() == "2026-01-05"
+    assert user.early_confirmation_month == "2026-03" and user.active and user.check_password("long-enough-1")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("username", "ab"),
+    ("username", "Bad Name"),
+    ("username", "a" * 33),
+    ("username", ""),
+    ("username", "mgr"),  # taken
+    ("display_name", ""),
+    ("display_name", "名" * 41),
+    ("bonus_base", "-1"),
+    ("bonus_base", "1000000.01"),
+    ("bonus_base", "abc"),
+    ("bonus_base", "NaN"),
+    ("bonus_base", "Infinity"),
+    ("supervisor", "nobody"),
+    ("supervisor", "eng1"),
+    ("supervisor", "office"),
+    ("role", "king"),
+    ("role", ""),
+    ("hire_date", "2026-02-30"),
+    ("email", "not-an-email"),
+    ("password", "short"),
+    ("password", ""),
+    ("early_confirmation_month", "2026-13"),
+    ("early_confirmation_month", "March"),
+])
+def test_creating_a_user_with_bad_input_answers_422_and_stores_nothing(client, team, field, value):
+    login(client, "admin")
+    before = user_count()
+    response = client.post("/admin/users/new", data=dict(VALID, **{field: value}))
+    assert response.status_code == 422
+    assert "is-invalid" in response.get_data(as_text=True) or "alert-danger" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert user_count() == before
+
+
+@pytest.mark.parametrize("field, value", [
+    ("username", "a" * 32),
+    ("username", "a.b-c_9"),
+    ("display_name", "名" * 40),
+    ("bonus_base", "0"),
+    ("bonus_base", "1000000"),
+    ("supervisor", ""),
+    ("supervisor", "gm.wang"),
+])
+def test_creating_a_user_at_the_limits_is_accepted(client, team, field, value):
+    login(client, "admin")
+    data = dict(VALID, **{field: value})
+    assert client.post("/admin/users/new", data=data).status_code == 302
+    assert db.session.scalar(select(User).where(User.username == data["username"])) is not None
+
+
+def test_a_supervisor_cycle_is_refused(client, team):
+    login(client, "admin")
+    gm = team["gm"]
+    data = {"display_name": gm.display_name, "role": "gm", "supervisor": "mgr", "active": "y"}
+    response = client.post(f"/admin/users/{gm.id}", data=data)
+    assert response.status_code == 422
+    assert "循环" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, gm.id).supervisor_id is None
+
+
+def test_admin_edits_a_user_and_resets_the_password(client, team):
+    login(client, "admin")
+    eng = team["eng1"]
+    data = {"display_name": "张三丰", "role": "engineer", "supervisor": "mgr2", "department": "二组",
+            "hire_date": "2026-06-30", "bonus_base": "2500.5", "email": "", "active": "y",
+            "early_confirmation_month": "2026-10", "password": "brand-new-pass"}
+    assert client.post(f"/admin/users/{eng.id}", data=data).status_code == 302
+    db.session.expire_all()
+    eng = db.session.get(User, eng.id)
+    assert (eng.display_name, eng.supervisor.username, eng.early_confirmation_month) == ("张三丰", "mgr2", "2026-10")
+    assert eng.bonus_base == Decimal("2500.50") and eng.email is None
+    assert eng.check_password("brand-new-pass")
+
+
+def test_an_empty_password_on_the_edit_form_keeps_the_old_one(client, team):
+    login(client, "admin")
+    eng = team["eng1"]
+    data = {"display_name": "张三", "role": "engineer", "supervisor": "mgr", "active": "y", "password": ""}
+    assert client.post(f"/admin/users/{eng.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, eng.id).check_password(PASSWORD)
+
+
+def test_admin_deactivates_a_user_who_then_cannot_log_in(client, team):
+    login(client, "admin")
+    eng = team["eng2"]
+    data = {"display_name": eng.display_name, "role": "engineer", "supervisor": "mgr"}  # "active" unchecked
+    assert client.post(f"/admin/users/{eng.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(User, eng.id).active
+    assert auth_services.authenticate("eng2", PASSWORD) is None
+
+
+@pytest.mark.parametrize("data", [
+    {"display_name": "管理员", "role": "engineer", "active": "y"},
+    {"display_name": "管理员", "role": "admin"},
+])
+def test_an_admin_cannot_lock_themselves_out(client, team, data):
+    login(client, "admin")
+    assert client.post(f"/admin/users/{team['admin'].id}", data=data).status_code == 422
+    db.session.expire_all()
+    admin = db.session.get(User, team["admin"].id)
+    assert admin.role == "admin" and admin.active
+
+
+def test_editing_an_unknown_user_is_not_found(client, team):
+    login(client, "admin")
+    assert client.get("/admin/users/99999").status_code == 404
+
+
+def test_user_list_filters_by_role_and_active_state(client, team, make_user):
+    make_user("gone", display_name="离职员工", supervisor="mgr", active=False)
+    login(client, "admin")
+    managers = client.get("/admin/users?role=manager").get_data(as_text=True)
+    assert "刘主管" in managers and "陈主管" in managers and "张三" not in managers
+    inactive = client.get("/admin/users?active=0").get_data(as_text=True)
+    assert "离职员工" in inactive and "张三" not in inactive
+    active = client.get("/admin/users?active=1").get_data(as_text=True)
+    assert "离职员工" not in active and "张三" in active

@@ -1,0 +1,165 @@
+"""The back-office attendance grid: engineers in scope × workdays, exceptions recorded through the service."""
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.conftest import login
+from tracker.extensions import db
+from tracker.itinerary import calendar
+from tracker.itinerary.models import Attendance
+
+
+def cell(username, day):
+    return f"att:{username}:{day}"
+
+
+def stored(username_to_id, username, day):
+    db.session.expire_all()
+    return db.session.scalar(select(Attendance.status).where(
+        Attendance.engineer_id == username_to_id[username].id, Attendance.day == date.fromisoformat(day)))
+
+
+def test_the_grid_renders_in_chinese_with_the_engineers_and_statuses(client, team):
+    login(client, "office")
+    response = client.get("/attendance/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "考勤" in page and "2026年11月" in page
+    for text in ("张三", "李四", "王五", "迟到", "早退", "旷工", "事假", "病假", "年假", "出差", "请假"):
+        assert text in page
+    assert 'name="csrf_token"' in page
+
+
+def test_the_grid_has_a_column_for_each_workday_only(client, team):
+    login(client, "office")
+    page = client.get("/attendance/2026-10").get_data(as_text=True)
+    days = sorted(set(re.findall(r'name="att:eng1:(\d{4}-\d{2}-\d{2})"', page)))
+    expected = [d.isoformat() for d, workday in calendar.workdays_between(date(2026, 10, 1), date(2026, 11, 1)).items()
+                if workday]
+    assert days == expected
+    assert "2026-10-01" not in days and "2026-10-10" in days and "2026-10-11" not in days
+
+
+def test_recording_an_exception_stores_it_and_counts_it_in_the_totals(client, team):
+    login(client, "office")
+    response = client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late",
+                                                        cell("eng1", "2026-11-04"): "present",
+                                                        cell("eng2", "2026-11-05"): "sick_leave"})
+    assert response.status_code == 302
+    assert stored(team, "eng1", "2026-11-03") == "late"
+    assert stored(team, "eng2", "2026-11-05") == "sick_leave"
+    assert stored(team, "eng1", "2026-11-04") is None
+    record = db.session.scalar(select(Attendance).where(Attendance.status == "late"))
+    assert record.recorded_by_id == team["office"].id
+    page = client.get("/attendance/2026-11").get_data(as_text=True)
+    assert "已保存 2 项考勤记录" in page
+    assert re.search(r'name="att:eng1:2026-11-03"[^>]*>\s*(<option[^>]*>[^<]*</option>\s*)*'
+                     r'<option value="late" selected>迟到', page)
+
+
+def test_setting_present_clears_an_exception(client, team):
+    login(client, "office")
+    client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "absent"})
+    assert stored(team, "eng1", "2026-11-03") == "absent"
+    client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "present"})
+    assert stored(team, "eng1", "2026-11-03") is None
+
+
+@pytest.mark.parametrize("day", ["2026-11-21", "2026-11-22", "2026-10-01", "2026-10-07"])
+def test_attendance_on_a_weekend_or_official_holiday_is_refused_with_422(client, team, day):
+    login(client, "office")
+    response = client.post(f"/attendance/{day[:7]}", data={cell("eng1", "2026-11-03"): "late",
+                                                           cell("eng1", day): "late"})
+    assert response.status_code == 422
+    assert "不是工作日" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Attendance.id)) is None  # nothing stored, not even the valid cell
+
+
+def test_attendance_on_a_day_an_override_made_a_workday_is_accepted(client, team):
+    calendar.set_day(date(2026, 11, 21), True, "加班日")
+    db.session.commit()
+    login(client, "office")
+    assert "att:eng1:2026-11-21" in client.get("/attendance/2026-11").get_data(as_text=True)
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-21"): "late"}).status_code == 302
+    assert stored(team, "eng1", "2026-11-21") == "late"
+
+
+def test_attendance_on_a_day_an_override_made_a_day_off_is_refused(client, team):
+    calendar.set_day(date(2026, 11, 23), False, "厂休")
+    db.session.commit()
+    login(client, "office")
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-23"): "late"}).status_code == 422
+
+
+@pytest.mark.parametrize("key, value, status", [
+    (cell("eng1", "2026-11-03"), "sleeping", 422),
+    (cell("eng1", "2026-11-31"), "late", 422),
+    ("att:eng1", "late", 422),
+    (cell("nobody", "2026-11-03"), "late", 404),
+    (cell("mgr", "2026-11-03"), "late", 404),  # not an engineer
+])
+def test_a_malformed_cell_is_refused_and_nothing_stored(client, team, key, value, status):
+    login(client, "office")
+    assert client.post("/attendance/2026-11", data={key: value}).status_code == status
+    assert db.session.scalar(select(Attendance.id)) is None
+
+
+def test_a_manager_sees_and_records_only_their_own_engineers(client, team):
+    login(client, "mgr")
+    page = client.get("/attendance/2026-11").get_data(as_text=True)
+    assert "张三" in page and "李四" in page and "王五" not in page
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late"}).status_code == 302
+    assert client.post("/attendance/2026-11", data={cell("eng3", "2026-11-03"): "late"}).status_code == 403
+    assert stored(team, "eng3", "2026-11-03") is None
+
+
+@pytest.mark.parametrize("username", ["eng1", "gm.wang"])
+def test_the_grid_is_forbidden_to_engineers_and_the_gm(client, team, username):
+    login(client, username)
+    assert client.get("/attendance/").status_code == 403
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late"}).status_code == 403
+
+
+def test_the_grid_sends_anonymous_visitors_to_the_login_page(client, team):
+    response = client.get("/attendance/2026-11")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "nonsense"])
+def test_a_malformed_month_answers_422(client, team, month):
+    login(client, "admin")
+    assert client.get(f"/attendance/{month}").status_code == 422
+
+
+def test_the_grid_reads_attendance_with_one_query_whatever_the_number_of_engineers(client, team, make_user):
+    for number in range(6):
+        make_user(f"extra{number}", supervisor="mgr")
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    login(client, "office")
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        assert client.get("/attendance/2026-11").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert len([s for s in statements if re.search(r"FROM attendance\b", s)]) == 1
+
+
+def test_the_grid_form_needs_a_csrf_token(app_factory, team):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    client.post("/login", data={"username": "office", "password": "secret-pass-1", "csrf_token": token})
+    page = client.get("/attendance/2026-11").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late"}).status_code == 400
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late",
+                                                    "csrf_token": token}).status_code == 302
+    assert stored(team, "eng1", "2026-11-03") == "late"

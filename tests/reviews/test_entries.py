@@ -1,0 +1,314 @@
+"""What the records can't tell: incidents, metric entries and manual ratings, entered by whom the rules allow."""
+
+import json
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import login
+from tests.reviews.conftest import MONTH
+from tracker.extensions import db
+from tracker.reports.models import KpiTemplate
+from tracker.reviews import services
+from tracker.reviews.models import Incident, MetricEntry, Rating
+from tracker.scoring.template import bundled_presets
+
+
+def count(model):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def incident(**changes):
+    return {"engineer": "eng1", "date": "2026-11-18", "indicator": "work_performance", "category": "phone",
+            "amount": 2, "note": "客户来电未接听"} | changes
+
+
+@pytest.fixture
+def deduction_form(team, use_template):
+    """eng1 is scored with form 4 (售后服务岗位绩效考核表): incidents by category, some ranged."""
+    return use_template(team["eng1"], "service_post_deduction")
+
+
+@pytest.fixture
+def technician(team, use_template):
+    """eng1 is scored with form 7 (维修技工): fixed-amount incidents and plan/actual metrics."""
+    return use_template(team["eng1"], "repair_technician_monthly")
+
+
+# ---- incidents ------------------------------------------------------------------------------------
+
+def test_manager_records_a_phone_not_answered_incident(api, deduction_form):
+    response = api("POST", "/incidents", "mgr", json=incident())
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["indicator"] == "work_performance" and body["category"] == "phone" and body["amount"] == 2
+    row = db.session.get(Incident, body["id"])
+    assert row.recorded_by_id is not None and row.note == "客户来电未接听"
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"amount": 4}, "amount"),  # phone: 1–3
+    ({"amount": 0.5}, "amount"),
+    ({"amount": -2}, "amount"),
+    ({"amount": 2.555}, "amount"),
+    ({"amount": None}, "amount"),  # a ranged category needs the amount chosen
+    ({"amount": 1e308}, "amount"),
+    ({"category": "sleeping"}, "category"),
+    ({"category": None}, "category"),
+    ({"indicator": "response"}, "indicator"),  # not an incident indicator of this template
+    ({"date": "2026-11-21"}, "date"),  # after today
+    ({"date": "2026-02-30"}, "date"),
+    ({"note": "x" * 501}, "note"),
+])
+def test_incident_outside_the_template_is_refused(api, deduction_form, changes, field):
+    response = api("POST", "/incidents", "mgr", json=incident(**changes))
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"].get("fields", {}), response.get_json()
+    assert count(Incident) == 0
+
+
+def test_fixed_amount_category_takes_its_own_amount(api, technician):
+    response = api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="major", amount=None))
+    assert response.status_code == 201
+    assert response.get_json()["amount"] == 5
+    response = api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="major", amount=3))
+    assert response.status_code == 422
+    # a part of a sum (training: missed meetings) reads incidents under the indicator's own code
+    response = api("POST", "/incidents", "mgr", json=incident(indicator="training", category="missed", amount=None))
+    assert response.status_code == 201
+
+
+def test_default_template_has_no_incident_indicator(api, team):
+    response = api("POST", "/incidents", "mgr", json=incident(indicator="response", category=None, amount=None))
+    assert response.status_code == 422
+    assert count(Incident) == 0
+
+
+@pytest.mark.parametrize("user, status", [("eng2", 403), ("eng1", 403), ("mgr2", 403), ("office", 403),
+                                          ("admin", 403), ("gm.wang", 201)])
+def test_only_a_manager_above_or_the_gm_records_incidents(api, deduction_form, user, status):
+    assert api("POST", "/incidents", user, json=incident()).status_code == status
+
+
+def test_incident_can_be_deleted_by_a_leader_only(api, deduction_form):
+    incident_id = api("POST", "/incidents", "mgr", json=incident()).get_json()["id"]
+    assert api("DELETE", f"/incidents/{incident_id}", "eng1").status_code == 403
+    assert api("DELETE", f"/incidents/{incident_id}", "mgr2").status_code == 403
+    assert api("DELETE", f"/incidents/{incident_id}", "mgr").status_code == 204
+    assert count(Incident) == 0
+    assert api("DELETE", f"/incidents/{incident_id}", "mgr").status_code == 404
+
+
+# ---- metric entries ---------------------------------------------------------------------------------
+
+def test_metric_entry_is_upserted_by_engineer_month_and_key(api, technician):
+    body = {"engineer": "eng1", "month": MONTH, "key": "labour_output", "plan": 100000, "actual": 95000.5}
+    first = api("POST", "/metrics", "mgr", json=body)
+    assert first.status_code == 200, first.get_json()
+    assert first.get_json()["actual"] == 95000.5
+    second = api("POST", "/metrics", "mgr", json=body | {"actual": 101000})
+    assert second.get_json()["id"] == first.get_json()["id"]
+    assert count(MetricEntry) == 1
+    assert db.session.scalar(select(MetricEntry)).actual == 101000
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"key": "safety"}, "key"),  # an incident indicator, not a metric
+    ({"key": "nonsense"}, "key"),
+    ({"plan": 0}, "plan"),
+    ({"plan": -5}, "plan"),
+    ({"actual": -1}, "actual"),
+    ({"actual": 1e20}, "actual"),
+    ({"actual": 1.001}, "actual"),
+    ({"month": "2026-12"}, "month"),
+])
+def test_bad_metric_entries_are_refused(api, technician, changes, field):
+    body = {"engineer": "eng1", "month": MONTH, "key": "labour_output", "plan": 100, "actual": 90} | changes
+    response = api("POST", "/metrics", "mgr", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+    assert count(MetricEntry) == 0
+
+
+def test_metric_entries_are_for_leaders_only(api, technician):
+    body = {"engineer": "eng1", "month": MONTH, "key": "technical_cases", "actual": 3}
+    assert api("POST", "/metrics", "eng1", json=body).status_code == 403
+    assert api("POST", "/metrics", "mgr2", json=body).status_code == 403
+    entry_id = api("POST", "/metrics", "mgr", json=body).get_json()["id"]
+    assert api("DELETE", f"/metrics/{entry_id}", "eng1").status_code == 403
+    assert api("DELETE", f"/metrics/{entry_id}", "gm.wang").status_code == 204
+
+
+# ---- manual ratings --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("user, group", [("mgr", "leader"), ("gm.wang", "leader"), ("eng1", "self"),
+                                         ("eng2", "peer")])
+def test_manual_rating_group_follows_from_the_rater(api, team, use_template, user, group):
+    use_template(team["eng1"], "service_department_appraisal")
+    response = api("POST", "/ratings", user, json={"engineer": "eng1", "month": MONTH, "key": "customer_satisfaction",
+                                                    "points": 18})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["group"] == group
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"key": "customer_satisfaction", "points": 21}, "points"),  # 0–20
+    ({"key": "customer_satisfaction", "points": -1}, "points"),
+    ({"key": "customer_satisfaction"}, "points"),
+    ({"key": "customer_satisfaction", "points": 15, "level": "excellent"}, "level"),
+    ({"key": "no_such_indicator", "points": 15}, "key"),
+])
+def test_bad_manual_ratings_are_refused(api, team, use_template, body, field):
+    use_template(team["eng1"], "service_department_appraisal")
+    response = api("POST", "/ratings", "mgr", json={"engineer": "eng1", "month": MONTH} | body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+    assert count(Rating) == 0
+
+
+def test_scale_rating_takes_a_level_of_the_scale(api, team, use_template):
+    use_template(team["eng1"], "service_360")
+    body = {"engineer": "eng1", "month": MONTH, "key": "service_attitude"}
+    assert api("POST", "/ratings", "mgr", json=body | {"level": "superb"}).status_code == 422
+    assert api("POST", "/ratings", "mgr", json=body | {"points": 5}).status_code == 422
+    response = api("POST", "/ratings", "mgr", json=body | {"level": "good"})
+    assert response.status_code == 200 and response.get_json()["level"] == "good"
+    again = api("POST", "/ratings", "mgr", json=body | {"level": "excellent"})
+    assert again.get_json()["id"] == response.get_json()["id"]
+    assert count(Rating) == 1
+
+
+def test_backoffice_and_other_teams_manager_may_not_rate(api, team, use_template):
+    use_template(team["eng1"], "service_360")
+    body = {"engineer": "eng1", "month": MONTH, "key": "service_attitude", "level": "good"}
+    assert api("POST", "/ratings", "office", json=body).status_code == 403
+    assert api("POST", "/ratings", "mgr2", json=body).status_code == 403
+    rating_id = api("POST", "/ratings", "eng2", json=body).get_json()["id"]
+    assert api("DELETE", f"/ratings/{rating_id}", "eng3").status_code == 403
+    assert api("DELETE", f"/ratings/{rating_id}", "eng2").status_code == 204
+
+
+# ---- an approved month is final -------------------------------------------------------------------
+
+def test_approved_month_refuses_every_entry(api, team, technician, make_score):
+    mgr_body = {"engineer": "eng1", "month": MONTH, "key": "technical_cases", "actual": 3}
+    entry_id = api("POST", "/metrics", "mgr", json=mgr_body).get_json()["id"]
+    incident_id = api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="minor",
+                                                                  amount=None)).get_json()["id"]
+    make_score(team["eng1"], status="approved")
+    assert api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="minor",
+                                                           amount=None)).status_code == 409
+    assert api("POST", "/metrics", "mgr", json=mgr_body | {"actual": 1}).status_code == 409
+    assert api("DELETE", f"/metrics/{entry_id}", "mgr").status_code == 409
+    assert api("DELETE", f"/incidents/{incident_id}", "mgr").status_code == 409
+    assert count(Incident) == 1 and db.session.get(MetricEntry, entry_id).actual == 3
+
+
+# ---- which template ---------------------------------------------------------------------------------
+
+def test_the_stored_template_in_force_is_used_before_the_bundled_one(app, team):
+    data = dict(bundled_presets()["engineer_monthly"])
+    data["indicators"] = data["indicators"] + [{
+        "code": "phone", "name": "电话接听", "max": 5, "source": "incidents", "rule": "deduction",
+        "params": {"per": 1, "floor": 0}}]
+    db.session.add(KpiTemplate(code="engineer_monthly", version=1, effective_from="2026-01", name="售后工程师月度考核",
+                               role="engineer", body=json.dumps(data, ensure_ascii=False),
+                               loaded_at=datetime(2026, 1, 1)))
+    db.session.commit()
+    specs = services.specs_for(team["eng1"], MONTH)
+    assert list(specs.incidents) == ["phone"] and specs.incidents["phone"].per == 1
+    row = services.record_incident(team["mgr"], team["eng1"], datetime(2026, 11, 3).date(), "phone",
+                                   now=datetime(2026, 11, 20, 10, 0))
+    assert row.amount == 1 and row.category is None
+
+
+# ---- the 录入 page ----------------------------------------------------------------------------------
+
+def test_entries_page_lists_what_the_template_needs(client, technician):
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    for text in ("工时产值", "精品产值", "技术案例", "重大安全事故", "不服从安排或未准时完成", "计划", "实际"):
+        assert text in page
+
+
+def test_entries_page_records_an_incident_and_refuses_an_out_of_range_amount(client, deduction_form):
+    login(client, "mgr")
+    data = {"day": "2026-11-18", "item": "work_performance:phone", "amount": "5", "note": "未接电话"}
+    response = client.post(f"/scores/{MONTH}/eng1/incidents", data=data)
+    assert response.status_code == 422
+    assert "须在 1 到 3 之间" in response.get_data(as_text=True)
+    assert count(Incident) == 0
+    response = client.post(f"/scores/{MONTH}/eng1/incidents", data=data | {"amount": "2"})
+    assert response.status_code == 302
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    assert "不接听电话或用语不当" in page and "未接电话" in page and "−2" in page
+
+
+def test_entries_page_saves_a_metric(client, technician):
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/labour_output",
+                           data={"m-labour_output-plan": "100", "m-labour_output-actual": "92.5"})
+    assert response.status_code == 302
+    entry = db.session.scalar(select(MetricEntry))
+    assert (entry.key, entry.plan, entry.actual) == ("labour_output", 100, 92.5)
+
+
+def test_entries_page_is_closed_to_backoffice_and_other_teams(client, technician):
+    login(client, "office")
+    assert client.get(f"/scores/{MONTH}/eng1/entries").status_code == 403
+    client.post("/logout")
+    login(client, "mgr2")
+    assert client.get(f"/scores/{MONTH}/eng1/entries").status_code == 403
+    assert client.post(f"/scores/{MONTH}/eng1/incidents", data={"day": "2026-11-18",
+                                                                "item": "safety:minor"}).status_code == 403
+    assert count(Incident) == 0
+
+
+def test_peer_sees_only_the_rating_part_of_the_entries_page(client, team, use_template):
+    use_template(team["eng1"], "service_360")
+    # through the service: an API call in the same app context would leave its bearer user in `g`
+    leaders = services.save_rating(team["mgr"], team["eng1"], MONTH, "service_attitude", "poor",
+                                   now=datetime(2026, 11, 20, 10, 0)).id
+    db.session.commit()
+    login(client, "eng2")
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    assert "服务态度" in page
+    assert f'id="rating-{leaders}"' not in page  # the leader's rating is not shown to a peer
+    assert "二次开发" not in page  # metric entries are for leaders
+    response = client.post(f"/scores/{MONTH}/eng1/ratings/service_attitude", data={"r-service_attitude-level": "good"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Rating).where(Rating.group == "peer")).level == "good"
+
+
+@pytest.mark.parametrize("changes", [{"amount": "NaN"}, {"amount": "Infinity"}, {"amount": "1e400"},
+                                     {"item": "nonsense"}, {"item": ":"}, {"item": "work_performance:"},
+                                     {"day": "2026-10-31"}, {"day": "garbage"}, {"note": "x" * 501}])
+def test_entries_form_refuses_nonsense_with_422(client, deduction_form, changes):
+    login(client, "mgr")
+    data = {"day": "2026-11-18", "item": "work_performance:phone", "amount": "2"} | changes
+    assert client.post(f"/scores/{MONTH}/eng1/incidents", data=data).status_code == 422
+    assert count(Incident) == 0
+
+
+@pytest.mark.parametrize("plan, actual", [("NaN", "1"), ("0", "1"), ("1", "Infinity"), ("1", ""), ("1", "-3")])
+def test_metric_form_refuses_nonsense_with_422(client, technician, plan, actual):
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/labour_output",
+                           data={"m-labour_output-plan": plan, "m-labour_output-actual": actual})
+    assert response.status_code == 422
+    assert count(MetricEntry) == 0
+
+
+def test_entries_page_deletes_an_incident_for_a_leader_only(client, deduction_form):
+    row = services.record_incident(deduction_form.supervisor, deduction_form, datetime(2026, 11, 18).date(),
+                                   "work_performance", "phone", 2, now=datetime(2026, 11, 20, 10, 0))
+    db.session.commit()
+    login(client, "mgr2")
+    assert client.post(f"/entries/incidents/{row.id}/delete").status_code == 403
+    client.post("/logout")
+    login(client, "mgr")
+    response = client.post(f"/entries/incidents/{row.id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/scores/{MONTH}/eng1/entries")
+    assert count(Incident) == 0

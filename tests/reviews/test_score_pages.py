@@ -1,0 +1,213 @@
+"""Seeing the numbers: the month page, the score page with the records behind each point, the templates page."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import login
+from tests.reviews.conftest import MONTH
+from tracker.extensions import db
+from tracker.reviews import services
+from tracker.reviews.models import Adjustment, Veto
+from tracker.workorders.models import Customer, WorkOrder
+
+NOW = datetime(2026, 11, 20, 10, 0)
+
+
+@pytest.fixture
+def late_order(team):
+    """WO-7 of eng1, answered 3 hours after it was reported."""
+    customer = Customer(name="旗滨玻璃")
+    db.session.add(customer)
+    db.session.flush()
+    order = WorkOrder(number="WO-7", customer_id=customer.id, equipment="1号机", service_type="维修",
+                      reported_at=datetime(2026, 11, 2, 8, 0), responded_at=datetime(2026, 11, 2, 11, 0),
+                      engineer_id=team["eng1"].id, status="open", rework="none")
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def lines_for(order):
+    return [
+        {"code": "attendance", "name": "出勤", "name_en": "Attendance", "applies": True,
+         "value": '{"late": 2, "personal_leave": 1}', "points": Decimal("10"), "max_points": Decimal("15"),
+         "explanation": "出勤：事假/病假 1 天（-2），迟到 2 次（-1）…", "explanation_en": "Attendance: …",
+         "record_ids": '{"attendance_days": [11, 12, 13]}'},
+        {"code": "field_hours", "name": "外勤工时", "name_en": "Field hours", "applies": True, "value": "86.5",
+         "points": Decimal("17.3"), "max_points": Decimal("20"),
+         "explanation": "外勤工时：外勤 86.5 小时，20 × 86.5%，得 17.3 分（满分 20）",
+         "explanation_en": "Field hours: 86.5 field hours; 17.3 of 20 points", "record_ids": "{}"},
+        {"code": "response", "name": "响应及时率", "name_en": "Timely response", "applies": True, "value": "0.5",
+         "points": Decimal("0"), "max_points": Decimal("15"),
+         "explanation": "响应及时率：1/2 单按时响应，50%，低于 70%，得 0 分（满分 15）",
+         "explanation_en": "Timely response: 1 of 2 orders answered in time, 50%, below 70%; 0 of 15 points",
+         "record_ids": f'{{"work_orders": [{order.id}]}}'},
+        {"code": "on_time", "name": "准时完工", "name_en": "On-time completion", "applies": False, "value": "0",
+         "points": None, "max_points": Decimal("15"), "explanation": "准时完工：本月不适用，不计入",
+         "explanation_en": "On-time completion: does not apply this month", "record_ids": '{"work_orders": []}'},
+    ]
+
+
+def test_score_page_shows_each_indicator_in_chinese_with_links_to_the_work_orders(client, team, late_order,
+                                                                                  make_score):
+    make_score(team["eng1"], lines=lines_for(late_order))
+    login(client, "mgr")
+    response = client.get(f"/scores/{MONTH}/eng1")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for text in ("响应及时率", "50%", "低于 70%", "迟到 2 次、事假 1 天", "86.5 小时", "不适用", "84.67", "846.70",
+                 "售后工程师月度考核"):
+        assert text in page, text
+    assert f'href="/work-orders/{late_order.id}"' in page and "WO-7" in page
+    assert 'href="/attendance/2026-11"' in page
+
+
+def test_score_page_speaks_english_when_asked(client, team, late_order, make_score):
+    make_score(team["eng1"], lines=lines_for(late_order))
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1?lang=en").get_data(as_text=True)
+    assert "1 of 2 orders answered in time" in page and "Timely response" in page
+    assert "1/2 单按时响应" not in page
+
+
+def test_engineer_sees_own_page_and_nobody_elses(client, team, late_order, make_score):
+    make_score(team["eng1"], lines=lines_for(late_order))
+    make_score(team["eng2"])
+    login(client, "eng1")
+    page = client.get(f"/scores/{MONTH}/eng1")
+    assert page.status_code == 200
+    assert f'href="/itinerary/eng1/{MONTH}"' in page.get_data(as_text=True)  # attendance: the own month page
+    assert client.get(f"/scores/{MONTH}/eng2").status_code == 403
+    assert client.get(f"/scores/{MONTH}").headers["Location"].endswith(f"/scores/{MONTH}/eng1")
+    assert client.get("/scores").headers["Location"].endswith(f"/scores/{MONTH}/eng1")
+
+
+@pytest.mark.parametrize("user, status", [("mgr2", 403), ("office", 403), ("gm.wang", 200), ("admin", 200),
+                                          ("mgr", 200)])
+def test_who_may_open_a_score_page(client, team, make_score, user, status):
+    make_score(team["eng1"])
+    login(client, user)
+    assert client.get(f"/scores/{MONTH}/eng1").status_code == status
+
+
+def test_score_page_without_a_score_says_so(client, team):
+    login(client, "eng1")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "本月考核尚未计算" in page
+
+
+def test_qualitative_block_names_raters_to_the_leader_only(client, team, make_score):
+    make_score(team["eng1"])
+    for rater, value in (("mgr", 5), ("eng2", 3), ("eng1", 4)):
+        services.save_review(team[rater], team["eng1"], MONTH, {c: value for c in services.CRITERIA}, now=NOW)
+    db.session.add(Adjustment(engineer_id=team["eng1"].id, month=MONTH, points=Decimal("3"), reason="抢修及时",
+                              status="approved", proposed_at=NOW))
+    db.session.add(Veto(engineer_id=team["eng1"].id, month=MONTH, reason="严重安全事故", recorded_at=NOW))
+    db.session.commit()
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "领导评" in page and "同事评" in page and "自评" in page
+    assert "李四：60.00" in page  # eng2's display name and 100 × 21 / 35
+    assert "抢修及时" in page and "严重安全事故" in page
+    client.post("/logout")
+    login(client, "eng1")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "李四" not in page and "匿名：60.00" in page
+
+
+def test_month_page_lists_the_team_with_their_scores(client, team, make_score):
+    make_score(team["eng1"])
+    make_score(team["eng2"], eligible=False, quantitative=None, qualitative=None, total=None, grade=None, bonus=None)
+    make_score(team["eng3"], total=Decimal("91.00"), grade="A")
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert 'data-username="eng1"' in page and 'data-username="eng2"' in page
+    assert 'data-username="eng3"' not in page
+    assert "84.67" in page and "不参加本月考核" in page
+    assert f'href="/scores/{MONTH}/eng1"' in page
+    client.post("/logout")
+    login(client, "gm.wang")
+    page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert 'data-username="eng3"' in page and "91.00" in page
+
+
+def test_month_page_does_a_constant_number_of_queries(app, client, make_user, make_score):
+    make_user("boss", role="manager")
+
+    def queries_for(count):
+        for i in range(count):
+            username = f"e{count}x{i:02d}"
+            engineer = make_user(username, supervisor="boss")
+            if i % 3:
+                make_score(engineer)
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = client.get(f"/scores/{MONTH}")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert response.status_code == 200
+        return len(statements)
+
+    login(client, "boss")
+    small = queries_for(3)
+    large = queries_for(17)  # 20 engineers in all
+    assert small == large
+
+
+def test_menu_entries_follow_the_role(client, team):
+    login(client, "eng1")
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    assert "我的考核" in page and "评价" in page and "月度考核" not in page
+    client.post("/logout")
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert "月度考核" in page and "我的考核" not in page
+    client.post("/logout")
+    login(client, "admin")
+    page = client.get("/admin/templates").get_data(as_text=True)
+    assert "考核模板" in page and "月度考核" in page
+
+
+# ---- with the real computation ---------------------------------------------------------------------
+
+def test_computed_score_links_the_late_answered_order(client, team, late_order):
+    from tracker.reports.services import compute_month
+
+    services.save_review(team["mgr"], team["eng1"], MONTH, {c: 4 for c in services.CRITERIA}, now=NOW)
+    db.session.commit()
+    compute_month(MONTH, NOW)
+    login(client, "eng1")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "响应及时率" in page and "0%" in page
+    assert f'href="/work-orders/{late_order.id}"' in page
+    assert "售后工程师月度考核" in page and "第 1 版" in page
+
+
+# ---- the templates admin page ------------------------------------------------------------------------
+
+def test_admin_sees_the_templates_and_one_as_a_readable_table(client, team):
+    login(client, "admin")
+    page = client.get("/admin/templates").get_data(as_text=True)
+    assert "售后工程师月度考核" in page and "repair_technician_monthly" in page
+    page = client.get("/admin/templates/engineer_monthly").get_data(as_text=True)
+    assert "100% → 15, ≥ 95% → 12, ≥ 90% → 9, ≥ 80% → 6, ≥ 70% → 3，否则 0" in page
+    assert "20 × min(1, 实际值 / 100)" in page
+    assert "责任心" in page and "定量 70%，定性 30%" in page
+    page = client.get("/admin/templates/service_post_deduction").get_data(as_text=True)
+    assert "不接听电话或用语不当 1–3 分" in page
+    assert client.get("/admin/templates/nope").status_code == 404
+
+
+@pytest.mark.parametrize("user", ["mgr", "eng1", "gm.wang"])
+def test_templates_page_is_for_admins(client, team, user):
+    login(client, user)
+    assert client.get("/admin/templates").status_code == 403
+    assert client.get("/admin/templates/engineer_monthly").status_code == 403

@@ -1,0 +1,134 @@
+"""The demo data set: loads into an empty database only, quickly, and obeys every rule."""
+
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import NOW, _wipe
+from tracker import demo as demo_data
+from tracker import months
+from tracker.auth import services as auth_services
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.itinerary import calendar
+from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
+from tracker.scoring.fieldhours import overlaps, trip_hours
+from tracker.workorders.models import Customer, WorkOrder
+
+LOGINS = ("gm.wang", "admin", "office", "mgr.liu", "mgr.chen")
+
+
+@pytest.fixture
+def demo(runner):
+    started = time.perf_counter()
+    result = runner.invoke(args=["demo"])
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return result, elapsed
+
+
+def test_demo_loads_an_empty_database_quickly_and_a_second_run_refuses(runner, demo):
+    result, elapsed = demo
+    assert "demo1234" in result.output
+    assert elapsed < 5
+    users = db.session.scalar(select(func.count()).select_from(User))
+    trips = db.session.scalar(select(func.count()).select_from(Trip))
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code != 0
+    assert "已有数据" in again.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == users
+    assert db.session.scalar(select(func.count()).select_from(Trip)) == trips
+
+
+def test_demo_refuses_a_database_that_already_has_a_user(runner, make_user):
+    make_user("someone")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_demo_people_form_a_department_with_the_documented_logins(demo):
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    for username in LOGINS:
+        assert auth_services.authenticate(username, "demo1234") is not None
+    assert people["gm.wang"].role == "gm" and people["admin"].role == "admin" and people["office"].role == "backoffice"
+    assert {people["mgr.liu"].supervisor.username, people["mgr.chen"].supervisor.username} == {"gm.wang"}
+    engineers = [u for u in people.values() if u.role == "engineer"]
+    assert 7 <= len(engineers) <= 10
+    assert {e.supervisor.username for e in engineers} == {"mgr.liu", "mgr.chen"}
+    assert all(e.bonus_base > 0 and e.department for e in engineers)
+    assert len({u.password_hash for u in people.values()}) == 1  # every demo login has the same password
+    # one engineer too recently hired to be assessed in any demo month, one hired on a month's last day
+    assert any(e.hire_date + timedelta(days=184) > NOW.date() for e in engineers)
+    assert any((e.hire_date + timedelta(days=1)).day == 1 for e in engineers)
+    assert db.session.scalar(select(func.count()).select_from(Customer)) >= 12
+
+
+def test_demo_trips_obey_the_rules(demo):
+    trips = db.session.scalars(select(Trip)).all()
+    assert len(trips) > 300
+    by_day = defaultdict(list)
+    for trip in trips:
+        assert trip.day < NOW.date()
+        assert trip.day >= trip.engineer.hire_date
+        assert trip.hours == trip_hours(trip.depart_min, trip.return_min, trip.full_day)
+        if not trip.full_day:
+            assert 0 <= trip.depart_min < trip.return_min <= 1440
+            by_day[(trip.engineer_id, trip.day)].append(trip)
+    for day_trips in by_day.values():
+        for i, a in enumerate(day_trips):
+            for b in day_trips[i + 1:]:
+                assert not overlaps(a.depart_min, a.return_min, b.depart_min, b.return_min)
+    assert any(trip.full_day for trip in trips)
+    assert any(not calendar.official_workday(trip.day) for trip in trips)  # some weekend trips
+    assert len({months.of(trip.day) for trip in trips}) == 4  # three past months and the current one
+
+
+def test_demo_work_orders_have_times_in_order_and_in_the_past(demo):
+    orders = db.session.scalars(select(WorkOrder)).all()
+    numbers = [o.number for o in orders]
+    assert len(numbers) == len(set(numbers))
+    for order in orders:
+        times = [t for t in (order.reported_at, order.responded_at, order.arrived_at, order.completed_at) if t]
+        assert times == sorted(times) and times[-1] <= NOW
+        assert order.number.startswith("WO" + order.reported_at.strftime("%Y%m%d") + "-")
+        assert order.customer and order.service_type in ("常规保养", "维修", "安装", "调试", "巡检")
+        assert (order.status == "completed") == (order.completed_at is not None)
+        if order.rework_of is not None:
+            assert order.rework in ("internal", "external")
+            assert order.rework_of.completed_at < order.reported_at
+    late = [o for o in orders if o.deadline_at and o.completed_at and o.completed_at > o.deadline_at]
+    slow = [o for o in orders if o.responded_at and o.responded_at - o.reported_at > timedelta(hours=2)]
+    assert late and slow
+    assert any(o.rework == "external" for o in orders) and any(o.rework == "internal" for o in orders)
+    assert any(o.status == "open" for o in orders)
+
+
+def test_demo_expenses_attendance_and_submissions_obey_the_rules(demo):
+    expenses = db.session.scalars(select(Expense)).all()
+    assert {e.category for e in expenses} >= {"transport", "lodging", "meals"}
+    assert all(e.day < NOW.date() and 0 < e.amount <= 100000 for e in expenses)
+    records = db.session.scalars(select(Attendance)).all()
+    assert len({r.status for r in records}) >= 4
+    for record in records:
+        assert calendar.is_workday(record.day) and record.day < NOW.date()
+    current = months.of(NOW.date())
+    submitted = db.session.execute(select(MonthSubmission.month, func.count()).group_by(MonthSubmission.month)).all()
+    months_submitted = dict(submitted)
+    assert current not in months_submitted
+    assert set(months_submitted) == {"2026-08", "2026-09", "2026-10"}
+    assert all(row.submitted_at <= NOW for row in db.session.scalars(select(MonthSubmission)))
+
+
+def test_demo_is_reproducible(app, demo):
+    first = db.session.execute(select(Trip.day, Trip.depart_min, Trip.hours).order_by(Trip.id)).all()
+    db.session.remove()  # end this session's transaction before the tables are emptied
+    _wipe(app)
+    demo_data.load()
+    db.session.commit()
+    assert db.session.execute(select(Trip.day, Trip.depart_min, Trip.hours).order_by(Trip.id)).all() == first
+    assert date(2026, 8, 1) <= first[0].day

@@ -1,0 +1,62 @@
+"""Admin forms: they check shape only; the services hold the rules."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DecimalField, PasswordField, SelectChoice, SelectField, StringField,
+                     SubmitField)
+from wtforms.validators import DataRequired, Length, Optional
+
+ROLE_LABELS = {
+    "engineer": _l("售后工程师"),
+    "backoffice": _l("内勤"),
+    "manager": _l("主管"),
+    "gm": _l("总经理"),
+    "admin": _l("系统管理员"),
+}
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), description=_l("3–32 个字符：小写字母、数字、_ . -"),
+                           render_kw={"autocapitalize": "none", "autocomplete": "off"})
+    display_name = StringField(_l("显示名称"))
+    role = SelectField(_l("角色"), choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
+                       validate_choice=False)
+    supervisor = SelectField(_l("直属上级"), choices=[], validate_choice=False)
+    department = StringField(_l("部门"))
+    hire_date = DateField(_l("入职日期"), validators=[Optional()])
+    early_confirmation_month = StringField(_l("提前转正月份"), validators=[Optional()],
+                                           description=_l("YYYY-MM，从该月起参加考核；留空表示没有提前转正"),
+                                           render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    bonus_base = DecimalField(_l("绩效奖金基数（元/月）"), validators=[Optional()], render_kw={"step": "0.01"})
+    email = StringField(_l("电子邮箱"), render_kw={"type": "email", "autocapitalize": "none"})
+    active = BooleanField(_l("启用"), default=True)
+    password = PasswordField(_l("密码"), render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("保存"))
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("客户名称"), description=_l("最多 40 个字符，不能包含 \\ / : * ? \" < > |"))
+    submit = SubmitField(_l("保存"))
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("日期"), validators=[DataRequired(message=_l("请填写日期"))])
+    kind = SelectField(_l("设置为"), choices=[SelectChoice("workday", _l("工作日（上班）")),
+                                             SelectChoice("restday", _l("休息日")),
+                                             SelectChoice("clear", _l("恢复法定安排"))])
+    note = StringField(_l("备注"), validators=[Length(max=100)])
+    submit = SubmitField(_l("保存"))
+
+
+def apply_errors(form, error):
+    """Put a domain error's field messages on the form's fields; the rest is returned for a general alert."""
+    general = []
+    for name, message in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            general.append(message)
+    if not error.fields:
+        general.append(error.message)
+    return " ".join(general) or None

@@ -1,0 +1,168 @@
+"""Reviews, incidents, metric entries and manual ratings (CONTRACT 7 and 10)."""
+
+import json
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker import clock, months
+from tracker.api import core
+from tracker.api.core import bp
+from tracker.api.people import MONTH, row_or_404, text, username_in_path
+from tracker.auth.access import roles
+from tracker.reviews import services
+from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating
+from tracker.scoring.decimals import round2
+
+GROUP = {"type": "string", "enum": ["self", "leader", "peer"]}
+KEY = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": r"^[a-z][a-z0-9_]*$"}
+NUMBER = {"type": "number"}
+
+RATINGS = {"type": "object", "description": "every criterion code -> an integer 0..5: " + ", ".join(CRITERIA),
+           "additionalProperties": {"type": "integer"}}
+REVIEW_BODY = core.obj({"ratings": RATINGS, "comment": text(500)}, ["ratings"])
+REVIEW_SAVED = core.obj({"group": GROUP, "score": NUMBER}, ["group", "score"])
+REVIEW = core.obj({"rater": {"type": "string"}, "group": GROUP, "ratings": RATINGS, "score": NUMBER,
+                   "comment": {"type": ["string", "null"]}, "updated_at": core.DATETIME},
+                  ["rater", "group", "ratings", "score", "comment", "updated_at"])
+REVIEWS = core.obj({"month": {"type": "string"}, "username": {"type": "string"},
+                    "reviews": {"type": "array", "items": REVIEW}}, ["month", "username", "reviews"])
+
+INCIDENT_BODY = core.obj({"engineer": core.USERNAME, "date": core.DATE, "indicator": KEY,
+                          "category": {"type": ["string", "null"], "maxLength": 60},
+                          "amount": {"type": ["number", "null"]}, "note": text(500)}, ["engineer", "date", "indicator"])
+INCIDENT = core.obj({"id": {"type": "integer"}, "engineer": {"type": "string"}, "date": core.DATE,
+                     "indicator": {"type": "string"}, "category": {"type": ["string", "null"]},
+                     "amount": {"type": ["number", "null"]}, "note": {"type": ["string", "null"]}},
+                    ["id", "engineer", "date", "indicator", "category", "amount", "note"])
+METRIC_BODY = core.obj({"engineer": core.USERNAME, "month": MONTH, "key": KEY, "actual": NUMBER,
+                        "plan": {"type": ["number", "null"]}, "note": text(500)},
+                       ["engineer", "month", "key", "actual"])
+METRIC = core.obj({"id": {"type": "integer"}, "engineer": {"type": "string"}, "month": {"type": "string"},
+                   "key": {"type": "string"}, "plan": {"type": ["number", "null"]}, "actual": NUMBER,
+                   "note": {"type": ["string", "null"]}},
+                  ["id", "engineer", "month", "key", "plan", "actual", "note"])
+RATING_BODY = core.obj({"engineer": core.USERNAME, "month": MONTH, "key": KEY,
+                        "level": {"type": ["string", "null"], "maxLength": 16},
+                        "points": {"type": ["number", "null"]}}, ["engineer", "month", "key"])
+RATING = core.obj({"id": {"type": "integer"}, "engineer": {"type": "string"}, "month": {"type": "string"},
+                   "key": {"type": "string"}, "group": GROUP, "level": {"type": ["string", "null"]},
+                   "points": {"type": ["number", "null"]}},
+                  ["id", "engineer", "month", "key", "group", "level", "points"])
+
+
+def _engineer(username):
+    return services.engineer_by_username(username_in_path(username))
+
+
+# ---- reviews ---------------------------------------------------------------------------------------
+
+@bp.route("/reviews/<month>/<username>", methods=["PUT"])
+@roles("engineer", "manager", "gm")
+@core.answers(200, REVIEW_SAVED)
+@core.body(REVIEW_BODY)
+def put_review(month, username, data):
+    """Review an engineer for a month (seven criteria 0–5); the group follows from who the caller is."""
+    months.parse(month)
+    engineer = _engineer(username)
+    review = services.save_review(current_user, engineer, month, data["ratings"], data.get("comment"),
+                                  now=clock.now())
+    core.commit()
+    return core.reply({"group": review.group, "score": round2(services.rater_score(json.loads(review.ratings)))})
+
+
+@bp.route("/reviews/<month>/<username>", methods=["GET"])
+@roles()
+@core.answers(200, REVIEWS)
+def get_reviews(month, username):
+    """The month's reviews of an engineer: all of them for a leader or admin, otherwise only the caller's own."""
+    months.parse(month)
+    engineer = _engineer(username)
+    rows = services.visible_reviews(current_user, engineer, month)
+    return core.reply({"month": month, "username": engineer.username, "reviews": [
+        {"rater": rater.username, "group": review.group, "ratings": json.loads(review.ratings),
+         "score": round2(services.rater_score(json.loads(review.ratings))), "comment": review.comment,
+         "updated_at": review.updated_at} for review, rater in rows]})
+
+
+# ---- incidents -------------------------------------------------------------------------------------
+
+def _incident_dict(incident, engineer):
+    return {"id": incident.id, "engineer": engineer.username, "date": incident.day, "indicator": incident.indicator,
+            "category": incident.category, "amount": incident.amount, "note": incident.note}
+
+
+@bp.route("/incidents", methods=["POST"])
+@roles("manager", "gm")
+@core.answers(201, INCIDENT)
+@core.body(INCIDENT_BODY)
+def post_incident(data):
+    """Record an incident (e.g. phone not answered, −2) against an incident indicator of the engineer's template."""
+    engineer = _engineer(data["engineer"])
+    incident = services.record_incident(current_user, engineer, core.parse_date(data["date"]), data["indicator"],
+                                        data.get("category"), data.get("amount"), data.get("note"),
+                                        now=clock.now())
+    core.commit()
+    return core.reply(_incident_dict(incident, engineer), 201)
+
+
+@bp.route("/incidents/<int:incident_id>", methods=["DELETE"])
+@roles("manager", "gm")
+@core.answers(204)
+def delete_incident(incident_id):
+    """Remove an incident (manager above, gm; not once the month is approved)."""
+    services.delete_incident(current_user, row_or_404(Incident, incident_id, _("事件记录")))
+    core.commit()
+    return "", 204
+
+
+# ---- metric entries --------------------------------------------------------------------------------
+
+@bp.route("/metrics", methods=["POST"])
+@roles("manager", "gm")
+@core.answers(200, METRIC)
+@core.body(METRIC_BODY)
+def post_metric(data):
+    """Enter a month's metric (plan and actual); one entry per engineer, month and key (replaced when sent again)."""
+    engineer = _engineer(data["engineer"])
+    entry = services.save_metric(current_user, engineer, data["month"], data["key"], data["actual"],
+                                 data.get("plan"), data.get("note"), now=clock.now())
+    core.commit()
+    return core.reply({"id": entry.id, "engineer": engineer.username, "month": entry.month, "key": entry.key,
+                       "plan": entry.plan, "actual": entry.actual, "note": entry.note})
+
+
+@bp.route("/metrics/<int:entry_id>", methods=["DELETE"])
+@roles("manager", "gm")
+@core.answers(204)
+def delete_metric(entry_id):
+    """Remove a metric entry (manager above, gm; not once the month is approved)."""
+    services.delete_metric(current_user, row_or_404(MetricEntry, entry_id, _("录入记录")))
+    core.commit()
+    return "", 204
+
+
+# ---- manual ratings --------------------------------------------------------------------------------
+
+@bp.route("/ratings", methods=["POST"])
+@roles("engineer", "manager", "gm")
+@core.answers(200, RATING)
+@core.body(RATING_BODY)
+def post_rating(data):
+    """Rate an indicator: a scale level (rating) or points in range (manual); the group follows from the caller."""
+    engineer = _engineer(data["engineer"])
+    rating = services.save_rating(current_user, engineer, data["month"], data["key"], data.get("level"),
+                                  data.get("points"), now=clock.now())
+    core.commit()
+    return core.reply({"id": rating.id, "engineer": engineer.username, "month": rating.month, "key": rating.key,
+                       "group": rating.group, "level": rating.level, "points": rating.points})
+
+
+@bp.route("/ratings/<int:rating_id>", methods=["DELETE"])
+@roles("engineer", "manager", "gm")
+@core.answers(204)
+def delete_rating(rating_id):
+    """Remove a rating (its rater, or a manager above / gm; not once the month is approved)."""
+    services.delete_rating(current_user, row_or_404(Rating, rating_id, _("评分")))
+    core.commit()
+    return "", 204

@@ -1,0 +1,528 @@
+"""Reviews and what the records can't tell (incidents, metric entries, manual ratings): rules, reads and writes.
+
+Services take plain data, raise domain errors, add and flush; the view, API or CLI caller commits.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select
+
+from tracker import months
+from tracker.auth.access import is_above, visible_engineers
+from tracker.auth.models import User
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.extensions import db
+from tracker.reports import templates_store
+from tracker.reports.models import KpiTemplate, Score
+from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating, Review
+from tracker.scoring.decimals import HUNDRED, round2
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.rules import DEFAULT_SCALE
+from tracker.scoring.template import bundled_presets, load_template
+
+SCALE_MAX = 5
+NOTE_MAX = 500
+METRIC_MAX = Decimal("1000000000")  # metric_entries: Numeric(14, 2)
+CENT = Decimal("0.01")
+
+
+# ---- who may do what -----------------------------------------------------------------------------
+
+def is_leader(actor, engineer):
+    """A gm, or a manager in the engineer's supervisor chain."""
+    return actor.role == "gm" or (actor.role == "manager" and is_above(actor, engineer))
+
+
+def rater_group(rater, engineer):
+    """self, leader or peer, decided by who the rater is (never by the request); 403 for anyone else."""
+    if rater.id == engineer.id:
+        return "self"
+    if is_leader(rater, engineer):
+        return "leader"
+    if rater.role == "engineer":
+        return "peer"
+    raise Forbidden(_("您不能评价这位工程师"))
+
+
+def require_leader(actor, engineer):
+    if not is_leader(actor, engineer):
+        raise Forbidden(_("只有该工程师的上级主管或总经理可以录入"))
+
+
+def can_see_score(viewer, engineer):
+    """Scores: the engineer, a manager above, gm, admin (back-office does not see scores)."""
+    if viewer.id == engineer.id or viewer.role in ("gm", "admin"):
+        return True
+    return viewer.role == "manager" and is_above(viewer, engineer)
+
+
+def engineer_by_username(username):
+    engineer = db.session.scalar(select(User).where(User.username == username))
+    if engineer is None or engineer.role != "engineer":
+        raise NotFound(_("没有这位工程师：%(name)s", name=username))
+    return engineer
+
+
+def month_score(engineer, month):
+    return db.session.scalar(select(Score).where(Score.engineer_id == engineer.id, Score.month == month))
+
+
+def ensure_open(engineer, month):
+    """409 once the month's score is approved: reviews and entries of that month are final."""
+    score = month_score(engineer, month)
+    if score is not None and score.status == "approved":
+        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month))
+
+
+def _not_future(month, now, field="month"):
+    if month > months.of(now):
+        raise Invalid.field(field, _("不能为尚未开始的月份录入"))
+
+
+# ---- plain values ----------------------------------------------------------------------------------
+
+def _note(value, field="note"):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid.field(field, _("须为文字"))
+    value = value.strip()
+    if len(value) > NOTE_MAX:
+        raise Invalid.field(field, _("最多 %(n)s 个字符", n=NOTE_MAX))
+    if "\x00" in value:
+        raise Invalid.field(field, _("包含不允许的字符"))
+    return value or None
+
+
+def _decimal(value, field, lo=None, hi=None, required=True):
+    """A finite number with at most 2 decimals within [lo, hi]; None when not required and missing."""
+    if value is None or value == "":
+        if required:
+            raise Invalid.field(field, _("必填"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise Invalid.field(field, _("须为数字"))
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise Invalid.field(field, _("须为数字")) from None
+    if not number.is_finite():
+        raise Invalid.field(field, _("须为数字"))
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise Invalid.field(field, _("须在 %(lo)s 到 %(hi)s 之间", lo=_show(lo), hi=_show(hi)))
+    if number != number.quantize(CENT):
+        raise Invalid.field(field, _("最多两位小数"))
+    return number.quantize(CENT)
+
+
+def _show(number):
+    if number is None:
+        return "…"
+    text = format(Decimal(number).normalize(), "f")
+    return text
+
+
+# ---- reviews ---------------------------------------------------------------------------------------
+
+def check_ratings(ratings):
+    """Exactly the seven criteria, each an integer 0–5; 422 otherwise (nothing is guessed or rounded)."""
+    if not isinstance(ratings, dict):
+        raise Invalid.field("ratings", _("须为每项标准的评分"))
+    unknown = sorted(str(code) for code in ratings if code not in CRITERIA)
+    if unknown:
+        raise Invalid.field("ratings", _("未知的评价标准：%(codes)s", codes=", ".join(unknown)))
+    missing = [code for code in CRITERIA if code not in ratings]
+    if missing:
+        message = _("缺少评价标准：%(codes)s", codes=", ".join(missing))
+        raise Invalid(message, {"ratings": message, **{code: _("请评分") for code in missing}})
+    checked = {}
+    for code in CRITERIA:
+        value = ratings[code]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SCALE_MAX:
+            message = _("须为 0 到 %(n)s 的整数", n=SCALE_MAX)
+            raise Invalid(f"ratings.{code}: {message}", {"ratings": f"{code}: {message}", code: message})
+        checked[code] = value
+    return checked
+
+
+def rater_score(ratings):
+    """A rater's score: 100 × sum / 35, exact (round2 to show)."""
+    return HUNDRED * sum(ratings.values()) / (SCALE_MAX * len(CRITERIA))
+
+
+def save_review(rater, engineer, month, ratings, comment=None, *, now):
+    """Create or replace the rater's review of the engineer for the month; the group follows from who rates."""
+    months.parse(month)
+    group = rater_group(rater, engineer)
+    checked = check_ratings(ratings)
+    comment = _note(comment, "comment")
+    _not_future(month, now)
+    ensure_open(engineer, month)
+    review = db.session.scalar(select(Review).where(Review.engineer_id == engineer.id, Review.month == month,
+                                                    Review.rater_id == rater.id))
+    if review is None:
+        review = Review(engineer_id=engineer.id, month=month, rater_id=rater.id)
+        db.session.add(review)
+    review.group = group
+    review.ratings = json.dumps(checked, sort_keys=True)
+    review.comment = comment
+    review.updated_at = now
+    db.session.flush()
+    return review
+
+
+def review_ratings(review):
+    return json.loads(review.ratings) if review is not None else {}
+
+
+def reviews_of(engineer, month):
+    """The month's reviews of an engineer with their raters (one query)."""
+    rows = db.session.execute(select(Review, User).join(User, User.id == Review.rater_id)
+                              .where(Review.engineer_id == engineer.id, Review.month == month)
+                              .order_by(Review.group, User.display_name)).all()
+    return [(review, rater) for review, rater in rows]
+
+
+def visible_reviews(viewer, engineer, month):
+    """Reviews the viewer may read: all of them for a leader or admin, else only the one the viewer wrote."""
+    rows = reviews_of(engineer, month)
+    if viewer.role == "admin" or is_leader(viewer, engineer):
+        return rows
+    return [(review, rater) for review, rater in rows if rater.id == viewer.id]
+
+
+def reviewable(viewer, month):
+    """Whom the viewer can review for the month, with the review already given (two queries).
+
+    An engineer: self, then the other active engineers (the same team first); a manager: the team; gm: everyone.
+    """
+    if viewer.role == "engineer":
+        closeness = case((User.id == viewer.id, 0), (User.supervisor_id == viewer.supervisor_id, 1), else_=2)
+        query = (select(User).where(User.role == "engineer", User.active.is_(True))
+                 .order_by(closeness, User.display_name, User.username))
+    elif viewer.role in ("manager", "gm"):
+        query = visible_engineers(viewer).where(User.active.is_(True))
+    else:
+        return []
+    engineers = db.session.scalars(query).all()
+    given = {review.engineer_id: review for review in db.session.scalars(
+        select(Review).where(Review.rater_id == viewer.id, Review.month == month))}
+    return [(engineer, given.get(engineer.id)) for engineer in engineers]
+
+
+# ---- templates -------------------------------------------------------------------------------------
+
+def template_row(user, month):
+    """The KpiTemplate row in force for the user and month (the scores' own rule), or None when none is stored."""
+    try:
+        return templates_store.template_for(user, month)
+    except Conflict:
+        return None
+
+
+def current_template_dict(user, month):
+    """The template dict in force for the user and month; the bundled presets when the table has none for them."""
+    row = template_row(user, month)
+    if row is not None:
+        return json.loads(row.body)
+    presets = bundled_presets()
+    if user.kpi_template in presets:
+        return presets[user.kpi_template]
+    by_role = sorted(code for code, data in presets.items() if data.get("role") == user.role)
+    return presets.get(by_role[0] if by_role else templates_store.DEFAULT_CODE)
+
+
+def current_template(user, month):
+    """The parsed Template in force (None when there is none, or it does not load)."""
+    data = current_template_dict(user, month)
+    if data is None:
+        return None
+    try:
+        return load_template(data)
+    except TemplateError:
+        return None
+
+
+def latest_templates():
+    """The latest version of each stored template code, or the bundled presets (as dicts) when none is stored."""
+    latest = (select(KpiTemplate.code, func.max(KpiTemplate.version).label("version"))
+              .group_by(KpiTemplate.code).subquery())
+    rows = db.session.scalars(select(KpiTemplate).join(latest, and_(KpiTemplate.code == latest.c.code,
+                                                                    KpiTemplate.version == latest.c.version))
+                              .order_by(KpiTemplate.code)).all()
+    if rows:
+        return [{"code": r.code, "name": r.name, "name_en": r.name_en, "version": r.version,
+                 "effective_from": r.effective_from, "role": r.role, "stored": True, "data": json.loads(r.body)}
+                for r in rows]
+    return [{"code": code, "name": data["name"], "name_en": data.get("name_en"), "version": data["version"],
+             "effective_from": data["effective_from"], "role": data.get("role"), "stored": False, "data": data}
+            for code, data in sorted(bundled_presets().items())]
+
+
+def template_by_code(code, version=None):
+    """(template dict, row or None) of a code: a stored version (the latest by default) or the bundled preset."""
+    query = select(KpiTemplate).where(KpiTemplate.code == code)
+    query = query.where(KpiTemplate.version == version) if version else query.order_by(KpiTemplate.version.desc())
+    row = db.session.scalar(query.limit(1))
+    if row is not None:
+        return json.loads(row.body), row
+    data = bundled_presets().get(code)
+    if data is None or (version and data.get("version") != version):
+        raise NotFound(_("没有这个考核模板：%(code)s", code=code))
+    return data, None
+
+
+# ---- what a template needs entered ---------------------------------------------------------------
+
+@dataclass
+class IncidentSpec:
+    """An indicator that deducts per recorded incident: by category (fixed or ranged amounts) or per event."""
+
+    key: str
+    indicator: object
+    categories: dict = field(default_factory=dict)  # code -> Category(name, lo, hi)
+    per: Decimal | None = None
+
+
+@dataclass
+class MetricSpec:
+    """A monthly quantity to enter: plan and actual when the rule scores a completion rate."""
+
+    key: str
+    indicator: object
+    rule: str
+    wants_plan: bool
+
+
+@dataclass
+class RatingSpec:
+    """A manual judgement: a level of the scale (rating) or points within [lo, hi] (manual)."""
+
+    key: str
+    indicator: object
+    rule: str
+    scale: tuple = ()
+    lo: Decimal | None = None
+    hi: Decimal | None = None
+    levels: tuple = ()
+
+
+@dataclass
+class EntrySpecs:
+    incidents: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    ratings: dict = field(default_factory=dict)
+
+    def __bool__(self):
+        return bool(self.incidents or self.metrics or self.ratings)
+
+
+def entry_specs(template):
+    """What a Template needs entered by hand, by key (the source's `key`, default the indicator code)."""
+    specs = EntrySpecs()
+    if template is None:
+        return specs
+    for indicator in template.indicators:
+        _walk(indicator, indicator.node, None, specs)
+    return specs
+
+
+def _walk(indicator, node, inherited, specs):
+    source = node.source or inherited
+    if node.rule == "sum":
+        for part in node.params["parts"]:
+            _walk(indicator, part, source, specs)
+        return
+    if source is None:
+        return
+    key = source.options.get("key", indicator.code)
+    if source.kind == "incidents":
+        spec = specs.incidents.setdefault(key, IncidentSpec(key, indicator))
+        if node.rule == "deduction":
+            spec.categories.update(node.params.get("categories") or {})
+            if "per" in node.params and spec.per is None:
+                spec.per = node.params["per"]
+    elif source.kind == "metric":
+        # a linear rule scores actual / plan; band and range rules read the plain actual (a count, a score)
+        specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear"))
+    elif source.kind == "rating" and node.rule == "rating":
+        specs.ratings.setdefault(key, RatingSpec(key, indicator, "rating", scale=node.params.get("scale",
+                                                                                                  DEFAULT_SCALE)))
+    elif source.kind == "rating" and node.rule == "manual":
+        specs.ratings.setdefault(key, RatingSpec(key, indicator, "manual", lo=node.params.get("lo", Decimal(0)),
+                                                 hi=node.params["hi"], levels=node.params.get("levels", ())))
+
+
+def specs_for(engineer, month):
+    return entry_specs(current_template(engineer, month))
+
+
+# ---- incidents -------------------------------------------------------------------------------------
+
+def record_incident(actor, engineer, day, indicator, category=None, amount=None, note=None, *, now):
+    """Record an incident against one of the template's incident indicators; the amount must lie in its range."""
+    require_leader(actor, engineer)
+    if not isinstance(day, date):
+        raise Invalid.field("date", _("日期格式须为 YYYY-MM-DD"))
+    if day > now.date():
+        raise Invalid.field("date", _("日期不能晚于今天"))
+    month = months.of(day)
+    specs = specs_for(engineer, month).incidents
+    spec = specs.get(indicator)
+    if spec is None:
+        allowed = ", ".join(specs) or _("（无）")
+        raise Invalid.field("indicator", _("该考核模板没有按事件扣分的指标 %(code)s；可选：%(allowed)s",
+                                           code=indicator, allowed=allowed))
+    category = category or None
+    if spec.categories:
+        if category not in spec.categories:
+            raise Invalid.field("category", _("请选择扣分类别：%(codes)s", codes=", ".join(spec.categories)))
+        choice = spec.categories[category]
+        if choice.lo == choice.hi:
+            amount = _decimal(choice.lo if amount is None else amount, "amount", choice.lo, choice.hi)
+        else:
+            amount = _decimal(amount, "amount", choice.lo, choice.hi)
+    else:
+        if category is not None:
+            raise Invalid.field("category", _("该指标不分扣分类别"))
+        if amount is not None and _decimal(amount, "amount") != spec.per:
+            raise Invalid.field("amount", _("该指标每次扣 %(per)s 分", per=_show(spec.per)))
+        amount = spec.per
+    note = _note(note)
+    ensure_open(engineer, month)
+    incident = Incident(engineer_id=engineer.id, day=day, indicator=indicator, category=category, amount=amount,
+                        note=note, recorded_by_id=actor.id, recorded_at=now)
+    db.session.add(incident)
+    db.session.flush()
+    return incident
+
+
+def delete_incident(actor, incident):
+    engineer = db.session.get(User, incident.engineer_id)
+    require_leader(actor, engineer)
+    ensure_open(engineer, months.of(incident.day))
+    db.session.delete(incident)
+    db.session.flush()
+
+
+def incidents_of(engineer, month):
+    first, nxt = months.bounds(month)
+    return db.session.scalars(select(Incident).where(Incident.engineer_id == engineer.id, Incident.day >= first,
+                                                     Incident.day < nxt).order_by(Incident.day, Incident.id)).all()
+
+
+# ---- metric entries --------------------------------------------------------------------------------
+
+def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, now):
+    """Create or replace the month's entry for a metric of the template (plan > 0 when given, actual ≥ 0)."""
+    require_leader(actor, engineer)
+    months.parse(month)
+    spec = specs_for(engineer, month).metrics.get(key)
+    if spec is None:
+        allowed = ", ".join(specs_for(engineer, month).metrics) or _("（无）")
+        raise Invalid.field("key", _("该考核模板没有需要录入的指标 %(key)s；可选：%(allowed)s", key=key,
+                                     allowed=allowed))
+    actual = _decimal(actual, "actual", Decimal(0), METRIC_MAX)
+    plan = _decimal(plan, "plan", Decimal(0), METRIC_MAX, required=False)
+    if plan is not None and plan <= 0:
+        raise Invalid.field("plan", _("计划须大于 0"))
+    note = _note(note)
+    _not_future(month, now)
+    ensure_open(engineer, month)
+    entry = db.session.scalar(select(MetricEntry).where(MetricEntry.engineer_id == engineer.id,
+                                                        MetricEntry.month == month, MetricEntry.key == key))
+    if entry is None:
+        entry = MetricEntry(engineer_id=engineer.id, month=month, key=key)
+        db.session.add(entry)
+    entry.plan, entry.actual, entry.note = plan, actual, note
+    entry.recorded_by_id, entry.recorded_at = actor.id, now
+    db.session.flush()
+    return entry
+
+
+def delete_metric(actor, entry):
+    engineer = db.session.get(User, entry.engineer_id)
+    require_leader(actor, engineer)
+    ensure_open(engineer, entry.month)
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def metrics_of(engineer, month):
+    return db.session.scalars(select(MetricEntry).where(MetricEntry.engineer_id == engineer.id,
+                                                        MetricEntry.month == month).order_by(MetricEntry.key)).all()
+
+
+# ---- manual ratings --------------------------------------------------------------------------------
+
+def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
+    """Create or replace the rater's rating of an indicator: a scale level (rating) or points in range (manual)."""
+    months.parse(month)
+    group = rater_group(rater, engineer)
+    specs = specs_for(engineer, month).ratings
+    spec = specs.get(key)
+    if spec is None:
+        raise Invalid.field("key", _("该考核模板没有需要评分的指标 %(key)s；可选：%(allowed)s", key=key,
+                                     allowed=", ".join(specs) or _("（无）")))
+    if spec.rule == "rating":
+        codes = [level.code for level in spec.scale]
+        if points is not None:
+            raise Invalid.field("points", _("该指标按等级评分，不填分数"))
+        if level not in codes:
+            raise Invalid.field("level", _("请选择等级：%(codes)s", codes=", ".join(codes)))
+    else:
+        if level is not None and level != "":
+            raise Invalid.field("level", _("该指标直接打分，不选等级"))
+        level = None
+        points = _decimal(points, "points", spec.lo, spec.hi)
+    _not_future(month, now)
+    ensure_open(engineer, month)
+    rating = db.session.scalar(select(Rating).where(Rating.engineer_id == engineer.id, Rating.month == month,
+                                                    Rating.key == key, Rating.rater_id == rater.id))
+    if rating is None:
+        rating = Rating(engineer_id=engineer.id, month=month, key=key, rater_id=rater.id)
+        db.session.add(rating)
+    rating.group, rating.level, rating.points, rating.recorded_at = group, level, points, now
+    db.session.flush()
+    return rating
+
+
+def delete_rating(actor, rating):
+    """The rater takes back their own rating; a leader of the engineer may remove any."""
+    engineer = db.session.get(User, rating.engineer_id)
+    if actor.id != rating.rater_id:
+        require_leader(actor, engineer)
+    ensure_open(engineer, rating.month)
+    db.session.delete(rating)
+    db.session.flush()
+
+
+def ratings_of(engineer, month, rater=None):
+    """The month's ratings of an engineer with their raters; only one rater's when `rater` is given."""
+    query = (select(Rating, User).join(User, User.id == Rating.rater_id)
+             .where(Rating.engineer_id == engineer.id, Rating.month == month).order_by(Rating.key, Rating.group))
+    if rater is not None:
+        query = query.where(Rating.rater_id == rater.id)
+    return db.session.execute(query).all()
+
+
+# ---- scores for the pages ---------------------------------------------------------------------------
+
+def month_scores(viewer, month):
+    """(engineer, score or None) for every engineer in the viewer's scope, in one query.
+
+    Inactive engineers appear only when they have a score for the month.
+    """
+    query = (visible_engineers(viewer).add_columns(Score)
+             .outerjoin(Score, and_(Score.engineer_id == User.id, Score.month == month))
+             .where(or_(User.active.is_(True), Score.id.is_not(None))))
+    return [(engineer, score) for engineer, score in db.session.execute(query).all()]
+
+
+def shown(value):
+    """Decimal rounded half up to 2 places for display (None stays None)."""
+    return round2(value) if value is not None else None

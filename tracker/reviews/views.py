@@ -1,0 +1,723 @@
+"""Reviews (评价), hand entries (录入), score pages (考核) and the KPI templates admin page."""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from tracker import clock, months, nav
+from tracker.auth.access import roles
+from tracker.auth.models import User
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.extensions import db
+from tracker.reports.models import KpiTemplate
+from tracker.reviews import services
+from tracker.reviews.forms import (CRITERIA_LABELS, GROUP_LABELS, SCALE_HINT, DeleteForm, IncidentForm, MetricForm,
+                                   RatingForm, ReviewForm)
+from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Veto
+from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.rules import DEFAULT_SCALE
+from tracker.scoring.template import load_template
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+
+bp = Blueprint("reviews", __name__)
+
+REVIEWERS = ("engineer", "manager", "gm")
+SCORE_VIEWERS = ("engineer", "manager", "gm", "admin")
+ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # who may open the attendance grid
+
+nav.add("reviews.scores_home", _l("我的考核"), roles=("engineer",), order=40)
+nav.add("reviews.scores_home", _l("月度考核"), roles=("manager", "gm", "admin"), order=40)
+nav.add("reviews.index", _l("评价"), roles=REVIEWERS, order=41)
+nav.add("reviews.templates_admin", _l("考核模板"), roles=("admin",), order=83)
+
+STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
+ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
+ATTENDANCE_WORDS = {"late": (_l("迟到"), _l("次")), "early_leave": (_l("早退"), _l("次")),
+                    "absent": (_l("旷工"), _l("天")), "personal_leave": (_l("事假"), _l("天")),
+                    "sick_leave": (_l("病假"), _l("天")), "annual_leave": (_l("年假"), _l("天")),
+                    "business_trip": (_l("出差"), _l("天")), "present": (_l("出勤"), _l("天"))}
+SOURCE_LABELS = {"attendance": _l("考勤记录"), "field_hours": _l("行程表外勤工时"), "response": _l("工单响应时间"),
+                 "on_time": _l("工单截止时间"), "rework": _l("返修工单"), "satisfaction": _l("满意度调查与投诉"),
+                 "expense": _l("费用与外勤工时"), "complaints": _l("投诉处理结果"), "metric": _l("每月录入（计划/实际）"),
+                 "incidents": _l("事件记录"), "rating": _l("人工评分")}
+RULE_LABELS = {"band": _l("分档"), "linear": _l("按比例"), "deduction": _l("扣分"), "stepped": _l("按次数分段扣分"),
+               "allowance": _l("允许范围内不扣分"), "range": _l("区间"), "rating": _l("等级评价"),
+               "manual": _l("直接打分"), "sum": _l("分项合计")}
+
+
+def _lang():
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _month(month):
+    months.parse(month)
+    return month
+
+
+def _neighbours(month):
+    year, number = months.parse(month)
+    return months.previous(month), months.of(months.next_first(year, number))
+
+
+def _num(value):
+    """A stored score for a table cell: 2 decimals, or a dash."""
+    return "—" if value is None else str(round2(Decimal(value)))
+
+
+def _apply(form, error):
+    """A service error's field messages onto the form; what fits no field is returned for an alert."""
+    general = []
+    for name, message in (error.fields or {}).items():
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors") and name != "submit":
+            target.errors = list(target.errors) + [message]
+        else:
+            general.append(message)
+    if not error.fields:
+        general.append(error.message)
+    return "；".join(dict.fromkeys(general)) or None
+
+
+@bp.app_template_global()
+def score_num(value):
+    return _num(value)
+
+
+# ---- reviews (评价) ---------------------------------------------------------------------------------
+
+@bp.route("/reviews")
+@roles(*REVIEWERS)
+def index():
+    """Whom the current user can review this month: self, the team (managers, gm), peers (engineers)."""
+    month = _month(request.args.get("month") or months.of(clock.today()))
+    me = _me()
+    rows = []
+    for engineer, review in services.reviewable(me, month):
+        if engineer.id == me.id:
+            group = "self"
+        else:
+            group = "leader" if me.role in ("manager", "gm") else "peer"
+        score = services.rater_score(services.review_ratings(review)) if review is not None else None
+        rows.append({"engineer": engineer, "group": group, "review": review, "score": score})
+    previous, following = _neighbours(month)
+    return render_template("reviews/index.html", rows=rows, month=month, previous=previous, following=following,
+                           group_labels=GROUP_LABELS, today_month=months.of(clock.today()))
+
+
+def _render_review(form, engineer, month, group, review=None, alert=None, status=200):
+    locked = _locked(engineer, month)
+    return render_template("reviews/form.html", form=form, engineer=engineer, month=month, group=group,
+                           group_label=GROUP_LABELS[group], review=review, alert=alert, locked=locked,
+                           hint=SCALE_HINT, score=services.rater_score(services.review_ratings(review))
+                           if review is not None else None), status
+
+
+def _locked(engineer, month):
+    score = services.month_score(engineer, month)
+    return score is not None and score.status == "approved"
+
+
+@bp.route("/reviews/<month>/<username>", methods=["GET", "POST"])
+@roles(*REVIEWERS)
+def review(month, username):
+    """The seven-criteria review form; the group (self, leader, peer) follows from who is rating."""
+    _month(month)
+    engineer = services.engineer_by_username(username)
+    me = _me()
+    group = services.rater_group(me, engineer)
+    existing = next((r for r, rater in services.reviews_of(engineer, month) if rater.id == me.id), None)
+    form = ReviewForm()
+    if request.method == "GET":
+        if existing is not None:
+            for code, value in services.review_ratings(existing).items():
+                if code in form:
+                    form[code].data = value
+            form.comment.data = existing.comment
+        return _render_review(form, engineer, month, group, existing)
+    if not form.validate_on_submit():
+        return _render_review(form, engineer, month, group, existing, status=422)
+    try:
+        saved = services.save_review(me, engineer, month, form.ratings(), form.comment.data, now=clock.now())
+    except Invalid as error:
+        db.session.rollback()
+        return _render_review(form, engineer, month, group, existing, _apply(form, error), 422)
+    except Conflict as error:
+        db.session.rollback()
+        return _render_review(form, engineer, month, group, existing, error.message, 409)
+    db.session.commit()
+    flash(_("已保存对 %(name)s 的%(group)s：%(score)s 分", name=engineer.display_name,
+            group=GROUP_LABELS[saved.group], score=fmt(services.rater_score(services.review_ratings(saved)))),
+          "success")
+    return redirect(url_for("reviews.index", month=month))
+
+
+# ---- scores (考核) ----------------------------------------------------------------------------------
+
+@bp.route("/scores")
+@roles(*SCORE_VIEWERS)
+def scores_home():
+    month = request.args.get("month") or months.of(clock.today())
+    if current_user.role == "engineer":
+        return redirect(url_for("reviews.score_page", month=_month(month), username=current_user.username))
+    return redirect(url_for("reviews.month_page", month=_month(month)))
+
+
+@bp.route("/scores/<month>")
+@roles(*SCORE_VIEWERS)
+def month_page(month):
+    """The team's scores for a month (gm and admin: everyone); an engineer goes to their own page."""
+    _month(month)
+    if current_user.role == "engineer":
+        return redirect(url_for("reviews.score_page", month=month, username=current_user.username))
+    rows = services.month_scores(_me(), month)
+    previous, following = _neighbours(month)
+    return render_template("scores/month.html", rows=rows, month=month, previous=previous, following=following,
+                           status_labels=STATUS_LABELS, today_month=months.of(clock.today()),
+                           can_enter=current_user.role in ("manager", "gm"))
+
+
+def _visible_engineer(username):
+    engineer = services.engineer_by_username(username)
+    if not services.can_see_score(_me(), engineer):
+        raise Forbidden(_("无权查看该工程师的考核"))
+    return engineer
+
+
+def _template_of(score, engineer, month):
+    """(Template or None, name, version) of the template a score used, else the one in force for the month."""
+    data = None
+    if score is not None and score.template_id is not None:
+        row = db.session.get(KpiTemplate, score.template_id)
+        if row is not None:
+            data = json.loads(row.body)
+    if data is None:
+        data = services.current_template_dict(engineer, month)
+    if data is None:
+        return None, None, None
+    try:
+        template = load_template(data)
+    except TemplateError:
+        return None, data.get("name"), data.get("version")
+    return template, template.name.get(_lang()), template.version
+
+
+def _parse_value(text):
+    if text is None:
+        return None
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return text
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value
+
+
+def _value_kind(template, code, value, metric_rows):
+    """How to show an indicator's measured value: share, hours, counts, points, count or a plain number."""
+    indicator = next((i for i in template.indicators if i.code == code), None) if template else None
+    if indicator is not None and indicator.node.source is not None:
+        kind, rule = indicator.node.source.kind, indicator.node.rule
+        if kind in ("response", "satisfaction", "complaints", "expense"):
+            return "share"
+        if kind in ("field_hours", "attendance", "on_time", "rework", "incidents"):
+            return {"field_hours": "hours", "attendance": "counts", "on_time": "late",
+                    "rework": "units", "incidents": "events"}[kind]
+        if kind == "rating":
+            return "share" if rule == "rating" else "points"
+        if kind == "metric":
+            return "share" if any(row.plan is not None for row in metric_rows) else "number"
+    if isinstance(value, dict):
+        return "counts"
+    return {"field_hours": "hours", "response": "share", "satisfaction": "share", "expense": "share",
+            "on_time": "late", "rework_external": "units", "rework_internal": "units"}.get(code, "number")
+
+
+def format_value(value, kind):
+    """An indicator's value in words: 95%, 86.5 小时, 迟到 2 次、事假 1 天, 2 单逾期 …"""
+    if value is None or value == "":
+        return "—"
+    if kind == "counts" and isinstance(value, dict):
+        parts = []
+        for status, count in value.items():
+            if not count or status == "present":
+                continue
+            label, unit = ATTENDANCE_WORDS.get(status, (status, ""))
+            parts.append(_("%(label)s %(n)s %(unit)s", label=label, n=count, unit=unit))
+        return "、".join(parts) if parts else _("全勤")
+    if not isinstance(value, (int, Decimal)) or isinstance(value, bool):
+        return str(value)
+    value = Decimal(value)
+    if not value.is_finite():
+        return "∞"
+    if kind == "share":
+        return f"{fmt_pct(value)}%"
+    if kind == "hours":
+        return _("%(h)s 小时", h=fmt(value))
+    if kind == "late":
+        return _("逾期 %(n)s 单", n=fmt(value))
+    if kind == "units":
+        return _("返修 %(n)s 单", n=fmt(value))
+    if kind == "events":
+        return _("%(n)s 次", n=fmt(value))
+    if kind == "points":
+        return _("%(n)s 分", n=fmt(value))
+    return fmt(value)
+
+
+def _record_links(lines, engineer, month):
+    """Per line, links to the records behind it (work orders, attendance, surveys, complaints, entries).
+
+    A fixed number of queries whatever the number of lines or records.
+    """
+    ids = {}
+    for line in lines:
+        for table, row_ids in (line["record_ids"] or {}).items():
+            ids.setdefault(table, set()).update(i for i in row_ids if isinstance(i, int))
+    surveys = dict(db.session.execute(select(Survey.id, Survey.work_order_id)
+                                      .where(Survey.id.in_(ids["surveys"]))).all()) if ids.get("surveys") else {}
+    complaints = dict(db.session.execute(select(Complaint.id, Complaint.work_order_id)
+                                         .where(Complaint.id.in_(ids["complaints"]))).all()) \
+        if ids.get("complaints") else {}
+    order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {i for i in complaints.values() if i}
+    numbers = dict(db.session.execute(select(WorkOrder.id, WorkOrder.number)
+                                      .where(WorkOrder.id.in_(order_ids))).all()) if order_ids else {}
+    entries = url_for("reviews.entries", month=month, username=engineer.username)
+    if current_user.role in ATTENDANCE_RECORDERS:
+        attendance = url_for("attendance.grid", month=month)
+    else:
+        attendance = url_for("itinerary.month", username=engineer.username, month=month)
+    for line in lines:
+        links = []
+        for table, row_ids in (line["record_ids"] or {}).items():
+            for row_id in row_ids:
+                if table == "work_orders" and row_id in numbers:
+                    links.append((numbers[row_id], url_for("workorders.detail", order_id=row_id)))
+                elif table == "surveys" and surveys.get(row_id) in numbers:
+                    order = surveys[row_id]
+                    links.append((_("调查 %(n)s", n=numbers[order]), url_for("workorders.detail", order_id=order)))
+                elif table == "complaints":
+                    order = complaints.get(row_id)
+                    if order in numbers:
+                        links.append((_("投诉 %(n)s", n=numbers[order]), url_for("workorders.detail",
+                                                                                 order_id=order)))
+                    elif current_user.role != "engineer":
+                        links.append((_("投诉 #%(id)s", id=row_id), url_for("workorders.complaints")))
+                elif table == "incidents":
+                    links.append((_("事件 #%(id)s", id=row_id), f"{entries}#incident-{row_id}"))
+                elif table == "metric_entries":
+                    links.append((_("录入 #%(id)s", id=row_id), f"{entries}#metric-{row_id}"))
+                elif table == "ratings":
+                    links.append((_("评分 #%(id)s", id=row_id), f"{entries}#rating-{row_id}"))
+            if table == "attendance_days" and row_ids:
+                links.append((_("考勤记录（%(n)s 天）", n=len(row_ids)), attendance))
+        line["links"] = links
+
+
+def _qualitative(viewer, engineer, month):
+    """Groups with their mean and raters; rater names only for a leader or admin (peers stay anonymous)."""
+    named = viewer.role == "admin" or services.is_leader(viewer, engineer)
+    groups = {}
+    for review, rater in services.reviews_of(engineer, month):
+        score = services.rater_score(services.review_ratings(review))
+        groups.setdefault(review.group, []).append({
+            "name": rater.display_name if named or rater.id == viewer.id else None, "score": score,
+            "comment": review.comment if named or rater.id == viewer.id else None})
+    return [{"group": group, "label": GROUP_LABELS[group], "raters": groups[group],
+             "mean": mean(r["score"] for r in groups[group])}
+            for group in ("leader", "peer", "self") if group in groups]
+
+
+@bp.route("/scores/<month>/<username>")
+@roles(*SCORE_VIEWERS)
+def score_page(month, username):
+    """One engineer's month: every indicator with value, points, explanation and the records behind it."""
+    _month(month)
+    engineer = _visible_engineer(username)
+    score = services.month_score(engineer, month)
+    template, template_name, template_version = _template_of(score, engineer, month)
+    metric_rows = services.metrics_of(engineer, month)
+    lang = _lang()
+    lines = []
+    for line in (score.lines if score is not None else []):
+        value = _parse_value(line.value)
+        record_ids = json.loads(line.record_ids) if line.record_ids else {}
+        lines.append({
+            "code": line.code, "name": (line.name_en or line.name) if lang == "en" else line.name,
+            "applies": line.applies, "value": format_value(value, _value_kind(template, line.code, value,
+                                                                               metric_rows)),
+            "points": line.points, "max_points": line.max_points,
+            "explanation": (line.explanation_en or line.explanation) if lang == "en" else line.explanation,
+            "record_ids": record_ids,
+        })
+    _record_links(lines, engineer, month)
+    adjustments = db.session.scalars(select(Adjustment).where(Adjustment.engineer_id == engineer.id,
+                                                              Adjustment.month == month)
+                                     .order_by(Adjustment.proposed_at)).all()
+    veto = db.session.scalar(select(Veto).where(Veto.engineer_id == engineer.id, Veto.month == month))
+    interview = db.session.scalar(select(Interview).where(Interview.engineer_id == engineer.id,
+                                                          Interview.month == month)
+                                  .order_by(Interview.held_at.desc()).limit(1))
+    me = _me()
+    previous, following = _neighbours(month)
+    return render_template(
+        "scores/score.html", engineer=engineer, month=month, score=score, lines=lines,
+        template_name=template_name, template_version=template_version,
+        groups=_qualitative(me, engineer, month), adjustments=adjustments, veto=veto, interview=interview,
+        status_labels=STATUS_LABELS, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
+        can_enter=services.is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
+        can_review=me.role in REVIEWERS, is_leader=services.is_leader(me, engineer))
+
+
+# ---- entries (录入) ---------------------------------------------------------------------------------
+
+def _entry_access(engineer):
+    """leader (gm, manager above), admin (read only), self or peer (ratings only); 403 for anyone else."""
+    me = _me()
+    if services.is_leader(me, engineer):
+        return "leader"
+    if me.role == "admin":
+        return "admin"
+    if me.role == "engineer":
+        return "self" if me.id == engineer.id else "peer"
+    raise Forbidden(_("无权查看该工程师的录入"))
+
+
+def _amount_text(lo, hi):
+    return _("%(n)s 分", n=fmt(lo)) if lo == hi else _("%(lo)s–%(hi)s 分", lo=fmt(lo), hi=fmt(hi))
+
+
+def _incident_choices(specs, lang):
+    choices = {}
+    for key, spec in specs.incidents.items():
+        name = spec.indicator.name.get(lang)
+        if spec.categories:
+            choices[name] = [SelectChoice(f"{key}:{code}",
+                                          f"{category.name.get(lang)}（{_amount_text(category.lo, category.hi)}）")
+                             for code, category in spec.categories.items()]
+        else:
+            choices[name] = [SelectChoice(f"{key}:", _("每次扣 %(n)s 分", n=fmt(spec.per or 0)))]
+    return choices
+
+
+def _rating_form(spec, lang, rating=None, formdata=None):
+    form = RatingForm(formdata=formdata, prefix=f"r-{spec.key}")
+    if spec.rule == "rating":
+        form.level.choices = [SelectChoice("", _("请选择"))] + [
+            SelectChoice(level.code, f"{level.name.get(lang)}（{fmt_pct(level.share)}%）") for level in spec.scale]
+    if rating is not None and formdata is None:
+        form.level.data, form.points.data = rating.level, rating.points
+    return form
+
+
+def _metric_form(spec, entry=None, formdata=None):
+    form = MetricForm(formdata=formdata, prefix=f"m-{spec.key}")
+    if entry is not None and formdata is None:
+        form.plan.data, form.actual.data, form.note.data = entry.plan, entry.actual, entry.note
+    return form
+
+
+def _render_entries(engineer, month, incident_form=None, metric_forms=None, rating_forms=None, alert=None,
+                    status=200):
+    access = _entry_access(engineer)
+    me = _me()
+    lang = _lang()
+    template = services.current_template(engineer, month)
+    specs = services.entry_specs(template)
+    sees_records = access in ("leader", "admin", "self")
+    incidents = services.incidents_of(engineer, month) if sees_records else []
+    metrics = services.metrics_of(engineer, month) if sees_records else []
+    ratings = services.ratings_of(engineer, month, None if access in ("leader", "admin") else me)
+    own_ratings = {rating.key: rating for rating, rater in ratings if rater.id == me.id}
+    editable = access == "leader"
+    rates = access in ("leader", "self", "peer")
+    if incident_form is None:
+        _first, nxt = months.bounds(month)
+        incident_form = IncidentForm(formdata=None, day=min(clock.today(), nxt - timedelta(days=1)))
+    incident_form.item.choices = _incident_choices(specs, lang)
+    metric_by_key = {entry.key: entry for entry in metrics}
+    metric_forms = metric_forms or {}
+    for key, spec in specs.metrics.items():
+        metric_forms.setdefault(key, _metric_form(spec, metric_by_key.get(key)))
+    rating_forms = rating_forms or {}
+    for key, spec in specs.ratings.items():
+        rating_forms.setdefault(key, _rating_form(spec, lang, own_ratings.get(key)))
+    names = {}
+    for bucket in (specs.incidents, specs.metrics, specs.ratings):
+        for key, spec in bucket.items():
+            name = spec.indicator.name.get(lang)
+            # a part of a sum may read its own key (training → training_score): name both
+            names.setdefault(key, name if key == spec.indicator.code else f"{name}（{key}）")
+    categories = {(key, code): category.name.get(lang) for key, spec in specs.incidents.items()
+                  for code, category in spec.categories.items()}
+    scale_names = {(key, level.code): level.name.get(lang) for key, spec in specs.ratings.items()
+                   for level in spec.scale}
+    recorders = dict(db.session.execute(select(User.id, User.display_name).where(
+        User.id.in_({i.recorded_by_id for i in incidents} | {m.recorded_by_id for m in metrics}))).all()) \
+        if incidents or metrics else {}
+    return render_template(
+        "reviews/entries.html", engineer=engineer, month=month, access=access, template=template,
+        template_name=template.name.get(lang) if template else None, specs=specs, incidents=incidents,
+        metrics=metrics, ratings=ratings, incident_form=incident_form, metric_forms=metric_forms,
+        rating_forms=rating_forms, editable=editable, rates=rates, locked=_locked(engineer, month), alert=alert,
+        names=names, categories=categories, scale_names=scale_names, recorders=recorders,
+        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt,
+        show_raters=access in ("leader", "admin")), status
+
+
+@bp.route("/scores/<month>/<username>/entries")
+@roles()
+def entries(month, username):
+    """录入: incidents, metric entries and manual ratings of the engineer's template for the month."""
+    _month(month)
+    return _render_entries(services.engineer_by_username(username), month)
+
+
+def _refused(engineer, month, error, form, **forms):
+    """Re-render the entries page after a refused save: 422 onto the form's fields, 409 as an alert."""
+    db.session.rollback()
+    alert = _apply(form, error) if isinstance(error, Invalid) else error.message
+    return _render_entries(engineer, month, alert=alert, status=error.status, **forms)
+
+
+@bp.route("/scores/<month>/<username>/incidents", methods=["POST"])
+@roles("manager", "gm")
+def add_incident(month, username):
+    _month(month)
+    engineer = services.engineer_by_username(username)
+    services.require_leader(_me(), engineer)
+    form = IncidentForm()
+    if not form.validate_on_submit():
+        return _render_entries(engineer, month, incident_form=form, status=422)
+    if months.of(form.day.data) != month:
+        form.day.errors = list(form.day.errors) + [_("日期须在 %(month)s 内", month=month)]
+        return _render_entries(engineer, month, incident_form=form, status=422)
+    indicator, _sep, category = (form.item.data or "").partition(":")
+    try:
+        services.record_incident(_me(), engineer, form.day.data, indicator, category or None, form.amount.data,
+                                 form.note.data, now=clock.now())
+    except (Invalid, Conflict) as error:
+        if isinstance(error, Invalid) and "category" in error.fields:
+            error.fields["item"] = error.fields.pop("category")
+        if isinstance(error, Invalid) and "indicator" in error.fields:
+            error.fields["item"] = error.fields.pop("indicator")
+        return _refused(engineer, month, error, form, incident_form=form)
+    db.session.commit()
+    flash(_("已记录"), "success")
+    return redirect(url_for("reviews.entries", month=month, username=username))
+
+
+@bp.route("/scores/<month>/<username>/metrics/<key>", methods=["POST"])
+@roles("manager", "gm")
+def save_metric(month, username, key):
+    _month(month)
+    engineer = services.engineer_by_username(username)
+    services.require_leader(_me(), engineer)
+    spec = services.specs_for(engineer, month).metrics.get(key)
+    if spec is None:
+        raise NotFound(_("该考核模板没有需要录入的指标 %(key)s", key=key))
+    form = _metric_form(spec, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_entries(engineer, month, metric_forms={key: form}, status=422)
+    try:
+        services.save_metric(_me(), engineer, month, key, form.actual.data, form.plan.data, form.note.data,
+                             now=clock.now())
+    except (Invalid, Conflict) as error:
+        return _refused(engineer, month, error, form, metric_forms={key: form})
+    db.session.commit()
+    flash(_("已保存"), "success")
+    return redirect(url_for("reviews.entries", month=month, username=username))
+
+
+@bp.route("/scores/<month>/<username>/ratings/<key>", methods=["POST"])
+@roles(*REVIEWERS)
+def save_rating(month, username, key):
+    _month(month)
+    engineer = services.engineer_by_username(username)
+    services.rater_group(_me(), engineer)
+    spec = services.specs_for(engineer, month).ratings.get(key)
+    if spec is None:
+        raise NotFound(_("该考核模板没有需要评分的指标 %(key)s", key=key))
+    form = _rating_form(spec, _lang(), formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_entries(engineer, month, rating_forms={key: form}, status=422)
+    try:
+        services.save_rating(_me(), engineer, month, key, form.level.data or None, form.points.data,
+                             now=clock.now())
+    except (Invalid, Conflict) as error:
+        return _refused(engineer, month, error, form, rating_forms={key: form})
+    db.session.commit()
+    flash(_("已保存"), "success")
+    return redirect(url_for("reviews.entries", month=month, username=username))
+
+
+def _delete(model, row_id, remove, month_of):
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(_("找不到这条记录"))
+    engineer = db.session.get(User, row.engineer_id)
+    month = month_of(row)
+    if not DeleteForm().validate_on_submit():
+        raise Invalid(_("请求已过期，请刷新页面后重试"))
+    remove(_me(), row)
+    db.session.commit()
+    flash(_("已删除"), "success")
+    return redirect(url_for("reviews.entries", month=month, username=engineer.username))
+
+
+@bp.route("/entries/incidents/<int:incident_id>/delete", methods=["POST"])
+@roles("manager", "gm")
+def delete_incident(incident_id):
+    return _delete(Incident, incident_id, services.delete_incident, lambda row: months.of(row.day))
+
+
+@bp.route("/entries/metrics/<int:entry_id>/delete", methods=["POST"])
+@roles("manager", "gm")
+def delete_metric(entry_id):
+    return _delete(MetricEntry, entry_id, services.delete_metric, lambda row: row.month)
+
+
+@bp.route("/entries/ratings/<int:rating_id>/delete", methods=["POST"])
+@roles(*REVIEWERS)
+def delete_rating(rating_id):
+    return _delete(Rating, rating_id, services.delete_rating, lambda row: row.month)
+
+
+# ---- KPI templates (admin) --------------------------------------------------------------------------
+
+def _pct_or_number(value, percent):
+    return f"{fmt_pct(value)}%" if percent else fmt(value)
+
+
+def describe(node, lang):
+    """A rule and its parameters in words, e.g. bands "100% → 15, ≥ 95% → 12 …, 否则 0"."""
+    p, rule = node.params, node.rule
+    if rule == "band":
+        percent = all(threshold <= 1 for threshold, _points in p["bands"])
+        bands = []
+        for threshold, points in p["bands"]:
+            shown = _pct_or_number(threshold, percent)
+            bands.append(f"{shown} → {fmt(points)}" if percent and threshold == 1 else f"≥ {shown} → {fmt(points)}")
+        text = ", ".join(bands) + _("，否则 %(n)s", n=fmt(p.get("below", 0)))
+        if "if_none" in p:
+            text += _("；无数据时 %(n)s", n=fmt(p["if_none"]))
+        return text
+    if rule == "linear":
+        target = fmt(p.get("target", 1))
+        if p.get("cap_rate", True):
+            return _("%(points)s × min(1, 实际值 / %(target)s)", points=fmt(p["points"]), target=target)
+        return _("%(points)s × 实际值 / %(target)s", points=fmt(p["points"]), target=target)
+    if rule == "deduction":
+        if "categories" in p:
+            items = "；".join(f"{c.name.get(lang)} {_amount_text(c.lo, c.hi)}" for c in p["categories"].values())
+            text = _("%(base)s 起扣：%(items)s", base=fmt(p["base"]), items=items)
+        else:
+            unit = p.get("unit_en" if lang == "en" else "unit") or p.get("unit") or _("次")
+            text = _("%(base)s − 每%(unit)s %(per)s 分", base=fmt(p["base"]), unit=unit, per=fmt(p["per"]))
+        if "floor" in p:
+            text += _("，最低 %(n)s", n=fmt(p["floor"]))
+        return text
+    if rule == "stepped":
+        steps = ", ".join(_("≥ %(count)s 次扣 %(n)s", count=fmt(count), n=fmt(points)) for count, points in p["steps"])
+        return _("%(base)s − 按次数：%(steps)s", base=fmt(p["base"]), steps=steps)
+    if rule == "allowance":
+        return _("允许 = floor(%(rate)s%% × 完成数)；%(points)s − 每超 1 个扣 %(per)s，最低 %(floor)s",
+                 rate=fmt_pct(p["rate"]), points=fmt(p["points"]), per=fmt(p.get("per", 1)),
+                 floor=fmt(p.get("floor", 0)))
+    if rule == "range":
+        percent = bool(p.get("percent"))
+        bounds = []
+        if "lo" in p:
+            bounds.append(_("≥ %(n)s", n=_pct_or_number(p["lo"], percent)))
+        if "hi" in p:
+            bounds.append(_("≤ %(n)s", n=_pct_or_number(p["hi"], percent)))
+        text = _("%(bounds)s 得 %(base)s", bounds=" 且 ".join(bounds), base=fmt(p["base"]))
+        for side, bound in (("below", "lo"), ("above", "hi")):
+            if side in p:
+                label = _("低于下限") if side == "below" else _("高于上限")
+                text += _("；%(label)s每 %(step)s：%(points)s", label=label, step=_pct_or_number(p[side]["step"], percent),
+                          points=("+" if p[side]["points"] > 0 else "") + fmt(p[side]["points"]))
+        if "floor" in p:
+            text += _("，最低 %(n)s", n=fmt(p["floor"]))
+        if "cap" in p:
+            text += _("，最高 %(n)s", n=fmt(p["cap"]))
+        return text
+    if rule == "rating":
+        scale = "、".join(f"{level.name.get(lang)} {fmt_pct(level.share)}%" for level in p.get("scale", DEFAULT_SCALE))
+        return _("%(points)s × 等级比例（%(scale)s）", points=fmt(p["points"]), scale=scale)
+    if rule == "manual":
+        text = _("打分 %(lo)s–%(hi)s", lo=fmt(p.get("lo", 0)), hi=fmt(p["hi"]))
+        if p.get("levels"):
+            text += "（" + "，".join(f"{level.name.get(lang)} {fmt(level.lo)}–{fmt(level.hi)}"
+                                    for level in p["levels"]) + "）"
+        return text
+    if rule == "sum":
+        parts = "；".join(_describe_part(part, lang) for part in p["parts"])
+        text = _("%(base)s 加各分项：%(parts)s", base=fmt(p.get("base", 0)), parts=parts)
+        if "floor" in p:
+            text += _("，最低 %(n)s", n=fmt(p["floor"]))
+        if "cap" in p:
+            text += _("，最高 %(n)s", n=fmt(p["cap"]))
+        return text
+    return rule
+
+
+def _describe_part(part, lang):
+    text = describe(part, lang)
+    if part.label is not None:
+        return f"{part.label.get(lang).replace('{n}', 'n')}：{text}"
+    return text
+
+
+@bp.route("/admin/templates")
+@roles("admin")
+def templates_admin():
+    """KPI templates: the latest version of each (the bundled presets while none is stored)."""
+    return render_template("scores/templates.html", templates=services.latest_templates(), lang=_lang())
+
+
+@bp.route("/admin/templates/<code>")
+@roles("admin")
+def template_detail(code):
+    """One template as a readable table: indicators with max, source and rule in words."""
+    version = request.args.get("version", type=int)
+    data, row = services.template_by_code(code, version)
+    lang = _lang()
+    try:
+        template = load_template(data)
+    except TemplateError as error:
+        return render_template("scores/template.html", template=None, data=data, row=row, error=str(error),
+                               lang=lang), 200
+    versions = db.session.execute(select(KpiTemplate.version, KpiTemplate.effective_from)
+                                  .where(KpiTemplate.code == code).order_by(KpiTemplate.version)).all()
+    rows = []
+    for indicator in template.indicators:
+        source = indicator.node.source
+        rows.append({"indicator": indicator, "name": indicator.name.get(lang),
+                     "source": SOURCE_LABELS.get(source.kind, source.kind) if source else _("见各分项"),
+                     "rule": RULE_LABELS.get(indicator.node.rule, indicator.node.rule),
+                     "params": describe(indicator.node, lang),
+                     "description": indicator.description.get(lang) if indicator.description else None})
+    criteria = [(code, name.get(lang)) for code, name in template.qualitative.criteria] if template.qualitative \
+        else []
+    return render_template("scores/template.html", template=template, data=data, row=row, rows=rows,
+                           criteria=criteria, versions=versions, lang=lang, error=None,
+                           total_max=sum((i.max for i in template.indicators), Decimal(0)),
+                           grades=[(fmt(threshold), letter) for threshold, letter in template.grades],
+                           criteria_labels=CRITERIA_LABELS)
