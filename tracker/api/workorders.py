@@ -11,7 +11,7 @@ from tracker.api.people import text
 from tracker.auth.access import roles
 from tracker.errors import Invalid, Unsupported
 from tracker.notifications import services as notifications
-from tracker.workorders import feedback, files, services, uploads
+from tracker.workorders import feedback, network, services, uploads
 from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS
 
 NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description": "letters, digits, - and _"}
@@ -167,7 +167,7 @@ def list_work_orders():
 
 @bp.route("/work-orders/<int:order_id>/scan", methods=["POST"])
 @roles("backoffice", "manager")
-@files.lan_only
+@network.lan_only
 @core.answers(201, STORED_FILE)
 def upload_scan(order_id):
     """Archive the scanned ticket (multipart field `file`, named after the work order's canonical name)."""
@@ -183,7 +183,7 @@ upload_scan._upload = SCAN_UPLOAD
 
 @bp.route("/work-orders/<int:order_id>/photos", methods=["POST"])
 @roles("backoffice", "manager", "engineer")
-@files.lan_only
+@network.lan_only
 @core.answers(201, PHOTOS)
 def upload_photos(order_id):
     """Store site photos (multipart field `files`, one or more); they are renamed after the work order."""

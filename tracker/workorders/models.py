@@ -1,14 +1,15 @@
-"""Customers and service work orders (服务工单)."""
+"""Customers, service work orders (服务工单), their scans, photos, surveys and complaints."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker.extensions import db
 
 STATUSES = ("open", "completed", "cancelled")
 REWORK = ("none", "internal", "external")
+SURVEY_METHODS = ("phone", "visit", "online", "other")
 
 
 class Customer(db.Model):
@@ -61,3 +62,91 @@ class WorkOrder(db.Model):
     @property
     def canonical_name(self):
         return self.service_date.strftime("%Y%m%d") + self.customer.name + (self.equipment or "") + self.service_type
+
+
+class Scan(db.Model):
+    """One stored version of a work order's scanned ticket (电子档); the newest has `current` set."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        UniqueConstraint("work_order_id", "version"),
+        Index("ix_scans_customer_stem", "customer_id", "stem", "current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    version: Mapped[int]
+    current: Mapped[bool] = mapped_column(default=True)
+    stem: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(600))
+    kind: Mapped[str] = mapped_column(String(8))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]
+
+    work_order = relationship(WorkOrder, backref=backref("scans", order_by="Scan.version.desc()",
+                                                         passive_deletes=True))
+    uploaded_by = relationship("User")
+
+
+class Photo(db.Model):
+    """A site photo of a work order, stored under the engineer's folder with a numbered canonical name."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(600))
+    thumb_path: Mapped[str] = mapped_column(String(600))
+    kind: Mapped[str] = mapped_column(String(8))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]
+
+    work_order = relationship(WorkOrder, backref=backref("photos", order_by="Photo.id", passive_deletes=True))
+    uploaded_by = relationship("User")
+
+
+class Survey(db.Model):
+    """A customer satisfaction survey (回访) of a work order: score 1-5."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int]
+    method: Mapped[str] = mapped_column(String(16), default="phone")
+    comment: Mapped[str | None] = mapped_column(String(500))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+    work_order = relationship(WorkOrder, backref=backref("surveys", order_by="Survey.id", passive_deletes=True))
+    recorded_by = relationship("User")
+
+
+class Complaint(db.Model):
+    """A customer complaint against an engineer, optionally about one work order."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_engineer_day", "engineer_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id", ondelete="SET NULL"), index=True)
+    day: Mapped[date]
+    upheld: Mapped[bool]
+    resolution_satisfied: Mapped[bool | None]
+    note: Mapped[str | None] = mapped_column(String(500))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+    engineer = relationship("User", foreign_keys=[engineer_id])
+    work_order = relationship(WorkOrder)
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])

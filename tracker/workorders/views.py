@@ -1,5 +1,383 @@
 """Work orders, scanned tickets, photos, surveys and complaints (web pages)."""
 
-from flask import Blueprint
+import os
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from tracker import clock, months, nav
+from tracker.auth.access import roles, visible_engineers
+from tracker.auth.models import User
+from tracker.errors import Conflict, Invalid, TooLarge, Unsupported
+from tracker.extensions import db
+from tracker.naming import inside
+from tracker.notifications.services import MIME
+from tracker.workorders import feedback, network, services, uploads
+from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPES, STATUS_LABELS, BulkScanForm,
+                                      ComplaintForm, PhotoForm, ReworkForm, ScanForm, SurveyForm, TimesForm,
+                                      WorkOrderForm)
+from tracker.workorders.models import Customer, Photo, Scan
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
+
+nav.add("workorders.index", _l("工单"), order=20)
+nav.add("workorders.bulk_scans", _l("批量上传电子档"), roles=("backoffice", "manager"), order=21)
+nav.add("workorders.complaints", _l("投诉"), roles=("backoffice", "manager", "gm", "admin"), order=22)
+
+MANAGERS = ("backoffice", "manager")
+# Refusals shown on the page with the form; Forbidden and NotFound go to the error page instead.
+REFUSALS = (Invalid, Conflict, TooLarge, Unsupported)
+
+
+@bp.app_context_processor
+def labels():
+    return {"status_labels": STATUS_LABELS, "rework_labels": REWORK_LABELS, "method_labels": METHOD_LABELS}
+
+
+def _refuse_into(form, error):
+    """Roll back, put a refused service call's messages onto the form's fields (others at the top); the status."""
+    db.session.rollback()
+    placed = False
+    for name, message in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+            placed = True
+    if not placed:
+        flash(error.message, "danger")
+    return error.status
+
+
+def _text(value):
+    value = (value or "").strip()
+    return value or None
+
+
+# ---- list and detail ---------------------------------------------------------------------------------
+
+@bp.route("")
+@roles()
+def index():
+    filters = {"month": request.args.get("month") or None, "customer": request.args.get("customer") or None,
+               "engineer": request.args.get("engineer") or None, "status": request.args.get("status") or None,
+               "no_scan": request.args.get("no_scan") == "1"}
+    page = request.args.get("page", 1, type=int) or 1
+    orders, total = services.list_orders(current_user, filters, page)
+    engineers = db.session.scalars(visible_engineers(current_user)).all() if current_user.role != "engineer" else []
+    return render_template("workorders/index.html", orders=orders, total=total, page=page, filters=filters,
+                           per_page=services.PAGE, scanned=services.scanned_ids([o.id for o in orders]),
+                           engineers=engineers, customers=_customer_names())
+
+
+def _customer_names():
+    return db.session.scalars(select(Customer.name).order_by(Customer.name)).all()
+
+
+@bp.route("/<int:order_id>")
+@roles()
+def detail(order_id):
+    order = services.get_visible(current_user, order_id)
+    return _detail(order)
+
+
+def _detail(order, status=200, photo_form=None, survey_form=None):
+    manage = services.can_manage(current_user, order)
+    return render_template(
+        "workorders/detail.html", order=order, manage=manage, timeline=services.timeline(order),
+        trips=services.trips_of(order), scan=services.current_scan(order),
+        rework_candidates=services.rework_candidates(order) if manage else [],
+        can_photos=services.can_upload_photos(current_user, order),
+        can_times=services.is_assigned(current_user, order),
+        photo_form=photo_form or PhotoForm(), survey_form=survey_form or SurveyForm(),
+        upload_here=network.upload_allowed_here(),
+    ), status
+
+
+# ---- create and edit ---------------------------------------------------------------------------------
+
+def _person_choice(user):
+    return SelectChoice(user.username, f"{user.display_name} ({user.username})")
+
+
+def _people_choices(form, order=None):
+    engineers = db.session.scalars(visible_engineers(current_user).where(User.active.is_(True))).all()
+    form.engineer.choices = [SelectChoice("", _("（暂不指派）"))] + [_person_choice(u) for u in engineers]
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)).all()
+    form.submitter.choices = [SelectChoice("", _("（无）"))] + [_person_choice(u) for u in users]
+    # Keep the current values selectable even when outside today's lists (e.g. an engineer who left the team).
+    for field, person in ((form.engineer, order.engineer if order else None),
+                          (form.submitter, order.submitter if order else None)):
+        if person is not None and person.username not in {choice.value for choice in field.choices}:
+            field.choices.append(_person_choice(person))
+
+
+def _order_data(form):
+    return {
+        "number": _text(form.number.data), "customer": (form.customer.data or "").strip(),
+        "equipment": (form.equipment.data or "").strip(), "service_type": (form.service_type.data or "").strip(),
+        "description": form.description.data, "reported_at": form.reported_at.data,
+        "deadline_at": form.deadline_at.data, "engineer": form.engineer.data or None,
+        "submitter": form.submitter.data or None, "responded_at": form.responded_at.data,
+        "arrived_at": form.arrived_at.data, "completed_at": form.completed_at.data,
+        "status": form.status.data, "rework": form.rework.data, "rework_of": _text(form.rework_of.data),
+    }
+
+
+def _render_form(form, order=None, status=200):
+    return render_template("workorders/form.html", form=form, order=order, customers=_customer_names(),
+                           service_types=SERVICE_TYPES), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles("backoffice", "manager", "admin")
+def create():
+    form = WorkOrderForm()
+    _people_choices(form)
+    if request.method == "GET":
+        form.submitter.data = current_user.username
+        form.reported_at.data = clock.now()
+    if form.validate_on_submit():
+        try:
+            order = services.create_order(current_user, _order_data(form), clock.now())
+            db.session.commit()
+        except REFUSALS as error:
+            return _render_form(form, status=_refuse_into(form, error))
+        flash(_("已创建工单 %(number)s", number=order.number), "success")
+        if services.rework_candidates(order):
+            flash(_("该客户的同一设备 30 天内有已完工的工单，是否为返修？请在下方确认。"), "warning")
+        return redirect(url_for("workorders.detail", order_id=order.id))
+    return _render_form(form, status=422 if form.errors else 200)
+
+
+@bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
+@roles("backoffice", "manager", "engineer")
+def edit(order_id):
+    order = services.get_visible(current_user, order_id)
+    if services.can_manage(current_user, order):
+        form = WorkOrderForm(obj=order if request.method == "GET" else None)
+        _people_choices(form, order)
+        if request.method == "GET":
+            form.customer.data = order.customer.name
+            form.engineer.data = order.engineer.username if order.engineer else ""
+            form.submitter.data = order.submitter.username if order.submitter else ""
+            form.rework_of.data = order.rework_of.number if order.rework_of else ""
+        data = _order_data
+    elif services.is_assigned(current_user, order):
+        form = TimesForm(obj=order if request.method == "GET" else None)
+        data = _times_data
+    else:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            services.update_order(current_user, order, data(form), clock.now())
+            db.session.commit()
+        except REFUSALS as error:
+            return _render_form(form, order, status=_refuse_into(form, error))
+        flash(_("已保存"), "success")
+        return redirect(url_for("workorders.detail", order_id=order.id))
+    return _render_form(form, order, status=422 if form.errors else 200)
+
+
+def _times_data(form):
+    return {name: getattr(form, name).data for name in services.TIMES}
+
+
+@bp.route("/<int:order_id>/rework", methods=["POST"])
+@roles(*MANAGERS)
+def link_rework(order_id):
+    order = services.get_visible(current_user, order_id)
+    form = ReworkForm()
+    if not form.validate_on_submit():
+        flash(_("请选择内返或外返"), "danger")
+        return _detail(order, status=422)
+    try:
+        services.update_order(current_user, order, {"rework": form.rework.data, "rework_of": form.rework_of.data},
+                              clock.now())
+        db.session.commit()
+    except REFUSALS as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _detail(order, status=error.status)
+    flash(_("已关联为返修"), "success")
+    return redirect(url_for("workorders.detail", order_id=order.id))
+
+
+# ---- scanned tickets -------------------------------------------------------------------------------
+
+@bp.route("/<int:order_id>/scan", methods=["GET", "POST"])
+@roles(*MANAGERS)
+@network.lan_only
+def scan(order_id):
+    order = services.get_visible(current_user, order_id)
+    if not services.can_manage(current_user, order):
+        abort(403)
+    form = ScanForm()
+    refusal = None
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.file.errors = [_("请选择文件")]
+            status = 422
+        else:
+            try:
+                stored = uploads.store_scan(current_user, order, upload.filename, upload.stream, clock.now())
+                db.session.commit()
+            except REFUSALS as error:
+                db.session.rollback()
+                refusal, status = error, error.status
+            else:
+                flash(_("电子档已存档为 %(name)s", name=stored.name), "success")
+                return redirect(url_for("workorders.detail", order_id=order.id))
+    return render_template("workorders/scan.html", order=order, form=form, refusal=refusal,
+                           expected=uploads.expected_names(order), scan=services.current_scan(order),
+                           limit=current_app.config["SCAN_MAX_BYTES"], upload_here=network.upload_allowed_here()), status
+
+
+@bp.route("/scans", methods=["GET", "POST"])
+@roles(*MANAGERS)
+@network.lan_only
+def bulk_scans():
+    form = BulkScanForm()
+    results = None
+    status = 200
+    if request.method == "POST":
+        chosen = [f for f in request.files.getlist("files") if f and f.filename]
+        if not chosen:
+            form.files.errors = [_("请选择文件")]
+            status = 422
+        else:
+            results = uploads.attach_scans(current_user, [(f.filename, f.stream) for f in chosen], clock.now())
+            db.session.commit()
+    return render_template("workorders/bulk.html", form=form, results=results,
+                           limit=current_app.config["SCAN_MAX_BYTES"], upload_here=network.upload_allowed_here()), status
+
+
+@bp.route("/<int:order_id>/scans/<int:scan_id>")
+@roles()
+def download_scan(order_id, scan_id):
+    order = services.get_visible(current_user, order_id)
+    row = services.get_row(Scan, scan_id)
+    if row is None or row.work_order_id != order.id:
+        abort(404)
+    return _send(row.path, row.name, MIME[row.kind], attachment=True)
+
+
+def _send(relative_path, name, mimetype, attachment):
+    """A stored file, after the caller's permission check; the name keeps its Chinese (RFC 5987 filename*)."""
+    path = inside(os.path.realpath(current_app.instance_path), relative_path)
+    if not os.path.isfile(path):
+        abort(404)
+    response = send_file(path, mimetype=mimetype, as_attachment=attachment, download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# ---- photos ---------------------------------------------------------------------------------------
+
+@bp.route("/<int:order_id>/photos", methods=["POST"])
+@roles("backoffice", "manager", "engineer")
+@network.lan_only
+def upload_photos(order_id):
+    order = services.get_visible(current_user, order_id)
+    if not services.can_upload_photos(current_user, order):
+        abort(403)
+    form = PhotoForm()
+    chosen = [f for f in request.files.getlist("files") if f and f.filename]
+    if not chosen:
+        form.files.errors = [_("请选择照片")]
+        return _detail(order, status=422, photo_form=form)
+    try:
+        stored = uploads.store_photos(current_user, order, [(f.filename, f.stream) for f in chosen], clock.now())
+        db.session.commit()
+    except REFUSALS as error:
+        status = _refuse_into(form, error)
+        return _detail(order, status=status, photo_form=form)
+    flash(_("已上传 %(n)s 张照片", n=len(stored)), "success")
+    return redirect(url_for("workorders.detail", order_id=order.id) + "#photos")
+
+
+@bp.route("/<int:order_id>/photos/<int:photo_id>")
+@roles()
+def photo(order_id, photo_id):
+    return _photo(order_id, photo_id, thumb=False)
+
+
+@bp.route("/<int:order_id>/photos/<int:photo_id>/thumb")
+@roles()
+def photo_thumb(order_id, photo_id):
+    return _photo(order_id, photo_id, thumb=True)
+
+
+def _photo(order_id, photo_id, thumb):
+    order = services.get_visible(current_user, order_id)
+    row = services.get_row(Photo, photo_id)
+    if row is None or row.work_order_id != order.id:
+        abort(404)
+    if thumb:
+        return _send(row.thumb_path, row.name.rsplit(".", 1)[0] + ".jpg", "image/jpeg", attachment=False)
+    return _send(row.path, row.name, MIME[row.kind], attachment=request.args.get("download") == "1")
+
+
+# ---- surveys and complaints ---------------------------------------------------------------------------
+
+@bp.route("/<int:order_id>/surveys", methods=["POST"])
+@roles(*MANAGERS)
+def add_survey(order_id):
+    order = services.get_visible(current_user, order_id)
+    form = SurveyForm()
+    if not form.validate_on_submit():
+        return _detail(order, status=422, survey_form=form)
+    try:
+        feedback.add_survey(current_user, order, {"score": form.score.data, "method": form.method.data,
+                                                  "comment": form.comment.data}, clock.now())
+        db.session.commit()
+    except REFUSALS as error:
+        status = _refuse_into(form, error)
+        return _detail(order, status=status, survey_form=form)
+    flash(_("已保存回访"), "success")
+    return redirect(url_for("workorders.detail", order_id=order.id) + "#surveys")
+
+
+@bp.route("/complaints")
+@roles()
+def complaints():
+    month = request.args.get("month") or months.of(clock.today())
+    months.parse(month)
+    engineer = request.args.get("engineer") or None
+    rows = feedback.complaints(current_user, month, engineer)
+    engineers = db.session.scalars(visible_engineers(current_user)).all()
+    return render_template("workorders/complaints.html", rows=rows, month=month, engineer=engineer,
+                           engineers=engineers, totals=feedback.complaint_totals(current_user, month),
+                           can_add=current_user.role in feedback.RECORDERS)
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@roles(*MANAGERS)
+def new_complaint():
+    form = ComplaintForm()
+    engineers = db.session.scalars(visible_engineers(current_user).where(User.active.is_(True))).all()
+    form.engineer.choices = [_person_choice(u) for u in engineers]
+    if request.method == "GET":
+        form.date.data = clock.today()
+        form.engineer.data = request.args.get("engineer")
+        form.work_order.data = request.args.get("work_order")
+    if form.validate_on_submit():
+        data = {"engineer": form.engineer.data, "work_order": _text(form.work_order.data), "date": form.date.data,
+                "upheld": form.upheld.data == "yes",
+                "resolution_satisfied": {"yes": True, "no": False}.get(form.resolution_satisfied.data),
+                "note": form.note.data}
+        try:
+            complaint = feedback.add_complaint(current_user, data, clock.now())
+            db.session.commit()
+        except REFUSALS as error:
+            status = _refuse_into(form, error)
+            return render_template("workorders/complaint_form.html", form=form), status
+        flash(_("已保存投诉"), "success")
+        return redirect(url_for("workorders.complaints", month=months.of(complaint.day)))
+    return render_template("workorders/complaint_form.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,91 @@
+"""Bulk scan upload: each file matched to its work order by name, a result per file."""
+
+import os
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import login
+from tests.workorders.conftest import CANONICAL, PDF, padded_pdf, upload
+from tracker.extensions import db
+from tracker.workorders import uploads
+from tracker.workorders.models import Scan
+
+
+def rows(page):
+    """(file, status) per result row of the page."""
+    found = []
+    for chunk in page.split('<tr data-status="')[1:]:
+        status = chunk.split('"', 1)[0]
+        cell = chunk.split("<td>", 1)[1].split("</td>", 1)[0]
+        found.append((cell, status))
+    return found
+
+
+def test_each_file_is_matched_by_name_and_gets_a_result(app, client, make_order):
+    make_order(number="A")
+    make_order(number="B", customer="信义玻璃")
+    make_order(number="C1", customer="南玻", reported_at=datetime(2026, 10, 20, 8), arrived_at=None)
+    make_order(number="C2", customer="南玻", reported_at=datetime(2026, 10, 20, 9), arrived_at=None)
+    login(client, "office")
+    files = [upload(CANONICAL + ".pdf", PDF),
+             upload("20261015信义玻璃1号机常规保养.PDF", PDF),
+             upload("20261020南玻1号机常规保养.pdf", PDF),
+             upload("20261231无此客户1号机常规保养.pdf", PDF),
+             upload("随便.pdf", PDF),
+             upload("20261015信义玻璃1号机常规保养.png", b"text, not a png")]
+    response = client.post("/work-orders/scans", data={"files": files})
+    assert response.status_code == 200
+    assert rows(response.get_data(as_text=True)) == [
+        (CANONICAL + ".pdf", "attached"),
+        ("20261015信义玻璃1号机常规保养.PDF", "attached"),
+        ("20261020南玻1号机常规保养.pdf", "ambiguous"),
+        ("20261231无此客户1号机常规保养.pdf", "no_match"),
+        ("随便.pdf", "no_match"),
+        ("20261015信义玻璃1号机常规保养.png", "refused"),
+    ]
+    assert sorted(s.name for s in db.session.query(Scan)) == sorted([CANONICAL + ".pdf",
+                                                                     "20261015信义玻璃1号机常规保养.pdf"])
+    assert os.path.isfile(os.path.join(app.instance_path, "archive", "信义玻璃", "20261015信义玻璃1号机常规保养.pdf"))
+
+
+def test_a_refused_file_says_why_and_does_not_undo_the_others(client, make_order):
+    make_order(number="A")
+    make_order(number="B", customer="信义玻璃")
+    login(client, "office")
+    response = client.post("/work-orders/scans", data={"files": [
+        upload(CANONICAL + ".pdf", padded_pdf(204801)), upload("20261015信义玻璃1号机常规保养.pdf", PDF)]})
+    page = response.get_data(as_text=True)
+    assert rows(page) == [(CANONICAL + ".pdf", "refused"), ("20261015信义玻璃1号机常规保养.pdf", "attached")]
+    assert "204,800" in page
+    assert [s.name for s in db.session.query(Scan)] == ["20261015信义玻璃1号机常规保养.pdf"]
+
+
+def test_cancelled_orders_and_orders_outside_the_scope_do_not_match(app, team, make_order):
+    make_order(number="A", engineer="eng3")
+    make_order(number="X", status="cancelled")
+    results = uploads.attach_scans(team["mgr"], [(CANONICAL + ".pdf", PDF)], datetime(2026, 11, 20, 10))
+    assert [r["status"] for r in results] == ["no_match"]
+    results = uploads.attach_scans(team["mgr2"], [(CANONICAL + ".pdf", PDF)], datetime(2026, 11, 20, 10))
+    assert [(r["status"], r["work_order"].number) for r in results] == [("attached", "A")]
+
+
+def test_the_same_name_twice_in_one_batch_is_stored_once(client, make_order):
+    make_order()
+    login(client, "office")
+    response = client.post("/work-orders/scans", data={"files": [upload(CANONICAL + ".pdf", PDF),
+                                                                 upload(CANONICAL + ".pdf", PDF + b"%2")]})
+    assert [s for _f, s in rows(response.get_data(as_text=True))] == ["attached", "refused"]
+    assert db.session.query(Scan).count() == 1
+
+
+def test_bulk_page_without_files_is_422(client, team):
+    login(client, "office")
+    assert client.post("/work-orders/scans", data={}).status_code == 422
+
+
+@pytest.mark.parametrize("user, status", [("eng1", 403), ("gm.wang", 403), ("admin", 403), ("mgr", 200)])
+def test_who_may_bulk_upload(app, team, user, status):
+    client = app.test_client()
+    login(client, user)
+    assert client.get("/work-orders/scans").status_code == status

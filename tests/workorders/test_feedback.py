@@ -1,0 +1,119 @@
+"""Customer feedback: phone surveys per work order and complaints per engineer and month."""
+
+from datetime import datetime
+
+import pytest
+
+from tests.api.support import assert_error, count, documented
+from tests.conftest import login
+from tracker.extensions import db
+from tracker.workorders.models import Complaint, Survey
+
+
+@pytest.fixture
+def done(make_order):
+    return make_order(number="D-1", completed_at=datetime(2026, 10, 15, 16, 0))
+
+
+def test_survey_of_a_completed_order(app, api, done):
+    response = api("POST", f"/work-orders/{done.id}/surveys", "office",
+                   json={"score": 4, "method": "phone", "comment": "师傅很专业"})
+    body = documented(app, response)
+    assert body["score"] == 4 and body["work_order"] == "D-1" and body["method"] == "phone"
+    assert body["recorded_at"] == "2026-11-20T10:00:00+08:00"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"score": 0}, "score"), ({"score": 6}, "score"), ({"score": 4.5}, "score"), ({"score": "5"}, "score"),
+    ({"score": True}, "score"), ({}, "score"), ({"score": 5, "method": "fax"}, "method"),
+    ({"score": 5, "comment": "c" * 501}, "comment"), ({"score": 5, "extra": 1}, "extra"),
+])
+def test_bad_survey_is_422_and_nothing_stored(api, done, body, field):
+    assert_error(api("POST", f"/work-orders/{done.id}/surveys", "office", json=body), 422, field)
+    assert count(Survey) == 0
+
+
+def test_survey_of_an_open_order_is_409(api, make_order):
+    order = make_order()
+    assert_error(api("POST", f"/work-orders/{order.id}/surveys", "office", json={"score": 5}), 409)
+
+
+@pytest.mark.parametrize("user, status", [("office", 201), ("mgr", 201), ("mgr2", 403), ("eng1", 403),
+                                          ("gm.wang", 403)])
+def test_who_may_record_surveys(api, done, user, status):
+    assert api("POST", f"/work-orders/{done.id}/surveys", user, json={"score": 5}).status_code == status
+
+
+def test_survey_form_on_the_work_order_page(client, done):
+    login(client, "office")
+    assert "满意度评分" in client.get(f"/work-orders/{done.id}").get_data(as_text=True)
+    response = client.post(f"/work-orders/{done.id}/surveys", data={"score": "2", "method": "visit",
+                                                                    "comment": "等了很久"})
+    assert response.status_code == 302
+    assert db.session.query(Survey.score, Survey.method).all() == [(2, "visit")]
+    assert client.post(f"/work-orders/{done.id}/surveys", data={"score": "9", "method": "phone"}).status_code == 422
+    assert count(Survey) == 1
+
+
+COMPLAINT = {"engineer": "eng1", "date": "2026-11-03", "upheld": True, "resolution_satisfied": False,
+             "note": "未按约定时间到场"}
+
+
+def test_complaint_with_and_without_a_work_order(app, api, done):
+    body = documented(app, api("POST", "/complaints", "office", json={**COMPLAINT, "work_order": "D-1"}))
+    assert body["work_order"] == "D-1" and body["upheld"] is True and body["resolution_satisfied"] is False
+    body = documented(app, api("POST", "/complaints", "mgr", json={"engineer": "eng2", "date": "2026-11-04",
+                                                                   "upheld": False}))
+    assert body["work_order"] is None and body["resolution_satisfied"] is None
+
+
+@pytest.mark.parametrize("change, status, field", [
+    ({"engineer": "office"}, 422, "engineer"), ({"engineer": "ghost"}, 422, "engineer"),
+    ({"date": "2026-11-21"}, 422, "date"), ({"date": "2026-02-30"}, 422, "date"), ({"date": "3.11."}, 422, "date"),
+    ({"upheld": "yes"}, 422, "upheld"), ({"work_order": "NOPE"}, 422, "work_order"),
+    ({"note": "n" * 501}, 422, "note"), ({"resolution_satisfied": 1}, 422, "resolution_satisfied"),
+])
+def test_bad_complaint_is_4xx_and_nothing_stored(api, done, change, status, field):
+    assert_error(api("POST", "/complaints", "office", json={**COMPLAINT, **change}), status, field)
+    assert count(Complaint) == 0
+
+
+@pytest.mark.parametrize("user, engineer, status", [("office", "eng3", 201), ("mgr", "eng1", 201),
+                                                    ("mgr", "eng3", 403), ("eng1", "eng1", 403),
+                                                    ("gm.wang", "eng1", 403)])
+def test_who_may_record_complaints(api, team, user, engineer, status):
+    assert api("POST", "/complaints", user, json={**COMPLAINT, "engineer": engineer}).status_code == status
+
+
+def test_complaints_are_listed_per_engineer_and_month_in_scope(app, api, client, team):
+    for engineer, day in (("eng1", "2026-11-03"), ("eng1", "2026-11-05"), ("eng2", "2026-11-06"),
+                          ("eng3", "2026-11-07"), ("eng1", "2026-10-30")):
+        api("POST", "/complaints", "office", json={**COMPLAINT, "engineer": engineer, "date": day})
+
+    def listed(user, query):
+        return [(c["engineer"], c["date"]) for c in documented(app, api("GET", "/complaints" + query, user))[
+            "complaints"]]
+
+    assert listed("mgr", "?month=2026-11") == [("eng1", "2026-11-03"), ("eng1", "2026-11-05"),
+                                               ("eng2", "2026-11-06")]
+    assert listed("eng1", "") == [("eng1", "2026-11-03"), ("eng1", "2026-11-05")]
+    assert listed("office", "?month=2026-11&engineer=eng3") == [("eng3", "2026-11-07")]
+    assert listed("office", "?month=2026-10") == [("eng1", "2026-10-30")]
+    assert_error(api("GET", "/complaints?month=2026-13", "office"), 422)
+    login(client, "mgr")
+    page = client.get("/work-orders/complaints?month=2026-11").get_data(as_text=True)
+    assert "张三" in page and "李四" in page and "王五" not in page
+
+
+def test_complaint_form(client, team):
+    login(client, "office")
+    assert client.get("/work-orders/complaints/new").status_code == 200
+    response = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-11-02",
+                                                                "upheld": "yes", "resolution_satisfied": "yes"})
+    assert response.status_code == 302
+    assert db.session.query(Complaint.upheld, Complaint.resolution_satisfied).all() == [(True, True)]
+    bad = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-12-02",
+                                                           "upheld": "yes"})
+    assert bad.status_code == 422 and "不能记录未来的日期" in bad.get_data(as_text=True)
+    assert client.post("/work-orders/complaints/new", data={"engineer": "eng1"}).status_code == 422
+    assert count(Complaint) == 1

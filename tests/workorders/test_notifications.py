@@ -1,0 +1,97 @@
+"""A stored scan reaches the engineer's supervisor and the submitter: in the app, and by e-mail through a real
+SMTP server (aiosmtpd) with the scan attached under its Chinese name."""
+
+import pytest
+
+from tests.conftest import login
+from tests.workorders.conftest import CANONICAL, PDF, upload
+from tracker.auth import services as auth_services
+from tracker.extensions import db
+from tracker.notifications.models import Notification
+
+
+def post_scan(api, order, data=PDF, user="office", name=CANONICAL + ".pdf"):
+    return api("POST", f"/work-orders/{order.id}/scan", user, data={"file": upload(name, data)},
+               content_type="multipart/form-data")
+
+
+@pytest.fixture
+def emails(team):
+    for username in ("mgr", "office", "eng1", "gm"):
+        auth_services.update_user(team[username], {"email": f"{team[username].username}@example.com"})
+    db.session.commit()
+
+
+def test_supervisor_and_submitter_are_notified_in_the_app(app, api, make_order):
+    order = make_order(actor="office")  # submitter: office; eng1's supervisor: mgr
+    post_scan(api, order, user="mgr")
+    rows = db.session.query(Notification).order_by(Notification.user_id).all()
+    assert sorted(r.user.username for r in rows) == ["mgr", "office"]
+    for user in ("mgr", "office"):
+        body = api("GET", "/notifications", user).get_json()
+        assert body["unread"] == 1
+        assert CANONICAL + ".pdf" in body["notifications"][0]["message"]
+        assert body["notifications"][0]["work_order"] == order.number
+    assert api("GET", "/notifications", "eng1").get_json() == {"unread": 0, "notifications": []}
+
+
+def test_one_person_who_is_both_supervisor_and_submitter_is_notified_once(api, make_order):
+    order = make_order(actor="mgr")
+    post_scan(api, order)
+    assert [n.user.username for n in db.session.query(Notification)] == ["mgr"]
+
+
+def test_bell_shows_the_unread_count_and_the_list_marks_read(client, api, make_order):
+    order = make_order()
+    post_scan(api, order, user="mgr")
+    login(client, "office")
+    page = client.get("/work-orders").get_data(as_text=True)
+    assert 'data-unread="1"' in page
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert CANONICAL + ".pdf" in listing
+    note = db.session.query(Notification).filter_by(user_id=order.submitter_id).one()
+    response = client.post("/notifications/read", data={"id": note.id, "work_order_id": order.id})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/work-orders/{order.id}")
+    assert 'data-unread' not in client.get("/work-orders").get_data(as_text=True)
+
+
+def test_api_marks_notifications_read(api, make_order):
+    post_scan(api, make_order(), user="mgr")
+    assert api("POST", "/notifications/read", "office", json={}).get_json() == {"unread": 0}
+
+
+def test_scan_is_mailed_with_its_chinese_name_to_both(api, make_order, emails, smtp):
+    order = make_order()
+    response = post_scan(api, order, user="mgr")
+    assert response.status_code == 201
+    received = smtp.wait_for(1)
+    assert len(received) == 1
+    recipients, message = received[0]
+    assert sorted(recipients) == ["mgr@example.com", "office@example.com"]
+    assert order.number in message["Subject"]
+    attachments = list(message.iter_attachments())
+    assert len(attachments) == 1
+    assert attachments[0].get_filename() == CANONICAL + ".pdf"
+    assert attachments[0].get_content_type() == "application/pdf"
+    assert attachments[0].get_content() == PDF
+
+
+def test_no_mail_for_a_refused_scan(api, make_order, emails, smtp):
+    order = make_order()
+    assert post_scan(api, order, data=b"not a pdf").status_code == 415
+    assert smtp.wait_for(1, seconds=0.5) == []
+    assert db.session.query(Notification).count() == 0
+
+
+def test_without_smtp_the_scan_is_stored_and_notified_in_the_app_only(app, api, make_order, emails):
+    assert not app.config["MAIL_SERVER"]
+    assert post_scan(api, make_order(), user="mgr").status_code == 201
+    assert db.session.query(Notification).count() == 2
+
+
+def test_mail_server_down_does_not_lose_the_scan(app, api, make_order, emails):
+    from tests.workorders.conftest import free_port
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    assert post_scan(api, make_order(), user="mgr").status_code == 201
+    assert db.session.query(Notification).count() == 2

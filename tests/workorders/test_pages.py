@@ -1,0 +1,147 @@
+"""The work-order pages: create, edit, the engineer's times, list filters, detail with timeline and trips."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import login
+from tests.workorders.conftest import CANONICAL
+from tracker.extensions import db
+from tracker.itinerary.models import Trip
+from tracker.workorders.models import Customer, WorkOrder
+
+FORM = {"customer": "旗滨玻璃", "equipment": "1号机", "service_type": "常规保养", "reported_at": "2026-10-15T08:00",
+        "arrived_at": "2026-10-15T10:00", "engineer": "eng1", "submitter": "office", "status": "open",
+        "rework": "none"}
+
+
+def test_create_page_stores_the_order_and_shows_its_canonical_name(client, team):
+    login(client, "office")
+    assert client.get("/work-orders/new").status_code == 200
+    response = client.post("/work-orders/new", data=FORM)
+    assert response.status_code == 302
+    order = db.session.query(WorkOrder).one()
+    assert order.number == "WO20261120-001" and order.submitter.username == "office"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert CANONICAL in page and 'id="timeline"' in page
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"customer": "旗滨/玻璃"}, "不能包含"),
+    ({"customer": ""}, ""),
+    ({"arrived_at": "2026-10-15T07:00"}, "到达时间不能早于报修时间"),
+    ({"reported_at": "not a time"}, ""),
+    ({"engineer": "ghost"}, ""),
+    ({"status": "done"}, ""),
+    ({"rework_of": "NOPE", "rework": "internal"}, "没有编号为 NOPE 的工单"),
+    ({"number": "两个字"}, "工单编号"),
+])
+def test_bad_create_form_is_422_with_the_reason_on_the_field(client, team, change, message):
+    login(client, "office")
+    response = client.post("/work-orders/new", data={**FORM, **change})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.query(WorkOrder).count() == 0 and db.session.query(Customer).count() == 0
+
+
+def test_manager_form_offers_only_the_own_team(client, team):
+    login(client, "mgr")
+    page = client.get("/work-orders/new").get_data(as_text=True)
+    engineers = page.split('name="engineer"', 1)[1].split("</select>", 1)[0]
+    assert 'value="eng1"' in engineers and 'value="eng3"' not in engineers
+    assert client.post("/work-orders/new", data={**FORM, "engineer": "eng3"}).status_code == 422
+
+
+def test_engineer_edit_page_offers_only_the_times(client, make_order):
+    order = make_order(arrived_at=None)
+    login(client, "eng1")
+    page = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
+    assert 'name="responded_at"' in page and 'name="customer"' not in page
+    response = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T08:15",
+                                                                  "arrived_at": "2026-10-15T09:00"})
+    assert response.status_code == 302
+    db.session.refresh(order)
+    assert order.responded_at == datetime(2026, 10, 15, 8, 15) and order.arrived_at == datetime(2026, 10, 15, 9, 0)
+    bad = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T07:00"})
+    assert bad.status_code == 422 and "响应时间不能早于报修时间" in bad.get_data(as_text=True)
+
+
+def test_other_engineer_cannot_open_or_edit_the_order(app, make_order):
+    order = make_order()
+    client = app.test_client()
+    login(client, "eng2")
+    assert client.get(f"/work-orders/{order.id}").status_code == 403
+    assert client.get(f"/work-orders/{order.id}/edit").status_code == 403
+    assert client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T08:15"}).status_code == 403
+
+
+def test_manager_edits_every_field(client, make_order):
+    order = make_order()
+    login(client, "mgr")
+    page = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
+    assert 'value="旗滨玻璃"' in page
+    response = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number,
+                                                                   "equipment": "2号机", "engineer": "eng2"})
+    assert response.status_code == 302
+    db.session.refresh(order)
+    assert order.equipment == "2号机" and order.engineer.username == "eng2"
+
+
+def test_list_page_filters(client, make_order):
+    make_order(number="N1")
+    make_order(number="N2", customer="信义玻璃", engineer="eng2")
+    login(client, "office")
+    page = client.get("/work-orders?customer=信义玻璃").get_data(as_text=True)
+    assert "N2" in page and ">N1<" not in page
+    page = client.get("/work-orders?engineer=eng1&no_scan=1&month=2026-10&status=open").get_data(as_text=True)
+    assert ">N1<" in page and ">N2<" not in page
+    assert client.get("/work-orders?month=2026-99").status_code == 422
+
+
+def test_engineer_list_shows_only_the_own_orders(client, make_order):
+    make_order(number="N1")
+    make_order(number="N2", engineer="eng2")
+    login(client, "eng1")
+    page = client.get("/work-orders").get_data(as_text=True)
+    assert ">N1<" in page and ">N2<" not in page
+
+
+def test_detail_shows_timeline_deadline_and_trips(client, make_order, team):
+    order = make_order(responded_at=datetime(2026, 10, 15, 8, 30), completed_at=datetime(2026, 10, 16, 12, 0),
+                       deadline_at=datetime(2026, 10, 16, 9, 0))
+    db.session.add(Trip(engineer_id=team["eng1"].id, day=date(2026, 10, 15), depart_min=480, return_min=1020,
+                        hours=Decimal("9.0"), work_order_id=order.id, purpose="保养"))
+    db.session.commit()
+    login(client, "eng1")
+    page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    for text in ("2026-10-15 08:30", "2026-10-16 12:00", "2026-10-16 09:00", "超时完工", "08:00–17:00", CANONICAL):
+        assert text in page
+
+
+def test_new_repair_suggests_the_rework_link_on_the_page(client, make_order):
+    make_order(number="OLD-1", completed_at=datetime(2026, 10, 15, 16, 0))
+    login(client, "office")
+    response = client.post("/work-orders/new", data={**FORM, "service_type": "维修",
+                                                     "reported_at": "2026-11-01T09:00", "arrived_at": ""})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="rework-suggestion"' in page and "OLD-1" in page
+    order = db.session.query(WorkOrder).filter_by(service_type="维修").one()
+    linked = client.post(f"/work-orders/{order.id}/rework", data={"rework": "internal", "rework_of": "OLD-1"})
+    assert linked.status_code == 302
+    db.session.refresh(order)
+    assert order.rework == "internal" and order.rework_of.number == "OLD-1"
+    assert 'id="rework-suggestion"' not in client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/work-orders/999", "/work-orders/99999999999", "/work-orders/1/scans/5",
+                                  "/work-orders/1/photos/5"])
+def test_unknown_records_are_404(client, make_order, path):
+    make_order()
+    login(client, "office")
+    assert client.get(path).status_code == 404
+
+
+def test_engineer_cannot_reach_the_create_page(client, team):
+    login(client, "eng1")
+    assert client.get("/work-orders/new").status_code == 403

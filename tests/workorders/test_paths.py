@@ -1,0 +1,120 @@
+"""Hostile names never write outside the instance folder: uploads, bulk uploads, photos and name parts."""
+
+import os
+import uuid
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import login
+from tests.workorders.conftest import CANONICAL, PDF, image_bytes, upload
+from tracker.extensions import db
+from tracker.workorders.models import Photo, Scan, WorkOrder
+
+MARK = uuid.uuid4().hex[:8]
+HOSTILE = [
+    "../../evil.pdf",
+    "../" * 12 + f"tmp/evil-{MARK}.pdf",
+    f"/tmp/evil-{MARK}.pdf",
+    "..\\..\\evil.pdf",
+    "C:\\Windows\\evil.pdf",
+    "evil\x00.pdf",
+    CANONICAL + "\x00.pdf",
+    "evil\x01\x1b[31m.pdf",
+    CANONICAL + "\u202efdp.exe",
+    "\u202e" + CANONICAL + ".pdf",
+    CANONICAL + "/../../evil.pdf",
+    CANONICAL + "\\..\\evil.pdf",
+    "./" + CANONICAL + ".pdf",
+    ".pdf",
+    "..",
+]
+
+
+def files_under(folder):
+    found = set()
+    for path, dirs, names in os.walk(folder):
+        found.update(os.path.join(path, name) for name in names + dirs)
+    return found
+
+
+@pytest.fixture
+def surroundings(app, tmp_path):
+    """Everything around the instance folder before the attempts; compared after them."""
+    before = files_under(tmp_path)
+    instance = os.path.realpath(app.instance_path)
+
+    def outside_changes():
+        after = files_under(tmp_path)
+        new = {os.path.realpath(p) for p in after - before}
+        return sorted(p for p in new if os.path.commonpath([instance, p]) != instance)
+
+    return outside_changes
+
+
+def test_hostile_scan_names_are_refused_and_write_nothing_anywhere(app, api, make_order, surroundings):
+    order = make_order()
+    for name in HOSTILE:
+        response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(name, PDF)},
+                       content_type="multipart/form-data")
+        assert response.status_code == 422, (name, response.get_data(as_text=True))
+        assert response.get_json()["error"]["expected"] == CANONICAL + ".pdf"
+    assert surroundings() == []
+    assert not os.path.exists(os.path.join(app.instance_path, "archive"))
+    assert not os.path.exists(f"/tmp/evil-{MARK}.pdf")
+    assert db.session.query(Scan).count() == 0
+
+
+def test_hostile_names_in_a_bulk_upload_match_nothing_and_write_nothing(app, client, make_order, surroundings):
+    make_order()
+    login(client, "office")
+    response = client.post("/work-orders/scans", data={"files": [upload(name, PDF) for name in HOSTILE]})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-status="attached"' not in page
+    assert surroundings() == []
+    assert not os.path.exists(os.path.join(app.instance_path, "archive"))
+
+
+def test_hostile_photo_names_are_replaced_by_the_canonical_name(app, api, make_order, surroundings):
+    order = make_order()
+    jpeg = image_bytes("JPEG")
+    response = api("POST", f"/work-orders/{order.id}/photos", "eng1",
+                   data={"files": [upload(name, jpeg) for name in HOSTILE]}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    names = [p["name"] for p in response.get_json()["photos"]]
+    assert names == [f"{CANONICAL}-{n:02d}.jpg" for n in range(1, len(names) + 1)]
+    assert surroundings() == []
+    folder = os.path.join(app.instance_path, "photos", "eng1", CANONICAL)
+    assert sorted(os.listdir(folder)) == [".thumbs"] + names
+    assert db.session.query(Photo).count() == len(names)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("customer", "../evil"), ("customer", ".."), ("customer", "a/b"), ("customer", "a\\b"), ("customer", "/abs"),
+    ("customer", "a\x00b"), ("customer", "a\u202eb"), ("customer", "a\nb"), ("customer", " lead"),
+    ("customer", "trail."), ("customer", "x" * 41), ("customer", ""), ("customer", "C:"),
+    ("equipment", "../1号机"), ("equipment", "1号机\u202e"), ("equipment", "a|b"), ("equipment", "y" * 41),
+    ("service_type", "保养/维修"), ("service_type", "*"), ("service_type", ""), ("service_type", "\t保养"),
+])
+def test_name_parts_that_could_escape_a_folder_are_refused(api, team, field, value):
+    body = {"customer": "旗滨玻璃", "equipment": "1号机", "service_type": "常规保养",
+            "reported_at": "2026-10-15T08:00", field: value}
+    response = api("POST", "/work-orders", "office", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"].get("fields", {})
+    assert db.session.query(WorkOrder).count() == 0
+
+
+def test_every_stored_path_lies_inside_the_instance_folder(app, api, make_order):
+    order = make_order(reported_at=datetime(2026, 10, 15, 8, 0))
+    api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+        content_type="multipart/form-data")
+    api("POST", f"/work-orders/{order.id}/photos", "eng1", data={"files": [upload("x.jpg", image_bytes())]},
+        content_type="multipart/form-data")
+    instance = os.path.realpath(app.instance_path)
+    paths = [s.path for s in db.session.query(Scan)] + [p.path for p in db.session.query(Photo)]
+    for relative in paths:
+        assert not os.path.isabs(relative) and ".." not in relative.split("/")
+        full = os.path.realpath(os.path.join(instance, relative))
+        assert os.path.commonpath([instance, full]) == instance and os.path.isfile(full)

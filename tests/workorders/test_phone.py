@@ -1,0 +1,53 @@
+"""In a real browser at phone width: an engineer photographs a job; back-office uploads a scan with a wrong name."""
+
+import os
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import browser, live_server, phone, screenshot_dir  # noqa: F401  (fixtures)
+from tests.workorders.conftest import CANONICAL, PDF, image_bytes
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page, server, username):
+    page.goto(server + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+
+
+def fits(page):
+    return page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_engineer_uploads_photos_from_a_phone(live_server, phone, make_order, screenshot_dir, tmp_path):
+    order = make_order()
+    shots = []
+    for n in (1, 2):
+        path = tmp_path / f"IMG_000{n}.jpg"
+        path.write_bytes(image_bytes(size=(800, 600)))
+        shots.append(str(path))
+    sign_in(phone, live_server, "eng1")
+    phone.goto(f"{live_server}/work-orders/{order.id}")
+    assert CANONICAL in phone.inner_text("#canonical-name")
+    phone.set_input_files("input[name=files]", shots)
+    phone.click("#photos ~ form [type=submit]")
+    phone.wait_for_selector("img[alt='%s-02.jpg']" % CANONICAL)
+    assert fits(phone)
+    phone.screenshot(path=os.path.join(screenshot_dir, "workorder-photos-phone.png"), full_page=True)
+
+
+def test_back_office_sees_why_a_scan_was_refused(live_server, phone, make_order, screenshot_dir, tmp_path):
+    order = make_order()
+    wrong = tmp_path / "scan.pdf"
+    wrong.write_bytes(PDF)
+    sign_in(phone, live_server, "office")
+    phone.goto(f"{live_server}/work-orders/{order.id}/scan")
+    assert CANONICAL + ".pdf" in phone.inner_text("#expected-names")
+    phone.set_input_files("input[name=file]", str(wrong))
+    phone.click("[type=submit][name=submit]")
+    assert phone.inner_text("#expected") == CANONICAL + ".pdf"
+    phone.screenshot(path=os.path.join(screenshot_dir, "workorder-scan-refused-phone.png"), full_page=True)
+    assert fits(phone)

@@ -1,0 +1,192 @@
+"""Site photos (CONTRACT 6): renamed after the work order, numbered, upright, thumbnailed, size- and bomb-checked."""
+
+import os
+import resource
+import struct
+import zlib
+from io import BytesIO
+
+import pytest
+from PIL import Image
+
+from tests.conftest import login
+from tests.workorders.conftest import CANONICAL, PDF, image_bytes, upload
+from tracker.extensions import db
+from tracker.workorders.models import Photo
+
+
+def post_photos(api, order, parts, user="eng1"):
+    return api("POST", f"/work-orders/{order.id}/photos", user,
+               data={"files": [upload(name, data) for name, data in parts]}, content_type="multipart/form-data")
+
+
+def folder(app, engineer="eng1"):
+    return os.path.join(app.instance_path, "photos", engineer, CANONICAL)
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+@pytest.fixture(scope="module")
+def png_bomb():
+    """A valid 30000 x 30000 one-bit PNG of zeros: about 100 KB on disk, 900 megapixels when decoded."""
+    width = height = 30000
+    row = b"\x00" * (1 + width // 8)
+    compressor = zlib.compressobj(9)
+    chunks = [compressor.compress(row * 1000) for _ in range(height // 1000)]
+    idat = b"".join(chunks) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
+
+def test_photos_are_renamed_and_numbered_whatever_they_were_called(app, api, make_order):
+    order = make_order()
+    response = post_photos(api, order, [("IMG_0001.JPG", image_bytes()), ("微信图片.png", image_bytes("PNG"))])
+    assert response.status_code == 201, response.get_json()
+    photos = response.get_json()["photos"]
+    assert [p["name"] for p in photos] == [CANONICAL + "-01.jpg", CANONICAL + "-02.png"]
+    assert photos[0]["path"] == f"photos/eng1/{CANONICAL}/{CANONICAL}-01.jpg"
+    assert sorted(os.listdir(folder(app))) == [".thumbs", CANONICAL + "-01.jpg", CANONICAL + "-02.png"]
+
+
+def test_numbering_continues_after_the_existing_photos(app, api, make_order):
+    order = make_order()
+    post_photos(api, order, [("a.jpg", image_bytes()), ("b.jpg", image_bytes())])
+    response = post_photos(api, order, [("c.webp", image_bytes("WEBP"))], user="office")
+    assert [p["name"] for p in response.get_json()["photos"]] == [CANONICAL + "-03.webp"]
+    body = api("GET", f"/work-orders/{order.id}", "eng1").get_json()
+    assert [p["name"] for p in body["photos"]] == [f"{CANONICAL}-0{n}.{e}" for n, e in ((1, "jpg"), (2, "jpg"),
+                                                                                       (3, "webp"))]
+
+
+def test_exif_orientation_is_applied(app, api, make_order):
+    out = BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    Image.new("RGB", (60, 40), (0, 0, 255)).save(out, format="JPEG", exif=exif)
+    response = post_photos(api, make_order(), [("portrait.jpg", out.getvalue())])
+    stored = os.path.join(app.instance_path, response.get_json()["photos"][0]["path"])
+    with Image.open(stored) as image:
+        assert image.size == (40, 60)
+        assert image.getexif().get(0x0112, 1) == 1
+
+
+def test_photo_without_orientation_is_stored_byte_for_byte(app, api, make_order):
+    data = image_bytes("PNG")
+    response = post_photos(api, make_order(), [("x.png", data)])
+    with open(os.path.join(app.instance_path, response.get_json()["photos"][0]["path"]), "rb") as stored:
+        assert stored.read() == data
+
+
+def test_thumbnail_and_photo_are_served_to_the_engineer(app, client, api, make_order):
+    order = make_order()
+    post_photos(api, order, [("x.jpg", image_bytes(size=(2000, 1500)))])
+    photo = db.session.query(Photo).one()
+    login(client, "eng1")
+    thumb = client.get(f"/work-orders/{order.id}/photos/{photo.id}/thumb")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    with Image.open(BytesIO(thumb.data)) as image:
+        assert max(image.size) <= 480
+    full = client.get(f"/work-orders/{order.id}/photos/{photo.id}")
+    assert full.status_code == 200 and full.headers["X-Content-Type-Options"] == "nosniff"
+    page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    assert f"/work-orders/{order.id}/photos/{photo.id}/thumb" in page
+
+
+def test_png_decompression_bomb_is_refused_without_decoding_it(api, make_order, png_bomb):
+    assert len(png_bomb) < 1024 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    response = post_photos(api, make_order(), [("bomb.png", png_bomb)])
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert response.status_code == 413
+    assert "bomb.png" in response.get_json()["error"]["message"]
+    assert grown_kib < 60 * 1024  # decoding would take over 100 MiB
+    assert db.session.query(Photo).count() == 0
+
+
+def test_pixel_limit_is_the_setting_photo_max_pixels(app, api, make_order):
+    app.config["PHOTO_MAX_PIXELS"] = 1200
+    order = make_order()
+    assert post_photos(api, order, [("ok.png", image_bytes("PNG", size=(40, 30)))]).status_code == 201
+    response = post_photos(api, order, [("big.png", image_bytes("PNG", size=(41, 30)))])
+    assert response.status_code == 413
+    assert "41×30" in response.get_json()["error"]["message"]
+
+
+def test_photo_over_the_byte_limit_is_413(app, api, make_order):
+    app.config["PHOTO_MAX_BYTES"] = 2000
+    data = image_bytes("PNG", size=(300, 300), color=None)
+    noisy = Image.effect_noise((200, 200), 100).convert("RGB")
+    out = BytesIO()
+    noisy.save(out, format="PNG")
+    assert len(out.getvalue()) > 2000
+    response = post_photos(api, make_order(), [("small.png", data[:0] or image_bytes("PNG", size=(8, 8))),
+                                               ("big.png", out.getvalue())])
+    assert response.status_code == 413
+    assert db.session.query(Photo).count() == 0
+
+
+@pytest.mark.parametrize("name, data", [
+    ("drawing.svg", b"<?xml version='1.0'?><svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
+    ("drawing.jpg", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+    ("notes.txt", b"hello"),
+    ("scan.pdf", PDF),
+    ("anim.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+    ("broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 40),
+    ("program.jpg", b"\x7fELF" + b"\x00" * 60),
+])
+def test_svg_text_and_broken_images_are_refused_as_photos(api, make_order, name, data):
+    response = post_photos(api, make_order(), [("fine.jpg", image_bytes()), (name, data)])
+    assert response.status_code == 415
+    assert db.session.query(Photo).count() == 0
+
+
+def test_order_without_an_engineer_cannot_take_photos(api, make_order):
+    order = make_order(engineer=None)
+    response = post_photos(api, order, [("x.jpg", image_bytes())], user="office")
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("user, status", [("eng1", 201), ("eng2", 403), ("mgr", 201), ("mgr2", 403),
+                                          ("office", 201), ("gm.wang", 403), ("admin", 403)])
+def test_who_may_upload_photos(api, make_order, user, status):
+    assert post_photos(api, make_order(), [("x.jpg", image_bytes())], user=user).status_code == status
+
+
+@pytest.mark.parametrize("user, status", [("eng1", 200), ("eng2", 403), ("mgr", 200), ("mgr2", 403),
+                                          ("office", 200), ("gm.wang", 200)])
+def test_an_engineer_cannot_see_another_engineers_photos(app, api, make_order, user, status):
+    order = make_order()
+    post_photos(api, order, [("x.jpg", image_bytes())])
+    photo_id = db.session.query(Photo.id).scalar()
+    client = app.test_client()
+    login(client, user)
+    assert client.get(f"/work-orders/{order.id}/photos/{photo_id}").status_code == status
+    assert client.get(f"/work-orders/{order.id}/photos/{photo_id}/thumb").status_code == status
+
+
+def test_phone_upload_form_takes_many_images_from_the_camera(client, make_order):
+    order = make_order()
+    login(client, "eng1")
+    page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    field = page[page.index('name="files"') - 200:page.index('name="files"') + 200]
+    assert 'type="file"' in field and "multiple" in field and 'accept="image/*"' in field and "capture" in field
+
+
+def test_web_photo_upload_stores_and_shows_the_gallery(client, make_order):
+    order = make_order()
+    login(client, "eng1")
+    response = client.post(f"/work-orders/{order.id}/photos", data={"files": [upload("a.jpg", image_bytes()),
+                                                                              upload("b.jpg", image_bytes())]})
+    assert response.status_code == 302
+    page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    assert CANONICAL + "-02.jpg" in page
+
+
+def test_web_photo_upload_refusal_is_explained(client, make_order):
+    order = make_order()
+    login(client, "eng1")
+    response = client.post(f"/work-orders/{order.id}/photos", data={"files": [upload("a.svg", b"<svg/>")]})
+    assert response.status_code == 415
+    assert "a.svg" in response.get_data(as_text=True)

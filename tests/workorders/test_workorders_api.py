@@ -1,0 +1,221 @@
+"""Work orders through the API (CONTRACT 5 and 10): fields, validation, numbers, scope and the engineer's times."""
+
+from datetime import datetime
+
+import pytest
+
+from tests.api.support import assert_error, count, documented
+from tests.workorders.conftest import CANONICAL
+from tracker.extensions import db
+from tracker.workorders.models import Customer, WorkOrder
+
+BODY = {"customer": "旗滨玻璃", "equipment": "1号机", "service_type": "常规保养", "reported_at": "2026-10-15T08:00",
+        "engineer": "eng1"}
+
+
+def test_create_answers_201_with_id_canonical_name_and_generated_number(app, api, team):
+    response = api("POST", "/work-orders", "office", json={**BODY, "arrived_at": "2026-10-15T10:30:00+08:00",
+                                                           "deadline_at": "2026-10-16T18:00"})
+    body = documented(app, response)
+    assert body["id"] > 0
+    assert body["number"] == "WO20261120-001"
+    assert body["canonical_name"] == CANONICAL
+    assert body["submitter"] == "office" and body["engineer"] == "eng1"
+    assert body["arrived_at"] == "2026-10-15T10:30:00+08:00"
+    assert body["status"] == "open" and body["rework"] == "none" and body["scan"] is None and body["photos"] == []
+
+
+def test_generated_numbers_are_unique(api, team):
+    numbers = {api("POST", "/work-orders", "office", json=BODY).get_json()["number"] for _ in range(3)}
+    assert numbers == {"WO20261120-001", "WO20261120-002", "WO20261120-003"}
+
+
+def test_given_number_is_kept_and_must_be_unique(api, team):
+    assert api("POST", "/work-orders", "office", json={**BODY, "number": "SH-2026-001"}).status_code == 201
+    assert_error(api("POST", "/work-orders", "office", json={**BODY, "number": "SH-2026-001"}), 422, "number")
+
+
+def test_new_customer_is_created_by_name_and_stored_nfc(api, team):
+    response = api("POST", "/work-orders", "office", json={**BODY, "customer": "Cafe\u0301机械"})
+    assert response.status_code == 201
+    assert response.get_json()["customer"] == "Café机械"
+    assert db.session.query(Customer.name).all() == [("Café机械",)]
+
+
+def test_offset_datetimes_are_converted_to_local_time(api, team):
+    response = api("POST", "/work-orders", "office", json={**BODY, "reported_at": "2026-10-15T00:30:00Z"})
+    assert response.get_json()["reported_at"] == "2026-10-15T08:30:00+08:00"
+
+
+@pytest.mark.parametrize("times, field", [
+    ({"responded_at": "2026-10-15T07:59"}, "responded_at"),
+    ({"responded_at": "2026-10-15T09:00", "arrived_at": "2026-10-15T08:30"}, "arrived_at"),
+    ({"arrived_at": "2026-10-15T07:00"}, "arrived_at"),
+    ({"responded_at": "2026-10-15T09:00", "completed_at": "2026-10-15T08:59"}, "completed_at"),
+    ({"arrived_at": "2026-10-15T12:00", "completed_at": "2026-10-15T11:00"}, "completed_at"),
+    ({"deadline_at": "2026-10-14T00:00"}, "deadline_at"),
+])
+def test_times_out_of_order_are_422(api, team, times, field):
+    assert_error(api("POST", "/work-orders", "office", json={**BODY, **times}), 422, field)
+    assert count(WorkOrder) == 0
+
+
+def test_equal_times_are_in_order(api, team):
+    same = "2026-10-15T08:00"
+    body = {**BODY, "responded_at": same, "arrived_at": same, "completed_at": same}
+    response = api("POST", "/work-orders", "office", json=body)
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "completed"
+
+
+@pytest.mark.parametrize("body, status, field", [
+    ({"equipment": "1号机"}, 422, "customer"),
+    ({**BODY, "reported_at": "yesterday"}, 422, "reported_at"),
+    ({**BODY, "reported_at": None}, 422, "reported_at"),
+    ({**BODY, "engineer": "nobody"}, 422, "engineer"),
+    ({**BODY, "engineer": "office"}, 422, "engineer"),
+    ({**BODY, "submitter": "ghost"}, 422, "submitter"),
+    ({**BODY, "status": "done"}, 422, "status"),
+    ({**BODY, "rework": "maybe"}, 422, "rework"),
+    ({**BODY, "rework_of": "NOPE"}, 422, "rework_of"),
+    ({**BODY, "number": "bad number!"}, 422, "number"),
+    ({**BODY, "number": "x" * 33}, 422, "number"),
+    ({**BODY, "description": "d" * 2001}, 422, "description"),
+    ({**BODY, "description": "nul\u0000"}, 422, "description"),
+    ({**BODY, "colour": "red"}, 422, "colour"),
+    ({**BODY, "customer": 12}, 422, "customer"),
+    ({**BODY, "status": "completed"}, 422, "completed_at"),
+])
+def test_bad_input_is_a_clear_4xx_and_nothing_is_stored(api, team, body, status, field):
+    assert_error(api("POST", "/work-orders", "office", json=body), status, field)
+    assert count(WorkOrder) == 0 and count(Customer) == 0
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b""])
+def test_malformed_body_is_400(api, team, raw):
+    response = api("POST", "/work-orders", "office", data=raw, content_type="application/json")
+    assert_error(response, 400)
+
+
+@pytest.mark.parametrize("user, status", [("office", 201), ("mgr", 201), ("admin", 201), ("eng1", 403),
+                                          ("gm.wang", 403), (None, 401)])
+def test_who_may_create_work_orders(api, team, user, status):
+    assert api("POST", "/work-orders", user, json=BODY).status_code == status
+
+
+def test_a_manager_assigns_only_engineers_of_the_own_team(api, team):
+    assert_error(api("POST", "/work-orders", "mgr2", json=BODY), 422, "engineer")
+
+
+def test_assigned_engineer_logs_times_on_the_own_order(app, api, make_order):
+    order = make_order(arrived_at=None)
+    response = api("PATCH", f"/work-orders/{order.id}", "eng1",
+                   json={"responded_at": "2026-10-15T08:20", "arrived_at": "2026-10-15T09:40",
+                         "completed_at": "2026-10-15T15:00"})
+    body = documented(app, response)
+    assert body["status"] == "completed" and body["completed_at"] == "2026-10-15T15:00:00+08:00"
+
+
+@pytest.mark.parametrize("field, value", [("status", "cancelled"), ("customer", "别家"), ("engineer", "eng2"),
+                                          ("reported_at", "2026-10-14T08:00"), ("rework", "internal")])
+def test_assigned_engineer_changing_any_other_field_is_403(api, make_order, field, value):
+    order = make_order()
+    response = api("PATCH", f"/work-orders/{order.id}", "eng1", json={"responded_at": "2026-10-15T08:10",
+                                                                       field: value})
+    assert_error(response, 403)
+    db.session.rollback()
+    assert db.session.get(WorkOrder, order.id).responded_at is None
+
+
+@pytest.mark.parametrize("user, status", [("eng2", 403), ("mgr2", 403), ("gm.wang", 403), ("admin", 403),
+                                          ("mgr", 200), ("office", 200)])
+def test_who_may_patch_a_work_order(api, make_order, user, status):
+    order = make_order()
+    assert api("PATCH", f"/work-orders/{order.id}", user, json={"responded_at": "2026-10-15T08:10"}).status_code \
+        == status
+
+
+def test_patch_keeps_the_time_order(api, make_order):
+    order = make_order()
+    assert_error(api("PATCH", f"/work-orders/{order.id}", "eng1", json={"completed_at": "2026-10-15T09:00"}),
+                 422, "completed_at")
+
+
+def test_patch_without_fields_is_422_and_unknown_id_404(api, make_order):
+    order = make_order()
+    assert_error(api("PATCH", f"/work-orders/{order.id}", "office", json={}), 422)
+    assert_error(api("PATCH", "/work-orders/999999", "office", json={"status": "open"}), 404)
+    assert_error(api("GET", "/work-orders/99999999999999", "office"), 404)
+
+
+@pytest.mark.parametrize("user, status", [("eng1", 200), ("eng2", 403), ("mgr", 200), ("mgr2", 403),
+                                          ("office", 200), ("gm.wang", 200), ("admin", 200)])
+def test_who_may_read_a_work_order(api, make_order, user, status):
+    assert api("GET", f"/work-orders/{make_order().id}", user).status_code == status
+
+
+def test_list_is_scoped_and_filtered(app, api, make_order):
+    make_order(number="A1", engineer="eng1")
+    make_order(number="A2", engineer="eng2", customer="信义玻璃")
+    make_order(number="A3", engineer="eng3", reported_at=datetime(2026, 11, 2, 8), arrived_at=None)
+    make_order(number="A4", engineer="eng1", status="cancelled")
+
+    def numbers(user, query=""):
+        body = documented(app, api("GET", "/work-orders" + query, user))
+        return sorted(o["number"] for o in body["work_orders"])
+
+    assert numbers("eng1") == ["A1", "A4"]
+    assert numbers("mgr") == ["A1", "A2", "A4"]
+    assert numbers("mgr2") == ["A3"]
+    assert numbers("office") == ["A1", "A2", "A3", "A4"]
+    assert numbers("office", "?month=2026-11") == ["A3"]
+    assert numbers("office", "?customer=信义玻璃") == ["A2"]
+    assert numbers("office", "?engineer=eng1&status=open") == ["A1"]
+    assert numbers("office", "?no_scan=1") == ["A1", "A2", "A3", "A4"]
+    assert numbers("office", "?customer=无此客户") == []
+
+
+@pytest.mark.parametrize("query", ["?month=2026-13", "?status=done", "?page=0", "?page=x", "?customer=a/b"])
+def test_bad_list_filters_are_422(api, team, query):
+    assert_error(api("GET", "/work-orders" + query, "office"), 422)
+
+
+def test_repair_within_30_days_of_a_completed_order_suggests_rework(app, api, make_order):
+    earlier = make_order(number="OLD-1", completed_at=datetime(2026, 10, 15, 16, 0))
+    response = api("POST", "/work-orders", "office", json={**BODY, "service_type": "维修",
+                                                           "reported_at": "2026-11-10T09:00"})
+    body = response.get_json()
+    assert body["rework_suggestions"] == ["OLD-1"]
+    linked = api("PATCH", f"/work-orders/{body['id']}", "office", json={"rework": "external", "rework_of": "OLD-1"})
+    assert linked.get_json()["rework_of"] == earlier.number and linked.get_json()["rework_suggestions"] == []
+
+
+@pytest.mark.parametrize("change", [
+    {"reported_at": "2026-11-16T09:00"},  # 31 days after the completion
+    {"service_type": "常规保养"},
+    {"equipment": "2号机"},
+    {"customer": "信义玻璃"},
+])
+def test_no_rework_suggestion_outside_the_rule(api, make_order, change):
+    make_order(number="OLD-1", completed_at=datetime(2026, 10, 15, 16, 0))
+    body = {**BODY, "service_type": "维修", "reported_at": "2026-11-10T09:00", **change}
+    assert api("POST", "/work-orders", "office", json=body).get_json()["rework_suggestions"] == []
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"rework": "none", "rework_of": "OLD-1"}, "rework"),
+    ({"rework": "internal", "rework_of": "NEW-1"}, "rework_of"),
+])
+def test_rework_link_must_make_sense(api, make_order, change, field):
+    make_order(number="OLD-1", completed_at=datetime(2026, 10, 15, 16, 0))
+    make_order(number="NEW-1", reported_at=datetime(2026, 11, 10, 9), arrived_at=None, service_type="维修")
+    new = db.session.query(WorkOrder).filter_by(number="NEW-1").one()
+    assert_error(api("PATCH", f"/work-orders/{new.id}", "office", json=change), 422, field)
+
+
+def test_openapi_documents_the_upload_forms(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    scan = paths["/work-orders/{order_id}/scan"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert scan["required"] == ["file"]
+    photos = paths["/work-orders/{order_id}/photos"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert photos["schema"]["properties"]["files"]["type"] == "array"

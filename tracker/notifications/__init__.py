@@ -1,0 +1,1 @@
+"""In-app notifications (the bell in the navbar) and the e-mails that go with them."""

@@ -1,0 +1,111 @@
+"""Customer feedback: phone surveys of work orders (回访) and complaints against engineers (投诉)."""
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from tracker import months
+from tracker.auth.access import is_above, scope_filter
+from tracker.auth.models import User
+from tracker.errors import Conflict, Forbidden, Invalid
+from tracker.extensions import db
+from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
+from tracker.workorders.services import by_number, can_manage, can_view, free_text, user_by_username
+
+NOTE_MAX = 500
+RECORDERS = ("backoffice", "manager")
+
+
+def add_survey(actor, order, data, now):
+    """Record a survey of a completed work order: score 1-5, method, comment. The caller commits."""
+    if not can_manage(actor, order):
+        raise Forbidden(_("只有内勤或该工单的主管可以录入回访"))
+    unknown = sorted(set(data) - {"score", "method", "comment"})
+    if unknown:
+        raise Invalid(_("不接受未知字段：%(names)s", names=", ".join(unknown)))
+    score = data.get("score")
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise Invalid.field("score", _("评分须为 1 到 5 的整数"))
+    method = data.get("method") or "phone"
+    if method not in SURVEY_METHODS:
+        raise Invalid.field("method", _("回访方式须为 %(v)s 之一", v=", ".join(SURVEY_METHODS)))
+    if order.status != "completed":
+        raise Conflict(_("工单完工后才能录入回访"))
+    survey = Survey(work_order_id=order.id, score=score, method=method,
+                    comment=free_text(data.get("comment"), "comment", NOTE_MAX), recorded_by_id=actor.id,
+                    recorded_at=now)
+    db.session.add(survey)
+    db.session.flush()
+    return survey
+
+
+def survey_dict(survey):
+    return {"id": survey.id, "work_order": survey.work_order.number, "score": survey.score, "method": survey.method,
+            "comment": survey.comment, "recorded_at": survey.recorded_at}
+
+
+def add_complaint(actor, data, now):
+    """Record a complaint against an engineer (engineer by username, work order by number); the caller commits."""
+    if actor.role not in RECORDERS:
+        raise Forbidden(_("只有内勤和主管可以录入投诉"))
+    unknown = sorted(set(data) - {"engineer", "work_order", "date", "upheld", "resolution_satisfied", "note"})
+    if unknown:
+        raise Invalid(_("不接受未知字段：%(names)s", names=", ".join(unknown)))
+    username = data.get("engineer")
+    engineer = user_by_username(username)
+    if engineer is None or engineer.role != "engineer":
+        raise Invalid.field("engineer", _("没有这位工程师：%(name)s", name=username))
+    if actor.role == "manager" and not is_above(actor, engineer):
+        raise Forbidden(_("只能录入自己团队工程师的投诉"))
+    day = data.get("date")
+    if not isinstance(day, date):
+        raise Invalid.field("date", _("请填写日期"))
+    if day > now.date():
+        raise Invalid.field("date", _("不能记录未来的日期"))
+    if not isinstance(data.get("upheld"), bool):
+        raise Invalid.field("upheld", _("请选择投诉是否属实"))
+    satisfied = data.get("resolution_satisfied")
+    if satisfied is not None and not isinstance(satisfied, bool):
+        raise Invalid.field("resolution_satisfied", _("须为是或否"))
+    order = None
+    if data.get("work_order"):
+        order = by_number(data["work_order"])
+        if not can_view(actor, order):
+            raise Invalid.field("work_order", _("没有编号为 %(number)s 的工单", number=data["work_order"]))
+    complaint = Complaint(engineer_id=engineer.id, work_order_id=order.id if order else None, day=day,
+                          upheld=data["upheld"], resolution_satisfied=satisfied,
+                          note=free_text(data.get("note"), "note", NOTE_MAX), recorded_by_id=actor.id,
+                          recorded_at=now)
+    db.session.add(complaint)
+    db.session.flush()
+    return complaint
+
+
+def complaint_dict(complaint):
+    return {"id": complaint.id, "engineer": complaint.engineer.username,
+            "work_order": complaint.work_order.number if complaint.work_order else None,
+            "date": complaint.day, "upheld": complaint.upheld,
+            "resolution_satisfied": complaint.resolution_satisfied, "note": complaint.note}
+
+
+def complaints(viewer, month, engineer=None):
+    """The complaints of a month against the engineers the viewer may see (optionally one engineer)."""
+    first, nxt = months.bounds(month)
+    query = (select(Complaint).join(User, Complaint.engineer_id == User.id)
+             .where(Complaint.day >= first, Complaint.day < nxt, scope_filter(viewer, Complaint.engineer_id)))
+    if engineer:
+        person = user_by_username(engineer)
+        query = query.where(Complaint.engineer_id == (person.id if person else None))
+    return db.session.scalars(query.order_by(User.display_name, Complaint.day, Complaint.id)).all()
+
+
+def complaint_totals(viewer, month):
+    """Per engineer in scope: (user, complaints, upheld) for the month, counted in SQL."""
+    first, nxt = months.bounds(month)
+    upheld = func.sum(db.case((Complaint.upheld.is_(True), 1), else_=0))
+    rows = db.session.execute(
+        select(User, func.count(Complaint.id), upheld).join(Complaint, Complaint.engineer_id == User.id)
+        .where(Complaint.day >= first, Complaint.day < nxt, scope_filter(viewer, User.id))
+        .group_by(User.id).order_by(User.display_name)).all()
+    return [(user, total, int(up or 0)) for user, total, up in rows]

@@ -1,0 +1,380 @@
+"""Work-order rules (CONTRACT 5): who sees and changes what, validation, numbers, listing and rework links."""
+
+import re
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, false, func, select, true
+from sqlalchemy.orm import selectinload
+
+from tracker import months
+from tracker.auth.access import is_above, scope_filter
+from tracker.auth.models import User
+from tracker.auth.services import USERNAME_RE
+from tracker.customers import create_customer
+from tracker.errors import Forbidden, Invalid, NotFound
+from tracker.extensions import db
+from tracker.itinerary.models import Trip
+from tracker.naming import clean_part
+from tracker.workorders.models import REWORK, STATUSES, Customer, Scan, WorkOrder
+
+FIELDS = ("number", "customer", "equipment", "service_type", "description", "reported_at", "deadline_at",
+          "engineer", "submitter", "responded_at", "arrived_at", "completed_at", "status", "rework", "rework_of")
+TIMES = ("responded_at", "arrived_at", "completed_at")
+CHAIN = ("reported_at", "responded_at", "arrived_at", "completed_at")
+NUMBER_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_\-]{0,31})$")
+DESCRIPTION_MAX = 2000
+REPAIR = "维修"
+REWORK_WINDOW = timedelta(days=30)
+CREATORS = ("backoffice", "manager", "admin")
+ALL_ORDERS = ("backoffice", "gm", "admin")
+PAGE = 50
+INT_MAX = 2**31 - 1
+
+
+# ---- who may do what ------------------------------------------------------------------------------
+
+def order_scope(viewer):
+    """A WHERE clause: the work orders `viewer` may see (own; a manager's team; back-office, gm, admin: all)."""
+    if viewer.role in ALL_ORDERS:
+        return true()
+    own = (WorkOrder.submitter_id == viewer.id) | (WorkOrder.created_by_id == viewer.id)
+    if viewer.role == "manager":
+        return scope_filter(viewer, WorkOrder.engineer_id) | own
+    return (WorkOrder.engineer_id == viewer.id) | (WorkOrder.submitter_id == viewer.id)
+
+
+def can_view(viewer, order):
+    if viewer.role in ALL_ORDERS or viewer.id in (order.engineer_id, order.submitter_id):
+        return True
+    if viewer.role != "manager":
+        return False
+    return order.created_by_id == viewer.id or (order.engineer is not None and is_above(viewer, order.engineer))
+
+
+def can_manage(actor, order):
+    """Edit every field, upload the scan, record surveys: back-office, and a manager for the orders they see."""
+    return actor.role == "backoffice" or (actor.role == "manager" and can_view(actor, order))
+
+
+def is_assigned(actor, order):
+    return actor.role == "engineer" and order.engineer_id == actor.id
+
+
+def can_upload_photos(actor, order):
+    return can_manage(actor, order) or is_assigned(actor, order)
+
+
+def get_row(model, row_id):
+    """A row by id; ids outside the integer column's range simply do not exist."""
+    return db.session.get(model, row_id) if isinstance(row_id, int) and 0 < row_id <= INT_MAX else None
+
+
+def get_visible(viewer, order_id):
+    """The work order, 404 when missing, 403 when outside the viewer's scope."""
+    order = get_row(WorkOrder, order_id)
+    if order is None:
+        raise NotFound(_("找不到该工单"))
+    if not can_view(viewer, order):
+        raise Forbidden(_("无权查看该工单"))
+    return order
+
+
+def by_number(number, field="work_order"):
+    order = None
+    if isinstance(number, str) and NUMBER_RE.match(number):
+        order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
+    if order is None:
+        raise Invalid.field(field, _("没有编号为 %(number)s 的工单", number=number))
+    return order
+
+
+# ---- create and change ------------------------------------------------------------------------------
+
+def create_order(actor, data, now):
+    """A new work order from plain data (customer by name, people by username, rework_of by number)."""
+    if actor.role not in CREATORS:
+        raise Forbidden(_("只有内勤、主管和管理员可以创建工单"))
+    _refuse_unknown(data)
+    for name in ("customer", "service_type", "reported_at"):
+        if data.get(name) in (None, ""):
+            raise Invalid.field(name, _("必填"))
+    order = WorkOrder(created_by_id=actor.id, submitter_id=actor.id, status="open", rework="none", equipment="")
+    _apply(actor, order, data)
+    if not order.number:
+        order.number = next_number(now)
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def update_order(actor, order, data, now):
+    """Change the given fields; the assigned engineer may log only the response, arrival and completion times."""
+    _refuse_unknown(data)
+    if not can_manage(actor, order):
+        if not is_assigned(actor, order):
+            raise Forbidden(_("无权修改该工单"))
+        others = sorted(set(data) - set(TIMES))
+        if others:
+            raise Forbidden(_("工程师只能填写响应、到达和完工时间"), {name: _("无权修改") for name in others})
+    _apply(actor, order, data)
+    db.session.flush()
+    return order
+
+
+def _refuse_unknown(data):
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise Invalid(_("不接受未知字段：%(names)s", names=", ".join(unknown)), {n: _("未知字段") for n in unknown})
+
+
+def _apply(actor, order, data):
+    """Validate and set the fields present in data; every rule of CONTRACT 5 lives here."""
+    if "number" in data and data["number"] not in (None, ""):
+        order.number = _number(data["number"], order)
+    if "customer" in data:
+        order.customer = _customer(data["customer"])
+    if "equipment" in data:
+        order.equipment = clean_part(data["equipment"], "equipment", required=False)
+    if "service_type" in data:
+        order.service_type = clean_part(data["service_type"], "service_type")
+    if "description" in data:
+        order.description = free_text(data["description"], "description", DESCRIPTION_MAX)
+    for name in ("reported_at", "deadline_at") + TIMES:
+        if name in data:
+            setattr(order, name, _datetime(data[name], name, required=name == "reported_at"))
+    if "engineer" in data:
+        order.engineer = _engineer(actor, data["engineer"])
+    if "submitter" in data:
+        order.submitter = _user(data["submitter"], "submitter") if data["submitter"] else None
+    if "status" in data:
+        if data["status"] not in STATUSES:
+            raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
+        order.status = data["status"]
+    if "rework" in data:
+        if data["rework"] not in REWORK:
+            raise Invalid.field("rework", _("返修类型须为 none、internal、external 之一"))
+        order.rework = data["rework"]
+    if "rework_of" in data:
+        order.rework_of = by_number(data["rework_of"], "rework_of") if data["rework_of"] else None
+    _check_times(order)
+    _check_status(order, explicit="status" in data)
+    _check_rework(order)
+
+
+def _number(value, order):
+    if not isinstance(value, str) or not NUMBER_RE.match(value):
+        raise Invalid.field("number", _("工单编号须为 1–32 个字母、数字、- 或 _，以字母或数字开头"))
+    taken = db.session.scalar(select(WorkOrder.id).where(WorkOrder.number == value))
+    if taken is not None and taken != order.id:
+        raise Invalid.field("number", _("工单编号 %(number)s 已被使用", number=value))
+    return value
+
+
+def next_number(now):
+    """WO<YYYYMMDD>-NNN: the next free number of the day."""
+    prefix = now.strftime("WO%Y%m%d-")
+    taken = db.session.scalars(select(WorkOrder.number).where(WorkOrder.number.like(prefix + "%"))).all()
+    used = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
+    return f"{prefix}{max(used, default=0) + 1:03d}"
+
+
+def _customer(name):
+    """The customer of that name; a new one is created when none has it yet."""
+    name = clean_part(name, "customer")
+    customer = db.session.scalar(select(Customer).where(Customer.name == name))
+    return customer or create_customer(name)
+
+
+def free_text(value, field, limit):
+    """Optional free text of at most `limit` characters that both databases can store (no NUL, valid UTF-8)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid.field(field, _("须为文字"))
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid.field(field, _("最多 %(n)s 个字符", n=limit))
+    if "\x00" in value or not _encodable(value):
+        raise Invalid.field(field, _("包含无法保存的字符"))
+    return value or None
+
+
+def _encodable(value):
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _datetime(value, field, required=False):
+    if value is None:
+        if required:
+            raise Invalid.field(field, _("必填"))
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is not None:
+        raise Invalid.field(field, _("时间格式不正确"))
+    return value.replace(second=0, microsecond=0)
+
+
+def user_by_username(username):
+    """The user with that username, or None (malformed names are simply nobody)."""
+    if not isinstance(username, str) or not USERNAME_RE.match(username):
+        return None
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _user(username, field):
+    user = user_by_username(username)
+    if user is None or not user.active:
+        raise Invalid.field(field, _("没有用户名为 %(name)s 的用户", name=username))
+    return user
+
+
+def _engineer(actor, username):
+    if username in (None, ""):
+        return None
+    engineer = _user(username, "engineer")
+    if engineer.role != "engineer":
+        raise Invalid.field("engineer", _("%(name)s 不是工程师", name=username))
+    if actor.role == "manager" and not is_above(actor, engineer):
+        raise Invalid.field("engineer", _("只能指派给自己团队的工程师"))
+    return engineer
+
+
+def _check_times(order):
+    """reported <= responded <= arrived <= completed for the ones set; a deadline not before the report."""
+    labels = {"reported_at": _("报修时间"), "responded_at": _("响应时间"), "arrived_at": _("到达时间"),
+              "completed_at": _("完工时间")}
+    previous = None
+    for name in CHAIN:
+        value = getattr(order, name)
+        if value is None:
+            continue
+        if previous is not None and value < getattr(order, previous):
+            raise Invalid.field(name, _("%(later)s不能早于%(earlier)s", later=labels[name], earlier=labels[previous]))
+        previous = name
+    if order.deadline_at is not None and order.deadline_at < order.reported_at:
+        raise Invalid.field("deadline_at", _("要求完成时间不能早于报修时间"))
+
+
+def _check_status(order, explicit):
+    """Setting the completion time completes an open order; a completed order needs its completion time."""
+    if not explicit:
+        if order.completed_at is not None and order.status == "open":
+            order.status = "completed"
+        elif order.completed_at is None and order.status == "completed":
+            order.status = "open"
+    if order.status == "completed" and order.completed_at is None:
+        raise Invalid.field("completed_at", _("已完工的工单须填写完工时间"))
+
+
+def _check_rework(order):
+    if order.rework_of is None:
+        return
+    if order.rework == "none":
+        raise Invalid.field("rework", _("关联原工单时须选择内返或外返"))
+    if order.rework_of is order or (order.id is not None and order.rework_of.id == order.id):
+        raise Invalid.field("rework_of", _("不能关联工单自身"))
+    if order.rework_of.reported_at > order.reported_at:
+        raise Invalid.field("rework_of", _("原工单须早于本工单"))
+
+
+# ---- reading ----------------------------------------------------------------------------------------
+
+def list_orders(viewer, filters, page=1, per_page=PAGE):
+    """The viewer's work orders matching filters (month, customer, engineer, status, no_scan), newest first."""
+    query = select(WorkOrder).where(order_scope(viewer))
+    month = filters.get("month")
+    if month:
+        first, nxt = months.bounds(month)
+        query = query.where(WorkOrder.reported_at >= datetime.combine(first, datetime.min.time()),
+                            WorkOrder.reported_at < datetime.combine(nxt, datetime.min.time()))
+    if filters.get("customer"):
+        name = clean_part(filters["customer"], "customer")
+        customer_id = db.session.scalar(select(Customer.id).where(Customer.name == name))
+        query = query.where(WorkOrder.customer_id == customer_id) if customer_id else query.where(false())
+    if filters.get("engineer"):
+        engineer = user_by_username(filters["engineer"])
+        query = query.where(WorkOrder.engineer_id == engineer.id) if engineer else query.where(false())
+    if filters.get("status"):
+        if filters["status"] not in STATUSES:
+            raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
+        query = query.where(WorkOrder.status == filters["status"])
+    if filters.get("no_scan"):
+        query = query.where(~exists().where(Scan.work_order_id == WorkOrder.id))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.options(*(selectinload(r) for r in (WorkOrder.customer, WorkOrder.engineer,
+                                                                        WorkOrder.submitter, WorkOrder.rework_of)))
+                              .order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return rows, total
+
+
+def current_scan(order):
+    return db.session.scalar(select(Scan).where(Scan.work_order_id == order.id, Scan.current.is_(True)))
+
+
+def scanned_ids(order_ids):
+    """Ids among order_ids that have a stored scan (one query for a whole page)."""
+    if not order_ids:
+        return set()
+    return set(db.session.scalars(select(Scan.work_order_id).where(
+        Scan.work_order_id.in_(order_ids), Scan.current.is_(True))))
+
+
+def trips_of(order):
+    return db.session.scalars(select(Trip).where(Trip.work_order_id == order.id)
+                              .order_by(Trip.day, Trip.depart_min, Trip.id)).all()
+
+
+def rework_candidates(order):
+    """Completed orders of the same customer and equipment within 30 days before a new repair (维修) order."""
+    if order.service_type != REPAIR or order.rework != "none" or order.rework_of_id is not None:
+        return []
+    return db.session.scalars(select(WorkOrder).where(
+        WorkOrder.customer_id == order.customer_id, WorkOrder.equipment == (order.equipment or ""),
+        WorkOrder.id != order.id, WorkOrder.status != "cancelled", WorkOrder.completed_at.is_not(None),
+        WorkOrder.completed_at >= order.reported_at - REWORK_WINDOW, WorkOrder.completed_at <= order.reported_at,
+    ).order_by(WorkOrder.completed_at.desc())).all()
+
+
+def timeline(order):
+    """The steps reported -> responded -> arrived -> completed with the time since the report, and the deadline."""
+    steps = []
+    for name, label in (("reported_at", _("报修")), ("responded_at", _("响应")), ("arrived_at", _("到达")),
+                        ("completed_at", _("完工"))):
+        value = getattr(order, name)
+        steps.append({"name": name, "label": label, "at": value,
+                      "after": value - order.reported_at if value is not None and name != "reported_at" else None})
+    late = order.deadline_at is not None and order.completed_at is not None and order.completed_at > order.deadline_at
+    return {"steps": steps, "deadline_at": order.deadline_at, "late": late}
+
+
+def order_dict(order, scan=None, with_files=True):
+    """The API shape of a work order (people by username, related orders by number)."""
+    body = {
+        "id": order.id, "number": order.number, "customer": order.customer.name, "equipment": order.equipment or "",
+        "service_type": order.service_type, "description": order.description,
+        "reported_at": order.reported_at, "deadline_at": order.deadline_at,
+        "engineer": order.engineer.username if order.engineer else None,
+        "submitter": order.submitter.username if order.submitter else None,
+        "responded_at": order.responded_at, "arrived_at": order.arrived_at, "completed_at": order.completed_at,
+        "status": order.status, "rework": order.rework,
+        "rework_of": order.rework_of.number if order.rework_of else None,
+        "canonical_name": order.canonical_name, "service_date": order.service_date,
+    }
+    if with_files:
+        scan = scan or current_scan(order)
+        body["scan"] = file_dict(scan, version=True) if scan else None
+        body["photos"] = [file_dict(photo) for photo in order.photos]
+        body["rework_suggestions"] = [o.number for o in rework_candidates(order)]
+    return body
+
+
+def file_dict(row, version=False):
+    body = {"name": row.name, "size": row.size, "path": row.path}
+    if version:
+        body.update(version=row.version, uploaded_at=row.uploaded_at)
+    return body

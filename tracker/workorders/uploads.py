@@ -1,0 +1,342 @@
+"""Scanned tickets and photos (CONTRACT 6): checked, named after the work order, archived atomically, never
+overwritten.
+
+Services take file names and streams (or bytes) and `now`, never a request, so the web pages and the API share them.
+Database rows are flushed first and the files written last; if the transaction is then rolled back, the files
+written are removed again and moved ones put back (see _undo_on_rollback), so disk and database agree.
+"""
+
+import hashlib
+import os
+import re
+import warnings
+from datetime import datetime, timedelta
+from io import BytesIO
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager
+
+from tracker.errors import Conflict, DomainError, Forbidden, Invalid, TooLarge, Unsupported
+from tracker.extensions import db
+from tracker.naming import inside
+from tracker.notifications import services as notifications
+from tracker.workorders import files
+from tracker.workorders.models import Customer, Photo, Scan, WorkOrder
+from tracker.workorders.services import can_manage, can_upload_photos, current_scan, order_scope
+
+SCAN_KINDS = ("pdf", "jpeg", "png")
+PHOTO_KINDS = ("jpeg", "png", "webp")
+PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
+ORIENTATION = 0x0112
+THUMB_SIZE = (480, 480)
+UNDO = "tracker.undo_files"
+
+
+def root():
+    return os.path.realpath(current_app.instance_path)
+
+
+# ---- scanned tickets ------------------------------------------------------------------------------
+
+def expected_names(order):
+    """The file names a scan of this order may have (one per kind, default extensions)."""
+    return [f"{order.canonical_name}.{ext}" for ext in ("pdf", "jpg", "png")]
+
+
+def read_scan(order, filename, stream):
+    """(bytes, kind, extension) of an acceptable scan of `order`: 413 too large, 415 wrong content, 422 wrong name.
+
+    At most SCAN_MAX_BYTES + 1 bytes are read from the stream.
+    """
+    name, stem, ext = files.split_name(filename)
+    data = files.read_limited(stream, current_app.config["SCAN_MAX_BYTES"], name)
+    if not data:
+        raise Invalid.field("file", _("文件是空的"))
+    kind = files.sniff(data)
+    if kind not in SCAN_KINDS:
+        message = _("%(name)s 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）", name=name)
+        raise Unsupported(message, {"file": message})
+    canonical = order.canonical_name
+    claimed = files.EXTENSIONS.get(ext.lower())
+    if claimed not in SCAN_KINDS:
+        expected = f"{canonical}.{files.DEFAULT_EXTENSION[kind]}"
+        message = _("文件名须为 %(expected)s（扩展名 .pdf、.jpg、.jpeg 或 .png）", expected=expected)
+        raise Invalid(message, {"file": message}, expected=expected)
+    if claimed != kind:
+        message = _("文件内容是 %(kind)s，与扩展名 .%(ext)s 不符", kind=files.KIND_LABEL[kind], ext=ext)
+        raise Unsupported(message, {"file": message})
+    if stem != canonical:
+        expected = f"{canonical}.{ext}"
+        message = _("文件名须为 %(expected)s（服务日期 + 客户 + 设备 + 服务类型）", expected=expected)
+        raise Invalid(message, {"file": message}, expected=expected)
+    return data, kind, ext.lower()
+
+
+def store_scan(actor, order, filename, stream, now):
+    """Archive a scanned ticket as <instance>/archive/<customer>/<canonical name>.<ext>; the caller commits.
+
+    The previous scan of the order moves to .versions/ beside it; when another work order holds the canonical
+    name already, this one is stored as <canonical name>-<number>.<ext>. Nothing is ever overwritten.
+    """
+    if not can_manage(actor, order):
+        raise Forbidden(_("只有内勤或该工单的主管可以上传电子档"))
+    data, kind, ext = read_scan(order, filename, stream)
+    folder = inside(root(), "archive", order.customer.name)
+    previous = current_scan(order)
+    stem = _free_stem(order, folder, ext, previous)
+    target = inside(folder, f"{stem}.{ext}")
+    version = (db.session.scalar(select(func.max(Scan.version)).where(Scan.work_order_id == order.id)) or 0) + 1
+    source = retired = None
+    if previous is not None:
+        source = inside(root(), previous.path)
+        retired = _version_path(source, previous)
+        previous.current = False
+        previous.path = files.relative(retired)
+        if not os.path.lexists(source):  # gone from disk: nothing to keep, and its row must not point at the new file
+            source = retired = None
+    scan = Scan(work_order_id=order.id, customer_id=order.customer_id, version=version, current=True, stem=stem,
+                name=f"{stem}.{ext}", path=files.relative(target), kind=kind, size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=actor.id, uploaded_at=now)
+    db.session.add(scan)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("该工单的电子档正在被同时上传，请稍后重试")) from None
+    recipients = notifications.scan_stored(actor, order, scan, now)
+    _replace_on_disk(source, retired, target, data, scan.name)
+    notifications.mail_scan(actor, order, scan, data, recipients, now)
+    return scan
+
+
+def _replace_on_disk(source, retired, target, data, name):
+    """Move the previous file aside (when there is one) and write the new one; on failure put everything back."""
+    if retired is not None:
+        files.move_new(source, retired)
+    try:
+        files.write_new(target, data)
+    except BaseException as error:
+        if retired is not None:
+            files.move_new(retired, source)
+        if isinstance(error, FileExistsError):
+            raise Conflict(_("存档中已有同名文件 %(name)s，未覆盖", name=name)) from None
+        raise
+    if retired is not None:
+        _undo_on_rollback(lambda: files.move_new(retired, source))
+    _undo_on_rollback(lambda: os.unlink(target))
+
+
+def _free_stem(order, folder, ext, previous):
+    """The canonical name, or <canonical>-<number> when another work order holds it in the customer's archive."""
+    canonical = order.canonical_name
+    held = db.session.scalar(select(Scan.id).where(
+        Scan.customer_id == order.customer_id, Scan.stem == canonical, Scan.current.is_(True),
+        Scan.work_order_id != order.id).limit(1))
+    path = inside(folder, f"{canonical}.{ext}")
+    stray = os.path.lexists(path) and (previous is None or inside(root(), previous.path) != path)
+    return f"{canonical}-{order.number}" if held is not None or stray else canonical
+
+
+def _version_path(source, previous):
+    """A free name under .versions/ beside the previous file."""
+    stem, _dot, ext = previous.name.rpartition(".")
+    folder = os.path.join(os.path.dirname(source), ".versions")
+    attempt = 0
+    while True:
+        suffix = f"-{attempt}" if attempt else ""
+        candidate = inside(folder, f"{stem}.v{previous.version}{suffix}.{ext}")
+        if not os.path.lexists(candidate):
+            return candidate
+        attempt += 1
+
+
+def match_orders(actor, stem):
+    """The actor's open or completed work orders whose canonical name is `stem` (matched on the service date)."""
+    if len(stem) <= 8 or not stem[:8].isdigit():
+        return []
+    try:
+        day = datetime.strptime(stem[:8], "%Y%m%d")
+    except ValueError:
+        return []
+    service = func.coalesce(WorkOrder.arrived_at, WorkOrder.completed_at, WorkOrder.reported_at)
+    candidates = db.session.scalars(select(WorkOrder).join(Customer).options(contains_eager(WorkOrder.customer)).where(
+        service >= day, service < day + timedelta(days=1), WorkOrder.status != "cancelled", order_scope(actor),
+    ).order_by(WorkOrder.id))
+    return [order for order in candidates if order.canonical_name == stem]
+
+
+def attach_scans(actor, uploads, now):
+    """Bulk upload: each (file name, stream) is matched to its work order by name and stored.
+
+    Returns one result per file: status attached, no_match, ambiguous or refused, with a message. Each file is
+    stored in its own savepoint, so one refusal does not undo the others; the caller commits.
+    """
+    results, seen = [], set()
+    for filename, stream in uploads:
+        name, stem, _ext = files.split_name(filename)
+        result = {"file": name, "status": "refused", "message": "", "work_order": None, "name": None,
+                  "expected": None}
+        results.append(result)
+        if name in seen:
+            result["message"] = _("同一批中有重名文件，只处理第一个")
+            continue
+        seen.add(name)
+        matches = match_orders(actor, stem)
+        if not matches:
+            result.update(status="no_match", message=_("没有与文件名匹配的工单"))
+            continue
+        if len(matches) > 1:
+            result.update(status="ambiguous", message=_("多张工单同名：%(numbers)s，请在工单页面分别上传",
+                                                        numbers="、".join(o.number for o in matches)))
+            continue
+        order = matches[0]
+        result["work_order"] = order
+        try:
+            with db.session.begin_nested():
+                scan = store_scan(actor, order, filename, stream, now)
+        except DomainError as error:
+            result.update(message=error.message, expected=error.extra.get("expected"), code=error.status)
+            continue
+        result.update(status="attached", name=scan.name, scan=scan, message=_("已存档为 %(name)s", name=scan.name))
+    return results
+
+
+# ---- photos -------------------------------------------------------------------------------------
+
+def store_photos(actor, order, uploads, now):
+    """Store site photos as <instance>/photos/<engineer>/<canonical>/<canonical>-NN.<ext>, with thumbnails.
+
+    `uploads` is a list of (file name, stream). Every photo is checked (kind by content, size, pixels) and decoded
+    before any is written: one refusal stores none. The caller commits.
+    """
+    if not can_upload_photos(actor, order):
+        raise Forbidden(_("无权为该工单上传照片"))
+    if order.engineer is None:
+        raise Invalid.field("files", _("工单尚未指派工程师，不能上传照片"))
+    uploads = [(name, stream) for name, stream in uploads if name or stream]
+    if not uploads:
+        raise Invalid.field("files", _("请选择照片"))
+    prepared = [_prepare_photo(files.split_name(name)[0], stream) for name, stream in uploads]
+    canonical = order.canonical_name
+    folder = inside(root(), "photos", order.engineer.username, canonical)
+    number = _next_photo_number(folder, canonical)
+    rows = []
+    for photo in prepared:
+        while True:
+            name = f"{canonical}-{number:02d}.{photo['ext']}"
+            path, thumb = inside(folder, name), inside(folder, ".thumbs", f"{canonical}-{number:02d}.jpg")
+            if os.path.lexists(thumb):
+                number += 1
+                continue
+            try:
+                files.write_new(path, photo["data"])
+            except FileExistsError:
+                number += 1
+                continue
+            break
+        _undo_on_rollback(lambda path=path: os.unlink(path))
+        files.write_new(thumb, photo["thumb"])
+        _undo_on_rollback(lambda thumb=thumb: os.unlink(thumb))
+        row = Photo(work_order_id=order.id, name=name, path=files.relative(path), thumb_path=files.relative(thumb),
+                    kind=photo["kind"], size=len(photo["data"]), width=photo["width"], height=photo["height"],
+                    uploaded_by_id=actor.id, uploaded_at=now)
+        db.session.add(row)
+        rows.append(row)
+        number += 1
+    db.session.flush()
+    return rows
+
+
+def _next_photo_number(folder, canonical):
+    pattern = re.compile(re.escape(canonical) + r"-(\d+)\.[A-Za-z]+$")
+    numbers = [0]
+    for where in (folder, os.path.join(folder, ".thumbs")):
+        if os.path.isdir(where):
+            numbers += [int(m.group(1)) for m in map(pattern.match, os.listdir(where)) if m]
+    return max(numbers) + 1
+
+
+def _prepare_photo(name, stream):
+    """Check one photo and return its bytes (turned upright per EXIF), kind, size and a JPEG thumbnail."""
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    data = files.read_limited(stream, limit, name)
+    if not data:
+        raise Invalid.field("files", _("%(name)s 是空文件", name=name))
+    kind = files.sniff(data)
+    if kind not in PHOTO_KINDS:
+        message = _("%(name)s 不是 JPEG、PNG 或 WebP 图片（按文件内容识别）", name=name)
+        raise Unsupported(message, {"files": message})
+    max_pixels = current_app.config["PHOTO_MAX_PIXELS"]
+    # Pillow's own guard as well: it refuses twice the limit already when reading the header; our check below
+    # refuses anything over the limit, before a single pixel is decoded.
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(BytesIO(data), formats=[PIL_FORMAT[kind]])  # reads the header only
+            width, height = image.size
+            if width * height > max_pixels:
+                raise _too_many_pixels(name, width, height, max_pixels)
+            orientation = image.getexif().get(ORIENTATION, 1)
+            upright = ImageOps.exif_transpose(image)  # decodes the pixels
+            if orientation in range(2, 9):
+                out = BytesIO()
+                options = {"quality": 92} if kind in ("jpeg", "webp") else {}
+                upright.save(out, format=PIL_FORMAT[kind], exif=upright.info.get("exif", b""), **options)
+                data = out.getvalue()
+            thumb = _thumbnail(upright)
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(name, 0, 0, max_pixels) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        message = _("%(name)s 无法解码，可能已损坏", name=name)
+        raise Unsupported(message, {"files": message}, detail=str(error)[:200]) from None
+    return {"data": data, "kind": kind, "ext": files.DEFAULT_EXTENSION[kind], "width": upright.width,
+            "height": upright.height, "thumb": thumb}
+
+
+def _too_many_pixels(name, width, height, limit):
+    if width:
+        message = _("%(name)s（%(w)s×%(h)s）超过 %(mp)s 百万像素的上限", name=name, w=width, h=height,
+                    mp=f"{limit / 1_000_000:g}")
+    else:
+        message = _("%(name)s 超过 %(mp)s 百万像素的上限", name=name, mp=f"{limit / 1_000_000:g}")
+    return TooLarge(message, {"files": message}, limit_pixels=limit)
+
+
+def _thumbnail(image):
+    thumb = image.copy()
+    thumb.thumbnail(THUMB_SIZE)
+    if thumb.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = thumb.convert("RGBA")
+        thumb = Image.new("RGB", rgba.size, "white")
+        thumb.paste(rgba, mask=rgba.getchannel("A"))
+    elif thumb.mode != "RGB":
+        thumb = thumb.convert("RGB")
+    out = BytesIO()
+    thumb.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+# ---- files follow the transaction -------------------------------------------------------------------
+
+def _undo_on_rollback(action):
+    db.session().info.setdefault(UNDO, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget(session):
+    session.info.pop(UNDO, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _undo(session, previous_transaction):
+    if previous_transaction.nested:
+        return
+    for action in reversed(session.info.pop(UNDO, [])):
+        try:
+            action()
+        except OSError:
+            current_app.logger.exception("could not undo a file change after a rollback")
