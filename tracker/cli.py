@@ -5,14 +5,17 @@ import os
 import click
 from flask import current_app
 from flask_migrate import upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
+from tracker import clock, jobs, months
 from tracker import demo as demo_data
-from tracker import jobs
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.reports import schedule  # noqa: F401  (registers the scores and reminder jobs)
+from tracker.reports import services as reports
+from tracker.reports import templates_store
 
 
 def init_schema():
@@ -26,6 +29,10 @@ def register(app):
     def init_db():
         """Create or upgrade the database schema (migrations); never drops data."""
         init_schema()
+        added = templates_store.sync_presets(clock.now())
+        db.session.commit()
+        if added:
+            click.echo("KPI templates loaded: " + ", ".join(added))
         click.echo("database ready: " + db.engine.url.render_as_string(hide_password=True))
 
     @app.cli.command("demo")
@@ -86,3 +93,22 @@ def register(app):
             click.echo(f"{name}: already done or running for this period (use --force)")
         else:
             click.echo(f"{name} [{row.key}]: {row.outcome} {row.summary or row.error or ''}")
+
+    @app.cli.command("compute")
+    @click.argument("month")
+    def compute(month):
+        """Recompute the draft scores of MONTH (YYYY-MM) for every active engineer; approved ones stay."""
+        try:
+            months.parse(month)
+        except DomainError as error:
+            raise click.BadParameter(error.message, param_hint="MONTH") from None
+        count = db.session.scalar(select(func.count()).select_from(User).where(User.role == "engineer",
+                                                                                  User.active.is_(True)))
+        try:
+            with click.progressbar(length=count, label=f"{month}", show_pos=True) as bar:
+                summary = reports.compute_month(month, clock.now(), progress=bar.update)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
+                   f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
+                   f"{summary['approved']} approved left unchanged")

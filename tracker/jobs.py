@@ -91,7 +91,11 @@ def run_named(app, name, now=None, force=False):
     with app.app_context():
         entry = SCHEDULE[name]
         now = now or clock.now()
-        return run(name, entry["key"](now), entry["work"], now, force)
+        row = run(name, entry["key"](now), entry["work"], now, force)
+        if row is not None:  # loaded and detached: readable after this context (and its session) ends
+            db.session.refresh(row)
+            db.session.expunge(row)
+        return row
 
 
 def build_scheduler(app):

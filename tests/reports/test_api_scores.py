@@ -1,0 +1,169 @@
+"""The scores API (CONTRACT 10): computing, reading a month, mid-year and annual, and who may do what."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.conftest import NOW
+from tests.reports.support import NOV, OCT, D, at, score_of
+from tracker.extensions import db
+from tracker.reports import services
+from tracker.reports.models import Score
+
+
+@pytest.fixture
+def api(app, client, token):
+    """api("GET", "/scores/2026-11", "eng1"): a call as that user, its answer checked against the declared schema."""
+    tokens = {}
+
+    def call(method, path, user, **kwargs):
+        if user not in tokens:
+            tokens[user] = token(user)
+        headers = {**kwargs.pop("headers", {}), **tokens[user]}
+        response = client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+        if response.status_code < 300:
+            endpoint, _args = app.url_map.bind("localhost").match("/api/v1" + path.split("?")[0], method=method)
+            answer = app.view_functions[endpoint]._answer
+            assert response.status_code == answer["status"]
+            Draft202012Validator(answer["schema"]).validate(response.get_json())
+        else:
+            assert response.get_json()["error"]["code"]
+        return response
+
+    return call
+
+
+def usernames(response):
+    return [row["username"] for row in response.get_json()["scores"]]
+
+
+def test_a_month_not_computed_yet_lists_everyone_in_scope_as_pending(api, records, team, make_user):
+    make_user("rookie", display_name="新人", supervisor="mgr", hire_date=date(2026, 8, 1))
+    body = api("GET", f"/scores/{NOV}", "gm.wang").get_json()
+    assert body["month"] == NOV
+    rows = {row["username"]: row for row in body["scores"]}
+    assert sorted(rows) == ["eng1", "eng2", "eng3", "rookie"]
+    assert rows["eng1"] == {"username": "eng1", "display_name": "张三", "eligible": True, "quantitative": None,
+                            "qualitative": None, "adjustments": None, "vetoed": False, "total": None, "grade": None,
+                            "bonus": None, "status": "pending", "computed_at": None, "indicators": []}
+    assert rows["rookie"]["eligible"] is False
+
+
+def test_compute_then_read_gives_every_indicator_with_its_explanation(api, records, team):
+    eng = team["eng1"]
+    records.trip(eng, D(2026, 11, 2), full_day=True)
+    records.expense(eng, D(2026, 11, 2), "900")
+    records.order(eng, at(D(2026, 11, 3), 8), responded=at(D(2026, 11, 3), 9), completed=at(D(2026, 11, 3), 17))
+    records.review(eng, NOV, team["mgr"], "leader")
+    assert api("POST", f"/scores/{NOV}/compute", "gm.wang").get_json() == {"month": NOV, "computed": 3}
+    row = api("GET", f"/scores/{NOV}", "eng1").get_json()["scores"][0]
+    assert (row["status"], row["eligible"], row["qualitative"]) == ("draft", True, 100)
+    assert isinstance(row["total"], (int, float)) and row["grade"] in "ABCDE"
+    indicators = {item["code"]: item for item in row["indicators"]}
+    assert list(indicators) == ["attendance", "field_hours", "response", "on_time", "rework_external",
+                                "rework_internal", "satisfaction", "expense"]
+    assert indicators["field_hours"] == {
+        "code": "field_hours", "name": "外勤工时", "applies": True, "value": 7.5, "points": 1.5, "max_points": 20,
+        "explanation": "外勤工时：外勤 7.5 小时，20 × 7.5%，得 1.5 分（满分 20）", "record_ids": {}}
+    assert indicators["expense"]["value"] == 2 and indicators["expense"]["points"] == 0
+    assert indicators["on_time"]["applies"] is False and indicators["on_time"]["points"] is None
+
+
+@pytest.mark.parametrize("query, headers, english", [
+    ("?lang=en", {}, True), ("", {"Accept-Language": "en-US,en;q=0.9"}, True),
+    ("", {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}, False), ("", {}, False),
+    ("?lang=zh", {"Accept-Language": "en"}, False),
+])
+def test_explanations_follow_the_requested_language(api, records, team, query, headers, english):
+    services.compute_month(NOV, NOW)
+    row = api("GET", f"/scores/{NOV}{query}", "eng1", headers=headers).get_json()["scores"][0]
+    attendance = row["indicators"][0]
+    assert (attendance["name"], attendance["explanation"]) == (
+        ("Attendance", "Attendance: no deductions; 15 of 15 points") if english
+        else ("出勤", "出勤：无扣分，得 15 分（满分 15）"))
+
+
+@pytest.mark.parametrize("user, seen", [
+    ("eng1", ["eng1"]), ("eng3", ["eng3"]), ("mgr", ["eng1", "eng2"]), ("mgr2", ["eng3"]),
+    ("gm.wang", ["eng1", "eng2", "eng3"]), ("admin", ["eng1", "eng2", "eng3"]),
+])
+def test_each_role_sees_the_scores_in_its_scope(api, records, team, user, seen):
+    services.compute_month(NOV, NOW)
+    assert sorted(usernames(api("GET", f"/scores/{NOV}", user))) == seen
+
+
+def test_back_office_may_neither_read_nor_compute_scores(api, records, team):
+    assert api("GET", f"/scores/{NOV}", "office").status_code == 403
+    assert api("POST", f"/scores/{NOV}/compute", "office").status_code == 403
+    assert api("POST", f"/scores/{NOV}/compute", "eng1").status_code == 403
+    assert api("GET", "/scores/2026/annual", "eng1").status_code == 403
+    assert db.session.query(Score).count() == 0
+
+
+def test_a_manager_computes_the_own_team_only(api, records, team):
+    assert api("POST", f"/scores/{NOV}/compute", "mgr").get_json()["computed"] == 2
+    assert score_of(team["eng3"], NOV) is None and score_of(team["eng1"], NOV) is not None
+
+
+def test_an_inactive_engineer_appears_only_in_the_months_scored_for_them(api, records, team):
+    services.compute_month(OCT, NOW)
+    team["eng2"].active = False
+    db.session.commit()
+    assert sorted(usernames(api("GET", f"/scores/{OCT}", "mgr"))) == ["eng1", "eng2"]
+    assert usernames(api("GET", f"/scores/{NOV}", "mgr")) == ["eng1"]
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/scores/2026-13", 422), ("/scores/2026-1", 422), ("/scores/%00", 422), ("/scores/٢٠٢٦-11", 422),
+    ("/scores/26/annual", 422), ("/scores/2026x/mid-year", 422), ("/scores/1999/annual", 422),
+])
+def test_malformed_months_and_years_get_422(api, records, team, path, status):
+    assert api("GET", path, "gm.wang").status_code == status
+
+
+def test_a_future_month_cannot_be_computed(api, records, team):
+    response = api("POST", "/scores/2026-12/compute", "gm.wang")
+    assert response.status_code == 422 and "month" in response.get_json()["error"]["fields"]
+
+
+def test_a_template_that_cannot_be_used_answers_409_and_changes_nothing(api, records, team):
+    team["eng2"].kpi_template = "missing_template"
+    db.session.commit()
+    response = api("POST", f"/scores/{NOV}/compute", "gm.wang")
+    assert response.status_code == 409 and "missing_template" in response.get_json()["error"]["message"]
+    assert db.session.query(Score).count() == 0
+
+
+# ---- mid-year and annual ------------------------------------------------------------------------------
+
+def _store_total(engineer, month, total, eligible=True):
+    db.session.add(Score(engineer_id=engineer.id, month=month, eligible=eligible, status="draft", computed_at=NOW,
+                         total=None if total is None else Decimal(total)))
+    db.session.commit()
+
+
+def test_period_scores_average_the_eligible_months_with_a_total(api, records, team):
+    eng = team["eng1"]
+    for month, total in (("2026-01", None), ("2026-02", "80"), ("2026-03", "90.55"), ("2026-07", "10")):
+        _store_total(eng, month, total)
+    _store_total(eng, "2026-04", "0", eligible=False)
+    _store_total(team["eng2"], "2026-08", "70")
+    mid = api("GET", "/scores/2026/mid-year", "mgr").get_json()
+    assert (mid["year"], mid["period"], mid["final"]) == (2026, "mid-year", False)
+    assert {r["username"]: (r["score"], r["months"], r["final"]) for r in mid["scores"]} == {
+        "eng1": (85.28, 2, False), "eng2": (None, 0, False)}  # (80 + 90.55) / 2 = 85.275
+    annual = {r["username"]: r["score"] for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
+    assert annual == {"eng1": 60.18, "eng2": 70, "eng3": None}  # (80 + 90.55 + 10) / 3 = 60.183…
+
+
+def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
+    _store_total(team["eng1"], "2026-02", "80")
+    services.period_scores(2026, "mid_year", NOW, final=True)
+    db.session.commit()
+    _store_total(team["eng1"], "2026-03", "100")  # a later change does not move the final score
+    body = api("GET", "/scores/2026/mid-year", "gm.wang").get_json()
+    assert body["final"] is True
+    assert {r["username"]: (r["score"], r["months"]) for r in body["scores"]}["eng1"] == (80, 1)
+    assert api("GET", "/scores/2026/annual", "gm.wang").get_json()["final"] is False

@@ -1,0 +1,159 @@
+"""The scheduled jobs (CONTRACT 9), the admin page of job runs, and the compute command."""
+
+import re
+from datetime import datetime
+
+import pytest
+from flask import g
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD, login
+from tests.reports.support import NOV, OCT, D, at, lines_of, score_of
+from tracker import jobs
+from tracker.extensions import db
+from tracker.notifications import services as notifications
+from tracker.notifications.models import Notification
+from tracker.reports.models import PeriodScore, Score
+
+
+def run(app, name, now, force=False):
+    jobs.run_named(app, name, now=now, force=force)
+    db.session.rollback()  # the job ran in a session of its own
+    return db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == name).order_by(jobs.JobRun.id.desc()))
+
+
+def test_the_jobs_are_registered_at_their_times(app):
+    assert {name: entry["cron"] for name, entry in jobs.SCHEDULE.items() if name.startswith(("scores", "submi"))} == {
+        "scores_nightly": {"hour": 2, "minute": 0},
+        "scores_close_month": {"day": 1, "hour": 3, "minute": 0},
+        "scores_mid_year": {"month": 7, "day": 1, "hour": 4, "minute": 0},
+        "scores_annual": {"month": 1, "day": 1, "hour": 4, "minute": 0},
+        "submission_reminders": {"day": 3, "hour": 9, "minute": 0},
+    }
+    scheduler = jobs.build_scheduler(app)
+    assert str(scheduler.get_job("scores_nightly").trigger.timezone) == "Asia/Shanghai"
+
+
+def test_a_named_run_is_readable_after_its_own_session_has_ended(app, records, team):
+    row = jobs.run_named(app, "scores_nightly", now=datetime(2026, 11, 20, 2))
+    assert (row.job, row.key, row.outcome) == ("scores_nightly", "2026-11-20", "ok")
+
+
+def test_the_nightly_job_computes_the_current_month_once_per_night(app, records, team):
+    row = run(app, "scores_nightly", datetime(2026, 11, 20, 2))
+    assert (row.key, row.outcome) == ("2026-11-20", "ok") and "3 computed" in row.summary
+    assert score_of(team["eng1"], NOV) is not None
+    assert jobs.run_named(app, "scores_nightly", now=datetime(2026, 11, 20, 2, 5)) is None  # claimed already
+
+
+def test_closing_a_month_judges_it_at_its_end_and_running_it_twice_changes_nothing(app, records, team):
+    eng = team["eng1"]
+    records.order(eng, at(D(2026, 10, 31), 20))  # unanswered: overdue at the month's end (22:00 < 24:00)
+    run(app, "scores_nightly", datetime(2026, 10, 31, 2))
+    assert lines_of(eng, OCT)["response"].applies is False
+    row = run(app, "scores_close_month", datetime(2026, 11, 1, 3))
+    assert (row.key, row.outcome) == (OCT, "ok")
+    first = lines_of(eng, OCT)["response"]
+    assert (first.applies, first.points) == (True, 0)
+    before = [(s.engineer_id, s.total, s.quantitative) for s in db.session.scalars(select(Score).order_by(Score.id))]
+    again = run(app, "scores_close_month", datetime(2026, 11, 1, 3, 30), force=True)
+    assert again.attempts == 2
+    assert [(s.engineer_id, s.total, s.quantitative) for s in db.session.scalars(select(Score).order_by(Score.id))] \
+        == before
+
+
+def test_mid_year_and_annual_jobs_store_final_period_scores(app, records, team):
+    for month in ("2026-05", "2026-06", "2026-09"):
+        records.review(team["eng1"], month, team["mgr"], "leader")
+        run(app, "scores_close_month", datetime(2026, int(month[-2:]) % 12 + 1, 1, 3))
+    mid = run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
+    annual = run(app, "scores_annual", datetime(2027, 1, 1, 4))
+    assert (mid.key, annual.key) == ("2026", "2026")
+    stored = {(r.engineer_id, r.period): (r.months, r.final) for r in db.session.scalars(select(PeriodScore))}
+    assert stored[(team["eng1"].id, "mid_year")] == (2, True)
+    assert stored[(team["eng1"].id, "annual")] == (3, True)
+    assert stored[(team["eng2"].id, "annual")] == (0, True)
+    run(app, "scores_annual", datetime(2027, 1, 1, 5), force=True)
+    assert db.session.scalar(select(func.count()).select_from(PeriodScore)) == 6
+
+
+def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, records, team, make_user):
+    records.submission(team["eng1"], OCT)
+    make_user("joined", supervisor="mgr", hire_date=datetime(2026, 11, 2).date())  # not employed in October
+    row = run(app, "submission_reminders", datetime(2026, 11, 3, 9))
+    assert (row.key, row.summary) == (OCT, "2026-10: 2 reminded")
+    reminded = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
+    assert [n.user_id for n in reminded] == [team["eng2"].id, team["eng3"].id]
+    assert notifications.message(reminded[0]) == "2026-10 的工作行程表尚未提交，请尽快提交"
+    run(app, "submission_reminders", datetime(2026, 11, 3, 10), force=True)
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
+
+
+def test_a_failing_job_is_recorded_with_its_error(app, records, team):
+    team["eng1"].kpi_template = "gone"
+    db.session.commit()
+    row = run(app, "scores_nightly", datetime(2026, 11, 20, 2))
+    assert row.outcome == "error" and "gone" in row.error
+    assert db.session.scalar(select(func.count()).select_from(Score)) == 0
+
+
+# ---- the admin page ----------------------------------------------------------------------------------
+
+def _as(client, username):
+    g.pop("_login_user", None)  # the test keeps one app context: forget the previous request's user
+    client.post("/logout")
+    g.pop("_login_user", None)
+    assert login(client, username).status_code == 302
+
+
+def test_admins_see_the_jobs_and_their_recent_runs(app, client, records, team):
+    run(app, "scores_nightly", datetime(2026, 11, 20, 2))
+    _as(client, "admin")
+    page = client.get("/reports/jobs").get_data(as_text=True)
+    assert "scores_close_month" in page and "2026-11-20" in page and "立即运行" in page
+
+
+@pytest.mark.parametrize("user", ["mgr", "gm.wang", "eng1", "office"])
+def test_only_admins_reach_the_jobs_page(app, client, records, team, user):
+    _as(client, user)
+    assert client.get("/reports/jobs").status_code == 403
+    assert client.post("/reports/jobs/scores_nightly/run").status_code == 403
+
+
+def test_run_now_runs_the_job_again_and_records_who_asked(app, client, records, team):
+    run(app, "scores_nightly", app.config["NOW"])
+    _as(client, "admin")
+    response = client.post("/reports/jobs/scores_nightly/run", follow_redirects=True)
+    assert response.status_code == 200 and "3 computed" in response.get_data(as_text=True)
+    row = db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == "scores_nightly"))
+    assert (row.attempts, row.triggered_by_id) == (2, team["admin"].id)
+    assert client.post("/reports/jobs/nope/run").status_code == 404
+
+
+def test_run_now_needs_the_form_token(app_factory, make_user):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user("root", role="admin")
+        client = app.test_client()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+        assert client.post("/login", data={"username": "root", "password": PASSWORD,
+                                           "csrf_token": token.group(1)}).status_code == 302
+        page = client.get("/reports/jobs").get_data(as_text=True)
+        assert client.post("/reports/jobs/scores_nightly/run").status_code == 400
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert client.post("/reports/jobs/scores_nightly/run", data={"csrf_token": token}).status_code == 302
+
+
+# ---- the compute command -----------------------------------------------------------------------------
+
+def test_the_compute_command_shows_progress_and_a_summary(app, records, team):
+    result = app.test_cli_runner().invoke(args=["compute", NOV])
+    assert result.exit_code == 0, result.output
+    assert "2026-11: 3 scores computed" in result.output
+    assert score_of(team["eng3"], NOV) is not None
+
+
+@pytest.mark.parametrize("month", ["2026-13", "November"])
+def test_the_compute_command_refuses_a_malformed_month(app, month):
+    result = app.test_cli_runner().invoke(args=["compute", month])
+    assert result.exit_code == 2 and "YYYY-MM" in result.output

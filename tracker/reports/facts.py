@@ -1,0 +1,250 @@
+"""Facts from records: the plain dicts of tracker/scoring/facts.py for every engineer of a month, read in SQL.
+
+Each kind of fact is one grouped query over all the engineers asked for (plus, where the fact lists record ids,
+one light query of those ids), so the number of queries does not grow with the number of engineers. Cancelled
+work orders count nowhere. Times are compared as recorded (naive local datetimes). CONTRACT.md section 7.
+"""
+
+import json
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import FunctionElement
+
+from tracker import months
+from tracker.extensions import db
+from tracker.itinerary import calendar
+from tracker.itinerary.models import Attendance, Expense
+from tracker.itinerary.services import month_field_hours
+from tracker.reviews.models import Adjustment, Incident, MetricEntry, Rating, Review, Veto
+from tracker.scoring.decimals import ZERO, round2
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+
+RESPONSE_LIMIT = timedelta(hours=2)
+GOOD_SURVEY = 4  # a survey scoring 4 or 5 (of 1-5) is a satisfied customer
+REWORK_FACTS = {"external": "rework_external", "internal": "rework_internal"}
+
+
+class seconds_between(FunctionElement):
+    """seconds_between(start, end): whole seconds from one datetime column to another, on SQLite and PostgreSQL."""
+
+    type = Integer()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    # SQLite keeps datetimes as ISO text; strftime('%s') reads them (any fraction) as whole epoch seconds
+    return f"(CAST(strftime('%s', {end}) AS INTEGER) - CAST(strftime('%s', {start}) AS INTEGER))"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _ids_by_engineer(rows, facts, kind, key):
+    """Append (engineer_id, record id) rows to facts[engineer][kind][key]."""
+    for engineer_id, record_id in rows:
+        facts[engineer_id][kind][key].append(record_id)
+
+
+def month_facts(engineer_ids, month, as_of):
+    """{engineer_id: facts dict} for month "YYYY-MM" as known at `as_of` (see tracker/scoring/facts.py)."""
+    ids = sorted(set(engineer_ids))
+    facts = {engineer_id: _empty() for engineer_id in ids}
+    if not ids:
+        return facts
+    first, nxt = months.bounds(month)
+    window = (datetime.combine(first, time()), datetime.combine(nxt, time()))
+    _attendance(facts, ids, first, nxt, as_of)
+    for engineer_id, hours in month_field_hours(ids, first, nxt).items():
+        facts[engineer_id]["field_hours"] = hours
+    _expenses(facts, ids, first, nxt)
+    _response(facts, ids, window, as_of)
+    _on_time(facts, ids, window, as_of)
+    _rework(facts, ids, window)
+    _satisfaction(facts, ids, window)
+    _complaints(facts, ids, first, nxt)
+    _entered(facts, ids, month, first, nxt)
+    return facts
+
+
+def _empty():
+    return {
+        "attendance": {"counts": {}, "day_ids": []},
+        "field_hours": ZERO,
+        "expenses": ZERO,
+        "response": {"within": 0, "outside": 0, "pending": 0, "outside_ids": []},
+        "on_time": {"late_ids": [], "has_deadline": False},
+        "rework_external": {"unit_ids": [], "completed": 0},
+        "rework_internal": {"unit_ids": [], "completed": 0},
+        "satisfaction": {"surveys": 0, "good": 0, "low_ids": [], "upheld_complaint_ids": []},
+        "complaints": {"total": 0, "satisfied": 0, "unsatisfied_ids": []},
+        "incidents": [],
+        "metrics": {},
+        "ratings": {},
+        "reviews": [],
+        "adjustments": [],
+        "veto": False,
+    }
+
+
+def _attendance(facts, ids, first, nxt, as_of):
+    """Workdays per status; a workday without a record (up to as_of) is present. Records off workdays are ignored."""
+    workdays = sorted(day for day, workday in calendar.workdays_between(first, nxt).items() if workday)
+    elapsed = sum(1 for day in workdays if datetime.combine(day, time()) < as_of)
+    on_workdays = and_(Attendance.engineer_id.in_(ids), Attendance.day.in_(workdays))
+    counts = {}
+    for engineer_id, status, n in db.session.execute(
+            select(Attendance.engineer_id, Attendance.status, func.count())
+            .where(on_workdays, Attendance.status != "present").group_by(Attendance.engineer_id, Attendance.status)):
+        counts.setdefault(engineer_id, {})[status] = int(n)
+    for engineer_id in ids:
+        own = counts.get(engineer_id, {})
+        facts[engineer_id]["attendance"]["counts"] = {"present": max(0, elapsed - sum(own.values())),
+                                                      **dict(sorted(own.items()))}
+    rows = db.session.execute(select(Attendance.engineer_id, Attendance.id)
+                              .where(on_workdays, Attendance.status != "present")
+                              .order_by(Attendance.day, Attendance.id))
+    _ids_by_engineer(rows, facts, "attendance", "day_ids")
+
+
+def _expenses(facts, ids, first, nxt):
+    for engineer_id, total in db.session.execute(
+            select(Expense.engineer_id, func.sum(Expense.amount))
+            .where(Expense.engineer_id.in_(ids), Expense.day >= first, Expense.day < nxt)
+            .group_by(Expense.engineer_id)):
+        facts[engineer_id]["expenses"] = round2(Decimal(str(total)))
+
+
+def _live_orders(ids, column, window):
+    """Not cancelled, of these engineers, with `column` in the month."""
+    return and_(WorkOrder.engineer_id.in_(ids), column >= window[0], column < window[1],
+                WorkOrder.status != "cancelled")
+
+
+def _response(facts, ids, window, as_of):
+    """Orders reported in the month: answered within 2 h, outside (late, or unanswered and overdue), pending."""
+    waited = seconds_between(WorkOrder.reported_at, WorkOrder.responded_at)
+    due_before = as_of - RESPONSE_LIMIT  # reported_at + 2 h < as_of, with the arithmetic on the parameter
+    answered = WorkOrder.responded_at.isnot(None)
+    unanswered = WorkOrder.responded_at.is_(None)
+    outside = or_(and_(answered, waited > RESPONSE_LIMIT.total_seconds()),
+                  and_(unanswered, WorkOrder.reported_at < due_before))
+    assigned = _live_orders(ids, WorkOrder.reported_at, window)
+    for engineer_id, within, late, pending in db.session.execute(
+            select(WorkOrder.engineer_id,
+                   _count_if(and_(answered, waited <= RESPONSE_LIMIT.total_seconds())),
+                   _count_if(outside),
+                   _count_if(and_(unanswered, WorkOrder.reported_at >= due_before)))
+            .where(assigned).group_by(WorkOrder.engineer_id)):
+        facts[engineer_id]["response"].update(within=int(within), outside=int(late), pending=int(pending))
+    rows = db.session.execute(select(WorkOrder.engineer_id, WorkOrder.id).where(assigned, outside)
+                              .order_by(WorkOrder.id))
+    _ids_by_engineer(rows, facts, "response", "outside_ids")
+
+
+def _on_time(facts, ids, window, as_of):
+    """Orders with a deadline in the month; late = completed after it, or not completed and the deadline passed."""
+    due = _live_orders(ids, WorkOrder.deadline_at, window)
+    late = or_(and_(WorkOrder.completed_at.isnot(None), WorkOrder.completed_at > WorkOrder.deadline_at),
+               and_(WorkOrder.completed_at.is_(None), WorkOrder.deadline_at < as_of))
+    for engineer_id, n in db.session.execute(select(WorkOrder.engineer_id, func.count()).where(due)
+                                             .group_by(WorkOrder.engineer_id)):
+        facts[engineer_id]["on_time"]["has_deadline"] = n > 0
+    rows = db.session.execute(select(WorkOrder.engineer_id, WorkOrder.id).where(due, late).order_by(WorkOrder.id))
+    _ids_by_engineer(rows, facts, "on_time", "late_ids")
+
+
+def _rework(facts, ids, window):
+    """Rework orders reported in the month, charged to the engineer of the order they redo; orders completed."""
+    for engineer_id, n in db.session.execute(
+            select(WorkOrder.engineer_id, func.count()).where(_live_orders(ids, WorkOrder.completed_at, window))
+            .group_by(WorkOrder.engineer_id)):
+        for fact in REWORK_FACTS.values():
+            facts[engineer_id][fact]["completed"] = int(n)
+    redone = aliased(WorkOrder)
+    charged = func.coalesce(redone.engineer_id, WorkOrder.engineer_id)
+    rows = db.session.execute(
+        select(charged, WorkOrder.rework, WorkOrder.id).outerjoin(redone, WorkOrder.rework_of_id == redone.id)
+        .where(WorkOrder.rework.in_(tuple(REWORK_FACTS)), WorkOrder.reported_at >= window[0],
+               WorkOrder.reported_at < window[1], WorkOrder.status != "cancelled", charged.in_(ids))
+        .order_by(WorkOrder.id))
+    for engineer_id, kind, order_id in rows:
+        facts[engineer_id][REWORK_FACTS[kind]]["unit_ids"].append(order_id)
+
+
+def _satisfaction(facts, ids, window):
+    """Surveys of the orders completed in the month (a survey joins its one order, so each counts once)."""
+    completed = _live_orders(ids, WorkOrder.completed_at, window)
+    surveyed = select(WorkOrder.engineer_id).join(WorkOrder, Survey.work_order_id == WorkOrder.id).where(completed)
+    for engineer_id, n, good in db.session.execute(
+            surveyed.add_columns(func.count(Survey.id), _count_if(Survey.score >= GOOD_SURVEY))
+            .group_by(WorkOrder.engineer_id)):
+        facts[engineer_id]["satisfaction"].update(surveys=int(n), good=int(good))
+    rows = db.session.execute(surveyed.add_columns(Survey.id).where(Survey.score < GOOD_SURVEY).order_by(Survey.id))
+    _ids_by_engineer(rows, facts, "satisfaction", "low_ids")
+
+
+def _complaints(facts, ids, first, nxt):
+    """Complaints against the engineer dated in the month (not about a cancelled order): upheld, handled well."""
+    about = aliased(WorkOrder)
+    dated = (select(Complaint.engineer_id).outerjoin(about, Complaint.work_order_id == about.id)
+             .where(Complaint.engineer_id.in_(ids), Complaint.day >= first, Complaint.day < nxt,
+                    or_(about.id.is_(None), about.status != "cancelled")))
+    satisfied = Complaint.resolution_satisfied.is_(True)
+    for engineer_id, n, happy in db.session.execute(
+            dated.add_columns(func.count(Complaint.id), _count_if(satisfied)).group_by(Complaint.engineer_id)):
+        facts[engineer_id]["complaints"].update(total=int(n), satisfied=int(happy))
+    for engineer_id, complaint_id, upheld, resolved in db.session.execute(
+            dated.add_columns(Complaint.id, Complaint.upheld, satisfied)
+            .where(or_(Complaint.upheld.is_(True), ~satisfied)).order_by(Complaint.id)):
+        if upheld:
+            facts[engineer_id]["satisfaction"]["upheld_complaint_ids"].append(complaint_id)
+        if not resolved:
+            facts[engineer_id]["complaints"]["unsatisfied_ids"].append(complaint_id)
+
+
+def _entered(facts, ids, month, first, nxt):
+    """What people entered for the month: incidents, metrics, manual ratings, reviews, adjustments, vetoes."""
+    for row in db.session.scalars(select(Incident).where(Incident.engineer_id.in_(ids), Incident.day >= first,
+                                                         Incident.day < nxt).order_by(Incident.day, Incident.id)):
+        facts[row.engineer_id]["incidents"].append(
+            {"id": row.id, "indicator": row.indicator, "category": row.category, "date": row.day.isoformat(),
+             "amount": None if row.amount is None else Decimal(row.amount), "note": row.note or ""})
+    for row in db.session.scalars(select(MetricEntry).where(MetricEntry.engineer_id.in_(ids),
+                                                            MetricEntry.month == month)):
+        facts[row.engineer_id]["metrics"][row.key] = {
+            "id": row.id, "actual": Decimal(row.actual), "plan": None if row.plan is None else Decimal(row.plan)}
+    for row in db.session.scalars(select(Rating).where(Rating.engineer_id.in_(ids), Rating.month == month)
+                                  .order_by(Rating.id)):
+        entry = {"id": row.id, "group": row.group}
+        if row.level is not None:
+            entry["level"] = row.level
+        if row.points is not None:
+            entry["points"] = Decimal(row.points)
+        facts[row.engineer_id]["ratings"].setdefault(row.key, []).append(entry)
+    for review_id, engineer_id, group, ratings in db.session.execute(
+            select(Review.id, Review.engineer_id, Review.group, Review.ratings)
+            .where(Review.engineer_id.in_(ids), Review.month == month).order_by(Review.id)):
+        facts[engineer_id]["reviews"].append({"id": review_id, "group": group, "ratings": json.loads(ratings)})
+    for adjustment_id, engineer_id, points, status in db.session.execute(
+            select(Adjustment.id, Adjustment.engineer_id, Adjustment.points, Adjustment.status)
+            .where(Adjustment.engineer_id.in_(ids), Adjustment.month == month,
+                   Adjustment.status.in_(("proposed", "approved"))).order_by(Adjustment.id)):
+        facts[engineer_id]["adjustments"].append({"id": adjustment_id, "points": Decimal(points),
+                                                  "approved": status == "approved"})
+    for engineer_id in db.session.scalars(select(Veto.engineer_id).where(Veto.engineer_id.in_(ids),
+                                                                          Veto.month == month)):
+        facts[engineer_id]["veto"] = True

@@ -1,0 +1,306 @@
+"""Monthly scores: facts from the records, evaluated by the template in force, stored with their explained lines.
+
+compute_month is a unit of work of its own (like a scheduled job): it evaluates every engineer in memory first,
+then writes all rows of the month in one transaction under a per-month lock, and commits; on any error it rolls
+back, so the scores stored before stay as they were. Period (mid-year, annual) scores average the stored totals.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, exists, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from tracker import months
+from tracker.auth.access import scope_filter
+from tracker.auth.models import User
+from tracker.errors import Conflict, Invalid
+from tracker.extensions import db
+from tracker.itinerary.models import MonthSubmission
+from tracker.notifications.models import Notification
+from tracker.reports.facts import month_facts
+from tracker.reports.models import PeriodScore, Score, ScoreLine
+from tracker.reports.templates_store import TemplatesInForce, ensure_presets
+from tracker.scoring import periods
+from tracker.scoring.engine import evaluate
+from tracker.scoring.errors import FactsError, TemplateError
+from tracker.scoring.decimals import round2
+
+PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
+REMINDER = "month_reminder"
+CHUNK = 500  # rows per multi-row INSERT: well inside both databases' limits on bound parameters
+SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
+                "bonus", "status", "computed_at", "approved_at", "approved_by_id")
+LOCK_SPACE = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
+
+
+def as_of(month, now):
+    """The moment a month is judged at: now, or the end of the month (00:00 of the next month's 1st) once past."""
+    _first, nxt = months.bounds(month)
+    return min(now, datetime.combine(nxt, time()))
+
+
+def is_eligible(user, month):
+    """Assessed in month: six months after hire (month-end rule), or confirmed early from an earlier month."""
+    if user.hire_date is None:
+        return user.early_confirmation_month is not None and user.early_confirmation_month <= month
+    return periods.eligible(user.hire_date, month, user.early_confirmation_month)
+
+
+def _engineers(engineer_ids=None):
+    query = select(User).where(User.role == "engineer", User.active.is_(True)).order_by(User.id)
+    if engineer_ids is not None:
+        query = query.where(User.id.in_(sorted(set(engineer_ids))))
+    return db.session.scalars(query).all()
+
+
+# ---- computing a month ----------------------------------------------------------------------------
+
+def compute_month(month, now, engineer_ids=None, progress=None):
+    """Recompute the draft scores of `month` for the active engineers (all, or those in engineer_ids); commits.
+
+    Approved scores are left alone. Ineligible engineers get a row with eligible false and no scores.
+    `progress(n)` is called as engineers are evaluated. Returns a summary dict.
+    """
+    months.parse(month)
+    try:
+        ensure_presets(now)
+        people = _engineers(engineer_ids)
+        approved = set(db.session.scalars(select(Score.engineer_id).where(
+            Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
+        people = [person for person in people if person.id not in approved]
+        assessed = [person for person in people if is_eligible(person, month)]
+        facts = month_facts([person.id for person in assessed], month, as_of(month, now))
+        templates = TemplatesInForce(month)
+        results = []
+        for person in people:
+            results.append(_evaluate(person, month, templates, facts.get(person.id)))
+            if progress is not None:
+                progress(1)
+        written = _store(month, results, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    pending = sum(1 for r in results if r.eligible and r.evaluation is not None and r.evaluation.total is None)
+    return {"month": month, "computed": written, "eligible": len(assessed), "ineligible": len(people) - len(assessed),
+            "pending": pending, "approved": len(approved), "skipped": len(results) - written}
+
+
+@dataclass(frozen=True)
+class _Result:
+    engineer_id: int
+    eligible: bool
+    template_id: int | None
+    evaluation: object
+
+
+def _evaluate(person, month, templates, facts):
+    """One engineer's evaluation (None when not eligible); a template or facts the engine refuses: 409."""
+    if facts is None:
+        return _Result(person.id, False, None, None)
+    row = templates.row_for(person)
+    try:
+        evaluation = evaluate(templates.parsed(row), facts, bonus_base=Decimal(person.bonus_base or 0))
+    except (FactsError, TemplateError) as error:
+        raise Conflict(_("无法计算 %(name)s 的 %(month)s 得分：%(error)s", name=person.username, month=month,
+                         error=str(error)), username=person.username) from None
+    return _Result(person.id, True, row.id, evaluation)
+
+
+def _plain(value):
+    """A measured value as JSON-ready data: Decimals rounded half up to 2 places (an infinite ratio: null)."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        rounded = round2(value)
+        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _dumps(value):
+    return None if value is None else json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+
+
+def _score_values(result, month, now):
+    values = {"engineer_id": result.engineer_id, "month": month, "template_id": result.template_id,
+              "eligible": result.eligible, "quantitative": None, "qualitative": None, "adjustments": None,
+              "vetoed": False, "total": None, "grade": None, "bonus": None, "status": "draft", "computed_at": now,
+              "approved_at": None, "approved_by_id": None}
+    e = result.evaluation
+    if e is not None:
+        values.update(quantitative=round2(e.quantitative), qualitative=round2(e.qualitative),
+                      adjustments=round2(e.adjustments), vetoed=e.vetoed, total=round2(e.total), grade=e.grade,
+                      bonus=round2(e.bonus))
+    return values
+
+
+def _line_values(score_id, position, line):
+    return {"score_id": score_id, "position": position, "code": line.code, "name": line.name, "name_en": line.name_en,
+            "applies": line.applies, "value": _dumps(line.value), "points": round2(line.points),
+            "max_points": round2(line.max_points), "weight": round2(line.weight), "explanation": line.explanation,
+            "explanation_en": line.explanation_en, "record_ids": _dumps(line.record_ids or {})}
+
+
+def _lock(month):
+    """Serialise the writes of one month: an advisory lock on PostgreSQL; on SQLite the first write locks anyway."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        year, number = months.parse(month)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_SPACE + year * 100 + number})
+
+
+def _upsert(table, rows, keys, updated, where=None):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, on PostgreSQL or SQLite; returns (keys..., id) of the rows written."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    written = []
+    for start in range(0, len(rows), CHUNK):
+        statement = dialect.insert(table).values(rows[start:start + CHUNK])
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys], set_={c: statement.excluded[c] for c in updated}, where=where)
+        written += db.session.execute(statement.returning(*(table.c[k] for k in keys), table.c.id)).all()
+    return written
+
+
+def _store(month, results, now):
+    """Upsert the month's score rows (drafts only) and replace their lines; returns how many rows were written."""
+    if not results:
+        return 0
+    _lock(month)
+    scores = Score.__table__
+    rows = [_score_values(result, month, now) for result in sorted(results, key=lambda r: r.engineer_id)]
+    written = {engineer_id: score_id for engineer_id, _month, score_id in
+               _upsert(scores, rows, ("engineer_id", "month"), SCORE_FIELDS, where=scores.c.status == "draft")}
+    if not written:
+        return 0
+    db.session.execute(delete(ScoreLine.__table__).where(ScoreLine.__table__.c.score_id.in_(sorted(written.values()))))
+    lines = [_line_values(written[result.engineer_id], position, line)
+             for result in results if result.engineer_id in written and result.evaluation is not None
+             for position, line in enumerate(result.evaluation.indicators, start=1)]
+    if lines:
+        db.session.execute(insert(ScoreLine.__table__), lines)
+    return len(written)
+
+
+# ---- reading scores -------------------------------------------------------------------------------
+
+def engineers_in_scope(viewer, months_of=()):
+    """The engineers the viewer may see, by name: the active ones, and inactive ones scored in one of months_of."""
+    shown = User.active.is_(True)
+    if months_of:
+        shown = or_(shown, exists().where(Score.engineer_id == User.id, Score.month.in_(list(months_of))))
+    return db.session.scalars(select(User).where(User.role == "engineer", scope_filter(viewer, User.id), shown)
+                              .order_by(User.display_name, User.username)).all()
+
+
+def stored_scores(engineer_ids, month):
+    """{engineer_id: Score with its lines} of one month."""
+    if not engineer_ids:
+        return {}
+    rows = db.session.scalars(select(Score).options(selectinload(Score.lines))
+                              .where(Score.month == month, Score.engineer_id.in_(list(engineer_ids))))
+    return {row.engineer_id: row for row in rows}
+
+
+def line_value(line):
+    return None if line.value is None else json.loads(line.value, parse_float=Decimal)
+
+
+def line_record_ids(line):
+    return json.loads(line.record_ids) if line.record_ids else {}
+
+
+# ---- mid-year and annual ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodResult:
+    """An engineer's period score: rounded mean (None without any monthly total), how many months it averages."""
+
+    engineer_id: int
+    score: Decimal | None
+    months: int
+    final: bool
+
+
+def period_key(period):
+    """'mid-year' / 'annual' (or the stored names) -> the stored name; 422 otherwise."""
+    if period in PERIOD_NAMES.values():
+        return period
+    if period not in PERIOD_NAMES:
+        raise Invalid.field("period", _("期间须为 mid-year 或 annual"))
+    return PERIOD_NAMES[period]
+
+
+def _period_months(year, period):
+    return [f"{year:04d}-{m:02d}" for m in periods.PERIODS[period]]
+
+
+def current_period_scores(engineer_ids, year, period):
+    """{engineer_id: PeriodResult} from the stored totals of the eligible months, computed now (not stored)."""
+    period = period_key(period)
+    totals = {engineer_id: {} for engineer_id in engineer_ids}
+    if engineer_ids:
+        for engineer_id, month, total in db.session.execute(
+                select(Score.engineer_id, Score.month, Score.total)
+                .where(Score.engineer_id.in_(list(engineer_ids)), Score.month.in_(_period_months(year, period)),
+                       Score.eligible.is_(True))):
+            totals[engineer_id][month] = total
+    results = {}
+    for engineer_id, by_month in totals.items():
+        mean = periods.period_mean(by_month, year, period)
+        results[engineer_id] = PeriodResult(engineer_id, round2(mean.score), len(mean.months), False)
+    return results
+
+
+def period_scores(year, period, now, final, engineer_ids=None):
+    """The period's scores of the active engineers; with final, stored as final rows (upserted: idempotent)."""
+    period = period_key(period)
+    ids = [person.id for person in _engineers(engineer_ids)]
+    results = current_period_scores(ids, year, period)
+    if final and results:
+        table = PeriodScore.__table__
+        rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
+                 "months": r.months, "final": True, "computed_at": now}
+                for r in sorted(results.values(), key=lambda r: r.engineer_id)]
+        _upsert(table, rows, ("engineer_id", "year", "period"), ("score", "months", "final", "computed_at"))
+        results = {k: PeriodResult(k, r.score, r.months, True) for k, r in results.items()}
+    return results
+
+
+def period_view(engineer_ids, year, period):
+    """{engineer_id: PeriodResult}: the stored final score where there is one, else the current value."""
+    period = period_key(period)
+    results = current_period_scores(engineer_ids, year, period)
+    if engineer_ids:
+        for row in db.session.scalars(select(PeriodScore).where(
+                PeriodScore.engineer_id.in_(list(engineer_ids)), PeriodScore.year == year,
+                PeriodScore.period == period, PeriodScore.final.is_(True))):
+            results[row.engineer_id] = PeriodResult(row.engineer_id, row.score, row.months, True)
+    return results
+
+
+# ---- reminders --------------------------------------------------------------------------------------
+
+def remind_unsubmitted(month, now):
+    """Notify (in the app) each active engineer employed in `month` who has not submitted it; once per month.
+
+    Returns the number of reminders added. The caller commits.
+    """
+    _first, nxt = months.bounds(month)
+    submitted = exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)
+    reminded = exists().where(Notification.user_id == User.id, Notification.kind == REMINDER,
+                              Notification.detail == month)
+    people = db.session.scalars(select(User.id).where(
+        User.role == "engineer", User.active.is_(True), or_(User.hire_date.is_(None), User.hire_date < nxt),
+        ~submitted, ~reminded).order_by(User.id)).all()
+    for user_id in people:
+        db.session.add(Notification(user_id=user_id, kind=REMINDER, detail=month, created_at=now))
+    db.session.flush()
+    return len(people)

@@ -1,0 +1,131 @@
+"""KPI templates in the database: the bundled presets copied in as versions, and the template in force per person.
+
+A template code has versions; each starts at its `effective_from` month. A month is scored with the latest
+version whose effective_from is not after it, so a changed template never rewrites the months before it.
+"""
+
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tracker import months
+from tracker.errors import Conflict
+from tracker.extensions import db
+from tracker.reports.models import KpiTemplate
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import PRESETS, bundled_presets, load_template
+
+DEFAULT_CODE = "engineer_monthly"
+# keys the store sets itself: they say when a version applies, not what it scores
+_BOOKKEEPING = ("version", "effective_from")
+
+
+def _content(body):
+    """A template dict as canonical JSON without its bookkeeping keys: equal text means equal scoring."""
+    return json.dumps({k: v for k, v in body.items() if k not in _BOOKKEEPING}, sort_keys=True, ensure_ascii=False,
+                      default=str)
+
+
+def _latest(code):
+    """The stored version of a code with the highest number, or None."""
+    return db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code)
+                             .order_by(KpiTemplate.version.desc()).limit(1))
+
+
+def store_template(data, now, latest=None):
+    """Add `data` as a new version of its code unless the latest stored version scores the same; returns the row.
+
+    A new code starts at its own effective_from. A changed one starts at its effective_from when that is later
+    than the current version's, else at the current month (the months already scored keep their version).
+    The caller commits.
+    """
+    template = load_template(data)  # refuse what could never be evaluated
+    if latest is None:
+        latest = _latest(template.code)
+    if latest is not None and _content(json.loads(latest.body)) == _content(data):
+        return latest
+    if latest is None:
+        version, effective_from = template.version, template.effective_from
+    else:
+        version = latest.version + 1
+        effective_from = (template.effective_from if template.effective_from > latest.effective_from
+                          else max(months.of(now.date()), latest.effective_from))
+    body = dict(data, version=version, effective_from=effective_from)
+    row = KpiTemplate(code=template.code, version=version, effective_from=effective_from, name=template.name.zh,
+                      name_en=template.name.en, role=template.role,
+                      body=json.dumps(body, ensure_ascii=False, sort_keys=True, default=str), loaded_at=now)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def sync_presets(now, directory=PRESETS):
+    """Copy the presets (tracker/presets/*.yaml) into kpi_templates; idempotent. Returns the codes that got a new version.
+
+    A preset becomes a new version only when its content was never stored under its code: a file changed by an
+    upgrade is loaded once, and a version an administrator stored since is not overwritten by the file it came
+    from. The caller commits.
+    """
+    latest, stored = {}, {}
+    for row in db.session.scalars(select(KpiTemplate).order_by(KpiTemplate.code, KpiTemplate.version)):
+        latest[row.code] = row
+        stored.setdefault(row.code, set()).add(_content(json.loads(row.body)))
+    added = []
+    for code, data in bundled_presets(directory).items():
+        if _content(data) not in stored.get(code, ()):
+            store_template(data, now, latest.get(code))
+            added.append(code)
+    return added
+
+
+def ensure_presets(now):
+    """Load the presets when no template is stored at all (a database set up without init-db); commits."""
+    if db.session.scalar(select(KpiTemplate.id).limit(1)) is not None:
+        return
+    try:
+        sync_presets(now)
+        db.session.commit()
+    except IntegrityError:  # another process loaded them at the same moment
+        db.session.rollback()
+
+
+class TemplatesInForce:
+    """The template versions in force in one month, read in one query, each parsed once."""
+
+    def __init__(self, month):
+        self.month = month
+        rows = db.session.scalars(select(KpiTemplate).where(KpiTemplate.effective_from <= month)
+                                  .order_by(KpiTemplate.code, KpiTemplate.version))
+        self.by_code = {}
+        for row in rows:  # the latest version that has started is the one in force
+            self.by_code[row.code] = row
+        self._parsed = {}
+
+    def row_for(self, user):
+        """The KpiTemplate row for a person: their own code, else the one for their role, else the default."""
+        code = user.kpi_template
+        if code is None:
+            by_role = sorted(c for c, row in self.by_code.items() if row.role == user.role)
+            code = by_role[0] if by_role else DEFAULT_CODE
+        row = self.by_code.get(code)
+        if row is None:
+            raise Conflict(_("%(name)s 的考核模板 %(code)s 在 %(month)s 没有生效的版本", name=user.username, code=code,
+                             month=self.month), template=code, username=user.username)
+        return row
+
+    def parsed(self, row):
+        """The checked Template of a row; a stored body that no longer loads is a conflict naming it."""
+        if row.id not in self._parsed:
+            try:
+                self._parsed[row.id] = load_template(json.loads(row.body))
+            except (TemplateError, ValueError, TypeError) as error:
+                raise Conflict(_("考核模板 %(code)s 第 %(version)s 版无法使用：%(error)s", code=row.code,
+                                 version=row.version, error=str(error)), template=row.code) from None
+        return self._parsed[row.id]
+
+
+def template_for(user, month):
+    """The KpiTemplate row in force for `user` in `month` ("YYYY-MM")."""
+    return TemplatesInForce(month).row_for(user)

@@ -1,0 +1,69 @@
+"""Reports pages: the scheduler's jobs and their recent runs, for admins, with a "run now" button per job."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import clock, jobs, nav
+from tracker.auth.access import roles
+from tracker.errors import NotFound
+from tracker.extensions import db
+from tracker.reports import schedule  # noqa: F401  (the jobs this page lists)
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+nav.add("reports.job_list", _l("定时任务"), roles=("admin",), order=85)
+
+JOB_LABELS = {
+    "scores_nightly": _l("重算本月草稿得分"),
+    "scores_close_month": _l("结算上月得分"),
+    "scores_mid_year": _l("年中得分（定稿）"),
+    "scores_annual": _l("年度得分（定稿）"),
+    "submission_reminders": _l("提醒未提交上月行程表的工程师"),
+}
+OUTCOMES = {"running": ("secondary", _l("运行中")), "ok": ("success", _l("成功")), "error": ("danger", _l("失败"))}
+
+
+def _when(cron):
+    """A cron dict as a short phrase: 每天 02:00, 每月 1 日 03:00, 每年 7 月 1 日 04:00."""
+    at = f"{int(cron.get('hour', 0)):02d}:{int(cron.get('minute', 0)):02d}"
+    if "month" in cron:
+        return _("每年 %(month)s 月 %(day)s 日 %(at)s", month=cron["month"], day=cron.get("day", 1), at=at)
+    if "day" in cron:
+        return _("每月 %(day)s 日 %(at)s", day=cron["day"], at=at)
+    return _("每天 %(at)s", at=at)
+
+
+@bp.route("/jobs")
+@roles("admin")
+def job_list():
+    scheduled = [{"name": name, "label": JOB_LABELS.get(name, name), "when": _when(entry["cron"])}
+                 for name, entry in sorted(jobs.SCHEDULE.items())]
+    return render_template("reports/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(),
+                           labels=JOB_LABELS, outcomes=OUTCOMES, zone=current_app.config["TIMEZONE"])
+
+
+@bp.route("/jobs/<name>/run", methods=["POST"])
+@roles("admin")
+def run_job(name):
+    """Run a job now for its current period, even when that period already ran (recorded like a scheduled run)."""
+    if name not in jobs.SCHEDULE:
+        raise NotFound(_("没有这个定时任务：%(name)s", name=name))
+    now = clock.now()
+    key = jobs.SCHEDULE[name]["key"](now)
+    jobs.run_named(current_app._get_current_object(), name, now=now, force=True)
+    db.session.rollback()  # the run used a session of its own: read what it stored afresh
+    row = db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == name, jobs.JobRun.key == key))
+    label = JOB_LABELS.get(name, name)
+    if row is None or row.outcome == "running":
+        flash(_("%(job)s 正在运行中，请稍后再看", job=label), "warning")
+    else:
+        row.triggered_by_id = current_user.id
+        db.session.commit()
+        if row.outcome == "ok":
+            flash(_("%(job)s 已完成：%(summary)s", job=label, summary=row.summary or ""), "success")
+        else:
+            flash(_("%(job)s 失败：%(error)s", job=label, error=row.error or ""), "error")
+    return redirect(url_for("reports.job_list"))
