@@ -44,7 +44,7 @@ def test_init_db_creates_the_schema_of_the_models_on_postgresql(tmp_path):
     url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
     if not url:
         skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
-    base, _, name = url.rpartition("/")
+    base, _, name = url.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
     scratch = name + "_migrations"
     admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
