@@ -101,7 +101,9 @@ def _register_errors(app):
                     405: "method_not_allowed", 409: "conflict", 413: "too_large",
                     415: "unsupported_media_type"}.get(error.code, "error")
             return jsonify(error={"code": code, "message": error.description}), error.code
-        return render_template("error.html", status=error.code, message=error.description), error.code
+        # Werkzeug's stock English sentences add nothing to the page's own (translated) heading.
+        message = "" if error.description == type(error).description else error.description
+        return render_template("error.html", status=error.code, message=message), error.code
 
     @app.errorhandler(Exception)
     def unexpected(error):

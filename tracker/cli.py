@@ -44,6 +44,9 @@ def register(app):
             raise click.ClickException(error.message) from None
         db.session.commit()
         click.echo(summary)
+        for month in demo_data.demo_months(clock.now()):
+            result = reports.compute_month(month, clock.now())
+            click.echo(f"scores {month}: {result}")
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -5,6 +5,7 @@ obey the same rules as the services: no overlapping trips, nothing after now, wo
 from the field-hour rules, attendance on workdays only. A fixed seed makes the set the same for the same day.
 """
 
+import json
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,8 +21,9 @@ from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
+from tracker.reviews.models import CRITERIA, Review
 from tracker.scoring.fieldhours import trip_hours
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import Customer, Survey, WorkOrder
 
 PASSWORD = "demo1234"
 SEED = 20260901
@@ -231,6 +233,39 @@ def _number_orders(orders):
         order.number = f"WO{key}-{counters[key]:03d}"
 
 
+def _surveys(rng, orders, clerk):
+    """Phone surveys of about half the completed orders, mostly satisfied."""
+    for order in orders:
+        if order.status == "completed" and rng.random() < 0.5:
+            score = _pick(rng, [(5, 60), (4, 30), (3, 7), (2, 3)])
+            db.session.add(Survey(work_order_id=order.id, score=score, method="phone", recorded_by_id=clerk.id,
+                                  recorded_at=order.completed_at + timedelta(days=1)))
+
+
+def _reviews(rng, engineers, past, now):
+    """A self review and the supervisor's (leader) review for every submitted month, so totals exist."""
+    for engineer, _habits in engineers:
+        for month in past:
+            first, nxt = months.bounds(month)
+            if nxt <= engineer.hire_date:
+                continue
+            at = min(now, datetime.combine(nxt, time(10)))
+            for rater, low in ((engineer, 3), (engineer.supervisor, 2)):
+                ratings = {code: rng.randint(low, 5) for code in CRITERIA}
+                group = "self" if rater is engineer else "leader"
+                db.session.add(Review(engineer_id=engineer.id, month=month, rater_id=rater.id, group=group,
+                                      ratings=json.dumps(ratings), updated_at=at))
+
+
+def demo_months(now):
+    """The three months before now's and now's own, oldest first."""
+    current = months.of(now.date())
+    shown = [current]
+    for _step in range(3):
+        shown.insert(0, months.previous(shown[0]))
+    return shown
+
+
 def load(now=None):
     """Add the demo data set to the session (the caller commits); refuses a database that has data already."""
     if _has_data():
@@ -238,10 +273,7 @@ def load(now=None):
     now = now or clock.now()
     today = now.date()
     rng = random.Random(SEED)
-    current = months.of(today)
-    past = [months.previous(current)]
-    for _step in range(2):
-        past.insert(0, months.previous(past[0]))
+    *past, current = demo_months(now)
     start, _next = months.bounds(past[0])
 
     password_hash = generate_password_hash(PASSWORD)
@@ -280,6 +312,9 @@ def load(now=None):
     _number_orders(builder.orders)
     db.session.add_all(builder.orders)
     db.session.add_all(builder.rows)
+    db.session.flush()
+    _surveys(rng, builder.orders, people["office"])
+    _reviews(rng, engineers, past, now)
     db.session.flush()
 
     count = {kind: sum(isinstance(row, kind) for row in builder.rows) for kind in (Trip, Expense, Attendance)}

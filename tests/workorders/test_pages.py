@@ -92,18 +92,18 @@ def test_list_page_filters(client, make_order):
     make_order(number="N1")
     make_order(number="N2", customer="信义玻璃", engineer="eng2")
     login(client, "office")
-    page = client.get("/work-orders?customer=信义玻璃").get_data(as_text=True)
+    page = client.get("/work-orders/?customer=信义玻璃").get_data(as_text=True)
     assert "N2" in page and ">N1<" not in page
-    page = client.get("/work-orders?engineer=eng1&no_scan=1&month=2026-10&status=open").get_data(as_text=True)
+    page = client.get("/work-orders/?engineer=eng1&no_scan=1&month=2026-10&status=open").get_data(as_text=True)
     assert ">N1<" in page and ">N2<" not in page
-    assert client.get("/work-orders?month=2026-99").status_code == 422
+    assert client.get("/work-orders/?month=2026-99").status_code == 422
 
 
 def test_engineer_list_shows_only_the_own_orders(client, make_order):
     make_order(number="N1")
     make_order(number="N2", engineer="eng2")
     login(client, "eng1")
-    page = client.get("/work-orders").get_data(as_text=True)
+    page = client.get("/work-orders/").get_data(as_text=True)
     assert ">N1<" in page and ">N2<" not in page
 
 

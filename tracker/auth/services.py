@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker import clock
@@ -28,13 +29,13 @@ def get_by_username(username):
 def _check_display_name(value):
     value = (value or "").strip()
     if not 1 <= len(value) <= 40:
-        raise Invalid.field("display_name", "显示名称须为 1–40 个字符")
+        raise Invalid.field("display_name", _("显示名称须为 1–40 个字符"))
     return value
 
 
 def _check_password(value):
     if not isinstance(value, str) or not 8 <= len(value) <= 128:
-        raise Invalid.field("password", "密码须为 8–128 个字符")
+        raise Invalid.field("password", _("密码须为 8–128 个字符"))
     return value
 
 
@@ -43,11 +44,11 @@ def _resolve_supervisor(username, user=None):
         return None
     supervisor = get_by_username(username)
     if supervisor is None:
-        raise Invalid.field("supervisor", f"没有用户名为 {username} 的用户")
+        raise Invalid.field("supervisor", _("没有用户名为 %(name)s 的用户", name=username))
     if supervisor.role not in ("manager", "gm"):
-        raise Invalid.field("supervisor", "直属上级须为主管或总经理")
+        raise Invalid.field("supervisor", _("直属上级须为主管或总经理"))
     if user is not None and user.id is not None and (supervisor.id == user.id or user.id in chain_ids(supervisor.id)):
-        raise Invalid.field("supervisor", "上级关系不能形成循环")
+        raise Invalid.field("supervisor", _("上级关系不能形成循环"))
     return supervisor
 
 
@@ -59,7 +60,7 @@ def _apply(user, data):
         user.set_password(_check_password(data["password"]))
     if "role" in data:
         if data["role"] not in ROLES:
-            raise Invalid.field("role", "角色须为 " + "、".join(ROLES) + " 之一")
+            raise Invalid.field("role", _("角色须为 %(v)s 之一", v=_("、").join(ROLES)))
         user.role = data["role"]
     if "hire_date" in data:
         user.hire_date = data["hire_date"]
@@ -69,12 +70,12 @@ def _apply(user, data):
     if "department" in data:
         department = (data["department"] or "").strip() or None
         if department and len(department) > 40:
-            raise Invalid.field("department", "部门名称最多 40 个字符")
+            raise Invalid.field("department", _("部门名称最多 40 个字符"))
         user.department = department
     if "email" in data:
         email = (data["email"] or "").strip() or None
         if email and (len(email) > 254 or "@" not in email):
-            raise Invalid.field("email", "电子邮箱格式不正确")
+            raise Invalid.field("email", _("电子邮箱格式不正确"))
         user.email = email
     if "bonus_base" in data:
         try:
@@ -82,14 +83,14 @@ def _apply(user, data):
         except ArithmeticError:
             base = Decimal("NaN")
         if not base.is_finite() or not Decimal(0) <= base <= BONUS_MAX:
-            raise Invalid.field("bonus_base", "绩效奖金基数须在 0 到 1,000,000 之间")
+            raise Invalid.field("bonus_base", _("绩效奖金基数须在 0 到 1,000,000 之间"))
         user.bonus_base = base.quantize(Decimal("0.01"))
     if "active" in data:
         user.active = bool(data["active"])
     if "early_confirmation_month" in data:
         month = data["early_confirmation_month"] or None
         if month is not None and not MONTH_RE.match(month):
-            raise Invalid.field("early_confirmation_month", "月份格式须为 YYYY-MM")
+            raise Invalid.field("early_confirmation_month", _("月份格式须为 YYYY-MM"))
         user.early_confirmation_month = month
 
 
@@ -97,12 +98,12 @@ def create_user(data):
     """Create a user from plain data (username, password, display_name, role, ...); the caller commits."""
     username = data.get("username") or ""
     if not USERNAME_RE.match(username):
-        raise Invalid.field("username", "用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -")
+        raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
     if get_by_username(username) is not None:
-        raise Invalid.field("username", f"用户名 {username} 已被使用")
+        raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
     for required in ("password", "display_name", "role"):
         if data.get(required) in (None, ""):
-            raise Invalid.field(required, "必填")
+            raise Invalid.field(required, _("必填"))
     user = User(username=username, active=True, bonus_base=Decimal(0))
     _apply(user, {k: v for k, v in data.items() if k in EDITABLE})
     db.session.add(user)

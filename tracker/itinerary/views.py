@@ -419,5 +419,5 @@ def import_workbook(username, year):
             parts.append(_("%(month)s：行程 %(trips)s 条，费用 %(expenses)s 笔", **item))
         else:
             parts.append(_("%(month)s：已提交，内容相同，未改动", month=item["month"]))
-    flash(_("导入完成。") + "；".join(parts), "success")
+    flash(_("导入完成。") + _("；").join(parts), "success")
     return redirect(url_for("itinerary.year", username=engineer.username, year=year))

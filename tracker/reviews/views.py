@@ -88,7 +88,7 @@ def _apply(form, error):
             general.append(message)
     if not error.fields:
         general.append(error.message)
-    return "；".join(dict.fromkeys(general)) or None
+    return _("；").join(dict.fromkeys(general)) or None
 
 
 @bp.app_template_global()
@@ -260,7 +260,7 @@ def format_value(value, kind):
                 continue
             label, unit = ATTENDANCE_WORDS.get(status, (status, ""))
             parts.append(_("%(label)s %(n)s %(unit)s", label=label, n=count, unit=unit))
-        return "、".join(parts) if parts else _("全勤")
+        return _("、").join(parts) if parts else _("全勤")
     if not isinstance(value, (int, Decimal)) or isinstance(value, bool):
         return str(value)
     value = Decimal(value)
@@ -408,8 +408,8 @@ def _incident_choices(specs, lang):
     for key, spec in specs.incidents.items():
         name = spec.indicator.name.get(lang)
         if spec.categories:
-            choices[name] = [SelectChoice(f"{key}:{code}",
-                                          f"{category.name.get(lang)}（{_amount_text(category.lo, category.hi)}）")
+            choices[name] = [SelectChoice(f"{key}:{code}", category.name.get(lang) + _("（")
+                                          + _amount_text(category.lo, category.hi) + _("）"))
                              for code, category in spec.categories.items()]
         else:
             choices[name] = [SelectChoice(f"{key}:", _("每次扣 %(n)s 分", n=fmt(spec.per or 0)))]
@@ -420,7 +420,8 @@ def _rating_form(spec, lang, rating=None, formdata=None):
     form = RatingForm(formdata=formdata, prefix=f"r-{spec.key}")
     if spec.rule == "rating":
         form.level.choices = [SelectChoice("", _("请选择"))] + [
-            SelectChoice(level.code, f"{level.name.get(lang)}（{fmt_pct(level.share)}%）") for level in spec.scale]
+            SelectChoice(level.code, level.name.get(lang) + _("（") + fmt_pct(level.share) + "%" + _("）"))
+            for level in spec.scale]
     if rating is not None and formdata is None:
         form.level.data, form.points.data = rating.level, rating.points
     return form
@@ -463,7 +464,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
         for key, spec in bucket.items():
             name = spec.indicator.name.get(lang)
             # a part of a sum may read its own key (training → training_score): name both
-            names.setdefault(key, name if key == spec.indicator.code else f"{name}（{key}）")
+            names.setdefault(key, name if key == spec.indicator.code else name + _("（") + key + _("）"))
     categories = {(key, code): category.name.get(lang) for key, spec in specs.incidents.items()
                   for code, category in spec.categories.items()}
     scale_names = {(key, level.code): level.name.get(lang) for key, spec in specs.ratings.items()
@@ -625,7 +626,7 @@ def describe(node, lang):
         return _("%(points)s × 实际值 / %(target)s", points=fmt(p["points"]), target=target)
     if rule == "deduction":
         if "categories" in p:
-            items = "；".join(f"{c.name.get(lang)} {_amount_text(c.lo, c.hi)}" for c in p["categories"].values())
+            items = _("；").join(f"{c.name.get(lang)} {_amount_text(c.lo, c.hi)}" for c in p["categories"].values())
             text = _("%(base)s 起扣：%(items)s", base=fmt(p["base"]), items=items)
         else:
             unit = p.get("unit_en" if lang == "en" else "unit") or p.get("unit") or _("次")
@@ -647,7 +648,7 @@ def describe(node, lang):
             bounds.append(_("≥ %(n)s", n=_pct_or_number(p["lo"], percent)))
         if "hi" in p:
             bounds.append(_("≤ %(n)s", n=_pct_or_number(p["hi"], percent)))
-        text = _("%(bounds)s 得 %(base)s", bounds=" 且 ".join(bounds), base=fmt(p["base"]))
+        text = _("%(bounds)s 得 %(base)s", bounds=_(" 且 ").join(bounds), base=fmt(p["base"]))
         for side, bound in (("below", "lo"), ("above", "hi")):
             if side in p:
                 label = _("低于下限") if side == "below" else _("高于上限")
@@ -659,16 +660,17 @@ def describe(node, lang):
             text += _("，最高 %(n)s", n=fmt(p["cap"]))
         return text
     if rule == "rating":
-        scale = "、".join(f"{level.name.get(lang)} {fmt_pct(level.share)}%" for level in p.get("scale", DEFAULT_SCALE))
+        scale = _("、").join(f"{level.name.get(lang)} {fmt_pct(level.share)}%"
+                             for level in p.get("scale", DEFAULT_SCALE))
         return _("%(points)s × 等级比例（%(scale)s）", points=fmt(p["points"]), scale=scale)
     if rule == "manual":
         text = _("打分 %(lo)s–%(hi)s", lo=fmt(p.get("lo", 0)), hi=fmt(p["hi"]))
         if p.get("levels"):
-            text += "（" + "，".join(f"{level.name.get(lang)} {fmt(level.lo)}–{fmt(level.hi)}"
-                                    for level in p["levels"]) + "）"
+            text += _("（") + _("，").join(f"{level.name.get(lang)} {fmt(level.lo)}–{fmt(level.hi)}"
+                                          for level in p["levels"]) + _("）")
         return text
     if rule == "sum":
-        parts = "；".join(_describe_part(part, lang) for part in p["parts"])
+        parts = _("；").join(_describe_part(part, lang) for part in p["parts"])
         text = _("%(base)s 加各分项：%(parts)s", base=fmt(p.get("base", 0)), parts=parts)
         if "floor" in p:
             text += _("，最低 %(n)s", n=fmt(p["floor"]))
@@ -681,7 +683,7 @@ def describe(node, lang):
 def _describe_part(part, lang):
     text = describe(part, lang)
     if part.label is not None:
-        return f"{part.label.get(lang).replace('{n}', 'n')}：{text}"
+        return part.label.get(lang).replace("{n}", "n") + _("：") + text
     return text
 
 

@@ -190,7 +190,7 @@ def attach_scans(actor, uploads, now):
             continue
         if len(matches) > 1:
             result.update(status="ambiguous", message=_("多张工单同名：%(numbers)s，请在工单页面分别上传",
-                                                        numbers="、".join(o.number for o in matches)))
+                                                        numbers=_("、").join(o.number for o in matches)))
             continue
         order = matches[0]
         result["work_order"] = order

@@ -59,7 +59,7 @@ def _text(value):
 
 # ---- list and detail ---------------------------------------------------------------------------------
 
-@bp.route("")
+@bp.route("/")
 @roles()
 def index():
     filters = {"month": request.args.get("month") or None, "customer": request.args.get("customer") or None,
