@@ -7,6 +7,7 @@ from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
+from tracker import backup as backups
 from tracker import clock, jobs, months
 from tracker import demo as demo_data
 from tracker.auth import services as auth_services
@@ -115,3 +116,22 @@ def register(app):
         click.echo(f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
                    f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
                    f"{summary['approved']} approved left unchanged")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup(path):
+        """Write a consistent copy of the database and the archive and photo folders to PATH (.tar.gz)."""
+        counts = backups.backup(os.path.abspath(path), app.instance_path)
+        click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--replace", is_flag=True, help="overwrite a database that already has data")
+    def restore(path, replace):
+        """Restore a backup made by `backup` into this (migrated) database and instance folder."""
+        try:
+            counts = backups.restore(path, app.instance_path, replace=replace)
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")

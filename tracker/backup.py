@@ -1,0 +1,150 @@
+"""Backup and restore: one .tar.gz with every table's rows (JSON) and the archive and photo folders.
+
+The rows are read in one transaction (REPEATABLE READ on PostgreSQL, a single read transaction on SQLite), so
+the copy is consistent; it is portable between SQLite and PostgreSQL. A restore goes into an empty database of
+the same schema revision (run init-db first), or replaces everything with `replace=True`.
+"""
+
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from datetime import date, datetime
+from decimal import Decimal
+
+from alembic.migration import MigrationContext
+from sqlalchemy import Date, DateTime, Integer, Numeric, func, select, text
+
+from tracker.errors import Conflict, Invalid
+from tracker.extensions import db
+
+FOLDERS = ("archive", "photos")
+FORMAT = 1
+
+
+def _encode(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _decode(column, value):
+    if value is None:
+        return None
+    if isinstance(column.type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    if isinstance(column.type, Numeric):
+        return Decimal(value)
+    return value
+
+
+def _revision(connection):
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def backup(path, instance_path):
+    """Write the backup file; returns {table: row count}."""
+    counts, tables = {}, db.metadata.sorted_tables
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            if connection.dialect.name == "sqlite":
+                connection.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # opens the read transaction
+            manifest = {"format": FORMAT, "revision": _revision(connection), "created": datetime.now().isoformat(),
+                        "tables": [t.name for t in tables]}
+            tmp = path + ".partial"
+            with tarfile.open(tmp, "w:gz") as tar:
+                for table in tables:
+                    rows = [{k: _encode(v) for k, v in row._mapping.items()}
+                            for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+                    counts[table.name] = len(rows)
+                    _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode())
+                for folder in FOLDERS:
+                    source = os.path.join(instance_path, folder)
+                    if os.path.isdir(source):
+                        tar.add(source, arcname=folder)
+                _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+    os.replace(tmp, path)
+    return counts
+
+
+def _add_bytes(tar, name, data):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = int(datetime.now().timestamp())
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _has_rows():
+    return any(db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables)
+
+
+def restore(path, instance_path, replace=False):
+    """Load a backup into this database and instance folder (commits); returns {table: row count}."""
+    try:
+        tar = tarfile.open(path, "r:gz")
+    except (OSError, tarfile.TarError):
+        raise Invalid.field("path", "not a Tracker backup (.tar.gz)") from None
+    with tar:
+        try:
+            manifest = json.load(tar.extractfile("manifest.json"))
+        except (KeyError, ValueError):
+            raise Invalid.field("path", "the backup has no manifest") from None
+        revision = _revision(db.session.connection())
+        if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
+            raise Conflict(f"backup schema {manifest.get('revision')} differs from this database's {revision}; "
+                           "run init-db with the matching version first")
+        if _has_rows() and not replace:
+            raise Conflict("the database is not empty (use --replace to overwrite it)")
+        tables = db.metadata.sorted_tables
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+        counts = {}
+        for table in tables:
+            member = f"tables/{table.name}.json"
+            rows = json.load(tar.extractfile(member)) if member in tar.getnames() else []
+            decoded = [{c.name: _decode(c, row.get(c.name)) for c in table.columns if c.name in row} for row in rows]
+            if decoded:
+                db.session.execute(table.insert(), decoded)
+            counts[table.name] = len(decoded)
+        if db.session.get_bind().dialect.name == "postgresql":
+            for table in tables:
+                for column in table.primary_key.columns:
+                    if isinstance(column.type, Integer):
+                        db.session.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                            f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+        db.session.commit()  # the rows are in; only then are the files swapped
+        _restore_folders(tar, instance_path)
+    return counts
+
+
+def _restore_folders(tar, instance_path):
+    """Replace the archive and photo folders with the backup's, never writing outside the instance folder."""
+    staging = tempfile.mkdtemp(dir=instance_path, prefix=".restore-")
+    try:
+        root = os.path.realpath(staging)
+        members = []
+        for member in tar.getmembers():
+            if not member.name.split("/")[0] in FOLDERS:
+                continue
+            target = os.path.realpath(os.path.join(root, member.name))
+            if os.path.commonpath([root, target]) != root or not (member.isfile() or member.isdir()):
+                raise Invalid.field("path", f"unsafe entry in backup: {member.name!r}")
+            members.append(member)
+        tar.extractall(staging, members=members, filter="data")
+        for folder in FOLDERS:
+            live = os.path.join(instance_path, folder)
+            if os.path.isdir(live):
+                shutil.rmtree(live)
+            if os.path.isdir(os.path.join(staging, folder)):
+                os.replace(os.path.join(staging, folder), live)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
