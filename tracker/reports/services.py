@@ -8,7 +8,7 @@ back, so the scores stored before stay as they were. Period (mid-year, annual) s
 import json
 from dataclasses import dataclass
 from datetime import datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, insert, or_, select, text
@@ -32,6 +32,7 @@ from tracker.scoring.decimals import round2
 
 PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
+VALUE_PLACES = Decimal("0.0001")
 CHUNK = 500  # rows per multi-row INSERT: well inside both databases' limits on bound parameters
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
                 "bonus", "status", "computed_at", "approved_at", "approved_by_id")
@@ -113,11 +114,12 @@ def _evaluate(person, month, templates, facts):
 
 
 def _plain(value):
-    """A measured value as JSON-ready data: Decimals rounded half up to 2 places (an infinite ratio: null)."""
+    """A measured value as JSON-ready data: Decimals rounded half up to 4 places, so a share keeps its
+    hundredths of a percent (an infinite ratio: null)."""
     if isinstance(value, Decimal):
         if not value.is_finite():
             return None
-        rounded = round2(value)
+        rounded = value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
         return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -210,7 +212,8 @@ def stored_scores(engineer_ids, month):
 
 
 def line_value(line):
-    return None if line.value is None else json.loads(line.value, parse_float=Decimal)
+    """The stored measured value (numbers as floats: they are shown as stored, not rounded again)."""
+    return None if line.value is None else json.loads(line.value)
 
 
 def line_record_ids(line):
