@@ -76,12 +76,12 @@ def register(app):
     @app.cli.command("scheduler")
     def scheduler():
         """Run the job scheduler in the foreground (exactly one per deployment)."""
-        schedule = jobs.build_scheduler(app)
-        for job in schedule.get_jobs():
+        runner = jobs.build_scheduler(app)
+        for job in runner.get_jobs():
             click.echo(f"{job.name}: {job.trigger}")
         click.echo("scheduler running; Ctrl-C stops it")
         try:
-            schedule.start()
+            runner.start()
         except (KeyboardInterrupt, SystemExit):
             pass
 

@@ -8,21 +8,6 @@ from tracker.extensions import db
 from tracker.workorders.models import Customer, WorkOrder
 
 
-@pytest.fixture
-def api(client, token):
-    """api("POST", "/trips", "eng1", json={...}): a call to /api/v1 with that user's bearer token (None: anonymous)."""
-    tokens = {}
-
-    def call(method, path, user=None, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if user is not None:
-            if user not in tokens:
-                tokens[user] = token(user)
-            headers.update(tokens[user])
-        return client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
-
-    return call
-
 
 @pytest.fixture
 def customer(app):

@@ -12,21 +12,6 @@ from tracker.reviews.models import CRITERIA
 MONTH = "2026-11"  # tests/conftest.py pins NOW to 2026-11-20 10:00
 
 
-@pytest.fixture
-def api(client, token):
-    """api("PUT", "/reviews/2026-11/eng1", "eng2", json={...}): a call to /api/v1 with that user's token."""
-    tokens = {}
-
-    def call(method, path, user=None, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if user is not None:
-            if user not in tokens:
-                tokens[user] = token(user)
-            headers.update(tokens[user])
-        return client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
-
-    return call
-
 
 def ratings(value=4, **changes):
     """All seven criteria at `value`, with some changed."""

@@ -45,21 +45,6 @@ def make_order(app, team):
     return make
 
 
-@pytest.fixture
-def api(client, token):
-    """api("POST", "/work-orders", "office", json={...}): a call to /api/v1 with that user's bearer token."""
-    tokens = {}
-
-    def call(method, path, user=None, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if user is not None:
-            if user not in tokens:
-                tokens[user] = token(user)
-            headers.update(tokens[user])
-        return client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
-
-    return call
-
 
 def upload(name, data):
     """A multipart file part for the test client."""

@@ -5,7 +5,6 @@ import os
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import browser, live_server, phone, screenshot_dir  # noqa: F401  (fixtures)
 from tests.workorders.conftest import CANONICAL, PDF, image_bytes
 
 pytestmark = pytest.mark.e2e
