@@ -4,7 +4,6 @@ import os
 
 from sqlalchemy import func, select
 
-from tracker import backup
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.workorders.models import Customer
