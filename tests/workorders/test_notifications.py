@@ -45,14 +45,14 @@ def test_bell_shows_the_unread_count_and_the_list_marks_read(client, api, make_o
     order = make_order()
     post_scan(api, order, user="mgr")
     login(client, "office")
-    page = client.get("/work-orders").get_data(as_text=True)
+    page = client.get("/work-orders/").get_data(as_text=True)
     assert 'data-unread="1"' in page
     listing = client.get("/notifications").get_data(as_text=True)
     assert CANONICAL + ".pdf" in listing
     note = db.session.query(Notification).filter_by(user_id=order.submitter_id).one()
     response = client.post("/notifications/read", data={"id": note.id, "work_order_id": order.id})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/work-orders/{order.id}")
-    assert 'data-unread' not in client.get("/work-orders").get_data(as_text=True)
+    assert 'data-unread' not in client.get("/work-orders/").get_data(as_text=True)
 
 
 def test_api_marks_notifications_read(api, make_order):
