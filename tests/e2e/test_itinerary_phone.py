@@ -24,7 +24,8 @@ def test_engineer_logs_a_trip_on_a_phone_in_chinese(live_server, phone, team, sc
     page.fill("input[name=depart]", "09:00")
     page.fill("input[name=return_time]", "11:10")
     page.fill("textarea[name=purpose]", "1号机常规保养")
-    page.click("input[type=submit], button[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit], button[type=submit]")
     page.wait_for_url("**/itinerary/eng1/2026-11**")
 
     body = page.inner_text("body")
@@ -49,5 +50,6 @@ def test_overlapping_trip_is_explained_on_the_form(live_server, phone, team):
         page.fill("input[name=date]", "2026-11-18")
         page.fill("input[name=depart]", depart)
         page.fill("input[name=return_time]", ret)
-        page.click("input[type=submit], button[type=submit]")
+        with page.expect_navigation():
+            page.click("input[type=submit], button[type=submit]")
     assert "重叠" in page.inner_text("body")

@@ -3,5 +3,5 @@
 Each module adds its routes to the one blueprint defined in core; importing them here registers them.
 """
 
-from tracker.api import itinerary, openapi, people, reviews, scores, tokens, workorders  # noqa: F401
+from tracker.api import approval, itinerary, openapi, people, reviews, scores, tokens, workorders  # noqa: F401
 from tracker.api.core import bp  # noqa: F401

@@ -18,9 +18,11 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.reports.models import KpiTemplate
-from tracker.reviews import services
-from tracker.reviews.forms import (CRITERIA_LABELS, GROUP_LABELS, SCALE_HINT, DeleteForm, IncidentForm, MetricForm,
-                                   RatingForm, ReviewForm)
+from tracker.reports.services import is_eligible
+from tracker.reviews import approval, services
+from tracker.reviews.forms import (CRITERIA_LABELS, GROUP_LABELS, SCALE_HINT, AdjustmentForm, ConfirmForm, DeleteForm,
+                                   IncidentForm, InterviewForm, MetricForm, RatingForm, ReopenForm, ReviewForm,
+                                   VetoForm)
 from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Veto
 from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
 from tracker.scoring.errors import TemplateError
@@ -38,6 +40,7 @@ nav.add("reviews.scores_home", _l("我的考核"), roles=("engineer",), order=40
 nav.add("reviews.scores_home", _l("月度考核"), roles=("manager", "gm", "admin"), order=40)
 nav.add("reviews.index", _l("评价"), roles=REVIEWERS, order=41)
 nav.add("reviews.templates_admin", _l("考核模板"), roles=("admin",), order=83)
+nav.add("reviews.pending_adjustments", _l("加减分审批"), roles=("gm",), order=42)
 
 STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
 ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
@@ -349,7 +352,11 @@ def _qualitative(viewer, engineer, month):
 def score_page(month, username):
     """One engineer's month: every indicator with value, points, explanation and the records behind it."""
     _month(month)
-    engineer = _visible_engineer(username)
+    return _render_score(_visible_engineer(username), month)
+
+
+def _render_score(engineer, month, forms=None, alert=None, status=200):
+    """The score page, with the approval forms the viewer may use (`forms` keeps submitted ones, by prefix)."""
     score = services.month_score(engineer, month)
     template, template_name, template_version = _template_of(score, engineer, month)
     metric_rows = services.metrics_of(engineer, month)
@@ -382,7 +389,144 @@ def score_page(month, username):
         groups=_qualitative(me, engineer, month), adjustments=adjustments, veto=veto, interview=interview,
         status_labels=STATUS_LABELS, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=services.is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
-        can_review=me.role in REVIEWERS, is_leader=services.is_leader(me, engineer))
+        can_review=me.role in REVIEWERS, is_leader=services.is_leader(me, engineer),
+        approval=_approval_context(me, engineer, month, score, veto, forms or {}), alert=alert), status
+
+
+# ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
+
+APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": InterviewForm, "reopen": ReopenForm}
+
+
+def _approval_context(me, engineer, month, score, veto, forms):
+    """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
+    assessable = month <= months.of(clock.today()) and (score.eligible if score is not None
+                                                        else is_eligible(engineer, month))
+    is_open = assessable and (score is None or score.status != "approved")
+    manager_above = approval.is_manager_above(me, engineer)
+    gm = me.role == "gm"
+    shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
+             "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved"}
+    built = {prefix: forms.get(prefix) or APPROVAL_FORMS[prefix](formdata=None, prefix=prefix)
+             for prefix, visible in shown.items() if visible}
+    return {"forms": built, "gm": gm, "decide": gm and is_open,
+            "approve": gm and score is not None and score.status == "draft" and score.eligible,
+            "gaps": approval.approval_gaps(engineer, month, score) if gm and score is not None else [],
+            "interview_notes": services.is_leader(me, engineer) or me.role == "admin"}
+
+
+def _score_action(month, username, prefix, authorise, act, done):
+    """Run an approval action posted from the score page: 422 with the form's messages, 409 as an alert."""
+    _month(month)
+    engineer = _visible_engineer(username)
+    authorise(_me(), engineer)
+    form = APPROVAL_FORMS[prefix](prefix=prefix) if prefix else ConfirmForm()
+    if not form.validate_on_submit():
+        return _render_score(engineer, month, forms={prefix: form} if prefix else None,
+                             alert=_("请求已过期，请刷新页面后重试") if not prefix else None, status=422)
+    try:
+        act(engineer, form)
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        alert = _apply(form, error) if isinstance(error, Invalid) else error.message
+        return _render_score(engineer, month, forms={prefix: form} if prefix else None, alert=alert,
+                             status=error.status)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("reviews.score_page", month=month, username=engineer.username))
+
+
+@bp.route("/scores/<month>/<username>/adjustments", methods=["POST"])
+@roles("manager")
+def propose_adjustment(month, username):
+    """A manager above proposes bonus or penalty points (they count once the gm approves them)."""
+    return _score_action(month, username, "adj", approval.require_manager_above,
+                         lambda engineer, form: approval.propose_adjustment(
+                             _me(), engineer, month, form.points.data, form.reason.data, now=clock.now()),
+                         _("已提交加减分，等待总经理审批"))
+
+
+@bp.route("/scores/<month>/<username>/veto", methods=["POST"])
+@roles("manager", "gm")
+def veto_score(month, username):
+    """一票否决 by a manager above or the gm."""
+    return _score_action(month, username, "veto", approval.require_leader,
+                         lambda engineer, form: approval.veto(_me(), engineer, month, form.reason.data,
+                                                              now=clock.now()),
+                         _("已一票否决，本月总分为 0"))
+
+
+@bp.route("/scores/<month>/<username>/interview", methods=["POST"])
+@roles("manager")
+def record_interview(month, username):
+    """A manager above records the month's performance interview."""
+    return _score_action(month, username, "interview", approval.require_manager_above,
+                         lambda engineer, form: approval.record_interview(_me(), engineer, month, form.notes.data,
+                                                                          now=clock.now()),
+                         _("已记录绩效面谈"))
+
+
+@bp.route("/scores/<month>/<username>/approve", methods=["POST"])
+@roles("gm")
+def approve_score(month, username):
+    """The gm approves the month's score: recomputed one last time, then fixed."""
+    return _score_action(month, username, None, lambda me, engineer: approval.require_gm(me),
+                         lambda engineer, form: approval.approve_score(_me(), engineer, month, now=clock.now()),
+                         _("考核结果已审批"))
+
+
+@bp.route("/scores/<month>/<username>/reopen", methods=["POST"])
+@roles("gm")
+def reopen_score(month, username):
+    """The gm reopens an approved score (logged with the reason)."""
+    return _score_action(month, username, "reopen", lambda me, engineer: approval.require_gm(me),
+                         lambda engineer, form: approval.reopen_score(_me(), engineer, month, form.reason.data,
+                                                                      now=clock.now()),
+                         _("已重新打开，考核结果恢复为草稿"))
+
+
+def _render_pending(alert=None, status=200):
+    return render_template("scores/adjustments.html", rows=approval.pending_adjustments(), alert=alert), status
+
+
+@bp.route("/scores/adjustments")
+@roles("gm")
+def pending_adjustments():
+    """The gm's list of proposed adjustments awaiting a decision."""
+    return _render_pending()
+
+
+def _decide(adjustment_id, approve):
+    adjustment = approval.adjustment_by_id(adjustment_id)
+    engineer = db.session.get(User, adjustment.engineer_id)
+    month = adjustment.month
+    from_list = request.form.get("back") == "list"
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid(_("请求已过期，请刷新页面后重试"))
+    try:
+        approval.decide_adjustment(_me(), adjustment, approve, now=clock.now())  # commits with the recomputation
+    except Conflict as error:
+        db.session.rollback()
+        if from_list:
+            return _render_pending(error.message, error.status)
+        return _render_score(engineer, month, alert=error.message, status=error.status)
+    db.session.commit()
+    flash(_("已批准加减分") if approve else _("已驳回加减分"), "success")
+    if from_list:
+        return redirect(url_for("reviews.pending_adjustments"))
+    return redirect(url_for("reviews.score_page", month=month, username=engineer.username))
+
+
+@bp.route("/adjustments/<int:adjustment_id>/approve", methods=["POST"])
+@roles("gm")
+def approve_adjustment(adjustment_id):
+    return _decide(adjustment_id, True)
+
+
+@bp.route("/adjustments/<int:adjustment_id>/reject", methods=["POST"])
+@roles("gm")
+def reject_adjustment(adjustment_id):
+    return _decide(adjustment_id, False)
 
 
 # ---- entries (录入) ---------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""Who may do what in the approval workflow: every call against every kind of person (CONTRACT 10)."""
+
+import pytest
+
+from tests.approval.conftest import MONTH, PEOPLE, count
+from tests.reports.support import score_of
+from tracker.audit import AuditEvent
+from tracker.reviews.models import Adjustment, Interview, Veto
+
+DENIED = 403
+EVERYONE = tuple(PEOPLE)
+
+
+def table(allowed, status):
+    """(who, expected status) for everyone: `status` for the allowed, 403 for the rest."""
+    return [(who, status if who in allowed else DENIED) for who in EVERYONE]
+
+
+@pytest.mark.parametrize("who, expected", table({"manager above"}, 201))
+def test_only_a_manager_above_proposes_adjustments(api, computed, who, expected):
+    response = api("POST", f"/scores/{MONTH}/eng1/adjustments", PEOPLE[who], json={"points": 5, "reason": "表现突出"})
+    assert response.status_code == expected, response.get_json()
+    if expected == 201:
+        assert response.get_json()["status"] == "proposed"
+    assert count(Adjustment) == (1 if expected == 201 else 0)
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+@pytest.mark.parametrize("who, expected", table({"gm"}, 200))
+def test_only_the_gm_decides_adjustments(api, records, team, computed, action, who, expected):
+    proposal = records.adjustment(team["eng1"], MONTH, "5", status="proposed")
+    response = api("POST", f"/adjustments/{proposal.id}/{action}", PEOPLE[who])
+    assert response.status_code == expected, response.get_json()
+    decided = {"approve": "approved", "reject": "rejected"}[action]
+    assert count(Adjustment, Adjustment.status == decided) == (1 if expected == 200 else 0)
+
+
+@pytest.mark.parametrize("who, expected", table({"manager above", "gm"}, 200))
+def test_a_manager_above_or_the_gm_vetoes(api, computed, team, who, expected):
+    response = api("POST", f"/scores/{MONTH}/eng1/veto", PEOPLE[who], json={"reason": "重大安全事故"})
+    assert response.status_code == expected, response.get_json()
+    assert count(Veto) == (1 if expected == 200 else 0)
+    assert score_of(team["eng1"], MONTH).vetoed is (expected == 200)
+
+
+@pytest.mark.parametrize("who, expected", table({"manager above"}, 201))
+def test_only_a_manager_above_records_the_interview(api, computed, who, expected):
+    response = api("POST", f"/scores/{MONTH}/eng1/interview", PEOPLE[who], json={"notes": "面谈内容"})
+    assert response.status_code == expected, response.get_json()
+    assert count(Interview) == (1 if expected == 201 else 0)
+
+
+@pytest.mark.parametrize("who, expected", table({"gm"}, 200))
+def test_only_the_gm_approves_scores(api, ready, team, who, expected):
+    response = api("POST", f"/scores/{MONTH}/eng1/approve", PEOPLE[who])
+    assert response.status_code == expected, response.get_json()
+    assert score_of(team["eng1"], MONTH).status == ("approved" if expected == 200 else "draft")
+
+
+def test_back_office_cannot_approve_scores(api, ready, team):
+    response = api("POST", f"/scores/{MONTH}/eng1/approve", "office")
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+    score = score_of(team["eng1"], MONTH)
+    assert score.status == "draft" and score.approved_at is None and score.approved_by_id is None
+    assert count(AuditEvent, AuditEvent.action == "score.approve") == 0
+
+
+@pytest.mark.parametrize("who, expected", table({"gm"}, 200))
+def test_only_the_gm_reopens_an_approved_score(api, approved, team, who, expected):
+    response = api("POST", f"/scores/{MONTH}/eng1/reopen", PEOPLE[who], json={"reason": "补录投诉"})
+    assert response.status_code == expected, response.get_json()
+    assert score_of(team["eng1"], MONTH).status == ("draft" if expected == 200 else "approved")
+
+
+@pytest.mark.parametrize("path, body", [
+    (f"/scores/{MONTH}/eng1/adjustments", {"points": 5, "reason": "r"}),
+    ("/adjustments/1/approve", None),
+    ("/adjustments/1/reject", None),
+    (f"/scores/{MONTH}/eng1/veto", {"reason": "r"}),
+    (f"/scores/{MONTH}/eng1/interview", {"notes": "n"}),
+    (f"/scores/{MONTH}/eng1/approve", None),
+    (f"/scores/{MONTH}/eng1/reopen", {"reason": "r"}),
+])
+def test_every_approval_call_needs_a_token(api, computed, path, body):
+    response = api("POST", path, json=body) if body is not None else api("POST", path)
+    assert response.status_code == 401
+
+
+def test_the_manager_of_another_team_is_refused_for_an_engineer_outside_it(api, computed):
+    """mgr2 manages eng3 only: for eng1 every manager call is 403, for eng3 it works."""
+    assert api("POST", f"/scores/{MONTH}/eng1/interview", "mgr2", json={"notes": "n"}).status_code == 403
+    assert api("POST", f"/scores/{MONTH}/eng3/interview", "mgr2", json={"notes": "n"}).status_code == 201

@@ -1,0 +1,381 @@
+"""Adjustments, veto, interview, approval and reopening through the API, and what they do to the stored score."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.api.support import documented
+from tests.approval.conftest import MONTH, count
+from tests.conftest import NOW
+from tests.reports.support import score_of, snapshot
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+from tracker.reports import services as reports
+from tracker.reviews.models import Adjustment, Interview, Veto
+
+# With no records eng1 has attendance 15/15 and field hours 0/20: Q = 100 × 15 / 35; a leader review of all 5: L = 100.
+Q = Decimal(100) * 15 / 35
+BASE = Decimal("0.7") * Q + Decimal("0.3") * 100  # 60.00
+
+
+def propose(api, points, reason="表现突出", user="mgr", username="eng1"):
+    response = api("POST", f"/scores/{MONTH}/{username}/adjustments", user, json={"points": points, "reason": reason})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def decide(api, adjustment_id, action="approve"):
+    response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def audit_actions():
+    db.session.rollback()
+    return [event.action for event in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
+
+
+# ---- adjustments -------------------------------------------------------------------------------------
+
+def test_a_proposal_answers_its_id_and_status_proposed(app, api, computed):
+    response = api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json={"points": -2.5, "reason": "  迟交报告 "})
+    body = documented(app, response)
+    assert response.status_code == 201 and body["status"] == "proposed" and body["points"] == -2.5
+    row = db.session.get(Adjustment, body["id"])
+    assert row.reason == "迟交报告" and row.proposed_at == NOW and row.decided_at is None
+
+
+def test_two_approved_plus_six_are_capped_at_ten_and_a_minus_three_counts_in_full(api, team, ready):
+    for _ in range(2):
+        decide(api, propose(api, 6))
+    score = score_of(team["eng1"], MONTH)
+    assert score.adjustments == Decimal("10.00")
+    assert score.total == (BASE + 10).quantize(Decimal("0.01"))
+    decide(api, propose(api, -3, "客户投诉"))
+    score = score_of(team["eng1"], MONTH)
+    assert score.adjustments == Decimal("7.00")
+    assert score.total == (BASE + 7).quantize(Decimal("0.01"))
+
+
+def test_proposed_and_rejected_adjustments_do_not_count(api, team, ready):
+    propose(api, 5)
+    rejected = propose(api, 8)
+    assert decide(api, rejected, "reject")["status"] == "rejected"
+    reports.compute_month(MONTH, NOW)
+    score = score_of(team["eng1"], MONTH)
+    assert score.adjustments == Decimal("0.00") and score.total == BASE.quantize(Decimal("0.01"))
+
+
+def test_approving_an_adjustment_recomputes_the_draft_at_once(app, api, team, ready):
+    response = api("POST", f"/adjustments/{propose(api, 4)}/approve", "gm.wang")
+    body = documented(app, response)
+    assert body["status"] == "approved" and body["decided_by"] == "gm.wang"
+    assert score_of(team["eng1"], MONTH).adjustments == Decimal("4.00")
+
+
+def test_a_decided_adjustment_cannot_be_decided_again(api, computed):
+    adjustment_id = propose(api, 3)
+    decide(api, adjustment_id, "reject")
+    for action in ("approve", "reject"):
+        response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang")
+        assert response.status_code == 409
+    assert count(Adjustment, Adjustment.status == "rejected") == 1
+
+
+@pytest.mark.parametrize("adjustment_id", [999, 2**31, 10**20])
+def test_an_unknown_adjustment_is_404(api, computed, adjustment_id):
+    assert api("POST", f"/adjustments/{adjustment_id}/approve", "gm.wang").status_code == 404
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"points": "5", "reason": "r"}, "points"),
+    ({"points": 0, "reason": "r"}, "points"),
+    ({"points": 0.0, "reason": "r"}, "points"),
+    ({"points": 100.001, "reason": "r"}, "points"),
+    ({"points": -100.01, "reason": "r"}, "points"),
+    ({"points": 1.234, "reason": "r"}, "points"),
+    ({"points": 1e300, "reason": "r"}, "points"),
+    ({"points": True, "reason": "r"}, "points"),
+    ({"points": None, "reason": "r"}, "points"),
+    ({"reason": "r"}, "points"),
+    ({"points": 5, "reason": ""}, "reason"),
+    ({"points": 5, "reason": "   "}, "reason"),
+    ({"points": 5, "reason": "x" * 501}, "reason"),
+    ({"points": 5}, "reason"),
+    ({"points": 5, "reason": "r", "status": "approved"}, "status"),
+])
+def test_bad_adjustments_are_422_and_nothing_is_stored(api, computed, body, field):
+    response = api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+    assert count(Adjustment) == 0 and count(AuditEvent) == 0
+
+
+@pytest.mark.parametrize("points", [100, -100, 0.01, -0.01, 99.99, 7])
+def test_points_at_the_limits_are_accepted(api, computed, points):
+    propose(api, points)
+    assert db.session.scalar(db.select(Adjustment.points)) == Decimal(str(points)).quantize(Decimal("0.01"))
+
+
+def test_a_reason_of_500_characters_is_accepted(api, computed):
+    propose(api, 1, "理" * 500)
+
+
+def test_an_adjustment_for_a_month_not_yet_begun_is_refused(api, computed):
+    response = api("POST", "/scores/2026-12/eng1/adjustments", "mgr", json={"points": 1, "reason": "r"})
+    assert response.status_code == 422 and count(Adjustment) == 0
+
+
+def test_an_engineer_not_yet_assessed_gets_no_adjustments(api, make_user, computed):
+    make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
+    response = api("POST", f"/scores/{MONTH}/newbie/adjustments", "mgr", json={"points": 1, "reason": "r"})
+    assert response.status_code == 409 and count(Adjustment) == 0
+
+
+# ---- veto and interview ----------------------------------------------------------------------------
+
+def test_a_veto_makes_the_total_zero_even_without_a_review(app, api, team, computed):
+    assert computed.total is None  # no leader review: pending
+    response = api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "重大安全事故"})
+    body = documented(app, response)
+    assert body["vetoed"] is True and body["total"] == 0 and body["grade"] == "E" and body["bonus"] == 0
+    score = score_of(team["eng1"], MONTH)
+    assert score.vetoed and score.total == 0
+
+
+def test_a_veto_makes_the_total_zero_with_a_review_and_adjustments(api, team, ready):
+    decide(api, propose(api, 10))
+    assert score_of(team["eng1"], MONTH).total > 60
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "gm.wang", json={"reason": "违规操作"}).status_code == 200
+    assert score_of(team["eng1"], MONTH).total == 0
+    reports.compute_month(MONTH, NOW)
+    assert score_of(team["eng1"], MONTH).total == 0
+
+
+def test_a_month_is_vetoed_once(api, computed):
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "一"}).status_code == 200
+    response = api("POST", f"/scores/{MONTH}/eng1/veto", "gm.wang", json={"reason": "二"})
+    assert response.status_code == 409 and count(Veto) == 1
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": " "}, {"reason": "x" * 501}, {"reason": 5},
+                                  {"reason": "r", "total": 0}])
+def test_bad_veto_bodies_are_422_and_nothing_is_stored(api, team, computed, body):
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json=body).status_code == 422
+    assert count(Veto) == 0 and not score_of(team["eng1"], MONTH).vetoed
+
+
+def test_the_interview_answers_who_held_it_and_when(app, api, computed):
+    response = api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "谈了响应时间\n下月改进"})
+    body = documented(app, response)
+    assert body["held_by"] == "mgr" and body["held_at"].startswith("2026-11-20T10:00")
+    assert db.session.get(Interview, body["id"]).notes == "谈了响应时间\n下月改进"
+
+
+@pytest.mark.parametrize("body", [{}, {"notes": ""}, {"notes": "  "}, {"notes": "x" * 2001}, {"notes": None}])
+def test_bad_interview_bodies_are_422_and_nothing_is_stored(api, computed, body):
+    assert api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json=body).status_code == 422
+    assert count(Interview) == 0
+
+
+# ---- approving -----------------------------------------------------------------------------------
+
+def test_the_gm_approves_a_score_with_a_leader_review_and_an_interview(app, api, team, ready):
+    response = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    body = documented(app, response)
+    assert body["status"] == "approved" and body["approved_by"] == "gm.wang" and body["total"] == 60
+    score = score_of(team["eng1"], MONTH)
+    assert score.status == "approved" and score.approved_at == NOW and score.approved_by_id == team["gm"].id
+
+
+def test_approval_needs_a_leader_review(api, team, records, computed):
+    api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    records.review(team["eng1"], MONTH, team["eng1"], "self")
+    records.review(team["eng1"], MONTH, team["eng2"], "peer")
+    response = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    assert response.status_code == 409 and "缺少领导评价" in response.get_json()["error"]["message"]
+    assert score_of(team["eng1"], MONTH).status == "draft"
+
+
+def test_approval_needs_a_recorded_interview(api, team, records, computed):
+    records.review(team["eng1"], MONTH, team["mgr"], "leader")
+    response = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    assert response.status_code == 409 and "绩效面谈" in response.get_json()["error"]["message"]
+    assert score_of(team["eng1"], MONTH).status == "draft"
+
+
+def test_a_score_not_computed_yet_cannot_be_approved(api, team, records):
+    records.review(team["eng1"], MONTH, team["mgr"], "leader")
+    api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409
+    assert score_of(team["eng1"], MONTH) is None
+
+
+def test_an_ineligible_engineers_month_cannot_be_approved(api, make_user, team, records):
+    newbie = make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
+    reports.compute_month(MONTH, NOW)
+    assert score_of(newbie, MONTH).eligible is False
+    assert api("POST", f"/scores/{MONTH}/newbie/approve", "gm.wang").status_code == 409
+    assert score_of(newbie, MONTH).status == "draft"
+
+
+def test_approval_waits_for_the_proposed_adjustments_to_be_decided(api, team, ready):
+    adjustment_id = propose(api, 2)
+    response = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    assert response.status_code == 409 and "待审批的加减分" in response.get_json()["error"]["message"]
+    decide(api, adjustment_id)
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    assert score_of(team["eng1"], MONTH).adjustments == 2
+
+
+def test_a_score_is_approved_once(api, approved):
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409
+
+
+def test_approving_recomputes_the_draft_one_last_time(api, team, records, ready):
+    records.trip(team["eng1"], date(2026, 11, 18), full_day=True)  # 7.5 field hours after the last computation
+    assert score_of(team["eng1"], MONTH).quantitative == Q.quantize(Decimal("0.01"))
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    score = score_of(team["eng1"], MONTH)
+    assert score.status == "approved" and score.quantitative > Q
+
+
+def test_an_approved_score_never_changes_when_records_arrive_and_the_month_is_recomputed(api, team, records,
+                                                                                          approved):
+    before = snapshot(MONTH)
+    engineer = team["eng1"]
+    records.trip(engineer, date(2026, 11, 17), hours=3)
+    records.expense(engineer, date(2026, 11, 17), "250.00")
+    records.attendance(engineer, date(2026, 11, 16), "absent")
+    order = records.order(engineer, datetime(2026, 11, 3, 8, 0), responded=datetime(2026, 11, 3, 13, 0))
+    records.survey(records.order(engineer, datetime(2026, 11, 4, 8, 0), completed=datetime(2026, 11, 5, 9, 0)), 1)
+    records.complaint(engineer, date(2026, 11, 6), order=order)
+    summary = reports.compute_month(MONTH, NOW)
+    assert summary["approved"] == 1
+    after = snapshot(MONTH)
+    eng1 = lambda rows: next(row for row in rows if row[0]["engineer_id"] == engineer.id)  # noqa: E731
+    assert eng1(after) == eng1(before)
+    assert eng1(after)[0]["total"] == 60 and eng1(after)[0]["status"] == "approved"
+
+
+@pytest.mark.parametrize("method, path, user, body", [
+    ("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", {"points": 5, "reason": "r"}),
+    ("POST", f"/scores/{MONTH}/eng1/veto", "mgr", {"reason": "r"}),
+    ("POST", f"/scores/{MONTH}/eng1/veto", "gm.wang", {"reason": "r"}),
+    ("POST", f"/scores/{MONTH}/eng1/interview", "mgr", {"notes": "n"}),
+    ("PUT", f"/reviews/{MONTH}/eng1", "mgr", {"ratings": dict.fromkeys(
+        ("responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"), 1)}),
+    ("PUT", f"/reviews/{MONTH}/eng1", "eng2", {"ratings": dict.fromkeys(
+        ("responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"), 1)}),
+])
+def test_new_records_for_an_approved_month_are_refused(api, team, approved, method, path, user, body):
+    before = snapshot(MONTH)
+    counts = (count(Adjustment), count(Veto), count(Interview))
+    response = api(method, path, user, json=body)
+    assert response.status_code == 409, response.get_json()
+    assert (count(Adjustment), count(Veto), count(Interview)) == counts
+    assert snapshot(MONTH) == before
+
+
+def test_deciding_an_adjustment_of_an_approved_month_is_refused(api, team, records, approved):
+    stray = records.adjustment(team["eng1"], MONTH, "5", status="proposed")  # e.g. stored before a migration
+    assert api("POST", f"/adjustments/{stray.id}/approve", "gm.wang").status_code == 409
+    db.session.rollback()
+    assert db.session.get(Adjustment, stray.id).status == "proposed"
+    assert score_of(team["eng1"], MONTH).adjustments == 0
+
+
+def test_incidents_of_an_approved_month_are_refused(api, team, records, use_incidents):
+    records.review(team["eng1"], MONTH, team["mgr"], "leader")
+    reports.compute_month(MONTH, NOW)
+    api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    response = api("POST", "/incidents", "mgr", json={"engineer": "eng1", "date": "2026-11-18",
+                                                       "indicator": "work_performance", "category": "phone",
+                                                       "amount": 2})
+    assert response.status_code == 409
+
+
+@pytest.fixture
+def use_incidents(team, records):
+    """eng1 scored with form 4 (售后服务岗位绩效考核表), which deducts per recorded incident."""
+    team["eng1"].kpi_template = "service_post_deduction"
+    db.session.commit()
+
+
+# ---- reopening -------------------------------------------------------------------------------------
+
+def test_reopening_is_logged_and_recomputing_resumes(app, api, team, records, approved):
+    response = api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json={"reason": "补录出差记录"})
+    body = documented(app, response)
+    assert body["status"] == "draft" and body["approved_at"] is None and body["approved_by"] is None
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "score.reopen"))
+    assert event.detail == "补录出差记录" and event.subject == f"eng1/{MONTH}" and event.actor_id == team["gm"].id
+    records.trip(team["eng1"], date(2026, 11, 18), full_day=True)
+    reports.compute_month(MONTH, NOW)
+    score = score_of(team["eng1"], MONTH)
+    assert score.status == "draft" and score.quantitative > Q and score.total > 60
+
+
+def test_a_reopened_month_takes_new_records_and_can_be_approved_again(api, team, approved):
+    api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json={"reason": "加分"})
+    decide(api, propose(api, 5))
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    score = score_of(team["eng1"], MONTH)
+    assert score.status == "approved" and score.total == 65
+
+
+def test_only_an_approved_score_can_be_reopened(api, ready):
+    assert api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json={"reason": "r"}).status_code == 409
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "x" * 501}])
+def test_reopening_needs_a_reason(api, team, approved, body):
+    assert api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json=body).status_code == 422
+    assert score_of(team["eng1"], MONTH).status == "approved"
+
+
+# ---- the audit log ---------------------------------------------------------------------------------
+
+def test_every_decision_is_in_the_audit_log(api, team, ready):
+    decide(api, propose(api, 3))
+    decide(api, propose(api, -1), "reject")
+    api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json={"reason": "复核"})
+    api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "事故"})
+    assert audit_actions() == ["score.interview", "adjustment.propose", "adjustment.approve", "adjustment.propose",
+                               "adjustment.reject", "score.approve", "score.reopen", "score.veto"]
+
+
+# ---- robustness ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", [
+    "/scores/2026-13/eng1/approve", "/scores/%00/eng1/approve", "/scores/2026-11/%00/approve",
+    "/scores/2026-11/" + "a" * 300 + "/approve", "/scores/٢٠٢٦-١١/eng1/approve",
+])
+def test_malformed_paths_are_4xx(api, computed, path):
+    response = api("POST", path, "gm.wang")
+    assert 400 <= response.status_code < 500 and response.get_json()["error"]["code"]
+
+
+@pytest.mark.parametrize("username", ["nobody", "mgr", "office"])
+def test_approval_calls_on_someone_who_is_not_an_engineer_are_404(api, computed, username):
+    assert api("POST", f"/scores/{MONTH}/{username}/approve", "gm.wang").status_code == 404
+
+
+@pytest.mark.parametrize("raw", [b"", b"null", b"[]", b'"x"', b"{", b"\xff", b'{"points": 1e999999, "reason": "r"}',
+                                 b'{"points": NaN, "reason": "r"}', b'{"points": 5, "reason": "\\u0000"}'])
+def test_garbage_bodies_are_4xx_and_store_nothing(api, computed, raw):
+    response = api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", data=raw, content_type="application/json")
+    assert 400 <= response.status_code < 500 and response.get_json()["error"]["code"]
+    assert count(Adjustment) == 0
+
+
+def test_the_openapi_document_lists_the_approval_calls(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/scores/{month}/{username}/adjustments", "/adjustments/{adjustment_id}/approve",
+                 "/adjustments/{adjustment_id}/reject", "/scores/{month}/{username}/veto",
+                 "/scores/{month}/{username}/interview", "/scores/{month}/{username}/approve",
+                 "/scores/{month}/{username}/reopen"):
+        assert "post" in paths[path], path

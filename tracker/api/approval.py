@@ -1,0 +1,156 @@
+"""Approving monthly scores: adjustments, veto, interview, approval and reopening (CONTRACT 7 and 10)."""
+
+from flask_login import current_user
+
+from tracker import clock, months
+from tracker.api import core
+from tracker.api.core import bp
+from tracker.api.people import text, username_in_path
+from tracker.auth.access import roles
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.reviews import approval
+from tracker.reviews import services as reviews
+
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+STATUS = {"type": "string", "enum": ["proposed", "approved", "rejected"]}
+
+ADJUSTMENT_BODY = core.obj({"points": {"type": "number", "description": "not 0, −100 to 100, at most 2 decimals"},
+                            "reason": text(approval.REASON_MAX, 1, nullable=False)}, ["points", "reason"])
+ADJUSTMENT = core.obj({"id": {"type": "integer"}, "username": {"type": "string"}, "month": {"type": "string"},
+                       "points": {"type": "number"}, "reason": {"type": "string"}, "status": STATUS,
+                       "proposed_by": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
+                       "decided_at": core.NULLABLE_DATETIME},
+                      ["id", "username", "month", "points", "reason", "status", "proposed_by", "decided_by",
+                       "decided_at"])
+REASON_BODY = core.obj({"reason": text(approval.REASON_MAX, 1, nullable=False)}, ["reason"])
+INTERVIEW_BODY = core.obj({"notes": text(approval.NOTES_MAX, 1, nullable=False)}, ["notes"])
+INTERVIEW = core.obj({"id": {"type": "integer"}, "username": {"type": "string"}, "month": {"type": "string"},
+                      "held_by": {"type": "string"}, "held_at": core.DATETIME},
+                     ["id", "username", "month", "held_by", "held_at"])
+SCORE_STATE = core.obj({
+    "username": {"type": "string"}, "month": {"type": "string"}, "status": {"type": "string",
+                                                                            "enum": ["draft", "approved"]},
+    "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
+    "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
+    "bonus": NUMBER_OR_NULL, "approved_at": core.NULLABLE_DATETIME, "approved_by": {"type": ["string", "null"]},
+}, ["username", "month", "status", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade", "bonus",
+    "approved_at", "approved_by"])
+
+
+def _engineer(username):
+    return reviews.engineer_by_username(username_in_path(username))
+
+
+def _month(text_):
+    months.parse(text_)
+    return text_
+
+
+def _username(user_id):
+    return db.session.get(User, user_id).username if user_id is not None else None
+
+
+def _adjustment(adjustment, engineer):
+    return {"id": adjustment.id, "username": engineer.username, "month": adjustment.month,
+            "points": adjustment.points, "reason": adjustment.reason, "status": adjustment.status,
+            "proposed_by": _username(adjustment.proposed_by_id), "decided_by": _username(adjustment.decided_by_id),
+            "decided_at": adjustment.decided_at}
+
+
+def _score_state(engineer, month):
+    score = approval.score_of(engineer, month)
+    return {"username": engineer.username, "month": month, "status": score.status,
+            "quantitative": score.quantitative, "qualitative": score.qualitative, "adjustments": score.adjustments,
+            "vetoed": score.vetoed, "total": score.total, "grade": score.grade, "bonus": score.bonus,
+            "approved_at": score.approved_at, "approved_by": _username(score.approved_by_id)}
+
+
+@bp.route("/scores/<month>/<username>/adjustments", methods=["POST"])
+@roles("manager")
+@core.answers(201, ADJUSTMENT)
+@core.body(ADJUSTMENT_BODY)
+def propose_adjustment(month, username, data):
+    """Propose bonus or penalty points (a manager above the engineer); they count once the gm approves them."""
+    month = _month(month)
+    engineer = _engineer(username)
+    adjustment = approval.propose_adjustment(current_user, engineer, month, data["points"], data["reason"],
+                                             now=clock.now())
+    core.commit()
+    return core.reply(_adjustment(adjustment, engineer), 201)
+
+
+def _decide(adjustment_id, approve):
+    adjustment = approval.adjustment_by_id(adjustment_id)
+    adjustment = approval.decide_adjustment(current_user, adjustment, approve, now=clock.now())  # commits
+    core.commit()
+    return core.reply(_adjustment(adjustment, db.session.get(User, adjustment.engineer_id)))
+
+
+@bp.route("/adjustments/<int:adjustment_id>/approve", methods=["POST"])
+@roles("gm")
+@core.answers(200, ADJUSTMENT)
+def approve_adjustment(adjustment_id):
+    """Approve a proposed adjustment (gm); the engineer's draft score is recomputed with it."""
+    return _decide(adjustment_id, True)
+
+
+@bp.route("/adjustments/<int:adjustment_id>/reject", methods=["POST"])
+@roles("gm")
+@core.answers(200, ADJUSTMENT)
+def reject_adjustment(adjustment_id):
+    """Reject a proposed adjustment (gm); it never counts."""
+    return _decide(adjustment_id, False)
+
+
+@bp.route("/scores/<month>/<username>/veto", methods=["POST"])
+@roles("manager", "gm")
+@core.answers(200, SCORE_STATE)
+@core.body(REASON_BODY)
+def veto(month, username, data):
+    """一票否决 (a manager above, the gm): the month's total becomes 0, with or without a review."""
+    month = _month(month)
+    engineer = _engineer(username)
+    approval.veto(current_user, engineer, month, data["reason"], now=clock.now())  # commits with the recomputation
+    core.commit()
+    return core.reply(_score_state(engineer, month))
+
+
+@bp.route("/scores/<month>/<username>/interview", methods=["POST"])
+@roles("manager")
+@core.answers(201, INTERVIEW)
+@core.body(INTERVIEW_BODY)
+def interview(month, username, data):
+    """Record the month's performance interview (绩效面谈; a manager above the engineer)."""
+    month = _month(month)
+    engineer = _engineer(username)
+    row = approval.record_interview(current_user, engineer, month, data["notes"], now=clock.now())
+    core.commit()
+    return core.reply({"id": row.id, "username": engineer.username, "month": month,
+                       "held_by": current_user.username, "held_at": row.held_at}, 201)
+
+
+@bp.route("/scores/<month>/<username>/approve", methods=["POST"])
+@roles("gm")
+@core.answers(200, SCORE_STATE)
+def approve_score(month, username):
+    """Approve the month's score (gm): recomputed one last time, then fixed. 409 without a leader review, without
+    an interview, with adjustments still proposed, or when the score is not computed or the engineer not assessed."""
+    month = _month(month)
+    engineer = _engineer(username)
+    approval.approve_score(current_user, engineer, month, now=clock.now())
+    core.commit()
+    return core.reply(_score_state(engineer, month))
+
+
+@bp.route("/scores/<month>/<username>/reopen", methods=["POST"])
+@roles("gm")
+@core.answers(200, SCORE_STATE)
+@core.body(REASON_BODY)
+def reopen_score(month, username, data):
+    """Reopen an approved score (gm; logged with the reason): back to draft, recomputed from the records."""
+    month = _month(month)
+    engineer = _engineer(username)
+    approval.reopen_score(current_user, engineer, month, data["reason"], now=clock.now())  # commits
+    core.commit()
+    return core.reply(_score_state(engineer, month))

@@ -1,0 +1,306 @@
+"""Approving a month's score: adjustments (加减分), veto (一票否决), performance interview (绩效面谈), approval, reopening.
+
+CONTRACT.md section 7 (last paragraphs) and section 10. A manager above the engineer proposes adjustments and
+records the interview; a manager above or the gm vetoes; only the gm decides adjustments, approves and reopens.
+Every decision is written to the audit log.
+
+Services take plain data and raise domain errors. Those that change what the score counts (deciding an adjustment,
+a veto, approving, reopening) recompute the engineer's draft score with reports.services.compute_month, which is a
+unit of work of its own: it commits the decision together with the recomputed score, or rolls both back. The others
+add and flush; the caller commits.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from tracker import audit, months
+from tracker.auth.access import is_above
+from tracker.auth.models import User
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.extensions import db
+from tracker.reports import services as reports
+from tracker.reports.models import Score
+from tracker.reviews.models import Adjustment, Interview, Review, Veto
+
+POINTS_LIMIT = Decimal(100)
+CENT = Decimal("0.01")
+REASON_MAX = 500
+NOTES_MAX = 2000
+INT_MAX = 2**31 - 1
+
+
+# ---- who may do what -----------------------------------------------------------------------------
+
+def is_manager_above(actor, engineer):
+    return actor.role == "manager" and is_above(actor, engineer)
+
+
+def require_manager_above(actor, engineer):
+    if not is_manager_above(actor, engineer):
+        raise Forbidden(_("只有该工程师的上级主管可以办理"))
+
+
+def require_leader(actor, engineer):
+    if not (actor.role == "gm" or is_manager_above(actor, engineer)):
+        raise Forbidden(_("只有该工程师的上级主管或总经理可以办理"))
+
+
+def require_gm(actor):
+    if actor.role != "gm":
+        raise Forbidden(_("只有总经理可以审批"))
+
+
+# ---- plain values ----------------------------------------------------------------------------------
+
+def check_points(value, field="points"):
+    """A number, not zero, from −100 to 100 with at most 2 decimals; 422 otherwise (nothing is rounded)."""
+    if value is None or value == "":
+        raise Invalid.field(field, _("必填"))
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise Invalid.field(field, _("须为数字"))
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise Invalid.field(field, _("须为数字")) from None
+    if not number.is_finite():
+        raise Invalid.field(field, _("须为数字"))
+    if not -POINTS_LIMIT <= number <= POINTS_LIMIT:
+        raise Invalid.field(field, _("须在 -100 到 100 之间"))
+    if number == 0:
+        raise Invalid.field(field, _("不能为 0"))
+    if number != number.quantize(CENT):
+        raise Invalid.field(field, _("最多两位小数"))
+    return number.quantize(CENT)
+
+
+def check_text(value, field, limit):
+    """1 to `limit` characters after trimming, storable by every database; 422 otherwise."""
+    if not isinstance(value, str):
+        raise Invalid.field(field, _("必填"))
+    value = value.strip()
+    if not value:
+        raise Invalid.field(field, _("必填"))
+    if len(value) > limit:
+        raise Invalid.field(field, _("最多 %(n)s 个字符", n=limit))
+    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise Invalid.field(field, _("包含不允许的字符"))
+    return value
+
+
+# ---- reads -----------------------------------------------------------------------------------------
+
+def score_of(engineer, month):
+    return db.session.scalar(select(Score).where(Score.engineer_id == engineer.id, Score.month == month))
+
+
+def _subject(engineer, month):
+    return f"{engineer.username}/{month}"
+
+
+def _open_month(engineer, month, now):
+    """The month is assessable now: not in the future, the engineer assessed in it, the score not approved yet."""
+    months.parse(month)
+    if month > months.of(now):
+        raise Invalid.field("month", _("不能为尚未开始的月份办理"))
+    score = score_of(engineer, month)
+    if score is not None and score.status == "approved":
+        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
+    if not reports.is_eligible(engineer, month):
+        raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
+    return score
+
+
+def has_leader_review(engineer, month):
+    return db.session.scalar(select(Review.id).where(Review.engineer_id == engineer.id, Review.month == month,
+                                                     Review.group == "leader").limit(1)) is not None
+
+
+def latest_interview(engineer, month):
+    return db.session.scalar(select(Interview).where(Interview.engineer_id == engineer.id, Interview.month == month)
+                             .order_by(Interview.held_at.desc(), Interview.id.desc()).limit(1))
+
+
+def veto_of(engineer, month):
+    return db.session.scalar(select(Veto).where(Veto.engineer_id == engineer.id, Veto.month == month))
+
+
+def adjustments_of(engineer, month):
+    return db.session.scalars(select(Adjustment).where(Adjustment.engineer_id == engineer.id,
+                                                       Adjustment.month == month)
+                              .order_by(Adjustment.proposed_at, Adjustment.id)).all()
+
+
+def pending_adjustments():
+    """Proposed adjustments awaiting the gm, oldest first, with the engineer and the proposer (one query)."""
+    proposer = aliased(User)
+    rows = db.session.execute(
+        select(Adjustment, User, proposer).join(User, User.id == Adjustment.engineer_id)
+        .outerjoin(proposer, proposer.id == Adjustment.proposed_by_id)
+        .where(Adjustment.status == "proposed").order_by(Adjustment.month, Adjustment.proposed_at, Adjustment.id))
+    return rows.all()
+
+
+def approval_gaps(engineer, month, score=None):
+    """What still stands in the way of approving the month's score, as sentences (empty: it can be approved)."""
+    score = score if score is not None else score_of(engineer, month)
+    if score is None:
+        return [_("本月考核尚未计算")]
+    if not score.eligible:
+        return [_("该工程师本月不参加考核")]
+    if score.status == "approved":
+        return [_("已审批")]
+    gaps = []
+    if not has_leader_review(engineer, month):
+        gaps.append(_("缺少领导评价"))
+    if latest_interview(engineer, month) is None:
+        gaps.append(_("尚未记录绩效面谈"))
+    pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
+                                                            Adjustment.month == month,
+                                                            Adjustment.status == "proposed").limit(1))
+    if pending is not None:
+        gaps.append(_("还有待审批的加减分"))
+    return gaps
+
+
+def recompute(engineer, month, now):
+    """Commit the pending decision together with the engineer's recomputed draft score (one transaction)."""
+    reports.compute_month(month, now, engineer_ids=[engineer.id])
+
+
+# ---- adjustments -----------------------------------------------------------------------------------
+
+def propose_adjustment(actor, engineer, month, points, reason, *, now):
+    """A manager above proposes bonus or penalty points; they count once the gm approves them. The caller commits."""
+    require_manager_above(actor, engineer)
+    points = check_points(points)
+    reason = check_text(reason, "reason", REASON_MAX)
+    _open_month(engineer, month, now)
+    adjustment = Adjustment(engineer_id=engineer.id, month=month, points=points, reason=reason, status="proposed",
+                            proposed_by_id=actor.id, proposed_at=now)
+    db.session.add(adjustment)
+    db.session.flush()
+    audit.record(actor, "adjustment.propose", _subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
+                 at=now)
+    db.session.flush()
+    return adjustment
+
+
+def adjustment_by_id(adjustment_id):
+    """The adjustment with this id; ids beyond the integer column's range simply do not exist (404)."""
+    adjustment = db.session.get(Adjustment, adjustment_id) if 0 < adjustment_id <= INT_MAX else None
+    if adjustment is None:
+        raise NotFound(_("找不到这条加减分"))
+    return adjustment
+
+
+def decide_adjustment(actor, adjustment, approve, *, now):
+    """The gm approves or rejects a proposed adjustment, then the engineer's draft score is recomputed (commits)."""
+    require_gm(actor)
+    engineer = db.session.get(User, adjustment.engineer_id)
+    month = adjustment.month
+    score = score_of(engineer, month)
+    if score is not None and score.status == "approved":
+        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
+    status = "approved" if approve else "rejected"
+    # Only a proposal can be decided, once: the condition in the UPDATE settles two gms clicking at the same time.
+    decided = db.session.execute(
+        update(Adjustment).where(Adjustment.id == adjustment.id, Adjustment.status == "proposed")
+        .values(status=status, decided_by_id=actor.id, decided_at=now).execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
+        raise Conflict(_("这条加减分已经审批过了"), status=adjustment.status)
+    audit.record(actor, f"adjustment.{'approve' if approve else 'reject'}", _subject(engineer, month),
+                 f"#{adjustment.id} {Decimal(adjustment.points):+}", at=now)
+    db.session.flush()
+    recompute(engineer, month, now)
+    db.session.refresh(adjustment)
+    return adjustment
+
+
+# ---- veto and interview ----------------------------------------------------------------------------
+
+def veto(actor, engineer, month, reason, *, now):
+    """一票否决 by a manager above or the gm: the month's total is 0, with or without a review (recomputed; commits)."""
+    require_leader(actor, engineer)
+    reason = check_text(reason, "reason", REASON_MAX)
+    _open_month(engineer, month, now)
+    if veto_of(engineer, month) is not None:
+        raise Conflict(_("%(month)s 已经一票否决", month=month), month=month)
+    row = Veto(engineer_id=engineer.id, month=month, reason=reason, recorded_by_id=actor.id, recorded_at=now)
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:  # vetoed at the same moment by someone else
+        db.session.rollback()
+        raise Conflict(_("%(month)s 已经一票否决", month=month), month=month) from None
+    audit.record(actor, "score.veto", _subject(engineer, month), reason, at=now)
+    db.session.flush()
+    recompute(engineer, month, now)
+    return veto_of(engineer, month)
+
+
+def record_interview(actor, engineer, month, notes, *, now):
+    """A manager above records the performance interview (绩效面谈) of the month. The caller commits."""
+    require_manager_above(actor, engineer)
+    notes = check_text(notes, "notes", NOTES_MAX)
+    _open_month(engineer, month, now)
+    interview = Interview(engineer_id=engineer.id, month=month, notes=notes, held_by_id=actor.id, held_at=now)
+    db.session.add(interview)
+    db.session.flush()
+    audit.record(actor, "score.interview", _subject(engineer, month), f"#{interview.id}", at=now)
+    db.session.flush()
+    return interview
+
+
+# ---- approving and reopening -----------------------------------------------------------------------
+
+def approve_score(actor, engineer, month, *, now):
+    """The gm approves the month's score: recomputed one last time, then fixed. The caller commits.
+
+    409 when the score is not computed, the engineer is not assessed, it is approved already, or a leader review,
+    the interview or a decision on a proposed adjustment is missing.
+    """
+    require_gm(actor)
+    months.parse(month)
+    gaps = approval_gaps(engineer, month)
+    if gaps:
+        raise Conflict(_("不能审批：%(gaps)s", gaps=_("；").join(gaps)), gaps=gaps)
+    recompute(engineer, month, now)
+    score = score_of(engineer, month)
+    db.session.refresh(score)
+    if score.total is None:
+        raise Conflict(_("不能审批：总分待定"))
+    approved = db.session.execute(
+        update(Score).where(Score.id == score.id, Score.status == "draft")
+        .values(status="approved", approved_at=now, approved_by_id=actor.id)
+        .execution_options(synchronize_session=False))
+    if approved.rowcount != 1:
+        raise Conflict(_("不能审批：%(gaps)s", gaps=_("已审批")))
+    audit.record(actor, "score.approve", _subject(engineer, month), f"T={score.total}", at=now)
+    db.session.flush()
+    db.session.refresh(score)
+    return score
+
+
+def reopen_score(actor, engineer, month, reason, *, now):
+    """The gm reopens an approved score: back to draft (logged) and recomputed from the records (commits)."""
+    require_gm(actor)
+    months.parse(month)
+    reason = check_text(reason, "reason", REASON_MAX)
+    score = score_of(engineer, month)
+    if score is None or score.status != "approved":
+        raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)
+    reopened = db.session.execute(
+        update(Score).where(Score.id == score.id, Score.status == "approved")
+        .values(status="draft", approved_at=None, approved_by_id=None).execution_options(synchronize_session=False))
+    if reopened.rowcount != 1:
+        raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)
+    audit.record(actor, "score.reopen", _subject(engineer, month), reason, at=now)
+    db.session.flush()
+    recompute(engineer, month, now)
+    score = score_of(engineer, month)
+    db.session.refresh(score)
+    return score
