@@ -36,8 +36,11 @@ test: $(VENV)/.test-installed translations
 bench: $(VENV)/.test-installed translations
 	$(VENV)/bin/pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)
 
+# Collect the messages into messages.pot and merge them into each catalogue; translate what is new
+# (tests/test_i18n.py lists anything untranslated), then `make translations` compiles the .mo files.
 extract: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o tracker/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
+		--project Tracker -o tracker/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
 
 clean:

@@ -1,0 +1,195 @@
+"""The English catalogue: every message of the source tree is translated, placeholders intact, and the pages switch."""
+
+import os
+import re
+from datetime import date
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from tests.conftest import login
+from tracker import ROOT
+
+CATALOGUE = os.path.join(ROOT, "tracker", "translations", "en", "LC_MESSAGES", "messages.po")
+COMPILED = os.path.splitext(CATALOGUE)[0] + ".mo"
+# The -k options of `make extract`, added to Babel's defaults (_, gettext, ngettext, pgettext, ...).
+KEYWORD_OPTIONS = ["_l", "lazy_gettext", "lazy_ngettext:1,2", "lazy_pgettext:1c,2"]
+PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]|\{[A-Za-z_]\w*\}")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _read_catalogue():
+    with open(CATALOGUE, "rb") as f:
+        return read_po(f)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogue():
+    """Compile the English catalogue when its .mo is missing or older than the .po (`make translations` does the same)."""
+    if not os.path.exists(COMPILED) or os.path.getmtime(COMPILED) < os.path.getmtime(CATALOGUE):
+        partial = f"{COMPILED}.{os.getpid()}.tmp"
+        with open(partial, "wb") as f:
+            write_mo(f, _read_catalogue())
+        os.replace(partial, COMPILED)  # atomic: a parallel run never reads half a file
+    return COMPILED
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return _read_catalogue()
+
+
+@pytest.fixture(scope="module")
+def source_messages():
+    """msgid -> first 'file:line' where it occurs, extracted from the source tree like `make extract` does."""
+    with open(os.path.join(ROOT, "babel.cfg"), encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(KEYWORD_OPTIONS)}
+    found = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(ROOT, method_map, options_map, keywords):
+        for msgid in (message if isinstance(message, tuple) else (message,)):
+            if msgid:
+                found.setdefault((context, msgid), f"{filename}:{lineno}")
+    return found
+
+
+def test_make_extract_uses_the_same_keywords_as_this_test():
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as f:
+        makefile = f.read()
+    for option in KEYWORD_OPTIONS:
+        assert f"-k {option} " in makefile or f"-k {option}\n" in makefile, option
+
+
+def test_source_tree_has_messages_in_python_and_templates(source_messages):
+    places = {place.split(":")[0].split("/")[0] for place in source_messages.values()}
+    assert {"tracker", "templates"} <= places
+    assert len(source_messages) > 500
+
+
+def test_every_message_in_the_source_has_an_english_translation(source_messages, catalogue):
+    untranslated = []
+    for (context, msgid), place in source_messages.items():
+        entry = catalogue.get(msgid, context=context)
+        if entry is None or entry.fuzzy or not (entry.string[0] if isinstance(entry.string, tuple) else entry.string):
+            untranslated.append(f"{place}: {msgid!r}")
+    assert not untranslated, ("run `make extract`, translate these in " + CATALOGUE + ":\n" +
+                              "\n".join(sorted(untranslated)))
+
+
+def test_catalogue_has_no_fuzzy_entries(catalogue):
+    assert [m.id for m in catalogue if m.id and m.fuzzy] == []
+
+
+def test_translations_keep_every_placeholder(catalogue):
+    broken = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = sorted(PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            if sorted(PLACEHOLDER.findall(string)) != expected:
+                broken.append(f"{message.id!r} -> {string!r}")
+    assert not broken, "\n".join(broken)
+
+
+def test_translations_are_english_not_copies_of_the_chinese(catalogue):
+    copies = [m.id for m in catalogue if m.id and HAN.search(m.id) and m.string == m.id]
+    assert copies == []
+
+
+@pytest.mark.parametrize("msgid, english", [
+    ("外勤工时", "Field hours"),
+    ("周一", "Mon"),
+    ("内返", "Internal rework"),
+    ("外返", "External rework"),
+    ("电子档", "Scanned ticket"),
+    ("一票否决", "Veto"),
+    ("%(month)s 的工作行程表已提交", "The itinerary for %(month)s has been submitted"),
+])
+def test_key_terms_use_the_product_vocabulary(catalogue, msgid, english):
+    assert catalogue.get(msgid).string == english
+
+
+def test_login_page_is_chinese_by_default(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    assert "登录 Tracker 售后服务管理" in page
+    assert "Log in" not in page
+
+
+def test_login_page_is_english_after_choosing_english(client):
+    response = client.post("/lang/en", data={"next": "/login"})
+    assert response.status_code == 302
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Log in to Tracker after-sales service" in page
+    assert "Remember me" in page
+    assert "登录 Tracker" not in page
+
+
+def test_switching_back_to_chinese(client):
+    client.post("/lang/en")
+    client.post("/lang/zh")
+    assert "登录 Tracker 售后服务管理" in client.get("/login").get_data(as_text=True)
+
+
+def test_wrong_password_message_follows_the_language(client, team):
+    client.post("/lang/en")
+    page = login(client, "eng1", "not-the-password").get_data(as_text=True)
+    assert "Wrong username or password" in page
+
+
+def test_engineer_month_page_in_english_shows_english_weekdays_and_labels(app, client, team):
+    login(client, "eng1")
+    client.post("/lang/en")
+    page = client.get("/itinerary/eng1/2026-11").get_data(as_text=True)
+    for text in ("Itinerary of 张三", "Field hours this month", "Total expenses", "Add trip", "Add expense",
+                 "Submit month", "Mon", "Tue", "Sun", "Workday", "Weekend"):
+        assert text in page, text
+    for text in ("周一", "周日", "本月外勤工时", "添加行程", "工作日"):
+        assert text not in page, text
+
+
+def test_engineer_month_page_is_chinese_by_default(client, team):
+    login(client, "eng1")
+    page = client.get("/itinerary/eng1/2026-11").get_data(as_text=True)
+    assert "周一" in page and "本月外勤工时" in page
+    assert "Field hours this month" not in page
+
+
+def test_the_chosen_language_is_saved_for_the_user(app, client, team):
+    login(client, "eng1")
+    client.post("/lang/en")
+    client.post("/logout")
+    other = app.test_client()
+    login(other, "eng1")
+    assert "Field hours this month" in other.get("/itinerary/eng1/2026-11").get_data(as_text=True)
+
+
+def test_form_errors_are_translated(client, team):
+    login(client, "eng1")
+    client.post("/lang/en")
+    response = client.post("/itinerary/eng1/trips/new", data={"date": date(2026, 11, 10).isoformat(),
+                                                              "depart": "10:00", "return_time": "09:00"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The return time must be after the depart time" in page
+
+
+def test_templates_have_no_chinese_text_outside_the_translation_layer():
+    """Raw Chinese (or full-width punctuation) between template tags would stay Chinese on English pages."""
+    tag = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.S)
+    chinese = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]+")
+    raw = []
+    for folder, _dirs, names in os.walk(os.path.join(ROOT, "templates")):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as f:
+                parts = tag.split(f.read())
+            raw += [f"{os.path.relpath(path, ROOT)}: {found!r}" for text in parts[::2] for found in chinese.findall(text)]
+    assert not raw, "wrap these in {{ _('…') }}:\n" + "\n".join(raw)
