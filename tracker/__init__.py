@@ -36,6 +36,7 @@ def create_app(test_config=None):
                 instance_relative_config=True, template_folder=os.path.join(ROOT, "templates"),
                 static_folder=os.path.join(ROOT, "static"))
     config.load(app, test_config)
+    app.json.ensure_ascii = False  # Chinese names and messages as UTF-8, not \u escapes
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "tracker", "translations")
     if app.config["TRUSTED_PROXIES"]:

@@ -89,3 +89,10 @@ def test_strings_no_database_can_store_are_422(client, team, username):
     response = client.post("/api/v1/auth/token", json={"username": username, "password": "x"})
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"username": response.get_json()["error"]["fields"]["username"]}
+
+
+def test_answers_carry_chinese_as_utf8_not_escapes(client, team, api):
+    response = api("GET", "/itineraries/eng2/2026-11", "eng1")
+    assert response.status_code == 403
+    assert "无权" in response.get_data(as_text=True)
+    assert response.headers["Content-Type"].startswith("application/json")
