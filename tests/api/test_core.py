@@ -1,5 +1,6 @@
 """The API's plumbing: tokens, the error format, body checks, the OpenAPI document."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -86,7 +87,8 @@ def test_openapi_document_lists_every_api_route(app, client):
 
 @pytest.mark.parametrize("username", ["a\u0000b", "\ud800abc"])
 def test_strings_no_database_can_store_are_422(client, team, username):
-    response = client.post("/api/v1/auth/token", json={"username": username, "password": "x"})
+    raw = json.dumps({"username": username, "password": "x"})  # \u escapes, as a client would send them
+    response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"username": response.get_json()["error"]["fields"]["username"]}
 
