@@ -165,6 +165,16 @@ def answers(status=200, schema=None, description=None, content="application/json
     return decorate
 
 
+def uploads(schema):
+    """Document a view's multipart/form-data body (its files and fields) for the OpenAPI document."""
+
+    def decorate(view):
+        view._upload = schema
+        return view
+
+    return decorate
+
+
 def to_json(value):
     """Plain JSON values: Decimal as a number (2 decimals at most), dates ISO 8601, datetimes with the local offset."""
     if isinstance(value, dict):

@@ -95,16 +95,6 @@ def _trip_reply(trip, status):
     return core.reply(answer, status)
 
 
-def uploads(schema):
-    """Document a multipart/form-data body for the OpenAPI document."""
-
-    def decorate(view):
-        view._upload = schema
-        return view
-
-    return decorate
-
-
 def _year_in_path(year):
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise Invalid.field("year", _("年份须在 %(a)s 到 %(b)s 之间", a=YEAR_MIN, b=YEAR_MAX))
@@ -274,7 +264,7 @@ def download_workbook(username, year):
 @bp.route("/itineraries/<username>/<int:year>.xlsx", methods=["POST"])
 @roles("engineer", "backoffice", "manager")
 @core.answers(200, IMPORT_SUMMARY)
-@uploads(WORKBOOK_UPLOAD)
+@core.uploads(WORKBOOK_UPLOAD)
 def import_workbook(username, year):
     """Replace the open months' trips and expenses by those of an uploaded workbook (same format as the download)."""
     engineer = engineer_from_path(username)

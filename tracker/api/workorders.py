@@ -169,6 +169,7 @@ def list_work_orders():
 @roles("backoffice", "manager")
 @network.lan_only
 @core.answers(201, STORED_FILE)
+@core.uploads(SCAN_UPLOAD)
 def upload_scan(order_id):
     """Archive the scanned ticket (multipart field `file`, named after the work order's canonical name)."""
     order = services.get_visible(_actor(), order_id)
@@ -178,13 +179,11 @@ def upload_scan(order_id):
     return core.reply(services.file_dict(scan), 201)
 
 
-upload_scan._upload = SCAN_UPLOAD
-
-
 @bp.route("/work-orders/<int:order_id>/photos", methods=["POST"])
 @roles("backoffice", "manager", "engineer")
 @network.lan_only
 @core.answers(201, PHOTOS)
+@core.uploads(PHOTO_UPLOAD)
 def upload_photos(order_id):
     """Store site photos (multipart field `files`, one or more); they are renamed after the work order."""
     order = services.get_visible(_actor(), order_id)
@@ -192,9 +191,6 @@ def upload_photos(order_id):
     rows = uploads.store_photos(_actor(), order, [(f.filename, f.stream) for f in chosen], clock.now())
     core.commit()
     return core.reply({"photos": [services.file_dict(row) for row in rows]}, 201)
-
-
-upload_photos._upload = PHOTO_UPLOAD
 
 
 # ---- feedback ------------------------------------------------------------------------------------
