@@ -1,0 +1,151 @@
+"""The appraisal sheet (考核表): print page, PDF with the score API's figures, a team in one go, A4 in Chromium."""
+
+import io
+import os
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, login, skip_or_fail
+from tests.sheets.conftest import MONTH
+from tracker.extensions import db
+from tracker.reviews.models import Veto
+
+
+def pdf_pages(body):
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        skip_or_fail("pypdf is not installed")
+    return [page.extract_text() for page in PdfReader(io.BytesIO(body)).pages]
+
+
+def get_pdf(client, url):
+    response = client.get(url)
+    if response.status_code == 503:
+        skip_or_fail("WeasyPrint cannot run here (Pango missing)")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    return response
+
+
+def api_row(api, viewer, username, month=MONTH):
+    """One engineer's row of the month's scores, as the score API answers it."""
+    rows = api("GET", f"/scores/{month}?explain=1", viewer).get_json()["scores"]
+    return next(row for row in rows if row["username"] == username)
+
+
+def flat(text):
+    return re.sub(r"\s+", "", text)
+
+
+def figures(row):
+    """The figures a sheet must show, as the score API gives them, formatted with 2 decimals."""
+    shown = [f"{row[key]:.2f}" for key in ("quantitative", "qualitative", "adjustments", "total", "bonus")]
+    shown += [f"{indicator['points']:.2f}" for indicator in row["indicators"] if indicator["applies"]]
+    return shown + [row["grade"]]
+
+
+def test_print_page_shows_everything_the_paper_form_had(client, scored, api):
+    row = api_row(api, "mgr", "eng1")
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    for figure in figures(row):
+        assert figure in html
+    for indicator in row["indicators"]:
+        assert indicator["name"] in html and indicator["explanation"] in html
+    for words in ("被考核人", "直接主管", "总经理", "签名", "日期", "领导评", "自评", "一票否决", "等级", "奖金",
+                  "草稿", "刘主管", "王总", "张三"):
+        assert words in html
+    assert "sheet.css" in html and "<script>" not in html  # print CSS from static/, no inline script
+
+
+def test_pdf_has_the_same_figures_as_the_score_api(client, scored, api):
+    row = api_row(api, "mgr", "eng1")
+    login(client, "mgr")
+    response = get_pdf(client, f"/sheets/pdf/{MONTH}/eng1")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    pages = pdf_pages(response.data)
+    assert len(pages) == 1
+    text = flat(pages[0])
+    for figure in figures(row):
+        assert figure in text, figure
+    for words in ("被考核人", "直接主管", "总经理", "张三", "领导评"):
+        assert words in text
+
+
+def test_vetoed_sheet_says_so_with_the_reason(client, scored, api):
+    db.session.add(Veto(engineer_id=scored["eng2"].id, month=MONTH, reason="安全事故造成损失",
+                        recorded_at=scored["eng2"].created_at))
+    db.session.commit()
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
+    assert "安全事故造成损失" in html
+
+
+def test_team_prints_in_one_go_one_sheet_per_page(client, scored, api):
+    rows = {r["username"]: r for r in api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]}
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}").get_data(as_text=True)
+    assert html.count('class="sheet"') == 2 and "王五" not in html  # mgr's team only
+    pages = pdf_pages(get_pdf(client, f"/sheets/pdf/{MONTH}").data)
+    assert len(pages) == 2
+    for page, username, name in zip(pages, ("eng1", "eng2"), ("张三", "李四")):
+        text = flat(page)
+        assert name in text
+        assert f"{rows[username]['total']:.2f}" in text
+    client.post("/logout")
+    login(client, "gm.wang")
+    assert len(pdf_pages(get_pdf(client, f"/sheets/pdf/{MONTH}").data)) == 3
+    html = client.get(f"/sheets/{MONTH}?team=mgr2").get_data(as_text=True)
+    assert html.count('class="sheet"') == 1 and "王五" in html
+
+
+def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):
+    annual = {r["username"]: r for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
+    login(client, "mgr")
+    html = client.get("/sheets/2026/annual/eng1").get_data(as_text=True)
+    assert "年度" in html and f"{annual['eng1']['score']:.2f}" in html and "2026-10" in html
+    html = client.get("/sheets/2026/mid-year/eng1").get_data(as_text=True)
+    assert "年中" in html and "2026-06" in html and "2026-10" not in html
+    text = flat(pdf_pages(get_pdf(client, "/sheets/pdf/2026/annual").data)[0])
+    assert f"{annual['eng1']['score']:.2f}" in text
+
+
+def test_who_may_print_what(client, scored):
+    login(client, "eng1")
+    assert client.get(f"/sheets/{MONTH}/eng1").status_code == 200
+    assert client.get(f"/sheets/{MONTH}/eng2").status_code == 403
+    assert client.get(f"/sheets/{MONTH}").status_code == 403
+    client.post("/logout")
+    login(client, "mgr2")
+    assert client.get(f"/sheets/{MONTH}/eng1").status_code == 403
+    assert client.get(f"/sheets/{MONTH}?team=nobody").status_code == 404
+    assert client.get("/sheets/2026-13/eng1").status_code == 422
+    assert client.get("/sheets/99/annual/eng1").status_code == 404
+
+
+@pytest.mark.e2e
+def test_print_page_at_a4_in_chromium(live_server, browser, scored, screenshot_dir):
+    context = browser.new_context(viewport={"width": 794, "height": 1123}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "mgr")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/sheets/{MONTH}")
+    page.emulate_media(media="print")
+    assert not page.is_visible("#print-button")  # the toolbar is not printed
+    sheets = page.locator("section.sheet")
+    assert sheets.count() == 2
+    for i in range(2):
+        sheet = sheets.nth(i)
+        # A4 at 96 px/in is 794 × 1123 px: a sheet fits in one page's height
+        assert sheet.bounding_box()["height"] <= 1123
+        sheet.screenshot(path=os.path.join(screenshot_dir, f"sheet-a4-{i + 1}.png"))
+    printed = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    pages = pdf_pages(printed)
+    assert len(pages) == 2  # Chromium's own print: one sheet per A4 page
+    assert "张三" in flat(pages[0]) and "李四" in flat(pages[1])
+    context.close()

@@ -1,0 +1,130 @@
+"""The appraisal sheet (考核表) of one engineer and month, or of a mid-year/annual period, as plain data.
+
+The print page and the PDF render the same data with the same template, so they never differ in content.
+"""
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.reports import services as scores
+from tracker.reports.models import KpiTemplate, Score
+from tracker.reviews import approval
+from tracker.reviews import services as reviews
+from tracker.reviews.forms import GROUP_LABELS
+from tracker.reviews.views import ADJUSTMENT_LABELS, STATUS_LABELS, _value_kind, format_value
+from tracker.scoring import periods
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import load_template
+
+PERIOD_TITLES = {"mid_year": "年中", "annual": "年度"}
+
+
+@dataclass
+class Sheet:
+    """Everything one printed sheet shows."""
+
+    engineer: User
+    title: str
+    period_label: str
+    template_name: str | None = None
+    template_version: int | None = None
+    score: object = None
+    lines: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    adjustments: list = field(default_factory=list)
+    veto: object = None
+    supervisor: str | None = None
+    gm: str | None = None
+    months: list = field(default_factory=list)  # period sheets: (month, total, grade, status)
+    period_score: object = None
+    period_final: bool = False
+    period_months: int = 0
+
+
+def _gm_name():
+    return db.session.scalar(select(User.display_name).where(User.role == "gm", User.active.is_(True))
+                             .order_by(User.id).limit(1))
+
+
+def _template(score, engineer, month):
+    data = None
+    if score is not None and score.template_id is not None:
+        row = db.session.get(KpiTemplate, score.template_id)
+        data = json.loads(row.body) if row is not None else None
+    if data is None:
+        data = reviews.current_template_dict(engineer, month)
+    if data is None:
+        return None
+    try:
+        return load_template(data)
+    except TemplateError:
+        return None
+
+
+def _value(text):
+    if text is None:
+        return None
+    value = json.loads(text, parse_float=Decimal)
+    return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _groups(engineer, month, lang):
+    """Qualitative groups with their mean and number of raters (a filed sheet names no peer)."""
+    by_group = {}
+    for review, _rater in reviews.reviews_of(engineer, month):
+        by_group.setdefault(review.group, []).append(reviews.rater_score(reviews.review_ratings(review)))
+    return [{"group": g, "label": str(GROUP_LABELS[g]), "raters": len(by_group[g]),
+             "mean": sum(by_group[g], Decimal(0)) / len(by_group[g])}
+            for g in ("leader", "peer", "self") if g in by_group]
+
+
+def month_sheet(engineer, month, lang):
+    """The sheet of one engineer's month."""
+    score = approval.score_of(engineer, month)
+    template = _template(score, engineer, month)
+    metric_rows = reviews.metrics_of(engineer, month)
+    lines = []
+    for line in (score.lines if score is not None else []):
+        value = _value(line.value)
+        lines.append({"code": line.code, "name": (line.name_en or line.name) if lang == "en" else line.name,
+                      "applies": line.applies,
+                      "value": format_value(value, _value_kind(template, line.code, value, metric_rows)),
+                      "points": line.points, "max_points": line.max_points,
+                      "explanation": (line.explanation_en or line.explanation) if lang == "en" else line.explanation})
+    adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),
+                    "approved": a.status == "approved"} for a in approval.adjustments_of(engineer, month)]
+    return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
+                 template_name=template.name.get(lang) if template else None,
+                 template_version=template.version if template else None, score=score, lines=lines,
+                 groups=_groups(engineer, month, lang) if score is not None else [], adjustments=adjustments,
+                 veto=approval.veto_of(engineer, month),
+                 supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
+
+
+def period_sheet(engineer, year, period):
+    """The mid-year or annual sheet: the months' totals and their mean (the stored final score once there is one)."""
+    period = scores.period_key(period)
+    month_list = [f"{year:04d}-{m:02d}" for m in periods.PERIODS[period]]
+    stored = {row.month: row for row in db.session.scalars(select(Score).where(
+        Score.engineer_id == engineer.id, Score.month.in_(month_list)))}
+    rows = [(m, stored.get(m)) for m in month_list]
+    result = scores.period_view([engineer.id], year, period)[engineer.id]
+    title = _("售后服务部年中绩效考核表") if period == "mid_year" else _("售后服务部年度绩效考核表")
+    label = _("%(year)s 年 1–6 月", year=year) if period == "mid_year" else _("%(year)s 年", year=year)
+    return Sheet(engineer=engineer, title=title, period_label=label, months=rows, period_score=result.score,
+                 period_final=result.final, period_months=result.months,
+                 supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
+
+
+def status_label(score):
+    if score is None:
+        return _("尚未计算")
+    if not score.eligible:
+        return _("不参加考核")
+    return str(STATUS_LABELS.get(score.status, score.status))

@@ -1,0 +1,151 @@
+"""Print pages and PDFs of the appraisal sheet (考核表): one engineer, a whole team, mid-year and annual."""
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker import months
+from tracker.auth.access import roles, subordinates_cte
+from tracker.auth.models import User
+from tracker.errors import Forbidden, NotFound
+from tracker.extensions import db
+from tracker.reports import services as scores
+from tracker.reports.models import Score
+from tracker.reviews import services as reviews
+from tracker.sheets import presenter
+from tracker.sheets.pdf import render_pdf
+
+bp = Blueprint("sheets", __name__, url_prefix="/sheets")
+
+VIEWERS = ("engineer", "manager", "gm", "admin")
+TEAM_VIEWERS = ("manager", "gm", "admin")
+PERIODS = ("mid-year", "annual")
+
+
+@bp.app_context_processor
+def helpers():
+    return {"status_label": presenter.status_label}
+
+
+def _lang():
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+def _month(month):
+    months.parse(month)
+    return month
+
+
+def _year(text):
+    if not (len(text) == 4 and text.isdigit() and 2000 <= int(text) <= 2100):
+        raise NotFound(_("年份须为 2000–2100 的四位数字"))
+    return int(text)
+
+
+def _period(period):
+    if period not in PERIODS:
+        raise NotFound(_("期间须为 mid-year 或 annual"))
+    return period
+
+
+def _engineer(username):
+    engineer = reviews.engineer_by_username(username)
+    if not reviews.can_see_score(current_user._get_current_object(), engineer):
+        raise Forbidden(_("无权查看该工程师的考核"))
+    return engineer
+
+
+def team_engineers(viewer, month_list, team=None):
+    """The engineers whose sheets a team print holds: in the viewer's scope (and under `team`), assessed."""
+    people = scores.engineers_in_scope(viewer, month_list)
+    if team:
+        manager = db.session.scalar(select(User).where(User.username == team, User.role.in_(("manager", "gm"))))
+        if manager is None:
+            raise NotFound(_("没有这个主管：%(name)s", name=team))
+        below = set(db.session.scalars(select(subordinates_cte(manager.id).c.id)))
+        people = [person for person in people if person.id in below]
+    ineligible = set(db.session.scalars(select(Score.engineer_id).where(
+        Score.month.in_(month_list), Score.eligible.is_(False), Score.engineer_id.in_([p.id for p in people]))))
+    if len(month_list) == 1:  # a month: leave out who is not assessed in it; a period: whoever has a month in it
+        return [p for p in people if p.id not in ineligible and scores.is_eligible(p, month_list[0])]
+    return [p for p in people if any(scores.is_eligible(p, m) for m in month_list)]
+
+
+def _respond(as_pdf, sheets, title, filename, back_url, pdf_endpoint, **pdf_args):
+    """The print page, or (as_pdf) the same HTML rendered as PDF."""
+    html = render_template("sheets/print.html", sheets=sheets, title=title, pdf=as_pdf, back_url=back_url,
+                           pdf_url=url_for(pdf_endpoint, **pdf_args))
+    if not as_pdf:
+        return html
+    body = render_pdf(html, request.url_root)
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@bp.route("/<month>/<username>")
+@bp.route("/pdf/<month>/<username>", endpoint="month_sheet_pdf", defaults={"as_pdf": True})
+@roles(*VIEWERS)
+def month_sheet(month, username, as_pdf=False):
+    """One engineer's month as an A4 sheet with signature lines."""
+    month = _month(month)
+    engineer = _engineer(username)
+    sheet = presenter.month_sheet(engineer, month, _lang())
+    return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name} {month}",
+                    f"{month}{engineer.display_name}考核表.pdf",
+                    url_for("reviews.score_page", month=month, username=username), "sheets.month_sheet_pdf",
+                    month=month, username=username)
+
+
+@bp.route("/<month>")
+@bp.route("/pdf/<month>", endpoint="team_sheets_pdf", defaults={"as_pdf": True})
+@roles(*TEAM_VIEWERS)
+def team_sheets(month, as_pdf=False):
+    """Every assessed engineer of the viewer's team (or ?team=<manager>) in one go, one sheet per page."""
+    month = _month(month)
+    team = request.args.get("team") or None
+    people = team_engineers(current_user._get_current_object(), [month], team)
+    lang = _lang()
+    sheets = [presenter.month_sheet(person, month, lang) for person in people]
+    args = {"month": month, **({"team": team} if team else {})}
+    return _respond(as_pdf, sheets, _("%(month)s 月度考核表", month=month), f"{month}考核表.pdf",
+                    url_for("reviews.month_page", month=month), "sheets.team_sheets_pdf", **args)
+
+
+@bp.route("/<year>/mid-year/<username>", defaults={"period": "mid-year"})
+@bp.route("/<year>/annual/<username>", defaults={"period": "annual"})
+@bp.route("/pdf/<year>/mid-year/<username>", endpoint="period_sheet_pdf", defaults={"period": "mid-year", "as_pdf": True})
+@bp.route("/pdf/<year>/annual/<username>", endpoint="period_sheet_pdf", defaults={"period": "annual", "as_pdf": True})
+@roles(*VIEWERS)
+def period_sheet(year, period, username, as_pdf=False):
+    """An engineer's mid-year or annual sheet: the months' totals, their mean, signature lines."""
+    year, period = _year(year), _period(period)
+    engineer = _engineer(username)
+    sheet = presenter.period_sheet(engineer, year, period)
+    return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name}",
+                    f"{year}{engineer.display_name}{sheet.title}.pdf",
+                    url_for("reviews.scores_home"), "sheets.period_sheet_pdf", year=year, period=period,
+                    username=username)
+
+
+@bp.route("/<year>/mid-year", defaults={"period": "mid-year"})
+@bp.route("/<year>/annual", defaults={"period": "annual"})
+@bp.route("/pdf/<year>/mid-year", endpoint="team_period_sheets_pdf", defaults={"period": "mid-year", "as_pdf": True})
+@bp.route("/pdf/<year>/annual", endpoint="team_period_sheets_pdf", defaults={"period": "annual", "as_pdf": True})
+@roles(*TEAM_VIEWERS)
+def team_period_sheets(year, period, as_pdf=False):
+    """The team's mid-year or annual sheets, one per page."""
+    year, period = _year(year), _period(period)
+    key = scores.period_key(period)
+    month_list = [f"{year:04d}-{m:02d}" for m in presenter.periods.PERIODS[key]]
+    team = request.args.get("team") or None
+    people = team_engineers(current_user._get_current_object(), month_list, team)
+    sheets = [presenter.period_sheet(person, year, period) for person in people]
+    title = sheets[0].title if sheets else _("考核表")
+    args = {"year": year, "period": period, **({"team": team} if team else {})}
+    return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{title}.pdf", url_for("reviews.scores_home"),
+                    "sheets.team_period_sheets_pdf", **args)
