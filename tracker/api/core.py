@@ -155,11 +155,12 @@ def body(schema):
     return decorate
 
 
-def answers(status=200, schema=None, description=None, content="application/json"):
-    """Document a view's answer for the OpenAPI document."""
+def answers(status=200, schema=None, description=None, content="application/json", also=None):
+    """Document a view's answer for the OpenAPI document (`also`: {status: description} answered with that body)."""
 
     def decorate(view):
-        view._answer = {"status": status, "schema": schema, "description": description, "content": content}
+        view._answer = {"status": status, "schema": schema, "description": description, "content": content,
+                        "also": also or {}}
         return view
 
     return decorate

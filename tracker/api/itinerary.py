@@ -3,6 +3,7 @@
 import io
 
 from flask import request, send_file
+from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +13,7 @@ from tracker.api.core import bp
 from tracker.api.people import engineer_from_path, row_or_404, text
 from tracker.auth.access import roles
 from tracker.errors import Invalid, NotFound
+from tracker.extensions import db
 from tracker.itinerary import services, workbook
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
 
@@ -19,6 +21,9 @@ YEAR_MIN, YEAR_MAX = 2000, 2100
 HHMM = {"type": ["string", "null"], "pattern": r"^[0-9]{2}:[0-9]{2}$", "description": "HH:MM, 00:00 to 24:00"}
 HOURS = {"type": "number", "minimum": 0}
 NULLABLE_TEXT = {"type": ["string", "null"]}
+CLIENT_ID = {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+             "description": "A UUID chosen by the client; sending it again for the same engineer answers the "
+                            "first result with 200 and stores nothing"}
 
 TRIP_FIELDS = {
     "date": core.DATE, "customer": text(40), "work_order": text(32), "depart": HHMM, "return": HHMM,
@@ -95,6 +100,28 @@ def _trip_reply(trip, status):
     return core.reply(answer, status)
 
 
+def _save_once(model, engineer, data, save):
+    """(row, created): the row stored earlier under the body's client_id, else what `save` stores and commits.
+
+    Two sends of one entry racing each other both pass the lookup; the unique constraint lets one insert
+    through and the other then answers the row that won.
+    """
+    client_id = data.get("client_id")
+    earlier = services.earlier_entry(_actor(), model, engineer, client_id)
+    if earlier is not None:
+        return earlier, False
+    try:
+        row = save()
+        core.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = services.earlier_entry(_actor(), model, engineer, client_id)
+        if earlier is None:
+            raise
+        return earlier, False
+    return row, True
+
+
 def _year_in_path(year):
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise Invalid.field("year", _("年份须在 %(a)s 到 %(b)s 之间", a=YEAR_MIN, b=YEAR_MAX))
@@ -110,14 +137,14 @@ def _month_in_path(month):
 
 @bp.route("/trips", methods=["POST"])
 @roles("engineer", "backoffice", "manager")
-@core.answers(201, SAVED_TRIP)
-@core.body(core.obj({"engineer": core.USERNAME, **TRIP_FIELDS}, ["date"]))
+@core.answers(201, SAVED_TRIP, also={200: "client_id sent before: the first result; nothing stored"})
+@core.body(core.obj({"engineer": core.USERNAME, **TRIP_FIELDS, "client_id": CLIENT_ID}, ["date"]))
 def create_trip(data):
     """Record a field trip (depart and return HH:MM, or full_day); day_hours is the day's field hours after it."""
     engineer = _engineer_in_body(data)
-    trip = services.save_trip(_actor(), engineer, _with_date(data))
-    core.commit()
-    return _trip_reply(trip, 201)
+    trip, created = _save_once(Trip, engineer, data,
+                               lambda: services.save_trip(_actor(), engineer, _with_date(data)))
+    return _trip_reply(trip, 201 if created else 200)
 
 
 @bp.route("/trips/<int:trip_id>", methods=["GET"])
@@ -158,14 +185,15 @@ def delete_trip(trip_id):
 
 @bp.route("/expenses", methods=["POST"])
 @roles("engineer", "backoffice", "manager")
-@core.answers(201, EXPENSE)
-@core.body(core.obj({"engineer": core.USERNAME, **EXPENSE_FIELDS}, ["date", "category", "amount"]))
+@core.answers(201, EXPENSE, also={200: "client_id sent before: the first result; nothing stored"})
+@core.body(core.obj({"engineer": core.USERNAME, **EXPENSE_FIELDS, "client_id": CLIENT_ID},
+                    ["date", "category", "amount"]))
 def create_expense(data):
     """Record an expense (CNY, 0 to 100,000, at most 2 decimals)."""
     engineer = _engineer_in_body(data)
-    expense = services.save_expense(_actor(), engineer, _with_date(data))
-    core.commit()
-    return core.reply(services.expense_dict(expense), 201)
+    expense, created = _save_once(Expense, engineer, data,
+                                  lambda: services.save_expense(_actor(), engineer, _with_date(data)))
+    return core.reply(services.expense_dict(expense), 201 if created else 200)
 
 
 @bp.route("/expenses/<int:expense_id>", methods=["GET"])

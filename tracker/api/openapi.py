@@ -40,6 +40,8 @@ def _operation(view, method, rule):
     if answer["status"] != 204:
         ok["content"] = {answer["content"]: {"schema": answer["schema"] or {"type": "object"}}}
     responses = {str(answer["status"]): ok}
+    for status, description in answer.get("also", {}).items():  # another success status, same body
+        responses[str(status)] = {**ok, "description": description}
     for status in (400, 401, 403, 404, 409, 413, 415, 422):
         if status == 401 and auth_rule == "public":
             continue

@@ -42,6 +42,7 @@ class Trip(db.Model):
     __tablename__ = "trips"
     __table_args__ = (
         Index("ix_trips_engineer_day", "engineer_id", "day"),
+        UniqueConstraint("engineer_id", "client_id"),
         CheckConstraint("full_day OR (depart_min IS NOT NULL AND return_min IS NOT NULL "
                         "AND depart_min >= 0 AND return_min <= 1440 AND return_min > depart_min)",
                         name="times"),
@@ -58,6 +59,8 @@ class Trip(db.Model):
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
     purpose: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(String(500))
+    # The UUID an offline client gave the entry, so that sending it again stores nothing (CONTRACT 10).
+    client_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     engineer = relationship("User")
@@ -67,7 +70,8 @@ class Trip(db.Model):
 
 class Expense(db.Model):
     __tablename__ = "expenses"
-    __table_args__ = (Index("ix_expenses_engineer_day", "engineer_id", "day"),)
+    __table_args__ = (Index("ix_expenses_engineer_day", "engineer_id", "day"),
+                      UniqueConstraint("engineer_id", "client_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -76,6 +80,7 @@ class Expense(db.Model):
     amount: Mapped[object] = mapped_column(Numeric(12, 2))
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(500))
+    client_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     engineer = relationship("User")

@@ -117,6 +117,23 @@ def reopen_month(actor, engineer, month, reason=None):
     db.session.flush()
 
 
+# ---- entries sent again by an offline client (CONTRACT 10) -------------------------------------
+
+def earlier_entry(actor, model, engineer, client_id):
+    """The trip or expense (`model`) already stored for this engineer under `client_id`, or None."""
+    if client_id is None:
+        return None
+    if not can_edit_itinerary(actor, engineer):
+        raise Forbidden(_("无权修改该工程师的行程"))
+    return db.session.scalar(select(model).where(model.engineer_id == engineer.id,
+                                                 model.client_id == client_id.lower()))
+
+
+def _client_id(data):
+    value = data.get("client_id")
+    return value.lower() if value else None
+
+
 # ---- trips ---------------------------------------------------------------------------------------
 
 def _times(data):
@@ -165,7 +182,7 @@ def save_trip(actor, engineer, data, trip=None):
     if customer is None and order is not None:
         customer = order.customer
     if trip is None:
-        trip = Trip(engineer_id=engineer.id)
+        trip = Trip(engineer_id=engineer.id, client_id=_client_id(data))
         db.session.add(trip)
     trip.day, trip.full_day, trip.depart_min, trip.return_min = day, full_day, depart, ret
     trip.hours = fieldhours.trip_hours(depart, ret, full_day)
@@ -230,7 +247,7 @@ def save_expense(actor, engineer, data, expense=None):
     amount = _amount(data.get("amount"))
     order = _work_order(data.get("work_order"))
     if expense is None:
-        expense = Expense(engineer_id=engineer.id)
+        expense = Expense(engineer_id=engineer.id, client_id=_client_id(data))
         db.session.add(expense)
     expense.day, expense.category, expense.amount = day, data["category"], amount
     expense.work_order_id = order.id if order else None
