@@ -61,7 +61,13 @@ def test_path_parameters_match_the_path_templates(document):
         names = re.findall(r"\{([^}]+)\}", path)
         declared = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
         assert sorted(names) == sorted(declared), (method, path)
-        assert all(p["required"] for p in operation.get("parameters", []))
+        assert all(p["required"] for p in operation.get("parameters", []) if p["in"] == "path")
+
+
+def test_the_month_scores_document_their_paging_query(document):
+    query = {p["name"]: p for p in document["paths"]["/scores/{month}"]["get"]["parameters"] if p["in"] == "query"}
+    assert set(query) >= {"page", "per_page", "team", "explain"}
+    assert query["per_page"]["schema"]["maximum"] == 200 and not query["page"]["required"]
 
 
 def test_every_json_body_has_a_valid_schema_that_refuses_unknown_fields(document):

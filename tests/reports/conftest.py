@@ -1,6 +1,7 @@
 """Fixtures of the score tests: the presets in the database and a writer of hand-made records."""
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.conftest import NOW
 from tests.reports.support import Records
@@ -19,3 +20,25 @@ def presets(app):
 def records(app, team, presets):
     """A writer of records (see tests/reports/support.py)."""
     return Records()
+
+
+@pytest.fixture
+def api(app, client, token):
+    """api("GET", "/scores/2026-11", "eng1"): a call as that user, its answer checked against the declared schema."""
+    tokens = {}
+
+    def call(method, path, user, **kwargs):
+        if user not in tokens:
+            tokens[user] = token(user)
+        headers = {**kwargs.pop("headers", {}), **tokens[user]}
+        response = client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+        if response.status_code < 300:
+            endpoint, _args = app.url_map.bind("localhost").match("/api/v1" + path.split("?")[0], method=method)
+            answer = app.view_functions[endpoint]._answer
+            assert response.status_code == answer["status"]
+            Draft202012Validator(answer["schema"]).validate(response.get_json())
+        else:
+            assert response.get_json()["error"]["code"]
+        return response
+
+    return call

@@ -166,6 +166,16 @@ def answers(status=200, schema=None, description=None, content="application/json
     return decorate
 
 
+def query(parameters):
+    """Document a view's query parameters ([{name, schema, description?}]) for the OpenAPI document."""
+
+    def decorate(view):
+        view._query = parameters
+        return view
+
+    return decorate
+
+
 def uploads(schema):
     """Document a view's multipart/form-data body (its files and fields) for the OpenAPI document."""
 

@@ -28,6 +28,8 @@ def _operation(view, method, rule):
         operation["parameters"] = [{"name": p, "in": "path", "required": True,
                                     "schema": {"type": "integer" if f"<int:{p}>" in rule.rule else "string"}}
                                    for p in params]
+    for parameter in getattr(view, "_query", ()):
+        operation.setdefault("parameters", []).append({"in": "query", "required": False, **parameter})
     schema = getattr(view, "_body_schema", None)
     if schema is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}

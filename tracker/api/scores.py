@@ -13,20 +13,25 @@ from tracker import clock, months
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import roles
-from tracker.errors import Invalid
-from tracker.reports import services
+from tracker.errors import Forbidden, Invalid
+from tracker.reports import listing, services
+from tracker.reviews import approval
+from tracker.reviews import services as reviews
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 NUMBER_OR_NULL = {"type": ["number", "null"]}
-INDICATOR = core.obj({
+SLIM_INDICATOR = {
     "code": {"type": "string"}, "name": {"type": "string"}, "applies": {"type": "boolean"},
     "value": {"description": "the measured input: a number, counts by kind, or null"},
     "points": NUMBER_OR_NULL, "max_points": {"type": "number"},
+}
+EXPLAINED = {
     "explanation": {"type": "string", "description": "one sentence: how the points followed from the value"},
-    "record_ids": {"type": "object", "description": "ids of the records behind the value, by kind",
-                   "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
-}, ["code", "name", "applies", "value", "points", "max_points", "explanation", "record_ids"])
-SCORE = core.obj({
+    "records": {"type": "object", "description": "ids of the records behind the value, by kind",
+                "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
+}
+INDICATOR = core.obj({**SLIM_INDICATOR, **EXPLAINED}, [*SLIM_INDICATOR, "explanation", "records"])
+ROW = {
     "username": {"type": "string"}, "display_name": {"type": "string"}, "eligible": {"type": "boolean"},
     "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
@@ -34,11 +39,47 @@ SCORE = core.obj({
     "status": {"type": "string", "enum": ["pending", "draft", "approved"],
                "description": "pending: not computed yet; draft: recomputed by the scheduler; approved: fixed"},
     "computed_at": {"type": ["string", "null"], "format": "date-time"},
-    "indicators": {"type": "array", "items": INDICATOR},
-}, ["username", "display_name", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total",
-    "grade", "bonus", "status", "computed_at", "indicators"])
-MONTH_SCORES = core.obj({"month": {"type": "string"}, "scores": {"type": "array", "items": SCORE}},
-                        ["month", "scores"])
+}
+SCORE = core.obj({**ROW, "indicators": {"type": "array", "items": {
+    "type": "object", "properties": {**SLIM_INDICATOR, **EXPLAINED}, "required": list(SLIM_INDICATOR),
+    "additionalProperties": False,
+    "description": "explanation and records only with explain=1"}}}, [*ROW, "indicators"])
+DETAIL = core.obj({
+    **ROW, "indicators": {"type": "array", "items": INDICATOR},
+    "reviews": {"type": "array", "items": core.obj({
+        "group": {"type": "string", "enum": ["leader", "peer", "self"]}, "score": {"type": "number"},
+        "raters": {"type": "integer"}}, ["group", "score", "raters"])},
+    "adjustment_list": {"type": "array", "items": core.obj({
+        "id": {"type": "integer"}, "points": {"type": "number"}, "reason": {"type": "string"},
+        "status": {"type": "string", "enum": ["proposed", "approved", "rejected"]},
+        "proposed_at": {"type": "string", "format": "date-time"}},
+        ["id", "points", "reason", "status", "proposed_at"])},
+    "veto": {"oneOf": [{"type": "null"}, core.obj({"reason": {"type": "string"},
+                                                   "recorded_at": {"type": "string", "format": "date-time"}},
+                                                  ["reason", "recorded_at"])]},
+    "interview": {"oneOf": [{"type": "null"}, core.obj({"held_at": {"type": "string", "format": "date-time"},
+                                                        "notes": {"type": ["string", "null"]}},
+                                                       ["held_at", "notes"])]},
+    "history": {"type": "array", "items": core.obj({
+        "at": {"type": "string", "format": "date-time"}, "action": {"type": "string"},
+        "actor": {"type": ["string", "null"]}, "detail": {"type": ["string", "null"]}},
+        ["at", "action", "actor", "detail"])},
+}, [*ROW, "indicators", "reviews", "adjustment_list", "veto", "interview", "history"])
+MONTH_SCORES = core.obj({"month": {"type": "string"}, "page": {"type": "integer", "minimum": 1},
+                         "pages": {"type": "integer", "minimum": 1},
+                         "total": {"type": "integer", "description": "engineers in scope (all pages)"},
+                         "scores": {"type": "array", "items": SCORE}},
+                        ["month", "page", "pages", "total", "scores"])
+PAGE_QUERY = [
+    {"name": "page", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "schema": {"type": "integer", "minimum": 1, "maximum": listing.PER_PAGE_MAX,
+                                    "default": listing.PER_PAGE_DEFAULT}},
+    {"name": "team", "schema": {"type": "string"}, "description": "a manager's username: that manager's subtree"},
+    {"name": "explain", "schema": {"type": "string", "enum": ["0", "1"]},
+     "description": "1: each indicator with its explanation and records"},
+    {"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
+     "description": "language of names and explanations (default: Accept-Language, else Chinese)"},
+]
 COMPUTED = core.obj({"month": {"type": "string"}, "computed": {"type": "integer"}}, ["month", "computed"])
 PERIOD_SCORE = core.obj({"username": {"type": "string"}, "display_name": {"type": "string"},
                          "score": NUMBER_OR_NULL, "months": {"type": "integer", "description": "months averaged"},
@@ -69,15 +110,18 @@ def _english():
     return request.accept_languages.best_match(["zh", "en"], default="zh") == "en"
 
 
-def _indicator(line, english):
-    return {"code": line.code, "name": (line.name_en or line.name) if english else line.name,
-            "applies": line.applies, "value": services.line_value(line), "points": line.points,
-            "max_points": line.max_points,
-            "explanation": (line.explanation_en or line.explanation) if english else line.explanation,
-            "record_ids": services.line_record_ids(line)}
+def _indicator(line, english, explained):
+    """An indicator line (a dict of ScoreLine columns) as the API shows it."""
+    item = {"code": line["code"], "name": (line["name_en"] or line["name"]) if english else line["name"],
+            "applies": line["applies"], "value": listing.line_value(line["value"]), "points": line["points"],
+            "max_points": line["max_points"]}
+    if explained:
+        item["explanation"] = (line["explanation_en"] or line["explanation"]) if english else line["explanation"]
+        item["records"] = listing.line_records(line["record_ids"])
+    return item
 
 
-def _score(person, score, month, english):
+def _score(person, score, month, lines, english, explained):
     row = {"username": person.username, "display_name": person.display_name, "eligible": None,
            "quantitative": None, "qualitative": None, "adjustments": None, "vetoed": False, "total": None,
            "grade": None, "bonus": None, "status": "pending", "computed_at": None, "indicators": []}
@@ -87,8 +131,15 @@ def _score(person, score, month, english):
     row.update(eligible=score.eligible, quantitative=score.quantitative, qualitative=score.qualitative,
                adjustments=score.adjustments, vetoed=score.vetoed, total=score.total, grade=score.grade,
                bonus=score.bonus, status=score.status, computed_at=score.computed_at,
-               indicators=[_indicator(line, english) for line in score.lines])
+               indicators=[_indicator(line, english, explained) for line in lines.get(score.id, [])])
     return row
+
+
+def _flag(name):
+    value = request.args.get(name, "0")
+    if value not in ("0", "1"):
+        raise Invalid.field(name, _("须为 0 或 1"))
+    return value == "1"
 
 
 @bp.route("/scores/<month>/compute", methods=["POST"])
@@ -109,14 +160,55 @@ def compute_scores(month):
 @bp.route("/scores/<month>", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, MONTH_SCORES)
+@core.query(PAGE_QUERY)
 def month_scores(month):
-    """The month's scores of the engineers in scope, each indicator with its value, points and explanation."""
+    """A page of the month's scores of the engineers in scope, by username (explain=1: with explanations)."""
     month = _month(month)
-    people = services.engineers_in_scope(current_user, [month])
-    stored = services.stored_scores([person.id for person in people], month)
+    page = listing.page_number(request.args.get("page"))
+    per_page = listing.page_number(request.args.get("per_page"), "per_page", listing.PER_PAGE_DEFAULT,
+                                   listing.PER_PAGE_MAX)
+    explained = _flag("explain")
+    team = listing.team_of(current_user, request.args.get("team"))
+    result = listing.month_page(current_user, month, team=team, page=page, per_page=per_page)
+    lines = listing.page_lines(result, explained)
     english = _english()
-    return core.reply({"month": month,
-                       "scores": [_score(person, stored.get(person.id), month, english) for person in people]})
+    return core.reply({"month": month, "page": result.page, "pages": result.pages, "total": result.total,
+                       "scores": [_score(person, score, month, lines, english, explained)
+                                  for person, score in result.rows]})
+
+
+@bp.route("/scores/<month>/<username>", methods=["GET"])
+@roles("engineer", "manager", "gm", "admin")
+@core.answers(200, DETAIL)
+@core.query(PAGE_QUERY[-1:])
+def engineer_score(month, username):
+    """One engineer's month: every indicator with its explanation and records, reviews, adjustments, history."""
+    month = _month(month)
+    engineer = reviews.engineer_by_username(username)
+    if not reviews.can_see_score(current_user, engineer):
+        raise Forbidden(_("无权查看该工程师的考核"))
+    score = services.stored_scores([engineer.id], month).get(engineer.id)
+    lines = {}
+    if score is not None:
+        lines[score.id] = [{name: getattr(line, name) for name in listing.EXPLAINED_COLUMNS}
+                           for line in score.lines]
+    row = _score(engineer, score, month, lines, _english(), True)
+    groups = {}
+    for review, _rater in reviews.reviews_of(engineer, month):
+        groups.setdefault(review.group, []).append(reviews.rater_score(reviews.review_ratings(review)))
+    row["reviews"] = [{"group": group, "score": sum(scores) / len(scores), "raters": len(scores)}
+                      for group, scores in sorted(groups.items())]
+    row["adjustment_list"] = [{"id": a.id, "points": a.points, "reason": a.reason, "status": a.status,
+                               "proposed_at": a.proposed_at} for a in approval.adjustments_of(engineer, month)]
+    veto = approval.veto_of(engineer, month)
+    row["veto"] = None if veto is None else {"reason": veto.reason, "recorded_at": veto.recorded_at}
+    interview = approval.latest_interview(engineer, month)
+    notes_visible = current_user.role == "admin" or reviews.is_leader(current_user, engineer)
+    row["interview"] = None if interview is None else {
+        "held_at": interview.held_at, "notes": interview.notes if notes_visible else None}
+    row["history"] = [{"at": event.at, "action": event.action, "actor": actor, "detail": event.detail}
+                      for event, actor in services.score_history(engineer, month)]
+    return core.reply(row)
 
 
 def _period(year, period):

@@ -52,10 +52,10 @@ def is_above(manager, person):
     return manager.id in chain_ids(person.id)
 
 
-def subordinates_cte(manager_id):
-    """A recursive CTE of the ids of everyone whose supervisor chain includes manager_id."""
+def subordinates_cte(manager_id, name="team"):
+    """A recursive CTE of the ids of everyone whose supervisor chain includes manager_id (named `name`)."""
     base = select(User.id.label("id"), literal(1).label("depth")).where(User.supervisor_id == manager_id)
-    tree = base.cte("team", recursive=True)
+    tree = base.cte(name, recursive=True)
     tree = tree.union_all(
         select(User.id, tree.c.depth + 1).where(User.supervisor_id == tree.c.id, tree.c.depth < 50)
     )

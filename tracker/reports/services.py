@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from tracker import months
+from tracker.audit import AuditEvent
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
@@ -209,6 +210,13 @@ def stored_scores(engineer_ids, month):
     rows = db.session.scalars(select(Score).options(selectinload(Score.lines))
                               .where(Score.month == month, Score.engineer_id.in_(list(engineer_ids))))
     return {row.engineer_id: row for row in rows}
+
+
+def score_history(engineer, month):
+    """(AuditEvent, actor username) of the engineer's month, oldest first: adjustments, veto, approval, reopening."""
+    return db.session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject == f"{engineer.username}/{month}").order_by(AuditEvent.at, AuditEvent.id)).all()
 
 
 def line_value(line):

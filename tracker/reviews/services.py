@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 
 from tracker import months
-from tracker.auth.access import is_above, visible_engineers
+from tracker.auth.access import is_above, scope_filter, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -512,15 +512,13 @@ def ratings_of(engineer, month, rater=None):
 
 # ---- scores for the pages ---------------------------------------------------------------------------
 
-def month_scores(viewer, month):
-    """(engineer, score or None) for every engineer in the viewer's scope, in one query.
-
-    Inactive engineers appear only when they have a score for the month.
-    """
-    query = (visible_engineers(viewer).add_columns(Score)
-             .outerjoin(Score, and_(Score.engineer_id == User.id, Score.month == month))
-             .where(or_(User.active.is_(True), Score.id.is_not(None))))
-    return [(engineer, score) for engineer, score in db.session.execute(query).all()]
+def teams_in_scope(viewer):
+    """The managers whose teams the viewer may pick on the month page (the viewer first when a manager)."""
+    query = select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.display_name,
+                                                                                        User.username)
+    if viewer.role not in ("gm", "admin"):
+        query = query.where(scope_filter(viewer, User.id))
+    return db.session.scalars(query).all()
 
 
 def shown(value):

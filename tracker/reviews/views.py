@@ -17,6 +17,7 @@ from tracker.auth.access import roles
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
+from tracker.reports import listing
 from tracker.reports.models import KpiTemplate
 from tracker.reports.services import is_eligible
 from tracker.reviews import approval, services
@@ -35,6 +36,7 @@ bp = Blueprint("reviews", __name__)
 REVIEWERS = ("engineer", "manager", "gm")
 SCORE_VIEWERS = ("engineer", "manager", "gm", "admin")
 ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # who may open the attendance grid
+MONTH_PAGE_SIZE = 50  # engineers per page of the month's scores
 
 nav.add("reviews.scores_home", _l("我的考核"), roles=("engineer",), order=40)
 nav.add("reviews.scores_home", _l("月度考核"), roles=("manager", "gm", "admin"), order=40)
@@ -185,9 +187,13 @@ def month_page(month):
     _month(month)
     if current_user.role == "engineer":
         return redirect(url_for("reviews.score_page", month=month, username=current_user.username))
-    rows = services.month_scores(_me(), month)
+    me = _me()
+    team = listing.team_of(me, request.args.get("team"))
+    page = listing.month_page(me, month, team=team, page=listing.page_number(request.args.get("page")),
+                              per_page=MONTH_PAGE_SIZE, order="name")
     previous, following = _neighbours(month)
-    return render_template("scores/month.html", rows=rows, month=month, previous=previous, following=following,
+    return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
+                           following=following, teams=services.teams_in_scope(me), team=team,
                            status_labels=STATUS_LABELS, today_month=months.of(clock.today()),
                            can_enter=current_user.role in ("manager", "gm"))
 

@@ -1,0 +1,103 @@
+"""Pages of a month's scores: the engineers in scope (optionally one manager's subtree), a page at a time.
+
+A page costs a fixed number of queries whatever the size of the company: one count of the engineers in scope,
+one page of (engineer, score) rows, and one query of the page's indicator lines.
+"""
+
+import json
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from tracker import months
+from tracker.auth.access import ALL_SEEING, is_above, scope_filter, subordinates_cte
+from tracker.auth.models import User
+from tracker.errors import Forbidden, Invalid
+from tracker.extensions import db
+from tracker.reports.models import Score, ScoreLine
+
+PER_PAGE_DEFAULT = 100
+PER_PAGE_MAX = 200
+SLIM_COLUMNS = ("score_id", "code", "name", "name_en", "applies", "value", "points", "max_points")
+EXPLAINED_COLUMNS = SLIM_COLUMNS + ("explanation", "explanation_en", "record_ids")
+
+
+@dataclass(frozen=True)
+class ScorePage:
+    """One page of a month's scores: rows of (engineer, Score or None) and the page's arithmetic."""
+
+    month: str
+    rows: list
+    total: int
+    page: int
+    per_page: int
+    team: object = None
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+
+def page_number(text, field="page", default=1, maximum=None):
+    """A positive whole number from a query string (ASCII digits only); 422 otherwise."""
+    if text is None or text == "":
+        return default
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1 or \
+            (maximum is not None and int(text) > maximum):
+        if maximum is not None:
+            raise Invalid.field(field, _("须为 1–%(max)s 的整数", max=maximum))
+        raise Invalid.field(field, _("页码须为正整数"))
+    return int(text)
+
+
+def team_of(viewer, username):
+    """The manager whose subtree `team` names; 422 when there is none, 403 when outside the viewer's scope."""
+    if not username:
+        return None
+    manager = db.session.scalar(select(User).where(User.username == username))
+    if manager is None or manager.role not in ("manager", "gm"):
+        raise Invalid.field("team", _("没有该主管"))
+    if viewer.role not in ALL_SEEING and manager.id != viewer.id and not is_above(viewer, manager):
+        raise Forbidden(_("无权查看该团队的考核"))
+    return manager
+
+
+def month_page(viewer, month, *, team=None, page=1, per_page=PER_PAGE_DEFAULT, order="username"):
+    """The page of the month's scores the viewer may see; inactive engineers only when scored for the month."""
+    months.parse(month)
+    scope = [User.role == "engineer", scope_filter(viewer, User.id)]
+    if team is not None:
+        scope.append(User.id.in_(select(subordinates_cte(team.id, "picked_team").c.id)))
+    joined = and_(Score.engineer_id == User.id, Score.month == month)
+    shown = or_(User.active.is_(True), Score.id.is_not(None))
+    total = db.session.scalar(select(func.count()).select_from(User).outerjoin(Score, joined)
+                              .where(*scope, shown))
+    ordering = (User.username,) if order == "username" else (User.display_name, User.username)
+    rows = db.session.execute(select(User, Score).outerjoin(Score, joined).where(*scope, shown)
+                              .order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
+    return ScorePage(month, [(engineer, score) for engineer, score in rows], int(total or 0), page, per_page, team)
+
+
+def page_lines(page, explained=False):
+    """{score_id: [line dict, ...]} of the page's scores, in position order (one query)."""
+    ids = [score.id for _engineer, score in page.rows if score is not None]
+    lines = {score_id: [] for score_id in ids}
+    if not ids:
+        return lines
+    columns = EXPLAINED_COLUMNS if explained else SLIM_COLUMNS
+    table = ScoreLine.__table__
+    for row in db.session.execute(select(*(table.c[name] for name in columns))
+                                  .where(table.c.score_id.in_(ids))
+                                  .order_by(table.c.score_id, table.c.position)).mappings():
+        lines[row["score_id"]].append(dict(row))
+    return lines
+
+
+def line_value(text):
+    """A stored measured value (numbers as floats: they are shown as stored, not rounded again)."""
+    return None if text is None else json.loads(text)
+
+
+def line_records(text):
+    return json.loads(text) if text else {}
