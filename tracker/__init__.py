@@ -75,10 +75,11 @@ def create_app(test_config=None):
     from tracker.reports.views import bp as reports_bp
     from tracker.reviews.views import bp as reviews_bp
     from tracker.sheets.views import bp as sheets_bp
+    from tracker.tickets.views import bp as tickets_bp
     from tracker.workorders.views import bp as workorders_bp
 
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
-                      reports_bp, sheets_bp, api_bp):
+                      reports_bp, sheets_bp, tickets_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -87,6 +87,9 @@ class Scan(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime]
 
+    # Not stored: set by the upload that created the row when the scan's QR code, not its file name, named it.
+    named_by_qr = False
+
     work_order = relationship(WorkOrder, backref=backref("scans", order_by="Scan.version.desc()",
                                                          passive_deletes=True))
     uploaded_by = relationship("User")

@@ -24,6 +24,7 @@ from tracker.errors import Conflict, DomainError, Forbidden, Invalid, TooLarge, 
 from tracker.extensions import db
 from tracker.naming import inside
 from tracker.notifications import services as notifications
+from tracker.tickets import decode, qr
 from tracker.workorders import files
 from tracker.workorders.models import Customer, Photo, Scan, WorkOrder
 from tracker.workorders.services import can_manage, can_upload_photos, current_scan, order_scope
@@ -47,10 +48,20 @@ def expected_names(order):
     return [f"{order.canonical_name}.{ext}" for ext in ("pdf", "jpg", "png")]
 
 
-def read_scan(order, filename, stream):
-    """(bytes, kind, extension) of an acceptable scan of `order`: 413 too large, 415 wrong content, 422 wrong name.
+def qr_numbers(data, kind):
+    """The work order numbers named by the valid Tracker ticket QR codes in a scan (a set; usually 0 or 1)."""
+    secret = current_app.config["SECRET_KEY"]
+    return {number for number in map(lambda text: qr.number_in(text, secret), decode.qr_texts(data, kind))
+            if number is not None}
 
-    At most SCAN_MAX_BYTES + 1 bytes are read from the stream.
+
+def read_scan(order, filename, stream, numbers=None):
+    """(bytes, kind, extension, by_qr) of an acceptable scan of `order`: 413 too large, 415 wrong content,
+    422 wrong name.
+
+    The name is right when it is the canonical name, or when the scan carries the QR code of this order's printed
+    ticket (by_qr); a QR code naming another work order is refused either way. `numbers` are the numbers already
+    read from the scan's QR codes (None: read them here). At most SCAN_MAX_BYTES + 1 bytes are read from the stream.
     """
     name, stem, ext = files.split_name(filename)
     data = files.read_limited(stream, current_app.config["SCAN_MAX_BYTES"], name)
@@ -69,22 +80,33 @@ def read_scan(order, filename, stream):
     if claimed != kind:
         message = _("文件内容是 %(kind)s，与扩展名 .%(ext)s 不符", kind=files.KIND_LABEL[kind], ext=ext)
         raise Unsupported(message, {"file": message})
-    if stem != canonical:
-        expected = f"{canonical}.{ext}"
-        message = _("文件名须为 %(expected)s（服务日期 + 客户 + 设备 + 服务类型）", expected=expected)
-        raise Invalid(message, {"file": message}, expected=expected)
-    return data, kind, ext.lower()
+    expected = f"{canonical}.{ext}"
+    if numbers is None:
+        numbers = qr_numbers(data, kind)
+    others = sorted(numbers - {order.number})
+    if others:
+        message = _("扫描件上的服务单二维码属于工单 %(other)s，不是本工单 %(number)s", other=others[0],
+                    number=order.number)
+        raise Invalid(message, {"file": message}, expected=expected, qr_work_order=others[0])
+    if stem == canonical:
+        return data, kind, ext.lower(), False
+    if order.number in numbers:
+        return data, kind, ext.lower(), True
+    message = _("文件名须为 %(expected)s（服务日期 + 客户 + 设备 + 服务类型），且未能识别服务单二维码",
+                expected=expected)
+    raise Invalid(message, {"file": message}, expected=expected)
 
 
-def store_scan(actor, order, filename, stream, now):
+def store_scan(actor, order, filename, stream, now, numbers=None):
     """Archive a scanned ticket as <instance>/archive/<customer>/<canonical name>.<ext>; the caller commits.
 
     The previous scan of the order moves to .versions/ beside it; when another work order holds the canonical
     name already, this one is stored as <canonical name>-<number>.<ext>. Nothing is ever overwritten.
+    The returned row's `named_by_qr` says whether its QR code, rather than its file name, named it.
     """
     if not can_manage(actor, order):
         raise Forbidden(_("只有内勤或该工单的主管可以上传电子档"))
-    data, kind, ext = read_scan(order, filename, stream)
+    data, kind, ext, by_qr = read_scan(order, filename, stream, numbers)
     folder = inside(root(), "archive", order.customer.name)
     previous = current_scan(order)
     stem = _free_stem(order, folder, ext, previous)
@@ -101,6 +123,7 @@ def store_scan(actor, order, filename, stream, now):
     scan = Scan(work_order_id=order.id, customer_id=order.customer_id, version=version, current=True, stem=stem,
                 name=f"{stem}.{ext}", path=files.relative(target), kind=kind, size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=actor.id, uploaded_at=now)
+    scan.named_by_qr = by_qr
     db.session.add(scan)
     try:
         db.session.flush()
@@ -168,39 +191,88 @@ def match_orders(actor, stem):
     return [order for order in candidates if order.canonical_name == stem]
 
 
-def attach_scans(actor, uploads, now):
-    """Bulk upload: each (file name, stream) is matched to its work order by name and stored.
+def _orders_by_number(actor, numbers):
+    """The actor's work orders (not cancelled) with these numbers."""
+    if not numbers:
+        return []
+    return db.session.scalars(select(WorkOrder).join(Customer).options(contains_eager(WorkOrder.customer)).where(
+        WorkOrder.number.in_(sorted(numbers)), WorkOrder.status != "cancelled", order_scope(actor),
+    ).order_by(WorkOrder.id)).all()
 
-    Returns one result per file: status attached, no_match, ambiguous or refused, with a message. Each file is
-    stored in its own savepoint, so one refusal does not undo the others; the caller commits.
+
+def _target(actor, stem, ext, data, result):
+    """(work order, QR numbers) a bulk-uploaded file belongs to, or (None, _) with `result` saying why not.
+
+    The QR code of a printed ticket names the order whatever the file is called; a file name naming another
+    order than its QR code is refused with the name that would have been accepted.
+    """
+    kind = files.sniff(data)
+    numbers = qr_numbers(data, kind) if kind in SCAN_KINDS else set()
+    matches = match_orders(actor, stem)
+    by_qr = _orders_by_number(actor, numbers)
+    if len(numbers) > 1:
+        result["message"] = _("扫描件上有多个工单的二维码：%(numbers)s，请分开扫描",
+                              numbers=_("、").join(sorted(numbers)))
+        return None, numbers
+    if by_qr:
+        order = by_qr[0]
+        if matches and order not in matches:
+            expected = f"{order.canonical_name}.{ext or files.DEFAULT_EXTENSION.get(kind, 'pdf')}"
+            result.update(work_order=order, expected=expected, code=422, message=_(
+                "文件名指向工单 %(named)s，但扫描件上的服务单二维码属于工单 %(other)s",
+                named=_("、").join(o.number for o in matches), other=order.number))
+            return None, numbers
+        return order, numbers
+    if numbers and not matches:
+        result.update(status="no_match", message=_("二维码所指的工单 %(number)s 不存在或不在您的范围内",
+                                                   number=next(iter(numbers))))
+        return None, numbers
+    if not matches:
+        result.update(status="no_match", message=_("没有与文件名匹配的工单，也未能识别服务单二维码"))
+        return None, numbers
+    if len(matches) > 1:
+        result.update(status="ambiguous", message=_("多张工单同名：%(numbers)s，请在工单页面分别上传",
+                                                    numbers=_("、").join(o.number for o in matches)))
+        return None, numbers
+    return matches[0], numbers
+
+
+def attach_scans(actor, uploads, now):
+    """Bulk upload: each (file name, stream) is matched to its work order by its QR code or its name and stored.
+
+    Returns one result per file: status attached, no_match, ambiguous or refused, with a message (and `by_qr`
+    when the QR code named it). Each file is stored in its own savepoint, so one refusal does not undo the
+    others; the caller commits.
     """
     results, seen = [], set()
+    limit = current_app.config["SCAN_MAX_BYTES"]
     for filename, stream in uploads:
-        name, stem, _ext = files.split_name(filename)
+        name, stem, ext = files.split_name(filename)
         result = {"file": name, "status": "refused", "message": "", "work_order": None, "name": None,
-                  "expected": None}
+                  "expected": None, "by_qr": False}
         results.append(result)
         if name in seen:
             result["message"] = _("同一批中有重名文件，只处理第一个")
             continue
         seen.add(name)
-        matches = match_orders(actor, stem)
-        if not matches:
-            result.update(status="no_match", message=_("没有与文件名匹配的工单"))
+        try:
+            data = files.read_limited(stream, limit, name)
+        except DomainError as error:
+            result.update(message=error.message, code=error.status)
             continue
-        if len(matches) > 1:
-            result.update(status="ambiguous", message=_("多张工单同名：%(numbers)s，请在工单页面分别上传",
-                                                        numbers=_("、").join(o.number for o in matches)))
+        order, numbers = _target(actor, stem, ext, data, result)
+        if order is None:
             continue
-        order = matches[0]
         result["work_order"] = order
         try:
             with db.session.begin_nested():
-                scan = store_scan(actor, order, filename, stream, now)
+                scan = store_scan(actor, order, filename, data, now, numbers)
         except DomainError as error:
             result.update(message=error.message, expected=error.extra.get("expected"), code=error.status)
             continue
-        result.update(status="attached", name=scan.name, scan=scan, message=_("已存档为 %(name)s", name=scan.name))
+        result.update(status="attached", name=scan.name, scan=scan, by_qr=scan.named_by_qr,
+                      message=_("按二维码识别，已存档为 %(name)s", name=scan.name) if scan.named_by_qr
+                      else _("已存档为 %(name)s", name=scan.name))
     return results
 
 

@@ -231,7 +231,10 @@ def scan(order_id):
                 db.session.rollback()
                 refusal, status = error, error.status
             else:
-                flash(_("电子档已存档为 %(name)s", name=stored.name), "success")
+                if stored.named_by_qr:
+                    flash(_("按服务单二维码识别，电子档已存档为 %(name)s", name=stored.name), "success")
+                else:
+                    flash(_("电子档已存档为 %(name)s", name=stored.name), "success")
                 return redirect(url_for("workorders.detail", order_id=order.id))
     return render_template("workorders/scan.html", order=order, form=form, refusal=refusal,
                            expected=uploads.expected_names(order), scan=services.current_scan(order),

@@ -1,0 +1,73 @@
+"""The printed service ticket (服务单): what it shows, its sizes, who may print it, and its PDF with a readable QR."""
+
+import pytest
+
+from tests.conftest import login
+from tests.tickets.conftest import SECRET
+from tests.tickets.support import ticket_pdf
+from tracker.tickets import decode, qr
+
+
+def test_ticket_page_shows_the_order_boxes_to_fill_in_and_the_qr_code(client, orders):
+    order = orders[0]
+    login(client, "office")
+    page = client.get(f"/work-orders/{order.id}/ticket").get_data(as_text=True)
+    for text in ("服务单", "WO-A", "旗滨玻璃", "1号机", "常规保养", "张三", "到达时间", "完成时间",
+                 "客户签字", "满意度", "非常满意", "不满意", "20261015旗滨玻璃1号机常规保养"):
+        assert text in page, text
+    assert 'class="ticket-qr"' in page and "<script>" not in page
+    assert 'href="/static/ticket.css"' in page
+
+
+def test_a5_is_the_default_and_a4_is_offered(client, orders):
+    login(client, "office")
+    assert 'class="ticket-page size-a5"' in client.get(f"/work-orders/{orders[0].id}/ticket").get_data(as_text=True)
+    page = client.get(f"/work-orders/{orders[0].id}/ticket?size=A4").get_data(as_text=True)
+    assert 'class="ticket-page size-a4"' in page and "改用 A5" in page
+    assert 'class="ticket-page size-a5"' in client.get(
+        f"/work-orders/{orders[0].id}/ticket?size=letter").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("user, status", [("eng1", 200), ("mgr", 200), ("office", 200), ("eng2", 403),
+                                          ("mgr2", 403)])
+def test_who_may_print_a_ticket(app, orders, user, status):
+    client = app.test_client()
+    login(client, user)
+    assert client.get(f"/work-orders/{orders[0].id}/ticket").status_code == status
+
+
+def test_ticket_needs_a_login_and_an_existing_order(client, orders):
+    assert client.get(f"/work-orders/{orders[0].id}/ticket").status_code in (302, 401)
+    login(client, "office")
+    assert client.get("/work-orders/99999/ticket").status_code == 404
+
+
+def test_detail_page_links_to_the_ticket(client, orders):
+    login(client, "eng1")
+    assert f'href="/work-orders/{orders[0].id}/ticket"' in client.get(
+        f"/work-orders/{orders[0].id}").get_data(as_text=True)
+
+
+def test_the_qr_payload_carries_the_number_and_a_check_only_this_secret_gives():
+    text = qr.payload("WO-A", SECRET)
+    assert text.startswith("TRACKER-WO:WO-A:") and qr.number_in(text, SECRET) == "WO-A"
+    assert qr.number_in(text, "another-secret") is None
+    assert qr.number_in(text.replace("WO-A", "WO-B"), SECRET) is None
+    assert qr.number_in("TRACKER-WO:WO-A:AAAAAAAA", SECRET) is None
+    assert qr.number_in("https://example.com/WO-A", SECRET) is None
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+def test_ticket_pdf_has_the_page_size_text_and_a_readable_qr_code(client, orders, size):
+    login(client, "office")
+    pdf = ticket_pdf(client, orders[0].id, size)
+    from pypdf import PdfReader
+    from io import BytesIO
+
+    reader = PdfReader(BytesIO(pdf))
+    assert len(reader.pages) == 1
+    width_mm = float(reader.pages[0].mediabox.width) * 25.4 / 72
+    assert round(width_mm) == (148 if size == "a5" else 210)
+    text = reader.pages[0].extract_text()
+    assert "WO-A" in text and "旗滨玻璃" in text and "客户签字" in text
+    assert decode.qr_texts(pdf, "pdf") == [qr.payload("WO-A", SECRET)]
