@@ -3,5 +3,6 @@
 Each module adds its routes to the one blueprint defined in core; importing them here registers them.
 """
 
-from tracker.api import approval, itinerary, openapi, people, reviews, scores, tokens, workorders  # noqa: F401
+from tracker.api import (approval, itinerary, openapi, people, reviews, scores, summaries, tokens,  # noqa: F401
+                         workorders)
 from tracker.api.core import bp  # noqa: F401

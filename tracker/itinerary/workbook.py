@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy import select
 
 from tracker import months
@@ -27,6 +26,7 @@ from tracker.itinerary import services
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
 from tracker.scoring import fieldhours
 from tracker.workorders.models import WorkOrder
+from tracker.xlsx import print_setup, text_width
 
 HEADERS = ("日期", "星期", "考勤", "出发", "返回", "全天", "工时", "客户", "工单", "事由", "备注", "费用类别", "金额")
 WIDTHS = (12, 6, 8, 7, 7, 6, 7, 18, 14, 32, 24, 9, 12)
@@ -74,14 +74,30 @@ def export_workbook(engineer, year):
     """The engineer's workbook for a year, a sheet per month, as xlsx bytes."""
     book = Workbook()
     book.remove(book.active)
+    empty = []
     for month in range(1, 13):
         view = services.month_view(engineer, f"{year:04d}-{month:02d}")
-        _write_sheet(book.create_sheet(f"{month}月"), engineer, year, month, view)
+        sheet = book.create_sheet(f"{month}月")
+        _write_sheet(sheet, engineer, year, month, view)
+        if not _has_records(view):
+            empty.append(sheet)
+    # a month without any record is hidden, so printing the workbook prints no empty pages (import still reads it)
+    if len(empty) == 12:
+        empty = empty[1:]
+    for sheet in empty:
+        sheet.sheet_state = "hidden"
+    book.active = next(i for i, sheet in enumerate(book.worksheets) if sheet.sheet_state == "visible")
     book.properties.title = workbook_filename(engineer, year)[:-5]
     book.properties.creator = "Tracker"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _has_records(view):
+    """Anything logged in the month: a trip, an expense, an attendance exception, or its submission."""
+    return view["submitted"] or any(day["trips"] or day["expenses"] or (day["attendance"] or "present") != "present"
+                                    for day in view["days"])
 
 
 def _day_label(workday, attendance):
@@ -104,8 +120,17 @@ def _write_sheet(sheet, engineer, year, month, view):
         cell.fill = HEADER_FILL
         cell.border = BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center")
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    widths = list(WIDTHS)
+    for day in view["days"]:  # customer and work-order columns as wide as their longest text
+        for trip in day["trips"]:
+            line = _trip_line(trip)
+            for column in (COL_CUSTOMER, COL_WORK_ORDER):
+                widths[column] = max(widths[column], text_width(line.get(column) or "") + 2)
+        for expense in day["expenses"]:
+            number = _expense_line(expense).get(COL_WORK_ORDER)
+            widths[COL_WORK_ORDER] = max(widths[COL_WORK_ORDER], text_width(number or "") + 2)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(width, 60)
 
     row = FIRST_DATA_ROW
     for day in view["days"]:
@@ -141,16 +166,7 @@ def _write_sheet(sheet, engineer, year, month, view):
                               end_column=COL_NOTE + 1)
 
     sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "1:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    print_setup(sheet, title_rows="1:2")
     sheet.print_area = f"A1:{last_col}{row + len(EXPENSE_CATEGORIES)}"
 
 

@@ -9,14 +9,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import months
-from tracker.auth.access import roles, subordinates_cte
-from tracker.auth.models import User
+from tracker.auth.access import roles
 from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
 from tracker.reports import services as scores
 from tracker.reports.models import Score
 from tracker.reviews import services as reviews
-from tracker.sheets import presenter
+from tracker.sheets import presenter, summaries, workbooks
 from tracker.sheets.pdf import render_pdf
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
@@ -61,13 +60,7 @@ def _engineer(username):
 
 def team_engineers(viewer, month_list, team=None):
     """The engineers whose sheets a team print holds: in the viewer's scope (and under `team`), assessed."""
-    people = scores.engineers_in_scope(viewer, month_list)
-    if team:
-        manager = db.session.scalar(select(User).where(User.username == team, User.role.in_(("manager", "gm"))))
-        if manager is None:
-            raise NotFound(_("没有这个主管：%(name)s", name=team))
-        below = set(db.session.scalars(select(subordinates_cte(manager.id).c.id)))
-        people = [person for person in people if person.id in below]
+    people = summaries.people(viewer, month_list, team)
     ineligible = set(db.session.scalars(select(Score.engineer_id).where(
         Score.month.in_(month_list), Score.eligible.is_(False), Score.engineer_id.in_([p.id for p in people]))))
     if len(month_list) == 1:  # a month: leave out who is not assessed in it; a period: whoever has a month in it
@@ -149,3 +142,30 @@ def team_period_sheets(year, period, as_pdf=False):
     args = {"year": year, "period": period, **({"team": team} if team else {})}
     return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{title}.pdf", url_for("reviews.scores_home"),
                     "sheets.team_period_sheets_pdf", **args)
+
+
+# ---- workbooks ------------------------------------------------------------------------------------
+
+def _xlsx(data, filename):
+    response = Response(data, mimetype=workbooks.XLSX_MIME)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@bp.route("/xlsx/<month>")
+@roles(*TEAM_VIEWERS)
+def month_workbook(month):
+    """The month's team summary workbook (the same as GET /api/v1/summaries/{month}.xlsx)."""
+    summary = summaries.month_summary(current_user._get_current_object(), _month(month),
+                                      request.args.get("team") or None)
+    return _xlsx(workbooks.month_workbook(summary), workbooks.month_filename(summary.month))
+
+
+@bp.route("/xlsx/<year>/mid-year", defaults={"period": "mid-year"})
+@bp.route("/xlsx/<year>/annual", defaults={"period": "annual"})
+@roles(*TEAM_VIEWERS)
+def period_workbook(year, period):
+    """The mid-year or annual team summary workbook."""
+    summary = summaries.period_summary(current_user._get_current_object(), _year(year), period,
+                                       request.args.get("team") or None)
+    return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))

@@ -1,0 +1,125 @@
+"""The team workbooks and the summaries API: headers, values equal to the score API's, print settings."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from tests.conftest import login
+from tests.reports.support import Records
+from tests.sheets.conftest import MONTH
+from tracker.itinerary.models import Trip
+from tracker.workorders.models import WorkOrder
+from tracker.extensions import db
+
+
+def open_book(response):
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    return load_workbook(io.BytesIO(response.data))
+
+
+def rows_of(sheet):
+    header = [cell.value for cell in sheet[1]]
+    return header, {row[0]: dict(zip(header, row)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def assert_printable(sheet):
+    setup = sheet.page_setup
+    assert setup.orientation == "landscape" and setup.fitToWidth == 1 and setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows.startswith("$1:$1") or sheet.print_title_rows.startswith("1:1")
+    assert "&P" in sheet.oddFooter.center.text
+    margins = sheet.page_margins
+    assert margins.footer < margins.bottom and margins.header < margins.top  # inside the margins
+    assert sheet.freeze_panes == "C2"
+
+
+def same(cell, number):
+    return (cell is None and number is None) or Decimal(str(cell)) == Decimal(str(number))
+
+
+def test_month_workbook_matches_the_score_api(client, scored, api):
+    scores = {row["username"]: row for row in api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]}
+    book = open_book(api("GET", f"/summaries/{MONTH}.xlsx", "gm.wang"))
+    sheet = book.active
+    header, rows = rows_of(sheet)
+    assert header[:2] == ["用户名", "姓名"]
+    assert header[-8:] == ["定量Q", "定性L", "加减分A", "总分T", "等级", "奖金（元）", "一票否决", "状态"]
+    assert "出勤" in header and "外勤工时" in header and "客户满意度" in header
+    assert set(rows) == {"eng1", "eng2", "eng3"}
+    for username, row in rows.items():
+        expected = scores[username]
+        for key, column in (("quantitative", "定量Q"), ("qualitative", "定性L"), ("adjustments", "加减分A"),
+                            ("total", "总分T"), ("bonus", "奖金（元）")):
+            assert same(row[column], expected[key]), (username, column)
+        assert row["等级"] == expected["grade"] and row["状态"] == "草稿"
+        for indicator in expected["indicators"]:
+            assert same(row[indicator["name"]], indicator["points"] if indicator["applies"] else None)
+    assert sheet["F2"].number_format == "0.00"
+    assert sheet.cell(row=2, column=header.index("奖金（元）") + 1).number_format == "#,##0.00"
+    assert_printable(sheet)
+
+
+def test_month_summary_json_and_team_filter(client, scored, api):
+    body = api("GET", f"/summaries/{MONTH}?team=mgr", "gm.wang").get_json()
+    assert [row["username"] for row in body["rows"]] == ["eng1", "eng2"]
+    assert body["indicators"][0] == {"code": "attendance", "name": "出勤"}
+    mine = api("GET", f"/summaries/{MONTH}", "mgr").get_json()
+    assert {row["username"] for row in mine["rows"]} == {"eng1", "eng2"}
+    assert api("GET", f"/summaries/{MONTH}", "eng1").status_code == 403
+    assert api("GET", "/summaries/2026-13", "gm.wang").status_code == 422
+    assert api("GET", f"/summaries/{MONTH}?team=nobody", "gm.wang").status_code == 404
+
+
+def test_period_workbooks_match_the_period_api(client, scored, api):
+    for period, months in (("annual", 12), ("mid-year", 6)):
+        expected = {row["username"]: row for row in api("GET", f"/scores/2026/{period}", "gm.wang").get_json()["scores"]}
+        sheet = open_book(api("GET", f"/summaries/2026/{period}.xlsx", "gm.wang")).active
+        header, rows = rows_of(sheet)
+        assert header[2:2 + months] == [f"{m}月" for m in range(1, months + 1)]
+        label = "年度得分" if period == "annual" else "年中得分"
+        for username, row in rows.items():
+            assert same(row[label], expected[username]["score"])
+            assert row["计入月数"] == expected[username]["months"]
+        assert_printable(sheet)
+    annual = api("GET", "/summaries/2026/annual", "gm.wang").get_json()
+    eng1 = next(row for row in annual["rows"] if row["username"] == "eng1")
+    monthly = {row["username"]: row for row in api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]}
+    assert eng1["months"][MONTH] == monthly["eng1"]["total"]
+
+
+def test_web_page_downloads_the_same_workbook(client, scored):
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert f"/sheets/xlsx/{MONTH}" in page
+    _header, rows = rows_of(open_book(client.get(f"/sheets/xlsx/{MONTH}")).active)
+    assert set(rows) == {"eng1", "eng2"}
+    _header, rows = rows_of(open_book(client.get("/sheets/xlsx/2026/annual")).active)
+    assert set(rows) == {"eng1", "eng2"}
+
+
+def test_itinerary_workbook_prints_well(client, team, records, api):
+    eng1 = team["eng1"]
+    long_number = "WO-20261015-旗滨玻璃-000123"
+    order = WorkOrder(number=long_number, customer_id=records.customer.id, service_type="维修",
+                      reported_at=records.order(eng1, date(2026, 10, 14)).reported_at, engineer_id=eng1.id,
+                      status="open", rework="none")
+    db.session.add(order)
+    db.session.commit()
+    db.session.add(Trip(engineer_id=eng1.id, day=date(2026, 10, 15), depart_min=480, return_min=600,
+                        hours=Decimal("2"), work_order_id=order.id, customer_id=records.customer.id))
+    db.session.commit()
+    Records().trip(eng1, date(2026, 3, 2), hours=1)
+    book = open_book(api("GET", "/itineraries/eng1/2026.xlsx", "eng1"))
+    assert book.sheetnames == [f"{m}月" for m in range(1, 13)]
+    visible = [sheet.title for sheet in book.worksheets if sheet.sheet_state == "visible"]
+    assert visible == ["3月", "10月"]  # months without any record are not printed
+    sheet = book["10月"]
+    from tracker.xlsx import text_width
+    assert sheet.column_dimensions["I"].width >= text_width(long_number) + 1
+    assert "&P" in sheet.oddFooter.center.text
+    assert sheet.page_margins.footer < sheet.page_margins.bottom
+    assert sheet.print_title_rows.replace("$", "").startswith("1:2")

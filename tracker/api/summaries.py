@@ -1,0 +1,122 @@
+"""Team summaries of a month, the mid-year and the year, as JSON or as the workbooks handed to HR."""
+
+import io
+
+from flask import request, send_file
+from flask_login import current_user
+
+from tracker import months
+from tracker.api import core
+from tracker.api.core import bp
+from tracker.api.scores import NUMBER_OR_NULL, _year
+from tracker.auth.access import roles
+from tracker.sheets import summaries, workbooks
+
+XLSX = {"type": "string", "format": "binary"}
+XLSX_NOTE = "The workbook: Chinese headers, frozen header row, printed landscape fitted to the page width"
+MONTH_ROW = core.obj({
+    "username": {"type": "string"}, "display_name": {"type": "string"}, "eligible": {"type": "boolean"},
+    "indicators": {"type": "object", "additionalProperties": NUMBER_OR_NULL,
+                   "description": "points by indicator code (null: does not apply)"},
+    "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
+    "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
+    "bonus": NUMBER_OR_NULL, "status": {"type": "string", "enum": ["pending", "ineligible", "draft", "approved"]},
+}, ["username", "display_name", "eligible", "indicators", "quantitative", "qualitative", "adjustments", "vetoed",
+    "total", "grade", "bonus", "status"])
+MONTH_SUMMARY = core.obj({
+    "month": {"type": "string"},
+    "indicators": {"type": "array", "items": core.obj({"code": {"type": "string"}, "name": {"type": "string"}},
+                                                      ["code", "name"])},
+    "rows": {"type": "array", "items": MONTH_ROW}}, ["month", "indicators", "rows"])
+PERIOD_SUMMARY = core.obj({
+    "year": {"type": "integer"}, "period": {"type": "string", "enum": ["mid-year", "annual"]},
+    "months": {"type": "array", "items": {"type": "string"}},
+    "rows": {"type": "array", "items": core.obj({
+        "username": {"type": "string"}, "display_name": {"type": "string"},
+        "months": {"type": "object", "additionalProperties": NUMBER_OR_NULL, "description": "total by month"},
+        "score": NUMBER_OR_NULL, "months_counted": {"type": "integer"}, "final": {"type": "boolean"}},
+        ["username", "display_name", "months", "score", "months_counted", "final"])}},
+    ["year", "period", "months", "rows"])
+
+
+def _team():
+    return request.args.get("team") or None
+
+
+def _english():
+    return request.args.get("lang") == "en"
+
+
+def _month_summary(month):
+    months.parse(month)
+    return summaries.month_summary(current_user, month, _team())
+
+
+def _xlsx(data, name):
+    return send_file(io.BytesIO(data), mimetype=workbooks.XLSX_MIME, as_attachment=True, download_name=name,
+                     max_age=0)
+
+
+@bp.route("/summaries/<month>", methods=["GET"])
+@roles("manager", "gm", "admin")
+@core.answers(200, MONTH_SUMMARY)
+def month_summary(month):
+    """The month's summary: one row per engineer in scope (query team: a manager's subtree)."""
+    summary = _month_summary(month)
+    english = _english()
+    return core.reply({"month": summary.month,
+                       "indicators": [{"code": code, "name": en if english else name}
+                                      for code, name, en in summary.indicators],
+                       "rows": summary.rows})
+
+
+@bp.route("/summaries/<month>.xlsx", methods=["GET"])
+@roles("manager", "gm", "admin")
+@core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+def month_summary_workbook(month):
+    """The month's summary as a workbook: every indicator's points, Q, L, A, T, grade, bonus, state."""
+    summary = _month_summary(month)
+    return _xlsx(workbooks.month_workbook(summary), workbooks.month_filename(summary.month))
+
+
+def _period(year, period):
+    return summaries.period_summary(current_user, _year(year), period, _team())
+
+
+def _period_reply(summary):
+    return core.reply({"year": summary.year, "period": summary.period, "months": summary.months,
+                       "rows": summary.rows})
+
+
+@bp.route("/summaries/<year>/mid-year", methods=["GET"])
+@roles("manager", "gm", "admin")
+@core.answers(200, PERIOD_SUMMARY)
+def mid_year_summary(year):
+    """January to June: each month's total and the mid-year score per engineer."""
+    return _period_reply(_period(year, "mid-year"))
+
+
+@bp.route("/summaries/<year>/annual", methods=["GET"])
+@roles("manager", "gm", "admin")
+@core.answers(200, PERIOD_SUMMARY)
+def annual_summary(year):
+    """The year: each month's total and the annual score per engineer."""
+    return _period_reply(_period(year, "annual"))
+
+
+@bp.route("/summaries/<year>/mid-year.xlsx", methods=["GET"])
+@roles("manager", "gm", "admin")
+@core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+def mid_year_summary_workbook(year):
+    """The mid-year summary as a workbook."""
+    summary = _period(year, "mid-year")
+    return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))
+
+
+@bp.route("/summaries/<year>/annual.xlsx", methods=["GET"])
+@roles("manager", "gm", "admin")
+@core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+def annual_summary_workbook(year):
+    """The annual summary as a workbook."""
+    summary = _period(year, "annual")
+    return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))

@@ -1,0 +1,99 @@
+"""Team summaries of a month, the mid-year and the year: the data behind the workbooks and the summaries API."""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker import months
+from tracker.auth.access import subordinates_cte
+from tracker.auth.models import User
+from tracker.errors import NotFound
+from tracker.extensions import db
+from tracker.reports import services as scores
+from tracker.reports.models import Score
+from tracker.scoring import periods
+
+
+@dataclass
+class MonthSummary:
+    month: str
+    indicators: list = field(default_factory=list)  # [(code, name, name_en)] in the templates' order
+    rows: list = field(default_factory=list)
+
+
+@dataclass
+class PeriodSummary:
+    year: int
+    period: str  # "mid-year" or "annual"
+    months: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+
+
+def people(viewer, month_list, team=None):
+    """The engineers in the viewer's scope (and under the manager `team`), by name."""
+    found = scores.engineers_in_scope(viewer, month_list)
+    if team:
+        manager = db.session.scalar(select(User).where(User.username == team, User.role.in_(("manager", "gm"))))
+        if manager is None:
+            raise NotFound(_("没有这个主管：%(name)s", name=team), team=team)
+        below = set(db.session.scalars(select(subordinates_cte(manager.id).c.id)))
+        found = [person for person in found if person.id in below]
+    return found
+
+
+def status_of(score):
+    """pending (never computed), ineligible, draft or approved."""
+    if score is None:
+        return "pending"
+    if not score.eligible:
+        return "ineligible"
+    return score.status
+
+
+def month_summary(viewer, month, team=None):
+    """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus and state (two queries)."""
+    months.parse(month)
+    engineers = people(viewer, [month], team)
+    stored = scores.stored_scores([person.id for person in engineers], month)
+    summary = MonthSummary(month)
+    seen = {}
+    for person in engineers:
+        score = stored.get(person.id)
+        points = {}
+        for line in (score.lines if score is not None else []):
+            if line.code not in seen:
+                seen[line.code] = (line.code, line.name, line.name_en or line.name)
+            points[line.code] = line.points if line.applies else None
+        summary.rows.append({
+            "username": person.username, "display_name": person.display_name,
+            "eligible": score.eligible if score is not None else scores.is_eligible(person, month),
+            "indicators": points,
+            "quantitative": score.quantitative if score else None, "qualitative": score.qualitative if score else None,
+            "adjustments": score.adjustments if score else None, "vetoed": bool(score and score.vetoed),
+            "total": score.total if score else None, "grade": score.grade if score else None,
+            "bonus": score.bonus if score else None, "status": status_of(score)})
+    summary.indicators = list(seen.values())
+    return summary
+
+
+def period_summary(viewer, year, period, team=None):
+    """One row per engineer: each month's total and the period score (the stored final one once there is one)."""
+    key = scores.period_key(period)
+    month_list = [f"{year:04d}-{m:02d}" for m in periods.PERIODS[key]]
+    engineers = people(viewer, month_list, team)
+    ids = [person.id for person in engineers]
+    totals = {}
+    if ids:
+        for engineer_id, month, total, eligible in db.session.execute(
+                select(Score.engineer_id, Score.month, Score.total, Score.eligible)
+                .where(Score.engineer_id.in_(ids), Score.month.in_(month_list))):
+            totals[(engineer_id, month)] = total if eligible else None
+    results = scores.period_view(ids, year, key)
+    summary = PeriodSummary(year, "mid-year" if key == "mid_year" else "annual", month_list)
+    for person in engineers:
+        result = results[person.id]
+        summary.rows.append({"username": person.username, "display_name": person.display_name,
+                             "months": {m: totals.get((person.id, m)) for m in month_list},
+                             "score": result.score, "months_counted": result.months, "final": result.final})
+    return summary
