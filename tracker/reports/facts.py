@@ -20,6 +20,7 @@ from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense
 from tracker.itinerary.services import month_field_hours
 from tracker.reviews.models import Adjustment, Incident, MetricEntry, Rating, Review, Veto
+from tracker.scoring.business_hours import days_spanned
 from tracker.scoring.decimals import ZERO, round2
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 
@@ -73,6 +74,7 @@ def month_facts(engineer_ids, month, as_of):
     _expenses(facts, ids, first, nxt)
     _response(facts, ids, window, as_of)
     _on_time(facts, ids, window, as_of)
+    _business_time(facts, ids, window, as_of)
     _rework(facts, ids, window)
     _satisfaction(facts, ids, window)
     _complaints(facts, ids, first, nxt)
@@ -85,8 +87,9 @@ def _empty():
         "attendance": {"counts": {}, "day_ids": []},
         "field_hours": ZERO,
         "expenses": ZERO,
-        "response": {"within": 0, "outside": 0, "pending": 0, "outside_ids": []},
-        "on_time": {"late_ids": [], "has_deadline": False},
+        "response": {"within": 0, "outside": 0, "pending": 0, "outside_ids": [],
+                     "limit_seconds": int(RESPONSE_LIMIT.total_seconds()), "orders": []},
+        "on_time": {"late_ids": [], "has_deadline": False, "orders": []},
         "rework_external": {"unit_ids": [], "completed": 0},
         "rework_internal": {"unit_ids": [], "completed": 0},
         "satisfaction": {"surveys": 0, "good": 0, "low_ids": [], "upheld_complaint_ids": []},
@@ -165,6 +168,31 @@ def _on_time(facts, ids, window, as_of):
         facts[engineer_id]["on_time"]["has_deadline"] = n > 0
     rows = db.session.execute(select(WorkOrder.engineer_id, WorkOrder.id).where(due, late).order_by(WorkOrder.id))
     _ids_by_engineer(rows, facts, "on_time", "late_ids")
+
+
+def _business_time(facts, ids, window, as_of):
+    """The orders' times and the work calendar around them, for a template that measures in business hours.
+
+    Two queries over all engineers plus one for the calendar; the rules in tracker/scoring do the arithmetic.
+    """
+    instants = [window[0], as_of]
+    for engineer_id, order_id, reported, responded in db.session.execute(
+            select(WorkOrder.engineer_id, WorkOrder.id, WorkOrder.reported_at, WorkOrder.responded_at)
+            .where(_live_orders(ids, WorkOrder.reported_at, window)).order_by(WorkOrder.id)):
+        facts[engineer_id]["response"]["orders"].append(
+            {"id": order_id, "reported_at": reported, "responded_at": responded})
+        instants += [reported, responded]
+    for engineer_id, order_id, deadline, completed in db.session.execute(
+            select(WorkOrder.engineer_id, WorkOrder.id, WorkOrder.deadline_at, WorkOrder.completed_at)
+            .where(_live_orders(ids, WorkOrder.deadline_at, window)).order_by(WorkOrder.id)):
+        facts[engineer_id]["on_time"]["orders"].append(
+            {"id": order_id, "deadline_at": deadline, "completed_at": completed})
+        instants += [deadline, completed]
+    first, end = days_spanned(*instants)
+    workdays = calendar.workdays_between(first, end)
+    for engineer_id in ids:
+        facts[engineer_id]["as_of"] = as_of
+        facts[engineer_id]["workdays"] = workdays
 
 
 def _rework(facts, ids, window):

@@ -11,6 +11,9 @@ Record-derived facts (default template, CONTRACT.md section 7):
     expenses         Decimal, the month's expenses in CNY
     response         ResponseFact
     on_time          OnTimeFact
+    as_of            datetime, the instant the month is measured at (business-hours templates)
+    workdays         dict[date, bool], the work calendar around the orders' times (business-hours templates;
+                     a date it lacks counts as a workday Monday to Friday)
     rework_external  ReworkFact (external 外返)
     rework_internal  ReworkFact (internal 内返)
     satisfaction     SatisfactionFact
@@ -27,6 +30,7 @@ Totals:
     veto             bool: 一票否决 recorded for the month
 """
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, TypedDict
 
@@ -49,6 +53,8 @@ class ResponseFact(TypedDict, total=False):
     outside: int
     pending: int
     outside_ids: list[int]
+    limit_seconds: int                 # the response limit (2 h)
+    orders: list[dict]                 # {id, reported_at, responded_at}: for measuring in business hours
 
 
 class OnTimeFact(TypedDict, total=False):
@@ -56,6 +62,7 @@ class OnTimeFact(TypedDict, total=False):
 
     late_ids: list[int]
     has_deadline: bool
+    orders: list[dict]                 # {id, deadline_at, completed_at}: for measuring in business hours
 
 
 class ReworkFact(TypedDict, total=False):
@@ -134,6 +141,8 @@ class Facts(TypedDict, total=False):
     expenses: Decimal
     response: ResponseFact
     on_time: OnTimeFact
+    as_of: datetime
+    workdays: dict[date, bool]
     rework_external: ReworkFact
     rework_internal: ReworkFact
     satisfaction: SatisfactionFact

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
+from tracker.scoring import business_hours
 from tracker.scoring.decimals import ZERO, fmt
 from tracker.scoring.errors import FactsError
 from tracker.scoring.facts import STATUSES
@@ -77,25 +78,80 @@ def field_hours(facts, options, code):
     return Measure(True, hours, {"value": hours}, {}, Msg("field_hours", {"hours": hours}))
 
 
-@source("response", provides=("value",))
+# `clock`: "clock" (default) measures in clock hours, as the SQL facts do; "business" measures in working time:
+# `office_hours` (default 08:30-17:30) on the workdays of the calendar the facts carry, holidays excluded.
+SLA_OPTIONS = {"clock": "clock?", "office_hours": "office_hours?"}
+RESPONSE_LIMIT_SECONDS = 2 * 3600
+
+
+def _business(options):
+    """The office hours when the template measures in working time, else None (clock hours)."""
+    if options.get("clock", "clock") != "business":
+        return None
+    try:
+        return business_hours.parse_office_hours(options.get("office_hours", business_hours.DEFAULT_OFFICE_HOURS))
+    except ValueError as error:
+        raise FactsError(str(error)) from None
+
+
+def _working(facts, office, start, end):
+    return business_hours.working_seconds(start, end, office, facts.get("workdays") or {})
+
+
+@source("response", provides=("value",), options=SLA_OPTIONS)
 def response(facts, options, code):
     """Share of counted orders answered in time; applies when an order counts (pending ones do not)."""
     fact = facts.get("response") or {}
-    within = _count(fact.get("within", 0), "response.within")
-    counted = within + _count(fact.get("outside", 0), "response.outside")
+    office = _business(options)
+    if office is None:
+        within = _count(fact.get("within", 0), "response.within")
+        counted = within + _count(fact.get("outside", 0), "response.outside")
+        outside_ids = list(fact.get("outside_ids", []))
+        details = Msg("response", {"within": str(within), "counted": str(counted)})
+    else:
+        within, outside_ids = _business_response(facts, fact, office)
+        counted = within + len(outside_ids)
+        limit = Decimal(fact.get("limit_seconds", RESPONSE_LIMIT_SECONDS)) / 3600
+        details = Msg("response.business", {"within": str(within), "counted": str(counted), "limit": limit,
+                                            "hours": str(office)})
     share = Decimal(within) / counted if counted else None
-    details = Msg("response", {"within": str(within), "counted": str(counted)})
-    return Measure(counted > 0, share, {"value": share}, {"work_orders": list(fact.get("outside_ids", []))}, details)
+    return Measure(counted > 0, share, {"value": share}, {"work_orders": outside_ids}, details)
 
 
-@source("on_time", provides=("events",))
+def _business_response(facts, fact, office):
+    """(within, outside ids) in working time: answered within the limit; outside when answered later, or when
+    still unanswered once the limit of working time has passed by `as_of` (before that it is left out)."""
+    limit = fact.get("limit_seconds", RESPONSE_LIMIT_SECONDS)
+    as_of = facts.get("as_of")
+    within, outside = 0, []
+    for order in fact.get("orders", []):
+        if order.get("responded_at") is not None:
+            if _working(facts, office, order["reported_at"], order["responded_at"]) <= limit:
+                within += 1
+            else:
+                outside.append(order["id"])
+        elif as_of is not None and _working(facts, office, order["reported_at"], as_of) > limit:
+            outside.append(order["id"])
+    return within, outside
+
+
+@source("on_time", provides=("events",), options=SLA_OPTIONS)
 def on_time(facts, options, code):
     """Late orders; applies when an order's deadline falls in the month."""
     fact = facts.get("on_time") or {}
-    late = list(fact.get("late_ids", []))
+    office = _business(options)
+    if office is None:
+        late = list(fact.get("late_ids", []))
+        details = Msg("on_time", {"late": str(len(late))})
+    else:
+        # late in working time: some office time passed between the deadline and completion (or as_of)
+        as_of = facts.get("as_of")
+        late = [order["id"] for order in fact.get("orders", [])
+                if (order.get("completed_at") or as_of) is not None
+                and _working(facts, office, order["deadline_at"], order.get("completed_at") or as_of) > 0]
+        details = Msg("on_time.business", {"late": str(len(late)), "hours": str(office)})
     applies = bool(fact.get("has_deadline")) or bool(late)
-    return Measure(applies, len(late), {"events": len(late)}, {"work_orders": late},
-                   Msg("on_time", {"late": str(len(late))}))
+    return Measure(applies, len(late), {"events": len(late)}, {"work_orders": late}, details)
 
 
 @source("rework", provides=("units", "of"), options={"fact": "str"})

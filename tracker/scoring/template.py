@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from tracker.scoring.business_hours import parse_office_hours
 from tracker.scoring.decimals import D, HUNDRED, ONE, ZERO
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.measures import SOURCES
@@ -242,9 +243,26 @@ def _source(value, path):
     options = {}
     for key, kind_of in spec.items():
         if key in value:
-            options[key] = (_number(value[key], f"{path}.{key}", positive=True) if kind_of.rstrip("?") == "number"
-                            else _str(value[key], f"{path}.{key}"))
+            options[key] = _option(kind_of.rstrip("?"), value[key], f"{path}.{key}")
     return Source(kind, options)
+
+
+def _option(kind_of, value, path):
+    """A source option by its declared kind: number, str, clock (clock or business hours) or office_hours."""
+    if kind_of == "number":
+        return _number(value, path, positive=True)
+    if kind_of == "clock":
+        if value not in ("clock", "business"):
+            _fail(path, "must be clock or business")
+        return value
+    if kind_of == "office_hours":
+        text = _str(value, path)
+        try:
+            parse_office_hours(text)
+        except ValueError as error:
+            _fail(path, str(error))
+        return text
+    return _str(value, path)
 
 
 def _node(data, path, inherited, max_points, part=False):

@@ -1,0 +1,43 @@
+"""Business hours from the records: the facts carry the orders' times and the work calendar (holidays, overrides)."""
+
+from datetime import date
+
+from tests.reports.support import D, at
+from tracker.reports.facts import month_facts
+from tracker.scoring.engine import evaluate
+
+APRIL = "2026-04"
+SLA = {"code": "sla", "name": "SLA", "version": 1, "effective_from": "2026-01", "indicators": [
+    {"code": "response", "name": "响应及时率", "max": 15, "source": {"kind": "response", "clock": "business"},
+     "rule": "band", "params": {"bands": [[1, 15], [0.95, 12], [0.9, 9], [0.8, 6], [0.7, 3]]}}]}
+CLOCK = {**SLA, "indicators": [{**SLA["indicators"][0], "source": "response"}]}
+
+
+def test_a_friday_evening_order_before_qingming_answered_on_tuesday_morning_is_within_business_hours(records, team):
+    eng = team["eng1"]
+    order = records.order(eng, at(D(2026, 4, 3), 17, 50), responded=at(D(2026, 4, 7), 8, 40))
+    facts = month_facts([eng.id], APRIL, at(D(2026, 5, 1), 0))[eng.id]
+    assert facts["response"]["orders"] == [{"id": order.id, "reported_at": at(D(2026, 4, 3), 17, 50),
+                                            "responded_at": at(D(2026, 4, 7), 8, 40)}]
+    assert facts["workdays"][date(2026, 4, 6)] is False and facts["workdays"][date(2026, 4, 7)] is True
+    business = evaluate(SLA, facts).indicators[0]
+    clock = evaluate(CLOCK, facts).indicators[0]
+    assert business.points == 15 and "工作小时" in business.explanation
+    assert clock.points == 0 and clock.record_ids == {"work_orders": [order.id]}
+
+
+def test_a_calendar_override_changes_the_business_hours(records, team):
+    eng = team["eng1"]
+    records.calendar(date(2026, 4, 7), False)  # the office stays shut on Tuesday too
+    records.order(eng, at(D(2026, 4, 3), 17, 50), responded=at(D(2026, 4, 8), 10, 31))
+    facts = month_facts([eng.id], APRIL, at(D(2026, 5, 1), 0))[eng.id]
+    assert facts["workdays"][date(2026, 4, 7)] is False
+    assert evaluate(SLA, facts).indicators[0].points == 0  # 2 h 01 min of Wednesday's office time
+
+
+def test_the_calendar_covers_answers_given_in_the_next_month(records, team):
+    eng = team["eng1"]
+    records.order(eng, at(D(2026, 4, 30), 17, 0), responded=at(D(2026, 5, 6), 9, 0))  # over the May Day break
+    facts = month_facts([eng.id], APRIL, at(D(2026, 5, 1), 0))[eng.id]
+    assert facts["workdays"][date(2026, 5, 5)] is False and date(2026, 5, 6) in facts["workdays"]
+    assert evaluate(SLA, facts).indicators[0].points == 15  # 30 min on 30 April + 30 min on 6 May
