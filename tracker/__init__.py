@@ -68,6 +68,7 @@ def create_app(test_config=None):
     from tracker.admin.views import bp as admin_bp
     from tracker.api import bp as api_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.charts.views import bp as charts_bp
     from tracker.cli import register as register_cli
     from tracker.itinerary.attendance_views import bp as attendance_bp
     from tracker.itinerary.views import bp as itinerary_bp
@@ -79,7 +80,7 @@ def create_app(test_config=None):
     from tracker.workorders.views import bp as workorders_bp
 
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
-                      reports_bp, sheets_bp, tickets_bp, api_bp):
+                      reports_bp, sheets_bp, charts_bp, tickets_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -1,0 +1,69 @@
+"""Charts drawn as SVG on the server: the team's grades and totals, an engineer's indicators and year, the gm's
+department view; each with its numbers as a table, readable on a 375 px phone."""
+
+import os
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, login
+from tests.sheets.conftest import MONTH
+
+
+def cells(html, table_class):
+    table = re.search(rf'<table class="[^"]*{table_class}[^"]*">(.*?)</table>', html, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table, re.S)]
+
+
+def test_team_month_page_charts_grades_and_totals(client, scored, api):
+    rows = api("GET", f"/scores/{MONTH}", "mgr").get_json()["scores"]
+    login(client, "mgr")
+    html = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert html.count("<svg") >= 2 and 'id="grade-chart"' in html and 'id="total-histogram"' in html
+    grades = cells(html, "grade-table")
+    counts = dict(zip(grades[1:6], grades[7:12]))
+    for grade in "ABCDE":
+        assert int(counts[grade]) == sum(1 for row in rows if row["grade"] == grade)
+    histogram = cells(html, "histogram-table")
+    assert sum(int(n) for n in histogram[9:]) == sum(1 for row in rows if row["total"] is not None)
+    assert "<script" not in html.split("</main>")[0].split("<main")[1]  # charts need no script
+
+
+def test_score_page_charts_indicators_and_trend(client, scored, api):
+    row = next(r for r in api("GET", f"/scores/{MONTH}", "eng1").get_json()["scores"] if r["username"] == "eng1")
+    login(client, "eng1")
+    html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert 'id="indicator-chart"' in html and 'id="trend-chart"' in html
+    trend = cells(html, "trend-table")
+    assert trend[4:8] == [MONTH, f"{row['quantitative']:.2f}", f"{row['qualitative']:.2f}", f"{row['total']:.2f}"]
+
+
+def test_department_view_for_the_gm(client, scored, api):
+    rows = {r["username"]: r for r in api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]}
+    login(client, "gm.wang")
+    html = client.get(f"/charts/department/{MONTH}").get_data(as_text=True)
+    table = cells(html, "department-table")
+    assert "刘主管" in table and "陈主管" in table
+    mean_mgr = (rows["eng1"]["total"] + rows["eng2"]["total"]) / 2
+    assert f"{mean_mgr:.2f}" in table and f"{rows['eng3']['total']:.2f}" in table
+    assert html.count("<svg") >= 8
+    client.post("/logout")
+    login(client, "mgr")
+    assert client.get(f"/charts/department/{MONTH}").status_code == 403
+
+
+@pytest.mark.e2e
+def test_charts_are_readable_on_a_phone(live_server, phone, scored, screenshot_dir):
+    page = phone
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "gm.wang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+    for path, name in ((f"/scores/{MONTH}", "charts-team-phone.png"), (f"/scores/{MONTH}/eng1", "charts-engineer-phone.png"),
+                       (f"/charts/department/{MONTH}", "charts-department-phone.png")):
+        page.goto(live_server + path)
+        box = page.locator("svg.chart").first.bounding_box()
+        assert 300 <= box["width"] <= 375  # scaled to the screen, not cut
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+        page.screenshot(path=os.path.join(screenshot_dir, name), full_page=True)

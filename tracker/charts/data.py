@@ -1,0 +1,93 @@
+"""The numbers behind the charts, aggregated in SQL: a team's grades and totals, an engineer's year, the
+department's teams side by side."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import aliased
+
+from tracker import months
+from tracker.auth.access import scope_filter, subordinates_cte
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.reports.models import Score, ScoreLine
+from tracker.scoring.decimals import round2
+
+GRADES = ("A", "B", "C", "D", "E")
+BINS = (("<50", None, 50), ("50–60", 50, 60), ("60–70", 60, 70), ("70–80", 70, 80), ("80–90", 80, 90),
+        ("90–100", 90, 100), ("≥100", 100, None))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    grades: list  # [(grade, count)]
+    histogram: list  # [(bin label, count)]
+    count: int
+    mean: Decimal | None
+
+
+def _in_team(column, team):
+    return literal(True) if team is None else column.in_(select(subordinates_cte(team.id).c.id))
+
+
+def team_distribution(viewer, month, team=None):
+    """Grade counts and a histogram of the month's totals over the viewer's engineers (or one manager's team)."""
+    months.parse(month)
+    where = (Score.month == month, Score.eligible.is_(True), Score.total.is_not(None),
+             scope_filter(viewer, Score.engineer_id), _in_team(Score.engineer_id, team))
+    by_grade = dict(db.session.execute(select(Score.grade, func.count()).where(*where).group_by(Score.grade)).all())
+    bucket = case(*[((Score.total < hi) if lo is None else (Score.total >= lo) if hi is None else
+                     ((Score.total >= lo) & (Score.total < hi)), label) for label, lo, hi in BINS])
+    by_bin = dict(db.session.execute(select(bucket.label("bin"), func.count()).where(*where)
+                                     .group_by(bucket)).all())
+    count, mean = db.session.execute(select(func.count(), func.avg(Score.total)).where(*where)).one()
+    return Distribution([(g, by_grade.get(g, 0)) for g in GRADES], [(b[0], by_bin.get(b[0], 0)) for b in BINS],
+                        count, round2(Decimal(mean)) if mean is not None else None)
+
+
+def trend(engineer, month, span=12):
+    """The engineer's Q, L and T of the `span` months up to `month`: [(month, Q, L, T)] (None where missing)."""
+    wanted = [month]
+    for _ in range(span - 1):
+        wanted.insert(0, months.previous(wanted[0]))
+    rows = {m: (q, l, t) for m, q, l, t in db.session.execute(
+        select(Score.month, Score.quantitative, Score.qualitative, Score.total)
+        .where(Score.engineer_id == engineer.id, Score.month.in_(wanted), Score.eligible.is_(True)))}
+    return [(m, *rows.get(m, (None, None, None))) for m in wanted]
+
+
+@dataclass(frozen=True)
+class TeamColumn:
+    manager: str
+    username: str
+    engineers: int
+    mean_total: Decimal | None
+
+
+def department(month):
+    """Teams (engineers grouped by their direct supervisor) side by side: each indicator's mean points and max,
+    and each team's mean total. Returns (teams, indicators: [(code, name, max, {username: mean points})])."""
+    months.parse(month)
+    boss = aliased(User)
+    engineer = aliased(User)
+    base = (select(Score).join(engineer, engineer.id == Score.engineer_id).join(boss, boss.id == engineer.supervisor_id)
+            .where(Score.month == month, Score.eligible.is_(True)))
+    teams = [TeamColumn(name, username, n, round2(Decimal(mean)) if mean is not None else None)
+             for name, username, n, mean in db.session.execute(
+                 base.with_only_columns(boss.display_name, boss.username, func.count(Score.id), func.avg(Score.total))
+                 .group_by(boss.id, boss.display_name, boss.username).order_by(boss.display_name))]
+    lines = db.session.execute(
+        base.join(ScoreLine, ScoreLine.score_id == Score.id).where(ScoreLine.applies.is_(True))
+        .with_only_columns(boss.username, ScoreLine.code, func.min(ScoreLine.name), func.min(ScoreLine.position),
+                           func.max(ScoreLine.max_points), func.avg(ScoreLine.points))
+        .group_by(boss.username, ScoreLine.code)).all()
+    indicators = {}
+    for username, code, name, position, maximum, mean in lines:
+        entry = indicators.setdefault(code, {"code": code, "name": name, "position": position, "max": maximum,
+                                             "means": {}})
+        entry["position"] = min(entry["position"], position)
+        entry["max"] = max(entry["max"], maximum)
+        entry["means"][username] = round2(Decimal(mean))
+    ordered = sorted(indicators.values(), key=lambda e: (e["position"], e["code"]))
+    return teams, ordered

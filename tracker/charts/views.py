@@ -1,0 +1,61 @@
+"""Charts on the team month page and the score page, and the gm's department view."""
+
+from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker import clock, months, nav
+from tracker.auth.access import roles
+from tracker.charts import data, svg
+
+bp = Blueprint("charts", __name__, url_prefix="/charts")
+
+nav.add("charts.department_home", _l("部门概览"), roles=("gm", "admin"), order=43)
+
+
+@bp.app_template_global()
+def team_charts(month, team=None):
+    """The grade distribution and the histogram of totals of the viewer's engineers (or `team`) in a month."""
+    found = data.team_distribution(current_user._get_current_object(), month, team)
+    return {"data": found,
+            "grades": svg.vbars(found.grades, _("等级分布")),
+            "histogram": svg.vbars(found.histogram, _("总分分布"))}
+
+
+@bp.app_template_global()
+def engineer_charts(engineer, month, lines):
+    """The indicators (points against max) of a month and the 12-month trend of Q, L and T."""
+    applied = [(line["name"], line["points"], line["max_points"]) for line in lines if line["applies"]]
+    series = data.trend(engineer, month)
+    labels = [m[2:] for m, *_rest in series]
+    return {"indicators": svg.hbars(applied, _("各指标得分与满分")) if applied else None, "applied": applied,
+            "trend": svg.lines(labels, [("Q", [r[1] for r in series]), ("L", [r[2] for r in series]),
+                                        ("T", [r[3] for r in series])], _("近 12 个月 Q、L、T")),
+            "series": series}
+
+
+@bp.route("/department")
+@roles("gm", "admin")
+def department_home():
+    return department(months.of(clock.today()))
+
+
+@bp.route("/department/<month>")
+@roles("gm", "admin")
+def department(month):
+    """Teams side by side: each indicator's mean points per team, and each team's mean total."""
+    months.parse(month)
+    teams, indicators = data.department(month)
+    charts = []
+    for indicator in indicators:
+        rows = [(team.manager, indicator["means"].get(team.username), indicator["max"]) for team in teams
+                if team.username in indicator["means"]]
+        charts.append((indicator, svg.hbars(rows, indicator["name"], scale_max=indicator["max"])))
+    totals = svg.hbars([(team.manager, team.mean_total, None) for team in teams if team.mean_total is not None],
+                       _("各团队平均总分"), scale_max=100) if teams else None
+    previous = months.previous(month)
+    year, number = months.parse(month)
+    following = months.of(months.next_first(year, number))
+    return render_template("charts/department.html", month=month, teams=teams, indicators=indicators,
+                           charts=charts, totals=totals, previous=previous, following=following)
