@@ -1,5 +1,6 @@
 """Fixtures: an app on a real database (SQLite file, or PostgreSQL with TRACKER_TEST_DATABASE_URL)."""
 
+import contextvars
 import os
 import shutil
 import threading
@@ -7,11 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from flask import g
-from sqlalchemy import text
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
 from werkzeug.serving import make_server
 
-from tracker import create_app
+from tracker import config, create_app
 from tracker.auth import services as auth_services
 from tracker.extensions import db
 
@@ -33,61 +35,109 @@ def database_url(tmp_path_factory):
         "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db"))
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as in production: its own `g`, its own
+    database session and Flask-Login user, none of them shared with the test or with the previous request.
+
+    The test's own session is expired afterwards, so what the test reads next is what the request stored."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 def make_app(database_url, instance, **overrides):
     settings = {"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
                 "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "NOW": NOW, "MAIL_SERVER": None,
                 "PASSWORD_METHOD": "pbkdf2:sha256:1000"}
     settings.update(overrides)
     app = create_app(settings)
-    # Tests hold one app context across requests; forget the user Flask-Login cached in `g` by the last one.
-    @app.before_request
-    def forget_cached_user():
-        g.pop("_login_user", None)
-
+    app.test_client_class = RequestClient
     return app
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url, tmp_path_factory):
-    app = make_app(database_url, tmp_path_factory.mktemp("schema"))
+def _shared_app(database_url, tmp_path_factory):
+    """The one app of the session (building an app compiles every URL rule; its templates stay compiled)."""
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # A test database need not survive a power cut: no fsync on each of the suite's thousands of commits.
+            event.listen(db.engine, "connect", _no_fsync)
+            db.engine.dispose()
         db.drop_all()
         db.create_all()
+        db.session.remove()
+    yield app
+    with app.app_context():
         db.engine.dispose()
-    return True
+
+
+def _no_fsync(dbapi_connection, connection_record):
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def _wipe(app):
+    """Empty every table that has rows (and restart the ids), in one transaction."""
     with app.app_context():
         db.session.remove()
         tables = list(reversed(db.metadata.sorted_tables))
+        probe = text(" UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
+            used = set(conn.scalars(probe))
+            for table in tables:
+                if table.name in used:
                     conn.execute(table.delete())
-        db.engine.dispose()
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+                                  "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+
+
+def _empty_folder(path):
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.remove(entry.path)
+
+
+# Settings that create_app reads once; overriding them needs an app of its own.
+BUILD_SETTINGS = {"DATABASE_URL", "INSTANCE_PATH", "TRUSTED_PROXIES", "BABEL_DEFAULT_LOCALE", "LANGUAGES"}
 
 
 @pytest.fixture
-def app_factory(database_url, _schema, tmp_path):
-    """Build apps with extra settings; all share the test database, wiped after the test."""
-    apps = []
+def app_factory(_shared_app, database_url, monkeypatch, tmp_path_factory):
+    """app_factory(**settings) -> the app with those settings for this test (a separate app only when a setting
+    needs one, see BUILD_SETTINGS); everything goes back after the test, the database is emptied."""
+    built = []
 
     def build(**overrides):
-        app = make_app(database_url, tmp_path / "instance", **overrides)
-        apps.append(app)
-        return app
+        if set(overrides) & BUILD_SETTINGS:
+            app = make_app(database_url, tmp_path_factory.mktemp("instance"), **overrides)
+            built.append(app)
+            return app
+        for name, value in overrides.items():
+            monkeypatch.setitem(_shared_app.config, name, value)
+        for name, value in config.derived(_shared_app.config, _shared_app.instance_path).items():
+            monkeypatch.setitem(_shared_app.config, name, value)
+        return _shared_app
 
+    settings = dict(_shared_app.config)
     yield build
-    if apps:
-        _wipe(apps[0])
-    shutil.rmtree(tmp_path / "instance", ignore_errors=True)
+    _shared_app.config.clear()  # also what a test set by hand
+    _shared_app.config.update(settings)
+    for app in built:
+        with app.app_context():
+            db.engine.dispose()
+    _wipe(_shared_app)
+    _empty_folder(_shared_app.instance_path)
 
 
 @pytest.fixture
 def app(app_factory):
+    """The shared app (default test settings) in an app context held for the whole test; an empty database."""
     app = app_factory()
     with app.app_context():
         yield app

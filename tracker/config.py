@@ -53,17 +53,21 @@ def load(app, test_config=None):
             app.config[name] = _coerce(raw, default)
     if test_config:
         app.config.update(test_config)
-    url = app.config["DATABASE_URL"] or "sqlite:///" + os.path.join(app.instance_path, "tracker.db")
+    app.config.update(derived(app.config, app.instance_path))
+    return app.config
+
+
+def derived(settings, instance_path):
+    """The settings computed from others: the SQLAlchemy URL, Babel's zone, the parsed upload networks."""
+    url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(instance_path, "tracker.db")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
-    networks = app.config["UPLOAD_NETWORKS"]
+    networks = settings["UPLOAD_NETWORKS"]
     if isinstance(networks, str):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
-    app.config["UPLOAD_NETWORKS_PARSED"] = [ipaddress.ip_network(n, strict=False) for n in networks]
-    app.config["JSON_SORT_KEYS"] = False
-    return app.config
+    return {"SQLALCHEMY_DATABASE_URI": url, "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
+            "UPLOAD_NETWORKS_PARSED": [ipaddress.ip_network(n, strict=False) for n in networks],
+            "JSON_SORT_KEYS": False}
 
 
 def dumps_safe(config):

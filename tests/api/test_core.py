@@ -49,9 +49,9 @@ def test_body_over_one_mebibyte_is_413(client, team):
     assert response.get_json()["error"]["code"] == "too_large"
 
 
-def test_expired_token_is_401(app, client, team, token):
+def test_expired_token_is_401(app, client, team, token, monkeypatch):
     headers = token("eng1")
-    app.config["NOW"] = NOW + timedelta(hours=app.config["TOKEN_HOURS"], seconds=1)
+    monkeypatch.setitem(app.config, "NOW", NOW + timedelta(hours=app.config["TOKEN_HOURS"], seconds=1))
     response = client.get("/api/v1/itineraries/eng1/2026-11", headers=headers)
     assert response.status_code == 401
 

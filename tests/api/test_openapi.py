@@ -25,12 +25,31 @@ def _operations(document):
             yield path, method, operation
 
 
+def _template(adapter, rule):
+    """The rule's path with {name} for each argument, found by letting Werkzeug build a URL with marker values
+    (not by the pattern the generator itself uses, so a mistake there shows here)."""
+    markers, values = {}, {}
+    for index, name in enumerate(sorted(rule.arguments)):
+        for candidate in (f"zq{index}marker", 900000 + index, f"20{70 + index}-01"):
+            try:
+                rule._converters[name].to_url(candidate)
+            except (ValueError, TypeError):
+                continue
+            values[name], markers[name] = candidate, str(candidate)
+            break
+    url = adapter.build(rule.endpoint, values, method=sorted(rule.methods - {"HEAD", "OPTIONS"})[0])
+    for name, marker in markers.items():
+        assert url.count(marker) == 1, (rule.rule, name)
+        url = url.replace(marker, "{" + name + "}")
+    return url[len("/api/v1"):]
+
+
 def _url_map_operations(app):
+    adapter = app.url_map.bind("localhost")
     found = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
-            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)[len("/api/v1"):]
-            found |= {(m.lower(), path) for m in rule.methods - {"HEAD", "OPTIONS"}}
+            found |= {(m.lower(), _template(adapter, rule)) for m in rule.methods - {"HEAD", "OPTIONS"}}
     return found
 
 
@@ -94,10 +113,11 @@ def test_own_calls_that_change_something_declare_their_body(document):
 
 
 def test_views_with_a_body_schema_document_it(app, document):
+    adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
         schema = getattr(app.view_functions[rule.endpoint], "_body_schema", None)
         if rule.endpoint.startswith("api.") and schema is not None:
-            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)[len("/api/v1"):]
+            path = _template(adapter, rule)
             for method in rule.methods & {"POST", "PUT", "PATCH"}:
                 assert document["paths"][path][method.lower()]["requestBody"]["content"][
                     "application/json"]["schema"] == schema

@@ -28,10 +28,10 @@ def test_engineer_logs_a_trip_on_a_phone_in_chinese(live_server, phone, team, sc
         page.click("input[type=submit], button[type=submit]")
     page.wait_for_url("**/itinerary/eng1/2026-11**")
 
-    body = page.inner_text("body")
-    assert "1号机常规保养" in body
-    assert "2.5" in body  # 2 h 10 min rounds up to 2.5 h
-    assert "星期" in body or "周" in body
+    day = page.inner_text("#d-2026-11-18")
+    assert "1号机常规保养" in day
+    assert "2.5" in day  # 2 h 10 min rounds up to 2.5 h
+    assert page.inner_text("#d-2026-11-18 .weekday") == "周三"  # 18 November 2026 is a Wednesday
     # Nothing sticks out sideways at phone width, apart from deliberately scrolling tables.
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1

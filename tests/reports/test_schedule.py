@@ -4,7 +4,6 @@ import re
 from datetime import datetime
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, login
@@ -100,9 +99,7 @@ def test_a_failing_job_is_recorded_with_its_error(app, records, team):
 # ---- the admin page ----------------------------------------------------------------------------------
 
 def _as(client, username):
-    g.pop("_login_user", None)  # the test keeps one app context: forget the previous request's user
     client.post("/logout")
-    g.pop("_login_user", None)
     assert login(client, username).status_code == 302
 
 

@@ -75,7 +75,7 @@ class Inbox:
 
 
 @pytest.fixture
-def smtp(app):
+def smtp(app, monkeypatch):
     """A real SMTP server (aiosmtpd) on a free local port; the app is configured to send through it."""
     from aiosmtpd.controller import Controller
 
@@ -83,6 +83,7 @@ def smtp(app):
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SENDER="tracker@example.com")
+    for name, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SENDER": "tracker@example.com"}.items():
+        monkeypatch.setitem(app.config, name, value)
     yield inbox
     controller.stop()

@@ -89,9 +89,10 @@ def test_without_smtp_the_scan_is_stored_and_notified_in_the_app_only(app, api, 
     assert db.session.query(Notification).count() == 2
 
 
-def test_mail_server_down_does_not_lose_the_scan(app, api, make_order, emails):
+def test_mail_server_down_does_not_lose_the_scan(app, api, make_order, emails, monkeypatch):
     from tests.workorders.conftest import free_port
 
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    for name, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": free_port(), "MAIL_TIMEOUT": 2}.items():
+        monkeypatch.setitem(app.config, name, value)
     assert post_scan(api, make_order(), user="mgr").status_code == 201
     assert db.session.query(Notification).count() == 2

@@ -105,8 +105,8 @@ def test_png_decompression_bomb_is_refused_without_decoding_it(api, make_order, 
     assert db.session.query(Photo).count() == 0
 
 
-def test_pixel_limit_is_the_setting_photo_max_pixels(app, api, make_order):
-    app.config["PHOTO_MAX_PIXELS"] = 1200
+def test_pixel_limit_is_the_setting_photo_max_pixels(app, api, make_order, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_MAX_PIXELS", 1200)
     order = make_order()
     assert post_photos(api, order, [("ok.png", image_bytes("PNG", size=(40, 30)))]).status_code == 201
     response = post_photos(api, order, [("big.png", image_bytes("PNG", size=(41, 30)))])
@@ -114,8 +114,8 @@ def test_pixel_limit_is_the_setting_photo_max_pixels(app, api, make_order):
     assert "41×30" in response.get_json()["error"]["message"]
 
 
-def test_photo_over_the_byte_limit_is_413(app, api, make_order):
-    app.config["PHOTO_MAX_BYTES"] = 2000
+def test_photo_over_the_byte_limit_is_413(app, api, make_order, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 2000)
     data = image_bytes("PNG", size=(300, 300), color=None)
     noisy = Image.effect_noise((200, 200), 100).convert("RGB")
     out = BytesIO()

@@ -184,8 +184,8 @@ def test_204801_bytes_gets_a_friendly_page_in_the_browser(app, client, make_orde
     assert db.session.query(Scan).count() == 0
 
 
-def test_size_limit_is_the_setting_scan_max_bytes(app, api, make_order):
-    app.config["SCAN_MAX_BYTES"] = 1000
+def test_size_limit_is_the_setting_scan_max_bytes(app, api, make_order, monkeypatch):
+    monkeypatch.setitem(app.config, "SCAN_MAX_BYTES", 1000)
     assert post_scan(api, make_order(), CANONICAL + ".pdf", padded_pdf(1001)).status_code == 413
 
 
