@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 MO     := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install translations extract bench clean
+.PHONY: run test lint install translations extract bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ run: install translations
 
 test: $(VENV)/.test-installed translations
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
 
 bench: $(VENV)/.test-installed translations
 	$(VENV)/bin/pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)

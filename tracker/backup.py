@@ -89,7 +89,7 @@ def _has_rows():
 def restore(path, instance_path, replace=False):
     """Load a backup into this database and instance folder (commits); returns {table: row count}."""
     try:
-        tar = tarfile.open(path, "r:gz")
+        tar = tarfile.open(path, "r:gz")  # noqa: SIM115 (closed by the `with tar` below, once it is known to open)
     except (OSError, tarfile.TarError):
         raise Invalid.field("path", "not a Tracker backup (.tar.gz)") from None
     with tar:
@@ -133,7 +133,7 @@ def _restore_folders(tar, instance_path):
         root = os.path.realpath(staging)
         members = []
         for member in tar.getmembers():
-            if not member.name.split("/")[0] in FOLDERS:
+            if member.name.split("/")[0] not in FOLDERS:
                 continue
             target = os.path.realpath(os.path.join(root, member.name))
             if os.path.commonpath([root, target]) != root or not (member.isfile() or member.isdir()):

@@ -1,5 +1,6 @@
 """Flask commands (thin: they call services)."""
 
+import contextlib
 import os
 
 import click
@@ -80,10 +81,8 @@ def register(app):
         for job in runner.get_jobs():
             click.echo(f"{job.name}: {job.trigger}")
         click.echo("scheduler running; Ctrl-C stops it")
-        try:
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
             runner.start()
-        except (KeyboardInterrupt, SystemExit):
-            pass
 
     @app.cli.command("run-job")
     @click.argument("name")

@@ -104,7 +104,7 @@ def test_month_page_shows_days_trips_expenses_and_totals(filled, web):
                  'id="month-hours">10.0<', 'id="month-expenses">¥120.50<', "未提交", "提交本月"):
         assert text in html, text
     assert "/itinerary/eng1/2026-10" in html and "/itinerary/eng1/2026-12" in html
-    assert "/itinerary/trips/%d/edit" % filled["trip"].id in html
+    assert f"/itinerary/trips/{filled['trip'].id}/edit" in html
 
 
 def test_month_page_marks_official_holidays(team, web):

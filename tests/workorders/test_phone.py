@@ -33,7 +33,7 @@ def test_engineer_uploads_photos_from_a_phone(live_server, phone, make_order, sc
     assert CANONICAL in phone.inner_text("#canonical-name")
     phone.set_input_files("input[name=files]", shots)
     phone.click("#photos ~ form [type=submit]")
-    phone.wait_for_selector("img[alt='%s-02.jpg']" % CANONICAL)
+    phone.wait_for_selector(f"img[alt='{CANONICAL}-02.jpg']")
     assert fits(phone)
     phone.screenshot(path=os.path.join(screenshot_dir, "workorder-photos-phone.png"), full_page=True)
 

@@ -111,10 +111,7 @@ def index():
     me = _me()
     rows = []
     for engineer, review in services.reviewable(me, month):
-        if engineer.id == me.id:
-            group = "self"
-        else:
-            group = "leader" if me.role in ("manager", "gm") else "peer"
+        group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
         score = services.rater_score(services.review_ratings(review)) if review is not None else None
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score})
     previous, following = _neighbours(month)
@@ -799,7 +796,7 @@ def describe(node, lang):
         if "hi" in p:
             bounds.append(_("≤ %(n)s", n=_pct_or_number(p["hi"], percent)))
         text = _("%(bounds)s 得 %(base)s", bounds=_(" 且 ").join(bounds), base=fmt(p["base"]))
-        for side, bound in (("below", "lo"), ("above", "hi")):
+        for side in ("below", "above"):
             if side in p:
                 label = _("低于下限") if side == "below" else _("高于上限")
                 text += _("；%(label)s每 %(step)s：%(points)s", label=label, step=_pct_or_number(p[side]["step"], percent),

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from collections.abc import Callable
 
 from tracker.scoring import business_hours
 from tracker.scoring.decimals import ZERO, fmt

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
+from collections.abc import Callable
 
 from tracker.scoring.decimals import (
     ONE, ZERO, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
