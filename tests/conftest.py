@@ -41,8 +41,13 @@ class RequestClient(FlaskClient):
 
     The test's own session is expired afterwards, so what the test reads next is what the request stored."""
 
+    def run_wsgi_app(self, environ, buffered=False):
+        # An empty context: no app context is active, so the request pushes one of its own (contexts a
+        # `with client:` block preserves are pushed again afterwards by FlaskClient.open, in the test's context).
+        return contextvars.Context().run(super().run_wsgi_app, environ, buffered)
+
     def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        response = super().open(*args, **kwargs)
         if has_app_context():
             db.session.expire_all()
         return response
