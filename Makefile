@@ -36,8 +36,14 @@ test: $(VENV)/.test-installed translations
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 
-bench: $(VENV)/.test-installed translations
-	$(VENV)/bin/pytest benchmarks -p no:randomly --benchmark-only $(PYTEST_ARGS)
+# The company benchmark (docs/performance.md): BENCH_ARGS="--engineers 200 --orders 10000" for a quick run,
+# BENCH_ARGS="--database postgresql://postgres@127.0.0.1:5432/tracker_bench" for PostgreSQL (emptied first).
+$(VENV)/.bench-installed: benchmarks/requirements.txt $(VENV)/.test-installed
+	$(VENV)/bin/pip install -q -r benchmarks/requirements.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed translations
+	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
 
 # Collect the messages into messages.pot and merge them into each catalogue; translate what is new
 # (tests/test_i18n.py lists anything untranslated), then `make translations` compiles the .mo files.

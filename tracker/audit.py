@@ -16,7 +16,7 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40), index=True)
-    subject: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(120), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
 
     actor = relationship("User")

@@ -42,9 +42,9 @@ def get_customer(customer_id):
     return customer
 
 
-def list_customers(search=None):
-    """Customers ordered by name, optionally those whose name contains `search`."""
-    query = select(Customer).order_by(Customer.name)
+def list_customers(search=None, limit=None):
+    """Customers ordered by name, optionally those whose name contains `search` (at most `limit` of them)."""
+    query = select(Customer).order_by(Customer.name).limit(limit)
     search = unicodedata.normalize("NFC", (search or "").strip())
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -56,9 +56,24 @@ def test_expired_token_is_401(app, client, team, token, monkeypatch):
     assert response.status_code == 401
 
 
-def test_session_cookie_is_not_accepted_by_the_api(client, team):
-    client.post("/login", data={"username": "eng1", "password": PASSWORD})
+def test_the_apps_own_pages_read_the_api_with_their_session(client, team):
     assert client.get("/api/v1/itineraries/eng1/2026-11").status_code == 401
+    client.post("/login", data={"username": "eng1", "password": PASSWORD})
+    assert client.get("/api/v1/itineraries/eng1/2026-11").status_code == 200
+    assert client.get("/api/v1/itineraries/eng2/2026-11").status_code == 403
+
+
+def test_a_write_with_the_session_but_without_the_csrf_token_is_refused(client, team):
+    client.post("/login", data={"username": "eng1", "password": PASSWORD})
+    body = {"date": "2026-11-02", "full_day": True}
+    assert client.post("/api/v1/trips", json=body).status_code == 401
+    assert client.post("/api/v1/trips", json=body, headers={"X-CSRFToken": "forged"}).status_code == 401
+
+
+def test_a_bad_bearer_token_is_not_rescued_by_the_session(client, team):
+    client.post("/login", data={"username": "eng1", "password": PASSWORD})
+    response = client.get("/api/v1/itineraries/eng1/2026-11", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
 
 
 def test_unknown_api_path_is_json_404(client):

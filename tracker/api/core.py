@@ -13,12 +13,13 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
+from flask_wtf.csrf import ValidationError, validate_csrf
 from jsonschema import Draft202012Validator
 
 from tracker import clock
 from tracker.auth import services
 from tracker.errors import DomainError, Invalid, TooLarge
-from tracker.extensions import db
+from tracker.extensions import db, login
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,17 +43,30 @@ def obj(properties, required=()):
     return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 class BearerOnly(AnonymousUserMixin):
-    """The anonymous user of the API (sessions are never used there)."""
+    """The anonymous user of the API."""
 
 
 def authenticate_request():
-    """Resolve the bearer token into the current user; the API never looks at the session cookie."""
+    """The caller: the bearer token's user; without an Authorization header, the app's own pages' session user
+    (CONTRACT 10), whose writes must carry the page's CSRF token in X-CSRFToken."""
     header = request.headers.get("Authorization", "")
-    user = None
-    if header.startswith("Bearer "):
-        user = services.user_for_token(header[7:].strip())
-    g._login_user = user or BearerOnly()
+    g._login_user = BearerOnly()
+    if header:
+        if header.startswith("Bearer "):
+            g._login_user = services.user_for_token(header[7:].strip()) or BearerOnly()
+        return
+    if request.method not in SAFE_METHODS:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except ValidationError:
+            return
+    login._load_user()
+    if not getattr(g, "_login_user", None) or not g._login_user.is_authenticated:
+        g._login_user = BearerOnly()
 
 
 def read_json():

@@ -1,8 +1,9 @@
 """Users, customers, the work calendar and attendance (CONTRACT 2, 4 and 10)."""
 
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker import audit, customers, months
 from tracker.api import core
@@ -107,13 +108,50 @@ def _user_data(data):
 
 # ---- users ---------------------------------------------------------------------------------------
 
+SEARCH_QUERY = [
+    {"name": "q", "schema": {"type": "string", "maxLength": 40},
+     "description": "only those whose name contains this text (case-insensitive)"},
+    {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+     "description": "at most this many (default: all)"},
+]
+USER_QUERY = SEARCH_QUERY + [{"name": "role", "schema": {"type": "string", "enum": list(ROLES)}},
+                             {"name": "active", "schema": {"type": "string", "enum": ["0", "1"]}}]
+
+
+def _search():
+    """(text, limit) of a picker's search: q of at most 40 characters, limit 1-200 (422 otherwise)."""
+    text = request.args.get("q", "")
+    if len(text) > 40:
+        raise Invalid.field("q", _("搜索文字最多 40 个字符"))
+    limit = request.args.get("limit")
+    if limit is not None and not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 200):
+        raise Invalid.field("limit", _("须为 1–%(max)s 的整数", max=200))
+    return text.strip(), None if limit is None else int(limit)
+
+
+def _contains(column, text):
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like("%" + escaped.lower() + "%", escape="\\")
+
+
 @bp.route("/users", methods=["GET"])
 @roles()
 @core.answers(200, core.obj({"users": {"type": "array", "items": USER}}, ["users"]))
+@core.query(USER_QUERY)
 def list_users():
     """The users the caller may see (gm, admin and back-office: everyone; a manager: the team; others: self)."""
-    users = db.session.scalars(select(User).where(scope_filter(current_user, User.id)).order_by(User.username))
-    return core.reply({"users": [user_dict(u) for u in users]})
+    text, limit = _search()
+    query = select(User).where(scope_filter(current_user, User.id)).order_by(User.username).limit(limit)
+    if text:
+        query = query.where(_contains(User.username, text) | _contains(User.display_name, text))
+    role = request.args.get("role")
+    if role is not None:
+        if role not in ROLES:
+            raise Invalid.field("role", _("未知角色"))
+        query = query.where(User.role == role)
+    if request.args.get("active") in ("0", "1"):
+        query = query.where(User.active.is_(request.args["active"] == "1"))
+    return core.reply({"users": [user_dict(u) for u in db.session.scalars(query)]})
 
 
 @bp.route("/users/<username>", methods=["GET"])
@@ -160,9 +198,11 @@ def update_user(username, data):
 @bp.route("/customers", methods=["GET"])
 @roles()
 @core.answers(200, core.obj({"customers": {"type": "array", "items": CUSTOMER}}, ["customers"]))
+@core.query(SEARCH_QUERY)
 def list_customers():
-    """Every customer, by name."""
-    return core.reply({"customers": [customers.customer_dict(c) for c in customers.list_customers()]})
+    """The customers by name (q: those whose name contains it; limit: at most that many)."""
+    text, limit = _search()
+    return core.reply({"customers": [customers.customer_dict(c) for c in customers.list_customers(text, limit)]})
 
 
 @bp.route("/customers", methods=["POST"])

@@ -54,8 +54,17 @@ WORK_ORDER = core.obj({
     "rework_suggestions": {"type": "array", "items": {"type": "string"},
                            "description": "numbers of completed orders this repair may be a rework of"},
 }, [*ORDER_PROPERTIES, "scan", "photos", "rework_suggestions"])
-WORK_ORDER_LIST = core.obj({"total": {"type": "integer"}, "page": {"type": "integer"},
-                            "work_orders": {"type": "array", "items": ORDER_SUMMARY}}, ["total", "page", "work_orders"])
+CURSOR = {"type": ["string", "null"], "description": "pass as after (next) or before (previous); null: no such page"}
+WORK_ORDER_LIST = core.obj({"total": {"type": ["integer", "null"], "description": "only with count=1"},
+                            "page": {"type": "integer"}, "next": CURSOR, "previous": CURSOR,
+                            "work_orders": {"type": "array", "items": ORDER_SUMMARY}},
+                           ["total", "page", "next", "previous", "work_orders"])
+LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month", "customer", "engineer", "status")] + [
+    {"name": "no_scan", "schema": {"type": "string", "enum": ["0", "1"]}},
+    {"name": "after", "schema": {"type": "string"}, "description": "the next cursor of the previous answer"},
+    {"name": "before", "schema": {"type": "string"}, "description": "the previous cursor of the previous answer"},
+    {"name": "page", "schema": {"type": "integer", "minimum": 1}, "description": "by offset (slower when deep)"},
+    {"name": "count", "schema": {"type": "string", "enum": ["0", "1"]}, "description": "1: answer the total"}]
 PHOTOS = core.obj({"photos": {"type": "array", "items": STORED_FILE}}, ["photos"])
 
 SURVEY_FIELDS = {"score": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -151,16 +160,20 @@ def get_work_order(order_id):
 @bp.route("/work-orders")
 @roles()
 @core.answers(200, WORK_ORDER_LIST)
+@core.query(LIST_QUERY)
 def list_work_orders():
-    """Work orders in the caller's scope; filters: month, customer, engineer, status, no_scan=1, page."""
+    """Work orders in the caller's scope, newest first; filters: month, customer, engineer, status, no_scan=1;
+    pages by cursor (after/before: the answer's next/previous) or page; count=1 adds the total."""
     page = request.args.get("page", "1")
     if not page.isdigit() or not 1 <= int(page) <= 100000:
         raise Invalid.field("page", _("页码须为正整数"))
     filters = {name: request.args.get(name) or None for name in ("month", "customer", "engineer", "status")}
     filters["no_scan"] = request.args.get("no_scan") in ("1", "true")
-    orders, total = services.list_orders(_actor(), filters, int(page))
-    return core.reply({"total": total, "page": int(page),
-                       "work_orders": [services.order_dict(o, with_files=False) for o in orders]})
+    result = services.order_page(_actor(), filters, after=request.args.get("after") or None,
+                                 before=request.args.get("before") or None, page=int(page))
+    total = services.count_orders(_actor(), filters) if request.args.get("count") in ("1", "true") else None
+    return core.reply({"total": total, "page": int(page), "next": result.next, "previous": result.previous,
+                       "work_orders": [services.order_dict(o, with_files=False) for o in result.orders]})
 
 
 # ---- scan and photos ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    display_name: Mapped[str] = mapped_column(String(40))
+    display_name: Mapped[str] = mapped_column(String(40), index=True)  # lists by name
     role: Mapped[str] = mapped_column(String(16), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     department: Mapped[str | None] = mapped_column(String(40))

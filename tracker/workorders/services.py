@@ -1,10 +1,11 @@
 """Work-order rules (CONTRACT 5): who sees and changes what, validation, numbers, listing and rework links."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, false, func, select, true
+from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from tracker import months
@@ -283,8 +284,34 @@ def _check_rework(order):
 
 # ---- reading ----------------------------------------------------------------------------------------
 
-def list_orders(viewer, filters, page=1, per_page=PAGE):
-    """The viewer's work orders matching filters (month, customer, engineer, status, no_scan), newest first."""
+@dataclass(frozen=True)
+class OrderPage:
+    """A page of the work-order list, newest first, and the cursors of its neighbours (None: no such page)."""
+
+    orders: list
+    next: str | None
+    previous: str | None
+
+
+def cursor_of(order):
+    """The keyset position of a work order in the list: its reported_at and id (e.g. 20261015083000000000.42)."""
+    return f"{order.reported_at:%Y%m%d%H%M%S%f}.{order.id}"
+
+
+def parse_cursor(text, field="after"):
+    """A cursor back into (reported_at, id); 422 for anything else."""
+    stamp, _dot, number = (text or "").partition(".")
+    try:
+        if not (len(stamp) == 20 and stamp.isascii() and stamp.isdigit() and number.isascii() and number.isdigit()
+                and len(number) <= 18):
+            raise ValueError
+        return datetime.strptime(stamp, "%Y%m%d%H%M%S%f"), int(number)
+    except ValueError:
+        raise Invalid.field(field, _("分页位置无效")) from None
+
+
+def _filtered(viewer, filters):
+    """The select of the viewer's work orders matching filters (month, customer, engineer, status, no_scan)."""
     query = select(WorkOrder).where(order_scope(viewer))
     month = filters.get("month")
     if month:
@@ -304,12 +331,46 @@ def list_orders(viewer, filters, page=1, per_page=PAGE):
         query = query.where(WorkOrder.status == filters["status"])
     if filters.get("no_scan"):
         query = query.where(~exists().where(Scan.work_order_id == WorkOrder.id))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.options(*(selectinload(r) for r in (WorkOrder.customer, WorkOrder.engineer,
-                                                                        WorkOrder.submitter, WorkOrder.rework_of)))
-                              .order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())
-                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return rows, total
+    return query
+
+
+def count_orders(viewer, filters):
+    """How many work orders match (asked for explicitly: the list itself never counts)."""
+    return db.session.scalar(select(func.count()).select_from(_filtered(viewer, filters).subquery()))
+
+
+def _loaded(query):
+    return query.options(*(selectinload(r) for r in (WorkOrder.customer, WorkOrder.engineer, WorkOrder.submitter,
+                                                      WorkOrder.rework_of)))
+
+
+def order_page(viewer, filters, *, after=None, before=None, page=None, per_page=PAGE):
+    """A page of the list, newest first (reported_at, then id), by keyset: the orders after (older than) the
+    cursor `after`, or before (newer than) `before`; `page` (from 1) pages by offset for old links.
+
+    One query of per_page + 1 rows (the extra one says whether a further page exists) on the
+    (reported_at, id) index, however deep the page; nothing is counted.
+    """
+    query = _filtered(viewer, filters)
+    newest_first = (WorkOrder.reported_at.desc(), WorkOrder.id.desc())
+    if before is not None:
+        at, order_id = parse_cursor(before, "before")
+        newer = or_(WorkOrder.reported_at > at, and_(WorkOrder.reported_at == at, WorkOrder.id > order_id))
+        rows = db.session.scalars(_loaded(query.where(newer)).order_by(WorkOrder.reported_at, WorkOrder.id)
+                                  .limit(per_page + 1)).all()
+        more = len(rows) > per_page
+        rows = list(reversed(rows[:per_page]))
+        return OrderPage(rows, cursor_of(rows[-1]) if rows else before, cursor_of(rows[0]) if more else None)
+    if after is not None:
+        at, order_id = parse_cursor(after)
+        query = query.where(or_(WorkOrder.reported_at < at, and_(WorkOrder.reported_at == at, WorkOrder.id < order_id)))
+    offset = (page - 1) * per_page if page and after is None else 0
+    rows = db.session.scalars(_loaded(query).order_by(*newest_first).limit(per_page + 1).offset(offset)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    first_page = after is None and offset == 0
+    return OrderPage(rows, cursor_of(rows[-1]) if more else None,
+                     None if first_page or not rows else cursor_of(rows[0]))
 
 
 def current_scan(order):

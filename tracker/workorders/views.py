@@ -65,12 +65,13 @@ def index():
     filters = {"month": request.args.get("month") or None, "customer": request.args.get("customer") or None,
                "engineer": request.args.get("engineer") or None, "status": request.args.get("status") or None,
                "no_scan": request.args.get("no_scan") == "1"}
-    page = request.args.get("page", 1, type=int) or 1
-    orders, total = services.list_orders(current_user, filters, page)
-    engineers = db.session.scalars(visible_engineers(current_user)).all() if current_user.role != "engineer" else []
-    return render_template("workorders/index.html", orders=orders, total=total, page=page, filters=filters,
-                           per_page=services.PAGE, scanned=services.scanned_ids([o.id for o in orders]),
-                           engineers=engineers, customers=_customer_names())
+    page = services.order_page(current_user, filters, after=request.args.get("after") or None,
+                               before=request.args.get("before") or None,
+                               page=request.args.get("page", 1, type=int) or 1)
+    query = {name: value for name, value in request.args.items() if name not in ("after", "before", "page")}
+    return render_template("workorders/index.html", orders=page.orders, page=page, query=query, filters=filters,
+                           scanned=services.scanned_ids([o.id for o in page.orders]),
+                           pick_engineer=current_user.role != "engineer")
 
 
 def _customer_names():

@@ -1,0 +1,215 @@
+"""`make bench`: build a synthetic company, then time the app's compute against the floor and pandas, and pages.
+
+    .venv/bin/python -m benchmarks.run --engineers 2000 --orders 100000 [--database postgresql://...]
+
+Without --database, a fresh SQLite file in a temporary folder. A PostgreSQL database named there is emptied
+(every table dropped) first, so give it one of its own. Prints one table; numbers are medians of --rounds runs.
+"""
+
+import argparse
+import gc
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime
+
+from sqlalchemy import text
+
+from benchmarks import company, floor
+from tracker import create_app
+from tracker.extensions import db
+
+NOW = datetime(2026, 11, 20, 10, 0)
+PASSWORD = "bench-password-1"
+
+
+def _median(function, rounds):
+    times, result = [], None
+    for _ in range(rounds):
+        db.session.expunge_all()
+        gc.collect()
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _peak_mib(function):
+    """Peak Python allocation during one call (tracemalloc), in MiB."""
+    db.session.expunge_all()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 2 ** 20
+    finally:
+        tracemalloc.stop()
+
+
+def _pages(app, month, managers, samples):
+    """Median and p95 latency and size of the pages and API answers under test (in-process test client)."""
+    from tracker.auth.models import User
+    from tracker.workorders.models import WorkOrder
+
+    with app.app_context():
+        for username in ("gm.bench", "office.bench"):
+            user = db.session.scalar(db.select(User).where(User.username == username))
+            user.set_password(PASSWORD)
+        engineer = db.session.scalar(db.select(User.username).where(User.role == "engineer").order_by(User.id))
+        db.session.commit()
+        total_orders = db.session.scalar(db.select(db.func.count()).select_from(WorkOrder))
+    results = {}
+    gm, office = app.test_client(), app.test_client()
+    gm.post("/login", data={"username": "gm.bench", "password": PASSWORD})
+    office.post("/login", data={"username": "office.bench", "password": PASSWORD})
+    token = gm.post("/api/v1/auth/token", json={"username": "gm.bench", "password": PASSWORD}).get_json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    first_list = office.get("/work-orders/").get_data(as_text=True)
+    deep = "/work-orders/"
+    hops = 0
+    while 'rel="next"' in first_list and hops < 3:  # a few pages in by cursor (each as cheap as the first)
+        deep = first_list.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+        first_list = office.get(deep).get_data(as_text=True)
+        hops += 1
+    cases = [
+        ("API GET /scores/{month} (gm, 100 rows)", gm, f"/api/v1/scores/{month}", bearer),
+        ("API GET /scores/{month}?explain=1", gm, f"/api/v1/scores/{month}?explain=1", bearer),
+        ("API GET /scores/{month}/{engineer}", gm, f"/api/v1/scores/{month}/{engineer}", bearer),
+        ("team month page /scores/{month}?team=", gm, f"/scores/{month}?team={managers[0]}", {}),
+        ("gm month page /scores/{month} (page 1)", gm, f"/scores/{month}", {}),
+        ("score page /scores/{month}/{engineer}", gm, f"/scores/{month}/{engineer}", {}),
+        ("itinerary month page", gm, f"/itinerary/{engineer}/{month}", {}),
+        ("work-order list, first page", office, "/work-orders/", {}),
+        (f"work-order list, page {hops + 1} by cursor", office, deep, {}),
+        ("work-order list, page 200 by offset", office, "/work-orders/?page=200", {}),
+    ]
+    for name, client, url, headers in cases:
+        times, size, status = [], 0, None
+        for _ in range(samples):
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)
+            times.append(time.perf_counter() - start)
+            size, status = len(response.get_data()), response.status_code
+        times.sort()
+        results[name] = (statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], size, status)
+    return results, total_orders
+
+
+def _reset(url):
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engineers", type=int, default=2000)
+    parser.add_argument("--orders", type=int, default=100_000, help="work orders in the month measured")
+    parser.add_argument("--months", type=int, default=3, help="months of records (the last one is measured)")
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=20, help="requests per page for the latencies")
+    parser.add_argument("--no-pandas", action="store_true")
+    args = parser.parse_args(argv)
+    folder = tempfile.mkdtemp(prefix="tracker-bench-")
+    url = args.database or f"sqlite:///{folder}/bench.db"
+    _reset(url)
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench", "NOW": NOW,
+                      "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None, "PASSWORD_METHOD": "pbkdf2:sha256:1000"})
+    sizes = company.Sizes(engineers=args.engineers, orders=args.orders, months=args.months)
+    print(f"database: {db.engine.url.get_backend_name() if False else url.split(':')[0]}  engineers: "
+          f"{sizes.engineers}  work orders/month: {sizes.orders}  months: {sizes.months}", flush=True)
+    with app.app_context():
+        db.create_all()
+        start = time.perf_counter()
+        built = company.build(sizes, NOW)
+        print(f"generated in {time.perf_counter() - start:.1f} s", flush=True)
+        if url.startswith("postgresql"):
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        month = built["month"]
+        rows = _measure(app, month, args)
+    pages, total_orders = _pages(app, month, built["managers"], args.samples)
+    _print(rows, pages, total_orders)
+    return 0 if rows["facts_equal"] else 1
+
+
+def _measure(app, month, args):
+    from tracker.reports import services
+    from tracker.reports.facts import month_facts
+
+    people = services._engineers()
+    eligible = [p.id for p in people if services.is_eligible(p, month)]
+    as_of = services.as_of(month, NOW)
+    rows = {"engineers": len(people), "eligible": len(eligible)}
+    rows["compute"], summary = _median(lambda: services.compute_month(month, NOW), args.rounds)
+    rows["computed"] = summary["computed"]
+    rows["facts"], app_facts = _median(lambda: month_facts(eligible, month, as_of), args.rounds)
+
+    def the_floor():
+        facts = floor.floor_facts(month, eligible)
+        floor.floor_write(month, [p.id for p in people])
+        db.session.commit()
+        return facts
+
+    rows["floor"], floor_result = _median(the_floor, args.rounds)
+    rows["floor_facts"], _ = _median(lambda: floor.floor_facts(month, eligible), args.rounds)
+    app_summary = {eid: floor.summary(facts) for eid, facts in app_facts.items()}
+    rows["facts_equal"] = app_summary == floor_result
+    if not rows["facts_equal"]:
+        wrong = [(eid, app_summary.get(eid), floor_result.get(eid)) for eid in sorted(floor_result)
+                 if app_summary.get(eid) != floor_result.get(eid)][:3]
+        print("facts differ (engineer, app, floor):", wrong, "fields:", floor.FIELDS, file=sys.stderr)
+    if not args.no_pandas:
+        rows["pandas"], pandas_result = _median(lambda: floor.pandas_facts(month, eligible), args.rounds)
+        rows["pandas_equal"] = pandas_result == floor_result
+        if not rows["pandas_equal"]:
+            wrong = [(eid, pandas_result.get(eid), floor_result.get(eid)) for eid in sorted(floor_result)
+                     if pandas_result.get(eid) != floor_result.get(eid)][:3]
+            print("pandas differs (engineer, pandas, floor):", wrong, file=sys.stderr)
+    rows["peak_compute_mib"] = _peak_mib(lambda: services.compute_month(month, NOW))
+    rows["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with app.test_request_context():
+        from tests.querycount import counted
+
+        with counted() as statements:
+            db.session.expunge_all()
+            services.compute_month(month, NOW)
+        rows["queries"] = len(statements)
+    return rows
+
+
+def _print(rows, pages, total_orders):
+    print(f"\nengineers {rows['engineers']} (eligible {rows['eligible']}), work orders in the database "
+          f"{total_orders}")
+    print(f"{'measure':58} {'seconds':>9}")
+    print(f"{'compute_month (facts, evaluation, writes; commits)':58} {rows['compute']:9.2f}")
+    print(f"{'  the app facts alone (month_facts)':58} {rows['facts']:9.2f}")
+    print(f"{'floor: hand SQL facts + bulk write of the result rows':58} {rows['floor']:9.2f}")
+    print(f"{'  floor facts alone':58} {rows['floor_facts']:9.2f}")
+    if "pandas" in rows:
+        print(f"{'pandas read_sql + groupby to the same facts':58} {rows['pandas']:9.2f}")
+    print(f"compute / floor = {rows['compute'] / rows['floor']:.2f}x", end="")
+    if "pandas" in rows:
+        print(f"   compute / pandas = {rows['compute'] / rows['pandas']:.2f}x", end="")
+    print(f"\nfacts equal (app = floor): {rows['facts_equal']}", end="")
+    if "pandas_equal" in rows:
+        print(f"   (pandas = floor): {rows['pandas_equal']}", end="")
+    print(f"\nqueries per compute: {rows['queries']}   peak Python allocation during compute: "
+          f"{rows['peak_compute_mib']:.0f} MiB   process max RSS: {rows['maxrss_mib']:.0f} MiB")
+    print(f"\n{'page (in-process test client)':58} {'median ms':>9} {'p95 ms':>7} {'KB':>7} status")
+    for name, (median, p95, size, status) in pages.items():
+        print(f"{name:58} {median * 1000:9.1f} {p95 * 1000:7.1f} {size / 1024:7.1f} {status}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

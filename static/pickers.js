@@ -1,0 +1,49 @@
+// Pickers that search as you type: an <input data-picker="engineers|customers" list="..."> fills its
+// <datalist> from the API (with the page's own session) instead of the page shipping every name.
+(function () {
+  "use strict";
+  var SOURCES = {
+    engineers: function (q) { return "/api/v1/users?role=engineer&active=1&limit=20&q=" + encodeURIComponent(q); },
+    customers: function (q) { return "/api/v1/customers?limit=20&q=" + encodeURIComponent(q); }
+  };
+  var OPTIONS = {
+    engineers: function (body) {
+      return body.users.map(function (u) { return { value: u.username, label: u.display_name }; });
+    },
+    customers: function (body) {
+      return body.customers.map(function (c) { return { value: c.name, label: "" }; });
+    }
+  };
+
+  function attach(input) {
+    var kind = input.getAttribute("data-picker");
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!SOURCES[kind] || !list) { return; }
+    var timer = null, asked = null;
+    function search() {
+      var q = input.value.trim();
+      if (q === asked) { return; }
+      asked = q;
+      fetch(SOURCES[kind](q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (!body || q !== asked) { return; }
+          while (list.firstChild) { list.removeChild(list.firstChild); }
+          OPTIONS[kind](body).forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.value;
+            if (item.label) { option.textContent = item.label; option.label = item.label; }
+            list.appendChild(option);
+          });
+        })
+        .catch(function () { /* the field still takes typed text */ });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 200);
+    });
+    input.addEventListener("focus", search);
+  }
+
+  document.querySelectorAll("input[data-picker]").forEach(attach);
+}());
