@@ -7,7 +7,6 @@ from sqlalchemy import insert, select
 
 from tests.conftest import login
 from tests.querycount import counted
-from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.workorders.models import Customer, WorkOrder
 
