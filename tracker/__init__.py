@@ -73,6 +73,7 @@ def create_app(test_config=None):
     from tracker.itinerary.attendance_views import bp as attendance_bp
     from tracker.itinerary.views import bp as itinerary_bp
     from tracker.notifications.views import bp as notifications_bp
+    from tracker.quality.views import bp as quality_bp
     from tracker.reports.views import bp as reports_bp
     from tracker.reviews.views import bp as reviews_bp
     from tracker.sheets.views import bp as sheets_bp
@@ -80,7 +81,7 @@ def create_app(test_config=None):
     from tracker.workorders.views import bp as workorders_bp
 
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
-                      reports_bp, sheets_bp, charts_bp, tickets_bp, api_bp):
+                      reports_bp, sheets_bp, charts_bp, quality_bp, tickets_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     register_cli(app)

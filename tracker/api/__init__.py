@@ -3,6 +3,7 @@
 Each module adds its routes to the one blueprint defined in core; importing them here registers them.
 """
 
-from tracker.api import (approval, itinerary, openapi, people, reviews, scores, summaries, tokens,  # noqa: F401
+from tracker.api import (approval, itinerary, openapi, people, quality, reviews, scores, summaries,  # noqa: F401
+                         tokens,
                          workorders)
 from tracker.api.core import bp  # noqa: F401

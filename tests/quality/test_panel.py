@@ -1,0 +1,131 @@
+"""The data-quality panel finds each kind of gap in a seeded month, and nothing in a clean one."""
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import NOW, login
+from tests.reports.support import Records, at
+from tracker.extensions import db
+from tracker.jobs import JobRun
+from tracker.itinerary.models import Trip
+from tracker.reports import templates_store
+from tracker.reviews.models import Interview
+from tracker.workorders.models import Scan
+
+CLEAN, SEEDED = "2026-09", "2026-10"
+
+
+class Month:
+    """Writes a month's records: every gap closed unless a test leaves it open."""
+
+    def __init__(self, records, team, month):
+        self.records, self.team, self.month = records, team, month
+        self.year, self.number = int(month[:4]), int(month[5:])
+
+    def day(self, d):
+        return date(self.year, self.number, d)
+
+    def order(self, engineer, d, *, scan=True, times=True, trip=True, survey=True):
+        reported = at(self.day(d), 9)
+        order = self.records.order(engineer, reported, responded=at(self.day(d), 10), completed=at(self.day(d), 16))
+        if times:
+            order.arrived_at = at(self.day(d), 11)
+        if scan:
+            db.session.add(Scan(work_order_id=order.id, customer_id=order.customer_id, version=1, stem=order.number,
+                                name=f"{order.number}.pdf", path=f"archive/{order.number}.pdf", kind="pdf", size=10,
+                                sha256="0" * 64, uploaded_at=NOW))
+        if trip:
+            db.session.add(Trip(engineer_id=engineer.id, day=self.day(d), depart_min=600, return_min=660,
+                                hours=1, work_order_id=order.id))
+        db.session.commit()
+        if survey:
+            self.records.survey(order, 5)
+        return order
+
+    def close(self, engineer, *, submitted=True, review=True, interview=True):
+        if submitted:
+            self.records.submission(engineer, self.month)
+        if review:
+            self.records.review(engineer, self.month, self.team["mgr"] if engineer.supervisor.username == "mgr"
+                                else self.team["mgr2"], "leader")
+        if interview:
+            db.session.add(Interview(engineer_id=engineer.id, month=self.month, notes="ok", held_at=NOW))
+            db.session.commit()
+
+
+@pytest.fixture
+def records(app, team):
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    return Records()
+
+
+@pytest.fixture
+def months(team, records):
+    clean = Month(records, team, CLEAN)
+    clean.order(team["eng1"], 8)
+    for name in ("eng1", "eng2", "eng3"):
+        clean.close(team[name])
+    seeded = Month(records, team, SEEDED)
+    orders = {"no_scan": seeded.order(team["eng1"], 5, scan=False),
+              "no_times": seeded.order(team["eng1"], 6, times=False),
+              "no_trip": seeded.order(team["eng2"], 7, trip=False),
+              "no_survey": seeded.order(team["eng3"], 8, survey=False)}
+    records.trip(team["eng3"], seeded.day(9), hours=2)  # a trip without a work order
+    seeded.close(team["eng1"])
+    seeded.close(team["eng2"], submitted=False, interview=False)
+    seeded.close(team["eng3"], review=False)
+    return orders
+
+
+def by_kind(body):
+    found = {}
+    for gap in body["gaps"]:
+        found.setdefault(gap["kind"], []).append(gap["work_order"] or gap["username"])
+    return found
+
+
+def test_a_clean_month_has_no_gap(months, api, client):
+    body = api("GET", f"/quality/{CLEAN}", "gm.wang").get_json()
+    assert body["gaps"] == [] and set(body["counts"].values()) == {0}
+    login(client, "gm.wang")
+    assert 'id="no-gaps"' in client.get(f"/quality/{CLEAN}").get_data(as_text=True)
+
+
+def test_each_kind_of_gap_is_found(months, api):
+    found = by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
+    assert found == {
+        "itinerary_not_submitted": ["eng2"],
+        "work_order_without_scan": [months["no_scan"].number],
+        "work_order_without_times": [months["no_times"].number],
+        "work_order_without_trip": [months["no_trip"].number],
+        "survey_missing": [months["no_survey"].number],
+        "trip_without_work_order": ["eng3"],
+        "leader_review_missing": ["eng3"],
+        "interview_missing": ["eng2"],
+    }
+
+
+def test_a_manager_sees_the_own_team_and_links_to_the_records(months, api, client):
+    found = by_kind(api("GET", f"/quality/{SEEDED}", "mgr").get_json())
+    assert "leader_review_missing" not in found and "trip_without_work_order" not in found
+    assert found["work_order_without_scan"] == [months["no_scan"].number]
+    login(client, "mgr")
+    html = client.get(f"/quality/{SEEDED}").get_data(as_text=True)
+    assert f'/work-orders/{months["no_scan"].id}' in html
+    assert f"/itinerary/eng2/{SEEDED}" in html and f"/reviews/{SEEDED}" not in html
+    assert f"/scores/{SEEDED}/eng2#interview" in html
+    assert api("GET", f"/quality/{SEEDED}", "eng1").status_code == 403
+    assert api("GET", "/quality/2026-13", "mgr").status_code == 422
+
+
+def test_month_page_and_close_job_link_to_the_panel(months, client):
+    login(client, "gm.wang")
+    assert f"/quality/{SEEDED}" in client.get(f"/scores/{SEEDED}").get_data(as_text=True)
+    db.session.add(JobRun(job="scores_close_month", key=SEEDED, started_at=NOW, finished_at=NOW, outcome="ok",
+                          summary="3 computed"))
+    db.session.commit()
+    client.post("/logout")
+    login(client, "admin")
+    assert f'href="/quality/{SEEDED}"' in client.get("/reports/jobs").get_data(as_text=True)

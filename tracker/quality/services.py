@@ -1,0 +1,98 @@
+"""The gaps of a month in the viewer's scope, one SQL query per kind (never a row per record).
+
+Kinds: itinerary not submitted; completed work orders without a scan, without their times, without a trip or
+without a survey; trips without a work order; eligible engineers without a leader review or an interview.
+A month's work orders are the ones reported or completed in it (cancelled ones count nowhere).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import and_, exists, or_, select
+
+from tracker import months
+from tracker.auth.access import scope_filter
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.itinerary.models import MonthSubmission, Trip
+from tracker.reports import services as scores
+from tracker.reviews.models import Interview, Review
+from tracker.workorders.models import Scan, Survey, WorkOrder
+
+KINDS = ("itinerary_not_submitted", "work_order_without_scan", "work_order_without_times", "trip_without_work_order",
+         "work_order_without_trip", "survey_missing", "leader_review_missing", "interview_missing")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One thing to fix: its kind, whose it is, and the record (work order or trip) when there is one."""
+
+    kind: str
+    username: str
+    display_name: str
+    work_order_id: int | None = None
+    work_order: str | None = None
+    trip_id: int | None = None
+    day: object = None
+
+
+def _engineers(viewer):
+    return (User.role == "engineer", User.active.is_(True), scope_filter(viewer, User.id))
+
+
+def _orders_of_month(first, nxt):
+    start, end = datetime.combine(first, time()), datetime.combine(nxt, time())
+    return and_(WorkOrder.status == "completed",
+                or_(and_(WorkOrder.completed_at >= start, WorkOrder.completed_at < end),
+                    and_(WorkOrder.completed_at.is_(None), WorkOrder.reported_at >= start,
+                         WorkOrder.reported_at < end)))
+
+
+def _order_gaps(kind, viewer, where, first, nxt):
+    query = (select(WorkOrder.id, WorkOrder.number, User.username, User.display_name)
+             .join(User, User.id == WorkOrder.engineer_id)
+             .where(*_engineers(viewer), _orders_of_month(first, nxt), where)
+             .order_by(User.display_name, WorkOrder.number))
+    return [Gap(kind, username, name, order_id, number) for order_id, number, username, name in
+            db.session.execute(query)]
+
+
+def month_gaps(viewer, month):
+    """Every gap of `month` among the engineers the viewer may see, grouped by kind (in KINDS order)."""
+    first, nxt = months.bounds(month)
+    gaps = {kind: [] for kind in KINDS}
+    employed = or_(User.hire_date.is_(None), User.hire_date < nxt)
+    unsubmitted = ~exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)
+    for username, name in db.session.execute(select(User.username, User.display_name)
+                                             .where(*_engineers(viewer), employed, unsubmitted)
+                                             .order_by(User.display_name)):
+        gaps["itinerary_not_submitted"].append(Gap("itinerary_not_submitted", username, name))
+    gaps["work_order_without_scan"] = _order_gaps(
+        "work_order_without_scan", viewer, ~exists().where(Scan.work_order_id == WorkOrder.id), first, nxt)
+    gaps["work_order_without_times"] = _order_gaps(
+        "work_order_without_times", viewer,
+        or_(WorkOrder.responded_at.is_(None), WorkOrder.arrived_at.is_(None), WorkOrder.completed_at.is_(None)),
+        first, nxt)
+    gaps["work_order_without_trip"] = _order_gaps(
+        "work_order_without_trip", viewer, ~exists().where(Trip.work_order_id == WorkOrder.id), first, nxt)
+    gaps["survey_missing"] = _order_gaps(
+        "survey_missing", viewer, ~exists().where(Survey.work_order_id == WorkOrder.id), first, nxt)
+    for trip_id, day, username, name in db.session.execute(
+            select(Trip.id, Trip.day, User.username, User.display_name).join(User, User.id == Trip.engineer_id)
+            .where(*_engineers(viewer), Trip.day >= first, Trip.day < nxt, Trip.work_order_id.is_(None))
+            .order_by(User.display_name, Trip.day, Trip.id)):
+        gaps["trip_without_work_order"].append(Gap("trip_without_work_order", username, name, trip_id=trip_id,
+                                                   day=day))
+    people = db.session.scalars(select(User).where(*_engineers(viewer), employed).order_by(User.display_name)).all()
+    assessed = [person for person in people if scores.is_eligible(person, month)]
+    ids = [person.id for person in assessed]
+    reviewed = set(db.session.scalars(select(Review.engineer_id).where(
+        Review.month == month, Review.group == "leader", Review.engineer_id.in_(ids)))) if ids else set()
+    interviewed = set(db.session.scalars(select(Interview.engineer_id).where(
+        Interview.month == month, Interview.engineer_id.in_(ids)))) if ids else set()
+    for person in assessed:
+        if person.id not in reviewed:
+            gaps["leader_review_missing"].append(Gap("leader_review_missing", person.username, person.display_name))
+        if person.id not in interviewed:
+            gaps["interview_missing"].append(Gap("interview_missing", person.username, person.display_name))
+    return gaps

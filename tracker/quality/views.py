@@ -1,0 +1,55 @@
+"""The data-quality panel: a month's gaps for a manager (the own team) or the gm and admin (everyone)."""
+
+from flask import Blueprint, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker import clock, months, nav
+from tracker.auth.access import roles
+from tracker.quality import services
+
+bp = Blueprint("quality", __name__, url_prefix="/quality")
+
+nav.add("quality.home", _l("数据检查"), roles=("manager", "gm", "admin"), order=44)
+
+LABELS = {
+    "itinerary_not_submitted": _l("行程表未提交"),
+    "work_order_without_scan": _l("工单没有电子档"),
+    "work_order_without_times": _l("已完工工单缺少时间"),
+    "trip_without_work_order": _l("行程没有关联工单"),
+    "work_order_without_trip": _l("工单没有对应行程"),
+    "survey_missing": _l("已完工工单缺少满意度调查"),
+    "leader_review_missing": _l("缺少领导评价"),
+    "interview_missing": _l("缺少绩效面谈"),
+}
+
+
+def fix_link(gap, month):
+    """Where the record behind a gap is fixed."""
+    if gap.work_order_id is not None:
+        return gap.work_order, url_for("workorders.detail", order_id=gap.work_order_id)
+    if gap.kind == "trip_without_work_order":
+        return gap.day.isoformat(), url_for("itinerary.month", username=gap.username, month=month)
+    if gap.kind == "itinerary_not_submitted":
+        return month, url_for("itinerary.month", username=gap.username, month=month)
+    if gap.kind == "leader_review_missing":
+        return month, url_for("reviews.review", month=month, username=gap.username)
+    return month, url_for("reviews.score_page", month=month, username=gap.username) + "#interview"
+
+
+@bp.route("/")
+@roles("manager", "gm", "admin")
+def home():
+    return month(months.previous(months.of(clock.today())))
+
+
+@bp.route("/<month>")
+@roles("manager", "gm", "admin")
+def month(month):
+    """Each kind of gap with the records to fix; nothing listed means the month is ready to close."""
+    months.parse(month)
+    gaps = services.month_gaps(current_user._get_current_object(), month)
+    year, number = months.parse(month)
+    return render_template("quality/month.html", month=month, gaps=gaps, labels=LABELS, fix_link=fix_link,
+                           total=sum(len(v) for v in gaps.values()), previous=months.previous(month),
+                           following=months.of(months.next_first(year, number)))
