@@ -71,6 +71,7 @@ def create_app(test_config=None):
     from tracker.charts.views import bp as charts_bp
     from tracker.cli import register as register_cli
     from tracker.itinerary.attendance_views import bp as attendance_bp
+    from tracker.itinerary.offline import bp as offline_bp
     from tracker.itinerary.views import bp as itinerary_bp
     from tracker.notifications.views import bp as notifications_bp
     from tracker.quality.views import bp as quality_bp
@@ -83,6 +84,7 @@ def create_app(test_config=None):
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
                       reports_bp, sheets_bp, charts_bp, quality_bp, tickets_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(offline_bp)
     csrf.exempt(api_bp)
     register_cli(app)
     _register_errors(app)

@@ -1,0 +1,291 @@
+/* Offline trip and expense entry: entries are kept in localStorage, listed as not yet sent, and sent through the
+   API with a client_id (a repeat stores nothing) whenever the server answers. The service worker keeps this page
+   and its assets so that it opens without a network. All text shown comes from data-* attributes (translated). */
+(function () {
+  "use strict";
+  var app = document.getElementById("offline-app");
+  if (!app) { return; }
+  var STORE = "tracker.offline.v1";
+  var RETRY_MS = 15000;
+  var d = app.dataset;
+  var sending = false;
+
+  function $(id) { return document.getElementById(id); }
+
+  function load() {
+    try {
+      var data = JSON.parse(window.localStorage.getItem(STORE) || "{}");
+      return { queue: data.queue || [], sent: data.sent || [] };
+    } catch (e) { return { queue: [], sent: [] }; }
+  }
+  function save(state) { window.localStorage.setItem(STORE, JSON.stringify(state)); }
+
+  function uuid() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function localToday() {
+    var now = new Date();
+    now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+    return now.toISOString().slice(0, 10);
+  }
+
+  function describe(entry) {
+    var b = entry.body;
+    if (entry.kind === "trip") {
+      var times = b.full_day ? d.msgFullDay : (b.depart + "–" + b["return"]);
+      return d.msgTrip + " " + b.date + " " + times + (b.customer ? " " + b.customer : "") +
+        (b.purpose ? " · " + b.purpose : "");
+    }
+    return d.msgExpense + " " + b.date + " " + (app.getAttribute("data-category-" + b.category) || b.category) +
+      " " + b.amount + " " + d.msgYuan + (b.note ? " · " + b.note : "");
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function render() {
+    var state = load();
+    var list = $("queue");
+    list.textContent = "";
+    state.queue.forEach(function (entry) {
+      var item = el("li", "list-group-item offline-entry");
+      item.setAttribute("data-state", entry.state);
+      item.setAttribute("data-client-id", entry.client_id);
+      var badge = entry.state === "refused" ? el("span", "badge bg-danger me-1", d.msgRefused)
+        : el("span", "badge bg-warning text-dark me-1", d.msgPending);
+      item.appendChild(badge);
+      item.appendChild(el("span", "entry-text", describe(entry)));
+      if (entry.username !== d.username) {
+        item.appendChild(el("div", "small text-muted", d.msgOtherUser));
+      }
+      if (entry.state === "refused") {
+        item.appendChild(el("div", "small text-danger refusal", entry.error));
+        var actions = el("div", "mt-1 d-flex gap-2");
+        var fix = el("button", "btn btn-sm btn-outline-primary fix-entry", d.msgFix);
+        fix.type = "button";
+        fix.addEventListener("click", function () { fixEntry(entry.client_id); });
+        var discard = el("button", "btn btn-sm btn-outline-danger discard-entry", d.msgDiscard);
+        discard.type = "button";
+        discard.addEventListener("click", function () {
+          if (window.confirm(d.msgConfirmDiscard)) { removeEntry(entry.client_id); render(); }
+        });
+        actions.appendChild(fix);
+        actions.appendChild(discard);
+        item.appendChild(actions);
+      }
+      list.appendChild(item);
+    });
+    $("queue-count").textContent = String(state.queue.filter(function (e) { return e.state === "pending"; }).length);
+    var sent = $("sent");
+    sent.textContent = "";
+    state.sent.slice(-10).reverse().forEach(function (entry) {
+      var item = el("li", "list-group-item sent-entry");
+      item.appendChild(el("span", "badge bg-success me-1", d.msgSent));
+      item.appendChild(el("span", null, describe(entry) + (entry.hours !== undefined ? " (" + entry.hours + " " + d.msgHours + ")" : "")));
+      sent.appendChild(item);
+    });
+  }
+
+  function removeEntry(clientId) {
+    var state = load();
+    state.queue = state.queue.filter(function (e) { return e.client_id !== clientId; });
+    save(state);
+  }
+
+  function setKind(kind) {
+    $("kind-" + kind).checked = true;
+    document.querySelectorAll("[data-kind]").forEach(function (box) {
+      box.hidden = box.getAttribute("data-kind") !== kind;
+    });
+  }
+
+  function syncFullDay() { $("f-times").hidden = $("f-full-day").checked; }
+
+  function fixEntry(clientId) {
+    var entry = load().queue.filter(function (e) { return e.client_id === clientId; })[0];
+    if (!entry) { return; }
+    var b = entry.body;
+    setKind(entry.kind);
+    $("f-date").value = b.date || "";
+    $("f-note").value = b.note || "";
+    if (entry.kind === "trip") {
+      $("f-full-day").checked = !!b.full_day;
+      $("f-depart").value = b.depart || "";
+      $("f-return").value = b["return"] || "";
+      $("f-customer").value = b.customer || "";
+      $("f-purpose").value = b.purpose || "";
+      syncFullDay();
+    } else {
+      $("f-category").value = b.category;
+      $("f-amount").value = b.amount;
+    }
+    removeEntry(clientId);  // saving the form again queues it anew
+    render();
+    $("f-date").focus();
+  }
+
+  function readForm() {
+    var kind = $("kind-trip").checked ? "trip" : "expense";
+    var body = { date: $("f-date").value };
+    var note = $("f-note").value.trim();
+    if (note) { body.note = note; }
+    if (kind === "trip") {
+      if ($("f-full-day").checked) { body.full_day = true; } else {
+        body.depart = $("f-depart").value; body["return"] = $("f-return").value;
+      }
+      var customer = $("f-customer").value.trim();
+      var purpose = $("f-purpose").value.trim();
+      if (customer) { body.customer = customer; }
+      if (purpose) { body.purpose = purpose; }
+      if (!body.date || (!body.full_day && (!body.depart || !body["return"]))) { return { error: d.msgRequired }; }
+    } else {
+      body.category = $("f-category").value;
+      var amount = $("f-amount").value;
+      if (!body.date || amount === "") { return { error: d.msgRequiredExpense }; }
+      body.amount = Number(amount);
+    }
+    return { kind: kind, body: body };
+  }
+
+  function onSave(event) {
+    event.preventDefault();
+    var read = readForm();
+    var error = $("form-error");
+    if (read.error) { error.textContent = read.error; error.hidden = false; return; }
+    error.hidden = true;
+    var state = load();
+    state.queue.push({ client_id: uuid(), kind: read.kind, body: read.body, username: d.username,
+                       state: "pending", error: "", saved_at: new Date().toISOString() });
+    save(state);
+    $("offline-form").reset();
+    $("f-date").value = localToday();
+    setKind(read.kind);
+    syncFullDay();
+    say(d.msgSaved);
+    render();
+    sendAll();
+  }
+
+  function say(text) { $("sync-message").textContent = text; }
+  function connection(online) {
+    var badge = $("connection");
+    badge.className = "badge " + (online ? "bg-success" : "bg-secondary");
+    badge.textContent = online ? d.msgOnline : d.msgNoServer;
+    badge.setAttribute("data-online", online ? "1" : "0");
+  }
+
+  function errorText(answer) {
+    var error = (answer && answer.error) || {};
+    var parts = [error.message || ""];
+    Object.keys(error.fields || {}).forEach(function (name) {
+      if (error.fields[name] !== error.message && parts.indexOf(error.fields[name]) < 0) { parts.push(error.fields[name]); }
+    });
+    return parts.filter(Boolean).join(" ");
+  }
+
+  /* Send the pending entries one at a time, oldest first. A network failure stops the round (all stay pending);
+     a refusal marks that entry; 200 or 201 removes it from the queue. */
+  function sendAll() {
+    if (sending) { return Promise.resolve(); }
+    var pending = load().queue.filter(function (e) { return e.state === "pending" && e.username === d.username; });
+    sending = true;
+    say(pending.length ? d.msgSending : "");
+    return fetch(d.session, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!response.ok || response.redirected || !json) { throw { login: true }; }
+        return response.json();
+      })
+      .then(function (session) {
+        connection(true);
+        if (session.username !== d.username) { throw { login: true }; }
+        return pending.reduce(function (chain, entry) {
+          return chain.then(function () { return sendOne(entry, session.csrf_token); });
+        }, Promise.resolve());
+      })
+      .then(function () {
+        var left = load().queue.filter(function (e) { return e.state === "pending"; }).length;
+        say(left ? "" : (pending.length ? d.msgAllSent : ""));
+      })
+      .catch(function (problem) {
+        if (problem && problem.login) { connection(true); say(d.msgLogin); } else { connection(false); say(d.msgOffline); }
+      })
+      .then(function () { sending = false; render(); });
+  }
+
+  function sendOne(entry, csrf) {
+    var body = Object.assign({}, entry.body, { client_id: entry.client_id });
+    return fetch(entry.kind === "trip" ? d.trips : d.expenses, {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (response.status === 401) { throw { login: true }; }
+      if (response.status >= 500) { throw { server: true }; }
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        var state = load();
+        var stored = state.queue.filter(function (e) { return e.client_id === entry.client_id; })[0];
+        if (!stored) { return; }
+        if (response.status === 200 || response.status === 201) {
+          state.queue = state.queue.filter(function (e) { return e.client_id !== entry.client_id; });
+          stored.state = "sent";
+          stored.id = answer.id;
+          if (answer.hours !== undefined) { stored.hours = answer.hours; }
+          state.sent = state.sent.concat([stored]).slice(-20);
+        } else {
+          stored.state = "refused";
+          stored.error = errorText(answer) || String(response.status);
+        }
+        save(state);
+      });
+    });
+  }
+
+  function registerWorker() {
+    if (!window.isSecureContext || !("serviceWorker" in navigator)) {
+      $("offline-unavailable").hidden = false;
+      return;
+    }
+    navigator.serviceWorker.register(d.sw, { scope: d.scope }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // Ask the worker to keep this page and every same-origin asset it uses, so that it opens offline.
+      var urls = [window.location.pathname];
+      document.querySelectorAll("link[href], script[src]").forEach(function (node) {
+        var url = new URL(node.href || node.src, window.location.href);
+        if (url.origin === window.location.origin) { urls.push(url.pathname + url.search); }
+      });
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (event) {
+        if (event.data && event.data.cached) { document.documentElement.setAttribute("data-offline-ready", "1"); }
+      };
+      registration.active.postMessage({ cache: urls }, [channel.port2]);
+    }).catch(function () { $("offline-unavailable").hidden = false; });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("f-date").value = localToday();
+    $("kind-trip").addEventListener("change", function () { setKind("trip"); });
+    $("kind-expense").addEventListener("change", function () { setKind("expense"); });
+    $("f-full-day").addEventListener("change", syncFullDay);
+    $("offline-form").addEventListener("submit", onSave);
+    $("send-now").addEventListener("click", sendAll);
+    window.addEventListener("online", sendAll);
+    window.setInterval(function () {
+      if (load().queue.some(function (e) { return e.state === "pending"; })) { sendAll(); }
+    }, RETRY_MS);
+    render();
+    registerWorker();
+    sendAll();
+  });
+})();

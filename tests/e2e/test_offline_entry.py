@@ -1,0 +1,154 @@
+"""Trip entry without signal: the server really stops, the phone keeps the entries, sends them once when it is back."""
+
+import os
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import PASSWORD
+from tracker.extensions import db
+from tracker.itinerary.models import Expense, Trip
+
+pytestmark = pytest.mark.e2e
+
+
+class OneShotHandler(WSGIRequestHandler):
+    """HTTP/1.0: every connection closes after its answer, so a stopped server leaves no connection behind."""
+
+    protocol_version = "HTTP/1.0"
+
+
+class Server:
+    """The test app on a fixed loopback port that can be stopped (port closed) and started again."""
+
+    def __init__(self, app):
+        self.app = app
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+
+    def start(self):
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True, request_handler=OneShotHandler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        self.server = None
+        with socket.socket() as probe:  # really unreachable
+            assert probe.connect_ex(("127.0.0.1", self.port)) != 0
+
+
+@pytest.fixture
+def server(app):
+    running = Server(app)
+    running.start()
+    yield running
+    if running.server is not None:
+        running.stop()
+
+
+def _rows(model):
+    db.session.rollback()
+    return db.session.query(model).order_by(model.id).all()
+
+
+def _entry(page, kind, **fields):
+    page.click(f"label[for=kind-{kind}]")
+    page.fill("#f-date", fields.pop("date"))
+    for name, value in fields.items():
+        page.fill(f"#f-{name}", value)
+    page.click("#save-entry")
+
+
+def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_it_is_back(
+        server, phone, team, api, screenshot_dir):
+    # a trip already on the server, which one of the offline entries will overlap
+    existing = api("POST", "/trips", "eng1", json={"date": "2026-11-18", "depart": "08:00", "return": "09:00"})
+    assert existing.status_code == 201
+    page = phone
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/eng1/**")
+    page.goto(server.url + "/itinerary/offline/")
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)  # page and assets kept by the worker
+    assert page.is_hidden("#offline-unavailable")
+
+    server.stop()
+    _entry(page, "trip", date="2026-11-18", depart="10:00", **{"return": "11:30"}, purpose="旗滨玻璃保养")
+    _entry(page, "trip", date="2026-11-18", depart="08:30", **{"return": "09:30"}, purpose="重叠的行程")
+    _entry(page, "expense", date="2026-11-18", amount="35.5", note="午餐")
+    page.wait_for_selector("#connection[data-online='0']")
+    assert page.locator("#queue .offline-entry[data-state='pending']").count() == 3
+
+    page.reload()  # with the server down the worker answers from its cache
+    page.wait_for_selector("#queue .offline-entry")
+    assert page.locator("#queue .offline-entry[data-state='pending']").count() == 3
+    assert "尚未发送" in page.inner_text("body") and "旗滨玻璃保养" in page.inner_text("#queue")
+    assert _rows(Trip)[-1].id == existing.get_json()["id"] and _rows(Expense) == []
+    page.screenshot(path=os.path.join(screenshot_dir, "offline-queued.png"), full_page=True)
+
+    server.start()
+    page.click("#send-now")
+    page.wait_for_selector("#connection[data-online='1']")
+    page.wait_for_selector("#queue .offline-entry[data-state='refused']")
+    page.wait_for_function("document.querySelectorAll('#queue .offline-entry').length === 1")
+    refused = page.locator("#queue .offline-entry[data-state='refused']")
+    assert "重叠" in refused.inner_text() and "重叠的行程" in refused.inner_text()
+    assert page.locator("#sent .sent-entry").count() == 2
+    trips, expenses = _rows(Trip), _rows(Expense)
+    assert [(t.depart_min, t.return_min) for t in trips] == [(480, 540), (600, 690)]
+    assert [(str(e.amount), e.note) for e in expenses] == [("35.50", "午餐")]
+    assert all(t.client_id for t in trips[1:]) and expenses[0].client_id
+
+    # sending again (a reload, another tap) stores nothing more; the refused one waits to be fixed or discarded
+    page.reload()
+    page.click("#send-now")
+    page.wait_for_selector("#connection[data-online='1']")
+    assert len(_rows(Trip)) == 2 and len(_rows(Expense)) == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#queue .discard-entry")
+    page.wait_for_function("document.querySelectorAll('#queue .offline-entry').length === 0")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    page.screenshot(path=os.path.join(screenshot_dir, "offline-sent.png"), full_page=True)
+
+
+def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
+    page = phone
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/eng1/**")
+    page.goto(server.url + "/itinerary/offline/")
+    _entry(page, "trip", date="2099-01-05", depart="10:00", **{"return": "11:00"})  # a future date: refused
+    page.wait_for_selector("#queue .offline-entry[data-state='refused']")
+    assert "未来" in page.inner_text("#queue")
+    page.click("#queue .fix-entry")
+    assert page.input_value("#f-depart") == "10:00"
+    page.fill("#f-date", "2026-11-17")
+    page.click("#save-entry")
+    page.wait_for_function("document.querySelectorAll('#queue .offline-entry').length === 0")
+    assert [t.day.isoformat() for t in _rows(Trip)] == ["2026-11-17"]
+
+
+def test_over_plain_http_the_page_says_offline_entry_is_unavailable(server, phone, team):
+    page = phone
+    page.add_init_script("Object.defineProperty(window, 'isSecureContext', {get: () => false});")
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/eng1/**")
+    page.goto(server.url + "/itinerary/offline/")
+    page.wait_for_selector("#offline-unavailable", state="visible")
+    assert "离线录入不可用" in page.inner_text("#offline-unavailable")
