@@ -1,4 +1,4 @@
-"""Fixtures of the print and workbook tests: October 2026 scored for the team, with reviews and an adjustment."""
+"""Tests of issue 12: print, workbooks, charts, the template editor; October 2026 scored for the team."""
 
 from datetime import date
 

@@ -4,6 +4,7 @@ Each module adds its routes to the one blueprint defined in core; importing them
 """
 
 from tracker.api import (approval, itinerary, openapi, people, quality, reviews, scores, summaries,  # noqa: F401
+                         templates,
                          tokens,
                          workorders)
 from tracker.api.core import bp  # noqa: F401

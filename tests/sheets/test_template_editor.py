@@ -1,0 +1,161 @@
+"""The template editor: a band change previewed over a month equals computing that month with the new version,
+past months keep their scores; invalid edits are refused per field and nothing is stored."""
+
+import copy
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import NOW, login
+from tests.reports.support import at, score_of, snapshot
+from tests.sheets.conftest import MONTH as OCTOBER
+from tracker.editor import services
+from tracker.extensions import db
+from tracker.reports import services as reports
+from tracker.reports.models import KpiTemplate
+
+NOVEMBER = "2026-11"
+CODE = "engineer_monthly"
+
+
+@pytest.fixture
+def november(scored, records):
+    """November drafts: eng1 answered one order of two in time (50%), eng2 none of one (0%)."""
+    eng1, eng2 = scored["eng1"], scored["eng2"]
+    records.order(eng1, at(date(2026, 11, 3)), responded=at(date(2026, 11, 3), 10), completed=at(date(2026, 11, 4)))
+    records.order(eng1, at(date(2026, 11, 5)), responded=at(date(2026, 11, 5), 14))
+    records.order(eng2, at(date(2026, 11, 6)), responded=at(date(2026, 11, 6), 15))
+    for day in (2, 3, 4, 5, 6, 9, 10):
+        records.trip(eng1, date(2026, 11, day), hours=5)
+        records.trip(eng2, date(2026, 11, day), hours=3)
+    records.review(eng1, NOVEMBER, scored["mgr"], "leader", 4, 4, 4, 4, 4, 4, 4)
+    records.review(eng2, NOVEMBER, scored["mgr"], "leader", 3, 3, 3, 3, 3, 3, 3)
+    reports.compute_month(NOVEMBER, NOW)
+    return scored
+
+
+def changed_bands():
+    """The default template with a gentler response band: 50% now earns 5 instead of 0."""
+    data = copy.deepcopy(services.body_of(services.latest_version(CODE)))
+    response = next(i for i in data["indicators"] if i["code"] == "response")
+    response["params"]["bands"] = [[1, 15], [0.95, 12], [0.9, 9], [0.8, 6], [0.5, 5]]
+    return data
+
+
+def template_count():
+    return db.session.scalar(select(func.count()).select_from(KpiTemplate))
+
+
+def test_what_if_totals_equal_computing_the_month_with_the_new_version(november, api, client):
+    body = changed_bands()
+    before_nov, before_oct, versions = snapshot(NOVEMBER), snapshot(OCTOBER), template_count()
+    preview = api("POST", f"/templates/{CODE}/what-if", "admin", json={"body": body, "month": NOVEMBER})
+    assert preview.status_code == 200, preview.get_json()
+    preview = preview.get_json()
+    assert snapshot(NOVEMBER) == before_nov and template_count() == versions  # nothing stored
+    rows = {row["username"]: row for row in preview["rows"]}
+    assert rows["eng1"]["new"]["total"] > rows["eng1"]["old"]["total"]  # 50% now earns 5 points
+    assert rows["eng2"]["new"] == rows["eng2"]["old"]  # 0% still earns 0
+
+    login(client, "admin")
+    page = client.post(f"/admin/templates/{CODE}/edit", data={
+        "body": services.as_text(body), "effective_from": NOVEMBER, "action": "save"})
+    assert page.status_code == 302
+    diff = client.get(page.headers["Location"]).get_data(as_text=True)
+    assert "indicators[response].params.bands" in diff
+
+    reports.compute_month(NOVEMBER, NOW)
+    reports.compute_month(OCTOBER, NOW)
+    for username, row in rows.items():
+        stored = score_of(november[username], NOVEMBER)
+        assert stored.template.version == 2
+        assert stored.grade == row["new"]["grade"]
+        for key in ("quantitative", "total", "bonus"):
+            expected = row["new"][key]
+            assert getattr(stored, key) == (None if expected is None else Decimal(str(expected))), (username, key)
+    stored = [score_of(november[u], NOVEMBER) for u in rows]
+    assert Decimal(str(preview["totals"]["new"]["bonus"])) == sum(s.bonus or 0 for s in stored)
+    assert snapshot(OCTOBER) == before_oct  # the past month keeps its version and scores
+
+
+def test_preview_of_a_past_month_in_the_page_stores_nothing(november, client):
+    versions, before = template_count(), snapshot(OCTOBER)
+    login(client, "admin")
+    page = client.post(f"/admin/templates/{CODE}/edit", data={
+        "body": services.as_text(changed_bands()), "preview_month": OCTOBER, "action": "preview"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="what-if"' in html and "张三" in html and "部门合计" in html
+    assert template_count() == versions and snapshot(OCTOBER) == before
+
+
+def broken(change):
+    data = changed_bands()
+    change(data)
+    return data
+
+
+def indicator(data, code):
+    return next(i for i in data["indicators"] if i["code"] == code)
+
+
+INVALID = [
+    ("weights", lambda d: d.update(composition={"quantitative": 0.7, "qualitative": 0.4}), "body.composition"),
+    ("bands out of order", lambda d: indicator(d, "response")["params"].update(bands=[[0.8, 6], [0.95, 12]]),
+     "body.indicators[2].params.bands"),
+    ("negative max", lambda d: indicator(d, "field_hours").update(max=-5), "body.indicators[1].max"),
+    ("unknown rule", lambda d: indicator(d, "attendance").update(rule="magic"), "body.indicators[0].rule"),
+]
+
+
+@pytest.mark.parametrize("name, change, field", INVALID, ids=[i[0] for i in INVALID])
+def test_invalid_edits_are_refused_per_field(november, api, client, name, change, field):
+    versions = template_count()
+    answer = api("POST", f"/templates/{CODE}/versions", "admin",
+                 json={"body": broken(change), "effective_from": "2026-12"})
+    assert answer.status_code == 422, answer.get_json()
+    fields = answer.get_json()["error"]["fields"]
+    assert any(key.startswith(field) for key in fields), fields
+    login(client, "admin")
+    page = client.post(f"/admin/templates/{CODE}/edit", data={
+        "body": services.as_text(broken(change)), "effective_from": "2026-12", "action": "save"})
+    assert page.status_code == 422 and 'id="template-errors"' in page.get_data(as_text=True)
+    assert field[len("body."):] in page.get_data(as_text=True)
+    assert template_count() == versions
+
+
+def test_a_version_cannot_start_in_a_past_month_or_change_nothing(november, api):
+    versions = template_count()
+    answer = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": changed_bands(),
+                                                                        "effective_from": OCTOBER})
+    assert answer.status_code == 422 and "effective_from" in answer.get_json()["error"]["fields"]
+    same = services.body_of(services.latest_version(CODE))
+    assert api("POST", f"/templates/{CODE}/versions", "admin",
+               json={"body": same, "effective_from": "2026-12"}).status_code == 409
+    assert template_count() == versions
+
+
+def test_api_lists_gets_and_creates_versions(november, api):
+    listed = api("GET", "/templates", "admin").get_json()["templates"]
+    assert CODE in {t["code"] for t in listed}
+    created = api("POST", f"/templates/{CODE}/versions", "admin",
+                  json={"body": json.loads(json.dumps(changed_bands())), "effective_from": "2026-12"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["version"] == 2 and created.get_json()["effective_from"] == "2026-12"
+    versions = api("GET", f"/templates/{CODE}", "admin").get_json()["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    got = api("GET", f"/templates/{CODE}/versions/2", "admin").get_json()
+    assert [c["path"] for c in got["changes"]] == ["indicators[response].params.bands"]
+    assert api("GET", f"/templates/{CODE}", "mgr").status_code == 403
+    assert api("GET", "/templates/nope", "admin").status_code == 404
+
+
+def test_admin_assigns_a_template_to_an_engineer(november, client):
+    login(client, "admin")
+    page = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",
+                                                         "template-eng2": ""})
+    assert page.status_code == 302
+    db.session.expire_all()
+    assert november["eng1"].kpi_template == "service_post_deduction" and november["eng2"].kpi_template is None

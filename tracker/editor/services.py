@@ -1,0 +1,210 @@
+"""New template versions, their diff against the previous one, and the what-if preview (which stores nothing).
+
+A new version is checked by scoring.template.load_template, the loader of the YAML presets, so the editor can
+never store what the scorer would refuse; its errors come back per field. A version starts at a chosen month,
+never before the current one, so the months already scored keep the version they were scored with.
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import yaml
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker import months
+from tracker.auth.models import User
+from tracker.errors import Conflict, Invalid, NotFound
+from tracker.extensions import db
+from tracker.reports import services as scores
+from tracker.reports.facts import month_facts
+from tracker.reports.models import KpiTemplate, Score
+from tracker.reports.templates_store import TemplatesInForce, store_template
+from tracker.scoring.decimals import ZERO, round2
+from tracker.scoring.engine import evaluate
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import load_template
+
+MAX_BODY = 200_000  # characters of a template's text
+
+
+def latest_version(code):
+    row = db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code)
+                            .order_by(KpiTemplate.version.desc()).limit(1))
+    if row is None:
+        raise NotFound(_("没有这个考核模板：%(code)s", code=code), template=code)
+    return row
+
+
+def version_of(code, version):
+    row = db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code, KpiTemplate.version == version))
+    if row is None:
+        raise NotFound(_("没有这个模板版本：%(code)s 第 %(version)s 版", code=code, version=version), template=code)
+    return row
+
+
+def body_of(row):
+    return json.loads(row.body)
+
+
+def as_text(data):
+    """A template dict as YAML for the editor's text box (keys in a readable order, Chinese as is)."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+
+
+def parse_text(text):
+    """The editor's YAML (or JSON) text -> dict; 422 on the field `body` when it is not a mapping."""
+    if text is None or not text.strip():
+        raise Invalid.field("body", _("请填写模板内容"))
+    if len(text) > MAX_BODY:
+        raise Invalid.field("body", _("模板内容太长"))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = _("第 %(line)s 行", line=mark.line + 1) if mark is not None else ""
+        raise Invalid.field("body", _("不是有效的 YAML：%(where)s %(problem)s", where=where,
+                                      problem=getattr(error, "problem", "") or "")) from None
+    if not isinstance(data, dict):
+        raise Invalid.field("body", _("模板须为键值映射（YAML 对象）"))
+    return data
+
+
+def _plain(value):
+    """JSON-ready data: Decimals (from JSON bodies) as ints or floats written as the literal was."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(str(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def template_errors(error):
+    """The loader's errors as {field path: message} (one entry per field; '' for the template as a whole)."""
+    errors = getattr(error, "errors", None)
+    if isinstance(errors, dict) and errors:
+        return {str(path): str(message) for path, message in errors.items()}
+    text = str(error)
+    path, sep, message = text.partition(": ")
+    return {path: message} if sep and " " not in path else {"": text}
+
+
+def check(code, data, effective_from, now):
+    """(Template, data ready to store) or Invalid with a message per field; nothing is written."""
+    data = _plain(data)
+    months.parse(effective_from, field="effective_from")
+    current = months.of(now.date())
+    if effective_from < current:
+        raise Invalid.field("effective_from", _("生效月份不能早于本月（%(month)s）：已计算的月份不会改变", month=current))
+    if data.get("code", code) != code:
+        raise Invalid.field("code", _("模板代码须为 %(code)s", code=code))
+    data = dict(data, code=code, effective_from=effective_from, version=data.get("version") or 1)
+    try:
+        template = load_template(data)
+    except TemplateError as error:
+        fields = template_errors(error)
+        raise Invalid(_("模板有 %(n)s 处错误，未保存", n=len(fields)), {f"body.{k}" if k else "body": v
+                                                                     for k, v in fields.items()}) from None
+    return template, data
+
+
+def create_version(code, data, effective_from, now):
+    """Store `data` as the next version of `code`, starting at `effective_from`; returns the new row.
+
+    409 when it scores exactly like the latest version. Flushes; the caller commits.
+    """
+    latest = latest_version(code)
+    _template, data = check(code, data, effective_from, now)
+    if effective_from < latest.effective_from:
+        raise Invalid.field("effective_from", _("生效月份不能早于当前版本的生效月份 %(month)s",
+                                                month=latest.effective_from))
+    row = store_template(data, now, latest)
+    if row.id == latest.id:
+        raise Conflict(_("与第 %(version)s 版的计分完全相同，没有保存新版本", version=latest.version))
+    if row.effective_from != effective_from:  # the store starts a changed version no earlier than now
+        row.effective_from = effective_from
+        body = json.loads(row.body)
+        body["effective_from"] = effective_from
+        row.body = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
+    db.session.flush()
+    return row
+
+
+# ---- diff ------------------------------------------------------------------------------------------
+
+def _flatten(value, path, out):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{path}.{key}" if path else str(key), out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) and "code" in v for v in value):
+        for item in value:  # indicators and criteria by code, so a reordering is not a change of every line
+            _flatten(item, f"{path}[{item['code']}]", out)
+    else:
+        out[path] = value
+    return out
+
+
+def diff(old, new):
+    """[(path, old value or None, new value or None)] of what differs, bookkeeping keys left out."""
+    skip = ("version", "effective_from")
+    a = _flatten({k: v for k, v in old.items() if k not in skip}, "", {})
+    b = _flatten({k: v for k, v in new.items() if k not in skip}, "", {})
+    return [(path, a.get(path), b.get(path)) for path in sorted(set(a) | set(b)) if a.get(path) != b.get(path)]
+
+
+# ---- what-if -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Comparison:
+    username: str
+    display_name: str
+    old: dict  # quantitative, total, grade, bonus as stored (None: not computed)
+    new: dict  # the same computed with the new version
+
+
+def what_if(code, data, month, now):
+    """Each engineer scored with `code` in `month`: stored Q, T, grade, bonus against the new version's, and the
+    department totals. Reads only: nothing is stored or flushed."""
+    months.parse(month)
+    if month > months.of(now.date()):
+        raise Invalid.field("month", _("只能预览已开始的月份"))
+    template, _data = check(code, data, max(month, months.of(now.date())), now)
+    in_force = TemplatesInForce(month)
+    people = []
+    for person in db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
+                                     .order_by(User.display_name, User.username)):
+        try:
+            row = in_force.row_for(person)
+        except Conflict:
+            continue
+        if row.code == code and scores.is_eligible(person, month):
+            people.append(person)
+    facts = month_facts([p.id for p in people], month, scores.as_of(month, now))
+    stored = {s.engineer_id: s for s in db.session.scalars(
+        select(Score).where(Score.month == month, Score.engineer_id.in_([p.id for p in people])))} if people else {}
+    rows = []
+    for person in people:
+        result = evaluate(template, facts[person.id], bonus_base=Decimal(person.bonus_base or 0))
+        score = stored.get(person.id)
+        old = {"quantitative": score.quantitative if score else None, "total": score.total if score else None,
+               "grade": score.grade if score else None, "bonus": score.bonus if score else None}
+        new = {"quantitative": round2(result.quantitative), "total": round2(result.total), "grade": result.grade,
+               "bonus": round2(result.bonus)}
+        rows.append(Comparison(person.username, person.display_name, old, new))
+    return rows, totals(rows)
+
+
+def totals(rows):
+    """Department totals: engineers, mean T and sum of bonuses, old and new, and their differences."""
+    def side(key):
+        values = [r.old if key == "old" else r.new for r in rows]
+        with_total = [v["total"] for v in values if v["total"] is not None]
+        return {"engineers": len(rows), "mean_total": round2(sum(with_total, ZERO) / len(with_total))
+                if with_total else None, "bonus": round2(sum((v["bonus"] or ZERO for v in values), ZERO))}
+    old, new = side("old"), side("new")
+    return {"old": old, "new": new,
+            "difference": {"mean_total": None if old["mean_total"] is None or new["mean_total"] is None
+                           else new["mean_total"] - old["mean_total"], "bonus": new["bonus"] - old["bonus"]}}

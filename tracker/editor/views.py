@@ -1,0 +1,108 @@
+"""Admin pages of the template editor: edit as a new version, preview over a past month, diff, assignment."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField, TextAreaField
+
+from tracker import clock, months
+from tracker.auth.access import roles
+from tracker.auth.models import User
+from tracker.editor import services
+from tracker.errors import Conflict, Invalid
+from tracker.extensions import db
+from tracker.reports.models import KpiTemplate
+
+bp = Blueprint("editor", __name__, url_prefix="/admin/templates")
+
+
+class EditForm(FlaskForm):
+    body = TextAreaField()
+    effective_from = StringField()
+    preview_month = StringField()
+
+
+def _field_label(path, data):
+    """'indicators[2].params.bands[1]' with the indicator's name in front, so an admin sees which line it is."""
+    if path.startswith("body.indicators["):
+        index = path[len("body.indicators["):].split("]", 1)[0]
+        if index.isdigit() and int(index) < len(data.get("indicators") or []):
+            item = data["indicators"][int(index)]
+            if isinstance(item, dict):
+                return f"{item.get('name', '')}（{path[len('body.'):]}）"
+    return path[len("body."):] if path.startswith("body.") else path
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@roles("admin")
+def edit(code):
+    """The latest version as YAML; save it changed as a new version from a chosen month, or preview it first."""
+    latest = services.latest_version(code)
+    now = clock.now()
+    form = EditForm()
+    if request.method == "GET":
+        form.body.data = services.as_text(services.body_of(latest))
+        form.effective_from.data = max(months.of(now.date()), latest.effective_from)
+        form.preview_month.data = months.previous(months.of(now.date()))
+    errors, preview, data = {}, None, {}
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors, status = {"": _("请求已过期，请刷新页面后重试")}, 400
+        else:
+            try:
+                data = services.parse_text(form.body.data)
+                if request.form.get("action") == "preview":
+                    month = (form.preview_month.data or "").strip()
+                    months.parse(month, field="preview_month")
+                    rows, totals = services.what_if(code, data, month, now)
+                    preview = {"month": month, "rows": rows, "totals": totals}
+                else:
+                    row = services.create_version(code, data, (form.effective_from.data or "").strip(), now)
+                    db.session.commit()
+                    flash(_("已保存第 %(version)s 版，自 %(month)s 起生效", version=row.version,
+                            month=row.effective_from), "success")
+                    return redirect(url_for("editor.diff", code=code, version=row.version))
+            except (Invalid, Conflict) as error:
+                db.session.rollback()
+                errors = dict(error.fields) if error.fields else {"": error.message}
+                status = error.status
+    shown = [(_field_label(path, data), message) for path, message in errors.items()]
+    return render_template("editor/edit.html", code=code, latest=latest, form=form, errors=shown,
+                           preview=preview), status
+
+
+@bp.route("/<code>/diff")
+@roles("admin")
+def diff(code):
+    """What a version changed against the one before it."""
+    version = request.args.get("version", type=int) or services.latest_version(code).version
+    row = services.version_of(code, version)
+    previous = db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code, KpiTemplate.version < version)
+                                 .order_by(KpiTemplate.version.desc()).limit(1))
+    changes = services.diff(services.body_of(previous), services.body_of(row)) if previous else []
+    return render_template("editor/diff.html", code=code, row=row, previous=previous, changes=changes)
+
+
+@bp.route("/assign", methods=["GET", "POST"])
+@roles("admin")
+def assign():
+    """Which template each engineer is scored with: their own, or (empty) the one of their role."""
+    codes = [c for (c,) in db.session.execute(select(KpiTemplate.code).distinct().order_by(KpiTemplate.code))]
+    engineers = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
+                                   .order_by(User.display_name, User.username)).all()
+    if request.method == "POST":
+        form = FlaskForm()
+        if not form.validate_on_submit():
+            flash(_("请求已过期，请刷新页面后重试"), "error")
+            return redirect(url_for("editor.assign"))
+        for person in engineers:
+            chosen = request.form.get(f"template-{person.username}", "")
+            if chosen and chosen not in codes:
+                raise Invalid.field(f"template-{person.username}", _("没有这个考核模板：%(code)s", code=chosen))
+            person.kpi_template = chosen or None
+        db.session.commit()
+        flash(_("已保存考核模板分配；从下次计算起生效，已审批的月份不变"), "success")
+        return redirect(url_for("editor.assign"))
+    return render_template("editor/assign.html", engineers=engineers, codes=codes, form=FlaskForm())
