@@ -26,7 +26,7 @@ def records(app, team):
 
 @pytest.fixture
 def computed(team, records):
-    """eng1's November computed as a draft (no records: attendance 15/15, field hours 0/20; no review yet)."""
+    """eng1's November computed as a draft (no records: field hours 0/20, deductions full; no review yet)."""
     reports.compute_month(MONTH, NOW)
     return score_of(team["eng1"], MONTH)
 

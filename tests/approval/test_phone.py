@@ -49,7 +49,7 @@ def test_manager_proposes_and_gm_approves_on_a_phone(live_server, phone, team, r
     page.click("#approve-form button")
     page.wait_for_url(f"**/scores/{MONTH}/eng1")
     body = page.inner_text("body")
-    assert "考核结果已审批" in body and "63.00" in body
+    assert "考核结果已审批" in body and "84.33" in body
     assert no_sideways_scroll(page)
     page.screenshot(path=os.path.join(screenshot_dir, "approval-gm-phone.png"), full_page=True)
     assert score_of(team["eng1"], MONTH).status == "approved"

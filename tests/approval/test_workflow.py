@@ -14,9 +14,10 @@ from tracker.extensions import db
 from tracker.reports import services as reports
 from tracker.reviews.models import Adjustment, Interview, Veto
 
-# With no records eng1 has attendance 15/15 and field hours 0/20: Q = 100 × 15 / 35; a leader review of all 5: L = 100.
-Q = Decimal(100) * 15 / 35
-BASE = Decimal("0.7") * Q + Decimal("0.3") * 100  # 60.00
+# With no records eng1 has field hours 0/20 and the deductions full (attendance 15, on time 15, rework 5 + 5,
+# satisfaction 15): Q = 100 × 55 / 75; a leader review of all 5: L = 100.
+Q = Decimal(100) * 55 / 75
+BASE = Decimal("0.7") * Q + Decimal("0.3") * 100  # 81.33
 
 
 def propose(api, points, reason="表现突出", user="mgr", username="eng1"):
@@ -184,7 +185,7 @@ def test_bad_interview_bodies_are_422_and_nothing_is_stored(api, computed, body)
 def test_the_gm_approves_a_score_with_a_leader_review_and_an_interview(app, api, team, ready):
     response = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
     body = documented(app, response)
-    assert body["status"] == "approved" and body["approved_by"] == "gm.wang" and body["total"] == 60
+    assert body["status"] == "approved" and body["approved_by"] == "gm.wang" and body["total"] == 81.33
     score = score_of(team["eng1"], MONTH)
     assert score.status == "approved" and score.approved_at == NOW and score.approved_by_id == team["gm"].id
 
@@ -256,7 +257,7 @@ def test_an_approved_score_never_changes_when_records_arrive_and_the_month_is_re
     after = snapshot(MONTH)
     eng1 = lambda rows: next(row for row in rows if row[0]["engineer_id"] == engineer.id)  # noqa: E731
     assert eng1(after) == eng1(before)
-    assert eng1(after)[0]["total"] == 60 and eng1(after)[0]["status"] == "approved"
+    assert eng1(after)[0]["total"] == Decimal("81.33") and eng1(after)[0]["status"] == "approved"
 
 
 @pytest.mark.parametrize("method, path, user, body", [
@@ -323,7 +324,7 @@ def test_a_reopened_month_takes_new_records_and_can_be_approved_again(api, team,
     decide(api, propose(api, 5))
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
     score = score_of(team["eng1"], MONTH)
-    assert score.status == "approved" and score.total == 65
+    assert score.status == "approved" and score.total == (BASE + 5).quantize(Decimal("0.01"))
 
 
 def test_only_an_approved_score_can_be_reopened(api, ready):

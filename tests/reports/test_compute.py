@@ -28,9 +28,10 @@ def points(engineer, month=NOV):
 # ---- the default template on hand-made months -------------------------------------------------------------
 
 def test_a_quiet_month_scores_only_the_indicators_that_apply(records, team):
-    """Attendance 15, field hours 50 → 10 and expenses 0 of 3000 → 10 apply; nothing else does.
-    Q = 100 × 35 / 45 = 77.78; a leader's 35/35 → L = 100; T = 0.7 × 77.777… + 30 = 84.44, grade B, bonus
-    84.44% of 1000. Without any trip only attendance and field hours (0) apply: Q = 100 × 15 / 35 = 42.86."""
+    """Attendance 15, field hours 50 → 10, expenses 0 of 3000 → 10, and the deductions at full: on time 15, rework
+    5 + 5, satisfaction 15 (no surveys); only response, a share of no orders, is left out.
+    Q = 100 × 75 / 85 = 88.24; a leader's 35/35 → L = 100; T = 0.7 × 88.235… + 30 = 91.76, grade A, bonus
+    91.76% of 1000. Without any trip expense is left out too: Q = 100 × 55 / 75 = 73.33."""
     eng = team["eng1"]
     for day in [d for d in range(2, 21) if date(2026, 11, d).weekday() < 5][:10]:
         records.trip(eng, D(2026, 11, day), 5)
@@ -38,15 +39,17 @@ def test_a_quiet_month_scores_only_the_indicators_that_apply(records, team):
     compute()
     score = score_of(eng, NOV)
     lines = lines_of(eng, NOV)
-    assert [code for code, line in lines.items() if line.applies] == ["attendance", "field_hours", "expense"]
-    assert [lines[code].points for code in ("attendance", "field_hours", "expense")] == [15, 10, 10]
+    assert [code for code, line in lines.items() if not line.applies] == ["response"]
+    assert {code: line.points for code, line in lines.items() if line.applies} == {
+        "attendance": 15, "field_hours": 10, "on_time": 15, "rework_external": 5, "rework_internal": 5,
+        "satisfaction": 15, "expense": 10}
     assert lines["response"].points is None and lines["response"].explanation == "响应及时率：本月不适用，不计入"
     assert (score.quantitative, score.qualitative, score.total, score.grade, score.bonus) == (
-        Decimal("77.78"), Decimal("100.00"), Decimal("84.44"), "B", Decimal("844.40"))
+        Decimal("88.24"), Decimal("100.00"), Decimal("91.76"), "A", Decimal("917.60"))
     assert (score.eligible, score.status, score.vetoed) == (True, "draft", False)
     idle = lines_of(team["eng2"], NOV)
-    assert [code for code, line in idle.items() if line.applies] == ["attendance", "field_hours"]
-    assert score_of(team["eng2"], NOV).quantitative == Decimal("42.86")
+    assert [code for code, line in idle.items() if not line.applies] == ["response", "expense"]
+    assert score_of(team["eng2"], NOV).quantitative == Decimal("73.33")
 
 
 def test_a_full_month_through_the_database_matches_the_contract(records, team):
@@ -104,7 +107,7 @@ def test_without_a_leader_review_the_total_is_pending_but_a_veto_is_zero(records
     records.veto(team["eng2"], NOV)
     summary = compute()
     pending, vetoed = score_of(team["eng1"], NOV), score_of(team["eng2"], NOV)
-    assert pending.quantitative == Decimal("42.86")  # attendance 15 and field hours 0 of 35
+    assert pending.quantitative == Decimal("73.33")  # 55 of 75: field hours 0, the rest full
     assert pending.qualitative is None and pending.total is None
     assert (pending.grade, pending.bonus) == (None, None)
     assert (vetoed.vetoed, vetoed.total, vetoed.grade, vetoed.bonus) == (True, 0, "E", 0)
@@ -138,7 +141,11 @@ def test_cancelled_orders_count_nowhere(records, team):
     records.survey(cancelled, 1)
     records.order(team["eng2"], at(D(2026, 11, 12)), rework="external", rework_of=cancelled, status="cancelled")
     compute()
-    assert [code for code, line in lines_of(eng, NOV).items() if line.applies] == ["attendance", "field_hours"]
+    lines = lines_of(eng, NOV)
+    assert [code for code, line in lines.items() if not line.applies] == ["response", "expense"]
+    assert {code: line.points for code, line in lines.items() if line.applies} == {
+        "attendance": 15, "field_hours": 0, "on_time": 15, "rework_external": 5, "rework_internal": 5,
+        "satisfaction": 15}
 
 
 # ---- eligibility --------------------------------------------------------------------------------------

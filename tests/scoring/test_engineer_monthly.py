@@ -89,44 +89,47 @@ def test_worked_month_explains_every_line_and_links_its_records():
     assert row(result, "expense").explanation == (
         "费用控制：费用 5280 元 ÷（80 小时 × 60 元）= 1.1，1.1 高于上限 1，1 档，每档 -2 分，得 8 分（满分 10）")
     assert row(result, "expense").value == D("1.1")
-    assert row(result, "rework_external").explanation == "外返修：本月不适用，不计入"
+    assert row(result, "rework_external").explanation == (
+        "外返修：返修 0 单，当月完工 0 单，允许 0（2% × 0），未超出，得 5 分（满分 5）")
 
 
-@pytest.mark.parametrize("facts, expected, q", [
-    # nothing recorded: attendance 15 and field hours 0 apply → 100 × 15 / 35
-    ({}, {"attendance": 15, "field_hours": 0}, D(100) * 15 / 35),
-    # field hours bring expenses in (ratio 0 → 10): 100 × (15 + 10 + 10) / 45
-    ({"field_hours": D(50)}, {"attendance": 15, "field_hours": 10, "expense": 10}, D(100) * 35 / 45),
+# A month with nothing recorded: the deductions start full (attendance 15, on time 15, rework 5 + 5, satisfaction
+# 15) and field hours count 0; only response and expense, a share and a ratio, wait for data.
+BASE = {"attendance": 15, "field_hours": 0, "on_time": 15, "rework_external": 5, "rework_internal": 5,
+        "satisfaction": 15}
+
+
+@pytest.mark.parametrize("facts, changed, q", [
+    # nothing recorded: 100 × 55 / 75
+    ({}, {}, D(100) * 55 / 75),
+    # field hours bring expenses in (ratio 0 → 10): 100 × (55 + 10 + 10) / 85
+    ({"field_hours": D(50)}, {"field_hours": 10, "expense": 10}, D(100) * 75 / 85),
     # no surveys but an upheld complaint: 15 − 3
-    ({"satisfaction": {"upheld_complaint_ids": [9]}},
-     {"attendance": 15, "field_hours": 0, "satisfaction": 12}, D(100) * 27 / 50),
-    # five upheld complaints cannot take satisfaction below 0
-    ({"satisfaction": {"surveys": 1, "good": 1, "upheld_complaint_ids": [1, 2, 3, 4, 5, 6]}},
-     {"attendance": 15, "field_hours": 0, "satisfaction": 0}, D(100) * 15 / 50),
-    # expenses without field hours score 0 (and both lines apply)
-    ({"expenses": D("120.50")}, {"attendance": 15, "field_hours": 0, "expense": 0}, D(100) * 15 / 45),
+    ({"satisfaction": {"upheld_complaint_ids": [9]}}, {"satisfaction": 12}, D(100) * 52 / 75),
+    # six upheld complaints cannot take satisfaction below 0
+    ({"satisfaction": {"surveys": 1, "good": 1, "upheld_complaint_ids": [1, 2, 3, 4, 5, 6]}}, {"satisfaction": 0},
+     D(100) * 40 / 75),
+    # expenses without field hours score 0 (and the line applies)
+    ({"expenses": D("120.50")}, {"expense": 0}, D(100) * 55 / 85),
     # only unanswered orders not yet due: response does not apply
-    ({"response": {"pending": 3}}, {"attendance": 15, "field_hours": 0}, D(100) * 15 / 35),
-    # a deadline in the month, none late: 15
-    ({"on_time": {"has_deadline": True}}, {"attendance": 15, "field_hours": 0, "on_time": 15}, D(100) * 30 / 50),
+    ({"response": {"pending": 3}}, {}, D(100) * 55 / 75),
+    # a deadline in the month, none late: 15, as without one
+    ({"on_time": {"has_deadline": True}}, {}, D(100) * 55 / 75),
     # sixteen late orders: floor 0
-    ({"on_time": {"has_deadline": True, "late_ids": list(range(16))}},
-     {"attendance": 15, "field_hours": 0, "on_time": 0}, D(100) * 15 / 50),
+    ({"on_time": {"has_deadline": True, "late_ids": list(range(16))}}, {"on_time": 0}, D(100) * 40 / 75),
     # rework units without completed orders: allowed 0, 1 unit → 4
-    ({"rework_internal": {"unit_ids": [7]}}, {"attendance": 15, "field_hours": 0, "rework_internal": 4},
-     D(100) * 19 / 40),
+    ({"rework_internal": {"unit_ids": [7]}}, {"rework_internal": 4}, D(100) * 54 / 75),
     # exactly 2% external rework is allowed
-    ({"rework_external": {"unit_ids": [1, 2], "completed": 100}},
-     {"attendance": 15, "field_hours": 0, "rework_external": 5}, D(100) * 20 / 40),
+    ({"rework_external": {"unit_ids": [1, 2], "completed": 100}}, {}, D(100) * 55 / 75),
     # attendance below zero counts as it is: 15 − 2 × 5 − 5 − 2 − 5 × 2 = −12
     ({"attendance": {"counts": {"personal_leave": 3, "sick_leave": 2, "late": 4, "early_leave": 1, "absent": 2}}},
-     {"attendance": -12, "field_hours": 0}, D(100) * -12 / 35),
+     {"attendance": -12}, D(100) * 28 / 75),
     # annual leave and business trips cost nothing
-    ({"attendance": {"counts": {"annual_leave": 5, "business_trip": 3}}}, {"attendance": 15, "field_hours": 0},
-     D(100) * 15 / 35),
+    ({"attendance": {"counts": {"annual_leave": 5, "business_trip": 3}}}, {}, D(100) * 55 / 75),
 ])
-def test_indicators_that_do_not_apply_are_left_out_of_q(facts, expected, q):
+def test_deductions_always_apply_and_only_shares_wait_for_data(facts, changed, q):
     result = evaluate(TEMPLATE, facts)
+    expected = {**BASE, **changed}
     assert {code: p for code, p in points(result).items() if p is not None} == expected
     assert {r.code for r in result.indicators if r.applies} == set(expected)
     assert result.quantitative == q
@@ -184,7 +187,7 @@ def test_a_perfect_month_with_capped_adjustments_scores_above_100():
 
 def test_negative_adjustments_can_take_the_total_to_zero_but_not_below():
     result = evaluate(TEMPLATE, {"reviews": [leader(0, 0, 0, 0, 0, 0, 0)],
-                                 "adjustments": [{"points": D(-40), "approved": True}]})
+                                 "adjustments": [{"points": D(-60), "approved": True}]})
     assert result.total == 0
 
 

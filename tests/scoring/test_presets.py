@@ -61,10 +61,14 @@ def test_form_3_service_supervisor_monthly_worked_example():
     assert (result.total, result.grade) == (D("77.21"), "C")
 
 
-def test_form_3_key_work_waits_for_its_entries():
-    result = run("service_supervisor_monthly", {"metrics": {"service_5a": metric(1)}})
-    assert points(result) == {"service_5a": 12}
-    assert result.total == 100
+def test_form_3_lines_missing_an_entry_count_zero_until_entered_whether_half_or_wholly_missing():
+    """5A 100% → 12; key work has its progress but not its effect, the rest nothing: each of those is missing and
+    counts 0, so Q = 100 × 12 / 34 = 35.29 (no longer 100 over the one line entered)."""
+    result = run("service_supervisor_monthly", {"metrics": {"service_5a": metric(1), "key_work_progress": metric(3, 4)}})
+    assert points(result) == {"key_work": 0, "work_output": 0, "service_5a": 12, "department_satisfaction": 0}
+    assert result.missing == ("key_work", "work_output", "department_satisfaction")
+    assert {row.code: row.state for row in result.indicators}["service_5a"] == "applies"
+    assert result.total == D("35.29")
 
 
 def test_form_4_service_post_deduction_worked_example():
@@ -103,22 +107,39 @@ def test_form_5_waits_for_the_leader():
 
 
 def test_form_6_project_engineer_kpi_worked_example():
-    """Errors 0 (below the 1–2 range) → 70 + 30 = 100, weight 15; response 95% (inside 90–98%) → 70, weight 10;
-    We.Do 15/20 = 75%: 15% under 90% = 2 started steps → 70 − 20 = 50, weight 5; attendance: 1 late → 70 − 20
-    = 50, weight 5; nothing else entered. Q = 100 × (15 × 1 + 10 × 0.7 + 5 × 0.5 + 5 × 0.5) / 35 = 2700 / 35
-    = 77.1428… → 77.14, grade C.
+    """Main 60 (weights within it): errors 0 → 100 (w 15); response 95% → 70 (10); handling 99%: one started 2%
+    step above 98% → 100 (10); room rules 0 → 70 (10); server checks 9/10: one 10% step short → 60 (10); parts
+    report 1 error → 50 (10); We.Do 15/20 = 75% → 50 (5); RMA 100% → 70 (5); short board 100% → 70 (7.5); ad-hoc
+    80% → 50 (7.5): 65 of 90. Basic duties 20: 1 late → 50, mail 0 → 70: 0.6. Management 10: cooperation 3 (in
+    2–4) → 70. Learning 10: one certificate → 100, new staff 0 errors → 70: 0.85.
+    Q = 60 × 65 / 90 + 20 × 0.6 + 10 × 0.7 + 10 × 0.85 = 43.333… + 27.5 = 70.8333… → 70.83, grade C.
     """
-    facts = {"metrics": {"ticket_errors": metric(0), "ticket_response": metric("0.95"), "wedo": metric(15, 20)},
+    facts = {"metrics": {"ticket_errors": metric(0), "ticket_response": metric("0.95"),
+                         "ticket_duration": metric("0.99"), "room_rules": metric(0), "server_checks": metric(9, 10),
+                         "parts_report": metric(1), "wedo": metric(15, 20), "rma": metric(20, 20),
+                         "short_board": metric(1), "adhoc_task": metric(4, 5), "mail_format": metric(0),
+                         "cooperation": metric(3), "skill_growth": metric(1), "new_staff_training": metric(0)},
              "attendance": {"counts": {"late": 1}}}
     result = run("project_engineer_kpi", facts)
-    assert points(result) == {"ticket_errors": 100, "ticket_response": 70, "wedo": 50, "attendance": 50}
-    assert (result.total, result.grade) == (D("77.14"), "C")
+    assert points(result) == {"ticket_errors": 100, "ticket_response": 70, "ticket_duration": 100, "room_rules": 70,
+                              "server_checks": 60, "parts_report": 50, "wedo": 50, "rma": 70, "short_board": 70,
+                              "adhoc_task": 50, "attendance": 50, "mail_format": 70, "cooperation": 70,
+                              "skill_growth": 100, "new_staff_training": 70}
+    assert result.quantitative == D(60) * 65 / 90 + D("27.5")
+    assert (result.total, result.grade, result.missing) == (D("70.83"), "C", ())
 
 
-def test_form_6_marks_the_quarterly_indicator():
+def test_form_6_is_main_60_with_the_ad_hoc_items_and_basic_40_as_the_seed_builds_it():
     template = load_template(PRESETS["project_engineer_kpi"])
     assert [i.code for i in template.indicators if i.period == "Q"] == ["server_checks"]
-    assert sum(i.weight for i in template.indicators) == 100
+    assert [(s.code, s.weight) for s in template.sections] == [("main", 60), ("basic", 20), ("management", 10),
+                                                               ("learning", 10)]
+    main = [i for i in template.indicators if i.group == "main"]
+    main_weight = sum(i.weight for i in main)
+    # each short-board requirement and ad-hoc task is worth 5 of the main 60
+    assert {i.code: D(60) * i.weight / main_weight for i in main if i.code in ("short_board", "adhoc_task")} == {
+        "short_board": 5, "adhoc_task": 5}
+    assert {i.group for i in template.indicators} == {"main", "basic", "management", "learning"}
 
 
 def test_form_7_repair_technician_monthly_worked_example():
@@ -166,14 +187,15 @@ def test_form_8_service_director_worked_example():
 
 def test_form_8_front_desk_supervisor_worked_example():
     """Intake 330/300 → 30 (capped); satisfaction 47/50 = 94% → 15; appointments 0.36/0.40 → 15 × 0.9 = 13.5;
-    follow-up calls not entered (left out); a customer left waiting −2 → 13. 100 × 71.5 / 85 = 84.1176… → 84.12, B.
+    follow-up calls not entered: missing, 0 for now (no longer left out, which gave 84.12); a customer left waiting
+    −2 → 13. 71.5 of 100 → 71.50, C.
     """
     facts = {"metrics": {"vehicle_intake": metric(330, 300), "appointment_rate": metric("0.36", "0.40")},
              "satisfaction": {"surveys": 50, "good": 47}, "incidents": [incident("front_desk_5s", "queue", 2)]}
     result = run("role_front_desk_supervisor", facts)
     assert points(result) == {"vehicle_intake": 30, "satisfaction": 15, "appointment_rate": D("13.5"),
-                              "front_desk_5s": 13}
-    assert (result.total, result.grade) == (D("84.12"), "B")
+                              "revisit_rate": 0, "front_desk_5s": 13}
+    assert (result.total, result.grade, result.missing) == (D("71.50"), "C", ("revisit_rate",))
 
 
 def test_form_8_technical_manager_worked_example():
@@ -258,15 +280,16 @@ def test_form_8_lounge_receptionist_worked_example():
 
 
 def test_form_8_service_advisor_worked_example():
-    """Intake 280/300 → 28; no surveys and no complaints (left out); add-ons 12k/15k → 16; one late delivery
-    → 15 − 3 = 12; reception slip −1 → 9. 100 × 65 / 75 = 86.666… → 86.67, grade B.
+    """Intake 280/300 → 28; no surveys: satisfaction full 25 (it counts every month); add-ons 12k/15k → 16; one
+    late delivery → 15 − 3 = 12; reception slip −1 → 9. 90 of 100 → 90.00, grade A.
     """
     facts = {"metrics": {"vehicle_intake": metric(280, 300), "upsell": metric(12000, 15000),
                          "delivery_on_time": metric(1)},
              "incidents": [incident("service_manner", "manner", 1)]}
     result = run("role_service_advisor", facts)
-    assert points(result) == {"vehicle_intake": 28, "upsell": 16, "delivery_on_time": 12, "service_manner": 9}
-    assert (result.total, result.grade) == (D("86.67"), "B")
+    assert points(result) == {"vehicle_intake": 28, "satisfaction": 25, "upsell": 16, "delivery_on_time": 12,
+                              "service_manner": 9}
+    assert (result.total, result.grade) == (D("90.00"), "A")
 
 
 def test_form_8_usher_worked_example():

@@ -834,6 +834,14 @@ def _describe_part(part, lang):
     return text
 
 
+def _source_kinds(node, inherited=None):
+    """The source kinds an indicator reads, its sum's parts included."""
+    source = node.source or inherited
+    if node.rule == "sum":
+        return {kind for part in node.params["parts"] for kind in _source_kinds(part, source)}
+    return {source.kind} if source else set()
+
+
 @bp.route("/admin/templates")
 @roles("admin")
 def templates_admin():
@@ -858,7 +866,9 @@ def template_detail(code):
     rows = []
     for indicator in template.indicators:
         source = indicator.node.source
-        rows.append({"indicator": indicator, "name": indicator.name.get(lang),
+        kinds = _source_kinds(indicator.node)
+        rows.append({"indicator": indicator, "name": indicator.name.get(lang), "rated": "rating" in kinds,
+                     "entered": bool({"metric", "rating"} & kinds),
                      "source": SOURCE_LABELS.get(source.kind, source.kind) if source else _("见各分项"),
                      "rule": RULE_LABELS.get(indicator.node.rule, indicator.node.rule),
                      "params": describe(indicator.node, lang),
@@ -866,7 +876,7 @@ def template_detail(code):
     criteria = [(code, name.get(lang)) for code, name in template.qualitative.criteria] if template.qualitative \
         else []
     return render_template("scores/template.html", template=template, data=data, row=row, rows=rows,
-                           criteria=criteria, versions=versions, lang=lang, error=None,
+                           criteria=criteria, versions=versions, lang=lang, error=None, group_labels=GROUP_LABELS,
                            total_max=sum((i.max for i in template.indicators), Decimal(0)),
                            grades=[(fmt(threshold), letter) for threshold, letter in template.grades],
                            criteria_labels=CRITERIA_LABELS)

@@ -81,9 +81,13 @@ def band_lookup(value, bands):
     return None
 
 
-def mean_of_groups(pairs):
-    """(group, Decimal) pairs -> mean of the group means, so one crowded group cannot outweigh another."""
+def mean_of_groups(pairs, weights=None):
+    """(group, Decimal) pairs -> mean of the group means, so one crowded group cannot outweigh another;
+    with weights ({group: w}) the weighted mean of the group means present."""
     groups = {}
     for group, value in pairs:
         groups.setdefault(group, []).append(value)
-    return mean(mean(values) for values in groups.values())
+    if not weights:
+        return mean(mean(values) for values in groups.values())
+    total = sum((weights[group] for group in groups), ZERO)
+    return sum((weights[group] * mean(values) for group, values in groups.items()), ZERO) / total

@@ -3,12 +3,15 @@
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from tracker.scoring.decimals import fmt, fmt_signed, round2
+from tracker.scoring.decimals import ZERO, fmt, fmt_signed, round2
 from tracker.scoring.measures import SOURCES
 from tracker.scoring.messages import Msg, Text, render
 from tracker.scoring.rules import RULES
 from tracker.scoring.template import load_template
 from tracker.scoring.totals import adjustment_total, bonus, compose, grade, qualitative, quantitative
+
+
+MISSING = object()  # _run's outcome for a missing hand entry without a stand-in
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,14 @@ class IndicatorResult:
     record_ids: dict = field(default_factory=dict)
     weight: Decimal | None = None
     group: str | None = None
+    missing: bool = False
+
+    @property
+    def state(self):
+        """missing (a hand entry the template needs is not made), applies, or not_applicable."""
+        if self.missing:
+            return "missing"
+        return "applies" if self.applies else "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -50,18 +61,23 @@ class Evaluation:
         """True while the total waits for something (a leader review, or any applicable indicator)."""
         return self.total is None
 
+    @property
+    def missing(self):
+        """Codes of the indicators whose hand entry is missing: the total is provisional until they are made."""
+        return tuple(row.code for row in self.indicators if row.missing)
+
 
 def evaluate(template, facts, *, bonus_base=None):
     """Score facts (see facts.py) with a template dict or Template; pure: reads its arguments, changes nothing."""
     template = load_template(template)
     rows = tuple(score_indicator(indicator, facts) for indicator in template.indicators)
-    q = quantitative(((r.points, r.max_points, r.weight) for r in rows if r.applies), template.method,
-                     template.base)
+    q = quantitative(((r.points, r.max_points, r.weight, r.group) for r in rows if r.applies), template.method,
+                     template.base, {section.code: section.weight for section in template.sections})
     l, groups = None, {}
     if template.qualitative is not None:
         q_spec = template.qualitative
         l, groups = qualitative(facts.get("reviews") or [], [code for code, _ in q_spec.criteria],
-                                q_spec.scale_max, q_spec.require_leader)
+                                q_spec.scale_max, q_spec.raters)
     a = adjustment_total(facts.get("adjustments") or [], template.positive_cap)
     vetoed = bool(facts.get("veto"))
     total = round2(compose(q, l, a, vetoed=vetoed, weights=template.weights))
@@ -70,47 +86,64 @@ def evaluate(template, facts, *, bonus_base=None):
 
 
 def score_indicator(indicator, facts):
-    """One indicator: its source's measure, the rule's outcome, and the sentence that links them."""
+    """One indicator: its source's measure, the rule's outcome, and the sentence that links them.
+
+    It applies every month unless it is a share or ratio (applies: with_data) without data. A hand entry the
+    template needs and nobody made leaves it `missing`: it counts what the template's stand-in gives, else 0,
+    until the entry is made (never more than an entry could give, so entering never lowers the total).
+    """
     node = indicator.node
     measure = _read(node.source, facts, indicator.code) if node.source else None
-    outcome, measures = _run(node, facts, indicator.code, measure)
+    outcome, measures, missing = _run(node, facts, indicator.code, measure, indicator.applies == "with_data")
     used = ([measure] if measure else []) + measures
-    applies = outcome is not None
     record_ids = _merge(m.record_ids for m in used)
-    value = outcome.value if applies and outcome.value is not None else (measure.value if measure else None)
     name = indicator.name
-    if not applies:
+    if outcome is None:
+        value = measure.value if measure else None
         texts = {lang: render(Msg("indicator.bare_not_applicable", {"name": name}), lang) for lang in ("zh", "en")}
         return IndicatorResult(indicator.code, name.zh, name.en, False, value, None, indicator.max, texts["zh"],
                                texts["en"], record_ids, indicator.weight, indicator.group)
+    if outcome is MISSING:
+        msg = Msg("indicator.missing", {"name": name, "max": indicator.max})
+        return IndicatorResult(indicator.code, name.zh, name.en, True, None, ZERO, indicator.max, render(msg, "zh"),
+                               render(msg, "en"), record_ids, indicator.weight, indicator.group, True)
+    value = outcome.value if outcome.value is not None else (measure.value if measure else None)
     details = [d for d in ((measure.details if measure else None), outcome.details) if d is not None]
-    msg = Msg("indicator", {"name": name, "details": details or Msg("no_deduction"), "points": outcome.points,
-                            "max": indicator.max})
+    key = "indicator.missing_as" if missing else "indicator"
+    msg = Msg(key, {"name": name, "details": details or Msg("no_deduction"), "points": outcome.points,
+                    "max": indicator.max})
     return IndicatorResult(indicator.code, name.zh, name.en, True, value, outcome.points, indicator.max,
-                           render(msg, "zh"), render(msg, "en"), record_ids, indicator.weight, indicator.group)
+                           render(msg, "zh"), render(msg, "en"), record_ids, indicator.weight, indicator.group,
+                           missing)
 
 
 def _read(source, facts, code):
     return SOURCES[source.kind].fn(facts, source.options, code)
 
 
-def _run(node, facts, code, measure):
-    """(Outcome or None when it does not apply, the measures parts read on their own)."""
+def _run(node, facts, code, measure, with_data):
+    """(Outcome, None when it does not apply, or MISSING; the measures parts read on their own; missing)."""
     kind = RULES[node.rule]
-    if measure is not None and not measure.applies:
-        return None, []
+    if measure is not None and not measure.missing and not measure.applies and with_data:
+        return None, [], False
     if node.rule == "sum":
-        parts, measures = [], []
+        parts, measures, missing = [], [], False
         for part in node.params["parts"]:
             own = _read(part.source, facts, code) if part.source else None
-            outcome, deeper = _run(part, facts, code, own or measure)
+            # a part left without data (an optional entry, a share of nothing) adds nothing
+            outcome, deeper, part_missing = _run(part, facts, code, own or measure, True)
             measures += ([own] if own else []) + deeper
+            missing = missing or part_missing
+            if outcome is MISSING:
+                return MISSING, measures, True
             if outcome is not None:
                 parts.append(_as_part(part, outcome, own))
         if measure is None and not parts:
-            return None, measures  # a sum of own-sourced parts applies when one of them does
-        return kind.fn({"parts": parts}, node.params), measures
+            return None, measures, missing  # a sum of own-sourced parts applies when one of them does
+        return kind.fn({"parts": parts}, node.params), measures, missing
     inputs = {name: _resolve(measure.inputs, keys) for name, keys in node.inputs.items()}
+    if measure.missing and any(value is None for value in inputs.values()):
+        return MISSING, [], True
     outcome = kind.fn(inputs, node.params)
     if node.label is not None and outcome.details is not None:
         # a part's label ("事假/病假 {n} 天") says it better than the rule's generic wording
@@ -118,7 +151,7 @@ def _run(node, facts, code, measure):
         n = len(n) if isinstance(n, list) else n
         label = Text(node.label.zh.format(n=_show(n)), node.label.en.format(n=_show(n)))
         outcome = replace(outcome, details=Msg("label", {"label": label}))
-    return outcome, []
+    return outcome, [], measure.missing
 
 
 def _as_part(part, outcome, own):
@@ -132,7 +165,8 @@ def _as_part(part, outcome, own):
 def _resolve(inputs, keys):
     if len(keys) == 1:
         return inputs[keys[0]]
-    return sum(inputs[key] for key in keys)
+    values = [inputs[key] for key in keys]
+    return None if None in values else sum(values)
 
 
 def _show(value):

@@ -15,32 +15,43 @@ INFINITY = Decimal("Infinity")
 
 @dataclass(frozen=True)
 class Measure:
-    """What a source found: whether the indicator applies, the shown value, rule inputs and the records behind it."""
+    """What a source found: whether it has data, the shown value, rule inputs and the records behind it.
+
+    `applies` false means "no data this month": only a share or ratio (mode with_data) is left out for it, and an
+    optional part of a sum. `missing` means a hand entry the template needs has not been made; the inputs then
+    hold the template's stand-in (if_missing) or None (the indicator counts 0 until it is entered).
+    """
 
     applies: bool
     value: object
     inputs: dict
     record_ids: dict = field(default_factory=dict)
     details: Msg | None = None
+    missing: bool = False
 
 
 @dataclass(frozen=True)
 class SourceKind:
-    """A registered source: its reader, the input names it provides and the options a template may set."""
+    """A registered source: its reader, the inputs it provides, the options a template may set, when it has data
+    (mode: always; with_data, a share or ratio the month may lack; entered, by hand) and which way each input
+    runs (up: more is better, down: more is worse; absent: the template decides)."""
 
     fn: Callable
     provides: tuple
     options: dict
+    mode: str = "always"
+    direction: dict = field(default_factory=dict)
 
 
 SOURCES = {}
+UP, DOWN = "up", "down"
 
 
-def source(name, *, provides, options=None):
+def source(name, *, provides, options=None, mode="always", direction=None):
     """Register fn(facts, options, code) -> Measure as source kind `name`."""
 
     def register(fn):
-        SOURCES[name] = SourceKind(fn, tuple(provides), dict(options or {}))
+        SOURCES[name] = SourceKind(fn, tuple(provides), dict(options or {}), mode, dict(direction or {}))
         return fn
 
     return register
@@ -58,7 +69,8 @@ def _amount(value, what):
     return Decimal(value)
 
 
-@source("attendance", provides=STATUSES)
+@source("attendance", provides=STATUSES,
+        direction={s: DOWN for s in ("late", "early_leave", "absent", "personal_leave", "sick_leave")})
 def attendance(facts, options, code):
     """Counts per status (missing = 0); always applies since a workday without a record counts as present."""
     fact = facts.get("attendance") or {}
@@ -71,7 +83,7 @@ def attendance(facts, options, code):
     return Measure(True, value, inputs, {"attendance_days": list(fact.get("day_ids", []))})
 
 
-@source("field_hours", provides=("value",))
+@source("field_hours", provides=("value",), direction={"value": UP})
 def field_hours(facts, options, code):
     """The month's field hours; always applies."""
     hours = _amount(facts.get("field_hours", ZERO), "field_hours")
@@ -98,7 +110,8 @@ def _working(facts, office, start, end):
     return business_hours.working_seconds(start, end, office, facts.get("workdays") or {})
 
 
-@source("response", provides=("value",), options=SLA_OPTIONS)
+@source("response", provides=("value",), options=SLA_OPTIONS, mode="with_data",
+        direction={"value": UP})
 def response(facts, options, code):
     """Share of counted orders answered in time; applies when an order counts (pending ones do not)."""
     fact = facts.get("response") or {}
@@ -135,9 +148,9 @@ def _business_response(facts, fact, office):
     return within, outside
 
 
-@source("on_time", provides=("events",), options=SLA_OPTIONS)
+@source("on_time", provides=("events",), options=SLA_OPTIONS, direction={"events": DOWN})
 def on_time(facts, options, code):
-    """Late orders; applies when an order's deadline falls in the month."""
+    """Late orders (with a deadline in the month); a deduction, so it has data every month (none late: none)."""
     fact = facts.get("on_time") or {}
     office = _business(options)
     if office is None:
@@ -150,24 +163,22 @@ def on_time(facts, options, code):
                 if (order.get("completed_at") or as_of) is not None
                 and _working(facts, office, order["deadline_at"], order.get("completed_at") or as_of) > 0]
         details = Msg("on_time.business", {"late": str(len(late)), "hours": str(office)})
-    applies = bool(fact.get("has_deadline")) or bool(late)
-    return Measure(applies, len(late), {"events": len(late)}, {"work_orders": late}, details)
+    return Measure(True, len(late), {"events": len(late)}, {"work_orders": late}, details)
 
 
-@source("rework", provides=("units", "of"), options={"fact": "str"})
+@source("rework", provides=("units", "of"), options={"fact": "str"}, direction={"units": DOWN})
 def rework(facts, options, code):
-    """Rework units charged and orders completed; applies when either is non-zero."""
+    """Rework units charged and orders completed; every month has them (none: nothing over the allowance)."""
     fact = facts.get(options["fact"]) or {}
     units = list(fact.get("unit_ids", []))
     completed = _count(fact.get("completed", 0), f"{options['fact']}.completed")
     details = Msg("rework", {"units": str(len(units)), "completed": str(completed)})
-    return Measure(bool(units) or completed > 0, len(units), {"units": len(units), "of": completed},
-                   {"work_orders": units}, details)
+    return Measure(True, len(units), {"units": len(units), "of": completed}, {"work_orders": units}, details)
 
 
-@source("satisfaction", provides=("value", "complaints"))
+@source("satisfaction", provides=("value", "complaints"), direction={"value": UP, "complaints": DOWN})
 def satisfaction(facts, options, code):
-    """Share of good surveys (None without surveys) and upheld complaints; applies when either exists."""
+    """Share of good surveys (None without surveys: the rule's if_none) and upheld complaints; every month."""
     fact = facts.get("satisfaction") or {}
     surveys = _count(fact.get("surveys", 0), "satisfaction.surveys")
     good = _count(fact.get("good", 0), "satisfaction.good")
@@ -177,11 +188,12 @@ def satisfaction(facts, options, code):
     share = Decimal(good) / surveys if surveys else None
     details = (Msg("satisfaction", {"good": str(good), "surveys": str(surveys)}) if surveys
                else Msg("satisfaction.none"))
-    return Measure(surveys > 0 or bool(complaints), share, {"value": share, "complaints": len(complaints)},
+    return Measure(True, share, {"value": share, "complaints": len(complaints)},
                    {"surveys": list(fact.get("low_ids", [])), "complaints": complaints}, details)
 
 
-@source("expense", provides=("value",), options={"per_hour": "number"})
+@source("expense", provides=("value",), options={"per_hour": "number"}, mode="with_data",
+        direction={"value": DOWN})
 def expense(facts, options, code):
     """ratio = expenses / (field hours × per_hour); infinite with expenses but no hours; applies when either."""
     hours = _amount(facts.get("field_hours", ZERO), "field_hours")
@@ -195,12 +207,23 @@ def expense(facts, options, code):
     return Measure(spent > 0, None, {"value": INFINITY}, {}, Msg("expense.no_hours", {"expenses": spent}))
 
 
-@source("metric", provides=("value", "actual", "plan"), options={"key": "str?"})
+@source("metric", provides=("value", "actual", "plan"),
+        options={"key": "str?", "required": "bool?", "if_missing": "amount?"}, mode="entered")
 def metric(facts, options, code):
-    """An entered metric: actual / plan when a plan is given, else actual; applies when entered."""
+    """An entered metric: actual / plan when a plan is given, else actual.
+
+    Not entered: missing (the stand-in `if_missing` counts as the actual, else the indicator counts 0), or, for an
+    optional part (required: false), no data.
+    """
     entry = (facts.get("metrics") or {}).get(options.get("key", code))
     if entry is None:
-        return Measure(False, None, {"value": None, "actual": None, "plan": None})
+        if not options.get("required", True):
+            return Measure(False, None, {"value": None, "actual": None, "plan": None})
+        stand_in = options.get("if_missing")
+        if stand_in is None:
+            return Measure(True, None, {"value": None, "actual": None, "plan": None}, missing=True)
+        return Measure(True, stand_in, {"value": stand_in, "actual": stand_in, "plan": None}, missing=True,
+                       details=Msg("metric.missing_as", {"value": stand_in}))
     actual = _amount(entry.get("actual"), f"metrics.{code}.actual")
     plan = entry.get("plan")
     ids = {"metric_entries": [entry["id"]] if "id" in entry else []}
@@ -215,7 +238,7 @@ def metric(facts, options, code):
                    Msg("metric.rate", {"actual": actual, "plan": plan}))
 
 
-@source("incidents", provides=("events",), options={"key": "str?"})
+@source("incidents", provides=("events",), options={"key": "str?"}, direction={"events": DOWN})
 def incidents(facts, options, code):
     """Incidents recorded against this indicator; always applies (none recorded = nothing to deduct)."""
     key = options.get("key", code)
@@ -223,20 +246,33 @@ def incidents(facts, options, code):
     return Measure(True, len(found), {"events": found}, {"incidents": [i["id"] for i in found if "id" in i]})
 
 
-@source("rating", provides=("ratings",), options={"key": "str?"})
+@source("rating", provides=("ratings",), options={"key": "str?"}, mode="entered")
 def rating(facts, options, code):
-    """Ratings entered for this indicator; applies once someone has rated."""
+    """Ratings entered for this indicator by the groups the template counts (each carrying its group's weight);
+    missing while a group the template requires has not rated."""
+    raters = options.get("raters")
     found = list((facts.get("ratings") or {}).get(options.get("key", code), []))
-    return Measure(bool(found), None, {"ratings": found}, {"ratings": [r["id"] for r in found if "id" in r]})
+    if raters is not None:
+        weights = raters.weights or {}
+        found = [dict(r, weight=weights[r.get("group")]) if weights else r
+                 for r in found if r.get("group") in raters.groups]
+        missing = any(group not in {r.get("group") for r in found} for group in raters.required)
+    else:
+        missing = not found
+    ids = {"ratings": [r["id"] for r in found if "id" in r]}
+    if missing or not found:
+        return Measure(True, None, {"ratings": None}, ids, missing=True)
+    return Measure(True, None, {"ratings": found}, ids)
 
 
-@source("complaints", provides=("value",))
+@source("complaints", provides=("value",), direction={"value": UP})
 def complaints(facts, options, code):
-    """Share of complaints resolved to the customer's satisfaction; applies when there was a complaint."""
+    """Share of complaints resolved to the customer's satisfaction (None without complaints: the rule's if_none);
+    every month has it, so a complaint, however well handled, never adds."""
     fact = facts.get("complaints") or {}
     total = _count(fact.get("total", 0), "complaints.total")
     satisfied = _count(fact.get("satisfied", 0), "complaints.satisfied")
     share = Decimal(satisfied) / total if total else None
     details = Msg("complaints", {"total": str(total), "satisfied": str(satisfied)})
-    return Measure(total > 0, share, {"value": share}, {"complaints": list(fact.get("unsatisfied_ids", []))},
+    return Measure(True, share, {"value": share}, {"complaints": list(fact.get("unsatisfied_ids", []))},
                    details)

@@ -100,10 +100,16 @@ def band(inputs, p):
     return Outcome(points, Msg("band.hit", {"value": fmt_pct(value), "threshold": fmt_pct(threshold)}))
 
 
-@rule("linear", inputs=("value",), params={"points": "number?", "target": "number?", "cap_rate": "bool?"},
-      full="points")
+@rule("linear", inputs=("value",),
+      params={"points": "number?", "target": "number?", "cap_rate": "bool?", "if_none": "number?"}, full="points")
 def linear(inputs, p):
-    """points × rate where rate = value / target; the rate is capped at 1 unless cap_rate is false."""
+    """points × rate where rate = value / target; the rate is capped at 1 unless cap_rate is false.
+
+    No value (no complaint to handle): `if_none`, by default full points, since nothing was done badly.
+    """
+    if inputs["value"] is None:
+        points = p.get("if_none", p["points"])
+        return Outcome(points, Msg("band.none", {"points": points}))
     rate = inputs["value"] / p.get("target", ONE)
     capped = p.get("cap_rate", True) and rate > ONE
     if capped:
@@ -227,7 +233,7 @@ def rating(inputs, p):
         if level is None:
             raise FactsError(f"rating {entry.get('id')}: level {entry.get('level')!r} is not on the scale")
         pairs.append((entry.get("group"), level.share))
-    share = mean_of_groups(pairs)
+    share = mean_of_groups(pairs, _weights(inputs["ratings"]))
     if len(pairs) == 1:
         details = Msg("rating.one", {"level": scale[inputs["ratings"][0]["level"]].name, "share": fmt_pct(share)})
     else:
@@ -240,7 +246,7 @@ def manual(inputs, p):
     """Points given by raters within [lo, hi] (averaged by group); levels name the band the result falls in."""
     lo = p.get("lo", ZERO)
     pairs = [(entry.get("group"), clamp(Decimal(entry["points"]), lo, p["hi"])) for entry in inputs["ratings"]]
-    points = mean_of_groups(pairs)
+    points = mean_of_groups(pairs, _weights(inputs["ratings"]))
     details = (Msg("manual.one", {"points": points}) if len(pairs) == 1
                else Msg("manual.mean", {"count": str(len(pairs)), "points": points}))
     for level in p.get("levels", ()):
@@ -249,6 +255,11 @@ def manual(inputs, p):
             details = Msg("manual.level", {"details": details, "level": level.name, "lo": level.lo, "hi": level.hi})
             break
     return Outcome(points, details, value=points)
+
+
+def _weights(entries):
+    """{group: weight} when the template weighs its rater groups (the rating source marks each entry)."""
+    return {e.get("group"): e["weight"] for e in entries if "weight" in e} or None
 
 
 @rule("sum", inputs=("parts",), params={"parts": "parts", "base": "number?", "floor": "number?", "cap": "number?"})

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from tracker.scoring.business_hours import parse_office_hours
+from tracker.scoring import monotone
 from tracker.scoring.decimals import D, HUNDRED, ONE, ZERO
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.measures import SOURCES
@@ -21,10 +22,26 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role", "position", "position_en", "form",
                  "title", "description", "description_en", "method", "base", "composition", "qualitative",
-                 "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "indicators"}
+                 "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "indicators",
+                 "raters", "sections", "readings"}
 INDICATOR_KEYS = {"code", "name", "name_en", "max", "weight", "group", "period", "description", "description_en",
-                  "source", "rule", "params", "inputs"}
+                  "source", "rule", "params", "inputs", "applies"}
+GROUPS = ("self", "peer", "leader")
+APPLIES = ("always", "with_data")
 PART_KEYS = {"rule", "params", "inputs", "source", "max", "label", "label_en"}
+
+
+@dataclass(frozen=True)
+class Raters:
+    """Who rates and how their ratings combine: the groups that count, those without whom it is missing,
+    and optional weights per group (else the plain mean of the group means)."""
+
+    groups: tuple = GROUPS
+    required: tuple = ("leader",)
+    weights: dict | None = None
+
+
+DEFAULT_RATERS = Raters()
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,15 @@ class Source:
 
     kind: str
     options: dict
+
+
+@dataclass(frozen=True)
+class Section:
+    """A block of weighted indicators with its own share of the total (form 6: main 60, basic duties 20...)."""
+
+    code: str
+    name: Text
+    weight: Decimal
 
 
 @dataclass(frozen=True)
@@ -59,15 +85,20 @@ class Indicator:
     group: str | None = None
     period: str = "M"
     description: Text | None = None
+    applies: str = "always"
 
 
 @dataclass(frozen=True)
 class Qualitative:
-    """The qualitative review: criteria (code, name), the top rating and whether a leader review is required."""
+    """The qualitative review: criteria (code, name), the top rating, and who reviews (raters)."""
 
     criteria: tuple
     scale_max: int = 5
-    require_leader: bool = True
+    raters: Raters = DEFAULT_RATERS
+
+    @property
+    def require_leader(self):
+        return "leader" in self.raters.required
 
 
 @dataclass(frozen=True)
@@ -88,10 +119,37 @@ class Template:
     grades: tuple = DEFAULT_GRADES
     requires_interview: bool = False
     data: Mapping | None = None
+    raters: Raters = DEFAULT_RATERS
+    sections: tuple = ()
+    readings: tuple = ()
+
+    @property
+    def needs_leader_review(self):
+        """A leader's qualitative review is required only by a template with a qualitative part that needs one."""
+        return self.qualitative is not None and self.qualitative.require_leader
 
 
 def _fail(path, message):
-    raise TemplateError(f"{path}: {message}" if path else message)
+    raise TemplateError({path: message})
+
+
+class _Collect:
+    """Gathers the TemplateErrors of independent checks, so one load reports every field that is wrong."""
+
+    def __init__(self):
+        self.errors = {}
+
+    def run(self, fn, *args, default=None, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TemplateError as error:
+            for path, message in error.errors.items():
+                self.errors.setdefault(path, message)
+            return default
+
+    def raise_any(self):
+        if self.errors:
+            raise TemplateError(self.errors)
 
 
 def _mapping(value, path, required, allowed):
@@ -226,13 +284,10 @@ def _param(spec, value, path, source):
         if value not in choices:
             _fail(path, f"must be one of {', '.join(choices)}")
         return value
-    if spec == "parts":
-        return tuple(_node(part, f"{path}[{i}]", source, ZERO, part=True)
-                     for i, part in enumerate(_list(value, path)))
     return {"side": _side, "scale": _scale, "levels": _levels, "categories": _categories}[spec](value, path)
 
 
-def _source(value, path):
+def _source(value, path, raters=DEFAULT_RATERS):
     if isinstance(value, str):
         value = {"kind": value}
     kind = value.get("kind") if isinstance(value, Mapping) else None
@@ -244,13 +299,20 @@ def _source(value, path):
     for key, kind_of in spec.items():
         if key in value:
             options[key] = _option(kind_of.rstrip("?"), value[key], f"{path}.{key}")
+    if SOURCES[kind].mode == "entered" and kind == "rating":
+        options["raters"] = raters  # who rates is the template's, the same for each of its rated lines
     return Source(kind, options)
 
 
 def _option(kind_of, value, path):
-    """A source option by its declared kind: number, str, clock (clock or business hours) or office_hours."""
+    """A source option by its declared kind: number, amount (≥ 0), bool, str, clock (clock or business hours) or
+    office_hours."""
     if kind_of == "number":
         return _number(value, path, positive=True)
+    if kind_of == "amount":
+        return _number(value, path, lo=ZERO)
+    if kind_of == "bool":
+        return _bool(value, path)
     if kind_of == "clock":
         if value not in ("clock", "business"):
             _fail(path, "must be clock or business")
@@ -265,22 +327,27 @@ def _option(kind_of, value, path):
     return _str(value, path)
 
 
-def _node(data, path, inherited, max_points, part=False):
+def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
     """Check one rule application (an indicator's, or a part of a sum) and fill the defaults it implies."""
     allowed = PART_KEYS if part else INDICATOR_KEYS
     _mapping(data, path, ("rule",), allowed)
     if _str(data["rule"], f"{path}.rule") not in RULES:
         _fail(f"{path}.rule", f"unknown rule kind {data['rule']!r} (known: {', '.join(sorted(RULES))})")
     kind = RULES[data["rule"]]
-    own = _source(data["source"], f"{path}.source") if "source" in data else None
+    own = _source(data["source"], f"{path}.source", raters) if "source" in data else None
     source = own or inherited
     if part:
         max_points = _number(data.get("max", 0), f"{path}.max", lo=ZERO)
     raw = data.get("params") or {}
     _mapping(raw, f"{path}.params", [k for k, s in kind.params.items() if not s.endswith("?") and k != kind.full],
              kind.params)
-    params = {key: _param(kind.params[key].rstrip("?"), value, f"{path}.params.{key}", source)
-              for key, value in raw.items()}
+    params = {}
+    for key, value in raw.items():
+        if kind.params[key].rstrip("?") == "parts":
+            params[key] = tuple(_node(p, f"{path}.params.{key}[{i}]", source, ZERO, part=True, raters=raters)
+                                for i, p in enumerate(_list(value, f"{path}.params.{key}")))
+        else:
+            params[key] = _param(kind.params[key].rstrip("?"), value, f"{path}.params.{key}", source)
     if kind.full is not None:
         # the param that means "full marks" defaults to the node's max: 15 for attendance, 0 for a part
         params.setdefault(kind.full, max_points)
@@ -306,10 +373,12 @@ def _node(data, path, inherited, max_points, part=False):
             label.zh.format(n=0), label.en.format(n=0)
         except (KeyError, IndexError, ValueError):
             _fail(f"{path}.label", "may use only the placeholder {n}")
-    return Node(data["rule"], params, own, inputs, max_points, label)
+    node = Node(data["rule"], params, own, inputs, max_points, label)
+    monotone.check_node(node, source, path, part)
+    return node
 
 
-def _indicator(data, path):
+def _indicator(data, path, raters=DEFAULT_RATERS):
     _mapping(data, path, ("code", "name", "max", "rule"), INDICATOR_KEYS)
     code = _str(data["code"], f"{path}.code", CODE_RE)
     max_points = _number(data["max"], f"{path}.max", lo=ZERO)
@@ -320,12 +389,37 @@ def _indicator(data, path):
     if period not in ("M", "Q"):
         _fail(f"{path}.period", "must be M (monthly) or Q (quarterly)")
     group = _str(data["group"], f"{path}.group") if "group" in data else None
-    return Indicator(code, _text(data, "name", path), max_points, _node(data, path, None, max_points), weight,
-                     group, period, _text(data, "description", path, required=False))
+    node = _node(data, path, None, max_points, raters=raters)
+    applies = monotone.check_applies(data.get("applies"), node, path)
+    return Indicator(code, _text(data, "name", path), max_points, node, weight, group, period,
+                     _text(data, "description", path, required=False), applies)
+
+
+def _raters(value, path, default=DEFAULT_RATERS):
+    """{groups, required, weights?}: which rater groups count, which must have rated, how groups combine."""
+    if value is None:
+        return default
+    _mapping(value, path, ("groups",), ("groups", "required", "weights"))
+    groups = _list(value["groups"], f"{path}.groups")
+    for i, group in enumerate(groups):
+        if group not in GROUPS:
+            _fail(f"{path}.groups[{i}]", f"must be one of {', '.join(GROUPS)}")
+    if len(set(groups)) != len(groups):
+        _fail(f"{path}.groups", "lists a group twice")
+    required = _list(value.get("required", ["leader"] if "leader" in groups else []), f"{path}.required",
+                     non_empty=False)
+    for i, group in enumerate(required):
+        if group not in groups:
+            _fail(f"{path}.required[{i}]", f"{group!r} is not one of the groups that rate")
+    weights = None
+    if "weights" in value:
+        weights = _mapping(value["weights"], f"{path}.weights", groups, groups)
+        weights = {group: _number(weights[group], f"{path}.weights.{group}", positive=True) for group in groups}
+    return Raters(tuple(groups), tuple(required), weights)
 
 
 def _qualitative(value, path):
-    _mapping(value, path, ("criteria",), ("criteria", "scale_max", "require_leader"))
+    _mapping(value, path, ("criteria",), ("criteria", "scale_max", "require_leader", "raters"))
     criteria = []
     for i, item in enumerate(_list(value["criteria"], f"{path}.criteria")):
         where = f"{path}.criteria[{i}]"
@@ -334,56 +428,103 @@ def _qualitative(value, path):
     scale_max = value.get("scale_max", 5)
     if isinstance(scale_max, bool) or not isinstance(scale_max, int) or scale_max < 1:
         _fail(f"{path}.scale_max", "must be a positive integer")
-    return Qualitative(tuple(criteria), scale_max, _bool(value.get("require_leader", True), f"{path}.require_leader"))
+    raters = _raters(value.get("raters"), f"{path}.raters")
+    if "require_leader" in value:  # the older spelling of raters.required: [leader]
+        wanted = _bool(value["require_leader"], f"{path}.require_leader")
+        if wanted and "leader" not in raters.groups:
+            _fail(f"{path}.require_leader", "needs leader among the groups that review")
+        required = tuple(g for g in raters.required if g != "leader") + (("leader",) if wanted else ())
+        raters = Raters(raters.groups, required, raters.weights)
+    return Qualitative(tuple(criteria), scale_max, raters)
+
+
+def _sections(value, path, indicators):
+    """Blocks of weighted indicators, each with its share of the total; every indicator belongs to one."""
+    sections = []
+    for i, item in enumerate(_list(value, path)):
+        where = f"{path}[{i}]"
+        _mapping(item, where, ("code", "name", "weight"), ("code", "name", "name_en", "weight"))
+        sections.append(Section(_str(item["code"], f"{where}.code", CODE_RE), _text(item, "name", where),
+                                _number(item["weight"], f"{where}.weight", positive=True)))
+    codes = [section.code for section in sections]
+    if len(set(codes)) != len(codes):
+        _fail(path, "a section code is listed twice")
+    for i, indicator in enumerate(indicators):
+        if indicator is None:
+            continue
+        if indicator.weight is None:
+            _fail(f"indicators[{i}].weight", "an indicator of a template with sections needs a weight")
+        if indicator.group not in codes:
+            _fail(f"indicators[{i}].group", f"must name one of the sections: {', '.join(codes)}")
+    return tuple(sections)
+
+
+def _readings(value, path):
+    """How the preset reads a garbled or self-contradicting seed form: [{topic, text}] in both languages."""
+    readings = []
+    for i, item in enumerate(_list(value, path)):
+        where = f"{path}[{i}]"
+        _mapping(item, where, ("topic", "text"), ("topic", "topic_en", "text", "text_en"))
+        readings.append((_text(item, "topic", where), _text(item, "text", where)))
+    return tuple(readings)
 
 
 def load_template(data):
-    """Validate a template dict and return a Template; raises TemplateError naming the first problem found."""
+    """Validate a template dict and return a Template.
+
+    Raises one TemplateError whose `errors` maps every offending field path to its message (CONTRACT.md
+    section 7: besides the shape, a template must keep scores monotone).
+    """
     if isinstance(data, Template):
         return data
     _mapping(data, "", ("code", "name", "version", "effective_from", "indicators"), TEMPLATE_KEYS)
-    code = _str(data["code"], "code", CODE_RE)
+    check = _Collect()
+    code = check.run(_str, data["code"], "code", CODE_RE)
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        _fail("version", "must be a positive integer")
-    indicators = tuple(_indicator(item, f"indicators[{i}]") for i, item in enumerate(_list(data["indicators"],
-                                                                                           "indicators")))
-    codes = [indicator.code for indicator in indicators]
+        check.run(_fail, "version", "must be a positive integer")
+    name = check.run(_text, data, "name", "")
+    effective_from = check.run(_str, data["effective_from"], "effective_from", MONTH_RE)
+    raters = check.run(_raters, data.get("raters"), "raters", default=DEFAULT_RATERS)
+    listed = check.run(_list, data["indicators"], "indicators", default=[])
+    indicators = [check.run(_indicator, item, f"indicators[{i}]", raters) for i, item in enumerate(listed)]
+    found = [indicator for indicator in indicators if indicator is not None]
+    codes = [indicator.code for indicator in found]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        _fail("indicators", f"duplicate code(s) {', '.join(duplicates)}")
-    if len({indicator.weight is None for indicator in indicators}) > 1:
-        _fail("indicators", "give a weight to every indicator or to none")
+        check.run(_fail, "indicators", f"duplicate code(s) {', '.join(duplicates)}")
+    if len({indicator.weight is None for indicator in found}) > 1:
+        check.run(_fail, "indicators", "give a weight to every indicator or to none")
+    sections = check.run(_sections, data["sections"], "sections", indicators, default=()) \
+        if "sections" in data else ()
     method = data.get("method", "normalised")
     if method not in ("normalised", "deduction"):
-        _fail("method", "must be normalised or deduction")
-    composition = _mapping(data.get("composition", {"quantitative": 1, "qualitative": 0}), "composition",
-                           ("quantitative", "qualitative"), ("quantitative", "qualitative"))
-    weights = (_number(composition["quantitative"], "composition.quantitative", lo=ZERO),
-               _number(composition["qualitative"], "composition.qualitative", lo=ZERO))
-    if sum(weights) != ONE:
-        _fail("composition", "quantitative + qualitative must be 1")
-    qualitative = _qualitative(data["qualitative"], "qualitative") if "qualitative" in data else None
-    if bool(weights[1]) != (qualitative is not None):
-        _fail("qualitative", "a qualitative section goes with a qualitative weight, and only with one")
-    adjustments = _mapping(data.get("adjustments", {}), "adjustments", (), ("positive_cap",))
+        check.run(_fail, "method", "must be normalised or deduction")
+    composition = check.run(_mapping, data.get("composition", {"quantitative": 1, "qualitative": 0}), "composition",
+                            ("quantitative", "qualitative"), ("quantitative", "qualitative"))
+    weights = DEFAULT_WEIGHTS
+    if composition is not None:
+        weights = (check.run(_number, composition["quantitative"], "composition.quantitative", lo=ZERO),
+                   check.run(_number, composition["qualitative"], "composition.qualitative", lo=ZERO))
+        if None not in weights and sum(weights) != ONE:
+            check.run(_fail, "composition", "quantitative + qualitative must be 1")
+    qualitative = check.run(_qualitative, data["qualitative"], "qualitative") if "qualitative" in data else None
+    if weights[1] is not None and bool(weights[1]) != ("qualitative" in data):
+        check.run(_fail, "qualitative", "a qualitative section goes with a qualitative weight, and only with one")
+    adjustments = check.run(_mapping, data.get("adjustments", {}), "adjustments", (), ("positive_cap",)) or {}
     cap = adjustments.get("positive_cap", POSITIVE_CAP)
-    grades = _bands(data["grades"], "grades", result=_str) if "grades" in data else DEFAULT_GRADES
+    cap = None if cap is None else check.run(_number, cap, "adjustments.positive_cap", lo=ZERO)
+    grades = check.run(_bands, data["grades"], "grades", _str) if "grades" in data else DEFAULT_GRADES
+    base = check.run(_number, data.get("base", 100), "base")
+    role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
+    interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
+    readings = check.run(_readings, data["readings"], "readings", default=()) if "readings" in data else ()
+    check.raise_any()
     return Template(
-        code=code,
-        name=_text(data, "name", ""),
-        version=version,
-        effective_from=_str(data["effective_from"], "effective_from", MONTH_RE),
-        role=_str(data["role"], "role") if data.get("role") is not None else None,
-        indicators=indicators,
-        method=method,
-        base=_number(data.get("base", 100), "base"),
-        weights=weights,
-        qualitative=qualitative,
-        positive_cap=None if cap is None else _number(cap, "adjustments.positive_cap", lo=ZERO),
-        grades=grades,
-        requires_interview=_bool(data.get("requires_interview", False), "requires_interview"),
-        data=data,
+        code=code, name=name, version=version, effective_from=effective_from, role=role,
+        indicators=tuple(indicators), method=method, base=base, weights=weights, qualitative=qualitative,
+        positive_cap=cap, grades=grades, requires_interview=interview, data=data, raters=raters,
+        sections=sections, readings=readings,
     )
 
 

@@ -10,29 +10,49 @@ DEFAULT_WEIGHTS = (Decimal("0.7"), Decimal("0.3"))
 POSITIVE_CAP = Decimal(10)
 
 
-def quantitative(rows, method="normalised", base=HUNDRED):
-    """Q from (points, max_points, weight) of the applicable indicators; None when none has any weight.
+def quantitative(rows, method="normalised", base=HUNDRED, sections=None):
+    """Q from (points, max_points, weight, group) of the applicable indicators; None when none has any weight.
 
     normalised: 100 × Σ points / Σ max (a weight w scores w × points / max instead, out of Σ w);
+    with sections ({group: weight}), each section's weighted share counts with the section's weight, out of the
+    weights of the sections that have an applicable indicator;
     deduction: base − Σ (max − points), for forms that start at 100 and only take away.
     """
-    rows = list(rows)
+    rows = [row if len(row) == 4 else (*row, None) for row in rows]
     if method == "deduction":
-        return base - sum((max_points - points for points, max_points, _ in rows), ZERO)
-    total_weight = sum((max_points if weight is None else weight for _, max_points, weight in rows), ZERO)
+        return base - sum((max_points - points for points, max_points, _w, _g in rows), ZERO)
+    if sections:
+        shares = {}
+        for points, max_points, weight, group in rows:
+            earned, total = shares.get(group, (ZERO, ZERO))
+            shares[group] = (earned + weight * points / max_points, total + weight)
+        used = {group: share for group, share in shares.items() if share[1]}
+        if not used:
+            return None
+        weight_sum = sum((sections[group] for group in used), ZERO)
+        return HUNDRED * sum((sections[group] * earned / total for group, (earned, total) in used.items()),
+                             ZERO) / weight_sum
+    total_weight = sum((max_points if weight is None else weight for _, max_points, weight, _g in rows), ZERO)
     if not total_weight:
         return None
     # without weights each indicator counts its own points, so nothing is divided and re-multiplied
-    earned = sum((points if weight is None else weight * points / max_points for points, max_points, weight in rows),
-                 ZERO)
+    earned = sum((points if weight is None else weight * points / max_points
+                  for points, max_points, weight, _g in rows), ZERO)
     return HUNDRED * earned / total_weight
 
 
-def qualitative(reviews, criteria, scale_max=5, require_leader=True):
-    """(L, {group: score}): rater = 100 × sum / (scale_max × criteria), group = mean of raters, L = mean of groups.
+def qualitative(reviews, criteria, scale_max=5, raters=None):
+    """(L, {group: score}): rater = 100 × sum / (scale_max × criteria), group = mean of raters, L = mean of groups
+    (weighted when the template weighs them). Only the groups the template counts are read.
 
-    L is None (pending) without a leader review when one is required, or without any review.
+    L is None (pending) while a group the template requires has no review, or without any review.
+    `raters` is the template's Raters; True/False stand for the default groups with/without a required leader.
     """
+    if raters is None or isinstance(raters, bool):
+        groups_counted, required, weights = ("self", "peer", "leader"), (("leader",) if raters in (None, True)
+                                                                         else ()), None
+    else:
+        groups_counted, required, weights = raters.groups, raters.required, raters.weights
     full = Decimal(scale_max * len(criteria))
     by_group = {}
     for review in reviews:
@@ -42,10 +62,15 @@ def qualitative(reviews, criteria, scale_max=5, require_leader=True):
         for code, value in ratings.items():
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= scale_max:
                 raise FactsError(f"review {review.get('id')}: {code} must be an integer 0–{scale_max}")
+        if review.get("group") not in groups_counted:
+            continue
         by_group.setdefault(review.get("group"), []).append(HUNDRED * sum(ratings.values()) / full)
     groups = {group: mean(scores) for group, scores in by_group.items()}
-    if not groups or (require_leader and "leader" not in groups):
+    if not groups or any(group not in groups for group in required):
         return None, groups
+    if weights:
+        return sum((weights[g] * score for g, score in groups.items()), ZERO) / sum(
+            (weights[g] for g in groups), ZERO), groups
     return mean(groups.values()), groups
 
 

@@ -1,0 +1,254 @@
+"""The cases of the monotone-scores issue, with their numbers, and the loader's refusals of non-monotone templates.
+
+Each docstring gives the figure the old rule produced and the one the new rule gives.
+"""
+
+import copy
+from decimal import Decimal as D
+
+import pytest
+
+from tracker.scoring.engine import evaluate
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import bundled_presets, load_template
+
+PRESETS = bundled_presets()
+CRITERIA = ["responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"]
+
+
+def review(group, *values):
+    return {"group": group, "ratings": dict(zip(CRITERIA, values))}
+
+
+def row(result, code):
+    return next(r for r in result.indicators if r.code == code)
+
+
+# ---- the engineer who gains from bad events -------------------------------------------------------------
+
+ONE_LATE_ANSWER = {"field_hours": D(3), "expenses": D(150), "response": {"within": 0, "outside": 1},
+                   "reviews": [review("leader", 4, 4, 4, 4, 4, 4, 4)]}
+
+
+def with_complaint(facts):
+    facts = copy.deepcopy(facts)
+    facts["satisfaction"] = {"upheld_complaint_ids": [1]}
+    return facts
+
+
+def with_late_order(facts):
+    """One more order: answered late, due in the month, completed in the month after its deadline."""
+    facts = copy.deepcopy(facts)
+    facts["response"]["outside"] += 1
+    facts["on_time"] = {"late_ids": [2], "has_deadline": True}
+    facts["rework_external"] = facts["rework_internal"] = {"completed": 1}
+    return facts
+
+
+def test_an_upheld_complaint_and_a_late_order_lower_the_engineer_s_q_step_by_step():
+    """Old rule: one late-answered order (3 field hours, 150 CNY) Q 42.67 (= 100 × 25.6 / 60: only attendance,
+    field hours, response and expense applied); an upheld complaint made satisfaction apply at 12 of 15 and raised
+    Q to 50.13 (100 × 37.6 / 75).
+    New rule: attendance 15, field hours 0.6, response 0, on time 15, rework 5 + 5, satisfaction 15, expense 10:
+    Q = 65.6; the complaint → satisfaction 12 → Q 62.6; a late, late-answered, late-completed order → on time 14
+    → Q 61.6. With the leader's 28/35 (L = 80): T = 69.92, 67.82, 67.12.
+    """
+    months = [ONE_LATE_ANSWER, with_complaint(ONE_LATE_ANSWER), with_late_order(with_complaint(ONE_LATE_ANSWER))]
+    results = [evaluate(PRESETS["engineer_monthly"], facts) for facts in months]
+    assert [r.quantitative for r in results] == [D("65.6"), D("62.6"), D("61.6")]
+    assert [r.total for r in results] == [D("69.92"), D("67.82"), D("67.12")]
+    assert [row(r, "satisfaction").points for r in results] == [15, 12, 12]
+    assert [row(r, "on_time").points for r in results] == [15, 15, 14]
+
+
+@pytest.mark.parametrize("code", ["after_sales_kpi", "role_service_advisor", "role_front_desk_supervisor"])
+def test_without_surveys_a_complaint_never_raises_the_total(code):
+    """Old rule: with no surveys, the complaint made satisfaction apply at its full 'no surveys' points and lifted
+    the average (the issue saw 57.50 → 71.67). New: satisfaction applies every month (full without surveys), so a
+    complaint leaves it as it was; form 1's complaint handling (share resolved to satisfaction, full without
+    complaints) falls to 0 for an unresolved one."""
+    facts = {"metrics": {key: {"actual": D(1), "plan": D(2)} for key in
+                         ("resolution_rate", "vehicle_intake", "upsell", "appointment_rate", "revisit_rate")},
+             "response": {"within": 1, "outside": 1}}
+    after = {**facts, "satisfaction": {"upheld_complaint_ids": [5]}, "complaints": {"total": 1, "satisfied": 0}}
+    before_t, after_t = (evaluate(PRESETS[code], f).total for f in (facts, after))
+    assert after_t <= before_t
+    if code != "after_sales_kpi":
+        assert after_t == before_t
+
+
+# ---- who rates, and what is missing ------------------------------------------------------------------------
+
+FORM_5_LINES = {"customer_satisfaction": D(17), "expertise": D(20), "adaptability": D(18)}
+
+
+def form_5(lines, reviews):
+    return evaluate(PRESETS["service_department_appraisal"], {
+        "ratings": {code: [{"group": "leader", "points": points}] for code, points in lines.items()},
+        "reviews": reviews})
+
+
+def test_form_5_counts_the_leader_alone_so_a_self_review_cannot_lift_the_grade():
+    """Lines 17 + 20 + 18 = 55 of 65, leader 23/35. Old rule: a self-review of 35/35 averaged in made L 82.86 and T
+    84.00 B. New: form 5 is scored by one assessor, the leader: T = 55 + 23 = 78.00 C."""
+    leader = review("leader", 4, 3, 3, 3, 3, 3, 4)
+    alone = form_5(FORM_5_LINES, [leader])
+    with_self = form_5(FORM_5_LINES, [leader, review("self", 5, 5, 5, 5, 5, 5, 5)])
+    assert (alone.total, alone.grade) == (D("78.00"), "C")
+    assert (with_self.total, with_self.grade) == (D("78.00"), "C")
+    assert with_self.qualitative_groups == {"leader": D(100) * 23 / 35}
+
+
+def test_form_5_peer_ratings_of_a_line_do_not_count_either():
+    facts = {"ratings": {"customer_satisfaction": [{"group": "peer", "points": D(20)}]},
+             "reviews": [review("leader", 5, 5, 5, 5, 5, 5, 5)]}
+    result = evaluate(PRESETS["service_department_appraisal"], facts)
+    assert row(result, "customer_satisfaction").state == "missing"
+
+
+def test_form_5_an_unrated_line_is_missing_and_counts_zero_not_dropped():
+    """Expertise 20 + adaptability 18, the 20-point satisfaction line unrated, leader 28/35. Old rule: the line was
+    dropped and the rest scaled up: 0.65 × 100 × 38 / 45 + 28 = 82.89. New: it is missing and counts 0 for now:
+    T = 38 + 28 = 66.00, and the evaluation lists it as missing."""
+    result = form_5({"expertise": D(20), "adaptability": D(18)}, [review("leader", 4, 4, 4, 4, 4, 4, 4)])
+    assert result.total == D("66.00")
+    assert result.missing == ("customer_satisfaction",)
+    line = row(result, "customer_satisfaction")
+    assert (line.state, line.points, line.applies) == ("missing", 0, True)
+    assert line.explanation == "客户满意度：未录入，暂按 0 分计（满分 20），录入前不能审批"
+
+
+def test_form_7_technical_cases_not_entered_cost_the_seed_s_penalty():
+    """'At least 2 a month, −2.5 per missing one': not entered counts as 0 cases → 5 − 5 = 0 (the old rule dropped
+    the line, costing nothing), shown as missing; entering 2 gives 5."""
+    template = PRESETS["repair_technician_monthly"]
+    missing = row(evaluate(template, {}), "technical_cases")
+    assert (missing.state, missing.points) == ("missing", 0)
+    assert missing.explanation.startswith("技术案例：未录入，按 0 计")
+    entered = row(evaluate(template, {"metrics": {"technical_cases": {"actual": D(2)}}}), "technical_cases")
+    assert (entered.state, entered.points) == ("applies", 5)
+
+
+def test_form_7_training_score_is_optional_and_deducts_only_when_entered():
+    template = PRESETS["repair_technician_monthly"]
+    assert row(evaluate(template, {}), "training").points == 5
+    assert row(evaluate(template, {}), "training").state == "applies"
+    low = {"metrics": {"training_score": {"actual": D(73)}}}
+    assert row(evaluate(template, low), "training").points == 3
+
+
+def test_form_9_rates_each_line_by_self_peers_and_leader_averaged_and_waits_for_the_leader():
+    template = PRESETS["service_360"]
+    averaged = evaluate(template, {"ratings": {"reports": [{"group": "self", "level": "excellent"},
+                                                           {"group": "peer", "level": "fair"},
+                                                           {"group": "leader", "level": "good"}]}})
+    assert row(averaged, "reports").points == 4   # 5 × (100% + 60% + 80%) / 3
+    self_only = evaluate(template, {"ratings": {"reports": [{"group": "self", "level": "excellent"}]}})
+    assert (row(self_only, "reports").state, row(self_only, "reports").points) == ("missing", 0)
+
+
+def test_who_rates_is_template_data():
+    template = load_template(PRESETS["service_department_appraisal"])
+    assert template.raters.groups == ("leader",)
+    assert template.qualitative.raters.groups == ("leader",)
+    default = load_template(PRESETS["engineer_monthly"])
+    assert default.qualitative.raters.groups == ("self", "peer", "leader")
+    assert default.qualitative.raters.required == ("leader",)
+    assert load_template(PRESETS["service_360"]).raters.groups == ("self", "peer", "leader")
+
+
+def test_weighted_rater_groups_combine_by_their_weights():
+    data = copy.deepcopy(PRESETS["role_usher"])
+    data["raters"] = {"groups": ["self", "leader"], "required": ["leader"], "weights": {"self": 1, "leader": 3}}
+    result = evaluate(data, {"ratings": {"guidance": [{"group": "self", "level": "excellent"},
+                                                      {"group": "leader", "level": "fair"}]}})
+    assert row(result, "guidance").points == D(30) * (D(1) + D(3) * D("0.6")) / 4
+
+
+@pytest.mark.parametrize("code, needs", [("engineer_monthly", True), ("service_department_appraisal", True),
+                                         ("service_supervisor_monthly", False), ("service_post_deduction", False),
+                                         ("project_engineer_kpi", False)])
+def test_a_leader_review_is_needed_only_by_templates_with_a_qualitative_part(code, needs):
+    assert load_template(PRESETS[code]).needs_leader_review is needs
+
+
+# ---- the loader refuses what is not monotone, per field ----------------------------------------------------
+
+def mutated(code, change):
+    data = copy.deepcopy(PRESETS[code])
+    change(data)
+    return data
+
+
+def indicator(data, code):
+    return next(i for i in data["indicators"] if i["code"] == code)
+
+
+REFUSED = [
+    ("deduction with applies-when", "engineer_monthly", lambda d: indicator(d, "on_time").update(applies="with_data"),
+     "indicators[3].applies", "a deduction indicator always applies"),
+    ("sum with a deduction part left out", "engineer_monthly",
+     lambda d: indicator(d, "satisfaction").update(applies="with_data"), "indicators[6].applies",
+     "a deduction indicator always applies"),
+    ("applies-when on a count", "engineer_monthly", lambda d: indicator(d, "field_hours").update(applies="with_data"),
+     "indicators[1].applies", "only a share or ratio"),
+    ("band rising as performance falls", "engineer_monthly",
+     lambda d: indicator(d, "response")["params"].update(bands=[[1, 15], [0.95, 12], [0.9, 13]]),
+     "indicators[2].params.bands[2][1]", "points must not rise as the threshold falls"),
+    ("below above the lowest band", "engineer_monthly",
+     lambda d: indicator(d, "response")["params"].update(below=5), "indicators[2].params.below", "lowest band"),
+    ("deduction that adds", "engineer_monthly", lambda d: indicator(d, "on_time")["params"].update(per=-1),
+     "indicators[3].params.per", "a deduction must not add"),
+    ("allowance that adds", "engineer_monthly", lambda d: indicator(d, "rework_internal")["params"].update(per=-1),
+     "indicators[5].params.per", "a deduction must not add"),
+    ("late days deducting less for more", "engineer_monthly",
+     lambda d: indicator(d, "attendance")["params"]["parts"][1]["params"].update(steps=[[3, 1], [2, 5]]),
+     "indicators[0].params.parts[1].params.steps[1][1]", "a lower count must not deduct more"),
+    ("no-survey points above the top band", "engineer_monthly",
+     lambda d: indicator(d, "satisfaction")["params"]["parts"][0]["params"].update(if_none=20),
+     "indicators[6].params.parts[0].params.if_none", "between the lowest and the top band"),
+    ("expense rewarded for overspending", "engineer_monthly",
+     lambda d: indicator(d, "expense")["params"].update(above={"points": 2, "step": 0.1}),
+     "indicators[7].params.above.points", "must not be positive"),
+    ("range adding on both sides", "project_engineer_kpi",
+     lambda d: indicator(d, "wedo")["params"].update(below={"points": 10, "step": 0.1}),
+     "indicators[6].params.above.points", "a range must run one way"),
+    ("attendance rewarded", "project_engineer_kpi",
+     lambda d: indicator(d, "attendance")["params"].update(above={"points": 20}),
+     "indicators[10].params.above.points", "must not be positive"),
+    ("a band over late orders", "engineer_monthly",
+     lambda d: indicator(d, "on_time").update(rule="band", params={"bands": [[1, 15]]}, inputs={"value": "events"}),
+     "indicators[3].rule", "more events is worse"),
+    ("optional whole indicator", "after_sales_kpi",
+     lambda d: indicator(d, "resolution_rate").update(source={"kind": "metric", "required": False}),
+     "indicators[0].source.required", "only a part of a sum may be optional"),
+]
+
+
+@pytest.mark.parametrize("code, change, path, message", [case[1:] for case in REFUSED],
+                         ids=[case[0] for case in REFUSED])
+def test_the_loader_refuses_a_template_that_is_not_monotone_naming_the_field(code, change, path, message):
+    with pytest.raises(TemplateError) as error:
+        load_template(mutated(code, change))
+    assert path in error.value.errors, error.value.errors
+    assert message in error.value.errors[path]
+
+
+def test_the_loader_reports_every_offending_field_at_once():
+    def break_three(data):
+        indicator(data, "on_time").update(applies="with_data")
+        indicator(data, "response")["params"].update(bands=[[1, 15], [0.9, 20]])
+        data["effective_from"] = "2026-13"
+
+    with pytest.raises(TemplateError) as error:
+        load_template(mutated("engineer_monthly", break_three))
+    assert set(error.value.errors) == {"indicators[3].applies", "indicators[2].params.bands[1][1]", "effective_from"}
+    assert "indicators[3].applies: a deduction indicator always applies" in str(error.value)
+
+
+def test_response_and_expense_wait_for_data_by_default_and_may_be_told_to_always_apply():
+    template = load_template(PRESETS["engineer_monthly"])
+    assert {i.code: i.applies for i in template.indicators if i.applies == "with_data"} == {
+        "response": "with_data", "expense": "with_data"}
+    data = mutated("engineer_monthly", lambda d: indicator(d, "response").update(applies="always"))
+    assert row(evaluate(data, {}), "response").points == 0
