@@ -159,3 +159,17 @@ def test_admin_assigns_a_template_to_an_engineer(november, client):
     assert page.status_code == 302
     db.session.expire_all()
     assert november["eng1"].kpi_template == "service_post_deduction" and november["eng2"].kpi_template is None
+
+
+def test_presets_that_do_not_fit_can_be_hidden_from_the_lists(november, client, api):
+    login(client, "admin")
+    assert 'data-code="role_usher"' in client.get("/admin/templates").get_data(as_text=True)
+    assert client.post("/admin/templates/role_usher/hide").status_code == 302
+    page = client.get("/admin/templates").get_data(as_text=True)
+    assert 'data-code="role_usher"' not in page and 'id="show-hidden"' in page
+    assert 'data-code="role_usher"' in client.get("/admin/templates?all=1").get_data(as_text=True)
+    assert 'value="role_usher"' not in client.get("/admin/templates/assign").get_data(as_text=True)
+    assert "role_usher" not in {t["code"] for t in api("GET", "/templates", "admin").get_json()["templates"]}
+    assert "role_usher" in {t["code"] for t in api("GET", "/templates?hidden=1", "admin").get_json()["templates"]}
+    client.post("/admin/templates/role_usher/show")
+    assert 'data-code="role_usher"' in client.get("/admin/templates").get_data(as_text=True)

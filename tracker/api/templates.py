@@ -1,5 +1,6 @@
 """KPI template versions: list, get (with the diff against the previous version), create, and the what-if preview."""
 
+from flask import request
 from sqlalchemy import select
 
 from tracker import clock
@@ -43,10 +44,11 @@ WHAT_IF = core.obj({
 @roles("admin")
 @core.answers(200, {"type": "object", "properties": {"templates": {"type": "array", "items": SUMMARY}}})
 def list_templates():
-    """The latest version of every template."""
+    """The latest version of every template (query hidden=1: also the ones hidden from the lists)."""
+    hidden = set() if request.args.get("hidden") == "1" else services.hidden_codes()
     return core.reply({"templates": [{"code": t["code"], "name": t["name"], "version": t["version"],
                                       "effective_from": t["effective_from"], "role": t["role"]}
-                                     for t in latest_templates()]})
+                                     for t in latest_templates() if t["code"] not in hidden]})
 
 
 @bp.route("/templates/<code>", methods=["GET"])

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tracker import months
 from tracker.auth.models import User
+from tracker.editor.models import HiddenTemplate
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.extensions import db
 from tracker.reports import services as scores
@@ -208,3 +209,21 @@ def totals(rows):
     return {"old": old, "new": new,
             "difference": {"mean_total": None if old["mean_total"] is None or new["mean_total"] is None
                            else new["mean_total"] - old["mean_total"], "bonus": new["bonus"] - old["bonus"]}}
+
+
+# ---- hidden templates ------------------------------------------------------------------------------
+
+def hidden_codes():
+    """The codes an administrator hid from the lists."""
+    return set(db.session.scalars(select(HiddenTemplate.code)))
+
+
+def set_hidden(actor, code, hidden, now):
+    """Hide a template code from the lists and the assignment choices, or show it again. Flushes."""
+    latest_version(code)
+    row = db.session.get(HiddenTemplate, code)
+    if hidden and row is None:
+        db.session.add(HiddenTemplate(code=code, hidden_by_id=actor.id, hidden_at=now))
+    elif not hidden and row is not None:
+        db.session.delete(row)
+    db.session.flush()

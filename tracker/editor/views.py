@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField, TextAreaField
@@ -85,6 +86,25 @@ def diff(code):
     return render_template("editor/diff.html", code=code, row=row, previous=previous, changes=changes)
 
 
+@bp.app_template_global()
+def hidden_template_codes():
+    return services.hidden_codes()
+
+
+@bp.route("/<code>/hide", methods=["POST"], defaults={"hidden": True})
+@bp.route("/<code>/show", methods=["POST"], endpoint="show", defaults={"hidden": False})
+@roles("admin")
+def hide(code, hidden):
+    """Hide a template (a preset that does not fit the company) from the lists, or show it again."""
+    if not FlaskForm().validate_on_submit():
+        flash(_("请求已过期，请刷新页面后重试"), "error")
+    else:
+        services.set_hidden(current_user, code, hidden, clock.now())
+        db.session.commit()
+        flash(_("已隐藏 %(code)s", code=code) if hidden else _("已恢复显示 %(code)s", code=code), "success")
+    return redirect(url_for("reviews.templates_admin", all=1 if not hidden else None))
+
+
 @bp.route("/assign", methods=["GET", "POST"])
 @roles("admin")
 def assign():
@@ -92,6 +112,8 @@ def assign():
     codes = [c for (c,) in db.session.execute(select(KpiTemplate.code).distinct().order_by(KpiTemplate.code))]
     engineers = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
                                    .order_by(User.display_name, User.username)).all()
+    hidden = services.hidden_codes()
+    shown = [c for c in codes if c not in hidden or any(p.kpi_template == c for p in engineers)]
     if request.method == "POST":
         form = FlaskForm()
         if not form.validate_on_submit():
@@ -105,4 +127,4 @@ def assign():
         db.session.commit()
         flash(_("已保存考核模板分配；从下次计算起生效，已审批的月份不变"), "success")
         return redirect(url_for("editor.assign"))
-    return render_template("editor/assign.html", engineers=engineers, codes=codes, form=FlaskForm())
+    return render_template("editor/assign.html", engineers=engineers, codes=shown, form=FlaskForm())
