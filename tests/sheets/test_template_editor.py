@@ -173,3 +173,22 @@ def test_presets_that_do_not_fit_can_be_hidden_from_the_lists(november, client, 
     assert "role_usher" in {t["code"] for t in api("GET", "/templates?hidden=1", "admin").get_json()["templates"]}
     client.post("/admin/templates/role_usher/show")
     assert 'data-code="role_usher"' in client.get("/admin/templates").get_data(as_text=True)
+
+
+def test_every_error_of_an_edit_is_named_with_its_field_and_non_monotone_bands_are_refused(november, api, client):
+    def several(data):
+        indicator(data, "response")["params"]["bands"] = [[1, 3], [0.9, 15]]  # rises as performance falls
+        indicator(data, "field_hours")["max"] = -5
+        data["composition"] = {"quantitative": 0.7, "qualitative": 0.4}
+    versions = template_count()
+    answer = api("POST", f"/templates/{CODE}/versions", "admin",
+                 json={"body": broken(several), "effective_from": "2026-12"})
+    assert answer.status_code == 422
+    fields = answer.get_json()["error"]["fields"]
+    assert {"body.composition", "body.indicators[1].max"} <= set(fields)
+    assert any(key.startswith("body.indicators[2].params.bands") for key in fields)
+    login(client, "admin")
+    html = client.post(f"/admin/templates/{CODE}/edit", data={
+        "body": services.as_text(broken(several)), "effective_from": "2026-12", "action": "save"}).get_data(as_text=True)
+    assert html.count("<li><code>") >= 3 and "响应及时率（indicators[2].params.bands" in html
+    assert template_count() == versions
