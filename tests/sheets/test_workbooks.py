@@ -94,7 +94,7 @@ def test_period_workbooks_match_the_period_api(client, scored, api):
 def test_web_page_downloads_the_same_workbook(client, scored):
     login(client, "mgr")
     page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
-    assert f"/sheets/xlsx/{MONTH}" in page
+    assert f"/sheets/xlsx/{MONTH}" in page and "/sheets/2026/mid-year" in page and "/sheets/2026/annual" in page
     _header, rows = rows_of(open_book(client.get(f"/sheets/xlsx/{MONTH}")).active)
     assert set(rows) == {"eng1", "eng2"}
     _header, rows = rows_of(open_book(client.get("/sheets/xlsx/2026/annual")).active)

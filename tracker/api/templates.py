@@ -84,6 +84,7 @@ def create_template_version(code, data):
     """A new version, checked by the presets' loader (422 with a message per field), from a month not in the past."""
     row = services.create_version(code, data["body"], data["effective_from"], clock.now())
     core.commit()
+    services.recompute_if_started(row, clock.now())
     body = template_version(code, row.version)
     return body[0], 201
 

@@ -134,6 +134,14 @@ def create_version(code, data, effective_from, now):
     return row
 
 
+def recompute_if_started(row, now):
+    """A version that starts in the current month rescores that month's drafts now (approved ones stay), so no
+    page shows a total of the version it replaced. compute_month is a unit of work: call after committing."""
+    current = months.of(now.date())
+    if row.effective_from <= current:
+        scores.compute_month(current, now)
+
+
 # ---- diff ------------------------------------------------------------------------------------------
 
 def _flatten(value, path, out):
