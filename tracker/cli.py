@@ -14,6 +14,8 @@ from tracker import demo as demo_data
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
 from tracker.errors import DomainError
+from tracker.imports import kinds as import_kinds
+from tracker.imports import services as imports
 from tracker.extensions import db
 from tracker.reports import schedule  # noqa: F401  (registers the scores and reminder jobs)
 from tracker.reports import services as reports
@@ -115,6 +117,51 @@ def register(app):
         click.echo(f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
                    f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
                    f"{summary['approved']} approved left unchanged")
+
+    @app.cli.command("import")
+    @click.argument("kind", type=click.Choice(sorted(import_kinds.KINDS)))
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check every row and store nothing.")
+    @click.option("--as", "actor_name", default=None,
+                  help="Import as this user (default: the first active user whose role may import KIND).")
+    def import_file(kind, path, dry_run, actor_name):
+        """Import an .xlsx or .csv of KIND (users, customers, work_orders, attendance, calendar): all rows or none."""
+        query = select(User).where(User.active.is_(True)).order_by(User.id)
+        actor = db.session.scalar(query.where(User.username == actor_name) if actor_name else
+                                  query.where(User.role.in_(imports.WHO_MAY[kind])))
+        if actor is None:
+            raise click.ClickException(f"no active user {actor_name}" if actor_name else
+                                       f"no active {' or '.join(imports.WHO_MAY[kind])} to import as")
+        with open(path, "rb") as f:
+            data = f.read()
+        bars = []
+
+        def progress(done, total):
+            if not bars:
+                bars.append(click.progressbar(length=total, label=os.path.basename(path), show_pos=True))
+                bars[0].__enter__()
+            bars[0].update(1)
+
+        try:
+            report = imports.run_import(actor, kind, os.path.basename(path), data, clock.now(), progress=progress)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            if bars:
+                bars[0].__exit__(None, None, None)
+        for error in report.errors:
+            click.echo(f"row {error['row']}" + (f", {error['column']}" if error["column"] else "")
+                       + f": {error['message']}", err=True)
+        click.echo(f"{report.rows} rows: {len(report.created)} new, {len(report.updated)} changed, "
+                   f"{len(report.unchanged)} unchanged, {len(report.errors)} errors")
+        if dry_run or not report.ok:
+            db.session.rollback()
+            if not report.ok:
+                raise click.ClickException("nothing was imported")
+            click.echo("dry run: nothing was stored")
+            return
+        db.session.commit()
+        click.echo("imported")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))

@@ -3,8 +3,20 @@
 Each module adds its routes to the one blueprint defined in core; importing them here registers them.
 """
 
-from tracker.api import (approval, itinerary, openapi, people, quality, reviews, scores, summaries,  # noqa: F401
-                         templates,
-                         tokens,
-                         workorders)
+# One module a line, so that features added side by side don't collide here.
+from tracker.api import (  # noqa: F401
+    approval,
+    equipment,
+    imports,
+    itinerary,
+    openapi,
+    people,
+    quality,
+    reviews,
+    scores,
+    summaries,
+    templates,
+    tokens,
+    workorders,
+)
 from tracker.api.core import bp  # noqa: F401

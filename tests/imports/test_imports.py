@@ -1,0 +1,221 @@
+"""Importing the spreadsheets an office already has: templates, dry run with row errors, all-or-nothing, re-import."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from tracker.auth.models import User
+from tracker.equipment import Equipment
+from tracker.extensions import db
+from tracker.imports import kinds
+from tracker.workorders.models import Customer, WorkOrder
+
+HEADERS = [column.zh for column in kinds.WORK_ORDERS.columns]
+
+
+def _xlsx(kind, rows, english_row=True):
+    book = Workbook()
+    sheet = book.active
+    sheet.append([column.zh for column in kind.columns])
+    if english_row:
+        sheet.append([column.en for column in kind.columns])
+    for row in rows:
+        sheet.append([row.get(column.key, "") for column in kind.columns])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that merely starts with "=", as Excel stores it when typed with '
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _upload(api, kind, data, name, dry_run=True, user=None):
+    user = user or ("admin" if kind in ("users", "calendar") else "office")
+    return api("POST", f"/imports/{kind}", user, data={"file": (io.BytesIO(data), name),
+                                                      "dry_run": "1" if dry_run else "0"},
+               content_type="multipart/form-data")
+
+
+def _orders(count, engineer="eng1"):
+    return [{"number": f"WO{n:05d}", "customer": "旗滨玻璃", "equipment": f"{n % 7 + 1}号机", "service_type": "维修",
+             "reported_at": f"2026-10-{n % 28 + 1:02d} 09:00", "engineer": engineer, "status": "open"}
+            for n in range(1, count + 1)]
+
+
+def _count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_each_template_has_chinese_headers_an_english_row_examples_and_choice_lists(team, api):
+    for kind in kinds.KINDS.values():
+        response = api("GET", f"/imports/{kind.name}/template.xlsx", "admin")
+        assert response.status_code == 200, kind.name
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert [cell.rstrip("*") for cell in rows[0]] == [column.zh for column in kind.columns]
+        assert list(rows[1]) == [column.en for column in kind.columns]
+        assert len(rows) == 2 + len(kind.examples)
+        listed = {str(rule.sqref).split(":")[0][:-1] for rule in sheet.data_validations.dataValidation}
+        assert len(listed) == len([column for column in kind.columns if column.choices])
+    users = load_workbook(io.BytesIO(api("GET", "/imports/users/template.xlsx", "admin").data)).active
+    choices = [rule.formula1 for rule in users.data_validations.dataValidation]
+    assert '"engineer,backoffice,manager,gm,admin"' in choices
+
+
+def test_a_thousand_orders_with_three_bad_rows_dry_run_names_exactly_those_and_stores_nothing(team, api):
+    rows = _orders(1000)
+    rows[99]["reported_at"] = "2026-13-45 09:00"  # spreadsheet row 102 (two header rows)
+    rows[499]["engineer"] = "nobody"  # row 502
+    rows[899]["customer"] = "旗滨/玻璃"  # row 902
+    data = _xlsx(kinds.WORK_ORDERS, rows)
+    response = _upload(api, "work_orders", data, "工单.xlsx")
+    assert response.status_code == 200
+    report = response.get_json()
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(102, "报修时间"), (502, "工程师"), (902, "客户")]
+    assert all(e["message"] for e in report["errors"])
+    assert report["rows"] == 1000 and report["created"] == 997 and report["stored"] is False
+    assert _count(WorkOrder) == 0 and _count(Customer) == 0
+
+    refused = _upload(api, "work_orders", data, "工单.xlsx", dry_run=False)
+    assert refused.status_code == 422
+    assert len(refused.get_json()["error"]["report"]["errors"]) == 3
+    assert _count(WorkOrder) == 0
+
+    rows[99]["reported_at"], rows[499]["engineer"], rows[899]["customer"] = "2026-10-02 09:00", "eng2", "旗滨玻璃"
+    fixed = _xlsx(kinds.WORK_ORDERS, rows)
+    done = _upload(api, "work_orders", fixed, "工单.xlsx", dry_run=False)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["created"] == 1000 and done.get_json()["stored"] is True
+    assert _count(WorkOrder) == 1000
+
+    again = _upload(api, "work_orders", fixed, "工单.xlsx", dry_run=False).get_json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1000)
+    assert _count(WorkOrder) == 1000
+
+
+def test_a_changed_row_updates_the_stored_order_and_the_dry_run_lists_it_as_a_change(team, api):
+    rows = _orders(3)
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    rows[1]["engineer"], rows[1]["completed_at"], rows[1]["status"] = "eng2", "2026-10-03 18:00", "completed"
+    report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx").get_json()
+    assert report["changes"] == [{"row": 4, "key": "WO00002", "action": "update",
+                                  "columns": ["工程师", "完工时间", "状态"]}]
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO00002"))
+    assert order.engineer.username == "eng2" and order.status == "completed"
+
+
+def test_rework_links_and_supervisors_may_point_to_later_rows_of_the_same_file(team, api):
+    users = [
+        {"username": "new.eng", "display_name": "新工程师", "role": "engineer", "supervisor": "new.mgr",
+         "hire_date": "2025-01-01", "bonus_base": "1500", "active": "是"},
+        {"username": "new.mgr", "display_name": "新主管", "role": "主管", "supervisor": "gm.wang",
+         "hire_date": "2020-01-01", "bonus_base": "3000", "active": "是"},
+    ]
+    report = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
+    assert report.status_code == 200, report.get_json()
+    engineer = db.session.scalar(select(User).where(User.username == "new.eng"))
+    assert engineer.supervisor.username == "new.mgr" and engineer.supervisor.role == "manager"
+
+    orders = _orders(2)
+    orders[0].update(number="WO-LATER", reported_at="2026-10-20 09:00", rework="external", rework_of="WO-FIRST")
+    orders[1].update(number="WO-FIRST", reported_at="2026-10-01 09:00", completed_at="2026-10-01 17:00",
+                     status="completed")
+    report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", dry_run=False)
+    assert report.status_code == 200, report.get_json()
+    later = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO-LATER"))
+    assert later.rework == "external" and later.rework_of.number == "WO-FIRST"
+    again = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx").get_json()
+    assert again["unchanged"] == 2 and not again["errors"]
+
+
+def test_a_gb18030_csv_as_excel_saves_it_imports(team, api):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.zh for column in kinds.CUSTOMERS.columns])
+    writer.writerow(["旗滨玻璃", "1号机", "QB-2000", "SN1", "2019-03-12"])
+    writer.writerow(["旗滨玻璃", "2号机", "QB-2000", "SN2", "2020/5/18"])
+    writer.writerow(["南方水泥", "", "", "", ""])
+    data = out.getvalue().replace("\n", "\r\n").encode("gb18030")
+    report = _upload(api, "customers", data, "客户.csv").get_json()
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "安装日期")]
+    data = data.decode("gb18030").replace("2020/5/18", "2020-05-18").encode("gb18030")
+    report = _upload(api, "customers", data, "客户.csv", dry_run=False)
+    assert report.status_code == 200, report.get_json()
+    machines = db.session.scalars(select(Equipment).order_by(Equipment.name)).all()
+    assert [(m.customer.name, m.name, m.serial, m.installed_on) for m in machines] == [
+        ("旗滨玻璃", "1号机", "SN1", date(2019, 3, 12)), ("旗滨玻璃", "2号机", "SN2", date(2020, 5, 18))]
+    assert _count(Customer) == 2
+
+
+def test_an_xlsx_with_a_merged_title_and_merged_header_cells_imports(team, api):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年考勤异常"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["用户名", "日期", "状态"])
+    sheet.append([None, None, None])
+    for column in "ABC":  # each header cell merged down over two rows, as offices often lay them out
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.append(["eng1", date(2026, 10, 12), "late"])
+    sheet.append(["eng2", "2026-10-13", "sick_leave"])
+    out = io.BytesIO()
+    book.save(out)
+    response = _upload(api, "attendance", out.getvalue(), "考勤.xlsx", dry_run=False)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["created"] == 2
+    month = api("GET", "/itineraries/eng1/2026-10", "office").get_json()
+    assert {d["date"]: d["attendance"] for d in month["days"]}["2026-10-12"] == "late"
+
+
+def test_formula_like_text_comes_back_as_the_same_text(team, api):
+    rows = _orders(1)
+    rows[0]["description"] = '=HYPERLINK("http://example.com","点我")'
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    exported = api("GET", "/imports/work_orders/export.xlsx", "office")
+    sheet = load_workbook(io.BytesIO(exported.data)).active
+    cell = sheet.cell(3, [c.key for c in kinds.WORK_ORDERS.columns].index("description") + 1)
+    assert cell.data_type == "s" and cell.value == rows[0]["description"]
+    again = _upload(api, "work_orders", exported.data, "a.xlsx").get_json()
+    assert again["unchanged"] == 1
+
+
+@pytest.mark.parametrize("user, kind, status", [
+    ("eng1", "work_orders", 403), ("mgr", "customers", 403), ("office", "users", 403), ("office", "calendar", 403),
+    ("admin", "work_orders", 403), ("office", "customers", 200), ("admin", "customers", 200),
+    ("admin", "calendar", 200), ("office", "attendance", 200),
+])
+def test_who_may_import_what(team, api, user, kind, status):
+    data = _xlsx(kinds.KINDS[kind], [])
+    assert _upload(api, kind, data, "x.xlsx", user=user).status_code == status
+
+
+def test_bad_files_get_clear_errors_and_nothing_is_stored(team, api):
+    assert _upload(api, "work_orders", b"not a workbook", "x.xlsx").status_code == 422
+    assert _upload(api, "work_orders", b"a,b\n1,2\n", "x.txt").status_code == 422
+    no_header = _upload(api, "work_orders", "foo,bar\n1,2\n".encode(), "x.csv").get_json()
+    assert "表头" in no_header["error"]["message"]
+    assert api("POST", "/imports/nothing", "office", data={"file": (io.BytesIO(b"x"), "x.csv")},
+               content_type="multipart/form-data").status_code == 404
+    assert _count(WorkOrder) == 0
+
+
+def test_the_command_line_import_checks_then_imports(team, runner, tmp_path):
+    path = tmp_path / "工单.xlsx"
+    path.write_bytes(_xlsx(kinds.WORK_ORDERS, _orders(5)))
+    dry = runner.invoke(args=["import", "work_orders", str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "5 new" in dry.output and _count(WorkOrder) == 0
+    done = runner.invoke(args=["import", "work_orders", str(path)])
+    assert done.exit_code == 0, done.output
+    assert _count(WorkOrder) == 5
+    bad = tmp_path / "bad.xlsx"
+    rows = _orders(2)
+    rows[1]["engineer"] = "nobody"
+    bad.write_bytes(_xlsx(kinds.WORK_ORDERS, rows))
+    refused = runner.invoke(args=["import", "work_orders", str(bad)])
+    assert refused.exit_code != 0 and "row 4" in refused.output

@@ -1,0 +1,97 @@
+"""A customer's machines (设备): name, model, serial number and installation date; offered by the work-order form."""
+
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.errors import Invalid, NotFound
+from tracker.extensions import db
+from tracker.naming import clean_part
+from tracker.workorders.models import Customer, WorkOrder
+
+DETAIL_MAX = 60
+
+
+class Equipment(db.Model):
+    __tablename__ = "equipment"
+    __table_args__ = (UniqueConstraint("customer_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str | None] = mapped_column(String(60))
+    serial: Mapped[str | None] = mapped_column(String(60))
+    installed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+    customer = relationship(Customer)
+
+
+def _detail(value, field):
+    """An optional short text (model, serial number): no control characters, at most 60 characters."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise Invalid.field(field, _("须为文字"))
+    value = value.strip()
+    if len(value) > DETAIL_MAX:
+        raise Invalid.field(field, _("最多 %(n)s 个字符", n=DETAIL_MAX))
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in value):
+        raise Invalid.field(field, _("不能包含控制字符"))
+    return value or None
+
+
+def find(customer, name):
+    return db.session.scalar(select(Equipment).where(Equipment.customer_id == customer.id, Equipment.name == name))
+
+
+def save_equipment(customer, data):
+    """Create or update the machine `data["name"]` of a customer (model, serial, installed_on); the caller commits."""
+    name = clean_part(data.get("name"), "equipment")
+    machine = find(customer, name)
+    if machine is None:
+        machine = Equipment(customer_id=customer.id, name=name)
+        db.session.add(machine)
+    for field in ("model", "serial"):
+        if field in data:
+            setattr(machine, field, _detail(data[field], field))
+    if "installed_on" in data:
+        installed = data["installed_on"]
+        if installed is not None and not isinstance(installed, date):
+            raise Invalid.field("installed_on", _("日期格式须为 YYYY-MM-DD"))
+        machine.installed_on = installed
+    db.session.flush()
+    return machine
+
+
+def of_customer(customer_id):
+    """A customer's machines ordered by name."""
+    return db.session.scalars(select(Equipment).where(Equipment.customer_id == customer_id)
+                              .order_by(Equipment.name)).all()
+
+
+def by_customer_name(name):
+    """The machines of the customer called `name` (none when there is no such customer)."""
+    return db.session.scalars(select(Equipment).join(Customer).where(Customer.name == name)
+                              .order_by(Equipment.name)).all()
+
+
+def get(customer_id, equipment_id):
+    machine = db.session.get(Equipment, equipment_id)
+    if machine is None or machine.customer_id != customer_id:
+        raise NotFound(_("找不到该设备"))
+    return machine
+
+
+def history(machine, scope):
+    """The work orders of that customer and machine that `scope` (a WHERE clause) lets the viewer see, newest first."""
+    return db.session.scalars(select(WorkOrder).where(
+        scope, WorkOrder.customer_id == machine.customer_id, WorkOrder.equipment == machine.name,
+    ).order_by(WorkOrder.reported_at.desc(), WorkOrder.id.desc())).all()
+
+
+def equipment_dict(machine):
+    return {"id": machine.id, "customer": machine.customer.name, "name": machine.name, "model": machine.model,
+            "serial": machine.serial, "installed_on": machine.installed_on}

@@ -1,0 +1,164 @@
+"""Import files in and out: the .xlsx template (Chinese headers, an English second row, examples, choice lists),
+and reading an .xlsx or a CSV (UTF-8 or GB18030, as Chinese Excel writes it) into rows of cell text."""
+
+import csv
+import io
+import unicodedata
+import zipfile
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from tracker.errors import Invalid
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+HEADER_SCAN = 10  # rows searched for the header row (a title row may come first)
+
+
+# ---- writing --------------------------------------------------------------------------------------------
+
+def workbook(kind, rows):
+    """The kind's sheet: Chinese header, English header, then `rows` (dicts by column key); bytes of an .xlsx."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(kind.title)
+    sheet.append([column.zh + ("*" if column.required else "") for column in kind.columns])
+    sheet.append([column.en for column in kind.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="666666")
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+    for number, row in enumerate(rows, start=3):
+        for index, column in enumerate(kind.columns, start=1):
+            value = str(row.get(column.key) or "")
+            if value:
+                cell = sheet.cell(number, index, value)
+                cell.data_type = "s"  # user text is never a live formula, whatever it starts with
+    for index, column in enumerate(kind.columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = column.width
+        for cell in sheet[letter]:
+            cell.number_format = "@"  # every cell is text: dates and numbers round-trip exactly as written
+        if column.choices:
+            rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
+                                  showErrorMessage=True)
+            rule.add(f"{letter}3:{letter}{MAX_ROWS}")
+            sheet.add_data_validation(rule)
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---- reading --------------------------------------------------------------------------------------------
+
+def _text(value):
+    """A cell as the text the API would accept for it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == time() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, (int, Decimal)):
+        return format(Decimal(value).normalize(), "f")
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _label(value):
+    return unicodedata.normalize("NFKC", value).replace("*", "").replace(" ", "").casefold()
+
+
+def _xlsx_rows(data):
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise Invalid.field("file", _("无法读取该 Excel 文件")) from None
+    sheet = book.worksheets[0]
+    # A merged cell holds its value in its first cell only: give every cell of the range that value.
+    for merged in list(sheet.merged_cells.ranges):
+        value = sheet.cell(merged.min_row, merged.min_col).value
+        sheet.unmerge_cells(str(merged))
+        for row in range(merged.min_row, merged.max_row + 1):
+            for col in range(merged.min_col, merged.max_col + 1):
+                sheet.cell(row, col).value = value
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield number, [_text(value) for value in values]
+
+
+def _csv_rows(data):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise Invalid.field("file", _("CSV 文件须为 UTF-8 或 GB18030 编码"))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    for number, values in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+        yield number, [_text(value) for value in values]
+
+
+def read_rows(kind, filename, data):
+    """[(row number, {column key: text})] of the data rows, and the keys of the columns the file has.
+
+    The header row is found by its labels (Chinese, English or the key, in any order); an English header row and
+    repeated header rows (left by merged header cells) are skipped, and so are empty rows.
+    """
+    if not data:
+        raise Invalid.field("file", _("文件是空的"))
+    if len(data) > MAX_BYTES:
+        raise Invalid.field("file", _("文件超过 20 MiB"))
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        rows = _csv_rows(data)
+    else:
+        raise Invalid.field("file", _("请上传 .xlsx 或 .csv 文件"))
+    labels = {}
+    for column in kind.columns:
+        for label in (column.zh, column.en, column.key):
+            labels[_label(label)] = column.key
+    positions, found, records = None, set(), []
+    for number, values in rows:
+        cells = [_label(value) for value in values]
+        matched = {index: labels[cell] for index, cell in enumerate(cells) if cell in labels}
+        if positions is None:
+            if number > HEADER_SCAN:
+                break
+            if len(set(matched.values())) >= max(1, len([c for c in kind.columns if c.required])):
+                positions = {}
+                for index, key in matched.items():
+                    positions.setdefault(key, index)
+                found = set(positions)
+            continue
+        if not any(values):
+            continue
+        if matched and len(matched) >= len([v for v in values if v]):
+            continue  # the English header row, or a header row repeated by a merged cell
+        if len(records) >= MAX_ROWS:
+            raise Invalid.field("file", _("一次最多导入 %(n)s 行", n=MAX_ROWS))
+        records.append((number, {key: (values[index] if index < len(values) else "")
+                                 for key, index in positions.items()}))
+    if positions is None:
+        raise Invalid.field("file", _("找不到表头：第一行须为模板的列名"))
+    missing = [column.zh for column in kind.columns if column.required and column.key not in found]
+    if missing:
+        raise Invalid.field("file", _("缺少必填列：%(names)s", names="、".join(missing)))
+    return records, found

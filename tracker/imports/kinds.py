@@ -1,0 +1,440 @@
+"""What each import file holds: its columns (Chinese header, English header), example rows, and how a row is stored.
+
+A row is stored through the same services the API and the web forms call, so every rule is checked once, in one
+place; this module only turns the cells of a row into the plain data those services take.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from tracker import customers as customer_services
+from tracker import equipment as equipment_services
+from tracker.admin import services as admin_services
+from tracker.auth import services as auth_services
+from tracker.auth.models import ROLES, User
+from tracker.errors import Invalid
+from tracker.extensions import db
+from tracker.itinerary import calendar
+from tracker.itinerary import services as itinerary_services
+from tracker.itinerary.models import ATTENDANCE_STATUSES, Attendance, CalendarDay
+from tracker.workorders import services as order_services
+from tracker.workorders.models import REWORK, STATUSES, Customer, WorkOrder
+
+YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
+NO = ("否", "no", "n", "false", "0", "离职", "休息日")
+ROLE_LABELS = {"engineer": "工程师", "backoffice": "内勤", "manager": "主管", "gm": "总经理", "admin": "管理员"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    required: bool = False
+    choices: tuple = ()
+    width: int = 16
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: object
+    columns: tuple
+    examples: tuple
+    key: tuple  # the columns that identify the stored record a row matches
+    second_pass: tuple = field(default=())  # columns that may point at rows of the same file, set after all rows
+
+
+# ---- cell values -> plain data --------------------------------------------------------------------------
+
+def parse_date(value, field):
+    from tracker.api.core import parse_date as api_parse_date  # TODO: tracker.validation once it lands
+
+    return api_parse_date(value, field)
+
+
+def parse_datetime(value, field):
+    from tracker.api.core import parse_datetime as api_parse_datetime
+
+    return api_parse_datetime(value, field)
+
+
+def _flag(value, name):
+    text = (value or "").strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise Invalid.field(name, _("须为 是 或 否"))
+
+
+def _decimal(value, name):
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError):
+        raise Invalid.field(name, _("须为数字")) from None
+    if not number.is_finite():
+        raise Invalid.field(name, _("须为数字"))
+    return number
+
+
+def _choice(value, name, choices, labels=None):
+    labels = labels or {}
+    for code in choices:
+        if value == code or value == labels.get(code):
+            return code
+    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(choices)))
+
+
+def _plain(row, names):
+    """The cells of `names` that are present in the row (empty cells as None)."""
+    return {name: (row.get(name) or None) for name in names if name in row}
+
+
+# ---- users -----------------------------------------------------------------------------------------------
+
+USERS = Kind(
+    name="users", title=_l("人员"), key=("username",), second_pass=("supervisor",),
+    columns=(
+        Column("username", "用户名", "username", required=True),
+        Column("display_name", "姓名", "display_name", required=True),
+        Column("role", "角色", "role", required=True, choices=ROLES),
+        Column("supervisor", "直属上级", "supervisor"),
+        Column("department", "部门", "department"),
+        Column("hire_date", "入职日期", "hire_date"),
+        Column("bonus_base", "绩效奖金基数", "bonus_base"),
+        Column("email", "电子邮箱", "email", width=24),
+        Column("active", "在职", "active", choices=("是", "否")),
+        Column("password", "初始密码", "password"),
+    ),
+    examples=(
+        {"username": "zhangsan", "display_name": "张三", "role": "engineer", "supervisor": "mgr.liu",
+         "department": "售后服务部", "hire_date": "2024-03-01", "bonus_base": "2000", "email": "zhangsan@example.com",
+         "active": "是", "password": "changeme-2026"},
+        {"username": "mgr.liu", "display_name": "刘志强", "role": "manager", "supervisor": "",
+         "department": "售后服务部", "hire_date": "2019-07-15", "bonus_base": "3000", "email": "", "active": "是",
+         "password": "changeme-2026"},
+    ),
+)
+
+
+def _user_data(row):
+    data = _plain(row, ("display_name", "department", "email", "password"))
+    if "role" in row:
+        data["role"] = _choice(row["role"] or "", "role", ROLES, ROLE_LABELS)
+    if "hire_date" in row:
+        data["hire_date"] = parse_date(row["hire_date"] or None, "hire_date")
+    if "bonus_base" in row:
+        data["bonus_base"] = _decimal(row["bonus_base"] or "0", "bonus_base")
+    if row.get("active"):
+        data["active"] = _flag(row["active"], "active")
+    return data
+
+
+def store_user(actor, row, now):
+    user = auth_services.get_by_username(row.get("username") or "")
+    data = _user_data(row)
+    data.pop("supervisor", None)
+    if user is None:
+        data["username"] = row.get("username") or ""
+        data["password"] = data.get("password") or secrets.token_urlsafe(18)  # set by an admin before first login
+        auth_services.create_user(data)
+    else:
+        data.pop("password", None)  # an import never changes the password of an existing user
+        admin_services.update_user(actor, user, data)
+
+
+def link_supervisor(actor, row, now):
+    user = auth_services.get_by_username(row["username"])
+    admin_services.update_user(actor, user, {"supervisor": row.get("supervisor") or None})
+
+
+def export_user(user):
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "supervisor": user.supervisor.username if user.supervisor else "", "department": user.department or "",
+            "hire_date": user.hire_date.isoformat() if user.hire_date else "",
+            "bonus_base": _number(user.bonus_base), "email": user.email or "",
+            "active": "是" if user.active else "否", "password": ""}
+
+
+def current_user_row(row):
+    user = auth_services.get_by_username(row.get("username") or "")
+    return export_user(user) if user else None
+
+
+def all_users():
+    return [export_user(user) for user in db.session.scalars(select(User).order_by(User.username))]
+
+
+# ---- customers and their equipment -----------------------------------------------------------------------
+
+CUSTOMERS = Kind(
+    name="customers", title=_l("客户与设备"), key=("customer", "equipment"),
+    columns=(
+        Column("customer", "客户名称", "customer", required=True, width=24),
+        Column("equipment", "设备名称", "equipment"),
+        Column("model", "型号", "model"),
+        Column("serial", "序列号", "serial"),
+        Column("installed_on", "安装日期", "installed_on"),
+    ),
+    examples=(
+        {"customer": "旗滨玻璃", "equipment": "1号机", "model": "QB-2000", "serial": "SN20190312",
+         "installed_on": "2019-03-12"},
+        {"customer": "旗滨玻璃", "equipment": "2号机", "model": "QB-2000", "serial": "SN20200518",
+         "installed_on": "2020-05-18"},
+        {"customer": "南方水泥", "equipment": "", "model": "", "serial": "", "installed_on": ""},
+    ),
+)
+
+
+def _customer(name):
+    return db.session.scalar(select(Customer).where(Customer.name == (name or "")))
+
+
+def store_customer(actor, row, now):
+    customer = _customer(row.get("customer")) or customer_services.create_customer(row.get("customer"))
+    if row.get("equipment"):
+        equipment_services.save_equipment(customer, {
+            "name": row["equipment"], "model": row.get("model"), "serial": row.get("serial"),
+            "installed_on": parse_date(row.get("installed_on") or None, "installed_on")})
+        return
+    for detail in ("model", "serial", "installed_on"):
+        if row.get(detail):
+            raise Invalid.field(detail, _("填写型号、序列号或安装日期时须填写设备名称"))
+
+
+def _machine_row(customer, machine):
+    if machine is None:
+        return {"customer": customer.name, "equipment": "", "model": "", "serial": "", "installed_on": ""}
+    return {"customer": customer.name, "equipment": machine.name, "model": machine.model or "",
+            "serial": machine.serial or "", "installed_on": machine.installed_on.isoformat() if machine.installed_on
+            else ""}
+
+
+def current_customer_row(row):
+    customer = _customer(row.get("customer"))
+    if customer is None:
+        return None
+    if not row.get("equipment"):
+        return _machine_row(customer, None)
+    machine = equipment_services.find(customer, row["equipment"])
+    return _machine_row(customer, machine) if machine else None
+
+
+def all_customers():
+    """One row per machine, and one for each customer without any."""
+    rows = []
+    for customer in db.session.scalars(select(Customer).order_by(Customer.name)):
+        machines = equipment_services.of_customer(customer.id)
+        rows.extend(_machine_row(customer, machine) for machine in machines or [None])
+    return rows
+
+
+# ---- work orders -------------------------------------------------------------------------------------------
+
+TIME_COLUMNS = ("reported_at", "deadline_at", "responded_at", "arrived_at", "completed_at")
+WORK_ORDERS = Kind(
+    name="work_orders", title=_l("工单"), key=("number",), second_pass=("rework_of",),
+    columns=(
+        Column("number", "工单编号", "number", required=True),
+        Column("customer", "客户", "customer", required=True, width=20),
+        Column("equipment", "设备", "equipment"),
+        Column("service_type", "服务类型", "service_type", required=True,
+               choices=("常规保养", "维修", "安装", "调试", "巡检")),
+        Column("description", "故障描述", "description", width=30),
+        Column("reported_at", "报修时间", "reported_at", required=True, width=18),
+        Column("deadline_at", "要求完成时间", "deadline_at", width=18),
+        Column("engineer", "工程师", "engineer"),
+        Column("submitter", "提交人", "submitter"),
+        Column("responded_at", "响应时间", "responded_at", width=18),
+        Column("arrived_at", "到达时间", "arrived_at", width=18),
+        Column("completed_at", "完工时间", "completed_at", width=18),
+        Column("status", "状态", "status", choices=STATUSES),
+        Column("rework", "返修", "rework", choices=REWORK),
+        Column("rework_of", "原工单", "rework_of"),
+    ),
+    examples=(
+        {"number": "WO20261015-001", "customer": "旗滨玻璃", "equipment": "1号机", "service_type": "维修",
+         "description": "主轴异响", "reported_at": "2026-10-15 09:00", "deadline_at": "2026-10-16 18:00",
+         "engineer": "zhangsan", "submitter": "office", "responded_at": "2026-10-15 09:40",
+         "arrived_at": "2026-10-15 13:00", "completed_at": "2026-10-15 17:30", "status": "completed",
+         "rework": "none", "rework_of": ""},
+        {"number": "WO20261020-002", "customer": "旗滨玻璃", "equipment": "1号机", "service_type": "维修",
+         "description": "主轴再次异响", "reported_at": "2026-10-20 10:00", "deadline_at": "",
+         "engineer": "zhangsan", "submitter": "office", "responded_at": "", "arrived_at": "", "completed_at": "",
+         "status": "open", "rework": "external", "rework_of": "WO20261015-001"},
+    ),
+)
+STATUS_LABELS = {"open": "进行中", "completed": "已完工", "cancelled": "已取消"}
+REWORK_LABELS = {"none": "无", "internal": "内返", "external": "外返"}
+
+
+def _order_data(row):
+    """The row as work-order data; a rework link (and its kind) waits for the second pass."""
+    data = _plain(row, ("customer", "equipment", "service_type", "description", "engineer", "submitter"))
+    if "equipment" in data:
+        data["equipment"] = data["equipment"] or ""
+    for name in TIME_COLUMNS:
+        if name in row:
+            data[name] = parse_datetime(row[name] or None, name)
+    if row.get("status"):
+        data["status"] = _choice(row["status"], "status", STATUSES, STATUS_LABELS)
+    rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
+    if not row.get("rework_of"):
+        if "rework" in row:
+            data["rework"] = rework
+        if "rework_of" in row:
+            data["rework_of"] = None
+    return data
+
+
+def _order(number):
+    return db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
+
+
+def store_order(actor, row, now):
+    number = row.get("number") or ""
+    if not number:
+        raise Invalid.field("number", _("必填"))
+    order = _order(number)
+    data = _order_data(row)
+    if order is None:
+        order_services.create_order(actor, {"number": number, **data}, now)
+    else:
+        order_services.update_order(actor, order, data, now)
+
+
+def link_rework(actor, row, now):
+    order = _order(row["number"])
+    rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
+    order_services.update_order(actor, order, {"rework": rework, "rework_of": row["rework_of"]}, now)
+
+
+def _time(value):
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def export_order(order):
+    return {"number": order.number, "customer": order.customer.name, "equipment": order.equipment or "",
+            "service_type": order.service_type, "description": order.description or "",
+            **{name: _time(getattr(order, name)) for name in TIME_COLUMNS},
+            "engineer": order.engineer.username if order.engineer else "",
+            "submitter": order.submitter.username if order.submitter else "",
+            "status": order.status, "rework": order.rework,
+            "rework_of": order.rework_of.number if order.rework_of else ""}
+
+
+def current_order_row(row):
+    order = _order(row.get("number") or "")
+    return export_order(order) if order else None
+
+
+def all_orders():
+    return [export_order(order) for order in db.session.scalars(select(WorkOrder).order_by(WorkOrder.number))]
+
+
+# ---- attendance exceptions and calendar overrides ----------------------------------------------------------
+
+ATTENDANCE = Kind(
+    name="attendance", title=_l("考勤异常"), key=("username", "date"),
+    columns=(
+        Column("username", "用户名", "username", required=True),
+        Column("date", "日期", "date", required=True),
+        Column("status", "状态", "status", required=True, choices=ATTENDANCE_STATUSES),
+    ),
+    examples=({"username": "zhangsan", "date": "2026-10-12", "status": "late"},
+              {"username": "zhangsan", "date": "2026-10-13", "status": "sick_leave"}),
+)
+
+
+def _engineer(username):
+    engineer = auth_services.get_by_username(username or "")
+    if engineer is None or engineer.role != "engineer":
+        raise Invalid.field("username", _("没有用户名为 %(name)s 的工程师", name=username or ""))
+    return engineer
+
+
+def store_attendance(actor, row, now):
+    engineer = _engineer(row.get("username"))
+    day = parse_date(row.get("date") or None, "date")
+    status = _choice(row.get("status") or "", "status", ATTENDANCE_STATUSES)
+    itinerary_services.set_attendance(actor, engineer, day, status)
+
+
+def _attendance_rows(*conditions):
+    query = (select(User.username, Attendance.day, Attendance.status).join(User, User.id == Attendance.engineer_id)
+             .where(*conditions).order_by(User.username, Attendance.day))
+    return [{"username": username, "date": day.isoformat(), "status": status}
+            for username, day, status in db.session.execute(query)]
+
+
+def current_attendance_row(row):
+    found = _attendance_rows(User.username == (row.get("username") or ""),
+                             Attendance.day == _date_or_none(row.get("date")))
+    return found[0] if found else None
+
+
+def all_attendance():
+    return _attendance_rows()
+
+
+CALENDAR = Kind(
+    name="calendar", title=_l("日历调整"), key=("date",),
+    columns=(
+        Column("date", "日期", "date", required=True),
+        Column("workday", "工作日", "workday", required=True, choices=("是", "否")),
+        Column("note", "备注", "note", width=24),
+    ),
+    examples=({"date": "2026-10-10", "workday": "是", "note": "调休上班"},
+              {"date": "2026-12-31", "workday": "否", "note": "公司年会"}),
+)
+
+
+def store_calendar(actor, row, now):
+    day = parse_date(row.get("date") or None, "date")
+    workday = _flag(row.get("workday"), "workday")
+    calendar.set_day(day, workday, order_services.free_text(row.get("note"), "note", 200))
+
+
+def export_calendar(record):
+    return {"date": record.day.isoformat(), "workday": "是" if record.workday else "否", "note": record.note or ""}
+
+
+def current_calendar_row(row):
+    day = _date_or_none(row.get("date"))
+    record = db.session.get(CalendarDay, day) if day else None
+    return export_calendar(record) if record else None
+
+
+def all_calendar():
+    return [export_calendar(record) for record in db.session.scalars(select(CalendarDay).order_by(CalendarDay.day))]
+
+
+def _date_or_none(value):
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _number(value):
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+KINDS = {kind.name: kind for kind in (USERS, CUSTOMERS, WORK_ORDERS, ATTENDANCE, CALENDAR)}
+STORE = {"users": store_user, "customers": store_customer, "work_orders": store_order,
+         "attendance": store_attendance, "calendar": store_calendar}
+SECOND_PASS = {"users": link_supervisor, "work_orders": link_rework}
+CURRENT = {"users": current_user_row, "customers": current_customer_row, "work_orders": current_order_row,
+           "attendance": current_attendance_row, "calendar": current_calendar_row}
+EVERYTHING = {"users": all_users, "customers": all_customers, "work_orders": all_orders,
+              "attendance": all_attendance, "calendar": all_calendar}

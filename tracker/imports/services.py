@@ -1,0 +1,143 @@
+"""Importing a file of users, customers, work orders, attendance or calendar overrides: all rows or none.
+
+Every row goes through the service the API and the web forms use (so the same rules, in the user's language).
+Each row is tried inside a savepoint: a bad row is rolled back alone and reported with its row number and column,
+and the others are still checked, so one dry run lists every bad row. The caller commits only when the report has
+no errors and it is not a dry run; otherwise it rolls back, and nothing is stored.
+"""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from tracker.errors import DomainError, Forbidden, NotFound
+from tracker.extensions import db
+from tracker.imports import files
+from tracker.imports.kinds import CURRENT, EVERYTHING, KINDS, SECOND_PASS, STORE
+
+# Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
+# (as on their pages and in the API), both the customers.
+WHO_MAY = {"users": ("admin",), "customers": ("admin", "backoffice"), "work_orders": ("backoffice",),
+           "attendance": ("backoffice",), "calendar": ("admin",)}
+
+
+@dataclass
+class Report:
+    kind: str
+    rows: int = 0
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def as_dict(self, dry_run):
+        return {"kind": self.kind, "dry_run": dry_run, "stored": not dry_run and self.ok, "rows": self.rows,
+                "created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
+                "changes": sorted(self.created + self.updated, key=lambda change: change["row"]),
+                "errors": self.errors}
+
+
+def kind_of(name):
+    kind = KINDS.get(name)
+    if kind is None:
+        raise NotFound(_("未知的导入类型：%(name)s", name=name))
+    return kind
+
+
+def may_import(actor, name):
+    return actor.role in WHO_MAY.get(name, ())
+
+
+def require_import(actor, name):
+    if not may_import(actor, name):
+        raise Forbidden(_("无权导入%(kind)s", kind=kind_of(name).title))
+
+
+def template(name):
+    """The empty template with its example rows, as .xlsx bytes."""
+    kind = kind_of(name)
+    return files.workbook(kind, kind.examples)
+
+
+def export(name):
+    """Everything stored of a kind, in the template's format (import it elsewhere to copy it), as .xlsx bytes."""
+    kind = kind_of(name)
+    return files.workbook(kind, EVERYTHING[name]())
+
+
+def _column_label(kind, key):
+    for column in kind.columns:
+        if column.key == key:
+            return column.zh
+    return key
+
+
+def _error(report, kind, number, error, present):
+    fields = error.fields or {"": error.message}
+    for key, message in fields.items():
+        column = key if key in present else ""
+        report.errors.append({"row": number, "column": _column_label(kind, column) if column else "",
+                              "field": column or None, "message": message})
+
+
+def _try(report, kind, number, row, present, action):
+    """Run one row's action in a savepoint; a refusal rolls back that row alone and is reported."""
+    try:
+        with db.session.begin_nested():
+            action()
+    except DomainError as error:
+        _error(report, kind, number, error, present)
+        return False
+    return True
+
+
+def _begin():
+    """Open the transaction now: Python's SQLite driver would start it only at the first INSERT, so the first
+    row's savepoint would be the outermost transaction and its RELEASE would commit it."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def run_import(actor, name, filename, data, now, progress=None):
+    """Check and apply every row of an import file; returns the Report. The caller commits or rolls back."""
+    require_import(actor, name)
+    kind = kind_of(name)
+    rows, present = files.read_rows(kind, filename, data)
+    _begin()
+    report = Report(kind=name, rows=len(rows))
+    current = CURRENT[name]
+    before = {number: current(row) for number, row in rows}
+    stored = []
+    for done, (number, row) in enumerate(rows, start=1):
+        if _try(report, kind, number, row, present, lambda row=row: STORE[name](actor, row, now)):
+            stored.append((number, row))
+        if progress:
+            progress(done, len(rows))
+    link = SECOND_PASS.get(name)
+    if link is not None:
+        column = kind.second_pass[0]
+        for number, row in stored:
+            if row.get(column):
+                _try(report, kind, number, row, present, lambda row=row: link(actor, row, now))
+    db.session.flush()
+    failed = {error["row"] for error in report.errors}
+    for number, row in rows:
+        if number in failed:
+            continue
+        after = current(row)
+        change = {"row": number, "key": " ".join(row.get(key) or "" for key in kind.key).strip()}
+        if before[number] is None:
+            report.created.append({**change, "action": "create"})
+        else:
+            changed = [column.zh for column in kind.columns if column.key in present and column.key != "password"
+                       and before[number].get(column.key) != (after or {}).get(column.key)]
+            if changed:
+                report.updated.append({**change, "action": "update", "columns": changed})
+            else:
+                report.unchanged.append(change)
+    return report
