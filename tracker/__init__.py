@@ -72,6 +72,7 @@ def create_app(test_config=None):
     from tracker.cli import register as register_cli
     from tracker.editor.views import bp as editor_bp
     from tracker.itinerary.attendance_views import bp as attendance_bp
+    from tracker.imports.views import bp as imports_bp
     from tracker.itinerary.offline import bp as offline_bp
     from tracker.itinerary.views import bp as itinerary_bp
     from tracker.notifications.views import bp as notifications_bp
@@ -83,7 +84,7 @@ def create_app(test_config=None):
     from tracker.workorders.views import bp as workorders_bp
 
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
-                      reports_bp, sheets_bp, charts_bp, quality_bp, editor_bp, tickets_bp, api_bp):
+                      reports_bp, sheets_bp, charts_bp, quality_bp, editor_bp, tickets_bp, imports_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(offline_bp)
     csrf.exempt(api_bp)

@@ -12,9 +12,11 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker import customers as customer_services
 from tracker import equipment as equipment_services
+from tracker.equipment import Equipment
 from tracker.admin import services as admin_services
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
@@ -111,6 +113,7 @@ USERS = Kind(
         Column("bonus_base", "绩效奖金基数", "bonus_base"),
         Column("email", "电子邮箱", "email", width=24),
         Column("active", "在职", "active", choices=("是", "否")),
+        Column("early_confirmation_month", "提前转正月份", "early_confirmation_month"),
         Column("password", "初始密码", "password"),
     ),
     examples=(
@@ -125,7 +128,7 @@ USERS = Kind(
 
 
 def _user_data(row):
-    data = _plain(row, ("display_name", "department", "email", "password"))
+    data = _plain(row, ("display_name", "department", "email", "password", "early_confirmation_month"))
     if "role" in row:
         data["role"] = _choice(row["role"] or "", "role", ROLES, ROLE_LABELS)
     if "hire_date" in row:
@@ -160,12 +163,8 @@ def export_user(user):
             "supervisor": user.supervisor.username if user.supervisor else "", "department": user.department or "",
             "hire_date": user.hire_date.isoformat() if user.hire_date else "",
             "bonus_base": _number(user.bonus_base), "email": user.email or "",
-            "active": "是" if user.active else "否", "password": ""}
-
-
-def current_user_row(row):
-    user = auth_services.get_by_username(row.get("username") or "")
-    return export_user(user) if user else None
+            "active": "是" if user.active else "否", "early_confirmation_month": user.early_confirmation_month or "",
+            "password": ""}
 
 
 def all_users():
@@ -217,22 +216,14 @@ def _machine_row(customer, machine):
             else ""}
 
 
-def current_customer_row(row):
-    customer = _customer(row.get("customer"))
-    if customer is None:
-        return None
-    if not row.get("equipment"):
-        return _machine_row(customer, None)
-    machine = equipment_services.find(customer, row["equipment"])
-    return _machine_row(customer, machine) if machine else None
-
-
 def all_customers():
     """One row per machine, and one for each customer without any."""
+    machines = {}
+    for machine in db.session.scalars(select(Equipment).order_by(Equipment.name)):
+        machines.setdefault(machine.customer_id, []).append(machine)
     rows = []
     for customer in db.session.scalars(select(Customer).order_by(Customer.name)):
-        machines = equipment_services.of_customer(customer.id)
-        rows.extend(_machine_row(customer, machine) for machine in machines or [None])
+        rows.extend(_machine_row(customer, machine) for machine in machines.get(customer.id) or [None])
     return rows
 
 
@@ -330,13 +321,23 @@ def export_order(order):
             "rework_of": order.rework_of.number if order.rework_of else ""}
 
 
-def current_order_row(row):
-    order = _order(row.get("number") or "")
-    return export_order(order) if order else None
+def _orders_query():
+    return select(WorkOrder).options(joinedload(WorkOrder.customer), joinedload(WorkOrder.engineer),
+                                     joinedload(WorkOrder.submitter), joinedload(WorkOrder.rework_of))
+
+
+def orders_of(rows):
+    """{(number,): exported order} of the stored orders a file names (a query per 500 numbers)."""
+    numbers = sorted({row.get("number") for row in rows if row.get("number")})
+    found = {}
+    for start in range(0, len(numbers), 500):
+        query = _orders_query().where(WorkOrder.number.in_(numbers[start:start + 500]))
+        found.update({(order.number,): export_order(order) for order in db.session.scalars(query).unique()})
+    return found
 
 
 def all_orders():
-    return [export_order(order) for order in db.session.scalars(select(WorkOrder).order_by(WorkOrder.number))]
+    return [export_order(order) for order in db.session.scalars(_orders_query().order_by(WorkOrder.number)).unique()]
 
 
 # ---- attendance exceptions and calendar overrides ----------------------------------------------------------
@@ -374,12 +375,6 @@ def _attendance_rows(*conditions):
             for username, day, status in db.session.execute(query)]
 
 
-def current_attendance_row(row):
-    found = _attendance_rows(User.username == (row.get("username") or ""),
-                             Attendance.day == _date_or_none(row.get("date")))
-    return found[0] if found else None
-
-
 def all_attendance():
     return _attendance_rows()
 
@@ -406,12 +401,6 @@ def export_calendar(record):
     return {"date": record.day.isoformat(), "workday": "是" if record.workday else "否", "note": record.note or ""}
 
 
-def current_calendar_row(row):
-    day = _date_or_none(row.get("date"))
-    record = db.session.get(CalendarDay, day) if day else None
-    return export_calendar(record) if record else None
-
-
 def all_calendar():
     return [export_calendar(record) for record in db.session.scalars(select(CalendarDay).order_by(CalendarDay.day))]
 
@@ -434,7 +423,13 @@ KINDS = {kind.name: kind for kind in (USERS, CUSTOMERS, WORK_ORDERS, ATTENDANCE,
 STORE = {"users": store_user, "customers": store_customer, "work_orders": store_order,
          "attendance": store_attendance, "calendar": store_calendar}
 SECOND_PASS = {"users": link_supervisor, "work_orders": link_rework}
-CURRENT = {"users": current_user_row, "customers": current_customer_row, "work_orders": current_order_row,
-           "attendance": current_attendance_row, "calendar": current_calendar_row}
 EVERYTHING = {"users": all_users, "customers": all_customers, "work_orders": all_orders,
               "attendance": all_attendance, "calendar": all_calendar}
+
+
+def stored(kind, rows):
+    """{key: the stored record in the file's format} for the keys a file names (work orders: only those; the
+    other kinds are small enough to read whole, in a query or two)."""
+    if kind.name == "work_orders":
+        return orders_of(rows)
+    return {tuple(record.get(key) or "" for key in kind.key): record for record in EVERYTHING[kind.name]()}

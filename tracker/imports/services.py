@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.extensions import db
 from tracker.imports import files
-from tracker.imports.kinds import CURRENT, EVERYTHING, KINDS, SECOND_PASS, STORE
+from tracker.imports.kinds import EVERYTHING, KINDS, SECOND_PASS, STORE, stored
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
 # (as on their pages and in the API), both the customers.
@@ -110,32 +110,33 @@ def run_import(actor, name, filename, data, now, progress=None):
     rows, present = files.read_rows(kind, filename, data)
     _begin()
     report = Report(kind=name, rows=len(rows))
-    current = CURRENT[name]
-    before = {number: current(row) for number, row in rows}
-    stored = []
+    key = lambda row: tuple(row.get(column) or "" for column in kind.key)  # noqa: E731
+    before = stored(kind, [row for _, row in rows])
+    accepted = []
     for done, (number, row) in enumerate(rows, start=1):
         if _try(report, kind, number, row, present, lambda row=row: STORE[name](actor, row, now)):
-            stored.append((number, row))
+            accepted.append((number, row))
         if progress:
             progress(done, len(rows))
     link = SECOND_PASS.get(name)
     if link is not None:
         column = kind.second_pass[0]
-        for number, row in stored:
+        for number, row in accepted:
             if row.get(column):
                 _try(report, kind, number, row, present, lambda row=row: link(actor, row, now))
     db.session.flush()
     failed = {error["row"] for error in report.errors}
+    after = stored(kind, [row for _, row in rows])
     for number, row in rows:
         if number in failed:
             continue
-        after = current(row)
-        change = {"row": number, "key": " ".join(row.get(key) or "" for key in kind.key).strip()}
-        if before[number] is None:
+        old, new = before.get(key(row)), after.get(key(row)) or {}
+        change = {"row": number, "key": " ".join(key(row)).strip()}
+        if old is None:
             report.created.append({**change, "action": "create"})
         else:
             changed = [column.zh for column in kind.columns if column.key in present and column.key != "password"
-                       and before[number].get(column.key) != (after or {}).get(column.key)]
+                       and old.get(column.key) != new.get(column.key)]
             if changed:
                 report.updated.append({**change, "action": "update", "columns": changed})
             else:

@@ -1,0 +1,145 @@
+"""The import pages: templates and exports to download, then upload → dry-run report → import."""
+
+import io
+import os
+import re
+import secrets
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SubmitField
+
+from tracker import clock, nav
+from tracker.auth.access import roles
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.imports import files, services
+from tracker.imports.kinds import KINDS
+from tracker.workorders import network
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+nav.add("imports.index", _l("数据导入"), roles=("admin", "backoffice"), order=84)
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("文件（.xlsx，或同样列的 .csv：UTF-8 或 GB18030）"))
+    submit = SubmitField(_l("检查（不保存）"))
+
+
+class ConfirmForm(FlaskForm):
+    token = HiddenField()
+    submit = SubmitField(_l("导入"))
+
+
+def _stash_folder():
+    return os.path.join(current_app.instance_path, "imports")
+
+
+def _stash(filename, data):
+    """Keep an uploaded file until it is imported (the dry run's report offers to import that very file)."""
+    os.makedirs(_stash_folder(), exist_ok=True)
+    token = secrets.token_hex(16) + (".csv" if filename.lower().endswith(".csv") else ".xlsx")
+    with open(os.path.join(_stash_folder(), token), "wb") as f:
+        f.write(data)
+    return token
+
+
+def _stashed(token):
+    if not TOKEN_RE.match(token or ""):
+        abort(404)
+    path = os.path.join(_stash_folder(), token)
+    if not os.path.exists(path):
+        abort(404)
+    return path
+
+
+def _kinds():
+    return [kind for kind in KINDS.values() if services.may_import(current_user, kind.name)]
+
+
+def _kind(name):
+    kind = services.kind_of(name)
+    services.require_import(current_user, kind.name)
+    return kind
+
+
+@bp.route("/")
+@roles("admin", "backoffice")
+def index():
+    return render_template("imports/index.html", kinds=_kinds(), form=UploadForm(),
+                           upload_here=network.upload_allowed_here())
+
+
+@bp.route("/<kind>/template.xlsx")
+@roles("admin", "backoffice")
+def template(kind):
+    data = services.template(services.kind_of(kind).name)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"{KINDS[kind].title}导入模板.xlsx", max_age=0)
+
+
+@bp.route("/<kind>/export.xlsx")
+@roles("admin", "backoffice")
+def export(kind):
+    data = services.export(_kind(kind).name)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=f"{KINDS[kind].title}.xlsx", max_age=0)
+
+
+def _report_page(kind, report, dry_run, token=None, status=200, error=None):
+    confirm = ConfirmForm(token=token) if token and report is not None and report.ok and dry_run else None
+    return render_template("imports/report.html", kind=kind, report=report.as_dict(dry_run) if report else None,
+                           confirm=confirm, error=error), status
+
+
+@bp.route("/<kind>/check", methods=["POST"])
+@roles("admin", "backoffice")
+@network.lan_only
+def check(kind):
+    kind = _kind(kind)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _report_page(kind, None, True, status=422, error=_("请选择文件"))
+    data = upload.read(files.MAX_BYTES + 1)
+    try:
+        report = services.run_import(current_user, kind.name, upload.filename, data, clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        return _report_page(kind, None, True, status=error.status, error=error.message)
+    db.session.rollback()  # a dry run stores nothing
+    token = _stash(upload.filename, data) if report.ok else None
+    return _report_page(kind, report, True, token=token, status=200 if report.ok else 422)
+
+
+@bp.route("/<kind>/run", methods=["POST"])
+@roles("admin", "backoffice")
+@network.lan_only
+def run(kind):
+    kind = _kind(kind)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _stashed(form.token.data)
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        report = services.run_import(current_user, kind.name, path, data, clock.now())
+    except DomainError as error:
+        db.session.rollback()
+        return _report_page(kind, None, False, status=error.status, error=error.message)
+    if not report.ok:
+        db.session.rollback()
+        return _report_page(kind, report, False, status=422)
+    db.session.commit()
+    os.remove(path)
+    return _report_page(kind, report, False)
