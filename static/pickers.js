@@ -4,7 +4,12 @@
   "use strict";
   var SOURCES = {
     engineers: function (q) { return "/api/v1/users?role=engineer&active=1&limit=20&q=" + encodeURIComponent(q); },
-    customers: function (q) { return "/api/v1/customers?limit=20&q=" + encodeURIComponent(q); }
+    customers: function (q) { return "/api/v1/customers?limit=20&q=" + encodeURIComponent(q); },
+    // a customer's machines: the customer is the value of the field named by data-customer-field
+    equipment: function (q, input) {
+      var customer = input.form && input.form.elements[input.getAttribute("data-customer-field")];
+      return "/api/v1/equipment?customer=" + encodeURIComponent(customer ? customer.value.trim() : "");
+    }
   };
   var OPTIONS = {
     engineers: function (body) {
@@ -12,6 +17,11 @@
     },
     customers: function (body) {
       return body.customers.map(function (c) { return { value: c.name, label: "" }; });
+    },
+    equipment: function (body) {
+      return body.equipment.map(function (m) {
+        return { value: m.name, label: [m.model, m.serial].filter(Boolean).join(" · ") };
+      });
     }
   };
 
@@ -22,12 +32,13 @@
     var timer = null, asked = null;
     function search() {
       var q = input.value.trim();
-      if (q === asked) { return; }
-      asked = q;
-      fetch(SOURCES[kind](q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      var url = SOURCES[kind](q, input);
+      if (url === asked) { return; }
+      asked = url;
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (body) {
-          if (!body || q !== asked) { return; }
+          if (!body || url !== asked) { return; }
           while (list.firstChild) { list.removeChild(list.firstChild); }
           OPTIONS[kind](body).forEach(function (item) {
             var option = document.createElement("option");

@@ -197,7 +197,7 @@ def test_who_may_import_what(team, api, user, kind, status):
 def test_bad_files_get_clear_errors_and_nothing_is_stored(team, api):
     assert _upload(api, "work_orders", b"not a workbook", "x.xlsx").status_code == 422
     assert _upload(api, "work_orders", b"a,b\n1,2\n", "x.txt").status_code == 422
-    no_header = _upload(api, "work_orders", "foo,bar\n1,2\n".encode(), "x.csv").get_json()
+    no_header = _upload(api, "work_orders", b"foo,bar\n1,2\n", "x.csv").get_json()
     assert "表头" in no_header["error"]["message"]
     assert api("POST", "/imports/nothing", "office", data={"file": (io.BytesIO(b"x"), "x.csv")},
                content_type="multipart/form-data").status_code == 404
@@ -219,3 +219,51 @@ def test_the_command_line_import_checks_then_imports(team, runner, tmp_path):
     bad.write_bytes(_xlsx(kinds.WORK_ORDERS, rows))
     refused = runner.invoke(args=["import", "work_orders", str(bad)])
     assert refused.exit_code != 0 and "row 4" in refused.output
+
+
+def _page_upload(client, kind, data, name):
+    return client.post(f"/imports/{kind}/check", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_the_page_checks_a_file_lists_bad_rows_and_imports_the_checked_file(team, client):
+    from tests.conftest import login
+
+    login(client, "office")
+    page = client.get("/imports/")
+    assert page.status_code == 200 and "下载模板" in page.get_data(as_text=True)
+    rows = _orders(3)
+    rows[2]["engineer"] = "nobody"
+    refused = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "工单.xlsx")
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="errors"' in body and "nobody" in body and 'name="token"' not in body
+    rows[2]["engineer"] = "eng2"
+    checked = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "工单.xlsx")
+    body = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and 'id="import-checked"' in body and _count(WorkOrder) == 0
+    token = body.split('name="token" type="hidden" value="')[1].split('"')[0]
+    done = client.post("/imports/work_orders/run", data={"token": token})
+    assert done.status_code == 200 and 'id="import-done"' in done.get_data(as_text=True)
+    assert _count(WorkOrder) == 3
+    assert client.post("/imports/work_orders/run", data={"token": token}).status_code == 404  # used up
+    assert client.post("/imports/work_orders/run", data={"token": "../../etc/passwd"}).status_code == 404
+
+
+def test_a_machine_has_a_history_page_and_the_work_order_links_to_it(team, client, api):
+    from tests.conftest import login
+
+    data = _xlsx(kinds.CUSTOMERS, [{"customer": "旗滨玻璃", "equipment": "1号机", "model": "QB-2000", "serial": "SN1",
+                                    "installed_on": "2019-03-12"}])
+    assert _upload(api, "customers", data, "c.xlsx", dry_run=False).status_code == 200
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(8)), "w.xlsx", dry_run=False)
+    machine = db.session.scalar(select(Equipment))
+    listed = api("GET", "/equipment?customer=旗滨玻璃", "eng1").get_json()["equipment"]
+    assert [(m["name"], m["model"]) for m in listed] == [("1号机", "QB-2000")]
+    login(client, "office")
+    page = client.get(f"/work-orders/equipment/{machine.id}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "WO00007" in body and "WO00001" not in body  # only WO00007 is 1号机's (see _orders)
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO00007"))
+    assert f"/work-orders/equipment/{machine.id}" in client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    assert client.get("/work-orders/equipment/99999").status_code == 404

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from tracker import audit, clock, config, customers, months, nav
+from tracker import audit, clock, config, customers, equipment, months, nav
 from tracker.admin import services
 from tracker.admin.forms import ROLE_LABELS, CalendarDayForm, CustomerForm, UserForm, apply_errors
 from tracker.auth import services as auth_services
@@ -168,7 +168,8 @@ def customer_edit(customer_id):
     old_name = customer.name
     form = CustomerForm(obj=customer)
     if request.method == "GET":
-        return render_template("admin/customer_form.html", form=form, customer=customer)
+        return render_template("admin/customer_form.html", form=form, customer=customer,
+                               machines=equipment.of_customer(customer.id))
     error = None
     if form.validate_on_submit():
         try:
@@ -181,7 +182,8 @@ def customer_edit(customer_id):
             db.session.commit()
             flash(_("客户已改名为 %(name)s", name=customer.name), "success")
             return redirect(url_for("admin.customer_list"))
-    return render_template("admin/customer_form.html", form=form, customer=customer, error=error), 422
+    return render_template("admin/customer_form.html", form=form, customer=customer, error=error,
+                           machines=equipment.of_customer(customer.id)), 422
 
 
 # ---- calendar ------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """A customer's machines (设备), for the work-order form's picker and integrations."""
 
+from flask import request
+
 from tracker import equipment
 from tracker.api import core
 from tracker.api.core import bp
@@ -19,4 +21,15 @@ EQUIPMENT = core.obj({
 def list_equipment(customer_id):
     """A customer's machines, by name."""
     machines = equipment.of_customer(get_customer(customer_id).id)
+    return core.reply({"equipment": [equipment.equipment_dict(m) for m in machines]})
+
+
+@bp.route("/equipment", methods=["GET"])
+@roles()
+@core.answers(200, core.obj({"equipment": {"type": "array", "items": EQUIPMENT}}, ["equipment"]))
+@core.query([{"name": "customer", "schema": {"type": "string", "maxLength": 40},
+              "description": "the customer's name (no such customer: an empty list)"}])
+def equipment_of_customer():
+    """The machines of the customer with that name (for the work-order form's picker)."""
+    machines = equipment.by_customer_name(request.args.get("customer", "").strip())
     return core.reply({"equipment": [equipment.equipment_dict(m) for m in machines]})

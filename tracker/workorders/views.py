@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import clock, months, nav
+from tracker import clock, equipment, months, nav
 from tracker.auth.access import roles, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid, TooLarge, Unsupported
@@ -85,10 +85,20 @@ def detail(order_id):
     return _detail(order)
 
 
+@bp.route("/equipment/<int:equipment_id>")
+@roles()
+def equipment_history(equipment_id):
+    """A machine's service history: the work orders of its customer and name that the viewer may see."""
+    machine = equipment.get_any(equipment_id)
+    orders = equipment.history(machine, services.order_scope(current_user))
+    return render_template("workorders/equipment.html", machine=machine, orders=orders)
+
+
 def _detail(order, status=200, photo_form=None, survey_form=None):
     manage = services.can_manage(current_user, order)
     return render_template(
         "workorders/detail.html", order=order, manage=manage, timeline=services.timeline(order),
+        machine=equipment.find(order.customer, order.equipment) if order.equipment else None,
         trips=services.trips_of(order), scan=services.current_scan(order),
         rework_candidates=services.rework_candidates(order) if manage else [],
         can_photos=services.can_upload_photos(current_user, order),
