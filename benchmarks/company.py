@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert
 
 from tracker import months
 from tracker.auth.models import User
@@ -39,7 +38,7 @@ class Sizes:
 
 def _write(model, rows):
     for start in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[start:start + BATCH])
+        db.session.execute(model.__table__.insert(), rows[start:start + BATCH])
 
 
 def _month_list(sizes):

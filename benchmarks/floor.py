@@ -6,7 +6,10 @@ engineer) in bulk, the fastest way each database offers (COPY on PostgreSQL, exe
 temporary tables.
 """
 
-from datetime import datetime, time, timedelta
+import os
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -16,6 +19,7 @@ from tracker.extensions import db
 from tracker.itinerary import calendar
 
 NON_PRESENT = ("late", "early_leave", "absent", "personal_leave", "sick_leave", "annual_leave", "business_trip")
+TRACE = bool(os.environ.get("BENCH_TRACE"))
 FIELDS = ("absences", "field_hours", "expenses", "within", "outside", "late", "has_deadline", "completed",
           "rework_external", "rework_internal", "surveys", "good", "upheld", "complaints", "satisfied")
 
@@ -35,7 +39,7 @@ def summary(facts):
 def _window(month):
     first, nxt = months.bounds(month)
     workdays = sorted(day for day, work in calendar.workdays_between(first, nxt).items() if work)
-    return first, nxt, datetime.combine(first, time()), datetime.combine(nxt, time()), workdays
+    return first, nxt, datetime.combine(first, clock_time()), datetime.combine(nxt, clock_time()), workdays
 
 
 def _waited_within(dialect):
@@ -61,7 +65,11 @@ def floor_facts(month, engineer_ids):
     out = {i: [0, Decimal(0), Decimal(0), 0, 0, 0, False, 0, 0, 0, 0, 0, 0, 0, 0] for i in ids}
 
     def run(sql):
-        return db.session.execute(text(sql), params)
+        started = time.perf_counter()
+        rows = db.session.execute(text(sql), params).all()
+        if TRACE:
+            print(f"{time.perf_counter() - started:.3f}", sql[:90])
+        return rows
 
     for eid, n in run(f"SELECT a.engineer_id, count(*) FROM {people} JOIN attendance a ON a.engineer_id = e.id "
                       f"WHERE a.day IN ({day_marks}) AND a.status <> 'present' GROUP BY a.engineer_id"):
@@ -92,13 +100,13 @@ def floor_facts(month, engineer_ids):
     for eid, n in run(f"SELECT w.engineer_id, count(*) FROM {people} JOIN work_orders w ON w.engineer_id = e.id "
                       f"WHERE w.completed_at >= :start AND w.completed_at < :end AND {live} GROUP BY w.engineer_id"):
         out[eid][7] = int(n)
+    chosen = people[:-2] + " p"
     for eid, ext, internal in run(
-            f"SELECT coalesce(r.engineer_id, w.engineer_id) AS charged, "
-            f"sum(CASE WHEN w.rework = 'external' THEN 1 ELSE 0 END), "
-            f"sum(CASE WHEN w.rework = 'internal' THEN 1 ELSE 0 END) FROM work_orders w "
-            f"LEFT JOIN work_orders r ON r.id = w.rework_of_id JOIN {people} ON e.id = coalesce(r.engineer_id, "
-            f"w.engineer_id) WHERE w.rework IN ('external', 'internal') AND w.reported_at >= :start "
-            f"AND w.reported_at < :end AND {live} GROUP BY coalesce(r.engineer_id, w.engineer_id)"):
+            f"SELECT x.charged, sum(CASE WHEN x.rework = 'external' THEN 1 ELSE 0 END), "
+            f"sum(CASE WHEN x.rework = 'internal' THEN 1 ELSE 0 END) FROM (SELECT coalesce(r.engineer_id, "
+            f"w.engineer_id) AS charged, w.rework FROM work_orders w LEFT JOIN work_orders r ON r.id = w.rework_of_id "
+            f"WHERE w.rework IN ('external', 'internal') AND w.reported_at >= :start AND w.reported_at < :end "
+            f"AND {live}) x WHERE x.charged IN (SELECT id FROM {chosen}) GROUP BY x.charged"):
         out[eid][8], out[eid][9] = int(ext), int(internal)
     for eid, n, good in run(
             f"SELECT w.engineer_id, count(s.id), sum(CASE WHEN s.score >= 4 THEN 1 ELSE 0 END) FROM {people} "

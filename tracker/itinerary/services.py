@@ -13,6 +13,7 @@ from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_r
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
+from tracker.idlist import among
 from tracker.itinerary import calendar
 from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, Expense,
                                       MonthSubmission, Trip)
@@ -359,7 +360,7 @@ def month_field_hours(engineer_ids, first, nxt):
     per_day = (select(Trip.engineer_id.label("engineer_id"), Trip.day.label("day"),
                       func.sum(Trip.hours).label("hours"),
                       func.max(db.case((Trip.full_day, 1), else_=0)).label("full"))
-               .where(Trip.engineer_id.in_(engineer_ids), Trip.day >= first, Trip.day < nxt)
+               .where(among(Trip.engineer_id, engineer_ids), Trip.day >= first, Trip.day < nxt)
                .group_by(Trip.engineer_id, Trip.day).subquery())
     day_hours = db.case((per_day.c.full == 1, fieldhours.FULL_DAY),
                         (per_day.c.hours > fieldhours.FULL_DAY, fieldhours.FULL_DAY), else_=per_day.c.hours)

@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from tracker import months
 from tracker.extensions import db
+from tracker.idlist import among
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense
 from tracker.itinerary.services import month_field_hours
@@ -107,7 +108,7 @@ def _attendance(facts, ids, first, nxt, as_of):
     """Workdays per status; a workday without a record (up to as_of) is present. Records off workdays are ignored."""
     workdays = sorted(day for day, workday in calendar.workdays_between(first, nxt).items() if workday)
     elapsed = sum(1 for day in workdays if datetime.combine(day, time()) < as_of)
-    on_workdays = and_(Attendance.engineer_id.in_(ids), Attendance.day.in_(workdays))
+    on_workdays = and_(among(Attendance.engineer_id, ids), Attendance.day.in_(workdays))
     counts = {}
     for engineer_id, status, n in db.session.execute(
             select(Attendance.engineer_id, Attendance.status, func.count())
@@ -126,14 +127,14 @@ def _attendance(facts, ids, first, nxt, as_of):
 def _expenses(facts, ids, first, nxt):
     for engineer_id, total in db.session.execute(
             select(Expense.engineer_id, func.sum(Expense.amount))
-            .where(Expense.engineer_id.in_(ids), Expense.day >= first, Expense.day < nxt)
+            .where(among(Expense.engineer_id, ids), Expense.day >= first, Expense.day < nxt)
             .group_by(Expense.engineer_id)):
         facts[engineer_id]["expenses"] = round2(Decimal(str(total)))
 
 
 def _live_orders(ids, column, window):
     """Not cancelled, of these engineers, with `column` in the month."""
-    return and_(WorkOrder.engineer_id.in_(ids), column >= window[0], column < window[1],
+    return and_(among(WorkOrder.engineer_id, ids), column >= window[0], column < window[1],
                 WorkOrder.status != "cancelled")
 
 
@@ -207,7 +208,7 @@ def _rework(facts, ids, window):
     rows = db.session.execute(
         select(charged, WorkOrder.rework, WorkOrder.id).outerjoin(redone, WorkOrder.rework_of_id == redone.id)
         .where(WorkOrder.rework.in_(tuple(REWORK_FACTS)), WorkOrder.reported_at >= window[0],
-               WorkOrder.reported_at < window[1], WorkOrder.status != "cancelled", charged.in_(ids))
+               WorkOrder.reported_at < window[1], WorkOrder.status != "cancelled", among(charged, ids))
         .order_by(WorkOrder.id))
     for engineer_id, kind, order_id in rows:
         facts[engineer_id][REWORK_FACTS[kind]]["unit_ids"].append(order_id)
@@ -229,7 +230,7 @@ def _complaints(facts, ids, first, nxt):
     """Complaints against the engineer dated in the month (not about a cancelled order): upheld, handled well."""
     about = aliased(WorkOrder)
     dated = (select(Complaint.engineer_id).outerjoin(about, Complaint.work_order_id == about.id)
-             .where(Complaint.engineer_id.in_(ids), Complaint.day >= first, Complaint.day < nxt,
+             .where(among(Complaint.engineer_id, ids), Complaint.day >= first, Complaint.day < nxt,
                     or_(about.id.is_(None), about.status != "cancelled")))
     satisfied = Complaint.resolution_satisfied.is_(True)
     for engineer_id, n, happy in db.session.execute(
@@ -246,16 +247,16 @@ def _complaints(facts, ids, first, nxt):
 
 def _entered(facts, ids, month, first, nxt):
     """What people entered for the month: incidents, metrics, manual ratings, reviews, adjustments, vetoes."""
-    for row in db.session.scalars(select(Incident).where(Incident.engineer_id.in_(ids), Incident.day >= first,
+    for row in db.session.scalars(select(Incident).where(among(Incident.engineer_id, ids), Incident.day >= first,
                                                          Incident.day < nxt).order_by(Incident.day, Incident.id)):
         facts[row.engineer_id]["incidents"].append(
             {"id": row.id, "indicator": row.indicator, "category": row.category, "date": row.day.isoformat(),
              "amount": None if row.amount is None else Decimal(row.amount), "note": row.note or ""})
-    for row in db.session.scalars(select(MetricEntry).where(MetricEntry.engineer_id.in_(ids),
+    for row in db.session.scalars(select(MetricEntry).where(among(MetricEntry.engineer_id, ids),
                                                             MetricEntry.month == month)):
         facts[row.engineer_id]["metrics"][row.key] = {
             "id": row.id, "actual": Decimal(row.actual), "plan": None if row.plan is None else Decimal(row.plan)}
-    for row in db.session.scalars(select(Rating).where(Rating.engineer_id.in_(ids), Rating.month == month)
+    for row in db.session.scalars(select(Rating).where(among(Rating.engineer_id, ids), Rating.month == month)
                                   .order_by(Rating.id)):
         entry = {"id": row.id, "group": row.group}
         if row.level is not None:
@@ -265,14 +266,14 @@ def _entered(facts, ids, month, first, nxt):
         facts[row.engineer_id]["ratings"].setdefault(row.key, []).append(entry)
     for review_id, engineer_id, group, ratings in db.session.execute(
             select(Review.id, Review.engineer_id, Review.group, Review.ratings)
-            .where(Review.engineer_id.in_(ids), Review.month == month).order_by(Review.id)):
+            .where(among(Review.engineer_id, ids), Review.month == month).order_by(Review.id)):
         facts[engineer_id]["reviews"].append({"id": review_id, "group": group, "ratings": json.loads(ratings)})
     for adjustment_id, engineer_id, points, status in db.session.execute(
             select(Adjustment.id, Adjustment.engineer_id, Adjustment.points, Adjustment.status)
-            .where(Adjustment.engineer_id.in_(ids), Adjustment.month == month,
+            .where(among(Adjustment.engineer_id, ids), Adjustment.month == month,
                    Adjustment.status.in_(("proposed", "approved"))).order_by(Adjustment.id)):
         facts[engineer_id]["adjustments"].append({"id": adjustment_id, "points": Decimal(points),
                                                   "approved": status == "approved"})
-    for engineer_id in db.session.scalars(select(Veto.engineer_id).where(Veto.engineer_id.in_(ids),
+    for engineer_id in db.session.scalars(select(Veto.engineer_id).where(among(Veto.engineer_id, ids),
                                                                           Veto.month == month)):
         facts[engineer_id]["veto"] = True

@@ -11,8 +11,7 @@ from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, insert, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, exists, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from tracker import months
@@ -23,6 +22,8 @@ from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
 from tracker.notifications.models import Notification
+from tracker.idlist import among
+from tracker.reports import bulk
 from tracker.reports.facts import month_facts
 from tracker.reports.models import PeriodScore, Score, ScoreLine
 from tracker.reports.templates_store import TemplatesInForce, ensure_presets
@@ -34,7 +35,6 @@ from tracker.scoring.decimals import round2
 PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
 VALUE_PLACES = Decimal("0.0001")
-CHUNK = 500  # rows per multi-row INSERT: well inside both databases' limits on bound parameters
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
                 "bonus", "status", "computed_at", "approved_at", "approved_by_id")
 LOCK_SPACE = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
@@ -160,35 +160,22 @@ def _lock(month):
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_SPACE + year * 100 + number})
 
 
-def _upsert(table, rows, keys, updated, where=None):
-    """INSERT ... ON CONFLICT (keys) DO UPDATE, on PostgreSQL or SQLite; returns (keys..., id) of the rows written."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    written = []
-    for start in range(0, len(rows), CHUNK):
-        statement = dialect.insert(table).values(rows[start:start + CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys], set_={c: statement.excluded[c] for c in updated}, where=where)
-        written += db.session.execute(statement.returning(*(table.c[k] for k in keys), table.c.id)).all()
-    return written
-
-
 def _store(month, results, now):
-    """Upsert the month's score rows (drafts only) and replace their lines; returns how many rows were written."""
+    """Upsert the month's score rows (drafts only) and replace their lines, in bulk; returns how many were written."""
     if not results:
         return 0
     _lock(month)
-    scores = Score.__table__
     rows = [_score_values(result, month, now) for result in sorted(results, key=lambda r: r.engineer_id)]
     written = {engineer_id: score_id for engineer_id, _month, score_id in
-               _upsert(scores, rows, ("engineer_id", "month"), SCORE_FIELDS, where=scores.c.status == "draft")}
+               bulk.upsert(Score.__table__, rows, ("engineer_id", "month"), SCORE_FIELDS, draft_only=True)}
     if not written:
         return 0
-    db.session.execute(delete(ScoreLine.__table__).where(ScoreLine.__table__.c.score_id.in_(sorted(written.values()))))
-    lines = [_line_values(written[result.engineer_id], position, line)
-             for result in results if result.engineer_id in written and result.evaluation is not None
-             for position, line in enumerate(result.evaluation.indicators, start=1)]
-    if lines:
-        db.session.execute(insert(ScoreLine.__table__), lines)
+    lines_table = ScoreLine.__table__
+    db.session.execute(delete(lines_table).where(among(lines_table.c.score_id, written.values())))
+    bulk.insert_rows(lines_table, [_line_values(written[result.engineer_id], position, line)
+                                   for result in results if result.engineer_id in written
+                                   and result.evaluation is not None
+                                   for position, line in enumerate(result.evaluation.indicators, start=1)])
     return len(written)
 
 
@@ -280,7 +267,7 @@ def period_scores(year, period, now, final, engineer_ids=None):
         rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
                  "months": r.months, "final": True, "computed_at": now}
                 for r in sorted(results.values(), key=lambda r: r.engineer_id)]
-        _upsert(table, rows, ("engineer_id", "year", "period"), ("score", "months", "final", "computed_at"))
+        bulk.upsert(table, rows, ("engineer_id", "year", "period"), ("score", "months", "final", "computed_at"))
         results = {k: PeriodResult(k, r.score, r.months, True) for k, r in results.items()}
     return results
 
