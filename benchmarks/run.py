@@ -103,7 +103,7 @@ def _reset(url):
     if url.startswith("postgresql"):
         from sqlalchemy import create_engine
 
-        engine = create_engine(url)
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
@@ -126,7 +126,7 @@ def main(argv=None):
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": "bench", "NOW": NOW,
                       "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None, "PASSWORD_METHOD": "pbkdf2:sha256:1000"})
     sizes = company.Sizes(engineers=args.engineers, orders=args.orders, months=args.months)
-    print(f"database: {db.engine.url.get_backend_name() if False else url.split(':')[0]}  engineers: "
+    print(f"database: {url.split(':')[0]}  engineers: "
           f"{sizes.engineers}  work orders/month: {sizes.orders}  months: {sizes.months}", flush=True)
     with app.app_context():
         db.create_all()

@@ -1,0 +1,71 @@
+"""The month's fact queries on PostgreSQL read one month through an index, never the whole work-order table.
+
+A synthetic company (benchmarks/company.py) of six months is analysed, then every statement month_facts sends is
+EXPLAINed with its own parameters; none may scan work_orders sequentially. Also the app's facts equal the
+hand-written floor's (benchmarks/floor.py) on the same data.
+"""
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from benchmarks import company, floor
+from tests.conftest import NOW, make_app, skip_or_fail
+from tracker.extensions import db
+from tracker.reports import services
+from tracker.reports.facts import month_facts
+
+
+@pytest.fixture
+def postgres_company(tmp_path):
+    """A scratch PostgreSQL database (TRACKER_TEST_POSTGRES_URL's server) holding a six-month company."""
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
+    base, _, name = url.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
+    scratch = name + "_fact_plans"
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    app = make_app(f"{base}/{scratch}", tmp_path / "instance")
+    try:
+        with app.app_context():
+            db.create_all()
+            built = company.build(company.Sizes(engineers=60, orders=6000, months=6), NOW)
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+            yield built
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_no_fact_query_scans_the_whole_work_order_table(postgres_company):
+    month = postgres_company["month"]
+    ids = [p.id for p in services._engineers() if services.is_eligible(p, month)]
+    sent = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        facts = month_facts(ids, month, services.as_of(month, NOW))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    plans = []
+    for statement, parameters in sent:
+        if "work_orders" not in statement:
+            continue
+        cursor.execute("EXPLAIN " + statement, parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        plans.append(plan)
+        assert "Seq Scan on work_orders" not in plan, statement + "\n" + plan
+    assert len(plans) >= 5
+    assert {eid: floor.summary(f) for eid, f in facts.items()} == floor.floor_facts(month, ids)
