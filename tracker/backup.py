@@ -11,6 +11,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -86,47 +87,57 @@ def _has_rows():
     return any(db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables)
 
 
-def restore(path, instance_path, replace=False):
-    """Load a backup into this database and instance folder (commits); returns {table: row count}."""
+@contextmanager
+def opened(path):
+    """The backup at path, open for reading (a tarfile); 422 when it is not one of ours."""
     try:
         tar = tarfile.open(path, "r:gz")  # noqa: SIM115 (closed by the `with tar` below, once it is known to open)
     except (OSError, tarfile.TarError):
         raise Invalid.field("path", "not a Tracker backup (.tar.gz)") from None
     with tar:
-        try:
-            manifest = json.load(tar.extractfile("manifest.json"))
-        except (KeyError, ValueError):
-            raise Invalid.field("path", "the backup has no manifest") from None
-        revision = _revision(db.session.connection())
-        if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
-            raise Conflict(f"backup schema {manifest.get('revision')} differs from this database's {revision}; "
-                           "run init-db with the matching version first")
-        if _has_rows() and not replace:
-            raise Conflict("the database is not empty (use --replace to overwrite it)")
-        tables = db.metadata.sorted_tables
-        for table in reversed(tables):
-            db.session.execute(table.delete())
-        counts = {}
+        yield tar
+
+
+def restore_rows(tar, replace=False):
+    """Replace every table's rows with the backup's (flushed; the caller commits, then restores the folders).
+
+    409 when the backup's schema is not this database's, or the database has data and replace is not set.
+    Returns {table: row count}.
+    """
+    try:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    except (KeyError, ValueError):
+        raise Invalid.field("path", "the backup has no manifest") from None
+    revision = _revision(db.session.connection())
+    if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
+        raise Conflict(f"backup schema {manifest.get('revision')} differs from this database's {revision}; "
+                       "run init-db with the matching version first")
+    if _has_rows() and not replace:
+        raise Conflict("the database is not empty (use --replace to overwrite it)")
+    tables = db.metadata.sorted_tables
+    for table in reversed(tables):
+        db.session.execute(table.delete())
+    counts = {}
+    names = set(tar.getnames())
+    for table in tables:
+        member = f"tables/{table.name}.json"
+        rows = json.load(tar.extractfile(member)) if member in names else []
+        decoded = [{c.name: _decode(c, row.get(c.name)) for c in table.columns if c.name in row} for row in rows]
+        if decoded:
+            db.session.execute(table.insert(), decoded)
+        counts[table.name] = len(decoded)
+    if db.session.get_bind().dialect.name == "postgresql":
         for table in tables:
-            member = f"tables/{table.name}.json"
-            rows = json.load(tar.extractfile(member)) if member in tar.getnames() else []
-            decoded = [{c.name: _decode(c, row.get(c.name)) for c in table.columns if c.name in row} for row in rows]
-            if decoded:
-                db.session.execute(table.insert(), decoded)
-            counts[table.name] = len(decoded)
-        if db.session.get_bind().dialect.name == "postgresql":
-            for table in tables:
-                for column in table.primary_key.columns:
-                    if isinstance(column.type, Integer):
-                        db.session.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                            f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
-        db.session.commit()  # the rows are in; only then are the files swapped
-        _restore_folders(tar, instance_path)
+            for column in table.primary_key.columns:
+                if isinstance(column.type, Integer):
+                    db.session.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+    db.session.flush()
     return counts
 
 
-def _restore_folders(tar, instance_path):
+def restore_folders(tar, instance_path):
     """Replace the archive and photo folders with the backup's, never writing outside the instance folder."""
     staging = tempfile.mkdtemp(dir=instance_path, prefix=".restore-")
     try:

@@ -50,6 +50,7 @@ def register(app):
         click.echo(summary)
         for month in demo_data.demo_months(clock.now()):
             result = reports.compute_month(month, clock.now())
+            db.session.commit()
             click.echo(f"scores {month}: {result}")
 
     @app.cli.command("create-user")
@@ -112,7 +113,9 @@ def register(app):
         try:
             with click.progressbar(length=count, label=f"{month}", show_pos=True) as bar:
                 summary = reports.compute_month(month, clock.now(), progress=bar.update)
+            db.session.commit()
         except DomainError as error:
+            db.session.rollback()
             raise click.ClickException(error.message) from None
         click.echo(f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
                    f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
@@ -176,7 +179,10 @@ def register(app):
     def restore(path, replace):
         """Restore a backup made by `backup` into this (migrated) database and instance folder."""
         try:
-            counts = backups.restore(path, app.instance_path, replace=replace)
+            with backups.opened(path) as archive:
+                counts = backups.restore_rows(archive, replace=replace)
+                db.session.commit()  # the rows are in; only then are the files swapped
+                backups.restore_folders(archive, app.instance_path)
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None

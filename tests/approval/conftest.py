@@ -28,6 +28,7 @@ def records(app, team):
 def computed(team, records):
     """eng1's November computed as a draft (no records: field hours 0/20, deductions full; no review yet)."""
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     return score_of(team["eng1"], MONTH)
 
 
@@ -38,6 +39,7 @@ def ready(api, team, records, computed):
     response = api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "谈了本月的响应及时率"})
     assert response.status_code == 201, response.get_json()
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     return score_of(team["eng1"], MONTH)
 
 

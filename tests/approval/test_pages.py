@@ -182,6 +182,7 @@ def test_the_approval_forms_need_a_csrf_token(app_factory, team, records):
     client = app.test_client()
     with app.app_context():
         reports.compute_month(MONTH, NOW)
+        db.session.commit()
     login_page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
     client.post("/login", data={"username": "mgr", "password": PASSWORD, "csrf_token": token})

@@ -64,6 +64,7 @@ def test_proposed_and_rejected_adjustments_do_not_count(api, team, ready):
     rejected = propose(api, 8)
     assert decide(api, rejected, "reject")["status"] == "rejected"
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     score = score_of(team["eng1"], MONTH)
     assert score.adjustments == Decimal("0.00") and score.total == BASE.quantize(Decimal("0.01"))
 
@@ -151,6 +152,7 @@ def test_a_veto_makes_the_total_zero_with_a_review_and_adjustments(api, team, re
     assert api("POST", f"/scores/{MONTH}/eng1/veto", "gm.wang", json={"reason": "违规操作"}).status_code == 200
     assert score_of(team["eng1"], MONTH).total == 0
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     assert score_of(team["eng1"], MONTH).total == 0
 
 
@@ -216,6 +218,7 @@ def test_a_score_not_computed_yet_cannot_be_approved(api, team, records):
 def test_an_ineligible_engineers_month_cannot_be_approved(api, make_user, team, records):
     newbie = make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     assert score_of(newbie, MONTH).eligible is False
     assert api("POST", f"/scores/{MONTH}/newbie/approve", "gm.wang").status_code == 409
     assert score_of(newbie, MONTH).status == "draft"
@@ -253,6 +256,7 @@ def test_an_approved_score_never_changes_when_records_arrive_and_the_month_is_re
     records.survey(records.order(engineer, datetime(2026, 11, 4, 8, 0), completed=datetime(2026, 11, 5, 9, 0)), 1)
     records.complaint(engineer, date(2026, 11, 6), order=order)
     summary = reports.compute_month(MONTH, NOW)
+    db.session.commit()
     assert summary["approved"] == 1
     after = snapshot(MONTH)
     eng1 = lambda rows: next(row for row in rows if row[0]["engineer_id"] == engineer.id)  # noqa: E731
@@ -290,6 +294,7 @@ def test_deciding_an_adjustment_of_an_approved_month_is_refused(api, team, recor
 def test_incidents_of_an_approved_month_are_refused(api, team, records, use_incidents):
     records.review(team["eng1"], MONTH, team["mgr"], "leader")
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
     response = api("POST", "/incidents", "mgr", json={"engineer": "eng1", "date": "2026-11-18",
@@ -315,6 +320,7 @@ def test_reopening_is_logged_and_recomputing_resumes(app, api, team, records, ap
     assert event.detail == "补录出差记录" and event.subject == f"eng1/{MONTH}" and event.actor_id == team["gm"].id
     records.trip(team["eng1"], date(2026, 11, 18), full_day=True)
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     score = score_of(team["eng1"], MONTH)
     assert score.status == "draft" and score.quantitative > Q and score.total > 60
 

@@ -55,6 +55,7 @@ def test_compute_then_read_gives_every_indicator_with_its_explanation(api, recor
 ])
 def test_explanations_follow_the_requested_language(api, records, team, query, headers, english):
     services.compute_month(NOV, NOW)
+    db.session.commit()
     row = api("GET", f"/scores/{NOV}/eng1{query}", "eng1", headers=headers).get_json()
     attendance = row["indicators"][0]
     assert (attendance["name"], attendance["explanation"]) == (
@@ -68,6 +69,7 @@ def test_explanations_follow_the_requested_language(api, records, team, query, h
 ])
 def test_each_role_sees_the_scores_in_its_scope(api, records, team, user, seen):
     services.compute_month(NOV, NOW)
+    db.session.commit()
     assert sorted(usernames(api("GET", f"/scores/{NOV}", user))) == seen
 
 
@@ -86,6 +88,7 @@ def test_a_manager_computes_the_own_team_only(api, records, team):
 
 def test_an_inactive_engineer_appears_only_in_the_months_scored_for_them(api, records, team):
     services.compute_month(OCT, NOW)
+    db.session.commit()
     team["eng2"].active = False
     db.session.commit()
     assert sorted(usernames(api("GET", f"/scores/{OCT}", "mgr"))) == ["eng1", "eng2"]

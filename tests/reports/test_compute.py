@@ -18,7 +18,9 @@ from tracker.scoring.template import bundled_presets
 
 
 def compute(month=NOV, now=NOW, **kwargs):
-    return services.compute_month(month, now, **kwargs)
+    summary = services.compute_month(month, now, **kwargs)
+    db.session.commit()
+    return summary
 
 
 def points(engineer, month=NOV):
@@ -212,6 +214,7 @@ def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):
     records.attendance(team["eng1"], D(2026, 11, 4), "absent")  # would change eng1's score
     with pytest.raises(Conflict) as raised:
         compute()
+    db.session.rollback()  # as the caller does on an error
     assert "broken" in raised.value.message
     assert snapshot(NOV) == before
 
@@ -277,6 +280,7 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_engineers(app, m
         event.listen(db.engine, "before_cursor_execute", count_statement)
         try:
             summary = services.compute_month(NOV, NOW, engineer_ids=ids)
+            db.session.commit()
         finally:
             event.remove(db.engine, "before_cursor_execute", count_statement)
         assert summary["computed"] == count

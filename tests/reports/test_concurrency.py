@@ -22,16 +22,19 @@ COMPUTER = textwrap.dedent("""
     import pathlib, sys, time
     from datetime import datetime
     from tracker import create_app
+    from tracker.extensions import db
     from tracker.reports import services
     app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
     barrier = pathlib.Path(sys.argv[3])
     with app.app_context():
         services.compute_month("2026-10", datetime(2026, 11, 20, 10))  # warm up: imports, connections
+        db.session.commit()
         (barrier / sys.argv[4]).touch()
         deadline = time.time() + 60
         while len(list(barrier.iterdir())) < 2 and time.time() < deadline:  # both start together
             time.sleep(0.01)
         summary = services.compute_month("2026-11", datetime(2026, 11, 20, 10))
+        db.session.commit()
         print("computed", summary["computed"], flush=True)
 """)
 

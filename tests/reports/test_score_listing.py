@@ -32,6 +32,7 @@ def _engineers(count, supervisor_id, prefix="bulk"):
 def test_the_month_is_answered_a_page_at_a_time_by_username(api, records, team):
     _engineers(7, team["mgr"].id)
     services.compute_month(NOV, NOW)
+    db.session.commit()
     first = api("GET", f"/scores/{NOV}?per_page=4", "gm.wang").get_json()
     assert (first["month"], first["page"], first["pages"], first["total"]) == (NOV, 1, 3, 10)
     assert usernames(first) == ["bulk0000", "bulk0001", "bulk0002", "bulk0003"]
@@ -69,6 +70,7 @@ def test_rows_are_slim_unless_explain_is_asked(api, records, team):
     eng = team["eng1"]
     order = records.order(eng, at(D(2026, 11, 3), 8), responded=at(D(2026, 11, 3), 12))
     services.compute_month(NOV, NOW)
+    db.session.commit()
     slim = api("GET", f"/scores/{NOV}?team=mgr", "mgr").get_json()["scores"][0]
     assert slim["status"] == "draft" and len(slim["indicators"]) == 8
     assert all(set(item) == {"code", "name", "applies", "value", "points", "max_points"}
@@ -83,6 +85,7 @@ def test_ineligible_and_never_computed_engineers_have_rows(api, records, team, m
     rows = {row["username"]: row for row in api("GET", f"/scores/{NOV}", "mgr").get_json()["scores"]}
     assert (rows["rookie"]["eligible"], rows["rookie"]["status"], rows["rookie"]["total"]) == (False, "pending", None)
     services.compute_month(NOV, NOW)
+    db.session.commit()
     rows = {row["username"]: row for row in api("GET", f"/scores/{NOV}", "mgr").get_json()["scores"]}
     assert (rows["rookie"]["eligible"], rows["rookie"]["status"], rows["rookie"]["total"]) == (False, "draft", None)
 
@@ -91,6 +94,7 @@ def test_one_engineers_detail_carries_explanations_reviews_adjustments_and_histo
     eng = team["eng1"]
     records.review(eng, NOV, team["mgr"], "leader")
     services.compute_month(NOV, NOW)
+    db.session.commit()
     assert api("POST", f"/scores/{NOV}/eng1/adjustments", "mgr",
                json={"points": 3, "reason": "表现突出"}).status_code == 201
     body = api("GET", f"/scores/{NOV}/eng1", "mgr").get_json()
@@ -116,12 +120,14 @@ def test_an_unknown_engineer_is_404(api, records, team):
 def test_a_page_costs_the_same_queries_for_3_or_110_engineers(api, records, team):
     manager_id = team["mgr"].id
     services.compute_month(NOV, NOW)
+    db.session.commit()
     api("GET", f"/scores/{NOV}", "gm.wang")  # the token
     db.session.remove()
     with counted() as few:
         assert api("GET", f"/scores/{NOV}?explain=1", "gm.wang").status_code == 200
     _engineers(107, manager_id)
     services.compute_month(NOV, NOW)
+    db.session.commit()
     db.session.remove()
     with counted() as many:
         body = api("GET", f"/scores/{NOV}?per_page=200&explain=1", "gm.wang").get_json()
@@ -132,6 +138,7 @@ def test_a_page_costs_the_same_queries_for_3_or_110_engineers(api, records, team
 def test_the_month_page_shows_one_team_a_page_at_a_time(client, records, team):
     _engineers(60, team["mgr"].id)
     services.compute_month(NOV, NOW)
+    db.session.commit()
     login(client, "gm.wang")
     first = client.get(f"/scores/{NOV}?team=mgr").get_data(as_text=True)
     assert "1 / 2" in first and "bulk0000" in first and "王五" not in first

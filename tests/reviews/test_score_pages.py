@@ -184,6 +184,7 @@ def test_computed_score_links_the_late_answered_order(client, team, late_order):
     services.save_review(team["mgr"], team["eng1"], MONTH, {c: 4 for c in services.CRITERIA}, now=NOW)
     db.session.commit()
     compute_month(MONTH, NOW)
+    db.session.commit()
     login(client, "eng1")
     page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
     assert "响应及时率" in page and "0%" in page

@@ -47,4 +47,5 @@ def scored(team, records):
     records.review(eng3, MONTH, team["mgr2"], "leader", 4, 4, 4, 4, 4, 4, 4)
     records.adjustment(eng1, MONTH, "2.5")
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     return team

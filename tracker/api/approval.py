@@ -82,7 +82,7 @@ def propose_adjustment(month, username, data):
 
 def _decide(adjustment_id, approve):
     adjustment = approval.adjustment_by_id(adjustment_id)
-    adjustment = approval.decide_adjustment(current_user, adjustment, approve, now=clock.now())  # commits
+    adjustment = approval.decide_adjustment(current_user, adjustment, approve, now=clock.now())
     core.commit()
     return core.reply(_adjustment(adjustment, db.session.get(User, adjustment.engineer_id)))
 
@@ -111,7 +111,7 @@ def veto(month, username, data):
     """一票否决 (a manager above, the gm): the month's total becomes 0, with or without a review."""
     month = _month(month)
     engineer = _engineer(username)
-    approval.veto(current_user, engineer, month, data["reason"], now=clock.now())  # commits with the recomputation
+    approval.veto(current_user, engineer, month, data["reason"], now=clock.now())
     core.commit()
     return core.reply(_score_state(engineer, month))
 
@@ -151,6 +151,6 @@ def reopen_score(month, username, data):
     """Reopen an approved score (gm; logged with the reason): back to draft, recomputed from the records."""
     month = _month(month)
     engineer = _engineer(username)
-    approval.reopen_score(current_user, engineer, month, data["reason"], now=clock.now())  # commits
+    approval.reopen_score(current_user, engineer, month, data["reason"], now=clock.now())
     core.commit()
     return core.reply(_score_state(engineer, month))

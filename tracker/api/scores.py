@@ -153,7 +153,8 @@ def compute_scores(month):
     ids = None
     if current_user.role == "manager":
         ids = [person.id for person in services.engineers_in_scope(current_user)]
-    summary = services.compute_month(month, clock.now(), engineer_ids=ids)  # commits (one transaction)
+    summary = services.compute_month(month, clock.now(), engineer_ids=ids)
+    core.commit()
     return core.reply({"month": month, "computed": summary["computed"]})
 
 

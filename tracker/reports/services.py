@@ -1,8 +1,8 @@
 """Monthly scores: facts from the records, evaluated by the template in force, stored with their explained lines.
 
-compute_month is a unit of work of its own (like a scheduled job): it evaluates every engineer in memory first,
-then writes all rows of the month in one transaction under a per-month lock, and commits; on any error it rolls
-back, so the scores stored before stay as they were. Period (mid-year, annual) scores average the stored totals.
+compute_month evaluates every engineer in memory first, then writes all rows of the month under a per-month lock
+and flushes; its caller (view, API handler, command or job) commits that month as one transaction, or rolls it back
+on an error, so the scores stored before stay as they were. Period (mid-year, annual) scores average the stored totals.
 """
 
 import json
@@ -63,31 +63,29 @@ def _engineers(engineer_ids=None):
 # ---- computing a month ----------------------------------------------------------------------------
 
 def compute_month(month, now, engineer_ids=None, progress=None):
-    """Recompute the draft scores of `month` for the active engineers (all, or those in engineer_ids); commits.
+    """Recompute the draft scores of `month` for the active engineers (all, or those in engineer_ids); flushes.
+
+    The caller commits the month as one transaction (the per-month lock is held until then), or rolls it back.
 
     Approved scores are left alone. Ineligible engineers get a row with eligible false and no scores.
     `progress(n)` is called as engineers are evaluated. Returns a summary dict.
     """
     months.parse(month)
-    try:
-        ensure_presets(now)
-        people = _engineers(engineer_ids)
-        approved = set(db.session.scalars(select(Score.engineer_id).where(
-            Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
-        people = [person for person in people if person.id not in approved]
-        assessed = [person for person in people if is_eligible(person, month)]
-        facts = month_facts([person.id for person in assessed], month, as_of(month, now))
-        templates = TemplatesInForce(month)
-        results = []
-        for person in people:
-            results.append(_evaluate(person, month, templates, facts.get(person.id)))
-            if progress is not None:
-                progress(1)
-        written = _store(month, results, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    ensure_presets(now)
+    people = _engineers(engineer_ids)
+    approved = set(db.session.scalars(select(Score.engineer_id).where(
+        Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
+    people = [person for person in people if person.id not in approved]
+    assessed = [person for person in people if is_eligible(person, month)]
+    facts = month_facts([person.id for person in assessed], month, as_of(month, now))
+    templates = TemplatesInForce(month)
+    results = []
+    for person in people:
+        results.append(_evaluate(person, month, templates, facts.get(person.id)))
+        if progress is not None:
+            progress(1)
+    written = _store(month, results, now)
+    db.session.flush()
     pending = sum(1 for r in results if r.eligible and r.evaluation is not None and r.evaluation.total is None)
     return {"month": month, "computed": written, "eligible": len(assessed), "ineligible": len(people) - len(assessed),
             "pending": pending, "approved": len(approved), "skipped": len(results) - written}

@@ -81,14 +81,18 @@ def sync_presets(now, directory=PRESETS):
 
 
 def ensure_presets(now):
-    """Load the presets when no template is stored at all (a database set up without init-db); commits."""
+    """Load the presets when no template is stored at all (a database set up without init-db); flushes.
+
+    In a savepoint: when another process loads them at the same moment, theirs stay and the caller's transaction
+    goes on. The caller commits.
+    """
     if db.session.scalar(select(KpiTemplate.id).limit(1)) is not None:
         return
     try:
-        sync_presets(now)
-        db.session.commit()
+        with db.session.begin_nested():
+            sync_presets(now)
     except IntegrityError:  # another process loaded them at the same moment
-        db.session.rollback()
+        pass
 
 
 class TemplatesInForce:

@@ -4,10 +4,10 @@ CONTRACT.md section 7 (last paragraphs) and section 10. A manager above the engi
 records the interview; a manager above or the gm vetoes; only the gm decides adjustments, approves and reopens.
 Every decision is written to the audit log.
 
-Services take plain data and raise domain errors. Those that change what the score counts (deciding an adjustment,
-a veto, approving, reopening) recompute the engineer's draft score with reports.services.compute_month, which is a
-unit of work of its own: it commits the decision together with the recomputed score, or rolls both back. The others
-add and flush; the caller commits.
+Services take plain data, raise domain errors, add and flush; the caller (view or API handler) commits. Those that
+change what the score counts (deciding an adjustment, a veto, approving, reopening) also recompute the engineer's
+draft score with reports.services.compute_month, so the caller commits the decision together with the recomputed
+score, or rolls both back.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -167,7 +167,7 @@ def approval_gaps(engineer, month, score=None):
 
 
 def recompute(engineer, month, now):
-    """Commit the pending decision together with the engineer's recomputed draft score (one transaction)."""
+    """Recompute the engineer's draft score of the month after a decision (flushed with it; the caller commits)."""
     reports.compute_month(month, now, engineer_ids=[engineer.id])
 
 
@@ -198,7 +198,7 @@ def adjustment_by_id(adjustment_id):
 
 
 def decide_adjustment(actor, adjustment, approve, *, now):
-    """The gm approves or rejects a proposed adjustment, then the engineer's draft score is recomputed (commits)."""
+    """The gm approves or rejects a proposed adjustment; the draft score is recomputed. The caller commits."""
     require_gm(actor)
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
@@ -223,18 +223,17 @@ def decide_adjustment(actor, adjustment, approve, *, now):
 # ---- veto and interview ----------------------------------------------------------------------------
 
 def veto(actor, engineer, month, reason, *, now):
-    """一票否决 by a manager above or the gm: the month's total is 0, with or without a review (recomputed; commits)."""
+    """一票否决 by a manager above or the gm: the month's total is 0, review or not (recomputed). The caller commits."""
     require_leader(actor, engineer)
     reason = check_text(reason, "reason", REASON_MAX)
     _open_month(engineer, month, now)
     if veto_of(engineer, month) is not None:
         raise Conflict(_("%(month)s 已经一票否决", month=month), month=month)
     row = Veto(engineer_id=engineer.id, month=month, reason=reason, recorded_by_id=actor.id, recorded_at=now)
-    db.session.add(row)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(row)
     except IntegrityError:  # vetoed at the same moment by someone else
-        db.session.rollback()
         raise Conflict(_("%(month)s 已经一票否决", month=month), month=month) from None
     audit.record(actor, "score.veto", _subject(engineer, month), reason, at=now)
     db.session.flush()
@@ -286,7 +285,7 @@ def approve_score(actor, engineer, month, *, now):
 
 
 def reopen_score(actor, engineer, month, reason, *, now):
-    """The gm reopens an approved score: back to draft (logged) and recomputed from the records (commits)."""
+    """The gm reopens an approved score: back to draft (logged) and recomputed from the records. The caller commits."""
     require_gm(actor)
     months.parse(month)
     reason = check_text(reason, "reason", REASON_MAX)

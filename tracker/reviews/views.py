@@ -507,7 +507,7 @@ def _decide(adjustment_id, approve):
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     try:
-        approval.decide_adjustment(_me(), adjustment, approve, now=clock.now())  # commits with the recomputation
+        approval.decide_adjustment(_me(), adjustment, approve, now=clock.now())
     except Conflict as error:
         db.session.rollback()
         if from_list:

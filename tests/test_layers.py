@@ -1,0 +1,43 @@
+"""Where things happen: only the callers (views, API handlers, commands, jobs) commit; services add and flush."""
+
+import ast
+import pathlib
+
+import pytest
+
+TRACKER = pathlib.Path(__file__).resolve().parent.parent / "tracker"
+
+
+def _is_caller(path):
+    """A module of callers: web views, the API's handlers, the flask commands, the scheduler's jobs."""
+    relative = path.relative_to(TRACKER)
+    return (path.name == "views.py" or path.name.endswith("_views.py") or relative.parts[0] == "api"
+            or str(relative) in ("cli.py", "jobs.py"))
+
+
+def _calls(tree, name):
+    """Line numbers of calls to `name(...)` or `something.name(...)`."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Attribute) and func.attr == name) or (isinstance(func, ast.Name)
+                                                                          and func.id == name):
+                yield node.lineno
+
+
+MODULES = sorted(TRACKER.rglob("*.py"))
+
+
+def test_the_tree_has_callers_and_services():
+    assert any(_is_caller(p) for p in MODULES) and any(p.name == "services.py" for p in MODULES)
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if not _is_caller(p)], ids=lambda p: str(p.relative_to(TRACKER)))
+def test_nothing_below_the_callers_commits(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert list(_calls(tree, "commit")) == [], f"{path.relative_to(TRACKER)} commits; flush, and let the caller commit"
+
+
+def test_the_scan_finds_a_commit():
+    source = "def save(row):\n    db.session.add(row)\n    db.session.commit()\n"
+    assert list(_calls(ast.parse(source), "commit")) == [3]
