@@ -34,6 +34,7 @@ def november(scored, records):
     records.review(eng1, NOVEMBER, scored["mgr"], "leader", 4, 4, 4, 4, 4, 4, 4)
     records.review(eng2, NOVEMBER, scored["mgr"], "leader", 3, 3, 3, 3, 3, 3, 3)
     reports.compute_month(NOVEMBER, NOW)
+    db.session.commit()
     return scored
 
 
@@ -71,7 +72,9 @@ def test_what_if_totals_equal_computing_the_month_with_the_new_version(november,
         assert score_of(november[username], NOVEMBER).total == (
             None if row["new"]["total"] is None else Decimal(str(row["new"]["total"])))
     reports.compute_month(NOVEMBER, NOW)
+    db.session.commit()
     reports.compute_month(OCTOBER, NOW)
+    db.session.commit()
     for username, row in rows.items():
         stored = score_of(november[username], NOVEMBER)
         assert stored.template.version == 2

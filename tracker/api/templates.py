@@ -85,6 +85,7 @@ def create_template_version(code, data):
     row = services.create_version(code, data["body"], data["effective_from"], clock.now())
     core.commit()
     services.recompute_if_started(row, clock.now())
+    core.commit()
     body = template_version(code, row.version)
     return body[0], 201
 

@@ -136,7 +136,8 @@ def create_version(code, data, effective_from, now):
 
 def recompute_if_started(row, now):
     """A version that starts in the current month rescores that month's drafts now (approved ones stay), so no
-    page shows a total of the version it replaced. compute_month is a unit of work: call after committing."""
+    page shows a total of the version it replaced. Flushes; the caller commits the version first, then this month's
+    scores as a transaction of their own (compute_month's unit of work)."""
     current = months.of(now.date())
     if row.effective_from <= current:
         scores.compute_month(current, now)

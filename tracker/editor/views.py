@@ -63,6 +63,7 @@ def edit(code):
                     row = services.create_version(code, data, (form.effective_from.data or "").strip(), now)
                     db.session.commit()
                     services.recompute_if_started(row, now)
+                    db.session.commit()
                     flash(_("已保存第 %(version)s 版，自 %(month)s 起生效", version=row.version,
                             month=row.effective_from), "success")
                     return redirect(url_for("editor.diff", code=code, version=row.version))
