@@ -20,6 +20,8 @@ from sqlalchemy import Date, DateTime, Integer, Numeric, func, select, text
 
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
+from tracker.reports import templates_store
+from tracker.reports.models import KpiTemplate
 
 FOLDERS = ("archive", "photos")
 FORMAT = 1
@@ -84,7 +86,12 @@ def _add_bytes(tar, name, data):
 
 
 def _has_rows():
-    return any(db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables)
+    """Whether the database holds data of its own: the KPI templates that `init-db` loads into a fresh database
+    do not count (README: `init-db`, then `restore PATH`), a template an administrator changed does."""
+    if any(db.session.scalar(select(func.count()).select_from(t))
+           for t in db.metadata.sorted_tables if t.name != KpiTemplate.__tablename__):
+        return True
+    return not templates_store.only_presets()
 
 
 @contextmanager

@@ -13,7 +13,7 @@ MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: mon
 def parse(text, field="month"):
     """'YYYY-MM' -> (year, month); 422 otherwise."""
     match = MONTH_RE.match(text or "")
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
+    if not match or not 2000 <= int(match.group(1)) <= 2099:
         raise Invalid.field(field, _("月份格式须为 YYYY-MM"))
     return int(match.group(1)), int(match.group(2))
 

@@ -1,10 +1,28 @@
-"""What every workbook Tracker writes shares: column widths that fit their text, and the print setup."""
+"""What every workbook Tracker writes shares: text cells that are never formulas, column widths that fit their
+text, and the print setup."""
 
 import unicodedata
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.properties import PageSetupProperties
 
+FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
+
 PAGE_NUMBERS = "第 &P 页，共 &N 页"
+
+
+def put(sheet, row, column, value):
+    """Write one cell (column from 1). Text is always a string cell, never a formula (CONTRACT 11): text that a
+    spreadsheet would take as one (starting with = + - @, TAB or CR) is also marked "quote prefix", so editing the
+    cell keeps it text. Reading the file back gives the same text."""
+    if not isinstance(value, str):
+        return sheet.cell(row=row, column=column, value=value)
+    # Rows stored before the text rule may hold characters no workbook can: they are shown as U+FFFD.
+    cell = sheet.cell(row=row, column=column, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    cell.data_type = "s"
+    if value.startswith(FORMULA_LIKE):
+        cell.quotePrefix = True
+    return cell
 
 
 def text_width(text):

@@ -116,10 +116,11 @@ def test_bad_month_calendar_is_422(api, team, path):
     assert_error(api("GET", path, "eng1"), 422)
 
 
-def test_extreme_dates_do_not_break_the_calendar(app, api, team):
-    documented(app, api("PUT", "/calendar/0001-01-01", "admin", json={"workday": True}))
-    documented(app, api("PUT", "/calendar/9999-12-31", "admin", json={"workday": False}))
-    assert count(CalendarDay) == 2
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"])
+def test_dates_outside_2000_to_2099_are_refused_by_the_calendar(app, api, team, day):
+    assert assert_error(api("PUT", f"/calendar/{day}", "admin", json={"workday": True}), 422, "date")["message"] \
+        == "年份须在 2000 到 2099 之间"
+    assert count(CalendarDay) == 0
 
 
 # ---- attendance ----------------------------------------------------------------------------------

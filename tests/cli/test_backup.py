@@ -1,11 +1,14 @@
 """backup PATH / restore PATH: a consistent copy of database and files, restorable into an empty database."""
 
+import json
 import os
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
+from tracker import create_app
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.reports.models import KpiTemplate
 from tracker.workorders.models import Customer
 
 
@@ -56,3 +59,95 @@ def test_restore_refuses_a_file_that_is_not_a_backup(app, runner, tmp_path):
     bogus.write_bytes(b"not a tar")
     result = runner.invoke(args=["restore", str(bogus)])
     assert result.exit_code != 0 and "not a Tracker backup" in result.output
+
+
+# ---- README: on a fresh instance, `init-db` then `restore PATH` ------------------------------------
+
+def _scratch_url(tmp_path, name):
+    """A database nobody has used yet: a new SQLite file, or a new PostgreSQL database in CI."""
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL") or ""
+    if not url.startswith("postgresql"):
+        return "sqlite:///" + str(tmp_path / f"{name}.db"), None
+    base, _, dbname = url.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
+    scratch = f"{dbname}_{name}"
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    return f"{base}/{scratch}", (admin, scratch)
+
+
+def _drop(handle):
+    if handle is not None:
+        admin, scratch = handle
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _instance(url, folder):
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(folder),
+                      "PASSWORD_METHOD": "pbkdf2:sha256:1000"})
+    return app, app.test_cli_runner()
+
+
+def _run(runner, *args):
+    result = runner.invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_init_db_then_restore_into_a_fresh_instance_as_the_readme_says(tmp_path):
+    source_url, source_db = _scratch_url(tmp_path, "source")
+    target_url, target_db = _scratch_url(tmp_path, "target")
+    try:
+        source, source_cli = _instance(source_url, tmp_path / "source")
+        _run(source_cli, "init-db")
+        _run(source_cli, "create-user", "eng1", "--role", "engineer", "--display-name", "张三",
+             "--password", "secret-pass-1")
+        with source.app_context():
+            db.session.add(Customer(name="旗滨玻璃"))
+            db.session.commit()
+        folder = tmp_path / "source" / "archive" / "旗滨玻璃"
+        folder.mkdir(parents=True)
+        (folder / "20261015旗滨玻璃1号机常规保养.pdf").write_bytes(b"%PDF-1.4 scan")
+        backup_file = str(tmp_path / "tracker-backup.tar.gz")
+        _run(source_cli, "backup", backup_file)
+
+        target, target_cli = _instance(target_url, tmp_path / "target")
+        assert "KPI templates loaded" in _run(target_cli, "init-db")  # init-db loads the templates ...
+        assert "restored" in _run(target_cli, "restore", backup_file)  # ... and restore still takes the backup
+        with target.app_context():
+            assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"
+            assert db.session.scalar(select(Customer.name)) == "旗滨玻璃"
+            with source.app_context():
+                source_templates = db.session.scalar(select(func.count()).select_from(KpiTemplate))
+            assert db.session.scalar(select(func.count()).select_from(KpiTemplate)) == source_templates
+            db.engine.dispose()
+        assert (tmp_path / "target" / "archive" / "旗滨玻璃" / "20261015旗滨玻璃1号机常规保养.pdf").read_bytes() \
+            == b"%PDF-1.4 scan"
+        with source.app_context():
+            db.engine.dispose()
+    finally:
+        _drop(source_db)
+        _drop(target_db)
+
+
+def test_restore_still_refuses_a_fresh_instance_whose_templates_an_administrator_changed(tmp_path):
+    url, handle = _scratch_url(tmp_path, "changed")
+    try:
+        app, cli = _instance(url, tmp_path / "changed")
+        _run(cli, "init-db")
+        backup_file = str(tmp_path / "b.tar.gz")
+        _run(cli, "backup", backup_file)
+        with app.app_context():
+            row = db.session.scalars(select(KpiTemplate)).first()
+            row.body = json.dumps({**json.loads(row.body), "edited_by": "admin"})  # not what init-db loads
+            db.session.commit()
+            db.engine.dispose()
+        result = cli.invoke(args=["restore", backup_file])
+        assert result.exit_code != 0 and "not empty" in result.output
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        _drop(handle)

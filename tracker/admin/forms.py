@@ -1,10 +1,11 @@
 """Admin forms: they check shape only; the services hold the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, PasswordField, SelectChoice, SelectField, StringField,
                      SubmitField)
 from wtforms.validators import DataRequired, Length, Optional
+
+from tracker.validation import Form
 
 ROLE_LABELS = {
     "engineer": _l("售后工程师"),
@@ -15,7 +16,7 @@ ROLE_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("用户名"), description=_l("3–32 个字符：小写字母、数字、_ . -"),
                            render_kw={"autocapitalize": "none", "autocomplete": "off"})
     display_name = StringField(_l("显示名称"))
@@ -34,12 +35,12 @@ class UserForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     name = StringField(_l("客户名称"), description=_l("最多 40 个字符，不能包含 \\ / : * ? \" < > |"))
     submit = SubmitField(_l("保存"))
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(Form):
     day = DateField(_l("日期"), validators=[DataRequired(message=_l("请填写日期"))])
     kind = SelectField(_l("设置为"), choices=[SelectChoice("workday", _l("工作日（上班）")),
                                              SelectChoice("restday", _l("休息日")),

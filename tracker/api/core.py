@@ -5,7 +5,6 @@ declarations validate requests and build /api/v1/openapi.json.
 """
 
 import json
-import re
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
@@ -16,19 +15,20 @@ from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import ValidationError, validate_csrf
 from jsonschema import Draft202012Validator
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.auth import services
 from tracker.errors import DomainError, Invalid, TooLarge
 from tracker.extensions import db, login
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 # Reusable schema pieces.
 USERNAME = {"type": "string", "pattern": r"^[a-z0-9_.\-]{3,32}$"}
-DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601; without an offset: local time"}
+DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "description": "YYYY-MM-DD, years 2000 to 2099"}
+DATETIME = {"type": "string", "format": "date-time",
+            "description": "ISO 8601, years 2000 to 2099; without an offset: local time; an offset is whole minutes "
+                           "within ±14:00"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 MONEY = {"type": "number", "minimum": 0, "maximum": 100000}
 TEXT500 = {"type": ["string", "null"], "maxLength": 500}
@@ -81,34 +81,12 @@ def read_json():
         return None
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
-        bad = _unstorable(data)
+        bad = validation.first_bad_text(data)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedBody(_("请求体不是合法的 JSON")) from None
     if bad:
-        raise Invalid.field(bad, _("不能包含空字符或无效的 Unicode 字符"))
+        raise Invalid.field(*bad)
     return data
-
-
-def _bad_text(text):
-    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
-def _unstorable(value, path="body"):
-    """The path of the first string no database can store (NUL, lone surrogates), or None."""
-    if isinstance(value, str):
-        return path if _bad_text(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            sub = key if path == "body" else f"{path}.{key}"
-            found = sub if _bad_text(key) else _unstorable(item, sub)
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _unstorable(item, f"{path}.{index}")
-            if found:
-                return found
-    return None
 
 
 def _refuse_constant(name):
@@ -144,8 +122,31 @@ def _schema_error_field(error):
     return path, messages.get(error.validator, error.message)
 
 
+def _text_patterns(schema, name=None):
+    """A copy of `schema` whose free-text strings carry the text rule of their field as a pattern (CONTRACT 2),
+    so that the OpenAPI document says what the body check (validation.first_bad_text) enforces."""
+    if isinstance(schema, list):
+        return [_text_patterns(item, name) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copy = {}
+    for key, value in schema.items():
+        if key == "properties":
+            copy[key] = {prop: _text_patterns(sub, prop) for prop, sub in value.items()}
+        elif key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
+            copy[key] = _text_patterns(value, name)
+        else:
+            copy[key] = value
+    types = copy.get("type")
+    is_text = types == "string" or (isinstance(types, list) and "string" in types)
+    if is_text and name is not None and not {"pattern", "enum", "format", "const"} & set(copy):
+        copy["pattern"] = validation.PATTERNS[validation.kind_of(name)]
+    return copy
+
+
 def body(schema):
     """Validate the JSON body against `schema` and pass it to the view as `data`."""
+    schema = _text_patterns(schema)
     validator = Draft202012Validator(schema)
 
     def decorate(view):
@@ -230,25 +231,14 @@ def iso_datetime(value):
 
 
 def parse_date(value, field="date"):
-    if value is None:
-        return None
-    try:
-        if not DATE_RE.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD")) from None
+    """'YYYY-MM-DD' of a year 2000–2099 -> date; 422 otherwise (CONTRACT 2)."""
+    return validation.parse_date(value, field)
 
 
 def parse_datetime(value, field):
-    """ISO 8601 -> naive local datetime (an offset converts to TRACKER_TIMEZONE)."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        raise Invalid.field(field, _("时间格式须为 ISO 8601，如 2026-10-15T09:30")) from None
-    return clock.to_local(parsed).replace(microsecond=0)
+    """ISO 8601 -> naive local datetime (an offset converts to TRACKER_TIMEZONE); years 2000–2099, offsets
+    within ±14:00 (CONTRACT 2)."""
+    return validation.parse_datetime(value, field, clock.to_local)
 
 
 def commit():

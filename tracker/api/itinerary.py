@@ -16,8 +16,10 @@ from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
+from tracker.locking import lock_person
+from tracker.workorders import network
 
-YEAR_MIN, YEAR_MAX = 2000, 2100
+YEAR_MIN, YEAR_MAX = 2000, 2099
 HHMM = {"type": ["string", "null"], "pattern": r"^[0-9]{2}:[0-9]{2}$", "description": "HH:MM, 00:00 to 24:00"}
 HOURS = {"type": "number", "minimum": 0}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -107,6 +109,8 @@ def _save_once(model, engineer, data, save):
     through and the other then answers the row that won.
     """
     client_id = data.get("client_id")
+    if client_id is not None:
+        lock_person(engineer)  # a repeat racing its first send waits for it here, then finds what it stored
     earlier = services.earlier_entry(_actor(), model, engineer, client_id)
     if earlier is not None:
         return earlier, False
@@ -291,10 +295,12 @@ def download_workbook(username, year):
 
 @bp.route("/itineraries/<username>/<int:year>.xlsx", methods=["POST"])
 @roles("engineer", "backoffice", "manager")
+@network.lan_only
 @core.answers(200, IMPORT_SUMMARY)
 @core.uploads(WORKBOOK_UPLOAD)
 def import_workbook(username, year):
-    """Replace the open months' trips and expenses by those of an uploaded workbook (same format as the download)."""
+    """Replace the open months' trips and expenses by those of an uploaded workbook (same format as the download);
+    accepted only from the upload networks (TRACKER_UPLOAD_NETWORKS), else 403."""
     engineer = engineer_from_path(username)
     _year_in_path(year)
     upload = request.files.get("file")

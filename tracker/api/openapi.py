@@ -9,7 +9,8 @@ from tracker.auth.access import public
 
 CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 STATUS_TEXT = {400: "Malformed request", 401: "Missing or invalid bearer token", 403: "Not allowed",
-               404: "Not found", 409: "Conflicts with the current state", 413: "Too large",
+               404: "Not found", 405: "Method not allowed (a path parameter of another type names another route)",
+               409: "Conflicts with the current state", 413: "Too large",
                415: "Unsupported media type", 422: "Invalid values"}
 
 
@@ -44,7 +45,7 @@ def _operation(view, method, rule):
     responses = {str(answer["status"]): ok}
     for status, description in answer.get("also", {}).items():  # another success status, same body
         responses[str(status)] = {**ok, "description": description}
-    for status in (400, 401, 403, 404, 409, 413, 415, 422):
+    for status in (400, 401, 403, 404, 405, 409, 413, 415, 422):
         if status == 401 and auth_rule == "public":
             continue
         responses[str(status)] = {"description": STATUS_TEXT[status], "content": {

@@ -17,14 +17,12 @@ from tracker.itinerary import calendar
 from tracker.itinerary import services as itinerary
 from tracker.itinerary.models import ATTENDANCE_STATUSES, CalendarDay
 
-# Text that the databases can store: no NUL (PostgreSQL refuses it) and no lone surrogates (not UTF-8).
-STORABLE = r"^[^\x00\uD800-\uDFFF]*$"
 INT_MAX = 2**31 - 1
 
 
 def text(max_length, min_length=0, nullable=True):
-    """A string schema of bounded length that the databases can store."""
-    schema = {"type": ["string", "null"] if nullable else "string", "maxLength": max_length, "pattern": STORABLE}
+    """A string schema of bounded length; core.body() adds the text rule of its field (CONTRACT 2) as a pattern."""
+    schema = {"type": ["string", "null"] if nullable else "string", "maxLength": max_length}
     if min_length:
         schema["minLength"] = min_length
     return schema

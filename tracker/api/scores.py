@@ -18,7 +18,7 @@ from tracker.reports import listing, services
 from tracker.reviews import approval
 from tracker.reviews import services as reviews
 
-YEAR_MIN, YEAR_MAX = 2000, 2100
+YEAR_MIN, YEAR_MAX = 2000, 2099
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 SLIM_INDICATOR = {
     "code": {"type": "string"}, "name": {"type": "string"}, "applies": {"type": "boolean"},
@@ -98,7 +98,7 @@ def _month(text):
 
 def _year(text):
     if not (len(text) == 4 and text.isascii() and text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX):
-        raise Invalid.field("year", _("年份须为 2000–2100 的四位数字"))
+        raise Invalid.field("year", _("年份须为 2000–2099 的四位数字"))
     return int(text)
 
 

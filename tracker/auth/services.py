@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.auth.access import chain_ids
 from tracker.auth.models import ROLES, ApiToken, User
 from tracker.errors import Invalid
@@ -27,7 +27,7 @@ def get_by_username(username):
 
 
 def _check_display_name(value):
-    value = (value or "").strip()
+    value = validation.check_text(value or "", "display_name").strip()
     if not 1 <= len(value) <= 40:
         raise Invalid.field("display_name", _("显示名称须为 1–40 个字符"))
     return value

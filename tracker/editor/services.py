@@ -13,7 +13,7 @@ import yaml
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker import months
+from tracker import months, validation
 from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
 from tracker.errors import Conflict, Invalid, NotFound
@@ -69,6 +69,9 @@ def parse_text(text):
                                       problem=getattr(error, "problem", "") or "")) from None
     if not isinstance(data, dict):
         raise Invalid.field("body", _("模板须为键值映射（YAML 对象）"))
+    bad = validation.first_bad_text(data)  # the same text rules as a JSON body: names without bidi controls
+    if bad:
+        raise Invalid.field("body", f"{bad[0]}: {bad[1]}")
     return data
 
 

@@ -14,11 +14,12 @@ from tracker.editor import services
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reports.models import KpiTemplate
+from tracker.validation import Form
 
 bp = Blueprint("editor", __name__, url_prefix="/admin/templates")
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     body = TextAreaField()
     effective_from = StringField()
     preview_month = StringField()

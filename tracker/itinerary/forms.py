@@ -4,7 +4,6 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import NumberInput, TimeInput
 
 from tracker.itinerary.models import EXPENSE_CATEGORIES
+from tracker.validation import Form
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_MAX = 500
@@ -40,7 +40,7 @@ class DayField(DateField):
             raise ValueError(_l("日期须为 YYYY-MM-DD 格式的有效日期")) from None
 
 
-class TripForm(FlaskForm):
+class TripForm(Form):
     date = DayField(_l("日期"), validators=[InputRequired(_l("请填写日期"))])
     full_day = BooleanField(_l("全天"), description=_l("全天行程计 7.5 小时，无需填写时间"))
     depart = StringField(_l("出发"), widget=TimeInput(), filters=[_strip], validators=[Length(max=8)])
@@ -82,7 +82,7 @@ class TripForm(FlaskForm):
         self.note.data = trip.note or ""
 
 
-class ExpenseForm(FlaskForm):
+class ExpenseForm(Form):
     date = DayField(_l("日期"), validators=[InputRequired(_l("请填写日期"))])
     category = SelectField(_l("费用类别"),
                            choices=[SelectChoice(code, CATEGORY_LABELS[code]) for code in EXPENSE_CATEGORIES])
@@ -109,14 +109,14 @@ class ExpenseForm(FlaskForm):
         self.note.data = expense.note or ""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(_l("退回原因"), filters=[_strip],
                            validators=[DataRequired(_l("请填写退回原因")), Length(max=TEXT_MAX)],
                            render_kw={"rows": 2})
     submit = SubmitField(_l("退回该月"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("工作行程表文件（.xlsx）"), validators=[FileRequired(_l("请选择文件"))],
                      render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     submit = SubmitField(_l("导入"))

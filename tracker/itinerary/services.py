@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit, clock, months
+from tracker import audit, clock, months, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -17,6 +17,7 @@ from tracker.idlist import among
 from tracker.itinerary import calendar
 from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, Expense,
                                       MonthSubmission, Trip)
+from tracker.locking import lock_person
 from tracker.scoring import fieldhours
 from tracker.workorders.models import Customer, WorkOrder
 
@@ -41,7 +42,7 @@ def require_view(actor, engineer):
 def _customer(name):
     if name in (None, ""):
         return None
-    name = unicodedata.normalize("NFC", str(name).strip())  # customer names are stored NFC-normalised
+    name = unicodedata.normalize("NFC", validation.check_text(str(name), "customer").strip())  # stored NFC
     customer = db.session.scalar(select(Customer).where(Customer.name == name))
     if customer is None:
         raise Invalid.field("customer", _("没有名为 %(name)s 的客户", name=name))
@@ -61,7 +62,7 @@ def _text(data, name):
     value = data.get(name)
     if value is None:
         return None
-    value = str(value).strip()
+    value = validation.check_text(str(value), name).strip()
     if len(value) > TEXT_MAX:
         raise Invalid.field(name, _("最多 %(n)s 个字符", n=TEXT_MAX))
     return value or None
@@ -70,6 +71,7 @@ def _text(data, name):
 def _past_or_today(day):
     if day is None:
         raise Invalid.field("date", _("请填写日期"))
+    validation.check_year(day, "date")
     if day > clock.today():
         raise Invalid.field("date", _("不能记录未来的日期"))
     return day
@@ -93,6 +95,7 @@ def submit_month(actor, engineer, month):
     months.parse(month)
     if actor.id != engineer.id:
         raise Forbidden(_("只有工程师本人可以提交行程表"))
+    lock_person(engineer)
     first, _next = months.bounds(month)
     if first > clock.today():
         raise Invalid.field("month", _("不能提交尚未开始的月份"))
@@ -110,6 +113,7 @@ def reopen_month(actor, engineer, month, reason=None):
     months.parse(month)
     if not can_reopen(actor, engineer):
         raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
+    lock_person(engineer)
     row = submission(engineer, month)
     if row is None:
         raise Conflict(_("%(month)s 尚未提交", month=month))
@@ -171,6 +175,7 @@ def save_trip(actor, engineer, data, trip=None):
     """Create (trip=None) or change a trip from plain data; the caller commits."""
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的行程"))
+    lock_person(engineer)  # the overlap and month-lock checks below hold under concurrency
     if trip is not None:
         ensure_open(engineer, trip.day)
     day = _past_or_today(data.get("date"))
@@ -197,6 +202,7 @@ def save_trip(actor, engineer, data, trip=None):
 def delete_trip(actor, trip):
     if not can_edit_itinerary(actor, trip.engineer):
         raise Forbidden(_("无权删除该工程师的行程"))
+    lock_person(trip.engineer)
     ensure_open(trip.engineer, trip.day)
     db.session.delete(trip)
     db.session.flush()
@@ -239,6 +245,7 @@ def save_expense(actor, engineer, data, expense=None):
     """Create or change an expense from plain data; the caller commits."""
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的费用"))
+    lock_person(engineer)
     if expense is not None:
         ensure_open(engineer, expense.day)
     day = _past_or_today(data.get("date"))
@@ -260,6 +267,7 @@ def save_expense(actor, engineer, data, expense=None):
 def delete_expense(actor, expense):
     if not can_edit_itinerary(actor, expense.engineer):
         raise Forbidden(_("无权删除该工程师的费用"))
+    lock_person(expense.engineer)
     ensure_open(expense.engineer, expense.day)
     db.session.delete(expense)
     db.session.flush()
@@ -371,6 +379,7 @@ def month_field_hours(engineer_ids, first, nxt):
 def delete_month_data(engineer, month):
     """Remove a month's trips and expenses (used by workbook import into an open month)."""
     first, nxt = months.bounds(month)
+    lock_person(engineer)
     ensure_open(engineer, first)
     db.session.execute(delete(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt))
     db.session.execute(delete(Expense).where(Expense.engineer_id == engineer.id, Expense.day >= first,

@@ -19,6 +19,7 @@ from tracker.itinerary import calendar, services, workbook
 from tracker.itinerary.forms import CATEGORY_LABELS, ExpenseForm, ImportForm, ReopenForm, TripForm
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, MonthSubmission, Trip
 from tracker.scoring import fieldhours
+from tracker.workorders import network
 from tracker.workorders.models import Customer, WorkOrder
 
 bp = Blueprint("itinerary", __name__)
@@ -33,7 +34,7 @@ ATTENDANCE_LABELS = {"present": _l("出勤"), "late": _l("迟到"), "early_leave
 HOLIDAY_NAMES = {"New Year's Day": _l("元旦"), "Spring Festival": _l("春节"), "Tomb-sweeping Day": _l("清明节"),
                  "Labour Day": _l("劳动节"), "Dragon Boat Festival": _l("端午节"), "National Day": _l("国庆节"),
                  "Mid-autumn Festival": _l("中秋节")}
-YEARS = range(2000, 2101)
+YEARS = range(2000, 2100)
 
 
 # ---- small helpers -------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def _engineer_to_view(username):
 
 def _check_year(year):
     if year not in YEARS:
-        raise NotFound(_("年份须在 2000 到 2100 之间"))
+        raise NotFound(_("年份须在 2000 到 2099 之间"))
 
 
 def _day_kind(day, workday):
@@ -393,6 +394,7 @@ def export(username, year):
 
 @bp.route("/itinerary/<username>/<int(fixed_digits=4):year>/import", methods=["POST"])
 @roles()
+@network.lan_only
 def import_workbook(username, year):
     engineer = _engineer_to_view(username)
     _check_year(year)

@@ -18,15 +18,16 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from tracker import months
+from tracker import months, validation
 from tracker.auth.access import can_edit_itinerary
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge
 from tracker.extensions import db
 from tracker.itinerary import services
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
+from tracker.locking import lock_person
 from tracker.scoring import fieldhours
 from tracker.workorders.models import WorkOrder
-from tracker.xlsx import print_setup, text_width
+from tracker.xlsx import put, print_setup, text_width
 
 HEADERS = ("日期", "星期", "考勤", "出发", "返回", "全天", "工时", "客户", "工单", "事由", "备注", "费用类别", "金额")
 WIDTHS = (12, 6, 8, 7, 7, 6, 7, 18, 14, 32, 24, 9, 12)
@@ -60,12 +61,14 @@ TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
 def workbook_filename(engineer, year):
-    """`<YYYY>年<display name>工作行程表.xlsx`, NFC-normalised."""
-    return unicodedata.normalize("NFC", f"{int(year):04d}年{engineer.display_name}工作行程表.xlsx")
+    """`<YYYY>年<display name>工作行程表.xlsx`, NFC-normalised, without control or bidirectional characters (a
+    display name cannot hold them, and one stored before that rule cannot make the download name read otherwise)."""
+    name = validation.safe_filename(engineer.display_name)
+    return unicodedata.normalize("NFC", f"{int(year):04d}年{name}工作行程表.xlsx")
 
 
 def sheet_title(engineer, year, month):
-    return f"{year}年{engineer.display_name}工作行程表 — {month}月"
+    return f"{year}年{validation.safe_filename(engineer.display_name)}工作行程表 — {month}月"
 
 
 # ---- export --------------------------------------------------------------------------------------
@@ -189,8 +192,7 @@ def _expense_line(expense):
 
 def _write_row(sheet, row, values, first_of_day, workday):
     for col in range(len(HEADERS)):
-        value = values.get(col)
-        cell = sheet.cell(row=row, column=col + 1, value=_cell_value(value))
+        cell = _put(sheet, row, col, values.get(col))
         cell.border = DAY_TOP if first_of_day else BORDER
         cell.alignment = Alignment(vertical="top", wrap_text=col in (COL_CUSTOMER, COL_PURPOSE, COL_NOTE),
                                    horizontal="center" if col in (COL_WEEKDAY, COL_ATTENDANCE, COL_DEPART,
@@ -206,7 +208,7 @@ def _write_row(sheet, row, values, first_of_day, workday):
 
 def _total_row(sheet, row, values, bold):
     for col in range(len(HEADERS)):
-        cell = sheet.cell(row=row, column=col + 1, value=_cell_value(values.get(col)))
+        cell = _put(sheet, row, col, values.get(col))
         cell.fill = TOTAL_FILL
         cell.border = BORDER
         cell.font = Font(bold=bold)
@@ -215,11 +217,10 @@ def _total_row(sheet, row, values, bold):
     sheet.cell(row=row, column=COL_AMOUNT + 1).number_format = "#,##0.00"
 
 
-def _cell_value(value):
-    # openpyxl writes Decimal as a number; a whole Decimal stays exact as int
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+def _put(sheet, row, col, value):
+    if isinstance(value, Decimal):  # openpyxl writes Decimal as a number; a whole Decimal stays exact as int
+        value = int(value) if value == value.to_integral_value() else float(value)
+    return put(sheet, row, col + 1, value)
 
 
 # ---- import --------------------------------------------------------------------------------------
@@ -246,6 +247,7 @@ def import_workbook(actor, engineer, year, filename, fileobj):
     if len(data) > MAX_BYTES:
         raise TooLarge(_("文件超过 %(n)s MB", n=MAX_BYTES // (1024 * 1024)))
     months_in_file = _parse_book(_open(data), year)
+    lock_person(engineer)  # the submitted-month checks and the replacement below see one state
 
     summary = {"file": expected, "months": []}
     for month, content in months_in_file.items():

@@ -80,6 +80,14 @@ def sync_presets(now, directory=PRESETS):
     return added
 
 
+def only_presets():
+    """True when every stored template version is one of the bundled presets as `init-db` loads them (nothing an
+    administrator stored): such a database holds no data of its own yet."""
+    bundled = {code: _content(data) for code, data in bundled_presets().items()}
+    return all(bundled.get(code) == _content(json.loads(body))
+               for code, body in db.session.execute(select(KpiTemplate.code, KpiTemplate.body)))
+
+
 def ensure_presets(now):
     """Load the presets when no template is stored at all (a database set up without init-db); flushes.
 

@@ -1,12 +1,12 @@
 """Review and entry forms: they check shape only; the services hold the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateField, DecimalField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.reviews.models import CRITERIA
+from tracker.validation import Form
 
 CRITERIA_LABELS = {
     "responsibility": _l("责任心"),
@@ -28,7 +28,7 @@ def _criterion(code):
                       validators=[InputRequired(message=PICK)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     """The seven criteria of the qualitative review, 0–5 each, and an optional comment."""
 
     responsibility = _criterion("responsibility")
@@ -48,7 +48,7 @@ class ReviewForm(FlaskForm):
         return {code: self[code].data for code in CRITERIA}
 
 
-class IncidentForm(FlaskForm):
+class IncidentForm(Form):
     """An incident: the deduction item is "indicator:category" (category empty for per-event indicators)."""
 
     day = DateField(_l("日期"), validators=[InputRequired(message=_l("请填写日期"))])
@@ -61,7 +61,7 @@ class IncidentForm(FlaskForm):
     submit = SubmitField(_l("记录"))
 
 
-class MetricForm(FlaskForm):
+class MetricForm(Form):
     """A month's metric: plan (when the rule scores a rate) and actual."""
 
     plan = DecimalField(_l("计划"), validators=[Optional()], places=None,
@@ -72,7 +72,7 @@ class MetricForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     """A manual rating: a scale level, or points within the indicator's bounds."""
 
     level = SelectField(_l("等级"), choices=[], validate_choice=False)
@@ -81,7 +81,7 @@ class RatingForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """A button that removes an entry (CSRF-protected POST)."""
 
     submit = SubmitField(_l("删除"))
@@ -89,7 +89,7 @@ class DeleteForm(FlaskForm):
 
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(Form):
     """A proposed adjustment: points (not 0, −100 to 100, 2 decimals at most) and the reason."""
 
     points = DecimalField(_l("加减分"), validators=[InputRequired(message=_l("请填写分数"))], places=None,
@@ -100,7 +100,7 @@ class AdjustmentForm(FlaskForm):
     submit = SubmitField(_l("提交加减分"))
 
 
-class VetoForm(FlaskForm):
+class VetoForm(Form):
     """一票否决: the month's total becomes 0."""
 
     reason = TextAreaField(_l("否决理由"), validators=[InputRequired(message=_l("请填写理由")), Length(max=500)],
@@ -108,7 +108,7 @@ class VetoForm(FlaskForm):
     submit = SubmitField(_l("一票否决"), render_kw={"class": "btn btn-danger"})
 
 
-class InterviewForm(FlaskForm):
+class InterviewForm(Form):
     """绩效面谈: what was discussed."""
 
     notes = TextAreaField(_l("面谈记录"), validators=[InputRequired(message=_l("请填写面谈记录")),
@@ -116,7 +116,7 @@ class InterviewForm(FlaskForm):
     submit = SubmitField(_l("记录面谈"))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     """Reopen an approved score (logged with the reason)."""
 
     reason = TextAreaField(_l("重新打开的理由"), validators=[InputRequired(message=_l("请填写理由")),
@@ -124,5 +124,5 @@ class ReopenForm(FlaskForm):
     submit = SubmitField(_l("重新打开"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A CSRF-protected button: approve the score, approve or reject an adjustment."""

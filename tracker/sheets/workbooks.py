@@ -8,7 +8,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from tracker.xlsx import print_setup, text_width
+
+from tracker.xlsx import print_setup, put, text_width
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS = {"pending": "未计算", "ineligible": "不参加考核", "draft": "草稿", "approved": "已审批"}
@@ -30,7 +31,7 @@ def _table(sheet, headers, rows, formats):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for r, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=column, value=value)
+            cell = put(sheet, r, column, value)
             cell.border = BORDER
             if formats[column - 1] and not isinstance(value, str):
                 cell.number_format = formats[column - 1]

