@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.errors import Invalid
+from tracker.xlsx import put
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -39,8 +40,7 @@ def workbook(kind, rows):
         for index, column in enumerate(kind.columns, start=1):
             value = str(row.get(column.key) or "")
             if value:
-                cell = sheet.cell(number, index, value)
-                cell.data_type = "s"  # user text is never a live formula, whatever it starts with
+                put(sheet, number, index, value)  # user text is never a live formula, whatever it starts with
     for index, column in enumerate(kind.columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width

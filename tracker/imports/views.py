@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SubmitField
 
@@ -19,6 +18,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.imports import files, services
 from tracker.imports.kinds import KINDS
+from tracker.validation import Form
 from tracker.workorders import network
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -28,12 +28,12 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("文件（.xlsx，或同样列的 .csv：UTF-8 或 GB18030）"))
     submit = SubmitField(_l("检查（不保存）"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     token = HiddenField()
     submit = SubmitField(_l("导入"))
 
