@@ -2,8 +2,14 @@
 
 from datetime import date
 
+from sqlalchemy import select
+
+from tests.conftest import NOW
 from tests.reports.support import D, at
+from tracker.extensions import db
+from tracker.reports import services, templates_store
 from tracker.reports.facts import month_facts
+from tracker.reports.models import Score, ScoreLine
 from tracker.scoring.engine import evaluate
 
 APRIL = "2026-04"
@@ -41,3 +47,38 @@ def test_the_calendar_covers_answers_given_in_the_next_month(records, team):
     facts = month_facts([eng.id], APRIL, at(D(2026, 5, 1), 0))[eng.id]
     assert facts["workdays"][date(2026, 5, 5)] is False and date(2026, 5, 6) in facts["workdays"]
     assert evaluate(SLA, facts).indicators[0].points == 15  # 30 min on 30 April + 30 min on 6 May
+
+
+def _sla_template():
+    """A small template whose response indicator counts business hours (and one that counts clock hours)."""
+    def source(clock):
+        return {"kind": "response", "clock": clock} if clock else {"kind": "response"}
+
+    def template(code, clock):
+        return {"code": code, "name": code, "version": 1, "effective_from": "2026-01", "indicators": [
+            {"code": "response", "name": "响应及时率", "max": 15, "source": source(clock), "rule": "band",
+             "params": {"bands": [[1, 15], [0.95, 12], [0.9, 9], [0.8, 6], [0.7, 3]]}}]}
+
+    return template("sla_business", "business"), template("sla_clock", None)
+
+
+def test_compute_reads_the_orders_times_only_when_a_template_counts_business_hours(records, team):
+    business, clock = _sla_template()
+    templates_store.store_template(business, NOW)
+    templates_store.store_template(clock, NOW)
+    eng1, eng2 = team["eng1"], team["eng2"]
+    for eng in (eng1, eng2):  # Friday 17:00, answered Tuesday 09:00 after the Qingming holiday: 1.5 business hours
+        records.order(eng, at(D(2026, 4, 3), 17), responded=at(D(2026, 4, 7), 9))
+    eng1.kpi_template, eng2.kpi_template = "sla_business", "sla_clock"
+    db.session.commit()
+    services.compute_month(APRIL, NOW)
+    lines = {engineer_id: line for line, engineer_id in db.session.execute(
+        select(ScoreLine, Score.engineer_id).join(Score).where(Score.month == APRIL, ScoreLine.code == "response"))}
+    assert lines[eng1.id].points == 15 and "工作小时" in lines[eng1.id].explanation
+    assert lines[eng2.id].points == 0
+    eng1.kpi_template = "sla_clock"
+    db.session.commit()
+    services.compute_month(APRIL, NOW)  # no business template in force: the times are not read, the result holds
+    db.session.expire_all()
+    assert db.session.scalar(select(ScoreLine.points).join(Score).where(
+        Score.engineer_id == eng1.id, Score.month == APRIL, ScoreLine.code == "response")) == 0

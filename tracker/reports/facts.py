@@ -61,7 +61,7 @@ def _ids_by_engineer(rows, facts, kind, key):
         facts[engineer_id][kind][key].append(record_id)
 
 
-def month_facts(engineer_ids, month, as_of):
+def month_facts(engineer_ids, month, as_of, business_hours=True):
     """{engineer_id: facts dict} for month "YYYY-MM" as known at `as_of` (see tracker/scoring/facts.py)."""
     ids = sorted(set(engineer_ids))
     facts = {engineer_id: _empty() for engineer_id in ids}
@@ -75,7 +75,8 @@ def month_facts(engineer_ids, month, as_of):
     _expenses(facts, ids, first, nxt)
     _response(facts, ids, window, as_of)
     _on_time(facts, ids, window, as_of)
-    _business_time(facts, ids, window, as_of)
+    if business_hours:  # every order's times and the calendar: only for a template measuring business hours
+        _business_time(facts, ids, window, as_of)
     _rework(facts, ids, window)
     _satisfaction(facts, ids, window)
     _complaints(facts, ids, first, nxt)

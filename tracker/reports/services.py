@@ -77,8 +77,9 @@ def compute_month(month, now, engineer_ids=None, progress=None):
         Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
     people = [person for person in people if person.id not in approved]
     assessed = [person for person in people if is_eligible(person, month)]
-    facts = month_facts([person.id for person in assessed], month, as_of(month, now))
     templates = TemplatesInForce(month)
+    business = any(templates.uses_business_hours(templates.row_for(person)) for person in assessed)
+    facts = month_facts([person.id for person in assessed], month, as_of(month, now), business_hours=business)
     results = []
     for person in people:
         results.append(_evaluate(person, month, templates, facts.get(person.id)))

@@ -114,6 +114,7 @@ class TemplatesInForce:
         for row in rows:  # the latest version that has started is the one in force
             self.by_code[row.code] = row
         self._parsed = {}
+        self._business = {}
 
     def row_for(self, user):
         """The KpiTemplate row for a person: their own code, else the one for their role, else the default."""
@@ -126,6 +127,12 @@ class TemplatesInForce:
             raise Conflict(_("%(name)s 的考核模板 %(code)s 在 %(month)s 没有生效的版本", name=user.username, code=code,
                              month=self.month), template=code, username=user.username)
         return row
+
+    def uses_business_hours(self, row):
+        """True when the template measures any time in business hours (its facts then need every order's times)."""
+        if row.id not in self._business:
+            self._business[row.id] = _mentions(json.loads(row.body), "clock", "business")
+        return self._business[row.id]
 
     def parsed(self, row):
         """The checked Template of a row; a stored body that no longer loads is a conflict naming it."""
@@ -141,3 +148,12 @@ class TemplatesInForce:
 def template_for(user, month):
     """The KpiTemplate row in force for `user` in `month` ("YYYY-MM")."""
     return TemplatesInForce(month).row_for(user)
+
+
+def _mentions(data, key, value):
+    """True when a nested dict/list structure holds `key: value` anywhere."""
+    if isinstance(data, dict):
+        return data.get(key) == value or any(_mentions(v, key, value) for v in data.values())
+    if isinstance(data, list):
+        return any(_mentions(v, key, value) for v in data)
+    return False
