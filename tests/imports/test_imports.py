@@ -267,3 +267,17 @@ def test_a_machine_has_a_history_page_and_the_work_order_links_to_it(team, clien
     order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO00007"))
     assert f"/work-orders/equipment/{machine.id}" in client.get(f"/work-orders/{order.id}").get_data(as_text=True)
     assert client.get("/work-orders/equipment/99999").status_code == 404
+
+
+def test_an_import_recomputes_the_drafts_of_the_months_it_touches(team, api):
+    assert api("GET", "/scores/2026-10/eng1", "mgr").get_json()["status"] == "pending"
+    rows = _orders(2)
+    rows[1]["engineer"] = "eng2"
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    first = api("GET", "/scores/2026-10/eng1", "mgr").get_json()
+    assert first["status"] == "draft" and first["computed_at"]
+    assert api("GET", "/scores/2026-10/eng3", "gm.wang").get_json()["status"] == "pending"  # not touched
+    rows[0]["responded_at"] = "2026-10-02 09:30"
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    response = {i["code"]: i for i in api("GET", "/scores/2026-10/eng1", "mgr").get_json()["indicators"]}["response"]
+    assert response["applies"] and response["points"] == 15

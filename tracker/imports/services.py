@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from sqlalchemy import select
+
+from tracker.auth.models import User
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.extensions import db
 from tracker.imports import files
 from tracker.imports.kinds import EVERYTHING, KINDS, SECOND_PASS, STORE, stored
+from tracker.reports import services as reports
+from tracker.reports.models import Score
+from tracker.workorders.models import WorkOrder
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
 # (as on their pages and in the API), both the customers.
@@ -29,6 +35,7 @@ class Report:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    touched: dict = field(default_factory=dict)  # month -> usernames whose drafts the import may change (None: all)
 
     @property
     def ok(self):
@@ -84,10 +91,18 @@ def _error(report, kind, number, error, present):
                               "field": column or None, "message": message})
 
 
-def _try(report, kind, number, row, present, action):
-    """Run one row's action in a savepoint; a refusal rolls back that row alone and is reported."""
+def _try(report, kind, number, row, present, action, isolate=True):
+    """Run one row's action, in a savepoint when `isolate`; a refusal rolls back that row alone and is reported.
+
+    A new record needs no savepoint: the services add it to the session only once every check has passed, and
+    whatever a refused row left behind (a customer it named) goes with the whole import, which a refusal rolls
+    back. A change to a stored record does: a refused change must not stay half applied.
+    """
     try:
-        with db.session.begin_nested():
+        if isolate:
+            with db.session.begin_nested():
+                action()
+        else:
             action()
     except DomainError as error:
         _error(report, kind, number, error, present)
@@ -112,9 +127,11 @@ def run_import(actor, name, filename, data, now, progress=None):
     report = Report(kind=name, rows=len(rows))
     key = lambda row: tuple(row.get(column) or "" for column in kind.key)  # noqa: E731
     before = stored(kind, [row for _, row in rows])
-    accepted = []
+    accepted, seen = [], set(before)
     for done, (number, row) in enumerate(rows, start=1):
-        if _try(report, kind, number, row, present, lambda row=row: STORE[name](actor, row, now)):
+        new = key(row) not in seen
+        seen.add(key(row))
+        if _try(report, kind, number, row, present, lambda row=row: STORE[name](actor, row, now), isolate=not new):
             accepted.append((number, row))
         if progress:
             progress(done, len(rows))
@@ -141,4 +158,59 @@ def run_import(actor, name, filename, data, now, progress=None):
                 report.updated.append({**change, "action": "update", "columns": changed})
             else:
                 report.unchanged.append(change)
+                continue
+        _touch(report, name, old, after.get(key(row)))
     return report
+
+
+def _month(text):
+    return text[:7] if text and len(text) >= 7 else None
+
+
+def _touch(report, name, old, new):
+    """Note the months and engineers whose draft scores a created or changed record feeds."""
+    def add(month, username):
+        if month:
+            people = report.touched.setdefault(month, set())
+            if people is not None:
+                if username is None:
+                    report.touched[month] = None
+                elif username:
+                    people.add(username)
+
+    for record in (old, new):
+        if not record:
+            continue
+        if name == "work_orders":
+            for column in ("reported_at", "deadline_at", "completed_at"):
+                add(_month(record.get(column)), record.get("engineer"))
+                for number in filter(None, [record.get("rework_of")]):
+                    add(_month(record.get("reported_at")), _engineer_of(number))
+        elif name == "attendance":
+            add(_month(record.get("date")), record.get("username"))
+        elif name == "calendar":
+            add(_month(record.get("date")), None)
+        elif name == "users":
+            for month in db.session.scalars(select(Score.month).join(User, User.id == Score.engineer_id).where(
+                    User.username == record["username"], Score.status == "draft")):
+                add(month, record["username"])
+
+
+def _engineer_of(number):
+    return db.session.scalar(select(User.username).join(WorkOrder, WorkOrder.engineer_id == User.id)
+                             .where(WorkOrder.number == number))
+
+
+def recompute_drafts(report, now):
+    """Recompute the draft scores an import may have changed, up to the current month (approved scores never
+    move); the caller commits."""
+    for month, usernames in sorted(report.touched.items()):
+        if month > now.strftime("%Y-%m"):
+            continue
+        ids = None
+        if usernames is not None:
+            ids = list(db.session.scalars(select(User.id).where(User.username.in_(sorted(usernames)),
+                                                                 User.role == "engineer")))
+            if not ids:
+                continue
+        reports.compute_month(month, now, engineer_ids=ids)
