@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker import clock, validation
 from tracker import customers as customer_services
 from tracker import equipment as equipment_services
 from tracker.equipment import Equipment
@@ -56,15 +57,11 @@ class Kind:
 # ---- cell values -> plain data --------------------------------------------------------------------------
 
 def parse_date(value, field):
-    from tracker.api.core import parse_date as api_parse_date  # TODO: tracker.validation once it lands
-
-    return api_parse_date(value, field)
+    return validation.parse_date(value, field)
 
 
 def parse_datetime(value, field):
-    from tracker.api.core import parse_datetime as api_parse_datetime
-
-    return api_parse_datetime(value, field)
+    return validation.parse_datetime(value, field, clock.to_local)
 
 
 def _flag(value, name):
