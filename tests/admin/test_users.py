@@ -52,12 +52,12 @@ def test_posting_a_user_as_non_admin_is_forbidden_and_stores_nothing(client, tea
 
 def test_admin_creates_a_user_with_every_field(client, team):
     login(client, "admin")
-    response = client.post("/admin/users/new", data=dict(VALID, early_confirmation_month="2026-03"))
+    response = client.post("/admin/users/new", data=dict(VALID, early_confirmation_month="2026-04"))
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "newbie"))
     assert (user.display_name, user.role, user.supervisor.username) == ("新人", "engineer", "mgr")
     assert user.bonus_base == Decimal("1000.00") and user.hire_date.isoformat() == "2026-01-05"
-    assert user.early_confirmation_month == "2026-03" and user.active and user.check_password("long-enough-1")
+    assert user.early_confirmation_month == "2026-04" and user.active and user.check_password("long-enough-1")
 
 
 @pytest.mark.parametrize("field, value", [

@@ -102,7 +102,8 @@ def snapshot(month):
         head = {c: getattr(score, c) for c in ("engineer_id", "month", "template_id", "eligible", "quantitative",
                                                "qualitative", "adjustments", "vetoed", "total", "grade", "bonus",
                                                "status")}
-        lines = [{c: getattr(line, c) for c in ("position", "code", "name", "name_en", "applies", "value", "points",
+        lines = [{c: getattr(line, c) for c in ("position", "code", "name", "name_en", "applies", "missing", "value",
+                                                 "points",
                                                  "max_points", "weight", "explanation", "explanation_en",
                                                  "record_ids")} for line in score.lines]
         rows.append((head, lines))

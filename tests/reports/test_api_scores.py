@@ -42,7 +42,8 @@ def test_compute_then_read_gives_every_indicator_with_its_explanation(api, recor
     assert list(indicators) == ["attendance", "field_hours", "response", "on_time", "rework_external",
                                 "rework_internal", "satisfaction", "expense"]
     assert indicators["field_hours"] == {
-        "code": "field_hours", "name": "外勤工时", "applies": True, "value": 7.5, "points": 1.5, "max_points": 20,
+        "code": "field_hours", "name": "外勤工时", "applies": True, "state": "applies", "missing": False, "value": 7.5,
+        "points": 1.5, "max_points": 20,
         "explanation": "外勤工时：外勤 7.5 小时，20 × 7.5%，得 1.5 分（满分 20）", "records": {}}
     assert indicators["expense"]["value"] == 2 and indicators["expense"]["points"] == 0
     assert indicators["on_time"]["applies"] is True and indicators["on_time"]["points"] == 15

@@ -73,7 +73,7 @@ def test_rows_are_slim_unless_explain_is_asked(api, records, team):
     db.session.commit()
     slim = api("GET", f"/scores/{NOV}?team=mgr", "mgr").get_json()["scores"][0]
     assert slim["status"] == "draft" and len(slim["indicators"]) == 8
-    assert all(set(item) == {"code", "name", "applies", "value", "points", "max_points"}
+    assert all(set(item) == {"code", "name", "applies", "state", "missing", "value", "points", "max_points"}
                for item in slim["indicators"])
     full = api("GET", f"/scores/{NOV}?team=mgr&explain=1", "mgr").get_json()["scores"][0]
     response = {item["code"]: item for item in full["indicators"]}["response"]

@@ -146,11 +146,20 @@ def test_metric_entries_are_for_leaders_only(api, technician):
 @pytest.mark.parametrize("user, group", [("mgr", "leader"), ("gm.wang", "leader"), ("eng1", "self"),
                                          ("eng2", "peer")])
 def test_manual_rating_group_follows_from_the_rater(api, team, use_template, user, group):
+    use_template(team["eng1"], "service_360")  # rated by self, colleagues and leader
+    response = api("POST", "/ratings", user, json={"engineer": "eng1", "month": MONTH, "key": "service_attitude",
+                                                    "level": "good"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["group"] == group
+
+
+@pytest.mark.parametrize("user, status", [("mgr", 200), ("gm.wang", 200), ("eng1", 403), ("eng2", 403)])
+def test_form_5_lines_are_rated_by_the_leader_alone(api, team, use_template, user, status):
+    """Who rates is template data: form 5 has one assessor per line, so a self or peer rating is refused."""
     use_template(team["eng1"], "service_department_appraisal")
     response = api("POST", "/ratings", user, json={"engineer": "eng1", "month": MONTH, "key": "customer_satisfaction",
                                                     "points": 18})
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json()["group"] == group
+    assert response.status_code == status, response.get_json()
 
 
 @pytest.mark.parametrize("body, field", [

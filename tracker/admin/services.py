@@ -87,7 +87,7 @@ def update_user(actor, user, data):
     """Change a user from the admin page; an admin cannot lock themselves out. The caller commits."""
     if user.id == actor.id and (data.get("role", user.role) != "admin" or not data.get("active", True)):
         raise Invalid(_("不能停用自己或取消自己的管理员角色"))
-    auth_services.update_user(user, data)
+    auth_services.change_user(actor, user, data)
     audit.record(actor, "user.update", user.username, ", ".join(sorted(k for k in data if k != "password"))
                  + ("; password reset" if "password" in data else ""))
     return user

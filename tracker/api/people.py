@@ -9,7 +9,7 @@ from tracker import audit, customers, months
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth import services as auth_services
-from tracker.auth.access import can_view, is_above, roles, scope_filter
+from tracker.auth.access import can_view, roles, scope_filter
 from tracker.auth.models import ROLES, User
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -181,12 +181,7 @@ def create_user(data):
 def update_user(username, data):
     """Change a user; a manager above may set only early_confirmation_month."""
     user = user_from_path(username)
-    if current_user.role == "manager":
-        if set(data) - {"early_confirmation_month"}:
-            raise Forbidden(_("主管只能设置提前转正月份"))
-        if not is_above(current_user, user):
-            raise Forbidden(_("只能为自己团队的成员设置提前转正"))
-    auth_services.update_user(user, _user_data(data))
+    auth_services.change_user(current_user, user, _user_data(data))
     core.commit()
     return core.reply(user_dict(user))
 

@@ -11,8 +11,10 @@ from tracker.quality import services
 GAP = core.obj({"kind": {"type": "string", "enum": list(services.KINDS)}, "username": {"type": "string"},
                 "work_order": {"type": ["string", "null"], "description": "number of the work order to fix"},
                 "work_order_id": {"type": ["integer", "null"]},
-                "trip_id": {"type": ["integer", "null"]}, "date": {"type": ["string", "null"], "format": "date"}},
-               ["kind", "username", "work_order", "work_order_id", "trip_id", "date"])
+                "trip_id": {"type": ["integer", "null"]}, "date": {"type": ["string", "null"], "format": "date"},
+                "indicator": {"type": ["string", "null"],
+                              "description": "hand_entry_missing: the code of the indicator without its entry"}},
+               ["kind", "username", "work_order", "work_order_id", "trip_id", "date", "indicator"])
 GAPS = core.obj({"month": {"type": "string"}, "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                  "gaps": {"type": "array", "items": GAP}}, ["month", "counts", "gaps"])
 
@@ -27,5 +29,5 @@ def quality_gaps(month):
     return core.reply({"month": month, "counts": {kind: len(items) for kind, items in gaps.items()},
                        "gaps": [{"kind": gap.kind, "username": gap.username, "work_order": gap.work_order,
                                  "work_order_id": gap.work_order_id, "trip_id": gap.trip_id,
-                                 "date": gap.day.isoformat() if gap.day else None}
+                                 "date": gap.day.isoformat() if gap.day else None, "indicator": gap.indicator}
                                 for items in gaps.values() for gap in items]})

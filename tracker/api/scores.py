@@ -22,6 +22,10 @@ YEAR_MIN, YEAR_MAX = 2000, 2099
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 SLIM_INDICATOR = {
     "code": {"type": "string"}, "name": {"type": "string"}, "applies": {"type": "boolean"},
+    "state": {"type": "string", "enum": ["applies", "not_applicable", "missing"],
+              "description": "missing: a hand entry the template needs is not made (points count 0, or the "
+                             "template's stand-in, until it is; approval answers 409 meanwhile)"},
+    "missing": {"type": "boolean", "description": "true when state is missing"},
     "value": {"description": "the measured input: a number, counts by kind, or null"},
     "points": NUMBER_OR_NULL, "max_points": {"type": "number"},
 }
@@ -112,9 +116,10 @@ def _english():
 
 def _indicator(line, english, explained):
     """An indicator line (a dict of ScoreLine columns) as the API shows it."""
+    state = "missing" if line["missing"] else ("applies" if line["applies"] else "not_applicable")
     item = {"code": line["code"], "name": (line["name_en"] or line["name"]) if english else line["name"],
-            "applies": line["applies"], "value": listing.line_value(line["value"]), "points": line["points"],
-            "max_points": line["max_points"]}
+            "applies": line["applies"], "state": state, "missing": line["missing"],
+            "value": listing.line_value(line["value"]), "points": line["points"], "max_points": line["max_points"]}
     if explained:
         item["explanation"] = (line["explanation_en"] or line["explanation"]) if english else line["explanation"]
         item["records"] = listing.line_records(line["record_ids"])

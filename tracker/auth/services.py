@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker import clock, validation
-from tracker.auth.access import chain_ids
+from tracker.auth.access import chain_ids, is_above
 from tracker.auth.models import ROLES, ApiToken, User
-from tracker.errors import Invalid
+from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
+from tracker.scoring import periods
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
@@ -88,10 +89,42 @@ def _apply(user, data):
     if "active" in data:
         user.active = bool(data["active"])
     if "early_confirmation_month" in data:
-        month = data["early_confirmation_month"] or None
-        if month is not None and not MONTH_RE.match(month):
-            raise Invalid.field("early_confirmation_month", _("月份格式须为 YYYY-MM"))
-        user.early_confirmation_month = month
+        user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"] or None)
+    elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
+        check_early_confirmation(user, user.early_confirmation_month)
+
+
+def check_early_confirmation(user, month):
+    """提前转正 from `month` needs three months of service by its last day (seed form 2: 满三个月); 422 otherwise.
+
+    CONTRACT.md section 7: hire date + 3 months ≤ the last day of that month (a month-end hire date moves to the
+    target month's last day). None clears it.
+    """
+    if month is None:
+        return None
+    if not isinstance(month, str) or not MONTH_RE.match(month):
+        raise Invalid.field("early_confirmation_month", _("月份格式须为 YYYY-MM"))
+    if user.hire_date is None:
+        raise Invalid.field("early_confirmation_month", _("提前转正须先填写入职日期"))
+    served = periods.add_months(user.hire_date, periods.EARLY_CONFIRMATION_MONTHS)
+    if served > periods.last_day(*periods.parse_month(month)):
+        raise Invalid.field("early_confirmation_month", _(
+            "提前转正须入职满三个月：入职 %(hired)s，最早可从 %(month)s 起转正", hired=user.hire_date.isoformat(),
+            month=f"{served.year:04d}-{served.month:02d}"))
+    return month
+
+
+def change_user(actor, user, data):
+    """Change a user as `actor` (the web forms and the API alike): an admin any field; a manager above the user
+    only the early confirmation month (提前转正). 403 otherwise; the caller commits."""
+    if actor.role == "manager":
+        if set(data) - {"early_confirmation_month"}:
+            raise Forbidden(_("主管只能设置提前转正月份"))
+        if not is_above(actor, user):
+            raise Forbidden(_("只能为自己团队的成员设置提前转正"))
+    elif actor.role != "admin":
+        raise Forbidden(_("只有管理员可以修改用户"))
+    return update_user(user, data)
 
 
 def create_user(data):

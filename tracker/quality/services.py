@@ -1,7 +1,9 @@
 """The gaps of a month in the viewer's scope, one SQL query per kind (never a row per record).
 
 Kinds: itinerary not submitted; completed work orders without a scan, without their times, without a trip or
-without a survey; trips without a work order; eligible engineers without a leader review or an interview.
+without a survey; trips without a work order; hand entries a draft score's template needs and nobody made (the lines
+stored as missing); eligible engineers without a leader review (where their template has a qualitative part) or an
+interview.
 A month's work orders are the ones reported or completed in it (cancelled ones count nowhere).
 """
 
@@ -13,14 +15,18 @@ from sqlalchemy import and_, exists, or_, select
 from tracker import months
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
+from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission, Trip
 from tracker.reports import services as scores
+from tracker.reports.models import Score, ScoreLine
+from tracker.reports.templates_store import TemplatesInForce
 from tracker.reviews.models import Interview, Review
 from tracker.workorders.models import Scan, Survey, WorkOrder
 
 KINDS = ("itinerary_not_submitted", "work_order_without_scan", "work_order_without_times", "trip_without_work_order",
-         "work_order_without_trip", "survey_missing", "leader_review_missing", "interview_missing")
+         "work_order_without_trip", "survey_missing", "hand_entry_missing", "leader_review_missing",
+         "interview_missing")
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class Gap:
     work_order: str | None = None
     trip_id: int | None = None
     day: object = None
+    indicator: str | None = None
+    indicator_name: str | None = None
 
 
 def _engineers(viewer):
@@ -55,6 +63,13 @@ def _order_gaps(kind, viewer, where, first, nxt):
              .order_by(User.display_name, WorkOrder.number))
     return [Gap(kind, username, name, order_id, number) for order_id, number, username, name in
             db.session.execute(query)]
+
+
+def _needs_leader_review(templates, person):
+    try:
+        return templates.parsed(templates.row_for(person)).needs_leader_review
+    except Conflict:  # no template in force, or one that no longer loads: the review stays wanted
+        return True
 
 
 def month_gaps(viewer, month):
@@ -83,15 +98,25 @@ def month_gaps(viewer, month):
             .order_by(User.display_name, Trip.day, Trip.id)):
         gaps["trip_without_work_order"].append(Gap("trip_without_work_order", username, name, trip_id=trip_id,
                                                    day=day))
+    for code, name, username, display_name in db.session.execute(
+            select(ScoreLine.code, ScoreLine.name, User.username, User.display_name)
+            .join(Score, Score.id == ScoreLine.score_id).join(User, User.id == Score.engineer_id)
+            .where(*_engineers(viewer), Score.month == month, Score.status == "draft", ScoreLine.missing.is_(True))
+            .order_by(User.display_name, ScoreLine.position)):
+        gaps["hand_entry_missing"].append(Gap("hand_entry_missing", username, display_name, indicator=code,
+                                              indicator_name=name))
     people = db.session.scalars(select(User).where(*_engineers(viewer), employed).order_by(User.display_name)).all()
+    templates = TemplatesInForce(month)
     assessed = [person for person in people if scores.is_eligible(person, month)]
+    # a leader review is wanted only where the template in force has a qualitative part that needs one
+    needs_review = {person.id for person in assessed if _needs_leader_review(templates, person)}
     ids = [person.id for person in assessed]
     reviewed = set(db.session.scalars(select(Review.engineer_id).where(
         Review.month == month, Review.group == "leader", Review.engineer_id.in_(ids)))) if ids else set()
     interviewed = set(db.session.scalars(select(Interview.engineer_id).where(
         Interview.month == month, Interview.engineer_id.in_(ids)))) if ids else set()
     for person in assessed:
-        if person.id not in reviewed:
+        if person.id in needs_review and person.id not in reviewed:
             gaps["leader_review_missing"].append(Gap("leader_review_missing", person.username, person.display_name))
         if person.id not in interviewed:
             gaps["interview_missing"].append(Gap("interview_missing", person.username, person.display_name))

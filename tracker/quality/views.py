@@ -19,6 +19,7 @@ LABELS = {
     "trip_without_work_order": _l("行程没有关联工单"),
     "work_order_without_trip": _l("工单没有对应行程"),
     "survey_missing": _l("已完工工单缺少满意度调查"),
+    "hand_entry_missing": _l("考核指标未录入"),
     "leader_review_missing": _l("缺少领导评价"),
     "interview_missing": _l("缺少绩效面谈"),
 }
@@ -32,6 +33,8 @@ def fix_link(gap, month):
         return gap.day.isoformat(), url_for("itinerary.month", username=gap.username, month=month)
     if gap.kind == "itinerary_not_submitted":
         return month, url_for("itinerary.month", username=gap.username, month=month)
+    if gap.kind == "hand_entry_missing":
+        return gap.indicator_name, url_for("reviews.entries", month=month, username=gap.username)
     if gap.kind == "leader_review_missing":
         return month, url_for("reviews.review", month=month, username=gap.username)
     return month, url_for("reviews.score_page", month=month, username=gap.username) + "#interview"

@@ -19,7 +19,7 @@ from tracker.reports.models import Score, ScoreLine
 
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 200
-SLIM_COLUMNS = ("score_id", "code", "name", "name_en", "applies", "value", "points", "max_points")
+SLIM_COLUMNS = ("score_id", "code", "name", "name_en", "applies", "missing", "value", "points", "max_points")
 EXPLAINED_COLUMNS = SLIM_COLUMNS + ("explanation", "explanation_en", "record_ids")
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -70,6 +71,8 @@ class ScoreLine(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str | None] = mapped_column(String(120))
     applies: Mapped[bool]
+    # a hand entry the template needs is not made: the points are provisional and approval waits (409)
+    missing: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     value: Mapped[str | None] = mapped_column(Text)  # JSON: a number, a dict of counts, or null
     points: Mapped[object | None] = mapped_column(Numeric(8, 2))
     max_points: Mapped[object] = mapped_column(Numeric(8, 2))

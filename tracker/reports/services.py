@@ -147,7 +147,7 @@ def _score_values(result, month, now):
 
 def _line_values(score_id, position, line):
     return {"score_id": score_id, "position": position, "code": line.code, "name": line.name, "name_en": line.name_en,
-            "applies": line.applies, "value": _dumps(line.value), "points": round2(line.points),
+            "applies": line.applies, "missing": line.missing, "value": _dumps(line.value), "points": round2(line.points),
             "max_points": round2(line.max_points), "weight": round2(line.weight), "explanation": line.explanation,
             "explanation_en": line.explanation_en, "record_ids": _dumps(line.record_ids or {})}
 

@@ -10,6 +10,7 @@ draft score with reports.services.compute_month, so the caller commits the decis
 score, or rolls both back.
 """
 
+import json
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -25,6 +26,8 @@ from tracker.extensions import db
 from tracker.reports import services as reports
 from tracker.reports.models import Score
 from tracker.reviews.models import Adjustment, Interview, Review, Veto
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import load_template
 
 POINTS_LIMIT = Decimal(100)
 CENT = Decimal("0.01")
@@ -154,8 +157,11 @@ def approval_gaps(engineer, month, score=None):
     if score.status == "approved":
         return [_("已审批")]
     gaps = []
-    if not has_leader_review(engineer, month):
+    if needs_leader_review(score) and not has_leader_review(engineer, month):
         gaps.append(_("缺少领导评价"))
+    missing = missing_entries(score)
+    if missing:
+        gaps.append(_("缺少手工录入：%(items)s", items=_("、").join(name for _code, name in missing)))
     if latest_interview(engineer, month) is None:
         gaps.append(_("尚未记录绩效面谈"))
     pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
@@ -164,6 +170,30 @@ def approval_gaps(engineer, month, score=None):
     if pending is not None:
         gaps.append(_("还有待审批的加减分"))
     return gaps
+
+
+def score_template(score):
+    """The parsed template a score was computed with (None when it has none or it no longer loads)."""
+    row = score.template if score is not None else None
+    if row is None:
+        return None
+    try:
+        return load_template(json.loads(row.body))
+    except (TemplateError, ValueError):
+        return None
+
+
+def needs_leader_review(score):
+    """A leader review blocks approval only when the score's template has a qualitative part that needs one."""
+    template = score_template(score)
+    return template is None or template.needs_leader_review
+
+
+def missing_entries(score):
+    """[(code, name)] of the score's lines whose hand entry is missing, in the template's order."""
+    if score is None:
+        return []
+    return [(line.code, line.name) for line in score.lines if line.missing]
 
 
 def recompute(engineer, month, now):
@@ -259,17 +289,21 @@ def record_interview(actor, engineer, month, notes, *, now):
 def approve_score(actor, engineer, month, *, now):
     """The gm approves the month's score: recomputed one last time, then fixed. The caller commits.
 
-    409 when the score is not computed, the engineer is not assessed, it is approved already, or a leader review,
-    the interview or a decision on a proposed adjustment is missing.
+    409 when the score is not computed, the engineer is not assessed, it is approved already, or a leader review
+    (when the template has a qualitative part), the interview, a hand entry the template needs, or a decision on a
+    proposed adjustment is missing; the answer lists every blocker (`gaps`) and the missing entries' codes.
     """
     require_gm(actor)
     months.parse(month)
-    gaps = approval_gaps(engineer, month)
-    if gaps:
-        raise Conflict(_("不能审批：%(gaps)s", gaps=_("；").join(gaps)), gaps=gaps)
-    recompute(engineer, month, now)
     score = score_of(engineer, month)
-    db.session.refresh(score)
+    if score is not None and score.status == "draft":
+        recompute(engineer, month, now)  # one last time, so that the blockers are those of the records as they are
+        score = score_of(engineer, month)
+        db.session.refresh(score)
+    gaps = approval_gaps(engineer, month, score)
+    if gaps:
+        raise Conflict(_("不能审批：%(gaps)s", gaps=_("；").join(gaps)), gaps=gaps,
+                       missing=[code for code, _name in missing_entries(score)])
     if score.total is None:
         raise Conflict(_("不能审批：总分待定"))
     approved = db.session.execute(

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from tracker import months
@@ -24,6 +25,7 @@ from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
 
+GROUP_NAMES = {"self": _l("本人"), "peer": _l("同事"), "leader": _l("上级")}
 SCALE_MAX = 5
 NOTE_MAX = 500
 METRIC_MAX = Decimal("1000000000")  # metric_entries: Numeric(14, 2)
@@ -463,7 +465,12 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
     """Create or replace the rater's rating of an indicator: a scale level (rating) or points in range (manual)."""
     months.parse(month)
     group = rater_group(rater, engineer)
-    specs = specs_for(engineer, month).ratings
+    template = current_template(engineer, month)
+    if template is not None and group not in template.raters.groups:
+        # who rates is the template's: form 5 is scored by the leader alone
+        raise Forbidden(_("该考核模板的评分只由%(groups)s给出", groups=_("、").join(
+            str(GROUP_NAMES[g]) for g in template.raters.groups)))
+    specs = entry_specs(template).ratings
     spec = specs.get(key)
     if spec is None:
         raise Invalid.field("key", _("该考核模板没有需要评分的指标 %(key)s；可选：%(allowed)s", key=key,

@@ -370,8 +370,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         record_ids = json.loads(line.record_ids) if line.record_ids else {}
         lines.append({
             "code": line.code, "name": (line.name_en or line.name) if lang == "en" else line.name,
-            "applies": line.applies, "value": format_value(value, _value_kind(template, line.code, value,
-                                                                               metric_rows)),
+            "applies": line.applies, "missing": line.missing,
+            "value": format_value(value, _value_kind(template, line.code, value, metric_rows)),
             "points": line.points, "max_points": line.max_points,
             "explanation": (line.explanation_en or line.explanation) if lang == "en" else line.explanation,
             "record_ids": record_ids,

@@ -91,9 +91,8 @@ def check_node(node, source, path, part=False):
             if p.get(bad) and p[bad]["points"] > 0:
                 _fail(f"{where}.{bad}.points", f"must not be positive: more {_inputs(node)} is "
                                                f"{'better' if way == UP else 'worse'}")
-    elif node.rule == "manual":
-        if p.get("lo", ZERO) > p["hi"]:
-            _fail(f"{where}.lo", "must not exceed hi")
+    elif node.rule == "manual" and p.get("lo", ZERO) > p["hi"]:
+        _fail(f"{where}.lo", "must not exceed hi")
     if source is not None and node.source is source and source.options.get("required") is False and not part:
         _fail(f"{path}.source.required", "only a part of a sum may be optional; an indicator needs its entry")
 

@@ -9,6 +9,7 @@ from tracker.scoring.decimals import mean
 
 PERIODS = {"mid_year": range(1, 7), "annual": range(1, 13)}
 SERVICE_MONTHS = 6
+EARLY_CONFIRMATION_MONTHS = 3  # seed form 2: 工作特别突出的，且满三个月的，可提前转正
 
 
 def parse_month(month):
