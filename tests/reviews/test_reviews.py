@@ -177,3 +177,12 @@ def test_review_list_offers_self_and_peers_to_engineers_and_the_team_to_managers
     page = client.get("/reviews").get_data(as_text=True)
     assert 'data-username="eng1"' in page and 'data-username="eng2"' in page
     assert 'data-username="eng3"' not in page
+
+
+@pytest.mark.parametrize("rater, status", [("mgr", 200), ("eng1", 403), ("eng2", 403)])
+def test_a_template_that_counts_the_leader_alone_refuses_self_and_peer_reviews(api, team, rater, status):
+    """Form 5: 标准分值 实际得分 考核人, one assessor per line; who reviews is the template's."""
+    team["eng1"].kpi_template = "service_department_appraisal"
+    db.session.commit()
+    response = api("PUT", f"/reviews/{MONTH}/eng1", rater, json={"ratings": ratings(4)})
+    assert response.status_code == status, response.get_json()

@@ -160,6 +160,11 @@ def save_review(rater, engineer, month, ratings, comment=None, *, now):
     """Create or replace the rater's review of the engineer for the month; the group follows from who rates."""
     months.parse(month)
     group = rater_group(rater, engineer)
+    template = current_template(engineer, month)
+    if template is not None and template.qualitative is not None and group not in template.qualitative.raters.groups:
+        # form 5: one assessor, the leader; a self or peer review would never count
+        raise Forbidden(_("该考核模板的定性评价只由%(groups)s给出", groups=_("、").join(
+            str(GROUP_NAMES[g]) for g in template.qualitative.raters.groups)))
     checked = check_ratings(ratings)
     comment = _note(comment, "comment")
     _not_future(month, now)
