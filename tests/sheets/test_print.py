@@ -120,7 +120,7 @@ def test_who_may_print_what(client, scored):
     client.post("/logout")
     login(client, "mgr2")
     assert client.get(f"/sheets/{MONTH}/eng1").status_code == 403
-    assert client.get(f"/sheets/{MONTH}?team=nobody").status_code == 404
+    assert client.get(f"/sheets/{MONTH}?team=nobody").status_code == 422
     assert client.get("/sheets/2026-13/eng1").status_code == 422
     assert client.get("/sheets/99/annual/eng1").status_code == 404
 

@@ -71,7 +71,8 @@ def test_month_summary_json_and_team_filter(client, scored, api):
     assert {row["username"] for row in mine["rows"]} == {"eng1", "eng2"}
     assert api("GET", f"/summaries/{MONTH}", "eng1").status_code == 403
     assert api("GET", "/summaries/2026-13", "gm.wang").status_code == 422
-    assert api("GET", f"/summaries/{MONTH}?team=nobody", "gm.wang").status_code == 404
+    assert api("GET", f"/summaries/{MONTH}?team=nobody", "gm.wang").status_code == 422
+    assert api("GET", f"/summaries/{MONTH}?team=mgr2", "mgr").status_code == 403
 
 
 def test_period_workbooks_match_the_period_api(client, scored, api):

@@ -2,14 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker import months
 from tracker.auth.access import subordinates_cte
-from tracker.auth.models import User
-from tracker.errors import NotFound
 from tracker.extensions import db
+from tracker.reports import listing
 from tracker.reports import services as scores
 from tracker.reports.models import Score
 from tracker.scoring import periods
@@ -31,12 +29,10 @@ class PeriodSummary:
 
 
 def people(viewer, month_list, team=None):
-    """The engineers in the viewer's scope (and under the manager `team`), by name."""
+    """The engineers in the viewer's scope (and under the manager named `team`), by name."""
     found = scores.engineers_in_scope(viewer, month_list)
-    if team:
-        manager = db.session.scalar(select(User).where(User.username == team, User.role.in_(("manager", "gm"))))
-        if manager is None:
-            raise NotFound(_("没有这个主管：%(name)s", name=team), team=team)
+    manager = listing.team_of(viewer, team)  # 422 for no such manager, 403 outside the viewer's scope
+    if manager is not None:
         below = set(db.session.scalars(select(subordinates_cte(manager.id).c.id)))
         found = [person for person in found if person.id in below]
     return found
