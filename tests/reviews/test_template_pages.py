@@ -1,0 +1,40 @@
+"""Every preset's template page: who rates, whether approval needs a leader review, and the readings of the seed."""
+
+import pytest
+
+from tests.conftest import login
+from tracker.scoring.template import bundled_presets
+
+PRESETS = sorted(bundled_presets())
+
+
+@pytest.mark.parametrize("code", PRESETS)
+def test_every_preset_page_shows_its_readings_of_the_seed(client, team, code):
+    login(client, "admin")
+    page = client.get(f"/admin/templates/{code}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "对原表的解读" in text and "需要领导评价才能审批" in text
+    for reading in bundled_presets()[code]["readings"]:
+        assert reading["topic"] in text
+
+
+@pytest.mark.parametrize("code, raters, review", [
+    ("service_department_appraisal", "人工评分人：领导评", "需要领导评价才能审批：是"),
+    ("service_360", "人工评分人：自评、同事评、领导评", "需要领导评价才能审批：否"),
+    ("project_engineer_kpi", None, "需要领导评价才能审批：否"),
+])
+def test_the_template_page_says_who_rates(client, team, code, raters, review):
+    login(client, "admin")
+    text = client.get(f"/admin/templates/{code}").get_data(as_text=True)
+    assert review in text
+    if raters:
+        assert raters in text
+    else:
+        assert "人工评分人" not in text
+
+
+def test_the_template_page_shows_form_6_parts(client, team):
+    login(client, "admin")
+    text = client.get("/admin/templates/project_engineer_kpi").get_data(as_text=True)
+    assert "主要绩效 60" in text and "基本职能 20" in text and "绩效管理 10" in text and "学习与创新 10" in text
