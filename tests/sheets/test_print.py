@@ -149,3 +149,13 @@ def test_print_page_at_a4_in_chromium(live_server, browser, scored, screenshot_d
     assert len(pages) == 2  # Chromium's own print: one sheet per A4 page
     assert "张三" in flat(pages[0]) and "李四" in flat(pages[1])
     context.close()
+
+
+def test_sheet_marks_hand_entries_still_missing(client, team, records, api):
+    from tests.approval.test_missing_entries import MONTH as NOVEMBER
+    from tests.approval.test_missing_entries import technician
+    technician(team, records, api)
+    login(client, "mgr")
+    html = client.get(f"/sheets/{NOVEMBER}/eng1").get_data(as_text=True)
+    assert html.count('class="missing"') == 4  # three lines and the note under them
+    assert "有未录入的项目" in html

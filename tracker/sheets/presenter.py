@@ -93,7 +93,7 @@ def month_sheet(engineer, month, lang):
     for line in (score.lines if score is not None else []):
         value = _value(line.value)
         lines.append({"code": line.code, "name": (line.name_en or line.name) if lang == "en" else line.name,
-                      "applies": line.applies,
+                      "applies": line.applies, "missing": bool(getattr(line, "missing", False)),
                       "value": format_value(value, _value_kind(template, line.code, value, metric_rows)),
                       "points": line.points, "max_points": line.max_points,
                       "explanation": (line.explanation_en or line.explanation) if lang == "en" else line.explanation})
