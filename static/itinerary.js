@@ -1,12 +1,6 @@
-/* Itinerary pages: confirm before submitting forms marked data-confirm; hide the times of a full-day trip. */
+/* Itinerary pages: hide the times of a full-day trip (confirmations: tracker.js). */
 (function () {
   "use strict";
-  document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
-    }
-  });
   function syncFullDay() {
     var box = document.getElementById("full_day");
     var times = document.querySelector("[data-time-fields]");

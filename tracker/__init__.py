@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import config, nav
+from tracker import audit, config, nav, security
 from tracker.errors import DomainError
 from tracker.extensions import babel, csrf, db, login, migrate
 
@@ -63,9 +63,11 @@ def create_app(test_config=None):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
+    security.init_app(app)
 
     from tracker import models  # noqa: F401  (register every table with the metadata)
     from tracker.admin.views import bp as admin_bp
+    from tracker.audit.views import bp as audit_bp
     from tracker.api import bp as api_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.charts.views import bp as charts_bp
@@ -84,7 +86,8 @@ def create_app(test_config=None):
     from tracker.workorders.views import bp as workorders_bp
 
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
-                      reports_bp, sheets_bp, charts_bp, quality_bp, editor_bp, tickets_bp, imports_bp, api_bp):
+                      reports_bp, sheets_bp, charts_bp, quality_bp, editor_bp, tickets_bp, imports_bp, audit_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(offline_bp)
     csrf.exempt(api_bp)
@@ -109,17 +112,32 @@ def _wants_json():
     return request.path.startswith("/api/")
 
 
+def _audit_denied(app):
+    """Every refused access (403) goes into the audit log, in its own transaction."""
+    try:
+        audit.denied(current_user._get_current_object() if current_user.is_authenticated else None)
+        db.session.commit()
+    except Exception:  # the log must never turn a refusal into a server error
+        db.session.rollback()
+        app.logger.exception("could not record a refused access")
+
+
 def _register_errors(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()
+        if error.status == 403:
+            _audit_denied(app)
+        headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
         if _wants_json():
-            return jsonify(error=error.to_dict()), error.status
-        return render_template("error.html", status=error.status, message=error.message), error.status
+            return jsonify(error=error.to_dict()), error.status, headers
+        return render_template("error.html", status=error.status, message=error.message), error.status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(error):
         db.session.rollback()
+        if error.code == 403:
+            _audit_denied(app)
         if _wants_json():
             code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "method_not_allowed", 409: "conflict", 413: "too_large",

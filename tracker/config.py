@@ -3,9 +3,12 @@
 import ipaddress
 import json
 import os
+import secrets
+import tempfile
+from datetime import timedelta
 
 # Defaults. Anything here can be set in instance/config.py or as TRACKER_<NAME> in the environment.
-SECRET_KEY = "dev-only-change-me"
+SECRET_KEY = None  # None: a random key kept in <instance>/secret_key (written on the first start, mode 0600)
 DATABASE_URL = None  # None: SQLite at <instance>/tracker.db
 TIMEZONE = "Asia/Shanghai"
 TOKEN_HOURS = 12
@@ -28,6 +31,14 @@ MAIL_SENDER = "tracker@localhost"
 BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 LANGUAGES = ["zh", "en"]
 PREFERRED_URL_SCHEME = "http"
+COOKIE_SECURE = False  # true in production behind HTTPS: session and remember cookies only over HTTPS
+SESSION_HOURS = 12  # a login without "remember me" ends after this many hours
+REMEMBER_DAYS = 14  # a login with "remember me" ends after this many days
+# Login throttling (CONTRACT 11): failed logins counted in the database over the window.
+LOGIN_WINDOW_MINUTES = 15
+LOGIN_MAX_PER_USER_ADDRESS = 5
+LOGIN_MAX_PER_USER = 20
+LOGIN_MAX_PER_ADDRESS = 100
 
 _DEFAULTS = {k: v for k, v in globals().items() if k.isupper()}
 
@@ -36,7 +47,7 @@ def _coerce(raw, default):
     """Turn an environment string into the type of its default."""
     if isinstance(default, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if isinstance(default, int):
+    if isinstance(default, int) and not isinstance(default, bool):
         return int(raw)
     if isinstance(default, list):
         return [part.strip() for part in raw.split(",") if part.strip()]
@@ -53,12 +64,14 @@ def load(app, test_config=None):
             app.config[name] = _coerce(raw, default)
     if test_config:
         app.config.update(test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     app.config.update(derived(app.config, app.instance_path))
     return app.config
 
 
 def derived(settings, instance_path):
-    """The settings computed from others: the SQLAlchemy URL, Babel's zone, the parsed upload networks."""
+    """The settings computed from others: the SQLAlchemy URL, Babel's zone, the parsed upload networks, cookie flags."""
     url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(instance_path, "tracker.db")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -67,7 +80,42 @@ def derived(settings, instance_path):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
     return {"SQLALCHEMY_DATABASE_URI": url, "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
             "UPLOAD_NETWORKS_PARSED": [ipaddress.ip_network(n, strict=False) for n in networks],
-            "JSON_SORT_KEYS": False}
+            "JSON_SORT_KEYS": False, **_cookie_settings(settings)}
+
+
+def _cookie_settings(settings):
+    """HttpOnly and SameSite=Lax always; Secure when COOKIE_SECURE is set (CONTRACT 11)."""
+    secure = settings["COOKIE_SECURE"]
+    secure = _coerce(secure, False) if isinstance(secure, str) else bool(secure)
+    return {"COOKIE_SECURE": secure, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": secure, "REMEMBER_COOKIE_DURATION": timedelta(days=int(settings["REMEMBER_DAYS"]))}
+
+
+def instance_secret_key(instance_path):
+    """The key kept in <instance>/secret_key, written with a fresh random value (mode 0600) when missing.
+
+    Several processes may start at once (gunicorn workers): the key is written to a private temporary file and
+    linked into place, so exactly one key wins and everyone reads that one.
+    """
+    path = os.path.join(instance_path, "secret_key")
+    os.makedirs(instance_path, exist_ok=True)
+    if not os.path.exists(path):
+        fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance_path)  # mkstemp: mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process was first; use its key
+        finally:
+            os.unlink(temporary)
+    with open(path) as handle:
+        key = handle.read().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key; delete it to have a new one written")
+    return key
 
 
 def dumps_safe(config):

@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 
 
-def count(model):
-    """Rows of a table, read fresh from the database."""
+def count(model, *where):
+    """Rows of a table (matching `where`), read fresh from the database."""
     db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model))
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def documented(app, response, status=None):

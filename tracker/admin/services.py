@@ -1,15 +1,12 @@
 """Behind the admin pages: the user list and changes, supervisors, the calendar month."""
 
 import chinese_calendar
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
-from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import CalendarDay
@@ -84,10 +81,7 @@ def overrides_in_year(year):
 
 
 def update_user(actor, user, data):
-    """Change a user from the admin page; an admin cannot lock themselves out. The caller commits."""
-    if user.id == actor.id and (data.get("role", user.role) != "admin" or not data.get("active", True)):
-        raise Invalid(_("不能停用自己或取消自己的管理员角色"))
+    """Change a user from the admin page: the same service as PATCH /api/v1/users/{username} (lock-out rule,
+    audit, sessions ended on a new password, role or deactivation). The caller commits."""
     auth_services.change_user(actor, user, data)
-    audit.record(actor, "user.update", user.username, ", ".join(sorted(k for k in data if k != "password"))
-                 + ("; password reset" if "password" in data else ""))
     return user

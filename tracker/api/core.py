@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from tracker import clock, validation
 from tracker.auth import services
-from tracker.errors import DomainError, Invalid, TooLarge
+from tracker.errors import DomainError, Invalid, TooLarge, Unsupported
 from tracker.extensions import db, login
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -57,7 +57,8 @@ def authenticate_request():
     g._login_user = BearerOnly()
     if header:
         if header.startswith("Bearer "):
-            g._login_user = services.user_for_token(header[7:].strip()) or BearerOnly()
+            g.api_token = header[7:].strip()
+            g._login_user = services.user_for_token(g.api_token) or BearerOnly()
         return
     if request.method not in SAFE_METHODS:
         try:
@@ -152,6 +153,8 @@ def body(schema):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
+            if not request.is_json:  # text/plain JSON would let a cross-site form post it without a preflight
+                raise Unsupported(_("请求体须为 JSON（Content-Type: application/json）"))
             data = read_json()
             if data is None:
                 raise MalformedBody(_("需要 JSON 请求体"))
@@ -170,12 +173,13 @@ def body(schema):
     return decorate
 
 
-def answers(status=200, schema=None, description=None, content="application/json", also=None):
-    """Document a view's answer for the OpenAPI document (`also`: {status: description} answered with that body)."""
+def answers(status=200, schema=None, description=None, content="application/json", also=None, errors=()):
+    """Document a view's answer for the OpenAPI document (`also`: {status: description} answered with that body;
+    `errors`: error statuses beyond the usual ones, e.g. 429)."""
 
     def decorate(view):
         view._answer = {"status": status, "schema": schema, "description": description, "content": content,
-                        "also": also or {}}
+                        "also": also or {}, "errors": tuple(errors)}
         return view
 
     return decorate

@@ -11,7 +11,7 @@ CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 STATUS_TEXT = {400: "Malformed request", 401: "Missing or invalid bearer token", 403: "Not allowed",
                404: "Not found", 405: "Method not allowed (a path parameter of another type names another route)",
                409: "Conflicts with the current state", 413: "Too large",
-               415: "Unsupported media type", 422: "Invalid values"}
+               415: "Unsupported media type", 422: "Invalid values", 429: "Too many failed logins; see Retry-After"}
 
 
 def _operation(view, method, rule):
@@ -45,11 +45,16 @@ def _operation(view, method, rule):
     responses = {str(answer["status"]): ok}
     for status, description in answer.get("also", {}).items():  # another success status, same body
         responses[str(status)] = {**ok, "description": description}
-    for status in (400, 401, 403, 404, 405, 409, 413, 415, 422):
-        if status == 401 and auth_rule == "public":
+    extra = answer.get("errors", ())
+    for status in sorted({400, 401, 403, 404, 405, 409, 413, 415, 422, *extra}):
+        if status == 401 and auth_rule == "public" and 401 not in extra:
             continue
-        responses[str(status)] = {"description": STATUS_TEXT[status], "content": {
+        text = "Wrong username or password" if status == 401 and auth_rule == "public" else STATUS_TEXT[status]
+        responses[str(status)] = {"description": text, "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        if status == 429:
+            responses[str(status)]["headers"] = {"Retry-After": {
+                "description": "Seconds until a login may be tried again", "schema": {"type": "integer"}}}
     operation["responses"] = responses
     return operation
 

@@ -1,23 +1,37 @@
-"""POST /auth/token."""
+"""POST /auth/token (log in) and DELETE /auth/token (revoke the token the call carries)."""
 
-from flask import current_app
+from flask import current_app, g, request
+from flask_login import current_user
 
+from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth import services as auth_services
-from tracker.auth.access import public
+from tracker.auth.access import public, roles
 
 
 @bp.route("/auth/token", methods=["POST"])
 @public
-@core.answers(200, core.obj({"token": {"type": "string"}, "expires_at": core.DATETIME}))
+@core.answers(200, core.obj({"token": {"type": "string"}, "expires_at": core.DATETIME}), errors=(401, 429))
 @core.body(core.obj({"username": {"type": "string", "maxLength": 64},
                      "password": {"type": "string", "maxLength": 256}}, ["username", "password"]))
 def issue_token(data):
-    """Exchange a username and password for a bearer token."""
-    user = auth_services.authenticate(data["username"], data["password"])
+    """Exchange a username and password for a bearer token (429 with Retry-After after too many failures)."""
+    now = clock.now()
+    user = auth_services.login(data["username"], data["password"], request.remote_addr, now)
     if user is None:
+        core.commit()  # the failure counts towards the throttle and stays in the audit log
         raise core.Unauthorized("username or password is wrong")
-    token, expires_at = auth_services.issue_token(user, current_app.config["TOKEN_HOURS"])
+    token, expires_at = auth_services.issue_token(user, current_app.config["TOKEN_HOURS"], now)
     core.commit()
     return core.reply({"token": token, "expires_at": expires_at})
+
+
+@bp.route("/auth/token", methods=["DELETE"])
+@roles()
+@core.answers(204, description="The token this call carried is revoked")
+def revoke_token():
+    """Revoke the bearer token this call carries (log out of the API)."""
+    auth_services.revoke_token(g.api_token, current_user._get_current_object(), clock.now())
+    core.commit()
+    return "", 204

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,6 +41,15 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
 
+    # Flask-Login keeps get_id() in the session cookie and the remember cookie. It is the id of a server-side
+    # session (AuthSession), never the user's id, so ending that session row ends both cookies (CONTRACT 11).
+    session_token = None
+
+    def get_id(self):
+        if not self.session_token:
+            raise RuntimeError("log users in through tracker.auth.sessions.start(), which opens a session")
+        return self.session_token
+
     @property
     def is_active(self):
         return self.active
@@ -61,3 +70,32 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
     user = relationship(User)
+
+
+class AuthSession(db.Model):
+    """A web login (one browser): the cookies carry its random token; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    remember: Mapped[bool] = mapped_column(default=False)
+    address: Mapped[str | None] = mapped_column(String(45))
+
+    user = relationship(User)
+
+
+class LoginAttempt(db.Model):
+    """A failed login (web or API), counted by the throttle in every worker process."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),
+                      Index("ix_login_attempts_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(45))

@@ -6,10 +6,13 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker import clock, validation
+from tracker import audit, clock, validation
+from tracker.auth import sessions, throttle
 from tracker.auth.access import chain_ids, is_above
 from tracker.auth.models import ROLES, ApiToken, User
 from tracker.errors import Forbidden, Invalid
@@ -115,8 +118,9 @@ def check_early_confirmation(user, month):
 
 
 def change_user(actor, user, data):
-    """Change a user as `actor` (the web forms and the API alike): an admin any field; a manager above the user
-    only the early confirmation month (提前转正). 403 otherwise; the caller commits."""
+    """Change a user as `actor` (the web forms and the API alike): an admin any field, but never deactivate or demote
+    themselves; a manager above the user only the early confirmation month (提前转正). 403 otherwise. The row-change
+    hook audits it; the caller commits."""
     if actor.role == "manager":
         if set(data) - {"early_confirmation_month"}:
             raise Forbidden(_("主管只能设置提前转正月份"))
@@ -124,6 +128,12 @@ def change_user(actor, user, data):
             raise Forbidden(_("只能为自己团队的成员设置提前转正"))
     elif actor.role != "admin":
         raise Forbidden(_("只有管理员可以修改用户"))
+    if user.id == actor.id:  # an admin cannot lock themselves out
+        message = _("不能停用自己或取消自己的管理员角色")
+        if "active" in data and not data["active"]:
+            raise Invalid.field("active", message)
+        if user.role == "admin" and data.get("role", user.role) != "admin":
+            raise Invalid.field("role", message)
     return update_user(user, data)
 
 
@@ -145,35 +155,99 @@ def create_user(data):
 
 
 def update_user(user, data):
-    """Change the given fields of a user; the caller commits."""
+    """Change the given fields of a user; the caller commits.
+
+    A new password, a new role or deactivation ends every session and API token of that user (CONTRACT 11).
+    """
+    before = (user.password_hash, user.role, user.active)
     _apply(user, {k: v for k, v in data.items() if k in EDITABLE})
     db.session.flush()
+    if user.password_hash != before[0] or user.role != before[1] or (before[2] and not user.active):
+        end_all_sessions(user, None, "password, role or active state changed")
     return user
+
+
+def end_all_sessions(user, actor, reason):
+    """Log a user out everywhere: every web session and API token ends; the caller commits."""
+    sessions.end_all(user)
+    audit.record(actor, "sessions.end_all", user.username, reason, kind="sessions_ended", record_type="users",
+                 record_id=user.id)
+
+
+_DUMMY_HASHES = {}
+
+
+def _dummy_hash():
+    """A hash of a random password made like real ones, so an unknown username costs a full verification."""
+    method = current_app.config["PASSWORD_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method)
+    return _DUMMY_HASHES[method]
 
 
 def authenticate(username, password):
-    """The active user with these credentials, or None."""
-    user = get_by_username(username or "")
-    if user is None or not user.active or not user.check_password(password or ""):
+    """The active user with these credentials, or None; every refusal costs one password verification."""
+    user = get_by_username(username or "") if isinstance(username, str) and len(username) <= 64 else None
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
         return None
     return user
+
+
+def login(username, password, address, now):
+    """Throttle, then check the credentials; a failure is counted and audited. The caller commits either way.
+
+    Raises throttle.Throttled (429) when this username or address has failed too often, even for the right password.
+    """
+    config = current_app.config
+    throttle.check(username, address, now, config)
+    user = authenticate(username, password)
+    if user is None:
+        throttle.record_failure(username, address, now)
+        audit.record(None, "login.failed", throttle.normalise(username), kind="login_failed", address=address, at=now)
+    return user
+
+
+def open_session(user, remember, address, now):
+    """A web login: a new server-side session (its token goes into the cookies); the caller commits."""
+    config = current_app.config
+    token = sessions.start(user, remember, address, now, config["SESSION_HOURS"], config["REMEMBER_DAYS"])
+    audit.record(user, "login", user.username, "web", kind="login", address=address, at=now)
+    return token
+
+
+def close_session(user, token, now):
+    """Log out of this browser only; the caller commits."""
+    sessions.end(token)
+    audit.record(user, "logout", user.username, kind="logout", at=now)
 
 
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user, hours):
+def issue_token(user, hours, now=None):
     """A new bearer token (the plain value is returned once, only its hash is stored)."""
+    now = now or clock.now()
     token = secrets.token_urlsafe(32)
-    expires_at = clock.now() + timedelta(hours=hours)
+    expires_at = now + timedelta(hours=hours)
+    db.session.execute(delete(ApiToken).where(ApiToken.expires_at <= now))  # housekeeping
     db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token), expires_at=expires_at))
+    audit.record(user, "login", user.username, "api token", kind="login", at=now)
     return token, expires_at
 
 
-def user_for_token(token):
+def user_for_token(token, now=None):
     """The active user owning an unexpired token, or None."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    if row is None or row.expires_at <= clock.now() or not row.user.active:
+    if row is None or row.expires_at <= (now or clock.now()) or not row.user.active:
         return None
     return row.user
+
+
+def revoke_token(token, user, now=None):
+    """End the API token given (DELETE /auth/token); the caller commits."""
+    db.session.execute(delete(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    audit.record(user, "logout", user.username, "api token", kind="logout", at=now)

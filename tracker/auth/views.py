@@ -1,23 +1,25 @@
 """Web login, logout and the language switch."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from urllib.parse import urlsplit
 
-from tracker.auth import services
+from tracker import clock
+from tracker.auth import services, sessions
 from tracker.auth.access import public, roles
 from tracker.auth.forms import LoginForm
-from tracker.auth.models import User
+from tracker.auth.throttle import Throttled
 from tracker.extensions import db, login
 
 bp = Blueprint("auth", __name__)
 
 
 @login.user_loader
-def load_user(user_id):
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_token):
+    """The user of a live server-side session; the cookies carry only that session's token (CONTRACT 11)."""
+    return sessions.resolve(session_token, clock.now())
 
 
 @login.unauthorized_handler
@@ -41,11 +43,24 @@ def login_page():
         return redirect(url_for("itinerary.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data.strip(), form.password.data)
+        now, address = clock.now(), request.remote_addr
+        try:
+            user = services.login(form.username.data.strip(), form.password.data, address, now)
+        except Throttled as refused:
+            db.session.rollback()
+            page = render_template("auth/login.html", form=form, throttled=refused)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
         if user is None:
+            db.session.commit()  # the failure counts towards the throttle and stays in the audit log
             form.password.errors.append(_("用户名或密码不正确"))
         else:
+            lang = session.get("lang")
+            session.clear()  # a new login never inherits the anonymous session (fixation)
+            if lang:
+                session["lang"] = lang
+            services.open_session(user, form.remember.data, address, now)
             login_user(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" or not form.errors else 422
 
@@ -53,8 +68,22 @@ def login_page():
 @bp.route("/logout", methods=["POST"])
 @roles()
 def logout():
+    """Log out of this browser: its server-side session ends, so copies of its cookies stop working too."""
+    services.close_session(current_user, current_user.session_token, clock.now())
+    db.session.commit()
     logout_user()
     flash(_("已退出登录"), "info")
+    return redirect(url_for("auth.login_page"))
+
+
+@bp.route("/logout/everywhere", methods=["POST"])
+@roles()
+def logout_everywhere():
+    """Log out on every device: all web sessions and API tokens of the user end."""
+    services.end_all_sessions(current_user, current_user, "log out everywhere")
+    db.session.commit()
+    logout_user()
+    flash(_("已在所有设备上退出登录"), "info")
     return redirect(url_for("auth.login_page"))
 
 

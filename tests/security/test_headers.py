@@ -1,0 +1,109 @@
+"""CONTRACT 11: security headers on every page and answer, cookie flags, no inline script, framing refused."""
+
+import os
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, login
+
+ROOT_TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "templates")
+
+EXPECTED = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def assert_secure_headers(response, path):
+    for name, value in EXPECTED.items():
+        assert response.headers.get(name) == value, (path, name, response.headers.get(name))
+    csp = response.headers.get("Content-Security-Policy", "")
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives.get("frame-ancestors") == ["'none'"], (path, csp)
+    script = directives.get("script-src", directives.get("default-src"))
+    assert script and "'unsafe-inline'" not in script and "'unsafe-eval'" not in script, (path, csp)
+    assert directives.get("default-src") == ["'self'"], (path, csp)
+
+
+def _plain_get_paths(app):
+    """Every GET route of the app that needs no argument (pages, API lists, static-free)."""
+    paths = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static":
+            paths.add(rule.rule)
+    return sorted(paths)
+
+
+@pytest.mark.parametrize("who", [None, "admin", "eng1", "gm.wang"])
+def test_every_page_and_answer_carries_the_security_headers(app, client, team, who):
+    if who:
+        login(client, who)
+    paths = _plain_get_paths(app) + ["/static/tracker.css", "/no-such-page", "/api/v1/no-such-thing",
+                                     "/itinerary/eng1/2026-11", "/api/v1/openapi.json"]
+    assert len(paths) > 20
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code < 500, path
+        assert_secure_headers(response, path)
+
+
+def test_error_and_refused_answers_carry_the_headers_too(client, team):
+    login(client, "eng1")
+    response = client.get("/admin/users")
+    assert response.status_code == 403
+    assert_secure_headers(response, "/admin/users")
+    response = client.post("/api/v1/auth/token", data="{}", content_type="text/plain")
+    assert response.status_code == 415
+    assert_secure_headers(response, "/api/v1/auth/token")
+
+
+def _cookies(response):
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_session_and_remember_cookies_are_httponly_samesite_lax_and_secure_when_configured(app_factory, team,
+                                                                                          secure):
+    served = app_factory(COOKIE_SECURE=secure)
+    client = served.test_client()
+    response = client.post("/login", data={"username": "eng1", "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    cookies = _cookies(response)
+    assert {"session", "remember_token"} <= set(cookies), cookies
+    for name in ("session", "remember_token"):
+        flags = [part.strip().lower() for part in cookies[name].split(";")]
+        assert "httponly" in flags, cookies[name]
+        assert "samesite=lax" in flags, cookies[name]
+        assert ("secure" in flags) is secure, cookies[name]
+
+
+def test_cookie_secure_setting_is_read_from_the_environment(database_url, app, tmp_path, monkeypatch):
+    from tests.security.support import production_like_app
+    monkeypatch.setenv("TRACKER_COOKIE_SECURE", "true")
+    served = production_like_app(database_url, tmp_path / "secure-instance")
+    assert served.config["SESSION_COOKIE_SECURE"] is True and served.config["REMEMBER_COOKIE_SECURE"] is True
+    monkeypatch.setenv("TRACKER_COOKIE_SECURE", "false")
+    served = production_like_app(database_url, tmp_path / "secure-instance")
+    assert served.config["SESSION_COOKIE_SECURE"] is False
+
+
+INLINE = [
+    (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), "inline <script>"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "on* event handler attribute"),
+    (re.compile(r"javascript:", re.I), "javascript: URL"),
+    (re.compile(r"\sstyle\s*=\s*[\"']", re.I), "inline style attribute"),
+    (re.compile(r"<style\b", re.I), "inline <style> element"),
+]
+
+
+def test_templates_carry_no_inline_script_handlers_or_styles():
+    found = []
+    for folder, _dirs, files in os.walk(ROOT_TEMPLATES):
+        for name in files:
+            if not name.endswith(".html"):
+                continue
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            for pattern, what in INLINE:
+                for match in pattern.finditer(text):
+                    found.append(f"{os.path.relpath(path, ROOT_TEMPLATES)}: {what}: {match.group(0)!r}")
+    assert not found, "move these into static/ files (the CSP refuses them):\n" + "\n".join(found)

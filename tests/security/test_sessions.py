@@ -1,0 +1,218 @@
+"""CONTRACT 11: logout, password and role changes, deactivation and "log out everywhere" end sessions and tokens."""
+
+import pytest
+from sqlalchemy import select
+
+from tests.api.support import count
+from tests.conftest import PASSWORD
+from tests.security.support import signed_session_cookie
+from tracker.audit import AuditEvent
+from tracker.auth.models import ApiToken, AuthSession, User
+from tracker.extensions import db
+
+PAGE = "/itinerary/eng1/2026-11"
+
+
+def browser_login(app, username="eng1", remember=True):
+    """A fresh browser (test client) logged in through the form; returns it and copies of its cookies."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "remember": "y" if remember else ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    cookies = {"session": client.get_cookie("session").value}
+    if remember:
+        cookies["remember_token"] = client.get_cookie("remember_token").value
+    return client, cookies
+
+
+def with_cookies(app, **cookies):
+    """Another browser carrying copied cookies."""
+    client = app.test_client()
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    return client
+
+
+def is_logged_in(client, path=PAGE):
+    response = client.get(path)
+    if response.status_code == 302:
+        assert "/login" in response.headers["Location"]
+        return False
+    assert response.status_code == 200, response.status_code
+    return True
+
+
+def bearer(client, username="eng1", password=PASSWORD):
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": "Bearer " + response.get_json()["token"]}
+
+
+def token_works(client, headers):
+    status = client.get("/api/v1/users/eng1", headers=headers).status_code
+    assert status in (200, 401), status
+    return status == 200
+
+
+def assert_all_ended(app, cookies, headers):
+    assert not is_logged_in(with_cookies(app, session=cookies["session"]))
+    assert not is_logged_in(with_cookies(app, remember_token=cookies["remember_token"]))
+    assert not is_logged_in(with_cookies(app, **cookies))
+    assert not token_works(app.test_client(), headers)
+
+
+def test_copied_session_and_remember_cookies_work_before_logout(app, team):
+    _client, cookies = browser_login(app)
+    assert is_logged_in(with_cookies(app, session=cookies["session"]))
+    assert is_logged_in(with_cookies(app, remember_token=cookies["remember_token"]))
+
+
+def test_logout_ends_that_session_even_for_copied_cookies(app, team):
+    client, cookies = browser_login(app)
+    other_browser, other_cookies = browser_login(app)
+    assert client.post("/logout").status_code == 302
+    assert not is_logged_in(client)
+    assert not is_logged_in(with_cookies(app, session=cookies["session"]))
+    assert not is_logged_in(with_cookies(app, remember_token=cookies["remember_token"]))
+    assert not is_logged_in(with_cookies(app, **cookies))
+    # Only that session ended: the same person's other browser is still logged in.
+    assert is_logged_in(other_browser) and is_logged_in(with_cookies(app, **other_cookies))
+
+
+def test_cookie_signed_with_the_right_key_but_naming_a_user_id_is_refused(app, team):
+    forged = signed_session_cookie(app.secret_key, {"_user_id": str(team["admin"].id), "_fresh": True})
+    assert not is_logged_in(with_cookies(app, session=forged), "/admin/users")
+
+
+def _change_password(app, admin_client, user, via):
+    new = "another-pass-2"
+    if via == "web":
+        form = {"display_name": user.display_name, "role": user.role, "supervisor": "mgr",
+                "hire_date": "2020-01-01", "bonus_base": "1000", "active": "y", "password": new}
+        response = admin_client.post(f"/admin/users/{user.id}", data=form)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    else:
+        response = admin_client.patch("/api/v1/users/eng1", json={"password": new},
+                                      headers=bearer(admin_client, "admin"))
+        assert response.status_code == 200, response.get_json()
+
+
+def _deactivate(app, admin_client, user, via):
+    if via == "web":
+        form = {"display_name": user.display_name, "role": user.role, "supervisor": "mgr",
+                "hire_date": "2020-01-01", "bonus_base": "1000"}  # the active box left unticked
+        response = admin_client.post(f"/admin/users/{user.id}", data=form)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    else:
+        response = admin_client.patch("/api/v1/users/eng1", json={"active": False},
+                                      headers=bearer(admin_client, "admin"))
+        assert response.status_code == 200, response.get_json()
+
+
+def _change_role(app, admin_client, user, via):
+    if via == "web":
+        form = {"display_name": user.display_name, "role": "backoffice", "supervisor": "mgr",
+                "hire_date": "2020-01-01", "bonus_base": "1000", "active": "y"}
+        response = admin_client.post(f"/admin/users/{user.id}", data=form)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    else:
+        response = admin_client.patch("/api/v1/users/eng1", json={"role": "backoffice"},
+                                      headers=bearer(admin_client, "admin"))
+        assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("via", ["web", "api"])
+@pytest.mark.parametrize("change", [_change_password, _deactivate, _change_role],
+                         ids=["password", "deactivation", "role"])
+def test_change_ends_every_session_and_token_of_the_user(app, team, change, via):
+    _client, cookies = browser_login(app)
+    _second, second_cookies = browser_login(app)
+    headers = bearer(app.test_client())
+    admin_client, _admin_cookies = browser_login(app, "admin")
+    assert is_logged_in(with_cookies(app, **cookies)) and token_works(app.test_client(), headers)
+    change(app, admin_client, team["eng1"], via)
+    db.session.rollback()
+    assert_all_ended(app, cookies, headers)
+    assert_all_ended(app, second_cookies, headers)
+    eng1 = db.session.scalar(select(User).where(User.username == "eng1"))
+    assert count(AuthSession) == 1  # the admin's own session is untouched
+    assert db.session.scalar(select(ApiToken).where(ApiToken.user_id == eng1.id)) is None
+    assert is_logged_in(admin_client, "/admin/users")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "sessions_ended"))
+    assert event is not None and event.subject == "eng1"
+
+
+def test_changing_other_fields_keeps_the_sessions(app, team):
+    _client, cookies = browser_login(app)
+    headers = bearer(app.test_client())
+    admin = app.test_client()
+    response = admin.patch("/api/v1/users/eng1", json={"display_name": "张三丰"}, headers=bearer(admin, "admin"))
+    assert response.status_code == 200
+    assert is_logged_in(with_cookies(app, **cookies)) and token_works(app.test_client(), headers)
+
+
+def test_log_out_everywhere_ends_every_session_and_token(app, team):
+    client, cookies = browser_login(app)
+    _other, other_cookies = browser_login(app)
+    headers = bearer(app.test_client())
+    response = client.post("/logout/everywhere")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert_all_ended(app, cookies, headers)
+    assert_all_ended(app, other_cookies, headers)
+
+
+def test_admin_ends_the_sessions_of_a_user(app, team):
+    _client, cookies = browser_login(app)
+    headers = bearer(app.test_client())
+    admin_client, _ = browser_login(app, "admin")
+    response = admin_client.post(f"/admin/users/{team['eng1'].id}/sessions/end")
+    assert response.status_code == 302
+    assert_all_ended(app, cookies, headers)
+    assert is_logged_in(admin_client, "/admin/users")
+
+
+def test_delete_auth_token_revokes_only_the_token_it_is_called_with(app, client, team):
+    first, second = bearer(client), bearer(client)
+    response = client.delete("/api/v1/auth/token", headers=first)
+    assert response.status_code == 204 and response.get_data() == b""
+    assert not token_works(client, first)
+    assert client.delete("/api/v1/auth/token", headers=first).status_code == 401
+    assert token_works(client, second)
+
+
+def test_delete_auth_token_without_a_token_is_401(client, team):
+    response = client.delete("/api/v1/auth/token")
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
+
+
+# ---- PATCH /api/v1/users and the admin page share one service (lock-out rule, audit) -------------------------
+
+@pytest.mark.parametrize("body, field", [({"active": False}, "active"), ({"role": "gm"}, "role")])
+def test_admin_cannot_lock_themselves_out_through_the_api(app, client, team, body, field):
+    response = client.patch("/api/v1/users/admin", json=body, headers=bearer(client, "admin"))
+    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+    db.session.rollback()
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    assert admin.active and admin.role == "admin"
+
+
+def test_api_user_change_is_audited_with_before_and_after_but_no_password(app, client, team):
+    response = client.patch("/api/v1/users/eng1", json={"display_name": "张三丰", "password": "another-pass-2"},
+                            headers=bearer(client, "admin"))
+    assert response.status_code == 200
+    db.session.rollback()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.record_type == "users",
+                                                       AuditEvent.kind == "update"))
+    assert event.actor.username == "admin"
+    assert event.before_values()["display_name"] == "张三" and event.after_values()["display_name"] == "张三丰"
+    assert event.after_values()["password_hash"] == "***"
+    everything = " ".join(f"{e.subject} {e.detail} {e.before} {e.after}" for e in db.session.scalars(select(AuditEvent)))
+    assert "another-pass-2" not in everything and "pbkdf2" not in everything and "scrypt" not in everything
+
+
+def test_openapi_documents_token_revocation_and_the_login_refusals(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    token = paths["/auth/token"]
+    assert "204" in token["delete"]["responses"] and "401" in token["delete"]["responses"]
+    assert {"200", "401", "415", "429"} <= set(token["post"]["responses"])
+    assert "Retry-After" in token["post"]["responses"]["429"]["headers"]

@@ -1,0 +1,137 @@
+"""CONTRACT 11: failed logins are throttled in the database, for web and API, known and unknown usernames alike."""
+
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.api.support import count
+from tests.conftest import NOW, PASSWORD
+from tracker.audit import AuditEvent
+from tracker.auth.models import LoginAttempt
+from tracker.extensions import db
+
+
+def web_login(client, username, password, address="127.0.0.1", headers=None):
+    return client.post("/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address}, headers=headers or {})
+
+
+def api_login(client, username, password, address="127.0.0.1", headers=None):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address}, headers=headers or {})
+
+
+LOGINS = {"web": web_login, "api": api_login}
+FAILED = {"web": 422, "api": 401}
+OK = {"web": 302, "api": 200}
+
+
+def assert_throttled(response, door):
+    assert response.status_code == 429, response.get_data(as_text=True)[:300]
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= 15 * 60
+    if door == "api":
+        assert response.get_json()["error"]["code"] == "too_many_requests"
+    else:
+        page = response.get_data(as_text=True)
+        assert 'id="throttled"' in page and (NOW + timedelta(seconds=retry_after)).strftime("%H:%M") in page
+    return retry_after
+
+
+@pytest.mark.parametrize("door", ["web", "api"])
+@pytest.mark.parametrize("username", ["eng1", "nobody"])
+def test_sixth_failed_login_within_15_minutes_is_429_even_with_the_right_password(client, team, door, username):
+    login = LOGINS[door]
+    for _ in range(5):
+        assert login(client, username, "wrong-password").status_code == FAILED[door]
+    assert assert_throttled(login(client, username, "wrong-password"), door) == 15 * 60
+    assert_throttled(login(client, username, PASSWORD), door)
+    assert count(LoginAttempt) == 5  # refused attempts are not counted again
+
+
+def test_web_and_api_failures_count_together(client, team):
+    for attempt in range(5):
+        (web_login if attempt % 2 else api_login)(client, "eng1", "wrong")
+    assert_throttled(web_login(client, "eng1", PASSWORD), "web")
+    assert_throttled(api_login(client, "eng1", PASSWORD), "api")
+
+
+def test_the_throttle_lifts_when_the_failures_leave_the_window(app, client, team, monkeypatch):
+    for _ in range(5):
+        api_login(client, "eng1", "wrong")
+    monkeypatch.setitem(app.config, "NOW", NOW + timedelta(minutes=14, seconds=59))
+    assert api_login(client, "eng1", PASSWORD).status_code == 429
+    monkeypatch.setitem(app.config, "NOW", NOW + timedelta(minutes=15))
+    assert api_login(client, "eng1", PASSWORD).status_code == 200
+
+
+def test_other_users_and_other_addresses_are_not_blocked_by_one_users_five_failures(client, team):
+    for _ in range(5):
+        api_login(client, "eng1", "wrong", "10.0.0.1")
+    assert api_login(client, "eng1", PASSWORD, "10.0.0.2").status_code == 200
+    assert api_login(client, "eng2", PASSWORD, "10.0.0.1").status_code == 200
+
+
+def test_twenty_failures_for_one_username_from_any_address_block_it_everywhere(client, team):
+    for attempt in range(20):
+        assert api_login(client, "eng1", "wrong", f"10.0.{attempt}.1").status_code == 401
+    assert_throttled(api_login(client, "eng1", PASSWORD, "192.168.9.9"), "api")
+    assert api_login(client, "eng2", PASSWORD, "192.168.9.9").status_code == 200
+
+
+def test_a_hundred_failures_from_one_address_block_that_address(client, team):
+    for attempt in range(100):
+        assert api_login(client, f"guess{attempt}", "wrong", "203.0.113.7").status_code == 401
+    assert_throttled(api_login(client, "eng1", PASSWORD, "203.0.113.7"), "api")
+    assert api_login(client, "eng1", PASSWORD, "203.0.113.8").status_code == 200
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(client, team):
+    for attempt in range(5):
+        api_login(client, "eng1", "wrong", headers={"X-Forwarded-For": f"198.51.100.{attempt}"})
+    assert_throttled(api_login(client, "eng1", PASSWORD, headers={"X-Forwarded-For": "198.51.100.99"}), "api")
+
+
+def test_forwarded_for_names_the_client_behind_a_trusted_proxy(app_factory, team):
+    client = app_factory(TRUSTED_PROXIES=1).test_client()
+    for _ in range(5):
+        api_login(client, "eng1", "wrong", headers={"X-Forwarded-For": "198.51.100.1"})
+    assert_throttled(api_login(client, "eng1", PASSWORD, headers={"X-Forwarded-For": "198.51.100.1"}), "api")
+    assert api_login(client, "eng1", PASSWORD, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 200
+    db.session.rollback()
+    assert set(db.session.scalars(select(LoginAttempt.address))) == {"198.51.100.1"}
+
+
+def test_failed_logins_are_audited_without_the_password(client, team):
+    web_login(client, "eng1", "Secret-Guess-1")
+    api_login(client, "nobody", "Secret-Guess-2")
+    db.session.rollback()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "login_failed")).all()
+    assert sorted(e.subject for e in events) == ["eng1", "nobody"]
+    assert all(e.address == "127.0.0.1" for e in events)
+    dump = " ".join(f"{e.subject} {e.detail} {e.before} {e.after}" for e in db.session.scalars(select(AuditEvent)))
+    assert "Secret-Guess" not in dump
+
+
+def _median_seconds(call, times=5):
+    spans = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        spans.append(time.perf_counter() - started)
+    return statistics.median(spans)
+
+
+def test_an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password(app_factory, make_user):
+    app = app_factory(PASSWORD_METHOD="pbkdf2:sha256:300000")  # a real hash cost: ~0.1 s per verification
+    with app.app_context():
+        make_user("slowhash")
+    client = app.test_client()
+    counter = iter(range(1000))
+    wrong = _median_seconds(lambda: api_login(client, "slowhash", "wrong", f"10.1.0.{next(counter)}"))
+    unknown = _median_seconds(lambda: api_login(client, f"ghost{next(counter)}", "wrong", "10.2.0.1"))
+    assert wrong > 0.02  # the hash really costs something, or the comparison says nothing
+    assert unknown > 0.6 * wrong, (unknown, wrong)

@@ -1,0 +1,35 @@
+"""The audit page: who did what and when, before and after, for admins and the gm."""
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from tracker import nav
+from tracker.audit import KINDS, services
+from tracker.auth.access import roles
+from tracker.errors import Invalid
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+nav.add("audit.index", _l("审计日志"), roles=("admin", "gm"), order=90)
+
+
+@bp.route("/")
+@roles("admin", "gm")
+def index():
+    status, error, fields = 200, None, {}
+    try:
+        filters = services.parse_filters(request.args)
+    except Invalid as refused:
+        status, error, fields = 422, refused.message, refused.fields
+        filters = {"person": "", "record": "", "kind": "", "start": None, "end": None}
+    page = request.args.get("page", "1")
+    result = services.search(filters, int(page) if page.isdigit() and len(page) < 7 else 1)
+
+    def page_url(number):
+        return url_for("audit.index", **{**request.args.to_dict(), "page": number})
+
+    return render_template("audit/index.html", result=result, filters=filters, args=request.args, error=error,
+                           fields=fields, kinds=[(k, services.KIND_LABELS[k]) for k in KINDS],
+                           record_types=services.record_types(), kind_labels=services.KIND_LABELS,
+                           record_labels=services.RECORD_LABELS, changes=services.changes,
+                           page_url=page_url), status

@@ -1,0 +1,68 @@
+"""Login throttling kept in the database, so every worker process counts the same failures (CONTRACT 11).
+
+Failed logins (web and API alike, known and unknown usernames alike) are stored as LoginAttempt rows. Within the
+window (15 minutes by default) 5 failures for one username from one address, 20 for one username from anywhere, or
+100 from one address refuse further attempts, even with the right password, until enough failures have aged out.
+"""
+
+import math
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from tracker.auth.models import LoginAttempt
+from tracker.errors import DomainError
+from tracker.extensions import db
+
+
+class Throttled(DomainError):
+    """Too many failed logins: 429 with Retry-After (seconds)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after, retry_at):
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(_("登录失败次数过多，请在 %(time)s 之后（约 %(minutes)s 分钟后）再试",
+                           time=retry_at.strftime("%H:%M"), minutes=minutes), retry_after=retry_after)
+        self.retry_after = retry_after
+        self.retry_at = retry_at
+
+
+def normalise(username):
+    return (username or "").strip().lower()[:64]
+
+
+def _limits(config):
+    return (config["LOGIN_MAX_PER_USER_ADDRESS"], config["LOGIN_MAX_PER_USER"], config["LOGIN_MAX_PER_ADDRESS"])
+
+
+def check(username, address, now, config):
+    """Raise Throttled when this username/address may not try to log in now."""
+    window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    since = now - window
+    username, address = normalise(username), (address or "")[:45]
+    per_pair, per_user, per_address = _limits(config)
+    recent = LoginAttempt.at > since
+    rules = ((per_pair, (LoginAttempt.username == username, LoginAttempt.address == address)),
+             (per_user, (LoginAttempt.username == username,)),
+             (per_address, (LoginAttempt.address == address,)))
+    free_at = None
+    for limit, where in rules:
+        failures = db.session.scalar(select(func.count()).select_from(LoginAttempt).where(recent, *where))
+        if failures < limit:
+            continue
+        # Attempts become possible again once the limit-th most recent failure leaves the window.
+        oldest_counted = db.session.scalar(select(LoginAttempt.at).where(recent, *where)
+                                           .order_by(LoginAttempt.at.desc()).offset(limit - 1).limit(1))
+        candidate = oldest_counted + window
+        free_at = candidate if free_at is None or candidate > free_at else free_at
+    if free_at is not None:
+        retry_after = max(1, math.ceil((free_at - now).total_seconds()))
+        raise Throttled(retry_after, now + timedelta(seconds=retry_after))
+
+
+def record_failure(username, address, now):
+    """Count a failed login (the caller commits, also when it then answers with an error)."""
+    db.session.add(LoginAttempt(at=now, username=normalise(username), address=(address or "")[:45]))
