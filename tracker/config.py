@@ -1,5 +1,6 @@
 """Default settings; instance/config.py and TRACKER_* environment variables override them."""
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -105,10 +106,8 @@ def instance_secret_key(instance_path):
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
-            try:
+            with contextlib.suppress(FileExistsError):  # another process was first: use its key
                 os.link(temporary, path)
-            except FileExistsError:
-                pass  # another process was first; use its key
         finally:
             os.unlink(temporary)
     with open(path) as handle:

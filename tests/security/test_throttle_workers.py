@@ -64,26 +64,25 @@ def two_workers(database_url, team, tmp_path):
     env = {**os.environ, "TRACKER_DATABASE_URL": database_url, "TRACKER_INSTANCE_PATH": str(tmp_path / "served"),
            "TRACKER_PASSWORD_METHOD": "pbkdf2:sha256:1000", "PYTHONPATH": ROOT}
     env.pop("TRACKER_SECRET_KEY", None)
-    log = open(tmp_path / "gunicorn.log", "w")
-    process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", ROOT,
-                                "tests.security.gunicorn_app:labelled"], env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _request(port, "GET", "/login")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                log.flush()
-                pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text()[-3000:])
-            time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    with open(tmp_path / "gunicorn.log", "w") as log:
+        process = subprocess.Popen([gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", ROOT,
+                                    "tests.security.gunicorn_app:labelled"], env=env, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if _request(port, "GET", "/login")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    log.flush()
+                    pytest.fail("gunicorn did not start:\n" + (tmp_path / "gunicorn.log").read_text()[-3000:])
+                time.sleep(0.2)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def test_sixth_failed_login_is_429_with_retry_after_on_both_gunicorn_workers(two_workers):
