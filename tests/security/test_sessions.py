@@ -216,3 +216,13 @@ def test_openapi_documents_token_revocation_and_the_login_refusals(client):
     assert "204" in token["delete"]["responses"] and "401" in token["delete"]["responses"]
     assert {"200", "401", "415", "429"} <= set(token["post"]["responses"])
     assert "Retry-After" in token["post"]["responses"]["429"]["headers"]
+
+
+def test_the_pages_session_reaches_the_api_only_while_it_lives(app, team):
+    client, cookies = browser_login(app)
+    copy = with_cookies(app, **cookies)
+    assert copy.get("/api/v1/users/eng1").status_code == 200
+    assert client.delete("/api/v1/auth/token").status_code == 401  # no bearer token to revoke; nothing breaks
+    client.post("/logout")
+    assert copy.get("/api/v1/users/eng1").status_code == 401
+    assert with_cookies(app, remember_token=cookies["remember_token"]).get("/api/v1/users/eng1").status_code == 401

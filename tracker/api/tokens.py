@@ -32,6 +32,9 @@ def issue_token(data):
 @core.answers(204, description="The token this call carried is revoked")
 def revoke_token():
     """Revoke the bearer token this call carries (log out of the API)."""
-    auth_services.revoke_token(g.api_token, current_user._get_current_object(), clock.now())
+    token = g.get("api_token")
+    if token is None:  # one of the app's own pages, calling with its session: there is no token to revoke
+        raise core.Unauthorized("only a call carrying a bearer token can revoke it")
+    auth_services.revoke_token(token, current_user._get_current_object(), clock.now())
     core.commit()
     return "", 204
