@@ -135,3 +135,11 @@ def test_an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password(app_fac
     unknown = _median_seconds(lambda: api_login(client, f"ghost{next(counter)}", "wrong", "10.2.0.1"))
     assert wrong > 0.02  # the hash really costs something, or the comparison says nothing
     assert unknown > 0.6 * wrong, (unknown, wrong)
+
+
+@pytest.mark.parametrize("username", ["eng1\x00", "bell\x07", "\u202eeng1"])
+def test_unstorable_usernames_are_refused_counted_and_logged_safely(client, team, username):
+    assert web_login(client, username, "wrong").status_code == 422
+    db.session.rollback()
+    counted = db.session.scalar(select(LoginAttempt.username))
+    assert counted.isprintable() and len(counted) <= 64

@@ -74,7 +74,8 @@ def record(actor, action, subject, detail=None, at=None, kind="action", address=
 
 def denied(actor):
     """A refused access (403) to the current request's path; the caller commits."""
-    return record(actor, "access.denied", f"{request.method} {request.path}"[:120], kind="denied")
+    path = "".join(ch if ch.isprintable() and not "\ud800" <= ch <= "\udfff" else "?" for ch in request.path)
+    return record(actor, "access.denied", f"{request.method} {path}"[:120], kind="denied")
 
 
 # ---- the flush hook: every row change made while serving a request ---------------------------------------------

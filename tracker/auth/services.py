@@ -187,7 +187,8 @@ def _dummy_hash():
 
 def authenticate(username, password):
     """The active user with these credentials, or None; every refusal costs one password verification."""
-    user = get_by_username(username or "") if isinstance(username, str) and len(username) <= 64 else None
+    storable = isinstance(username, str) and len(username) <= 64 and username.isprintable()
+    user = get_by_username(username) if storable else None  # (NUL cannot even be looked up on PostgreSQL)
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         return None

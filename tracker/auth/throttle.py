@@ -31,7 +31,9 @@ class Throttled(DomainError):
 
 
 def normalise(username):
-    return (username or "").strip().lower()[:64]
+    """The username as counted and logged: trimmed, lower case, at most 64 characters, unprintables as "?"."""
+    text = (username if isinstance(username, str) else "").strip().lower()[:64]
+    return "".join(ch if ch.isprintable() and not "\ud800" <= ch <= "\udfff" else "?" for ch in text)
 
 
 def _limits(config):
