@@ -10,7 +10,8 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import audit, config, nav, security
+from tracker import config, nav, security
+from tracker.audit.views import log_refusal
 from tracker.errors import DomainError
 from tracker.extensions import babel, csrf, db, login, migrate
 
@@ -112,22 +113,12 @@ def _wants_json():
     return request.path.startswith("/api/")
 
 
-def _audit_denied(app):
-    """Every refused access (403) goes into the audit log, in its own transaction."""
-    try:
-        audit.denied(current_user._get_current_object() if current_user.is_authenticated else None)
-        db.session.commit()
-    except Exception:  # the log must never turn a refusal into a server error
-        db.session.rollback()
-        app.logger.exception("could not record a refused access")
-
-
 def _register_errors(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()
         if error.status == 403:
-            _audit_denied(app)
+            log_refusal()
         headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
         if _wants_json():
             return jsonify(error=error.to_dict()), error.status, headers
@@ -137,7 +128,7 @@ def _register_errors(app):
     def http_error(error):
         db.session.rollback()
         if error.code == 403:
-            _audit_denied(app)
+            log_refusal()
         if _wants_json():
             code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "method_not_allowed", 409: "conflict", 413: "too_large",

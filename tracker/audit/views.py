@@ -1,12 +1,14 @@
 """The audit page: who did what and when, before and after, for admins and the gm."""
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
-from tracker import nav
+from tracker import audit, nav
 from tracker.audit import KINDS, services
 from tracker.auth.access import roles
 from tracker.errors import Invalid
+from tracker.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -33,3 +35,13 @@ def index():
                            record_types=services.record_types(), kind_labels=services.KIND_LABELS,
                            record_labels=services.RECORD_LABELS, changes=services.changes,
                            page_url=page_url), status
+
+
+def log_refusal():
+    """Record a refused access (403) in its own transaction; called by the app's error handlers."""
+    try:
+        audit.denied(current_user._get_current_object() if current_user.is_authenticated else None)
+        db.session.commit()
+    except Exception:  # the log must never turn a refusal into a server error
+        db.session.rollback()
+        current_app.logger.exception("could not record a refused access")
