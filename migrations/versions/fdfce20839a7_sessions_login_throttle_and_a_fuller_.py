@@ -4,7 +4,7 @@ Existing audit events become kind "action". Cookies issued before this revision 
 session token, so everyone logs in once more after the upgrade.
 
 Revision ID: fdfce20839a7
-Revises: e4a7b9c2d013
+Revises: 8a1c0e5b7d42
 Create Date: 2026-12-01 13:06:34.327108
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fdfce20839a7'
-down_revision = 'e4a7b9c2d013'
+down_revision = '8a1c0e5b7d42'
 branch_labels = None
 depends_on = None
 
