@@ -59,6 +59,13 @@ def _rows(model):
     return db.session.query(model).order_by(model.id).all()
 
 
+def _wait_count(page, selector, count):
+    """Wait until `count` elements match (without evaluating script text: the page's CSP forbids eval)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(selector)).to_have_count(count)
+
+
 def _entry(page, kind, **fields):
     page.click(f"label[for=kind-{kind}]")
     page.fill("#f-date", fields.pop("date"))
@@ -100,7 +107,7 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     page.click("#send-now")
     page.wait_for_selector("#connection[data-online='1']")
     page.wait_for_selector("#queue .offline-entry[data-state='refused']")
-    page.wait_for_function("document.querySelectorAll('#queue .offline-entry').length === 1")
+    _wait_count(page, "#queue .offline-entry", 1)
     refused = page.locator("#queue .offline-entry[data-state='refused']")
     assert "重叠" in refused.inner_text() and "重叠的行程" in refused.inner_text()
     assert page.locator("#sent .sent-entry").count() == 2
@@ -116,7 +123,7 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     assert len(_rows(Trip)) == 2 and len(_rows(Expense)) == 1
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#queue .discard-entry")
-    page.wait_for_function("document.querySelectorAll('#queue .offline-entry').length === 0")
+    _wait_count(page, "#queue .offline-entry", 0)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
     page.screenshot(path=os.path.join(screenshot_dir, "offline-sent.png"), full_page=True)
@@ -137,7 +144,7 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     assert page.input_value("#f-depart") == "10:00"
     page.fill("#f-date", "2026-11-17")
     page.click("#save-entry")
-    page.wait_for_function("document.querySelectorAll('#queue .offline-entry').length === 0")
+    _wait_count(page, "#queue .offline-entry", 0)
     assert [t.day.isoformat() for t in _rows(Trip)] == ["2026-11-17"]
 
 
