@@ -364,3 +364,28 @@ def test_every_web_form_follows_the_shared_rules():
                 forms.append(sub)
                 assert issubclass(sub, Form), f"{sub.__module__}.{sub.__name__} does not derive from validation.Form"
     assert len(forms) >= 20
+
+
+# ---- query strings and numbers in paths (found by Schemathesis on PostgreSQL) ------------------------
+
+@pytest.mark.parametrize("path", ["/customers?q=%00", "/work-orders/?customer=a%00b", "/scores/2026-11?team=%1b",
+                                  "/equipment?customer=%00", "/trips/1?x=%07"])
+def test_control_characters_in_a_query_string_are_422_on_the_api(api, world, path):
+    response = api("GET", path, "admin")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"]["message"].startswith("不能包含控制字符")
+
+
+@pytest.mark.parametrize("path", ["/admin/customers?q=%00", "/work-orders/?customer=%00"])
+def test_control_characters_in_a_query_string_are_422_on_pages(client, world, path):
+    login(client, "admin")
+    response = client.get(path)
+    assert response.status_code == 422
+    assert "不能包含控制字符" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/trips/2147483648", "/work-orders/99999999999", "/expenses/12006739944",
+                                  "/templates/engineer_monthly/versions/12006739944"])
+def test_ids_beyond_the_integer_columns_are_404_never_a_database_error(api, world, path):
+    response = api("GET", path, "admin")
+    assert response.status_code == 404, response.get_data(as_text=True)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import config, nav, security
+from tracker import config, nav, security, validation
 from tracker.audit.views import log_refusal
 from tracker.errors import DomainError
 from tracker.extensions import babel, csrf, db, login, migrate
@@ -65,6 +65,7 @@ def create_app(test_config=None):
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     security.init_app(app)
+    validation.init_app(app)
 
     from tracker import models  # noqa: F401  (register every table with the metadata)
     from tracker.admin.views import bp as admin_bp

@@ -14,12 +14,14 @@ services (which check again what reaches them from elsewhere, e.g. a workbook im
 import re
 from datetime import date, datetime, timedelta
 
+from flask import request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from tracker.errors import Invalid
 
 YEAR_MIN, YEAR_MAX = 2000, 2099
+INT_MAX = 2**31 - 1  # ids and numbers in paths beyond this name nothing (and PostgreSQL refuses them)
 OFFSET_MAX = timedelta(hours=14)
 
 # `body` is the template editor's YAML document: its lines are checked as text here, its names once parsed.
@@ -189,3 +191,18 @@ class Form(FlaskForm):
                 valid = False
         return valid
 
+
+# ---- query strings ------------------------------------------------------------------------------
+
+def check_query():
+    """Query-string values follow the text rule of their name too (a NUL in a search is a 500 on PostgreSQL)."""
+    for name, values in request.args.lists():
+        for value in (name, *values):
+            problem = text_problem(value, kind_of(name))
+            if problem:
+                raise Invalid.field(name, problem)
+
+
+def init_app(app):
+    """Every request's query string is checked before its view runs."""
+    app.before_request(check_query)

@@ -39,7 +39,9 @@ def latest_version(code):
 
 
 def version_of(code, version):
-    row = db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code, KpiTemplate.version == version))
+    row = None
+    if 0 < version <= validation.INT_MAX:  # beyond the integer column nothing exists (PostgreSQL would refuse it)
+        row = db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code, KpiTemplate.version == version))
     if row is None:
         raise NotFound(_("没有这个模板版本：%(code)s 第 %(version)s 版", code=code, version=version), template=code)
     return row
