@@ -78,7 +78,7 @@ def test_back_office_may_neither_read_nor_compute_scores(api, records, team):
     assert api("GET", f"/scores/{NOV}", "office").status_code == 403
     assert api("POST", f"/scores/{NOV}/compute", "office").status_code == 403
     assert api("POST", f"/scores/{NOV}/compute", "eng1").status_code == 403
-    assert api("GET", "/scores/2026/annual", "eng1").status_code == 403
+    assert api("GET", "/scores/2026/annual", "office").status_code == 403
     assert db.session.query(Score).count() == 0
 
 

@@ -229,7 +229,7 @@ def _period(year, period):
 
 
 @bp.route("/scores/<year>/mid-year", methods=["GET"])
-@roles("manager", "gm", "admin")
+@roles("engineer", "manager", "gm", "admin")
 @core.answers(200, PERIOD_SCORES)
 def mid_year_scores(year):
     """Mid-year scores: the mean of January to June's totals of the eligible months (final once stored in July)."""
@@ -237,7 +237,7 @@ def mid_year_scores(year):
 
 
 @bp.route("/scores/<year>/annual", methods=["GET"])
-@roles("manager", "gm", "admin")
+@roles("engineer", "manager", "gm", "admin")
 @core.answers(200, PERIOD_SCORES)
 def annual_scores(year):
     """Annual scores: the mean of the year's monthly totals of the eligible months (final once stored in January)."""
