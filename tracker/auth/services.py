@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker import audit, clock, validation
+from tracker import audit, clock, months, validation
 from tracker.auth import sessions, throttle
 from tracker.auth.access import chain_ids, is_above
 from tracker.auth.models import ROLES, ApiToken, User
@@ -20,7 +20,6 @@ from tracker.extensions import db
 from tracker.scoring import periods
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
-MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 BONUS_MAX = Decimal("1000000")
 EDITABLE = ("password", "display_name", "role", "hire_date", "supervisor", "department", "bonus_base", "email",
             "active", "early_confirmation_month")
@@ -105,8 +104,9 @@ def check_early_confirmation(user, month):
     """
     if month is None:
         return None
-    if not isinstance(month, str) or not MONTH_RE.match(month):
+    if not isinstance(month, str):
         raise Invalid.field("early_confirmation_month", _("月份格式须为 YYYY-MM"))
+    months.parse(month, "early_confirmation_month")  # YYYY-MM of a year 2000–2099 (CONTRACT 2)
     if user.hire_date is None:
         raise Invalid.field("early_confirmation_month", _("提前转正须先填写入职日期"))
     served = periods.add_months(user.hire_date, periods.EARLY_CONFIRMATION_MONTHS)
