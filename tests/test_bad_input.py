@@ -390,7 +390,8 @@ def test_control_characters_in_a_query_string_are_422_on_pages(client, world, pa
 
 
 @pytest.mark.parametrize("path", ["/trips/2147483648", "/work-orders/99999999999", "/expenses/12006739944",
-                                  "/templates/engineer_monthly/versions/12006739944"])
+                                  "/templates/engineer_monthly/versions/12006739944",
+                                  "/customers/2804460947706195124158464/equipment"])
 def test_ids_beyond_the_integer_columns_are_404_never_a_database_error(api, world, path):
     response = api("GET", path, "admin")
     assert response.status_code == 404, response.get_data(as_text=True)

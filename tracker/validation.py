@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 from flask import request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from tracker.errors import Invalid
 
@@ -203,6 +205,18 @@ def check_query():
                 raise Invalid.field(name, problem)
 
 
+class Int32Converter(IntegerConverter):
+    """`<int:...>` in a route: a number beyond the database's integer columns names nothing, so the request is 404
+    before any view could hand it to a query that PostgreSQL refuses ("integer out of range")."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number > INT_MAX:
+            raise NotFound()
+        return number
+
+
 def init_app(app):
-    """Every request's query string is checked before its view runs."""
+    """Bounded integers in routes (set before the blueprints are registered); every query string checked."""
+    app.url_map.converters["int"] = Int32Converter
     app.before_request(check_query)
