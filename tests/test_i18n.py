@@ -149,7 +149,7 @@ def test_engineer_month_page_in_english_shows_english_weekdays_and_labels(app, c
     client.post("/lang/en")
     page = client.get("/itinerary/eng1/2026-11").get_data(as_text=True)
     for text in ("Itinerary of 张三", "Field hours this month", "Total expenses", "Add trip", "Add expense",
-                 "Submit month", "Mon", "Tue", "Sun", "Workday", "Weekend"):
+                 "can be submitted from 2026-11-30", "Mon", "Tue", "Sun", "Workday", "Weekend"):
         assert text in page, text
     for text in ("周一", "周日", "本月外勤工时", "添加行程", "工作日"):
         assert text not in page, text

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -98,9 +99,45 @@ def run_named(app, name, now=None, force=False):
         return row
 
 
+# Frequent work (every few seconds to minutes): the outbox, stale drafts. A run is recorded only when it did
+# something or failed, so the list of runs stays readable.
+FREQUENT = {}
+
+
+def register_frequent(name, seconds, work):
+    """Add frequent work: work(now) -> a summary, or None when there was nothing to do."""
+    FREQUENT[name] = {"seconds": seconds, "work": work}
+
+
+def run_frequent(app, name, now=None):
+    """Run one frequent task inside an app context; record a run when it did something or failed."""
+    with app.app_context():
+        now = now or clock.now()
+        try:
+            summary = FREQUENT[name]["work"](now)
+            db.session.commit()
+            outcome, error = "ok", None
+        except Exception as exc:  # recorded for the admins; the next run tries again
+            db.session.rollback()
+            summary, outcome, error = None, "error", f"{type(exc).__name__}: {exc}"
+        if summary is None and error is None:
+            return None
+        row = JobRun(job=name, key=now.strftime("%Y-%m-%dT%H:%M:%S"), started_at=now, finished_at=clock.now(),
+                     outcome=outcome, summary=summary, error=error)
+        db.session.add(row)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+        return summary or error
+
+
 def build_scheduler(app):
     """A blocking APScheduler with every registered job, in the configured time zone."""
     scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+    for name, entry in FREQUENT.items():
+        scheduler.add_job(run_frequent, IntervalTrigger(seconds=entry["seconds"]), args=(app, name), id=name,
+                          name=name, replace_existing=True, coalesce=True, max_instances=1)
     for name, entry in SCHEDULE.items():
         scheduler.add_job(run_named, CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]),
                           args=(app, name), id=name, name=name, replace_existing=True, coalesce=True,

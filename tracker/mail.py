@@ -1,22 +1,31 @@
-"""Outgoing e-mail over SMTP, sent only once the database transaction that caused it has committed.
+"""Outgoing e-mail over SMTP, through the outbox (tracker.notifications.outbox).
 
-Services call queue(); the messages wait in the session's outbox and go out after a commit (a rollback drops
-them), so no mail ever announces something that was not stored.
+Services call queue(); each message is stored in the outbox in the same transaction, so a rollback drops it and
+no mail ever announces something that was not stored. The scheduler process sends the outbox (`send_outbox`),
+retrying with back-off while the mail server is down; no web request waits for a mail server.
 """
 
 import logging
 import smtplib
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from tracker.extensions import db
+from tracker import clock
+from tracker.notifications import outbox
 
 log = logging.getLogger(__name__)
-OUTBOX = "tracker.outbox"
+
+
+def send_outbox(now):
+    """The scheduler's sender: every due message of the outbox, with the current SMTP settings."""
+    config = {key: value for key, value in current_app.config.items() if key.startswith("MAIL_")}
+    if not configured(config):
+        return None
+    sent, failed = outbox.send_due(config, now)
+    return f"{sent} sent, {failed} failed" if sent or failed else None
 
 
 def configured(config=None):
@@ -48,29 +57,29 @@ def send(config, message):
         smtp.send_message(message)
 
 
-def queue(to, subject, text, attachments=()):
-    """Send a message after the current transaction commits; nothing happens when SMTP is not configured."""
+def queue(to, subject, text, attachments=(), kind="mail"):
+    """Queue one message per recipient in the outbox of this transaction; the scheduler sends it after commit.
+
+    Nothing is queued when SMTP is not configured. Returns the outbox rows.
+    """
     to = [(name, address) for name, address in to if address]
     if not to or not configured():
-        return None
+        return []
     config = {key: value for key, value in current_app.config.items() if key.startswith("MAIL_")}
-    message = build(config, to, subject, text, attachments)
-    db.session().info.setdefault(OUTBOX, []).append((config, message))
-    return message
+    now = clock.now()
+    rows = []
+    for name, address in to:
+        message = build(config, [(name, address)], subject, text, attachments)
+        rows.append(outbox.add("email", kind, address, subject, message.as_bytes(), now))
+    return rows
 
 
-@event.listens_for(Session, "after_commit")
-def _deliver(session):
-    outbox = session.info.pop(OUTBOX, None)
-    for config, message in outbox or ():
-        try:
-            send(config, message)
-        except (OSError, smtplib.SMTPException):
-            # The data is stored; a mail server being down must not undo that. Logged for the admin.
-            log.exception("could not send mail %r to %s", message["Subject"], message["To"])
+def _send_outbox_email(config, row):
+    """The outbox's sender of the "email" channel: the stored message, as it was built, to its recipient."""
+    message = message_from_bytes(row.payload, policy=policy.default)
+    del message["From"]
+    message["From"] = config["MAIL_SENDER"]
+    send(config, message)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop(session, previous_transaction):
-    if not previous_transaction.nested:
-        session.info.pop(OUTBOX, None)
+outbox.register_sender("email", _send_outbox_email)

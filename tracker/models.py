@@ -11,3 +11,4 @@ from tracker.notifications.models import Notification  # noqa: F401
 from tracker.reports.models import KpiTemplate, PeriodScore, Score, ScoreLine  # noqa: F401
 from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto  # noqa: F401
 from tracker.editor.models import HiddenTemplate  # noqa: F401
+from tracker.notifications.outbox import OutboxMessage  # noqa: F401

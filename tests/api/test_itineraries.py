@@ -1,5 +1,7 @@
 """GET /itineraries/{username}/{YYYY-MM}, submit and reopen, and the lock on a submitted month."""
 
+from datetime import datetime
+
 import pytest
 
 from tests.api.support import assert_error, count, documented
@@ -82,7 +84,7 @@ def test_engineer_submits_own_month(app, api, team):
     ("eng2", "/itineraries/eng1/2026-10/submit", 403),
     ("mgr", "/itineraries/eng1/2026-10/submit", 403),
     ("office", "/itineraries/eng1/2026-10/submit", 403),
-    ("eng1", "/itineraries/eng1/2026-12/submit", 422),     # not started yet
+    ("eng1", "/itineraries/eng1/2026-12/submit", 409),     # not started yet: from its last workday on
     ("eng1", "/itineraries/eng1/2026-13/submit", 422),
     ("eng1", "/itineraries/eng1/٢٠٢٦-10/submit", 422),      # digits other than ASCII
     ("eng1", "/itineraries/nobody/2026-10/submit", 404),
@@ -100,8 +102,9 @@ def test_submitting_twice_is_409(api, team):
 
 
 @pytest.fixture
-def locked(api, team):
-    """eng1 has a trip and an expense on 2026-11-19 and has submitted November."""
+def locked(app, api, team):
+    """eng1 has a trip and an expense on 2026-11-19 and has submitted November (on its last workday, the 30th)."""
+    app.config["NOW"] = datetime(2026, 11, 30, 17, 0)
     trip = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00", "return": "09:00"})
     expense = api("POST", "/expenses", "eng1", json={"date": "2026-11-19", "category": "meals", "amount": 20})
     assert api("POST", "/itineraries/eng1/2026-11/submit", "eng1").status_code == 200

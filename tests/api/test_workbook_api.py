@@ -1,6 +1,7 @@
 """GET/POST /itineraries/{username}/{YYYY}.xlsx: the download's headers and the import through the API."""
 
 import io
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -124,7 +125,8 @@ def test_import_refused(api, month_data, user, path, status):
     assert count(Trip) == 2
 
 
-def test_import_that_changes_a_submitted_month_is_409(api, month_data):
+def test_import_that_changes_a_submitted_month_is_409(app, api, month_data):
+    app.config["NOW"] = datetime(2026, 11, 30, 17, 0)  # November's last workday: it can be submitted
     data = _export(api)
     api("POST", "/trips", "eng1", json={"date": "2026-11-18", "full_day": True})
     api("POST", "/itineraries/eng1/2026-11/submit", "eng1")

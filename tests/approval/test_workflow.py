@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 
 from tests.api.support import documented
 from tests.approval.conftest import MONTH, count
@@ -12,6 +13,7 @@ from tests.reports.support import score_of, snapshot
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.reports import services as reports
+from tracker.reports.models import Score
 from tracker.reviews.models import Adjustment, Interview, Veto
 
 # With no records eng1 has field hours 0/20 and the deductions full (attendance 15, on time 15, rework 5 + 5,
@@ -212,6 +214,8 @@ def test_approval_needs_a_recorded_interview(api, team, records, computed):
 def test_a_score_not_computed_yet_cannot_be_approved(api, team, records):
     records.review(team["eng1"], MONTH, team["mgr"], "leader")
     api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    db.session.execute(delete(Score).where(Score.engineer_id == team["eng1"].id))  # as if never computed
+    db.session.commit()
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409
     assert score_of(team["eng1"], MONTH) is None
 
@@ -238,9 +242,9 @@ def test_a_score_is_approved_once(api, approved):
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409
 
 
-def test_approving_recomputes_the_draft_one_last_time(api, team, records, ready):
-    records.trip(team["eng1"], date(2026, 11, 18), full_day=True)  # 7.5 field hours after the last computation
-    assert score_of(team["eng1"], MONTH).quantitative == Q.quantize(Decimal("0.01"))
+def test_a_new_trip_moves_the_draft_at_once_and_the_approval_keeps_it(api, team, records, ready):
+    records.trip(team["eng1"], date(2026, 11, 18), full_day=True)  # 7.5 more field hours: live, no compute call
+    assert score_of(team["eng1"], MONTH).quantitative > Q
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
     score = score_of(team["eng1"], MONTH)
     assert score.status == "approved" and score.quantitative > Q

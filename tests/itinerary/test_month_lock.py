@@ -1,6 +1,6 @@
 """Submitting a month locks it; only a manager above or the gm reopens it, and that is logged (CONTRACT 3)."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +12,12 @@ from tracker.itinerary import services
 from tracker.itinerary.models import Expense, MonthSubmission, Trip
 
 MONTH = "2026-11"
+LAST_WORKDAY = datetime(2026, 11, 30, 17, 0)  # a Monday: November can be submitted from this day on
+
+
+@pytest.fixture(autouse=True)
+def on_the_last_workday(app):
+    app.config["NOW"] = LAST_WORKDAY
 
 
 @pytest.fixture
@@ -86,7 +92,7 @@ def test_submitting_twice_is_a_conflict(submitted):
 
 
 def test_a_month_not_yet_begun_cannot_be_submitted(team, web):
-    assert web("eng1").post("/itinerary/eng1/2026-12/submit").status_code == 422
+    assert web("eng1").post("/itinerary/eng1/2026-12/submit").status_code == 409
     assert db.session.query(MonthSubmission).count() == 0
 
 
@@ -155,3 +161,52 @@ def test_service_refuses_changes_to_a_submitted_month(team, trip):
     with pytest.raises(Conflict):
         services.save_expense(team["office"], team["eng1"], {"date": date(2026, 11, 4), "category": "other",
                                                              "amount": "1"})
+
+
+# ---- the submit window: from the month's last workday on (CONTRACT 3) ----------------------------------
+
+@pytest.mark.parametrize("now, status", [
+    (datetime(2026, 11, 27, 23, 59), 409),  # Friday before: too early
+    (datetime(2026, 11, 30, 0, 0), 200),    # the last workday, from its first minute
+    (datetime(2026, 12, 1, 9, 0), 200),     # after the month
+])
+def test_api_submit_opens_on_the_last_workday(app, api, team, now, status):
+    app.config["NOW"] = now
+    response = api("POST", f"/itineraries/eng1/{MONTH}/submit", "eng1")
+    assert response.status_code == status, response.get_json()
+    if status == 409:
+        error = response.get_json()["error"]
+        assert "2026-11-30" in error["message"] and error["first_day"] == "2026-11-30"
+        assert db.session.query(MonthSubmission).count() == 0
+
+
+def test_a_holiday_at_the_month_end_moves_the_first_day_earlier(app, api, team):
+    from tracker.itinerary import calendar
+    calendar.set_day(date(2026, 11, 30), False)
+    db.session.commit()
+    app.config["NOW"] = datetime(2026, 11, 27, 10, 0)  # now the month's last workday
+    assert api("POST", f"/itineraries/eng1/{MONTH}/submit", "eng1").status_code == 200
+
+
+def test_before_the_last_workday_the_page_has_no_submit_button_and_names_the_day(app, team, web):
+    app.config["NOW"] = datetime(2026, 11, 20, 10, 0)
+    html = web("eng1").get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    assert 'id="submit-month"' not in html and "2026-11-30" in html
+    app.config["NOW"] = LAST_WORKDAY
+    html = web("eng1").get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    assert 'id="submit-month"' in html
+
+
+def test_a_submitted_month_shows_the_lock_banner_and_no_entry_forms(submitted, trip):
+    html = submitted.get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    assert 'id="lock-banner"' in html
+    assert "/trips/new" not in html and "/expenses/new" not in html and 'id="submit-month"' not in html
+
+
+@pytest.mark.parametrize("url", ["/itinerary/eng1/trips/new?date=2026-11-05",
+                                 "/itinerary/eng1/expenses/new?date=2026-11-05"])
+def test_the_add_url_of_a_locked_month_says_it_is_locked(submitted, url):
+    response = submitted.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "lock-banner" in html and "已提交并锁定" in html
+    assert 'id="trip-form"' not in html and 'id="expense-form"' not in html

@@ -1,7 +1,7 @@
 """The itinerary web pages: home, month page, trip and expense forms, and who may see or change what."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -45,7 +45,8 @@ def test_engineer_home_redirects_to_the_current_month(team, web):
     assert response.headers["Location"].endswith(f"/itinerary/eng1/{MONTH}")
 
 
-def test_manager_home_lists_the_team_with_hours_and_state(filled, team, web):
+def test_manager_home_lists_the_team_with_hours_and_state(app, filled, team, web):
+    app.config["NOW"] = datetime(2026, 11, 30, 17, 0)  # November's last workday: it can be submitted
     services.submit_month(team["eng2"], team["eng2"], MONTH)
     db.session.commit()
     html = web("mgr").get("/").get_data(as_text=True)
@@ -324,7 +325,7 @@ def test_editing_with_bad_input_leaves_the_trip_unchanged(filled, web):
 
 
 def test_forms_carry_a_csrf_token_when_protection_is_on(app_factory, team):
-    app = app_factory(WTF_CSRF_ENABLED=True)
+    app = app_factory(WTF_CSRF_ENABLED=True, NOW=datetime(2026, 11, 30, 17, 0))  # November's last workday
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)

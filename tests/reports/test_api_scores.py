@@ -24,7 +24,8 @@ def test_a_month_not_computed_yet_lists_everyone_in_scope_as_pending(api, record
     assert sorted(rows) == ["eng1", "eng2", "eng3", "rookie"]
     assert rows["eng1"] == {"username": "eng1", "display_name": "张三", "eligible": True, "quantitative": None,
                             "qualitative": None, "adjustments": None, "vetoed": False, "total": None, "grade": None,
-                            "bonus": None, "status": "pending", "computed_at": None, "indicators": []}
+                            "bonus": None, "status": "pending", "computed_at": None, "stale": False,
+                            "indicators": []}
     assert rows["rookie"]["eligible"] is False
 
 

@@ -206,12 +206,12 @@ def test_computing_a_month_twice_gives_identical_rows(records, team):
 def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):
     _busy_month(records, team)
     compute()
-    before = snapshot(NOV)
     broken = KpiTemplate(code="broken", version=1, effective_from="2026-01", name="坏模板", role=None,
                          body=json.dumps({"code": "broken", "name": "坏模板", "version": 1}), loaded_at=NOW)
     db.session.add(broken)
     team["eng3"].kpi_template = "broken"
-    records.attendance(team["eng1"], D(2026, 11, 4), "absent")  # would change eng1's score
+    records.attendance(team["eng1"], D(2026, 11, 4), "absent")  # eng1's draft follows at once, eng3's waits stale
+    before = snapshot(NOV)
     with pytest.raises(Conflict) as raised:
         compute()
     db.session.rollback()  # as the caller does on an error

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 
 from tracker.extensions import db
 from tracker.reports.models import Score, ScoreLine
@@ -39,6 +40,8 @@ def make_score(app):
                   "adjustments": Decimal("0.00"), "total": Decimal("84.67"), "grade": "B",
                   "bonus": Decimal("846.70"), "vetoed": False}
         fields.update(values)
+        # replaces the draft the live recompute may have written already
+        db.session.execute(delete(Score).where(Score.engineer_id == user.id, Score.month == month))
         score = Score(engineer_id=user.id, month=month, status=status, computed_at=datetime(2026, 11, 20, 2, 0),
                       **fields)
         db.session.add(score)

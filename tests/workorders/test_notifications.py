@@ -1,10 +1,13 @@
-"""A stored scan reaches the engineer's supervisor and the submitter: in the app, and by e-mail through a real
-SMTP server (aiosmtpd) with the scan attached under its Chinese name."""
+"""A stored scan reaches the engineer's supervisor and the submitter, never the uploader: in the app, and by
+e-mail (sent from the outbox by the scheduler) through a real SMTP server (aiosmtpd) with the scan attached under
+its Chinese name."""
 
 import pytest
 
 from tests.conftest import login
 from tests.workorders.conftest import CANONICAL, PDF, upload
+from tests.conftest import NOW
+from tracker import mail
 from tracker.auth import services as auth_services
 from tracker.extensions import db
 from tracker.notifications.models import Notification
@@ -22,9 +25,20 @@ def emails(team):
     db.session.commit()
 
 
-def test_supervisor_and_submitter_are_notified_in_the_app(app, api, make_order):
+def deliver():
+    """What the scheduler's outbox run does: send the due messages."""
+    return mail.send_outbox(NOW)
+
+
+@pytest.fixture(autouse=True)
+def second_clerk(make_user, team):
+    """office2, another back-office clerk: an uploader who is neither supervisor nor submitter."""
+    return make_user("office2", role="backoffice", display_name="内勤小王")
+
+
+def test_supervisor_and_submitter_are_notified_in_the_app(app, api, team, make_order):
     order = make_order(actor="office")  # submitter: office; eng1's supervisor: mgr
-    post_scan(api, order, user="mgr")
+    post_scan(api, order, user="office2")
     rows = db.session.query(Notification).order_by(Notification.user_id).all()
     assert sorted(r.user.username for r in rows) == ["mgr", "office"]
     for user in ("mgr", "office"):
@@ -41,6 +55,12 @@ def test_one_person_who_is_both_supervisor_and_submitter_is_notified_once(api, m
     assert [n.user.username for n in db.session.query(Notification)] == ["mgr"]
 
 
+def test_the_uploader_is_not_notified_of_their_own_upload(api, make_order):
+    order = make_order(actor="office")
+    post_scan(api, order, user="office")
+    assert [n.user.username for n in db.session.query(Notification)] == ["mgr"]
+
+
 def test_bell_shows_the_unread_count_and_the_list_marks_read(client, api, make_order):
     order = make_order()
     post_scan(api, order, user="mgr")
@@ -50,7 +70,8 @@ def test_bell_shows_the_unread_count_and_the_list_marks_read(client, api, make_o
     listing = client.get("/notifications").get_data(as_text=True)
     assert CANONICAL + ".pdf" in listing
     note = db.session.query(Notification).filter_by(user_id=order.submitter_id).one()
-    response = client.post("/notifications/read", data={"id": note.id, "work_order_id": order.id})
+    assert 'class="bell"' in client.get("/work-orders/").get_data(as_text=True)  # an SVG, no emoji font needed
+    response = client.post("/notifications/read", data={"id": note.id})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/work-orders/{order.id}")
     assert 'data-unread' not in client.get("/work-orders/").get_data(as_text=True)
 
@@ -62,30 +83,32 @@ def test_api_marks_notifications_read(api, make_order):
 
 def test_scan_is_mailed_with_its_chinese_name_to_both(api, make_order, emails, smtp):
     order = make_order()
-    response = post_scan(api, order, user="mgr")
+    response = post_scan(api, order, user="office2")
     assert response.status_code == 201
-    received = smtp.wait_for(1)
-    assert len(received) == 1
-    recipients, message = received[0]
-    assert sorted(recipients) == ["mgr@example.com", "office@example.com"]
-    assert order.number in message["Subject"]
-    attachments = list(message.iter_attachments())
-    assert len(attachments) == 1
-    assert attachments[0].get_filename() == CANONICAL + ".pdf"
-    assert attachments[0].get_content_type() == "application/pdf"
-    assert attachments[0].get_content() == PDF
+    assert smtp.wait_for(1, seconds=0.3) == []  # the request only queued it
+    deliver()
+    received = smtp.wait_for(2)
+    assert sorted(recipients[0] for recipients, _message in received) == ["mgr@example.com", "office@example.com"]
+    for _recipients, message in received:
+        assert order.number in message["Subject"]
+        attachments = list(message.iter_attachments())
+        assert len(attachments) == 1
+        assert attachments[0].get_filename() == CANONICAL + ".pdf"
+        assert attachments[0].get_content_type() == "application/pdf"
+        assert attachments[0].get_content() == PDF
 
 
 def test_no_mail_for_a_refused_scan(api, make_order, emails, smtp):
     order = make_order()
     assert post_scan(api, order, data=b"not a pdf").status_code == 415
+    deliver()
     assert smtp.wait_for(1, seconds=0.5) == []
     assert db.session.query(Notification).count() == 0
 
 
 def test_without_smtp_the_scan_is_stored_and_notified_in_the_app_only(app, api, make_order, emails):
     assert not app.config["MAIL_SERVER"]
-    assert post_scan(api, make_order(), user="mgr").status_code == 201
+    assert post_scan(api, make_order(), user="office2").status_code == 201
     assert db.session.query(Notification).count() == 2
 
 
@@ -94,5 +117,6 @@ def test_mail_server_down_does_not_lose_the_scan(app, api, make_order, emails, m
 
     for name, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": free_port(), "MAIL_TIMEOUT": 2}.items():
         monkeypatch.setitem(app.config, name, value)
-    assert post_scan(api, make_order(), user="mgr").status_code == 201
+    assert post_scan(api, make_order(), user="office2").status_code == 201
     assert db.session.query(Notification).count() == 2
+    assert deliver() == "0 sent, 2 failed"  # the outbox keeps them for the next try

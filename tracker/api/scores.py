@@ -41,8 +41,10 @@ ROW = {
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
     "bonus": NUMBER_OR_NULL,
     "status": {"type": "string", "enum": ["pending", "draft", "approved"],
-               "description": "pending: not computed yet; draft: recomputed by the scheduler; approved: fixed"},
-    "computed_at": {"type": ["string", "null"], "format": "date-time"},
+               "description": "pending: not computed yet; draft: recomputed with every change; approved: fixed"},
+    "computed_at": {"type": ["string", "null"], "format": "date-time",
+                    "description": "when the figures were computed; the as_of instant of a current month"},
+    "stale": {"type": "boolean", "description": "a company-wide change awaits the scheduler's recompute (minutes)"},
 }
 SCORE = core.obj({**ROW, "indicators": {"type": "array", "items": {
     "type": "object", "properties": {**SLIM_INDICATOR, **EXPLAINED}, "required": list(SLIM_INDICATOR),
@@ -129,13 +131,14 @@ def _indicator(line, english, explained):
 def _score(person, score, month, lines, english, explained):
     row = {"username": person.username, "display_name": person.display_name, "eligible": None,
            "quantitative": None, "qualitative": None, "adjustments": None, "vetoed": False, "total": None,
-           "grade": None, "bonus": None, "status": "pending", "computed_at": None, "indicators": []}
+           "grade": None, "bonus": None, "status": "pending", "computed_at": None, "stale": False,
+           "indicators": []}
     if score is None:
         row["eligible"] = services.is_eligible(person, month)
         return row
     row.update(eligible=score.eligible, quantitative=score.quantitative, qualitative=score.qualitative,
                adjustments=score.adjustments, vetoed=score.vetoed, total=score.total, grade=score.grade,
-               bonus=score.bonus, status=score.status, computed_at=score.computed_at,
+               bonus=score.bonus, status=score.status, computed_at=score.computed_at, stale=score.stale,
                indicators=[_indicator(line, english, explained) for line in lines.get(score.id, [])])
     return row
 

@@ -96,3 +96,10 @@ def set_language(code):
             current_user.locale = code
             db.session.commit()
     return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the same icon as the pages link."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

@@ -65,3 +65,10 @@ def clear_day(day):
     if row is not None:
         db.session.delete(row)
         db.session.flush()
+
+
+def last_workday(year, month):
+    """The month's last workday (overrides applied); the last day when the month has none at all."""
+    days = month_days(year, month)
+    workdays = workdays_between(days[0], days[-1] + timedelta(days=1))
+    return max((day for day, workday in workdays.items() if workday), default=days[-1])

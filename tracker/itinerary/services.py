@@ -18,6 +18,7 @@ from tracker.itinerary import calendar
 from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, Expense,
                                       MonthSubmission, Trip)
 from tracker.locking import lock_person
+from tracker.notifications import services as notifications
 from tracker.scoring import fieldhours
 from tracker.workorders.models import Customer, WorkOrder
 
@@ -90,21 +91,30 @@ def ensure_open(engineer, day):
         raise Conflict(_("%(month)s 已提交，需主管退回后才能修改", month=months.of(day)), month=months.of(day))
 
 
+def first_submit_day(month):
+    """The first day a month can be submitted: its last workday (CONTRACT 3)."""
+    year, number = months.parse(month)
+    return calendar.last_workday(year, number)
+
+
 def submit_month(actor, engineer, month):
-    """The engineer submits a month; it is then locked."""
+    """The engineer submits a month, from its last workday on (local date); it is then locked."""
     months.parse(month)
     if actor.id != engineer.id:
         raise Forbidden(_("只有工程师本人可以提交行程表"))
     lock_person(engineer)
-    first, _next = months.bounds(month)
-    if first > clock.today():
-        raise Invalid.field("month", _("不能提交尚未开始的月份"))
+    first_day = first_submit_day(month)
+    if clock.today() < first_day:
+        raise Conflict(_("%(month)s 要到 %(day)s（该月最后一个工作日）起才能提交", month=month,
+                         day=first_day.isoformat()), first_day=first_day.isoformat())
     if submission(engineer, month) is not None:
         raise Conflict(_("%(month)s 已经提交", month=month))
     row = MonthSubmission(engineer_id=engineer.id, month=month, submitted_at=clock.now())
     db.session.add(row)
     audit.record(actor, "itinerary.submit", f"{engineer.username}/{month}")
     db.session.flush()
+    notifications.notify("month_submitted", [engineer.supervisor], actor, row.submitted_at, engineer=engineer,
+                         month=month)
     return row
 
 
@@ -120,6 +130,8 @@ def reopen_month(actor, engineer, month, reason=None):
     db.session.delete(row)
     audit.record(actor, "itinerary.reopen", f"{engineer.username}/{month}", reason)
     db.session.flush()
+    notifications.notify("month_reopened", [engineer], actor, clock.now(), engineer=engineer, month=month,
+                         detail=(reason or "")[:255] or None)
 
 
 # ---- entries sent again by an offline client (CONTRACT 10) -------------------------------------

@@ -148,13 +148,15 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
         for expense in day["expenses"]:
             totals[expense.category] += expense.amount
     submitted = view["submitted"]
+    first_submit = services.first_submit_day(month)
     context = {
         "view": view, "engineer": engineer, "month": month, "year": first.year, "month_number": first.month,
         "today": today, "prev_month": months.previous(month), "next_month": months.of(nxt),
         "category_totals": totals, "alert": alert,
         "default_day": None if first > today else min(today, nxt - timedelta(days=1)),
         "can_edit": can_edit_itinerary(current_user, engineer) and not submitted,
-        "can_submit": current_user.id == engineer.id and not submitted and first <= today,
+        "can_submit": current_user.id == engineer.id and not submitted and first_submit <= today,
+        "first_submit": first_submit,
         "can_reopen": submitted and can_reopen(current_user, engineer),
         "reopen_form": reopen_form or ReopenForm(formdata=None),
         "calendar_warning": current_user.role == "admin" and not calendar.year_is_covered(first.year),
@@ -225,7 +227,10 @@ def _choices(engineer):
 
 def _form_page(kind, form, engineer, item=None, alert=None, status=200):
     customers, orders = _choices(engineer)
-    locked = item is not None and services.submission(engineer, months.of(item.day)) is not None
+    day = item.day if item is not None else form.date.data
+    locked = day is not None and services.submission(engineer, months.of(day)) is not None
+    if locked and request.method == "GET":
+        status = 409  # the month is submitted: no form that would only fail
     title = {("trip", False): _("添加行程"), ("trip", True): _("修改行程"),
              ("expense", False): _("添加费用"), ("expense", True): _("修改费用")}[(kind, item is not None)]
     back = _month_url(engineer, item.day if item is not None else (form.date.data or clock.today()))

@@ -1,14 +1,60 @@
-"""Notifications: who hears about what, the unread count, and marking read."""
+"""Notifications: who hears about what, the unread count, and marking read.
 
+Every step of the monthly loop tells the people it concerns, never the person who acted: in the app, and by
+e-mail (through the outbox, sent by the scheduler) when SMTP is configured and the person has an address.
+"""
+
+from flask import has_request_context, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from tracker import mail
+from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 
 PAGE = 50
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def _unique(people, actor=None):
+    """Active people, each once, without the one who acted."""
+    unique = {}
+    for person in people:
+        if person is not None and person.active and (actor is None or person.id != actor.id):
+            unique.setdefault(person.id, person)
+    return list(unique.values())
+
+
+def notify(kind, recipients, actor, now, *, engineer=None, month=None, detail=None, work_order=None):
+    """Tell each recipient (never the actor) in the app, and by mail when SMTP is set. The caller commits."""
+    people = _unique(recipients, actor)
+    rows = []
+    for person in people:
+        row = Notification(user_id=person.id, kind=kind, actor_id=actor.id if actor else None,
+                           engineer_id=engineer.id if engineer else None, month=month, detail=detail,
+                           work_order_id=work_order.id if work_order else None, created_at=now)
+        row.user, row.actor, row.engineer, row.work_order = person, actor, engineer, work_order
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    for person, row in zip(people, rows):
+        if person.email:
+            with force_locale(person.locale or "zh"):
+                text = message(row)
+                link = target(row, external=True)
+                mail.queue([(person.display_name, person.email)], _("【Tracker】%(text)s", text=text),
+                           text + ("\n\n" + link if link else ""), kind=kind)
+    return people
+
+
+def supervisor_of(engineer):
+    return engineer.supervisor if engineer is not None else None
+
+
+def gms():
+    return db.session.scalars(select(User).where(User.role == "gm", User.active.is_(True)).order_by(User.id)).all()
 
 
 def scan_recipients(order):
@@ -26,8 +72,8 @@ def scan_recipients(order):
 
 
 def scan_stored(actor, order, scan, now):
-    """Tell the engineer's supervisor and the submitter in the app; returns them. The caller commits."""
-    recipients = scan_recipients(order)
+    """Tell the engineer's supervisor and the submitter (not the uploader) in the app; returns them."""
+    recipients = _unique(scan_recipients(order), actor)
     for person in recipients:
         db.session.add(Notification(user_id=person.id, kind="scan_stored", work_order_id=order.id,
                                     actor_id=actor.id if actor else None, detail=scan.name, created_at=now))
@@ -42,19 +88,64 @@ def mail_scan(actor, order, scan, data, recipients, now):
              number=order.number, canonical=order.canonical_name, name=scan.name,
              actor=actor.display_name if actor else "-", at=now.strftime("%Y-%m-%d %H:%M"))
     return mail.queue([(person.display_name, person.email) for person in recipients], subject, text,
-                      [(scan.name, data, MIME[scan.kind])])
+                      [(scan.name, data, MIME[scan.kind])], kind="scan_stored")
+
+
+def _name(user):
+    return user.display_name if user is not None else "-"
 
 
 def message(notification):
     """The notification's sentence in the reader's language."""
-    if notification.kind == "scan_stored":
-        order = notification.work_order
+    n = notification
+    actor, engineer, month = _name(n.actor), _name(n.engineer), n.month or ""
+    if n.kind == "scan_stored":
+        order = n.work_order
         return _("%(actor)s 上传了工单 %(number)s 的电子档 %(name)s",
-                 actor=notification.actor.display_name if notification.actor else "-",
-                 number=order.number if order else "-", name=notification.detail or "")
-    if notification.kind == "month_reminder":
-        return _("%(month)s 的工作行程表尚未提交，请尽快提交", month=notification.detail or "")
-    return notification.detail or notification.kind
+                 actor=actor, number=order.number if order else "-", name=n.detail or "")
+    if n.kind == "month_reminder":
+        return _("%(month)s 的工作行程表尚未提交，请尽快提交", month=n.detail or month)
+    if n.kind == "month_submitted":
+        return _("%(engineer)s 提交了 %(month)s 的工作行程表", engineer=engineer, month=month)
+    if n.kind == "month_reopened":
+        return _("%(actor)s 退回了你 %(month)s 的工作行程表，可以修改后重新提交", actor=actor, month=month)
+    if n.kind == "review_requested":
+        return _("%(actor)s 请你评价 %(engineer)s 在 %(month)s 的表现", actor=actor, engineer=engineer, month=month)
+    if n.kind == "adjustment_proposed":
+        return _("%(actor)s 为 %(engineer)s 的 %(month)s 考核提议加减分 %(points)s，等待审批", actor=actor,
+                 engineer=engineer, month=month, points=n.detail or "")
+    if n.kind == "adjustment_decided":
+        points, _sep, decision = (n.detail or "").partition(" ")
+        if decision == "approved":
+            return _("%(actor)s 批准了 %(engineer)s 的 %(month)s 加减分 %(points)s", actor=actor, engineer=engineer,
+                     month=month, points=points)
+        return _("%(actor)s 驳回了 %(engineer)s 的 %(month)s 加减分 %(points)s", actor=actor, engineer=engineer,
+                 month=month, points=points)
+    if n.kind == "score_approved":
+        return _("%(actor)s 审批了 %(engineer)s 的 %(month)s 考核结果：%(total)s 分", actor=actor, engineer=engineer,
+                 month=month, total=n.detail or "")
+    if n.kind == "score_reopened":
+        return _("%(actor)s 重新打开了 %(engineer)s 的 %(month)s 考核结果", actor=actor, engineer=engineer, month=month)
+    if n.kind == "score_vetoed":
+        return _("%(actor)s 对 %(engineer)s 的 %(month)s 考核一票否决", actor=actor, engineer=engineer, month=month)
+    return n.detail or n.kind
+
+
+def target(notification, external=False):
+    """Where opening the notification leads (None: nowhere in particular)."""
+    if not has_request_context():
+        return None
+    n = notification
+    engineer = n.engineer
+    if n.work_order_id:
+        return url_for("workorders.detail", order_id=n.work_order_id, _external=external)
+    if n.kind in ("month_submitted", "month_reopened", "month_reminder") and engineer is not None and n.month:
+        return url_for("itinerary.month", username=engineer.username, month=n.month, _external=external)
+    if n.kind == "review_requested" and engineer is not None and n.month:
+        return url_for("reviews.review", month=n.month, username=engineer.username, _external=external)
+    if engineer is not None and n.month:
+        return url_for("reviews.score_page", month=n.month, username=engineer.username, _external=external)
+    return None
 
 
 def unread_count(user):

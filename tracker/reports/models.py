@@ -48,6 +48,8 @@ class Score(db.Model):
     grade: Mapped[str | None] = mapped_column(String(2))
     bonus: Mapped[object | None] = mapped_column(Numeric(12, 2))
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    # a company-wide change (calendar, template, import) awaits the scheduler's recompute (within 5 minutes)
+    stale: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     computed_at: Mapped[datetime]
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

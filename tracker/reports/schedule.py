@@ -4,8 +4,8 @@ Times are in TRACKER_TIMEZONE (jobs.build_scheduler gives every trigger that zon
 period it covers, so a period runs once per claim; the work itself upserts, so running it again changes nothing.
 """
 
-from tracker import jobs, months
-from tracker.reports import services
+from tracker import jobs, mail, months
+from tracker.reports import live, services
 
 
 def _summary(result):
@@ -41,6 +41,12 @@ def remind(now):
     return f"{month}: {services.remind_unsubmitted(month, now)} reminded"
 
 
+def stale_drafts(now):
+    """Every minute: recompute the drafts a company-wide change (calendar, template) marked stale."""
+    done = live.recompute_stale(now)
+    return f"recomputed {', '.join(done)}" if done else None
+
+
 def _year(now):
     return f"{now.year:04d}"
 
@@ -55,3 +61,5 @@ jobs.register("scores_close_month", {"day": 1, "hour": 3, "minute": 0}, jobs.pre
 jobs.register("scores_mid_year", {"month": 7, "day": 1, "hour": 4, "minute": 0}, _year, mid_year)
 jobs.register("scores_annual", {"month": 1, "day": 1, "hour": 4, "minute": 0}, _last_year, annual)
 jobs.register("submission_reminders", {"day": 3, "hour": 9, "minute": 0}, jobs.previous_month_key, remind)
+jobs.register_frequent("stale_scores", 60, stale_drafts)
+jobs.register_frequent("outbox", 30, mail.send_outbox)

@@ -21,6 +21,7 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
+from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
 from tracker.idlist import among
 from tracker.reports import bulk
@@ -36,7 +37,7 @@ PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
 VALUE_PLACES = Decimal("0.0001")
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
-                "bonus", "status", "computed_at", "approved_at", "approved_by_id")
+                "bonus", "status", "stale", "computed_at", "approved_at", "approved_by_id")
 LOCK_SPACE = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
 
 
@@ -135,7 +136,8 @@ def _dumps(value):
 def _score_values(result, month, now):
     values = {"engineer_id": result.engineer_id, "month": month, "template_id": result.template_id,
               "eligible": result.eligible, "quantitative": None, "qualitative": None, "adjustments": None,
-              "vetoed": False, "total": None, "grade": None, "bonus": None, "status": "draft", "computed_at": now,
+              "vetoed": False, "total": None, "grade": None, "bonus": None, "status": "draft", "stale": False,
+              "computed_at": now,
               "approved_at": None, "approved_by_id": None}
     e = result.evaluation
     if e is not None:
@@ -297,7 +299,6 @@ def remind_unsubmitted(month, now):
     people = db.session.scalars(select(User.id).where(
         User.role == "engineer", User.active.is_(True), or_(User.hire_date.is_(None), User.hire_date < nxt),
         ~submitted, ~reminded).order_by(User.id)).all()
-    for user_id in people:
-        db.session.add(Notification(user_id=user_id, kind=REMINDER, detail=month, created_at=now))
-    db.session.flush()
+    notifications.notify(REMINDER, db.session.scalars(select(User).where(User.id.in_(people))).all(), None, now,
+                         month=month, detail=month)
     return len(people)

@@ -6,8 +6,8 @@ Every decision is written to the audit log.
 
 Services take plain data, raise domain errors, add and flush; the caller (view or API handler) commits. Those that
 change what the score counts (deciding an adjustment, a veto, approving, reopening) also recompute the engineer's
-draft score with reports.services.compute_month, so the caller commits the decision together with the recomputed
-score, or rolls both back.
+draft score at once (tracker.reports.live), so the caller commits the decision together with the recomputed score,
+or rolls both back. Each step tells the people it concerns (tracker.notifications).
 """
 
 import json
@@ -23,6 +23,8 @@ from tracker.auth.access import is_above
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
+from tracker.notifications import services as notifications
+from tracker.reports import live
 from tracker.reports import services as reports
 from tracker.reports.models import Score
 from tracker.reviews.models import Adjustment, Interview, Review, Veto
@@ -197,8 +199,10 @@ def missing_entries(score):
 
 
 def recompute(engineer, month, now):
-    """Recompute the engineer's draft score of the month after a decision (flushed with it; the caller commits)."""
-    reports.compute_month(month, now, engineer_ids=[engineer.id])
+    """Recompute the engineer's draft now, in this transaction (the caller commits); the decisions written with a
+    Core UPDATE name their draft here, the live recompute (tracker.reports.live) would not see them."""
+    live.touch(engineer.id, month)
+    live.settle(now, strict=True)
 
 
 # ---- adjustments -----------------------------------------------------------------------------------
@@ -216,6 +220,8 @@ def propose_adjustment(actor, engineer, month, points, reason, *, now):
     audit.record(actor, "adjustment.propose", _subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
                  at=now)
     db.session.flush()
+    notifications.notify("adjustment_proposed", notifications.gms(), actor, now, engineer=engineer, month=month,
+                         detail=f"{points:+}")
     return adjustment
 
 
@@ -247,6 +253,9 @@ def decide_adjustment(actor, adjustment, approve, *, now):
     db.session.flush()
     recompute(engineer, month, now)
     db.session.refresh(adjustment)
+    proposer = db.session.get(User, adjustment.proposed_by_id) if adjustment.proposed_by_id else None
+    notifications.notify("adjustment_decided", [proposer or engineer.supervisor], actor, now, engineer=engineer,
+                         month=month, detail=f"{Decimal(adjustment.points):+} {status}")
     return adjustment
 
 
@@ -268,6 +277,7 @@ def veto(actor, engineer, month, reason, *, now):
     audit.record(actor, "score.veto", _subject(engineer, month), reason, at=now)
     db.session.flush()
     recompute(engineer, month, now)
+    notifications.notify("score_vetoed", [engineer], actor, now, engineer=engineer, month=month)
     return veto_of(engineer, month)
 
 
@@ -315,6 +325,8 @@ def approve_score(actor, engineer, month, *, now):
     audit.record(actor, "score.approve", _subject(engineer, month), f"T={score.total}", at=now)
     db.session.flush()
     db.session.refresh(score)
+    notifications.notify("score_approved", [engineer, engineer.supervisor], actor, now, engineer=engineer,
+                         month=month, detail=str(score.total))
     return score
 
 
@@ -334,6 +346,8 @@ def reopen_score(actor, engineer, month, reason, *, now):
     audit.record(actor, "score.reopen", _subject(engineer, month), reason, at=now)
     db.session.flush()
     recompute(engineer, month, now)
+    notifications.notify("score_reopened", [engineer, engineer.supervisor], actor, now, engineer=engineer,
+                         month=month)
     score = score_of(engineer, month)
     db.session.refresh(score)
     return score

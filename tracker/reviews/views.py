@@ -515,6 +515,8 @@ def _decide(adjustment_id, approve):
         return _render_score(engineer, month, alert=error.message, status=error.status)
     db.session.commit()
     flash(_("已批准加减分") if approve else _("已驳回加减分"), "success")
+    if request.form.get("back") == "queue":
+        return redirect(url_for("queue.approvals", month=month) + f"#row-{engineer.username}")
     if from_list:
         return redirect(url_for("reviews.pending_adjustments"))
     return redirect(url_for("reviews.score_page", month=month, username=engineer.username))

@@ -1,0 +1,72 @@
+"""The gm's approval queue and the manager's team month: what each month lacks, adjustments decided inline, several
+ready scores approved at once (each still checked)."""
+
+import pytest
+
+from tests.approval.conftest import MONTH
+from tests.conftest import login
+from tests.reports.support import score_of
+from tracker.extensions import db
+from tracker.reviews.models import Adjustment
+
+
+@pytest.fixture
+def gm(client, team):
+    login(client, "gm.wang")
+    return client
+
+
+def test_the_queue_defaults_to_the_last_closed_month(gm, computed):
+    html = gm.get("/approvals").get_data(as_text=True)
+    assert "2026-10" in html  # NOW is 2026-11-20: October is the last closed month
+
+
+def test_the_queue_lists_each_score_with_its_blockers_and_a_veto_that_does_not_block(api, gm, team, records,
+                                                                                      computed):
+    records.review(team["eng2"], MONTH, team["mgr"], "leader")
+    api("POST", f"/scores/{MONTH}/eng2/interview", "mgr", json={"notes": "面谈"})
+    api("POST", f"/scores/{MONTH}/eng2/veto", "mgr", json={"reason": "安全事故"})
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    eng1 = html[html.index('id="row-eng1"'):html.index('id="row-eng2"')]
+    assert "缺少领导评价" in eng1 and "尚未记录绩效面谈" in eng1 and 'id="pick-eng1"' not in eng1
+    eng2 = html[html.index('id="row-eng2"'):]
+    assert "一票否决" in eng2 and 'id="pick-eng2"' in eng2 and "可审批" in eng2
+
+
+def test_a_pending_adjustment_is_decided_inline_and_the_total_follows(api, gm, team, ready):
+    proposed = api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json={"points": 3, "reason": "表现突出"})
+    adjustment_id = proposed.get_json()["id"]
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    assert f'id="adjustment-{adjustment_id}"' in html and "还有待审批的加减分" in html
+    before = score_of(team["eng1"], MONTH).total
+    response = gm.post(f"/adjustments/{adjustment_id}/approve", data={"back": "queue"})
+    assert response.status_code == 302 and f"/approvals?month={MONTH}" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Adjustment, adjustment_id).status == "approved"
+    assert score_of(team["eng1"], MONTH).total == before + 3
+
+
+def test_approving_several_checks_each_and_names_the_refused(api, gm, team, records, ready):
+    response = gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1", "eng2"]})
+    assert response.status_code == 302
+    assert score_of(team["eng1"], MONTH).status == "approved"
+    assert score_of(team["eng2"], MONTH).status == "draft"  # no leader review, no interview: refused
+    html = gm.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已审批 1 人" in html and "李四 未审批" in html and "缺少领导评价" in html
+
+
+def test_only_the_gm_has_the_queue(client, team, computed):
+    login(client, "mgr")
+    assert client.get("/approvals").status_code == 403
+    assert client.post(f"/approvals/{MONTH}/approve", data={"engineer": "eng1"}).status_code == 403
+
+
+def test_the_team_month_shows_what_is_missing_per_engineer(api, client, team, records, computed):
+    records.review(team["eng1"], MONTH, team["eng1"], "self")
+    login(client, "mgr")
+    html = client.get(f"/team?month={MONTH}").get_data(as_text=True)
+    eng1 = html[html.index('id="row-eng1"'):html.index('id="row-eng2"')]
+    assert "行程表未提交" in eng1 and "缺少自评" not in eng1 and "缺少领导评价" in eng1 and "尚未记录绩效面谈" in eng1
+    eng2 = html[html.index('id="row-eng2"'):]
+    assert "缺少自评" in eng2
+    assert 'id="row-eng3"' not in html  # mgr2's engineer

@@ -1,0 +1,121 @@
+"""Every step of the monthly loop tells the people it concerns (never the one who acted), in the app and by mail
+through the outbox, which only the scheduler sends: a real SMTP server (aiosmtpd) receives each kind, and with the
+server down the requests still answer at once while the outbox retries later."""
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.conftest import NOW
+from tests.notifications.conftest import start_smtp
+from tracker import jobs
+from tracker.extensions import db
+from tracker.notifications.models import Notification
+from tracker.notifications.outbox import OutboxMessage
+from tracker.reports import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
+from tracker.reviews.models import CRITERIA
+
+OCT = "2026-10"
+
+
+def notified():
+    """{(kind, username)} of the in-app notifications."""
+    db.session.expire_all()
+    return {(n.kind, n.user.username) for n in db.session.scalars(select(Notification))}
+
+
+def outbox_kinds():
+    db.session.expire_all()
+    return {(m.kind, m.recipient, m.status) for m in db.session.scalars(select(OutboxMessage))}
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def run_the_loop(api):
+    """October for eng1: submitted, reopened, submitted again; +3 proposed and approved; reviewed, interviewed,
+    approved, reopened, vetoed; and the reminder job for eng2."""
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "补录一次行程"}))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    adjustment = ok(api("POST", f"/scores/{OCT}/eng1/adjustments", "mgr", json={"points": 3, "reason": "表现突出"}), 201)
+    ok(api("POST", f"/adjustments/{adjustment['id']}/approve", "gm.wang"))
+    ok(api("PUT", f"/reviews/{OCT}/eng1", "mgr", json={"ratings": {c: 4 for c in CRITERIA}}))
+    ok(api("POST", f"/scores/{OCT}/eng1/interview", "mgr", json={"notes": "面谈"}), 201)
+    ok(api("POST", f"/scores/{OCT}/eng1/approve", "gm.wang"))
+    ok(api("POST", f"/scores/{OCT}/eng1/reopen", "gm.wang", json={"reason": "复核"}))
+    ok(api("POST", f"/scores/{OCT}/eng1/veto", "mgr", json={"reason": "重大安全事故"}))
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+
+
+EXPECTED = {
+    ("month_submitted", "mgr"), ("month_reopened", "eng1"), ("adjustment_proposed", "gm.wang"),
+    ("adjustment_decided", "mgr"), ("score_approved", "eng1"), ("score_approved", "mgr"),
+    ("score_reopened", "eng1"), ("score_reopened", "mgr"), ("score_vetoed", "eng1"), ("month_reminder", "eng2"),
+}
+
+
+def test_each_step_notifies_whom_it_concerns_and_never_the_actor(api, team):
+    run_the_loop(api)
+    got = notified()
+    assert EXPECTED <= got
+    actors = {("month_submitted", "eng1"), ("month_reopened", "mgr"), ("adjustment_proposed", "mgr"),
+              ("adjustment_decided", "gm.wang"), ("score_approved", "gm.wang"), ("score_vetoed", "mgr")}
+    assert not (got & actors)
+    body = ok(api("GET", "/notifications", "eng1"))
+    assert any("退回了你 2026-10 的工作行程表" in n["message"] for n in body["notifications"])
+
+
+def test_without_smtp_nothing_is_queued(app, api, team, emails):
+    assert not app.config["MAIL_SERVER"]
+    run_the_loop(api)
+    assert outbox_kinds() == set()
+
+
+def test_a_real_smtp_server_receives_each_kind_sent_by_the_scheduler_not_the_request(app, api, team, emails,
+                                                                                      mail_port):
+    inbox, controller = start_smtp(mail_port)
+    try:
+        run_the_loop(api)
+        assert inbox.wait_for(1, seconds=0.5) == []  # the requests sent nothing themselves
+        queued = outbox_kinds()
+        assert {(kind, f"{user}@example.com", "pending") for kind, user in EXPECTED} <= queued
+        assert jobs.run_frequent(app, "outbox", now=NOW) is not None
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        received = inbox.wait_for(len(rows))
+        assert len(received) == len(rows)
+        subjects = {(recipients[0], message["Subject"]) for recipients, message in received}
+        assert ("mgr@example.com", "【Tracker】张三 提交了 2026-10 的工作行程表") in subjects
+        assert any(to == "eng1@example.com" and "一票否决" in subject for to, subject in subjects)
+        assert {status for _kind, _to, status in outbox_kinds()} == {"sent"}
+    finally:
+        controller.stop()
+
+
+def test_with_the_mail_server_down_requests_answer_at_once_and_the_outbox_retries(app, api, team, emails,
+                                                                                  mail_port):
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    started = time.monotonic()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    assert time.monotonic() - started < 1.5
+    jobs.run_frequent(app, "outbox", now=NOW)
+    message = db.session.scalar(select(OutboxMessage))
+    assert (message.status, message.attempts) == ("pending", 1) and message.last_error
+    assert message.next_attempt_at == NOW + timedelta(minutes=1)
+    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(seconds=30)) is None  # not due yet
+    inbox, controller = start_smtp(mail_port)
+    try:
+        jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=1))
+        assert len(inbox.wait_for(1)) == 1
+        db.session.expire_all()
+        message = db.session.get(OutboxMessage, message.id)
+        assert (message.status, message.attempts) == ("sent", 2)
+    finally:
+        controller.stop()

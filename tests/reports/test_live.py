@@ -1,0 +1,319 @@
+"""Draft scores are live (CONTRACT 7): every change a draft reads shows in the next score answer, web and API alike.
+
+Each row of the table changes one kind of record once through the API and once through the web form, then reads
+the month's score answer (GET /api/v1/scores/{month}) and finds eng1's row changed, with no compute call between.
+Company-wide changes (the calendar) mark the drafts stale for the scheduler instead. Approved scores never move.
+"""
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import NOW, login
+from tests.reports.support import Records
+from tracker.extensions import db
+from tracker.reports import live
+from tracker.reports import services as reports
+from tracker.reports import templates_store
+from tracker.reports.models import Score
+from tracker.reviews.models import CRITERIA, Adjustment
+
+MONTH = "2026-11"
+DAY = "2026-11-18"
+FIGURES = ("eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade", "bonus")
+
+
+@pytest.fixture
+def month(app, team):
+    """eng1's November: a completed order, a leader review and a computed draft with a total."""
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    records = Records()
+    order = records.order(team["eng1"], datetime(2026, 11, 3, 9), responded=datetime(2026, 11, 3, 9, 30),
+                          completed=datetime(2026, 11, 4, 12))
+    records.review(team["eng1"], MONTH, team["mgr"], "leader", 4, 4, 4, 4, 4, 4, 4)
+    reports.compute_month(MONTH, NOW)
+    return {"records": records, "order": order}
+
+
+def score_answer(client, token):
+    """eng1's row of the month's score answer, read as the gm through the API."""
+    response = client.get(f"/api/v1/scores/{MONTH}", headers=token("gm.wang"))
+    assert response.status_code == 200
+    row = next(r for r in response.get_json()["scores"] if r["username"] == "eng1")
+    assert row["computed_at"] is not None
+    return row
+
+
+def figures(row):
+    return {key: row[key] for key in FIGURES} | {"points": {i["code"]: i["points"] for i in row["indicators"]}}
+
+
+def _json(response, *statuses):
+    assert response.status_code in statuses, (response.status_code, response.get_data(as_text=True)[:400])
+    return response.get_json() if response.is_json else None
+
+
+# ---- each kind of change, by API and by web form ------------------------------------------------------
+# api(call, ctx) / web(client, ctx); call(method, path, user, json=...) is an API call as that user.
+
+def api_trip(call, ctx):
+    _json(call("POST", "/trips", "eng1", json={"date": DAY, "full_day": True}), 201)
+
+
+def web_trip(client, ctx):
+    login(client, "eng1")
+    _json(client.post("/itinerary/eng1/trips/new", data={"date": DAY, "full_day": "y"}), 302)
+
+
+def api_expense(call, ctx):
+    _json(call("POST", "/expenses", "eng1", json={"date": DAY, "category": "transport", "amount": 300}), 201)
+
+
+def web_expense(client, ctx):
+    login(client, "eng1")
+    _json(client.post("/itinerary/eng1/expenses/new", data={"date": DAY, "category": "transport", "amount": "300"}),
+          302)
+
+
+def api_attendance(call, ctx):
+    _json(call("PUT", f"/attendance/eng1/{DAY}", "office", json={"status": "absent"}), 200)
+
+
+def web_attendance(client, ctx):
+    login(client, "office")
+    _json(client.post(f"/attendance/{MONTH}", data={f"att:eng1:{DAY}": "absent"}), 302)
+
+
+ORDER = {"customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-11-10T08:00",
+         "deadline_at": "2026-11-12T08:00", "engineer": "eng1"}
+
+
+def api_work_order(call, ctx):
+    _json(call("POST", "/work-orders", "office", json=ORDER | {"responded_at": "2026-11-10T08:30"}), 201)
+
+
+def web_work_order(client, ctx):
+    login(client, "office")
+    data = ORDER | {"responded_at": "2026-11-10T08:30", "status": "open", "rework": "none", "submitter": "office"}
+    _json(client.post("/work-orders/new", data=data), 302)
+
+
+def api_survey(call, ctx):
+    _json(call("POST", f"/work-orders/{ctx['order'].id}/surveys", "office", json={"score": 1}), 201)
+
+
+def web_survey(client, ctx):
+    login(client, "office")
+    _json(client.post(f"/work-orders/{ctx['order'].id}/surveys", data={"score": "1", "method": "phone"}), 302)
+
+
+def api_complaint(call, ctx):
+    _json(call("POST", "/complaints", "office", json={"engineer": "eng1", "date": DAY, "upheld": True}), 201)
+
+
+def web_complaint(client, ctx):
+    login(client, "office")
+    _json(client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": DAY, "upheld": "yes",
+                                                           "resolution_satisfied": ""}), 302)
+
+
+def api_review(call, ctx):
+    _json(call("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": {c: 1 for c in CRITERIA}}), 200)
+
+
+def web_review(client, ctx):
+    login(client, "mgr")
+    _json(client.post(f"/reviews/{MONTH}/eng1", data={c: "1" for c in CRITERIA}), 302)
+
+
+def api_adjustment(call, ctx):
+    body = _json(call("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json={"points": 3, "reason": "表现突出"}), 201)
+    _json(call("POST", f"/adjustments/{body['id']}/approve", "gm.wang"), 200)
+
+
+def web_adjustment(client, ctx):
+    login(client, "mgr")
+    _json(client.post(f"/scores/{MONTH}/eng1/adjustments", data={"adj-points": "3", "adj-reason": "表现突出"}), 302)
+    client.post("/logout")
+    login(client, "gm.wang")
+    adjustment = db.session.scalar(select(Adjustment))
+    _json(client.post(f"/adjustments/{adjustment.id}/approve", data={}), 302)
+
+
+def api_veto(call, ctx):
+    _json(call("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "重大安全事故"}), 200)
+
+
+def web_veto(client, ctx):
+    login(client, "mgr")
+    _json(client.post(f"/scores/{MONTH}/eng1/veto", data={"veto-reason": "重大安全事故"}), 302)
+
+
+def _user_form(**changes):
+    return {"display_name": "张三", "role": "engineer", "supervisor": "mgr", "department": "", "hire_date": "2020-01-01",
+            "bonus_base": "1000", "email": "", "active": "y", "early_confirmation_month": "", "password": ""} | changes
+
+
+def web_user(client, **changes):
+    login(client, "admin")
+    user_id = db.session.scalar(select(Score.engineer_id).limit(1))
+    _json(client.post(f"/admin/users/{user_id}", data=_user_form(**changes)), 302)
+
+
+def api_bonus_base(call, ctx):
+    _json(call("PATCH", "/users/eng1", "admin", json={"bonus_base": 5000}), 200)
+
+
+def web_bonus_base(client, ctx):
+    web_user(client, bonus_base="5000")
+
+
+def api_hire_date(call, ctx):
+    _json(call("PATCH", "/users/eng1", "admin", json={"hire_date": "2026-09-01"}), 200)
+
+
+def web_hire_date(client, ctx):
+    web_user(client, hire_date="2026-09-01")
+
+
+def recent_hire(ctx):
+    """eng1 hired in July: not assessed in November until an early confirmation."""
+    ctx["team"]["eng1"].hire_date = date(2026, 7, 1)
+    db.session.commit()
+
+
+def api_early_confirmation(call, ctx):
+    _json(call("PATCH", "/users/eng1", "mgr", json={"early_confirmation_month": MONTH}), 200)
+
+
+def web_early_confirmation(client, ctx):
+    web_user(client, hire_date="2026-07-01", early_confirmation_month=MONTH)
+
+
+def use(code):
+    def setup(ctx):
+        ctx["team"]["eng1"].kpi_template = code
+        db.session.commit()
+    return setup
+
+
+def api_incident(call, ctx):
+    _json(call("POST", "/incidents", "mgr", json={"engineer": "eng1", "date": DAY, "indicator": "work_performance",
+                                                   "category": "phone", "amount": 2}), 201)
+
+
+def web_incident(client, ctx):
+    login(client, "mgr")
+    _json(client.post(f"/scores/{MONTH}/eng1/incidents",
+                      data={"day": DAY, "item": "work_performance:phone", "amount": "2"}), 302)
+
+
+def api_metric(call, ctx):
+    _json(call("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "labour_output",
+                                                 "plan": 100, "actual": 50}), 200, 201)
+
+
+def web_metric(client, ctx):
+    login(client, "mgr")
+    _json(client.post(f"/scores/{MONTH}/eng1/metrics/labour_output",
+                      data={"m-labour_output-plan": "100", "m-labour_output-actual": "50"}), 302)
+
+
+def api_rating(call, ctx):
+    _json(call("POST", "/ratings", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "service_attitude",
+                                                 "level": "poor"}), 200, 201)
+
+
+def web_rating(client, ctx):
+    login(client, "mgr")
+    _json(client.post(f"/scores/{MONTH}/eng1/ratings/service_attitude",
+                      data={"r-service_attitude-level": "poor"}), 302)
+
+
+CHANGES = {  # kind: (setup or None, api, web)
+    "trip": (None, api_trip, web_trip),
+    "expense": (None, api_expense, web_expense),
+    "attendance": (None, api_attendance, web_attendance),
+    "work order": (None, api_work_order, web_work_order),
+    "survey": (None, api_survey, web_survey),
+    "complaint": (None, api_complaint, web_complaint),
+    "review": (None, api_review, web_review),
+    "adjustment decided": (None, api_adjustment, web_adjustment),
+    "veto": (None, api_veto, web_veto),
+    "bonus base": (None, api_bonus_base, web_bonus_base),
+    "hire date": (None, api_hire_date, web_hire_date),
+    "early confirmation": (recent_hire, api_early_confirmation, web_early_confirmation),
+    "incident": (use("service_post_deduction"), api_incident, web_incident),
+    "metric entry": (use("repair_technician_monthly"), api_metric, web_metric),
+    "rating": (use("service_360"), api_rating, web_rating),
+}
+
+
+@pytest.mark.parametrize("door", ["api", "web"])
+@pytest.mark.parametrize("kind", list(CHANGES))
+def test_a_change_shows_in_the_score_answer_at_once(app, client, token, api, team, month, kind, door):
+    setup, by_api, by_web = CHANGES[kind]
+    ctx = month | {"team": team}
+    if setup is not None:
+        setup(ctx)
+    before = figures(score_answer(client, token))
+    if door == "api":
+        by_api(api, ctx)
+    else:
+        by_web(client, ctx)
+        client.post("/logout")
+    after = score_answer(client, token)
+    assert after["status"] == "draft" and after["stale"] is False
+    assert figures(after) != before, f"{kind} by {door} did not reach the draft"
+
+
+def test_an_approved_score_does_not_move(client, token, api, team, month):
+    api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    _json(api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang"), 200)
+    before = score_answer(client, token)
+    api_trip(api, month)
+    api_attendance(api, month)
+    api_complaint(api, month)
+    api_bonus_base(api, month)
+    after = score_answer(client, token)
+    assert after == before and after["status"] == "approved"
+
+
+def test_a_trip_moved_to_another_month_recomputes_both_months(client, token, api, team, month):
+    trip_id = _json(api("POST", "/trips", "eng1", json={"date": DAY, "full_day": True}), 201)["id"]
+    reports.compute_month("2026-10", NOW)
+    october = db.session.scalar(select(Score.quantitative).where(Score.month == "2026-10",
+                                                                 Score.engineer_id == team["eng1"].id))
+    _json(api("PATCH", f"/trips/{trip_id}", "eng1", json={"date": "2026-10-20"}), 200)
+    db.session.expire_all()
+    moved = db.session.scalar(select(Score.quantitative).where(Score.month == "2026-10",
+                                                               Score.engineer_id == team["eng1"].id))
+    assert moved > october
+    assert score_answer(client, token)["indicators"][1]["value"] == 0  # November's field hours back to 0
+
+
+def test_a_calendar_change_marks_the_drafts_stale_until_the_scheduler_recomputes(client, token, api, team, month):
+    _json(api("PUT", f"/attendance/eng1/{DAY}", "office", json={"status": "absent"}), 200)
+    absent = score_answer(client, token)
+    _json(api("PUT", f"/calendar/{DAY}", "admin", json={"workday": False}), 200)
+    row = score_answer(client, token)
+    assert row["stale"] is True and figures(row) == figures(absent)
+    assert live.recompute_stale(NOW) == [MONTH]
+    db.session.commit()
+    row = score_answer(client, token)
+    assert row["stale"] is False
+    assert row["quantitative"] > absent["quantitative"]  # the absence is on a day off now: no deduction
+
+
+def test_a_rollback_forgets_what_it_touched(app, team, month):
+    records = month["records"]
+    before = db.session.scalar(select(Score.quantitative).where(Score.engineer_id == team["eng1"].id))
+    from tracker.itinerary.models import Trip
+    db.session.add(Trip(engineer_id=team["eng1"].id, day=date(2026, 11, 18), full_day=True, hours=7.5))
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.scalar(select(Score.quantitative).where(Score.engineer_id == team["eng1"].id)) == before
+    assert records is not None

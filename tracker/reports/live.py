@@ -1,0 +1,222 @@
+"""Draft scores are live (CONTRACT 7): one mechanism, in the database session, for the web, the API and the CLI.
+
+Every flush is inspected: each new, changed or deleted row of something a draft reads names the (engineer, month)
+pairs it touches, old values and new (a trip moved to another month touches both). Just before the transaction
+commits, those engineers' drafts of those months are recomputed in the same transaction, so the answer that
+follows the commit already shows the new figures; a rollback forgets the pairs. Writes that bypass the unit of
+work (a Core UPDATE or DELETE) name their pairs with `touch`.
+
+Changes that touch everyone at once (the calendar, a template version) do not recompute in the request: they mark
+the drafts of the affected months `stale`, and the scheduler's `recompute_stale` catches up within minutes.
+Approved scores never change here: the store writes drafts only.
+"""
+
+import logging
+from datetime import date, datetime
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session
+
+from tracker import clock, months
+from tracker.auth.models import User
+from tracker.errors import Conflict
+from tracker.itinerary.models import Attendance, CalendarDay, Expense, Trip
+from tracker.reports.models import KpiTemplate, Score
+from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+
+log = logging.getLogger(__name__)
+PAIRS = "tracker.live.pairs"          # {(engineer_id, "YYYY-MM" or None: every draft month of that engineer)}
+STALE = "tracker.live.stale"          # {"YYYY-MM" or ">=YYYY-MM"}
+BUSY = "tracker.live.busy"
+USER_FIELDS = ("bonus_base", "hire_date", "early_confirmation_month", "active", "role", "kpi_template")
+BY_DAY = (Trip, Expense, Attendance, Incident, Complaint)
+BY_MONTH = (Review, MetricEntry, Rating, Adjustment, Veto, Interview)
+ORDER_TIMES = ("reported_at", "completed_at", "deadline_at")
+
+
+def _values(obj, attr):
+    """The attribute's current value and, for a changed row, the value it had: {non-None values}."""
+    state = inspect(obj)
+    history = state.attrs[attr].history
+    values = set(history.added) | set(history.unchanged) | set(history.deleted)
+    if not values and attr in state.dict:
+        values = {state.dict[attr]}
+    return {value for value in values if value is not None}
+
+
+def _month_of(value):
+    if isinstance(value, (date, datetime)):
+        return months.of(value)
+    return value
+
+
+def _order_pairs(session, order_rows):
+    """Work orders: their engineers (and the engineer of the order a rework redoes) in the months of their times."""
+    pairs = set()
+    for order in order_rows:
+        engineers = _values(order, "engineer_id")
+        for redone_id in _values(order, "rework_of_id"):
+            redone = session.get(WorkOrder, redone_id)
+            if redone is not None and redone.engineer_id is not None:
+                engineers.add(redone.engineer_id)
+        stamps = set()
+        for attr in ORDER_TIMES:
+            stamps |= {_month_of(value) for value in _values(order, attr)}
+        pairs |= {(engineer_id, month) for engineer_id in engineers for month in stamps}
+    return pairs
+
+
+def _pairs_of(session, rows):
+    pairs, stale, orders = set(), set(), []
+    for obj in rows:
+        if isinstance(obj, BY_DAY):
+            pairs |= {(e, _month_of(d)) for e in _values(obj, "engineer_id") for d in _values(obj, "day")}
+        elif isinstance(obj, BY_MONTH):
+            pairs |= {(e, m) for e in _values(obj, "engineer_id") for m in _values(obj, "month")}
+        elif isinstance(obj, WorkOrder):
+            orders.append(obj)
+        elif isinstance(obj, Survey):
+            for order_id in _values(obj, "work_order_id"):
+                order = session.get(WorkOrder, order_id)
+                if order is not None:
+                    orders.append(order)
+        elif isinstance(obj, User):
+            if obj.role == "engineer" and inspect(obj).persistent and any(
+                    inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
+                pairs.add((obj.id, None))
+        elif isinstance(obj, CalendarDay):
+            stale |= {_month_of(day) for day in _values(obj, "day")}
+        elif isinstance(obj, KpiTemplate):
+            stale |= {">=" + m for m in _values(obj, "effective_from")}
+    return pairs | _order_pairs(session, orders), stale
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session, flush_context):
+    """Note what this flush changed (the session still knows the pre-flush state and every attribute's history)."""
+    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    if not changed:
+        return
+    pairs, stale = _pairs_of(session, changed)
+    if pairs:
+        session.info.setdefault(PAIRS, set()).update(pairs)
+    if stale:
+        session.info.setdefault(STALE, set()).update(stale)
+
+
+def touch(engineer_id, month, session=None):
+    """Name a draft to recompute before this transaction commits (for writes the session does not see)."""
+    session = session or _session()
+    session.info.setdefault(PAIRS, set()).add((engineer_id, month))
+
+
+def _session():
+    from tracker.extensions import db
+    return db.session()
+
+
+def settle(now=None, session=None, strict=False):
+    """Flush, then recompute every draft this transaction has touched so far, in it (no commit).
+
+    A draft that cannot be computed (its template has no version in force, say) must not undo the change that
+    touched it: it is marked stale instead, and the scheduler's run reports the error to the admins. With
+    `strict` (approval) the conflict is raised.
+    """
+    from tracker.reports import services  # services import the models this module watches
+
+    session = session or _session()
+    if session.info.get(BUSY):
+        return
+    session.info[BUSY] = True
+    try:
+        session.flush()
+        pairs = session.info.pop(PAIRS, set())
+        stale = session.info.pop(STALE, set())
+        if not pairs and not stale:
+            return
+        now = now or clock.now()
+        current = months.of(now.date())
+        by_month = {}
+        for engineer_id, month in _expand(session, pairs, current):
+            if month <= current:
+                by_month.setdefault(month, set()).add(engineer_id)
+        for month in sorted(by_month):
+            _compute(services, month, now, sorted(by_month[month]), session, strict)
+        if stale:
+            mark_stale(stale, session)
+    finally:
+        session.info.pop(BUSY, None)
+
+
+def _compute(services, month, now, engineer_ids, session, strict):
+    try:
+        services.compute_month(month, now, engineer_ids=engineer_ids)
+        return
+    except Conflict:
+        if strict:
+            raise
+    for engineer_id in engineer_ids:  # the others still get their figures; the one that fails waits, stale
+        try:
+            services.compute_month(month, now, engineer_ids=[engineer_id])
+        except Conflict as error:
+            log.warning("draft %s of engineer %s left stale: %s", month, engineer_id, error.message)
+            session.execute(update(Score).where(Score.engineer_id == engineer_id, Score.month == month,
+                                                Score.status == "draft").values(stale=True)
+                            .execution_options(synchronize_session=False))
+
+
+def _expand(session, pairs, current):
+    """(engineer, None) -> that engineer's draft months and the current month."""
+    for engineer_id, month in pairs:
+        if month is not None:
+            yield engineer_id, month
+            continue
+        yield engineer_id, current
+        yield from ((engineer_id, m) for m in session.scalars(
+            select(Score.month).where(Score.engineer_id == engineer_id, Score.status == "draft")))
+
+
+def mark_stale(stale, session=None):
+    """Mark the drafts of these months ("YYYY-MM", or ">=YYYY-MM": that month on) stale for the scheduler."""
+    session = session or _session()
+    exact = sorted(m for m in stale if not m.startswith(">="))
+    since = sorted(m[2:] for m in stale if m.startswith(">="))
+    condition = Score.month.in_(exact) if exact else None
+    if since:
+        later = Score.month >= since[0]
+        condition = later if condition is None else (condition | later)
+    session.execute(update(Score).where(condition, Score.status == "draft").values(stale=True)
+                    .execution_options(synchronize_session=False))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session):
+    if not has_app_context() or current_app.config.get("LIVE_SCORES") is False:
+        session.info.pop(PAIRS, None)
+        session.info.pop(STALE, None)
+        return
+    if session.info.get(PAIRS) or session.info.get(STALE) or session.new or session.dirty or session.deleted:
+        settle(session=session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, previous_transaction):
+    if not previous_transaction.nested:
+        session.info.pop(PAIRS, None)
+        session.info.pop(STALE, None)
+
+
+def recompute_stale(now):
+    """The scheduler's catch-up: recompute the months that have stale drafts (all their engineers). The caller
+    commits. Returns the months recomputed."""
+    from tracker.reports import services
+
+    session = _session()
+    done = []
+    for month in session.scalars(select(Score.month).where(Score.stale.is_(True), Score.status == "draft")
+                                 .distinct().order_by(Score.month)).all():
+        services.compute_month(month, now)
+        done.append(month)
+    return done

@@ -1,0 +1,76 @@
+"""Closing a month: the gm's approval queue and the manager's team month (what is missing per engineer)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker import clock, months, nav
+from tracker.auth.access import roles
+from tracker.errors import Invalid
+from tracker.extensions import db
+from tracker.reviews import queue
+from tracker.reviews.forms import ConfirmForm
+
+bp = Blueprint("queue", __name__)
+
+nav.add("queue.approvals", _l("审批队列"), roles=("gm",), order=39)
+nav.add("queue.team_month", _l("本月进度"), roles=("manager",), order=39)
+
+
+def _chosen_month():
+    month = request.args.get("month") or queue.last_closed_month(clock.today())
+    months.parse(month)
+    return month
+
+
+def _around(month):
+    year, number = months.parse(month)
+    return months.previous(month), months.of(months.next_first(year, number))
+
+
+@bp.route("/approvals")
+@roles("gm")
+def approvals():
+    """Every score in scope awaiting approval in the chosen month (default: the last closed one)."""
+    month = _chosen_month()
+    states = [state for state in queue.month_states(current_user, month) if state.eligible]
+    waiting = [state for state in states if not state.approved]
+    approved = [state for state in states if state.approved]
+    previous, following = _around(month)
+    return render_template("scores/queue.html", month=month, waiting=waiting, approved=approved,
+                           previous=previous, following=following, form=ConfirmForm())
+
+
+@bp.route("/approvals/<month>/approve", methods=["POST"])
+@roles("gm")
+def approve_many(month):
+    """Approve the ticked scores, each checked on its own; those refused are named with their blockers."""
+    months.parse(month)
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid(_("请求已过期，请刷新页面后重试"))
+    chosen = set(request.form.getlist("engineer"))
+    states = {state.engineer.username: state for state in queue.month_states(current_user, month)}
+    engineers = [states[name].engineer for name in sorted(chosen) if name in states]
+    if not engineers:
+        flash(_("请先勾选要审批的考核"), "warning")
+        return redirect(url_for("queue.approvals", month=month))
+    done, refused = queue.approve_many(current_user, engineers, month, clock.now())
+    db.session.commit()
+    if done:
+        flash(_("已审批 %(n)s 人：%(names)s", n=len(done), names=_("、").join(e.display_name for e in done)),
+              "success")
+    for engineer, message in refused:
+        flash(_("%(name)s 未审批：%(why)s", name=engineer.display_name, why=message), "error")
+    return redirect(url_for("queue.approvals", month=month))
+
+
+@bp.route("/team")
+@roles("manager", "gm", "admin")
+def team_month():
+    """The team's month for its manager: per engineer what is still missing before the gm can approve."""
+    month = _chosen_month()
+    states = queue.month_states(current_user, month)
+    previous, following = _around(month)
+    return render_template("scores/team_month.html", month=month, states=states, previous=previous,
+                           following=following)
