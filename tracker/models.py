@@ -12,3 +12,4 @@ from tracker.reports.models import KpiTemplate, PeriodScore, Score, ScoreLine  #
 from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto  # noqa: F401
 from tracker.editor.models import HiddenTemplate  # noqa: F401
 from tracker.notifications.outbox import OutboxMessage  # noqa: F401
+from tracker.reviews.requests import ReviewRequest  # noqa: F401

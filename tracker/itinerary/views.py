@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.itinerary import calendar, services, workbook
 from tracker.itinerary.forms import CATEGORY_LABELS, ExpenseForm, ImportForm, ReopenForm, TripForm
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, MonthSubmission, Trip
+from tracker.reviews import requests
 from tracker.scoring import fieldhours
 from tracker.workorders import network
 from tracker.workorders.models import Customer, WorkOrder
@@ -157,6 +158,7 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
         "can_edit": can_edit_itinerary(current_user, engineer) and not submitted,
         "can_submit": current_user.id == engineer.id and not submitted and first_submit <= today,
         "first_submit": first_submit,
+        "owed": requests.owed_by(current_user, today) if current_user.id == engineer.id else [],
         "can_reopen": submitted and can_reopen(current_user, engineer),
         "reopen_form": reopen_form or ReopenForm(formdata=None),
         "calendar_warning": current_user.role == "admin" and not calendar.year_is_covered(first.year),

@@ -4,12 +4,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from tracker import clock, months, nav
 from tracker.auth.access import roles
-from tracker.errors import Invalid
+from tracker.auth.models import User
+from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reviews import queue
+from tracker.reviews import approval, queue, requests, services
 from tracker.reviews.forms import ConfirmForm
 
 bp = Blueprint("queue", __name__)
@@ -72,5 +74,28 @@ def team_month():
     month = _chosen_month()
     states = queue.month_states(current_user, month)
     previous, following = _around(month)
+    peers = requests.peers_of([state.engineer.id for state in states], month)
+    can_assign = {state.engineer.id for state in states if approval.is_manager_above(current_user, state.engineer)}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
-                           following=following)
+                           following=following, peers=peers, can_assign=can_assign,
+                           candidates=[state.engineer for state in states], form=ConfirmForm())
+
+
+@bp.route("/team/<month>/<username>/peers", methods=["POST"])
+@roles("manager")
+def assign_peer(month, username):
+    """A manager above asks another engineer for a peer review of this engineer's month."""
+    months.parse(month)
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid(_("请求已过期，请刷新页面后重试"))
+    engineer = services.engineer_by_username(username)
+    rater = db.session.scalar(select(User).where(User.username == request.form.get("rater", "")))
+    try:
+        requests.assign_peer(current_user, engineer, month, rater, clock.now())
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("queue.team_month", month=month) + f"#row-{engineer.username}")
+    db.session.commit()
+    flash(_("已请 %(rater)s 评价 %(name)s", rater=rater.display_name, name=engineer.display_name), "success")
+    return redirect(url_for("queue.team_month", month=month) + f"#row-{engineer.username}")

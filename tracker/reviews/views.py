@@ -21,6 +21,7 @@ from tracker.reports import listing
 from tracker.reports.models import KpiTemplate
 from tracker.reports.services import is_eligible
 from tracker.reviews import approval, services
+from tracker.reviews.levels import levels_of
 from tracker.reviews.forms import (CRITERIA_LABELS, GROUP_LABELS, SCALE_HINT, AdjustmentForm, ConfirmForm, DeleteForm,
                                    IncidentForm, InterviewForm, MetricForm, RatingForm, ReopenForm, ReviewForm,
                                    VetoForm)
@@ -99,6 +100,9 @@ def _apply(form, error):
 @bp.app_template_global()
 def score_num(value):
     return _num(value)
+
+
+bp.add_app_template_global(levels_of, "criterion_levels")
 
 
 # ---- reviews (评价) ---------------------------------------------------------------------------------

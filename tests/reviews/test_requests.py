@@ -1,0 +1,57 @@
+"""Reviews people are asked for: peer reviewers assigned by the manager, reviews owed shown on the home page until
+done, and the review form with the seed's description of each criterion's levels."""
+
+from tests.conftest import login
+from tracker.extensions import db
+from tracker.notifications.models import Notification
+from tracker.reviews.models import CRITERIA
+
+MONTH = "2026-11"
+OCT = "2026-10"
+
+
+def test_manager_asks_a_peer_who_is_told_and_sees_it_owed_until_done(client, api, team):
+    login(client, "mgr")
+    response = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"})
+    assert response.status_code == 302
+    assert "李四 待评价" in client.get(f"/team?month={OCT}").get_data(as_text=True)
+    client.post("/logout")
+    assert [(n.kind, n.user.username) for n in db.session.query(Notification)] == [("review_requested", "eng2")]
+    login(client, "eng2")
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'id="reviews-owed"' in html and f"/reviews/{OCT}/eng1" in html and "评价同事 张三" in html
+    assert api("PUT", f"/reviews/{OCT}/eng1", "eng2", json={"ratings": {c: 4 for c in CRITERIA}}).status_code == 200
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert f"/reviews/{OCT}/eng1" not in html
+
+
+def test_asking_twice_or_the_engineer_themself_is_refused(client, team):
+    login(client, "mgr")
+    client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"})
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"}, follow_redirects=True).get_data(as_text=True)
+    assert "已经请 李四 评价过了" in html
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng1"}, follow_redirects=True).get_data(as_text=True)
+    assert "同事评价须由另一位在职工程师填写" in html
+    assert db.session.query(Notification).count() == 1
+
+
+def test_only_a_manager_above_assigns_peers(client, team):
+    login(client, "mgr2")
+    assert client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng3"}).status_code == 403
+    assert db.session.query(Notification).count() == 0
+
+
+def test_the_engineer_owes_the_self_review_of_the_closing_month_until_done(client, api, team):
+    login(client, "eng1")
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert f"/reviews/{OCT}/eng1" in html and f"{OCT} 自评" in html
+    assert api("PUT", f"/reviews/{OCT}/eng1", "eng1", json={"ratings": {c: 5 for c in CRITERIA}}).status_code == 200
+    assert f"/reviews/{OCT}/eng1" not in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_the_review_form_shows_each_levels_description_beside_the_rating(client, team):
+    login(client, "mgr")
+    html = client.get(f"/reviews/{MONTH}/eng1").get_data(as_text=True)
+    assert 'aria-describedby="levels-responsibility"' in html
+    for text in ("工作一丝不苟", "愿意配合，但需监督", "工作没有创新，因循守旧", "优秀", "合格", "不合格"):
+        assert text in html

@@ -1,0 +1,91 @@
+"""Reviews people are asked for: a manager assigns peer reviewers per engineer and month, and every engineer
+sees the reviews they owe (their own self review of the closing month, and the peer reviews asked of them)
+until they are done. The group of a review is still decided by who the rater is (CONTRACT 7)."""
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, String, UniqueConstraint, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from tracker import months
+from tracker.auth.models import User
+from tracker.errors import Conflict, Invalid
+from tracker.extensions import db
+from tracker.notifications import services as notifications
+from tracker.reports.models import Score
+from tracker.reports.services import is_eligible
+from tracker.reviews import approval
+from tracker.reviews.models import Review
+
+
+class ReviewRequest(db.Model):
+    """A peer review asked of `rater` about `engineer`'s month."""
+
+    __tablename__ = "review_requests"
+    __table_args__ = (UniqueConstraint("engineer_id", "month", "rater_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime]
+
+
+def assign_peer(actor, engineer, month, rater, now):
+    """A manager above the engineer asks another engineer for a peer review; the rater is told. The caller commits."""
+    approval.require_manager_above(actor, engineer)
+    months.parse(month)
+    if month > months.of(now):
+        raise Invalid.field("month", _("不能为尚未开始的月份办理"))
+    if rater is None or rater.role != "engineer" or not rater.active or rater.id == engineer.id:
+        raise Invalid.field("rater", _("同事评价须由另一位在职工程师填写"))
+    row = ReviewRequest(engineer_id=engineer.id, month=month, rater_id=rater.id, requested_by_id=actor.id,
+                        requested_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise Conflict(_("已经请 %(name)s 评价过了", name=rater.display_name)) from None
+    notifications.notify("review_requested", [rater], actor, now, engineer=engineer, month=month)
+    return row
+
+
+def peers_of(engineer_ids, month):
+    """{engineer_id: [(rater, done)]} of the month's requests (one query)."""
+    if not engineer_ids:
+        return {}
+    rater = aliased(User)
+    done = exists().where(Review.engineer_id == ReviewRequest.engineer_id, Review.month == ReviewRequest.month,
+                          Review.rater_id == ReviewRequest.rater_id)
+    result = {}
+    for request, person, finished in db.session.execute(
+            select(ReviewRequest, rater, done).join(rater, rater.id == ReviewRequest.rater_id)
+            .where(ReviewRequest.month == month, ReviewRequest.engineer_id.in_(list(engineer_ids)))
+            .order_by(rater.display_name)):
+        result.setdefault(request.engineer_id, []).append((person, finished))
+    return result
+
+
+def owed_by(user, today):
+    """[(engineer, month, group)] of the reviews the user still owes: peers asked of them, and their own self
+    review of the month before today's (while that month's score is not approved)."""
+    engineer = aliased(User)
+    done = exists().where(Review.engineer_id == ReviewRequest.engineer_id, Review.month == ReviewRequest.month,
+                          Review.rater_id == user.id)
+    approved = exists().where(Score.engineer_id == ReviewRequest.engineer_id, Score.month == ReviewRequest.month,
+                              Score.status == "approved")
+    owed = [(person, request.month, "peer") for request, person in db.session.execute(
+        select(ReviewRequest, engineer).join(engineer, engineer.id == ReviewRequest.engineer_id)
+        .where(ReviewRequest.rater_id == user.id, ~done, ~approved, engineer.active.is_(True))
+        .order_by(ReviewRequest.month, engineer.display_name))]
+    if user.role == "engineer":
+        month = months.previous(months.of(today))
+        reviewed = db.session.scalar(select(Review.id).where(Review.engineer_id == user.id, Review.month == month,
+                                                             Review.rater_id == user.id).limit(1))
+        status = db.session.scalar(select(Score.status).where(Score.engineer_id == user.id, Score.month == month))
+        if reviewed is None and status != "approved" and is_eligible(user, month):
+            owed.insert(0, (user, month, "self"))
+    return owed
