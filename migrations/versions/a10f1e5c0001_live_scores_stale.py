@@ -1,7 +1,7 @@
 """live drafts and the notification outbox: scores.stale, notifications.engineer_id/month, outbox table
 
 Revision ID: a10f1e5c0001
-Revises: f2b8c4d6e013
+Revises: e4a7b9c2d013
 Create Date: 2026-12-01 13:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a10f1e5c0001'
-down_revision = 'f2b8c4d6e013'
+down_revision = 'e4a7b9c2d013'
 branch_labels = None
 depends_on = None
 
