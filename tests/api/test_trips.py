@@ -58,7 +58,17 @@ def test_overlapping_trip_is_refused_naming_the_other(api, team):
     error = assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "09:59",
                                                              "return": "11:00"}), 422, "depart")
     assert error["conflicting_trip"] == first.get_json()["id"]
+    assert error["message"] == "与同日 08:00–10:00 的行程时间重叠"  # by its times, not an internal id
     assert count(Trip) == 1
+
+
+def test_the_overlap_message_names_the_other_trip_by_times_and_customer(api, team):
+    api("POST", "/customers", "admin", json={"name": "旗滨玻璃"})
+    api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "08:00", "return": "10:00",
+                                        "customer": "旗滨玻璃"})
+    error = assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19", "depart": "09:00",
+                                                             "return": "11:00"}), 422, "depart")
+    assert error["message"] == "与同日 08:00–10:00 去 旗滨玻璃 的行程时间重叠" and "#" not in error["message"]
 
 
 def test_other_engineers_trips_do_not_overlap_mine(api, team):

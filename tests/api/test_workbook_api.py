@@ -6,9 +6,12 @@ from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from tests.api.support import assert_error, count, documented
-from tracker.itinerary.models import Expense, Trip
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.itinerary.models import Expense, MonthSubmission, Trip
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NAME = "2026年张三工作行程表.xlsx"
@@ -126,9 +129,10 @@ def test_import_refused(api, month_data, user, path, status):
 
 
 def test_import_that_changes_a_submitted_month_is_409(app, api, month_data):
-    app.config["NOW"] = datetime(2026, 11, 30, 17, 0)  # November's last workday: it can be submitted
     data = _export(api)
     api("POST", "/trips", "eng1", json={"date": "2026-11-18", "full_day": True})
-    api("POST", "/itineraries/eng1/2026-11/submit", "eng1")
+    eng1 = db.session.scalar(select(User).where(User.username == "eng1"))
+    db.session.add(MonthSubmission(engineer_id=eng1.id, month="2026-11", submitted_at=datetime(2026, 11, 30, 17)))
+    db.session.commit()  # submitted on the month's last workday
     assert_error(_upload(api, "eng1", data), 409)
     assert count(Trip) == 2

@@ -70,3 +70,25 @@ def test_the_team_month_shows_what_is_missing_per_engineer(api, client, team, re
     eng2 = html[html.index('id="row-eng2"'):]
     assert "缺少自评" in eng2
     assert 'id="row-eng3"' not in html  # mgr2's engineer
+
+
+def test_a_manager_records_an_early_confirmation_on_the_engineers_page(client, team, records):
+    from datetime import date
+    team["eng1"].hire_date = date(2026, 7, 1)
+    records.trip(team["eng1"], date(2026, 11, 2), hours=2)  # a draft exists: not assessed yet
+    assert score_of(team["eng1"], MONTH).eligible is False
+    login(client, "mgr")
+    html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert 'id="early-confirmation"' in html
+    response = client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"from_month": MONTH})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert team["eng1"].early_confirmation_month == MONTH
+    assert score_of(team["eng1"], MONTH).eligible is True  # the draft follows at once
+
+
+def test_only_a_manager_above_records_an_early_confirmation(client, team, records):
+    login(client, "mgr2")
+    assert client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"from_month": MONTH}).status_code == 403
+    db.session.expire_all()
+    assert team["eng1"].early_confirmation_month is None

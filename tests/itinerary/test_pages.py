@@ -102,7 +102,7 @@ def test_month_page_shows_days_trips_expenses_and_totals(filled, web):
     assert html.count('class="day-row kind-') == 30
     for text in ("11月2日", "周一", "工作日", "周末", "出勤", "迟到", "08:00–10:10", "2.5 h", "旗滨玻璃",
                  "WO-1001", "1号机常规保养", "带备件", "全天", "7.5 h", "交通", "¥120.50", "高铁",
-                 'id="month-hours">10.0<', 'id="month-expenses">¥120.50<', "未提交", "提交本月"):
+                 'id="month-hours">10.0<', 'id="month-expenses">¥120.50<', "未提交", "2026-11-30"):
         assert text in html, text
     assert "/itinerary/eng1/2026-10" in html and "/itinerary/eng1/2026-12" in html
     assert f"/itinerary/trips/{filled['trip'].id}/edit" in html

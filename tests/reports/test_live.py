@@ -34,6 +34,7 @@ def month(app, team):
                           completed=datetime(2026, 11, 4, 12))
     records.review(team["eng1"], MONTH, team["mgr"], "leader", 4, 4, 4, 4, 4, 4, 4)
     reports.compute_month(MONTH, NOW)
+    db.session.commit()
     return {"records": records, "order": order}
 
 
@@ -156,10 +157,9 @@ def _user_form(**changes):
             "bonus_base": "1000", "email": "", "active": "y", "early_confirmation_month": "", "password": ""} | changes
 
 
-def web_user(client, **changes):
+def web_user(client, ctx, **changes):
     login(client, "admin")
-    user_id = db.session.scalar(select(Score.engineer_id).limit(1))
-    _json(client.post(f"/admin/users/{user_id}", data=_user_form(**changes)), 302)
+    _json(client.post(f"/admin/users/{ctx['team']['eng1'].id}", data=_user_form(**changes)), 302)
 
 
 def api_bonus_base(call, ctx):
@@ -167,7 +167,7 @@ def api_bonus_base(call, ctx):
 
 
 def web_bonus_base(client, ctx):
-    web_user(client, bonus_base="5000")
+    web_user(client, ctx, bonus_base="5000")
 
 
 def api_hire_date(call, ctx):
@@ -175,7 +175,7 @@ def api_hire_date(call, ctx):
 
 
 def web_hire_date(client, ctx):
-    web_user(client, hire_date="2026-09-01")
+    web_user(client, ctx, hire_date="2026-09-01")
 
 
 def recent_hire(ctx):
@@ -189,7 +189,7 @@ def api_early_confirmation(call, ctx):
 
 
 def web_early_confirmation(client, ctx):
-    web_user(client, hire_date="2026-07-01", early_confirmation_month=MONTH)
+    web_user(client, ctx, hire_date="2026-07-01", early_confirmation_month=MONTH)
 
 
 def use(code):
@@ -284,6 +284,7 @@ def test_an_approved_score_does_not_move(client, token, api, team, month):
 def test_a_trip_moved_to_another_month_recomputes_both_months(client, token, api, team, month):
     trip_id = _json(api("POST", "/trips", "eng1", json={"date": DAY, "full_day": True}), 201)["id"]
     reports.compute_month("2026-10", NOW)
+    db.session.commit()
     october = db.session.scalar(select(Score.quantitative).where(Score.month == "2026-10",
                                                                  Score.engineer_id == team["eng1"].id))
     _json(api("PATCH", f"/trips/{trip_id}", "eng1", json={"date": "2026-10-20"}), 200)

@@ -179,7 +179,10 @@ def _check_overlap(engineer, day, depart, ret, exclude_id):
     for other in db.session.scalars(query):
         if fieldhours.overlaps(depart, ret, other.depart_min, other.return_min):
             span = f"{fieldhours.format_hhmm(other.depart_min)}–{fieldhours.format_hhmm(other.return_min)}"
-            message = _("与同日 %(span)s 的行程（#%(id)s）时间重叠", span=span, id=other.id)
+            if other.customer is not None:
+                message = _("与同日 %(span)s 去 %(customer)s 的行程时间重叠", span=span, customer=other.customer.name)
+            else:
+                message = _("与同日 %(span)s 的行程时间重叠", span=span)
             raise Invalid(message, {"depart": message}, conflicting_trip=other.id)
 
 
