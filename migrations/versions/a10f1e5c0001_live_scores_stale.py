@@ -1,7 +1,7 @@
 """live drafts and the notification outbox: scores.stale, notifications.engineer_id/month, outbox table
 
 Revision ID: a10f1e5c0001
-Revises: e4a7b9c2d013
+Revises: fdfce20839a7
 Create Date: 2026-12-01 13:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a10f1e5c0001'
-down_revision = 'e4a7b9c2d013'
+down_revision = 'fdfce20839a7'
 branch_labels = None
 depends_on = None
 
