@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 
-from tracker import months
+from tracker.scoring.month import Month
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.itinerary import calendar
@@ -45,7 +45,7 @@ def _month_list(sizes):
     names, current = [], sizes.month
     for _ in range(sizes.months):
         names.append(current)
-        current = months.previous(current)
+        current = Month(current).previous()
     return list(reversed(names))
 
 
@@ -75,7 +75,7 @@ def build(sizes, now):
 
 
 def _month(rng, sizes, month, engineers, order_id, survey_id, now):
-    first, nxt = months.bounds(month)
+    first, nxt = Month(month).bounds()
     workdays = [d for d, work in calendar.workdays_between(first, nxt).items() if work]
     per_engineer = sizes.orders / len(engineers)
     orders, surveys, trips, expenses, attendance, complaints, reviews, adjustments = ([] for _ in range(8))

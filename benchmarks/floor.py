@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from tracker import months
+from tracker.scoring.month import Month
 from tracker.extensions import db
 from tracker.itinerary import calendar
 
@@ -37,7 +37,7 @@ def summary(facts):
 
 
 def _window(month):
-    first, nxt = months.bounds(month)
+    first, nxt = Month(month).bounds()
     workdays = sorted(day for day, work in calendar.workdays_between(first, nxt).items() if work)
     return first, nxt, datetime.combine(first, clock_time()), datetime.combine(nxt, clock_time()), workdays
 

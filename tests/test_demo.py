@@ -8,13 +8,13 @@ from sqlalchemy import event, func, select
 
 from tests.conftest import NOW, _wipe
 from tracker import demo as demo_data
-from tracker import months
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
 from tracker.scoring.fieldhours import overlaps, trip_hours
+from tracker.scoring.month import Month
 from tracker.workorders.models import Customer, WorkOrder
 
 LOGINS = ("gm.wang", "admin", "office", "mgr.liu", "mgr.chen")
@@ -93,7 +93,7 @@ def test_demo_trips_obey_the_rules(demo):
                 assert not overlaps(a.depart_min, a.return_min, b.depart_min, b.return_min)
     assert any(trip.full_day for trip in trips)
     assert any(not calendar.official_workday(trip.day) for trip in trips)  # some weekend trips
-    assert len({months.of(trip.day) for trip in trips}) == 4  # three past months and the current one
+    assert len({Month.of(trip.day) for trip in trips}) == 4  # three past months and the current one
 
 
 def test_demo_work_orders_have_times_in_order_and_in_the_past(demo):
@@ -124,7 +124,7 @@ def test_demo_expenses_attendance_and_submissions_obey_the_rules(demo):
     assert len({r.status for r in records}) >= 4
     for record in records:
         assert calendar.is_workday(record.day) and record.day < NOW.date()
-    current = months.of(NOW.date())
+    current = Month.of(NOW.date())
     submitted = db.session.execute(select(MonthSubmission.month, func.count()).group_by(MonthSubmission.month)).all()
     months_submitted = dict(submitted)
     assert current not in months_submitted

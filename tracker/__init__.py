@@ -12,8 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config, nav, security, validation
 from tracker.audit.views import log_refusal
-from tracker.errors import DomainError
+from tracker.errors import DomainError, Invalid
 from tracker.extensions import babel, csrf, db, login, migrate
+from tracker.values import MONTH_MESSAGE, BadMonth, MonthConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bootstrap = Bootstrap5()
@@ -53,6 +54,7 @@ def create_app(test_config=None):
                 static_folder=os.path.join(ROOT, "static"))
     config.load(app, test_config)
     app.json = Utf8JSONProvider(app)
+    app.url_map.converters["month"] = MonthConverter
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "tracker", "translations")
     if app.config["TRUSTED_PROXIES"]:
@@ -126,6 +128,10 @@ def _register_errors(app):
         if _wants_json():
             return jsonify(error=error.to_dict()), error.status, headers
         return render_template("error.html", status=error.status, message=error.message), error.status, headers
+
+    @app.errorhandler(BadMonth)
+    def bad_month(error):
+        return domain_error(Invalid.field("month", str(MONTH_MESSAGE)))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

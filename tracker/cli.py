@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
 from tracker import backup as backups
-from tracker import clock, jobs, months
+from tracker import clock, jobs
 from tracker import demo as demo_data
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
@@ -20,6 +20,7 @@ from tracker.extensions import db
 from tracker.reports import schedule  # noqa: F401  (registers the scores and reminder jobs)
 from tracker.reports import services as reports
 from tracker.reports import templates_store
+from tracker.values import month_arg
 
 
 def init_schema():
@@ -105,7 +106,7 @@ def register(app):
     def compute(month):
         """Recompute the draft scores of MONTH (YYYY-MM) for every active engineer; approved ones stay."""
         try:
-            months.parse(month)
+            month = month_arg(month)
         except DomainError as error:
             raise click.BadParameter(error.message, param_hint="MONTH") from None
         count = db.session.scalar(select(func.count()).select_from(User).where(User.role == "engineer",

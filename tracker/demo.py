@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from tracker import clock, months
+from tracker import clock
 from tracker.auth.models import User
 from tracker.customers import create_customer
 from tracker.errors import Conflict
@@ -24,6 +24,7 @@ from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
 from tracker.reviews.models import CRITERIA, Review
 from tracker.scoring.fieldhours import trip_hours
 from tracker.workorders.models import Customer, Survey, WorkOrder
+from tracker.scoring.month import Month
 
 PASSWORD = "demo1234"
 SEED = 20260901
@@ -77,11 +78,11 @@ def _month_end(year, month):
 
 def _hire_date(kind, first_months):
     """'month-end': eligible from the second demo month exactly; 'recent': not eligible in any demo month."""
-    year, month = months.parse(first_months[1])
+    year, month = first_months[1].year, first_months[1].number
     if kind == "month-end":
         year, month = (year, month - 6) if month > 6 else (year - 1, month + 6)
         return _month_end(year, month)
-    year, month = months.parse(first_months[0])
+    year, month = first_months[0].year, first_months[0].number
     return date(year, month, 10)
 
 
@@ -246,7 +247,7 @@ def _reviews(rng, engineers, past, now):
     """A self review and the supervisor's (leader) review for every submitted month, so totals exist."""
     for engineer, _habits in engineers:
         for month in past:
-            first, nxt = months.bounds(month)
+            first, nxt = Month(month).bounds()
             if nxt <= engineer.hire_date:
                 continue
             at = min(now, datetime.combine(nxt, time(10)))
@@ -259,10 +260,10 @@ def _reviews(rng, engineers, past, now):
 
 def demo_months(now):
     """The three months before now's and now's own, oldest first."""
-    current = months.of(now.date())
+    current = Month.of(now.date())
     shown = [current]
     for _step in range(3):
-        shown.insert(0, months.previous(shown[0]))
+        shown.insert(0, shown[0].previous())
     return shown
 
 
@@ -274,7 +275,7 @@ def load(now=None):
     today = now.date()
     rng = random.Random(SEED)
     *past, current = demo_months(now)
-    start, _next = months.bounds(past[0])
+    start, _next = Month(past[0]).bounds()
 
     password_hash = generate_password_hash(PASSWORD)
     people = {}
@@ -304,7 +305,7 @@ def load(now=None):
         if rng.random() < 0.3:
             builder.cancelled(engineer)
         for month in past:
-            first, nxt = months.bounds(month)
+            first, nxt = Month(month).bounds()
             if nxt <= engineer.hire_date:
                 continue
             submitted = min(now, datetime.combine(nxt, time(9)) + timedelta(minutes=rng.randint(0, 2880)))

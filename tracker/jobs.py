@@ -5,7 +5,7 @@ its (job, key) row first: a unique constraint makes sure two schedulers, or a re
 period's work; a run that failed may be claimed again. The work itself is idempotent (upserts) as well.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker import clock
 from tracker.extensions import db
+from tracker.scoring.month import Month
 
 MISFIRE_GRACE_HOURS = 6
 
@@ -154,5 +155,4 @@ def day_key(now):
 
 
 def previous_month_key(now):
-    first = now.date().replace(day=1) - timedelta(days=1)
-    return f"{first.year:04d}-{first.month:02d}"
+    return Month.of(now).previous()

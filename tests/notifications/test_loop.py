@@ -64,7 +64,7 @@ EXPECTED = {
 def test_each_step_notifies_whom_it_concerns_and_never_the_actor(api, team):
     run_the_loop(api)
     got = notified()
-    assert EXPECTED <= got
+    assert got >= EXPECTED
     actors = {("month_submitted", "eng1"), ("month_reopened", "mgr"), ("adjustment_proposed", "mgr"),
               ("adjustment_decided", "gm.wang"), ("score_approved", "gm.wang"), ("score_vetoed", "mgr")}
     assert not (got & actors)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from tracker import audit, clock, config, customers, equipment, months, nav
+from tracker import audit, clock, config, customers, equipment, nav
 from tracker.admin import services
 from tracker.admin.forms import ROLE_LABELS, CalendarDayForm, CustomerForm, UserForm, apply_errors
 from tracker.auth import services as auth_services
@@ -16,6 +16,8 @@ from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.attendance_views import WEEKDAYS
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -201,19 +203,20 @@ def customer_edit(customer_id):
 # ---- calendar ------------------------------------------------------------------------------------
 
 def _render_calendar(month, form, error=None, status=200):
-    year, number = months.parse(month)
+    month = month_arg(month)
+    year, number = month.year, month.number
     return render_template(
         "admin/calendar.html", form=form, month=month, year=year, number=number, error=error,
         weeks=services.calendar_month(year, number), weekdays=WEEKDAYS, today=clock.today(),
-        previous=months.previous(month), following=months.of(months.next_first(year, number)),
+        previous=month.previous(), following=month.next(),
         calendar_warning=_calendar_warning(year)), status
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
-@bp.route("/calendar/<month>", methods=["GET", "POST"])
+@bp.route("/calendar/<month:month>", methods=["GET", "POST"])
 @roles("admin")
 def calendar_page(month=None):
-    month = month or request.args.get("month") or months.of(clock.today())
+    month = month or request.args.get("month") or Month.of(clock.today())
     form = CalendarDayForm()
     if request.method == "GET":
         return _render_calendar(month, form)
@@ -231,7 +234,7 @@ def calendar_page(month=None):
         flash(_("%(day)s 已设为%(kind)s", day=day.isoformat(), kind=_("工作日") if workday else _("休息日")),
               "success")
     db.session.commit()
-    return redirect(url_for("admin.calendar_page", month=months.of(day)))
+    return redirect(url_for("admin.calendar_page", month=Month.of(day)))
 
 
 # ---- settings ------------------------------------------------------------------------------------

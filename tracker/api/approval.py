@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 
-from tracker import clock, months
+from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text, username_in_path
@@ -42,11 +42,6 @@ def _engineer(username):
     return reviews.engineer_by_username(username_in_path(username))
 
 
-def _month(text_):
-    months.parse(text_)
-    return text_
-
-
 def _username(user_id):
     return db.session.get(User, user_id).username if user_id is not None else None
 
@@ -66,13 +61,12 @@ def _score_state(engineer, month):
             "approved_at": score.approved_at, "approved_by": _username(score.approved_by_id)}
 
 
-@bp.route("/scores/<month>/<username>/adjustments", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/adjustments", methods=["POST"])
 @roles("manager")
 @core.answers(201, ADJUSTMENT)
 @core.body(ADJUSTMENT_BODY)
 def propose_adjustment(month, username, data):
     """Propose bonus or penalty points (a manager above the engineer); they count once the gm approves them."""
-    month = _month(month)
     engineer = _engineer(username)
     adjustment = approval.propose_adjustment(current_user, engineer, month, data["points"], data["reason"],
                                              now=clock.now())
@@ -103,26 +97,24 @@ def reject_adjustment(adjustment_id):
     return _decide(adjustment_id, False)
 
 
-@bp.route("/scores/<month>/<username>/veto", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/veto", methods=["POST"])
 @roles("manager", "gm")
 @core.answers(200, SCORE_STATE)
 @core.body(REASON_BODY)
 def veto(month, username, data):
     """一票否决 (a manager above, the gm): the month's total becomes 0, with or without a review."""
-    month = _month(month)
     engineer = _engineer(username)
     approval.veto(current_user, engineer, month, data["reason"], now=clock.now())
     core.commit()
     return core.reply(_score_state(engineer, month))
 
 
-@bp.route("/scores/<month>/<username>/interview", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
 @roles("manager")
 @core.answers(201, INTERVIEW)
 @core.body(INTERVIEW_BODY)
 def interview(month, username, data):
     """Record the month's performance interview (绩效面谈; a manager above the engineer)."""
-    month = _month(month)
     engineer = _engineer(username)
     row = approval.record_interview(current_user, engineer, month, data["notes"], now=clock.now())
     core.commit()
@@ -130,26 +122,24 @@ def interview(month, username, data):
                        "held_by": current_user.username, "held_at": row.held_at}, 201)
 
 
-@bp.route("/scores/<month>/<username>/approve", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/approve", methods=["POST"])
 @roles("gm")
 @core.answers(200, SCORE_STATE)
 def approve_score(month, username):
     """Approve the month's score (gm): recomputed one last time, then fixed. 409 without a leader review, without
     an interview, with adjustments still proposed, or when the score is not computed or the engineer not assessed."""
-    month = _month(month)
     engineer = _engineer(username)
     approval.approve_score(current_user, engineer, month, now=clock.now())
     core.commit()
     return core.reply(_score_state(engineer, month))
 
 
-@bp.route("/scores/<month>/<username>/reopen", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/reopen", methods=["POST"])
 @roles("gm")
 @core.answers(200, SCORE_STATE)
 @core.body(REASON_BODY)
 def reopen_score(month, username, data):
     """Reopen an approved score (gm; logged with the reason): back to draft, recomputed from the records."""
-    month = _month(month)
     engineer = _engineer(username)
     approval.reopen_score(current_user, engineer, month, data["reason"], now=clock.now())
     core.commit()

@@ -7,7 +7,6 @@ from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import months
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import engineer_from_path, row_or_404, text
@@ -132,11 +131,6 @@ def _year_in_path(year):
     return year
 
 
-def _month_in_path(month):
-    months.parse(month)
-    return month
-
-
 # ---- trips ---------------------------------------------------------------------------------------
 
 @bp.route("/trips", methods=["POST"])
@@ -236,13 +230,12 @@ def delete_expense(expense_id):
 
 # ---- the month -----------------------------------------------------------------------------------
 
-@bp.route("/itineraries/<username>/<month>", methods=["GET"])
+@bp.route("/itineraries/<username>/<month:month>", methods=["GET"])
 @roles()
 @core.answers(200, ITINERARY)
 def get_itinerary(username, month):
     """An engineer's month: a row per day with attendance, trips, field hours and expenses, and the totals."""
     engineer = engineer_from_path(username)
-    _month_in_path(month)
     services.require_view(current_user, engineer)
     return core.reply(services.month_view_dict(services.month_view(engineer, month)))
 
@@ -253,24 +246,24 @@ def _submission_reply(engineer, month):
                        "submitted_at": row.submitted_at if row else None})
 
 
-@bp.route("/itineraries/<username>/<month>/submit", methods=["POST"])
+@bp.route("/itineraries/<username>/<month:month>/submit", methods=["POST"])
 @roles("engineer")
 @core.answers(200, SUBMISSION)
 def submit_itinerary(username, month):
     """The engineer submits their month; its trips and expenses are then locked (409) until reopened."""
     engineer = engineer_from_path(username)
-    services.submit_month(_actor(), engineer, _month_in_path(month))
+    services.submit_month(_actor(), engineer, month)
     core.commit()
     return _submission_reply(engineer, month)
 
 
-@bp.route("/itineraries/<username>/<month>/reopen", methods=["POST"])
+@bp.route("/itineraries/<username>/<month:month>/reopen", methods=["POST"])
 @roles("manager", "gm")
 @core.answers(200, SUBMISSION)
 def reopen_itinerary(username, month):
     """A manager above or the gm reopens a submitted month (logged)."""
     engineer = engineer_from_path(username)
-    services.reopen_month(_actor(), engineer, _month_in_path(month))
+    services.reopen_month(_actor(), engineer, month)
     core.commit()
     return _submission_reply(engineer, month)
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker import audit, customers, months
+from tracker import audit, customers
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth import services as auth_services
@@ -16,6 +16,8 @@ from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary import services as itinerary
 from tracker.itinerary.models import ATTENDANCE_STATUSES, CalendarDay
+from tracker.scoring.month import PATTERN as month_pattern
+from tracker.values import month_arg
 
 INT_MAX = 2**31 - 1
 
@@ -29,7 +31,7 @@ def text(max_length, min_length=0, nullable=True):
 
 
 NULLABLE_USERNAME = {"type": ["string", "null"], "pattern": core.USERNAME["pattern"]}
-MONTH = {"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$"}
+MONTH = {"type": "string", "pattern": f"^{month_pattern}$"}
 BONUS = {"type": "number", "minimum": 0, "maximum": 1000000}
 
 USER = core.obj({
@@ -224,8 +226,8 @@ def _calendar_day(day, workday, override, note=None):
                              "days": {"type": "array", "items": CALENDAR_DAY}}, ["month", "holidays_known", "days"]))
 def month_calendar(period):
     """The days of a month (period = YYYY-MM) with workday flags; holidays_known false: the year lacks holiday data."""
-    month = period
-    first, nxt = months.bounds(month)
+    month = month_arg(period)
+    first, nxt = month.bounds()
     overrides = {row.day: row for row in db.session.scalars(
         select(CalendarDay).where(CalendarDay.day >= first, CalendarDay.day < nxt))}
     days = [_calendar_day(day, workday, day in overrides, overrides[day].note if day in overrides else None)

@@ -2,7 +2,6 @@
 
 from flask_login import current_user
 
-from tracker import months
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import roles
@@ -19,12 +18,11 @@ GAPS = core.obj({"month": {"type": "string"}, "counts": {"type": "object", "addi
                  "gaps": {"type": "array", "items": GAP}}, ["month", "counts", "gaps"])
 
 
-@bp.route("/quality/<month>", methods=["GET"])
+@bp.route("/quality/<month:month>", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, GAPS)
 def quality_gaps(month):
     """What is missing in a month before it closes: a manager sees the own team, gm and admin everyone."""
-    months.parse(month)
     gaps = services.month_gaps(current_user, month)
     return core.reply({"month": month, "counts": {kind: len(items) for kind, items in gaps.items()},
                        "gaps": [{"kind": gap.kind, "username": gap.username, "work_order": gap.work_order,

@@ -5,7 +5,7 @@ import json
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock, months
+from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import MONTH, row_or_404, text, username_in_path
@@ -57,13 +57,12 @@ def _engineer(username):
 
 # ---- reviews ---------------------------------------------------------------------------------------
 
-@bp.route("/reviews/<month>/<username>", methods=["PUT"])
+@bp.route("/reviews/<month:month>/<username>", methods=["PUT"])
 @roles("engineer", "manager", "gm")
 @core.answers(200, REVIEW_SAVED)
 @core.body(REVIEW_BODY)
 def put_review(month, username, data):
     """Review an engineer for a month (seven criteria 0–5); the group follows from who the caller is."""
-    months.parse(month)
     engineer = _engineer(username)
     review = services.save_review(current_user, engineer, month, data["ratings"], data.get("comment"),
                                   now=clock.now())
@@ -71,12 +70,11 @@ def put_review(month, username, data):
     return core.reply({"group": review.group, "score": round2(services.rater_score(json.loads(review.ratings)))})
 
 
-@bp.route("/reviews/<month>/<username>", methods=["GET"])
+@bp.route("/reviews/<month:month>/<username>", methods=["GET"])
 @roles()
 @core.answers(200, REVIEWS)
 def get_reviews(month, username):
     """The month's reviews of an engineer: all of them for a leader or admin, otherwise only the caller's own."""
-    months.parse(month)
     engineer = _engineer(username)
     rows = services.visible_reviews(current_user, engineer, month)
     return core.reply({"month": month, "username": engineer.username, "reviews": [

@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock, months
+from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import roles
@@ -17,6 +17,7 @@ from tracker.errors import Forbidden, Invalid
 from tracker.reports import listing, services
 from tracker.reviews import approval
 from tracker.reviews import services as reviews
+from tracker.scoring.month import Month
 
 YEAR_MIN, YEAR_MAX = 2000, 2099
 NUMBER_OR_NULL = {"type": ["number", "null"]}
@@ -97,11 +98,6 @@ PERIOD_SCORES = core.obj({"year": {"type": "integer"}, "period": {"type": "strin
                          ["year", "period", "final", "scores"])
 
 
-def _month(text):
-    months.parse(text)
-    return text
-
-
 def _year(text):
     if not (len(text) == 4 and text.isascii() and text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX):
         raise Invalid.field("year", _("年份须为 2000–2099 的四位数字"))
@@ -150,13 +146,12 @@ def _flag(name):
     return value == "1"
 
 
-@bp.route("/scores/<month>/compute", methods=["POST"])
+@bp.route("/scores/<month:month>/compute", methods=["POST"])
 @roles("manager", "gm", "admin")
 @core.answers(200, COMPUTED)
 def compute_scores(month):
     """Recompute the month's draft scores now (a manager: the own team; gm and admin: everyone)."""
-    month = _month(month)
-    if month > months.of(clock.today()):
+    if month > Month.of(clock.today()):
         raise Invalid.field("month", _("不能计算未来月份的得分"))
     ids = None
     if current_user.role == "manager":
@@ -166,13 +161,12 @@ def compute_scores(month):
     return core.reply({"month": month, "computed": summary["computed"]})
 
 
-@bp.route("/scores/<month>", methods=["GET"])
+@bp.route("/scores/<month:month>", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, MONTH_SCORES)
 @core.query(PAGE_QUERY)
 def month_scores(month):
     """A page of the month's scores of the engineers in scope, by username (explain=1: with explanations)."""
-    month = _month(month)
     page = listing.page_number(request.args.get("page"))
     per_page = listing.page_number(request.args.get("per_page"), "per_page", listing.PER_PAGE_DEFAULT,
                                    listing.PER_PAGE_MAX)
@@ -186,13 +180,12 @@ def month_scores(month):
                                   for person, score in result.rows]})
 
 
-@bp.route("/scores/<month>/<username>", methods=["GET"])
+@bp.route("/scores/<month:month>/<username>", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, DETAIL)
 @core.query(PAGE_QUERY[-1:])
 def engineer_score(month, username):
     """One engineer's month: every indicator with its explanation and records, reviews, adjustments, history."""
-    month = _month(month)
     engineer = reviews.engineer_by_username(username)
     if not reviews.can_see_score(current_user, engineer):
         raise Forbidden(_("无权查看该工程师的考核"))
@@ -222,7 +215,7 @@ def engineer_score(month, username):
 
 def _period(year, period):
     year = _year(year)
-    people = services.engineers_in_scope(current_user, [f"{year:04d}-{m:02d}" for m in range(1, 13)])
+    people = services.engineers_in_scope(current_user, [Month.from_parts(year, m) for m in range(1, 13)])
     results = services.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
              "score": results[person.id].score, "months": results[person.id].months,

@@ -5,7 +5,6 @@ import io
 from flask import request, send_file
 from flask_login import current_user
 
-from tracker import months
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.scores import NUMBER_OR_NULL, _year
@@ -48,7 +47,6 @@ def _english():
 
 
 def _month_summary(month):
-    months.parse(month)
     return summaries.month_summary(current_user, month, _team())
 
 
@@ -57,7 +55,7 @@ def _xlsx(data, name):
                      max_age=0)
 
 
-@bp.route("/summaries/<month>", methods=["GET"])
+@bp.route("/summaries/<month:month>", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, MONTH_SUMMARY)
 def month_summary(month):
@@ -70,7 +68,7 @@ def month_summary(month):
                        "rows": summary.rows})
 
 
-@bp.route("/summaries/<month>.xlsx", methods=["GET"])
+@bp.route("/summaries/<month:month>.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
 def month_summary_workbook(month):

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
+from tracker.scoring.month import Month
+from tracker.values import MonthColumn
 
 ROLES = ("engineer", "backoffice", "manager", "gm", "admin")
 
@@ -27,7 +29,7 @@ class User(UserMixin, db.Model):
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     hire_date: Mapped[datetime | None] = mapped_column(db.Date)
     bonus_base: Mapped[object] = mapped_column(Numeric(12, 2), default=0)
-    early_confirmation_month: Mapped[str | None] = mapped_column(String(7))
+    early_confirmation_month: Mapped[Month | None] = mapped_column(MonthColumn)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     kpi_template: Mapped[str | None] = mapped_column(String(60))  # template code; None: the default for the role

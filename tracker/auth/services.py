@@ -11,13 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker import audit, clock, months, validation
+from tracker import audit, clock, validation
 from tracker.auth import sessions, throttle
 from tracker.auth.access import chain_ids, is_above
 from tracker.auth.models import ROLES, ApiToken, User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.scoring import periods
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
 BONUS_MAX = Decimal("1000000")
@@ -104,16 +106,14 @@ def check_early_confirmation(user, month):
     """
     if month is None:
         return None
-    if not isinstance(month, str):
-        raise Invalid.field("early_confirmation_month", _("月份格式须为 YYYY-MM"))
-    months.parse(month, "early_confirmation_month")  # YYYY-MM of a year 2000–2099 (CONTRACT 2)
+    month = month_arg(month, "early_confirmation_month")
     if user.hire_date is None:
         raise Invalid.field("early_confirmation_month", _("提前转正须先填写入职日期"))
     served = periods.add_months(user.hire_date, periods.EARLY_CONFIRMATION_MONTHS)
-    if served > periods.last_day(*periods.parse_month(month)):
+    if served > month.last:
         raise Invalid.field("early_confirmation_month", _(
             "提前转正须入职满三个月：入职 %(hired)s，最早可从 %(month)s 起转正", hired=user.hire_date.isoformat(),
-            month=f"{served.year:04d}-{served.month:02d}"))
+            month=Month.of(served)))
     return month
 
 

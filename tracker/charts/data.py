@@ -7,12 +7,13 @@ from decimal import Decimal
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import aliased
 
-from tracker import months
 from tracker.auth.access import scope_filter, subordinates_cte
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reports.models import Score, ScoreLine
 from tracker.scoring.decimals import round2
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 GRADES = ("A", "B", "C", "D", "E")
 BINS = (("<50", None, 50), ("50–60", 50, 60), ("60–70", 60, 70), ("70–80", 70, 80), ("80–90", 80, 90),
@@ -33,7 +34,7 @@ def _in_team(column, team):
 
 def team_distribution(viewer, month, team=None):
     """Grade counts and a histogram of the month's totals over the viewer's engineers (or one manager's team)."""
-    months.parse(month)
+    month = month_arg(month)
     where = (Score.month == month, Score.eligible.is_(True), Score.total.is_not(None),
              scope_filter(viewer, Score.engineer_id), _in_team(Score.engineer_id, team))
     by_grade = dict(db.session.execute(select(Score.grade, func.count()).where(*where).group_by(Score.grade)).all())
@@ -50,7 +51,7 @@ def trend(engineer, month, span=12):
     """The engineer's Q, L and T of the `span` months up to `month`: [(month, Q, L, T)] (None where missing)."""
     wanted = [month]
     for _ in range(span - 1):
-        wanted.insert(0, months.previous(wanted[0]))
+        wanted.insert(0, Month(wanted[0]).previous())
     rows = {m: (q, l, t) for m, q, l, t in db.session.execute(
         select(Score.month, Score.quantitative, Score.qualitative, Score.total)
         .where(Score.engineer_id == engineer.id, Score.month.in_(wanted), Score.eligible.is_(True)))}
@@ -68,7 +69,7 @@ class TeamColumn:
 def department(month):
     """Teams (engineers grouped by their direct supervisor) side by side: each indicator's mean points and max,
     and each team's mean total. Returns (teams, indicators: [(code, name, max, {username: mean points})])."""
-    months.parse(month)
+    month = month_arg(month)
     boss = aliased(User)
     engineer = aliased(User)
     base = (select(Score).join(engineer, engineer.id == Score.engineer_id).join(boss, boss.id == engineer.supervisor_id)

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock, months, nav
+from tracker import clock, nav
 from tracker.auth.access import roles
 from tracker.charts import data, svg
+from tracker.scoring.month import Month
 
 bp = Blueprint("charts", __name__, url_prefix="/charts")
 
@@ -38,14 +39,13 @@ def engineer_charts(engineer, month, lines):
 @bp.route("/department")
 @roles("gm", "admin")
 def department_home():
-    return department(months.of(clock.today()))
+    return department(Month.of(clock.today()))
 
 
-@bp.route("/department/<month>")
+@bp.route("/department/<month:month>")
 @roles("gm", "admin")
 def department(month):
     """Teams side by side: each indicator's mean points per team, and each team's mean total."""
-    months.parse(month)
     teams, indicators = data.department(month)
     charts = []
     for indicator in indicators:
@@ -54,8 +54,5 @@ def department(month):
         charts.append((indicator, svg.hbars(rows, indicator["name"], scale_max=indicator["max"])))
     totals = svg.hbars([(team.manager, team.mean_total, None) for team in teams if team.mean_total is not None],
                        _("各团队平均总分"), scale_max=100) if teams else None
-    previous = months.previous(month)
-    year, number = months.parse(month)
-    following = months.of(months.next_first(year, number))
     return render_template("charts/department.html", month=month, teams=teams, indicators=indicators,
-                           charts=charts, totals=totals, previous=previous, following=following)
+                           charts=charts, totals=totals, previous=month.previous(), following=month.next())

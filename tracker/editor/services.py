@@ -13,7 +13,7 @@ import yaml
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker import months, validation
+from tracker import validation
 from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
 from tracker.errors import Conflict, Invalid, NotFound
@@ -26,6 +26,8 @@ from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 MAX_BODY = 200_000  # characters of a template's text
 
@@ -101,8 +103,8 @@ def template_errors(error):
 def check(code, data, effective_from, now):
     """(Template, data ready to store) or Invalid with a message per field; nothing is written."""
     data = _plain(data)
-    months.parse(effective_from, field="effective_from")
-    current = months.of(now.date())
+    effective_from = month_arg(effective_from, field="effective_from")
+    current = Month.of(now.date())
     if effective_from < current:
         raise Invalid.field("effective_from", _("生效月份不能早于本月（%(month)s）：已计算的月份不会改变", month=current))
     if data.get("code", code) != code:
@@ -143,7 +145,7 @@ def recompute_if_started(row, now):
     """A version that starts in the current month rescores that month's drafts now (approved ones stay), so no
     page shows a total of the version it replaced. Flushes; the caller commits the version first, then this month's
     scores as a transaction of their own (compute_month's unit of work)."""
-    current = months.of(now.date())
+    current = Month.of(now.date())
     if row.effective_from <= current:
         scores.compute_month(current, now)
 
@@ -183,10 +185,10 @@ class Comparison:
 def what_if(code, data, month, now):
     """Each engineer scored with `code` in `month`: stored Q, T, grade, bonus against the new version's, and the
     department totals. Reads only: nothing is stored or flushed."""
-    months.parse(month)
-    if month > months.of(now.date()):
+    month = month_arg(month)
+    if month > Month.of(now.date()):
         raise Invalid.field("month", _("只能预览已开始的月份"))
-    template, _data = check(code, data, max(month, months.of(now.date())), now)
+    template, _data = check(code, data, max(month, Month.of(now.date())), now)
     in_force = TemplatesInForce(month)
     people = []
     for person in db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))

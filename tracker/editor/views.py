@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 
-from tracker import clock, months
+from tracker import clock
 from tracker.auth.access import roles
 from tracker.auth.models import User
 from tracker.editor import services
@@ -15,6 +15,8 @@ from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reports.models import KpiTemplate
 from tracker.validation import Form
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 bp = Blueprint("editor", __name__, url_prefix="/admin/templates")
 
@@ -45,8 +47,8 @@ def edit(code):
     form = EditForm()
     if request.method == "GET":
         form.body.data = services.as_text(services.body_of(latest))
-        form.effective_from.data = max(months.of(now.date()), latest.effective_from)
-        form.preview_month.data = months.previous(months.of(now.date()))
+        form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
+        form.preview_month.data = Month.of(now.date()).previous()
     errors, preview, data = {}, None, {}
     status = 200
     if request.method == "POST":
@@ -57,7 +59,7 @@ def edit(code):
                 data = services.parse_text(form.body.data)
                 if request.form.get("action") == "preview":
                     month = (form.preview_month.data or "").strip()
-                    months.parse(month, field="preview_month")
+                    month = month_arg(month, field="preview_month")
                     rows, totals = services.what_if(code, data, month, now)
                     preview = {"month": month, "rows": rows, "totals": totals}
                 else:

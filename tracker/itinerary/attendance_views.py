@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock, months, nav
+from tracker import clock, nav
 from tracker.auth.access import roles, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import DomainError, Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar, services
+from tracker.scoring.month import Month
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
@@ -47,7 +48,7 @@ def _totals(statuses):
 
 def _grid(viewer, month):
     """Engineers in scope, the month's workdays and each engineer's recorded exceptions on them (two queries)."""
-    first, nxt = months.bounds(month)
+    first, nxt = month.bounds()
     engineers = db.session.scalars(visible_engineers(viewer).where(User.active.is_(True))).all()
     workdays = [day for day, workday in calendar.workdays_between(first, nxt).items() if workday]
     recorded = services.attendance_grid([e.id for e in engineers], month)
@@ -60,12 +61,12 @@ def _grid(viewer, month):
 
 def _render(month, error=None, submitted=None, status=200):
     rows, workdays = _grid(current_user, month)
-    year, number = months.parse(month)
+    year, number = month.year, month.number
     return render_template(
         "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays,
         labels=STATUS_LABELS, weekdays=WEEKDAYS, cell_name=cell_name, submitted=submitted or {},
-        error=error, today=clock.today(), previous=months.previous(month),
-        following=months.of(months.next_first(year, number))), status
+        error=error, today=clock.today(), previous=month.previous(),
+        following=month.next()), status
 
 
 def _parse_cell(key):
@@ -96,11 +97,10 @@ def _save(actor, month):
 
 
 @bp.route("/", defaults={"month": None}, methods=["GET", "POST"])
-@bp.route("/<month>", methods=["GET", "POST"])
+@bp.route("/<month:month>", methods=["GET", "POST"])
 @roles(*RECORDERS)
 def grid(month):
-    month = month or months.of(clock.today())
-    months.parse(month)
+    month = month or Month.of(clock.today())
     if request.method == "GET":
         return _render(month)
     actor = current_user._get_current_object()

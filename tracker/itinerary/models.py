@@ -6,6 +6,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.scoring.month import Month
+from tracker.values import MonthColumn
 
 ATTENDANCE_STATUSES = ("present", "late", "early_leave", "absent", "personal_leave", "sick_leave",
                        "annual_leave", "business_trip")
@@ -95,5 +97,5 @@ class MonthSubmission(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     submitted_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit, clock, months, validation
+from tracker import audit, clock, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -21,6 +21,8 @@ from tracker.locking import lock_person
 from tracker.notifications import services as notifications
 from tracker.scoring import fieldhours
 from tracker.workorders.models import Customer, WorkOrder
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 TEXT_MAX = 500
 AMOUNT_MAX = Decimal("100000")
@@ -87,19 +89,20 @@ def submission(engineer, month):
 
 def ensure_open(engineer, day):
     """409 when the month of `day` has been submitted."""
-    if submission(engineer, months.of(day)) is not None:
-        raise Conflict(_("%(month)s 已提交，需主管退回后才能修改", month=months.of(day)), month=months.of(day))
+    if submission(engineer, Month.of(day)) is not None:
+        raise Conflict(_("%(month)s 已提交，需主管退回后才能修改", month=Month.of(day)), month=Month.of(day))
 
 
 def first_submit_day(month):
     """The first day a month can be submitted: its last workday (CONTRACT 3)."""
-    year, number = months.parse(month)
+    month = month_arg(month)
+    year, number = month.year, month.number
     return calendar.last_workday(year, number)
 
 
 def submit_month(actor, engineer, month):
     """The engineer submits a month, from its last workday on (local date); it is then locked."""
-    months.parse(month)
+    month = month_arg(month)
     if actor.id != engineer.id:
         raise Forbidden(_("只有工程师本人可以提交行程表"))
     lock_person(engineer)
@@ -120,7 +123,7 @@ def submit_month(actor, engineer, month):
 
 def reopen_month(actor, engineer, month, reason=None):
     """A manager above (or the gm) reopens a submitted month; logged."""
-    months.parse(month)
+    month = month_arg(month)
     if not can_reopen(actor, engineer):
         raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
     lock_person(engineer)
@@ -321,7 +324,7 @@ def set_attendance(actor, engineer, day, status):
 
 def attendance_grid(engineer_ids, month):
     """{engineer_id: {date: status}} of the recorded exceptions in a month (one query)."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     grid = defaultdict(dict)
     rows = db.session.execute(select(Attendance.engineer_id, Attendance.day, Attendance.status).where(
         Attendance.engineer_id.in_(engineer_ids), Attendance.day >= first, Attendance.day < nxt))
@@ -334,7 +337,7 @@ def attendance_grid(engineer_ids, month):
 
 def month_view(engineer, month):
     """A row per day (attendance, trips, day field hours, expenses) and the month totals; four queries."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     workdays = calendar.workdays_between(first, nxt)
     trips = db.session.scalars(select(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt)
                                .options(selectinload(Trip.customer), selectinload(Trip.work_order))
@@ -393,7 +396,7 @@ def month_field_hours(engineer_ids, first, nxt):
 
 def delete_month_data(engineer, month):
     """Remove a month's trips and expenses (used by workbook import into an open month)."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     lock_person(engineer)
     ensure_open(engineer, first)
     db.session.execute(delete(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt))

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker import clock, months, nav
+from tracker import clock, nav
 from tracker.auth.access import can_edit_itinerary, can_reopen, roles, visible_engineers
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -22,6 +22,8 @@ from tracker.reviews import requests
 from tracker.scoring import fieldhours
 from tracker.workorders import network
 from tracker.workorders.models import Customer, WorkOrder
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 bp = Blueprint("itinerary", __name__)
 
@@ -89,7 +91,7 @@ def _day_kind(day, workday):
 
 
 def _month_url(engineer, day_or_month, anchor=True):
-    month = day_or_month if isinstance(day_or_month, str) else months.of(day_or_month)
+    month = day_or_month if isinstance(day_or_month, str) else Month.of(day_or_month)
     url = url_for("itinerary.month", username=engineer.username, month=month)
     if anchor and not isinstance(day_or_month, str):
         url += f"#d-{day_or_month.isoformat()}"
@@ -116,12 +118,11 @@ def _apply_errors(form, error):
 @roles()
 def home():
     """Engineers go to their month; everyone else sees the engineers in their scope."""
-    today_month = months.of(clock.today())
+    today_month = Month.of(clock.today())
     if current_user.role == "engineer":
         return redirect(url_for("itinerary.month", username=current_user.username, month=today_month))
-    month = request.args.get("month") or today_month
-    months.parse(month)
-    first, nxt = months.bounds(month)
+    month = month_arg(request.args.get("month") or today_month)
+    first, nxt = month.bounds()
     engineers = db.session.scalars(visible_engineers(current_user)).all()
     ids = [engineer.id for engineer in engineers]
     hours = services.month_field_hours(ids, first, nxt) if ids else {}
@@ -132,15 +133,15 @@ def home():
         .group_by(Expense.engineer_id)).all()) if ids else {}
     rows = [{"engineer": e, "hours": hours.get(e.id, Decimal(0)), "expenses": spent.get(e.id) or Decimal(0),
              "submitted_at": submitted.get(e.id)} for e in engineers]
-    return render_template("itinerary/home.html", rows=rows, month=month, prev_month=months.previous(month),
-                           next_month=months.of(nxt), today_month=today_month, **_helpers())
+    return render_template("itinerary/home.html", rows=rows, month=month, prev_month=month.previous(),
+                           next_month=Month.of(nxt), today_month=today_month, **_helpers())
 
 
 # ---- the month page ------------------------------------------------------------------------------
 
 def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
     view = services.month_view(engineer, month)
-    first, nxt = months.bounds(month)
+    first, nxt = month.bounds()
     today = clock.today()
     for day in view["days"]:
         day["kind"], day["kind_label"] = _day_kind(day["date"], day["workday"])
@@ -152,7 +153,7 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
     first_submit = services.first_submit_day(month)
     context = {
         "view": view, "engineer": engineer, "month": month, "year": first.year, "month_number": first.month,
-        "today": today, "prev_month": months.previous(month), "next_month": months.of(nxt),
+        "today": today, "prev_month": month.previous(), "next_month": month.next(),
         "category_totals": totals, "alert": alert,
         "default_day": None if first > today else min(today, nxt - timedelta(days=1)),
         "can_edit": can_edit_itinerary(current_user, engineer) and not submitted,
@@ -166,15 +167,14 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
     return render_template("itinerary/month.html", **context, **_helpers()), status
 
 
-@bp.route("/itinerary/<username>/<month>")
+@bp.route("/itinerary/<username>/<month:month>")
 @roles()
 def month(username, month):
     engineer = _engineer_to_view(username)
-    months.parse(month)
     return _render_month(engineer, month)
 
 
-@bp.route("/itinerary/<username>/<month>/submit", methods=["POST"])
+@bp.route("/itinerary/<username>/<month:month>/submit", methods=["POST"])
 @roles()
 def submit(username, month):
     engineer = _engineer_to_view(username)
@@ -185,18 +185,16 @@ def submit(username, month):
         raise
     except DomainError as error:
         db.session.rollback()
-        months.parse(month)
         return _render_month(engineer, month, alert=error.message, status=error.status)
     db.session.commit()
     flash(_("%(month)s 的工作行程表已提交", month=month), "success")
     return redirect(_month_url(engineer, month))
 
 
-@bp.route("/itinerary/<username>/<month>/reopen", methods=["POST"])
+@bp.route("/itinerary/<username>/<month:month>/reopen", methods=["POST"])
 @roles("manager", "gm")
 def reopen(username, month):
     engineer = _engineer_to_view(username)
-    months.parse(month)
     if not can_reopen(current_user, engineer):
         raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
     form = ReopenForm()
@@ -230,7 +228,7 @@ def _choices(engineer):
 def _form_page(kind, form, engineer, item=None, alert=None, status=200):
     customers, orders = _choices(engineer)
     day = item.day if item is not None else form.date.data
-    locked = day is not None and services.submission(engineer, months.of(day)) is not None
+    locked = day is not None and services.submission(engineer, Month.of(day)) is not None
     if locked and request.method == "GET":
         status = 409  # the month is submitted: no form that would only fail
     title = {("trip", False): _("添加行程"), ("trip", True): _("修改行程"),
@@ -336,7 +334,7 @@ def _delete(item, remove, done_message):
         raise
     except DomainError as error:
         db.session.rollback()
-        return _render_month(engineer, months.of(day), alert=error.message, status=error.status)
+        return _render_month(engineer, Month.of(day), alert=error.message, status=error.status)
     db.session.commit()
     flash(done_message, "success")
     return redirect(_month_url(engineer, day))
@@ -364,11 +362,12 @@ def _render_year(engineer, year, form=None, alert=None, expected=None, status=20
         .group_by(func.extract("month", Expense.day))).all())
     spent = {int(month): total for month, total in spent.items()}
     submitted = dict(db.session.execute(select(MonthSubmission.month, MonthSubmission.submitted_at).where(
-        MonthSubmission.engineer_id == engineer.id, MonthSubmission.month.like(f"{year:04d}-%"))).all())
+        MonthSubmission.engineer_id == engineer.id,
+        MonthSubmission.month.between(Month.from_parts(year, 1), Month.from_parts(year, 12)))).all())
     rows = []
     for number in range(1, 13):
-        month = f"{year:04d}-{number:02d}"
-        start, end = months.bounds(month)
+        month = Month.from_parts(year, number)
+        start, end = month.bounds()
         hours = services.month_field_hours([engineer.id], start, end).get(engineer.id, Decimal(0))
         rows.append({"month": month, "number": number, "hours": hours, "expenses": spent.get(number) or Decimal(0),
                      "submitted_at": submitted.get(month)})
@@ -376,7 +375,7 @@ def _render_year(engineer, year, form=None, alert=None, expected=None, status=20
     return render_template("itinerary/year.html", engineer=engineer, year=year, rows=rows, alert=alert,
                            expected=expected, form=form or ImportForm(formdata=None), can_edit=can_edit,
                            filename=workbook.workbook_filename(engineer, year),
-                           today_month=months.of(clock.today()), **_helpers()), status
+                           today_month=Month.of(clock.today()), **_helpers()), status
 
 
 @bp.route("/itinerary/<username>/<int(fixed_digits=4):year>")

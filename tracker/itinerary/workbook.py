@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from tracker import months, validation
+from tracker import validation
 from tracker.auth.access import can_edit_itinerary
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge
 from tracker.extensions import db
@@ -28,6 +28,8 @@ from tracker.locking import lock_person
 from tracker.scoring import fieldhours
 from tracker.workorders.models import WorkOrder
 from tracker.xlsx import put, print_setup, text_width
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 HEADERS = ("日期", "星期", "考勤", "出发", "返回", "全天", "工时", "客户", "工单", "事由", "备注", "费用类别", "金额")
 WIDTHS = (12, 6, 8, 7, 7, 6, 7, 18, 14, 32, 24, 9, 12)
@@ -79,7 +81,7 @@ def export_workbook(engineer, year):
     book.remove(book.active)
     empty = []
     for month in range(1, 13):
-        view = services.month_view(engineer, f"{year:04d}-{month:02d}")
+        view = services.month_view(engineer, Month.from_parts(year, month))
         sheet = book.create_sheet(f"{month}月")
         _write_sheet(sheet, engineer, year, month, view)
         if not _has_records(view):
@@ -290,7 +292,7 @@ def _parse_book(book, year):
         if not match:
             continue
         month = int(match.group(1))
-        key = f"{year:04d}-{month:02d}"
+        key = Month.from_parts(year, month)
         if key in found:
             raise Invalid.field("file", _("工作表“%(sheet)s”出现了两次", sheet=sheet.title))
         found[key] = _parse_sheet(sheet, year, month)
@@ -462,7 +464,7 @@ def _store_month(actor, engineer, content):
 
 def _matches_stored(engineer, month, content):
     """True when the file's rows for a submitted month are exactly the stored trips and expenses."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     try:
         wanted_trips = Counter(_trip_key(data) for _row, data in content["trips"])
         wanted_expenses = Counter(_expense_key(data) for _row, data in content["expenses"])

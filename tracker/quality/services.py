@@ -12,7 +12,6 @@ from datetime import datetime, time
 
 from sqlalchemy import and_, exists, or_, select
 
-from tracker import months
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict
@@ -23,6 +22,7 @@ from tracker.reports.models import Score, ScoreLine
 from tracker.reports.templates_store import TemplatesInForce
 from tracker.reviews.models import Interview, Review
 from tracker.workorders.models import Scan, Survey, WorkOrder
+from tracker.values import month_arg
 
 KINDS = ("itinerary_not_submitted", "work_order_without_scan", "work_order_without_times", "trip_without_work_order",
          "work_order_without_trip", "survey_missing", "hand_entry_missing", "leader_review_missing",
@@ -74,7 +74,7 @@ def _needs_leader_review(templates, person):
 
 def month_gaps(viewer, month):
     """Every gap of `month` among the engineers the viewer may see, grouped by kind (in KINDS order)."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     gaps = {kind: [] for kind in KINDS}
     employed = or_(User.hire_date.is_(None), User.hire_date < nxt)
     unsubmitted = ~exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)

@@ -4,9 +4,10 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock, months, nav
+from tracker import clock, nav
 from tracker.auth.access import roles
 from tracker.quality import services
+from tracker.scoring.month import Month
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
 
@@ -43,16 +44,14 @@ def fix_link(gap, month):
 @bp.route("/")
 @roles("manager", "gm", "admin")
 def home():
-    return month(months.previous(months.of(clock.today())))
+    return month(Month.of(clock.today()).previous())
 
 
-@bp.route("/<month>")
+@bp.route("/<month:month>")
 @roles("manager", "gm", "admin")
 def month(month):
     """Each kind of gap with the records to fix; nothing listed means the month is ready to close."""
-    months.parse(month)
     gaps = services.month_gaps(current_user._get_current_object(), month)
-    year, number = months.parse(month)
     return render_template("quality/month.html", month=month, gaps=gaps, labels=LABELS, fix_link=fix_link,
-                           total=sum(len(v) for v in gaps.values()), previous=months.previous(month),
-                           following=months.of(months.next_first(year, number)))
+                           total=sum(len(v) for v in gaps.values()), previous=month.previous(),
+                           following=month.next())

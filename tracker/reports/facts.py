@@ -14,7 +14,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
 
-from tracker import months
 from tracker.extensions import db
 from tracker.idlist import among
 from tracker.itinerary import calendar
@@ -24,6 +23,7 @@ from tracker.reviews.models import Adjustment, Incident, MetricEntry, Rating, Re
 from tracker.scoring.business_hours import days_spanned
 from tracker.scoring.decimals import ZERO, round2
 from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.values import month_arg
 
 RESPONSE_LIMIT = timedelta(hours=2)
 GOOD_SURVEY = 4  # a survey scoring 4 or 5 (of 1-5) is a satisfied customer
@@ -67,7 +67,7 @@ def month_facts(engineer_ids, month, as_of, business_hours=True):
     facts = {engineer_id: _empty() for engineer_id in ids}
     if not ids:
         return facts
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     window = (datetime.combine(first, time()), datetime.combine(nxt, time()))
     _attendance(facts, ids, first, nxt, as_of)
     for engineer_id, hours in month_field_hours(ids, first, nxt).items():

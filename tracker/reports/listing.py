@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from tracker import months
 from tracker.auth.access import ALL_SEEING, is_above, scope_filter, subordinates_cte
 from tracker.auth.models import User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.reports.models import Score, ScoreLine
+from tracker.values import month_arg
 
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 200
@@ -65,7 +65,7 @@ def team_of(viewer, username):
 
 def month_page(viewer, month, *, team=None, page=1, per_page=PER_PAGE_DEFAULT, order="username"):
     """The page of the month's scores the viewer may see; inactive engineers only when scored for the month."""
-    months.parse(month)
+    month = month_arg(month)
     scope = [User.role == "engineer", scope_filter(viewer, User.id)]
     if team is not None:
         scope.append(User.id.in_(select(subordinates_cte(team.id, "picked_team").c.id)))

@@ -18,13 +18,14 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
-from tracker import clock, months
+from tracker import clock
 from tracker.auth.models import User
 from tracker.errors import Conflict
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, Trip
 from tracker.reports.models import KpiTemplate, Score
 from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto
 from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.scoring.month import Month
 
 log = logging.getLogger(__name__)
 PAIRS = "tracker.live.pairs"          # {(engineer_id, "YYYY-MM" or None: every draft month of that engineer)}
@@ -48,7 +49,7 @@ def _values(obj, attr):
 
 def _month_of(value):
     if isinstance(value, (date, datetime)):
-        return months.of(value)
+        return Month.of(value)
     return value
 
 
@@ -137,7 +138,7 @@ def settle(now=None, session=None, strict=False):
         if not pairs and not stale:
             return
         now = now or clock.now()
-        current = months.of(now.date())
+        current = Month.of(now.date())
         by_month = {}
         for engineer_id, month in _expand(session, pairs, current):
             if month <= current:

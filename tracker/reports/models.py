@@ -7,6 +7,8 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.scoring.month import Month
+from tracker.values import MonthColumn
 
 SCORE_STATUSES = ("draft", "approved")
 PERIODS = ("mid_year", "annual")
@@ -21,7 +23,7 @@ class KpiTemplate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), index=True)
     version: Mapped[int]
-    effective_from: Mapped[str] = mapped_column(String(7))
+    effective_from: Mapped[Month] = mapped_column(MonthColumn)
     name: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str | None] = mapped_column(String(120))
     role: Mapped[str | None] = mapped_column(String(16))
@@ -37,7 +39,7 @@ class Score(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     template_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_templates.id"))
     eligible: Mapped[bool]
     quantitative: Mapped[object | None] = mapped_column(Numeric(8, 2))

@@ -4,8 +4,9 @@ Times are in TRACKER_TIMEZONE (jobs.build_scheduler gives every trigger that zon
 period it covers, so a period runs once per claim; the work itself upserts, so running it again changes nothing.
 """
 
-from tracker import jobs, mail, months
+from tracker import jobs, mail
 from tracker.reports import live, services
+from tracker.scoring.month import Month
 
 
 def _summary(result):
@@ -15,7 +16,7 @@ def _summary(result):
 
 def recompute_current_month(now):
     """Nightly: the current month's drafts, as known now."""
-    return _summary(services.compute_month(months.of(now.date()), now))
+    return _summary(services.compute_month(Month.of(now.date()), now))
 
 
 def close_previous_month(now):

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, exists, or_, select, text
 from sqlalchemy.orm import selectinload
 
-from tracker import months
 from tracker.audit import AuditEvent
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
@@ -32,6 +31,8 @@ from tracker.scoring import periods
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError
 from tracker.scoring.decimals import round2
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
@@ -43,7 +44,7 @@ LOCK_SPACE = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYM
 
 def as_of(month, now):
     """The moment a month is judged at: now, or the end of the month (00:00 of the next month's 1st) once past."""
-    _first, nxt = months.bounds(month)
+    _first, nxt = month_arg(month).bounds()
     return min(now, datetime.combine(nxt, time()))
 
 
@@ -71,7 +72,7 @@ def compute_month(month, now, engineer_ids=None, progress=None):
     Approved scores are left alone. Ineligible engineers get a row with eligible false and no scores.
     `progress(n)` is called as engineers are evaluated. Returns a summary dict.
     """
-    months.parse(month)
+    month = month_arg(month)
     ensure_presets(now)
     people = _engineers(engineer_ids)
     approved = set(db.session.scalars(select(Score.engineer_id).where(
@@ -157,7 +158,8 @@ def _line_values(score_id, position, line):
 def _lock(month):
     """Serialise the writes of one month: an advisory lock on PostgreSQL; on SQLite the first write locks anyway."""
     if db.session.get_bind().dialect.name == "postgresql":
-        year, number = months.parse(month)
+        month = month_arg(month)
+        year, number = month.year, month.number
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_SPACE + year * 100 + number})
 
 
@@ -238,7 +240,7 @@ def period_key(period):
 
 
 def _period_months(year, period):
-    return [f"{year:04d}-{m:02d}" for m in periods.PERIODS[period]]
+    return [Month.from_parts(year, m) for m in periods.PERIODS[period]]
 
 
 def current_period_scores(engineer_ids, year, period):
@@ -292,7 +294,7 @@ def remind_unsubmitted(month, now):
 
     Returns the number of reminders added. The caller commits.
     """
-    _first, nxt = months.bounds(month)
+    _first, nxt = month_arg(month).bounds()
     submitted = exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)
     reminded = exists().where(Notification.user_id == User.id, Notification.kind == REMINDER,
                               Notification.detail == month)

@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tracker import months
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.reports.models import KpiTemplate
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import PRESETS, bundled_presets, load_template
+from tracker.scoring.month import Month
 
 DEFAULT_CODE = "engineer_monthly"
 # keys the store sets itself: they say when a version applies, not what it scores
@@ -51,7 +51,7 @@ def store_template(data, now, latest=None):
     else:
         version = latest.version + 1
         effective_from = (template.effective_from if template.effective_from > latest.effective_from
-                          else max(months.of(now.date()), latest.effective_from))
+                          else max(Month.of(now.date()), latest.effective_from))
     body = dict(data, version=version, effective_from=effective_from)
     row = KpiTemplate(code=template.code, version=version, effective_from=effective_from, name=template.name.zh,
                       name_en=template.name.en, role=template.role,

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from tracker import audit, months
+from tracker import audit
 from tracker.auth.access import is_above
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -30,6 +30,8 @@ from tracker.reports.models import Score
 from tracker.reviews.models import Adjustment, Interview, Review, Veto
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 POINTS_LIMIT = Decimal(100)
 CENT = Decimal("0.01")
@@ -108,8 +110,8 @@ def _subject(engineer, month):
 
 def _open_month(engineer, month, now):
     """The month is assessable now: not in the future, the engineer assessed in it, the score not approved yet."""
-    months.parse(month)
-    if month > months.of(now):
+    month = month_arg(month)
+    if month > Month.of(now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
     score = score_of(engineer, month)
     if score is not None and score.status == "approved":
@@ -304,7 +306,7 @@ def approve_score(actor, engineer, month, *, now):
     proposed adjustment is missing; the answer lists every blocker (`gaps`) and the missing entries' codes.
     """
     require_gm(actor)
-    months.parse(month)
+    month = month_arg(month)
     score = score_of(engineer, month)
     if score is not None and score.status == "draft":
         recompute(engineer, month, now)  # one last time, so that the blockers are those of the records as they are
@@ -333,7 +335,7 @@ def approve_score(actor, engineer, month, *, now):
 def reopen_score(actor, engineer, month, reason, *, now):
     """The gm reopens an approved score: back to draft (logged) and recomputed from the records. The caller commits."""
     require_gm(actor)
-    months.parse(month)
+    month = month_arg(month)
     reason = check_text(reason, "reason", REASON_MAX)
     score = score_of(engineer, month)
     if score is None or score.status != "approved":

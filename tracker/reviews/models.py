@@ -6,6 +6,8 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.scoring.month import Month
+from tracker.values import MonthColumn
 
 CRITERIA = ("responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement")
 GROUPS = ("self", "leader", "peer")
@@ -19,7 +21,7 @@ class Review(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     group: Mapped[str] = mapped_column(String(8))
     ratings: Mapped[str] = mapped_column(Text)  # JSON {criterion: 0..5}
@@ -54,7 +56,7 @@ class MetricEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     key: Mapped[str] = mapped_column(String(60))
     plan: Mapped[object | None] = mapped_column(Numeric(14, 2))
     actual: Mapped[object] = mapped_column(Numeric(14, 2))
@@ -71,7 +73,7 @@ class Rating(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     key: Mapped[str] = mapped_column(String(60))
     rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     group: Mapped[str] = mapped_column(String(8))
@@ -88,7 +90,7 @@ class Adjustment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     points: Mapped[object] = mapped_column(Numeric(6, 2))
     reason: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="proposed")
@@ -106,7 +108,7 @@ class Veto(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     reason: Mapped[str] = mapped_column(String(500))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
@@ -120,7 +122,7 @@ class Interview(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[Month] = mapped_column(MonthColumn)
     notes: Mapped[str] = mapped_column(Text)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     held_at: Mapped[datetime]

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker import months
 from tracker.auth.models import User
 from tracker.errors import Conflict
 from tracker.extensions import db
@@ -19,6 +18,8 @@ from tracker.reports.models import Score
 from tracker.reports.services import engineers_in_scope, is_eligible
 from tracker.reviews import approval
 from tracker.reviews.models import Adjustment, Interview, Review, Veto
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 
 @dataclass
@@ -74,12 +75,12 @@ class MonthState:
 
 def last_closed_month(today):
     """The month before today's: the one a gm closes at the start of a month."""
-    return months.previous(months.of(today))
+    return Month.of(today).previous()
 
 
 def month_states(viewer, month):
     """[MonthState] of the engineers the viewer sees, by name; a fixed number of queries."""
-    months.parse(month)
+    month = month_arg(month)
     people = engineers_in_scope(viewer, [month])
     ids = [person.id for person in people]
     if not ids:

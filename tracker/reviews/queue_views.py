@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import clock, months, nav
+from tracker import clock, nav
 from tracker.auth.access import roles
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
@@ -14,6 +14,7 @@ from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import approval, queue, requests, services
 from tracker.reviews.forms import ConfirmForm
+from tracker.values import month_arg
 
 bp = Blueprint("queue", __name__)
 
@@ -23,13 +24,13 @@ nav.add("queue.team_month", _l("本月进度"), roles=("manager",), order=39)
 
 def _chosen_month():
     month = request.args.get("month") or queue.last_closed_month(clock.today())
-    months.parse(month)
+    month = month_arg(month)
     return month
 
 
 def _around(month):
-    year, number = months.parse(month)
-    return months.previous(month), months.of(months.next_first(year, number))
+    month = month_arg(month)
+    return month.previous(), month.next()
 
 
 @bp.route("/approvals")
@@ -45,11 +46,11 @@ def approvals():
                            previous=previous, following=following, form=ConfirmForm())
 
 
-@bp.route("/approvals/<month>/approve", methods=["POST"])
+@bp.route("/approvals/<month:month>/approve", methods=["POST"])
 @roles("gm")
 def approve_many(month):
     """Approve the ticked scores, each checked on its own; those refused are named with their blockers."""
-    months.parse(month)
+    month = month_arg(month)
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     chosen = set(request.form.getlist("engineer"))
@@ -82,11 +83,11 @@ def team_month():
                            candidates=[state.engineer for state in states], form=ConfirmForm())
 
 
-@bp.route("/team/<month>/<username>/peers", methods=["POST"])
+@bp.route("/team/<month:month>/<username>/peers", methods=["POST"])
 @roles("manager")
 def assign_peer(month, username):
     """A manager above asks another engineer for a peer review of this engineer's month."""
-    months.parse(month)
+    month = month_arg(month)
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     engineer = services.engineer_by_username(username)
@@ -102,11 +103,11 @@ def assign_peer(month, username):
     return redirect(url_for("queue.team_month", month=month) + f"#row-{engineer.username}")
 
 
-@bp.route("/scores/<month>/<username>/early-confirmation", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/early-confirmation", methods=["POST"])
 @roles("manager")
 def early_confirmation(month, username):
     """提前转正: a manager above records that the engineer is assessed from a month on (the user service checks it)."""
-    months.parse(month)
+    month = month_arg(month)
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     engineer = services.engineer_by_username(username)

@@ -9,7 +9,6 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from tracker import months
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -18,6 +17,8 @@ from tracker.reports.models import Score
 from tracker.reports.services import is_eligible
 from tracker.reviews import approval
 from tracker.reviews.models import Review
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 
 class ReviewRequest(db.Model):
@@ -37,8 +38,8 @@ class ReviewRequest(db.Model):
 def assign_peer(actor, engineer, month, rater, now):
     """A manager above the engineer asks another engineer for a peer review; the rater is told. The caller commits."""
     approval.require_manager_above(actor, engineer)
-    months.parse(month)
-    if month > months.of(now):
+    month = month_arg(month)
+    if month > Month.of(now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
     if rater is None or rater.role != "engineer" or not rater.active or rater.id == engineer.id:
         raise Invalid.field("rater", _("同事评价须由另一位在职工程师填写"))
@@ -82,7 +83,7 @@ def owed_by(user, today):
         .where(ReviewRequest.rater_id == user.id, ~done, ~approved, engineer.active.is_(True))
         .order_by(ReviewRequest.month, engineer.display_name))]
     if user.role == "engineer":
-        month = months.previous(months.of(today))
+        month = Month.of(today).previous()
         reviewed = db.session.scalar(select(Review.id).where(Review.engineer_id == user.id, Review.month == month,
                                                              Review.rater_id == user.id).limit(1))
         status = db.session.scalar(select(Score.status).where(Score.engineer_id == user.id, Score.month == month))

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from tracker import months
 from tracker.auth.access import is_above, scope_filter, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,6 +23,8 @@ from tracker.scoring.decimals import HUNDRED, round2
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 GROUP_NAMES = {"self": _l("本人"), "peer": _l("同事"), "leader": _l("上级")}
 SCALE_MAX = 5
@@ -81,7 +82,7 @@ def ensure_open(engineer, month):
 
 
 def _not_future(month, now, field="month"):
-    if month > months.of(now):
+    if month > Month.of(now):
         raise Invalid.field(field, _("不能为尚未开始的月份录入"))
 
 
@@ -158,7 +159,7 @@ def rater_score(ratings):
 
 def save_review(rater, engineer, month, ratings, comment=None, *, now):
     """Create or replace the rater's review of the engineer for the month; the group follows from who rates."""
-    months.parse(month)
+    month = month_arg(month)
     group = rater_group(rater, engineer)
     template = current_template(engineer, month)
     if template is not None and template.qualitative is not None and group not in template.qualitative.raters.groups:
@@ -377,7 +378,7 @@ def record_incident(actor, engineer, day, indicator, category=None, amount=None,
         raise Invalid.field("date", _("日期格式须为 YYYY-MM-DD"))
     if day > now.date():
         raise Invalid.field("date", _("日期不能晚于今天"))
-    month = months.of(day)
+    month = Month.of(day)
     specs = specs_for(engineer, month).incidents
     spec = specs.get(indicator)
     if spec is None:
@@ -411,13 +412,13 @@ def record_incident(actor, engineer, day, indicator, category=None, amount=None,
 def delete_incident(actor, incident):
     engineer = db.session.get(User, incident.engineer_id)
     require_leader(actor, engineer)
-    ensure_open(engineer, months.of(incident.day))
+    ensure_open(engineer, Month.of(incident.day))
     db.session.delete(incident)
     db.session.flush()
 
 
 def incidents_of(engineer, month):
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     return db.session.scalars(select(Incident).where(Incident.engineer_id == engineer.id, Incident.day >= first,
                                                      Incident.day < nxt).order_by(Incident.day, Incident.id)).all()
 
@@ -427,7 +428,7 @@ def incidents_of(engineer, month):
 def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, now):
     """Create or replace the month's entry for a metric of the template (plan > 0 when given, actual ≥ 0)."""
     require_leader(actor, engineer)
-    months.parse(month)
+    month = month_arg(month)
     spec = specs_for(engineer, month).metrics.get(key)
     if spec is None:
         allowed = ", ".join(specs_for(engineer, month).metrics) or _("（无）")
@@ -468,7 +469,7 @@ def metrics_of(engineer, month):
 
 def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
     """Create or replace the rater's rating of an indicator: a scale level (rating) or points in range (manual)."""
-    months.parse(month)
+    month = month_arg(month)
     group = rater_group(rater, engineer)
     template = current_template(engineer, month)
     if template is not None and group not in template.raters.groups:

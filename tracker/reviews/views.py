@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import clock, months, nav
+from tracker import clock, nav
 from tracker.auth.access import roles
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -31,6 +31,8 @@ from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import load_template
 from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 bp = Blueprint("reviews", __name__)
 
@@ -68,14 +70,8 @@ def _me():
     return current_user._get_current_object()
 
 
-def _month(month):
-    months.parse(month)
-    return month
-
-
 def _neighbours(month):
-    year, number = months.parse(month)
-    return months.previous(month), months.of(months.next_first(year, number))
+    return month.previous(), month.next()
 
 
 def _num(value):
@@ -111,7 +107,7 @@ bp.add_app_template_global(levels_of, "criterion_levels")
 @roles(*REVIEWERS)
 def index():
     """Whom the current user can review this month: self, the team (managers, gm), peers (engineers)."""
-    month = _month(request.args.get("month") or months.of(clock.today()))
+    month = month_arg(request.args.get("month") or Month.of(clock.today()))
     me = _me()
     rows = []
     for engineer, review in services.reviewable(me, month):
@@ -120,7 +116,7 @@ def index():
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score})
     previous, following = _neighbours(month)
     return render_template("reviews/index.html", rows=rows, month=month, previous=previous, following=following,
-                           group_labels=GROUP_LABELS, today_month=months.of(clock.today()))
+                           group_labels=GROUP_LABELS, today_month=Month.of(clock.today()))
 
 
 def _render_review(form, engineer, month, group, review=None, alert=None, status=200):
@@ -136,11 +132,10 @@ def _locked(engineer, month):
     return score is not None and score.status == "approved"
 
 
-@bp.route("/reviews/<month>/<username>", methods=["GET", "POST"])
+@bp.route("/reviews/<month:month>/<username>", methods=["GET", "POST"])
 @roles(*REVIEWERS)
 def review(month, username):
     """The seven-criteria review form; the group (self, leader, peer) follows from who is rating."""
-    _month(month)
     engineer = services.engineer_by_username(username)
     me = _me()
     group = services.rater_group(me, engineer)
@@ -175,17 +170,16 @@ def review(month, username):
 @bp.route("/scores")
 @roles(*SCORE_VIEWERS)
 def scores_home():
-    month = request.args.get("month") or months.of(clock.today())
+    month = request.args.get("month") or Month.of(clock.today())
     if current_user.role == "engineer":
-        return redirect(url_for("reviews.score_page", month=_month(month), username=current_user.username))
-    return redirect(url_for("reviews.month_page", month=_month(month)))
+        return redirect(url_for("reviews.score_page", month=month_arg(month), username=current_user.username))
+    return redirect(url_for("reviews.month_page", month=month_arg(month)))
 
 
-@bp.route("/scores/<month>")
+@bp.route("/scores/<month:month>")
 @roles(*SCORE_VIEWERS)
 def month_page(month):
     """The team's scores for a month (gm and admin: everyone); an engineer goes to their own page."""
-    _month(month)
     if current_user.role == "engineer":
         return redirect(url_for("reviews.score_page", month=month, username=current_user.username))
     me = _me()
@@ -195,7 +189,7 @@ def month_page(month):
     previous, following = _neighbours(month)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
                            following=following, teams=services.teams_in_scope(me), team=team,
-                           status_labels=STATUS_LABELS, today_month=months.of(clock.today()),
+                           status_labels=STATUS_LABELS, today_month=Month.of(clock.today()),
                            can_enter=current_user.role in ("manager", "gm"))
 
 
@@ -354,11 +348,10 @@ def _qualitative(viewer, engineer, month):
             for group in ("leader", "peer", "self") if group in groups]
 
 
-@bp.route("/scores/<month>/<username>")
+@bp.route("/scores/<month:month>/<username>")
 @roles(*SCORE_VIEWERS)
 def score_page(month, username):
     """One engineer's month: every indicator with value, points, explanation and the records behind it."""
-    _month(month)
     return _render_score(_visible_engineer(username), month)
 
 
@@ -407,7 +400,7 @@ APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": Intervie
 
 def _approval_context(me, engineer, month, score, veto, forms):
     """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
-    assessable = month <= months.of(clock.today()) and (score.eligible if score is not None
+    assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
                                                         else is_eligible(engineer, month))
     is_open = assessable and (score is None or score.status != "approved")
     manager_above = approval.is_manager_above(me, engineer)
@@ -424,7 +417,6 @@ def _approval_context(me, engineer, month, score, veto, forms):
 
 def _score_action(month, username, prefix, authorise, act, done):
     """Run an approval action posted from the score page: 422 with the form's messages, 409 as an alert."""
-    _month(month)
     engineer = _visible_engineer(username)
     authorise(_me(), engineer)
     form = APPROVAL_FORMS[prefix](prefix=prefix) if prefix else ConfirmForm()
@@ -443,7 +435,7 @@ def _score_action(month, username, prefix, authorise, act, done):
     return redirect(url_for("reviews.score_page", month=month, username=engineer.username))
 
 
-@bp.route("/scores/<month>/<username>/adjustments", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/adjustments", methods=["POST"])
 @roles("manager")
 def propose_adjustment(month, username):
     """A manager above proposes bonus or penalty points (they count once the gm approves them)."""
@@ -453,7 +445,7 @@ def propose_adjustment(month, username):
                          _("已提交加减分，等待总经理审批"))
 
 
-@bp.route("/scores/<month>/<username>/veto", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/veto", methods=["POST"])
 @roles("manager", "gm")
 def veto_score(month, username):
     """一票否决 by a manager above or the gm."""
@@ -463,7 +455,7 @@ def veto_score(month, username):
                          _("已一票否决，本月总分为 0"))
 
 
-@bp.route("/scores/<month>/<username>/interview", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
 @roles("manager")
 def record_interview(month, username):
     """A manager above records the month's performance interview."""
@@ -473,7 +465,7 @@ def record_interview(month, username):
                          _("已记录绩效面谈"))
 
 
-@bp.route("/scores/<month>/<username>/approve", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/approve", methods=["POST"])
 @roles("gm")
 def approve_score(month, username):
     """The gm approves the month's score: recomputed one last time, then fixed."""
@@ -482,7 +474,7 @@ def approve_score(month, username):
                          _("考核结果已审批"))
 
 
-@bp.route("/scores/<month>/<username>/reopen", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/reopen", methods=["POST"])
 @roles("gm")
 def reopen_score(month, username):
     """The gm reopens an approved score (logged with the reason)."""
@@ -602,7 +594,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
     editable = access == "leader"
     rates = access in ("leader", "self", "peer")
     if incident_form is None:
-        _first, nxt = months.bounds(month)
+        _first, nxt = month_arg(month).bounds()
         incident_form = IncidentForm(formdata=None, day=min(clock.today(), nxt - timedelta(days=1)))
     incident_form.item.choices = _incident_choices(specs, lang)
     metric_by_key = {entry.key: entry for entry in metrics}
@@ -635,11 +627,10 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
         show_raters=access in ("leader", "admin")), status
 
 
-@bp.route("/scores/<month>/<username>/entries")
+@bp.route("/scores/<month:month>/<username>/entries")
 @roles()
 def entries(month, username):
     """录入: incidents, metric entries and manual ratings of the engineer's template for the month."""
-    _month(month)
     return _render_entries(services.engineer_by_username(username), month)
 
 
@@ -650,16 +641,15 @@ def _refused(engineer, month, error, form, **forms):
     return _render_entries(engineer, month, alert=alert, status=error.status, **forms)
 
 
-@bp.route("/scores/<month>/<username>/incidents", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/incidents", methods=["POST"])
 @roles("manager", "gm")
 def add_incident(month, username):
-    _month(month)
     engineer = services.engineer_by_username(username)
     services.require_leader(_me(), engineer)
     form = IncidentForm()
     if not form.validate_on_submit():
         return _render_entries(engineer, month, incident_form=form, status=422)
-    if months.of(form.day.data) != month:
+    if Month.of(form.day.data) != month:
         form.day.errors = list(form.day.errors) + [_("日期须在 %(month)s 内", month=month)]
         return _render_entries(engineer, month, incident_form=form, status=422)
     indicator, _sep, category = (form.item.data or "").partition(":")
@@ -677,10 +667,9 @@ def add_incident(month, username):
     return redirect(url_for("reviews.entries", month=month, username=username))
 
 
-@bp.route("/scores/<month>/<username>/metrics/<key>", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/metrics/<key>", methods=["POST"])
 @roles("manager", "gm")
 def save_metric(month, username, key):
-    _month(month)
     engineer = services.engineer_by_username(username)
     services.require_leader(_me(), engineer)
     spec = services.specs_for(engineer, month).metrics.get(key)
@@ -699,10 +688,9 @@ def save_metric(month, username, key):
     return redirect(url_for("reviews.entries", month=month, username=username))
 
 
-@bp.route("/scores/<month>/<username>/ratings/<key>", methods=["POST"])
+@bp.route("/scores/<month:month>/<username>/ratings/<key>", methods=["POST"])
 @roles(*REVIEWERS)
 def save_rating(month, username, key):
-    _month(month)
     engineer = services.engineer_by_username(username)
     services.rater_group(_me(), engineer)
     spec = services.specs_for(engineer, month).ratings.get(key)
@@ -738,7 +726,7 @@ def _delete(model, row_id, remove, month_of):
 @bp.route("/entries/incidents/<int:incident_id>/delete", methods=["POST"])
 @roles("manager", "gm")
 def delete_incident(incident_id):
-    return _delete(Incident, incident_id, services.delete_incident, lambda row: months.of(row.day))
+    return _delete(Incident, incident_id, services.delete_incident, lambda row: Month.of(row.day))
 
 
 @bp.route("/entries/metrics/<int:entry_id>/delete", methods=["POST"])

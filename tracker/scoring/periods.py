@@ -1,4 +1,4 @@
-"""Months as "YYYY-MM": eligibility after six months' service, and mid-year / annual means."""
+"""Eligibility after six months' service, and mid-year / annual means (months are tracker.scoring.month.Month)."""
 
 import calendar
 from dataclasses import dataclass
@@ -6,18 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 from tracker.scoring.decimals import mean
+from tracker.scoring.month import Month
 
 PERIODS = {"mid_year": range(1, 7), "annual": range(1, 13)}
 SERVICE_MONTHS = 6
 EARLY_CONFIRMATION_MONTHS = 3  # seed form 2: 工作特别突出的，且满三个月的，可提前转正
-
-
-def parse_month(month):
-    """'YYYY-MM' -> (year, month); ValueError otherwise."""
-    year, _, number = month.partition("-")
-    if len(year) != 4 or len(number) != 2 or not (year.isdigit() and number.isdigit()) or not 1 <= int(number) <= 12:
-        raise ValueError(f"not a YYYY-MM month: {month!r}")
-    return int(year), int(number)
 
 
 def last_day(year, month):
@@ -37,9 +30,10 @@ def add_months(day, months):
 
 def eligible(hire_date, month, early_confirmation_month=None):
     """Assessed in month when hire date + 6 months <= its last day, or an early confirmation month <= it."""
-    if early_confirmation_month is not None and parse_month(early_confirmation_month) <= parse_month(month):
+    month = Month(month)
+    if early_confirmation_month is not None and Month(early_confirmation_month) <= month:
         return True
-    return add_months(hire_date, SERVICE_MONTHS) <= last_day(*parse_month(month))
+    return add_months(hire_date, SERVICE_MONTHS) <= month.last
 
 
 @dataclass(frozen=True)
@@ -56,6 +50,6 @@ def period_mean(totals, year, period):
     totals maps "YYYY-MM" to the stored (rounded) total, or None when the month has none; pass eligible months
     only — an ineligible month has no total either way.
     """
-    wanted = {f"{year:04d}-{m:02d}" for m in PERIODS[period]}
+    wanted = {Month.from_parts(year, m) for m in PERIODS[period]}
     months = tuple(sorted(m for m, total in totals.items() if m in wanted and total is not None))
     return PeriodScore(mean(Decimal(totals[m]) for m in months), months)

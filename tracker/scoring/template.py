@@ -16,10 +16,10 @@ from tracker.scoring.measures import SOURCES
 from tracker.scoring.messages import Text
 from tracker.scoring.rules import RULES, Category, Level, ScaleLevel
 from tracker.scoring.totals import DEFAULT_GRADES, DEFAULT_WEIGHTS, POSITIVE_CAP
+from tracker.scoring.month import Month
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role", "position", "position_en", "form",
                  "title", "description", "description_en", "method", "base", "composition", "qualitative",
                  "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "indicators",
@@ -188,6 +188,13 @@ def _str(value, path, pattern=None):
     if pattern is not None and not pattern.match(value):
         _fail(path, f"{value!r} is not in the expected form")
     return value
+
+
+def _month(value, path):
+    try:
+        return str(Month.parse(value))
+    except ValueError:
+        _fail(path, f"{value!r} is not a month YYYY-MM")
 
 
 def _bool(value, path):
@@ -484,7 +491,7 @@ def load_template(data):
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         check.run(_fail, "version", "must be a positive integer")
     name = check.run(_text, data, "name", "")
-    effective_from = check.run(_str, data["effective_from"], "effective_from", MONTH_RE)
+    effective_from = check.run(_month, data["effective_from"], "effective_from")
     raters = check.run(_raters, data.get("raters"), "raters", default=DEFAULT_RATERS)
     listed = check.run(_list, data["indicators"], "indicators", default=[])
     indicators = [check.run(_indicator, item, f"indicators[{i}]", raters) for i, item in enumerate(listed)]

@@ -21,6 +21,7 @@ from tracker.reviews.views import ADJUSTMENT_LABELS, STATUS_LABELS, _value_kind,
 from tracker.scoring import periods
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
+from tracker.scoring.month import Month
 
 PERIOD_TITLES = {"mid_year": "年中", "annual": "年度"}
 
@@ -110,7 +111,7 @@ def month_sheet(engineer, month, lang):
 def period_sheet(engineer, year, period):
     """The mid-year or annual sheet: the months' totals and their mean (the stored final score once there is one)."""
     period = scores.period_key(period)
-    month_list = [f"{year:04d}-{m:02d}" for m in periods.PERIODS[period]]
+    month_list = [Month.from_parts(year, m) for m in periods.PERIODS[period]]
     stored = {row.month: row for row in db.session.scalars(select(Score).where(
         Score.engineer_id == engineer.id, Score.month.in_(month_list)))}
     rows = [(m, stored.get(m)) for m in month_list]

@@ -4,13 +4,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from tracker import months
 from tracker.auth.access import subordinates_cte
 from tracker.extensions import db
 from tracker.reports import listing
 from tracker.reports import services as scores
 from tracker.reports.models import Score
 from tracker.scoring import periods
+from tracker.values import month_arg
+from tracker.scoring.month import Month
 
 
 @dataclass
@@ -49,7 +50,7 @@ def status_of(score):
 
 def month_summary(viewer, month, team=None):
     """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus and state (two queries)."""
-    months.parse(month)
+    month = month_arg(month)
     engineers = people(viewer, [month], team)
     stored = scores.stored_scores([person.id for person in engineers], month)
     summary = MonthSummary(month)
@@ -76,7 +77,7 @@ def month_summary(viewer, month, team=None):
 def period_summary(viewer, year, period, team=None):
     """One row per engineer: each month's total and the period score (the stored final one once there is one)."""
     key = scores.period_key(period)
-    month_list = [f"{year:04d}-{m:02d}" for m in periods.PERIODS[key]]
+    month_list = [Month.from_parts(year, m) for m in periods.PERIODS[key]]
     engineers = people(viewer, month_list, team)
     ids = [person.id for person in engineers]
     totals = {}

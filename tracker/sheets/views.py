@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import months
 from tracker.auth.access import roles
 from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db
@@ -17,6 +16,7 @@ from tracker.reports.models import Score
 from tracker.reviews import services as reviews
 from tracker.sheets import presenter, summaries, workbooks
 from tracker.sheets.pdf import render_pdf
+from tracker.scoring.month import Month
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 
@@ -32,11 +32,6 @@ def helpers():
 
 def _lang():
     return "en" if str(get_locale()).startswith("en") else "zh"
-
-
-def _month(month):
-    months.parse(month)
-    return month
 
 
 def _year(text):
@@ -80,12 +75,11 @@ def _respond(as_pdf, sheets, title, filename, back_url, pdf_endpoint, **pdf_args
     return response
 
 
-@bp.route("/<month>/<username>")
-@bp.route("/pdf/<month>/<username>", endpoint="month_sheet_pdf", defaults={"as_pdf": True})
+@bp.route("/<month:month>/<username>")
+@bp.route("/pdf/<month:month>/<username>", endpoint="month_sheet_pdf", defaults={"as_pdf": True})
 @roles(*VIEWERS)
 def month_sheet(month, username, as_pdf=False):
     """One engineer's month as an A4 sheet with signature lines."""
-    month = _month(month)
     engineer = _engineer(username)
     sheet = presenter.month_sheet(engineer, month, _lang())
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name} {month}",
@@ -94,12 +88,11 @@ def month_sheet(month, username, as_pdf=False):
                     month=month, username=username)
 
 
-@bp.route("/<month>")
-@bp.route("/pdf/<month>", endpoint="team_sheets_pdf", defaults={"as_pdf": True})
+@bp.route("/<month:month>")
+@bp.route("/pdf/<month:month>", endpoint="team_sheets_pdf", defaults={"as_pdf": True})
 @roles(*TEAM_VIEWERS)
 def team_sheets(month, as_pdf=False):
     """Every assessed engineer of the viewer's team (or ?team=<manager>) in one go, one sheet per page."""
-    month = _month(month)
     team = request.args.get("team") or None
     people = team_engineers(current_user._get_current_object(), [month], team)
     lang = _lang()
@@ -134,7 +127,7 @@ def team_period_sheets(year, period, as_pdf=False):
     """The team's mid-year or annual sheets, one per page."""
     year, period = _year(year), _period(period)
     key = scores.period_key(period)
-    month_list = [f"{year:04d}-{m:02d}" for m in presenter.periods.PERIODS[key]]
+    month_list = [Month.from_parts(year, m) for m in presenter.periods.PERIODS[key]]
     team = request.args.get("team") or None
     people = team_engineers(current_user._get_current_object(), month_list, team)
     sheets = [presenter.period_sheet(person, year, period) for person in people]
@@ -152,11 +145,11 @@ def _xlsx(data, filename):
     return response
 
 
-@bp.route("/xlsx/<month>")
+@bp.route("/xlsx/<month:month>")
 @roles(*TEAM_VIEWERS)
 def month_workbook(month):
     """The month's team summary workbook (the same as GET /api/v1/summaries/{month}.xlsx)."""
-    summary = summaries.month_summary(current_user._get_current_object(), _month(month),
+    summary = summaries.month_summary(current_user._get_current_object(), month,
                                       request.args.get("team") or None)
     return _xlsx(workbooks.month_workbook(summary), workbooks.month_filename(summary.month))
 

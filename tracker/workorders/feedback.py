@@ -5,13 +5,13 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tracker import months
 from tracker.auth.access import is_above, scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
 from tracker.workorders.services import by_number, can_manage, can_view, free_text, user_by_username
+from tracker.values import month_arg
 
 NOTE_MAX = 500
 RECORDERS = ("backoffice", "manager")
@@ -91,7 +91,7 @@ def complaint_dict(complaint):
 
 def complaints(viewer, month, engineer=None):
     """The complaints of a month against the engineers the viewer may see (optionally one engineer)."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     query = (select(Complaint).join(User, Complaint.engineer_id == User.id)
              .where(Complaint.day >= first, Complaint.day < nxt, scope_filter(viewer, Complaint.engineer_id)))
     if engineer:
@@ -102,7 +102,7 @@ def complaints(viewer, month, engineer=None):
 
 def complaint_totals(viewer, month):
     """Per engineer in scope: (user, complaints, upheld) for the month, counted in SQL."""
-    first, nxt = months.bounds(month)
+    first, nxt = month_arg(month).bounds()
     upheld = func.sum(db.case((Complaint.upheld.is_(True), 1), else_=0))
     rows = db.session.execute(
         select(User, func.count(Complaint.id), upheld).join(Complaint, Complaint.engineer_id == User.id)

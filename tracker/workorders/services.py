@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from tracker import months, validation
+from tracker import validation
 from tracker.auth.access import is_above, scope_filter
 from tracker.auth.models import User
 from tracker.auth.services import USERNAME_RE
@@ -18,6 +18,7 @@ from tracker.extensions import db
 from tracker.itinerary.models import Trip
 from tracker.naming import clean_part
 from tracker.workorders.models import REWORK, STATUSES, Customer, Scan, WorkOrder
+from tracker.values import month_arg
 
 FIELDS = ("number", "customer", "equipment", "service_type", "description", "reported_at", "deadline_at",
           "engineer", "submitter", "responded_at", "arrived_at", "completed_at", "status", "rework", "rework_of")
@@ -306,7 +307,7 @@ def _filtered(viewer, filters):
     query = select(WorkOrder).where(order_scope(viewer))
     month = filters.get("month")
     if month:
-        first, nxt = months.bounds(month)
+        first, nxt = month_arg(month).bounds()
         query = query.where(WorkOrder.reported_at >= datetime.combine(first, datetime.min.time()),
                             WorkOrder.reported_at < datetime.combine(nxt, datetime.min.time()))
     if filters.get("customer"):

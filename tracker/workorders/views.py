@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from tracker import clock, equipment, months, nav
+from tracker import clock, equipment, nav
 from tracker.auth.access import roles, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid, TooLarge, Unsupported
@@ -21,6 +21,8 @@ from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPE
                                       ComplaintForm, PhotoForm, ReworkForm, ScanForm, SurveyForm, TimesForm,
                                       WorkOrderForm)
 from tracker.workorders.models import Customer, Photo, Scan
+from tracker.scoring.month import Month
+from tracker.values import month_arg
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
@@ -361,8 +363,8 @@ def add_survey(order_id):
 @bp.route("/complaints")
 @roles()
 def complaints():
-    month = request.args.get("month") or months.of(clock.today())
-    months.parse(month)
+    month = request.args.get("month") or Month.of(clock.today())
+    month = month_arg(month)
     engineer = request.args.get("engineer") or None
     rows = feedback.complaints(current_user, month, engineer)
     engineers = db.session.scalars(visible_engineers(current_user)).all()
@@ -393,5 +395,5 @@ def new_complaint():
             status = _refuse_into(form, error)
             return render_template("workorders/complaint_form.html", form=form), status
         flash(_("已保存投诉"), "success")
-        return redirect(url_for("workorders.complaints", month=months.of(complaint.day)))
+        return redirect(url_for("workorders.complaints", month=Month.of(complaint.day)))
     return render_template("workorders/complaint_form.html", form=form), 422 if form.errors else 200
