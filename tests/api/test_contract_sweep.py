@@ -30,3 +30,18 @@ def test_period_scores_who_may_call(app, api, team, period, user, status, userna
     assert body["year"] == 2026 and body["period"] == period
     assert sorted(row["username"] for row in body["scores"]) == usernames
     assert all(row["score"] is None for row in body["scores"])
+
+
+# Upload calls take multipart/form-data; any other body is refused as 415 like the scan upload (CONTRACT 10, 11).
+# (path, user, content type, body)
+NOT_MULTIPART = [
+    ("/itineraries/eng1/2026.xlsx", "eng1", "application/json", b'{"file": "x"}'),
+    ("/itineraries/eng1/2026.xlsx", "office", "text/plain", b"hello"),
+    ("/imports/customers", "admin", "application/json", b'{"file": "x"}'),
+    ("/imports/customers", "office", "text/csv", b"username\nabc\n"),
+]
+
+
+@pytest.mark.parametrize("path, user, content_type, body", NOT_MULTIPART)
+def test_upload_calls_refuse_a_body_that_is_not_multipart(api, team, path, user, content_type, body):
+    assert_error(api("POST", path, user, data=body, content_type=content_type), 415)

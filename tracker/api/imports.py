@@ -10,7 +10,7 @@ from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import roles
-from tracker.errors import Invalid
+from tracker.errors import Invalid, Unsupported
 from tracker.extensions import db
 from tracker.imports import services
 from tracker.workorders import network
@@ -69,6 +69,8 @@ def import_export(kind):
 def run_import(kind):
     """Check (dry_run=1, the default) or import (dry_run=0) a file; an import stores all rows or none."""
     _kind(kind)
+    if request.mimetype != "multipart/form-data":
+        raise Unsupported(_("请求须为 multipart/form-data"))
     dry_run = request.form.get("dry_run", request.args.get("dry_run", "1")).lower()
     if dry_run not in ("0", "1", "true", "false"):
         raise Invalid.field("dry_run", _("须为 0 或 1"))

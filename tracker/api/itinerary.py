@@ -11,7 +11,7 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import engineer_from_path, row_or_404, text
 from tracker.auth.access import roles
-from tracker.errors import Invalid, NotFound
+from tracker.errors import Invalid, NotFound, Unsupported
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
@@ -296,6 +296,8 @@ def import_workbook(username, year):
     accepted only from the upload networks (TRACKER_UPLOAD_NETWORKS), else 403."""
     engineer = engineer_from_path(username)
     _year_in_path(year)
+    if request.mimetype != "multipart/form-data":
+        raise Unsupported(_("请求须为 multipart/form-data"))
     upload = request.files.get("file")
     if upload is None:
         raise Invalid.field("file", _("请上传文件（表单字段 file）"))
