@@ -104,7 +104,10 @@ def test_import_with_a_wrong_file_name_is_422_naming_the_expected_one(api, month
 
 def test_import_without_a_file_is_422(api, team):
     assert_error(api("POST", "/itineraries/eng1/2026.xlsx", "eng1", data={}), 422, "file")
-    assert_error(api("POST", "/itineraries/eng1/2026.xlsx", "eng1", json={"file": "x"}), 422, "file")
+
+
+def test_import_of_a_json_body_is_415(api, team):
+    assert_error(api("POST", "/itineraries/eng1/2026.xlsx", "eng1", json={"file": "x"}), 415)
 
 
 def test_import_of_something_that_is_not_a_workbook_is_422(api, month_data):

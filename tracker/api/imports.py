@@ -69,7 +69,7 @@ def import_export(kind):
 def run_import(kind):
     """Check (dry_run=1, the default) or import (dry_run=0) a file; an import stores all rows or none."""
     _kind(kind)
-    if request.mimetype != "multipart/form-data":
+    if request.mimetype and request.mimetype != "multipart/form-data":
         raise Unsupported(_("请求须为 multipart/form-data"))
     dry_run = request.form.get("dry_run", request.args.get("dry_run", "1")).lower()
     if dry_run not in ("0", "1", "true", "false"):

@@ -296,7 +296,7 @@ def import_workbook(username, year):
     accepted only from the upload networks (TRACKER_UPLOAD_NETWORKS), else 403."""
     engineer = engineer_from_path(username)
     _year_in_path(year)
-    if request.mimetype != "multipart/form-data":
+    if request.mimetype and request.mimetype != "multipart/form-data":
         raise Unsupported(_("请求须为 multipart/form-data"))
     upload = request.files.get("file")
     if upload is None:
