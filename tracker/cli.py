@@ -165,9 +165,7 @@ def register(app):
             click.echo("dry run: nothing was stored")
             return
         db.session.commit()
-        imports.recompute_drafts(report, clock.now())
-        db.session.commit()
-        click.echo("imported; draft scores recomputed for " + (", ".join(sorted(report.touched)) or "no month"))
+        click.echo("imported")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))

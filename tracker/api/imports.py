@@ -86,6 +86,4 @@ def run_import(kind):
         db.session.rollback()
     else:
         core.commit()
-        services.recompute_drafts(report, clock.now())
-        core.commit()
     return core.reply(report.as_dict(dry_run))

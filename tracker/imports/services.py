@@ -4,22 +4,19 @@ Every row goes through the service the API and the web forms use (so the same ru
 Each row is tried inside a savepoint: a bad row is rolled back alone and reported with its row number and column,
 and the others are still checked, so one dry run lists every bad row. The caller commits only when the report has
 no errors and it is not a dry run; otherwise it rolls back, and nothing is stored.
+
+The drafts an import changes are recomputed by the database session's live-scores hook when the caller commits
+(calendar overrides mark their months stale instead), as for any other write.
 """
 
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from sqlalchemy import select
-
-from tracker.auth.models import User
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.extensions import db
 from tracker.imports import files
 from tracker.imports.kinds import EVERYTHING, KINDS, SECOND_PASS, STORE, stored
-from tracker.reports import services as reports
-from tracker.reports.models import Score
-from tracker.workorders.models import WorkOrder
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
 # (as on their pages and in the API), both the customers.
@@ -35,7 +32,6 @@ class Report:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     errors: list = field(default_factory=list)
-    touched: dict = field(default_factory=dict)  # month -> usernames whose drafts the import may change (None: all)
 
     @property
     def ok(self):
@@ -158,59 +154,4 @@ def run_import(actor, name, filename, data, now, progress=None):
                 report.updated.append({**change, "action": "update", "columns": changed})
             else:
                 report.unchanged.append(change)
-                continue
-        _touch(report, name, old, after.get(key(row)))
     return report
-
-
-def _month(text):
-    return text[:7] if text and len(text) >= 7 else None
-
-
-def _touch(report, name, old, new):
-    """Note the months and engineers whose draft scores a created or changed record feeds."""
-    def add(month, username):
-        if month:
-            people = report.touched.setdefault(month, set())
-            if people is not None:
-                if username is None:
-                    report.touched[month] = None
-                elif username:
-                    people.add(username)
-
-    for record in (old, new):
-        if not record:
-            continue
-        if name == "work_orders":
-            for column in ("reported_at", "deadline_at", "completed_at"):
-                add(_month(record.get(column)), record.get("engineer"))
-                for number in filter(None, [record.get("rework_of")]):
-                    add(_month(record.get("reported_at")), _engineer_of(number))
-        elif name == "attendance":
-            add(_month(record.get("date")), record.get("username"))
-        elif name == "calendar":
-            add(_month(record.get("date")), None)
-        elif name == "users":
-            for month in db.session.scalars(select(Score.month).join(User, User.id == Score.engineer_id).where(
-                    User.username == record["username"], Score.status == "draft")):
-                add(month, record["username"])
-
-
-def _engineer_of(number):
-    return db.session.scalar(select(User.username).join(WorkOrder, WorkOrder.engineer_id == User.id)
-                             .where(WorkOrder.number == number))
-
-
-def recompute_drafts(report, now):
-    """Recompute the draft scores an import may have changed, up to the current month (approved scores never
-    move); the caller commits."""
-    for month, usernames in sorted(report.touched.items()):
-        if month > now.strftime("%Y-%m"):
-            continue
-        ids = None
-        if usernames is not None:
-            ids = list(db.session.scalars(select(User.id).where(User.username.in_(sorted(usernames)),
-                                                                 User.role == "engineer")))
-            if not ids:
-                continue
-        reports.compute_month(month, now, engineer_ids=ids)

@@ -141,7 +141,5 @@ def run(kind):
         db.session.rollback()
         return _report_page(kind, report, False, status=422)
     db.session.commit()
-    services.recompute_drafts(report, clock.now())
-    db.session.commit()
     os.remove(path)
     return _report_page(kind, report, False)
