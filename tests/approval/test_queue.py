@@ -92,3 +92,9 @@ def test_only_a_manager_above_records_an_early_confirmation(client, team, record
     assert client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"from_month": MONTH}).status_code == 403
     db.session.expire_all()
     assert team["eng1"].early_confirmation_month is None
+
+
+def test_the_queue_links_to_the_months_data_check(gm, computed):
+    html = gm.get("/approvals").get_data(as_text=True)
+    assert 'id="quality-link" href="/quality/2026-10"' in html
+    assert gm.get("/quality/2026-10").status_code == 200
