@@ -91,6 +91,22 @@ def test_import_puts_back_what_was_exported(app, api, month_data, user):
     assert count(Trip) == 1 and count(Expense) == 1
 
 
+def test_an_import_that_empties_a_month_moves_its_draft_score_at_once(api, month_data):
+    for day in api("GET", "/itineraries/eng1/2026-11", "eng1").get_json()["days"]:
+        for trip in day["trips"]:
+            api("DELETE", f"/trips/{trip['id']}", "eng1")
+    empty = _export(api)
+    api("POST", "/trips", "eng1", json={"date": "2026-11-18", "full_day": True})
+
+    def field_hours():
+        score = api("GET", "/scores/2026-11/eng1", "mgr").get_json()
+        return {i["code"]: i for i in score["indicators"]}["field_hours"]["value"]
+
+    assert field_hours() == 7.5
+    assert _upload(api, "eng1", empty).status_code == 200
+    assert field_hours() == 0
+
+
 @pytest.mark.parametrize("name", ["2026年李四工作行程表.xlsx", "2025年张三工作行程表.xlsx", "itinerary.xlsx",
                                   "2026年张三工作行程表 (1).xlsx", ""])
 def test_import_with_a_wrong_file_name_is_422_naming_the_expected_one(api, month_data, name):

@@ -19,6 +19,7 @@ from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, A
                                       MonthSubmission, Trip)
 from tracker.locking import lock_person
 from tracker.notifications import services as notifications
+from tracker.reports import live
 from tracker.scoring import fieldhours
 from tracker.workorders.models import Customer, WorkOrder
 from tracker.scoring.month import Month
@@ -402,3 +403,4 @@ def delete_month_data(engineer, month):
     db.session.execute(delete(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt))
     db.session.execute(delete(Expense).where(Expense.engineer_id == engineer.id, Expense.day >= first,
                                              Expense.day < nxt))
+    live.touch(engineer.id, Month.of(first))  # bulk deletes bypass the session's live-scores hook
