@@ -20,7 +20,8 @@ from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, Trip
 from tracker.reports import templates_store
 from tracker.reviews.models import CRITERIA, Adjustment, Review
-from tracker.workorders.models import Complaint, Customer, Survey, WorkOrder
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.customers.models import Customer
 
 BATCH = 5000  # rows per executemany: bounded memory whatever the size
 TEAM_SIZE = 20

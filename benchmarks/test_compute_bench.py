@@ -18,7 +18,8 @@ from tracker.itinerary.models import Attendance, Expense, Trip
 from tracker.reports import services, templates_store
 from tracker.reports.models import Score
 from tracker.reviews.models import CRITERIA, Adjustment, Review
-from tracker.workorders.models import Complaint, Customer, Survey, WorkOrder
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.customers.models import Customer
 
 ENGINEERS = 500
 MONTH = "2026-11"

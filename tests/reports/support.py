@@ -11,7 +11,8 @@ from tracker.extensions import db
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, MonthSubmission, Trip
 from tracker.reports.models import Score
 from tracker.reviews.models import CRITERIA, Adjustment, Incident, Review, Veto
-from tracker.workorders.models import Complaint, Customer, Survey, WorkOrder
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.customers.models import Customer
 
 
 class Records:

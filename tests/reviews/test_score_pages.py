@@ -11,7 +11,8 @@ from tests.reviews.conftest import MONTH
 from tracker.extensions import db
 from tracker.reviews import services
 from tracker.reviews.models import Adjustment, Veto
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 NOW = datetime(2026, 11, 20, 10, 0)
 

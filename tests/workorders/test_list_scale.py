@@ -8,7 +8,8 @@ from sqlalchemy import insert, select
 from tests.conftest import login
 from tests.querycount import counted
 from tracker.extensions import db
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 
 def _orders(count, engineer_id, start=0):

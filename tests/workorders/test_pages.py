@@ -10,7 +10,8 @@ from tests.conftest import login
 from tests.workorders.conftest import CANONICAL
 from tracker.extensions import db
 from tracker.itinerary.models import Trip
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 FORM = {"customer": "旗滨玻璃", "equipment": "1号机", "service_type": "常规保养", "reported_at": "2026-10-15T08:00",
         "arrived_at": "2026-10-15T10:00", "engineer": "eng1", "submitter": "office", "status": "open",

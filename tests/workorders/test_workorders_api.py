@@ -7,7 +7,8 @@ import pytest
 from tests.api.support import assert_error, count, documented
 from tests.workorders.conftest import CANONICAL
 from tracker.extensions import db
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders.models import WorkOrder
+from tracker.customers.models import Customer
 
 BODY = {"customer": "旗滨玻璃", "equipment": "1号机", "service_type": "常规保养", "reported_at": "2026-10-15T08:00",
         "engineer": "eng1"}

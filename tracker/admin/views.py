@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from tracker import audit, clock, config, customers, equipment, nav
+from tracker import audit, clock, config, equipment, nav
+from tracker.customers import services as customers
 from tracker.admin import services
 from tracker.admin.forms import ROLE_LABELS, CalendarDayForm, CustomerForm, UserForm, apply_errors
 from tracker.auth import services as auth_services

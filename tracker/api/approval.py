@@ -6,11 +6,10 @@ from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text, username_in_path
-from tracker.auth.access import roles
+from tracker.auth.access import engineer_by_username, roles
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reviews import approval
-from tracker.reviews import services as reviews
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 STATUS = {"type": "string", "enum": ["proposed", "approved", "rejected"]}
@@ -39,7 +38,7 @@ SCORE_STATE = core.obj({
 
 
 def _engineer(username):
-    return reviews.engineer_by_username(username_in_path(username))
+    return engineer_by_username(username_in_path(username))
 
 
 def _username(user_id):

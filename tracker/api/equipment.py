@@ -6,7 +6,7 @@ from tracker import equipment
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import roles
-from tracker.customers import get_customer
+from tracker.customers.services import get_customer
 
 EQUIPMENT = core.obj({
     "id": {"type": "integer"}, "customer": {"type": "string"}, "name": {"type": "string"},

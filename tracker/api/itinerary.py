@@ -10,7 +10,7 @@ from flask_login import current_user
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import engineer_from_path, row_or_404, text
-from tracker.auth.access import roles
+from tracker.auth.access import engineer_by_username, roles
 from tracker.errors import Invalid, NotFound, Unsupported
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
@@ -83,7 +83,7 @@ def _engineer_in_body(data):
             raise Invalid.field("engineer", _("请指定工程师"))
         return _actor()
     try:
-        return services.engineer_by_username(username)
+        return engineer_by_username(username)
     except NotFound as error:
         raise Invalid.field("engineer", error.message) from None
 

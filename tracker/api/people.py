@@ -5,11 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker import audit, customers
+from tracker import audit
+from tracker.customers import services as customers
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth import services as auth_services
-from tracker.auth.access import can_view, roles, scope_filter
+from tracker.auth.access import can_view, engineer_by_username, roles, scope_filter, user_by_username
 from tracker.auth.models import ROLES, User
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -73,14 +74,11 @@ def username_in_path(username):
 
 
 def user_from_path(username):
-    user = auth_services.get_by_username(username_in_path(username))
-    if user is None:
-        raise NotFound(_("没有用户名为 %(name)s 的用户", name=username))
-    return user
+    return user_by_username(username_in_path(username))
 
 
 def engineer_from_path(username):
-    return itinerary.engineer_by_username(username_in_path(username))
+    return engineer_by_username(username_in_path(username))
 
 
 def row_or_404(model, row_id, what):

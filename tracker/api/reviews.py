@@ -9,7 +9,7 @@ from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import MONTH, row_or_404, text, username_in_path
-from tracker.auth.access import roles
+from tracker.auth.access import engineer_by_username, roles
 from tracker.reviews import services
 from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating
 from tracker.scoring.decimals import round2
@@ -52,7 +52,7 @@ RATING = core.obj({"id": {"type": "integer"}, "engineer": {"type": "string"}, "m
 
 
 def _engineer(username):
-    return services.engineer_by_username(username_in_path(username))
+    return engineer_by_username(username_in_path(username))
 
 
 # ---- reviews ---------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from flask_login import current_user
 from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
-from tracker.auth.access import roles
-from tracker.errors import Forbidden, Invalid
+from tracker.auth.access import engineer_for_scores, is_leader, roles
+from tracker.errors import Invalid
 from tracker.reports import listing, services
 from tracker.reviews import approval
 from tracker.reviews import services as reviews
@@ -186,9 +186,7 @@ def month_scores(month):
 @core.query(PAGE_QUERY[-1:])
 def engineer_score(month, username):
     """One engineer's month: every indicator with its explanation and records, reviews, adjustments, history."""
-    engineer = reviews.engineer_by_username(username)
-    if not reviews.can_see_score(current_user, engineer):
-        raise Forbidden(_("无权查看该工程师的考核"))
+    engineer = engineer_for_scores(current_user, username)
     score = services.stored_scores([engineer.id], month).get(engineer.id)
     lines = {}
     if score is not None:
@@ -205,7 +203,7 @@ def engineer_score(month, username):
     veto = approval.veto_of(engineer, month)
     row["veto"] = None if veto is None else {"reason": veto.reason, "recorded_at": veto.recorded_at}
     interview = approval.latest_interview(engineer, month)
-    notes_visible = current_user.role == "admin" or reviews.is_leader(current_user, engineer)
+    notes_visible = current_user.role == "admin" or is_leader(current_user, engineer)
     row["interview"] = None if interview is None else {
         "held_at": interview.held_at, "notes": interview.notes if notes_visible else None}
     row["history"] = [{"at": event.at, "action": event.action, "actor": actor, "detail": event.detail}

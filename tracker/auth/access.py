@@ -3,10 +3,12 @@
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import literal, select
 
 from tracker.auth.models import User
+from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db, login
 
 ALL_SEEING = ("gm", "admin")
@@ -52,6 +54,34 @@ def is_above(manager, person):
     return manager.id in chain_ids(person.id)
 
 
+def is_manager_above(actor, person):
+    """A manager in the person's supervisor chain."""
+    return actor.role == "manager" and is_above(actor, person)
+
+
+def is_leader(actor, engineer):
+    """The gm, or a manager above the engineer: who reviews as leader, enters, vetoes and reopens."""
+    return actor.role == "gm" or is_manager_above(actor, engineer)
+
+
+# ---- looking people up: a name that is nobody, or nobody of that kind, is 404 the same way everywhere ----
+
+def user_by_username(username):
+    """The user with this username; 404 otherwise."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(_("没有用户名为 %(name)s 的用户", name=username))
+    return user
+
+
+def engineer_by_username(username):
+    """The engineer with this username; 404 when there is none (whether nobody or someone who is no engineer)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or user.role != "engineer":
+        raise NotFound(_("没有这位工程师：%(name)s", name=username))
+    return user
+
+
 def subordinates_cte(manager_id, name="team"):
     """A recursive CTE of the ids of everyone whose supervisor chain includes manager_id (named `name`)."""
     base = select(User.id.label("id"), literal(1).label("depth")).where(User.supervisor_id == manager_id)
@@ -77,28 +107,36 @@ def visible_engineers(viewer):
             .order_by(User.display_name, User.username))
 
 
+def can_see_score(viewer, engineer):
+    """Scores: the engineer, a manager above, gm, admin (back-office does not see scores)."""
+    return viewer.id == engineer.id or viewer.role in ALL_SEEING or is_manager_above(viewer, engineer)
+
+
+def engineer_for_scores(viewer, username):
+    """The engineer whose scores the viewer asks for: 404 when there is no such engineer, 403 when not the viewer's."""
+    engineer = engineer_by_username(username)
+    if not can_see_score(viewer, engineer):
+        raise Forbidden(_("无权查看该工程师的考核"))
+    return engineer
+
+
 def can_view(viewer, person):
     """Itineraries, attendance and scores: the person, back-office, a manager above, gm, admin."""
-    if viewer.id == person.id or viewer.role in ALL_SEEING or viewer.role == "backoffice":
-        return True
-    return viewer.role == "manager" and is_above(viewer, person)
+    return (viewer.id == person.id or viewer.role in ALL_SEEING or viewer.role == "backoffice"
+            or is_manager_above(viewer, person))
 
 
 def can_edit_itinerary(actor, engineer):
     """Trips and expenses: the engineer, back-office, a manager above."""
     if actor.id == engineer.id and engineer.role == "engineer":
         return True
-    if actor.role == "backoffice":
-        return True
-    return actor.role == "manager" and is_above(actor, engineer)
+    return actor.role == "backoffice" or is_manager_above(actor, engineer)
 
 
 def can_reopen(actor, engineer):
     """A submitted month is reopened by a manager above or the gm."""
-    return actor.role == "gm" or (actor.role == "manager" and is_above(actor, engineer))
+    return is_leader(actor, engineer)
 
 
 def can_record_attendance(actor, engineer):
-    if actor.role in ("backoffice", "admin"):
-        return True
-    return actor.role == "manager" and is_above(actor, engineer)
+    return actor.role in ("backoffice", "admin") or is_manager_above(actor, engineer)

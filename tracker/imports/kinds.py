@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker import clock, validation
-from tracker import customers as customer_services
+from tracker.customers import services as customer_services
 from tracker import equipment as equipment_services
 from tracker.equipment import Equipment
 from tracker.admin import services as admin_services
@@ -27,7 +27,8 @@ from tracker.itinerary import calendar
 from tracker.itinerary import services as itinerary_services
 from tracker.itinerary.models import ATTENDANCE_STATUSES, Attendance, CalendarDay
 from tracker.workorders import services as order_services
-from tracker.workorders.models import REWORK, STATUSES, Customer, WorkOrder
+from tracker.workorders.models import REWORK, STATUSES, WorkOrder
+from tracker.customers.models import Customer
 
 YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
 NO = ("否", "no", "n", "false", "0", "离职", "休息日")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import clock, nav
-from tracker.auth.access import roles, visible_engineers
+from tracker.auth.access import engineer_by_username, roles, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import DomainError, Invalid
 from tracker.extensions import db
@@ -90,7 +90,7 @@ def _save(actor, month):
         row = known.get(username)
         if row is not None and row["statuses"].get(day) == status:
             continue
-        engineer = row["engineer"] if row is not None else services.engineer_by_username(username)
+        engineer = row["engineer"] if row is not None else engineer_by_username(username)
         services.set_attendance(actor, engineer, day, status)
         changed += 1
     return changed

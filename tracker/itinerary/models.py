@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.scoring.month import Month
@@ -67,7 +67,9 @@ class Trip(db.Model):
 
     engineer = relationship("User")
     customer = relationship("Customer")
-    work_order = relationship("WorkOrder")
+    # WorkOrder.trips (read-only) lets the work-order page list its trips without work orders importing this module.
+    work_order = relationship("WorkOrder", backref=backref(
+        "trips", viewonly=True, order_by=lambda: (Trip.day, Trip.depart_min, Trip.id)))
 
 
 class Expense(db.Model):

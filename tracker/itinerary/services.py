@@ -1,6 +1,5 @@
 """The itinerary rules (CONTRACT 3 and 4): trips, expenses, attendance, month submission."""
 
-import unicodedata
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
@@ -10,8 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import audit, clock, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
-from tracker.auth.models import User
-from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.idlist import among
 from tracker.itinerary import calendar
@@ -21,7 +19,8 @@ from tracker.locking import lock_person
 from tracker.notifications import services as notifications
 from tracker.reports import live
 from tracker.scoring import fieldhours
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.customers import services as customers
+from tracker.workorders import services as workorders
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -31,35 +30,17 @@ AMOUNT_MAX = Decimal("100000")
 
 # ---- lookups -------------------------------------------------------------------------------------
 
-def engineer_by_username(username):
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or user.role != "engineer":
-        raise NotFound(_("没有这位工程师：%(name)s", name=username))
-    return user
-
-
 def require_view(actor, engineer):
     if not can_view(actor, engineer):
         raise Forbidden(_("无权查看该工程师的记录"))
 
 
 def _customer(name):
-    if name in (None, ""):
-        return None
-    name = unicodedata.normalize("NFC", validation.check_text(str(name), "customer").strip())  # stored NFC
-    customer = db.session.scalar(select(Customer).where(Customer.name == name))
-    if customer is None:
-        raise Invalid.field("customer", _("没有名为 %(name)s 的客户", name=name))
-    return customer
+    return customers.by_name(name)
 
 
 def _work_order(number):
-    if number in (None, ""):
-        return None
-    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
-    if order is None:
-        raise Invalid.field("work_order", _("没有编号为 %(number)s 的工单", number=number))
-    return order
+    return None if number in (None, "") else workorders.by_number(number)
 
 
 def _text(data, name):

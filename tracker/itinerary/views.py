@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from tracker import clock, nav
-from tracker.auth.access import can_edit_itinerary, can_reopen, roles, visible_engineers
+from tracker.auth.access import can_edit_itinerary, can_reopen, engineer_by_username, roles, visible_engineers
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.itinerary import calendar, services, workbook
@@ -20,8 +20,9 @@ from tracker.itinerary.forms import CATEGORY_LABELS, ExpenseForm, ImportForm, Re
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, MonthSubmission, Trip
 from tracker.reviews import requests
 from tracker.scoring import fieldhours
+from tracker.customers import services as customer_services
 from tracker.workorders import network
-from tracker.workorders.models import Customer, WorkOrder
+from tracker.workorders import services as workorders
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -67,7 +68,7 @@ def _require_edit(engineer):
 
 
 def _engineer_to_view(username):
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     services.require_view(current_user, engineer)
     return engineer
 
@@ -218,11 +219,7 @@ def reopen(username, month):
 
 def _choices(engineer):
     """Customer names and the engineer's recent work orders, for the inputs' suggestion lists."""
-    customers = db.session.scalars(select(Customer.name).order_by(Customer.name).limit(2000)).all()
-    orders = db.session.execute(select(WorkOrder.number, Customer.name).join(Customer)
-                                .where(WorkOrder.engineer_id == engineer.id)
-                                .order_by(WorkOrder.reported_at.desc()).limit(100)).all()
-    return customers, orders
+    return customer_services.names(), workorders.recent_numbers(engineer)
 
 
 def _form_page(kind, form, engineer, item=None, alert=None, status=200):
@@ -277,7 +274,7 @@ def _get(model, item_id):
 @bp.route("/itinerary/<username>/trips/new", methods=["GET", "POST"])
 @roles()
 def new_trip(username):
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     _require_edit(engineer)
     form = TripForm()
     if request.method == "GET":
@@ -301,7 +298,7 @@ def edit_trip(trip_id):
 @bp.route("/itinerary/<username>/expenses/new", methods=["GET", "POST"])
 @roles()
 def new_expense(username):
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     _require_edit(engineer)
     form = ExpenseForm()
     if request.method == "GET":

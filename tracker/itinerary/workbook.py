@@ -26,7 +26,7 @@ from tracker.itinerary import services
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
 from tracker.locking import lock_person
 from tracker.scoring import fieldhours
-from tracker.workorders.models import WorkOrder
+from tracker.workorders import services as workorders
 from tracker.xlsx import put, print_setup, text_width
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -486,8 +486,10 @@ def _trip_key(data):
     full_day = bool(data["full_day"])
     customer = data["customer"]
     if customer is None and data["work_order"]:
-        order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == data["work_order"]))
-        customer = order.customer.name if order is not None else None
+        try:
+            customer = workorders.by_number(data["work_order"]).customer.name
+        except Invalid:
+            customer = None
     return (data["date"], full_day, None if full_day else fieldhours.parse_hhmm(data["depart"] or ""),
             None if full_day else fieldhours.parse_hhmm(data["return"] or ""), customer, data["work_order"],
             data["purpose"], data["note"])

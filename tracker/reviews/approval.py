@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from tracker import audit
-from tracker.auth.access import is_above
+from tracker.auth.access import is_leader, is_manager_above
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -42,17 +42,13 @@ INT_MAX = 2**31 - 1
 
 # ---- who may do what -----------------------------------------------------------------------------
 
-def is_manager_above(actor, engineer):
-    return actor.role == "manager" and is_above(actor, engineer)
-
-
 def require_manager_above(actor, engineer):
     if not is_manager_above(actor, engineer):
         raise Forbidden(_("只有该工程师的上级主管可以办理"))
 
 
 def require_leader(actor, engineer):
-    if not (actor.role == "gm" or is_manager_above(actor, engineer)):
+    if not is_leader(actor, engineer):
         raise Forbidden(_("只有该工程师的上级主管或总经理可以办理"))
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from tracker.auth.access import is_above, scope_filter, visible_engineers
+from tracker.auth.access import is_leader, scope_filter, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -35,11 +35,6 @@ CENT = Decimal("0.01")
 
 # ---- who may do what -----------------------------------------------------------------------------
 
-def is_leader(actor, engineer):
-    """A gm, or a manager in the engineer's supervisor chain."""
-    return actor.role == "gm" or (actor.role == "manager" and is_above(actor, engineer))
-
-
 def rater_group(rater, engineer):
     """self, leader or peer, decided by who the rater is (never by the request); 403 for anyone else."""
     if rater.id == engineer.id:
@@ -54,20 +49,6 @@ def rater_group(rater, engineer):
 def require_leader(actor, engineer):
     if not is_leader(actor, engineer):
         raise Forbidden(_("只有该工程师的上级主管或总经理可以录入"))
-
-
-def can_see_score(viewer, engineer):
-    """Scores: the engineer, a manager above, gm, admin (back-office does not see scores)."""
-    if viewer.id == engineer.id or viewer.role in ("gm", "admin"):
-        return True
-    return viewer.role == "manager" and is_above(viewer, engineer)
-
-
-def engineer_by_username(username):
-    engineer = db.session.scalar(select(User).where(User.username == username))
-    if engineer is None or engineer.role != "engineer":
-        raise NotFound(_("没有这位工程师：%(name)s", name=username))
-    return engineer
 
 
 def month_score(engineer, month):

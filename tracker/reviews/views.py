@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tracker import clock, nav
-from tracker.auth.access import roles
+from tracker.auth.access import engineer_by_username, engineer_for_scores, is_leader, is_manager_above, roles
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -136,7 +136,7 @@ def _locked(engineer, month):
 @roles(*REVIEWERS)
 def review(month, username):
     """The seven-criteria review form; the group (self, leader, peer) follows from who is rating."""
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     me = _me()
     group = services.rater_group(me, engineer)
     existing = next((r for r, rater in services.reviews_of(engineer, month) if rater.id == me.id), None)
@@ -194,10 +194,7 @@ def month_page(month):
 
 
 def _visible_engineer(username):
-    engineer = services.engineer_by_username(username)
-    if not services.can_see_score(_me(), engineer):
-        raise Forbidden(_("无权查看该工程师的考核"))
-    return engineer
+    return engineer_for_scores(_me(), username)
 
 
 def _template_of(score, engineer, month):
@@ -336,7 +333,7 @@ def _record_links(lines, engineer, month):
 
 def _qualitative(viewer, engineer, month):
     """Groups with their mean and raters; rater names only for a leader or admin (peers stay anonymous)."""
-    named = viewer.role == "admin" or services.is_leader(viewer, engineer)
+    named = viewer.role == "admin" or is_leader(viewer, engineer)
     groups = {}
     for review, rater in services.reviews_of(engineer, month):
         score = services.rater_score(services.review_ratings(review))
@@ -388,8 +385,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         template_name=template_name, template_version=template_version,
         groups=_qualitative(me, engineer, month), adjustments=adjustments, veto=veto, interview=interview,
         status_labels=STATUS_LABELS, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
-        can_enter=services.is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
-        can_review=me.role in REVIEWERS, is_leader=services.is_leader(me, engineer),
+        can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
+        can_review=me.role in REVIEWERS, is_leader=is_leader(me, engineer),
         approval=_approval_context(me, engineer, month, score, veto, forms or {}), alert=alert), status
 
 
@@ -403,7 +400,7 @@ def _approval_context(me, engineer, month, score, veto, forms):
     assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
                                                         else is_eligible(engineer, month))
     is_open = assessable and (score is None or score.status != "approved")
-    manager_above = approval.is_manager_above(me, engineer)
+    manager_above = is_manager_above(me, engineer)
     gm = me.role == "gm"
     shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
              "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved"}
@@ -412,7 +409,7 @@ def _approval_context(me, engineer, month, score, veto, forms):
     return {"forms": built, "gm": gm, "decide": gm and is_open,
             "approve": gm and score is not None and score.status == "draft" and score.eligible,
             "gaps": approval.approval_gaps(engineer, month, score) if gm and score is not None else [],
-            "interview_notes": services.is_leader(me, engineer) or me.role == "admin"}
+            "interview_notes": is_leader(me, engineer) or me.role == "admin"}
 
 
 def _score_action(month, username, prefix, authorise, act, done):
@@ -535,7 +532,7 @@ def reject_adjustment(adjustment_id):
 def _entry_access(engineer):
     """leader (gm, manager above), admin (read only), self or peer (ratings only); 403 for anyone else."""
     me = _me()
-    if services.is_leader(me, engineer):
+    if is_leader(me, engineer):
         return "leader"
     if me.role == "admin":
         return "admin"
@@ -631,7 +628,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
 @roles()
 def entries(month, username):
     """录入: incidents, metric entries and manual ratings of the engineer's template for the month."""
-    return _render_entries(services.engineer_by_username(username), month)
+    return _render_entries(engineer_by_username(username), month)
 
 
 def _refused(engineer, month, error, form, **forms):
@@ -644,7 +641,7 @@ def _refused(engineer, month, error, form, **forms):
 @bp.route("/scores/<month:month>/<username>/incidents", methods=["POST"])
 @roles("manager", "gm")
 def add_incident(month, username):
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     services.require_leader(_me(), engineer)
     form = IncidentForm()
     if not form.validate_on_submit():
@@ -670,7 +667,7 @@ def add_incident(month, username):
 @bp.route("/scores/<month:month>/<username>/metrics/<key>", methods=["POST"])
 @roles("manager", "gm")
 def save_metric(month, username, key):
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     services.require_leader(_me(), engineer)
     spec = services.specs_for(engineer, month).metrics.get(key)
     if spec is None:
@@ -691,7 +688,7 @@ def save_metric(month, username, key):
 @bp.route("/scores/<month:month>/<username>/ratings/<key>", methods=["POST"])
 @roles(*REVIEWERS)
 def save_rating(month, username, key):
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     services.rater_group(_me(), engineer)
     spec = services.specs_for(engineer, month).ratings.get(key)
     if spec is None:

@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.auth.access import roles
-from tracker.errors import Forbidden, NotFound
+from tracker.auth.access import engineer_for_scores, roles
+from tracker.errors import NotFound
 from tracker.extensions import db
 from tracker.reports import services as scores
 from tracker.reports.models import Score
-from tracker.reviews import services as reviews
 from tracker.sheets import presenter, summaries, workbooks
 from tracker.sheets.pdf import render_pdf
 from tracker.scoring.month import Month
@@ -47,10 +46,7 @@ def _period(period):
 
 
 def _engineer(username):
-    engineer = reviews.engineer_by_username(username)
-    if not reviews.can_see_score(current_user._get_current_object(), engineer):
-        raise Forbidden(_("无权查看该工程师的考核"))
-    return engineer
+    return engineer_for_scores(current_user._get_current_object(), username)
 
 
 def team_engineers(viewer, month_list, team=None):

@@ -1,23 +1,16 @@
-"""Customers, service work orders (服务工单), their scans, photos, surveys and complaints."""
+"""Service work orders (服务工单), their scans, photos, surveys and complaints (customers: tracker.customers)."""
 
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from tracker.customers.models import Customer
 from tracker.extensions import db
 
 STATUSES = ("open", "completed", "cancelled")
 REWORK = ("none", "internal", "external")
 SURVEY_METHODS = ("phone", "visit", "online", "other")
-
-
-class Customer(db.Model):
-    __tablename__ = "customers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(40), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
 
 
 class WorkOrder(db.Model):

@@ -12,12 +12,12 @@ from tracker import validation
 from tracker.auth.access import is_above, scope_filter
 from tracker.auth.models import User
 from tracker.auth.services import USERNAME_RE
-from tracker.customers import create_customer
+from tracker.customers.services import create_customer
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
-from tracker.itinerary.models import Trip
 from tracker.naming import clean_part
-from tracker.workorders.models import REWORK, STATUSES, Customer, Scan, WorkOrder
+from tracker.workorders.models import REWORK, STATUSES, Scan, WorkOrder
+from tracker.customers.models import Customer
 from tracker.values import month_arg
 
 FIELDS = ("number", "customer", "equipment", "service_type", "description", "reported_at", "deadline_at",
@@ -377,9 +377,16 @@ def scanned_ids(order_ids):
         Scan.work_order_id.in_(order_ids), Scan.current.is_(True))))
 
 
+def recent_numbers(engineer, limit=100):
+    """(number, customer name) of the engineer's latest work orders, for suggestion lists."""
+    return db.session.execute(select(WorkOrder.number, Customer.name).join(Customer)
+                              .where(WorkOrder.engineer_id == engineer.id)
+                              .order_by(WorkOrder.reported_at.desc()).limit(limit)).all()
+
+
 def trips_of(order):
-    return db.session.scalars(select(Trip).where(Trip.work_order_id == order.id)
-                              .order_by(Trip.day, Trip.depart_min, Trip.id)).all()
+    """The trips logged against the order (Trip.work_order's backref, ordered by day and time)."""
+    return order.trips
 
 
 def rework_candidates(order):

@@ -26,7 +26,8 @@ from tracker.naming import inside
 from tracker.notifications import services as notifications
 from tracker.tickets import decode, qr
 from tracker.workorders import files
-from tracker.workorders.models import Customer, Photo, Scan, WorkOrder
+from tracker.workorders.models import Photo, Scan, WorkOrder
+from tracker.customers.models import Customer
 from tracker.workorders.services import can_manage, can_upload_photos, current_scan, order_scope
 
 SCAN_KINDS = ("pdf", "jpeg", "png")

@@ -20,7 +20,8 @@ from tracker.workorders import feedback, network, services, uploads
 from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPES, STATUS_LABELS, BulkScanForm,
                                       ComplaintForm, PhotoForm, ReworkForm, ScanForm, SurveyForm, TimesForm,
                                       WorkOrderForm)
-from tracker.workorders.models import Customer, Photo, Scan
+from tracker.workorders.models import Photo, Scan
+from tracker.customers.models import Customer
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 

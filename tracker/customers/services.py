@@ -5,10 +5,11 @@ import unicodedata
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tracker import validation
+from tracker.customers.models import Customer
 from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import clean_part
-from tracker.workorders.models import Customer
 
 
 def _free_name(name, customer=None):
@@ -33,6 +34,22 @@ def rename_customer(customer, name):
     customer.name = _free_name(name, customer)
     db.session.flush()
     return customer
+
+
+def by_name(name, field="customer"):
+    """The customer of that name (compared NFC-normalised, as stored); None for no name; 422 on `field` otherwise."""
+    if name in (None, ""):
+        return None
+    name = unicodedata.normalize("NFC", validation.check_text(str(name), field).strip())  # stored NFC
+    customer = db.session.scalar(select(Customer).where(Customer.name == name))
+    if customer is None:
+        raise Invalid.field(field, _("没有名为 %(name)s 的客户", name=name))
+    return customer
+
+
+def names(limit=2000):
+    """Customer names in order, for suggestion lists."""
+    return db.session.scalars(select(Customer.name).order_by(Customer.name).limit(limit)).all()
 
 
 def get_customer(customer_id):
