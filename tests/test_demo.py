@@ -137,7 +137,7 @@ def test_demo_is_reproducible(app, demo):
     first = db.session.execute(select(Trip.day, Trip.depart_min, Trip.hours).order_by(Trip.id)).all()
     db.session.remove()  # end this session's transaction before the tables are emptied
     _wipe(app)
-    demo_data.load()
+    demo_data.load(NOW)
     db.session.commit()
     assert db.session.execute(select(Trip.day, Trip.depart_min, Trip.hours).order_by(Trip.id)).all() == first
     assert date(2026, 8, 1) <= first[0].day

@@ -1,4 +1,5 @@
-"""Where things happen: only the callers (views, API handlers, commands, jobs) commit; services add and flush."""
+"""Where things happen: only the callers (views, API handlers, commands, jobs) commit and read the clock; services
+add, flush and take `now`; itinerary and work orders do not import each other."""
 
 import ast
 import pathlib
@@ -14,10 +15,11 @@ JOBS = ("jobs.py", "notifications/outbox.py")
 
 
 def _is_caller(path):
-    """A module of callers: web views, the API's handlers, the flask commands, the scheduler's jobs."""
+    """A module of callers: web views (any module with routes), the API's handlers, the flask commands, the
+    scheduler's jobs."""
     relative = path.relative_to(TRACKER)
     return (path.name == "views.py" or path.name.endswith("_views.py") or relative.parts[0] == "api"
-            or str(relative) in ("cli.py", *JOBS))
+            or str(relative) in ("cli.py", *JOBS) or ".route(" in path.read_text(encoding="utf-8"))
 
 
 def _calls(tree, name):
@@ -41,6 +43,32 @@ def test_the_tree_has_callers_and_services():
 def test_nothing_below_the_callers_commits(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     assert list(_calls(tree, "commit")) == [], f"{path.relative_to(TRACKER)} commits; flush, and let the caller commit"
+
+
+# Reading the clock: tracker.clock's now()/today(), datetime.now(), date.today(), time.time(). The audit package's
+# row-change hooks stamp what a flush writes (like a column default), and clock.py is the clock itself.
+CLOCK_READERS = {("clock", "now"), ("clock", "today"), ("datetime", "now"), ("date", "today"), ("time", "time"),
+                 ("datetime", "utcnow")}
+CLOCK_ALLOWED = {"clock.py", "audit/__init__.py"}
+
+
+def _clock_reads(tree):
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and (node.func.value.id, node.func.attr) in CLOCK_READERS):
+            yield node.lineno
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if not _is_caller(p)
+                                  and str(p.relative_to(TRACKER)) not in CLOCK_ALLOWED],
+                         ids=lambda p: str(p.relative_to(TRACKER)))
+def test_nothing_below_the_callers_reads_the_clock(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert list(_clock_reads(tree)) == [], f"{path.relative_to(TRACKER)} reads the clock; take `now` from the caller"
+
+
+def test_the_scan_finds_a_clock_read():
+    assert list(_clock_reads(ast.parse("def f():\n    return clock.today()\n"))) == [2]
 
 
 def test_the_scan_finds_a_commit():

@@ -51,8 +51,8 @@ def _revision(connection):
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def backup(path, instance_path):
-    """Write the backup file; returns {table: row count}."""
+def backup(path, instance_path, now):
+    """Write the backup file, made at `now`; returns {table: row count}."""
     counts, tables = {}, db.metadata.sorted_tables
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
@@ -60,7 +60,7 @@ def backup(path, instance_path):
         with connection.begin():
             if connection.dialect.name == "sqlite":
                 connection.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # opens the read transaction
-            manifest = {"format": FORMAT, "revision": _revision(connection), "created": datetime.now().isoformat(),
+            manifest = {"format": FORMAT, "revision": _revision(connection), "created": now.isoformat(),
                         "tables": [t.name for t in tables]}
             tmp = path + ".partial"
             with tarfile.open(tmp, "w:gz") as tar:
@@ -68,20 +68,20 @@ def backup(path, instance_path):
                     rows = [{k: _encode(v) for k, v in row._mapping.items()}
                             for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
                     counts[table.name] = len(rows)
-                    _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode())
+                    _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode(), now)
                 for folder in FOLDERS:
                     source = os.path.join(instance_path, folder)
                     if os.path.isdir(source):
                         tar.add(source, arcname=folder)
-                _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+                _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
     os.replace(tmp, path)
     return counts
 
 
-def _add_bytes(tar, name, data):
+def _add_bytes(tar, name, data, now):
     info = tarfile.TarInfo(name)
     info.size = len(data)
-    info.mtime = int(datetime.now().timestamp())
+    info.mtime = int(now.timestamp())
     tar.addfile(info, io.BytesIO(data))
 
 

@@ -44,7 +44,7 @@ def register(app):
     def demo():
         """Load the demo data set (refuses when the database already has work data)."""
         try:
-            summary = demo_data.load()
+            summary = demo_data.load(clock.now())
         except DomainError as error:
             raise click.ClickException(error.message) from None
         db.session.commit()
@@ -171,7 +171,7 @@ def register(app):
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def backup(path):
         """Write a consistent copy of the database and the archive and photo folders to PATH (.tar.gz)."""
-        counts = backups.backup(os.path.abspath(path), app.instance_path)
+        counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now())
         click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
 
     @app.cli.command("restore")

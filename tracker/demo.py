@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from tracker import clock
 from tracker.auth.models import User
 from tracker.customers.services import create_customer
 from tracker.errors import Conflict
@@ -268,11 +267,10 @@ def demo_months(now):
     return shown
 
 
-def load(now=None):
+def load(now):
     """Add the demo data set to the session (the caller commits); refuses a database that has data already."""
     if _has_data():
         raise Conflict(_("数据库中已有数据，演示数据只能载入空数据库"))
-    now = now or clock.now()
     today = now.date()
     rng = random.Random(SEED)
     *past, current = demo_months(now)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import NOW
 from tracker.audit import AuditEvent
 from tracker.errors import Conflict, Forbidden
 from tracker.extensions import db
@@ -23,8 +24,8 @@ def on_the_last_workday(app):
 @pytest.fixture
 def trip(team):
     eng = team["eng1"]
-    trip = services.save_trip(eng, eng, {"date": date(2026, 11, 2), "depart": "08:00", "return": "10:00"})
-    services.save_expense(eng, eng, {"date": date(2026, 11, 2), "category": "meals", "amount": "30"})
+    trip = services.save_trip(eng, eng, {"date": date(2026, 11, 2), "depart": "08:00", "return": "10:00"}, now=NOW)
+    services.save_expense(eng, eng, {"date": date(2026, 11, 2), "category": "meals", "amount": "30"}, now=NOW)
     db.session.commit()
     return trip
 
@@ -69,7 +70,7 @@ def test_changing_a_trip_of_a_submitted_month_is_refused_with_409(submitted, tri
 
 def test_moving_a_trip_into_a_submitted_month_is_refused(team, web):
     eng = team["eng1"]
-    october = services.save_trip(eng, eng, {"date": date(2026, 10, 5), "full_day": True})
+    october = services.save_trip(eng, eng, {"date": date(2026, 10, 5), "full_day": True}, now=NOW)
     db.session.commit()
     client = web("eng1")
     assert client.post(f"/itinerary/eng1/{MONTH}/submit").status_code == 302
@@ -105,7 +106,7 @@ def test_only_the_engineer_submits_their_month(team, trip, web, username):
 
 def test_submit_by_someone_else_is_forbidden_in_the_service(team):
     with pytest.raises(Forbidden):
-        services.submit_month(team["mgr"], team["eng1"], MONTH)
+        services.submit_month(team["mgr"], team["eng1"], MONTH, now=NOW)
 
 
 @pytest.mark.parametrize("username", ["mgr", "gm.wang"])
@@ -139,7 +140,7 @@ def test_others_cannot_reopen(submitted, team, web, username):
 
 def test_reopen_by_another_manager_is_forbidden_in_the_service(submitted, team):
     with pytest.raises(Forbidden):
-        services.reopen_month(team["mgr2"], team["eng1"], MONTH, "x")
+        services.reopen_month(team["mgr2"], team["eng1"], MONTH, "x", now=NOW)
 
 
 def test_reopen_needs_a_reason(submitted, team, web):
@@ -154,13 +155,13 @@ def test_reopening_an_open_month_is_a_conflict(team, trip, web):
 
 
 def test_service_refuses_changes_to_a_submitted_month(team, trip):
-    services.submit_month(team["eng1"], team["eng1"], MONTH)
+    services.submit_month(team["eng1"], team["eng1"], MONTH, now=NOW)
     db.session.commit()
     with pytest.raises(Conflict):
         services.delete_trip(team["eng1"], trip)
     with pytest.raises(Conflict):
         services.save_expense(team["office"], team["eng1"], {"date": date(2026, 11, 4), "category": "other",
-                                                             "amount": "1"})
+                                                             "amount": "1"}, now=NOW)
 
 
 # ---- the submit window: from the month's last workday on (CONTRACT 3) ----------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select
 
+from tests.conftest import NOW
 from tracker.extensions import db
 from tracker.itinerary import services
 from tracker.itinerary.models import Expense, Trip
@@ -21,13 +22,14 @@ def filled(team, customers, work_order):
     rows = {
         "trip": services.save_trip(eng1, eng1, {"date": date(2026, 11, 2), "depart": "08:00", "return": "10:10",
                                                 "customer": "旗滨玻璃", "work_order": "WO-1001",
-                                                "purpose": "1号机常规保养", "note": "带备件"}),
-        "full": services.save_trip(eng1, eng1, {"date": date(2026, 11, 3), "full_day": True, "purpose": "安装调试"}),
+                                                "purpose": "1号机常规保养", "note": "带备件"}, now=NOW),
+        "full": services.save_trip(eng1, eng1, {"date": date(2026, 11, 3), "full_day": True, "purpose": "安装调试"},
+                                   now=NOW),
         "expense": services.save_expense(eng1, eng1, {"date": date(2026, 11, 2), "category": "transport",
-                                                      "amount": "120.50", "work_order": "WO-1001", "note": "高铁"}),
-        "other": services.save_trip(eng2, eng2, {"date": date(2026, 11, 2), "full_day": True}),
+                                                      "amount": "120.50", "work_order": "WO-1001", "note": "高铁"}, now=NOW),
+        "other": services.save_trip(eng2, eng2, {"date": date(2026, 11, 2), "full_day": True}, now=NOW),
     }
-    services.set_attendance(team["office"], eng1, date(2026, 11, 4), "late")
+    services.set_attendance(team["office"], eng1, date(2026, 11, 4), "late", now=NOW)
     db.session.commit()
     return rows
 
@@ -47,7 +49,7 @@ def test_engineer_home_redirects_to_the_current_month(team, web):
 
 def test_manager_home_lists_the_team_with_hours_and_state(app, filled, team, web):
     app.config["NOW"] = datetime(2026, 11, 30, 17, 0)  # November's last workday: it can be submitted
-    services.submit_month(team["eng2"], team["eng2"], MONTH)
+    services.submit_month(team["eng2"], team["eng2"], MONTH, now=app.config["NOW"])
     db.session.commit()
     html = web("mgr").get("/").get_data(as_text=True)
     assert 'data-username="eng1"' in html and 'data-username="eng2"' in html
@@ -82,7 +84,7 @@ def test_home_runs_a_fixed_number_of_queries_whatever_the_team_size(filled, team
     before = queries()
     for n in range(5):
         engineer = make_user(f"extra{n}", supervisor="mgr")
-        services.save_trip(engineer, engineer, {"date": date(2026, 11, 2), "full_day": True})
+        services.save_trip(engineer, engineer, {"date": date(2026, 11, 2), "full_day": True}, now=NOW)
     db.session.commit()
     assert queries() == before
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.conftest import NOW
 from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.itinerary import services
@@ -14,7 +15,7 @@ DAY = date(2026, 11, 2)  # a Monday before the pinned NOW (2026-11-20 10:00)
 
 
 def save(engineer, **data):
-    trip = services.save_trip(engineer, engineer, {"date": DAY, **data})
+    trip = services.save_trip(engineer, engineer, {"date": DAY, **data}, now=NOW)
     db.session.commit()
     return trip
 
@@ -63,7 +64,7 @@ def test_overlapping_trips_are_refused_naming_the_other_trip(team):
     eng = team["eng1"]
     first = save(eng, depart="08:00", **{"return": "10:00"})
     with pytest.raises(Invalid) as caught:
-        services.save_trip(eng, eng, {"date": DAY, "depart": "09:30", "return": "11:00"})
+        services.save_trip(eng, eng, {"date": DAY, "depart": "09:30", "return": "11:00"}, now=NOW)
     db.session.rollback()
     assert caught.value.extra["conflicting_trip"] == first.id
     assert "08:00–10:00" in caught.value.message and "#" not in caught.value.message  # times, not an id
@@ -88,7 +89,7 @@ def test_full_day_trip_does_not_conflict_with_timed_trips(team):
 def test_changing_a_trip_does_not_conflict_with_itself(team):
     eng = team["eng1"]
     trip = save(eng, depart="08:00", **{"return": "10:00"})
-    services.save_trip(eng, eng, {"date": DAY, "depart": "08:30", "return": "10:30"}, trip=trip)
+    services.save_trip(eng, eng, {"date": DAY, "depart": "08:30", "return": "10:30"}, trip=trip, now=NOW)
     db.session.commit()
     assert trip.hours == Decimal("2.0")
 
@@ -101,7 +102,7 @@ def test_trips_of_different_engineers_never_conflict(team):
 
 def test_a_future_date_is_refused(team):
     with pytest.raises(Invalid) as caught:
-        services.save_trip(team["eng1"], team["eng1"], {"date": date(2026, 11, 21), "full_day": True})
+        services.save_trip(team["eng1"], team["eng1"], {"date": date(2026, 11, 21), "full_day": True}, now=NOW)
     assert "date" in caught.value.fields
 
 

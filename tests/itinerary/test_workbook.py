@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from tests.conftest import NOW
 from tracker.errors import Forbidden
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
@@ -29,14 +30,14 @@ def filled(team, customers, work_order):
         {"date": date(2026, 10, 10), "full_day": True, "purpose": "安装调试"},
         {"date": date(2026, 11, 2), "depart": "13:00", "return": "13:20"},
     ]:
-        services.save_trip(eng, eng, data)
+        services.save_trip(eng, eng, data, now=NOW)
     for data in [
         {"date": date(2026, 10, 9), "category": "transport", "amount": "120.50", "work_order": "WO-1001",
          "note": "高铁"},
         {"date": date(2026, 10, 10), "category": "lodging", "amount": "300"},
         {"date": date(2026, 11, 2), "category": "meals", "amount": "0.01"},
     ]:
-        services.save_expense(eng, eng, data)
+        services.save_expense(eng, eng, data, now=NOW)
     db.session.commit()
     return eng
 
@@ -125,7 +126,7 @@ def test_round_trip_restores_the_same_trips_and_expenses(filled, web):
 def test_import_replaces_what_an_open_month_held(filled, web):
     client = web("eng1")
     data = client.get("/itinerary/eng1/2026.xlsx").data
-    services.save_trip(filled, filled, {"date": date(2026, 10, 20), "full_day": True})
+    services.save_trip(filled, filled, {"date": date(2026, 10, 20), "full_day": True}, now=NOW)
     db.session.commit()
     assert upload(client, data).status_code == 302
     db.session.expire_all()
@@ -156,7 +157,7 @@ def test_the_name_is_compared_after_nfc_normalisation(make_user, web):
 def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
     from tracker.errors import Invalid
     with pytest.raises(Invalid) as caught:
-        workbook.import_workbook(filled, filled, 2026, "x.xlsx", io.BytesIO(b""))
+        workbook.import_workbook(filled, filled, 2026, "x.xlsx", io.BytesIO(b""), now=NOW)
     assert caught.value.extra["expected"] == NAME
     assert caught.value.to_dict()["expected"] == NAME
 
@@ -313,7 +314,7 @@ def test_only_those_who_may_edit_import(filled, web, username, status):
 
 def test_import_service_checks_the_actor(filled, team):
     with pytest.raises(Forbidden):
-        workbook.import_workbook(team["eng2"], filled, 2026, NAME, io.BytesIO(b""))
+        workbook.import_workbook(team["eng2"], filled, 2026, NAME, io.BytesIO(b""), now=NOW)
 
 
 def test_an_oversized_file_is_refused_with_413(filled, web):

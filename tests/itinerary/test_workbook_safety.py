@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select, update
 
-from tests.conftest import login
+from tests.conftest import NOW, login
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
@@ -32,9 +32,9 @@ def formulaic(team):
     db.session.commit()
     for day, text in enumerate(FORMULA_LIKE, start=2):
         services.save_trip(eng, eng, {"date": date(2026, 11, day), "depart": "09:00", "return": "10:00",
-                                      "purpose": text, "note": text, "customer": "@客户"})
+                                      "purpose": text, "note": text, "customer": "@客户"}, now=NOW)
         services.save_expense(eng, eng, {"date": date(2026, 11, day), "category": "other", "amount": "1",
-                                         "note": text})
+                                         "note": text}, now=NOW)
     db.session.commit()
     return eng
 
@@ -92,7 +92,7 @@ def _legacy(engineer, **columns):
 
 def test_exports_of_every_engineer_work_even_with_text_stored_before_the_rule(api, team):
     eng1, eng2, eng3 = team["eng1"], team["eng2"], team["eng3"]
-    services.save_trip(eng1, eng1, {"date": date(2026, 11, 2), "full_day": True, "purpose": "正常"})
+    services.save_trip(eng1, eng1, {"date": date(2026, 11, 2), "full_day": True, "purpose": "正常"}, now=NOW)
     db.session.commit()
     # eng2 and eng3 hold what the rule now refuses: control characters and a right-to-left override
     db.session.add_all([

@@ -58,7 +58,7 @@ def authenticate_request():
     if header:
         if header.startswith("Bearer "):
             g.api_token = header[7:].strip()
-            g._login_user = services.user_for_token(g.api_token) or BearerOnly()
+            g._login_user = services.user_for_token(g.api_token, now=clock.now()) or BearerOnly()
         return
     if request.method not in SAFE_METHODS:
         try:

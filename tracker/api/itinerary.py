@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import engineer_from_path, row_or_404, text
@@ -141,7 +142,7 @@ def create_trip(data):
     """Record a field trip (depart and return HH:MM, or full_day); day_hours is the day's field hours after it."""
     engineer = _engineer_in_body(data)
     trip, created = _save_once(Trip, engineer, data,
-                               lambda: services.save_trip(_actor(), engineer, _with_date(data)))
+                               lambda: services.save_trip(_actor(), engineer, _with_date(data), now=clock.now()))
     return _trip_reply(trip, 201 if created else 200)
 
 
@@ -163,7 +164,7 @@ def update_trip(trip_id, data):
     """Change the given fields of a trip (its month must not be submitted)."""
     trip = row_or_404(Trip, trip_id, _("行程"))
     merged = {**services.trip_dict(trip), **data}
-    trip = services.save_trip(_actor(), trip.engineer, _with_date(merged), trip)
+    trip = services.save_trip(_actor(), trip.engineer, _with_date(merged), trip, now=clock.now())
     core.commit()
     return _trip_reply(trip, 200)
 
@@ -190,7 +191,7 @@ def create_expense(data):
     """Record an expense (CNY, 0 to 100,000, at most 2 decimals)."""
     engineer = _engineer_in_body(data)
     expense, created = _save_once(Expense, engineer, data,
-                                  lambda: services.save_expense(_actor(), engineer, _with_date(data)))
+                                  lambda: services.save_expense(_actor(), engineer, _with_date(data), now=clock.now()))
     return core.reply(services.expense_dict(expense), 201 if created else 200)
 
 
@@ -212,7 +213,7 @@ def update_expense(expense_id, data):
     """Change the given fields of an expense (its month must not be submitted)."""
     expense = row_or_404(Expense, expense_id, _("费用"))
     merged = {**services.expense_dict(expense), **data}
-    expense = services.save_expense(_actor(), expense.engineer, _with_date(merged), expense)
+    expense = services.save_expense(_actor(), expense.engineer, _with_date(merged), expense, now=clock.now())
     core.commit()
     return core.reply(services.expense_dict(expense))
 
@@ -252,7 +253,7 @@ def _submission_reply(engineer, month):
 def submit_itinerary(username, month):
     """The engineer submits their month; its trips and expenses are then locked (409) until reopened."""
     engineer = engineer_from_path(username)
-    services.submit_month(_actor(), engineer, month)
+    services.submit_month(_actor(), engineer, month, now=clock.now())
     core.commit()
     return _submission_reply(engineer, month)
 
@@ -263,7 +264,7 @@ def submit_itinerary(username, month):
 def reopen_itinerary(username, month):
     """A manager above or the gm reopens a submitted month (logged)."""
     engineer = engineer_from_path(username)
-    services.reopen_month(_actor(), engineer, month)
+    services.reopen_month(_actor(), engineer, month, now=clock.now())
     core.commit()
     return _submission_reply(engineer, month)
 
@@ -301,6 +302,6 @@ def import_workbook(username, year):
     upload = request.files.get("file")
     if upload is None:
         raise Invalid.field("file", _("请上传文件（表单字段 file）"))
-    summary = workbook.import_workbook(_actor(), engineer, year, upload.filename, upload.stream)
+    summary = workbook.import_workbook(_actor(), engineer, year, upload.filename, upload.stream, now=clock.now())
     core.commit()
     return core.reply(summary)

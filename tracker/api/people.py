@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker import audit
+from tracker import audit, clock
 from tracker.customers import services as customers
 from tracker.api import core
 from tracker.api.core import bp
@@ -268,6 +268,6 @@ def set_attendance(username, day, data):
     """Record an engineer's attendance on a workday (present clears an earlier record)."""
     engineer = engineer_from_path(username)
     parsed = core.parse_date(day)
-    status = itinerary.set_attendance(current_user, engineer, parsed, data["status"])
+    status = itinerary.set_attendance(current_user, engineer, parsed, data["status"], now=clock.now())
     core.commit()
     return core.reply({"username": engineer.username, "date": parsed, "status": status})

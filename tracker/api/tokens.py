@@ -22,7 +22,7 @@ def issue_token(data):
     if user is None:
         core.commit()  # the failure counts towards the throttle and stays in the audit log
         raise core.Unauthorized("username or password is wrong")
-    token, expires_at = auth_services.issue_token(user, current_app.config["TOKEN_HOURS"], now)
+    token, expires_at = auth_services.issue_token(user, current_app.config["TOKEN_HOURS"], now=now)
     core.commit()
     return core.reply({"token": token, "expires_at": expires_at})
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker import audit, clock, validation
+from tracker import audit, validation
 from tracker.auth import sessions, throttle
 from tracker.auth.access import chain_ids, is_above
 from tracker.auth.models import ROLES, ApiToken, User
@@ -229,9 +229,8 @@ def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user, hours, now=None):
+def issue_token(user, hours, *, now):
     """A new bearer token (the plain value is returned once, only its hash is stored)."""
-    now = now or clock.now()
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=hours)
     db.session.execute(delete(ApiToken).where(ApiToken.expires_at <= now))  # housekeeping
@@ -240,10 +239,10 @@ def issue_token(user, hours, now=None):
     return token, expires_at
 
 
-def user_for_token(token, now=None):
+def user_for_token(token, *, now):
     """The active user owning an unexpired token, or None."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
-    if row is None or row.expires_at <= (now or clock.now()) or not row.user.active:
+    if row is None or row.expires_at <= now or not row.user.active:
         return None
     return row.user
 

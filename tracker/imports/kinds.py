@@ -363,7 +363,7 @@ def store_attendance(actor, row, now):
     engineer = _engineer(row.get("username"))
     day = parse_date(row.get("date") or None, "date")
     status = _choice(row.get("status") or "", "status", ATTENDANCE_STATUSES)
-    itinerary_services.set_attendance(actor, engineer, day, status)
+    itinerary_services.set_attendance(actor, engineer, day, status, now=now)
 
 
 def _attendance_rows(*conditions):

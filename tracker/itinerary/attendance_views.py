@@ -91,7 +91,7 @@ def _save(actor, month):
         if row is not None and row["statuses"].get(day) == status:
             continue
         engineer = row["engineer"] if row is not None else engineer_by_username(username)
-        services.set_attendance(actor, engineer, day, status)
+        services.set_attendance(actor, engineer, day, status, now=clock.now())
         changed += 1
     return changed
 

@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from tracker import clock, nav
 from tracker.auth.access import public, roles
 from tracker.itinerary.forms import CATEGORY_LABELS
+from tracker.scoring.month import Month
 
 bp = Blueprint("offline", __name__, url_prefix="/itinerary/offline")
 
@@ -30,7 +31,7 @@ def page():
     """The offline entry page: a trip or an expense saved on the phone, sent when the server answers."""
     return render_template("itinerary/offline.html", categories=CATEGORY_LABELS,
                            month_url=url_for("itinerary.month", username=current_user.username,
-                                             month=clock.today().strftime("%Y-%m")))
+                                             month=Month.of(clock.today())))
 
 
 @bp.route("/sw.js")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit, clock, validation
+from tracker import audit, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
@@ -53,11 +53,11 @@ def _text(data, name):
     return value or None
 
 
-def _past_or_today(day):
+def _past_or_today(day, now):
     if day is None:
         raise Invalid.field("date", _("请填写日期"))
     validation.check_year(day, "date")
-    if day > clock.today():
+    if day > now.date():
         raise Invalid.field("date", _("不能记录未来的日期"))
     return day
 
@@ -82,28 +82,28 @@ def first_submit_day(month):
     return calendar.last_workday(year, number)
 
 
-def submit_month(actor, engineer, month):
+def submit_month(actor, engineer, month, *, now):
     """The engineer submits a month, from its last workday on (local date); it is then locked."""
     month = month_arg(month)
     if actor.id != engineer.id:
         raise Forbidden(_("只有工程师本人可以提交行程表"))
     lock_person(engineer)
     first_day = first_submit_day(month)
-    if clock.today() < first_day:
+    if now.date() < first_day:
         raise Conflict(_("%(month)s 要到 %(day)s（该月最后一个工作日）起才能提交", month=month,
                          day=first_day.isoformat()), first_day=first_day.isoformat())
     if submission(engineer, month) is not None:
         raise Conflict(_("%(month)s 已经提交", month=month))
-    row = MonthSubmission(engineer_id=engineer.id, month=month, submitted_at=clock.now())
+    row = MonthSubmission(engineer_id=engineer.id, month=month, submitted_at=now)
     db.session.add(row)
-    audit.record(actor, "itinerary.submit", f"{engineer.username}/{month}")
+    audit.record(actor, "itinerary.submit", f"{engineer.username}/{month}", at=now)
     db.session.flush()
     notifications.notify("month_submitted", [engineer.supervisor], actor, row.submitted_at, engineer=engineer,
                          month=month)
     return row
 
 
-def reopen_month(actor, engineer, month, reason=None):
+def reopen_month(actor, engineer, month, reason=None, *, now):
     """A manager above (or the gm) reopens a submitted month; logged."""
     month = month_arg(month)
     if not can_reopen(actor, engineer):
@@ -113,7 +113,7 @@ def reopen_month(actor, engineer, month, reason=None):
     if row is None:
         raise Conflict(_("%(month)s 尚未提交", month=month))
     db.session.delete(row)
-    audit.record(actor, "itinerary.reopen", f"{engineer.username}/{month}", reason)
+    audit.record(actor, "itinerary.reopen", f"{engineer.username}/{month}", reason, at=now)
     db.session.flush()
     notifications.notify("month_reopened", [engineer], actor, clock.now(), engineer=engineer, month=month,
                          detail=(reason or "")[:255] or None)
@@ -171,14 +171,14 @@ def _check_overlap(engineer, day, depart, ret, exclude_id):
             raise Invalid(message, {"depart": message}, conflicting_trip=other.id)
 
 
-def save_trip(actor, engineer, data, trip=None):
+def save_trip(actor, engineer, data, trip=None, *, now):
     """Create (trip=None) or change a trip from plain data; the caller commits."""
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的行程"))
     lock_person(engineer)  # the overlap and month-lock checks below hold under concurrency
     if trip is not None:
         ensure_open(engineer, trip.day)
-    day = _past_or_today(data.get("date"))
+    day = _past_or_today(data.get("date"), now)
     ensure_open(engineer, day)
     full_day, depart, ret = _times(data)
     if not full_day:
@@ -241,14 +241,14 @@ def _amount(value):
     return amount.quantize(Decimal("0.01"))
 
 
-def save_expense(actor, engineer, data, expense=None):
+def save_expense(actor, engineer, data, expense=None, *, now):
     """Create or change an expense from plain data; the caller commits."""
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的费用"))
     lock_person(engineer)
     if expense is not None:
         ensure_open(engineer, expense.day)
-    day = _past_or_today(data.get("date"))
+    day = _past_or_today(data.get("date"), now)
     ensure_open(engineer, day)
     if data.get("category") not in EXPENSE_CATEGORIES:
         raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
@@ -281,7 +281,7 @@ def expense_dict(expense):
 
 # ---- attendance ----------------------------------------------------------------------------------
 
-def set_attendance(actor, engineer, day, status):
+def set_attendance(actor, engineer, day, status, *, now):
     """Record one engineer's status on a workday; `present` clears the exception. The caller commits."""
     if not can_record_attendance(actor, engineer):
         raise Forbidden(_("无权记录该工程师的考勤"))
@@ -299,7 +299,7 @@ def set_attendance(actor, engineer, day, status):
         if row is None:
             row = Attendance(engineer_id=engineer.id, day=day)
             db.session.add(row)
-        row.status, row.recorded_by_id, row.recorded_at = status, actor.id, clock.now()
+        row.status, row.recorded_by_id, row.recorded_at = status, actor.id, now
     db.session.flush()
     return status
 

@@ -180,7 +180,7 @@ def month(username, month):
 def submit(username, month):
     engineer = _engineer_to_view(username)
     try:
-        services.submit_month(current_user, engineer, month)
+        services.submit_month(current_user, engineer, month, now=clock.now())
     except Forbidden:
         db.session.rollback()
         raise
@@ -202,7 +202,7 @@ def reopen(username, month):
     if not form.validate_on_submit():
         return _render_month(engineer, month, alert=_("请填写退回原因"), status=422, reopen_form=form)
     try:
-        services.reopen_month(current_user, engineer, month, form.reason.data)
+        services.reopen_month(current_user, engineer, month, form.reason.data, now=clock.now())
     except Forbidden:
         db.session.rollback()
         raise
@@ -279,7 +279,8 @@ def new_trip(username):
     form = TripForm()
     if request.method == "GET":
         form.date.data = min(_date_arg() or clock.today(), clock.today())
-    return _save_from_form("trip", form, engineer, lambda data: services.save_trip(current_user, engineer, data))
+    return _save_from_form("trip", form, engineer,
+                           lambda data: services.save_trip(current_user, engineer, data, now=clock.now()))
 
 
 @bp.route("/itinerary/trips/<int:trip_id>/edit", methods=["GET", "POST"])
@@ -292,7 +293,8 @@ def edit_trip(trip_id):
     if request.method == "GET":
         form.fill_from(trip)
     return _save_from_form("trip", form, engineer,
-                           lambda data: services.save_trip(current_user, engineer, data, trip=trip), item=trip)
+                           lambda data: services.save_trip(current_user, engineer, data, trip=trip, now=clock.now()),
+                           item=trip)
 
 
 @bp.route("/itinerary/<username>/expenses/new", methods=["GET", "POST"])
@@ -304,7 +306,7 @@ def new_expense(username):
     if request.method == "GET":
         form.date.data = min(_date_arg() or clock.today(), clock.today())
     return _save_from_form("expense", form, engineer,
-                           lambda data: services.save_expense(current_user, engineer, data))
+                           lambda data: services.save_expense(current_user, engineer, data, now=clock.now()))
 
 
 @bp.route("/itinerary/expenses/<int:expense_id>/edit", methods=["GET", "POST"])
@@ -317,7 +319,8 @@ def edit_expense(expense_id):
     if request.method == "GET":
         form.fill_from(expense)
     return _save_from_form("expense", form, engineer,
-                           lambda data: services.save_expense(current_user, engineer, data, expense=expense),
+                           lambda data: services.save_expense(current_user, engineer, data, expense=expense,
+                                                              now=clock.now()),
                            item=expense)
 
 
@@ -407,7 +410,7 @@ def import_workbook(username, year):
         return _render_year(engineer, year, form=form, alert=_("请选择要导入的 .xlsx 文件"), status=422)
     upload = form.file.data
     try:
-        summary = workbook.import_workbook(current_user, engineer, year, upload.filename, upload.stream)
+        summary = workbook.import_workbook(current_user, engineer, year, upload.filename, upload.stream, now=clock.now())
     except Forbidden:
         db.session.rollback()
         raise

@@ -231,7 +231,7 @@ class _RowError(Exception):
     """A malformed cell, reported with its sheet and row."""
 
 
-def import_workbook(actor, engineer, year, filename, fileobj):
+def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     """Replace the open months' trips and expenses by the workbook's rows; the caller commits or rolls back.
 
     Every row goes through services.save_trip/save_expense; the first error aborts with a message naming the
@@ -262,7 +262,7 @@ def import_workbook(actor, engineer, year, filename, fileobj):
                                       "trips": len(content["trips"]), "expenses": len(content["expenses"])})
             continue
         services.delete_month_data(engineer, month)
-        _store_month(actor, engineer, content)
+        _store_month(actor, engineer, content, now=now)
         summary["months"].append({"month": month, "status": "replaced",
                                   "trips": len(content["trips"]), "expenses": len(content["expenses"])})
     return summary
@@ -442,12 +442,12 @@ def _expense_data(day, values):
             "work_order": _text_cell(values[COL_WORK_ORDER]), "note": _text_cell(values[COL_NOTE])}
 
 
-def _store_month(actor, engineer, content):
+def _store_month(actor, engineer, content, *, now):
     """Save a month's rows through the services; the first refusal names the sheet and row."""
     trip_rows = {}
     for number, data in content["trips"]:
         try:
-            trip = services.save_trip(actor, engineer, data)
+            trip = services.save_trip(actor, engineer, data, now=now)
         except Invalid as error:
             message = error.message
             other = trip_rows.get(error.extra.get("conflicting_trip"))
@@ -457,7 +457,7 @@ def _store_month(actor, engineer, content):
         trip_rows[trip.id] = number
     for number, data in content["expenses"]:
         try:
-            services.save_expense(actor, engineer, data)
+            services.save_expense(actor, engineer, data, now=now)
         except Invalid as error:
             raise _row_invalid(content["sheet"], number, error.message) from None
 
