@@ -194,6 +194,23 @@ class Form(FlaskForm):
         return valid
 
 
+def put_errors(form, error):
+    """A service's refusal (a DomainError) on a web form, the one way every page does it: each field message on its
+    field (a form's FIELD_MAP names the form field for a service field, e.g. "return" -> "return_time"); what fits
+    no field, or the error's message when it names none, comes back joined for an alert (None when all found one)."""
+    aliases = getattr(form, "FIELD_MAP", {})
+    unplaced = []
+    for name, message in (error.fields or {}).items():
+        field = form._fields.get(aliases.get(name, name))
+        if field is None or field.type in ("SubmitField", "CSRFTokenField"):
+            unplaced.append(message)
+        else:
+            field.errors = [*field.errors, message]
+    if not error.fields:
+        unplaced.append(error.message)
+    return _("；").join(dict.fromkeys(unplaced)) or None
+
+
 # ---- query strings ------------------------------------------------------------------------------
 
 def check_query():

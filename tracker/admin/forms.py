@@ -47,17 +47,3 @@ class CalendarDayForm(Form):
                                              SelectChoice("clear", _l("恢复法定安排"))])
     note = StringField(_l("备注"), validators=[Length(max=100)])
     submit = SubmitField(_l("保存"))
-
-
-def apply_errors(form, error):
-    """Put a domain error's field messages on the form's fields; the rest is returned for a general alert."""
-    general = []
-    for name, message in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            general.append(message)
-    if not error.fields:
-        general.append(error.message)
-    return " ".join(general) or None

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from tracker import audit, clock, config, equipment, nav
 from tracker.customers import services as customers
 from tracker.admin import services
-from tracker.admin.forms import ROLE_LABELS, CalendarDayForm, CustomerForm, UserForm, apply_errors
+from tracker.admin.forms import ROLE_LABELS, CalendarDayForm, CustomerForm, UserForm
 from tracker.auth import services as auth_services
 from tracker.auth.access import roles
 from tracker.auth.models import User
@@ -19,6 +19,7 @@ from tracker.itinerary import calendar
 from tracker.itinerary.attendance_views import WEEKDAYS
 from tracker.scoring.month import Month
 from tracker.values import month_arg
+from tracker.validation import put_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -108,7 +109,7 @@ def user_new():
         user = auth_services.create_user(_user_data(form, creating=True))
     except Invalid as error:
         db.session.rollback()
-        return _render_user_form(form, None, apply_errors(form, error), 422)
+        return _render_user_form(form, None, put_errors(form, error), 422)
     db.session.commit()
     flash(_("已创建用户 %(name)s", name=user.username), "success")
     return redirect(url_for("admin.users"))
@@ -131,7 +132,7 @@ def user_edit(user_id):
         services.update_user(_actor(), user, _user_data(form, creating=False))
     except Invalid as error:
         db.session.rollback()
-        return _render_user_form(form, user, apply_errors(form, error), 422)
+        return _render_user_form(form, user, put_errors(form, error), 422)
     db.session.commit()
     flash(_("已保存用户 %(name)s", name=user.username), "success")
     return redirect(url_for("admin.users"))
@@ -170,7 +171,7 @@ def customer_list():
         customer = customers.create_customer(form.name.data)
     except Invalid as error:
         db.session.rollback()
-        return _render_customers(form, apply_errors(form, error), 422)
+        return _render_customers(form, put_errors(form, error), 422)
     db.session.commit()
     flash(_("已添加客户 %(name)s", name=customer.name), "success")
     return redirect(url_for("admin.customer_list"))
@@ -192,7 +193,7 @@ def customer_edit(customer_id):
             audit.record(_actor(), "customer.rename", customer.name, old_name)
         except Invalid as exc:
             db.session.rollback()
-            error = apply_errors(form, exc)
+            error = put_errors(form, exc)
         else:
             db.session.commit()
             flash(_("客户已改名为 %(name)s", name=customer.name), "success")

@@ -25,6 +25,7 @@ from tracker.workorders import network
 from tracker.workorders import services as workorders
 from tracker.scoring.month import Month
 from tracker.values import month_arg
+from tracker.validation import put_errors
 
 bp = Blueprint("itinerary", __name__)
 
@@ -97,20 +98,6 @@ def _month_url(engineer, day_or_month, anchor=True):
     if anchor and not isinstance(day_or_month, str):
         url += f"#d-{day_or_month.isoformat()}"
     return url
-
-
-def _apply_errors(form, error):
-    """Put a service error's fields onto the form; what finds no field is returned for an alert."""
-    unplaced = []
-    for name, message in (error.fields or {}).items():
-        field = form._fields.get(form.FIELD_MAP.get(name, name))
-        if field is None:
-            unplaced.append(message)
-        else:
-            field.errors = list(field.errors) + [message]
-    if not error.fields:
-        unplaced.append(error.message)
-    return " ".join(unplaced) or None
 
 
 # ---- home ----------------------------------------------------------------------------------------
@@ -248,7 +235,7 @@ def _save_from_form(kind, form, engineer, save, item=None):
             raise
         except DomainError as error:
             db.session.rollback()
-            return _form_page(kind, form, engineer, item, alert=_apply_errors(form, error) or _("请检查标出的栏目"),
+            return _form_page(kind, form, engineer, item, alert=put_errors(form, error) or _("请检查标出的栏目"),
                               status=error.status)
         day = saved.day
         db.session.commit()

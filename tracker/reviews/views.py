@@ -33,6 +33,7 @@ from tracker.scoring.template import load_template
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 from tracker.scoring.month import Month
 from tracker.values import month_arg
+from tracker.validation import put_errors
 
 bp = Blueprint("reviews", __name__)
 
@@ -77,20 +78,6 @@ def _neighbours(month):
 def _num(value):
     """A stored score for a table cell: 2 decimals, or a dash."""
     return "—" if value is None else str(round2(Decimal(value)))
-
-
-def _apply(form, error):
-    """A service error's field messages onto the form; what fits no field is returned for an alert."""
-    general = []
-    for name, message in (error.fields or {}).items():
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors") and name != "submit":
-            target.errors = list(target.errors) + [message]
-        else:
-            general.append(message)
-    if not error.fields:
-        general.append(error.message)
-    return _("；").join(dict.fromkeys(general)) or None
 
 
 @bp.app_template_global()
@@ -154,7 +141,7 @@ def review(month, username):
         saved = services.save_review(me, engineer, month, form.ratings(), form.comment.data, now=clock.now())
     except Invalid as error:
         db.session.rollback()
-        return _render_review(form, engineer, month, group, existing, _apply(form, error), 422)
+        return _render_review(form, engineer, month, group, existing, put_errors(form, error), 422)
     except Conflict as error:
         db.session.rollback()
         return _render_review(form, engineer, month, group, existing, error.message, 409)
@@ -424,7 +411,7 @@ def _score_action(month, username, prefix, authorise, act, done):
         act(engineer, form)
     except (Invalid, Conflict) as error:
         db.session.rollback()
-        alert = _apply(form, error) if isinstance(error, Invalid) else error.message
+        alert = put_errors(form, error) if isinstance(error, Invalid) else error.message
         return _render_score(engineer, month, forms={prefix: form} if prefix else None, alert=alert,
                              status=error.status)
     db.session.commit()
@@ -634,7 +621,7 @@ def entries(month, username):
 def _refused(engineer, month, error, form, **forms):
     """Re-render the entries page after a refused save: 422 onto the form's fields, 409 as an alert."""
     db.session.rollback()
-    alert = _apply(form, error) if isinstance(error, Invalid) else error.message
+    alert = put_errors(form, error) if isinstance(error, Invalid) else error.message
     return _render_entries(engineer, month, alert=alert, status=error.status, **forms)
 
 

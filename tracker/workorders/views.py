@@ -24,6 +24,7 @@ from tracker.workorders.models import Photo, Scan
 from tracker.customers.models import Customer
 from tracker.scoring.month import Month
 from tracker.values import month_arg
+from tracker.validation import put_errors
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
@@ -44,14 +45,9 @@ def labels():
 def _refuse_into(form, error):
     """Roll back, put a refused service call's messages onto the form's fields (others at the top); the status."""
     db.session.rollback()
-    placed = False
-    for name, message in (error.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        flash(error.message, "danger")
+    alert = put_errors(form, error)
+    if alert:
+        flash(alert, "danger")
     return error.status
 
 
