@@ -115,7 +115,7 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
     db.session.delete(row)
     audit.record(actor, "itinerary.reopen", f"{engineer.username}/{month}", reason, at=now)
     db.session.flush()
-    notifications.notify("month_reopened", [engineer], actor, clock.now(), engineer=engineer, month=month,
+    notifications.notify("month_reopened", [engineer], actor, now, engineer=engineer, month=month,
                          detail=(reason or "")[:255] or None)
 
 

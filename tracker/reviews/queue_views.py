@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import clock, nav
-from tracker.auth.access import roles
+from tracker.auth.access import engineer_by_username, roles
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reviews import approval, queue, requests, services
+from tracker.reviews import approval, queue, requests
 from tracker.reviews.forms import ConfirmForm
 from tracker.values import month_arg
 
@@ -90,7 +90,7 @@ def assign_peer(month, username):
     month = month_arg(month)
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     rater = db.session.scalar(select(User).where(User.username == request.form.get("rater", "")))
     try:
         requests.assign_peer(current_user, engineer, month, rater, clock.now())
@@ -110,7 +110,7 @@ def early_confirmation(month, username):
     month = month_arg(month)
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
-    engineer = services.engineer_by_username(username)
+    engineer = engineer_by_username(username)
     approval.require_manager_above(current_user, engineer)
     try:
         auth_services.update_user(engineer, {"early_confirmation_month": request.form.get("from_month", "").strip()})
