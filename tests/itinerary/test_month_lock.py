@@ -155,7 +155,7 @@ def test_reopening_an_open_month_is_a_conflict(team, trip, web):
 
 
 def test_service_refuses_changes_to_a_submitted_month(team, trip):
-    services.submit_month(team["eng1"], team["eng1"], MONTH, now=NOW)
+    services.submit_month(team["eng1"], team["eng1"], MONTH, now=LAST_WORKDAY)
     db.session.commit()
     with pytest.raises(Conflict):
         services.delete_trip(team["eng1"], trip)
