@@ -11,7 +11,7 @@ TRACKER = pathlib.Path(__file__).resolve().parent.parent / "tracker"
 
 # The scheduler's jobs: jobs.py, and the outbox's delivery loop it runs (each message's outcome is committed on its
 # own, so one failing address never resends the others).
-JOBS = ("jobs.py", "notifications/outbox.py")
+JOBS = ("jobs.py", "notifications/schedule.py")
 
 
 def _is_caller(path):

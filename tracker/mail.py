@@ -14,7 +14,7 @@ from email.utils import formataddr
 from flask import current_app
 
 from tracker import clock
-from tracker.notifications import outbox
+from tracker.notifications import outbox, schedule
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def send_outbox(now):
     config = {key: value for key, value in current_app.config.items() if key.startswith("MAIL_")}
     if not configured(config):
         return None
-    sent, failed = outbox.send_due(config, now)
+    sent, failed = schedule.send_due(config, now)
     return f"{sent} sent, {failed} failed" if sent or failed else None
 
 

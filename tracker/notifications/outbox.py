@@ -3,10 +3,10 @@
 A web request never talks to a mail server: it adds an OutboxMessage in its own transaction (so a rollback drops
 the message too), and the scheduler process sends what is due, retrying with back-off when the receiver is down.
 Each message names its `channel` (how it travels: "email"; a chat webhook can register another sender) and its
-`kind` (what it announces: the notification kind). Admins see the queue at /reports/outbox.
+`kind` (what it announces: the notification kind). Admins see the queue at /reports/outbox. The delivery loop
+the scheduler runs is in `schedule.py`.
 """
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, select, update
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import db
 
-log = logging.getLogger(__name__)
 STATUSES = ("pending", "sent", "failed")
 MAX_ATTEMPTS = 8          # 1, 2, 4 ... 64 minutes apart, then given up (still listed for the admins)
 LEASE = timedelta(minutes=5)  # a message being sent is not picked up by another scheduler meanwhile
@@ -58,46 +57,6 @@ def add(channel, kind, recipient, subject, payload, now, user_id=None):
 def backoff(attempts):
     """Minutes to wait after the n-th failed attempt: 1, 2, 4, ... 64."""
     return timedelta(minutes=2 ** min(attempts - 1, 6))
-
-
-def _claim(row, now):
-    """Lease the message to this process (two schedulers never send it twice); commits."""
-    taken = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "pending",
-                                    OutboxMessage.attempts == row.attempts,
-                                    OutboxMessage.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-    db.session.commit()
-    return taken.rowcount == 1
-
-
-def send_due(config, now, limit=BATCH):
-    """Send the messages that are due; each outcome committed on its own. Returns (sent, failed) counts."""
-    due = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
-                                                         OutboxMessage.next_attempt_at <= now)
-                             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
-    sent = failed = 0
-    for row in due:
-        sender = SENDERS.get(row.channel)
-        if sender is None or not _claim(row, now):
-            continue
-        try:
-            sender(config, row)
-        except Exception as error:  # the receiver is down or refused: try again later, and say why
-            failed += 1
-            row.attempts += 1
-            row.last_error = f"{type(error).__name__}: {error}"[:2000]
-            row.next_attempt_at = now + backoff(row.attempts)
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
-            log.warning("outbox message %s to %s failed (attempt %s): %s", row.id, row.recipient, row.attempts,
-                        row.last_error)
-        else:
-            sent += 1
-            row.attempts += 1
-            row.status, row.sent_at, row.last_error = "sent", now, None
-        db.session.commit()
-    return sent, failed
 
 
 def retry(message_id, now):

@@ -1,0 +1,51 @@
+"""The outbox's delivery loop, run by the scheduler process: a job, so it commits each message's outcome itself
+(a message sent must be recorded as sent even when the next one fails)."""
+
+import logging
+
+from sqlalchemy import select, update
+
+from tracker.extensions import db
+from tracker.notifications.outbox import BATCH, LEASE, MAX_ATTEMPTS, SENDERS, OutboxMessage, backoff
+
+log = logging.getLogger("tracker.notifications.outbox")
+
+
+def _claim(row, now):
+    """Lease the message to this process (two schedulers never send it twice); commits."""
+    taken = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.status == "pending",
+                                    OutboxMessage.attempts == row.attempts,
+                                    OutboxMessage.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+    db.session.commit()
+    return taken.rowcount == 1
+
+
+def send_due(config, now, limit=BATCH):
+    """Send the messages that are due; each outcome committed on its own. Returns (sent, failed) counts."""
+    due = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
+                                                         OutboxMessage.next_attempt_at <= now)
+                             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
+    sent = failed = 0
+    for row in due:
+        sender = SENDERS.get(row.channel)
+        if sender is None or not _claim(row, now):
+            continue
+        try:
+            sender(config, row)
+        except Exception as error:  # the receiver is down or refused: try again later, and say why
+            failed += 1
+            row.attempts += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.next_attempt_at = now + backoff(row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+            log.warning("outbox message %s to %s failed (attempt %s): %s", row.id, row.recipient, row.attempts,
+                        row.last_error)
+        else:
+            sent += 1
+            row.attempts += 1
+            row.status, row.sent_at, row.last_error = "sent", now, None
+        db.session.commit()
+    return sent, failed
