@@ -5,14 +5,16 @@ import os
 from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config, nav, security, validation
 from tracker.audit.views import log_refusal
-from tracker.errors import DomainError, Invalid
+from tracker.errors import Busy, DomainError, Invalid
 from tracker.extensions import babel, csrf, db, login, migrate
 from tracker.values import MONTH_MESSAGE, BadMonth, MonthConverter
 
@@ -128,6 +130,14 @@ def _register_errors(app):
         if _wants_json():
             return jsonify(error=error.to_dict()), error.status, headers
         return render_template("error.html", status=error.status, message=error.message), error.status, headers
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        # SQLite lets one writer in at a time; a long import or month compute can make others wait past the
+        # busy timeout. Say so and when to try again, rather than answer 500.
+        if "database is locked" not in str(error.orig):
+            return unexpected(error)
+        return domain_error(Busy(_("系统正忙（另一项写入尚未完成），请稍后重试")))
 
     @app.errorhandler(BadMonth)
     def bad_month(error):

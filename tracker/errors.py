@@ -55,3 +55,11 @@ class TooLarge(DomainError):
 class Unsupported(DomainError):
     status = 415
     code = "unsupported_media_type"
+
+
+class Busy(DomainError):
+    """The database is busy with another writer (SQLite: one at a time) for longer than the busy timeout (503)."""
+
+    status = 503
+    code = "busy"
+    retry_after = 5
