@@ -88,6 +88,7 @@ def create_app(test_config=None):
     from tracker.quality.views import bp as quality_bp
     from tracker.reports.views import bp as reports_bp
     from tracker.reviews.queue_views import bp as queue_bp
+    from tracker.reviews import entry_views, template_views  # noqa: F401  (their routes join the reviews blueprint)
     from tracker.reviews.views import bp as reviews_bp
     from tracker.sheets.views import bp as sheets_bp
     from tracker.tickets.views import bp as tickets_bp
