@@ -120,8 +120,8 @@ def test_a_template_that_cannot_be_used_answers_409_and_changes_nothing(api, rec
 
 # ---- mid-year and annual ------------------------------------------------------------------------------
 
-def _store_total(engineer, month, total, eligible=True):
-    db.session.add(Score(engineer_id=engineer.id, month=month, eligible=eligible, status="draft", computed_at=NOW,
+def _store_total(engineer, month, total, eligible=True, status="draft"):
+    db.session.add(Score(engineer_id=engineer.id, month=month, eligible=eligible, status=status, computed_at=NOW,
                          total=None if total is None else Decimal(total)))
     db.session.commit()
 
@@ -141,7 +141,7 @@ def test_period_scores_average_the_eligible_months_with_a_total(api, records, te
 
 
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
-    _store_total(team["eng1"], "2026-02", "80")
+    _store_total(team["eng1"], "2026-02", "80", status="approved")
     services.period_scores(2026, "mid_year", NOW, final=True)
     db.session.commit()
     _store_total(team["eng1"], "2026-03", "100")  # a later change does not move the final score

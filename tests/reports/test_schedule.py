@@ -4,7 +4,9 @@ import re
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD, login
 from tests.reports.support import NOV, OCT, D, at, lines_of, score_of
@@ -25,8 +27,8 @@ def test_the_jobs_are_registered_at_their_times(app):
     assert {name: entry["cron"] for name, entry in jobs.SCHEDULE.items() if name.startswith(("scores", "submi"))} == {
         "scores_nightly": {"hour": 2, "minute": 0},
         "scores_close_month": {"day": 1, "hour": 3, "minute": 0},
-        "scores_mid_year": {"month": 7, "day": 1, "hour": 4, "minute": 0},
-        "scores_annual": {"month": 1, "day": 1, "hour": 4, "minute": 0},
+        "scores_mid_year": {"hour": 4, "minute": 0},
+        "scores_annual": {"hour": 4, "minute": 10},
         "submission_reminders": {"day": 3, "hour": 9, "minute": 0},
     }
     scheduler = jobs.build_scheduler(app)
@@ -61,19 +63,57 @@ def test_closing_a_month_judges_it_at_its_end_and_running_it_twice_changes_nothi
         == before
 
 
-def test_mid_year_and_annual_jobs_store_final_period_scores(app, records, team):
+def _approve_all(engineer, months):
+    db.session.execute(update(Score).where(Score.engineer_id == engineer.id, Score.month.in_(months))
+                       .values(status="approved", approved_at=datetime(2027, 1, 1)))
+    db.session.commit()
+
+
+def _finals():
+    return {(r.engineer_id, r.year, r.period): (r.score, r.months) for r in db.session.scalars(select(PeriodScore))}
+
+
+def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, records, team):
+    eng1, eng2 = team["eng1"], team["eng2"]
     for month in ("2026-05", "2026-06", "2026-09"):
-        records.review(team["eng1"], month, team["mgr"], "leader")
+        records.review(eng1, month, team["mgr"], "leader")
         run(app, "scores_close_month", datetime(2026, int(month[-2:]) % 12 + 1, 1, 3))
-    mid = run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
-    annual = run(app, "scores_annual", datetime(2027, 1, 1, 4))
-    assert (mid.key, annual.key) == ("2026", "2026")
-    stored = {(r.engineer_id, r.period): (r.months, r.final) for r in db.session.scalars(select(PeriodScore))}
-    assert stored[(team["eng1"].id, "mid_year")] == (2, True)
-    assert stored[(team["eng1"].id, "annual")] == (3, True)
-    assert stored[(team["eng2"].id, "annual")] == (0, True)
-    run(app, "scores_annual", datetime(2027, 1, 1, 5), force=True)
-    assert db.session.scalar(select(func.count()).select_from(PeriodScore)) == 6
+    # 1 July: nothing approved yet, nothing stored; the daily check tries again
+    assert run(app, "scores_mid_year", datetime(2026, 7, 1, 4)).summary == "2026 mid-year: 0 stored"
+    assert _finals() == {}
+    _approve_all(eng1, ["2026-05", "2026-06"])
+    mid = run(app, "scores_mid_year", datetime(2026, 7, 2, 4))
+    assert (mid.key, mid.summary) == ("2026-07-02", "2026 mid-year: 1 stored")
+    mean = (score_of(eng1, "2026-05").total + score_of(eng1, "2026-06").total) / 2
+    assert _finals() == {(eng1.id, 2026, "mid_year"): (mean.quantize(Decimal("0.01"), ROUND_HALF_UP), 2)}
+    # the annual score of eng1 waits for September; eng2's months all wait for approval too
+    assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 annual: 0 stored"
+    _approve_all(eng1, ["2026-09"])
+    _approve_all(eng2, ["2026-05", "2026-06", "2026-09"])
+    run(app, "scores_annual", datetime(2027, 1, 2, 4))
+    finals = _finals()
+    assert finals[(eng1.id, 2026, "annual")][1] == 3 and finals[(eng2.id, 2026, "annual")][1] == 0
+    assert (team["eng3"].id, 2026, "annual") not in finals  # eng3's months are still drafts
+    run(app, "scores_annual", datetime(2027, 1, 2, 5), force=True)  # running again changes nothing
+    assert _finals() == finals
+
+
+def test_reopening_a_month_clears_the_finals_it_was_part_of(app, api, records, team):
+    eng1 = team["eng1"]
+    for month in ("2026-05", "2026-09"):
+        records.review(eng1, month, team["mgr"], "leader")
+        run(app, "scores_close_month", datetime(2026, int(month[-2:]) % 12 + 1, 1, 3))
+    _approve_all(eng1, ["2026-05", "2026-09"])
+    run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
+    run(app, "scores_annual", datetime(2027, 1, 1, 4))
+    assert {k for k in _finals() if k[0] == eng1.id} == {(eng1.id, 2026, "mid_year"), (eng1.id, 2026, "annual")}
+    response = api("POST", "/scores/2026-09/eng1/reopen", "gm.wang", json={"reason": "复核"})
+    assert response.status_code == 200, response.get_json()
+    assert {k for k in _finals() if k[0] == eng1.id} == {(eng1.id, 2026, "mid_year")}  # September is not in H1
+    body = api("GET", "/scores/2026/annual", "gm.wang").get_json()
+    assert {r["username"]: r["final"] for r in body["scores"]}["eng1"] is False
+    response = api("POST", "/scores/2026-05/eng1/reopen", "gm.wang", json={"reason": "复核"})
+    assert response.status_code == 200 and {k for k in _finals() if k[0] == eng1.id} == set()
 
 
 def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, records, team, make_user):

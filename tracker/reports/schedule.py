@@ -25,13 +25,15 @@ def close_previous_month(now):
 
 
 def mid_year(now):
-    """On 1 July: January to June of this year, stored as final."""
-    results = services.period_scores(now.year, "mid_year", now, final=True)
-    return f"{now.year} mid-year: {len(results)} stored"
+    """Daily from 1 July: January to June of this year (before July, of last year) stored as final for each
+    engineer whose every eligible month of it is approved (a reopened month cleared it; it is stored again)."""
+    year = now.year if now.month >= 7 else now.year - 1
+    results = services.period_scores(year, "mid_year", now, final=True)
+    return f"{year} mid-year: {len(results)} stored"
 
 
 def annual(now):
-    """On 1 January: the whole of last year, stored as final."""
+    """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved."""
     results = services.period_scores(now.year - 1, "annual", now, final=True)
     return f"{now.year - 1} annual: {len(results)} stored"
 
@@ -48,19 +50,11 @@ def stale_drafts(now):
     return f"recomputed {', '.join(done)}" if done else None
 
 
-def _year(now):
-    return f"{now.year:04d}"
-
-
-def _last_year(now):
-    return f"{now.year - 1:04d}"
-
-
 jobs.register("scores_nightly", {"hour": 2, "minute": 0}, jobs.day_key, recompute_current_month)
 jobs.register("scores_close_month", {"day": 1, "hour": 3, "minute": 0}, jobs.previous_month_key,
               close_previous_month)
-jobs.register("scores_mid_year", {"month": 7, "day": 1, "hour": 4, "minute": 0}, _year, mid_year)
-jobs.register("scores_annual", {"month": 1, "day": 1, "hour": 4, "minute": 0}, _last_year, annual)
+jobs.register("scores_mid_year", {"hour": 4, "minute": 0}, jobs.day_key, mid_year)
+jobs.register("scores_annual", {"hour": 4, "minute": 10}, jobs.day_key, annual)
 jobs.register("submission_reminders", {"day": 3, "hour": 9, "minute": 0}, jobs.previous_month_key, remind)
 jobs.register_frequent("stale_scores", 60, stale_drafts)
 jobs.register_frequent("outbox", 30, mail.send_outbox)

@@ -260,19 +260,45 @@ def current_period_scores(engineer_ids, year, period):
     return results
 
 
+def _all_months_approved(engineer_ids, year, period):
+    """The engineers among engineer_ids whose every eligible month of the period is approved (CONTRACT 7)."""
+    if not engineer_ids:
+        return set()
+    open_months = db.session.scalars(
+        select(Score.engineer_id).where(
+            Score.engineer_id.in_(list(engineer_ids)), Score.month.in_(_period_months(year, period)),
+            Score.eligible.is_(True), Score.status != "approved").distinct())
+    return set(engineer_ids) - set(open_months)
+
+
 def period_scores(year, period, now, final, engineer_ids=None):
-    """The period's scores of the active engineers; with final, stored as final rows (upserted: idempotent)."""
+    """The period's scores of the active engineers (current values).
+
+    With final, the scores of the engineers whose every eligible month of the period is approved are stored as
+    final rows (upserted: idempotent) and only those are returned; the others wait for a later check. The caller
+    commits.
+    """
     period = period_key(period)
     ids = [person.id for person in _engineers(engineer_ids)]
     results = current_period_scores(ids, year, period)
-    if final and results:
-        table = PeriodScore.__table__
-        rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
-                 "months": r.months, "final": True, "computed_at": now}
-                for r in sorted(results.values(), key=lambda r: r.engineer_id)]
-        bulk.upsert(table, rows, ("engineer_id", "year", "period"), ("score", "months", "final", "computed_at"))
-        results = {k: PeriodResult(k, r.score, r.months, True) for k, r in results.items()}
+    if final:
+        ready = _all_months_approved(ids, year, period)
+        results = {k: PeriodResult(k, r.score, r.months, True) for k, r in results.items() if k in ready}
+        if results:
+            rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
+                     "months": r.months, "final": True, "computed_at": now}
+                    for r in sorted(results.values(), key=lambda r: r.engineer_id)]
+            bulk.upsert(PeriodScore.__table__, rows, ("engineer_id", "year", "period"),
+                        ("score", "months", "final", "computed_at"))
     return results
+
+
+def clear_final_periods(engineer_id, month):
+    """Reopening a month clears the stored final mid-year (January to June) and annual score it was part of."""
+    month = month_arg(month)
+    names = [name for name, months in periods.PERIODS.items() if month.number in months]
+    db.session.execute(delete(PeriodScore).where(
+        PeriodScore.engineer_id == engineer_id, PeriodScore.year == month.year, PeriodScore.period.in_(names)))
 
 
 def period_view(engineer_ids, year, period):

@@ -342,6 +342,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     if reopened.rowcount != 1:
         raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)
     audit.record(actor, "score.reopen", _subject(engineer, month), reason, at=now)
+    reports.clear_final_periods(engineer.id, month)
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("score_reopened", [engineer, engineer.supervisor], actor, now, engineer=engineer,
