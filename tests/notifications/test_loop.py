@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.conftest import NOW
+from tests.conftest import NOW, login
 from tests.notifications.conftest import start_smtp
 from tracker import jobs
 from tracker.extensions import db
@@ -35,11 +35,14 @@ def ok(response, status=200):
     return response.get_json()
 
 
-def run_the_loop(api):
-    """October for eng1: submitted, reopened, submitted again; +3 proposed and approved; reviewed, interviewed,
-    approved, reopened, vetoed; and the reminder job for eng2."""
+def run_the_loop(client, api):
+    """October for eng1: a peer review asked of eng3 (on the team page); submitted, reopened, submitted again; +3
+    proposed and approved; reviewed, interviewed, approved, reopened, vetoed; and the reminder job for eng2."""
     templates_store.sync_presets(NOW)
     db.session.commit()
+    login(client, "mgr")
+    assert client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng3"}).status_code == 302
+    client.post("/logout")
     ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
     ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "补录一次行程"}))
     ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
@@ -58,31 +61,33 @@ EXPECTED = {
     ("month_submitted", "mgr"), ("month_reopened", "eng1"), ("adjustment_proposed", "gm.wang"),
     ("adjustment_decided", "mgr"), ("score_approved", "eng1"), ("score_approved", "mgr"),
     ("score_reopened", "eng1"), ("score_reopened", "mgr"), ("score_vetoed", "eng1"), ("month_reminder", "eng2"),
+    ("review_requested", "eng3"),
 }
 
 
-def test_each_step_notifies_whom_it_concerns_and_never_the_actor(api, team):
-    run_the_loop(api)
+def test_each_step_notifies_whom_it_concerns_and_never_the_actor(client, api, team):
+    run_the_loop(client, api)
     got = notified()
     assert got >= EXPECTED
     actors = {("month_submitted", "eng1"), ("month_reopened", "mgr"), ("adjustment_proposed", "mgr"),
-              ("adjustment_decided", "gm.wang"), ("score_approved", "gm.wang"), ("score_vetoed", "mgr")}
+              ("adjustment_decided", "gm.wang"), ("score_approved", "gm.wang"), ("score_vetoed", "mgr"),
+               ("review_requested", "mgr")}
     assert not (got & actors)
     body = ok(api("GET", "/notifications", "eng1"))
     assert any("退回了你 2026-10 的工作行程表" in n["message"] for n in body["notifications"])
 
 
-def test_without_smtp_nothing_is_queued(app, api, team, emails):
+def test_without_smtp_nothing_is_queued(app, client, api, team, emails):
     assert not app.config["MAIL_SERVER"]
-    run_the_loop(api)
+    run_the_loop(client, api)
     assert outbox_kinds() == set()
 
 
-def test_a_real_smtp_server_receives_each_kind_sent_by_the_scheduler_not_the_request(app, api, team, emails,
+def test_a_real_smtp_server_receives_each_kind_sent_by_the_scheduler_not_the_request(app, client, api, team, emails,
                                                                                       mail_port):
     inbox, controller = start_smtp(mail_port)
     try:
-        run_the_loop(api)
+        run_the_loop(client, api)
         assert inbox.wait_for(1, seconds=0.5) == []  # the requests sent nothing themselves
         queued = outbox_kinds()
         assert {(kind, f"{user}@example.com", "pending") for kind, user in EXPECTED} <= queued
