@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from tracker import config, nav, security, validation
 from tracker.audit.views import log_refusal
 from tracker.errors import Busy, DomainError, Invalid
-from tracker.extensions import babel, csrf, db, login, migrate
+from tracker.extensions import babel, compress, csrf, db, login, migrate
 from tracker.values import MONTH_MESSAGE, BadMonth, MonthConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,6 +68,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
+    _compression(app)
     security.init_app(app)
     validation.init_app(app)
 
@@ -115,6 +116,15 @@ def create_app(test_config=None):
         g.lang = lang
 
     return app
+
+
+def _compression(app):
+    """Text answers (pages, CSS, JS, JSON, SVG) compressed for clients that accept it, static files included."""
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
+    # Static files are streamed: gzip too for them (Flask-Compress leaves it out of streams by default).
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
+    app.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", ["static", "bootstrap.static"])
+    compress.init_app(app)
 
 
 def _wants_json():

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and set up by create_app()."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -21,6 +22,7 @@ migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+compress = Compress()
 
 
 @event.listens_for(Engine, "connect")

@@ -175,7 +175,18 @@ _NOT_TEXT = ("CSRFTokenField", "SubmitField", "FileField", "MultipleFileField")
 
 class Form(FlaskForm):
     """Base of every web form: on top of each form's own checks, every text field follows the text rule of its
-    name and every date or time field the year rule, so that a form cannot store what the API refuses."""
+    name and every date or time field the year rule, so that a form cannot store what the API refuses.
+
+    A field with errors renders with aria-invalid="true" and aria-describedby naming "<field id>-error", the element
+    that holds its messages (templates/bootstrap5/form.html's field_errors, which every form template uses)."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if field.errors:
+                own = render_kw.get("aria-describedby") or (field.render_kw or {}).get("aria-describedby")
+                described = f"{own} {field.id}-error" if own else f"{field.id}-error"
+                render_kw = {**render_kw, "aria-invalid": "true", "aria-describedby": described}
+            return super().render_field(field, render_kw)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
