@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 
 from tracker.scoring.decimals import ZERO, fmt, fmt_signed, round2
 from tracker.scoring.measures import SOURCES
@@ -16,7 +17,11 @@ MISSING = object()  # _run's outcome for a missing hand entry without a stand-in
 
 @dataclass(frozen=True)
 class IndicatorResult:
-    """One indicator for one month; points are exact (round2 them to store or show), None when it does not apply."""
+    """One indicator for one month; points are exact (round2 them to store or show), None when it does not apply.
+
+    `message` is the sentence that links value and points, as data (messages.Msg); explanation and explanation_en
+    render it when asked (the app stores the message, messages.dumps, and renders it when read).
+    """
 
     code: str
     name: str
@@ -25,12 +30,19 @@ class IndicatorResult:
     value: object
     points: Decimal | None
     max_points: Decimal
-    explanation: str
-    explanation_en: str
+    message: Msg
     record_ids: dict = field(default_factory=dict)
     weight: Decimal | None = None
     group: str | None = None
     missing: bool = False
+
+    @cached_property
+    def explanation(self):
+        return render(self.message, "zh")
+
+    @cached_property
+    def explanation_en(self):
+        return render(self.message, "en")
 
     @property
     def state(self):
@@ -100,21 +112,20 @@ def score_indicator(indicator, facts):
     name = indicator.name
     if outcome is None:
         value = measure.value if measure else None
-        texts = {lang: render(Msg("indicator.bare_not_applicable", {"name": name}), lang) for lang in ("zh", "en")}
-        return IndicatorResult(indicator.code, name.zh, name.en, False, value, None, indicator.max, texts["zh"],
-                               texts["en"], record_ids, indicator.weight, indicator.group)
+        msg = Msg("indicator.bare_not_applicable", {"name": name})
+        return IndicatorResult(indicator.code, name.zh, name.en, False, value, None, indicator.max, msg, record_ids,
+                               indicator.weight, indicator.group)
     if outcome is MISSING:
         msg = Msg("indicator.missing", {"name": name, "max": indicator.max})
-        return IndicatorResult(indicator.code, name.zh, name.en, True, None, ZERO, indicator.max, render(msg, "zh"),
-                               render(msg, "en"), record_ids, indicator.weight, indicator.group, True)
+        return IndicatorResult(indicator.code, name.zh, name.en, True, None, ZERO, indicator.max, msg, record_ids,
+                               indicator.weight, indicator.group, True)
     value = outcome.value if outcome.value is not None else (measure.value if measure else None)
     details = [d for d in ((measure.details if measure else None), outcome.details) if d is not None]
     key = "indicator.missing_as" if missing else "indicator"
     msg = Msg(key, {"name": name, "details": details or Msg("no_deduction"), "points": outcome.points,
                     "max": indicator.max})
-    return IndicatorResult(indicator.code, name.zh, name.en, True, value, outcome.points, indicator.max,
-                           render(msg, "zh"), render(msg, "en"), record_ids, indicator.weight, indicator.group,
-                           missing)
+    return IndicatorResult(indicator.code, name.zh, name.en, True, value, outcome.points, indicator.max, msg,
+                           record_ids, indicator.weight, indicator.group, missing)
 
 
 def _read(source, facts, code):

@@ -1,9 +1,11 @@
 """Explanations as (key, params) messages rendered in Chinese (first) or English from one catalogue.
 
-Rules and sources return Msg objects; evaluate() renders each indicator's sentence in both languages
-(IndicatorResult.explanation and .explanation_en), so the app picks one by locale and stores plain strings.
+Rules and sources return Msg objects; evaluate() keeps each indicator's message as it is (IndicatorResult.message).
+The app stores it as data (dumps: JSON with the catalogue key, the parameters and their exact values) and renders
+it in the reader's language when read (render_data); nothing is formatted while a month is computed.
 """
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -106,4 +108,51 @@ def _param(value, lang):
         return SEPARATOR[lang].join(_param(item, lang) for item in value)
     if isinstance(value, Decimal):
         return fmt(value)
+    return str(value)
+
+
+# ---- stored form --------------------------------------------------------------------------------------
+# A Msg as JSON: {"k": key, "p": {name: param}}; a Text as {"t": [zh, en]}; a Decimal as {"d": "12.50"} (exact,
+# formatted when rendered); lists as lists; str and int as themselves; anything else as its str().
+
+def _encode(value):
+    if isinstance(value, Msg):
+        return {"k": value.key, "p": value.params} if value.params else {"k": value.key}
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, Text):
+        return {"t": [value.zh, value.en]}
+    return str(value)
+
+
+def dumps(msg):
+    """The message as a JSON string (the C encoder walks the tree; _encode names our types)."""
+    return json.dumps(msg, default=_encode, ensure_ascii=False, separators=(",", ":"))
+
+
+def render_data(data, lang="zh"):
+    """The sentence of a stored message (dumps' JSON, or the object it decodes to) in lang: the same text as
+    render() of the message it was made from."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    return _data_param(data, LANGUAGES.index(lang) if lang in LANGUAGES else _unknown(lang))
+
+
+def _unknown(lang):
+    raise ValueError(f"unknown language {lang!r}")
+
+
+def _data_param(value, index):
+    if isinstance(value, dict):
+        if "k" in value:
+            template = CATALOG[value["k"]][index]
+            params = value.get("p")
+            if not params:
+                return template.format()
+            return template.format(**{name: _data_param(item, index) for name, item in params.items()})
+        if "d" in value:
+            return fmt(Decimal(value["d"]))
+        return value["t"][index]
+    if isinstance(value, list):
+        return SEPARATOR[LANGUAGES[index]].join(_data_param(item, index) for item in value)
     return str(value)
