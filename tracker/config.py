@@ -29,6 +29,7 @@ MAIL_USE_TLS = False
 MAIL_USE_SSL = False
 MAIL_TIMEOUT = 15
 MAIL_SENDER = "tracker@localhost"
+ROBOT_TIMEOUT = 5  # seconds a group-chat robot's webhook (WeCom, DingTalk) may take to answer
 BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 LANGUAGES = ["zh", "en"]
 PREFERRED_URL_SCHEME = "http"

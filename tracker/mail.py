@@ -20,11 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def send_outbox(now):
-    """The scheduler's sender: every due message of the outbox, with the current SMTP settings."""
-    config = {key: value for key, value in current_app.config.items() if key.startswith("MAIL_")}
-    if not configured(config):
-        return None
-    sent, failed = schedule.send_due(config, now)
+    """The scheduler's sender: every due message of the outbox (e-mail only while SMTP is configured; the group-chat
+    robots' too), with the current settings."""
+    config = {key: value for key, value in current_app.config.items() if key.startswith(("MAIL_", "ROBOT_"))}
+    channels = [channel for channel in outbox.SENDERS if channel != "email" or configured(config)]
+    sent, failed = schedule.send_due(config, now, channels=channels)
     return f"{sent} sent, {failed} failed" if sent or failed else None
 
 

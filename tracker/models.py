@@ -14,3 +14,5 @@ from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry,
 from tracker.editor.models import HiddenTemplate  # noqa: F401
 from tracker.notifications.outbox import OutboxMessage  # noqa: F401
 from tracker.reviews.requests import ReviewRequest  # noqa: F401
+from tracker.notifications.robots import ChatRobot  # noqa: F401
+from tracker.notifications import robot_send  # noqa: F401  (the robots' outbox senders)

@@ -21,4 +21,4 @@ def test_only_admins_see_the_outbox(client, team):
     assert client.get("/notifications/outbox").status_code == 403
     client.post("/logout")
     login(client, "admin")
-    assert "待发邮件" in client.get("/notifications/outbox").get_data(as_text=True)
+    assert "待发消息" in client.get("/notifications/outbox").get_data(as_text=True)

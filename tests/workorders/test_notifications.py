@@ -120,3 +120,22 @@ def test_mail_server_down_does_not_lose_the_scan(app, api, make_order, emails, m
     assert post_scan(api, make_order(), user="office2").status_code == 201
     assert db.session.query(Notification).count() == 2
     assert deliver() == "0 sent, 2 failed"  # the outbox keeps them for the next try
+
+
+def test_a_stored_scan_reaches_the_engineers_team_robot(app, api, team, make_order):
+    from tests.notifications.test_robots import Endpoint, make_robot
+
+    endpoint = Endpoint()
+    try:
+        make_robot("华东群", "wecom", "mgr", f"{endpoint.base}/send?key=k", ["scan_stored"])
+        make_robot("华南群", "wecom", "mgr2", f"{endpoint.base}/other?key=k", ["scan_stored"])
+        order = make_order(actor="office")  # eng1's order: mgr's team
+        assert post_scan(api, order, user="office2").status_code == 201
+        assert endpoint.received == []
+        assert deliver() == "1 sent, 0 failed"
+        [(path, _type, body)] = endpoint.received
+        assert path == "/send?key=k"
+        assert f"内勤小王 上传了工单 {order.number} 的电子档 {CANONICAL}.pdf" in body["markdown"]["content"]
+    finally:
+        endpoint.server.shutdown()
+        endpoint.server.server_close()

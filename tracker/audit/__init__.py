@@ -5,11 +5,13 @@ One service writes it, fed from three places rather than from every view:
   (`kind` create / update / delete, the changed columns before and after);
 - refused accesses (403) by the error handlers, failed and successful logins and logouts by the auth services;
 - workflow acts that are more than a row change (approve, reopen, submit ...) by `record()` in their services.
-Secrets never reach it: password and token hashes show as "***".
+Secrets never reach it: password and token hashes and signing secrets show as "***", a webhook URL with the values
+of its query (the robot's key or access token) masked.
 """
 
 import json
 from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import g, has_request_context, request
 from sqlalchemy import ForeignKey, Index, String, Text, event, inspect
@@ -19,7 +21,8 @@ from tracker import clock
 from tracker.extensions import db
 
 KINDS = ("create", "update", "delete", "action", "denied", "login", "login_failed", "logout", "sessions_ended")
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret"})
+URL_COLUMNS = frozenset({"webhook_url"})  # a chat robot's URL carries its key in the query
 MASK = "***"
 # Tables whose rows are derived, housekeeping or the log itself: recording them would bury the people's acts.
 NOT_AUDITED = frozenset({"audit_events", "auth_sessions", "login_attempts", "api_tokens", "job_runs",
@@ -85,9 +88,25 @@ def _actor_id():
     return user.__dict__.get("id") if user is not None and getattr(user, "is_authenticated", False) else None
 
 
+def mask_secret(value):
+    """A secret as pages may show it: its first 4 characters when it is long enough to keep the rest hidden."""
+    return (value[:4] + MASK) if value and len(value) >= 16 else MASK
+
+
+def mask_url(url):
+    """The URL with each query value (and any user:password) masked, e.g. ...send?key=693a***."""
+    parts = urlsplit(url or "")
+    query = "&".join(f"{name}={mask_secret(value)}" if value else name
+                     for name, value in parse_qsl(parts.query, keep_blank_values=True))
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
 def _value(key, value):
     if key in SECRET_COLUMNS and value is not None:
         return MASK
+    if key in URL_COLUMNS and value is not None:
+        return mask_url(value)
     return value
 
 

@@ -2,9 +2,10 @@
 
 A web request never talks to a mail server: it adds an OutboxMessage in its own transaction (so a rollback drops
 the message too), and the scheduler process sends what is due, retrying with back-off when the receiver is down.
-Each message names its `channel` (how it travels: "email"; a chat webhook can register another sender) and its
-`kind` (what it announces: the notification kind). Admins see the queue at /reports/outbox. The delivery loop
-the scheduler runs is in `schedule.py`.
+Each message names its `channel` (how it travels: "email", or a group-chat robot's "wecom" / "dingtalk", each with
+its sender) and its `kind` (what it announces: the notification kind). Admins see the queue at
+/notifications/outbox. The delivery loop the scheduler runs is in `schedule.py`; it sends every channel with the
+same back-off.
 """
 
 from datetime import datetime, timedelta
@@ -30,8 +31,9 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # email: the whole RFC 5322 message
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # email: the whole RFC 5322 message; robots: the JSON body
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    robot_id: Mapped[int | None] = mapped_column(ForeignKey("chat_robots.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]

@@ -22,9 +22,14 @@ def _claim(row, now):
     return taken.rowcount == 1
 
 
-def send_due(config, now, limit=BATCH):
-    """Send the messages that are due; each outcome committed on its own. Returns (sent, failed) counts."""
+def send_due(config, now, limit=BATCH, channels=None):
+    """Send the messages that are due (of `channels`, default every channel with a sender); each outcome committed
+    on its own. Returns (sent, failed) counts."""
+    channels = list(SENDERS) if channels is None else list(channels)
+    if not channels:
+        return 0, 0
     due = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
+                                                         OutboxMessage.channel.in_(channels),
                                                          OutboxMessage.next_attempt_at <= now)
                              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
     sent = failed = 0

@@ -1,7 +1,8 @@
 """Notifications: who hears about what, the unread count, and marking read.
 
 Every step of the monthly loop tells the people it concerns, never the person who acted: in the app, and by
-e-mail (through the outbox, sent by the scheduler) when SMTP is configured and the person has an address.
+e-mail (through the outbox, sent by the scheduler) when SMTP is configured and the person has an address. A team's
+group-chat robots (robots.py) post the kinds chosen for them that concern an engineer of the team.
 """
 
 from flask import has_request_context, url_for
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, update
 from tracker import mail
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.notifications import robots
 from tracker.notifications.models import Notification
 
 PAGE = 50
@@ -28,7 +30,9 @@ def _unique(people, actor=None):
 
 
 def notify(kind, recipients, actor, now, *, engineer=None, month=None, detail=None, work_order=None):
-    """Tell each recipient (never the actor) in the app, and by mail when SMTP is set. The caller commits."""
+    """Tell each recipient (never the actor) in the app, and by mail when SMTP is set; and the group-chat robots of
+    the team of the engineer concerned (`engineer`, or the recipients themselves when none is named). The caller
+    commits."""
     people = _unique(recipients, actor)
     rows = []
     for person in people:
@@ -46,6 +50,8 @@ def notify(kind, recipients, actor, now, *, engineer=None, month=None, detail=No
                 link = target(row, external=True)
                 mail.queue([(person.display_name, person.email)], _("【Tracker】%(text)s", text=text),
                            text + ("\n\n" + link if link else ""), kind=kind)
+    robots.post(kind, actor, now, engineers=[engineer] if engineer is not None else people, month=month,
+                detail=detail, work_order=work_order, raters=people if kind == "review_requested" else ())
     return people
 
 
@@ -78,6 +84,7 @@ def scan_stored(actor, order, scan, now):
         db.session.add(Notification(user_id=person.id, kind="scan_stored", work_order_id=order.id,
                                     actor_id=actor.id if actor else None, detail=scan.name, created_at=now))
     db.session.flush()
+    robots.post("scan_stored", actor, now, engineers=[order.engineer], detail=scan.name, work_order=order)
     return recipients
 
 

@@ -1,19 +1,26 @@
-"""The notification list (marking read) and the unread count behind the navbar bell."""
+"""The notification list (marking read), the unread count behind the navbar bell, the outbox and the group-chat
+robots (admins)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from tracker import clock, nav
 from tracker.auth.access import roles
+from tracker.errors import Invalid
 from tracker.extensions import db
-from tracker.notifications import outbox, services
+from tracker.notifications import outbox, robots, services
+from tracker.notifications.forms import RobotForm
 from tracker.notifications.models import Notification
+from tracker.validation import put_errors
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+CHANNELS = {"email": _l("邮件"), **robots.PLATFORMS}
 
-nav.add("notifications.outbox_list", _l("待发邮件"), roles=("admin",), order=86)
+nav.add("notifications.outbox_list", _l("待发消息"), roles=("admin",), order=86)
+nav.add("notifications.robot_list", _l("群机器人"), roles=("admin",), order=87)
 
 
 @bp.app_context_processor
@@ -52,7 +59,7 @@ def mark_read():
 @roles("admin")
 def outbox_list():
     """The outbox: what waits to be sent, what was sent, what failed and why (sent by the scheduler)."""
-    return render_template("notifications/outbox.html", rows=outbox.recent(), message=services.message)
+    return render_template("notifications/outbox.html", rows=outbox.recent(), channels=CHANNELS)
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
@@ -62,3 +69,73 @@ def outbox_retry(message_id):
     db.session.commit()
     flash(_("已安排重新发送，调度进程将在一分钟内发出"), "success")
     return redirect(url_for("notifications.outbox_list"))
+
+
+# ---- group-chat robots (企业微信, 钉钉) ------------------------------------------------------------------
+
+def _robot_form(robot=None):
+    """The form; never filled from the robot's URL or secret, which pages show masked only."""
+    form = RobotForm()
+    form.platform.choices = [SelectChoice(code, label) for code, label in robots.PLATFORMS.items()]
+    form.team.choices = [SelectChoice("", _("（请选择）"))] + [
+        SelectChoice(u.username, f"{u.display_name} ({u.username})" + ("" if u.active else " " + _("已停用")))
+        for u in robots.managers()]
+    form.kinds.choices = [SelectChoice(code, label) for code, label in robots.KIND_LABELS.items()]
+    if robot is not None and request.method == "GET":
+        form.name.data, form.platform.data, form.active.data = robot.name, robot.platform, robot.active
+        form.team.data = robot.team.username if robot.team else ""
+        form.kinds.data = robot.kind_list
+    if robot is None and request.method == "GET":
+        form.kinds.data = ["scan_stored", "month_submitted"]
+    keep = _("留空表示不修改")
+    form.webhook_url.render_kw = {**form.webhook_url.render_kw,
+                                  "placeholder": keep if robot else "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"}
+    if robot is not None and robot.secret:
+        form.secret.render_kw = {**form.secret.render_kw, "placeholder": keep}
+    return form
+
+
+def _render_robot(form, robot, error=None, status=200):
+    return render_template("notifications/robot_form.html", form=form, robot=robot, error=error), status
+
+
+@bp.route("/robots")
+@roles("admin")
+def robot_list():
+    """The group-chat robots: each team's WeCom / DingTalk groups and the notifications they hear."""
+    return render_template("notifications/robots.html", robots=robots.robots(), platforms=robots.PLATFORMS,
+                           kind_labels=robots.KIND_LABELS)
+
+
+@bp.route("/robots/new", methods=["GET", "POST"])
+@bp.route("/robots/<int:robot_id>", methods=["GET", "POST"])
+@roles("admin")
+def robot_edit(robot_id=None):
+    robot = robots.get_robot(robot_id) if robot_id is not None else None
+    form = _robot_form(robot)
+    if request.method == "GET":
+        return _render_robot(form, robot)
+    if not form.validate_on_submit():
+        return _render_robot(form, robot, status=422)
+    data = {"name": form.name.data, "platform": form.platform.data, "team": form.team.data,
+            "webhook_url": form.webhook_url.data, "secret": form.secret.data, "clear_secret": form.clear_secret.data,
+            "kinds": form.kinds.data, "active": form.active.data}
+    try:
+        saved = robots.save(robot, data, clock.now())
+    except Invalid as exc:
+        db.session.rollback()
+        return _render_robot(form, robot, put_errors(form, exc), 422)
+    db.session.commit()
+    flash(_("已保存群机器人 %(name)s", name=saved.name), "success")
+    return redirect(url_for("notifications.robot_list"))
+
+
+@bp.route("/robots/<int:robot_id>/delete", methods=["POST"])
+@roles("admin")
+def robot_delete(robot_id):
+    robot = robots.get_robot(robot_id)
+    name = robot.name
+    robots.delete(robot)
+    db.session.commit()
+    flash(_("已删除群机器人 %(name)s", name=name), "success")
+    return redirect(url_for("notifications.robot_list"))

@@ -1,0 +1,290 @@
+"""Group-chat robots (企业微信, 钉钉): a local HTTP server stands in for the webhook endpoints. The chosen kinds that
+concern an engineer of the robot's team reach it as markdown, sent by the scheduler through the outbox (DingTalk's
+signature checked here as DingTalk documents it); a failing endpoint is retried with the outbox's back-off and never
+blocks the request; the secrets show on no page, in no log, audit event or outbox error."""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote_plus, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import NOW, login
+from tracker import jobs
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+from tracker.notifications import robots
+from tracker.notifications.outbox import OutboxMessage
+from tracker.reports import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
+
+OCT = "2026-10"
+DING_SECRET = "SECa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4"
+DING_TOKEN = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+WECOM_KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
+
+
+class Endpoint:
+    """A webhook endpoint on 127.0.0.1: records each POST and answers with `status` and `answer`."""
+
+    def __init__(self):
+        self.received, self.status, self.answer = [], 200, {"errcode": 0, "errmsg": "ok"}
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                endpoint.received.append((self.path, self.headers.get("Content-Type"), json.loads(body)))
+                data = json.dumps(endpoint.answer).encode()
+                self.send_response(endpoint.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def posts(self, path_start):
+        return [(path, kind, body) for path, kind, body in self.received if path.startswith(path_start)]
+
+
+@pytest.fixture
+def endpoint():
+    server = Endpoint()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def make_robot(name, platform, team, url, kinds, secret=None):
+    robot = robots.save(None, {"name": name, "platform": platform, "team": team, "webhook_url": url,
+                               "secret": secret, "kinds": kinds}, NOW)
+    db.session.commit()
+    return robot
+
+
+@pytest.fixture
+def robots_of_mgr(app, team, endpoint):
+    """mgr's team has a DingTalk robot (signed) and a WeCom robot; mgr2's team a WeCom robot for everything."""
+    ding = make_robot("华东钉钉群", "dingtalk", "mgr", f"{endpoint.base}/robot/send?access_token={DING_TOKEN}",
+                      ["month_submitted", "month_reopened", "month_reminder"], DING_SECRET)
+    wecom = make_robot("华东企业微信群", "wecom", "mgr", f"{endpoint.base}/cgi-bin/webhook/send?key={WECOM_KEY}",
+                       ["month_submitted"])
+    other = make_robot("华南群", "wecom", "mgr2", f"{endpoint.base}/other?key=x", list(robots.KIND_LABELS))
+    return ding, wecom, other
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def robot_rows():
+    db.session.expire_all()
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.robot_id.is_not(None))
+                              .order_by(OutboxMessage.id)).all()
+
+
+def check_dingtalk_signature(path):
+    """DingTalk's documented check: sign = urlencode(base64(HMAC-SHA256(secret, timestamp + "\\n" + secret)))."""
+    query = parse_qs(urlsplit(path).query)
+    assert query["access_token"] == [DING_TOKEN]
+    timestamp = query["timestamp"][0]
+    assert abs(int(timestamp) - time.time() * 1000) < 60_000  # DingTalk refuses a timestamp an hour off
+    expected = base64.b64encode(hmac.new(DING_SECRET.encode(), f"{timestamp}\n{DING_SECRET}".encode(),
+                                         hashlib.sha256).digest()).decode()
+    assert query["sign"] == [expected]  # parse_qs undid the URL encoding
+    raw_sign = urlsplit(path).query.split("sign=", 1)[1]
+    assert raw_sign == quote_plus(expected)
+
+
+def test_chosen_kinds_reach_the_teams_groups_as_markdown_sent_by_the_scheduler(app, api, robots_of_mgr, endpoint):
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "补录一次行程"}))
+    assert endpoint.received == []  # the requests queued, they sent nothing
+    rows = robot_rows()
+    assert [(row.channel, row.kind, row.status) for row in rows] == [
+        ("dingtalk", "month_submitted", "pending"), ("wecom", "month_submitted", "pending"),
+        ("dingtalk", "month_reopened", "pending")]  # not mgr2's robot: eng1 is in mgr's team
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "3 sent, 0 failed"  # without SMTP: robots still go
+    assert {row.status for row in robot_rows()} == {"sent"}
+
+    wecom = endpoint.posts("/cgi-bin/webhook/send")
+    assert len(wecom) == 1
+    path, content_type, body = wecom[0]
+    assert path == f"/cgi-bin/webhook/send?key={WECOM_KEY}" and content_type.startswith("application/json")
+    assert body["msgtype"] == "markdown" and set(body["markdown"]) == {"content"}
+    assert "行程表已提交" in body["markdown"]["content"]
+    assert "张三 提交了 2026-10 的工作行程表" in body["markdown"]["content"]
+
+    ding = endpoint.posts("/robot/send")
+    assert len(ding) == 2
+    for path, _type, body in ding:
+        check_dingtalk_signature(path)
+        assert body["msgtype"] == "markdown" and set(body["markdown"]) == {"title", "text"}
+    texts = [body["markdown"]["text"] for _path, _type, body in ding]
+    assert "张三 提交了 2026-10 的工作行程表" in texts[0]
+    assert "刘主管 退回了 张三 的 2026-10 工作行程表" in texts[1]  # a group reads it in the third person
+    assert endpoint.posts("/other") == []
+
+
+def test_reminders_reach_each_team_once_naming_its_engineers(app, robots_of_mgr, endpoint):
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+    rows = robot_rows()
+    assert [(row.channel, row.recipient) for row in rows] == [("dingtalk", "钉钉 · 华东钉钉群"),
+                                                              ("wecom", "企业微信 · 华南群")]
+    jobs.run_frequent(app, "outbox", now=NOW)
+    ding = endpoint.posts("/robot/send")[0][2]["markdown"]["text"]
+    assert "张三、李四 的 2026-10 工作行程表尚未提交" in ding and "王五" not in ding
+    other = endpoint.posts("/other")[0][2]["markdown"]["content"]
+    assert "王五 的 2026-10 工作行程表尚未提交" in other and "张三" not in other
+
+
+def test_a_failing_endpoint_is_retried_with_back_off_and_never_blocks_the_request(app, api, robots_of_mgr,
+                                                                                   endpoint, caplog):
+    caplog.set_level(logging.DEBUG)
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    endpoint.status, endpoint.answer = 500, {"error": "down"}
+    started = time.monotonic()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    assert time.monotonic() - started < 1.5 and endpoint.received == []
+
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "0 sent, 2 failed"
+    rows = robot_rows()
+    assert [(row.status, row.attempts, row.next_attempt_at) for row in rows] == [
+        ("pending", 1, NOW + timedelta(minutes=1))] * 2
+    assert rows[0].last_error == "RobotRefused: HTTP 500 Internal Server Error"
+    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(seconds=30)) is None  # not due yet
+    assert len(endpoint.received) == 2
+
+    endpoint.status, endpoint.answer = 200, {"errcode": 310000, "errmsg": "sign not match"}  # an API refusal
+    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=1)) == "0 sent, 2 failed"
+    rows = robot_rows()
+    assert [(row.status, row.attempts, row.next_attempt_at) for row in rows] == [
+        ("pending", 2, NOW + timedelta(minutes=3))] * 2
+    assert rows[0].last_error == "RobotRefused: errcode 310000: sign not match"
+
+    endpoint.answer = {"errcode": 0, "errmsg": "ok"}
+    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=3)) == "2 sent, 0 failed"
+    assert [(row.status, row.attempts, row.last_error) for row in robot_rows()] == [("sent", 3, None)] * 2
+    assert len(endpoint.received) == 6
+    logged = caplog.text + "".join(str(record.args) for record in caplog.records)
+    assert "robot" in caplog.text.lower() or "outbox" in caplog.text  # the failures were logged ...
+    for secret in (DING_SECRET, DING_TOKEN, WECOM_KEY):  # ... without the secrets
+        assert secret not in logged
+
+
+def test_an_unreachable_endpoint_fails_without_its_secrets_in_the_error(app, team):
+    make_robot("断网群", "dingtalk", "mgr", f"http://127.0.0.1:9/robot/send?access_token={DING_TOKEN}",
+               ["month_reminder"], DING_SECRET)
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+    jobs.run_frequent(app, "outbox", now=NOW)
+    row = robot_rows()[0]
+    assert row.status == "pending" and row.attempts == 1 and row.last_error.startswith("RobotRefused: ")
+    assert DING_TOKEN not in row.last_error and DING_SECRET not in row.last_error
+
+
+def robot_form(**changes):
+    data = {"name": "华东钉钉群", "platform": "dingtalk", "team": "mgr",
+            "webhook_url": f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}", "secret": DING_SECRET,
+            "kinds": ["month_submitted", "score_vetoed"], "active": "y"}
+    data.update(changes)
+    return data
+
+
+def test_admins_configure_robots_and_the_secrets_show_masked_only(app, client, team):
+    login(client, "admin")
+    response = client.post("/notifications/robots/new", data=robot_form())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    robot = db.session.scalar(select(robots.ChatRobot))
+    assert (robot.secret, robot.kind_list, robot.team.username) == (DING_SECRET, ["month_submitted", "score_vetoed"],
+                                                                     "mgr")
+    pages = client.get("/notifications/robots").get_data(as_text=True)
+    assert "华东钉钉群" in pages and "access_token=0123***" in pages and "SECa***" in pages
+    pages += client.get(f"/notifications/robots/{robot.id}").get_data(as_text=True)
+    assert DING_TOKEN not in pages and DING_SECRET not in pages
+
+    # a blank URL and secret keep the stored ones
+    response = client.post(f"/notifications/robots/{robot.id}", data=robot_form(webhook_url="", secret="",
+                                                                                name="华东群"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    robot = db.session.get(robots.ChatRobot, robot.id)
+    assert (robot.name, robot.secret) == ("华东群", DING_SECRET) and DING_TOKEN in robot.webhook_url
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "chat_robots")).all()
+    assert [event.kind for event in events] == ["create", "update"]
+    audited = " ".join(f"{event.before} {event.after}" for event in events)
+    assert DING_TOKEN not in audited and DING_SECRET not in audited and "access_token=0123***" in audited
+
+    client.post(f"/notifications/robots/{robot.id}/delete")
+    assert db.session.scalar(select(robots.ChatRobot)) is None
+
+
+@pytest.mark.parametrize("url, message", [
+    ("ftp://oapi.dingtalk.com/robot/send", "网址须以 https:// 或 http:// 开头"),
+    ("https:///robot/send?access_token=x", "网址须包含主机名"),
+    ("oapi.dingtalk.com/robot/send", "网址须以 https:// 或 http:// 开头"),
+    ("https://oapi.dingtalk.com:99999/robot", "不是有效的网址"),
+    ("", "请填写 Webhook 网址"),
+])
+def test_a_bad_url_is_a_field_error(app, client, team, url, message):
+    login(client, "admin")
+    response = client.post("/notifications/robots/new", data=robot_form(webhook_url=url))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html and DING_SECRET not in html
+    assert db.session.scalar(select(robots.ChatRobot)) is None
+
+
+def test_other_field_errors(app, client, team):
+    login(client, "admin")
+    response = client.post("/notifications/robots/new", data=robot_form(team="eng1", kinds=[], platform="wecom"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in ("请选择一位主管", "请至少选择一种通知", "企业微信群机器人没有加签密钥"):
+        assert message in html
+
+
+def test_only_admins_configure_robots(app, client, team):
+    login(client, "mgr")
+    assert client.get("/notifications/robots").status_code == 403
+    assert client.post("/notifications/robots/new", data=robot_form()).status_code == 403
+    assert db.session.scalar(select(robots.ChatRobot)) is None
+
+
+def test_the_robot_form_needs_the_csrf_token(app_factory, team):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"username": "admin", "password": "secret-pass-1", "csrf_token": token})
+    assert client.post("/notifications/robots/new", data=robot_form()).status_code == 400
+    assert db.session.scalar(select(robots.ChatRobot)) is None
+
+
+def test_the_outbox_page_lists_robot_messages(app, client, robots_of_mgr):
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+    login(client, "admin")
+    html = client.get("/notifications/outbox").get_data(as_text=True)
+    assert "待发消息" in html and "钉钉 · 华东钉钉群" in html and "【Tracker】行程表未提交提醒" in html
+    assert DING_TOKEN not in html and DING_SECRET not in html
