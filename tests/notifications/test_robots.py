@@ -212,6 +212,8 @@ def robot_form(**changes):
 
 def test_admins_configure_robots_and_the_secrets_show_masked_only(app, client, team):
     login(client, "admin")
+    blank = client.get("/notifications/robots/new").get_data(as_text=True)
+    assert "Webhook 网址" in blank and 'name="kinds"' in blank and "刘主管 (mgr)" in blank
     response = client.post("/notifications/robots/new", data=robot_form())
     assert response.status_code == 302, response.get_data(as_text=True)
     robot = db.session.scalar(select(robots.ChatRobot))
