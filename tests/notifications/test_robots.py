@@ -232,7 +232,8 @@ def test_admins_configure_robots_and_the_secrets_show_masked_only(app, client, t
     robot = db.session.get(robots.ChatRobot, robot.id)
     assert (robot.name, robot.secret) == ("华东群", DING_SECRET) and DING_TOKEN in robot.webhook_url
 
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "chat_robots")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "chat_robots")
+                                .order_by(AuditEvent.id)).all()
     assert [event.kind for event in events] == ["create", "update"]
     audited = " ".join(f"{event.before} {event.after}" for event in events)
     assert DING_TOKEN not in audited and DING_SECRET not in audited and "access_token=0123***" in audited
