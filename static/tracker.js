@@ -22,6 +22,19 @@
       break;
     }
   }
+  // A table wider than the screen scrolls in its box: the box takes the keyboard focus (arrow keys scroll it) and
+  // is named after its table, so keyboard and screen-reader users reach the columns out of view.
+  var boxes = document.querySelectorAll(".table-responsive");
+  for (var j = 0; j < boxes.length; j++) {
+    var box = boxes[j];
+    if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+      var table = box.querySelector("table");
+      var caption = table && (table.getAttribute("aria-label") || (table.caption && table.caption.textContent));
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", (caption || document.title).trim());
+    }
+  }
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[data-back]") : null;
     if (link && window.history.length > 1) {

@@ -1,0 +1,113 @@
+"""WCAG 2.1 AA on the main pages of each role, audited with axe-core in Chromium at phone width (375 px, the menu
+open) and at 1280 px, on the demo data set: no serious or critical violation.
+
+axe-core is vendored in tests/e2e/fixtures (axe.min.js with its licence files, from the npm package); the app never
+serves it. Screenshots of every audited page go to the screenshot folder."""
+
+import json
+import os
+
+import pytest
+
+from tracker import demo
+
+pytestmark = pytest.mark.e2e
+AXE = os.path.join(os.path.dirname(__file__), "fixtures", "axe.min.js")
+OPEN, CLOSED = "2026-11", "2026-10"  # NOW is 20 November 2026: October is submitted in the demo data
+
+# role: (demo login, [(name, path)])
+PAGES = {
+    "engineer": ("zhangsan", [
+        ("home", "/"),
+        ("month", f"/itinerary/zhangsan/{CLOSED}"),
+        ("trip-form", "/itinerary/zhangsan/trips/new?date=2026-11-18"),
+        ("expense-form", "/itinerary/zhangsan/expenses/new?date=2026-11-18"),
+    ]),
+    "backoffice": ("office", [
+        ("work-orders", "/work-orders/"),
+        ("work-order-form", "/work-orders/new"),
+        ("attendance", f"/attendance/{CLOSED}"),
+    ]),
+    "manager": ("mgr.liu", [
+        ("team-month", f"/team?month={CLOSED}"),
+        ("score", f"/scores/{CLOSED}/zhangsan"),
+        ("leader-review", f"/reviews/{CLOSED}/zhangsan"),
+    ]),
+    "gm": ("gm.wang", [
+        ("approvals", f"/approvals?month={CLOSED}"),
+        ("month", f"/scores/{CLOSED}"),
+    ]),
+    "admin": ("admin", [
+        ("users", "/admin/users"),
+    ]),
+}
+WIDTHS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({rule: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 6).map(n => n.target.join(" ") + " :: " + (n.failureSummary || "")
+                                                   .replace(/\\s+/g, " ").slice(0, 300))}));
+}"""
+
+
+@pytest.fixture
+def demo_data(app):
+    from tracker.extensions import db
+
+    demo.load(app.config["NOW"])
+    db.session.commit()
+
+
+def log_in(browser, base, username, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1,
+                                  is_mobile=viewport["width"] < 600, has_touch=viewport["width"] < 600)
+    page = context.new_page()
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", demo.PASSWORD)
+    with page.expect_navigation():
+        page.click("input[type=submit], button[type=submit]")
+    assert "/login" not in page.url, f"{username} could not log in"
+    return context, page
+
+
+def open_menu(page):
+    """At phone width the navigation is collapsed: open it as a user would, and wait until it has opened."""
+    toggler = page.locator(".navbar-toggler")
+    assert toggler.is_visible()
+    toggler.click()
+    page.locator("#nav.show").wait_for(state="visible")
+    page.wait_for_timeout(400)  # Bootstrap's collapse transition (.35 s)
+    assert page.locator("#nav .nav-link").first.is_visible()
+
+
+def audit(page):
+    with open(AXE, encoding="utf-8") as handle:
+        page.evaluate(handle.read() + "\n;undefined")
+    return page.evaluate(RUN_AXE)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_main_pages_of_every_role_have_no_serious_accessibility_violation(app, live_server, browser, demo_data,
+                                                                         screenshot_dir, width):
+    assert os.path.getsize(AXE) < 2_000_000
+    found = {}
+    audited = 0
+    for role, (username, pages) in PAGES.items():
+        context, page = log_in(browser, live_server, username, WIDTHS[width])
+        for name, path in pages:
+            response = page.goto(live_server + path)
+            assert response.status == 200, (role, path, response.status)
+            if width == "phone":
+                open_menu(page)
+            page.screenshot(path=os.path.join(screenshot_dir, f"axe-{width}-{role}-{name}.png"), full_page=True)
+            violations = audit(page)
+            audited += 1
+            if violations:
+                found[f"{role} {path} at {width}"] = violations
+        context.close()
+    assert audited == sum(len(pages) for _, pages in PAGES.values())
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
