@@ -89,3 +89,54 @@ def test_who_may_bulk_upload(app, team, user, status):
     client = app.test_client()
     login(client, user)
     assert client.get("/work-orders/scans").status_code == status
+
+
+def results_of(page):
+    """(file, status, expected name or None) per result row of the page."""
+    found = []
+    for chunk in page.split('<tr data-status="')[1:]:
+        row = chunk.split("</tr>", 1)[0]
+        cell = row.split("<td>", 1)[1].split("</td>", 1)[0]
+        expected = row.split("<code>", 1)[1].split("</code>", 1)[0] if "<code>" in row else None
+        found.append((cell, row.split('"', 1)[0], expected))
+    return found
+
+
+def test_a_wrongly_named_file_without_a_code_is_refused_with_the_expected_name_when_one_order_is_evident(
+        client, make_order):
+    make_order(number="A")  # 20261015旗滨玻璃1号机常规保养
+    make_order(number="B", customer="信义玻璃")  # the same day: 20261015信义玻璃1号机常规保养
+    make_order(number="M1", equipment="2号机", reported_at=datetime(2026, 9, 1, 8), arrived_at=datetime(2026, 9, 1, 9))
+    make_order(number="M2", equipment="2号机", reported_at=datetime(2026, 10, 1, 8), arrived_at=datetime(2026, 10, 1, 9))
+    login(client, "office")
+    client.post("/work-orders/scans", data={"files": [upload("20260901旗滨玻璃2号机常规保养.pdf", PDF)]})  # M1 scanned
+    response = client.post("/work-orders/scans", data={"files": [
+        upload("20261015旗滨玻离1号机常规保养.pdf", PDF),   # a typo: 旗滨 closest of the day's two orders
+        upload("20261015信义玻璃1号机常规.PDF", PDF),       # a word missing
+        upload("20261016旗滨玻璃1号机常规保养.pdf", PDF),   # the wrong day: no order that day, one with that rest
+        upload("旗滨玻璃2号机常规保养.pdf", PDF),           # no date: M1 and M2, M1 has its scan already
+        upload("20261015玻璃常规保养.pdf", PDF),            # both of the day's orders alike: nothing evident
+        upload("20261015扫描.pdf", PDF),                   # nothing alike
+        upload("scan0002.pdf", PDF),
+    ]})
+    page = response.get_data(as_text=True)
+    assert results_of(page) == [
+        ("20261015旗滨玻离1号机常规保养.pdf", "refused", CANONICAL + ".pdf"),
+        ("20261015信义玻璃1号机常规.PDF", "refused", "20261015信义玻璃1号机常规保养.PDF"),
+        ("20261016旗滨玻璃1号机常规保养.pdf", "refused", CANONICAL + ".pdf"),
+        ("旗滨玻璃2号机常规保养.pdf", "refused", "20261001旗滨玻璃2号机常规保养.pdf"),
+        ("20261015玻璃常规保养.pdf", "no_match", None),
+        ("20261015扫描.pdf", "no_match", None),
+        ("scan0002.pdf", "no_match", None),
+    ]
+    assert page.count("未能识别服务单二维码") == 7  # the reason on every row
+    assert [s.name for s in db.session.query(Scan)] == ["20260901旗滨玻璃2号机常规保养.pdf"]  # nothing else stored
+
+
+def test_the_expected_name_comes_only_from_orders_the_uploader_may_see(app, team, make_order):
+    make_order(number="A", engineer="eng3")  # mgr2's team
+    results = uploads.attach_scans(team["mgr"], [("20261015旗滨玻璃1号机常规.pdf", PDF)], datetime(2026, 11, 20, 10))
+    assert [(r["status"], r["expected"]) for r in results] == [("no_match", None)]
+    results = uploads.attach_scans(team["mgr2"], [("20261015旗滨玻璃1号机常规.pdf", PDF)], datetime(2026, 11, 20, 10))
+    assert [(r["status"], r["expected"], r["work_order"].number) for r in results] == [
+        ("refused", CANONICAL + ".pdf", "A")]

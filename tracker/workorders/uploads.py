@@ -11,12 +11,13 @@ import os
 import re
 import warnings
 from datetime import datetime, timedelta
+from difflib import SequenceMatcher
 from io import BytesIO
 
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -177,19 +178,65 @@ def _version_path(source, previous):
         attempt += 1
 
 
+def _service_day(stem):
+    """The service date a name starts with (YYYYMMDD), or None."""
+    if len(stem) < 8 or not stem[:8].isdigit():
+        return None
+    try:
+        return datetime.strptime(stem[:8], "%Y%m%d")
+    except ValueError:
+        return None
+
+
+def _orders_of_day(actor, day):
+    """The actor's work orders (not cancelled) serviced on `day`."""
+    service = func.coalesce(WorkOrder.arrived_at, WorkOrder.completed_at, WorkOrder.reported_at)
+    return db.session.scalars(select(WorkOrder).join(Customer).options(contains_eager(WorkOrder.customer)).where(
+        service >= day, service < day + timedelta(days=1), WorkOrder.status != "cancelled", order_scope(actor),
+    ).order_by(WorkOrder.id)).all()
+
+
 def match_orders(actor, stem):
     """The actor's open or completed work orders whose canonical name is `stem` (matched on the service date)."""
-    if len(stem) <= 8 or not stem[:8].isdigit():
+    day = _service_day(stem) if len(stem) > 8 else None
+    if day is None:
         return []
-    try:
-        day = datetime.strptime(stem[:8], "%Y%m%d")
-    except ValueError:
-        return []
-    service = func.coalesce(WorkOrder.arrived_at, WorkOrder.completed_at, WorkOrder.reported_at)
-    candidates = db.session.scalars(select(WorkOrder).join(Customer).options(contains_eager(WorkOrder.customer)).where(
-        service >= day, service < day + timedelta(days=1), WorkOrder.status != "cancelled", order_scope(actor),
-    ).order_by(WorkOrder.id))
-    return [order for order in candidates if order.canonical_name == stem]
+    return [order for order in _orders_of_day(actor, day) if order.canonical_name == stem]
+
+
+def likely_order(actor, stem):
+    """The one work order a wrongly named file evidently belongs to, or None (then no name can be expected).
+
+    - The part after the leading digits is exactly the customer + equipment + service type of the actor's orders
+      (a wrong or missing date): the only such order, or among several the only one still without a scan;
+    - otherwise, when the name starts with a service date, the order of the actor's that day whose customer +
+      equipment + service type is clearly the closest to the rest of the name (a typo): at least 80 % alike
+      (difflib's ratio) and 10 points ahead of the next.
+    """
+    rest = stem.lstrip("0123456789")
+    if not rest:
+        return None
+    candidates = [order for order in db.session.scalars(
+        select(WorkOrder).join(Customer).options(contains_eager(WorkOrder.customer)).where(
+            literal(rest).startswith(Customer.name), WorkOrder.status != "cancelled", order_scope(actor),
+        ).order_by(WorkOrder.id.desc()).limit(500)) if order.canonical_name[8:] == rest]
+    if len(candidates) > 1:
+        scanned = set(db.session.scalars(select(Scan.work_order_id).where(
+            Scan.work_order_id.in_([order.id for order in candidates]), Scan.current.is_(True))))
+        candidates = [order for order in candidates if order.id not in scanned]
+    if candidates:
+        return candidates[0] if len(candidates) == 1 else None
+    day = _service_day(stem)
+    if day is None:
+        return None
+    ranked = sorted((SequenceMatcher(None, stem[8:], order.canonical_name[8:]).ratio(), order.id, order)
+                    for order in _orders_of_day(actor, day))
+    if not ranked:
+        return None
+    best = ranked[-1]
+    if best[0] >= 0.8 and (len(ranked) == 1 or best[0] - ranked[-2][0] >= 0.1):
+        return best[2]
+    return None
 
 
 def _orders_by_number(actor, numbers):
@@ -229,7 +276,14 @@ def _target(actor, stem, ext, data, result):
                                                    number=next(iter(numbers))))
         return None, numbers
     if not matches:
-        result.update(status="no_match", message=_("没有与文件名匹配的工单，也未能识别服务单二维码"))
+        likely = likely_order(actor, stem)
+        if likely is None:
+            result.update(status="no_match", message=_("没有与文件名匹配的工单，也未能识别服务单二维码"))
+            return None, numbers
+        claimed = files.EXTENSIONS.get(ext.lower())
+        expected = f"{likely.canonical_name}.{ext if claimed in SCAN_KINDS else files.DEFAULT_EXTENSION.get(kind, 'pdf')}"
+        result.update(work_order=likely, expected=expected, code=422, message=_(
+            "文件名须为 %(expected)s（服务日期 + 客户 + 设备 + 服务类型），且未能识别服务单二维码", expected=expected))
         return None, numbers
     if len(matches) > 1:
         result.update(status="ambiguous", message=_("多张工单同名：%(numbers)s，请在工单页面分别上传",
