@@ -177,14 +177,15 @@ class Form(FlaskForm):
     """Base of every web form: on top of each form's own checks, every text field follows the text rule of its
     name and every date or time field the year rule, so that a form cannot store what the API refuses.
 
-    A field with errors renders with aria-invalid="true" and aria-describedby naming "<field id>-error", the element
-    that holds its messages (templates/bootstrap5/form.html's field_errors, which every form template uses)."""
+    A field with errors renders with aria-invalid="true" and aria-describedby naming "<field id>-error" (then
+    "-error-2", ...), the elements that hold its messages (templates/bootstrap5/form.html's field_errors, which every form template uses)."""
 
     class Meta:
         def render_field(self, field, render_kw):
             if field.errors:
                 own = render_kw.get("aria-describedby") or (field.render_kw or {}).get("aria-describedby")
-                described = f"{own} {field.id}-error" if own else f"{field.id}-error"
+                messages = [f"{field.id}-error"] + [f"{field.id}-error-{n}" for n in range(2, len(field.errors) + 1)]
+                described = " ".join([own, *messages] if own else messages)
                 render_kw = {**render_kw, "aria-invalid": "true", "aria-describedby": described}
             return super().render_field(field, render_kw)
 
