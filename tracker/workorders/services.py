@@ -347,7 +347,9 @@ def order_page(viewer, filters, *, after=None, before=None, page=None, per_page=
     newest_first = (WorkOrder.reported_at.desc(), WorkOrder.id.desc())
     if before is not None:
         at, order_id = parse_cursor(before, "before")
-        newer = or_(WorkOrder.reported_at > at, and_(WorkOrder.reported_at == at, WorkOrder.id > order_id))
+        # The bound on reported_at alone is redundant but lets the index start at the cursor (else the whole
+        # table up to it is read and filtered: a deep page took 0.3 s at 500k orders on PostgreSQL).
+        newer = and_(WorkOrder.reported_at >= at, or_(WorkOrder.reported_at > at, WorkOrder.id > order_id))
         rows = db.session.scalars(_loaded(query.where(newer)).order_by(WorkOrder.reported_at, WorkOrder.id)
                                   .limit(per_page + 1)).all()
         more = len(rows) > per_page
@@ -355,7 +357,7 @@ def order_page(viewer, filters, *, after=None, before=None, page=None, per_page=
         return OrderPage(rows, cursor_of(rows[-1]) if rows else before, cursor_of(rows[0]) if more else None)
     if after is not None:
         at, order_id = parse_cursor(after)
-        query = query.where(or_(WorkOrder.reported_at < at, and_(WorkOrder.reported_at == at, WorkOrder.id < order_id)))
+        query = query.where(WorkOrder.reported_at <= at, or_(WorkOrder.reported_at < at, WorkOrder.id < order_id))
     offset = (page - 1) * per_page if page and after is None else 0
     rows = db.session.scalars(_loaded(query).order_by(*newest_first).limit(per_page + 1).offset(offset)).all()
     more = len(rows) > per_page
