@@ -18,8 +18,9 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, Trip
-from tracker.reports import templates_store
-from tracker.reviews.models import CRITERIA, Adjustment, Review
+from tracker.scores import templates_store
+from tracker.reviews.models import CRITERIA, Review
+from tracker.scores.models import Adjustment
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 from tracker.customers.models import Customer
 

@@ -145,7 +145,7 @@ def main(argv=None):
 
 def _compute(month):
     """compute_month as its callers run it: the month, then its commit."""
-    from tracker.reports import services
+    from tracker.scores import services
 
     summary = services.compute_month(month, NOW)
     db.session.commit()
@@ -153,8 +153,8 @@ def _compute(month):
 
 
 def _measure(app, month, args):
-    from tracker.reports import services
-    from tracker.reports.facts import month_facts
+    from tracker.scores import services
+    from tracker.scores.facts import month_facts
 
     people = services._engineers()
     eligible = [p.id for p in people if services.is_eligible(p, month)]

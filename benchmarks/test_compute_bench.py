@@ -15,9 +15,9 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, Trip
-from tracker.reports import services, templates_store
-from tracker.reports.models import Score
-from tracker.reviews.models import CRITERIA, Adjustment, Review
+from tracker.scores import services, templates_store
+from tracker.scores.models import Adjustment, Score
+from tracker.reviews.models import CRITERIA, Review
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 from tracker.customers.models import Customer
 

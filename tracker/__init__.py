@@ -73,7 +73,8 @@ def create_app(test_config=None):
     validation.init_app(app)
 
     from tracker import models  # noqa: F401  (register every table with the metadata)
-    from tracker.reports import live  # noqa: F401  (draft scores recomputed before each commit)
+    from tracker.scores import live  # noqa: F401  (draft scores recomputed before each commit)
+    from tracker.admin.jobs_views import bp as jobs_bp
     from tracker.admin.views import bp as admin_bp
     from tracker.audit.views import bp as audit_bp
     from tracker.api import bp as api_bp
@@ -87,16 +88,16 @@ def create_app(test_config=None):
     from tracker.itinerary.views import bp as itinerary_bp
     from tracker.notifications.views import bp as notifications_bp
     from tracker.quality.views import bp as quality_bp
-    from tracker.reports.views import bp as reports_bp
-    from tracker.reviews.queue_views import bp as queue_bp
     from tracker.reviews import entry_views, template_views  # noqa: F401  (their routes join the reviews blueprint)
     from tracker.reviews.views import bp as reviews_bp
+    from tracker.scores.queue_views import bp as queue_bp
+    from tracker.scores.views import bp as scores_bp
     from tracker.sheets.views import bp as sheets_bp
     from tracker.tickets.views import bp as tickets_bp
     from tracker.workorders.views import bp as workorders_bp
 
     for blueprint in (auth_bp, itinerary_bp, attendance_bp, admin_bp, workorders_bp, notifications_bp, reviews_bp,
-                      queue_bp, reports_bp, sheets_bp, charts_bp, quality_bp, editor_bp, tickets_bp, imports_bp,
+                      scores_bp, queue_bp, jobs_bp, sheets_bp, charts_bp, quality_bp, editor_bp, tickets_bp, imports_bp,
                       audit_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(offline_bp)

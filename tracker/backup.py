@@ -20,8 +20,8 @@ from sqlalchemy import Date, DateTime, Integer, Numeric, func, select, text
 
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reports import templates_store
-from tracker.reports.models import KpiTemplate
+from tracker.scores import templates_store
+from tracker.scores.models import KpiTemplate
 
 FOLDERS = ("archive", "photos")
 FORMAT = 1

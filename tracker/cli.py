@@ -17,9 +17,8 @@ from tracker.errors import DomainError
 from tracker.imports import kinds as import_kinds
 from tracker.imports import services as imports
 from tracker.extensions import db
-from tracker.reports import schedule  # noqa: F401  (registers the scores and reminder jobs)
-from tracker.reports import services as reports
-from tracker.reports import templates_store
+from tracker.scores import schedule  # noqa: F401  (registers the scores and reminder jobs)
+from tracker.scores import services as scores, templates_store
 from tracker.values import month_arg
 
 
@@ -50,7 +49,7 @@ def register(app):
         db.session.commit()
         click.echo(summary)
         for month in demo_data.demo_months(clock.now()):
-            result = reports.compute_month(month, clock.now())
+            result = scores.compute_month(month, clock.now())
             db.session.commit()
             click.echo(f"scores {month}: {result}")
 
@@ -113,7 +112,7 @@ def register(app):
                                                                                   User.active.is_(True)))
         try:
             with click.progressbar(length=count, label=f"{month}", show_pos=True) as bar:
-                summary = reports.compute_month(month, clock.now(), progress=bar.update)
+                summary = scores.compute_month(month, clock.now(), progress=bar.update)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

@@ -9,8 +9,8 @@ from tracker.equipment import Equipment  # noqa: F401
 from tracker.jobs import JobRun  # noqa: F401
 from tracker.workorders.models import Complaint, Photo, Scan, Survey  # noqa: F401
 from tracker.notifications.models import Notification  # noqa: F401
-from tracker.reports.models import KpiTemplate, PeriodScore, Score, ScoreLine  # noqa: F401
-from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto  # noqa: F401
+from tracker.scores.models import Adjustment, Interview, KpiTemplate, PeriodScore, Score, ScoreLine, Veto  # noqa: F401
+from tracker.reviews.models import Incident, MetricEntry, Rating, Review  # noqa: F401
 from tracker.editor.models import HiddenTemplate  # noqa: F401
 from tracker.notifications.outbox import OutboxMessage  # noqa: F401
 from tracker.reviews.requests import ReviewRequest  # noqa: F401

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import login
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.reports.services import is_eligible
+from tracker.scores.services import is_eligible
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import NOW
-from tests.reports.support import Records, score_of
+from tests.scores.support import Records, score_of
 from tracker.extensions import db
-from tracker.reports import services as reports
-from tracker.reports import templates_store
+from tracker.scores import services as reports, templates_store
 
 MONTH = "2026-11"  # tests/conftest.py pins NOW to 2026-11-20 10:00
 
@@ -18,7 +17,7 @@ PEOPLE = {"engineer": "eng1", "peer engineer": "eng2", "backoffice": "office", "
 
 @pytest.fixture
 def records(app, team):
-    """A writer of hand-made records (see tests/reports/support.py), with the bundled templates stored."""
+    """A writer of hand-made records (see tests/scores/support.py), with the bundled templates stored."""
     templates_store.sync_presets(NOW)
     db.session.commit()
     return Records()

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from tests.approval.conftest import MONTH
 from tests.conftest import NOW, login
-from tests.reports.support import at, lines_of, score_of
+from tests.scores.support import at, lines_of, score_of
 from tracker.extensions import db
-from tracker.reports import services as reports
+from tracker.scores import services as reports
 
 
 def compute():

@@ -7,11 +7,11 @@ import pytest
 
 from tests.approval.conftest import MONTH, PEOPLE, count
 from tests.conftest import NOW, PASSWORD, login
-from tests.reports.support import score_of
+from tests.scores.support import score_of
 from tracker.audit import AuditEvent
 from tracker.extensions import db
-from tracker.reports import services as reports
-from tracker.reviews.models import Adjustment, Interview, Veto
+from tracker.scores import services as reports
+from tracker.scores.models import Adjustment, Interview, Veto
 
 PAGE = f"/scores/{MONTH}/eng1"
 FORMS = ("adjustment-form", "veto-form", "interview-form", "approve-form", "reopen-form")

@@ -3,9 +3,9 @@
 import pytest
 
 from tests.approval.conftest import MONTH, PEOPLE, count
-from tests.reports.support import score_of
+from tests.scores.support import score_of
 from tracker.audit import AuditEvent
-from tracker.reviews.models import Adjustment, Interview, Veto
+from tracker.scores.models import Adjustment, Interview, Veto
 
 DENIED = 403
 EVERYONE = tuple(PEOPLE)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.approval.conftest import MONTH
 from tests.conftest import PASSWORD
-from tests.reports.support import score_of
+from tests.scores.support import score_of
 
 pytestmark = pytest.mark.e2e
 

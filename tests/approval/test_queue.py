@@ -5,9 +5,9 @@ import pytest
 
 from tests.approval.conftest import MONTH
 from tests.conftest import login
-from tests.reports.support import score_of
+from tests.scores.support import score_of
 from tracker.extensions import db
-from tracker.reviews.models import Adjustment
+from tracker.scores.models import Adjustment
 
 
 @pytest.fixture

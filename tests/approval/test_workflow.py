@@ -9,12 +9,11 @@ from sqlalchemy import delete
 from tests.api.support import documented
 from tests.approval.conftest import MONTH, count
 from tests.conftest import NOW
-from tests.reports.support import score_of, snapshot
+from tests.scores.support import score_of, snapshot
 from tracker.audit import AuditEvent
 from tracker.extensions import db
-from tracker.reports import services as reports
-from tracker.reports.models import Score
-from tracker.reviews.models import Adjustment, Interview, Veto
+from tracker.scores import services as reports
+from tracker.scores.models import Adjustment, Interview, Score, Veto
 
 # With no records eng1 has field hours 0/20 and the deductions full (attendance 15, on time 15, rework 5 + 5,
 # satisfaction 15): Q = 100 × 55 / 75; a leader review of all 5: L = 100.

@@ -9,7 +9,7 @@ from tracker import create_app
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.customers.models import Customer
-from tracker.reports.models import KpiTemplate
+from tracker.scores.models import KpiTemplate
 
 
 def _fill(app, make_user):

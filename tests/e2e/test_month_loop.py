@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tracker.extensions import db
-from tracker.reports import templates_store
+from tracker.scores import templates_store
 
 pytestmark = pytest.mark.e2e
 MONTH = "2026-11"

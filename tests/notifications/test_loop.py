@@ -13,7 +13,7 @@ from tracker import jobs
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.notifications.outbox import OutboxMessage
-from tracker.reports import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
+from tracker.scores import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
 from tracker.reviews.models import CRITERIA
 
 OCT = "2026-10"

@@ -23,7 +23,7 @@ from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.notifications import robots
 from tracker.notifications.outbox import OutboxMessage
-from tracker.reports import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
+from tracker.scores import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
 
 OCT = "2026-10"
 DING_SECRET = "SECa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4"

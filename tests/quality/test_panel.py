@@ -5,12 +5,12 @@ from datetime import date
 import pytest
 
 from tests.conftest import NOW, login
-from tests.reports.support import Records, at
+from tests.scores.support import Records, at
 from tracker.extensions import db
 from tracker.jobs import JobRun
 from tracker.itinerary.models import Trip
-from tracker.reports import templates_store
-from tracker.reviews.models import Interview
+from tracker.scores import templates_store
+from tracker.scores.models import Interview
 from tracker.workorders.models import Scan
 
 CLEAN, SEEDED = "2026-09", "2026-10"

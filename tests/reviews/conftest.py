@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete
 
 from tracker.extensions import db
-from tracker.reports.models import Score, ScoreLine
+from tracker.scores.models import Score, ScoreLine
 from tracker.reviews.models import CRITERIA
 
 MONTH = "2026-11"  # tests/conftest.py pins NOW to 2026-11-20 10:00

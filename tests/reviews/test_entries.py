@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.conftest import login
 from tests.reviews.conftest import MONTH
 from tracker.extensions import db
-from tracker.reports.models import KpiTemplate
+from tracker.scores.models import KpiTemplate
 from tracker.reviews import services
 from tracker.reviews.models import Incident, MetricEntry, Rating
 from tracker.scoring.template import bundled_presets

@@ -10,7 +10,7 @@ from tests.conftest import login
 from tests.reviews.conftest import MONTH
 from tracker.extensions import db
 from tracker.reviews import services
-from tracker.reviews.models import Adjustment, Veto
+from tracker.scores.models import Adjustment, Veto
 from tracker.workorders.models import WorkOrder
 from tracker.customers.models import Customer
 
@@ -180,7 +180,7 @@ def test_menu_entries_follow_the_role(client, team):
 # ---- with the real computation ---------------------------------------------------------------------
 
 def test_computed_score_links_the_late_answered_order(client, team, late_order):
-    from tracker.reports.services import compute_month
+    from tracker.scores.services import compute_month
 
     services.save_review(team["mgr"], team["eng1"], MONTH, {c: 4 for c in services.CRITERIA}, now=NOW)
     db.session.commit()

@@ -5,10 +5,9 @@ from datetime import date
 import pytest
 
 from tests.conftest import NOW
-from tests.reports.support import Records, at
+from tests.scores.support import Records, at
 from tracker.extensions import db
-from tracker.reports import services as reports
-from tracker.reports import templates_store
+from tracker.scores import services as reports, templates_store
 
 MONTH = "2026-10"  # a closed month before NOW (2026-11-20)
 

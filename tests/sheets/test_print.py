@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import PASSWORD, login, skip_or_fail
 from tests.sheets.conftest import MONTH
 from tracker.extensions import db
-from tracker.reviews.models import Veto
+from tracker.scores.models import Veto
 
 
 def pdf_pages(body):

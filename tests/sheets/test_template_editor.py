@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import NOW, login
-from tests.reports.support import at, score_of, snapshot
+from tests.scores.support import at, score_of, snapshot
 from tests.sheets.conftest import MONTH as OCTOBER
 from tracker.editor import services
 from tracker.extensions import db
-from tracker.reports import services as reports
-from tracker.reports.models import KpiTemplate
+from tracker.scores import services as reports
+from tracker.scores.models import KpiTemplate
 
 NOVEMBER = "2026-11"
 CODE = "engineer_monthly"

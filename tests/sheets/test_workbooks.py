@@ -7,7 +7,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from tests.conftest import login
-from tests.reports.support import Records
+from tests.scores.support import Records
 from tests.sheets.conftest import MONTH
 from tracker.itinerary.models import Trip
 from tracker.workorders.models import WorkOrder

@@ -9,7 +9,7 @@ from tracker.api.people import text, username_in_path
 from tracker.auth.access import engineer_by_username, roles
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.reviews import approval
+from tracker.scores import approval
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 STATUS = {"type": "string", "enum": ["proposed", "approved", "rejected"]}

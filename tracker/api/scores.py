@@ -14,8 +14,7 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import engineer_for_scores, is_leader, roles
 from tracker.errors import Invalid
-from tracker.reports import listing, services
-from tracker.reviews import approval
+from tracker.scores import approval, listing, services
 from tracker.reviews import services as reviews
 from tracker.scoring.month import Month
 

@@ -10,7 +10,7 @@ from tracker.api.scores import NUMBER_OR_NULL
 from tracker.auth.access import roles
 from tracker.editor import services
 from tracker.extensions import db
-from tracker.reports.models import KpiTemplate
+from tracker.scores.models import KpiTemplate
 from tracker.reviews.services import latest_templates
 
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from tracker.auth.access import scope_filter, subordinates_cte
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.reports.models import Score, ScoreLine
+from tracker.scores.models import Score, ScoreLine
 from tracker.scoring.decimals import round2
 from tracker.scoring.month import Month
 from tracker.values import month_arg

@@ -18,10 +18,10 @@ from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.extensions import db
-from tracker.reports import services as scores
-from tracker.reports.facts import month_facts
-from tracker.reports.models import KpiTemplate, Score
-from tracker.reports.templates_store import TemplatesInForce, store_template
+from tracker.scores import services as scores
+from tracker.scores.facts import month_facts
+from tracker.scores.models import KpiTemplate, Score
+from tracker.scores.templates_store import TemplatesInForce, store_template
 from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import TemplateError

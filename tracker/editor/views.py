@@ -13,7 +13,7 @@ from tracker.auth.models import User
 from tracker.editor import services
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reports.models import KpiTemplate
+from tracker.scores.models import KpiTemplate
 from tracker.validation import Form
 from tracker.scoring.month import Month
 from tracker.values import month_arg

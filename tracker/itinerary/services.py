@@ -17,7 +17,7 @@ from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, A
                                       MonthSubmission, Trip)
 from tracker.locking import lock_person
 from tracker.notifications import services as notifications
-from tracker.reports import live
+from tracker.scores import live
 from tracker.scoring import fieldhours
 from tracker.customers import services as customers
 from tracker.workorders import services as workorders

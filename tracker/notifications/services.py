@@ -151,7 +151,7 @@ def target(notification, external=False):
     if n.kind == "review_requested" and engineer is not None and n.month:
         return url_for("reviews.review", month=n.month, username=engineer.username, _external=external)
     if engineer is not None and n.month:
-        return url_for("reviews.score_page", month=n.month, username=engineer.username, _external=external)
+        return url_for("scores.score_page", month=n.month, username=engineer.username, _external=external)
     return None
 
 

@@ -17,10 +17,10 @@ from tracker.auth.models import User
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission, Trip
-from tracker.reports import services as scores
-from tracker.reports.models import Score, ScoreLine
-from tracker.reports.templates_store import TemplatesInForce
-from tracker.reviews.models import Interview, Review
+from tracker.scores import services as scores
+from tracker.scores.models import Interview, Score, ScoreLine
+from tracker.scores.templates_store import TemplatesInForce
+from tracker.reviews.models import Review
 from tracker.workorders.models import Scan, Survey, WorkOrder
 from tracker.values import month_arg
 

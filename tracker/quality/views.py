@@ -38,7 +38,7 @@ def fix_link(gap, month):
         return gap.indicator_name, url_for("reviews.entries", month=month, username=gap.username)
     if gap.kind == "leader_review_missing":
         return month, url_for("reviews.review", month=month, username=gap.username)
-    return month, url_for("reviews.score_page", month=month, username=gap.username) + "#interview"
+    return month, url_for("scores.score_page", month=month, username=gap.username) + "#interview"
 
 
 @bp.route("/")

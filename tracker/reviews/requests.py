@@ -13,9 +13,9 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.notifications import services as notifications
-from tracker.reports.models import Score
-from tracker.reports.services import is_eligible
-from tracker.reviews import approval
+from tracker.scores.models import Score
+from tracker.scores.services import is_eligible
+from tracker.scores import approval
 from tracker.reviews.models import Review
 from tracker.scoring.month import Month
 from tracker.values import month_arg

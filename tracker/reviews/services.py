@@ -12,14 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
-from tracker.auth.access import is_leader, scope_filter, visible_engineers
+from tracker.auth.access import is_leader, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
-from tracker.reports import templates_store
-from tracker.reports.models import KpiTemplate, Score
+from tracker.scores import templates_store
+from tracker.scores.models import KpiTemplate, Score
 from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating, Review
-from tracker.scoring.decimals import HUNDRED, round2
+from tracker.scoring.decimals import HUNDRED
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
@@ -502,19 +502,3 @@ def ratings_of(engineer, month, rater=None):
     if rater is not None:
         query = query.where(Rating.rater_id == rater.id)
     return db.session.execute(query).all()
-
-
-# ---- scores for the pages ---------------------------------------------------------------------------
-
-def teams_in_scope(viewer):
-    """The managers whose teams the viewer may pick on the month page (the viewer first when a manager)."""
-    query = select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.display_name,
-                                                                                        User.username)
-    if viewer.role not in ("gm", "admin"):
-        query = query.where(scope_filter(viewer, User.id))
-    return db.session.scalars(query).all()
-
-
-def shown(value):
-    """Decimal rounded half up to 2 places for display (None stays None)."""
-    return round2(value) if value is not None else None

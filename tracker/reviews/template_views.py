@@ -4,23 +4,33 @@ from decimal import Decimal
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.auth.access import roles
 from tracker.extensions import db
-from tracker.reports.models import KpiTemplate
+from tracker.scores.models import KpiTemplate
 from tracker.reviews import services
 from tracker.reviews.forms import (CRITERIA_LABELS, GROUP_LABELS)
 from tracker.scoring.decimals import fmt, fmt_pct
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import load_template
-from tracker.reviews.views import RULE_LABELS, SOURCE_LABELS, _lang, bp
+from tracker.reviews.views import _lang, bp
 from tracker.reviews.entry_views import _amount_text
 
 
 
 # ---- KPI templates (admin) --------------------------------------------------------------------------
+
+SOURCE_LABELS = {"attendance": _l("考勤记录"), "field_hours": _l("行程表外勤工时"), "response": _l("工单响应时间"),
+                 "on_time": _l("工单截止时间"), "rework": _l("返修工单"), "satisfaction": _l("满意度调查与投诉"),
+                 "expense": _l("费用与外勤工时"), "complaints": _l("投诉处理结果"), "metric": _l("每月录入（计划/实际）"),
+                 "incidents": _l("事件记录"), "rating": _l("人工评分")}
+RULE_LABELS = {"band": _l("分档"), "linear": _l("按比例"), "deduction": _l("扣分"), "stepped": _l("按次数分段扣分"),
+               "allowance": _l("允许范围内不扣分"), "range": _l("区间"), "rating": _l("等级评价"),
+               "manual": _l("直接打分"), "sum": _l("分项合计")}
+
 
 def _pct_or_number(value, percent):
     return f"{fmt_pct(value)}%" if percent else fmt(value)

@@ -12,12 +12,11 @@ from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.reports import services as scores
-from tracker.reports.models import KpiTemplate, Score
-from tracker.reviews import approval
+from tracker.scores import approval, services as scores
+from tracker.scores.models import KpiTemplate, Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
-from tracker.reviews.views import ADJUSTMENT_LABELS, STATUS_LABELS, _value_kind, format_value
+from tracker.scores.presenter import ADJUSTMENT_LABELS, STATUS_LABELS, format_value, value_kind
 from tracker.scoring import periods
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
@@ -95,7 +94,7 @@ def month_sheet(engineer, month, lang):
         value = _value(line.value)
         lines.append({"code": line.code, "name": (line.name_en or line.name) if lang == "en" else line.name,
                       "applies": line.applies, "missing": bool(getattr(line, "missing", False)),
-                      "value": format_value(value, _value_kind(template, line.code, value, metric_rows)),
+                      "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
                       "points": line.points, "max_points": line.max_points,
                       "explanation": (line.explanation_en or line.explanation) if lang == "en" else line.explanation})
     adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from tracker.auth.access import subordinates_cte
 from tracker.extensions import db
-from tracker.reports import listing
-from tracker.reports import services as scores
-from tracker.reports.models import Score
+from tracker.scores import listing, services as scores
+from tracker.scores.models import Score
 from tracker.scoring import periods
 from tracker.values import month_arg
 from tracker.scoring.month import Month

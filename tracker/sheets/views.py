@@ -11,8 +11,8 @@ from sqlalchemy import select
 from tracker.auth.access import engineer_for_scores, roles
 from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.reports import services as scores
-from tracker.reports.models import Score
+from tracker.scores import services as scores
+from tracker.scores.models import Score
 from tracker.sheets import presenter, summaries, workbooks
 from tracker.sheets.pdf import render_pdf
 from tracker.scoring.month import Month
@@ -80,7 +80,7 @@ def month_sheet(month, username, as_pdf=False):
     sheet = presenter.month_sheet(engineer, month, _lang())
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name} {month}",
                     f"{month}{engineer.display_name}考核表.pdf",
-                    url_for("reviews.score_page", month=month, username=username), "sheets.month_sheet_pdf",
+                    url_for("scores.score_page", month=month, username=username), "sheets.month_sheet_pdf",
                     month=month, username=username)
 
 
@@ -95,7 +95,7 @@ def team_sheets(month, as_pdf=False):
     sheets = [presenter.month_sheet(person, month, lang) for person in people]
     args = {"month": month, **({"team": team} if team else {})}
     return _respond(as_pdf, sheets, _("%(month)s 月度考核表", month=month), f"{month}考核表.pdf",
-                    url_for("reviews.month_page", month=month), "sheets.team_sheets_pdf", **args)
+                    url_for("scores.month_page", month=month), "sheets.team_sheets_pdf", **args)
 
 
 @bp.route("/<year>/mid-year/<username>", defaults={"period": "mid-year"})
@@ -110,7 +110,7 @@ def period_sheet(year, period, username, as_pdf=False):
     sheet = presenter.period_sheet(engineer, year, period)
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name}",
                     f"{year}{engineer.display_name}{sheet.title}.pdf",
-                    url_for("reviews.scores_home"), "sheets.period_sheet_pdf", year=year, period=period,
+                    url_for("scores.scores_home"), "sheets.period_sheet_pdf", year=year, period=period,
                     username=username)
 
 
@@ -129,7 +129,7 @@ def team_period_sheets(year, period, as_pdf=False):
     sheets = [presenter.period_sheet(person, year, period) for person in people]
     title = sheets[0].title if sheets else _("考核表")
     args = {"year": year, "period": period, **({"team": team} if team else {})}
-    return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{title}.pdf", url_for("reviews.scores_home"),
+    return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{title}.pdf", url_for("scores.scores_home"),
                     "sheets.team_period_sheets_pdf", **args)
 
 

@@ -12,8 +12,9 @@ from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reviews import approval, queue, requests
-from tracker.reviews.forms import ConfirmForm
+from tracker.reviews import requests
+from tracker.scores import approval, queue
+from tracker.scores.forms import ConfirmForm
 from tracker.values import month_arg
 
 bp = Blueprint("queue", __name__)
@@ -121,4 +122,4 @@ def early_confirmation(month, username):
         db.session.commit()
         flash(_("已记录 %(name)s 自 %(month)s 起提前转正", name=engineer.display_name,
                 month=engineer.early_confirmation_month), "success")
-    return redirect(url_for("reviews.score_page", month=month, username=engineer.username))
+    return redirect(url_for("scores.score_page", month=month, username=engineer.username))

@@ -3,11 +3,11 @@
 from sqlalchemy import select, update
 
 from tests.conftest import NOW
-from tests.reports.support import snapshot
+from tests.scores.support import snapshot
 from tracker import demo as demo_data
 from tracker.extensions import db
-from tracker.reports import services as reports
-from tracker.reports.models import Score, ScoreLine
+from tracker.scores import services as reports
+from tracker.scores.models import Score, ScoreLine
 
 DEDUCTIONS = ("attendance", "on_time", "rework_external", "rework_internal", "satisfaction")
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import NOW, PASSWORD, make_app, skip_or_fail
-from tests.reports.support import NOV, D, Records, at
+from tests.scores.support import NOV, D, Records, at
 from tracker.auth import services as auth_services
 from tracker.extensions import db
-from tracker.reports import templates_store
-from tracker.reports.models import Score, ScoreLine
+from tracker.scores import templates_store
+from tracker.scores.models import Score, ScoreLine
 
 ENGINEERS = 40
 
@@ -23,7 +23,7 @@ COMPUTER = textwrap.dedent("""
     from datetime import datetime
     from tracker import create_app
     from tracker.extensions import db
-    from tracker.reports import services
+    from tracker.scores import services
     app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
     barrier = pathlib.Path(sys.argv[3])
     with app.app_context():

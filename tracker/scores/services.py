@@ -23,10 +23,10 @@ from tracker.itinerary.models import MonthSubmission
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
 from tracker.idlist import among
-from tracker.reports import bulk
-from tracker.reports.facts import month_facts
-from tracker.reports.models import PeriodScore, Score, ScoreLine
-from tracker.reports.templates_store import TemplatesInForce, ensure_presets
+from tracker.scores import bulk
+from tracker.scores.facts import month_facts
+from tracker.scores.models import PeriodScore, Score, ScoreLine
+from tracker.scores.templates_store import TemplatesInForce, ensure_presets
 from tracker.scoring import periods
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError

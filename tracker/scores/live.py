@@ -22,8 +22,8 @@ from tracker import clock
 from tracker.auth.models import User
 from tracker.errors import Conflict
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, Trip
-from tracker.reports.models import KpiTemplate, Score
-from tracker.reviews.models import Adjustment, Incident, Interview, MetricEntry, Rating, Review, Veto
+from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, Veto
+from tracker.reviews.models import Incident, MetricEntry, Rating, Review
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 from tracker.scoring.month import Month
 
@@ -125,7 +125,7 @@ def settle(now=None, session=None, strict=False):
     touched it: it is marked stale instead, and the scheduler's run reports the error to the admins. With
     `strict` (approval) the conflict is raised.
     """
-    from tracker.reports import services  # services import the models this module watches
+    from tracker.scores import services  # services import the models this module watches
 
     session = session or _session()
     if session.info.get(BUSY):
@@ -212,7 +212,7 @@ def _forget(session, previous_transaction):
 def recompute_stale(now):
     """The scheduler's catch-up: recompute the months that have stale drafts (all their engineers). The caller
     commits. Returns the months recomputed."""
-    from tracker.reports import services
+    from tracker.scores import services
 
     session = _session()
     done = []

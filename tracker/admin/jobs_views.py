@@ -1,4 +1,4 @@
-"""Reports pages: the scheduler's jobs and their recent runs, for admins, with a "run now" button per job."""
+"""The scheduler's page for admins (at /reports/jobs): every scheduled job, its recent runs, a "run now" button per job."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -10,11 +10,11 @@ from tracker import clock, jobs, nav
 from tracker.auth.access import roles
 from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.reports import schedule  # noqa: F401  (the jobs this page lists)
+from tracker.scores import schedule  # noqa: F401  (the jobs this page lists)
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp = Blueprint("jobs", __name__, url_prefix="/reports")
 
-nav.add("reports.job_list", _l("定时任务"), roles=("admin",), order=85)
+nav.add("jobs.job_list", _l("定时任务"), roles=("admin",), order=85)
 
 JOB_LABELS = {
     "scores_nightly": _l("重算本月草稿得分"),
@@ -43,7 +43,7 @@ def _when(cron):
 def job_list():
     scheduled = [{"name": name, "label": JOB_LABELS.get(name, name), "when": _when(entry["cron"])}
                  for name, entry in sorted(jobs.SCHEDULE.items())]
-    return render_template("reports/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(),
+    return render_template("admin/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(),
                            labels=JOB_LABELS, outcomes=OUTCOMES, zone=current_app.config["TIMEZONE"])
 
 
@@ -68,4 +68,4 @@ def run_job(name):
             flash(_("%(job)s 已完成：%(summary)s", job=label, summary=row.summary or ""), "success")
         else:
             flash(_("%(job)s 失败：%(error)s", job=label, error=row.error or ""), "error")
-    return redirect(url_for("reports.job_list"))
+    return redirect(url_for("jobs.job_list"))

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import NOW
-from tests.reports.support import NOV, OCT, D, at, score_of
+from tests.scores.support import NOV, OCT, D, at, score_of
 from tracker.extensions import db
-from tracker.reports import services
-from tracker.reports.models import Score
+from tracker.scores import services
+from tracker.scores.models import Score
 
 
 def usernames(response):

@@ -4,9 +4,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.conftest import NOW
-from tests.reports.support import Records
+from tests.scores.support import Records
 from tracker.extensions import db
-from tracker.reports import templates_store
+from tracker.scores import templates_store
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def presets(app):
 
 @pytest.fixture
 def records(app, team, presets):
-    """A writer of records (see tests/reports/support.py)."""
+    """A writer of records (see tests/scores/support.py)."""
     return Records()
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from tests.conftest import NOW
 from tracker.extensions import db
 from tracker.itinerary.models import Attendance, CalendarDay, Expense, MonthSubmission, Trip
-from tracker.reports.models import Score
-from tracker.reviews.models import CRITERIA, Adjustment, Incident, Review, Veto
+from tracker.scores.models import Adjustment, Score, Veto
+from tracker.reviews.models import CRITERIA, Incident, Review
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 from tracker.customers.models import Customer
 

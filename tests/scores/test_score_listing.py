@@ -7,11 +7,11 @@ from sqlalchemy import insert
 
 from tests.conftest import NOW, login
 from tests.querycount import counted
-from tests.reports.support import NOV, D, at
+from tests.scores.support import NOV, D, at
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.reports import services
-from tracker.reviews.models import Adjustment
+from tracker.scores import services
+from tracker.scores.models import Adjustment
 
 
 def usernames(answer):

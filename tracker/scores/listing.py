@@ -14,7 +14,7 @@ from tracker.auth.access import ALL_SEEING, is_above, scope_filter, subordinates
 from tracker.auth.models import User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
-from tracker.reports.models import Score, ScoreLine
+from tracker.scores.models import Score, ScoreLine
 from tracker.values import month_arg
 
 PER_PAGE_DEFAULT = 100
@@ -61,6 +61,15 @@ def team_of(viewer, username):
     if viewer.role not in ALL_SEEING and manager.id != viewer.id and not is_above(viewer, manager):
         raise Forbidden(_("无权查看该团队的考核"))
     return manager
+
+
+def teams_in_scope(viewer):
+    """The managers whose teams the viewer may pick on the month page (the viewer first when a manager)."""
+    query = select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.display_name,
+                                                                                        User.username)
+    if viewer.role not in ALL_SEEING:
+        query = query.where(scope_filter(viewer, User.id))
+    return db.session.scalars(query).all()
 
 
 def month_page(viewer, month, *, team=None, page=1, per_page=PER_PAGE_DEFAULT, order="username"):

@@ -5,11 +5,11 @@ from datetime import date
 from sqlalchemy import select
 
 from tests.conftest import NOW
-from tests.reports.support import D, at
+from tests.scores.support import D, at
 from tracker.extensions import db
-from tracker.reports import services, templates_store
-from tracker.reports.facts import month_facts
-from tracker.reports.models import Score, ScoreLine
+from tracker.scores import services, templates_store
+from tracker.scores.facts import month_facts
+from tracker.scores.models import Score, ScoreLine
 from tracker.scoring.engine import evaluate
 
 APRIL = "2026-04"

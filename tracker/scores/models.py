@@ -1,4 +1,5 @@
-"""KPI templates as stored data, monthly scores with their explained lines, and period (mid-year, annual) scores."""
+"""KPI templates as stored data, monthly scores with their explained lines, period (mid-year, annual) scores, and
+what approval records: adjustments, vetoes, interviews."""
 
 from datetime import datetime
 
@@ -100,3 +101,51 @@ class PeriodScore(db.Model):
     months: Mapped[int]
     final: Mapped[bool] = mapped_column(default=False)
     computed_at: Mapped[datetime]
+
+
+# ---- approval: what a manager or the gm decides about a month's score --------------------------------
+
+class Adjustment(db.Model):
+    """Bonus or penalty points proposed by a manager; only approved ones (by a gm) count."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (Index("ix_adjustments_engineer_month", "engineer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[Month] = mapped_column(MonthColumn)
+    points: Mapped[object] = mapped_column(Numeric(6, 2))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+
+class Veto(db.Model):
+    """一票否决: the month's total is 0."""
+
+    __tablename__ = "vetoes"
+    __table_args__ = (UniqueConstraint("engineer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[Month] = mapped_column(MonthColumn)
+    reason: Mapped[str] = mapped_column(String(500))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
+
+
+class Interview(db.Model):
+    """绩效面谈: the performance interview a manager holds before approval."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (Index("ix_interviews_engineer_month", "engineer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[Month] = mapped_column(MonthColumn)
+    notes: Mapped[str] = mapped_column(Text)
+    held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    held_at: Mapped[datetime]

@@ -11,13 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW, login
-from tests.reports.support import Records
+from tests.scores.support import Records
 from tracker.extensions import db
-from tracker.reports import live
-from tracker.reports import services as reports
-from tracker.reports import templates_store
-from tracker.reports.models import Score
-from tracker.reviews.models import CRITERIA, Adjustment
+from tracker.scores import live, services as reports, templates_store
+from tracker.scores.models import Adjustment, Score
+from tracker.reviews.models import CRITERIA
 
 MONTH = "2026-11"
 DAY = "2026-11-18"

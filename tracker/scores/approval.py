@@ -6,7 +6,7 @@ Every decision is written to the audit log.
 
 Services take plain data, raise domain errors, add and flush; the caller (view or API handler) commits. Those that
 change what the score counts (deciding an adjustment, a veto, approving, reopening) also recompute the engineer's
-draft score at once (tracker.reports.live), so the caller commits the decision together with the recomputed score,
+draft score at once (tracker.scores.live), so the caller commits the decision together with the recomputed score,
 or rolls both back. Each step tells the people it concerns (tracker.notifications).
 """
 
@@ -24,10 +24,9 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.notifications import services as notifications
-from tracker.reports import live
-from tracker.reports import services as reports
-from tracker.reports.models import Score
-from tracker.reviews.models import Adjustment, Interview, Review, Veto
+from tracker.scores import live, services
+from tracker.scores.models import Adjustment, Interview, Score, Veto
+from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
 from tracker.scoring.month import Month
@@ -112,7 +111,7 @@ def _open_month(engineer, month, now):
     score = score_of(engineer, month)
     if score is not None and score.status == "approved":
         raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
-    if not reports.is_eligible(engineer, month):
+    if not services.is_eligible(engineer, month):
         raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
     return score
 
@@ -198,7 +197,7 @@ def missing_entries(score):
 
 def recompute(engineer, month, now):
     """Recompute the engineer's draft now, in this transaction (the caller commits); the decisions written with a
-    Core UPDATE name their draft here, the live recompute (tracker.reports.live) would not see them."""
+    Core UPDATE name their draft here, the live recompute (tracker.scores.live) would not see them."""
     live.touch(engineer.id, month)
     live.settle(now, strict=True)
 
@@ -342,7 +341,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     if reopened.rowcount != 1:
         raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)
     audit.record(actor, "score.reopen", _subject(engineer, month), reason, at=now)
-    reports.clear_final_periods(engineer.id, month)
+    services.clear_final_periods(engineer.id, month)
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("score_reopened", [engineer, engineer.supervisor], actor, now, engineer=engineer,

@@ -19,7 +19,8 @@ from tracker.idlist import among
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense
 from tracker.itinerary.services import month_field_hours
-from tracker.reviews.models import Adjustment, Incident, MetricEntry, Rating, Review, Veto
+from tracker.reviews.models import Incident, MetricEntry, Rating, Review
+from tracker.scores.models import Adjustment, Veto
 from tracker.scoring.business_hours import days_spanned
 from tracker.scoring.decimals import ZERO, round2
 from tracker.workorders.models import Complaint, Survey, WorkOrder

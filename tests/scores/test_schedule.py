@@ -9,12 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD, login
-from tests.reports.support import NOV, OCT, D, at, lines_of, score_of
+from tests.scores.support import NOV, OCT, D, at, lines_of, score_of
 from tracker import jobs
 from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
-from tracker.reports.models import PeriodScore, Score
+from tracker.scores.models import PeriodScore, Score
 
 
 def run(app, name, now, force=False):

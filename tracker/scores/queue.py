@@ -14,10 +14,10 @@ from tracker.auth.models import User
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
-from tracker.reports.models import Score
-from tracker.reports.services import engineers_in_scope, is_eligible
-from tracker.reviews import approval
-from tracker.reviews.models import Adjustment, Interview, Review, Veto
+from tracker.scores.models import Adjustment, Interview, Score, Veto
+from tracker.scores.services import engineers_in_scope, is_eligible
+from tracker.scores import approval
+from tracker.reviews.models import Review
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 

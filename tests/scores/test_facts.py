@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import NOW
-from tests.reports.support import NOV, D, at
-from tracker.reports.facts import month_facts
+from tests.scores.support import NOV, D, at
+from tracker.scores.facts import month_facts
 
 
 def facts_of(engineer, month=NOV, as_of=NOW):

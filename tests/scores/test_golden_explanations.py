@@ -11,7 +11,7 @@ from pathlib import Path
 from tests.conftest import NOW
 from tracker import demo as demo_data
 from tracker.extensions import db
-from tracker.reports import services as reports
+from tracker.scores import services as reports
 
 GOLDEN = Path(__file__).parent / "golden" / "demo_explanations.json"
 MONTHS = ("2026-09", "2026-10", "2026-11")

@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, event, text
 from benchmarks import company, floor
 from tests.conftest import NOW, make_app, skip_or_fail
 from tracker.extensions import db
-from tracker.reports import services
-from tracker.reports.facts import month_facts
+from tracker.scores import services
+from tracker.scores.facts import month_facts
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.errors import Conflict
 from tracker.extensions import db
-from tracker.reports.models import KpiTemplate
+from tracker.scores.models import KpiTemplate
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import PRESETS, bundled_presets, load_template
 from tracker.scoring.month import Month

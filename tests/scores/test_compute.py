@@ -9,11 +9,11 @@ import yaml
 from sqlalchemy import event, func, select
 
 from tests.conftest import NOW
-from tests.reports.support import NOV, OCT, D, Records, at, lines_of, score_of, snapshot
+from tests.scores.support import NOV, OCT, D, Records, at, lines_of, score_of, snapshot
 from tracker.errors import Conflict
 from tracker.extensions import db
-from tracker.reports import services, templates_store
-from tracker.reports.models import KpiTemplate, Score, ScoreLine
+from tracker.scores import services, templates_store
+from tracker.scores.models import KpiTemplate, Score, ScoreLine
 from tracker.scoring.template import bundled_presets
 
 

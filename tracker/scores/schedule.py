@@ -5,7 +5,7 @@ period it covers, so a period runs once per claim; the work itself upserts, so r
 """
 
 from tracker import jobs, mail
-from tracker.reports import live, services
+from tracker.scores import live, services
 from tracker.scoring.month import Month
 
 

@@ -1,0 +1,205 @@
+"""How a month's score is shown: its measured values in words, the records behind each line, the qualitative groups.
+
+Plain functions over stored rows for the score pages and the printed sheets; no writes, no rules of their own.
+"""
+
+import json
+from decimal import Decimal
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from tracker.auth.access import is_leader
+from tracker.extensions import db
+from tracker.reviews import services as reviews
+from tracker.reviews.forms import GROUP_LABELS
+from tracker.scores.models import KpiTemplate
+from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import load_template
+from tracker.workorders.models import Complaint, Survey, WorkOrder
+
+ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # who may open the attendance grid
+STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
+ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
+ATTENDANCE_WORDS = {"late": (_l("迟到"), _l("次")), "early_leave": (_l("早退"), _l("次")),
+                    "absent": (_l("旷工"), _l("天")), "personal_leave": (_l("事假"), _l("天")),
+                    "sick_leave": (_l("病假"), _l("天")), "annual_leave": (_l("年假"), _l("天")),
+                    "business_trip": (_l("出差"), _l("天")), "present": (_l("出勤"), _l("天"))}
+
+
+def lang():
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+def score_num(value):
+    """A stored score for a table cell: 2 decimals, or a dash."""
+    return "—" if value is None else str(round2(Decimal(value)))
+
+
+def template_of(score, engineer, month):
+    """(Template or None, name, version) of the template a score used, else the one in force for the month."""
+    data = None
+    if score is not None and score.template_id is not None:
+        row = db.session.get(KpiTemplate, score.template_id)
+        if row is not None:
+            data = json.loads(row.body)
+    if data is None:
+        data = reviews.current_template_dict(engineer, month)
+    if data is None:
+        return None, None, None
+    try:
+        template = load_template(data)
+    except TemplateError:
+        return None, data.get("name"), data.get("version")
+    return template, template.name.get(lang()), template.version
+
+
+def parse_value(text):
+    if text is None:
+        return None
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return text
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value
+
+
+def value_kind(template, code, value, metric_rows):
+    """How to show an indicator's measured value: share, hours, counts, points, count or a plain number."""
+    indicator = next((i for i in template.indicators if i.code == code), None) if template else None
+    if indicator is not None and indicator.node.source is not None:
+        kind, rule = indicator.node.source.kind, indicator.node.rule
+        if kind in ("response", "satisfaction", "complaints", "expense"):
+            return "share"
+        if kind in ("field_hours", "attendance", "on_time", "rework", "incidents"):
+            return {"field_hours": "hours", "attendance": "counts", "on_time": "late",
+                    "rework": "units", "incidents": "events"}[kind]
+        if kind == "rating":
+            return "share" if rule == "rating" else "points"
+        if kind == "metric":
+            return "share" if any(row.plan is not None for row in metric_rows) else "number"
+    if isinstance(value, dict):
+        return "counts"
+    return {"field_hours": "hours", "response": "share", "satisfaction": "share", "expense": "share",
+            "on_time": "late", "rework_external": "units", "rework_internal": "units"}.get(code, "number")
+
+
+def format_value(value, kind):
+    """An indicator's value in words: 95%, 86.5 小时, 迟到 2 次、事假 1 天, 2 单逾期 …"""
+    if value is None or value == "":
+        return "—"
+    if kind == "counts" and isinstance(value, dict):
+        parts = []
+        for status, count in value.items():
+            if not count or status == "present":
+                continue
+            label, unit = ATTENDANCE_WORDS.get(status, (status, ""))
+            parts.append(_("%(label)s %(n)s %(unit)s", label=label, n=count, unit=unit))
+        return _("、").join(parts) if parts else _("全勤")
+    if not isinstance(value, (int, Decimal)) or isinstance(value, bool):
+        return str(value)
+    value = Decimal(value)
+    if not value.is_finite():
+        return "∞"
+    if kind == "share":
+        return f"{fmt_pct(value)}%"
+    if kind == "hours":
+        return _("%(h)s 小时", h=fmt(value))
+    if kind == "late":
+        return _("逾期 %(n)s 单", n=fmt(value))
+    if kind == "units":
+        return _("返修 %(n)s 单", n=fmt(value))
+    if kind == "events":
+        return _("%(n)s 次", n=fmt(value))
+    if kind == "points":
+        return _("%(n)s 分", n=fmt(value))
+    return fmt(value)
+
+
+def score_lines(score, template, metric_rows):
+    """The score's indicator lines as the page shows them (value in words, name and explanation in the language)."""
+    en = lang() == "en"
+    lines = []
+    for line in (score.lines if score is not None else []):
+        value = parse_value(line.value)
+        lines.append({
+            "code": line.code, "name": (line.name_en or line.name) if en else line.name,
+            "applies": line.applies, "missing": line.missing,
+            "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
+            "points": line.points, "max_points": line.max_points,
+            "explanation": (line.explanation_en or line.explanation) if en else line.explanation,
+            "record_ids": json.loads(line.record_ids) if line.record_ids else {},
+        })
+    return lines
+
+
+def add_record_links(lines, viewer, engineer, month):
+    """Per line, links to the records behind it (work orders, attendance, surveys, complaints, entries).
+
+    A fixed number of queries whatever the number of lines or records.
+    """
+    ids = {}
+    for line in lines:
+        for table, row_ids in (line["record_ids"] or {}).items():
+            ids.setdefault(table, set()).update(i for i in row_ids if isinstance(i, int))
+    surveys = dict(db.session.execute(select(Survey.id, Survey.work_order_id)
+                                      .where(Survey.id.in_(ids["surveys"]))).all()) if ids.get("surveys") else {}
+    complaints = dict(db.session.execute(select(Complaint.id, Complaint.work_order_id)
+                                         .where(Complaint.id.in_(ids["complaints"]))).all()) \
+        if ids.get("complaints") else {}
+    order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {i for i in complaints.values() if i}
+    numbers = dict(db.session.execute(select(WorkOrder.id, WorkOrder.number)
+                                      .where(WorkOrder.id.in_(order_ids))).all()) if order_ids else {}
+    entries = url_for("reviews.entries", month=month, username=engineer.username)
+    if viewer.role in ATTENDANCE_RECORDERS:
+        attendance = url_for("attendance.grid", month=month)
+    else:
+        attendance = url_for("itinerary.month", username=engineer.username, month=month)
+    for line in lines:
+        links = []
+        for table, row_ids in (line["record_ids"] or {}).items():
+            for row_id in row_ids:
+                if table == "work_orders" and row_id in numbers:
+                    links.append((numbers[row_id], url_for("workorders.detail", order_id=row_id)))
+                elif table == "surveys" and surveys.get(row_id) in numbers:
+                    order = surveys[row_id]
+                    links.append((_("调查 %(n)s", n=numbers[order]), url_for("workorders.detail", order_id=order)))
+                elif table == "complaints":
+                    order = complaints.get(row_id)
+                    if order in numbers:
+                        links.append((_("投诉 %(n)s", n=numbers[order]), url_for("workorders.detail",
+                                                                                 order_id=order)))
+                    elif viewer.role != "engineer":
+                        links.append((_("投诉 #%(id)s", id=row_id), url_for("workorders.complaints")))
+                elif table == "incidents":
+                    links.append((_("事件 #%(id)s", id=row_id), f"{entries}#incident-{row_id}"))
+                elif table == "metric_entries":
+                    links.append((_("录入 #%(id)s", id=row_id), f"{entries}#metric-{row_id}"))
+                elif table == "ratings":
+                    links.append((_("评分 #%(id)s", id=row_id), f"{entries}#rating-{row_id}"))
+            if table == "attendance_days" and row_ids:
+                links.append((_("考勤记录（%(n)s 天）", n=len(row_ids)), attendance))
+        line["links"] = links
+
+
+def qualitative(viewer, engineer, month):
+    """Groups with their mean and raters; rater names only for a leader or admin (peers stay anonymous)."""
+    named = viewer.role == "admin" or is_leader(viewer, engineer)
+    groups = {}
+    for review, rater in reviews.reviews_of(engineer, month):
+        score = reviews.rater_score(reviews.review_ratings(review))
+        groups.setdefault(review.group, []).append({
+            "name": rater.display_name if named or rater.id == viewer.id else None, "score": score,
+            "comment": review.comment if named or rater.id == viewer.id else None})
+    return [{"group": group, "label": GROUP_LABELS[group], "raters": groups[group],
+             "mean": mean(r["score"] for r in groups[group])}
+            for group in ("leader", "peer", "self") if group in groups]

@@ -1,0 +1,235 @@
+"""Score pages (考核): the month's scores, one engineer's month, and the approval actions posted from them
+(adjustments, veto, interview, approve, reopen; the gm's list of proposed adjustments)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker import clock, nav
+from tracker.auth.access import engineer_for_scores, is_leader, is_manager_above, roles
+from tracker.auth.models import User
+from tracker.errors import Conflict, Invalid
+from tracker.extensions import db
+from tracker.reviews import services as reviews
+from tracker.scores.forms import AdjustmentForm, ConfirmForm, InterviewForm, ReopenForm, VetoForm
+from tracker.scores import approval, listing, presenter
+from tracker.scores.presenter import ADJUSTMENT_LABELS, STATUS_LABELS
+from tracker.scores.services import is_eligible
+from tracker.scoring.month import Month
+from tracker.values import month_arg
+from tracker.validation import put_errors
+
+bp = Blueprint("scores", __name__)
+
+REVIEWERS = ("engineer", "manager", "gm")
+SCORE_VIEWERS = ("engineer", "manager", "gm", "admin")
+MONTH_PAGE_SIZE = 50  # engineers per page of the month's scores
+
+nav.add("scores.scores_home", _l("我的考核"), roles=("engineer",), order=40)
+nav.add("scores.scores_home", _l("月度考核"), roles=("manager", "gm", "admin"), order=40)
+nav.add("scores.pending_adjustments", _l("加减分审批"), roles=("gm",), order=42)
+
+bp.add_app_template_global(presenter.score_num, "score_num")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _neighbours(month):
+    return month.previous(), month.next()
+
+
+@bp.route("/scores")
+@roles(*SCORE_VIEWERS)
+def scores_home():
+    month = request.args.get("month") or Month.of(clock.today())
+    if current_user.role == "engineer":
+        return redirect(url_for("scores.score_page", month=month_arg(month), username=current_user.username))
+    return redirect(url_for("scores.month_page", month=month_arg(month)))
+
+
+@bp.route("/scores/<month:month>")
+@roles(*SCORE_VIEWERS)
+def month_page(month):
+    """The team's scores for a month (gm and admin: everyone); an engineer goes to their own page."""
+    if current_user.role == "engineer":
+        return redirect(url_for("scores.score_page", month=month, username=current_user.username))
+    me = _me()
+    team = listing.team_of(me, request.args.get("team"))
+    page = listing.month_page(me, month, team=team, page=listing.page_number(request.args.get("page")),
+                              per_page=MONTH_PAGE_SIZE, order="name")
+    previous, following = _neighbours(month)
+    return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
+                           following=following, teams=listing.teams_in_scope(me), team=team,
+                           status_labels=STATUS_LABELS, today_month=Month.of(clock.today()),
+                           can_enter=current_user.role in ("manager", "gm"))
+
+
+def _visible_engineer(username):
+    return engineer_for_scores(_me(), username)
+
+
+@bp.route("/scores/<month:month>/<username>")
+@roles(*SCORE_VIEWERS)
+def score_page(month, username):
+    """One engineer's month: every indicator with value, points, explanation and the records behind it."""
+    return _render_score(_visible_engineer(username), month)
+
+
+def _render_score(engineer, month, forms=None, alert=None, status=200):
+    """The score page, with the approval forms the viewer may use (`forms` keeps submitted ones, by prefix)."""
+    me = _me()
+    score = reviews.month_score(engineer, month)
+    template, template_name, template_version = presenter.template_of(score, engineer, month)
+    lines = presenter.score_lines(score, template, reviews.metrics_of(engineer, month))
+    presenter.add_record_links(lines, me, engineer, month)
+    veto = approval.veto_of(engineer, month)
+    previous, following = _neighbours(month)
+    return render_template(
+        "scores/score.html", engineer=engineer, month=month, score=score, lines=lines,
+        template_name=template_name, template_version=template_version,
+        groups=presenter.qualitative(me, engineer, month), adjustments=approval.adjustments_of(engineer, month),
+        veto=veto, interview=approval.latest_interview(engineer, month),
+        status_labels=STATUS_LABELS, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
+        can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
+        can_review=me.role in REVIEWERS, is_leader=is_leader(me, engineer),
+        approval=_approval_context(me, engineer, month, score, veto, forms or {}), alert=alert), status
+
+
+# ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
+
+APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": InterviewForm, "reopen": ReopenForm}
+
+
+def _approval_context(me, engineer, month, score, veto, forms):
+    """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
+    assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
+                                                        else is_eligible(engineer, month))
+    is_open = assessable and (score is None or score.status != "approved")
+    manager_above = is_manager_above(me, engineer)
+    gm = me.role == "gm"
+    shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
+             "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved"}
+    built = {prefix: forms.get(prefix) or APPROVAL_FORMS[prefix](formdata=None, prefix=prefix)
+             for prefix, visible in shown.items() if visible}
+    return {"forms": built, "gm": gm, "decide": gm and is_open,
+            "approve": gm and score is not None and score.status == "draft" and score.eligible,
+            "gaps": approval.approval_gaps(engineer, month, score) if gm and score is not None else [],
+            "interview_notes": is_leader(me, engineer) or me.role == "admin"}
+
+
+def _score_action(month, username, prefix, authorise, act, done):
+    """Run an approval action posted from the score page: 422 with the form's messages, 409 as an alert."""
+    engineer = _visible_engineer(username)
+    authorise(_me(), engineer)
+    form = APPROVAL_FORMS[prefix](prefix=prefix) if prefix else ConfirmForm()
+    if not form.validate_on_submit():
+        return _render_score(engineer, month, forms={prefix: form} if prefix else None,
+                             alert=_("请求已过期，请刷新页面后重试") if not prefix else None, status=422)
+    try:
+        act(engineer, form)
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        alert = put_errors(form, error) if isinstance(error, Invalid) else error.message
+        return _render_score(engineer, month, forms={prefix: form} if prefix else None, alert=alert,
+                             status=error.status)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("scores.score_page", month=month, username=engineer.username))
+
+
+@bp.route("/scores/<month:month>/<username>/adjustments", methods=["POST"])
+@roles("manager")
+def propose_adjustment(month, username):
+    """A manager above proposes bonus or penalty points (they count once the gm approves them)."""
+    return _score_action(month, username, "adj", approval.require_manager_above,
+                         lambda engineer, form: approval.propose_adjustment(
+                             _me(), engineer, month, form.points.data, form.reason.data, now=clock.now()),
+                         _("已提交加减分，等待总经理审批"))
+
+
+@bp.route("/scores/<month:month>/<username>/veto", methods=["POST"])
+@roles("manager", "gm")
+def veto_score(month, username):
+    """一票否决 by a manager above or the gm."""
+    return _score_action(month, username, "veto", approval.require_leader,
+                         lambda engineer, form: approval.veto(_me(), engineer, month, form.reason.data,
+                                                              now=clock.now()),
+                         _("已一票否决，本月总分为 0"))
+
+
+@bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
+@roles("manager")
+def record_interview(month, username):
+    """A manager above records the month's performance interview."""
+    return _score_action(month, username, "interview", approval.require_manager_above,
+                         lambda engineer, form: approval.record_interview(_me(), engineer, month, form.notes.data,
+                                                                          now=clock.now()),
+                         _("已记录绩效面谈"))
+
+
+@bp.route("/scores/<month:month>/<username>/approve", methods=["POST"])
+@roles("gm")
+def approve_score(month, username):
+    """The gm approves the month's score: recomputed one last time, then fixed."""
+    return _score_action(month, username, None, lambda me, engineer: approval.require_gm(me),
+                         lambda engineer, form: approval.approve_score(_me(), engineer, month, now=clock.now()),
+                         _("考核结果已审批"))
+
+
+@bp.route("/scores/<month:month>/<username>/reopen", methods=["POST"])
+@roles("gm")
+def reopen_score(month, username):
+    """The gm reopens an approved score (logged with the reason)."""
+    return _score_action(month, username, "reopen", lambda me, engineer: approval.require_gm(me),
+                         lambda engineer, form: approval.reopen_score(_me(), engineer, month, form.reason.data,
+                                                                      now=clock.now()),
+                         _("已重新打开，考核结果恢复为草稿"))
+
+
+def _render_pending(alert=None, status=200):
+    return render_template("scores/adjustments.html", rows=approval.pending_adjustments(), alert=alert), status
+
+
+@bp.route("/scores/adjustments")
+@roles("gm")
+def pending_adjustments():
+    """The gm's list of proposed adjustments awaiting a decision."""
+    return _render_pending()
+
+
+def _decide(adjustment_id, approve):
+    adjustment = approval.adjustment_by_id(adjustment_id)
+    engineer = db.session.get(User, adjustment.engineer_id)
+    month = adjustment.month
+    from_list = request.form.get("back") == "list"
+    if not ConfirmForm().validate_on_submit():
+        raise Invalid(_("请求已过期，请刷新页面后重试"))
+    try:
+        approval.decide_adjustment(_me(), adjustment, approve, now=clock.now())
+    except Conflict as error:
+        db.session.rollback()
+        if from_list:
+            return _render_pending(error.message, error.status)
+        return _render_score(engineer, month, alert=error.message, status=error.status)
+    db.session.commit()
+    flash(_("已批准加减分") if approve else _("已驳回加减分"), "success")
+    if request.form.get("back") == "queue":
+        return redirect(url_for("queue.approvals", month=month) + f"#row-{engineer.username}")
+    if from_list:
+        return redirect(url_for("scores.pending_adjustments"))
+    return redirect(url_for("scores.score_page", month=month, username=engineer.username))
+
+
+@bp.route("/adjustments/<int:adjustment_id>/approve", methods=["POST"])
+@roles("gm")
+def approve_adjustment(adjustment_id):
+    return _decide(adjustment_id, True)
+
+
+@bp.route("/adjustments/<int:adjustment_id>/reject", methods=["POST"])
+@roles("gm")
+def reject_adjustment(adjustment_id):
+    return _decide(adjustment_id, False)
