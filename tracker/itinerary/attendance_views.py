@@ -62,8 +62,10 @@ def _grid(viewer, month):
 def _render(month, error=None, submitted=None, status=200):
     rows, workdays = _grid(current_user, month)
     year, number = month.year, month.number
+    first, nxt = month.bounds()
+    days = calendar.workdays_between(first, nxt)  # every day of the month: rest days are shown, not editable
     return render_template(
-        "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays,
+        "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays, days=days,
         labels=STATUS_LABELS, weekdays=WEEKDAYS, cell_name=cell_name, submitted=submitted or {},
         error=error, today=clock.today(), previous=month.previous(),
         following=month.next()), status

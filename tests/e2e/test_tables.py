@@ -1,0 +1,119 @@
+"""Tables at phone and desktop width, on the demo data set, measured in Chromium.
+
+At 375 px every table on the main paths shows its key columns (the headers marked `data-key` in the templates, and
+the body cells under them) inside the screen without scrolling sideways; a table with no column marked fails too,
+so that a new table is marked when it is added. The attendance grid shows every day of a 31-day month at 1280 px,
+and on a narrower screen its names column stays in view when the grid is scrolled to its last day."""
+
+import json
+import os
+
+import pytest
+
+from tests.e2e.test_axe import demo_data, log_in  # noqa: F401  (demo_data is a fixture)
+from tracker.extensions import db
+from tracker.notifications import outbox
+
+pytestmark = pytest.mark.e2e
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 800}
+CLOSED = "2026-10"
+
+PAGES = {
+    "zhangsan": ["/itinerary/zhangsan/2026-10", "/itinerary/zhangsan/2026"],
+    "office": ["/work-orders/", "/attendance/2026-10", "/work-orders/complaints"],
+    "mgr.liu": ["/", f"/team?month={CLOSED}", f"/scores/{CLOSED}", f"/scores/{CLOSED}/zhangsan"],
+    "gm.wang": [f"/approvals?month={CLOSED}", f"/scores/{CLOSED}", "/scores/adjustments"],
+    "admin": ["/admin/users", "/admin/customers", "/notifications/outbox", "/reports/jobs"],
+}
+
+# For each table in <main>: its key headers and the body cells under them that do not lie inside the viewport.
+MEASURE = """() => {
+  const width = document.documentElement.clientWidth;
+  const inside = (rect, whole) => rect.width > 0 && rect.left >= -0.5 &&
+                                  (whole ? rect.right <= width + 0.5 : rect.left < width);
+  const describe = cell => (cell.closest("tr").rowIndex + ":" + cell.textContent.trim().slice(0, 20));
+  return Array.from(document.querySelectorAll("main table")).filter(t => t.getClientRects().length).map(table => {
+    const head = table.tHead ? table.tHead.rows[table.tHead.rows.length - 1] : table.rows[0];
+    const columns = [];
+    let at = 0;
+    for (const cell of head.cells) {
+      if (cell.hasAttribute("data-key")) columns.push({index: at, name: cell.textContent.trim(), cell});
+      at += cell.colSpan;
+    }
+    const out = [];
+    for (const column of columns) {
+      if (!inside(column.cell.getBoundingClientRect(), true)) out.push("header " + column.name);
+      for (const body of table.tBodies) {
+        for (const row of Array.from(body.rows).slice(0, 60)) {
+          let start = 0;
+          for (const cell of row.cells) {
+            if (start <= column.index && column.index < start + cell.colSpan) {
+              if (!inside(cell.getBoundingClientRect(), cell.colSpan === 1)) out.push(column.name + " " + describe(cell));
+              break;
+            }
+            start += cell.colSpan;
+          }
+        }
+      }
+    }
+    return {table: table.id || table.className, keys: columns.map(c => c.name), out: out.slice(0, 8)};
+  });
+}"""
+
+
+def test_key_columns_of_every_table_are_in_view_at_phone_width(app, live_server, browser, demo_data, screenshot_dir):
+    for recipient, error in (("zhangsan@example.com", None), ("mgr.liu@example.com", "Connection refused")):
+        row = outbox.add("email", "month_submitted", recipient, "张三 提交了 2026-10 的工作行程表", b"-",
+                         app.config["NOW"])
+        row.attempts, row.last_error = (2, error) if error else (0, None)
+    db.session.commit()
+    problems, measured = {}, 0
+    for username, paths in PAGES.items():
+        context, page = log_in(browser, live_server, username, PHONE)
+        for path in paths:
+            response = page.goto(live_server + path)
+            assert response.status == 200, (username, path, response.status)
+            for table in page.evaluate(MEASURE):
+                measured += 1
+                if not table["keys"]:
+                    problems.setdefault(path, []).append(f"table {table['table']!r} has no column marked data-key")
+                elif table["out"]:
+                    problems.setdefault(path, []).append({table["table"]: table["out"]})
+            name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
+            page.screenshot(path=os.path.join(screenshot_dir, f"tables-phone-{username}-{name}.png"), full_page=True)
+        context.close()
+    assert measured >= 12
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_attendance_grid_shows_a_whole_month_at_1280_and_keeps_the_names_in_view(app, live_server, browser,
+                                                                                 demo_data, screenshot_dir):
+    context, page = log_in(browser, live_server, "office", DESKTOP)
+    page.goto(live_server + "/attendance/2026-08")  # 31 days; the 31st is a Monday, a workday
+    days = page.locator(".att thead th[data-day]")
+    assert days.count() == 31
+    last = page.locator('.att thead th[data-day="31"]').bounding_box()
+    cell = page.locator('select[name="att:zhangsan:2026-08-31"]').bounding_box()
+    for box in (last, cell):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"], box
+    grid = page.locator(".att-wrap")
+    assert grid.evaluate("e => e.scrollWidth - e.clientWidth") <= 1, "the grid scrolls sideways at 1280 px"
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
+    page.screenshot(path=os.path.join(screenshot_dir, "attendance-1280.png"), full_page=True)
+    context.close()
+
+    context, page = log_in(browser, live_server, "office", PHONE)
+    page.goto(live_server + "/attendance/2026-08")
+    grid = page.locator(".att-wrap")
+    name = page.locator('.att tbody th.who[title="zhangsan"]')
+    before = name.bounding_box()
+    assert name.evaluate("e => getComputedStyle(e).position") == "sticky"
+    grid.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    page.wait_for_timeout(100)
+    assert grid.evaluate("e => e.scrollLeft") > 300, "the grid scrolled to its last days"
+    after = name.bounding_box()
+    assert abs(after["x"] - before["x"]) <= 1 and 0 <= after["x"] < 40
+    assert page.locator('select[name="att:zhangsan:2026-08-31"]').bounding_box()["x"] + 10 <= PHONE["width"]
+    page.screenshot(path=os.path.join(screenshot_dir, "attendance-375-scrolled.png"))
+    context.close()
