@@ -178,7 +178,8 @@ class Form(FlaskForm):
     name and every date or time field the year rule, so that a form cannot store what the API refuses.
 
     A field with errors renders with aria-invalid="true" and aria-describedby naming "<field id>-error" (then
-    "-error-2", ...), the elements that hold its messages (templates/bootstrap5/form.html's field_errors, which every form template uses)."""
+    "-error-2", ...), the elements that hold its messages (templates/bootstrap5/form.html's field_errors, which
+    every form template uses)."""
 
     class Meta:
         def render_field(self, field, render_kw):
