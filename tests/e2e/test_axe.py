@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tracker import demo
+from tests.e2e.support import log_in
 
 pytestmark = pytest.mark.e2e
 AXE = os.path.join(os.path.dirname(__file__), "fixtures", "axe.min.js")
@@ -51,27 +51,6 @@ RUN_AXE = """async () => {
                 nodes: v.nodes.slice(0, 6).map(n => n.target.join(" ") + " :: " + (n.failureSummary || "")
                                                    .replace(/\\s+/g, " ").slice(0, 300))}));
 }"""
-
-
-@pytest.fixture
-def demo_data(app):
-    from tracker.extensions import db
-
-    demo.load(app.config["NOW"])
-    db.session.commit()
-
-
-def log_in(browser, base, username, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1,
-                                  is_mobile=viewport["width"] < 600, has_touch=viewport["width"] < 600)
-    page = context.new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit], button[type=submit]")
-    assert "/login" not in page.url, f"{username} could not log in"
-    return context, page
 
 
 def open_menu(page):

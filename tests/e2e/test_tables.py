@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.e2e.test_axe import demo_data, log_in  # noqa: F401  (demo_data is a fixture)
+from tests.e2e.support import log_in
 from tracker.extensions import db
 from tracker.notifications import outbox
 
