@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 MO     := $(patsubst %.po,%.mo,$(wildcard tracker/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint install translations extract bench clean
+.PHONY: run test lint install translations extract bench bench-load clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ $(VENV)/.bench-installed: benchmarks/requirements.txt $(VENV)/.test-installed
 
 bench: $(VENV)/.bench-installed translations
 	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
+
+# Pages through gunicorn (4 workers) on PostgreSQL, alone and under 50 clients (docs/performance.md). The database is
+# created when missing and emptied first; BENCH_LOAD_ARGS="--reuse" keeps a company of the same sizes,
+# "--engineers 200 --orders 10000 --months 2 --seconds 15" is a quick run.
+BENCH_LOAD_DATABASE ?= postgresql://postgres@127.0.0.1:5432/tracker_load
+bench-load: install translations
+	$(VENV)/bin/python -m benchmarks.load --database $(BENCH_LOAD_DATABASE) $(BENCH_LOAD_ARGS)
 
 # Collect the messages into messages.pot and merge them into each catalogue; translate what is new
 # (tests/test_i18n.py lists anything untranslated), then `make translations` compiles the .mo files.
