@@ -327,6 +327,6 @@ def remind_unsubmitted(month, now):
     people = db.session.scalars(select(User.id).where(
         User.role == "engineer", User.active.is_(True), or_(User.hire_date.is_(None), User.hire_date < nxt),
         ~submitted, ~reminded).order_by(User.id)).all()
-    notifications.notify(REMINDER, db.session.scalars(select(User).where(User.id.in_(people))).all(), None, now,
-                         month=month, detail=month)
+    engineers = db.session.scalars(select(User).where(User.id.in_(people)).order_by(User.id)).all()
+    notifications.notify(REMINDER, engineers, None, now, month=month, detail=month)
     return len(people)

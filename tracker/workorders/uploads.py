@@ -26,6 +26,7 @@ from tracker.extensions import db
 from tracker.naming import inside
 from tracker.notifications import services as notifications
 from tracker.tickets import decode, qr
+from tracker.validation import text_problem
 from tracker.workorders import files
 from tracker.workorders.models import Photo, Scan, WorkOrder
 from tracker.customers.models import Customer
@@ -214,7 +215,7 @@ def likely_order(actor, stem):
       (difflib's ratio) and 10 points ahead of the next.
     """
     rest = stem.lstrip("0123456789")
-    if not rest:
+    if not rest or text_problem(rest, "name"):  # a name no stored order can have (control characters, NUL)
         return None
     candidates = [order for order in db.session.scalars(
         select(WorkOrder).join(Customer).options(contains_eager(WorkOrder.customer)).where(
