@@ -62,7 +62,9 @@ MEASURE = """() => {
 }"""
 
 
-def test_key_columns_of_every_table_are_in_view_at_phone_width(app, live_server, browser, demo_data, screenshot_dir):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_key_columns_of_every_table_are_in_view_at_phone_width(app, live_server, browser, demo_data, screenshot_dir,
+                                                               lang):
     for recipient, error in (("zhangsan@example.com", None), ("mgr.liu@example.com", "Connection refused")):
         row = outbox.add("email", "month_submitted", recipient, "张三 提交了 2026-10 的工作行程表", b"-",
                          app.config["NOW"])
@@ -71,19 +73,23 @@ def test_key_columns_of_every_table_are_in_view_at_phone_width(app, live_server,
     problems, measured = {}, 0
     for username, paths in PAGES.items():
         context, page = log_in(browser, live_server, username, PHONE)
+        page.goto(f"{live_server}/notifications?lang={lang}")  # the language stays for the session
         for path in paths:
             response = page.goto(live_server + path)
             assert response.status == 200, (username, path, response.status)
+            assert page.locator("html").get_attribute("lang") == ("zh-CN" if lang == "zh" else "en")
             for table in page.evaluate(MEASURE):
                 measured += 1
+                where = problems.setdefault(f"{username} {path}", [])
                 if not table["keys"]:
-                    problems.setdefault(path, []).append(f"table {table['table']!r} has no column marked data-key")
+                    where.append(f"table {table['table']!r} has no column marked data-key")
                 elif table["out"]:
-                    problems.setdefault(path, []).append({table["table"]: table["out"]})
+                    where.append({table["table"]: table["out"]})
             name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
-            page.screenshot(path=os.path.join(screenshot_dir, f"tables-phone-{username}-{name}.png"), full_page=True)
+            page.screenshot(path=os.path.join(screenshot_dir, f"tables-phone-{lang}-{username}-{name}.png"), full_page=True)
         context.close()
     assert measured >= 12
+    problems = {page: found for page, found in problems.items() if found}
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
 
 
