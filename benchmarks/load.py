@@ -21,6 +21,7 @@ import http.client
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -422,6 +423,7 @@ def main(argv=None):
     else:
         build(args.database, sizes, folder)
     if args.build_only:
+        shutil.rmtree(folder, ignore_errors=True)
         return 0
     pairs, deep, total, engineers = _targets(app)
     print(f"work orders in the database {total}; deep page: the cursor half-way ({total // 2} orders in)")
@@ -453,6 +455,7 @@ def main(argv=None):
     finally:
         process.terminate()
         process.wait(timeout=60)
+    shutil.rmtree(folder, ignore_errors=True)  # kept when something failed: gunicorn.log is in it
     return 0
 
 
