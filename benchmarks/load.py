@@ -110,9 +110,9 @@ def build(url, sizes, folder):
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "tracker", "compute",
                     built["month"]], env=_env(url, folder), cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     print(f"month {built['month']} computed in {time.perf_counter() - start:.0f} s (flask compute)", flush=True)
-    with app.app_context():
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    with app.app_context():  # as autovacuum leaves a table in steady use: statistics and the visibility map
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         db.engine.dispose()
 
 
