@@ -364,3 +364,36 @@ def test_a_job_run_from_both_hosts_at_once_runs_once_beside_the_scheduler(cluste
     assert status == 302
     rows = cluster.sql("SELECT outcome, attempts FROM job_runs WHERE job = 'scores_nightly'")
     assert rows == [("ok", 2)]
+
+
+def test_an_import_checked_on_a_is_confirmed_on_b(cluster):
+    """The checked file waits in <instance>/imports/ between the check and the confirmation: any host may confirm."""
+    import csv
+    import io
+
+    from tracker.imports import kinds
+
+    office = web_login(cluster.a, "office.bench")
+    status, headers, page = request(cluster.a, "GET", "/imports/", headers=office)
+    assert status == 200
+    office = kept(headers, office)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.zh for column in kinds.CUSTOMERS.columns])
+    writer.writerow(["扩容客户", "1号机", "QB-2000", "SN-SCALE", "2019-03-12"])
+    boundary = "scaleout-import"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{csrf_of(page)}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n").encode() + out.getvalue().encode() + f"\r\n--{boundary}--\r\n".encode()
+    status, headers, page = request(cluster.a, "POST", "/imports/customers/check", body,
+                                    {**office, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 200 and b'id="import-checked"' in page, page[-2000:]
+    office = kept(headers, office)
+    token = re.search(rb'name="token" type="hidden" value="([^"]+)"', page).group(1).decode()
+    assert cluster.sql("SELECT count(*) FROM customers WHERE name = '扩容客户'") == [(0,)]
+
+    status, _headers, page = request(cluster.b, "POST", "/imports/customers/run", urllib.parse.urlencode(
+        {"csrf_token": csrf_of(page), "token": token}), {**office, "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and b'id="import-done"' in page
+    assert cluster.sql("SELECT count(*) FROM customers WHERE name = '扩容客户'") == [(1,)]
+    assert not (cluster.instance / "imports" / token).exists()
