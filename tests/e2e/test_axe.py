@@ -39,6 +39,11 @@ PAGES = {
     ]),
     "admin": ("admin", [
         ("users", "/admin/users"),
+        ("outbox", "/notifications/outbox"),
+    ]),
+    "everyone": ("zhangsan", [
+        ("notifications", "/notifications"),
+        ("not-found", "/work-orders/999999"),
     ]),
 }
 WIDTHS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
@@ -79,7 +84,7 @@ def test_main_pages_of_every_role_have_no_serious_accessibility_violation(app, l
         context, page = log_in(browser, live_server, username, WIDTHS[width])
         for name, path in pages:
             response = page.goto(live_server + path)
-            assert response.status == 200, (role, path, response.status)
+            assert response.status == (404 if name == "not-found" else 200), (role, path, response.status)
             if width == "phone":
                 open_menu(page)
             page.screenshot(path=os.path.join(screenshot_dir, f"axe-{width}-{role}-{name}.png"), full_page=True)
@@ -89,4 +94,14 @@ def test_main_pages_of_every_role_have_no_serious_accessibility_violation(app, l
                 found[f"{role} {path} at {width}"] = violations
         context.close()
     assert audited == sum(len(pages) for _, pages in PAGES.values())
+
+    # before logging in: the login page (no menu)
+    context = browser.new_context(viewport=WIDTHS[width], locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server + "/login")
+    page.screenshot(path=os.path.join(screenshot_dir, f"axe-{width}-login.png"), full_page=True)
+    violations = audit(page)
+    if violations:
+        found[f"/login at {width}"] = violations
+    context.close()
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
