@@ -123,7 +123,7 @@ def test_the_gm_approves_adjustments_from_the_pending_list(client, team, records
     assert f"/adjustments/{keep.id}/approve" in page and f"/adjustments/{drop.id}/reject" in page
     response = client.post(f"/adjustments/{keep.id}/approve", data={"back": "list"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/scores/adjustments")
-    response = client.post(f"/adjustments/{drop.id}/reject")
+    response = client.post(f"/adjustments/{drop.id}/reject", data={"reason": "依据不足"})
     assert response.status_code == 302 and response.headers["Location"].endswith(PAGE)
     assert score_of(team["eng1"], MONTH).adjustments == 6
     assert "没有待审批的加减分" in client.get("/scores/adjustments").get_data(as_text=True)
@@ -132,7 +132,7 @@ def test_the_gm_approves_adjustments_from_the_pending_list(client, team, records
 def test_deciding_twice_shows_the_conflict_on_the_list(client, team, records, computed):
     row = records.adjustment(team["eng1"], MONTH, "6", status="approved")
     login(client, "gm.wang")
-    response = client.post(f"/adjustments/{row.id}/reject", data={"back": "list"})
+    response = client.post(f"/adjustments/{row.id}/reject", data={"back": "list", "reason": "依据不足"})
     assert response.status_code == 409 and "这条加减分已经审批过了" in response.get_data(as_text=True)
 
 

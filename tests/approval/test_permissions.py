@@ -29,7 +29,7 @@ def test_only_a_manager_above_proposes_adjustments(api, computed, who, expected)
 @pytest.mark.parametrize("who, expected", table({"gm"}, 200))
 def test_only_the_gm_decides_adjustments(api, records, team, computed, action, who, expected):
     proposal = records.adjustment(team["eng1"], MONTH, "5", status="proposed")
-    response = api("POST", f"/adjustments/{proposal.id}/{action}", PEOPLE[who])
+    response = api("POST", f"/adjustments/{proposal.id}/{action}", PEOPLE[who], json={"reason": "理由不足"})
     assert response.status_code == expected, response.get_json()
     decided = {"approve": "approved", "reject": "rejected"}[action]
     assert count(Adjustment, Adjustment.status == decided) == (1 if expected == 200 else 0)
@@ -76,7 +76,7 @@ def test_only_the_gm_reopens_an_approved_score(api, approved, team, who, expecte
 @pytest.mark.parametrize("path, body", [
     (f"/scores/{MONTH}/eng1/adjustments", {"points": 5, "reason": "r"}),
     ("/adjustments/1/approve", None),
-    ("/adjustments/1/reject", None),
+    ("/adjustments/1/reject", {"reason": "r"}),
     (f"/scores/{MONTH}/eng1/veto", {"reason": "r"}),
     (f"/scores/{MONTH}/eng1/interview", {"notes": "n"}),
     (f"/scores/{MONTH}/eng1/approve", None),

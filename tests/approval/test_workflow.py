@@ -28,7 +28,8 @@ def propose(api, points, reason="表现突出", user="mgr", username="eng1"):
 
 
 def decide(api, adjustment_id, action="approve"):
-    response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang")
+    body = {"reason": "理由不足"} if action == "reject" else None
+    response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang", json=body)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -82,7 +83,7 @@ def test_a_decided_adjustment_cannot_be_decided_again(api, computed):
     adjustment_id = propose(api, 3)
     decide(api, adjustment_id, "reject")
     for action in ("approve", "reject"):
-        response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang")
+        response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang", json={"reason": "再来一次"})
         assert response.status_code == 409
     assert count(Adjustment, Adjustment.status == "rejected") == 1
 
@@ -390,3 +391,39 @@ def test_the_openapi_document_lists_the_approval_calls(client):
                  "/scores/{month}/{username}/interview", "/scores/{month}/{username}/approve",
                  "/scores/{month}/{username}/reopen"):
         assert "post" in paths[path], path
+
+
+@pytest.mark.parametrize("body", [None, {}, {"reason": ""}, {"reason": "  "}, {"reason": "x" * 501}])
+def test_rejecting_needs_a_reason_and_without_one_nothing_changes(api, computed, body):
+    adjustment_id = propose(api, 3)
+    response = api("POST", f"/adjustments/{adjustment_id}/reject", "gm.wang", json=body)
+    assert response.status_code in (400, 415, 422), response.get_json()
+    if response.status_code == 422:
+        assert "reason" in response.get_json()["error"]["fields"]
+    assert count(Adjustment, Adjustment.status == "proposed") == 1
+
+
+def test_the_reason_of_a_rejection_is_kept_and_told_to_the_proposer(api, client, computed):
+    from tests.conftest import login
+    from tracker.notifications.models import Notification
+    from tracker.notifications.services import message
+
+    adjustment_id = propose(api, 3)
+    body = decide(api, adjustment_id, "reject")
+    assert (body["status"], body["decision_reason"]) == ("rejected", "理由不足")
+    told = db.session.scalars(db.select(Notification).where(Notification.kind == "adjustment_decided")).all()
+    assert [n.user.username for n in told] == ["mgr"] and message(told[0]).endswith("：理由不足")
+    login(client, "mgr")
+    assert "驳回理由：理由不足" in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+
+
+def test_the_web_refuses_a_rejection_without_a_reason(client, api, computed):
+    from tests.conftest import login
+
+    adjustment_id = propose(api, 3)
+    login(client, "gm.wang")
+    response = client.post(f"/adjustments/{adjustment_id}/reject", data={"reason": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "驳回须写明理由（必填）" in page
+    assert count(Adjustment, Adjustment.status == "proposed") == 1
+    assert 'name="reason"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)

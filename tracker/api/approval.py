@@ -19,9 +19,10 @@ ADJUSTMENT_BODY = core.obj({"points": {"type": "number", "description": "not 0, 
 ADJUSTMENT = core.obj({"id": {"type": "integer"}, "username": {"type": "string"}, "month": {"type": "string"},
                        "points": {"type": "number"}, "reason": {"type": "string"}, "status": STATUS,
                        "proposed_by": {"type": ["string", "null"]}, "decided_by": {"type": ["string", "null"]},
-                       "decided_at": core.NULLABLE_DATETIME},
+                       "decided_at": core.NULLABLE_DATETIME,
+                       "decision_reason": {"type": ["string", "null"], "description": "why the gm rejected it"}},
                       ["id", "username", "month", "points", "reason", "status", "proposed_by", "decided_by",
-                       "decided_at"])
+                       "decided_at", "decision_reason"])
 REASON_BODY = core.obj({"reason": text(approval.REASON_MAX, 1, nullable=False)}, ["reason"])
 INTERVIEW_BODY = core.obj({"notes": text(approval.NOTES_MAX, 1, nullable=False)}, ["notes"])
 INTERVIEW = core.obj({"id": {"type": "integer"}, "username": {"type": "string"}, "month": {"type": "string"},
@@ -49,7 +50,7 @@ def _adjustment(adjustment, engineer):
     return {"id": adjustment.id, "username": engineer.username, "month": adjustment.month,
             "points": adjustment.points, "reason": adjustment.reason, "status": adjustment.status,
             "proposed_by": _username(adjustment.proposed_by_id), "decided_by": _username(adjustment.decided_by_id),
-            "decided_at": adjustment.decided_at}
+            "decided_at": adjustment.decided_at, "decision_reason": adjustment.decision_reason}
 
 
 def _score_state(engineer, month):
@@ -73,9 +74,9 @@ def propose_adjustment(month, username, data):
     return core.reply(_adjustment(adjustment, engineer), 201)
 
 
-def _decide(adjustment_id, approve):
+def _decide(adjustment_id, approve, reason=None):
     adjustment = approval.adjustment_by_id(adjustment_id)
-    adjustment = approval.decide_adjustment(current_user, adjustment, approve, now=clock.now())
+    adjustment = approval.decide_adjustment(current_user, adjustment, approve, now=clock.now(), reason=reason)
     core.commit()
     return core.reply(_adjustment(adjustment, db.session.get(User, adjustment.engineer_id)))
 
@@ -91,9 +92,10 @@ def approve_adjustment(adjustment_id):
 @bp.route("/adjustments/<int:adjustment_id>/reject", methods=["POST"])
 @roles("gm")
 @core.answers(200, ADJUSTMENT)
-def reject_adjustment(adjustment_id):
-    """Reject a proposed adjustment (gm); it never counts."""
-    return _decide(adjustment_id, False)
+@core.body(REASON_BODY)
+def reject_adjustment(adjustment_id, data):
+    """Reject a proposed adjustment (gm) with a reason, told to the proposer; it never counts."""
+    return _decide(adjustment_id, False, data["reason"])
 
 
 @bp.route("/scores/<month:month>/<username>/veto", methods=["POST"])

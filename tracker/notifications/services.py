@@ -122,10 +122,14 @@ def message(notification):
         return _("%(actor)s 为 %(engineer)s 的 %(month)s 考核提议加减分 %(points)s，等待审批", actor=actor,
                  engineer=engineer, month=month, points=n.detail or "")
     if n.kind == "adjustment_decided":
-        points, _sep, decision = (n.detail or "").partition(" ")
+        points, _sep, rest = (n.detail or "").partition(" ")
+        decision, _sep, reason = rest.partition(" ")
         if decision == "approved":
             return _("%(actor)s 批准了 %(engineer)s 的 %(month)s 加减分 %(points)s", actor=actor, engineer=engineer,
                      month=month, points=points)
+        if reason:
+            return _("%(actor)s 驳回了 %(engineer)s 的 %(month)s 加减分 %(points)s：%(reason)s", actor=actor,
+                     engineer=engineer, month=month, points=points, reason=reason)
         return _("%(actor)s 驳回了 %(engineer)s 的 %(month)s 加减分 %(points)s", actor=actor, engineer=engineer,
                  month=month, points=points)
     if n.kind == "score_approved":

@@ -230,9 +230,13 @@ def adjustment_by_id(adjustment_id):
     return adjustment
 
 
-def decide_adjustment(actor, adjustment, approve, *, now):
-    """The gm approves or rejects a proposed adjustment; the draft score is recomputed. The caller commits."""
+def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
+    """The gm approves or rejects a proposed adjustment; the draft score is recomputed. The caller commits.
+
+    Rejecting needs a reason (422 without one), kept with the decision and told to the proposer.
+    """
     require_gm(actor)
+    reason = None if approve else check_text(reason, "reason", REASON_MAX)
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
     score = score_of(engineer, month)
@@ -242,17 +246,18 @@ def decide_adjustment(actor, adjustment, approve, *, now):
     # Only a proposal can be decided, once: the condition in the UPDATE settles two gms clicking at the same time.
     decided = db.session.execute(
         update(Adjustment).where(Adjustment.id == adjustment.id, Adjustment.status == "proposed")
-        .values(status=status, decided_by_id=actor.id, decided_at=now).execution_options(synchronize_session=False))
+        .values(status=status, decided_by_id=actor.id, decided_at=now, decision_reason=reason)
+        .execution_options(synchronize_session=False))
     if decided.rowcount != 1:
         raise Conflict(_("这条加减分已经审批过了"), status=adjustment.status)
     audit.record(actor, f"adjustment.{'approve' if approve else 'reject'}", _subject(engineer, month),
-                 f"#{adjustment.id} {Decimal(adjustment.points):+}", at=now)
+                 f"#{adjustment.id} {Decimal(adjustment.points):+}" + (f" {reason}" if reason else ""), at=now)
     db.session.flush()
     recompute(engineer, month, now)
     db.session.refresh(adjustment)
     proposer = db.session.get(User, adjustment.proposed_by_id) if adjustment.proposed_by_id else None
     notifications.notify("adjustment_decided", [proposer or engineer.supervisor], actor, now, engineer=engineer,
-                         month=month, detail=f"{Decimal(adjustment.points):+} {status}")
+                         month=month, detail=f"{Decimal(adjustment.points):+} {status} {reason or ''}".strip()[:255])
     return adjustment
 
 

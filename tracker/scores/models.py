@@ -121,6 +121,7 @@ class Adjustment(db.Model):
     proposed_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(String(500))  # why the gm rejected it
 
 
 class Veto(db.Model):

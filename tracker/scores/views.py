@@ -208,12 +208,15 @@ def _decide(adjustment_id, approve):
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     try:
-        approval.decide_adjustment(_me(), adjustment, approve, now=clock.now())
-    except Conflict as error:
+        approval.decide_adjustment(_me(), adjustment, approve, now=clock.now(), reason=request.form.get("reason"))
+    except (Conflict, Invalid) as error:
         db.session.rollback()
+        alert = error.message
+        if "reason" in error.fields:
+            alert = _("驳回须写明理由（%(problem)s）", problem=error.message)
         if from_list:
-            return _render_pending(error.message, error.status)
-        return _render_score(engineer, month, alert=error.message, status=error.status)
+            return _render_pending(alert, error.status)
+        return _render_score(engineer, month, alert=alert, status=error.status)
     db.session.commit()
     flash(_("已批准加减分") if approve else _("已驳回加减分"), "success")
     if request.form.get("back") == "queue":
