@@ -8,12 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from flask import has_app_context
+from flask import has_app_context, has_request_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from tracker import config, create_app
+from tracker import clock, config, create_app
 from tracker.auth import services as auth_services
 from tracker.extensions import db
 
@@ -33,6 +34,20 @@ def skip_or_fail(reason):
 def database_url(tmp_path_factory):
     return os.environ.get("TRACKER_TEST_DATABASE_URL") or (
         "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db"))
+
+
+TESTS_STAMP = "tests.now"
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _stamp_the_tests_own_writes(session, transaction):
+    """The test is the caller of what it writes outside a request: each of its transactions starts at the NOW
+    setting (as a command or a job stamps its unit of work), unless something it runs (a job) stamped its own."""
+    if transaction.parent is not None or not has_app_context() or has_request_context():
+        return
+    stamped = clock.of(session)
+    if stamped is None or stamped is session.info.get(TESTS_STAMP):
+        session.info[TESTS_STAMP] = clock.stamp(session, clock.now())
 
 
 class RequestClient(FlaskClient):

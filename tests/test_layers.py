@@ -46,13 +46,13 @@ def test_nothing_below_the_callers_commits(path):
 
 
 # Reading the clock: tracker.clock's now()/today(), datetime.now(), date.today(), time.time(). clock.py is the clock
-# itself; the audit package's row-change hooks and scores/live.py's flush hook (live drafts) act at flush time,
-# like a column default; mail.queue stamps the outbox rows it adds. The last two still wait to be given `now`.
+# itself (and stamps each request's unit of work with its time); the hooks that act at flush or commit time (the
+# audit log's, the live drafts') take the time the caller stamped on the session, never the clock.
 # notifications/robot_send.py signs a DingTalk request with the real time of sending (DingTalk refuses a timestamp
 # an hour off the world's clock, whatever the app's clock says).
 CLOCK_READERS = {("clock", "now"), ("clock", "today"), ("datetime", "now"), ("date", "today"), ("time", "time"),
                  ("datetime", "utcnow")}
-CLOCK_ALLOWED = {"clock.py", "audit/__init__.py", "scores/live.py", "mail.py", "notifications/robot_send.py"}
+CLOCK_ALLOWED = {"clock.py", "notifications/robot_send.py"}
 
 
 def _clock_reads(tree):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import config, nav, security, validation
+from tracker import clock, config, nav, security, validation
 from tracker.audit.views import log_refusal
 from tracker.errors import Busy, DomainError, Invalid
 from tracker.extensions import babel, compress, csrf, db, login, migrate
@@ -63,6 +63,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
     db.init_app(app)
+    clock.init_app(app)  # first: every request's unit of work knows its time before anything else runs
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     login.init_app(app)
     csrf.init_app(app)

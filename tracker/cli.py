@@ -28,12 +28,17 @@ def init_schema():
     upgrade()
 
 
+def _begin():
+    """A command's unit of work starts now: the time is stamped on the session, where its hooks find it."""
+    return clock.stamp(db.session(), clock.now())
+
+
 def register(app):
     @app.cli.command("init-db")
     def init_db():
         """Create or upgrade the database schema (migrations); never drops data."""
         init_schema()
-        added = templates_store.sync_presets(clock.now())
+        added = templates_store.sync_presets(_begin())
         db.session.commit()
         if added:
             click.echo("KPI templates loaded: " + ", ".join(added))
@@ -42,14 +47,15 @@ def register(app):
     @app.cli.command("demo")
     def demo():
         """Load the demo data set (refuses when the database already has work data)."""
+        now = _begin()
         try:
-            summary = demo_data.load(clock.now())
+            summary = demo_data.load(now)
         except DomainError as error:
             raise click.ClickException(error.message) from None
         db.session.commit()
         click.echo(summary)
-        for month in demo_data.demo_months(clock.now()):
-            result = scores.compute_month(month, clock.now())
+        for month in demo_data.demo_months(now):
+            result = scores.compute_month(month, now)
             db.session.commit()
             click.echo(f"scores {month}: {result}")
 
@@ -61,6 +67,7 @@ def register(app):
     @click.option("--supervisor", default=None)
     def create_user(username, role, display_name, password, supervisor):
         """Create a user."""
+        _begin()
         try:
             user = auth_services.create_user({"username": username, "role": role, "display_name": display_name,
                                               "password": password, "supervisor": supervisor})
@@ -112,7 +119,7 @@ def register(app):
                                                                                   User.active.is_(True)))
         try:
             with click.progressbar(length=count, label=f"{month}", show_pos=True) as bar:
-                summary = scores.compute_month(month, clock.now(), progress=bar.update)
+                summary = scores.compute_month(month, _begin(), progress=bar.update)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -146,7 +153,7 @@ def register(app):
             bars[0].update(1)
 
         try:
-            report = imports.run_import(actor, kind, os.path.basename(path), data, clock.now(), progress=progress)
+            report = imports.run_import(actor, kind, os.path.basename(path), data, _begin(), progress=progress)
         except DomainError as error:
             raise click.ClickException(error.message) from None
         finally:
@@ -178,6 +185,7 @@ def register(app):
     @click.option("--replace", is_flag=True, help="overwrite a database that already has data")
     def restore(path, replace):
         """Restore a backup made by `backup` into this (migrated) database and instance folder."""
+        _begin()
         try:
             with backups.opened(path) as archive:
                 counts = backups.restore_rows(archive, replace=replace)

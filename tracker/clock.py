@@ -1,9 +1,18 @@
-"""The current time in the configured zone; tests pin it with the NOW setting."""
+"""The current time in the configured zone; tests pin it with the NOW setting.
+
+Only the callers read it: views and API handlers, commands, jobs. Whoever opens a unit of work also stamps its
+time on the database session (`stamp`: once per request, by each command and each job run), and what acts at flush
+or commit time (the audit hooks, the live drafts) takes that time from the session (`of`), never from the clock.
+"""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+from tracker.extensions import db
+
+NOW_KEY = "tracker.now"
 
 
 def zone():
@@ -27,3 +36,21 @@ def to_local(value):
     if value.tzinfo is None:
         return value
     return value.astimezone(zone()).replace(tzinfo=None)
+
+
+def stamp(session, moment):
+    """The caller names the time of the session's unit of work (what its hooks take as now); returns it."""
+    session.info[NOW_KEY] = moment
+    return moment
+
+
+def of(session):
+    """The time the caller stamped on this session's unit of work, or None when no caller did."""
+    return session.info.get(NOW_KEY)
+
+
+def init_app(app):
+    """Each request stamps its unit of work with the time it starts (before any other handler of the request)."""
+    @app.before_request
+    def stamp_request():
+        stamp(db.session(), now())

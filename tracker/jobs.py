@@ -57,8 +57,9 @@ def claim(job, key, now, force=False):
 
 
 def run(job, key, work, now=None, force=False):
-    """Claim (job, key), do the work, record the outcome; returns the run row or None when someone else has it."""
-    now = now or clock.now()
+    """Claim (job, key), do the work, record the outcome; returns the run row or None when someone else has it.
+    The run's time is stamped on the session (what its hooks take as now)."""
+    now = clock.stamp(db.session(), now or clock.now())
     row = claim(job, key, now, force)
     if row is None:
         return None
@@ -113,7 +114,7 @@ def register_frequent(name, seconds, work):
 def run_frequent(app, name, now=None):
     """Run one frequent task inside an app context; record a run when it did something or failed."""
     with app.app_context():
-        now = now or clock.now()
+        now = clock.stamp(db.session(), now or clock.now())
         try:
             summary = FREQUENT[name]["work"](now)
             db.session.commit()

@@ -13,7 +13,6 @@ from email.utils import formataddr
 
 from flask import current_app
 
-from tracker import clock
 from tracker.notifications import outbox, schedule
 
 log = logging.getLogger(__name__)
@@ -57,8 +56,9 @@ def send(config, message):
         smtp.send_message(message)
 
 
-def queue(to, subject, text, attachments=(), kind="mail"):
-    """Queue one message per recipient in the outbox of this transaction; the scheduler sends it after commit.
+def queue(to, subject, text, attachments=(), kind="mail", *, now):
+    """Queue one message per recipient in the outbox of this transaction, stamped `now`; the scheduler sends it after
+    commit.
 
     Nothing is queued when SMTP is not configured. Returns the outbox rows.
     """
@@ -66,7 +66,6 @@ def queue(to, subject, text, attachments=(), kind="mail"):
     if not to or not configured():
         return []
     config = {key: value for key, value in current_app.config.items() if key.startswith("MAIL_")}
-    now = clock.now()
     rows = []
     for name, address in to:
         message = build(config, [(name, address)], subject, text, attachments)

@@ -10,9 +10,11 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import NOW, login
+from tests.conftest import NOW, TESTS_STAMP, login
 from tests.scores.support import Records
+from tracker import clock
 from tracker.extensions import db
+from tracker.itinerary.models import Trip
 from tracker.scores import live, services as reports, templates_store
 from tracker.scores.models import Adjustment, Score
 from tracker.reviews.models import CRITERIA
@@ -309,10 +311,36 @@ def test_a_calendar_change_marks_the_drafts_stale_until_the_scheduler_recomputes
 def test_a_rollback_forgets_what_it_touched(app, team, month):
     records = month["records"]
     before = db.session.scalar(select(Score.quantitative).where(Score.engineer_id == team["eng1"].id))
-    from tracker.itinerary.models import Trip
     db.session.add(Trip(engineer_id=team["eng1"].id, day=date(2026, 11, 18), full_day=True, hours=7.5))
     db.session.flush()
     db.session.rollback()
     db.session.commit()
     assert db.session.scalar(select(Score.quantitative).where(Score.engineer_id == team["eng1"].id)) == before
     assert records is not None
+
+
+def _eng1_draft(team):
+    db.session.expire_all()
+    return db.session.scalar(select(Score).where(Score.engineer_id == team["eng1"].id, Score.month == MONTH))
+
+
+def test_the_draft_is_computed_at_the_time_the_caller_stamped(app, team, month):
+    later = datetime(2026, 11, 25, 16, 30)
+    clock.stamp(db.session(), later)  # as a request, a command or a job stamps its unit of work
+    db.session.add(Trip(engineer_id=team["eng1"].id, day=date(2026, 11, 18), full_day=True, hours=7.5))
+    db.session.commit()
+    assert _eng1_draft(team).computed_at == later != NOW
+
+
+def test_a_unit_of_work_no_caller_stamped_leaves_its_drafts_stale_for_the_scheduler(app, team, month):
+    before = _eng1_draft(team)
+    figures_before = (before.quantitative, before.computed_at)
+    db.session.info.pop(clock.NOW_KEY)  # a shell or a script: nobody said what time it is
+    db.session.info.pop(TESTS_STAMP)
+    db.session.add(Trip(engineer_id=team["eng1"].id, day=date(2026, 11, 18), full_day=True, hours=7.5))
+    db.session.commit()
+    draft = _eng1_draft(team)
+    assert draft.stale is True and (draft.quantitative, draft.computed_at) == figures_before
+    assert live.recompute_stale(NOW) == [MONTH]
+    db.session.commit()
+    assert _eng1_draft(team).stale is False and _eng1_draft(team).quantitative != figures_before[0]

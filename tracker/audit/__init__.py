@@ -63,11 +63,19 @@ def _request_address():
     return (request.remote_addr or "")[:45] or None if has_request_context() else None
 
 
+def _now(session):
+    """The time the caller (request, command, job) stamped on this unit of work (tracker.clock.stamp)."""
+    moment = clock.of(session)
+    if moment is None:
+        raise RuntimeError("no time stamped on this unit of work: its caller stamps it with clock.stamp")
+    return moment
+
+
 def record(actor, action, subject, detail=None, at=None, kind="action", address=None, record_type=None,
            record_id=None, before=None, after=None):
-    """Add an audit event to the session (the caller commits)."""
+    """Add an audit event to the session (the caller commits); `at` defaults to the unit of work's time."""
     actor_id = getattr(actor, "id", None) if actor is not None else None
-    event_row = AuditEvent(at=at or clock.now(), actor_id=actor_id, kind=kind, action=action[:40],
+    event_row = AuditEvent(at=at or _now(db.session()), actor_id=actor_id, kind=kind, action=action[:40],
                            subject=(subject or "")[:120], detail=detail, address=address or _request_address(),
                            record_type=record_type, record_id=None if record_id is None else str(record_id)[:40],
                            before=_dumps(before), after=_dumps(after))
@@ -156,7 +164,7 @@ def _record_row_changes(session, flush_context):
             if kind == "update" and not after:
                 continue
             if now is None:
-                now, actor_id, address = clock.now(), _actor_id(), _request_address()
+                now, actor_id, address = _now(session), _actor_id(), _request_address()
             identity = state.identity or state.mapper.primary_key_from_instance(obj)
             record_id = "/".join(str(part) for part in identity) if identity else None
             label = _label(state)
@@ -184,7 +192,7 @@ def _record_bulk_deletes(orm_state):
     doomed = orm_state.session.execute(query, orm_state.parameters or {}).mappings().all()
     if not doomed:
         return
-    now, actor_id, address = clock.now(), _actor_id(), _request_address()
+    now, actor_id, address = _now(orm_state.session), _actor_id(), _request_address()
     key = [column.name for column in table.primary_key.columns]
     rows = []
     for values in doomed:

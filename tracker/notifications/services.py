@@ -49,7 +49,7 @@ def notify(kind, recipients, actor, now, *, engineer=None, month=None, detail=No
                 text = message(row)
                 link = target(row, external=True)
                 mail.queue([(person.display_name, person.email)], _("【Tracker】%(text)s", text=text),
-                           text + ("\n\n" + link if link else ""), kind=kind)
+                           text + ("\n\n" + link if link else ""), kind=kind, now=now)
     robots.post(kind, actor, now, engineers=[engineer] if engineer is not None else people, month=month,
                 detail=detail, work_order=work_order, raters=people if kind == "review_requested" else ())
     return people
@@ -95,7 +95,7 @@ def mail_scan(actor, order, scan, data, recipients, now):
              number=order.number, canonical=order.canonical_name, name=scan.name,
              actor=actor.display_name if actor else "-", at=now.strftime("%Y-%m-%d %H:%M"))
     return mail.queue([(person.display_name, person.email) for person in recipients], subject, text,
-                      [(scan.name, data, MIME[scan.kind])], kind="scan_stored")
+                      [(scan.name, data, MIME[scan.kind])], kind="scan_stored", now=now)
 
 
 def _name(user):

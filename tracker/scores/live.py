@@ -119,11 +119,13 @@ def _session():
 
 
 def settle(now=None, session=None, strict=False):
-    """Flush, then recompute every draft this transaction has touched so far, in it (no commit).
+    """Flush, then recompute every draft this transaction has touched so far, in it (no commit), as of `now`:
+    by default the time the caller (request, command, job) stamped on the session (tracker.clock.stamp).
 
     A draft that cannot be computed (its template has no version in force, say) must not undo the change that
     touched it: it is marked stale instead, and the scheduler's run reports the error to the admins. With
-    `strict` (approval) the conflict is raised.
+    `strict` (approval) the conflict is raised. A unit of work no caller stamped (a shell, a script) leaves the
+    drafts it touched stale for the scheduler as well.
     """
     from tracker.scores import services  # services import the models this module watches
 
@@ -137,18 +139,37 @@ def settle(now=None, session=None, strict=False):
         stale = session.info.pop(STALE, set())
         if not pairs and not stale:
             return
-        now = now or clock.now()
-        current = Month.of(now.date())
-        by_month = {}
-        for engineer_id, month in _expand(session, pairs, current):
-            if month <= current:
-                by_month.setdefault(month, set()).add(engineer_id)
-        for month in sorted(by_month):
-            _compute(services, month, now, sorted(by_month[month]), session, strict)
+        now = now or clock.of(session)
+        if now is None:
+            _leave_stale(pairs, session)
+        else:
+            _recompute(services, pairs, now, session, strict)
         if stale:
             mark_stale(stale, session)
     finally:
         session.info.pop(BUSY, None)
+
+
+def _recompute(services, pairs, now, session, strict):
+    """Recompute the touched drafts of the months up to now's, month by month."""
+    current = Month.of(now.date())
+    by_month = {}
+    for engineer_id, month in _expand(session, pairs, current):
+        if month <= current:
+            by_month.setdefault(month, set()).add(engineer_id)
+    for month in sorted(by_month):
+        _compute(services, month, now, sorted(by_month[month]), session, strict)
+
+
+def _leave_stale(pairs, session):
+    """Mark the touched drafts (an engineer's month, or all of an engineer's drafts) stale for the scheduler."""
+    log.warning("no time stamped on this unit of work: %s draft(s) left stale for the scheduler", len(pairs))
+    for engineer_id, month in sorted(pairs, key=str):
+        touched = [Score.engineer_id == engineer_id, Score.status == "draft"]
+        if month is not None:
+            touched.append(Score.month == month)
+        session.execute(update(Score).where(*touched).values(stale=True)
+                        .execution_options(synchronize_session=False))
 
 
 def _compute(services, month, now, engineer_ids, session, strict):
