@@ -1,9 +1,10 @@
-"""Input rules of CONTRACT 2 for every door: years, UTC offsets and text.
+"""Input rules of CONTRACT 2 for every door: years, UTC offsets, numbers (points and amounts) and text.
 
 One module, used by the web forms (the `Form` base class), the API (request bodies and path dates) and the
 services (which check again what reaches them from elsewhere, e.g. a workbook import):
 
 - accepted years are 2000–2099, written with four digits; a UTC offset is whole minutes within ±14:00;
+- points and amounts are finite numbers within their bounds with at most two decimals, never rounded;
 - no text holds control characters (C0, DEL, C1) or lone surrogates, except TAB, LF and CR in the multi-line
   fields (notes, purpose, description, comment, reason);
 - names (usernames, display names, customers, equipment, service types, template and category names) also refuse
@@ -13,6 +14,7 @@ services (which check again what reaches them from elsewhere, e.g. a workbook im
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from flask import request
 from flask_babel import gettext as _
@@ -166,6 +168,46 @@ def parse_datetime(value, field, to_local):
     if offset is not None and (abs(offset) > OFFSET_MAX or offset % timedelta(minutes=1)):
         raise Invalid.field(field, _("时区偏移须为整分钟，且在 −14:00 到 +14:00 之间"))
     return check_year(to_local(parsed).replace(microsecond=0), field)
+
+
+# ---- numbers: points and amounts ---------------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def shown_number(number):
+    """A bound as the messages write it: 100, -2.5, 100,000."""
+    return f"{Decimal(number).normalize():,f}"
+
+
+def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False, text=False, label=None):
+    """Points or an amount: a finite number within [lo, hi] (not 0 with `nonzero`) with at most two decimals, as a
+    Decimal of two places; None when missing and not `required`. Nothing is rounded: anything else is 422 on the
+    field. A number may come as int, float or Decimal, and as text with `text` (a workbook's cell); `label` names
+    the value in the messages (金额须为数字), for a message read without its field (a workbook's row)."""
+    if value is None or value == "":
+        if required:
+            raise Invalid.field(field, _("必填"))
+        return None
+    not_a_number = _("%(label)s须为数字", label=label) if label else _("须为数字")
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal) + ((str,) if text else ())):
+        raise Invalid.field(field, not_a_number)
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value.strip() if text and
+                                                                               isinstance(value, str) else value)
+    except (InvalidOperation, ValueError):
+        raise Invalid.field(field, not_a_number) from None
+    if not number.is_finite():
+        raise Invalid.field(field, not_a_number)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        bounds = {"lo": shown_number(lo) if lo is not None else "…", "hi": shown_number(hi) if hi is not None else "…"}
+        raise Invalid.field(field, _("%(label)s须在 %(lo)s 到 %(hi)s 之间", label=label, **bounds) if label
+                            else _("须在 %(lo)s 到 %(hi)s 之间", **bounds))
+    if nonzero and number == 0:
+        raise Invalid.field(field, _("不能为 0"))
+    if number != number.quantize(CENT):
+        raise Invalid.field(field, _("%(label)s最多两位小数", label=label) if label else _("最多两位小数"))
+    return number.quantize(CENT)
 
 
 # ---- web forms -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The itinerary rules (CONTRACT 3 and 4): trips, expenses, attendance, month submission."""
 
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -229,18 +229,6 @@ def trip_dict(trip):
 
 # ---- expenses ------------------------------------------------------------------------------------
 
-def _amount(value):
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise Invalid.field("amount", _("金额须为数字")) from None
-    if not amount.is_finite() or not Decimal(0) <= amount <= AMOUNT_MAX:
-        raise Invalid.field("amount", _("金额须在 0 到 100,000 元之间"))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise Invalid.field("amount", _("金额最多两位小数"))
-    return amount.quantize(Decimal("0.01"))
-
-
 def save_expense(actor, engineer, data, expense=None, *, now):
     """Create or change an expense from plain data; the caller commits."""
     if not can_edit_itinerary(actor, engineer):
@@ -252,7 +240,7 @@ def save_expense(actor, engineer, data, expense=None, *, now):
     ensure_open(engineer, day)
     if data.get("category") not in EXPENSE_CATEGORIES:
         raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
-    amount = _amount(data.get("amount"))
+    amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True, label=_("金额"))
     order = _work_order(data.get("work_order"))
     if expense is None:
         expense = Expense(engineer_id=engineer.id, client_id=_client_id(data))

@@ -6,7 +6,7 @@ Services take plain data, raise domain errors, add and flush; the view, API or C
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,13 +24,13 @@ from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
 from tracker.scoring.month import Month
+from tracker.validation import check_number, shown_number
 from tracker.values import month_arg
 
 GROUP_NAMES = {"self": _l("本人"), "peer": _l("同事"), "leader": _l("上级")}
 SCALE_MAX = 5
 NOTE_MAX = 500
 METRIC_MAX = Decimal("1000000000")  # metric_entries: Numeric(14, 2)
-CENT = Decimal("0.01")
 
 
 # ---- who may do what -----------------------------------------------------------------------------
@@ -80,34 +80,6 @@ def _note(value, field="note"):
     if "\x00" in value:
         raise Invalid.field(field, _("包含不允许的字符"))
     return value or None
-
-
-def _decimal(value, field, lo=None, hi=None, required=True):
-    """A finite number with at most 2 decimals within [lo, hi]; None when not required and missing."""
-    if value is None or value == "":
-        if required:
-            raise Invalid.field(field, _("必填"))
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise Invalid.field(field, _("须为数字"))
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise Invalid.field(field, _("须为数字")) from None
-    if not number.is_finite():
-        raise Invalid.field(field, _("须为数字"))
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        raise Invalid.field(field, _("须在 %(lo)s 到 %(hi)s 之间", lo=_show(lo), hi=_show(hi)))
-    if number != number.quantize(CENT):
-        raise Invalid.field(field, _("最多两位小数"))
-    return number.quantize(CENT)
-
-
-def _show(number):
-    if number is None:
-        return "…"
-    text = format(Decimal(number).normalize(), "f")
-    return text
 
 
 # ---- reviews ---------------------------------------------------------------------------------------
@@ -372,14 +344,14 @@ def record_incident(actor, engineer, day, indicator, category=None, amount=None,
             raise Invalid.field("category", _("请选择扣分类别：%(codes)s", codes=", ".join(spec.categories)))
         choice = spec.categories[category]
         if choice.lo == choice.hi:
-            amount = _decimal(choice.lo if amount is None else amount, "amount", choice.lo, choice.hi)
+            amount = check_number(choice.lo if amount is None else amount, "amount", choice.lo, choice.hi)
         else:
-            amount = _decimal(amount, "amount", choice.lo, choice.hi)
+            amount = check_number(amount, "amount", choice.lo, choice.hi)
     else:
         if category is not None:
             raise Invalid.field("category", _("该指标不分扣分类别"))
-        if amount is not None and _decimal(amount, "amount") != spec.per:
-            raise Invalid.field("amount", _("该指标每次扣 %(per)s 分", per=_show(spec.per)))
+        if amount is not None and check_number(amount, "amount") != spec.per:
+            raise Invalid.field("amount", _("该指标每次扣 %(per)s 分", per=shown_number(spec.per)))
         amount = spec.per
     note = _note(note)
     ensure_open(engineer, month)
@@ -415,8 +387,8 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
         allowed = ", ".join(specs_for(engineer, month).metrics) or _("（无）")
         raise Invalid.field("key", _("该考核模板没有需要录入的指标 %(key)s；可选：%(allowed)s", key=key,
                                      allowed=allowed))
-    actual = _decimal(actual, "actual", Decimal(0), METRIC_MAX)
-    plan = _decimal(plan, "plan", Decimal(0), METRIC_MAX, required=False)
+    actual = check_number(actual, "actual", Decimal(0), METRIC_MAX)
+    plan = check_number(plan, "plan", Decimal(0), METRIC_MAX, required=False)
     if plan is not None and plan <= 0:
         raise Invalid.field("plan", _("计划须大于 0"))
     note = _note(note)
@@ -472,7 +444,7 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
         if level is not None and level != "":
             raise Invalid.field("level", _("该指标直接打分，不选等级"))
         level = None
-        points = _decimal(points, "points", spec.lo, spec.hi)
+        points = check_number(points, "points", spec.lo, spec.hi)
     _not_future(month, now)
     ensure_open(engineer, month)
     rating = db.session.scalar(select(Rating).where(Rating.engineer_id == engineer.id, Rating.month == month,

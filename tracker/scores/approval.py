@@ -11,7 +11,7 @@ or rolls both back. Each step tells the people it concerns (tracker.notification
 """
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -30,10 +30,10 @@ from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
 from tracker.scoring.month import Month
+from tracker.validation import check_number
 from tracker.values import month_arg
 
 POINTS_LIMIT = Decimal(100)
-CENT = Decimal("0.01")
 REASON_MAX = 500
 NOTES_MAX = 2000
 INT_MAX = 2**31 - 1
@@ -57,27 +57,6 @@ def require_gm(actor):
 
 
 # ---- plain values ----------------------------------------------------------------------------------
-
-def check_points(value, field="points"):
-    """A number, not zero, from −100 to 100 with at most 2 decimals; 422 otherwise (nothing is rounded)."""
-    if value is None or value == "":
-        raise Invalid.field(field, _("必填"))
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise Invalid.field(field, _("须为数字"))
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise Invalid.field(field, _("须为数字")) from None
-    if not number.is_finite():
-        raise Invalid.field(field, _("须为数字"))
-    if not -POINTS_LIMIT <= number <= POINTS_LIMIT:
-        raise Invalid.field(field, _("须在 -100 到 100 之间"))
-    if number == 0:
-        raise Invalid.field(field, _("不能为 0"))
-    if number != number.quantize(CENT):
-        raise Invalid.field(field, _("最多两位小数"))
-    return number.quantize(CENT)
-
 
 def check_text(value, field, limit):
     """1 to `limit` characters after trimming, storable by every database; 422 otherwise."""
@@ -207,7 +186,7 @@ def recompute(engineer, month, now):
 def propose_adjustment(actor, engineer, month, points, reason, *, now):
     """A manager above proposes bonus or penalty points; they count once the gm approves them. The caller commits."""
     require_manager_above(actor, engineer)
-    points = check_points(points)
+    points = check_number(points, "points", -POINTS_LIMIT, POINTS_LIMIT, nonzero=True)
     reason = check_text(reason, "reason", REASON_MAX)
     _open_month(engineer, month, now)
     adjustment = Adjustment(engineer_id=engineer.id, month=month, points=points, reason=reason, status="proposed",
