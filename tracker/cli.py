@@ -153,7 +153,8 @@ def register(app):
             bars[0].update(1)
 
         try:
-            report = imports.run_import(actor, kind, os.path.basename(path), data, _begin(), progress=progress)
+            report = imports.run_import(actor, kind, os.path.basename(path), data, _begin(), progress=progress,
+                                        dry_run=dry_run)
         except DomainError as error:
             raise click.ClickException(error.message) from None
         finally:

@@ -54,6 +54,7 @@ _SURROGATE_RE = re.compile(f"[{_SURROGATES}]")
 _BREAK_RE = re.compile(f"[{_BREAKS}]")
 
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATETIME_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]|$)")
 
 
 # ---- text ----------------------------------------------------------------------------------------
@@ -151,18 +152,21 @@ def parse_date(value, field="date"):
     return check_year(parsed, field)
 
 
+def _malformed_time():
+    return _("时间格式须为 ISO 8601，如 2026-10-15T09:30")
+
+
 def parse_datetime(value, field, to_local):
     """ISO 8601 -> naive local datetime through `to_local`; the year (as written and as converted) must be
     2000–2099 and an offset whole minutes within ±14:00. 422 otherwise."""
     if value is None:
         return None
-    malformed = _("时间格式须为 ISO 8601，如 2026-10-15T09:30")
-    if not isinstance(value, str) or not value.isascii() or not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]|$)", value):
-        raise Invalid.field(field, malformed)
+    if not isinstance(value, str) or not value.isascii() or not _DATETIME_START.match(value):
+        raise Invalid.field(field, _malformed_time())
     try:
         parsed = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
     except ValueError:
-        raise Invalid.field(field, malformed) from None
+        raise Invalid.field(field, _malformed_time()) from None
     check_year(parsed, field)
     offset = parsed.utcoffset()
     if offset is not None and (abs(offset) > OFFSET_MAX or offset % timedelta(minutes=1)):

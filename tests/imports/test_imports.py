@@ -282,3 +282,24 @@ def test_an_import_recomputes_the_drafts_of_the_months_it_touches(team, api):
     _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
     response = {i["code"]: i for i in api("GET", "/scores/2026-10/eng1", "mgr").get_json()["indicators"]}["response"]
     assert response["applies"] and response["points"] == 15
+
+
+def test_a_work_order_dry_run_takes_no_write_lock_and_the_import_does(team, api):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the single-writer lock is SQLite's")
+    import sqlite3
+
+    data = _xlsx(kinds.WORK_ORDERS, _orders(20))
+    assert api("GET", "/imports/work_orders/template.xlsx", "office").status_code == 200  # signed in before
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock (another import, say)
+        checked = _upload(api, "work_orders", data, "工单.xlsx")
+        assert checked.status_code == 200, checked.get_json()
+        assert checked.get_json()["created"] == 20 and not checked.get_json()["errors"]
+        assert _upload(api, "work_orders", data, "工单.xlsx", dry_run=False).status_code == 503
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _upload(api, "work_orders", data, "工单.xlsx", dry_run=False).status_code == 200
+    assert _count(WorkOrder) == 20

@@ -79,7 +79,7 @@ def run_import(kind):
     if upload is None or not upload.filename:
         raise core.MalformedBody(_("缺少文件字段 %(field)s", field="file"), {"file": _("必填")})
     report = services.run_import(current_user, kind, upload.filename, upload.read(services.files.MAX_BYTES + 1),
-                                 clock.now())
+                                 clock.now(), dry_run=dry_run)
     if not report.ok and not dry_run:
         raise Invalid(_("有 %(n)s 处错误，未导入任何数据", n=len(report.errors)), report=core.to_json(report.as_dict(False)))
     if dry_run:

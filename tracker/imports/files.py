@@ -80,21 +80,36 @@ def _label(value):
     return unicodedata.normalize("NFKC", value).replace("*", "").replace(" ", "").casefold()
 
 
+def _has_merged_cells(data):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(b"<mergeCell " in archive.read(name) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
 def _xlsx_rows(data):
+    """(row number, [cell text]) of the first sheet. A sheet with merged cells is loaded whole, to give every cell
+    of a merged range its value; any other is streamed (read-only, several times faster for a large file)."""
     try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
+        merged = _has_merged_cells(data)
+        book = load_workbook(io.BytesIO(data), data_only=True, read_only=not merged)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise Invalid.field("file", _("无法读取该 Excel 文件")) from None
     sheet = book.worksheets[0]
-    # A merged cell holds its value in its first cell only: give every cell of the range that value.
-    for merged in list(sheet.merged_cells.ranges):
-        value = sheet.cell(merged.min_row, merged.min_col).value
-        sheet.unmerge_cells(str(merged))
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                sheet.cell(row, col).value = value
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, [_text(value) for value in values]
+    if merged:
+        # A merged cell holds its value in its first cell only: give every cell of the range that value.
+        for cells in list(sheet.merged_cells.ranges):
+            value = sheet.cell(cells.min_row, cells.min_col).value
+            sheet.unmerge_cells(str(cells))
+            for row in range(cells.min_row, cells.max_row + 1):
+                for col in range(cells.min_col, cells.max_col + 1):
+                    sheet.cell(row, col).value = value
+    else:
+        sheet.reset_dimensions()  # the stored dimension may be wrong (some writers leave A1): read every row
+    try:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_text(value) for value in values]
+    finally:
+        book.close()
 
 
 def _csv_rows(data):

@@ -28,6 +28,7 @@ from tracker.itinerary import services as itinerary_services
 from tracker.itinerary.models import ATTENDANCE_STATUSES, Attendance, CalendarDay
 from tracker.workorders import services as order_services
 from tracker.workorders.models import REWORK, STATUSES, WorkOrder
+from tracker.workorders.records import Preloaded
 from tracker.customers.models import Customer
 
 YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
@@ -283,26 +284,22 @@ def _order_data(row):
     return data
 
 
-def _order(number):
-    return db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
-
-
-def store_order(actor, row, now):
+def store_order(actor, row, now, records):
     number = row.get("number") or ""
     if not number:
         raise Invalid.field("number", _("必填"))
-    order = _order(number)
+    order = records.order(number)
     data = _order_data(row)
     if order is None:
-        order_services.create_order(actor, {"number": number, **data}, now)
+        order_services.create_order(actor, {"number": number, **data}, now, records)
     else:
-        order_services.update_order(actor, order, data, now)
+        order_services.update_order(actor, order, data, now, records)
 
 
-def link_rework(actor, row, now):
-    order = _order(row["number"])
+def link_rework(actor, row, now, records):
+    order = records.order(row["number"])
     rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
-    order_services.update_order(actor, order, {"rework": rework, "rework_of": row["rework_of"]}, now)
+    order_services.update_order(actor, order, {"rework": rework, "rework_of": row["rework_of"]}, now, records)
 
 
 def _time(value):
@@ -322,16 +319,6 @@ def export_order(order):
 def _orders_query():
     return select(WorkOrder).options(joinedload(WorkOrder.customer), joinedload(WorkOrder.engineer),
                                      joinedload(WorkOrder.submitter), joinedload(WorkOrder.rework_of))
-
-
-def orders_of(rows):
-    """{(number,): exported order} of the stored orders a file names (a query per 500 numbers)."""
-    numbers = sorted({row.get("number") for row in rows if row.get("number")})
-    found = {}
-    for start in range(0, len(numbers), 500):
-        query = _orders_query().where(WorkOrder.number.in_(numbers[start:start + 500]))
-        found.update({(order.number,): export_order(order) for order in db.session.scalars(query).unique()})
-    return found
 
 
 def all_orders():
@@ -418,16 +405,73 @@ def _number(value):
 
 
 KINDS = {kind.name: kind for kind in (USERS, CUSTOMERS, WORK_ORDERS, ATTENDANCE, CALENDAR)}
-STORE = {"users": store_user, "customers": store_customer, "work_orders": store_order,
-         "attendance": store_attendance, "calendar": store_calendar}
-SECOND_PASS = {"users": link_supervisor, "work_orders": link_rework}
 EVERYTHING = {"users": all_users, "customers": all_customers, "work_orders": all_orders,
               "attendance": all_attendance, "calendar": all_calendar}
 
 
-def stored(kind, rows):
-    """{key: the stored record in the file's format} for the keys a file names (work orders: only those; the
-    other kinds are small enough to read whole, in a query or two)."""
-    if kind.name == "work_orders":
-        return orders_of(rows)
-    return {tuple(record.get(key) or "" for key in kind.key): record for record in EVERYTHING[kind.name]()}
+class Rows:
+    """How the rows of a file are stored: one row at a time through its kind's service; a change to a stored record
+    in a savepoint (a refused change must not stay half applied), a new record without (the services add it only
+    once every check has passed). The small kinds are read whole to compare, in a query or two."""
+
+    STORE = {"users": store_user, "customers": store_customer, "attendance": store_attendance,
+             "calendar": store_calendar}
+    SECOND_PASS = {"users": link_supervisor}
+    flush_every = None
+    checks_in_session = False  # compares with what a query reads back after a flush (so a dry run writes too)
+
+    def __init__(self, kind, rows):
+        self.kind = kind
+        self.link = self.SECOND_PASS.get(kind.name)
+
+    def isolate(self, new):
+        return not new
+
+    def store(self, actor, row, now):
+        self.STORE[self.kind.name](actor, row, now)
+
+    def stored(self, rows):
+        """{key: the stored record in the file's format} of the records the rows name."""
+        return {tuple(record.get(key) or "" for key in self.kind.key): record
+                for record in EVERYTHING[self.kind.name]()}
+
+
+class OrderRows(Rows):
+    """Work orders, many at a time: the stored orders, customers and people the file names are read up front in a
+    query per 500 names, every row goes through the work-order service with those records (the same rules; a
+    refused row changes nothing, so no savepoint), and the new rows are written by a flush every `flush_every`."""
+
+    flush_every = 2000
+    checks_in_session = True  # compares the orders as they stand in the session: a dry run needs no write
+
+    def __init__(self, kind, rows):
+        super().__init__(kind, rows)
+        self.numbers = {row.get("number") for _, row in rows} - {"", None}
+        self.records = Preloaded(
+            numbers=self.numbers | {row.get("rework_of") for _, row in rows},
+            customers={row.get("customer") for _, row in rows},
+            usernames={row.get(name) for _, row in rows for name in ("engineer", "submitter")})
+        self.link = lambda actor, row, now: link_rework(actor, row, now, self.records)
+
+    def isolate(self, new):
+        return False
+
+    def store(self, actor, row, now):
+        store_order(actor, row, now, self.records)
+
+    def stored(self, rows):
+        """{(number,): the order in the file's format} as it stands in this session (stored, or added by the import)."""
+        orders = (self.records.orders.get(number) for number in self.numbers)
+        return {(order.number,): export_order(order) for order in orders if order is not None}
+
+
+ROWS = {"work_orders": OrderRows}
+
+
+def rows_class(kind):
+    return ROWS.get(kind.name, Rows)
+
+
+def rows_of(kind, rows):
+    """How to store the rows of `kind`: [(row number, {column: text})]."""
+    return rows_class(kind)(kind, rows)

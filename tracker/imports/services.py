@@ -1,14 +1,17 @@
 """Importing a file of users, customers, work orders, attendance or calendar overrides: all rows or none.
 
-Every row goes through the service the API and the web forms use (so the same rules, in the user's language).
-Each row is tried inside a savepoint: a bad row is rolled back alone and reported with its row number and column,
-and the others are still checked, so one dry run lists every bad row. The caller commits only when the report has
-no errors and it is not a dry run; otherwise it rolls back, and nothing is stored.
+Every row goes through the service the API and the web forms use (so the same rules, in the user's language). A bad
+row is refused alone (it changes nothing: the work-order service checks a row before it sets anything, the other
+kinds' changes run in a savepoint) and reported with its row number and column, and the others are still checked,
+so one dry run lists every bad row. Work orders, the big files, find the records they name in a few queries for the
+whole file and are written by a flush every few thousand rows (kinds.OrderRows). The caller commits only when the
+report has no errors and it is not a dry run; otherwise it rolls back, and nothing is stored.
 
 The drafts an import changes are recomputed by the database session's live-scores hook when the caller commits
 (calendar overrides mark their months stale instead), as for any other write.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -16,7 +19,7 @@ from flask_babel import gettext as _
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.extensions import db
 from tracker.imports import files
-from tracker.imports.kinds import EVERYTHING, KINDS, SECOND_PASS, STORE, stored
+from tracker.imports.kinds import EVERYTHING, KINDS, rows_class, rows_of
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
 # (as on their pages and in the API), both the customers.
@@ -87,12 +90,13 @@ def _error(report, kind, number, error, present):
                               "field": column or None, "message": message})
 
 
-def _try(report, kind, number, row, present, action, isolate=True):
-    """Run one row's action, in a savepoint when `isolate`; a refusal rolls back that row alone and is reported.
+def _try(report, kind, number, present, action, isolate):
+    """Run one row's action, in a savepoint when `isolate`; a refusal is reported with the row's number.
 
-    A new record needs no savepoint: the services add it to the session only once every check has passed, and
-    whatever a refused row left behind (a customer it named) goes with the whole import, which a refusal rolls
-    back. A change to a stored record does: a refused change must not stay half applied.
+    A refused row must leave nothing behind that the next rows would see: the work-order service checks everything
+    before it sets anything, and a new record of the other kinds is added only once every check has passed
+    (whatever else a refused row left, a customer it named, goes with the whole import, which a refusal rolls back);
+    a change to a stored user, machine or day runs in a savepoint so that it does not stay half applied.
     """
     try:
         if isolate:
@@ -114,32 +118,56 @@ def _begin():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def run_import(actor, name, filename, data, now, progress=None):
-    """Check and apply every row of an import file; returns the Report. The caller commits or rolls back."""
+def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
+    """Check and apply every row of an import file; returns the Report. The caller commits or rolls back (always
+    after a dry run).
+
+    The import holds SQLite's write lock (BEGIN IMMEDIATE) from the first lookup to the caller's commit. A dry run
+    of work orders writes nothing and takes no lock: its rows are checked and compared in the session alone.
+    """
     require_import(actor, name)
     kind = kind_of(name)
     rows, present = files.read_rows(kind, filename, data)
-    _begin()
     report = Report(kind=name, rows=len(rows))
     key = lambda row: tuple(row.get(column) or "" for column in kind.key)  # noqa: E731
-    before = stored(kind, [row for _, row in rows])
-    accepted, seen = [], set(before)
-    for done, (number, row) in enumerate(rows, start=1):
-        new = key(row) not in seen
-        seen.add(key(row))
-        if _try(report, kind, number, row, present, lambda row=row: STORE[name](actor, row, now), isolate=not new):
-            accepted.append((number, row))
-        if progress:
-            progress(done, len(rows))
-    link = SECOND_PASS.get(name)
-    if link is not None:
-        column = kind.second_pass[0]
-        for number, row in accepted:
-            if row.get(column):
-                _try(report, kind, number, row, present, lambda row=row: link(actor, row, now))
-    db.session.flush()
+    writes = not (dry_run and rows_class(kind).checks_in_session)
+    if writes:
+        _begin()
+    with contextlib.nullcontext() if writes else db.session.no_autoflush:
+        batch = rows_of(kind, rows)
+        before = batch.stored(rows)
+        accepted, seen = [], set(before)
+        for done, (number, row) in enumerate(rows, start=1):
+            new = key(row) not in seen
+            seen.add(key(row))
+            if _try(report, kind, number, present, lambda row=row: batch.store(actor, row, now), batch.isolate(new)):
+                accepted.append((number, row))
+            if writes and batch.flush_every and done % batch.flush_every == 0:
+                db.session.flush()
+            if progress:
+                progress(done, len(rows))
+        _second_pass(report, kind, present, batch, accepted, actor, now)
+        if writes:
+            db.session.flush()
+        after = batch.stored(rows)
+    _compare(report, kind, present, rows, before, after, key)
+    return report
+
+
+def _second_pass(report, kind, present, batch, accepted, actor, now):
+    """Links to other rows of the file (supervisors, redone work orders), once every row is stored."""
+    if batch.link is None:
+        return
+    column = kind.second_pass[0]
+    for number, row in accepted:
+        if row.get(column):
+            _try(report, kind, number, present, lambda row=row: batch.link(actor, row, now), batch.isolate(False))
+
+
+def _compare(report, kind, present, rows, before, after, key):
+    """Each good row as created, updated (with the columns that changed) or unchanged; errors by row."""
+    report.errors.sort(key=lambda error: error["row"])
     failed = {error["row"] for error in report.errors}
-    after = stored(kind, [row for _, row in rows])
     for number, row in rows:
         if number in failed:
             continue
@@ -154,4 +182,3 @@ def run_import(actor, name, filename, data, now, progress=None):
                 report.updated.append({**change, "action": "update", "columns": changed})
             else:
                 report.unchanged.append(change)
-    return report

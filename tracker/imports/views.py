@@ -112,7 +112,7 @@ def check(kind):
         return _report_page(kind, None, True, status=422, error=_("请选择文件"))
     data = upload.read(files.MAX_BYTES + 1)
     try:
-        report = services.run_import(current_user, kind.name, upload.filename, data, clock.now())
+        report = services.run_import(current_user, kind.name, upload.filename, data, clock.now(), dry_run=True)
     except DomainError as error:
         db.session.rollback()
         return _report_page(kind, None, True, status=error.status, error=error.message)

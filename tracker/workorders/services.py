@@ -10,13 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from tracker import validation
 from tracker.auth.access import is_above, scope_filter
-from tracker.auth.models import User
 from tracker.auth.services import USERNAME_RE
-from tracker.customers.services import create_customer
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import clean_part
 from tracker.workorders.models import REWORK, STATUSES, Scan, WorkOrder
+from tracker.workorders.records import Records
 from tracker.customers.models import Customer
 from tracker.values import month_arg
 
@@ -32,6 +31,7 @@ CREATORS = ("backoffice", "manager", "admin")
 ALL_ORDERS = ("backoffice", "gm", "admin")
 PAGE = 50
 INT_MAX = 2**31 - 1
+RECORDS = Records()  # the pages and the API: a query a name, each write flushed
 
 
 # ---- who may do what ------------------------------------------------------------------------------
@@ -82,10 +82,10 @@ def get_visible(viewer, order_id):
     return order
 
 
-def by_number(number, field="work_order"):
+def by_number(number, field="work_order", records=None):
     order = None
     if isinstance(number, str) and NUMBER_RE.match(number):
-        order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
+        order = (records or RECORDS).order(number)
     if order is None:
         raise Invalid.field(field, _("没有编号为 %(number)s 的工单", number=number))
     return order
@@ -93,8 +93,13 @@ def by_number(number, field="work_order"):
 
 # ---- create and change ------------------------------------------------------------------------------
 
-def create_order(actor, data, now):
-    """A new work order from plain data (customer by name, people by username, rework_of by number)."""
+def create_order(actor, data, now, records=None):
+    """A new work order from plain data (customer by name, people by username, rework_of by number).
+
+    `records` (default: the database, a query a name, flushed) is where names are looked up and the order is put;
+    an import passes records preloaded for its whole file, which leave the flush to it.
+    """
+    records = records or RECORDS
     if actor.role not in CREATORS:
         raise Forbidden(_("只有内勤、主管和管理员可以创建工单"))
     _refuse_unknown(data)
@@ -102,16 +107,17 @@ def create_order(actor, data, now):
         if data.get(name) in (None, ""):
             raise Invalid.field(name, _("必填"))
     order = WorkOrder(created_by_id=actor.id, submitter_id=actor.id, status="open", rework="none", equipment="")
-    _apply(actor, order, data)
+    _apply(actor, order, data, records)
     if not order.number:
         order.number = next_number(now)
-    db.session.add(order)
-    db.session.flush()
+    records.add(order)
     return order
 
 
-def update_order(actor, order, data, now):
-    """Change the given fields; the assigned engineer may log only the response, arrival and completion times."""
+def update_order(actor, order, data, now, records=None):
+    """Change the given fields; the assigned engineer may log only the response, arrival and completion times.
+    A refused change leaves the order as it was."""
+    records = records or RECORDS
     _refuse_unknown(data)
     if not can_manage(actor, order):
         if not is_assigned(actor, order):
@@ -119,8 +125,8 @@ def update_order(actor, order, data, now):
         others = sorted(set(data) - set(TIMES))
         if others:
             raise Forbidden(_("工程师只能填写响应、到达和完工时间"), {name: _("无权修改") for name in others})
-    _apply(actor, order, data)
-    db.session.flush()
+    _apply(actor, order, data, records)
+    records.changed(order)
     return order
 
 
@@ -130,45 +136,81 @@ def _refuse_unknown(data):
         raise Invalid(_("不接受未知字段：%(names)s", names=", ".join(unknown)), {n: _("未知字段") for n in unknown})
 
 
-def _apply(actor, order, data):
-    """Validate and set the fields present in data; every rule of CONTRACT 5 lives here."""
+class _After:
+    """The order as the checked values would leave it, for the rules that read several fields."""
+
+    def __init__(self, order, values):
+        self._order, self._values = order, values
+
+    def __getattr__(self, name):
+        return self._values[name] if name in self._values else getattr(self._order, name)
+
+
+def check_order(actor, order, data, records=None):
+    """{attribute: value} that `data` gives `order` (a new, unsaved WorkOrder, or a stored one), every rule of
+    CONTRACT 5 checked on the order as it would then be; raises Invalid naming the field, and changes nothing.
+    A customer not stored yet comes back as its clean name (the caller creates it)."""
+    records = records or RECORDS
+    values = {}
     if "number" in data and data["number"] not in (None, ""):
-        order.number = _number(data["number"], order)
+        values["number"] = _number(data["number"], order, records)
     if "customer" in data:
-        order.customer = _customer(data["customer"])
+        name = clean_part(data["customer"], "customer")
+        values["customer"] = records.customer(name) or name
     if "equipment" in data:
-        order.equipment = clean_part(data["equipment"], "equipment", required=False)
+        values["equipment"] = clean_part(data["equipment"], "equipment", required=False)
     if "service_type" in data:
-        order.service_type = clean_part(data["service_type"], "service_type")
+        values["service_type"] = clean_part(data["service_type"], "service_type")
     if "description" in data:
-        order.description = free_text(data["description"], "description", DESCRIPTION_MAX)
+        values["description"] = free_text(data["description"], "description", DESCRIPTION_MAX)
     for name in ("reported_at", "deadline_at") + TIMES:
         if name in data:
-            setattr(order, name, _datetime(data[name], name, required=name == "reported_at"))
+            values[name] = _datetime(data[name], name, required=name == "reported_at")
     if "engineer" in data:
-        order.engineer = _engineer(actor, data["engineer"])
+        values["engineer"] = _engineer(actor, data["engineer"], records)
     if "submitter" in data:
-        order.submitter = _user(data["submitter"], "submitter") if data["submitter"] else None
+        values["submitter"] = _user(data["submitter"], "submitter", records) if data["submitter"] else None
     if "status" in data:
         if data["status"] not in STATUSES:
             raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
-        order.status = data["status"]
+        values["status"] = data["status"]
     if "rework" in data:
         if data["rework"] not in REWORK:
             raise Invalid.field("rework", _("返修类型须为 none、internal、external 之一"))
-        order.rework = data["rework"]
+        values["rework"] = data["rework"]
     if "rework_of" in data:
-        order.rework_of = by_number(data["rework_of"], "rework_of") if data["rework_of"] else None
-    _check_times(order)
-    _check_status(order, explicit="status" in data)
-    _check_rework(order)
+        values["rework_of"] = by_number(data["rework_of"], "rework_of", records) if data["rework_of"] else None
+    after = _After(order, values)
+    _check_times(after)
+    values["status"] = _check_status(after, explicit="status" in data)
+    _check_rework(after, order)
+    return values
 
 
-def _number(value, order):
+def _apply(actor, order, data, records):
+    """Check everything first (check_order), then set what differs: a refused change leaves no trace, and an
+    unchanged field does not make a stored order dirty."""
+    values = check_order(actor, order, data, records)
+    if isinstance(values.get("customer"), str):
+        values["customer"] = records.new_customer(values["customer"])
+    new = order.id is None
+    for name, value in values.items():
+        if new or not _same(getattr(order, name), value):
+            setattr(order, name, value)
+
+
+def _same(old, new):
+    """Records by identity (a user compares by session token otherwise), values by value."""
+    if isinstance(old, db.Model) or isinstance(new, db.Model):
+        return old is new
+    return old == new
+
+
+def _number(value, order, records):
     if not isinstance(value, str) or not NUMBER_RE.match(value):
         raise Invalid.field("number", _("工单编号须为 1–32 个字母、数字、- 或 _，以字母或数字开头"))
-    taken = db.session.scalar(select(WorkOrder.id).where(WorkOrder.number == value))
-    if taken is not None and taken != order.id:
+    taken = records.order(value)
+    if taken is not None and taken is not order:
         raise Invalid.field("number", _("工单编号 %(number)s 已被使用", number=value))
     return value
 
@@ -179,13 +221,6 @@ def next_number(now):
     taken = db.session.scalars(select(WorkOrder.number).where(WorkOrder.number.like(prefix + "%"))).all()
     used = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
     return f"{prefix}{max(used, default=0) + 1:03d}"
-
-
-def _customer(name):
-    """The customer of that name; a new one is created when none has it yet."""
-    name = clean_part(name, "customer")
-    customer = db.session.scalar(select(Customer).where(Customer.name == name))
-    return customer or create_customer(name)
 
 
 def free_text(value, field, limit):
@@ -211,24 +246,24 @@ def _datetime(value, field, required=False):
     return validation.check_year(value.replace(second=0, microsecond=0), field)
 
 
-def user_by_username(username):
+def user_by_username(username, records=None):
     """The user with that username, or None (malformed names are simply nobody)."""
     if not isinstance(username, str) or not USERNAME_RE.match(username):
         return None
-    return db.session.scalar(select(User).where(User.username == username))
+    return (records or RECORDS).user(username)
 
 
-def _user(username, field):
-    user = user_by_username(username)
+def _user(username, field, records):
+    user = user_by_username(username, records)
     if user is None or not user.active:
         raise Invalid.field(field, _("没有用户名为 %(name)s 的用户", name=username))
     return user
 
 
-def _engineer(actor, username):
+def _engineer(actor, username, records):
     if username in (None, ""):
         return None
-    engineer = _user(username, "engineer")
+    engineer = _user(username, "engineer", records)
     if engineer.role != "engineer":
         raise Invalid.field("engineer", _("%(name)s 不是工程师", name=username))
     if actor.role == "manager" and not is_above(actor, engineer):
@@ -238,39 +273,43 @@ def _engineer(actor, username):
 
 def _check_times(order):
     """reported <= responded <= arrived <= completed for the ones set; a deadline not before the report."""
-    labels = {"reported_at": _("报修时间"), "responded_at": _("响应时间"), "arrived_at": _("到达时间"),
-              "completed_at": _("完工时间")}
     previous = None
     for name in CHAIN:
         value = getattr(order, name)
         if value is None:
             continue
         if previous is not None and value < getattr(order, previous):
+            labels = {"reported_at": _("报修时间"), "responded_at": _("响应时间"), "arrived_at": _("到达时间"),
+                      "completed_at": _("完工时间")}
             raise Invalid.field(name, _("%(later)s不能早于%(earlier)s", later=labels[name], earlier=labels[previous]))
         previous = name
     if order.deadline_at is not None and order.deadline_at < order.reported_at:
         raise Invalid.field("deadline_at", _("要求完成时间不能早于报修时间"))
 
 
-def _check_status(order, explicit):
-    """Setting the completion time completes an open order; a completed order needs its completion time."""
+def _check_status(after, explicit):
+    """The status: setting the completion time completes an open order; a completed order needs its completion
+    time."""
+    status = after.status
     if not explicit:
-        if order.completed_at is not None and order.status == "open":
-            order.status = "completed"
-        elif order.completed_at is None and order.status == "completed":
-            order.status = "open"
-    if order.status == "completed" and order.completed_at is None:
+        if after.completed_at is not None and status == "open":
+            status = "completed"
+        elif after.completed_at is None and status == "completed":
+            status = "open"
+    if status == "completed" and after.completed_at is None:
         raise Invalid.field("completed_at", _("已完工的工单须填写完工时间"))
+    return status
 
 
-def _check_rework(order):
-    if order.rework_of is None:
+def _check_rework(after, order):
+    redone = after.rework_of
+    if redone is None:
         return
-    if order.rework == "none":
+    if after.rework == "none":
         raise Invalid.field("rework", _("关联原工单时须选择内返或外返"))
-    if order.rework_of is order or (order.id is not None and order.rework_of.id == order.id):
+    if redone is order or (order.id is not None and redone.id == order.id):
         raise Invalid.field("rework_of", _("不能关联工单自身"))
-    if order.rework_of.reported_at > order.reported_at:
+    if redone.reported_at > after.reported_at:
         raise Invalid.field("rework_of", _("原工单须早于本工单"))
 
 
