@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker import validation
 from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import clean_part
@@ -32,17 +33,8 @@ class Equipment(db.Model):
 
 
 def _detail(value, field):
-    """An optional short text (model, serial number): no control characters, at most 60 characters."""
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise Invalid.field(field, _("须为文字"))
-    value = value.strip()
-    if len(value) > DETAIL_MAX:
-        raise Invalid.field(field, _("最多 %(n)s 个字符", n=DETAIL_MAX))
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in value):
-        raise Invalid.field(field, _("不能包含控制字符"))
-    return value or None
+    """An optional short text (model, serial number): one line, at most 60 characters."""
+    return validation.clean_text(value, field, DETAIL_MAX, required=False, kind="line")
 
 
 def find(customer, name):

@@ -45,12 +45,7 @@ def _work_order(number):
 
 def _text(data, name):
     value = data.get(name)
-    if value is None:
-        return None
-    value = validation.check_text(str(value), name).strip()
-    if len(value) > TEXT_MAX:
-        raise Invalid.field(name, _("最多 %(n)s 个字符", n=TEXT_MAX))
-    return value or None
+    return None if value is None else validation.clean_text(str(value), name, TEXT_MAX, required=False)
 
 
 def _past_or_today(day, now):

@@ -24,6 +24,7 @@ from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
 from tracker.scoring.month import Month
+from tracker import validation
 from tracker.validation import check_number, shown_number
 from tracker.values import month_arg
 
@@ -70,16 +71,7 @@ def _not_future(month, now, field="month"):
 # ---- plain values ----------------------------------------------------------------------------------
 
 def _note(value, field="note"):
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid.field(field, _("须为文字"))
-    value = value.strip()
-    if len(value) > NOTE_MAX:
-        raise Invalid.field(field, _("最多 %(n)s 个字符", n=NOTE_MAX))
-    if "\x00" in value:
-        raise Invalid.field(field, _("包含不允许的字符"))
-    return value or None
+    return validation.clean_text(value, field, NOTE_MAX, required=False)
 
 
 # ---- reviews ---------------------------------------------------------------------------------------

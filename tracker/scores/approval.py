@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from tracker import audit
+from tracker import audit, validation
 from tracker.auth.access import is_leader, is_manager_above
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -57,20 +57,6 @@ def require_gm(actor):
 
 
 # ---- plain values ----------------------------------------------------------------------------------
-
-def check_text(value, field, limit):
-    """1 to `limit` characters after trimming, storable by every database; 422 otherwise."""
-    if not isinstance(value, str):
-        raise Invalid.field(field, _("必填"))
-    value = value.strip()
-    if not value:
-        raise Invalid.field(field, _("必填"))
-    if len(value) > limit:
-        raise Invalid.field(field, _("最多 %(n)s 个字符", n=limit))
-    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise Invalid.field(field, _("包含不允许的字符"))
-    return value
-
 
 # ---- reads -----------------------------------------------------------------------------------------
 
@@ -187,7 +173,7 @@ def propose_adjustment(actor, engineer, month, points, reason, *, now):
     """A manager above proposes bonus or penalty points; they count once the gm approves them. The caller commits."""
     require_manager_above(actor, engineer)
     points = check_number(points, "points", -POINTS_LIMIT, POINTS_LIMIT, nonzero=True)
-    reason = check_text(reason, "reason", REASON_MAX)
+    reason = validation.clean_text(reason, "reason", REASON_MAX)
     _open_month(engineer, month, now)
     adjustment = Adjustment(engineer_id=engineer.id, month=month, points=points, reason=reason, status="proposed",
                             proposed_by_id=actor.id, proposed_at=now)
@@ -215,7 +201,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     Rejecting needs a reason (422 without one), kept with the decision and told to the proposer.
     """
     require_gm(actor)
-    reason = None if approve else check_text(reason, "reason", REASON_MAX)
+    reason = None if approve else validation.clean_text(reason, "reason", REASON_MAX)
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
     score = score_of(engineer, month)
@@ -245,7 +231,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
 def veto(actor, engineer, month, reason, *, now):
     """一票否决 by a manager above or the gm: the month's total is 0, review or not (recomputed). The caller commits."""
     require_leader(actor, engineer)
-    reason = check_text(reason, "reason", REASON_MAX)
+    reason = validation.clean_text(reason, "reason", REASON_MAX)
     _open_month(engineer, month, now)
     if veto_of(engineer, month) is not None:
         raise Conflict(_("%(month)s 已经一票否决", month=month), month=month)
@@ -265,7 +251,7 @@ def veto(actor, engineer, month, reason, *, now):
 def record_interview(actor, engineer, month, notes, *, now):
     """A manager above records the performance interview (绩效面谈) of the month. The caller commits."""
     require_manager_above(actor, engineer)
-    notes = check_text(notes, "notes", NOTES_MAX)
+    notes = validation.clean_text(notes, "notes", NOTES_MAX)
     _open_month(engineer, month, now)
     interview = Interview(engineer_id=engineer.id, month=month, notes=notes, held_by_id=actor.id, held_at=now)
     db.session.add(interview)
@@ -315,7 +301,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     """The gm reopens an approved score: back to draft (logged) and recomputed from the records. The caller commits."""
     require_gm(actor)
     month = month_arg(month)
-    reason = check_text(reason, "reason", REASON_MAX)
+    reason = validation.clean_text(reason, "reason", REASON_MAX)
     score = score_of(engineer, month)
     if score is None or score.status != "approved":
         raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)

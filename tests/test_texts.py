@@ -1,0 +1,45 @@
+"""Free text has one rule (tracker.validation.clean_text over check_text), whichever service it reaches: reasons
+and interview notes of the approval loop, review and hand-entry notes, equipment details, trip purposes and notes."""
+
+import pytest
+
+from tracker.errors import Invalid
+from tracker.validation import clean_text
+
+
+@pytest.mark.parametrize("value, field, options, expected", [
+    ("  表现突出 ", "reason", {}, "表现突出"),
+    ("第一行\n第二行", "notes", {}, "第一行\n第二行"),    # notes and reasons may run over lines
+    (None, "note", {"required": False}, None),
+    ("   ", "note", {"required": False}, None),
+    ("x" * 500, "reason", {}, "x" * 500),
+])
+def test_text_within_its_rule_comes_back_trimmed(app, value, field, options, expected):
+    assert clean_text(value, field, 500, **options) == expected
+
+
+@pytest.mark.parametrize("value, field, options, message", [
+    (None, "reason", {}, "必填"),
+    ("  ", "reason", {}, "必填"),
+    (5, "reason", {}, "须为文字"),
+    ("x" * 501, "reason", {}, "最多 500 个字符"),
+    ("a\x00b", "reason", {}, "不能包含控制字符（U+0000）"),
+    ("a\x1bb", "notes", {}, "不能包含控制字符（U+001B）"),
+    ("A1\nB2", "model", {"required": False, "kind": "line"}, "不能包含换行符或制表符"),
+    ("a\ud800", "note", {"required": False}, "不能包含无效的 Unicode 字符"),
+])
+def test_anything_else_is_422_on_the_field(app, value, field, options, message):
+    with pytest.raises(Invalid) as refused:
+        clean_text(value, field, 500, **options)
+    assert refused.value.fields == {field: message}
+
+
+@pytest.mark.parametrize("method, path, user, body, field", [
+    ("POST", "/scores/2026-11/eng1/adjustments", "mgr", {"points": 1, "reason": "好\x07"}, "reason"),
+    ("POST", "/scores/2026-11/eng1/veto", "mgr", {"reason": "\x1b[31m"}, "reason"),
+    ("POST", "/trips", "eng1", {"date": "2026-11-18", "full_day": True, "purpose": "巡检\x01"}, "purpose"),
+])
+def test_every_door_refuses_control_characters_the_same_way(app, api, team, method, path, user, body, field):
+    response = api(method, path, user, json=body)
+    assert response.status_code == 422, response.get_json()
+    assert "控制字符" in response.get_json()["error"]["fields"][field]
