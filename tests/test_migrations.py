@@ -59,3 +59,37 @@ def test_init_db_creates_the_schema_of_the_models_on_postgresql(tmp_path):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_upgrade_keeps_the_explanations_of_lines_computed_before_messages(tmp_path):
+    """A score line stored as rendered text (before c5e8a1f3b920) still shows that text, in both languages."""
+    import flask_migrate
+    from sqlalchemy import select
+
+    from tracker.scores import listing
+    from tracker.scores.models import ScoreLine
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "old.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        flask_migrate.upgrade(revision="c3d5e7f9a021")
+        db.session.execute(text(
+            "INSERT INTO users (id, username, password_hash, display_name, role, bonus_base, active, created_at) "
+            "VALUES (1, 'eng1', 'x', '张工', 'engineer', 0, 1, '2026-01-01 00:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at) "
+            "VALUES (1, 1, '2026-10', 1, 0, 'approved', '2026-11-01 00:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO score_lines (score_id, position, code, name, name_en, applies, max_points, explanation, "
+            "explanation_en) VALUES (1, 1, 'on_time', '准时完工', 'On-time completion', 0, 15, "
+            "'准时完工：本月不适用，不计入', 'On-time completion: does not apply this month')"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        line = db.session.scalar(select(ScoreLine))
+        assert line.message is None
+        assert line.explain("zh") == "准时完工：本月不适用，不计入"
+        assert line.explain("en") == "On-time completion: does not apply this month"
+        table = ScoreLine.__table__
+        row = db.session.execute(select(*(table.c[c] for c in listing.EXPLAINED_COLUMNS))).mappings().one()
+        assert listing.line_explanation(row, "en") == "On-time completion: does not apply this month"
+        assert _diff(app) == []

@@ -105,7 +105,7 @@ def snapshot(month):
                                                "status")}
         lines = [{c: getattr(line, c) for c in ("position", "code", "name", "name_en", "applies", "missing", "value",
                                                  "points",
-                                                 "max_points", "weight", "explanation", "explanation_en",
+                                                 "max_points", "weight", "message", "explanation", "explanation_en",
                                                  "record_ids")} for line in score.lines]
         rows.append((head, lines))
     return rows

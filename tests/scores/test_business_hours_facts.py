@@ -74,7 +74,7 @@ def test_compute_reads_the_orders_times_only_when_a_template_counts_business_hou
     services.compute_month(APRIL, NOW)
     lines = {engineer_id: line for line, engineer_id in db.session.execute(
         select(ScoreLine, Score.engineer_id).join(Score).where(Score.month == APRIL, ScoreLine.code == "response"))}
-    assert lines[eng1.id].points == 15 and "工作小时" in lines[eng1.id].explanation
+    assert lines[eng1.id].points == 15 and "工作小时" in lines[eng1.id].explain("zh")
     assert lines[eng2.id].points == 0
     eng1.kpi_template = "sla_clock"
     db.session.commit()

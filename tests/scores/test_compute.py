@@ -45,7 +45,7 @@ def test_a_quiet_month_scores_only_the_indicators_that_apply(records, team):
     assert {code: line.points for code, line in lines.items() if line.applies} == {
         "attendance": 15, "field_hours": 10, "on_time": 15, "rework_external": 5, "rework_internal": 5,
         "satisfaction": 15, "expense": 10}
-    assert lines["response"].points is None and lines["response"].explanation == "响应及时率：本月不适用，不计入"
+    assert lines["response"].points is None and lines["response"].explain("zh") == "响应及时率：本月不适用，不计入"
     assert (score.quantitative, score.qualitative, score.total, score.grade, score.bonus) == (
         Decimal("88.24"), Decimal("100.00"), Decimal("91.76"), "A", Decimal("917.60"))
     assert (score.eligible, score.status, score.vetoed) == (True, "draft", False)
@@ -100,8 +100,8 @@ def test_a_full_month_through_the_database_matches_the_contract(records, team):
     assert json.loads(lines["satisfaction"].record_ids)["complaints"] == [upheld.id]
     assert json.loads(lines["attendance"].value) == {"late": 2, "personal_leave": 1}
     assert json.loads(lines["response"].value) == 0.95
-    assert lines["attendance"].explanation == "出勤：事假/病假 1 天（-2），迟到 2 次（-1），得 12 分（满分 15）"
-    assert lines["attendance"].explanation_en.endswith("12 of 15 points")
+    assert lines["attendance"].explain("zh") == "出勤：事假/病假 1 天（-2），迟到 2 次（-1），得 12 分（满分 15）"
+    assert lines["attendance"].explain("en").endswith("12 of 15 points")
 
 
 def test_without_a_leader_review_the_total_is_pending_but_a_veto_is_zero(records, team):

@@ -118,7 +118,7 @@ def _indicator(line, english, explained):
             "applies": line["applies"], "state": state, "missing": line["missing"],
             "value": listing.line_value(line["value"]), "points": line["points"], "max_points": line["max_points"]}
     if explained:
-        item["explanation"] = (line["explanation_en"] or line["explanation"]) if english else line["explanation"]
+        item["explanation"] = listing.line_explanation(line, "en" if english else "zh")
         item["records"] = listing.line_records(line["record_ids"])
     return item
 

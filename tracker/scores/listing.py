@@ -14,13 +14,13 @@ from tracker.auth.access import ALL_SEEING, is_above, scope_filter, subordinates
 from tracker.auth.models import User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
-from tracker.scores.models import Score, ScoreLine
+from tracker.scores.models import Score, ScoreLine, explanation
 from tracker.values import month_arg
 
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 200
 SLIM_COLUMNS = ("score_id", "code", "name", "name_en", "applies", "missing", "value", "points", "max_points")
-EXPLAINED_COLUMNS = SLIM_COLUMNS + ("explanation", "explanation_en", "record_ids")
+EXPLAINED_COLUMNS = SLIM_COLUMNS + ("message", "explanation", "explanation_en", "record_ids")
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,11 @@ def page_lines(page, explained=False):
 def line_value(text):
     """A stored measured value (numbers as floats: they are shown as stored, not rounded again)."""
     return None if text is None else json.loads(text)
+
+
+def line_explanation(line, lang):
+    """The explanation of a line dict of EXPLAINED_COLUMNS in lang, rendered from its message (or its old text)."""
+    return explanation(line["message"], line["explanation"], line["explanation_en"], lang)
 
 
 def line_records(text):

@@ -8,6 +8,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.scoring.messages import render_data
 from tracker.scoring.month import Month
 from tracker.values import MonthColumn
 
@@ -63,8 +64,21 @@ class Score(db.Model):
                          passive_deletes=True)
 
 
+def explanation(message, text, text_en, lang):
+    """An indicator line's explanation in lang ("zh" or "en"): its stored message rendered now, or, for a line
+    computed before messages were stored, the text stored then (English falling back to Chinese)."""
+    if message is not None:
+        return render_data(message, "en" if lang == "en" else "zh")
+    return (text_en or text) if lang == "en" else text
+
+
 class ScoreLine(db.Model):
-    """One indicator of a score: measured value, points, max and the one-sentence explanation, with record ids."""
+    """One indicator of a score: measured value, points, max and the one-sentence explanation, with record ids.
+
+    The explanation is stored as a message (messages.dumps: catalogue key and exact parameters) and rendered in the
+    reader's language by explain(); lines computed before that keep their rendered text in explanation and
+    explanation_en (and no message).
+    """
 
     __tablename__ = "score_lines"
     __table_args__ = (UniqueConstraint("score_id", "code"),)
@@ -82,9 +96,14 @@ class ScoreLine(db.Model):
     points: Mapped[object | None] = mapped_column(Numeric(8, 2))
     max_points: Mapped[object] = mapped_column(Numeric(8, 2))
     weight: Mapped[object | None] = mapped_column(Numeric(8, 2))
-    explanation: Mapped[str] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)  # JSON of the explanation's messages.Msg
+    explanation: Mapped[str | None] = mapped_column(Text)  # rendered text of lines computed before `message`
     explanation_en: Mapped[str | None] = mapped_column(Text)
     record_ids: Mapped[str | None] = mapped_column(Text)  # JSON: {"work_orders": [...], "attendance_days": [...]}
+
+    def explain(self, lang="zh"):
+        """The explanation in lang ("zh" or "en")."""
+        return explanation(self.message, self.explanation, self.explanation_en, lang)
 
 
 class PeriodScore(db.Model):

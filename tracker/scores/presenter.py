@@ -136,7 +136,7 @@ def score_lines(score, template, metric_rows):
             "applies": line.applies, "missing": line.missing,
             "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
             "points": line.points, "max_points": line.max_points,
-            "explanation": (line.explanation_en or line.explanation) if en else line.explanation,
+            "explanation": line.explain("en" if en else "zh"),
             "record_ids": json.loads(line.record_ids) if line.record_ids else {},
         })
     return lines

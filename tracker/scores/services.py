@@ -27,7 +27,7 @@ from tracker.scores import bulk
 from tracker.scores.facts import month_facts
 from tracker.scores.models import PeriodScore, Score, ScoreLine
 from tracker.scores.templates_store import TemplatesInForce, ensure_presets
-from tracker.scoring import periods
+from tracker.scoring import messages, periods
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError
 from tracker.scoring.decimals import round2
@@ -151,8 +151,8 @@ def _score_values(result, month, now):
 def _line_values(score_id, position, line):
     return {"score_id": score_id, "position": position, "code": line.code, "name": line.name, "name_en": line.name_en,
             "applies": line.applies, "missing": line.missing, "value": _dumps(line.value), "points": round2(line.points),
-            "max_points": round2(line.max_points), "weight": round2(line.weight), "explanation": line.explanation,
-            "explanation_en": line.explanation_en, "record_ids": _dumps(line.record_ids or {})}
+            "max_points": round2(line.max_points), "weight": round2(line.weight), "message": messages.dumps(line.message),
+            "record_ids": _dumps(line.record_ids or {})}
 
 
 def _lock(month):

@@ -96,7 +96,7 @@ def month_sheet(engineer, month, lang):
                       "applies": line.applies, "missing": bool(getattr(line, "missing", False)),
                       "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
                       "points": line.points, "max_points": line.max_points,
-                      "explanation": (line.explanation_en or line.explanation) if lang == "en" else line.explanation})
+                      "explanation": line.explain(lang)})
     adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),
                     "approved": a.status == "approved"} for a in approval.adjustments_of(engineer, month)]
     return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
