@@ -1,8 +1,10 @@
 """Facts from records: the plain dicts of tracker/scoring/facts.py for every engineer of a month, read in SQL.
 
-Each kind of fact is one grouped query over all the engineers asked for (plus, where the fact lists record ids,
-one light query of those ids), so the number of queries does not grow with the number of engineers. Cancelled
-work orders count nowhere. Times are compared as recorded (naive local datetimes). CONTRACT.md section 7.
+Each kind of fact is one grouped query over all the engineers asked for, its record ids aggregated in the same
+query (an array on PostgreSQL, a comma list on SQLite: one row per engineer, not one per record), so the number of
+queries does not grow with the number of engineers or records. Statements run on the session's connection as
+plain rows (no ORM entities). Cancelled work orders count nowhere. Times are compared as recorded (naive local
+datetimes). CONTRACT.md section 7.
 """
 
 import json
@@ -10,6 +12,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
@@ -62,6 +65,31 @@ def _ids_by_engineer(rows, facts, kind, key):
         facts[engineer_id][kind][key].append(record_id)
 
 
+def _rows(statement):
+    """The statement's rows as plain tuples, on the session's connection (no ORM loading)."""
+    return db.session.connection().execute(statement)
+
+
+def _postgresql():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _id_list(column, condition):
+    """An aggregate: the ids (column) of the group's rows meeting condition, read back by _ids."""
+    if _postgresql():
+        return func.array_agg(aggregate_order_by(column, column)).filter(condition)
+    return func.group_concat(case((condition, column)))
+
+
+def _ids(value):
+    """An _id_list result as a list of ids in ascending order."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return sorted(int(i) for i in value.split(","))
+    return list(value)
+
+
 def month_facts(engineer_ids, month, as_of, business_hours=True):
     """{engineer_id: facts dict} for month "YYYY-MM" as known at `as_of` (see tracker/scoring/facts.py)."""
     ids = sorted(set(engineer_ids))
@@ -112,7 +140,7 @@ def _attendance(facts, ids, first, nxt, as_of):
     elapsed = sum(1 for day in workdays if datetime.combine(day, time()) < as_of)
     on_workdays = and_(among(Attendance.engineer_id, ids), Attendance.day.in_(workdays))
     counts = {}
-    for engineer_id, status, n in db.session.execute(
+    for engineer_id, status, n in _rows(
             select(Attendance.engineer_id, Attendance.status, func.count())
             .where(on_workdays, Attendance.status != "present").group_by(Attendance.engineer_id, Attendance.status)):
         counts.setdefault(engineer_id, {})[status] = int(n)
@@ -120,14 +148,14 @@ def _attendance(facts, ids, first, nxt, as_of):
         own = counts.get(engineer_id, {})
         facts[engineer_id]["attendance"]["counts"] = {"present": max(0, elapsed - sum(own.values())),
                                                       **dict(sorted(own.items()))}
-    rows = db.session.execute(select(Attendance.engineer_id, Attendance.id)
+    rows = _rows(select(Attendance.engineer_id, Attendance.id)
                               .where(on_workdays, Attendance.status != "present")
                               .order_by(Attendance.day, Attendance.id))
     _ids_by_engineer(rows, facts, "attendance", "day_ids")
 
 
 def _expenses(facts, ids, first, nxt):
-    for engineer_id, total in db.session.execute(
+    for engineer_id, total in _rows(
             select(Expense.engineer_id, func.sum(Expense.amount))
             .where(among(Expense.engineer_id, ids), Expense.day >= first, Expense.day < nxt)
             .group_by(Expense.engineer_id)):
@@ -149,16 +177,15 @@ def _response(facts, ids, window, as_of):
     outside = or_(and_(answered, waited > RESPONSE_LIMIT.total_seconds()),
                   and_(unanswered, WorkOrder.reported_at < due_before))
     assigned = _live_orders(ids, WorkOrder.reported_at, window)
-    for engineer_id, within, late, pending in db.session.execute(
+    for engineer_id, within, late, pending, outside_ids in _rows(
             select(WorkOrder.engineer_id,
                    _count_if(and_(answered, waited <= RESPONSE_LIMIT.total_seconds())),
                    _count_if(outside),
-                   _count_if(and_(unanswered, WorkOrder.reported_at >= due_before)))
+                   _count_if(and_(unanswered, WorkOrder.reported_at >= due_before)),
+                   _id_list(WorkOrder.id, outside))
             .where(assigned).group_by(WorkOrder.engineer_id)):
-        facts[engineer_id]["response"].update(within=int(within), outside=int(late), pending=int(pending))
-    rows = db.session.execute(select(WorkOrder.engineer_id, WorkOrder.id).where(assigned, outside)
-                              .order_by(WorkOrder.id))
-    _ids_by_engineer(rows, facts, "response", "outside_ids")
+        facts[engineer_id]["response"].update(within=int(within), outside=int(late), pending=int(pending),
+                                              outside_ids=_ids(outside_ids))
 
 
 def _on_time(facts, ids, window, as_of):
@@ -166,11 +193,9 @@ def _on_time(facts, ids, window, as_of):
     due = _live_orders(ids, WorkOrder.deadline_at, window)
     late = or_(and_(WorkOrder.completed_at.isnot(None), WorkOrder.completed_at > WorkOrder.deadline_at),
                and_(WorkOrder.completed_at.is_(None), WorkOrder.deadline_at < as_of))
-    for engineer_id, n in db.session.execute(select(WorkOrder.engineer_id, func.count()).where(due)
-                                             .group_by(WorkOrder.engineer_id)):
-        facts[engineer_id]["on_time"]["has_deadline"] = n > 0
-    rows = db.session.execute(select(WorkOrder.engineer_id, WorkOrder.id).where(due, late).order_by(WorkOrder.id))
-    _ids_by_engineer(rows, facts, "on_time", "late_ids")
+    for engineer_id, n, late_ids in _rows(select(WorkOrder.engineer_id, func.count(), _id_list(WorkOrder.id, late))
+                                          .where(due).group_by(WorkOrder.engineer_id)):
+        facts[engineer_id]["on_time"].update(has_deadline=n > 0, late_ids=_ids(late_ids))
 
 
 def _business_time(facts, ids, window, as_of):
@@ -200,32 +225,34 @@ def _business_time(facts, ids, window, as_of):
 
 def _rework(facts, ids, window):
     """Rework orders reported in the month, charged to the engineer of the order they redo; orders completed."""
-    for engineer_id, n in db.session.execute(
+    for engineer_id, n in _rows(
             select(WorkOrder.engineer_id, func.count()).where(_live_orders(ids, WorkOrder.completed_at, window))
             .group_by(WorkOrder.engineer_id)):
         for fact in REWORK_FACTS.values():
             facts[engineer_id][fact]["completed"] = int(n)
     redone = aliased(WorkOrder)
     charged = func.coalesce(redone.engineer_id, WorkOrder.engineer_id)
-    rows = db.session.execute(
-        select(charged, WorkOrder.rework, WorkOrder.id).outerjoin(redone, WorkOrder.rework_of_id == redone.id)
-        .where(WorkOrder.rework.in_(tuple(REWORK_FACTS)), WorkOrder.reported_at >= window[0],
+    kinds = tuple(REWORK_FACTS)
+    rows = _rows(
+        select(charged, *(_id_list(WorkOrder.id, WorkOrder.rework == kind) for kind in kinds))
+        .outerjoin(redone, WorkOrder.rework_of_id == redone.id)
+        .where(WorkOrder.rework.in_(kinds), WorkOrder.reported_at >= window[0],
                WorkOrder.reported_at < window[1], WorkOrder.status != "cancelled", among(charged, ids))
-        .order_by(WorkOrder.id))
-    for engineer_id, kind, order_id in rows:
-        facts[engineer_id][REWORK_FACTS[kind]]["unit_ids"].append(order_id)
+        .group_by(charged))
+    for engineer_id, *unit_ids in rows:
+        for kind, listed in zip(kinds, unit_ids):
+            facts[engineer_id][REWORK_FACTS[kind]]["unit_ids"] = _ids(listed)
 
 
 def _satisfaction(facts, ids, window):
     """Surveys of the orders completed in the month (a survey joins its one order, so each counts once)."""
     completed = _live_orders(ids, WorkOrder.completed_at, window)
-    surveyed = select(WorkOrder.engineer_id).join(WorkOrder, Survey.work_order_id == WorkOrder.id).where(completed)
-    for engineer_id, n, good in db.session.execute(
-            surveyed.add_columns(func.count(Survey.id), _count_if(Survey.score >= GOOD_SURVEY))
+    for engineer_id, n, good, low_ids in _rows(
+            select(WorkOrder.engineer_id, func.count(Survey.id), _count_if(Survey.score >= GOOD_SURVEY),
+                   _id_list(Survey.id, Survey.score < GOOD_SURVEY))
+            .join(WorkOrder, Survey.work_order_id == WorkOrder.id).where(completed)
             .group_by(WorkOrder.engineer_id)):
-        facts[engineer_id]["satisfaction"].update(surveys=int(n), good=int(good))
-    rows = db.session.execute(surveyed.add_columns(Survey.id).where(Survey.score < GOOD_SURVEY).order_by(Survey.id))
-    _ids_by_engineer(rows, facts, "satisfaction", "low_ids")
+        facts[engineer_id]["satisfaction"].update(surveys=int(n), good=int(good), low_ids=_ids(low_ids))
 
 
 def _complaints(facts, ids, first, nxt):
@@ -235,47 +262,48 @@ def _complaints(facts, ids, first, nxt):
              .where(among(Complaint.engineer_id, ids), Complaint.day >= first, Complaint.day < nxt,
                     or_(about.id.is_(None), about.status != "cancelled")))
     satisfied = Complaint.resolution_satisfied.is_(True)
-    for engineer_id, n, happy in db.session.execute(
-            dated.add_columns(func.count(Complaint.id), _count_if(satisfied)).group_by(Complaint.engineer_id)):
-        facts[engineer_id]["complaints"].update(total=int(n), satisfied=int(happy))
-    for engineer_id, complaint_id, upheld, resolved in db.session.execute(
-            dated.add_columns(Complaint.id, Complaint.upheld, satisfied)
-            .where(or_(Complaint.upheld.is_(True), ~satisfied)).order_by(Complaint.id)):
-        if upheld:
-            facts[engineer_id]["satisfaction"]["upheld_complaint_ids"].append(complaint_id)
-        if not resolved:
-            facts[engineer_id]["complaints"]["unsatisfied_ids"].append(complaint_id)
+    for engineer_id, n, happy, upheld_ids, unsatisfied_ids in _rows(
+            dated.add_columns(func.count(Complaint.id), _count_if(satisfied),
+                              _id_list(Complaint.id, Complaint.upheld.is_(True)), _id_list(Complaint.id, ~satisfied))
+            .group_by(Complaint.engineer_id)):
+        facts[engineer_id]["complaints"].update(total=int(n), satisfied=int(happy),
+                                                unsatisfied_ids=_ids(unsatisfied_ids))
+        facts[engineer_id]["satisfaction"]["upheld_complaint_ids"] = _ids(upheld_ids)
 
 
 def _entered(facts, ids, month, first, nxt):
     """What people entered for the month: incidents, metrics, manual ratings, reviews, adjustments, vetoes."""
-    for row in db.session.scalars(select(Incident).where(among(Incident.engineer_id, ids), Incident.day >= first,
-                                                         Incident.day < nxt).order_by(Incident.day, Incident.id)):
-        facts[row.engineer_id]["incidents"].append(
-            {"id": row.id, "indicator": row.indicator, "category": row.category, "date": row.day.isoformat(),
-             "amount": None if row.amount is None else Decimal(row.amount), "note": row.note or ""})
-    for row in db.session.scalars(select(MetricEntry).where(among(MetricEntry.engineer_id, ids),
-                                                            MetricEntry.month == month)):
-        facts[row.engineer_id]["metrics"][row.key] = {
-            "id": row.id, "actual": Decimal(row.actual), "plan": None if row.plan is None else Decimal(row.plan)}
-    for row in db.session.scalars(select(Rating).where(among(Rating.engineer_id, ids), Rating.month == month)
-                                  .order_by(Rating.id)):
-        entry = {"id": row.id, "group": row.group}
-        if row.level is not None:
-            entry["level"] = row.level
-        if row.points is not None:
-            entry["points"] = Decimal(row.points)
-        facts[row.engineer_id]["ratings"].setdefault(row.key, []).append(entry)
-    for review_id, engineer_id, group, ratings in db.session.execute(
+    for incident_id, engineer_id, indicator, category, day, amount, note in _rows(
+            select(Incident.id, Incident.engineer_id, Incident.indicator, Incident.category, Incident.day,
+                   Incident.amount, Incident.note)
+            .where(among(Incident.engineer_id, ids), Incident.day >= first, Incident.day < nxt)
+            .order_by(Incident.day, Incident.id)):
+        facts[engineer_id]["incidents"].append(
+            {"id": incident_id, "indicator": indicator, "category": category, "date": day.isoformat(),
+             "amount": None if amount is None else Decimal(amount), "note": note or ""})
+    for metric_id, engineer_id, key, actual, plan in _rows(
+            select(MetricEntry.id, MetricEntry.engineer_id, MetricEntry.key, MetricEntry.actual, MetricEntry.plan)
+            .where(among(MetricEntry.engineer_id, ids), MetricEntry.month == month)):
+        facts[engineer_id]["metrics"][key] = {
+            "id": metric_id, "actual": Decimal(actual), "plan": None if plan is None else Decimal(plan)}
+    for rating_id, engineer_id, key, group, level, points in _rows(
+            select(Rating.id, Rating.engineer_id, Rating.key, Rating.group, Rating.level, Rating.points)
+            .where(among(Rating.engineer_id, ids), Rating.month == month).order_by(Rating.id)):
+        entry = {"id": rating_id, "group": group}
+        if level is not None:
+            entry["level"] = level
+        if points is not None:
+            entry["points"] = Decimal(points)
+        facts[engineer_id]["ratings"].setdefault(key, []).append(entry)
+    for review_id, engineer_id, group, ratings in _rows(
             select(Review.id, Review.engineer_id, Review.group, Review.ratings)
             .where(among(Review.engineer_id, ids), Review.month == month).order_by(Review.id)):
         facts[engineer_id]["reviews"].append({"id": review_id, "group": group, "ratings": json.loads(ratings)})
-    for adjustment_id, engineer_id, points, status in db.session.execute(
+    for adjustment_id, engineer_id, points, status in _rows(
             select(Adjustment.id, Adjustment.engineer_id, Adjustment.points, Adjustment.status)
             .where(among(Adjustment.engineer_id, ids), Adjustment.month == month,
                    Adjustment.status.in_(("proposed", "approved"))).order_by(Adjustment.id)):
         facts[engineer_id]["adjustments"].append({"id": adjustment_id, "points": Decimal(points),
                                                   "approved": status == "approved"})
-    for engineer_id in db.session.scalars(select(Veto.engineer_id).where(among(Veto.engineer_id, ids),
-                                                                          Veto.month == month)):
+    for engineer_id, in _rows(select(Veto.engineer_id).where(among(Veto.engineer_id, ids), Veto.month == month)):
         facts[engineer_id]["veto"] = True
