@@ -55,10 +55,17 @@ def upsert(table, rows, keys, updated, draft_only=False):
 
 
 def insert_rows(table, rows):
-    """INSERT plain rows: COPY on PostgreSQL, executemany on SQLite."""
+    """INSERT plain rows: COPY on PostgreSQL; on SQLite the driver's executemany of one prepared INSERT, each value
+    converted by its column type's own bind processor (what SQLAlchemy would send, without its per-row work)."""
     if not rows:
         return
+    columns = list(rows[0])
     if _postgresql():
-        _copy(_cursor(), table.name, list(rows[0]), rows)
-    else:
-        db.session.execute(table.insert(), rows)
+        _copy(_cursor(), table.name, columns, rows)
+        return
+    connection = db.session.connection()
+    processors = [table.c[c].type._cached_bind_processor(connection.dialect) for c in columns]
+    converters = list(zip(columns, processors))
+    values = [tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in converters) for row in rows]
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                               f"VALUES ({', '.join('?' for _ in columns)})", values)

@@ -130,8 +130,13 @@ def _plain(value):
     return value
 
 
+# The C encoder walks values and record ids; a Decimal reaches _plain (its `default`) and is written as _plain's
+# number: the same JSON as json.dumps(_plain(value), ...), without rebuilding every dict and list in Python.
+_VALUES = json.JSONEncoder(default=_plain, ensure_ascii=False, sort_keys=True)
+
+
 def _dumps(value):
-    return None if value is None else json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+    return None if value is None else _VALUES.encode(value)
 
 
 def _score_values(result, month, now):

@@ -115,13 +115,16 @@ class TemplatesInForce:
             self.by_code[row.code] = row
         self._parsed = {}
         self._business = {}
+        self._by_role = {}
 
     def row_for(self, user):
         """The KpiTemplate row for a person: their own code, else the one for their role, else the default."""
         code = user.kpi_template
         if code is None:
-            by_role = sorted(c for c, row in self.by_code.items() if row.role == user.role)
-            code = by_role[0] if by_role else DEFAULT_CODE
+            code = self._by_role.get(user.role)
+            if code is None:
+                by_role = sorted(c for c, row in self.by_code.items() if row.role == user.role)
+                code = self._by_role[user.role] = by_role[0] if by_role else DEFAULT_CODE
         row = self.by_code.get(code)
         if row is None:
             raise Conflict(_("%(name)s 的考核模板 %(code)s 在 %(month)s 没有生效的版本", name=user.username, code=code,

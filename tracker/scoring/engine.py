@@ -185,9 +185,9 @@ def _show(value):
 
 
 def _merge(record_ids_list):
+    """The record ids of several measures, per table in first-seen order without repeats."""
     merged = {}
     for record_ids in record_ids_list:
         for table, ids in record_ids.items():
-            bucket = merged.setdefault(table, [])
-            bucket.extend(i for i in ids if i not in bucket)
-    return merged
+            merged.setdefault(table, {}).update(dict.fromkeys(ids))
+    return {table: list(ids) for table, ids in merged.items()}

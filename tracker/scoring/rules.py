@@ -5,10 +5,15 @@ from decimal import Decimal
 from collections.abc import Callable
 
 from tracker.scoring.decimals import (
-    ONE, ZERO, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
+    HUNDRED, ONE, ZERO, D, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
 )
 from tracker.scoring.errors import FactsError
 from tracker.scoring.messages import Msg, Text
+
+
+def _pct(share):
+    """A share as a percentage for a message (a Decimal: formatted like fmt_pct when the message is rendered)."""
+    return D(share) * HUNDRED
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,9 @@ def band(inputs, p):
     hit = band_lookup(value, p["bands"])
     if hit is None:
         lowest = p["bands"][-1][0]
-        return Outcome(p.get("below", ZERO), Msg("band.below", {"value": fmt_pct(value), "lowest": fmt_pct(lowest)}))
+        return Outcome(p.get("below", ZERO), Msg("band.below", {"value": _pct(value), "lowest": _pct(lowest)}))
     threshold, points = hit
-    return Outcome(points, Msg("band.hit", {"value": fmt_pct(value), "threshold": fmt_pct(threshold)}))
+    return Outcome(points, Msg("band.hit", {"value": _pct(value), "threshold": _pct(threshold)}))
 
 
 @rule("linear", inputs=("value",),
@@ -115,7 +120,7 @@ def linear(inputs, p):
     if capped:
         rate = ONE
     key = "linear.capped" if capped else "linear"
-    return Outcome(p["points"] * rate, Msg(key, {"full": p["points"], "rate": fmt_pct(rate)}))
+    return Outcome(p["points"] * rate, Msg(key, {"full": p["points"], "rate": _pct(rate)}))
 
 
 @rule("deduction", inputs=("events",),
@@ -181,7 +186,7 @@ def allowance(inputs, p):
     per = p.get("per", ONE)
     points = max(p.get("floor", ZERO), p["points"] - per * over)
     key = "allowance" if over else "allowance.within"
-    return Outcome(points, Msg(key, {"allowed": allowed, "rate": fmt_pct(p["rate"]), "base": str(inputs["of"]),
+    return Outcome(points, Msg(key, {"allowed": allowed, "rate": _pct(p["rate"]), "base": str(inputs["of"]),
                                      "over": over, "per": per}))
 
 
@@ -235,9 +240,9 @@ def rating(inputs, p):
         pairs.append((entry.get("group"), level.share))
     share = mean_of_groups(pairs, _weights(inputs["ratings"]))
     if len(pairs) == 1:
-        details = Msg("rating.one", {"level": scale[inputs["ratings"][0]["level"]].name, "share": fmt_pct(share)})
+        details = Msg("rating.one", {"level": scale[inputs["ratings"][0]["level"]].name, "share": _pct(share)})
     else:
-        details = Msg("rating.mean", {"count": str(len(pairs)), "share": fmt_pct(share)})
+        details = Msg("rating.mean", {"count": str(len(pairs)), "share": _pct(share)})
     return Outcome(p["points"] * share, details, value=share)
 
 
