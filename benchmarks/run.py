@@ -27,14 +27,35 @@ NOW = datetime(2026, 11, 20, 10, 0)
 PASSWORD = "bench-password-1"
 
 
-def _median(function, rounds):
-    times, result = [], None
+CPU = {}  # name -> median CPU seconds (this process + the PostgreSQL backend of the session) of the last _median
+
+
+def _backend_cpu():
+    """CPU seconds the session's PostgreSQL backend has used so far (from /proc: same machine), else 0."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return 0.0
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _median(function, rounds, name=None):
+    """Median wall time of `rounds` calls (and, with name, the median CPU time into CPU[name])."""
+    times, cpu, result = [], [], None
     for _ in range(rounds):
         db.session.expunge_all()
         gc.collect()
-        start = time.perf_counter()
+        server = _backend_cpu()
+        start, own = time.perf_counter(), time.process_time()
         result = function()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - own + _backend_cpu() - server)
+    if name:
+        CPU[name] = statistics.median(cpu)
     return statistics.median(times), result
 
 
@@ -155,14 +176,19 @@ def _compute(month):
 def _measure(app, month, args):
     from tracker.scores import services
     from tracker.scores.facts import month_facts
+    from tracker.scores.templates_store import TemplatesInForce
 
     people = services._engineers()
     eligible = [p.id for p in people if services.is_eligible(p, month)]
     as_of = services.as_of(month, NOW)
     rows = {"engineers": len(people), "eligible": len(eligible)}
-    rows["compute"], summary = _median(lambda: _compute(month), args.rounds)
+    rows["compute"], summary = _median(lambda: _compute(month), args.rounds, "compute")
     rows["computed"] = summary["computed"]
-    rows["facts"], app_facts = _median(lambda: month_facts(eligible, month, as_of), args.rounds)
+    # the facts as compute reads them (every order's times only when a template in force measures business hours)
+    templates = TemplatesInForce(month)
+    business = any(templates.uses_business_hours(templates.row_for(p)) for p in people if p.id in set(eligible))
+    rows["facts"], app_facts = _median(lambda: month_facts(eligible, month, as_of, business_hours=business),
+                                       args.rounds, "facts")
 
     def the_floor():
         facts = floor.floor_facts(month, eligible)
@@ -170,8 +196,8 @@ def _measure(app, month, args):
         db.session.commit()
         return facts
 
-    rows["floor"], floor_result = _median(the_floor, args.rounds)
-    rows["floor_facts"], _ = _median(lambda: floor.floor_facts(month, eligible), args.rounds)
+    rows["floor"], floor_result = _median(the_floor, args.rounds, "floor")
+    rows["floor_facts"], _ = _median(lambda: floor.floor_facts(month, eligible), args.rounds, "floor_facts")
     app_summary = {eid: floor.summary(facts) for eid, facts in app_facts.items()}
     rows["facts_equal"] = app_summary == floor_result
     if not rows["facts_equal"]:
@@ -179,7 +205,7 @@ def _measure(app, month, args):
                  if app_summary.get(eid) != floor_result.get(eid)][:3]
         print("facts differ (engineer, app, floor):", wrong, "fields:", floor.FIELDS, file=sys.stderr)
     if not args.no_pandas:
-        rows["pandas"], pandas_result = _median(lambda: floor.pandas_facts(month, eligible), args.rounds)
+        rows["pandas"], pandas_result = _median(lambda: floor.pandas_facts(month, eligible), args.rounds, "pandas")
         rows["pandas_equal"] = pandas_result == floor_result
         if not rows["pandas_equal"]:
             wrong = [(eid, pandas_result.get(eid), floor_result.get(eid)) for eid in sorted(floor_result)
@@ -197,19 +223,25 @@ def _measure(app, month, args):
     return rows
 
 
+def _ratio(a, b):
+    return f"{CPU[a] / CPU[b]:.2f}x" if CPU.get(b) else "-"
+
+
 def _print(rows, pages, total_orders):
     print(f"\nengineers {rows['engineers']} (eligible {rows['eligible']}), work orders in the database "
-          f"{total_orders}")
-    print(f"{'measure':58} {'seconds':>9}")
-    print(f"{'compute_month (facts, evaluation, writes; commits)':58} {rows['compute']:9.2f}")
-    print(f"{'  the app facts alone (month_facts)':58} {rows['facts']:9.2f}")
-    print(f"{'floor: hand SQL facts + bulk write of the result rows':58} {rows['floor']:9.2f}")
-    print(f"{'  floor facts alone':58} {rows['floor_facts']:9.2f}")
+          f"{total_orders}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("CPU s: this process plus, on PostgreSQL, the session's server backend (other processes' load excluded)")
+    print(f"{'measure':58} {'seconds':>9} {'CPU s':>7}")
+    for key, label in (("compute", "compute_month (facts, evaluation, writes; commits)"),
+                       ("facts", "  the app facts alone (month_facts, as compute reads them)"),
+                       ("floor", "floor: hand SQL facts + bulk write of the result rows"),
+                       ("floor_facts", "  floor facts alone"), ("pandas", "pandas read_sql + groupby to the same facts")):
+        if key in rows:
+            print(f"{label:58} {rows[key]:9.2f} {CPU.get(key, 0):7.2f}")
+    print(f"compute / floor = {rows['compute'] / rows['floor']:.2f}x (CPU {_ratio('compute', 'floor')})", end="")
     if "pandas" in rows:
-        print(f"{'pandas read_sql + groupby to the same facts':58} {rows['pandas']:9.2f}")
-    print(f"compute / floor = {rows['compute'] / rows['floor']:.2f}x", end="")
-    if "pandas" in rows:
-        print(f"   compute / pandas = {rows['compute'] / rows['pandas']:.2f}x", end="")
+        print(f"   compute / pandas = {rows['compute'] / rows['pandas']:.2f}x (CPU {_ratio('compute', 'pandas')})",
+              end="")
     print(f"\nfacts equal (app = floor): {rows['facts_equal']}", end="")
     if "pandas_equal" in rows:
         print(f"   (pandas = floor): {rows['pandas_equal']}", end="")

@@ -170,16 +170,19 @@ def _live_orders(ids, column, window):
 
 def _response(facts, ids, window, as_of):
     """Orders reported in the month: answered within 2 h, outside (late, or unanswered and overdue), pending."""
-    waited = seconds_between(WorkOrder.reported_at, WorkOrder.responded_at)
+    if _postgresql():  # an interval against an interval: no epoch arithmetic in numeric per row
+        waited, limit = WorkOrder.responded_at - WorkOrder.reported_at, RESPONSE_LIMIT
+    else:
+        waited, limit = seconds_between(WorkOrder.reported_at, WorkOrder.responded_at), RESPONSE_LIMIT.total_seconds()
     due_before = as_of - RESPONSE_LIMIT  # reported_at + 2 h < as_of, with the arithmetic on the parameter
     answered = WorkOrder.responded_at.isnot(None)
     unanswered = WorkOrder.responded_at.is_(None)
-    outside = or_(and_(answered, waited > RESPONSE_LIMIT.total_seconds()),
+    outside = or_(and_(answered, waited > limit),
                   and_(unanswered, WorkOrder.reported_at < due_before))
     assigned = _live_orders(ids, WorkOrder.reported_at, window)
     for engineer_id, within, late, pending, outside_ids in _rows(
             select(WorkOrder.engineer_id,
-                   _count_if(and_(answered, waited <= RESPONSE_LIMIT.total_seconds())),
+                   _count_if(and_(answered, waited <= limit)),
                    _count_if(outside),
                    _count_if(and_(unanswered, WorkOrder.reported_at >= due_before)),
                    _id_list(WorkOrder.id, outside))
