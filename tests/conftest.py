@@ -1,6 +1,7 @@
 """Fixtures: an app on a real database (SQLite file, or PostgreSQL with TRACKER_TEST_DATABASE_URL)."""
 
 import contextvars
+from contextlib import contextmanager
 import os
 import shutil
 import threading
@@ -10,7 +11,7 @@ from decimal import Decimal
 import pytest
 from flask import has_app_context, has_request_context
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -66,6 +67,33 @@ class RequestClient(FlaskClient):
         if has_app_context():
             db.session.expire_all()
         return response
+
+
+@contextmanager
+def scratch_postgres_app(suffix, instance):
+    """An app on a scratch PostgreSQL database named after TRACKER_TEST_POSTGRES_URL's plus `suffix`, on that server,
+    with every table created; inside its app context; the database is dropped afterwards. Skips (fails when strict)
+    without TRACKER_TEST_POSTGRES_URL."""
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
+    base, _, name = url.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
+    scratch = name + suffix
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    app = make_app(f"{base}/{scratch}", instance)
+    try:
+        with app.app_context():
+            db.create_all()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_app(database_url, instance, **overrides):

@@ -1,15 +1,14 @@
 """Two computations of one month at the same moment (two processes) store one row per engineer, without error."""
 
-import os
 import subprocess
 import sys
 import textwrap
 import time
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from tests.conftest import NOW, PASSWORD, make_app, skip_or_fail
+from tests.conftest import NOW, PASSWORD, scratch_postgres_app
 from tests.scores.support import NOV, D, Records, at
 from tracker.auth import services as auth_services
 from tracker.extensions import db
@@ -90,27 +89,8 @@ def test_two_computes_at_once_give_one_row_per_engineer(app, tmp_path):
 @pytest.fixture
 def postgres_app(tmp_path):
     """An app on a scratch PostgreSQL database (TRACKER_TEST_POSTGRES_URL's server), dropped afterwards."""
-    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
-    if not url:
-        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
-    base, _, name = url.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
-    scratch = name + "_scores_race"
-    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    app = make_app(f"{base}/{scratch}", tmp_path / "instance")
-    try:
-        with app.app_context():
-            db.create_all()
-            yield app
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        admin.dispose()
-
+    with scratch_postgres_app("_scores_race", tmp_path / "instance") as app:
+        yield app
 
 def test_two_computes_at_once_on_postgresql_give_one_row_per_engineer(postgres_app, tmp_path):
     _seed()

@@ -5,13 +5,12 @@ EXPLAINed with its own parameters; none may scan work_orders sequentially. Also 
 hand-written floor's (benchmarks/floor.py) on the same data.
 """
 
-import os
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event, text
 
 from benchmarks import company, floor
-from tests.conftest import NOW, make_app, skip_or_fail
+from tests.conftest import NOW, scratch_postgres_app
 from tracker.extensions import db
 from tracker.scores import services
 from tracker.scores.facts import month_facts
@@ -20,30 +19,11 @@ from tracker.scores.facts import month_facts
 @pytest.fixture
 def postgres_company(tmp_path):
     """A scratch PostgreSQL database (TRACKER_TEST_POSTGRES_URL's server) holding a six-month company."""
-    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
-    if not url:
-        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
-    base, _, name = url.replace("postgresql://", "postgresql+psycopg://", 1).rpartition("/")
-    scratch = name + "_fact_plans"
-    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    app = make_app(f"{base}/{scratch}", tmp_path / "instance")
-    try:
-        with app.app_context():
-            db.create_all()
-            built = company.build(company.Sizes(engineers=60, orders=6000, months=6), NOW)
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-            yield built
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        admin.dispose()
-
+    with scratch_postgres_app("_fact_plans", tmp_path / "instance"):
+        built = company.build(company.Sizes(engineers=60, orders=6000, months=6), NOW)
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        yield built
 
 def test_no_fact_query_scans_the_whole_work_order_table(postgres_company):
     month = postgres_company["month"]
