@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from tracker.errors import Invalid
+from tracker.errors import DomainError, Invalid
 
 YEAR_MIN, YEAR_MAX = 2000, 2099
 INT_MAX = 2**31 - 1  # ids and numbers in paths beyond this name nothing (and PostgreSQL refuses them)
@@ -287,8 +287,15 @@ def put_errors(form, error):
 
 # ---- query strings ------------------------------------------------------------------------------
 
+MAX_QUERY = 8192  # bytes of a query string; longer is a malformed request (400), not a 414 page from the server
+
+
 def check_query():
-    """Query-string values follow the text rule of their name too (a NUL in a search is a 500 on PostgreSQL)."""
+    """Query-string values follow the text rule of their name too (a NUL in a search is a 500 on PostgreSQL); a query
+    string over MAX_QUERY bytes is refused whole (gunicorn.conf.py lets it reach the app, which answers in the API's
+    JSON)."""
+    if len(request.query_string) > MAX_QUERY:
+        raise DomainError(_("查询参数过长（最多 %(n)s 字节）", n=MAX_QUERY))
     for name, values in request.args.lists():
         for value in (name, *values):
             problem = text_problem(value, kind_of(name))

@@ -49,6 +49,17 @@ def test_body_over_one_mebibyte_is_413(client, team):
     assert response.get_json()["error"]["code"] == "too_large"
 
 
+@pytest.mark.parametrize("length", [8192, 8193, 20000])
+def test_a_query_string_over_8_kib_is_malformed(client, team, token, length):
+    query = "&".join(["role=engineer"] * (length // 14)).ljust(length, "x")
+    response = client.get("/api/v1/users?" + query, headers=token("admin"))
+    assert response.status_code == (200 if length <= 8192 else 400), response.get_json()
+    if length > 8192:
+        assert response.get_json()["error"]["code"] == "bad_request"
+        response = client.get("/work-orders?" + query)  # a page too: the error page, not a 500
+        assert response.status_code == 400
+
+
 def test_expired_token_is_401(app, client, team, token, monkeypatch):
     headers = token("eng1")
     monkeypatch.setitem(app.config, "NOW", NOW + timedelta(hours=app.config["TOKEN_HOURS"], seconds=1))
