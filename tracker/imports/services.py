@@ -12,7 +12,6 @@ The drafts an import changes are recomputed by the database session's live-score
 """
 
 import contextlib
-import gc
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -21,6 +20,7 @@ from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.extensions import db
 from tracker.imports import files
 from tracker.imports.kinds import EVERYTHING, KINDS, rows_class, rows_of
+from tracker.memory import no_cycle_collection
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
 # (as on their pages and in the API), both the customers.
@@ -119,20 +119,6 @@ def _begin():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-@contextlib.contextmanager
-def _no_cycle_collection():
-    """Python's cycle collector pauses during an import (it walked the tens of thousands of objects an import of
-    work orders holds again and again: 40% of the time of 20,000 rows) and runs as usual afterwards. Process-wide
-    but brief; of overlapping imports, the one that turned it off turns it on again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
     """Check and apply every row of an import file; returns the Report. The caller commits or rolls back (always
     after a dry run).
@@ -140,7 +126,7 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
     The import holds SQLite's write lock (BEGIN IMMEDIATE) from the first lookup to the caller's commit. A dry run
     of work orders writes nothing and takes no lock: its rows are checked and compared in the session alone.
     """
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _run(actor, name, filename, data, now, progress, dry_run)
 
 

@@ -23,6 +23,7 @@ from tracker.itinerary.models import MonthSubmission
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
 from tracker.idlist import among
+from tracker.memory import no_cycle_collection
 from tracker.scores import bulk
 from tracker.scores.facts import month_facts
 from tracker.scores.models import PeriodScore, Score, ScoreLine
@@ -73,6 +74,11 @@ def compute_month(month, now, engineer_ids=None, progress=None):
     `progress(n)` is called as engineers are evaluated. Returns a summary dict.
     """
     month = month_arg(month)
+    with no_cycle_collection():
+        return _compute(month, now, engineer_ids, progress)
+
+
+def _compute(month, now, engineer_ids, progress):
     ensure_presets(now)
     people = _engineers(engineer_ids)
     approved = set(db.session.scalars(select(Score.engineer_id).where(
@@ -82,9 +88,9 @@ def compute_month(month, now, engineer_ids=None, progress=None):
     templates = TemplatesInForce(month)
     business = any(templates.uses_business_hours(templates.row_for(person)) for person in assessed)
     facts = month_facts([person.id for person in assessed], month, as_of(month, now), business_hours=business)
-    results = []
+    results, memo = [], {}
     for person in people:
-        results.append(_evaluate(person, month, templates, facts.get(person.id)))
+        results.append(_evaluate(person, month, templates, facts.get(person.id), memo))
         if progress is not None:
             progress(1)
     written = _store(month, results, now)
@@ -102,13 +108,14 @@ class _Result:
     evaluation: object
 
 
-def _evaluate(person, month, templates, facts):
-    """One engineer's evaluation (None when not eligible); a template or facts the engine refuses: 409."""
+def _evaluate(person, month, templates, facts, memo=None):
+    """One engineer's evaluation (None when not eligible); a template or facts the engine refuses: 409. `memo`:
+    the engine's, kept over the engineers of one computation."""
     if facts is None:
         return _Result(person.id, False, None, None)
     row = templates.row_for(person)
     try:
-        evaluation = evaluate(templates.parsed(row), facts, bonus_base=Decimal(person.bonus_base or 0))
+        evaluation = evaluate(templates.parsed(row), facts, bonus_base=Decimal(person.bonus_base or 0), memo=memo)
     except (FactsError, TemplateError) as error:
         raise Conflict(_("无法计算 %(name)s 的 %(month)s 得分：%(error)s", name=person.username, month=month,
                          error=str(error)), username=person.username) from None
@@ -153,11 +160,26 @@ def _score_values(result, month, now):
     return values
 
 
-def _line_values(score_id, position, line):
+class _Encoded:
+    """The JSON of values and messages that several lines share (the engine's memo hands the same objects to
+    engineers with the same measure), encoded once. Keyed by identity: it keeps each object it saw, so an id is
+    never reused while it lives."""
+
+    def __init__(self):
+        self._seen = {}
+
+    def __call__(self, encode, value):
+        seen = self._seen.get(id(value))
+        if seen is None:
+            seen = self._seen[id(value)] = (value, encode(value))
+        return seen[1]
+
+
+def _line_values(score_id, position, line, encoded):
     return {"score_id": score_id, "position": position, "code": line.code, "name": line.name, "name_en": line.name_en,
-            "applies": line.applies, "missing": line.missing, "value": _dumps(line.value), "points": round2(line.points),
-            "max_points": round2(line.max_points), "weight": round2(line.weight), "message": messages.dumps(line.message),
-            "record_ids": _dumps(line.record_ids or {})}
+            "applies": line.applies, "missing": line.missing, "value": encoded(_dumps, line.value),
+            "points": round2(line.points), "max_points": round2(line.max_points), "weight": round2(line.weight),
+            "message": encoded(messages.dumps, line.message), "record_ids": _dumps(line.record_ids or {})}
 
 
 def _lock(month):
@@ -180,7 +202,8 @@ def _store(month, results, now):
         return 0
     lines_table = ScoreLine.__table__
     db.session.execute(delete(lines_table).where(among(lines_table.c.score_id, written.values())))
-    bulk.insert_rows(lines_table, [_line_values(written[result.engineer_id], position, line)
+    encoded = _Encoded()
+    bulk.insert_rows(lines_table, [_line_values(written[result.engineer_id], position, line, encoded)
                                    for result in results if result.engineer_id in written
                                    and result.evaluation is not None
                                    for position, line in enumerate(result.evaluation.indicators, start=1)])

@@ -79,10 +79,14 @@ class Evaluation:
         return tuple(row.code for row in self.indicators if row.missing)
 
 
-def evaluate(template, facts, *, bonus_base=None):
-    """Score facts (see facts.py) with a template dict or Template; pure: reads its arguments, changes nothing."""
+def evaluate(template, facts, *, bonus_base=None, memo=None):
+    """Score facts (see facts.py) with a template dict or Template; pure: reads its arguments, changes nothing.
+
+    `memo`, a dict kept over the engineers of one computation with the same Template objects, lets an indicator
+    whose measure equals one already scored reuse that line (see score_indicator); the result is the same.
+    """
     template = load_template(template)
-    rows = tuple(score_indicator(indicator, facts) for indicator in template.indicators)
+    rows = tuple(score_indicator(indicator, facts, memo) for indicator in template.indicators)
     q = quantitative(((r.points, r.max_points, r.weight, r.group) for r in rows if r.applies), template.method,
                      template.base, {section.code: section.weight for section in template.sections})
     l, groups = None, {}
@@ -97,15 +101,43 @@ def evaluate(template, facts, *, bonus_base=None):
                       grade(total, template.grades), None if bonus_base is None else bonus(total, bonus_base))
 
 
-def score_indicator(indicator, facts):
+def score_indicator(indicator, facts, memo=None):
     """One indicator: its source's measure, the rule's outcome, and the sentence that links them.
 
     It applies every month unless it is a share or ratio (applies: with_data) without data. A hand entry the
     template needs and nobody made leaves it `missing`: it counts what the template's stand-in gives, else 0,
     until the entry is made (never more than an entry could give, so entering never lowers the total).
+
+    Everything but the record ids is a function of the indicator and its measure (a sum whose parts read sources
+    of their own aside): with a memo, a measure whose inputs, value and details are written the same as one
+    already scored (repr: exact, a Decimal keeps its exponent) reuses that line's outcome and sentence.
     """
     node = indicator.node
     measure = _read(node.source, facts, indicator.code) if node.source else None
+    key = None
+    if memo is not None and measure is not None and _self_contained(node):
+        key = (id(indicator), measure.applies, measure.missing, repr(measure.inputs), repr(measure.value),
+               repr(measure.details))
+        indicator_seen, seen = memo.get(key, (None, None))
+        if indicator_seen is indicator:  # the very indicator (the memo keeps it, so its id is not reused)
+            return IndicatorResult(seen.code, seen.name, seen.name_en, seen.applies, seen.value, seen.points,
+                                   seen.max_points, seen.message, _merge((measure.record_ids,)), seen.weight,
+                                   seen.group, seen.missing)
+    result = _score(indicator, facts, measure)
+    if key is not None:
+        memo[key] = (indicator, result)
+    return result
+
+
+def _self_contained(node):
+    """True when no part of the node reads a source of its own (its outcome then follows from its measure)."""
+    if node.rule != "sum":
+        return True
+    return all(part.source is None and _self_contained(part) for part in node.params["parts"])
+
+
+def _score(indicator, facts, measure):
+    node = indicator.node
     outcome, measures, missing = _run(node, facts, indicator.code, measure, indicator.applies == "with_data")
     used = ([measure] if measure else []) + measures
     record_ids = _merge(m.record_ids for m in used)
