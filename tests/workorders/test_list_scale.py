@@ -59,6 +59,25 @@ def test_previous_goes_back_one_page(client, team, app):
     assert back.next == second.next
 
 
+def test_an_old_page_link_shows_the_page_the_keyset_walk_shows(client, team, app):
+    """page=N (old links, the API's page=) finds its first order's key and pages by keyset from it: the same orders,
+    ties on reported_at included, as walking the cursors; past the end, an empty page."""
+    from tracker.workorders import services
+    _orders(47, team["eng1"].id)  # two orders a minute: pages of 10 split minutes
+    with app.test_request_context():
+        walked, page = [], services.order_page(team["office"], {}, per_page=10)
+        walked.append(page)
+        while page.next:
+            page = services.order_page(team["office"], {}, after=page.next, per_page=10)
+            walked.append(page)
+        by_number = [services.order_page(team["office"], {}, page=n, per_page=10) for n in range(1, 7)]
+    assert len(walked) == 5
+    for n, (walk, numbered) in enumerate(zip(walked, by_number), start=1):
+        assert [o.id for o in numbered.orders] == [o.id for o in walk.orders], n
+        assert numbered.next == walk.next and (numbered.previous is None) == (n == 1)
+    assert by_number[5].orders == [] and by_number[5].next is None
+
+
 def test_a_list_page_costs_the_same_queries_for_60_or_600_orders_and_never_counts(client, team):
     engineer_id = team["eng1"].id
     _orders(60, engineer_id)
