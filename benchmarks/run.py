@@ -43,10 +43,13 @@ def _backend_cpu():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _median(function, rounds, name=None):
-    """Median wall time of `rounds` calls (and, with name, the median CPU time into CPU[name])."""
+def _median(function, rounds, name=None, setup=None):
+    """Median wall time of `rounds` calls (and, with name, the median CPU time into CPU[name]); setup() runs
+    before each call, untimed."""
     times, cpu, result = [], [], None
     for _ in range(rounds):
+        if setup is not None:
+            setup()
         db.session.expunge_all()
         gc.collect()
         server = _backend_cpu()
@@ -184,6 +187,13 @@ def _measure(app, month, args):
     rows = {"engineers": len(people), "eligible": len(eligible)}
     rows["compute"], summary = _median(lambda: _compute(month), args.rounds, "compute")
     rows["computed"] = summary["computed"]
+
+    def without_lines():  # a month computed for the first time: every indicator line is new
+        db.session.execute(text("DELETE FROM score_lines WHERE score_id IN (SELECT id FROM scores WHERE month = :m)"),
+                           {"m": str(month)})
+        db.session.commit()
+
+    rows["compute_new"], _ = _median(lambda: _compute(month), args.rounds, "compute_new", setup=without_lines)
     # the facts as compute reads them (every order's times only when a template in force measures business hours)
     templates = TemplatesInForce(month)
     business = any(templates.uses_business_hours(templates.row_for(p)) for p in people if p.id in set(eligible))
@@ -233,6 +243,7 @@ def _print(rows, pages, total_orders):
     print("CPU s: this process plus, on PostgreSQL, the session's server backend (other processes' load excluded)")
     print(f"{'measure':58} {'seconds':>9} {'CPU s':>7}")
     for key, label in (("compute", "compute_month (facts, evaluation, writes; commits)"),
+                       ("compute_new", "  the same, every line new (month's lines deleted first)"),
                        ("facts", "  the app facts alone (month_facts, as compute reads them)"),
                        ("floor", "floor: hand SQL facts + bulk write of the result rows"),
                        ("floor_facts", "  floor facts alone"), ("pandas", "pandas read_sql + groupby to the same facts")):
@@ -241,6 +252,11 @@ def _print(rows, pages, total_orders):
     print(f"compute / floor = {rows['compute'] / rows['floor']:.2f}x (CPU {_ratio('compute', 'floor')})", end="")
     if "pandas" in rows:
         print(f"   compute / pandas = {rows['compute'] / rows['pandas']:.2f}x (CPU {_ratio('compute', 'pandas')})",
+              end="")
+    print(f"\nevery line new: compute / floor = {rows['compute_new'] / rows['floor']:.2f}x "
+          f"(CPU {_ratio('compute_new', 'floor')})", end="")
+    if "pandas" in rows:
+        print(f"   compute / pandas = {rows['compute_new'] / rows['pandas']:.2f}x (CPU {_ratio('compute_new', 'pandas')})",
               end="")
     print(f"\nfacts equal (app = floor): {rows['facts_equal']}", end="")
     if "pandas_equal" in rows:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select, update
 
 from tests.conftest import NOW
 from tests.scores.support import NOV, OCT, D, Records, at, lines_of, score_of, snapshot
@@ -201,6 +201,29 @@ def test_computing_a_month_twice_gives_identical_rows(records, team):
     assert db.session.scalars(select(Score.id).order_by(Score.id)).all() == ids
     assert first == second and first["computed"] == 3
     assert db.session.scalar(select(func.count()).select_from(ScoreLine)) == 24
+
+
+def test_a_recompute_rewrites_only_the_changed_lines_and_stores_what_a_fresh_compute_stores(records, team):
+    _busy_month(records, team)
+    compute()
+    line_ids = lambda: {(line.score_id, line.code): line.id for line in db.session.scalars(select(ScoreLine))}  # noqa: E731
+    before = line_ids()
+    eng1, eng2 = score_of(team["eng1"], NOV).id, score_of(team["eng2"], NOV).id
+    records.attendance(team["eng1"], D(2026, 11, 4), "absent")
+    # a line as an earlier release stored it (rendered text beside the message) is not stored just so any more
+    db.session.execute(update(ScoreLine).where(ScoreLine.score_id == eng2, ScoreLine.code == "field_hours")
+                       .values(explanation="外勤工时：旧文本"))
+    db.session.commit()
+    compute(now=NOW.replace(hour=11))
+    after, kept = snapshot(NOV), line_ids()
+    assert kept.keys() == before.keys() and len(kept) == 24
+    rewritten = {key for key in before if kept[key] != before[key]}
+    assert rewritten == {(eng1, "attendance"), (eng2, "field_hours")}
+    assert lines_of(team["eng1"], NOV)["attendance"].points == 15 - 5  # one late costs nothing, an absence 5
+    db.session.execute(delete(ScoreLine))
+    db.session.commit()
+    compute(now=NOW.replace(hour=12))
+    assert snapshot(NOV) == after
 
 
 def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):

@@ -200,14 +200,37 @@ def _store(month, results, now):
                bulk.upsert(Score.__table__, rows, ("engineer_id", "month"), SCORE_FIELDS, draft_only=True)}
     if not written:
         return 0
-    lines_table = ScoreLine.__table__
-    db.session.execute(delete(lines_table).where(among(lines_table.c.score_id, written.values())))
     encoded = _Encoded()
-    bulk.insert_rows(lines_table, [_line_values(written[result.engineer_id], position, line, encoded)
-                                   for result in results if result.engineer_id in written
-                                   and result.evaluation is not None
-                                   for position, line in enumerate(result.evaluation.indicators, start=1)])
+    _replace_lines(written.values(), [_line_values(written[result.engineer_id], position, line, encoded)
+                                      for result in results if result.engineer_id in written
+                                      and result.evaluation is not None
+                                      for position, line in enumerate(result.evaluation.indicators, start=1)])
     return len(written)
+
+
+LINE_FIELDS = ("code", "name", "name_en", "applies", "missing", "value", "points", "max_points", "weight", "message",
+               "explanation", "explanation_en", "record_ids")
+
+
+def _replace_lines(score_ids, rows):
+    """Make the stored lines of score_ids what rows say: a line stored just so (same position and every field)
+    stays, the others are deleted and the new ones inserted. A recompute of a month whose records barely changed
+    (nightly, or a live draft) writes only the lines that changed, not every line of every engineer again."""
+    table = ScoreLine.__table__
+    stored = {(score_id, position): (line_id, values) for line_id, score_id, position, *values in db.session.execute(
+        select(table.c.id, table.c.score_id, table.c.position, *(table.c[f] for f in LINE_FIELDS))
+        .where(among(table.c.score_id, score_ids)))}
+    changed = []
+    for row in rows:
+        line_id, values = stored.pop((row["score_id"], row["position"]), (None, None))
+        if values is not None and values == [row.get(f) for f in LINE_FIELDS]:
+            continue
+        if line_id is not None:
+            stored[line_id] = (line_id, None)  # replaced: deleted below with the lines no row names any more
+        changed.append(row)
+    if stored:
+        db.session.execute(delete(table).where(among(table.c.id, [line_id for line_id, _ in stored.values()])))
+    bulk.insert_rows(table, changed)
 
 
 # ---- reading scores -------------------------------------------------------------------------------
