@@ -377,7 +377,8 @@ def _loaded(query):
 
 def order_page(viewer, filters, *, after=None, before=None, page=None, per_page=PAGE):
     """A page of the list, newest first (reported_at, then id), by keyset: the orders after (older than) the
-    cursor `after`, or before (newer than) `before`; `page` (from 1) pages by offset for old links.
+    cursor `after`, or before (newer than) `before`; `page` (from 1), for old links, finds its first order's key
+    by offset on the index, then reads by keyset.
 
     One query of per_page + 1 rows (the extra one says whether a further page exists) on the
     (reported_at, id) index, however deep the page; nothing is counted.
