@@ -63,7 +63,8 @@ LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month",
     {"name": "no_scan", "schema": {"type": "string", "enum": ["0", "1"]}},
     {"name": "after", "schema": {"type": "string"}, "description": "the next cursor of the previous answer"},
     {"name": "before", "schema": {"type": "string"}, "description": "the previous cursor of the previous answer"},
-    {"name": "page", "schema": {"type": "integer", "minimum": 1}, "description": "a numbered page (its first order found on the index, then read by keyset)"},
+    {"name": "page", "schema": {"type": "integer", "minimum": 1},
+     "description": "a numbered page (its first order found on the index, then read by keyset)"},
     {"name": "count", "schema": {"type": "string", "enum": ["0", "1"]}, "description": "1: answer the total"}]
 PHOTOS = core.obj({"photos": {"type": "array", "items": STORED_FILE}}, ["photos"])
 
