@@ -191,6 +191,7 @@ def _measure(app, month, args):
     def without_lines():  # a month computed for the first time: every indicator line is new
         db.session.execute(text("DELETE FROM score_lines WHERE score_id IN (SELECT id FROM scores WHERE month = :m)"),
                            {"m": str(month)})
+        db.session.execute(text("UPDATE scores SET lines_digest = NULL WHERE month = :m"), {"m": str(month)})
         db.session.commit()
 
     rows["compute_new"], _ = _median(lambda: _compute(month), args.rounds, "compute_new", setup=without_lines)

@@ -203,24 +203,27 @@ def test_computing_a_month_twice_gives_identical_rows(records, team):
     assert db.session.scalar(select(func.count()).select_from(ScoreLine)) == 24
 
 
-def test_a_recompute_rewrites_only_the_changed_lines_and_stores_what_a_fresh_compute_stores(records, team):
+def test_a_recompute_rewrites_only_the_changed_scores_lines_and_stores_what_a_fresh_compute_stores(records, team):
     _busy_month(records, team)
     compute()
     line_ids = lambda: {(line.score_id, line.code): line.id for line in db.session.scalars(select(ScoreLine))}  # noqa: E731
     before = line_ids()
     eng1, eng2 = score_of(team["eng1"], NOV).id, score_of(team["eng2"], NOV).id
     records.attendance(team["eng1"], D(2026, 11, 4), "absent")
-    # a line as an earlier release stored it (rendered text beside the message) is not stored just so any more
+    # a score as an earlier release stored it: its lines carry rendered text, and it has no digest of them
     db.session.execute(update(ScoreLine).where(ScoreLine.score_id == eng2, ScoreLine.code == "field_hours")
                        .values(explanation="外勤工时：旧文本"))
+    db.session.execute(update(Score).where(Score.id == eng2).values(lines_digest=None))
     db.session.commit()
     compute(now=NOW.replace(hour=11))
     after, kept = snapshot(NOV), line_ids()
     assert kept.keys() == before.keys() and len(kept) == 24
-    rewritten = {key for key in before if kept[key] != before[key]}
-    assert rewritten == {(eng1, "attendance"), (eng2, "field_hours")}
+    rewritten = {score_id for (score_id, _code), line_id in before.items() if kept[(score_id, _code)] != line_id}
+    assert rewritten == {eng1, eng2}  # eng3's lines are not touched
     assert lines_of(team["eng1"], NOV)["attendance"].points == 15 - 5  # one late costs nothing, an absence 5
+    assert lines_of(team["eng2"], NOV)["field_hours"].explanation is None
     db.session.execute(delete(ScoreLine))
+    db.session.execute(update(Score).values(lines_digest=None))
     db.session.commit()
     compute(now=NOW.replace(hour=12))
     assert snapshot(NOV) == after

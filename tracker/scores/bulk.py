@@ -54,18 +54,43 @@ def upsert(table, rows, keys, updated, draft_only=False):
     return written
 
 
-def insert_rows(table, rows):
-    """INSERT plain rows: COPY on PostgreSQL; on SQLite the driver's executemany of one prepared INSERT, each value
-    converted by its column type's own bind processor (what SQLAlchemy would send, without its per-row work)."""
+def update_column(table, column, pairs):
+    """SET column = value WHERE id = row id, for each (id, value) of pairs: one UPDATE ... FROM unnest(...) on
+    PostgreSQL, one prepared UPDATE run for every pair (executemany) on SQLite."""
+    if not pairs:
+        return
+    ids, values = [list(part) for part in zip(*pairs)]
+    if _postgresql():
+        _cursor().execute(f"UPDATE {table.name} SET {column} = given.value FROM unnest(%s::integer[], %s::text[]) "
+                          f"AS given(id, value) WHERE {table.name}.id = given.id", (ids, values))
+        return
+    db.session.connection().exec_driver_sql(f"UPDATE {table.name} SET {column} = ? WHERE id = ?",
+                                            list(zip(values, ids)))
+
+
+def insert_rows(table, columns, rows):
+    """INSERT plain rows (tuples of `columns`): COPY on PostgreSQL; on SQLite the driver's executemany of one
+    prepared INSERT, each value converted by its column type's own bind processor (what SQLAlchemy would send,
+    without its per-row work)."""
     if not rows:
         return
-    columns = list(rows[0])
     if _postgresql():
-        _copy(_cursor(), table.name, columns, rows)
+        with _cursor().copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     connection = db.session.connection()
-    processors = [table.c[c].type._cached_bind_processor(connection.dialect) for c in columns]
-    converters = list(zip(columns, processors))
-    values = [tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in converters) for row in rows]
+    processors = [(n, p) for n, p in enumerate(table.c[c].type._cached_bind_processor(connection.dialect)
+                                                for c in columns) if p is not None]
+    if processors:
+        rows = [_processed(row, processors) for row in rows]
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                               f"VALUES ({', '.join('?' for _ in columns)})", values)
+                               f"VALUES ({', '.join('?' for _ in columns)})", rows)
+
+
+def _processed(row, processors):
+    row = list(row)
+    for n, process in processors:
+        if row[n] is not None:
+            row[n] = process(row[n])
+    return tuple(row)

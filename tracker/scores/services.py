@@ -5,6 +5,7 @@ and flushes; its caller (view, API handler, command or job) commits that month a
 on an error, so the scores stored before stay as they were. Period (mid-year, annual) scores average the stored totals.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -160,26 +161,25 @@ def _score_values(result, month, now):
     return values
 
 
-class _Encoded:
-    """The JSON of values and messages that several lines share (the engine's memo hands the same objects to
-    engineers with the same measure), encoded once. Keyed by identity: it keeps each object it saw, so an id is
-    never reused while it lives."""
+class _Lines:
+    """A month's indicator lines as rows of LINE_COLUMNS. What a line shares with others (all but its score,
+    position and record ids: the engine's memo hands engineers with the same measure the same outcome and
+    message) is converted once, keyed by the message's identity; it keeps each message it saw, so an id is never
+    reused while it lives."""
 
     def __init__(self):
-        self._seen = {}
+        self._shared = {}
 
-    def __call__(self, encode, value):
-        seen = self._seen.get(id(value))
-        if seen is None:
-            seen = self._seen[id(value)] = (value, encode(value))
-        return seen[1]
-
-
-def _line_values(score_id, position, line, encoded):
-    return {"score_id": score_id, "position": position, "code": line.code, "name": line.name, "name_en": line.name_en,
-            "applies": line.applies, "missing": line.missing, "value": encoded(_dumps, line.value),
-            "points": round2(line.points), "max_points": round2(line.max_points), "weight": round2(line.weight),
-            "message": encoded(messages.dumps, line.message), "record_ids": _dumps(line.record_ids or {})}
+    def row(self, score_id, position, line):
+        shared = self._shared.get(id(line.message))
+        if shared is None:
+            shared = (line.code, line.name, line.name_en, line.applies, line.missing, _dumps(line.value),
+                      round2(line.points), round2(line.max_points), round2(line.weight),
+                      messages.dumps(line.message), None, None)
+            self._shared[id(line.message)] = (line.message, shared)
+        else:
+            shared = shared[1]
+        return (score_id, position, *shared, _dumps(line.record_ids or {}))
 
 
 def _lock(month):
@@ -200,37 +200,41 @@ def _store(month, results, now):
                bulk.upsert(Score.__table__, rows, ("engineer_id", "month"), SCORE_FIELDS, draft_only=True)}
     if not written:
         return 0
-    encoded = _Encoded()
-    _replace_lines(written.values(), [_line_values(written[result.engineer_id], position, line, encoded)
-                                      for result in results if result.engineer_id in written
-                                      and result.evaluation is not None
-                                      for position, line in enumerate(result.evaluation.indicators, start=1)])
+    lines, by_score = _Lines(), {score_id: [] for score_id in written.values()}  # ineligible: no lines
+    for result in results:
+        score_id = written.get(result.engineer_id)
+        if score_id is not None and result.evaluation is not None:
+            by_score[score_id] = [lines.row(score_id, position, line)
+                                  for position, line in enumerate(result.evaluation.indicators, start=1)]
+    _replace_lines(by_score)
     return len(written)
 
 
-LINE_FIELDS = ("code", "name", "name_en", "applies", "missing", "value", "points", "max_points", "weight", "message",
-               "explanation", "explanation_en", "record_ids")
+LINE_COLUMNS = ("score_id", "position", "code", "name", "name_en", "applies", "missing", "value", "points",
+                "max_points", "weight", "message", "explanation", "explanation_en", "record_ids")
 
 
-def _replace_lines(score_ids, rows):
-    """Make the stored lines of score_ids what rows say: a line stored just so (same position and every field)
-    stays, the others are deleted and the new ones inserted. A recompute of a month whose records barely changed
-    (nightly, or a live draft) writes only the lines that changed, not every line of every engineer again."""
+def _replace_lines(by_score):
+    """Store the lines of each score ({score_id: rows of LINE_COLUMNS}). A score whose lines are what compute last
+    wrote for it (the digest of its rows, kept on the score) keeps them untouched; the others' lines are replaced.
+    A recompute of a month whose records barely changed (nightly, or a live draft) writes only the lines of the
+    engineers whose lines changed, and reads none. Scores computed by a release before the digest have none: their
+    lines are rewritten once."""
+    digests = {score_id: _digest(rows) for score_id, rows in by_score.items()}
+    stored = dict(db.session.execute(select(Score.id, Score.lines_digest).where(among(Score.id, digests))).all())
+    changed = [score_id for score_id, digest in digests.items() if stored.get(score_id) != digest]
+    if not changed:
+        return
     table = ScoreLine.__table__
-    stored = {(score_id, position): (line_id, values) for line_id, score_id, position, *values in db.session.execute(
-        select(table.c.id, table.c.score_id, table.c.position, *(table.c[f] for f in LINE_FIELDS))
-        .where(among(table.c.score_id, score_ids)))}
-    changed = []
-    for row in rows:
-        line_id, values = stored.pop((row["score_id"], row["position"]), (None, None))
-        if values is not None and values == [row.get(f) for f in LINE_FIELDS]:
-            continue
-        if line_id is not None:
-            stored[line_id] = (line_id, None)  # replaced: deleted below with the lines no row names any more
-        changed.append(row)
-    if stored:
-        db.session.execute(delete(table).where(among(table.c.id, [line_id for line_id, _ in stored.values()])))
-    bulk.insert_rows(table, changed)
+    db.session.execute(delete(table).where(among(table.c.score_id, changed)))
+    bulk.insert_rows(table, LINE_COLUMNS, [row for score_id in changed for row in by_score[score_id]])
+    bulk.update_column(Score.__table__, "lines_digest", [(score_id, digests[score_id]) for score_id in changed])
+
+
+def _digest(rows):
+    """A digest of a score's line rows: repr is exact for their values (str, int, bool, None, Decimal with its
+    exponent)."""
+    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
 
 
 # ---- reading scores -------------------------------------------------------------------------------
