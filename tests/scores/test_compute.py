@@ -203,11 +203,14 @@ def test_computing_a_month_twice_gives_identical_rows(records, team):
     assert db.session.scalar(select(func.count()).select_from(ScoreLine)) == 24
 
 
+def _line_ids():
+    return {(line.score_id, line.code): line.id for line in db.session.scalars(select(ScoreLine))}
+
+
 def test_a_recompute_rewrites_only_the_changed_scores_lines_and_stores_what_a_fresh_compute_stores(records, team):
     _busy_month(records, team)
     compute()
-    line_ids = lambda: {(line.score_id, line.code): line.id for line in db.session.scalars(select(ScoreLine))}  # noqa: E731
-    before = line_ids()
+    before = _line_ids()
     eng1, eng2 = score_of(team["eng1"], NOV).id, score_of(team["eng2"], NOV).id
     records.attendance(team["eng1"], D(2026, 11, 4), "absent")
     # a score as an earlier release stored it: its lines carry rendered text, and it has no digest of them
@@ -216,7 +219,7 @@ def test_a_recompute_rewrites_only_the_changed_scores_lines_and_stores_what_a_fr
     db.session.execute(update(Score).where(Score.id == eng2).values(lines_digest=None))
     db.session.commit()
     compute(now=NOW.replace(hour=11))
-    after, kept = snapshot(NOV), line_ids()
+    after, kept = snapshot(NOV), _line_ids()
     assert kept.keys() == before.keys() and len(kept) == 24
     rewritten = {score_id for (score_id, _code), line_id in before.items() if kept[(score_id, _code)] != line_id}
     assert rewritten == {eng1, eng2}  # eng3's lines are not touched

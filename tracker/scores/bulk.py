@@ -21,9 +21,10 @@ def _cursor():
 
 
 def _copy(cursor, table_name, columns, rows):
+    """COPY rows (tuples of `columns`) into a table."""
     with cursor.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(tuple(row[c] for c in columns))
+            copy.write_row(row)
 
 
 def upsert(table, rows, keys, updated, draft_only=False):
@@ -43,7 +44,7 @@ def upsert(table, rows, keys, updated, draft_only=False):
     cursor.execute(f"DROP TABLE IF EXISTS {stage}")
     cursor.execute(f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "
                    f"SELECT {', '.join(columns)} FROM {table.name} WITH NO DATA")
-    _copy(cursor, stage, columns, rows)
+    _copy(cursor, stage, columns, [tuple(row[c] for c in columns) for row in rows])
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
     condition = f" WHERE {table.name}.status = 'draft'" if draft_only else ""
     cursor.execute(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {stage} "
@@ -55,8 +56,8 @@ def upsert(table, rows, keys, updated, draft_only=False):
 
 
 def update_column(table, column, pairs):
-    """SET column = value WHERE id = row id, for each (id, value) of pairs: one UPDATE ... FROM unnest(...) on
-    PostgreSQL, one prepared UPDATE run for every pair (executemany) on SQLite."""
+    """SET a text column = value WHERE id = row id, for each (id, value) of pairs: one UPDATE ... FROM unnest(...)
+    on PostgreSQL, one prepared UPDATE run for every pair (executemany) on SQLite."""
     if not pairs:
         return
     ids, values = [list(part) for part in zip(*pairs)]
@@ -75,9 +76,7 @@ def insert_rows(table, columns, rows):
     if not rows:
         return
     if _postgresql():
-        with _cursor().copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(_cursor(), table.name, columns, rows)
         return
     connection = db.session.connection()
     processors = [(n, p) for n, p in enumerate(table.c[c].type._cached_bind_processor(connection.dialect)
