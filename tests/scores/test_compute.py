@@ -13,6 +13,7 @@ from tests.scores.support import NOV, OCT, D, Records, at, lines_of, score_of, s
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.scores import services, templates_store
+from tracker.reviews.models import Review
 from tracker.scores.models import KpiTemplate, Score, ScoreLine
 from tracker.scoring.template import bundled_presets
 
@@ -177,6 +178,24 @@ def test_eligibility_after_six_months_or_early_confirmation(app, make_user, pres
         assert score.quantitative is not None and len(score.lines) == 8
 
 
+def test_a_draft_follows_its_engineer_out_of_and_back_into_assessment(app, make_user, presets):
+    person = make_user("newbie", hire_date=date(2026, 1, 5))
+    compute()
+    assert score_of(person, NOV).eligible is True and len(score_of(person, NOV).lines) == 8
+    person.hire_date = date(2026, 10, 1)  # the hire date corrected: too new to be assessed
+    db.session.commit()
+    compute()
+    score = score_of(person, NOV)
+    assert (score.eligible, score.total, score.lines) == (False, None, [])
+    compute()  # unchanged: stays so
+    assert score_of(person, NOV).eligible is False
+    person.early_confirmation_month = OCT
+    db.session.commit()
+    compute()
+    score = score_of(person, NOV)
+    assert score.eligible is True and score.quantitative is not None and len(score.lines) == 8
+
+
 # ---- stored once, the same every time ------------------------------------------------------------------
 
 def _busy_month(records, team):
@@ -203,33 +222,94 @@ def test_computing_a_month_twice_gives_identical_rows(records, team):
     assert db.session.scalar(select(func.count()).select_from(ScoreLine)) == 24
 
 
-def _line_ids():
-    return {(line.score_id, line.code): line.id for line in db.session.scalars(select(ScoreLine))}
+def _mark_lines():
+    """Mark every stored line (a rewritten line comes without the mark; ids may be reused)."""
+    db.session.execute(update(ScoreLine).values(explanation_en="kept"))
+    db.session.commit()
 
 
-def test_a_recompute_rewrites_only_the_changed_scores_lines_and_stores_what_a_fresh_compute_stores(records, team):
+def _unmarked(rows):
+    return [(head, [dict(line, explanation_en=None) for line in lines]) for head, lines in rows]
+
+
+def _rewritten():
+    """The score ids whose lines were written since _mark_lines."""
+    return set(db.session.scalars(select(ScoreLine.score_id).where(ScoreLine.explanation_en.is_(None))))
+
+
+def _computed_at():
+    return dict(db.session.execute(select(Score.engineer_id, Score.computed_at)).all())
+
+
+def _leader_review(records, team):
+    review = db.session.scalar(select(Review).where(Review.engineer_id == team["eng1"].id))
+    review.ratings = json.dumps(dict.fromkeys(json.loads(review.ratings), 2))
+
+
+def _bonus_base(records, team):
+    team["eng1"].bonus_base = Decimal("1500")
+
+
+def _template(records, team):
+    data = bundled_presets()["engineer_monthly"]
+    data["indicators"][1]["params"]["target"] = 10  # field hours: 10 h for full marks, from this month on
+    templates_store.store_template(data, NOW)
+
+
+# each: a change of one kind of input; eng1's draft follows it, the others' drafts are left as they were
+CHANGES = {
+    "a record (an absence)": lambda records, team: records.attendance(team["eng1"], D(2026, 11, 4), "absent"),
+    "a review": _leader_review,
+    "an adjustment": lambda records, team: records.adjustment(team["eng1"], NOV, 3),
+    "a veto": lambda records, team: records.veto(team["eng1"], NOV),
+    "the bonus base": _bonus_base,
+    "the template in force": _template,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_recompute_rewrites_the_drafts_whose_inputs_changed_and_stores_what_a_fresh_compute_stores(
+        records, team, change):
     _busy_month(records, team)
     compute()
-    before = _line_ids()
-    eng1, eng2 = score_of(team["eng1"], NOV).id, score_of(team["eng2"], NOV).id
-    records.attendance(team["eng1"], D(2026, 11, 4), "absent")
-    # a score as an earlier release stored it: its lines carry rendered text, and it has no digest of them
-    db.session.execute(update(ScoreLine).where(ScoreLine.score_id == eng2, ScoreLine.code == "field_hours")
-                       .values(explanation="外勤工时：旧文本"))
-    db.session.execute(update(Score).where(Score.id == eng2).values(lines_digest=None))
+    stamped, untouched = _computed_at(), snapshot(NOV)
+    _mark_lines()
+    eng1 = score_of(team["eng1"], NOV).id
+    CHANGES[change](records, team)
     db.session.commit()
-    compute(now=NOW.replace(hour=11))
-    after, kept = snapshot(NOV), _line_ids()
-    assert kept.keys() == before.keys() and len(kept) == 24
-    rewritten = {score_id for (score_id, _code), line_id in before.items() if kept[(score_id, _code)] != line_id}
-    assert rewritten == {eng1, eng2}  # eng3's lines are not touched
-    assert lines_of(team["eng1"], NOV)["attendance"].points == 15 - 5  # one late costs nothing, an absence 5
-    assert lines_of(team["eng2"], NOV)["field_hours"].explanation is None
+    later = NOW.replace(hour=11)
+    compute(now=later)
+    after, rewritten = snapshot(NOV), _rewritten()
+    if change == "the template in force":  # every draft of the month follows the new version
+        assert after != untouched and len(rewritten) == 3
+    else:
+        assert rewritten == {eng1}  # the others' lines are not touched
+        assert after[0] != untouched[0]
+        assert _unmarked(after[1:]) == untouched[1:]
+    assert set(_computed_at().values()) == {later} != set(stamped.values())  # every draft computed now
     db.session.execute(delete(ScoreLine))
-    db.session.execute(update(Score).values(lines_digest=None))
+    db.session.execute(update(Score).values(inputs_digest=None))
     db.session.commit()
     compute(now=NOW.replace(hour=12))
-    assert snapshot(NOV) == after
+    assert snapshot(NOV) == _unmarked(after)
+
+
+def test_a_recompute_of_unchanged_inputs_writes_no_line_and_marks_the_drafts_current(records, team):
+    _busy_month(records, team)
+    compute()
+    _mark_lines()
+    # a score as an earlier release stored it: its lines carry rendered text, and it has no digest of its inputs
+    eng2 = score_of(team["eng2"], NOV).id
+    db.session.execute(update(ScoreLine).where(ScoreLine.score_id == eng2, ScoreLine.code == "field_hours")
+                       .values(explanation="外勤工时：旧文本"))
+    db.session.execute(update(Score).where(Score.id == eng2).values(inputs_digest=None))
+    db.session.execute(update(Score).values(stale=True))
+    db.session.commit()
+    summary = compute(now=NOW.replace(hour=11))
+    assert _rewritten() == {eng2}
+    assert lines_of(team["eng2"], NOV)["field_hours"].explanation is None
+    assert db.session.scalars(select(Score.stale)).all() == [False] * 3
+    assert summary["computed"] == 3 and summary["skipped"] == 0
 
 
 def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):

@@ -57,8 +57,8 @@ class Score(db.Model):
     computed_at: Mapped[datetime]
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # a digest of the lines compute last wrote (services._replace_lines): unchanged, they are not written again
-    lines_digest: Mapped[str | None] = mapped_column(String(32))
+    # a digest of what the draft was computed from (services._Digests): unchanged, a recompute only stamps it
+    inputs_digest: Mapped[str | None] = mapped_column(String(32))
 
     engineer = relationship("User", foreign_keys=[engineer_id])
     template = relationship(KpiTemplate)

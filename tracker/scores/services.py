@@ -3,16 +3,22 @@
 compute_month evaluates every engineer in memory first, then writes all rows of the month under a per-month lock
 and flushes; its caller (view, API handler, command or job) commits that month as one transaction, or rolls it back
 on an error, so the scores stored before stay as they were. Period (mid-year, annual) scores average the stored totals.
+
+A draft keeps a digest of what it was computed from (`Score.inputs_digest`: the engineer's facts, the template
+version's text, the bonus base and the code that scores and stores them). Evaluation is a function of those alone,
+so a recompute that finds an engineer's digest unchanged stamps the draft's computed_at and writes nothing else.
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, or_, select, text
+from sqlalchemy import delete, exists, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -40,7 +46,8 @@ PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
 VALUE_PLACES = Decimal("0.0001")
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
-                "bonus", "status", "stale", "computed_at", "approved_at", "approved_by_id")
+                "bonus", "status", "stale", "computed_at", "approved_at", "approved_by_id", "inputs_digest")
+INELIGIBLE = "ineligible"  # the inputs digest of a row that is not assessed (it has no scores to compute)
 LOCK_SPACE = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
 
 
@@ -89,16 +96,71 @@ def _compute(month, now, engineer_ids, progress):
     templates = TemplatesInForce(month)
     business = any(templates.uses_business_hours(templates.row_for(person)) for person in assessed)
     facts = month_facts([person.id for person in assessed], month, as_of(month, now), business_hours=business)
+    digests = _Digests(templates)
+    inputs = {person.id: digests.of(person, facts[person.id]) if person.id in facts else INELIGIBLE
+              for person in people}
+    _lock(month)
+    unchanged = _unchanged(month, inputs)
     results, memo = [], {}
     for person in people:
-        results.append(_evaluate(person, month, templates, facts.get(person.id), memo))
+        if person.id not in unchanged:
+            results.append(_evaluate(person, month, templates, facts.get(person.id), memo, inputs[person.id]))
         if progress is not None:
             progress(1)
-    written = _store(month, results, now)
+    written = _store(month, results, now) + _touch(unchanged, now)
     db.session.flush()
     pending = sum(1 for r in results if r.eligible and r.evaluation is not None and r.evaluation.total is None)
+    pending += sum(1 for engineer_id, (_score_id, total) in unchanged.items()
+                   if total is None and inputs[engineer_id] != INELIGIBLE)
     return {"month": month, "computed": written, "eligible": len(assessed), "ineligible": len(people) - len(assessed),
-            "pending": pending, "approved": len(approved), "skipped": len(results) - written}
+            "pending": pending, "approved": len(approved), "skipped": len(people) - written}
+
+
+@functools.cache
+def _code_digest():
+    """A digest of the code an evaluation and its stored rows follow from (tracker/scoring and this module): an
+    upgrade that changes it recomputes every draft once."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(messages.__file__).parent.rglob("*.py")) + [Path(__file__)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class _Digests:
+    """The digest of what an engineer's evaluation follows from: the code, the template version in force (its
+    stored text), the bonus base and the facts. repr is exact for the facts' values (str, int, bool, None, dates,
+    Decimal with its exponent); facts written differently only cost a recompute."""
+
+    def __init__(self, templates):
+        self._templates, self._bodies = templates, {}
+
+    def of(self, person, facts):
+        row = self._templates.row_for(person)
+        body = self._bodies.get(row.id)
+        if body is None:
+            body = self._bodies[row.id] = hashlib.blake2b(row.body.encode(), digest_size=16).hexdigest()
+        text = repr((_code_digest(), row.id, body, person.bonus_base, facts))
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _unchanged(month, inputs):
+    """{engineer_id: (score id, total)} of the month's drafts computed from exactly these inputs ({engineer_id:
+    digest})."""
+    if not inputs:
+        return {}
+    rows = db.session.execute(select(Score.engineer_id, Score.id, Score.inputs_digest, Score.total).where(
+        Score.month == month, Score.status == "draft", among(Score.engineer_id, inputs)))
+    return {engineer_id: (score_id, total) for engineer_id, score_id, digest, total in rows
+            if digest is not None and digest == inputs[engineer_id]}
+
+
+def _touch(unchanged, now):
+    """Stamp the unchanged drafts as computed now (their values and lines are what a compute now gives)."""
+    if unchanged:
+        ids = [score_id for score_id, _total in unchanged.values()]
+        db.session.execute(update(Score).where(among(Score.id, ids), Score.status == "draft")
+                           .values(computed_at=now, stale=False).execution_options(synchronize_session=False))
+    return len(unchanged)
 
 
 @dataclass(frozen=True)
@@ -107,20 +169,21 @@ class _Result:
     eligible: bool
     template_id: int | None
     evaluation: object
+    inputs_digest: str | None = None
 
 
-def _evaluate(person, month, templates, facts, memo=None):
+def _evaluate(person, month, templates, facts, memo=None, inputs_digest=None):
     """One engineer's evaluation (None when not eligible); a template or facts the engine refuses: 409. `memo`:
-    the engine's, kept over the engineers of one computation."""
+    the engine's, kept over the engineers of one computation; `inputs_digest`: stored with the score."""
     if facts is None:
-        return _Result(person.id, False, None, None)
+        return _Result(person.id, False, None, None, inputs_digest)
     row = templates.row_for(person)
     try:
         evaluation = evaluate(templates.parsed(row), facts, bonus_base=Decimal(person.bonus_base or 0), memo=memo)
     except (FactsError, TemplateError) as error:
         raise Conflict(_("无法计算 %(name)s 的 %(month)s 得分：%(error)s", name=person.username, month=month,
                          error=str(error)), username=person.username) from None
-    return _Result(person.id, True, row.id, evaluation)
+    return _Result(person.id, True, row.id, evaluation, inputs_digest)
 
 
 def _plain(value):
@@ -151,8 +214,7 @@ def _score_values(result, month, now):
     values = {"engineer_id": result.engineer_id, "month": month, "template_id": result.template_id,
               "eligible": result.eligible, "quantitative": None, "qualitative": None, "adjustments": None,
               "vetoed": False, "total": None, "grade": None, "bonus": None, "status": "draft", "stale": False,
-              "computed_at": now,
-              "approved_at": None, "approved_by_id": None}
+              "computed_at": now, "approved_at": None, "approved_by_id": None, "inputs_digest": result.inputs_digest}
     e = result.evaluation
     if e is not None:
         values.update(quantitative=round2(e.quantitative), qualitative=round2(e.qualitative),
@@ -191,50 +253,29 @@ def _lock(month):
 
 
 def _store(month, results, now):
-    """Upsert the month's score rows (drafts only) and replace their lines, in bulk; returns how many were written."""
+    """Upsert the score rows of `results` (drafts only) and replace their lines, in bulk; returns how many were
+    written. The caller holds the month's lock."""
     if not results:
         return 0
-    _lock(month)
     rows = [_score_values(result, month, now) for result in sorted(results, key=lambda r: r.engineer_id)]
     written = {engineer_id: score_id for engineer_id, _month, score_id in
                bulk.upsert(Score.__table__, rows, ("engineer_id", "month"), SCORE_FIELDS, draft_only=True)}
     if not written:
         return 0
-    lines, by_score = _Lines(), {score_id: [] for score_id in written.values()}  # ineligible: no lines
+    lines, rows = _Lines(), []  # ineligible: no lines
     for result in results:
         score_id = written.get(result.engineer_id)
         if score_id is not None and result.evaluation is not None:
-            by_score[score_id] = [lines.row(score_id, position, line)
-                                  for position, line in enumerate(result.evaluation.indicators, start=1)]
-    _replace_lines(by_score)
+            rows += [lines.row(score_id, position, line)
+                     for position, line in enumerate(result.evaluation.indicators, start=1)]
+    table = ScoreLine.__table__
+    db.session.execute(delete(table).where(among(table.c.score_id, written.values())))
+    bulk.insert_rows(table, LINE_COLUMNS, rows)
     return len(written)
 
 
 LINE_COLUMNS = ("score_id", "position", "code", "name", "name_en", "applies", "missing", "value", "points",
                 "max_points", "weight", "message", "explanation", "explanation_en", "record_ids")
-
-
-def _replace_lines(by_score):
-    """Store the lines of each score ({score_id: rows of LINE_COLUMNS}). A score whose lines are what compute last
-    wrote for it (the digest of its rows, kept on the score) keeps them untouched; the others' lines are replaced.
-    A recompute of a month whose records barely changed (nightly, or a live draft) writes only the lines of the
-    engineers whose lines changed, and reads none. Scores computed by a release before the digest have none: their
-    lines are rewritten once."""
-    digests = {score_id: _digest(rows) for score_id, rows in by_score.items()}
-    stored = dict(db.session.execute(select(Score.id, Score.lines_digest).where(among(Score.id, digests))).all())
-    changed = [score_id for score_id, digest in digests.items() if stored.get(score_id) != digest]
-    if not changed:
-        return
-    table = ScoreLine.__table__
-    db.session.execute(delete(table).where(among(table.c.score_id, changed)))
-    bulk.insert_rows(table, LINE_COLUMNS, [row for score_id in changed for row in by_score[score_id]])
-    bulk.update_column(Score.__table__, "lines_digest", [(score_id, digests[score_id]) for score_id in changed])
-
-
-def _digest(rows):
-    """A digest of a score's line rows: repr is exact for their values (str, int, bool, None, Decimal with its
-    exponent)."""
-    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
 
 
 # ---- reading scores -------------------------------------------------------------------------------
