@@ -1,8 +1,9 @@
 """Facts from records: the plain dicts of tracker/scoring/facts.py for every engineer of a month, read in SQL.
 
 Each kind of fact is one grouped query over all the engineers asked for, its record ids aggregated in the same
-query (an array on PostgreSQL, a comma list on SQLite: one row per engineer, not one per record), so the number of
-queries does not grow with the number of engineers or records. Statements run on the session's connection as
+query (an array on PostgreSQL, a comma list on SQLite: one row per engineer, not one per record; attendance, a few
+exceptions per engineer, is read as plain rows), so the number of queries does not grow with the number of
+engineers or records. Statements run on the session's connection as
 plain rows (no ORM entities). Cancelled work orders count nowhere. Times are compared as recorded (naive local
 datetimes). CONTRACT.md section 7.
 """
@@ -57,12 +58,6 @@ def _seconds_postgresql(element, compiler, **kw):
 
 def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
-
-
-def _ids_by_engineer(rows, facts, kind, key):
-    """Append (engineer_id, record id) rows to facts[engineer][kind][key]."""
-    for engineer_id, record_id in rows:
-        facts[engineer_id][kind][key].append(record_id)
 
 
 def _rows(statement):
@@ -138,20 +133,18 @@ def _attendance(facts, ids, first, nxt, as_of):
     """Workdays per status; a workday without a record (up to as_of) is present. Records off workdays are ignored."""
     workdays = sorted(day for day, workday in calendar.workdays_between(first, nxt).items() if workday)
     elapsed = sum(1 for day in workdays if datetime.combine(day, time()) < as_of)
-    on_workdays = and_(among(Attendance.engineer_id, ids), Attendance.day.in_(workdays))
     counts = {}
-    for engineer_id, status, n in _rows(
-            select(Attendance.engineer_id, Attendance.status, func.count())
-            .where(on_workdays, Attendance.status != "present").group_by(Attendance.engineer_id, Attendance.status)):
-        counts.setdefault(engineer_id, {})[status] = int(n)
+    for engineer_id, status, record_id in _rows(
+            select(Attendance.engineer_id, Attendance.status, Attendance.id)
+            .where(among(Attendance.engineer_id, ids), Attendance.day.in_(workdays), Attendance.status != "present")
+            .order_by(Attendance.day, Attendance.id)):  # a few records per engineer: one plain query for both
+        own = counts.setdefault(engineer_id, {})
+        own[status] = own.get(status, 0) + 1
+        facts[engineer_id]["attendance"]["day_ids"].append(record_id)
     for engineer_id in ids:
         own = counts.get(engineer_id, {})
         facts[engineer_id]["attendance"]["counts"] = {"present": max(0, elapsed - sum(own.values())),
                                                       **dict(sorted(own.items()))}
-    rows = _rows(select(Attendance.engineer_id, Attendance.id)
-                              .where(on_workdays, Attendance.status != "present")
-                              .order_by(Attendance.day, Attendance.id))
-    _ids_by_engineer(rows, facts, "attendance", "day_ids")
 
 
 def _expenses(facts, ids, first, nxt):
