@@ -116,12 +116,12 @@ def score_indicator(indicator, facts, memo=None):
     measure = _read(node.source, facts, indicator.code) if node.source else None
     key = None
     if memo is not None and measure is not None and _self_contained(node):
-        key = (id(indicator), measure.applies, measure.missing, repr(measure.inputs), repr(measure.value),
-               repr(measure.details))
+        key = (id(indicator), repr((measure.applies, measure.missing, measure.inputs, measure.value,
+                                    measure.details)))
         indicator_seen, seen = memo.get(key, (None, None))
         if indicator_seen is indicator:  # the very indicator (the memo keeps it, so its id is not reused)
             return IndicatorResult(seen.code, seen.name, seen.name_en, seen.applies, seen.value, seen.points,
-                                   seen.max_points, seen.message, _merge((measure.record_ids,)), seen.weight,
+                                   seen.max_points, seen.message, _distinct(measure.record_ids), seen.weight,
                                    seen.group, seen.missing)
     result = _score(indicator, facts, measure)
     if key is not None:
@@ -214,6 +214,11 @@ def _resolve(inputs, keys):
 
 def _show(value):
     return fmt(value) if isinstance(value, Decimal) else str(value)
+
+
+def _distinct(record_ids):
+    """One measure's record ids, per table in first-seen order without repeats (as _merge gives them)."""
+    return {table: list(dict.fromkeys(ids)) for table, ids in record_ids.items()}
 
 
 def _merge(record_ids_list):

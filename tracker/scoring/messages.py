@@ -26,12 +26,15 @@ class Text:
         return self.zh if lang == "zh" else self.en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Msg:
     """A catalogue key with its parameters; render() turns it into a sentence."""
 
     key: str
     params: dict = field(default_factory=dict)
+
+    def __repr__(self):  # the dataclass repr's text, without its guard against cycles (a message has none)
+        return f"Msg(key={self.key!r}, params={self.params!r})"
 
 
 # key -> (Chinese, English). Params: Decimal (formatted), Text (picked by language), Msg, list (joined), str.
