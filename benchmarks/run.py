@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 20, 10, 0)
 PASSWORD = "bench-password-1"
 
 
-CPU = {}  # name -> median CPU seconds (this process + the PostgreSQL backend of the session) of the last _median
+CPU = {}  # name -> median CPU seconds (this process + the PostgreSQL backend of the session), set by _rounds
 
 
 def _backend_cpu():
@@ -43,23 +43,27 @@ def _backend_cpu():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _median(function, rounds, name=None, setup=None):
-    """Median wall time of `rounds` calls (and, with name, the median CPU time into CPU[name]); setup() runs
-    before each call, untimed."""
-    times, cpu, result = [], [], None
+def _rounds(measures, rounds):
+    """Time each of `measures` ((name, function, setup or None)) once per round, in turn, `rounds` times, so that
+    a machine whose speed drifts (a shared virtual machine) slows all of them alike; setup() runs before its call,
+    untimed. Returns {name: (median wall seconds, last result)} and sets CPU[name] to the median CPU seconds."""
+    times = {name: [] for name, _function, _setup in measures}
+    cpu = {name: [] for name, _function, _setup in measures}
+    results = {}
     for _ in range(rounds):
-        if setup is not None:
-            setup()
-        db.session.expunge_all()
-        gc.collect()
-        server = _backend_cpu()
-        start, own = time.perf_counter(), time.process_time()
-        result = function()
-        times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - own + _backend_cpu() - server)
-    if name:
-        CPU[name] = statistics.median(cpu)
-    return statistics.median(times), result
+        for name, function, setup in measures:
+            if setup is not None:
+                setup()
+            db.session.expunge_all()
+            gc.collect()
+            server = _backend_cpu()
+            start, own = time.perf_counter(), time.process_time()
+            results[name] = function()
+            times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - own + _backend_cpu() - server)
+    for name in times:
+        CPU[name] = statistics.median(cpu[name])
+    return {name: (statistics.median(times[name]), results[name]) for name in times}
 
 
 def _peak_mib(function):
@@ -185,30 +189,37 @@ def _measure(app, month, args):
     eligible = [p.id for p in people if services.is_eligible(p, month)]
     as_of = services.as_of(month, NOW)
     rows = {"engineers": len(people), "eligible": len(eligible)}
-    rows["compute"], summary = _median(lambda: _compute(month), args.rounds, "compute")
-    rows["computed"] = summary["computed"]
 
-    def without_lines():  # a month computed for the first time: every indicator line is new
+    def without_lines():  # a month computed for the first time: no digest of inputs, every indicator line new
         db.session.execute(text("DELETE FROM score_lines WHERE score_id IN (SELECT id FROM scores WHERE month = :m)"),
                            {"m": str(month)})
-        db.session.execute(text("UPDATE scores SET lines_digest = NULL WHERE month = :m"), {"m": str(month)})
+        db.session.execute(text("UPDATE scores SET inputs_digest = NULL WHERE month = :m"), {"m": str(month)})
         db.session.commit()
 
-    rows["compute_new"], _ = _median(lambda: _compute(month), args.rounds, "compute_new", setup=without_lines)
     # the facts as compute reads them (every order's times only when a template in force measures business hours)
     templates = TemplatesInForce(month)
     business = any(templates.uses_business_hours(templates.row_for(p)) for p in people if p.id in set(eligible))
-    rows["facts"], app_facts = _median(lambda: month_facts(eligible, month, as_of, business_hours=business),
-                                       args.rounds, "facts")
+
+    everyone = [p.id for p in people]
 
     def the_floor():
         facts = floor.floor_facts(month, eligible)
-        floor.floor_write(month, [p.id for p in people])
+        floor.floor_write(month, everyone)
         db.session.commit()
         return facts
 
-    rows["floor"], floor_result = _median(the_floor, args.rounds, "floor")
-    rows["floor_facts"], _ = _median(lambda: floor.floor_facts(month, eligible), args.rounds, "floor_facts")
+    _compute(month)  # the month's drafts as the nightly job finds them: computed before
+    measures = [("compute_new", lambda: _compute(month), without_lines),
+                ("compute", lambda: _compute(month), None),
+                ("facts", lambda: month_facts(eligible, month, as_of, business_hours=business), None),
+                ("floor", the_floor, None),
+                ("floor_facts", lambda: floor.floor_facts(month, eligible), None)]
+    if not args.no_pandas:
+        measures.append(("pandas", lambda: floor.pandas_facts(month, eligible), None))
+    timed = _rounds(measures, args.rounds)
+    rows.update({name: seconds for name, (seconds, _result) in timed.items()})
+    rows["computed"] = timed["compute"][1]["computed"]
+    app_facts, floor_result = timed["facts"][1], timed["floor"][1]
     app_summary = {eid: floor.summary(facts) for eid, facts in app_facts.items()}
     rows["facts_equal"] = app_summary == floor_result
     if not rows["facts_equal"]:
@@ -216,7 +227,7 @@ def _measure(app, month, args):
                  if app_summary.get(eid) != floor_result.get(eid)][:3]
         print("facts differ (engineer, app, floor):", wrong, "fields:", floor.FIELDS, file=sys.stderr)
     if not args.no_pandas:
-        rows["pandas"], pandas_result = _median(lambda: floor.pandas_facts(month, eligible), args.rounds, "pandas")
+        pandas_result = timed["pandas"][1]
         rows["pandas_equal"] = pandas_result == floor_result
         if not rows["pandas_equal"]:
             wrong = [(eid, pandas_result.get(eid), floor_result.get(eid)) for eid in sorted(floor_result)
@@ -243,8 +254,8 @@ def _print(rows, pages, total_orders):
           f"{total_orders}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("CPU s: this process plus, on PostgreSQL, the session's server backend (other processes' load excluded)")
     print(f"{'measure':58} {'seconds':>9} {'CPU s':>7}")
-    for key, label in (("compute", "compute_month (facts, evaluation, writes; commits)"),
-                       ("compute_new", "  the same, every line new (month's lines deleted first)"),
+    for key, label in (("compute", "compute_month, a recompute (unchanged drafts stamped)"),
+                       ("compute_new", "  a first compute (every draft evaluated, lines new)"),
                        ("facts", "  the app facts alone (month_facts, as compute reads them)"),
                        ("floor", "floor: hand SQL facts + bulk write of the result rows"),
                        ("floor_facts", "  floor facts alone"), ("pandas", "pandas read_sql + groupby to the same facts")):
@@ -254,7 +265,7 @@ def _print(rows, pages, total_orders):
     if "pandas" in rows:
         print(f"   compute / pandas = {rows['compute'] / rows['pandas']:.2f}x (CPU {_ratio('compute', 'pandas')})",
               end="")
-    print(f"\nevery line new: compute / floor = {rows['compute_new'] / rows['floor']:.2f}x "
+    print(f"\nfirst compute: compute / floor = {rows['compute_new'] / rows['floor']:.2f}x "
           f"(CPU {_ratio('compute_new', 'floor')})", end="")
     if "pandas" in rows:
         print(f"   compute / pandas = {rows['compute_new'] / rows['pandas']:.2f}x (CPU {_ratio('compute_new', 'pandas')})",
