@@ -1,6 +1,8 @@
 """Seeing the numbers: the month page, the score page with the records behind each point, the templates page."""
 
-from datetime import datetime
+import json
+import re
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,8 +12,9 @@ from tests.conftest import login
 from tests.reviews.conftest import MONTH
 from tracker.extensions import db
 from tracker.reviews import services
+from tracker.reviews.models import Incident, MetricEntry, Rating
 from tracker.scores.models import Adjustment, Veto
-from tracker.workorders.models import WorkOrder
+from tracker.workorders.models import Complaint, WorkOrder
 from tracker.customers.models import Customer
 
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -64,6 +67,30 @@ def test_score_page_shows_each_indicator_in_chinese_with_links_to_the_work_order
         assert text in page, text
     assert f'href="/work-orders/{late_order.id}"' in page and "WO-7" in page
     assert 'href="/attendance/2026-11"' in page
+
+
+def test_entries_behind_a_line_are_named_by_day_or_rater_group_not_by_internal_id(client, team, make_score):
+    eng, mgr = team["eng1"], team["mgr"]
+    at = datetime(2026, 11, 20, 9, 0)
+    incident = Incident(engineer_id=eng.id, day=date(2026, 11, 5), indicator="service", category="phone",
+                        recorded_at=at)
+    rating = Rating(engineer_id=eng.id, month=MONTH, key="attitude", rater_id=mgr.id, group="leader", level="good",
+                    recorded_at=at)
+    metric = MetricEntry(engineer_id=eng.id, month=MONTH, key="sales", actual=Decimal("12"), recorded_at=at)
+    complaint = Complaint(engineer_id=eng.id, day=date(2026, 11, 6), upheld=True, recorded_at=at)
+    db.session.add_all([incident, rating, metric, complaint])
+    db.session.commit()
+    records = {"incidents": [incident.id], "ratings": [rating.id], "metric_entries": [metric.id],
+               "complaints": [complaint.id]}
+    make_score(eng, lines=[{"code": "service", "name": "服务", "name_en": "Service", "applies": True, "value": "1",
+                            "points": Decimal("5"), "max_points": Decimal("10"), "explanation": "服务：…",
+                            "explanation_en": "Service: …", "record_ids": json.dumps(records)}])
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    for label, anchor in (("事件 2026-11-05", f"#incident-{incident.id}"), ("评分（领导评）", f"#rating-{rating.id}"),
+                          ("录入值", f"#metric-{metric.id}"), ("投诉 2026-11-06", 'href="/work-orders/complaints')):
+        assert label in page and anchor in page, label
+    assert not re.search(r"(事件|评分|录入|投诉) #\d", page)
 
 
 def test_score_page_speaks_english_when_asked(client, team, late_order, make_score):

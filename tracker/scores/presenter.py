@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tracker.auth.access import is_leader
 from tracker.extensions import db
 from tracker.reviews import services as reviews
+from tracker.reviews.models import Incident, Rating
 from tracker.reviews.forms import GROUP_LABELS
 from tracker.scores.models import KpiTemplate
 from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
@@ -153,10 +154,15 @@ def add_record_links(lines, viewer, engineer, month):
             ids.setdefault(table, set()).update(i for i in row_ids if isinstance(i, int))
     surveys = dict(db.session.execute(select(Survey.id, Survey.work_order_id)
                                       .where(Survey.id.in_(ids["surveys"]))).all()) if ids.get("surveys") else {}
-    complaints = dict(db.session.execute(select(Complaint.id, Complaint.work_order_id)
-                                         .where(Complaint.id.in_(ids["complaints"]))).all()) \
+    complaints = {row_id: (order, day) for row_id, order, day in db.session.execute(
+        select(Complaint.id, Complaint.work_order_id, Complaint.day).where(Complaint.id.in_(ids["complaints"])))} \
         if ids.get("complaints") else {}
-    order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {i for i in complaints.values() if i}
+    incidents = dict(db.session.execute(select(Incident.id, Incident.day)
+                                        .where(Incident.id.in_(ids["incidents"]))).all()) \
+        if ids.get("incidents") else {}
+    raters = dict(db.session.execute(select(Rating.id, Rating.group).where(Rating.id.in_(ids["ratings"]))).all()) \
+        if ids.get("ratings") else {}
+    order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {o for o, _day in complaints.values() if o}
     numbers = dict(db.session.execute(select(WorkOrder.id, WorkOrder.number)
                                       .where(WorkOrder.id.in_(order_ids))).all()) if order_ids else {}
     entries = url_for("reviews.entries", month=month, username=engineer.username)
@@ -173,19 +179,22 @@ def add_record_links(lines, viewer, engineer, month):
                 elif table == "surveys" and surveys.get(row_id) in numbers:
                     order = surveys[row_id]
                     links.append((_("调查 %(n)s", n=numbers[order]), url_for("workorders.detail", order_id=order)))
-                elif table == "complaints":
-                    order = complaints.get(row_id)
+                elif table == "complaints" and row_id in complaints:  # named by its order, else by its day
+                    order, day = complaints[row_id]
                     if order in numbers:
                         links.append((_("投诉 %(n)s", n=numbers[order]), url_for("workorders.detail",
                                                                                  order_id=order)))
                     elif viewer.role != "engineer":
-                        links.append((_("投诉 #%(id)s", id=row_id), url_for("workorders.complaints")))
-                elif table == "incidents":
-                    links.append((_("事件 #%(id)s", id=row_id), f"{entries}#incident-{row_id}"))
+                        links.append((_("投诉 %(day)s", day=day.isoformat()), url_for("workorders.complaints")))
+                elif table == "incidents" and row_id in incidents:
+                    links.append((_("事件 %(day)s", day=incidents[row_id].isoformat()),
+                                  f"{entries}#incident-{row_id}"))
                 elif table == "metric_entries":
-                    links.append((_("录入 #%(id)s", id=row_id), f"{entries}#metric-{row_id}"))
-                elif table == "ratings":
-                    links.append((_("评分 #%(id)s", id=row_id), f"{entries}#rating-{row_id}"))
+                    links.append((_("录入值"), f"{entries}#metric-{row_id}"))
+                elif table == "ratings" and row_id in raters:
+                    group = raters[row_id]
+                    links.append((_("评分（%(group)s）", group=GROUP_LABELS.get(group, group)),
+                                  f"{entries}#rating-{row_id}"))
             if table == "attendance_days" and row_ids:
                 links.append((_("考勤记录（%(n)s 天）", n=len(row_ids)), attendance))
         line["links"] = links
