@@ -191,6 +191,21 @@ def test_a_failing_endpoint_is_retried_with_back_off_and_never_blocks_the_reques
         assert secret not in logged
 
 
+def test_deleting_a_robot_fails_its_waiting_messages_at_once(app, client, robots_of_mgr, endpoint):
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+    ding, wecom = robot_rows()
+    login(client, "admin")
+    assert client.post(f"/notifications/robots/{ding.robot_id}/delete").status_code == 302
+    db.session.expire_all()
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.channel.in_(("dingtalk", "wecom")))
+                              .order_by(OutboxMessage.id)).all()
+    assert [(row.channel, row.status, row.attempts, row.last_error) for row in rows] == [
+        ("dingtalk", "failed", 0, robots.REMOVED), ("wecom", "pending", 0, None)]
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "1 sent, 0 failed"  # only the other robot's message
+    assert endpoint.posts("/robot/send") == [] and len(endpoint.posts("/other")) == 1
+
+
 def test_an_unreachable_endpoint_fails_without_its_secrets_in_the_error(app, team):
     make_robot("断网群", "dingtalk", "mgr", f"http://127.0.0.1:9/robot/send?access_token={DING_TOKEN}",
                ["month_reminder"], DING_SECRET)

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 
 from tracker.extensions import db
 from tracker.notifications import outbox
-from tracker.notifications.robots import ChatRobot
+from tracker.notifications.robots import REMOVED, ChatRobot
 
 ANSWER_MAX = 64 * 1024
 
@@ -74,7 +74,7 @@ def post(robot, payload, timeout):
 def _send(config, row):
     robot = db.session.get(ChatRobot, row.robot_id) if row.robot_id else None
     if robot is None:
-        raise RobotRefused("the robot was removed")
+        raise RobotRefused(REMOVED)
     if not robot.active:
         raise RobotRefused("the robot is switched off")
     post(robot, row.payload, float(config.get("ROBOT_TIMEOUT") or 5))

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit import mask_secret, mask_url
@@ -29,6 +29,7 @@ from tracker.notifications.models import KINDS
 from tracker.validation import text_problem
 
 PLATFORMS = {"wecom": _l("企业微信"), "dingtalk": _l("钉钉")}
+REMOVED = "the robot was removed"  # the outbox error of a message whose robot was deleted
 KIND_LABELS = {
     "scan_stored": _l("工单电子档已上传"), "month_reminder": _l("行程表未提交提醒"),
     "month_submitted": _l("行程表已提交"), "month_reopened": _l("行程表被退回"),
@@ -161,6 +162,11 @@ def save(robot, data, now):
 
 
 def delete(robot):
+    """Remove a robot; its messages still waiting in the outbox fail at once (nobody is left to post them) rather
+    than being retried until they give up."""
+    db.session.execute(update(outbox.OutboxMessage)
+                       .where(outbox.OutboxMessage.robot_id == robot.id, outbox.OutboxMessage.status == "pending")
+                       .values(status="failed", last_error=REMOVED).execution_options(synchronize_session=False))
     db.session.delete(robot)
     db.session.flush()
 
