@@ -55,20 +55,6 @@ def upsert(table, rows, keys, updated, draft_only=False):
     return written
 
 
-def update_column(table, column, pairs):
-    """SET a text column = value WHERE id = row id, for each (id, value) of pairs: one UPDATE ... FROM unnest(...)
-    on PostgreSQL, one prepared UPDATE run for every pair (executemany) on SQLite."""
-    if not pairs:
-        return
-    ids, values = [list(part) for part in zip(*pairs)]
-    if _postgresql():
-        _cursor().execute(f"UPDATE {table.name} SET {column} = given.value FROM unnest(%s::integer[], %s::text[]) "
-                          f"AS given(id, value) WHERE {table.name}.id = given.id", (ids, values))
-        return
-    db.session.connection().exec_driver_sql(f"UPDATE {table.name} SET {column} = ? WHERE id = ?",
-                                            list(zip(values, ids)))
-
-
 def insert_rows(table, columns, rows):
     """INSERT plain rows (tuples of `columns`): COPY on PostgreSQL; on SQLite the driver's executemany of one
     prepared INSERT, each value converted by its column type's own bind processor (what SQLAlchemy would send,
