@@ -143,6 +143,14 @@ def score_lines(score, template, metric_rows):
     return lines
 
 
+def _by_id(model, ids, *columns):
+    """{id: value} (one column) or {id: (values...)} of the model's rows among ids, in one query; none: {}."""
+    if not ids:
+        return {}
+    rows = db.session.execute(select(model.id, *columns).where(model.id.in_(ids)))
+    return {row_id: values[0] if len(columns) == 1 else tuple(values) for row_id, *values in rows}
+
+
 def add_record_links(lines, viewer, engineer, month):
     """Per line, links to the records behind it (work orders, attendance, surveys, complaints, entries).
 
@@ -152,19 +160,12 @@ def add_record_links(lines, viewer, engineer, month):
     for line in lines:
         for table, row_ids in (line["record_ids"] or {}).items():
             ids.setdefault(table, set()).update(i for i in row_ids if isinstance(i, int))
-    surveys = dict(db.session.execute(select(Survey.id, Survey.work_order_id)
-                                      .where(Survey.id.in_(ids["surveys"]))).all()) if ids.get("surveys") else {}
-    complaints = {row_id: (order, day) for row_id, order, day in db.session.execute(
-        select(Complaint.id, Complaint.work_order_id, Complaint.day).where(Complaint.id.in_(ids["complaints"])))} \
-        if ids.get("complaints") else {}
-    incidents = dict(db.session.execute(select(Incident.id, Incident.day)
-                                        .where(Incident.id.in_(ids["incidents"]))).all()) \
-        if ids.get("incidents") else {}
-    raters = dict(db.session.execute(select(Rating.id, Rating.group).where(Rating.id.in_(ids["ratings"]))).all()) \
-        if ids.get("ratings") else {}
+    surveys = _by_id(Survey, ids.get("surveys"), Survey.work_order_id)
+    complaints = _by_id(Complaint, ids.get("complaints"), Complaint.work_order_id, Complaint.day)
+    incidents = _by_id(Incident, ids.get("incidents"), Incident.day)
+    raters = _by_id(Rating, ids.get("ratings"), Rating.group)
     order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {o for o, _day in complaints.values() if o}
-    numbers = dict(db.session.execute(select(WorkOrder.id, WorkOrder.number)
-                                      .where(WorkOrder.id.in_(order_ids))).all()) if order_ids else {}
+    numbers = _by_id(WorkOrder, order_ids, WorkOrder.number)
     entries = url_for("reviews.entries", month=month, username=engineer.username)
     if viewer.role in ATTENDANCE_RECORDERS:
         attendance = url_for("attendance.grid", month=month)
