@@ -17,6 +17,7 @@ from sqlalchemy import text
 from tracker.scoring.month import Month
 from tracker.extensions import db
 from tracker.itinerary import calendar
+from tracker.scores.facts import UNIXEPOCH
 
 NON_PRESENT = ("late", "early_leave", "absent", "personal_leave", "sick_leave", "annual_leave", "business_trip")
 TRACE = bool(os.environ.get("BENCH_TRACE"))
@@ -45,6 +46,8 @@ def _window(month):
 def _waited_within(dialect):
     if dialect == "postgresql":
         return "w.responded_at - w.reported_at <= interval '2 hours'"
+    if UNIXEPOCH:
+        return "unixepoch(w.responded_at) - unixepoch(w.reported_at) <= 7200"
     return "CAST(strftime('%s', w.responded_at) AS INTEGER) - CAST(strftime('%s', w.reported_at) AS INTEGER) <= 7200"
 
 

@@ -9,6 +9,7 @@ datetimes). CONTRACT.md section 7.
 """
 
 import json
+import sqlite3
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -35,6 +36,9 @@ GOOD_SURVEY = 4  # a survey scoring 4 or 5 (of 1-5) is a satisfied customer
 REWORK_FACTS = {"external": "rework_external", "internal": "rework_internal"}
 
 
+UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
+
+
 class seconds_between(FunctionElement):
     """seconds_between(start, end): whole seconds from one datetime column to another, on SQLite and PostgreSQL."""
 
@@ -46,7 +50,11 @@ class seconds_between(FunctionElement):
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element, compiler, **kw):
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    # SQLite keeps datetimes as ISO text; strftime('%s') reads them (any fraction) as whole epoch seconds
+    # SQLite keeps datetimes as ISO text; unixepoch (3.38+) and strftime('%s') read them (any fraction) as the same
+    # whole epoch seconds; unixepoch returns the integer itself, without formatting and parsing text (about half
+    # the time per row)
+    if UNIXEPOCH:
+        return f"(unixepoch({end}) - unixepoch({start}))"
     return f"(CAST(strftime('%s', {end}) AS INTEGER) - CAST(strftime('%s', {start}) AS INTEGER))"
 
 

@@ -22,6 +22,7 @@ class WorkOrder(db.Model):
         Index("ix_work_orders_engineer_completed", "engineer_id", "completed_at"),
         Index("ix_work_orders_engineer_deadline", "engineer_id", "deadline_at"),
         Index("ix_work_orders_reported", "reported_at", "id"),  # the list's order and its keyset pages
+        Index("ix_work_orders_rework_reported", "rework", "reported_at"),  # the month's rework orders (facts)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
