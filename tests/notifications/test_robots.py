@@ -306,3 +306,38 @@ def test_the_outbox_page_lists_robot_messages(app, client, robots_of_mgr):
     html = client.get("/notifications/outbox").get_data(as_text=True)
     assert "待发消息" in html and "钉钉 · 华东钉钉群" in html and "【Tracker】行程表未提交提醒" in html
     assert DING_TOKEN not in html and DING_SECRET not in html
+
+
+def test_an_admin_sends_a_test_message_even_to_a_robot_switched_off(app, api, client, robots_of_mgr, endpoint):
+    ding, wecom, _other = robots_of_mgr
+    wecom.active = False
+    db.session.commit()
+    login(client, "admin")
+    assert "发送测试消息" in client.get("/notifications/robots").get_data(as_text=True)
+    response = client.post(f"/notifications/robots/{wecom.id}/test", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "测试消息已放入待发队列" in html and "【Tracker】测试消息" in html
+    assert client.post(f"/notifications/robots/{ding.id}/test").status_code == 302
+    rows = robot_rows()
+    assert [(row.channel, row.kind, row.robot_id, row.status) for row in rows] == [
+        ("wecom", robots.TEST_KIND, wecom.id, "pending"), ("dingtalk", robots.TEST_KIND, ding.id, "pending")]
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "2 sent, 0 failed"
+    [(path, _kind, body)] = endpoint.posts("/cgi-bin/webhook/send")
+    assert path.endswith(f"key={WECOM_KEY}") and body["msgtype"] == "markdown"
+    assert "群机器人“华东企业微信群”已接通" in body["markdown"]["content"]
+    [(path, _kind, body)] = endpoint.posts("/robot/send")
+    check_dingtalk_signature(path)
+    assert body["markdown"]["title"] == "【Tracker】测试消息"
+    # a switched-off robot still posts nothing else (the WeCom robot hears month_submitted: mgr's engineer submits)
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    assert [row.robot_id for row in robot_rows() if row.kind != robots.TEST_KIND] == [ding.id]
+
+
+def test_only_admins_send_test_messages(app, client, robots_of_mgr):
+    ding = robots_of_mgr[0]
+    login(client, "mgr")
+    assert client.post(f"/notifications/robots/{ding.id}/test").status_code == 403
+    admin = app.test_client()
+    login(admin, "admin")
+    assert admin.post("/notifications/robots/999999/test").status_code == 404
+    assert robot_rows() == []

@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 
 from tracker.extensions import db
 from tracker.notifications import outbox
-from tracker.notifications.robots import REMOVED, ChatRobot
+from tracker.notifications.robots import REMOVED, TEST_KIND, ChatRobot
 
 ANSWER_MAX = 64 * 1024
 
@@ -75,7 +75,7 @@ def _send(config, row):
     robot = db.session.get(ChatRobot, row.robot_id) if row.robot_id else None
     if robot is None:
         raise RobotRefused(REMOVED)
-    if not robot.active:
+    if not robot.active and row.kind != TEST_KIND:
         raise RobotRefused("the robot is switched off")
     post(robot, row.payload, float(config.get("ROBOT_TIMEOUT") or 5))
 

@@ -30,6 +30,7 @@ from tracker.validation import text_problem
 
 PLATFORMS = {"wecom": _l("企业微信"), "dingtalk": _l("钉钉")}
 REMOVED = "the robot was removed"  # the outbox error of a message whose robot was deleted
+TEST_KIND = "robot_test"  # the outbox kind of an admin's test message (sent even while the robot is switched off)
 KIND_LABELS = {
     "scan_stored": _l("工单电子档已上传"), "month_reminder": _l("行程表未提交提醒"),
     "month_submitted": _l("行程表已提交"), "month_reopened": _l("行程表被退回"),
@@ -171,6 +172,20 @@ def delete(robot):
     db.session.flush()
 
 
+def queue_test(robot, actor, now):
+    """Queue a test message to the robot's group, sent by the scheduler like any other (even while the robot is
+    switched off, so that it can be tried before it is switched on); the caller commits. Returns the outbox row."""
+    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "zh"):
+        title = _("【Tracker】测试消息")
+        text = _("这是 %(actor)s 发送的测试消息：群机器人“%(name)s”已接通，%(team)s 团队的所选通知将发到这个群。",
+                 actor=actor.display_name, name=robot.name, team=robot.team.display_name if robot.team else "-")
+        row = outbox.add(robot.platform, TEST_KIND, f"{PLATFORMS[robot.platform]} · {robot.name}", title,
+                         _body(robot.platform, title, text)[1], now)
+    row.robot_id = robot.id
+    db.session.flush()
+    return row
+
+
 # ---- what a robot posts ----------------------------------------------------------------------------------
 
 def _teams_of(engineer):
@@ -204,8 +219,12 @@ def group_sentence(kind, actor, engineers, month=None, detail=None, work_order=N
 
 
 def markdown(platform, kind, text):
+    """(title, the webhook's JSON body as bytes) of a notification kind's message."""
+    return _body(platform, _("【Tracker】%(kind)s", kind=KIND_LABELS[kind]), text)
+
+
+def _body(platform, title, text):
     """The webhook's JSON body (bytes): WeCom {"msgtype":"markdown","markdown":{"content"}}, DingTalk with a title."""
-    title = _("【Tracker】%(kind)s", kind=KIND_LABELS[kind])
     if platform == "wecom":
         body = {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
     else:

@@ -139,3 +139,14 @@ def robot_delete(robot_id):
     db.session.commit()
     flash(_("已删除群机器人 %(name)s", name=name), "success")
     return redirect(url_for("notifications.robot_list"))
+
+
+@bp.route("/robots/<int:robot_id>/test", methods=["POST"])
+@roles("admin")
+def robot_test(robot_id):
+    """Queue a test message to the robot's group; the outbox shows when it is sent, or why not."""
+    robot = robots.get_robot(robot_id)
+    robots.queue_test(robot, current_user, clock.now())
+    db.session.commit()
+    flash(_("测试消息已放入待发队列，调度进程将在一分钟内发到“%(name)s”，结果见下表", name=robot.name), "success")
+    return redirect(url_for("notifications.outbox_list"))
