@@ -93,3 +93,30 @@ def test_upgrade_keeps_the_explanations_of_lines_computed_before_messages(tmp_pa
         row = db.session.execute(select(*(table.c[c] for c in listing.EXPLAINED_COLUMNS))).mappings().one()
         assert listing.line_explanation(row, "en") == "On-time completion: does not apply this month"
         assert _diff(app) == []
+
+
+def test_a_migration_that_rebuilds_a_table_on_sqlite_keeps_the_rows_that_refer_to_it(tmp_path):
+    """SQLite's batch mode rebuilds a table (copy, drop, rename). With foreign keys enforced, dropping `scores` deletes
+    every score line through ON DELETE CASCADE; migrations therefore run with them off, and are checked after."""
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "rebuilt.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        init_schema()
+        db.session.execute(text(
+            "INSERT INTO users (id, username, password_hash, display_name, role, bonus_base, active, created_at) "
+            "VALUES (1, 'eng1', 'x', '张工', 'engineer', 0, 1, '2026-01-01 00:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at) "
+            "VALUES (1, 1, '2026-10', 1, 0, 'approved', '2026-11-01 00:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO score_lines (score_id, position, code, name, name_en, applies, max_points, explanation, "
+            "explanation_en) VALUES (1, 1, 'on_time', '准时完工', 'On-time completion', 0, 15, "
+            "'准时完工：本月不适用，不计入', 'On-time completion: does not apply this month')"))
+        db.session.commit()
+        flask_migrate.downgrade(revision="fdfce20839a7")  # drops scores.stale: SQLite rebuilds `scores`
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT count(*) FROM score_lines")).scalar() == 1
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # enforced again afterwards
+        assert _diff(app) == []
