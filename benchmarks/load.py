@@ -395,16 +395,38 @@ def _machine():
     return f"{os.cpu_count()} cores, load average {load1:.1f} (1 min) / {load5:.1f} (5 min)"
 
 
-def main(argv=None):
-    from benchmarks import company
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def company_parser(description, months, months_help):
+    """The arguments of a benchmark run on a PostgreSQL company of its own (this one, benchmarks/plans.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="a PostgreSQL database of its own (emptied unless --reuse finds the company)")
     parser.add_argument("--engineers", type=int, default=2000)
     parser.add_argument("--orders", type=int, default=100_000, help="work orders a month")
-    parser.add_argument("--months", type=int, default=5, help="months of records (5 × 100,000 = 500k orders)")
+    parser.add_argument("--months", type=int, default=months, help=months_help)
     parser.add_argument("--reuse", action="store_true", help="keep the database when it holds these sizes")
+    return parser
+
+
+def open_company(parser, args, prefix):
+    """(app, instance folder) of the company in args.database: built afresh, or kept with --reuse when it holds
+    these sizes."""
+    from benchmarks import company
+
+    if not (args.database or "").startswith("postgresql"):
+        parser.error("--database postgresql://… is required (the targets are for PostgreSQL)")
+    folder = tempfile.mkdtemp(prefix=prefix)
+    sizes = company.Sizes(engineers=args.engineers, orders=args.orders, months=args.months)
+    _ensure_database(args.database)
+    app = _app(args.database, folder)
+    if args.reuse and _has_company(app, sizes):
+        print("reusing the company already in the database", flush=True)
+    else:
+        build(args.database, sizes, folder)
+    return app, folder
+
+
+def main(argv=None):
+    parser = company_parser(__doc__.splitlines()[0], 5, "months of records (5 × 100,000 = 500k orders)")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--samples", type=int, default=30, help="requests per page, each page alone")
@@ -415,18 +437,9 @@ def main(argv=None):
     parser.add_argument("--saturation-seconds", type=float, default=20)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
-    if not (args.database or "").startswith("postgresql"):
-        parser.error("--database postgresql://… is required (the targets are for PostgreSQL)")
-    folder = tempfile.mkdtemp(prefix="tracker-load-")
-    sizes = company.Sizes(engineers=args.engineers, orders=args.orders, months=args.months)
-    _ensure_database(args.database)
-    app = _app(args.database, folder)
-    print(f"engineers {sizes.engineers}  work orders/month {sizes.orders}  months {sizes.months}  "
+    print(f"engineers {args.engineers}  work orders/month {args.orders}  months {args.months}  "
           f"gunicorn workers {args.workers}", flush=True)
-    if args.reuse and _has_company(app, sizes):
-        print("reusing the company already in the database", flush=True)
-    else:
-        build(args.database, sizes, folder)
+    app, folder = open_company(parser, args, "tracker-load-")
     if args.build_only:
         shutil.rmtree(folder, ignore_errors=True)
         return 0

@@ -9,10 +9,7 @@ EXPLAIN ANALYZEs each statement it sent with its own parameters. Prints every sc
 time; exits 1 when a statement reads the whole work-order table (a sequential scan of work_orders).
 """
 
-import argparse
-import os
 import sys
-import tempfile
 
 from sqlalchemy import event, text
 
@@ -47,31 +44,15 @@ def fact_plans(month, engineer_ids, as_of, analyze=False):
 
 
 def main(argv=None):
-    from benchmarks import company
-    from benchmarks.load import _app, _ensure_database, _has_company, build
+    from benchmarks.load import company_parser, open_company
     from benchmarks.run import NOW
     from tracker.extensions import db
     from tracker.scores import services
     from tracker.scoring.month import Month
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"),
-                        help="a PostgreSQL database of its own (emptied unless --reuse finds the company)")
-    parser.add_argument("--engineers", type=int, default=2000)
-    parser.add_argument("--orders", type=int, default=100_000, help="work orders a month")
-    parser.add_argument("--months", type=int, default=6, help="months of records (the last one is read)")
-    parser.add_argument("--reuse", action="store_true", help="keep the database when it holds these sizes")
+    parser = company_parser(__doc__.splitlines()[0], 6, "months of records (the last one is read)")
     args = parser.parse_args(argv)
-    if not (args.database or "").startswith("postgresql"):
-        parser.error("--database postgresql://… is required")
-    folder = tempfile.mkdtemp(prefix="tracker-plans-")
-    sizes = company.Sizes(engineers=args.engineers, orders=args.orders, months=args.months)
-    _ensure_database(args.database)
-    app = _app(args.database, folder)
-    if args.reuse and _has_company(app, sizes):
-        print("reusing the company already in the database", flush=True)
-    else:
-        build(args.database, sizes, folder)
+    app, _folder = open_company(parser, args, "tracker-plans-")
     whole = 0
     with app.app_context():
         for table in db.metadata.sorted_tables:  # a company built before an index was added gets it

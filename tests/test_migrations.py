@@ -25,6 +25,21 @@ def _diff(app):
         return compare_metadata(context, db.metadata)
 
 
+def _approved_score():
+    """An engineer and an approved score of 2026-10 (id 1 each) with one line explained as rendered text (as lines
+    were stored before c5e8a1f3b920), written as any release's schema holds them."""
+    db.session.execute(text(
+        "INSERT INTO users (id, username, password_hash, display_name, role, bonus_base, active, created_at) "
+        "VALUES (1, 'eng1', 'x', '张工', 'engineer', 0, 1, '2026-01-01 00:00:00')"))
+    db.session.execute(text(
+        "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at) "
+        "VALUES (1, 1, '2026-10', 1, 0, 'approved', '2026-11-01 00:00:00')"))
+    db.session.execute(text(
+        "INSERT INTO score_lines (score_id, position, code, name, name_en, applies, max_points, explanation, "
+        "explanation_en) VALUES (1, 1, 'on_time', '准时完工', 'On-time completion', 0, 15, "
+        "'准时完工：本月不适用，不计入', 'On-time completion: does not apply this month')"))
+
+
 def test_init_db_creates_the_schema_of_the_models_on_sqlite(tmp_path):
     app = _upgraded_app("sqlite:///" + str(tmp_path / "fresh.db"), tmp_path)
     assert _diff(app) == []
@@ -73,16 +88,7 @@ def test_upgrade_keeps_the_explanations_of_lines_computed_before_messages(tmp_pa
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     with app.app_context():
         flask_migrate.upgrade(revision="c3d5e7f9a021")
-        db.session.execute(text(
-            "INSERT INTO users (id, username, password_hash, display_name, role, bonus_base, active, created_at) "
-            "VALUES (1, 'eng1', 'x', '张工', 'engineer', 0, 1, '2026-01-01 00:00:00')"))
-        db.session.execute(text(
-            "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at) "
-            "VALUES (1, 1, '2026-10', 1, 0, 'approved', '2026-11-01 00:00:00')"))
-        db.session.execute(text(
-            "INSERT INTO score_lines (score_id, position, code, name, name_en, applies, max_points, explanation, "
-            "explanation_en) VALUES (1, 1, 'on_time', '准时完工', 'On-time completion', 0, 15, "
-            "'准时完工：本月不适用，不计入', 'On-time completion: does not apply this month')"))
+        _approved_score()
         db.session.commit()
         flask_migrate.upgrade()
         line = db.session.scalar(select(ScoreLine))
@@ -104,16 +110,7 @@ def test_a_migration_that_rebuilds_a_table_on_sqlite_keeps_the_rows_that_refer_t
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     with app.app_context():
         init_schema()
-        db.session.execute(text(
-            "INSERT INTO users (id, username, password_hash, display_name, role, bonus_base, active, created_at) "
-            "VALUES (1, 'eng1', 'x', '张工', 'engineer', 0, 1, '2026-01-01 00:00:00')"))
-        db.session.execute(text(
-            "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at) "
-            "VALUES (1, 1, '2026-10', 1, 0, 'approved', '2026-11-01 00:00:00')"))
-        db.session.execute(text(
-            "INSERT INTO score_lines (score_id, position, code, name, name_en, applies, max_points, explanation, "
-            "explanation_en) VALUES (1, 1, 'on_time', '准时完工', 'On-time completion', 0, 15, "
-            "'准时完工：本月不适用，不计入', 'On-time completion: does not apply this month')"))
+        _approved_score()
         db.session.commit()
         flask_migrate.downgrade(revision="fdfce20839a7")  # drops scores.stale: SQLite rebuilds `scores`
         flask_migrate.upgrade()
