@@ -155,6 +155,17 @@ def test_engineer_month_page_in_english_shows_english_weekdays_and_labels(app, c
         assert text not in page, text
 
 
+def test_the_menu_names_its_lists_in_the_plural_in_english(client, team):
+    def menu():
+        page = client.get("/work-orders/").get_data(as_text=True)
+        return set(re.findall(r'class="nav-link[^"]*"\s+href="[^"]*">([^<]+)</a>', page))
+
+    login(client, "admin")
+    assert {"工单", "客户", "考核模板"} <= menu()
+    client.post("/lang/en")
+    assert {"Work orders", "Customers", "Appraisal templates"} <= menu()
+
+
 def test_engineer_month_page_is_chinese_by_default(client, team):
     login(client, "eng1")
     page = client.get("/itinerary/eng1/2026-11").get_data(as_text=True)

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -24,7 +25,7 @@ from tracker.validation import put_errors
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 nav.add("admin.users", _l("用户"), roles=("admin",), order=80)
-nav.add("admin.customer_list", _l("客户"), roles=("admin", "backoffice"), order=81)
+nav.add("admin.customer_list", lazy_pgettext("nav", "客户"), roles=("admin", "backoffice"), order=81)
 nav.add("admin.calendar_page", _l("工作日历"), roles=("admin",), order=82)
 
 def _actor():

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
@@ -24,7 +25,7 @@ bp = Blueprint("reviews", __name__)
 REVIEWERS = ("engineer", "manager", "gm")
 
 nav.add("reviews.index", _l("评价"), roles=REVIEWERS, order=41)
-nav.add("reviews.templates_admin", _l("考核模板"), roles=("admin",), order=83)
+nav.add("reviews.templates_admin", lazy_pgettext("nav", "考核模板"), roles=("admin",), order=83)
 
 
 def _lang():

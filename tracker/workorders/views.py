@@ -5,6 +5,7 @@ import os
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -28,7 +29,7 @@ from tracker.validation import put_errors
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
-nav.add("workorders.index", _l("工单"), order=20)
+nav.add("workorders.index", lazy_pgettext("nav", "工单"), order=20)
 nav.add("workorders.bulk_scans", _l("批量上传电子档"), roles=("backoffice", "manager"), order=21)
 nav.add("workorders.complaints", _l("投诉"), roles=("backoffice", "manager", "gm", "admin"), order=22)
 
