@@ -180,7 +180,7 @@ def queue_test(robot, actor, now):
         text = _("这是 %(actor)s 发送的测试消息：群机器人“%(name)s”已接通，%(team)s 团队的所选通知将发到这个群。",
                  actor=actor.display_name, name=robot.name, team=robot.team.display_name if robot.team else "-")
         row = outbox.add(robot.platform, TEST_KIND, f"{PLATFORMS[robot.platform]} · {robot.name}", title,
-                         _body(robot.platform, title, text)[1], now)
+                         _body(robot.platform, title, text), now)
     row.robot_id = robot.id
     db.session.flush()
     return row
@@ -220,7 +220,8 @@ def group_sentence(kind, actor, engineers, month=None, detail=None, work_order=N
 
 def markdown(platform, kind, text):
     """(title, the webhook's JSON body as bytes) of a notification kind's message."""
-    return _body(platform, _("【Tracker】%(kind)s", kind=KIND_LABELS[kind]), text)
+    title = _("【Tracker】%(kind)s", kind=KIND_LABELS[kind])
+    return title, _body(platform, title, text)
 
 
 def _body(platform, title, text):
@@ -229,7 +230,7 @@ def _body(platform, title, text):
         body = {"msgtype": "markdown", "markdown": {"content": f"**{title}**\n{text}"}}
     else:
         body = {"msgtype": "markdown", "markdown": {"title": title, "text": f"#### {title}\n\n{text}"}}
-    return title, json.dumps(body, ensure_ascii=False).encode()
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def post(kind, actor, now, *, engineers, month=None, detail=None, work_order=None, raters=()):
