@@ -278,7 +278,7 @@ def put_errors(form, error):
         field = form._fields.get(aliases.get(name, name))
         if field is None or field.type in ("SubmitField", "CSRFTokenField"):
             unplaced.append(message)
-        else:
+        elif message not in field.errors:  # the form's own check may have said the same already
             field.errors = [*field.errors, message]
     if not error.fields:
         unplaced.append(error.message)

@@ -282,6 +282,51 @@ def test_other_field_errors(app, client, team):
         assert message in html
 
 
+def field_error(html, field, message):
+    """The message shown next to its field (the error element the field's aria-describedby names)."""
+    return f'id="{field}-error">{message}</div>' in html or f'id="{field}-error-2">{message}</div>' in html
+
+
+def test_one_submit_shows_the_errors_of_every_field_at_once(app, client, team):
+    login(client, "admin")
+    response = client.post("/notifications/robots/new", data=robot_form(
+        name="华东\x01群", team="eng1", webhook_url="ftp://oapi.dingtalk.com/robot/send", secret="SEC\x02", kinds=[]))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(html, "name", "不能包含控制字符（U+0001）")
+    assert field_error(html, "team", "请选择一位主管（机器人发送其团队的通知）")
+    assert field_error(html, "webhook_url", "网址须以 https:// 或 http:// 开头")
+    assert field_error(html, "secret", "不能包含控制字符（U+0002）")
+    assert "请至少选择一种通知" in html
+    assert html.count("不能包含控制字符（U+0001）") == 1  # the form and the service said it; shown once
+    assert db.session.scalar(select(robots.ChatRobot)) is None
+
+
+@pytest.mark.parametrize("changes, errors", [
+    ({"name": "华东\x7f群", "team": "mgr\x00"}, {"name": "不能包含控制字符（U+007F）",
+                                                 "team": "请选择一位主管（机器人发送其团队的通知）"}),
+    ({"name": "\x1f华南群"}, {"name": "不能包含控制字符（U+001F）"}),  # only the form sees it (strip() drops it)
+])
+def test_a_refused_change_shows_every_error_and_changes_nothing(app, client, team, changes, errors):
+    robot = make_robot("华东钉钉群", "dingtalk", "mgr", f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}",
+                       ["month_submitted"], DING_SECRET)
+    login(client, "admin")
+    response = client.post(f"/notifications/robots/{robot.id}", data=robot_form(
+        platform="wecom", webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=new", secret="",
+        **changes))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field, message in errors.items():
+        assert field_error(html, field, message)
+    db.session.expire_all()
+    robot = db.session.get(robots.ChatRobot, robot.id)
+    assert (robot.name, robot.platform, robot.team.username, robot.secret, robot.kind_list) == (
+        "华东钉钉群", "dingtalk", "mgr", DING_SECRET, ["month_submitted"])
+    assert DING_TOKEN in robot.webhook_url
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.record_type == "chat_robots",
+                                                      AuditEvent.kind == "update")) is None
+
+
 def test_only_admins_configure_robots(app, client, team):
     login(client, "mgr")
     assert client.get("/notifications/robots").status_code == 403

@@ -112,7 +112,8 @@ def url_problem(url):
 
 def save(robot, data, now):
     """Create (robot None) or change a robot from plain data; a blank URL or secret on a change keeps the stored
-    one, `clear_secret` removes the secret. Raises Invalid with field errors; flushes; the caller commits."""
+    one, `clear_secret` removes the secret. Raises Invalid naming every field in error at once (before changing
+    anything); flushes; the caller commits."""
     errors = {}
     name = (data.get("name") or "").strip()
     problem = text_problem(name, "name") if name else _("请填写名称")
@@ -123,7 +124,10 @@ def save(robot, data, now):
     platform = data.get("platform")
     if platform not in PLATFORMS:
         errors["platform"] = _("请选择企业微信或钉钉")
-    team = db.session.scalar(select(User).where(User.username == (data.get("team") or ""), User.role == "manager"))
+    team_name = data.get("team") or ""
+    # A name with a control character is nobody's (and PostgreSQL refuses a NUL in a query): no look-up.
+    team = None if text_problem(team_name, "name") else db.session.scalar(
+        select(User).where(User.username == team_name, User.role == "manager"))
     if team is None:
         errors["team"] = _("请选择一位主管（机器人发送其团队的通知）")
     url = (data.get("webhook_url") or "").strip()

@@ -1,7 +1,7 @@
 """The notification list (marking read), the unread count behind the navbar bell, the outbox and the group-chat
 robots (admins)."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -115,8 +115,11 @@ def robot_edit(robot_id=None):
     form = _robot_form(robot)
     if request.method == "GET":
         return _render_robot(form, robot)
-    if not form.validate_on_submit():
-        return _render_robot(form, robot, status=422)
+    # The service checks every field, so it runs even when the form's own shape checks failed: one submit shows
+    # all the errors (a name with a control character no longer hides a missing team or a bad URL).
+    shaped = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        abort(400)
     data = {"name": form.name.data, "platform": form.platform.data, "team": form.team.data,
             "webhook_url": form.webhook_url.data, "secret": form.secret.data, "clear_secret": form.clear_secret.data,
             "kinds": form.kinds.data, "active": form.active.data}
@@ -125,6 +128,9 @@ def robot_edit(robot_id=None):
     except Invalid as exc:
         db.session.rollback()
         return _render_robot(form, robot, put_errors(form, exc), 422)
+    if not shaped:  # what only the form refuses (e.g. a control character that strip() took off the name)
+        db.session.rollback()
+        return _render_robot(form, robot, status=422)
     db.session.commit()
     flash(_("已保存群机器人 %(name)s", name=saved.name), "success")
     return redirect(url_for("notifications.robot_list"))
