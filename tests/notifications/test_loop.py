@@ -12,7 +12,7 @@ from tests.notifications.conftest import start_smtp
 from tracker import jobs
 from tracker.extensions import db
 from tracker.notifications.models import Notification
-from tracker.notifications.outbox import OutboxMessage
+from tracker.notifications.outbox import MAX_ATTEMPTS, OutboxMessage
 from tracker.scores import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
 from tracker.reviews.models import CRITERIA
 
@@ -122,5 +122,33 @@ def test_with_the_mail_server_down_requests_answer_at_once_and_the_outbox_retrie
         db.session.expire_all()
         message = db.session.get(OutboxMessage, message.id)
         assert (message.status, message.attempts) == ("sent", 2)
+    finally:
+        controller.stop()
+
+
+def test_a_given_up_email_is_sent_again_by_an_admin_and_arrives_once(app, client, api, team, emails, mail_port):
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    now = NOW
+    for _attempt in range(MAX_ATTEMPTS):  # the mail server is down
+        jobs.run_frequent(app, "outbox", now=now)
+        now += timedelta(hours=2)
+    message = db.session.scalar(select(OutboxMessage))
+    assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
+    login(client, "admin")
+    retry = f"/notifications/outbox/{message.id}/retry"
+    assert retry in client.get("/notifications/outbox").get_data(as_text=True)
+    assert client.post(retry).status_code == 302
+    assert retry not in client.get("/notifications/outbox").get_data(as_text=True)  # now waiting: no button
+    assert client.post(retry).status_code == 409
+    inbox, controller = start_smtp(mail_port)
+    try:
+        jobs.run_frequent(app, "outbox", now=now)
+        assert len(inbox.wait_for(1)) == 1
+        db.session.expire_all()
+        assert db.session.get(OutboxMessage, message.id).status == "sent"
+        assert jobs.run_frequent(app, "outbox", now=now + timedelta(hours=1)) is None
+        assert len(inbox.received) == 1
     finally:
         controller.stop()

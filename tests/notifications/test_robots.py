@@ -22,7 +22,7 @@ from tracker import jobs
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.notifications import robots
-from tracker.notifications.outbox import OutboxMessage
+from tracker.notifications.outbox import MAX_ATTEMPTS, OutboxMessage
 from tracker.scores import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
 
 OCT = "2026-10"
@@ -386,3 +386,59 @@ def test_only_admins_send_test_messages(app, client, robots_of_mgr):
     login(admin, "admin")
     assert admin.post("/notifications/robots/999999/test").status_code == 404
     assert robot_rows() == []
+
+
+def retry_url(row):
+    return f"/notifications/outbox/{row.id}/retry"
+
+
+def test_only_a_given_up_message_can_be_sent_again(app, client, team, robots_of_mgr, endpoint):
+    ding, wecom, other = robots_of_mgr
+    endpoint.status, endpoint.answer = 500, {"error": "down"}
+    given_up = robots.queue_test(ding, team["admin"], NOW)
+    db.session.commit()
+    now = NOW
+    for _attempt in range(MAX_ATTEMPTS):
+        jobs.run_frequent(app, "outbox", now=now)
+        now += timedelta(hours=2)
+    waiting = robots.queue_test(wecom, team["admin"], now)  # tried once, waits for its next try
+    db.session.commit()
+    jobs.run_frequent(app, "outbox", now=now)
+    endpoint.status, endpoint.answer = 200, {"errcode": 0, "errmsg": "ok"}
+    sent = robots.queue_test(other, team["admin"], now)
+    db.session.commit()
+    jobs.run_frequent(app, "outbox", now=now)
+    removed = robots.queue_test(other, team["admin"], now)  # failed at once when its robot is deleted
+    fresh = robots.queue_test(ding, team["admin"], now)  # not tried yet
+    db.session.commit()
+    robots.delete(other)
+    db.session.commit()
+    db.session.expire_all()
+    assert [(row.status, row.attempts) for row in (given_up, waiting, sent, removed, fresh)] == [
+        ("failed", MAX_ATTEMPTS), ("pending", 1), ("sent", 1), ("failed", 0), ("pending", 0)]
+
+    login(client, "admin")
+    html = client.get("/notifications/outbox").get_data(as_text=True)
+    assert html.count("重新发送") == 1 and retry_url(given_up) in html
+    for row in (waiting, sent, removed, fresh):
+        assert retry_url(row) not in html
+
+    # a crafted POST is refused, says why and changes nothing: a pending message would go twice
+    before = [(row.status, row.attempts, row.next_attempt_at) for row in (waiting, sent, removed, fresh)]
+    for row, message in ((waiting, "这条消息仍在等待发送"), (sent, "这条消息已经发出"),
+                         (removed, "这条消息的群机器人已被删除"), (fresh, "这条消息仍在等待发送")):
+        response = client.post(retry_url(row))
+        assert response.status_code == 409 and message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [(row.status, row.attempts, row.next_attempt_at) for row in (waiting, sent, removed, fresh)] == before
+    assert client.post("/notifications/outbox/999999/retry").status_code == 404
+
+    assert client.post(retry_url(given_up)).status_code == 302
+    db.session.expire_all()
+    assert (given_up.status, given_up.attempts, given_up.next_attempt_at) == ("pending", 0, NOW)
+    assert client.post(retry_url(given_up)).status_code == 409  # a second click does not send it twice
+    received = len(endpoint.posts("/robot/send"))
+    jobs.run_frequent(app, "outbox", now=now + timedelta(hours=1))
+    assert len(endpoint.posts("/robot/send")) == received + 2  # the message sent again and the fresh one
+    db.session.expire_all()
+    assert (given_up.status, fresh.status) == ("sent", "sent")

@@ -10,9 +10,12 @@ same back-off.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, select, update
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker.errors import Conflict, NotFound
 from tracker.extensions import db
 
 STATUSES = ("pending", "sent", "failed")
@@ -41,6 +44,17 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
+    @hybrid_property
+    def resendable(self):
+        """An admin may send it again: given up ("failed"), and with somewhere to go (a robot's message names its
+        robot, and one whose robot was removed would only fail again). A pending message is retried by itself."""
+        return self.status == "failed" and (self.channel == "email" or self.robot_id is not None)
+
+    @resendable.inplace.expression
+    @classmethod
+    def _resendable_expression(cls):
+        return and_(cls.status == "failed", or_(cls.channel == "email", cls.robot_id.is_not(None)))
+
 
 def register_sender(channel, send):
     """Add a way to deliver messages of a channel: send(config, message) raises when it fails."""
@@ -62,10 +76,22 @@ def backoff(attempts):
 
 
 def retry(message_id, now):
-    """An admin sends a failed message again (the caller commits)."""
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status != "sent")
-                       .values(status="pending", attempts=0, next_attempt_at=now)
-                       .execution_options(synchronize_session=False))
+    """An admin sends a given-up message again (the caller commits). Anything else is refused: a pending message
+    (waiting for its next try, or being sent right now) sent again would reach its receiver twice. Raises NotFound
+    or Conflict."""
+    done = db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.resendable)
+                              .values(status="pending", attempts=0, next_attempt_at=now)
+                              .execution_options(synchronize_session=False))
+    if done.rowcount == 1:
+        return
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None:
+        raise NotFound(_("待发消息中没有这条消息"))
+    if row.status == "pending":
+        raise Conflict(_("这条消息仍在等待发送，调度进程会按时重试，无需重新发送"))
+    if row.status == "sent":
+        raise Conflict(_("这条消息已经发出，不会重新发送"))
+    raise Conflict(_("这条消息的群机器人已被删除，无法重新发送"))
 
 
 def recent(limit=200):

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 
 from tracker import clock, nav
 from tracker.auth.access import roles
-from tracker.errors import Invalid
+from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.notifications import outbox, robots, services
 from tracker.notifications.forms import RobotForm
@@ -59,13 +59,23 @@ def mark_read():
 @roles("admin")
 def outbox_list():
     """The outbox: what waits to be sent, what was sent, what failed and why (sent by the scheduler)."""
-    return render_template("notifications/outbox.html", rows=outbox.recent(), channels=CHANNELS)
+    return _render_outbox()
+
+
+def _render_outbox(status=200):
+    return render_template("notifications/outbox.html", rows=outbox.recent(), channels=CHANNELS), status
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
 @roles("admin")
 def outbox_retry(message_id):
-    outbox.retry(message_id, clock.now())
+    """Send a given-up message again; a message still waiting (or sent) is refused with 409, never sent twice."""
+    try:
+        outbox.retry(message_id, clock.now())
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _render_outbox(status=error.status)
     db.session.commit()
     flash(_("已安排重新发送，调度进程将在一分钟内发出"), "success")
     return redirect(url_for("notifications.outbox_list"))
