@@ -378,6 +378,18 @@ def test_an_admin_sends_a_test_message_even_to_a_robot_switched_off(app, api, cl
     assert [row.robot_id for row in robot_rows() if row.kind != robots.TEST_KIND] == [ding.id]
 
 
+def test_after_a_test_message_the_flash_points_to_the_records_on_every_screen(app, client, robots_of_mgr):
+    """On a phone the outbox shows cards, not a table: the message says where the result shows without "table"."""
+    ding = robots_of_mgr[0]
+    login(client, "admin")
+    html = client.post(f"/notifications/robots/{ding.id}/test", follow_redirects=True).get_data(as_text=True)
+    assert "调度进程将在一分钟内发到“华东钉钉群”，结果见下方的发送记录" in html and "下表" not in html
+    client.post("/lang/en")
+    html = client.post(f"/notifications/robots/{ding.id}/test", follow_redirects=True).get_data(as_text=True)
+    assert "sends it to &#34;华东钉钉群&#34; within a minute; its result shows in the messages listed below." in html
+    assert "table" not in html.split('role="alert">', 1)[1].split("</div>", 1)[0]
+
+
 def test_only_admins_send_test_messages(app, client, robots_of_mgr):
     ding = robots_of_mgr[0]
     login(client, "mgr")

@@ -164,5 +164,5 @@ def robot_test(robot_id):
     robot = robots.get_robot(robot_id)
     robots.queue_test(robot, current_user, clock.now())
     db.session.commit()
-    flash(_("测试消息已放入待发队列，调度进程将在一分钟内发到“%(name)s”，结果见下表", name=robot.name), "success")
+    flash(_("测试消息已放入待发队列，调度进程将在一分钟内发到“%(name)s”，结果见下方的发送记录", name=robot.name), "success")
     return redirect(url_for("notifications.outbox_list"))
