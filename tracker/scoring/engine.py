@@ -44,6 +44,13 @@ class IndicatorResult:
     def explanation_en(self):
         return render(self.message, "en")
 
+    def with_records(self, record_ids):
+        """The same line with other record ids (another engineer's line with the same measure): a copy of this
+        one's fields, made without the frozen dataclass's per-field __init__."""
+        line = object.__new__(IndicatorResult)
+        line.__dict__.update(self.__dict__, record_ids=record_ids)
+        return line
+
     @property
     def state(self):
         """missing (a hand entry the template needs is not made), applies, or not_applicable."""
@@ -115,25 +122,16 @@ def score_indicator(indicator, facts, memo=None):
     node = indicator.node
     measure = _read(node.source, facts, indicator.code) if node.source else None
     key = None
-    if memo is not None and measure is not None and _self_contained(node):
+    if memo is not None and measure is not None and indicator.self_contained:
         key = (id(indicator), repr((measure.applies, measure.missing, measure.inputs, measure.value,
                                     measure.details)))
         indicator_seen, seen = memo.get(key, (None, None))
         if indicator_seen is indicator:  # the very indicator (the memo keeps it, so its id is not reused)
-            return IndicatorResult(seen.code, seen.name, seen.name_en, seen.applies, seen.value, seen.points,
-                                   seen.max_points, seen.message, _distinct(measure.record_ids), seen.weight,
-                                   seen.group, seen.missing)
+            return seen.with_records(_distinct(measure.record_ids))
     result = _score(indicator, facts, measure)
     if key is not None:
         memo[key] = (indicator, result)
     return result
-
-
-def _self_contained(node):
-    """True when no part of the node reads a source of its own (its outcome then follows from its measure)."""
-    if node.rule != "sum":
-        return True
-    return all(part.source is None and _self_contained(part) for part in node.params["parts"])
 
 
 def _score(indicator, facts, measure):

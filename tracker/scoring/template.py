@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -86,6 +87,17 @@ class Indicator:
     period: str = "M"
     description: Text | None = None
     applies: str = "always"
+
+    @cached_property
+    def self_contained(self):
+        """True when no part of its node reads a source of its own (its outcome then follows from its measure)."""
+        return _contained(self.node)
+
+
+def _contained(node):
+    if node.rule != "sum":
+        return True
+    return all(part.source is None and _contained(part) for part in node.params["parts"])
 
 
 @dataclass(frozen=True)
