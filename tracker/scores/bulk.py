@@ -55,22 +55,30 @@ def upsert(table, rows, keys, updated, draft_only=False):
     return written
 
 
+def converter(table, columns):
+    """A function turning a tuple of values of `columns` into what the driver takes: on SQLite, each column type's
+    bind processor (what SQLAlchemy would send: a Decimal as a float, a bool as 0/1); on PostgreSQL the values as
+    they are (COPY adapts them itself)."""
+    if _postgresql():
+        return tuple
+    dialect = db.session.connection().dialect
+    processors = [(n, p) for n, p in enumerate(table.c[c].type._cached_bind_processor(dialect) for c in columns)
+                  if p is not None]
+    if not processors:
+        return tuple
+    return lambda values: _processed(values, processors)
+
+
 def insert_rows(table, columns, rows):
-    """INSERT plain rows (tuples of `columns`): COPY on PostgreSQL; on SQLite the driver's executemany of one
-    prepared INSERT, each value converted by its column type's own bind processor (what SQLAlchemy would send,
-    without its per-row work)."""
+    """INSERT plain rows (tuples of `columns`, their values as converter() gives them): COPY on PostgreSQL; on
+    SQLite the driver's executemany of one prepared INSERT (what SQLAlchemy would send, without its per-row work)."""
     if not rows:
         return
     if _postgresql():
         _copy(_cursor(), table.name, columns, rows)
         return
-    connection = db.session.connection()
-    processors = [(n, p) for n, p in enumerate(table.c[c].type._cached_bind_processor(connection.dialect)
-                                                for c in columns) if p is not None]
-    if processors:
-        rows = [_processed(row, processors) for row in rows]
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                               f"VALUES ({', '.join('?' for _ in columns)})", rows)
+    db.session.connection().exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                                            f"VALUES ({', '.join('?' for _ in columns)})", rows)
 
 
 def _processed(row, processors):

@@ -89,7 +89,7 @@ def _ids(value):
     if not value:
         return []
     if isinstance(value, str):
-        return sorted(int(i) for i in value.split(","))
+        return sorted(map(int, value.split(",")))
     return list(value)
 
 

@@ -210,6 +210,9 @@ def _dumps(value):
     return None if value is None else _VALUES.encode(value)
 
 
+_RECORD_IDS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # {table: [ids]}: str keys, int ids
+
+
 def _score_values(result, month, now):
     values = {"engineer_id": result.engineer_id, "month": month, "template_id": result.template_id,
               "eligible": result.eligible, "quantitative": None, "qualitative": None, "adjustments": None,
@@ -224,24 +227,25 @@ def _score_values(result, month, now):
 
 
 class _Lines:
-    """A month's indicator lines as rows of LINE_COLUMNS. What a line shares with others (all but its score,
-    position and record ids: the engine's memo hands engineers with the same measure the same outcome and
-    message) is converted once, keyed by the message's identity; it keeps each message it saw, so an id is never
-    reused while it lives."""
+    """A month's indicator lines as rows of LINE_COLUMNS, in the form the database driver takes. What a line shares
+    with others (all but its score, position and record ids: the engine's memo hands engineers with the same
+    measure the same outcome and message) is converted once, keyed by the message's identity; it keeps each
+    message it saw, so an id is never reused while it lives."""
 
     def __init__(self):
         self._shared = {}
+        self._convert = bulk.converter(ScoreLine.__table__, SHARED_COLUMNS)
 
     def row(self, score_id, position, line):
         shared = self._shared.get(id(line.message))
         if shared is None:
-            shared = (line.code, line.name, line.name_en, line.applies, line.missing, _dumps(line.value),
-                      round2(line.points), round2(line.max_points), round2(line.weight),
-                      messages.dumps(line.message), None, None)
+            shared = self._convert((line.code, line.name, line.name_en, line.applies, line.missing,
+                                    _dumps(line.value), round2(line.points), round2(line.max_points),
+                                    round2(line.weight), messages.dumps(line.message), None, None))
             self._shared[id(line.message)] = (line.message, shared)
         else:
             shared = shared[1]
-        return (score_id, position, *shared, _dumps(line.record_ids or {}))
+        return (score_id, position, *shared, _RECORD_IDS.encode(line.record_ids or {}))
 
 
 def _lock(month):
@@ -274,8 +278,9 @@ def _store(month, results, now):
     return len(written)
 
 
-LINE_COLUMNS = ("score_id", "position", "code", "name", "name_en", "applies", "missing", "value", "points",
-                "max_points", "weight", "message", "explanation", "explanation_en", "record_ids")
+SHARED_COLUMNS = ("code", "name", "name_en", "applies", "missing", "value", "points", "max_points", "weight",
+                  "message", "explanation", "explanation_en")
+LINE_COLUMNS = ("score_id", "position", *SHARED_COLUMNS, "record_ids")  # the others need no conversion
 
 
 # ---- reading scores -------------------------------------------------------------------------------
