@@ -184,6 +184,10 @@ def indicator(data, code):
     return next(i for i in data["indicators"] if i["code"] == code)
 
 
+def satisfaction_band(data):
+    return indicator(data, "satisfaction")["params"]["parts"][0]["params"]
+
+
 REFUSED = [
     ("deduction with applies-when", "engineer_monthly", lambda d: indicator(d, "on_time").update(applies="with_data"),
      "indicators[3].applies", "a deduction indicator always applies"),
@@ -219,6 +223,26 @@ REFUSED = [
     ("a band over late orders", "engineer_monthly",
      lambda d: indicator(d, "on_time").update(rule="band", params={"bands": [[1, 15]]}, inputs={"value": "events"}),
      "indicators[3].rule", "more events is worse"),
+    ("no-survey points below the lowest band", "engineer_monthly",
+     lambda d: satisfaction_band(d).update(bands=satisfaction_band(d)["bands"] + [[0, 3]], if_none=2),
+     "indicators[6].params.parts[0].params.if_none", "one bad record scores 3 and one good record 15"),
+    ("no-survey points left at 0 under a lowest band of 3", "after_sales_kpi",
+     lambda d: indicator(d, "satisfaction").update(params={"bands": [[1, 20], [0, 3]]}),
+     "indicators[1].params.if_none", "scores if_none (0, 0 when not set), but one bad record scores 3"),
+    ("no-complaint points above what 100% resolved gives", "after_sales_kpi",
+     lambda d: indicator(d, "complaint_handling").update(params={"target": 1.25}),
+     "indicators[4].params.if_none", "the full points when not set), but one bad record scores 0 and one good "
+                                     "record 12"),
+    ("a range over surveys, which have no value without surveys", "after_sales_kpi",
+     lambda d: indicator(d, "satisfaction").update(rule="range", params={"lo": 1, "below": {"points": -5}}),
+     "indicators[1].rule", "range has no if_none"),
+    ("response told to always apply, 0 without orders under a lowest band of 3", "engineer_monthly",
+     lambda d: indicator(d, "response").update(applies="always", params={"bands": [[1, 15], [0, 3]]}),
+     "indicators[2].params.if_none", "one bad record scores 3"),
+    ("a response part, which adds nothing without orders, scoring 3 for a late one", "engineer_monthly",
+     lambda d: indicator(d, "response").update(applies="always", rule="sum", params={
+         "parts": [{"rule": "band", "params": {"bands": [[1, 15], [0, 3]]}}]}),
+     "indicators[2].params.parts[0].rule", "a part without data adds nothing (0), but one bad record scores 3"),
     ("optional whole indicator", "after_sales_kpi",
      lambda d: indicator(d, "resolution_rate").update(source={"kind": "metric", "required": False}),
      "indicators[0].source.required", "only a part of a sum may be optional"),
@@ -252,3 +276,19 @@ def test_response_and_expense_wait_for_data_by_default_and_may_be_told_to_always
         "response": "with_data", "expense": "with_data"}
     data = mutated("engineer_monthly", lambda d: indicator(d, "response").update(applies="always"))
     assert row(evaluate(data, {}), "response").points == 0
+
+
+def test_a_low_survey_never_raises_the_total_of_a_month_without_surveys():
+    """The editor took a satisfaction band with a lowest band 0% → 3 and if_none 2: one survey of score 1 raised
+    satisfaction from 2 to 3 (T 59.45 → 60.15 in the tester's month). Refused now; with if_none 3 it is accepted,
+    and the low survey leaves the line where it was while a high one lifts it to 15."""
+    def lowest_band(if_none):
+        return lambda d: satisfaction_band(d).update(bands=satisfaction_band(d)["bands"] + [[0, 3]], if_none=if_none)
+
+    with pytest.raises(TemplateError):
+        load_template(mutated("engineer_monthly", lowest_band(2)))
+    template = load_template(mutated("engineer_monthly", lowest_band(3)))
+    facts = {"field_hours": D(3), "reviews": [review("leader", 4, 4, 4, 4, 4, 4, 4)]}
+    points = [row(evaluate(template, {**facts, "satisfaction": survey}), "satisfaction").points
+              for survey in ({}, {"surveys": 1, "good": 0}, {"surveys": 1, "good": 1})]
+    assert points == [3, 3, 15]

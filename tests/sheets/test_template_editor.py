@@ -113,6 +113,10 @@ INVALID = [
      "body.indicators[2].params.bands"),
     ("negative max", lambda d: indicator(d, "field_hours").update(max=-5), "body.indicators[1].max"),
     ("unknown rule", lambda d: indicator(d, "attendance").update(rule="magic"), "body.indicators[0].rule"),
+    ("a low survey that would raise the points of a month without surveys",
+     lambda d: indicator(d, "satisfaction")["params"]["parts"][0]["params"].update(
+         bands=[[1, 15], [0.9, 12], [0.8, 9], [0.7, 6], [0.6, 3], [0, 3]], if_none=2),
+     "body.indicators[6].params.parts[0].params.if_none"),
 ]
 
 

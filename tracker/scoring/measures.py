@@ -5,12 +5,13 @@ from decimal import Decimal
 from collections.abc import Callable
 
 from tracker.scoring import business_hours
-from tracker.scoring.decimals import ZERO, fmt
+from tracker.scoring.decimals import ONE, ZERO, fmt
 from tracker.scoring.errors import FactsError
 from tracker.scoring.facts import STATUSES
 from tracker.scoring.messages import Msg
 
 INFINITY = Decimal("Infinity")
+SHARE = (ZERO, ONE)
 
 
 @dataclass(frozen=True)
@@ -34,24 +35,32 @@ class Measure:
 class SourceKind:
     """A registered source: its reader, the inputs it provides, the options a template may set, when it has data
     (mode: always; with_data, a share or ratio the month may lack; entered, by hand) and which way each input
-    runs (up: more is better, down: more is worse; absent: the template decides)."""
+    runs (up: more is better, down: more is worse; absent: the template decides).
+
+    `bounds` gives, for an input a month may lack, the least and the greatest value it can take: the first record of
+    a month without data gives one of them (a share: 0% or 100%; the expense ratio: 0 for a trip, ∞ for an expense
+    without hours). `none` names the inputs that are None in a month without data (the rule's if_none counts).
+    """
 
     fn: Callable
     provides: tuple
     options: dict
     mode: str = "always"
     direction: dict = field(default_factory=dict)
+    bounds: dict = field(default_factory=dict)
+    none: tuple = ()
 
 
 SOURCES = {}
 UP, DOWN = "up", "down"
 
 
-def source(name, *, provides, options=None, mode="always", direction=None):
+def source(name, *, provides, options=None, mode="always", direction=None, bounds=None, none=()):
     """Register fn(facts, options, code) -> Measure as source kind `name`."""
 
     def register(fn):
-        SOURCES[name] = SourceKind(fn, tuple(provides), dict(options or {}), mode, dict(direction or {}))
+        SOURCES[name] = SourceKind(fn, tuple(provides), dict(options or {}), mode, dict(direction or {}),
+                                   dict(bounds or {}), tuple(none))
         return fn
 
     return register
@@ -111,7 +120,7 @@ def _working(facts, office, start, end):
 
 
 @source("response", provides=("value",), options=SLA_OPTIONS, mode="with_data",
-        direction={"value": UP})
+        direction={"value": UP}, bounds={"value": SHARE}, none=("value",))
 def response(facts, options, code):
     """Share of counted orders answered in time; applies when an order counts (pending ones do not)."""
     fact = facts.get("response") or {}
@@ -176,7 +185,8 @@ def rework(facts, options, code):
     return Measure(True, len(units), {"units": len(units), "of": completed}, {"work_orders": units}, details)
 
 
-@source("satisfaction", provides=("value", "complaints"), direction={"value": UP, "complaints": DOWN})
+@source("satisfaction", provides=("value", "complaints"), direction={"value": UP, "complaints": DOWN},
+        bounds={"value": SHARE}, none=("value",))
 def satisfaction(facts, options, code):
     """Share of good surveys (None without surveys: the rule's if_none) and upheld complaints; every month."""
     fact = facts.get("satisfaction") or {}
@@ -193,7 +203,7 @@ def satisfaction(facts, options, code):
 
 
 @source("expense", provides=("value",), options={"per_hour": "number"}, mode="with_data",
-        direction={"value": DOWN})
+        direction={"value": DOWN}, bounds={"value": (ZERO, INFINITY)})
 def expense(facts, options, code):
     """ratio = expenses / (field hours × per_hour); infinite with expenses but no hours; applies when either."""
     hours = _amount(facts.get("field_hours", ZERO), "field_hours")
@@ -265,7 +275,7 @@ def rating(facts, options, code):
     return Measure(True, None, {"ratings": found}, ids)
 
 
-@source("complaints", provides=("value",), direction={"value": UP})
+@source("complaints", provides=("value",), direction={"value": UP}, bounds={"value": SHARE}, none=("value",))
 def complaints(facts, options, code):
     """Share of complaints resolved to the customer's satisfaction (None without complaints: the rule's if_none);
     every month has it, so a complaint, however well handled, never adds."""

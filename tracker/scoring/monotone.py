@@ -4,13 +4,18 @@ A rule must run one way: more of a good thing never scores less, more of a bad t
 steps must not rise as performance falls, a deduction must not add, and a deduction indicator always applies: only a
 share or ratio (a source of mode with_data: response, expense) may be left out of a month without data. Each check
 raises a TemplateError naming the field at fault; template.py calls them while it loads a template.
+
+A month without data must score between what its first bad and its first good record would give: a share without
+surveys scores the rule's if_none, which must lie between the points of 0% and of 100%.
 """
 
-from tracker.scoring.decimals import ZERO
-from tracker.scoring.errors import TemplateError
+from tracker.scoring.decimals import ZERO, clamp, fmt
+from tracker.scoring.errors import FactsError, TemplateError
 from tracker.scoring.measures import DOWN, SOURCES, UP
+from tracker.scoring.rules import RULES
 
 DEDUCTIONS = ("deduction", "stepped", "allowance")
+VALUE_RULES = ("band", "linear", "range")
 
 
 def _fail(path, message):
@@ -24,6 +29,34 @@ def direction(node, source):
     keys = next(iter(node.inputs.values()))
     found = {SOURCES[source.kind].direction.get(key) for key in keys}
     return found.pop() if len(found) == 1 else None
+
+
+def _key(node):
+    """The source key of the node's one input, or None (no input, or a sum of several keys)."""
+    keys = next(iter(node.inputs.values())) if node.inputs else ()
+    return keys[0] if len(keys) == 1 else None
+
+
+def extremes(node, source):
+    """(points at the worst, points at the best value the rule's input can take), or None when not known: the
+    source gives no bounds for that input, or the rule does not score one value."""
+    if node.rule == "sum":
+        parts = node.params["parts"]
+        ends = [extremes(part, source) for part in parts if part.source is None]
+        if len(ends) < len(parts) or None in ends:
+            return None
+        p = node.params
+        return tuple(clamp(p.get("base", ZERO) + sum((end[i] for end in ends), ZERO), p.get("floor"), p.get("cap"))
+                     for i in (0, 1))
+    key, way = _key(node), direction(node, source)
+    if node.rule not in VALUE_RULES or way is None or key not in SOURCES[source.kind].bounds:
+        return None
+    ends = SOURCES[source.kind].bounds[key]
+    try:
+        return tuple(RULES[node.rule].fn({"value": end}, node.params).points
+                     for end in (ends if way == UP else ends[::-1]))
+    except FactsError:  # an unbounded ratio without the floor or cap it needs
+        return None
 
 
 def is_deduction(node):
@@ -102,6 +135,7 @@ def check_applies(value, node, path):
     mode = SOURCES[node.source.kind].mode if node.source is not None else "always"
     default = "with_data" if mode == "with_data" and not is_deduction(node) else "always"
     if value is None:
+        check_no_data(node, node.source, path, default)
         return default
     if value not in ("always", "with_data"):
         _fail(f"{path}.applies", "must be always or with_data")
@@ -113,7 +147,47 @@ def check_applies(value, node, path):
             kind = node.source.kind if node.source is not None else node.rule
             _fail(f"{path}.applies", f"only a share or ratio (sources response, expense) may be left out for lack "
                                      f"of data; {kind!r} has data every month")
+    check_no_data(node, node.source, path, value)
     return value
+
+
+def check_no_data(node, source, path, applies):
+    """What a month without data scores must lie between what its first bad and its first good record give.
+
+    `applies`: always, with_data (the indicator is left out without data) or part (a part without data adds
+    nothing, 0). A share is None without data and the rule scores its if_none.
+    """
+    source = node.source or source
+    if node.rule == "sum":
+        for i, part in enumerate(node.params["parts"]):
+            if applies != "with_data" or part.source is not None:
+                check_no_data(part, source, f"{path}.params.parts[{i}]", "part")
+        return
+    if source is None or applies == "with_data":
+        return
+    kind, key = SOURCES[source.kind], _key(node)
+    if applies == "part" and kind.mode == "with_data":
+        _between(node, source, path, ZERO, f"{path}.rule", "a part without data adds nothing (0)")
+    elif key in kind.none:
+        if node.rule not in ("band", "linear"):
+            _fail(f"{path}.rule", f"{node.rule} has no if_none for a month without {key}: use band or linear")
+        unset = "" if "if_none" in node.params else (", 0 when not set" if node.rule == "band"
+                                                     else ", the full points when not set")
+        points = node.params.get("if_none", ZERO if node.rule == "band" else node.params["points"])
+        _between(node, source, path, points, f"{path}.params.if_none",
+                 f"a month without data scores if_none ({points}{unset})")
+
+
+def _between(node, source, path, points, field, without):
+    """Refuse a no-data score outside [points at the worst value, points at the best value]."""
+    ends = extremes(node, source)
+    if ends is None:
+        return
+    worst, best = ends
+    if not worst <= points <= best:
+        _fail(field, f"{without}, but one bad record scores {fmt(worst)} and one good record {fmt(best)}: a month without "
+                     f"data must score between them, so neither the first good nor the first bad record turns the "
+                     f"score the wrong way")
 
 
 def _inputs(node):
