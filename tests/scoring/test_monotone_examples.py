@@ -243,6 +243,27 @@ REFUSED = [
      lambda d: indicator(d, "response").update(applies="always", rule="sum", params={
          "parts": [{"rule": "band", "params": {"bands": [[1, 15], [0, 3]]}}]}),
      "indicators[2].params.parts[0].rule", "a part without data adds nothing (0), but one bad record scores 3"),
+    ("expense ratio limit below 0", "engineer_monthly", lambda d: indicator(d, "expense")["params"].update(hi=-1),
+     "indicators[7].params.hi", "must not be below 0"),
+    ("expense range whose floor is above 0", "engineer_monthly",
+     lambda d: indicator(d, "expense")["params"].update(floor=5), "indicators[7].params",
+     "the worst value must score at most 0, not 5"),
+    ("expense range capped below its max", "engineer_monthly",
+     lambda d: indicator(d, "expense")["params"].update(cap=8), "indicators[7].params",
+     "the best value must score the full 10, not 8"),
+    ("expense range without a floor", "engineer_monthly", lambda d: indicator(d, "expense")["params"].pop("floor"),
+     "indicators[7].params.floor", "can be unbounded"),
+    ("range limits crossed", "engineer_monthly", lambda d: indicator(d, "expense")["params"].update(lo=2),
+     "indicators[7].params.lo", "must not exceed hi"),
+    ("range floor above its cap", "project_engineer_kpi",
+     lambda d: indicator(d, "wedo")["params"].update(floor=80, cap=60), "indicators[6].params.floor",
+     "must not exceed cap"),
+    ("sum floor above its cap", "engineer_monthly",
+     lambda d: indicator(d, "satisfaction")["params"].update(floor=10, cap=5), "indicators[6].params.floor",
+     "must not exceed cap"),
+    ("rating that scores a better level less", "service_360",
+     lambda d: indicator(d, "order_handling").update(params={"points": -5}), "indicators[0].params.points",
+     "must not be negative"),
     ("optional whole indicator", "after_sales_kpi",
      lambda d: indicator(d, "resolution_rate").update(source={"kind": "metric", "required": False}),
      "indicators[0].source.required", "only a part of a sum may be optional"),
@@ -292,3 +313,14 @@ def test_a_low_survey_never_raises_the_total_of_a_month_without_surveys():
     points = [row(evaluate(template, {**facts, "satisfaction": survey}), "satisfaction").points
               for survey in ({}, {"surveys": 1, "good": 0}, {"surveys": 1, "good": 1})]
     assert points == [3, 3, 15]
+
+
+def test_a_trip_never_lowers_q_through_the_expense_ratio_it_brings_in():
+    """With the expense limit at hi: -1 the editor took it, and a 0.5 h trip without expenses brought the expense
+    line in at 0 of 10: Q 73.33 → 64.82. Refused now; with the preset (hi: 1) the trip brings it in at full marks."""
+    with pytest.raises(TemplateError):
+        load_template(mutated("engineer_monthly", lambda d: indicator(d, "expense")["params"].update(hi=-1)))
+    facts = {"reviews": [review("leader", 4, 4, 4, 4, 4, 4, 4)]}
+    before, after = (evaluate(PRESETS["engineer_monthly"], {**facts, "field_hours": hours}) for hours in (D(0), D("0.5")))
+    assert row(after, "expense").points == 10
+    assert after.quantitative >= before.quantitative

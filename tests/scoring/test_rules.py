@@ -163,6 +163,14 @@ def test_range_keeps_base_inside_deducts_below_and_adds_above(value, points):
     assert run("range", WEDO, value=value).points == points
 
 
+def test_a_range_side_of_0_points_keeps_the_base_however_far_the_value_is():
+    """An unbounded ratio (expenses without field hours) on a side of 0 points used to jump to the cap (20 for a
+    base of 10) or fail for want of one."""
+    params = {"hi": D(1), "base": D(10), "above": {"points": D(0), "step": D("0.1")}}
+    assert run("range", {**params, "cap": D(20)}, value=D("Infinity")).points == D(10)
+    assert run("range", params, value=D("Infinity")).points == D(10)
+
+
 def test_range_can_count_exact_steps():
     assert run("range", {**WEDO, "steps": "exact"}, value=D("0.85")).points == D(65)
 

@@ -117,6 +117,8 @@ INVALID = [
      lambda d: indicator(d, "satisfaction")["params"]["parts"][0]["params"].update(
          bands=[[1, 15], [0.9, 12], [0.8, 9], [0.7, 6], [0.6, 3], [0, 3]], if_none=2),
      "body.indicators[6].params.parts[0].params.if_none"),
+    ("an expense limit below 0, where a trip would bring the line in at 0 points",
+     lambda d: indicator(d, "expense")["params"].update(hi=-1), "body.indicators[7].params.hi"),
 ]
 
 

@@ -59,6 +59,43 @@ def extremes(node, source):
         return None
 
 
+def _check_range_bounds(node, source, where):
+    """A range's limits against the values its input can take: lo ≤ hi, neither below the least value (a ratio is
+    never negative), and a floor (or cap) for a side that an unbounded value (∞: expenses without hours) reaches."""
+    p = node.params
+    if "lo" in p and "hi" in p and p["lo"] > p["hi"]:
+        _fail(f"{where}.lo", "must not exceed hi")
+    key = _key(node)
+    if source is None or key not in SOURCES[source.kind].bounds:
+        return
+    least, greatest = SOURCES[source.kind].bounds[key]
+    for limit in ("lo", "hi"):
+        if limit in p and p[limit] < least:
+            _fail(f"{where}.{limit}", f"must not be below {fmt(least)}: {key} never is")
+    above = p.get("above") if "hi" in p else None
+    if not greatest.is_finite() and above and above["points"]:
+        needed = "floor" if above["points"] < 0 else "cap"
+        if needed not in p:
+            _fail(f"{where}.{needed}", f"{key} can be unbounded (∞), so a side that "
+                                       f"{'takes' if needed == 'floor' else 'adds'} points per step needs a {needed}")
+
+
+def check_entry(node, path):
+    """A share or ratio left out of a month without data enters Q (an average of what applies) with its first
+    record: its best value must score the full max and its worst at most 0, else that record moves Q the wrong way
+    (a 0.5 h trip entering the expense ratio at 0 points lowered Q)."""
+    ends = extremes(node, node.source)
+    if ends is None:
+        return
+    worst, best = ends
+    if best < node.max:
+        _fail(f"{path}.params", f"left out without data, the indicator enters with its first record: the best "
+                                f"{_inputs(node)} must score the full {fmt(node.max)}, not {fmt(best)}")
+    if worst > 0:
+        _fail(f"{path}.params", f"left out without data, the indicator enters with its first record: the worst "
+                                f"{_inputs(node)} must score at most 0, not {fmt(worst)}")
+
+
 def is_deduction(node):
     """A deduction indicator: its points start at a base and only fall per event (or a part of its sum does)."""
     if node.rule == "sum":
@@ -124,8 +161,14 @@ def check_node(node, source, path, part=False):
             if p.get(bad) and p[bad]["points"] > 0:
                 _fail(f"{where}.{bad}.points", f"must not be positive: more {_inputs(node)} is "
                                                f"{'better' if way == UP else 'worse'}")
+        _check_range_bounds(node, source, where)
     elif node.rule == "manual" and p.get("lo", ZERO) > p["hi"]:
         _fail(f"{where}.lo", "must not exceed hi")
+    elif node.rule == "rating" and p["points"] < 0:
+        _fail(f"{where}.points", "must not be negative: a better rating must not score less")
+    if node.rule in ("range", "sum") and p.get("floor") is not None and p.get("cap") is not None \
+            and p["floor"] > p["cap"]:
+        _fail(f"{where}.floor", "must not exceed cap: a value past the cap would score less than one below the floor")
     if source is not None and node.source is source and source.options.get("required") is False and not part:
         _fail(f"{path}.source.required", "only a part of a sum may be optional; an indicator needs its entry")
 
@@ -136,6 +179,8 @@ def check_applies(value, node, path):
     default = "with_data" if mode == "with_data" and not is_deduction(node) else "always"
     if value is None:
         check_no_data(node, node.source, path, default)
+        if default == "with_data":
+            check_entry(node, path)
         return default
     if value not in ("always", "with_data"):
         _fail(f"{path}.applies", "must be always or with_data")
@@ -148,6 +193,8 @@ def check_applies(value, node, path):
             _fail(f"{path}.applies", f"only a share or ratio (sources response, expense) may be left out for lack "
                                      f"of data; {kind!r} has data every month")
     check_no_data(node, node.source, path, value)
+    if value == "with_data":
+        check_entry(node, path)
     return value
 
 

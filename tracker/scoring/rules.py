@@ -210,7 +210,9 @@ def range_(inputs, p):
         return Outcome(clamp(p["base"], p.get("floor"), p.get("cap")),
                        Msg("range.inside", {"value": shown, "bounds": _bounds(p, bound)}))
     if gap.is_infinite():
-        points = p.get("floor") if side["points"] < 0 else p.get("cap")
+        # a side of 0 points neither adds nor takes, however far the value is; else it runs to the floor or cap
+        points = (p.get("floor") if side["points"] < 0 else p.get("cap") if side["points"] > 0
+                  else clamp(p["base"], p.get("floor"), p.get("cap")))
         if points is None:
             raise FactsError("an unbounded value needs a floor or cap on the range")
         return Outcome(points, Msg("range.unbounded", {"hi": bound(p.get("hi", p.get("lo")))}))

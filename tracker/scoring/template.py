@@ -372,6 +372,8 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
         params.setdefault(kind.full, max_points)
     if data["rule"] == "deduction" and "per" not in params and "categories" not in params:
         _fail(f"{path}.params", "deduction needs per or categories")
+    if data["rule"] == "range" and "lo" not in params and "hi" not in params:
+        _fail(f"{path}.params", "range needs lo or hi")
     inputs = {}
     if data["rule"] != "sum":
         if source is None:
