@@ -6,7 +6,9 @@ from datetime import date
 import pytest
 
 from tests.conftest import login
+from tracker.auth.services import change_user
 from tracker.auth.models import User
+from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.scores.services import is_eligible
 
@@ -77,3 +79,15 @@ def test_a_changed_hire_date_is_checked_against_the_early_confirmation_in_the_sa
     assert response.status_code == 422
     assert api("PATCH", "/users/newbie", "admin", json={"hire_date": "2026-08-01",
                                                          "early_confirmation_month": "2026-11"}).status_code == 200
+
+
+@pytest.mark.parametrize("month", ["", "  ", "2026-13", "0093-01"])
+def test_only_an_explicit_none_clears_an_early_confirmation(app, team, newcomer, month):
+    """The score page's form sends text: an empty or malformed month is refused on the field, never a clearing."""
+    newcomer.early_confirmation_month = "2026-12"
+    db.session.commit()
+    with pytest.raises(Invalid) as refused:
+        change_user(team["mgr"], newcomer, {"early_confirmation_month": month})
+    assert "early_confirmation_month" in refused.value.fields
+    db.session.rollback()
+    assert db.session.get(User, newcomer.id).early_confirmation_month == "2026-12"

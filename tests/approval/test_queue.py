@@ -1,6 +1,8 @@
 """The gm's approval queue and the manager's team month: what each month lacks, adjustments decided inline, several
 ready scores approved at once (each still checked)."""
 
+from datetime import date
+
 import pytest
 
 from tests.approval.conftest import MONTH
@@ -73,14 +75,13 @@ def test_the_team_month_shows_what_is_missing_per_engineer(api, client, team, re
 
 
 def test_a_manager_records_an_early_confirmation_on_the_engineers_page(client, team, records):
-    from datetime import date
     team["eng1"].hire_date = date(2026, 7, 1)
     records.trip(team["eng1"], date(2026, 11, 2), hours=2)  # a draft exists: not assessed yet
     assert score_of(team["eng1"], MONTH).eligible is False
     login(client, "mgr")
     html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
     assert 'id="early-confirmation"' in html
-    response = client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"from_month": MONTH})
+    response = client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"early-from_month": MONTH})
     assert response.status_code == 302
     db.session.expire_all()
     assert team["eng1"].early_confirmation_month == MONTH
@@ -89,9 +90,41 @@ def test_a_manager_records_an_early_confirmation_on_the_engineers_page(client, t
 
 def test_only_a_manager_above_records_an_early_confirmation(client, team, records):
     login(client, "mgr2")
-    assert client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"from_month": MONTH}).status_code == 403
+    assert client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"early-from_month": MONTH}).status_code == 403
     db.session.expire_all()
     assert team["eng1"].early_confirmation_month is None
+
+
+@pytest.mark.parametrize("sent", [{}, {"early-from_month": ""}, {"early-from_month": "2026-13"},
+                                  {"early-from_month": "0093-01"}, {"early-from_month": "next month"}])
+def test_a_missing_or_malformed_early_confirmation_month_is_a_field_error_and_changes_nothing(client, team,
+                                                                                               records, sent):
+    team["eng1"].hire_date = date(2026, 7, 1)
+    team["eng1"].early_confirmation_month = "2026-12"
+    db.session.commit()
+    records.trip(team["eng1"], date(2026, 11, 2), hours=2)  # a draft exists: November not assessed yet
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/early-confirmation", data=sent)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    form = html[html.index('id="early-confirmation"'):]
+    assert 'aria-invalid="true"' in form[:form.index("</form>")]
+    assert "None" not in html
+    db.session.expire_all()
+    assert team["eng1"].early_confirmation_month == "2026-12"
+
+
+def test_an_early_confirmation_refused_where_the_page_has_no_form_says_why(client, team, records):
+    """The month is assessed already (no form on the page): the message comes as the page's alert."""
+    team["eng1"].early_confirmation_month = "2026-11"
+    db.session.commit()
+    records.trip(team["eng1"], date(2026, 11, 2), hours=2)
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert team["eng1"].early_confirmation_month == "2026-11"
 
 
 def test_the_queue_links_to_the_months_data_check(gm, computed):

@@ -93,7 +93,7 @@ def _apply(user, data):
     if "active" in data:
         user.active = bool(data["active"])
     if "early_confirmation_month" in data:
-        user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"] or None)
+        user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"])
     elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
         check_early_confirmation(user, user.early_confirmation_month)
 
@@ -102,7 +102,8 @@ def check_early_confirmation(user, month):
     """提前转正 from `month` needs three months of service by its last day (seed form 2: 满三个月); 422 otherwise.
 
     CONTRACT.md section 7: hire date + 3 months ≤ the last day of that month (a month-end hire date moves to the
-    target month's last day). None clears it.
+    target month's last day). Only None clears it (the admin form's emptied field, the API's null): anything else,
+    an empty text included, must be a month.
     """
     if month is None:
         return None

@@ -2,7 +2,7 @@
 They check shape only; tracker/scores/approval.py holds the rules."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SubmitField, TextAreaField
+from wtforms import DecimalField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from tracker.validation import Form
@@ -41,6 +41,16 @@ class ReopenForm(Form):
     reason = TextAreaField(_l("重新打开的理由"), validators=[InputRequired(message=_l("请填写理由")),
                                                              Length(max=500)], render_kw={"rows": 2})
     submit = SubmitField(_l("重新打开"))
+
+
+class EarlyConfirmationForm(Form):
+    """提前转正 from a month on; the user service checks the month and the three months of service."""
+
+    FIELD_MAP = {"early_confirmation_month": "from_month"}
+
+    from_month = StringField(_l("自哪个月起"), validators=[InputRequired(message=_l("请填写转正月份"))],
+                             render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    submit = SubmitField(_l("记录"))
 
 
 class ConfirmForm(Form):

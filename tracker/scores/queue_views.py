@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from tracker import clock, nav
 from tracker.auth.access import engineer_by_username, roles
-from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -102,24 +101,3 @@ def assign_peer(month, username):
     db.session.commit()
     flash(_("已请 %(rater)s 评价 %(name)s", rater=rater.display_name, name=engineer.display_name), "success")
     return redirect(url_for("queue.team_month", month=month) + f"#row-{engineer.username}")
-
-
-@bp.route("/scores/<month:month>/<username>/early-confirmation", methods=["POST"])
-@roles("manager")
-def early_confirmation(month, username):
-    """提前转正: a manager above records that the engineer is assessed from a month on (the user service checks it)."""
-    month = month_arg(month)
-    if not ConfirmForm().validate_on_submit():
-        raise Invalid(_("请求已过期，请刷新页面后重试"))
-    engineer = engineer_by_username(username)
-    approval.require_manager_above(current_user, engineer)
-    try:
-        auth_services.update_user(engineer, {"early_confirmation_month": request.form.get("from_month", "").strip()})
-    except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("已记录 %(name)s 自 %(month)s 起提前转正", name=engineer.display_name,
-                month=engineer.early_confirmation_month), "success")
-    return redirect(url_for("scores.score_page", month=month, username=engineer.username))

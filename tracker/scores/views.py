@@ -8,11 +8,13 @@ from flask_login import current_user
 
 from tracker import clock, nav
 from tracker.auth.access import engineer_for_scores, is_leader, is_manager_above, roles
+from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import services as reviews
-from tracker.scores.forms import AdjustmentForm, ConfirmForm, InterviewForm, ReopenForm, VetoForm
+from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, ReopenForm,
+                                  VetoForm)
 from tracker.scores import approval, listing, presenter
 from tracker.scores.presenter import ADJUSTMENT_LABELS, STATUS_LABELS
 from tracker.scores.services import is_eligible
@@ -86,6 +88,10 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
     lines = presenter.score_lines(score, template, reviews.metrics_of(engineer, month))
     presenter.add_record_links(lines, me, engineer, month)
     veto = approval.veto_of(engineer, month)
+    context = _approval_context(me, engineer, month, score, veto, forms or {})
+    if alert is None:  # a refused form the page does not show (e.g. the month is assessed by now) says why up top
+        alert = _("；").join(str(message) for prefix, form in (forms or {}).items() if prefix not in context["forms"]
+                            for messages in form.errors.values() for message in messages) or None
     previous, following = _neighbours(month)
     return render_template(
         "scores/score.html", engineer=engineer, month=month, score=score, lines=lines,
@@ -95,12 +101,13 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         status_labels=STATUS_LABELS, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
         can_review=me.role in REVIEWERS, is_leader=is_leader(me, engineer),
-        approval=_approval_context(me, engineer, month, score, veto, forms or {}), alert=alert), status
+        approval=context, alert=alert), status
 
 
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
 
-APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": InterviewForm, "reopen": ReopenForm}
+APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": InterviewForm, "reopen": ReopenForm,
+                  "early": EarlyConfirmationForm}
 
 
 def _approval_context(me, engineer, month, score, veto, forms):
@@ -111,9 +118,12 @@ def _approval_context(me, engineer, month, score, veto, forms):
     manager_above = is_manager_above(me, engineer)
     gm = me.role == "gm"
     shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
-             "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved"}
+             "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved",
+             "early": manager_above and score is not None and not score.eligible}
     built = {prefix: forms.get(prefix) or APPROVAL_FORMS[prefix](formdata=None, prefix=prefix)
              for prefix, visible in shown.items() if visible}
+    if "early" in built and built["early"].from_month.data is None:
+        built["early"].from_month.data = str(month)  # the month on screen is the likely start
     return {"forms": built, "gm": gm, "decide": gm and is_open,
             "approve": gm and score is not None and score.status == "draft" and score.eligible,
             "gaps": approval.approval_gaps(engineer, month, score) if gm and score is not None else [],
@@ -136,7 +146,7 @@ def _score_action(month, username, prefix, authorise, act, done):
         return _render_score(engineer, month, forms={prefix: form} if prefix else None, alert=alert,
                              status=error.status)
     db.session.commit()
-    flash(done, "success")
+    flash(done(engineer) if callable(done) else done, "success")
     return redirect(url_for("scores.score_page", month=month, username=engineer.username))
 
 
@@ -168,6 +178,18 @@ def record_interview(month, username):
                          lambda engineer, form: approval.record_interview(_me(), engineer, month, form.notes.data,
                                                                           now=clock.now()),
                          _("已记录绩效面谈"))
+
+
+@bp.route("/scores/<month:month>/<username>/early-confirmation", methods=["POST"])
+@roles("manager")
+def early_confirmation(month, username):
+    """提前转正: a manager above records that the engineer is assessed from a month on, through the same user service
+    as the API (which checks the month and the three months of service); clearing it is the admin's user form."""
+    return _score_action(month, username, "early", approval.require_manager_above,
+                         lambda engineer, form: auth_services.change_user(
+                             _me(), engineer, {"early_confirmation_month": form.from_month.data.strip()}),
+                         lambda engineer: _("已记录 %(name)s 自 %(month)s 起提前转正", name=engineer.display_name,
+                                            month=engineer.early_confirmation_month))
 
 
 @bp.route("/scores/<month:month>/<username>/approve", methods=["POST"])
