@@ -120,6 +120,21 @@ def engineer_for_scores(viewer, username):
     return engineer
 
 
+def entries_access(viewer, engineer, peers_rate):
+    """An engineer's hand entries of a month (录入): "leader" (gm, a manager above) enters them, "admin" reads them,
+    the engineer ("self") sees their own; another engineer ("peer") may only rate, so only when the month's template
+    has lines that peers rate (`peers_rate`). 403 for anyone else (CONTRACT 2: an engineer sees only their own)."""
+    if is_leader(viewer, engineer):
+        return "leader"
+    if viewer.role == "admin":
+        return "admin"
+    if viewer.role == "engineer" and viewer.id == engineer.id:
+        return "self"
+    if viewer.role == "engineer" and peers_rate:
+        return "peer"
+    raise Forbidden(_("无权查看该工程师的录入"))
+
+
 def can_view(viewer, person):
     """Itineraries, attendance and scores: the person, back-office, a manager above, gm, admin."""
     return (viewer.id == person.id or viewer.role in ALL_SEEING or viewer.role == "backoffice"

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tracker import clock
-from tracker.auth.access import engineer_by_username, is_leader, roles
+from tracker.auth.access import engineer_by_username, entries_access, roles
 from tracker.auth.models import User
-from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.errors import Conflict, Invalid, NotFound
 from tracker.extensions import db
 from tracker.reviews import services
 from tracker.reviews.forms import (GROUP_LABELS, DeleteForm,
@@ -26,16 +26,10 @@ from tracker.reviews.views import REVIEWERS, _lang, _locked, _me, bp
 
 # ---- entries (录入) ---------------------------------------------------------------------------------
 
-def _entry_access(engineer):
-    """leader (gm, manager above), admin (read only), self or peer (ratings only); 403 for anyone else."""
-    me = _me()
-    if is_leader(me, engineer):
-        return "leader"
-    if me.role == "admin":
-        return "admin"
-    if me.role == "engineer":
-        return "self" if me.id == engineer.id else "peer"
-    raise Forbidden(_("无权查看该工程师的录入"))
+def _entry_access(engineer, month):
+    """leader (gm, manager above), admin (read only), self, or peer (ratings only, where the template has peers
+    rate); 403 for anyone else (tracker.auth.access.entries_access)."""
+    return entries_access(_me(), engineer, services.peers_rate(engineer, month))
 
 
 def _amount_text(lo, hi):
@@ -75,7 +69,7 @@ def _metric_form(spec, entry=None, formdata=None):
 
 def _render_entries(engineer, month, incident_form=None, metric_forms=None, rating_forms=None, alert=None,
                     status=200):
-    access = _entry_access(engineer)
+    access = _entry_access(engineer, month)
     me = _me()
     lang = _lang()
     template = services.current_template(engineer, month)
@@ -186,7 +180,7 @@ def save_metric(month, username, key):
 @roles(*REVIEWERS)
 def save_rating(month, username, key):
     engineer = engineer_by_username(username)
-    services.rater_group(_me(), engineer)
+    _entry_access(engineer, month)
     spec = services.specs_for(engineer, month).ratings.get(key)
     if spec is None:
         raise NotFound(_("该考核模板没有需要评分的指标 %(key)s", key=key))

@@ -314,6 +314,12 @@ def specs_for(engineer, month):
     return entry_specs(current_template(engineer, month))
 
 
+def peers_rate(engineer, month):
+    """Whether the engineer's template for the month has lines that other engineers (the peer group) rate."""
+    template = current_template(engineer, month)
+    return template is not None and "peer" in template.raters.groups and bool(entry_specs(template).ratings)
+
+
 # ---- incidents -------------------------------------------------------------------------------------
 
 def record_incident(actor, engineer, day, indicator, category=None, amount=None, note=None, *, now):
