@@ -1,4 +1,8 @@
-"""Response headers every page and answer carries (CONTRACT 11): CSP without inline script, no framing, no sniffing."""
+"""Response headers every page and answer carries (CONTRACT 11): CSP without inline script, no framing, no sniffing;
+and the flags of every cookie."""
+
+from flask import Response as FlaskResponse
+from flask import current_app, has_app_context
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -28,5 +32,18 @@ def set_headers(response):
     return response
 
 
+class Response(FlaskResponse):
+    """Every cookie the app sets or deletes is HttpOnly and SameSite=Lax, and Secure when COOKIE_SECURE is on, whoever
+    sets it: Flask-Login deletes the remember cookie on logout with no flags at all (its _clear_cookie passes none of
+    its REMEMBER_COOKIE_* settings), and a deletion is a Set-Cookie header like any other."""
+
+    def set_cookie(self, key, value="", max_age=None, expires=None, path="/", domain=None, secure=False,
+                   httponly=False, samesite=None, partitioned=False):
+        secure = secure or (has_app_context() and bool(current_app.config.get("COOKIE_SECURE")))
+        super().set_cookie(key, value, max_age=max_age, expires=expires, path=path, domain=domain, secure=secure,
+                           httponly=True, samesite="Lax", partitioned=partitioned)
+
+
 def init_app(app):
+    app.response_class = Response
     app.after_request(set_headers)

@@ -75,6 +75,22 @@ def test_session_and_remember_cookies_are_httponly_samesite_lax_and_secure_when_
         assert ("secure" in flags) is secure, cookies[name]
 
 
+@pytest.mark.parametrize("secure", [False, True])
+def test_logout_deletes_its_cookies_with_the_same_flags(app_factory, team, secure):
+    """Flask-Login deletes the remember cookie without flags of its own: the app's responses add them."""
+    served = app_factory(COOKIE_SECURE=secure)
+    client = served.test_client()
+    client.post("/login", data={"username": "eng1", "password": PASSWORD, "remember": "y"})
+    response = client.post("/logout")
+    cookies = _cookies(response)
+    assert "remember_token" in cookies, cookies
+    for header in cookies.values():
+        flags = [part.strip().lower() for part in header.split(";")]
+        assert "httponly" in flags, header
+        assert "samesite=lax" in flags, header
+        assert ("secure" in flags) is secure, header
+
+
 def test_cookie_secure_setting_is_read_from_the_environment(database_url, app, tmp_path, monkeypatch):
     from tests.security.support import production_like_app
     monkeypatch.setenv("TRACKER_COOKIE_SECURE", "true")

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +13,7 @@ from tracker.errors import NotFound
 from tracker.extensions import db
 from tracker.scores import services as scores
 from tracker.scores.models import Score
+from tracker.security import Response
 from tracker.sheets import presenter, summaries, workbooks
 from tracker.sheets.pdf import render_pdf
 from tracker.scoring.month import Month

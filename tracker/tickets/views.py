@@ -2,12 +2,13 @@
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.access import roles
+from tracker.security import Response
 from tracker.sheets.pdf import render_pdf
 from tracker.tickets import qr
 from tracker.workorders import services
