@@ -189,6 +189,14 @@ def parse_datetime(value, field, to_local):
     return check_year(to_local(parsed).replace(microsecond=0), field)
 
 
+def shown_datetime(value, sep=" "):
+    """A stored datetime as pages and files write it: to the minute, and to the second when it has seconds (times
+    are kept as given, so what is shown is what the rules compare)."""
+    if value is None:
+        return ""
+    return value.strftime(f"%Y-%m-%d{sep}%H:%M:%S" if value.second else f"%Y-%m-%d{sep}%H:%M")
+
+
 # ---- numbers: points and amounts ---------------------------------------------------------------
 
 CENT = Decimal("0.01")
@@ -315,6 +323,8 @@ class Int32Converter(IntegerConverter):
 
 
 def init_app(app):
-    """Bounded integers in routes (set before the blueprints are registered); every query string checked."""
+    """Bounded integers in routes (set before the blueprints are registered); every query string checked; the
+    `datetime` filter of the templates."""
     app.url_map.converters["int"] = Int32Converter
     app.before_request(check_query)
+    app.add_template_filter(shown_datetime, "datetime")

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -183,6 +183,27 @@ def test_formula_like_text_comes_back_as_the_same_text(team, api):
     assert cell.data_type == "s" and cell.value == rows[0]["description"]
     again = _upload(api, "work_orders", exported.data, "a.xlsx").get_json()
     assert again["unchanged"] == 1
+
+
+def test_times_with_seconds_keep_them_through_import_and_export(team, api):
+    rows = _orders(2)
+    rows[0].update(reported_at="2026-10-15 08:00:59", responded_at="2026-10-15T10:00:01")
+    rows[1].update(reported_at=datetime(2026, 10, 16, 9, 0, 30), completed_at=datetime(2026, 10, 16, 17, 0),
+                   status="completed")  # real Excel dates
+    done = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    assert done.status_code == 200, done.get_json()
+    first, second = db.session.scalars(select(WorkOrder).order_by(WorkOrder.number)).all()
+    assert (first.reported_at, first.responded_at) == (datetime(2026, 10, 15, 8, 0, 59), datetime(2026, 10, 15, 10, 0, 1))
+    assert (second.reported_at, second.completed_at) == (datetime(2026, 10, 16, 9, 0, 30), datetime(2026, 10, 16, 17))
+    exported = api("GET", "/imports/work_orders/export.xlsx", "office")
+    keys = [c.key for c in kinds.WORK_ORDERS.columns]
+    table = {row[0]: dict(zip(keys, row)) for row in load_workbook(io.BytesIO(exported.data)).active.iter_rows(
+        min_row=3, values_only=True)}
+    assert (table["WO00001"]["reported_at"], table["WO00001"]["responded_at"]) == ("2026-10-15 08:00:59",
+                                                                                   "2026-10-15 10:00:01")
+    assert (table["WO00002"]["reported_at"], table["WO00002"]["completed_at"]) == ("2026-10-16 09:00:30",
+                                                                                   "2026-10-16 17:00")
+    assert _upload(api, "work_orders", exported.data, "a.xlsx").get_json()["unchanged"] == 2
 
 
 @pytest.mark.parametrize("user, kind, status", [

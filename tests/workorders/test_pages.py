@@ -69,6 +69,32 @@ def test_engineer_edit_page_offers_only_the_times(client, make_order):
     assert bad.status_code == 422 and "响应时间不能早于报修时间" in bad.get_data(as_text=True)
 
 
+def test_the_form_keeps_seconds_shows_them_and_takes_times_with_or_without_them(client, team):
+    login(client, "office")
+    response = client.post("/work-orders/new", data={**FORM, "reported_at": "2026-10-15T08:00:59",
+                                                     "responded_at": "2026-10-15T10:00:01",
+                                                     "arrived_at": "2026-10-15 10:30:30"})
+    assert response.status_code == 302
+    order = db.session.query(WorkOrder).one()
+    assert (order.reported_at, order.responded_at, order.arrived_at) == (
+        datetime(2026, 10, 15, 8, 0, 59), datetime(2026, 10, 15, 10, 0, 1), datetime(2026, 10, 15, 10, 30, 30))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2026-10-15 08:00:59" in page and "(+1:59:02)" in page and "(+2:29:31)" in page
+    edit = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
+    reported = re.search(r'<input[^>]*name="reported_at"[^>]*>', edit).group(0)
+    assert 'value="2026-10-15T08:00:59"' in reported and 'step="1"' in reported  # a browser accepts the seconds
+    as_shown = {"number": order.number, "reported_at": "2026-10-15T08:00:59", "responded_at": "2026-10-15T10:00:01"}
+    client.post(f"/work-orders/{order.id}/edit", data={**FORM, **as_shown, "arrived_at": "2026-10-15T10:31"})
+    db.session.refresh(order)
+    assert (order.reported_at, order.arrived_at) == (datetime(2026, 10, 15, 8, 0, 59), datetime(2026, 10, 15, 10, 31))
+    edit = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
+    arrived = re.search(r'<input[^>]*name="arrived_at"[^>]*>', edit).group(0)
+    assert 'value="2026-10-15T10:31"' in arrived and "step" not in arrived
+    bad = client.post("/work-orders/new", data={**FORM, "reported_at": "2026-10-15T08:00:59",
+                                                "responded_at": "2026-10-15T08:00:01"})
+    assert bad.status_code == 422 and "响应时间不能早于报修时间" in bad.get_data(as_text=True)
+
+
 def test_other_engineer_cannot_open_or_edit_the_order(app, make_order):
     order = make_order()
     client = app.test_client()

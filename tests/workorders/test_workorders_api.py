@@ -7,6 +7,8 @@ import pytest
 from tests.api.support import assert_error, count, documented
 from tests.workorders.conftest import CANONICAL
 from tracker.extensions import db
+from tracker.scores.facts import month_facts
+from tracker.scoring.month import Month
 from tracker.workorders.models import WorkOrder
 from tracker.customers.models import Customer
 
@@ -59,6 +61,33 @@ def test_offset_datetimes_are_converted_to_local_time(api, team):
 def test_times_out_of_order_are_422(api, team, times, field):
     assert_error(api("POST", "/work-orders", "office", json={**BODY, **times}), 422, field)
     assert count(WorkOrder) == 0
+
+
+def test_seconds_are_compared_as_given_a_response_a_second_before_the_report_is_422(api, team):
+    body = {**BODY, "reported_at": "2026-11-10T08:00:59", "responded_at": "2026-11-10T08:00:01",
+            "arrived_at": "2026-11-10T08:00:00"}
+    assert_error(api("POST", "/work-orders", "office", json=body), 422, "responded_at")
+    assert count(WorkOrder) == 0
+
+
+def test_every_time_keeps_its_seconds(app, api, team):
+    times = {"reported_at": "2026-11-10T08:00:59", "deadline_at": "2026-11-11T17:59:59",
+             "responded_at": "2026-11-10T10:00:01+08:00", "arrived_at": "2026-11-10T02:30:30Z",
+             "completed_at": "2026-11-10T16:45:07.900"}
+    body = documented(app, api("POST", "/work-orders", "office", json={**BODY, **times}))
+    assert [body[name] for name in times] == ["2026-11-10T08:00:59+08:00", "2026-11-11T17:59:59+08:00",
+                                              "2026-11-10T10:00:01+08:00", "2026-11-10T10:30:30+08:00",
+                                              "2026-11-10T16:45:07+08:00"]
+    changed = api("PATCH", f"/work-orders/{body['id']}", "eng1", json={"completed_at": "2026-11-10T16:45:08"})
+    assert changed.get_json()["completed_at"] == "2026-11-10T16:45:08+08:00"
+    assert db.session.get(WorkOrder, body["id"]).responded_at == datetime(2026, 11, 10, 10, 0, 1)
+
+
+def test_a_response_two_hours_and_59_seconds_after_the_report_is_outside_the_limit(api, team):
+    body = {**BODY, "reported_at": "2026-11-10T08:00:00", "responded_at": "2026-11-10T10:00:59"}
+    order_id = api("POST", "/work-orders", "office", json=body).get_json()["id"]
+    response = month_facts([team["eng1"].id], Month("2026-11"), datetime(2026, 12, 1))[team["eng1"].id]["response"]
+    assert (response["within"], response["outside"], response["outside_ids"]) == (0, 1, [order_id])
 
 
 def test_equal_times_are_in_order(api, team):

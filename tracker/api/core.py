@@ -28,7 +28,7 @@ DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9
         "description": "YYYY-MM-DD, years 2000 to 2099"}
 DATETIME = {"type": "string", "format": "date-time",
             "description": "ISO 8601, years 2000 to 2099; without an offset: local time; an offset is whole minutes "
-                           "within ±14:00"}
+                           "within ±14:00; kept to the second (a fraction of a second is dropped)"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 MONEY = {"type": "number", "minimum": 0, "maximum": 100000}
 TEXT500 = {"type": ["string", "null"], "maxLength": 500}

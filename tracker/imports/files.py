@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.errors import Invalid
+from tracker.validation import shown_datetime
 from tracker.xlsx import put
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -66,7 +67,7 @@ def _text(value):
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d") if value.time() == time() else value.strftime("%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%d") if value.time() == time() else shown_datetime(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):

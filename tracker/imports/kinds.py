@@ -303,7 +303,7 @@ def link_rework(actor, row, now, records):
 
 
 def _time(value):
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    return validation.shown_datetime(value)
 
 
 def export_order(order):

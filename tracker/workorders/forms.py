@@ -6,10 +6,10 @@ from wtforms import (DateField, DateTimeLocalField, RadioField, SelectChoice, Se
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.validation import Form
+from tracker.validation import Form, shown_datetime
 from tracker.workorders.models import SURVEY_METHODS
 
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 SERVICE_TYPES = ("常规保养", "维修", "安装", "调试", "巡检")
 STATUS_LABELS = {"open": _l("进行中"), "completed": _l("已完工"), "cancelled": _l("已取消")}
 REWORK_LABELS = {"none": _l("否"), "internal": _l("内返"), "external": _l("外返")}
@@ -20,9 +20,23 @@ def _choices(labels):
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
+class LocalTimeField(DateTimeLocalField):
+    """A browser datetime-local input that keeps the seconds: it takes a value with or without them and shows a
+    stored time with its seconds when it has any (with step 1, so that the browser accepts such a value)."""
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return shown_datetime(self.data, sep="T")
+
+    def __call__(self, **kwargs):
+        if not self.raw_data and self.data is not None and self.data.second:
+            kwargs.setdefault("step", 1)
+        return super().__call__(**kwargs)
+
+
 def _when(label, required=False):
-    return DateTimeLocalField(label, format=DATETIME_FORMATS,
-                              validators=[InputRequired() if required else Optional()])
+    return LocalTimeField(label, format=DATETIME_FORMATS, validators=[InputRequired() if required else Optional()])
 
 
 class TimesForm(Form):

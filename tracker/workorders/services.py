@@ -243,7 +243,7 @@ def _datetime(value, field, required=False):
         return None
     if not isinstance(value, datetime) or value.tzinfo is not None:
         raise Invalid.field(field, _("时间格式不正确"))
-    return validation.check_year(value.replace(second=0, microsecond=0), field)
+    return validation.check_year(value.replace(microsecond=0), field)
 
 
 def user_by_username(username, records=None):

@@ -150,7 +150,7 @@ def create():
     _people_choices(form)
     if request.method == "GET":
         form.submitter.data = current_user.username
-        form.reported_at.data = clock.now()
+        form.reported_at.data = clock.now().replace(second=0)  # a proposal to the minute, as one types it
     if form.validate_on_submit():
         try:
             order = services.create_order(current_user, _order_data(form), clock.now())
