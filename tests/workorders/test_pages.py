@@ -162,6 +162,18 @@ def test_new_repair_suggests_the_rework_link_on_the_page(client, make_order):
     assert 'id="rework-suggestion"' not in client.get(f"/work-orders/{order.id}").get_data(as_text=True)
 
 
+def test_the_form_refuses_a_rework_of_outside_the_managers_scope_as_an_unknown_number(client, make_order):
+    make_order(number="THEIRS", engineer="eng3", completed_at=datetime(2026, 10, 15, 16, 0))  # mgr2's team
+    login(client, "mgr")
+    repair = {**FORM, "service_type": "维修", "reported_at": "2026-11-01T09:00", "arrived_at": ""}
+    response = client.post("/work-orders/new", data={**repair, "rework": "external", "rework_of": "THEIRS"})
+    assert response.status_code == 422 and "没有编号为 THEIRS 的工单" in response.get_data(as_text=True)
+    assert db.session.query(WorkOrder).count() == 1
+    created = client.post("/work-orders/new", data=repair)
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert 'id="rework-suggestion"' not in page and "THEIRS" not in page
+
+
 @pytest.mark.parametrize("path", ["/work-orders/999", "/work-orders/99999999999", "/work-orders/1/scans/5",
                                   "/work-orders/1/photos/5"])
 def test_unknown_records_are_404(client, make_order, path):

@@ -243,6 +243,31 @@ def test_rework_link_must_make_sense(api, make_order, change, field):
     assert_error(api("PATCH", f"/work-orders/{new.id}", "office", json=change), 422, field)
 
 
+REDO = {**BODY, "service_type": "维修", "reported_at": "2026-11-10T09:00", "rework": "external"}
+
+
+def test_a_manager_may_not_name_an_order_of_another_team_as_rework_of_and_learns_nothing(api, make_order):
+    make_order(number="THEIRS", engineer="eng3", completed_at=datetime(2026, 10, 15, 16, 0))  # mgr2's team
+    unknown = assert_error(api("POST", "/work-orders", "mgr", json={**REDO, "rework_of": "GHOST"}), 422, "rework_of")
+    hidden = assert_error(api("POST", "/work-orders", "mgr", json={**REDO, "rework_of": "THEIRS"}), 422, "rework_of")
+    assert {k: str(v).replace("THEIRS", "GHOST") for k, v in hidden.items()} == {k: str(v) for k, v in unknown.items()}
+    assert count(WorkOrder) == 1
+    own = api("POST", "/work-orders", "mgr", json={**REDO, "rework": "none"}).get_json()
+    assert own["rework_suggestions"] == []  # THEIRS is not offered either
+    assert_error(api("PATCH", f"/work-orders/{own['id']}", "mgr", json={"rework": "external", "rework_of": "THEIRS"}),
+                 422, "rework_of")
+    assert db.session.get(WorkOrder, own["id"]).rework_of is None
+    linked = api("POST", "/work-orders", "office", json={**REDO, "rework_of": "THEIRS"})  # back office sees all
+    assert linked.status_code == 201 and linked.get_json()["rework_of"] == "THEIRS"
+
+
+def test_an_edit_keeps_a_link_the_editor_could_not_have_made(api, make_order):
+    make_order(number="THEIRS", engineer="eng3", completed_at=datetime(2026, 10, 15, 16, 0))
+    order_id = api("POST", "/work-orders", "office", json={**REDO, "rework_of": "THEIRS"}).get_json()["id"]
+    changed = api("PATCH", f"/work-orders/{order_id}", "mgr", json={"description": "主轴再次异响", "rework_of": "THEIRS"})
+    assert changed.status_code == 200 and changed.get_json()["rework_of"] == "THEIRS"
+
+
 def test_openapi_documents_the_upload_forms(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     scan = paths["/work-orders/{order_id}/scan"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]

@@ -26,7 +26,9 @@ FIELDS = {
     "reported_at": core.DATETIME, "deadline_at": core.NULLABLE_DATETIME, "engineer": NULLABLE_USERNAME,
     "submitter": NULLABLE_USERNAME, "responded_at": core.NULLABLE_DATETIME, "arrived_at": core.NULLABLE_DATETIME,
     "completed_at": core.NULLABLE_DATETIME, "status": {"type": "string", "enum": list(STATUSES)},
-    "rework": {"type": "string", "enum": list(REWORK)}, "rework_of": NULLABLE_NUMBER,
+    "rework": {"type": "string", "enum": list(REWORK)},
+    "rework_of": {**NULLABLE_NUMBER, "description": "the number of an order the caller may see (422 otherwise, as for "
+                                                    "an unknown number)"},
 }
 NEW_WORK_ORDER = core.obj(FIELDS, ["customer", "service_type", "reported_at"])
 WORK_ORDER_CHANGES = {**core.obj(FIELDS), "minProperties": 1}
@@ -52,7 +54,8 @@ WORK_ORDER = core.obj({
     **ORDER_PROPERTIES, "scan": {"anyOf": [SCAN, {"type": "null"}]},
     "photos": {"type": "array", "items": STORED_FILE},
     "rework_suggestions": {"type": "array", "items": {"type": "string"},
-                           "description": "numbers of completed orders this repair may be a rework of"},
+                           "description": "numbers of completed orders in the caller's scope this repair may be a "
+                                          "rework of"},
 }, [*ORDER_PROPERTIES, "scan", "photos", "rework_suggestions"])
 CURSOR = {"type": ["string", "null"], "description": "pass as after (next) or before (previous); null: no such page"}
 WORK_ORDER_LIST = core.obj({"total": {"type": ["integer", "null"], "description": "only with count=1"},
@@ -135,7 +138,7 @@ def create_work_order(data):
     """Create a work order (number generated when not given)."""
     order = services.create_order(_actor(), _parsed(data), clock.now())
     core.commit()
-    return core.reply(services.order_dict(order), 201)
+    return core.reply(services.order_dict(order, _actor()), 201)
 
 
 @bp.route("/work-orders/<int:order_id>", methods=["PATCH"])
@@ -147,7 +150,7 @@ def update_work_order(order_id, data):
     order = services.get_visible(_actor(), order_id)
     services.update_order(_actor(), order, _parsed(data), clock.now())
     core.commit()
-    return core.reply(services.order_dict(order))
+    return core.reply(services.order_dict(order, _actor()))
 
 
 @bp.route("/work-orders/<int:order_id>")
@@ -155,7 +158,7 @@ def update_work_order(order_id, data):
 @core.answers(200, WORK_ORDER)
 def get_work_order(order_id):
     """A work order with its canonical name, current scan and photos."""
-    return core.reply(services.order_dict(services.get_visible(_actor(), order_id)))
+    return core.reply(services.order_dict(services.get_visible(_actor(), order_id), _actor()))
 
 
 @bp.route("/work-orders")
@@ -174,7 +177,7 @@ def list_work_orders():
                                  before=request.args.get("before") or None, page=int(page))
     total = services.count_orders(_actor(), filters) if request.args.get("count") in ("1", "true") else None
     return core.reply({"total": total, "page": int(page), "next": result.next, "previous": result.previous,
-                       "work_orders": [services.order_dict(o, with_files=False) for o in result.orders]})
+                       "work_orders": [services.order_dict(o, _actor(), with_files=False) for o in result.orders]})
 
 
 # ---- scan and photos ----------------------------------------------------------------------------

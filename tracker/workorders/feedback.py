@@ -10,7 +10,7 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
-from tracker.workorders.services import by_number, can_manage, can_view, free_text, user_by_username
+from tracker.workorders.services import by_number, can_manage, free_text, user_by_username
 from tracker.values import month_arg
 
 NOTE_MAX = 500
@@ -70,9 +70,7 @@ def add_complaint(actor, data, now):
         raise Invalid.field("resolution_satisfied", _("须为是或否"))
     order = None
     if data.get("work_order"):
-        order = by_number(data["work_order"])
-        if not can_view(actor, order):
-            raise Invalid.field("work_order", _("没有编号为 %(number)s 的工单", number=data["work_order"]))
+        order = by_number(data["work_order"], viewer=actor)
     complaint = Complaint(engineer_id=engineer.id, work_order_id=order.id if order else None, day=day,
                           upheld=data["upheld"], resolution_satisfied=satisfied,
                           note=free_text(data.get("note"), "note", NOTE_MAX), recorded_by_id=actor.id,

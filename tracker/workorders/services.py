@@ -82,11 +82,13 @@ def get_visible(viewer, order_id):
     return order
 
 
-def by_number(number, field="work_order", records=None):
+def by_number(number, field="work_order", records=None, viewer=None):
+    """The work order with that number; 422 on `field` when there is none, and the same answer when `viewer` is
+    given and may not see it (so that the answer does not reveal it)."""
     order = None
     if isinstance(number, str) and NUMBER_RE.match(number):
         order = (records or RECORDS).order(number)
-    if order is None:
+    if order is None or (viewer is not None and not can_view(viewer, order)):
         raise Invalid.field(field, _("没有编号为 %(number)s 的工单", number=number))
     return order
 
@@ -179,7 +181,7 @@ def check_order(actor, order, data, records=None):
             raise Invalid.field("rework", _("返修类型须为 none、internal、external 之一"))
         values["rework"] = data["rework"]
     if "rework_of" in data:
-        values["rework_of"] = by_number(data["rework_of"], "rework_of", records) if data["rework_of"] else None
+        values["rework_of"] = _redone(actor, order, data["rework_of"], records)
     after = _After(order, values)
     _check_times(after)
     values["status"] = _check_status(after, explicit="status" in data)
@@ -197,6 +199,17 @@ def _apply(actor, order, data, records):
     for name, value in values.items():
         if new or not _same(getattr(order, name), value):
             setattr(order, name, value)
+
+
+def _redone(actor, order, number, records):
+    """The order that `order` redoes: one the actor may see, since the rework is charged to its engineer (CONTRACT
+    7); the link already stored stays acceptable, so that an edit which keeps it is not refused."""
+    if not number:
+        return None
+    linked = order.rework_of
+    if linked is not None and linked.number == number:
+        return linked
+    return by_number(number, "rework_of", records, viewer=actor)
 
 
 def _same(old, new):
@@ -439,12 +452,13 @@ def trips_of(order):
     return order.trips
 
 
-def rework_candidates(order):
-    """Completed orders of the same customer and equipment within 30 days before a new repair (维修) order."""
+def rework_candidates(order, viewer):
+    """Completed orders of the same customer and equipment within 30 days before a new repair (维修) order, among
+    those `viewer` may see (the ones they may name as rework_of)."""
     if order.service_type != REPAIR or order.rework != "none" or order.rework_of_id is not None:
         return []
     return db.session.scalars(select(WorkOrder).where(
-        WorkOrder.customer_id == order.customer_id, WorkOrder.equipment == (order.equipment or ""),
+        order_scope(viewer), WorkOrder.customer_id == order.customer_id, WorkOrder.equipment == (order.equipment or ""),
         WorkOrder.id != order.id, WorkOrder.status != "cancelled", WorkOrder.completed_at.is_not(None),
         WorkOrder.completed_at >= order.reported_at - REWORK_WINDOW, WorkOrder.completed_at <= order.reported_at,
     ).order_by(WorkOrder.completed_at.desc())).all()
@@ -462,8 +476,8 @@ def timeline(order):
     return {"steps": steps, "deadline_at": order.deadline_at, "late": late}
 
 
-def order_dict(order, scan=None, with_files=True):
-    """The API shape of a work order (people by username, related orders by number)."""
+def order_dict(order, viewer, scan=None, with_files=True):
+    """The API shape of a work order (people by username, related orders by number) as `viewer` is answered."""
     body = {
         "id": order.id, "number": order.number, "customer": order.customer.name, "equipment": order.equipment or "",
         "service_type": order.service_type, "description": order.description,
@@ -479,7 +493,7 @@ def order_dict(order, scan=None, with_files=True):
         scan = scan or current_scan(order)
         body["scan"] = file_dict(scan, version=True) if scan else None
         body["photos"] = [file_dict(photo) for photo in order.photos]
-        body["rework_suggestions"] = [o.number for o in rework_candidates(order)]
+        body["rework_suggestions"] = [o.number for o in rework_candidates(order, viewer)]
     return body
 
 

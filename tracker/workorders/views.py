@@ -100,7 +100,7 @@ def _detail(order, status=200, photo_form=None, survey_form=None):
         "workorders/detail.html", order=order, manage=manage, timeline=services.timeline(order),
         machine=equipment.find(order.customer, order.equipment) if order.equipment else None,
         trips=services.trips_of(order), scan=services.current_scan(order),
-        rework_candidates=services.rework_candidates(order) if manage else [],
+        rework_candidates=services.rework_candidates(order, current_user) if manage else [],
         can_photos=services.can_upload_photos(current_user, order),
         can_times=services.is_assigned(current_user, order),
         photo_form=photo_form or PhotoForm(), survey_form=survey_form or SurveyForm(),
@@ -158,7 +158,7 @@ def create():
         except REFUSALS as error:
             return _render_form(form, status=_refuse_into(form, error))
         flash(_("已创建工单 %(number)s", number=order.number), "success")
-        if services.rework_candidates(order):
+        if services.rework_candidates(order, current_user):
             flash(_("该客户的同一设备 30 天内有已完工的工单，是否为返修？请在下方确认。"), "warning")
         return redirect(url_for("workorders.detail", order_id=order.id))
     return _render_form(form, status=422 if form.errors else 200)
