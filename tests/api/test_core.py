@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.api.support import assert_error, count
 from tests.conftest import NOW, PASSWORD
+from tracker.itinerary.models import Expense
 
 
 def test_token_for_good_credentials(client, team):
@@ -40,6 +42,23 @@ def test_malformed_or_invalid_bodies_get_the_error_format(client, team, raw, sta
     assert response.status_code == status
     error = response.get_json()["error"]
     assert error["code"] and error["message"]
+
+
+LONG = "1" + "0" * 5000  # valid JSON, beyond the 4,300 digits Python's int() reads
+EXPENSE = '{"date": "2026-11-19", "category": "meals", "amount": AMOUNT}'
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/expenses", EXPENSE.replace("AMOUNT", LONG), "amount"),
+    ("/expenses", EXPENSE.replace("AMOUNT", "-" + LONG), "amount"),
+    ("/expenses", EXPENSE.replace("AMOUNT", LONG + ".5"), "amount"),
+    ("/notifications/read", '{"ids": [1, LONG]}'.replace("LONG", LONG), "ids.1"),
+])
+def test_a_number_of_thousands_of_digits_is_well_formed_and_refused_with_422_naming_the_field(api, team, path, body,
+                                                                                               field):
+    response = api("POST", path, "eng1", data=body, content_type="application/json")
+    assert_error(response, 422, field)
+    assert count(Expense) == 0
 
 
 def test_body_over_one_mebibyte_is_413(client, team):

@@ -71,7 +71,8 @@ def authenticate_request():
 
 
 def read_json():
-    """The request body as JSON (floats as Decimal); 413 over the limit, 400 when malformed."""
+    """The request body as JSON (floats, and integers too long for int, as Decimal); 413 over the limit, 400 when
+    malformed."""
     limit = current_app.config["API_MAX_JSON_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(_("请求体超过 1 MiB"))
@@ -81,13 +82,23 @@ def read_json():
     if not raw.strip():
         return None
     try:
-        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_int=_integer, parse_constant=_refuse_constant)
         bad = validation.first_bad_text(data)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedBody(_("请求体不是合法的 JSON")) from None
     if bad:
         raise Invalid.field(*bad)
     return data
+
+
+def _integer(text):
+    """A JSON integer; one longer than int() reads (4,300 digits) is still well-formed JSON, so it comes as a
+    Decimal (read in linear time), which the checks then refuse as out of range or not an integer: 422 naming its
+    field, as for any other such number."""
+    try:
+        return int(text)
+    except ValueError:
+        return Decimal(text)
 
 
 def _refuse_constant(name):
