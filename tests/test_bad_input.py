@@ -396,3 +396,51 @@ def test_control_characters_in_a_query_string_are_422_on_pages(client, world, pa
 def test_ids_beyond_the_integer_columns_are_404_never_a_database_error(api, world, path):
     response = api("GET", path, "admin")
     assert response.status_code == 404, response.get_data(as_text=True)
+
+
+# ---- numbers and dates in the query strings of pages: the API's checks, never a 500 -------------------
+
+TOO_BIG = "9223372036854775807"  # beyond SQLite's integers: an OverflowError once reached the query
+PAGE_ARGS = [
+    ("/work-orders/?page=" + TOO_BIG, "office", "page", "须为 1–100000 的整数"),
+    ("/work-orders/?page=100001", "eng1", "page", "须为 1–100000 的整数"),
+    ("/work-orders/?page=%D9%A1", "eng1", "page", "须为 1–100000 的整数"),
+    ("/scores/2026-11?page=" + TOO_BIG, "mgr", "page", "页码须为正整数"),
+    ("/audit/?page=" + TOO_BIG, "admin", "page", "页码须为正整数"),
+    ("/audit/?end=9999-12-31", "gm.wang", "end", YEAR),
+    ("/audit/?start=0001-01-01", "admin", "start", YEAR),
+    ("/audit/?start=2026-01-01&end=2100-01-01", "admin", "end", YEAR),
+    ("/admin/templates/engineer_monthly?version=" + TOO_BIG, "admin", "version", "须为正整数"),
+    ("/admin/templates/engineer_monthly/diff?version=" + TOO_BIG, "admin", "version", "须为正整数"),
+]
+
+
+@pytest.mark.parametrize("path, user, field, message", PAGE_ARGS)
+def test_out_of_range_numbers_and_dates_in_a_page_query_are_422_with_a_message(client, world, path, user, field,
+                                                                                message):
+    login(client, user)
+    response = client.get(path)
+    assert response.status_code == 422, response.get_data(as_text=True)[:2000]
+    assert escape(message, quote=False) in response.get_data(as_text=True)
+
+
+def test_the_audit_page_shows_a_bad_date_on_its_field(client, world):
+    login(client, "gm.wang")
+    page = client.get("/audit/?end=9999-12-31").get_data(as_text=True)
+    assert 'id="end-error"' in page and YEAR in page
+
+
+@pytest.mark.parametrize("query", ["?page=" + TOO_BIG, "?page=100001"])
+def test_the_work_order_list_refuses_the_same_page_numbers_on_the_api_and_the_page(api, client, world, query):
+    answer = api("GET", "/work-orders" + query, "office")
+    assert answer.status_code == 422
+    login(client, "office")
+    page = client.get("/work-orders/" + query)
+    assert page.status_code == 422
+    assert escape(answer.get_json()["error"]["fields"]["page"], quote=False) in page.get_data(as_text=True)
+
+
+def test_a_page_past_the_end_of_the_work_order_list_is_empty_on_both_doors(api, client, world):
+    assert api("GET", "/work-orders?page=100000", "office").get_json()["work_orders"] == []
+    login(client, "office")
+    assert client.get("/work-orders/?page=100000").status_code == 200

@@ -311,6 +311,26 @@ def check_query():
                 raise Invalid.field(name, problem)
 
 
+def page_arg(text, field="page", default=1, maximum=None):
+    """A positive whole number from a query string (a page, a per_page, a version): ASCII digits, 1 to `maximum`,
+    never more than 9 digits, so that no such number overflows a database integer when a query multiplies or
+    compares it; `default` when absent or empty; 422 naming the field otherwise. The API and the web pages both
+    read their numbers through it."""
+    if text is None or text == "":
+        return default
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1 or \
+            (maximum is not None and int(text) > maximum):
+        if maximum is not None:
+            raise Invalid.field(field, _("须为 1–%(max)s 的整数", max=maximum))
+        raise Invalid.field(field, _("页码须为正整数") if field == "page" else _("须为正整数"))
+    return int(text)
+
+
+def date_arg(text, field):
+    """A date from a query string, as parse_date (YYYY-MM-DD, years 2000–2099); None when absent or empty."""
+    return parse_date(text, field) if text else None
+
+
 class Int32Converter(IntegerConverter):
     """`<int:...>` in a route: a number beyond the database's integer columns names nothing, so the request is 404
     before any view could hand it to a query that PostgreSQL refuses ("integer out of range")."""

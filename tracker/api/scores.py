@@ -17,6 +17,7 @@ from tracker.errors import Invalid
 from tracker.scores import approval, listing, services
 from tracker.reviews import services as reviews
 from tracker.scoring.month import Month
+from tracker.validation import page_arg
 
 YEAR_MIN, YEAR_MAX = 2000, 2099
 NUMBER_OR_NULL = {"type": ["number", "null"]}
@@ -166,9 +167,8 @@ def compute_scores(month):
 @core.query(PAGE_QUERY)
 def month_scores(month):
     """A page of the month's scores of the engineers in scope, by username (explain=1: with explanations)."""
-    page = listing.page_number(request.args.get("page"))
-    per_page = listing.page_number(request.args.get("per_page"), "per_page", listing.PER_PAGE_DEFAULT,
-                                   listing.PER_PAGE_MAX)
+    page = page_arg(request.args.get("page"))
+    per_page = page_arg(request.args.get("per_page"), "per_page", listing.PER_PAGE_DEFAULT, listing.PER_PAGE_MAX)
     explained = _flag("explain")
     team = listing.team_of(current_user, request.args.get("team"))
     result = listing.month_page(current_user, month, team=team, page=page, per_page=per_page)

@@ -9,10 +9,11 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text
 from tracker.auth.access import roles
-from tracker.errors import Invalid, Unsupported
+from tracker.errors import Unsupported
 from tracker.notifications import services as notifications
 from tracker.workorders import feedback, network, services, uploads
 from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS
+from tracker.validation import page_arg
 
 NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description": "letters, digits, - and _"}
 NULLABLE_NUMBER = {"type": ["string", "null"], "maxLength": 32, "pattern": r"^[^\x00]*$"}
@@ -66,7 +67,7 @@ LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month",
     {"name": "no_scan", "schema": {"type": "string", "enum": ["0", "1"]}},
     {"name": "after", "schema": {"type": "string"}, "description": "the next cursor of the previous answer"},
     {"name": "before", "schema": {"type": "string"}, "description": "the previous cursor of the previous answer"},
-    {"name": "page", "schema": {"type": "integer", "minimum": 1},
+    {"name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": services.PAGE_MAX},
      "description": "a numbered page (its first order found on the index, then read by keyset)"},
     {"name": "count", "schema": {"type": "string", "enum": ["0", "1"]}, "description": "1: answer the total"}]
 PHOTOS = core.obj({"photos": {"type": "array", "items": STORED_FILE}}, ["photos"])
@@ -168,15 +169,13 @@ def get_work_order(order_id):
 def list_work_orders():
     """Work orders in the caller's scope, newest first; filters: month, customer, engineer, status, no_scan=1;
     pages by cursor (after/before: the answer's next/previous) or page; count=1 adds the total."""
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100000:
-        raise Invalid.field("page", _("页码须为正整数"))
+    page = page_arg(request.args.get("page"), maximum=services.PAGE_MAX)
     filters = {name: request.args.get(name) or None for name in ("month", "customer", "engineer", "status")}
     filters["no_scan"] = request.args.get("no_scan") in ("1", "true")
     result = services.order_page(_actor(), filters, after=request.args.get("after") or None,
-                                 before=request.args.get("before") or None, page=int(page))
+                                 before=request.args.get("before") or None, page=page)
     total = services.count_orders(_actor(), filters) if request.args.get("count") in ("1", "true") else None
-    return core.reply({"total": total, "page": int(page), "next": result.next, "previous": result.previous,
+    return core.reply({"total": total, "page": page, "next": result.next, "previous": result.previous,
                        "work_orders": [services.order_dict(o, _actor(), with_files=False) for o in result.orders]})
 
 

@@ -2,7 +2,7 @@
 
 import math
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from tracker.audit import KINDS, NOT_AUDITED, AuditEvent
 from tracker.auth.models import User
 from tracker.errors import Invalid
 from tracker.extensions import db
+from tracker.validation import date_arg
 
 PER_PAGE = 50
 RECORD_RE = re.compile(r"^([a-z_]{1,40})(?:#([0-9A-Za-z_./-]{1,40}))?$")
@@ -37,17 +38,6 @@ def record_types():
     return [(name, RECORD_LABELS.get(name, name)) for name in names]
 
 
-def _date(value, field):
-    if not value:
-        return None
-    try:
-        if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD")) from None
-
-
 def parse_filters(args):
     """Plain filters from query arguments; Invalid (with field messages) for values that cannot be filters."""
     person = (args.get("person") or "").strip().lower()[:32]
@@ -61,7 +51,7 @@ def parse_filters(args):
     start = end = None
     for field in ("start", "end"):
         try:
-            value = _date(args.get(field), field)
+            value = date_arg(args.get(field), field)
         except Invalid as error:
             errors.update(error.fields)
             continue

@@ -9,6 +9,7 @@ from tracker.audit import KINDS, services
 from tracker.auth.access import roles
 from tracker.errors import Invalid
 from tracker.extensions import db
+from tracker.validation import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -24,8 +25,11 @@ def index():
     except Invalid as refused:
         status, error, fields = 422, refused.message, refused.fields
         filters = {"person": "", "record": "", "kind": "", "start": None, "end": None}
-    page = request.args.get("page", "1")
-    result = services.search(filters, int(page) if page.isdigit() and len(page) < 7 else 1)
+    try:
+        page = page_arg(request.args.get("page"))
+    except Invalid as refused:
+        status, error, fields, page = 422, refused.message, {**fields, **refused.fields}, 1
+    result = services.search(filters, page)
 
     def page_url(number):
         return url_for("audit.index", **{**request.args.to_dict(), "page": number})

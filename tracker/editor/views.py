@@ -14,7 +14,7 @@ from tracker.editor import services
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
-from tracker.validation import Form
+from tracker.validation import Form, page_arg
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -83,7 +83,7 @@ def edit(code):
 @roles("admin")
 def diff(code):
     """What a version changed against the one before it."""
-    version = request.args.get("version", type=int) or services.latest_version(code).version
+    version = page_arg(request.args.get("version"), "version", None) or services.latest_version(code).version
     row = services.version_of(code, version)
     previous = db.session.scalar(select(KpiTemplate).where(KpiTemplate.code == code, KpiTemplate.version < version)
                                  .order_by(KpiTemplate.version.desc()).limit(1))

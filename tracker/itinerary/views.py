@@ -25,7 +25,7 @@ from tracker.workorders import network
 from tracker.workorders import services as workorders
 from tracker.scoring.month import Month
 from tracker.values import month_arg
-from tracker.validation import put_errors
+from tracker.validation import date_arg, put_errors
 
 bp = Blueprint("itinerary", __name__)
 
@@ -245,9 +245,10 @@ def _save_from_form(kind, form, engineer, save, item=None):
 
 
 def _date_arg():
+    """The day a new entry's form starts on (?date=, a prefill only: a bad one is ignored)."""
     try:
-        return date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
+        return date_arg(request.args.get("date"), "date")
+    except Invalid:
         return None
 
 

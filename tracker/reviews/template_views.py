@@ -18,6 +18,7 @@ from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import load_template
 from tracker.reviews.views import _lang, bp
 from tracker.reviews.entry_views import _amount_text
+from tracker.validation import page_arg
 
 
 
@@ -136,7 +137,7 @@ def templates_admin():
 @roles("admin")
 def template_detail(code):
     """One template as a readable table: indicators with max, source and rule in words."""
-    version = request.args.get("version", type=int)
+    version = page_arg(request.args.get("version"), "version", None)
     data, row = services.template_by_code(code, version)
     lang = _lang()
     try:

@@ -39,18 +39,6 @@ class ScorePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def page_number(text, field="page", default=1, maximum=None):
-    """A positive whole number from a query string (ASCII digits only); 422 otherwise."""
-    if text is None or text == "":
-        return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1 or \
-            (maximum is not None and int(text) > maximum):
-        if maximum is not None:
-            raise Invalid.field(field, _("须为 1–%(max)s 的整数", max=maximum))
-        raise Invalid.field(field, _("页码须为正整数"))
-    return int(text)
-
-
 def team_of(viewer, username):
     """The manager whose subtree `team` names; 422 when there is none, 403 when outside the viewer's scope."""
     if not username:

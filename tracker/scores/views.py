@@ -20,7 +20,7 @@ from tracker.scores.presenter import ADJUSTMENT_LABELS, STATUS_LABELS
 from tracker.scores.services import is_eligible
 from tracker.scoring.month import Month
 from tracker.values import month_arg
-from tracker.validation import put_errors
+from tracker.validation import page_arg, put_errors
 
 bp = Blueprint("scores", __name__)
 
@@ -60,7 +60,7 @@ def month_page(month):
         return redirect(url_for("scores.score_page", month=month, username=current_user.username))
     me = _me()
     team = listing.team_of(me, request.args.get("team"))
-    page = listing.month_page(me, month, team=team, page=listing.page_number(request.args.get("page")),
+    page = listing.month_page(me, month, team=team, page=page_arg(request.args.get("page")),
                               per_page=MONTH_PAGE_SIZE, order="name")
     previous, following = _neighbours(month)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,

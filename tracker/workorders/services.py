@@ -30,6 +30,7 @@ REWORK_WINDOW = timedelta(days=30)
 CREATORS = ("backoffice", "manager", "admin")
 ALL_ORDERS = ("backoffice", "gm", "admin")
 PAGE = 50
+PAGE_MAX = 100000  # the last page number a list link may ask for (web and API alike); beyond it: 422
 INT_MAX = 2**31 - 1
 RECORDS = Records()  # the pages and the API: a query a name, each write flushed
 

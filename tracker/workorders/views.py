@@ -25,7 +25,7 @@ from tracker.workorders.models import Photo, Scan
 from tracker.customers.models import Customer
 from tracker.scoring.month import Month
 from tracker.values import month_arg
-from tracker.validation import put_errors
+from tracker.validation import page_arg, put_errors
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
@@ -67,7 +67,7 @@ def index():
                "no_scan": request.args.get("no_scan") == "1"}
     page = services.order_page(current_user, filters, after=request.args.get("after") or None,
                                before=request.args.get("before") or None,
-                               page=request.args.get("page", 1, type=int) or 1)
+                               page=page_arg(request.args.get("page"), maximum=services.PAGE_MAX))
     query = {name: value for name, value in request.args.items() if name not in ("after", "before", "page")}
     return render_template("workorders/index.html", orders=page.orders, page=page, query=query, filters=filters,
                            scanned=services.scanned_ids([o.id for o in page.orders]),
