@@ -16,7 +16,7 @@ from tracker import clock, config, nav, security, validation
 from tracker.audit.views import log_refusal
 from tracker.errors import Busy, DomainError, Invalid
 from tracker.extensions import babel, compress, csrf, db, login, migrate
-from tracker.values import MONTH_MESSAGE, BadMonth, MonthConverter
+from tracker.values import MONTH_MESSAGE, YEAR_MESSAGE, BadMonth, BadYear, MonthConverter, YearConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 bootstrap = Bootstrap5()
@@ -57,6 +57,7 @@ def create_app(test_config=None):
     config.load(app, test_config)
     app.json = Utf8JSONProvider(app)
     app.url_map.converters["month"] = MonthConverter
+    app.url_map.converters["year"] = YearConverter
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "tracker", "translations")
     if app.config["TRUSTED_PROXIES"]:
@@ -155,6 +156,10 @@ def _register_errors(app):
     @app.errorhandler(BadMonth)
     def bad_month(error):
         return domain_error(Invalid.field("month", str(MONTH_MESSAGE)))
+
+    @app.errorhandler(BadYear)
+    def bad_year(error):
+        return domain_error(Invalid.field("year", str(YEAR_MESSAGE)))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

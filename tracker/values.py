@@ -1,4 +1,5 @@
-"""Months at the app's edges: in URLs (a converter), in request values (a 422 with the field), in columns (a type).
+"""Months at the app's edges: in URLs (a converter), in request values (a 422 with the field), in columns (a type);
+years in URLs (a converter) alike.
 
 The value itself, Month, is pure and lives in tracker/scoring/month.py.
 """
@@ -10,9 +11,10 @@ from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.routing import BaseConverter, UnicodeConverter
 
 from tracker.errors import Invalid
-from tracker.scoring.month import Month
+from tracker.scoring.month import FIRST_YEAR, LAST_YEAR, Month
 
 MONTH_MESSAGE = _l("月份格式须为 YYYY-MM")
+YEAR_MESSAGE = _l("年份须为 2000–2099 的四位数字")
 
 
 def month_arg(text, field="month"):
@@ -42,6 +44,28 @@ class MonthConverter(BaseConverter):
             return Month.parse(value)
         except ValueError:
             raise BadMonth() from None
+
+    def to_url(self, value):
+        return super().to_url(str(value))
+
+
+class BadYear(UnprocessableEntity):
+    """A year in a URL outside 2000–2099 or not four ASCII digits; create_app answers it with a 422 on `year`."""
+
+
+class YearConverter(BaseConverter):
+    """<year:name> in a route: the view gets the year as an int, one a month may be asked for (2000–2099, four ASCII
+    digits); anything else answers 422 like a bad month. Pattern and weight are the default converter's, as for
+    MonthConverter, so a URL picks the same route as with a plain <name>."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = UnicodeConverter(url_map).regex
+
+    def to_python(self, value):
+        if not (len(value) == 4 and value.isascii() and value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR):
+            raise BadYear()
+        return int(value)
 
     def to_url(self, value):
         return super().to_url(str(value))

@@ -126,7 +126,7 @@ def test_openapi_document_lists_every_api_route(app, client):
         if rule.endpoint.startswith("api."):
             path = rule.rule[len("/api/v1"):]
             for name in rule.arguments:
-                for form in (f"<int:{name}>", f"<month:{name}>", f"<{name}>"):
+                for form in (f"<int:{name}>", f"<month:{name}>", f"<year:{name}>", f"<{name}>"):
                     path = path.replace(form, "{" + name + "}")
             assert path in document["paths"], path
 

@@ -71,8 +71,8 @@ def test_setting_present_clears_an_exception(client, team):
 @pytest.mark.parametrize("day", ["2026-11-21", "2026-11-22", "2026-10-01", "2026-10-07"])
 def test_attendance_on_a_weekend_or_official_holiday_is_refused_with_422(client, team, day):
     login(client, "office")
-    response = client.post(f"/attendance/{day[:7]}", data={cell("eng1", "2026-11-03"): "late",
-                                                           cell("eng1", day): "late"})
+    workday = "2026-11-03" if day.startswith("2026-11") else "2026-10-12"  # a valid cell of the same month
+    response = client.post(f"/attendance/{day[:7]}", data={cell("eng1", workday): "late", cell("eng1", day): "late"})
     assert response.status_code == 422
     assert "不是工作日" in response.get_data(as_text=True)
     assert db.session.scalar(select(Attendance.id)) is None  # nothing stored, not even the valid cell
@@ -105,6 +105,19 @@ def test_a_malformed_cell_is_refused_and_nothing_stored(client, team, key, value
     login(client, "office")
     assert client.post("/attendance/2026-11", data={key: value}).status_code == status
     assert db.session.scalar(select(Attendance.id)) is None
+
+
+@pytest.mark.parametrize("day, message", [
+    ("9999-12-31", "年份须在 2000 到 2099 之间"), ("0001-01-01", "年份须在 2000 到 2099 之间"),
+    ("2026-12-01", "2026-12-01 不在 2026-11 内"), ("2026-10-30", "2026-10-30 不在 2026-11 内"),
+    ("٢٠٢٦-١١-٠٣", "日期格式须为 YYYY-MM-DD"),
+])
+def test_a_day_outside_the_grids_month_is_refused_and_nothing_stored(client, team, day, message):
+    login(client, "office")
+    response = client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late", cell("eng1", day): "late"})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(Attendance.id)) is None  # not even the valid cell
 
 
 def test_a_manager_sees_and_records_only_their_own_engineers(client, team):

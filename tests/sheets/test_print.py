@@ -122,7 +122,34 @@ def test_who_may_print_what(client, scored):
     assert client.get(f"/sheets/{MONTH}/eng1").status_code == 403
     assert client.get(f"/sheets/{MONTH}?team=nobody").status_code == 422
     assert client.get("/sheets/2026-13/eng1").status_code == 422
-    assert client.get("/sheets/99/annual/eng1").status_code == 404
+    assert client.get("/sheets/99/annual/eng1").status_code == 422  # as a bad month: see test_a_year_outside_*
+
+
+YEAR_ONLY = "年份须为 2000–2099 的四位数字"
+
+
+@pytest.mark.parametrize("path", ["/sheets/2100/annual", "/sheets/pdf/2100/annual", "/sheets/xlsx/2100/annual",
+                                  "/sheets/1999/mid-year", "/sheets/2100/annual/eng1", "/sheets/pdf/0093/mid-year/eng1",
+                                  "/sheets/xlsx/9999/mid-year", "/sheets/%D9%A2%D9%A0%D9%A2%D9%A6/annual"])
+def test_a_year_outside_2000_to_2099_is_refused_on_every_sheet_route_like_the_api(client, api, team, path):
+    login(client, "gm.wang")
+    response = client.get(path)
+    assert response.status_code == 422, response.get_data(as_text=True)[:500]
+    assert YEAR_ONLY in response.get_data(as_text=True)
+    answer = api("GET", "/scores/2100/annual", "gm.wang")
+    assert answer.status_code == 422 and answer.get_json()["error"]["fields"] == {"year": YEAR_ONLY}
+
+
+@pytest.mark.parametrize("path", ["/scores/2100/mid-year", "/summaries/2100/annual", "/summaries/1999/mid-year.xlsx"])
+def test_the_api_refuses_the_same_years_on_its_period_calls(api, team, path):
+    answer = api("GET", path, "gm.wang")
+    assert answer.status_code == 422 and answer.get_json()["error"]["fields"] == {"year": YEAR_ONLY}
+
+
+def test_years_2000_and_2099_are_accepted_on_the_sheet_routes(client, team):
+    login(client, "gm.wang")
+    assert client.get("/sheets/2000/annual").status_code == 200
+    assert client.get("/sheets/2099/mid-year").status_code == 200
 
 
 @pytest.mark.e2e

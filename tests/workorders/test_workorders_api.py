@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 
 from tests.api.support import assert_error, count, documented
+from tests.conftest import login
 from tests.workorders.conftest import CANONICAL
 from tracker.extensions import db
 from tracker.scores.facts import month_facts
@@ -208,6 +209,17 @@ def test_list_is_scoped_and_filtered(app, api, make_order):
 @pytest.mark.parametrize("query", ["?month=2026-13", "?status=done", "?page=0", "?page=x", "?customer=a/b"])
 def test_bad_list_filters_are_422(api, team, query):
     assert_error(api("GET", "/work-orders" + query, "office"), 422)
+
+
+@pytest.mark.parametrize("query, field", [("?after=00930122000000000000.1", "after"),
+                                          ("?after=99991231235959000000.1", "after"),
+                                          ("?before=19991231235959000000.1", "before"), ("?after=2026.1", "after")])
+def test_a_cursor_whose_time_is_out_of_range_is_refused_like_a_malformed_one(api, client, team, query, field):
+    response = api("GET", "/work-orders" + query, "office")
+    assert_error(response, 422)
+    assert response.get_json()["error"]["fields"] == {field: "分页位置无效"}
+    login(client, "office")
+    assert client.get("/work-orders/" + query).status_code == 422
 
 
 def test_repair_within_30_days_of_a_completed_order_suggests_rework(app, api, make_order):

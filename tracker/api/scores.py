@@ -19,7 +19,6 @@ from tracker.reviews import services as reviews
 from tracker.scoring.month import Month
 from tracker.validation import page_arg
 
-YEAR_MIN, YEAR_MAX = 2000, 2099
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 SLIM_INDICATOR = {
     "code": {"type": "string"}, "name": {"type": "string"}, "applies": {"type": "boolean"},
@@ -96,12 +95,6 @@ PERIOD_SCORES = core.obj({"year": {"type": "integer"}, "period": {"type": "strin
                           "final": {"type": "boolean", "description": "every row is the stored final score"},
                           "scores": {"type": "array", "items": PERIOD_SCORE}},
                          ["year", "period", "final", "scores"])
-
-
-def _year(text):
-    if not (len(text) == 4 and text.isascii() and text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX):
-        raise Invalid.field("year", _("年份须为 2000–2099 的四位数字"))
-    return int(text)
 
 
 def _english():
@@ -211,7 +204,6 @@ def engineer_score(month, username):
 
 
 def _period(year, period):
-    year = _year(year)
     people = services.engineers_in_scope(current_user, [Month.from_parts(year, m) for m in range(1, 13)])
     results = services.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
@@ -221,7 +213,7 @@ def _period(year, period):
                        "scores": rows})
 
 
-@bp.route("/scores/<year>/mid-year", methods=["GET"])
+@bp.route("/scores/<year:year>/mid-year", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, PERIOD_SCORES)
 def mid_year_scores(year):
@@ -229,7 +221,7 @@ def mid_year_scores(year):
     return _period(year, "mid-year")
 
 
-@bp.route("/scores/<year>/annual", methods=["GET"])
+@bp.route("/scores/<year:year>/annual", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, PERIOD_SCORES)
 def annual_scores(year):

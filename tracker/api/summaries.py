@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from tracker.api import core
 from tracker.api.core import bp
-from tracker.api.scores import NUMBER_OR_NULL, _year
+from tracker.api.scores import NUMBER_OR_NULL
 from tracker.auth.access import roles
 from tracker.sheets import summaries, workbooks
 
@@ -78,7 +78,7 @@ def month_summary_workbook(month):
 
 
 def _period(year, period):
-    return summaries.period_summary(current_user, _year(year), period, _team())
+    return summaries.period_summary(current_user, year, period, _team())
 
 
 def _period_reply(summary):
@@ -86,7 +86,7 @@ def _period_reply(summary):
                        "rows": summary.rows})
 
 
-@bp.route("/summaries/<year>/mid-year", methods=["GET"])
+@bp.route("/summaries/<year:year>/mid-year", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, PERIOD_SUMMARY)
 def mid_year_summary(year):
@@ -94,7 +94,7 @@ def mid_year_summary(year):
     return _period_reply(_period(year, "mid-year"))
 
 
-@bp.route("/summaries/<year>/annual", methods=["GET"])
+@bp.route("/summaries/<year:year>/annual", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, PERIOD_SUMMARY)
 def annual_summary(year):
@@ -102,7 +102,7 @@ def annual_summary(year):
     return _period_reply(_period(year, "annual"))
 
 
-@bp.route("/summaries/<year>/mid-year.xlsx", methods=["GET"])
+@bp.route("/summaries/<year:year>/mid-year.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
 def mid_year_summary_workbook(year):
@@ -111,7 +111,7 @@ def mid_year_summary_workbook(year):
     return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))
 
 
-@bp.route("/summaries/<year>/annual.xlsx", methods=["GET"])
+@bp.route("/summaries/<year:year>/annual.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
 def annual_summary_workbook(year):

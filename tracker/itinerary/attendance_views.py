@@ -1,7 +1,5 @@
 """The back-office attendance grid: engineers in scope × the month's workdays, exceptions recorded per cell."""
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +12,7 @@ from tracker.errors import DomainError, Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar, services
 from tracker.scoring.month import Month
+from tracker.validation import parse_date
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
@@ -71,13 +70,13 @@ def _render(month, error=None, submitted=None, status=200):
         following=month.next()), status
 
 
-def _parse_cell(key):
-    """att:<username>:<date> -> (username, date); 422 when malformed."""
-    try:
-        username, iso = key[len(FIELD_PREFIX):].split(":", 1)
-        return username, date.fromisoformat(iso)
-    except ValueError:
-        raise Invalid.field("date", _("日期格式须为 YYYY-MM-DD")) from None
+def _parse_cell(key, month):
+    """att:<username>:<date> -> (username, date), a day of the grid's month; 422 otherwise."""
+    username, _sep, iso = key[len(FIELD_PREFIX):].partition(":")
+    day = parse_date(iso, "date")
+    if not month.first <= day <= month.last:
+        raise Invalid.field("date", _("%(day)s 不在 %(month)s 内，不能在此记录考勤", day=iso, month=month))
+    return username, day
 
 
 def _save(actor, month):
@@ -88,7 +87,7 @@ def _save(actor, month):
     for key, status in request.form.items():
         if not key.startswith(FIELD_PREFIX):
             continue
-        username, day = _parse_cell(key)
+        username, day = _parse_cell(key, month)
         row = known.get(username)
         if row is not None and row["statuses"].get(day) == status:
             continue

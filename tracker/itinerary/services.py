@@ -272,6 +272,7 @@ def set_attendance(actor, engineer, day, status, *, now):
         raise Invalid.field("status", _("未知的考勤状态"))
     if day is None:
         raise Invalid.field("date", _("请填写日期"))
+    validation.check_year(day, "date")
     if not calendar.is_workday(day):
         raise Invalid.field("date", _("%(day)s 不是工作日，不能记录考勤", day=day.isoformat()))
     row = db.session.scalar(select(Attendance).where(Attendance.engineer_id == engineer.id, Attendance.day == day))

@@ -34,12 +34,6 @@ def _lang():
     return "en" if str(get_locale()).startswith("en") else "zh"
 
 
-def _year(text):
-    if not (len(text) == 4 and text.isdigit() and 2000 <= int(text) <= 2100):
-        raise NotFound(_("年份须为 2000–2100 的四位数字"))
-    return int(text)
-
-
 def _period(period):
     if period not in PERIODS:
         raise NotFound(_("期间须为 mid-year 或 annual"))
@@ -99,14 +93,15 @@ def team_sheets(month, as_pdf=False):
                     url_for("scores.month_page", month=month), "sheets.team_sheets_pdf", **args)
 
 
-@bp.route("/<year>/mid-year/<username>", defaults={"period": "mid-year"})
-@bp.route("/<year>/annual/<username>", defaults={"period": "annual"})
-@bp.route("/pdf/<year>/mid-year/<username>", endpoint="period_sheet_pdf", defaults={"period": "mid-year", "as_pdf": True})
-@bp.route("/pdf/<year>/annual/<username>", endpoint="period_sheet_pdf", defaults={"period": "annual", "as_pdf": True})
+@bp.route("/<year:year>/mid-year/<username>", defaults={"period": "mid-year"})
+@bp.route("/<year:year>/annual/<username>", defaults={"period": "annual"})
+@bp.route("/pdf/<year:year>/mid-year/<username>", endpoint="period_sheet_pdf",
+          defaults={"period": "mid-year", "as_pdf": True})
+@bp.route("/pdf/<year:year>/annual/<username>", endpoint="period_sheet_pdf", defaults={"period": "annual", "as_pdf": True})
 @roles(*VIEWERS)
 def period_sheet(year, period, username, as_pdf=False):
     """An engineer's mid-year or annual sheet: the months' totals, their mean, signature lines."""
-    year, period = _year(year), _period(period)
+    period = _period(period)
     engineer = _engineer(username)
     sheet = presenter.period_sheet(engineer, year, period)
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name}",
@@ -115,14 +110,14 @@ def period_sheet(year, period, username, as_pdf=False):
                     username=username)
 
 
-@bp.route("/<year>/mid-year", defaults={"period": "mid-year"})
-@bp.route("/<year>/annual", defaults={"period": "annual"})
-@bp.route("/pdf/<year>/mid-year", endpoint="team_period_sheets_pdf", defaults={"period": "mid-year", "as_pdf": True})
-@bp.route("/pdf/<year>/annual", endpoint="team_period_sheets_pdf", defaults={"period": "annual", "as_pdf": True})
+@bp.route("/<year:year>/mid-year", defaults={"period": "mid-year"})
+@bp.route("/<year:year>/annual", defaults={"period": "annual"})
+@bp.route("/pdf/<year:year>/mid-year", endpoint="team_period_sheets_pdf", defaults={"period": "mid-year", "as_pdf": True})
+@bp.route("/pdf/<year:year>/annual", endpoint="team_period_sheets_pdf", defaults={"period": "annual", "as_pdf": True})
 @roles(*TEAM_VIEWERS)
 def team_period_sheets(year, period, as_pdf=False):
     """The team's mid-year or annual sheets, one per page."""
-    year, period = _year(year), _period(period)
+    period = _period(period)
     key = scores.period_key(period)
     month_list = [Month.from_parts(year, m) for m in presenter.periods.PERIODS[key]]
     team = request.args.get("team") or None
@@ -151,11 +146,11 @@ def month_workbook(month):
     return _xlsx(workbooks.month_workbook(summary), workbooks.month_filename(summary.month))
 
 
-@bp.route("/xlsx/<year>/mid-year", defaults={"period": "mid-year"})
-@bp.route("/xlsx/<year>/annual", defaults={"period": "annual"})
+@bp.route("/xlsx/<year:year>/mid-year", defaults={"period": "mid-year"})
+@bp.route("/xlsx/<year:year>/annual", defaults={"period": "annual"})
 @roles(*TEAM_VIEWERS)
 def period_workbook(year, period):
     """The mid-year or annual team summary workbook."""
-    summary = summaries.period_summary(current_user._get_current_object(), _year(year), period,
+    summary = summaries.period_summary(current_user._get_current_object(), year, period,
                                        request.args.get("team") or None)
     return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))

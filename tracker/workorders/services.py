@@ -350,7 +350,10 @@ def parse_cursor(text, field="after"):
         if not (len(stamp) == 20 and stamp.isascii() and stamp.isdigit() and number.isascii() and number.isdigit()
                 and len(number) <= 18):
             raise ValueError
-        return datetime.strptime(stamp, "%Y%m%d%H%M%S%f"), int(number)
+        at = datetime.strptime(stamp, "%Y%m%d%H%M%S%f")
+        if validation.year_problem(at):  # no work order is dated there; the time would overflow in a query's bounds
+            raise ValueError
+        return at, int(number)
     except ValueError:
         raise Invalid.field(field, _("分页位置无效")) from None
 
