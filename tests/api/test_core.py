@@ -1,13 +1,18 @@
 """The API's plumbing: tokens, the error format, body checks, the OpenAPI document."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.support import assert_error, count
 from tests.conftest import NOW, PASSWORD
-from tracker.itinerary.models import Expense
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+from tracker.itinerary.models import Expense, MonthSubmission, Trip
+from tracker.scores.models import Score
 
 
 def test_token_for_good_credentials(client, team):
@@ -144,3 +149,76 @@ def test_answers_carry_chinese_as_utf8_not_escapes(client, team, api):
     assert response.status_code == 403
     assert "无权" in response.get_data(as_text=True)
     assert response.headers["Content-Type"].startswith("application/json")
+
+
+# ---- calls that take no body refuse one that says anything (CONTRACT 2 and 10) ------------------------
+
+PATH_VALUES = {"int": "1", "month": "2026-11", "year": "2026"}  # anything else: a username, a code, a kind ...
+
+
+def _no_body_routes(app):
+    """(method, path) of every API route that declares no body (neither JSON nor multipart), path values filled."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if not rule.endpoint.startswith("api.") or hasattr(view, "_body_schema") or hasattr(view, "_upload"):
+            continue
+        path = re.sub(r"<(?:([a-z]+)(?:\([^)]*\))?:)?[a-z_]+>", lambda m: PATH_VALUES.get(m.group(1), "eng1"), rule.rule)
+        routes += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return routes
+
+
+def test_every_call_without_a_body_refuses_one_with_fields(app, client, team, token):
+    headers = token("admin")
+    routes = _no_body_routes(app)
+    assert ("POST", "/api/v1/scores/2026-11/compute") in routes and ("DELETE", "/api/v1/trips/1") in routes
+    for method, path in routes:
+        response = client.open(path, method=method, headers=headers, json={"evil": True})
+        assert response.status_code == 422, (method, path, response.get_data(as_text=True))
+        assert response.get_json()["error"]["fields"] == {"evil": "不接受未知字段：evil"}, (method, path)
+
+
+@pytest.mark.parametrize("path, user", [("/scores/2026-11/compute", "mgr"), ("/itineraries/eng1/2026-11/submit", "eng1"),
+                                        ("/adjustments/5/approve", "gm.wang"),
+                                        ("/itineraries/eng1/2026-11/reopen", "mgr")])
+@pytest.mark.parametrize("raw, content_type, status", [
+    (b"notjson", "application/json", 400), (b"[]", "application/json", 400), (b'{"a":', "application/json", 400),
+    (b'{"evil": true}', "application/json", 422), (b'{"x": 1, "foo": "bar"}', "application/json", 422),
+    (b"hello", "text/plain", 415),
+])
+def test_a_call_without_a_body_refuses_a_malformed_or_unknown_one_and_stores_nothing(api, team, path, user, raw,
+                                                                                    content_type, status):
+    response = api("POST", path, user, data=raw, content_type=content_type)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"]
+    assert count(MonthSubmission) == 0 and count(Score) == 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"data": b"", "content_type": "application/json"}, {"json": {}},
+                                    {"data": b" \n", "content_type": "text/plain"}])
+def test_a_call_without_a_body_takes_none_an_empty_one_or_an_empty_object(api, team, kwargs):
+    assert api("POST", "/itineraries/eng1/2026-10/submit", "eng1", **kwargs).status_code == 200
+    assert api("POST", "/itineraries/eng1/2026-10/reopen", "mgr", **kwargs).status_code == 200
+    assert api("POST", "/scores/2026-11/compute", "mgr", **kwargs).status_code == 200
+
+
+def test_an_anonymous_call_with_a_body_is_still_401(api, team):
+    assert api("POST", "/scores/2026-11/compute", None, json={"evil": True}).status_code == 401
+
+
+def test_a_trip_is_not_deleted_by_a_call_with_an_unknown_body(api, team):
+    trip = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True}).get_json()["id"]
+    assert api("DELETE", f"/trips/{trip}", "eng1", json={"force": True}).status_code == 422
+    assert count(Trip) == 1
+    assert api("DELETE", f"/trips/{trip}", "eng1").status_code == 204
+
+
+def test_reopening_an_itinerary_takes_the_optional_reason_of_the_web_page_and_nothing_else(api, team):
+    assert api("POST", "/itineraries/eng1/2026-10/submit", "eng1").status_code == 200
+    assert api("POST", "/itineraries/eng1/2026-10/reopen", "mgr",
+               json={"reason": "补录", "evil": 1}).get_json()["error"]["fields"] == {"evil": "不接受未知字段：evil"}
+    assert count(MonthSubmission) == 1
+    assert api("POST", "/itineraries/eng1/2026-10/reopen", "mgr", json={"reason": "  补录一次行程 "}).status_code == 200
+    assert count(MonthSubmission) == 0
+    detail = db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "itinerary.reopen"))
+    assert detail == "补录一次行程"

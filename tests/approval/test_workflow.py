@@ -82,8 +82,8 @@ def test_approving_an_adjustment_recomputes_the_draft_at_once(app, api, team, re
 def test_a_decided_adjustment_cannot_be_decided_again(api, computed):
     adjustment_id = propose(api, 3)
     decide(api, adjustment_id, "reject")
-    for action in ("approve", "reject"):
-        response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang", json={"reason": "再来一次"})
+    for action, body in (("approve", None), ("reject", {"reason": "再来一次"})):  # approve takes no body
+        response = api("POST", f"/adjustments/{adjustment_id}/{action}", "gm.wang", json=body)
         assert response.status_code == 409
     assert count(Adjustment, Adjustment.status == "rejected") == 1
 

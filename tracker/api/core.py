@@ -1,7 +1,8 @@
 """API plumbing: bearer auth, JSON bodies checked against JSON Schema, answers, and the OpenAPI document.
 
 One mechanism: a view declares its body schema with @body(...) and its answer with @answers(...); the same
-declarations validate requests and build /api/v1/openapi.json.
+declarations validate requests and build /api/v1/openapi.json. A view that declares no body (neither @body nor
+@uploads) takes none: anything but an absent or empty body or {} is refused before it runs (NO_BODY).
 """
 
 import json
@@ -11,7 +12,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 from jsonschema import Draft202012Validator
 
@@ -70,15 +71,21 @@ def authenticate_request():
         g._login_user = BearerOnly()
 
 
-def read_json():
-    """The request body as JSON (floats, and integers too long for int, as Decimal); 413 over the limit, 400 when
-    malformed."""
+def _raw_body():
+    """The request body's bytes; 413 over the JSON limit."""
     limit = current_app.config["API_MAX_JSON_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(_("请求体超过 1 MiB"))
     raw = request.stream.read(limit + 1) if request.content_length is None else request.get_data(cache=True)
     if len(raw) > limit:
         raise TooLarge(_("请求体超过 1 MiB"))
+    return raw
+
+
+def read_json(raw=None):
+    """The request body (or `raw`, already read) as JSON (floats, and integers too long for int, as Decimal); 413
+    over the limit, 400 when malformed; None when empty."""
+    raw = _raw_body() if raw is None else raw
     if not raw.strip():
         return None
     try:
@@ -156,29 +163,39 @@ def _text_patterns(schema, name=None):
     return copy
 
 
-def body(schema):
-    """Validate the JSON body against `schema` and pass it to the view as `data`."""
+def _checked(validator, raw=None):
+    """The JSON object of the body, valid against `validator`'s schema: 415 when not sent as JSON, 400 when absent,
+    malformed or not an object, 422 naming the fields at fault."""
+    if not request.is_json:  # text/plain JSON would let a cross-site form post it without a preflight
+        raise Unsupported(_("请求体须为 JSON（Content-Type: application/json）"))
+    data = read_json(raw)
+    if data is None:
+        raise MalformedBody(_("需要 JSON 请求体"))
+    if not isinstance(data, dict):
+        raise MalformedBody(_("请求体须为 JSON 对象"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        fields = dict(_schema_error_field(e) for e in errors)
+        name, message = next(iter(fields.items()))
+        raise Invalid(f"{name}: {message}", fields)
+    return data
+
+
+def body(schema, optional=False):
+    """Validate the JSON body against `schema` and pass it to the view as `data`; `optional`: no body (or an empty
+    one) is also accepted, as {}."""
     schema = _text_patterns(schema)
     validator = Draft202012Validator(schema)
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not request.is_json:  # text/plain JSON would let a cross-site form post it without a preflight
-                raise Unsupported(_("请求体须为 JSON（Content-Type: application/json）"))
-            data = read_json()
-            if data is None:
-                raise MalformedBody(_("需要 JSON 请求体"))
-            if not isinstance(data, dict):
-                raise MalformedBody(_("请求体须为 JSON 对象"))
-            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-            if errors:
-                fields = dict(_schema_error_field(e) for e in errors)
-                name, message = next(iter(fields.items()))
-                raise Invalid(f"{name}: {message}", fields)
+            raw = _raw_body()
+            data = {} if optional and not raw.strip() else _checked(validator, raw)
             return view(*args, data=data, **kwargs)
 
         wrapper._body_schema = schema
+        wrapper._body_optional = optional
         return wrapper
 
     return decorate
@@ -261,4 +278,23 @@ def commit():
     db.session.commit()
 
 
+NO_BODY = Draft202012Validator(obj({}))
+
+
+def refuse_unexpected_body():
+    """A call that declares no body takes none (CONTRACT 2: unknown fields are refused): an absent or empty body
+    and {} pass; anything else is judged as a body of no fields (415, 400, or 422 naming the first field). Checked
+    here for every such route, so that none can forget it; after the caller is known, so that an anonymous call
+    still answers 401 (the route's role check)."""
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or hasattr(view, "_body_schema") or hasattr(view, "_upload"):
+        return
+    if not current_user.is_authenticated and getattr(view, "_auth_rule", None) != "public":
+        return
+    raw = _raw_body()
+    if raw.strip():
+        _checked(NO_BODY, raw)
+
+
 bp.before_request(authenticate_request)
+bp.before_request(refuse_unexpected_body)

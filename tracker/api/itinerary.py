@@ -70,6 +70,7 @@ WORKBOOK_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file"
 SUBMISSION = core.obj({"username": {"type": "string"}, "month": {"type": "string"}, "submitted": {"type": "boolean"},
                        "submitted_at": {"type": ["string", "null"], "format": "date-time"}},
                       ["username", "month", "submitted", "submitted_at"])
+REOPEN_BODY = core.obj({"reason": {**text(services.TEXT_MAX), "description": "optional, as on the web page"}})
 
 
 def _actor():
@@ -261,10 +262,12 @@ def submit_itinerary(username, month):
 @bp.route("/itineraries/<username>/<month:month>/reopen", methods=["POST"])
 @roles("manager", "gm")
 @core.answers(200, SUBMISSION)
-def reopen_itinerary(username, month):
-    """A manager above or the gm reopens a submitted month (logged)."""
+@core.body(REOPEN_BODY, optional=True)
+def reopen_itinerary(username, month, data):
+    """A manager above or the gm reopens a submitted month (logged; the optional reason, as on the web page, goes
+    to the audit log and the engineer's notification)."""
     engineer = engineer_from_path(username)
-    services.reopen_month(_actor(), engineer, month, now=clock.now())
+    services.reopen_month(_actor(), engineer, month, data.get("reason"), now=clock.now())
     core.commit()
     return _submission_reply(engineer, month)
 

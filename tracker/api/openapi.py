@@ -33,7 +33,8 @@ def _operation(view, method, rule):
         operation.setdefault("parameters", []).append({"in": "query", "required": False, **parameter})
     schema = getattr(view, "_body_schema", None)
     if schema is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+        operation["requestBody"] = {"required": not getattr(view, "_body_optional", False),
+                                    "content": {"application/json": {"schema": schema}}}
     upload = getattr(view, "_upload", None)
     if upload is not None:
         operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
@@ -73,7 +74,8 @@ def document():
         "openapi": "3.1.0",
         "info": {"title": "Tracker API", "version": "1",
                  "description": "After-sales field work, work orders and KPI scores. Times without an offset are "
-                                "local time in TRACKER_TIMEZONE; numbers are JSON numbers."},
+                                "local time in TRACKER_TIMEZONE; numbers are JSON numbers. An operation without a "
+                                "requestBody takes none: no body, an empty one or {} (any field: 422)."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

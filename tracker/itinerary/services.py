@@ -99,8 +99,9 @@ def submit_month(actor, engineer, month, *, now):
 
 
 def reopen_month(actor, engineer, month, reason=None, *, now):
-    """A manager above (or the gm) reopens a submitted month; logged."""
+    """A manager above (or the gm) reopens a submitted month, with an optional reason; logged."""
     month = month_arg(month)
+    reason = validation.clean_text(reason, "reason", TEXT_MAX, required=False)
     if not can_reopen(actor, engineer):
         raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
     lock_person(engineer)
