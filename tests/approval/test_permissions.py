@@ -29,7 +29,8 @@ def test_only_a_manager_above_proposes_adjustments(api, computed, who, expected)
 @pytest.mark.parametrize("who, expected", table({"gm"}, 200))
 def test_only_the_gm_decides_adjustments(api, records, team, computed, action, who, expected):
     proposal = records.adjustment(team["eng1"], MONTH, "5", status="proposed")
-    response = api("POST", f"/adjustments/{proposal.id}/{action}", PEOPLE[who], json={"reason": "理由不足"})
+    body = {"reason": "理由不足"} if action == "reject" else None  # approve takes no body (CONTRACT 10)
+    response = api("POST", f"/adjustments/{proposal.id}/{action}", PEOPLE[who], json=body)
     assert response.status_code == expected, response.get_json()
     decided = {"approve": "approved", "reject": "rejected"}[action]
     assert count(Adjustment, Adjustment.status == decided) == (1 if expected == 200 else 0)
