@@ -100,3 +100,20 @@ def test_itinerary_and_work_orders_do_not_import_each_other(feature, other):
         assert not any(name.startswith(f"tracker.{other}.models") for name in imported), path
         if feature == "workorders":
             assert not any(name.startswith("tracker.itinerary") for name in imported), path
+
+
+def _access_rules(tree):
+    """Names of functions that decide who may do what (`can_*`), defined at a module's top level."""
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("can_")]
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if str(p.relative_to(TRACKER)) != "auth/access.py"],
+                         ids=lambda p: str(p.relative_to(TRACKER)))
+def test_access_rules_live_in_auth_access(path):
+    """Who may see or change a record is decided in tracker/auth/access.py only, so a rule is never written twice."""
+    rules = _access_rules(ast.parse(path.read_text(encoding="utf-8")))
+    assert rules == [], f"{path.relative_to(TRACKER)} defines {rules}; access rules live in auth/access.py"
+
+
+def test_the_scan_finds_an_access_rule():
+    assert _access_rules(ast.parse("def can_view(viewer, order):\n    return True\n")) == ["can_view"]

@@ -1,15 +1,17 @@
-"""Authorisation in one place: route rules (decorators) and record scope (who may see whose records)."""
+"""Authorisation in one place: route rules (decorators) and record scope (who may see whose records and which
+work orders)."""
 
 from functools import wraps
 
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, true
 
 from tracker.auth.models import User
 from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db, login
+from tracker.workorders.models import WorkOrder
 
 ALL_SEEING = ("gm", "admin")
 
@@ -155,3 +157,41 @@ def can_reopen(actor, engineer):
 
 def can_record_attendance(actor, engineer):
     return actor.role in ("backoffice", "admin") or is_manager_above(actor, engineer)
+
+
+# ---- work orders ----------------------------------------------------------------------------------
+
+ALL_ORDERS = ("backoffice", "gm", "admin")
+
+
+def order_scope(viewer):
+    """A WHERE clause: the work orders `viewer` may see (own; a manager's team; back-office, gm, admin: all)."""
+    if viewer.role in ALL_ORDERS:
+        return true()
+    own = (WorkOrder.submitter_id == viewer.id) | (WorkOrder.created_by_id == viewer.id)
+    if viewer.role == "manager":
+        return scope_filter(viewer, WorkOrder.engineer_id) | own
+    return (WorkOrder.engineer_id == viewer.id) | (WorkOrder.submitter_id == viewer.id)
+
+
+def can_view_order(viewer, order):
+    """The one order `order_scope` lets the viewer see."""
+    if viewer.role in ALL_ORDERS or viewer.id in (order.engineer_id, order.submitter_id):
+        return True
+    if viewer.role != "manager":
+        return False
+    return order.created_by_id == viewer.id or (order.engineer is not None and is_above(viewer, order.engineer))
+
+
+def can_manage_order(actor, order):
+    """Edit every field, upload the scan, record surveys: back-office, and a manager for the orders they see."""
+    return actor.role == "backoffice" or (actor.role == "manager" and can_view_order(actor, order))
+
+
+def is_assigned(actor, order):
+    """The order's engineer: may set its times and add photos."""
+    return actor.role == "engineer" and order.engineer_id == actor.id
+
+
+def can_upload_photos(actor, order):
+    return can_manage_order(actor, order) or is_assigned(actor, order)

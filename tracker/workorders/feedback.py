@@ -10,7 +10,8 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
-from tracker.workorders.services import by_number, can_manage, free_text, user_by_username
+from tracker.auth.access import can_manage_order
+from tracker.workorders.services import by_number, free_text, user_by_username
 from tracker.values import month_arg
 
 NOTE_MAX = 500
@@ -19,7 +20,7 @@ RECORDERS = ("backoffice", "manager")
 
 def add_survey(actor, order, data, now):
     """Record a survey of a completed work order: score 1-5, method, comment. The caller commits."""
-    if not can_manage(actor, order):
+    if not can_manage_order(actor, order):
         raise Forbidden(_("只有内勤或该工单的主管可以录入回访"))
     unknown = sorted(set(data) - {"score", "method", "comment"})
     if unknown:

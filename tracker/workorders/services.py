@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import validation
-from tracker.auth.access import is_above, scope_filter
+from tracker.auth.access import can_manage_order, can_view_order, is_above, is_assigned, order_scope
 from tracker.auth.services import USERNAME_RE
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -28,44 +28,10 @@ DESCRIPTION_MAX = 2000
 REPAIR = "维修"
 REWORK_WINDOW = timedelta(days=30)
 CREATORS = ("backoffice", "manager", "admin")
-ALL_ORDERS = ("backoffice", "gm", "admin")
 PAGE = 50
 PAGE_MAX = 100000  # the last page number a list link may ask for (web and API alike); beyond it: 422
 INT_MAX = 2**31 - 1
 RECORDS = Records()  # the pages and the API: a query a name, each write flushed
-
-
-# ---- who may do what ------------------------------------------------------------------------------
-
-def order_scope(viewer):
-    """A WHERE clause: the work orders `viewer` may see (own; a manager's team; back-office, gm, admin: all)."""
-    if viewer.role in ALL_ORDERS:
-        return true()
-    own = (WorkOrder.submitter_id == viewer.id) | (WorkOrder.created_by_id == viewer.id)
-    if viewer.role == "manager":
-        return scope_filter(viewer, WorkOrder.engineer_id) | own
-    return (WorkOrder.engineer_id == viewer.id) | (WorkOrder.submitter_id == viewer.id)
-
-
-def can_view(viewer, order):
-    if viewer.role in ALL_ORDERS or viewer.id in (order.engineer_id, order.submitter_id):
-        return True
-    if viewer.role != "manager":
-        return False
-    return order.created_by_id == viewer.id or (order.engineer is not None and is_above(viewer, order.engineer))
-
-
-def can_manage(actor, order):
-    """Edit every field, upload the scan, record surveys: back-office, and a manager for the orders they see."""
-    return actor.role == "backoffice" or (actor.role == "manager" and can_view(actor, order))
-
-
-def is_assigned(actor, order):
-    return actor.role == "engineer" and order.engineer_id == actor.id
-
-
-def can_upload_photos(actor, order):
-    return can_manage(actor, order) or is_assigned(actor, order)
 
 
 def get_row(model, row_id):
@@ -78,7 +44,7 @@ def get_visible(viewer, order_id):
     order = get_row(WorkOrder, order_id)
     if order is None:
         raise NotFound(_("找不到该工单"))
-    if not can_view(viewer, order):
+    if not can_view_order(viewer, order):
         raise Forbidden(_("无权查看该工单"))
     return order
 
@@ -89,7 +55,7 @@ def by_number(number, field="work_order", records=None, viewer=None):
     order = None
     if isinstance(number, str) and NUMBER_RE.match(number):
         order = (records or RECORDS).order(number)
-    if order is None or (viewer is not None and not can_view(viewer, order)):
+    if order is None or (viewer is not None and not can_view_order(viewer, order)):
         raise Invalid.field(field, _("没有编号为 %(number)s 的工单", number=number))
     return order
 
@@ -122,7 +88,7 @@ def update_order(actor, order, data, now, records=None):
     A refused change leaves the order as it was."""
     records = records or RECORDS
     _refuse_unknown(data)
-    if not can_manage(actor, order):
+    if not can_manage_order(actor, order):
         if not is_assigned(actor, order):
             raise Forbidden(_("无权修改该工单"))
         others = sorted(set(data) - set(TIMES))

@@ -30,7 +30,8 @@ from tracker.validation import text_problem
 from tracker.workorders import files
 from tracker.workorders.models import Photo, Scan, WorkOrder
 from tracker.customers.models import Customer
-from tracker.workorders.services import can_manage, can_upload_photos, current_scan, order_scope
+from tracker.auth.access import can_manage_order, can_upload_photos, order_scope
+from tracker.workorders.services import current_scan
 
 SCAN_KINDS = ("pdf", "jpeg", "png")
 PHOTO_KINDS = ("jpeg", "png", "webp")
@@ -107,7 +108,7 @@ def store_scan(actor, order, filename, stream, now, numbers=None):
     name already, this one is stored as <canonical name>-<number>.<ext>. Nothing is ever overwritten.
     The returned row's `named_by_qr` says whether its QR code, rather than its file name, named it.
     """
-    if not can_manage(actor, order):
+    if not can_manage_order(actor, order):
         raise Forbidden(_("只有内勤或该工单的主管可以上传电子档"))
     data, kind, ext, by_qr = read_scan(order, filename, stream, numbers)
     folder = inside(root(), "archive", order.customer.name)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tracker import clock, equipment, nav
+from tracker.auth import access
 from tracker.auth.access import roles, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid, TooLarge, Unsupported
@@ -90,19 +91,19 @@ def detail(order_id):
 def equipment_history(equipment_id):
     """A machine's service history: the work orders of its customer and name that the viewer may see."""
     machine = equipment.get_any(equipment_id)
-    orders = equipment.history(machine, services.order_scope(current_user))
+    orders = equipment.history(machine, access.order_scope(current_user))
     return render_template("workorders/equipment.html", machine=machine, orders=orders)
 
 
 def _detail(order, status=200, photo_form=None, survey_form=None):
-    manage = services.can_manage(current_user, order)
+    manage = access.can_manage_order(current_user, order)
     return render_template(
         "workorders/detail.html", order=order, manage=manage, timeline=services.timeline(order),
         machine=equipment.find(order.customer, order.equipment) if order.equipment else None,
         trips=services.trips_of(order), scan=services.current_scan(order),
         rework_candidates=services.rework_candidates(order, current_user) if manage else [],
-        can_photos=services.can_upload_photos(current_user, order),
-        can_times=services.is_assigned(current_user, order),
+        can_photos=access.can_upload_photos(current_user, order),
+        can_times=access.is_assigned(current_user, order),
         photo_form=photo_form or PhotoForm(), survey_form=survey_form or SurveyForm(),
         upload_here=network.upload_allowed_here(),
     ), status
@@ -168,7 +169,7 @@ def create():
 @roles("backoffice", "manager", "engineer")
 def edit(order_id):
     order = services.get_visible(current_user, order_id)
-    if services.can_manage(current_user, order):
+    if access.can_manage_order(current_user, order):
         form = WorkOrderForm(obj=order if request.method == "GET" else None)
         _people_choices(form, order)
         if request.method == "GET":
@@ -177,7 +178,7 @@ def edit(order_id):
             form.submitter.data = order.submitter.username if order.submitter else ""
             form.rework_of.data = order.rework_of.number if order.rework_of else ""
         data = _order_data
-    elif services.is_assigned(current_user, order):
+    elif access.is_assigned(current_user, order):
         form = TimesForm(obj=order if request.method == "GET" else None)
         data = _times_data
     else:
@@ -224,7 +225,7 @@ def link_rework(order_id):
 @network.lan_only
 def scan(order_id):
     order = services.get_visible(current_user, order_id)
-    if not services.can_manage(current_user, order):
+    if not access.can_manage_order(current_user, order):
         abort(403)
     form = ScanForm()
     refusal = None
@@ -299,7 +300,7 @@ def _send(relative_path, name, mimetype, attachment):
 @network.lan_only
 def upload_photos(order_id):
     order = services.get_visible(current_user, order_id)
-    if not services.can_upload_photos(current_user, order):
+    if not access.can_upload_photos(current_user, order):
         abort(403)
     form = PhotoForm()
     chosen = [f for f in request.files.getlist("files") if f and f.filename]
