@@ -167,6 +167,9 @@ def parse_date(value, field="date"):
     return check_year(parsed, field)
 
 
+_OFFSET_FRACTION = re.compile(r"[+-]\d\d:?\d\d:?\d\d[.,]\d+$")
+
+
 def _malformed_time():
     return _("时间格式须为 ISO 8601，如 2026-10-15T09:30")
 
@@ -184,7 +187,9 @@ def parse_datetime(value, field, to_local):
         raise Invalid.field(field, _malformed_time()) from None
     check_year(parsed, field)
     offset = parsed.utcoffset()
-    if offset is not None and (abs(offset) > OFFSET_MAX or offset % timedelta(minutes=1)):
+    # a fraction of a second in the offset is not whole minutes, even where fromisoformat drops it (+00:00:00.5)
+    if offset is not None and (abs(offset) > OFFSET_MAX or offset % timedelta(minutes=1)
+                               or _OFFSET_FRACTION.search(value)):
         raise Invalid.field(field, _("时区偏移须为整分钟，且在 −14:00 到 +14:00 之间"))
     return check_year(to_local(parsed).replace(microsecond=0), field)
 

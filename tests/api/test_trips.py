@@ -144,6 +144,33 @@ def test_invalid_trip_is_422_and_stores_nothing(api, team, customer, change, fie
     assert count(Trip) == 0
 
 
+@pytest.mark.parametrize("times, field", [
+    ({"depart": "25:00"}, "depart"), ({"return": "99:99"}, "return"), ({"depart": "０８:００"}, "depart"),
+    ({"depart": "10:00", "return": "09:00"}, "return"),
+])
+def test_full_day_trip_with_a_bad_time_is_422_not_silently_dropped(api, team, times, field):
+    assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True, **times}), 422, field)
+    assert count(Trip) == 0
+    trip = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True}).get_json()
+    assert_error(api("PATCH", f"/trips/{trip['id']}", "eng1", json=times), 422, field)
+
+
+@pytest.mark.parametrize("user, engineer", [("eng2", "eng2"), ("mgr2", "eng3")])
+def test_a_trip_or_expense_names_only_a_work_order_the_caller_may_see(app, api, team, work_order, user, engineer):
+    """WO-1 is eng1's: another engineer, or a manager of another team, gets the answer of an unknown number (so
+    the answer reveals neither the order nor its customer)."""
+    body = {"date": "2026-11-19", "full_day": True, "work_order": "WO-1"}
+    answer = api("POST", "/trips", user, json={**body, "engineer": engineer})
+    assert_error(answer, 422, "work_order")
+    assert "旗滨玻璃" not in answer.get_data(as_text=True)
+    assert_error(api("POST", "/expenses", user, json={"engineer": engineer, "date": "2026-11-19",
+                                                      "category": "meals", "amount": 10, "work_order": "WO-1"}),
+                 422, "work_order")
+    assert count(Trip) == 0
+    assert api("POST", "/trips", "eng1", json=body).status_code == 201  # its own engineer may
+    assert api("POST", "/trips", "mgr", json={**body, "engineer": "eng2"}).status_code == 201  # eng1's manager may
+
+
 def test_missing_times_without_full_day_is_422(api, team):
     assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19"}), 422, "depart")
     assert_error(api("POST", "/trips", "eng1", json={"depart": "08:00", "return": "09:00"}), 422, "date")

@@ -39,8 +39,15 @@ def _customer(name):
     return customers.by_name(name)
 
 
-def _work_order(number):
-    return None if number in (None, "") else workorders.by_number(number)
+def _work_order(number, actor, entry=None):
+    """The work order a trip or expense names: one the actor may see (any other number is answered like one that
+    does not exist, so the answer reveals nothing of it), or the one the entry already names."""
+    if number in (None, ""):
+        return None
+    order = workorders.by_number(number)
+    if entry is not None and entry.work_order_id == order.id:
+        return order
+    return workorders.by_number(number, viewer=actor)
 
 
 def _text(data, name):
@@ -135,21 +142,24 @@ def _client_id(data):
 # ---- trips ---------------------------------------------------------------------------------------
 
 def _times(data):
-    """(full_day, depart_min, return_min) from plain data; 422 on anything malformed."""
+    """(full_day, depart_min, return_min) from plain data; 422 on anything malformed. Times given with a full day
+    are checked the same (a full day keeps none of them), so a bad time is never silently dropped."""
     full_day = bool(data.get("full_day"))
-    if full_day:
-        return True, None, None
     parsed = {}
     for name in ("depart", "return"):
         value = data.get(name)
         if value in (None, ""):
+            if full_day:
+                continue
             raise Invalid.field(name, _("请填写出发和返回时间，或选择全天"))
         try:
             parsed[name] = fieldhours.parse_hhmm(value)
         except ValueError:
             raise Invalid.field(name, _("时间格式须为 HH:MM（00:00–24:00）")) from None
-    if parsed["return"] <= parsed["depart"]:
+    if len(parsed) == 2 and parsed["return"] <= parsed["depart"]:
         raise Invalid.field("return", _("返回时间须晚于出发时间"))
+    if full_day:
+        return True, None, None
     return False, parsed["depart"], parsed["return"]
 
 
@@ -180,7 +190,7 @@ def save_trip(actor, engineer, data, trip=None, *, now):
     if not full_day:
         _check_overlap(engineer, day, depart, ret, trip.id if trip else None)
     customer = _customer(data.get("customer"))
-    order = _work_order(data.get("work_order"))
+    order = _work_order(data.get("work_order"), actor, trip)
     if customer is None and order is not None:
         customer = order.customer
     if trip is None:
@@ -237,7 +247,7 @@ def save_expense(actor, engineer, data, expense=None, *, now):
     if data.get("category") not in EXPENSE_CATEGORIES:
         raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
     amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True, label=_("金额"))
-    order = _work_order(data.get("work_order"))
+    order = _work_order(data.get("work_order"), actor, expense)
     if expense is None:
         expense = Expense(engineer_id=engineer.id, client_id=_client_id(data))
         db.session.add(expense)

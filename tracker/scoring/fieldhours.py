@@ -12,7 +12,7 @@ def parse_hhmm(text):
     if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
         raise ValueError("not HH:MM")
     hours, minutes = text[:2], text[3:]
-    if not (hours.isdigit() and minutes.isdigit()):
+    if not (text.isascii() and hours.isdigit() and minutes.isdigit()):
         raise ValueError("not HH:MM")
     total = int(hours) * 60 + int(minutes)
     if int(minutes) > 59 or total > MINUTES_PER_DAY:
