@@ -106,7 +106,7 @@ def test_incident_can_be_deleted_by_a_leader_only(api, deduction_form):
 def test_metric_entry_is_upserted_by_engineer_month_and_key(api, technician):
     body = {"engineer": "eng1", "month": MONTH, "key": "labour_output", "plan": 100000, "actual": 95000.5}
     first = api("POST", "/metrics", "mgr", json=body)
-    assert first.status_code == 200, first.get_json()
+    assert first.status_code == 201, first.get_json()
     assert first.get_json()["actual"] == 95000.5
     second = api("POST", "/metrics", "mgr", json=body | {"actual": 101000})
     assert second.get_json()["id"] == first.get_json()["id"]
@@ -149,11 +149,11 @@ def test_manual_rating_group_follows_from_the_rater(api, team, use_template, use
     use_template(team["eng1"], "service_360")  # rated by self, colleagues and leader
     response = api("POST", "/ratings", user, json={"engineer": "eng1", "month": MONTH, "key": "service_attitude",
                                                     "level": "good"})
-    assert response.status_code == 200, response.get_json()
+    assert response.status_code == 201, response.get_json()
     assert response.get_json()["group"] == group
 
 
-@pytest.mark.parametrize("user, status", [("mgr", 200), ("gm.wang", 200), ("eng1", 403), ("eng2", 403)])
+@pytest.mark.parametrize("user, status", [("mgr", 201), ("gm.wang", 201), ("eng1", 403), ("eng2", 403)])
 def test_form_5_lines_are_rated_by_the_leader_alone(api, team, use_template, user, status):
     """Who rates is template data: form 5 has one assessor per line, so a self or peer rating is refused."""
     use_template(team["eng1"], "service_department_appraisal")
@@ -183,7 +183,7 @@ def test_scale_rating_takes_a_level_of_the_scale(api, team, use_template):
     assert api("POST", "/ratings", "mgr", json=body | {"level": "superb"}).status_code == 422
     assert api("POST", "/ratings", "mgr", json=body | {"points": 5}).status_code == 422
     response = api("POST", "/ratings", "mgr", json=body | {"level": "good"})
-    assert response.status_code == 200 and response.get_json()["level"] == "good"
+    assert response.status_code == 201 and response.get_json()["level"] == "good"
     again = api("POST", "/ratings", "mgr", json=body | {"level": "excellent"})
     assert again.get_json()["id"] == response.get_json()["id"]
     assert count(Rating) == 1

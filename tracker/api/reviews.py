@@ -118,16 +118,17 @@ def delete_incident(incident_id):
 
 @bp.route("/metrics", methods=["POST"])
 @roles("manager", "gm")
-@core.answers(200, METRIC)
+@core.answers(201, METRIC)
 @core.body(METRIC_BODY)
 def post_metric(data):
-    """Enter a month's metric (plan and actual); one entry per engineer, month and key (replaced when sent again)."""
+    """Enter a month's metric (plan and actual); one entry per engineer, month and key (replaced when sent
+    again); 201 either way (CONTRACT 10)."""
     engineer = _engineer(data["engineer"])
     entry = services.save_metric(current_user, engineer, data["month"], data["key"], data["actual"],
                                  data.get("plan"), data.get("note"), now=clock.now())
     core.commit()
     return core.reply({"id": entry.id, "engineer": engineer.username, "month": entry.month, "key": entry.key,
-                       "plan": entry.plan, "actual": entry.actual, "note": entry.note})
+                       "plan": entry.plan, "actual": entry.actual, "note": entry.note}, 201)
 
 
 @bp.route("/metrics/<int:entry_id>", methods=["DELETE"])
@@ -144,7 +145,7 @@ def delete_metric(entry_id):
 
 @bp.route("/ratings", methods=["POST"])
 @roles("engineer", "manager", "gm")
-@core.answers(200, RATING)
+@core.answers(201, RATING)
 @core.body(RATING_BODY)
 def post_rating(data):
     """Rate an indicator: a scale level (rating) or points in range (manual); the group follows from the caller."""
@@ -153,7 +154,7 @@ def post_rating(data):
                                   data.get("points"), now=clock.now())
     core.commit()
     return core.reply({"id": rating.id, "engineer": engineer.username, "month": rating.month, "key": rating.key,
-                       "group": rating.group, "level": rating.level, "points": rating.points})
+                       "group": rating.group, "level": rating.level, "points": rating.points}, 201)
 
 
 @bp.route("/ratings/<int:rating_id>", methods=["DELETE"])
