@@ -199,3 +199,24 @@ def test_evaluate_takes_the_dict_or_the_loaded_template_and_leaves_facts_alone()
     from_template = evaluate(load_template(TEMPLATE), facts)
     assert from_dict == from_template
     assert facts == before
+
+
+def test_a_total_exactly_on_a_half_cent_rounds_up_though_a_rater_score_is_a_repeating_decimal():
+    """Q = 81.5; L = mean(100, 100, peers 100·(15·32 + 31)/(35·16) = 91.25) → T = 57.05 + 29.125 = 86.175 exactly:
+    86.18, bonus 861.80. Each peer's 100·32/35 is a repeating decimal; its 28-digit rounding must not tip T."""
+    peer = [{**leader(5, 5, 5, 5, 4, 4, 4), "group": "peer", "id": 10 + n} for n in range(15)]
+    peer.append({**leader(5, 5, 5, 4, 4, 4, 4), "group": "peer", "id": 30})
+    facts = {"field_hours": D("7.5"), "expenses": D(100), "response": {"within": 1},
+             "reviews": [leader(), {**leader(), "group": "self", "id": 2}, *peer]}
+    result = evaluate(TEMPLATE, facts, bonus_base=D(1000))
+    assert result.quantitative == D("81.5")
+    assert (result.total, result.bonus, result.grade) == (D("86.18"), D("861.80"), "B")
+
+
+def test_rounding_takes_a_value_a_hair_off_a_half_cent_as_the_half_cent_it_stands_for():
+    from tracker.scoring.decimals import round2
+
+    assert round2(D("86.17499999999999999999999999")) == D("86.18")
+    assert round2(D("86.17500000000000000000000001")) == D("86.18")
+    assert round2(D("86.174999")) == D("86.17")
+    assert round2(D("-0.005")) == D("-0.01") and round2(D("1234567.125")) == D("1234567.13")

@@ -1,6 +1,6 @@
 """Exact decimal helpers: compute unrounded, round half up to 2 places only at the boundary."""
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -24,9 +24,24 @@ def D(value):
     raise TypeError(f"not a number: {value!r}")
 
 
+# Scores are fractions with small denominators (a rater's 100·sum/35, means over raters and groups, Q over the sum of
+# maxima, weights in tenths and hundredths), computed in 28 significant digits: a repeating decimal is cut off there,
+# so an exact 86.175 may arrive as 86.17499999999999999999999999. Rounding first to 20 places gives back the exact
+# value (the cut costs at most about 1e-25; two such fractions that differ differ by far more than 1e-20), then half
+# up to 2 places rounds what the contract's exact arithmetic gives.
+EXACT = Decimal("1e-20")
+_WIDE = Context(prec=60)
+
+
 def round2(value):
-    """Round half up to 2 decimals (the stored and shown form); None stays None."""
-    return None if value is None else D(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Round half up to 2 decimals (the stored and shown form) the value the exact arithmetic stands for; None
+    stays None."""
+    if value is None:
+        return None
+    value = D(value)
+    if value.is_finite():
+        value = value.quantize(EXACT, rounding=ROUND_HALF_EVEN, context=_WIDE)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def ceil(value):
