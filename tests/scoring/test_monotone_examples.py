@@ -324,3 +324,31 @@ def test_a_trip_never_lowers_q_through_the_expense_ratio_it_brings_in():
     before, after = (evaluate(PRESETS["engineer_monthly"], {**facts, "field_hours": hours}) for hours in (D(0), D("0.5")))
     assert row(after, "expense").points == 10
     assert after.quantitative >= before.quantitative
+
+
+# ---- a sum below 0 ----------------------------------------------------------------------------------------
+
+TWELVE_ABSENCES = {"attendance": {"counts": {"absent": 12}, "day_ids": list(range(12))},
+                   "reviews": [review("leader", 5, 5, 5, 5, 5, 5, 5)]}
+
+
+@pytest.mark.parametrize("bad_event", [
+    {"response": {"within": 0, "outside": 1, "outside_ids": [7]}},   # a first order, answered late
+    {"expenses": D(100)},                                            # spending without field hours
+])
+def test_a_bad_event_that_makes_a_line_apply_at_0_does_not_raise_a_negative_q(bad_event):
+    """Twelve absences: attendance 15 − 60 = −45, the sum of points −5. Divided by the 75 points that applied,
+    Q = −6.67 and T = 25.33; a first late response (response applies at 0 of 15) used to give −5 / 90 → Q −5.56,
+    T 26.11, and an expense without hours (expense at 0 of 10) −5 / 85 → T 25.88: a bad event raised T. A sum below
+    0 is divided by the 100 points of every line, applying or not: Q −5, T 26.50 before and after."""
+    before = evaluate(PRESETS["engineer_monthly"], TWELVE_ABSENCES)
+    after = evaluate(PRESETS["engineer_monthly"], {**TWELVE_ABSENCES, **bad_event})
+    assert before.quantitative == after.quantitative == D(-5)
+    assert before.total == after.total == D("26.50")
+
+
+def test_q_crosses_0_without_a_jump():
+    """Eleven absences: attendance −40, sum 0 → Q 0 whatever applies; one more absence → sum −5 → Q −5."""
+    at_zero = {**TWELVE_ABSENCES, "attendance": {"counts": {"absent": 11}, "day_ids": list(range(11))}}
+    assert evaluate(PRESETS["engineer_monthly"], at_zero).quantitative == 0
+    assert evaluate(PRESETS["engineer_monthly"], TWELVE_ABSENCES).quantitative == D(-5)

@@ -95,7 +95,8 @@ def evaluate(template, facts, *, bonus_base=None, memo=None):
     template = load_template(template)
     rows = tuple(score_indicator(indicator, facts, memo) for indicator in template.indicators)
     q = quantitative(((r.points, r.max_points, r.weight, r.group) for r in rows if r.applies), template.method,
-                     template.base, {section.code: section.weight for section in template.sections})
+                     template.base, {section.code: section.weight for section in template.sections},
+                     possible=template.possible)
     l, groups = None, {}
     if template.qualitative is not None:
         q_spec = template.qualitative

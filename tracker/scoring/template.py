@@ -135,6 +135,11 @@ class Template:
     sections: tuple = ()
     readings: tuple = ()
 
+    @cached_property
+    def possible(self):
+        """(max_points, weight, group) of every indicator: what a sum below 0 is divided by (totals.quantitative)."""
+        return tuple((indicator.max, indicator.weight, indicator.group) for indicator in self.indicators)
+
     @property
     def needs_leader_review(self):
         """A leader's qualitative review is required only by a template with a qualitative part that needs one."""

@@ -10,13 +10,19 @@ DEFAULT_WEIGHTS = (Decimal("0.7"), Decimal("0.3"))
 POSITIVE_CAP = Decimal(10)
 
 
-def quantitative(rows, method="normalised", base=HUNDRED, sections=None):
+def quantitative(rows, method="normalised", base=HUNDRED, sections=None, possible=None):
     """Q from (points, max_points, weight, group) of the applicable indicators; None when none has any weight.
 
     normalised: 100 × Σ points / Σ max (a weight w scores w × points / max instead, out of Σ w);
     with sections ({group: weight}), each section's weighted share counts with the section's weight, out of the
     weights of the sections that have an applicable indicator;
     deduction: base − Σ (max − points), for forms that start at 100 and only take away.
+
+    A sum below 0 (attendance may go below 0) is divided by the maxima (weights) of every indicator of the template
+    (of its section), `possible`: (max_points, weight, group) of each, whether it applies or not. Divided by only
+    those that apply, a line that starts to apply at 0 points (a first late response, an expense without field
+    hours) would spread the same negative sum over more and raise Q: a bad event must never raise a score
+    (CONTRACT 7). At a sum of 0 both give 0, so Q stays monotone across it.
     """
     rows = [row if len(row) == 4 else (*row, None) for row in rows]
     if method == "deduction":
@@ -30,15 +36,29 @@ def quantitative(rows, method="normalised", base=HUNDRED, sections=None):
         if not used:
             return None
         weight_sum = sum((sections[group] for group in used), ZERO)
-        return HUNDRED * sum((sections[group] * earned / total for group, (earned, total) in used.items()),
-                             ZERO) / weight_sum
+        whole = _possible(possible, by_group=True)
+        return HUNDRED * sum((sections[group] * earned / (whole.get(group, total) if earned < 0 else total)
+                              for group, (earned, total) in used.items()), ZERO) / weight_sum
     total_weight = sum((max_points if weight is None else weight for _, max_points, weight, _g in rows), ZERO)
     if not total_weight:
         return None
     # without weights each indicator counts its own points, so nothing is divided and re-multiplied
     earned = sum((points if weight is None else weight * points / max_points
                   for points, max_points, weight, _g in rows), ZERO)
+    if earned < 0 and possible is not None:
+        total_weight = _possible(possible)
     return HUNDRED * earned / total_weight
+
+
+def _possible(possible, by_group=False):
+    """The total of the maxima (weights) of (max_points, weight, group) rows: one number, or {group: total} of the
+    section weights (as sections count them: the weight, else 1 × points / max)."""
+    if not by_group:
+        return sum(((max_points if weight is None else weight) for max_points, weight, _g in possible), ZERO)
+    totals = {}
+    for _max_points, weight, group in possible or ():
+        totals[group] = totals.get(group, ZERO) + weight
+    return totals
 
 
 def qualitative(reviews, criteria, scale_max=5, raters=None):
