@@ -9,6 +9,9 @@ from tracker.errors import Invalid
 
 FORBIDDEN = set('\\/:*?"<>|')
 PART_MAX = 40
+# as sent, before NFC: normalising may compose up to four code points into one character, so a request may send
+# this many and the 40 are counted after normalising
+PART_MAX_SENT = 4 * PART_MAX
 
 
 def clean_part(value, field, required=True):
@@ -27,7 +30,7 @@ def clean_part(value, field, required=True):
     bad = [ch for ch in value if ch in FORBIDDEN or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
     if bad:
         raise Invalid.field(field, _("不能包含控制字符或 \\ / : * ? \" < > | 这些字符"))
-    if value[0] in ". " or value[-1] in ". ":
+    if value[0] == "." or value[-1] == "." or value[0].isspace() or value[-1].isspace():  # any space: U+3000 too
         raise Invalid.field(field, _("开头和结尾不能是点或空格"))
     return value
 

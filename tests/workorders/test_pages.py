@@ -38,6 +38,10 @@ def test_create_page_stores_the_order_and_shows_its_canonical_name(client, team)
     ({"status": "done"}, "不是有效的选择"),
     ({"rework_of": "NOPE", "rework": "internal"}, "没有编号为 NOPE 的工单"),
     ({"number": "两个字"}, "工单编号"),
+    ({"customer": " 旗滨玻璃"}, "开头和结尾不能是点或空格"),      # refused as the API refuses it, never trimmed
+    ({"equipment": "1号机 "}, "开头和结尾不能是点或空格"),
+    ({"service_type": "常规保养\u3000"}, "开头和结尾不能是点或空格"),
+    ({"customer": "客" * 41}, "最多 40 个字符"),
 ])
 def test_bad_create_form_is_422_with_the_reason_on_the_field(client, team, change, message):
     login(client, "office")
@@ -45,6 +49,17 @@ def test_bad_create_form_is_422_with_the_reason_on_the_field(client, team, chang
     assert response.status_code == 422
     assert re.search(r'class="invalid-feedback[^"]*"[^>]*>\s*[^<]*' + re.escape(message), response.get_data(as_text=True))
     assert db.session.query(WorkOrder).count() == 0 and db.session.query(Customer).count() == 0
+
+
+def test_a_name_of_40_characters_after_nfc_is_taken_by_the_form_and_the_api(client, api, team):
+    """39 × 客 + e + U+0301 is 41 code points as sent and 40 characters once NFC-normalised (é), as stored."""
+    name = "客" * 39 + "e\u0301"
+    login(client, "office")
+    assert client.post("/work-orders/new", data={**FORM, "customer": name}).status_code == 302
+    assert db.session.query(Customer).one().name == "客" * 39 + "\u00e9"
+    body = {"customer": name, "service_type": "常规保养", "reported_at": "2026-10-15T08:00"}
+    assert api("POST", "/work-orders", "office", json=body).status_code == 201
+    assert api("POST", "/customers", "office", json={"name": "厂" * 39 + "e\u0301"}).status_code == 201
 
 
 def test_manager_form_offers_only_the_own_team(client, team):

@@ -96,6 +96,8 @@ def test_hostile_photo_names_are_replaced_by_the_canonical_name(app, api, make_o
     ("customer", "trail."), ("customer", "x" * 41), ("customer", ""), ("customer", "C:"),
     ("equipment", "../1号机"), ("equipment", "1号机\u202e"), ("equipment", "a|b"), ("equipment", "y" * 41),
     ("service_type", "保养/维修"), ("service_type", "*"), ("service_type", ""), ("service_type", "\t保养"),
+    ("customer", "\u3000旗滨"), ("customer", "旗滨\u00a0"), ("equipment", "1号机 "), ("service_type", "保养\u2003"),
+    ("customer", "客" * 40 + "e\u0301"),
 ])
 def test_name_parts_that_could_escape_a_folder_are_refused(api, team, field, value):
     body = {"customer": "旗滨玻璃", "equipment": "1号机", "service_type": "常规保养",

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker import audit, clock
+from tracker import audit, clock, naming
 from tracker.customers import services as customers
 from tracker.api import core
 from tracker.api.core import bp
@@ -201,7 +201,7 @@ def list_customers():
 @bp.route("/customers", methods=["POST"])
 @roles("admin", "backoffice")
 @core.answers(201, CUSTOMER)
-@core.body(core.obj({"name": text(40, 1, nullable=False)}, ["name"]))
+@core.body(core.obj({"name": text(naming.PART_MAX_SENT, 1, nullable=False)}, ["name"]))  # 40 after NFC
 def create_customer(data):
     """Add a customer (the name becomes part of file names: 1–40 characters, no \\ / : * ? " < > |)."""
     customer = customers.create_customer(data["name"])

@@ -4,7 +4,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, naming
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text
@@ -19,7 +19,9 @@ NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description"
 NULLABLE_NUMBER = {"type": ["string", "null"], "maxLength": 32, "pattern": r"^[^\x00]*$"}
 NULLABLE_USERNAME = {"type": ["string", "null"], "pattern": core.USERNAME["pattern"]}
 NULLABLE_TEXT = {"type": ["string", "null"]}
-PART = {"type": "string", "maxLength": 40, "description": "becomes part of file names: no \\ / : * ? \" < > |"}
+PART = {"type": "string", "maxLength": naming.PART_MAX_SENT,
+        "description": "becomes part of file names: at most 40 characters after NFC normalisation; no \\ / : * ? \" < > |, "
+                       "no leading or trailing dot or space"}
 
 FIELDS = {
     "number": NUMBER, "customer": {**PART, "minLength": 1}, "equipment": {**PART, "type": ["string", "null"]},

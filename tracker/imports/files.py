@@ -74,11 +74,20 @@ def _text(value):
         value = Decimal(repr(value))
     if isinstance(value, (int, Decimal)):
         return format(Decimal(value).normalize(), "f")
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", str(value))
+
+
+# Names that become parts of file names keep what the cell holds: a leading or trailing space is refused on the row
+# (CONTRACT 5), as the API and the web form refuse it, never trimmed silently. Other cells are trimmed.
+AS_WRITTEN = ("customer", "equipment", "service_type")
+
+
+def _cell(key, value):
+    return value if key in AS_WRITTEN else value.strip()
 
 
 def _label(value):
-    return unicodedata.normalize("NFKC", value).replace("*", "").replace(" ", "").casefold()
+    return unicodedata.normalize("NFKC", value.strip()).replace("*", "").replace(" ", "").casefold()
 
 
 def _has_merged_cells(data):
@@ -164,13 +173,13 @@ def read_rows(kind, filename, data):
                     positions.setdefault(key, index)
                 found = set(positions)
             continue
-        if not any(values):
+        if not any(value.strip() for value in values):
             continue
-        if matched and len(matched) >= len([v for v in values if v]):
+        if matched and len(matched) >= len([v for v in values if v.strip()]):
             continue  # the English header row, or a header row repeated by a merged cell
         if len(records) >= MAX_ROWS:
             raise Invalid.field("file", _("一次最多导入 %(n)s 行", n=MAX_ROWS))
-        records.append((number, {key: (values[index] if index < len(values) else "")
+        records.append((number, {key: (_cell(key, values[index]) if index < len(values) else "")
                                  for key, index in positions.items()}))
     if positions is None:
         raise Invalid.field("file", _("找不到表头：第一行须为模板的列名"))

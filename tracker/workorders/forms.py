@@ -51,12 +51,12 @@ class TimesForm(Form):
 class WorkOrderForm(Form):
     number = StringField(_l("工单编号"), validators=[Optional(), Length(max=32)],
                          description=_l("留空则自动生成"))
-    customer = StringField(_l("客户"), validators=[DataRequired(), Length(max=40)],
+    customer = StringField(_l("客户"), validators=[DataRequired()],  # 40 after NFC: the service counts
                            render_kw={"list": "customer-names", "autocomplete": "off", "data-picker": "customers"})
-    equipment = StringField(_l("设备"), validators=[Optional(), Length(max=40)],
+    equipment = StringField(_l("设备"), validators=[Optional()],
                             render_kw={"placeholder": "1号机", "list": "equipment-names", "autocomplete": "off",
                                        "data-picker": "equipment", "data-customer-field": "customer"})
-    service_type = StringField(_l("服务类型"), validators=[DataRequired(), Length(max=40)],
+    service_type = StringField(_l("服务类型"), validators=[DataRequired()],
                                render_kw={"list": "service-types", "autocomplete": "off"})
     description = TextAreaField(_l("问题描述"), validators=[Optional(), Length(max=2000)])
     reported_at = _when(_l("报修时间"), required=True)

@@ -333,7 +333,7 @@ def _filtered(viewer, filters):
         query = query.where(WorkOrder.reported_at >= datetime.combine(first, datetime.min.time()),
                             WorkOrder.reported_at < datetime.combine(nxt, datetime.min.time()))
     if filters.get("customer"):
-        name = clean_part(filters["customer"], "customer")
+        name = clean_part(str(filters["customer"]).strip(), "customer")  # a search: spaces around it mean nothing
         customer_id = db.session.scalar(select(Customer.id).where(Customer.name == name))
         query = query.where(WorkOrder.customer_id == customer_id) if customer_id else query.where(false())
     if filters.get("engineer"):

@@ -129,8 +129,10 @@ def _people_choices(form, order=None):
 
 def _order_data(form):
     return {
-        "number": _text(form.number.data), "customer": (form.customer.data or "").strip(),
-        "equipment": (form.equipment.data or "").strip(), "service_type": (form.service_type.data or "").strip(),
+        # names become parts of file names: taken as typed, so a leading or trailing space is refused, as the API
+        # refuses it (CONTRACT 5), never trimmed silently
+        "number": _text(form.number.data), "customer": form.customer.data or "",
+        "equipment": form.equipment.data or "", "service_type": form.service_type.data or "",
         "description": form.description.data, "reported_at": form.reported_at.data,
         "deadline_at": form.deadline_at.data, "engineer": form.engineer.data or None,
         "submitter": form.submitter.data or None, "responded_at": form.responded_at.data,
