@@ -35,7 +35,7 @@ def test_token_refused_for_bad_credentials(client, team, payload):
 
 @pytest.mark.parametrize("raw, status", [
     (b"{not json", 400),
-    (b"[1, 2]", 400),
+    (b"[1, 2]", 422),  # valid JSON, not an object
     (b"", 400),
     (b'{"username": "eng1", "password": "x", "admin": true}', 422),
     (b'{"username": "eng1"}', 422),
@@ -182,7 +182,7 @@ def test_every_call_without_a_body_refuses_one_with_fields(app, client, team, to
                                         ("/adjustments/5/approve", "gm.wang"),
                                         ("/itineraries/eng1/2026-11/reopen", "mgr")])
 @pytest.mark.parametrize("raw, content_type, status", [
-    (b"notjson", "application/json", 400), (b"[]", "application/json", 400), (b'{"a":', "application/json", 400),
+    (b"notjson", "application/json", 400), (b"[]", "application/json", 422), (b"null", "application/json", 422), (b'{"a":', "application/json", 400),
     (b'{"evil": true}', "application/json", 422), (b'{"x": 1, "foo": "bar"}', "application/json", 422),
     (b"hello", "text/plain", 415),
 ])

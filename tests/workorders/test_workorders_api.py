@@ -122,10 +122,11 @@ def test_bad_input_is_a_clear_4xx_and_nothing_is_stored(api, team, body, status,
     assert count(WorkOrder) == 0 and count(Customer) == 0
 
 
-@pytest.mark.parametrize("raw", [b"{", b"[]", b""])
-def test_malformed_body_is_400(api, team, raw):
+@pytest.mark.parametrize("raw, status", [(b"{", 400), (b"", 400), (b"[]", 422), (b'"x"', 422), (b"null", 422)])
+def test_malformed_body_is_400_and_json_that_is_no_object_422(api, team, raw, status):
+    """400 for what is not JSON (or no body); 422 for valid JSON of the wrong kind (CONTRACT 10)."""
     response = api("POST", "/work-orders", "office", data=raw, content_type="application/json")
-    assert_error(response, 400)
+    assert_error(response, status)
 
 
 @pytest.mark.parametrize("user, status", [("office", 201), ("mgr", 201), ("admin", 201), ("eng1", 403),

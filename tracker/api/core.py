@@ -164,15 +164,17 @@ def _text_patterns(schema, name=None):
 
 
 def _checked(validator, raw=None):
-    """The JSON object of the body, valid against `validator`'s schema: 415 when not sent as JSON, 400 when absent,
-    malformed or not an object, 422 naming the fields at fault."""
+    """The JSON object of the body, valid against `validator`'s schema: 415 when not sent as JSON, 400 when absent or
+    malformed, 422 when well-formed JSON that is not an object ([], 5, null: valid JSON, invalid value, CONTRACT
+    10) or naming the fields at fault."""
     if not request.is_json:  # text/plain JSON would let a cross-site form post it without a preflight
         raise Unsupported(_("请求体须为 JSON（Content-Type: application/json）"))
-    data = read_json(raw)
-    if data is None:
+    raw = _raw_body() if raw is None else raw
+    if not raw.strip():
         raise MalformedBody(_("需要 JSON 请求体"))
+    data = read_json(raw)
     if not isinstance(data, dict):
-        raise MalformedBody(_("请求体须为 JSON 对象"))
+        raise Invalid(_("请求体须为 JSON 对象"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         fields = dict(_schema_error_field(e) for e in errors)
