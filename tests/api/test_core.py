@@ -111,6 +111,14 @@ def test_a_bad_bearer_token_is_not_rescued_by_the_session(client, team):
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_the_bearer_scheme_is_case_insensitive(client, team, token, scheme):
+    value = token("eng1")["Authorization"].split(" ", 1)[1]
+    response = client.get("/api/v1/itineraries/eng1/2026-11", headers={"Authorization": f"{scheme} {value}"})
+    assert response.status_code == 200
+    assert client.get("/api/v1/itineraries/eng1/2026-11", headers={"Authorization": f"Basic {value}"}).status_code == 401
+
+
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404

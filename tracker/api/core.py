@@ -57,8 +57,9 @@ def authenticate_request():
     header = request.headers.get("Authorization", "")
     g._login_user = BearerOnly()
     if header:
-        if header.startswith("Bearer "):
-            g.api_token = header[7:].strip()
+        scheme, _space, credentials = header.partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():  # the scheme is case-insensitive (RFC 9110 11.1)
+            g.api_token = credentials.strip()
             g._login_user = services.user_for_token(g.api_token, now=clock.now()) or BearerOnly()
         return
     if request.method not in SAFE_METHODS:
