@@ -264,6 +264,15 @@ class Form(FlaskForm):
                 render_kw = {**render_kw, "aria-invalid": "true", "aria-describedby": described}
             return super().render_field(field, render_kw)
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Browsers send a textarea's line breaks as CR LF: each is one line break, as the API takes it, so a
+        multi-line field is stored with LF and its length counts a line break once."""
+        extra = dict(extra_filters or {})
+        for name, field in self._fields.items():
+            if field.type == "TextAreaField":
+                extra[name] = [*extra.get(name, ()), _one_line_break]
+        super().process(formdata, obj, data=data, extra_filters=extra, **kwargs)
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:
@@ -279,6 +288,10 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, problem]
                 valid = False
         return valid
+
+
+def _one_line_break(value):
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 def put_errors(form, error):

@@ -196,6 +196,16 @@ def test_engineer_adds_a_trip_through_the_form(team, customers, work_order, web)
         Decimal("2.5"), "旗滨玻璃", "WO-1001", "维修", None)
 
 
+def test_a_line_break_sent_as_cr_lf_counts_once_and_is_stored_as_the_api_stores_it(team, web):
+    """Browsers send a textarea's line breaks as CR LF: 401 characters and 99 line breaks are 500 characters, as
+    the API counts them (not 599), stored with LF."""
+    note = "\r\n".join(["四个字"] * 100) + "x" * 101  # 300 + 101 + 99 line breaks = 500
+    response = web("eng1").post("/itinerary/eng1/trips/new", data={"date": "2026-11-05", "full_day": "y",
+                                                                    "note": note})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Trip)).note == note.replace("\r\n", "\n")
+
+
 def test_a_return_at_00_00_means_midnight(team, web):
     response = web("eng1").post("/itinerary/eng1/trips/new",
                                 data={"date": "2026-11-05", "depart": "20:00", "return_time": "00:00"})
