@@ -62,6 +62,8 @@ def test_anonymous_call_is_401(api, team):
     ({"bonus_base": "3000"}, "bonus_base"),
     ({"bonus_base": -1}, "bonus_base"),
     ({"bonus_base": 1000000.01}, "bonus_base"),
+    ({"bonus_base": 5000.005}, "bonus_base"),           # money has 2 decimals: refused, never rounded
+    ({"bonus_base": 0.004}, "bonus_base"),
     ({"bonus_base": True}, "bonus_base"),
     ({"department": "部" * 41}, "department"),
     ({"admin": True}, "admin"),

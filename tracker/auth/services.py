@@ -83,13 +83,10 @@ def _apply(user, data):
             raise Invalid.field("email", _("电子邮箱格式不正确"))
         user.email = email
     if "bonus_base" in data:
-        try:
-            base = Decimal(str(data["bonus_base"] if data["bonus_base"] is not None else 0))
-        except ArithmeticError:
-            base = Decimal("NaN")
-        if not base.is_finite() or not Decimal(0) <= base <= BONUS_MAX:
-            raise Invalid.field("bonus_base", _("绩效奖金基数须在 0 到 1,000,000 之间"))
-        user.bonus_base = base.quantize(Decimal("0.01"))
+        # money: 0 to 1,000,000 with at most 2 decimals; anything else is refused, never rounded (CONTRACT 2)
+        base = validation.check_number(data["bonus_base"], "bonus_base", Decimal(0), BONUS_MAX, required=False,
+                                       text=True, label=_("绩效奖金基数"))
+        user.bonus_base = Decimal(0) if base is None else base
     if "active" in data:
         user.active = bool(data["active"])
     if "early_confirmation_month" in data:
