@@ -111,6 +111,15 @@ def test_a_bad_bearer_token_is_not_rescued_by_the_session(client, team):
     assert response.status_code == 401
 
 
+def test_a_call_that_needs_a_body_and_gets_nothing_at_all_is_400(client, team, token):
+    """No body and no Content-Type: the body is missing (400), not of another type (415, for a body that is sent as
+    something other than JSON)."""
+    headers = token("eng1")
+    response = client.post("/api/v1/trips", headers=headers)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
+    assert client.post("/api/v1/trips", headers=headers, data=b"x", content_type="text/plain").status_code == 415
+
+
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
 def test_the_bearer_scheme_is_case_insensitive(client, team, token, scheme):
     value = token("eng1")["Authorization"].split(" ", 1)[1]

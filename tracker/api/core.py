@@ -168,9 +168,11 @@ def _checked(validator, raw=None):
     """The JSON object of the body, valid against `validator`'s schema: 415 when not sent as JSON, 400 when absent or
     malformed, 422 when well-formed JSON that is not an object ([], 5, null: valid JSON, invalid value, CONTRACT
     10) or naming the fields at fault."""
+    raw = _raw_body() if raw is None else raw
+    if not raw.strip() and not request.content_type:  # nothing sent at all: the body is missing, whatever its type
+        raise MalformedBody(_("需要 JSON 请求体"))
     if not request.is_json:  # text/plain JSON would let a cross-site form post it without a preflight
         raise Unsupported(_("请求体须为 JSON（Content-Type: application/json）"))
-    raw = _raw_body() if raw is None else raw
     if not raw.strip():
         raise MalformedBody(_("需要 JSON 请求体"))
     data = read_json(raw)
