@@ -199,7 +199,8 @@ def test_every_call_without_a_body_refuses_one_with_fields(app, client, team, to
                                         ("/adjustments/5/approve", "gm.wang"),
                                         ("/itineraries/eng1/2026-11/reopen", "mgr")])
 @pytest.mark.parametrize("raw, content_type, status", [
-    (b"notjson", "application/json", 400), (b"[]", "application/json", 422), (b"null", "application/json", 422), (b'{"a":', "application/json", 400),
+    (b"notjson", "application/json", 400), (b"[]", "application/json", 422), (b"null", "application/json", 422),
+    (b'{"a":', "application/json", 400),
     (b'{"evil": true}', "application/json", 422), (b'{"x": 1, "foo": "bar"}', "application/json", 422),
     (b"hello", "text/plain", 415),
 ])

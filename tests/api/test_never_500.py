@@ -85,3 +85,11 @@ def test_strange_paths_get_a_4xx(api, baseline, path, method):
         assert 400 <= response.status_code < 500, response.get_data(as_text=True)
         assert response.get_json()["error"]["code"]
     assert _unchanged(baseline)
+
+
+@pytest.mark.parametrize("digit", ["\uff11", "\u0661", "\u0967"])  # fullwidth, Arabic-Indic, Devanagari one
+def test_an_id_of_non_ascii_digits_names_nothing(api, baseline, digit):
+    assert api("GET", "/trips/1", "eng1").status_code == 200
+    assert api("GET", f"/trips/{digit}", "eng1").status_code == 404
+    assert api("DELETE", f"/expenses/{digit}", "eng1").status_code == 404
+    assert _unchanged(baseline)

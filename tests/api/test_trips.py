@@ -178,7 +178,8 @@ def test_missing_times_without_full_day_is_422(api, team):
 
 
 @pytest.mark.parametrize("raw, status", [
-    (b"{", 400), (b"[]", 422), (b"5", 422), (b"null", 422), (b"", 400), (b'{"date": "2026-11-19", "full_day": true, "x": NaN}', 400),
+    (b"{", 400), (b"[]", 422), (b"5", 422), (b"null", 422), (b"", 400),
+    (b'{"date": "2026-11-19", "full_day": true, "x": NaN}', 400),
 ])
 def test_malformed_trip_body_is_400_and_json_that_is_no_object_422(api, team, raw, status):
     assert_error(api("POST", "/trips", "eng1", data=raw, content_type="application/json"), status)
