@@ -351,7 +351,10 @@ def date_arg(text, field):
 
 class Int32Converter(IntegerConverter):
     """`<int:...>` in a route: a number beyond the database's integer columns names nothing, so the request is 404
-    before any view could hand it to a query that PostgreSQL refuses ("integer out of range")."""
+    before any view could hand it to a query that PostgreSQL refuses ("integer out of range"). Only ASCII digits:
+    werkzeug's \\d also matches １ and ١, which int() reads as 1, so /trips/１ would name trip 1."""
+
+    regex = r"[0-9]+"
 
     def to_python(self, value):
         number = super().to_python(value)
