@@ -51,8 +51,8 @@ def quantitative(rows, method="normalised", base=HUNDRED, sections=None, possibl
 
 
 def _possible(possible, by_group=False):
-    """The total of the maxima (weights) of (max_points, weight, group) rows: one number, or {group: total} of the
-    section weights (as sections count them: the weight, else 1 × points / max)."""
+    """The total of the maxima (weights) of (max_points, weight, group) rows: one number (an unweighted row counts
+    its maximum), or {group: total of the weights} (a sectioned template weighs every indicator)."""
     if not by_group:
         return sum(((max_points if weight is None else weight) for max_points, weight, _g in possible), ZERO)
     totals = {}
