@@ -119,7 +119,7 @@ def register(app):
                                                                                   User.active.is_(True)))
         try:
             with click.progressbar(length=count, label=f"{month}", show_pos=True) as bar:
-                summary = scores.compute_month(month, _begin(), progress=bar.update)
+                summary = scores.compute_asked(month, _begin(), progress=bar.update)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

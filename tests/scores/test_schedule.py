@@ -190,6 +190,14 @@ def test_the_compute_command_shows_progress_and_a_summary(app, records, team):
     assert score_of(team["eng3"], NOV) is not None
 
 
+def test_the_compute_command_refuses_a_future_month_as_the_api_does(app, api, records, team):
+    """One rule for both doors (the clock stands in November 2026)."""
+    result = app.test_cli_runner().invoke(args=["compute", "2027-05"])
+    assert result.exit_code == 1 and "不能计算未来月份的得分" in result.output
+    assert api("POST", "/scores/2027-05/compute", "gm.wang").status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Score).where(Score.month == "2027-05")) == 0
+
+
 @pytest.mark.parametrize("month", ["2026-13", "November"])
 def test_the_compute_command_refuses_a_malformed_month(app, month):
     result = app.test_cli_runner().invoke(args=["compute", month])
