@@ -40,9 +40,10 @@ def entries(template):
 
 
 ENTRIES = {code: entries(template) for code, template in TEMPLATES.items()}
-counts = st.integers(min_value=0, max_value=6)
-money = st.integers(min_value=0, max_value=2_000_000).map(lambda cents: D(cents) / 100)
-hours = st.integers(min_value=0, max_value=400).map(lambda halves: D(halves) / 2)
+# 0 often: a share or ratio without data (no order, no hours or spending) is where a first record makes a line apply
+counts = st.one_of(st.just(0), st.integers(min_value=0, max_value=6))
+money = st.one_of(st.just(D(0)), st.integers(min_value=0, max_value=2_000_000).map(lambda cents: D(cents) / 100))
+hours = st.one_of(st.just(D(0)), st.integers(min_value=0, max_value=400).map(lambda halves: D(halves) / 2))
 
 
 @st.composite
@@ -53,7 +54,8 @@ def months(draw, code):
     total_complaints = draw(counts)
     completed = draw(st.integers(min_value=0, max_value=120))
     facts = {
-        "attendance": {"counts": {status: draw(st.integers(0, 3)) for status in DEDUCTED_STATUSES}},
+        # up to 12 days each: enough for attendance to take the sum of points below 0 (attendance may go below 0)
+        "attendance": {"counts": {status: draw(st.integers(0, 12)) for status in DEDUCTED_STATUSES}},
         "field_hours": draw(hours), "expenses": draw(money),
         "response": {"within": draw(counts), "outside": draw(counts), "pending": draw(counts)},
         "on_time": {"late_ids": list(range(draw(counts))), "has_deadline": draw(st.booleans())},
