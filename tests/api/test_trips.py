@@ -171,6 +171,15 @@ def test_a_trip_or_expense_names_only_a_work_order_the_caller_may_see(app, api, 
     assert api("POST", "/trips", "mgr", json={**body, "engineer": "eng2"}).status_code == 201  # eng1's manager may
 
 
+def test_a_trip_keeps_the_work_order_it_names_when_its_engineer_changes_something_else(api, team, work_order):
+    """Back-office linked eng2's trip to eng1's WO-1; eng2 (who may not see WO-1) can still change the note."""
+    trip = api("POST", "/trips", "office", json={"engineer": "eng2", "date": "2026-11-19", "full_day": True,
+                                                 "work_order": "WO-1"}).get_json()
+    answer = api("PATCH", f"/trips/{trip['id']}", "eng2", json={"note": "带备件"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["work_order"] == "WO-1"
+
+
 def test_missing_times_without_full_day_is_422(api, team):
     assert_error(api("POST", "/trips", "eng1", json={"date": "2026-11-19"}), 422, "depart")
     assert_error(api("POST", "/trips", "eng1", json={"depart": "08:00", "return": "09:00"}), 422, "date")

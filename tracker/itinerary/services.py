@@ -44,10 +44,8 @@ def _work_order(number, actor, entry=None):
     does not exist, so the answer reveals nothing of it), or the one the entry already names."""
     if number in (None, ""):
         return None
-    order = workorders.by_number(number)
-    if entry is not None and entry.work_order_id == order.id:
-        return order
-    return workorders.by_number(number, viewer=actor)
+    kept = entry is not None and entry.work_order is not None and entry.work_order.number == number
+    return workorders.by_number(number, viewer=None if kept else actor)
 
 
 def _text(data, name):
