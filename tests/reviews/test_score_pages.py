@@ -12,7 +12,7 @@ from tests.conftest import login
 from tests.reviews.conftest import MONTH
 from tracker.extensions import db
 from tracker.reviews import services
-from tracker.reviews.models import Incident, MetricEntry, Rating
+from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating
 from tracker.scores.models import Adjustment, Veto
 from tracker.workorders.models import Complaint, WorkOrder
 from tracker.customers.models import Customer
@@ -130,7 +130,7 @@ def test_score_page_without_a_score_says_so(client, team):
 def test_qualitative_block_names_raters_to_the_leader_only(client, team, make_score):
     make_score(team["eng1"])
     for rater, value in (("mgr", 5), ("eng2", 3), ("eng1", 4)):
-        services.save_review(team[rater], team["eng1"], MONTH, {c: value for c in services.CRITERIA}, now=NOW)
+        services.save_review(team[rater], team["eng1"], MONTH, {c: value for c in CRITERIA}, now=NOW)
     db.session.add(Adjustment(engineer_id=team["eng1"].id, month=MONTH, points=Decimal("3"), reason="抢修及时",
                               status="approved", proposed_at=NOW))
     db.session.add(Veto(engineer_id=team["eng1"].id, month=MONTH, reason="严重安全事故", recorded_at=NOW))
@@ -209,7 +209,7 @@ def test_menu_entries_follow_the_role(client, team):
 def test_computed_score_links_the_late_answered_order(client, team, late_order):
     from tracker.scores.services import compute_month
 
-    services.save_review(team["mgr"], team["eng1"], MONTH, {c: 4 for c in services.CRITERIA}, now=NOW)
+    services.save_review(team["mgr"], team["eng1"], MONTH, {c: 4 for c in CRITERIA}, now=NOW)
     db.session.commit()
     compute_month(MONTH, NOW)
     db.session.commit()

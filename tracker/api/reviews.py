@@ -11,22 +11,31 @@ from tracker.api.core import bp
 from tracker.api.people import MONTH, row_or_404, text, username_in_path
 from tracker.auth.access import engineer_by_username, roles
 from tracker.reviews import services
-from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating
+from tracker.reviews.models import Incident, MetricEntry, Rating
 from tracker.scoring.decimals import round2
 
 GROUP = {"type": "string", "enum": ["self", "leader", "peer"]}
 KEY = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": r"^[a-z][a-z0-9_]*$"}
 NUMBER = {"type": "number"}
 
-RATINGS = {"type": "object", "description": "every criterion code -> an integer 0..5: " + ", ".join(CRITERIA),
-           "additionalProperties": {"type": "integer"}}
+RATINGS = {"type": "object", "description": "every criterion code of the engineer's template in force -> an integer "
+           "from 0 to its top rating (GET /reviews/{month}/{username} lists them as `criteria` and `scale_max`; the "
+           "default template: responsibility, discipline, initiative, loyalty, teamwork, innovation, judgement, "
+           "each 0..5)", "additionalProperties": {"type": "integer"}}
+CRITERION = core.obj({"code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"}},
+                     ["code", "name", "name_en"])
 REVIEW_BODY = core.obj({"ratings": RATINGS, "comment": text(500)}, ["ratings"])
 REVIEW_SAVED = core.obj({"group": GROUP, "score": NUMBER}, ["group", "score"])
 REVIEW = core.obj({"rater": {"type": "string"}, "group": GROUP, "ratings": RATINGS, "score": NUMBER,
                    "comment": {"type": ["string", "null"]}, "updated_at": core.DATETIME},
                   ["rater", "group", "ratings", "score", "comment", "updated_at"])
 REVIEWS = core.obj({"month": {"type": "string"}, "username": {"type": "string"},
-                    "reviews": {"type": "array", "items": REVIEW}}, ["month", "username", "reviews"])
+                    "criteria": {"type": "array", "items": CRITERION,
+                                 "description": "what a review rates under the template in force (empty: it takes "
+                                                "no review)"},
+                    "scale_max": {"type": ["integer", "null"]}, "groups": {"type": "array", "items": GROUP},
+                    "reviews": {"type": "array", "items": REVIEW}},
+                   ["month", "username", "criteria", "scale_max", "groups", "reviews"])
 
 INCIDENT_BODY = core.obj({"engineer": core.USERNAME, "date": core.DATE, "indicator": KEY,
                           "category": {"type": ["string", "null"], "maxLength": 60},
@@ -62,25 +71,36 @@ def _engineer(username):
 @core.answers(200, REVIEW_SAVED)
 @core.body(REVIEW_BODY)
 def put_review(month, username, data):
-    """Review an engineer for a month (seven criteria 0–5); the group follows from who the caller is."""
+    """Review an engineer for a month: every criterion of the template in force (default: seven, 0–5); the group
+    follows from who the caller is; 403 when the template takes no review from that group."""
     engineer = _engineer(username)
     review = services.save_review(current_user, engineer, month, data["ratings"], data.get("comment"),
                                   now=clock.now())
     core.commit()
-    return core.reply({"group": review.group, "score": round2(services.rater_score(json.loads(review.ratings)))})
+    scale = services.review_scale(engineer, month)
+    return core.reply({"group": review.group, "score": round2(services.rater_score(json.loads(review.ratings),
+                                                                                     scale))})
 
 
 @bp.route("/reviews/<month:month>/<username>", methods=["GET"])
 @roles()
 @core.answers(200, REVIEWS)
 def get_reviews(month, username):
-    """The month's reviews of an engineer: all of them for a leader or admin, otherwise only the caller's own."""
+    """The month's reviews of an engineer (all of them for a leader or admin, otherwise only the caller's own), and
+    what a review rates under the template in force: its criteria, top rating and the groups that count."""
     engineer = _engineer(username)
     rows = services.visible_reviews(current_user, engineer, month)
-    return core.reply({"month": month, "username": engineer.username, "reviews": [
-        {"rater": rater.username, "group": review.group, "ratings": json.loads(review.ratings),
-         "score": round2(services.rater_score(json.loads(review.ratings))), "comment": review.comment,
-         "updated_at": review.updated_at} for review, rater in rows]})
+    spec = services.review_spec(engineer, month)
+    scale = spec.scale_max if spec is not None else services.DEFAULT_SCALE_MAX
+    return core.reply({
+        "month": month, "username": engineer.username,
+        "criteria": [{"code": code, "name": name.zh, "name_en": name.en} for code, name in spec.criteria]
+        if spec is not None else [],
+        "scale_max": spec.scale_max if spec is not None else None,
+        "groups": list(spec.raters.groups) if spec is not None else [],
+        "reviews": [{"rater": rater.username, "group": review.group, "ratings": json.loads(review.ratings),
+                     "score": round2(services.rater_score(json.loads(review.ratings), scale)),
+                     "comment": review.comment, "updated_at": review.updated_at} for review, rater in rows]})
 
 
 # ---- incidents -------------------------------------------------------------------------------------

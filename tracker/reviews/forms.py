@@ -1,51 +1,53 @@
 """Review and entry forms: they check shape only; the services hold the rules."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, DecimalField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.reviews.models import CRITERIA
 from tracker.validation import Form
 
-CRITERIA_LABELS = {
-    "responsibility": _l("责任心"),
-    "discipline": _l("纪律性"),
-    "initiative": _l("主动性与执行力"),
-    "loyalty": _l("忠诚度"),
-    "teamwork": _l("团队配合"),
-    "innovation": _l("创新能力"),
-    "judgement": _l("理解与分析判断"),
-}
 GROUP_LABELS = {"self": _l("自评"), "leader": _l("领导评"), "peer": _l("同事评")}
 SCALE_HINT = _l("优秀 5 分，合格 2–4 分，不合格 0–1 分")
-POINTS = [SelectChoice(n, str(n)) for n in range(6)]
 PICK = _l("请为每项标准评分")
+BUTTONS_UP_TO = 10  # a criterion rated 0..n shows n + 1 buttons up to this; a number field above it
 
 
-def _criterion(code):
-    return RadioField(CRITERIA_LABELS[code], choices=POINTS, coerce=int,
-                      validators=[InputRequired(message=PICK)])
+def scale_hint(spec):
+    """The line under the title: the seed's levels on the default 0–5 scale, else the range."""
+    if spec.scale_max == 5:
+        return SCALE_HINT
+    return _l("每项 0 到 %(n)s 分", n=spec.scale_max)
+
+
+def _criterion(label, scale_max):
+    if scale_max <= BUTTONS_UP_TO:
+        return RadioField(label, choices=[SelectChoice(n, str(n)) for n in range(scale_max + 1)], coerce=int,
+                          validators=[InputRequired(message=PICK)])
+    return IntegerField(label, validators=[InputRequired(message=PICK)],
+                        render_kw={"min": 0, "max": scale_max, "inputmode": "numeric"})
 
 
 class ReviewForm(Form):
-    """The seven criteria of the qualitative review, 0–5 each, and an optional comment."""
+    """A qualitative review: one rating per criterion of the template (built by `review_form`) and a comment."""
 
-    responsibility = _criterion("responsibility")
-    discipline = _criterion("discipline")
-    initiative = _criterion("initiative")
-    loyalty = _criterion("loyalty")
-    teamwork = _criterion("teamwork")
-    innovation = _criterion("innovation")
-    judgement = _criterion("judgement")
     comment = TextAreaField(_l("评语（可选）"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3})
     submit = SubmitField(_l("提交评价"))
+    codes = ()
 
     def criteria(self):
-        return [self[code] for code in CRITERIA]
+        return [self[code] for code in self.codes]
 
     def ratings(self):
-        return {code: self[code].data for code in CRITERIA}
+        return {code: self[code].data for code in self.codes}
+
+
+def review_form(spec, lang):
+    """The review form of a template's qualitative part: its criteria in its order, named in `lang`, each rated
+    0 to its top rating (checked again, with the rest of the rules, by the service)."""
+    fields = {code: _criterion(name.get(lang), spec.scale_max) for code, name in spec.criteria}
+    form_class = type("TemplateReviewForm", (ReviewForm,), {**fields, "codes": tuple(fields)})
+    return form_class()
 
 
 class IncidentForm(Form):

@@ -4,6 +4,7 @@ Services take plain data, raise domain errors, add and flush; the view, API or C
 """
 
 import json
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,7 +19,7 @@ from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.scores import templates_store
 from tracker.scores.models import KpiTemplate, Score
-from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating, Review
+from tracker.reviews.models import Incident, MetricEntry, Rating, Review
 from tracker.scoring.decimals import HUNDRED
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
@@ -29,7 +30,7 @@ from tracker.validation import check_number, shown_number
 from tracker.values import month_arg
 
 GROUP_NAMES = {"self": _l("本人"), "peer": _l("同事"), "leader": _l("上级")}
-SCALE_MAX = 5
+DEFAULT_SCALE_MAX = 5  # the default template's top rating
 NOTE_MAX = 500
 METRIC_MAX = Decimal("1000000000")  # metric_entries: Numeric(14, 2)
 
@@ -76,42 +77,94 @@ def _note(value, field="note"):
 
 # ---- reviews ---------------------------------------------------------------------------------------
 
-def check_ratings(ratings):
-    """Exactly the seven criteria, each an integer 0–5; 422 otherwise (nothing is guessed or rounded)."""
+def check_ratings(ratings, spec):
+    """Exactly the criteria of the qualitative part `spec`, each an integer 0 to its top rating; 422 otherwise
+    (nothing is guessed or rounded)."""
+    codes = [code for code, _name in spec.criteria]
     if not isinstance(ratings, dict):
         raise Invalid.field("ratings", _("须为每项标准的评分"))
-    unknown = sorted(str(code) for code in ratings if code not in CRITERIA)
+    unknown = sorted(str(code) for code in ratings if code not in codes)
     if unknown:
         raise Invalid.field("ratings", _("未知的评价标准：%(codes)s", codes=", ".join(unknown)))
-    missing = [code for code in CRITERIA if code not in ratings]
+    missing = [code for code in codes if code not in ratings]
     if missing:
         message = _("缺少评价标准：%(codes)s", codes=", ".join(missing))
         raise Invalid(message, {"ratings": message, **{code: _("请评分") for code in missing}})
     checked = {}
-    for code in CRITERIA:
+    for code in codes:
         value = ratings[code]
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SCALE_MAX:
-            message = _("须为 0 到 %(n)s 的整数", n=SCALE_MAX)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= spec.scale_max:
+            message = _("须为 0 到 %(n)s 的整数", n=spec.scale_max)
             raise Invalid(f"ratings.{code}: {message}", {"ratings": f"{code}: {message}", code: message})
         checked[code] = value
     return checked
 
 
-def rater_score(ratings):
-    """A rater's score: 100 × sum / 35, exact (round2 to show)."""
-    return HUNDRED * sum(ratings.values()) / (SCALE_MAX * len(CRITERIA))
+def rater_score(ratings, scale_max):
+    """A rater's score: 100 × sum / (top rating × number of criteria), exact (round2 to show); the default
+    template's 100 × sum / 35."""
+    if not ratings:
+        return Decimal(0)
+    return HUNDRED * sum(ratings.values()) / (scale_max * len(ratings))
+
+
+@cache
+def default_review_spec():
+    """The default template's qualitative part: the seven criteria rated 0–5."""
+    return load_template(bundled_presets()[templates_store.DEFAULT_CODE]).qualitative
+
+
+def review_spec(engineer, month):
+    """What a review of the engineer's month rates: the qualitative part of the template in force (its criteria,
+    their names and the top rating); None when that template has no qualitative part; the default template's when
+    no template loads."""
+    template = current_template(engineer, month)
+    return default_review_spec() if template is None else template.qualitative
+
+
+def review_specs(month):
+    """review_spec for many engineers of one month: the templates in force read once, each parsed once."""
+    forces = templates_store.TemplatesInForce(month)
+
+    def spec_for(engineer):
+        try:
+            return forces.parsed(forces.row_for(engineer)).qualitative
+        except Conflict:  # no stored version in force, or one that no longer loads: as current_template does
+            return review_spec(engineer, month)
+    return spec_for
+
+
+def review_scale(engineer, month):
+    """The top rating the month's reviews of the engineer are given on (the default's without a qualitative part)."""
+    spec = review_spec(engineer, month)
+    return spec.scale_max if spec is not None else DEFAULT_SCALE_MAX
+
+
+def takes_review(spec, group):
+    """True when a review from `group` counts under the qualitative part `spec` (None: the template has none)."""
+    return spec is not None and group in spec.raters.groups
+
+
+def review_terms(rater, engineer, month):
+    """(group, spec) of the review the rater would give the engineer for the month: the group follows from who
+    rates, the criteria and top rating from the template in force; 403 when that template takes no review from the
+    rater's group (form 5: the leader alone; a template without a qualitative part: nobody)."""
+    group = rater_group(rater, engineer)
+    spec = review_spec(engineer, month)
+    if spec is None:
+        raise Forbidden(_("该考核模板没有定性评价"))
+    if group not in spec.raters.groups:
+        raise Forbidden(_("该考核模板的定性评价只由%(groups)s给出", groups=_("、").join(
+            str(GROUP_NAMES[g]) for g in spec.raters.groups)))
+    return group, spec
 
 
 def save_review(rater, engineer, month, ratings, comment=None, *, now):
-    """Create or replace the rater's review of the engineer for the month; the group follows from who rates."""
+    """Create or replace the rater's review of the engineer for the month; the group follows from who rates, the
+    criteria and their top rating from the template in force."""
     month = month_arg(month)
-    group = rater_group(rater, engineer)
-    template = current_template(engineer, month)
-    if template is not None and template.qualitative is not None and group not in template.qualitative.raters.groups:
-        # form 5: one assessor, the leader; a self or peer review would never count
-        raise Forbidden(_("该考核模板的定性评价只由%(groups)s给出", groups=_("、").join(
-            str(GROUP_NAMES[g]) for g in template.qualitative.raters.groups)))
-    checked = check_ratings(ratings)
+    group, spec = review_terms(rater, engineer, month)
+    checked = check_ratings(ratings, spec)
     comment = _note(comment, "comment")
     _not_future(month, now)
     ensure_open(engineer, month)

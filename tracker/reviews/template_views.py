@@ -11,7 +11,7 @@ from tracker.auth.access import roles
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
 from tracker.reviews import services
-from tracker.reviews.forms import (CRITERIA_LABELS, GROUP_LABELS)
+from tracker.reviews.forms import GROUP_LABELS
 from tracker.scoring.decimals import fmt, fmt_pct
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
@@ -162,5 +162,4 @@ def template_detail(code):
     return render_template("scores/template.html", template=template, data=data, row=row, rows=rows,
                            criteria=criteria, versions=versions, lang=lang, error=None, group_labels=GROUP_LABELS,
                            total_max=sum((i.max for i in template.indicators), Decimal(0)),
-                           grades=[(fmt(threshold), letter) for threshold, letter in template.grades],
-                           criteria_labels=CRITERIA_LABELS)
+                           grades=[(fmt(threshold), letter) for threshold, letter in template.grades])

@@ -1,5 +1,6 @@
-"""Reviews (评价): whom the current user can review this month, and the seven-criteria review form. Hand entries are
-in entry_views, KPI template pages in template_views (the same blueprint); score pages in tracker/scores/views.py."""
+"""Reviews (评价): whom the current user can review this month, and the review form of the template's criteria.
+Hand entries are in entry_views, KPI template pages in template_views (the same blueprint); score pages in
+tracker/scores/views.py."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,7 +15,7 @@ from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import services
 from tracker.reviews.levels import levels_of
-from tracker.reviews.forms import GROUP_LABELS, SCALE_HINT, ReviewForm
+from tracker.reviews.forms import GROUP_LABELS, review_form, scale_hint
 from tracker.scoring.decimals import fmt
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -51,22 +52,26 @@ def index():
     """Whom the current user can review this month: self, the team (managers, gm), peers (engineers)."""
     month = month_arg(request.args.get("month") or Month.of(clock.today()))
     me = _me()
+    spec_for = services.review_specs(month)
     rows = []
     for engineer, review in services.reviewable(me, month):
         group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
-        score = services.rater_score(services.review_ratings(review)) if review is not None else None
-        rows.append({"engineer": engineer, "group": group, "review": review, "score": score})
+        spec = spec_for(engineer)
+        score = services.rater_score(services.review_ratings(review), spec.scale_max if spec else
+                                     services.DEFAULT_SCALE_MAX) if review is not None else None
+        rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
+                     "open": services.takes_review(spec, group)})
     previous, following = _neighbours(month)
     return render_template("reviews/index.html", rows=rows, month=month, previous=previous, following=following,
                            group_labels=GROUP_LABELS, today_month=Month.of(clock.today()))
 
 
-def _render_review(form, engineer, month, group, review=None, alert=None, status=200):
+def _render_review(form, engineer, month, group, spec, review=None, alert=None, status=200):
     locked = _locked(engineer, month)
+    score = services.rater_score(services.review_ratings(review), spec.scale_max) if review is not None else None
     return render_template("reviews/form.html", form=form, engineer=engineer, month=month, group=group,
                            group_label=GROUP_LABELS[group], review=review, alert=alert, locked=locked,
-                           hint=SCALE_HINT, score=services.rater_score(services.review_ratings(review))
-                           if review is not None else None), status
+                           hint=scale_hint(spec), levels_shown=spec.scale_max == 5, score=score), status
 
 
 def _locked(engineer, month):
@@ -77,31 +82,32 @@ def _locked(engineer, month):
 @bp.route("/reviews/<month:month>/<username>", methods=["GET", "POST"])
 @roles(*REVIEWERS)
 def review(month, username):
-    """The seven-criteria review form; the group (self, leader, peer) follows from who is rating."""
+    """The review form of the template's criteria; the group (self, leader, peer) follows from who is rating; 403
+    when the engineer's template takes no review from that group."""
     engineer = engineer_by_username(username)
     me = _me()
-    group = services.rater_group(me, engineer)
+    group, spec = services.review_terms(me, engineer, month)
     existing = next((r for r, rater in services.reviews_of(engineer, month) if rater.id == me.id), None)
-    form = ReviewForm()
+    form = review_form(spec, _lang())
     if request.method == "GET":
         if existing is not None:
             for code, value in services.review_ratings(existing).items():
-                if code in form:
+                if code in form.codes:
                     form[code].data = value
             form.comment.data = existing.comment
-        return _render_review(form, engineer, month, group, existing)
+        return _render_review(form, engineer, month, group, spec, existing)
     if not form.validate_on_submit():
-        return _render_review(form, engineer, month, group, existing, status=422)
+        return _render_review(form, engineer, month, group, spec, existing, status=422)
     try:
         saved = services.save_review(me, engineer, month, form.ratings(), form.comment.data, now=clock.now())
     except Invalid as error:
         db.session.rollback()
-        return _render_review(form, engineer, month, group, existing, put_errors(form, error), 422)
+        return _render_review(form, engineer, month, group, spec, existing, put_errors(form, error), 422)
     except Conflict as error:
         db.session.rollback()
-        return _render_review(form, engineer, month, group, existing, error.message, 409)
+        return _render_review(form, engineer, month, group, spec, existing, error.message, 409)
     db.session.commit()
     flash(_("已保存对 %(name)s 的%(group)s：%(score)s 分", name=engineer.display_name,
-            group=GROUP_LABELS[saved.group], score=fmt(services.rater_score(services.review_ratings(saved)))),
-          "success")
+            group=GROUP_LABELS[saved.group],
+            score=fmt(services.rater_score(services.review_ratings(saved), spec.scale_max))), "success")
     return redirect(url_for("reviews.index", month=month))

@@ -205,8 +205,9 @@ def qualitative(viewer, engineer, month):
     """Groups with their mean and raters; rater names only for a leader or admin (peers stay anonymous)."""
     named = viewer.role == "admin" or is_leader(viewer, engineer)
     groups = {}
+    scale = reviews.review_scale(engineer, month)
     for review, rater in reviews.reviews_of(engineer, month):
-        score = reviews.rater_score(reviews.review_ratings(review))
+        score = reviews.rater_score(reviews.review_ratings(review), scale)
         groups.setdefault(review.group, []).append({
             "name": rater.display_name if named or rater.id == viewer.id else None, "score": score,
             "comment": review.comment if named or rater.id == viewer.id else None})

@@ -21,6 +21,7 @@ from tracker.scoring.month import Month
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+RESERVED_CRITERIA = ("comment", "submit", "csrf_token")
 TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role", "position", "position_en", "form",
                  "title", "description", "description_en", "method", "base", "composition", "qualitative",
                  "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "indicators",
@@ -450,7 +451,12 @@ def _qualitative(value, path):
     for i, item in enumerate(_list(value["criteria"], f"{path}.criteria")):
         where = f"{path}.criteria[{i}]"
         _mapping(item, where, ("code", "name"), ("code", "name", "name_en"))
-        criteria.append((_str(item["code"], f"{where}.code", CODE_RE), _text(item, "name", where)))
+        code = _str(item["code"], f"{where}.code", CODE_RE)
+        if code in RESERVED_CRITERIA:  # the review form's own fields
+            _fail(f"{where}.code", f"{code!r} is reserved")
+        if any(code == known for known, _name in criteria):
+            _fail(f"{where}.code", f"{code!r} is listed twice")
+        criteria.append((code, _text(item, "name", where)))
     scale_max = value.get("scale_max", 5)
     if isinstance(scale_max, bool) or not isinstance(scale_max, int) or scale_max < 1:
         _fail(f"{path}.scale_max", "must be a positive integer")

@@ -77,8 +77,9 @@ def _value(text):
 def _groups(engineer, month, lang):
     """Qualitative groups with their mean and number of raters (a filed sheet names no peer)."""
     by_group = {}
+    scale = reviews.review_scale(engineer, month)
     for review, _rater in reviews.reviews_of(engineer, month):
-        by_group.setdefault(review.group, []).append(reviews.rater_score(reviews.review_ratings(review)))
+        by_group.setdefault(review.group, []).append(reviews.rater_score(reviews.review_ratings(review), scale))
     return [{"group": g, "label": str(GROUP_LABELS[g]), "raters": len(by_group[g]),
              "mean": sum(by_group[g], Decimal(0)) / len(by_group[g])}
             for g in ("leader", "peer", "self") if g in by_group]

@@ -1,0 +1,146 @@
+"""A template's own qualitative part: its criteria and top rating are what the review form, the API, the rater's
+score and the engine take (contract section 7: "a template may define its own criteria and which groups count")."""
+
+import copy
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import NOW, login
+from tests.reviews.conftest import MONTH, ratings
+from tracker.extensions import db
+from tracker.reviews.models import Review
+from tracker.scores import templates_store
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import bundled_presets, load_template
+
+CRITERIA = [{"code": "quality", "name": "服务质量", "name_en": "Quality of service"},
+            {"code": "speed", "name": "处理速度", "name_en": "Speed"},
+            {"code": "attitude", "name": "服务态度", "name_en": "Attitude"}]
+GOOD = {"quality": 10, "speed": 7, "attitude": 4}  # 21 of 30: 70
+
+
+def own_criteria_template():
+    data = copy.deepcopy(bundled_presets()[templates_store.DEFAULT_CODE])
+    data.update(code="own_criteria", name="自定标准考核", name_en="Own criteria")
+    data.pop("role")  # for the engineers named, not every engineer
+    data["qualitative"] = {"criteria": CRITERIA, "scale_max": 10,
+                           "raters": {"groups": ["self", "leader"], "required": ["leader"]}}
+    return data
+
+
+@pytest.fixture
+def own(app, team):
+    templates_store.store_template(own_criteria_template(), NOW)
+    team["eng1"].kpi_template = "own_criteria"
+    db.session.commit()
+    return team
+
+
+def stored_reviews():
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Review))
+
+
+def test_the_api_says_what_a_review_rates(api, own):
+    body = api("GET", f"/reviews/{MONTH}/eng1", "mgr").get_json()
+    assert body["criteria"] == CRITERIA
+    assert (body["scale_max"], body["groups"]) == (10, ["self", "leader"])
+    default = api("GET", f"/reviews/{MONTH}/eng2", "mgr").get_json()
+    assert [c["code"] for c in default["criteria"]] == list(ratings())
+    assert (default["scale_max"], default["groups"]) == (5, ["self", "peer", "leader"])
+
+
+def test_a_review_takes_the_templates_criteria_and_top_rating(api, own):
+    response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": GOOD, "comment": "好"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"group": "leader", "score": 70}  # 100 × 21 / (10 × 3)
+    listed = api("GET", f"/reviews/{MONTH}/eng1", "mgr").get_json()["reviews"]
+    assert [(r["rater"], r["ratings"], r["score"]) for r in listed] == [("mgr", GOOD, 70)]
+    # the draft is live: L is the leader's 70 (self reviews count too, none given)
+    score = api("GET", f"/scores/{MONTH}/eng1", "mgr").get_json()
+    assert score["qualitative"] == 70
+    assert [(g["group"], g["score"]) for g in score["reviews"]] == [("leader", 70)]
+
+
+@pytest.mark.parametrize("bad", [
+    ratings(5),  # the default seven are not this template's
+    GOOD | {"speed": 11},  # above the top rating
+    GOOD | {"speed": -1},
+    {"quality": 10, "speed": 7},  # a criterion missing
+    GOOD | {"loyalty": 3},  # one criterion too many
+])
+def test_other_criteria_or_ratings_above_the_top_are_refused(api, own, bad):
+    response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": bad})
+    assert response.status_code == 422, response.get_json()
+    assert stored_reviews() == 0
+
+
+def test_a_group_the_template_does_not_count_may_not_review(api, own):
+    response = api("PUT", f"/reviews/{MONTH}/eng1", "eng2", json={"ratings": GOOD})
+    assert response.status_code == 403
+    assert stored_reviews() == 0
+    assert api("PUT", f"/reviews/{MONTH}/eng1", "eng1", json={"ratings": GOOD}).status_code == 200
+
+
+def test_a_template_without_a_qualitative_part_takes_no_review(api, client, team, use_template):
+    use_template(team["eng1"], "after_sales_kpi")
+    for rater in ("mgr", "eng1", "eng2"):
+        response = api("PUT", f"/reviews/{MONTH}/eng1", rater, json={"ratings": ratings()})
+        assert response.status_code == 403, (rater, response.get_json())
+    assert stored_reviews() == 0
+    body = api("GET", f"/reviews/{MONTH}/eng1", "mgr").get_json()
+    assert (body["criteria"], body["scale_max"], body["groups"]) == ([], None, [])
+    login(client, "mgr")
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    row = re.search(r'data-username="eng1">(.*?)</li>', page, re.S).group(1)
+    assert "该考核模板不需要此项评价" in row and "/reviews/" not in row
+    assert client.get(f"/reviews/{MONTH}/eng1").status_code == 403
+
+
+def test_the_review_form_shows_the_templates_criteria_and_saves_them(client, own):
+    login(client, "mgr")
+    page = client.get(f"/reviews/{MONTH}/eng1").get_data(as_text=True)
+    assert "服务态度" in page and "责任心" not in page
+    assert len(re.findall(r'name="speed" id="speed-\d+" value="\d+"', page)) == 11  # 0..10
+    assert "每项 0 到 10 分" in page and "优秀 5 分" not in page
+    response = client.post(f"/reviews/{MONTH}/eng1", data=GOOD)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    review = db.session.scalar(select(Review))
+    assert json.loads(review.ratings) == GOOD
+    client.post("/lang/en")
+    page = client.get(f"/reviews/{MONTH}/eng1").get_data(as_text=True)
+    assert "Quality of service" in page and "服务质量" not in page
+
+
+def test_the_review_form_refuses_a_missing_or_out_of_range_rating(client, own):
+    login(client, "mgr")
+    for data in ({"quality": 10, "speed": 7}, GOOD | {"speed": 11}, ratings(5)):
+        response = client.post(f"/reviews/{MONTH}/eng1", data=data)
+        assert response.status_code == 422
+        assert 'class="invalid-feedback' in response.get_data(as_text=True)
+    assert stored_reviews() == 0
+
+
+def test_a_wide_scale_is_entered_as_a_number(client, app, team):
+    data = own_criteria_template()
+    data["qualitative"]["scale_max"] = 100
+    templates_store.store_template(data, NOW)
+    team["eng1"].kpi_template = "own_criteria"
+    db.session.commit()
+    login(client, "mgr")
+    page = client.get(f"/reviews/{MONTH}/eng1").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="speed"[^>]*max="100"', page)
+    response = client.post(f"/reviews/{MONTH}/eng1", data={"quality": "90", "speed": "60", "attitude": "90"})
+    assert response.status_code == 302
+    assert json.loads(db.session.scalar(select(Review)).ratings) == {"quality": 90, "speed": 60, "attitude": 90}
+
+
+@pytest.mark.parametrize("code, message", [("quality", "listed twice"), ("comment", "reserved")])
+def test_the_loader_refuses_a_criterion_twice_or_one_named_like_the_forms_fields(code, message):
+    data = own_criteria_template()
+    data["qualitative"]["criteria"] = CRITERIA + [{"code": code, "name": "又一项"}]
+    with pytest.raises(TemplateError, match=message):
+        load_template(data)
