@@ -337,3 +337,64 @@ def test_a_work_order_dry_run_takes_no_write_lock_and_the_import_does(team, api)
         other.close()
     assert _upload(api, "work_orders", data, "工单.xlsx", dry_run=False).status_code == 200
     assert _count(WorkOrder) == 20
+
+
+def _csv(kind, rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.zh for column in kind.columns])
+    for row in rows:
+        writer.writerow([row.get(column.key, "") for column in kind.columns])
+    return out.getvalue().encode("utf-8")
+
+
+def _report(response):
+    """The import report of an answer: the body of a dry run or an import, inside the 422 of a refused one."""
+    body = response.get_json()
+    return body["error"]["report"] if response.status_code == 422 else body
+
+
+USER_ROW = {"username": "ctrl1", "display_name": "控制测试", "role": "engineer", "supervisor": "mgr",
+            "department": "售后部", "hire_date": "2026-01-05", "bonus_base": "2000", "email": "a@b.com",
+            "active": "是", "password": "abcdefgh12"}
+
+
+@pytest.mark.parametrize("column, value", [
+    ("department", "售后\x02部"), ("email", "a\x01@b.com"), ("password", "abc\x01defgh12"),
+    ("display_name", "控制\x7f测试"), ("display_name", "控制\u202e测试"),
+])
+def test_a_cell_with_a_control_character_is_refused_as_the_api_refuses_it(team, api, column, value):
+    """CONTRACT 2: no field takes control characters, in forms, the API and (the same validator) imports."""
+    data = _csv(kinds.USERS, [USER_ROW | {column: value}])
+    report = _report(_upload(api, "users", data, "users.csv", dry_run=False))
+    assert not report["stored"]
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(2, column)]
+    assert db.session.scalar(select(User).where(User.username == "ctrl1")) is None
+    assert api("POST", "/users", "admin", json=USER_ROW | {column: value, "supervisor": None,
+                                                           "bonus_base": 2000}).status_code == 422
+
+
+def test_one_record_twice_in_a_file_is_refused_on_its_second_row(team, api):
+    customers = [{"customer": "dupco", "equipment": "A", "model": "M1"},
+                 {"customer": "dupco", "equipment": "B", "model": "M2"},  # another machine: fine
+                 {"customer": "dupco", "equipment": "A", "model": "M3"},
+                 {"customer": "Cafe\u0301", "equipment": "1号机"},
+                 {"customer": "Caf\u00e9", "equipment": "1号机"}]  # the same name once stored (NFC)
+    report = _report(_upload(api, "customers", _csv(kinds.CUSTOMERS, customers), "c.csv", dry_run=False))
+    assert [(e["row"], e["column"], e["message"]) for e in report["errors"]] == [
+        (4, "客户名称", "与第 2 行重复（dupco A）"), (6, "客户名称", "与第 5 行重复（Café 1号机）")]
+    assert not report["stored"] and _count(Equipment) == 0
+    orders = _orders(3)
+    orders[2]["number"] = orders[0]["number"]
+    report = _report(_upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "o.xlsx"))
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(5, "number")]  # a title row, an English row
+    users = [USER_ROW, USER_ROW | {"display_name": "另一个"}]
+    report = _report(_upload(api, "users", _csv(kinds.USERS, users), "u.csv"))
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(3, "username")]
+
+
+def test_a_bad_customer_name_is_reported_in_the_customer_column(team, api):
+    rows = [{"customer": " lead", "equipment": "B"}, {"customer": "旗滨", "equipment": "1号机 "}]
+    report = _report(_upload(api, "customers", _csv(kinds.CUSTOMERS, rows), "c.csv"))
+    assert [(e["row"], e["column"], e["field"]) for e in report["errors"]] == [
+        (2, "客户名称", "customer"), (3, "设备名称", "equipment")]

@@ -195,12 +195,22 @@ def _customer(name):
     return db.session.scalar(select(Customer).where(Customer.name == (name or "")))
 
 
+def _in_column(column, action):
+    """Run `action`; a refusal of the service's `name` field is reported in the file's `column`."""
+    try:
+        return action()
+    except Invalid as error:
+        fields = {(column if key == "name" else key): message for key, message in (error.fields or {}).items()}
+        raise Invalid(error.message, fields) from None
+
+
 def store_customer(actor, row, now):
-    customer = _customer(row.get("customer")) or customer_services.create_customer(row.get("customer"))
+    customer = _customer(row.get("customer")) or _in_column(
+        "customer", lambda: customer_services.create_customer(row.get("customer")))
     if row.get("equipment"):
-        equipment_services.save_equipment(customer, {
+        _in_column("equipment", lambda: equipment_services.save_equipment(customer, {
             "name": row["equipment"], "model": row.get("model"), "serial": row.get("serial"),
-            "installed_on": parse_date(row.get("installed_on") or None, "installed_on")})
+            "installed_on": parse_date(row.get("installed_on") or None, "installed_on")}))
         return
     for detail in ("model", "serial", "installed_on"):
         if row.get(detail):

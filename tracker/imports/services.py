@@ -12,11 +12,13 @@ The drafts an import changes are recomputed by the database session's live-score
 """
 
 import contextlib
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from tracker.errors import DomainError, Forbidden, NotFound
+from tracker import validation
+from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.imports import files
 from tracker.imports.kinds import EVERYTHING, KINDS, rows_class, rows_of
@@ -142,11 +144,16 @@ def _run(actor, name, filename, data, now, progress, dry_run):
     with contextlib.nullcontext() if writes else db.session.no_autoflush:
         batch = rows_of(kind, rows)
         before = batch.stored(rows)
-        accepted, seen = [], set(before)
+        accepted, seen, first_row = [], set(before), {}
         for done, (number, row) in enumerate(rows, start=1):
             new = key(row) not in seen
             seen.add(key(row))
-            if _try(report, kind, number, present, lambda row=row: batch.store(actor, row, now), batch.isolate(new)):
+            earlier = first_row.setdefault(_same(key(row)), number)
+            if earlier != number:  # one record twice in a file: which row would be meant?
+                _error(report, kind, number, Invalid.field(kind.key[0], _(
+                    "与第 %(row)s 行重复（%(key)s）", row=earlier, key=" ".join(key(row)).strip())), present)
+            elif _try(report, kind, number, present, lambda row=row: _store(batch, actor, row, now),
+                      batch.isolate(new)):
                 accepted.append((number, row))
             if writes and batch.flush_every and done % batch.flush_every == 0:
                 db.session.flush()
@@ -158,6 +165,20 @@ def _run(actor, name, filename, data, now, progress, dry_run):
         after = batch.stored(rows)
     _compare(report, kind, present, rows, before, after, key)
     return report
+
+
+def _same(key):
+    """A row's key as the stored record's would be (names are stored NFC: two spellings of one name are one)."""
+    return tuple(unicodedata.normalize("NFC", part) for part in key)
+
+
+def _store(batch, actor, row, now):
+    """Store one row; its every cell first follows the text rule of its column, as a JSON body's strings do in
+    the API (control characters, line breaks in one-line fields, bidirectional controls in names)."""
+    bad = validation.first_bad_text(row)
+    if bad is not None:
+        raise Invalid.field(*bad)
+    batch.store(actor, row, now)
 
 
 def _second_pass(report, kind, present, batch, accepted, actor, now):
