@@ -20,7 +20,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from tracker.errors import DomainError, Invalid
 
@@ -363,9 +363,20 @@ class Int32Converter(IntegerConverter):
         return number
 
 
+class SegmentConverter(UnicodeConverter):
+    """`<name>` in a route (usernames, template codes, kinds): a segment holding a control character (C0, DEL, C1)
+    names nothing, so the request is 404 before any view could hand it to a query; PostgreSQL's text cannot even
+    hold a NUL (it raised instead of finding no row)."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f-\\x9f]", 1)
+
+
 def init_app(app):
-    """Bounded integers in routes (set before the blueprints are registered); every query string checked; the
-    `datetime` filter of the templates."""
+    """Bounded integers and text without control characters in routes (set before the blueprints are
+    registered); every query string checked; the `datetime` filter of the templates."""
     app.url_map.converters["int"] = Int32Converter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = SegmentConverter
     app.before_request(check_query)
     app.add_template_filter(shown_datetime, "datetime")

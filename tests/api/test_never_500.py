@@ -3,6 +3,7 @@
 The fuzzing runs as callers the route lets through (a 403 would test nothing but the role check)."""
 
 import pytest
+from werkzeug.exceptions import NotFound
 
 from tests.api.support import count
 from tracker.auth.models import User
@@ -93,3 +94,21 @@ def test_an_id_of_non_ascii_digits_names_nothing(api, baseline, digit):
     assert api("GET", f"/trips/{digit}", "eng1").status_code == 404
     assert api("DELETE", f"/expenses/{digit}", "eng1").status_code == 404
     assert _unchanged(baseline)
+
+
+CONTROL_SEGMENTS = ["/api/v1/scores/2026-11/e%00g1", "/api/v1/scores/2026-11/eng1%00", "/api/v1/templates/a%00b",
+                    "/api/v1/templates/a%01b/versions", "/itinerary/eng1%00/2026-11", "/itinerary/e%00g1/2026",
+                    "/scores/2026-11/eng1%00", "/reviews/2026-11/e%00g1", "/pdf/2026-11/eng1%1b",
+                    "/api/v1/itineraries/eng%c2%85/2026-11"]
+
+
+@pytest.mark.parametrize("path", CONTROL_SEGMENTS)
+def test_a_path_segment_with_a_control_character_names_nothing(app, client, token, team, path):
+    """PostgreSQL's text cannot hold NUL: a query with one raised (500) where SQLite found no row. No route takes a
+    control character in a segment, so every such path is 404 before any query (on both databases)."""
+    response = client.get(path, headers=token("mgr"))
+    assert response.status_code == 404, response.get_data(as_text=True)
+    adapter = app.url_map.bind("localhost")
+    with pytest.raises(NotFound):
+        adapter.match(path.replace("%00", "\x00").replace("%01", "\x01").replace("%1b", "\x1b")
+                      .replace("%c2%85", "\x85"))
