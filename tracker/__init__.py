@@ -6,6 +6,7 @@ from flask import Flask, g, has_request_context, jsonify, render_template, reque
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
@@ -19,6 +20,12 @@ from tracker.extensions import babel, compress, csrf, db, login, migrate
 from tracker.values import MONTH_MESSAGE, YEAR_MESSAGE, BadMonth, BadYear, MonthConverter, YearConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The API's answer where Werkzeug would send its stock English sentence (a role refused, no such path, ...).
+STOCK_MESSAGES = {
+    400: _l("请求格式不正确"), 401: _l("需要有效的登录令牌"), 403: _l("您没有权限执行此操作"),
+    404: _l("没有找到请求的资源"), 405: _l("该地址不支持此请求方法"), 409: _l("与当前状态冲突"),
+    413: _l("请求体过大"), 415: _l("不支持的内容类型"),
+}
 bootstrap = Bootstrap5()
 
 
@@ -170,7 +177,10 @@ def _register_errors(app):
             code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                     405: "method_not_allowed", 409: "conflict", 413: "too_large",
                     415: "unsupported_media_type"}.get(error.code, "error")
-            return jsonify(error={"code": code, "message": error.description}), error.code
+            message = error.description
+            if message == type(error).description:  # Werkzeug's stock English: said in the user's language
+                message = str(STOCK_MESSAGES.get(error.code, message))
+            return jsonify(error={"code": code, "message": message}), error.code
         # Werkzeug's stock English sentences add nothing to the page's own (translated) heading.
         message = "" if error.description == type(error).description else error.description
         return render_template("error.html", status=error.code, message=message), error.code
@@ -180,5 +190,5 @@ def _register_errors(app):
         app.logger.exception("unhandled error")
         db.session.rollback()
         if _wants_json():
-            return jsonify(error={"code": "internal", "message": "internal error"}), 500
+            return jsonify(error={"code": "internal", "message": _("系统内部错误")}), 500
         return render_template("error.html", status=500, message=""), 500

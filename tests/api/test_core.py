@@ -240,3 +240,21 @@ def test_reopening_an_itinerary_takes_the_optional_reason_of_the_web_page_and_no
     assert count(MonthSubmission) == 0
     detail = db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "itinerary.reopen"))
     assert detail == "补录一次行程"
+
+
+@pytest.mark.parametrize("method, path, user, status, message", [
+    ("POST", "/customers", "eng1", 403, "您没有权限执行此操作"),  # a role the route does not take
+    ("GET", "/no-such-thing", "eng1", 404, "没有找到请求的资源"),
+    ("GET", "/trips/abc", "eng1", 404, "没有找到请求的资源"),
+    ("GET", "/scores/2026-11", None, 401, "需要有效的登录令牌"),
+    ("DELETE", "/users/eng1", "admin", 405, "该地址不支持此请求方法"),
+])
+def test_refusals_the_framework_answers_are_said_in_chinese_too(api, team, method, path, user, status, message):
+    response = api(method, path, user, json={"name": "x"} if method == "POST" else None)
+    assert response.status_code == status
+    assert response.get_json()["error"]["message"] == message
+
+
+def test_a_wrong_password_is_said_in_chinese_too(client, team):
+    response = client.post("/api/v1/auth/token", json={"username": "eng1", "password": "wrong-password"})
+    assert response.get_json()["error"]["message"] == "用户名或密码错误"

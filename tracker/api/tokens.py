@@ -1,6 +1,7 @@
 """POST /auth/token (log in) and DELETE /auth/token (revoke the token the call carries)."""
 
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import clock
@@ -21,7 +22,7 @@ def issue_token(data):
     user = auth_services.login(data["username"], data["password"], request.remote_addr, now)
     if user is None:
         core.commit()  # the failure counts towards the throttle and stays in the audit log
-        raise core.Unauthorized("username or password is wrong")
+        raise core.Unauthorized(_("用户名或密码错误"))
     token, expires_at = auth_services.issue_token(user, current_app.config["TOKEN_HOURS"], now=now)
     core.commit()
     return core.reply({"token": token, "expires_at": expires_at})
@@ -34,7 +35,7 @@ def revoke_token():
     """Revoke the bearer token this call carries (log out of the API)."""
     token = g.get("api_token")
     if token is None:  # one of the app's own pages, calling with its session: there is no token to revoke
-        raise core.Unauthorized("only a call carrying a bearer token can revoke it")
+        raise core.Unauthorized(_("只有携带登录令牌的请求才能注销它"))
     auth_services.revoke_token(token, current_user._get_current_object(), clock.now())
     core.commit()
     return "", 204

@@ -25,7 +25,7 @@ def load_user(session_token):
 @login.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):
-        return jsonify(error={"code": "unauthorized", "message": "a valid bearer token is required"}), 401
+        return jsonify(error={"code": "unauthorized", "message": _("需要有效的登录令牌")}), 401
     return redirect(url_for("auth.login_page", next=request.full_path))
 
 
