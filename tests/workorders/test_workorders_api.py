@@ -287,3 +287,16 @@ def test_openapi_documents_the_upload_forms(client):
     assert scan["required"] == ["file"]
     photos = paths["/work-orders/{order_id}/photos"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert photos["schema"]["properties"]["files"]["type"] == "array"
+
+
+def test_an_open_order_has_no_completion_time_so_no_later_edit_completes_it_unasked(api, team):
+    """status open with completed_at was stored, and the next PATCH of any other field turned it completed."""
+    done = {**BODY, "completed_at": "2026-10-15T12:00"}
+    assert_error(api("POST", "/work-orders", "office", json={**done, "status": "open"}), 422, "status")
+    order = api("POST", "/work-orders", "office", json=done).get_json()
+    assert order["status"] == "completed"
+    path = f"/work-orders/{order['id']}"
+    assert_error(api("PATCH", path, "office", json={"status": "open"}), 422, "status")
+    reopened = api("PATCH", path, "office", json={"status": "open", "completed_at": None}).get_json()
+    assert (reopened["status"], reopened["completed_at"]) == ("open", None)
+    assert api("PATCH", path, "office", json={"description": "再看看"}).get_json()["status"] == "open"

@@ -269,7 +269,7 @@ def _check_times(order):
 
 def _check_status(after, explicit):
     """The status: setting the completion time completes an open order; a completed order needs its completion
-    time."""
+    time, an open one has none (reopened: both sent, the time cleared)."""
     status = after.status
     if not explicit:
         if after.completed_at is not None and status == "open":
@@ -278,6 +278,8 @@ def _check_status(after, explicit):
             status = "open"
     if status == "completed" and after.completed_at is None:
         raise Invalid.field("completed_at", _("已完工的工单须填写完工时间"))
+    if status == "open" and after.completed_at is not None:  # else the next edit would complete it unasked
+        raise Invalid.field("status", _("有完工时间的工单不能是未完工状态（重新打开时请同时清除完工时间）"))
     return status
 
 
