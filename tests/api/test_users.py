@@ -5,6 +5,7 @@ import pytest
 from tests.api.support import assert_error, count, documented
 from tests.conftest import PASSWORD
 from tracker.auth.models import User
+from tracker.extensions import db
 
 NEW = {"username": "zhao.liu", "password": "long-enough-1", "display_name": "赵六", "role": "engineer",
        "hire_date": "2025-03-01", "supervisor": "mgr", "department": "售后一部", "bonus_base": 3000.5}
@@ -177,3 +178,14 @@ def test_reading_one_user_follows_the_scope(app, api, team, user, path, status):
         assert documented(app, response)["username"] == path.rsplit("/", 1)[1]
     else:
         assert_error(response, status)
+
+
+def test_a_supervisor_with_reports_keeps_a_role_that_may_supervise(api, team):
+    """Demoted, mgr would stay the supervisor of eng1 and eng2 as an engineer (whose reviews became peer reviews,
+    and whom no manager could reopen); a new user with an engineer as supervisor is refused the same way."""
+    assert_error(api("PATCH", "/users/mgr", "admin", json={"role": "engineer"}), 422, "role")
+    assert db.session.get(User, team["mgr"].id).role == "manager"
+    assert api("PATCH", "/users/mgr", "admin", json={"role": "gm"}).status_code == 200  # still supervises
+    for engineer in ("eng1", "eng2"):
+        assert api("PATCH", f"/users/{engineer}", "admin", json={"supervisor": "mgr2"}).status_code == 200
+    assert api("PATCH", "/users/mgr", "admin", json={"role": "engineer"}).status_code == 200

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import audit, validation
@@ -22,6 +22,7 @@ from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
+SUPERVISOR_ROLES = ("manager", "gm")
 BONUS_MAX = Decimal("1000000")
 EDITABLE = ("password", "display_name", "role", "hire_date", "supervisor", "department", "bonus_base", "email",
             "active", "early_confirmation_month")
@@ -50,7 +51,7 @@ def _resolve_supervisor(username, user=None):
     supervisor = get_by_username(username)
     if supervisor is None:
         raise Invalid.field("supervisor", _("没有用户名为 %(name)s 的用户", name=username))
-    if supervisor.role not in ("manager", "gm"):
+    if supervisor.role not in SUPERVISOR_ROLES:
         raise Invalid.field("supervisor", _("直属上级须为主管或总经理"))
     if user is not None and user.id is not None and (supervisor.id == user.id or user.id in chain_ids(supervisor.id)):
         raise Invalid.field("supervisor", _("上级关系不能形成循环"))
@@ -66,6 +67,11 @@ def _apply(user, data):
     if "role" in data:
         if data["role"] not in ROLES:
             raise Invalid.field("role", _("角色须为 %(v)s 之一", v=_("、").join(ROLES)))
+        if data["role"] not in SUPERVISOR_ROLES and user.id is not None:
+            # a supervisor is a manager or the gm (as _resolve_supervisor says of a new one)
+            reports = db.session.scalar(select(func.count()).select_from(User).where(User.supervisor_id == user.id))
+            if reports:
+                raise Invalid.field("role", _("该用户仍是 %(n)s 人的直属上级，请先为他们指定新的上级", n=reports))
         user.role = data["role"]
     if "hire_date" in data:
         user.hire_date = data["hire_date"]
