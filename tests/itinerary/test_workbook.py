@@ -332,3 +332,26 @@ def test_year_page_offers_download_and_import(filled, web):
 def test_import_without_a_file_is_refused(filled, web):
     response = web("eng1").post("/itinerary/eng1/2026/import", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
+
+
+def test_a_month_sheet_renamed_is_refused_not_skipped(filled, web):
+    """A sheet in the itinerary's format whose name is no month (December) held trips that were dropped silently."""
+    before = snapshot(filled)
+    trip = [(date(2026, 11, 2), None, None, "08:00", "09:00")]
+    data = build((10, []), (11, trip))
+
+    def renamed(title):
+        book = load_workbook(io.BytesIO(data))
+        book["11月"].title = title
+        book.create_sheet("备注").append(["一张说明，不是月份表"])  # a sheet of another kind stays ignored
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    response = upload(web("eng1"), renamed("November"))
+    assert response.status_code == 422
+    assert "工作表“November”是行程表的格式" in response.get_data(as_text=True)
+    assert snapshot(filled) == before
+    assert upload(web("eng1"), renamed("11 月")).status_code == 302  # spaces in a month's name are no other name
+    db.session.expire_all()
+    assert db.session.scalar(select(Trip).where(Trip.day == date(2026, 11, 2))) is not None

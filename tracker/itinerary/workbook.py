@@ -288,8 +288,11 @@ def _parse_book(book, year):
     """{'YYYY-MM': {'sheet', 'trips': [(row, data)], 'expenses': [(row, data)]}} for each month sheet."""
     found = {}
     for sheet in book.worksheets:
-        match = SHEET_RE.match(sheet.title.strip())
+        match = SHEET_RE.match("".join(sheet.title.split()))  # "12 月" is the sheet "12月"
         if not match:
+            if _has_header(sheet):  # a month sheet renamed: its rows would be dropped without a word
+                raise Invalid.field("file", _("工作表“%(sheet)s”是行程表的格式，但名称不是“1月”…“12月”之一，"
+                                              "请改回月份名称", sheet=sheet.title))
             continue
         month = int(match.group(1))
         key = Month.from_parts(year, month)
@@ -301,13 +304,17 @@ def _parse_book(book, year):
     return dict(sorted(found.items()))
 
 
+def _has_header(sheet):
+    """True when row 2 of the sheet is the itinerary's header row."""
+    header = next(sheet.iter_rows(min_row=2, max_row=2, max_col=len(HEADERS), values_only=True), ())
+    return tuple(str(value).strip() if value is not None else "" for value in header) == HEADERS
+
+
 def _parse_sheet(sheet, year, month):
     name = sheet.title
     if sheet.max_row > MAX_ROWS:
         raise Invalid.field("file", _("工作表“%(sheet)s”的行数超过 %(n)s", sheet=name, n=MAX_ROWS))
-    header = next(sheet.iter_rows(min_row=2, max_row=2, max_col=len(HEADERS), values_only=True), ())
-    header = tuple(str(value).strip() if value is not None else "" for value in header)
-    if header != HEADERS:
+    if not _has_header(sheet):
         raise Invalid.field("file", _("工作表“%(sheet)s”第 2 行须为表头：%(headers)s", sheet=name,
                                       headers="、".join(HEADERS)))
     first = date(year, month, 1)
