@@ -262,6 +262,8 @@ def test_admins_configure_robots_and_the_secrets_show_masked_only(app, client, t
     ("https:///robot/send?access_token=x", "网址须包含主机名"),
     ("oapi.dingtalk.com/robot/send", "网址须以 https:// 或 http:// 开头"),
     ("https://oapi.dingtalk.com:99999/robot", "不是有效的网址"),
+    ("https://user:pass@oapi.dingtalk.com/robot/send", "网址不能包含用户名或密码"),  # never sent; a secret
+    ("https://robot@oapi.dingtalk.com/robot/send", "网址不能包含用户名或密码"),
     ("", "请填写 Webhook 网址"),
 ])
 def test_a_bad_url_is_a_field_error(app, client, team, url, message):
@@ -454,3 +456,13 @@ def test_only_a_given_up_message_can_be_sent_again(app, client, team, robots_of_
     assert len(endpoint.posts("/robot/send")) == received + 2  # the message sent again and the fresh one
     db.session.expire_all()
     assert (given_up.status, fresh.status) == ("sent", "sent")
+
+
+def test_the_audit_log_shows_an_outbox_message_as_its_text(app, client, team):
+    login(client, "admin")
+    client.post("/notifications/robots/new", data=robot_form())
+    robot = db.session.scalar(select(robots.ChatRobot))
+    client.post(f"/notifications/robots/{robot.id}/test")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.record_type == "outbox"))
+    assert event is not None and "Tracker】" in event.after and "\\xe3" not in event.after
+    assert DING_SECRET not in event.after and DING_TOKEN not in event.after

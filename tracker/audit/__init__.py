@@ -115,6 +115,8 @@ def _value(key, value):
         return MASK
     if key in URL_COLUMNS and value is not None:
         return mask_url(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):  # an outbox payload: its text, not b'\xe3\x80...'
+        return bytes(value).decode("utf-8", "replace")
     return value
 
 

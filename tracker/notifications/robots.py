@@ -107,6 +107,8 @@ def url_problem(url):
         return _("网址须以 https:// 或 http:// 开头")
     if not parts.hostname:
         return _("网址须包含主机名")
+    if "@" in parts.netloc:  # user:password@host: never sent (http.client reads it as a port), and it is a secret
+        return _("网址不能包含用户名或密码")
     return None
 
 
