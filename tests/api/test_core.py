@@ -258,3 +258,11 @@ def test_refusals_the_framework_answers_are_said_in_chinese_too(api, team, metho
 def test_a_wrong_password_is_said_in_chinese_too(client, team):
     response = client.post("/api/v1/auth/token", json={"username": "eng1", "password": "wrong-password"})
     assert response.get_json()["error"]["message"] == "用户名或密码错误"
+
+
+def test_a_value_of_the_wrong_type_is_named_in_words(api, team):
+    response = api("PATCH", "/users/eng1", "admin", json={"active": 1})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["active"] == "类型不正确（应为 true/false）"
+    response = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "purpose": 5})
+    assert response.get_json()["error"]["fields"]["purpose"] == "类型不正确（应为 文字 或 null）"

@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 from jsonschema import Draft202012Validator
@@ -123,6 +124,10 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+TYPE_NAMES = {"string": _l("文字"), "integer": _l("整数"), "number": _l("数字"), "boolean": _l("true/false"),
+              "null": "null", "object": _l("对象"), "array": _l("数组")}
+
+
 def _schema_error_field(error):
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
@@ -131,7 +136,9 @@ def _schema_error_field(error):
         missing = error.message.split("'")[1] if "'" in error.message else "body"
         return missing, _("必填")
     path = ".".join(str(p) for p in error.absolute_path) or "body"
-    messages = {"type": _("类型不正确（应为 %(t)s）", t=error.validator_value),
+    wanted = error.validator_value if error.validator == "type" else ()
+    wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+    messages = {"type": _("类型不正确（应为 %(t)s）", t=_(" 或 ").join(str(TYPE_NAMES.get(t, t)) for t in wanted)),
                 "maxLength": _("太长（最多 %(n)s 个字符）", n=error.validator_value),
                 "minLength": _("太短（至少 %(n)s 个字符）", n=error.validator_value),
                 "minimum": _("不能小于 %(n)s", n=error.validator_value),
