@@ -3,6 +3,7 @@
 import io
 import os
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -108,8 +109,14 @@ def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):
     assert "年度" in html and f"{annual['eng1']['score']:.2f}" in html and "2026-10" in html
     html = client.get("/sheets/2026/mid-year/eng1").get_data(as_text=True)
     assert "年中" in html and "2026-06" in html and "2026-10" not in html
-    text = flat(pdf_pages(get_pdf(client, "/sheets/pdf/2026/annual").data)[0])
+    response = get_pdf(client, "/sheets/pdf/2026/annual")
+    text = flat(pdf_pages(response.data)[0])
     assert f"{annual['eng1']['score']:.2f}" in text
+    # download names as the monthly sheet's, in Chinese whatever the reader's language
+    client.post("/lang/en")
+    for url, name in (("/sheets/pdf/2026/annual", "2026年度考核表.pdf"),
+                      ("/sheets/pdf/2026/mid-year/eng1", "2026张三年中考核表.pdf")):
+        assert quote(name) in get_pdf(client, url).headers["Content-Disposition"]
 
 
 def test_who_may_print_what(client, scored):

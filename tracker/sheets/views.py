@@ -23,6 +23,8 @@ bp = Blueprint("sheets", __name__, url_prefix="/sheets")
 VIEWERS = ("engineer", "manager", "gm", "admin")
 TEAM_VIEWERS = ("manager", "gm", "admin")
 PERIODS = ("mid-year", "annual")
+# Download names, in Chinese whatever the reader's language, as the monthly sheet's "<YYYY-MM><name>考核表.pdf"
+PERIOD_FILES = {"mid-year": "年中考核表", "annual": "年度考核表"}
 
 
 @bp.app_context_processor
@@ -105,7 +107,7 @@ def period_sheet(year, period, username, as_pdf=False):
     engineer = _engineer(username)
     sheet = presenter.period_sheet(engineer, year, period)
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name}",
-                    f"{year}{engineer.display_name}{sheet.title}.pdf",
+                    f"{year}{engineer.display_name}{PERIOD_FILES[period]}.pdf",
                     url_for("scores.scores_home"), "sheets.period_sheet_pdf", year=year, period=period,
                     username=username)
 
@@ -125,8 +127,8 @@ def team_period_sheets(year, period, as_pdf=False):
     sheets = [presenter.period_sheet(person, year, period) for person in people]
     title = sheets[0].title if sheets else _("考核表")
     args = {"year": year, "period": period, **({"team": team} if team else {})}
-    return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{title}.pdf", url_for("scores.scores_home"),
-                    "sheets.team_period_sheets_pdf", **args)
+    return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{PERIOD_FILES[period]}.pdf",
+                    url_for("scores.scores_home"), "sheets.team_period_sheets_pdf", **args)
 
 
 # ---- workbooks ------------------------------------------------------------------------------------
