@@ -129,3 +129,14 @@ def test_month_page_and_close_job_link_to_the_panel(months, client):
     client.post("/logout")
     login(client, "admin")
     assert f'href="/quality/{SEEDED}"' in client.get("/reports/jobs").get_data(as_text=True)
+
+
+def test_a_month_that_has_not_started_has_nothing_to_check(team, api, client):
+    """NOW is in 2026-11: 2026-12 listed every engineer as not submitted, without review and interview."""
+    response = api("GET", "/quality/2026-12", "gm.wang")
+    assert response.status_code == 422 and "month" in response.get_json()["error"]["fields"]
+    assert api("GET", "/quality/2026-11", "gm.wang").status_code == 200
+    login(client, "gm.wang")
+    page = client.get("/quality/2026-11").get_data(as_text=True)
+    assert 'rel="prev"' in page and 'rel="next"' not in page
+    assert client.get("/quality/2026-12").status_code == 422

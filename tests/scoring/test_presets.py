@@ -3,9 +3,13 @@
 Form 2 is the default template: its worked month is in test_engineer_monthly.py.
 """
 
+import copy
 from decimal import Decimal as D
 
+import pytest
+
 from tracker.scoring.engine import evaluate
+from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import bundled_presets, load_template
 
 PRESETS = bundled_presets()
@@ -333,3 +337,11 @@ def test_form_9_service_360_worked_example():
                      "key_customer_retention": 4, "customer_satisfaction": 27, "sales_data": 4, "daily_work": 5,
                      "knowledge_skills": 4, "attitude": 5, "attendance_deduction": -1, "penalty_deduction": -2}
     assert (result.total, result.grade) == (D("86.08"), "B")
+
+
+@pytest.mark.parametrize("cap", [D("100.01"), 1e308])
+def test_a_positive_cap_above_a_hundred_points_is_refused(cap):
+    data = copy.deepcopy(bundled_presets()["engineer_monthly"])
+    data["adjustments"] = {"positive_cap": cap}
+    with pytest.raises(TemplateError, match="positive_cap"):
+        load_template(data)

@@ -2,6 +2,7 @@
 
 from flask_login import current_user
 
+from tracker import clock
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import roles
@@ -23,7 +24,7 @@ GAPS = core.obj({"month": {"type": "string"}, "counts": {"type": "object", "addi
 @core.answers(200, GAPS)
 def quality_gaps(month):
     """What is missing in a month before it closes: a manager sees the own team, gm and admin everyone."""
-    gaps = services.month_gaps(current_user, month)
+    gaps = services.month_gaps(current_user, month, clock.now())
     return core.reply({"month": month, "counts": {kind: len(items) for kind, items in gaps.items()},
                        "gaps": [{"kind": gap.kind, "username": gap.username, "work_order": gap.work_order,
                                  "work_order_id": gap.work_order_id, "trip_id": gap.trip_id,

@@ -10,11 +10,12 @@ A month's work orders are the ones reported or completed in it (cancelled ones c
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_, select
 
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
-from tracker.errors import Conflict
+from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission, Trip
 from tracker.scores import services as scores
@@ -22,6 +23,7 @@ from tracker.scores.models import Interview, Score, ScoreLine
 from tracker.scores.templates_store import TemplatesInForce
 from tracker.reviews.models import Review
 from tracker.workorders.models import Scan, Survey, WorkOrder
+from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 KINDS = ("itinerary_not_submitted", "work_order_without_scan", "work_order_without_times", "trip_without_work_order",
@@ -72,9 +74,13 @@ def _needs_leader_review(templates, person):
         return True
 
 
-def month_gaps(viewer, month):
-    """Every gap of `month` among the engineers the viewer may see, grouped by kind (in KINDS order)."""
-    first, nxt = month_arg(month).bounds()
+def month_gaps(viewer, month, now):
+    """Every gap of `month` among the engineers the viewer may see, grouped by kind (in KINDS order); a month
+    that has not started has nothing to fix yet (422)."""
+    month = month_arg(month)
+    if month > Month.of(now.date()):
+        raise Invalid.field("month", _("只能检查已开始的月份"))
+    first, nxt = month.bounds()
     gaps = {kind: [] for kind in KINDS}
     employed = or_(User.hire_date.is_(None), User.hire_date < nxt)
     unsubmitted = ~exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)

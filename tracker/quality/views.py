@@ -51,7 +51,8 @@ def home():
 @roles("manager", "gm", "admin")
 def month(month):
     """Each kind of gap with the records to fix; nothing listed means the month is ready to close."""
-    gaps = services.month_gaps(current_user._get_current_object(), month)
+    gaps = services.month_gaps(current_user._get_current_object(), month, clock.now())
+    following = month.next()
     return render_template("quality/month.html", month=month, gaps=gaps, labels=LABELS, fix_link=fix_link,
                            total=sum(len(v) for v in gaps.values()), previous=month.previous(),
-                           following=month.next())
+                           following=following if following <= Month.of(clock.today()) else None)

@@ -188,7 +188,7 @@ def _list(value, path, non_empty=True):
     return value
 
 
-def _number(value, path, lo=None, positive=False):
+def _number(value, path, lo=None, positive=False, hi=None):
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         _fail(path, f"must be a number, got {value!r}")
     try:
@@ -197,6 +197,8 @@ def _number(value, path, lo=None, positive=False):
         _fail(path, f"must be a number, got {value!r}")
     if not number.is_finite() or (lo is not None and number < lo) or (positive and number <= 0):
         _fail(path, "must be a positive number" if positive else f"must be a number ≥ {lo}")
+    if hi is not None and number > hi:
+        _fail(path, f"must be a number ≤ {hi}")
     return number
 
 
@@ -545,7 +547,7 @@ def load_template(data):
         check.run(_fail, "qualitative", "a qualitative section goes with a qualitative weight, and only with one")
     adjustments = check.run(_mapping, data.get("adjustments", {}), "adjustments", (), ("positive_cap",)) or {}
     cap = adjustments.get("positive_cap", POSITIVE_CAP)
-    cap = None if cap is None else check.run(_number, cap, "adjustments.positive_cap", lo=ZERO)
+    cap = None if cap is None else check.run(_number, cap, "adjustments.positive_cap", lo=ZERO, hi=HUNDRED)
     grades = check.run(_bands, data["grades"], "grades", _str) if "grades" in data else DEFAULT_GRADES
     base = check.run(_number, data.get("base", 100), "base")
     role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
