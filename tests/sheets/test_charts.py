@@ -47,6 +47,12 @@ def test_department_view_for_the_gm(client, scored, api):
     mean_mgr = (rows["eng1"]["total"] + rows["eng2"]["total"]) / 2
     assert f"{mean_mgr:.2f}" in table and f"{rows['eng3']['total']:.2f}" in table
     assert html.count("<svg") >= 8
+    assert "工程师人数" in table and "出勤" in table
+    client.post("/lang/en")
+    english = cells(client.get(f"/charts/department/{MONTH}").get_data(as_text=True), "department-table")
+    assert "Engineers" in english and "Attendance" in english and "Customer satisfaction" in english
+    assert not any("出勤" in cell or "人数" in cell for cell in english)
+    client.post("/lang/zh")
     client.post("/logout")
     login(client, "mgr")
     assert client.get(f"/charts/department/{MONTH}").status_code == 403

@@ -66,9 +66,10 @@ class TeamColumn:
     mean_total: Decimal | None
 
 
-def department(month):
+def department(month, lang="zh"):
     """Teams (engineers grouped by their direct supervisor) side by side: each indicator's mean points and max,
-    and each team's mean total. Returns (teams, indicators: [(code, name, max, {username: mean points})])."""
+    and each team's mean total. Returns (teams, indicators: [(code, name in `lang`, max, {username: mean
+    points})])."""
     month = month_arg(month)
     boss = aliased(User)
     engineer = aliased(User)
@@ -80,12 +81,13 @@ def department(month):
                  .group_by(boss.id, boss.display_name, boss.username).order_by(boss.display_name))]
     lines = db.session.execute(
         base.join(ScoreLine, ScoreLine.score_id == Score.id).where(ScoreLine.applies.is_(True))
-        .with_only_columns(boss.username, ScoreLine.code, func.min(ScoreLine.name), func.min(ScoreLine.position),
-                           func.max(ScoreLine.max_points), func.avg(ScoreLine.points))
+        .with_only_columns(boss.username, ScoreLine.code, func.min(ScoreLine.name), func.min(ScoreLine.name_en),
+                           func.min(ScoreLine.position), func.max(ScoreLine.max_points), func.avg(ScoreLine.points))
         .group_by(boss.username, ScoreLine.code)).all()
     indicators = {}
-    for username, code, name, position, maximum, mean in lines:
-        entry = indicators.setdefault(code, {"code": code, "name": name, "position": position, "max": maximum,
+    for username, code, name, name_en, position, maximum, mean in lines:
+        shown = name_en if lang == "en" and name_en else name
+        entry = indicators.setdefault(code, {"code": code, "name": shown, "position": position, "max": maximum,
                                              "means": {}})
         entry["position"] = min(entry["position"], position)
         entry["max"] = max(entry["max"], maximum)

@@ -4,6 +4,7 @@ Every chart has a viewBox and no fixed width, so it scales to its container (a 3
 are presentation attributes, never inline style or script, so the pages' Content-Security-Policy allows them.
 """
 
+import unicodedata
 from decimal import Decimal
 
 from markupsafe import Markup, escape
@@ -24,8 +25,16 @@ def _svg(width, height, body, label):
                   f'<title>{escape(label)}</title>{body}</svg>')
 
 
-def hbars(rows, label, *, scale_max=None, width=360, label_width=96, bar=16, gap=8):
-    """Horizontal bars: rows of (label, value, max or None); a grey track shows the max when given."""
+def _text_width(text):
+    """About how wide `text` is at font-size 12: a CJK character 12 px, another 7 px."""
+    return sum(12 if unicodedata.east_asian_width(ch) in "WF" else 7 for ch in str(text))
+
+
+def hbars(rows, label, *, scale_max=None, width=360, label_width=None, bar=16, gap=8):
+    """Horizontal bars: rows of (label, value, max or None); a grey track shows the max when given. The labels'
+    column is as wide as the longest label (96 to 180 px), so "Customer satisfaction" is not cut at the left."""
+    if label_width is None:
+        label_width = max(96, min(180, max([_text_width(r[0]) for r in rows] + [0]) + 8))
     scale_max = Decimal(scale_max or max([r[2] or r[1] or 0 for r in rows] + [1]))
     track = width - label_width - 70
     parts, y = [], 4

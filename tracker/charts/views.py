@@ -1,6 +1,7 @@
 """Charts on the team month page and the score page, and the gm's department view."""
 
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -46,7 +47,7 @@ def department_home():
 @roles("gm", "admin")
 def department(month):
     """Teams side by side: each indicator's mean points per team, and each team's mean total."""
-    teams, indicators = data.department(month)
+    teams, indicators = data.department(month, "en" if str(get_locale()).startswith("en") else "zh")
     charts = []
     for indicator in indicators:
         rows = [(team.manager, indicator["means"].get(team.username), indicator["max"]) for team in teams
