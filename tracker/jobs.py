@@ -37,8 +37,30 @@ class JobRun(db.Model):
     triggered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class EarlierRun(db.Model):
+    """A run of (job, key) that a later run of the same period replaced in job_runs (a retry after an error, or an
+    admin's run now): kept as it was, so every run stays on record (CONTRACT 9)."""
+
+    __tablename__ = "job_run_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=1)
+    triggered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+RECORDED = ("started_at", "finished_at", "outcome", "summary", "error", "attempts", "triggered_by_id")
+
+
 def claim(job, key, now, force=False):
-    """The run row if this process may do (job, key) now, else None. Commits the claim."""
+    """The run row if this process may do (job, key) now, else None. Commits the claim; the run it replaces (an
+    error retried, or any finished run when forced) goes to job_run_history first, in the same transaction."""
     row = JobRun(job=job, key=key, started_at=now, outcome="running")
     db.session.add(row)
     try:
@@ -47,13 +69,23 @@ def claim(job, key, now, force=False):
     except IntegrityError:
         db.session.rollback()
     retry = ["error", "ok"] if force else ["error"]
-    result = db.session.execute(
-        update(JobRun).where(JobRun.job == job, JobRun.key == key, JobRun.outcome.in_(retry))
-        .values(outcome="running", started_at=now, finished_at=None, error=None, attempts=JobRun.attempts + 1))
-    db.session.commit()
-    if result.rowcount != 1:
+    before = db.session.execute(select(JobRun.id, *(getattr(JobRun, name) for name in RECORDED))
+                                .where(JobRun.job == job, JobRun.key == key, JobRun.outcome.in_(retry))).first()
+    if before is None:
+        db.session.rollback()
         return None
-    return db.session.scalar(select(JobRun).where(JobRun.job == job, JobRun.key == key))
+    # only the run read above is replaced: a process that claimed it meanwhile changed its attempts
+    result = db.session.execute(
+        update(JobRun).where(JobRun.id == before.id, JobRun.attempts == before.attempts,
+                             JobRun.outcome.in_(retry))
+        .values(outcome="running", started_at=now, finished_at=None, error=None, summary=None, triggered_by_id=None,
+                attempts=JobRun.attempts + 1))
+    if result.rowcount != 1:
+        db.session.rollback()
+        return None
+    db.session.add(EarlierRun(job=job, key=key, **{name: getattr(before, name) for name in RECORDED}))
+    db.session.commit()
+    return db.session.get(JobRun, before.id)
 
 
 def run(job, key, work, now=None, force=False):
@@ -148,7 +180,12 @@ def build_scheduler(app):
 
 
 def recent_runs(limit=100):
-    return db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)).all()
+    """The latest runs, newest first: the current run of each period and the earlier runs it replaced."""
+    current = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+                                 .limit(limit)).all()
+    earlier = db.session.scalars(select(EarlierRun).order_by(EarlierRun.started_at.desc(), EarlierRun.id.desc())
+                                 .limit(limit)).all()
+    return sorted(current + earlier, key=lambda run: run.started_at, reverse=True)[:limit]
 
 
 def day_key(now):

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -38,6 +39,23 @@ def test_a_failure_is_recorded_and_may_be_retried(app):
 def test_force_runs_a_finished_period_again(app):
     jobs.run("demo", "k", lambda now: "1", now=NOW)
     assert jobs.run("demo", "k", lambda now: "2", now=NOW, force=True).summary == "2"
+
+
+def test_every_run_stays_on_record_when_its_period_runs_again(app):
+    """CONTRACT 9: every run is recorded. A retry or a forced run replaced the period's row: the first run of the
+    reminders ("1 reminded") was gone once an admin ran them again ("0 reminded")."""
+    def boom(now):
+        raise RuntimeError("mail server down")
+
+    later = NOW + timedelta(hours=1)
+    jobs.run("demo", "k", boom, now=NOW)
+    jobs.run("demo", "k", lambda now: "1 reminded", now=NOW + timedelta(minutes=30))
+    jobs.run("demo", "k", lambda now: "0 reminded", now=later, force=True)
+    runs = [(run.started_at, run.outcome, run.summary or run.error, run.attempts) for run in jobs.recent_runs()]
+    assert runs == [(later, "ok", "0 reminded", 3), (NOW + timedelta(minutes=30), "ok", "1 reminded", 2),
+                    (NOW, "error", "RuntimeError: mail server down", 1)]
+    assert jobs.run("demo", "k", lambda now: "again", now=later) is None  # finished: not run again unforced
+    assert len(jobs.recent_runs()) == 3
 
 
 def test_scheduler_has_explicit_zone_coalescing_and_grace(app):

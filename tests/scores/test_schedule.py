@@ -42,7 +42,7 @@ def test_a_named_run_is_readable_after_its_own_session_has_ended(app, records, t
 
 def test_the_nightly_job_computes_the_current_month_once_per_night(app, records, team):
     row = run(app, "scores_nightly", datetime(2026, 11, 20, 2))
-    assert (row.key, row.outcome) == ("2026-11-20", "ok") and "3 computed" in row.summary
+    assert (row.key, row.outcome) == ("2026-11-20", "ok") and "计算 3 人" in row.summary
     assert score_of(team["eng1"], NOV) is not None
     assert jobs.run_named(app, "scores_nightly", now=datetime(2026, 11, 20, 2, 5)) is None  # claimed already
 
@@ -79,15 +79,15 @@ def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, rec
         records.review(eng1, month, team["mgr"], "leader")
         run(app, "scores_close_month", datetime(2026, int(month[-2:]) % 12 + 1, 1, 3))
     # 1 July: nothing approved yet, nothing stored; the daily check tries again
-    assert run(app, "scores_mid_year", datetime(2026, 7, 1, 4)).summary == "2026 mid-year: 0 stored"
+    assert run(app, "scores_mid_year", datetime(2026, 7, 1, 4)).summary == "2026 年年中：存入 0 人"
     assert _finals() == {}
     _approve_all(eng1, ["2026-05", "2026-06"])
     mid = run(app, "scores_mid_year", datetime(2026, 7, 2, 4))
-    assert (mid.key, mid.summary) == ("2026-07-02", "2026 mid-year: 1 stored")
+    assert (mid.key, mid.summary) == ("2026-07-02", "2026 年年中：存入 1 人")
     mean = (score_of(eng1, "2026-05").total + score_of(eng1, "2026-06").total) / 2
     assert _finals() == {(eng1.id, 2026, "mid_year"): (mean.quantize(Decimal("0.01"), ROUND_HALF_UP), 2)}
     # the annual score of eng1 waits for September; eng2's months all wait for approval too
-    assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 annual: 0 stored"
+    assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 年年度：存入 0 人"
     _approve_all(eng1, ["2026-09"])
     _approve_all(eng2, ["2026-05", "2026-06", "2026-09"])
     run(app, "scores_annual", datetime(2027, 1, 2, 4))
@@ -120,7 +120,7 @@ def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, reco
     records.submission(team["eng1"], OCT)
     make_user("joined", supervisor="mgr", hire_date=datetime(2026, 11, 2).date())  # not employed in October
     row = run(app, "submission_reminders", datetime(2026, 11, 3, 9))
-    assert (row.key, row.summary) == (OCT, "2026-10: 2 reminded")
+    assert (row.key, row.summary) == (OCT, "2026-10：提醒 2 人")
     reminded = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
     assert [n.user_id for n in reminded] == [team["eng2"].id, team["eng3"].id]
     assert notifications.message(reminded[0]) == "2026-10 的工作行程表尚未提交，请尽快提交"
@@ -161,9 +161,12 @@ def test_run_now_runs_the_job_again_and_records_who_asked(app, client, records, 
     run(app, "scores_nightly", app.config["NOW"])
     _as(client, "admin")
     response = client.post("/reports/jobs/scores_nightly/run", follow_redirects=True)
-    assert response.status_code == 200 and "3 computed" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "计算 3 人" in response.get_data(as_text=True)
     row = db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == "scores_nightly"))
     assert (row.attempts, row.triggered_by_id) == (2, team["admin"].id)
+    # the scheduler's own run stays on the page beside the admin's
+    page = client.get("/reports/jobs").get_data(as_text=True)
+    assert page.count("计算 3 人") == 2
     assert client.post("/reports/jobs/nope/run").status_code == 404
 
 

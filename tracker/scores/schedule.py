@@ -4,14 +4,23 @@ Times are in TRACKER_TIMEZONE (jobs.build_scheduler gives every trigger that zon
 period it covers, so a period runs once per claim; the work itself upserts, so running it again changes nothing.
 """
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from tracker import jobs, mail
 from tracker.scores import live, services
 from tracker.scoring.month import Month
 
 
+# A run's summary is stored as text, in the product's first language whoever started the run (an admin with an
+# English page may run a job now).
+ZH = "zh"
+
+
 def _summary(result):
-    return (f"{result['month']}: {result['computed']} computed ({result['eligible']} eligible, "
-            f"{result['ineligible']} not eligible, {result['pending']} pending), {result['approved']} approved kept")
+    with force_locale(ZH):
+        return _("%(month)s：计算 %(computed)s 人（参加考核 %(eligible)s 人，未满考核条件 %(ineligible)s 人，待定 "
+                 "%(pending)s 人），已审批的 %(approved)s 人保持不变", **result)
 
 
 def recompute_current_month(now):
@@ -29,25 +38,32 @@ def mid_year(now):
     engineer whose every eligible month of it is approved (a reopened month cleared it; it is stored again)."""
     year = now.year if now.month >= 7 else now.year - 1
     results = services.period_scores(year, "mid_year", now, final=True)
-    return f"{year} mid-year: {len(results)} stored"
+    with force_locale(ZH):
+        return _("%(year)s 年年中：存入 %(n)s 人", year=year, n=len(results))
 
 
 def annual(now):
     """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved."""
     results = services.period_scores(now.year - 1, "annual", now, final=True)
-    return f"{now.year - 1} annual: {len(results)} stored"
+    with force_locale(ZH):
+        return _("%(year)s 年年度：存入 %(n)s 人", year=now.year - 1, n=len(results))
 
 
 def remind(now):
     """On the 3rd: remind the engineers who have not submitted the previous month."""
     month = jobs.previous_month_key(now)
-    return f"{month}: {services.remind_unsubmitted(month, now)} reminded"
+    reminded = services.remind_unsubmitted(month, now)
+    with force_locale(ZH):
+        return _("%(month)s：提醒 %(n)s 人", month=month, n=reminded)
 
 
 def stale_drafts(now):
     """Every minute: recompute the drafts a company-wide change (calendar, template) marked stale."""
     done = live.recompute_stale(now)
-    return f"recomputed {', '.join(done)}" if done else None
+    if not done:
+        return None
+    with force_locale(ZH):
+        return _("重新计算 %(months)s", months="、".join(str(month) for month in done))
 
 
 jobs.register("scores_nightly", {"hour": 2, "minute": 0}, jobs.day_key, recompute_current_month)
