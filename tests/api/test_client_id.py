@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from tests.api.support import assert_error, count, documented
+from tests.conftest import login
 from tracker.itinerary.models import Expense, Trip
 
 TRIP = {"date": "2026-11-19", "depart": "09:00", "return": "11:10"}
@@ -97,3 +98,26 @@ def test_two_racing_sends_of_one_entry_store_it_once(app_factory, team):
         thread.join()
     assert sorted(statuses) == [200, 201]
     assert count(Expense) == 1
+
+
+@pytest.mark.parametrize("path, body, model", [("/trips", TRIP, Trip), ("/expenses", EXPENSE, Expense)])
+def test_a_repeat_after_the_entry_was_deleted_stores_nothing(app, api, client, team, path, body, model):
+    """The offline page resends an entry whose first answer was lost; meanwhile it was deleted (on the web or by the
+    API): the repeat answers what the entry was, with 200, and does not bring it back."""
+    client_id = str(uuid.uuid4())
+    first = api("POST", path, "eng1", json={**body, "client_id": client_id}).get_json()
+    assert api("DELETE", f"{path}/{first['id']}", "eng1").status_code == 204
+    again = documented(app, api("POST", path, "eng1", json={**body, "client_id": client_id}), status=200)
+    expected = {**first, "day_hours": 0} if model is Trip else first  # the day has no trip left
+    assert again == expected and count(model) == 0
+    other = api("POST", path, "eng1", json={**body, "client_id": str(uuid.uuid4())})  # a new entry still is one
+    assert other.status_code == 201 and count(model) == 1
+
+
+def test_a_trip_deleted_on_the_web_page_is_not_sent_back_either(api, client, team):
+    client_id = str(uuid.uuid4())
+    first = api("POST", "/trips", "eng1", json={**TRIP, "client_id": client_id}).get_json()
+    login(client, "eng1")
+    assert client.post(f"/itinerary/trips/{first['id']}/delete").status_code == 302
+    assert api("POST", "/trips", "eng1", json={**TRIP, "client_id": client_id}).status_code == 200
+    assert count(Trip) == 0

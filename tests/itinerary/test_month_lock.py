@@ -158,7 +158,7 @@ def test_service_refuses_changes_to_a_submitted_month(team, trip):
     services.submit_month(team["eng1"], team["eng1"], MONTH, now=LAST_WORKDAY)
     db.session.commit()
     with pytest.raises(Conflict):
-        services.delete_trip(team["eng1"], trip)
+        services.delete_trip(team["eng1"], trip, now=NOW)
     with pytest.raises(Conflict):
         services.save_expense(team["office"], team["eng1"], {"date": date(2026, 11, 4), "category": "other",
                                                              "amount": "1"}, now=NOW)

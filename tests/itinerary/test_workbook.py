@@ -59,7 +59,7 @@ def upload(client, data, name=NAME, username="eng1", year=2026):
 
 def empty_open_months(engineer, *months):
     for month in months:
-        services.delete_month_data(engineer, month)
+        services.delete_month_data(engineer, month, now=NOW)
     db.session.commit()
 
 

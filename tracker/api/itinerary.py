@@ -1,6 +1,7 @@
 """Trips, expenses, the month itinerary, submit/reopen and the yearly workbook (CONTRACT 3, 8 and 10)."""
 
 import io
+from datetime import date
 
 from flask import request, send_file
 from sqlalchemy.exc import IntegrityError
@@ -97,14 +98,20 @@ def _with_date(data):
     return data
 
 
-def _trip_reply(trip, status):
+def _trip_reply(trip, status, engineer=None):
+    """A trip's answer with its day's field hours now (`trip` a Trip, or the answer of one deleted since)."""
+    if isinstance(trip, dict):
+        answer = dict(trip)
+        answer["day_hours"] = services.day_field_hours(engineer, date.fromisoformat(trip["date"]))
+        return core.reply(answer, status)
     answer = services.trip_dict(trip)
     answer["day_hours"] = services.day_field_hours(trip.engineer, trip.day)
     return core.reply(answer, status)
 
 
 def _save_once(model, engineer, data, save):
-    """(row, created): the row stored earlier under the body's client_id, else what `save` stores and commits.
+    """(row, created): the row stored earlier under the body's client_id (or, deleted since, its answer as a
+    dict: the repeat must not bring it back), else what `save` stores and commits.
 
     Two sends of one entry racing each other both pass the lookup; the unique constraint lets one insert
     through and the other then answers the row that won.
@@ -113,6 +120,8 @@ def _save_once(model, engineer, data, save):
     if client_id is not None:
         lock_person(engineer)  # a repeat racing its first send waits for it here, then finds what it stored
     earlier = services.earlier_entry(_actor(), model, engineer, client_id)
+    if earlier is None:
+        earlier = services.deleted_entry(model, engineer, client_id)
     if earlier is not None:
         return earlier, False
     try:
@@ -144,7 +153,7 @@ def create_trip(data):
     engineer = _engineer_in_body(data)
     trip, created = _save_once(Trip, engineer, data,
                                lambda: services.save_trip(_actor(), engineer, _with_date(data), now=clock.now()))
-    return _trip_reply(trip, 201 if created else 200)
+    return _trip_reply(trip, 201 if created else 200, engineer)
 
 
 @bp.route("/trips/<int:trip_id>", methods=["GET"])
@@ -176,7 +185,7 @@ def update_trip(trip_id, data):
 def delete_trip(trip_id):
     """Delete a trip (its month must not be submitted)."""
     trip = row_or_404(Trip, trip_id, _("行程"))
-    services.delete_trip(_actor(), trip)
+    services.delete_trip(_actor(), trip, now=clock.now())
     core.commit()
     return "", 204
 
@@ -193,7 +202,8 @@ def create_expense(data):
     engineer = _engineer_in_body(data)
     expense, created = _save_once(Expense, engineer, data,
                                   lambda: services.save_expense(_actor(), engineer, _with_date(data), now=clock.now()))
-    return core.reply(services.expense_dict(expense), 201 if created else 200)
+    answer = expense if isinstance(expense, dict) else services.expense_dict(expense)
+    return core.reply(answer, 201 if created else 200)
 
 
 @bp.route("/expenses/<int:expense_id>", methods=["GET"])
@@ -225,7 +235,7 @@ def update_expense(expense_id, data):
 def delete_expense(expense_id):
     """Delete an expense (its month must not be submitted)."""
     expense = row_or_404(Expense, expense_id, _("费用"))
-    services.delete_expense(_actor(), expense)
+    services.delete_expense(_actor(), expense, now=clock.now())
     core.commit()
     return "", 204
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker.extensions import db
@@ -101,3 +101,18 @@ class MonthSubmission(db.Model):
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     month: Mapped[Month] = mapped_column(MonthColumn)
     submitted_at: Mapped[datetime]
+
+
+class DeletedEntry(db.Model):
+    """A trip or expense that was sent with a client_id and deleted since: a repeat of that send answers what the
+    entry was and stores nothing (CONTRACT 10), rather than bringing a deleted entry back."""
+
+    __tablename__ = "deleted_entries"
+    __table_args__ = (UniqueConstraint("kind", "engineer_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # trip, expense
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    answer: Mapped[str] = mapped_column(Text)  # the entry's JSON answer when it was deleted
+    deleted_at: Mapped[datetime]

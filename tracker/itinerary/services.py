@@ -1,6 +1,8 @@
 """The itinerary rules (CONTRACT 3 and 4): trips, expenses, attendance, month submission."""
 
+import json
 from collections import defaultdict
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -13,7 +15,7 @@ from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.idlist import among
 from tracker.itinerary import calendar
-from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, Expense,
+from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, DeletedEntry, Expense,
                                       MonthSubmission, Trip)
 from tracker.locking import lock_person
 from tracker.notifications import services as notifications
@@ -122,6 +124,9 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
 
 # ---- entries sent again by an offline client (CONTRACT 10) -------------------------------------
 
+KINDS = {Trip: "trip", Expense: "expense"}
+
+
 def earlier_entry(actor, model, engineer, client_id):
     """The trip or expense (`model`) already stored for this engineer under `client_id`, or None."""
     if client_id is None:
@@ -130,6 +135,34 @@ def earlier_entry(actor, model, engineer, client_id):
         raise Forbidden(_("无权修改该工程师的行程"))
     return db.session.scalar(select(model).where(model.engineer_id == engineer.id,
                                                  model.client_id == client_id.lower()))
+
+
+def deleted_entry(model, engineer, client_id):
+    """The answer (a dict) of a trip or expense sent under `client_id` and deleted since, or None."""
+    if client_id is None:
+        return None
+    text = db.session.scalar(select(DeletedEntry.answer).where(
+        DeletedEntry.kind == KINDS[model], DeletedEntry.engineer_id == engineer.id,
+        DeletedEntry.client_id == client_id.lower()))
+    return None if text is None else json.loads(text, parse_float=Decimal)
+
+
+def _plain(value):
+    """A dict answer's values as JSON (amounts and hours as numbers, read back as Decimal)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _remember_deleted(rows, answer, now):
+    """Keep the answer of each row sent with a client_id, before the rows are deleted."""
+    for row in rows:
+        if row.client_id is not None:
+            db.session.add(DeletedEntry(kind=KINDS[type(row)], engineer_id=row.engineer_id, client_id=row.client_id,
+                                        answer=json.dumps(answer(row), default=_plain, ensure_ascii=False),
+                                        deleted_at=now))
 
 
 def _client_id(data):
@@ -203,11 +236,12 @@ def save_trip(actor, engineer, data, trip=None, *, now):
     return trip
 
 
-def delete_trip(actor, trip):
+def delete_trip(actor, trip, *, now):
     if not can_edit_itinerary(actor, trip.engineer):
         raise Forbidden(_("无权删除该工程师的行程"))
     lock_person(trip.engineer)
     ensure_open(trip.engineer, trip.day)
+    _remember_deleted([trip], trip_dict, now)
     db.session.delete(trip)
     db.session.flush()
 
@@ -256,11 +290,12 @@ def save_expense(actor, engineer, data, expense=None, *, now):
     return expense
 
 
-def delete_expense(actor, expense):
+def delete_expense(actor, expense, *, now):
     if not can_edit_itinerary(actor, expense.engineer):
         raise Forbidden(_("无权删除该工程师的费用"))
     lock_person(expense.engineer)
     ensure_open(expense.engineer, expense.day)
+    _remember_deleted([expense], expense_dict, now)
     db.session.delete(expense)
     db.session.flush()
 
@@ -369,11 +404,15 @@ def month_field_hours(engineer_ids, first, nxt):
     return {engineer_id: Decimal(str(total)) for engineer_id, total in rows}
 
 
-def delete_month_data(engineer, month):
+def delete_month_data(engineer, month, *, now):
     """Remove a month's trips and expenses (used by workbook import into an open month)."""
     first, nxt = month_arg(month).bounds()
     lock_person(engineer)
     ensure_open(engineer, first)
+    for model, answer in ((Trip, trip_dict), (Expense, expense_dict)):
+        _remember_deleted(db.session.scalars(select(model).where(
+            model.engineer_id == engineer.id, model.day >= first, model.day < nxt,
+            model.client_id.is_not(None))).all(), answer, now)
     db.session.execute(delete(Trip).where(Trip.engineer_id == engineer.id, Trip.day >= first, Trip.day < nxt))
     db.session.execute(delete(Expense).where(Expense.engineer_id == engineer.id, Expense.day >= first,
                                              Expense.day < nxt))

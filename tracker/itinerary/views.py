@@ -316,7 +316,7 @@ def _delete(item, remove, done_message):
     engineer, day = item.engineer, item.day
     _require_edit(engineer)
     try:
-        remove(current_user, item)
+        remove(current_user, item, now=clock.now())
     except Forbidden:
         db.session.rollback()
         raise

@@ -261,7 +261,7 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
             summary["months"].append({"month": month, "status": "unchanged",
                                       "trips": len(content["trips"]), "expenses": len(content["expenses"])})
             continue
-        services.delete_month_data(engineer, month)
+        services.delete_month_data(engineer, month, now=now)
         _store_month(actor, engineer, content, now=now)
         summary["months"].append({"month": month, "status": "replaced",
                                   "trips": len(content["trips"]), "expenses": len(content["expenses"])})
