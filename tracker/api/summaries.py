@@ -38,6 +38,11 @@ PERIOD_SUMMARY = core.obj({
     ["year", "period", "months", "rows"])
 
 
+TEAM = [{"name": "team", "schema": {"type": "string"}, "description": "a manager's username: that manager's subtree"}]
+LANG = [{"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
+         "description": "en: the indicators' names in English"}]
+
+
 def _team():
     return request.args.get("team") or None
 
@@ -58,6 +63,7 @@ def _xlsx(data, name):
 @bp.route("/summaries/<month:month>", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, MONTH_SUMMARY)
+@core.query(TEAM + LANG)
 def month_summary(month):
     """The month's summary: one row per engineer in scope (query team: a manager's subtree)."""
     summary = _month_summary(month)
@@ -71,6 +77,7 @@ def month_summary(month):
 @bp.route("/summaries/<month:month>.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+@core.query(TEAM)
 def month_summary_workbook(month):
     """The month's summary as a workbook: every indicator's points, Q, L, A, T, grade, bonus, state."""
     summary = _month_summary(month)
@@ -89,6 +96,7 @@ def _period_reply(summary):
 @bp.route("/summaries/<year:year>/mid-year", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, PERIOD_SUMMARY)
+@core.query(TEAM)
 def mid_year_summary(year):
     """January to June: each month's total and the mid-year score per engineer."""
     return _period_reply(_period(year, "mid-year"))
@@ -97,6 +105,7 @@ def mid_year_summary(year):
 @bp.route("/summaries/<year:year>/annual", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, PERIOD_SUMMARY)
+@core.query(TEAM)
 def annual_summary(year):
     """The year: each month's total and the annual score per engineer."""
     return _period_reply(_period(year, "annual"))
@@ -105,6 +114,7 @@ def annual_summary(year):
 @bp.route("/summaries/<year:year>/mid-year.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+@core.query(TEAM)
 def mid_year_summary_workbook(year):
     """The mid-year summary as a workbook."""
     summary = _period(year, "mid-year")
@@ -114,6 +124,7 @@ def mid_year_summary_workbook(year):
 @bp.route("/summaries/<year:year>/annual.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+@core.query(TEAM)
 def annual_summary_workbook(year):
     """The annual summary as a workbook."""
     summary = _period(year, "annual")
