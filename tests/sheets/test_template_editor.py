@@ -13,6 +13,7 @@ from tests.conftest import NOW, login
 from tests.scores.support import at, score_of, snapshot
 from tests.sheets.conftest import MONTH as OCTOBER
 from tracker.editor import services
+from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.scores import services as reports
 from tracker.scores.models import KpiTemplate
@@ -204,3 +205,13 @@ def test_every_error_of_an_edit_is_named_with_its_field_and_non_monotone_bands_a
         "body": services.as_text(broken(several)), "effective_from": "2026-12", "action": "save"}).get_data(as_text=True)
     assert html.count("<li><code>") >= 3 and "响应及时率（indicators[2].params.bands" in html
     assert template_count() == versions
+
+
+def test_yaml_aliases_are_refused_before_they_expand():
+    """A few hundred bytes of nested aliases ("billion laughs") took seconds of a worker before the 422."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    with pytest.raises(Invalid) as refused:
+        services.parse_text(bomb)
+    assert "别名" in refused.value.fields["body"] and "第 2 行" in refused.value.fields["body"]
+    assert services.parse_text("name: 测试\nlist: [1, 2]\n") == {"name": "测试", "list": [1, 2]}
