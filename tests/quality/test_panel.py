@@ -1,5 +1,6 @@
 """The data-quality panel finds each kind of gap in a seeded month, and nothing in a clean one."""
 
+import re
 from datetime import date
 
 import pytest
@@ -140,3 +141,15 @@ def test_a_month_that_has_not_started_has_nothing_to_check(team, api, client):
     page = client.get("/quality/2026-11").get_data(as_text=True)
     assert 'rel="prev"' in page and 'rel="next"' not in page
     assert client.get("/quality/2026-12").status_code == 422
+
+
+def test_every_link_of_the_panel_opens_for_the_one_who_reads_it(months, client):
+    """An admin sees the panel but reviews nobody: the missing review links to the score page, not to a 403."""
+    for user in ("gm.wang", "admin"):
+        login(client, user)
+        html = client.get(f"/quality/{SEEDED}").get_data(as_text=True)
+        links = set(re.findall(r'href="(/(?:reviews|scores|itinerary|work-orders)/[^"#]*)', html))
+        assert links, user
+        for link in links:
+            assert client.get(link).status_code == 200, (user, link)
+        client.post("/logout")

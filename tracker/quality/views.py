@@ -36,7 +36,9 @@ def fix_link(gap, month):
         return month, url_for("itinerary.month", username=gap.username, month=month)
     if gap.kind == "hand_entry_missing":
         return gap.indicator_name, url_for("reviews.entries", month=month, username=gap.username)
-    if gap.kind == "leader_review_missing":
+    if gap.kind == "leader_review_missing":  # an admin reviews nobody: the score page shows who has
+        if current_user.role == "admin":
+            return month, url_for("scores.score_page", month=month, username=gap.username)
         return month, url_for("reviews.review", month=month, username=gap.username)
     return month, url_for("scores.score_page", month=month, username=gap.username) + "#interview"
 
