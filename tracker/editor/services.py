@@ -124,8 +124,8 @@ def check(code, data, effective_from, now):
         template = load_template(data)
     except TemplateError as error:
         fields = template_errors(error)
-        raise Invalid(_("模板有 %(n)s 处错误，未保存", n=len(fields)), {f"body.{k}" if k else "body": v
-                                                                     for k, v in fields.items()}) from None
+        raise Invalid(_("模板有 %(n)s 处错误", n=len(fields)), {f"body.{k}" if k else "body": v
+                                                              for k, v in fields.items()}) from None
     return template, data
 
 
