@@ -193,3 +193,23 @@ def test_sheet_marks_hand_entries_still_missing(client, team, records, api):
     html = client.get(f"/sheets/{NOVEMBER}/eng1").get_data(as_text=True)
     assert html.count('class="missing"') == 4  # three lines and the note under them
     assert "有未录入的项目" in html
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("language", ["简体中文", "English"])
+def test_sheets_fit_a_phone_in_either_language(live_server, phone, scored, screenshot_dir, language):
+    """In English the totals' headers ("Quantitative Q", "Bonus (CNY)") made the month sheet 524 px wide."""
+    page = phone
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "gm.wang")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+    page.get_by_role("button", name=language).first.click()
+    page.wait_for_load_state()
+    for path in (f"/sheets/{MONTH}/eng1", "/sheets/2026/annual/eng1", "/sheets/2026/mid-year/eng1"):
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1, path
+    page.goto(live_server + f"/sheets/{MONTH}/eng1")
+    page.screenshot(path=os.path.join(screenshot_dir, f"sheet-phone-{'en' if language == 'English' else 'zh'}.png"),
+                    full_page=True)
