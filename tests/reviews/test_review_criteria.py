@@ -12,7 +12,8 @@ from tests.conftest import NOW, login
 from tests.reviews.conftest import MONTH, ratings
 from tracker.extensions import db
 from tracker.reviews.models import Review
-from tracker.scores import templates_store
+from tracker.scores import approval, templates_store
+from tracker.scores import services as scores
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import bundled_presets, load_template
 
@@ -33,6 +34,7 @@ def own_criteria_template():
 
 @pytest.fixture
 def own(app, team):
+    templates_store.ensure_presets(NOW)  # as the app does: the others are scored with the default template
     templates_store.store_template(own_criteria_template(), NOW)
     team["eng1"].kpi_template = "own_criteria"
     db.session.commit()
@@ -144,3 +146,24 @@ def test_the_loader_refuses_a_criterion_twice_or_one_named_like_the_forms_fields
     data["qualitative"]["criteria"] = CRITERIA + [{"code": code, "name": "又一项"}]
     with pytest.raises(TemplateError, match=message):
         load_template(data)
+
+
+def test_reviews_given_before_the_criteria_changed_count_for_nothing_and_stop_no_compute(api, own):
+    """A new version with other criteria takes effect in a month that already has reviews: those reviews no longer
+    rate what the template asks. The month still computes for everyone (it was a 409 naming the engineer), the
+    engineer's L waits for a review of the new criteria, and approval lists the leader review as missing."""
+    assert api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": GOOD}).status_code == 200
+    changed = own_criteria_template()
+    changed["qualitative"]["criteria"] = CRITERIA[:2]
+    changed["qualitative"]["scale_max"] = 5
+    row = templates_store.store_template(changed, NOW)
+    db.session.commit()
+    assert (row.version, row.effective_from) == (2, MONTH)
+    scores.compute_month(MONTH, NOW)  # raised Conflict ("review 1: needs exactly the criteria ...")
+    db.session.commit()
+    score = api("GET", f"/scores/{MONTH}/eng1", "mgr").get_json()
+    assert score["qualitative"] is None and score["total"] is None
+    assert "缺少领导评价" in approval.approval_gaps(own["eng1"], MONTH)
+    assert api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": {"quality": 5, "speed": 3}}).status_code == 200
+    assert api("GET", f"/scores/{MONTH}/eng1", "mgr").get_json()["qualitative"] == 80
+    assert "缺少领导评价" not in approval.approval_gaps(own["eng1"], MONTH)

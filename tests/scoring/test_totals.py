@@ -4,7 +4,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from tracker.scoring.errors import FactsError
 from tracker.scoring.totals import adjustment_total, bonus, compose, grade, qualitative, quantitative
 
 CRITERIA = ["responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"]
@@ -55,14 +54,18 @@ def test_qualitative_is_pending_without_any_review():
     assert qualitative([], CRITERIA) == (None, {})
 
 
-@pytest.mark.parametrize("ratings, message", [
-    ({"responsibility": 5}, "needs exactly the criteria"),
-    ({**dict.fromkeys(CRITERIA, 5), "judgement": 6}, "integer 0–5"),
-    ({**dict.fromkeys(CRITERIA, 5), "judgement": 4.5}, "integer 0–5"),
+@pytest.mark.parametrize("ratings", [
+    {"responsibility": 5},
+    {**dict.fromkeys(CRITERIA, 5), "judgement": 6},
+    {**dict.fromkeys(CRITERIA, 5), "judgement": 4.5},
+    {**dict.fromkeys(CRITERIA, 5), "judgement": True},
 ])
-def test_qualitative_refuses_incomplete_or_out_of_scale_reviews(ratings, message):
-    with pytest.raises(FactsError, match=message):
-        qualitative([{"id": 1, "group": "leader", "ratings": ratings}], CRITERIA)
+def test_a_review_of_other_criteria_or_another_scale_counts_for_nothing(ratings):
+    """Given before the template changed its criteria: not counted (L pending without another leader review),
+    and no error that would stop the month's compute for everyone."""
+    counted = review("self", *[4] * 7)
+    assert qualitative([{"id": 1, "group": "leader", "ratings": ratings}, counted], CRITERIA) == (
+        None, {"self": D(80)})
 
 
 @pytest.mark.parametrize("points, approved, a", [

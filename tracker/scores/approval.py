@@ -29,6 +29,7 @@ from tracker.scores.models import Adjustment, Interview, Score, Veto
 from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
+from tracker.scoring.totals import rates
 from tracker.scoring.month import Month
 from tracker.validation import check_number
 from tracker.values import month_arg
@@ -81,9 +82,16 @@ def _open_month(engineer, month, now):
     return score
 
 
-def has_leader_review(engineer, month):
-    return db.session.scalar(select(Review.id).where(Review.engineer_id == engineer.id, Review.month == month,
-                                                     Review.group == "leader").limit(1)) is not None
+def has_leader_review(engineer, month, template=None):
+    """A leader review of the month that counts: one that rates the criteria of `template` (its qualitative
+    part) on its scale; any leader review without a template to check it against."""
+    given = db.session.scalars(select(Review.ratings).where(Review.engineer_id == engineer.id, Review.month == month,
+                                                            Review.group == "leader")).all()
+    spec = template.qualitative if template is not None else None
+    if spec is None:
+        return bool(given)
+    criteria = [code for code, _name in spec.criteria]
+    return any(rates(json.loads(ratings), criteria, spec.scale_max) for ratings in given)
 
 
 def latest_interview(engineer, month):
@@ -121,7 +129,8 @@ def approval_gaps(engineer, month, score=None):
     if score.status == "approved":
         return [_("已审批")]
     gaps = []
-    if needs_leader_review(score) and not has_leader_review(engineer, month):
+    template = score_template(score)
+    if (template is None or template.needs_leader_review) and not has_leader_review(engineer, month, template):
         gaps.append(_("缺少领导评价"))
     missing = missing_entries(score)
     if missing:

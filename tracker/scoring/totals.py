@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from tracker.scoring.decimals import HUNDRED, ZERO, band_lookup, mean, round2
-from tracker.scoring.errors import FactsError
 
 DEFAULT_GRADES = ((Decimal(90), "A"), (Decimal(80), "B"), (Decimal(70), "C"), (Decimal(60), "D"), (ZERO, "E"))
 DEFAULT_WEIGHTS = (Decimal("0.7"), Decimal("0.3"))
@@ -61,9 +60,17 @@ def _possible(possible, by_group=False):
     return totals
 
 
+def rates(ratings, criteria, scale_max):
+    """True when `ratings` rate exactly `criteria`, each an integer 0 to scale_max: a review the template takes."""
+    return set(ratings) == set(criteria) and all(
+        not isinstance(value, bool) and isinstance(value, int) and 0 <= value <= scale_max for value in ratings.values())
+
+
 def qualitative(reviews, criteria, scale_max=5, raters=None):
     """(L, {group: score}): rater = 100 × sum / (scale_max × criteria), group = mean of raters, L = mean of groups
-    (weighted when the template weighs them). Only the groups the template counts are read.
+    (weighted when the template weighs them). Only the groups the template counts are read, and only reviews that
+    rate the template's criteria on its scale (a review given before the template changed them counts for nothing
+    until it is given again: one such review must not stop the month's compute for everyone).
 
     L is None (pending) while a group the template requires has no review, or without any review.
     `raters` is the template's Raters; True/False stand for the default groups with/without a required leader.
@@ -77,13 +84,8 @@ def qualitative(reviews, criteria, scale_max=5, raters=None):
     by_group = {}
     for review in reviews:
         ratings = review.get("ratings") or {}
-        if set(ratings) != set(criteria):
-            raise FactsError(f"review {review.get('id')}: needs exactly the criteria {sorted(criteria)}")
-        for code, value in ratings.items():
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= scale_max:
-                raise FactsError(f"review {review.get('id')}: {code} must be an integer 0–{scale_max}")
-        if review.get("group") not in groups_counted:
-            continue
+        if not rates(ratings, criteria, scale_max) or review.get("group") not in groups_counted:
+            continue  # given under other criteria or another scale (the template changed since): not counted
         by_group.setdefault(review.get("group"), []).append(HUNDRED * sum(ratings.values()) / full)
     groups = {group: mean(scores) for group, scores in by_group.items()}
     if not groups or any(group not in groups for group in required):
