@@ -94,9 +94,19 @@ def update_order(actor, order, data, now, records=None):
         others = sorted(set(data) - set(TIMES))
         if others:
             raise Forbidden(_("工程师只能填写响应、到达和完工时间"), {name: _("无权修改") for name in others})
+    before = _named(order)
     _apply(actor, order, data, records)
     records.changed(order)
+    if _named(order) != before:
+        from tracker.workorders import uploads  # uploads reads this module: imported when files must follow
+
+        uploads.follow_order(order)
     return order
+
+
+def _named(order):
+    """What an order's files are named after: its canonical name (scan and photos) and its engineer (photos)."""
+    return order.canonical_name, order.engineer_id
 
 
 def _refuse_unknown(data):

@@ -167,6 +167,62 @@ def _free_stem(order, folder, ext, previous):
     return f"{canonical}-{order.number}" if held is not None or stray else canonical
 
 
+def follow_order(order):
+    """Keep an order's files named after the order as it now is (CONTRACT 6): after a change of its service date,
+    customer, equipment or service type (the canonical name) or of its engineer (the photos' folder), its current
+    scan and its photos move to their new names, within the transaction (moved back if it rolls back). Earlier
+    versions of the scan keep their names under .versions/. The caller changed the order."""
+    scan = current_scan(order)
+    if scan is not None:
+        _follow_scan(order, scan)
+    if order.engineer is not None:
+        _follow_photos(order)
+
+
+def _follow_scan(order, scan):
+    ext = scan.name.rpartition(".")[2]
+    folder = inside(root(), "archive", order.customer.name)
+    source = inside(root(), scan.path)
+    canonical = order.canonical_name
+    if os.path.dirname(source) == folder and scan.stem in (canonical, f"{canonical}-{order.number}"):
+        return
+    stem = _free_stem(order, folder, ext, scan)
+    target = inside(folder, f"{stem}.{ext}")
+    if os.path.lexists(source):
+        _move(source, target)
+    scan.stem, scan.name, scan.path, scan.customer_id = stem, f"{stem}.{ext}", files.relative(target), order.customer_id
+
+
+def _follow_photos(order):
+    canonical = order.canonical_name
+    folder = inside(root(), "photos", order.engineer.username, canonical)
+    moving = [photo for photo in order.photos if os.path.dirname(inside(root(), photo.path)) != folder]
+    if not moving:
+        return
+    number = _next_photo_number(folder, canonical)
+    for photo in moving:
+        ext = photo.name.rpartition(".")[2]
+        while True:
+            name = f"{canonical}-{number:02d}.{ext}"
+            path, thumb = inside(folder, name), inside(folder, ".thumbs", f"{canonical}-{number:02d}.jpg")
+            number += 1
+            if not os.path.lexists(path) and not os.path.lexists(thumb):
+                break
+        for old, new in ((inside(root(), photo.path), path), (inside(root(), photo.thumb_path), thumb)):
+            if os.path.lexists(old):
+                _move(old, new)
+        photo.name, photo.path, photo.thumb_path = name, files.relative(path), files.relative(thumb)
+
+
+def _move(source, target):
+    """Move a stored file to its new name (never over another file), and back if the transaction rolls back."""
+    try:
+        files.move_new(source, target)
+    except FileExistsError:
+        raise Conflict(_("存档中已有同名文件 %(name)s，未覆盖", name=os.path.basename(target))) from None
+    _undo_on_rollback(lambda: files.move_new(target, source))
+
+
 def _version_path(source, previous):
     """A free name under .versions/ beside the previous file."""
     stem, _dot, ext = previous.name.rpartition(".")

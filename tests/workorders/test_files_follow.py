@@ -1,0 +1,77 @@
+"""An order's files keep its names (CONTRACT 6): when its service date, customer, equipment or service type change
+(its canonical name) or its engineer (the photos' folder), the current scan and the photos move with it."""
+
+import os
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tests.conftest import login
+from tests.workorders.conftest import CANONICAL, PDF, image_bytes, upload
+from tracker.extensions import db
+from tracker.workorders.models import Photo, Scan
+
+
+def post_scan(api, order, name, data=PDF):
+    return api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(name, data)},
+               content_type="multipart/form-data")
+
+
+def stored(app, relative):
+    return os.path.exists(os.path.join(app.instance_path, relative))
+
+
+def test_the_scan_follows_a_change_of_equipment_and_customer_and_frees_the_old_name(app, api, make_order):
+    """Found by a probe: the scan kept the old name, and the order that really had it then got "-<number>"."""
+    first = make_order(number="WO-A")
+    assert post_scan(api, first, CANONICAL + ".pdf").status_code == 201
+    changed = api("PATCH", f"/work-orders/{first.id}", "office", json={"equipment": "2号机"}).get_json()
+    new = "20261015旗滨玻璃2号机常规保养"
+    assert changed["canonical_name"] == new
+    scan = db.session.scalar(select(Scan))
+    assert (scan.name, scan.path) == (new + ".pdf", f"archive/旗滨玻璃/{new}.pdf")
+    assert stored(app, scan.path) and not stored(app, f"archive/旗滨玻璃/{CANONICAL}.pdf")
+    second = make_order(number="WO-B")  # now the only order named CANONICAL: it gets the plain name
+    assert post_scan(api, second, CANONICAL + ".pdf", PDF + b"% B\n").get_json()["name"] == CANONICAL + ".pdf"
+    api("PATCH", f"/work-orders/{first.id}", "office", json={"customer": "南方水泥"})
+    scan = db.session.get(Scan, scan.id)
+    assert scan.path == "archive/南方水泥/20261015南方水泥2号机常规保养.pdf" and stored(app, scan.path)
+    client = app.test_client()
+    login(client, "office")
+    download = client.get(f"/work-orders/{first.id}/scans/{scan.id}")
+    assert download.status_code == 200 and download.data == PDF
+
+
+def test_a_time_that_moves_the_service_date_renames_the_scan_with_a_suffix_when_the_name_is_taken(
+        app, api, make_order):
+    taken = make_order(number="WO-T", arrived_at=datetime(2026, 10, 16, 9, 0))
+    assert post_scan(api, taken, "20261016旗滨玻璃1号机常规保养.pdf").status_code == 201
+    order = make_order(number="WO-M")
+    assert post_scan(api, order, CANONICAL + ".pdf", PDF + b"% M\n").status_code == 201
+    assert api("PATCH", f"/work-orders/{order.id}", "eng1", json={"arrived_at": "2026-10-16T10:00"}).status_code == 200
+    scan = db.session.scalar(select(Scan).where(Scan.work_order_id == order.id))
+    assert scan.name == "20261016旗滨玻璃1号机常规保养-WO-M.pdf" and stored(app, scan.path)
+    assert stored(app, "archive/旗滨玻璃/20261016旗滨玻璃1号机常规保养.pdf")  # the other order's file untouched
+
+
+def test_a_refused_change_moves_nothing(app, api, make_order):
+    order = make_order()
+    assert post_scan(api, order, CANONICAL + ".pdf").status_code == 201
+    response = api("PATCH", f"/work-orders/{order.id}", "office", json={"equipment": "2号机", "rework_of": "NOPE"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(Scan)).name == CANONICAL + ".pdf"
+    assert stored(app, f"archive/旗滨玻璃/{CANONICAL}.pdf")
+
+
+def test_photos_follow_the_canonical_name_and_the_engineer(app, api, make_order):
+    order = make_order()
+    parts = {"files": [upload("a.jpg", image_bytes()), upload("b.png", image_bytes("PNG"))]}
+    assert api("POST", f"/work-orders/{order.id}/photos", "eng1", data=parts,
+               content_type="multipart/form-data").status_code == 201
+    api("PATCH", f"/work-orders/{order.id}", "office", json={"service_type": "维修", "engineer": "eng2"})
+    new = "20261015旗滨玻璃1号机维修"
+    photos = db.session.scalars(select(Photo).order_by(Photo.id)).all()
+    assert [p.name for p in photos] == [f"{new}-01.jpg", f"{new}-02.png"]
+    assert all(p.path.startswith(f"photos/eng2/{new}/") and stored(app, p.path) and stored(app, p.thumb_path)
+               for p in photos)
+    assert not os.listdir(os.path.join(app.instance_path, "photos", "eng1", CANONICAL, ".thumbs"))
