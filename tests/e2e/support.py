@@ -16,3 +16,12 @@ def log_in(browser, base, username, viewport, password=demo.PASSWORD):
         page.click("input[type=submit], button[type=submit]")
     assert "/login" not in page.url, f"{username} could not log in"
     return context, page
+
+
+def sign_in(page, base, username, password=demo.PASSWORD):
+    """Log `page` in through the login form as `username`."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.e2e.support import sign_in
 from tests.conftest import PASSWORD, login
 from tests.sheets.conftest import MONTH
 
@@ -61,11 +62,7 @@ def test_department_view_for_the_gm(client, scored, api):
 @pytest.mark.e2e
 def test_charts_are_readable_on_a_phone(live_server, phone, scored, screenshot_dir):
     page = phone
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "gm.wang")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, live_server, "gm.wang", PASSWORD)
     for path, name in ((f"/scores/{MONTH}", "charts-team-phone.png"), (f"/scores/{MONTH}/eng1", "charts-engineer-phone.png"),
                        (f"/charts/department/{MONTH}", "charts-department-phone.png")):
         page.goto(live_server + path)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.support import sign_in
 from tests.conftest import PASSWORD, login, skip_or_fail
 from tests.sheets.conftest import MONTH
 from tracker.extensions import db
@@ -200,11 +201,7 @@ def test_sheet_marks_hand_entries_still_missing(client, team, records, api):
 def test_sheets_fit_a_phone_in_either_language(live_server, phone, scored, screenshot_dir, language):
     """In English the totals' headers ("Quantitative Q", "Bonus (CNY)") made the month sheet 524 px wide."""
     page = phone
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "gm.wang")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, live_server, "gm.wang", PASSWORD)
     page.get_by_role("button", name=language).first.click()
     page.wait_for_load_state()
     for path in (f"/sheets/{MONTH}/eng1", "/sheets/2026/annual/eng1", "/sheets/2026/mid-year/eng1"):
