@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from tests.conftest import NOW, login
 from tests.scores.support import at, score_of, snapshot
 from tests.sheets.conftest import MONTH as OCTOBER
+from tracker.auth.models import User
 from tracker.editor import services
 from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.scores import services as reports
-from tracker.scores.models import KpiTemplate
+from tracker.scores.models import KpiTemplate, Score
 
 NOVEMBER = "2026-11"
 CODE = "engineer_monthly"
@@ -215,3 +216,18 @@ def test_yaml_aliases_are_refused_before_they_expand():
         services.parse_text(bomb)
     assert "别名" in refused.value.fields["body"] and "第 2 行" in refused.value.fields["body"]
     assert services.parse_text("name: 测试\nlist: [1, 2]\n") == {"name": "测试", "list": [1, 2]}
+
+
+def test_a_version_is_stored_and_answered_201_even_when_the_month_cannot_be_computed_now(november, api):
+    """The version committed first, then this month's compute raised: the answer was a 409 for a stored version.
+    Now the drafts are left stale for the scheduler (which reports the error), as the live recompute does."""
+    eng3 = db.session.scalar(select(User).where(User.username == "eng3"))
+    eng3.kpi_template = "no_such_template"  # no version in force: compute_month refuses the month
+    db.session.commit()
+    before = template_count()
+    created = api("POST", f"/templates/{CODE}/versions", "admin",
+                  json={"body": json.loads(json.dumps(changed_bands())), "effective_from": NOVEMBER})
+    assert created.status_code == 201, created.get_json()
+    assert template_count() == before + 1
+    stale = db.session.scalars(select(Score.stale).where(Score.month == NOVEMBER, Score.status == "draft")).all()
+    assert stale and all(stale)

@@ -18,6 +18,7 @@ from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.extensions import db
+from tracker.scores import live
 from tracker.scores import services as scores
 from tracker.scores.facts import month_facts
 from tracker.scores.models import KpiTemplate, Score
@@ -154,10 +155,19 @@ def create_version(code, data, effective_from, now):
 def recompute_if_started(row, now):
     """A version that starts in the current month rescores that month's drafts now (approved ones stay), so no
     page shows a total of the version it replaced. Flushes; the caller commits the version first, then this month's
-    scores as a transaction of their own (compute_month's unit of work)."""
+    scores as a transaction of their own (compute_month's unit of work).
+
+    The version is stored either way: a month that cannot be computed now (an engineer's template without a
+    version in force, say) has its drafts marked stale for the scheduler, whose run reports the error to the
+    admins, as the live recompute does (it answered 409 for a version that was stored)."""
     current = Month.of(now.date())
-    if row.effective_from <= current:
+    if row.effective_from > current:
+        return
+    try:
         scores.compute_month(current, now)
+    except Conflict:
+        db.session.rollback()  # this month's compute only: the caller committed the version before
+        live.mark_stale({str(current)})
 
 
 # ---- diff ------------------------------------------------------------------------------------------
