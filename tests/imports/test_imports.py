@@ -398,3 +398,14 @@ def test_a_bad_customer_name_is_reported_in_the_customer_column(team, api):
     report = _report(_upload(api, "customers", _csv(kinds.CUSTOMERS, rows), "c.csv"))
     assert [(e["row"], e["column"], e["field"]) for e in report["errors"]] == [
         (2, "客户名称", "customer"), (3, "设备名称", "equipment")]
+
+
+@pytest.mark.parametrize("column", ["number", "customer", "engineer", "submitter", "rework_of"])
+def test_a_nul_in_a_cell_a_row_is_looked_up_by_is_a_row_error_not_a_500(team, api, column):
+    """On PostgreSQL the file's numbers, customers and people were looked up before any cell was checked, and its
+    text cannot hold NUL: a 500. Every cell is now checked first, on both databases."""
+    rows = _orders(2)
+    rows[1][column] = "WO\x0001" if column in ("number", "rework_of") else "旗\x00滨"
+    response = _upload(api, "work_orders", _csv(kinds.WORK_ORDERS, rows), "o.csv")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [(e["row"], e["field"]) for e in response.get_json()["errors"]] == [(3, column)]

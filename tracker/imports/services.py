@@ -141,6 +141,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
     writes = not (dry_run and rows_class(kind).checks_in_session)
     if writes:
         _begin()
+    rows = _text_checked(report, kind, present, rows)  # before any lookup: PostgreSQL's text takes no NUL
     with contextlib.nullcontext() if writes else db.session.no_autoflush:
         batch = rows_of(kind, rows)
         before = batch.stored(rows)
@@ -152,7 +153,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
             if earlier != number:  # one record twice in a file: which row would be meant?
                 _error(report, kind, number, Invalid.field(kind.key[0], _(
                     "与第 %(row)s 行重复（%(key)s）", row=earlier, key=" ".join(key(row)).strip())), present)
-            elif _try(report, kind, number, present, lambda row=row: _store(batch, actor, row, now),
+            elif _try(report, kind, number, present, lambda row=row: batch.store(actor, row, now),
                       batch.isolate(new)):
                 accepted.append((number, row))
             if writes and batch.flush_every and done % batch.flush_every == 0:
@@ -172,13 +173,17 @@ def _same(key):
     return tuple(unicodedata.normalize("NFC", part) for part in key)
 
 
-def _store(batch, actor, row, now):
-    """Store one row; its every cell first follows the text rule of its column, as a JSON body's strings do in
-    the API (control characters, line breaks in one-line fields, bidirectional controls in names)."""
-    bad = validation.first_bad_text(row)
-    if bad is not None:
-        raise Invalid.field(*bad)
-    batch.store(actor, row, now)
+def _text_checked(report, kind, present, rows):
+    """The rows whose every cell follows the text rule of its column, as a JSON body's strings do in the API
+    (control characters, line breaks in one-line fields, bidirectional controls in names); the others reported."""
+    checked = []
+    for number, row in rows:
+        bad = validation.first_bad_text(row)
+        if bad is None:
+            checked.append((number, row))
+        else:
+            _error(report, kind, number, Invalid.field(*bad), present)
+    return checked
 
 
 def _second_pass(report, kind, present, batch, accepted, actor, now):
