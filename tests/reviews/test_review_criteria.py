@@ -167,3 +167,21 @@ def test_reviews_given_before_the_criteria_changed_count_for_nothing_and_stop_no
     assert api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": {"quality": 5, "speed": 3}}).status_code == 200
     assert api("GET", f"/scores/{MONTH}/eng1", "mgr").get_json()["qualitative"] == 80
     assert "缺少领导评价" not in approval.approval_gaps(own["eng1"], MONTH)
+
+
+def test_a_review_that_counts_for_nothing_shows_no_score(api, client, own):
+    """Rescored on the new scale it showed 160.00 (a review on 0–10 read as 0–5) or a peer's 40 in a group the
+    template no longer counts."""
+    assert api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": GOOD}).status_code == 200
+    changed = own_criteria_template()
+    changed["qualitative"]["scale_max"] = 5
+    templates_store.store_template(changed, NOW)
+    db.session.commit()
+    listed = api("GET", f"/reviews/{MONTH}/eng1", "mgr").get_json()["reviews"]
+    assert [(r["rater"], r["score"]) for r in listed] == [("mgr", None)]
+    assert api("GET", f"/scores/{MONTH}/eng1", "mgr").get_json()["reviews"] == []
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "不计入" in page and "140.00" not in page
+    index = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    assert "已评 不计入" in index

@@ -26,7 +26,9 @@ CRITERION = core.obj({"code": {"type": "string"}, "name": {"type": "string"}, "n
                      ["code", "name", "name_en"])
 REVIEW_BODY = core.obj({"ratings": RATINGS, "comment": text(500)}, ["ratings"])
 REVIEW_SAVED = core.obj({"group": GROUP, "score": NUMBER}, ["group", "score"])
-REVIEW = core.obj({"rater": {"type": "string"}, "group": GROUP, "ratings": RATINGS, "score": NUMBER,
+REVIEW = core.obj({"rater": {"type": "string"}, "group": GROUP, "ratings": RATINGS,
+                   "score": {"type": ["number", "null"], "description": "null: the review counts for nothing (its "
+                             "group is not counted, or it rates criteria the template no longer has)"},
                    "comment": {"type": ["string", "null"]}, "updated_at": core.DATETIME},
                   ["rater", "group", "ratings", "score", "comment", "updated_at"])
 REVIEWS = core.obj({"month": {"type": "string"}, "username": {"type": "string"},
@@ -77,9 +79,8 @@ def put_review(month, username, data):
     review = services.save_review(current_user, engineer, month, data["ratings"], data.get("comment"),
                                   now=clock.now())
     core.commit()
-    scale = services.review_scale(engineer, month)
-    return core.reply({"group": review.group, "score": round2(services.rater_score(json.loads(review.ratings),
-                                                                                     scale))})
+    spec = services.review_spec(engineer, month)
+    return core.reply({"group": review.group, "score": round2(services.counted_score(review, spec))})
 
 
 @bp.route("/reviews/<month:month>/<username>", methods=["GET"])
@@ -91,7 +92,6 @@ def get_reviews(month, username):
     engineer = _engineer(username)
     rows = services.visible_reviews(current_user, engineer, month)
     spec = services.review_spec(engineer, month)
-    scale = spec.scale_max if spec is not None else services.DEFAULT_SCALE_MAX
     return core.reply({
         "month": month, "username": engineer.username,
         "criteria": [{"code": code, "name": name.zh, "name_en": name.en} for code, name in spec.criteria]
@@ -99,7 +99,7 @@ def get_reviews(month, username):
         "scale_max": spec.scale_max if spec is not None else None,
         "groups": list(spec.raters.groups) if spec is not None else [],
         "reviews": [{"rater": rater.username, "group": review.group, "ratings": json.loads(review.ratings),
-                     "score": round2(services.rater_score(json.loads(review.ratings), scale)),
+                     "score": round2(services.counted_score(review, spec)),
                      "comment": review.comment, "updated_at": review.updated_at} for review, rater in rows]})
 
 

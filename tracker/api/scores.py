@@ -184,9 +184,11 @@ def engineer_score(month, username):
                            for line in score.lines]
     row = _score(engineer, score, month, lines, _english(), True)
     groups = {}
-    scale = reviews.review_scale(engineer, month)
+    spec = reviews.review_spec(engineer, month)
     for review, _rater in reviews.reviews_of(engineer, month):
-        groups.setdefault(review.group, []).append(reviews.rater_score(reviews.review_ratings(review), scale))
+        score = reviews.counted_score(review, spec)
+        if score is not None:  # a review that counts for nothing is in no group's mean
+            groups.setdefault(review.group, []).append(score)
     row["reviews"] = [{"group": group, "score": sum(scores) / len(scores), "raters": len(scores)}
                       for group, scores in sorted(groups.items())]
     row["adjustment_list"] = [{"id": a.id, "points": a.points, "reason": a.reason, "status": a.status,

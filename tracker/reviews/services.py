@@ -24,6 +24,7 @@ from tracker.scoring.decimals import HUNDRED
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.totals import rates
 from tracker.scoring.month import Month
 from tracker import validation
 from tracker.validation import check_number, shown_number
@@ -134,10 +135,14 @@ def review_specs(month):
     return spec_for
 
 
-def review_scale(engineer, month):
-    """The top rating the month's reviews of the engineer are given on (the default's without a qualitative part)."""
-    spec = review_spec(engineer, month)
-    return spec.scale_max if spec is not None else DEFAULT_SCALE_MAX
+def counted_score(review, spec):
+    """A stored review's rater score under the qualitative part `spec`, or None when it counts for nothing: its
+    group is not one the template counts, or it rates other criteria or on another scale (given before the
+    template changed them), or the template has no qualitative part."""
+    ratings = review_ratings(review)
+    if not takes_review(spec, review.group) or not rates(ratings, [c for c, _n in spec.criteria], spec.scale_max):
+        return None
+    return rater_score(ratings, spec.scale_max)
 
 
 def takes_review(spec, group):

@@ -57,8 +57,7 @@ def index():
     for engineer, review in services.reviewable(me, month):
         group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
         spec = spec_for(engineer)
-        score = services.rater_score(services.review_ratings(review), spec.scale_max if spec else
-                                     services.DEFAULT_SCALE_MAX) if review is not None else None
+        score = services.counted_score(review, spec) if review is not None else None
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
                      "open": services.takes_review(spec, group)})
     previous, following = _neighbours(month)
@@ -68,7 +67,7 @@ def index():
 
 def _render_review(form, engineer, month, group, spec, review=None, alert=None, status=200):
     locked = _locked(engineer, month)
-    score = services.rater_score(services.review_ratings(review), spec.scale_max) if review is not None else None
+    score = services.counted_score(review, spec) if review is not None else None
     return render_template("reviews/form.html", form=form, engineer=engineer, month=month, group=group,
                            group_label=GROUP_LABELS[group], review=review, alert=alert, locked=locked,
                            hint=scale_hint(spec), levels_shown=spec.scale_max == 5, score=score), status
@@ -109,5 +108,5 @@ def review(month, username):
     db.session.commit()
     flash(_("已保存对 %(name)s 的%(group)s：%(score)s 分", name=engineer.display_name,
             group=GROUP_LABELS[saved.group],
-            score=fmt(services.rater_score(services.review_ratings(saved), spec.scale_max))), "success")
+            score=fmt(services.counted_score(saved, spec))), "success")
     return redirect(url_for("reviews.index", month=month))

@@ -205,12 +205,17 @@ def qualitative(viewer, engineer, month):
     """Groups with their mean and raters; rater names only for a leader or admin (peers stay anonymous)."""
     named = viewer.role == "admin" or is_leader(viewer, engineer)
     groups = {}
-    scale = reviews.review_scale(engineer, month)
+    spec = reviews.review_spec(engineer, month)
     for review, rater in reviews.reviews_of(engineer, month):
-        score = reviews.rater_score(reviews.review_ratings(review), scale)
         groups.setdefault(review.group, []).append({
-            "name": rater.display_name if named or rater.id == viewer.id else None, "score": score,
+            "name": rater.display_name if named or rater.id == viewer.id else None,
+            "score": reviews.counted_score(review, spec),  # None: it counts for nothing (shown so)
             "comment": review.comment if named or rater.id == viewer.id else None})
     return [{"group": group, "label": GROUP_LABELS[group], "raters": groups[group],
-             "mean": mean(r["score"] for r in groups[group])}
+             "mean": _mean_of_counted(r["score"] for r in groups[group])}
             for group in ("leader", "peer", "self") if group in groups]
+
+
+def _mean_of_counted(scores):
+    counted = [score for score in scores if score is not None]
+    return mean(counted) if counted else None

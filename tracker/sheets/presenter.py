@@ -77,9 +77,11 @@ def _value(text):
 def _groups(engineer, month, lang):
     """Qualitative groups with their mean and number of raters (a filed sheet names no peer)."""
     by_group = {}
-    scale = reviews.review_scale(engineer, month)
+    spec = reviews.review_spec(engineer, month)
     for review, _rater in reviews.reviews_of(engineer, month):
-        by_group.setdefault(review.group, []).append(reviews.rater_score(reviews.review_ratings(review), scale))
+        score = reviews.counted_score(review, spec)
+        if score is not None:  # a review that counts for nothing is in no group's mean
+            by_group.setdefault(review.group, []).append(score)
     return [{"group": g, "label": str(GROUP_LABELS[g]), "raters": len(by_group[g]),
              "mean": sum(by_group[g], Decimal(0)) / len(by_group[g])}
             for g in ("leader", "peer", "self") if g in by_group]
