@@ -180,7 +180,8 @@ def _register_errors(app):
             message = error.description
             if message == type(error).description:  # Werkzeug's stock English: said in the user's language
                 message = str(STOCK_MESSAGES.get(error.code, message))
-            return jsonify(error={"code": code, "message": message}), error.code
+            allow = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]  # 405
+            return jsonify(error={"code": code, "message": message}), error.code, allow
         # Werkzeug's stock English sentences add nothing to the page's own (translated) heading.
         message = "" if error.description == type(error).description else error.description
         return render_template("error.html", status=error.code, message=message), error.code

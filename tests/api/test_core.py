@@ -266,3 +266,23 @@ def test_a_value_of_the_wrong_type_is_named_in_words(api, team):
     assert response.get_json()["error"]["fields"]["active"] == "类型不正确（应为 true/false）"
     response = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "purpose": 5})
     assert response.get_json()["error"]["fields"]["purpose"] == "类型不正确（应为 文字 或 null）"
+
+
+def test_a_405_names_the_methods_the_address_takes(api, team):
+    response = api("DELETE", "/users/eng1", "admin")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "PATCH"}
+
+
+def test_a_change_without_any_field_is_said_in_words(api, team):
+    order = api("POST", "/work-orders", "office", json={"customer": "旗滨玻璃", "service_type": "维修",
+                                                        "reported_at": "2026-11-19T09:00"}).get_json()
+    response = api("PATCH", f"/work-orders/{order['id']}", "office", json={})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"body": "请至少给出一个字段"}
+
+
+def test_the_token_answer_declares_its_fields_required(client):
+    schema = client.get("/api/v1/openapi.json").get_json()["paths"]["/auth/token"]["post"]["responses"]
+    body = schema["200"]["content"]["application/json"]["schema"]
+    assert sorted(body["required"]) == ["expires_at", "token"]

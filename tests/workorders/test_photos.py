@@ -124,6 +124,7 @@ def test_photo_over_the_byte_limit_is_413(app, api, make_order, monkeypatch):
     response = post_photos(api, make_order(), [("small.png", data[:0] or image_bytes("PNG", size=(8, 8))),
                                                ("big.png", out.getvalue())])
     assert response.status_code == 413
+    assert list(response.get_json()["error"]["fields"]) == ["files"]  # the form field the photos come in
     assert db.session.query(Photo).count() == 0
 
 

@@ -145,7 +145,8 @@ def _schema_error_field(error):
                 "maximum": _("不能大于 %(n)s", n=error.validator_value),
                 "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))
                           if error.validator == "enum" else ""),
-                "pattern": _("格式不正确")}
+                "pattern": _("格式不正确"),
+                "minProperties": _("请至少给出一个字段")}
     return path, messages.get(error.validator, error.message)
 
 

@@ -13,7 +13,8 @@ from tracker.auth.access import public, roles
 
 @bp.route("/auth/token", methods=["POST"])
 @public
-@core.answers(200, core.obj({"token": {"type": "string"}, "expires_at": core.DATETIME}), errors=(401, 429))
+@core.answers(200, core.obj({"token": {"type": "string"}, "expires_at": core.DATETIME}, ["token", "expires_at"]),
+              errors=(401, 429))
 @core.body(core.obj({"username": {"type": "string", "maxLength": 64},
                      "password": {"type": "string", "maxLength": 256}}, ["username", "password"]))
 def issue_token(data):

@@ -30,12 +30,13 @@ def sniff(data):
     return None
 
 
-def read_limited(stream, limit, name=""):
-    """All bytes of a stream (or bytes), refused with 413 past `limit` without reading more than limit + 1."""
+def read_limited(stream, limit, name="", field="file"):
+    """All bytes of a stream (or bytes), refused with 413 past `limit` without reading more than limit + 1; the
+    refusal names the form `field` the file came in."""
     data = stream if isinstance(stream, bytes) else stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(_("%(name)s 超过 %(limit)s 字节的上限", name=name or _("文件"), limit=f"{limit:,}"),
-                       {"file": _("文件太大")}, limit=limit, file=name)
+                       {field: _("文件太大")}, limit=limit, file=name)
     return data
 
 

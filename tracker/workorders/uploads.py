@@ -447,7 +447,7 @@ def _next_photo_number(folder, canonical):
 def _prepare_photo(name, stream):
     """Check one photo and return its bytes (turned upright per EXIF), kind, size and a JPEG thumbnail."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
-    data = files.read_limited(stream, limit, name)
+    data = files.read_limited(stream, limit, name, field="files")
     if not data:
         raise Invalid.field("files", _("%(name)s 是空文件", name=name))
     kind = files.sniff(data)
