@@ -286,3 +286,16 @@ def test_the_token_answer_declares_its_fields_required(client):
     schema = client.get("/api/v1/openapi.json").get_json()["paths"]["/auth/token"]["post"]["responses"]
     body = schema["200"]["content"]["application/json"]["schema"]
     assert sorted(body["required"]) == ["expires_at", "token"]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/customers", {"name": "客" * 200}),
+    ("/work-orders", {"customer": "客" * 200, "service_type": "维修", "reported_at": "2026-11-19T09:00"}),
+])
+def test_a_name_far_too_long_is_refused_with_the_limit_of_forty(api, team, path, body):
+    """Sent as up to 160 code points (a letter and its accent are two), a name part holds 40 characters: the
+    message said 最多 160 for a long name and 最多 40 for one of 41."""
+    response = api("POST", path, "office", json=body)
+    assert response.status_code == 422
+    field = "name" if path == "/customers" else "customer"
+    assert "最多 40 个字符" in response.get_json()["error"]["fields"][field]

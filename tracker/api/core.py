@@ -124,6 +124,7 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+SHOWN_MAX = "x-characters"  # the characters a string holds once NFC-normalised, when its maxLength is wider
 TYPE_NAMES = {"string": _l("文字"), "integer": _l("整数"), "number": _l("数字"), "boolean": _l("true/false"),
               "null": "null", "object": _l("对象"), "array": _l("数组")}
 
@@ -139,7 +140,9 @@ def _schema_error_field(error):
     wanted = error.validator_value if error.validator == "type" else ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
     messages = {"type": _("类型不正确（应为 %(t)s）", t=_(" 或 ").join(str(TYPE_NAMES.get(t, t)) for t in wanted)),
-                "maxLength": _("太长（最多 %(n)s 个字符）", n=error.validator_value),
+                # a name part is sent as up to 160 code points (a letter and its accent are two) and holds 40
+                # characters once NFC-normalised: the limit said is the one the schema names as shown
+                "maxLength": _("太长（最多 %(n)s 个字符）", n=error.schema.get(SHOWN_MAX, error.validator_value)),
                 "minLength": _("太短（至少 %(n)s 个字符）", n=error.validator_value),
                 "minimum": _("不能小于 %(n)s", n=error.validator_value),
                 "maximum": _("不能大于 %(n)s", n=error.validator_value),

@@ -201,7 +201,8 @@ def list_customers():
 @bp.route("/customers", methods=["POST"])
 @roles("admin", "backoffice")
 @core.answers(201, CUSTOMER)
-@core.body(core.obj({"name": text(naming.PART_MAX_SENT, 1, nullable=False)}, ["name"]))  # 40 after NFC
+@core.body(core.obj({"name": {**text(naming.PART_MAX_SENT, 1, nullable=False), core.SHOWN_MAX: naming.PART_MAX}},
+                    ["name"]))
 def create_customer(data):
     """Add a customer (the name becomes part of file names: 1–40 characters, no \\ / : * ? " < > |)."""
     customer = customers.create_customer(data["name"])

@@ -19,7 +19,7 @@ NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description"
 NULLABLE_NUMBER = {"type": ["string", "null"], "maxLength": 32, "pattern": r"^[^\x00]*$"}
 NULLABLE_USERNAME = {"type": ["string", "null"], "pattern": core.USERNAME["pattern"]}
 NULLABLE_TEXT = {"type": ["string", "null"]}
-PART = {"type": "string", "maxLength": naming.PART_MAX_SENT,
+PART = {"type": "string", "maxLength": naming.PART_MAX_SENT, core.SHOWN_MAX: naming.PART_MAX,
         "description": "becomes part of file names: at most 40 characters after NFC normalisation; no \\ / : * ? \" < > |, "
                        "no leading or trailing dot or space"}
 
