@@ -146,6 +146,18 @@ def year_problem(value):
     return None
 
 
+def whole_number(value):
+    """An integer given as one: an int, or a JSON number written with a zero fraction (4.0 is the integer 4 in
+    JSON Schema, as the OpenAPI document says); None for anything else (4.5, "4", true)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def check_year(value, field):
     """`value` (a date or datetime) when its year is 2000–2099; 422 naming the field otherwise."""
     problem = year_problem(value)

@@ -186,3 +186,9 @@ def test_a_template_that_counts_the_leader_alone_refuses_self_and_peer_reviews(a
     db.session.commit()
     response = api("PUT", f"/reviews/{MONTH}/eng1", rater, json={"ratings": ratings(4)})
     assert response.status_code == status, response.get_json()
+
+
+def test_ratings_written_with_a_zero_fraction_are_integers(api, team):
+    response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": ratings(4, loyalty=5.0)})
+    assert response.status_code == 200, response.get_json()
+    assert json.loads(db.session.scalar(select(Review.ratings)))["loyalty"] == 5

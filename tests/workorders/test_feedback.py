@@ -33,6 +33,12 @@ def test_bad_survey_is_422_and_nothing_stored(api, done, body, field):
     assert count(Survey) == 0
 
 
+def test_a_score_written_with_a_zero_fraction_is_the_integer(api, done):
+    """4.0 is the integer 4 in JSON Schema (the OpenAPI document accepts it): it was refused as not an integer."""
+    response = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 4.0})
+    assert response.status_code == 201 and response.get_json()["score"] == 4
+
+
 def test_survey_of_an_open_order_is_409(api, make_order):
     order = make_order()
     assert_error(api("POST", f"/work-orders/{order.id}/surveys", "office", json={"score": 5}), 409)

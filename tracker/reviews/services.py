@@ -93,8 +93,8 @@ def check_ratings(ratings, spec):
         raise Invalid(message, {"ratings": message, **{code: _("请评分") for code in missing}})
     checked = {}
     for code in codes:
-        value = ratings[code]
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= spec.scale_max:
+        value = validation.whole_number(ratings[code])
+        if value is None or not 0 <= value <= spec.scale_max:
             message = _("须为 0 到 %(n)s 的整数", n=spec.scale_max)
             raise Invalid(f"ratings.{code}: {message}", {"ratings": f"{code}: {message}", code: message})
         checked[code] = value

@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tracker import validation
 from tracker.auth.access import is_above, scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid
@@ -25,8 +26,8 @@ def add_survey(actor, order, data, now):
     unknown = sorted(set(data) - {"score", "method", "comment"})
     if unknown:
         raise Invalid(_("不接受未知字段：%(names)s", names=", ".join(unknown)))
-    score = data.get("score")
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+    score = validation.whole_number(data.get("score"))
+    if score is None or not 1 <= score <= 5:
         raise Invalid.field("score", _("评分须为 1 到 5 的整数"))
     method = data.get("method") or "phone"
     if method not in SURVEY_METHODS:
