@@ -91,7 +91,8 @@ def read_json(raw=None):
     if not raw.strip():
         return None
     try:
-        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_int=_integer, parse_constant=_refuse_constant)
+        data = json.loads(raw.decode("utf-8"), parse_float=_fraction, parse_int=_integer,
+                          parse_constant=_refuse_constant)
         bad = validation.first_bad_text(data)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedBody(_("请求体不是合法的 JSON")) from None
@@ -108,6 +109,18 @@ def _integer(text):
         return int(text)
     except ValueError:
         return Decimal(text)
+
+
+def _fraction(text):
+    """A JSON number written with a fraction or an exponent, as Decimal (exact); a whole one of ordinary size (4.0,
+    4e0) as that int: JSON Schema calls it an integer, and so does the OpenAPI document."""
+    value = Decimal(text)
+    if value.is_finite() and abs(value) < INT64 and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+INT64 = 2 ** 63
 
 
 def _refuse_constant(name):
