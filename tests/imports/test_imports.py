@@ -222,7 +222,8 @@ def test_times_with_seconds_keep_them_through_import_and_export(team, api):
 @pytest.mark.parametrize("user, kind, status", [
     ("eng1", "work_orders", 403), ("mgr", "customers", 403), ("office", "users", 403), ("office", "calendar", 403),
     ("admin", "work_orders", 403), ("office", "customers", 200), ("admin", "customers", 200),
-    ("admin", "calendar", 200), ("office", "attendance", 200),
+    ("admin", "calendar", 200), ("office", "attendance", 200), ("admin", "attendance", 200),
+    ("mgr", "attendance", 403),
 ])
 def test_who_may_import_what(team, api, user, kind, status):
     data = _xlsx(kinds.KINDS[kind], [])

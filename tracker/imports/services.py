@@ -24,10 +24,10 @@ from tracker.imports import files
 from tracker.imports.kinds import EVERYTHING, KINDS, rows_class, rows_of
 from tracker.memory import no_cycle_collection
 
-# Who keeps which records: admins the people and the calendar, back-office the work orders and attendance
-# (as on their pages and in the API), both the customers.
+# Who keeps which records: admins the people and the calendar, back-office the work orders, both the customers
+# and the attendance (as on their pages and in the API: PUT /attendance takes both).
 WHO_MAY = {"users": ("admin",), "customers": ("admin", "backoffice"), "work_orders": ("backoffice",),
-           "attendance": ("backoffice",), "calendar": ("admin",)}
+           "attendance": ("backoffice", "admin"), "calendar": ("admin",)}
 
 
 @dataclass
