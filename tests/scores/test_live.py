@@ -344,3 +344,23 @@ def test_a_unit_of_work_no_caller_stamped_leaves_its_drafts_stale_for_the_schedu
     assert live.recompute_stale(NOW) == [MONTH]
     db.session.commit()
     assert _eng1_draft(team).stale is False and _eng1_draft(team).quantitative != figures_before[0]
+
+
+def test_a_new_engineer_on_a_redone_order_moves_the_rework_to_them_in_the_rework_month(client, token, api, team,
+                                                                                         month):
+    """A November rework of an October order counts against the October order's engineer. Changing that engineer
+    recomputed October only: November kept the unit on the old engineer, not stale, until the nightly job."""
+    def rework_points():
+        rows = client.get(f"/api/v1/scores/{MONTH}", headers=token("gm.wang")).get_json()["scores"]
+        return {row["username"]: next(i["points"] for i in row["indicators"] if i["code"] == "rework_external")
+                for row in rows if row["username"] in ("eng1", "eng2")}
+
+    original = _json(api("POST", "/work-orders", "office", json={
+        "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-10-05T09:00", "engineer": "eng1",
+        "completed_at": "2026-10-06T12:00"}), 201)
+    _json(api("POST", "/work-orders", "office", json={
+        "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-11-10T09:00", "engineer": "eng2",
+        "rework": "external", "rework_of": original["number"]}), 201)
+    assert rework_points() == {"eng1": 4, "eng2": 5}
+    _json(api("PATCH", f"/work-orders/{original['id']}", "office", json={"engineer": "eng2"}), 200)
+    assert rework_points() == {"eng1": 5, "eng2": 4}

@@ -66,6 +66,10 @@ def _order_pairs(session, order_rows):
         for attr in ORDER_TIMES:
             stamps |= {_month_of(value) for value in _values(order, attr)}
         pairs |= {(engineer_id, month) for engineer_id in engineers for month in stamps}
+        if order.id is not None and inspect(order).attrs.engineer_id.history.has_changes():
+            # the rework orders that redo this one count against its engineer in the months they were reported
+            redoing = session.scalars(select(WorkOrder.reported_at).where(WorkOrder.rework_of_id == order.id)).all()
+            pairs |= {(engineer_id, _month_of(at)) for engineer_id in engineers for at in redoing}
     return pairs
 
 
