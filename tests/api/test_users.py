@@ -1,11 +1,16 @@
 """POST/PATCH/GET /users: who may call them, the user JSON, and refused input that stores nothing."""
 
+import os
+
 import pytest
+from sqlalchemy import select
 
 from tests.api.support import assert_error, count, documented
 from tests.conftest import PASSWORD
+from tests.workorders.conftest import image_bytes, upload
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.workorders.models import Photo
 
 NEW = {"username": "zhao.liu", "password": "long-enough-1", "display_name": "赵六", "role": "engineer",
        "hire_date": "2025-03-01", "supervisor": "mgr", "department": "售后一部", "bonus_base": 3000.5}
@@ -110,7 +115,7 @@ def test_admin_changes_a_password(api, team, client):
     ({"bonus_base": "1"}, "bonus_base"),
     ({"early_confirmation_month": "2026-13"}, "early_confirmation_month"),
     ({"early_confirmation_month": "2026-1"}, "early_confirmation_month"),
-    ({"username": "eng9"}, "username"),
+    ({"username": "eng2"}, "username"),  # taken (a free one renames the user: see below)
     ({"hire_date": None}, "hire_date"),
     ({"active": "no"}, "active"),
 ])
@@ -189,3 +194,25 @@ def test_a_supervisor_with_reports_keeps_a_role_that_may_supervise(api, team):
     for engineer in ("eng1", "eng2"):
         assert api("PATCH", f"/users/{engineer}", "admin", json={"supervisor": "mgr2"}).status_code == 200
     assert api("PATCH", "/users/mgr", "admin", json={"role": "engineer"}).status_code == 200
+
+
+def test_an_admin_renames_a_user_and_their_photos_follow(app, api, client, team):
+    """CONTRACT 10: PATCH takes any field of POST /users, the username too (it was refused as unknown)."""
+    order = api("POST", "/work-orders", "office", json={"customer": "旗滨玻璃", "service_type": "维修",
+                                                        "reported_at": "2026-11-19T09:00", "engineer": "eng1"})
+    order = order.get_json()
+    assert api("POST", f"/work-orders/{order['id']}/photos", "eng1", data={"files": [upload("a.jpg", image_bytes())]},
+               content_type="multipart/form-data").status_code == 201
+    assert_error(api("PATCH", "/users/eng1", "admin", json={"username": "eng2"}), 422, "username")  # taken
+    assert_error(api("PATCH", "/users/eng1", "admin", json={"username": "Zhang San"}), 422, "username")
+    assert api("PATCH", "/users/eng1", "mgr", json={"username": "zhang.san"}).status_code == 403
+    renamed = api("PATCH", "/users/eng1", "admin", json={"username": "zhang.san"})
+    assert renamed.status_code == 200 and renamed.get_json()["username"] == "zhang.san"
+    assert api("GET", "/users/eng1", "admin").status_code == 404
+    assert api("GET", "/users/zhang.san", "admin").get_json()["display_name"] == "张三"
+    assert client.post("/api/v1/auth/token", json={"username": "zhang.san", "password": PASSWORD}).status_code == 200
+    photo = db.session.scalar(select(Photo))
+    assert photo.path.startswith("photos/zhang.san/")
+    assert os.path.exists(os.path.join(app.instance_path, photo.path))
+    assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", order["canonical_name"],
+                                           photo.name))

@@ -51,7 +51,7 @@ USER_FIELDS = {
 }
 NEW_USER = core.obj({"username": core.USERNAME, **USER_FIELDS},
                     ["username", "password", "display_name", "role", "hire_date"])
-USER_CHANGES = core.obj({**USER_FIELDS, "active": {"type": "boolean"},
+USER_CHANGES = core.obj({"username": core.USERNAME, **USER_FIELDS, "active": {"type": "boolean"},
                          "early_confirmation_month": {"type": ["string", "null"], "pattern": MONTH["pattern"]}})
 
 CUSTOMER = core.obj({"id": {"type": "integer"}, "name": {"type": "string"}}, ["id", "name"])
@@ -179,7 +179,8 @@ def create_user(data):
 @core.answers(200, USER)
 @core.body(USER_CHANGES)
 def update_user(username, data):
-    """Change a user; a manager above may set only early_confirmation_month."""
+    """Change a user (an admin any field, the username too: the user's photo folder follows); a manager above may
+    set only early_confirmation_month."""
     user = user_from_path(username)
     auth_services.change_user(current_user, user, _user_data(data))
     core.commit()

@@ -60,6 +60,13 @@ def _resolve_supervisor(username, user=None):
 
 def _apply(user, data):
     """Validate and set the editable fields present in data."""
+    if "username" in data and data["username"] != user.username:
+        username = data["username"] or ""
+        if not USERNAME_RE.match(username):
+            raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
+        if get_by_username(username) is not None:
+            raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
+        user.username = username
     if "display_name" in data:
         user.display_name = _check_display_name(data["display_name"])
     if "password" in data:
@@ -164,8 +171,13 @@ def update_user(user, data):
     A new password, a new role or deactivation ends every session and API token of that user (CONTRACT 11).
     """
     before = (user.password_hash, user.role, user.active)
-    _apply(user, {k: v for k, v in data.items() if k in EDITABLE})
+    renamed = "username" in data and data["username"] != user.username
+    _apply(user, {k: v for k, v in data.items() if k in EDITABLE + ("username",)})
     db.session.flush()
+    if renamed:  # the photos of the user's orders are kept under their username
+        from tracker.workorders import uploads  # work orders read this module
+
+        uploads.follow_engineer(user)
     if user.password_hash != before[0] or user.role != before[1] or (before[2] and not user.active):
         end_all_sessions(user, None, "password, role or active state changed")
     return user

@@ -179,6 +179,13 @@ def follow_order(order):
         _follow_photos(order)
 
 
+def follow_engineer(engineer):
+    """After an engineer's username changed: the photos of their orders move to the folder of the new name."""
+    for order in db.session.scalars(select(WorkOrder).where(WorkOrder.engineer_id == engineer.id,
+                                                            WorkOrder.photos.any())):
+        _follow_photos(order)
+
+
 def _follow_scan(order, scan):
     ext = scan.name.rpartition(".")[2]
     folder = inside(root(), "archive", order.customer.name)
