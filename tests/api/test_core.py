@@ -299,3 +299,10 @@ def test_a_name_far_too_long_is_refused_with_the_limit_of_forty(api, team, path,
     assert response.status_code == 422
     field = "name" if path == "/customers" else "customer"
     assert "最多 40 个字符" in response.get_json()["error"]["fields"][field]
+
+
+def test_every_unknown_field_is_named(api, team):
+    response = api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True, "colour": 1, "size": 2})
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert set(fields) == {"colour", "size"} and "colour, size" in fields["size"]

@@ -204,7 +204,13 @@ def _checked(validator, raw=None):
         raise Invalid(_("请求体须为 JSON 对象"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        fields = dict(_schema_error_field(e) for e in errors)
+        fields = {}
+        for e in errors:
+            name, message = _schema_error_field(e)
+            fields[name] = message
+            if e.validator == "additionalProperties":  # every unknown field named, not the first alone
+                for extra in sorted(set(e.instance) - set(e.schema.get("properties", {}))):
+                    fields.setdefault(extra, message)
         name, message = next(iter(fields.items()))
         raise Invalid(f"{name}: {message}", fields)
     return data
