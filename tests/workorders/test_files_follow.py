@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tests.conftest import login
+from tests.imports.test_imports import _csv, _upload
 from tests.workorders.conftest import CANONICAL, PDF, image_bytes, upload
 from tracker.extensions import db
+from tracker.imports import kinds
 from tracker.workorders.models import Photo, Scan
 
 
@@ -75,3 +77,17 @@ def test_photos_follow_the_canonical_name_and_the_engineer(app, api, make_order)
     assert all(p.path.startswith(f"photos/eng2/{new}/") and stored(app, p.path) and stored(app, p.thumb_path)
                for p in photos)
     assert not os.listdir(os.path.join(app.instance_path, "photos", "eng1", CANONICAL, ".thumbs"))
+
+
+def test_an_import_moves_the_files_when_it_is_stored_and_its_dry_run_moves_nothing(app, api, make_order):
+    order = make_order(number="WO-I")
+    assert post_scan(api, order, CANONICAL + ".pdf").status_code == 201
+    row = kinds.export_order(order) | {"equipment": "3号机"}
+    data = _csv(kinds.WORK_ORDERS, [row])
+    new = "20261015旗滨玻璃3号机常规保养"
+    assert _upload(api, "work_orders", data, "o.csv", dry_run=True).get_json()["updated"] == 1
+    assert stored(app, f"archive/旗滨玻璃/{CANONICAL}.pdf") and not stored(app, f"archive/旗滨玻璃/{new}.pdf")
+    assert _upload(api, "work_orders", data, "o.csv", dry_run=False).status_code == 200
+    scan = db.session.scalar(select(Scan))
+    assert scan.name == new + ".pdf" and stored(app, scan.path)
+    assert not stored(app, f"archive/旗滨玻璃/{CANONICAL}.pdf")

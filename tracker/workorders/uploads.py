@@ -39,6 +39,7 @@ PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 ORIENTATION = 0x0112
 THUMB_SIZE = (480, 480)
 UNDO = "tracker.undo_files"
+MOVES = "tracker.file_moves"  # (source, target) of stored files to move when the transaction commits
 
 
 def root():
@@ -222,12 +223,21 @@ def _follow_photos(order):
 
 
 def _move(source, target):
-    """Move a stored file to its new name (never over another file), and back if the transaction rolls back."""
-    try:
-        files.move_new(source, target)
-    except FileExistsError:
-        raise Conflict(_("存档中已有同名文件 %(name)s，未覆盖", name=os.path.basename(target))) from None
-    _undo_on_rollback(lambda: files.move_new(target, source))
+    """Move a stored file to its new name when the transaction commits (a dry run or a refused change moves
+    nothing; the rows already name the target, which only this transaction sees until then)."""
+    db.session().info.setdefault(MOVES, []).append((source, target))
+
+
+@event.listens_for(Session, "before_commit")
+def _moves(session):
+    """The moves the transaction queued, just before it commits: never over another file, and back again if the
+    commit fails after all (the rollback undoes them)."""
+    for source, target in session.info.pop(MOVES, []):
+        try:
+            files.move_new(source, target)
+        except FileExistsError:
+            raise Conflict(_("存档中已有同名文件 %(name)s，未覆盖", name=os.path.basename(target))) from None
+        session.info.setdefault(UNDO, []).append(lambda source=source, target=target: files.move_new(target, source))
 
 
 def _version_path(source, previous):
@@ -527,6 +537,7 @@ def _forget(session):
 def _undo(session, previous_transaction):
     if previous_transaction.nested:
         return
+    session.info.pop(MOVES, None)  # queued, never made
     for action in reversed(session.info.pop(UNDO, [])):
         try:
             action()
