@@ -185,3 +185,17 @@ def test_a_review_that_counts_for_nothing_shows_no_score(api, client, own):
     assert "不计入" in page and "140.00" not in page
     index = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
     assert "已评 不计入" in index
+
+
+def test_a_rating_out_of_range_is_named_by_its_criterion_on_the_form(client, app, team):
+    data = own_criteria_template()
+    data["qualitative"]["scale_max"] = 100
+    templates_store.store_template(data, NOW)
+    team["eng1"].kpi_template = "own_criteria"
+    db.session.commit()
+    login(client, "mgr")
+    response = client.post(f"/reviews/{MONTH}/eng1", data={"quality": "101", "speed": "60", "attitude": "90"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "服务质量: 须为 0 到 100 的整数" in page and "quality:" not in page
+    assert stored_reviews() == 0

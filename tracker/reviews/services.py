@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
@@ -92,11 +93,13 @@ def check_ratings(ratings, spec):
         message = _("缺少评价标准：%(codes)s", codes=", ".join(missing))
         raise Invalid(message, {"ratings": message, **{code: _("请评分") for code in missing}})
     checked = {}
-    for code in codes:
+    lang = "en" if str(get_locale()).startswith("en") else "zh"
+    for code, name in spec.criteria:
         value = validation.whole_number(ratings[code])
         if value is None or not 0 <= value <= spec.scale_max:
             message = _("须为 0 到 %(n)s 的整数", n=spec.scale_max)
-            raise Invalid(f"ratings.{code}: {message}", {"ratings": f"{code}: {message}", code: message})
+            shown = name.get(lang)  # the criterion as the form names it
+            raise Invalid(f"ratings.{code}（{shown}）: {message}", {"ratings": f"{shown}: {message}", code: message})
         checked[code] = value
     return checked
 
