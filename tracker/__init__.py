@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import clock, config, nav, security, validation
 from tracker.audit.views import log_refusal
-from tracker.errors import Busy, DomainError, Invalid
+from tracker.errors import Busy, Conflict, DomainError, Invalid
 from tracker.extensions import babel, compress, csrf, db, login, migrate
 from tracker.values import MONTH_MESSAGE, YEAR_MESSAGE, BadMonth, BadYear, MonthConverter, YearConverter
 
@@ -158,7 +158,16 @@ def _register_errors(app):
         # busy timeout. Say so and when to try again, rather than answer 500.
         if "database is locked" not in str(error.orig):
             return unexpected(error)
+        db.session.rollback()  # before anything reads the session (the message's language reads the user)
         return domain_error(Busy(_("系统正忙（另一项写入尚未完成），请稍后重试")))
+
+    @app.errorhandler(IntegrityError)
+    def concurrent_write(error):
+        # Two requests racing for one unique value (a generated work-order number, a new customer's name): the
+        # second finds it taken at its commit. Nothing of it is stored; it may simply be sent again.
+        app.logger.warning("a write lost a race for a unique value: %s", error.orig)
+        db.session.rollback()  # before anything reads the session (the message's language reads the user)
+        return domain_error(Conflict(_("与同时进行的另一项修改冲突，未保存，请重试")))
 
     @app.errorhandler(BadMonth)
     def bad_month(error):

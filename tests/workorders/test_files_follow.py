@@ -76,7 +76,7 @@ def test_photos_follow_the_canonical_name_and_the_engineer(app, api, make_order)
     assert [p.name for p in photos] == [f"{new}-01.jpg", f"{new}-02.png"]
     assert all(p.path.startswith(f"photos/eng2/{new}/") and stored(app, p.path) and stored(app, p.thumb_path)
                for p in photos)
-    assert not os.listdir(os.path.join(app.instance_path, "photos", "eng1", CANONICAL, ".thumbs"))
+    assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", CANONICAL))  # no empty folder left
 
 
 def test_an_import_moves_the_files_when_it_is_stored_and_its_dry_run_moves_nothing(app, api, make_order):
@@ -91,3 +91,43 @@ def test_an_import_moves_the_files_when_it_is_stored_and_its_dry_run_moves_nothi
     scan = db.session.scalar(select(Scan))
     assert scan.name == new + ".pdf" and stored(app, scan.path)
     assert not stored(app, f"archive/旗滨玻璃/{CANONICAL}.pdf")
+
+
+def test_a_customer_renamed_takes_its_files_along_and_no_empty_folder_is_left(app, api, make_order, client):
+    order = make_order()
+    assert post_scan(api, order, CANONICAL + ".pdf").status_code == 201
+    parts = {"files": [upload("a.jpg", image_bytes())]}
+    api("POST", f"/work-orders/{order.id}/photos", "eng1", data=parts, content_type="multipart/form-data")
+    customer_id = order.customer_id
+    login(client, "admin")
+    response = client.post(f"/admin/customers/{customer_id}", data={"name": "旗滨集团"})
+    assert response.status_code in (200, 302), response.get_data(as_text=True)[:300]
+    new = "20261015旗滨集团1号机常规保养"
+    scan, photo = db.session.scalar(select(Scan)), db.session.scalar(select(Photo))
+    assert scan.path == f"archive/旗滨集团/{new}.pdf" and stored(app, scan.path)
+    assert photo.path == f"photos/eng1/{new}/{new}-01.jpg" and stored(app, photo.path)
+    assert not os.path.exists(os.path.join(app.instance_path, "archive", "旗滨玻璃"))
+    assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", CANONICAL))
+
+
+def test_a_renumbered_order_takes_its_number_off_its_scan(app, api, make_order):
+    """Stored as <canonical>-WO-B (WO-A held the name), then renumbered: the old suffix stayed, and the order that
+    later got WO-B was refused its own scan (409)."""
+    first, second = make_order(number="WO-A"), make_order(number="WO-B")
+    post_scan(api, first, CANONICAL + ".pdf")
+    assert post_scan(api, second, CANONICAL + ".pdf", PDF + b"% B\n").get_json()["name"] == CANONICAL + "-WO-B.pdf"
+    api("PATCH", f"/work-orders/{second.id}", "office", json={"number": "WO-C"})
+    scan = db.session.scalar(select(Scan).where(Scan.work_order_id == second.id))
+    assert scan.name == CANONICAL + "-WO-C.pdf" and stored(app, scan.path)
+
+
+def test_an_order_cannot_move_past_the_rework_that_redoes_it(api, make_order):
+    """Moved after its rework, the rework order refused every later change (原工单须早于本工单)."""
+    original = make_order(number="WO-O", arrived_at=None)
+    rework = make_order(number="WO-R", reported_at=datetime(2026, 10, 20, 9), arrived_at=None, rework="external",
+                        rework_of="WO-O")
+    response = api("PATCH", f"/work-orders/{original.id}", "office", json={"reported_at": "2026-10-21T09:00"})
+    assert response.status_code == 422 and "reported_at" in response.get_json()["error"]["fields"]
+    assert api("PATCH", f"/work-orders/{original.id}", "office",
+               json={"reported_at": "2026-10-14T09:00"}).status_code == 200
+    assert api("PATCH", f"/work-orders/{rework.id}", "office", json={"description": "再修"}).status_code == 200

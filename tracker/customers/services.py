@@ -31,9 +31,15 @@ def create_customer(name, flush=True):
 
 
 def rename_customer(customer, name):
-    """Give a customer a new name; the caller commits."""
-    customer.name = _free_name(name, customer)
-    db.session.flush()
+    """Give a customer a new name; the files of its orders follow (their canonical names hold it); the caller
+    commits."""
+    renamed = _free_name(name, customer)
+    if renamed != customer.name:
+        customer.name = renamed
+        db.session.flush()
+        from tracker.workorders import uploads  # work orders read this module
+
+        uploads.follow_customer(customer)
     return customer
 
 

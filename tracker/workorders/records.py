@@ -29,7 +29,8 @@ class Records:
         return db.session.scalar(select(Customer).where(Customer.name == name))
 
     def new_customer(self, name):
-        return create_customer(name)
+        # another request may have added it since this one looked: then it is that customer
+        return self.customer(name) or create_customer(name)
 
     def user(self, username):
         return db.session.scalar(select(User).where(User.username == username))

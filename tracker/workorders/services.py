@@ -105,8 +105,9 @@ def update_order(actor, order, data, now, records=None):
 
 
 def _named(order):
-    """What an order's files are named after: its canonical name (scan and photos) and its engineer (photos)."""
-    return order.canonical_name, order.engineer_id
+    """What an order's files are named after: its canonical name and number (a scan's `-<number>`) and its engineer
+    (the photos' folder)."""
+    return order.canonical_name, order.number, order.engineer_id
 
 
 def _refuse_unknown(data):
@@ -294,6 +295,13 @@ def _check_status(after, explicit):
 
 
 def _check_rework(after, order):
+    if order.id is not None and after.reported_at != order.reported_at:
+        # the orders that redo this one were reported after it: it cannot move past them (they would refuse
+        # every later change of theirs)
+        first_redo = db.session.scalar(select(func.min(WorkOrder.reported_at)).where(WorkOrder.rework_of_id == order.id))
+        if first_redo is not None and after.reported_at > first_redo:
+            raise Invalid.field("reported_at", _("本工单的返修单报修于 %(at)s，报修时间不能晚于它",
+                                                 at=validation.shown_datetime(first_redo)))
     redone = after.rework_of
     if redone is None:
         return

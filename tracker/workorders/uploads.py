@@ -6,6 +6,7 @@ Database rows are flushed first and the files written last; if the transaction i
 written are removed again and moved ones put back (see _undo_on_rollback), so disk and database agree.
 """
 
+import contextlib
 import hashlib
 import os
 import re
@@ -187,6 +188,13 @@ def follow_engineer(engineer):
         _follow_photos(order)
 
 
+def follow_customer(customer):
+    """After a customer's name changed: the files of its orders follow their new canonical names."""
+    with_files = (WorkOrder.photos.any()) | WorkOrder.id.in_(select(Scan.work_order_id).where(Scan.current))
+    for order in db.session.scalars(select(WorkOrder).where(WorkOrder.customer_id == customer.id, with_files)):
+        follow_order(order)
+
+
 def _follow_scan(order, scan):
     ext = scan.name.rpartition(".")[2]
     folder = inside(root(), "archive", order.customer.name)
@@ -232,12 +240,18 @@ def _move(source, target):
 def _moves(session):
     """The moves the transaction queued, just before it commits: never over another file, and back again if the
     commit fails after all (the rollback undoes them)."""
+    left = set()
     for source, target in session.info.pop(MOVES, []):
         try:
             files.move_new(source, target)
         except FileExistsError:
             raise Conflict(_("存档中已有同名文件 %(name)s，未覆盖", name=os.path.basename(target))) from None
         session.info.setdefault(UNDO, []).append(lambda source=source, target=target: files.move_new(target, source))
+        left.add(os.path.dirname(source))
+    for folder in sorted(left, key=len, reverse=True):  # a photo folder's .thumbs first, then the folder
+        for empty in (folder, os.path.dirname(folder)) if os.path.basename(folder) == ".thumbs" else (folder,):
+            with contextlib.suppress(OSError):
+                os.rmdir(empty)  # only when empty: the moves emptied it (an undo makes it again)
 
 
 def _version_path(source, previous):
