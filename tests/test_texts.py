@@ -43,3 +43,11 @@ def test_every_door_refuses_control_characters_the_same_way(app, api, team, meth
     response = api(method, path, user, json=body)
     assert response.status_code == 422, response.get_json()
     assert "控制字符" in response.get_json()["error"]["fields"][field]
+
+
+def test_every_audited_table_has_a_label(app):
+    """The audit log's record filter named seven tables by their raw names, in both languages."""
+    from tracker.audit.services import record_types
+    with app.app_context():
+        raw = [name for name, label in record_types() if str(label) == name]
+    assert raw == []

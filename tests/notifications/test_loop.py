@@ -74,7 +74,7 @@ def test_each_step_notifies_whom_it_concerns_and_never_the_actor(client, api, te
                ("review_requested", "mgr")}
     assert not (got & actors)
     body = ok(api("GET", "/notifications", "eng1"))
-    assert any("退回了你 2026-10 的工作行程表" in n["message"] for n in body["notifications"])
+    assert any("退回了你 2026-10 的工作行程表（原因：补录一次行程）" in n["message"] for n in body["notifications"])
 
 
 def test_without_smtp_nothing_is_queued(app, client, api, team, emails):

@@ -28,7 +28,9 @@ RECORD_LABELS = {
     "scans": _l("扫描件"), "photos": _l("照片"), "surveys": _l("回访"), "complaints": _l("投诉"),
     "reviews": _l("评价"), "incidents": _l("事件记录"), "metric_entries": _l("指标录入"), "ratings": _l("评分"),
     "adjustments": _l("加减分"), "vetoes": _l("一票否决"), "interviews": _l("绩效面谈"),
-    "kpi_templates": _l("考核模板"),
+    "kpi_templates": _l("考核模板"), "chat_robots": _l("群机器人"), "deleted_entries": _l("已删除的离线记录"),
+    "equipment": _l("设备"), "hidden_templates": _l("隐藏的模板"), "job_run_history": _l("定时任务的早先运行"),
+    "outbox": _l("待发消息"), "review_requests": _l("评价邀请"),
 }
 
 

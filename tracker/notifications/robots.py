@@ -214,6 +214,9 @@ def group_sentence(kind, actor, engineers, month=None, detail=None, work_order=N
     if kind == "month_reminder":
         return _("%(names)s 的 %(month)s 工作行程表尚未提交，请尽快提交", names=names, month=detail or month or "")
     if kind == "month_reopened":
+        if detail:
+            return _("%(actor)s 退回了 %(engineer)s 的 %(month)s 工作行程表（原因：%(reason)s），可以修改后重新提交",
+                     actor=actor_name, engineer=names, month=month or "", reason=detail)
         return _("%(actor)s 退回了 %(engineer)s 的 %(month)s 工作行程表，可以修改后重新提交", actor=actor_name,
                  engineer=names, month=month or "")
     if kind == "review_requested":

@@ -115,6 +115,9 @@ def message(notification):
     if n.kind == "month_submitted":
         return _("%(engineer)s 提交了 %(month)s 的工作行程表", engineer=engineer, month=month)
     if n.kind == "month_reopened":
+        if n.detail:  # the reason the manager gave: what to fix
+            return _("%(actor)s 退回了你 %(month)s 的工作行程表（原因：%(reason)s），可以修改后重新提交", actor=actor,
+                     month=month, reason=n.detail)
         return _("%(actor)s 退回了你 %(month)s 的工作行程表，可以修改后重新提交", actor=actor, month=month)
     if n.kind == "review_requested":
         return _("%(actor)s 请你评价 %(engineer)s 在 %(month)s 的表现", actor=actor, engineer=engineer, month=month)
