@@ -10,6 +10,7 @@ from tests.conftest import NOW, _wipe
 from tracker import demo as demo_data
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
+from tracker.equipment import Equipment
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
@@ -141,3 +142,12 @@ def test_demo_is_reproducible(app, demo):
     db.session.commit()
     assert db.session.execute(select(Trip.day, Trip.depart_min, Trip.hours).order_by(Trip.id)).all() == first
     assert date(2026, 8, 1) <= first[0].day
+
+
+def test_demo_machines_are_records_of_their_customers(demo):
+    """The work orders name machines: each is a record of its customer (suggested on the form, with a history)."""
+    named = {(order.customer_id, order.equipment) for order in db.session.scalars(select(WorkOrder))
+             if order.equipment}
+    machines = {(m.customer_id, m.name) for m in db.session.scalars(select(Equipment))}
+    assert named and machines == named
+    assert all(m.model and m.serial and m.installed_on for m in db.session.scalars(select(Equipment)))

@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from tracker.auth.models import User
 from tracker.customers.services import create_customer
+from tracker.equipment import save_equipment
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary import calendar
@@ -234,6 +235,17 @@ def _number_orders(orders):
         order.number = f"WO{key}-{counters[key]:03d}"
 
 
+def _machines(rng, orders):
+    """Each customer's machines that its work orders name, as records (model, serial, installation date), so the
+    work-order form suggests them and each has its service history."""
+    named = sorted({(order.customer.id, order.equipment) for order in orders if order.equipment})
+    customers = {order.customer.id: order.customer for order in orders}
+    for number, (customer_id, name) in enumerate(named, start=1):
+        installed = date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28))
+        save_equipment(customers[customer_id], {"name": name, "model": f"QB-{rng.choice((1000, 2000, 3000))}",
+                                                "serial": f"SN{installed:%Y%m}{number:04d}", "installed_on": installed})
+
+
 def _surveys(rng, orders, clerk):
     """Phone surveys of about half the completed orders, mostly satisfied."""
     for order in orders:
@@ -313,6 +325,7 @@ def load(now):
     db.session.add_all(builder.orders)
     db.session.add_all(builder.rows)
     db.session.flush()
+    _machines(random.Random(len(builder.orders)), builder.orders)  # its own draws: the rest stays as it was
     _surveys(rng, builder.orders, people["office"])
     _reviews(rng, engineers, past, now)
     db.session.flush()
