@@ -2,6 +2,8 @@
 (a message sent must be recorded as sent even when the next one fails)."""
 
 import logging
+import time
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -33,9 +35,17 @@ def send_due(config, now, limit=BATCH, channels=None):
                                                          OutboxMessage.next_attempt_at <= now)
                              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
+    started = time.monotonic()
+
+    def moment():
+        """The batch's `now` moved on by the time sending has taken: a lease counts from its claim and a back-off
+        from its failure (a slow mail server made a batch outlive the leases it took at its start, and a second
+        scheduler then sent the same message again)."""
+        return now + timedelta(seconds=int(time.monotonic() - started))  # whole seconds, as times are kept
+
     for row in due:
         sender = SENDERS.get(row.channel)
-        if sender is None or not _claim(row, now):
+        if sender is None or not _claim(row, moment()):
             continue
         try:
             sender(config, row)
@@ -43,7 +53,7 @@ def send_due(config, now, limit=BATCH, channels=None):
             failed += 1
             row.attempts += 1
             row.last_error = f"{type(error).__name__}: {error}"[:2000]
-            row.next_attempt_at = now + backoff(row.attempts)
+            row.next_attempt_at = moment() + backoff(row.attempts)
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
             log.warning("outbox message %s to %s failed (attempt %s): %s", row.id, row.recipient, row.attempts,
@@ -51,6 +61,6 @@ def send_due(config, now, limit=BATCH, channels=None):
         else:
             sent += 1
             row.attempts += 1
-            row.status, row.sent_at, row.last_error = "sent", now, None
+            row.status, row.sent_at, row.last_error = "sent", moment(), None
         db.session.commit()
     return sent, failed
