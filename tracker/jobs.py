@@ -5,7 +5,7 @@ its (job, key) row first: a unique constraint makes sure two schedulers, or a re
 period's work; a run that failed may be claimed again. The work itself is idempotent (upserts) as well.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -19,6 +19,8 @@ from tracker.extensions import db
 from tracker.scoring.month import Month
 
 MISFIRE_GRACE_HOURS = 6
+ABANDONED = timedelta(hours=2)  # no job runs this long: a run still "running" after it died
+ABANDONED_ERROR = "abandoned: no end was recorded (the process stopped, or its outcome could not be written)"
 
 
 class JobRun(db.Model):
@@ -69,21 +71,26 @@ def claim(job, key, now, force=False):
     except IntegrityError:
         db.session.rollback()
     retry = ["error", "ok"] if force else ["error"]
+    # a run still "running" long after it started died without recording its end (the process was killed, or its
+    # outcome could not be written): it may be claimed again, or its period could never run
+    replaceable = JobRun.outcome.in_(retry) | ((JobRun.outcome == "running") & (JobRun.started_at < now - ABANDONED))
     before = db.session.execute(select(JobRun.id, *(getattr(JobRun, name) for name in RECORDED))
-                                .where(JobRun.job == job, JobRun.key == key, JobRun.outcome.in_(retry))).first()
+                                .where(JobRun.job == job, JobRun.key == key, replaceable)).first()
     if before is None:
         db.session.rollback()
         return None
     # only the run read above is replaced: a process that claimed it meanwhile changed its attempts
     result = db.session.execute(
-        update(JobRun).where(JobRun.id == before.id, JobRun.attempts == before.attempts,
-                             JobRun.outcome.in_(retry))
+        update(JobRun).where(JobRun.id == before.id, JobRun.attempts == before.attempts, replaceable)
         .values(outcome="running", started_at=now, finished_at=None, error=None, summary=None, triggered_by_id=None,
                 attempts=JobRun.attempts + 1))
     if result.rowcount != 1:
         db.session.rollback()
         return None
-    db.session.add(EarlierRun(job=job, key=key, **{name: getattr(before, name) for name in RECORDED}))
+    earlier = {name: getattr(before, name) for name in RECORDED}
+    if earlier["outcome"] == "running":
+        earlier.update(outcome="error", error=ABANDONED_ERROR)
+    db.session.add(EarlierRun(job=job, key=key, **earlier))
     db.session.commit()
     return db.session.get(JobRun, before.id)
 

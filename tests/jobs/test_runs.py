@@ -87,3 +87,14 @@ def test_two_processes_claiming_one_period_run_it_once(app, tmp_path):
     outputs = [p.communicate(timeout=60) for p in procs]
     results = sorted(out.strip().splitlines()[-1] for out, err in outputs)
     assert results == ["ran", "skipped"], outputs
+
+
+def test_a_run_that_died_without_an_end_may_be_claimed_again_once_it_is_clearly_abandoned(app):
+    """Killed mid-run, a run stayed "running" for good: not even a forced run could do its period again."""
+    db.session.add(jobs.JobRun(job="demo", key="k", started_at=NOW, outcome="running"))
+    db.session.commit()
+    assert jobs.run("demo", "k", lambda now: "again", now=NOW + timedelta(minutes=30), force=True) is None  # may live
+    rerun = jobs.run("demo", "k", lambda now: "again", now=NOW + timedelta(hours=3))
+    assert (rerun.outcome, rerun.summary, rerun.attempts) == ("ok", "again", 2)
+    earlier = db.session.scalar(select(jobs.EarlierRun))
+    assert (earlier.started_at, earlier.outcome) == (NOW, "error") and "abandoned" in earlier.error
