@@ -41,6 +41,17 @@ def own(app, team):
     return team
 
 
+@pytest.fixture
+def wide(app, team):
+    """eng1 scored with a template whose criteria are rated 0 to 100."""
+    data = own_criteria_template()
+    data["qualitative"]["scale_max"] = 100
+    templates_store.store_template(data, NOW)
+    team["eng1"].kpi_template = "own_criteria"
+    db.session.commit()
+    return team
+
+
 def stored_reviews():
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(Review))
@@ -126,12 +137,7 @@ def test_the_review_form_refuses_a_missing_or_out_of_range_rating(client, own):
     assert stored_reviews() == 0
 
 
-def test_a_wide_scale_is_entered_as_a_number(client, app, team):
-    data = own_criteria_template()
-    data["qualitative"]["scale_max"] = 100
-    templates_store.store_template(data, NOW)
-    team["eng1"].kpi_template = "own_criteria"
-    db.session.commit()
+def test_a_wide_scale_is_entered_as_a_number(client, wide):
     login(client, "mgr")
     page = client.get(f"/reviews/{MONTH}/eng1").get_data(as_text=True)
     assert re.search(r'<input[^>]*id="speed"[^>]*max="100"', page)
@@ -187,12 +193,7 @@ def test_a_review_that_counts_for_nothing_shows_no_score(api, client, own):
     assert "已评 不计入" in index
 
 
-def test_a_rating_out_of_range_is_named_by_its_criterion_on_the_form(client, app, team):
-    data = own_criteria_template()
-    data["qualitative"]["scale_max"] = 100
-    templates_store.store_template(data, NOW)
-    team["eng1"].kpi_template = "own_criteria"
-    db.session.commit()
+def test_a_rating_out_of_range_is_named_by_its_criterion_on_the_form(client, wide):
     login(client, "mgr")
     response = client.post(f"/reviews/{MONTH}/eng1", data={"quality": "101", "speed": "60", "attitude": "90"})
     assert response.status_code == 422
