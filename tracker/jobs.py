@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select, update
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -186,13 +186,21 @@ def build_scheduler(app):
     return scheduler
 
 
-def recent_runs(limit=100):
-    """The latest runs, newest first: the current run of each period and the earlier runs it replaced."""
-    current = db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
-                                 .limit(limit)).all()
-    earlier = db.session.scalars(select(EarlierRun).order_by(EarlierRun.started_at.desc(), EarlierRun.id.desc())
-                                 .limit(limit)).all()
-    return sorted(current + earlier, key=lambda run: run.started_at, reverse=True)[:limit]
+SHOWN = ("job", "key") + RECORDED
+
+
+def recent_runs(limit=100, page=1):
+    """A page of the runs, newest first: the current run of each period and the earlier runs it replaced, every one
+    of them on some page (CONTRACT 9: every run is visible to admins). Rows with the attributes of SHOWN."""
+    runs = union_all(select(*(getattr(JobRun, name) for name in SHOWN)),
+                     select(*(getattr(EarlierRun, name) for name in SHOWN))).subquery()
+    return db.session.execute(select(runs).order_by(runs.c.started_at.desc(), runs.c.job, runs.c.key)
+                              .limit(limit).offset((page - 1) * limit)).all()
+
+
+def run_count():
+    return (db.session.scalar(select(func.count()).select_from(JobRun))
+            + db.session.scalar(select(func.count()).select_from(EarlierRun)))
 
 
 def day_key(now):

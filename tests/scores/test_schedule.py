@@ -1,7 +1,7 @@
 """The scheduled jobs (CONTRACT 9), the admin page of job runs, and the compute command."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from decimal import ROUND_HALF_UP, Decimal
@@ -205,3 +205,18 @@ def test_the_compute_command_refuses_a_future_month_as_the_api_does(app, api, re
 def test_the_compute_command_refuses_a_malformed_month(app, month):
     result = app.test_cli_runner().invoke(args=["compute", month])
     assert result.exit_code == 2 and "YYYY-MM" in result.output
+
+
+def test_every_run_is_on_some_page_of_the_list(app, client, team):
+    """The list showed the latest 100 runs only: the outbox's frequent runs pushed the monthly ones off it."""
+    start = datetime(2026, 11, 1, 2, 0)
+    db.session.add_all(jobs.JobRun(job="outbox", key=f"k{n:03d}", started_at=start + timedelta(minutes=n),
+                                   finished_at=start + timedelta(minutes=n), outcome="ok", summary=f"run {n}")
+                       for n in range(150))
+    db.session.commit()
+    _as(client, "admin")
+    first = client.get("/reports/jobs").get_data(as_text=True)
+    assert "run 149" in first and "run 49<" not in first and 'rel="next"' in first
+    second = client.get("/reports/jobs?page=2").get_data(as_text=True)
+    assert "run 0<" in second and "run 49<" in second and "run 50<" not in second and 'rel="prev"' in second
+    assert client.get("/reports/jobs?page=3").status_code == 422

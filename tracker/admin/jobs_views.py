@@ -1,6 +1,6 @@
 """The scheduler's page for admins (at /reports/jobs): every scheduled job, its recent runs, a "run now" button per job."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from tracker import clock, jobs, nav
 from tracker.auth.access import roles
 from tracker.errors import NotFound
 from tracker.extensions import db
+from tracker.validation import page_arg
 from tracker.scores import schedule  # noqa: F401  (the jobs this page lists)
 
 bp = Blueprint("jobs", __name__, url_prefix="/reports")
@@ -25,6 +26,7 @@ JOB_LABELS = {
     "stale_scores": _l("重算待更新的草稿得分（每分钟）"),
     "outbox": _l("发送待发消息：邮件、群机器人（每 30 秒）"),
 }
+RUNS_PER_PAGE = 100
 OUTCOMES = {"running": ("secondary", _l("运行中")), "ok": ("success", _l("成功")), "error": ("danger", _l("失败"))}
 
 
@@ -43,8 +45,11 @@ def _when(cron):
 def job_list():
     scheduled = [{"name": name, "label": JOB_LABELS.get(name, name), "when": _when(entry["cron"])}
                  for name, entry in sorted(jobs.SCHEDULE.items())]
-    return render_template("admin/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(),
-                           labels=JOB_LABELS, outcomes=OUTCOMES, zone=current_app.config["TIMEZONE"])
+    pages = max(1, -(-jobs.run_count() // RUNS_PER_PAGE))
+    page = page_arg(request.args.get("page"), maximum=pages)
+    return render_template("admin/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(RUNS_PER_PAGE, page),
+                           page=page, pages=pages, labels=JOB_LABELS, outcomes=OUTCOMES,
+                           zone=current_app.config["TIMEZONE"])
 
 
 @bp.route("/jobs/<name>/run", methods=["POST"])
