@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from tracker.auth.models import User
 from tracker.customers.models import Customer
 from tracker.customers.services import create_customer
+from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.workorders.models import WorkOrder
 
@@ -29,8 +30,18 @@ class Records:
         return db.session.scalar(select(Customer).where(Customer.name == name))
 
     def new_customer(self, name):
-        # another request may have added it since this one looked: then it is that customer
-        return self.customer(name) or create_customer(name)
+        # another request may have added it since this one looked (up to create_customer's own check): then it is
+        # that customer
+        existing = self.customer(name)
+        if existing is not None:
+            return existing
+        try:
+            return create_customer(name)
+        except Invalid:
+            existing = self.customer(name)
+            if existing is None:
+                raise
+            return existing
 
     def user(self, username):
         return db.session.scalar(select(User).where(User.username == username))
