@@ -172,8 +172,9 @@ def _free_stem(order, folder, ext, previous):
 def follow_order(order):
     """Keep an order's files named after the order as it now is (CONTRACT 6): after a change of its service date,
     customer, equipment or service type (the canonical name) or of its engineer (the photos' folder), its current
-    scan and its photos move to their new names, within the transaction (moved back if it rolls back). Earlier
-    versions of the scan keep their names under .versions/. The caller changed the order."""
+    scan and its photos get their new names now and move to them when the transaction commits (see _moves; a
+    rollback moves nothing). Earlier versions of the scan keep their names under .versions/. The caller changed the
+    order."""
     scan = current_scan(order)
     if scan is not None:
         _follow_scan(order, scan)
