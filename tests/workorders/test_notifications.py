@@ -98,6 +98,20 @@ def test_scan_is_mailed_with_its_chinese_name_to_both(api, make_order, emails, s
         assert attachments[0].get_content() == PDF
 
 
+def test_scan_mail_speaks_each_recipients_language_and_links_the_order(api, team, make_order, emails, smtp):
+    team["mgr"].locale = "en"
+    db.session.commit()
+    order = make_order()
+    assert post_scan(api, order, user="office2").status_code == 201
+    deliver()
+    mails = {recipients[0]: message for recipients, message in smtp.wait_for(2)}
+    chinese, english = mails["office@example.com"], mails["mgr@example.com"]
+    assert chinese["Subject"].startswith("【Tracker】工单 " + order.number)
+    assert english["Subject"].startswith("[Tracker] Scanned ticket uploaded for work order " + order.number)
+    for message in (chinese, english):
+        assert f"/work-orders/{order.id}" in message.get_body(("plain",)).get_content()
+
+
 def test_no_mail_for_a_refused_scan(api, make_order, emails, smtp):
     order = make_order()
     assert post_scan(api, order, data=b"not a pdf").status_code == 415

@@ -89,13 +89,21 @@ def scan_stored(actor, order, scan, now):
 
 
 def mail_scan(actor, order, scan, data, recipients, now):
-    """E-mail the recipients the scan as an attachment, once the transaction commits (when SMTP is configured)."""
-    subject = _("工单 %(number)s 的电子档已上传：%(name)s", number=order.number, name=scan.name)
-    text = _("工单 %(number)s（%(canonical)s）的电子档 %(name)s 已由 %(actor)s 于 %(at)s 上传，见附件。",
-             number=order.number, canonical=order.canonical_name, name=scan.name,
-             actor=actor.display_name if actor else "-", at=now.strftime("%Y-%m-%d %H:%M"))
-    return mail.queue([(person.display_name, person.email) for person in recipients], subject, text,
-                      [(scan.name, data, MIME[scan.kind])], kind="scan_stored", now=now)
+    """E-mail the recipients the scan as an attachment, each in their own language with a link to the work order,
+    once the transaction commits (when SMTP is configured); returns the outbox rows."""
+    rows = []
+    for person in recipients:
+        with force_locale(person.locale or "zh"):
+            subject = _("【Tracker】%(text)s", text=_("工单 %(number)s 的电子档已上传：%(name)s",
+                                                     number=order.number, name=scan.name))
+            text = _("工单 %(number)s（%(canonical)s）的电子档 %(name)s 已由 %(actor)s 于 %(at)s 上传，见附件。",
+                     number=order.number, canonical=order.canonical_name, name=scan.name,
+                     actor=actor.display_name if actor else "-", at=now.strftime("%Y-%m-%d %H:%M"))
+            if has_request_context():
+                text += "\n\n" + url_for("workorders.detail", order_id=order.id, _external=True)
+            rows += mail.queue([(person.display_name, person.email)], subject, text,
+                               [(scan.name, data, MIME[scan.kind])], kind="scan_stored", now=now)
+    return rows
 
 
 def _name(user):
