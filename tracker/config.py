@@ -33,6 +33,7 @@ ROBOT_TIMEOUT = 5  # seconds a group-chat robot's webhook (WeCom, DingTalk) may 
 BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 LANGUAGES = ["zh", "en"]
 PREFERRED_URL_SCHEME = "http"
+BASE_URL = None  # the address users open the app at (e.g. http://tracker.lan:8000): links in the scheduler's mails
 COOKIE_SECURE = False  # true in production behind HTTPS: session and remember cookies only over HTTPS
 SESSION_HOURS = 12  # a login without "remember me" ends after this many hours
 REMEMBER_DAYS = 14  # a login with "remember me" ends after this many days

@@ -3,7 +3,7 @@ through the outbox, which only the scheduler sends: a real SMTP server (aiosmtpd
 server down the requests still answer at once while the outbox retries later."""
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from tests.notifications.conftest import start_smtp
 from tracker import jobs
 from tracker.extensions import db
 from tracker.notifications.models import Notification
+from tracker.notifications.services import target
 from tracker.notifications.outbox import MAX_ATTEMPTS, OutboxMessage
 from tracker.scores import schedule, services as reports, templates_store  # noqa: F401  (registers the jobs)
 from tracker.reviews.models import CRITERIA
@@ -150,5 +151,26 @@ def test_a_given_up_email_is_sent_again_by_an_admin_and_arrives_once(app, client
         assert db.session.get(OutboxMessage, message.id).status == "sent"
         assert jobs.run_frequent(app, "outbox", now=now + timedelta(hours=1)) is None
         assert len(inbox.received) == 1
+    finally:
+        controller.stop()
+
+
+def test_the_schedulers_reminder_mail_links_the_month_when_the_base_url_is_set(app, team, emails, mail_port):
+    """The scheduler answers no request, so its mails link to the address users open the app at (BASE_URL)."""
+    app.config["BASE_URL"] = "http://tracker.lan:8000"
+    inbox, controller = start_smtp(mail_port)
+    try:
+        row = jobs.run_named(app, "submission_reminders", now=datetime(2026, 11, 3, 9))
+        assert row.outcome == "ok"
+        assert jobs.run_frequent(app, "outbox", now=datetime(2026, 11, 3, 9, 1)) is not None
+        received = inbox.wait_for(len(db.session.scalars(select(OutboxMessage)).all()))
+        bodies = {recipients[0]: message.get_body(("plain",)).get_content() for recipients, message in received}
+        reminded = {to for to, body in bodies.items() if "2026-10" in body}
+        assert reminded and all(to.startswith("eng") for to in reminded)
+        for to in reminded:
+            assert f"http://tracker.lan:8000/itinerary/{to.split('@')[0]}/2026-10" in bodies[to]
+        note = db.session.scalars(select(Notification).where(Notification.kind == "month_reminder")).first()
+        with app.test_request_context():  # in the app, the reminder opens one's own month
+            assert target(note) == f"/itinerary/{note.user.username}/2026-10"
     finally:
         controller.stop()

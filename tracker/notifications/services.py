@@ -5,7 +5,7 @@ e-mail (through the outbox, sent by the scheduler) when SMTP is configured and t
 group-chat robots (robots.py) post the kinds chosen for them that concern an engineer of the team.
 """
 
-from flask import has_request_context, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -154,11 +154,16 @@ def message(notification):
 
 
 def target(notification, external=False):
-    """Where opening the notification leads (None: nowhere in particular)."""
+    """Where opening the notification leads (None: nowhere in particular). Outside a request (the scheduler's
+    mails) an external link needs BASE_URL, the address users open the app at; without it there is none."""
     if not has_request_context():
-        return None
+        base = current_app.config.get("BASE_URL")
+        if not (external and base):
+            return None
+        with current_app.test_request_context(base_url=base):
+            return target(notification, external)
     n = notification
-    engineer = n.engineer
+    engineer = n.engineer if n.engineer is not None or n.kind != "month_reminder" else n.user  # one's own month
     if n.work_order_id:
         return url_for("workorders.detail", order_id=n.work_order_id, _external=external)
     if n.kind in ("month_submitted", "month_reopened", "month_reminder") and engineer is not None and n.month:
