@@ -145,8 +145,18 @@ def run_named(app, name, now=None, force=False):
 FREQUENT = {}
 
 
+class Failed(str):
+    """What frequent work returns when it did its work (kept: committed) but all of it failed: its summary, with
+    the error the run is recorded with (outcome "error"). The outbox, when no message could be sent."""
+
+    def __new__(cls, summary, error):
+        text = super().__new__(cls, summary)
+        text.error = error
+        return text
+
+
 def register_frequent(name, seconds, work):
-    """Add frequent work: work(now) -> a summary, or None when there was nothing to do."""
+    """Add frequent work: work(now) -> a summary (Failed: one with an error), or None when there was nothing to do."""
     FREQUENT[name] = {"seconds": seconds, "work": work}
 
 
@@ -157,7 +167,7 @@ def run_frequent(app, name, now=None):
         try:
             summary = FREQUENT[name]["work"](now)
             db.session.commit()
-            outcome, error = "ok", None
+            outcome, error = ("error", summary.error) if isinstance(summary, Failed) else ("ok", None)
         except Exception as exc:  # recorded for the admins; the next run tries again
             db.session.rollback()
             summary, outcome, error = None, "error", f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ from email.utils import formataddr
 
 from flask import current_app
 
+from tracker import jobs
 from tracker.notifications import outbox, schedule
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,11 @@ def send_outbox(now):
     robots' too), with the current settings."""
     config = {key: value for key, value in current_app.config.items() if key.startswith(("MAIL_", "ROBOT_"))}
     channels = [channel for channel in outbox.SENDERS if channel != "email" or configured(config)]
-    sent, failed = schedule.send_due(config, now, channels=channels)
-    return f"{sent} sent, {failed} failed" if sent or failed else None
+    sent, failed, last_error = schedule.send_due(config, now, channels=channels)
+    if not (sent or failed):
+        return None
+    summary = f"已发送 {sent} 条，失败 {failed} 条"
+    return summary if sent or not failed else jobs.Failed(summary, last_error)  # nothing got through: an error
 
 
 def configured(config=None):

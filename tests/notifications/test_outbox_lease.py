@@ -37,7 +37,7 @@ def test_each_lease_and_sending_time_counts_from_its_own_message(app, team):
         mail.queue([("甲", "a@example.com"), ("乙", "b@example.com"), ("丙", "c@example.com")], "主题", "正文", now=NOW)
         db.session.commit()
         config = {key: value for key, value in app.config.items() if key.startswith("MAIL_")}
-        assert send_due(config, NOW) == (3, 0)
+        assert send_due(config, NOW) == (3, 0, None)
     finally:
         controller.stop()
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()

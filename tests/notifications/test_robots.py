@@ -121,7 +121,7 @@ def test_chosen_kinds_reach_the_teams_groups_as_markdown_sent_by_the_scheduler(a
     assert [(row.channel, row.kind, row.status) for row in rows] == [
         ("dingtalk", "month_submitted", "pending"), ("wecom", "month_submitted", "pending"),
         ("dingtalk", "month_reopened", "pending")]  # not mgr2's robot: eng1 is in mgr's team
-    assert jobs.run_frequent(app, "outbox", now=NOW) == "3 sent, 0 failed"  # without SMTP: robots still go
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "已发送 3 条，失败 0 条"  # without SMTP: robots still go
     assert {row.status for row in robot_rows()} == {"sent"}
 
     wecom = endpoint.posts("/cgi-bin/webhook/send")
@@ -166,24 +166,28 @@ def test_a_failing_endpoint_is_retried_with_back_off_and_never_blocks_the_reques
     ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
     assert time.monotonic() - started < 1.5 and endpoint.received == []
 
-    assert jobs.run_frequent(app, "outbox", now=NOW) == "0 sent, 2 failed"
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "已发送 0 条，失败 2 条"
     rows = robot_rows()
     assert [(row.status, row.attempts, row.next_attempt_at) for row in rows] == [
         ("pending", 1, NOW + timedelta(minutes=1))] * 2
     assert rows[0].last_error == "RobotRefused: HTTP 500 Internal Server Error"
+    run = db.session.scalars(select(jobs.JobRun).where(jobs.JobRun.job == "outbox")).one()
+    assert (run.outcome, run.error) == ("error", rows[0].last_error)  # nothing got through: not 成功
     assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(seconds=30)) is None  # not due yet
     assert len(endpoint.received) == 2
 
     endpoint.status, endpoint.answer = 200, {"errcode": 310000, "errmsg": "sign not match"}  # an API refusal
-    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=1)) == "0 sent, 2 failed"
+    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=1)) == "已发送 0 条，失败 2 条"
     rows = robot_rows()
     assert [(row.status, row.attempts, row.next_attempt_at) for row in rows] == [
         ("pending", 2, NOW + timedelta(minutes=3))] * 2
     assert rows[0].last_error == "RobotRefused: errcode 310000: sign not match"
 
     endpoint.answer = {"errcode": 0, "errmsg": "ok"}
-    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=3)) == "2 sent, 0 failed"
+    assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=3)) == "已发送 2 条，失败 0 条"
     assert [(row.status, row.attempts, row.last_error) for row in robot_rows()] == [("sent", 3, None)] * 2
+    assert [run.outcome for run in db.session.scalars(select(jobs.JobRun).where(jobs.JobRun.job == "outbox")
+                                                      .order_by(jobs.JobRun.id))] == ["error", "error", "ok"]
     assert len(endpoint.received) == 6
     logged = caplog.text + "".join(str(record.args) for record in caplog.records)
     assert "robot" in caplog.text.lower() or "outbox" in caplog.text  # the failures were logged ...
@@ -202,7 +206,7 @@ def test_deleting_a_robot_fails_its_waiting_messages_at_once(app, client, robots
                               .order_by(OutboxMessage.id)).all()
     assert [(row.channel, row.status, row.attempts, row.last_error) for row in rows] == [
         ("dingtalk", "failed", 0, robots.REMOVED), ("wecom", "pending", 0, None)]
-    assert jobs.run_frequent(app, "outbox", now=NOW) == "1 sent, 0 failed"  # only the other robot's message
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "已发送 1 条，失败 0 条"  # only the other robot's message
     assert endpoint.posts("/robot/send") == [] and len(endpoint.posts("/other")) == 1
 
 
@@ -368,7 +372,7 @@ def test_an_admin_sends_a_test_message_even_to_a_robot_switched_off(app, api, cl
     rows = robot_rows()
     assert [(row.channel, row.kind, row.robot_id, row.status) for row in rows] == [
         ("wecom", robots.TEST_KIND, wecom.id, "pending"), ("dingtalk", robots.TEST_KIND, ding.id, "pending")]
-    assert jobs.run_frequent(app, "outbox", now=NOW) == "2 sent, 0 failed"
+    assert jobs.run_frequent(app, "outbox", now=NOW) == "已发送 2 条，失败 0 条"
     [(path, _kind, body)] = endpoint.posts("/cgi-bin/webhook/send")
     assert path.endswith(f"key={WECOM_KEY}") and body["msgtype"] == "markdown"
     assert "群机器人“华东企业微信群”已接通" in body["markdown"]["content"]

@@ -133,7 +133,7 @@ def test_mail_server_down_does_not_lose_the_scan(app, api, make_order, emails, m
         monkeypatch.setitem(app.config, name, value)
     assert post_scan(api, make_order(), user="office2").status_code == 201
     assert db.session.query(Notification).count() == 2
-    assert deliver() == "0 sent, 2 failed"  # the outbox keeps them for the next try
+    assert deliver() == "已发送 0 条，失败 2 条"  # the outbox keeps them for the next try
 
 
 def test_a_stored_scan_reaches_the_engineers_team_robot(app, api, team, make_order):
@@ -146,7 +146,7 @@ def test_a_stored_scan_reaches_the_engineers_team_robot(app, api, team, make_ord
         order = make_order(actor="office")  # eng1's order: mgr's team
         assert post_scan(api, order, user="office2").status_code == 201
         assert endpoint.received == []
-        assert deliver() == "1 sent, 0 failed"
+        assert deliver() == "已发送 1 条，失败 0 条"
         [(path, _type, body)] = endpoint.received
         assert path == "/send?key=k"
         assert f"内勤小王 上传了工单 {order.number} 的电子档 {CANONICAL}.pdf" in body["markdown"]["content"]

@@ -2,6 +2,7 @@
 (a message sent must be recorded as sent even when the next one fails)."""
 
 import logging
+from collections import namedtuple
 import time
 from datetime import timedelta
 
@@ -24,17 +25,21 @@ def _claim(row, now):
     return taken.rowcount == 1
 
 
+Sent = namedtuple("Sent", "sent failed last_error")
+
+
 def send_due(config, now, limit=BATCH, channels=None):
     """Send the messages that are due (of `channels`, default every channel with a sender); each outcome committed
-    on its own. Returns (sent, failed) counts."""
+    on its own. Returns Sent(sent, failed, last_error)."""
     channels = list(SENDERS) if channels is None else list(channels)
     if not channels:
-        return 0, 0
+        return Sent(0, 0, None)
     due = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending",
                                                          OutboxMessage.channel.in_(channels),
                                                          OutboxMessage.next_attempt_at <= now)
                              .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
+    last_error = None
     started = time.monotonic()
 
     def moment():
@@ -52,7 +57,7 @@ def send_due(config, now, limit=BATCH, channels=None):
         except Exception as error:  # the receiver is down or refused: try again later, and say why
             failed += 1
             row.attempts += 1
-            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.last_error = last_error = f"{type(error).__name__}: {error}"[:2000]
             row.next_attempt_at = moment() + backoff(row.attempts)
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
@@ -63,4 +68,4 @@ def send_due(config, now, limit=BATCH, channels=None):
             row.attempts += 1
             row.status, row.sent_at, row.last_error = "sent", moment(), None
         db.session.commit()
-    return sent, failed
+    return Sent(sent, failed, last_error)
