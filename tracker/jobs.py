@@ -23,9 +23,8 @@ ABANDONED = timedelta(hours=2)  # no job runs this long: a run still "running" a
 ABANDONED_ERROR = "abandoned: no end was recorded (the process stopped, or its outcome could not be written)"
 
 
-class JobRun(db.Model):
-    __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("job", "key"),)
+class _Run:
+    """What a run records: job_runs holds the latest run of each (job, key), job_run_history the ones it replaced."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(40))
@@ -39,22 +38,16 @@ class JobRun(db.Model):
     triggered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class EarlierRun(db.Model):
+class JobRun(_Run, db.Model):
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "key"),)
+
+
+class EarlierRun(_Run, db.Model):
     """A run of (job, key) that a later run of the same period replaced in job_runs (a retry after an error, or an
     admin's run now): kept as it was, so every run stays on record (CONTRACT 9)."""
 
     __tablename__ = "job_run_history"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(40))
-    key: Mapped[str] = mapped_column(String(40))
-    started_at: Mapped[datetime] = mapped_column(index=True)
-    finished_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(16))
-    summary: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(default=1)
-    triggered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 RECORDED = ("started_at", "finished_at", "outcome", "summary", "error", "attempts", "triggered_by_id")
