@@ -216,14 +216,14 @@ def _follow_photos(order):
     moving = [photo for photo in order.photos if os.path.dirname(inside(root(), photo.path)) != folder]
     if not moving:
         return
-    number = _next_photo_number(folder, canonical)
+    names = _photo_names(folder, canonical)
     for photo in moving:
         ext = photo.name.rpartition(".")[2]
         while True:
-            name = f"{canonical}-{number:02d}.{ext}"
-            path, thumb = inside(folder, name), inside(folder, ".thumbs", f"{canonical}-{number:02d}.jpg")
-            number += 1
-            if not os.path.lexists(path) and not os.path.lexists(thumb):
+            stem, thumb = next(names)
+            name = f"{stem}.{ext}"
+            path = inside(folder, name)
+            if not os.path.lexists(path):
                 break
         for old, new in ((inside(root(), photo.path), path), (inside(root(), photo.thumb_path), thumb)):
             if os.path.lexists(old):
@@ -439,19 +439,16 @@ def store_photos(actor, order, uploads, now):
     prepared = [_prepare_photo(files.split_name(name)[0], stream) for name, stream in uploads]
     canonical = order.canonical_name
     folder = inside(root(), "photos", order.engineer.username, canonical)
-    number = _next_photo_number(folder, canonical)
+    names = _photo_names(folder, canonical)
     rows = []
     for photo in prepared:
         while True:
-            name = f"{canonical}-{number:02d}.{photo['ext']}"
-            path, thumb = inside(folder, name), inside(folder, ".thumbs", f"{canonical}-{number:02d}.jpg")
-            if os.path.lexists(thumb):
-                number += 1
-                continue
+            stem, thumb = next(names)
+            name = f"{stem}.{photo['ext']}"
+            path = inside(folder, name)
             try:
                 files.write_new(path, photo["data"])
             except FileExistsError:
-                number += 1
                 continue
             break
         _undo_on_rollback(lambda path=path: os.unlink(path))
@@ -462,9 +459,21 @@ def store_photos(actor, order, uploads, now):
                     uploaded_by_id=actor.id, uploaded_at=now)
         db.session.add(row)
         rows.append(row)
-        number += 1
     db.session.flush()
     return rows
+
+
+def _photo_names(folder, canonical):
+    """The free photo names of the folder, in order: (stem "<canonical>-NN", its thumbnail's path), numbered on
+    from the highest number the folder or its thumbnails hold; a number whose thumbnail exists is skipped (the
+    caller skips one whose photo exists)."""
+    number = _next_photo_number(folder, canonical)
+    while True:
+        stem = f"{canonical}-{number:02d}"
+        thumb = inside(folder, ".thumbs", f"{stem}.jpg")
+        number += 1
+        if not os.path.lexists(thumb):
+            yield stem, thumb
 
 
 def _next_photo_number(folder, canonical):
