@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from tests.conftest import NOW
 from tests.scores.support import NOV, OCT, D, at, score_of
@@ -141,11 +142,16 @@ def test_period_scores_average_the_eligible_months_with_a_total(api, records, te
 
 
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
-    _store_total(team["eng1"], "2026-02", "80", status="approved")
+    for month in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
+        _store_total(team["eng1"], month, "80" if month == "2026-02" else None, status="approved")
     services.period_scores(2026, "mid_year", NOW, final=True)
     db.session.commit()
-    _store_total(team["eng1"], "2026-03", "100")  # a later change does not move the final score
-    body = api("GET", "/scores/2026/mid-year", "gm.wang").get_json()
+    db.session.execute(update(Score).where(Score.engineer_id == team["eng1"].id, Score.month == "2026-03")
+                       .values(total=Decimal("100")))  # a later change does not move the final score
+    db.session.commit()
+    body = api("GET", "/scores/2026/mid-year", "eng1").get_json()
     assert body["final"] is True
-    assert {r["username"]: (r["score"], r["months"]) for r in body["scores"]}["eng1"] == (80, 1)
+    assert {r["username"]: (r["score"], r["months"]) for r in body["scores"]} == {"eng1": (80, 1)}
+    # the others' months were never computed nor approved: their scores are not final, so the list is not
+    assert api("GET", "/scores/2026/mid-year", "gm.wang").get_json()["final"] is False
     assert api("GET", "/scores/2026/annual", "gm.wang").get_json()["final"] is False

@@ -73,23 +73,36 @@ def _finals():
     return {(r.engineer_id, r.year, r.period): (r.score, r.months) for r in db.session.scalars(select(PeriodScore))}
 
 
+YEAR_2026 = [f"2026-{number:02d}" for number in range(1, 13)]
+
+
+def _close_year(app, records, team, reviewed=("2026-05", "2026-06", "2026-09")):
+    """Every month of 2026 closed by the scheduler; eng1 has a leader review (so a total) in `reviewed`."""
+    for month in YEAR_2026:
+        if month in reviewed:
+            records.review(team["eng1"], month, team["mgr"], "leader")
+        number = int(month[-2:])
+        run(app, "scores_close_month", datetime(2026 + number // 12, number % 12 + 1, 1, 3))
+
+
 def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, records, team):
     eng1, eng2 = team["eng1"], team["eng2"]
-    for month in ("2026-05", "2026-06", "2026-09"):
-        records.review(eng1, month, team["mgr"], "leader")
-        run(app, "scores_close_month", datetime(2026, int(month[-2:]) % 12 + 1, 1, 3))
+    _close_year(app, records, team)
     # 1 July: nothing approved yet, nothing stored; the daily check tries again
     assert run(app, "scores_mid_year", datetime(2026, 7, 1, 4)).summary == "2026 年年中：存入 0 人"
     assert _finals() == {}
+    # the months with a total approved, January to April not: every eligible month counts, not only those with a total
     _approve_all(eng1, ["2026-05", "2026-06"])
-    mid = run(app, "scores_mid_year", datetime(2026, 7, 2, 4))
-    assert (mid.key, mid.summary) == ("2026-07-02", "2026 年年中：存入 1 人")
+    assert run(app, "scores_mid_year", datetime(2026, 7, 2, 4)).summary == "2026 年年中：存入 0 人"
+    _approve_all(eng1, YEAR_2026[:4])
+    mid = run(app, "scores_mid_year", datetime(2026, 7, 3, 4))
+    assert (mid.key, mid.summary) == ("2026-07-03", "2026 年年中：存入 1 人")
     mean = (score_of(eng1, "2026-05").total + score_of(eng1, "2026-06").total) / 2
     assert _finals() == {(eng1.id, 2026, "mid_year"): (mean.quantize(Decimal("0.01"), ROUND_HALF_UP), 2)}
-    # the annual score of eng1 waits for September; eng2's months all wait for approval too
+    # the annual score of eng1 waits for July to December; eng2's months all wait for approval too
     assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 年年度：存入 0 人"
-    _approve_all(eng1, ["2026-09"])
-    _approve_all(eng2, ["2026-05", "2026-06", "2026-09"])
+    _approve_all(eng1, YEAR_2026[6:])
+    _approve_all(eng2, YEAR_2026)
     run(app, "scores_annual", datetime(2027, 1, 2, 4))
     finals = _finals()
     assert finals[(eng1.id, 2026, "annual")][1] == 3 and finals[(eng2.id, 2026, "annual")][1] == 0
@@ -98,12 +111,27 @@ def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, rec
     assert _finals() == finals
 
 
+def test_an_eligible_month_never_computed_holds_the_final_back(app, records, team, make_user):
+    """An engineer added with an earlier hire date has no score rows for the months before: none is a draft, yet
+    they are not approved, so the year's score is not final until they are computed and approved."""
+    _close_year(app, records, team, reviewed=())
+    late = make_user("late", supervisor="mgr", hire_date=datetime(2025, 12, 1).date())  # assessed from June 2026
+    _approve_all(late, YEAR_2026)  # nothing to approve: no rows
+    assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 年年度：存入 0 人"
+    from tracker.scores import services
+
+    for month in YEAR_2026[5:]:
+        services.compute_month(month, datetime(2027, 1, 1, 5), engineer_ids=[late.id])
+    db.session.commit()
+    _approve_all(late, YEAR_2026[5:])
+    assert run(app, "scores_annual", datetime(2027, 1, 2, 4)).summary == "2026 年年度：存入 1 人"
+    assert _finals() == {(late.id, 2026, "annual"): (None, 0)}  # no leader review: no month has a total
+
+
 def test_reopening_a_month_clears_the_finals_it_was_part_of(app, api, records, team):
     eng1 = team["eng1"]
-    for month in ("2026-05", "2026-09"):
-        records.review(eng1, month, team["mgr"], "leader")
-        run(app, "scores_close_month", datetime(2026, int(month[-2:]) % 12 + 1, 1, 3))
-    _approve_all(eng1, ["2026-05", "2026-09"])
+    _close_year(app, records, team, reviewed=("2026-05", "2026-09"))
+    _approve_all(eng1, YEAR_2026)
     run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
     run(app, "scores_annual", datetime(2027, 1, 1, 4))
     assert {k for k in _finals() if k[0] == eng1.id} == {(eng1.id, 2026, "mid_year"), (eng1.id, 2026, "annual")}

@@ -370,15 +370,19 @@ def current_period_scores(engineer_ids, year, period):
     return results
 
 
-def _all_months_approved(engineer_ids, year, period):
-    """The engineers among engineer_ids whose every eligible month of the period is approved (CONTRACT 7)."""
-    if not engineer_ids:
+def _all_months_approved(people, year, period):
+    """The ids of the engineers among `people` whose every eligible month of the period is approved (CONTRACT 7):
+    a month the engineer is assessed in (hire date, early confirmation) that was never computed, or is a draft,
+    holds the final back."""
+    if not people:
         return set()
-    open_months = db.session.scalars(
-        select(Score.engineer_id).where(
-            Score.engineer_id.in_(list(engineer_ids)), Score.month.in_(_period_months(year, period)),
-            Score.eligible.is_(True), Score.status != "approved").distinct())
-    return set(engineer_ids) - set(open_months)
+    months = _period_months(year, period)
+    approved = {(engineer_id, str(month)) for engineer_id, month in db.session.execute(
+        select(Score.engineer_id, Score.month).where(
+            Score.engineer_id.in_([person.id for person in people]), Score.month.in_(months),
+            Score.eligible.is_(True), Score.status == "approved"))}
+    return {person.id for person in people
+            if all((person.id, str(month)) in approved for month in months if is_eligible(person, month))}
 
 
 def period_scores(year, period, now, final, engineer_ids=None):
@@ -389,10 +393,10 @@ def period_scores(year, period, now, final, engineer_ids=None):
     commits.
     """
     period = period_key(period)
-    ids = [person.id for person in _engineers(engineer_ids)]
-    results = current_period_scores(ids, year, period)
+    people = _engineers(engineer_ids)
+    results = current_period_scores([person.id for person in people], year, period)
     if final:
-        ready = _all_months_approved(ids, year, period)
+        ready = _all_months_approved(people, year, period)
         results = {k: PeriodResult(k, r.score, r.months, True) for k, r in results.items() if k in ready}
         if results:
             rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
