@@ -33,6 +33,12 @@ def _begin():
     return clock.stamp(db.session(), clock.now())
 
 
+def _require_schema():
+    """Stop a command that needs the database before `init-db` has made it (a clear message, not a traceback)."""
+    if not inspect(db.engine).has_table("users"):
+        raise click.ClickException("the database has no tables yet: run `flask --app tracker init-db` first")
+
+
 def register(app):
     @app.cli.command("init-db")
     def init_db():
@@ -67,6 +73,7 @@ def register(app):
     @click.option("--supervisor", default=None)
     def create_user(username, role, display_name, password, supervisor):
         """Create a user."""
+        _require_schema()
         _begin()
         try:
             user = auth_services.create_user({"username": username, "role": role, "display_name": display_name,
@@ -87,6 +94,7 @@ def register(app):
     @app.cli.command("scheduler")
     def scheduler():
         """Run the job scheduler in the foreground (exactly one per deployment)."""
+        _require_schema()
         runner = jobs.build_scheduler(app)
         for job in runner.get_jobs():
             click.echo(f"{job.name}: {job.trigger}")
@@ -99,6 +107,7 @@ def register(app):
     @click.option("--force", is_flag=True, help="run again even when this period already ran")
     def run_job(name, force):
         """Run one scheduled job now (claimed like a scheduled run)."""
+        _require_schema()
         if name not in jobs.SCHEDULE:
             raise click.ClickException("unknown job; one of: " + ", ".join(sorted(jobs.SCHEDULE)))
         row = jobs.run_named(app, name, force=force)
@@ -115,6 +124,7 @@ def register(app):
             month = month_arg(month)
         except DomainError as error:
             raise click.BadParameter(error.message, param_hint="MONTH") from None
+        _require_schema()
         count = db.session.scalar(select(func.count()).select_from(User).where(User.role == "engineer",
                                                                                   User.active.is_(True)))
         try:
@@ -136,6 +146,7 @@ def register(app):
                   help="Import as this user (default: the first active user whose role may import KIND).")
     def import_file(kind, path, dry_run, actor_name):
         """Import an .xlsx or .csv of KIND (users, customers, work_orders, attendance, calendar): all rows or none."""
+        _require_schema()
         query = select(User).where(User.active.is_(True)).order_by(User.id)
         actor = db.session.scalar(query.where(User.username == actor_name) if actor_name else
                                   query.where(User.role.in_(imports.WHO_MAY[kind])))
@@ -178,6 +189,10 @@ def register(app):
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def backup(path):
         """Write a consistent copy of the database and the archive and photo folders to PATH (.tar.gz)."""
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise click.BadParameter(f"no folder {folder}", param_hint="PATH")
+        _require_schema()
         counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now())
         click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
 

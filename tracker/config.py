@@ -7,6 +7,7 @@ import os
 import secrets
 import tempfile
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Defaults. Anything here can be set in instance/config.py or as TRACKER_<NAME> in the environment.
 SECRET_KEY = None  # None: a random key kept in <instance>/secret_key (written on the first start, mode 0600)
@@ -64,7 +65,10 @@ def load(app, test_config=None):
     for name, default in _DEFAULTS.items():
         raw = os.environ.get("TRACKER_" + name)
         if raw is not None:
-            app.config[name] = _coerce(raw, default)
+            try:
+                app.config[name] = _coerce(raw, default)
+            except ValueError:  # only a number can fail to convert
+                raise SettingError(f"TRACKER_{name}={raw!r} is not a whole number") from None
     if test_config:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
@@ -73,8 +77,16 @@ def load(app, test_config=None):
     return app.config
 
 
+class SettingError(RuntimeError):
+    """A setting that cannot be used, named with its value (the app does not start)."""
+
+
 def derived(settings, instance_path):
     """The settings computed from others: the SQLAlchemy URL, Babel's zone, the parsed upload networks, cookie flags."""
+    try:
+        ZoneInfo(settings["TIMEZONE"])
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SettingError(f"TIMEZONE={settings['TIMEZONE']!r} is not a time zone (e.g. Asia/Shanghai)") from None
     url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(instance_path, "tracker.db")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]

@@ -42,7 +42,7 @@ def _check_display_name(value):
 def _check_password(value):
     if not isinstance(value, str) or not 8 <= len(value) <= 128:
         raise Invalid.field("password", _("密码须为 8–128 个字符"))
-    return value
+    return validation.check_text(value, "password")  # no control characters: no login could ever send one
 
 
 def _resolve_supervisor(username, user=None):

@@ -1,0 +1,61 @@
+"""The commands of CONTRACT 1 on bad input: a one-line message naming the cause and a non-zero exit, never a
+traceback; a password follows the text rule of every other way in (CONTRACT 2)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.test_backup import _instance
+from tracker.auth.models import User
+from tracker.extensions import db
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A new instance whose database `init-db` has not made yet (SQLite: nothing to set up)."""
+    app, cli = _instance("sqlite:///" + str(tmp_path / "new.db"), tmp_path / "instance")
+    return app, cli
+
+
+@pytest.mark.parametrize("args", [
+    ["create-user", "boss", "--role", "admin", "--display-name", "Boss", "--password", "abcdefgh1"],
+    ["compute", "2026-11"],
+    ["run-job", "scores_nightly"],
+])
+def test_a_command_before_init_db_says_to_run_it(fresh, args):
+    _app, cli = fresh
+    result = cli.invoke(args=args)
+    assert result.exit_code == 1, result.output
+    assert "init-db" in result.output and "Traceback" not in result.output
+
+
+def test_backup_into_a_folder_that_does_not_exist_names_it(fresh, tmp_path):
+    _app, cli = fresh
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    result = cli.invoke(args=["backup", str(tmp_path / "nowhere" / "b.tar.gz")])
+    assert result.exit_code == 2 and "no folder" in result.output and str(tmp_path / "nowhere") in result.output
+    assert not os.path.exists(tmp_path / "nowhere")
+
+
+def test_create_user_refuses_a_password_with_a_control_character(fresh):
+    app, cli = fresh
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    result = cli.invoke(args=["create-user", "cli8", "--role", "engineer", "--display-name", "x",
+                              "--password", "abcdefgh1\x01"])
+    assert result.exit_code == 1 and "U+0001" in result.output
+    with app.app_context():
+        assert db.session.query(User).filter_by(username="cli8").count() == 0
+
+
+@pytest.mark.parametrize("setting, value, said", [
+    ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
+    ("TRACKER_TIMEZONE", "Mars/Base", "TIMEZONE='Mars/Base' is not a time zone"),
+])
+def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
+    environment = {**os.environ, setting: value, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and said in result.stderr
+    assert not os.path.exists(tmp_path / "tracker.db")
