@@ -147,6 +147,7 @@ def test_a_veto_makes_the_total_zero_even_without_a_review(app, api, team, compu
     assert body["vetoed"] is True and body["total"] == 0 and body["grade"] == "E" and body["bonus"] == 0
     score = score_of(team["eng1"], MONTH)
     assert score.vetoed and score.total == 0
+    assert body["computed_at"] == score.computed_at.isoformat() + "+08:00" and body["stale"] is False  # every score answer
 
 
 def test_a_veto_makes_the_total_zero_with_a_review_and_adjustments(api, team, ready):
@@ -191,6 +192,7 @@ def test_the_gm_approves_a_score_with_a_leader_review_and_an_interview(app, api,
     response = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
     body = documented(app, response)
     assert body["status"] == "approved" and body["approved_by"] == "gm.wang" and body["total"] == 81.33
+    assert body["computed_at"] == score_of(team["eng1"], MONTH).computed_at.isoformat() + "+08:00"
     score = score_of(team["eng1"], MONTH)
     assert score.status == "approved" and score.approved_at == NOW and score.approved_by_id == team["gm"].id
 
@@ -321,6 +323,7 @@ def test_reopening_is_logged_and_recomputing_resumes(app, api, team, records, ap
     response = api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json={"reason": "补录出差记录"})
     body = documented(app, response)
     assert body["status"] == "draft" and body["approved_at"] is None and body["approved_by"] is None
+    assert body["computed_at"] == score_of(team["eng1"], MONTH).computed_at.isoformat() + "+08:00"
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "score.reopen"))
     assert event.detail == "补录出差记录" and event.subject == f"eng1/{MONTH}" and event.actor_id == team["gm"].id
     records.trip(team["eng1"], date(2026, 11, 18), full_day=True)

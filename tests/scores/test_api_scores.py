@@ -139,6 +139,12 @@ def test_period_scores_average_the_eligible_months_with_a_total(api, records, te
         "eng1": (85.28, 2, False), "eng2": (None, 0, False)}  # (80 + 90.55) / 2 = 85.275
     annual = {r["username"]: r["score"] for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
     assert annual == {"eng1": 60.18, "eng2": 70, "eng3": None}  # (80 + 90.55 + 10) / 3 = 60.183…
+    # every score answer carries computed_at (the latest of its months; null when none was computed); by username
+    eng.display_name = "甲"  # ordered by username all the same, as the monthly list
+    db.session.commit()
+    rows = api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]
+    assert [(r["username"], r["computed_at"]) for r in rows] == [
+        ("eng1", NOW.isoformat() + "+08:00"), ("eng2", NOW.isoformat() + "+08:00"), ("eng3", None)]
 
 
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):

@@ -33,9 +33,10 @@ SCORE_STATE = core.obj({
                                                                             "enum": ["draft", "approved"]},
     "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
-    "bonus": NUMBER_OR_NULL, "approved_at": core.NULLABLE_DATETIME, "approved_by": {"type": ["string", "null"]},
+    "bonus": NUMBER_OR_NULL, "computed_at": core.DATETIME, "stale": {"type": "boolean"},
+    "approved_at": core.NULLABLE_DATETIME, "approved_by": {"type": ["string", "null"]},
 }, ["username", "month", "status", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade", "bonus",
-    "approved_at", "approved_by"])
+    "computed_at", "stale", "approved_at", "approved_by"])
 
 
 def _engineer(username):
@@ -58,7 +59,8 @@ def _score_state(engineer, month):
     return {"username": engineer.username, "month": month, "status": score.status,
             "quantitative": score.quantitative, "qualitative": score.qualitative, "adjustments": score.adjustments,
             "vetoed": score.vetoed, "total": score.total, "grade": score.grade, "bonus": score.bonus,
-            "approved_at": score.approved_at, "approved_by": _username(score.approved_by_id)}
+            "computed_at": score.computed_at, "stale": score.stale, "approved_at": score.approved_at,
+            "approved_by": _username(score.approved_by_id)}
 
 
 @bp.route("/scores/<month:month>/<username>/adjustments", methods=["POST"])

@@ -89,8 +89,11 @@ PAGE_QUERY = [
 COMPUTED = core.obj({"month": {"type": "string"}, "computed": {"type": "integer"}}, ["month", "computed"])
 PERIOD_SCORE = core.obj({"username": {"type": "string"}, "display_name": {"type": "string"},
                          "score": NUMBER_OR_NULL, "months": {"type": "integer", "description": "months averaged"},
-                         "final": {"type": "boolean"}},
-                        ["username", "display_name", "score", "months", "final"])
+                         "final": {"type": "boolean"},
+                         "computed_at": {"type": ["string", "null"], "format": "date-time",
+                                         "description": "when the final was stored; for a current value, the "
+                                                        "latest computation of its months (null: none computed)"}},
+                        ["username", "display_name", "score", "months", "final", "computed_at"])
 PERIOD_SCORES = core.obj({"year": {"type": "integer"}, "period": {"type": "string", "enum": ["mid-year", "annual"]},
                           "final": {"type": "boolean", "description": "every row is the stored final score"},
                           "scores": {"type": "array", "items": PERIOD_SCORE}},
@@ -209,7 +212,8 @@ def _period(year, period):
     results = services.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
              "score": results[person.id].score, "months": results[person.id].months,
-             "final": results[person.id].final} for person in people]
+             "final": results[person.id].final, "computed_at": results[person.id].computed_at}
+            for person in sorted(people, key=lambda person: person.username)]  # as the monthly list
     return core.reply({"year": year, "period": period, "final": bool(rows) and all(r["final"] for r in rows),
                        "scores": rows})
 

@@ -332,12 +332,15 @@ def line_record_ids(line):
 
 @dataclass(frozen=True)
 class PeriodResult:
-    """An engineer's period score: rounded mean (None without any monthly total), how many months it averages."""
+    """An engineer's period score: rounded mean (None without any monthly total), how many months it averages;
+    computed_at: when the final was stored, or for a current value the latest computation of its months (None
+    without any)."""
 
     engineer_id: int
     score: Decimal | None
     months: int
     final: bool
+    computed_at: datetime | None = None
 
 
 def period_key(period):
@@ -357,16 +360,19 @@ def current_period_scores(engineer_ids, year, period):
     """{engineer_id: PeriodResult} from the stored totals of the eligible months, computed now (not stored)."""
     period = period_key(period)
     totals = {engineer_id: {} for engineer_id in engineer_ids}
+    computed = {}
     if engineer_ids:
-        for engineer_id, month, total in db.session.execute(
-                select(Score.engineer_id, Score.month, Score.total)
+        for engineer_id, month, total, computed_at in db.session.execute(
+                select(Score.engineer_id, Score.month, Score.total, Score.computed_at)
                 .where(Score.engineer_id.in_(list(engineer_ids)), Score.month.in_(_period_months(year, period)),
                        Score.eligible.is_(True))):
             totals[engineer_id][month] = total
+            computed[engineer_id] = max(computed.get(engineer_id, computed_at), computed_at)
     results = {}
     for engineer_id, by_month in totals.items():
         mean = periods.period_mean(by_month, year, period)
-        results[engineer_id] = PeriodResult(engineer_id, round2(mean.score), len(mean.months), False)
+        results[engineer_id] = PeriodResult(engineer_id, round2(mean.score), len(mean.months), False,
+                                            computed.get(engineer_id))
     return results
 
 
@@ -397,7 +403,7 @@ def period_scores(year, period, now, final, engineer_ids=None):
     results = current_period_scores([person.id for person in people], year, period)
     if final:
         ready = _all_months_approved(people, year, period)
-        results = {k: PeriodResult(k, r.score, r.months, True) for k, r in results.items() if k in ready}
+        results = {k: PeriodResult(k, r.score, r.months, True, now) for k, r in results.items() if k in ready}
         if results:
             rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
                      "months": r.months, "final": True, "computed_at": now}
@@ -423,7 +429,7 @@ def period_view(engineer_ids, year, period):
         for row in db.session.scalars(select(PeriodScore).where(
                 PeriodScore.engineer_id.in_(list(engineer_ids)), PeriodScore.year == year,
                 PeriodScore.period == period, PeriodScore.final.is_(True))):
-            results[row.engineer_id] = PeriodResult(row.engineer_id, row.score, row.months, True)
+            results[row.engineer_id] = PeriodResult(row.engineer_id, row.score, row.months, True, row.computed_at)
     return results
 
 
