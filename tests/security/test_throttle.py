@@ -59,6 +59,14 @@ def test_web_and_api_failures_count_together(client, team):
     assert_throttled(api_login(client, "eng1", PASSWORD), "api")
 
 
+@pytest.mark.parametrize("door", ["web", "api"])
+@pytest.mark.parametrize("typed", [" eng1 ", "ENG1", "Eng1  "])
+def test_both_doors_take_the_username_as_the_throttle_counts_it(client, team, door, typed):
+    """A name with spaces around or in capitals is the name the throttle counts a failure against: it logs in."""
+    assert LOGINS[door](client, typed, PASSWORD).status_code == OK[door]
+    assert count(LoginAttempt) == 0
+
+
 def test_the_throttle_lifts_when_the_failures_leave_the_window(app, client, team, monkeypatch):
     for _ in range(5):
         api_login(client, "eng1", "wrong")

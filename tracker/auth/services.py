@@ -217,8 +217,12 @@ def login(username, password, address, now):
     """Throttle, then check the credentials; a failure is counted and audited. The caller commits either way.
 
     Raises throttle.Throttled (429) when this username or address has failed too often, even for the right password.
+    The username is taken as the throttle counts it, trimmed and in lower case (usernames are lower case), on the
+    web and through /auth/token alike: a failure is counted against the name that was tried.
     """
     config = current_app.config
+    if isinstance(username, str):
+        username = username.strip().lower()
     throttle.check(username, address, now, config)
     user = authenticate(username, password)
     if user is None:

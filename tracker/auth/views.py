@@ -45,7 +45,7 @@ def login_page():
     if form.validate_on_submit():
         now, address = clock.now(), request.remote_addr
         try:
-            user = services.login(form.username.data.strip(), form.password.data, address, now)
+            user = services.login(form.username.data, form.password.data, address, now)
         except Throttled as refused:
             db.session.rollback()
             page = render_template("auth/login.html", form=form, throttled=refused)
