@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker import clock
 from tracker import validation
 from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
@@ -27,7 +28,7 @@ class Equipment(db.Model):
     model: Mapped[str | None] = mapped_column(String(60))
     serial: Mapped[str | None] = mapped_column(String(60))
     installed_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)  # local, as every stored time
 
     customer = relationship(Customer)
 

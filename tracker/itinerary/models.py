@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.scoring.month import Month
 from tracker.values import MonthColumn
@@ -63,7 +64,7 @@ class Trip(db.Model):
     note: Mapped[str | None] = mapped_column(String(500))
     # The UUID an offline client gave the entry, so that sending it again stores nothing (CONTRACT 10).
     client_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)  # local, as every stored time
 
     engineer = relationship("User")
     customer = relationship("Customer")
@@ -85,7 +86,7 @@ class Expense(db.Model):
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(500))
     client_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)  # local, as every stored time
 
     engineer = relationship("User")
     work_order = relationship("WorkOrder")

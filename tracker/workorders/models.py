@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from tracker import clock
 from tracker.customers.models import Customer
 from tracker.extensions import db
 
@@ -44,7 +45,7 @@ class WorkOrder(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     rework: Mapped[str] = mapped_column(String(16), default="none")
     rework_of_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)  # local, as every stored time
 
     customer = relationship(Customer)
     engineer = relationship("User", foreign_keys=[engineer_id])
