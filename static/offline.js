@@ -121,7 +121,7 @@
     if (entry.kind === "trip") {
       $("f-full-day").checked = !!b.full_day;
       $("f-depart").value = b.depart || "";
-      $("f-return").value = b["return"] || "";
+      $("f-return").value = b["return"] === "24:00" ? "00:00" : (b["return"] || "");
       $("f-customer").value = b.customer || "";
       $("f-purpose").value = b.purpose || "";
       syncFullDay();
@@ -142,6 +142,8 @@
     if (kind === "trip") {
       if ($("f-full-day").checked) { body.full_day = true; } else {
         body.depart = $("f-depart").value; body["return"] = $("f-return").value;
+        // A time input cannot hold 24:00: a return at 00:00 after a later departure means midnight (as the trip form).
+        if (body["return"] === "00:00" && body.depart && body.depart !== "00:00") { body["return"] = "24:00"; }
       }
       var customer = $("f-customer").value.trim();
       var purpose = $("f-purpose").value.trim();
@@ -214,8 +216,12 @@
         }, Promise.resolve());
       })
       .then(function () {
-        var left = load().queue.filter(function (e) { return e.state === "pending"; }).length;
-        say(left ? "" : (pending.length ? d.msgAllSent : ""));
+        var queue = load().queue;
+        var left = queue.filter(function (e) { return e.state === "pending"; }).length;
+        var refused = pending.some(function (entry) {
+          return queue.some(function (e) { return e.client_id === entry.client_id && e.state === "refused"; });
+        });
+        say(left ? "" : (refused ? d.msgSomeRefused : (pending.length ? d.msgAllSent : "")));
       })
       .catch(function (problem) {
         if (problem && problem.login) { connection(true); say(d.msgLogin); } else { connection(false); say(d.msgOffline); }

@@ -140,12 +140,29 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     _entry(page, "trip", date="2099-01-05", depart="10:00", **{"return": "11:00"})  # a future date: refused
     page.wait_for_selector("#queue .offline-entry[data-state='refused']")
     assert "未来" in page.inner_text("#queue")
+    assert "有记录被拒绝" in page.inner_text("#sync-message") and "全部已发送" not in page.inner_text("body")
     page.click("#queue .fix-entry")
     assert page.input_value("#f-depart") == "10:00"
     page.fill("#f-date", "2026-11-17")
     page.click("#save-entry")
     _wait_count(page, "#queue .offline-entry", 0)
     assert [t.day.isoformat() for t in _rows(Trip)] == ["2026-11-17"]
+
+
+def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
+    """A time input cannot hold 24:00: a return of 00:00 after a later departure is midnight, as on the trip form."""
+    page = phone
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/eng1/**")
+    page.goto(server.url + "/itinerary/offline/")
+    assert "24:00" in page.inner_text("#f-return-help")
+    _entry(page, "trip", date="2026-11-17", depart="22:00", **{"return": "00:00"})
+    _wait_count(page, "#sent .sent-entry", 1)
+    assert [(t.depart_min, t.return_min, t.hours) for t in _rows(Trip)] == [(22 * 60, 24 * 60, 2)]
+    assert "全部已发送" in page.inner_text("#sync-message")
 
 
 def test_over_plain_http_the_page_says_offline_entry_is_unavailable(server, phone, team):
