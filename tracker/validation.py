@@ -137,6 +137,15 @@ def safe_filename(name):
     return _FORBIDDEN["name"].sub("", name)
 
 
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
+
+
+def download_name(name):
+    """A name part of a download (a display name): safe_filename, and each character no common file system holds
+    (\\ / : * ? " < > |) as "_", as browsers save it, so that the file saved is the file named."""
+    return _NOT_IN_FILE_NAMES.sub("_", safe_filename(name))
+
+
 # ---- years and offsets ---------------------------------------------------------------------------
 
 def year_problem(value):

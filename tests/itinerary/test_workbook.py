@@ -154,6 +154,18 @@ def test_the_name_is_compared_after_nfc_normalisation(make_user, web):
     assert upload(client, data, name=decomposed, username="zoe").status_code == 302
 
 
+def test_a_name_no_file_system_holds_is_saved_and_taken_back_as_the_browser_saves_it(make_user, web):
+    """A display name may hold / : * ? (CONTRACT 2); a browser saves such a character as "_", and that file imports."""
+    make_user("wulei", display_name="吴/磊:*?")
+    client = web("wulei")
+    response = client.get("/itinerary/wulei/2026.xlsx")
+    saved = "2026年吴_磊___工作行程表.xlsx"
+    assert "filename*=UTF-8''" + quote(saved) in response.headers["Content-Disposition"]
+    assert upload(client, response.data, name=saved, username="wulei").status_code == 302
+    literal = "2026年吴/磊:*?工作行程表.xlsx"  # the contract's name, as a client may send it in a form field
+    assert upload(client, response.data, name=literal, username="wulei").status_code == 302
+
+
 def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
     from tracker.errors import Invalid
     with pytest.raises(Invalid) as caught:

@@ -62,10 +62,11 @@ OFF_FILL = PatternFill("solid", fgColor="EDEDED")
 TOTAL_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
-def workbook_filename(engineer, year):
+def workbook_filename(engineer, year, literal=False):
     """`<YYYY>年<display name>工作行程表.xlsx`, NFC-normalised, without control or bidirectional characters (a
-    display name cannot hold them, and one stored before that rule cannot make the download name read otherwise)."""
-    name = validation.safe_filename(engineer.display_name)
+    display name cannot hold them, and one stored before that rule cannot make the download name read otherwise),
+    and with a character no file system holds (`/ : * ?` …) as "_", as the browser saves it (literal: kept)."""
+    name = (validation.safe_filename if literal else validation.download_name)(engineer.display_name)
     return unicodedata.normalize("NFC", f"{int(year):04d}年{name}工作行程表.xlsx")
 
 
@@ -242,7 +243,7 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     year = int(year)
     expected = workbook_filename(engineer, year)
     given = unicodedata.normalize("NFC", filename or "")
-    if given != expected:
+    if given not in (expected, workbook_filename(engineer, year, literal=True)):
         message = _("文件名须为“%(expected)s”（收到的是“%(given)s”）", expected=expected, given=filename or "")
         raise Invalid(message, {"file": message}, expected=expected)
     data = fileobj.read(MAX_BYTES + 1)

@@ -16,6 +16,7 @@ from tracker.scores.models import Score
 from tracker.security import Response
 from tracker.sheets import presenter, summaries, workbooks
 from tracker.sheets.pdf import render_pdf
+from tracker.validation import download_name
 from tracker.scoring.month import Month
 
 bp = Blueprint("sheets", __name__, url_prefix="/sheets")
@@ -76,7 +77,7 @@ def month_sheet(month, username, as_pdf=False):
     engineer = _engineer(username)
     sheet = presenter.month_sheet(engineer, month, _lang())
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name} {month}",
-                    f"{month}{engineer.display_name}考核表.pdf",
+                    f"{month}{download_name(engineer.display_name)}考核表.pdf",
                     url_for("scores.score_page", month=month, username=username), "sheets.month_sheet_pdf",
                     month=month, username=username)
 
@@ -107,7 +108,7 @@ def period_sheet(year, period, username, as_pdf=False):
     engineer = _engineer(username)
     sheet = presenter.period_sheet(engineer, year, period)
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name}",
-                    f"{year}{engineer.display_name}{PERIOD_FILES[period]}.pdf",
+                    f"{year}{download_name(engineer.display_name)}{PERIOD_FILES[period]}.pdf",
                     url_for("scores.scores_home"), "sheets.period_sheet_pdf", year=year, period=period,
                     username=username)
 
