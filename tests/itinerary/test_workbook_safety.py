@@ -67,10 +67,19 @@ def test_formula_like_text_is_written_as_text_never_as_a_formula(api, formulaic)
 def test_formula_like_text_round_trips_through_export_and_import(api, formulaic):
     before = _texts(formulaic)
     exported = api("GET", "/itineraries/eng1/2026.xlsx", "eng1").get_data()
-    response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1", content_type="multipart/form-data",
-                   data={"file": (io.BytesIO(exported), "2026年张三工作行程表.xlsx")})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert {m["month"]: m["status"] for m in response.get_json()["months"]}["2026-11"] == "replaced"
+
+    def imported():
+        response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(exported), "2026年张三工作行程表.xlsx")})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {m["month"]: m["status"] for m in response.get_json()["months"]}["2026-11"]
+
+    ids = db.session.scalars(select(Trip.id).order_by(Trip.id)).all()
+    assert imported() == "unchanged"  # the file reads back as exactly what is stored: nothing is rewritten
+    assert db.session.scalars(select(Trip.id).order_by(Trip.id)).all() == ids and _texts(formulaic) == before
+    services.delete_month_data(formulaic, "2026-11", now=NOW)
+    db.session.commit()
+    assert imported() == "replaced"  # stored again from the file's text
     assert _texts(formulaic) == before
     assert [purpose for _day, purpose, _note, _customer in before[0]] == FORMULA_LIKE
 

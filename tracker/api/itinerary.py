@@ -62,12 +62,15 @@ ITINERARY = core.obj({"username": {"type": "string"}, "month": {"type": "string"
 IMPORT_SUMMARY = core.obj({
     "file": {"type": "string"},
     "months": {"type": "array", "items": core.obj({
-        "month": {"type": "string"}, "status": {"type": "string", "enum": ["replaced", "unchanged"]},
+        "month": {"type": "string"}, "status": {"type": "string", "enum": ["replaced", "unchanged"],
+                                                "description": "unchanged: the file holds the month exactly as "
+                                                               "stored (its records and their ids are kept)"},
         "trips": {"type": "integer"}, "expenses": {"type": "integer"}}, ["month", "status", "trips", "expenses"])},
 }, ["file", "months"])
 WORKBOOK_UPLOAD = {"type": "object", "required": ["file"], "properties": {"file": {
     "type": "string", "format": "binary",
-    "description": "The workbook, named exactly <YYYY>年<display name>工作行程表.xlsx"}}}
+    "description": "The workbook, named <YYYY>年<display name>工作行程表.xlsx (a character of the display name no "
+                   "file system holds, such as / or :, may be _, as the download names it)"}}}
 SUBMISSION = core.obj({"username": {"type": "string"}, "month": {"type": "string"}, "submitted": {"type": "boolean"},
                        "submitted_at": {"type": ["string", "null"], "format": "date-time"}},
                       ["username", "month", "submitted", "submitted_at"])

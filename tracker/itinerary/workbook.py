@@ -258,7 +258,8 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
             raise Conflict(_("%(month)s 已提交，文件中该月的内容与已提交的不同；请先由主管退回该月，"
                              "或从文件中删除该月的工作表", month=month), month=month)
     for month, content in months_in_file.items():
-        if services.submission(engineer, month) is not None:
+        if services.submission(engineer, month) is not None or _matches_stored(engineer, month, content):
+            # a month the file holds as stored keeps its records (and their ids, which clients and the audit hold)
             summary["months"].append({"month": month, "status": "unchanged",
                                       "trips": len(content["trips"]), "expenses": len(content["expenses"])})
             continue
@@ -471,7 +472,7 @@ def _store_month(actor, engineer, content, *, now):
 
 
 def _matches_stored(engineer, month, content):
-    """True when the file's rows for a submitted month are exactly the stored trips and expenses."""
+    """True when the file's rows for a month are exactly the stored trips and expenses."""
     first, nxt = month_arg(month).bounds()
     try:
         wanted_trips = Counter(_trip_key(data) for _row, data in content["trips"])
