@@ -364,3 +364,17 @@ def test_a_new_engineer_on_a_redone_order_moves_the_rework_to_them_in_the_rework
     assert rework_points() == {"eng1": 4, "eng2": 5}
     _json(api("PATCH", f"/work-orders/{original['id']}", "office", json={"engineer": "eng2"}), 200)
     assert rework_points() == {"eng1": 5, "eng2": 4}
+
+
+def test_an_early_confirmation_computes_the_months_it_makes_assessed_even_without_a_draft(api, team, make_user):
+    """A new engineer confirmed early from last month: that month had no draft (nobody computed it while they were
+    not assessed) and is computed at once with this month, not left pending until a compute (CONTRACT 7)."""
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    newbie = make_user("newbie", supervisor="mgr", hire_date=date(2026, 7, 15))  # six months only in January
+    _json(api("PATCH", "/users/newbie", "mgr", json={"early_confirmation_month": "2026-10"}), 200)
+    rows = {str(s.month): s for s in db.session.scalars(select(Score).where(Score.engineer_id == newbie.id))}
+    assert set(rows) == {"2026-10", "2026-11"} and all(s.eligible and s.quantitative is not None
+                                                         for s in rows.values())
+    body = api("GET", "/scores/2026-10/newbie", "gm.wang").get_json()
+    assert body["status"] == "draft" and body["eligible"] is True

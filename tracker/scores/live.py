@@ -12,6 +12,7 @@ Approved scores never change here: the store writes drafts only.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, has_app_context
@@ -91,6 +92,9 @@ def _pairs_of(session, rows):
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
                 pairs.add((obj.id, None))
+                if inspect(obj).attrs.early_confirmation_month.history.has_changes():
+                    # the months it makes assessed may have no draft yet: each from it to the current one
+                    pairs |= {(obj.id, Since(month)) for month in _values(obj, "early_confirmation_month")}
         elif isinstance(obj, CalendarDay):
             stale |= {_month_of(day) for day in _values(obj, "day")}
         elif isinstance(obj, KpiTemplate):
@@ -170,7 +174,7 @@ def _leave_stale(pairs, session):
     log.warning("no time stamped on this unit of work: %s draft(s) left stale for the scheduler", len(pairs))
     for engineer_id, month in sorted(pairs, key=str):
         touched = [Score.engineer_id == engineer_id, Score.status == "draft"]
-        if month is not None:
+        if month is not None and not isinstance(month, Since):
             touched.append(Score.month == month)
         session.execute(update(Score).where(*touched).values(stale=True)
                         .execution_options(synchronize_session=False))
@@ -193,9 +197,23 @@ def _compute(services, month, now, engineer_ids, session, strict):
                             .execution_options(synchronize_session=False))
 
 
+@dataclass(frozen=True)
+class Since:
+    """A pair's month that stands for every month from it to the current one (never equal to a month itself)."""
+
+    month: Month
+
+
 def _expand(session, pairs, current):
-    """(engineer, None) -> that engineer's draft months and the current month."""
+    """(engineer, None) -> that engineer's draft months and the current month; (engineer, Since(M)) -> M to the
+    current month."""
     for engineer_id, month in pairs:
+        if isinstance(month, Since):
+            month = month.month
+            while month <= current:
+                yield engineer_id, month
+                month = month.next()
+            continue
         if month is not None:
             yield engineer_id, month
             continue
