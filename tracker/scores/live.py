@@ -209,7 +209,7 @@ def _expand(session, pairs, current):
     current month."""
     for engineer_id, month in pairs:
         if isinstance(month, Since):
-            month = month.month
+            month = Month.parse(str(month.month))  # as assigned: a Month, or its text
             while month <= current:
                 yield engineer_id, month
                 month = month.next()
