@@ -300,3 +300,29 @@ def test_an_open_order_has_no_completion_time_so_no_later_edit_completes_it_unas
     reopened = api("PATCH", path, "office", json={"status": "open", "completed_at": None}).get_json()
     assert (reopened["status"], reopened["completed_at"]) == ("open", None)
     assert api("PATCH", path, "office", json={"description": "再看看"}).get_json()["status"] == "open"
+
+
+# ---- a manager acts on their team's orders only (CONTRACT 2) ---------------------------------------------
+
+def test_a_manager_named_as_submitter_of_another_teams_order_sees_it_but_cannot_change_it(api, make_order):
+    """mgr2 is not above eng1: as submitter he is told of the scan and may look, but the order's times and
+    surveys count in eng1's score, so he may not set them, cancel it, move it or file its scan."""
+    order = make_order(submitter="mgr2", completed_at=datetime(2026, 10, 15, 16, 0))
+    assert api("GET", f"/work-orders/{order.id}", "mgr2").status_code == 200
+    for body in ({"responded_at": "2026-10-15T12:00"}, {"status": "cancelled"}, {"engineer": "eng3"}):
+        assert api("PATCH", f"/work-orders/{order.id}", "mgr2", json=body).status_code == 403, body
+    assert api("POST", f"/work-orders/{order.id}/surveys", "mgr2", json={"score": 1}).status_code == 403
+    assert api("PATCH", f"/work-orders/{order.id}", "mgr", json={"responded_at": "2026-10-15T09:00"}).status_code == 200
+
+
+def test_a_manager_who_created_an_order_reassigned_to_another_team_no_longer_manages_it(api, make_order):
+    order = make_order(actor="mgr2", engineer="eng3")
+    assert api("PATCH", f"/work-orders/{order.id}", "office", json={"engineer": "eng1"}).status_code == 200
+    assert api("POST", f"/work-orders/{order.id}/surveys", "mgr2", json={"score": 1}).status_code == 403
+    assert api("PATCH", f"/work-orders/{order.id}", "mgr2", json={"status": "cancelled"}).status_code == 403
+
+
+def test_a_manager_manages_an_unassigned_order_they_created(api, make_order):
+    order = make_order(actor="mgr2", engineer=None)
+    assert api("PATCH", f"/work-orders/{order.id}", "mgr2", json={"description": "补充说明"}).status_code == 200
+    assert api("PATCH", f"/work-orders/{order.id}", "mgr", json={"description": "别人的"}).status_code == 403

@@ -184,8 +184,17 @@ def can_view_order(viewer, order):
 
 
 def can_manage_order(actor, order):
-    """Edit every field, upload the scan, record surveys: back-office, and a manager for the orders they see."""
-    return actor.role == "backoffice" or (actor.role == "manager" and can_view_order(actor, order))
+    """Edit every field, upload the scan, record surveys: back-office; a manager for the orders of the engineers
+    they are above (CONTRACT 2: a manager acts on their team), and for an order without an engineer that they
+    created or submitted. Seeing an order as its submitter or creator is not managing it: its times and surveys
+    count in its engineer's score."""
+    if actor.role == "backoffice":
+        return True
+    if actor.role != "manager":
+        return False
+    if order.engineer is None:
+        return actor.id in (order.created_by_id, order.submitter_id)
+    return is_above(actor, order.engineer)
 
 
 def is_assigned(actor, order):
