@@ -5,18 +5,20 @@ the copy is consistent; it is portable between SQLite and PostgreSQL. A restore 
 the same schema revision (run init-db first), or replaces everything with `replace=True`.
 """
 
+import base64
 import io
 import json
 import os
 import shutil
 import tarfile
 import tempfile
+import contextlib
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
 from alembic.migration import MigrationContext
-from sqlalchemy import Date, DateTime, Integer, Numeric, func, select, text
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, Numeric, func, select, text
 
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -32,12 +34,16 @@ def _encode(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, (bytes, memoryview)):  # binary columns (an outbox message as built): base64 text
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
 def _decode(column, value):
     if value is None:
         return None
+    if isinstance(column.type, LargeBinary):
+        return base64.b64decode(value)
     if isinstance(column.type, DateTime):
         return datetime.fromisoformat(value)
     if isinstance(column.type, Date):
@@ -63,17 +69,23 @@ def backup(path, instance_path, now):
             manifest = {"format": FORMAT, "revision": _revision(connection), "created": now.isoformat(),
                         "tables": [t.name for t in tables]}
             tmp = path + ".partial"
-            with tarfile.open(tmp, "w:gz") as tar:
-                for table in tables:
-                    rows = [{k: _encode(v) for k, v in row._mapping.items()}
-                            for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
-                    counts[table.name] = len(rows)
-                    _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode(), now)
-                for folder in FOLDERS:
-                    source = os.path.join(instance_path, folder)
-                    if os.path.isdir(source):
-                        tar.add(source, arcname=folder)
-                _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
+            try:
+                with tarfile.open(tmp, "w:gz") as tar:
+                    for table in tables:
+                        rows = [{k: _encode(v) for k, v in row._mapping.items()}
+                                for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+                        counts[table.name] = len(rows)
+                        _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode(),
+                                   now)
+                    for folder in FOLDERS:
+                        source = os.path.join(instance_path, folder)
+                        if os.path.isdir(source):
+                            tar.add(source, arcname=folder)
+                    _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):  # no half-written file is left behind
+                    os.unlink(tmp)
+                raise
     os.replace(tmp, path)
     return counts
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import datetime
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -9,12 +10,17 @@ from tracker import create_app
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.customers.models import Customer
+from tracker.notifications import outbox
+from tracker.notifications.outbox import OutboxMessage
 from tracker.scores.models import KpiTemplate
+
+MESSAGE = "Subject: 测试\r\n\r\n正文\r\n".encode() + bytes(range(256))  # an outbox message as built: bytes
 
 
 def _fill(app, make_user):
     make_user("eng1", display_name="张三")
     db.session.add(Customer(name="旗滨玻璃"))
+    outbox.add("email", "mail", "eng1@example.com", "【Tracker】测试", MESSAGE, datetime(2026, 11, 20, 10))
     db.session.commit()
     folder = os.path.join(app.instance_path, "archive", "旗滨玻璃")
     os.makedirs(folder)
@@ -36,6 +42,7 @@ def test_backup_then_restore_into_an_empty_database_gives_the_same_rows_and_file
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"
     assert db.session.scalar(select(Customer.name)) == "旗滨玻璃"
+    assert db.session.scalar(select(OutboxMessage.payload)) == MESSAGE  # binary columns come back byte for byte
     with open(os.path.join(app.instance_path, "archive", "旗滨玻璃", "20261015旗滨玻璃1号机常规保养.pdf"), "rb") as f:
         assert f.read() == b"%PDF-1.4 scan"
     # New rows after a restore get fresh ids (sequences follow the restored rows on PostgreSQL).
