@@ -44,10 +44,14 @@ def register(app):
     def init_db():
         """Create or upgrade the database schema (migrations); never drops data."""
         init_schema()
-        added = templates_store.sync_presets(_begin())
+        held = []
+        added = templates_store.sync_presets(_begin(), held=held)
         db.session.commit()
         if added:
             click.echo("KPI templates loaded: " + ", ".join(added))
+        if held:
+            click.echo("KPI templates kept as an administrator last set them (this release's change to the bundled "
+                       "preset was not applied): " + ", ".join(held))
         click.echo("database ready: " + db.engine.url.render_as_string(hide_password=True))
 
     @app.cli.command("demo")

@@ -460,3 +460,24 @@ def test_a_preset_file_changed_by_an_upgrade_is_loaded_once_as_the_next_version(
     row = templates_store.template_for(make_user("someone"), NOV)
     assert (row.version, row.effective_from, json.loads(row.body)["version"]) == (2, NOV, 2)
     assert templates_store.template_for(make_user("other"), OCT).version == 1
+
+
+def test_an_upgrades_preset_change_does_not_override_a_version_an_administrator_stored(app, api, team, tmp_path):
+    """The admin's own version (through the API: audited with its actor) stays in force; init-db says it kept it."""
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    mine = bundled_presets()["engineer_monthly"]
+    mine["indicators"][1]["params"]["target"] = 120
+    response = api("POST", "/templates/engineer_monthly/versions", "admin",
+                   json={"body": mine, "effective_from": "2027-01"})
+    assert response.status_code == 201, response.get_json()
+    upgraded = bundled_presets()["engineer_monthly"]
+    upgraded["indicators"][1]["params"]["target"] = 80
+    (tmp_path / "engineer_monthly.yaml").write_text(yaml.safe_dump(upgraded, allow_unicode=True), encoding="utf-8")
+    held = []
+    assert templates_store.sync_presets(NOW, tmp_path, held=held) == [] and held == ["engineer_monthly"]
+    db.session.commit()
+    rows = db.session.scalars(select(KpiTemplate).where(KpiTemplate.code == "engineer_monthly")
+                              .order_by(KpiTemplate.version)).all()
+    assert [(row.version, json.loads(row.body)["indicators"][1]["params"]["target"]) for row in rows] == [
+        (1, bundled_presets()["engineer_monthly"]["indicators"][1]["params"]["target"]), (2, 120)]

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tracker.audit import AuditEvent
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
@@ -61,12 +62,14 @@ def store_template(data, now, latest=None):
     return row
 
 
-def sync_presets(now, directory=PRESETS):
+def sync_presets(now, directory=PRESETS, held=None):
     """Copy the presets (tracker/presets/*.yaml) into kpi_templates; idempotent. Returns the codes that got a new version.
 
     A preset becomes a new version only when its content was never stored under its code: a file changed by an
     upgrade is loaded once, and a version an administrator stored since is not overwritten by the file it came
-    from. The caller commits.
+    from. Nor is it overridden by a newer file: while the latest version of a code is one a person stored (the
+    editor, the API), an upgrade's change to that preset is not applied (its code is added to `held`, so that
+    init-db can say so). The caller commits.
     """
     latest, stored = {}, {}
     for row in db.session.scalars(select(KpiTemplate).order_by(KpiTemplate.code, KpiTemplate.version)):
@@ -74,10 +77,22 @@ def sync_presets(now, directory=PRESETS):
         stored.setdefault(row.code, set()).add(_content(json.loads(row.body)))
     added = []
     for code, data in bundled_presets(directory).items():
-        if _content(data) not in stored.get(code, ()):
-            store_template(data, now, latest.get(code))
-            added.append(code)
+        if _content(data) in stored.get(code, ()):
+            continue
+        if code in latest and _stored_by_someone(latest[code]):
+            if held is not None:
+                held.append(code)
+            continue
+        store_template(data, now, latest.get(code))
+        added.append(code)
     return added
+
+
+def _stored_by_someone(row):
+    """True when a person stored this version (its creation is in the audit log with an actor; init-db has none)."""
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.record_type == KpiTemplate.__tablename__, AuditEvent.record_id == str(row.id),
+        AuditEvent.kind == "create", AuditEvent.actor_id.is_not(None)).limit(1)) is not None
 
 
 def only_presets():
