@@ -174,3 +174,12 @@ def test_the_schedulers_reminder_mail_links_the_month_when_the_base_url_is_set(a
             assert target(note) == f"/itinerary/{note.user.username}/2026-10"
     finally:
         controller.stop()
+
+
+def test_with_a_base_url_mails_link_there_whatever_host_a_request_named(app, api, team, emails, mail_port):
+    """A request's Host header is the sender's to choose: with BASE_URL set, a mail made in the request links there."""
+    app.config["BASE_URL"] = "http://tracker.lan:8000/tracker"
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1", headers={"Host": "evil.example"}))
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "month_submitted")).one()
+    text = message.payload.decode()
+    assert "http://tracker.lan:8000/tracker/itinerary/eng1/2026-10" in text and "evil.example" not in text

@@ -5,7 +5,7 @@ e-mail (through the outbox, sent by the scheduler) when SMTP is configured and t
 group-chat robots (robots.py) post the kinds chosen for them that concern an engineer of the team.
 """
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -99,8 +99,9 @@ def mail_scan(actor, order, scan, data, recipients, now):
             text = _("工单 %(number)s（%(canonical)s）的电子档 %(name)s 已由 %(actor)s 于 %(at)s 上传，见附件。",
                      number=order.number, canonical=order.canonical_name, name=scan.name,
                      actor=actor.display_name if actor else "-", at=now.strftime("%Y-%m-%d %H:%M"))
-            if has_request_context():
-                text += "\n\n" + url_for("workorders.detail", order_id=order.id, _external=True)
+            link = external_url(lambda: url_for("workorders.detail", order_id=order.id))
+            if link:
+                text += "\n\n" + link
             rows += mail.queue([(person.display_name, person.email)], subject, text,
                                [(scan.name, data, MIME[scan.kind])], kind="scan_stored", now=now)
     return rows
@@ -154,14 +155,12 @@ def message(notification):
 
 
 def target(notification, external=False):
-    """Where opening the notification leads (None: nowhere in particular). Outside a request (the scheduler's
-    mails) an external link needs BASE_URL, the address users open the app at; without it there is none."""
+    """Where opening the notification leads (None: nowhere in particular); `external`: a full link for a mail (see
+    external_url)."""
+    if external:
+        return external_url(lambda: target(notification))
     if not has_request_context():
-        base = current_app.config.get("BASE_URL")
-        if not (external and base):
-            return None
-        with current_app.test_request_context(base_url=base):
-            return target(notification, external)
+        return None
     n = notification
     engineer = n.engineer if n.engineer is not None or n.kind != "month_reminder" else n.user  # one's own month
     if n.work_order_id:
@@ -173,6 +172,22 @@ def target(notification, external=False):
     if engineer is not None and n.month:
         return url_for("scores.score_page", month=n.month, username=engineer.username, _external=external)
     return None
+
+
+def external_url(path):
+    """The full link of path() (a function giving a URL path) for a mail: at BASE_URL, the address users open the
+    app at, when it is set (never at a Host header a request sent); else at the address the request came to;
+    outside a request without BASE_URL (the scheduler), None."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        with current_app.test_request_context(base_url=base):
+            return _full(path())
+    return _full(path()) if has_request_context() else None
+
+
+def _full(path):
+    """path (which holds the app's own root, as url_for gives it) at the request's scheme and host."""
+    return None if path is None else request.host_url.rstrip("/") + path
 
 
 def unread_count(user):
