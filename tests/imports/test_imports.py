@@ -410,3 +410,30 @@ def test_a_nul_in_a_cell_a_row_is_looked_up_by_is_a_row_error_not_a_500(team, ap
     response = _upload(api, "work_orders", _csv(kinds.WORK_ORDERS, rows), "o.csv")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert [(e["row"], e["field"]) for e in response.get_json()["errors"]] == [(3, column)]
+
+
+def test_a_workbook_that_unzips_to_far_more_than_any_import_is_refused_before_it_is_read(team, api):
+    """A few hundred KB can unzip to gigabytes: the parts' unzipped size is checked first, as for the itinerary."""
+    import zipfile
+
+    from tracker.imports import files
+
+    plain = _xlsx(kinds.CUSTOMERS, [{"name": "旗滨玻璃"}])
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain)) as source, \
+            zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            with target.open(item.filename, "w") as part:
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    head, _, rest = body.partition(b"<sheetData")
+                    part.write(head)
+                    for _chunk in range(files.MAX_UNZIPPED // (1 << 20) + 1):
+                        part.write(b" " * (1 << 20))
+                    part.write(b"<sheetData" + rest)
+                else:
+                    part.write(body)
+    assert len(bomb.getvalue()) < files.MAX_UNZIPPED // 500
+    response = _upload(api, "customers", bomb.getvalue(), "customers.xlsx")
+    assert response.status_code == 422 and "解压后过大" in response.get_json()["error"]["fields"]["file"]
+    assert _count(Customer) == 0

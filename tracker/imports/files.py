@@ -20,6 +20,7 @@ from tracker.xlsx import put
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
+MAX_UNZIPPED = 160 * 1024 * 1024  # MAX_ROWS rows of a wide sheet, with room to spare
 HEADER_SCAN = 10  # rows searched for the header row (a title row may come first)
 
 
@@ -91,15 +92,31 @@ def _label(value):
 
 
 def _has_merged_cells(data):
+    """True when a worksheet has merged cells; read in pieces (a sheet may unzip to many times the file's size)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(b"<mergeCell " in archive.read(name) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as sheet:
+                    tail = b""
+                    while piece := sheet.read(1 << 20):
+                        if b"<mergeCell " in tail + piece:
+                            return True
+                        tail = piece[-16:]
+    return False
+
+
+def _check_unzipped_size(data):
+    """422 for a workbook whose parts unzip to more than MAX_UNZIPPED (a few hundred KB can unzip to gigabytes)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
+            raise Invalid.field("file", _("工作簿解压后过大"))
 
 
 def _xlsx_rows(data):
     """(row number, [cell text]) of the first sheet. A sheet with merged cells is loaded whole, to give every cell
     of a merged range its value; any other is streamed (read-only, several times faster for a large file)."""
     try:
+        _check_unzipped_size(data)
         merged = _has_merged_cells(data)
         book = load_workbook(io.BytesIO(data), data_only=True, read_only=not merged)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
