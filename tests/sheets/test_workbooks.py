@@ -67,6 +67,10 @@ def test_month_summary_json_and_team_filter(client, scored, api):
     body = api("GET", f"/summaries/{MONTH}?team=mgr", "gm.wang").get_json()
     assert [row["username"] for row in body["rows"]] == ["eng1", "eng2"]
     assert body["indicators"][0] == {"code": "attendance", "name": "出勤"}
+    scores = api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]
+    computed = {row["username"]: row["computed_at"] for row in scores}
+    assert {row["username"]: row["computed_at"] for row in body["rows"]} == {u: computed[u] for u in ("eng1", "eng2")}
+    assert all(row["computed_at"] for row in body["rows"])  # every score answer carries computed_at
     mine = api("GET", f"/summaries/{MONTH}", "mgr").get_json()
     assert {row["username"] for row in mine["rows"]} == {"eng1", "eng2"}
     assert api("GET", f"/summaries/{MONTH}", "eng1").status_code == 403

@@ -20,8 +20,9 @@ MONTH_ROW = core.obj({
     "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
     "bonus": NUMBER_OR_NULL, "status": {"type": "string", "enum": ["pending", "ineligible", "draft", "approved"]},
+    "computed_at": {"type": ["string", "null"], "format": "date-time", "description": "null: not computed yet"},
 }, ["username", "display_name", "eligible", "indicators", "quantitative", "qualitative", "adjustments", "vetoed",
-    "total", "grade", "bonus", "status"])
+    "total", "grade", "bonus", "status", "computed_at"])
 MONTH_SUMMARY = core.obj({
     "month": {"type": "string"},
     "indicators": {"type": "array", "items": core.obj({"code": {"type": "string"}, "name": {"type": "string"}},
@@ -33,8 +34,10 @@ PERIOD_SUMMARY = core.obj({
     "rows": {"type": "array", "items": core.obj({
         "username": {"type": "string"}, "display_name": {"type": "string"},
         "months": {"type": "object", "additionalProperties": NUMBER_OR_NULL, "description": "total by month"},
-        "score": NUMBER_OR_NULL, "months_counted": {"type": "integer"}, "final": {"type": "boolean"}},
-        ["username", "display_name", "months", "score", "months_counted", "final"])}},
+        "score": NUMBER_OR_NULL, "months_counted": {"type": "integer"}, "final": {"type": "boolean"},
+        "computed_at": {"type": ["string", "null"], "format": "date-time",
+                        "description": "when the final was stored, or the latest computation of its months"}},
+        ["username", "display_name", "months", "score", "months_counted", "final", "computed_at"])}},
     ["year", "period", "months", "rows"])
 
 

@@ -68,7 +68,8 @@ def month_summary(viewer, month, team=None):
             "quantitative": score.quantitative if score else None, "qualitative": score.qualitative if score else None,
             "adjustments": score.adjustments if score else None, "vetoed": bool(score and score.vetoed),
             "total": score.total if score else None, "grade": score.grade if score else None,
-            "bonus": score.bonus if score else None, "status": status_of(score)})
+            "bonus": score.bonus if score else None, "status": status_of(score),
+            "computed_at": score.computed_at if score else None})
     summary.indicators = list(seen.values())
     return summary
 
@@ -91,5 +92,6 @@ def period_summary(viewer, year, period, team=None):
         result = results[person.id]
         summary.rows.append({"username": person.username, "display_name": person.display_name,
                              "months": {m: totals.get((person.id, m)) for m in month_list},
-                             "score": result.score, "months_counted": result.months, "final": result.final})
+                             "score": result.score, "months_counted": result.months, "final": result.final,
+                             "computed_at": result.computed_at})
     return summary
