@@ -66,6 +66,16 @@ def _wait_count(page, selector, count):
     expect(page.locator(selector)).to_have_count(count)
 
 
+def _open_offline(page, server, username="eng1"):
+    """Log in as `username` through the form, then open the offline entry page."""
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"**/itinerary/{username}/**")
+    page.goto(server.url + "/itinerary/offline/")
+
+
 def _entry(page, kind, **fields):
     page.click(f"label[for=kind-{kind}]")
     page.fill("#f-date", fields.pop("date"))
@@ -80,12 +90,7 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     existing = api("POST", "/trips", "eng1", json={"date": "2026-11-18", "depart": "08:00", "return": "09:00"})
     assert existing.status_code == 201
     page = phone
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "eng1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/itinerary/eng1/**")
-    page.goto(server.url + "/itinerary/offline/")
+    _open_offline(page, server)
     page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)  # page and assets kept by the worker
     assert page.is_hidden("#offline-unavailable")
 
@@ -131,12 +136,7 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
 
 def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     page = phone
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "eng1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/itinerary/eng1/**")
-    page.goto(server.url + "/itinerary/offline/")
+    _open_offline(page, server)
     _entry(page, "trip", date="2099-01-05", depart="10:00", **{"return": "11:00"})  # a future date: refused
     page.wait_for_selector("#queue .offline-entry[data-state='refused']")
     assert "未来" in page.inner_text("#queue")
@@ -152,12 +152,7 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
 def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
     """A time input cannot hold 24:00: a return of 00:00 after a later departure is midnight, as on the trip form."""
     page = phone
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "eng1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/itinerary/eng1/**")
-    page.goto(server.url + "/itinerary/offline/")
+    _open_offline(page, server)
     assert "24:00" in page.inner_text("#f-return-help")
     _entry(page, "trip", date="2026-11-17", depart="22:00", **{"return": "00:00"})
     _wait_count(page, "#sent .sent-entry", 1)
@@ -168,11 +163,6 @@ def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
 def test_over_plain_http_the_page_says_offline_entry_is_unavailable(server, phone, team):
     page = phone
     page.add_init_script("Object.defineProperty(window, 'isSecureContext', {get: () => false});")
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "eng1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/itinerary/eng1/**")
-    page.goto(server.url + "/itinerary/offline/")
+    _open_offline(page, server)
     page.wait_for_selector("#offline-unavailable", state="visible")
     assert "离线录入不可用" in page.inner_text("#offline-unavailable")
