@@ -1,10 +1,14 @@
 """What every workbook Tracker writes shares: text cells that are never formulas, column widths that fit their
-text, and the print setup."""
+text, and the print setup; and the size bound every workbook it reads is checked against."""
 
 import unicodedata
 
+from flask_babel import gettext as _
+
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from tracker.errors import Invalid
 
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,6 +27,13 @@ def put(sheet, row, column, value):
     if value.startswith(FORMULA_LIKE):
         cell.quotePrefix = True
     return cell
+
+
+def check_unzipped_size(archive, limit):
+    """422 on `file` for a workbook (an open ZipFile) whose parts unzip to more than `limit` bytes: a few hundred KB
+    can unzip to gigabytes. Read before anything is unzipped."""
+    if sum(info.file_size for info in archive.infolist()) > limit:
+        raise Invalid.field("file", _("工作簿解压后过大"))
 
 
 def text_width(text):

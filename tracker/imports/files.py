@@ -16,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.errors import Invalid
 from tracker.validation import shown_datetime
+from tracker import xlsx
 from tracker.xlsx import put
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -105,18 +106,12 @@ def _has_merged_cells(data):
     return False
 
 
-def _check_unzipped_size(data):
-    """422 for a workbook whose parts unzip to more than MAX_UNZIPPED (a few hundred KB can unzip to gigabytes)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-            raise Invalid.field("file", _("工作簿解压后过大"))
-
-
 def _xlsx_rows(data):
     """(row number, [cell text]) of the first sheet. A sheet with merged cells is loaded whole, to give every cell
     of a merged range its value; any other is streamed (read-only, several times faster for a large file)."""
     try:
-        _check_unzipped_size(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
         merged = _has_merged_cells(data)
         book = load_workbook(io.BytesIO(data), data_only=True, read_only=not merged)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from tracker import validation
+from tracker import validation, xlsx
 from tracker.auth.access import can_edit_itinerary
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge
 from tracker.extensions import db
@@ -275,8 +275,7 @@ def _open(data):
     not_xlsx = _("文件不是有效的 Excel 工作簿（.xlsx）")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-                raise Invalid.field("file", _("工作簿解压后过大"))
+            xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
             if "xl/workbook.xml" not in archive.namelist():
                 raise Invalid.field("file", not_xlsx)
         return load_workbook(io.BytesIO(data), data_only=True)
