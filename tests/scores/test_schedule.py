@@ -128,6 +128,43 @@ def test_an_eligible_month_never_computed_holds_the_final_back(app, records, tea
     assert _finals() == {(late.id, 2026, "annual"): (None, 0)}  # no leader review: no month has a total
 
 
+def test_a_hire_date_that_makes_more_months_assessed_clears_the_final_until_they_are_approved(
+        app, api, records, team, make_user):
+    """The annual final of an engineer assessed from June stands only while every eligible month is approved: an
+    earlier hire date makes January to May assessed drafts, so the final is cleared and stored again once they are
+    approved (CONTRACT 7)."""
+    late = make_user("late", supervisor="mgr", hire_date=datetime(2025, 12, 1).date())  # assessed from June 2026
+    _close_year(app, records, team, reviewed=())
+    _approve_all(late, YEAR_2026[5:])
+    run(app, "scores_annual", datetime(2027, 1, 1, 4))
+    assert (late.id, 2026, "annual") in _finals()
+    response = api("PATCH", "/users/late", "admin", json={"hire_date": "2025-05-20"})  # assessed from November 2025
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    assert [(s.eligible, s.status) for s in (score_of(late, m) for m in YEAR_2026[:5])] == [(True, "draft")] * 5
+    assert (late.id, 2026, "annual") not in _finals()
+    assert {r["username"]: r["final"] for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]
+            }["late"] is False
+    _approve_all(late, YEAR_2026[:5])
+    run(app, "scores_annual", datetime(2027, 1, 2, 4))
+    assert (late.id, 2026, "annual") in _finals()
+    # a change that leaves every assessed month approved keeps the final
+    response = api("PATCH", "/users/late", "admin", json={"hire_date": "2025-04-01"})
+    assert response.status_code == 200 and (late.id, 2026, "annual") in _finals()
+
+
+def test_an_earlier_hire_date_computes_no_month_before_the_first_one_scored(app, api, records, team, make_user):
+    """A hire date corrected ten years back makes every month since assessed, but the company was not assessing
+    before its first scored month: no draft is made for those months."""
+    late = make_user("late", supervisor="mgr", hire_date=datetime(2026, 6, 1).date())
+    run(app, "scores_close_month", datetime(2026, 10, 1, 3))  # September is the first month scored
+    response = api("PATCH", "/users/late", "admin", json={"hire_date": "2016-06-01"})
+    assert response.status_code == 200, response.get_json()
+    months = db.session.scalars(select(Score.month).where(Score.engineer_id == late.id)).all()
+    assert min(str(m) for m in months) == "2026-09" and all(s.eligible for s in db.session.scalars(
+        select(Score).where(Score.engineer_id == late.id)))
+
+
 def test_reopening_a_month_clears_the_finals_it_was_part_of(app, api, records, team):
     eng1 = team["eng1"]
     _close_year(app, records, team, reviewed=("2026-05", "2026-09"))

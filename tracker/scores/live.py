@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -26,13 +26,16 @@ from tracker.itinerary.models import Attendance, CalendarDay, Expense, Trip
 from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, Veto
 from tracker.reviews.models import Incident, MetricEntry, Rating, Review
 from tracker.workorders.models import Complaint, Survey, WorkOrder
+from tracker.scoring import periods
 from tracker.scoring.month import Month
 
 log = logging.getLogger(__name__)
 PAIRS = "tracker.live.pairs"          # {(engineer_id, "YYYY-MM" or None: every draft month of that engineer)}
 STALE = "tracker.live.stale"          # {"YYYY-MM" or ">=YYYY-MM"}
+FINALS = "tracker.live.finals"        # {engineer_id}: their months' eligibility changed
 BUSY = "tracker.live.busy"
 USER_FIELDS = ("bonus_base", "hire_date", "early_confirmation_month", "active", "role", "kpi_template")
+ELIGIBILITY = ("hire_date", "early_confirmation_month")
 BY_DAY = (Trip, Expense, Attendance, Incident, Complaint)
 BY_MONTH = (Review, MetricEntry, Rating, Adjustment, Veto, Interview)
 ORDER_TIMES = ("reported_at", "completed_at", "deadline_at")
@@ -74,6 +77,32 @@ def _order_pairs(session, order_rows):
     return pairs
 
 
+def _assessed_from(hire_date, early_month):
+    """The first month an engineer is assessed in (CONTRACT 7), or None when never."""
+    starts = [Month.parse(str(early_month))] if early_month is not None else []
+    if hire_date is not None:
+        starts.append(Month.of(periods.add_months(hire_date, periods.SERVICE_MONTHS)))
+    return min(starts, default=None)
+
+
+def _eligibility_change(user):
+    """The months whose eligibility a change of hire date or early confirmation may flip: from the earlier first
+    assessed month (before or after the change) to the later one, or on when one of them is never."""
+    state = inspect(user)
+
+    def before_after(attr):
+        history = state.attrs[attr].history
+        now = state.dict.get(attr)
+        return (history.deleted[0] if history.deleted else now), now
+
+    (hire_old, hire_new), (early_old, early_new) = before_after("hire_date"), before_after("early_confirmation_month")
+    starts = {_assessed_from(hire_old, early_old), _assessed_from(hire_new, early_new)}
+    if len(starts) < 2:
+        return None
+    known = sorted(start for start in starts if start is not None)
+    return Since(known[0], known[1] if len(known) == 2 else None)
+
+
 def _pairs_of(session, rows):
     pairs, stale, orders = set(), set(), []
     for obj in rows:
@@ -92,9 +121,12 @@ def _pairs_of(session, rows):
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
                 pairs.add((obj.id, None))
-                if inspect(obj).attrs.early_confirmation_month.history.has_changes():
-                    # the months it makes assessed may have no draft yet: each from it to the current one
-                    pairs |= {(obj.id, Since(month)) for month in _values(obj, "early_confirmation_month")}
+                if any(inspect(obj).attrs[f].history.has_changes() for f in ELIGIBILITY):
+                    # the months it makes assessed may have no draft yet, and a stored final may no longer hold
+                    session.info.setdefault(FINALS, set()).add(obj.id)
+                    changed = _eligibility_change(obj)
+                    if changed is not None:
+                        pairs.add((obj.id, changed))
         elif isinstance(obj, CalendarDay):
             stale |= {_month_of(day) for day in _values(obj, "day")}
         elif isinstance(obj, KpiTemplate):
@@ -145,6 +177,9 @@ def settle(now=None, session=None, strict=False):
         session.flush()
         pairs = session.info.pop(PAIRS, set())
         stale = session.info.pop(STALE, set())
+        finals = session.info.pop(FINALS, set())
+        if finals:
+            services.clear_unsettled_finals(finals)
         if not pairs and not stale:
             return
         now = now or clock.of(session)
@@ -199,9 +234,12 @@ def _compute(services, month, now, engineer_ids, session, strict):
 
 @dataclass(frozen=True)
 class Since:
-    """A pair's month that stands for every month from it to the current one (never equal to a month itself)."""
+    """A pair's month that stands for every month from `month` to the current one, or to the one before `until`
+    (never equal to a month itself). Months before the first month anyone was scored in are left out: the company
+    was not assessing then."""
 
     month: Month
+    until: Month | None = None
 
 
 def _expand(session, pairs, current):
@@ -209,8 +247,12 @@ def _expand(session, pairs, current):
     current month."""
     for engineer_id, month in pairs:
         if isinstance(month, Since):
+            end = min(current, month.until.previous()) if month.until is not None else current
             month = Month.parse(str(month.month))  # as assigned: a Month, or its text
-            while month <= current:
+            first = session.scalar(select(func.min(Score.month)))
+            if first is not None and month < first:
+                month = Month.parse(str(first))
+            while month <= end:
                 yield engineer_id, month
                 month = month.next()
             continue
@@ -238,18 +280,18 @@ def mark_stale(stale, session=None):
 @event.listens_for(Session, "before_commit")
 def _before_commit(session):
     if not has_app_context() or current_app.config.get("LIVE_SCORES") is False:
-        session.info.pop(PAIRS, None)
-        session.info.pop(STALE, None)
+        for key in (PAIRS, STALE, FINALS):
+            session.info.pop(key, None)
         return
-    if session.info.get(PAIRS) or session.info.get(STALE) or session.new or session.dirty or session.deleted:
+    if any(session.info.get(key) for key in (PAIRS, STALE, FINALS)) or session.new or session.dirty or session.deleted:
         settle(session=session)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, previous_transaction):
     if not previous_transaction.nested:
-        session.info.pop(PAIRS, None)
-        session.info.pop(STALE, None)
+        for key in (PAIRS, STALE, FINALS):
+            session.info.pop(key, None)
 
 
 def recompute_stale(now):

@@ -421,6 +421,20 @@ def clear_final_periods(engineer_id, month):
         PeriodScore.engineer_id == engineer_id, PeriodScore.year == month.year, PeriodScore.period.in_(names)))
 
 
+def clear_unsettled_finals(engineer_ids):
+    """A stored final stands while every eligible month of its period is approved (CONTRACT 7): once a change of
+    hire date or early confirmation makes a month assessed that is not approved, that final is cleared (the
+    scheduler's daily check stores it again when the month is approved). The caller commits."""
+    stored = db.session.execute(select(PeriodScore.engineer_id, PeriodScore.year, PeriodScore.period).where(
+        PeriodScore.engineer_id.in_(sorted(engineer_ids)), PeriodScore.final.is_(True))).all()
+    people = {person.id: person for person in db.session.scalars(
+        select(User).where(User.id.in_(sorted({row.engineer_id for row in stored}))))} if stored else {}
+    for engineer_id, year, period in stored:
+        if engineer_id not in _all_months_approved([people[engineer_id]], year, period):
+            db.session.execute(delete(PeriodScore).where(
+                PeriodScore.engineer_id == engineer_id, PeriodScore.year == year, PeriodScore.period == period))
+
+
 def period_view(engineer_ids, year, period):
     """{engineer_id: PeriodResult}: the stored final score where there is one, else the current value."""
     period = period_key(period)
