@@ -13,6 +13,7 @@ services (which check again what reaches them from elsewhere, e.g. a workbook im
 """
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -142,8 +143,10 @@ _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
 
 def download_name(name):
     """A name part of a download (a display name): safe_filename, and each character no common file system holds
-    (\\ / : * ? " < > |) as "_", as browsers save it, so that the file saved is the file named."""
-    return _NOT_IN_FILE_NAMES.sub("_", safe_filename(name))
+    (\\ / : * ? " < > |) or that cannot be seen (a format character: zero-width space, soft hyphen, LRM, ...) as
+    "_", as browsers save it, so that the file saved is the file named."""
+    return "".join("_" if unicodedata.category(char) == "Cf" else char
+                   for char in _NOT_IN_FILE_NAMES.sub("_", safe_filename(name)))
 
 
 # ---- years and offsets ---------------------------------------------------------------------------

@@ -166,6 +166,17 @@ def test_a_name_no_file_system_holds_is_saved_and_taken_back_as_the_browser_save
     assert upload(client, response.data, name=literal, username="wulei").status_code == 302
 
 
+def test_an_invisible_character_is_saved_and_taken_back_as_the_browser_saves_it(make_user, web):
+    """A display name may hold a character one cannot see (zero-width space, soft hyphen, LRM); Chromium saves each
+    such format character as "_" (tests/e2e/test_workbook_download.py), and that file imports."""
+    make_user("wulei", display_name="吴\u200b磊\u00ad\u200e")
+    client = web("wulei")
+    response = client.get("/itinerary/wulei/2026.xlsx")
+    saved = "2026年吴_磊__工作行程表.xlsx"
+    assert "filename*=UTF-8''" + quote(saved) in response.headers["Content-Disposition"]
+    assert upload(client, response.data, name=saved, username="wulei").status_code == 302
+
+
 def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
     from tracker.errors import Invalid
     with pytest.raises(Invalid) as caught:
