@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -321,3 +322,28 @@ def test_entries_page_deletes_an_incident_for_a_leader_only(client, deduction_fo
     response = client.post(f"/entries/incidents/{row.id}/delete")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/scores/{MONTH}/eng1/entries")
     assert count(Incident) == 0
+
+
+def test_a_share_is_entered_and_shown_as_a_percentage_and_a_count_as_a_count(client, team, use_template):
+    """Form 6 (项目工程师): 工单响应时间 is a share its range reads (90%–98%), typed as people write it (85 for 85%,
+    scored in the band below 90%); 工单误操作率 is a count (3 errors), shown as 3 beside a metric with a plan."""
+    use_template(team["eng1"], "project_engineer_kpi")
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    assert "实际（%）" in page
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response", data={"m-ticket_response-actual": "85"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(MetricEntry.actual).where(MetricEntry.key == "ticket_response")) == Decimal("0.85")
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response", data={"m-ticket_response-actual": "85.5"})
+    assert response.status_code == 422 and "整数百分比" in response.get_data(as_text=True)
+    assert client.post(f"/scores/{MONTH}/eng1/metrics/ticket_errors",
+                       data={"m-ticket_errors-actual": "3"}).status_code == 302
+    services.save_metric(team["mgr"], team["eng1"], MONTH, "wedo", 8, 10, now=datetime(2026, 11, 20, 10, 0))
+    db.session.commit()
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    assert "实际 85%" in page and 'value="85"' in page  # the saved share, as a percentage, in the list and the field
+    body = client.get(f"/api/v1/scores/{MONTH}/eng1").get_json()
+    lines = {line["code"]: line for line in body["indicators"]}
+    assert lines["ticket_response"]["points"] == 60  # 85%: one started 5% step below 90% → 70 − 10
+    sheet = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    assert ">85%<" in sheet and ">3<" in sheet and "300%" not in sheet

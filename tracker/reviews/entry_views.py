@@ -1,6 +1,7 @@
 """Hand entries of a score (录入): incidents, monthly metrics and ratings a template needs, per engineer and month."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +17,7 @@ from tracker.reviews import services
 from tracker.reviews.forms import (GROUP_LABELS, DeleteForm,
                                    IncidentForm, MetricForm, RatingForm)
 from tracker.reviews.models import Incident, MetricEntry, Rating
-from tracker.scoring.decimals import fmt, fmt_pct
+from tracker.scoring.decimals import HUNDRED, fmt, fmt_pct
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 from tracker.validation import put_errors
@@ -61,10 +62,28 @@ def _rating_form(spec, lang, rating=None, formdata=None):
 
 
 def _metric_form(spec, entry=None, formdata=None):
+    """The entry form of a metric; a share the rule reads (0.85) is written and shown as a percentage (85)."""
     form = MetricForm(formdata=formdata, prefix=f"m-{spec.key}")
+    if spec.percent:
+        form.actual.label.text = _("实际（%）")
+        form.actual.render_kw = dict(form.actual.render_kw or {}, placeholder=_("如 85 即 85%"), step="1")
     if entry is not None and formdata is None:
-        form.plan.data, form.actual.data, form.note.data = entry.plan, entry.actual, entry.note
+        actual = entry.actual
+        if spec.percent and actual is not None:  # a share of two places is a whole percentage
+            actual = (actual * HUNDRED).quantize(Decimal(1))
+        form.plan.data, form.actual.data, form.note.data = entry.plan, actual, entry.note
     return form
+
+
+def _entered_actual(spec, form):
+    """The actual as stored: a percentage typed for a share is divided by 100 (a share is stored to the hundredth:
+    a whole percentage)."""
+    actual = form.actual.data
+    if not spec.percent or actual is None:
+        return actual
+    if actual != actual.to_integral_value():
+        raise Invalid.field("actual", _("请填写整数百分比，如 85"))
+    return actual / HUNDRED
 
 
 def _render_entries(engineer, month, incident_form=None, metric_forms=None, rating_forms=None, alert=None,
@@ -111,7 +130,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
         metrics=metrics, ratings=ratings, incident_form=incident_form, metric_forms=metric_forms,
         rating_forms=rating_forms, editable=editable, rates=rates, locked=_locked(engineer, month), alert=alert,
         names=names, categories=categories, scale_names=scale_names, recorders=recorders,
-        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt,
+        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt, fmt_pct=fmt_pct,
         show_raters=access in ("leader", "admin")), status
 
 
@@ -167,8 +186,8 @@ def save_metric(month, username, key):
     if not form.validate_on_submit():
         return _render_entries(engineer, month, metric_forms={key: form}, status=422)
     try:
-        services.save_metric(_me(), engineer, month, key, form.actual.data, form.plan.data, form.note.data,
-                             now=clock.now())
+        services.save_metric(_me(), engineer, month, key, _entered_actual(spec, form), form.plan.data,
+                             form.note.data, now=clock.now())
     except (Invalid, Conflict) as error:
         return _refused(engineer, month, error, form, metric_forms={key: form})
     db.session.commit()

@@ -304,12 +304,19 @@ class IncidentSpec:
 
 @dataclass
 class MetricSpec:
-    """A monthly quantity to enter: plan and actual when the rule scores a completion rate."""
+    """A monthly quantity to enter: plan and actual when the rule scores a completion rate; `percent` when the rule
+    reads the actual itself as a share (a band, a range in percent: 0.85 is 85%), which people write as 85."""
 
     key: str
     indicator: object
     rule: str
     wants_plan: bool
+    percent: bool = False
+
+
+def reads_share(node):
+    """Whether a rule reads a plain entered value as a share (0.85 = 85%): bands, and ranges marked percent."""
+    return node.rule == "band" or (node.rule == "range" and bool(node.params.get("percent")))
 
 
 @dataclass
@@ -362,7 +369,7 @@ def _walk(indicator, node, inherited, specs):
                 spec.per = node.params["per"]
     elif source.kind == "metric":
         # a linear rule scores actual / plan; band and range rules read the plain actual (a count, a score)
-        specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear"))
+        specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear", reads_share(node)))
     elif source.kind == "rating" and node.rule == "rating":
         specs.ratings.setdefault(key, RatingSpec(key, indicator, "rating", scale=node.params.get("scale",
                                                                                                   DEFAULT_SCALE)))

@@ -86,8 +86,10 @@ def value_kind(template, code, value, metric_rows):
                     "rework": "units", "incidents": "events"}[kind]
         if kind == "rating":
             return "share" if rule == "rating" else "points"
-        if kind == "metric":
-            return "share" if any(row.plan is not None for row in metric_rows) else "number"
+        if kind == "metric":  # a rate when this entry has a plan, or a share the rule reads as one (85%)
+            key = indicator.node.source.options.get("key", code)
+            planned = any(row.key == key and row.plan is not None for row in metric_rows)
+            return "share" if planned or reviews.reads_share(indicator.node) else "number"
     if isinstance(value, dict):
         return "counts"
     return {"field_hours": "hours", "response": "share", "satisfaction": "share", "expense": "share",
