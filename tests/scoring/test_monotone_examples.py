@@ -229,10 +229,33 @@ REFUSED = [
     ("no-survey points left at 0 under a lowest band of 3", "after_sales_kpi",
      lambda d: indicator(d, "satisfaction").update(params={"bands": [[1, 20], [0, 3]]}),
      "indicators[1].params.if_none", "scores if_none (0, 0 when not set), but one bad record scores 3"),
-    ("no-complaint points above what 100% resolved gives", "after_sales_kpi",
-     lambda d: indicator(d, "complaint_handling").update(params={"target": 1.25}),
-     "indicators[4].params.if_none", "the full points when not set), but one bad record scores 0 and one good "
-                                     "record 12"),
+    ("a rule over the share of complaints resolved to satisfaction", "after_sales_kpi",
+     lambda d: indicator(d, "complaint_handling").update(rule="linear", params={}, inputs={"value": "value"}),
+     "indicators[4].inputs.value", "rises with a good and with a bad event alike"),
+    ("a deduction whose base is above its max", "engineer_monthly",
+     lambda d: indicator(d, "on_time")["params"].update(base=30), "indicators[3].params", "more than its max 15"),
+    ("field hours scored without a cap", "engineer_monthly",
+     lambda d: indicator(d, "field_hours")["params"].update(cap_rate=False), "indicators[1].params",
+     "without bound"),
+    ("a rating scale share above 100%", "service_360",
+     lambda d: indicator(d, "order_handling").update(params={"scale": [
+         {"code": "good", "name": "好", "share": 3}, {"code": "bad", "name": "差", "share": 0.2}]}),
+     "indicators[0].params", "more than its max 5"),
+    ("a deduction over completed orders", "engineer_monthly",
+     lambda d: indicator(d, "rework_external").update(rule="deduction", inputs={"events": "of"}, params={"per": 1}),
+     "indicators[4].rule", "which is better"),
+    ("a deduction over days present", "engineer_monthly",
+     lambda d: indicator(d, "attendance").update(rule="deduction", inputs={"events": "present"},
+                                                 params={"per": 0.5, "floor": 0}),
+     "indicators[0].rule", "which is better"),
+    ("a band over late days and business trips", "engineer_monthly",
+     lambda d: indicator(d, "attendance").update(rule="band", inputs={"value": ["late", "business_trip"]},
+                                                 params={"bands": [[3, 15], [1, 5]]}),
+     "indicators[0].rule", "more late/business_trip is worse"),
+    ("late days summed with days present", "engineer_monthly",
+     lambda d: indicator(d, "attendance").update(rule="range", inputs={"value": ["late", "present"]},
+                                                 params={"hi": 0, "above": {"points": -1}}),
+     "indicators[0].inputs.value", "run opposite ways"),
     ("a range over surveys, which have no value without surveys", "after_sales_kpi",
      lambda d: indicator(d, "satisfaction").update(rule="range", params={"lo": 1, "below": {"points": -5}}),
      "indicators[1].rule", "range has no if_none"),
@@ -273,10 +296,36 @@ REFUSED = [
 @pytest.mark.parametrize("code, change, path, message", [case[1:] for case in REFUSED],
                          ids=[case[0] for case in REFUSED])
 def test_the_loader_refuses_a_template_that_is_not_monotone_naming_the_field(code, change, path, message):
+    """As the editor, the API and a preset store it (every check); each unchanged preset passes them."""
+    load_template(PRESETS[code], storing=True)
     with pytest.raises(TemplateError) as error:
-        load_template(mutated(code, change))
+        load_template(mutated(code, change), storing=True)
     assert path in error.value.errors, error.value.errors
     assert message in error.value.errors[path]
+
+
+def test_a_version_stored_before_the_complaint_share_was_refused_still_loads_and_scores():
+    """Form 1 as bundled before: 15 × the share of complaints resolved to satisfaction. Its months must still be
+    read and scored; only storing it again is refused."""
+    old = mutated("after_sales_kpi", lambda d: indicator(d, "complaint_handling").update(
+        rule="linear", params={}, inputs={"value": "value"}))
+    facts = {"complaints": {"total": 2, "satisfied": 1}}
+    assert row(evaluate(old, facts), "complaint_handling").points == D("7.5")
+    with pytest.raises(TemplateError):
+        load_template(old, storing=True)
+
+
+@pytest.mark.parametrize("code", ["after_sales_kpi", "service_360"])
+def test_a_complaint_resolved_to_satisfaction_never_raises_the_total(code):
+    """An upheld complaint is a bad event (CONTRACT 7), however it ends: after an unsatisfied one, a second complaint
+    resolved to satisfaction raised the share resolved, and T (46 → 51 seen). Now each unsatisfied complaint
+    deducts, and a satisfied one leaves the line as it was."""
+    base = {"ratings": {}, "metrics": {}}
+    months = [base | {"complaints": {"total": total, "satisfied": satisfied, "unsatisfied_ids": list(range(
+              total - satisfied))}} for total, satisfied in ((0, 0), (1, 0), (2, 1), (3, 2), (4, 2))]
+    points = [row(evaluate(PRESETS[code], facts), "complaint_handling").points for facts in months]
+    assert all(later <= earlier for earlier, later in zip(points, points[1:])), points
+    assert points[1] == points[2] == points[3] > points[4]
 
 
 def test_the_loader_reports_every_offending_field_at_once():

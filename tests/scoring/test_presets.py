@@ -39,8 +39,8 @@ def incident(indicator, category, amount=None, id=None):
 
 def test_form_1_after_sales_kpi_worked_example():
     """Resolution 45/50 → 20 × 0.9 = 18; satisfaction 18/20 = 90% → 16; response 10/10 → 20;
-    skills rated good → 15 × 0.8 = 12; complaints 1 of 2 satisfied → 15 × 0.5 = 7.5; efficiency 8 → 8.
-    Q = 81.5 of 100 → T 81.50, grade B, bonus 81.5% × 1000 = 815.00.
+    skills rated good → 15 × 0.8 = 12; complaints 1 of 2 not resolved to satisfaction → 15 − 5 = 10; efficiency 8 → 8.
+    Q = 84 of 100 → T 84.00, grade B, bonus 84% × 1000 = 840.00.
     """
     facts = {"metrics": {"resolution_rate": metric(45, 50)}, "satisfaction": {"surveys": 20, "good": 18},
              "response": {"within": 10}, "complaints": {"total": 2, "satisfied": 1, "unsatisfied_ids": [4]},
@@ -48,8 +48,8 @@ def test_form_1_after_sales_kpi_worked_example():
                          "efficiency": [{"id": 2, "group": "leader", "points": D(8)}]}}
     result = run("after_sales_kpi", facts, bonus_base=D(1000))
     assert points(result) == {"resolution_rate": 18, "satisfaction": 16, "response": 20, "skills": 12,
-                              "complaint_handling": D("7.5"), "efficiency": 8}
-    assert (result.total, result.grade, result.bonus) == (D("81.50"), "B", D("815.00"))
+                              "complaint_handling": 10, "efficiency": 8}
+    assert (result.total, result.grade, result.bonus) == (D("84.00"), "B", D("840.00"))
 
 
 def test_form_3_service_supervisor_monthly_worked_example():
@@ -309,11 +309,11 @@ def test_form_8_usher_worked_example():
 
 
 def test_form_9_service_360_worked_example():
-    """Order handling: self 100%, peer 80%, leader 80% → 5 × 2.6 / 3 = 13/3; revisits good 4; complaints 3 of 4
-    satisfied → 3.75; follow-up 5; attitude 5; reports fair 3; second sale 80k/100k → 8; new customers 6/5 → 5;
-    retention good 4; satisfaction self 100%, leader 80% → 30 × 0.9 = 27; sales data 4; daily work 5;
-    knowledge 4; drive 5; attendance: 2 late → −1; penalty −2.
-    Q = 13/3 + 79.75 = 84.0833…; reward +2 → T = 86.0833… → 86.08, grade B.
+    """Order handling: self 100%, peer 80%, leader 80% → 5 × 2.6 / 3 = 13/3; revisits good 4; complaints 1 of 4 not
+    resolved to satisfaction → 5 − 2.5 = 2.5; follow-up 5; attitude 5; reports fair 3; second sale 80k/100k → 8; new
+    customers 6/5 → 5; retention good 4; satisfaction self 100%, leader 80% → 30 × 0.9 = 27; sales data 4; daily
+    work 5; knowledge 4; drive 5; attendance: 2 late → −1; penalty −2. Q = 13/3 + 78.5 = 82.8333…; reward +2 → T =
+    84.8333… → 84.83, grade B.
     """
     leader = lambda level: [{"group": "leader", "level": level}]  # noqa: E731
     facts = {"ratings": {"order_handling": [{"group": "self", "level": "excellent"}, {"group": "peer", "level": "good"},
@@ -332,11 +332,11 @@ def test_form_9_service_360_worked_example():
     result = run("service_360", facts)
     found = points(result)
     assert found.pop("order_handling").quantize(D("0.0001")) == D("4.3333")
-    assert found == {"customer_revisits": 4, "complaint_handling": D("3.75"), "repair_follow_up": 5,
+    assert found == {"customer_revisits": 4, "complaint_handling": D("2.5"), "repair_follow_up": 5,
                      "service_attitude": 5, "reports": 3, "second_sale": 8, "new_customers": 5,
                      "key_customer_retention": 4, "customer_satisfaction": 27, "sales_data": 4, "daily_work": 5,
                      "knowledge_skills": 4, "attitude": 5, "attendance_deduction": -1, "penalty_deduction": -2}
-    assert (result.total, result.grade) == (D("86.08"), "B")
+    assert (result.total, result.grade) == (D("84.83"), "B")
 
 
 @pytest.mark.parametrize("cap", [D("100.01"), 1e308])

@@ -26,6 +26,20 @@ def test_quantitative_is_100_times_points_over_max_of_applicable_indicators(rows
     assert quantitative(rows) == q
 
 
+def test_a_sectioned_sum_below_zero_is_not_diluted_by_a_section_that_starts_to_apply():
+    """Sections A (attendance, may go below 0) and B (response, a share left out without orders), 50/50: A at −4 of
+    its weight 10 gives Q −20 alone; B's first (late) response applies it at 0 points. Divided by the used sections'
+    weights, Q rose to −10 with that bad event; below 0 it is out of every section's weight, so it stays −20."""
+    sections = {"A": D(50), "B": D(50)}
+    possible = [(D(15), D(10), "A"), (D(15), D(10), "B")]
+    alone = quantitative([(D(-6), D(15), D(10), "A")], sections=sections, possible=possible)
+    with_b = quantitative([(D(-6), D(15), D(10), "A"), (D(0), D(15), D(10), "B")], sections=sections,
+                          possible=possible)
+    assert alone == with_b == D(-20)
+    # above 0 a section without data is still left out: its first good record cannot lower Q either way
+    assert quantitative([(D(6), D(15), D(10), "A")], sections=sections, possible=possible) == D(40)
+
+
 def test_quantitative_by_deduction_starts_at_the_base():
     rows = [(D(25), D(30), None), (D(-3), D(20), None), (D(10), D(10), None)]
     assert quantitative(rows, "deduction", D(100)) == D(72)              # 100 − 5 − 23 − 0

@@ -122,7 +122,7 @@ def check(code, data, effective_from, now):
         raise Invalid.field("code", _("模板代码须为 %(code)s", code=code))
     data = dict(data, code=code, effective_from=effective_from, version=data.get("version") or 1)
     try:
-        template = load_template(data)
+        template = load_template(data, storing=True)
     except TemplateError as error:
         fields = template_errors(error)
         raise Invalid(_("模板有 %(n)s 处错误", n=len(fields)), {f"body.{k}" if k else "body": v

@@ -42,7 +42,7 @@ def store_template(data, now, latest=None):
     than the current version's, else at the current month (the months already scored keep their version).
     The caller commits.
     """
-    template = load_template(data)  # refuse what could never be evaluated
+    template = load_template(data, storing=True)  # refuse what could never be evaluated, or break CONTRACT 7
     if latest is None:
         latest = _latest(template.code)
     if latest is not None and _content(json.loads(latest.body)) == _content(data):

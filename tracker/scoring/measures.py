@@ -53,6 +53,10 @@ class SourceKind:
 
 SOURCES = {}
 UP, DOWN = "up", "down"
+# NEUTRAL: moved only by events that are neither good nor bad (annual leave, a business trip); MIXED: moved the same
+# way by a good and by a bad event (a complaint resolved to satisfaction raises the share of satisfied complaints,
+# yet every upheld complaint is a bad event), so no rule may read it and stay monotone.
+NEUTRAL, MIXED = "neutral", "mixed"
 
 
 def source(name, *, provides, options=None, mode="always", direction=None, bounds=None, none=()):
@@ -79,7 +83,8 @@ def _amount(value, what):
 
 
 @source("attendance", provides=STATUSES,
-        direction={s: DOWN for s in ("late", "early_leave", "absent", "personal_leave", "sick_leave")})
+        direction={"present": UP, "annual_leave": NEUTRAL, "business_trip": NEUTRAL}
+        | {s: DOWN for s in ("late", "early_leave", "absent", "personal_leave", "sick_leave")})
 def attendance(facts, options, code):
     """Counts per status (missing = 0); always applies since a workday without a record counts as present."""
     fact = facts.get("attendance") or {}
@@ -175,7 +180,7 @@ def on_time(facts, options, code):
     return Measure(True, len(late), {"events": len(late)}, {"work_orders": late}, details)
 
 
-@source("rework", provides=("units", "of"), options={"fact": "str"}, direction={"units": DOWN})
+@source("rework", provides=("units", "of"), options={"fact": "str"}, direction={"units": DOWN, "of": UP})
 def rework(facts, options, code):
     """Rework units charged and orders completed; every month has them (none: nothing over the allowance)."""
     fact = facts.get(options["fact"]) or {}
@@ -275,14 +280,17 @@ def rating(facts, options, code):
     return Measure(True, None, {"ratings": found}, ids)
 
 
-@source("complaints", provides=("value",), direction={"value": UP}, bounds={"value": SHARE}, none=("value",))
+@source("complaints", provides=("value", "unsatisfied"), direction={"value": MIXED, "unsatisfied": DOWN},
+        bounds={"value": SHARE}, none=("value",))
 def complaints(facts, options, code):
-    """Share of complaints resolved to the customer's satisfaction (None without complaints: the rule's if_none);
-    every month has it, so a complaint, however well handled, never adds."""
+    """Complaints not resolved to the customer's satisfaction (`unsatisfied`, a count: every month has it, so a
+    complaint, however well handled, never adds), and the share resolved to satisfaction (`value`, None without
+    complaints), which only versions stored before this rule may still read: a second, well-handled complaint
+    raises it."""
     fact = facts.get("complaints") or {}
     total = _count(fact.get("total", 0), "complaints.total")
     satisfied = _count(fact.get("satisfied", 0), "complaints.satisfied")
     share = Decimal(satisfied) / total if total else None
     details = Msg("complaints", {"total": str(total), "satisfied": str(satisfied)})
-    return Measure(True, share, {"value": share}, {"complaints": list(fact.get("unsatisfied_ids", []))},
-                   details)
+    return Measure(True, share, {"value": share, "unsatisfied": total - satisfied},
+                   {"complaints": list(fact.get("unsatisfied_ids", []))}, details)

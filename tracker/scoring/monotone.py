@@ -9,10 +9,27 @@ A month without data must score between what its first bad and its first good re
 surveys scores the rule's if_none, which must lie between the points of 0% and of 100%.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from tracker.scoring.decimals import ZERO, clamp, fmt
 from tracker.scoring.errors import FactsError, TemplateError
-from tracker.scoring.measures import DOWN, SOURCES, UP
-from tracker.scoring.rules import RULES
+from tracker.scoring.measures import DOWN, MIXED, NEUTRAL, SOURCES, UP
+from tracker.scoring.rules import DEFAULT_SCALE, RULES
+
+# Checks added after templates were first stored apply to a template being stored (the editor, the API, a preset);
+# a version stored before them still loads, so that its months can be read and scored as before.
+_STORING = ContextVar("tracker_template_storing", default=False)
+
+
+@contextmanager
+def storing():
+    """Check the templates loaded inside as new ones: every rule of CONTRACT 7, the later ones included."""
+    token = _STORING.set(True)
+    try:
+        yield
+    finally:
+        _STORING.reset(token)
 
 DEDUCTIONS = ("deduction", "stepped", "allowance")
 VALUE_RULES = ("band", "linear", "range")
@@ -23,12 +40,36 @@ def _fail(path, message):
 
 
 def direction(node, source):
-    """Which way the rule's (first) input runs: UP, DOWN, or None when the source leaves it to the template."""
+    """Which way the rule's (first) input runs: UP, DOWN, or None when the source leaves it to the template.
+
+    For a template being stored, keys that only neutral events move do not hide the way the others run (a band
+    over late days and business trips runs down), and an input that both kinds of event move the same way is
+    refused (`_check_keys`)."""
     if source is None or not node.inputs:
         return None
     keys = next(iter(node.inputs.values()))
     found = {SOURCES[source.kind].direction.get(key) for key in keys}
-    return found.pop() if len(found) == 1 else None
+    if _STORING.get():
+        found -= {NEUTRAL}
+    way = found.pop() if len(found) == 1 else None
+    return way if way in (UP, DOWN) else None
+
+
+def _check_keys(node, source, path):
+    """A template being stored reads no input that a bad event can raise as well as a good one (MIXED), and sums
+    no keys that run opposite ways into one input (late days with days present)."""
+    if source is None or not node.inputs:
+        return
+    ways = SOURCES[source.kind].direction
+    for name, keys in node.inputs.items():
+        for key in keys:
+            if ways.get(key) == MIXED:
+                _fail(f"{path}.inputs.{name}", f"{key} of {source.kind} rises with a good and with a bad event alike "
+                                               f"(a well-handled complaint raises the share, yet a complaint is bad): "
+                                               f"no rule over it keeps scores monotone")
+        if {ways.get(key) for key in keys} >= {UP, DOWN}:
+            _fail(f"{path}.inputs.{name}", f"{'/'.join(keys)} run opposite ways (more of one is better, more of "
+                                           f"another worse): their sum follows neither")
 
 
 def _key(node):
@@ -57,6 +98,47 @@ def extremes(node, source):
                      for end in (ends if way == UP else ends[::-1]))
     except FactsError:  # an unbounded ratio without the floor or cap it needs
         return None
+
+
+def best_points(node):
+    """The most points the rule can give (None when it has no bound: an uncapped rate, a range that adds per step
+    without a cap)."""
+    p = node.params
+    if node.rule == "sum":
+        parts = [best_points(part) for part in node.params["parts"]]
+        if None in parts:
+            return p.get("cap")
+        return clamp(p.get("base", ZERO) + sum(parts, ZERO), p.get("floor"), p.get("cap"))
+    if node.rule == "band":
+        return max([points for _threshold, points in p["bands"]] + [p.get("below", ZERO), p.get("if_none", ZERO)])
+    if node.rule == "linear":
+        return max(p["points"], p.get("if_none", p["points"])) if p.get("cap_rate", True) else None
+    if node.rule in ("deduction", "stepped"):
+        return p["base"]
+    if node.rule == "allowance":
+        return p["points"]
+    if node.rule == "range":
+        adds = [side for side in (p.get("below"), p.get("above")) if side and side["points"] > 0]
+        if adds:
+            return p.get("cap")
+        return clamp(p["base"], p.get("floor"), p.get("cap"))
+    if node.rule == "rating":
+        return p["points"] * max(level.share for level in p.get("scale") or DEFAULT_SCALE)
+    if node.rule == "manual":
+        return p["hi"]
+    return None
+
+
+def check_best(node, max_points, path):
+    """A template being stored never scores an indicator above its max: Q would pass 100, and a share that then
+    starts to apply at its full max (a first timely response) would pull Q down."""
+    if not _STORING.get():
+        return
+    best = best_points(node)
+    if best is None:
+        _fail(f"{path}.params", f"can score without bound: set a cap of at most its max {fmt(max_points)}")
+    if best > max_points:
+        _fail(f"{path}.params", f"can score {fmt(best)}, more than its max {fmt(max_points)}")
 
 
 def _check_range_bounds(node, source, where):
@@ -106,6 +188,8 @@ def is_deduction(node):
 def check_node(node, source, path, part=False):
     """Refuse a rule application that could reward a bad event or punish a good one."""
     p = node.params
+    if _STORING.get():
+        _check_keys(node, source, path)
     way = direction(node, source)
     where = f"{path}.params"
     if node.rule == "band":

@@ -18,7 +18,8 @@ def quantitative(rows, method="normalised", base=HUNDRED, sections=None, possibl
     deduction: base − Σ (max − points), for forms that start at 100 and only take away.
 
     A sum below 0 (attendance may go below 0) is divided by the maxima (weights) of every indicator of the template
-    (of its section), `possible`: (max_points, weight, group) of each, whether it applies or not. Divided by only
+    (of its section, and a sectioned total below 0 by every section's weight), `possible`: (max_points, weight,
+    group) of each, whether it applies or not. Divided by only
     those that apply, a line that starts to apply at 0 points (a first late response, an expense without field
     hours) would spread the same negative sum over more and raise Q: a bad event must never raise a score
     (CONTRACT 7). At a sum of 0 both give 0, so Q stays monotone across it.
@@ -34,10 +35,13 @@ def quantitative(rows, method="normalised", base=HUNDRED, sections=None, possibl
         used = {group: share for group, share in shares.items() if share[1]}
         if not used:
             return None
-        weight_sum = sum((sections[group] for group in used), ZERO)
         whole = _possible(possible, by_group=True)
-        return HUNDRED * sum((sections[group] * earned / (whole.get(group, total) if earned < 0 else total)
-                              for group, (earned, total) in used.items()), ZERO) / weight_sum
+        weighted = sum((sections[group] * earned / (whole.get(group, total) if earned < 0 else total)
+                        for group, (earned, total) in used.items()), ZERO)
+        # below 0, out of every section's weight: a section that starts to apply at 0 must not dilute it
+        weight_sum = sum((sections[group] for group in (sections if weighted < 0 and possible is not None
+                                                          else used)), ZERO)
+        return HUNDRED * weighted / weight_sum
     total_weight = sum((max_points if weight is None else weight for _, max_points, weight, _g in rows), ZERO)
     if not total_weight:
         return None
