@@ -8,20 +8,43 @@ check and the write of one engineer's itinerary therefore run one at a time, on 
 - SQLite: one writer at a time is the database's own rule, but Python's driver starts the transaction only at the
   first INSERT, after the checks have read. `BEGIN IMMEDIATE` takes the write lock before the checks instead (it
   waits up to the busy timeout). A connection already inside a transaction has written, so it holds that lock.
+
+The same holds for one month's scores (CONTRACT 7): computing a draft, approving it, and every change that is
+refused once the month is approved (reviews, entries, adjustments, vetoes) take the month's lock before they read,
+so a veto saved while the gm approves is either in the approved total or refused, and two changes recomputing one
+draft at once both reach it.
 """
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tracker.auth.models import User
 from tracker.extensions import db
+
+
+MONTH_LOCKS = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
+
+
+def _sqlite_write_lock(connection):
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def lock_person(user):
     """Hold the lock of `user`'s records until the caller's transaction ends (commit or rollback)."""
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
-        if not raw.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _sqlite_write_lock(connection)
         return
     connection.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def lock_month(month):
+    """Hold the lock of one month's scores (a Month) until the caller's transaction ends; taken again by the same
+    transaction, it is held already. Months are taken in order where one transaction takes several (compute)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_write_lock(connection)
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": MONTH_LOCKS + month.year * 100 + month.number})

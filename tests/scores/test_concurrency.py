@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import NOW, PASSWORD, scratch_postgres_app
 from tests.scores.support import NOV, D, Records, at
 from tracker.auth import services as auth_services
+from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.scores import templates_store
 from tracker.scores.models import Score, ScoreLine
@@ -98,3 +99,122 @@ def test_two_computes_at_once_on_postgresql_give_one_row_per_engineer(postgres_a
     _assert_one_row_each()
     _race(postgres_app.config["DATABASE_URL"], tmp_path)
     _assert_one_row_each()
+
+
+RECORDER = textwrap.dedent("""
+    import pathlib, sys, time
+    from datetime import date, datetime
+    from tracker import clock, create_app
+    from tracker.auth.models import User
+    from tracker.extensions import db
+    from tracker.itinerary import services
+    from sqlalchemy import select
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    barrier, day = pathlib.Path(sys.argv[3]), date.fromisoformat(sys.argv[4])
+    now = datetime(2026, 11, 20, 10)
+    with app.app_context():
+        clock.stamp(db.session(), now)
+        boss = db.session.scalar(select(User).where(User.username == "boss"))
+        engineer = db.session.scalar(select(User).where(User.username == "eng00"))
+        services.set_attendance(boss, engineer, day, "absent", now=now)
+        db.session.flush()
+        (barrier / sys.argv[4]).touch()
+        deadline = time.time() + 60
+        while len(list(barrier.iterdir())) < 2 and time.time() < deadline:  # both commit together
+            time.sleep(0.01)
+        db.session.commit()  # the live draft is recomputed in this transaction, before it commits
+        print("recorded", flush=True)
+""")
+
+
+def test_two_changes_at_once_both_show_in_the_live_draft_on_postgresql(postgres_app, tmp_path):
+    """Two people record an absence of one engineer at the same moment: each transaction recomputes the draft before
+    it commits. The second must wait for the first and read its change, so the draft counts both (15 − 2 × 5)."""
+    _seed()
+    from tracker.scores import services
+
+    services.compute_month(NOV, NOW)
+    db.session.commit()
+    url = postgres_app.config["DATABASE_URL"]
+    for round_ in range(3):
+        barrier = tmp_path / f"absences-{round_}"
+        barrier.mkdir()
+        days = [("2026-11-09", "2026-11-10"), ("2026-11-11", "2026-11-12"), ("2026-11-16", "2026-11-17")][round_]
+        procs = [subprocess.Popen([sys.executable, "-c", RECORDER, url, str(tmp_path / f"r{n}"), str(barrier), day],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for n, day in enumerate(days)]
+        outputs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        db.session.rollback()
+        score = db.session.scalar(select(Score).join(User, Score.engineer_id == User.id)
+                                  .where(Score.month == NOV, User.username == "eng00"))
+        attendance = next(line for line in score.lines if line.code == "attendance")
+        assert attendance.points == 15 - 5 * 2 * (round_ + 1), (round_, attendance.points)
+
+
+DECIDER = textwrap.dedent("""
+    import pathlib, sys, time
+    from datetime import datetime
+    from tracker import clock, create_app
+    from tracker.auth.models import User
+    from tracker.errors import Conflict
+    from tracker.extensions import db
+    from tracker.scores import approval
+    from sqlalchemy import select
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    barrier, action = pathlib.Path(sys.argv[3]), sys.argv[4]
+    now = datetime(2026, 11, 20, 10)
+    with app.app_context():
+        clock.stamp(db.session(), now)
+        user = lambda name: db.session.scalar(select(User).where(User.username == name))
+        engineer = user("eng00")
+        (barrier / action).touch()
+        deadline = time.time() + 60
+        while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
+            time.sleep(0.001)
+        try:
+            if action == "veto":
+                approval.veto(user("boss"), engineer, "2026-11", "严重违规", now=now)
+            else:
+                approval.approve_score(user("gm.boss"), engineer, "2026-11", now=now)
+            db.session.commit()
+            print("done", flush=True)
+        except Conflict as error:
+            db.session.rollback()
+            print("refused", error.message, flush=True)
+""")
+
+
+def test_a_veto_saved_while_the_gm_approves_is_in_the_approved_total_or_refused(postgres_app, tmp_path):
+    """The gm approves eng00's November while the manager vetoes it: either the veto comes first and the approved
+    total is 0, or the approval comes first and the veto is refused (409); never an approved total that leaves out a
+    stored veto (it was approved at 93.26 beside a veto)."""
+    _seed()
+    from tracker.scores import approval, services
+    from tracker.scores.models import Veto
+
+    gm = auth_services.create_user({"username": "gm.boss", "password": PASSWORD, "role": "gm", "display_name": "总经理"})
+    boss = db.session.scalar(select(User).where(User.username == "boss"))
+    boss.supervisor_id = gm.id
+    engineer = db.session.scalar(select(User).where(User.username == "eng00"))
+    approval.record_interview(boss, engineer, NOV, "面谈", now=NOW)
+    services.compute_month(NOV, NOW)
+    db.session.commit()
+    url = postgres_app.config["DATABASE_URL"]
+    for round_ in range(4):
+        barrier = tmp_path / f"decide-{round_}"
+        barrier.mkdir()
+        procs = [subprocess.Popen([sys.executable, "-c", DECIDER, url, str(tmp_path / f"d{action}"), str(barrier),
+                                   action], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for action in ("veto", "approve")]
+        outputs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        db.session.rollback()
+        score = db.session.scalar(select(Score).where(Score.engineer_id == engineer.id, Score.month == NOV))
+        vetoed = db.session.scalar(select(Veto.id).where(Veto.engineer_id == engineer.id)) is not None
+        assert score.status == "approved", outputs
+        assert (score.total == 0) if vetoed else (score.total > 0), (round_, vetoed, score.total, outputs)
+        # back to the start: reopened, without the veto
+        db.session.execute(Veto.__table__.delete())
+        approval.reopen_score(db.session.get(User, gm.id), engineer, NOV, "再试", now=NOW)
+        db.session.commit()

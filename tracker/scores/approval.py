@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from tracker import audit, validation
+from tracker import audit, locking, validation
 from tracker.auth.access import is_leader, is_manager_above
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -65,6 +65,11 @@ def score_of(engineer, month):
     return db.session.scalar(select(Score).where(Score.engineer_id == engineer.id, Score.month == month))
 
 
+def score_status(engineer, month):
+    """The month's score status as stored now (read from the database, not from a row loaded before), or None."""
+    return db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
+
+
 def _subject(engineer, month):
     return f"{engineer.username}/{month}"
 
@@ -74,12 +79,11 @@ def _open_month(engineer, month, now):
     month = month_arg(month)
     if month > Month.of(now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
-    score = score_of(engineer, month)
-    if score is not None and score.status == "approved":
+    locking.lock_month(month)  # an approval at the same moment sees this change, or this change sees it
+    if score_status(engineer, month) == "approved":
         raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
     if not services.is_eligible(engineer, month):
         raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
-    return score
 
 
 def has_leader_review(engineer, month, template=None):
@@ -213,8 +217,8 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     reason = None if approve else validation.clean_text(reason, "reason", REASON_MAX)
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
-    score = score_of(engineer, month)
-    if score is not None and score.status == "approved":
+    locking.lock_month(month_arg(month))
+    if score_status(engineer, month) == "approved":
         raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
     status = "approved" if approve else "rejected"
     # Only a proposal can be decided, once: the condition in the UPDATE settles two gms clicking at the same time.
@@ -281,6 +285,7 @@ def approve_score(actor, engineer, month, *, now):
     """
     require_gm(actor)
     month = month_arg(month)
+    locking.lock_month(month)  # a change of the month at the same moment waits, or is waited for (tracker.locking)
     score = score_of(engineer, month)
     if score is not None and score.status == "draft":
         recompute(engineer, month, now)  # one last time, so that the blockers are those of the records as they are
@@ -311,6 +316,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     require_gm(actor)
     month = month_arg(month)
     reason = validation.clean_text(reason, "reason", REASON_MAX)
+    locking.lock_month(month)
     score = score_of(engineer, month)
     if score is None or score.status != "approved":
         raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, or_, select, text, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -26,6 +26,7 @@ from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
+from tracker import locking
 from tracker.itinerary.models import MonthSubmission
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
@@ -48,7 +49,6 @@ VALUE_PLACES = Decimal("0.0001")
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
                 "bonus", "status", "stale", "computed_at", "approved_at", "approved_by_id", "inputs_digest")
 INELIGIBLE = "ineligible"  # the inputs digest of a row that is not assessed (it has no scores to compute)
-LOCK_SPACE = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
 
 
 def as_of(month, now):
@@ -97,6 +97,10 @@ def compute_asked(month, now, engineer_ids=None, progress=None):
 
 def _compute(month, now, engineer_ids, progress):
     ensure_presets(now)
+    # the month's lock before anything is read: a second transaction changing the same month waits for the first to
+    # commit and then reads its change (PostgreSQL reads what was committed when each statement starts), so two
+    # changes at once both reach the draft
+    _lock(month)
     people = _engineers(engineer_ids)
     approved = set(db.session.scalars(select(Score.engineer_id).where(
         Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
@@ -108,7 +112,6 @@ def _compute(month, now, engineer_ids, progress):
     digests = _Digests(templates)
     inputs = {person.id: digests.of(person, facts[person.id]) if person.id in facts else INELIGIBLE
               for person in people}
-    _lock(month)
     unchanged = _unchanged(month, inputs)
     results, memo = [], {}
     for person in people:
@@ -258,11 +261,8 @@ class _Lines:
 
 
 def _lock(month):
-    """Serialise the writes of one month: an advisory lock on PostgreSQL; on SQLite the first write locks anyway."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        month = month_arg(month)
-        year, number = month.year, month.number
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_SPACE + year * 100 + number})
+    """Serialise the writes of one month (tracker.locking.lock_month)."""
+    locking.lock_month(month_arg(month))
 
 
 def _store(month, results, now):
