@@ -101,3 +101,43 @@ def test_racing_repeats_of_one_trip_with_a_client_id_answer_the_first_and_are_no
     assert sorted(status for status, _body in results) == [200] * 9 + [201], results
     assert len({body["id"] for _status, body in results}) == 1
     assert _count(Trip, engineer_id=team["eng1"].id) == 1
+
+
+def _send(method, url, headers, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method=method,
+                                     headers={**headers, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_two_changes_of_one_trip_at_once_both_apply_to_the_trip_as_stored(live_server, team, token):
+    """One request moves the departure to 01:00, another the return to 05:00, at the same moment: each applies its
+    field to the trip as the other left it (read under the engineer's lock), so the trip is 01:00–05:00 and its
+    hours are 4 (it was stored 01:00–05:00 with 2 or 3 h, from a copy read before the lock)."""
+    headers = token("eng1")
+    for round_ in range(4):
+        status, trip = _post(live_server + "/api/v1/trips", headers,
+                             {"date": f"2026-11-{16 + round_}", "depart": "02:20", "return": "02:40"})
+        assert status == 201, trip
+        url = f"{live_server}/api/v1/trips/{trip['id']}"
+        changes = [{"depart": "01:00"}, {"return": "05:00"}]
+        results = _all_at_once(2, lambda n, url=url, changes=changes: _send("PATCH", url, headers, changes[n]))
+        assert sorted(status for status, _body in results) == [200, 200], results
+        db.session.rollback()
+        stored = db.session.get(Trip, trip["id"])
+        assert (stored.depart_min, stored.return_min, stored.hours) == (60, 300, 4), (round_, results)
+
+
+def test_a_trip_changed_and_deleted_at_once_is_deleted_or_changed_never_a_500(live_server, team, token):
+    headers = token("eng1")
+    calls = [("PATCH", {"return": "11:00"}), ("DELETE", {})]
+    for round_ in range(4):
+        status, trip = _post(live_server + "/api/v1/trips", headers,
+                             {"date": f"2026-11-{16 + round_}", "depart": "09:00", "return": "10:00"})
+        url = f"{live_server}/api/v1/trips/{trip['id']}"
+        results = _all_at_once(2, lambda n, url=url: _send(calls[n][0], url, headers, calls[n][1]))
+        assert all(status in (200, 204, 404) for status, _body in results), results
+        assert _count(Trip, id=trip["id"]) == 0

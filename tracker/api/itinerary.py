@@ -176,8 +176,8 @@ def get_trip(trip_id):
 def update_trip(trip_id, data):
     """Change the given fields of a trip (its month must not be submitted)."""
     trip = row_or_404(Trip, trip_id, _("行程"))
-    merged = {**services.trip_dict(trip), **data}
-    trip = services.save_trip(_actor(), trip.engineer, _with_date(merged), trip, now=clock.now())
+    trip = services.save_trip(_actor(), trip.engineer, lambda current: _with_date({**current, **data}), trip,
+                              now=clock.now())
     core.commit()
     return _trip_reply(trip, 200)
 
@@ -226,8 +226,8 @@ def get_expense(expense_id):
 def update_expense(expense_id, data):
     """Change the given fields of an expense (its month must not be submitted)."""
     expense = row_or_404(Expense, expense_id, _("费用"))
-    merged = {**services.expense_dict(expense), **data}
-    expense = services.save_expense(_actor(), expense.engineer, _with_date(merged), expense, now=clock.now())
+    expense = services.save_expense(_actor(), expense.engineer, lambda current: _with_date({**current, **data}),
+                                    expense, now=clock.now())
     core.commit()
     return core.reply(services.expense_dict(expense))
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import selectinload
 
 from tracker import audit, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
-from tracker.errors import Conflict, Forbidden, Invalid
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.idlist import among
 from tracker.itinerary import calendar
@@ -208,11 +209,26 @@ def _check_overlap(engineer, day, depart, ret, exclude_id):
             raise Invalid(message, {"depart": message}, conflicting_trip=other.id)
 
 
+def _current(row, data, as_dict):
+    """After the engineer's lock: the row as stored now (another request may have changed it since it was read),
+    and the data to save: `data`, or for a change of some fields `data(current dict)` merging them into it."""
+    if row is not None:
+        try:
+            db.session.refresh(row)
+        except InvalidRequestError:  # deleted by another request meanwhile
+            raise NotFound(_("该记录已被删除")) from None
+    if callable(data):
+        data = data(as_dict(row))
+    return data
+
+
 def save_trip(actor, engineer, data, trip=None, *, now):
-    """Create (trip=None) or change a trip from plain data; the caller commits."""
+    """Create (trip=None) or change a trip from plain data (or, for a change of some fields, a function of the
+    trip's current data read under the lock); the caller commits."""
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的行程"))
     lock_person(engineer)  # the overlap and month-lock checks below hold under concurrency
+    data = _current(trip, data, trip_dict)
     if trip is not None:
         ensure_open(engineer, trip.day)
     day = _past_or_today(data.get("date"), now)
@@ -240,6 +256,7 @@ def delete_trip(actor, trip, *, now):
     if not can_edit_itinerary(actor, trip.engineer):
         raise Forbidden(_("无权删除该工程师的行程"))
     lock_person(trip.engineer)
+    _current(trip, None, trip_dict)
     ensure_open(trip.engineer, trip.day)
     _remember_deleted([trip], trip_dict, now)
     db.session.delete(trip)
@@ -268,10 +285,12 @@ def trip_dict(trip):
 # ---- expenses ------------------------------------------------------------------------------------
 
 def save_expense(actor, engineer, data, expense=None, *, now):
-    """Create or change an expense from plain data; the caller commits."""
+    """Create or change an expense from plain data (or a function of its current data, as save_trip); the caller
+    commits."""
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的费用"))
     lock_person(engineer)
+    data = _current(expense, data, expense_dict)
     if expense is not None:
         ensure_open(engineer, expense.day)
     day = _past_or_today(data.get("date"), now)
@@ -294,6 +313,7 @@ def delete_expense(actor, expense, *, now):
     if not can_edit_itinerary(actor, expense.engineer):
         raise Forbidden(_("无权删除该工程师的费用"))
     lock_person(expense.engineer)
+    _current(expense, None, expense_dict)
     ensure_open(expense.engineer, expense.day)
     _remember_deleted([expense], expense_dict, now)
     db.session.delete(expense)
