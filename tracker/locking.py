@@ -12,12 +12,16 @@ check and the write of one engineer's itinerary therefore run one at a time, on 
 The same holds for one month's scores (CONTRACT 7): computing a draft, approving it, and every change that is
 refused once the month is approved (reviews, entries, adjustments, vetoes) take the month's lock before they read,
 so a veto saved while the gm approves is either in the approved total or refused, and two changes recomputing one
-draft at once both reach it.
+draft at once both reach it. And for one work order: a change of its fields and its scans and photos (named after
+it) run one at a time.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
+from sqlalchemy.exc import InvalidRequestError
 
 from tracker.auth.models import User
+from tracker.errors import NotFound
 from tracker.extensions import db
 
 
@@ -37,6 +41,28 @@ def lock_person(user):
         _sqlite_write_lock(connection)
         return
     connection.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def lock_row(row):
+    """Hold the lock of one stored row (a work order and its files) until the caller's transaction ends, and read
+    it again as stored now: a change, a scan or photos of the same order sent at the same moment wait for each
+    other and each applies to what the other left (its times, its canonical name)."""
+    db.session.flush()  # what this transaction changed already is kept, not read over
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_write_lock(connection)
+    else:
+        table = type(row).__table__
+        connection.execute(select(table.c.id).where(table.c.id == row.id).with_for_update())
+    reread(row)
+
+
+def reread(row):
+    """Read a row again as stored now (after its lock is held); 404 when another request deleted it meanwhile."""
+    try:
+        db.session.refresh(row)
+    except InvalidRequestError:
+        raise NotFound(_("该记录已被删除")) from None
 
 
 def lock_month(month):

@@ -28,3 +28,53 @@ def test_orders_created_at_once_are_stored_or_refused_with_409(live_server, team
     retried = [_post(url, headers, {"customer": "同时新建的客户", "service_type": "维修",
                                     "reported_at": "2026-11-19T09:00"}) for status in statuses if status == 409]
     assert all(status == 201 for status, _body in retried)  # sent again, each is stored
+
+
+def _patch(url, headers, body):
+    from tests.itinerary.test_concurrency import _send
+
+    return _send("PATCH", url, headers, body)
+
+
+def test_two_changes_of_one_order_at_once_are_checked_together(live_server, team, token, make_order):
+    """Each change alone keeps reported ≤ responded ≤ arrived; both together would not (responded 09:30 after an
+    arrival moved to 09:00). The second is checked on the order as the first left it: one is refused (422), and
+    the stored order keeps its times in order (responded 11:00 was stored after arrived 10:00)."""
+    headers = token("office")
+    for round_ in range(4):
+        order = make_order()
+        url = f"{live_server}/api/v1/work-orders/{order.id}"
+        changes = [{"responded_at": "2026-10-15T09:30"}, {"arrived_at": "2026-10-15T09:00"}]
+        results = _all_at_once(2, lambda n, url=url, changes=changes: _patch(url, headers, changes[n]))
+        assert sorted(status for status, _body in results) == [200, 422], (round_, results)
+        db.session.rollback()
+        stored = db.session.get(WorkOrder, order.id)
+        assert stored.responded_at is None or stored.responded_at <= stored.arrived_at, round_
+
+
+def test_scans_of_one_order_sent_at_once_are_each_archived_as_a_version(live_server, team, token, make_order):
+    """Six scans of one order at the same moment: each is stored as the next version, the latest current, every
+    file on disk as its row says (10 of 15 were a 500, the 409 meant for them crashing)."""
+    import hashlib
+    import os
+
+    import requests
+
+    from tests.workorders.conftest import CANONICAL, padded_pdf
+    from tracker.workorders.models import Scan
+    from tracker.workorders.uploads import root
+
+    headers = token("office")
+    order = make_order()
+    url = f"{live_server}/api/v1/work-orders/{order.id}/scan"
+    bodies = [padded_pdf(400 + n) for n in range(6)]
+    results = _all_at_once(6, lambda n: requests.post(url, headers=headers, timeout=120, files={
+        "file": (CANONICAL + ".pdf", bodies[n], "application/pdf")}).status_code)
+    assert set(results) <= {201, 409} and results.count(201) >= 1, results
+    db.session.rollback()
+    scans = db.session.scalars(select(Scan).where(Scan.work_order_id == order.id).order_by(Scan.version)).all()
+    assert len(scans) == results.count(201) and [s.version for s in scans] == list(range(1, len(scans) + 1))
+    assert [s.current for s in scans] == [False] * (len(scans) - 1) + [True]
+    for scan in scans:
+        with open(os.path.join(root(), scan.path), "rb") as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == scan.sha256, scan.path

@@ -7,18 +7,17 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import selectinload
 
 from tracker import audit, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
-from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.idlist import among
 from tracker.itinerary import calendar
 from tracker.itinerary.models import (ATTENDANCE_STATUSES, EXPENSE_CATEGORIES, Attendance, DeletedEntry, Expense,
                                       MonthSubmission, Trip)
-from tracker.locking import lock_person
+from tracker.locking import lock_person, reread
 from tracker.notifications import services as notifications
 from tracker.scores import live
 from tracker.scoring import fieldhours
@@ -213,10 +212,7 @@ def _current(row, data, as_dict):
     """After the engineer's lock: the row as stored now (another request may have changed it since it was read),
     and the data to save: `data`, or for a change of some fields `data(current dict)` merging them into it."""
     if row is not None:
-        try:
-            db.session.refresh(row)
-        except InvalidRequestError:  # deleted by another request meanwhile
-            raise NotFound(_("该记录已被删除")) from None
+        reread(row)
     if callable(data):
         data = data(as_dict(row))
     return data
@@ -339,6 +335,7 @@ def set_attendance(actor, engineer, day, status, *, now):
     validation.check_year(day, "date")
     if not calendar.is_workday(day):
         raise Invalid.field("date", _("%(day)s 不是工作日，不能记录考勤", day=day.isoformat()))
+    lock_person(engineer)  # two records of one day at the same moment: the second replaces the first
     row = db.session.scalar(select(Attendance).where(Attendance.engineer_id == engineer.id, Attendance.day == day))
     if status == "present":
         if row is not None:

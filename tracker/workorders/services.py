@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker import validation
+from tracker import locking, validation
 from tracker.auth.access import can_manage_order, can_view_order, is_above, is_assigned, order_scope
 from tracker.auth.services import USERNAME_RE
 from tracker.errors import Forbidden, Invalid, NotFound
@@ -88,6 +88,8 @@ def update_order(actor, order, data, now, records=None):
     A refused change leaves the order as it was."""
     records = records or RECORDS
     _refuse_unknown(data)
+    if order.id is not None:
+        locking.lock_row(order)  # the rules below are checked on the order as stored now
     if not can_manage_order(actor, order):
         if not is_assigned(actor, order):
             raise Forbidden(_("无权修改该工单"))

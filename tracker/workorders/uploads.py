@@ -22,6 +22,7 @@ from sqlalchemy import event, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
+from tracker import locking
 from tracker.errors import Conflict, DomainError, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
 from tracker.naming import inside
@@ -112,6 +113,7 @@ def store_scan(actor, order, filename, stream, now, numbers=None):
     """
     if not can_manage_order(actor, order):
         raise Forbidden(_("只有内勤或该工单的主管可以上传电子档"))
+    locking.lock_row(order)  # named after the order as stored now, one scan of it at a time
     data, kind, ext, by_qr = read_scan(order, filename, stream, numbers)
     folder = inside(root(), "archive", order.customer.name)
     previous = current_scan(order)
@@ -431,6 +433,7 @@ def store_photos(actor, order, uploads, now):
     """
     if not can_upload_photos(actor, order):
         raise Forbidden(_("无权为该工单上传照片"))
+    locking.lock_row(order)  # in the folder of the order as stored now
     if order.engineer is None:
         raise Invalid.field("files", _("工单尚未指派工程师，不能上传照片"))
     uploads = [(name, stream) for name, stream in uploads if name or stream]
