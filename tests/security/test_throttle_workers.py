@@ -112,3 +112,16 @@ def test_sixth_failed_login_is_429_with_retry_after_on_both_gunicorn_workers(two
         if len(seen_web) == 2:
             break
     assert seen_web <= pids
+
+
+def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(two_workers):
+    """Twenty wrong passwords for one username from one address sent at once, across both workers: at most 5 are
+    checked (401), the others are 429 (a burst got 8–12 checks when an attempt was counted only after its
+    password hash was checked)."""
+    port = two_workers
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: _api_login(port, "wrong-password"), range(20)))
+    statuses = sorted(status for status, _pid, _retry in answers)
+    assert set(statuses) <= {401, 429} and statuses.count(401) <= 5, statuses
+    assert statuses.count(401) >= 1
+    assert _api_login(port, PASSWORD)[0] == 429  # the right password waits too

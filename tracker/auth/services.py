@@ -223,11 +223,12 @@ def login(username, password, address, now):
     config = current_app.config
     if isinstance(username, str):
         username = username.strip().lower()
-    throttle.check(username, address, now, config)
+    attempt = throttle.reserve(username, address, now, config)  # counted before the password is checked
     user = authenticate(username, password)
     if user is None:
-        throttle.record_failure(username, address, now)
         audit.record(None, "login.failed", throttle.normalise(username), kind="login_failed", address=address, at=now)
+    else:
+        throttle.release(attempt)
     return user
 
 

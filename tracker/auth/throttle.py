@@ -3,13 +3,14 @@
 Failed logins (web and API alike, known and unknown usernames alike) are stored as LoginAttempt rows. Within the
 window (15 minutes by default) 5 failures for one username from one address, 20 for one username from anywhere, or
 100 from one address refuse further attempts, even with the right password, until enough failures have aged out.
+An attempt is counted before its password is checked (`reserve`) and forgotten when it succeeds (`release`).
 """
 
 import math
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
 from tracker.auth.models import LoginAttempt
 from tracker.errors import DomainError
@@ -40,24 +41,27 @@ def _limits(config):
     return (config["LOGIN_MAX_PER_USER_ADDRESS"], config["LOGIN_MAX_PER_USER"], config["LOGIN_MAX_PER_ADDRESS"])
 
 
-def check(username, address, now, config):
-    """Raise Throttled when this username/address may not try to log in now."""
+def check(username, address, now, config, scalar=None, counting_self=False):
+    """Raise Throttled when this username/address may not try to log in now. `scalar` runs the counts (the
+    session's by default); `counting_self`: the attempt being made is among the rows already (reserve)."""
+    scalar = scalar or db.session.scalar
     window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
     since = now - window
     username, address = normalise(username), (address or "")[:45]
-    per_pair, per_user, per_address = _limits(config)
+    extra = 1 if counting_self else 0
     recent = LoginAttempt.at > since
-    rules = ((per_pair, (LoginAttempt.username == username, LoginAttempt.address == address)),
-             (per_user, (LoginAttempt.username == username,)),
-             (per_address, (LoginAttempt.address == address,)))
+    rules = ((limit + extra, where) for limit, where in zip(_limits(config), (
+        (LoginAttempt.username == username, LoginAttempt.address == address),
+        (LoginAttempt.username == username,),
+        (LoginAttempt.address == address,))))
     free_at = None
     for limit, where in rules:
-        failures = db.session.scalar(select(func.count()).select_from(LoginAttempt).where(recent, *where))
+        failures = scalar(select(func.count()).select_from(LoginAttempt).where(recent, *where))
         if failures < limit:
             continue
         # Attempts become possible again once the limit-th most recent failure leaves the window.
-        oldest_counted = db.session.scalar(select(LoginAttempt.at).where(recent, *where)
-                                           .order_by(LoginAttempt.at.desc()).offset(limit - 1).limit(1))
+        oldest_counted = scalar(select(LoginAttempt.at).where(recent, *where)
+                                .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).offset(limit - 1).limit(1))
         candidate = oldest_counted + window
         free_at = candidate if free_at is None or candidate > free_at else free_at
     if free_at is not None:
@@ -65,6 +69,24 @@ def check(username, address, now, config):
         raise Throttled(retry_after, now + timedelta(seconds=retry_after))
 
 
-def record_failure(username, address, now):
-    """Count a failed login (the caller commits, also when it then answers with an error)."""
-    db.session.add(LoginAttempt(at=now, username=normalise(username), address=(address or "")[:45]))
+def reserve(username, address, now, config):
+    """Count this attempt as a failure before its password is checked, in a transaction of its own committed at
+    once, then check the limits counting it: attempts sent at the same moment see each other, so a burst gets no
+    more password checks than the limits allow (each was checked before any was counted). Returns the attempt's id:
+    `release` it when the password was right. A refused attempt is not counted. Raises Throttled."""
+    row = {"at": now, "username": normalise(username), "address": (address or "")[:45]}
+    with db.engine.begin() as connection:
+        attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
+    with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
+        try:
+            check(username, address, now, config, connection.scalar, counting_self=True)
+        except Throttled:
+            connection.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+            connection.commit()
+            raise
+    return attempt_id
+
+
+def release(attempt_id):
+    """The attempt succeeded: it is no failure (the caller commits)."""
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
