@@ -240,3 +240,16 @@ def test_templates_page_is_for_admins(client, team, user):
     login(client, user)
     assert client.get("/admin/templates").status_code == 403
     assert client.get("/admin/templates/engineer_monthly").status_code == 403
+
+
+def test_a_stale_draft_says_so_on_the_score_page_the_month_list_and_the_sheet(client, team, make_score):
+    """A calendar or template change marks drafts stale for the scheduler (CONTRACT 7); until it recomputes them,
+    the pages say the figures are about to change, as the API's `stale: true` does."""
+    make_score(team["eng1"], stale=True)
+    login(client, "gm.wang")
+    assert 'id="stale"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "草稿（待重新计算）" in client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert "草稿（待重新计算）" in client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    make_score(team["eng1"])
+    assert 'id="stale"' not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "待重新计算" not in client.get(f"/scores/{MONTH}").get_data(as_text=True)

@@ -25,6 +25,14 @@ from tracker.workorders.models import Complaint, Survey, WorkOrder
 
 ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # who may open the attendance grid
 STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
+
+
+def status_text(score):
+    """A score's status in words; a draft marked stale (a calendar or template change the scheduler recomputes
+    within minutes) says so, since its figures are about to change."""
+    if score.status == "draft" and score.stale:
+        return _("草稿（待重新计算）")
+    return str(STATUS_LABELS.get(score.status, score.status))
 ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
 ATTENDANCE_WORDS = {"late": (_l("迟到"), _l("次")), "early_leave": (_l("早退"), _l("次")),
                     "absent": (_l("旷工"), _l("天")), "personal_leave": (_l("事假"), _l("天")),

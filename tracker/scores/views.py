@@ -16,7 +16,7 @@ from tracker.reviews import services as reviews
 from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, ReopenForm,
                                   VetoForm)
 from tracker.scores import approval, listing, presenter
-from tracker.scores.presenter import ADJUSTMENT_LABELS, STATUS_LABELS
+from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scores.services import is_eligible
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -65,7 +65,7 @@ def month_page(month):
     previous, following = _neighbours(month)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
                            following=following, teams=listing.teams_in_scope(me), team=team,
-                           status_labels=STATUS_LABELS, today_month=Month.of(clock.today()),
+                           status_text=presenter.status_text, today_month=Month.of(clock.today()),
                            can_enter=current_user.role in ("manager", "gm"))
 
 
@@ -98,7 +98,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         template_name=template_name, template_version=template_version,
         groups=presenter.qualitative(me, engineer, month), adjustments=approval.adjustments_of(engineer, month),
         veto=veto, interview=approval.latest_interview(engineer, month),
-        status_labels=STATUS_LABELS, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
+        status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
         can_review=me.role in REVIEWERS, is_leader=is_leader(me, engineer),
         approval=context, alert=alert), status

@@ -16,7 +16,7 @@ from tracker.scores import approval, services as scores
 from tracker.scores.models import KpiTemplate, Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
-from tracker.scores.presenter import ADJUSTMENT_LABELS, STATUS_LABELS, format_value, value_kind
+from tracker.scores.presenter import ADJUSTMENT_LABELS, format_value, status_text, value_kind
 from tracker.scoring import periods
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
@@ -130,4 +130,4 @@ def status_label(score):
         return _("尚未计算")
     if not score.eligible:
         return _("不参加考核")
-    return str(STATUS_LABELS.get(score.status, score.status))
+    return status_text(score)
