@@ -345,3 +345,17 @@ def test_a_positive_cap_above_a_hundred_points_is_refused(cap):
     data["adjustments"] = {"positive_cap": cap}
     with pytest.raises(TemplateError, match="positive_cap"):
         load_template(data)
+
+
+def test_form_6_s_quarterly_check_counts_in_quarter_end_months_only():
+    """Form 6: 检查服务器状态和机房环境 has 评价周期 Q. In November it neither counts (0 of 100 lowered Q) nor waits
+    to be entered before approval; in December, a quarter's end, it counts and its entry is needed."""
+    november = run("project_engineer_kpi", {"month": "2026-11"})
+    december = run("project_engineer_kpi", {"month": "2026-12"})
+    lines = {month: {row.code: row for row in result.indicators} for month, result in
+             (("11", november), ("12", december))}
+    assert lines["11"]["server_checks"].state == "not_applicable" and "server_checks" not in november.missing
+    assert lines["12"]["server_checks"].state == "missing" and "server_checks" in december.missing
+    entered = run("project_engineer_kpi", {"month": "2026-11", "metrics": {"server_checks": metric(1, 1)}})
+    assert {row.code: row.state for row in entered.indicators}["server_checks"] == "not_applicable"
+    assert entered.quantitative == november.quantitative  # an entry in a month it does not count changes nothing

@@ -96,10 +96,11 @@ def _ids(value):
 def month_facts(engineer_ids, month, as_of, business_hours=True):
     """{engineer_id: facts dict} for month "YYYY-MM" as known at `as_of` (see tracker/scoring/facts.py)."""
     ids = sorted(set(engineer_ids))
-    facts = {engineer_id: _empty() for engineer_id in ids}
+    month = month_arg(month)
+    facts = {engineer_id: _empty() | {"month": str(month)} for engineer_id in ids}
     if not ids:
         return facts
-    first, nxt = month_arg(month).bounds()
+    first, nxt = month.bounds()
     window = (datetime.combine(first, time()), datetime.combine(nxt, time()))
     _attendance(facts, ids, first, nxt, as_of)
     for engineer_id, hours in month_field_hours(ids, first, nxt).items():

@@ -136,6 +136,7 @@ class Adjustment(TypedDict, total=False):
 class Facts(TypedDict, total=False):
     """Everything evaluate() reads for one person and month."""
 
+    month: str  # "YYYY-MM": a quarterly indicator counts in quarter-end months only (absent: every month)
     attendance: AttendanceFact
     field_hours: Decimal
     expenses: Decimal

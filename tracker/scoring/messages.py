@@ -42,6 +42,8 @@ CATALOG = {
     "indicator": ("{name}：{details}，得 {points} 分（满分 {max}）", "{name}: {details}; {points} of {max} points"),
     "indicator.bare": ("{name}：得 {points} 分（满分 {max}）", "{name}: {points} of {max} points"),
     "indicator.bare_not_applicable": ("{name}：本月不适用，不计入", "{name}: does not apply this month"),
+    "indicator.quarterly": ("{name}：季度指标，只在季末月份（3、6、9、12 月）计入", "{name}: a quarterly indicator, "
+                            "counted in quarter-end months only (March, June, September, December)"),
     "indicator.missing": ("{name}：未录入，暂按 0 分计（满分 {max}），录入前不能审批",
                           "{name}: not entered, counted as 0 of {max} points for now; approval waits for it"),
     "indicator.missing_as": ("{name}：{details}，暂得 {points} 分（满分 {max}），录入前不能审批",
