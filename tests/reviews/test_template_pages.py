@@ -38,3 +38,16 @@ def test_the_template_page_shows_form_6_parts(client, team):
     login(client, "admin")
     text = client.get("/admin/templates/project_engineer_kpi").get_data(as_text=True)
     assert "主要绩效 60" in text and "基本职能 20" in text and "绩效管理 10" in text and "学习与创新 10" in text
+
+
+@pytest.mark.parametrize("code, shown, not_shown", [
+    ("project_engineer_kpi", ["部分得分率", "季度指标：只在季末月份"], ["满分合计", "÷ 适用指标满分之和"]),
+    ("service_post_deduction", ["从 100 分起扣"], ["满分合计"]),
+    ("engineer_monthly", ["满分合计 100", "÷ 适用指标满分之和"], ["部分得分率"]),
+])
+def test_the_template_page_states_how_its_own_total_is_computed(client, team, code, shown, not_shown):
+    """Form 6 is weighted by sections (15 indicators of max 100 each: no 满分合计 1500), form 4 deducts from 100 (no 满分合计 70 beside it); the default adds its points out of 100."""
+    login(client, "admin")
+    text = client.get(f"/admin/templates/{code}").get_data(as_text=True)
+    assert all(part in text for part in shown), [part for part in shown if part not in text]
+    assert not any(part in text for part in not_shown), [part for part in not_shown if part in text]

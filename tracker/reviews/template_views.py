@@ -162,4 +162,5 @@ def template_detail(code):
     return render_template("scores/template.html", template=template, data=data, row=row, rows=rows,
                            criteria=criteria, versions=versions, lang=lang, error=None, group_labels=GROUP_LABELS,
                            total_max=sum((i.max for i in template.indicators), Decimal(0)),
+                           weighted=any(i.weight is not None for i in template.indicators),
                            grades=[(fmt(threshold), letter) for threshold, letter in template.grades])
