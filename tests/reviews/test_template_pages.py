@@ -46,7 +46,8 @@ def test_the_template_page_shows_form_6_parts(client, team):
     ("engineer_monthly", ["满分合计 100", "÷ 适用指标满分之和"], ["部分得分率"]),
 ])
 def test_the_template_page_states_how_its_own_total_is_computed(client, team, code, shown, not_shown):
-    """Form 6 is weighted by sections (15 indicators of max 100 each: no 满分合计 1500), form 4 deducts from 100 (no 满分合计 70 beside it); the default adds its points out of 100."""
+    """Form 6 is weighted by sections (15 indicators of max 100 each: no 满分合计 1500), form 4 deducts from 100
+    (no 满分合计 70 beside it); the default adds its points out of 100."""
     login(client, "admin")
     text = client.get(f"/admin/templates/{code}").get_data(as_text=True)
     assert all(part in text for part in shown), [part for part in shown if part not in text]
