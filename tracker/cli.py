@@ -102,6 +102,9 @@ def register(app):
         runner = jobs.build_scheduler(app)
         for job in runner.get_jobs():
             click.echo(f"{job.name}: {job.trigger}")
+        for name, row in jobs.catch_up(app):  # the runs of the last hours a stopped scheduler missed
+            click.echo(f"caught up {name}: " + (f"{row.outcome} {row.summary or ''}".strip() if row is not None
+                                                 else "already done or running"))
         click.echo("scheduler running; Ctrl-C stops it")
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             runner.start()

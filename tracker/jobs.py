@@ -6,6 +6,7 @@ period's work; a run that failed may be claimed again. The work itself is idempo
 """
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -187,6 +188,29 @@ def build_scheduler(app):
                           args=(app, name), id=name, name=name, replace_existing=True, coalesce=True,
                           max_instances=1, misfire_grace_time=MISFIRE_GRACE_HOURS * 3600)
     return scheduler
+
+
+def missed(app, now):
+    """The scheduled jobs with a time in the last MISFIRE_GRACE_HOURS up to `now` (local, naive): a scheduler
+    started after it (a restart, a deploy) has not fired them, and APScheduler keeps no record of times before it
+    started."""
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    since, until = (now - timedelta(hours=MISFIRE_GRACE_HOURS)).replace(tzinfo=zone), now.replace(tzinfo=zone)
+    names = []
+    for name, entry in SCHEDULE.items():
+        fire = CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]).get_next_fire_time(None, since)
+        if fire is not None and fire <= until:
+            names.append(name)
+    return names
+
+
+def catch_up(app, now=None):
+    """Run the jobs a scheduler starting now has missed (`missed`), each claimed like a scheduled run, so one that
+    ran already (another scheduler, an admin) is not run again. Returns [(name, run row or None)]."""
+    if now is None:
+        with app.app_context():
+            now = clock.now()
+    return [(name, run_named(app, name, now=now)) for name in missed(app, now)]
 
 
 SHOWN = ("job", "key") + RECORDED
