@@ -26,6 +26,7 @@ from tracker.extensions import db
 
 
 MONTH_LOCKS = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
+NUMBER_LOCK = 0x5C0DE100000  # the advisory lock of generated work-order numbers
 
 
 def _sqlite_write_lock(connection):
@@ -74,3 +75,13 @@ def lock_month(month):
         return
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                        {"key": MONTH_LOCKS + month.year * 100 + month.number})
+
+
+def lock_numbers():
+    """Hold the lock of generated work-order numbers until the caller's transaction ends: clerks entering tickets
+    at the same moment get successive numbers (each asked to retry, 11 of 20, before)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_write_lock(connection)
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBER_LOCK})

@@ -30,6 +30,19 @@ def test_orders_created_at_once_are_stored_or_refused_with_409(live_server, team
     assert all(status == 201 for status, _body in retried)  # sent again, each is stored
 
 
+def test_orders_of_a_known_customer_created_at_once_each_get_the_next_number(live_server, team, token, make_order):
+    """Twelve clerks' tickets at the same moment, numbers generated: each is stored with its own number of the day
+    (11 of 20 were asked to retry when two generated the same number)."""
+    make_order()  # 旗滨玻璃 exists
+    headers = token("office")
+    url = live_server + "/api/v1/work-orders"
+    results = _all_at_once(12, lambda n: _post(url, headers, {
+        "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-11-19T09:00"}))
+    assert [status for status, _body in results] == [201] * 12, results
+    numbers = [body["number"] for _status, body in results]
+    assert len(set(numbers)) == 12
+
+
 def _patch(url, headers, body):
     from tests.itinerary.test_concurrency import _send
 

@@ -209,7 +209,8 @@ def _number(value, order, records):
 
 
 def next_number(now):
-    """WO<YYYYMMDD>-NNN: the next free number of the day."""
+    """WO<YYYYMMDD>-NNN: the next free number of the day (under the numbers' lock, held until the caller commits)."""
+    locking.lock_numbers()
     prefix = now.strftime("WO%Y%m%d-")
     taken = db.session.scalars(select(WorkOrder.number).where(WorkOrder.number.like(prefix + "%"))).all()
     used = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
