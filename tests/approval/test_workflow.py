@@ -88,6 +88,24 @@ def test_a_decided_adjustment_cannot_be_decided_again(api, computed):
     assert count(Adjustment, Adjustment.status == "rejected") == 1
 
 
+def test_an_adjustment_decided_meanwhile_answers_how_it_was_decided(api, team, computed):
+    """Two gms decide at once: the second's row was read before the first's decision committed; its 409 says the
+    decision as stored (it said "proposed")."""
+    from tracker.errors import Conflict
+    from tracker.scores import approval
+
+    adjustment_id = propose(api, 3)
+    stale = db.session.get(Adjustment, adjustment_id)
+    assert stale.status == "proposed"
+    with db.engine.begin() as other:  # the other gm's decision, committed meanwhile
+        other.execute(Adjustment.__table__.update().where(Adjustment.__table__.c.id == adjustment_id)
+                      .values(status="approved"))
+    with pytest.raises(Conflict) as refused:
+        approval.decide_adjustment(team["gm"], stale, False, now=NOW, reason="依据不足")
+    assert refused.value.extra["status"] == "approved"
+    db.session.rollback()
+
+
 @pytest.mark.parametrize("adjustment_id", [999, 2**31, 10**20])
 def test_an_unknown_adjustment_is_404(api, computed, adjustment_id):
     assert api("POST", f"/adjustments/{adjustment_id}/approve", "gm.wang").status_code == 404

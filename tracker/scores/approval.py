@@ -226,8 +226,9 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
         update(Adjustment).where(Adjustment.id == adjustment.id, Adjustment.status == "proposed")
         .values(status=status, decided_by_id=actor.id, decided_at=now, decision_reason=reason)
         .execution_options(synchronize_session=False))
-    if decided.rowcount != 1:
-        raise Conflict(_("这条加减分已经审批过了"), status=adjustment.status)
+    if decided.rowcount != 1:  # decided meanwhile: say how, as stored now
+        status = db.session.scalar(select(Adjustment.status).where(Adjustment.id == adjustment.id))
+        raise Conflict(_("这条加减分已经审批过了"), status=status)
     audit.record(actor, f"adjustment.{'approve' if approve else 'reject'}", _subject(engineer, month),
                  f"#{adjustment.id} {Decimal(adjustment.points):+}" + (f" {reason}" if reason else ""), at=now)
     db.session.flush()
