@@ -3,8 +3,10 @@
 Two requests that both check "no overlapping trip" and then both insert would store two overlapping trips. The
 check and the write of one engineer's itinerary therefore run one at a time, on both databases:
 
-- PostgreSQL: `SELECT ... FOR UPDATE` on the engineer's row in `users`; the second request waits there until the
-  first commits, and its checks (READ COMMITTED: each statement sees what is committed) then see the first's rows.
+- PostgreSQL: `SELECT ... FOR NO KEY UPDATE` on the engineer's row in `users`; the second request waits there until
+  the first commits, and its checks (READ COMMITTED: each statement sees what is committed) then see the first's
+  rows. (NO KEY UPDATE, not UPDATE: inserting a row that refers to the user, which takes KEY SHARE for its foreign
+  key, does not wait; it would otherwise deadlock with a review holding the month's lock.)
 - SQLite: one writer at a time is the database's own rule, but Python's driver starts the transaction only at the
   first INSERT, after the checks have read. `BEGIN IMMEDIATE` takes the write lock before the checks instead (it
   waits up to the busy timeout). A connection already inside a transaction has written, so it holds that lock.
@@ -41,7 +43,8 @@ def lock_person(user):
     if connection.dialect.name == "sqlite":
         _sqlite_write_lock(connection)
         return
-    connection.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # NO KEY UPDATE: rows that merely refer to the user (a complaint, a review, a score) are still inserted meanwhile
+    connection.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
 
 
 def lock_row(row):
@@ -54,7 +57,7 @@ def lock_row(row):
         _sqlite_write_lock(connection)
     else:
         table = type(row).__table__
-        connection.execute(select(table.c.id).where(table.c.id == row.id).with_for_update())
+        connection.execute(select(table.c.id).where(table.c.id == row.id).with_for_update(key_share=True))
     reread(row)
 
 

@@ -108,17 +108,21 @@ RECORDER = textwrap.dedent("""
     from tracker.auth.models import User
     from tracker.extensions import db
     from tracker.itinerary import services
+    from tracker.workorders import feedback
     from sqlalchemy import select
     app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
-    barrier, day = pathlib.Path(sys.argv[3]), date.fromisoformat(sys.argv[4])
+    barrier, kind, day = pathlib.Path(sys.argv[3]), sys.argv[4], date.fromisoformat(sys.argv[5])
     now = datetime(2026, 11, 20, 10)
     with app.app_context():
         clock.stamp(db.session(), now)
         boss = db.session.scalar(select(User).where(User.username == "boss"))
         engineer = db.session.scalar(select(User).where(User.username == "eng00"))
-        services.set_attendance(boss, engineer, day, "absent", now=now)
+        if kind == "absence":
+            services.set_attendance(boss, engineer, day, "absent", now=now)
+        else:
+            feedback.add_complaint(boss, {"engineer": "eng00", "date": day, "upheld": True}, now)
         db.session.flush()
-        (barrier / sys.argv[4]).touch()
+        (barrier / kind).touch()
         deadline = time.time() + 60
         while len(list(barrier.iterdir())) < 2 and time.time() < deadline:  # both commit together
             time.sleep(0.01)
@@ -128,28 +132,29 @@ RECORDER = textwrap.dedent("""
 
 
 def test_two_changes_at_once_both_show_in_the_live_draft_on_postgresql(postgres_app, tmp_path):
-    """Two people record an absence of one engineer at the same moment: each transaction recomputes the draft before
-    it commits. The second must wait for the first and read its change, so the draft counts both (15 − 2 × 5)."""
+    """An absence and an upheld complaint of one engineer recorded at the same moment by two people: each
+    transaction recomputes the draft before it commits. The second must wait for the first and read its change,
+    so the draft counts both (attendance −5, satisfaction −3 each round); it showed only one of them."""
     _seed()
     from tracker.scores import services
 
     services.compute_month(NOV, NOW)
     db.session.commit()
     url = postgres_app.config["DATABASE_URL"]
-    for round_ in range(3):
-        barrier = tmp_path / f"absences-{round_}"
+    for round_, day in enumerate(("2026-11-09", "2026-11-10", "2026-11-11")):
+        barrier = tmp_path / f"changes-{round_}"
         barrier.mkdir()
-        days = [("2026-11-09", "2026-11-10"), ("2026-11-11", "2026-11-12"), ("2026-11-16", "2026-11-17")][round_]
-        procs = [subprocess.Popen([sys.executable, "-c", RECORDER, url, str(tmp_path / f"r{n}"), str(barrier), day],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for n, day in enumerate(days)]
+        procs = [subprocess.Popen([sys.executable, "-c", RECORDER, url, str(tmp_path / f"r{kind}"), str(barrier),
+                                   kind, day], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for kind in ("absence", "complaint")]
         outputs = [p.communicate(timeout=120) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outputs
         db.session.rollback()
         score = db.session.scalar(select(Score).join(User, Score.engineer_id == User.id)
                                   .where(Score.month == NOV, User.username == "eng00"))
-        attendance = next(line for line in score.lines if line.code == "attendance")
-        assert attendance.points == 15 - 5 * 2 * (round_ + 1), (round_, attendance.points)
+        points = {line.code: line.points for line in score.lines}
+        assert (points["attendance"], points["satisfaction"]) == (15 - 5 * (round_ + 1), 15 - 3 * (round_ + 1)), \
+            (round_, points)
 
 
 DECIDER = textwrap.dedent("""
