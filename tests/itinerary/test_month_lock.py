@@ -211,3 +211,18 @@ def test_the_add_url_of_a_locked_month_says_it_is_locked(submitted, url):
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "lock-banner" in html and "已提交并锁定" in html
     assert 'id="trip-form"' not in html and 'id="expense-form"' not in html
+
+
+def test_a_month_whose_score_is_approved_says_later_changes_do_not_count(team, trip, web):
+    """The itinerary of a month whose score the gm approved tells whoever edits it that trips, expenses and
+    attendance changed now are not in the approved result (it said nothing: 97.5 h beside an approved 91.5 h)."""
+    from tracker.scores import services as scores
+    from tracker.scores.models import Score
+
+    scores.compute_month(MONTH, LAST_WORKDAY)
+    db.session.execute(Score.__table__.update().where(Score.__table__.c.engineer_id == team["eng1"].id)
+                       .values(status="approved", approved_at=datetime(2026, 11, 30, 18, 0)))
+    db.session.commit()
+    html = web("eng1").get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    assert 'id="score-approved"' in html and "2026-11-30 18:00" in html and "不计入考核结果" in html
+    assert 'id="score-approved"' not in web("eng2").get(f"/itinerary/eng2/{MONTH}").get_data(as_text=True)

@@ -19,6 +19,7 @@ from tracker.itinerary import calendar, services, workbook
 from tracker.itinerary.forms import CATEGORY_LABELS, ExpenseForm, ImportForm, ReopenForm, TripForm
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, MonthSubmission, Trip
 from tracker.reviews import requests
+from tracker.scores.models import Score
 from tracker.scoring import fieldhours
 from tracker.customers import services as customer_services
 from tracker.workorders import network
@@ -151,6 +152,8 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
         "can_reopen": submitted and can_reopen(current_user, engineer),
         "reopen_form": reopen_form or ReopenForm(formdata=None),
         "calendar_warning": current_user.role == "admin" and not calendar.year_is_covered(first.year),
+        "score_approved_at": db.session.scalar(select(Score.approved_at).where(
+            Score.engineer_id == engineer.id, Score.month == month, Score.status == "approved")),
     }
     return render_template("itinerary/month.html", **context, **_helpers()), status
 
