@@ -3,7 +3,9 @@
 Failed logins (web and API alike, known and unknown usernames alike) are stored as LoginAttempt rows. Within the
 window (15 minutes by default) 5 failures for one username from one address, 20 for one username from anywhere, or
 100 from one address refuse further attempts, even with the right password, until enough failures have aged out.
-An attempt is counted before its password is checked (`reserve`) and forgotten when it succeeds (`release`).
+An attempt is counted before its password is checked (`reserve`) and forgotten when it succeeds (`release`). The
+count is a unit of work of its own (`engine.begin()`), not the caller's: it must be visible to the other workers
+before the password is checked, whatever the caller then commits or rolls back.
 """
 
 import math
@@ -77,13 +79,13 @@ def reserve(username, address, now, config):
     row = {"at": now, "username": normalise(username), "address": (address or "")[:45]}
     with db.engine.begin() as connection:
         attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
-    with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
-        try:
+    try:
+        with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
             check(username, address, now, config, connection.scalar, counting_self=True)
-        except Throttled:
+    except Throttled:
+        with db.engine.begin() as connection:
             connection.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
-            connection.commit()
-            raise
+        raise
     return attempt_id
 
 
