@@ -154,7 +154,8 @@ def test_the_gm_approves_and_reopens_the_score_from_the_page(client, team, ready
     response = client.post(f"{PAGE}/approve")
     assert response.status_code == 302
     assert score_of(team["eng1"], MONTH).status == "approved"
-    assert "考核结果已审批" in client.get(PAGE).get_data(as_text=True)
+    approved = score_of(team["eng1"], MONTH).total
+    assert f"考核结果已审批：总分 {approved:.2f}".rstrip("0").rstrip(".") in client.get(PAGE).get_data(as_text=True)
     response = client.post(f"{PAGE}/reopen", data={"reopen-reason": "补录投诉"})
     assert response.status_code == 302
     assert score_of(team["eng1"], MONTH).status == "draft"

@@ -198,7 +198,8 @@ def approve_score(month, username):
     """The gm approves the month's score: recomputed one last time, then fixed."""
     return _score_action(month, username, None, lambda me, engineer: approval.require_gm(me),
                          lambda engineer, form: approval.approve_score(_me(), engineer, month, now=clock.now()),
-                         _("考核结果已审批"))
+                         lambda engineer: _("考核结果已审批：总分 %(total)s（按审批时的数据重新计算）",
+                                            total=presenter.score_num(approval.score_of(engineer, month).total)))
 
 
 @bp.route("/scores/<month:month>/<username>/reopen", methods=["POST"])
