@@ -330,7 +330,7 @@ def test_a_share_is_entered_and_shown_as_a_percentage_and_a_count_as_a_count(cli
     use_template(team["eng1"], "project_engineer_kpi")
     login(client, "mgr")
     page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
-    assert "实际（%）" in page
+    assert "实际（不填计划时为百分比）" in page and 'name="m-ticket_response-plan"' in page
     response = client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response", data={"m-ticket_response-actual": "85"})
     assert response.status_code == 302
     assert db.session.scalar(select(MetricEntry.actual).where(MetricEntry.key == "ticket_response")) == Decimal("0.85")
@@ -347,3 +347,33 @@ def test_a_share_is_entered_and_shown_as_a_percentage_and_a_count_as_a_count(cli
     assert lines["ticket_response"]["points"] == 60  # 85%: one started 5% step below 90% → 70 − 10
     sheet = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
     assert ">85%<" in sheet and ">3<" in sheet and "300%" not in sheet
+
+
+def test_a_share_entered_with_a_plan_is_the_count_it_says(client, team, use_template):
+    """Form 6's 短板要求 is a completion rate (actual ÷ plan): entered as plan 1, actual 1 (the preset's month without
+    one) it is 100% and scores 70, as the same entry through the API does; an entry with a plan shows its counts,
+    not a percentage (17 of 20 was shown as 1700 and stored so when saved again)."""
+    use_template(team["eng1"], "project_engineer_kpi")
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/short_board",
+                           data={"m-short_board-plan": "1", "m-short_board-actual": "1"})
+    assert response.status_code == 302
+    assert client.post(f"/scores/{MONTH}/eng1/metrics/wedo",
+                       data={"m-wedo-plan": "20", "m-wedo-actual": "17"}).status_code == 302
+    entries = {e.key: (e.plan, e.actual) for e in db.session.scalars(select(MetricEntry))}
+    assert entries == {"short_board": (1, 1), "wedo": (20, 17)}
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    assert "计划 20 · 实际 17" in page and 'value="17.00"' in page and "1700" not in page
+    lines = {line["code"]: line for line in client.get(f"/api/v1/scores/{MONTH}/eng1").get_json()["indicators"]}
+    assert lines["short_board"]["points"] == 70
+
+
+def test_a_completion_rate_needs_its_plan(api, client, technician):
+    """Form 7's 工时产值 scores actual ÷ plan: an actual alone (92.5) would read as 9,250% and score full marks."""
+    body = {"engineer": "eng1", "month": MONTH, "key": "labour_output", "actual": 92.5}
+    response = api("POST", "/metrics", "mgr", json=body)
+    assert response.status_code == 422 and "plan" in response.get_json()["error"]["fields"]
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/labour_output", data={"m-labour_output-actual": "92.5"})
+    assert response.status_code == 422 and "须填写计划" in response.get_data(as_text=True)
+    assert count(MetricEntry) == 0

@@ -64,22 +64,28 @@ def _rating_form(spec, lang, rating=None, formdata=None):
 def _metric_form(spec, entry=None, formdata=None):
     """The entry form of a metric; a share the rule reads (0.85) is written and shown as a percentage (85)."""
     form = MetricForm(formdata=formdata, prefix=f"m-{spec.key}")
-    if spec.percent:
-        form.actual.label.text = _("实际（%）")
-        form.actual.render_kw = dict(form.actual.render_kw or {}, placeholder=_("如 85 即 85%"), step="1")
+    if spec.percent:  # with a plan the rule reads actual ÷ plan; without one the actual is the share itself
+        form.plan.label.text = _("计划（可不填）")
+        form.actual.label.text = _("实际（不填计划时为百分比）")
+        form.actual.render_kw = dict(form.actual.render_kw or {}, placeholder=_("如 85 即 85%"))
     if entry is not None and formdata is None:
         actual = entry.actual
-        if spec.percent and actual is not None:  # a share of two places is a whole percentage
+        if as_percentage(spec, entry) and actual is not None:  # a share of two places is a whole percentage
             actual = (actual * HUNDRED).quantize(Decimal(1))
         form.plan.data, form.actual.data, form.note.data = entry.plan, actual, entry.note
     return form
 
 
+def as_percentage(spec, entry):
+    """Whether an entry's actual is a share written as a percentage: the rule reads a share and no plan is given."""
+    return spec.percent and entry.plan is None
+
+
 def _entered_actual(spec, form):
-    """The actual as stored: a percentage typed for a share is divided by 100 (a share is stored to the hundredth:
-    a whole percentage)."""
+    """The actual as stored: a percentage typed for a share without a plan is divided by 100 (a share is stored to
+    the hundredth: a whole percentage)."""
     actual = form.actual.data
-    if not spec.percent or actual is None:
+    if not spec.percent or actual is None or form.plan.data is not None:
         return actual
     if actual != actual.to_integral_value():
         raise Invalid.field("actual", _("请填写整数百分比，如 85"))
@@ -130,7 +136,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
         metrics=metrics, ratings=ratings, incident_form=incident_form, metric_forms=metric_forms,
         rating_forms=rating_forms, editable=editable, rates=rates, locked=_locked(engineer, month), alert=alert,
         names=names, categories=categories, scale_names=scale_names, recorders=recorders,
-        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt, fmt_pct=fmt_pct,
+        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt, fmt_pct=fmt_pct, as_percentage=as_percentage,
         show_raters=access in ("leader", "admin")), status
 
 

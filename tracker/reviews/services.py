@@ -459,6 +459,8 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
     plan = check_number(plan, "plan", Decimal(0), METRIC_MAX, required=False)
     if plan is not None and plan <= 0:
         raise Invalid.field("plan", _("计划须大于 0"))
+    if plan is None and spec.wants_plan:  # a completion rate: actual alone (8 solved) would read as 800%
+        raise Invalid.field("plan", _("该指标按完成率（实际 ÷ 计划）计分，须填写计划"))
     note = _note(note)
     _not_future(month, now)
     ensure_open(engineer, month)
