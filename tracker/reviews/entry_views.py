@@ -136,8 +136,8 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
         metrics=metrics, ratings=ratings, incident_form=incident_form, metric_forms=metric_forms,
         rating_forms=rating_forms, editable=editable, rates=rates, locked=_locked(engineer, month), alert=alert,
         names=names, categories=categories, scale_names=scale_names, recorders=recorders,
-        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt, fmt_pct=fmt_pct, as_percentage=as_percentage,
-        show_raters=access in ("leader", "admin")), status
+        group_labels=GROUP_LABELS, delete_form=DeleteForm(), amount_text=_amount_text, fmt=fmt, fmt_pct=fmt_pct,
+        as_percentage=as_percentage, show_raters=access in ("leader", "admin")), status
 
 
 @bp.route("/scores/<month:month>/<username>/entries")
