@@ -481,3 +481,26 @@ def test_an_upgrades_preset_change_does_not_override_a_version_an_administrator_
                               .order_by(KpiTemplate.version)).all()
     assert [(row.version, json.loads(row.body)["indicators"][1]["params"]["target"]) for row in rows] == [
         (1, bundled_presets()["engineer_monthly"]["indicators"][1]["params"]["target"]), (2, 120)]
+
+
+def test_a_compute_reads_the_engineers_as_stored_not_as_this_session_loaded_them(records, team):
+    """A request loads the engineer, then waits for the month's lock while another request changes the bonus base
+    and the hire date and commits: its compute must use the stored values (it used the ones it had loaded, and
+    left a draft with the old bonus, or assessed in a month the new hire date excludes)."""
+    engineer = team["eng1"]
+    records.review(engineer, NOV, team["mgr"], "leader")
+    services.compute_month(NOV, NOW)
+    db.session.commit()
+    assert engineer.bonus_base == Decimal(1000)  # loaded in this session
+    users = engineer.__table__
+    with db.engine.begin() as other:  # the other request, committed meanwhile
+        other.execute(users.update().where(users.c.id == engineer.id).values(bonus_base=Decimal(3000)))
+    services.compute_month(NOV, NOW, engineer_ids=[engineer.id])
+    db.session.commit()
+    score = score_of(engineer, NOV)
+    assert score.bonus == (score.total * 30).quantize(Decimal("0.01"))
+    with db.engine.begin() as other:
+        other.execute(users.update().where(users.c.id == engineer.id).values(hire_date=date(2026, 10, 1)))
+    services.compute_month(NOV, NOW, engineer_ids=[engineer.id])
+    db.session.commit()
+    assert score_of(engineer, NOV).eligible is False

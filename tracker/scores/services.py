@@ -65,10 +65,13 @@ def is_eligible(user, month):
 
 
 def _engineers(engineer_ids=None):
+    """The active engineers as stored now: a row this session loaded before another request changed it (a bonus
+    base, a hire date committed while this one waited for the month's lock) is read again, not taken from the
+    session's identity map."""
     query = select(User).where(User.role == "engineer", User.active.is_(True)).order_by(User.id)
     if engineer_ids is not None:
         query = query.where(User.id.in_(sorted(set(engineer_ids))))
-    return db.session.scalars(query).all()
+    return db.session.scalars(query.execution_options(populate_existing=True)).all()
 
 
 # ---- computing a month ----------------------------------------------------------------------------
