@@ -125,3 +125,17 @@ def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(two_worke
     assert set(statuses) <= {401, 429} and statuses.count(401) <= 5, statuses
     assert statuses.count(401) >= 1
     assert _api_login(port, PASSWORD)[0] == 429  # the right password waits too
+
+
+def test_right_passwords_sent_at_once_are_not_refused_for_each_other(two_workers):
+    """Eight right passwords for one username from one address at the same moment, and then a wrong one and two
+    right ones at once: none is refused because the others were still being checked (2–4 of them were 429)."""
+    port = two_workers
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: _api_login(port, PASSWORD), range(8)))
+    assert [status for status, _pid, _retry in answers] == [200] * 8
+    for _wrong in range(4):
+        assert _api_login(port, "wrong-password")[0] == 401
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: _api_login(port, PASSWORD), range(2)))
+    assert [status for status, _pid, _retry in answers] == [200] * 2

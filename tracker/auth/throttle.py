@@ -9,6 +9,8 @@ before the password is checked, whatever the caller then commits or rolls back.
 """
 
 import math
+import random
+import time
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -71,22 +73,29 @@ def check(username, address, now, config, scalar=None, counting_self=False):
         raise Throttled(retry_after, now + timedelta(seconds=retry_after))
 
 
-def reserve(username, address, now, config):
-    """Count this attempt as a failure before its password is checked, in a transaction of its own committed at
+def reserve(username, address, now, config, tries=3):
+    """Count this attempt as a failure before its password is checked, in a unit of work of its own committed at
     once, then check the limits counting it: attempts sent at the same moment see each other, so a burst gets no
     more password checks than the limits allow (each was checked before any was counted). Returns the attempt's id:
-    `release` it when the password was right. A refused attempt is not counted. Raises Throttled."""
+    `release` it when the password was right. A refused attempt is not counted. Raises Throttled.
+
+    Attempts still being checked count too, so one may be over a limit only because others are in flight (eight
+    right passwords at once, or two after four failures): it withdraws its count and tries again a moment later,
+    by when those have been released (right) or stay counted (wrong); only then is it refused."""
     row = {"at": now, "username": normalise(username), "address": (address or "")[:45]}
-    with db.engine.begin() as connection:
-        attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
-    try:
-        with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
-            check(username, address, now, config, connection.scalar, counting_self=True)
-    except Throttled:
+    for attempt in range(tries):
         with db.engine.begin() as connection:
-            connection.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
-        raise
-    return attempt_id
+            attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
+        try:
+            with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
+                check(username, address, now, config, connection.scalar, counting_self=True)
+            return attempt_id
+        except Throttled:
+            with db.engine.begin() as connection:
+                connection.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+            if attempt == tries - 1:
+                raise
+        time.sleep(random.uniform(0.1, 0.3))  # apart from the others waiting, so that one of them goes first
 
 
 def release(attempt_id):
