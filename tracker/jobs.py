@@ -191,17 +191,30 @@ def build_scheduler(app):
 
 
 def missed(app, now):
-    """The scheduled jobs with a time in the last MISFIRE_GRACE_HOURS up to `now` (local, naive): a scheduler
-    started after it (a restart, a deploy) has not fired them, and APScheduler keeps no record of times before it
-    started."""
+    """The scheduled jobs whose latest time up to `now` (local, naive) has passed without a run of its period,
+    where a run now would still be of that period: the day's compute after 02:00, the month's close at any time of
+    the month once the 1st's 03:00 has passed. A scheduler started after such a time (a restart, a deploy) has not
+    fired it, and APScheduler keeps no record of times before it started."""
     zone = ZoneInfo(app.config["TIMEZONE"])
-    since, until = (now - timedelta(hours=MISFIRE_GRACE_HOURS)).replace(tzinfo=zone), now.replace(tzinfo=zone)
     names = []
-    for name, entry in SCHEDULE.items():
-        fire = CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]).get_next_fire_time(None, since)
-        if fire is not None and fire <= until:
-            names.append(name)
+    with app.app_context():
+        for name, entry in SCHEDULE.items():
+            last = _last_fire(CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]), now, zone)
+            if last is None or entry["key"](last) != entry["key"](now):
+                continue
+            ran = db.session.scalar(select(JobRun.id).where(JobRun.job == name, JobRun.key == str(entry["key"](now))))
+            if ran is None:
+                names.append(name)
     return names
+
+
+def _last_fire(trigger, now, zone):
+    """The trigger's latest time at or before `now` within the last 32 days (naive local), or None."""
+    fire, last = trigger.get_next_fire_time(None, (now - timedelta(days=32)).replace(tzinfo=zone)), None
+    while fire is not None and fire.replace(tzinfo=None) <= now:
+        last = fire.replace(tzinfo=None)
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last
 
 
 def catch_up(app, now=None):

@@ -35,19 +35,23 @@ def test_the_jobs_are_registered_at_their_times(app):
     assert str(scheduler.get_job("scores_nightly").trigger.timezone) == "Asia/Shanghai"
 
 
-def test_a_scheduler_started_after_a_job_s_time_catches_it_up_within_six_hours(app, records, team):
-    """A scheduler (re)started at 04:30 has missed that night's 02:00 compute and the daily 04:00/04:10 period
-    checks: it runs them (claimed, so a second start runs nothing again); the 1st-of-month close and the reminders
-    of the 3rd are not due. At 10:15 the last of them (04:10) is more than 6 hours old: none is caught up."""
-    assert jobs.missed(app, datetime(2026, 11, 20, 4, 30)) == ["scores_nightly", "scores_mid_year", "scores_annual"]
-    assert jobs.missed(app, datetime(2026, 11, 20, 10, 15)) == []
-    assert jobs.missed(app, datetime(2026, 12, 1, 3, 5)) == ["scores_nightly", "scores_close_month"]
+def test_a_scheduler_started_after_a_job_s_time_catches_up_the_periods_that_have_not_run(app, records, team):
+    """A scheduler (re)started at 04:30 on 20 November has missed that night's 02:00 compute, the day's 04:00/04:10
+    period checks, and (never having run this month) the close of October due on the 1st and the reminders of the
+    3rd: it runs them, each claimed, so a second start runs nothing again. At 01:00 the next day the last compute
+    was of the 20th, a period a run now would not be of: nothing is due until 02:00."""
+    assert jobs.missed(app, datetime(2026, 11, 20, 4, 30)) == [
+        "scores_nightly", "scores_close_month", "scores_mid_year", "scores_annual", "submission_reminders"]
     caught = jobs.catch_up(app, datetime(2026, 11, 20, 4, 30))
     assert [(name, row.key, row.outcome) for name, row in caught] == [
-        ("scores_nightly", "2026-11-20", "ok"), ("scores_mid_year", "2026-11-20", "ok"),
-        ("scores_annual", "2026-11-20", "ok")]
-    assert score_of(team["eng1"], NOV) is not None
-    assert [row for _name, row in jobs.catch_up(app, datetime(2026, 11, 20, 4, 40))] == [None, None, None]
+        ("scores_nightly", "2026-11-20", "ok"), ("scores_close_month", "2026-10", "ok"),
+        ("scores_mid_year", "2026-11-20", "ok"), ("scores_annual", "2026-11-20", "ok"),
+        ("submission_reminders", "2026-10", "ok")]
+    assert score_of(team["eng1"], NOV) is not None and score_of(team["eng1"], OCT) is not None
+    assert jobs.missed(app, datetime(2026, 11, 20, 10, 15)) == []
+    assert jobs.catch_up(app, datetime(2026, 11, 20, 4, 40)) == []
+    assert jobs.missed(app, datetime(2026, 11, 21, 1, 0)) == []
+    assert jobs.missed(app, datetime(2026, 11, 21, 2, 30)) == ["scores_nightly"]
 
 
 def test_a_named_run_is_readable_after_its_own_session_has_ended(app, records, team):
