@@ -5,6 +5,7 @@ import os
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e.support import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -16,11 +17,7 @@ def test_the_workbook_the_browser_saves_imports_again(live_server, browser, make
     make_user("wulei", display_name=display_name, supervisor="mgr")
     context = browser.new_context(accept_downloads=True, locale="zh-CN")
     page = context.new_page()
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "wulei")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit], button[type=submit]")
+    sign_in(page, live_server, "wulei", PASSWORD)
     page.goto(live_server + "/itinerary/wulei/2026")
     with page.expect_download() as caught:
         page.click("a[href$='/itinerary/wulei/2026.xlsx']")

@@ -154,27 +154,21 @@ def test_the_name_is_compared_after_nfc_normalisation(make_user, web):
     assert upload(client, data, name=decomposed, username="zoe").status_code == 302
 
 
-def test_a_name_no_file_system_holds_is_saved_and_taken_back_as_the_browser_saves_it(make_user, web):
-    """A display name may hold / : * ? (CONTRACT 2); a browser saves such a character as "_", and that file imports."""
-    make_user("wulei", display_name="吴/磊:*?")
+@pytest.mark.parametrize("display_name, saved", [
+    ("吴/磊:*?", "2026年吴_磊___工作行程表.xlsx"),  # / : * ? no file system holds (CONTRACT 2 allows them)
+    ("吴\u200b磊\u00ad\u200e", "2026年吴_磊__工作行程表.xlsx"),  # zero-width space, soft hyphen, LRM: unseen
+])
+def test_a_name_a_file_cannot_hold_is_saved_and_taken_back_as_the_browser_saves_it(make_user, web, display_name,
+                                                                                     saved):
+    """A browser saves such a character as "_" (Chromium: tests/e2e/test_workbook_download.py); the download is
+    named so, and that file imports, as does the contract's literal name sent in a form field."""
+    make_user("wulei", display_name=display_name)
     client = web("wulei")
     response = client.get("/itinerary/wulei/2026.xlsx")
-    saved = "2026年吴_磊___工作行程表.xlsx"
     assert "filename*=UTF-8''" + quote(saved) in response.headers["Content-Disposition"]
     assert upload(client, response.data, name=saved, username="wulei").status_code == 302
-    literal = "2026年吴/磊:*?工作行程表.xlsx"  # the contract's name, as a client may send it in a form field
+    literal = f"2026年{display_name}工作行程表.xlsx"
     assert upload(client, response.data, name=literal, username="wulei").status_code == 302
-
-
-def test_an_invisible_character_is_saved_and_taken_back_as_the_browser_saves_it(make_user, web):
-    """A display name may hold a character one cannot see (zero-width space, soft hyphen, LRM); Chromium saves each
-    such format character as "_" (tests/e2e/test_workbook_download.py), and that file imports."""
-    make_user("wulei", display_name="吴\u200b磊\u00ad\u200e")
-    client = web("wulei")
-    response = client.get("/itinerary/wulei/2026.xlsx")
-    saved = "2026年吴_磊__工作行程表.xlsx"
-    assert "filename*=UTF-8''" + quote(saved) in response.headers["Content-Disposition"]
-    assert upload(client, response.data, name=saved, username="wulei").status_code == 302
 
 
 def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
