@@ -18,7 +18,7 @@ from tracker.auth.access import is_leader, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
-from tracker.scores import templates_store
+from tracker.scores import services as scores, templates_store
 from tracker.scores.models import KpiTemplate, Score
 from tracker.reviews.models import Incident, MetricEntry, Rating, Review
 from tracker.scoring.decimals import HUNDRED
@@ -27,7 +27,7 @@ from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import bundled_presets, load_template
 from tracker.scoring.totals import rates
 from tracker.scoring.month import Month
-from tracker import locking, validation
+from tracker import validation
 from tracker.validation import check_number, shown_number
 from tracker.values import month_arg
 
@@ -60,12 +60,8 @@ def month_score(engineer, month):
 
 
 def ensure_open(engineer, month):
-    """409 once the month's score is approved: reviews and entries of that month are final. Takes the month's lock
-    first (tracker.locking), so an approval at the same moment either sees this change or refuses it."""
-    locking.lock_month(month_arg(month))
-    status = db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
-    if status == "approved":
-        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month))
+    """409 once the month's score is approved: reviews and entries of that month are final."""
+    scores.ensure_not_approved(engineer, month)
 
 
 def _not_future(month, now, field="month"):

@@ -65,11 +65,6 @@ def score_of(engineer, month):
     return db.session.scalar(select(Score).where(Score.engineer_id == engineer.id, Score.month == month))
 
 
-def score_status(engineer, month):
-    """The month's score status as stored now (read from the database, not from a row loaded before), or None."""
-    return db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
-
-
 def _subject(engineer, month):
     return f"{engineer.username}/{month}"
 
@@ -79,9 +74,7 @@ def _open_month(engineer, month, now):
     month = month_arg(month)
     if month > Month.of(now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
-    locking.lock_month(month)  # an approval at the same moment sees this change, or this change sees it
-    if score_status(engineer, month) == "approved":
-        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
+    services.ensure_not_approved(engineer, month)
     if not services.is_eligible(engineer, month):
         raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
 
@@ -217,9 +210,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     reason = None if approve else validation.clean_text(reason, "reason", REASON_MAX)
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
-    locking.lock_month(month_arg(month))
-    if score_status(engineer, month) == "approved":
-        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
+    services.ensure_not_approved(engineer, month)
     status = "approved" if approve else "rejected"
     # Only a proposal can be decided, once: the condition in the UPDATE settles two gms clicking at the same time.
     decided = db.session.execute(

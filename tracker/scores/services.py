@@ -268,6 +268,17 @@ def _lock(month):
     locking.lock_month(month_arg(month))
 
 
+def ensure_not_approved(engineer, month):
+    """409 once the engineer's score of the month is approved: what it was computed from is final. Takes the month's
+    lock first and reads the status as stored now, so an approval at the same moment either sees the caller's change
+    or refuses it (tracker.locking)."""
+    month = month_arg(month)
+    _lock(month)
+    status = db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
+    if status == "approved":
+        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
+
+
 def _store(month, results, now):
     """Upsert the score rows of `results` (drafts only) and replace their lines, in bulk; returns how many were
     written. The caller holds the month's lock."""
