@@ -45,16 +45,15 @@ def _limits(config):
     return (config["LOGIN_MAX_PER_USER_ADDRESS"], config["LOGIN_MAX_PER_USER"], config["LOGIN_MAX_PER_ADDRESS"])
 
 
-def check(username, address, now, config, scalar=None, counting_self=False):
-    """Raise Throttled when this username/address may not try to log in now. `scalar` runs the counts (the
-    session's by default); `counting_self`: the attempt being made is among the rows already (reserve)."""
-    scalar = scalar or db.session.scalar
+def _check(username, address, now, config, scalar):
+    """Raise Throttled when this username/address may not try to log in now; the attempt being made is among the
+    rows already (reserve), so a limit of 5 lets 5 failures and this one through, no more. `scalar` runs the
+    counts."""
     window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
     since = now - window
     username, address = normalise(username), (address or "")[:45]
-    extra = 1 if counting_self else 0
     recent = LoginAttempt.at > since
-    rules = ((limit + extra, where) for limit, where in zip(_limits(config), (
+    rules = ((limit + 1, where) for limit, where in zip(_limits(config), (
         (LoginAttempt.username == username, LoginAttempt.address == address),
         (LoginAttempt.username == username,),
         (LoginAttempt.address == address,))))
@@ -88,7 +87,7 @@ def reserve(username, address, now, config, tries=3):
             attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
         try:
             with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
-                check(username, address, now, config, connection.scalar, counting_self=True)
+                _check(username, address, now, config, connection.scalar)
             return attempt_id
         except Throttled:
             with db.engine.begin() as connection:

@@ -252,7 +252,7 @@ def delete_trip(actor, trip, *, now):
     if not can_edit_itinerary(actor, trip.engineer):
         raise Forbidden(_("无权删除该工程师的行程"))
     lock_person(trip.engineer)
-    _current(trip, None, trip_dict)
+    reread(trip)
     ensure_open(trip.engineer, trip.day)
     _remember_deleted([trip], trip_dict, now)
     db.session.delete(trip)
@@ -309,7 +309,7 @@ def delete_expense(actor, expense, *, now):
     if not can_edit_itinerary(actor, expense.engineer):
         raise Forbidden(_("无权删除该工程师的费用"))
     lock_person(expense.engineer)
-    _current(expense, None, expense_dict)
+    reread(expense)
     ensure_open(expense.engineer, expense.day)
     _remember_deleted([expense], expense_dict, now)
     db.session.delete(expense)
