@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from tracker import language
 from tracker import clock
 from tracker.auth.access import engineer_by_username, entries_access, roles
 from tracker.auth.models import User
@@ -21,7 +22,7 @@ from tracker.scoring.decimals import HUNDRED, fmt, fmt_pct
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 from tracker.validation import put_errors
-from tracker.reviews.views import REVIEWERS, _lang, _locked, _me, bp
+from tracker.reviews.views import REVIEWERS, _locked, _me, bp
 
 
 
@@ -96,7 +97,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
                     status=200):
     access = _entry_access(engineer, month)
     me = _me()
-    lang = _lang()
+    lang = language.current()
     template = services.current_template(engineer, month)
     specs = services.entry_specs(template)
     sees_records = access in ("leader", "admin", "self")
@@ -209,7 +210,7 @@ def save_rating(month, username, key):
     spec = services.specs_for(engineer, month).ratings.get(key)
     if spec is None:
         raise NotFound(_("该考核模板没有需要评分的指标 %(key)s", key=key))
-    form = _rating_form(spec, _lang(), formdata=request.form)
+    form = _rating_form(spec, language.current(), formdata=request.form)
     if not form.validate_on_submit():
         return _render_entries(engineer, month, rating_forms={key: form}, status=422)
     try:

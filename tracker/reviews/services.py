@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
+from tracker import language
 from tracker.auth.access import is_leader, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -91,7 +91,7 @@ def check_ratings(ratings, spec):
         message = _("缺少评价标准：%(codes)s", codes=", ".join(missing))
         raise Invalid(message, {"ratings": message, **{code: _("请评分") for code in missing}})
     checked = {}
-    lang = "en" if str(get_locale()).startswith("en") else "zh"
+    lang = language.current()
     for code, name in spec.criteria:
         value = validation.whole_number(ratings[code])
         if value is None or not 0 <= value <= spec.scale_max:

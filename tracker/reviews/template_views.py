@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker import language
 from tracker.auth.access import roles
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
@@ -16,7 +17,7 @@ from tracker.scoring.decimals import fmt, fmt_pct
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import load_template
-from tracker.reviews.views import _lang, bp
+from tracker.reviews.views import bp
 from tracker.reviews.entry_views import _amount_text
 from tracker.validation import page_arg
 
@@ -130,7 +131,7 @@ def _source_kinds(node, inherited=None):
 @roles("admin")
 def templates_admin():
     """KPI templates: the latest version of each (the bundled presets while none is stored)."""
-    return render_template("scores/templates.html", templates=services.latest_templates(), lang=_lang())
+    return render_template("scores/templates.html", templates=services.latest_templates(), lang=language.current())
 
 
 @bp.route("/admin/templates/<code>")
@@ -139,7 +140,7 @@ def template_detail(code):
     """One template as a readable table: indicators with max, source and rule in words."""
     version = page_arg(request.args.get("version"), "version", None)
     data, row = services.template_by_code(code, version)
-    lang = _lang()
+    lang = language.current()
     try:
         template = load_template(data)
     except TemplateError as error:

@@ -3,12 +3,12 @@ Hand entries are in entry_views, KPI template pages in template_views (the same 
 tracker/scores/views.py."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
 
+from tracker import language
 from tracker import clock, nav
 from tracker.auth.access import engineer_by_username, roles
 from tracker.errors import Conflict, Invalid
@@ -27,10 +27,6 @@ REVIEWERS = ("engineer", "manager", "gm")
 
 nav.add("reviews.index", _l("评价"), roles=REVIEWERS, order=41)
 nav.add("reviews.templates_admin", lazy_pgettext("nav", "考核模板"), roles=("admin",), order=83)
-
-
-def _lang():
-    return "en" if str(get_locale()).startswith("en") else "zh"
 
 
 def _me():
@@ -87,7 +83,7 @@ def review(month, username):
     me = _me()
     group, spec = services.review_terms(me, engineer, month)
     existing = next((r for r, rater in services.reviews_of(engineer, month) if rater.id == me.id), None)
-    form = review_form(spec, _lang())
+    form = review_form(spec, language.current())
     if request.method == "GET":
         if existing is not None:
             for code, value in services.review_ratings(existing).items():

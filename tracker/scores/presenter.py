@@ -7,11 +7,11 @@ import json
 from decimal import Decimal
 
 from flask import url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker import language
 from tracker.auth.access import is_leader
 from tracker.extensions import db
 from tracker.reviews import services as reviews
@@ -40,10 +40,6 @@ ATTENDANCE_WORDS = {"late": (_l("迟到"), _l("次")), "early_leave": (_l("早�
                     "business_trip": (_l("出差"), _l("天")), "present": (_l("出勤"), _l("天"))}
 
 
-def lang():
-    return "en" if str(get_locale()).startswith("en") else "zh"
-
-
 def score_num(value):
     """A stored score for a table cell: 2 decimals, or a dash."""
     return "—" if value is None else str(round2(Decimal(value)))
@@ -64,7 +60,7 @@ def template_of(score, engineer, month):
         template = load_template(data)
     except TemplateError:
         return None, data.get("name"), data.get("version")
-    return template, template.name.get(lang()), template.version
+    return template, template.name.get(language.current()), template.version
 
 
 def parse_value(text):
@@ -138,7 +134,7 @@ def format_value(value, kind):
 
 def score_lines(score, template, metric_rows):
     """The score's indicator lines as the page shows them (value in words, name and explanation in the language)."""
-    en = lang() == "en"
+    en = language.current() == "en"
     lines = []
     for line in (score.lines if score is not None else []):
         value = parse_value(line.value)

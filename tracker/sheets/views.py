@@ -3,11 +3,11 @@
 from urllib.parse import quote
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker import language
 from tracker.auth.access import engineer_for_scores, roles
 from tracker.errors import NotFound
 from tracker.extensions import db
@@ -31,10 +31,6 @@ PERIOD_FILES = {"mid-year": "年中考核表", "annual": "年度考核表"}
 @bp.app_context_processor
 def helpers():
     return {"status_label": presenter.status_label}
-
-
-def _lang():
-    return "en" if str(get_locale()).startswith("en") else "zh"
 
 
 def _period(period):
@@ -75,7 +71,7 @@ def _respond(as_pdf, sheets, title, filename, back_url, pdf_endpoint, **pdf_args
 def month_sheet(month, username, as_pdf=False):
     """One engineer's month as an A4 sheet with signature lines."""
     engineer = _engineer(username)
-    sheet = presenter.month_sheet(engineer, month, _lang())
+    sheet = presenter.month_sheet(engineer, month, language.current())
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name} {month}",
                     f"{month}{download_name(engineer.display_name)}考核表.pdf",
                     url_for("scores.score_page", month=month, username=username), "sheets.month_sheet_pdf",
@@ -89,7 +85,7 @@ def team_sheets(month, as_pdf=False):
     """Every assessed engineer of the viewer's team (or ?team=<manager>) in one go, one sheet per page."""
     team = request.args.get("team") or None
     people = team_engineers(current_user._get_current_object(), [month], team)
-    lang = _lang()
+    lang = language.current()
     sheets = [presenter.month_sheet(person, month, lang) for person in people]
     args = {"month": month, **({"team": team} if team else {})}
     return _respond(as_pdf, sheets, _("%(month)s 月度考核表", month=month), f"{month}考核表.pdf",
