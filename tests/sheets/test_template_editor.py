@@ -208,6 +208,39 @@ def test_every_error_of_an_edit_is_named_with_its_field_and_non_monotone_bands_a
     assert template_count() == versions
 
 
+def test_the_editor_says_what_is_wrong_in_the_readers_language(november, client):
+    def rising(data):  # points rise as the share falls: a late response would score more
+        indicator(data, "response")["params"]["bands"] = [[1, 3], [0.9, 15]]
+    login(client, "admin")
+    form = {"body": services.as_text(broken(rising)), "effective_from": "2026-12", "action": "save"}
+    chinese = client.post(f"/admin/templates/{CODE}/edit", data=form).get_data(as_text=True)
+    assert "阈值降低时分数不能升高（3 之后是 15）" in chinese
+    assert "points must not rise" not in chinese
+    client.post("/lang/en")
+    english = client.post(f"/admin/templates/{CODE}/edit", data=form).get_data(as_text=True)
+    assert "points must not rise as the threshold falls (15 after 3)" in english
+    assert "阈值降低时" not in english
+
+
+def test_every_template_error_has_its_chinese_wording():
+    """Each message the template checks give carries a Chinese wording (the editor's default language)."""
+    import ast
+    from pathlib import Path
+
+    import tracker.scoring
+
+    missing = []
+    for path in sorted(Path(tracker.scoring.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_fail":
+                if len(node.args) < 3 and not any(isinstance(a, ast.Starred) for a in node.args):
+                    missing.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "run" and node.args \
+                    and getattr(node.args[0], "id", None) == "_fail" and len(node.args) < 4:
+                missing.append(f"{path.name}:{node.lineno}")
+    assert not missing
+
+
 def test_yaml_aliases_are_refused_before_they_expand():
     """A few hundred bytes of nested aliases ("billion laughs") took seconds of a worker before the 422."""
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

@@ -13,6 +13,7 @@ import yaml
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tracker import language
 from tracker import validation
 from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
@@ -102,10 +103,10 @@ def _plain(value):
 
 
 def template_errors(error):
-    """The loader's errors as {field path: message} (one entry per field; '' for the template as a whole)."""
-    errors = getattr(error, "errors", None)
-    if isinstance(errors, dict) and errors:
-        return {str(path): str(message) for path, message in errors.items()}
+    """The loader's errors as {field path: message} in the reader's language (one entry per field; '' for the
+    template as a whole)."""
+    if isinstance(error, TemplateError) and error.errors:
+        return {str(path): message for path, message in error.messages(language.current()).items()}
     text = str(error)
     path, sep, message = text.partition(": ")
     return {path: message} if sep and " " not in path else {"": text}

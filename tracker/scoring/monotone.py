@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from tracker.scoring.decimals import ZERO, clamp, fmt
-from tracker.scoring.errors import FactsError, TemplateError
+from tracker.scoring.errors import FactsError, Said, TemplateError
 from tracker.scoring.measures import DOWN, MIXED, NEUTRAL, SOURCES, UP
 from tracker.scoring.rules import DEFAULT_SCALE, RULES
 
@@ -35,8 +35,9 @@ DEDUCTIONS = ("deduction", "stepped", "allowance")
 VALUE_RULES = ("band", "linear", "range")
 
 
-def _fail(path, message):
-    raise TemplateError({path: message})
+def _fail(path, message, zh=None):
+    """Refuse the field at `path` with an English message and its Chinese wording (the editor shows the reader's)."""
+    raise TemplateError({path: Said(message, zh)})
 
 
 def direction(node, source):
@@ -66,10 +67,13 @@ def _check_keys(node, source, path):
             if ways.get(key) == MIXED:
                 _fail(f"{path}.inputs.{name}", f"{key} of {source.kind} rises with a good and with a bad event alike "
                                                f"(a well-handled complaint raises the share, yet a complaint is bad): "
-                                               f"no rule over it keeps scores monotone")
+                                               f"no rule over it keeps scores monotone",
+                      f"{source.kind} 的 {key} 在好事和坏事发生时都会上升（投诉处理得好会提高满意比例，但投诉本身是"
+                      f"坏事）：任何规则读它都无法保证坏事不加分")
         if {ways.get(key) for key in keys} >= {UP, DOWN}:
             _fail(f"{path}.inputs.{name}", f"{'/'.join(keys)} run opposite ways (more of one is better, more of "
-                                           f"another worse): their sum follows neither")
+                                           f"another worse): their sum follows neither",
+                  f"{'/'.join(keys)} 方向相反（有的越多越好，有的越多越差）：不能相加")
 
 
 def _key(node):
@@ -136,9 +140,11 @@ def check_best(node, max_points, path):
         return
     best = best_points(node)
     if best is None:
-        _fail(f"{path}.params", f"can score without bound: set a cap of at most its max {fmt(max_points)}")
+        _fail(f"{path}.params", f"can score without bound: set a cap of at most its max {fmt(max_points)}",
+              f"得分没有上限：请设置不超过满分 {fmt(max_points)} 的 cap")
     if best > max_points:
-        _fail(f"{path}.params", f"can score {fmt(best)}, more than its max {fmt(max_points)}")
+        _fail(f"{path}.params", f"can score {fmt(best)}, more than its max {fmt(max_points)}",
+              f"最高可得 {fmt(best)} 分，超过满分 {fmt(max_points)}")
 
 
 def _check_range_bounds(node, source, where):
@@ -146,20 +152,22 @@ def _check_range_bounds(node, source, where):
     never negative), and a floor (or cap) for a side that an unbounded value (∞: expenses without hours) reaches."""
     p = node.params
     if "lo" in p and "hi" in p and p["lo"] > p["hi"]:
-        _fail(f"{where}.lo", "must not exceed hi")
+        _fail(f"{where}.lo", "must not exceed hi", "不能大于 hi")
     key = _key(node)
     if source is None or key not in SOURCES[source.kind].bounds:
         return
     least, greatest = SOURCES[source.kind].bounds[key]
     for limit in ("lo", "hi"):
         if limit in p and p[limit] < least:
-            _fail(f"{where}.{limit}", f"must not be below {fmt(least)}: {key} never is")
+            _fail(f"{where}.{limit}", f"must not be below {fmt(least)}: {key} never is",
+                  f"不能小于 {fmt(least)}：{key} 不会低于它")
     above = p.get("above") if "hi" in p else None
     if not greatest.is_finite() and above and above["points"]:
         needed = "floor" if above["points"] < 0 else "cap"
         if needed not in p:
             _fail(f"{where}.{needed}", f"{key} can be unbounded (∞), so a side that "
-                                       f"{'takes' if needed == 'floor' else 'adds'} points per step needs a {needed}")
+                                       f"{'takes' if needed == 'floor' else 'adds'} points per step needs a {needed}",
+                  f"{key} 可能无穷大（∞），逐级{'扣分' if needed == 'floor' else '加分'}的一侧须设 {needed}")
 
 
 def check_entry(node, path):
@@ -172,10 +180,14 @@ def check_entry(node, path):
     worst, best = ends
     if best < node.max:
         _fail(f"{path}.params", f"left out without data, the indicator enters with its first record: the best "
-                                f"{_inputs(node)} must score the full {fmt(node.max)}, not {fmt(best)}")
+                                f"{_inputs(node)} must score the full {fmt(node.max)}, not {fmt(best)}",
+              f"无数据时不计入的指标会随第一条记录计入：{_inputs(node, 'zh')} 最好时须得满分 {fmt(node.max)}，"
+              f"而不是 {fmt(best)}")
     if worst > 0:
         _fail(f"{path}.params", f"left out without data, the indicator enters with its first record: the worst "
-                                f"{_inputs(node)} must score at most 0, not {fmt(worst)}")
+                                f"{_inputs(node)} must score at most 0, not {fmt(worst)}",
+              f"无数据时不计入的指标会随第一条记录计入：{_inputs(node, 'zh')} 最差时最多得 0 分，"
+              f"而不是 {fmt(worst)}")
 
 
 def is_deduction(node):
@@ -194,67 +206,79 @@ def check_node(node, source, path, part=False):
     where = f"{path}.params"
     if node.rule == "band":
         if way == DOWN:
-            _fail(f"{path}.rule", f"a band scores a higher value higher, but more {_inputs(node)} is worse")
+            _fail(f"{path}.rule", f"a band scores a higher value higher, but more {_inputs(node)} is worse",
+                  f"分档规则数值越高得分越高，但 {_inputs(node, 'zh')} 越多越差")
         bands = p["bands"]
         for i in range(1, len(bands)):
             if bands[i][1] > bands[i - 1][1]:
                 _fail(f"{where}.bands[{i}][1]", "points must not rise as the threshold falls "
-                                                f"({bands[i][1]} after {bands[i - 1][1]})")
+                                                f"({bands[i][1]} after {bands[i - 1][1]})",
+                      f"阈值降低时分数不能升高（{bands[i - 1][1]} 之后是 {bands[i][1]}）")
         lowest = bands[-1][1]
         if p.get("below", ZERO) > lowest:
-            _fail(f"{where}.below", f"below the lowest band must not score more than it ({lowest})")
+            _fail(f"{where}.below", f"below the lowest band must not score more than it ({lowest})",
+                  f"低于最低档时的得分不能高于最低档（{lowest}）")
         if "if_none" in p and not p.get("below", ZERO) <= p["if_none"] <= bands[0][1]:
             _fail(f"{where}.if_none", "a month without data must score between the lowest and the top band, so "
-                                      "neither the first good nor the first bad record turns the score the wrong way")
+                                      "neither the first good nor the first bad record turns the score the wrong way",
+                  "无数据的月份得分须在最低档与最高档之间，这样第一条好记录或坏记录都不会让分数反向变化")
     elif node.rule == "linear":
         if way == DOWN:
-            _fail(f"{path}.rule", f"linear scores more {_inputs(node)} higher, but more of it is worse")
+            _fail(f"{path}.rule", f"linear scores more {_inputs(node)} higher, but more of it is worse",
+                  f"线性规则数值越多得分越高，但 {_inputs(node, 'zh')} 越多越差")
         if p["points"] < 0:
-            _fail(f"{where}.points", "must not be negative")
+            _fail(f"{where}.points", "must not be negative", "不能为负数")
         if p.get("target", 1) <= 0:
-            _fail(f"{where}.target", "must be positive")
+            _fail(f"{where}.target", "must be positive", "须为正数")
         if "if_none" in p and not ZERO <= p["if_none"] <= p["points"]:
-            _fail(f"{where}.if_none", "must lie between 0 and the full points")
+            _fail(f"{where}.if_none", "must lie between 0 and the full points", "须在 0 与满分之间")
     elif node.rule in DEDUCTIONS:
         if way == UP:
-            _fail(f"{path}.rule", f"a deduction takes points for more {_inputs(node)}, which is better")
+            _fail(f"{path}.rule", f"a deduction takes points for more {_inputs(node)}, which is better",
+                  f"扣分规则对更多的 {_inputs(node, 'zh')} 扣分，但它越多越好")
         if node.rule == "deduction" and p.get("per", ZERO) < 0:
-            _fail(f"{where}.per", "a deduction must not add: per must be ≥ 0")
+            _fail(f"{where}.per", "a deduction must not add: per must be ≥ 0", "扣分不能变成加分：per 须 ≥ 0")
         if node.rule == "allowance":
             if p.get("per", 1) < 0:
-                _fail(f"{where}.per", "a deduction must not add: per must be ≥ 0")
+                _fail(f"{where}.per", "a deduction must not add: per must be ≥ 0", "扣分不能变成加分：per 须 ≥ 0")
             if p["rate"] < 0:
-                _fail(f"{where}.rate", "must not be negative")
+                _fail(f"{where}.rate", "must not be negative", "不能为负数")
         if node.rule == "stepped":
             steps = p["steps"]
             for i, (_count, deducted) in enumerate(steps):
                 if deducted < 0:
-                    _fail(f"{where}.steps[{i}][1]", "a deduction must not add: must be ≥ 0")
+                    _fail(f"{where}.steps[{i}][1]", "a deduction must not add: must be ≥ 0", "扣分不能变成加分：须 ≥ 0")
                 if i and deducted > steps[i - 1][1]:
-                    _fail(f"{where}.steps[{i}][1]", "a lower count must not deduct more than a higher one")
+                    _fail(f"{where}.steps[{i}][1]", "a lower count must not deduct more than a higher one",
+                          "次数少时扣分不能多于次数多时")
     elif node.rule == "range":
         below, above = p.get("below"), p.get("above")
         if below and above and below["points"] * above["points"] > 0:
             _fail(f"{where}.above.points", "a range must run one way: below and above must not both add or both "
-                                           "take away")
+                                           "take away", "区间规则只能朝一个方向：below 与 above 不能同时加分或同时扣分")
         if way is not None:
             good, bad = ("above", "below") if way == UP else ("below", "above")
             if p.get(good) and p[good]["points"] < 0:
                 _fail(f"{where}.{good}.points", f"must not be negative: more {_inputs(node)} is "
-                                                f"{'better' if way == UP else 'worse'}")
+                                                f"{'better' if way == UP else 'worse'}",
+                      f"不能为负数：{_inputs(node, 'zh')} 越{'多' if way == UP else '少'}越好")
             if p.get(bad) and p[bad]["points"] > 0:
                 _fail(f"{where}.{bad}.points", f"must not be positive: more {_inputs(node)} is "
-                                               f"{'better' if way == UP else 'worse'}")
+                                               f"{'better' if way == UP else 'worse'}",
+                      f"不能为正数：{_inputs(node, 'zh')} 越{'多' if way == UP else '少'}越好")
         _check_range_bounds(node, source, where)
     elif node.rule == "manual" and p.get("lo", ZERO) > p["hi"]:
-        _fail(f"{where}.lo", "must not exceed hi")
+        _fail(f"{where}.lo", "must not exceed hi", "不能大于 hi")
     elif node.rule == "rating" and p["points"] < 0:
-        _fail(f"{where}.points", "must not be negative: a better rating must not score less")
+        _fail(f"{where}.points", "must not be negative: a better rating must not score less",
+              "不能为负数：评价越好得分不能越低")
     if node.rule in ("range", "sum") and p.get("floor") is not None and p.get("cap") is not None \
             and p["floor"] > p["cap"]:
-        _fail(f"{where}.floor", "must not exceed cap: a value past the cap would score less than one below the floor")
+        _fail(f"{where}.floor", "must not exceed cap: a value past the cap would score less than one below the floor",
+              "不能大于 cap：否则超过上限的数值得分会低于下限以下的数值")
     if source is not None and node.source is source and source.options.get("required") is False and not part:
-        _fail(f"{path}.source.required", "only a part of a sum may be optional; an indicator needs its entry")
+        _fail(f"{path}.source.required", "only a part of a sum may be optional; an indicator needs its entry",
+              "只有求和中的一部分可以选填；指标本身须有录入")
 
 
 def check_applies(value, node, path):
@@ -267,15 +291,17 @@ def check_applies(value, node, path):
             check_entry(node, path)
         return default
     if value not in ("always", "with_data"):
-        _fail(f"{path}.applies", "must be always or with_data")
+        _fail(f"{path}.applies", "must be always or with_data", "须为 always（每月计入）或 with_data（有数据时计入）")
     if value == "with_data":
         if is_deduction(node):
             _fail(f"{path}.applies", "a deduction indicator always applies: it starts at its maximum and only "
-                                     "falls, so leaving it out of a month would let a bad event raise the score")
+                                     "falls, so leaving it out of a month would let a bad event raise the score",
+                  "扣分指标每月都计入：它从满分开始只会减少，若某月不计入，坏事反而会让分数升高")
         if mode != "with_data":
             kind = node.source.kind if node.source is not None else node.rule
             _fail(f"{path}.applies", f"only a share or ratio (sources response, expense) may be left out for lack "
-                                     f"of data; {kind!r} has data every month")
+                                     f"of data; {kind!r} has data every month",
+                  f"只有比例或比率（数据来源 response、expense）可以在无数据时不计入；{kind!r} 每月都有数据")
     check_no_data(node, node.source, path, value)
     if value == "with_data":
         check_entry(node, path)
@@ -298,15 +324,19 @@ def check_no_data(node, source, path, applies):
         return
     kind, key = SOURCES[source.kind], _key(node)
     if applies == "part" and kind.mode == "with_data":
-        _between(node, source, path, ZERO, f"{path}.rule", "a part without data adds nothing (0)")
+        _between(node, source, path, ZERO, f"{path}.rule", ("a part without data adds nothing (0)",
+                                                            "无数据的部分不加分（0）"))
     elif key in kind.none:
         if node.rule not in ("band", "linear"):
-            _fail(f"{path}.rule", f"{node.rule} has no if_none for a month without {key}: use band or linear")
-        unset = "" if "if_none" in node.params else (", 0 when not set" if node.rule == "band"
-                                                     else ", the full points when not set")
+            _fail(f"{path}.rule", f"{node.rule} has no if_none for a month without {key}: use band or linear",
+                  f"{node.rule} 没有 if_none，无法处理没有 {key} 的月份：请用 band 或 linear")
+        unset, unset_zh = ("", "") if "if_none" in node.params else (
+            (", 0 when not set", "，未设置时为 0") if node.rule == "band"
+            else (", the full points when not set", "，未设置时为满分"))
         points = node.params.get("if_none", ZERO if node.rule == "band" else node.params["points"])
         _between(node, source, path, points, f"{path}.params.if_none",
-                 f"a month without data scores if_none ({points}{unset})")
+                 (f"a month without data scores if_none ({points}{unset})",
+                  f"无数据的月份得 if_none 分（{points}{unset_zh}）"))
 
 
 def _between(node, source, path, points, field, without):
@@ -316,10 +346,13 @@ def _between(node, source, path, points, field, without):
         return
     worst, best = ends
     if not worst <= points <= best:
+        without, without_zh = without
         _fail(field, f"{without}, but one bad record scores {fmt(worst)} and one good record {fmt(best)}: a month without "
                      f"data must score between them, so neither the first good nor the first bad record turns the "
-                     f"score the wrong way")
+                     f"score the wrong way",
+              f"{without_zh}，但一条坏记录得 {fmt(worst)} 分、一条好记录得 {fmt(best)} 分：无数据的月份得分须在两者之间，"
+              f"这样第一条好记录或坏记录都不会让分数反向变化")
 
 
-def _inputs(node):
-    return "/".join(next(iter(node.inputs.values()))) if node.inputs else "of it"
+def _inputs(node, lang="en"):
+    return "/".join(next(iter(node.inputs.values()))) if node.inputs else ("of it" if lang == "en" else "该值")

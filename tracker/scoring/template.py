@@ -12,7 +12,7 @@ import yaml
 from tracker.scoring.business_hours import parse_office_hours
 from tracker.scoring import monotone
 from tracker.scoring.decimals import D, HUNDRED, ONE, ZERO
-from tracker.scoring.errors import TemplateError
+from tracker.scoring.errors import Said, TemplateError
 from tracker.scoring.measures import SOURCES
 from tracker.scoring.messages import Text
 from tracker.scoring.rules import RULES, Category, Level, ScaleLevel
@@ -147,8 +147,9 @@ class Template:
         return self.qualitative is not None and self.qualitative.require_leader
 
 
-def _fail(path, message):
-    raise TemplateError({path: message})
+def _fail(path, message, zh=None):
+    """Refuse the field at `path` with an English message and its Chinese wording (the editor shows the reader's)."""
+    raise TemplateError({path: Said(message, zh)})
 
 
 class _Collect:
@@ -172,41 +173,42 @@ class _Collect:
 
 def _mapping(value, path, required, allowed):
     if not isinstance(value, Mapping):
-        _fail(path, "must be a mapping")
+        _fail(path, "must be a mapping", "须为键值映射")
     missing = [key for key in required if key not in value]
     if missing:
-        _fail(path, f"missing {', '.join(missing)}")
+        _fail(path, f"missing {', '.join(missing)}", f"缺少 {', '.join(missing)}")
     unknown = sorted(str(key) for key in value if key not in allowed)
     if unknown:
-        _fail(path, f"unknown key(s) {', '.join(unknown)}")
+        _fail(path, f"unknown key(s) {', '.join(unknown)}", f"未知的键 {', '.join(unknown)}")
     return value
 
 
 def _list(value, path, non_empty=True):
     if not isinstance(value, list) or (non_empty and not value):
-        _fail(path, "must be a non-empty list" if non_empty else "must be a list")
+        _fail(path, *(("must be a non-empty list", "须为非空列表") if non_empty else ("must be a list", "须为列表")))
     return value
 
 
 def _number(value, path, lo=None, positive=False, hi=None):
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        _fail(path, f"must be a number, got {value!r}")
+        _fail(path, f"must be a number, got {value!r}", f"须为数字，收到 {value!r}")
     try:
         number = D(value)
     except (InvalidOperation, TypeError):
-        _fail(path, f"must be a number, got {value!r}")
+        _fail(path, f"must be a number, got {value!r}", f"须为数字，收到 {value!r}")
     if not number.is_finite() or (lo is not None and number < lo) or (positive and number <= 0):
-        _fail(path, "must be a positive number" if positive else f"must be a number ≥ {lo}")
+        _fail(path, *(("must be a positive number", "须为正数") if positive
+                      else (f"must be a number ≥ {lo}", f"须为不小于 {lo} 的数字")))
     if hi is not None and number > hi:
-        _fail(path, f"must be a number ≤ {hi}")
+        _fail(path, f"must be a number ≤ {hi}", f"须为不大于 {hi} 的数字")
     return number
 
 
 def _str(value, path, pattern=None):
     if not isinstance(value, str) or not value.strip():
-        _fail(path, "must be a non-empty string")
+        _fail(path, "must be a non-empty string", "须为非空文字")
     if pattern is not None and not pattern.match(value):
-        _fail(path, f"{value!r} is not in the expected form")
+        _fail(path, f"{value!r} is not in the expected form", f"{value!r} 的格式不对")
     return value
 
 
@@ -214,12 +216,12 @@ def _month(value, path):
     try:
         return str(Month.parse(value))
     except ValueError:
-        _fail(path, f"{value!r} is not a month YYYY-MM")
+        _fail(path, f"{value!r} is not a month YYYY-MM", f"{value!r} 不是 YYYY-MM 格式的月份")
 
 
 def _bool(value, path):
     if not isinstance(value, bool):
-        _fail(path, "must be true or false")
+        _fail(path, "must be true or false", "须为 true 或 false")
     return value
 
 
@@ -227,7 +229,7 @@ def _text(data, key, path, required=True):
     """The bilingual pair data[key] / data[key + "_en"]."""
     if key not in data:
         if required:
-            _fail(path, f"missing {key}")
+            _fail(path, f"missing {key}", f"缺少 {key}")
         return None
     return Text(_str(data[key], f"{path}.{key}"), _str(data.get(f"{key}_en", data[key]), f"{path}.{key}_en"))
 
@@ -237,10 +239,10 @@ def _bands(value, path, result=_number):
     bands = []
     for i, pair in enumerate(_list(value, path)):
         if not isinstance(pair, list) or len(pair) != 2:
-            _fail(f"{path}[{i}]", "must be a [threshold, points] pair")
+            _fail(f"{path}[{i}]", "must be a [threshold, points] pair", "须为 [阈值, 分数] 一对")
         threshold = _number(pair[0], f"{path}[{i}][0]")
         if bands and threshold >= bands[-1][0]:
-            _fail(f"{path}[{i}]", "thresholds must be in strictly descending order")
+            _fail(f"{path}[{i}]", "thresholds must be in strictly descending order", "阈值须严格从高到低排列")
         bands.append((threshold, result(pair[1], f"{path}[{i}][1]")))
     return tuple(bands)
 
@@ -269,30 +271,31 @@ def _levels(value, path):
         level = Level(_text(item, "name", where), _number(item["lo"], f"{where}.lo"),
                       _number(item["hi"], f"{where}.hi"))
         if level.lo > level.hi:
-            _fail(where, "lo must not exceed hi")
+            _fail(where, "lo must not exceed hi", "lo 不能大于 hi")
         levels.append(level)
     return tuple(levels)
 
 
 def _categories(value, path):
     if not isinstance(value, Mapping) or not value:
-        _fail(path, "must be a non-empty mapping of category code -> {name, points | range}")
+        _fail(path, "must be a non-empty mapping of category code -> {name, points | range}",
+                  "须为非空映射：类别代码 -> {name, points 或 range}")
     categories = {}
     for code, item in value.items():
         where = f"{path}.{code}"
         _str(code, where, CODE_RE)
         _mapping(item, where, ("name",), ("name", "name_en", "points", "range"))
         if ("points" in item) == ("range" in item):
-            _fail(where, "needs exactly one of points or range")
+            _fail(where, "needs exactly one of points or range", "points 与 range 须恰好给出一个")
         if "points" in item:
             lo = hi = _number(item["points"], f"{where}.points", lo=ZERO)
         else:
             pair = item["range"]
             if not isinstance(pair, list) or len(pair) != 2:
-                _fail(f"{where}.range", "must be [lo, hi]")
+                _fail(f"{where}.range", "must be [lo, hi]", "须为 [lo, hi]")
             lo, hi = (_number(x, f"{where}.range", lo=ZERO) for x in pair)
             if lo > hi:
-                _fail(f"{where}.range", "lo must not exceed hi")
+                _fail(f"{where}.range", "lo must not exceed hi", "lo 不能大于 hi")
         categories[code] = Category(_text(item, "name", where), lo, hi)
     return categories
 
@@ -309,7 +312,7 @@ def _param(spec, value, path, source):
     if spec.startswith("choice:"):
         choices = spec[len("choice:"):].split(",")
         if value not in choices:
-            _fail(path, f"must be one of {', '.join(choices)}")
+            _fail(path, f"must be one of {', '.join(choices)}", f"须为 {', '.join(choices)} 之一")
         return value
     return {"side": _side, "scale": _scale, "levels": _levels, "categories": _categories}[spec](value, path)
 
@@ -319,7 +322,8 @@ def _source(value, path, raters=DEFAULT_RATERS):
         value = {"kind": value}
     kind = value.get("kind") if isinstance(value, Mapping) else None
     if kind not in SOURCES:
-        _fail(path, f"unknown source {kind!r} (known: {', '.join(sorted(SOURCES))})")
+        _fail(path, f"unknown source {kind!r} (known: {', '.join(sorted(SOURCES))})",
+              f"未知的数据来源 {kind!r}（可用：{', '.join(sorted(SOURCES))}）")
     spec = SOURCES[kind].options
     _mapping(value, path, [k for k, s in spec.items() if not s.endswith("?")], {"kind", *spec})
     options = {}
@@ -342,14 +346,14 @@ def _option(kind_of, value, path):
         return _bool(value, path)
     if kind_of == "clock":
         if value not in ("clock", "business"):
-            _fail(path, "must be clock or business")
+            _fail(path, "must be clock or business", "须为 clock（自然时间）或 business（工作时间）")
         return value
     if kind_of == "office_hours":
         text = _str(value, path)
         try:
             parse_office_hours(text)
         except ValueError as error:
-            _fail(path, str(error))
+            _fail(path, str(error), f"办公时间无效：{error}")
         return text
     return _str(value, path)
 
@@ -359,7 +363,8 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
     allowed = PART_KEYS if part else INDICATOR_KEYS
     _mapping(data, path, ("rule",), allowed)
     if _str(data["rule"], f"{path}.rule") not in RULES:
-        _fail(f"{path}.rule", f"unknown rule kind {data['rule']!r} (known: {', '.join(sorted(RULES))})")
+        _fail(f"{path}.rule", f"unknown rule kind {data['rule']!r} (known: {', '.join(sorted(RULES))})",
+              f"未知的计分规则 {data['rule']!r}（可用：{', '.join(sorted(RULES))}）")
     kind = RULES[data["rule"]]
     own = _source(data["source"], f"{path}.source", raters) if "source" in data else None
     source = own or inherited
@@ -379,13 +384,13 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
         # the param that means "full marks" defaults to the node's max: 15 for attendance, 0 for a part
         params.setdefault(kind.full, max_points)
     if data["rule"] == "deduction" and "per" not in params and "categories" not in params:
-        _fail(f"{path}.params", "deduction needs per or categories")
+        _fail(f"{path}.params", "deduction needs per or categories", "扣分规则须给出 per 或 categories")
     if data["rule"] == "range" and "lo" not in params and "hi" not in params:
-        _fail(f"{path}.params", "range needs lo or hi")
+        _fail(f"{path}.params", "range needs lo or hi", "区间规则须给出 lo 或 hi")
     inputs = {}
     if data["rule"] != "sum":
         if source is None:
-            _fail(path, "needs a source")
+            _fail(path, "needs a source", "须指定数据来源（source）")
         mapping = _mapping(data.get("inputs") or {}, f"{path}.inputs", (), kind.inputs)
         provides = SOURCES[source.kind].provides
         for name in kind.inputs:
@@ -394,14 +399,15 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
             for key in keys:
                 _str(key, f"{path}.inputs.{name}")
                 if key not in provides:
-                    _fail(f"{path}.inputs.{name}", f"source {source.kind!r} gives {', '.join(provides)}, not {key!r}")
+                    _fail(f"{path}.inputs.{name}", f"source {source.kind!r} gives {', '.join(provides)}, not {key!r}",
+                          f"数据来源 {source.kind!r} 提供 {', '.join(provides)}，没有 {key!r}")
             inputs[name] = keys
     label = _text(data, "label", path, required=False) if part else None
     if label is not None:
         try:
             label.zh.format(n=0), label.en.format(n=0)
         except (KeyError, IndexError, ValueError):
-            _fail(f"{path}.label", "may use only the placeholder {n}")
+            _fail(f"{path}.label", "may use only the placeholder {n}", "只能使用占位符 {n}")
     node = Node(data["rule"], params, own, inputs, max_points, label)
     monotone.check_node(node, source, path, part)
     return node
@@ -413,10 +419,10 @@ def _indicator(data, path, raters=DEFAULT_RATERS):
     max_points = _number(data["max"], f"{path}.max", lo=ZERO)
     weight = _number(data["weight"], f"{path}.weight", positive=True) if "weight" in data else None
     if weight is not None and not max_points:
-        _fail(f"{path}.weight", "a weighted indicator needs max > 0")
+        _fail(f"{path}.weight", "a weighted indicator needs max > 0", "有权重的指标满分须大于 0")
     period = data.get("period", "M")
     if period not in ("M", "Q"):
-        _fail(f"{path}.period", "must be M (monthly) or Q (quarterly)")
+        _fail(f"{path}.period", "must be M (monthly) or Q (quarterly)", "须为 M（每月）或 Q（每季度）")
     group = _str(data["group"], f"{path}.group") if "group" in data else None
     node = _node(data, path, None, max_points, raters=raters)
     monotone.check_best(node, max_points, path)
@@ -433,14 +439,14 @@ def _raters(value, path, default=DEFAULT_RATERS):
     groups = _list(value["groups"], f"{path}.groups")
     for i, group in enumerate(groups):
         if group not in GROUPS:
-            _fail(f"{path}.groups[{i}]", f"must be one of {', '.join(GROUPS)}")
+            _fail(f"{path}.groups[{i}]", f"must be one of {', '.join(GROUPS)}", f"须为 {', '.join(GROUPS)} 之一")
     if len(set(groups)) != len(groups):
-        _fail(f"{path}.groups", "lists a group twice")
+        _fail(f"{path}.groups", "lists a group twice", "同一评分组列了两次")
     required = _list(value.get("required", ["leader"] if "leader" in groups else []), f"{path}.required",
                      non_empty=False)
     for i, group in enumerate(required):
         if group not in groups:
-            _fail(f"{path}.required[{i}]", f"{group!r} is not one of the groups that rate")
+            _fail(f"{path}.required[{i}]", f"{group!r} is not one of the groups that rate", f"{group!r} 不在评分组之中")
     weights = None
     if "weights" in value:
         weights = _mapping(value["weights"], f"{path}.weights", groups, groups)
@@ -456,18 +462,18 @@ def _qualitative(value, path):
         _mapping(item, where, ("code", "name"), ("code", "name", "name_en"))
         code = _str(item["code"], f"{where}.code", CODE_RE)
         if code in RESERVED_CRITERIA:  # the review form's own fields
-            _fail(f"{where}.code", f"{code!r} is reserved")
+            _fail(f"{where}.code", f"{code!r} is reserved", f"{code!r} 是保留代码")
         if any(code == known for known, _name in criteria):
-            _fail(f"{where}.code", f"{code!r} is listed twice")
+            _fail(f"{where}.code", f"{code!r} is listed twice", f"{code!r} 列了两次")
         criteria.append((code, _text(item, "name", where)))
     scale_max = value.get("scale_max", 5)
     if isinstance(scale_max, bool) or not isinstance(scale_max, int) or scale_max < 1:
-        _fail(f"{path}.scale_max", "must be a positive integer")
+        _fail(f"{path}.scale_max", "must be a positive integer", "须为正整数")
     raters = _raters(value.get("raters"), f"{path}.raters")
     if "require_leader" in value:  # the older spelling of raters.required: [leader]
         wanted = _bool(value["require_leader"], f"{path}.require_leader")
         if wanted and "leader" not in raters.groups:
-            _fail(f"{path}.require_leader", "needs leader among the groups that review")
+            _fail(f"{path}.require_leader", "needs leader among the groups that review", "评分组中须有 leader（上级）")
         required = tuple(g for g in raters.required if g != "leader") + (("leader",) if wanted else ())
         raters = Raters(raters.groups, required, raters.weights)
     return Qualitative(tuple(criteria), scale_max, raters)
@@ -483,14 +489,16 @@ def _sections(value, path, indicators):
                                 _number(item["weight"], f"{where}.weight", positive=True)))
     codes = [section.code for section in sections]
     if len(set(codes)) != len(codes):
-        _fail(path, "a section code is listed twice")
+        _fail(path, "a section code is listed twice", "同一分项代码列了两次")
     for i, indicator in enumerate(indicators):
         if indicator is None:
             continue
         if indicator.weight is None:
-            _fail(f"indicators[{i}].weight", "an indicator of a template with sections needs a weight")
+            _fail(f"indicators[{i}].weight", "an indicator of a template with sections needs a weight",
+                  "分项模板的每个指标都须有权重")
         if indicator.group not in codes:
-            _fail(f"indicators[{i}].group", f"must name one of the sections: {', '.join(codes)}")
+            _fail(f"indicators[{i}].group", f"must name one of the sections: {', '.join(codes)}",
+                  f"须为以下分项之一：{', '.join(codes)}")
     return tuple(sections)
 
 
@@ -521,7 +529,7 @@ def load_template(data, storing=False):
     code = check.run(_str, data["code"], "code", CODE_RE)
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        check.run(_fail, "version", "must be a positive integer")
+        check.run(_fail, "version", "must be a positive integer", "须为正整数")
     name = check.run(_text, data, "name", "")
     effective_from = check.run(_month, data["effective_from"], "effective_from")
     raters = check.run(_raters, data.get("raters"), "raters", default=DEFAULT_RATERS)
@@ -531,14 +539,15 @@ def load_template(data, storing=False):
     codes = [indicator.code for indicator in found]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        check.run(_fail, "indicators", f"duplicate code(s) {', '.join(duplicates)}")
+        check.run(_fail, "indicators", f"duplicate code(s) {', '.join(duplicates)}",
+                  f"指标代码重复：{', '.join(duplicates)}")
     if len({indicator.weight is None for indicator in found}) > 1:
-        check.run(_fail, "indicators", "give a weight to every indicator or to none")
+        check.run(_fail, "indicators", "give a weight to every indicator or to none", "要么每个指标都有权重，要么都没有")
     sections = check.run(_sections, data["sections"], "sections", indicators, default=()) \
         if "sections" in data else ()
     method = data.get("method", "normalised")
     if method not in ("normalised", "deduction"):
-        check.run(_fail, "method", "must be normalised or deduction")
+        check.run(_fail, "method", "must be normalised or deduction", "须为 normalised（折算）或 deduction（扣分）")
     composition = check.run(_mapping, data.get("composition", {"quantitative": 1, "qualitative": 0}), "composition",
                             ("quantitative", "qualitative"), ("quantitative", "qualitative"))
     weights = DEFAULT_WEIGHTS
@@ -546,10 +555,11 @@ def load_template(data, storing=False):
         weights = (check.run(_number, composition["quantitative"], "composition.quantitative", lo=ZERO),
                    check.run(_number, composition["qualitative"], "composition.qualitative", lo=ZERO))
         if None not in weights and sum(weights) != ONE:
-            check.run(_fail, "composition", "quantitative + qualitative must be 1")
+            check.run(_fail, "composition", "quantitative + qualitative must be 1", "定量与定性权重之和须为 1")
     qualitative = check.run(_qualitative, data["qualitative"], "qualitative") if "qualitative" in data else None
     if weights[1] is not None and bool(weights[1]) != ("qualitative" in data):
-        check.run(_fail, "qualitative", "a qualitative section goes with a qualitative weight, and only with one")
+        check.run(_fail, "qualitative", "a qualitative section goes with a qualitative weight, and only with one",
+                  "有定性部分就须有定性权重，反之亦然")
     adjustments = check.run(_mapping, data.get("adjustments", {}), "adjustments", (), ("positive_cap",)) or {}
     cap = adjustments.get("positive_cap", POSITIVE_CAP)
     cap = None if cap is None else check.run(_number, cap, "adjustments.positive_cap", lo=ZERO, hi=HUNDRED)
