@@ -175,7 +175,22 @@ def test_bad_attendance_is_refused_and_stores_nothing(api, team, path, body, sta
 
 
 def test_attendance_on_a_day_made_a_workday(api, team):
-    api("PUT", "/calendar/2026-11-21", "admin", json={"workday": True})
-    assert api("PUT", "/attendance/eng1/2026-11-21", "office", json={"status": "absent"}).status_code == 200
+    api("PUT", "/calendar/2026-11-14", "admin", json={"workday": True})
+    assert api("PUT", "/attendance/eng1/2026-11-14", "office", json={"status": "absent"}).status_code == 200
     assert count(Attendance) == 1
-    assert date(2026, 11, 21).weekday() == 5
+    assert date(2026, 11, 14).weekday() == 5
+
+
+@pytest.mark.parametrize("status", ["late", "early_leave", "absent"])
+def test_what_only_happens_cannot_be_recorded_on_a_future_day(api, team, status):
+    """The test clock is 2026-11-20: a late day, an early leave or an absence on the 23rd has not happened."""
+    answer = api("PUT", "/attendance/eng1/2026-11-23", "office", json={"status": status})
+    assert_error(answer, 422)
+    assert "date" in answer.get_json()["error"]["fields"]
+    assert count(Attendance) == 0
+    assert api("PUT", "/attendance/eng1/2026-11-20", "office", json={"status": status}).status_code == 200
+
+
+@pytest.mark.parametrize("status", ["annual_leave", "personal_leave", "sick_leave", "business_trip", "present"])
+def test_leave_and_trips_may_be_planned_ahead(api, team, status):
+    assert api("PUT", "/attendance/eng1/2026-11-23", "office", json={"status": status}).status_code == 200

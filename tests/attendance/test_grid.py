@@ -79,12 +79,12 @@ def test_attendance_on_a_weekend_or_official_holiday_is_refused_with_422(client,
 
 
 def test_attendance_on_a_day_an_override_made_a_workday_is_accepted(client, team):
-    calendar.set_day(date(2026, 11, 21), True, "加班日")
+    calendar.set_day(date(2026, 11, 14), True, "加班日")
     db.session.commit()
     login(client, "office")
-    assert "att:eng1:2026-11-21" in client.get("/attendance/2026-11").get_data(as_text=True)
-    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-21"): "late"}).status_code == 302
-    assert stored(team, "eng1", "2026-11-21") == "late"
+    assert "att:eng1:2026-11-14" in client.get("/attendance/2026-11").get_data(as_text=True)
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-14"): "late"}).status_code == 302
+    assert stored(team, "eng1", "2026-11-14") == "late"
 
 
 def test_attendance_on_a_day_an_override_made_a_day_off_is_refused(client, team):

@@ -267,7 +267,8 @@ def clear_calendar_day(period):
 @core.answers(200, ATTENDANCE)
 @core.body(core.obj({"status": {"type": "string", "enum": list(ATTENDANCE_STATUSES)}}, ["status"]))
 def set_attendance(username, day, data):
-    """Record an engineer's attendance on a workday (present clears an earlier record)."""
+    """Record an engineer's attendance on a workday (present clears an earlier record); late, early_leave and absent
+    only on a day that has come (a future day: 422), leave and business trips also ahead."""
     engineer = engineer_from_path(username)
     parsed = core.parse_date(day)
     status = itinerary.set_attendance(current_user, engineer, parsed, data["status"], now=clock.now())

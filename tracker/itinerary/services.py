@@ -324,6 +324,8 @@ def expense_dict(expense):
 
 # ---- attendance ----------------------------------------------------------------------------------
 
+HAPPENED_ONLY = ("late", "early_leave", "absent")  # statuses that say what happened, never what is planned
+
 def set_attendance(actor, engineer, day, status, *, now):
     """Record one engineer's status on a workday; `present` clears the exception. The caller commits."""
     if not can_record_attendance(actor, engineer):
@@ -335,6 +337,8 @@ def set_attendance(actor, engineer, day, status, *, now):
     validation.check_year(day, "date")
     if not calendar.is_workday(day):
         raise Invalid.field("date", _("%(day)s 不是工作日，不能记录考勤", day=day.isoformat()))
+    if status in HAPPENED_ONLY and day > now.date():  # leave and trips may be planned; a late day cannot
+        raise Invalid.field("date", _("迟到、早退和旷工不能记录在未来的日期（%(day)s）", day=day.isoformat()))
     lock_person(engineer)  # two records of one day at the same moment: the second replaces the first
     row = db.session.scalar(select(Attendance).where(Attendance.engineer_id == engineer.id, Attendance.day == day))
     if status == "present":
