@@ -3,6 +3,7 @@
 import pytest
 
 from tests.approval.conftest import MONTH, PEOPLE, count
+from tests.conftest import login
 from tests.scores.support import score_of
 from tracker.audit import AuditEvent
 from tracker.scores.models import Adjustment, Interview, Veto
@@ -92,3 +93,28 @@ def test_the_manager_of_another_team_is_refused_for_an_engineer_outside_it(api, 
     """mgr2 manages eng3 only: for eng1 every manager call is 403, for eng3 it works."""
     assert api("POST", f"/scores/{MONTH}/eng1/interview", "mgr2", json={"notes": "n"}).status_code == 403
     assert api("POST", f"/scores/{MONTH}/eng3/interview", "mgr2", json={"notes": "n"}).status_code == 201
+
+
+@pytest.mark.parametrize("supervisor", ["gm.wang", None], ids=["reports to the gm", "reports to nobody"])
+def test_the_gm_does_the_managers_part_for_an_engineer_without_a_manager_above(api, client, make_user, records,
+                                                                                 team, supervisor):
+    """Without a manager above, nobody could record the interview, so the month could never be approved: the gm
+    proposes adjustments and records the interview for such an engineer (and only for such an engineer)."""
+    direct = make_user("direct", display_name="直属", supervisor=supervisor)
+    api("POST", f"/scores/{MONTH}/compute", "gm.wang")
+    assert api("PUT", f"/reviews/{MONTH}/direct", "gm.wang", json={"ratings": dict.fromkeys(
+        ("responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"), 4)}
+    ).status_code == 200
+    login(client, "gm.wang")  # the score page offers the gm the interview for this engineer, not for one with a manager
+    assert 'id="interview-form"' in client.get(f"/scores/{MONTH}/direct").get_data(as_text=True)
+    assert 'id="interview-form"' not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert api("POST", f"/scores/{MONTH}/direct/interview", "gm.wang", json={"notes": "面谈"}).status_code == 201
+    proposal = api("POST", f"/scores/{MONTH}/direct/adjustments", "gm.wang", json={"points": 2, "reason": "表现突出"})
+    assert proposal.status_code == 201, proposal.get_json()
+    assert api("POST", f"/adjustments/{proposal.get_json()['id']}/approve", "gm.wang").status_code == 200
+    approved = api("POST", f"/scores/{MONTH}/direct/approve", "gm.wang")
+    assert approved.status_code == 200, approved.get_json()
+    assert score_of(direct, MONTH).status == "approved"
+    assert api("POST", f"/scores/{MONTH}/eng1/interview", "gm.wang", json={"notes": "面谈"}).status_code == 403
+    assert api("POST", f"/scores/{MONTH}/eng1/adjustments", "gm.wang",
+               json={"points": 2, "reason": "x"}).status_code == 403

@@ -64,11 +64,12 @@ def _score_state(engineer, month):
 
 
 @bp.route("/scores/<month:month>/<username>/adjustments", methods=["POST"])
-@roles("manager")
+@roles("manager", "gm")
 @core.answers(201, ADJUSTMENT)
 @core.body(ADJUSTMENT_BODY)
 def propose_adjustment(month, username, data):
-    """Propose bonus or penalty points (a manager above the engineer); they count once the gm approves them."""
+    """Propose bonus or penalty points (a manager above the engineer; the gm for one without); they count once the
+    gm approves them."""
     engineer = _engineer(username)
     adjustment = approval.propose_adjustment(current_user, engineer, month, data["points"], data["reason"],
                                              now=clock.now())
@@ -113,11 +114,11 @@ def veto(month, username, data):
 
 
 @bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
-@roles("manager")
+@roles("manager", "gm")
 @core.answers(201, INTERVIEW)
 @core.body(INTERVIEW_BODY)
 def interview(month, username, data):
-    """Record the month's performance interview (绩效面谈; a manager above the engineer)."""
+    """Record the month's performance interview (绩效面谈; a manager above the engineer; the gm for one without)."""
     engineer = _engineer(username)
     row = approval.record_interview(current_user, engineer, month, data["notes"], now=clock.now())
     core.commit()

@@ -6,7 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import literal, select, true
+from sqlalchemy import func, literal, select, true
 
 from tracker.auth.models import User
 from tracker.errors import Forbidden, NotFound
@@ -59,6 +59,22 @@ def is_above(manager, person):
 def is_manager_above(actor, person):
     """A manager in the person's supervisor chain."""
     return actor.role == "manager" and is_above(actor, person)
+
+
+def has_manager_above(person):
+    """Whether a manager is in the person's supervisor chain."""
+    chain = chain_ids(person.id)
+    return bool(chain) and db.session.scalar(
+        select(func.count()).select_from(User).where(User.id.in_(chain), User.role == "manager")) > 0
+
+
+def acts_as_manager(actor, engineer):
+    """Who does a manager's part of an engineer's month (proposing adjustments, the performance interview, early
+    confirmation): a manager above the engineer; the gm for an engineer with no manager above (one reporting to the
+    gm, or to nobody), whose month could otherwise never be approved."""
+    if is_manager_above(actor, engineer):
+        return True
+    return actor.role == "gm" and not has_manager_above(engineer)
 
 
 def is_leader(actor, engineer):

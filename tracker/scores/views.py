@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import clock, nav
-from tracker.auth.access import engineer_for_scores, is_leader, is_manager_above, roles
+from tracker.auth.access import acts_as_manager, engineer_for_scores, is_leader, roles
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
@@ -115,7 +115,7 @@ def _approval_context(me, engineer, month, score, veto, forms):
     assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
                                                         else is_eligible(engineer, month))
     is_open = assessable and (score is None or score.status != "approved")
-    manager_above = is_manager_above(me, engineer)
+    manager_above = acts_as_manager(me, engineer)
     gm = me.role == "gm"
     shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
              "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved",
@@ -151,7 +151,7 @@ def _score_action(month, username, prefix, authorise, act, done):
 
 
 @bp.route("/scores/<month:month>/<username>/adjustments", methods=["POST"])
-@roles("manager")
+@roles("manager", "gm")
 def propose_adjustment(month, username):
     """A manager above proposes bonus or penalty points (they count once the gm approves them)."""
     return _score_action(month, username, "adj", approval.require_manager_above,
@@ -171,7 +171,7 @@ def veto_score(month, username):
 
 
 @bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
-@roles("manager")
+@roles("manager", "gm")
 def record_interview(month, username):
     """A manager above records the month's performance interview."""
     return _score_action(month, username, "interview", approval.require_manager_above,
@@ -181,7 +181,7 @@ def record_interview(month, username):
 
 
 @bp.route("/scores/<month:month>/<username>/early-confirmation", methods=["POST"])
-@roles("manager")
+@roles("manager", "gm")
 def early_confirmation(month, username):
     """提前转正: a manager above records that the engineer is assessed from a month on, through the same user service
     as the API (which checks the month and the three months of service); clearing it is the admin's user form."""
