@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from tracker import audit, locking, validation
-from tracker.auth.access import acts_as_manager, is_leader, is_manager_above
+from tracker.auth.access import acts_as_manager, is_leader
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db

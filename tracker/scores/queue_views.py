@@ -7,12 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker import clock, nav
-from tracker.auth.access import engineer_by_username, roles
+from tracker.auth.access import engineer_by_username, is_manager_above, roles
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import requests
-from tracker.scores import approval, queue
+from tracker.scores import queue
 from tracker.scores.forms import ConfirmForm
 from tracker.values import month_arg
 
@@ -77,7 +77,7 @@ def team_month():
     states = queue.month_states(current_user, month)
     previous, following = _around(month)
     peers = requests.peers_of([state.engineer.id for state in states], month)
-    can_assign = {state.engineer.id for state in states if approval.is_manager_above(current_user, state.engineer)}
+    can_assign = {state.engineer.id for state in states if is_manager_above(current_user, state.engineer)}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
                            following=following, peers=peers, can_assign=can_assign,
                            candidates=[state.engineer for state in states], form=ConfirmForm())
