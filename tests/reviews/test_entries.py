@@ -76,6 +76,9 @@ def test_fixed_amount_category_takes_its_own_amount(api, technician):
     assert response.get_json()["amount"] == 5
     response = api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="major", amount=3))
     assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["amount"] == "该类别每次固定扣 5 分，不必填写分数"  # not "5 到 5"
+    response = api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="major", amount=5))
+    assert response.status_code == 201 and response.get_json()["amount"] == 5
     # a part of a sum (training: missed meetings) reads incidents under the indicator's own code
     response = api("POST", "/incidents", "mgr", json=incident(indicator="training", category="missed", amount=None))
     assert response.status_code == 201

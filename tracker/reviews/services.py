@@ -408,7 +408,10 @@ def record_incident(actor, engineer, day, indicator, category=None, amount=None,
             raise Invalid.field("category", _("请选择扣分类别：%(codes)s", codes=", ".join(spec.categories)))
         choice = spec.categories[category]
         if choice.lo == choice.hi:
-            amount = check_number(choice.lo if amount is None else amount, "amount", choice.lo, choice.hi)
+            if amount is not None and check_number(amount, "amount") != choice.lo:
+                raise Invalid.field("amount", _("该类别每次固定扣 %(points)s 分，不必填写分数",
+                                                points=shown_number(choice.lo)))
+            amount = choice.lo
         else:
             amount = check_number(amount, "amount", choice.lo, choice.hi)
     else:
