@@ -194,3 +194,20 @@ def test_the_approval_forms_need_a_csrf_token(app_factory, team, records):
     assert client.post(f"{PAGE}/adjustments", data=data | {"adj-csrf_token": token}).status_code == 302
     with app.app_context():
         assert count(Adjustment) == 1
+
+
+@pytest.mark.parametrize("points, formula", [
+    (["6", "7", "-3.5"], "A = 已批准加分 13（最多计 10） - 已批准减分 3.5 = 6.50"),  # the cap bites
+    (["4", "-1"], "A = 已批准加分 4 - 已批准减分 1 = 3.00"),
+    (["-2.5"], "A = -已批准减分 2.5 = -2.50"),
+])
+def test_the_score_page_and_the_sheet_show_how_the_approved_adjustments_make_a(client, records, team, computed,
+                                                                                points, formula):
+    for each in points:
+        records.adjustment(team["eng1"], MONTH, each)
+    records.adjustment(team["eng1"], MONTH, "5", status="proposed")  # not counted yet
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    login(client, "mgr")
+    assert formula in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert formula in client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)

@@ -21,6 +21,7 @@ from tracker.scores.models import KpiTemplate
 from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
+from tracker.scoring.totals import POSITIVE_CAP, adjustment_total
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 
 ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # who may open the attendance grid
@@ -43,6 +44,26 @@ ATTENDANCE_WORDS = {"late": (_l("迟到"), _l("次")), "early_leave": (_l("早�
 def score_num(value):
     """A stored score for a table cell: 2 decimals, or a dash."""
     return "—" if value is None else str(round2(Decimal(value)))
+
+
+def adjustment_formula(adjustments, template):
+    """How the approved adjustments make A, as one line ("A = 已批准加分 13（最多计 10） - 已批准减分 3.5 = 6.50"), or
+    None without an approved one. `adjustments`: rows with points and status; the cap is the template's."""
+    approved = [Decimal(a.points) for a in adjustments if a.status == "approved"]
+    if not approved:
+        return None
+    cap = template.positive_cap if template is not None else POSITIVE_CAP
+    total = adjustment_total([{"points": p, "approved": True} for p in approved], cap)
+    positive = sum((p for p in approved if p > 0), Decimal(0))
+    negative = sum((p for p in approved if p < 0), Decimal(0))
+    text = ""
+    if positive:
+        text = _("已批准加分 %(points)s", points=fmt(positive))
+        if cap is not None and positive > cap:
+            text += _("（最多计 %(cap)s）", cap=fmt(cap))
+    if negative:
+        text += (" - " if text else "-") + _("已批准减分 %(points)s", points=fmt(-negative))
+    return f"A = {text} = {round2(total)}"
 
 
 def template_of(score, engineer, month):

@@ -88,6 +88,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
     lines = presenter.score_lines(score, template, reviews.metrics_of(engineer, month))
     presenter.add_record_links(lines, me, engineer, month)
     veto = approval.veto_of(engineer, month)
+    adjustments = approval.adjustments_of(engineer, month)
     context = _approval_context(me, engineer, month, score, veto, forms or {})
     if alert is None:  # a refused form the page does not show (e.g. the month is assessed by now) says why up top
         alert = _("；").join(str(message) for prefix, form in (forms or {}).items() if prefix not in context["forms"]
@@ -96,7 +97,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
     return render_template(
         "scores/score.html", engineer=engineer, month=month, score=score, lines=lines,
         template_name=template_name, template_version=template_version,
-        groups=presenter.qualitative(me, engineer, month), adjustments=approval.adjustments_of(engineer, month),
+        groups=presenter.qualitative(me, engineer, month), adjustments=adjustments,
+        adjustment_formula=presenter.adjustment_formula(adjustments, template),
         veto=veto, interview=approval.latest_interview(engineer, month),
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.scores import approval, services as scores
-from tracker.scores.models import KpiTemplate, Score
+from tracker.scores.models import Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
-from tracker.scores.presenter import ADJUSTMENT_LABELS, format_value, status_text, value_kind
+from tracker.scores.presenter import (ADJUSTMENT_LABELS, adjustment_formula, format_value, status_text,
+                                     template_of, value_kind)
 from tracker.scoring import periods
-from tracker.scoring.errors import TemplateError
-from tracker.scoring.template import load_template
 from tracker.scoring.month import Month
 
 PERIOD_TITLES = {"mid_year": "年中", "annual": "年度"}
@@ -38,6 +37,7 @@ class Sheet:
     lines: list = field(default_factory=list)
     groups: list = field(default_factory=list)
     adjustments: list = field(default_factory=list)
+    adjustment_formula: str | None = None  # how the approved ones make A (scores.presenter.adjustment_formula)
     veto: object = None
     supervisor: str | None = None
     gm: str | None = None
@@ -51,20 +51,6 @@ def _gm_name():
     return db.session.scalar(select(User.display_name).where(User.role == "gm", User.active.is_(True))
                              .order_by(User.id).limit(1))
 
-
-def _template(score, engineer, month):
-    data = None
-    if score is not None and score.template_id is not None:
-        row = db.session.get(KpiTemplate, score.template_id)
-        data = json.loads(row.body) if row is not None else None
-    if data is None:
-        data = reviews.current_template_dict(engineer, month)
-    if data is None:
-        return None
-    try:
-        return load_template(data)
-    except TemplateError:
-        return None
 
 
 def _value(text):
@@ -90,7 +76,7 @@ def _groups(engineer, month, lang):
 def month_sheet(engineer, month, lang):
     """The sheet of one engineer's month."""
     score = approval.score_of(engineer, month)
-    template = _template(score, engineer, month)
+    template = template_of(score, engineer, month)[0]
     metric_rows = reviews.metrics_of(engineer, month)
     lines = []
     for line in (score.lines if score is not None else []):
@@ -100,13 +86,14 @@ def month_sheet(engineer, month, lang):
                       "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
                       "points": line.points, "max_points": line.max_points,
                       "explanation": line.explain(lang)})
+    rows = approval.adjustments_of(engineer, month)
     adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),
-                    "approved": a.status == "approved"} for a in approval.adjustments_of(engineer, month)]
+                    "approved": a.status == "approved"} for a in rows]
     return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
                  groups=_groups(engineer, month, lang) if score is not None else [], adjustments=adjustments,
-                 veto=approval.veto_of(engineer, month),
+                 adjustment_formula=adjustment_formula(rows, template), veto=approval.veto_of(engineer, month),
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
 
 
