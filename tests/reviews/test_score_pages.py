@@ -66,7 +66,8 @@ def test_score_page_shows_each_indicator_in_chinese_with_links_to_the_work_order
                  "售后工程师月度考核"):
         assert text in page, text
     assert f'href="/work-orders/{late_order.id}"' in page and "WO-7" in page
-    assert 'href="/attendance/2026-11"' in page
+    assert 'href="/attendance/2026-11#attendance-eng1"' in page  # the engineer's row of the month's grid
+    assert 'id="attendance-eng1"' in client.get("/attendance/2026-11").get_data(as_text=True)
 
 
 def test_entries_behind_a_line_are_named_by_day_or_rater_group_not_by_internal_id(client, team, make_score):
@@ -87,10 +88,17 @@ def test_entries_behind_a_line_are_named_by_day_or_rater_group_not_by_internal_i
                             "explanation_en": "Service: …", "record_ids": json.dumps(records)}])
     login(client, "mgr")
     page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    complaints = f'href="/work-orders/complaints?month=2026-11&amp;engineer=eng1#complaint-{complaint.id}"'
     for label, anchor in (("事件 2026-11-05", f"#incident-{incident.id}"), ("评分（领导评）", f"#rating-{rating.id}"),
-                          ("录入值", f"#metric-{metric.id}"), ("投诉 2026-11-06", 'href="/work-orders/complaints')):
+                          ("录入值", f"#metric-{metric.id}"), ("投诉 2026-11-06", complaints)):
         assert label in page and anchor in page, label
     assert not re.search(r"(事件|评分|录入|投诉) #\d", page)
+    rows = client.get("/work-orders/complaints?month=2026-11&engineer=eng1").get_data(as_text=True)
+    assert f'id="complaint-{complaint.id}"' in rows  # the link lands on the complaint's own row
+    login(client, "eng1")  # the engineer follows the same link to their own complaint
+    assert f"#complaint-{complaint.id}" in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert f'id="complaint-{complaint.id}"' in client.get(
+        "/work-orders/complaints?month=2026-11&engineer=eng1").get_data(as_text=True)
 
 
 def test_score_page_speaks_english_when_asked(client, team, late_order, make_score):

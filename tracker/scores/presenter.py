@@ -20,6 +20,7 @@ from tracker.reviews.forms import GROUP_LABELS
 from tracker.scores.models import KpiTemplate
 from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
 from tracker.scoring.errors import TemplateError
+from tracker.scoring.month import Month
 from tracker.scoring.template import load_template
 from tracker.scoring.totals import POSITIVE_CAP, adjustment_total
 from tracker.workorders.models import Complaint, Survey, WorkOrder
@@ -194,8 +195,8 @@ def add_record_links(lines, viewer, engineer, month):
     order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {o for o, _day in complaints.values() if o}
     numbers = _by_id(WorkOrder, order_ids, WorkOrder.number)
     entries = url_for("reviews.entries", month=month, username=engineer.username)
-    if viewer.role in ATTENDANCE_RECORDERS:
-        attendance = url_for("attendance.grid", month=month)
+    if viewer.role in ATTENDANCE_RECORDERS:  # the engineer's row of the month's grid
+        attendance = url_for("attendance.grid", month=month) + f"#attendance-{engineer.username}"
     else:
         attendance = url_for("itinerary.month", username=engineer.username, month=month)
     for line in lines:
@@ -209,11 +210,11 @@ def add_record_links(lines, viewer, engineer, month):
                     links.append((_("调查 %(n)s", n=numbers[order]), url_for("workorders.detail", order_id=order)))
                 elif table == "complaints" and row_id in complaints:  # named by its order, else by its day
                     order, day = complaints[row_id]
-                    if order in numbers:
-                        links.append((_("投诉 %(n)s", n=numbers[order]), url_for("workorders.detail",
-                                                                                 order_id=order)))
-                    elif viewer.role != "engineer":
-                        links.append((_("投诉 %(day)s", day=day.isoformat()), url_for("workorders.complaints")))
+                    row = url_for("workorders.complaints", month=str(Month.of(day)),
+                                  engineer=engineer.username) + f"#complaint-{row_id}"
+                    label = _("投诉 %(n)s", n=numbers[order]) if order in numbers else \
+                        _("投诉 %(day)s", day=day.isoformat())
+                    links.append((label, row))
                 elif table == "incidents" and row_id in incidents:
                     links.append((_("事件 %(day)s", day=incidents[row_id].isoformat()),
                                   f"{entries}#incident-{row_id}"))
