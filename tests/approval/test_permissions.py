@@ -118,3 +118,29 @@ def test_the_gm_does_the_managers_part_for_an_engineer_without_a_manager_above(a
     assert api("POST", f"/scores/{MONTH}/eng1/interview", "gm.wang", json={"notes": "面谈"}).status_code == 403
     assert api("POST", f"/scores/{MONTH}/eng1/adjustments", "gm.wang",
                json={"points": 2, "reason": "x"}).status_code == 403
+
+
+def test_an_engineer_who_left_keeps_a_live_draft_of_the_month_and_can_be_approved(api, records, team, computed):
+    """eng1 is deactivated during November, after the month's draft was made: changes still reach the draft, and
+    the gm can approve the month (nothing is computed for months with no draft of them: see the next test)."""
+    api("PATCH", "/users/eng1", "admin", json={"active": False})
+    records.review(team["eng1"], MONTH, team["mgr"], "leader")
+    assert api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "离职面谈"}).status_code == 201
+    vetoed = api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "重大事故"})
+    assert vetoed.status_code == 200, vetoed.get_json()
+    assert vetoed.get_json()["vetoed"] is True and vetoed.get_json()["total"] == 0
+    approved = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    assert approved.status_code == 200, approved.get_json()
+
+
+def test_nothing_is_recorded_for_a_month_of_an_engineer_who_left_before_it_was_scored(api, records, team):
+    """A veto, an adjustment or an interview for a month that will never be scored is refused (it was a 500 with
+    the veto stored)."""
+    api("PATCH", "/users/eng1", "admin", json={"active": False})
+    for path, body in ((f"/scores/{MONTH}/eng1/veto", {"reason": "重大事故"}),
+                       (f"/scores/{MONTH}/eng1/adjustments", {"points": 2, "reason": "x"}),
+                       (f"/scores/{MONTH}/eng1/interview", {"notes": "x"})):
+        answer = api("POST", path, "mgr", json=body)
+        assert answer.status_code == 409, (path, answer.get_json())
+        assert "已停用" in answer.get_json()["error"]["message"]
+    assert count(Veto) == count(Adjustment) == count(Interview) == 0

@@ -76,6 +76,8 @@ def _open_month(engineer, month, now):
     if month > Month.of(now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
     services.ensure_not_approved(engineer, month)
+    if not engineer.active and score_of(engineer, month) is None:  # left before the month was ever scored
+        raise Conflict(_("%(name)s 已停用，%(month)s 没有考核", name=engineer.display_name, month=month), month=month)
     if not services.is_eligible(engineer, month):
         raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
 

@@ -64,11 +64,16 @@ def is_eligible(user, month):
     return periods.eligible(user.hire_date, month, user.early_confirmation_month)
 
 
-def _engineers(engineer_ids=None):
-    """The active engineers as stored now: a row this session loaded before another request changed it (a bonus
-    base, a hire date committed while this one waited for the month's lock) is read again, not taken from the
-    session's identity map."""
-    query = select(User).where(User.role == "engineer", User.active.is_(True)).order_by(User.id)
+def _engineers(engineer_ids=None, month=None):
+    """The active engineers as stored now, and with `month` also those deactivated with a draft of that month (one
+    who left during it is still scored, approved and paid for it): a row this session loaded before another
+    request changed it (a bonus base, a hire date committed while this one waited for the month's lock) is read
+    again, not taken from the session's identity map."""
+    scored = User.active.is_(True)
+    if month is not None:
+        scored = or_(scored, exists().where(Score.engineer_id == User.id, Score.month == month,
+                                            Score.status == "draft"))
+    query = select(User).where(User.role == "engineer", scored).order_by(User.id)
     if engineer_ids is not None:
         query = query.where(User.id.in_(sorted(set(engineer_ids))))
     return db.session.scalars(query.execution_options(populate_existing=True)).all()
@@ -77,7 +82,8 @@ def _engineers(engineer_ids=None):
 # ---- computing a month ----------------------------------------------------------------------------
 
 def compute_month(month, now, engineer_ids=None, progress=None):
-    """Recompute the draft scores of `month` for the active engineers (all, or those in engineer_ids); flushes.
+    """Recompute the draft scores of `month` for the active engineers and the drafts of those who left (all, or
+    those in engineer_ids); flushes.
 
     The caller commits the month as one transaction (the per-month lock is held until then), or rolls it back.
 
@@ -104,7 +110,7 @@ def _compute(month, now, engineer_ids, progress):
     # commit and then reads its change (PostgreSQL reads what was committed when each statement starts), so two
     # changes at once both reach the draft
     _lock(month)
-    people = _engineers(engineer_ids)
+    people = _engineers(engineer_ids, month)
     approved = set(db.session.scalars(select(Score.engineer_id).where(
         Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
     people = [person for person in people if person.id not in approved]
