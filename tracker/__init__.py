@@ -1,14 +1,16 @@
 """Tracker: field work, work orders and KPI scores for after-sales service departments."""
 
 import os
+from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -176,6 +178,21 @@ def _register_errors(app):
     @app.errorhandler(BadYear)
     def bad_year(error):
         return domain_error(Invalid.field("year", str(YEAR_MESSAGE)))
+
+    @app.errorhandler(CSRFError)
+    def stale_form(error):
+        """A form sent without its page's token: the session behind the page has ended (log in again, back on that
+        page), or the page is not this session's (load it again). Said in the user's language, not Flask-WTF's."""
+        if _wants_json():
+            return http_error(error)
+        db.session.rollback()
+        if not current_user.is_authenticated:
+            flash(_("登录已失效，请重新登录后再提交"), "error")
+            back = urlsplit(request.referrer or "")
+            same_site = back.netloc == request.host and back.path and back.path != url_for("auth.login_page")
+            return redirect(url_for("auth.login_page", next=back.path if same_site else None))
+        return render_template("error.html", status=400, message=_(
+            "页面已过期（表单的安全令牌无效），所填内容没有保存。请刷新页面后重新提交。")), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -95,7 +95,10 @@ def derived(settings, instance_path):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
     return {"SQLALCHEMY_DATABASE_URI": url, "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
             "UPLOAD_NETWORKS_PARSED": [ipaddress.ip_network(n, strict=False) for n in networks],
-            "JSON_SORT_KEYS": False, **_cookie_settings(settings)}
+            "JSON_SORT_KEYS": False,
+            # a form's token lasts as long as the session it was made in (logging out, or the session's end, makes it
+            # stale), not an hour: an itinerary or review page left open over lunch can still be sent
+            "WTF_CSRF_TIME_LIMIT": None, **_cookie_settings(settings)}
 
 
 def _cookie_settings(settings):

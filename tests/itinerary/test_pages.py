@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from tests.conftest import NOW
 from tracker.extensions import db
@@ -352,3 +352,26 @@ def test_forms_carry_a_csrf_token_when_protection_is_on(app_factory, team):
     submit_token = re.search(r'action="/itinerary/eng1/2026-11/submit"[^>]*>\s*<input type="hidden" '
                              r'name="csrf_token" value="([^"]+)"', month).group(1)
     assert client.post(f"/itinerary/eng1/{MONTH}/submit", data={"csrf_token": submit_token}).status_code == 302
+
+
+def test_a_stale_form_says_so_in_the_users_language_and_a_lost_session_leads_back_to_login(app_factory, team):
+    app = app_factory(WTF_CSRF_ENABLED=True, NOW=datetime(2026, 11, 30, 17, 0))
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"username": "eng1", "password": "secret-pass-1", "csrf_token": token})
+    form = client.get("/itinerary/eng1/trips/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    data = {"date": "2026-11-05", "full_day": "y"}
+    stale = client.post("/itinerary/eng1/trips/new", data={**data, "csrf_token": token + "x"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "页面已过期" in page and "CSRF" not in page
+    client.post("/lang/en", data={"csrf_token": token})
+    assert "The page has expired" in client.post("/itinerary/eng1/trips/new",
+                                                 data={**data, "csrf_token": "x"}).get_data(as_text=True)
+    # the session behind the page has ended (another browser, or logged out elsewhere): log in again, then back
+    gone = app.test_client().post("/itinerary/eng1/trips/new", data={**data, "csrf_token": token},
+                                  headers={"Referer": "http://localhost/itinerary/eng1/trips/new"})
+    assert gone.status_code == 302
+    assert gone.headers["Location"].endswith("/login?next=/itinerary/eng1/trips/new")
+    assert db.session.scalar(select(func.count()).select_from(Trip)) == 0
