@@ -111,6 +111,17 @@ def test_creating_a_user_at_the_limits_is_accepted(client, team, field, value):
     assert db.session.scalar(select(User).where(User.username == data["username"])) is not None
 
 
+def test_an_engineer_needs_a_hire_date_on_the_page_as_in_the_api(client, team):
+    """Without one the engineer would never be assessed; a back-office user or a manager may go without."""
+    login(client, "admin")
+    before = user_count()
+    response = client.post("/admin/users/new", data=dict(VALID, role="engineer", hire_date=""))
+    assert response.status_code == 422 and "工程师须填写入职日期" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert user_count() == before
+    assert client.post("/admin/users/new", data=dict(VALID, role="backoffice", hire_date="")).status_code == 302
+
+
 def test_a_supervisor_cycle_is_refused(client, team):
     login(client, "admin")
     gm = team["gm"]

@@ -34,6 +34,15 @@ class UserForm(Form):
     password = PasswordField(_l("密码"), render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("保存"))
 
+    def validate(self, extra_validators=None):
+        """Also: an engineer needs a hire date, since assessment runs from it (CONTRACT 7); without one the page
+        stored an engineer who is never assessed (the API asks every new user for a hire date)."""
+        valid = super().validate(extra_validators)
+        if self.role.data == "engineer" and self.hire_date.data is None and not self.hire_date.errors:
+            self.hire_date.errors = [_l("工程师须填写入职日期（入职满六个月起参加考核）")]
+            return False
+        return valid
+
 
 class CustomerForm(Form):
     name = StringField(_l("客户名称"), description=_l("最多 40 个字符，不能包含 \\ / : * ? \" < > |"))
