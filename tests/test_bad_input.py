@@ -93,7 +93,7 @@ def _api_cases():
             "display_name", message_for(char))
     for month in ("0000-01", "0093-01", "2100-01"):  # found by Schemathesis: a 500 once stored
         add(f"user-early-confirmation-{month}", "PATCH", "/users/eng1", "admin", {"early_confirmation_month": month},
-            "early_confirmation_month", "月份格式须为 YYYY-MM")
+            "early_confirmation_month", "月份须为 YYYY-MM，年份在 2000–2099 之间")
     add("user-department-CR", "POST", "/users", "admin", {**NEW_USER, "department": "售后\r部"}, "department", BREAK)
     add("user-email-BEL", "POST", "/users", "admin", {**NEW_USER, "email": "a\x07@example.com"}, "email",
         control("\x07"))
@@ -170,7 +170,7 @@ def _form_cases():
     add("user-department-ESC", "/admin/users/new", "admin", {**user, "department": "售\x1b后"}, "department",
         control("\x1b"))
     add("user-early-confirmation-0093", "/admin/users/new", "admin", {**user, "early_confirmation_month": "0093-01"},
-        "early_confirmation_month", "月份格式须为 YYYY-MM")
+        "early_confirmation_month", "月份须为 YYYY-MM，年份在 2000–2099 之间")
     add("user-email-BEL", "/admin/users/new", "admin", {**user, "email": "a\x07@example.com"}, "email",
         control("\x07"))
     add("user-rename-RLO", "/admin/users/{eng1}", "admin",

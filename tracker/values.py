@@ -13,7 +13,7 @@ from werkzeug.routing import BaseConverter, UnicodeConverter
 from tracker.errors import Invalid
 from tracker.scoring.month import FIRST_YEAR, LAST_YEAR, Month
 
-MONTH_MESSAGE = _l("月份格式须为 YYYY-MM")
+MONTH_MESSAGE = _l("月份须为 YYYY-MM，年份在 2000–2099 之间")
 YEAR_MESSAGE = _l("年份须为 2000–2099 的四位数字")
 
 

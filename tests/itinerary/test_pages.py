@@ -375,3 +375,10 @@ def test_a_stale_form_says_so_in_the_users_language_and_a_lost_session_leads_bac
     assert gone.status_code == 302
     assert gone.headers["Location"].endswith("/login?next=/itinerary/eng1/trips/new")
     assert db.session.scalar(select(func.count()).select_from(Trip)) == 0
+
+
+def test_reopening_without_a_reason_marks_the_field_and_says_it_once(web, team):
+    assert web("eng1").post("/itinerary/eng1/2026-10/submit").status_code == 302
+    page = web("mgr").post("/itinerary/eng1/2026-10/reopen", data={"reason": ""})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and text.count("请填写退回原因") == 1 and "请检查标出的栏目" in text

@@ -210,6 +210,7 @@ def test_menu_entries_follow_the_role(client, team):
     login(client, "admin")
     page = client.get("/admin/templates").get_data(as_text=True)
     assert "考核模板" in page and "月度考核" in page
+    assert "<td>售后工程师</td>" in page and "<td>engineer</td>" not in page  # a role by its name, not its code
 
 
 # ---- with the real computation ---------------------------------------------------------------------

@@ -190,7 +190,7 @@ def reopen(username, month):
         raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
     form = ReopenForm()
     if not form.validate_on_submit():
-        return _render_month(engineer, month, alert=_("请填写退回原因"), status=422, reopen_form=form)
+        return _render_month(engineer, month, alert=_("请检查标出的栏目"), status=422, reopen_form=form)
     try:
         services.reopen_month(current_user, engineer, month, form.reason.data, now=clock.now())
     except Forbidden:

@@ -11,6 +11,7 @@ from tracker import language
 from tracker.auth.access import roles
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
+from tracker.admin.forms import ROLE_LABELS
 from tracker.reviews import services
 from tracker.reviews.forms import GROUP_LABELS
 from tracker.scoring.decimals import fmt, fmt_pct
@@ -131,7 +132,8 @@ def _source_kinds(node, inherited=None):
 @roles("admin")
 def templates_admin():
     """KPI templates: the latest version of each (the bundled presets while none is stored)."""
-    return render_template("scores/templates.html", templates=services.latest_templates(), lang=language.current())
+    return render_template("scores/templates.html", templates=services.latest_templates(), lang=language.current(),
+                           role_labels=ROLE_LABELS)
 
 
 @bp.route("/admin/templates/<code>")
