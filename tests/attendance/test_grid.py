@@ -176,3 +176,12 @@ def test_the_grid_form_needs_a_csrf_token(app_factory, team):
     assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late",
                                                     "csrf_token": token}).status_code == 302
     assert stored(team, "eng1", "2026-11-03") == "late"
+
+
+def test_english_cells_are_short_enough_to_read_and_a_legend_spells_them_out(client, team):
+    login(client, "office")
+    chinese = client.get("/attendance/2026-11").get_data(as_text=True)
+    assert ">事假</option>" in chinese and 'id="cell-legend"' not in chinese  # two characters fit
+    english = client.get("/attendance/2026-11?lang=en").get_data(as_text=True)
+    assert ">Pers.</option>" in english and ">Personal leave</option>" not in english
+    assert "Pers. = Personal leave" in english and "Ann. = Annual leave" in english

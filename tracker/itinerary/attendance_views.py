@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
@@ -28,6 +29,18 @@ STATUS_LABELS = {
     "sick_leave": _l("病假"),
     "annual_leave": _l("年假"),
     "business_trip": _l("出差"),
+}
+# what a cell of the grid shows (a cell is two characters wide: "Sick leave" was cut to "Sick l…"); a legend below
+# the grid spells out each one that differs from its full name
+CELL_LABELS = {
+    "present": lazy_pgettext("attendance cell", "出勤"),
+    "late": lazy_pgettext("attendance cell", "迟到"),
+    "early_leave": lazy_pgettext("attendance cell", "早退"),
+    "absent": lazy_pgettext("attendance cell", "旷工"),
+    "personal_leave": lazy_pgettext("attendance cell", "事假"),
+    "sick_leave": lazy_pgettext("attendance cell", "病假"),
+    "annual_leave": lazy_pgettext("attendance cell", "年假"),
+    "business_trip": lazy_pgettext("attendance cell", "出差"),
 }
 LEAVE = ("personal_leave", "sick_leave", "annual_leave")
 WEEKDAYS = (_l("一"), _l("二"), _l("三"), _l("四"), _l("五"), _l("六"), _l("日"))
@@ -65,7 +78,7 @@ def _render(month, error=None, submitted=None, status=200):
     days = calendar.workdays_between(first, nxt)  # every day of the month: rest days are shown, not editable
     return render_template(
         "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays, days=days,
-        labels=STATUS_LABELS, weekdays=WEEKDAYS, cell_name=cell_name, submitted=submitted or {},
+        labels=STATUS_LABELS, cell_labels=CELL_LABELS, weekdays=WEEKDAYS, cell_name=cell_name, submitted=submitted or {},
         error=error, today=clock.today(), previous=month.previous(),
         following=month.next()), status
 
