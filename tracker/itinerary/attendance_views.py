@@ -71,6 +71,12 @@ def _grid(viewer, month):
     return rows, workdays
 
 
+def _legend():
+    """(cell label, full name) of each status whose cell shows it shortened in the reader's language."""
+    return [(str(CELL_LABELS[code]), str(label)) for code, label in STATUS_LABELS.items()
+            if code != "present" and str(CELL_LABELS[code]) != str(label)]
+
+
 def _render(month, error=None, submitted=None, status=200):
     rows, workdays = _grid(current_user, month)
     year, number = month.year, month.number
@@ -78,7 +84,8 @@ def _render(month, error=None, submitted=None, status=200):
     days = calendar.workdays_between(first, nxt)  # every day of the month: rest days are shown, not editable
     return render_template(
         "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays, days=days,
-        labels=STATUS_LABELS, cell_labels=CELL_LABELS, weekdays=WEEKDAYS, cell_name=cell_name, submitted=submitted or {},
+        labels=STATUS_LABELS, cell_labels=CELL_LABELS, legend=_legend(), weekdays=WEEKDAYS, cell_name=cell_name,
+        submitted=submitted or {},
         error=error, today=clock.today(), previous=month.previous(),
         following=month.next()), status
 
