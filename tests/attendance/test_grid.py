@@ -129,11 +129,25 @@ def test_a_manager_sees_and_records_only_their_own_engineers(client, team):
     assert stored(team, "eng3", "2026-11-03") is None
 
 
-@pytest.mark.parametrize("username", ["eng1", "gm.wang"])
-def test_the_grid_is_forbidden_to_engineers_and_the_gm(client, team, username):
-    login(client, username)
+def test_the_grid_is_forbidden_to_engineers(client, team):
+    login(client, "eng1")
     assert client.get("/attendance/").status_code == 403
     assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late"}).status_code == 403
+
+
+def test_the_gm_sees_everyones_grid_but_records_nothing_in_it(client, team):
+    """CONTRACT 2: the gm sees all; recording attendance is back-office's, a manager's and the admin's (§10)."""
+    login(client, "office")
+    client.post("/attendance/2026-11", data={cell("eng3", "2026-11-04"): "sick_leave"})
+    client.post("/logout")
+    login(client, "gm.wang")
+    page = client.get("/attendance/2026-11").get_data(as_text=True)
+    assert "张三" in page and "王五" in page  # both managers' teams
+    assert "<select" not in page and "保存" not in page
+    assert 'title="病假">病假</td>' in page
+    assert 'href="/attendance/"' in client.get("/itinerary/").get_data(as_text=True)  # in the gm's menu
+    assert client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "late"}).status_code == 403
+    assert stored(team, "eng1", "2026-11-03") is None
 
 
 def test_the_grid_sends_anonymous_visitors_to_the_login_page(client, team):

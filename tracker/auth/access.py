@@ -171,6 +171,10 @@ def can_reopen(actor, engineer):
     return is_leader(actor, engineer)
 
 
+ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # the month's grid, to record in (a manager: their team)
+ATTENDANCE_VIEWERS = ATTENDANCE_RECORDERS + ("gm",)  # the gm sees everyone's (CONTRACT 2), read-only
+
+
 def can_record_attendance(actor, engineer):
     return actor.role in ("backoffice", "admin") or is_manager_above(actor, engineer)
 

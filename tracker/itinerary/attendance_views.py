@@ -7,9 +7,10 @@ from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
-from tracker.auth.access import engineer_by_username, roles, visible_engineers
+from tracker.auth.access import (ATTENDANCE_RECORDERS, ATTENDANCE_VIEWERS, engineer_by_username, roles,
+                                 visible_engineers)
 from tracker.auth.models import User
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar, services
 from tracker.scoring.month import Month
@@ -17,8 +18,7 @@ from tracker.validation import parse_date
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
-RECORDERS = ("backoffice", "manager", "admin")
-nav.add("attendance.grid", _l("考勤"), roles=RECORDERS, order=30)
+nav.add("attendance.grid", _l("考勤"), roles=ATTENDANCE_VIEWERS, order=30)
 
 STATUS_LABELS = {
     "present": _l("出勤"),
@@ -85,6 +85,7 @@ def _render(month, error=None, submitted=None, status=200):
     return render_template(
         "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays, days=days,
         labels=STATUS_LABELS, cell_labels=CELL_LABELS, legend=_legend(), weekdays=WEEKDAYS, cell_name=cell_name,
+        read_only=current_user.role not in ATTENDANCE_RECORDERS,
         submitted=submitted or {},
         error=error, today=clock.today(), previous=month.previous(),
         following=month.next()), status
@@ -119,11 +120,13 @@ def _save(actor, month):
 
 @bp.route("/", defaults={"month": None}, methods=["GET", "POST"])
 @bp.route("/<month:month>", methods=["GET", "POST"])
-@roles(*RECORDERS)
+@roles(*ATTENDANCE_VIEWERS)
 def grid(month):
     month = month or Month.of(clock.today())
     if request.method == "GET":
         return _render(month)
+    if current_user.role not in ATTENDANCE_RECORDERS:
+        raise Forbidden(_("无权记录考勤"))
     actor = current_user._get_current_object()
     try:
         changed = _save(actor, month)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker import language
-from tracker.auth.access import is_leader
+from tracker.auth.access import ATTENDANCE_VIEWERS, is_leader
 from tracker.extensions import db
 from tracker.reviews import services as reviews
 from tracker.reviews.models import Incident, Rating
@@ -25,7 +25,6 @@ from tracker.scoring.template import load_template
 from tracker.scoring.totals import POSITIVE_CAP, adjustment_total
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 
-ATTENDANCE_RECORDERS = ("backoffice", "manager", "admin")  # who may open the attendance grid
 STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
 
 
@@ -195,7 +194,7 @@ def add_record_links(lines, viewer, engineer, month):
     order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {o for o, _day in complaints.values() if o}
     numbers = _by_id(WorkOrder, order_ids, WorkOrder.number)
     entries = url_for("reviews.entries", month=month, username=engineer.username)
-    if viewer.role in ATTENDANCE_RECORDERS:  # the engineer's row of the month's grid
+    if viewer.role in ATTENDANCE_VIEWERS:  # the engineer's row of the month's grid
         attendance = url_for("attendance.grid", month=month) + f"#attendance-{engineer.username}"
     else:
         attendance = url_for("itinerary.month", username=engineer.username, month=month)
