@@ -192,3 +192,19 @@ def test_user_list_filters_by_role_and_active_state(client, team, make_user):
     assert "离职员工" in inactive and "张三" not in inactive
     active = client.get("/admin/users?active=1").get_data(as_text=True)
     assert "离职员工" not in active and "张三" in active
+
+
+def test_every_field_at_fault_is_named_at_once(client, api, team):
+    """A new user with four faults was refused four times in turn, one field each time."""
+    login(client, "admin")
+    before = user_count()
+    bad = dict(VALID, username="AB", display_name="", password="1", bonus_base="-5")
+    page = client.post("/admin/users/new", data=bad).get_data(as_text=True)
+    for message in ("用户名须为 3–32 个字符", "必填", "密码须为 8–128 个字符", "绩效奖金基数须在 0 到"):
+        assert message in page, message
+    answer = api("POST", "/users", "admin", json={"username": "AB", "password": "1", "display_name": "",
+                                                  "role": "engineer", "hire_date": "2026-01-05", "bonus_base": -5})
+    assert answer.status_code == 422
+    assert {"username", "password", "display_name", "bonus_base"} <= set(answer.get_json()["error"]["fields"])
+    db.session.expire_all()
+    assert user_count() == before

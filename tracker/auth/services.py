@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -58,54 +59,89 @@ def _resolve_supervisor(username, user=None):
     return supervisor
 
 
+class _Fields:
+    """Gathers the field errors of independent checks, so one answer names every field at fault."""
+
+    def __init__(self):
+        self.errors = {}
+
+    @contextmanager
+    def check(self):
+        try:
+            yield
+        except Invalid as error:
+            for name, message in (error.fields or {"": error.message}).items():
+                self.errors.setdefault(name, message)
+
+    def raise_any(self):
+        if len(self.errors) == 1:
+            message = next(iter(self.errors.values()))
+            raise Invalid(message, dict(self.errors))
+        if self.errors:
+            raise Invalid(_("请检查标出的栏目"), dict(self.errors))
+
+
 def _apply(user, data):
-    """Validate and set the editable fields present in data."""
-    if "username" in data and data["username"] != user.username:
-        username = data["username"] or ""
-        if not USERNAME_RE.match(username):
-            raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
-        if get_by_username(username) is not None:
-            raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
-        user.username = username
-    if "display_name" in data:
-        user.display_name = _check_display_name(data["display_name"])
-    if "password" in data:
-        user.set_password(_check_password(data["password"]))
-    if "role" in data:
-        if data["role"] not in ROLES:
-            raise Invalid.field("role", _("角色须为 %(v)s 之一", v=_("、").join(ROLES)))
-        if data["role"] not in SUPERVISOR_ROLES and user.id is not None:
-            # a supervisor is a manager or the gm (as _resolve_supervisor says of a new one)
-            reports = db.session.scalar(select(func.count()).select_from(User).where(User.supervisor_id == user.id))
-            if reports:
-                raise Invalid.field("role", _("该用户仍是 %(n)s 人的直属上级，请先为他们指定新的上级", n=reports))
-        user.role = data["role"]
-    if "hire_date" in data:
-        user.hire_date = data["hire_date"]
-    if "supervisor" in data:
-        supervisor = _resolve_supervisor(data["supervisor"], user)
-        user.supervisor_id = supervisor.id if supervisor else None
-    if "department" in data:
-        department = (data["department"] or "").strip() or None
-        if department and len(department) > 40:
-            raise Invalid.field("department", _("部门名称最多 40 个字符"))
-        user.department = department
-    if "email" in data:
-        email = (data["email"] or "").strip() or None
-        if email and (len(email) > 254 or "@" not in email):
-            raise Invalid.field("email", _("电子邮箱格式不正确"))
-        user.email = email
-    if "bonus_base" in data:
-        # money: 0 to 1,000,000 with at most 2 decimals; anything else is refused, never rounded (CONTRACT 2)
-        base = validation.check_number(data["bonus_base"], "bonus_base", Decimal(0), BONUS_MAX, required=False,
-                                       text=True, label=_("绩效奖金基数"))
-        user.bonus_base = Decimal(0) if base is None else base
-    if "active" in data:
-        user.active = bool(data["active"])
-    if "early_confirmation_month" in data:
-        user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"])
-    elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
-        check_early_confirmation(user, user.early_confirmation_month)
+    """Validate and set the editable fields present in data; every field at fault is named at once (422)."""
+    fields = _Fields()
+    with fields.check():
+        if "username" in data and data["username"] != user.username:
+            username = data["username"] or ""
+            if not USERNAME_RE.match(username):
+                raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
+            if get_by_username(username) is not None:
+                raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
+            user.username = username
+    with fields.check():
+        if "display_name" in data:
+            user.display_name = _check_display_name(data["display_name"])
+    with fields.check():
+        if "password" in data:
+            user.set_password(_check_password(data["password"]))
+    with fields.check():
+        if "role" in data:
+            if data["role"] not in ROLES:
+                raise Invalid.field("role", _("角色须为 %(v)s 之一", v=_("、").join(ROLES)))
+            if data["role"] not in SUPERVISOR_ROLES and user.id is not None:
+                # a supervisor is a manager or the gm (as _resolve_supervisor says of a new one)
+                reports = db.session.scalar(select(func.count()).select_from(User).where(User.supervisor_id == user.id))
+                if reports:
+                    raise Invalid.field("role", _("该用户仍是 %(n)s 人的直属上级，请先为他们指定新的上级", n=reports))
+            user.role = data["role"]
+    with fields.check():
+        if "hire_date" in data:
+            user.hire_date = data["hire_date"]
+    with fields.check():
+        if "supervisor" in data:
+            supervisor = _resolve_supervisor(data["supervisor"], user)
+            user.supervisor_id = supervisor.id if supervisor else None
+    with fields.check():
+        if "department" in data:
+            department = (data["department"] or "").strip() or None
+            if department and len(department) > 40:
+                raise Invalid.field("department", _("部门名称最多 40 个字符"))
+            user.department = department
+    with fields.check():
+        if "email" in data:
+            email = (data["email"] or "").strip() or None
+            if email and (len(email) > 254 or "@" not in email):
+                raise Invalid.field("email", _("电子邮箱格式不正确"))
+            user.email = email
+    with fields.check():
+        if "bonus_base" in data:
+            # money: 0 to 1,000,000 with at most 2 decimals; anything else is refused, never rounded (CONTRACT 2)
+            base = validation.check_number(data["bonus_base"], "bonus_base", Decimal(0), BONUS_MAX, required=False,
+                                           text=True, label=_("绩效奖金基数"))
+            user.bonus_base = Decimal(0) if base is None else base
+    with fields.check():
+        if "active" in data:
+            user.active = bool(data["active"])
+    with fields.check():
+        if "early_confirmation_month" in data:
+            user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"])
+        elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
+            check_early_confirmation(user, user.early_confirmation_month)
+    fields.raise_any()
 
 
 def check_early_confirmation(user, month):
@@ -151,15 +187,19 @@ def change_user(actor, user, data):
 def create_user(data):
     """Create a user from plain data (username, password, display_name, role, ...); the caller commits."""
     username = data.get("username") or ""
-    if not USERNAME_RE.match(username):
-        raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
-    if get_by_username(username) is not None:
-        raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
+    fields = _Fields()
+    with fields.check():
+        if not USERNAME_RE.match(username):
+            raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
+        if get_by_username(username) is not None:
+            raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
     for required in ("password", "display_name", "role"):
         if data.get(required) in (None, ""):
-            raise Invalid.field(required, _("必填"))
+            fields.errors[required] = _("必填")
     user = User(username=username, active=True, bonus_base=Decimal(0))
-    _apply(user, {k: v for k, v in data.items() if k in EDITABLE})
+    with fields.check():
+        _apply(user, {k: v for k, v in data.items() if k in EDITABLE})
+    fields.raise_any()
     db.session.add(user)
     db.session.flush()
     return user
