@@ -14,6 +14,7 @@ services (which check again what reaches them from elsewhere, e.g. a workbook im
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -404,3 +405,30 @@ def init_app(app):
     app.url_map.converters["default"] = app.url_map.converters["string"] = SegmentConverter
     app.before_request(check_query)
     app.add_template_filter(shown_datetime, "datetime")
+
+
+class FieldErrors:
+    """Gathers the field errors of independent checks, so one answer names every field at fault:
+
+        fields = FieldErrors()
+        with fields.check():
+            ...  # an Invalid raised here is kept, and the next check runs
+        fields.raise_any()  # 422 naming each of them (one: its own message)
+    """
+
+    def __init__(self):
+        self.errors = {}
+
+    @contextmanager
+    def check(self):
+        try:
+            yield
+        except Invalid as error:
+            for name, message in (error.fields or {"": error.message}).items():
+                self.errors.setdefault(name, message)
+
+    def raise_any(self):
+        if len(self.errors) == 1:
+            raise Invalid(next(iter(self.errors.values())), dict(self.errors))
+        if self.errors:
+            raise Invalid(_("请检查标出的栏目"), dict(self.errors))

@@ -326,3 +326,10 @@ def test_a_manager_manages_an_unassigned_order_they_created(api, make_order):
     order = make_order(actor="mgr2", engineer=None)
     assert api("PATCH", f"/work-orders/{order.id}", "mgr2", json={"description": "补充说明"}).status_code == 200
     assert api("PATCH", f"/work-orders/{order.id}", "mgr", json={"description": "别人的"}).status_code == 403
+
+
+def test_every_field_at_fault_is_named_at_once(api, team):
+    """A customer with a slash, equipment with a colon and an unknown engineer were refused one at a time."""
+    answer = api("POST", "/work-orders", "office", json=dict(BODY, customer="a/b", equipment="1:2", engineer="nobody"))
+    assert answer.status_code == 422
+    assert {"customer", "equipment", "engineer"} <= set(answer.get_json()["error"]["fields"])

@@ -3,7 +3,6 @@
 import hashlib
 import re
 import secrets
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -59,31 +58,9 @@ def _resolve_supervisor(username, user=None):
     return supervisor
 
 
-class _Fields:
-    """Gathers the field errors of independent checks, so one answer names every field at fault."""
-
-    def __init__(self):
-        self.errors = {}
-
-    @contextmanager
-    def check(self):
-        try:
-            yield
-        except Invalid as error:
-            for name, message in (error.fields or {"": error.message}).items():
-                self.errors.setdefault(name, message)
-
-    def raise_any(self):
-        if len(self.errors) == 1:
-            message = next(iter(self.errors.values()))
-            raise Invalid(message, dict(self.errors))
-        if self.errors:
-            raise Invalid(_("请检查标出的栏目"), dict(self.errors))
-
-
 def _apply(user, data):
     """Validate and set the editable fields present in data; every field at fault is named at once (422)."""
-    fields = _Fields()
+    fields = validation.FieldErrors()
     with fields.check():
         if "username" in data and data["username"] != user.username:
             username = data["username"] or ""
@@ -187,7 +164,7 @@ def change_user(actor, user, data):
 def create_user(data):
     """Create a user from plain data (username, password, display_name, role, ...); the caller commits."""
     username = data.get("username") or ""
-    fields = _Fields()
+    fields = validation.FieldErrors()
     with fields.check():
         if not USERNAME_RE.match(username):
             raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))

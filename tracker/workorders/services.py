@@ -72,11 +72,14 @@ def create_order(actor, data, now, records=None):
     if actor.role not in CREATORS:
         raise Forbidden(_("只有内勤、主管和管理员可以创建工单"))
     _refuse_unknown(data)
+    fields = validation.FieldErrors()
     for name in ("customer", "service_type", "reported_at"):
         if data.get(name) in (None, ""):
-            raise Invalid.field(name, _("必填"))
+            fields.errors[name] = _("必填")
     order = WorkOrder(created_by_id=actor.id, submitter_id=actor.id, status="open", rework="none", equipment="")
-    _apply(actor, order, data, records)
+    with fields.check():
+        _apply(actor, order, data, records)
+    fields.raise_any()
     if not order.number:
         order.number = next_number(now)
     records.add(order)
@@ -133,35 +136,47 @@ def check_order(actor, order, data, records=None):
     CONTRACT 5 checked on the order as it would then be; raises Invalid naming the field, and changes nothing.
     A customer not stored yet comes back as its clean name (the caller creates it)."""
     records = records or RECORDS
-    values = {}
-    if "number" in data and data["number"] not in (None, ""):
-        values["number"] = _number(data["number"], order, records)
-    if "customer" in data:
-        name = clean_part(data["customer"], "customer")
-        values["customer"] = records.customer(name) or name
-    if "equipment" in data:
-        values["equipment"] = clean_part(data["equipment"], "equipment", required=False)
-    if "service_type" in data:
-        values["service_type"] = clean_part(data["service_type"], "service_type")
-    if "description" in data:
-        values["description"] = free_text(data["description"], "description", DESCRIPTION_MAX)
+    values, fields = {}, validation.FieldErrors()  # every field at fault is named at once
+    with fields.check():
+        if "number" in data and data["number"] not in (None, ""):
+            values["number"] = _number(data["number"], order, records)
+    with fields.check():
+        if "customer" in data:
+            name = clean_part(data["customer"], "customer")
+            values["customer"] = records.customer(name) or name
+    with fields.check():
+        if "equipment" in data:
+            values["equipment"] = clean_part(data["equipment"], "equipment", required=False)
+    with fields.check():
+        if "service_type" in data:
+            values["service_type"] = clean_part(data["service_type"], "service_type")
+    with fields.check():
+        if "description" in data:
+            values["description"] = free_text(data["description"], "description", DESCRIPTION_MAX)
     for name in ("reported_at", "deadline_at") + TIMES:
-        if name in data:
-            values[name] = _datetime(data[name], name, required=name == "reported_at")
-    if "engineer" in data:
-        values["engineer"] = _engineer(actor, data["engineer"], records)
-    if "submitter" in data:
-        values["submitter"] = _user(data["submitter"], "submitter", records) if data["submitter"] else None
-    if "status" in data:
-        if data["status"] not in STATUSES:
-            raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
-        values["status"] = data["status"]
-    if "rework" in data:
-        if data["rework"] not in REWORK:
-            raise Invalid.field("rework", _("返修类型须为 none、internal、external 之一"))
-        values["rework"] = data["rework"]
-    if "rework_of" in data:
-        values["rework_of"] = _redone(actor, order, data["rework_of"], records)
+        with fields.check():
+            if name in data:
+                values[name] = _datetime(data[name], name, required=name == "reported_at")
+    with fields.check():
+        if "engineer" in data:
+            values["engineer"] = _engineer(actor, data["engineer"], records)
+    with fields.check():
+        if "submitter" in data:
+            values["submitter"] = _user(data["submitter"], "submitter", records) if data["submitter"] else None
+    with fields.check():
+        if "status" in data:
+            if data["status"] not in STATUSES:
+                raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
+            values["status"] = data["status"]
+    with fields.check():
+        if "rework" in data:
+            if data["rework"] not in REWORK:
+                raise Invalid.field("rework", _("返修类型须为 none、internal、external 之一"))
+            values["rework"] = data["rework"]
+    with fields.check():
+        if "rework_of" in data:
+            values["rework_of"] = _redone(actor, order, data["rework_of"], records)
+    fields.raise_any()  # the order as a whole is checked once each field is right
     after = _After(order, values)
     _check_times(after)
     values["status"] = _check_status(after, explicit="status" in data)
