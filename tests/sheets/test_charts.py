@@ -2,6 +2,7 @@
 department view; each with its numbers as a table, readable on a 375 px phone."""
 
 import os
+from decimal import Decimal
 import re
 
 import pytest
@@ -70,3 +71,37 @@ def test_charts_are_readable_on_a_phone(live_server, phone, scored, screenshot_d
         assert 300 <= box["width"] <= 375  # scaled to the screen, not cut
         assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1
         page.screenshot(path=os.path.join(screenshot_dir, name), full_page=True)
+
+
+def test_means_are_exact_and_round_half_up(scored, team):
+    """24.23 and 24.24 average to 24.235, shown 24.24 (SQLite's avg, a float, gave 24.23)."""
+    from sqlalchemy import update
+
+    from tracker.charts.data import department
+    from tracker.extensions import db
+    from tracker.scores.models import Score
+
+    for username, total in (("eng1", "24.23"), ("eng2", "24.24")):
+        db.session.execute(update(Score).where(Score.engineer_id == team[username].id, Score.month == MONTH)
+                           .values(total=Decimal(total)))
+    db.session.commit()
+    teams, _indicators = department(MONTH)
+    assert {t.username: t.mean_total for t in teams}["mgr"] == Decimal("24.24")
+
+
+def test_an_indicator_on_another_scale_is_not_averaged_with_it(scored, team):
+    """Templates sharing a code with another maximum (attendance of 15 and of 100) are two rows, not one mean."""
+    from sqlalchemy import select, update
+
+    from tracker.charts.data import department
+    from tracker.extensions import db
+    from tracker.scores.models import Score, ScoreLine
+
+    eng2_score = db.session.scalar(select(Score.id).where(Score.engineer_id == team["eng2"].id, Score.month == MONTH))
+    db.session.execute(update(ScoreLine).where(ScoreLine.score_id == eng2_score, ScoreLine.code == "attendance")
+                       .values(max_points=Decimal(100), points=Decimal(90)))
+    db.session.commit()
+    _teams, indicators = department(MONTH)
+    attendance = [i for i in indicators if i["code"] == "attendance"]
+    assert sorted(i["max"] for i in attendance) == [Decimal(15), Decimal(100)]
+    assert next(i for i in attendance if i["max"] == 100)["means"]["mgr"] == Decimal("90.00")

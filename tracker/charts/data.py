@@ -4,7 +4,7 @@ department's teams side by side."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Integer, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
 from tracker.auth.access import scope_filter, subordinates_cte
@@ -42,9 +42,9 @@ def team_distribution(viewer, month, team=None):
                      ((Score.total >= lo) & (Score.total < hi)), label) for label, lo, hi in BINS])
     by_bin = dict(db.session.execute(select(bucket.label("bin"), func.count()).where(*where)
                                      .group_by(bucket)).all())
-    count, mean = db.session.execute(select(func.count(), func.avg(Score.total)).where(*where)).one()
+    count, cents = db.session.execute(select(func.count(Score.total), _cents(Score.total)).where(*where)).one()
     return Distribution([(g, by_grade.get(g, 0)) for g in GRADES], [(b[0], by_bin.get(b[0], 0)) for b in BINS],
-                        count, round2(Decimal(mean)) if mean is not None else None)
+                        count, _mean(cents, count))
 
 
 def trend(engineer, month, span=12):
@@ -75,22 +75,36 @@ def department(month, lang="zh"):
     engineer = aliased(User)
     base = (select(Score).join(engineer, engineer.id == Score.engineer_id).join(boss, boss.id == engineer.supervisor_id)
             .where(Score.month == month, Score.eligible.is_(True)))
-    teams = [TeamColumn(name, username, n, round2(Decimal(mean)) if mean is not None else None)
-             for name, username, n, mean in db.session.execute(
-                 base.with_only_columns(boss.display_name, boss.username, func.count(Score.id), func.avg(Score.total))
+    teams = [TeamColumn(name, username, n, _mean(cents, totals))
+             for name, username, n, totals, cents in db.session.execute(
+                 base.with_only_columns(boss.display_name, boss.username, func.count(Score.id),
+                                        func.count(Score.total), _cents(Score.total))
                  .group_by(boss.id, boss.display_name, boss.username).order_by(boss.display_name))]
+    # an indicator is its code and its maximum: templates that share a code on another scale (attendance of 15
+    # and of 100) are not averaged together
     lines = db.session.execute(
         base.join(ScoreLine, ScoreLine.score_id == Score.id).where(ScoreLine.applies.is_(True))
-        .with_only_columns(boss.username, ScoreLine.code, func.min(ScoreLine.name), func.min(ScoreLine.name_en),
-                           func.min(ScoreLine.position), func.max(ScoreLine.max_points), func.avg(ScoreLine.points))
-        .group_by(boss.username, ScoreLine.code)).all()
+        .with_only_columns(boss.username, ScoreLine.code, ScoreLine.max_points, func.min(ScoreLine.name),
+                           func.min(ScoreLine.name_en), func.min(ScoreLine.position), func.count(ScoreLine.points),
+                           _cents(ScoreLine.points))
+        .group_by(boss.username, ScoreLine.code, ScoreLine.max_points)).all()
     indicators = {}
-    for username, code, name, name_en, position, maximum, mean in lines:
+    for username, code, maximum, name, name_en, position, n, cents in lines:
         shown = name_en if lang == "en" and name_en else name
-        entry = indicators.setdefault(code, {"code": code, "name": shown, "position": position, "max": maximum,
-                                             "means": {}})
+        entry = indicators.setdefault((code, maximum), {"code": code, "name": shown, "position": position,
+                                                        "max": maximum, "means": {}})
         entry["position"] = min(entry["position"], position)
-        entry["max"] = max(entry["max"], maximum)
-        entry["means"][username] = round2(Decimal(mean))
-    ordered = sorted(indicators.values(), key=lambda e: (e["position"], e["code"]))
+        entry["means"][username] = _mean(cents, n)
+    ordered = sorted(indicators.values(), key=lambda e: (e["position"], e["code"], e["max"]))
     return teams, ordered
+
+
+def _cents(column):
+    """The sum of a 2-decimal column in whole cents, an integer on every database (SQLite's avg is a float: a mean
+    of 24.235 came out as 24.23)."""
+    return func.sum(cast(func.round(column * 100), Integer))
+
+
+def _mean(cents, count):
+    """The exact mean of `count` values summing to `cents` cents, rounded half up to 2 places; None without any."""
+    return round2(Decimal(int(cents)) / 100 / count) if count else None
