@@ -1,10 +1,13 @@
 """What every workbook Tracker writes shares: text cells that are never formulas, column widths that fit their
 text, and the print setup; and the size bound every workbook it reads is checked against."""
 
+import io
 import unicodedata
+import zipfile
 
 from flask_babel import gettext as _
 
+from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -60,3 +63,48 @@ def print_setup(sheet, title=None, title_rows="1:1"):
     if title:
         sheet.oddHeader.center.text = title
     sheet.oddFooter.center.text = PAGE_NUMBERS
+
+
+# ---- reading ----------------------------------------------------------------------------------------------------
+
+def sheets_contain(data, markers):
+    """Whether a worksheet of the xlsx `data` holds one of the byte strings `markers`; read in pieces (a sheet may
+    unzip to many times the file's size)."""
+    width = max(len(marker) for marker in markers)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as sheet:
+                    tail = b""
+                    while piece := sheet.read(1 << 20):
+                        if any(marker in tail + piece for marker in markers):
+                            return True
+                        tail = piece[-width:]
+    return False
+
+
+FORMULA_MARKERS = (b"<f>", b"<f ", b"<x:f>", b"<x:f ")
+
+
+def has_formulas(data):
+    return sheets_contain(data, FORMULA_MARKERS)
+
+
+def keep_formula_text(values, data):
+    """In `values` (a workbook of `data` loaded with data_only, not read-only), give each formula cell without a
+    saved result its formula's text ("=售后服务部"), as typed: a formula no spreadsheet has calculated reads as empty
+    otherwise, and an import would clear what the cell names (CONTRACT 11: text starting with = stays text). A
+    formula with a saved result (a file Excel saved) keeps that result."""
+    formulas = load_workbook(io.BytesIO(data), data_only=False)
+    try:
+        for sheet in formulas.worksheets:
+            target = values[sheet.title]
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" and isinstance(cell.value, str):
+                        shown = target.cell(cell.row, cell.column)
+                        if shown.value is None:
+                            shown.value = cell.value
+                            shown.data_type = "s"
+    finally:
+        formulas.close()

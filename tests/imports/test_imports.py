@@ -198,6 +198,26 @@ def test_formula_like_text_comes_back_as_the_same_text(team, api):
     assert again["unchanged"] == 1
 
 
+def test_a_formula_without_a_saved_result_is_read_as_its_text_never_as_empty(team, api):
+    """A real formula cell (as a generator or a user typing = writes it, with no result saved) read as empty and
+    cleared the stored description; it is now its text, as typed."""
+    rows = _orders(1)
+    rows[0]["description"] = "电机异响"
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    book = Workbook()
+    sheet = book.active
+    sheet.append([column.zh for column in kinds.WORK_ORDERS.columns])
+    sheet.append([{**rows[0], "description": "=售后服务部"}.get(column.key, "") for column in kinds.WORK_ORDERS.columns])
+    formula = sheet.cell(2, [c.key for c in kinds.WORK_ORDERS.columns].index("description") + 1)
+    assert formula.data_type == "f"  # a formula cell, not text
+    out = io.BytesIO()
+    book.save(out)
+    answer = _upload(api, "work_orders", out.getvalue(), "b.xlsx", dry_run=False).get_json()
+    assert answer["updated"] == 1, answer
+    db.session.expire_all()
+    assert db.session.scalar(select(WorkOrder.description)) == "=售后服务部"
+
+
 def test_times_with_seconds_keep_them_through_import_and_export(team, api):
     rows = _orders(2)
     rows[0].update(reported_at="2026-10-15 08:00:59", responded_at="2026-10-15T10:00:01")

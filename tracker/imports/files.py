@@ -93,17 +93,8 @@ def _label(value):
 
 
 def _has_merged_cells(data):
-    """True when a worksheet has merged cells; read in pieces (a sheet may unzip to many times the file's size)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with archive.open(name) as sheet:
-                    tail = b""
-                    while piece := sheet.read(1 << 20):
-                        if b"<mergeCell " in tail + piece:
-                            return True
-                        tail = piece[-16:]
-    return False
+    """True when a worksheet has merged cells."""
+    return xlsx.sheets_contain(data, (b"<mergeCell ",))
 
 
 def _xlsx_rows(data):
@@ -112,8 +103,10 @@ def _xlsx_rows(data):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
-        merged = _has_merged_cells(data)
-        book = load_workbook(io.BytesIO(data), data_only=True, read_only=not merged)
+        merged, formulas = _has_merged_cells(data), xlsx.has_formulas(data)
+        book = load_workbook(io.BytesIO(data), data_only=True, read_only=not (merged or formulas))
+        if formulas:
+            xlsx.keep_formula_text(book, data)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise Invalid.field("file", _("无法读取该 Excel 文件")) from None
     sheet = book.worksheets[0]
@@ -125,7 +118,7 @@ def _xlsx_rows(data):
             for row in range(cells.min_row, cells.max_row + 1):
                 for col in range(cells.min_col, cells.max_col + 1):
                     sheet.cell(row, col).value = value
-    else:
+    elif not formulas:
         sheet.reset_dimensions()  # the stored dimension may be wrong (some writers leave A1): read every row
     try:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):

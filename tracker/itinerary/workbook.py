@@ -278,7 +278,10 @@ def _open(data):
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
             if "xl/workbook.xml" not in archive.namelist():
                 raise Invalid.field("file", not_xlsx)
-        return load_workbook(io.BytesIO(data), data_only=True)
+        book = load_workbook(io.BytesIO(data), data_only=True)
+        if xlsx.has_formulas(data):
+            xlsx.keep_formula_text(book, data)
+        return book
     except Invalid:
         raise
     except Exception:  # openpyxl raises many kinds on broken files; all of them mean "not our xlsx"
