@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from tracker.auth.models import LoginAttempt
 from tracker.errors import DomainError
@@ -45,10 +45,10 @@ def _limits(config):
     return (config["LOGIN_MAX_PER_USER_ADDRESS"], config["LOGIN_MAX_PER_USER"], config["LOGIN_MAX_PER_ADDRESS"])
 
 
-def _check(username, address, now, config, scalar):
+def _check(username, address, now, config, scalars):
     """Raise Throttled when this username/address may not try to log in now; the attempt being made is among the
-    rows already (reserve), so a limit of 5 lets 5 failures and this one through, no more. `scalar` runs the
-    counts."""
+    rows already (reserve), so a limit of 5 lets 5 failures and this one through, no more. `scalars` runs the
+    queries."""
     window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
     since = now - window
     username, address = normalise(username), (address or "")[:45]
@@ -59,13 +59,13 @@ def _check(username, address, now, config, scalar):
         (LoginAttempt.address == address,))))
     free_at = None
     for limit, where in rules:
-        failures = scalar(select(func.count()).select_from(LoginAttempt).where(recent, *where))
-        if failures < limit:
+        # One statement: a count and then a second look could disagree while other workers release attempts.
+        latest = scalars(select(LoginAttempt.at).where(recent, *where)
+                         .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(limit)).all()
+        if len(latest) < limit:
             continue
         # Attempts become possible again once the limit-th most recent failure leaves the window.
-        oldest_counted = scalar(select(LoginAttempt.at).where(recent, *where)
-                                .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).offset(limit - 1).limit(1))
-        candidate = oldest_counted + window
+        candidate = latest[-1] + window
         free_at = candidate if free_at is None or candidate > free_at else free_at
     if free_at is not None:
         retry_after = max(1, math.ceil((free_at - now).total_seconds()))
@@ -87,7 +87,7 @@ def reserve(username, address, now, config, tries=3):
             attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
         try:
             with db.engine.connect() as connection:  # sees every attempt committed so far, this one included
-                _check(username, address, now, config, connection.scalar)
+                _check(username, address, now, config, connection.scalars)
             return attempt_id
         except Throttled:
             with db.engine.begin() as connection:
