@@ -2,6 +2,7 @@
 text, and the print setup; and the size bound every workbook it reads is checked against."""
 
 import io
+import re
 import unicodedata
 import zipfile
 
@@ -18,6 +19,28 @@ FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
 PAGE_NUMBERS = "第 &P 页，共 &N 页"
 
 
+# A workbook's XML turns a CR into a line feed when read: a CR is written as the escape _x000D_ (as Excel writes
+# it), and text that a spreadsheet would read as such an escape (_x0041_ is "A") keeps its underscore as _x005F_.
+# `text` reads both back. openpyxl itself drops the _x005F_ of shared strings (Excel's files) and reads no other
+# escape, so only these two are undone: a CR, and an underscore kept as _x005F_ in an inline string (ours).
+_ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+_ESCAPES = re.compile(r"_x005F_(?=x[0-9A-Fa-f]{4}_)|_x000[Dd]_")
+
+
+def _escaped(value):
+    if "_x" in value:
+        value = _ESCAPE_LIKE.sub("_x005F_", value)
+    return value.replace("\r", "_x000D_") if "\r" in value else value
+
+
+def text(value):
+    """The text of a string cell as written: a CR escaped as _x000D_ reads as a CR, an underscore kept as _x005F_
+    before escape-like text as an underscore."""
+    if "_x" not in value:
+        return value
+    return _ESCAPES.sub(lambda m: "_" if m.group().startswith("_x005F") else "\r", value)
+
+
 def put(sheet, row, column, value):
     """Write one cell (column from 1). Text is always a string cell, never a formula (CONTRACT 11): text that a
     spreadsheet would take as one (starting with = + - @, TAB or CR) is also marked "quote prefix", so editing the
@@ -25,7 +48,7 @@ def put(sheet, row, column, value):
     if not isinstance(value, str):
         return sheet.cell(row=row, column=column, value=value)
     # Rows stored before the text rule may hold characters no workbook can: they are shown as U+FFFD.
-    cell = sheet.cell(row=row, column=column, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    cell = sheet.cell(row=row, column=column, value=_escaped(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)))
     cell.data_type = "s"
     if value.startswith(FORMULA_LIKE):
         cell.quotePrefix = True

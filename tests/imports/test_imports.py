@@ -218,6 +218,19 @@ def test_a_formula_without_a_saved_result_is_read_as_its_text_never_as_empty(tea
     assert db.session.scalar(select(WorkOrder.description)) == "=售后服务部"
 
 
+@pytest.mark.parametrize("description", ["第一行\r\n第二行", "x_x0041_y", "\r开头"])
+def test_an_export_imports_back_unchanged_with_carriage_returns_and_escape_like_text(team, api, description):
+    """A CR (a Windows line end) came back from the export as a line feed, so re-importing the unchanged file
+    rewrote the description; text that looks like an escape (_x0041_) stays as it is."""
+    rows = _orders(1)
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    order_id = db.session.scalar(select(WorkOrder.id))
+    assert api("PATCH", f"/work-orders/{order_id}", "office", json={"description": description}).status_code == 200
+    exported = api("GET", "/imports/work_orders/export.xlsx", "office")
+    again = _upload(api, "work_orders", exported.data, "a.xlsx").get_json()
+    assert again["unchanged"] == 1 and again["updated"] == 0, again
+
+
 def test_times_with_seconds_keep_them_through_import_and_export(team, api):
     rows = _orders(2)
     rows[0].update(reported_at="2026-10-15 08:00:59", responded_at="2026-10-15T10:00:01")

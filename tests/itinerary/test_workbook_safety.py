@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import NOW, login
 from tracker.auth.models import User
+from tracker import xlsx
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
 from tracker.itinerary.models import Expense, Trip
@@ -88,7 +89,8 @@ def test_formula_like_text_round_trips_through_export_and_import(api, formulaic)
 def test_every_text_starting_like_a_formula_is_a_quoted_text_cell(text):
     sheet = Workbook().active
     cell = workbook._put(sheet, 1, 0, text)
-    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    # a CR is held as Excel writes it (_x000D_), which survives the XML; xlsx.text reads it back
+    assert (xlsx.text(cell.value), cell.data_type, cell.quotePrefix) == (text, "s", True)
     plain = workbook._put(sheet, 2, 0, "普通文字")
     assert (plain.data_type, plain.quotePrefix) == ("s", False)
 
@@ -177,3 +179,47 @@ def test_import_refuses_control_characters_in_a_cell_and_stores_nothing(api, tea
     error = response.get_json()["error"]
     assert f"U+{ord(char):04X}" in error["message"] and "第 3 行" in error["message"], error
     assert db.session.scalar(select(Trip.id)) is None
+
+
+def _with_shared_strings(*texts):
+    """A workbook whose cells are shared strings, as Excel saves them (openpyxl writes inline strings)."""
+    book = Workbook()
+    book.active["A1"] = "PLACE"
+    saved = io.BytesIO()
+    book.save(saved)
+    cells = "".join(f'<c r="{chr(65 + index)}1" t="s"><v>{index}</v></c>' for index in range(len(texts)))
+    strings = "".join(f"<si><t>{text}</t></si>" for text in texts)
+    parts = {
+        "xl/worksheets/sheet1.xml": (b'<c r="A1" t="inlineStr"><is><t>PLACE</t></is></c>', cells.encode()),
+        "[Content_Types].xml": (b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'),
+        "xl/_rels/workbook.xml.rels": (b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.'
+                                       b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                       b'Target="sharedStrings.xml"/></Relationships>'),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved.getvalue())) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name in parts:
+                assert parts[name][0] in data
+                data = data.replace(*parts[name])
+            target.writestr(name, data)
+        target.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                        f'main">{strings}</sst>')
+    return load_workbook(io.BytesIO(out.getvalue()))
+
+
+def test_escapes_read_back_from_our_workbooks_and_from_excels():
+    """Ours (inline strings) and Excel's (shared strings) hold a CR as _x000D_ and an underscore before escape-like
+    text as _x005F_: both read back as what was typed; nothing else is unescaped."""
+    typed = ["第一行\r\n第二行", "x_x0041_y", "\r开头", "_x005F_", "plain"]
+    sheet = Workbook().active
+    for column, text in enumerate(typed, start=1):
+        xlsx.put(sheet, 1, column, text)
+    saved = io.BytesIO()
+    sheet.parent.save(saved)
+    ours = load_workbook(io.BytesIO(saved.getvalue())).active
+    assert [xlsx.text(cell.value) for cell in ours[1]] == typed
+    excels = _with_shared_strings("第一行_x000D_\n第二行", "x_x005F_x0041_y", "_x000D_开头", "plain").active
+    assert [xlsx.text(cell.value) for cell in excels[1]] == ["第一行\r\n第二行", "x_x0041_y", "\r开头", "plain"]

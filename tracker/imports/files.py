@@ -76,7 +76,7 @@ def _text(value):
         value = Decimal(repr(value))
     if isinstance(value, (int, Decimal)):
         return format(Decimal(value).normalize(), "f")
-    return unicodedata.normalize("NFC", str(value))
+    return unicodedata.normalize("NFC", xlsx.text(value) if isinstance(value, str) else str(value))
 
 
 # Names that become parts of file names keep what the cell holds: a leading or trailing space is refused on the row

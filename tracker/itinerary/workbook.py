@@ -425,7 +425,7 @@ def _text_cell(value):
         value = int(value)
     if isinstance(value, (datetime, date, time, timedelta)):
         raise _RowError(_("文字栏不能是日期或时间"))
-    return str(value).strip()
+    return (xlsx.text(value) if isinstance(value, str) else str(value)).strip()
 
 
 def _amount_cell(value):
