@@ -326,6 +326,7 @@ def expense_dict(expense):
 
 HAPPENED_ONLY = ("late", "early_leave", "absent")  # statuses that say what happened, never what is planned
 
+
 def set_attendance(actor, engineer, day, status, *, now):
     """Record one engineer's status on a workday; `present` clears the exception. The caller commits."""
     if not can_record_attendance(actor, engineer):
