@@ -3,6 +3,7 @@
 import io
 import os
 import re
+from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
@@ -101,6 +102,24 @@ def test_team_prints_in_one_go_one_sheet_per_page(client, scored, api):
     assert len(pdf_pages(get_pdf(client, f"/sheets/pdf/{MONTH}").data)) == 3
     html = client.get(f"/sheets/{MONTH}?team=mgr2").get_data(as_text=True)
     assert html.count('class="sheet"') == 1 and "王五" in html
+
+
+def test_a_sheet_running_onto_a_second_page_names_its_engineer_and_month_there(client, scored, api):
+    """A long sheet (many adjustments with long reasons) runs onto a second A4 page: every page of the team's PDF
+    says whose sheet and which month it is (the second page was only a table's rest, with no name)."""
+    from tracker.scores.models import Adjustment
+    for number in range(30):
+        db.session.add(Adjustment(engineer_id=scored["eng1"].id, month=MONTH, points=Decimal("0.5"),
+                                  reason=f"第 {number + 1} 项：夜间抢修客户产线，连续工作并完成备件更换与试车" * 2,
+                                  status="proposed", proposed_at=scored["eng1"].created_at))
+    db.session.commit()
+    login(client, "mgr")
+    body = get_pdf(client, f"/sheets/pdf/{MONTH}").data
+    pages = [flat(page) for page in pdf_pages(body)]
+    assert len(pages) >= 3  # eng1 on two pages or more, then eng2
+    assert [page.count("张三") > 0 for page in pages] == [True] * (len(pages) - 1) + [False]
+    for page in pages:
+        assert ("张三" in page) != ("李四" in page) and MONTH in page
 
 
 def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):
