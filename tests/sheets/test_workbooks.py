@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from tests.conftest import login
+from tests.conftest import NOW, login
 from tests.scores.support import Records
 from tests.sheets.conftest import MONTH
 from tracker.itinerary.models import Trip
 from tracker.workorders.models import WorkOrder
 from tracker.extensions import db
+from tracker.scores import services as reports
+from tracker.sheets import summaries
 
 
 def open_book(response):
@@ -66,7 +68,7 @@ def test_month_workbook_matches_the_score_api(client, scored, api):
 def test_month_summary_json_and_team_filter(client, scored, api):
     body = api("GET", f"/summaries/{MONTH}?team=mgr", "gm.wang").get_json()
     assert [row["username"] for row in body["rows"]] == ["eng1", "eng2"]
-    assert body["indicators"][0] == {"code": "attendance", "name": "出勤"}
+    assert body["indicators"][0] == {"key": "attendance", "code": "attendance", "name": "出勤", "max_points": 15}
     scores = api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]
     computed = {row["username"]: row["computed_at"] for row in scores}
     assert {row["username"]: row["computed_at"] for row in body["rows"]} == {u: computed[u] for u in ("eng1", "eng2")}
@@ -77,6 +79,43 @@ def test_month_summary_json_and_team_filter(client, scored, api):
     assert api("GET", "/summaries/2026-13", "gm.wang").status_code == 422
     assert api("GET", f"/summaries/{MONTH}?team=nobody", "gm.wang").status_code == 422
     assert api("GET", f"/summaries/{MONTH}?team=mgr2", "mgr").status_code == 403
+
+
+def test_indicators_sharing_a_code_on_another_template_are_columns_of_their_own(client, scored, api):
+    """eng2 on the project engineers' template, whose attendance (每月出勤情况, of 100) shares its code with the
+    engineers' 出勤 (of 15): the workbook and the API keep them apart (eng2's 100-point attendance was in the
+    15-point column under 出勤)."""
+    scored["eng2"].kpi_template = "project_engineer_kpi"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    scores = {row["username"]: {i["name"]: i for i in row["indicators"]}
+              for row in api("GET", f"/scores/{MONTH}?team=mgr&explain=1", "gm.wang").get_json()["scores"]}
+    assert "每月出勤情况" in scores["eng2"] and "出勤" not in scores["eng2"]
+    body = api("GET", f"/summaries/{MONTH}?team=mgr", "gm.wang").get_json()
+    columns = {column["name"]: column for column in body["indicators"] if column["code"] == "attendance"}
+    assert set(columns) == {"出勤", "每月出勤情况"}
+    assert len({column["key"] for column in columns.values()}) == 2
+    assert (columns["出勤"]["max_points"], columns["每月出勤情况"]["max_points"]) == (15, 100)
+    rows = {row["username"]: row["indicators"] for row in body["rows"]}
+    for username, name in (("eng1", "出勤"), ("eng2", "每月出勤情况")):
+        assert rows[username][columns[name]["key"]] == scores[username][name]["points"]
+    assert columns["每月出勤情况"]["key"] not in rows["eng1"] and columns["出勤"]["key"] not in rows["eng2"]
+    header, book_rows = rows_of(open_book(api("GET", f"/summaries/{MONTH}.xlsx?team=mgr", "gm.wang")).active)
+    assert header.count("出勤") == 1 and header.count("每月出勤情况") == 1
+    assert same(book_rows["eng1"]["出勤"], scores["eng1"]["出勤"]["points"]) and book_rows["eng1"]["每月出勤情况"] is None
+    assert same(book_rows["eng2"]["每月出勤情况"], scores["eng2"]["每月出勤情况"]["points"])
+    assert book_rows["eng2"]["出勤"] is None
+
+
+def test_columns_of_one_name_on_different_scales_show_their_maximum():
+    met = {"satisfaction": [("satisfaction", "客户满意度", "Satisfaction", Decimal("25.00")),
+                            ("satisfaction/2", "客户满意度", "Satisfaction", Decimal("20.00"))],
+           "attendance": [("attendance", "出勤", "Attendance", Decimal("15.00"))]}
+    columns = summaries._columns(met)
+    assert [(c.key, c.label, c.label_en) for c in columns] == [
+        ("satisfaction", "客户满意度（满分 25）", "Satisfaction (max 25)"),
+        ("satisfaction/2", "客户满意度（满分 20）", "Satisfaction (max 20)"),
+        ("attendance", "出勤", "Attendance")]
 
 
 def test_period_workbooks_match_the_period_api(client, scored, api):

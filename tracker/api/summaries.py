@@ -16,7 +16,8 @@ XLSX_NOTE = "The workbook: Chinese headers, frozen header row, printed landscape
 MONTH_ROW = core.obj({
     "username": {"type": "string"}, "display_name": {"type": "string"}, "eligible": {"type": "boolean"},
     "indicators": {"type": "object", "additionalProperties": NUMBER_OR_NULL,
-                   "description": "points by indicator code (null: does not apply)"},
+                   "description": "points by indicator key (null: does not apply): the code, or code/2, code/3 "
+                                  "for other indicators that share it (another template's, on another scale)"},
     "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
     "bonus": NUMBER_OR_NULL, "status": {"type": "string", "enum": ["pending", "ineligible", "draft", "approved"]},
@@ -25,8 +26,11 @@ MONTH_ROW = core.obj({
     "total", "grade", "bonus", "status", "computed_at"])
 MONTH_SUMMARY = core.obj({
     "month": {"type": "string"},
-    "indicators": {"type": "array", "items": core.obj({"code": {"type": "string"}, "name": {"type": "string"}},
-                                                      ["code", "name"])},
+    "indicators": {"type": "array", "items": core.obj({
+        "key": {"type": "string", "description": "the key of the rows' indicators: the code, unless several "
+                                                "indicators share it (code/2, code/3 for the others)"},
+        "code": {"type": "string"}, "name": {"type": "string", "description": "with the maximum when names match"},
+        "max_points": NUMBER_OR_NULL}, ["key", "code", "name", "max_points"])},
     "rows": {"type": "array", "items": MONTH_ROW}}, ["month", "indicators", "rows"])
 PERIOD_SUMMARY = core.obj({
     "year": {"type": "integer"}, "period": {"type": "string", "enum": ["mid-year", "annual"]},
@@ -72,8 +76,9 @@ def month_summary(month):
     summary = _month_summary(month)
     english = _english()
     return core.reply({"month": summary.month,
-                       "indicators": [{"code": code, "name": en if english else name}
-                                      for code, name, en in summary.indicators],
+                       "indicators": [{"key": column.key, "code": column.code,
+                                       "name": column.label_en if english else column.label,
+                                       "max_points": column.max_points} for column in summary.indicators],
                        "rows": summary.rows})
 
 

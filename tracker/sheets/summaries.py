@@ -16,8 +16,23 @@ from tracker.scoring.month import Month
 @dataclass
 class MonthSummary:
     month: str
-    indicators: list = field(default_factory=list)  # [(code, name, name_en)] in the templates' order
+    indicators: list = field(default_factory=list)  # [Column] in the order first met
     rows: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One indicator column of a month summary. Templates may share a code for different indicators (attendance of
+    15 points on one, of 100 on another): each (code, name, maximum) is its own column, keyed by the code, then
+    code/2, code/3 for the others; `label` and `label_en` add the maximum where names alone would not tell."""
+
+    key: str
+    code: str
+    name: str
+    name_en: str
+    max_points: object
+    label: str
+    label_en: str
 
 
 @dataclass
@@ -53,14 +68,18 @@ def month_summary(viewer, month, team=None):
     engineers = people(viewer, [month], team)
     stored = scores.stored_scores([person.id for person in engineers], month)
     summary = MonthSummary(month)
-    seen = {}
+    keys, variants = {}, {}  # (code, name, max) -> key; code -> its variants in the order met
     for person in engineers:
         score = stored.get(person.id)
         points = {}
         for line in (score.lines if score is not None else []):
-            if line.code not in seen:
-                seen[line.code] = (line.code, line.name, line.name_en or line.name)
-            points[line.code] = line.points if line.applies else None
+            variant = (line.code, line.name, line.max_points)
+            key = keys.get(variant)
+            if key is None:
+                met = variants.setdefault(line.code, [])
+                key = keys[variant] = line.code if not met else f"{line.code}/{len(met) + 1}"
+                met.append((key, line.name, line.name_en or line.name, line.max_points))
+            points[key] = line.points if line.applies else None
         summary.rows.append({
             "username": person.username, "display_name": person.display_name,
             "eligible": score.eligible if score is not None else scores.is_eligible(person, month),
@@ -70,8 +89,23 @@ def month_summary(viewer, month, team=None):
             "total": score.total if score else None, "grade": score.grade if score else None,
             "bonus": score.bonus if score else None, "status": status_of(score),
             "computed_at": score.computed_at if score else None})
-    summary.indicators = list(seen.values())
+    summary.indicators = _columns(variants)
     return summary
+
+
+def _columns(variants):
+    """The columns in the order their codes were met; a name shared by two variants of a code shows its maximum."""
+    columns = []
+    for code, met in variants.items():
+        names = [name for _key, name, _en, _max in met]
+        for key, name, name_en, maximum in met:
+            if names.count(name) > 1:
+                shown = f"{maximum.normalize():f}" if maximum is not None else "—"
+                name_label, en_label = f"{name}（满分 {shown}）", f"{name_en} (max {shown})"
+            else:
+                name_label, en_label = name, name_en
+            columns.append(Column(key, code, name, name_en, maximum, name_label, en_label))
+    return columns
 
 
 def period_summary(viewer, year, period, team=None):

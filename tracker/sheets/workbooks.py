@@ -68,13 +68,13 @@ def month_workbook(summary):
     book = Workbook()
     sheet = book.active
     sheet.title = f"{summary.month}考核汇总"
-    headers = ["用户名", "姓名"] + [name for _code, name, _en in summary.indicators] + [
+    headers = ["用户名", "姓名"] + [column.label for column in summary.indicators] + [
         "定量Q", "定性L", "加减分A", "总分T", "等级", "奖金（元）", "一票否决", "状态"]
     formats = [None, None] + [POINTS] * len(summary.indicators) + [POINTS] * 4 + [None, MONEY, None, None]
     rows = []
     for row in summary.rows:
         rows.append([row["username"], row["display_name"]]
-                    + [row["indicators"].get(code) for code, _name, _en in summary.indicators]
+                    + [row["indicators"].get(column.key) for column in summary.indicators]
                     + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
                        row["bonus"], "是" if row["vetoed"] else "", STATUS.get(row["status"], row["status"])])
     _table(sheet, headers, rows, formats)
