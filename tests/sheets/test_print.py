@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.e2e.support import sign_in
-from tests.conftest import PASSWORD, login, skip_or_fail
+from tests.conftest import NOW, PASSWORD, login, skip_or_fail
 from tests.sheets.conftest import MONTH
 from tracker.extensions import db
 from tracker.scores.models import Veto
@@ -120,6 +120,20 @@ def test_a_sheet_running_onto_a_second_page_names_its_engineer_and_month_there(c
     assert [page.count("张三") > 0 for page in pages] == [True] * (len(pages) - 1) + [False]
     for page in pages:
         assert ("张三" in page) != ("李四" in page) and MONTH in page
+
+
+def test_a_sheet_says_when_the_reviews_filed_count_for_nothing(client, scored, api):
+    """eng1's leader and self reviews, then a template without a qualitative part: the sheet says the two reviews
+    do not count (it said 本月还没有评价, as if nobody had reviewed)."""
+    from tracker.scores import services as reports
+    scored["eng1"].kpi_template = "after_sales_kpi"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    assert "本月的 2 份评价都不计入定性得分" in html and "本月还没有评价" not in html
+    html = client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)  # eng2's leader review counts
+    assert "不计入定性得分" not in html and "本月还没有评价" not in html
 
 
 def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):

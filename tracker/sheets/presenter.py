@@ -36,6 +36,7 @@ class Sheet:
     score: object = None
     lines: list = field(default_factory=list)
     groups: list = field(default_factory=list)
+    uncounted_reviews: int = 0  # reviews filed that count for nothing (not in any group's mean)
     adjustments: list = field(default_factory=list)
     adjustment_formula: str | None = None  # how the approved ones make A (scores.presenter.adjustment_formula)
     veto: object = None
@@ -61,16 +62,19 @@ def _value(text):
 
 
 def _groups(engineer, month, lang):
-    """Qualitative groups with their mean and number of raters (a filed sheet names no peer)."""
-    by_group = {}
+    """Qualitative groups with their mean and number of raters (a filed sheet names no peer), and how many reviews
+    count for nothing."""
+    by_group, uncounted = {}, 0
     spec = reviews.review_spec(engineer, month)
     for review, _rater in reviews.reviews_of(engineer, month):
         score = reviews.counted_score(review, spec)
-        if score is not None:  # a review that counts for nothing is in no group's mean
+        if score is None:  # a review that counts for nothing is in no group's mean
+            uncounted += 1
+        else:
             by_group.setdefault(review.group, []).append(score)
     return [{"group": g, "label": str(GROUP_LABELS[g]), "raters": len(by_group[g]),
              "mean": sum(by_group[g], Decimal(0)) / len(by_group[g])}
-            for g in ("leader", "peer", "self") if g in by_group]
+            for g in ("leader", "peer", "self") if g in by_group], uncounted
 
 
 def month_sheet(engineer, month, lang):
@@ -89,10 +93,11 @@ def month_sheet(engineer, month, lang):
     rows = approval.adjustments_of(engineer, month)
     adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),
                     "approved": a.status == "approved"} for a in rows]
+    groups, uncounted = _groups(engineer, month, lang) if score is not None else ([], 0)
     return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
-                 groups=_groups(engineer, month, lang) if score is not None else [], adjustments=adjustments,
+                 groups=groups, uncounted_reviews=uncounted, adjustments=adjustments,
                  adjustment_formula=adjustment_formula(rows, template), veto=approval.veto_of(engineer, month),
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
 
