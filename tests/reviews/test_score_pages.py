@@ -244,6 +244,21 @@ def test_admin_sees_the_templates_and_one_as_a_readable_table(client, team):
     assert client.get("/admin/templates/nope").status_code == 404
 
 
+def test_an_indicator_shows_its_sections_name_not_its_code(client, team):
+    """Form 6's indicators belong to sections (main, basic...): the table names the section as the template does,
+    in the reader's language (it showed the code, main, to a Chinese reader)."""
+    login(client, "admin")
+    page = client.get("/admin/templates/project_engineer_kpi").get_data(as_text=True)
+    groups = re.findall(r'<small class="text-muted d-block group">([^<]*)</small>', page)
+    assert set(groups) == {"主要绩效", "基本职能", "绩效管理", "学习与创新"}
+    client.post("/lang/en")
+    page = client.get("/admin/templates/project_engineer_kpi").get_data(as_text=True)
+    assert set(re.findall(r'<small class="text-muted d-block group">([^<]*)</small>', page)) == {
+        "Main performance", "Basic duties", "Performance management", "Learning and innovation"}
+    page = client.get("/admin/templates/repair_technician_monthly").get_data(as_text=True)
+    assert "返修控制" in re.findall(r'<small class="text-muted d-block group">([^<]*)</small>', page)
+
+
 @pytest.mark.parametrize("user", ["mgr", "eng1", "gm.wang"])
 def test_templates_page_is_for_admins(client, team, user):
     login(client, user)

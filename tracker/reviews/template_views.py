@@ -150,11 +150,14 @@ def template_detail(code):
                                lang=lang), 200
     versions = db.session.execute(select(KpiTemplate.version, KpiTemplate.effective_from)
                                   .where(KpiTemplate.code == code).order_by(KpiTemplate.version)).all()
+    sections = {section.code: section.name.get(lang) for section in template.sections}
     rows = []
     for indicator in template.indicators:
         source = indicator.node.source
         kinds = _source_kinds(indicator.node)
         rows.append({"indicator": indicator, "name": indicator.name.get(lang), "rated": "rating" in kinds,
+                     # a section's name (form 6: 主要绩效), not its code; a label of a template without sections as is
+                     "group": sections.get(indicator.group, indicator.group),
                      "entered": bool({"metric", "rating"} & kinds),
                      "source": SOURCE_LABELS.get(source.kind, source.kind) if source else _("见各分项"),
                      "rule": RULE_LABELS.get(indicator.node.rule, indicator.node.rule),
