@@ -7,12 +7,13 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import update
 
 from tests.e2e.support import sign_in
 from tests.conftest import NOW, PASSWORD, login, skip_or_fail
 from tests.sheets.conftest import MONTH
 from tracker.extensions import db
-from tracker.scores.models import Veto
+from tracker.scores.models import Score, Veto
 
 
 def pdf_pages(body):
@@ -134,6 +135,35 @@ def test_a_sheet_says_when_the_reviews_filed_count_for_nothing(client, scored, a
     assert "本月的 2 份评价都不计入定性得分" in html and "本月还没有评价" not in html
     html = client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)  # eng2's leader review counts
     assert "不计入定性得分" not in html and "本月还没有评价" not in html
+
+
+def test_the_score_page_and_the_sheet_say_how_q_l_and_a_make_the_total_and_the_bonus(client, scored, api):
+    """T = 70% × Q + 30% × L + A and the bonus from T and the base, on the page and the 考核表 (neither said how the
+    total and the bonus were formed); a vetoed month says T = 0; a base changed since the compute is not used to
+    explain a bonus it did not give."""
+    row = api_row(api, "mgr", "eng1")
+    line = (f"T = 70% × Q + 30% × L + A（不低于 0） = {row['total']:.2f}；"
+            f"奖金 = {row['total']:.2f} ÷ 100 × 奖金基数 1000.00 = {row['bonus']:.2f}")
+    assert scored["eng1"].bonus_base == 1000
+    login(client, "mgr")
+    for path in (f"/scores/{MONTH}/eng1", f"/sheets/{MONTH}/eng1"):
+        assert line in client.get(path).get_data(as_text=True), path
+    db.session.add(Veto(engineer_id=scored["eng2"].id, month=MONTH, reason="安全事故",
+                        recorded_at=scored["eng2"].created_at))
+    scored["eng1"].bonus_base = 2000
+    db.session.commit()
+    from tracker.scores import services as reports
+    reports.compute_month(MONTH, NOW, engineer_ids=[scored["eng2"].id])
+    db.session.commit()
+    assert "一票否决：T = 0；奖金 = 0.00 ÷ 100" in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)  # the live draft follows the new base
+    assert f"奖金 = {row['total']:.2f} ÷ 100 × 奖金基数 2000.00 = {2 * row['bonus']:.2f}" in page
+    db.session.execute(update(Score).where(Score.engineer_id == scored["eng1"].id, Score.month == MONTH)
+                       .values(status="approved"))
+    scored["eng1"].bonus_base = 1500  # after the approval: the approved bonus stays, and is not explained by it
+    db.session.commit()
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert f"A（不低于 0） = {row['total']:.2f}</small>" in page and "奖金基数" not in page
 
 
 def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):

@@ -22,7 +22,7 @@ from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.month import Month
 from tracker.scoring.template import load_template
-from tracker.scoring.totals import POSITIVE_CAP, adjustment_total
+from tracker.scoring.totals import DEFAULT_WEIGHTS, POSITIVE_CAP, adjustment_total
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 
 STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
@@ -64,6 +64,27 @@ def adjustment_formula(adjustments, template):
     if negative:
         text += (" - " if text else "-") + _("已批准减分 %(points)s", points=fmt(-negative))
     return f"A = {text} = {round2(total)}"
+
+
+def total_formula(score, template, engineer):
+    """How T and the bonus follow from Q, L and A, as one line ("T = 70% × Q + 30% × L + A（不低于 0） = 84.95；
+    奖金 = 84.95 ÷ 100 × 奖金基数 1000.00 = 849.50"); None while there is no total. T is computed from the unrounded
+    Q and L, so the line names them rather than redoing the sum with their rounded figures; the bonus follows from
+    the shown T, and is worked out only while the engineer's bonus base still gives the stored bonus."""
+    if score is None or not score.eligible or score.total is None:
+        return None
+    total = round2(Decimal(score.total))
+    if score.vetoed:
+        text = _("一票否决：T = 0")
+    else:
+        wq, wl = template.weights if template is not None else DEFAULT_WEIGHTS
+        parts = ["Q" if wq == 1 else f"{fmt(wq * 100)}% × Q"] + ([f"{fmt(wl * 100)}% × L"] if wl else []) + ["A"]
+        text = "T = " + " + ".join(parts) + _("（不低于 0）") + f" = {total}"
+    base = Decimal(engineer.bonus_base or 0)
+    if score.bonus is not None and round2(total / 100 * base) == round2(Decimal(score.bonus)):
+        text += _("；奖金 = %(total)s ÷ 100 × 奖金基数 %(base)s = %(bonus)s", total=total, base=round2(base),
+                  bonus=round2(Decimal(score.bonus)))
+    return text
 
 
 def template_of(score, engineer, month):

@@ -99,6 +99,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         template_name=template_name, template_version=template_version,
         groups=presenter.qualitative(me, engineer, month), adjustments=adjustments,
         adjustment_formula=presenter.adjustment_formula(adjustments, template),
+        total_formula=presenter.total_formula(score, template, engineer),
         veto=veto, interview=approval.latest_interview(engineer, month),
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,

@@ -17,7 +17,7 @@ from tracker.scores.models import Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
 from tracker.scores.presenter import (ADJUSTMENT_LABELS, adjustment_formula, format_value, status_text,
-                                     template_of, value_kind)
+                                     template_of, total_formula, value_kind)
 from tracker.scoring import periods
 from tracker.scoring.month import Month
 
@@ -39,6 +39,7 @@ class Sheet:
     uncounted_reviews: int = 0  # reviews filed that count for nothing (not in any group's mean)
     adjustments: list = field(default_factory=list)
     adjustment_formula: str | None = None  # how the approved ones make A (scores.presenter.adjustment_formula)
+    total_formula: str | None = None  # how Q, L and A make T and the bonus (scores.presenter.total_formula)
     veto: object = None
     supervisor: str | None = None
     gm: str | None = None
@@ -98,7 +99,8 @@ def month_sheet(engineer, month, lang):
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
                  groups=groups, uncounted_reviews=uncounted, adjustments=adjustments,
-                 adjustment_formula=adjustment_formula(rows, template), veto=approval.veto_of(engineer, month),
+                 adjustment_formula=adjustment_formula(rows, template),
+                 total_formula=total_formula(score, template, engineer), veto=approval.veto_of(engineer, month),
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
 
 
