@@ -166,6 +166,24 @@ def test_the_score_page_and_the_sheet_say_how_q_l_and_a_make_the_total_and_the_b
     assert f"A（不低于 0） = {row['total']:.2f}</small>" in page and "奖金基数" not in page
 
 
+def test_a_weighted_template_prints_each_indicators_weight_as_its_paper_form_did(client, scored, api):
+    """Form 6 weighs its indicators (15, 10, ...): the 考核表 prints a 权重 column with them, as the paper form did;
+    a template without weights prints none."""
+    from tracker.scores import services as reports
+    scored["eng1"].kpi_template = "project_engineer_kpi"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    names = [i["name"] for i in api_row(api, "mgr", "eng1")["indicators"]]
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    cells = re.findall(r'<tr class="indicator[^"]*" data-code="[^"]+">\s*<td>([^<]+).*?<td class="num weight">([^<]+)</td>',
+                       html, re.S)
+    cells = [(name.strip(), weight) for name, weight in cells]
+    assert [name for name, _weight in cells] == names and '<th class="num weight">权重</th>' in html
+    assert ("工单误操作率", "15.00") in cells and ("工单响应时间", "10.00") in cells
+    assert "权重" not in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
+
+
 def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):
     annual = {r["username"]: r for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
     login(client, "mgr")

@@ -89,7 +89,7 @@ def month_sheet(engineer, month, lang):
         lines.append({"code": line.code, "name": (line.name_en or line.name) if lang == "en" else line.name,
                       "applies": line.applies, "missing": bool(getattr(line, "missing", False)),
                       "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
-                      "points": line.points, "max_points": line.max_points,
+                      "points": line.points, "max_points": line.max_points, "weight": line.weight,
                       "explanation": line.explain(lang)})
     rows = approval.adjustments_of(engineer, month)
     adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),
