@@ -9,6 +9,7 @@ from tracker.extensions import db
 from tracker.scores import listing, services as scores
 from tracker.scores.models import Score
 from tracker.scoring import periods
+from tracker.scoring.decimals import fmt
 from tracker.values import month_arg
 from tracker.scoring.month import Month
 
@@ -28,8 +29,6 @@ class Column:
 
     key: str
     code: str
-    name: str
-    name_en: str
     max_points: object
     label: str
     label_en: str
@@ -100,11 +99,9 @@ def _columns(variants):
         names = [name for _key, name, _en, _max in met]
         for key, name, name_en, maximum in met:
             if names.count(name) > 1:
-                shown = f"{maximum.normalize():f}" if maximum is not None else "—"
-                name_label, en_label = f"{name}（满分 {shown}）", f"{name_en} (max {shown})"
-            else:
-                name_label, en_label = name, name_en
-            columns.append(Column(key, code, name, name_en, maximum, name_label, en_label))
+                shown = fmt(maximum) if maximum is not None else "—"
+                name, name_en = f"{name}（满分 {shown}）", f"{name_en} (max {shown})"
+            columns.append(Column(key, code, maximum, name, name_en))
     return columns
 
 
