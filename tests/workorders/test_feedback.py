@@ -123,3 +123,105 @@ def test_complaint_form(client, team):
     assert bad.status_code == 422 and "不能记录未来的日期" in bad.get_data(as_text=True)
     assert client.post("/work-orders/complaints/new", data={"engineer": "eng1"}).status_code == 422
     assert count(Complaint) == 1
+
+
+# ---- correcting a survey or complaint recorded by mistake ---------------------------------------------
+
+def _satisfaction(api, user="mgr", engineer="eng1", month="2026-10"):
+    """The satisfaction line of the engineer's draft, as the API answers it."""
+    row = api("GET", f"/scores/{month}/{engineer}", user).get_json()
+    return next(line for line in row["indicators"] if line["code"] == "satisfaction")
+
+
+def _approve(engineer, month):
+    from tracker.scores.models import Score
+
+    db.session.execute(Score.__table__.update().where(Score.engineer_id == engineer.id, Score.month == month)
+                       .values(status="approved"))
+    db.session.commit()
+
+
+def test_a_survey_recorded_by_mistake_is_removed_and_the_draft_follows(app, api, done):
+    survey = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 1}).get_json()
+    line = _satisfaction(api)
+    assert line["points"] == 0 and line["records"]["surveys"] == [survey["id"]]
+    response = api("DELETE", f"/surveys/{survey['id']}", "office")
+    assert response.status_code == 204 and response.get_data() == b""
+    assert count(Survey) == 0
+    line = _satisfaction(api)
+    assert line["points"] == 15 and not line["records"].get("surveys")
+    assert_error(api("DELETE", f"/surveys/{survey['id']}", "office"), 404)
+    assert_error(api("DELETE", "/surveys/99999999999", "office"), 404)
+
+
+@pytest.mark.parametrize("user, status", [("office", 204), ("mgr", 204), ("mgr2", 403), ("eng1", 403),
+                                          ("gm.wang", 403), ("admin", 403)])
+def test_who_may_remove_a_survey(api, done, user, status):
+    survey = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 2}).get_json()
+    assert api("DELETE", f"/surveys/{survey['id']}", user).status_code == status
+    assert count(Survey) == (0 if status == 204 else 1)
+
+
+def test_a_survey_an_approved_score_counts_stays(api, team, done):
+    survey = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 1}).get_json()
+    _approve(team["eng1"], "2026-10")
+    assert_error(api("DELETE", f"/surveys/{survey['id']}", "office"), 409)
+    assert count(Survey) == 1
+
+
+def test_a_complaint_recorded_by_mistake_is_removed_and_the_draft_follows(api, team):
+    complaint = api("POST", "/complaints", "office", json={**COMPLAINT, "date": "2026-10-20"}).get_json()
+    assert _satisfaction(api)["points"] == 12  # no surveys: 15, less 3 for the upheld complaint
+    assert api("DELETE", f"/complaints/{complaint['id']}", "mgr").status_code == 204
+    assert count(Complaint) == 0 and _satisfaction(api)["points"] == 15
+    assert_error(api("DELETE", f"/complaints/{complaint['id']}", "mgr"), 404)
+
+
+@pytest.mark.parametrize("user, status", [("office", 204), ("mgr", 204), ("mgr2", 403), ("eng1", 403),
+                                          ("gm.wang", 403)])
+def test_who_may_remove_a_complaint(api, team, user, status):
+    complaint = api("POST", "/complaints", "office", json=COMPLAINT).get_json()
+    assert api("DELETE", f"/complaints/{complaint['id']}", user).status_code == status
+    assert count(Complaint) == (0 if status == 204 else 1)
+
+
+def test_a_complaint_of_an_approved_month_stays(api, team):
+    complaint = api("POST", "/complaints", "office", json={**COMPLAINT, "date": "2026-10-20"}).get_json()
+    _approve(team["eng1"], "2026-10")
+    assert_error(api("DELETE", f"/complaints/{complaint['id']}", "office"), 409)
+    assert count(Complaint) == 1
+
+
+def test_surveys_and_complaints_are_removed_on_their_pages(app, client, api, team, done):
+    survey = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 3}).get_json()
+    complaint = api("POST", "/complaints", "office", json=COMPLAINT).get_json()
+    gm, other = app.test_client(), app.test_client()
+    login(gm, "gm.wang")  # sees every complaint, records none: no delete buttons
+    listing = gm.get("/work-orders/complaints?month=2026-11").get_data(as_text=True)
+    assert "张三" in listing and f"/complaints/{complaint['id']}/delete" not in listing
+    assert gm.post(f"/work-orders/complaints/{complaint['id']}/delete").status_code == 403
+    login(other, "mgr2")  # a manager of another team may not remove it
+    assert other.post(f"/work-orders/complaints/{complaint['id']}/delete").status_code == 403
+    assert other.post(f"/work-orders/{done.id}/surveys/{survey['id']}/delete").status_code == 403
+    login(client, "office")
+    page = client.get(f"/work-orders/{done.id}").get_data(as_text=True)
+    action = f"/work-orders/{done.id}/surveys/{survey['id']}/delete"
+    assert action in page
+    assert client.post(f"/work-orders/{done.id + 1}/surveys/{survey['id']}/delete").status_code == 404
+    response = client.post(action, follow_redirects=True)
+    assert response.status_code == 200 and "已删除回访" in response.get_data(as_text=True)
+    assert count(Survey) == 0
+    listing = client.get("/work-orders/complaints?month=2026-11").get_data(as_text=True)
+    assert f"/work-orders/complaints/{complaint['id']}/delete" in listing
+    response = client.post(f"/work-orders/complaints/{complaint['id']}/delete", follow_redirects=True)
+    assert response.status_code == 200 and "已删除投诉" in response.get_data(as_text=True)
+    assert count(Complaint) == 0
+
+
+def test_removing_on_the_page_of_an_approved_month_says_why(client, api, team):
+    complaint = api("POST", "/complaints", "office", json={**COMPLAINT, "date": "2026-10-20"}).get_json()
+    _approve(team["eng1"], "2026-10")
+    login(client, "office")
+    response = client.post(f"/work-orders/complaints/{complaint['id']}/delete", follow_redirects=True)
+    assert response.status_code == 200 and "已审批" in response.get_data(as_text=True)
+    assert count(Complaint) == 1

@@ -225,6 +225,16 @@ def add_survey(order_id, data):
     return core.reply(feedback.survey_dict(survey), 201)
 
 
+@bp.route("/surveys/<int:survey_id>", methods=["DELETE"])
+@roles("backoffice", "manager")
+@core.answers(204)
+def delete_survey(survey_id):
+    """Remove a survey recorded by mistake (who may record it; 409 once the score it counts in is approved)."""
+    feedback.delete_survey(_actor(), feedback.survey_of(_actor(), survey_id))
+    core.commit()
+    return "", 204
+
+
 @bp.route("/complaints", methods=["POST"])
 @roles("backoffice", "manager")
 @core.answers(201, COMPLAINT)
@@ -245,6 +255,17 @@ def list_complaints():
     month = request.args.get("month") or clock.today().strftime("%Y-%m")
     rows = feedback.complaints(_actor(), month, request.args.get("engineer") or None)
     return core.reply({"month": month, "complaints": [feedback.complaint_dict(row) for row in rows]})
+
+
+@bp.route("/complaints/<int:complaint_id>", methods=["DELETE"])
+@roles("backoffice", "manager")
+@core.answers(204)
+def delete_complaint(complaint_id):
+    """Remove a complaint recorded by mistake (back-office, a manager above its engineer; 409 once that engineer's
+    score of its month is approved)."""
+    feedback.delete_complaint(_actor(), feedback.complaint_of(complaint_id))
+    core.commit()
+    return "", 204
 
 
 # ---- notifications ---------------------------------------------------------------------------------

@@ -203,6 +203,11 @@ def can_view_order(viewer, order):
     return order.created_by_id == viewer.id or (order.engineer is not None and is_above(viewer, order.engineer))
 
 
+def can_record_complaint(actor, engineer):
+    """Record or remove a complaint against an engineer: back-office; a manager above the engineer."""
+    return actor.role == "backoffice" or (actor.role == "manager" and is_above(actor, engineer))
+
+
 def can_manage_order(actor, order):
     """Edit every field, upload the scan, record surveys: back-office; a manager for the orders of the engineers
     they are above (CONTRACT 2: a manager acts on their team), and for an order without an engineer that they

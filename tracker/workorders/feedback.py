@@ -6,13 +6,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker import validation
-from tracker.auth.access import is_above, scope_filter
+from tracker.auth.access import scope_filter
 from tracker.auth.models import User
-from tracker.errors import Conflict, Forbidden, Invalid
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
-from tracker.auth.access import can_manage_order
-from tracker.workorders.services import by_number, free_text, user_by_username
+from tracker.auth.access import can_manage_order, can_record_complaint
+from tracker.workorders.services import by_number, free_text, get_row, get_visible, user_by_username
+from tracker.scores import services as scores
+from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 NOTE_MAX = 500
@@ -42,6 +44,35 @@ def add_survey(actor, order, data, now):
     return survey
 
 
+def survey_of(viewer, survey_id):
+    """The survey, 404 when missing; its work order's visibility as get_visible answers it (403)."""
+    survey = get_row(Survey, survey_id)
+    if survey is None:
+        raise NotFound(_("找不到该回访"))
+    get_visible(viewer, survey.work_order_id)
+    return survey
+
+
+def complaint_of(complaint_id):
+    """The complaint, 404 when missing."""
+    complaint = get_row(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound(_("找不到该投诉"))
+    return complaint
+
+
+def delete_survey(actor, survey):
+    """Remove a survey recorded by mistake (who may record it; not once the score it counts in is approved: the
+    month of the order's completion, 409). Its engineer's draft follows (live scores); the caller commits."""
+    order = survey.work_order
+    if not can_manage_order(actor, order):
+        raise Forbidden(_("只有内勤或该工单的主管可以删除回访"))
+    if order.engineer is not None and order.completed_at is not None:
+        scores.ensure_not_approved(order.engineer, Month.of(order.completed_at))
+    db.session.delete(survey)
+    db.session.flush()
+
+
 def survey_dict(survey):
     return {"id": survey.id, "work_order": survey.work_order.number, "score": survey.score, "method": survey.method,
             "comment": survey.comment, "recorded_at": survey.recorded_at}
@@ -58,7 +89,7 @@ def add_complaint(actor, data, now):
     engineer = user_by_username(username)
     if engineer is None or engineer.role != "engineer":
         raise Invalid.field("engineer", _("没有这位工程师：%(name)s", name=username))
-    if actor.role == "manager" and not is_above(actor, engineer):
+    if not can_record_complaint(actor, engineer):
         raise Forbidden(_("只能录入自己团队工程师的投诉"))
     day = data.get("date")
     if not isinstance(day, date):
@@ -80,6 +111,16 @@ def add_complaint(actor, data, now):
     db.session.add(complaint)
     db.session.flush()
     return complaint
+
+
+def delete_complaint(actor, complaint):
+    """Remove a complaint recorded by mistake (back-office, or a manager above its engineer; not once that
+    engineer's score of its month is approved, 409). The draft follows (live scores); the caller commits."""
+    if not can_record_complaint(actor, complaint.engineer):
+        raise Forbidden(_("只有内勤或该工程师的主管可以删除投诉"))
+    scores.ensure_not_approved(complaint.engineer, Month.of(complaint.day))
+    db.session.delete(complaint)
+    db.session.flush()
 
 
 def complaint_dict(complaint):

@@ -361,6 +361,38 @@ def add_survey(order_id):
     return redirect(url_for("workorders.detail", order_id=order.id) + "#surveys")
 
 
+@bp.route("/<int:order_id>/surveys/<int:survey_id>/delete", methods=["POST"])
+@roles(*MANAGERS)
+def delete_survey(order_id, survey_id):
+    survey = feedback.survey_of(current_user, survey_id)
+    if survey.work_order_id != order_id:
+        abort(404)
+    back = url_for("workorders.detail", order_id=survey.work_order_id) + "#surveys"
+    _removed(lambda: feedback.delete_survey(current_user, survey), _("已删除回访"))
+    return redirect(back)
+
+
+@bp.route("/complaints/<int:complaint_id>/delete", methods=["POST"])
+@roles(*MANAGERS)
+def delete_complaint(complaint_id):
+    complaint = feedback.complaint_of(complaint_id)
+    back = url_for("workorders.complaints", month=Month.of(complaint.day))
+    _removed(lambda: feedback.delete_complaint(current_user, complaint), _("已删除投诉"))
+    return redirect(back)
+
+
+def _removed(remove, done):
+    """Run a removal and commit, flashing what happened; a refusal (an approved month) is flashed instead."""
+    try:
+        remove()
+        db.session.commit()
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return
+    flash(done, "success")
+
+
 @bp.route("/complaints")
 @roles()
 def complaints():
@@ -371,7 +403,8 @@ def complaints():
     engineers = db.session.scalars(visible_engineers(current_user)).all()
     return render_template("workorders/complaints.html", rows=rows, month=month, engineer=engineer,
                            engineers=engineers, totals=feedback.complaint_totals(current_user, month),
-                           can_add=current_user.role in feedback.RECORDERS)
+                           can_add=current_user.role in feedback.RECORDERS,
+                           can_delete=lambda row: access.can_record_complaint(current_user, row.engineer))
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
