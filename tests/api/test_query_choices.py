@@ -1,0 +1,24 @@
+"""Query parameters documented with a set of choices answer 422 naming the parameter for any other value (they
+were taken as the default: lang=fr gave Chinese, active=yes every user), as `explain` and `role` already did."""
+
+import pytest
+
+from tests.api.support import assert_error
+
+
+@pytest.mark.parametrize("path", [
+    "/scores/2026-11?lang=fr", "/scores/2026-11/eng1?lang=EN", "/summaries/2026-11?lang=xx",
+    "/users?active=yes", "/work-orders?no_scan=2", "/work-orders?count=true", "/scores/2026-11?explain=yes",
+    "/users?role=xx",
+])
+def test_a_value_outside_the_documented_choices_is_422_naming_it(api, team, path):
+    name = path.split("?")[1].split("=")[0]
+    assert_error(api("GET", path, "gm.wang" if "users" not in path else "admin"), 422, name)
+
+
+@pytest.mark.parametrize("path", [
+    "/scores/2026-11?lang=en", "/scores/2026-11?lang=", "/summaries/2026-11?lang=zh", "/users?active=0",
+    "/work-orders?no_scan=1&count=1", "/work-orders?count=",
+])
+def test_the_documented_choices_and_an_empty_value_are_taken(api, team, path):
+    assert api("GET", path, "gm.wang" if "users" not in path else "admin").status_code == 200
