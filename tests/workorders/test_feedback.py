@@ -225,3 +225,11 @@ def test_removing_on_the_page_of_an_approved_month_says_why(client, api, team):
     response = client.post(f"/work-orders/complaints/{complaint['id']}/delete", follow_redirects=True)
     assert response.status_code == 200 and "已审批" in response.get_data(as_text=True)
     assert count(Complaint) == 1
+
+
+def test_the_score_page_links_a_low_survey_to_the_survey_itself(api, client, done):
+    survey = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 2}).get_json()
+    login(client, "mgr")
+    page = client.get("/scores/2026-10/eng1").get_data(as_text=True)
+    assert f'href="/work-orders/{done.id}#survey-{survey["id"]}"' in page
+    assert f'id="survey-{survey["id"]}"' in client.get(f"/work-orders/{done.id}").get_data(as_text=True)
