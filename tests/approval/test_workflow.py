@@ -448,3 +448,51 @@ def test_the_web_refuses_a_rejection_without_a_reason(client, api, computed):
     assert response.status_code == 422 and "驳回须写明理由（必填）" in page
     assert count(Adjustment, Adjustment.status == "proposed") == 1
     assert 'name="reason"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+
+
+# ---- withdrawing a proposal made by mistake ------------------------------------------------------------
+
+def test_a_proposal_withdrawn_no_longer_waits_for_the_gm(api, team, ready):
+    adjustment_id = propose(api, 5, "录错了人")
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409
+    response = api("DELETE", f"/adjustments/{adjustment_id}", "mgr")
+    assert response.status_code == 204 and response.get_data() == b""
+    assert count(Adjustment) == 0 and "adjustment.withdraw" in audit_actions()
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    assert score_of(team["eng1"], MONTH).adjustments == 0
+    assert api("DELETE", f"/adjustments/{adjustment_id}", "mgr").status_code == 404
+
+
+@pytest.mark.parametrize("who, status", [("mgr", 204), ("mgr2", 403), ("eng1", 403), ("gm.wang", 403),
+                                         ("office", 403)])
+def test_only_a_manager_above_withdraws_a_proposal(api, computed, who, status):
+    adjustment_id = propose(api, -2)
+    assert api("DELETE", f"/adjustments/{adjustment_id}", who).status_code == status
+    assert count(Adjustment) == (0 if status == 204 else 1)
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_a_decided_adjustment_cannot_be_withdrawn(api, computed, action):
+    adjustment_id = propose(api, 3)
+    decide(api, adjustment_id, action)
+    response = api("DELETE", f"/adjustments/{adjustment_id}", "mgr")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["status"] == ("approved" if action == "approve" else "rejected")
+    assert count(Adjustment) == 1
+
+
+def test_a_proposal_is_withdrawn_from_the_score_page(app, client, api, team, computed):
+    from tests.conftest import login
+
+    adjustment_id = propose(api, 4, "重复提交")
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    action = f"/adjustments/{adjustment_id}/withdraw"
+    assert action in page
+    gm = app.test_client()
+    login(gm, "gm.wang")  # decides it, does not withdraw it
+    assert action not in gm.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert gm.post(action).status_code == 403
+    response = client.post(action, follow_redirects=True)
+    assert response.status_code == 200 and "已撤回加减分" in response.get_data(as_text=True)
+    assert count(Adjustment) == 0

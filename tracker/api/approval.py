@@ -101,6 +101,16 @@ def reject_adjustment(adjustment_id, data):
     return _decide(adjustment_id, False, data["reason"])
 
 
+@bp.route("/adjustments/<int:adjustment_id>", methods=["DELETE"])
+@roles("manager", "gm")
+@core.answers(204)
+def withdraw_adjustment(adjustment_id):
+    """Withdraw a proposal the gm has not decided yet (a manager above the engineer; 409 once decided)."""
+    approval.withdraw_adjustment(current_user, approval.adjustment_by_id(adjustment_id), now=clock.now())
+    core.commit()
+    return "", 204
+
+
 @bp.route("/scores/<month:month>/<username>/veto", methods=["POST"])
 @roles("manager", "gm")
 @core.answers(200, SCORE_STATE)

@@ -14,7 +14,7 @@ import json
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -232,6 +232,29 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     notifications.notify("adjustment_decided", [proposer or engineer.supervisor], actor, now, engineer=engineer,
                          month=month, detail=f"{Decimal(adjustment.points):+} {status} {reason or ''}".strip()[:255])
     return adjustment
+
+
+def withdraw_adjustment(actor, adjustment, *, now):
+    """A manager above the engineer withdraws a proposal the gm has not decided (proposed by mistake): it is removed,
+    the audit log keeps it, the draft is recomputed. 409 once decided. The caller commits."""
+    engineer = db.session.get(User, adjustment.engineer_id)
+    require_manager_above(actor, engineer)
+    month, points, reason = adjustment.month, Decimal(adjustment.points), adjustment.reason
+    services.ensure_not_approved(engineer, month)
+    # the condition in the DELETE settles a withdrawal and a decision at the same time
+    removed = db.session.execute(delete(Adjustment).where(Adjustment.id == adjustment.id,
+                                                          Adjustment.status == "proposed")
+                                 .execution_options(synchronize_session=False))
+    if removed.rowcount != 1:
+        status = db.session.scalar(select(Adjustment.status).where(Adjustment.id == adjustment.id))
+        if status is None:
+            raise NotFound(_("找不到这条加减分"))
+        raise Conflict(_("这条加减分已经审批过了"), status=status)
+    db.session.expunge(adjustment)
+    audit.record(actor, "adjustment.withdraw", _subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
+                 at=now)
+    db.session.flush()
+    recompute(engineer, month, now)
 
 
 # ---- veto and interview ----------------------------------------------------------------------------

@@ -252,6 +252,18 @@ def _decide(adjustment_id, approve):
     return redirect(url_for("scores.score_page", month=month, username=engineer.username))
 
 
+@bp.route("/adjustments/<int:adjustment_id>/withdraw", methods=["POST"])
+@roles("manager", "gm")
+def withdraw_adjustment(adjustment_id):
+    """A manager above withdraws a proposal the gm has not decided yet."""
+    adjustment = approval.adjustment_by_id(adjustment_id)
+    engineer = db.session.get(User, adjustment.engineer_id)
+    month = adjustment.month
+    return _score_action(month, engineer.username, None, approval.require_manager_above,
+                         lambda engineer, form: approval.withdraw_adjustment(_me(), adjustment, now=clock.now()),
+                         _("已撤回加减分"))
+
+
 @bp.route("/adjustments/<int:adjustment_id>/approve", methods=["POST"])
 @roles("gm")
 def approve_adjustment(adjustment_id):
