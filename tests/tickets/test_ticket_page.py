@@ -71,3 +71,37 @@ def test_ticket_pdf_has_the_page_size_text_and_a_readable_qr_code(client, orders
     text = reader.pages[0].extract_text()
     assert "WO-A" in text and "旗滨玻璃" in text and "客户签字" in text
     assert decode.qr_texts(pdf, "pdf") == [qr.payload("WO-A", SECRET)]
+
+
+def _pages(pdf):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(pdf))
+    return [page.extract_text() for page in reader.pages]
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+def test_a_ticket_with_names_of_the_longest_allowed_is_one_sheet(client, make_order, size):
+    """Customer, equipment and service type of 40 characters each wrap onto more lines: the box for the work done
+    gives up the room (the signatures went onto a second A5 page)."""
+    order = make_order(number="WO-LONG", customer="中国建材国际工程集团有限公司蚌埠玻璃工业设计研究院华东分院第三事业部玻璃熔窑工段",
+                       equipment="一号浮法玻璃生产线锡槽区域第二台高温退火窑辊道传动减速机及其附属润滑系统装置总成",
+                       service_type="年度预防性维护保养及全面安全检查并更换所有磨损零部件和密封件与润滑油脂共计五项目")
+    assert all(len(name) == 40 for name in (order.customer.name, order.equipment, order.service_type))
+    login(client, "office")
+    pages = _pages(ticket_pdf(client, order.id, size))
+    assert len(pages) == 1 and "客户签字" in pages[0] and "服务内容及结果" in pages[0]
+
+
+def test_a_long_description_runs_onto_a_second_page_and_keeps_every_box(client, make_order):
+    order = make_order(number="WO-TALK", description="设备运行中出现异常振动和噪音，客户要求全面检查。" * 80)
+    login(client, "office")
+    pages = _pages(ticket_pdf(client, order.id, "a5"))
+    assert len(pages) > 1
+    text = "".join(pages)
+    for box in ("服务时间", "服务内容及结果", "客户意见", "客户签字", "工程师签字"):
+        assert text.count(box) == 1, box
+    last = pages[-1]  # the customer's opinion and both signatures on one page
+    assert "客户意见" in last and "客户签字" in last and "工程师签字" in last
