@@ -184,6 +184,29 @@ def test_a_weighted_template_prints_each_indicators_weight_as_its_paper_form_did
     assert "权重" not in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
 
 
+def test_a_template_in_parts_prints_each_part_as_a_heading_over_its_indicators(client, scored):
+    """Form 6 is in parts (主要绩效 60, 基本职能 20, 绩效管理 10, 学习与创新 10): the 考核表 groups its indicators under
+    them as the paper form did (it listed 15 indicators as one block); a template without parts has no headings."""
+    from tracker.scores import services as reports
+    scored["eng1"].kpi_template = "project_engineer_kpi"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    rows = re.findall(r'<tr class="section"><th colspan="6">([^<]+)</th></tr>|data-code="([^"]+)"', html)
+    order = [heading or code for heading, code in rows]
+    assert order[0] == "主要绩效（权重 60）" and order.count("主要绩效（权重 60）") == 1
+    for heading, first in (("基本职能（权重 20）", "attendance"), ("绩效管理（权重 10）", None),
+                           ("学习与创新（权重 10）", None)):
+        assert order.count(heading) == 1, heading
+        if first:
+            assert order[order.index(heading) + 1] == first
+    assert len([item for item in order if "（权重" not in item]) == 15
+    assert 'class="section"' not in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
+    english = client.get(f"/sheets/{MONTH}/eng1?lang=en").get_data(as_text=True)
+    assert "Main performance (weight 60)" in english
+
+
 def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):
     annual = {r["username"]: r for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
     login(client, "mgr")
@@ -281,11 +304,16 @@ def test_sheet_marks_hand_entries_still_missing(client, team, records, api):
 @pytest.mark.parametrize("language", ["简体中文", "English"])
 def test_sheets_fit_a_phone_in_either_language(live_server, phone, scored, screenshot_dir, language):
     """In English the totals' headers ("Quantitative Q", "Bonus (CNY)") made the month sheet 524 px wide."""
+    from tracker.scores import services as reports
+    scored["eng2"].kpi_template = "project_engineer_kpi"  # form 6: a weight column and its parts' headings
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
     page = phone
     sign_in(page, live_server, "gm.wang", PASSWORD)
     page.get_by_role("button", name=language).first.click()
     page.wait_for_load_state()
-    for path in (f"/sheets/{MONTH}/eng1", "/sheets/2026/annual/eng1", "/sheets/2026/mid-year/eng1"):
+    for path in (f"/sheets/{MONTH}/eng1", "/sheets/2026/annual/eng1", "/sheets/2026/mid-year/eng1",
+                 f"/sheets/{MONTH}/eng2"):
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 1, path
     page.goto(live_server + f"/sheets/{MONTH}/eng1")
