@@ -203,6 +203,11 @@ def test_a_template_in_parts_prints_each_part_as_a_heading_over_its_indicators(c
             assert order[order.index(heading) + 1] == first
     assert len([item for item in order if "（权重" not in item]) == 15
     assert 'class="section"' not in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)  # the score page groups them alike
+    headings = re.findall(r'<li class="[^"]*section">([^<]+)</li>', page)
+    assert headings == ["主要绩效（权重 60）", "基本职能（权重 20）", "绩效管理（权重 10）", "学习与创新（权重 10）"]
+    assert page.index("基本职能（权重 20）") < page.index('id="indicator-attendance"')
+    assert '<span class="text-muted weight"> · 权重 15.00</span>' in page  # 工单误操作率, as the sheet's column
     english = client.get(f"/sheets/{MONTH}/eng1?lang=en").get_data(as_text=True)
     assert "Main performance (weight 60)" in english
 

@@ -174,17 +174,29 @@ def format_value(value, kind):
     return fmt(value)
 
 
+def section_headings(template, lang):
+    """{indicator code: the heading of its section} of a template in parts (form 6: 主要绩效（权重 60）), as its paper
+    form groups them; {} for a template without sections."""
+    if template is None or not template.sections:
+        return {}
+    headings = {section.code: _("%(name)s（权重 %(weight)s）", name=section.name.get(lang), weight=fmt(section.weight))
+                for section in template.sections}
+    return {indicator.code: headings.get(indicator.group) for indicator in template.indicators}
+
+
 def score_lines(score, template, metric_rows):
     """The score's indicator lines as the page shows them (value in words, name and explanation in the language)."""
     en = language.current() == "en"
+    section_of = section_headings(template, "en" if en else "zh")
     lines = []
     for line in (score.lines if score is not None else []):
         value = parse_value(line.value)
         lines.append({
             "code": line.code, "name": (line.name_en or line.name) if en else line.name,
+            "section": section_of.get(line.code),
             "applies": line.applies, "missing": line.missing,
             "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
-            "points": line.points, "max_points": line.max_points,
+            "points": line.points, "max_points": line.max_points, "weight": line.weight,
             "explanation": line.explain("en" if en else "zh"),
             "record_ids": json.loads(line.record_ids) if line.record_ids else {},
         })

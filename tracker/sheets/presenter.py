@@ -16,10 +16,9 @@ from tracker.scores import approval, services as scores
 from tracker.scores.models import Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
-from tracker.scores.presenter import (ADJUSTMENT_LABELS, adjustment_formula, format_value, status_text,
-                                     template_of, total_formula, value_kind)
+from tracker.scores.presenter import (ADJUSTMENT_LABELS, adjustment_formula, format_value, section_headings,
+                                      status_text, template_of, total_formula, value_kind)
 from tracker.scoring import periods
-from tracker.scoring.decimals import fmt
 from tracker.scoring.month import Month
 
 PERIOD_TITLES = {"mid_year": "年中", "annual": "年度"}
@@ -79,22 +78,12 @@ def _groups(engineer, month, lang):
             for g in ("leader", "peer", "self") if g in by_group], uncounted
 
 
-def _sections(template, lang):
-    """{indicator code: the heading of its section} of a template in parts (form 6: 主要绩效（权重 60）), as its paper
-    form groups them; {} for a template without sections."""
-    if template is None or not template.sections:
-        return {}
-    headings = {section.code: _("%(name)s（权重 %(weight)s）", name=section.name.get(lang), weight=fmt(section.weight))
-                for section in template.sections}
-    return {indicator.code: headings.get(indicator.group) for indicator in template.indicators}
-
-
 def month_sheet(engineer, month, lang):
     """The sheet of one engineer's month."""
     score = approval.score_of(engineer, month)
     template = template_of(score, engineer, month)[0]
     metric_rows = reviews.metrics_of(engineer, month)
-    section_of = _sections(template, lang)
+    section_of = section_headings(template, lang)
     lines = []
     for line in (score.lines if score is not None else []):
         value = _value(line.value)
