@@ -52,3 +52,21 @@ def test_the_template_page_states_how_its_own_total_is_computed(client, team, co
     text = client.get(f"/admin/templates/{code}").get_data(as_text=True)
     assert all(part in text for part in shown), [part for part in shown if part not in text]
     assert not any(part in text for part in not_shown), [part for part in not_shown if part in text]
+
+
+@pytest.mark.e2e
+def test_every_preset_page_fits_a_1000_px_screen_in_english(live_server, browser, team):
+    """Names and data sources kept on one line each, so a wide template's rules scrolled sideways in English."""
+    from tests.conftest import PASSWORD
+    from tests.e2e.support import sign_in
+
+    context = browser.new_context(viewport={"width": 1000, "height": 800}, locale="en-US")
+    page = context.new_page()
+    sign_in(page, live_server, "admin", PASSWORD)
+    page.goto(live_server + "/?lang=en")
+    for code in PRESETS:
+        page.goto(f"{live_server}/admin/templates/{code}")
+        hidden = page.evaluate("Array.from(document.querySelectorAll('.table-responsive'))"
+                               ".map(e => e.scrollWidth - e.clientWidth)")
+        assert hidden and max(hidden) <= 1, (code, hidden)
+    context.close()
