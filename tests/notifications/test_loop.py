@@ -49,6 +49,8 @@ def run_the_loop(client, api):
     ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
     adjustment = ok(api("POST", f"/scores/{OCT}/eng1/adjustments", "mgr", json={"points": 3, "reason": "表现突出"}), 201)
     ok(api("POST", f"/adjustments/{adjustment['id']}/approve", "gm.wang"))
+    mistaken = ok(api("POST", f"/scores/{OCT}/eng1/adjustments", "mgr", json={"points": -1, "reason": "录错"}), 201)
+    assert api("DELETE", f"/adjustments/{mistaken['id']}", "mgr").status_code == 204
     ok(api("PUT", f"/reviews/{OCT}/eng1", "mgr", json={"ratings": {c: 4 for c in CRITERIA}}))
     ok(api("POST", f"/scores/{OCT}/eng1/interview", "mgr", json={"notes": "面谈"}), 201)
     ok(api("POST", f"/scores/{OCT}/eng1/approve", "gm.wang"))
@@ -62,7 +64,7 @@ EXPECTED = {
     ("month_submitted", "mgr"), ("month_reopened", "eng1"), ("adjustment_proposed", "gm.wang"),
     ("adjustment_decided", "mgr"), ("score_approved", "eng1"), ("score_approved", "mgr"),
     ("score_reopened", "eng1"), ("score_reopened", "mgr"), ("score_vetoed", "eng1"), ("month_reminder", "eng2"),
-    ("review_requested", "eng3"),
+    ("review_requested", "eng3"), ("adjustment_withdrawn", "gm.wang"),
 }
 
 
@@ -72,10 +74,12 @@ def test_each_step_notifies_whom_it_concerns_and_never_the_actor(client, api, te
     assert got >= EXPECTED
     actors = {("month_submitted", "eng1"), ("month_reopened", "mgr"), ("adjustment_proposed", "mgr"),
               ("adjustment_decided", "gm.wang"), ("score_approved", "gm.wang"), ("score_vetoed", "mgr"),
-               ("review_requested", "mgr")}
+               ("review_requested", "mgr"), ("adjustment_withdrawn", "mgr")}
     assert not (got & actors)
     body = ok(api("GET", "/notifications", "eng1"))
     assert any("退回了你 2026-10 的工作行程表（原因：补录一次行程）" in n["message"] for n in body["notifications"])
+    told = ok(api("GET", "/notifications", "gm.wang"))["notifications"]
+    assert any(n["message"] == "刘主管 撤回了为 张三 的 2026-10 考核提议的加减分 -1.00" for n in told), told
 
 
 def test_without_smtp_nothing_is_queued(app, client, api, team, emails):

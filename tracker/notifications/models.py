@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.extensions import db
 
 KINDS = ("scan_stored", "month_reminder", "month_submitted", "month_reopened", "review_requested",
-         "adjustment_proposed", "adjustment_decided", "score_approved", "score_reopened", "score_vetoed")
+         "adjustment_proposed", "adjustment_withdrawn", "adjustment_decided", "score_approved", "score_reopened",
+         "score_vetoed")
 
 
 class Notification(db.Model):

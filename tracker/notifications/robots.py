@@ -35,6 +35,7 @@ KIND_LABELS = {
     "scan_stored": _l("工单电子档已上传"), "month_reminder": _l("行程表未提交提醒"),
     "month_submitted": _l("行程表已提交"), "month_reopened": _l("行程表被退回"),
     "review_requested": _l("请求评价"), "adjustment_proposed": _l("加减分提议"),
+    "adjustment_withdrawn": _l("加减分提议撤回"),
     "adjustment_decided": _l("加减分审批"), "score_approved": _l("考核结果已审批"),
     "score_reopened": _l("考核结果重新打开"), "score_vetoed": _l("考核一票否决"),
 }

@@ -133,6 +133,9 @@ def message(notification):
     if n.kind == "adjustment_proposed":
         return _("%(actor)s 为 %(engineer)s 的 %(month)s 考核提议加减分 %(points)s，等待审批", actor=actor,
                  engineer=engineer, month=month, points=n.detail or "")
+    if n.kind == "adjustment_withdrawn":
+        return _("%(actor)s 撤回了为 %(engineer)s 的 %(month)s 考核提议的加减分 %(points)s", actor=actor,
+                 engineer=engineer, month=month, points=n.detail or "")
     if n.kind == "adjustment_decided":
         points, _sep, rest = (n.detail or "").partition(" ")
         decision, _sep, reason = rest.partition(" ")

@@ -255,6 +255,9 @@ def withdraw_adjustment(actor, adjustment, *, now):
                  at=now)
     db.session.flush()
     recompute(engineer, month, now)
+    # the gms were told of the proposal: they are told it is gone
+    notifications.notify("adjustment_withdrawn", notifications.gms(), actor, now, engineer=engineer, month=month,
+                         detail=f"{points:+}")
 
 
 # ---- veto and interview ----------------------------------------------------------------------------
