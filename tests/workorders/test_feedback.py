@@ -233,3 +233,24 @@ def test_the_score_page_links_a_low_survey_to_the_survey_itself(api, client, don
     page = client.get("/scores/2026-10/eng1").get_data(as_text=True)
     assert f'href="/work-orders/{done.id}#survey-{survey["id"]}"' in page
     assert f'id="survey-{survey["id"]}"' in client.get(f"/work-orders/{done.id}").get_data(as_text=True)
+
+
+def test_recording_into_an_approved_month_says_the_approved_score_stays(client, api, team, done):
+    login(client, "office")
+    response = client.post(f"/work-orders/{done.id}/surveys", data={"score": "2", "method": "phone"},
+                           follow_redirects=True)
+    assert "已保存回访" in response.get_data(as_text=True)
+    assert "不改变已审批的得分" not in response.get_data(as_text=True)  # a draft month: it counts at once
+    _approve(team["eng1"], "2026-10")
+    response = client.post(f"/work-orders/{done.id}/surveys", data={"score": "1", "method": "phone"},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "已保存回访" in page and "2026-10 的考核结果已审批：这条记录已保存，但不改变已审批的得分" in page
+    response = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-10-20",
+                                                                "upheld": "yes"}, follow_redirects=True)
+    assert "已保存投诉" in response.get_data(as_text=True)
+    assert "2026-10 的考核结果已审批" in response.get_data(as_text=True)
+    assert count(Survey) == 2 and count(Complaint) == 1
+    response = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-11-02",
+                                                                "upheld": "yes"}, follow_redirects=True)
+    assert "已审批" not in response.get_data(as_text=True)  # November is a draft

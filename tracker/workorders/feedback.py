@@ -14,6 +14,7 @@ from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
 from tracker.auth.access import can_manage_order, can_record_complaint
 from tracker.workorders.services import by_number, free_text, get_row, get_visible, user_by_username
 from tracker.scores import services as scores
+from tracker.scores.models import Score
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -44,6 +45,29 @@ def add_survey(actor, order, data, now):
     return survey
 
 
+def counted_in(record):
+    """(engineer, month) whose score a survey or complaint counts in: the order's engineer in the month it was
+    completed, the complaint's engineer in the month of its date; None for a survey of an order without an engineer
+    or not completed (it counts nowhere)."""
+    if isinstance(record, Complaint):
+        return record.engineer, Month.of(record.day)
+    order = record.work_order
+    if order.engineer is None or order.completed_at is None:
+        return None
+    return order.engineer, Month.of(order.completed_at)
+
+
+def approved_month(record):
+    """The month whose approved score a survey or complaint would count in but does not change (it counts once the
+    gm reopens that month), else None: what the page tells whoever records it."""
+    counted = counted_in(record)
+    if counted is None:
+        return None
+    engineer, month = counted
+    status = db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
+    return month if status == "approved" else None
+
+
 def survey_of(viewer, survey_id):
     """The survey, 404 when missing; its work order's visibility as get_visible answers it (403)."""
     survey = get_row(Survey, survey_id)
@@ -64,11 +88,11 @@ def complaint_of(complaint_id):
 def delete_survey(actor, survey):
     """Remove a survey recorded by mistake (who may record it; not once the score it counts in is approved: the
     month of the order's completion, 409). Its engineer's draft follows (live scores); the caller commits."""
-    order = survey.work_order
-    if not can_manage_order(actor, order):
+    if not can_manage_order(actor, survey.work_order):
         raise Forbidden(_("只有内勤或该工单的主管可以删除回访"))
-    if order.engineer is not None and order.completed_at is not None:
-        scores.ensure_not_approved(order.engineer, Month.of(order.completed_at))
+    counted = counted_in(survey)
+    if counted is not None:
+        scores.ensure_not_approved(*counted)
     db.session.delete(survey)
     db.session.flush()
 
@@ -118,7 +142,7 @@ def delete_complaint(actor, complaint):
     engineer's score of its month is approved, 409). The draft follows (live scores); the caller commits."""
     if not can_record_complaint(actor, complaint.engineer):
         raise Forbidden(_("只有内勤或该工程师的主管可以删除投诉"))
-    scores.ensure_not_approved(complaint.engineer, Month.of(complaint.day))
+    scores.ensure_not_approved(*counted_in(complaint))
     db.session.delete(complaint)
     db.session.flush()
 
