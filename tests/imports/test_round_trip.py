@@ -25,7 +25,8 @@ def _lists(api):
     orders = {}
     for order_id in db.session.scalars(select(WorkOrder.id)):
         body = api("GET", f"/work-orders/{order_id}", "office").get_json()
-        orders[body["number"]] = {k: v for k, v in body.items() if k not in ("id", "scan", "photos")}
+        # files and surveys are not among the kinds a workbook carries
+        orders[body["number"]] = {k: v for k, v in body.items() if k not in ("id", "scan", "photos", "surveys")}
     engineers = [u["username"] for u in users if u["role"] == "engineer"]
     months = sorted({o["reported_at"][:7] for o in orders.values()})
     attendance = {(name, month): [(d["date"], d["attendance"]) for d in

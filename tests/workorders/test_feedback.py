@@ -254,3 +254,14 @@ def test_recording_into_an_approved_month_says_the_approved_score_stays(client, 
     response = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-11-02",
                                                                 "upheld": "yes"}, follow_redirects=True)
     assert "已审批" not in response.get_data(as_text=True)  # November is a draft
+
+
+def test_a_work_order_lists_its_surveys_with_the_ids_to_remove_them_by(app, api, done):
+    first = api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 2, "comment": "慢"}).get_json()
+    api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 5, "method": "visit"})
+    body = documented(app, api("GET", f"/work-orders/{done.id}", "eng1"))  # as the web page, to whoever sees it
+    assert [(s["score"], s["method"], s["comment"]) for s in body["surveys"]] == [(2, "phone", "慢"),
+                                                                                   (5, "visit", None)]
+    assert body["surveys"][0] == first
+    assert api("DELETE", f"/surveys/{body['surveys'][0]['id']}", "office").status_code == 204
+    assert [s["score"] for s in api("GET", f"/work-orders/{done.id}", "office").get_json()["surveys"]] == [5]

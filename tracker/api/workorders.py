@@ -53,13 +53,17 @@ ORDER_PROPERTIES = {
     "service_date": core.DATE,
 }
 ORDER_SUMMARY = core.obj(ORDER_PROPERTIES, list(ORDER_PROPERTIES))
+SURVEY = core.obj({"id": {"type": "integer"}, "work_order": {"type": "string"}, "score": {"type": "integer"},
+                   "method": {"type": "string"}, "comment": NULLABLE_TEXT, "recorded_at": core.DATETIME},
+                  ["id", "work_order", "score", "method", "comment", "recorded_at"])
 WORK_ORDER = core.obj({
     **ORDER_PROPERTIES, "scan": {"anyOf": [SCAN, {"type": "null"}]},
     "photos": {"type": "array", "items": STORED_FILE},
     "rework_suggestions": {"type": "array", "items": {"type": "string"},
                            "description": "numbers of completed orders in the caller's scope this repair may be a "
                                           "rework of"},
-}, [*ORDER_PROPERTIES, "scan", "photos", "rework_suggestions"])
+    "surveys": {"type": "array", "items": SURVEY, "description": "its customer surveys, oldest first"},
+}, [*ORDER_PROPERTIES, "scan", "photos", "rework_suggestions", "surveys"])
 CURSOR = {"type": ["string", "null"], "description": "pass as after (next) or before (previous); null: no such page"}
 WORK_ORDER_LIST = core.obj({"total": {"type": ["integer", "null"], "description": "only with count=1"},
                             "page": {"type": "integer"}, "next": CURSOR, "previous": CURSOR,
@@ -76,9 +80,6 @@ PHOTOS = core.obj({"photos": {"type": "array", "items": STORED_FILE}}, ["photos"
 
 SURVEY_FIELDS = {"score": {"type": "integer", "minimum": 1, "maximum": 5},
                  "method": {"type": "string", "enum": list(SURVEY_METHODS)}, "comment": text(feedback.NOTE_MAX)}
-SURVEY = core.obj({"id": {"type": "integer"}, "work_order": {"type": "string"}, "score": {"type": "integer"},
-                   "method": {"type": "string"}, "comment": NULLABLE_TEXT, "recorded_at": core.DATETIME},
-                  ["id", "work_order", "score", "method", "comment", "recorded_at"])
 COMPLAINT_FIELDS = {"engineer": core.USERNAME, "work_order": NULLABLE_NUMBER, "date": core.DATE,
                     "upheld": {"type": "boolean"}, "resolution_satisfied": {"type": ["boolean", "null"]},
                     "note": text(feedback.NOTE_MAX)}
@@ -222,7 +223,7 @@ def add_survey(order_id, data):
     order = services.get_visible(_actor(), order_id)
     survey = feedback.add_survey(_actor(), order, data, clock.now())
     core.commit()
-    return core.reply(feedback.survey_dict(survey), 201)
+    return core.reply(services.survey_dict(survey), 201)
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["DELETE"])

@@ -97,11 +97,6 @@ def delete_survey(actor, survey):
     db.session.flush()
 
 
-def survey_dict(survey):
-    return {"id": survey.id, "work_order": survey.work_order.number, "score": survey.score, "method": survey.method,
-            "comment": survey.comment, "recorded_at": survey.recorded_at}
-
-
 def add_complaint(actor, data, now):
     """Record a complaint against an engineer (engineer by username, work order by number); the caller commits."""
     if actor.role not in RECORDERS:

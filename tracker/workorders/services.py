@@ -502,7 +502,13 @@ def order_dict(order, viewer, scan=None, with_files=True):
         body["scan"] = file_dict(scan, version=True) if scan else None
         body["photos"] = [file_dict(photo) for photo in order.photos]
         body["rework_suggestions"] = [o.number for o in rework_candidates(order, viewer)]
+        body["surveys"] = [survey_dict(survey) for survey in order.surveys]
     return body
+
+
+def survey_dict(survey):
+    return {"id": survey.id, "work_order": survey.work_order.number, "score": survey.score, "method": survey.method,
+            "comment": survey.comment, "recorded_at": survey.recorded_at}
 
 
 def file_dict(row, version=False):
