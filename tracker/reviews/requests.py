@@ -14,7 +14,7 @@ from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.scores.models import Score
-from tracker.scores.services import is_eligible
+from tracker.scores.services import is_approved, is_eligible
 from tracker.scores import approval
 from tracker.reviews.models import Review
 from tracker.scoring.month import Month
@@ -86,7 +86,6 @@ def owed_by(user, today):
         month = Month.of(today).previous()
         reviewed = db.session.scalar(select(Review.id).where(Review.engineer_id == user.id, Review.month == month,
                                                              Review.rater_id == user.id).limit(1))
-        status = db.session.scalar(select(Score.status).where(Score.engineer_id == user.id, Score.month == month))
-        if reviewed is None and status != "approved" and is_eligible(user, month):
+        if reviewed is None and not is_approved(user, month) and is_eligible(user, month):
             owed.insert(0, (user, month, "self"))
     return owed

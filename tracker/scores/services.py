@@ -274,14 +274,19 @@ def _lock(month):
     locking.lock_month(month_arg(month))
 
 
+def is_approved(engineer, month):
+    """Whether the engineer's score of the month is approved (as stored now)."""
+    return db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id,
+                                                        Score.month == month_arg(month))) == "approved"
+
+
 def ensure_not_approved(engineer, month):
     """409 once the engineer's score of the month is approved: what it was computed from is final. Takes the month's
     lock first and reads the status as stored now, so an approval at the same moment either sees the caller's change
     or refuses it (tracker.locking)."""
     month = month_arg(month)
     _lock(month)
-    status = db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
-    if status == "approved":
+    if is_approved(engineer, month):
         raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
 
 

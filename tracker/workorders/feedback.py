@@ -14,7 +14,6 @@ from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
 from tracker.auth.access import can_manage_order, can_record_complaint
 from tracker.workorders.services import by_number, free_text, get_row, get_visible, user_by_username
 from tracker.scores import services as scores
-from tracker.scores.models import Score
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -64,8 +63,7 @@ def approved_month(record):
     if counted is None:
         return None
     engineer, month = counted
-    status = db.session.scalar(select(Score.status).where(Score.engineer_id == engineer.id, Score.month == month))
-    return month if status == "approved" else None
+    return month if scores.is_approved(engineer, month) else None
 
 
 def survey_of(viewer, survey_id):
