@@ -12,6 +12,10 @@ PART_MAX = 40
 # as sent, before NFC: normalising may compose up to four code points into one character, so a request may send
 # this many and the 40 are counted after normalising
 PART_MAX_SENT = 4 * PART_MAX
+# A file or folder name holds at most 255 bytes (ext4, XFS, NFS), and 40 Chinese characters are 120: the canonical
+# name must leave room for a scan's "-<work order number>" (up to 33 bytes), an older version's ".v<N>-<k>" and the
+# extension
+CANONICAL_BYTES_MAX = 200
 
 
 def clean_part(value, field, required=True):
@@ -33,6 +37,15 @@ def clean_part(value, field, required=True):
     if value[0] == "." or value[-1] == "." or value[0].isspace() or value[-1].isspace():  # any space: U+3000 too
         raise Invalid.field(field, _("开头和结尾不能是点或空格"))
     return value
+
+
+def check_canonical(name, field):
+    """Refuse a canonical name (CONTRACT 5) too long to be a file name, naming `field`."""
+    size = len(name.encode())
+    if size > CANONICAL_BYTES_MAX:
+        raise Invalid.field(field, _("规范名称（服务日期 + 客户 + 设备 + 服务类型）有 %(size)s 字节，作为文件名最多 "
+                                     "%(max)s 字节（一个汉字占 3 字节）：请缩短客户、设备或服务类型", size=size,
+                                     max=CANONICAL_BYTES_MAX))
 
 
 def inside(root, *parts):

@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import login
 from tests.tickets.conftest import SECRET
 from tests.tickets.support import ticket_pdf
+from tracker.extensions import db
 from tracker.tickets import decode, qr
 
 
@@ -87,9 +88,11 @@ def test_a_ticket_with_names_of_the_longest_allowed_is_one_sheet(client, make_or
     """Customer, equipment and service type of 40 characters each wrap onto more lines: the box for the work done
     gives up the room (the signatures went onto a second A5 page)."""
     order = make_order(number="WO-LONG",
-                       customer="中国建材国际工程集团有限公司蚌埠玻璃工业设计研究院华东分院第三事业部玻璃熔窑工段",
-                       equipment="一号浮法玻璃生产线锡槽区域第二台高温退火窑辊道传动减速机及其附属润滑系统装置总成",
-                       service_type="年度预防性维护保养及全面安全检查并更换所有磨损零部件和密封件与润滑油脂共计五项目")
+                       customer="中国建材国际工程集团有限公司蚌埠玻璃工业设计研究院华东分院第三事业部玻璃熔窑工段")
+    # together longer than a file name takes (so refused now), as an earlier release may have stored them
+    order.equipment = "一号浮法玻璃生产线锡槽区域第二台高温退火窑辊道传动减速机及其附属润滑系统装置总成"
+    order.service_type = "年度预防性维护保养及全面安全检查并更换所有磨损零部件和密封件与润滑油脂共计五项目"
+    db.session.commit()
     assert all(len(name) == 40 for name in (order.customer.name, order.equipment, order.service_type))
     login(client, "office")
     pages = _pages(ticket_pdf(client, order.id, size))

@@ -42,6 +42,7 @@ def test_create_page_stores_the_order_and_shows_its_canonical_name(client, team)
     ({"equipment": "1号机 "}, "开头和结尾不能是点或空格"),
     ({"service_type": "常规保养\u3000"}, "开头和结尾不能是点或空格"),
     ({"customer": "客" * 41}, "最多 40 个字符"),
+    ({"customer": "客" * 40, "equipment": "机" * 40}, "作为文件名最多 200 字节"),
 ])
 def test_bad_create_form_is_422_with_the_reason_on_the_field(client, team, change, message):
     login(client, "office")
@@ -129,6 +130,31 @@ def test_manager_edits_every_field(client, make_order):
     assert response.status_code == 302
     db.session.refresh(order)
     assert order.equipment == "2号机" and order.engineer.username == "eng2"
+
+
+def test_a_completion_time_completes_an_open_order_on_the_form_as_in_the_api(client, make_order):
+    """The status select is sent with every form: left as it was, it does not refuse a completion time (the
+    order is completed, as PATCH completed_at does); chosen, it is taken as chosen."""
+    login(client, "office")
+    created = client.post("/work-orders/new", data={**FORM, "completed_at": "2026-10-15T12:00"})
+    assert created.status_code == 302
+    assert db.session.query(WorkOrder).one().status == "completed"
+    order = make_order(number="WO-OPEN")
+    edited = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number,
+                                                                 "completed_at": "2026-10-15T15:00"})
+    assert edited.status_code == 302
+    db.session.refresh(order)
+    assert order.status == "completed" and order.completed_at == datetime(2026, 10, 15, 15)
+    reopened = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number,
+                                                                   "status": "completed", "completed_at": ""})
+    assert reopened.status_code == 302  # the completion time cleared, the status left as shown: reopened
+    db.session.refresh(order)
+    assert order.status == "open" and order.completed_at is None
+    refused = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number,
+                                                                  "status": "cancelled", "completed_at": "2026-10-15T15:00"})
+    assert refused.status_code == 302  # a chosen status is kept: a cancelled order may carry a completion time
+    db.session.refresh(order)
+    assert order.status == "cancelled"
 
 
 def test_list_page_filters(client, make_order):

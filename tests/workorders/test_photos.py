@@ -143,6 +143,18 @@ def test_svg_text_and_broken_images_are_refused_as_photos(api, make_order, name,
     assert db.session.query(Photo).count() == 0
 
 
+def test_a_cut_off_image_is_refused_even_after_a_pdf_was_rendered(api, make_order, monkeypatch):
+    """WeasyPrint's import tells Pillow, for the whole process, to take truncated images: after the first ticket or
+    sheet printed as PDF a damaged photo was stored. The check refuses it whatever an earlier request did."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # as `import weasyprint` leaves it
+    whole = image_bytes("PNG", size=(600, 400), color=(10, 200, 30))
+    response = post_photos(api, make_order(), [("cut.png", whole[:len(whole) // 2] + whole[-12:])])
+    assert response.status_code == 415, response.get_json()
+    assert db.session.query(Photo).count() == 0
+
+
 def test_order_without_an_engineer_cannot_take_photos(api, make_order):
     order = make_order(engineer=None)
     response = post_photos(api, order, [("x.jpg", image_bytes())], user="office")

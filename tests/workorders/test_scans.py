@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from tests.api.support import assert_error
 from tests.conftest import NOW, login
 from tests.workorders.conftest import CANONICAL, PDF, image_bytes, padded_pdf, upload
 from tracker.extensions import db
@@ -224,6 +225,7 @@ def test_upload_page_shows_the_expected_name_before_upload(client, make_order):
 @pytest.mark.parametrize("name, data, status, text", [
     ("20261016旗滨玻璃1号机常规保养.pdf", PDF, 422, CANONICAL + ".pdf"),
     (CANONICAL + ".pdf", b"plain text", 415, "PDF"),
+    (CANONICAL + ".pdf", b"", 422, "文件是空的"),
 ])
 def test_upload_page_explains_a_refusal(client, make_order, name, data, status, text):
     order = make_order()
@@ -232,6 +234,7 @@ def test_upload_page_explains_a_refusal(client, make_order, name, data, status, 
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert 'id="refusal"' in page and text in page
+    assert ("文件名不符" in page) == ('id="expected"' in page)  # the heading says the name is wrong only when it is
 
 
 def test_upload_page_stores_and_goes_to_the_work_order(client, make_order):
@@ -321,3 +324,35 @@ def test_forms_work_with_csrf_protection_on(app_factory, make_order):
         stored = client.post(f"/work-orders/{order.id}/scan", data={"file": upload(CANONICAL + ".pdf", PDF),
                                                                     "csrf_token": token})
         assert stored.status_code == 302
+
+
+def test_the_longest_canonical_name_takes_a_scan_its_versions_and_the_number_suffix(app, api, make_order):
+    parts = {"customer": "长" * 40, "equipment": "机" * 16, "service_type": "修" * 8}
+    first = make_order(number="WO-" + "1" * 29, **parts)
+    second = make_order(number="WO-" + "2" * 29, **parts)
+    name = first.canonical_name + ".jpeg"
+    assert len(name.encode()) == 205
+    for data in (image_bytes("JPEG"), image_bytes("JPEG", color=(0, 0, 0)), image_bytes("JPEG", color=(9, 9, 9))):
+        assert post_scan(api, first, name, data).status_code == 201
+        response = post_scan(api, second, name, data)
+        assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == f"{second.canonical_name}-{second.number}.jpeg"
+    assert len(os.listdir(os.path.join(archive(app, "长" * 40), ".versions"))) == 4
+
+
+def test_an_order_stored_with_a_name_too_long_for_a_file_is_refused_not_a_500(app, api, client, make_order):
+    """Orders stored before the rule may have parts of 40 Chinese characters (here 260 bytes in all): an upload is
+    refused with 422 saying to shorten the names; nothing is written."""
+    order = make_order()
+    order.equipment, order.service_type = "机" * 40, "修" * 40  # as an earlier release stored it
+    db.session.commit()
+    error = assert_error(post_scan(api, order, order.canonical_name + ".pdf", PDF), 422, "file")
+    assert "260" in error["message"]
+    photos = api("POST", f"/work-orders/{order.id}/photos", "eng1",
+                 data={"files": [upload("a.jpg", image_bytes())]}, content_type="multipart/form-data")
+    assert_error(photos, 422, "files")
+    login(client, "office")
+    page = client.post(f"/work-orders/{order.id}/scan", data={"file": upload("x.pdf", PDF)})
+    assert page.status_code == 422 and "260" in page.get_data(as_text=True)
+    assert not os.path.exists(os.path.join(app.instance_path, "archive")) or not os.listdir(archive(app))
+    assert db.session.query(Scan).count() == 0

@@ -333,3 +333,41 @@ def test_every_field_at_fault_is_named_at_once(api, team):
     answer = api("POST", "/work-orders", "office", json=dict(BODY, customer="a/b", equipment="1:2", engineer="nobody"))
     assert answer.status_code == 422
     assert {"customer", "equipment", "engineer"} <= set(answer.get_json()["error"]["fields"])
+
+
+def test_two_orders_of_one_moment_cannot_each_be_the_rework_of_the_other(api, make_order):
+    """The original must not be later than its rework; orders reported at the same minute could link both ways and
+    count a rework against each other."""
+    first = make_order(number="SAME-A", reported_at=datetime(2026, 11, 10, 9), arrived_at=None, service_type="维修")
+    second = make_order(number="SAME-B", reported_at=datetime(2026, 11, 10, 9), arrived_at=None,
+                        service_type="维修", rework="internal", rework_of="SAME-A")
+    assert second.rework_of is first
+    error = assert_error(api("PATCH", f"/work-orders/{first.id}", "office",
+                             json={"rework": "external", "rework_of": "SAME-B"}), 422, "rework_of")
+    assert "SAME-B" in error["message"]
+    db.session.expire_all()
+    assert first.rework_of is None and first.rework == "none"
+
+
+# 8 bytes of date + 192 bytes of names (a Chinese character is 3 bytes): the longest canonical name a file takes
+LONGEST = {"customer": "长" * 40, "equipment": "机" * 16, "service_type": "修" * 8}
+
+
+def test_names_whose_canonical_name_cannot_be_a_file_name_are_refused(app, api, team):
+    """Each part may have 40 characters, but a file name holds 255 bytes: the canonical name may have 200 (room for
+    a scan's -<number>, an older version's .vN and the extension), else 422 naming the longest part given."""
+    body = {**BODY, **LONGEST, "number": "WO-" + "9" * 29}
+    created = api("POST", "/work-orders", "office", json=body)
+    assert created.status_code == 201, created.get_json()
+    assert len(created.get_json()["canonical_name"].encode()) == 200
+    error = assert_error(api("POST", "/work-orders", "office", json={**BODY, **LONGEST, "equipment": "机" * 17}),
+                         422, "customer")
+    assert "203" in error["message"] and "200" in error["message"]
+    assert_error(api("POST", "/work-orders", "office", json={**BODY, "customer": "长" * 40, "equipment": "机" * 40,
+                                                             "service_type": "修" * 40}), 422, "customer")
+    order_id = created.get_json()["id"]
+    assert_error(api("PATCH", f"/work-orders/{order_id}", "office", json={"service_type": "修" * 9}), 422,
+                 "service_type")
+    assert db.session.get(WorkOrder, order_id).service_type == "修" * 8
+    # what is not a name part changes as before
+    assert api("PATCH", f"/work-orders/{order_id}", "office", json={"description": "更换密封件"}).status_code == 200

@@ -35,8 +35,8 @@ def read_limited(stream, limit, name="", field="file"):
     refusal names the form `field` the file came in."""
     data = stream if isinstance(stream, bytes) else stream.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(_("%(name)s 超过 %(limit)s 字节的上限", name=name or _("文件"), limit=f"{limit:,}"),
-                       {field: _("文件太大")}, limit=limit, file=name)
+        message = _("%(name)s 超过 %(limit)s 字节的上限", name=name or _("文件"), limit=f"{limit:,}")
+        raise TooLarge(message, {field: message}, limit=limit, file=name)
     return data
 
 

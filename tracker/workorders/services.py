@@ -13,7 +13,7 @@ from tracker.auth.access import can_manage_order, can_view_order, is_above, is_a
 from tracker.auth.services import USERNAME_RE
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
-from tracker.naming import clean_part
+from tracker.naming import check_canonical, clean_part
 from tracker.workorders.models import REWORK, STATUSES, Scan, WorkOrder
 from tracker.workorders.records import Records
 from tracker.customers.models import Customer
@@ -181,7 +181,19 @@ def check_order(actor, order, data, records=None):
     _check_times(after)
     values["status"] = _check_status(after, explicit="status" in data)
     _check_rework(after, order)
+    _check_name_length(after, values)
     return values
+
+
+def _check_name_length(after, values):
+    """The canonical name that new name parts give must fit in a file name (naming.check_canonical); the field
+    named is the longest part changed."""
+    parts = {"customer": getattr(after.customer, "name", after.customer), "equipment": after.equipment or "",
+             "service_type": after.service_type}
+    changed = [name for name in parts if name in values]
+    if changed:
+        longest = max(changed, key=lambda name: len(parts[name].encode()))
+        check_canonical("YYYYMMDD" + "".join(parts.values()), longest)  # the date: 8 bytes whichever it is
 
 
 def _apply(actor, order, data, records):
@@ -329,6 +341,13 @@ def _check_rework(after, order):
         raise Invalid.field("rework_of", _("不能关联工单自身"))
     if redone.reported_at > after.reported_at:
         raise Invalid.field("rework_of", _("原工单须早于本工单"))
+    seen, link = set(), redone.rework_of
+    while order.id is not None and link is not None and link.id not in seen:  # orders reported at the same time
+        if link.id == order.id:
+            raise Invalid.field("rework_of", _("原工单 %(number)s 本身是本工单的返修单，不能互为返修",
+                                               number=redone.number))
+        seen.add(link.id)
+        link = link.rework_of
 
 
 # ---- reading ----------------------------------------------------------------------------------------

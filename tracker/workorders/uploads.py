@@ -17,7 +17,7 @@ from io import BytesIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, contains_eager
 from tracker import locking
 from tracker.errors import Conflict, DomainError, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
-from tracker.naming import inside
+from tracker.naming import check_canonical, inside
 from tracker.notifications import services as notifications
 from tracker.tickets import decode, qr
 from tracker.validation import text_problem
@@ -114,6 +114,7 @@ def store_scan(actor, order, filename, stream, now, numbers=None):
     if not can_manage_order(actor, order):
         raise Forbidden(_("只有内勤或该工单的主管可以上传电子档"))
     locking.lock_row(order)  # named after the order as stored now, one scan of it at a time
+    check_canonical(order.canonical_name, "file")  # an order stored before names were held to it
     data, kind, ext, by_qr = read_scan(order, filename, stream, numbers)
     folder = inside(root(), "archive", order.customer.name)
     previous = current_scan(order)
@@ -436,6 +437,7 @@ def store_photos(actor, order, uploads, now):
     locking.lock_row(order)  # in the folder of the order as stored now
     if order.engineer is None:
         raise Invalid.field("files", _("工单尚未指派工程师，不能上传照片"))
+    check_canonical(order.canonical_name, "files")  # an order stored before names were held to it
     uploads = [(name, stream) for name, stream in uploads if name or stream]
     if not uploads:
         raise Invalid.field("files", _("请选择照片"))
@@ -502,6 +504,7 @@ def _prepare_photo(name, stream):
     # Pillow's own guard as well: it refuses twice the limit already when reading the header; our check below
     # refuses anything over the limit, before a single pixel is decoded.
     Image.MAX_IMAGE_PIXELS = max_pixels
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # WeasyPrint's import sets it for the whole process: a cut-off file is refused
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

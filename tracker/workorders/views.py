@@ -1,5 +1,6 @@
 """Work orders, scanned tickets, photos, surveys and complaints (web pages)."""
 
+import functools
 import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -127,8 +128,10 @@ def _people_choices(form, order=None):
             field.choices.append(_person_choice(person))
 
 
-def _order_data(form):
-    return {
+def _order_data(form, order=None):
+    """The form's fields as the service takes them; the status only when changed (on a new order: from open), so that
+    entering a completion time completes an open order, as the API's PATCH does."""
+    data = {
         # names become parts of file names: taken as typed, so a leading or trailing space is refused, as the API
         # refuses it (CONTRACT 5), never trimmed silently
         "number": _text(form.number.data), "customer": form.customer.data or "",
@@ -139,6 +142,9 @@ def _order_data(form):
         "arrived_at": form.arrived_at.data, "completed_at": form.completed_at.data,
         "status": form.status.data, "rework": form.rework.data, "rework_of": _text(form.rework_of.data),
     }
+    if form.status.data == (order.status if order is not None else "open"):
+        del data["status"]
+    return data
 
 
 def _render_form(form, order=None, status=200):
@@ -179,7 +185,7 @@ def edit(order_id):
             form.engineer.data = order.engineer.username if order.engineer else ""
             form.submitter.data = order.submitter.username if order.submitter else ""
             form.rework_of.data = order.rework_of.number if order.rework_of else ""
-        data = _order_data
+        data = functools.partial(_order_data, order=order)
     elif access.is_assigned(current_user, order):
         form = TimesForm(obj=order if request.method == "GET" else None)
         data = _times_data
