@@ -417,6 +417,7 @@ def import_workbook(username, year):
         if item["status"] == "replaced":
             parts.append(_("%(month)s：行程 %(trips)s 条，费用 %(expenses)s 笔", **item))
         else:
-            parts.append(_("%(month)s：已提交，内容相同，未改动", month=item["month"]))
+            # a month that held what the file holds (submitted or not) keeps its records
+            parts.append(_("%(month)s：与系统中相同，未改动", month=item["month"]))
     flash(_("导入完成。") + _("；").join(parts), "success")
     return redirect(url_for("itinerary.year", username=engineer.username, year=year))
