@@ -32,8 +32,8 @@ OFFSET_MAX = timedelta(hours=14)
 
 # `body` is the template editor's YAML document: its lines are checked as text here, its names once parsed.
 MULTILINE = frozenset({"note", "notes", "purpose", "description", "comment", "reason", "body"})
-NAMES = frozenset({"username", "display_name", "name", "customer", "equipment", "service_type", "category",
-                   "template", "template_name", "category_name", "engineer", "supervisor", "submitter"})
+NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "equipment", "service_type",
+                   "category", "template", "template_name", "category_name", "engineer", "supervisor", "submitter"})
 
 # The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
 # no JSON generator produces on purpose, are left out of the patterns but refused all the same).
@@ -111,24 +111,25 @@ def clean_text(value, field, limit, required=True, kind=None):
     return value
 
 
-def first_bad_text(value, path="body", kind="line"):
+def first_bad_text(value, path=None, kind="line"):
     """(path, message) of the first string in a JSON value that breaks its field's rule, or None.
 
     A string follows the rule of the field it is the value of (list items that of their list); keys are names.
+    The path names the field as the other checks do: `body.indicators[0].name_en` ("body" for a bare string).
     """
     if isinstance(value, str):
         problem = text_problem(value, kind)
-        return (path, problem) if problem else None
+        return (path or "body", problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
-            sub = str(key) if path == "body" else f"{path}.{key}"
+            sub = str(key) if path is None else f"{path}.{key}"
             problem = text_problem(key, "name") if isinstance(key, str) else None
             found = (sub, problem) if problem else first_bad_text(item, sub, kind_of(key))
             if found:
                 return found
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = first_bad_text(item, f"{path}.{index}", kind)
+            found = first_bad_text(item, f"{path or ''}[{index}]", kind)
             if found:
                 return found
     return None

@@ -121,6 +121,11 @@ INVALID = [
      "body.indicators[6].params.parts[0].params.if_none"),
     ("an expense limit below 0, where a trip would bring the line in at 0 points",
      lambda d: indicator(d, "expense")["params"].update(hi=-1), "body.indicators[7].params.hi"),
+    # English names are names (CONTRACT 2): no bidirectional overrides or isolates, as in the Chinese ones
+    ("an English template name with an override", lambda d: d.update(name_en="Engineer \u202emonthly"),
+     "body.name_en"),
+    ("an English indicator name with an isolate",
+     lambda d: indicator(d, "attendance").update(name_en="Attend\u2066ance"), "body.indicators[0].name_en"),
 ]
 
 
