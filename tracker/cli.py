@@ -57,6 +57,7 @@ def register(app):
     @app.cli.command("demo")
     def demo():
         """Load the demo data set (refuses when the database already has work data)."""
+        _require_schema()
         now = _begin()
         try:
             summary = demo_data.load(now)

@@ -9,6 +9,8 @@ import tempfile
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
+
 # Defaults. Anything here can be set in instance/config.py or as TRACKER_<NAME> in the environment.
 SECRET_KEY = None  # None: a random key kept in <instance>/secret_key (written on the first start, mode 0600)
 DATABASE_URL = None  # None: SQLite at <instance>/tracker.db
@@ -77,8 +79,9 @@ def load(app, test_config=None):
     return app.config
 
 
-class SettingError(RuntimeError):
-    """A setting that cannot be used, named with its value (the app does not start)."""
+class SettingError(click.ClickException):
+    """A setting that cannot be used, named with its value (the app does not start). A command line prints it as
+    "Error: ..." and exits 1, without a traceback; a server (gunicorn) logs it and stops."""
 
 
 def derived(settings, instance_path):
