@@ -186,6 +186,12 @@ def _register_errors(app):
         if _wants_json():
             return http_error(error)
         db.session.rollback()
+        if not current_user.is_authenticated and request.endpoint in ("auth.login_page", "auth.set_language"):
+            # the login page itself was stale (open for long, or its cookie cleared): nobody's login had ended
+            from tracker.auth.forms import LoginForm
+
+            flash(_("页面已过期（表单的安全令牌无效），请重新登录"), "error")
+            return render_template("auth/login.html", form=LoginForm()), 400
         if not current_user.is_authenticated:
             flash(_("登录已失效，请重新登录后再提交"), "error")
             back = urlsplit(request.referrer or "")

@@ -375,6 +375,14 @@ def test_a_stale_form_says_so_in_the_users_language_and_a_lost_session_leads_bac
     assert gone.status_code == 302
     assert gone.headers["Location"].endswith("/login?next=/itinerary/eng1/trips/new")
     assert db.session.scalar(select(func.count()).select_from(Trip)) == 0
+    # a stale login page (or its language switch) is no lost login: 400, the login form again, no session
+    for path, sent in (("/login", {"username": "eng1", "password": "secret-pass-1"}), ("/lang/en", {})):
+        fresh = app.test_client()
+        refused = fresh.post(path, data={**sent, "csrf_token": "x"})
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "页面已过期" in text and "登录已失效" not in text
+        assert 'name="password"' in text
+        assert fresh.get("/itinerary/eng1/2026-11").status_code == 302  # not logged in
 
 
 def test_reopening_without_a_reason_marks_the_field_and_says_it_once(web, team):
