@@ -148,3 +148,17 @@ def test_the_audit_page_speaks_english(logged):
     logged.post("/lang/en")
     page = logged.get("/audit/").get_data(as_text=True)
     assert "Audit log" in page and "Failed login" in page and "审计日志" not in page
+
+
+def test_fixed_details_of_logins_and_ended_sessions_are_shown_in_the_readers_language(client, api, team):
+    """What a login came through and why sessions ended are stored as fixed English words; the page says them in
+    the reader's language (an English 'web' stood on the Chinese page)."""
+    login(client, "eng1")
+    client.post("/logout/everywhere")
+    api("GET", "/scores/2026-10", "eng2")  # a token: a login through the API
+    login(client, "admin")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "— 网页" in page and "— API 令牌" in page and "— 本人在所有设备上退出登录" in page
+    assert "— web" not in page and "— api token" not in page and "log out everywhere" not in page
+    english = client.get("/audit/?lang=en").get_data(as_text=True)
+    assert "— web" in english and "— log out everywhere" in english
