@@ -37,7 +37,8 @@ def index():
     return render_template("audit/index.html", result=result, filters=filters, args=request.args, error=error,
                            fields=fields, kinds=[(k, services.KIND_LABELS[k]) for k in KINDS],
                            record_types=services.record_types(), kind_labels=services.KIND_LABELS,
-                           record_labels=services.RECORD_LABELS, detail_labels=services.DETAIL_LABELS, changes=services.changes,
+                           record_labels=services.RECORD_LABELS, detail_labels=services.DETAIL_LABELS,
+                           changes=services.changes,
                            page_url=page_url), status
 
 
