@@ -89,6 +89,21 @@ def test_a_manager_vetoes_and_records_the_interview_from_the_score_page(client, 
     assert "重大安全事故" in page and "谈了安全规范" in page and 'id="veto-form"' not in page
 
 
+def test_the_gm_lifts_a_veto_from_the_score_page(client, team, computed):
+    before = score_of(team["eng1"], MONTH).total
+    login(client, "mgr")
+    assert client.post(f"{PAGE}/veto", data={"veto-reason": "记错了人"}).status_code == 302
+    engineer = page_of(client.application.test_client(), "eng1")
+    assert "记错了人" in engineer and "撤回一票否决" not in engineer  # the engineer sees the veto, not the button
+    client = client.application.test_client()
+    page = page_of(client, "gm.wang")
+    assert "撤回一票否决" in page and f'action="{PAGE}/veto/withdraw"' in page
+    lifted = client.post(f"{PAGE}/veto/withdraw")
+    assert lifted.status_code == 302
+    assert "已撤回一票否决" in client.get(lifted.headers["Location"]).get_data(as_text=True)
+    assert count(Veto) == 0 and score_of(team["eng1"], MONTH).total == before
+
+
 @pytest.mark.parametrize("path, data", [(f"{PAGE}/veto", {"veto-reason": ""}),
                                         (f"{PAGE}/interview", {"interview-notes": " "})])
 def test_empty_veto_or_interview_is_422(client, computed, path, data):

@@ -6,6 +6,7 @@ from tests.approval.conftest import MONTH, PEOPLE, count
 from tests.conftest import login
 from tests.scores.support import score_of
 from tracker.audit import AuditEvent
+from tracker.notifications.models import Notification
 from tracker.scores.models import Adjustment, Interview, Veto
 
 DENIED = 403
@@ -43,6 +44,34 @@ def test_a_manager_above_or_the_gm_vetoes(api, computed, team, who, expected):
     assert response.status_code == expected, response.get_json()
     assert count(Veto) == (1 if expected == 200 else 0)
     assert score_of(team["eng1"], MONTH).vetoed is (expected == 200)
+
+
+@pytest.mark.parametrize("who, expected", table({"manager above", "gm"}, 200))
+def test_a_manager_above_or_the_gm_lifts_a_veto_recorded_by_mistake(api, computed, team, who, expected):
+    before = score_of(team["eng1"], MONTH).total
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "记错了人"}).status_code == 200
+    response = api("DELETE", f"/scores/{MONTH}/eng1/veto", PEOPLE[who])
+    assert response.status_code == expected, response.get_json()
+    assert count(Veto) == (0 if expected == 200 else 1)
+    score = score_of(team["eng1"], MONTH)
+    assert score.vetoed is (expected != 200) and score.total == (before if expected == 200 else 0)
+    if expected == 200:
+        assert response.get_json()["vetoed"] is False and response.get_json()["total"] == before
+        lifted = count(AuditEvent, AuditEvent.action == "score.veto_withdraw", AuditEvent.detail == "记错了人")
+        assert lifted == 1  # who vetoed and why stays in the log, with who lifted it
+        told = count(Notification, Notification.kind == "veto_withdrawn", Notification.user_id == team["eng1"].id)
+        assert told == 1  # the engineer, who was told of the veto
+
+
+def test_a_veto_is_lifted_only_while_there_is_one_and_the_month_is_open(api, records, team, computed):
+    assert api("DELETE", f"/scores/{MONTH}/eng1/veto", "gm.wang").status_code == 404
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "重大事故"}).status_code == 200
+    records.review(team["eng1"], MONTH, team["mgr"], "leader")
+    assert api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"}).status_code == 201
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    refused = api("DELETE", f"/scores/{MONTH}/eng1/veto", "gm.wang")
+    assert refused.status_code == 409 and count(Veto) == 1
+    assert score_of(team["eng1"], MONTH).total == 0  # approved: final until the gm reopens the month
 
 
 @pytest.mark.parametrize("who, expected", table({"manager above"}, 201))

@@ -123,6 +123,18 @@ def veto(month, username, data):
     return core.reply(_score_state(engineer, month))
 
 
+@bp.route("/scores/<month:month>/<username>/veto", methods=["DELETE"])
+@roles("manager", "gm")
+@core.answers(200, SCORE_STATE)
+def withdraw_veto(month, username):
+    """Lift a veto recorded by mistake (a manager above, the gm) before the month is approved: the total counts
+    again; 404 without a veto, 409 once approved."""
+    engineer = _engineer(username)
+    approval.withdraw_veto(current_user, engineer, month, now=clock.now())
+    core.commit()
+    return core.reply(_score_state(engineer, month))
+
+
 @bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
 @roles("manager", "gm")
 @core.answers(201, INTERVIEW)

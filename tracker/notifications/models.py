@@ -9,7 +9,7 @@ from tracker.extensions import db
 
 KINDS = ("scan_stored", "month_reminder", "month_submitted", "month_reopened", "review_requested",
          "adjustment_proposed", "adjustment_withdrawn", "adjustment_decided", "score_approved", "score_reopened",
-         "score_vetoed")
+         "score_vetoed", "veto_withdrawn")
 
 
 class Notification(db.Model):

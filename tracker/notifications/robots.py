@@ -38,6 +38,7 @@ KIND_LABELS = {
     "adjustment_withdrawn": _l("加减分提议撤回"),
     "adjustment_decided": _l("加减分审批"), "score_approved": _l("考核结果已审批"),
     "score_reopened": _l("考核结果重新打开"), "score_vetoed": _l("考核一票否决"),
+    "veto_withdrawn": _l("一票否决撤回"),
 }
 assert set(KIND_LABELS) == set(KINDS)
 URL_MAX, SECRET_MAX, NAME_MAX = 500, 200, 40

@@ -154,6 +154,9 @@ def message(notification):
         return _("%(actor)s 重新打开了 %(engineer)s 的 %(month)s 考核结果", actor=actor, engineer=engineer, month=month)
     if n.kind == "score_vetoed":
         return _("%(actor)s 对 %(engineer)s 的 %(month)s 考核一票否决", actor=actor, engineer=engineer, month=month)
+    if n.kind == "veto_withdrawn":
+        return _("%(actor)s 撤回了 %(engineer)s 的 %(month)s 考核的一票否决", actor=actor, engineer=engineer,
+                 month=month)
     return n.detail or n.kind
 
 

@@ -282,6 +282,23 @@ def veto(actor, engineer, month, reason, *, now):
     return veto_of(engineer, month)
 
 
+def withdraw_veto(actor, engineer, month, *, now):
+    """A manager above or the gm lifts a veto recorded by mistake, before the month is approved: the row is removed
+    (the audit log keeps who vetoed, why, and who lifted it), the draft recomputed, the engineer told. 404 without a
+    veto, 409 once approved. The caller commits."""
+    require_leader(actor, engineer)
+    _open_month(engineer, month, now)
+    row = veto_of(engineer, month)
+    if row is None:
+        raise NotFound(_("%(month)s 没有一票否决", month=month), month=month)
+    reason = row.reason
+    db.session.delete(row)
+    audit.record(actor, "score.veto_withdraw", _subject(engineer, month), reason, at=now)
+    db.session.flush()
+    recompute(engineer, month, now)
+    notifications.notify("veto_withdrawn", [engineer], actor, now, engineer=engineer, month=month)
+
+
 def record_interview(actor, engineer, month, notes, *, now):
     """A manager above records the performance interview (绩效面谈) of the month. The caller commits."""
     require_manager_above(actor, engineer)

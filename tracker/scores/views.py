@@ -128,6 +128,7 @@ def _approval_context(me, engineer, month, score, veto, forms):
     if "early" in built and built["early"].from_month.data is None:
         built["early"].from_month.data = str(month)  # the month on screen is the likely start
     return {"forms": built, "gm": gm, "decide": gm and is_open,
+            "lift_veto": is_open and veto is not None and (manager_above or gm),
             "approve": gm and score is not None and score.status == "draft" and score.eligible,
             "gaps": approval.approval_gaps(engineer, month, score) if gm and score is not None else [],
             "interview_notes": is_leader(me, engineer) or me.role == "admin"}
@@ -171,6 +172,15 @@ def veto_score(month, username):
                          lambda engineer, form: approval.veto(_me(), engineer, month, form.reason.data,
                                                               now=clock.now()),
                          _("已一票否决，本月总分为 0"))
+
+
+@bp.route("/scores/<month:month>/<username>/veto/withdraw", methods=["POST"])
+@roles("manager", "gm")
+def withdraw_veto(month, username):
+    """A manager above or the gm lifts a veto recorded by mistake."""
+    return _score_action(month, username, None, approval.require_leader,
+                         lambda engineer, form: approval.withdraw_veto(_me(), engineer, month, now=clock.now()),
+                         _("已撤回一票否决，总分按数据重新计算"))
 
 
 @bp.route("/scores/<month:month>/<username>/interview", methods=["POST"])
