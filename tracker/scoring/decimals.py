@@ -69,9 +69,10 @@ def mean(values):
     return sum(values, ZERO) / len(values) if values else None
 
 
-def fmt(value, places=2):
-    """Decimal for explanations: rounded half up to `places`, trailing zeros dropped (12, 12.5, 94.74)."""
-    value = D(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def fmt(value, places=2, rounding=ROUND_HALF_UP):
+    """Decimal for explanations: rounded half up (or as `rounding` says) to `places`, trailing zeros dropped (12,
+    12.5, 94.74)."""
+    value = D(value).quantize(Decimal(1).scaleb(-places), rounding=rounding)
     if value == 0:
         return "0"  # never "-0"
     text = format(value, "f")
@@ -83,9 +84,9 @@ def fmt_signed(value):
     return ("+" if value > 0 else "") + fmt(value)
 
 
-def fmt_pct(share):
+def fmt_pct(share, rounding=ROUND_HALF_UP):
     """A share (0.95) as a percentage number for explanations ("95")."""
-    return fmt(share * HUNDRED)
+    return fmt(share * HUNDRED, rounding=rounding)
 
 
 def band_lookup(value, bands):

@@ -5,7 +5,7 @@ from decimal import Decimal
 from collections.abc import Callable
 
 from tracker.scoring import business_hours
-from tracker.scoring.decimals import ONE, ZERO, fmt
+from tracker.scoring.decimals import ONE, ZERO, D, fmt
 from tracker.scoring.errors import FactsError
 from tracker.scoring.facts import STATUSES
 from tracker.scoring.messages import Msg
@@ -215,8 +215,10 @@ def expense(facts, options, code):
     spent = _amount(facts.get("expenses", ZERO), "expenses")
     if hours:
         ratio = spent / (hours * options["per_hour"])
-        details = Msg("expense", {"expenses": spent, "hours": hours, "per_hour": options["per_hour"],
-                                  "ratio": fmt(ratio, 4)})
+        shown = fmt(ratio, 4)
+        exact = D(shown) == ratio  # else "≈": the equation does not pretend 1.1 where it is 1.1000167
+        details = Msg("expense" if exact else "expense.approx", {"expenses": spent, "hours": hours,
+                                                                  "per_hour": options["per_hour"], "ratio": shown})
         return Measure(True, ratio, {"value": ratio}, {}, details)
     # no hours to set the allowance: any spending is over it without bound (0 points), no spending is no case
     return Measure(spent > 0, None, {"value": INFINITY}, {}, Msg("expense.no_hours", {"expenses": spent}))

@@ -88,6 +88,8 @@ CATALOG = {
     "satisfaction.none": ("无满意度调查", "no surveys"),
     "expense": ("费用 {expenses} 元 ÷（{hours} 小时 × {per_hour} 元）= {ratio}",
                 "{expenses} CNY ÷ ({hours} h × {per_hour} CNY) = {ratio}"),
+    "expense.approx": ("费用 {expenses} 元 ÷（{hours} 小时 × {per_hour} 元）≈ {ratio}",
+                       "{expenses} CNY ÷ ({hours} h × {per_hour} CNY) ≈ {ratio}"),
     "expense.no_hours": ("外勤工时为 0，费用 {expenses} 元", "no field hours but {expenses} CNY spent"),
     "metric.rate": ("实际 {actual} / 计划 {plan}", "actual {actual} of plan {plan}"),
     "incidents": ("记录 {count} 起", "{count} recorded"),

@@ -1,7 +1,7 @@
 """Rule kinds: small functions over plain values, registered by name (CTFd-style) for templates to use."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from collections.abc import Callable
 
 from tracker.scoring.decimals import (
@@ -197,13 +197,22 @@ def allowance(inputs, p):
 def range_(inputs, p):
     """Inside [lo, hi] → base; each (started) step below lo or above hi adds that side's signed points; bounded."""
     value = Decimal(inputs["value"])  # counts arrive as int
-    # four places so that a ratio just over a bound (1.1017) does not read as the bound itself (1.1)
-    bound = (lambda b: fmt_pct(b) + "%") if p.get("percent") else (lambda b: fmt(b, 4))
+
+    def bound(number, rounding=ROUND_HALF_UP):
+        # four places so that a ratio just over a bound (1.1017) does not read as the bound itself (1.1)
+        return fmt_pct(number, rounding) + "%" if p.get("percent") else fmt(number, 4, rounding)
+
     shown = bound(value) if value.is_finite() else "∞"
     if "lo" in p and value < p["lo"]:
         side, gap, key, limit = p.get("below"), p["lo"] - value, "range.below", {"lo": bound(p["lo"])}
+        # rounded away from the bound: a value a hair past a step's edge (1.10001 above 1 in steps of 0.1: two
+        # steps) never reads as the edge itself (1.1: one step); shown as the bounds are, to four places
+        if value.is_finite():
+            shown = bound(value, ROUND_FLOOR)
     elif "hi" in p and value > p["hi"]:
         side, gap, key, limit = p.get("above"), value - p["hi"], "range.above", {"hi": bound(p["hi"])}
+        if value.is_finite():
+            shown = bound(value, ROUND_CEILING)
     else:
         side = None
     if side is None:
