@@ -216,3 +216,15 @@ def test_an_admin_renames_a_user_and_their_photos_follow(app, api, client, team)
     assert os.path.exists(os.path.join(app.instance_path, photo.path))
     assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", order["canonical_name"],
                                            photo.name))
+
+
+def test_a_display_name_counts_characters_once_nfc_normalised_and_is_stored_so(app, api, team):
+    """40 characters typed with separate accents (60 code points) are 40 characters (CONTRACT 2); 41 are refused."""
+    name = "e\u0301" * 20 + "a" * 20
+    created = api("POST", "/users", "admin", json={**NEW, "username": "accents", "display_name": name})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["display_name"] == "\u00e9" * 20 + "a" * 20
+    assert db.session.scalar(select(User.display_name).where(User.username == "accents")) == "\u00e9" * 20 + "a" * 20
+    assert_error(api("POST", "/users", "admin", json={**NEW, "username": "accents2", "display_name": name + "b"}),
+                 422, "display_name")
+    assert_error(api("PATCH", "/users/accents", "admin", json={"display_name": "b" * 41}), 422, "display_name")

@@ -45,7 +45,9 @@ USER = core.obj({
     "early_confirmation_month"])
 
 USER_FIELDS = {
-    "password": text(128, 8, nullable=False), "display_name": text(40, 1, nullable=False),
+    "password": text(128, 8, nullable=False),
+    "display_name": {**text(auth_services.DISPLAY_NAME_MAX_SENT, 1, nullable=False),
+                     core.SHOWN_MAX: auth_services.DISPLAY_NAME_MAX},
     "role": {"type": "string", "enum": list(ROLES)}, "hire_date": core.DATE, "supervisor": NULLABLE_USERNAME,
     "department": text(40), "bonus_base": BONUS, "email": text(254),
 }

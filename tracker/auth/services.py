@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,9 +33,15 @@ def get_by_username(username):
     return db.session.scalar(select(User).where(User.username == username))
 
 
+DISPLAY_NAME_MAX = 40  # characters, counted after NFC (CONTRACT 2)
+DISPLAY_NAME_MAX_SENT = 4 * DISPLAY_NAME_MAX  # as sent: NFC may compose up to four code points into one character
+
+
 def _check_display_name(value):
-    value = validation.check_text(value or "", "display_name").strip()
-    if not 1 <= len(value) <= 40:
+    """1–40 characters once NFC-normalised (an accent typed as its own mark is one character with its letter),
+    stored so, trimmed."""
+    value = unicodedata.normalize("NFC", validation.check_text(value or "", "display_name")).strip()
+    if not 1 <= len(value) <= DISPLAY_NAME_MAX:
         raise Invalid.field("display_name", _("显示名称须为 1–40 个字符"))
     return value
 
