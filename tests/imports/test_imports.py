@@ -147,6 +147,16 @@ def test_rework_links_and_supervisors_may_point_to_later_rows_of_the_same_file(t
     assert again["unchanged"] == 2 and not again["errors"]
 
 
+def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team, api):
+    users = [{"username": "wide.eng", "display_name": "全角", "role": "engineer", "supervisor": "mgr",
+              "hire_date": "2025-01-01", "bonus_base": "１０００", "active": "是"}]
+    refused = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
+    assert refused.status_code == 422
+    report = refused.get_json()["error"]["report"]
+    assert [(error["row"], error["message"]) for error in report["errors"]] == [(3, "须为数字")], report
+    assert db.session.scalar(select(User).where(User.username == "wide.eng")) is None
+
+
 def test_a_gb18030_csv_as_excel_saves_it_imports(team, api):
     out = io.StringIO()
     writer = csv.writer(out)

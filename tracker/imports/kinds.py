@@ -76,6 +76,8 @@ def _flag(value, name):
 
 
 def _decimal(value, name):
+    if isinstance(value, str) and not value.isascii():  # Decimal reads full-width digits (１０００); the API does not
+        raise Invalid.field(name, _("须为数字"))
     try:
         number = Decimal(value)
     except (InvalidOperation, TypeError):
