@@ -118,9 +118,9 @@ def best_points(node):
     if node.rule == "linear":
         return max(p["points"], p.get("if_none", p["points"])) if p.get("cap_rate", True) else None
     if node.rule in ("deduction", "stepped"):
-        return p["base"]
+        return max(p["base"], p.get("floor", p["base"]))  # a floor above the base is what every month scores
     if node.rule == "allowance":
-        return p["points"]
+        return max(p["points"], p.get("floor", ZERO))
     if node.rule == "range":
         adds = [side for side in (p.get("below"), p.get("above")) if side and side["points"] > 0]
         if adds:
