@@ -6,6 +6,7 @@ never before the current one, so the months already scored keep the version they
 """
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 MAX_BODY = 200_000  # characters of a template's text
+NUMBER_MAX = Decimal(10) ** 15  # no template number comes near it; one of 4,300 digits cannot even be stored as JSON
 
 
 def latest_version(code):
@@ -69,6 +71,28 @@ class _NoAliases(yaml.SafeLoader):
             raise yaml.composer.ComposerError(None, None, _("不接受 YAML 别名（*名称）"), self.peek_event().start_mark)
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):
+        """A key given twice is refused (YAML keeps the last one silently: a pasted `max: 5` under `max: 20`)."""
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                twice = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class says so
+                break
+            if twice:
+                raise yaml.constructor.ConstructorError(None, None, _("键 %(key)s 出现了两次", key=key),
+                                                        key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
+# YAML 1.1 reads 1:20 as the number 80 (base 60): in a template it is a typo, left as text for the loader to refuse
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_NoAliases.yaml_implicit_resolvers = {
+    first: ([("tag:yaml.org,2002:str", _SEXAGESIMAL)] if first in "-+0123456789" else []) + list(resolvers)
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
 
 def parse_text(text):
     """The editor's YAML (or JSON) text -> dict; 422 on the field `body` when it is not a mapping."""
@@ -83,6 +107,8 @@ def parse_text(text):
         where = _("第 %(line)s 行", line=mark.line + 1) if mark is not None else ""
         raise Invalid.field("body", _("不是有效的 YAML：%(where)s %(problem)s", where=where,
                                       problem=getattr(error, "problem", "") or "")) from None
+    except (RecursionError, ValueError):  # nesting deeper than the parser's stack; an integer of 4,300 digits
+        raise Invalid.field("body", _("模板内容无法读取：嵌套太深或数字太长")) from None
     if not isinstance(data, dict):
         raise Invalid.field("body", _("模板须为键值映射（YAML 对象）"))
     bad = validation.first_bad_text(data)  # the same text rules as a JSON body: names without bidi controls
@@ -91,14 +117,19 @@ def parse_text(text):
     return data
 
 
-def _plain(value):
-    """JSON-ready data: Decimals (from JSON bodies) as ints or floats written as the literal was."""
+def _plain(value, path="body"):
+    """JSON-ready data: Decimals (from JSON bodies) as ints or floats written as the literal was; a number that is
+    not finite or not below 10¹⁵ in size is refused (422 naming its path)."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite() or abs(number) >= NUMBER_MAX:
+            raise Invalid.field(path, _("数字超出范围（绝对值须小于 10¹⁵）"))
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and "." not in str(value) else float(str(value))
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
 
 
