@@ -136,6 +136,16 @@ def test_bad_metric_entries_are_refused(api, technician, changes, field):
     assert count(MetricEntry) == 0
 
 
+def test_a_count_takes_no_plan_that_would_turn_it_into_a_rate(api, technician):
+    """technical_cases counts cases (at least 2 a month): with a plan it was scored as actual ÷ plan (2 of 2 read as
+    1 case: 2.5 of 5 points). Refused, naming the plan; the count alone is taken."""
+    body = {"engineer": "eng1", "month": MONTH, "key": "technical_cases", "actual": 2}
+    refused = api("POST", "/metrics", "mgr", json=body | {"plan": 2})
+    assert refused.status_code == 422 and "plan" in refused.get_json()["error"]["fields"]
+    assert count(MetricEntry) == 0
+    assert api("POST", "/metrics", "mgr", json=body).status_code == 201
+
+
 def test_metric_entries_are_for_leaders_only(api, technician):
     body = {"engineer": "eng1", "month": MONTH, "key": "technical_cases", "actual": 3}
     assert api("POST", "/metrics", "eng1", json=body).status_code == 403
