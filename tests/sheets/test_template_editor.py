@@ -121,6 +121,11 @@ INVALID = [
      "body.indicators[6].params.parts[0].params.if_none"),
     ("an expense limit below 0, where a trip would bring the line in at 0 points",
      lambda d: indicator(d, "expense")["params"].update(hi=-1), "body.indicators[7].params.hi"),
+    # a floor above the max is what every month would score (T 265 and a bonus above its base were stored)
+    ("a deduction whose floor is above its max", lambda d: indicator(d, "on_time")["params"].update(floor=200),
+     "body.indicators[3].params"),
+    ("an allowance whose floor is above its max",
+     lambda d: indicator(d, "rework_external")["params"].update(floor=50), "body.indicators[4].params"),
     # English names are names (CONTRACT 2): no bidirectional overrides or isolates, as in the Chinese ones
     ("an English template name with an override", lambda d: d.update(name_en="Engineer \u202emonthly"),
      "body.name_en"),
@@ -244,6 +249,32 @@ def test_every_template_error_has_its_chinese_wording():
                     and getattr(node.args[0], "id", None) == "_fail" and len(node.args) < 4:
                 missing.append(f"{path.name}:{node.lineno}")
     assert not missing
+
+
+@pytest.mark.parametrize("tail, said", [
+    ("\nfoo: " + "[" * 5000 + "]" * 5000, "嵌套太深或数字太长"),      # was a 500 (RecursionError)
+    ("\nfoo: 1" + "0" * 5000, "嵌套太深或数字太长"),                    # was a 500 (int() stops at 4,300 digits)
+    ("\nname: 第二个名称", "键 name 出现了两次"),                         # YAML keeps the last one silently
+])
+def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(november, client, tail, said):
+    login(client, "admin")
+    body = services.as_text(changed_bands()) + tail
+    versions = template_count()
+    page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2026-12",
+                                                               "action": "save"})
+    assert page.status_code == 422 and said in page.get_data(as_text=True)
+    assert template_count() == versions
+
+
+def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, api):
+    body = changed_bands()
+    indicator(body, "attendance")["max"] = 123454321
+    raw = json.dumps({"body": body, "effective_from": "2026-12"}).replace("123454321", "1" + "0" * 5000)
+    answer = api("POST", f"/templates/{CODE}/versions", "admin", data=raw, content_type="application/json")
+    assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
+    assert "body.indicators[0].max" in answer.get_json()["error"]["fields"]
+    body = services.parse_text(services.as_text(changed_bands()).replace("max: 15", "max: 1:15", 1))
+    assert indicator(body, "attendance")["max"] == "1:15"  # YAML 1.1 read 75 (base 60): kept as text, refused
 
 
 def test_yaml_aliases_are_refused_before_they_expand():
