@@ -480,3 +480,54 @@ def test_a_workbook_that_unzips_to_far_more_than_any_import_is_refused_before_it
     response = _upload(api, "customers", bomb.getvalue(), "customers.xlsx")
     assert response.status_code == 422 and "解压后过大" in response.get_json()["error"]["fields"]["file"]
     assert _count(Customer) == 0
+
+
+def test_a_csv_is_read_with_excels_quotes_whatever_its_text_holds(team, api):
+    """The sniffer guessed ' as the quote character from descriptions like 'PLC': 'urgent' lost its quotes
+    silently and a quoted cell holding a comma was split across columns."""
+    rows = _orders(3)
+    rows[0]["description"] = "客户说 'PLC' 报警"
+    rows[1]["description"] = "'急' 需当天处理"
+    rows[2]["description"] = "更换 'A' 型滤芯, 共 2 个"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = [column for column in kinds.WORK_ORDERS.columns if column.key in rows[0] or column.key == "description"]
+    writer.writerow([column.zh for column in columns])
+    for row in rows:
+        writer.writerow([row.get(column.key, "") for column in columns])
+    response = _upload(api, "work_orders", out.getvalue().encode("gb18030"), "工单.csv", dry_run=False)
+    assert response.status_code == 200, response.get_json()
+    stored = dict(db.session.execute(select(WorkOrder.number, WorkOrder.description)).all())
+    assert stored == {row["number"]: row["description"] for row in rows}
+
+
+def test_a_csv_cell_past_the_readers_limit_is_a_clear_422(team, api):
+    data = ("日期,工作日,备注\r\n2026-12-31,否,\"加班 说明\r\n" + "2027-01-04,是,x\r\n" * 20000).encode("utf-8")
+    response = _upload(api, "calendar", data, "日历.csv")
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "引号" in response.get_json()["error"]["fields"]["file"]
+
+
+def test_a_calendar_row_without_a_date_is_a_row_error_not_a_conflict(team, api):
+    data = "日期,工作日,备注\r\n2027-01-04,否,ok\r\n,是,没填日期\r\n".encode("utf-8")
+    report = _upload(api, "calendar", data, "日历.csv").get_json()
+    assert [(e["row"], e["column"], e["message"]) for e in report["errors"]] == [(3, "日期", "请填写日期")]
+
+
+def test_attendance_takes_the_chinese_statuses_and_the_first_visible_sheet(team, api):
+    book = Workbook()
+    old = book.active
+    old.title = "旧数据"
+    old.append(["用户名", "日期", "状态"])
+    old.append(["eng1", "2026-10-14", "absent"])
+    old.sheet_state = "hidden"
+    sheet = book.create_sheet("本月")
+    sheet.append(["用户名", "日期", "状态"])
+    sheet.append(["eng1", "2026-10-12", "迟到"])
+    sheet.append(["eng1", "2026-10-13", "病假"])
+    out = io.BytesIO()
+    book.save(out)
+    response = _upload(api, "attendance", out.getvalue(), "考勤.xlsx", dry_run=False)
+    assert response.status_code == 200, response.get_json()
+    days = {d["date"]: d["attendance"] for d in api("GET", "/itineraries/eng1/2026-10", "office").get_json()["days"]}
+    assert (days["2026-10-12"], days["2026-10-13"], days["2026-10-14"]) == ("late", "sick_leave", "present")

@@ -109,7 +109,9 @@ def _xlsx_rows(data):
             xlsx.keep_formula_text(book, data)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise Invalid.field("file", _("无法读取该 Excel 文件")) from None
-    sheet = book.worksheets[0]
+    # the first sheet shown: a hidden one (old data kept out of sight) is not what the clerk sees and means
+    sheet = next((ws for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"),
+                 book.worksheets[0])
     if merged:
         # A merged cell holds its value in its first cell only: give every cell of the range that value.
         for cells in list(sheet.merged_cells.ranges):
@@ -136,12 +138,15 @@ def _csv_rows(data):
             continue
     else:
         raise Invalid.field("file", _("CSV 文件须为 UTF-8 或 GB18030 编码"))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    try:  # the delimiter only: quotes are Excel's ("), a guessed ' took the quotes off 'PLC' in a description
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    for number, values in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        yield number, [_text(value) for value in values]
+        delimiter = ","
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter), start=1):
+            yield number, [_text(value) for value in values]
+    except csv.Error:  # a cell past csv's limit of 131,072 characters: a quote opened and never closed
+        raise Invalid.field("file", _("CSV 文件无法读取：某个单元格太长，或引号没有成对")) from None
 
 
 def read_rows(kind, filename, data):

@@ -358,10 +358,15 @@ def _engineer(username):
     return engineer
 
 
+# the statuses as CONTRACT 4 names them in Chinese, taken as the codes are (a clerk's own sheet is in Chinese)
+ATTENDANCE_LABELS = {"present": "出勤", "late": "迟到", "early_leave": "早退", "absent": "旷工",
+                     "personal_leave": "事假", "sick_leave": "病假", "annual_leave": "年假", "business_trip": "出差"}
+
+
 def store_attendance(actor, row, now):
     engineer = _engineer(row.get("username"))
     day = parse_date(row.get("date") or None, "date")
-    status = _choice(row.get("status") or "", "status", ATTENDANCE_STATUSES)
+    status = _choice(row.get("status") or "", "status", ATTENDANCE_STATUSES, ATTENDANCE_LABELS)
     itinerary_services.set_attendance(actor, engineer, day, status, now=now)
 
 
@@ -390,6 +395,8 @@ CALENDAR = Kind(
 
 def store_calendar(actor, row, now):
     day = parse_date(row.get("date") or None, "date")
+    if day is None:  # a row error, not a failed write of a day without a date
+        raise Invalid.field("date", _("请填写日期"))
     workday = _flag(row.get("workday"), "workday")
     calendar.set_day(day, workday, order_services.free_text(row.get("note"), "note", 200))
 

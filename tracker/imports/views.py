@@ -1,5 +1,6 @@
 """The import pages: templates and exports to download, then upload → dry-run report → import."""
 
+import contextlib
 import io
 import os
 import re
@@ -130,8 +131,11 @@ def run(kind):
     if not form.validate_on_submit():
         abort(400)
     path = _stashed(form.token.data)
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:  # imported and removed by a request sent just before this one (a double click)
+        abort(404)
     try:
         report = services.run_import(current_user, kind.name, path, data, clock.now())
     except DomainError as error:
@@ -141,5 +145,6 @@ def run(kind):
         db.session.rollback()
         return _report_page(kind, report, False, status=422)
     db.session.commit()
-    os.remove(path)
+    with contextlib.suppress(FileNotFoundError):  # a double click: the other request imported and removed it
+        os.remove(path)
     return _report_page(kind, report, False)
