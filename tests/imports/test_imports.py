@@ -509,7 +509,7 @@ def test_a_csv_cell_past_the_readers_limit_is_a_clear_422(team, api):
 
 
 def test_a_calendar_row_without_a_date_is_a_row_error_not_a_conflict(team, api):
-    data = "日期,工作日,备注\r\n2027-01-04,否,ok\r\n,是,没填日期\r\n".encode("utf-8")
+    data = "日期,工作日,备注\r\n2027-01-04,否,ok\r\n,是,没填日期\r\n".encode()
     report = _upload(api, "calendar", data, "日历.csv").get_json()
     assert [(e["row"], e["column"], e["message"]) for e in report["errors"]] == [(3, "日期", "请填写日期")]
 
