@@ -98,7 +98,8 @@ def test_missing_hand_entries_show_as_missing_and_block_approval_until_entered(a
 
 def test_an_entry_deleted_after_the_last_computation_still_blocks_approval(api, team, records):
     eng = technician(team, records, api)
-    ids = {key: metric(api, key, 1, 1) for key in ("labour_output", "boutique_output", "technical_cases")}
+    ids = {key: metric(api, key, 1, plan) for key, plan in (("labour_output", 1), ("boutique_output", 1),
+                                                            ("technical_cases", None))}  # a count: no plan
     compute()
     assert not any(line.missing for line in lines_of(eng, MONTH).values())
     assert api("DELETE", f"/metrics/{ids['technical_cases']}", "mgr").status_code == 204
@@ -123,3 +124,32 @@ def test_the_score_page_marks_a_missing_line(client, api, team, records):
     page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
     assert page.count('data-state="missing"') == 3
     assert "未录入" in page and "录入前不能审批" in page
+
+
+def _row(page, username):
+    """The text of one engineer's row on the queue or team page."""
+    start = page.index(f'id="row-{username}"')
+    return page[start:page.index("</li>\n", start)]
+
+
+def test_the_closing_pages_list_what_the_approval_itself_waits_for(client, api, team, records):
+    """The gm's queue and the manager's team page name the approval's own blockers (one rule): hand entries not
+    made block (the row was ticked "可审批" and the approval then refused), and a template without a review part
+    waits for no leader or self review (the row asked for them, and offered no tick although approval passed)."""
+    technician(team, records, api)
+    login(client, "gm.wang")
+    row = _row(client.get(f"/approvals?month={MONTH}").get_data(as_text=True), "eng1")
+    assert "缺少手工录入：工时产值、精品产值、技术案例" in row and "可审批" not in row and "pick-eng1\" checked" not in row
+    assert "缺少领导评价" not in row
+    manager = client.application.test_client()
+    login(manager, "mgr")
+    row = _row(manager.get(f"/team?month={MONTH}").get_data(as_text=True), "eng1")
+    assert "缺少手工录入" in row and "缺少自评" not in row and "缺少领导评价" not in row and "写领导评价" not in row
+    english = manager.get(f"/team?month={MONTH}&lang=en").get_data(as_text=True)
+    assert "Labour-hour output" in _row(english, "eng1") and "工时产值" not in english  # in the reader's language
+    metric(api, "labour_output", 900, 1000)
+    metric(api, "boutique_output", 500, 500)
+    metric(api, "technical_cases", 2)
+    row = _row(client.get(f"/approvals?month={MONTH}").get_data(as_text=True), "eng1")
+    assert "可审批" in row and 'id="pick-eng1"' in row
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200

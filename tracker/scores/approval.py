@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from tracker import audit, locking, validation
+from tracker import audit, language, locking, validation
 from tracker.auth.access import acts_as_manager, is_leader
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -83,10 +83,15 @@ def _open_month(engineer, month, now):
 
 
 def has_leader_review(engineer, month, template=None):
-    """A leader review of the month that counts: one that rates the criteria of `template` (its qualitative
-    part) on its scale; any leader review without a template to check it against."""
+    """A leader review of the month that counts (counts_as_leader_review)."""
     given = db.session.scalars(select(Review.ratings).where(Review.engineer_id == engineer.id, Review.month == month,
                                                             Review.group == "leader")).all()
+    return counts_as_leader_review(given, template)
+
+
+def counts_as_leader_review(given, template):
+    """Whether one of the leader reviews `given` (their stored ratings) counts: one that rates the criteria of
+    `template` (its qualitative part) on its scale; any leader review without a template to check it against."""
     spec = template.qualitative if template is not None else None
     if spec is None:
         return bool(given)
@@ -128,26 +133,39 @@ def approval_gaps(engineer, month, score=None):
         return [_("该工程师本月不参加考核")]
     if score.status == "approved":
         return [_("已审批")]
-    gaps = []
     template = score_template(score)
-    if (template is None or template.needs_leader_review) and not has_leader_review(engineer, month, template):
-        gaps.append(_("缺少领导评价"))
-    missing = missing_entries(score)
-    if missing:
-        gaps.append(_("缺少手工录入：%(items)s", items=_("、").join(name for _code, name in missing)))
-    if latest_interview(engineer, month) is None:
-        gaps.append(_("尚未记录绩效面谈"))
     pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
                                                             Adjustment.month == month,
                                                             Adjustment.status == "proposed").limit(1))
-    if pending is not None:
+    return blockers(template, leader_review=has_leader_review(engineer, month, template),
+                    missing=[name for _code, name in missing_entries(score)],
+                    interviewed=latest_interview(engineer, month) is not None, pending=pending is not None)
+
+
+def blockers(template, *, leader_review, missing, interviewed, pending):
+    """What stands in the way of approving a computed draft (CONTRACT 7), as sentences: the one rule of the score
+    page, the approval itself and the closing pages (tracker.scores.queue, which reads the same facts for many
+    engineers at once). `leader_review`: one that counts (counts_as_leader_review); `missing`: the names of the
+    hand entries not made; `pending`: an adjustment not decided yet. A veto is not a blocker."""
+    gaps = []
+    if (template is None or template.needs_leader_review) and not leader_review:
+        gaps.append(_("缺少领导评价"))
+    if missing:
+        gaps.append(_("缺少手工录入：%(items)s", items=_("、").join(missing)))
+    if not interviewed:
+        gaps.append(_("尚未记录绩效面谈"))
+    if pending:
         gaps.append(_("还有待审批的加减分"))
     return gaps
 
 
 def score_template(score):
     """The parsed template a score was computed with (None when it has none or it no longer loads)."""
-    row = score.template if score is not None else None
+    return template_of_row(score.template if score is not None else None)
+
+
+def template_of_row(row):
+    """A stored template version parsed (None for no row, or one that no longer loads)."""
     if row is None:
         return None
     try:
@@ -163,10 +181,16 @@ def needs_leader_review(score):
 
 
 def missing_entries(score):
-    """[(code, name)] of the score's lines whose hand entry is missing, in the template's order."""
+    """[(code, name in the reader's language)] of the score's lines whose hand entry is missing, in the template's
+    order."""
     if score is None:
         return []
-    return [(line.code, line.name) for line in score.lines if line.missing]
+    return [(line.code, line_name(line.name, line.name_en)) for line in score.lines if line.missing]
+
+
+def line_name(name, name_en):
+    """An indicator line's name in the reader's language (the Chinese one where it has no English)."""
+    return name_en if name_en and language.current() == "en" else name
 
 
 def recompute(engineer, month, now):

@@ -1,9 +1,12 @@
 """Closing a month: what each engineer's month still lacks, for the manager's team page and the gm's queue.
 
 Everything is read with one query per kind of fact for all engineers at once (never one query per engineer).
-The blockers of approval are those of CONTRACT 7 (leader review, interview, undecided adjustments; a veto does not
-block); the manager's page also shows what the engineer owes (itinerary submitted, self review).
+The blockers of approval are those of CONTRACT 7, named by the approval's own rule (approval.blockers: the leader
+review where the template takes one, hand entries, the interview, undecided adjustments; a veto does not block);
+the manager's page also shows what the engineer owes (itinerary submitted, a self review where the template takes
+one).
 """
+
 
 from dataclasses import dataclass, field
 
@@ -14,7 +17,7 @@ from tracker.auth.models import User
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
-from tracker.scores.models import Adjustment, Interview, Score, Veto
+from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, ScoreLine, Veto
 from tracker.scores.services import engineers_in_scope, is_eligible
 from tracker.scores import approval
 from tracker.reviews.models import Review
@@ -35,6 +38,9 @@ class MonthState:
     interview: bool = False
     vetoed: bool = False
     pending: list = field(default_factory=list)  # proposed adjustments, oldest first
+    gaps: list = field(default_factory=list)  # approval.blockers of a computed draft
+    wants_self_review: bool = True  # the template rates by the engineer too
+    wants_leader_review: bool = True  # the template's approval waits for a leader review
 
     @property
     def approved(self):
@@ -47,14 +53,7 @@ class MonthState:
             return []
         if self.score is None:
             return [_("本月考核尚未计算")]
-        gaps = []
-        if not self.leader_review:
-            gaps.append(_("缺少领导评价"))
-        if not self.interview:
-            gaps.append(_("尚未记录绩效面谈"))
-        if self.pending:
-            gaps.append(_("还有待审批的加减分"))
-        return gaps
+        return self.gaps
 
     @property
     def missing(self):
@@ -64,7 +63,7 @@ class MonthState:
         items = []
         if not self.submitted:
             items.append(_("行程表未提交"))
-        if not self.self_review:
+        if self.wants_self_review and not self.self_review:
             items.append(_("缺少自评"))
         return items + self.blockers
 
@@ -89,10 +88,19 @@ def month_states(viewer, month):
         select(Score).where(Score.month == month, Score.engineer_id.in_(ids)))}
     submitted = set(db.session.scalars(select(MonthSubmission.engineer_id).where(
         MonthSubmission.month == month, MonthSubmission.engineer_id.in_(ids))))
-    groups = {}
-    for engineer_id, group in db.session.execute(select(Review.engineer_id, Review.group).where(
-            Review.month == month, Review.engineer_id.in_(ids)).distinct()):
+    groups, leader_ratings = {}, {}
+    for engineer_id, group, ratings in db.session.execute(select(Review.engineer_id, Review.group, Review.ratings)
+                                                          .where(Review.month == month, Review.engineer_id.in_(ids))):
         groups.setdefault(engineer_id, set()).add(group)
+        if group == "leader":
+            leader_ratings.setdefault(engineer_id, []).append(ratings)
+    templates = _templates({score.template_id for score in scores.values()})
+    missing = {}
+    for score_id, name, name_en in db.session.execute(
+            select(ScoreLine.score_id, ScoreLine.name, ScoreLine.name_en)
+            .where(ScoreLine.score_id.in_([score.id for score in scores.values()]), ScoreLine.missing.is_(True))
+            .order_by(ScoreLine.score_id, ScoreLine.position)):
+        missing.setdefault(score_id, []).append(approval.line_name(name, name_en))
     interviewed = set(db.session.scalars(select(Interview.engineer_id).where(
         Interview.month == month, Interview.engineer_id.in_(ids))))
     vetoed = set(db.session.scalars(select(Veto.engineer_id).where(Veto.month == month, Veto.engineer_id.in_(ids))))
@@ -105,11 +113,31 @@ def month_states(viewer, month):
     for person in people:
         score = scores.get(person.id)
         eligible = score.eligible if score is not None else is_eligible(person, month)
+        template = templates.get(score.template_id) if score is not None else None
+        leader_review = approval.counts_as_leader_review(leader_ratings.get(person.id, []), template)
+        gaps = []
+        if score is not None:
+            gaps = approval.blockers(template, leader_review=leader_review,
+                                     missing=missing.get(score.id, []), interviewed=person.id in interviewed,
+                                     pending=bool(pending.get(person.id)))
+        qualitative = template.qualitative if template is not None else None
         states.append(MonthState(
             engineer=person, score=score, eligible=eligible, submitted=person.id in submitted,
-            self_review="self" in groups.get(person.id, ()), leader_review="leader" in groups.get(person.id, ()),
-            interview=person.id in interviewed, vetoed=person.id in vetoed, pending=pending.get(person.id, [])))
+            self_review="self" in groups.get(person.id, ()), leader_review=leader_review,
+            interview=person.id in interviewed, vetoed=person.id in vetoed, pending=pending.get(person.id, []),
+            gaps=gaps, wants_self_review=template is None or (qualitative is not None
+                                                             and "self" in qualitative.raters.groups),
+            wants_leader_review=template is None or template.needs_leader_review))
     return states
+
+
+def _templates(ids):
+    """{template row id: parsed template} of the given rows (one query; a row that no longer loads: absent)."""
+    ids = [template_id for template_id in ids if template_id is not None]
+    if not ids:
+        return {}
+    return {row.id: approval.template_of_row(row)
+            for row in db.session.scalars(select(KpiTemplate).where(KpiTemplate.id.in_(ids)))}
 
 
 def approve_many(actor, engineers, month, now):
