@@ -12,6 +12,8 @@ from tests.conftest import NOW
 from tests.scores.support import score_of, snapshot
 from tracker.audit import AuditEvent
 from tracker.extensions import db
+from tracker.notifications import services as notifications
+from tracker.notifications.models import Notification
 from tracker.scores import services as reports
 from tracker.scores.models import Adjustment, Interview, Score, Veto
 
@@ -344,6 +346,10 @@ def test_reopening_is_logged_and_recomputing_resumes(app, api, team, records, ap
     assert body["computed_at"] == score_of(team["eng1"], MONTH).computed_at.isoformat() + "+08:00"
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "score.reopen"))
     assert event.detail == "补录出差记录" and event.subject == f"eng1/{MONTH}" and event.actor_id == team["gm"].id
+    told = db.session.scalars(db.select(Notification).where(Notification.kind == "score_reopened")).all()
+    assert {row.user_id for row in told} == {team["eng1"].id, team["mgr"].id}
+    with app.test_request_context():  # the engineer and the manager read why the month is open again
+        assert all("补录出差记录" in notifications.message(row) for row in told)
     records.trip(team["eng1"], date(2026, 11, 18), full_day=True)
     reports.compute_month(MONTH, NOW)
     db.session.commit()

@@ -151,6 +151,9 @@ def message(notification):
         return _("%(actor)s 审批了 %(engineer)s 的 %(month)s 考核结果：%(total)s 分", actor=actor, engineer=engineer,
                  month=month, total=n.detail or "")
     if n.kind == "score_reopened":
+        if n.detail:
+            return _("%(actor)s 重新打开了 %(engineer)s 的 %(month)s 考核结果（原因：%(reason)s）", actor=actor,
+                     engineer=engineer, month=month, reason=n.detail)
         return _("%(actor)s 重新打开了 %(engineer)s 的 %(month)s 考核结果", actor=actor, engineer=engineer, month=month)
     if n.kind == "score_vetoed":
         return _("%(actor)s 对 %(engineer)s 的 %(month)s 考核一票否决", actor=actor, engineer=engineer, month=month)

@@ -392,7 +392,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("score_reopened", [engineer, engineer.supervisor], actor, now, engineer=engineer,
-                         month=month)
+                         month=month, detail=reason[:255])  # why: what the engineer and the manager look at again
     score = score_of(engineer, month)
     db.session.refresh(score)
     return score
