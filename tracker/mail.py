@@ -9,7 +9,7 @@ import logging
 import smtplib
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app
 
@@ -42,6 +42,10 @@ def build(config, to, subject, text, attachments=()):
     message["From"] = config["MAIL_SENDER"]
     message["To"] = ", ".join(formataddr((name or "", address)) for name, address in to)
     message["Subject"] = subject
+    # RFC 5322: a message carries its date, and providers refuse one without a Message-ID; the domain is the
+    # sender's (getfqdn() can wait on DNS on a LAN)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=parseaddr(config["MAIL_SENDER"])[1].rpartition("@")[2] or "tracker.local")
     message.set_content(text)
     for filename, data, mime in attachments:
         maintype, subtype = mime.split("/", 1)

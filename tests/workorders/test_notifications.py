@@ -89,8 +89,11 @@ def test_scan_is_mailed_with_its_chinese_name_to_both(api, make_order, emails, s
     deliver()
     received = smtp.wait_for(2)
     assert sorted(recipients[0] for recipients, _message in received) == ["mgr@example.com", "office@example.com"]
+    assert len({message["Message-ID"] for _recipients, message in received}) == 2
     for _recipients, message in received:
         assert order.number in message["Subject"]
+        # RFC 5322's date, and the Message-ID providers refuse mail without
+        assert message["Date"] and message["Message-ID"].endswith("@example.com>")
         attachments = list(message.iter_attachments())
         assert len(attachments) == 1
         assert attachments[0].get_filename() == CANONICAL + ".pdf"
