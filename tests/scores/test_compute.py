@@ -12,7 +12,7 @@ from tests.conftest import NOW
 from tests.scores.support import NOV, OCT, D, Records, at, lines_of, score_of, snapshot
 from tracker.errors import Conflict
 from tracker.extensions import db
-from tracker.scores import services, templates_store
+from tracker.scores import live, services, templates_store
 from tracker.reviews.models import Review
 from tracker.scores.models import KpiTemplate, Score, ScoreLine
 from tracker.scoring.template import bundled_presets
@@ -326,6 +326,23 @@ def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):
     db.session.rollback()  # as the caller does on an error
     assert "broken" in raised.value.message
     assert snapshot(NOV) == before
+
+
+def test_the_stale_catch_up_recomputes_every_draft_but_one_that_cannot_be_computed(records, team):
+    """A draft whose template no longer loads stays stale (and logged); the month's other stale drafts are
+    recomputed all the same (one such draft failed the scheduler's run, every minute, and held back the others)."""
+    _busy_month(records, team)
+    compute()
+    broken = KpiTemplate(code="broken", version=1, effective_from="2026-01", name="坏模板", role=None,
+                         body=json.dumps({"code": "broken", "name": "坏模板", "version": 1}), loaded_at=NOW)
+    db.session.add(broken)
+    team["eng3"].kpi_template = "broken"
+    db.session.execute(update(Score).values(stale=True))
+    db.session.commit()
+    assert live.recompute_stale(NOW) == [NOV]
+    db.session.commit()
+    stale = dict(db.session.execute(select(Score.engineer_id, Score.stale)).all())
+    assert stale == {team["eng1"].id: False, team["eng2"].id: False, team["eng3"].id: True}
 
 
 def test_an_unknown_template_code_refuses_the_computation_and_names_it(records, team):

@@ -296,13 +296,22 @@ def _forget(session, previous_transaction):
 
 def recompute_stale(now):
     """The scheduler's catch-up: recompute the months that have stale drafts (all their engineers). The caller
-    commits. Returns the months recomputed."""
+    commits. Returns the months recomputed.
+
+    A draft that cannot be computed (a template its records no longer fit) stays stale, logged, as in the live
+    path; the other stale drafts of its month are recomputed all the same (one such draft held back every other
+    one of the month, and failed the run every minute)."""
     from tracker.scores import services
 
     session = _session()
     done = []
     for month in session.scalars(select(Score.month).where(Score.stale.is_(True), Score.status == "draft")
                                  .distinct().order_by(Score.month)).all():
-        services.compute_month(month, now)
+        try:
+            services.compute_month(month, now)
+        except Conflict:
+            stale = session.scalars(select(Score.engineer_id).where(Score.month == month, Score.stale.is_(True),
+                                                                    Score.status == "draft")).all()
+            _compute(services, month, now, stale, session, strict=False)
         done.append(month)
     return done
