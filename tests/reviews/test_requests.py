@@ -1,10 +1,14 @@
 """Reviews people are asked for: peer reviewers assigned by the manager, reviews owed shown on the home page until
 done, and the review form with the seed's description of each criterion's levels."""
 
+from datetime import date, datetime
+
 from tests.conftest import login
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.reviews.models import CRITERIA
+from tracker.scores import services as scores
+from tracker.scores.models import Score
 
 MONTH = "2026-11"
 OCT = "2026-10"
@@ -55,3 +59,30 @@ def test_the_review_form_shows_each_levels_description_beside_the_rating(client,
     assert 'aria-describedby="levels-responsibility"' in html
     for text in ("工作一丝不苟", "愿意配合，但需监督", "工作没有创新，因循守旧", "优秀", "合格", "不合格"):
         assert text in html
+
+
+def _review_row(page, username):
+    start = page.index(f'data-username="{username}"')
+    return page[start:page.index("</li>", start)]
+
+
+def test_the_reviews_page_marks_owed_only_what_is_asked_and_can_still_count(client, team, make_user):
+    """An engineer may review any colleague, but only a review asked of them is owed (待评); a month already
+    approved, or one the colleague is not assessed in, takes no review (every row said 待评 / 去评价)."""
+    make_user("eng.new", display_name="新人", supervisor="mgr", hire_date=date(2026, 9, 1))
+    make_user("eng.done", display_name="已审", supervisor="mgr")
+    login(client, "mgr")
+    client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"})
+    client.post("/logout")
+    scores.compute_month(OCT, datetime(2026, 10, 20, 12))
+    db.session.query(Score).filter(Score.engineer.has(username="eng.done")).update({"status": "approved"},
+                                                                                   synchronize_session=False)
+    db.session.commit()
+    login(client, "eng2")
+    page = client.get(f"/reviews?month={OCT}").get_data(as_text=True)
+    assert "待评" in _review_row(page, "eng1") and "去评价" in _review_row(page, "eng1")  # asked
+    assert "待评" not in _review_row(page, "eng3") and "评价" in _review_row(page, "eng3")  # welcome, not owed
+    assert "本月考核结果已审批" in _review_row(page, "eng.done") and "去评价" not in _review_row(page, "eng.done")
+    assert "本月不参加考核" in _review_row(page, "eng.new") and "评价</a>" not in _review_row(page, "eng.new")
+    assert "待评" in _review_row(page, "eng2")  # one's own self review is owed
+

@@ -70,6 +70,12 @@ def peers_of(engineer_ids, month):
     return result
 
 
+def asked_of(rater, month):
+    """The ids of the engineers whose month a manager asked `rater` to review (one query)."""
+    return set(db.session.scalars(select(ReviewRequest.engineer_id).where(ReviewRequest.rater_id == rater.id,
+                                                                          ReviewRequest.month == month_arg(month))))
+
+
 def owed_by(user, today):
     """[(engineer, month, group)] of the reviews the user still owes: peers asked of them, and their own self
     review of the month before today's (while that month's score is not approved)."""

@@ -226,6 +226,21 @@ def reviewable(viewer, month):
     return [(engineer, given.get(engineer.id)) for engineer in engineers]
 
 
+def month_statuses(engineers, month):
+    """{engineer id: "approved" | "not_assessed" | "open"} of the month (one query): whether a review can still
+    count. An approved month is final; an engineer not assessed in it has nothing a review would count in."""
+    stored = {engineer_id: (status, eligible) for engineer_id, status, eligible in db.session.execute(
+        select(Score.engineer_id, Score.status, Score.eligible).where(
+            Score.month == month_arg(month), Score.engineer_id.in_([engineer.id for engineer in engineers])))}
+    statuses = {}
+    for engineer in engineers:
+        status, eligible = stored.get(engineer.id, (None, None))
+        if eligible is None:
+            eligible = scores.is_eligible(engineer, month_arg(month))
+        statuses[engineer.id] = "approved" if status == "approved" else "open" if eligible else "not_assessed"
+    return statuses
+
+
 # ---- templates -------------------------------------------------------------------------------------
 
 def template_row(user, month):

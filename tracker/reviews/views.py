@@ -13,7 +13,7 @@ from tracker import clock, nav
 from tracker.auth.access import engineer_by_username, roles
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reviews import services
+from tracker.reviews import requests, services
 from tracker.reviews.levels import levels_of
 from tracker.reviews.forms import GROUP_LABELS, review_form, scale_hint
 from tracker.scoring.decimals import fmt
@@ -50,12 +50,17 @@ def index():
     me = _me()
     spec_for = services.review_specs(month)
     rows = []
-    for engineer, review in services.reviewable(me, month):
+    reviewable = services.reviewable(me, month)
+    statuses = services.month_statuses([engineer for engineer, _review in reviewable], month)
+    asked = requests.asked_of(me, month)
+    for engineer, review in reviewable:
         group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
         spec = spec_for(engineer)
         score = services.counted_score(review, spec) if review is not None else None
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
-                     "open": services.takes_review(spec, group)})
+                     "open": services.takes_review(spec, group), "status": statuses[engineer.id],
+                     # owed: one's own, a leader's, or a peer review a manager asked for (others are welcome)
+                     "owed": group != "peer" or engineer.id in asked})
     previous, following = _neighbours(month)
     return render_template("reviews/index.html", rows=rows, month=month, previous=previous, following=following,
                            group_labels=GROUP_LABELS, today_month=Month.of(clock.today()))
