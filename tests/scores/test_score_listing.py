@@ -142,7 +142,7 @@ def test_the_month_page_shows_one_team_a_page_at_a_time(client, records, team):
     login(client, "gm.wang")
     first = client.get(f"/scores/{NOV}?team=mgr").get_data(as_text=True)
     assert "1 / 2" in first and "bulk0000" in first and "王五" not in first
-    assert f'href="/scores/2026-10?team=mgr" rel="prev"' in first  # the month arrows keep the team chosen
+    assert 'href="/scores/2026-10?team=mgr" rel="prev"' in first  # the month arrows keep the team chosen
     second = client.get(f"/scores/{NOV}?team=mgr&page=2").get_data(as_text=True)
     assert "2 / 2" in second and "bulk0000" not in second
     db.session.remove()
