@@ -144,7 +144,7 @@ def list_users():
     query = select(User).where(scope_filter(current_user, User.id)).order_by(User.username).limit(limit)
     if text:
         query = query.where(_contains(User.username, text) | _contains(User.display_name, text))
-    role = request.args.get("role")
+    role = request.args.get("role") or None  # left empty: not given (api/core.query)
     if role is not None:
         if role not in ROLES:
             raise Invalid.field("role", _("未知角色"))

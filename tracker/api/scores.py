@@ -136,7 +136,7 @@ def _score(person, score, month, lines, english, explained):
 
 
 def _flag(name):
-    value = request.args.get(name, "0")
+    value = request.args.get(name) or "0"  # left empty: not given (api/core.query)
     if value not in ("0", "1"):
         raise Invalid.field(name, _("须为 0 或 1"))
     return value == "1"
