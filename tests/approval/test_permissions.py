@@ -6,6 +6,7 @@ from tests.approval.conftest import MONTH, PEOPLE, count
 from tests.conftest import login
 from tests.scores.support import score_of
 from tracker.audit import AuditEvent
+from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.scores.models import Adjustment, Interview, Veto
 
@@ -61,6 +62,15 @@ def test_a_manager_above_or_the_gm_lifts_a_veto_recorded_by_mistake(api, compute
         assert lifted == 1  # who vetoed and why stays in the log, with who lifted it
         told = count(Notification, Notification.kind == "veto_withdrawn", Notification.user_id == team["eng1"].id)
         assert told == 1  # the engineer, who was told of the veto
+
+
+def test_a_veto_and_its_lifting_are_told_to_the_engineer_and_the_supervisor(api, computed, team):
+    """As the docs say (the supervisor was not told when the gm vetoed a team member's month)."""
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "gm.wang", json={"reason": "重大安全事故"}).status_code == 200
+    assert api("DELETE", f"/scores/{MONTH}/eng1/veto", "gm.wang").status_code == 200
+    for kind in ("score_vetoed", "veto_withdrawn"):
+        told = {row.user_id for row in db.session.query(Notification).filter(Notification.kind == kind)}
+        assert told == {team["eng1"].id, team["mgr"].id}, kind
 
 
 def test_a_veto_is_lifted_only_while_there_is_one_and_the_month_is_open(api, records, team, computed):

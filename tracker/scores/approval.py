@@ -302,14 +302,14 @@ def veto(actor, engineer, month, reason, *, now):
     audit.record(actor, "score.veto", _subject(engineer, month), reason, at=now)
     db.session.flush()
     recompute(engineer, month, now)
-    notifications.notify("score_vetoed", [engineer], actor, now, engineer=engineer, month=month)
+    notifications.notify("score_vetoed", [engineer, engineer.supervisor], actor, now, engineer=engineer, month=month)
     return veto_of(engineer, month)
 
 
 def withdraw_veto(actor, engineer, month, *, now):
     """A manager above or the gm lifts a veto recorded by mistake, before the month is approved: the row is removed
     (the audit log keeps who vetoed, why, and who lifted it), the draft recomputed, the engineer told. 404 without a
-    veto, 409 once approved. The caller commits."""
+    veto, 409 once approved; the engineer and the supervisor are told, as of the veto. The caller commits."""
     require_leader(actor, engineer)
     _open_month(engineer, month, now)
     row = veto_of(engineer, month)
@@ -320,7 +320,8 @@ def withdraw_veto(actor, engineer, month, *, now):
     audit.record(actor, "score.veto_withdraw", _subject(engineer, month), reason, at=now)
     db.session.flush()
     recompute(engineer, month, now)
-    notifications.notify("veto_withdrawn", [engineer], actor, now, engineer=engineer, month=month)
+    notifications.notify("veto_withdrawn", [engineer, engineer.supervisor], actor, now, engineer=engineer,
+                         month=month)
 
 
 def record_interview(actor, engineer, month, notes, *, now):
