@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select
 
 from tracker import backup as backups
-from tracker import clock, jobs
+from tracker import clock, jobs, validation
 from tracker import demo as demo_data
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
@@ -75,14 +75,18 @@ def register(app):
     @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--display-name", required=True)
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    @click.option("--supervisor", default=None)
-    def create_user(username, role, display_name, password, supervisor):
+    @click.option("--supervisor", default=None, help="the supervisor's username")
+    @click.option("--hire-date", default=None, help="YYYY-MM-DD; an engineer without one is not assessed")
+    def create_user(username, role, display_name, password, supervisor, hire_date):
         """Create a user."""
         _require_schema()
         _begin()
         try:
-            user = auth_services.create_user({"username": username, "role": role, "display_name": display_name,
-                                              "password": password, "supervisor": supervisor})
+            data = {"username": username, "role": role, "display_name": display_name, "password": password,
+                    "supervisor": supervisor}
+            if hire_date is not None:
+                data["hire_date"] = validation.parse_date(hire_date, "hire_date")
+            user = auth_services.create_user(data)
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None

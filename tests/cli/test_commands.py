@@ -61,3 +61,19 @@ def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
     assert result.returncode == 1 and f"Error: {said}" in result.stderr
     assert "Traceback" not in result.stderr  # the message alone, as every other command error
     assert not os.path.exists(tmp_path / "tracker.db")
+
+
+def test_create_user_takes_a_hire_date_so_an_engineer_is_assessed(fresh):
+    app, cli = fresh
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    assert cli.invoke(args=["create-user", "boss", "--role", "manager", "--display-name", "老板",
+                            "--password", "abcdefgh1"]).exit_code == 0
+    result = cli.invoke(args=["create-user", "new.eng", "--role", "engineer", "--display-name", "新工程师",
+                              "--password", "abcdefgh1", "--supervisor", "boss", "--hire-date", "2025-03-01"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        engineer = db.session.query(User).filter_by(username="new.eng").one()
+        assert engineer.hire_date.isoformat() == "2025-03-01" and engineer.supervisor.username == "boss"
+    refused = cli.invoke(args=["create-user", "new.eng2", "--role", "engineer", "--display-name", "x",
+                               "--password", "abcdefgh1", "--hire-date", "1999-13-01"])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
