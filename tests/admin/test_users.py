@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, login
+from tracker.audit import AuditEvent
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.extensions import db
@@ -164,6 +165,32 @@ def test_admin_deactivates_a_user_who_then_cannot_log_in(client, team):
     db.session.expire_all()
     assert not db.session.get(User, eng.id).active
     assert auth_services.authenticate("eng2", PASSWORD) is None
+
+
+def test_deactivating_names_the_admin_as_who_ended_the_sessions(client, team):
+    login(client, "admin")
+    eng = team["eng2"]
+    client.post(f"/admin/users/{eng.id}", data={"display_name": eng.display_name, "role": "engineer",
+                                                 "supervisor": "mgr"})
+    ended = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sessions.end_all"))
+    assert ended.subject == "eng2" and ended.actor_id == team["admin"].id  # was "system or anonymous"
+
+
+def test_a_supervisor_of_active_people_is_not_deactivated_until_they_have_another(client, api, team):
+    """As a role change is refused: the engineers would keep a supervisor who can no longer review them."""
+    refused = api("PATCH", "/users/mgr", "admin", json={"active": False})
+    assert refused.status_code == 422 and "active" in refused.get_json()["error"]["fields"]
+    assert db.session.get(User, team["mgr"].id).active
+    for engineer in ("eng1", "eng2"):
+        assert api("PATCH", f"/users/{engineer}", "admin", json={"supervisor": "mgr2"}).status_code == 200
+    assert api("PATCH", "/users/mgr", "admin", json={"active": False}).status_code == 200
+
+
+def test_the_settings_page_hides_the_database_password(client, team, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DATABASE_URL", "postgresql://tracker:S3cretPw@db.internal/tracker")
+    login(client, "admin")
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "S3cretPw" not in page and "postgresql://tracker:***@db.internal/tracker" in page
 
 
 @pytest.mark.parametrize("data", [

@@ -119,6 +119,14 @@ def _apply(user, data):
             user.bonus_base = Decimal(0) if base is None else base
     with fields.check():
         if "active" in data:
+            if user.active and not data["active"] and user.id is not None:
+                # the people they supervise would be left with a supervisor who can no longer review, interview or
+                # hear of their scans (as a role change is refused)
+                reports = db.session.scalar(select(func.count()).select_from(User).where(
+                    User.supervisor_id == user.id, User.active.is_(True)))
+                if reports:
+                    raise Invalid.field("active", _("该用户仍是 %(n)s 人的直属上级，请先为他们指定新的上级",
+                                                    n=reports))
             user.active = bool(data["active"])
     with fields.check():
         if "early_confirmation_month" in data:
@@ -165,7 +173,7 @@ def change_user(actor, user, data):
             raise Invalid.field("active", message)
         if user.role == "admin" and data.get("role", user.role) != "admin":
             raise Invalid.field("role", message)
-    return update_user(user, data)
+    return update_user(user, data, actor=actor)
 
 
 def create_user(data):
@@ -189,8 +197,8 @@ def create_user(data):
     return user
 
 
-def update_user(user, data):
-    """Change the given fields of a user; the caller commits.
+def update_user(user, data, actor=None):
+    """Change the given fields of a user (as `actor`, named in the audit log); the caller commits.
 
     A new password, a new role or deactivation ends every session and API token of that user (CONTRACT 11).
     """
@@ -203,7 +211,7 @@ def update_user(user, data):
 
         uploads.follow_engineer(user)
     if user.password_hash != before[0] or user.role != before[1] or (before[2] and not user.active):
-        end_all_sessions(user, None, "password, role or active state changed")
+        end_all_sessions(user, actor, "password, role or active state changed")
     return user
 
 
