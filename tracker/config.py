@@ -10,6 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from sqlalchemy.engine import make_url
 
 # Defaults. Anything here can be set in instance/config.py or as TRACKER_<NAME> in the environment.
 SECRET_KEY = None  # None: a random key kept in <instance>/secret_key (written on the first start, mode 0600)
@@ -138,6 +139,11 @@ def instance_secret_key(instance_path):
 
 
 def dumps_safe(config):
-    """The settings as JSON for display, secrets hidden."""
+    """The settings as JSON for display, secrets hidden (a database URL's password too); the database in use is
+    shown where DATABASE_URL is not set (the SQLite file in the instance folder)."""
     hidden = {"SECRET_KEY", "MAIL_PASSWORD"}
-    return json.dumps({k: ("***" if k in hidden else str(v)) for k, v in config.items() if k in _DEFAULTS}, indent=2)
+    shown = {k: ("***" if k in hidden else str(v)) for k, v in config.items() if k in _DEFAULTS}
+    url = config.get("DATABASE_URL") or config.get("SQLALCHEMY_DATABASE_URI")
+    if "DATABASE_URL" in shown and url:
+        shown["DATABASE_URL"] = make_url(str(url)).render_as_string(hide_password=True)
+    return json.dumps(shown, indent=2)
