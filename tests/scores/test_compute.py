@@ -312,13 +312,18 @@ def test_a_recompute_of_unchanged_inputs_writes_no_line_and_marks_the_drafts_cur
     assert summary["computed"] == 3 and summary["skipped"] == 0
 
 
-def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):
+def _computed_with_a_broken_template_for_eng3(records, team):
+    """The busy month computed, then eng3 given a stored template that no longer loads."""
     _busy_month(records, team)
     compute()
     broken = KpiTemplate(code="broken", version=1, effective_from="2026-01", name="坏模板", role=None,
                          body=json.dumps({"code": "broken", "name": "坏模板", "version": 1}), loaded_at=NOW)
     db.session.add(broken)
     team["eng3"].kpi_template = "broken"
+
+
+def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):
+    _computed_with_a_broken_template_for_eng3(records, team)
     records.attendance(team["eng1"], D(2026, 11, 4), "absent")  # eng1's draft follows at once, eng3's waits stale
     before = snapshot(NOV)
     with pytest.raises(Conflict) as raised:
@@ -331,12 +336,7 @@ def test_a_failure_halfway_leaves_the_previous_scores_intact(records, team):
 def test_the_stale_catch_up_recomputes_every_draft_but_one_that_cannot_be_computed(records, team):
     """A draft whose template no longer loads stays stale (and logged); the month's other stale drafts are
     recomputed all the same (one such draft failed the scheduler's run, every minute, and held back the others)."""
-    _busy_month(records, team)
-    compute()
-    broken = KpiTemplate(code="broken", version=1, effective_from="2026-01", name="坏模板", role=None,
-                         body=json.dumps({"code": "broken", "name": "坏模板", "version": 1}), loaded_at=NOW)
-    db.session.add(broken)
-    team["eng3"].kpi_template = "broken"
+    _computed_with_a_broken_template_for_eng3(records, team)
     db.session.execute(update(Score).values(stale=True))
     db.session.commit()
     assert live.recompute_stale(NOW) == [NOV]
