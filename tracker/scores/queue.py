@@ -132,7 +132,7 @@ def month_states(viewer, month):
 
 
 def _templates(ids):
-    """{template row id: parsed template} of the given rows (one query; a row that no longer loads: absent)."""
+    """{template row id: parsed template} of the given rows (one query; a row that no longer loads: None)."""
     ids = [template_id for template_id in ids if template_id is not None]
     if not ids:
         return {}
