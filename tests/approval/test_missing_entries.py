@@ -147,6 +147,8 @@ def test_the_closing_pages_list_what_the_approval_itself_waits_for(client, api, 
     assert "缺少手工录入" in row and "缺少自评" not in row and "缺少领导评价" not in row and "写领导评价" not in row
     english = manager.get(f"/team?month={MONTH}&lang=en").get_data(as_text=True)
     assert "Labour-hour output" in _row(english, "eng1") and "工时产值" not in english  # in the reader's language
+    check = manager.get(f"/quality/{MONTH}").get_data(as_text=True)  # the data check reads the same rule
+    assert "Labour-hour output" in check and "工时产值" not in check
     metric(api, "labour_output", 900, 1000)
     metric(api, "boutique_output", 500, 500)
     metric(api, "technical_cases", 2)

@@ -15,13 +15,11 @@ from sqlalchemy import and_, exists, or_, select
 
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
-from tracker.errors import Conflict, Invalid
+from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission, Trip
-from tracker.scores import services as scores
-from tracker.scores.models import Interview, Score, ScoreLine
-from tracker.scores.templates_store import TemplatesInForce
-from tracker.reviews.models import Review
+from tracker.scores import approval, queue
+from tracker.scores.models import Score, ScoreLine
 from tracker.workorders.models import Scan, Survey, WorkOrder
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -67,13 +65,6 @@ def _order_gaps(kind, viewer, where, first, nxt):
             db.session.execute(query)]
 
 
-def _needs_leader_review(templates, person):
-    try:
-        return templates.parsed(templates.row_for(person)).needs_leader_review
-    except Conflict:  # no template in force, or one that no longer loads: the review stays wanted
-        return True
-
-
 def month_gaps(viewer, month, now):
     """Every gap of `month` among the engineers the viewer may see, grouped by kind (in KINDS order); a month
     that has not started has nothing to fix yet (422)."""
@@ -104,26 +95,21 @@ def month_gaps(viewer, month, now):
             .order_by(User.display_name, Trip.day, Trip.id)):
         gaps["trip_without_work_order"].append(Gap("trip_without_work_order", username, name, trip_id=trip_id,
                                                    day=day))
-    for code, name, username, display_name in db.session.execute(
-            select(ScoreLine.code, ScoreLine.name, User.username, User.display_name)
+    for code, name, name_en, username, display_name in db.session.execute(
+            select(ScoreLine.code, ScoreLine.name, ScoreLine.name_en, User.username, User.display_name)
             .join(Score, Score.id == ScoreLine.score_id).join(User, User.id == Score.engineer_id)
             .where(*_engineers(viewer), Score.month == month, Score.status == "draft", ScoreLine.missing.is_(True))
             .order_by(User.display_name, ScoreLine.position)):
         gaps["hand_entry_missing"].append(Gap("hand_entry_missing", username, display_name, indicator=code,
-                                              indicator_name=name))
-    people = db.session.scalars(select(User).where(*_engineers(viewer), employed).order_by(User.display_name)).all()
-    templates = TemplatesInForce(month)
-    assessed = [person for person in people if scores.is_eligible(person, month)]
-    # a leader review is wanted only where the template in force has a qualitative part that needs one
-    needs_review = {person.id for person in assessed if _needs_leader_review(templates, person)}
-    ids = [person.id for person in assessed]
-    reviewed = set(db.session.scalars(select(Review.engineer_id).where(
-        Review.month == month, Review.group == "leader", Review.engineer_id.in_(ids)))) if ids else set()
-    interviewed = set(db.session.scalars(select(Interview.engineer_id).where(
-        Interview.month == month, Interview.engineer_id.in_(ids)))) if ids else set()
-    for person in assessed:
-        if person.id in needs_review and person.id not in reviewed:
+                                              indicator_name=approval.line_name(name, name_en)))
+    # what approval waits for, by its own rule (approval.blockers, read for many engineers as the closing pages
+    # read it): a leader review where the template wants one and that counts, the interview
+    for state in queue.month_states(viewer, month):
+        person = state.engineer
+        if not person.active or not state.eligible or state.approved:
+            continue
+        if state.wants_leader_review and not state.leader_review:
             gaps["leader_review_missing"].append(Gap("leader_review_missing", person.username, person.display_name))
-        if person.id not in interviewed:
+        if not state.interview:
             gaps["interview_missing"].append(Gap("interview_missing", person.username, person.display_name))
     return gaps
