@@ -238,6 +238,9 @@ def shown_number(number):
     return f"{Decimal(number).normalize():,f}"
 
 
+NUMBER_LIMIT = Decimal(10) ** 15  # no amount or points come near it; a number of 27 digits has no room for cents
+
+
 def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False, text=False, label=None):
     """Points or an amount: a finite number within [lo, hi] (not 0 with `nonzero`) with at most two decimals, as a
     Decimal of two places; None when missing and not `required`. Nothing is rounded: anything else is 422 on the
@@ -263,6 +266,8 @@ def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False
                             else _("须在 %(lo)s 到 %(hi)s 之间", **bounds))
     if nonzero and number == 0:
         raise Invalid.field(field, _("不能为 0"))
+    if number.copy_abs() >= NUMBER_LIMIT:  # without bounds: nothing stored or compared comes near it
+        raise Invalid.field(field, _("数值过大"))
     if number != number.quantize(CENT):
         raise Invalid.field(field, _("%(label)s最多两位小数", label=label) if label else _("最多两位小数"))
     return number.quantize(CENT)

@@ -29,7 +29,9 @@ FIELDS = ["username", "password", "display_name", "role", "hire_date", "supervis
           "email", "active", "early_confirmation_month", "name", "workday", "note", "status", "engineer", "date",
           "customer", "work_order", "depart", "return", "full_day", "purpose", "category", "amount"]
 RAW_BODIES = [b"null", b"0", b'"x"', b"{}", b'{"a":', b"\xff\xfe", b'{"date": "\\ud800"}', b"[" * 10000,
-              b'{"amount": 1e999999}', b'{"amount": -0}', b'{"x": ' + b"9" * 5000 + b"}"]
+              b'{"amount": 1e999999}', b'{"amount": -0}', b'{"x": ' + b"9" * 5000 + b"}",
+              # exponents past the decimal context's (999,999): well-formed JSON, read exactly, refused as values
+              b'{"amount": 1e99999999999}', b'{"amount": -1e1000000}', b"[1e1000000]", b'{"amount": 1e30}']
 BAD_PATHS = [
     "/users/%00", "/users/%ED%A0%80", "/users/" + "a" * 300, "/calendar/%00", "/calendar/2026-11-21%00",
     "/calendar/0000-01-01", "/calendar/10000-01-01", "/calendar/2026-02-29", "/attendance/eng1/%00",
@@ -112,3 +114,11 @@ def test_a_path_segment_with_a_control_character_names_nothing(app, client, toke
     with pytest.raises(NotFound):
         adapter.match(path.replace("%00", "\x00").replace("%01", "\x01").replace("%1b", "\x1b")
                       .replace("%c2%85", "\x85"))
+
+
+@pytest.mark.parametrize("raw", [b'{"username": "x", "password": "y", "z": 1e1000000}', b"[1e99999999999]",
+                                 b'{"username": 1e99999999999, "password": "y"}'])
+def test_a_number_past_the_decimal_context_is_refused_even_before_signing_in(client, raw):
+    response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")
+    assert response.status_code in (400, 422), response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"]

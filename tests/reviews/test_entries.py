@@ -84,6 +84,16 @@ def test_fixed_amount_category_takes_its_own_amount(api, technician):
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize("amount", [1e30, 10**30, -1e27])
+def test_a_huge_amount_for_a_fixed_category_is_refused_on_its_field(api, technician, amount):
+    """A fixed amount is only compared, never stored: a number past what two decimals can hold in the decimal
+    context (10^26 and more) was a 500 there."""
+    response = api("POST", "/incidents", "mgr", json=incident(indicator="safety", category="major", amount=amount))
+    assert response.status_code == 422, response.get_json()
+    assert "amount" in response.get_json()["error"]["fields"]
+    assert count(Incident) == 0
+
+
 def test_default_template_has_no_incident_indicator(api, team):
     response = api("POST", "/incidents", "mgr", json=incident(indicator="response", category=None, amount=None))
     assert response.status_code == 422

@@ -114,8 +114,8 @@ def _integer(text):
 def _fraction(text):
     """A JSON number written with a fraction or an exponent, as Decimal (exact); a whole one of ordinary size (4.0,
     4e0) as that int: JSON Schema calls it an integer, and so does the OpenAPI document."""
-    value = Decimal(text)
-    if value.is_finite() and abs(value) < INT64 and value == value.to_integral_value():
+    value = Decimal(text)  # exact, whatever its exponent; copy_abs, unlike abs(), cannot overflow the context
+    if value.is_finite() and value.copy_abs() < INT64 and value == value.to_integral_value():
         return int(value)
     return value
 
