@@ -1,4 +1,9 @@
-"""Backup and restore: one .tar.gz with every table's rows (JSON) and the archive and photo folders.
+"""Backup and restore: one .tar.gz with every table's rows (JSON), the archive and photo folders, and the instance's
+secret key when it is kept in `<instance>/secret_key` (printed tickets' QR codes are signed with it).
+
+Logins are not copied: web sessions, API tokens and failed-login counts are left out, and a restore ends every
+session and token of the database it replaces, so nobody is logged in by a restore (a session or token ended after
+the backup stays ended) and everyone signs in again.
 
 The rows are read in one transaction (REPEATABLE READ on PostgreSQL, a single read transaction on SQLite), so
 the copy is consistent; it is portable between SQLite and PostgreSQL. A restore goes into an empty database of
@@ -6,6 +11,7 @@ the same schema revision (run init-db first), or replaces everything with `repla
 """
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -27,6 +33,8 @@ from tracker.scores.models import KpiTemplate
 
 FOLDERS = ("archive", "photos")
 FORMAT = 1
+LOGINS = frozenset({"auth_sessions", "api_tokens", "login_attempts"})  # never copied (module docstring)
+KEY_MEMBER = "secret_key"
 
 
 def _encode(value):
@@ -57,9 +65,24 @@ def _revision(connection):
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def backup(path, instance_path, now):
-    """Write the backup file, made at `now`; returns {table: row count}."""
-    counts, tables = {}, db.metadata.sorted_tables
+def key_fingerprint(key):
+    """A digest that tells two secret keys apart without showing either."""
+    return hashlib.blake2b(key.encode(), digest_size=16, person=b"tracker-key").hexdigest()
+
+
+def _instance_key(instance_path, key):
+    """The key when it is the one kept in <instance>/secret_key (not one given by TRACKER_SECRET_KEY), else None."""
+    path = os.path.join(instance_path, KEY_MEMBER)
+    with contextlib.suppress(OSError), open(path) as handle:
+        if handle.read().strip() == key:
+            return key
+    return None
+
+
+def backup(path, instance_path, now, secret_key):
+    """Write the backup file, made at `now` by an app using `secret_key`; returns {table: row count}."""
+    counts = {}
+    tables = [t for t in db.metadata.sorted_tables if t.name not in LOGINS]
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
@@ -67,7 +90,7 @@ def backup(path, instance_path, now):
             if connection.dialect.name == "sqlite":
                 connection.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # opens the read transaction
             manifest = {"format": FORMAT, "revision": _revision(connection), "created": now.isoformat(),
-                        "tables": [t.name for t in tables]}
+                        "tables": [t.name for t in tables], "key_fingerprint": key_fingerprint(secret_key)}
             tmp = path + ".partial"
             try:
                 with tarfile.open(tmp, "w:gz") as tar:
@@ -81,6 +104,9 @@ def backup(path, instance_path, now):
                         source = os.path.join(instance_path, folder)
                         if os.path.isdir(source):
                             tar.add(source, arcname=folder)
+                    own_key = _instance_key(instance_path, secret_key)
+                    if own_key is not None:
+                        _add_bytes(tar, KEY_MEMBER, own_key.encode(), now, mode=0o600)
                     _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):  # no half-written file is left behind
@@ -90,9 +116,10 @@ def backup(path, instance_path, now):
     return counts
 
 
-def _add_bytes(tar, name, data, now):
+def _add_bytes(tar, name, data, now, mode=0o644):
     info = tarfile.TarInfo(name)
     info.size = len(data)
+    info.mode = mode
     info.mtime = int(now.timestamp())
     tar.addfile(info, io.BytesIO(data))
 
@@ -140,7 +167,8 @@ def restore_rows(tar, replace=False):
     names = set(tar.getnames())
     for table in tables:
         member = f"tables/{table.name}.json"
-        rows = json.load(tar.extractfile(member)) if member in names else []
+        # logins are never restored, also from a backup made before they were left out (module docstring)
+        rows = json.load(tar.extractfile(member)) if member in names and table.name not in LOGINS else []
         decoded = [{c.name: _decode(c, row.get(c.name)) for c in table.columns if c.name in row} for row in rows]
         if decoded:
             db.session.execute(table.insert(), decoded)
@@ -154,6 +182,39 @@ def restore_rows(tar, replace=False):
                         f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
     db.session.flush()
     return counts
+
+
+def restore_key(tar, instance_path, secret_key):
+    """Put the backup's secret key back where this instance keeps its own (<instance>/secret_key), so that the QR
+    codes of the tickets printed before are still recognised; returns a message for the operator, or None when nothing
+    needs saying. A key given by TRACKER_SECRET_KEY is never overwritten: when it is not the backup's, the message
+    says so."""
+    try:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    except (KeyError, ValueError):
+        return None
+    fingerprint = manifest.get("key_fingerprint")
+    if fingerprint is None or fingerprint == key_fingerprint(secret_key):
+        return None
+    kept = KEY_MEMBER in tar.getnames() and tar.extractfile(KEY_MEMBER).read().decode().strip()
+    if kept and key_fingerprint(kept) == fingerprint and _instance_key(instance_path, secret_key) is not None:
+        _write_key(os.path.join(instance_path, KEY_MEMBER), kept)
+        return ("the backup's secret key was restored to <instance>/secret_key: restart the web servers and the "
+                "scheduler so that they use it (printed tickets' QR codes are signed with it)")
+    return ("warning: this instance's secret key is not the one the backup was made with (set TRACKER_SECRET_KEY "
+            "to that one): the QR codes of tickets printed before the backup will not be recognised")
+
+
+def _write_key(path, key):
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=os.path.dirname(path))  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def restore_folders(tar, instance_path):

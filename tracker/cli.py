@@ -205,7 +205,7 @@ def register(app):
         if not os.path.isdir(folder):
             raise click.BadParameter(f"no folder {folder}", param_hint="PATH")
         _require_schema()
-        counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now())
+        counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now(), app.config["SECRET_KEY"])
         click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
 
     @app.cli.command("restore")
@@ -219,7 +219,11 @@ def register(app):
                 counts = backups.restore_rows(archive, replace=replace)
                 db.session.commit()  # the rows are in; only then are the files swapped
                 backups.restore_folders(archive, app.instance_path)
+                key_message = backups.restore_key(archive, app.instance_path, app.config["SECRET_KEY"])
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None
-        click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}")
+        click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}; "
+                   "every login was ended: everyone signs in again")
+        if key_message:
+            click.echo(key_message)

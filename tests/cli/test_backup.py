@@ -2,6 +2,8 @@
 
 import json
 import os
+import stat
+import tarfile
 from datetime import datetime
 
 from sqlalchemy import create_engine, func, select, text
@@ -13,6 +15,7 @@ from tracker.customers.models import Customer
 from tracker.notifications import outbox
 from tracker.notifications.outbox import OutboxMessage
 from tracker.scores.models import KpiTemplate
+from tracker.tickets import qr
 
 MESSAGE = "Subject: 测试\r\n\r\n正文\r\n".encode() + bytes(range(256))  # an outbox message as built: bytes
 
@@ -156,5 +159,92 @@ def test_restore_still_refuses_a_fresh_instance_whose_templates_an_administrator
         assert result.exit_code != 0 and "not empty" in result.output
         with app.app_context():
             db.engine.dispose()
+    finally:
+        _drop(handle)
+
+
+# ---- logins and the secret key ------------------------------------------------------------------------
+
+def test_a_restore_brings_back_no_login_ended_after_the_backup(app, runner, make_user, tmp_path):
+    """CONTRACT 11: a session or token ended stays ended; a restore ends every login and copies none."""
+    from tracker.auth import services as auth_services, sessions
+    from tracker.auth.models import ApiToken, AuthSession, LoginAttempt
+
+    user = make_user("eng1")
+    now = datetime(2026, 11, 20, 10)
+    token, _expires = auth_services.issue_token(user, 8, now=now)
+    session_token = sessions.start(user, True, "127.0.0.1", now, 8, 30)
+    db.session.add(LoginAttempt(at=now, username="eng1", address="127.0.0.1"))
+    db.session.commit()
+    target = str(tmp_path / "b.tar.gz")
+    _run(runner, "backup", target)
+    with tarfile.open(target) as tar:
+        assert not {"tables/auth_sessions.json", "tables/api_tokens.json", "tables/login_attempts.json"} \
+            & set(tar.getnames())
+    auth_services.revoke_token(token, user, now)
+    sessions.end(session_token)
+    db.session.commit()
+
+    output = _run(runner, "restore", "--replace", target)
+    assert "signs in again" in output
+    for model in (ApiToken, AuthSession, LoginAttempt):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
+    assert auth_services.user_for_token(token, now=now) is None
+    assert sessions.resolve(session_token, now) is None
+    assert db.session.scalar(select(User.username)) == "eng1"  # the user is back
+
+
+def test_a_backup_carries_the_instance_key_and_a_restore_elsewhere_puts_it_back(tmp_path):
+    """Printed tickets' QR codes are signed with the instance's key: after restoring on a new machine they are
+    still recognised, and the operator is told to restart."""
+    source_url, source_db = _scratch_url(tmp_path, "keysource")
+    target_url, target_db = _scratch_url(tmp_path, "keytarget")
+    try:
+        source, source_cli = _instance(source_url, tmp_path / "source")
+        _run(source_cli, "init-db")
+        printed = qr.payload("WO20261015-001", source.config["SECRET_KEY"])
+        backup_file = str(tmp_path / "b.tar.gz")
+        _run(source_cli, "backup", backup_file)
+        with tarfile.open(backup_file) as tar:
+            member = tar.getmember("secret_key")
+            assert member.mode == 0o600
+            assert tar.extractfile(member).read().decode() == source.config["SECRET_KEY"]
+
+        target, target_cli = _instance(target_url, tmp_path / "target")
+        _run(target_cli, "init-db")
+        assert qr.number_in(printed, target.config["SECRET_KEY"]) is None  # a new instance has a key of its own
+        assert "restart" in _run(target_cli, "restore", backup_file)
+        key_file = tmp_path / "target" / "secret_key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        restarted, _cli = _instance(target_url, tmp_path / "target")
+        assert qr.number_in(printed, restarted.config["SECRET_KEY"]) == "WO20261015-001"
+        for each in (source, target, restarted):
+            with each.app_context():
+                db.engine.dispose()
+    finally:
+        _drop(source_db)
+        _drop(target_db)
+
+
+def test_a_key_given_by_the_environment_is_neither_copied_nor_overwritten_but_a_difference_is_told(tmp_path):
+    url, handle = _scratch_url(tmp_path, "envkey")
+    try:
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "env"),
+                          "PASSWORD_METHOD": "pbkdf2:sha256:1000", "SECRET_KEY": "k" * 40})
+        cli = app.test_cli_runner()
+        _run(cli, "init-db")
+        backup_file = str(tmp_path / "b.tar.gz")
+        _run(cli, "backup", backup_file)
+        with tarfile.open(backup_file) as tar:
+            assert "secret_key" not in tar.getnames()
+        assert "secret key" not in _run(cli, "restore", "--replace", backup_file)  # the same key: nothing to say
+        other = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "env"),
+                            "PASSWORD_METHOD": "pbkdf2:sha256:1000", "SECRET_KEY": "z" * 40})
+        output = _run(other.test_cli_runner(), "restore", "--replace", backup_file)
+        assert "TRACKER_SECRET_KEY" in output and "warning" in output
+        assert not (tmp_path / "env" / "secret_key").exists()
+        for each in (app, other):
+            with each.app_context():
+                db.engine.dispose()
     finally:
         _drop(handle)
