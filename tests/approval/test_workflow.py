@@ -158,6 +158,17 @@ def test_an_engineer_not_yet_assessed_gets_no_adjustments(api, make_user, comput
     assert response.status_code == 409 and count(Adjustment) == 0
 
 
+@pytest.mark.parametrize("path, body", [("adjustments", {"points": 3, "reason": "good job"}),
+                                        ("interview", {"notes": "谈过"}), ("veto", {"reason": "r"})])
+def test_a_month_no_template_is_in_force_for_takes_no_decision(api, computed, path, body):
+    """The bundled templates are in force from 2026-01: December 2025 can never be computed, so a proposal stored
+    for it could never be approved, rejected or withdrawn (each recomputes the month: 409)."""
+    response = api("POST", f"/scores/2025-12/eng1/{path}", "mgr", json=body)
+    assert response.status_code == 409, response.get_json()
+    assert "engineer_monthly" in response.get_json()["error"]["message"]
+    assert count(Adjustment) == count(Interview) == count(Veto) == 0
+
+
 # ---- veto and interview ----------------------------------------------------------------------------
 
 def test_a_veto_makes_the_total_zero_even_without_a_review(app, api, team, computed):

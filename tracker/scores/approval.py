@@ -24,7 +24,7 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.notifications import services as notifications
-from tracker.scores import live, services
+from tracker.scores import live, services, templates_store
 from tracker.scores.models import Adjustment, Interview, Score, Veto
 from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
@@ -80,6 +80,7 @@ def _open_month(engineer, month, now):
         raise Conflict(_("%(name)s 已停用，%(month)s 没有考核", name=engineer.display_name, month=month), month=month)
     if not services.is_eligible(engineer, month):
         raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
+    templates_store.template_for(engineer, month)  # 409 for a month no template version is in force: never scored
 
 
 def has_leader_review(engineer, month, template=None):
