@@ -166,6 +166,21 @@ def test_the_menu_names_its_lists_in_the_plural_in_english(client, team):
     assert {"Work orders", "Customers", "Appraisal templates"} <= menu()
 
 
+def test_month_headings_name_the_month_in_the_readers_language(client, team):
+    """January read "2027-1" between arrows reading 2026-12 and 2027-02; the year page "Month 1 … Month 12"."""
+    login(client, "admin")
+    pages = ("/itinerary/eng1/2026-01", "/attendance/2026-01", "/admin/calendar/2026-01")
+    for path in pages:
+        assert "2026年1月" in client.get(path).get_data(as_text=True), path
+    assert ">1月</a>" in client.get("/itinerary/eng1/2026").get_data(as_text=True)
+    client.post("/lang/en")
+    for path in pages:
+        page = client.get(path).get_data(as_text=True)
+        assert "January 2026" in page and "2026-1<" not in page and "2026年" not in page, path
+    year = client.get("/itinerary/eng1/2026").get_data(as_text=True)
+    assert ">January</a>" in year and ">December</a>" in year and "Month 1" not in year
+
+
 def test_engineer_month_page_is_chinese_by_default(client, team):
     login(client, "eng1")
     page = client.get("/itinerary/eng1/2026-11").get_data(as_text=True)

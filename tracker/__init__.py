@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker import clock, config, nav, security, validation
+from tracker import clock, config, language, nav, security, validation
 from tracker.audit.views import log_refusal
 from tracker.errors import Busy, Conflict, DomainError, Invalid
 from tracker.extensions import babel, compress, csrf, db, login, migrate
@@ -118,7 +118,8 @@ def create_app(test_config=None):
 
     @app.context_processor
     def inject():
-        return {"current_locale": str(get_locale()), "nav_links": nav.links_for}
+        return {"current_locale": str(get_locale()), "nav_links": nav.links_for, "month_title": language.month_title,
+                "month_of_year": language.month_of_year}
 
     @app.before_request
     def remember_language():
