@@ -91,3 +91,29 @@ def test_scans_of_one_order_sent_at_once_are_each_archived_as_a_version(live_ser
     for scan in scans:
         with open(os.path.join(root(), scan.path), "rb") as stored:
             assert hashlib.sha256(stored.read()).hexdigest() == scan.sha256, scan.path
+
+
+def test_scans_of_orders_sharing_a_canonical_name_sent_at_once_are_each_archived(live_server, team, token,
+                                                                                 make_order):
+    """Three tickets of one customer, machine and service on one day, scanned at the same moment: one takes the
+    canonical name, the others <canonical>-<number> (on PostgreSQL most were refused with 409: each checked the
+    name before the other's scan was committed, then found the file on disk)."""
+    import requests
+
+    from tests.workorders.conftest import CANONICAL, padded_pdf
+    from tracker.workorders.models import Scan
+
+    headers = token("office")
+    for round_ in range(3):
+        orders = [make_order() for _n in range(3)]
+        ids, numbers = [o.id for o in orders], [o.number for o in orders]
+        bodies = [padded_pdf(400 + n) for n in range(3)]
+        results = _all_at_once(3, lambda n, ids=ids, bodies=bodies: requests.post(
+            f"{live_server}/api/v1/work-orders/{ids[n]}/scan", headers=headers, timeout=120,
+            files={"file": (CANONICAL + ".pdf", bodies[n], "application/pdf")}))
+        assert [r.status_code for r in results] == [201] * 3, (round_, [r.text for r in results])
+        db.session.rollback()
+        names = sorted(db.session.scalars(select(Scan.name).where(Scan.work_order_id.in_(ids))))
+        canonical = [n for n in names if n == CANONICAL + ".pdf"]
+        suffixed = {f"{CANONICAL}-{number}.pdf" for number in numbers} & set(names)
+        assert (len(canonical), len(suffixed)) == (0 if round_ else 1, 3 if round_ else 2), (round_, names)

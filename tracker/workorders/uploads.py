@@ -162,7 +162,10 @@ def _replace_on_disk(source, retired, target, data, name):
 
 
 def _free_stem(order, folder, ext, previous):
-    """The canonical name, or <canonical>-<number> when another work order holds it in the customer's archive."""
+    """The canonical name, or <canonical>-<number> when another work order holds it in the customer's archive.
+    Takes the customer's lock first: two orders of one customer sharing a canonical name, scanned at the same
+    moment, are named one after the other (the second sees the first's scan and takes -<number>)."""
+    locking.lock_row(order.customer)
     canonical = order.canonical_name
     held = db.session.scalar(select(Scan.id).where(
         Scan.customer_id == order.customer_id, Scan.stem == canonical, Scan.current.is_(True),
