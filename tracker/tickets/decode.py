@@ -1,10 +1,19 @@
 """Read the QR codes of a scanned ticket: PDF pages rendered with PDFium, codes decoded with zxing-cpp.
 
 Pure bytes in, texts out; anything that cannot be read gives no text rather than an error, so an unreadable scan
-is treated exactly like a scan without a code. Work is bounded: a few pages, a capped pixel count per page.
+is treated exactly like a scan without a code. Work is bounded: a few pages, a capped pixel count per page, and a
+PDF is read in a process of its own with limits of time and memory (a page's drawing can cost any amount of either:
+a PDF of 5 KB drawing a form within a form within a form took minutes and 22 GB before the kernel killed the
+server). A PDF that goes past them is one without a code.
+
+Run as a script (`python decode.py`), it reads a PDF on standard input and writes the texts found as JSON.
 """
 
+import json
 import logging
+import os
+import subprocess
+import sys
 import warnings
 from io import BytesIO
 
@@ -13,19 +22,47 @@ log = logging.getLogger(__name__)
 MAX_PAGES = 2
 RENDER_DPI = 200
 MAX_PIXELS = 12_000_000  # per page or image; a 200 KiB file can still claim enormous pages
+PDF_SECONDS = 10  # a ticket's pages render in well under a second
+PDF_MEMORY = 1 << 30  # address space of the reading process: the interpreter, PDFium, two pages of 12 MP
 
 
 def qr_texts(data, kind):
     """The texts of the QR codes found in a PDF, JPEG or PNG (first pages of a PDF only), in reading order."""
     try:
-        images = _pdf_pages(data) if kind == "pdf" else [_image(data)]
-        texts = []
-        for image in images:
-            texts += _decode(image)
-        return texts
+        return _pdf_texts(data) if kind == "pdf" else _decode(_image(data))
     except Exception as error:  # a damaged or hostile file: no code, never a failed upload  # noqa: BLE001
         log.info("no QR code read from a %s scan: %s", kind, type(error).__name__)
         return []
+
+
+def _pdf_texts(data):
+    """qr_texts of a PDF, read by this file run as a script in a child process within PDF_SECONDS and PDF_MEMORY."""
+    try:
+        done = subprocess.run([sys.executable, "-I", os.path.abspath(__file__)], input=data, capture_output=True,
+                              timeout=PDF_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"reading the PDF took more than {PDF_SECONDS} s") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"the PDF reader stopped with {done.returncode}: {done.stderr[-200:]!r}")
+    texts = json.loads(done.stdout)
+    if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+        raise ValueError("the PDF reader answered no list of texts")
+    return texts
+
+
+def _limit_self():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (PDF_MEMORY, PDF_MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (PDF_SECONDS, PDF_SECONDS))
+
+
+def _main():
+    _limit_self()
+    texts = []
+    for image in _pdf_pages(sys.stdin.buffer.read()):
+        texts += _decode(image)
+    sys.stdout.write(json.dumps(texts))
 
 
 def _decode(image):
@@ -66,3 +103,7 @@ def _pdf_pages(data):
         return pages
     finally:
         document.close()
+
+
+if __name__ == "__main__":
+    _main()
