@@ -47,10 +47,13 @@ def test_a_pdf_that_draws_without_end_is_read_as_one_without_a_code_within_the_l
 
 def test_such_a_pdf_under_its_canonical_name_is_archived_and_under_another_refused(app, client, token, orders):
     hostile = nested_forms_pdf()
-    response = client.post(f"/api/v1/work-orders/{orders[0].id}/scan",
-                           data={"file": upload("scan0001.pdf", hostile)}, content_type="multipart/form-data", headers=token("office"))
+
+    def send(name):
+        return client.post(f"/api/v1/work-orders/{orders[0].id}/scan", data={"file": upload(name, hostile)},
+                           content_type="multipart/form-data", headers=token("office"))
+
+    response = send("scan0001.pdf")
     assert response.status_code == 422 and response.get_json()["error"]["expected"] == f"{CANONICAL_A}.pdf"
-    response = client.post(f"/api/v1/work-orders/{orders[0].id}/scan",
-                           data={"file": upload(f"{CANONICAL_A}.pdf", hostile)}, content_type="multipart/form-data", headers=token("office"))
+    response = send(f"{CANONICAL_A}.pdf")
     assert response.status_code == 201, response.get_json()
     assert Scan.query.one().name == f"{CANONICAL_A}.pdf"
