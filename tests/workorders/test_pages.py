@@ -76,6 +76,8 @@ def test_engineer_edit_page_offers_only_the_times(client, make_order):
     login(client, "eng1")
     page = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
     assert 'name="responded_at"' in page and 'name="customer"' not in page
+    # the page is what the button said (填写时间), without the rules for names the engineer does not enter
+    assert f"填写时间 {order.number}" in page and "编辑工单" not in page and "40 个字符" not in page
     response = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T08:15",
                                                                   "arrived_at": "2026-10-15T09:00"})
     assert response.status_code == 302
@@ -83,6 +85,13 @@ def test_engineer_edit_page_offers_only_the_times(client, make_order):
     assert order.responded_at == datetime(2026, 10, 15, 8, 15) and order.arrived_at == datetime(2026, 10, 15, 9, 0)
     bad = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T07:00"})
     assert bad.status_code == 422 and "响应时间不能早于报修时间" in bad.get_data(as_text=True)
+
+
+def test_the_back_office_edit_page_is_the_whole_order_with_the_rules_for_names(client, make_order):
+    order = make_order(arrived_at=None)
+    login(client, "office")
+    page = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
+    assert f"编辑工单 {order.number}" in page and "40 个字符" in page and "填写时间" not in page
 
 
 def test_the_form_keeps_seconds_shows_them_and_takes_times_with_or_without_them(client, team):
