@@ -29,10 +29,18 @@ def test_the_queue_lists_each_score_with_its_blockers_and_a_veto_that_does_not_b
     api("POST", f"/scores/{MONTH}/eng2/interview", "mgr", json={"notes": "面谈"})
     api("POST", f"/scores/{MONTH}/eng2/veto", "mgr", json={"reason": "安全事故"})
     html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    assert 'id="approve-selected"' in html  # eng2 can be ticked
     eng1 = html[html.index('id="row-eng1"'):html.index('id="row-eng2"')]
     assert "缺少领导评价" in eng1 and "尚未记录绩效面谈" in eng1 and 'id="pick-eng1"' not in eng1
     eng2 = html[html.index('id="row-eng2"'):]
     assert "一票否决" in eng2 and 'id="pick-eng2"' in eng2 and "可审批" in eng2
+
+
+def test_no_bulk_approval_is_offered_when_no_row_can_be_ticked(gm, computed):
+    """Every row blocked (no review, no interview): the button asked for a confirmation and then said to tick one."""
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    assert "缺少领导评价" in html and 'class="form-check-input m-0 queue-pick"' not in html
+    assert 'id="approve-selected"' not in html and 'id="bulk"' not in html
 
 
 def test_a_pending_adjustment_is_decided_inline_and_the_total_follows(api, gm, team, ready):
