@@ -36,8 +36,27 @@ MONEY = {"type": "number", "minimum": 0, "maximum": 100000}
 TEXT500 = {"type": ["string", "null"], "maxLength": 500}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                   "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
+    "description": "Besides code and message, an error names what it is about where that helps a client: the "
+                   "fields at fault, and the keys below; other keys (month, username, template, status, ...) name "
+                   "the record or state the message speaks of.",
+    "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "the message for each field at fault, by its name or path (body.indicators[0])"},
+        "expected": {"type": "string", "description": "a refused scan or workbook: the file name that is accepted"},
+        "qr_work_order": {"type": "string",
+                          "description": "a scan carrying the QR code of another work order: that order's number"},
+        "conflicting_trip": {"type": "integer", "description": "an overlapping trip: the id of the trip it overlaps"},
+        "first_day": {"type": "string", "format": "date",
+                      "description": "a month submitted too early: the first day it can be submitted"},
+        "gaps": {"type": "array", "items": {"type": "string"},
+                 "description": "approval refused (409): every blocker, in the reader's language"},
+        "missing": {"type": "array", "items": {"type": "string"},
+                    "description": "approval refused: the codes of the hand entries the template still needs"},
+        "retry_after": {"type": "integer",
+                        "description": "429 (too many failed logins): seconds until a login is taken again, as "
+                                       "the Retry-After header says"}},
+    "additionalProperties": True}}}
 
 
 def obj(properties, required=()):
