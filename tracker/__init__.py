@@ -70,7 +70,9 @@ def create_app(test_config=None):
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "tracker", "translations")
     if app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
+        # the client's address and scheme as the proxies vouch for them; not X-Forwarded-Host, which a proxy passes
+        # on from the client unless told otherwise (a link in a notification mail pointed at the host a client named)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=0)
 
     db.init_app(app)
     clock.init_app(app)  # first: every request's unit of work knows its time before anything else runs

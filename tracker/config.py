@@ -97,8 +97,16 @@ def derived(settings, instance_path):
     networks = settings["UPLOAD_NETWORKS"]
     if isinstance(networks, str):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
+    try:
+        parsed = [ipaddress.ip_network(n, strict=False) for n in networks]
+    except (TypeError, ValueError):
+        raise SettingError(f"UPLOAD_NETWORKS={settings['UPLOAD_NETWORKS']!r} is not a comma-separated list of "
+                           "networks (e.g. 10.0.0.0/8,192.168.0.0/16)") from None
+    proxies = settings["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise SettingError(f"TRUSTED_PROXIES={proxies!r} is not a number of proxies (0, 1, 2, ...)")
     return {"SQLALCHEMY_DATABASE_URI": url, "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
-            "UPLOAD_NETWORKS_PARSED": [ipaddress.ip_network(n, strict=False) for n in networks],
+            "UPLOAD_NETWORKS_PARSED": parsed,
             "JSON_SORT_KEYS": False,
             # a form's token lasts as long as the session it was made in (logging out, or the session's end, makes it
             # stale), not an hour: an itinerary or review page left open over lunch can still be sent

@@ -53,6 +53,8 @@ def test_create_user_refuses_a_password_with_a_control_character(fresh):
 @pytest.mark.parametrize("setting, value, said", [
     ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
     ("TRACKER_TIMEZONE", "Mars/Base", "TIMEZONE='Mars/Base' is not a time zone"),
+    ("TRACKER_UPLOAD_NETWORKS", "10.0.0.0/8,office", "UPLOAD_NETWORKS='10.0.0.0/8,office' is not a comma-separated"),
+    ("TRACKER_TRUSTED_PROXIES", "-1", "TRUSTED_PROXIES=-1 is not a number of proxies"),
 ])
 def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
     environment = {**os.environ, setting: value, "TRACKER_INSTANCE_PATH": str(tmp_path)}

@@ -159,3 +159,15 @@ def test_unstorable_usernames_are_refused_and_anything_counted_or_logged_is_prin
         assert counted.isprintable() and len(counted) <= 64
     for event in db.session.scalars(select(AuditEvent)):
         assert event.subject.isprintable()
+
+
+def test_a_trusted_proxy_vouches_for_the_client_and_scheme_but_not_a_host_the_client_names(app_factory, team):
+    """nginx passes a client's own X-Forwarded-Host on: trusted, it made the links of notification mails point at
+    whatever host the client named (https://evil.example/work-orders/330)."""
+    from flask import request
+
+    app = app_factory(TRUSTED_PROXIES=1)
+    app.add_url_rule("/_seen", "seen", lambda: f"{request.host_url} {request.remote_addr}")
+    seen = app.test_client().get("/_seen", headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
+                                                    "X-Forwarded-For": "198.51.100.7"}).get_data(as_text=True)
+    assert seen == "https://localhost/ 198.51.100.7"
