@@ -38,8 +38,10 @@ def qr_texts(data, kind):
 def _pdf_texts(data):
     """qr_texts of a PDF, read by this file run as a script in a child process within PDF_SECONDS and PDF_MEMORY."""
     try:
+        # one malloc arena: the address-space limit counts each arena's reservation, not what is used (about 45 MB
+        # for a ticket's two pages)
         done = subprocess.run([sys.executable, "-I", os.path.abspath(__file__)], input=data, capture_output=True,
-                              timeout=PDF_SECONDS, check=False)
+                              timeout=PDF_SECONDS, check=False, env={**os.environ, "MALLOC_ARENA_MAX": "1"})
     except subprocess.TimeoutExpired:
         raise TimeoutError(f"reading the PDF took more than {PDF_SECONDS} s") from None
     if done.returncode != 0:
