@@ -98,3 +98,18 @@ def test_a_run_that_died_without_an_end_may_be_claimed_again_once_it_is_clearly_
     assert (rerun.outcome, rerun.summary, rerun.attempts) == ("ok", "again", 2)
     earlier = db.session.scalar(select(jobs.EarlierRun))
     assert (earlier.started_at, earlier.outcome) == (NOW, "error") and "abandoned" in earlier.error
+
+
+def test_two_frequent_runs_in_one_second_are_both_recorded(app):
+    """Two schedulers at once: each did its part (3 mails, then 1); the second's record was dropped as a duplicate
+    of (job, second), so the admins read "sent 1" where 4 had gone."""
+    jobs.register_frequent("probe_frequent", 30, lambda now: f"did {now:%S}")
+    try:
+        assert jobs.run_frequent(app, "probe_frequent", now=NOW) == "did 00"
+        assert jobs.run_frequent(app, "probe_frequent", now=NOW) == "did 00"
+        db.session.rollback()
+        keys = db.session.scalars(select(jobs.JobRun.key).where(jobs.JobRun.job == "probe_frequent")
+                                  .order_by(jobs.JobRun.id)).all()
+        assert keys == [NOW.strftime("%Y-%m-%dT%H:%M:%S"), NOW.strftime("%Y-%m-%dT%H:%M:%S") + "#2"]
+    finally:
+        jobs.FREQUENT.pop("probe_frequent")
