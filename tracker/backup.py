@@ -102,8 +102,8 @@ def backup(path, instance_path, now, secret_key):
                                    now)
                     for folder in FOLDERS:
                         source = os.path.join(instance_path, folder)
-                        if os.path.isdir(source):
-                            tar.add(source, arcname=folder)
+                        if os.path.isdir(source):  # a folder moved to another disk and linked back: its files
+                            tar.add(os.path.realpath(source), arcname=folder)
                     own_key = _instance_key(instance_path, secret_key)
                     if own_key is not None:
                         _add_bytes(tar, KEY_MEMBER, own_key.encode(), now, mode=0o600)
@@ -217,8 +217,12 @@ def _write_key(path, key):
         raise
 
 
-def restore_folders(tar, instance_path):
-    """Replace the archive and photo folders with the backup's, never writing outside the instance folder."""
+@contextmanager
+def staged_folders(tar, instance_path):
+    """The backup's archive and photo folders extracted beside the live ones (a staging folder, removed after), so
+    that a backup whose files cannot be restored (an unsafe entry, a full disk) is refused before any row changes;
+    swap_folders then puts them in place. Never writes outside the instance folder."""
+    os.makedirs(instance_path, exist_ok=True)
     staging = tempfile.mkdtemp(dir=instance_path, prefix=".restore-")
     try:
         root = os.path.realpath(staging)
@@ -231,11 +235,26 @@ def restore_folders(tar, instance_path):
                 raise Invalid.field("path", f"unsafe entry in backup: {member.name!r}")
             members.append(member)
         tar.extractall(staging, members=members, filter="data")
-        for folder in FOLDERS:
-            live = os.path.join(instance_path, folder)
-            if os.path.isdir(live):
-                shutil.rmtree(live)
-            if os.path.isdir(os.path.join(staging, folder)):
-                os.replace(os.path.join(staging, folder), live)
+        yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def swap_folders(staging, instance_path):
+    """Replace the live archive and photo folders with the staged ones (the backup's; none where it had none)."""
+    for folder in FOLDERS:
+        live, staged = os.path.join(instance_path, folder), os.path.join(staging, folder)
+        if os.path.islink(live) and os.path.isdir(live):
+            # the folder lives on another disk, linked back: its contents are replaced there, the link kept
+            real = os.path.realpath(live)
+            for entry in os.listdir(real):
+                path = os.path.join(real, entry)
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+            if os.path.isdir(staged):
+                for entry in os.listdir(staged):
+                    shutil.move(os.path.join(staged, entry), os.path.join(real, entry))
+            continue
+        if os.path.isdir(live):
+            shutil.rmtree(live)
+        if os.path.isdir(staged):
+            os.replace(staged, live)

@@ -215,10 +215,10 @@ def register(app):
         """Restore a backup made by `backup` into this (migrated) database and instance folder."""
         _begin()
         try:
-            with backups.opened(path) as archive:
+            with backups.opened(path) as archive, backups.staged_folders(archive, app.instance_path) as staged:
                 counts = backups.restore_rows(archive, replace=replace)
-                db.session.commit()  # the rows are in; only then are the files swapped
-                backups.restore_folders(archive, app.instance_path)
+                db.session.commit()  # the files are staged and the rows in; only then are the folders swapped
+                backups.swap_folders(staged, app.instance_path)
                 key_message = backups.restore_key(archive, app.instance_path, app.config["SECRET_KEY"])
         except DomainError as error:
             db.session.rollback()

@@ -248,3 +248,46 @@ def test_a_key_given_by_the_environment_is_neither_copied_nor_overwritten_but_a_
                 db.engine.dispose()
     finally:
         _drop(handle)
+
+
+# ---- folders on another disk, and a backup whose files cannot be restored -------------------------------------
+
+def test_a_photo_folder_linked_from_another_disk_is_backed_up_and_restored_through_the_link(app, runner, make_user,
+                                                                                           tmp_path):
+    """Moving photos/ to a bigger disk and linking it back is ordinary practice: the backup held the bare link and
+    none of the photos, and its restore stopped half-way."""
+    _fill(app, make_user)
+    elsewhere = tmp_path / "bigdisk" / "photos"
+    (elsewhere / "eng1" / "20261015旗滨玻璃1号机常规保养").mkdir(parents=True)
+    (elsewhere / "eng1" / "20261015旗滨玻璃1号机常规保养" / "x-01.jpg").write_bytes(b"\xff\xd8 photo")
+    os.symlink(elsewhere, os.path.join(app.instance_path, "photos"))
+    target = str(tmp_path / "b.tar.gz")
+    _run(runner, "backup", target)
+    with tarfile.open(target) as tar:
+        assert "photos/eng1/20261015旗滨玻璃1号机常规保养/x-01.jpg" in tar.getnames()
+    (elsewhere / "eng1" / "20261015旗滨玻璃1号机常规保养" / "x-01.jpg").unlink()
+    (elsewhere / "stray.jpg").write_bytes(b"not in the backup")
+    _run(runner, "restore", "--replace", target)
+    assert os.path.islink(os.path.join(app.instance_path, "photos"))  # the link is kept, the files are back there
+    assert (elsewhere / "eng1" / "20261015旗滨玻璃1号机常规保养" / "x-01.jpg").read_bytes() == b"\xff\xd8 photo"
+    assert not (elsewhere / "stray.jpg").exists()
+
+
+def test_a_backup_whose_files_cannot_be_restored_changes_nothing(app, runner, make_user, tmp_path):
+    _fill(app, make_user)
+    target = str(tmp_path / "b.tar.gz")
+    _run(runner, "backup", target)
+    hostile = str(tmp_path / "hostile.tar.gz")
+    with tarfile.open(target) as good, tarfile.open(hostile, "w:gz") as bad:
+        for member in good.getmembers():
+            bad.addfile(member, good.extractfile(member) if member.isfile() else None)
+        link = tarfile.TarInfo("photos/escape")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc"
+        bad.addfile(link)
+    make_user("eng2", display_name="李四")
+    db.session.commit()
+    result = runner.invoke(args=["restore", "--replace", hostile])
+    assert result.exit_code != 0 and "unsafe entry" in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(User.display_name).where(User.username == "eng2")) == "李四"  # rows untouched
+    assert os.path.exists(os.path.join(app.instance_path, "archive", "旗滨玻璃", "20261015旗滨玻璃1号机常规保养.pdf"))
