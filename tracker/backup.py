@@ -79,9 +79,32 @@ def _instance_key(instance_path, key):
     return None
 
 
+ATTEMPTS = 3  # a backup whose files changed under it (an upload meanwhile) is made again, at most this often
+
+
 def backup(path, instance_path, now, secret_key):
-    """Write the backup file, made at `now` by an app using `secret_key`; returns {table: row count}."""
-    counts = {}
+    """Write the backup file, made at `now` by an app using `secret_key`; returns {table: row count}.
+
+    The rows are one snapshot; the folders are copied after it, while the app may go on storing scans. A scan
+    uploaded meanwhile moves the current file aside and writes the new one under its name, so the copy is checked
+    against the snapshot (every scan's file by its SHA-256, every photo's by its size) and made again when they
+    differ; 409 when they still differ after ATTEMPTS tries."""
+    tmp = path + ".partial"
+    try:
+        for _attempt in range(ATTEMPTS):
+            counts, files = _write(tmp, instance_path, now, secret_key)
+            if not _differing(tmp, files):
+                os.replace(tmp, path)
+                return counts
+        raise Conflict("scans were being stored while the backup ran and its files kept changing; run it again")
+    finally:
+        with contextlib.suppress(FileNotFoundError):  # no half-written or inconsistent file is left behind
+            os.unlink(tmp)
+
+
+def _write(tmp, instance_path, now, secret_key):
+    """One try at the backup file: ({table: row count}, the rows of the scans and photos tables)."""
+    counts, files = {}, {}
     tables = [t for t in db.metadata.sorted_tables if t.name not in LOGINS]
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
@@ -91,29 +114,41 @@ def backup(path, instance_path, now, secret_key):
                 connection.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # opens the read transaction
             manifest = {"format": FORMAT, "revision": _revision(connection), "created": now.isoformat(),
                         "tables": [t.name for t in tables], "key_fingerprint": key_fingerprint(secret_key)}
-            tmp = path + ".partial"
-            try:
-                with tarfile.open(tmp, "w:gz") as tar:
-                    for table in tables:
-                        rows = [{k: _encode(v) for k, v in row._mapping.items()}
-                                for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
-                        counts[table.name] = len(rows)
-                        _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode(),
-                                   now)
-                    for folder in FOLDERS:
-                        source = os.path.join(instance_path, folder)
-                        if os.path.isdir(source):  # a folder moved to another disk and linked back: its files
-                            tar.add(os.path.realpath(source), arcname=folder)
-                    own_key = _instance_key(instance_path, secret_key)
-                    if own_key is not None:
-                        _add_bytes(tar, KEY_MEMBER, own_key.encode(), now, mode=0o600)
-                    _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):  # no half-written file is left behind
-                    os.unlink(tmp)
-                raise
-    os.replace(tmp, path)
-    return counts
+            with tarfile.open(tmp, "w:gz") as tar:
+                for table in tables:
+                    rows = [{k: _encode(v) for k, v in row._mapping.items()}
+                            for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+                    counts[table.name] = len(rows)
+                    if table.name in ("scans", "photos"):
+                        files[table.name] = rows
+                    _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode(), now)
+                for folder in FOLDERS:
+                    source = os.path.join(instance_path, folder)
+                    if os.path.isdir(source):  # a folder moved to another disk and linked back: its files
+                        tar.add(os.path.realpath(source), arcname=folder)
+                own_key = _instance_key(instance_path, secret_key)
+                if own_key is not None:
+                    _add_bytes(tar, KEY_MEMBER, own_key.encode(), now, mode=0o600)
+                _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode(), now)
+    return counts, files
+
+
+def _differing(tmp, files):
+    """Whether a file the snapshot's rows name is copied with other content than theirs (SHA-256 of a scan, size of
+    a photo). A file missing from the folder altogether (deleted by hand) is not a race and does not count. Reads
+    the archive once, front to back."""
+    sha256 = {row["path"]: row["sha256"] for row in files.get("scans", [])}
+    sizes = {row["path"]: row["size"] for row in files.get("photos", [])}
+    with tarfile.open(tmp, "r|gz") as tar:
+        for member in tar:
+            if not member.isfile():
+                continue
+            if member.name in sizes and member.size != sizes[member.name]:
+                return True
+            if member.name in sha256 and hashlib.sha256(tar.extractfile(member).read()).hexdigest() != \
+                    sha256[member.name]:
+                return True
+    return False
 
 
 def _add_bytes(tar, name, data, now, mode=0o644):

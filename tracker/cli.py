@@ -205,7 +205,10 @@ def register(app):
         if not os.path.isdir(folder):
             raise click.BadParameter(f"no folder {folder}", param_hint="PATH")
         _require_schema()
-        counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now(), app.config["SECRET_KEY"])
+        try:
+            counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now(), app.config["SECRET_KEY"])
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
         click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
 
     @app.cli.command("restore")

@@ -16,6 +16,7 @@ from tracker.notifications import outbox
 from tracker.notifications.outbox import OutboxMessage
 from tracker.scores.models import KpiTemplate
 from tracker.tickets import qr
+from tests.workorders.conftest import make_order  # noqa: F401  (the work-order fixture)
 
 MESSAGE = "Subject: 测试\r\n\r\n正文\r\n".encode() + bytes(range(256))  # an outbox message as built: bytes
 
@@ -291,3 +292,24 @@ def test_a_backup_whose_files_cannot_be_restored_changes_nothing(app, runner, ma
     db.session.rollback()
     assert db.session.scalar(select(User.display_name).where(User.username == "eng2")) == "李四"  # rows untouched
     assert os.path.exists(os.path.join(app.instance_path, "archive", "旗滨玻璃", "20261015旗滨玻璃1号机常规保养.pdf"))
+
+
+def test_a_backup_whose_scan_files_are_not_the_snapshots_is_made_again_and_else_refused(
+        app, api, runner, make_order, tmp_path):  # noqa: F811
+    """An upload while the backup ran moved the current scan aside and wrote the next one under its name: the copy
+    held version 2's bytes under version 1's row. The copy is checked against the rows (SHA-256) and never kept so."""
+    from tests.workorders.conftest import CANONICAL, PDF, upload
+
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+                   content_type="multipart/form-data")
+    assert response.status_code == 201
+    stored = os.path.join(app.instance_path, response.get_json()["path"])
+    target = str(tmp_path / "b.tar.gz")
+    _run(runner, "backup", target)  # the files are the rows': written
+    os.remove(target)
+    with open(stored, "wb") as handle:  # what the next upload leaves under the name, not yet in the snapshot
+        handle.write(PDF + b"% the next version")
+    result = runner.invoke(args=["backup", target])
+    assert result.exit_code != 0 and "run it again" in result.output
+    assert not os.path.exists(target) and not os.path.exists(target + ".partial")
