@@ -123,3 +123,33 @@ def test_attendance_grid_shows_a_whole_month_at_1280_and_keeps_the_names_in_view
     assert page.locator('select[name="att:zhangsan:2026-08-31"]').bounding_box()["x"] + 10 <= PHONE["width"]
     page.screenshot(path=os.path.join(screenshot_dir, "attendance-375-scrolled.png"))
     context.close()
+
+
+# Short Chinese labels in table headers, badges and status cells whose text is laid out on more than one line.
+BROKEN_LABELS = """() => {
+  const cells = document.querySelectorAll("main table thead th, main table td .badge, main table td.wrap-phone");
+  const broken = [];
+  for (const cell of cells) {
+    const text = cell.textContent.trim();
+    if (!/^[\\u4e00-\\u9fff]{2,4}$/.test(text)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (lines.size > 1) broken.push(text);
+  }
+  return broken;
+}"""
+
+
+def test_short_chinese_labels_are_not_broken_one_character_per_line_at_phone_width(live_server, browser, demo_data):
+    """状态 / 草稿 / 进行中 read one character per line in the squeezed columns of the score and work-order lists."""
+    broken = {}
+    for username, path in (("mgr.liu", f"/scores/{CLOSED}"), ("office", "/work-orders/"),
+                           ("gm.wang", f"/scores/{CLOSED}")):
+        context, page = log_in(browser, live_server, username, PHONE)
+        page.goto(live_server + path)
+        found = page.evaluate(BROKEN_LABELS)
+        if found:
+            broken[f"{username} {path}"] = sorted(set(found))
+        context.close()
+    assert not broken, broken
