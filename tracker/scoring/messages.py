@@ -80,8 +80,8 @@ CATALOG = {
     "response.business": ("{within}/{counted} 单在 {limit} 个工作小时内响应（工作时间 {hours}，按工作日历，节假日除外）",
                           "{within} of {counted} orders answered within {limit} business hours (office hours "
                           "{hours} on workdays of the work calendar, holidays excluded)"),
-    "on_time": ("逾期完工 {late} 单", "{late} late order(s)"),
-    "on_time.business": ("按工作时间（{hours}，按工作日历）逾期完工 {late} 单",
+    "on_time": ("逾期 {late} 单", "{late} late order(s)"),  # late: completed after the deadline, or still open past it
+    "on_time.business": ("按工作时间（{hours}，按工作日历）逾期 {late} 单",
                          "{late} order(s) late in business hours ({hours} on workdays of the work calendar)"),
     "rework": ("返修 {units} 单，当月完工 {completed} 单", "{units} rework order(s), {completed} completed"),
     "satisfaction": ("满意 {good}/{surveys} 份", "{good} of {surveys} surveys satisfied"),
