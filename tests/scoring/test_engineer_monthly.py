@@ -222,16 +222,20 @@ def test_rounding_takes_a_value_a_hair_off_a_half_cent_as_the_half_cent_it_stand
     assert round2(D("-0.005")) == D("-0.01") and round2(D("1234567.125")) == D("1234567.13")
 
 
-@pytest.mark.parametrize("spent, equation, reading, points", [
-    ("660", "= 1.1", "1.1 高于上限 1，1 档", 8),                # exactly 1.1: one step
-    ("660.01", "≈ 1.1", "1.1001 高于上限 1，2 档", 6),          # a hair over 1.1: two steps, said as more than 1.1
-    ("600.01", "≈ 1", "1.0001 高于上限 1，1 档", 8),             # over the limit at all: never shown as the limit
-    ("599.99", "≈ 1", "1 在 ≤ 1 范围内", 10),
+@pytest.mark.parametrize("spent, equation, reading, points, value", [
+    ("660", "= 1.1", "1.1 高于上限 1，1 档", 8, "1.1"),                # exactly 1.1: one step
+    ("660.01", "≈ 1.1", "1.1001 高于上限 1，2 档", 6, "1.1001"),       # a hair over 1.1: two steps, more than 1.1
+    ("600.01", "≈ 1", "1.0001 高于上限 1，1 档", 8, "1.0001"),          # over the limit at all: never the limit
+    ("599.99", "≈ 1", "1 在 ≤ 1 范围内", 10, "1"),
 ])
-def test_an_expense_ratio_is_never_shown_as_a_step_it_is_past(spent, equation, reading, points):
+def test_an_expense_ratio_is_never_shown_as_a_step_it_is_past(spent, equation, reading, points, value):
     """The sentence links the value to the points: a ratio of 1.1000167 costs two steps (a started step counts),
-    so it is not shown as 1.1 (one step); the equation says ≈ where four places are not the exact ratio."""
+    so it is not shown as 1.1 (one step); the equation says ≈ where four places are not the exact ratio. The
+    line's value, as stored and shown beside the points (four places), reads the same (it read 1 beside 8 points)."""
+    from decimal import ROUND_HALF_UP
+
     facts = {"month": "2026-10", "field_hours": D(10), "expenses": D(spent), "reviews": [leader()]}
     line = row(evaluate(TEMPLATE, facts), "expense")
     assert line.points == points
     assert f"（10 小时 × 60 元）{equation}，{reading}" in line.explanation, line.explanation
+    assert D(line.value).quantize(D("0.0001"), rounding=ROUND_HALF_UP) == D(value)

@@ -39,13 +39,12 @@ from tracker.scores.templates_store import TemplatesInForce, ensure_presets
 from tracker.scoring import messages, periods
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError
-from tracker.scoring.decimals import round2
+from tracker.scoring.decimals import VALUE_PLACES, round2
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
-VALUE_PLACES = Decimal("0.0001")
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
                 "bonus", "status", "stale", "computed_at", "approved_at", "approved_by_id", "inputs_digest")
 INELIGIBLE = "ineligible"  # the inputs digest of a row that is not assessed (it has no scores to compute)

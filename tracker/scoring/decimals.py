@@ -7,6 +7,8 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
+VALUE_PLACES = Decimal("0.0001")  # a measured value as stored and shown: four places (a share's hundredths of a %)
+
 
 def D(value):
     """int, str or Decimal -> Decimal; a float is taken by its shortest repr (YAML and JSON give floats)."""

@@ -5,7 +5,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from collections.abc import Callable
 
 from tracker.scoring.decimals import (
-    HUNDRED, ONE, ZERO, D, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
+    HUNDRED, ONE, VALUE_PLACES, ZERO, D, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
 )
 from tracker.scoring.errors import FactsError
 from tracker.scoring.messages import Msg, Text
@@ -203,18 +203,23 @@ def range_(inputs, p):
         return fmt_pct(number, rounding) + "%" if p.get("percent") else fmt(number, 4, rounding)
 
     shown = bound(value) if value.is_finite() else "∞"
+    away = None
     if "lo" in p and value < p["lo"]:
         side, gap, key, limit = p.get("below"), p["lo"] - value, "range.below", {"lo": bound(p["lo"])}
         # rounded away from the bound: a value a hair past a step's edge (1.10001 above 1 in steps of 0.1: two
-        # steps) never reads as the edge itself (1.1: one step); shown as the bounds are, to four places
-        if value.is_finite():
-            shown = bound(value, ROUND_FLOOR)
+        # steps) never reads as the edge itself (1.1: one step); shown as the bounds are, to four places, and so is
+        # the line's value (the measured value as stored and shown beside the points)
+        away = ROUND_FLOOR
     elif "hi" in p and value > p["hi"]:
         side, gap, key, limit = p.get("above"), value - p["hi"], "range.above", {"hi": bound(p["hi"])}
-        if value.is_finite():
-            shown = bound(value, ROUND_CEILING)
+        away = ROUND_CEILING
     else:
         side = None
+    if away is not None and value.is_finite():
+        shown = bound(value, away)
+        kept = value.quantize(VALUE_PLACES, rounding=away)
+    else:
+        kept = None
     if side is None:
         return Outcome(clamp(p["base"], p.get("floor"), p.get("cap")),
                        Msg("range.inside", {"value": shown, "bounds": _bounds(p, bound)}))
@@ -230,7 +235,8 @@ def range_(inputs, p):
         # a started step counts in full (expenses: ratio 1.01 already costs one step)
         steps = ceil(steps)
     points = clamp(p["base"] + side["points"] * steps, p.get("floor"), p.get("cap"))
-    return Outcome(points, Msg(key, {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}))
+    return Outcome(points, Msg(key, {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}),
+                   value=kept)
 
 
 def _bounds(p, bound):
