@@ -300,3 +300,27 @@ def test_a_version_is_stored_and_answered_201_even_when_the_month_cannot_be_comp
     assert template_count() == before + 1
     stale = db.session.scalars(select(Score.stale).where(Score.month == NOVEMBER, Score.status == "draft")).all()
     assert stale and all(stale)
+
+
+def test_a_version_that_cannot_score_a_record_of_its_month_is_refused_and_its_preview_says_why(november, api):
+    """An incident under 5S · untidy, then a version without that category starting this month: stored, the month
+    could not be computed again (drafts stale for ever, approval 409) and its preview answered 500."""
+    eng1 = db.session.scalar(select(User).where(User.username == "eng1"))
+    eng1.kpi_template = "service_post_deduction"
+    db.session.commit()
+    recorded = api("POST", "/incidents", "mgr", json={"engineer": "eng1", "date": "2026-11-18", "indicator": "five_s",
+                                                      "category": "untidy", "amount": 3})
+    assert recorded.status_code == 201, recorded.get_json()
+    body = copy.deepcopy(services.body_of(services.latest_version("service_post_deduction")))
+    del indicator(body, "five_s")["params"]["categories"]["untidy"]
+    before = template_count()
+    preview = api("POST", "/templates/service_post_deduction/what-if", "admin", json={"body": body, "month": NOVEMBER})
+    assert preview.status_code == 422, preview.get_json()
+    assert "张三" in preview.get_json()["error"]["fields"]["body"]
+    created = api("POST", "/templates/service_post_deduction/versions", "admin",
+                  json={"body": body, "effective_from": NOVEMBER})
+    assert created.status_code == 422 and "untidy" in created.get_json()["error"]["fields"]["body"]
+    assert template_count() == before
+    later = api("POST", "/templates/service_post_deduction/versions", "admin",  # from next month: no record yet
+                json={"body": body, "effective_from": "2026-12"})
+    assert later.status_code == 201, later.get_json()

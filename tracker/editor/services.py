@@ -27,7 +27,7 @@ from tracker.scores.models import KpiTemplate, Score
 from tracker.scores.templates_store import TemplatesInForce, store_template
 from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
-from tracker.scoring.errors import TemplateError
+from tracker.scoring.errors import FactsError, TemplateError
 from tracker.scoring.template import load_template
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -168,10 +168,12 @@ def create_version(code, data, effective_from, now):
     409 when it scores exactly like the latest version. Flushes; the caller commits.
     """
     latest = latest_version(code)
-    _template, data = check(code, data, effective_from, now)
+    template, data = check(code, data, effective_from, now)
     if effective_from < latest.effective_from:
         raise Invalid.field("effective_from", _("生效月份不能早于当前版本的生效月份 %(month)s",
                                                 month=latest.effective_from))
+    if data["effective_from"] <= Month.of(now.date()):  # the month already has records: each must still score
+        _scored(template, code, effective_from, now)
     row = store_template(data, now, latest)
     if row.id == latest.id:
         raise Conflict(_("与第 %(version)s 版的计分完全相同，没有保存新版本", version=latest.version))
@@ -241,6 +243,26 @@ def what_if(code, data, month, now):
     if month > Month.of(now.date()):
         raise Invalid.field("month", _("只能预览已开始的月份"))
     template, _data = check(code, data, max(month, Month.of(now.date())), now)
+    results = _scored(template, code, month, now, field="body")
+    people = [person for person, _result in results]
+    stored = {s.engineer_id: s for s in db.session.scalars(
+        select(Score).where(Score.month == month, Score.engineer_id.in_([p.id for p in people])))} if people else {}
+    rows = []
+    for person, result in results:
+        score = stored.get(person.id)
+        old = {"quantitative": score.quantitative if score else None, "total": score.total if score else None,
+               "grade": score.grade if score else None, "bonus": score.bonus if score else None}
+        new = {"quantitative": round2(result.quantitative), "total": round2(result.total), "grade": result.grade,
+               "bonus": round2(result.bonus)}
+        rows.append(Comparison(person.username, person.display_name, old, new))
+    return rows, totals(rows)
+
+
+def _scored(template, code, month, now, field="body"):
+    """[(engineer, evaluation)] of the engineers scored with `code` in `month`, each evaluated with `template` on the
+    month's records; 422 on `field` when a record cannot be scored by it (an incident of a category or indicator
+    the template no longer has): stored as a version, that month could not be computed again (its drafts stale,
+    approval refused) until the record was deleted."""
     in_force = TemplatesInForce(month)
     people = []
     for person in db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
@@ -252,18 +274,16 @@ def what_if(code, data, month, now):
         if row.code == code and scores.is_eligible(person, month):
             people.append(person)
     facts = month_facts([p.id for p in people], month, scores.as_of(month, now))
-    stored = {s.engineer_id: s for s in db.session.scalars(
-        select(Score).where(Score.month == month, Score.engineer_id.in_([p.id for p in people])))} if people else {}
-    rows = []
+    results = []
     for person in people:
-        result = evaluate(template, facts[person.id], bonus_base=Decimal(person.bonus_base or 0))
-        score = stored.get(person.id)
-        old = {"quantitative": score.quantitative if score else None, "total": score.total if score else None,
-               "grade": score.grade if score else None, "bonus": score.bonus if score else None}
-        new = {"quantitative": round2(result.quantitative), "total": round2(result.total), "grade": result.grade,
-               "bonus": round2(result.bonus)}
-        rows.append(Comparison(person.username, person.display_name, old, new))
-    return rows, totals(rows)
+        try:
+            results.append((person, evaluate(template, facts[person.id],
+                                             bonus_base=Decimal(person.bonus_base or 0))))
+        except FactsError as error:
+            raise Invalid.field(field, _("%(name)s 在 %(month)s 的记录不能按这个版本计分（%(error)s）：请保留记录所用的"
+                                         "指标和类别，或先删除这些记录", name=person.display_name, month=month,
+                                         error=str(error))) from None
+    return results
 
 
 def totals(rows):
