@@ -66,6 +66,21 @@ def test_team_covers_a_managers_whole_subtree(api, records, team, make_user):
     assert api("GET", f"/scores/{NOV}?team=mgr2", "mgr").status_code == 403
 
 
+def test_a_manager_picks_their_own_team_or_one_below_on_the_month_page(client, records, team, make_user):
+    """The team picker offers the manager's own name first: choosing it was a 500 (the charts' query held the
+    viewer's scope and the picked team as two CTEs of one name)."""
+    make_user("mgr.sub", role="manager", display_name="下级主管", supervisor="mgr")
+    make_user("eng4", display_name="赵六", supervisor="mgr.sub")
+    services.compute_month(NOV, NOW)
+    db.session.commit()
+    login(client, "mgr")
+    for team_name, shown, hidden in (("mgr", ("张三", "李四", "赵六"), ("王五",)), ("mgr.sub", ("赵六",), ("张三",))):
+        page = client.get(f"/scores/{NOV}?team={team_name}")
+        assert page.status_code == 200, team_name
+        html = page.get_data(as_text=True)
+        assert all(name in html for name in shown) and not any(name in html for name in hidden), team_name
+
+
 def test_rows_are_slim_unless_explain_is_asked(api, records, team):
     eng = team["eng1"]
     order = records.order(eng, at(D(2026, 11, 3), 8), responded=at(D(2026, 11, 3), 12))

@@ -119,6 +119,13 @@ def scope_filter(viewer, column):
     return column == viewer.id
 
 
+def team_filter(column, manager):
+    """A WHERE clause limiting `column` (a users.id column) to a manager's team: everyone whose supervisor chain
+    includes them. Its CTE has a name of its own, so that it can stand beside scope_filter's in one statement (a
+    manager who picks their own team: two unrelated CTEs named alike were a CompileError, a 500)."""
+    return column.in_(select(subordinates_cte(manager.id, "picked_team").c.id))
+
+
 def visible_engineers(viewer):
     """A select of the active engineers in the viewer's scope, ordered by name."""
     return (select(User).where(User.role == "engineer", User.active.is_(True), scope_filter(viewer, User.id))

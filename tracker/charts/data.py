@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
-from tracker.auth.access import scope_filter, subordinates_cte
+from tracker.auth.access import scope_filter, team_filter
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.scores.models import Score, ScoreLine
@@ -29,7 +29,7 @@ class Distribution:
 
 
 def _in_team(column, team):
-    return literal(True) if team is None else column.in_(select(subordinates_cte(team.id).c.id))
+    return literal(True) if team is None else team_filter(column, team)
 
 
 def team_distribution(viewer, month, team=None):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from tracker.auth.access import ALL_SEEING, is_above, scope_filter, subordinates_cte
+from tracker.auth.access import ALL_SEEING, is_above, scope_filter, team_filter
 from tracker.auth.models import User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
@@ -65,7 +65,7 @@ def month_page(viewer, month, *, team=None, page=1, per_page=PER_PAGE_DEFAULT, o
     month = month_arg(month)
     scope = [User.role == "engineer", scope_filter(viewer, User.id)]
     if team is not None:
-        scope.append(User.id.in_(select(subordinates_cte(team.id, "picked_team").c.id)))
+        scope.append(team_filter(User.id, team))
     joined = and_(Score.engineer_id == User.id, Score.month == month)
     shown = or_(User.active.is_(True), Score.id.is_not(None))
     total = db.session.scalar(select(func.count()).select_from(User).outerjoin(Score, joined)
