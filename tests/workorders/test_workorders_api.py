@@ -371,3 +371,17 @@ def test_names_whose_canonical_name_cannot_be_a_file_name_are_refused(app, api, 
     assert db.session.get(WorkOrder, order_id).service_type == "修" * 8
     # what is not a name part changes as before
     assert api("PATCH", f"/work-orders/{order_id}", "office", json={"description": "更换密封件"}).status_code == 200
+
+
+def test_a_rework_done_by_another_team_opens_for_those_who_see_the_deduction_it_causes(api, client, team):
+    """eng3 (mgr2's team) redoes eng1's order: the rework counts against eng1, and it is the record the
+    explanation of eng1's score links to, so eng1 and eng1's manager open it (both got 403), not eng2."""
+    first = api("POST", "/work-orders", "office", json=BODY | {"engineer": "eng1"}).get_json()
+    rework = api("POST", "/work-orders", "office", json=BODY | {
+        "engineer": "eng3", "reported_at": "2026-10-20T08:00", "rework": "external", "rework_of": first["number"]})
+    assert rework.status_code == 201, rework.get_json()
+    rework_id = rework.get_json()["id"]
+    for user, status in (("eng1", 200), ("mgr", 200), ("eng3", 200), ("mgr2", 200), ("eng2", 403)):
+        assert api("GET", f"/work-orders/{rework_id}", user).status_code == status, user
+    login(client, "mgr")
+    assert client.get(f"/work-orders/{rework_id}").status_code == 200

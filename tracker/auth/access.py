@@ -202,7 +202,17 @@ def order_scope(viewer):
 
 
 def can_view_order(viewer, order):
-    """The one order `order_scope` lets the viewer see."""
+    """The one order `order_scope` lets the viewer see; and an order that redoes one the viewer may see as its
+    engineer or their manager: a rework counts against the engineer of the order it redoes (CONTRACT 7), whoever did
+    the rework, so it is the record behind that engineer's deduction and opens for all who see the score."""
+    if _sees_order(viewer, order):
+        return True
+    redone = order.rework_of
+    return redone is not None and redone.engineer is not None and (
+        viewer.id == redone.engineer_id or (viewer.role == "manager" and is_above(viewer, redone.engineer)))
+
+
+def _sees_order(viewer, order):
     if viewer.role in ALL_ORDERS or viewer.id in (order.engineer_id, order.submitter_id):
         return True
     if viewer.role != "manager":
