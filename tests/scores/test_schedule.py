@@ -147,6 +147,19 @@ def test_an_eligible_month_never_computed_holds_the_final_back(app, records, tea
     assert _finals() == {(late.id, 2026, "annual"): (None, 0)}  # no leader review: no month has a total
 
 
+def test_no_final_is_stored_for_a_period_the_engineer_was_assessed_in_no_month_of(app, records, team, make_user):
+    """Hired in September 2026: not assessed in any month of 2026's first half, nor of 2025. "Every eligible month
+    approved" held vacuously, so a final with no score was stored, and the annual sheet read 最终 over twelve
+    months never computed."""
+    _close_year(app, records, team)
+    late = make_user("late", supervisor="mgr", hire_date=datetime(2026, 9, 10).date())
+    for engineer in (team["eng1"], team["eng2"], team["eng3"]):
+        _approve_all(engineer, YEAR_2026[:6])
+    assert run(app, "scores_mid_year", datetime(2026, 7, 3, 4)).summary == "2026 年年中：存入 3 人"
+    run(app, "scores_annual", datetime(2026, 12, 3, 4))  # the annual check of 2025 (run every day until stored)
+    assert not any(engineer_id == late.id for engineer_id, _year, _period in _finals())
+
+
 def test_a_hire_date_that_makes_more_months_assessed_clears_the_final_until_they_are_approved(
         app, api, records, team, make_user):
     """The annual final of an engineer assessed from June stands only while every eligible month is approved: an

@@ -403,7 +403,7 @@ def current_period_scores(engineer_ids, year, period):
 def _all_months_approved(people, year, period):
     """The ids of the engineers among `people` whose every eligible month of the period is approved (CONTRACT 7):
     a month the engineer is assessed in (hire date, early confirmation) that was never computed, or is a draft,
-    holds the final back."""
+    holds the final back; one assessed in no month of the period has no final."""
     if not people:
         return set()
     months = _period_months(year, period)
@@ -411,8 +411,10 @@ def _all_months_approved(people, year, period):
         select(Score.engineer_id, Score.month).where(
             Score.engineer_id.in_([person.id for person in people]), Score.month.in_(months),
             Score.eligible.is_(True), Score.status == "approved"))}
+    assessed = {person.id: [month for month in months if is_eligible(person, month)] for person in people}
+    # no month assessed (hired too late, or only later): nothing to make final, not a final of nothing
     return {person.id for person in people
-            if all((person.id, str(month)) in approved for month in months if is_eligible(person, month))}
+            if assessed[person.id] and all((person.id, str(month)) in approved for month in assessed[person.id])}
 
 
 def period_scores(year, period, now, final, engineer_ids=None):
