@@ -228,3 +228,21 @@ def test_a_display_name_counts_characters_once_nfc_normalised_and_is_stored_so(a
     assert_error(api("POST", "/users", "admin", json={**NEW, "username": "accents2", "display_name": name + "b"}),
                  422, "display_name")
     assert_error(api("PATCH", "/users/accents", "admin", json={"display_name": "b" * 41}), 422, "display_name")
+
+
+def test_pay_is_shown_only_to_those_who_see_it(api, team):
+    """The bonus base the bonus is computed from: the person, a manager above, the gm and the admin; back-office
+    (which lists everyone for its pickers) and other engineers read null."""
+    def bases(user, path="/users"):
+        body = api("GET", path, user).get_json()
+        return {row["username"]: row["bonus_base"] for row in body.get("users", [body])}
+
+    everyone = bases("office")
+    assert everyone["office"] is not None and all(base is None for name, base in everyone.items() if name != "office")
+    assert all(base is not None for base in bases("gm.wang").values())
+    assert all(base is not None for base in bases("admin").values())
+    team_view = bases("mgr")
+    assert set(team_view) == {"mgr", "eng1", "eng2"} and all(base is not None for base in team_view.values())
+    assert bases("eng1", "/users/eng1") == {"eng1": 1000}
+    assert bases("mgr", "/users/eng2")["eng2"] is not None
+    assert bases("office", "/users/eng1") == {"eng1": None}

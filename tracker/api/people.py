@@ -10,7 +10,7 @@ from tracker.customers import services as customers
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth import services as auth_services
-from tracker.auth.access import can_view, engineer_by_username, roles, scope_filter, user_by_username
+from tracker.auth.access import can_view, engineer_by_username, roles, scope_filter, sees_pay, user_by_username
 from tracker.auth.models import ROLES, User
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -39,7 +39,9 @@ USER = core.obj({
     "username": {"type": "string"}, "display_name": {"type": "string"},
     "role": {"type": "string", "enum": list(ROLES)}, "supervisor": {"type": ["string", "null"]},
     "department": {"type": ["string", "null"]}, "hire_date": {"type": ["string", "null"], "format": "date"},
-    "bonus_base": {"type": "number"}, "email": {"type": ["string", "null"]}, "active": {"type": "boolean"},
+    "bonus_base": {"type": ["number", "null"],
+                   "description": "null for a caller who does not see pay (back-office, another engineer)"},
+    "email": {"type": ["string", "null"]}, "active": {"type": "boolean"},
     "early_confirmation_month": {"type": ["string", "null"]},
 }, ["username", "display_name", "role", "supervisor", "department", "hire_date", "bonus_base", "email", "active",
     "early_confirmation_month"])
@@ -91,10 +93,12 @@ def row_or_404(model, row_id, what):
     return row
 
 
-def user_dict(user):
+def user_dict(user, listed_in_scope=False):
+    """A user as the API shows them to the caller: the bonus base only to those who see pay (null otherwise)."""
+    pay = user.bonus_base if sees_pay(current_user, user, listed_in_scope) else None
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
             "supervisor": user.supervisor.username if user.supervisor else None, "department": user.department,
-            "hire_date": user.hire_date, "bonus_base": user.bonus_base, "email": user.email,
+            "hire_date": user.hire_date, "bonus_base": pay, "email": user.email,
             "active": user.active, "early_confirmation_month": user.early_confirmation_month}
 
 
@@ -151,7 +155,7 @@ def list_users():
         query = query.where(User.role == role)
     if request.args.get("active") in ("0", "1"):
         query = query.where(User.active.is_(request.args["active"] == "1"))
-    return core.reply({"users": [user_dict(u) for u in db.session.scalars(query)]})
+    return core.reply({"users": [user_dict(u, listed_in_scope=True) for u in db.session.scalars(query)]})
 
 
 @bp.route("/users/<username>", methods=["GET"])

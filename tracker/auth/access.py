@@ -166,6 +166,16 @@ def can_view(viewer, person):
             or is_manager_above(viewer, person))
 
 
+def sees_pay(viewer, person, listed_in_scope=False):
+    """The bonus base (the pay the bonus is computed from) of `person`: the person, the gm, the admin, a manager
+    above them. Back-office sees everyone's name for its pickers, not their pay. `listed_in_scope`: the person was
+    read through scope_filter(viewer) (a manager's list holds only their team and themselves), so their chain is not
+    read again for each."""
+    if viewer.id == person.id or viewer.role in ALL_SEEING:
+        return True
+    return viewer.role == "manager" and (listed_in_scope or is_above(viewer, person))
+
+
 def can_edit_itinerary(actor, engineer):
     """Trips and expenses: the engineer, back-office, a manager above."""
     if actor.id == engineer.id and engineer.role == "engineer":
