@@ -67,6 +67,20 @@ def test_each_template_has_chinese_headers_an_english_row_examples_and_choice_li
     assert '"engineer,backoffice,manager,gm,admin"' in choices
 
 
+@pytest.mark.parametrize("kind", list(kinds.KINDS))
+def test_a_template_sent_back_with_its_example_rows_left_in_changes_nothing(team, api, make_user, kind):
+    """The examples name real-looking records (WO20261015-001, zhangsan): sent back unchanged, an instance that had
+    those had them overwritten (an order of another engineer reassigned, a user's pay changed)."""
+    make_user("zhangsan", display_name="张三", supervisor="mgr")
+    template = api("GET", f"/imports/{kind}/template.xlsx", "admin").data
+    before = {model: _count(model) for model in (User, WorkOrder, Customer, Equipment)}
+    report = _upload(api, kind, template, f"{kind}.xlsx", dry_run=False)
+    body = report.get_json()
+    assert report.status_code == 422, body
+    assert "示例行" in str(body), body
+    assert {model: _count(model) for model in before} == before
+
+
 def test_a_thousand_orders_with_three_bad_rows_dry_run_names_exactly_those_and_stores_nothing(team, api):
     rows = _orders(1000)
     rows[99]["reported_at"] = "2026-13-45 09:00"  # spreadsheet row 102 (two header rows)

@@ -142,6 +142,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
     if writes:
         _begin()
     rows = _text_checked(report, kind, present, rows)  # before any lookup: PostgreSQL's text takes no NUL
+    rows = _without_examples(report, kind, present, rows)
     with contextlib.nullcontext() if writes else db.session.no_autoflush:
         batch = rows_of(kind, rows)
         before = batch.stored(rows)
@@ -184,6 +185,29 @@ def _text_checked(report, kind, present, rows):
         else:
             _error(report, kind, number, Invalid.field(*bad), present)
     return checked
+
+
+def _without_examples(report, kind, present, rows):
+    """The rows, less the template's example rows when the file still holds every one of them as the template gave
+    them (its example block left in: those rows are reported). Their numbers and usernames are real-looking
+    (WO20261015-001, zhangsan): imported, they updated whatever record of the instance had that number or name. A
+    file holding only some of them (a real row that happens to read like one) is imported as it is."""
+    def cell(value):
+        return "" if value is None else str(value).strip()
+
+    examples = [{key: cell(value) for key, value in example.items()} for example in kind.examples]
+
+    def example_of(row):
+        return next((n for n, example in enumerate(examples)
+                     if all(cell(row.get(key)) == value for key, value in example.items())), None)
+
+    matched = {number: example_of(row) for number, row in rows}
+    if not examples or {n for n in matched.values() if n is not None} != set(range(len(examples))):
+        return rows
+    for number, _row in rows:
+        if matched[number] is not None:
+            _error(report, kind, number, Invalid(_("这是模板的示例行：导入前请删除或改成真实的记录")), present)
+    return [(number, row) for number, row in rows if matched[number] is None]
 
 
 def _second_pass(report, kind, present, batch, accepted, actor, now):
