@@ -259,6 +259,21 @@ def test_rework_link_must_make_sense(api, make_order, change, field):
 REDO = {**BODY, "service_type": "维修", "reported_at": "2026-11-10T09:00", "rework": "external"}
 
 
+def test_a_cancelled_order_cannot_be_named_as_the_one_a_rework_redoes(api, make_order):
+    """A cancelled order counts nowhere (CONTRACT 7): named as rework_of, it cost its engineer a point."""
+    original = make_order(number="OLD-1", arrived_at=None, completed_at=None, status="cancelled")
+    response = api("POST", "/work-orders", "office", json=REDO | {"rework_of": "OLD-1"})
+    assert_error(response, 422, "rework_of")
+    assert "已取消" in response.get_json()["error"]["fields"]["rework_of"]
+    assert db.session.query(WorkOrder).count() == 1
+    # a rework linked before its original was cancelled keeps its link through other changes
+    original.status = "open"
+    db.session.commit()
+    redo = api("POST", "/work-orders", "office", json=REDO | {"rework_of": "OLD-1"}).get_json()
+    assert api("PATCH", f"/work-orders/{original.id}", "office", json={"status": "cancelled"}).status_code == 200
+    assert api("PATCH", f"/work-orders/{redo['id']}", "office", json={"description": "再次异响"}).status_code == 200
+
+
 def test_a_manager_may_not_name_an_order_of_another_team_as_rework_of_and_learns_nothing(api, make_order):
     make_order(number="THEIRS", engineer="eng3", completed_at=datetime(2026, 10, 15, 16, 0))  # mgr2's team
     unknown = assert_error(api("POST", "/work-orders", "mgr", json={**REDO, "rework_of": "GHOST"}), 422, "rework_of")

@@ -341,6 +341,9 @@ def _check_rework(after, order):
         raise Invalid.field("rework_of", _("不能关联工单自身"))
     if redone.reported_at > after.reported_at:
         raise Invalid.field("rework_of", _("原工单须早于本工单"))
+    if redone.status == "cancelled" and order.rework_of_id != redone.id:  # a link kept as it was stays
+        # a cancelled order was never carried out (CONTRACT 7: it counts nowhere): nothing of it can be redone
+        raise Invalid.field("rework_of", _("原工单 %(number)s 已取消，不能作为返修的原工单", number=redone.number))
     seen, link = set(), redone.rework_of
     while order.id is not None and link is not None and link.id not in seen:  # orders reported at the same time
         if link.id == order.id:
