@@ -225,11 +225,13 @@ def test_the_editor_says_what_is_wrong_in_the_readers_language(november, client)
     form = {"body": services.as_text(broken(rising)), "effective_from": "2026-12", "action": "save"}
     chinese = client.post(f"/admin/templates/{CODE}/edit", data=form).get_data(as_text=True)
     assert "阈值降低时分数不能升高（3 之后是 15）" in chinese
+    assert "<code>响应及时率（indicators[2].params.bands" in chinese  # the line named as the page names it
     assert "points must not rise" not in chinese
     client.post("/lang/en")
     english = client.post(f"/admin/templates/{CODE}/edit", data=form).get_data(as_text=True)
     assert "points must not rise as the threshold falls (15 after 3)" in english
-    assert "阈值降低时" not in english
+    assert "阈值降低时" not in english and "<code>响应及时率" not in english
+    assert "<code>Timely response (indicators[2].params.bands" in english
 
 
 def test_every_template_error_has_its_chinese_wording():

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 
-from tracker import clock
+from tracker import clock, language
 from tracker.auth.access import roles
 from tracker.auth.models import User
 from tracker.editor import services
@@ -33,8 +33,9 @@ def _field_label(path, data):
         index = path[len("body.indicators["):].split("]", 1)[0]
         if index.isdigit() and int(index) < len(data.get("indicators") or []):
             item = data["indicators"][int(index)]
-            if isinstance(item, dict):
-                return f"{item.get('name', '')}（{path[len('body.'):]}）"
+            if isinstance(item, dict):  # its name in the reader's language, as the page says it
+                name = (item.get("name_en") or item.get("name", "")) if language.current() == "en" else item.get("name", "")
+                return _("%(name)s（%(path)s）", name=name, path=path[len("body."):])
     return path[len("body."):] if path.startswith("body.") else path
 
 
