@@ -1,6 +1,7 @@
 """backup PATH / restore PATH: a consistent copy of database and files, restorable into an empty database."""
 
 import json
+from contextlib import contextmanager
 import os
 import stat
 import tarfile
@@ -96,10 +97,28 @@ def _drop(handle):
         admin.dispose()
 
 
-def _instance(url, folder):
+def _instance(url, folder, made=None, **config):
+    """An app (and its command runner) on `url` with its instance folder; kept in `made` to be closed after."""
     app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(folder),
-                      "PASSWORD_METHOD": "pbkdf2:sha256:1000"})
+                      "PASSWORD_METHOD": "pbkdf2:sha256:1000", **config})
+    if made is not None:
+        made.append(app)
     return app, app.test_cli_runner()
+
+
+@contextmanager
+def _scratch(tmp_path, *names):
+    """(urls of fresh databases, one per name; the list of apps to close): afterwards every app's connections are
+    closed and every database dropped."""
+    databases, made = [_scratch_url(tmp_path, name) for name in names], []
+    try:
+        yield [url for url, _handle in databases], made
+    finally:
+        for app in made:
+            with app.app_context():
+                db.engine.dispose()
+        for _url, handle in databases:
+            _drop(handle)
 
 
 def _run(runner, *args):
@@ -109,10 +128,8 @@ def _run(runner, *args):
 
 
 def test_init_db_then_restore_into_a_fresh_instance_as_the_readme_says(tmp_path):
-    source_url, source_db = _scratch_url(tmp_path, "source")
-    target_url, target_db = _scratch_url(tmp_path, "target")
-    try:
-        source, source_cli = _instance(source_url, tmp_path / "source")
+    with _scratch(tmp_path, "source", "target") as ((source_url, target_url), made):
+        source, source_cli = _instance(source_url, tmp_path / "source", made)
         _run(source_cli, "init-db")
         _run(source_cli, "create-user", "eng1", "--role", "engineer", "--display-name", "张三",
              "--password", "secret-pass-1")
@@ -125,7 +142,7 @@ def test_init_db_then_restore_into_a_fresh_instance_as_the_readme_says(tmp_path)
         backup_file = str(tmp_path / "tracker-backup.tar.gz")
         _run(source_cli, "backup", backup_file)
 
-        target, target_cli = _instance(target_url, tmp_path / "target")
+        target, target_cli = _instance(target_url, tmp_path / "target", made)
         assert "KPI templates loaded" in _run(target_cli, "init-db")  # init-db loads the templates ...
         assert "restored" in _run(target_cli, "restore", backup_file)  # ... and restore still takes the backup
         with target.app_context():
@@ -137,17 +154,11 @@ def test_init_db_then_restore_into_a_fresh_instance_as_the_readme_says(tmp_path)
             db.engine.dispose()
         assert (tmp_path / "target" / "archive" / "旗滨玻璃" / "20261015旗滨玻璃1号机常规保养.pdf").read_bytes() \
             == b"%PDF-1.4 scan"
-        with source.app_context():
-            db.engine.dispose()
-    finally:
-        _drop(source_db)
-        _drop(target_db)
 
 
 def test_restore_still_refuses_a_fresh_instance_whose_templates_an_administrator_changed(tmp_path):
-    url, handle = _scratch_url(tmp_path, "changed")
-    try:
-        app, cli = _instance(url, tmp_path / "changed")
+    with _scratch(tmp_path, "changed") as ((url,), made):
+        app, cli = _instance(url, tmp_path / "changed", made)
         _run(cli, "init-db")
         backup_file = str(tmp_path / "b.tar.gz")
         _run(cli, "backup", backup_file)
@@ -158,10 +169,6 @@ def test_restore_still_refuses_a_fresh_instance_whose_templates_an_administrator
             db.engine.dispose()
         result = cli.invoke(args=["restore", backup_file])
         assert result.exit_code != 0 and "not empty" in result.output
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        _drop(handle)
 
 
 # ---- logins and the secret key ------------------------------------------------------------------------
@@ -198,10 +205,8 @@ def test_a_restore_brings_back_no_login_ended_after_the_backup(app, runner, make
 def test_a_backup_carries_the_instance_key_and_a_restore_elsewhere_puts_it_back(tmp_path):
     """Printed tickets' QR codes are signed with the instance's key: after restoring on a new machine they are
     still recognised, and the operator is told to restart."""
-    source_url, source_db = _scratch_url(tmp_path, "keysource")
-    target_url, target_db = _scratch_url(tmp_path, "keytarget")
-    try:
-        source, source_cli = _instance(source_url, tmp_path / "source")
+    with _scratch(tmp_path, "keysource", "keytarget") as ((source_url, target_url), made):
+        source, source_cli = _instance(source_url, tmp_path / "source", made)
         _run(source_cli, "init-db")
         printed = qr.payload("WO20261015-001", source.config["SECRET_KEY"])
         backup_file = str(tmp_path / "b.tar.gz")
@@ -211,44 +216,29 @@ def test_a_backup_carries_the_instance_key_and_a_restore_elsewhere_puts_it_back(
             assert member.mode == 0o600
             assert tar.extractfile(member).read().decode() == source.config["SECRET_KEY"]
 
-        target, target_cli = _instance(target_url, tmp_path / "target")
+        target, target_cli = _instance(target_url, tmp_path / "target", made)
         _run(target_cli, "init-db")
         assert qr.number_in(printed, target.config["SECRET_KEY"]) is None  # a new instance has a key of its own
         assert "restart" in _run(target_cli, "restore", backup_file)
         key_file = tmp_path / "target" / "secret_key"
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-        restarted, _cli = _instance(target_url, tmp_path / "target")
+        restarted, _cli = _instance(target_url, tmp_path / "target", made)
         assert qr.number_in(printed, restarted.config["SECRET_KEY"]) == "WO20261015-001"
-        for each in (source, target, restarted):
-            with each.app_context():
-                db.engine.dispose()
-    finally:
-        _drop(source_db)
-        _drop(target_db)
 
 
 def test_a_key_given_by_the_environment_is_neither_copied_nor_overwritten_but_a_difference_is_told(tmp_path):
-    url, handle = _scratch_url(tmp_path, "envkey")
-    try:
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "env"),
-                          "PASSWORD_METHOD": "pbkdf2:sha256:1000", "SECRET_KEY": "k" * 40})
-        cli = app.test_cli_runner()
+    with _scratch(tmp_path, "envkey") as ((url,), made):
+        _app, cli = _instance(url, tmp_path / "env", made, SECRET_KEY="k" * 40)
         _run(cli, "init-db")
         backup_file = str(tmp_path / "b.tar.gz")
         _run(cli, "backup", backup_file)
         with tarfile.open(backup_file) as tar:
             assert "secret_key" not in tar.getnames()
         assert "secret key" not in _run(cli, "restore", "--replace", backup_file)  # the same key: nothing to say
-        other = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "env"),
-                            "PASSWORD_METHOD": "pbkdf2:sha256:1000", "SECRET_KEY": "z" * 40})
-        output = _run(other.test_cli_runner(), "restore", "--replace", backup_file)
+        _other, other_cli = _instance(url, tmp_path / "env", made, SECRET_KEY="z" * 40)
+        output = _run(other_cli, "restore", "--replace", backup_file)
         assert "TRACKER_SECRET_KEY" in output and "warning" in output
         assert not (tmp_path / "env" / "secret_key").exists()
-        for each in (app, other):
-            with each.app_context():
-                db.engine.dispose()
-    finally:
-        _drop(handle)
 
 
 # ---- folders on another disk, and a backup whose files cannot be restored -------------------------------------
