@@ -108,7 +108,7 @@ def register(app):
         for job in runner.get_jobs():
             click.echo(f"{job.name}: {job.trigger}")
         for name, row in jobs.catch_up(app):  # the runs of the last hours a stopped scheduler missed
-            click.echo(f"caught up {name}: " + (f"{row.outcome} {row.summary or ''}".strip() if row is not None
+            click.echo(f"caught up {name}: " + (f"{row.outcome} {jobs.summary_text(row.summary)}".strip() if row is not None
                                                  else "already done or running"))
         click.echo("scheduler running; Ctrl-C stops it")
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
@@ -126,7 +126,7 @@ def register(app):
         if row is None:
             click.echo(f"{name}: already done or running for this period (use --force)")
         else:
-            click.echo(f"{name} [{row.key}]: {row.outcome} {row.summary or row.error or ''}")
+            click.echo(f"{name} [{row.key}]: {row.outcome} {row.error or jobs.summary_text(row.summary)}")
 
     @app.cli.command("compute")
     @click.argument("month")

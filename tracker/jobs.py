@@ -1,16 +1,18 @@
 """The scheduler (CONTRACT 9): its own process, jobs claimed in the database, every run recorded.
 
-A job is a function `work(now) -> str` (a one-line summary) plus a key naming the period it covers. A run claims
-its (job, key) row first: a unique constraint makes sure two schedulers, or a retry, never both do the same
-period's work; a run that failed may be claimed again. The work itself is idempotent (upserts) as well.
+A job is a function `work(now) -> str` (a one-line summary, made by `said`) plus a key naming the period it
+covers. A run claims its (job, key) row first: a unique constraint makes sure two schedulers, or a retry, never
+both do the same period's work; a run that failed may be claimed again. The work itself is idempotent (upserts) as well.
 """
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -110,6 +112,44 @@ def run(job, key, work, now=None, force=False):
     return row
 
 
+# ---- summaries --------------------------------------------------------------------------------------
+# A run's summary is stored as data, the key of a wording and its parameters, and worded when it is read, in the
+# reader's language (an admin's English jobs page, the command line in the product's first language). A summary
+# stored as text by an earlier release is shown as it is.
+
+WORDINGS = {}
+
+
+def wording(key, text):
+    """Register the wording of a summary: a lazy_gettext text with %(name)s parameters."""
+    WORDINGS[key] = text
+
+
+def said(key, **params):
+    """A summary as stored: a registered wording's key and its parameters (text, numbers; a list is joined)."""
+    if key not in WORDINGS:
+        raise KeyError(key)
+    return json.dumps({"said": key, "params": params}, ensure_ascii=False, sort_keys=True)
+
+
+def summary_text(summary):
+    """A stored summary in the current language ("" for none)."""
+    if not summary:
+        return ""
+    try:
+        data = json.loads(summary)
+    except ValueError:
+        return summary
+    if not isinstance(data, dict) or data.get("said") not in WORDINGS or not isinstance(data.get("params"), dict):
+        return summary
+    params = {name: _("、").join(map(str, value)) if isinstance(value, list) else value
+              for name, value in data["params"].items()}
+    try:
+        return str(WORDINGS[data["said"]]) % params
+    except (KeyError, TypeError, ValueError):  # a wording changed since the run was stored
+        return summary
+
+
 # ---- the schedule ----------------------------------------------------------------------------------
 # Each entry: name, cron fields, key(now) naming the period, and the work. The work functions are
 # registered by the features that own them (scores, reminders) through `register`.
@@ -168,7 +208,7 @@ def run_frequent(app, name, now=None):
         if summary is None and error is None:
             return None
         _record_frequent(name, now, outcome, summary, error)
-        return summary or error
+        return summary_text(summary) or error
 
 
 def _record_frequent(name, now, outcome, summary, error):

@@ -12,11 +12,15 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from tracker import jobs
 from tracker.notifications import outbox, schedule
 
 log = logging.getLogger(__name__)
+
+
+jobs.wording("outbox_sent", _l("已发送 %(sent)s 条，失败 %(failed)s 条"))
 
 
 def send_outbox(now):
@@ -27,7 +31,7 @@ def send_outbox(now):
     sent, failed, last_error = schedule.send_due(config, now, channels=channels)
     if not (sent or failed):
         return None
-    summary = f"已发送 {sent} 条，失败 {failed} 条"
+    summary = jobs.said("outbox_sent", sent=sent, failed=failed)
     return summary if sent or not failed else jobs.Failed(summary, last_error)  # nothing got through: an error
 
 

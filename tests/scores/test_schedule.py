@@ -17,6 +17,11 @@ from tracker.notifications.models import Notification
 from tracker.scores.models import PeriodScore, Score
 
 
+def said(row):
+    """A run's summary as the jobs page words it in the product's first language."""
+    return jobs.summary_text(row.summary)
+
+
 def run(app, name, now, force=False):
     jobs.run_named(app, name, now=now, force=force)
     db.session.rollback()  # the job ran in a session of its own
@@ -61,7 +66,7 @@ def test_a_named_run_is_readable_after_its_own_session_has_ended(app, records, t
 
 def test_the_nightly_job_computes_the_current_month_once_per_night(app, records, team):
     row = run(app, "scores_nightly", datetime(2026, 11, 20, 2))
-    assert (row.key, row.outcome) == ("2026-11-20", "ok") and "计算 3 人" in row.summary
+    assert (row.key, row.outcome) == ("2026-11-20", "ok") and "计算 3 人" in said(row)
     assert score_of(team["eng1"], NOV) is not None
     assert jobs.run_named(app, "scores_nightly", now=datetime(2026, 11, 20, 2, 5)) is None  # claimed already
 
@@ -108,18 +113,18 @@ def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, rec
     eng1, eng2 = team["eng1"], team["eng2"]
     _close_year(app, records, team)
     # 1 July: nothing approved yet, nothing stored; the daily check tries again
-    assert run(app, "scores_mid_year", datetime(2026, 7, 1, 4)).summary == "2026 年年中：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 0 人"
     assert _finals() == {}
     # the months with a total approved, January to April not: every eligible month counts, not only those with a total
     _approve_all(eng1, ["2026-05", "2026-06"])
-    assert run(app, "scores_mid_year", datetime(2026, 7, 2, 4)).summary == "2026 年年中：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 0 人"
     _approve_all(eng1, YEAR_2026[:4])
     mid = run(app, "scores_mid_year", datetime(2026, 7, 3, 4))
-    assert (mid.key, mid.summary) == ("2026-07-03", "2026 年年中：存入 1 人")
+    assert (mid.key, said(mid)) == ("2026-07-03", "2026 年年中：存入 1 人")
     mean = (score_of(eng1, "2026-05").total + score_of(eng1, "2026-06").total) / 2
     assert _finals() == {(eng1.id, 2026, "mid_year"): (mean.quantize(Decimal("0.01"), ROUND_HALF_UP), 2)}
     # the annual score of eng1 waits for July to December; eng2's months all wait for approval too
-    assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 年年度：存入 0 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 0 人"
     _approve_all(eng1, YEAR_2026[6:])
     _approve_all(eng2, YEAR_2026)
     run(app, "scores_annual", datetime(2027, 1, 2, 4))
@@ -136,14 +141,14 @@ def test_an_eligible_month_never_computed_holds_the_final_back(app, records, tea
     _close_year(app, records, team, reviewed=())
     late = make_user("late", supervisor="mgr", hire_date=datetime(2025, 12, 1).date())  # assessed from June 2026
     _approve_all(late, YEAR_2026)  # nothing to approve: no rows
-    assert run(app, "scores_annual", datetime(2027, 1, 1, 4)).summary == "2026 年年度：存入 0 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 0 人"
     from tracker.scores import services
 
     for month in YEAR_2026[5:]:
         services.compute_month(month, datetime(2027, 1, 1, 5), engineer_ids=[late.id])
     db.session.commit()
     _approve_all(late, YEAR_2026[5:])
-    assert run(app, "scores_annual", datetime(2027, 1, 2, 4)).summary == "2026 年年度：存入 1 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 2, 4))) == "2026 年年度：存入 1 人"
     assert _finals() == {(late.id, 2026, "annual"): (None, 0)}  # no leader review: no month has a total
 
 
@@ -155,7 +160,7 @@ def test_no_final_is_stored_for_a_period_the_engineer_was_assessed_in_no_month_o
     late = make_user("late", supervisor="mgr", hire_date=datetime(2026, 9, 10).date())
     for engineer in (team["eng1"], team["eng2"], team["eng3"]):
         _approve_all(engineer, YEAR_2026[:6])
-    assert run(app, "scores_mid_year", datetime(2026, 7, 3, 4)).summary == "2026 年年中：存入 3 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 3, 4))) == "2026 年年中：存入 3 人"
     run(app, "scores_annual", datetime(2026, 12, 3, 4))  # the annual check of 2025 (run every day until stored)
     assert not any(engineer_id == late.id for engineer_id, _year, _period in _finals())
 
@@ -217,7 +222,7 @@ def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, reco
     records.submission(team["eng1"], OCT)
     make_user("joined", supervisor="mgr", hire_date=datetime(2026, 11, 2).date())  # not employed in October
     row = run(app, "submission_reminders", datetime(2026, 11, 3, 9))
-    assert (row.key, row.summary) == (OCT, "2026-10：提醒 2 人")
+    assert (row.key, said(row)) == (OCT, "2026-10：提醒 2 人")
     reminded = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
     assert [n.user_id for n in reminded] == [team["eng2"].id, team["eng3"].id]
     assert notifications.message(reminded[0]) == "2026-10 的工作行程表尚未提交，请尽快提交"
@@ -245,6 +250,24 @@ def test_admins_see_the_jobs_and_their_recent_runs(app, client, records, team):
     _as(client, "admin")
     page = client.get("/reports/jobs").get_data(as_text=True)
     assert "scores_close_month" in page and "2026-11-20" in page and "立即运行" in page
+
+
+def test_a_runs_summary_is_worded_in_the_readers_language(app, client, records, team):
+    """The summary is stored as data: the same run reads in Chinese and, on an English page, in English (it was
+    stored as Chinese text and shown so on the English page)."""
+    run(app, "scores_nightly", datetime(2026, 11, 20, 2))
+    run(app, "submission_reminders", datetime(2026, 11, 3, 9))
+    _as(client, "admin")
+    page = client.get("/reports/jobs").get_data(as_text=True)
+    assert "2026-11：计算 3 人" in page and "2026-10：提醒" in page
+    page = client.get("/reports/jobs?lang=en").get_data(as_text=True)
+    assert "计算" not in page and "提醒" not in page
+    assert re.search(r"2026-11: 3 computed", page) and re.search(r"2026-10: \d+ reminded", page), page
+    # a run stored as text by an earlier release reads as it was stored
+    db.session.add(jobs.JobRun(job="scores_nightly", key="2026-11-19", started_at=datetime(2026, 11, 19, 2),
+                               finished_at=datetime(2026, 11, 19, 2, 1), outcome="ok", summary="旧的摘要"))
+    db.session.commit()
+    assert "旧的摘要" in client.get("/reports/jobs?lang=en").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("user", ["mgr", "gm.wang", "eng1", "office"])

@@ -48,7 +48,7 @@ def job_list():
     pages = max(1, -(-jobs.run_count() // RUNS_PER_PAGE))
     page = page_arg(request.args.get("page"), maximum=pages)
     return render_template("admin/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(RUNS_PER_PAGE, page),
-                           page=page, pages=pages, labels=JOB_LABELS, outcomes=OUTCOMES,
+                           page=page, pages=pages, labels=JOB_LABELS, outcomes=OUTCOMES, said=jobs.summary_text,
                            zone=current_app.config["TIMEZONE"])
 
 
@@ -70,7 +70,7 @@ def run_job(name):
         row.triggered_by_id = current_user.id
         db.session.commit()
         if row.outcome == "ok":
-            flash(_("%(job)s 已完成：%(summary)s", job=label, summary=row.summary or ""), "success")
+            flash(_("%(job)s 已完成：%(summary)s", job=label, summary=jobs.summary_text(row.summary)), "success")
         else:
             flash(_("%(job)s 失败：%(error)s", job=label, error=row.error or ""), "error")
     return redirect(url_for("jobs.job_list"))

@@ -4,23 +4,25 @@ Times are in TRACKER_TIMEZONE (jobs.build_scheduler gives every trigger that zon
 period it covers, so a period runs once per claim; the work itself upserts, so running it again changes nothing.
 """
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tracker import jobs, mail
 from tracker.scores import live, services
 from tracker.scoring.month import Month
 
 
-# A run's summary is stored as text, in the product's first language whoever started the run (an admin with an
-# English page may run a job now).
-ZH = "zh"
+# A run's summary is stored as data and worded in its reader's language (jobs.said).
+jobs.wording("scores_computed", _l("%(month)s：计算 %(computed)s 人（参加考核 %(eligible)s 人，未满考核条件 "
+                                   "%(ineligible)s 人，待定 %(pending)s 人），已审批的 %(approved)s 人保持不变"))
+jobs.wording("mid_year_stored", _l("%(year)s 年年中：存入 %(n)s 人"))
+jobs.wording("annual_stored", _l("%(year)s 年年度：存入 %(n)s 人"))
+jobs.wording("reminded", _l("%(month)s：提醒 %(n)s 人"))
+jobs.wording("recomputed", _l("重新计算 %(months)s"))
 
 
 def _summary(result):
-    with force_locale(ZH):
-        return _("%(month)s：计算 %(computed)s 人（参加考核 %(eligible)s 人，未满考核条件 %(ineligible)s 人，待定 "
-                 "%(pending)s 人），已审批的 %(approved)s 人保持不变", **result)
+    return jobs.said("scores_computed", **{name: result[name] for name in (
+        "month", "computed", "eligible", "ineligible", "pending", "approved")})
 
 
 def recompute_current_month(now):
@@ -38,23 +40,20 @@ def mid_year(now):
     engineer whose every eligible month of it is approved (a reopened month cleared it; it is stored again)."""
     year = now.year if now.month >= 7 else now.year - 1
     results = services.period_scores(year, "mid_year", now, final=True)
-    with force_locale(ZH):
-        return _("%(year)s 年年中：存入 %(n)s 人", year=year, n=len(results))
+    return jobs.said("mid_year_stored", year=year, n=len(results))
 
 
 def annual(now):
     """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved."""
     results = services.period_scores(now.year - 1, "annual", now, final=True)
-    with force_locale(ZH):
-        return _("%(year)s 年年度：存入 %(n)s 人", year=now.year - 1, n=len(results))
+    return jobs.said("annual_stored", year=now.year - 1, n=len(results))
 
 
 def remind(now):
     """On the 3rd: remind the engineers who have not submitted the previous month."""
     month = jobs.previous_month_key(now)
     reminded = services.remind_unsubmitted(month, now)
-    with force_locale(ZH):
-        return _("%(month)s：提醒 %(n)s 人", month=month, n=reminded)
+    return jobs.said("reminded", month=month, n=reminded)
 
 
 def stale_drafts(now):
@@ -62,8 +61,7 @@ def stale_drafts(now):
     done = live.recompute_stale(now)
     if not done:
         return None
-    with force_locale(ZH):
-        return _("重新计算 %(months)s", months="、".join(str(month) for month in done))
+    return jobs.said("recomputed", months=[str(month) for month in done])
 
 
 jobs.register("scores_nightly", {"hour": 2, "minute": 0}, jobs.day_key, recompute_current_month)
