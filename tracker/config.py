@@ -105,6 +105,8 @@ def derived(settings, instance_path):
     proxies = settings["TRUSTED_PROXIES"]
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise SettingError(f"TRUSTED_PROXIES={proxies!r} is not a number of proxies (0, 1, 2, ...)")
+    if not settings["DATABASE_URL"]:  # every setting is usable: the default database may be made
+        _private_file(os.path.join(instance_path, "tracker.db"))
     return {"SQLALCHEMY_DATABASE_URI": url, "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],
             "UPLOAD_NETWORKS_PARSED": parsed,
             "JSON_SORT_KEYS": False,
@@ -120,6 +122,16 @@ def _cookie_settings(settings):
     return {"COOKIE_SECURE": secure, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": secure, "REMEMBER_COOKIE_DURATION": timedelta(days=int(settings["REMEMBER_DAYS"]))}
+
+
+def _private_file(path):
+    """Create the file (and its folder) readable by its owner only (mode 0600) when it does not exist yet: the
+    default SQLite database holds everyone's pay and password hashes, and SQLite gives its -wal and -shm files the
+    database's mode. An existing file keeps the mode it has."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
 
 
 def instance_secret_key(instance_path):

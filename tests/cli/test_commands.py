@@ -2,6 +2,7 @@
 traceback; a password follows the text rule of every other way in (CONTRACT 2)."""
 
 import os
+import stat
 import subprocess
 import sys
 
@@ -79,3 +80,25 @@ def test_create_user_takes_a_hire_date_so_an_engineer_is_assessed(fresh):
     refused = cli.invoke(args=["create-user", "new.eng2", "--role", "engineer", "--display-name", "x",
                                "--password", "abcdefgh1", "--hire-date", "1999-13-01"])
     assert refused.exit_code == 1 and "Traceback" not in refused.output
+
+
+def test_the_default_database_is_readable_by_its_owner_only(tmp_path):
+    """The SQLite file holds everyone's pay and password hashes: made with mode 0600 whatever the umask (it was
+    0644), and SQLite gives its -wal file the same mode; a database made before keeps its own mode."""
+    environment = {key: value for key, value in os.environ.items() if key != "TRACKER_DATABASE_URL"}
+    environment["TRACKER_INSTANCE_PATH"] = str(tmp_path)
+    result = subprocess.run(["sh", "-c", f"umask 022 && exec {sys.executable} -m flask --app tracker init-db"],
+                            env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for name in ("tracker.db", "tracker.db-wal"):
+        if name == "tracker.db" or os.path.exists(tmp_path / name):
+            assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600, name
+    other = tmp_path / "older"
+    other.mkdir()
+    (other / "tracker.db").touch(mode=0o640)
+    os.chmod(other / "tracker.db", 0o640)
+    environment["TRACKER_INSTANCE_PATH"] = str(other)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(os.stat(other / "tracker.db").st_mode) == 0o640
