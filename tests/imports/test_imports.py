@@ -342,6 +342,33 @@ def test_the_page_checks_a_file_lists_bad_rows_and_imports_the_checked_file(team
     assert client.post("/imports/work_orders/run", data={"token": "../../etc/passwd"}).status_code == 404
 
 
+def test_a_checked_file_reaches_only_its_uploader_and_is_removed_after_a_day(team, client, app, make_user):
+    """A checked file holds people's data: another user's token is refused (404), and a file checked more than a day
+    ago and never imported is removed when the next file is checked (they stayed in the instance for ever)."""
+    import os
+    import time
+
+    from tests.conftest import login
+
+    login(client, "office")
+    first = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx")
+    token = first.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+    stash = os.path.join(app.instance_path, "imports")
+    kept = [os.path.join(folder, name) for folder, _f, names in os.walk(stash) for name in names]
+    assert [os.path.basename(path) for path in kept] == [token]
+    make_user("office2", role="backoffice")
+    client.post("/logout")
+    login(client, "office2")
+    assert client.post("/imports/work_orders/run", data={"token": token}).status_code == 404
+    assert _count(WorkOrder) == 0
+    day_old = time.time() - 24 * 3600 - 60
+    os.utime(kept[0], (day_old, day_old))
+    second = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(2)), "工单.xlsx")
+    assert second.status_code == 200
+    assert not os.path.exists(kept[0])
+    assert len([name for _folder, _f, names in os.walk(stash) for name in names]) == 1
+
+
 def test_a_machine_has_a_history_page_and_the_work_order_links_to_it(team, client, api):
     from tests.conftest import login
 

@@ -5,6 +5,7 @@ import io
 import os
 import re
 import secrets
+import time
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
@@ -39,23 +40,42 @@ class ConfirmForm(Form):
     submit = SubmitField(_l("导入"))
 
 
-def _stash_folder():
-    return os.path.join(current_app.instance_path, "imports")
+STASH_SECONDS = 24 * 3600  # a checked file not imported within a day is removed
+
+
+def _stash_folder(user_id=None):
+    """The checked files of one user (their own folder: a token reaches only its uploader's file)."""
+    root = os.path.join(current_app.instance_path, "imports")
+    return root if user_id is None else os.path.join(root, str(user_id))
 
 
 def _stash(filename, data):
-    """Keep an uploaded file until it is imported (the dry run's report offers to import that very file)."""
-    os.makedirs(_stash_folder(), exist_ok=True)
+    """Keep an uploaded file until it is imported (the dry run's report offers to import that very file); files
+    checked more than a day ago and never imported are removed on the way (they hold people's data)."""
+    _sweep(time.time() - STASH_SECONDS)  # the files' own clock, not the app's
+    folder = _stash_folder(current_user.id)
+    os.makedirs(folder, exist_ok=True)
     token = secrets.token_hex(16) + (".csv" if filename.lower().endswith(".csv") else ".xlsx")
-    with open(os.path.join(_stash_folder(), token), "wb") as f:
+    with open(os.path.join(folder, token), "wb") as f:
         f.write(data)
     return token
+
+
+def _sweep(before):
+    """Remove the checked files last written before `before` (seconds since the epoch), in every user's folder
+    (and files kept by earlier releases in the folder itself)."""
+    for folder, _folders, names in os.walk(_stash_folder()):
+        for name in names:
+            path = os.path.join(folder, name)
+            with contextlib.suppress(FileNotFoundError):  # another request removed it meanwhile
+                if os.stat(path).st_mtime < before:
+                    os.remove(path)
 
 
 def _stashed(token):
     if not TOKEN_RE.match(token or ""):
         abort(404)
-    path = os.path.join(_stash_folder(), token)
+    path = os.path.join(_stash_folder(current_user.id), token)
     if not os.path.exists(path):
         abort(404)
     return path
