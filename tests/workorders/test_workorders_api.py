@@ -34,6 +34,18 @@ def test_generated_numbers_are_unique(api, team):
     assert numbers == {"WO20261120-001", "WO20261120-002", "WO20261120-003"}
 
 
+def test_a_number_typed_too_high_to_follow_leaves_the_generated_numbers_valid(api, team):
+    """One past WO20261120-999999999999999999999 (32 characters) would be 33 characters: a 500 on PostgreSQL for
+    every order of the day, an unusable number on SQLite. The lowest free number of the day is given instead."""
+    high = "WO20261120-" + "9" * 21
+    assert api("POST", "/work-orders", "office", json={**BODY, "number": high}).status_code == 201
+    assert api("POST", "/work-orders", "office", json={**BODY, "number": "WO20261120-001"}).status_code == 201
+    numbers = [api("POST", "/work-orders", "office", json=BODY) for _ in range(2)]
+    assert [response.status_code for response in numbers] == [201, 201]
+    assert [response.get_json()["number"] for response in numbers] == ["WO20261120-002", "WO20261120-003"]
+    assert api("GET", f"/work-orders/{numbers[0].get_json()['id']}", "office").status_code == 200
+
+
 def test_given_number_is_kept_and_must_be_unique(api, team):
     assert api("POST", "/work-orders", "office", json={**BODY, "number": "SH-2026-001"}).status_code == 201
     assert_error(api("POST", "/work-orders", "office", json={**BODY, "number": "SH-2026-001"}), 422, "number")

@@ -1,5 +1,6 @@
 """Work-order rules (CONTRACT 5): who sees and changes what, validation, numbers, listing and rework links."""
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -236,12 +237,17 @@ def _number(value, order, records):
 
 
 def next_number(now):
-    """WO<YYYYMMDD>-NNN: the next free number of the day (under the numbers' lock, held until the caller commits)."""
+    """WO<YYYYMMDD>-NNN: the next free number of the day (under the numbers' lock, held until the caller commits).
+    One past the day's highest; when a number typed by hand is so high that one past it would not be a number (more
+    than 32 characters), the lowest free one."""
     locking.lock_numbers()
     prefix = now.strftime("WO%Y%m%d-")
-    taken = db.session.scalars(select(WorkOrder.number).where(WorkOrder.number.like(prefix + "%"))).all()
-    used = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
-    return f"{prefix}{max(used, default=0) + 1:03d}"
+    taken = set(db.session.scalars(select(WorkOrder.number).where(WorkOrder.number.like(prefix + "%"))))
+    used = {int(n[len(prefix):]) for n in taken if n[len(prefix):].isascii() and n[len(prefix):].isdigit()}
+    number = f"{prefix}{max(used, default=0) + 1:03d}"
+    if NUMBER_RE.match(number):
+        return number
+    return next(candidate for candidate in (f"{prefix}{n:03d}" for n in itertools.count(1)) if candidate not in taken)
 
 
 def free_text(value, field, limit):
