@@ -272,7 +272,9 @@ def test_approval_waits_for_the_proposed_adjustments_to_be_decided(api, team, re
 
 
 def test_a_score_is_approved_once(api, approved):
-    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409
+    again = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    error = again.get_json()["error"]
+    assert again.status_code == 409 and "已经审批过了" in error["message"] and "gaps" not in error, error
 
 
 def test_a_new_trip_moves_the_draft_at_once_and_the_approval_keeps_it(api, team, records, ready):

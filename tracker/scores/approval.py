@@ -340,6 +340,12 @@ def record_interview(actor, engineer, month, notes, *, now):
 
 # ---- approving and reopening -----------------------------------------------------------------------
 
+def _approved_already(engineer, month):
+    """409 for approving a score approved already: a state, not a blocker to remove (it read "不能审批：已审批")."""
+    return Conflict(_("%(name)s 的 %(month)s 考核结果已经审批过了", name=engineer.display_name, month=month),
+                    month=month)
+
+
 def approve_score(actor, engineer, month, *, now):
     """The gm approves the month's score: recomputed one last time, then fixed. The caller commits.
 
@@ -355,6 +361,8 @@ def approve_score(actor, engineer, month, *, now):
         recompute(engineer, month, now)  # one last time, so that the blockers are those of the records as they are
         score = score_of(engineer, month)
         db.session.refresh(score)
+    if score is not None and score.status == "approved":
+        raise _approved_already(engineer, month)
     gaps = approval_gaps(engineer, month, score)
     if gaps:
         raise Conflict(_("不能审批：%(gaps)s", gaps=_("；").join(gaps)), gaps=gaps,
@@ -366,7 +374,7 @@ def approve_score(actor, engineer, month, *, now):
         .values(status="approved", approved_at=now, approved_by_id=actor.id)
         .execution_options(synchronize_session=False))
     if approved.rowcount != 1:
-        raise Conflict(_("不能审批：%(gaps)s", gaps=_("已审批")))
+        raise _approved_already(engineer, month)
     audit.record(actor, "score.approve", _subject(engineer, month), f"T={score.total}", at=now)
     db.session.flush()
     db.session.refresh(score)
