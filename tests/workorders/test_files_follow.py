@@ -110,6 +110,22 @@ def test_a_customer_renamed_takes_its_files_along_and_no_empty_folder_is_left(ap
     assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", CANONICAL))
 
 
+def test_a_customer_name_that_would_make_an_orders_file_name_too_long_is_refused(app, api, make_order, client):
+    """Renaming skipped the 200-byte rule of the canonical name (CONTRACT 5): with a scan stored it was a 500 (File
+    name too long) leaving an empty folder; without, orders nobody could upload to any more."""
+    order = make_order(customer="短客户", equipment="设" * 40, service_type="服" * 10)  # 8 + 9 + 120 + 30 bytes
+    name = f"20261015短客户{'设' * 40}{'服' * 10}.pdf"
+    assert post_scan(api, order, name).status_code == 201
+    login(client, "admin")
+    response = client.post(f"/admin/customers/{order.customer_id}", data={"name": "客" * 40})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "278 字节" in page, page[:300]
+    assert db.session.get(type(order.customer), order.customer_id).name == "短客户"
+    assert not os.path.exists(os.path.join(app.instance_path, "archive", "客" * 40))
+    assert stored(app, f"archive/短客户/{name}")
+    assert client.post(f"/admin/customers/{order.customer_id}", data={"name": "客" * 14}).status_code == 302  # 200 bytes
+
+
 def test_a_renumbered_order_takes_its_number_off_its_scan(app, api, make_order):
     """Stored as <canonical>-WO-B (WO-A held the name), then renumbered: the old suffix stayed, and the order that
     later got WO-B was refused its own scan (409)."""

@@ -9,7 +9,7 @@ from tracker import validation
 from tracker.customers.models import Customer
 from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
-from tracker.naming import clean_part
+from tracker.naming import check_canonical, clean_part
 
 
 def _free_name(name, customer=None):
@@ -35,10 +35,19 @@ def rename_customer(customer, name):
     commits."""
     renamed = _free_name(name, customer)
     if renamed != customer.name:
+        from tracker.workorders import uploads  # work orders read this module
+        from tracker.workorders.models import WorkOrder
+
+        # the canonical names of its orders hold the name: each must stay a file name (CONTRACT 5, as when an order
+        # is entered); the longest is that of the longest equipment and service type (the date has 8 bytes)
+        parts = db.session.execute(select(WorkOrder.equipment, WorkOrder.service_type).distinct()
+                                   .where(WorkOrder.customer_id == customer.id))
+        longest = max((len((equipment or "").encode()) + len(service.encode()) for equipment, service in parts),
+                      default=None)
+        if longest is not None:
+            check_canonical("0" * 8 + renamed + "x" * longest, "name")
         customer.name = renamed
         db.session.flush()
-        from tracker.workorders import uploads  # work orders read this module
-
         uploads.follow_customer(customer)
     return customer
 
