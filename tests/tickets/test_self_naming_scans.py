@@ -3,10 +3,11 @@
 import os
 
 from tests.conftest import login
-from tests.tickets.conftest import qr_png, ticket_qr_png
+from tests.tickets.conftest import SECRET, qr_png, ticket_qr_png
 from tests.tickets.support import scanned, ticket_pdf
 from tests.workorders.conftest import PDF, upload
 from tracker.extensions import db
+from tracker.tickets import qr
 from tracker.workorders.models import Scan
 
 CANONICAL_A = "20261015旗滨玻璃1号机常规保养"
@@ -96,6 +97,26 @@ def test_single_upload_accepts_any_name_with_this_orders_qr_code(app, api, order
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["name"] == f"{CANONICAL_A}.png"
     assert _archived(app) == [f"{CANONICAL_A}.png"]
+
+
+def test_a_ticket_names_its_order_by_id_so_a_renumbered_order_keeps_it_and_the_new_holder_does_not_get_it(
+        app, api, client, orders, make_order):
+    """The code carried the number only: after WO-A was renumbered, its own printed ticket was refused, and once
+    another order took the number WO-A the ticket was archived as that order's (another customer's) scan."""
+    printed = qr_png(qr.payload("WO-A", SECRET, orders[0].id))
+    assert api("PATCH", f"/work-orders/{orders[0].id}", "office", json={"number": "WO-A2"}).status_code == 200
+    newcomer = make_order(number="WO-A", customer="南方水泥")
+    response = api("POST", f"/work-orders/{newcomer.id}/scan", "office",
+                   data={"file": upload("scan0001.png", printed)}, content_type="multipart/form-data")
+    assert response.status_code == 422 and response.get_json()["error"]["qr_work_order"] == "WO-A2"
+    response = api("POST", f"/work-orders/{orders[0].id}/scan", "office",
+                   data={"file": upload("scan0001.png", printed)}, content_type="multipart/form-data")
+    assert response.status_code == 201 and response.get_json()["name"] == f"{CANONICAL_A}.png"
+    login(client, "office")  # the bulk upload sends it to its own order as well
+    [(status, by_qr, text)] = _rows(client.post("/work-orders/scans", data={
+        "files": [upload("scan0002.png", printed)]}).get_data(as_text=True))
+    assert status == "attached" and by_qr and "WO-A2" in text, text
+    assert {scan.work_order_id for scan in db.session.query(Scan)} == {orders[0].id}
 
 
 def test_single_upload_refuses_the_qr_code_of_another_order_even_under_the_canonical_name(app, api, orders):

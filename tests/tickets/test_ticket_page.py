@@ -56,6 +56,10 @@ def test_the_qr_payload_carries_the_number_and_a_check_only_this_secret_gives():
     assert qr.number_in(text.replace("WO-A", "WO-B"), SECRET) is None
     assert qr.number_in("TRACKER-WO:WO-A:AAAAAAAA", SECRET) is None
     assert qr.number_in("https://example.com/WO-A", SECRET) is None
+    with_id = qr.payload("WO-A", SECRET, 17)
+    assert with_id.startswith("TRACKER-WO:WO-A#17:") and qr.reference_in(with_id, SECRET) == ("WO-A", 17)
+    assert qr.reference_in(text, SECRET) == ("WO-A", None)  # printed by an earlier release: the number alone
+    assert qr.reference_in(with_id.replace("#17", "#18"), SECRET) is None
 
 
 @pytest.mark.parametrize("size", ["a5", "a4"])
@@ -71,7 +75,7 @@ def test_ticket_pdf_has_the_page_size_text_and_a_readable_qr_code(client, orders
     assert round(width_mm) == (148 if size == "a5" else 210)
     text = reader.pages[0].extract_text()
     assert "WO-A" in text and "旗滨玻璃" in text and "客户签字" in text
-    assert decode.qr_texts(pdf, "pdf") == [qr.payload("WO-A", SECRET)]
+    assert decode.qr_texts(pdf, "pdf") == [qr.payload("WO-A", SECRET, orders[0].id)]  # the order by its id
 
 
 def _pages(pdf):

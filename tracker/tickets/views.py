@@ -31,7 +31,7 @@ def ticket(order_id, as_pdf=False):
     """The service ticket with the order's number, customer, equipment, times to fill in, boxes and QR code."""
     order = services.get_visible(current_user, order_id)
     size = _size()
-    code = Markup(qr.svg(order.number, current_app.config["SECRET_KEY"]))  # segno's own markup, no user text
+    code = Markup(qr.svg(order.number, current_app.config["SECRET_KEY"], order.id))  # segno's own markup, no user text
     html = render_template("tickets/ticket.html", order=order, size=size, qr=code, pdf=as_pdf,
                            satisfaction=SATISFACTION,
                            pdf_url=url_for("tickets.ticket_pdf", order_id=order.id, size=size),

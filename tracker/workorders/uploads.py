@@ -56,10 +56,17 @@ def expected_names(order):
 
 
 def qr_numbers(data, kind):
-    """The work order numbers named by the valid Tracker ticket QR codes in a scan (a set; usually 0 or 1)."""
+    """The current numbers of the work orders named by the valid Tracker ticket QR codes in a scan (a set; usually 0
+    or 1): a ticket naming its order by id gives that order's number now (renumbered since, or not); one printed by
+    an earlier release, the number it carries."""
     secret = current_app.config["SECRET_KEY"]
-    return {number for number in map(lambda text: qr.number_in(text, secret), decode.qr_texts(data, kind))
-            if number is not None}
+    references = [reference for reference in (qr.reference_in(text, secret) for text in decode.qr_texts(data, kind))
+                  if reference is not None]
+    ids = {order_id for _number, order_id in references if order_id is not None}
+    current = dict(db.session.execute(select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(sorted(ids))))
+                   .all()) if ids else {}
+    return {number if order_id is None else current[order_id] for number, order_id in references
+            if order_id is None or order_id in current}
 
 
 def read_scan(order, filename, stream, numbers=None):
