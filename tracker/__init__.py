@@ -3,7 +3,8 @@
 import os
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
+from flask import (Flask, current_app, flash, g, has_request_context, jsonify, redirect, render_template, request,
+                   session, url_for)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -29,6 +30,21 @@ STOCK_MESSAGES = {
     413: _l("请求体过大"), 415: _l("不支持的内容类型"),
 }
 bootstrap = Bootstrap5()
+
+
+def _request_too_large():
+    """A request past its size limit: for files sent in a form (several photos at once, say), the limits that
+    apply to them; else the plain sentence (a JSON body past 1 MiB)."""
+    if request.mimetype != "multipart/form-data":
+        return str(STOCK_MESSAGES[413])
+    config = current_app.config
+    return _("一次上传的文件合计不能超过 %(total)s MB（每张照片最多 %(photo)s MB，扫描件最多 %(scan)s KB），"
+             "请分几次上传", total=_mb(config["MAX_CONTENT_LENGTH"]), photo=_mb(config["PHOTO_MAX_BYTES"]),
+             scan=f"{int(config['SCAN_MAX_BYTES']) / 1024:g}")
+
+
+def _mb(size):
+    return f"{int(size) / (1024 * 1024):g}"
 
 
 class Utf8JSONProvider(DefaultJSONProvider):
@@ -214,11 +230,14 @@ def _register_errors(app):
                     415: "unsupported_media_type"}.get(error.code, "error")
             message = error.description
             if message == type(error).description:  # Werkzeug's stock English: said in the user's language
-                message = str(STOCK_MESSAGES.get(error.code, message))
+                message = _request_too_large() if error.code == 413 else str(STOCK_MESSAGES.get(error.code, message))
             allow = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]  # 405
             return jsonify(error={"code": code, "message": message}), error.code, allow
-        # Werkzeug's stock English sentences add nothing to the page's own (translated) heading.
-        message = "" if error.description == type(error).description else error.description
+        # Werkzeug's stock English sentences add nothing to the page's own (translated) heading; the request's size
+        # limit (413 before any file was read) is said with the limits of each kind of file.
+        message = error.description
+        if message == type(error).description:
+            message = _request_too_large() if error.code == 413 and request.mimetype == "multipart/form-data" else ""
         return render_template("error.html", status=error.code, message=message), error.code
 
     @app.errorhandler(Exception)

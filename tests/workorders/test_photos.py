@@ -114,6 +114,27 @@ def test_pixel_limit_is_the_setting_photo_max_pixels(app, api, make_order, monke
     assert "41×30" in response.get_json()["error"]["message"]
 
 
+def test_photos_past_the_requests_limit_together_are_told_the_limits_that_apply(app, api, client, make_order,
+                                                                                 monkeypatch):
+    """Seven photos of 10 MiB each pass the 64 MiB a request may have: the page said "a scanned ticket may be at
+    most 200 KB", the API "request body too large"; both now give the total and each kind's limit."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 3 * 1024 * 1024)
+    monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 2 * 1024 * 1024)
+    order = make_order()
+    parts = [("a.jpg", b"\xff\xd8" + b"0" * (1024 * 1024)), ("b.jpg", b"\xff\xd8" + b"0" * (1024 * 1024)),
+             ("c.jpg", b"\xff\xd8" + b"0" * (1024 * 1024))]
+    response = post_photos(api, order, parts)
+    message = response.get_json()["error"]["message"]
+    assert response.status_code == 413 and "合计不能超过 3 MB" in message and "每张照片最多 2 MB" in message, message
+    assert "扫描件最多 200 KB" in message
+    login(client, "eng1")
+    page = client.post(f"/work-orders/{order.id}/photos", data={"files": [upload(n, d) for n, d in parts]},
+                       content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 413 and "合计不能超过 3 MB" in text and "扫描件不能超过" not in text
+    assert db.session.query(Photo).count() == 0
+
+
 def test_photo_over_the_byte_limit_is_413(app, api, make_order, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 2000)
     data = image_bytes("PNG", size=(300, 300), color=None)
