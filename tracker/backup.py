@@ -102,6 +102,13 @@ def backup(path, instance_path, now, secret_key):
             os.unlink(tmp)
 
 
+def _private(path):
+    """Make `path` an empty file only its owner may read (mode 0600 whatever the umask): a backup holds the secret
+    key, everyone's pay and the password hashes."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)  # a file left by an interrupted run keeps its mode through O_CREAT
+
+
 def _write(tmp, instance_path, now, secret_key):
     """One try at the backup file: ({table: row count}, the rows of the scans and photos tables)."""
     counts, files = {}, {}
@@ -114,6 +121,7 @@ def _write(tmp, instance_path, now, secret_key):
                 connection.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # opens the read transaction
             manifest = {"format": FORMAT, "revision": _revision(connection), "created": now.isoformat(),
                         "tables": [t.name for t in tables], "key_fingerprint": key_fingerprint(secret_key)}
+            _private(tmp)
             with tarfile.open(tmp, "w:gz") as tar:
                 for table in tables:
                     rows = [{k: _encode(v) for k, v in row._mapping.items()}

@@ -210,7 +210,12 @@ def test_a_backup_carries_the_instance_key_and_a_restore_elsewhere_puts_it_back(
         _run(source_cli, "init-db")
         printed = qr.payload("WO20261015-001", source.config["SECRET_KEY"])
         backup_file = str(tmp_path / "b.tar.gz")
-        _run(source_cli, "backup", backup_file)
+        old_umask = os.umask(0o022)
+        try:
+            _run(source_cli, "backup", backup_file)
+        finally:
+            os.umask(old_umask)
+        assert stat.S_IMODE(os.stat(backup_file).st_mode) == 0o600  # the file holds the key: it was 0644
         with tarfile.open(backup_file) as tar:
             member = tar.getmember("secret_key")
             assert member.mode == 0o600
