@@ -214,6 +214,24 @@ def test_a_return_at_00_00_means_midnight(team, web):
     assert (trip.return_min, trip.hours) == (1440, Decimal("4.0"))
 
 
+def test_a_whole_day_of_00_00_to_24_00_is_entered_shown_and_saved_again_on_the_form(team, web):
+    """The form said a return of 00:00 means 24:00, yet 00:00 to 00:00 was refused, and a trip of 00:00 to 24:00
+    stored through the API could not be saved again from its edit page (it shows 00:00 to 00:00)."""
+    client = web("eng1")
+    response = client.post("/itinerary/eng1/trips/new", data={"date": "2026-11-05", "depart": "00:00",
+                                                               "return_time": "00:00"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    trip = db.session.scalar(select(Trip))
+    assert (trip.depart_min, trip.return_min) == (0, 1440)
+    page = client.get(f"/itinerary/trips/{trip.id}/edit").get_data(as_text=True)
+    assert page.count('value="00:00"') == 2
+    saved = client.post(f"/itinerary/trips/{trip.id}/edit", data={"date": "2026-11-05", "depart": "00:00",
+                                                                   "return_time": "00:00", "note": "夜里抢修"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:300]
+    db.session.expire_all()
+    assert (db.session.get(Trip, trip.id).return_min, db.session.get(Trip, trip.id).note) == (1440, "夜里抢修")
+
+
 def test_work_order_alone_gives_the_customer(team, work_order, web):
     web("eng1").post("/itinerary/eng1/trips/new", data={"date": "2026-11-05", "full_day": "y",
                                                         "work_order": "WO-1001"})

@@ -61,8 +61,9 @@ class TripForm(Form):
     def to_data(self):
         """Plain data for services.save_trip."""
         depart, ret = self.depart.data or "", self.return_time.data or ""
-        # A time input cannot hold 24:00: a return at 00:00 after a later departure means midnight.
-        if ret == "00:00" and depart and depart != "00:00":
+        # A time input cannot hold 24:00: a return at 00:00 means that night's midnight, whatever the departure (a
+        # trip of 00:00 to 24:00 is a whole day out; the form shows it as 00:00 to 00:00 and must store it again).
+        if ret in ("00:00", "00:00:00") and depart:
             ret = "24:00"
         return {"date": self.date.data, "full_day": bool(self.full_day.data), "depart": depart or None,
                 "return": ret or None, "customer": self.customer.data or None,
