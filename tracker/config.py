@@ -50,12 +50,27 @@ LOGIN_MAX_PER_ADDRESS = 100
 _DEFAULTS = {k: v for k, v in globals().items() if k.isupper()}
 
 
-def _coerce(raw, default):
-    """Turn an environment string into the type of its default."""
+TRUTHS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False,
+          "": False}
+AT_LEAST_ZERO = {"TRUSTED_PROXIES"}  # every other whole-number setting is a count, size or time of at least 1
+
+
+def _coerce(raw, default, name=None):
+    """Turn an environment string into the type of its default; ValueError with what it should be otherwise."""
     if isinstance(default, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if isinstance(default, int) and not isinstance(default, bool):
-        return int(raw)
+        truth = TRUTHS.get(raw.strip().lower())
+        if truth is None:  # a typo must not turn COOKIE_SECURE off silently
+            raise ValueError("is neither true nor false (true, false, 1, 0, yes, no, on, off)")
+        return truth
+    if isinstance(default, int):
+        least = 0 if name in AT_LEAST_ZERO else 1
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or value < least:
+            raise ValueError(f"is not a whole number of at least {least}")
+        return value
     if isinstance(default, list):
         return [part.strip() for part in raw.split(",") if part.strip()]
     return raw
@@ -69,9 +84,9 @@ def load(app, test_config=None):
         raw = os.environ.get("TRACKER_" + name)
         if raw is not None:
             try:
-                app.config[name] = _coerce(raw, default)
-            except ValueError:  # only a number can fail to convert
-                raise SettingError(f"TRACKER_{name}={raw!r} is not a whole number") from None
+                app.config[name] = _coerce(raw, default, name)
+            except ValueError as error:
+                raise SettingError(f"TRACKER_{name}={raw!r} {error}") from None
     if test_config:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
@@ -94,6 +109,13 @@ def derived(settings, instance_path):
     url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(instance_path, "tracker.db")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        backend = make_url(url).get_backend_name()
+    except Exception:  # SQLAlchemy's ArgumentError, or a value that is no text at all
+        backend = None
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingError(f"DATABASE_URL={settings['DATABASE_URL']!r} is not a SQLite or PostgreSQL address (e.g. "
+                           "postgresql://tracker@db/tracker)")
     networks = settings["UPLOAD_NETWORKS"]
     if isinstance(networks, str):
         networks = [n.strip() for n in networks.split(",") if n.strip()]
@@ -118,7 +140,10 @@ def derived(settings, instance_path):
 def _cookie_settings(settings):
     """HttpOnly and SameSite=Lax always; Secure when COOKIE_SECURE is set (CONTRACT 11)."""
     secure = settings["COOKIE_SECURE"]
-    secure = _coerce(secure, False) if isinstance(secure, str) else bool(secure)
+    try:
+        secure = _coerce(secure, False) if isinstance(secure, str) else bool(secure)
+    except ValueError as error:
+        raise SettingError(f"COOKIE_SECURE={secure!r} {error}") from None
     return {"COOKIE_SECURE": secure, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": secure, "REMEMBER_COOKIE_DURATION": timedelta(days=int(settings["REMEMBER_DAYS"]))}

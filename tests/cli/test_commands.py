@@ -55,7 +55,12 @@ def test_create_user_refuses_a_password_with_a_control_character(fresh):
     ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
     ("TRACKER_TIMEZONE", "Mars/Base", "TIMEZONE='Mars/Base' is not a time zone"),
     ("TRACKER_UPLOAD_NETWORKS", "10.0.0.0/8,office", "UPLOAD_NETWORKS='10.0.0.0/8,office' is not a comma-separated"),
-    ("TRACKER_TRUSTED_PROXIES", "-1", "TRUSTED_PROXIES=-1 is not a number of proxies"),
+    ("TRACKER_TRUSTED_PROXIES", "-1", "TRACKER_TRUSTED_PROXIES='-1' is not a whole number of at least 0"),
+    # a typo no longer turns the cookies' Secure flag off without a word
+    ("TRACKER_COOKIE_SECURE", "ture", "TRACKER_COOKIE_SECURE='ture' is neither true nor false"),
+    ("TRACKER_TOKEN_HOURS", "-5", "TRACKER_TOKEN_HOURS='-5' is not a whole number of at least 1"),
+    ("TRACKER_DATABASE_URL", "garbage", "DATABASE_URL='garbage' is not a SQLite or PostgreSQL address"),
+    ("TRACKER_DATABASE_URL", "mysql://root@localhost/t", "DATABASE_URL='mysql://root@localhost/t' is not a SQLite"),
 ])
 def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
     environment = {**os.environ, setting: value, "TRACKER_INSTANCE_PATH": str(tmp_path)}
