@@ -378,3 +378,26 @@ def test_an_early_confirmation_computes_the_months_it_makes_assessed_even_withou
                                                          for s in rows.values())
     body = api("GET", "/scores/2026-10/newbie", "gm.wang").get_json()
     assert body["status"] == "draft" and body["eligible"] is True
+
+
+def test_a_new_engineer_has_a_draft_of_the_current_month_at_once(api, team, month):
+    """A new engineer's month read "not computed yet" until the night's compute, while everyone else's stood: it is
+    computed when the user is created (here not yet assessed: hired less than six months ago), by the API and the
+    admin's form alike; before anyone's month is scored, creating a user computes nothing."""
+    body = {"username": "newbie", "display_name": "新人", "role": "engineer", "supervisor": "mgr",
+            "password": "abcdefgh1", "hire_date": "2026-10-08", "bonus_base": 1000}
+    _json(api("POST", "/users", "admin", json=body), 201)
+    answer = _json(api("GET", f"/scores/{MONTH}/newbie", "gm.wang"), 200)
+    assert answer["status"] == "draft" and answer["eligible"] is False and answer["computed_at"] is not None
+    veteran = {**body, "username": "veteran", "hire_date": "2020-01-01"}
+    _json(api("POST", "/users", "admin", json=veteran), 201)
+    answer = _json(api("GET", f"/scores/{MONTH}/veteran", "gm.wang"), 200)
+    assert answer["eligible"] is True and answer["quantitative"] is not None  # the total waits for a review
+    assert db.session.scalar(select(Score.month).where(Score.engineer_id == team["eng1"].id)) == MONTH
+
+
+def test_before_any_month_is_scored_creating_an_engineer_computes_nothing(api, team):
+    body = {"username": "first", "display_name": "第一", "role": "engineer", "supervisor": "mgr",
+            "password": "abcdefgh1", "hire_date": "2020-01-01", "bonus_base": 1000}
+    _json(api("POST", "/users", "admin", json=body), 201)
+    assert db.session.scalar(select(Score.id)) is None

@@ -118,6 +118,10 @@ def _pairs_of(session, rows):
                 if order is not None:
                     orders.append(order)
         elif isinstance(obj, User):
+            if obj.role == "engineer" and obj in session.new:
+                # a new engineer: the current month's draft at once, as everyone else's stands (assessed or not),
+                # once the month is being scored at all; earlier months are computed when asked for
+                pairs.add((obj.id, CURRENT))
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
                 pairs.add((obj.id, None))
@@ -242,10 +246,17 @@ class Since:
     until: Month | None = None
 
 
+CURRENT = "current"  # a pair's month: the current month, when anyone has a score of it
+
+
 def _expand(session, pairs, current):
     """(engineer, None) -> that engineer's draft months and the current month; (engineer, Since(M)) -> M to the
-    current month."""
+    current month; (engineer, CURRENT) -> the current month once anyone has a score of it."""
     for engineer_id, month in pairs:
+        if month == CURRENT:
+            if session.scalar(select(Score.id).where(Score.month == current).limit(1)) is not None:
+                yield engineer_id, current
+            continue
         if isinstance(month, Since):
             end = min(current, month.until.previous()) if month.until is not None else current
             month = Month.parse(str(month.month))  # as assigned: a Month, or its text
