@@ -79,6 +79,22 @@ def test_photos_follow_the_canonical_name_and_the_engineer(app, api, make_order)
     assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", CANONICAL))  # no empty folder left
 
 
+def test_photos_of_an_order_left_without_an_engineer_still_follow_its_canonical_name(app, api, make_order):
+    """With no engineer the photos stayed under the old canonical name, where a later order of that name numbered its
+    own photos into the same folder; they keep the folder of the engineer who took them."""
+    order = make_order()
+    parts = {"files": [upload("a.jpg", image_bytes())]}
+    assert api("POST", f"/work-orders/{order.id}/photos", "eng1", data=parts,
+               content_type="multipart/form-data").status_code == 201
+    response = api("PATCH", f"/work-orders/{order.id}", "office", json={"engineer": None, "equipment": "3号机"})
+    assert response.status_code == 200, response.get_json()
+    new = "20261015旗滨玻璃3号机常规保养"
+    photo = db.session.scalar(select(Photo))
+    assert (photo.name, photo.path) == (f"{new}-01.jpg", f"photos/eng1/{new}/{new}-01.jpg") and stored(app, photo.path)
+    assert stored(app, photo.thumb_path) and not os.path.exists(os.path.join(app.instance_path, "photos", "eng1",
+                                                                               CANONICAL))
+
+
 def test_an_import_moves_the_files_when_it_is_stored_and_its_dry_run_moves_nothing(app, api, make_order):
     order = make_order(number="WO-I")
     assert post_scan(api, order, CANONICAL + ".pdf").status_code == 201

@@ -191,8 +191,7 @@ def follow_order(order):
     scan = current_scan(order)
     if scan is not None:
         _follow_scan(order, scan)
-    if order.engineer is not None:
-        _follow_photos(order)
+    _follow_photos(order)
 
 
 def follow_engineer(engineer):
@@ -224,8 +223,13 @@ def _follow_scan(order, scan):
 
 
 def _follow_photos(order):
+    """The photos to photos/<engineer>/<canonical name>/; an order with no engineer now keeps them in the folder of
+    the engineer who took them, under its new canonical name."""
+    if not order.photos:
+        return
     canonical = order.canonical_name
-    folder = inside(root(), "photos", order.engineer.username, canonical)
+    owner = order.engineer.username if order.engineer is not None else order.photos[0].path.split("/")[1]
+    folder = inside(root(), "photos", owner, canonical)
     moving = [photo for photo in order.photos if os.path.dirname(inside(root(), photo.path)) != folder]
     if not moving:
         return
