@@ -235,3 +235,13 @@ def test_every_field_at_fault_is_named_at_once(client, api, team):
     assert {"username", "password", "display_name", "bonus_base"} <= set(answer.get_json()["error"]["fields"])
     db.session.expire_all()
     assert user_count() == before
+
+
+@pytest.mark.parametrize("email, status", [("x@", 422), ("@example.com", 422), ("a b@example.com", 422),
+                                           ("a@@example.com", 422), ("zhang@example.com", 200), ("ops@tracker", 200)])
+def test_an_email_address_has_a_name_an_at_and_a_domain(api, team, email, status):
+    """Only an @ was looked for: x@ was stored, and mail to it failed for ever in the outbox."""
+    response = api("PATCH", "/users/eng1", "admin", json={"email": email})
+    assert response.status_code == status, response.get_json()
+    if status == 422:
+        assert "email" in response.get_json()["error"]["fields"]

@@ -25,6 +25,7 @@ from tracker.values import month_arg
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{3,32}$")
 SUPERVISOR_ROLES = ("manager", "gm")
 BONUS_MAX = Decimal("1000000")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s.][^@\s]*\Z")  # one @ between a name and a domain (x@ was taken)
 EDITABLE = ("password", "display_name", "role", "hire_date", "supervisor", "department", "bonus_base", "email",
             "active", "early_confirmation_month")
 
@@ -108,7 +109,7 @@ def _apply(user, data):
     with fields.check():
         if "email" in data:
             email = (data["email"] or "").strip() or None
-            if email and (len(email) > 254 or "@" not in email):
+            if email and (len(email) > 254 or not EMAIL_RE.match(email)):
                 raise Invalid.field("email", _("电子邮箱格式不正确"))
             user.email = email
     with fields.check():
