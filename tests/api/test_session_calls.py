@@ -41,6 +41,7 @@ def test_a_page_writes_with_its_csrf_token(page_client):
 def test_a_session_write_without_the_pages_csrf_token_is_refused(page_client, headers):
     response = page_client.post("/api/v1/trips", json=TRIP, headers=headers)
     assert response.status_code == 401
+    assert "X-CSRFToken" in response.get_json()["error"]["message"]  # it read "needs a valid login token"
     assert page_client.get("/api/v1/itineraries/eng1/2026-11").get_json()["days"][18]["trips"] == []
 
 

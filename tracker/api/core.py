@@ -86,6 +86,10 @@ def authenticate_request():
         try:
             validate_csrf(request.headers.get("X-CSRFToken"))
         except ValidationError:
+            # not signed in for this write; when the session is a login, the 401 says the page's token is missing
+            login._load_user()
+            g.csrf_refused = bool(getattr(g, "_login_user", None) and g._login_user.is_authenticated)
+            g._login_user = BearerOnly()
             return
     login._load_user()
     if not getattr(g, "_login_user", None) or not g._login_user.is_authenticated:

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -25,6 +25,9 @@ def load_user(session_token):
 @login.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):
+        if g.get("csrf_refused"):  # a page's write: signed in, but without the page's X-CSRFToken
+            return jsonify(error={"code": "unauthorized", "message": _(
+                "页面的安全令牌（X-CSRFToken）缺失或无效：本次修改未保存，请刷新页面后重试")}), 401
         return jsonify(error={"code": "unauthorized", "message": _("需要有效的登录令牌")}), 401
     return redirect(url_for("auth.login_page", next=request.full_path))
 
