@@ -58,3 +58,26 @@ def test_every_door_refuses_a_third_decimal_the_same_way(app, api, team, method,
     response = api(method, path, user, json=body)
     assert response.status_code == 422
     assert "两位小数" in response.get_json()["error"]["fields"][field]
+
+
+@pytest.mark.parametrize("text", ["1_000", "１０００", "١٢", "1e3", "12.5.1"])
+def test_a_cell_or_form_number_is_written_as_the_api_writes_it(app, text):
+    """Decimal() took 1_000 (a typo 1_00 stored as 100), full-width and other scripts' digits, and exponents."""
+    with pytest.raises(Invalid):
+        check_number(text, "amount", text=True)
+
+
+@pytest.mark.parametrize("path, user, data, field", [
+    ("/itinerary/eng1/expenses/new", "eng1", {"date": "2026-11-05", "category": "meals", "amount": "1_000"}, "amount"),
+    ("/itinerary/eng1/expenses/new", "eng1", {"date": "2026-11-05", "category": "meals", "amount": "１２"}, "amount"),
+    ("/admin/users/new", "admin", {"username": "newbie", "display_name": "新人", "role": "engineer",
+                                   "password": "abcdefgh1", "bonus_base": "1_000"}, "bonus_base"),
+    ("/scores/2026-11/eng1/adjustments", "mgr", {"adj-points": "١", "adj-reason": "r"}, "adj-points"),
+])
+def test_web_forms_refuse_numbers_the_api_refuses(app, client, team, path, user, data, field):
+    from tests.conftest import login
+
+    login(client, user)
+    response = client.post(path, data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 422) and 'id="' + field + '-error"' in page and "须为数字" in page, page[:500]

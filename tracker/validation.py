@@ -241,6 +241,9 @@ def shown_number(number):
 NUMBER_LIMIT = Decimal(10) ** 15  # no amount or points come near it; a number of 27 digits has no room for cents
 
 
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
 def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False, text=False, label=None):
     """Points or an amount: a finite number within [lo, hi] (not 0 with `nonzero`) with at most two decimals, as a
     Decimal of two places; None when missing and not `required`. Nothing is rounded: anything else is 422 on the
@@ -252,6 +255,10 @@ def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False
         return None
     not_a_number = _("%(label)s须为数字", label=label) if label else _("须为数字")
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal) + ((str,) if text else ())):
+        raise Invalid.field(field, not_a_number)
+    if isinstance(value, str) and not NUMBER_TEXT.match(value.strip()):
+        # as a JSON number is written: Decimal() would also take 1_000 (a typo 1_00 read as 100), full-width and
+        # other scripts' digits, exponents, NaN
         raise Invalid.field(field, not_a_number)
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value.strip() if text and
@@ -276,6 +283,7 @@ def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False
 # ---- web forms -----------------------------------------------------------------------------------
 
 _NOT_TEXT = ("CSRFTokenField", "SubmitField", "FileField", "MultipleFileField")
+_NUMBERS = ("DecimalField", "IntegerField", "FloatField", "DecimalRangeField", "IntegerRangeField")
 
 
 class Form(FlaskForm):
@@ -313,6 +321,10 @@ class Form(FlaskForm):
             for raw in field.raw_data or ():
                 if isinstance(raw, str):
                     problem = problem or text_problem(raw, kind_of(field.short_name))
+            if problem is None and field.type in _NUMBERS and any(
+                    isinstance(raw, str) and raw.strip() and not NUMBER_TEXT.match(raw.strip())
+                    for raw in field.raw_data or ()):
+                problem = _("须为数字")  # WTForms reads 1_000, ١٢ and full-width digits as numbers; the API does not
             if problem is None and isinstance(field.data, (date, datetime)):
                 problem = year_problem(field.data)
             if problem:
