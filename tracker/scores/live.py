@@ -316,13 +316,15 @@ def recompute_stale(now):
 
     session = _session()
     done = []
-    for month in session.scalars(select(Score.month).where(Score.stale.is_(True), Score.status == "draft")
-                                 .distinct().order_by(Score.month)).all():
+    # only the drafts a compute recomputes: of engineers (a user no longer one keeps the drafts of the months they
+    # were, stale; counting them sent the scheduler through the whole month every minute, for ever)
+    waiting = (Score.stale.is_(True), Score.status == "draft",
+               Score.engineer_id.in_(select(User.id).where(User.role == "engineer")))
+    for month in session.scalars(select(Score.month).where(*waiting).distinct().order_by(Score.month)).all():
         try:
             services.compute_month(month, now)
         except Conflict:
-            stale = session.scalars(select(Score.engineer_id).where(Score.month == month, Score.stale.is_(True),
-                                                                    Score.status == "draft")).all()
+            stale = session.scalars(select(Score.engineer_id).where(Score.month == month, *waiting)).all()
             _compute(services, month, now, stale, session, strict=False)
         done.append(month)
     return done
