@@ -345,6 +345,8 @@ def put_errors(form, error):
     unplaced = []
     for name, message in (error.fields or {}).items():
         field = form._fields.get(aliases.get(name, name))
+        if field is None and "." in name:  # a path in a body (ratings.judgement): the form's field of its last part
+            field = form._fields.get(name.rpartition(".")[2])
         if field is None or field.type in ("SubmitField", "CSRFTokenField"):
             unplaced.append(message)
         elif message not in field.errors:  # the form's own check may have said the same already

@@ -69,3 +69,13 @@ def test_raw_garbage_bodies_get_a_4xx(api, team):
         response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", data=raw, content_type="application/json")
         assert 400 <= response.status_code < 500, raw[:30]
     assert counts() == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("body", [ratings(judgement=4.5), ratings(judgement=6), ratings(judgement=-1),
+                                  {code: 4 for code in ratings() if code != "judgement"}])
+def test_a_bad_rating_is_named_by_its_path_whatever_is_wrong_with_it(api, team, body):
+    """A wrong type read `ratings.judgement`, a value out of range `judgement` and `ratings`, a missing one the bare
+    code: an API field is named by its path in the body (docs/api.md)."""
+    response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": body})
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == ["ratings.judgement"], response.get_json()

@@ -198,5 +198,6 @@ def test_a_rating_out_of_range_is_named_by_its_criterion_on_the_form(client, wid
     response = client.post(f"/reviews/{MONTH}/eng1", data={"quality": "101", "speed": "60", "attitude": "90"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "服务质量: 须为 0 到 100 的整数" in page and "quality:" not in page
+    error = page.split('id="quality-error"')[1].split("</")[0]
+    assert "须为 0 到 100 的整数" in error and "quality:" not in page and "服务质量" in page
     assert stored_reviews() == 0

@@ -89,7 +89,7 @@ def check_ratings(ratings, spec):
     missing = [code for code in codes if code not in ratings]
     if missing:
         message = _("缺少评价标准：%(codes)s", codes=", ".join(missing))
-        raise Invalid(message, {"ratings": message, **{code: _("请评分") for code in missing}})
+        raise Invalid(message, {f"ratings.{code}": _("请评分") for code in missing})  # named by their path
     checked = {}
     lang = language.current()
     for code, name in spec.criteria:
@@ -97,7 +97,7 @@ def check_ratings(ratings, spec):
         if value is None or not 0 <= value <= spec.scale_max:
             message = _("须为 0 到 %(n)s 的整数", n=spec.scale_max)
             shown = name.get(lang)  # the criterion as the form names it
-            raise Invalid(f"ratings.{code}（{shown}）: {message}", {"ratings": f"{shown}: {message}", code: message})
+            raise Invalid(f"ratings.{code}（{shown}）: {message}", {f"ratings.{code}": message})
         checked[code] = value
     return checked
 
