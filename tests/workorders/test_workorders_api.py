@@ -235,6 +235,16 @@ def test_a_cursor_whose_time_is_out_of_range_is_refused_like_a_malformed_one(api
     assert client.get("/work-orders/" + query).status_code == 422
 
 
+@pytest.mark.parametrize("query", ["?after=20261015080000000000.1&before=20261015080000000000.2",
+                                   "?after=20261015080000000000.1&page=3"])
+def test_two_page_positions_at_once_are_refused(api, client, team, query):
+    """after and before together answered some page; which one was meant cannot be told."""
+    response = api("GET", "/work-orders" + query, "office")
+    assert_error(response, 422)
+    login(client, "office")
+    assert client.get("/work-orders/" + query).status_code == 422
+
+
 def test_repair_within_30_days_of_a_completed_order_suggests_rework(app, api, make_order):
     earlier = make_order(number="OLD-1", completed_at=datetime(2026, 10, 15, 16, 0))
     response = api("POST", "/work-orders", "office", json={**BODY, "service_type": "维修",

@@ -432,6 +432,8 @@ def order_page(viewer, filters, *, after=None, before=None, page=None, per_page=
     One query of per_page + 1 rows (the extra one says whether a further page exists) on the
     (reported_at, id) index, however deep the page; nothing is counted.
     """
+    if (after is not None) + (before is not None) + bool(page and page > 1) > 1:  # which page would it be?
+        raise Invalid.field("before" if before is not None else "after", _("after、before 与 page 只能给一个"))
     query = _filtered(viewer, filters)
     newest_first = (WorkOrder.reported_at.desc(), WorkOrder.id.desc())
     if before is not None:
