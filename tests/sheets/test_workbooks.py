@@ -145,6 +145,26 @@ def test_web_page_downloads_the_same_workbook(client, scored):
     assert set(rows) == {"eng1", "eng2"}
 
 
+def test_an_english_page_downloads_an_english_workbook(client, scored):
+    """The workbooks were fixed Chinese (sheet, headers, indicators, states, file name) while the PDFs from the same
+    page followed the reader's language."""
+    from urllib.parse import unquote
+
+    login(client, "mgr")
+    response = client.get(f"/sheets/xlsx/{MONTH}?lang=en")
+    sheet = open_book(response).active
+    header, rows = rows_of(sheet)
+    assert header[:2] == ["Username", "Name"] and "Attendance" in header and "Grade" in header, header
+    assert not any("\u4e00" <= c <= "\u9fff" for h in header for c in str(h)), header
+    assert {row[header[-1]] for row in rows.values()} == {"Draft"}
+    assert "Monthly appraisal summary" in unquote(response.headers["Content-Disposition"])
+    header, _rows = rows_of(open_book(client.get("/sheets/xlsx/2026/annual?lang=en")).active)
+    assert header[2] == "January" and "Annual score" in header and "Final" in header, header
+    response = client.get(f"/sheets/xlsx/{MONTH}?lang=zh")  # and Chinese again, as HR is handed it
+    assert rows_of(open_book(response).active)[0][:2] == ["用户名", "姓名"]
+    assert f"{MONTH}月度考核汇总.xlsx" in unquote(response.headers["Content-Disposition"])
+
+
 def test_itinerary_workbook_prints_well(client, team, records, api):
     eng1 = team["eng1"]
     long_number = "WO-20261015-旗滨玻璃-000123"

@@ -1,6 +1,7 @@
 """The team workbooks (.xlsx): a month's summary, the mid-year and the annual summary, ready to print.
 
-Like the itinerary workbook these are documents handed to HR, so their headers are fixed Chinese.
+They are exports only (nothing reads them back, unlike the itinerary workbook), so they are in the reader's language,
+as the appraisal sheets' PDFs are: Chinese for a Chinese page (what HR is handed), English for an English one.
 """
 
 import io
@@ -8,11 +9,15 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracker import language
 
 from tracker.xlsx import print_setup, put, text_width
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS = {"pending": "未计算", "ineligible": "不参加考核", "draft": "草稿", "approved": "已审批"}
+STATUS = {"pending": _l("未计算"), "ineligible": _l("不参加考核"), "draft": _l("草稿"), "approved": _l("已审批")}
 POINTS = "0.00"
 MONEY = "#,##0.00"
 THIN = Side(style="thin", color="A0A0A0")
@@ -55,30 +60,56 @@ def _save(book):
     return out.getvalue()
 
 
+def _month_title(month):
+    return _("%(month)s 月度考核汇总", month=month)
+
+
+def _period_title(summary):
+    if summary.period == "mid-year":
+        return _("%(year)s 年年中考核汇总", year=summary.year)
+    return _("%(year)s 年年度考核汇总", year=summary.year)
+
+
+def _file_name(title):
+    """A title as a file name: Chinese runs its words together (2026-11月度考核汇总), English keeps its spaces."""
+    return (title if language.current() == "en" else title.replace(" ", "")) + ".xlsx"
+
+
 def month_filename(month):
-    return f"{month}月度考核汇总.xlsx"
+    return _file_name(_month_title(month))
 
 
 def period_filename(summary):
-    return f"{summary.year}年{'年中' if summary.period == 'mid-year' else '年度'}考核汇总.xlsx"
+    return _file_name(_period_title(summary))
+
+
+def _sheet_title(title):
+    """A worksheet's name: at most 31 characters, none of []:*?/\\."""
+    return "".join(c for c in title if c not in "[]:*?/\\")[:31]
+
+
+def _yes(flag, no=""):
+    return _("是") if flag else no
 
 
 def month_workbook(summary):
     """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus, state."""
     book = Workbook()
     sheet = book.active
-    sheet.title = f"{summary.month}考核汇总"
-    headers = ["用户名", "姓名"] + [column.label for column in summary.indicators] + [
-        "定量Q", "定性L", "加减分A", "总分T", "等级", "奖金（元）", "一票否决", "状态"]
+    title = _month_title(summary.month)
+    sheet.title = _sheet_title(_("%(month)s考核汇总", month=summary.month))
+    english = language.current() == "en"
+    headers = [_("用户名"), _("姓名")] + [column.label_en if english else column.label for column in summary.indicators] + [
+        _("定量Q"), _("定性L"), _("加减分A"), _("总分T"), _("等级"), _("奖金（元）"), _("一票否决"), _("状态")]
     formats = [None, None] + [POINTS] * len(summary.indicators) + [POINTS] * 4 + [None, MONEY, None, None]
     rows = []
     for row in summary.rows:
         rows.append([row["username"], row["display_name"]]
                     + [row["indicators"].get(column.key) for column in summary.indicators]
                     + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
-                       row["bonus"], "是" if row["vetoed"] else "", STATUS.get(row["status"], row["status"])])
+                       row["bonus"], _yes(row["vetoed"]), str(STATUS.get(row["status"], row["status"]))])
     _table(sheet, headers, rows, formats)
-    print_setup(sheet, f"{summary.month} 月度考核汇总")
+    print_setup(sheet, title)
     book.properties.title = month_filename(summary.month)[:-5]
     return _save(book)
 
@@ -87,13 +118,15 @@ def period_workbook(summary):
     """One row per engineer: each month's total, months counted, the period score and whether it is final."""
     book = Workbook()
     sheet = book.active
-    label = "年中" if summary.period == "mid-year" else "年度"
-    sheet.title = f"{summary.year}{label}考核汇总"
-    headers = ["用户名", "姓名"] + [f"{int(m[5:])}月" for m in summary.months] + [f"{label}得分", "计入月数", "定稿"]
+    title = _period_title(summary)
+    sheet.title = _sheet_title(title.replace(" ", "") if language.current() != "en" else title)
+    score = _("年中得分") if summary.period == "mid-year" else _("年度得分")
+    headers = [_("用户名"), _("姓名")] + [language.month_of_year(int(m[5:])) for m in summary.months] + [
+        score, _("计入月数"), _("定稿")]
     formats = [None, None] + [POINTS] * len(summary.months) + [POINTS, "0", None]
     rows = [[row["username"], row["display_name"]] + [row["months"][m] for m in summary.months]
-            + [row["score"], row["months_counted"], "是" if row["final"] else "否"] for row in summary.rows]
+            + [row["score"], row["months_counted"], _yes(row["final"], _("否"))] for row in summary.rows]
     _table(sheet, headers, rows, formats)
-    print_setup(sheet, f"{summary.year} 年{label}考核汇总")
+    print_setup(sheet, title)
     book.properties.title = period_filename(summary)[:-5]
     return _save(book)
