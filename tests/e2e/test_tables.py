@@ -153,3 +153,18 @@ def test_short_chinese_labels_are_not_broken_one_character_per_line_at_phone_wid
             broken[f"{username} {path}"] = sorted(set(found))
         context.close()
     assert not broken, broken
+
+
+def test_a_work_orders_timeline_keeps_each_step_whole_on_a_phone_in_english(live_server, browser, demo_data):
+    """English "Responded" broke as "Responde / d" and the step number "2." as "2 / ." at phone width."""
+    order = db.session.execute(db.text("SELECT id FROM work_orders WHERE responded_at IS NOT NULL AND "
+                                       "completed_at IS NOT NULL ORDER BY id LIMIT 1")).scalar()
+    context, page = log_in(browser, live_server, "office", {"width": 360, "height": 800})
+    page.goto(f"{live_server}/work-orders/{order}?lang=en")
+    labels = page.eval_on_selector_all("#timeline > li > span:first-child", """spans => spans.map(span => {
+        const style = getComputedStyle(span);
+        return [span.textContent.trim(), span.getBoundingClientRect().height <= parseFloat(style.lineHeight) * 1.5];
+    })""")
+    context.close()
+    assert [label for label, _whole in labels] == ["Reported", "Responded", "Arrived", "Completed"]
+    assert all(whole for _label, whole in labels), labels
