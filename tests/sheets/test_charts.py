@@ -105,3 +105,21 @@ def test_an_indicator_on_another_scale_is_not_averaged_with_it(scored, team):
     attendance = [i for i in indicators if i["code"] == "attendance"]
     assert sorted(i["max"] for i in attendance) == [Decimal(15), Decimal(100)]
     assert next(i for i in attendance if i["max"] == 100)["means"]["mgr"] == Decimal("90.00")
+
+
+def test_a_month_without_totals_says_so_instead_of_an_empty_chart(client, team, records):
+    """No leader review yet: every total waits, and the mean-total chart was an empty drawing with no word."""
+    from datetime import date
+
+    from tests.conftest import NOW
+    from tracker.extensions import db
+    from tracker.scores import services as reports, templates_store
+
+    templates_store.sync_presets(NOW)
+    records.trip(team["eng1"], date(2026, 11, 2), hours=4)
+    reports.compute_month("2026-11", NOW)
+    db.session.commit()
+    login(client, "gm.wang")
+    html = client.get("/charts/department/2026-11").get_data(as_text=True)
+    assert 'id="no-totals"' in html and 'id="team-totals"' not in html
+    assert "department-table" in html  # the indicators' means are still shown

@@ -53,7 +53,7 @@ def department(month):
         rows = [(team.manager, indicator["means"].get(team.username), indicator["max"]) for team in teams
                 if team.username in indicator["means"]]
         charts.append((indicator, svg.hbars(rows, indicator["name"], scale_max=indicator["max"])))
-    totals = svg.hbars([(team.manager, team.mean_total, None) for team in teams if team.mean_total is not None],
-                       _("各团队平均总分"), scale_max=100) if teams else None
+    means = [(team.manager, team.mean_total, None) for team in teams if team.mean_total is not None]
+    totals = svg.hbars(means, _("各团队平均总分"), scale_max=100) if means else None  # none yet: the page says so
     return render_template("charts/department.html", month=month, teams=teams, indicators=indicators,
                            charts=charts, totals=totals, previous=month.previous(), following=month.next())
