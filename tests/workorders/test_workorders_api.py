@@ -235,6 +235,14 @@ def test_a_cursor_whose_time_is_out_of_range_is_refused_like_a_malformed_one(api
     assert client.get("/work-orders/" + query).status_code == 422
 
 
+def test_a_before_cursor_newer_than_every_order_answers_the_first_page(api, team, make_order):
+    """It answered an empty page whose next cursor was the same one, a loop for a client walking the list."""
+    make_order(number="WO-X")
+    body = api("GET", "/work-orders?before=20991231235959000000.999", "office").get_json()
+    assert [order["number"] for order in body["work_orders"]] == ["WO-X"]
+    assert body["previous"] is None and body["next"] is None
+
+
 @pytest.mark.parametrize("query", ["?after=20261015080000000000.1&before=20261015080000000000.2",
                                    "?after=20261015080000000000.1&page=3"])
 def test_two_page_positions_at_once_are_refused(api, client, team, query):

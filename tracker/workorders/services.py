@@ -443,9 +443,11 @@ def order_page(viewer, filters, *, after=None, before=None, page=None, per_page=
         newer = and_(WorkOrder.reported_at >= at, or_(WorkOrder.reported_at > at, WorkOrder.id > order_id))
         rows = db.session.scalars(_loaded(query.where(newer)).order_by(WorkOrder.reported_at, WorkOrder.id)
                                   .limit(per_page + 1)).all()
+        if not rows:  # nothing newer than the cursor (the newest orders were deleted, say): the first page
+            return order_page(viewer, filters, per_page=per_page)
         more = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
-        return OrderPage(rows, cursor_of(rows[-1]) if rows else before, cursor_of(rows[0]) if more else None)
+        return OrderPage(rows, cursor_of(rows[-1]), cursor_of(rows[0]) if more else None)
     first_page = after is None and not (page and page > 1)
     if after is not None:
         at, order_id = parse_cursor(after)
