@@ -117,3 +117,20 @@ def test_a_migration_that_rebuilds_a_table_on_sqlite_keeps_the_rows_that_refer_t
         assert db.session.execute(text("SELECT count(*) FROM score_lines")).scalar() == 1
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # enforced again afterwards
         assert _diff(app) == []
+
+
+def test_a_database_made_when_the_fact_index_revision_lacked_the_completed_index_gets_it(tmp_path):
+    """Revision b6c8d0e2f415 was first released without ix_work_orders_completed (de4c517); a database made then
+    counted as past it and never got the index (a whole-table read for every month's completed orders)."""
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "missed.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        flask_migrate.upgrade(revision="b6c8d0e2f415")
+        db.session.execute(text("DROP INDEX ix_work_orders_completed"))  # as that release left it
+        db.session.commit()
+        flask_migrate.upgrade()
+        assert _diff(app) == []
+        flask_migrate.downgrade(revision="d2f4a6b8c031")  # and back: the index stays, it is b6c8d0e2f415's
+        assert _diff(app) == []
