@@ -83,7 +83,8 @@ def test_engineer_edit_page_offers_only_the_times(client, make_order):
     assert response.status_code == 302
     db.session.refresh(order)
     assert order.responded_at == datetime(2026, 10, 15, 8, 15) and order.arrived_at == datetime(2026, 10, 15, 9, 0)
-    bad = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T07:00"})
+    bad = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "2026-10-15T07:00",
+                                                             "arrived_at": "2026-10-15T09:00"})
     assert bad.status_code == 422 and "响应时间不能早于报修时间" in bad.get_data(as_text=True)
 
 

@@ -160,6 +160,26 @@ def test_assigned_engineer_logs_times_on_the_own_order(app, api, make_order):
     assert body["status"] == "completed" and body["completed_at"] == "2026-10-15T15:00:00+08:00"
 
 
+def test_the_assigned_engineer_cannot_take_back_a_recorded_time(app, api, make_order, client):
+    """Clearing completed_at reopened the order and took its survey, a low one too, out of the month's score; the web
+    form did it to every time left empty. Back office and managers still correct times."""
+    order = make_order(completed_at=datetime(2026, 10, 15, 15, 0))
+    response = api("PATCH", f"/work-orders/{order.id}", "eng1", json={"completed_at": None})
+    assert_error(response, 403)
+    assert response.get_json()["error"]["fields"] == {"completed_at": "不能清除"}
+    db.session.rollback()
+    assert db.session.get(WorkOrder, order.id).status == "completed"
+    assert api("PATCH", f"/work-orders/{order.id}", "eng1",
+               json={"completed_at": "2026-10-15T16:00"}).status_code == 200  # a correction is still theirs
+    login(client, "eng1")
+    page = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "", "arrived_at": "2026-10-15T10:00",
+                                                                "completed_at": ""})
+    assert page.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order.id).completed_at == datetime(2026, 10, 15, 16, 0)
+    assert api("PATCH", f"/work-orders/{order.id}", "office", json={"completed_at": None}).get_json()["status"] == "open"
+
+
 @pytest.mark.parametrize("field, value", [("status", "cancelled"), ("customer", "别家"), ("engineer", "eng2"),
                                           ("reported_at", "2026-10-14T08:00"), ("rework", "internal")])
 def test_assigned_engineer_changing_any_other_field_is_403(api, make_order, field, value):

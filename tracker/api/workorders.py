@@ -150,7 +150,8 @@ def create_work_order(data):
 @core.answers(200, WORK_ORDER)
 @core.body(WORK_ORDER_CHANGES)
 def update_work_order(order_id, data):
-    """Change a work order; the assigned engineer may change only responded_at, arrived_at, completed_at."""
+    """Change a work order; the assigned engineer may change only responded_at, arrived_at, completed_at, and may not
+    clear one already recorded (403: back office or a manager does)."""
     order = services.get_visible(_actor(), order_id)
     services.update_order(_actor(), order, _parsed(data), clock.now())
     core.commit()

@@ -100,6 +100,12 @@ def update_order(actor, order, data, now, records=None):
         others = sorted(set(data) - set(TIMES))
         if others:
             raise Forbidden(_("工程师只能填写响应、到达和完工时间"), {name: _("无权修改") for name in others})
+        # logging a time is theirs; taking one back is not: clearing the completion reopened the order and took its
+        # survey (a low one too) out of the month
+        cleared = [name for name in TIMES if name in data and data[name] in (None, "")
+                   and getattr(order, name) is not None]
+        if cleared:
+            raise Forbidden(_("已记录的时间只能由后勤或主管清除"), {name: _("不能清除") for name in cleared})
     before = _named(order)
     _apply(actor, order, data, records)
     records.changed(order)
