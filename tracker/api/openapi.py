@@ -1,5 +1,6 @@
 """The OpenAPI 3 document, built from the API's own routes and the schemas that validate them."""
 
+import itertools
 import re
 
 from flask import current_app, jsonify
@@ -15,10 +16,11 @@ STATUS_TEXT = {400: "Malformed request", 401: "Missing or invalid bearer token",
 
 
 def _operation(view, method, rule):
-    doc = (view.__doc__ or "").strip().splitlines()
+    lines = (view.__doc__ or "").strip().splitlines()
+    first = " ".join(line.strip() for line in itertools.takewhile(str.strip, lines))  # the first paragraph, whole
     auth_rule = getattr(view, "_auth_rule", None)
     operation = {"operationId": f"{method.lower()}_{rule.endpoint.split('.', 1)[1]}",
-                 "summary": doc[0] if doc else rule.endpoint,
+                 "summary": first or rule.endpoint,
                  "tags": [rule.rule.split("/")[3]]}
     if auth_rule == "public":
         operation["security"] = []
