@@ -369,6 +369,23 @@ def test_an_open_order_has_no_completion_time_so_no_later_edit_completes_it_unas
 
 # ---- a manager acts on their team's orders only (CONTRACT 2) ---------------------------------------------
 
+@pytest.mark.parametrize("submitter, status", [("eng1", 422), ("mgr", 422), ("eng3", 201), ("mgr2", 201),
+                                                ("office", 201)])
+def test_a_manager_names_as_submitter_themself_their_team_or_the_back_office(api, team, submitter, status):
+    """Any user could be named: an engineer of another team then read this team's order, its scan and photos, and was
+    told of every scan stored."""
+    response = api("POST", "/work-orders", "mgr2", json={**BODY, "engineer": "eng3", "submitter": submitter})
+    assert response.status_code == status, response.get_json()
+    if status == 422:
+        assert list(response.get_json()["error"]["fields"]) == ["submitter"]
+
+
+def test_a_submitter_the_back_office_named_stays_when_the_manager_edits_the_order(api, team):
+    created = api("POST", "/work-orders", "office", json={**BODY, "engineer": "eng3", "submitter": "eng1"}).get_json()
+    response = api("PATCH", f"/work-orders/{created['id']}", "mgr2", json={"submitter": "eng1", "equipment": "2号机"})
+    assert response.status_code == 200 and response.get_json()["submitter"] == "eng1"
+
+
 def test_a_manager_named_as_submitter_of_another_teams_order_sees_it_but_cannot_change_it(api, make_order):
     """mgr2 is not above eng1: as submitter he is told of the scan and may look, but the order's times and
     surveys count in eng1's score, so he may not set them, cancel it, move it or file its scan."""

@@ -235,6 +235,15 @@ def can_record_complaint(actor, engineer):
     return actor.role == "backoffice" or (actor.role == "manager" and is_above(actor, engineer))
 
 
+def may_name_submitter(actor, user):
+    """Whom `actor` may name as a work order's submitter (who then reads the order, its scan and photos, and is told
+    of each scan): anyone for the back office and the admin; a manager names themself, someone of their team or the
+    back office."""
+    if actor.role != "manager":
+        return True
+    return user.id == actor.id or user.role in ("backoffice", "admin") or is_above(actor, user)
+
+
 def can_manage_order(actor, order):
     """Edit every field, upload the scan, record surveys: back-office; a manager for the orders of the engineers
     they are above (CONTRACT 2: a manager acts on their team), and for an order without an engineer that they

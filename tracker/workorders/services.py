@@ -10,7 +10,8 @@ from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import locking, validation
-from tracker.auth.access import can_manage_order, can_view_order, is_above, is_assigned, order_scope
+from tracker.auth.access import (can_manage_order, can_view_order, is_above, is_assigned, may_name_submitter,
+                                 order_scope)
 from tracker.auth.services import USERNAME_RE
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -169,7 +170,7 @@ def check_order(actor, order, data, records=None):
             values["engineer"] = _engineer(actor, data["engineer"], records)
     with fields.check():
         if "submitter" in data:
-            values["submitter"] = _user(data["submitter"], "submitter", records) if data["submitter"] else None
+            values["submitter"] = _submitter(actor, order, data["submitter"], records) if data["submitter"] else None
     with fields.check():
         if "status" in data:
             if data["status"] not in STATUSES:
@@ -290,6 +291,15 @@ def _user(username, field, records):
     user = user_by_username(username, records)
     if user is None or not user.active:
         raise Invalid.field(field, _("没有用户名为 %(name)s 的用户", name=username))
+    return user
+
+
+def _submitter(actor, order, username, records):
+    """The user who handed in the ticket, as access.may_name_submitter allows (naming an engineer of another team
+    opened this team's order to them); the submitter the order has already is kept whoever it is."""
+    user = _user(username, "submitter", records)
+    if user is not order.submitter and not may_name_submitter(actor, user):
+        raise Invalid.field("submitter", _("提交人须是您自己、您团队的成员或后勤人员"))
     return user
 
 

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 
 from tracker import clock, equipment, nav
 from tracker.auth import access
-from tracker.auth.access import roles, visible_engineers
+from tracker.auth.access import may_name_submitter, roles, visible_engineers
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
@@ -120,7 +120,8 @@ def _people_choices(form, order=None):
     engineers = db.session.scalars(visible_engineers(current_user).where(User.active.is_(True))).all()
     form.engineer.choices = [SelectChoice("", _("（暂不指派）"))] + [_person_choice(u) for u in engineers]
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)).all()
-    form.submitter.choices = [SelectChoice("", _("（无）"))] + [_person_choice(u) for u in users]
+    form.submitter.choices = [SelectChoice("", _("（无）"))] + [_person_choice(u) for u in users
+                                                               if may_name_submitter(current_user, u)]
     # Keep the current values selectable even when outside today's lists (e.g. an engineer who left the team).
     for field, person in ((form.engineer, order.engineer if order else None),
                           (form.submitter, order.submitter if order else None)):
