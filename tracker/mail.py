@@ -45,7 +45,9 @@ def build(config, to, subject, text, attachments=()):
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     message["To"] = ", ".join(formataddr((name or "", address)) for name, address in to)
-    message["Subject"] = subject
+    # a header is one line: a reason or a name with a line break (LF, U+2028) in the subject made the action that
+    # sends the mail fail; the body keeps the text as written
+    message["Subject"] = " ".join(subject.split())
     # RFC 5322: a message carries its date, and providers refuse one without a Message-ID; the domain is the
     # sender's (getfqdn() can wait on DNS on a LAN)
     message["Date"] = formatdate(localtime=True)

@@ -187,3 +187,16 @@ def test_with_a_base_url_mails_link_there_whatever_host_a_request_named(app, api
     message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "month_submitted")).one()
     text = message.payload.decode()
     assert "http://tracker.lan:8000/tracker/itinerary/eng1/2026-10" in text and "evil.example" not in text
+
+
+def test_a_reason_of_several_lines_is_sent_whole_and_the_subject_is_one_line(app, api, team, emails, mail_port):
+    """A reason is multi-line text (CONTRACT 2), and it is part of the mail's subject: with SMTP set, a reopen or a
+    rejection with a line break (LF or U+2028) was a 500 and could not be done at all."""
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "第一行\n第二行\u2028第三行"}))
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "month_reopened"))
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(row.payload, policy=policy.default)
+    assert "\n" not in message["Subject"] and "第一行 第二行 第三行" in message["Subject"], message["Subject"]
+    assert "第一行\n第二行" in message.get_content()
