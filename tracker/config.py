@@ -7,6 +7,7 @@ import os
 import secrets
 import tempfile
 from datetime import timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -127,6 +128,12 @@ def derived(settings, instance_path):
     proxies = settings["TRUSTED_PROXIES"]
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise SettingError(f"TRUSTED_PROXIES={proxies!r} is not a number of proxies (0, 1, 2, ...)")
+    base = settings.get("BASE_URL")
+    if base:
+        parts = urlsplit(str(base))
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise SettingError(f"BASE_URL={base!r} is not an http(s) address without a query (e.g. "
+                               "http://tracker.lan:8000)")
     if not settings["DATABASE_URL"]:  # every setting is usable: the default database may be made
         _private_file(os.path.join(instance_path, "tracker.db"))
     return {"SQLALCHEMY_DATABASE_URI": url, "BABEL_DEFAULT_TIMEZONE": settings["TIMEZONE"],

@@ -59,6 +59,8 @@ def test_create_user_refuses_a_password_with_a_control_character(fresh):
     # a typo no longer turns the cookies' Secure flag off without a word
     ("TRACKER_COOKIE_SECURE", "ture", "TRACKER_COOKIE_SECURE='ture' is neither true nor false"),
     ("TRACKER_TOKEN_HOURS", "-5", "TRACKER_TOKEN_HOURS='-5' is not a whole number of at least 1"),
+    ("TRACKER_BASE_URL", "https://tracker.lan/?a=1", "BASE_URL='https://tracker.lan/?a=1' is not an http(s) address"),
+    ("TRACKER_BASE_URL", "tracker.lan:8000", "BASE_URL='tracker.lan:8000' is not an http(s) address"),
     ("TRACKER_DATABASE_URL", "garbage", "DATABASE_URL='garbage' is not a SQLite or PostgreSQL address"),
     ("TRACKER_DATABASE_URL", "mysql://root@localhost/t", "DATABASE_URL='mysql://root@localhost/t' is not a SQLite"),
 ])
