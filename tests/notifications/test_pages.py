@@ -22,3 +22,29 @@ def test_only_admins_see_the_outbox(client, team):
     client.post("/logout")
     login(client, "admin")
     assert "待发消息" in client.get("/notifications/outbox").get_data(as_text=True)
+
+
+def test_every_notification_can_be_reached_page_by_page(client, api, team):
+    """Only the newest 50 were listed while the bell counted all 65 unread: the oldest could never be opened."""
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+    from tracker.extensions import db
+    from tracker.notifications import services
+
+    for n in range(65):
+        services.notify("month_submitted", [team["mgr"]], team["eng1"], NOW + timedelta(minutes=n), engineer=team["eng1"],
+                        month="2026-10")
+    db.session.commit()
+    first = api("GET", "/notifications", "mgr").get_json()
+    second = api("GET", "/notifications?page=2", "mgr").get_json()
+    assert (first["unread"], len(first["notifications"]), first["more"]) == (65, 50, True)
+    assert (second["page"], len(second["notifications"]), second["more"]) == (2, 15, False)
+    ids = [row["id"] for row in first["notifications"] + second["notifications"]]
+    assert len(set(ids)) == 65 and ids == sorted(ids, reverse=True)
+    assert api("GET", "/notifications?page=0", "mgr").status_code == 422
+    login(client, "mgr")
+    page = client.get("/notifications?unread=1").get_data(as_text=True)
+    assert 'rel="next" href="/notifications?page=2&amp;unread=1"' in page
+    older = client.get("/notifications?page=2&unread=1").get_data(as_text=True)
+    assert older.count('name="id"') == 15 and 'rel="prev"' in older and 'rel="next"' not in older

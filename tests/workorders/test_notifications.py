@@ -46,7 +46,7 @@ def test_supervisor_and_submitter_are_notified_in_the_app(app, api, team, make_o
         assert body["unread"] == 1
         assert CANONICAL + ".pdf" in body["notifications"][0]["message"]
         assert body["notifications"][0]["work_order"] == order.number
-    assert api("GET", "/notifications", "eng1").get_json() == {"unread": 0, "notifications": []}
+    assert api("GET", "/notifications", "eng1").get_json() == {"unread": 0, "page": 1, "more": False, "notifications": []}
 
 
 def test_one_person_who_is_both_supervisor_and_submitter_is_notified_once(api, make_order):

@@ -93,8 +93,10 @@ NOTIFICATION = core.obj({"id": {"type": "integer"}, "kind": {"type": "string"}, 
                          "work_order": NULLABLE_TEXT, "work_order_id": {"type": ["integer", "null"]},
                          "created_at": core.DATETIME, "read": {"type": "boolean"}},
                         ["id", "kind", "message", "work_order", "work_order_id", "created_at", "read"])
-NOTIFICATION_LIST = core.obj({"unread": {"type": "integer"},
-                              "notifications": {"type": "array", "items": NOTIFICATION}}, ["unread", "notifications"])
+NOTIFICATION_LIST = core.obj({"unread": {"type": "integer"}, "page": {"type": "integer"}, "more": {
+    "type": "boolean", "description": "an older page follows (ask for page + 1)"},
+                              "notifications": {"type": "array", "items": NOTIFICATION}},
+                             ["unread", "page", "more", "notifications"])
 MARK_READ = core.obj({"ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": services.INT_MAX},
                               "maxItems": 1000,
                               "description": "omit to mark all read"}})
@@ -275,10 +277,14 @@ def delete_complaint(complaint_id):
 @bp.route("/notifications")
 @roles()
 @core.answers(200, NOTIFICATION_LIST)
+@core.query([{"name": "unread", "schema": {"type": "string"}, "description": "1 or true: unread only"},
+             {"name": "page", "schema": {"type": "integer", "minimum": 1}, "description": "from 1 (50 a page)"}])
 def list_notifications():
-    """The caller's latest notifications (`unread=1`: unread only) and the unread count."""
-    rows = notifications.for_user(_actor(), unread_only=request.args.get("unread") in ("1", "true"))
-    return core.reply({"unread": notifications.unread_count(_actor()),
+    """The caller's notifications, newest first, 50 a page (`unread=1`: unread only; `page`: from 1, `more` says an
+    older page follows) and the unread count."""
+    page = page_arg(request.args.get("page"), maximum=notifications.PAGE_MAX)
+    rows, more = notifications.for_user(_actor(), unread_only=request.args.get("unread") in ("1", "true"), page=page)
+    return core.reply({"unread": notifications.unread_count(_actor()), "page": page, "more": more,
                        "notifications": [notifications.as_dict(row) for row in rows]})
 
 

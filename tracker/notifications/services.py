@@ -204,12 +204,18 @@ def unread_count(user):
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def for_user(user, unread_only=False, limit=PAGE):
+PAGE_MAX = 100_000  # pages of PAGE: far past what anyone keeps
+
+
+def for_user(user, unread_only=False, limit=PAGE, page=1):
+    """(the user's notifications of page `page`, newest first, whether an older page follows): every one can be
+    reached (only the newest 50 could, while the bell counted them all)."""
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    return db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
-                              .limit(limit)).all()
+    rows = db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                              .offset((page - 1) * limit).limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
 
 
 def mark_read(user, now, ids=None):

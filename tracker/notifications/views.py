@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.notifications import outbox, robots, services
 from tracker.notifications.forms import RobotForm
 from tracker.notifications.models import Notification
-from tracker.validation import put_errors
+from tracker.validation import page_arg, put_errors
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 CHANNELS = {"email": _l("邮件"), **robots.PLATFORMS}
@@ -35,8 +35,11 @@ def bell():
 @bp.route("")
 @roles()
 def index():
-    rows = services.for_user(current_user, unread_only=request.args.get("unread") == "1")
-    return render_template("notifications/list.html", rows=rows, message=services.message, target=services.target)
+    page = page_arg(request.args.get("page"), maximum=services.PAGE_MAX)
+    unread = request.args.get("unread") == "1"
+    rows, more = services.for_user(current_user, unread_only=unread, page=page)
+    return render_template("notifications/list.html", rows=rows, message=services.message, target=services.target,
+                           page=page, more=more, unread=unread)
 
 
 @bp.route("/read", methods=["POST"])
