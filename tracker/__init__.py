@@ -237,7 +237,7 @@ def _register_errors(app):
         # limit (413 before any file was read) is said with the limits of each kind of file.
         message = error.description
         if message == type(error).description:
-            message = _request_too_large() if error.code == 413 and request.mimetype == "multipart/form-data" else ""
+            message = _request_too_large() if error.code == 413 else ""
         return render_template("error.html", status=error.code, message=message), error.code
 
     @app.errorhandler(Exception)

@@ -70,9 +70,14 @@ def _period_title(summary):
     return _("%(year)s 年年度考核汇总", year=summary.year)
 
 
+def _compact(title):
+    """A title as a name (the file's, the sheet's): Chinese runs its words together (2026-11月度考核汇总), English
+    keeps its spaces."""
+    return title if language.current() == "en" else title.replace(" ", "")
+
+
 def _file_name(title):
-    """A title as a file name: Chinese runs its words together (2026-11月度考核汇总), English keeps its spaces."""
-    return (title if language.current() == "en" else title.replace(" ", "")) + ".xlsx"
+    return _compact(title) + ".xlsx"
 
 
 def month_filename(month):
@@ -85,7 +90,7 @@ def period_filename(summary):
 
 def _sheet_title(title):
     """A worksheet's name: at most 31 characters, none of []:*?/\\."""
-    return "".join(c for c in title if c not in "[]:*?/\\")[:31]
+    return "".join(c for c in _compact(title) if c not in "[]:*?/\\")[:31]
 
 
 def _yes(flag, no=""):
@@ -97,7 +102,7 @@ def month_workbook(summary):
     book = Workbook()
     sheet = book.active
     title = _month_title(summary.month)
-    sheet.title = _sheet_title(_("%(month)s考核汇总", month=summary.month))
+    sheet.title = _sheet_title(title)
     english = language.current() == "en"
     headers = [_("用户名"), _("姓名")] + [column.label_en if english else column.label for column in summary.indicators] + [
         _("定量Q"), _("定性L"), _("加减分A"), _("总分T"), _("等级"), _("奖金（元）"), _("一票否决"), _("状态")]
@@ -119,7 +124,7 @@ def period_workbook(summary):
     book = Workbook()
     sheet = book.active
     title = _period_title(summary)
-    sheet.title = _sheet_title(title.replace(" ", "") if language.current() != "en" else title)
+    sheet.title = _sheet_title(title)
     score = _("年中得分") if summary.period == "mid-year" else _("年度得分")
     headers = [_("用户名"), _("姓名")] + [language.month_of_year(int(m[5:])) for m in summary.months] + [
         score, _("计入月数"), _("定稿")]
