@@ -143,6 +143,19 @@ def test_chosen_kinds_reach_the_teams_groups_as_markdown_sent_by_the_scheduler(a
     assert endpoint.posts("/other") == []
 
 
+def test_a_group_hears_that_a_score_moved_but_never_its_points_total_or_reasons(app, api, team, robots_of_mgr):
+    """An engineer sees only their own scores (CONTRACT 2): a team's robot posted totals, adjustment points and the
+    reasons of rejections and reopenings to the whole group."""
+    from tracker.notifications.robots import group_sentence
+
+    eng3 = [team["eng3"]]
+    for kind, detail in (("score_approved", "T=87.25"), ("adjustment_proposed", "+3"), ("adjustment_withdrawn", "+3"),
+                         ("adjustment_decided", "-2 rejected 迟到太多"), ("score_reopened", "工单录错")):
+        sentence = group_sentence(kind, team["mgr2"], eng3, OCT, detail)
+        assert "王五" in sentence and OCT in sentence, sentence
+        assert not any(secret in sentence for secret in ("87", "+3", "-2", "迟到太多", "工单录错")), sentence
+
+
 def test_reminders_reach_each_team_once_naming_its_engineers(app, robots_of_mgr, endpoint):
     reports.remind_unsubmitted(OCT, NOW)
     db.session.commit()
