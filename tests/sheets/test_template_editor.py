@@ -176,6 +176,31 @@ def test_api_lists_gets_and_creates_versions(november, api):
     assert api("GET", "/templates/nope", "admin").status_code == 404
 
 
+def test_a_version_not_in_force_yet_can_be_withdrawn_so_an_earlier_one_can_be_saved(november, api, client):
+    """A version saved for 2099-12 could not be undone, and every new version before it was refused (422) until
+    2099; the latest version may be withdrawn while it is not in force, never one that is."""
+    far = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": changed_bands(), "effective_from": "2099-12"})
+    assert far.status_code == 201 and far.get_json()["version"] == 2
+    assert api("POST", f"/templates/{CODE}/versions", "admin",
+               json={"body": changed_bands(), "effective_from": "2027-01"}).status_code == 422
+    login(client, "admin")
+    page = client.get(f"/admin/templates/{CODE}/edit").get_data(as_text=True)
+    assert 'id="withdraw-version"' in page and "2099-12" in page
+    assert api("DELETE", f"/templates/{CODE}/versions/1", "admin").status_code == 409  # not the latest
+    assert api("DELETE", f"/templates/{CODE}/versions/2", "mgr").status_code == 403
+    withdrawn = client.post(f"/admin/templates/{CODE}/versions/2/withdraw")
+    assert withdrawn.status_code == 302
+    assert [v["version"] for v in api("GET", f"/templates/{CODE}", "admin").get_json()["versions"]] == [1]
+    assert 'id="withdraw-version"' not in client.get(f"/admin/templates/{CODE}/edit").get_data(as_text=True)
+    now = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": changed_bands(), "effective_from": "2026-12"})
+    assert now.status_code == 201
+    assert api("DELETE", f"/templates/{CODE}/versions/2", "admin").status_code == 204  # December is still ahead
+    current = api("POST", f"/templates/{CODE}/versions", "admin",
+                  json={"body": changed_bands(), "effective_from": NOVEMBER}).get_json()
+    refused = api("DELETE", f"/templates/{CODE}/versions/{current['version']}", "admin")
+    assert refused.status_code == 409 and NOVEMBER in refused.get_json()["error"]["message"]  # in force: it stays
+
+
 def test_admin_assigns_a_template_to_an_engineer(november, client):
     login(client, "admin")
     page = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",

@@ -90,6 +90,17 @@ def create_template_version(code, data):
     return body[0], 201
 
 
+@bp.route("/templates/<code>/versions/<int:version>", methods=["DELETE"])
+@roles("admin")
+@core.answers(204)
+def withdraw_template_version(code, version):
+    """Withdraw the latest version while it is not in force yet (it starts after the current month); 409 for any
+    other: a version saved for the wrong month held back every new version before it."""
+    services.withdraw_version(code, version, clock.now())
+    core.commit()
+    return "", 204
+
+
 @bp.route("/templates/<code>/what-if", methods=["POST"])
 @roles("admin")
 @core.body(core.obj({"body": TEMPLATE_BODY, "month": MONTH}, ["body", "month"]))

@@ -186,6 +186,23 @@ def create_version(code, data, effective_from, now):
     return row
 
 
+def withdraw_version(code, version, now):
+    """Withdraw the latest version of `code` while it is not in force yet (it starts after the current month): a
+    version saved for the wrong month (2099-12) held back every new version before it, for ever. The version before
+    it is the latest again; nothing was scored by the withdrawn one. Flushes; the caller commits. 409 otherwise."""
+    latest = latest_version(code)
+    if version != latest.version:
+        raise Conflict(_("只能撤回最新的版本（第 %(version)s 版）", version=latest.version))
+    if latest.effective_from <= Month.of(now.date()):
+        raise Conflict(_("第 %(version)s 版已自 %(month)s 起生效，不能撤回", version=latest.version,
+                         month=latest.effective_from))
+    if db.session.scalar(select(Score.id).where(Score.template_id == latest.id).limit(1)) is not None or \
+            latest.version == 1:
+        raise Conflict(_("第 %(version)s 版不能撤回", version=latest.version))
+    db.session.delete(latest)
+    db.session.flush()
+
+
 def recompute_if_started(row, now):
     """A version that starts in the current month rescores that month's drafts now (approved ones stay), so no
     page shows a total of the version it replaced. Flushes; the caller commits the version first, then this month's

@@ -76,8 +76,26 @@ def edit(code):
                 errors = dict(error.fields) if error.fields else {"": error.message}
                 status = error.status
     shown = [(_field_label(path, data), message) for path, message in errors.items()]
-    return render_template("editor/edit.html", code=code, latest=latest, form=form, errors=shown,
-                           preview=preview), status
+    return render_template("editor/edit.html", code=code, latest=latest, form=form, errors=shown, preview=preview,
+                           withdrawable=latest.version > 1 and latest.effective_from > Month.of(now.date())), status
+
+
+@bp.route("/<code>/versions/<int:version>/withdraw", methods=["POST"])
+@roles("admin")
+def withdraw(code, version):
+    """Withdraw the latest version while it is not in force yet (editor.services.withdraw_version)."""
+    if not FlaskForm().validate_on_submit():
+        flash(_("请求已过期，请刷新页面后重试"), "error")
+        return redirect(url_for("editor.edit", code=code))
+    try:
+        services.withdraw_version(code, version, clock.now())
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("editor.edit", code=code))
+    db.session.commit()
+    flash(_("已撤回第 %(version)s 版", version=version), "success")
+    return redirect(url_for("editor.edit", code=code))
 
 
 @bp.route("/<code>/diff")
