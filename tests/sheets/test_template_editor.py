@@ -201,6 +201,22 @@ def test_a_version_not_in_force_yet_can_be_withdrawn_so_an_earlier_one_can_be_sa
     assert refused.status_code == 409 and NOVEMBER in refused.get_json()["error"]["message"]  # in force: it stays
 
 
+@pytest.mark.parametrize("code, role", [("after_sales_kpi", "engineer"), ("service_360", "admin"),
+                                        ("repair_technician_monthly", "manager")])
+def test_one_template_is_the_engineers_default_and_no_other_role_is_claimed(november, api, code, role):
+    """A second template claiming role engineer silently took every unassigned engineer when its code sorted first;
+    role admin was taken and did nothing."""
+    body = services.body_of(services.latest_version(code)) | {"role": role}
+    response = api("POST", f"/templates/{code}/versions", "admin", json={"body": body, "effective_from": "2026-12"})
+    assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == ["body.role"]
+
+
+def test_the_default_template_keeps_its_role_in_a_new_version(november, api):
+    created = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": changed_bands(),
+                                                                        "effective_from": "2026-12"})
+    assert created.status_code == 201 and created.get_json()["body"]["role"] == "engineer"
+
+
 def test_admin_assigns_a_template_to_an_engineer(november, client):
     login(client, "admin")
     page = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",

@@ -153,6 +153,7 @@ def check(code, data, effective_from, now):
     if data.get("code", code) != code:
         raise Invalid.field("code", _("模板代码须为 %(code)s", code=code))
     data = dict(data, code=code, effective_from=effective_from, version=data.get("version") or 1)
+    _check_role(code, data.get("role"))
     try:
         template = load_template(data, storing=True)
     except TemplateError as error:
@@ -160,6 +161,20 @@ def check(code, data, effective_from, now):
         raise Invalid(_("模板有 %(n)s 处错误", n=len(fields)), {f"body.{k}" if k else "body": v
                                                               for k, v in fields.items()}) from None
     return template, data
+
+
+def _check_role(code, role):
+    """`role` makes a template the default of the engineers without one of their own: only engineers are assessed,
+    and one template holds it (with two, the first by code took every unassigned engineer without a word)."""
+    if role in (None, ""):
+        return
+    if role != "engineer":
+        raise Invalid.field("body.role", _("role 只能是 engineer（未指定模板的工程师的默认模板），或不填"))
+    latest = dict(db.session.execute(select(KpiTemplate.code, KpiTemplate.role).order_by(KpiTemplate.version)).all())
+    holder = next((other for other, claimed in sorted(latest.items()) if claimed == role and other != code), None)
+    if holder is not None:
+        raise Invalid.field("body.role", _("模板 %(code)s 已是工程师的默认模板：一个角色只能有一个默认模板",
+                                           code=holder))
 
 
 def create_version(code, data, effective_from, now):
