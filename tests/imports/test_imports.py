@@ -572,3 +572,52 @@ def test_attendance_takes_the_chinese_statuses_and_the_first_visible_sheet(team,
     assert response.status_code == 200, response.get_json()
     days = {d["date"]: d["attendance"] for d in api("GET", "/itineraries/eng1/2026-10", "office").get_json()["days"]}
     assert (days["2026-10-12"], days["2026-10-13"], days["2026-10-14"]) == ("late", "sick_leave", "present")
+
+
+def _rewritten(data, change):
+    """The xlsx `data` with its first worksheet's XML passed through change(bytes) -> bytes."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = change(body)
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def _last_cell_as(body, cell):
+    """The sheet with a row 9 holding `cell` after the others."""
+    return body.replace(b"</sheetData>", b'<row r="9">' + cell + b"</row></sheetData>")
+
+
+@pytest.mark.parametrize("change", [
+    lambda body: _last_cell_as(body, b'<c r="A9" t="n"><v>abc</v></c>'),     # a number that is none
+    lambda body: _last_cell_as(body, b'<c r="A9" t="d"><v>2026-13-45</v></c>'),  # a date that is none
+    lambda body: body[:len(body) // 2],                                         # a sheet cut in half
+], ids=["number", "date", "cut"])
+def test_a_damaged_workbook_is_422_never_a_500(team, api, change):
+    """The parser's own errors escaped the reader: a 500 through the API and the page, a traceback on the command
+    line (CONTRACT 10: no request, however malformed, gets a 500)."""
+    good = _xlsx(kinds.WORK_ORDERS, _orders(2))
+    bad = _rewritten(good, change)
+    for dry_run in (True, False):
+        response = _upload(api, "work_orders", bad, "o.xlsx", dry_run=dry_run)
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["error"]["fields"] == {"file": "无法读取该 Excel 文件"}
+    assert _count(WorkOrder) == 0
+
+
+def test_a_merged_range_over_a_whole_column_is_refused_before_the_sheet_is_loaded(team, api):
+    """D5:D1000000 merged in a 5 KB file took a minute and a gigabyte to load and fill."""
+    import time
+
+    good = _xlsx(kinds.WORK_ORDERS, _orders(2))
+    bad = _rewritten(good, lambda body: body.replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="D5:D1000000"/></mergeCells>'))
+    started = time.monotonic()
+    response = _upload(api, "work_orders", bad, "o.xlsx")
+    assert response.status_code == 422 and "合并单元格" in response.get_json()["error"]["fields"]["file"]
+    assert time.monotonic() - started < 5

@@ -1,6 +1,7 @@
 """The yearly workbook (CONTRACT 8): export, file name, import back, and every refusal."""
 
 import io
+import re
 import unicodedata
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -335,6 +336,29 @@ def test_only_those_who_may_edit_import(filled, web, username, status):
 def test_import_service_checks_the_actor(filled, team):
     with pytest.raises(Forbidden):
         workbook.import_workbook(team["eng2"], filled, 2026, NAME, io.BytesIO(b""), now=NOW)
+
+
+def test_a_merged_range_over_a_whole_column_is_refused_before_the_workbook_is_loaded(filled, web):
+    """The itinerary's import loads a workbook whole: D5:D1000000 merged in a few KB took a minute and a gigabyte."""
+    import time
+    import zipfile
+
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                huge = b'<mergeCell ref="D5:D1000000"/>'
+                body = (re.sub(rb"(<mergeCells[^>]*>)", rb"\1" + huge, body, count=1)
+                        if b"<mergeCells" in body else
+                        body.replace(b"</sheetData>", b"</sheetData><mergeCells>" + huge + b"</mergeCells>", 1))
+            target.writestr(item, body)
+    before, started = snapshot(filled), time.monotonic()
+    response = upload(client, out.getvalue())
+    assert response.status_code == 422 and "合并单元格" in response.get_data(as_text=True)
+    assert time.monotonic() - started < 5 and snapshot(filled) == before
 
 
 def test_an_oversized_file_is_refused_with_413(filled, web):

@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from tracker.errors import Invalid
+from tracker.errors import DomainError, Invalid
 from tracker.validation import shown_datetime
 from tracker import xlsx
 from tracker.xlsx import put
@@ -97,33 +97,51 @@ def _has_merged_cells(data):
     return xlsx.sheets_contain(data, (b"<mergeCell ",))
 
 
+def _unreadable():
+    return Invalid.field("file", _("无法读取该 Excel 文件"))
+
+
 def _xlsx_rows(data):
     """(row number, [cell text]) of the first sheet. A sheet with merged cells is loaded whole, to give every cell
-    of a merged range its value; any other is streamed (read-only, several times faster for a large file)."""
+    of a merged range its value; any other is streamed (read-only, several times faster for a large file). A file
+    the reader cannot parse, anywhere in it (a damaged sheet is read only as its rows are), is 422."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
         merged, formulas = _has_merged_cells(data), xlsx.has_formulas(data)
+        if merged:
+            xlsx.check_merged(data)
         book = load_workbook(io.BytesIO(data), data_only=True, read_only=not (merged or formulas))
         if formulas:
             xlsx.keep_formula_text(book, data)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise Invalid.field("file", _("无法读取该 Excel 文件")) from None
-    # the first sheet shown: a hidden one (old data kept out of sight) is not what the clerk sees and means
-    sheet = next((ws for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"),
-                 book.worksheets[0])
-    if merged:
-        # A merged cell holds its value in its first cell only: give every cell of the range that value.
-        for cells in list(sheet.merged_cells.ranges):
-            value = sheet.cell(cells.min_row, cells.min_col).value
-            sheet.unmerge_cells(str(cells))
-            for row in range(cells.min_row, cells.max_row + 1):
-                for col in range(cells.min_col, cells.max_col + 1):
-                    sheet.cell(row, col).value = value
-    elif not formulas:
-        sheet.reset_dimensions()  # the stored dimension may be wrong (some writers leave A1): read every row
+        # the first sheet shown: a hidden one (old data kept out of sight) is not what the clerk sees and means
+        sheet = next((ws for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"),
+                     book.worksheets[0])
+        if merged:
+            # A merged cell holds its value in its first cell only: give every cell of the range that value.
+            for cells in list(sheet.merged_cells.ranges):
+                value = sheet.cell(cells.min_row, cells.min_col).value
+                sheet.unmerge_cells(str(cells))
+                for row in range(cells.min_row, cells.max_row + 1):
+                    for col in range(cells.min_col, cells.max_col + 1):
+                        sheet.cell(row, col).value = value
+        elif not formulas:
+            sheet.reset_dimensions()  # the stored dimension may be wrong (some writers leave A1): read every row
+    except DomainError:
+        raise
+    except Exception:  # the parser's own errors (a bad zip, XML, number or date in a cell): none may be a 500
+        raise _unreadable() from None
     try:
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                break
+            except Exception:  # read-only: a sheet's XML is parsed here, row by row
+                raise _unreadable() from None
+            number += 1
             yield number, [_text(value) for value in values]
     finally:
         book.close()

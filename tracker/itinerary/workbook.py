@@ -278,6 +278,7 @@ def _open(data):
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
             if "xl/workbook.xml" not in archive.namelist():
                 raise Invalid.field("file", not_xlsx)
+        xlsx.check_merged(data)
         book = load_workbook(io.BytesIO(data), data_only=True)
         if xlsx.has_formulas(data):
             xlsx.keep_formula_text(book, data)
