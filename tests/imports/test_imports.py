@@ -62,6 +62,9 @@ def test_each_template_has_chinese_headers_an_english_row_examples_and_choice_li
         assert len(rows) == 2 + len(kind.examples)
         listed = {str(rule.sqref).split(":")[0][:-1] for rule in sheet.data_validations.dataValidation}
         assert len(listed) == len([column for column in kind.columns if column.choices])
+        # the rows a clerk adds are text too (the columns' style): Excel turned 2-1 into a date, 00123 into 123
+        letters = [chr(ord("A") + n) for n in range(len(kind.columns))]
+        assert all(sheet.column_dimensions[letter].number_format == "@" for letter in letters), kind.name
     users = load_workbook(io.BytesIO(api("GET", "/imports/users/template.xlsx", "admin").data)).active
     choices = [rule.formula1 for rule in users.data_validations.dataValidation]
     assert '"engineer,backoffice,manager,gm,admin"' in choices

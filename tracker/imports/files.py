@@ -47,8 +47,11 @@ def workbook(kind, rows):
     for index, column in enumerate(kind.columns, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width
+        # every cell is text, the rows a clerk adds below too (the column's style): dates and numbers round-trip
+        # exactly as written, and Excel does not turn a machine named 2-1 into a date or a serial 00123 into 123
+        sheet.column_dimensions[letter].number_format = "@"
         for cell in sheet[letter]:
-            cell.number_format = "@"  # every cell is text: dates and numbers round-trip exactly as written
+            cell.number_format = "@"
         if column.choices:
             rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"', allow_blank=True,
                                   showErrorMessage=True)
