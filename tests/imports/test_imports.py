@@ -624,3 +624,16 @@ def test_a_merged_range_over_a_whole_column_is_refused_before_the_sheet_is_loade
     response = _upload(api, "work_orders", bad, "o.xlsx")
     assert response.status_code == 422 and "合并单元格" in response.get_json()["error"]["fields"]["file"]
     assert time.monotonic() - started < 5
+
+
+def test_the_pages_template_is_named_in_the_readers_language(team, client):
+    """An English page downloaded "Customers and equipment导入模板.xlsx"."""
+    from urllib.parse import unquote
+
+    from tests.conftest import login
+
+    login(client, "office")
+    chinese = unquote(client.get("/imports/customers/template.xlsx").headers["Content-Disposition"])
+    english = unquote(client.get("/imports/customers/template.xlsx?lang=en").headers["Content-Disposition"])
+    assert "导入模板.xlsx" in chinese
+    assert "import template.xlsx" in english and "导入" not in english, english

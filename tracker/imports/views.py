@@ -103,7 +103,7 @@ def index():
 def template(kind):
     data = services.template(services.kind_of(kind).name)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=f"{KINDS[kind].title}导入模板.xlsx", max_age=0)
+                     download_name=_("%(title)s导入模板", title=KINDS[kind].title) + ".xlsx", max_age=0)
 
 
 @bp.route("/<kind>/export.xlsx")
