@@ -637,3 +637,18 @@ def test_the_pages_template_is_named_in_the_readers_language(team, client):
     english = unquote(client.get("/imports/customers/template.xlsx?lang=en").headers["Content-Disposition"])
     assert "导入模板.xlsx" in chinese
     assert "import template.xlsx" in english and "导入" not in english, english
+
+
+def test_the_report_names_columns_by_the_header_row_its_reader_reads(team, client):
+    """The template has a Chinese and an English header row; an English page's report named the columns in Chinese."""
+    from tests.conftest import login
+
+    rows = _orders(2)
+    rows[1]["engineer"] = "nobody"
+    login(client, "office")
+    page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "o.xlsx")
+    assert "<td>工程师</td>" in page.get_data(as_text=True)
+    client.post("/lang/en")
+    page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "o.xlsx")
+    english = kinds.WORK_ORDERS.columns[[c.key for c in kinds.WORK_ORDERS.columns].index("engineer")].en
+    assert f"<td>{english}</td>" in page.get_data(as_text=True)

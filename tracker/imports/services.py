@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from tracker import validation
+from tracker import language, validation
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.imports import files
@@ -79,10 +79,15 @@ def export(name):
 
 
 def _column_label(kind, key):
+    """A column by the header its reader finds it under: the template's Chinese row, or its English row."""
     for column in kind.columns:
         if column.key == key:
-            return column.zh
+            return _header(column)
     return key
+
+
+def _header(column):
+    return column.en if language.current() == "en" else column.zh
 
 
 def _error(report, kind, number, error, present):
@@ -232,7 +237,7 @@ def _compare(report, kind, present, rows, before, after, key):
         if old is None:
             report.created.append({**change, "action": "create"})
         else:
-            changed = [column.zh for column in kind.columns if column.key in present and column.key != "password"
+            changed = [_header(column) for column in kind.columns if column.key in present and column.key != "password"
                        and old.get(column.key) != new.get(column.key)]
             if changed:
                 report.updated.append({**change, "action": "update", "columns": changed})
