@@ -91,19 +91,25 @@ def print_setup(sheet, title=None, title_rows="1:1"):
 
 # ---- reading ----------------------------------------------------------------------------------------------------
 
-def sheets_contain(data, markers):
-    """Whether a worksheet of the xlsx `data` holds one of the byte strings `markers`; read in pieces (a sheet may
-    unzip to many times the file's size)."""
-    width = max(len(marker) for marker in markers)
+def _sheets(data):
+    """Each worksheet's XML of the xlsx `data` as an iterator of 1 MiB pieces (a sheet may unzip to many times the
+    file's size); a sheet is open while its pieces are read."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 with archive.open(name) as sheet:
-                    tail = b""
-                    while piece := sheet.read(1 << 20):
-                        if any(marker in tail + piece for marker in markers):
-                            return True
-                        tail = piece[-width:]
+                    yield iter(lambda sheet=sheet: sheet.read(1 << 20), b"")
+
+
+def sheets_contain(data, markers):
+    """Whether a worksheet of the xlsx `data` holds one of the byte strings `markers`."""
+    width = max(len(marker) for marker in markers)
+    for pieces in _sheets(data):
+        tail = b""
+        for piece in pieces:
+            if any(marker in tail + piece for marker in markers):
+                return True
+            tail = piece[-width:]
     return False
 
 
@@ -125,20 +131,17 @@ def merged_cells(data):
     """How many cells the merged ranges of the xlsx `data`'s worksheets cover, read from the sheets' XML before
     any is loaded (loading D5:D1000000 alone makes a million cells)."""
     total = 0
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with archive.open(name) as sheet:
-                    pending = b""
-                    while piece := sheet.read(1 << 20):
-                        pending += piece
-                        end = 0
-                        for found in MERGE_RE.finditer(pending):
-                            left, top, right, bottom = found.groups()
-                            columns = column_index_from_string(right.decode()) - column_index_from_string(left.decode())
-                            total += (abs(columns) + 1) * (abs(int(bottom) - int(top)) + 1)
-                            end = found.end()
-                        pending = pending[max(end, len(pending) - 200):]  # a tag cut between two pieces
+    for pieces in _sheets(data):
+        pending = b""
+        for piece in pieces:
+            pending += piece
+            end = 0
+            for found in MERGE_RE.finditer(pending):
+                left, top, right, bottom = found.groups()
+                columns = column_index_from_string(right.decode()) - column_index_from_string(left.decode())
+                total += (abs(columns) + 1) * (abs(int(bottom) - int(top)) + 1)
+                end = found.end()
+            pending = pending[max(end, len(pending) - 200):]  # a tag cut between two pieces
     return total
 
 

@@ -41,6 +41,14 @@ KIND_LABELS = {
     "veto_withdrawn": _l("一票否决撤回"),
 }
 assert set(KIND_LABELS) == set(KINDS)
+# A team's group hears that a score or an adjustment moved, never its points, total or reasons: those are the
+# engineer's own (CONTRACT 2), told to them and their managers in person (a reopening's reason is left out too).
+MOVED_ONLY = {
+    "adjustment_proposed": _l("%(actor)s 为 %(engineer)s 的 %(month)s 考核提议了加减分"),
+    "adjustment_withdrawn": _l("%(actor)s 撤回了为 %(engineer)s 的 %(month)s 考核提议的加减分"),
+    "adjustment_decided": _l("%(actor)s 审批了 %(engineer)s 的 %(month)s 加减分"),
+    "score_approved": _l("%(actor)s 审批了 %(engineer)s 的 %(month)s 考核结果"),
+}
 URL_MAX, SECRET_MAX, NAME_MAX = 500, 200, 40
 
 
@@ -224,20 +232,8 @@ def group_sentence(kind, actor, engineers, month=None, detail=None, work_order=N
     if kind == "review_requested":
         return _("%(actor)s 请 %(raters)s 评价 %(engineer)s 在 %(month)s 的表现", actor=actor_name,
                  raters=_("、").join(person.display_name for person in raters), engineer=names, month=month or "")
-    # a team's group hears that a score or an adjustment moved, never its points, total or reasons: those are the
-    # engineer's own (CONTRACT 2), told to them and their managers in person
-    if kind == "adjustment_proposed":
-        return _("%(actor)s 为 %(engineer)s 的 %(month)s 考核提议了加减分", actor=actor_name, engineer=names,
-                 month=month or "")
-    if kind == "adjustment_withdrawn":
-        return _("%(actor)s 撤回了为 %(engineer)s 的 %(month)s 考核提议的加减分", actor=actor_name, engineer=names,
-                 month=month or "")
-    if kind == "adjustment_decided":
-        return _("%(actor)s 审批了 %(engineer)s 的 %(month)s 加减分", actor=actor_name, engineer=names,
-                 month=month or "")
-    if kind == "score_approved":
-        return _("%(actor)s 审批了 %(engineer)s 的 %(month)s 考核结果", actor=actor_name, engineer=names,
-                 month=month or "")
+    if kind in MOVED_ONLY:  # the fact, never its points, total or reasons
+        return str(MOVED_ONLY[kind]) % {"actor": actor_name, "engineer": names, "month": month or ""}
     if kind == "score_reopened":
         detail = None  # the reason stays with the engineer and the managers
     row = Notification(kind=kind, month=month, detail=detail)
