@@ -103,7 +103,16 @@ def test_reading_reviews_is_scoped(api, team):
     own = api("GET", f"/reviews/{MONTH}/eng1", "eng2").get_json()["reviews"]
     assert [(r["rater"], r["group"]) for r in own] == [("eng2", "peer")]
     assert api("GET", f"/reviews/{MONTH}/eng1", "eng1").get_json()["reviews"] == []
-    assert api("GET", f"/reviews/{MONTH}/eng1", "mgr2").get_json()["reviews"] == []
+    assert sorted(r["rater"] for r in api("GET", f"/reviews/{MONTH}/eng1", "admin").get_json()["reviews"]) == [
+        "eng2", "eng3", "mgr"]
+
+
+@pytest.mark.parametrize("viewer", ["mgr2", "office"])
+def test_who_may_neither_read_nor_write_a_review_is_refused_as_on_the_page(api, team, viewer):
+    api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": ratings(5)})
+    response = api("GET", f"/reviews/{MONTH}/eng1", viewer)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
 
 
 # ---- the web form ---------------------------------------------------------------------------------

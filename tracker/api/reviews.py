@@ -88,7 +88,8 @@ def put_review(month, username, data):
 @core.answers(200, REVIEWS)
 def get_reviews(month, username):
     """The month's reviews of an engineer (all of them for a leader or admin, otherwise only the caller's own), and
-    what a review rates under the template in force: its criteria, top rating and the groups that count."""
+    what a review rates under the template in force: its criteria, top rating and the groups that count; 403 for
+    anyone who may neither read nor write a review of this engineer (the back office, another team's manager)."""
     engineer = _engineer(username)
     rows = services.visible_reviews(current_user, engineer, month)
     spec = services.review_spec(engineer, month)

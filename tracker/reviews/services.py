@@ -200,10 +200,13 @@ def reviews_of(engineer, month):
 
 
 def visible_reviews(viewer, engineer, month):
-    """Reviews the viewer may read: all of them for a leader or admin, else only the one the viewer wrote."""
+    """Reviews the viewer may read: all of them for a leader or admin, else only the one the viewer wrote; 403 for
+    whoever may neither read nor write a review of this engineer (the back office, another team's manager), as on
+    the review page."""
     rows = reviews_of(engineer, month)
     if viewer.role == "admin" or is_leader(viewer, engineer):
         return rows
+    rater_group(viewer, engineer)
     return [(review, rater) for review, rater in rows if rater.id == viewer.id]
 
 
