@@ -101,7 +101,9 @@ def test_scan_is_mailed_with_its_chinese_name_to_both(api, make_order, emails, s
         assert attachments[0].get_content() == PDF
 
 
-def test_scan_mail_speaks_each_recipients_language_and_links_the_order(api, team, make_order, emails, smtp):
+def test_scan_mail_speaks_each_recipients_language_and_links_the_order(app, api, team, make_order, emails, smtp,
+                                                                      monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "http://tracker.lan:8000")
     team["mgr"].locale = "en"
     db.session.commit()
     order = make_order()
@@ -112,7 +114,21 @@ def test_scan_mail_speaks_each_recipients_language_and_links_the_order(api, team
     assert chinese["Subject"].startswith("【Tracker】工单 " + order.number)
     assert english["Subject"].startswith("[Tracker] Scanned ticket uploaded for work order " + order.number)
     for message in (chinese, english):
-        assert f"/work-orders/{order.id}" in message.get_body(("plain",)).get_content()
+        assert f"http://tracker.lan:8000/work-orders/{order.id}" in message.get_body(("plain",)).get_content()
+
+
+def test_a_mail_never_links_at_the_host_a_request_named(api, team, make_order, emails, smtp):
+    """Without TRACKER_BASE_URL a mail carries no link: the uploader's request named another server as its Host, and
+    the colleague's mail must not send them there."""
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office2",
+                   data={"file": upload(CANONICAL + ".pdf", PDF)}, content_type="multipart/form-data",
+                   headers={"Host": "evil.example"})
+    assert response.status_code == 201
+    deliver()
+    for _recipients, message in smtp.wait_for(2):
+        body = message.get_body(("plain",)).get_content()
+        assert "evil.example" not in body and "/work-orders/" not in body
 
 
 def test_no_mail_for_a_refused_scan(api, make_order, emails, smtp):

@@ -184,19 +184,15 @@ def target(notification, external=False):
 
 
 def external_url(path):
-    """The full link of path() (a function giving a URL path) for a mail: at BASE_URL, the address users open the
-    app at, when it is set (never at a Host header a request sent); else at the address the request came to;
-    outside a request without BASE_URL (the scheduler), None."""
+    """The full link of path() (a function giving a URL path) for a mail at BASE_URL, the address users open the app
+    at; None without it. Never at the Host a request named: any signed-in user could send one naming another
+    server, and the mail their action sends a colleague would link there."""
     base = current_app.config.get("BASE_URL")
-    if base:
-        with current_app.test_request_context(base_url=base):
-            return _full(path())
-    return _full(path()) if has_request_context() else None
-
-
-def _full(path):
-    """path (which holds the app's own root, as url_for gives it) at the request's scheme and host."""
-    return None if path is None else request.host_url.rstrip("/") + path
+    if not base:
+        return None
+    with current_app.test_request_context(base_url=base):
+        link = path()
+        return None if link is None else request.host_url.rstrip("/") + link
 
 
 def unread_count(user):
