@@ -12,6 +12,7 @@ from tracker.auth.models import User
 from tracker.equipment import Equipment
 from tracker.extensions import db
 from tracker.imports import kinds
+from tracker.itinerary.models import CalendarDay
 from tracker.workorders.models import WorkOrder
 from tracker.customers.models import Customer
 
@@ -550,6 +551,17 @@ def test_a_csv_cell_past_the_readers_limit_is_a_clear_422(team, api):
     response = _upload(api, "calendar", data, "日历.csv")
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert "引号" in response.get_json()["error"]["fields"]["file"]
+
+
+@pytest.mark.parametrize("end", ["\r", "\n", "\r\n"])
+def test_a_csv_reads_alike_whichever_line_ends_it_has(team, api, end):
+    """Line ends of a carriage return alone (an old Mac export) were refused as an unclosed quote."""
+    data = end.join(["日期,工作日,备注", "2027-01-04,否,调休", '2027-01-05,否,"调休, 补班"', ""]).encode()
+    response = _upload(api, "calendar", data, "日历.csv", dry_run=False)
+    assert response.status_code == 200, response.get_json()
+    assert not response.get_json()["errors"]
+    stored = dict(db.session.execute(select(CalendarDay.day, CalendarDay.note)).all())
+    assert stored == {date(2027, 1, 4): "调休", date(2027, 1, 5): "调休, 补班"}
 
 
 def test_a_calendar_row_without_a_date_is_a_row_error_not_a_conflict(team, api):

@@ -163,8 +163,9 @@ def _csv_rows(data):
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
+    lines = io.StringIO(text, newline="\n" if "\n" in text else "")  # no \n at all: a carriage return ends a line
     try:
-        for number, values in enumerate(csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter), start=1):
+        for number, values in enumerate(csv.reader(lines, csv.excel, delimiter=delimiter), start=1):
             yield number, [_text(value) for value in values]
     except csv.Error:  # a cell past csv's limit of 131,072 characters: a quote opened and never closed
         raise Invalid.field("file", _("CSV 文件无法读取：某个单元格太长，或引号没有成对")) from None
