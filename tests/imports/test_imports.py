@@ -482,6 +482,19 @@ def test_one_record_twice_in_a_file_is_refused_on_its_second_row(team, api):
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(3, "username")]
 
 
+def test_a_row_naming_only_a_customer_with_machines_is_that_customer_unchanged(team, api):
+    """Such a row was reported as a new customer on every import (nothing was stored)."""
+    data = _xlsx(kinds.CUSTOMERS, [{"customer": "旗滨玻璃", "equipment": "1号机"}])
+    assert _upload(api, "customers", data, "客户.xlsx", dry_run=False).status_code == 200
+    data = _xlsx(kinds.CUSTOMERS, [{"customer": "旗滨玻璃", "equipment": "1号机"}, {"customer": "旗滨玻璃"},
+                                   {"customer": "南方水泥"}])
+    report = _upload(api, "customers", data, "客户.xlsx", dry_run=False).get_json()
+    assert (report["created"], report["updated"], report["unchanged"]) == (1, 0, 2)
+    assert [(change["row"], change["key"], change["action"]) for change in report["changes"]] == [
+        (5, "南方水泥", "create")]
+    assert _count(Customer) == 2 and _count(Equipment) == 1
+
+
 def test_a_bad_customer_name_is_reported_in_the_customer_column(team, api):
     rows = [{"customer": " lead", "equipment": "B"}, {"customer": "旗滨", "equipment": "1号机 "}]
     report = _report(_upload(api, "customers", _csv(kinds.CUSTOMERS, rows), "c.csv"))

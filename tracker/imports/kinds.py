@@ -219,9 +219,13 @@ def store_customer(actor, row, now):
             raise Invalid.field(detail, _("填写型号、序列号或安装日期时须填写设备名称"))
 
 
+def _no_machine(name):
+    return {"customer": name, "equipment": "", "model": "", "serial": "", "installed_on": ""}
+
+
 def _machine_row(customer, machine):
     if machine is None:
-        return {"customer": customer.name, "equipment": "", "model": "", "serial": "", "installed_on": ""}
+        return _no_machine(customer.name)
     return {"customer": customer.name, "equipment": machine.name, "model": machine.model or "",
             "serial": machine.serial or "", "installed_on": machine.installed_on.isoformat() if machine.installed_on
             else ""}
@@ -484,7 +488,17 @@ class OrderRows(Rows):
         return {(order.number,): export_order(order) for order in orders if order is not None}
 
 
-ROWS = {"work_orders": OrderRows}
+class CustomerRows(Rows):
+    """Customers and their machines: a row naming only a customer that has machines is that customer, stored
+    already (it was reported as new on every import, and nothing was stored)."""
+
+    def stored(self, rows):
+        records = super().stored(rows)
+        for customer, _machine in list(records):
+            records.setdefault((customer, ""), _no_machine(customer))
+        return records
+
+ROWS = {"work_orders": OrderRows, "customers": CustomerRows}
 
 
 def rows_class(kind):
