@@ -413,3 +413,25 @@ def test_before_any_month_is_scored_creating_an_engineer_computes_nothing(api, t
             "password": "abcdefgh1", "hire_date": "2020-01-01", "bonus_base": 1000}
     _json(api("POST", "/users", "admin", json=body), 201)
     assert db.session.scalar(select(Score.id)) is None
+
+
+def test_cancelling_or_reinstating_an_order_moves_the_complaint_about_it_in_the_complaints_month(
+        client, token, api, team, month):
+    """A complaint counts while the order it is about is not cancelled (CONTRACT 7), in its own month: cancelling or
+    reinstating an order of another month left the complaint's draft as it was, not stale, until the nightly job
+    (a reinstated order's upheld complaint, a bad event, showed the higher total)."""
+    def satisfaction():
+        return next(i["points"] for i in score_answer(client, token)["indicators"] if i["code"] == "satisfaction")
+
+    order = _json(api("POST", "/work-orders", "office", json={
+        "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-10-05T09:00", "engineer": "eng2"}), 201)
+    clean = satisfaction()
+    _json(api("POST", "/complaints", "office", json={"engineer": "eng1", "work_order": order["number"],
+                                                     "date": DAY, "upheld": True}), 201)
+    complained = satisfaction()
+    assert complained < clean
+    _json(api("PATCH", f"/work-orders/{order['id']}", "office", json={"status": "cancelled"}), 200)
+    assert satisfaction() == clean
+    _json(api("PATCH", f"/work-orders/{order['id']}", "office", json={"status": "open"}), 200)
+    row = score_answer(client, token)
+    assert row["stale"] is False and satisfaction() == complained

@@ -58,7 +58,8 @@ def _month_of(value):
 
 
 def _order_pairs(session, order_rows):
-    """Work orders: their engineers (and the engineer of the order a rework redoes) in the months of their times."""
+    """Work orders: their engineers (and the engineer of the order a rework redoes) in the months of their times, and
+    when an order is cancelled or reinstated, the complaints about it in theirs."""
     pairs = set()
     for order in order_rows:
         engineers = _values(order, "engineer_id")
@@ -74,6 +75,11 @@ def _order_pairs(session, order_rows):
             # the rework orders that redo this one count against its engineer in the months they were reported
             redoing = session.scalars(select(WorkOrder.reported_at).where(WorkOrder.rework_of_id == order.id)).all()
             pairs |= {(engineer_id, _month_of(at)) for engineer_id in engineers for at in redoing}
+        if order.id is not None and inspect(order).attrs.status.history.has_changes():
+            # a complaint about the order counts while the order is not cancelled, in its own engineer and month
+            about = session.execute(select(Complaint.engineer_id, Complaint.day)
+                                    .where(Complaint.work_order_id == order.id)).all()
+            pairs |= {(engineer_id, _month_of(day)) for engineer_id, day in about}
     return pairs
 
 
