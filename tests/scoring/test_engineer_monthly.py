@@ -227,6 +227,8 @@ def test_rounding_takes_a_value_a_hair_off_a_half_cent_as_the_half_cent_it_stand
     ("660.01", "≈ 1.1", "1.1001 高于上限 1，2 档", 6, "1.1001"),       # a hair over 1.1: two steps, more than 1.1
     ("600.01", "≈ 1", "1.0001 高于上限 1，1 档", 8, "1.0001"),          # over the limit at all: never the limit
     ("599.99", "≈ 1", "1 在 ≤ 1 范围内", 10, "1"),
+    # well inside its step: half up, as the equation shows it (it read "≈ 1.1111，1.1112 高于上限")
+    ("666.67", "≈ 1.1111", "1.1111 高于上限 1，2 档", 6, "1.1111"),
 ])
 def test_an_expense_ratio_is_never_shown_as_a_step_it_is_past(spent, equation, reading, points, value):
     """The sentence links the value to the points: a ratio of 1.1000167 costs two steps (a started step counts),

@@ -198,28 +198,28 @@ def range_(inputs, p):
     """Inside [lo, hi] → base; each (started) step below lo or above hi adds that side's signed points; bounded."""
     value = Decimal(inputs["value"])  # counts arrive as int
 
-    def bound(number, rounding=ROUND_HALF_UP):
+    def bound(number):
         # four places so that a ratio just over a bound (1.1017) does not read as the bound itself (1.1)
-        return fmt_pct(number, rounding) + "%" if p.get("percent") else fmt(number, 4, rounding)
+        return fmt_pct(number) + "%" if p.get("percent") else fmt(number, 4)
 
     shown = bound(value) if value.is_finite() else "∞"
-    away = None
-    if "lo" in p and value < p["lo"]:
+    away = side = None
+    below = "lo" in p and value < p["lo"]
+    if below:
         side, gap, key, limit = p.get("below"), p["lo"] - value, "range.below", {"lo": bound(p["lo"])}
-        # rounded away from the bound: a value a hair past a step's edge (1.10001 above 1 in steps of 0.1: two
-        # steps) never reads as the edge itself (1.1: one step); shown as the bounds are, to four places, and so is
-        # the line's value (the measured value as stored and shown beside the points)
         away = ROUND_FLOOR
     elif "hi" in p and value > p["hi"]:
         side, gap, key, limit = p.get("above"), value - p["hi"], "range.above", {"hi": bound(p["hi"])}
         away = ROUND_CEILING
-    else:
-        side = None
+    kept = None
     if away is not None and value.is_finite():
-        shown = bound(value, away)
-        kept = value.quantize(VALUE_PLACES, rounding=away)
-    else:
-        kept = None
+        # the line's value (the measured value as stored and shown beside the points) to four places, as the bounds
+        # are: half up, as the measure's own sentence shows it (1.11111: 1.1111), unless that would read as another
+        # count of steps; then away from the bound (1.10001 above 1 in steps of 0.1 is two steps: 1.1001, not 1.1)
+        kept = value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
+        if side is not None and _steps(p, side, below, kept) != _steps(p, side, below, value):
+            kept = value.quantize(VALUE_PLACES, rounding=away)
+        shown = bound(kept)
     if side is None:
         return Outcome(clamp(p["base"], p.get("floor"), p.get("cap")),
                        Msg("range.inside", {"value": shown, "bounds": _bounds(p, bound)}))
@@ -230,13 +230,17 @@ def range_(inputs, p):
         if points is None:
             raise FactsError("an unbounded value needs a floor or cap on the range")
         return Outcome(points, Msg("range.unbounded", {"hi": bound(p.get("hi", p.get("lo")))}))
-    steps = gap / side["step"]
-    if p.get("steps", "ceil") == "ceil":
-        # a started step counts in full (expenses: ratio 1.01 already costs one step)
-        steps = ceil(steps)
+    steps = _steps(p, side, below, value)
     points = clamp(p["base"] + side["points"] * steps, p.get("floor"), p.get("cap"))
     return Outcome(points, Msg(key, {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}),
                    value=kept)
+
+
+def _steps(p, side, below, value):
+    """How many steps of `side` the value lies past its bound (lo when `below`, else hi); a started step counts in
+    full unless the range counts them exactly (expenses: ratio 1.01 already costs one step)."""
+    steps = (p["lo"] - value if below else value - p["hi"]) / side["step"]
+    return ceil(steps) if p.get("steps", "ceil") == "ceil" else steps
 
 
 def _bounds(p, bound):
