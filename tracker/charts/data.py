@@ -13,9 +13,9 @@ from tracker.extensions import db
 from tracker.scores.models import Score, ScoreLine
 from tracker.scoring.decimals import round2
 from tracker.scoring.month import Month
+from tracker.scoring.totals import GRADES
 from tracker.values import month_arg
 
-GRADES = ("A", "B", "C", "D", "E")
 BINS = (("<50", None, 50), ("50–60", 50, 60), ("60–70", 60, 70), ("70–80", 70, 80), ("80–90", 80, 90),
         ("90–100", 90, 100), ("≥100", 100, None))
 

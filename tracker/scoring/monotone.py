@@ -16,6 +16,7 @@ from tracker.scoring.decimals import ZERO, clamp, fmt
 from tracker.scoring.errors import FactsError, Said, TemplateError
 from tracker.scoring.measures import DOWN, MIXED, NEUTRAL, SOURCES, UP
 from tracker.scoring.rules import DEFAULT_SCALE, RULES
+from tracker.scoring.totals import GRADES
 
 # Checks added after templates were first stored apply to a template being stored (the editor, the API, a preset);
 # a version stored before them still loads, so that its months can be read and scored as before.
@@ -195,6 +196,19 @@ def is_deduction(node):
     if node.rule == "sum":
         return any(is_deduction(part) for part in node.params["parts"])
     return node.rule in DEDUCTIONS
+
+
+def check_grades(grades, path):
+    """A template being stored grades with A–E, as the summaries and charts count them, and a lower band never gets
+    a better grade: a bad event that lowers the total must not raise the grade."""
+    if not _STORING.get():
+        return
+    for i, (_threshold, letter) in enumerate(grades):
+        if letter not in GRADES:
+            _fail(f"{path}[{i}][1]", "must be one of A, B, C, D, E", "须为 A、B、C、D、E 之一")
+        if i and GRADES.index(letter) < GRADES.index(grades[i - 1][1]):
+            _fail(f"{path}[{i}][1]", f"a lower band must not get a better grade ({letter} after {grades[i - 1][1]})",
+                  f"分数档降低时等级不能升高（{grades[i - 1][1]} 之后是 {letter}）")
 
 
 def check_node(node, source, path, part=False):

@@ -564,6 +564,8 @@ def load_template(data, storing=False):
     cap = adjustments.get("positive_cap", POSITIVE_CAP)
     cap = None if cap is None else check.run(_number, cap, "adjustments.positive_cap", lo=ZERO, hi=HUNDRED)
     grades = check.run(_bands, data["grades"], "grades", _str) if "grades" in data else DEFAULT_GRADES
+    if grades is not None:
+        check.run(monotone.check_grades, grades, "grades")
     base = check.run(_number, data.get("base", 100), "base")
     role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from tracker.scoring.decimals import HUNDRED, ZERO, band_lookup, mean, round2
 
+GRADES = ("A", "B", "C", "D", "E")  # best first: the grades the summaries and charts count
 DEFAULT_GRADES = ((Decimal(90), "A"), (Decimal(80), "B"), (Decimal(70), "C"), (Decimal(60), "D"), (ZERO, "E"))
 DEFAULT_WEIGHTS = (Decimal("0.7"), Decimal("0.3"))
 POSITIVE_CAP = Decimal(10)
