@@ -113,6 +113,11 @@ def test_a_bad_cursor_is_422(client, team):
     login(client, "office")
     assert client.get("/work-orders/?after=nonsense").status_code == 422
     assert client.get("/work-orders/?before=2026.1").status_code == 422
+    # an id past the integer column: PostgreSQL refused the query (a 500 for anyone signed in), SQLite answered 200
+    for cursor in ("20261015083000000000.2147483648", "20261015083000000000.99999999999999999"):
+        assert client.get(f"/work-orders/?after={cursor}").status_code == 422
+        assert client.get(f"/api/v1/work-orders?before={cursor}").status_code == 422
+    assert client.get("/work-orders/?after=20261015083000000000.2147483647").status_code == 200
 
 
 def test_the_engineer_picker_searches_the_users_in_scope(client, team, make_user):

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from tracker import audit, clock, naming
+from tracker.validation import INT_MAX
 from tracker.customers import services as customers
 from tracker.api import core
 from tracker.api.core import bp
@@ -20,7 +21,6 @@ from tracker.itinerary.models import ATTENDANCE_STATUSES, CalendarDay
 from tracker.scoring.month import PATTERN as month_pattern
 from tracker.values import month_arg
 
-INT_MAX = 2**31 - 1
 
 
 def text(max_length, min_length=0, nullable=True):

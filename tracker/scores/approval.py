@@ -31,13 +31,12 @@ from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
 from tracker.scoring.totals import rates
 from tracker.scoring.month import Month
-from tracker.validation import check_number
+from tracker.validation import INT_MAX, check_number
 from tracker.values import month_arg
 
 POINTS_LIMIT = Decimal(100)
 REASON_MAX = 500
 NOTES_MAX = 2000
-INT_MAX = 2**31 - 1
 
 
 # ---- who may do what -----------------------------------------------------------------------------

@@ -32,7 +32,7 @@ REWORK_WINDOW = timedelta(days=30)
 CREATORS = ("backoffice", "manager", "admin")
 PAGE = 50
 PAGE_MAX = 100000  # the last page number a list link may ask for (web and API alike); beyond it: 422
-INT_MAX = 2**31 - 1
+INT_MAX = validation.INT_MAX
 RECORDS = Records()  # the pages and the API: a query a name, each write flushed
 
 
@@ -289,8 +289,10 @@ def user_by_username(username, records=None):
 
 def _user(username, field, records):
     user = user_by_username(username, records)
-    if user is None or not user.active:
+    if user is None:
         raise Invalid.field(field, _("没有用户名为 %(name)s 的用户", name=username))
+    if not user.active:
+        raise Invalid.field(field, _("用户 %(name)s 已停用", name=username))
     return user
 
 
@@ -396,11 +398,11 @@ def parse_cursor(text, field="after"):
     stamp, _dot, number = (text or "").partition(".")
     try:
         if not (len(stamp) == 20 and stamp.isascii() and stamp.isdigit() and number.isascii() and number.isdigit()
-                and len(number) <= 18):
+                and len(number) <= 10):
             raise ValueError
         at = datetime.strptime(stamp, "%Y%m%d%H%M%S%f")
-        if validation.year_problem(at):  # no work order is dated there; the time would overflow in a query's bounds
-            raise ValueError
+        if validation.year_problem(at) or int(number) > INT_MAX:
+            raise ValueError  # no work order is there; the time would overflow a query's bounds, the id its column
         return at, int(number)
     except ValueError:
         raise Invalid.field(field, _("分页位置无效")) from None
