@@ -48,3 +48,15 @@ def test_every_notification_can_be_reached_page_by_page(client, api, team):
     assert 'rel="next" href="/notifications?page=2&amp;unread=1"' in page
     older = client.get("/notifications?page=2&unread=1").get_data(as_text=True)
     assert older.count('name="id"') == 15 and 'rel="prev"' in older and 'rel="next"' not in older
+
+
+def test_the_notification_calls_refuse_what_they_do_not_read_with_short_messages(api, team):
+    """`unread=maybe` listed everything; more than 1,000 ids answered the schema library's English sentence with the
+    whole array in it."""
+    refused = api("GET", "/notifications?unread=maybe", "mgr")
+    assert refused.status_code == 422 and "unread" in refused.get_json()["error"]["fields"]
+    assert api("GET", "/notifications?unread=true", "mgr").status_code == 200
+    many = api("POST", "/notifications/read", "mgr", json={"ids": list(range(1, 1002))})
+    assert many.status_code == 422
+    assert many.get_json()["error"]["fields"]["ids"] == "太多（最多 1000 项）"
+    assert len(many.get_data()) < 300

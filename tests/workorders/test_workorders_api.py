@@ -29,6 +29,15 @@ def test_create_answers_201_with_id_canonical_name_and_generated_number(app, api
     assert body["status"] == "open" and body["rework"] == "none" and body["scan"] is None and body["photos"] == []
 
 
+def test_a_deactivated_engineer_is_refused_as_deactivated_not_as_unknown(api, team):
+    team["eng1"].active = False
+    db.session.commit()
+    response = api("POST", "/work-orders", "office", json=BODY)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["engineer"] == "用户 eng1 已停用"  # it said there was no such user
+    assert count(WorkOrder) == 0
+
+
 def test_generated_numbers_are_unique(api, team):
     numbers = {api("POST", "/work-orders", "office", json=BODY).get_json()["number"] for _ in range(3)}
     assert numbers == {"WO20261120-001", "WO20261120-002", "WO20261120-003"}
@@ -467,3 +476,18 @@ def test_a_rework_done_by_another_team_opens_for_those_who_see_the_deduction_it_
         assert api("GET", f"/work-orders/{rework_id}", user).status_code == status, user
     login(client, "mgr")
     assert client.get(f"/work-orders/{rework_id}").status_code == 200
+
+
+def test_a_page_reached_by_a_cursor_has_no_page_number(app, api, team):
+    """Every page reached by `after` or `before` said `"page": 1`."""
+    from tracker.workorders import services
+
+    for _ in range(services.PAGE + 1):
+        assert api("POST", "/work-orders", "office", json=BODY).status_code == 201
+    first = documented(app, api("GET", "/work-orders", "office"))
+    assert first["page"] == 1 and first["next"]
+    second = documented(app, api("GET", f"/work-orders?after={first['next']}", "office"))
+    assert second["page"] is None and len(second["work_orders"]) == 1 and second["previous"]
+    back = documented(app, api("GET", f"/work-orders?before={second['previous']}", "office"))
+    assert back["page"] is None and back["work_orders"] == first["work_orders"]
+    assert documented(app, api("GET", "/work-orders?page=2", "office"))["page"] == 2

@@ -185,8 +185,11 @@ def _schema_error_field(error):
                 "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))
                           if error.validator == "enum" else ""),
                 "pattern": _("格式不正确"),
-                "minProperties": _("请至少给出一个字段")}
-    return path, messages.get(error.validator, error.message)
+                "minProperties": _("请至少给出一个字段"),
+                "maxItems": _("太多（最多 %(n)s 项）", n=error.validator_value),
+                "minItems": _("太少（至少 %(n)s 项）", n=error.validator_value)}
+    # never the schema library's own sentence: English whatever the reader's language, and it repeats the value sent
+    return path, messages.get(error.validator, _("值不正确"))
 
 
 def _text_patterns(schema, name=None):

@@ -66,6 +66,8 @@ def import_export(kind):
 @network.lan_only
 @core.answers(200, REPORT, description="The report; a refused import answers 422 with it as error.report")
 @core.uploads(IMPORT_UPLOAD)
+@core.query([{"name": "dry_run", "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+              "description": "as the form field dry_run, which wins when both are given"}])
 def run_import(kind):
     """Check (dry_run=1, the default) or import (dry_run=0) a file; an import stores all rows or none."""
     _kind(kind)

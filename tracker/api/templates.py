@@ -43,6 +43,8 @@ WHAT_IF = core.obj({
 @bp.route("/templates", methods=["GET"])
 @roles("admin")
 @core.answers(200, {"type": "object", "properties": {"templates": {"type": "array", "items": SUMMARY}}})
+@core.query([{"name": "hidden", "schema": {"type": "string", "enum": ["0", "1"]},
+              "description": "1: also the templates hidden from the lists"}])
 def list_templates():
     """The latest version of every template (query hidden=1: also the ones hidden from the lists)."""
     hidden = set() if request.args.get("hidden") == "1" else services.hidden_codes()

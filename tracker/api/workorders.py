@@ -66,7 +66,9 @@ WORK_ORDER = core.obj({
 }, [*ORDER_PROPERTIES, "scan", "photos", "rework_suggestions", "surveys"])
 CURSOR = {"type": ["string", "null"], "description": "pass as after (next) or before (previous); null: no such page"}
 WORK_ORDER_LIST = core.obj({"total": {"type": ["integer", "null"], "description": "only with count=1"},
-                            "page": {"type": "integer"}, "next": CURSOR, "previous": CURSOR,
+                            "page": {"type": ["integer", "null"],
+                                     "description": "the numbered page shown; null for a page reached by a cursor"},
+                            "next": CURSOR, "previous": CURSOR,
                             "work_orders": {"type": "array", "items": ORDER_SUMMARY}},
                            ["total", "page", "next", "previous", "work_orders"])
 LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month", "customer", "engineer", "status")] + [
@@ -181,7 +183,9 @@ def list_work_orders():
     result = services.order_page(_actor(), filters, after=request.args.get("after") or None,
                                  before=request.args.get("before") or None, page=page)
     total = services.count_orders(_actor(), filters) if request.args.get("count") in ("1", "true") else None
-    return core.reply({"total": total, "page": page, "next": result.next, "previous": result.previous,
+    by_cursor = request.args.get("after") or request.args.get("before")
+    return core.reply({"total": total, "page": None if by_cursor else page, "next": result.next,
+                       "previous": result.previous,
                        "work_orders": [services.order_dict(o, _actor(), with_files=False) for o in result.orders]})
 
 
@@ -254,6 +258,9 @@ def add_complaint(data):
 @bp.route("/complaints")
 @roles()
 @core.answers(200, COMPLAINT_LIST)
+@core.query([{"name": "month", "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"},
+              "description": "YYYY-MM (default: the current month)"},
+             {"name": "engineer", "schema": {"type": "string"}, "description": "a username: that engineer's only"}])
 def list_complaints():
     """Complaints of a month (`month`, default the current one), optionally of one `engineer`."""
     month = request.args.get("month") or clock.today().strftime("%Y-%m")
@@ -277,8 +284,10 @@ def delete_complaint(complaint_id):
 @bp.route("/notifications")
 @roles()
 @core.answers(200, NOTIFICATION_LIST)
-@core.query([{"name": "unread", "schema": {"type": "string"}, "description": "1 or true: unread only"},
-             {"name": "page", "schema": {"type": "integer", "minimum": 1}, "description": "from 1 (50 a page)"}])
+@core.query([{"name": "unread", "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+              "description": "1 or true: unread only"},
+             {"name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": notifications.PAGE_MAX},
+              "description": "from 1 (50 a page)"}])
 def list_notifications():
     """The caller's notifications, newest first, 50 a page (`unread=1`: unread only; `page`: from 1, `more` says an
     older page follows) and the unread count."""
