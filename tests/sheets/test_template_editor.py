@@ -195,6 +195,8 @@ def test_a_version_not_in_force_yet_can_be_withdrawn_so_an_earlier_one_can_be_sa
     now = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": changed_bands(), "effective_from": "2026-12"})
     assert now.status_code == 201
     assert api("DELETE", f"/templates/{CODE}/versions/2", "admin").status_code == 204  # December is still ahead
+    for gone in (2, 99, 0):  # withdrawn already, never made: nothing to withdraw (it said "only the latest")
+        assert api("DELETE", f"/templates/{CODE}/versions/{gone}", "admin").status_code == 404
     current = api("POST", f"/templates/{CODE}/versions", "admin",
                   json={"body": changed_bands(), "effective_from": NOVEMBER}).get_json()
     refused = api("DELETE", f"/templates/{CODE}/versions/{current['version']}", "admin")

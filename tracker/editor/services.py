@@ -204,7 +204,9 @@ def create_version(code, data, effective_from, now):
 def withdraw_version(code, version, now):
     """Withdraw the latest version of `code` while it is not in force yet (it starts after the current month): a
     version saved for the wrong month (2099-12) held back every new version before it, for ever. The version before
-    it is the latest again; nothing was scored by the withdrawn one. Flushes; the caller commits. 409 otherwise."""
+    it is the latest again; nothing was scored by the withdrawn one. Flushes; the caller commits. 404 for a version
+    that does not exist (one withdrawn already), 409 otherwise."""
+    version_of(code, version)
     latest = latest_version(code)
     if version != latest.version:
         raise Conflict(_("只能撤回最新的版本（第 %(version)s 版）", version=latest.version))
