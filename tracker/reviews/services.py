@@ -550,8 +550,8 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
 def delete_rating(actor, rating):
     """The rater takes back their own rating; a leader of the engineer may remove any."""
     engineer = db.session.get(User, rating.engineer_id)
-    if actor.id != rating.rater_id:
-        require_leader(actor, engineer)
+    if actor.id != rating.rater_id and not is_leader(actor, engineer):
+        raise Forbidden(_("只有评分人本人、该工程师的上级主管或总经理可以删除这条评分"))
     ensure_open(engineer, rating.month)
     db.session.delete(rating)
     db.session.flush()
