@@ -369,3 +369,21 @@ def test_a_version_that_cannot_score_a_record_of_its_month_is_refused_and_its_pr
     later = api("POST", "/templates/service_post_deduction/versions", "admin",  # from next month: no record yet
                 json={"body": body, "effective_from": "2026-12"})
     assert later.status_code == 201, later.get_json()
+
+
+def test_a_field_the_page_refuses_is_named_by_its_label_not_as_an_expired_request(november, client):
+    """A control character in the template answered 400 "the request has expired, reload the page" for ever; the
+    page's fields were named body:, effective_from:, month:."""
+    login(client, "admin")
+    body = services.as_text(changed_bands())
+    page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body + "\n# \x07", "effective_from": "2026-12",
+                                                               "action": "save"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "请求已过期" not in html
+    assert "<code>模板内容</code>：" in html and "U+0007" in html
+    page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "preview_month": "2027-05",
+                                                               "action": "preview"})
+    assert page.status_code == 422 and "<code>预览月份</code>：" in page.get_data(as_text=True)
+    page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2025-01",
+                                                               "action": "save"})
+    assert page.status_code == 422 and "<code>生效月份</code>：" in page.get_data(as_text=True)

@@ -1,7 +1,7 @@
 """Admin pages of the template editor: edit as a new version, preview over a past month, diff, assignment."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -27,8 +27,16 @@ class EditForm(Form):
     preview_month = StringField()
 
 
+# the page's fields by their labels ("month": the preview month, as the preview service names it)
+FIELD_LABELS = {"body": _l("模板内容"), "effective_from": _l("生效月份"), "preview_month": _l("预览月份"),
+                "month": _l("预览月份")}
+
+
 def _field_label(path, data):
-    """'indicators[2].params.bands[1]' with the indicator's name in front, so an admin sees which line it is."""
+    """A field of the page by its label; 'indicators[2].params.bands[1]' with the indicator's name in front, so an
+    admin sees which line it is."""
+    if path in FIELD_LABELS:
+        return str(FIELD_LABELS[path])
     if path.startswith("body.indicators["):
         index = path[len("body.indicators["):].split("]", 1)[0]
         if index.isdigit() and int(index) < len(data.get("indicators") or []):
@@ -54,7 +62,10 @@ def edit(code):
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
-            errors, status = {"": _("请求已过期，请刷新页面后重试")}, 400
+            if "csrf_token" in form.errors:
+                errors, status = {"": _("请求已过期，请刷新页面后重试")}, 400
+            else:  # a field's own check (a control character in the text): said on that field
+                errors, status = {name: messages[0] for name, messages in form.errors.items()}, 422
         else:
             try:
                 data = services.parse_text(form.body.data)
