@@ -29,6 +29,7 @@ from tracker.extensions import db
 
 MONTH_LOCKS = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
 NUMBER_LOCK = 0x5C0DE100000  # the advisory lock of generated work-order numbers
+TEMPLATE_LOCK = 0x5C0DE100001  # the advisory lock of template versions
 
 
 def _sqlite_write_lock(connection):
@@ -69,22 +70,28 @@ def reread(row):
         raise NotFound(_("该记录已被删除")) from None
 
 
-def lock_month(month):
-    """Hold the lock of one month's scores (a Month) until the caller's transaction ends; taken again by the same
-    transaction, it is held already. Months are taken in order where one transaction takes several (compute)."""
+def _advisory(key):
+    """Hold the lock `key` until the caller's transaction ends (on SQLite: the database's one write lock)."""
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
         _sqlite_write_lock(connection)
         return
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                       {"key": MONTH_LOCKS + month.year * 100 + month.number})
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def lock_month(month):
+    """Hold the lock of one month's scores (a Month) until the caller's transaction ends; taken again by the same
+    transaction, it is held already. Months are taken in order where one transaction takes several (compute)."""
+    _advisory(MONTH_LOCKS + month.year * 100 + month.number)
 
 
 def lock_numbers():
     """Hold the lock of generated work-order numbers until the caller's transaction ends: clerks entering tickets
     at the same moment get successive numbers (each asked to retry, 11 of 20, before)."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        _sqlite_write_lock(connection)
-        return
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBER_LOCK})
+    _advisory(NUMBER_LOCK)
+
+
+def lock_templates():
+    """Hold the lock of template versions until the caller's transaction ends: a version saved while the latest is
+    withdrawn waits for it and follows the version left (both went through, leaving versions 1 and 3)."""
+    _advisory(TEMPLATE_LOCK)

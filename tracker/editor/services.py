@@ -14,7 +14,7 @@ import yaml
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker import language
+from tracker import language, locking
 from tracker import validation
 from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
@@ -182,6 +182,7 @@ def create_version(code, data, effective_from, now):
 
     409 when it scores exactly like the latest version. Flushes; the caller commits.
     """
+    locking.lock_templates()
     latest = latest_version(code)
     template, data = check(code, data, effective_from, now)
     if effective_from < latest.effective_from:
@@ -206,6 +207,7 @@ def withdraw_version(code, version, now):
     version saved for the wrong month (2099-12) held back every new version before it, for ever. The version before
     it is the latest again; nothing was scored by the withdrawn one. Flushes; the caller commits. 404 for a version
     that does not exist (one withdrawn already), 409 otherwise."""
+    locking.lock_templates()
     version_of(code, version)
     latest = latest_version(code)
     if version != latest.version:
