@@ -321,10 +321,12 @@ class Form(FlaskForm):
             for raw in field.raw_data or ():
                 if isinstance(raw, str):
                     problem = problem or text_problem(raw, kind_of(field.short_name))
-            if problem is None and field.type in _NUMBERS and any(
+            if problem is None and field.type in _NUMBERS and not field.errors and any(
                     isinstance(raw, str) and raw.strip() and not NUMBER_TEXT.match(raw.strip())
                     for raw in field.raw_data or ()):
-                problem = _("须为数字")  # WTForms reads 1_000, ١٢ and full-width digits as numbers; the API does not
+                # WTForms reads 1_000, ١٢ and full-width digits as numbers, the API does not (a field WTForms could
+                # not read at all has said so already: one message for one fault)
+                problem = _("须为数字")
             if problem is None and isinstance(field.data, (date, datetime)):
                 problem = year_problem(field.data)
             if problem:

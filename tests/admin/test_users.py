@@ -237,6 +237,26 @@ def test_every_field_at_fault_is_named_at_once(client, api, team):
     assert user_count() == before
 
 
+@pytest.mark.parametrize("shape", [dict(hire_date=""), dict(bonus_base="abc"), dict(hire_date="2026-13-45")])
+def test_a_field_the_form_refuses_does_not_hide_the_others(client, team, shape):
+    """Everything empty marked the hire date only (or a bonus base of abc, the bonus base only): the username,
+    display name and password were said once that was fixed. The form's own fault is said once."""
+    login(client, "admin")
+    before = user_count()
+    bad = dict(VALID, username="AB", display_name="", password="1", **shape)
+    page = client.post("/admin/users/new", data=bad)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    for message in ("用户名须为 3–32 个字符", "必填", "密码须为 8–128 个字符"):
+        assert message in html, message
+    if "hire_date" in shape:
+        assert html.count("工程师须填写入职日期") + html.count("不是有效的日期") == 1
+    else:
+        assert html.count("不是有效的小数") + html.count("须为数字") == 1
+    db.session.expire_all()
+    assert user_count() == before
+
+
 @pytest.mark.parametrize("email, status", [("x@", 422), ("@example.com", 422), ("a b@example.com", 422),
                                            ("a@@example.com", 422), ("zhang@example.com", 200), ("ops@tracker", 200)])
 def test_an_email_address_has_a_name_an_at_and_a_domain(api, team, email, status):

@@ -94,6 +94,26 @@ def _valid_shape(form):
     return valid
 
 
+def _checked(form, save):
+    """(what `save` gave, None), or (None, (alert, 422)) with every field at fault marked in one answer: the form's
+    own checks and the service's together (a missing hire date hid an empty username and password until it was
+    filled). Nothing is kept of a refused save."""
+    shaped = _valid_shape(form)
+    if "csrf_token" in form.errors:
+        return None, (None, 422)
+    try:
+        result = save()
+    except Invalid as error:
+        db.session.rollback()
+        said = {name: message for name, message in (error.fields or {}).items()
+                if not getattr(form._fields.get(name), "errors", None)}  # the form said it already, its own way
+        return None, (put_errors(form, Invalid(error.message, said)) if said or not error.fields else None, 422)
+    if not shaped:
+        db.session.rollback()
+        return None, (None, 422)
+    return result, None
+
+
 def _render_user_form(form, user, error=None, status=200):
     return render_template("admin/user_form.html", form=form, user=user, error=error), status
 
@@ -104,13 +124,9 @@ def user_new():
     form = _user_form()
     if request.method == "GET":
         return _render_user_form(form, None)
-    if not _valid_shape(form):
-        return _render_user_form(form, None, status=422)
-    try:
-        user = auth_services.create_user(_user_data(form, creating=True))
-    except Invalid as error:
-        db.session.rollback()
-        return _render_user_form(form, None, put_errors(form, error), 422)
+    user, refused = _checked(form, lambda: auth_services.create_user(_user_data(form, creating=True)))
+    if refused:
+        return _render_user_form(form, None, *refused)
     db.session.commit()
     flash(_("已创建用户 %(name)s", name=user.username), "success")
     return redirect(url_for("admin.users"))
@@ -127,13 +143,9 @@ def user_edit(user_id):
     if request.method == "GET":
         form.password.data = ""
         return _render_user_form(form, user)
-    if not _valid_shape(form):
-        return _render_user_form(form, user, status=422)
-    try:
-        services.update_user(_actor(), user, _user_data(form, creating=False))
-    except Invalid as error:
-        db.session.rollback()
-        return _render_user_form(form, user, put_errors(form, error), 422)
+    _saved, refused = _checked(form, lambda: services.update_user(_actor(), user, _user_data(form, creating=False)))
+    if refused:
+        return _render_user_form(form, user, *refused)
     db.session.commit()
     flash(_("已保存用户 %(name)s", name=user.username), "success")
     return redirect(url_for("admin.users"))
