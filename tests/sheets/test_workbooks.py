@@ -158,6 +158,7 @@ def test_an_english_page_downloads_an_english_workbook(client, scored):
     assert not any("\u4e00" <= c <= "\u9fff" for h in header for c in str(h)), header
     assert {row[header[-1]] for row in rows.values()} == {"Draft"}
     assert "Monthly appraisal summary" in unquote(response.headers["Content-Disposition"])
+    assert sheet.title == f"{MONTH} Monthly appraisal"  # Excel's 31 characters cut it at "summa"
     header, _rows = rows_of(open_book(client.get("/sheets/xlsx/2026/annual?lang=en")).active)
     assert header[2] == "January" and "Annual score" in header and "Final" in header, header
     response = client.get(f"/sheets/xlsx/{MONTH}?lang=zh")  # and Chinese again, as HR is handed it

@@ -89,8 +89,13 @@ def period_filename(summary):
 
 
 def _sheet_title(title):
-    """A worksheet's name: at most 31 characters, none of []:*?/\\."""
-    return "".join(c for c in _compact(title) if c not in "[]:*?/\\")[:31]
+    """A worksheet's name: at most 31 characters, none of []:*?/\\; a longer one loses its last words whole
+    ("2026-11 Monthly appraisal", not "2026-11 Monthly appraisal summa")."""
+    name = "".join(c for c in _compact(title) if c not in "[]:*?/\\")
+    if len(name) <= 31:
+        return name
+    cut = name[:31]
+    return cut.rsplit(" ", 1)[0] if " " in cut and name[31] != " " else cut.rstrip()
 
 
 def _yes(flag, no=""):
