@@ -57,7 +57,16 @@ def lines_for(order):
 
 def test_score_page_shows_each_indicator_in_chinese_with_links_to_the_work_orders(client, team, late_order,
                                                                                   make_score):
-    make_score(team["eng1"], lines=lines_for(late_order))
+    from sqlalchemy import insert, select
+
+    from tracker.itinerary.models import Attendance
+
+    for day, status in ((5, "personal_leave"), (3, "late"), (4, "late")):  # beside the unit of work: the score stays
+        db.session.execute(insert(Attendance).values(engineer_id=team["eng1"].id, day=date(2026, 11, day),
+                                                     status=status))
+    lines = lines_for(late_order)
+    lines[0]["record_ids"] = json.dumps({"attendance_days": db.session.scalars(select(Attendance.id)).all()})
+    make_score(team["eng1"], lines=lines)
     login(client, "mgr")
     response = client.get(f"/scores/{MONTH}/eng1")
     assert response.status_code == 200
@@ -67,6 +76,7 @@ def test_score_page_shows_each_indicator_in_chinese_with_links_to_the_work_order
         assert text in page, text
     assert f'href="/work-orders/{late_order.id}"' in page and "WO-7" in page
     assert 'href="/attendance/2026-11#attendance-eng1"' in page  # the engineer's row of the month's grid
+    assert "考勤：2026-11-03 迟到、2026-11-04 迟到、2026-11-05 事假" in page  # each day named (it said "3 days")
     assert 'id="attendance-eng1"' in client.get("/attendance/2026-11").get_data(as_text=True)
 
 

@@ -13,6 +13,7 @@ from tracker.auth.models import User
 from tracker.errors import DomainError, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar, services
+from tracker.itinerary.labels import ATTENDANCE_LABELS
 from tracker.scoring.month import Month
 from tracker.validation import parse_date
 
@@ -20,16 +21,7 @@ bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
 nav.add("attendance.grid", _l("考勤"), roles=ATTENDANCE_VIEWERS, order=30)
 
-STATUS_LABELS = {
-    "present": _l("出勤"),
-    "late": _l("迟到"),
-    "early_leave": _l("早退"),
-    "absent": _l("旷工"),
-    "personal_leave": _l("事假"),
-    "sick_leave": _l("病假"),
-    "annual_leave": _l("年假"),
-    "business_trip": _l("出差"),
-}
+STATUS_LABELS = ATTENDANCE_LABELS
 # what a cell of the grid shows (a cell is two characters wide: "Sick leave" was cut to "Sick l…"); a legend below
 # the grid spells out each one that differs from its full name
 CELL_LABELS = {

@@ -17,6 +17,7 @@ from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.itinerary import calendar, services, workbook
 from tracker.itinerary.forms import CATEGORY_LABELS, ExpenseForm, ImportForm, ReopenForm, TripForm
+from tracker.itinerary.labels import ATTENDANCE_LABELS
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, MonthSubmission, Trip
 from tracker.reviews import requests
 from tracker.scores.models import Score
@@ -34,9 +35,6 @@ nav.add("itinerary.home", _l("我的行程"), roles=("engineer",), order=10)
 nav.add("itinerary.home", _l("工程师行程"), roles=("manager", "backoffice", "gm", "admin"), order=10)
 
 WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
-ATTENDANCE_LABELS = {"present": _l("出勤"), "late": _l("迟到"), "early_leave": _l("早退"), "absent": _l("旷工"),
-                     "personal_leave": _l("事假"), "sick_leave": _l("病假"), "annual_leave": _l("年假"),
-                     "business_trip": _l("出差")}
 HOLIDAY_NAMES = {"New Year's Day": _l("元旦"), "Spring Festival": _l("春节"), "Tomb-sweeping Day": _l("清明节"),
                  "Labour Day": _l("劳动节"), "Dragon Boat Festival": _l("端午节"), "National Day": _l("国庆节"),
                  "Mid-autumn Festival": _l("中秋节")}

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from tracker import language
 from tracker.auth.access import ATTENDANCE_VIEWERS, is_leader
+from tracker.itinerary.labels import ATTENDANCE_LABELS
+from tracker.itinerary.models import Attendance
 from tracker.extensions import db
 from tracker.reviews import services as reviews
 from tracker.reviews.models import Incident, Rating
@@ -211,6 +213,16 @@ def _by_id(model, ids, *columns):
     return {row_id: values[0] if len(columns) == 1 else tuple(values) for row_id, *values in rows}
 
 
+def _attendance_label(row_ids, absences):
+    """The days behind an attendance line and what each was (考勤：2026-11-03 迟到、2026-11-05 事假); their count
+    where a record is gone (a day set back to present after the score was approved)."""
+    named = sorted(absences[row_id] for row_id in row_ids if row_id in absences)
+    if len(named) != len(row_ids):
+        return _("考勤记录（%(n)s 天）", n=len(row_ids))
+    return _("考勤：%(days)s", days=_("、").join(f"{day.isoformat()} {ATTENDANCE_LABELS.get(status, status)}"
+                                                for day, status in named))
+
+
 def add_record_links(lines, viewer, engineer, month):
     """Per line, links to the records behind it (work orders, attendance, surveys, complaints, entries).
 
@@ -224,6 +236,7 @@ def add_record_links(lines, viewer, engineer, month):
     complaints = _by_id(Complaint, ids.get("complaints"), Complaint.work_order_id, Complaint.day)
     incidents = _by_id(Incident, ids.get("incidents"), Incident.day)
     raters = _by_id(Rating, ids.get("ratings"), Rating.group)
+    absences = _by_id(Attendance, ids.get("attendance_days"), Attendance.day, Attendance.status)
     order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {o for o, _day in complaints.values() if o}
     numbers = _by_id(WorkOrder, order_ids, WorkOrder.number)
     entries = url_for("reviews.entries", month=month, username=engineer.username)
@@ -258,7 +271,7 @@ def add_record_links(lines, viewer, engineer, month):
                     links.append((_("评分（%(group)s）", group=GROUP_LABELS.get(group, group)),
                                   f"{entries}#rating-{row_id}"))
             if table == "attendance_days" and row_ids:
-                links.append((_("考勤记录（%(n)s 天）", n=len(row_ids)), attendance))
+                links.append((_attendance_label(row_ids, absences), attendance))
         line["links"] = links
 
 
