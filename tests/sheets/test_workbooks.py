@@ -188,3 +188,19 @@ def test_itinerary_workbook_prints_well(client, team, records, api):
     assert "&P" in sheet.oddFooter.center.text
     assert sheet.page_margins.footer < sheet.page_margins.bottom
     assert sheet.print_title_rows.replace("$", "").startswith("1:2")
+
+
+def test_a_header_from_a_templates_text_is_never_a_formula():
+    """An indicator named =HYPERLINK(…) in the template editor was a live formula in the month workbook's header
+    (CONTRACT 11: text starting with = + - @ is written as text)."""
+    from openpyxl import Workbook
+
+    from tracker.sheets.workbooks import _table
+
+    sheet = Workbook().active
+    _table(sheet, ["用户名", '=HYPERLINK("http://e","x")', "@SUM(A1)"], [["eng1", 1, 2]], [None, None, None])
+    saved = io.BytesIO()
+    sheet.parent.save(saved)
+    header = load_workbook(io.BytesIO(saved.getvalue())).active[1]
+    assert [(cell.value, cell.data_type) for cell in header] == [
+        ("用户名", "s"), ('=HYPERLINK("http://e","x")', "s"), ("@SUM(A1)", "s")]

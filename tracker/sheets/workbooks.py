@@ -29,7 +29,7 @@ def _table(sheet, headers, rows, formats):
     """Header row 1 (frozen, with the first two columns), data below, columns as wide as their content."""
     widths = [text_width(h) + 2 for h in headers]
     for column, title in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=column, value=title)
+        cell = put(sheet, 1, column, str(title))  # an indicator's name is a template's text: never a formula
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = BORDER
