@@ -132,6 +132,15 @@ def test_login_page_is_english_after_choosing_english(client):
     assert "登录 Tracker" not in page
 
 
+@pytest.mark.parametrize("target", ["/\r\nX-Injected: 1", "/\x00//evil.example", "/\\evil.example",
+                                    "//evil.example", "https://evil.example/"])
+def test_a_language_switch_never_follows_a_next_another_site_or_a_control_character(client, target):
+    """A line break in `next` was a 500 for anyone; /\\evil.example is another site to a browser."""
+    response = client.post("/lang/en", data={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"  # home
+
+
 def test_switching_back_to_chinese(client):
     client.post("/lang/en")
     client.post("/lang/zh")

@@ -33,8 +33,10 @@ def unauthorized():
 
 
 def _safe_next(target):
-    """Only same-site relative paths are followed after login."""
-    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+    """Only same-site relative paths are followed (after login, after a language switch): never one a browser would
+    read as another site's (//x, /\\x) nor one with a control character (a line break was a 500 in the redirect)."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) or urlsplit(target).netloc):
         return url_for("itinerary.home")
     return target
 
