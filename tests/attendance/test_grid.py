@@ -199,3 +199,36 @@ def test_english_cells_are_short_enough_to_read_and_a_legend_spells_them_out(cli
     english = client.get("/attendance/2026-11?lang=en").get_data(as_text=True)
     assert ">Pers.</option>" in english and ">Personal leave</option>" not in english
     assert "Pers. = Personal leave" in english and "Ann. = Annual leave" in english
+
+
+def _form_of(page):
+    """What the browser posts for the grid as loaded: every cell's selected status and the hidden fields."""
+    import html
+
+    data = {name: html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="(csrf_token|shown)" value="([^"]*)"', page)}
+    for name, options in re.findall(r'<select name="(att:[^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        data[name] = re.search(r'<option value="([a-z_]+)" selected', options).group(1) \
+            if " selected" in options else "present"
+    return data
+
+
+def test_saving_a_grid_loaded_before_anothers_change_keeps_that_change(client, api, team):
+    """The grid posts every cell: saved stale, it set back a sick leave a manager had recorded meanwhile, without a
+    word. Only the cells changed on the page are written; one changed on both sides is refused (409)."""
+    login(client, "office")
+    loaded = _form_of(client.get("/attendance/2026-11").get_data(as_text=True))
+    assert api("PUT", "/attendance/eng1/2026-11-02", "mgr", json={"status": "sick_leave"}).status_code == 200
+    posted = dict(loaded, **{cell("eng2", "2026-11-03"): "late"})
+    assert client.post("/attendance/2026-11", data=posted).status_code == 302
+    assert stored(team, "eng1", "2026-11-02") == "sick_leave" and stored(team, "eng2", "2026-11-03") == "late"
+    assert "已保存 1 项考勤记录" in client.get("/attendance/2026-11").get_data(as_text=True)
+    clash = dict(loaded, **{cell("eng1", "2026-11-02"): "absent", cell("eng2", "2026-11-04"): "late"})
+    response = client.post("/attendance/2026-11", data=clash)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "张三 2026-11-02" in page and "已被他人修改" in page
+    assert stored(team, "eng1", "2026-11-02") == "sick_leave" and stored(team, "eng2", "2026-11-04") is None
+    again = _form_of(page)  # the grid as stored now, the user's own changes kept: saved again, they apply
+    assert again[cell("eng1", "2026-11-02")] == "absent" and again[cell("eng2", "2026-11-04")] == "late"
+    assert client.post("/attendance/2026-11", data=again).status_code == 302
+    assert stored(team, "eng1", "2026-11-02") == "absent" and stored(team, "eng2", "2026-11-04") == "late"

@@ -1,5 +1,7 @@
 """The back-office attendance grid: engineers in scope × the month's workdays, exceptions recorded per cell."""
 
+import json
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,7 +12,7 @@ from tracker import clock, nav
 from tracker.auth.access import (ATTENDANCE_RECORDERS, ATTENDANCE_VIEWERS, engineer_by_username, roles,
                                  visible_engineers)
 from tracker.auth.models import User
-from tracker.errors import DomainError, Forbidden, Invalid
+from tracker.errors import Conflict, DomainError, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar, services
 from tracker.itinerary.labels import ATTENDANCE_LABELS
@@ -77,6 +79,7 @@ def _render(month, error=None, submitted=None, status=200):
     return render_template(
         "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays, days=days,
         labels=STATUS_LABELS, cell_labels=CELL_LABELS, legend=_legend(), weekdays=WEEKDAYS, cell_name=cell_name,
+        shown=_shown(rows),
         read_only=current_user.role not in ATTENDANCE_RECORDERS,
         submitted=submitted or {},
         error=error, today=clock.today(), previous=month.previous(),
@@ -92,22 +95,55 @@ def _parse_cell(key, month):
     return username, day
 
 
+def _shown(rows):
+    """The grid's statuses as the page shows them, in one hidden field: {cell: status} of the cells not present."""
+    return json.dumps({cell_name(row["engineer"], day): status for row in rows
+                       for day, status in row["statuses"].items() if status != "present"}, separators=(",", ":"))
+
+
+def _as_shown():
+    """{cell: status} the page showed when it was loaded (None from a page without it: compared with the stored)."""
+    try:
+        shown = json.loads(request.form["shown"])
+    except (KeyError, ValueError):
+        return None
+    return shown if isinstance(shown, dict) else None
+
+
+class ChangedMeanwhile(Conflict):
+    """Cells the user changed that someone else changed too since the page was loaded: nothing is saved."""
+
+    def __init__(self, cells, changes):
+        super().__init__(_("%(cells)s 的考勤在您打开本页后已被他人修改：本次没有保存，请核对后重新保存",
+                           cells=_("、").join(cells)))
+        self.changes = changes
+
+
 def _save(actor, month):
-    """Record every cell whose submitted status differs from the stored one; the count of changes."""
+    """Record every cell the user changed from what the page showed (a record someone else made meanwhile in a cell
+    left alone stays: the whole grid is posted, and saving a stale one reverted it); the count of changes. A cell
+    changed on both sides is refused (ChangedMeanwhile), and so is the whole save."""
     rows, _workdays = _grid(actor, month)
     known = {row["engineer"].username: row for row in rows}
-    changed = 0
+    shown = _as_shown()
+    changes, clashes = [], []
     for key, status in request.form.items():
         if not key.startswith(FIELD_PREFIX):
             continue
         username, day = _parse_cell(key, month)
         row = known.get(username)
-        if row is not None and row["statuses"].get(day) == status:
+        stored = row["statuses"].get(day) if row is not None else None
+        before = stored if shown is None else shown.get(key, "present")
+        if status in (before, stored):
             continue
-        engineer = row["engineer"] if row is not None else engineer_by_username(username)
+        if stored is not None and stored != before:
+            clashes.append((key, f"{row['engineer'].display_name} {day.isoformat()}"))
+        changes.append((row["engineer"] if row is not None else engineer_by_username(username), day, status, key))
+    if clashes:
+        raise ChangedMeanwhile([label for _key, label in clashes], {key: status for *_rest, status, key in changes})
+    for engineer, day, status, _key in changes:
         services.set_attendance(actor, engineer, day, status, now=clock.now())
-        changed += 1
-    return changed
+    return len(changes)
 
 
 @bp.route("/", defaults={"month": None}, methods=["GET", "POST"])
@@ -122,6 +158,9 @@ def grid(month):
     actor = current_user._get_current_object()
     try:
         changed = _save(actor, month)
+    except ChangedMeanwhile as error:  # the grid as stored now, with the user's own changes kept to save again
+        db.session.rollback()
+        return _render(month, error.message, error.changes, 409)
     except Invalid as error:
         db.session.rollback()
         submitted = {k: v for k, v in request.form.items() if k.startswith(FIELD_PREFIX)}
