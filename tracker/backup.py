@@ -93,10 +93,11 @@ def backup(path, instance_path, now, secret_key):
     try:
         for _attempt in range(ATTEMPTS):
             counts, files = _write(tmp, instance_path, now, secret_key)
-            if not _differing(tmp, files):
+            if not _differing(tmp, files, instance_path):
                 os.replace(tmp, path)
                 return counts
-        raise Conflict("scans were being stored while the backup ran and its files kept changing; run it again")
+        raise Conflict("scans and photos were being stored or moved while the backup ran and its files kept changing; "
+                       "run it again")
     finally:
         with contextlib.suppress(FileNotFoundError):  # no half-written or inconsistent file is left behind
             os.unlink(tmp)
@@ -133,7 +134,7 @@ def _write(tmp, instance_path, now, secret_key):
                 for folder in FOLDERS:
                     source = os.path.join(instance_path, folder)
                     if os.path.isdir(source):  # a folder moved to another disk and linked back: its files
-                        tar.add(os.path.realpath(source), arcname=folder)
+                        _add_folder(tar, os.path.realpath(source), folder)
                 own_key = _instance_key(instance_path, secret_key)
                 if own_key is not None:
                     _add_bytes(tar, KEY_MEMBER, own_key.encode(), now, mode=0o600)
@@ -141,22 +142,60 @@ def _write(tmp, instance_path, now, secret_key):
     return counts, files
 
 
-def _differing(tmp, files):
-    """Whether a file the snapshot's rows name is copied with other content than theirs (SHA-256 of a scan, size of
-    a photo). A file missing from the folder altogether (deleted by hand) is not a race and does not count. Reads
-    the archive once, front to back."""
+def _add_folder(tar, source, arcname):
+    """The folder's files into the archive, walked one by one: a file moved away meanwhile (a customer renamed, its
+    scans following) is left out instead of ending the backup with a traceback; the check after finds its row's
+    file missing and makes the backup again."""
+    for root, _dirs, names in os.walk(source):
+        relative = os.path.relpath(root, source)
+        base = arcname if relative == "." else f"{arcname}/{relative}"
+        with contextlib.suppress(FileNotFoundError):
+            tar.add(root, arcname=base, recursive=False)
+        for name in sorted(names):
+            with contextlib.suppress(FileNotFoundError):
+                tar.add(os.path.join(root, name), arcname=f"{base}/{name}", recursive=False)
+
+
+def _differing(tmp, files, instance_path):
+    """Whether the copy does not match the snapshot's rows: a file copied with other content than its row says
+    (SHA-256 of a scan, size of a photo), or a row's file missing from the copy because it moved meanwhile (a rename:
+    the row names another path now, or the file is back where the snapshot said). A file missing from the folder
+    altogether while its row still names it (deleted by hand) is not a race and does not count. Reads the archive
+    once, front to back."""
     sha256 = {row["path"]: row["sha256"] for row in files.get("scans", [])}
     sizes = {row["path"]: row["size"] for row in files.get("photos", [])}
+    copied = set()
     with tarfile.open(tmp, "r|gz") as tar:
         for member in tar:
             if not member.isfile():
                 continue
+            copied.add(member.name)
             if member.name in sizes and member.size != sizes[member.name]:
                 return True
             if member.name in sha256 and hashlib.sha256(tar.extractfile(member).read()).hexdigest() != \
                     sha256[member.name]:
                 return True
+    missing = {table: {row["id"]: _files_of(row) for row in files.get(table, [])
+                       if not set(_files_of(row)) <= copied} for table in ("scans", "photos")}
+    if any(os.path.exists(os.path.join(instance_path, path))
+           for rows in missing.values() for paths in rows.values() for path in paths if path not in copied):
+        return True
+    with db.engine.connect() as connection:  # the rows as they stand now, not as the snapshot read them
+        for name, rows in missing.items():
+            table = db.metadata.tables[name]
+            columns = [table.c.path] + ([table.c.thumb_path] if "thumb_path" in table.c else [])
+            ids = sorted(rows)
+            for chunk in (ids[start:start + 500] for start in range(0, len(ids), 500)):
+                now = {row_id: _files_of(dict(zip(("path", "thumb_path"), paths))) for row_id, *paths in
+                       connection.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk)))}
+                if any(now.get(row_id) != rows[row_id] for row_id in chunk):
+                    return True
     return False
+
+
+def _files_of(row):
+    """The files a scan's or photo's row names: its file, and a photo's thumbnail."""
+    return tuple(path for path in (row["path"], row.get("thumb_path")) if path)
 
 
 def _add_bytes(tar, name, data, now, mode=0o644):

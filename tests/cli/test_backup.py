@@ -308,3 +308,30 @@ def test_a_backup_whose_scan_files_are_not_the_snapshots_is_made_again_and_else_
     result = runner.invoke(args=["backup", target])
     assert result.exit_code != 0 and "run it again" in result.output
     assert not os.path.exists(target) and not os.path.exists(target + ".partial")
+
+
+def test_a_scan_moved_while_the_backup_copied_the_folders_makes_it_again(app, api, make_order, tmp_path):  # noqa: F811
+    """A customer renamed during the backup moved its scans: the copy held them under the old name while the rows
+    named the new one (restored, the scans were lost to the app), and was written as a success. A file the
+    snapshot names but the copy lacks counts as a difference when it moved; not when it was deleted by hand."""
+    import io
+
+    from tests.workorders.conftest import CANONICAL, PDF, upload
+    from tracker import backup
+    from tracker.workorders.models import Scan
+
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+                   content_type="multipart/form-data")
+    assert response.status_code == 201
+    scan = db.session.scalar(select(Scan))
+    empty = str(tmp_path / "empty.tar.gz")
+    with tarfile.open(empty, "w:gz") as tar:  # a copy that has none of the snapshot's files
+        info = tarfile.TarInfo("manifest.json")
+        tar.addfile(info, io.BytesIO(b""))
+    moved = {"scans": [{"id": scan.id, "path": "archive/旧名称/" + os.path.basename(scan.path), "sha256": scan.sha256}]}
+    assert backup._differing(empty, moved, app.instance_path)  # the row names another path now: it moved
+    current = {"scans": [{"id": scan.id, "path": scan.path, "sha256": scan.sha256}]}
+    assert backup._differing(empty, current, app.instance_path)  # the file is where the row says: not in the copy
+    os.remove(os.path.join(app.instance_path, scan.path))
+    assert not backup._differing(empty, current, app.instance_path)  # deleted by hand: not a race
