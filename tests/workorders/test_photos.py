@@ -162,6 +162,7 @@ def test_svg_text_and_broken_images_are_refused_as_photos(api, make_order, name,
     response = post_photos(api, make_order(), [("fine.jpg", image_bytes()), (name, data)])
     assert response.status_code == 415
     assert db.session.query(Photo).count() == 0
+    assert "object at 0x" not in response.get_data(as_text=True)  # the imaging library's text named server objects
 
 
 def test_a_cut_off_image_is_refused_even_after_a_pdf_was_rendered(api, make_order, monkeypatch):

@@ -536,9 +536,10 @@ def _prepare_photo(name, stream):
             thumb = _thumbnail(upright)
     except Image.DecompressionBombError:
         raise _too_many_pixels(name, 0, 0, max_pixels) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        # the message only: the imaging library's own text is English and names the server's objects
         message = _("%(name)s 无法解码，可能已损坏", name=name)
-        raise Unsupported(message, {"files": message}, detail=str(error)[:200]) from None
+        raise Unsupported(message, {"files": message}) from None
     return {"data": data, "kind": kind, "ext": files.DEFAULT_EXTENSION[kind], "width": upright.width,
             "height": upright.height, "thumb": thumb}
 
