@@ -33,7 +33,8 @@ OFFSET_MAX = timedelta(hours=14)
 # `body` is the template editor's YAML document: its lines are checked as text here, its names once parsed.
 MULTILINE = frozenset({"note", "notes", "purpose", "description", "comment", "reason", "body"})
 NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "equipment", "service_type",
-                   "category", "template", "template_name", "category_name", "engineer", "supervisor", "submitter"})
+                   "category", "template", "template_name", "category_name", "engineer", "supervisor", "submitter",
+                   "department", "email"})
 
 # The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
 # no JSON generator produces on purpose, are left out of the patterns but refused all the same).

@@ -265,3 +265,11 @@ def test_an_email_address_has_a_name_an_at_and_a_domain(api, team, email, status
     assert response.status_code == status, response.get_json()
     if status == 422:
         assert "email" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("field, value", [("department", "组\u202e"), ("email", "a@b.c\u202e"),
+                                          ("department", "d\u2066evil")])
+def test_a_department_and_an_email_refuse_bidirectional_overrides_as_names_do(api, team, field, value):
+    """Shown beside the person on sheets, lists and the audit log, they reversed the text after them."""
+    response = api("PATCH", "/users/eng1", "admin", json={field: value})
+    assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
