@@ -99,6 +99,9 @@ def test_a_group_the_template_does_not_count_may_not_review(api, own):
 
 
 def test_a_template_without_a_qualitative_part_takes_no_review(api, client, team, use_template):
+    login(client, "mgr")
+    assert f'href="/reviews/{MONTH}/eng1"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    client.post("/logout")
     use_template(team["eng1"], "after_sales_kpi")
     for rater in ("mgr", "eng1", "eng2"):
         response = api("PUT", f"/reviews/{MONTH}/eng1", rater, json={"ratings": ratings()})
@@ -111,6 +114,8 @@ def test_a_template_without_a_qualitative_part_takes_no_review(api, client, team
     row = re.search(r'data-username="eng1">(.*?)</li>', page, re.S).group(1)
     assert "该考核模板不需要此项评价" in row and "/reviews/" not in row
     assert client.get(f"/reviews/{MONTH}/eng1").status_code == 403
+    score_page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert f'href="/reviews/{MONTH}/eng1"' not in score_page  # its Review button led to that 403
 
 
 def test_the_review_form_shows_the_templates_criteria_and_saves_them(client, own):

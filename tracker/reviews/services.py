@@ -165,6 +165,16 @@ def review_terms(rater, engineer, month):
     return group, spec
 
 
+def may_review(rater, engineer, month):
+    """Whether the rater could review the engineer for the month (review_terms without the 403): a page offers the
+    review only then."""
+    try:
+        review_terms(rater, engineer, month)
+    except Forbidden:
+        return False
+    return True
+
+
 def save_review(rater, engineer, month, ratings, comment=None, *, now):
     """Create or replace the rater's review of the engineer for the month; the group follows from who rates, the
     criteria and their top rating from the template in force."""

@@ -103,7 +103,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         veto=veto, interview=approval.latest_interview(engineer, month),
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
-        can_review=me.role in REVIEWERS, is_leader=is_leader(me, engineer),
+        can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
         approval=context, alert=alert), status
 
 
