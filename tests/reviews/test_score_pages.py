@@ -287,3 +287,22 @@ def test_a_stale_draft_says_so_on_the_score_page_the_month_list_and_the_sheet(cl
     make_score(team["eng1"])
     assert 'id="stale"' not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
     assert "待重新计算" not in client.get(f"/scores/{MONTH}").get_data(as_text=True)
+
+
+def test_the_month_workbook_marks_a_hand_entry_not_made_instead_of_a_real_looking_zero(client, team, make_score):
+    """The page, the API and the PDF say "not entered"; the workbook a gm forwards to finance showed 0."""
+    import io
+
+    from openpyxl import load_workbook
+
+    line = {"code": "training", "name": "培训学习", "name_en": "Training", "applies": True, "value": None,
+            "points": Decimal("0"), "max_points": Decimal("10"), "explanation": "培训学习：未录入",
+            "explanation_en": "Training: not entered", "record_ids": "{}"}
+    make_score(team["eng1"], lines=[dict(line, missing=True)])
+    make_score(team["eng2"], lines=[dict(line, missing=False)])
+    login(client, "mgr")
+    sheet = load_workbook(io.BytesIO(client.get(f"/sheets/xlsx/{MONTH}").data)).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("培训学习")
+    cells = {row[0].value: row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert cells["eng1"] == "未录入" and cells["eng2"] == 0

@@ -19,6 +19,7 @@ class MonthSummary:
     month: str
     indicators: list = field(default_factory=list)  # [Column] in the order first met
     rows: list = field(default_factory=list)
+    missing: set = field(default_factory=set)  # {(username, column key)}: a hand entry the template needs, not made
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def month_summary(viewer, month, team=None):
                 key = keys[variant] = line.code if not met else f"{line.code}/{len(met) + 1}"
                 met.append((key, line.name, line.name_en or line.name, line.max_points))
             points[key] = line.points if line.applies else None
+            if line.missing:
+                summary.missing.add((person.username, key))
         summary.rows.append({
             "username": person.username, "display_name": person.display_name,
             "eligible": score.eligible if score is not None else scores.is_eligible(person, month),

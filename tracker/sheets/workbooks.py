@@ -115,7 +115,8 @@ def month_workbook(summary):
     rows = []
     for row in summary.rows:
         rows.append([row["username"], row["display_name"]]
-                    + [row["indicators"].get(column.key) for column in summary.indicators]
+                    + [_("未录入") if (row["username"], column.key) in summary.missing  # not a real 0 (page, PDF)
+                       else row["indicators"].get(column.key) for column in summary.indicators]
                     + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
                        row["bonus"], _yes(row["vetoed"]), str(STATUS.get(row["status"], row["status"]))])
     _table(sheet, headers, rows, formats)
