@@ -296,6 +296,26 @@ def test_cells_as_excel_types_and_continued_dates_are_read(team, customers, web)
     assert db.session.scalar(select(Expense)).amount == Decimal("12.00")
 
 
+def test_a_month_hidden_by_the_export_and_still_empty_keeps_what_was_recorded_after_the_download(filled, web):
+    """August was empty at the download, so its sheet is hidden: imported back, it deleted the trip and expense
+    recorded since. A hidden sheet given rows, or a visible one emptied, still replaces its month."""
+    from openpyxl import load_workbook
+
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    assert load_workbook(io.BytesIO(data))["8月"].sheet_state == "hidden"
+    services.save_trip(filled, filled, {"date": date(2026, 8, 14), "full_day": True, "purpose": "补录"}, now=NOW)
+    services.save_expense(filled, filled, {"date": date(2026, 8, 14), "category": "lodging", "amount": "300"},
+                          now=NOW)
+    db.session.commit()
+    before = snapshot(filled)
+    response = upload(client, data)
+    assert response.status_code == 302
+    assert snapshot(filled) == before
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2026-08：" not in page  # not in the import's report
+
+
 def test_sheets_left_out_of_the_file_are_not_touched(filled, web):
     before = snapshot(filled)
     assert upload(web("eng1"), build((12, []))).status_code == 302

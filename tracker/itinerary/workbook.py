@@ -87,7 +87,8 @@ def export_workbook(engineer, year):
         _write_sheet(sheet, engineer, year, month, view)
         if not _has_records(view):
             empty.append(sheet)
-    # a month without any record is hidden, so printing the workbook prints no empty pages (import still reads it)
+    # a month without any record is hidden, so printing the workbook prints no empty pages (import reads it once it
+    # holds rows; hidden and still empty, it changes nothing)
     if len(empty) == 12:
         empty = empty[1:]
     for sheet in empty:
@@ -303,7 +304,12 @@ def _parse_book(book, year):
         key = Month.from_parts(year, month)
         if key in found:
             raise Invalid.field("file", _("工作表“%(sheet)s”出现了两次", sheet=sheet.title))
-        found[key] = _parse_sheet(sheet, year, month)
+        content = _parse_sheet(sheet, year, month)
+        if sheet.sheet_state != "visible" and not content["trips"] and not content["expenses"]:
+            # a month the export hid because it was empty, never seen in the spreadsheet: it leaves the month as
+            # it stands (read as "now empty", it deleted what was recorded after the download)
+            continue
+        found[key] = content
     if not found:
         raise Invalid.field("file", _("文件中没有月份工作表（“1月”…“12月”），不是工作行程表的格式"))
     return dict(sorted(found.items()))
