@@ -117,3 +117,52 @@ def test_scans_of_orders_sharing_a_canonical_name_sent_at_once_are_each_archived
         canonical = [n for n in names if n == CANONICAL + ".pdf"]
         suffixed = {f"{CANONICAL}-{number}.pdf" for number in numbers} & set(names)
         assert (len(canonical), len(suffixed)) == (0 if round_ else 1, 3 if round_ else 2), (round_, names)
+
+
+def test_a_scan_sent_while_its_customer_is_renamed_is_never_filed_under_the_old_name(live_server, team, token,
+                                                                                     make_order):
+    """The upload read the customer's name before the rename committed and filed the scan under the old name, in a
+    folder of a customer that no longer exists (PostgreSQL). It waits for the rename (then its file name is the old
+    canonical name: 422 naming the new), or the rename waits for it and moves the scan with the others."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    from tests.workorders.conftest import PDF
+    from tracker.workorders.models import Scan
+
+    office = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    office.open(live_server + "/login", urllib.parse.urlencode({"username": "office",
+                                                                 "password": "secret-pass-1"}).encode())
+    headers = token("office")
+    names = ["南玻股份", "南玻集团"]
+    customer_id = make_order(customer="南玻集团", equipment="备用泵").customer_id
+    for round_ in range(6):
+        db.session.rollback()
+        order = make_order(customer=db.session.get(Customer, customer_id).name, equipment=f"{round_}号泵")
+        canonical, order_id = order.canonical_name, order.id
+
+        def upload(canonical=canonical, order_id=order_id):
+            boundary = "x-boundary"
+            body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{canonical}.pdf"\r\n'
+                    f"Content-Type: application/pdf\r\n\r\n").encode() + PDF + f"\r\n--{boundary}--\r\n".encode()
+            kind = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            request = urllib.request.Request(f"{live_server}/api/v1/work-orders/{order_id}/scan", data=body,
+                                             method="POST", headers={**headers, **kind})
+            try:
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        def rename(name=names[round_ % 2], customer_id=customer_id):
+            data = urllib.parse.urlencode({"name": name}).encode()
+            with office.open(f"{live_server}/admin/customers/{customer_id}", data) as response:
+                return response.status
+
+        uploaded, renamed = _all_at_once(2, lambda n, calls=(upload, rename): calls[n]())
+        assert uploaded in (201, 422) and renamed == 200, (uploaded, renamed)
+        db.session.rollback()
+        customer = db.session.get(Customer, customer_id).name
+        for scan in db.session.scalars(select(Scan).where(Scan.current.is_(True))):
+            assert scan.path.split("/")[1] == customer, (scan.path, customer)

@@ -121,6 +121,7 @@ def store_scan(actor, order, filename, stream, now, numbers=None):
     if not can_manage_order(actor, order):
         raise Forbidden(_("只有内勤或该工单的主管可以上传电子档"))
     locking.lock_row(order)  # named after the order as stored now, one scan of it at a time
+    locking.lock_row(order.customer)  # and its customer's name: a rename meanwhile waits, or is waited for
     check_canonical(order.canonical_name, "file")  # an order stored before names were held to it
     data, kind, ext, by_qr = read_scan(order, filename, stream, numbers)
     folder = inside(root(), "archive", order.customer.name)
@@ -449,6 +450,7 @@ def store_photos(actor, order, uploads, now):
     if not can_upload_photos(actor, order):
         raise Forbidden(_("无权为该工单上传照片"))
     locking.lock_row(order)  # in the folder of the order as stored now
+    locking.lock_row(order.customer)  # named with its customer's name as stored now (a rename waits, or is waited for)
     if order.engineer is None:
         raise Invalid.field("files", _("工单尚未指派工程师，不能上传照片"))
     check_canonical(order.canonical_name, "files")  # an order stored before names were held to it
