@@ -57,3 +57,25 @@ def test_such_a_pdf_under_its_canonical_name_is_archived_and_under_another_refus
     response = send(f"{CANONICAL_A}.pdf")
     assert response.status_code == 201, response.get_json()
     assert Scan.query.one().name == f"{CANONICAL_A}.pdf"
+
+
+def test_a_black_and_white_png_scanned_at_600_dpi_is_read():
+    """An A4 page at 400 or 600 dpi (a common scanner setting, 73–136 KB as bi-tonal PNG) was refused as too large
+    to look for a code, so the scan needed its canonical name; it is read at a lower resolution, as a JPEG is."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    code = segno.make("TRACKER-WO:WO20261015-001#7:abc", error="m")
+    symbol = io.BytesIO()
+    code.save(symbol, kind="png", scale=40, border=4)  # 40 pixels a module: 1.7 mm at 600 dpi
+    page = Image.new("1", (4961, 7016), 1)  # A4 at 600 dpi
+    page.paste(Image.open(symbol).convert("1"), (3600, 300))
+    out = io.BytesIO()
+    page.save(out, format="PNG", optimize=True)
+    assert len(out.getvalue()) <= 204_800
+    assert decode.qr_texts(out.getvalue(), "png") == ["TRACKER-WO:WO20261015-001#7:abc"]
+    huge = io.BytesIO()
+    Image.new("1", (9000, 9000), 1).save(huge, format="PNG", optimize=True)  # 81 MP: not decoded at all
+    assert decode.qr_texts(huge.getvalue(), "png") == []

@@ -10,6 +10,7 @@ Run as a script (`python decode.py`), it reads a PDF on standard input and write
 """
 
 import json
+import math
 import logging
 import os
 import subprocess
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES = 2
 RENDER_DPI = 200
-MAX_PIXELS = 12_000_000  # per page or image; a 200 KiB file can still claim enormous pages
+MAX_PIXELS = 12_000_000  # per page or image as read for a code; a 200 KiB file can still claim enormous pages
+MAX_DECODED = 40_000_000  # an image decoded whole, then reduced to MAX_PIXELS: an A4 page scanned at 600 dpi (35 MP)
 PDF_SECONDS = 10  # a ticket's pages render in well under a second
 PDF_MEMORY = 1 << 30  # address space of the reading process: the interpreter, PDFium, two pages of 12 MP
 
@@ -82,9 +84,13 @@ def _image(data):
         image = Image.open(BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
             image.draft("L", (image.width // 4, image.height // 4))  # JPEG: decode at a lower resolution
-            if image.width * image.height > MAX_PIXELS:
-                raise ValueError("image too large to look for a QR code")
-        return image.convert("L")
+        pixels = image.width * image.height
+        if pixels > MAX_DECODED:
+            raise ValueError("image too large to look for a QR code")
+        image = image.convert("L")
+        if pixels > MAX_PIXELS:  # a PNG scanned at 400 or 600 dpi: read at a lower resolution, as a JPEG is
+            image = image.reduce(math.ceil((pixels / MAX_PIXELS) ** 0.5))
+        return image
 
 
 def _pdf_pages(data):
