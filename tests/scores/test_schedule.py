@@ -288,6 +288,18 @@ def test_run_now_runs_the_job_again_and_records_who_asked(app, client, records, 
     page = client.get("/reports/jobs").get_data(as_text=True)
     assert page.count("计算 3 人") == 2
     assert client.post("/reports/jobs/nope/run").status_code == 404
+    from tracker.audit import AuditEvent  # an admin's run is in the audit log with the admin (it was in none)
+
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "job.run")).all()
+    assert [(event.actor_id, event.subject) for event in logged] == [(team["admin"].id, "scores_nightly")]
+
+
+def test_a_compute_asked_through_the_api_is_in_the_audit_log(api, records, team):
+    from tracker.audit import AuditEvent
+
+    assert api("POST", "/scores/2026-11/compute", "gm.wang").status_code == 200
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scores.compute")).all()
+    assert [(event.actor_id, event.subject) for event in logged] == [(team["gm"].id, "2026-11")]
 
 
 def test_run_now_needs_the_form_token(app_factory, make_user):

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import clock, jobs, nav
+from tracker import audit, clock, jobs, nav
 from tracker.auth.access import roles
 from tracker.errors import NotFound
 from tracker.extensions import db
@@ -64,6 +64,8 @@ def run_job(name):
     db.session.rollback()  # the run used a session of its own: read what it stored afresh
     row = db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == name, jobs.JobRun.key == key))
     label = JOB_LABELS.get(name, name)
+    audit.record(current_user, "job.run", name, key if row is None else f"{key} {row.outcome}", at=now)
+    db.session.commit()  # an admin's run is in the audit log, whatever became of it
     if row is None or row.outcome == "running":
         flash(_("%(job)s 正在运行中，请稍后再看", job=label), "warning")
     else:

@@ -150,7 +150,7 @@ def compute_scores(month):
     ids = None
     if current_user.role == "manager":
         ids = [person.id for person in services.engineers_in_scope(current_user)]
-    summary = services.compute_asked(month, clock.now(), engineer_ids=ids)
+    summary = services.compute_asked(month, clock.now(), engineer_ids=ids, actor=current_user)
     core.commit()
     return core.reply({"month": month, "computed": summary["computed"]})
 

@@ -26,7 +26,7 @@ from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker import locking
+from tracker import audit, locking
 from tracker.itinerary.models import MonthSubmission
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
@@ -94,13 +94,17 @@ def compute_month(month, now, engineer_ids=None, progress=None):
         return _compute(month, now, engineer_ids, progress)
 
 
-def compute_asked(month, now, engineer_ids=None, progress=None):
+def compute_asked(month, now, engineer_ids=None, progress=None, actor=None):
     """compute_month for someone who asks for it (the API, the `compute` command): a month after the current one
-    has nothing to score yet (422). The jobs and the live drafts call compute_month itself."""
+    has nothing to score yet (422); the `actor` who asked is in the audit log. The jobs and the live drafts call
+    compute_month itself."""
     month = month_arg(month)
     if month > Month.of(now.date()):
         raise Invalid.field("month", _("不能计算未来月份的得分"))
-    return compute_month(month, now, engineer_ids, progress)
+    summary = compute_month(month, now, engineer_ids, progress)
+    if actor is not None:
+        audit.record(actor, "scores.compute", str(month), f"{summary['computed']} computed", at=now)
+    return summary
 
 
 def _compute(month, now, engineer_ids, progress):
