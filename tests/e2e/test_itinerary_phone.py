@@ -53,3 +53,32 @@ def test_overlapping_trip_is_explained_on_the_form(live_server, phone, team):
         with page.expect_navigation():
             page.click("input[type=submit], button[type=submit]")
     assert "重叠" in page.inner_text("body")
+
+
+def test_a_holiday_worked_fits_the_phone_in_english(live_server, phone, team, screenshot_dir):
+    """A make-up workday with an attendance badge and a five-figure day total ran 3–32 px past a phone's screen in
+    English (its badges could not wrap): the Delete buttons and the day's money were cut off."""
+    from datetime import date
+
+    from tests.conftest import NOW
+    from tracker.extensions import db
+    from tracker.itinerary import services
+
+    eng = team["eng1"]
+    services.save_trip(eng, eng, {"date": date(2026, 10, 10), "depart": "08:00", "return": "18:00",
+                                  "customer": None, "purpose": "抢修"}, now=NOW)
+    services.save_expense(eng, eng, {"date": date(2026, 10, 10), "category": "lodging", "amount": "12345.67"},
+                          now=NOW)
+    services.set_attendance(team["office"], eng, date(2026, 10, 10), "early_leave", now=NOW)
+    db.session.commit()
+    page = phone
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "eng1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url("**/itinerary/**")
+    page.goto(live_server + "/itinerary/eng1/2026-10?lang=en")
+    assert "Make-up workday" in page.inner_text("#d-2026-10-10")
+    page.locator("#d-2026-10-10").screenshot(path=os.path.join(screenshot_dir, "itinerary-phone-holiday-en.png"))
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
