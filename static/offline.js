@@ -142,8 +142,9 @@
     if (kind === "trip") {
       if ($("f-full-day").checked) { body.full_day = true; } else {
         body.depart = $("f-depart").value; body["return"] = $("f-return").value;
-        // A time input cannot hold 24:00: a return at 00:00 after a later departure means midnight (as the trip form).
-        if (body["return"] === "00:00" && body.depart && body.depart !== "00:00") { body["return"] = "24:00"; }
+        // A time input cannot hold 24:00: a return at 00:00 means that midnight, 00:00–00:00 a whole day (as the
+        // trip form takes it).
+        if (body["return"] === "00:00" && body.depart) { body["return"] = "24:00"; }
       }
       var customer = $("f-customer").value.trim();
       var purpose = $("f-purpose").value.trim();

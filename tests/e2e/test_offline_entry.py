@@ -158,6 +158,10 @@ def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
     _wait_count(page, "#sent .sent-entry", 1)
     assert [(t.depart_min, t.return_min, t.hours) for t in _rows(Trip)] == [(22 * 60, 24 * 60, 2)]
     assert "全部已发送" in page.inner_text("#sync-message")
+    # 00:00 to 00:00 is the whole day, as the trip form stores it (refused here: "return must be after departure")
+    _entry(page, "trip", date="2026-11-18", depart="00:00", **{"return": "00:00"})
+    _wait_count(page, "#sent .sent-entry", 2)
+    assert [(t.depart_min, t.return_min) for t in _rows(Trip)][-1] == (0, 24 * 60)
 
 
 def test_over_plain_http_the_page_says_offline_entry_is_unavailable(server, phone, team):
