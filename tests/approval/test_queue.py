@@ -56,6 +56,19 @@ def test_a_pending_adjustment_is_decided_inline_and_the_total_follows(api, gm, t
     assert score_of(team["eng1"], MONTH).total == before + 3
 
 
+def test_a_refused_decision_in_the_queue_is_said_on_the_queue(api, gm, team, ready):
+    """A rejection without a reason, or a decision taken meanwhile, showed the engineer's score page at the POST's
+    address (a reload posted again) instead of the queue."""
+    proposed = api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json={"points": 3, "reason": "表现突出"})
+    adjustment_id = proposed.get_json()["id"]
+    for action, data in (("reject", {"back": "queue", "reason": "   "}), ("approve", {"back": "queue"}),
+                         ("approve", {"back": "queue"})):
+        response = gm.post(f"/adjustments/{adjustment_id}/{action}", data=data)
+        assert response.status_code == 302 and f"/approvals?month={MONTH}#row-eng1" in response.headers["Location"]
+    page = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    assert "这条加减分已经审批过了" in page
+
+
 def test_approving_several_checks_each_and_names_the_refused(api, gm, team, records, ready):
     response = gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1", "eng2"]})
     assert response.status_code == 302

@@ -252,6 +252,9 @@ def _decide(adjustment_id, approve):
             alert = _("驳回须写明理由（%(problem)s）", problem=error.message)
         if from_list:
             return _render_pending(alert, error.status)
+        if request.form.get("back") == "queue":  # said on the queue, at the engineer's row, as a success is
+            flash(alert, "error")
+            return redirect(url_for("queue.approvals", month=month) + f"#row-{engineer.username}")
         return _render_score(engineer, month, alert=alert, status=error.status)
     db.session.commit()
     flash(_("已批准加减分") if approve else _("已驳回加减分"), "success")
