@@ -316,6 +316,23 @@ def test_a_month_hidden_by_the_export_and_still_empty_keeps_what_was_recorded_af
     assert "2026-08：" not in page  # not in the import's report
 
 
+def test_a_row_naming_an_order_given_to_another_engineer_since_comes_back_as_exported(filled, web, work_order,
+                                                                                     team):
+    """WO-1001 went to eng2 after eng1's October trip named it: importing eng1's own file back was refused on that
+    untouched row ("no work order WO-1001"), as the trip form is not."""
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    work_order.engineer_id = team["eng2"].id
+    db.session.commit()
+    services.save_trip(filled, filled, {"date": date(2026, 10, 20), "full_day": True}, now=NOW)  # the file replaces
+    db.session.commit()
+    response = upload(client, data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    trip = db.session.scalar(select(Trip).where(Trip.day == date(2026, 10, 9), Trip.depart_min == 8 * 60))
+    assert trip.work_order.number == "WO-1001"
+
+
 def test_sheets_left_out_of_the_file_are_not_touched(filled, web):
     before = snapshot(filled)
     assert upload(web("eng1"), build((12, []))).status_code == 302

@@ -41,12 +41,13 @@ def _customer(name):
     return customers.by_name(name)
 
 
-def _work_order(number, actor, entry=None):
+def _work_order(number, actor, entry=None, keep=frozenset()):
     """The work order a trip or expense names: one the actor may see (any other number is answered like one that
-    does not exist, so the answer reveals nothing of it), or the one the entry already names."""
+    does not exist, so the answer reveals nothing of it), or the one the entry already names (`keep`: the numbers
+    the entries a workbook import replaces named, though the order went to another engineer since)."""
     if number in (None, ""):
         return None
-    kept = entry is not None and entry.work_order is not None and entry.work_order.number == number
+    kept = number in keep or (entry is not None and entry.work_order is not None and entry.work_order.number == number)
     return workorders.by_number(number, viewer=None if kept else actor)
 
 
@@ -218,7 +219,7 @@ def _current(row, data, as_dict):
     return data
 
 
-def save_trip(actor, engineer, data, trip=None, *, now):
+def save_trip(actor, engineer, data, trip=None, *, now, keep=frozenset()):
     """Create (trip=None) or change a trip from plain data (or, for a change of some fields, a function of the
     trip's current data read under the lock); the caller commits."""
     if not can_edit_itinerary(actor, engineer):
@@ -233,7 +234,7 @@ def save_trip(actor, engineer, data, trip=None, *, now):
     if not full_day:
         _check_overlap(engineer, day, depart, ret, trip.id if trip else None)
     customer = _customer(data.get("customer"))
-    order = _work_order(data.get("work_order"), actor, trip)
+    order = _work_order(data.get("work_order"), actor, trip, keep)
     if customer is None and order is not None:
         customer = order.customer
     if trip is None:
@@ -280,7 +281,7 @@ def trip_dict(trip):
 
 # ---- expenses ------------------------------------------------------------------------------------
 
-def save_expense(actor, engineer, data, expense=None, *, now):
+def save_expense(actor, engineer, data, expense=None, *, now, keep=frozenset()):
     """Create or change an expense from plain data (or a function of its current data, as save_trip); the caller
     commits."""
     if not can_edit_itinerary(actor, engineer):
@@ -294,7 +295,7 @@ def save_expense(actor, engineer, data, expense=None, *, now):
     if data.get("category") not in EXPENSE_CATEGORIES:
         raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
     amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True, label=_("金额"))
-    order = _work_order(data.get("work_order"), actor, expense)
+    order = _work_order(data.get("work_order"), actor, expense, keep)
     if expense is None:
         expense = Expense(engineer_id=engineer.id, client_id=_client_id(data))
         db.session.add(expense)
@@ -427,10 +428,17 @@ def month_field_hours(engineer_ids, first, nxt):
 
 
 def delete_month_data(engineer, month, *, now):
-    """Remove a month's trips and expenses (used by workbook import into an open month)."""
+    """Remove a month's trips and expenses (used by workbook import into an open month); the numbers of the work
+    orders they named."""
     first, nxt = month_arg(month).bounds()
     lock_person(engineer)
     ensure_open(engineer, first)
+    named = set()
+    for model in (Trip, Expense):
+        named |= {entry.work_order.number for entry in db.session.scalars(
+            select(model).options(selectinload(model.work_order))
+            .where(model.engineer_id == engineer.id, model.day >= first, model.day < nxt,
+                   model.work_order_id.is_not(None)))}
     for model, answer in ((Trip, trip_dict), (Expense, expense_dict)):
         _remember_deleted(db.session.scalars(select(model).where(
             model.engineer_id == engineer.id, model.day >= first, model.day < nxt,
@@ -439,3 +447,4 @@ def delete_month_data(engineer, month, *, now):
     db.session.execute(delete(Expense).where(Expense.engineer_id == engineer.id, Expense.day >= first,
                                              Expense.day < nxt))
     live.touch(engineer.id, Month.of(first))  # bulk deletes bypass the session's live-scores hook
+    return frozenset(named)

@@ -264,8 +264,8 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
             summary["months"].append({"month": month, "status": "unchanged",
                                       "trips": len(content["trips"]), "expenses": len(content["expenses"])})
             continue
-        services.delete_month_data(engineer, month, now=now)
-        _store_month(actor, engineer, content, now=now)
+        named = services.delete_month_data(engineer, month, now=now)
+        _store_month(actor, engineer, content, now=now, keep=named)
         summary["months"].append({"month": month, "status": "replaced",
                                   "trips": len(content["trips"]), "expenses": len(content["expenses"])})
     return summary
@@ -460,12 +460,14 @@ def _expense_data(day, values):
             "work_order": _text_cell(values[COL_WORK_ORDER]), "note": _text_cell(values[COL_NOTE])}
 
 
-def _store_month(actor, engineer, content, *, now):
-    """Save a month's rows through the services; the first refusal names the sheet and row."""
+def _store_month(actor, engineer, content, *, now, keep=frozenset()):
+    """Save a month's rows through the services; the first refusal names the sheet and row. A work order the
+    month's records named before (`keep`) may be named again, though it went to another engineer since: the row
+    the export wrote for it comes back."""
     trip_rows = {}
     for number, data in content["trips"]:
         try:
-            trip = services.save_trip(actor, engineer, data, now=now)
+            trip = services.save_trip(actor, engineer, data, now=now, keep=keep)
         except Invalid as error:
             message = error.message
             other = trip_rows.get(error.extra.get("conflicting_trip"))
@@ -475,7 +477,7 @@ def _store_month(actor, engineer, content, *, now):
         trip_rows[trip.id] = number
     for number, data in content["expenses"]:
         try:
-            services.save_expense(actor, engineer, data, now=now)
+            services.save_expense(actor, engineer, data, now=now, keep=keep)
         except Invalid as error:
             raise _row_invalid(content["sheet"], number, error.message) from None
 
