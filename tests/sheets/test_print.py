@@ -324,3 +324,16 @@ def test_sheets_fit_a_phone_in_either_language(live_server, phone, scored, scree
     page.goto(live_server + f"/sheets/{MONTH}/eng1")
     page.screenshot(path=os.path.join(screenshot_dir, f"sheet-phone-{'en' if language == 'English' else 'zh'}.png"),
                     full_page=True)
+
+
+def test_a_period_sheet_says_not_appraised_for_months_before_six_months_of_service(client, scored, make_user):
+    """Months before an engineer was assessed read "not computed yet", as though something were outstanding."""
+    import re
+    from datetime import date
+
+    make_user("eng9", display_name="新人", supervisor="mgr", hire_date=date(2026, 3, 10))  # assessed from 2026-09
+    login(client, "mgr")
+    html = client.get("/sheets/2026/annual/eng9").get_data(as_text=True)
+    states = dict(re.findall(r"<tr><td>(2026-\d\d)</td>.*?<td>([^<]*)</td></tr>", html, re.S))
+    assert {states[f"2026-{m:02d}"] for m in range(1, 9)} == {"不参加考核"}, states
+    assert states["2026-09"] == "尚未计算", states

@@ -121,8 +121,12 @@ def period_sheet(engineer, year, period):
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
 
 
-def status_label(score):
+def status_label(score, engineer=None, month=None):
+    """A month's state on a sheet; a month without a score is "not appraised" where the engineer is not assessed in
+    it (before six months of service: it read "not computed yet", as though something were outstanding)."""
     if score is None:
+        if engineer is not None and month is not None and not scores.is_eligible(engineer, month):
+            return _("不参加考核")
         return _("尚未计算")
     if not score.eligible:
         return _("不参加考核")
