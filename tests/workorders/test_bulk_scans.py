@@ -1,6 +1,7 @@
 """Bulk scan upload: each file matched to its work order by name, a result per file."""
 
 import os
+import re
 from datetime import datetime
 
 import pytest
@@ -17,7 +18,7 @@ def rows(page):
     found = []
     for chunk in page.split('<tr data-status="')[1:]:
         status = chunk.split('"', 1)[0]
-        cell = chunk.split("<td>", 1)[1].split("</td>", 1)[0]
+        cell = re.search(r"<td[^>]*>(.*?)</td>", chunk, re.S).group(1)
         found.append((cell, status))
     return found
 
