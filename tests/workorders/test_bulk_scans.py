@@ -97,7 +97,7 @@ def results_of(page):
     found = []
     for chunk in page.split('<tr data-status="')[1:]:
         row = chunk.split("</tr>", 1)[0]
-        cell = row.split("<td>", 1)[1].split("</td>", 1)[0]
+        cell = re.search(r"<td[^>]*>(.*?)</td>", row, re.S).group(1)
         expected = row.split("<code>", 1)[1].split("</code>", 1)[0] if "<code>" in row else None
         found.append((cell, row.split('"', 1)[0], expected))
     return found
