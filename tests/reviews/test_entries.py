@@ -401,3 +401,14 @@ def test_a_completion_rate_needs_its_plan(api, client, technician):
     response = client.post(f"/scores/{MONTH}/eng1/metrics/labour_output", data={"m-labour_output-actual": "92.5"})
     assert response.status_code == 422 and "须填写计划" in response.get_data(as_text=True)
     assert count(MetricEntry) == 0
+
+
+def test_an_optional_metric_not_entered_reads_optional_not_missing(client, technician):
+    """The training score (required: false) read "未录入" like the required entries, though nothing was missing and
+    it blocked nothing."""
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    card = page[page.index("training_score"):]
+    card = card[:card.index("</div>")]
+    assert "选填" in card and "未录入" not in card
+    assert "未录入" in page  # the required ones still say so

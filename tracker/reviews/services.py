@@ -338,6 +338,7 @@ class MetricSpec:
     rule: str
     wants_plan: bool
     percent: bool = False
+    optional: bool = False  # a part the template takes only when entered (required: false): nothing is missing
 
 
 def reads_share(node):
@@ -395,7 +396,8 @@ def _walk(indicator, node, inherited, specs):
                 spec.per = node.params["per"]
     elif source.kind == "metric":
         # a linear rule scores actual / plan; band and range rules read the plain actual (a count, a score)
-        specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear", reads_share(node)))
+        specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear", reads_share(node),
+                                                 optional=source.options.get("required", True) is False))
     elif source.kind == "rating" and node.rule == "rating":
         specs.ratings.setdefault(key, RatingSpec(key, indicator, "rating", scale=node.params.get("scale",
                                                                                                   DEFAULT_SCALE)))
