@@ -38,13 +38,18 @@ def test_engineer_logs_a_trip_on_a_phone_in_chinese(live_server, phone, team, sc
     page.screenshot(path=os.path.join(screenshot_dir, "itinerary-phone.png"), full_page=True)
 
 
-def test_overlapping_trip_is_explained_on_the_form(live_server, phone, team):
-    page = phone
+def _log_in(page, live_server):
+    """eng1 through the login form, on its way to the itinerary."""
     page.goto(live_server + "/login")
     page.fill("input[name=username]", "eng1")
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_url("**/itinerary/**")
+
+
+def test_overlapping_trip_is_explained_on_the_form(live_server, phone, team):
+    page = phone
+    _log_in(page, live_server)
     for depart, ret in (("09:00", "11:00"), ("10:30", "12:00")):
         page.goto(live_server + "/itinerary/eng1/trips/new")
         page.fill("input[name=date]", "2026-11-18")
@@ -72,11 +77,7 @@ def test_a_holiday_worked_fits_the_phone_in_english(live_server, phone, team, sc
     services.set_attendance(team["office"], eng, date(2026, 10, 10), "early_leave", now=NOW)
     db.session.commit()
     page = phone
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "eng1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url("**/itinerary/**")
+    _log_in(page, live_server)
     page.goto(live_server + "/itinerary/eng1/2026-10?lang=en")
     assert "Make-up workday" in page.inner_text("#d-2026-10-10")
     page.locator("#d-2026-10-10").screenshot(path=os.path.join(screenshot_dir, "itinerary-phone-holiday-en.png"))
