@@ -65,14 +65,14 @@ def run_job(name):
     row = db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == name, jobs.JobRun.key == key))
     label = JOB_LABELS.get(name, name)
     audit.record(current_user, "job.run", name, key if row is None else f"{key} {row.outcome}", at=now)
-    db.session.commit()  # an admin's run is in the audit log, whatever became of it
-    if row is None or row.outcome == "running":
-        flash(_("%(job)s 正在运行中，请稍后再看", job=label), "warning")
-    else:
+    running = row is None or row.outcome == "running"
+    if not running:
         row.triggered_by_id = current_user.id
-        db.session.commit()
-        if row.outcome == "ok":
-            flash(_("%(job)s 已完成：%(summary)s", job=label, summary=jobs.summary_text(row.summary)), "success")
-        else:
-            flash(_("%(job)s 失败：%(error)s", job=label, error=row.error or ""), "error")
+    db.session.commit()  # an admin's run is in the audit log, whatever became of it
+    if running:
+        flash(_("%(job)s 正在运行中，请稍后再看", job=label), "warning")
+    elif row.outcome == "ok":
+        flash(_("%(job)s 已完成：%(summary)s", job=label, summary=jobs.summary_text(row.summary)), "success")
+    else:
+        flash(_("%(job)s 失败：%(error)s", job=label, error=row.error or ""), "error")
     return redirect(url_for("jobs.job_list"))
