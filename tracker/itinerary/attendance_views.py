@@ -23,7 +23,6 @@ bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
 nav.add("attendance.grid", _l("考勤"), roles=ATTENDANCE_VIEWERS, order=30)
 
-STATUS_LABELS = ATTENDANCE_LABELS
 # what a cell of the grid shows (a cell is two characters wide: "Sick leave" was cut to "Sick l…"); a legend below
 # the grid spells out each one that differs from its full name
 CELL_LABELS = {
@@ -67,7 +66,7 @@ def _grid(viewer, month):
 
 def _legend():
     """(cell label, full name) of each status whose cell shows it shortened in the reader's language."""
-    return [(str(CELL_LABELS[code]), str(label)) for code, label in STATUS_LABELS.items()
+    return [(str(CELL_LABELS[code]), str(label)) for code, label in ATTENDANCE_LABELS.items()
             if code != "present" and str(CELL_LABELS[code]) != str(label)]
 
 
@@ -78,7 +77,7 @@ def _render(month, error=None, submitted=None, status=200):
     days = calendar.workdays_between(first, nxt)  # every day of the month: rest days are shown, not editable
     return render_template(
         "attendance/grid.html", month=month, year=year, number=number, rows=rows, workdays=workdays, days=days,
-        labels=STATUS_LABELS, cell_labels=CELL_LABELS, legend=_legend(), weekdays=WEEKDAYS, cell_name=cell_name,
+        labels=ATTENDANCE_LABELS, cell_labels=CELL_LABELS, legend=_legend(), weekdays=WEEKDAYS, cell_name=cell_name,
         shown=_shown(rows),
         read_only=current_user.role not in ATTENDANCE_RECORDERS,
         submitted=submitted or {},
@@ -137,10 +136,10 @@ def _save(actor, month):
         if status in (before, stored):
             continue
         if stored is not None and stored != before:
-            clashes.append((key, f"{row['engineer'].display_name} {day.isoformat()}"))
+            clashes.append(f"{row['engineer'].display_name} {day.isoformat()}")
         changes.append((row["engineer"] if row is not None else engineer_by_username(username), day, status, key))
     if clashes:
-        raise ChangedMeanwhile([label for _key, label in clashes], {key: status for *_rest, status, key in changes})
+        raise ChangedMeanwhile(clashes, {key: status for *_rest, status, key in changes})
     for engineer, day, status, _key in changes:
         services.set_attendance(actor, engineer, day, status, now=clock.now())
     return len(changes)
