@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from tracker import clock
+from tracker import clock, validation
 from tracker.auth import services, sessions
 from tracker.auth.access import public, roles
 from tracker.auth.forms import LoginForm
@@ -36,7 +36,7 @@ def _safe_next(target):
     """Only same-site relative paths are followed (after login, after a language switch): never one a browser would
     read as another site's (//x, /\\x) nor one with a control character (a line break was a 500 in the redirect)."""
     if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) or urlsplit(target).netloc):
+            or validation.text_problem(target) is not None or urlsplit(target).netloc):
         return url_for("itinerary.home")
     return target
 
