@@ -306,3 +306,21 @@ def test_the_month_workbook_marks_a_hand_entry_not_made_instead_of_a_real_lookin
     column = header.index("培训学习")
     cells = {row[0].value: row[column].value for row in sheet.iter_rows(min_row=2)}
     assert cells["eng1"] == "未录入" and cells["eng2"] == 0
+
+
+def test_the_lines_of_trips_and_expenses_link_the_itinerary_month_that_lists_them(client, team, late_order):
+    """Field hours and the expense ratio have no record per point; the itinerary month lists every trip and expense
+    behind them, day by day: each of the two lines links it, and the viewers of the score may open it."""
+    from tracker.scores.services import compute_month
+
+    compute_month(MONTH, NOW)
+    db.session.commit()
+    for viewer in ("eng1", "mgr"):
+        login(client, viewer)
+        page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+        rows = re.findall(r'<li class="list-group-item indicator.*?</li>', page, flags=re.S)
+        linked = [row for row in rows if f'href="/itinerary/eng1/{MONTH}"' in row]
+        assert len(linked) == 2 and "外勤工时" in linked[0] and "费用" in linked[1], viewer
+        assert f"{MONTH} 行程与费用" in linked[0]
+        assert client.get(f"/itinerary/eng1/{MONTH}").status_code == 200
+        client.post("/logout")

@@ -122,6 +122,16 @@ def parse_value(text):
     return value
 
 
+def source_kind(template, code):
+    """The kind of records an indicator reads (field_hours, expense, response …); None for a line of no source."""
+    indicator = next((i for i in template.indicators if i.code == code), None) if template else None
+    return indicator.node.source.kind if indicator is not None and indicator.node.source is not None else None
+
+
+# lines measured from the month's trips and expenses: their records are the itinerary month (no id per record)
+ITINERARY_SOURCES = ("field_hours", "expense")
+
+
 def value_kind(template, code, value, metric_rows):
     """How to show an indicator's measured value: share, hours, counts, points, count or a plain number."""
     indicator = next((i for i in template.indicators if i.code == code), None) if template else None
@@ -194,7 +204,8 @@ def score_lines(score, template, metric_rows):
     for line in (score.lines if score is not None else []):
         value = parse_value(line.value)
         lines.append({
-            "code": line.code, "name": (line.name_en or line.name) if en else line.name,
+            "code": line.code, "source": source_kind(template, line.code),
+            "name": (line.name_en or line.name) if en else line.name,
             "section": section_of.get(line.code),
             "applies": line.applies, "missing": line.missing,
             "value": format_value(value, value_kind(template, line.code, value, metric_rows)),
@@ -224,7 +235,8 @@ def _attendance_label(row_ids, absences):
 
 
 def add_record_links(lines, viewer, engineer, month):
-    """Per line, links to the records behind it (work orders, attendance, surveys, complaints, entries).
+    """Per line, links to the records behind it (work orders, attendance, surveys, complaints, entries; for the lines
+    of trips and expenses, the itinerary month that lists them day by day).
 
     A fixed number of queries whatever the number of lines or records.
     """
@@ -240,12 +252,15 @@ def add_record_links(lines, viewer, engineer, month):
     order_ids = ids.get("work_orders", set()) | set(surveys.values()) | {o for o, _day in complaints.values() if o}
     numbers = _by_id(WorkOrder, order_ids, WorkOrder.number)
     entries = url_for("reviews.entries", month=month, username=engineer.username)
+    itinerary = url_for("itinerary.month", username=engineer.username, month=month)
     if viewer.role in ATTENDANCE_VIEWERS:  # the engineer's row of the month's grid
         attendance = url_for("attendance.grid", month=month) + f"#attendance-{engineer.username}"
     else:
-        attendance = url_for("itinerary.month", username=engineer.username, month=month)
+        attendance = itinerary
     for line in lines:
         links = []
+        if line.get("source") in ITINERARY_SOURCES:  # the trips and expenses behind it, day by day
+            links.append((_("%(month)s 行程与费用", month=month), itinerary))
         for table, row_ids in (line["record_ids"] or {}).items():
             for row_id in row_ids:
                 if table == "work_orders" and row_id in numbers:
