@@ -126,6 +126,10 @@ INVALID = [
      "body.indicators[3].params"),
     ("an allowance whose floor is above its max",
      lambda d: indicator(d, "rework_external")["params"].update(floor=50), "body.indicators[4].params"),
+    # scores are stored in 8 digits with 2 decimals: a max of a million made the month uncomputable on PostgreSQL
+    ("a max the score columns cannot hold", lambda d: indicator(d, "field_hours").update(max=1000000),
+     "body.indicators[1].max"),
+    ("a base the score columns cannot hold", lambda d: d.update(base=10000), "body.base"),
     # English names are names (CONTRACT 2): no bidirectional overrides or isolates, as in the Chinese ones
     ("an English template name with an override", lambda d: d.update(name_en="Engineer \u202emonthly"),
      "body.name_en"),
@@ -369,6 +373,38 @@ def test_a_version_that_cannot_score_a_record_of_its_month_is_refused_and_its_pr
     later = api("POST", "/templates/service_post_deduction/versions", "admin",  # from next month: no record yet
                 json={"body": body, "effective_from": "2026-12"})
     assert later.status_code == 201, later.get_json()
+
+
+def test_an_entry_giving_points_the_score_columns_cannot_hold_leaves_the_draft_stale_with_the_reason_never_500(
+        november, api):
+    """A range without a floor (the loader allows it for an entered metric) fed 10⁹ stock days gives −6 × 10⁸
+    points: on PostgreSQL the month's compute, the entry and every later one were a 500 (numeric field overflow);
+    on SQLite the number was stored. The draft waits, stale, and a compute says which line of whose it is."""
+    eng1 = db.session.scalar(select(User).where(User.username == "eng1"))
+    eng1.kpi_template = "role_parts_manager"
+    db.session.commit()
+    body = copy.deepcopy(services.body_of(services.latest_version("role_parts_manager")))
+    del indicator(body, "stock_turnover")["params"]["floor"]
+    created = api("POST", "/templates/role_parts_manager/versions", "admin",
+                  json={"body": body, "effective_from": NOVEMBER})
+    assert created.status_code == 201, created.get_json()
+    entered = api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": NOVEMBER, "key": "stock_turnover",
+                                                   "actual": 1000000000})
+    assert entered.status_code == 201, entered.get_data(as_text=True)[:300]
+    draft = db.session.scalar(select(Score).join(User, User.id == Score.engineer_id).where(
+        User.username == "eng1", Score.month == NOVEMBER))
+    assert draft.stale is True
+    answer = api("POST", f"/scores/{NOVEMBER}/compute", "mgr")
+    assert answer.status_code == 409, answer.get_data(as_text=True)[:300]
+    assert "eng1" in answer.get_json()["error"]["message"] and "库存周转天数" in answer.get_json()["error"]["message"]
+    others = api("GET", f"/scores/{NOVEMBER}/eng2", "mgr")  # the rest of the month is not held back
+    assert others.status_code == 200 and others.get_json()["total"] is not None
+    fixed = api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": NOVEMBER, "key": "stock_turnover",
+                                                 "actual": 50})
+    assert fixed.status_code in (200, 201), fixed.get_data(as_text=True)[:300]
+    db.session.expire_all()
+    assert draft.stale is False
+    assert api("GET", f"/scores/{NOVEMBER}/eng1", "mgr").get_json()["quantitative"] is not None
 
 
 def test_a_field_the_page_refuses_is_named_by_its_label_not_as_an_expired_request(november, client):

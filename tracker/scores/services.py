@@ -26,7 +26,7 @@ from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker import audit, locking
+from tracker import audit, language, locking
 from tracker.itinerary.models import MonthSubmission
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
@@ -125,10 +125,12 @@ def _compute(month, now, engineer_ids, progress):
     inputs = {person.id: digests.of(person, facts[person.id]) if person.id in facts else INELIGIBLE
               for person in people}
     unchanged = _unchanged(month, inputs)
-    results, memo = [], {}
+    results, memo, storable = [], {}, _Storable(month)
     for person in people:
         if person.id not in unchanged:
-            results.append(_evaluate(person, month, templates, facts.get(person.id), memo, inputs[person.id]))
+            result = _evaluate(person, month, templates, facts.get(person.id), memo, inputs[person.id])
+            storable.check(person, result.evaluation)
+            results.append(result)
         if progress is not None:
             progress(1)
     written = _store(month, results, now) + _touch(unchanged, now)
@@ -208,6 +210,44 @@ def _evaluate(person, month, templates, facts, memo=None, inputs_digest=None):
         raise Conflict(_("无法计算 %(name)s 的 %(month)s 得分：%(error)s", name=person.username, month=month,
                          error=str(error)), username=person.username) from None
     return _Result(person.id, True, row.id, evaluation, inputs_digest)
+
+
+# what the score columns hold (Numeric(8, 2), the bonus Numeric(12, 2)) after rounding half up to 2 places
+POINTS_LIMIT = Decimal("999999.995")
+BONUS_LIMIT = Decimal("9999999999.995")
+
+
+class _Storable:
+    """Refuses, before anything of the month is written, an evaluation with a number its column cannot hold (409
+    naming the engineer and the indicator): PostgreSQL would fail the whole month on it, SQLite store it as it
+    comes. A template's max is bounded when it is stored; a rule without a floor fed a huge entry is not. A line
+    the engine's memo shares with an engineer checked before is not checked again."""
+
+    def __init__(self, month):
+        self.month, self._seen = month, set()
+
+    def check(self, person, evaluation):
+        if evaluation is None:
+            return
+        for line in evaluation.indicators:
+            if id(line.message) in self._seen:
+                continue
+            for value in (line.points, line.max_points, line.weight):
+                if value is not None and not -POINTS_LIMIT < value < POINTS_LIMIT:
+                    self._refuse(person, (line.name_en or line.name) if language.current() == "en" else line.name,
+                                 value)
+            self._seen.add(id(line.message))
+        e = evaluation
+        for value in (e.quantitative, e.qualitative, e.adjustments, e.total):
+            if value is not None and value.is_finite() and not -POINTS_LIMIT < value < POINTS_LIMIT:
+                self._refuse(person, _("总分"), value)
+        if e.bonus is not None and not -BONUS_LIMIT < e.bonus < BONUS_LIMIT:
+            self._refuse(person, _("绩效奖金"), e.bonus)
+
+    def _refuse(self, person, what, value):
+        raise Conflict(_("无法计算 %(name)s 的 %(month)s 得分：%(what)s 为 %(value)s，超出可存储的范围（绝对值须小于 "
+                         "1000000）；请检查模板的规则或录入的数值", name=person.username, month=self.month, what=what,
+                         value=value), username=person.username)
 
 
 def _plain(value):

@@ -12,7 +12,7 @@ surveys scores the rule's if_none, which must lie between the points of 0% and o
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from tracker.scoring.decimals import ZERO, clamp, fmt
+from tracker.scoring.decimals import ZERO, D, clamp, fmt
 from tracker.scoring.errors import FactsError, Said, TemplateError
 from tracker.scoring.measures import DOWN, MIXED, NEUTRAL, SOURCES, UP
 from tracker.scoring.rules import DEFAULT_SCALE, RULES
@@ -132,6 +132,16 @@ def best_points(node):
     if node.rule == "manual":
         return p["hi"]
     return None
+
+
+# the greatest max (and base) a stored template may give: scores are stored in columns of 8 digits, 2 decimals
+POINTS_BOUND = D(10000)
+
+
+def check_bound(points, path):
+    """A template being stored gives an indicator's max, or a deduction template's base, below POINTS_BOUND."""
+    if _STORING.get() and points >= POINTS_BOUND:
+        _fail(path, f"must be below {POINTS_BOUND}", f"须小于 {POINTS_BOUND}")
 
 
 def check_best(node, max_points, path):

@@ -417,6 +417,7 @@ def _indicator(data, path, raters=DEFAULT_RATERS):
     _mapping(data, path, ("code", "name", "max", "rule"), INDICATOR_KEYS)
     code = _str(data["code"], f"{path}.code", CODE_RE)
     max_points = _number(data["max"], f"{path}.max", lo=ZERO)
+    monotone.check_bound(max_points, f"{path}.max")
     weight = _number(data["weight"], f"{path}.weight", positive=True) if "weight" in data else None
     if weight is not None and not max_points:
         _fail(f"{path}.weight", "a weighted indicator needs max > 0", "有权重的指标满分须大于 0")
@@ -567,6 +568,8 @@ def load_template(data, storing=False):
     if grades is not None:
         check.run(monotone.check_grades, grades, "grades")
     base = check.run(_number, data.get("base", 100), "base")
+    if base is not None:
+        check.run(monotone.check_bound, base, "base")
     role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
     readings = check.run(_readings, data["readings"], "readings", default=()) if "readings" in data else ()
