@@ -223,13 +223,59 @@ def test_the_default_template_keeps_its_role_in_a_new_version(november, api):
     assert created.status_code == 201 and created.get_json()["body"]["role"] == "engineer"
 
 
-def test_admin_assigns_a_template_to_an_engineer(november, client):
+def _draft(username, month):
+    return db.session.scalar(select(Score).join(User, User.id == Score.engineer_id).where(
+        User.username == username, Score.month == month))
+
+
+def _in_force(username, month):
+    from tracker.scores.templates_store import template_for
+    return template_for(db.session.scalar(select(User).where(User.username == username)), month).code
+
+
+def test_admin_assigns_a_template_from_a_month_on_and_the_months_before_keep_theirs(november, client):
+    """An assignment rescored every unapproved month of the engineer with the new template (October fell from a B to
+    an E, its reviews no longer counted), while the page said "from the next compute". It starts at a chosen month
+    now, the current one by default; the months before keep the template they had."""
+    october = (_draft("eng1", OCTOBER).total, _draft("eng1", OCTOBER).template_id)
+    november_before = _draft("eng1", NOVEMBER).total
     login(client, "admin")
-    page = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",
-                                                         "template-eng2": ""})
-    assert page.status_code == 302
+    page = client.get("/admin/templates/assign").get_data(as_text=True)
+    assert 'name="from_month"' in page and 'value="2026-11"' in page
+    planned = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",
+                                                            "template-eng2": "", "from_month": "2026-12"})
+    assert planned.status_code == 302
     db.session.expire_all()
-    assert november["eng1"].kpi_template == "service_post_deduction" and november["eng2"].kpi_template is None
+    assert _in_force("eng1", "2026-12") == "service_post_deduction" and _in_force("eng1", NOVEMBER) == CODE
+    assert _in_force("eng2", "2026-12") == CODE
+    assert _draft("eng1", NOVEMBER).total == november_before
+    page = client.get("/admin/templates/assign").get_data(as_text=True)
+    assert "2026-12 起：service_post_deduction" in page  # planned, shown beside the one in force now
+    unchanged = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
+                                                              "from_month": NOVEMBER})
+    assert unchanged.status_code == 302  # saving the page as shown changes nothing, the plan stays
+    db.session.expire_all()
+    assert _in_force("eng1", "2026-12") == "service_post_deduction"
+
+    now = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",
+                                                        "template-eng2": "", "from_month": NOVEMBER})
+    assert now.status_code == 302
+    db.session.expire_all()
+    assert _in_force("eng1", NOVEMBER) == "service_post_deduction" and _in_force("eng1", OCTOBER) == CODE
+    assert _draft("eng1", NOVEMBER).template.code == "service_post_deduction"  # this month's draft moved at once
+    assert (_draft("eng1", OCTOBER).total, _draft("eng1", OCTOBER).template_id) == october
+    reports.compute_month(OCTOBER, NOW)  # and stays so when October is computed again
+    db.session.commit()
+    assert (_draft("eng1", OCTOBER).total, _draft("eng1", OCTOBER).template_id) == october
+
+    past = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
+                                                         "from_month": OCTOBER})
+    assert past.status_code == 422 and "不能早于本月" in past.get_data(as_text=True)
+    unknown = client.post("/admin/templates/assign", data={"template-eng1": "nope", "template-eng2": "",
+                                                            "from_month": NOVEMBER})
+    assert unknown.status_code == 422 and "没有这个考核模板" in unknown.get_data(as_text=True)
+    db.session.expire_all()
+    assert _in_force("eng1", NOVEMBER) == "service_post_deduction"
 
 
 def test_presets_that_do_not_fit_can_be_hidden_from_the_lists(november, client, api):

@@ -33,7 +33,8 @@ RECORD_LABELS = {
     "reviews": _l("评价"), "incidents": _l("事件记录"), "metric_entries": _l("指标录入"), "ratings": _l("评分"),
     "adjustments": _l("加减分"), "vetoes": _l("一票否决"), "interviews": _l("绩效面谈"),
     "kpi_templates": _l("考核模板"), "chat_robots": _l("群机器人"), "deleted_entries": _l("已删除的离线记录"),
-    "equipment": _l("设备"), "hidden_templates": _l("隐藏的模板"), "job_run_history": _l("定时任务的早先运行"),
+    "equipment": _l("设备"), "hidden_templates": _l("隐藏的模板"), "template_assignments": _l("考核模板分配"),
+    "job_run_history": _l("定时任务的早先运行"),
     "outbox": _l("待发消息"), "review_requests": _l("评价邀请"),
 }
 

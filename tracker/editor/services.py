@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import yaml
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tracker import language, locking
 from tracker import validation
@@ -23,7 +23,7 @@ from tracker.extensions import db
 from tracker.scores import live
 from tracker.scores import services as scores
 from tracker.scores.facts import month_facts
-from tracker.scores.models import KpiTemplate, Score
+from tracker.scores.models import KpiTemplate, Score, TemplateAssignment
 from tracker.scores.templates_store import TemplatesInForce, store_template
 from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
@@ -351,3 +351,51 @@ def set_hidden(actor, code, hidden, now):
     elif not hidden and row is not None:
         db.session.delete(row)
     db.session.flush()
+
+
+# ---- which template each engineer is scored with -------------------------------------------------------------
+
+EARLIEST = Month("2000-01")  # the first month anyone may ask for: a first assignment keeps what held before from here
+
+
+def assigned_now(engineers, now):
+    """{engineer id: the template code assigned for the current month (None: the role's)} and {engineer id: [(month,
+    code)]} of assignments that start after it."""
+    current = Month.of(now.date())
+    in_force = TemplatesInForce(current)
+    later = {}
+    for engineer_id, month, code in db.session.execute(
+            select(TemplateAssignment.engineer_id, TemplateAssignment.from_month, TemplateAssignment.code)
+            .where(TemplateAssignment.from_month > current)
+            .order_by(TemplateAssignment.engineer_id, TemplateAssignment.from_month)):
+        later.setdefault(engineer_id, []).append((month, code))
+    return {person.id: in_force.assigned(person) for person in engineers}, later
+
+
+def assign_templates(actor, changes, from_month, now):
+    """Score each engineer of `changes` ({User: template code or None for the role's}) with that template from
+    `from_month` (the current month or a later one) on: the months before it keep the template they had, and an
+    assignment that started at it or later gives way. Their drafts from that month to the current one are recomputed
+    when the caller commits. Flushes; the caller commits. Invalid for an unknown code or a month already past."""
+    month = month_arg(from_month, field="from_month")
+    current = Month.of(now.date())
+    if month < current:
+        raise Invalid.field("from_month", _("生效月份不能早于本月（%(month)s）：已计算的月份不会改变", month=current))
+    codes = set(db.session.scalars(select(KpiTemplate.code).distinct()))
+    unknown = {f"template-{person.username}": _("没有这个考核模板：%(code)s", code=code)
+               for person, code in changes.items() if code is not None and code not in codes}
+    if unknown:
+        raise Invalid(_("考核模板分配有误"), unknown)
+    for person, code in changes.items():
+        first = db.session.scalar(select(TemplateAssignment.id).where(
+            TemplateAssignment.engineer_id == person.id).limit(1)) is None
+        if first and month > EARLIEST:  # what held for every month so far keeps holding before `month`
+            db.session.add(TemplateAssignment(engineer_id=person.id, from_month=EARLIEST, code=person.kpi_template,
+                                              assigned_by_id=None, assigned_at=now))
+        db.session.execute(delete(TemplateAssignment).where(TemplateAssignment.engineer_id == person.id,
+                                                            TemplateAssignment.from_month >= month))
+        db.session.add(TemplateAssignment(engineer_id=person.id, from_month=month, code=code,
+                                          assigned_by_id=actor.id, assigned_at=now))
+        live.touch(person.id, live.Since(month))
+    db.session.flush()
+    return len(changes)

@@ -143,23 +143,39 @@ def hide(code, hidden):
 @bp.route("/assign", methods=["GET", "POST"])
 @roles("admin")
 def assign():
-    """Which template each engineer is scored with: their own, or (empty) the one of their role."""
+    """Which template each engineer is scored with, from a month on: their own, or (empty) the one of their role.
+    Only the rows changed on the page are assigned (editor.services.assign_templates); the months before keep theirs."""
+    now = clock.now()
     codes = [c for (c,) in db.session.execute(select(KpiTemplate.code).distinct().order_by(KpiTemplate.code))]
     engineers = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
                                    .order_by(User.display_name, User.username)).all()
+    assigned, later = services.assigned_now(engineers, now)
     hidden = services.hidden_codes()
-    shown = [c for c in codes if c not in hidden or any(p.kpi_template == c for p in engineers)]
+    in_use = set(assigned.values()) | {code for plans in later.values() for _month, code in plans}
+    shown = [c for c in codes if c not in hidden or c in in_use]
+    from_month = (request.form.get("from_month") or "").strip() or str(Month.of(now.date()))
+    errors, status = {}, 200
     if request.method == "POST":
-        form = FlaskForm()
-        if not form.validate_on_submit():
+        if not FlaskForm().validate_on_submit():
             flash(_("请求已过期，请刷新页面后重试"), "error")
             return redirect(url_for("editor.assign"))
+        changes = {}
         for person in engineers:
-            chosen = request.form.get(f"template-{person.username}", "")
-            if chosen and chosen not in codes:
-                raise Invalid.field(f"template-{person.username}", _("没有这个考核模板：%(code)s", code=chosen))
-            person.kpi_template = chosen or None
-        db.session.commit()
-        flash(_("已保存考核模板分配；从下次计算起生效，已审批的月份不变"), "success")
-        return redirect(url_for("editor.assign"))
-    return render_template("editor/assign.html", engineers=engineers, codes=shown, form=FlaskForm())
+            chosen = request.form.get(f"template-{person.username}")
+            if chosen is not None and (chosen or None) != assigned[person.id]:
+                changes[person] = chosen or None
+        try:
+            changed = services.assign_templates(current_user, changes, from_month, now) if changes else 0
+        except Invalid as error:
+            db.session.rollback()
+            errors, status = dict(error.fields), error.status
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("已保存 %(n)s 人的考核模板分配，自 %(month)s 起生效；之前的月份不变", n=changed, month=from_month),
+                      "success")
+            else:
+                flash(_("没有改动"), "info")
+            return redirect(url_for("editor.assign"))
+    return render_template("editor/assign.html", engineers=engineers, codes=shown, form=FlaskForm(),
+                           assigned=assigned, later=later, from_month=from_month, errors=errors), status

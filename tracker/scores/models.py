@@ -33,6 +33,24 @@ class KpiTemplate(db.Model):
     loaded_at: Mapped[datetime]
 
 
+class TemplateAssignment(db.Model):
+    """An engineer's template from a month on (`code` None: the one of their role), until their next assignment.
+
+    Months before an engineer's first assignment read `User.kpi_template` (the assignment of earlier releases,
+    which held for every month); the first change through the assignment page records that one from 2000-01, so
+    a change never rescores the months before it."""
+
+    __tablename__ = "template_assignments"
+    __table_args__ = (UniqueConstraint("engineer_id", "from_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    from_month: Mapped[Month] = mapped_column(MonthColumn)
+    code: Mapped[str | None] = mapped_column(String(60))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime]
+
+
 class Score(db.Model):
     """An engineer's score for one month: stored rounded to 2 decimals, with the template version it used."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.audit import AuditEvent
 from tracker.errors import Conflict
 from tracker.extensions import db
-from tracker.scores.models import KpiTemplate
+from tracker.scores.models import KpiTemplate, TemplateAssignment
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import PRESETS, bundled_presets, load_template
 from tracker.scoring.month import Month
@@ -131,10 +131,23 @@ class TemplatesInForce:
         self._parsed = {}
         self._business = {}
         self._by_role = {}
+        self._assigned = None
+
+    def assigned(self, user):
+        """The template code assigned to the person for this month (None: their role's)."""
+        if self._assigned is None:  # the latest assignment from this month or before, per engineer, in one query
+            self._assigned = {}
+            for engineer_id, code in db.session.execute(
+                    select(TemplateAssignment.engineer_id, TemplateAssignment.code)
+                    .where(TemplateAssignment.from_month <= self.month)
+                    .order_by(TemplateAssignment.engineer_id, TemplateAssignment.from_month)):
+                self._assigned[engineer_id] = code
+        return self._assigned.get(user.id, user.kpi_template)
 
     def row_for(self, user):
-        """The KpiTemplate row for a person: their own code, else the one for their role, else the default."""
-        code = user.kpi_template
+        """The KpiTemplate row for a person: the code assigned to them for the month, else the one for their role,
+        else the default."""
+        code = self.assigned(user)
         if code is None:
             code = self._by_role.get(user.role)
             if code is None:
