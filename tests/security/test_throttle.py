@@ -171,3 +171,18 @@ def test_a_trusted_proxy_vouches_for_the_client_and_scheme_but_not_a_host_the_cl
     seen = app.test_client().get("/_seen", headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
                                                     "X-Forwarded-For": "198.51.100.7"}).get_data(as_text=True)
     assert seen == "https://localhost/ 198.51.100.7"
+
+
+@pytest.mark.parametrize("forwarded", ["a" * 100, "198.51.100.1" + "0" * 60, "not an address", "fe80::1%" + "x" * 60])
+def test_a_forwarded_address_that_is_not_one_is_not_believed_and_never_a_500(app_factory, team, forwarded):
+    """With a proxy trusted, an X-Forwarded-For of 100 characters failed every login with a 500 on PostgreSQL (the
+    address columns hold 45) after the throttle had counted it: a right password left a failure behind. A value that
+    is not an IP address is not believed; the peer's address stands."""
+    client = app_factory(TRUSTED_PROXIES=1).test_client()
+    refused = api_login(client, "eng1", "wrong", headers={"X-Forwarded-For": forwarded})
+    assert refused.status_code == 401, refused.get_data(as_text=True)[:200]
+    assert api_login(client, "eng1", PASSWORD, headers={"X-Forwarded-For": forwarded}).status_code == 200
+    assert web_login(client, "eng1", PASSWORD, headers={"X-Forwarded-For": forwarded}).status_code == 302
+    db.session.rollback()
+    assert set(db.session.scalars(select(LoginAttempt.address))) == {"127.0.0.1"}
+    assert {e.address for e in db.session.scalars(select(AuditEvent))} == {"127.0.0.1"}
