@@ -82,3 +82,32 @@ def test_compute_reads_the_orders_times_only_when_a_template_counts_business_hou
     db.session.expire_all()
     assert db.session.scalar(select(ScoreLine.points).join(Score).where(
         Score.engineer_id == eng1.id, Score.month == APRIL, ScoreLine.code == "response")) == 0
+
+
+def test_a_day_made_off_in_the_next_month_moves_the_earlier_months_business_hours_draft(records, team, api):
+    """Reported on 30 April at 17:00 and answered on 7 May at 09:30: 6 May made a day off (2027's holidays are typed
+    in early January, for December's orders answered then) leaves 1.5 business hours. Only May's drafts were marked
+    stale: April's kept 0 points, not stale, and the scheduler never recomputed it."""
+    from tracker.scores import live
+
+    business, _clock = _sla_template()
+    templates_store.store_template(business, NOW)
+    eng1 = team["eng1"]
+    records.order(eng1, at(D(2026, 4, 30), 17), responded=at(D(2026, 5, 7), 9, 30))
+    eng1.kpi_template = "sla_business"
+    db.session.commit()
+    services.compute_month(APRIL, NOW)
+    db.session.commit()
+
+    def response():
+        db.session.expire_all()
+        return db.session.execute(select(ScoreLine.points, Score.stale).join(Score).where(
+            Score.engineer_id == eng1.id, Score.month == APRIL, ScoreLine.code == "response")).one()
+
+    assert tuple(response()) == (0, False)  # 6 May a workday: 30 min + 9 h + 1 h
+    changed = api("PUT", "/calendar/2026-05-06", "admin", json={"workday": False})
+    assert changed.status_code == 200, changed.get_json()
+    assert response().stale is True
+    assert APRIL in live.recompute_stale(NOW)
+    db.session.commit()
+    assert tuple(response()) == (15, False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import event, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import clock
@@ -31,7 +31,7 @@ from tracker.scoring.month import Month
 
 log = logging.getLogger(__name__)
 PAIRS = "tracker.live.pairs"          # {(engineer_id, "YYYY-MM" or None: every draft month of that engineer)}
-STALE = "tracker.live.stale"          # {"YYYY-MM" or ">=YYYY-MM"}
+STALE = "tracker.live.stale"          # {"YYYY-MM", ">=YYYY-MM" (that month on) or "<=YYYY-MM" (up to it)}
 FINALS = "tracker.live.finals"        # {engineer_id}: their months' eligibility changed
 BUSY = "tracker.live.busy"
 USER_FIELDS = ("bonus_base", "hire_date", "early_confirmation_month", "active", "role", "kpi_template")
@@ -138,7 +138,9 @@ def _pairs_of(session, rows):
                     if changed is not None:
                         pairs.add((obj.id, changed))
         elif isinstance(obj, CalendarDay):
-            stale |= {_month_of(day) for day in _values(obj, "day")}
+            # that month's workdays, and the business hours of earlier months' orders answered or done on the day
+            # (reported on 31 December, answered on 4 January: 1 January made a holiday changes December)
+            stale |= {"<=" + _month_of(day) for day in _values(obj, "day")}
         elif isinstance(obj, KpiTemplate):
             stale |= {">=" + m for m in _values(obj, "effective_from")}
     return pairs | _order_pairs(session, orders), stale
@@ -282,15 +284,18 @@ def _expand(session, pairs, current):
 
 
 def mark_stale(stale, session=None):
-    """Mark the drafts of these months ("YYYY-MM", or ">=YYYY-MM": that month on) stale for the scheduler."""
+    """Mark the drafts of these months ("YYYY-MM"; ">=YYYY-MM": that month on; "<=YYYY-MM": that month and every
+    one before) stale for the scheduler."""
     session = session or _session()
-    exact = sorted(m for m in stale if not m.startswith(">="))
+    exact = sorted(m for m in stale if m[:2] not in (">=", "<="))
     since = sorted(m[2:] for m in stale if m.startswith(">="))
-    condition = Score.month.in_(exact) if exact else None
+    until = sorted(m[2:] for m in stale if m.startswith("<="))
+    conditions = [Score.month.in_(exact)] if exact else []
     if since:
-        later = Score.month >= since[0]
-        condition = later if condition is None else (condition | later)
-    session.execute(update(Score).where(condition, Score.status == "draft").values(stale=True)
+        conditions.append(Score.month >= since[0])
+    if until:
+        conditions.append(Score.month <= until[-1])
+    session.execute(update(Score).where(or_(*conditions), Score.status == "draft").values(stale=True)
                     .execution_options(synchronize_session=False))
 
 
