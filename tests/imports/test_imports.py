@@ -165,6 +165,24 @@ def test_rework_links_and_supervisors_may_point_to_later_rows_of_the_same_file(t
     assert again["unchanged"] == 2 and not again["errors"]
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_new_orders_of_one_file_that_redo_each_other_are_refused_on_the_row_in_the_check_and_the_import(
+        team, api, dry_run):
+    """Two new orders reported at the same time, each the other's rework: the check said "2 created" and the import
+    was a 500 (a circular dependency at the flush); the API refuses the second link of such a pair."""
+    orders = _orders(2)
+    orders[0].update(number="CYC-A", reported_at="2026-11-10 09:00", rework="external", rework_of="CYC-B")
+    orders[1].update(number="CYC-B", reported_at="2026-11-10 09:00", rework="external", rework_of="CYC-A")
+    before = _count(WorkOrder)
+    refused = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", dry_run=dry_run)
+    assert refused.status_code == (200 if dry_run else 422), refused.get_data(as_text=True)[:300]
+    report = refused.get_json() if dry_run else refused.get_json()["error"]["report"]
+    assert report["stored"] is False
+    errors = report["errors"]
+    assert any("互为返修" in error["message"] for error in errors), errors
+    assert _count(WorkOrder) == before
+
+
 def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team, api):
     users = [{"username": "wide.eng", "display_name": "全角", "role": "engineer", "supervisor": "mgr",
               "hire_date": "2025-01-01", "bonus_base": "１０００", "active": "是"}]

@@ -369,11 +369,11 @@ def _check_rework(after, order):
         # a cancelled order was never carried out (CONTRACT 7: it counts nowhere): nothing of it can be redone
         raise Invalid.field("rework_of", _("原工单 %(number)s 已取消，不能作为返修的原工单", number=redone.number))
     seen, link = set(), redone.rework_of
-    while order.id is not None and link is not None and link.id not in seen:  # orders reported at the same time
-        if link.id == order.id:
+    while link is not None and id(link) not in seen:  # orders reported at the same time; new ones of an import too
+        if link is order or (order.id is not None and link.id == order.id):
             raise Invalid.field("rework_of", _("原工单 %(number)s 本身是本工单的返修单，不能互为返修",
                                                number=redone.number))
-        seen.add(link.id)
+        seen.add(id(link))
         link = link.rework_of
 
 
