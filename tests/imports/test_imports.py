@@ -695,3 +695,34 @@ def test_the_report_names_columns_by_the_header_row_its_reader_reads(team, clien
     page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "o.xlsx")
     english = kinds.WORK_ORDERS.columns[[c.key for c in kinds.WORK_ORDERS.columns].index("engineer")].en
     assert f"<td>{english}</td>" in page.get_data(as_text=True)
+
+
+def test_a_two_row_header_is_read_and_columns_of_other_headings_are_named_as_ignored(team, api, client):
+    """处理过程 merged over 响应时间 | 到达时间 | 完工时间 (a second header row, as offices draw them): the times were
+    lost without a word (the second row was skipped as a repeated header), and a column whose heading is none of the
+    template's (备注说明) was dropped silently."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["工单编号", "客户", "服务类型", "报修时间", "处理过程", None, None, "工程师", "状态", "备注说明"])
+    sheet.append([None, None, None, None, "响应时间", "到达时间", "完工时间", None, None, None])
+    for column in "ABCDHIJ":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("E1:G1")
+    sheet.append(["HDR-001", "旗滨玻璃", "维修", "2026-11-16 09:00", "2026-11-16 09:30", "2026-11-16 11:00",
+                  "2026-11-16 15:00", "eng1", "已完工", "客户很满意"])
+    data = io.BytesIO()
+    book.save(data)
+    checked = _upload(api, "work_orders", data.getvalue(), "工单.xlsx").get_json()
+    assert not checked["errors"] and checked["created"] == 1, checked
+    assert checked["ignored_columns"] == ["备注说明"]
+    from tests.conftest import login
+
+    login(client, "office")  # the page says so too
+    page = client.post("/imports/work_orders/check", data={"file": (io.BytesIO(data.getvalue()), "工单.xlsx")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert 'id="ignored-columns"' in page and "备注说明" in page
+    stored = _upload(api, "work_orders", data.getvalue(), "工单.xlsx", dry_run=False)
+    assert stored.status_code == 200, stored.get_json()
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "HDR-001"))
+    assert (order.responded_at, order.arrived_at, order.completed_at) == (
+        datetime(2026, 11, 16, 9, 30), datetime(2026, 11, 16, 11, 0), datetime(2026, 11, 16, 15, 0))

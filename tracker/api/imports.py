@@ -27,7 +27,9 @@ REPORT = core.obj({
     "rows": {"type": "integer"}, "created": {"type": "integer"}, "updated": {"type": "integer"},
     "unchanged": {"type": "integer"}, "changes": {"type": "array", "items": CHANGE},
     "errors": {"type": "array", "items": ROW_ERROR},
-}, ["kind", "dry_run", "stored", "rows", "created", "updated", "unchanged", "changes", "errors"])
+    "ignored_columns": {"type": "array", "items": {"type": "string"},
+                        "description": "headings of the file's columns that are none of the template's (not read)"},
+}, ["kind", "dry_run", "stored", "rows", "created", "updated", "unchanged", "changes", "errors", "ignored_columns"])
 IMPORT_UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary",
              "description": "the template's .xlsx, or the same columns as .csv (UTF-8 or GB18030)"},

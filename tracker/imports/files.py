@@ -172,7 +172,8 @@ def _csv_rows(data):
 
 
 def read_rows(kind, filename, data):
-    """[(row number, {column key: text})] of the data rows, and the keys of the columns the file has.
+    """[(row number, {column key: text})] of the data rows, the keys of the columns the file has, and the headings
+    of the columns it has that are none of the kind's (ignored: the report names them).
 
     The header row is found by its labels (Chinese, English or the key, in any order); an English header row and
     repeated header rows (left by merged header cells) are skipped, and so are empty rows.
@@ -192,7 +193,7 @@ def read_rows(kind, filename, data):
     for column in kind.columns:
         for label in (column.zh, column.en, column.key):
             labels[_label(label)] = column.key
-    positions, found, records = None, set(), []
+    positions, found, records, headings = None, set(), [], {}
     for number, values in rows:
         cells = [_label(value) for value in values]
         matched = {index: labels[cell] for index, cell in enumerate(cells) if cell in labels}
@@ -204,11 +205,20 @@ def read_rows(kind, filename, data):
                 for index, key in matched.items():
                     positions.setdefault(key, index)
                 found = set(positions)
+                _headings(headings, values)
             continue
         if not any(value.strip() for value in values):
             continue
-        if matched and len(matched) >= len([v for v in values if v.strip()]):
-            continue  # the English header row, or a header row repeated by a merged cell
+        if matched and all(index in matched or not value.strip() or headings.get(index) == " ".join(value.split())
+                           for index, value in enumerate(values)):
+            # the English header row, a header row repeated by a merged cell, or the second row of a two-row header
+            # (响应时间 | 到达时间 | 完工时间 under a merged 处理过程): its columns count as well
+            for index, key in matched.items():
+                positions.setdefault(key, index)
+            found = set(positions)
+            if not records:
+                _headings(headings, values)
+            continue
         if len(records) >= MAX_ROWS:
             raise Invalid.field("file", _("一次最多导入 %(n)s 行", n=MAX_ROWS))
         records.append((number, {key: (_cell(key, values[index]) if index < len(values) else "")
@@ -218,4 +228,14 @@ def read_rows(kind, filename, data):
     missing = [column.zh for column in kind.columns if column.required and column.key not in found]
     if missing:
         raise Invalid.field("file", _("缺少必填列：%(names)s", names="、".join(missing)))
-    return records, found
+    used = set(positions.values())
+    ignored = [heading for index, heading in sorted(headings.items()) if index not in used]
+    return records, found, ignored
+
+
+def _headings(headings, values):
+    """Note each column's first header text (the header row, then the header rows under it)."""
+    for index, value in enumerate(values):
+        text = " ".join((value or "").split())
+        if text and index not in headings:
+            headings[index] = text

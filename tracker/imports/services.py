@@ -38,6 +38,7 @@ class Report:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    ignored_columns: list = field(default_factory=list)  # headings of the file's columns that are none of the kind's
 
     @property
     def ok(self):
@@ -47,7 +48,7 @@ class Report:
         return {"kind": self.kind, "dry_run": dry_run, "stored": not dry_run and self.ok, "rows": self.rows,
                 "created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
                 "changes": sorted(self.created + self.updated, key=lambda change: change["row"]),
-                "errors": self.errors}
+                "errors": self.errors, "ignored_columns": self.ignored_columns}
 
 
 def kind_of(name):
@@ -140,8 +141,8 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
 def _run(actor, name, filename, data, now, progress, dry_run):
     require_import(actor, name)
     kind = kind_of(name)
-    rows, present = files.read_rows(kind, filename, data)
-    report = Report(kind=name, rows=len(rows))
+    rows, present, ignored = files.read_rows(kind, filename, data)
+    report = Report(kind=name, rows=len(rows), ignored_columns=ignored)
     key = lambda row: tuple(row.get(column) or "" for column in kind.key)  # noqa: E731
     writes = not (dry_run and rows_class(kind).checks_in_session)
     if writes:
