@@ -28,6 +28,11 @@ INTERVIEW_BODY = core.obj({"notes": text(approval.NOTES_MAX, 1, nullable=False)}
 INTERVIEW = core.obj({"id": {"type": "integer"}, "username": {"type": "string"}, "month": {"type": "string"},
                       "held_by": {"type": "string"}, "held_at": core.DATETIME},
                      ["id", "username", "month", "held_by", "held_at"])
+OUTCOME_BODY = core.obj({"decision": text(40, 1), "detail": text(approval.OUTCOME_DETAIL_MAX)}, ["decision"])
+OUTCOME = core.obj({"username": {"type": "string"}, "month": {"type": "string"},
+                    "decision": {"type": ["string", "null"]}, "detail": {"type": ["string", "null"]},
+                    "recorded_by": {"type": ["string", "null"]}, "recorded_at": core.NULLABLE_DATETIME},
+                   ["username", "month", "decision", "detail", "recorded_by", "recorded_at"])
 SCORE_STATE = core.obj({
     "username": {"type": "string"}, "month": {"type": "string"}, "status": {"type": "string",
                                                                             "enum": ["draft", "approved"]},
@@ -146,6 +151,24 @@ def interview(month, username, data):
     core.commit()
     return core.reply({"id": row.id, "username": engineer.username, "month": month,
                        "held_by": current_user.username, "held_at": row.held_at}, 201)
+
+
+@bp.route("/scores/<month:month>/<username>/outcome", methods=["PUT"])
+@roles("manager", "gm")
+@core.answers(200, OUTCOME)
+@core.body(OUTCOME_BODY)
+def outcome(month, username, data):
+    """Record what is decided from the month's appraisal (a manager above, the gm): one of the outcomes the
+    engineer's template offers (form 9: 转正, 续签劳动合同, 升职, 降职, 提薪/降薪, 辞退) with its particulars in
+    `detail`; `decision: null` clears it. 422 for a decision the template does not offer, 409 once approved."""
+    engineer = _engineer(username)
+    row = approval.record_outcome(current_user, engineer, month, data["decision"], data.get("detail"),
+                                  now=clock.now())
+    core.commit()
+    return core.reply({"username": engineer.username, "month": month,
+                       "decision": row.decision if row else None, "detail": row.detail if row else None,
+                       "recorded_by": current_user.username if row else None,
+                       "recorded_at": row.recorded_at if row else None})
 
 
 @bp.route("/scores/<month:month>/<username>/approve", methods=["POST"])

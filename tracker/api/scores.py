@@ -66,11 +66,15 @@ DETAIL = core.obj({
     "interview": {"oneOf": [{"type": "null"}, core.obj({"held_at": {"type": "string", "format": "date-time"},
                                                         "notes": {"type": ["string", "null"]}},
                                                        ["held_at", "notes"])]},
+    "outcome": {"oneOf": [{"type": "null"}, core.obj({
+        "decision": {"type": "string"}, "detail": {"type": ["string", "null"]},
+        "recorded_at": {"type": "string", "format": "date-time"}}, ["decision", "detail", "recorded_at"])],
+        "description": "what a leader decided from the appraisal (templates with outcomes, form 9: 转正, 续签劳动合同 ...)"},
     "history": {"type": "array", "items": core.obj({
         "at": {"type": "string", "format": "date-time"}, "action": {"type": "string"},
         "actor": {"type": ["string", "null"]}, "detail": {"type": ["string", "null"]}},
         ["at", "action", "actor", "detail"])},
-}, [*ROW, "indicators", "reviews", "adjustment_list", "veto", "interview", "history"])
+}, [*ROW, "indicators", "reviews", "adjustment_list", "veto", "interview", "outcome", "history"])
 MONTH_SCORES = core.obj({"month": {"type": "string"}, "page": {"type": "integer", "minimum": 1},
                          "pages": {"type": "integer", "minimum": 1},
                          "total": {"type": "integer", "description": "engineers in scope (all pages)"},
@@ -202,6 +206,9 @@ def engineer_score(month, username):
     notes_visible = current_user.role == "admin" or is_leader(current_user, engineer)
     row["interview"] = None if interview is None else {
         "held_at": interview.held_at, "notes": interview.notes if notes_visible else None}
+    outcome = approval.outcome_of(engineer, month)
+    row["outcome"] = None if outcome is None else {"decision": outcome.decision, "detail": outcome.detail,
+                                                   "recorded_at": outcome.recorded_at}
     row["history"] = [{"at": event.at, "action": event.action, "actor": actor, "detail": event.detail}
                       for event, actor in services.score_history(engineer, month)]
     return core.reply(row)

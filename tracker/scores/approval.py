@@ -25,7 +25,7 @@ from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.scores import live, services, templates_store
-from tracker.scores.models import Adjustment, Interview, Score, Veto
+from tracker.scores.models import Adjustment, Interview, Outcome, Score, Veto
 from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.template import load_template
@@ -37,6 +37,7 @@ from tracker.values import month_arg
 POINTS_LIMIT = Decimal(100)
 REASON_MAX = 500
 NOTES_MAX = 2000
+OUTCOME_DETAIL_MAX = 200
 
 
 # ---- who may do what -----------------------------------------------------------------------------
@@ -335,6 +336,52 @@ def record_interview(actor, engineer, month, notes, *, now):
     audit.record(actor, "score.interview", _subject(engineer, month), f"#{interview.id}", at=now)
     db.session.flush()
     return interview
+
+
+def outcome_of(engineer, month):
+    return db.session.scalar(select(Outcome).where(Outcome.engineer_id == engineer.id, Outcome.month == month))
+
+
+def outcomes_offered(engineer, month):
+    """The decisions the engineer's template of the month offers from its appraisal (form 9: 转正, 续签劳动合同,
+    升职, 降职, 提薪/降薪, 辞退): the template the score used, else the one in force; () for the others."""
+    score = score_of(engineer, month)
+    if score is not None and score.template is not None:
+        template = score_template(score)
+    else:
+        try:
+            template = template_of_row(templates_store.template_for(engineer, month))
+        except Conflict:
+            template = None
+    return template.outcomes if template is not None else ()
+
+
+def record_outcome(actor, engineer, month, decision, detail, *, now):
+    """A leader (a manager above, the gm) records what is decided from the month's appraisal, one of the outcomes
+    its template offers, with its particulars (升职至 — 任 主管); `decision` None clears it. 422 for a decision the
+    template does not offer, 409 once the month is approved (reopen it first). Flushes; the caller commits."""
+    require_leader(actor, engineer)
+    _open_month(engineer, month, now)
+    row = outcome_of(engineer, month)
+    if decision is None:
+        if row is not None:
+            audit.record(actor, "score.outcome_clear", _subject(engineer, month), row.decision, at=now)
+            db.session.delete(row)
+            db.session.flush()
+        return None
+    offered = outcomes_offered(engineer, month)
+    if not offered:
+        raise Invalid.field("decision", _("本月的考核模板没有考核结果运用（如转正、续签）"))
+    if decision not in offered:
+        raise Invalid.field("decision", _("须为 %(names)s 之一", names=_("、").join(offered)))
+    detail = validation.clean_text(detail, "detail", OUTCOME_DETAIL_MAX, required=False)
+    if row is None:
+        row = Outcome(engineer_id=engineer.id, month=month)
+        db.session.add(row)
+    row.decision, row.detail, row.recorded_by_id, row.recorded_at = decision, detail, actor.id, now
+    audit.record(actor, "score.outcome", _subject(engineer, month), f"{decision} {detail or ''}".strip(), at=now)
+    db.session.flush()
+    return row
 
 
 # ---- approving and reopening -----------------------------------------------------------------------

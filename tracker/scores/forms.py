@@ -2,7 +2,7 @@
 They check shape only; tracker/scores/approval.py holds the rules."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, StringField, SubmitField, TextAreaField
+from wtforms import DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from tracker.validation import Form
@@ -33,6 +33,15 @@ class InterviewForm(Form):
     notes = TextAreaField(_l("面谈记录"), validators=[InputRequired(message=_l("请填写面谈记录")),
                                                        Length(max=2000)], render_kw={"rows": 3})
     submit = SubmitField(_l("记录面谈"))
+
+
+class OutcomeForm(Form):
+    """考核结果运用 (form 9's 晋升意见): one of the template's outcomes, or none; the choices are the template's."""
+
+    decision = SelectField(_l("依据本次评价，决定"), choices=[], validate_choice=False)
+    detail = StringField(_l("具体内容"), validators=[Length(max=200)],
+                         description=_l("如：升职至售后主管；续签劳动合同，自 2027-01 起两年"))
+    submit = SubmitField(_l("记录结果运用"))
 
 
 class ReopenForm(Form):

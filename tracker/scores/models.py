@@ -189,3 +189,19 @@ class Interview(db.Model):
     notes: Mapped[str] = mapped_column(Text)
     held_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     held_at: Mapped[datetime]
+
+
+class Outcome(db.Model):
+    """What a leader decided from the month's appraisal, among the template's outcomes (form 9's 晋升意见:
+    转正, 续签劳动合同, 升职, 降职, 提薪/降薪, 辞退), with the particulars (升职至 — 任 主管, 自 2027-01 起)."""
+
+    __tablename__ = "score_outcomes"
+    __table_args__ = (UniqueConstraint("engineer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[Month] = mapped_column(MonthColumn)
+    decision: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime]

@@ -13,7 +13,8 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import services as reviews
-from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, ReopenForm,
+from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, OutcomeForm,
+                                  ReopenForm,
                                   VetoForm)
 from tracker.scores import approval, listing, presenter
 from tracker.scores.presenter import ADJUSTMENT_LABELS
@@ -89,7 +90,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
     presenter.add_record_links(lines, me, engineer, month)
     veto = approval.veto_of(engineer, month)
     adjustments = approval.adjustments_of(engineer, month)
-    context = _approval_context(me, engineer, month, score, veto, forms or {})
+    offered = template.outcomes if template is not None else ()
+    context = _approval_context(me, engineer, month, score, veto, forms or {}, offered)
     if alert is None:  # a refused form the page does not show (e.g. the month is assessed by now) says why up top
         alert = _("；").join(str(message) for prefix, form in (forms or {}).items() if prefix not in context["forms"]
                             for messages in form.errors.values() for message in messages) or None
@@ -101,6 +103,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         adjustment_formula=presenter.adjustment_formula(adjustments, template),
         total_formula=presenter.total_formula(score, template, engineer),
         veto=veto, interview=approval.latest_interview(engineer, month),
+        outcome=approval.outcome_of(engineer, month) if offered else None,
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
@@ -110,10 +113,10 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
 
 APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": InterviewForm, "reopen": ReopenForm,
-                  "early": EarlyConfirmationForm}
+                  "early": EarlyConfirmationForm, "outcome": OutcomeForm}
 
 
-def _approval_context(me, engineer, month, score, veto, forms):
+def _approval_context(me, engineer, month, score, veto, forms, offered=()):
     """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
     assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
                                                         else is_eligible(engineer, month))
@@ -122,9 +125,15 @@ def _approval_context(me, engineer, month, score, veto, forms):
     gm = me.role == "gm"
     shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
              "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved",
-             "early": manager_above and score is not None and not score.eligible}
+             "early": manager_above and score is not None and not score.eligible,
+             "outcome": is_open and bool(offered) and is_leader(me, engineer)}
     built = {prefix: forms.get(prefix) or APPROVAL_FORMS[prefix](formdata=None, prefix=prefix)
              for prefix, visible in shown.items() if visible}
+    if "outcome" in built:
+        built["outcome"].decision.choices = [("", _("不作决定"))] + [(name, name) for name in offered]
+        recorded = approval.outcome_of(engineer, month) if "outcome" not in forms else None
+        if recorded is not None:
+            built["outcome"].decision.data, built["outcome"].detail.data = recorded.decision, recorded.detail
     if "early" in built and built["early"].from_month.data is None:
         built["early"].from_month.data = str(month)  # the month on screen is the likely start
     return {"forms": built, "gm": gm, "decide": gm and is_open,
@@ -191,6 +200,16 @@ def record_interview(month, username):
                          lambda engineer, form: approval.record_interview(_me(), engineer, month, form.notes.data,
                                                                           now=clock.now()),
                          _("已记录绩效面谈"))
+
+
+@bp.route("/scores/<month:month>/<username>/outcome", methods=["POST"])
+@roles("manager", "gm")
+def record_outcome(month, username):
+    """A leader records what is decided from the month's appraisal (templates with outcomes, form 9)."""
+    return _score_action(month, username, "outcome", approval.require_leader,
+                         lambda engineer, form: approval.record_outcome(
+                             _me(), engineer, month, form.decision.data or None, form.detail.data, now=clock.now()),
+                         _("已记录考核结果运用"))
 
 
 @bp.route("/scores/<month:month>/<username>/early-confirmation", methods=["POST"])

@@ -135,6 +135,7 @@ class Template:
     raters: Raters = DEFAULT_RATERS
     sections: tuple = ()
     readings: tuple = ()
+    outcomes: tuple = ()  # what a leader may decide from the month's appraisal (form 9: 转正, 续签劳动合同, ...)
 
     @cached_property
     def possible(self):
@@ -503,6 +504,17 @@ def _sections(value, path, indicators):
     return tuple(sections)
 
 
+def _outcomes(value, path):
+    """The decisions the sheet offers (依据本次评价，特决定该员工：转正 / 续签劳动合同 / ...): distinct names."""
+    names = tuple(_str(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
+    for i, name in enumerate(names):
+        if not name.strip() or len(name) > 40:
+            _fail(f"{path}[{i}]", "must be a name of 1 to 40 characters", "须为 1–40 个字符的名称")
+        if name in names[:i]:
+            _fail(f"{path}[{i}]", f"{name!r} is listed twice", f"{name!r} 重复")
+    return names
+
+
 def _readings(value, path):
     """How the preset reads a garbled or self-contradicting seed form: [{topic, text}] in both languages."""
     readings = []
@@ -572,12 +584,13 @@ def load_template(data, storing=False):
         check.run(monotone.check_bound, base, "base")
     role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
+    outcomes = check.run(_outcomes, data["outcomes"], "outcomes", default=()) if "outcomes" in data else ()
     readings = check.run(_readings, data["readings"], "readings", default=()) if "readings" in data else ()
     check.raise_any()
     return Template(
         code=code, name=name, version=version, effective_from=effective_from, role=role,
         indicators=tuple(indicators), method=method, base=base, weights=weights, qualitative=qualitative,
-        positive_cap=cap, grades=grades, requires_interview=interview, data=data, raters=raters,
+        positive_cap=cap, grades=grades, requires_interview=interview, data=data, raters=raters, outcomes=outcomes,
         sections=sections, readings=readings,
     )
 

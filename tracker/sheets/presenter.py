@@ -41,6 +41,9 @@ class Sheet:
     adjustment_formula: str | None = None  # how the approved ones make A (scores.presenter.adjustment_formula)
     total_formula: str | None = None  # how Q, L and A make T and the bonus (scores.presenter.total_formula)
     veto: object = None
+    interview: object = None  # the month's latest performance interview (绩效面谈): its date is printed
+    outcomes: list = field(default_factory=list)  # [(decision, chosen)] of a template with outcomes (form 9)
+    outcome_detail: str | None = None
     supervisor: str | None = None
     gm: str | None = None
     months: list = field(default_factory=list)  # period sheets: (month, total, grade, status)
@@ -97,12 +100,17 @@ def month_sheet(engineer, month, lang):
     adjustments = [{"points": a.points, "reason": a.reason, "status": str(ADJUSTMENT_LABELS.get(a.status, a.status)),
                     "approved": a.status == "approved"} for a in rows]
     groups, uncounted = _groups(engineer, month, lang) if score is not None else ([], 0)
+    outcome = approval.outcome_of(engineer, month) if template is not None and template.outcomes else None
     return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
                  groups=groups, uncounted_reviews=uncounted, adjustments=adjustments,
                  adjustment_formula=adjustment_formula(rows, template),
                  total_formula=total_formula(score, template, engineer), veto=approval.veto_of(engineer, month),
+                 interview=approval.latest_interview(engineer, month),
+                 outcomes=[(name, outcome is not None and outcome.decision == name)
+                           for name in (template.outcomes if template is not None else ())],
+                 outcome_detail=outcome.detail if outcome is not None else None,
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
 
 
