@@ -483,3 +483,40 @@ def test_the_audit_log_shows_an_outbox_message_as_its_text(app, client, team):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.record_type == "outbox"))
     assert event is not None and "Tracker】" in event.after and "\\xe3" not in event.after
     assert DING_SECRET not in event.after and DING_TOKEN not in event.after
+
+
+def test_an_endpoint_that_answers_a_byte_at_a_time_fails_within_the_timeout_in_all(app, team):
+    """The socket's timeout bounds each read alone: an answer sent a byte every 0.4 s took as long as the server
+    liked (81 s in a trial), and every robot's messages and the mail waited behind it. ROBOT_TIMEOUT is the whole
+    exchange's time now."""
+    from tracker.notifications import robot_send
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            data = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.4)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        robot = make_robot("慢群", "wecom", "mgr", f"http://127.0.0.1:{server.server_address[1]}/send?key=k",
+                           ["month_submitted"])
+        started = time.monotonic()
+        with pytest.raises(robot_send.RobotRefused) as refused:
+            robot_send.post(robot, b'{"msgtype": "text"}', 1.0)
+        assert time.monotonic() - started < 2.5  # the answer would have taken 12 s
+        assert "within 1 s" in str(refused.value)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -50,13 +51,36 @@ def _scrub(text, robot):
     return text
 
 
+def _exchange(request, timeout):
+    """The answer's body, within `timeout` seconds in all. The socket's timeout bounds each read alone: a server that
+    sends a byte every few seconds held the outbox (every robot's messages and the mail behind them) for minutes.
+    The exchange runs in a thread of its own, given the whole time; one still running then is abandoned (it ends at
+    the server's next silence of `timeout` seconds) and the message counts as not delivered."""
+    outcome = {}
+
+    def run():
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only, checked)
+                outcome["answer"] = response.read(ANSWER_MAX)
+        except BaseException as error:  # handed to the caller
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="robot-post", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"no complete answer within {timeout:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
+
+
 def post(robot, payload, timeout):
     """POST the JSON body; raises when the robot did not take it."""
     request = urllib.request.Request(signed_url(robot), data=payload, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only, checked)
-            answer = response.read(ANSWER_MAX)
+        answer = _exchange(request, timeout)
     except urllib.error.HTTPError as error:
         raise RobotRefused(f"HTTP {error.code} {error.reason}") from None
     except (urllib.error.URLError, OSError) as error:
