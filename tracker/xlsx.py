@@ -68,8 +68,9 @@ def text_width(text):
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
 
 
-def print_setup(sheet, title=None, title_rows="1:1"):
-    """Landscape A4, fitted to the page width, `title_rows` repeated on every page, page numbers in the footer.
+def print_setup(sheet, title=None, title_rows="1:1", page_numbers=PAGE_NUMBERS):
+    """Landscape A4, fitted to the page width, `title_rows` repeated on every page, page numbers in the footer
+    (`page_numbers`: Excel's codes &P and &N in the workbook's language).
 
     The header and footer sit 0.3 in from the paper's edge and the body starts 0.75 in from it, so neither is
     cut by the printer's margin nor overlaps the table.
@@ -86,7 +87,7 @@ def print_setup(sheet, title=None, title_rows="1:1"):
     sheet.page_margins.header = sheet.page_margins.footer = 0.3
     if title:
         sheet.oddHeader.center.text = title
-    sheet.oddFooter.center.text = PAGE_NUMBERS
+    sheet.oddFooter.center.text = page_numbers
 
 
 # ---- reading ----------------------------------------------------------------------------------------------------

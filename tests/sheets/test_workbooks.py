@@ -159,8 +159,11 @@ def test_an_english_page_downloads_an_english_workbook(client, scored):
     assert {row[header[-1]] for row in rows.values()} == {"Draft"}
     assert "Monthly appraisal summary" in unquote(response.headers["Content-Disposition"])
     assert sheet.title == f"{MONTH} Monthly appraisal"  # Excel's 31 characters cut it at "summa"
-    header, _rows = rows_of(open_book(client.get("/sheets/xlsx/2026/annual?lang=en")).active)
+    assert sheet.oddFooter.center.text == "Page &P of &N"  # the page footer was Chinese
+    annual = open_book(client.get("/sheets/xlsx/2026/annual?lang=en")).active
+    header, _rows = rows_of(annual)
     assert header[2] == "January" and "Annual score" in header and "Final" in header, header
+    assert annual.oddFooter.center.text == "Page &P of &N"
     response = client.get(f"/sheets/xlsx/{MONTH}?lang=zh")  # and Chinese again, as HR is handed it
     assert rows_of(open_book(response).active)[0][:2] == ["用户名", "姓名"]
     assert f"{MONTH}月度考核汇总.xlsx" in unquote(response.headers["Content-Disposition"])

@@ -120,7 +120,7 @@ def month_workbook(summary):
                     + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
                        row["bonus"], _yes(row["vetoed"]), str(STATUS.get(row["status"], row["status"]))])
     _table(sheet, headers, rows, formats)
-    print_setup(sheet, title)
+    print_setup(sheet, title, page_numbers=_("第 &P 页，共 &N 页"))
     book.properties.title = month_filename(summary.month)[:-5]
     return _save(book)
 
@@ -138,6 +138,6 @@ def period_workbook(summary):
     rows = [[row["username"], row["display_name"]] + [row["months"][m] for m in summary.months]
             + [row["score"], row["months_counted"], _yes(row["final"], _("否"))] for row in summary.rows]
     _table(sheet, headers, rows, formats)
-    print_setup(sheet, title)
+    print_setup(sheet, title, page_numbers=_("第 &P 页，共 &N 页"))
     book.properties.title = period_filename(summary)[:-5]
     return _save(book)
