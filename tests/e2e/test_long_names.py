@@ -46,3 +46,18 @@ def test_the_longest_names_and_notes_wrap_inside_a_phone_screen(app, live_server
                 wide[path] = excess
         context.close()
     assert not wide, wide
+
+
+def test_a_long_name_wraps_in_the_team_month_table_so_every_figure_shows_on_a_desktop(app, live_server, browser,
+                                                                                       demo_data):
+    """A 40-character Chinese name stayed on one line (~570 px): the team month page's last columns were reachable
+    only by scrolling the table sideways, at 1280 px."""
+    auth.create_user({"username": "long.cn", "password": "long-name-1234", "display_name": "欧阳" + "长" * 38,
+                      "role": "engineer", "hire_date": date(2020, 1, 1), "supervisor": "mgr.liu"})
+    db.session.commit()
+    context, page = log_in(browser, live_server, "mgr.liu", {"width": 1280, "height": 900})
+    assert page.goto(live_server + "/scores/2026-11").status == 200
+    hidden = page.evaluate("""() => [...document.querySelectorAll('.table-responsive')].map(
+        box => box.scrollWidth - box.clientWidth)""")
+    context.close()
+    assert hidden and max(hidden) <= 1, hidden

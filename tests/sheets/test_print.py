@@ -337,3 +337,13 @@ def test_a_period_sheet_says_not_appraised_for_months_before_six_months_of_servi
     states = dict(re.findall(r"<tr><td>(2026-\d\d)</td>.*?<td>([^<]*)</td></tr>", html, re.S))
     assert {states[f"2026-{m:02d}"] for m in range(1, 9)} == {"不参加考核"}, states
     assert states["2026-09"] == "尚未计算", states
+
+
+def test_the_period_stays_on_one_line_beside_a_name_of_forty_letters(client, scored, api):
+    """With the longest name allowed the name cell took the width and 考核期间 read "2026-1" over "1" (January at a
+    glance on a filed sheet)."""
+    long_name = "欧阳" + "长" * 38  # no break between the characters but anywhere
+    assert api("PATCH", "/users/eng1", "admin", json={"display_name": long_name}).status_code == 200
+    login(client, "mgr")
+    lines = [line.strip() for line in pdf_pages(get_pdf(client, f"/sheets/pdf/{MONTH}/eng1").data)[0].split("\n")]
+    assert f"考核期间 {MONTH}" in lines, lines[:6]
