@@ -130,6 +130,8 @@ INVALID = [
     ("a max the score columns cannot hold", lambda d: indicator(d, "field_hours").update(max=1000000),
      "body.indicators[1].max"),
     ("a base the score columns cannot hold", lambda d: d.update(base=10000), "body.base"),
+    # the template's own name was named "body..name" (a dot too many)
+    ("a template name that is not text", lambda d: d.update(name=123), "body.name"),
     # English names are names (CONTRACT 2): no bidirectional overrides or isolates, as in the Chinese ones
     ("an English template name with an override", lambda d: d.update(name_en="Engineer \u202emonthly"),
      "body.name_en"),

@@ -232,7 +232,8 @@ def _text(data, key, path, required=True):
         if required:
             _fail(path, f"missing {key}", f"缺少 {key}")
         return None
-    return Text(_str(data[key], f"{path}.{key}"), _str(data.get(f"{key}_en", data[key]), f"{path}.{key}_en"))
+    where = f"{path}.{key}" if path else key  # a template's own name is "name", not ".name"
+    return Text(_str(data[key], where), _str(data.get(f"{key}_en", data[key]), f"{where}_en"))
 
 
 def _bands(value, path, result=_number):
