@@ -10,6 +10,7 @@ from tracker.validation import clean_text
 @pytest.mark.parametrize("value, field, options, expected", [
     ("  表现突出 ", "reason", {}, "表现突出"),
     ("第一行\n第二行", "notes", {}, "第一行\n第二行"),    # notes and reasons may run over lines
+    ("第一行\u2028第二行", "notes", {}, "第一行\u2028第二行"),  # by Unicode's line separator too
     (None, "note", {"required": False}, None),
     ("   ", "note", {"required": False}, None),
     ("x" * 500, "reason", {}, "x" * 500),
@@ -27,6 +28,9 @@ def test_text_within_its_rule_comes_back_trimmed(app, value, field, options, exp
     ("a\x1bb", "notes", {}, "不能包含控制字符（U+001B）"),
     ("A1\nB2", "model", {"required": False, "kind": "line"}, "不能包含换行符或制表符"),
     ("a\ud800", "note", {"required": False}, "不能包含无效的 Unicode 字符"),
+    # Unicode's line and paragraph separators are line breaks: a name held one into a download's file name
+    ("张\u2028三", "display_name", {}, "不能包含换行符或制表符"),
+    ("A1\u2029B2", "model", {"required": False, "kind": "line"}, "不能包含换行符或制表符"),
 ])
 def test_anything_else_is_422_on_the_field(app, value, field, options, message):
     with pytest.raises(Invalid) as refused:

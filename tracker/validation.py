@@ -39,13 +39,13 @@ NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "e
 # The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
 # no JSON generator produces on purpose, are left out of the patterns but refused all the same).
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but TAB, LF, CR; DEL; C1
-_BREAKS = "\t\n\r"
+_BREAKS = "\t\n\r\u2028\u2029"  # with Unicode's line and paragraph separators: a line break all the same
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _SURROGATES = "\ud800-\udfff"
 PATTERNS = {
     "multiline": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
-    "line": r"^[^\x00-\x1f\x7f-\x9f]*$",
-    "name": r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$",
+    "line": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$",
+    "name": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
 }
 _FORBIDDEN = {
     "multiline": re.compile(f"[{_CONTROL}{_SURROGATES}]"),
