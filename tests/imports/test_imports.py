@@ -726,3 +726,21 @@ def test_a_two_row_header_is_read_and_columns_of_other_headings_are_named_as_ign
     order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "HDR-001"))
     assert (order.responded_at, order.arrived_at, order.completed_at) == (
         datetime(2026, 11, 16, 9, 30), datetime(2026, 11, 16, 11, 0), datetime(2026, 11, 16, 15, 0))
+
+
+def test_rows_numbered_in_advance_but_left_empty_are_empty_rows(team, api):
+    """An office's sheet numbers its rows (序号) down to 20 before they are filled: each empty numbered row stopped
+    the import with "no engineer with the username " and "the same as row 4 ()"."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["序号", "用户名", "日期", "状态"])
+    sheet.append([1, "eng1", "2026-11-03", "迟到"])
+    for number in range(2, 21):
+        sheet.append([number, None, None, None])
+    data = io.BytesIO()
+    book.save(data)
+    report = _upload(api, "attendance", data.getvalue(), "考勤.xlsx", dry_run=False)
+    assert report.status_code == 200, report.get_json()
+    body = report.get_json()
+    assert body["rows"] == 1 and body["created"] == 1 and not body["errors"]
+    assert body["ignored_columns"] == ["序号"]

@@ -219,10 +219,12 @@ def read_rows(kind, filename, data):
             if not records:
                 _headings(headings, values)
             continue
+        record = {key: (_cell(key, values[index]) if index < len(values) else "") for key, index in positions.items()}
+        if not any(value.strip() for value in record.values()):
+            continue  # a row filled only in columns not read (a 序号 numbered in advance): an empty row
         if len(records) >= MAX_ROWS:
             raise Invalid.field("file", _("一次最多导入 %(n)s 行", n=MAX_ROWS))
-        records.append((number, {key: (_cell(key, values[index]) if index < len(values) else "")
-                                 for key, index in positions.items()}))
+        records.append((number, record))
     if positions is None:
         raise Invalid.field("file", _("找不到表头：第一行须为模板的列名"))
     missing = [column.zh for column in kind.columns if column.required and column.key not in found]
