@@ -744,3 +744,16 @@ def test_rows_numbered_in_advance_but_left_empty_are_empty_rows(team, api):
     body = report.get_json()
     assert body["rows"] == 1 and body["created"] == 1 and not body["errors"]
     assert body["ignored_columns"] == ["序号"]
+
+
+def test_a_new_order_with_an_empty_submitter_cell_is_submitted_by_who_imports_it(team, api):
+    """As through the API (CONTRACT 5): the ledger's empty 提交人 stored no submitter, so nobody was told when the
+    order's scan came in."""
+    orders = _orders(1)
+    orders[0].update(number="SUB-2", submitter="")
+    report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", dry_run=False, user="office")
+    assert report.status_code == 200, report.get_json()
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "SUB-2"))
+    assert order.submitter.username == "office"
+    again = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", user="office").get_json()
+    assert again["unchanged"] == 1 and not again["errors"], again
