@@ -757,3 +757,12 @@ def test_a_new_order_with_an_empty_submitter_cell_is_submitted_by_who_imports_it
     assert order.submitter.username == "office"
     again = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", user="office").get_json()
     assert again["unchanged"] == 1 and not again["errors"], again
+
+
+def test_a_present_day_stores_nothing_and_is_reported_unchanged_not_created(team, api):
+    """出勤 is a workday without a record: the report said "2 created" on every import while nothing was stored."""
+    rows = [{"username": "eng1", "date": "2026-11-02", "status": "出勤"},
+            {"username": "eng1", "date": "2026-11-03", "status": "present"}]
+    for dry_run in (True, False, False):
+        report = _upload(api, "attendance", _xlsx(kinds.ATTENDANCE, rows), "考勤.xlsx", dry_run=dry_run).get_json()
+        assert (report["created"], report["unchanged"], report["errors"]) == (0, 2, []), report

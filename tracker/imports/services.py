@@ -235,7 +235,9 @@ def _compare(report, kind, present, rows, before, after, key):
             continue
         old, new = before.get(key(row)), after.get(key(row)) or {}
         change = {"row": number, "key": " ".join(key(row)).strip()}
-        if old is None:
+        if old is None and key(row) not in after:  # a row that stores nothing (出勤: a workday with no record)
+            report.unchanged.append(change)
+        elif old is None:
             report.created.append({**change, "action": "create"})
         else:
             changed = [_header(column) for column in kind.columns if column.key in present and column.key != "password"
