@@ -520,3 +520,20 @@ def test_an_endpoint_that_answers_a_byte_at_a_time_fails_within_the_timeout_in_a
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_group_never_reads_a_send_back_reason_and_names_are_never_markup(app, api, team, robots_of_mgr, endpoint):
+    """A manager's reason for sending an itinerary back ("工时造假") reached the whole group, and a name or reason with
+    Markdown ([点此](http://…), **, #, <font>) was rendered as a link or a heading under the Tracker robot's name."""
+    from tracker.notifications.robots import markdown
+
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "工时造假PRIVATE5"}))
+    assert jobs.run_frequent(app, "outbox", now=NOW).startswith("已发送")
+    texts = [json.dumps(body, ensure_ascii=False) for _path, _type, body in endpoint.received]
+    assert any("退回了 张三 的 2026-10 工作行程表" in text for text in texts), texts
+    assert not any("PRIVATE5" in text for text in texts)
+    _title, body = markdown("wecom", "month_submitted", "[点此](http://evil.example) **张三** #1 <font>x</font>")
+    content = json.loads(body)["markdown"]["content"]
+    assert "[点此](" not in content and "<font>" not in content and "**张三**" not in content
+    assert "［点此］(http://evil.example) ＊＊张三＊＊ ＃1 ＜font＞x＜/font＞" in content

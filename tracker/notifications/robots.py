@@ -223,10 +223,7 @@ def group_sentence(kind, actor, engineers, month=None, detail=None, work_order=N
     actor_name = actor.display_name if actor is not None else "-"
     if kind == "month_reminder":
         return _("%(names)s 的 %(month)s 工作行程表尚未提交，请尽快提交", names=names, month=detail or month or "")
-    if kind == "month_reopened":
-        if detail:
-            return _("%(actor)s 退回了 %(engineer)s 的 %(month)s 工作行程表（原因：%(reason)s），可以修改后重新提交",
-                     actor=actor_name, engineer=names, month=month or "", reason=detail)
+    if kind == "month_reopened":  # the reason (a reproach, often) stays with the engineer and the managers
         return _("%(actor)s 退回了 %(engineer)s 的 %(month)s 工作行程表，可以修改后重新提交", actor=actor_name,
                  engineer=names, month=month or "")
     if kind == "review_requested":
@@ -241,10 +238,16 @@ def group_sentence(kind, actor, engineers, month=None, detail=None, work_order=N
     return message(row)
 
 
+# what the robots' Markdown reads as markup (links, emphasis, headings, WeCom's <font>) in a name or a work order's
+# text, written as its full-width twin: a group reads the sentence as written, never a link or a heading it makes
+_MARKUP = str.maketrans({"[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "#": "＃", "`": "｀", "_": "＿",
+                         "\\": "＼", "\n": " ", "\r": " "})
+
+
 def markdown(platform, kind, text):
     """(title, the webhook's JSON body as bytes) of a notification kind's message."""
     title = _("【Tracker】%(kind)s", kind=KIND_LABELS[kind])
-    return title, _body(platform, title, text)
+    return title, _body(platform, title, text.translate(_MARKUP))
 
 
 def _body(platform, title, text):
