@@ -115,9 +115,10 @@ def test_a_long_description_runs_onto_a_second_page_and_keeps_every_box(client, 
     assert "客户意见" in last and "客户签字" in last and "工程师签字" in last
 
 
-def test_the_canonical_name_is_marked_provisional_until_the_engineer_arrives(client, orders):
+def test_the_canonical_name_is_marked_provisional_until_the_engineer_arrives(client, orders, make_order):
     """Its date is the arrival's once there is one: a scan named as the paper read before was refused afterwards."""
+    order = make_order(number="WO-C", arrived_at=None)
     login(client, "office")
-    waiting = client.get(f"/work-orders/{orders[0].id}/ticket").get_data(as_text=True)
+    waiting = client.get(f"/work-orders/{order.id}/ticket").get_data(as_text=True)
     arrived = client.get(f"/work-orders/{orders[1].id}/ticket").get_data(as_text=True)
     assert "暂定：日期以到场日为准" in waiting and "暂定" not in arrived
