@@ -196,6 +196,21 @@ def test_rating_scale_gives_a_share_of_max_averaged_by_group(ratings, points):
     assert run("rating", {"points": D(5)}, ratings=ratings).points == points
 
 
+def test_ratings_of_several_groups_say_each_groups_mean_so_the_points_can_be_rebuilt():
+    """Form 9: leader 良好, self 优秀, two peers 一般 and 优秀 — 4 ratings whose plain mean is 85%, where the rule gives
+    the mean of the group means, 86.67%: the sentence read "4 人评价，平均 86.67%", which no reader could rebuild."""
+    ratings = [{"group": "leader", "level": "good"}, {"group": "self", "level": "excellent"},
+               {"group": "peer", "level": "fair"}, {"group": "peer", "level": "excellent"}]
+    outcome = run("rating", {"points": D(30)}, ratings=ratings)
+    assert round2(outcome.points) == D("26.00")
+    assert render(outcome.details, "zh") == "4 人评价，先按组平均（领导评 80%，同事评 80%，自评 100%），再取各组的平均 86.67%"
+    assert render(outcome.details, "en") == \
+        "4 ratings averaged by group (leader 80%, peers 80%, self 100%), then across the groups: 86.67%"
+    one_group = run("rating", {"points": D(5)}, ratings=[{"group": "peer", "level": "good"},
+                                                          {"group": "peer", "level": "fair"}])
+    assert render(one_group.details, "zh") == "2 人评价，平均 70%"  # one group: a plain mean
+
+
 def test_rating_refuses_a_level_off_the_scale():
     with pytest.raises(FactsError, match="not on the scale"):
         run("rating", {"points": D(5)}, ratings=[{"level": "superb"}])

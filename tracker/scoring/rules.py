@@ -5,7 +5,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from collections.abc import Callable
 
 from tracker.scoring.decimals import (
-    HUNDRED, ONE, VALUE_PLACES, ZERO, D, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean_of_groups,
+    HUNDRED, ONE, VALUE_PLACES, ZERO, D, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean, mean_of_groups,
 )
 from tracker.scoring.errors import FactsError
 from tracker.scoring.messages import Msg, Text
@@ -259,12 +259,29 @@ def rating(inputs, p):
         if level is None:
             raise FactsError(f"rating {entry.get('id')}: level {entry.get('level')!r} is not on the scale")
         pairs.append((entry.get("group"), level.share))
-    share = mean_of_groups(pairs, _weights(inputs["ratings"]))
+    weights = _weights(inputs["ratings"])
+    share = mean_of_groups(pairs, weights)
     if len(pairs) == 1:
         details = Msg("rating.one", {"level": scale[inputs["ratings"][0]["level"]].name, "share": _pct(share)})
-    else:
+    elif len({group for group, _share in pairs}) == 1:
         details = Msg("rating.mean", {"count": str(len(pairs)), "share": _pct(share)})
+    else:  # the mean of the group means (form 9: 4 raters in 3 groups, 86.67% where the 4 average 85%): each shown
+        details = Msg("rating.groups_weighted" if weights else "rating.groups", {
+            "count": str(len(pairs)), "share": _pct(share), "groups": _group_means(pairs)})
     return Outcome(p["points"] * share, details, value=share)
+
+
+GROUP_NAMES = {"self": Text("自评", "self"), "leader": Text("领导评", "leader"), "peer": Text("同事评", "peers")}
+
+
+def _group_means(pairs):
+    """Each rater group's mean as a message part, in the order leader, peers, self."""
+    groups = {}
+    for group, share in pairs:
+        groups.setdefault(group, []).append(share)
+    order = sorted(groups, key=lambda g: (("leader", "peer", "self").index(g) if g in GROUP_NAMES else 3, str(g)))
+    return [Msg("rating.group", {"group": GROUP_NAMES.get(group, Text(str(group), str(group))),
+                                 "share": _pct(mean(groups[group]))}) for group in order]
 
 
 @rule("manual", inputs=("ratings",), params={"lo": "number?", "hi": "number?", "levels": "levels?"}, full="hi")
