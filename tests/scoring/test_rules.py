@@ -203,7 +203,8 @@ def test_ratings_of_several_groups_say_each_groups_mean_so_the_points_can_be_reb
                {"group": "peer", "level": "fair"}, {"group": "peer", "level": "excellent"}]
     outcome = run("rating", {"points": D(30)}, ratings=ratings)
     assert round2(outcome.points) == D("26.00")
-    assert render(outcome.details, "zh") == "4 人评价，先按组平均（领导评 80%，同事评 80%，自评 100%），再取各组的平均 86.67%"
+    assert render(outcome.details, "zh") == \
+        "4 人评价，先按组平均（领导评 80%，同事评 80%，自评 100%），再取各组的平均 86.67%"
     assert render(outcome.details, "en") == \
         "4 ratings averaged by group (leader 80%, peers 80%, self 100%), then across the groups: 86.67%"
     one_group = run("rating", {"points": D(5)}, ratings=[{"group": "peer", "level": "good"},
