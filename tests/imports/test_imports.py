@@ -198,12 +198,12 @@ def test_a_gb18030_csv_as_excel_saves_it_imports(team, api):
     writer = csv.writer(out)
     writer.writerow([column.zh for column in kinds.CUSTOMERS.columns])
     writer.writerow(["旗滨玻璃", "1号机", "QB-2000", "SN1", "2019-03-12"])
-    writer.writerow(["旗滨玻璃", "2号机", "QB-2000", "SN2", "2020/5/18"])
+    writer.writerow(["旗滨玻璃", "2号机", "QB-2000", "SN2", "18/5/2020"])  # day first: which is the month?
     writer.writerow(["南方水泥", "", "", "", ""])
     data = out.getvalue().replace("\n", "\r\n").encode("gb18030")
     report = _upload(api, "customers", data, "客户.csv").get_json()
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "安装日期")]
-    data = data.decode("gb18030").replace("2020/5/18", "2020-05-18").encode("gb18030")
+    data = data.decode("gb18030").replace("18/5/2020", "2020/5/18").encode("gb18030")  # as Excel writes it
     report = _upload(api, "customers", data, "客户.csv", dry_run=False)
     assert report.status_code == 200, report.get_json()
     machines = db.session.scalars(select(Equipment).order_by(Equipment.name)).all()
@@ -766,3 +766,22 @@ def test_a_present_day_stores_nothing_and_is_reported_unchanged_not_created(team
     for dry_run in (True, False, False):
         report = _upload(api, "attendance", _xlsx(kinds.ATTENDANCE, rows), "考勤.xlsx", dry_run=dry_run).get_json()
         assert (report["created"], report["unchanged"], report["errors"]) == (0, 2, []), report
+
+
+def test_dates_as_chinese_excel_writes_them_as_text_are_read(team, api):
+    """2026/11/3 and 2026/11/16 9:30 (a date cell kept as text, as Chinese Excel shows it) were refused: "the time
+    must be ISO 8601, e.g. 2026-10-15T09:30"."""
+    attendance = [{"username": "eng1", "date": "2026/11/3", "status": "迟到"},
+                  {"username": "eng1", "date": "2026.11.4", "status": "迟到"}]
+    report = _upload(api, "attendance", _xlsx(kinds.ATTENDANCE, attendance), "考勤.xlsx", dry_run=False)
+    assert report.status_code == 200, report.get_json()
+    orders = _orders(1)
+    orders[0].update(number="SLASH-1", reported_at="2026/11/16 9:30", responded_at="2026-11-16 10:05")
+    report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", dry_run=False)
+    assert report.status_code == 200, report.get_json()
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "SLASH-1"))
+    assert order.reported_at == datetime(2026, 11, 16, 9, 30)
+    bad = _orders(1)
+    bad[0].update(number="SLASH-2", reported_at="2026/13/16 9:30")
+    refused = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, bad), "工单.xlsx").get_json()
+    assert refused["errors"] and refused["errors"][0]["field"] == "reported_at"

@@ -4,6 +4,7 @@ A row is stored through the same services the API and the web forms call, so eve
 place; this module only turns the cells of a row into the plain data those services take.
 """
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -58,11 +59,29 @@ class Kind:
 
 # ---- cell values -> plain data --------------------------------------------------------------------------
 
+# a date as Chinese Excel writes a date cell kept as text (2026/10/19, 2026/1/5, 2026.1.5, 2026-1-5), then a time
+_LOOSE_DATE = re.compile(r"^([0-9]{4})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})(?=$|[ T])")
+
+
+def _iso(value):
+    """The cell's date written as ISO 8601 (zero-padded, with dashes); anything else as it came."""
+    if isinstance(value, str):
+        match = _LOOSE_DATE.match(value.strip())
+        if match:
+            year, month, day = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}" + value.strip()[match.end():]
+    return value
+
+
 def parse_date(value, field):
-    return validation.parse_date(value, field)
+    return validation.parse_date(_iso(value), field)
 
 
 def parse_datetime(value, field):
+    """A cell's time: ISO 8601, or a date as Excel writes it then the time (2026/10/19 9:30 as 2026-10-19 09:30)."""
+    value = _iso(value)
+    if isinstance(value, str):
+        value = re.sub(r"(?<=[0-9]{4}-[0-9]{2}-[0-9]{2}[ T])([0-9]):", r"0\1:", value)
     return validation.parse_datetime(value, field, clock.to_local)
 
 
