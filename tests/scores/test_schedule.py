@@ -231,11 +231,28 @@ def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, reco
 
 
 def test_a_failing_job_is_recorded_with_its_error(app, records, team):
-    team["eng1"].kpi_template = "gone"
+    from tracker.scores.models import KpiTemplate
+
+    db.session.execute(update(KpiTemplate).values(body='{"code": "broken"}'))  # no stored version loads
     db.session.commit()
     row = run(app, "scores_nightly", datetime(2026, 11, 20, 2))
-    assert row.outcome == "error" and "gone" in row.error
+    assert row.outcome == "error" and "无法使用" in row.error
     assert db.session.scalar(select(func.count()).select_from(Score)) == 0
+
+
+@pytest.mark.parametrize("job, at, month", [("scores_nightly", datetime(2026, 11, 20, 2), "2026-11"),
+                                            ("scores_close_month", datetime(2026, 12, 1, 3), "2026-11")])
+def test_an_engineer_who_cannot_be_computed_holds_nobody_back_in_the_nightly_run_or_the_close(app, records, team,
+                                                                                             job, at, month):
+    """eng1's template has no version in force (or an entry gives points no column holds): the whole month's
+    compute was refused, the run failed, and nobody's draft moved (the close on the 1st neither)."""
+    team["eng1"].kpi_template = "gone"
+    db.session.commit()
+    row = run(app, job, at)
+    assert row.outcome == "ok", row.error
+    assert "1 人无法计算" in said(row) and "eng1" in said(row)
+    computed = set(db.session.scalars(select(Score.engineer_id).where(Score.month == month)))
+    assert {team["eng2"].id, team["eng3"].id} <= computed and team["eng1"].id not in computed
 
 
 # ---- the admin page ----------------------------------------------------------------------------------

@@ -14,25 +14,30 @@ from tracker.scoring.month import Month
 # A run's summary is stored as data and worded in its reader's language (jobs.said).
 jobs.wording("scores_computed", _l("%(month)s：计算 %(computed)s 人（参加考核 %(eligible)s 人，未满考核条件 "
                                    "%(ineligible)s 人，待定 %(pending)s 人），已审批的 %(approved)s 人保持不变"))
+jobs.wording("scores_computed_but", _l("%(month)s：计算 %(computed)s 人（参加考核 %(eligible)s 人，未满考核条件 "
+                                       "%(ineligible)s 人，待定 %(pending)s 人），已审批的 %(approved)s 人保持不变；"
+                                       "%(failed)s 人无法计算，草稿标为待重算：%(reasons)s"))
 jobs.wording("mid_year_stored", _l("%(year)s 年年中：存入 %(n)s 人"))
 jobs.wording("annual_stored", _l("%(year)s 年年度：存入 %(n)s 人"))
 jobs.wording("reminded", _l("%(month)s：提醒 %(n)s 人"))
 jobs.wording("recomputed", _l("重新计算 %(months)s"))
 
 
-def _summary(result):
-    return jobs.said("scores_computed", **{name: result[name] for name in (
-        "month", "computed", "eligible", "ineligible", "pending", "approved")})
+def _summary(result, reasons=()):
+    figures = {name: result[name] for name in ("month", "computed", "eligible", "ineligible", "pending", "approved")}
+    if reasons:
+        return jobs.said("scores_computed_but", failed=len(reasons), reasons="；".join(reasons), **figures)
+    return jobs.said("scores_computed", **figures)
 
 
 def recompute_current_month(now):
-    """Nightly: the current month's drafts, as known now."""
-    return _summary(services.compute_month(Month.of(now.date()), now))
+    """Nightly: the current month's drafts, as known now (an engineer who cannot be computed holds nobody back)."""
+    return _summary(*services.compute_month_sparing(Month.of(now.date()), now))
 
 
 def close_previous_month(now):
     """On the 1st: the previous month's drafts once more, judged at its end (as_of caps at the month's end)."""
-    return _summary(services.compute_month(jobs.previous_month_key(now), now))
+    return _summary(*services.compute_month_sparing(jobs.previous_month_key(now), now))
 
 
 def mid_year(now):

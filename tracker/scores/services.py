@@ -94,6 +94,33 @@ def compute_month(month, now, engineer_ids=None, progress=None):
         return _compute(month, now, engineer_ids, progress)
 
 
+def compute_month_sparing(month, now):
+    """compute_month for the scheduler: an engineer whose draft cannot be computed (a conflict naming them: their
+    template has no version in force, an entry gives points no column holds) is left out, their draft marked stale
+    for the admins to see in the run, and every other engineer's draft is computed all the same (one mistyped entry
+    held back the nightly recompute and the month's close for everyone). Returns (summary, [the conflicts' messages]).
+    A conflict naming nobody is raised."""
+    month = month_arg(month)
+    left_out, reasons = set(), []
+    while True:
+        engineer_ids = None if not left_out else [p.id for p in _engineers(None, month) if p.id not in left_out]
+        try:
+            summary = compute_month(month, now, engineer_ids)
+            break
+        except Conflict as error:
+            username = error.extra.get("username")
+            engineer_id = db.session.scalar(select(User.id).where(User.username == username)) if username else None
+            if engineer_id is None or engineer_id in left_out:
+                raise
+            left_out.add(engineer_id)
+            reasons.append(error.message)
+    if left_out:
+        db.session.execute(update(Score).where(Score.month == month, Score.status == "draft",
+                                               Score.engineer_id.in_(left_out)).values(stale=True)
+                           .execution_options(synchronize_session=False))
+    return summary, reasons
+
+
 def compute_asked(month, now, engineer_ids=None, progress=None, actor=None):
     """compute_month for someone who asks for it (the API, the `compute` command): a month after the current one
     has nothing to score yet (422); the `actor` who asked is in the audit log. The jobs and the live drafts call
