@@ -130,6 +130,8 @@ INVALID = [
     ("a max the score columns cannot hold", lambda d: indicator(d, "field_hours").update(max=1000000),
      "body.indicators[1].max"),
     ("a base the score columns cannot hold", lambda d: d.update(base=10000), "body.base"),
+    ("a weight the score columns cannot hold", lambda d: indicator(d, "attendance").update(weight=100000000),
+     "body.indicators[0].weight"),
     # the template's own name was named "body..name" (a dot too many)
     ("a template name that is not text", lambda d: d.update(name=123), "body.name"),
     # English names are names (CONTRACT 2): no bidirectional overrides or isolates, as in the Chinese ones

@@ -421,6 +421,8 @@ def _indicator(data, path, raters=DEFAULT_RATERS):
     max_points = _number(data["max"], f"{path}.max", lo=ZERO)
     monotone.check_bound(max_points, f"{path}.max")
     weight = _number(data["weight"], f"{path}.weight", positive=True) if "weight" in data else None
+    if weight is not None:
+        monotone.check_bound(weight, f"{path}.weight")
     if weight is not None and not max_points:
         _fail(f"{path}.weight", "a weighted indicator needs max > 0", "有权重的指标满分须大于 0")
     period = data.get("period", "M")
