@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
 from tracker.reviews import services
 from tracker.reviews.models import Incident, MetricEntry, Rating
-from tracker.scoring.template import bundled_presets
+from tracker.scoring.presets import bundled_presets
 
 
 def count(model):

@@ -15,7 +15,8 @@ from tracker.reviews.models import Review
 from tracker.scores import approval, templates_store
 from tracker.scores import services as scores
 from tracker.scoring.errors import TemplateError
-from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.presets import bundled_presets
+from tracker.scoring.template import load_template
 
 CRITERIA = [{"code": "quality", "name": "服务质量", "name_en": "Quality of service"},
             {"code": "speed", "name": "处理速度", "name_en": "Speed"},

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import login
-from tracker.scoring.template import bundled_presets
+from tracker.scoring.presets import bundled_presets
 
 PRESETS = sorted(bundled_presets())
 

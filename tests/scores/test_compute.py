@@ -15,7 +15,7 @@ from tracker.extensions import db
 from tracker.scores import live, services, templates_store
 from tracker.reviews.models import Review
 from tracker.scores.models import KpiTemplate, Score, ScoreLine
-from tracker.scoring.template import bundled_presets
+from tracker.scoring.presets import bundled_presets
 
 
 def compute(month=NOV, now=NOW, **kwargs):

@@ -6,7 +6,8 @@ from decimal import Decimal as D
 import pytest
 
 from tracker.scoring.engine import evaluate
-from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.presets import bundled_presets
+from tracker.scoring.template import load_template
 
 TEMPLATE = bundled_presets()["engineer_monthly"]
 CRITERIA = ["responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"]

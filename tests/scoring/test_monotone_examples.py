@@ -10,7 +10,8 @@ import pytest
 
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import TemplateError
-from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.presets import bundled_presets
+from tracker.scoring.template import load_template
 
 PRESETS = bundled_presets()
 CRITERIA = ["responsibility", "discipline", "initiative", "loyalty", "teamwork", "innovation", "judgement"]

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from tracker.scoring.engine import evaluate
 from tracker.scoring.measures import SOURCES
-from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.presets import bundled_presets
+from tracker.scoring.template import load_template
 
 TEMPLATES = {code: load_template(data) for code, data in bundled_presets().items()}
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from tracker.scoring.errors import TemplateError
-from tracker.scoring.template import PRESETS, bundled_presets, load_template
+from tracker.scoring.presets import PRESETS, bundled_presets
+from tracker.scoring.template import load_template
 
 PRESET_DATA = bundled_presets()
 ROLES = ["服务部长", "前台主管", "技术经理", "备件经理", "保险经理", "质检员", "服务IT信息员", "索赔员", "休息区接待员",

@@ -24,7 +24,8 @@ from tracker.reviews.models import Incident, MetricEntry, Rating, Review
 from tracker.scoring.decimals import HUNDRED
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
-from tracker.scoring.template import bundled_presets, load_template
+from tracker.scoring.presets import bundled_presets
+from tracker.scoring.template import load_template
 from tracker.scoring.totals import rates
 from tracker.scoring.month import Month
 from tracker import validation

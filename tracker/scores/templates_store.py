@@ -15,7 +15,8 @@ from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate, TemplateAssignment
 from tracker.scoring.errors import TemplateError
-from tracker.scoring.template import PRESETS, bundled_presets, load_template
+from tracker.scoring.presets import PRESETS, bundled_presets
+from tracker.scoring.template import load_template
 from tracker.scoring.month import Month
 
 DEFAULT_CODE = "engineer_monthly"

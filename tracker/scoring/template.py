@@ -5,9 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
-import yaml
 
 from tracker.scoring.business_hours import parse_office_hours
 from tracker.scoring import monotone
@@ -19,7 +17,6 @@ from tracker.scoring.rules import RULES, Category, Level, ScaleLevel
 from tracker.scoring.totals import DEFAULT_GRADES, DEFAULT_WEIGHTS, POSITIVE_CAP
 from tracker.scoring.month import Month
 
-PRESETS = Path(__file__).resolve().parent.parent / "presets"
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_CRITERIA = ("comment", "submit", "csrf_token")
 TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role", "position", "position_en", "form",
@@ -597,15 +594,3 @@ def load_template(data, storing=False):
         sections=sections, readings=readings,
     )
 
-
-# libyaml's safe loader when PyYAML was built with it (about ten times faster), else the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def bundled_presets(directory=PRESETS):
-    """The preset template dicts shipped in tracker/presets, by code (the app copies them into its database)."""
-    presets = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-        presets[data["code"]] = data
-    return presets
