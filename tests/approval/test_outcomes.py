@@ -81,3 +81,31 @@ def test_the_score_page_offers_the_templates_outcomes_to_a_leader_and_the_sheet_
     login(client, "eng1")
     own = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
     assert 'id="outcome-form"' not in own and "自 2026-12 起转正" in own  # the engineer reads the decision
+
+
+def test_the_outcomes_read_in_english_on_english_pages_and_sheets_and_are_recorded_by_their_chinese_name(
+        form9, client, api):
+    assert put(api, "mgr", {"decision": "提薪/降薪"}).status_code == 200
+    login(client, "mgr")
+    client.post("/lang/en", data={"next": "/"})
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    options = dict(re.findall(r'<option(?: selected)? value="([^"]*)"(?: selected)?>([^<]*)</option>', page))
+    assert options["转正"] == "Confirmation" and options["辞退"] == "Dismissal", options
+    assert re.search(r'id="outcome-recorded">[^\n]*<strong>Pay rise / cut</strong>', page)
+    sheet = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    assert "■ Pay rise / cut" in sheet and "□ Contract renewal" in sheet and "转正" not in sheet
+    client.post("/lang/zh", data={"next": "/"})
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert re.search(r'id="outcome-recorded">[^\n]*<strong>提薪/降薪</strong>', page)
+    client.post("/logout")
+
+
+@pytest.mark.parametrize("english, field", [(["Confirmation"], "outcomes_en"), ([""] * 6, "outcomes_en[0]")])
+def test_english_outcome_names_name_each_outcome(english, field):
+    from tracker.scoring.errors import TemplateError
+    from tracker.scoring.presets import bundled_presets
+    from tracker.scoring.template import load_template
+    data = dict(bundled_presets()["service_360"], outcomes_en=english)
+    with pytest.raises(TemplateError) as refused:
+        load_template(data)
+    assert field in refused.value.errors

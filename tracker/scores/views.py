@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock, nav
+from tracker import clock, language, nav
 from tracker.auth.access import acts_as_manager, engineer_for_scores, is_leader, roles
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
@@ -90,8 +90,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
     presenter.add_record_links(lines, me, engineer, month)
     veto = approval.veto_of(engineer, month)
     adjustments = approval.adjustments_of(engineer, month)
-    offered = template.outcomes if template is not None else ()
-    context = _approval_context(me, engineer, month, score, veto, forms or {}, offered)
+    outcome = approval.outcome_of(engineer, month) if template is not None and template.outcomes else None
+    context = _approval_context(me, engineer, month, score, veto, forms or {}, template)
     if alert is None:  # a refused form the page does not show (e.g. the month is assessed by now) says why up top
         alert = _("；").join(str(message) for prefix, form in (forms or {}).items() if prefix not in context["forms"]
                             for messages in form.errors.values() for message in messages) or None
@@ -103,7 +103,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         adjustment_formula=presenter.adjustment_formula(adjustments, template),
         total_formula=presenter.total_formula(score, template, engineer),
         veto=veto, interview=approval.latest_interview(engineer, month),
-        outcome=approval.outcome_of(engineer, month) if offered else None,
+        outcome=outcome, outcome_label=template.outcome_label(outcome.decision, language.current()) if outcome else None,
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
@@ -116,13 +116,14 @@ APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": Intervie
                   "early": EarlyConfirmationForm, "outcome": OutcomeForm}
 
 
-def _approval_context(me, engineer, month, score, veto, forms, offered=()):
+def _approval_context(me, engineer, month, score, veto, forms, template=None):
     """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
     assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
                                                         else is_eligible(engineer, month))
     is_open = assessable and (score is None or score.status != "approved")
     manager_above = acts_as_manager(me, engineer)
     gm = me.role == "gm"
+    offered = template.outcomes if template is not None else ()
     shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
              "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved",
              "early": manager_above and score is not None and not score.eligible,
@@ -130,7 +131,8 @@ def _approval_context(me, engineer, month, score, veto, forms, offered=()):
     built = {prefix: forms.get(prefix) or APPROVAL_FORMS[prefix](formdata=None, prefix=prefix)
              for prefix, visible in shown.items() if visible}
     if "outcome" in built:
-        built["outcome"].decision.choices = [("", _("不作决定"))] + [(name, name) for name in offered]
+        built["outcome"].decision.choices = [("", _("不作决定"))] + [
+            (name, template.outcome_label(name, language.current())) for name in offered]
         recorded = approval.outcome_of(engineer, month) if "outcome" not in forms else None
         if recorded is not None:
             built["outcome"].decision.data, built["outcome"].detail.data = recorded.decision, recorded.detail

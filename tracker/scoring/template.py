@@ -20,7 +20,8 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 RESERVED_CRITERIA = ("comment", "submit", "csrf_token")
 TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role", "position", "position_en", "form",
                  "title", "description", "description_en", "method", "base", "composition", "qualitative",
-                 "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "indicators",
+                 "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "outcomes_en",
+                 "indicators",
                  "raters", "sections", "readings"}
 INDICATOR_KEYS = {"code", "name", "name_en", "max", "weight", "group", "period", "description", "description_en",
                   "source", "rule", "params", "inputs", "applies"}
@@ -132,6 +133,13 @@ class Template:
     sections: tuple = ()
     readings: tuple = ()
     outcomes: tuple = ()  # what a leader may decide from the month's appraisal (form 9: 转正, 续签劳动合同, ...)
+    outcomes_en: tuple = ()  # their English names, in the same order (none: the Chinese names on English pages)
+
+    def outcome_label(self, name, lang):
+        """An outcome's name in `lang` ("zh" or "en"): the recorded (Chinese) name when it has no English one."""
+        if lang == "en" and name in self.outcomes and self.outcomes_en:
+            return self.outcomes_en[self.outcomes.index(name)]
+        return name
 
     @cached_property
     def possible(self):
@@ -426,6 +434,18 @@ def _outcomes(value, path):
     return names
 
 
+def _outcomes_en(value, path, names):
+    """The English names of the outcomes: one for each, in the same order."""
+    english = tuple(_str(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
+    if len(english) != len(names):
+        _fail(path, f"must name each of the {len(names)} outcomes in English, in their order",
+              f"须按顺序为 {len(names)} 项结果运用各给一个英文名称")
+    for i, name in enumerate(english):
+        if not name.strip() or len(name) > 60:
+            _fail(f"{path}[{i}]", "must be a name of 1 to 60 characters", "须为 1–60 个字符的名称")
+    return english
+
+
 def _readings(value, path):
     """How the preset reads a garbled or self-contradicting seed form: [{topic, text}] in both languages."""
     readings = []
@@ -496,12 +516,14 @@ def load_template(data, storing=False):
     role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
     outcomes = check.run(_outcomes, data["outcomes"], "outcomes", default=()) if "outcomes" in data else ()
+    outcomes_en = (check.run(_outcomes_en, data["outcomes_en"], "outcomes_en", outcomes, default=())
+                   if "outcomes_en" in data else ())
     readings = check.run(_readings, data["readings"], "readings", default=()) if "readings" in data else ()
     check.raise_any()
     return Template(
         code=code, name=name, version=version, effective_from=effective_from, role=role,
         indicators=tuple(indicators), method=method, base=base, weights=weights, qualitative=qualitative,
         positive_cap=cap, grades=grades, requires_interview=interview, data=data, raters=raters, outcomes=outcomes,
-        sections=sections, readings=readings,
+        outcomes_en=outcomes_en,        sections=sections, readings=readings,
     )
 

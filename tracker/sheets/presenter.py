@@ -108,7 +108,7 @@ def month_sheet(engineer, month, lang):
                  adjustment_formula=adjustment_formula(rows, template),
                  total_formula=total_formula(score, template, engineer), veto=approval.veto_of(engineer, month),
                  interview=approval.latest_interview(engineer, month),
-                 outcomes=[(name, outcome is not None and outcome.decision == name)
+                 outcomes=[(template.outcome_label(name, lang), outcome is not None and outcome.decision == name)
                            for name in (template.outcomes if template is not None else ())],
                  outcome_detail=outcome.detail if outcome is not None else None,
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
