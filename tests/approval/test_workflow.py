@@ -253,6 +253,20 @@ def test_a_score_not_computed_yet_cannot_be_approved(api, team, records):
     assert score_of(team["eng1"], MONTH) is None
 
 
+def test_a_month_never_computed_lists_every_other_blocker_too(api, team, records):
+    db.session.execute(delete(Score).where(Score.engineer_id == team["eng1"].id))  # as if never computed
+    db.session.commit()
+    refused = api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang")
+    assert refused.status_code == 409
+    gaps = refused.get_json()["error"]["gaps"]
+    assert gaps[0] == "本月考核尚未计算" and "缺少领导评价" in gaps and "尚未记录绩效面谈" in gaps, gaps
+    records.review(team["eng1"], MONTH, team["mgr"], "leader")
+    api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    db.session.execute(delete(Score).where(Score.engineer_id == team["eng1"].id))
+    db.session.commit()
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").get_json()["error"]["gaps"] == ["本月考核尚未计算"]
+
+
 def test_an_ineligible_engineers_month_cannot_be_approved(api, make_user, team, records):
     newbie = make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
     reports.compute_month(MONTH, NOW)

@@ -128,19 +128,27 @@ def pending_adjustments():
 def approval_gaps(engineer, month, score=None):
     """What still stands in the way of approving the month's score, as sentences (empty: it can be approved)."""
     score = score if score is not None else score_of(engineer, month)
-    if score is None:
-        return [_("本月考核尚未计算")]
-    if not score.eligible:
+    if score is not None and not score.eligible:
         return [_("该工程师本月不参加考核")]
-    if score.status == "approved":
+    if score is not None and score.status == "approved":
         return [_("已审批")]
-    template = score_template(score)
+    # a month never computed says so, and what else it waits for (the template in force then: what it will use)
+    template = score_template(score) if score is not None else _template_in_force(engineer, month)
     pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
                                                             Adjustment.month == month,
                                                             Adjustment.status == "proposed").limit(1))
-    return blockers(template, leader_review=has_leader_review(engineer, month, template),
-                    missing=[name for _code, name in missing_entries(score)],
+    gaps = blockers(template, leader_review=has_leader_review(engineer, month, template),
+                    missing=[name for _code, name in missing_entries(score)] if score is not None else [],
                     interviewed=latest_interview(engineer, month) is not None, pending=pending is not None)
+    return gaps if score is not None else [_("本月考核尚未计算")] + gaps
+
+
+def _template_in_force(engineer, month):
+    """The parsed template the engineer's month would be computed with (None: none is in force)."""
+    try:
+        return template_of_row(templates_store.template_for(engineer, month))
+    except Conflict:
+        return None
 
 
 def blockers(template, *, leader_review, missing, interviewed, pending):
