@@ -4,12 +4,13 @@ ready scores approved at once (each still checked)."""
 from datetime import date
 
 import pytest
+from sqlalchemy import delete
 
 from tests.approval.conftest import MONTH
 from tests.conftest import login
 from tests.scores.support import score_of
 from tracker.extensions import db
-from tracker.scores.models import Adjustment
+from tracker.scores.models import Adjustment, Score
 
 
 @pytest.fixture
@@ -152,3 +153,20 @@ def test_the_queue_links_to_the_months_data_check(gm, computed):
     html = gm.get("/approvals").get_data(as_text=True)
     assert 'id="quality-link" href="/quality/2026-10"' in html
     assert gm.get("/quality/2026-10").status_code == 200
+
+
+def test_a_month_never_computed_of_an_engineer_not_assessed_yet_says_so_and_offers_the_early_confirmation(
+        client, team, records):
+    team["eng1"].hire_date = date(2026, 7, 1)
+    db.session.commit()  # the live draft follows the hire date; then as if never computed
+    db.session.execute(delete(Score).where(Score.engineer_id == team["eng1"].id))
+    db.session.commit()
+    assert score_of(team["eng1"], MONTH) is None
+    login(client, "mgr")
+    html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "入职未满 6 个月" in html and 'id="early-confirmation"' in html and "本月考核尚未计算" not in html
+    assert client.post(f"/scores/{MONTH}/eng1/early-confirmation",
+                       data={"early-from_month": MONTH}).status_code == 302
+    db.session.expire_all()
+    assert score_of(team["eng1"], MONTH).eligible is True
+    client.post("/logout")

@@ -118,15 +118,15 @@ APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": Intervie
 
 def _approval_context(me, engineer, month, score, veto, forms, template=None):
     """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
-    assessable = month <= Month.of(clock.today()) and (score.eligible if score is not None
-                                                        else is_eligible(engineer, month))
+    current_or_past = month <= Month.of(clock.today())
+    assessable = current_or_past and (score.eligible if score is not None else is_eligible(engineer, month))
     is_open = assessable and (score is None or score.status != "approved")
     manager_above = acts_as_manager(me, engineer)
     gm = me.role == "gm"
     offered = template.outcomes if template is not None else ()
     shown = {"adj": is_open and manager_above, "veto": is_open and veto is None and (manager_above or gm),
              "interview": is_open and manager_above, "reopen": gm and score is not None and score.status == "approved",
-             "early": manager_above and score is not None and not score.eligible,
+             "early": manager_above and current_or_past and not assessable,
              "outcome": is_open and bool(offered) and is_leader(me, engineer)}
     built = {prefix: forms.get(prefix) or APPROVAL_FORMS[prefix](formdata=None, prefix=prefix)
              for prefix, visible in shown.items() if visible}
@@ -138,7 +138,8 @@ def _approval_context(me, engineer, month, score, veto, forms, template=None):
             built["outcome"].decision.data, built["outcome"].detail.data = recorded.decision, recorded.detail
     if "early" in built and built["early"].from_month.data is None:
         built["early"].from_month.data = str(month)  # the month on screen is the likely start
-    return {"forms": built, "gm": gm, "decide": gm and is_open,
+    return {"forms": built, "gm": gm, "decide": gm and is_open, "assessable": assessable,
+            "current_or_past": current_or_past,
             "lift_veto": is_open and veto is not None and (manager_above or gm),
             "approve": gm and score is not None and score.status == "draft" and score.eligible,
             "gaps": approval.approval_gaps(engineer, month, score) if gm and score is not None else [],
