@@ -436,3 +436,25 @@ def test_a_month_sheet_renamed_is_refused_not_skipped(filled, web):
     assert upload(web("eng1"), renamed("11 月")).status_code == 302  # spaces in a month's name are no other name
     db.session.expire_all()
     assert db.session.scalar(select(Trip).where(Trip.day == date(2026, 11, 2))) is not None
+
+
+def test_a_trip_written_below_the_totals_is_refused_naming_its_row_not_dropped(filled, web):
+    """The parser stopped at 合计: a row added at the bottom of the sheet (where Excel users add rows) was lost
+    while the import said the month was unchanged."""
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    before = snapshot(filled)
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["11月"]
+    last = sheet.max_row + 1
+    sheet.cell(last, 1, "2026-11-20")
+    sheet.cell(last, 4, "08:00")
+    sheet.cell(last, 5, "09:00")
+    sheet.cell(last, 10, "补录的行程")
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, out.getvalue())
+    assert response.status_code == 422
+    assert f"工作表“11月”第 {last} 行：此行在“合计”之下" in response.get_data(as_text=True)
+    assert snapshot(filled) == before
+    assert upload(client, data).status_code == 302  # the totals block itself, as exported, is read as before

@@ -39,6 +39,7 @@ TRIP_ONLY = (COL_DEPART, COL_RETURN, COL_FULL_DAY, COL_CUSTOMER, COL_PURPOSE)
 EXPENSE_ONLY = (COL_CATEGORY, COL_AMOUNT)
 FIRST_DATA_ROW = 3
 TOTAL_MARK = "合计"
+TOTALS_COLUMNS = (COL_WEEKDAY, COL_HOURS, COL_CATEGORY, COL_AMOUNT)  # what the totals block under 合计 fills
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 ATTENDANCE = {"present": "出勤", "late": "迟到", "early_leave": "早退", "absent": "旷工", "personal_leave": "事假",
               "sick_leave": "病假", "annual_leave": "年假", "business_trip": "出差"}
@@ -331,12 +332,17 @@ def _parse_sheet(sheet, year, month):
     first = date(year, month, 1)
     nxt = date(year + month // 12, month % 12 + 1, 1)
     content = {"sheet": name, "trips": [], "expenses": []}
-    last_day = None
+    last_day, totals = None, False
     for number, values in enumerate(sheet.iter_rows(min_row=FIRST_DATA_ROW, max_col=len(HEADERS),
                                                     values_only=True), start=FIRST_DATA_ROW):
         values = tuple(values) + (None,) * (len(HEADERS) - len(values))
         if isinstance(values[COL_DATE], str) and values[COL_DATE].strip() == TOTAL_MARK:
-            break
+            totals = True
+            continue
+        if totals:  # the totals block holds sums and notes only: a trip or expense written below it is not lost
+            if any(not _blank(value) for col, value in enumerate(values) if col not in TOTALS_COLUMNS):
+                raise _row_invalid(name, number, _("此行在“合计”之下，不会导入：请把行程和费用填在合计行之上"))
+            continue
         if all(_blank(value) for value in values):
             continue
         try:
