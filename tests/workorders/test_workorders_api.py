@@ -184,6 +184,8 @@ def test_the_assigned_engineer_cannot_take_back_a_recorded_time(app, api, make_o
     page = client.post(f"/work-orders/{order.id}/edit", data={"responded_at": "", "arrived_at": "2026-10-15T10:00",
                                                                 "completed_at": ""})
     assert page.status_code == 403
+    html = page.get_data(as_text=True)  # the form again, the field's message under it and what was typed kept
+    assert 'name="completed_at"' in html and "不能清除" in html and 'value="2026-10-15T10:00"' in html
     db.session.expire_all()
     assert db.session.get(WorkOrder, order.id).completed_at == datetime(2026, 10, 15, 16, 0)
     assert api("PATCH", f"/work-orders/{order.id}", "office", json={"completed_at": None}).get_json()["status"] == "open"

@@ -15,7 +15,7 @@ from tracker import clock, equipment, nav
 from tracker.auth import access
 from tracker.auth.access import may_name_submitter, roles, visible_engineers
 from tracker.auth.models import User
-from tracker.errors import Conflict, Invalid, TooLarge, Unsupported
+from tracker.errors import Conflict, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
 from tracker.naming import inside
 from tracker.notifications.services import MIME
@@ -36,7 +36,8 @@ nav.add("workorders.bulk_scans", _l("批量上传电子档"), roles=("backoffice
 nav.add("workorders.complaints", _l("投诉"), roles=("backoffice", "manager", "gm", "admin"), order=22)
 
 MANAGERS = ("backoffice", "manager")
-# Refusals shown on the page with the form; Forbidden and NotFound go to the error page instead.
+# Refusals shown on the page with the form; Forbidden and NotFound go to the error page instead (but for the edit
+# form, where a Forbidden names the field the person may not clear).
 REFUSALS = (Invalid, Conflict, TooLarge, Unsupported)
 
 
@@ -196,7 +197,7 @@ def edit(order_id):
         try:
             services.update_order(current_user, order, data(form), clock.now())
             db.session.commit()
-        except REFUSALS as error:
+        except (*REFUSALS, Forbidden) as error:  # a time the engineer may not clear: said under the field (403)
             return _render_form(form, order, status=_refuse_into(form, error))
         flash(_("已保存"), "success")
         return redirect(url_for("workorders.detail", order_id=order.id))
