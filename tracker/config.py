@@ -186,7 +186,7 @@ def instance_secret_key(instance_path):
     with open(path) as handle:
         key = handle.read().strip()
     if len(key) < 32:
-        raise RuntimeError(f"{path} holds no usable secret key; delete it to have a new one written")
+        raise SettingError(f"{path} holds no usable secret key; delete it to have a new one written")
     return key
 
 

@@ -109,3 +109,14 @@ def test_the_default_database_is_readable_by_its_owner_only(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(os.stat(other / "tracker.db").st_mode) == 0o640
+
+
+@pytest.mark.parametrize("content", ["", "short\n"])
+def test_an_unusable_secret_key_file_is_named_in_one_line(tmp_path, content):
+    (tmp_path / "secret_key").write_text(content)
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    environment.pop("TRACKER_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "holds no usable secret key; delete it" in result.stderr, result.stderr
+    assert "Error: " in result.stderr and "Traceback" not in result.stderr
