@@ -182,6 +182,16 @@ def _wants_json():
     return request.path.startswith("/api/")
 
 
+def _api_caller():
+    """Before an API error is said: the bearer token's user, when routing failed before the API's own before_request
+    read it (no such path, a method not allowed, a malformed month in the path), so that the message is in that
+    user's language as every other error of theirs."""
+    if _wants_json() and "_login_user" not in g and request.headers.get("Authorization"):
+        from tracker.api.core import authenticate_request
+
+        authenticate_request()
+
+
 def _register_errors(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
@@ -212,10 +222,12 @@ def _register_errors(app):
 
     @app.errorhandler(BadMonth)
     def bad_month(error):
+        _api_caller()
         return domain_error(Invalid.field("month", str(MONTH_MESSAGE)))
 
     @app.errorhandler(BadYear)
     def bad_year(error):
+        _api_caller()
         return domain_error(Invalid.field("year", str(YEAR_MESSAGE)))
 
     @app.errorhandler(CSRFError)
@@ -242,6 +254,7 @@ def _register_errors(app):
     @app.errorhandler(HTTPException)
     def http_error(error):
         db.session.rollback()
+        _api_caller()
         if error.code == 403:
             log_refusal()
         if _wants_json():

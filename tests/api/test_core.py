@@ -306,3 +306,19 @@ def test_every_unknown_field_is_named(api, team):
     assert response.status_code == 422
     fields = response.get_json()["error"]["fields"]
     assert set(fields) == {"colour", "size"} and "colour, size" in fields["size"]
+
+
+@pytest.mark.parametrize("method, path, said", [
+    ("GET", "/nothing", "nothing was found"),
+    ("PUT", "/trips", "does not take this method"),
+    ("GET", "/scores/2026-13", "YYYY-MM"),
+])
+def test_errors_of_routing_are_in_the_token_users_language(api, team, method, path, said):
+    """A path that is no route, a method it does not allow, a month it cannot hold: these failed before the API read
+    the token, and were said in Chinese to a user who reads English."""
+    team["eng1"].locale = "en"
+    db.session.commit()
+    answer = api(method, path, "eng1").get_json()["error"]["message"]
+    assert said in answer.lower() or said in answer, answer
+    assert not re.search(r"[\u4e00-\u9fff]", answer), answer
+    assert re.search(r"[\u4e00-\u9fff]", api(method, path, "eng2").get_json()["error"]["message"])
