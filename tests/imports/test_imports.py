@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -191,6 +192,25 @@ def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team
     report = refused.get_json()["error"]["report"]
     assert [(error["row"], error["message"]) for error in report["errors"]] == [(3, "须为数字")], report
     assert db.session.scalar(select(User).where(User.username == "wide.eng")) is None
+
+
+def test_roles_named_as_tracker_shows_them_and_a_bonus_base_with_thousands_separators_import(team, api):
+    users = [{"username": f"role.{n}", "display_name": f"角色{n}", "role": role, "supervisor": "mgr",
+              "hire_date": "2025-01-01", "bonus_base": base, "active": "是"}
+             for n, (role, base) in enumerate([("售后工程师", "2,600"), ("技术员", "1,234.50"), ("系统管理员", "0"),
+                                               ("工程师", "12,345,678"), ("内勤", "2600")])]
+    answer = _upload(api, "users", _xlsx(kinds.USERS, users[:4]), "人员.xlsx", dry_run=False)
+    assert answer.status_code == 422  # 12,345,678 is past the bonus base's limit: read as the number it is
+    assert [error["row"] for error in answer.get_json()["error"]["report"]["errors"]] == [6]
+    answer = _upload(api, "users", _xlsx(kinds.USERS, users[:3] + users[4:]), "人员.xlsx", dry_run=False)
+    assert answer.status_code == 200, answer.get_json()
+    stored = {user.username: (user.role, user.bonus_base)
+              for user in db.session.scalars(select(User).where(User.username.like("role.%")))}
+    assert stored == {"role.0": ("engineer", Decimal("2600")), "role.1": ("engineer", Decimal("1234.50")),
+                      "role.2": ("admin", Decimal("0")), "role.4": ("backoffice", Decimal("2600"))}
+    refused = _upload(api, "users", _xlsx(kinds.USERS, [dict(users[0], role="工程狮")]), "人员.xlsx")
+    message = _report(refused)["errors"][0]["message"]
+    assert "engineer（售后工程师/工程师/技术员）" in message and "admin（系统管理员/管理员）" in message, message
 
 
 def test_a_gb18030_csv_as_excel_saves_it_imports(team, api):

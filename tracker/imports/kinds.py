@@ -34,7 +34,10 @@ from tracker.customers.models import Customer
 
 YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
 NO = ("否", "no", "n", "false", "0", "离职", "休息日")
-ROLE_LABELS = {"engineer": "工程师", "backoffice": "内勤", "manager": "主管", "gm": "总经理", "admin": "管理员"}
+# the names an office writes for a role: Tracker's own (售后工程师, 系统管理员: the users page), the contract's (技术员)
+# and the short ones
+ROLE_LABELS = {"engineer": ("售后工程师", "工程师", "技术员"), "backoffice": ("内勤",), "manager": ("主管",),
+               "gm": ("总经理",), "admin": ("系统管理员", "管理员")}
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ def _flag(value, name):
 def _decimal(value, name):
     if isinstance(value, str) and not value.isascii():  # Decimal reads full-width digits (１０００); the API does not
         raise Invalid.field(name, _("须为数字"))
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*", value):
+        value = value.replace(",", "")  # 2,600 as a spreadsheet keeps a number typed as text
     try:
         number = Decimal(value)
     except (InvalidOperation, TypeError):
@@ -107,11 +112,13 @@ def _decimal(value, name):
 
 
 def _choice(value, name, choices, labels=None):
-    labels = labels or {}
+    """The code `value` is, or names by one of its labels (a label or a tuple of them); refused naming both."""
+    labels = {code: (label,) if isinstance(label, str) else label for code, label in (labels or {}).items()}
     for code in choices:
-        if value == code or value == labels.get(code):
+        if value == code or value in labels.get(code, ()):
             return code
-    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(choices)))
+    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(
+        f"{code}（{'/'.join(labels[code])}）" if code in labels else code for code in choices)))
 
 
 def _plain(row, names):
