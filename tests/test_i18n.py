@@ -228,3 +228,13 @@ def test_templates_have_no_chinese_text_outside_the_translation_layer():
                 parts = tag.split(f.read())
             raw += [f"{os.path.relpath(path, ROOT)}: {found!r}" for text in parts[::2] for found in chinese.findall(text)]
     assert not raw, "wrap these in {{ _('…') }}:\n" + "\n".join(raw)
+
+
+@pytest.mark.parametrize("path, title", [("/work-orders/", "Work orders"), ("/admin/customers", "Customers"),
+                                         ("/admin/templates", "Appraisal templates")])
+def test_list_pages_are_titled_as_the_menu_names_them(client, team, path, title):
+    """The menu's words (context "nav", plural in English) and the list pages' titles were two different messages."""
+    login(client, "admin")
+    client.post("/lang/en", data={"next": "/"})
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    assert re.search(r"<title>([^<]*)</title>", html).group(1) == f"{title} · Tracker"

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -272,7 +273,7 @@ def all_customers():
 
 TIME_COLUMNS = ("reported_at", "deadline_at", "responded_at", "arrived_at", "completed_at")
 WORK_ORDERS = Kind(
-    name="work_orders", title=_l("工单"), key=("number",), second_pass=("rework_of",),
+    name="work_orders", title=lazy_pgettext("nav", "工单"), key=("number",), second_pass=("rework_of",),
     columns=(
         Column("number", "工单编号", "number", required=True),
         Column("customer", "客户", "customer", required=True, width=20),
