@@ -180,6 +180,17 @@ def test_month_page_lists_the_team_with_their_scores(client, team, make_score):
     assert 'data-username="eng3"' in page and "91.00" in page
 
 
+def test_month_page_says_not_assessed_of_someone_too_new_whose_month_was_never_computed(client, team, make_user):
+    make_user("newbie", supervisor="mgr", hire_date=date(2026, 9, 1))  # imported after the month's last compute
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    row = re.search(r'<tr class="score-row" data-username="newbie">.*?</tr>', page, re.S).group(0)
+    assert "不参加本月考核" in row and "尚未计算" not in row
+    row = re.search(r'<tr class="score-row" data-username="eng1">.*?</tr>', page, re.S).group(0)
+    assert "尚未计算" in row  # assessed, and not computed yet
+    client.post("/logout")
+
+
 def test_month_page_does_a_constant_number_of_queries(app, client, make_user, make_score):
     make_user("boss", role="manager")
 

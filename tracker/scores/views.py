@@ -65,6 +65,8 @@ def month_page(month):
                               per_page=MONTH_PAGE_SIZE, order="name")
     previous, following = _neighbours(month)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
+                           # a month never computed of someone too new to be assessed says so, as a draft would
+                           not_assessed=lambda engineer: not is_eligible(engineer, month),
                            following=following, teams=listing.teams_in_scope(me), team=team,
                            status_text=presenter.status_text, today_month=Month.of(clock.today()),
                            can_enter=current_user.role in ("manager", "gm"))
