@@ -493,3 +493,18 @@ def test_a_page_reached_by_a_cursor_has_no_page_number(app, api, team):
     back = documented(app, api("GET", f"/work-orders?before={second['previous']}", "office"))
     assert back["page"] is None and back["work_orders"] == first["work_orders"]
     assert documented(app, api("GET", "/work-orders?page=2", "office"))["page"] == 2
+
+
+def test_the_assigned_engineer_logs_no_time_on_a_cancelled_order(api, make_order, client):
+    """A cancelled order counts nowhere; a time logged on it only renamed its files (arrived_at sets the name)."""
+    order = make_order(arrived_at=None)
+    assert api("PATCH", f"/work-orders/{order.id}", "office", json={"status": "cancelled"}).status_code == 200
+    refused = api("PATCH", f"/work-orders/{order.id}", "eng1", json={"arrived_at": "2026-10-16T09:30"})
+    assert_error(refused, 409)
+    db.session.rollback()
+    assert db.session.get(WorkOrder, order.id).arrived_at is None
+    login(client, "eng1")
+    assert "填写时间" not in client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    client.post("/logout")
+    assert api("PATCH", f"/work-orders/{order.id}", "office",
+               json={"arrived_at": "2026-10-16T09:30"}).status_code == 200  # back office still corrects it

@@ -155,7 +155,7 @@ def create_work_order(data):
 @core.body(WORK_ORDER_CHANGES)
 def update_work_order(order_id, data):
     """Change a work order; the assigned engineer may change only responded_at, arrived_at, completed_at, and may not
-    clear one already recorded (403: back office or a manager does)."""
+    clear one already recorded (403: back office or a manager does), nor log one on a cancelled order (409)."""
     order = services.get_visible(_actor(), order_id)
     services.update_order(_actor(), order, _parsed(data), clock.now())
     core.commit()

@@ -13,7 +13,7 @@ from tracker import locking, validation
 from tracker.auth.access import (can_manage_order, can_view_order, is_above, is_assigned, may_name_submitter,
                                  order_scope)
 from tracker.auth.services import USERNAME_RE
-from tracker.errors import Forbidden, Invalid, NotFound
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import check_canonical, clean_part
 from tracker.workorders.models import REWORK, STATUSES, Scan, WorkOrder
@@ -107,6 +107,9 @@ def update_order(actor, order, data, now, records=None):
                    and getattr(order, name) is not None]
         if cleared:
             raise Forbidden(_("已记录的时间只能由后勤或主管清除"), {name: _("不能清除") for name in cleared})
+        if order.status == "cancelled" and data:
+            # a cancelled order counts nowhere: a time logged on it would only rename its files
+            raise Conflict(_("工单已取消，不能再填写时间"))
     before = _named(order)
     _apply(actor, order, data, records)
     records.changed(order)

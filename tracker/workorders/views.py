@@ -105,7 +105,7 @@ def _detail(order, status=200, photo_form=None, survey_form=None):
         trips=services.trips_of(order), scan=services.current_scan(order),
         rework_candidates=services.rework_candidates(order, current_user) if manage else [],
         can_photos=access.can_upload_photos(current_user, order),
-        can_times=access.is_assigned(current_user, order),
+        can_times=access.is_assigned(current_user, order) and order.status != "cancelled",
         photo_form=photo_form or PhotoForm(), survey_form=survey_form or SurveyForm(),
         upload_here=network.upload_allowed_here(),
     ), status
