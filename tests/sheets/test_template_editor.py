@@ -3,6 +3,7 @@ past months keep their scores; invalid edits are refused per field and nothing i
 
 import copy
 import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -275,6 +276,9 @@ def test_admin_assigns_a_template_from_a_month_on_and_the_months_before_keep_the
     past = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
                                                          "from_month": OCTOBER})
     assert past.status_code == 422 and "不能早于本月" in past.get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="template-eng1".*?</select>', past.get_data(as_text=True), re.S).group(0)
+    assert 'value="service_post_deduction" selected' not in select  # the choice made stays on the refused page
+    assert '<option value="" selected' in select or "selected" not in select
     unknown = client.post("/admin/templates/assign", data={"template-eng1": "nope", "template-eng2": "",
                                                             "from_month": NOVEMBER})
     assert unknown.status_code == 422 and "没有这个考核模板" in unknown.get_data(as_text=True)

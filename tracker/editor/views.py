@@ -154,7 +154,7 @@ def assign():
     in_use = set(assigned.values()) | {code for plans in later.values() for _month, code in plans}
     shown = [c for c in codes if c not in hidden or c in in_use]
     from_month = (request.form.get("from_month") or "").strip() or str(Month.of(now.date()))
-    errors, status = {}, 200
+    errors, status, shown_choice = {}, 200, assigned
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             flash(_("请求已过期，请刷新页面后重试"), "error")
@@ -169,6 +169,9 @@ def assign():
         except Invalid as error:
             db.session.rollback()
             errors, status = dict(error.fields), error.status
+            # the page again with the choices made, not the stored ones (saving again saves them)
+            shown_choice = {person.id: (request.form.get(f"template-{person.username}", assigned[person.id]) or None)
+                            for person in engineers}
         else:
             db.session.commit()
             if changed:
@@ -178,4 +181,4 @@ def assign():
                 flash(_("没有改动"), "info")
             return redirect(url_for("editor.assign"))
     return render_template("editor/assign.html", engineers=engineers, codes=shown, form=FlaskForm(),
-                           assigned=assigned, later=later, from_month=from_month, errors=errors), status
+                           assigned=shown_choice, later=later, from_month=from_month, errors=errors), status
