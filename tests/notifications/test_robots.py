@@ -517,6 +517,8 @@ def test_an_endpoint_that_answers_a_byte_at_a_time_fails_within_the_timeout_in_a
             robot_send.post(robot, b'{"msgtype": "text"}', 1.0)
         assert time.monotonic() - started < 2.5  # the answer would have taken 12 s
         assert "within 1 s" in str(refused.value)
+        time.sleep(0.8)  # and the reader gives up too, at the next byte past its time (it read on to the end)
+        assert not [thread for thread in threading.enumerate() if thread.name == "robot-post"]
     finally:
         server.shutdown()
         server.server_close()
