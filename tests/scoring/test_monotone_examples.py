@@ -293,6 +293,50 @@ REFUSED = [
      "a lower band must not get a better grade (B after E)"),
     ("a grade the summaries do not count", "service_360",
      lambda d: d.update(grades=[[90, "A"], [60, "合格"], [0, "E"]]), "grades[1][1]", "must be one of A, B, C, D, E"),
+    # what a template's own rules could be made to do, found by trying (each stored, then shown raising a total or
+    # failing every compute with a 500)
+    ("an allowance that grows with late days", "engineer_monthly",
+     lambda d: indicator(d, "attendance").update(rule="allowance", inputs={"units": "absent", "of": "late"},
+                                                 params={"rate": 1, "per": 5}),
+     "indicators[0].inputs.of", "not a good thing to have more of"),
+    ("an allowance that grows with the units themselves", "engineer_monthly",
+     lambda d: indicator(d, "rework_external").update(inputs={"units": "units", "of": "units"}),
+     "indicators[4].inputs.of", "not a good thing to have more of"),
+    ("a share left out without data whose part reads full satisfaction", "engineer_monthly",
+     lambda d: indicator(d, "response").update(rule="sum", params={"parts": [
+         {"rule": "band", "max": 10, "params": {"bands": [[1, 10]], "below": 0}},
+         {"rule": "linear", "max": 5, "source": "satisfaction", "params": {"points": 5}}]}),
+     "indicators[2].params.parts[1].source", "reads the indicator's own source"),
+    ("a deduction by categories over late orders, a count", "engineer_monthly",
+     lambda d: indicator(d, "on_time").update(params={"categories": {"a": {"name": "a", "points": 1}}}),
+     "indicators[3].inputs.events", "deduction scores incidents here, but events of on_time is a count"),
+    ("steps over incidents", "engineer_monthly",
+     lambda d: indicator(d, "on_time").update(source="incidents", rule="stepped", inputs={"count": "events"},
+                                              params={"steps": [[3, 5], [1, 1]]}),
+     "indicators[3].inputs.count", "stepped scores a count here, but events of incidents is incidents"),
+    ("a range over incidents", "engineer_monthly",
+     lambda d: indicator(d, "on_time").update(source="incidents", rule="range", inputs={"value": "events"},
+                                              params={"hi": 0, "above": {"points": -2}, "floor": 0}),
+     "indicators[3].inputs.value", "range scores a number or a count here"),
+    ("manual points read from a count", "engineer_monthly",
+     lambda d: indicator(d, "on_time").update(rule="manual", inputs={"ratings": "events"}, params={"hi": 10}),
+     "indicators[3].inputs.ratings", "manual scores ratings here, but events of on_time is a count"),
+    ("an allowance of a share", "engineer_monthly",
+     lambda d: indicator(d, "rework_external").update(source="satisfaction",
+                                                      inputs={"units": "complaints", "of": "value"}),
+     "indicators[4].inputs.of", "allowance scores a count here, but value of satisfaction is a number"),
+    ("a rating scale whose worst level scores most", "service_360",
+     lambda d: indicator(d, "order_handling").update(params={"scale": [
+         {"code": "excellent", "name": "优秀", "share": 0.2}, {"code": "good", "name": "良好", "share": 0.4},
+         {"code": "poor", "name": "较差", "share": 0.8}, {"code": "very_poor", "name": "很差", "share": 1}]}),
+     "indicators[0].params.scale[1].share", "must not score more than the one above it"),
+    ("a deduction template starting from 1000", "service_post_deduction", lambda d: d.update(base=1000), "base",
+     "starts from at most 100"),
+    ("grades whose last band starts above 0", "engineer_monthly",
+     lambda d: d.update(grades=[[90, "A"], [80, "B"]]), "grades[1][0]", "the last band must start at 0"),
+    ("a rework fact misspelt", "engineer_monthly",
+     lambda d: indicator(d, "rework_external").update(source={"kind": "rework", "fact": "rework_externl"}),
+     "indicators[4].source.fact", "must be one of rework_external, rework_internal"),
     ("optional whole indicator", "after_sales_kpi",
      lambda d: indicator(d, "resolution_rate").update(source={"kind": "metric", "required": False}),
      "indicators[0].source.required", "only a part of a sum may be optional"),
@@ -308,6 +352,15 @@ def test_the_loader_refuses_a_template_that_is_not_monotone_naming_the_field(cod
         load_template(mutated(code, change), storing=True)
     assert path in error.value.errors, error.value.errors
     assert message in error.value.errors[path]
+
+
+def test_a_template_whose_every_max_is_0_is_refused_it_could_never_give_a_total():
+    data = {"code": "zero", "name": "零", "version": 1, "effective_from": "2026-01", "indicators": [
+        {"code": "ot", "name": "准时", "max": 0, "source": "on_time", "rule": "deduction", "params": {"per": 1}}]}
+    with pytest.raises(TemplateError) as error:
+        load_template(data, storing=True)
+    assert "no total could ever be formed" in error.value.errors["indicators"]
+    load_template(data)  # a version stored before the check still loads
 
 
 def test_a_version_stored_before_the_complaint_share_was_refused_still_loads_and_scores():

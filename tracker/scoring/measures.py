@@ -49,6 +49,7 @@ class SourceKind:
     direction: dict = field(default_factory=dict)
     bounds: dict = field(default_factory=dict)
     none: tuple = ()
+    types: dict = field(default_factory=dict)  # what each input is (TYPES; COUNT when not named)
 
 
 SOURCES = {}
@@ -59,12 +60,17 @@ UP, DOWN = "up", "down"
 NEUTRAL, MIXED = "neutral", "mixed"
 
 
-def source(name, *, provides, options=None, mode="always", direction=None, bounds=None, none=()):
+# What an input is, so that a template applies a rule only to what it can score: a count of events (an int), a number
+# (hours, a share, a ratio, an entered metric), the incidents themselves (each with its category) or the ratings.
+COUNT, NUMBER, INCIDENTS, RATINGS = "count", "number", "incidents", "ratings"
+
+
+def source(name, *, provides, options=None, mode="always", direction=None, bounds=None, none=(), types=None):
     """Register fn(facts, options, code) -> Measure as source kind `name`."""
 
     def register(fn):
         SOURCES[name] = SourceKind(fn, tuple(provides), dict(options or {}), mode, dict(direction or {}),
-                                   dict(bounds or {}), tuple(none))
+                                   dict(bounds or {}), tuple(none), dict(types or {}))
         return fn
 
     return register
@@ -97,7 +103,7 @@ def attendance(facts, options, code):
     return Measure(True, value, inputs, {"attendance_days": list(fact.get("day_ids", []))})
 
 
-@source("field_hours", provides=("value",), direction={"value": UP})
+@source("field_hours", provides=("value",), direction={"value": UP}, types={"value": NUMBER})
 def field_hours(facts, options, code):
     """The month's field hours; always applies."""
     hours = _amount(facts.get("field_hours", ZERO), "field_hours")
@@ -125,7 +131,7 @@ def _working(facts, office, start, end):
 
 
 @source("response", provides=("value",), options=SLA_OPTIONS, mode="with_data",
-        direction={"value": UP}, bounds={"value": SHARE}, none=("value",))
+        direction={"value": UP}, bounds={"value": SHARE}, none=("value",), types={"value": NUMBER})
 def response(facts, options, code):
     """Share of counted orders answered in time; applies when an order counts (pending ones do not)."""
     fact = facts.get("response") or {}
@@ -191,7 +197,7 @@ def rework(facts, options, code):
 
 
 @source("satisfaction", provides=("value", "complaints"), direction={"value": UP, "complaints": DOWN},
-        bounds={"value": SHARE}, none=("value",))
+        bounds={"value": SHARE}, none=("value",), types={"value": NUMBER})
 def satisfaction(facts, options, code):
     """Share of good surveys (None without surveys: the rule's if_none) and upheld complaints; every month."""
     fact = facts.get("satisfaction") or {}
@@ -208,7 +214,7 @@ def satisfaction(facts, options, code):
 
 
 @source("expense", provides=("value",), options={"per_hour": "number"}, mode="with_data",
-        direction={"value": DOWN}, bounds={"value": (ZERO, INFINITY)})
+        direction={"value": DOWN}, bounds={"value": (ZERO, INFINITY)}, types={"value": NUMBER})
 def expense(facts, options, code):
     """ratio = expenses / (field hours × per_hour); infinite with expenses but no hours; applies when either."""
     hours = _amount(facts.get("field_hours", ZERO), "field_hours")
@@ -225,7 +231,8 @@ def expense(facts, options, code):
 
 
 @source("metric", provides=("value", "actual", "plan"),
-        options={"key": "str?", "required": "bool?", "if_missing": "amount?"}, mode="entered")
+        options={"key": "str?", "required": "bool?", "if_missing": "amount?"}, mode="entered",
+        types={"value": NUMBER, "actual": NUMBER, "plan": NUMBER})
 def metric(facts, options, code):
     """An entered metric: actual / plan when a plan is given, else actual.
 
@@ -255,7 +262,8 @@ def metric(facts, options, code):
                    Msg("metric.rate", {"actual": actual, "plan": plan}))
 
 
-@source("incidents", provides=("events",), options={"key": "str?"}, direction={"events": DOWN})
+@source("incidents", provides=("events",), options={"key": "str?"}, direction={"events": DOWN},
+        types={"events": INCIDENTS})
 def incidents(facts, options, code):
     """Incidents recorded against this indicator; always applies (none recorded = nothing to deduct)."""
     key = options.get("key", code)
@@ -263,7 +271,7 @@ def incidents(facts, options, code):
     return Measure(True, len(found), {"events": found}, {"incidents": [i["id"] for i in found if "id" in i]})
 
 
-@source("rating", provides=("ratings",), options={"key": "str?"}, mode="entered")
+@source("rating", provides=("ratings",), options={"key": "str?"}, mode="entered", types={"ratings": RATINGS})
 def rating(facts, options, code):
     """Ratings entered for this indicator by the groups the template counts (each carrying its group's weight);
     missing while a group the template requires has not rated."""
@@ -283,7 +291,7 @@ def rating(facts, options, code):
 
 
 @source("complaints", provides=("value", "unsatisfied"), direction={"value": MIXED, "unsatisfied": DOWN},
-        bounds={"value": SHARE}, none=("value",))
+        bounds={"value": SHARE}, none=("value",), types={"value": NUMBER})
 def complaints(facts, options, code):
     """Complaints not resolved to the customer's satisfaction (`unsatisfied`, a count: every month has it, so a
     complaint, however well handled, never adds), and the share resolved to satisfaction (`value`, None without

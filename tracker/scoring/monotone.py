@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from tracker.scoring.decimals import ZERO, D, clamp, fmt
 from tracker.scoring.errors import FactsError, Said, TemplateError
-from tracker.scoring.measures import DOWN, MIXED, NEUTRAL, SOURCES, UP
+from tracker.scoring.measures import COUNT, DOWN, INCIDENTS, MIXED, NEUTRAL, NUMBER, RATINGS, SOURCES, UP
 from tracker.scoring.rules import DEFAULT_SCALE, RULES
 from tracker.scoring.totals import GRADES
 
@@ -34,6 +34,15 @@ def storing():
 
 DEDUCTIONS = ("deduction", "stepped", "allowance")
 VALUE_RULES = ("band", "linear", "range")
+# what each rule's inputs can score (measures.COUNT, NUMBER, INCIDENTS, RATINGS): a deduction by categories needs the
+# incidents themselves; a count is a number too
+ACCEPTS = {"band": {"value": (NUMBER, COUNT)}, "linear": {"value": (NUMBER, COUNT)},
+           "range": {"value": (NUMBER, COUNT)}, "deduction": {"events": (COUNT, INCIDENTS)},
+           "stepped": {"count": (COUNT,)}, "allowance": {"units": (COUNT,), "of": (COUNT,)},
+           "rating": {"ratings": (RATINGS,)}, "manual": {"ratings": (RATINGS,)}}
+TYPE_NAMES = {COUNT: ("a count", "次数"), NUMBER: ("a number", "数值"), INCIDENTS: ("incidents", "事件记录"),
+              RATINGS: ("ratings", "评价")}
+REWORK_FACTS = ("rework_external", "rework_internal")
 
 
 def _fail(path, message, zh=None):
@@ -75,6 +84,37 @@ def _check_keys(node, source, path):
             _fail(f"{path}.inputs.{name}", f"{'/'.join(keys)} run opposite ways (more of one is better, more of "
                                            f"another worse): their sum follows neither",
                   f"{'/'.join(keys)} 方向相反（有的越多越好，有的越多越差）：不能相加")
+
+
+def _check_types(node, source, path):
+    """A template being stored applies each rule to what it can score: a band to a number, a deduction by
+    categories to incidents, an allowance to counts, a rating to ratings (a count read as a list failed every
+    compute of the template with a 500)."""
+    if source is None or node.rule not in ACCEPTS:
+        return
+    types = SOURCES[source.kind].types
+    for name, keys in node.inputs.items():
+        accepted = ACCEPTS[node.rule].get(name, ())
+        if node.rule == "deduction" and "categories" in node.params:
+            accepted = (INCIDENTS,)
+        for key in keys:
+            found = types.get(key, COUNT)
+            if found not in accepted:
+                wanted, wanted_zh = " or ".join(TYPE_NAMES[t][0] for t in accepted), \
+                    "或".join(TYPE_NAMES[t][1] for t in accepted)
+                _fail(f"{path}.inputs.{name}", f"{node.rule} scores {wanted} here, but {key} of {source.kind} is "
+                                               f"{TYPE_NAMES[found][0]}",
+                      f"{node.rule} 在此需要{wanted_zh}，但 {source.kind} 的 {key} 是{TYPE_NAMES[found][1]}")
+    if node.rule == "allowance":  # more of what sets the allowance lets more units pass: it must be something good
+        ways = SOURCES[source.kind].direction
+        for key in node.inputs.get("of", ()):
+            if ways.get(key) != UP:
+                _fail(f"{path}.inputs.of", f"the allowance grows with {key}, which is not a good thing to have more "
+                                           f"of: a bad event would let a unit pass",
+                      f"免扣额度随 {key} 增加，但它并不是越多越好：坏事反而会抵消扣分")
+    if node.source is not None and node.source.kind == "rework" and node.source.options.get("fact") not in REWORK_FACTS:
+        _fail(f"{path}.source.fact", f"must be one of {', '.join(REWORK_FACTS)}",
+              f"须为 {', '.join(REWORK_FACTS)} 之一")
 
 
 def _key(node):
@@ -144,6 +184,19 @@ def check_bound(points, path):
         _fail(path, f"must be below {POINTS_BOUND}", f"须小于 {POINTS_BOUND}")
 
 
+def check_base(method, base, path):
+    """A deduction template being stored starts from at most 100: Q = base − what was lost, and a base of 1000 paid
+    9.8 times the bonus base."""
+    if _STORING.get() and method == "deduction" and base > 100:
+        _fail(path, "a deduction template starts from at most 100", "扣分制模板的基础分最多为 100")
+
+
+def check_possible(indicators, path):
+    """A template being stored can give some points: with every max 0 no total is ever formed."""
+    if _STORING.get() and indicators and not any(indicator.max for indicator in indicators):
+        _fail(path, "every indicator has max 0: no total could ever be formed", "所有指标满分都是 0：永远得不出总分")
+
+
 def check_best(node, max_points, path):
     """A template being stored never scores an indicator above its max: Q would pass 100, and a share that then
     starts to apply at its full max (a first timely response) would pull Q down."""
@@ -210,9 +263,13 @@ def is_deduction(node):
 
 def check_grades(grades, path):
     """A template being stored grades with A–E, as the summaries and charts count them, and a lower band never gets
-    a better grade: a bad event that lowers the total must not raise the grade."""
+    a better grade: a bad event that lowers the total must not raise the grade; the last band reaches 0, so that
+    every total has a band of its own (a lower one took the last band's grade)."""
     if not _STORING.get():
         return
+    if grades and grades[-1][0] > 0:
+        _fail(f"{path}[{len(grades) - 1}][0]", "the last band must start at 0, so that every total has a grade",
+              "最后一档须从 0 开始，每个总分都要有等级")
     for i, (_threshold, letter) in enumerate(grades):
         if letter not in GRADES:
             _fail(f"{path}[{i}][1]", "must be one of A, B, C, D, E", "须为 A、B、C、D、E 之一")
@@ -226,6 +283,7 @@ def check_node(node, source, path, part=False):
     p = node.params
     if _STORING.get():
         _check_keys(node, source, path)
+        _check_types(node, source, path)
     way = direction(node, source)
     where = f"{path}.params"
     if node.rule == "band":
@@ -296,6 +354,15 @@ def check_node(node, source, path, part=False):
     elif node.rule == "rating" and p["points"] < 0:
         _fail(f"{where}.points", "must not be negative: a better rating must not score less",
               "不能为负数：评价越好得分不能越低")
+    elif node.rule == "rating" and _STORING.get():
+        scale = p.get("scale") or DEFAULT_SCALE
+        for i in range(1, len(scale)):
+            if scale[i].share > scale[i - 1].share:
+                _fail(f"{where}.scale[{i}].share", "the levels go from best to worst: a level must not score more "
+                                                   f"than the one above it ({fmt(scale[i].share)} after "
+                                                   f"{fmt(scale[i - 1].share)})",
+                      f"评价等级从好到差排列：下一级的比例不能高于上一级（{fmt(scale[i - 1].share)} 之后是 "
+                      f"{fmt(scale[i].share)}）")
     if node.rule in ("range", "sum") and p.get("floor") is not None and p.get("cap") is not None \
             and p["floor"] > p["cap"]:
         _fail(f"{where}.floor", "must not exceed cap: a value past the cap would score less than one below the floor",
@@ -312,6 +379,7 @@ def check_applies(value, node, path):
     if value is None:
         check_no_data(node, node.source, path, default)
         if default == "with_data":
+            check_parts_read_the_source(node, path)
             check_entry(node, path)
         return default
     if value not in ("always", "with_data"):
@@ -328,8 +396,21 @@ def check_applies(value, node, path):
                   f"只有比例或比率（数据来源 response、expense）可以在无数据时不计入；{kind!r} 每月都有数据")
     check_no_data(node, node.source, path, value)
     if value == "with_data":
+        check_parts_read_the_source(node, path)
         check_entry(node, path)
     return value
+
+
+def check_parts_read_the_source(node, path):
+    """A share left out of a month without data enters with its first record, scored through its own source; a part
+    of its sum that reads another source (full satisfaction without surveys) let a late response bring points."""
+    if not _STORING.get() or node.rule != "sum":
+        return
+    for i, part in enumerate(node.params["parts"]):
+        if part.source is not None:
+            _fail(f"{path}.params.parts[{i}].source", "a part of an indicator left out without data reads the "
+                                                      "indicator's own source",
+                  "无数据时不计入的指标，其各部分须读取该指标自己的数据来源")
 
 
 def check_no_data(node, source, path, applies):

@@ -513,6 +513,9 @@ def load_template(data, storing=False):
     base = check.run(_number, data.get("base", 100), "base")
     if base is not None:
         check.run(monotone.check_bound, base, "base")
+        check.run(monotone.check_base, method, base, "base")
+    if weights[0]:
+        check.run(monotone.check_possible, found, "indicators")
     role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
     outcomes = check.run(_outcomes, data["outcomes"], "outcomes", default=()) if "outcomes" in data else ()
@@ -524,6 +527,6 @@ def load_template(data, storing=False):
         code=code, name=name, version=version, effective_from=effective_from, role=role,
         indicators=tuple(indicators), method=method, base=base, weights=weights, qualitative=qualitative,
         positive_cap=cap, grades=grades, requires_interview=interview, data=data, raters=raters, outcomes=outcomes,
-        outcomes_en=outcomes_en,        sections=sections, readings=readings,
+        outcomes_en=outcomes_en, sections=sections, readings=readings,
     )
 
