@@ -118,6 +118,21 @@ def test_columns_of_one_name_on_different_scales_show_their_maximum():
         ("attendance", "出勤", "Attendance")]
 
 
+def test_headings_shared_by_indicators_of_different_templates_are_told_apart_in_each_language():
+    """准时交车 of form 7 (max 10) and of form 8 (max 15) were two columns of one heading; Knowledge and skills of
+    forms 9 and 1 were so in English only; one name and one maximum under two codes shows the code too."""
+    met = {"on_time_delivery": [("on_time_delivery", "准时交车", "On-time delivery", Decimal("10.00"))],
+           "delivery_on_time": [("delivery_on_time", "准时交车", "On-time delivery", Decimal("15.00"))],
+           "knowledge": [("knowledge", "知识与技能", "Knowledge and skills", Decimal("10.00"))],
+           "skills": [("skills", "专业知识和技能", "Knowledge and skills", Decimal("10.00"))],
+           "field_hours": [("field_hours", "外勤工时", "Field hours", Decimal("20.00"))]}
+    columns = summaries._columns(met)
+    assert [(c.label, c.label_en) for c in columns] == [
+        ("准时交车（满分 10）", "On-time delivery (max 10)"), ("准时交车（满分 15）", "On-time delivery (max 15)"),
+        ("知识与技能", "Knowledge and skills (max 10) (knowledge)"),
+        ("专业知识和技能", "Knowledge and skills (max 10) (skills)"), ("外勤工时", "Field hours")]
+
+
 def test_period_workbooks_match_the_period_api(client, scored, api):
     for period, months in (("annual", 12), ("mid-year", 6)):
         expected = {row["username"]: row for row in api("GET", f"/scores/2026/{period}", "gm.wang").get_json()["scores"]}

@@ -1,5 +1,6 @@
 """Team summaries of a month, the mid-year and the year: the data behind the workbooks and the summaries API."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -96,16 +97,23 @@ def month_summary(viewer, month, team=None):
 
 
 def _columns(variants):
-    """The columns in the order their codes were met; a name shared by two variants of a code shows its maximum."""
-    columns = []
-    for code, met in variants.items():
-        names = [name for _key, name, _en, _max in met]
-        for key, name, name_en, maximum in met:
-            if names.count(name) > 1:
-                shown = fmt(maximum) if maximum is not None else "—"
-                name, name_en = f"{name}（满分 {shown}）", f"{name_en} (max {shown})"
-            columns.append(Column(key, code, maximum, name, name_en))
-    return columns
+    """The columns in the order their codes were met. A heading shared by two columns (two variants of a code, or
+    two templates' indicators of one name: 准时交车 of forms 7 and 8) shows its maximum, and its code where that
+    is shared too; the Chinese and the English headings each on their own (Knowledge and skills in English only)."""
+    met = [(key, code, maximum, name, name_en) for code, found in variants.items()
+           for key, name, name_en, maximum in found]
+    zh = _distinct([row[3] for row in met], met, "（满分 {}）", "（{}）")
+    en = _distinct([row[4] for row in met], met, " (max {})", " ({})")
+    return [Column(key, code, maximum, zh[i], en[i]) for i, (key, code, maximum, _name, _en) in enumerate(met)]
+
+
+def _distinct(names, met, by_maximum, by_code):
+    """The headings made distinct: a shared one gets its column's maximum, and then, still shared, its code."""
+    for suffix, part in ((by_maximum, lambda row: fmt(row[2]) if row[2] is not None else "—"),
+                         (by_code, lambda row: row[1])):
+        shared = Counter(names)
+        names = [f"{name}{suffix.format(part(row))}" if shared[name] > 1 else name for name, row in zip(names, met)]
+    return names
 
 
 def period_summary(viewer, year, period, team=None):
