@@ -135,6 +135,18 @@ def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, rec
     assert _finals() == finals
 
 
+def test_an_engineer_who_left_gets_the_final_of_a_period_whose_months_are_all_approved(app, records, team):
+    """The finals were stored for active engineers only: one who left after the period never got one."""
+    eng1 = team["eng1"]
+    _close_year(app, records, team)
+    _approve_all(eng1, YEAR_2026[:6])
+    eng1.active = False
+    db.session.commit()
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 1 人"
+    assert (eng1.id, 2026, "mid_year") in _finals()
+    assert (team["eng2"].id, 2026, "mid_year") not in _finals()  # active, months still drafts
+
+
 def test_an_eligible_month_never_computed_holds_the_final_back(app, records, team, make_user):
     """An engineer added with an earlier hire date has no score rows for the months before: none is a draft, yet
     they are not approved, so the year's score is not final until they are computed and approved."""
@@ -221,6 +233,9 @@ def test_reopening_a_month_clears_the_finals_it_was_part_of(app, api, records, t
 def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, records, team, make_user):
     records.submission(team["eng1"], OCT)
     make_user("joined", supervisor="mgr", hire_date=datetime(2026, 11, 2).date())  # not employed in October
+    # without a hire date, the account's creation says when they joined: one made in November is not reminded
+    make_user("unknown", supervisor="mgr", hire_date=None).created_at = datetime(2026, 11, 2, 9)
+    db.session.commit()
     row = run(app, "submission_reminders", datetime(2026, 11, 3, 9))
     assert (row.key, said(row)) == (OCT, "2026-10：提醒 2 人")
     reminded = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -489,7 +489,7 @@ def _all_months_approved(people, year, period):
 
 
 def period_scores(year, period, now, final, engineer_ids=None):
-    """The period's scores of the active engineers (current values).
+    """The period's scores of the active engineers (current values); with final, of those who left too.
 
     With final, the scores of the engineers whose every eligible month of the period is approved are stored as
     final rows (upserted: idempotent) and only those are returned; the others wait for a later check. The caller
@@ -497,6 +497,8 @@ def period_scores(year, period, now, final, engineer_ids=None):
     """
     period = period_key(period)
     people = _engineers(engineer_ids)
+    if final:  # and those who left since: their approved months make a final as anyone's do
+        people += _departed_with_approved_months(engineer_ids, year, period)
     results = current_period_scores([person.id for person in people], year, period)
     if final:
         ready = _all_months_approved(people, year, period)
@@ -508,6 +510,16 @@ def period_scores(year, period, now, final, engineer_ids=None):
             bulk.upsert(PeriodScore.__table__, rows, ("engineer_id", "year", "period"),
                         ("score", "months", "final", "computed_at"))
     return results
+
+
+def _departed_with_approved_months(engineer_ids, year, period):
+    """The deactivated engineers with an approved month in the period (their final is stored like anyone's)."""
+    query = select(User).where(User.role == "engineer", User.active.is_(False), exists().where(
+        Score.engineer_id == User.id, Score.month.in_(_period_months(year, period)), Score.status == "approved",
+        Score.eligible.is_(True))).order_by(User.id)
+    if engineer_ids is not None:
+        query = query.where(User.id.in_(sorted(set(engineer_ids))))
+    return list(db.session.scalars(query))
 
 
 def clear_final_periods(engineer_id, month):
@@ -556,7 +568,9 @@ def remind_unsubmitted(month, now):
     reminded = exists().where(Notification.user_id == User.id, Notification.kind == REMINDER,
                               Notification.detail == month)
     people = db.session.scalars(select(User.id).where(
-        User.role == "engineer", User.active.is_(True), or_(User.hire_date.is_(None), User.hire_date < nxt),
+        # employed in the month: hired before its end, or, without a hire date, an account made before its end
+        User.role == "engineer", User.active.is_(True),
+        or_(User.hire_date < nxt, and_(User.hire_date.is_(None), User.created_at < datetime.combine(nxt, time()))),
         ~submitted, ~reminded).order_by(User.id)).all()
     engineers = db.session.scalars(select(User).where(User.id.in_(people)).order_by(User.id)).all()
     notifications.notify(REMINDER, engineers, None, now, month=month, detail=month)
