@@ -186,11 +186,11 @@ def _unknown(lang):
 def _data_param(value, index):
     if isinstance(value, dict):
         if "k" in value:
-            template = CATALOG[value["k"]][index]
-            params = value.get("p")
-            if not params:
-                return template.format()
-            return template.format(**{name: _data_param(item, index) for name, item in params.items()})
+            params = {name: _data_param(item, index) for name, item in (value.get("p") or {}).items()}
+            try:
+                return CATALOG[value["k"]][index].format(**params)
+            except (KeyError, IndexError):  # stored by a release whose wording this one no longer has: its figures
+                return SEPARATOR[LANGUAGES[index]].join(params.values()) or str(value["k"])
         if "d" in value:
             return fmt(Decimal(value["d"]))
         return value["t"][index]
