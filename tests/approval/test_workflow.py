@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from tests.api.support import documented
 from tests.approval.conftest import MONTH, count
@@ -529,3 +529,20 @@ def test_a_proposal_is_withdrawn_from_the_score_page(app, client, api, team, com
     response = client.post(action, follow_redirects=True)
     assert response.status_code == 200 and "已撤回加减分" in response.get_data(as_text=True)
     assert count(Adjustment) == 0
+
+
+def test_an_approved_scores_explanations_are_kept_as_they_read_when_it_was_approved(api, team, ready, monkeypatch):
+    """Rendered when read, an approved month's text followed a later release's wording (逾期完工 1 单 → 逾期 1 单)."""
+    from tracker.scores.models import ScoreLine
+    from tracker.scoring import messages
+
+    def read(lang):
+        return {line["code"]: line["explanation"]
+                for line in api("GET", f"/scores/{MONTH}/eng1?lang={lang}", "gm.wang").get_json()["indicators"]}
+
+    before_en, before = read("en"), read("zh")
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    lines = db.session.scalars(select(ScoreLine).where(ScoreLine.score_id == score_of(team["eng1"], MONTH).id)).all()
+    assert lines and all(line.message is None and line.explanation for line in lines)
+    monkeypatch.setitem(messages.CATALOG, "on_time", ("按期 {late}", "on time {late}"))  # a later release's wording
+    assert read("zh") == before and read("en") == before_en != before

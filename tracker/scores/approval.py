@@ -25,9 +25,10 @@ from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.scores import live, services, templates_store
-from tracker.scores.models import Adjustment, Interview, Outcome, Score, Veto
+from tracker.scores.models import Adjustment, Interview, Outcome, Score, ScoreLine, Veto
 from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
+from tracker.scoring.messages import render_data
 from tracker.scoring.template import load_template
 from tracker.scoring.totals import rates
 from tracker.scoring.month import Month
@@ -429,12 +430,24 @@ def approve_score(actor, engineer, month, *, now):
         .execution_options(synchronize_session=False))
     if approved.rowcount != 1:
         raise _approved_already(engineer, month)
+    _freeze_explanations(score.id)
     audit.record(actor, "score.approve", _subject(engineer, month), f"T={score.total}", at=now)
     db.session.flush()
     db.session.refresh(score)
     notifications.notify("score_approved", [engineer, engineer.supervisor], actor, now, engineer=engineer,
                          month=month, detail=str(score.total))
     return score
+
+
+def _freeze_explanations(score_id):
+    """An approved score's explanations are kept as they read when it was approved, in both languages: rendered
+    when read, a later release's wording would change an approved month's text (逾期完工 1 单 read 逾期 1 单)."""
+    lines = db.session.execute(select(ScoreLine.id, ScoreLine.message).where(
+        ScoreLine.score_id == score_id, ScoreLine.message.is_not(None))).all()
+    if lines:
+        db.session.execute(update(ScoreLine), [
+            {"id": line_id, "message": None, "explanation": render_data(message, "zh"),
+             "explanation_en": render_data(message, "en")} for line_id, message in lines])
 
 
 def reopen_score(actor, engineer, month, reason, *, now):

@@ -96,7 +96,8 @@ class ScoreLine(db.Model):
     """One indicator of a score: measured value, points, max and the one-sentence explanation, with record ids.
 
     The explanation is stored as a message (messages.dumps: catalogue key and exact parameters) and rendered in the
-    reader's language by explain(); lines computed before that keep their rendered text in explanation and
+    reader's language by explain(); lines computed before that, and the lines of an approved score (rendered when
+    it was approved, so that a later release's wording does not change it), keep their text in explanation and
     explanation_en (and no message).
     """
 
