@@ -2,6 +2,7 @@
 
 import copy
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -111,3 +112,27 @@ def test_load_template_refuses_a_bad_template_naming_the_problem(mutate, message
 def test_load_template_refuses_what_is_not_a_mapping():
     with pytest.raises(TemplateError, match="must be a mapping"):
         load_template(["not", "a", "template"])
+
+
+@pytest.mark.parametrize("label", ["事假 {n:d} 天", "{n.__class__.__mro__}", "{n:>100000000}", "{n!r} 天", "{n.foo}",
+                                   "{n[0]}"])
+def test_a_part_label_being_stored_takes_only_a_bare_n(label):
+    """The engine fills {n} with text: {n:d} was stored and then failed every compute of the month with a 500, and
+    {n.foo} failed the save with a 500."""
+    data = copy.deepcopy(PRESET_DATA["engineer_monthly"])
+    attendance = next(i for i in data["indicators"] if i["code"] == "attendance")
+    attendance["params"]["parts"][0]["label"] = label
+    with pytest.raises(TemplateError) as refused:
+        load_template(data, storing=True)
+    assert refused.value.errors["indicators[0].params.parts[0].label"].startswith("may use only the placeholder {n}")
+
+
+def test_a_label_with_a_format_stored_before_the_check_loads_and_scores_with_the_rules_wording():
+    from tracker.scoring.engine import evaluate
+
+    data = copy.deepcopy(PRESET_DATA["engineer_monthly"])
+    attendance = next(i for i in data["indicators"] if i["code"] == "attendance")
+    attendance["params"]["parts"][0]["label"] = "事假 {n:d} 天"
+    template = load_template(data)
+    result = evaluate(template, {"attendance": {"counts": {"personal_leave": 1}}, "field_hours": Decimal(10)})
+    assert next(r for r in result.indicators if r.code == "attendance").points == Decimal(13)

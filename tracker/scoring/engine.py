@@ -200,8 +200,12 @@ def _run(node, facts, code, measure, with_data):
         # a part's label ("事假/病假 {n} 天") says it better than the rule's generic wording
         n = next(iter(inputs.values()))
         n = len(n) if isinstance(n, list) else n
-        label = Text(node.label.zh.format(n=_show(n)), node.label.en.format(n=_show(n)))
-        outcome = replace(outcome, details=Msg("label", {"label": label}))
+        try:
+            label = Text(node.label.zh.format(n=_show(n)), node.label.en.format(n=_show(n)))
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+            label = None  # a label stored before labels were checked as the engine fills them: the rule's wording
+        if label is not None:
+            outcome = replace(outcome, details=Msg("label", {"label": label}))
     return outcome, [], measure.missing
 
 

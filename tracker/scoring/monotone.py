@@ -32,6 +32,12 @@ def storing():
     finally:
         _STORING.reset(token)
 
+
+def checks_all():
+    """True while a template is being stored: every check applies, the later ones included."""
+    return _STORING.get()
+
+
 DEDUCTIONS = ("deduction", "stepped", "allowance")
 VALUE_RULES = ("band", "linear", "range")
 # what each rule's inputs can score (measures.COUNT, NUMBER, INCIDENTS, RATINGS): a deduction by categories needs the

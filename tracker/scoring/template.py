@@ -1,6 +1,7 @@
 """Templates as data: load_template() checks a template dict and turns it into immutable objects evaluate() runs."""
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -321,14 +322,27 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
                           f"数据来源 {source.kind!r} 提供 {', '.join(provides)}，没有 {key!r}")
             inputs[name] = keys
     label = _text(data, "label", path, required=False) if part else None
-    if label is not None:
-        try:
-            label.zh.format(n=0), label.en.format(n=0)
-        except (KeyError, IndexError, ValueError):
-            _fail(f"{path}.label", "may use only the placeholder {n}", "只能使用占位符 {n}")
+    if label is not None and not (_plain_label(label.zh, monotone.checks_all()) and
+                                  _plain_label(label.en, monotone.checks_all())):
+        _fail(f"{path}.label", "may use only the placeholder {n}, as it is (no format, conversion or attribute)",
+              "只能使用占位符 {n}（不带格式、转换或属性）")
     node = Node(data["rule"], params, own, inputs, max_points, label)
     monotone.check_node(node, source, path, part)
     return node
+
+
+def _plain_label(text, strict):
+    """True when a part's label holds no placeholder but {n} ({{ and }} for braces). A template being stored
+    (`strict`) has it bare: the engine puts the count in as text, so {n:d} failed every compute, and
+    {n.__class__} or {n:>100000000} are no labels; a version stored before that loads while {n} fills in."""
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    if not strict:
+        return all(name in (None, "n") for _literal, name, _spec, _conversion in fields)
+    return all(name is None or (name == "n" and not spec and conversion is None)
+               for _literal, name, spec, conversion in fields)
 
 
 def _indicator(data, path, raters=DEFAULT_RATERS):
