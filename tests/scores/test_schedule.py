@@ -147,6 +147,25 @@ def test_an_engineer_who_left_gets_the_final_of_a_period_whose_months_are_all_ap
     assert (team["eng2"].id, 2026, "mid_year") not in _finals()  # active, months still drafts
 
 
+def test_an_engineer_who_left_during_the_period_gets_the_final_of_the_months_they_were_scored_in(app, records, team):
+    """Months after one left are never scored, so they held the final back for ever (mid-year and annual)."""
+    eng1 = team["eng1"]
+    for month in YEAR_2026[:4]:  # January to April scored, then eng1 left
+        number = int(month[-2:])
+        run(app, "scores_close_month", datetime(2026, number + 1, 1, 3))
+    eng1.active = False
+    db.session.commit()
+    for month in YEAR_2026[4:]:
+        number = int(month[-2:])
+        run(app, "scores_close_month", datetime(2026 + number // 12, number % 12 + 1, 1, 3))
+    assert score_of(eng1, "2026-05") is None
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 0 人"  # April a draft
+    _approve_all(eng1, YEAR_2026[:4])
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 1 人"
+    run(app, "scores_annual", datetime(2027, 1, 1, 4))
+    assert {key for key in _finals() if key[0] == eng1.id} == {(eng1.id, 2026, "mid_year"), (eng1.id, 2026, "annual")}
+
+
 def test_an_eligible_month_never_computed_holds_the_final_back(app, records, team, make_user):
     """An engineer added with an earlier hire date has no score rows for the months before: none is a draft, yet
     they are not approved, so the year's score is not final until they are computed and approved."""

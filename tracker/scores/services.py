@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -482,7 +482,13 @@ def _all_months_approved(people, year, period):
         select(Score.engineer_id, Score.month).where(
             Score.engineer_id.in_([person.id for person in people]), Score.month.in_(months),
             Score.eligible.is_(True), Score.status == "approved"))}
-    assessed = {person.id: [month for month in months if is_eligible(person, month)] for person in people}
+    # one who left is scored no more after the last month they were computed for: those months are no one's to approve
+    left = [person.id for person in people if not person.active]
+    last = dict(db.session.execute(select(Score.engineer_id, func.max(Score.month)).where(
+        Score.engineer_id.in_(left), Score.month.in_(months)).group_by(Score.engineer_id)).all()) if left else {}
+    assessed = {person.id: [month for month in months if is_eligible(person, month)
+                            and (person.active or (person.id in last and str(month) <= str(last[person.id])))]
+                for person in people}
     # no month assessed (hired too late, or only later): nothing to make final, not a final of nothing
     return {person.id for person in people
             if assessed[person.id] and all((person.id, str(month)) in approved for month in assessed[person.id])}
