@@ -170,3 +170,13 @@ def test_a_month_never_computed_of_an_engineer_not_assessed_yet_says_so_and_offe
     db.session.expire_all()
     assert score_of(team["eng1"], MONTH).eligible is True
     client.post("/logout")
+
+
+def test_the_early_confirmation_form_starts_at_the_first_month_the_rule_allows(client, team, records):
+    """For a month before three months of service the form offered that month, which could only be refused."""
+    team["eng1"].hire_date = date(2026, 9, 1)  # three months served by the end of December
+    db.session.commit()
+    login(client, "mgr")
+    html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert 'id="early-confirmation"' in html and 'value="2026-12"' in html
+    client.post("/logout")

@@ -267,6 +267,15 @@ def test_a_month_never_computed_lists_every_other_blocker_too(api, team, records
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").get_json()["error"]["gaps"] == ["本月考核尚未计算"]
 
 
+def test_a_month_never_computed_of_someone_not_assessed_says_so_not_what_an_assessed_month_waits_for(
+        api, make_user, team, records):
+    make_user("newbie", supervisor="mgr", hire_date=date(2026, 10, 1))
+    db.session.execute(delete(Score))
+    db.session.commit()
+    refused = api("POST", f"/scores/{MONTH}/newbie/approve", "gm.wang")
+    assert refused.status_code == 409 and refused.get_json()["error"]["gaps"] == ["该工程师本月不参加考核"]
+
+
 def test_an_ineligible_engineers_month_cannot_be_approved(api, make_user, team, records):
     newbie = make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
     reports.compute_month(MONTH, NOW)

@@ -137,6 +137,13 @@ def _apply(user, data):
     fields.raise_any()
 
 
+def earliest_confirmation(user):
+    """The first month an early confirmation (提前转正) of the user may start (None without a hire date)."""
+    if user.hire_date is None:
+        return None
+    return Month.of(periods.add_months(user.hire_date, periods.EARLY_CONFIRMATION_MONTHS))
+
+
 def check_early_confirmation(user, month):
     """提前转正 from `month` needs three months of service by its last day (seed form 2: 满三个月); 422 otherwise.
 

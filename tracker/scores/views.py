@@ -139,7 +139,8 @@ def _approval_context(me, engineer, month, score, veto, forms, template=None):
         if recorded is not None:
             built["outcome"].decision.data, built["outcome"].detail.data = recorded.decision, recorded.detail
     if "early" in built and built["early"].from_month.data is None:
-        built["early"].from_month.data = str(month)  # the month on screen is the likely start
+        # the month on screen is the likely start, or the first the rule allows (three months of service)
+        built["early"].from_month.data = str(max(month, auth_services.earliest_confirmation(engineer) or month))
     return {"forms": built, "gm": gm, "decide": gm and is_open, "assessable": assessable,
             "current_or_past": current_or_past,
             "lift_veto": is_open and veto is not None and (manager_above or gm),
