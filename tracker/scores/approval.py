@@ -26,6 +26,7 @@ from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.scores import live, services, templates_store
 from tracker.scores.models import Adjustment, Interview, Outcome, Score, ScoreLine, Veto
+from tracker.reviews import services as reviews
 from tracker.reviews.models import Review
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.messages import render_data
@@ -134,7 +135,7 @@ def approval_gaps(engineer, month, score=None):
     if score is not None and score.status == "approved":
         return [_("已审批")]
     # a month never computed says so, and what else it waits for (the template in force then: what it will use)
-    template = score_template(score) if score is not None else _template_in_force(engineer, month)
+    template = score_template(score) if score is not None else reviews.current_template(engineer, month)
     pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
                                                             Adjustment.month == month,
                                                             Adjustment.status == "proposed").limit(1))
@@ -142,14 +143,6 @@ def approval_gaps(engineer, month, score=None):
                     missing=[name for _code, name in missing_entries(score)] if score is not None else [],
                     interviewed=latest_interview(engineer, month) is not None, pending=pending is not None)
     return gaps if score is not None else [_("本月考核尚未计算")] + gaps
-
-
-def _template_in_force(engineer, month):
-    """The parsed template the engineer's month would be computed with (None: none is in force)."""
-    try:
-        return template_of_row(templates_store.template_for(engineer, month))
-    except Conflict:
-        return None
 
 
 def blockers(template, *, leader_review, missing, interviewed, pending):
