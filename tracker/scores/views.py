@@ -93,7 +93,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
     veto = approval.veto_of(engineer, month)
     adjustments = approval.adjustments_of(engineer, month)
     outcome = approval.outcome_of(engineer, month) if template is not None and template.outcomes else None
-    context = _approval_context(me, engineer, month, score, veto, forms or {}, template)
+    context = _approval_context(me, engineer, month, score, veto, forms or {}, template, outcome)
     if alert is None:  # a refused form the page does not show (e.g. the month is assessed by now) says why up top
         alert = _("；").join(str(message) for prefix, form in (forms or {}).items() if prefix not in context["forms"]
                             for messages in form.errors.values() for message in messages) or None
@@ -118,7 +118,7 @@ APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": Intervie
                   "early": EarlyConfirmationForm, "outcome": OutcomeForm}
 
 
-def _approval_context(me, engineer, month, score, veto, forms, template=None):
+def _approval_context(me, engineer, month, score, veto, forms, template=None, outcome=None):
     """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
     current_or_past = month <= Month.of(clock.today())
     assessable = current_or_past and (score.eligible if score is not None else is_eligible(engineer, month))
@@ -135,9 +135,8 @@ def _approval_context(me, engineer, month, score, veto, forms, template=None):
     if "outcome" in built:
         built["outcome"].decision.choices = [("", _("不作决定"))] + [
             (name, template.outcome_label(name, language.current())) for name in offered]
-        recorded = approval.outcome_of(engineer, month) if "outcome" not in forms else None
-        if recorded is not None:
-            built["outcome"].decision.data, built["outcome"].detail.data = recorded.decision, recorded.detail
+        if outcome is not None and "outcome" not in forms:  # the recorded one, unless a refused form is shown
+            built["outcome"].decision.data, built["outcome"].detail.data = outcome.decision, outcome.detail
     if "early" in built and built["early"].from_month.data is None:
         # the month on screen is the likely start, or the first the rule allows (three months of service)
         built["early"].from_month.data = str(max(month, auth_services.earliest_confirmation(engineer) or month))
