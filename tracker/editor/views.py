@@ -159,19 +159,16 @@ def assign():
         if not FlaskForm().validate_on_submit():
             flash(_("请求已过期，请刷新页面后重试"), "error")
             return redirect(url_for("editor.assign"))
-        changes = {}
-        for person in engineers:
-            chosen = request.form.get(f"template-{person.username}")
-            if chosen is not None and (chosen or None) != assigned[person.id]:
-                changes[person] = chosen or None
+        # each row as posted (a row not in the form keeps what it has; empty: the role's template)
+        posted = {person.id: (request.form.get(f"template-{person.username}", assigned[person.id] or "") or None)
+                  for person in engineers}
+        changes = {person: posted[person.id] for person in engineers if posted[person.id] != assigned[person.id]}
         try:
             changed = services.assign_templates(current_user, changes, from_month, now) if changes else 0
         except Invalid as error:
             db.session.rollback()
             errors, status = dict(error.fields), error.status
-            # the page again with the choices made, not the stored ones (saving again saves them)
-            shown_choice = {person.id: (request.form.get(f"template-{person.username}", assigned[person.id]) or None)
-                            for person in engineers}
+            shown_choice = posted  # the page again with the choices made, not the stored ones
         else:
             db.session.commit()
             if changed:
