@@ -322,8 +322,7 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
                           f"数据来源 {source.kind!r} 提供 {', '.join(provides)}，没有 {key!r}")
             inputs[name] = keys
     label = _text(data, "label", path, required=False) if part else None
-    if label is not None and not (_plain_label(label.zh, monotone.checks_all()) and
-                                  _plain_label(label.en, monotone.checks_all())):
+    if label is not None and not (_plain_label(label.zh) and _plain_label(label.en)):
         _fail(f"{path}.label", "may use only the placeholder {n}, as it is (no format, conversion or attribute)",
               "只能使用占位符 {n}（不带格式、转换或属性）")
     node = Node(data["rule"], params, own, inputs, max_points, label)
@@ -331,17 +330,16 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
     return node
 
 
-def _plain_label(text, strict):
-    """True when a part's label holds no placeholder but {n} ({{ and }} for braces). A template being stored
-    (`strict`) has it bare: the engine puts the count in as text, so {n:d} failed every compute, and
-    {n.__class__} or {n:>100000000} are no labels; a version stored before that loads while {n} fills in."""
+def _plain_label(text):
+    """True when a part's label holds no placeholder but {n} ({{ and }} for braces). A template being stored has it
+    bare: the engine puts the count in as text, so {n:d} failed every compute, and {n.__class__} or {n:>100000000}
+    are no labels; a version stored before that loads while {n} fills in."""
     try:
         fields = list(string.Formatter().parse(text))
     except ValueError:
         return False
-    if not strict:
-        return all(name in (None, "n") for _literal, name, _spec, _conversion in fields)
-    return all(name is None or (name == "n" and not spec and conversion is None)
+    bare = monotone.checks_all()
+    return all(name is None or (name == "n" and not (bare and (spec or conversion is not None)))
                for _literal, name, spec, conversion in fields)
 
 
@@ -437,12 +435,19 @@ def _sections(value, path, indicators):
     return tuple(sections)
 
 
-def _outcomes(value, path):
-    """The decisions the sheet offers (依据本次评价，特决定该员工：转正 / 续签劳动合同 / ...): distinct names."""
+def _names(value, path, longest):
+    """A list of names of 1 to `longest` characters."""
     names = tuple(_str(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
     for i, name in enumerate(names):
-        if not name.strip() or len(name) > 40:
-            _fail(f"{path}[{i}]", "must be a name of 1 to 40 characters", "须为 1–40 个字符的名称")
+        if len(name) > longest:
+            _fail(f"{path}[{i}]", f"must be a name of 1 to {longest} characters", f"须为 1–{longest} 个字符的名称")
+    return names
+
+
+def _outcomes(value, path):
+    """The decisions the sheet offers (依据本次评价，特决定该员工：转正 / 续签劳动合同 / ...): distinct names."""
+    names = _names(value, path, 40)
+    for i, name in enumerate(names):
         if name in names[:i]:
             _fail(f"{path}[{i}]", f"{name!r} is listed twice", f"{name!r} 重复")
     return names
@@ -450,13 +455,10 @@ def _outcomes(value, path):
 
 def _outcomes_en(value, path, names):
     """The English names of the outcomes: one for each, in the same order."""
-    english = tuple(_str(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
+    english = _names(value, path, 60)
     if len(english) != len(names):
         _fail(path, f"must name each of the {len(names)} outcomes in English, in their order",
               f"须按顺序为 {len(names)} 项结果运用各给一个英文名称")
-    for i, name in enumerate(english):
-        if not name.strip() or len(name) > 60:
-            _fail(f"{path}[{i}]", "must be a name of 1 to 60 characters", "须为 1–60 个字符的名称")
     return english
 
 
