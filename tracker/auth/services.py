@@ -156,11 +156,11 @@ def check_early_confirmation(user, month):
     month = month_arg(month, "early_confirmation_month")
     if user.hire_date is None:
         raise Invalid.field("early_confirmation_month", _("提前转正须先填写入职日期"))
-    served = periods.add_months(user.hire_date, periods.EARLY_CONFIRMATION_MONTHS)
-    if served > month.last:
+    earliest = earliest_confirmation(user)
+    if month < earliest:
         raise Invalid.field("early_confirmation_month", _(
             "提前转正须入职满三个月：入职 %(hired)s，最早可从 %(month)s 起转正", hired=user.hire_date.isoformat(),
-            month=Month.of(served)))
+            month=earliest))
     return month
 
 
