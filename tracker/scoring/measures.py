@@ -49,7 +49,7 @@ class SourceKind:
     direction: dict = field(default_factory=dict)
     bounds: dict = field(default_factory=dict)
     none: tuple = ()
-    types: dict = field(default_factory=dict)  # what each input is (TYPES; COUNT when not named)
+    types: dict = field(default_factory=dict)  # what each input is (COUNT, NUMBER, ...: COUNT when not named)
 
 
 SOURCES = {}
@@ -186,7 +186,8 @@ def on_time(facts, options, code):
     return Measure(True, len(late), {"events": len(late)}, {"work_orders": late}, details)
 
 
-@source("rework", provides=("units", "of"), options={"fact": "str"}, direction={"units": DOWN, "of": UP})
+@source("rework", provides=("units", "of"), options={"fact": "choice:rework_external,rework_internal"},
+        direction={"units": DOWN, "of": UP})
 def rework(facts, options, code):
     """Rework units charged and orders completed; every month has them (none: nothing over the allowance)."""
     fact = facts.get(options["fact"]) or {}

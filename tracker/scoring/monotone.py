@@ -48,7 +48,6 @@ ACCEPTS = {"band": {"value": (NUMBER, COUNT)}, "linear": {"value": (NUMBER, COUN
            "rating": {"ratings": (RATINGS,)}, "manual": {"ratings": (RATINGS,)}}
 TYPE_NAMES = {COUNT: ("a count", "次数"), NUMBER: ("a number", "数值"), INCIDENTS: ("incidents", "事件记录"),
               RATINGS: ("ratings", "评价")}
-REWORK_FACTS = ("rework_external", "rework_internal")
 
 
 def _fail(path, message, zh=None):
@@ -96,8 +95,6 @@ def _check_types(node, source, path):
     """A template being stored applies each rule to what it can score: a band to a number, a deduction by
     categories to incidents, an allowance to counts, a rating to ratings (a count read as a list failed every
     compute of the template with a 500)."""
-    if source is None or node.rule not in ACCEPTS:
-        return
     types = SOURCES[source.kind].types
     for name, keys in node.inputs.items():
         accepted = ACCEPTS[node.rule].get(name, ())
@@ -111,16 +108,17 @@ def _check_types(node, source, path):
                 _fail(f"{path}.inputs.{name}", f"{node.rule} scores {wanted} here, but {key} of {source.kind} is "
                                                f"{TYPE_NAMES[found][0]}",
                       f"{node.rule} 在此需要{wanted_zh}，但 {source.kind} 的 {key} 是{TYPE_NAMES[found][1]}")
-    if node.rule == "allowance":  # more of what sets the allowance lets more units pass: it must be something good
-        ways = SOURCES[source.kind].direction
-        for key in node.inputs.get("of", ()):
-            if ways.get(key) != UP:
-                _fail(f"{path}.inputs.of", f"the allowance grows with {key}, which is not a good thing to have more "
-                                           f"of: a bad event would let a unit pass",
-                      f"免扣额度随 {key} 增加，但它并不是越多越好：坏事反而会抵消扣分")
-    if node.source is not None and node.source.kind == "rework" and node.source.options.get("fact") not in REWORK_FACTS:
-        _fail(f"{path}.source.fact", f"must be one of {', '.join(REWORK_FACTS)}",
-              f"须为 {', '.join(REWORK_FACTS)} 之一")
+
+
+def _check_allowance(node, source, path):
+    """More of what sets an allowance lets more units pass: it must be something good (orders completed), or a bad
+    event (a late day "allowing" an absence) raises the total."""
+    ways = SOURCES[source.kind].direction
+    for key in node.inputs.get("of", ()):
+        if ways.get(key) != UP:
+            _fail(f"{path}.inputs.of", f"the allowance grows with {key}, which is not a good thing to have more "
+                                       f"of: a bad event would let a unit pass",
+                  f"免扣额度随 {key} 增加，但它并不是越多越好：坏事反而会抵消扣分")
 
 
 def _key(node):
@@ -244,6 +242,7 @@ def check_entry(node, path):
     """A share or ratio left out of a month without data enters Q (an average of what applies) with its first
     record: its best value must score the full max and its worst at most 0, else that record moves Q the wrong way
     (a 0.5 h trip entering the expense ratio at 0 points lowered Q)."""
+    _check_parts_read_the_source(node, path)
     ends = extremes(node, node.source)
     if ends is None:
         return
@@ -289,7 +288,10 @@ def check_node(node, source, path, part=False):
     p = node.params
     if _STORING.get():
         _check_keys(node, source, path)
-        _check_types(node, source, path)
+        if source is not None and node.rule in ACCEPTS:
+            _check_types(node, source, path)
+        if source is not None and node.rule == "allowance":
+            _check_allowance(node, source, path)
     way = direction(node, source)
     where = f"{path}.params"
     if node.rule == "band":
@@ -357,11 +359,11 @@ def check_node(node, source, path, part=False):
         _check_range_bounds(node, source, where)
     elif node.rule == "manual" and p.get("lo", ZERO) > p["hi"]:
         _fail(f"{where}.lo", "must not exceed hi", "不能大于 hi")
-    elif node.rule == "rating" and p["points"] < 0:
-        _fail(f"{where}.points", "must not be negative: a better rating must not score less",
-              "不能为负数：评价越好得分不能越低")
-    elif node.rule == "rating" and _STORING.get():
-        scale = p.get("scale") or DEFAULT_SCALE
+    elif node.rule == "rating":
+        if p["points"] < 0:
+            _fail(f"{where}.points", "must not be negative: a better rating must not score less",
+                  "不能为负数：评价越好得分不能越低")
+        scale = (p.get("scale") or DEFAULT_SCALE) if _STORING.get() else ()
         for i in range(1, len(scale)):
             if scale[i].share > scale[i - 1].share:
                 _fail(f"{where}.scale[{i}].share", "the levels go from best to worst: a level must not score more "
@@ -385,7 +387,6 @@ def check_applies(value, node, path):
     if value is None:
         check_no_data(node, node.source, path, default)
         if default == "with_data":
-            check_parts_read_the_source(node, path)
             check_entry(node, path)
         return default
     if value not in ("always", "with_data"):
@@ -402,12 +403,11 @@ def check_applies(value, node, path):
                   f"只有比例或比率（数据来源 response、expense）可以在无数据时不计入；{kind!r} 每月都有数据")
     check_no_data(node, node.source, path, value)
     if value == "with_data":
-        check_parts_read_the_source(node, path)
         check_entry(node, path)
     return value
 
 
-def check_parts_read_the_source(node, path):
+def _check_parts_read_the_source(node, path):
     """A share left out of a month without data enters with its first record, scored through its own source; a part
     of its sum that reads another source (full satisfaction without surveys) let a late response bring points."""
     if not _STORING.get() or node.rule != "sum":

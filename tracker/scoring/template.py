@@ -255,8 +255,13 @@ def _source(value, path, raters=DEFAULT_RATERS):
 
 
 def _option(kind_of, value, path):
-    """A source option by its declared kind: number, amount (≥ 0), bool, str, clock (clock or business hours) or
-    office_hours."""
+    """A source option by its declared kind: number, amount (≥ 0), bool, str, choice:a,b (one of them: a version
+    stored before choices were checked keeps what it named), clock (clock or business hours) or office_hours."""
+    if kind_of.startswith("choice:"):
+        choices = kind_of[len("choice:"):].split(",")
+        if monotone.checks_all() and value not in choices:
+            _fail(path, f"must be one of {', '.join(choices)}", f"须为 {', '.join(choices)} 之一")
+        return _str(value, path)
     if kind_of == "number":
         return _number(value, path, positive=True)
     if kind_of == "amount":
