@@ -64,16 +64,14 @@ def _exchange(request, timeout):
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only, checked)
                 answer = b""
-                while len(answer) < ANSWER_MAX and time.monotonic() < deadline:
+                while len(answer) < ANSWER_MAX:
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError(f"no complete answer within {timeout:g} s")
                     piece = response.read1(ANSWER_MAX - len(answer))
                     if not piece:
-                        outcome["answer"] = answer
-                        return
+                        break
                     answer += piece
-                if len(answer) >= ANSWER_MAX:
-                    outcome["answer"] = answer
-                else:
-                    outcome["error"] = TimeoutError(f"no complete answer within {timeout:g} s")
+                outcome["answer"] = answer
         except BaseException as error:  # handed to the caller
             outcome["error"] = error
 
