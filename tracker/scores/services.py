@@ -484,11 +484,11 @@ def _all_months_approved(people, year, period):
             Score.eligible.is_(True), Score.status == "approved"))}
     # one who left is scored no more after the last month they were computed for: those months are no one's to approve
     left = [person.id for person in people if not person.active]
-    last = dict(db.session.execute(select(Score.engineer_id, func.max(Score.month)).where(
-        Score.engineer_id.in_(left), Score.month.in_(months)).group_by(Score.engineer_id)).all()) if left else {}
+    last = {engineer_id: str(month) for engineer_id, month in db.session.execute(
+        select(Score.engineer_id, func.max(Score.month)).where(Score.engineer_id.in_(left), Score.month.in_(months))
+        .group_by(Score.engineer_id))} if left else {}
     assessed = {person.id: [month for month in months if is_eligible(person, month)
-                            and (person.active or (person.id in last and str(month) <= str(last[person.id])))]
-                for person in people}
+                            and (person.active or str(month) <= last.get(person.id, ""))] for person in people}
     # no month assessed (hired too late, or only later): nothing to make final, not a final of nothing
     return {person.id for person in people
             if assessed[person.id] and all((person.id, str(month)) in approved for month in assessed[person.id])}
