@@ -123,3 +123,15 @@ def test_a_month_without_totals_says_so_instead_of_an_empty_chart(client, team, 
     html = client.get("/charts/department/2026-11").get_data(as_text=True)
     assert 'id="no-totals"' in html and 'id="team-totals"' not in html
     assert "department-table" in html  # the indicators' means are still shown
+
+
+def test_a_label_longer_than_the_labels_column_is_shortened_whole_in_its_tooltip():
+    """Form 9's 客户咨询、投诉处理及时性及有效性 (16 characters, 192 px) ran past the chart's left edge at 180 px."""
+    from tracker.charts import svg
+
+    name = "客户咨询、投诉处理及时性及有效性"
+    chart = str(svg.hbars([(name, 5, 5), ("出勤扣分", 0, 0)], "指标"))
+    texts = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end">(?:<title>([^<]*)</title>)?([^<]*)</text>', chart)
+    (x, title, shown), (_x, plain_title, plain) = texts
+    assert title == name and shown.endswith("…") and svg._text_width(shown) <= float(x) - 4
+    assert (plain_title, plain) == ("", "出勤扣分")

@@ -30,9 +30,21 @@ def _text_width(text):
     return sum(12 if unicodedata.east_asian_width(ch) in "WF" else 7 for ch in str(text))
 
 
+def _fit(text, room):
+    """`text` as it fits `room` px: shortened with an ellipsis when longer (form 9's 客户咨询、投诉处理及时性及有效性
+    ran past the chart's left edge)."""
+    text = str(text)
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text) + 12 > room:
+        text = text[:-1]
+    return text + "…"
+
+
 def hbars(rows, label, *, scale_max=None, width=360, label_width=None, bar=16, gap=8):
     """Horizontal bars: rows of (label, value, max or None); a grey track shows the max when given. The labels'
-    column is as wide as the longest label (96 to 180 px), so "Customer satisfaction" is not cut at the left."""
+    column is as wide as the longest label (96 to 180 px), so "Customer satisfaction" is not cut at the left; a
+    longer label is shortened with an ellipsis, whole in its tooltip (and in the table beside the chart)."""
     if label_width is None:
         label_width = max(96, min(180, max([_text_width(r[0]) for r in rows] + [0]) + 8))
     scale_max = Decimal(scale_max or max([r[2] or r[1] or 0 for r in rows] + [1]))
@@ -46,7 +58,10 @@ def hbars(rows, label, *, scale_max=None, width=360, label_width=None, bar=16, g
         length = max(Decimal(0), track * value / scale_max) if scale_max else 0
         parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" '
                      f'fill="{COLOURS[i % len(COLOURS)] if maximum is None else COLOURS[0]}"/>')
-        parts.append(f'<text x="{label_width - 4}" y="{y + bar - 4}" text-anchor="end">{escape(name)}</text>')
+        shown_name = _fit(name, label_width - 8)
+        title = f"<title>{escape(name)}</title>" if shown_name != str(name) else ""
+        parts.append(f'<text x="{label_width - 4}" y="{y + bar - 4}" text-anchor="end">{title}{escape(shown_name)}'
+                     f'</text>')
         shown = _num(value) + (f"/{_num(maximum)}" if maximum is not None else "")
         parts.append(f'<text x="{label_width + track + 4}" y="{y + bar - 4}">{shown}</text>')
         y += bar + gap
