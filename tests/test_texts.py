@@ -8,14 +8,16 @@ from tracker.validation import clean_text
 
 
 @pytest.mark.parametrize("value, field, options, expected", [
-    ("  表现突出 ", "reason", {}, "表现突出"),
+    ("  表现突出 ", "reason", {}, "  表现突出 "),  # multi-line text is kept as written (CONTRACT 11)
+    ("\t=1+1\r\n", "note", {"required": False}, "\t=1+1\r\n"),
+    ("  1号机 ", "detail", {"required": False, "kind": "line"}, "1号机"),  # one line: trimmed
     ("第一行\n第二行", "notes", {}, "第一行\n第二行"),    # notes and reasons may run over lines
     ("第一行\u2028第二行", "notes", {}, "第一行\u2028第二行"),  # by Unicode's line separator too
     (None, "note", {"required": False}, None),
     ("   ", "note", {"required": False}, None),
     ("x" * 500, "reason", {}, "x" * 500),
 ])
-def test_text_within_its_rule_comes_back_trimmed(app, value, field, options, expected):
+def test_text_within_its_rule_comes_back_as_its_kind_keeps_it(app, value, field, options, expected):
     assert clean_text(value, field, 500, **options) == expected
 
 

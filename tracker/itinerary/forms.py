@@ -51,8 +51,8 @@ class TripForm(Form):
     work_order = StringField(_l("工单号"), filters=[_strip], validators=[Length(max=32)],
                              render_kw={"list": "work-order-numbers", "autocomplete": "off"},
                              description=_l("可选；只填工单时客户取自工单"))
-    purpose = TextAreaField(_l("事由"), filters=[_strip], validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
-    note = TextAreaField(_l("备注"), filters=[_strip], validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
+    purpose = TextAreaField(_l("事由"), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
+    note = TextAreaField(_l("备注"), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
     submit = SubmitField(_l("保存行程"))
 
     # service field name -> form field name, for mapping Invalid.fields back onto the form
@@ -92,7 +92,7 @@ class ExpenseForm(Form):
                          render_kw={"inputmode": "decimal"})
     work_order = StringField(_l("工单号"), filters=[_strip], validators=[Length(max=32)],
                              render_kw={"list": "work-order-numbers", "autocomplete": "off"})
-    note = TextAreaField(_l("备注"), filters=[_strip], validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
+    note = TextAreaField(_l("备注"), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
     submit = SubmitField(_l("保存费用"))
 
     FIELD_MAP = {}
@@ -111,7 +111,7 @@ class ExpenseForm(Form):
 
 
 class ReopenForm(Form):
-    reason = TextAreaField(_l("退回原因"), filters=[_strip],
+    reason = TextAreaField(_l("退回原因"),
                            validators=[DataRequired(_l("请填写退回原因")), Length(max=TEXT_MAX)],
                            render_kw={"rows": 2})
     submit = SubmitField(_l("退回该月"))

@@ -429,7 +429,8 @@ def _flag_cell(value):
     raise _RowError(_("“全天”一栏须为“是”或留空"))
 
 
-def _text_cell(value):
+def _text_cell(value, as_written=False):
+    """A text cell's value, trimmed unless `as_written` (purpose and note keep a leading TAB or CR: CONTRACT 11)."""
     if _blank(value):
         return None
     if isinstance(value, bool):
@@ -438,7 +439,8 @@ def _text_cell(value):
         value = int(value)
     if isinstance(value, (datetime, date, time, timedelta)):
         raise _RowError(_("文字栏不能是日期或时间"))
-    return (xlsx.text(value) if isinstance(value, str) else str(value)).strip()
+    value = xlsx.text(value) if isinstance(value, str) else str(value)
+    return value if as_written else value.strip()
 
 
 def _amount_cell(value):
@@ -455,7 +457,8 @@ def _trip_data(day, values):
     return {"date": day, "full_day": _flag_cell(values[COL_FULL_DAY]),
             "depart": _time_cell(values[COL_DEPART], _("出发")), "return": _time_cell(values[COL_RETURN], _("返回")),
             "customer": _text_cell(values[COL_CUSTOMER]), "work_order": _text_cell(values[COL_WORK_ORDER]),
-            "purpose": _text_cell(values[COL_PURPOSE]), "note": _text_cell(values[COL_NOTE])}
+            "purpose": _text_cell(values[COL_PURPOSE], as_written=True),
+            "note": _text_cell(values[COL_NOTE], as_written=True)}
 
 
 def _expense_data(day, values):
@@ -463,7 +466,8 @@ def _expense_data(day, values):
     if category not in CATEGORY_CODES:
         raise _RowError(_("费用类别须为交通、住宿、餐费或其他"))
     return {"date": day, "category": CATEGORY_CODES[category], "amount": _amount_cell(values[COL_AMOUNT]),
-            "work_order": _text_cell(values[COL_WORK_ORDER]), "note": _text_cell(values[COL_NOTE])}
+            "work_order": _text_cell(values[COL_WORK_ORDER]),
+            "note": _text_cell(values[COL_NOTE], as_written=True)}
 
 
 def _store_month(actor, engineer, content, *, now, keep=frozenset()):

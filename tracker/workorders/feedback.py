@@ -12,7 +12,7 @@ from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
 from tracker.auth.access import can_manage_order, can_record_complaint
-from tracker.workorders.services import by_number, free_text, get_row, get_visible, user_by_username
+from tracker.workorders.services import by_number, get_row, get_visible, user_by_username
 from tracker.scores import services as scores
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -37,7 +37,8 @@ def add_survey(actor, order, data, now):
     if order.status != "completed":
         raise Conflict(_("工单完工后才能录入回访"))
     survey = Survey(work_order_id=order.id, score=score, method=method,
-                    comment=free_text(data.get("comment"), "comment", NOTE_MAX), recorded_by_id=actor.id,
+                    comment=validation.clean_text(data.get("comment"), "comment", NOTE_MAX, required=False),
+                    recorded_by_id=actor.id,
                     recorded_at=now)
     db.session.add(survey)
     db.session.flush()
@@ -123,7 +124,8 @@ def add_complaint(actor, data, now):
         order = by_number(data["work_order"], viewer=actor)
     complaint = Complaint(engineer_id=engineer.id, work_order_id=order.id if order else None, day=day,
                           upheld=data["upheld"], resolution_satisfied=satisfied,
-                          note=free_text(data.get("note"), "note", NOTE_MAX), recorded_by_id=actor.id,
+                          note=validation.clean_text(data.get("note"), "note", NOTE_MAX, required=False),
+                          recorded_by_id=actor.id,
                           recorded_at=now)
     db.session.add(complaint)
     db.session.flush()

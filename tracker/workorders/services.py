@@ -163,7 +163,8 @@ def check_order(actor, order, data, records=None):
             values["service_type"] = clean_part(data["service_type"], "service_type")
     with fields.check():
         if "description" in data:
-            values["description"] = free_text(data["description"], "description", DESCRIPTION_MAX)
+            values["description"] = validation.clean_text(data["description"], "description", DESCRIPTION_MAX,
+                                                             required=False)
     for name in ("reported_at", "deadline_at") + TIMES:
         with fields.check():
             if name in data:
@@ -258,19 +259,6 @@ def next_number(now):
     if NUMBER_RE.match(number):
         return number
     return next(candidate for candidate in (f"{prefix}{n:03d}" for n in itertools.count(1)) if candidate not in taken)
-
-
-def free_text(value, field, limit):
-    """Optional free text of at most `limit` characters that follows the text rule of its field (CONTRACT 2)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid.field(field, _("须为文字"))
-    value = value.strip()
-    if len(value) > limit:
-        raise Invalid.field(field, _("最多 %(n)s 个字符", n=limit))
-    validation.check_text(value, field)
-    return value or None
 
 
 def _datetime(value, field, required=False):
