@@ -1,5 +1,6 @@
 """Adjustments, veto, interview, approval and reopening through the API, and what they do to the stored score."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -49,7 +50,7 @@ def test_a_proposal_answers_its_id_and_status_proposed(app, api, computed):
     body = documented(app, response)
     assert response.status_code == 201 and body["status"] == "proposed" and body["points"] == -2.5
     row = db.session.get(Adjustment, body["id"])
-    assert row.reason == "迟交报告" and row.proposed_at == NOW and row.decided_at is None
+    assert row.reason == "  迟交报告 " and row.proposed_at == NOW and row.decided_at is None
 
 
 def test_two_approved_plus_six_are_capped_at_ten_and_a_minus_three_counts_in_full(api, team, ready):
@@ -487,9 +488,26 @@ def test_the_web_refuses_a_rejection_without_a_reason(client, api, computed):
     login(client, "gm.wang")
     response = client.post(f"/adjustments/{adjustment_id}/reject", data={"reason": ""})
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "驳回须写明理由（必填）" in page
+    assert response.status_code == 422 and "驳回理由：必填" in page
     assert count(Adjustment, Adjustment.status == "proposed") == 1
     assert 'name="reason"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("back", [None, "list"])
+def test_a_refused_rejection_keeps_the_reason_typed_with_its_message_under_the_field(client, api, computed, back):
+    """On the score page and on the gm's list alike: the field is marked, the text typed is still in it."""
+    from tests.conftest import login
+
+    adjustment_id = propose(api, 3)
+    login(client, "gm.wang")
+    data = {"reason": "理由\u0007", **({"back": back} if back else {})}
+    response = client.post(f"/adjustments/{adjustment_id}/reject", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "驳回须写明理由" not in page
+    field = re.search(rf'<input[^>]*id="reject-reason-{adjustment_id}"[^>]*>', page).group()
+    assert 'aria-invalid="true"' in field and 'value="理由\u0007"' in field and "is-invalid" in field
+    assert f'id="reject-reason-{adjustment_id}-error">不能包含控制字符（U+0007）</div>' in page
+    assert count(Adjustment, Adjustment.status == "proposed") == 1
 
 
 # ---- withdrawing a proposal made by mistake ------------------------------------------------------------

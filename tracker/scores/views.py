@@ -83,7 +83,7 @@ def score_page(month, username):
     return _render_score(_visible_engineer(username), month)
 
 
-def _render_score(engineer, month, forms=None, alert=None, status=200):
+def _render_score(engineer, month, forms=None, alert=None, status=200, refused=None):
     """The score page, with the approval forms the viewer may use (`forms` keeps submitted ones, by prefix)."""
     me = _me()
     score = reviews.month_score(engineer, month)
@@ -109,7 +109,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200):
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
         can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
-        approval=context, alert=alert), status
+        approval=context, alert=alert, refused=refused), status
 
 
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
@@ -249,8 +249,9 @@ def reopen_score(month, username):
                          _("已重新打开，考核结果恢复为草稿"))
 
 
-def _render_pending(alert=None, status=200):
-    return render_template("scores/adjustments.html", rows=approval.pending_adjustments(), alert=alert), status
+def _render_pending(alert=None, status=200, refused=None):
+    return render_template("scores/adjustments.html", rows=approval.pending_adjustments(), alert=alert,
+                           refused=refused), status
 
 
 @bp.route("/scores/adjustments")
@@ -271,15 +272,16 @@ def _decide(adjustment_id, approve):
         approval.decide_adjustment(_me(), adjustment, approve, now=clock.now(), reason=request.form.get("reason"))
     except (Conflict, Invalid) as error:
         db.session.rollback()
-        alert = error.message
-        if "reason" in error.fields:
-            alert = _("驳回须写明理由（%(problem)s）", problem=error.message)
+        alert, refused = error.message, None
+        if "reason" in error.fields:  # the reason comes back as typed, its message under it
+            alert = _("驳回理由：%(problem)s", problem=error.message)
+            refused = {"id": adjustment.id, "reason": request.form.get("reason") or "", "message": error.message}
         if from_list:
-            return _render_pending(alert, error.status)
+            return _render_pending(alert, error.status, refused)
         if request.form.get("back") == "queue":  # said on the queue, at the engineer's row, as a success is
             flash(alert, "error")
             return redirect(url_for("queue.approvals", month=month) + f"#row-{engineer.username}")
-        return _render_score(engineer, month, alert=alert, status=error.status)
+        return _render_score(engineer, month, alert=alert, status=error.status, refused=refused)
     db.session.commit()
     flash(_("已批准加减分") if approve else _("已驳回加减分"), "success")
     if request.form.get("back") == "queue":
