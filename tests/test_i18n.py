@@ -238,3 +238,17 @@ def test_list_pages_are_titled_as_the_menu_names_them(client, team, path, title)
     client.post("/lang/en", data={"next": "/"})
     html = client.get(path, follow_redirects=True).get_data(as_text=True)
     assert re.search(r"<title>([^<]*)</title>", html).group(1) == f"{title} · Tracker"
+
+
+def test_an_api_client_preferring_english_gets_every_message_in_english_and_pages_stay_chinese(client, api, team):
+    """One language per request: an API client's Accept-Language chooses it for the errors as for the explanations
+    (the explanations followed it, the errors did not); a page ignores it until someone chooses English."""
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    missing = api("GET", "/scores/2026-13/eng1", "mgr", headers=english)
+    assert missing.status_code in (404, 422) and not re.search("[\u4e00-\u9fff]", missing.get_json()["error"]["message"])
+    unknown = api("GET", "/no-such-path", "mgr", headers=english)
+    assert unknown.status_code == 404 and not re.search("[\u4e00-\u9fff]", unknown.get_json()["error"]["message"])
+    chinese = api("GET", "/no-such-path", "mgr", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert re.search("[\u4e00-\u9fff]", chinese.get_json()["error"]["message"])
+    assert re.search("[\u4e00-\u9fff]", api("GET", "/no-such-path", "mgr").get_json()["error"]["message"])
+    assert "登录" in client.get("/login", headers=english).get_data(as_text=True)

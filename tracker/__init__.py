@@ -63,12 +63,18 @@ class Utf8JSONProvider(DefaultJSONProvider):
 
 
 def select_locale():
-    """The language chosen in the session or by the user, else the default (Chinese)."""
+    """The language chosen in the session (or by ?lang=), else, for the API, the one the client's Accept-Language
+    prefers of the two, else the user's setting, else the default (Chinese). Pages ignore Accept-Language: they
+    are Chinese until someone chooses English."""
     if not has_request_context():  # CLI, scheduler and service tests: messages in the default language
         return "zh"
     chosen = session.get("lang")
     if chosen in ("zh", "en"):
         return chosen
+    if request.path.startswith("/api/"):
+        preferred = request.accept_languages.best_match(["zh", "en"])
+        if preferred is not None:
+            return preferred
     if current_user and current_user.is_authenticated and current_user.locale in ("zh", "en"):
         return current_user.locale
     return "zh"

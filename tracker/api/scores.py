@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, language
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import engineer_for_scores, is_leader, roles
@@ -88,7 +88,8 @@ PAGE_QUERY = [
     {"name": "explain", "schema": {"type": "string", "enum": ["0", "1"]},
      "description": "1: each indicator with its explanation and records"},
     {"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
-     "description": "language of names and explanations (default: Accept-Language, else Chinese)"},
+     "description": "language of names, explanations and messages (default: Accept-Language, then the "
+                    "user's setting, else Chinese)"},
 ]
 COMPUTED = core.obj({"month": {"type": "string"}, "computed": {"type": "integer"}}, ["month", "computed"])
 PERIOD_SCORE = core.obj({"username": {"type": "string"}, "display_name": {"type": "string"},
@@ -105,11 +106,9 @@ PERIOD_SCORES = core.obj({"year": {"type": "integer"}, "period": {"type": "strin
 
 
 def _english():
-    """English explanations when ?lang=en, or when the client prefers English to Chinese."""
-    lang = request.args.get("lang")
-    if lang in ("zh", "en"):
-        return lang == "en"
-    return request.accept_languages.best_match(["zh", "en"], default="zh") == "en"
+    """English names and explanations in an English request (?lang=en, the client's Accept-Language, the user's
+    setting: tracker.select_locale), as its messages are."""
+    return language.current() == "en"
 
 
 def _indicator(line, english, explained):

@@ -5,6 +5,7 @@ import io
 from flask import request, send_file
 from flask_login import current_user
 
+from tracker import language
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.scores import NUMBER_OR_NULL
@@ -55,7 +56,7 @@ def _team():
 
 
 def _english():
-    return request.args.get("lang") == "en"
+    return language.current() == "en"  # ?lang=en, Accept-Language, the user's setting (tracker.select_locale)
 
 
 def _month_summary(month):
