@@ -252,3 +252,5 @@ def test_an_api_client_preferring_english_gets_every_message_in_english_and_page
     assert re.search("[\u4e00-\u9fff]", chinese.get_json()["error"]["message"])
     assert re.search("[\u4e00-\u9fff]", api("GET", "/no-such-path", "mgr").get_json()["error"]["message"])
     assert "登录" in client.get("/login", headers=english).get_data(as_text=True)
+    login(client, "mgr")  # the app's pages call the API with their session: in the page's language
+    assert re.search("[\u4e00-\u9fff]", client.get("/api/v1/no-such-path", headers=english).get_json()["error"]["message"])

@@ -63,15 +63,16 @@ class Utf8JSONProvider(DefaultJSONProvider):
 
 
 def select_locale():
-    """The language chosen in the session (or by ?lang=), else, for the API, the one the client's Accept-Language
-    prefers of the two, else the user's setting, else the default (Chinese). Pages ignore Accept-Language: they
-    are Chinese until someone chooses English."""
+    """The language chosen in the session (or by ?lang=), else, for an API client, the one its Accept-Language
+    prefers of the two, else the user's setting, else the default (Chinese). Pages, and the API calls they make with
+    their session, ignore Accept-Language: they are Chinese until someone chooses English."""
     if not has_request_context():  # CLI, scheduler and service tests: messages in the default language
         return "zh"
     chosen = session.get("lang")
     if chosen in ("zh", "en"):
         return chosen
-    if request.path.startswith("/api/"):
+    page_call = "Authorization" not in request.headers and "_user_id" in session
+    if request.path.startswith("/api/") and not page_call:
         preferred = request.accept_languages.best_match(["zh", "en"])
         if preferred is not None:
             return preferred
