@@ -81,7 +81,9 @@ LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month",
 PHOTOS = core.obj({"photos": {"type": "array", "items": STORED_FILE}}, ["photos"])
 
 SURVEY_FIELDS = {"score": {"type": "integer", "minimum": 1, "maximum": 5},
-                 "method": {"type": "string", "enum": list(SURVEY_METHODS)}, "comment": text(feedback.NOTE_MAX)}
+                 "method": {"type": "string", "enum": list(SURVEY_METHODS), "default": "phone",
+                            "description": "how the customer was asked (回访方式); phone when not given"},
+                 "comment": text(feedback.NOTE_MAX)}
 COMPLAINT_FIELDS = {"engineer": core.USERNAME, "work_order": NULLABLE_NUMBER, "date": core.DATE,
                     "upheld": {"type": "boolean"}, "resolution_satisfied": {"type": ["boolean", "null"]},
                     "note": text(feedback.NOTE_MAX)}
