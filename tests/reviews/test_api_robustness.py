@@ -79,3 +79,13 @@ def test_a_bad_rating_is_named_by_its_path_whatever_is_wrong_with_it(api, team, 
     response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": body})
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["ratings.judgement"], response.get_json()
+
+
+@pytest.mark.parametrize("path", ["/incidents", "/metrics", "/ratings"])
+@pytest.mark.parametrize("name", ["nobody", "mgr"])  # no such user; a user who is no engineer
+def test_a_body_naming_no_engineer_is_422_on_engineer_as_for_trips_and_complaints(api, team, use_template, path,
+                                                                                   name):
+    use_template(team["eng1"], "service_department_appraisal")
+    response = api("POST", path, "mgr", json=VALID[path] | {"engineer": name})
+    assert response.status_code == 422, response.get_json()
+    assert "engineer" in response.get_json()["error"]["fields"] and counts() == [0, 0, 0, 0]

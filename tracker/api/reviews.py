@@ -10,6 +10,7 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import MONTH, row_or_404, text, username_in_path
 from tracker.auth.access import engineer_by_username, roles
+from tracker.errors import Invalid, NotFound
 from tracker.reviews import services
 from tracker.reviews.models import Incident, MetricEntry, Rating
 from tracker.scoring.decimals import round2
@@ -66,6 +67,15 @@ def _engineer(username):
     return engineer_by_username(username_in_path(username))
 
 
+def _engineer_in_body(username):
+    """The engineer a body names: a name that is no engineer is a bad value (422 on `engineer`), as for trips,
+    expenses and complaints; a name in the path is 404."""
+    try:
+        return engineer_by_username(username)
+    except NotFound as error:
+        raise Invalid.field("engineer", error.message) from None
+
+
 # ---- reviews ---------------------------------------------------------------------------------------
 
 @bp.route("/reviews/<month:month>/<username>", methods=["PUT"])
@@ -117,7 +127,7 @@ def _incident_dict(incident, engineer):
 @core.body(INCIDENT_BODY)
 def post_incident(data):
     """Record an incident (e.g. phone not answered, −2) against an incident indicator of the engineer's template."""
-    engineer = _engineer(data["engineer"])
+    engineer = _engineer_in_body(data["engineer"])
     incident = services.record_incident(current_user, engineer, core.parse_date(data["date"]), data["indicator"],
                                         data.get("category"), data.get("amount"), data.get("note"),
                                         now=clock.now())
@@ -144,7 +154,7 @@ def delete_incident(incident_id):
 def post_metric(data):
     """Enter a month's metric (plan and actual); one entry per engineer, month and key (replaced when sent
     again); 201 either way (CONTRACT 10)."""
-    engineer = _engineer(data["engineer"])
+    engineer = _engineer_in_body(data["engineer"])
     entry = services.save_metric(current_user, engineer, data["month"], data["key"], data["actual"],
                                  data.get("plan"), data.get("note"), now=clock.now())
     core.commit()
@@ -170,7 +180,7 @@ def delete_metric(entry_id):
 @core.body(RATING_BODY)
 def post_rating(data):
     """Rate an indicator: a scale level (rating) or points in range (manual); the group follows from the caller."""
-    engineer = _engineer(data["engineer"])
+    engineer = _engineer_in_body(data["engineer"])
     rating = services.save_rating(current_user, engineer, data["month"], data["key"], data.get("level"),
                                   data.get("points"), now=clock.now())
     core.commit()
