@@ -573,3 +573,12 @@ def test_an_approved_scores_explanations_are_kept_as_they_read_when_it_was_appro
     assert lines and all(line.message is None and line.explanation for line in lines)
     monkeypatch.setitem(messages.CATALOG, "on_time", ("按期 {late}", "on time {late}"))  # a later release's wording
     assert read("zh") == before and read("en") == before_en != before
+
+
+@pytest.mark.parametrize("call", ["approve", "veto", "interview"])
+def test_a_month_not_begun_is_422_on_month_for_approval_as_for_every_other_score_call(api, team, call):
+    """The approval listed the blockers of a month not begun (409); the other calls refused the month itself."""
+    body = {"approve": None, "veto": {"reason": "违规"}, "interview": {"notes": "面谈"}}[call]
+    user = "gm.wang" if call != "interview" else "mgr"
+    response = api("POST", f"/scores/2027-01/eng1/{call}", user, **({"json": body} if body else {}))
+    assert response.status_code == 422 and "month" in response.get_json()["error"]["fields"], response.get_json()

@@ -72,11 +72,16 @@ def _subject(engineer, month):
     return f"{engineer.username}/{month}"
 
 
+def _started(month, now):
+    """422 on `month` for a month that has not begun: nothing of it can be decided yet."""
+    if month > Month.of(now):
+        raise Invalid.field("month", _("不能为尚未开始的月份办理"))
+
+
 def _open_month(engineer, month, now):
     """The month is assessable now: not in the future, the engineer assessed in it, the score not approved yet."""
     month = month_arg(month)
-    if month > Month.of(now):
-        raise Invalid.field("month", _("不能为尚未开始的月份办理"))
+    _started(month, now)
     services.ensure_not_approved(engineer, month)
     if not engineer.active and score_of(engineer, month) is None:  # left before the month was ever scored
         raise Conflict(_("%(name)s 已停用，%(month)s 没有考核", name=engineer.display_name, month=month), month=month)
@@ -403,6 +408,7 @@ def approve_score(actor, engineer, month, *, now):
     """
     require_gm(actor)
     month = month_arg(month)
+    _started(month, now)
     locking.lock_month(month)  # a change of the month at the same moment waits, or is waited for (tracker.locking)
     score = score_of(engineer, month)
     if score is not None and score.status == "draft":

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.auth.models import User
-from tracker.errors import Conflict
+from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
 from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, ScoreLine, Veto
@@ -151,6 +151,6 @@ def approve_many(actor, engineers, month, now):
             with db.session.begin_nested():
                 approval.approve_score(actor, engineer, month, now=now)
             done.append(engineer)
-        except Conflict as error:
+        except (Conflict, Invalid) as error:  # a blocker, or a month not begun
             refused.append((engineer, error.message))
     return done, refused
