@@ -382,6 +382,9 @@ def check_query():
                 raise Invalid.field(name, problem)
 
 
+QUERY_NUMBER_MAX = 999_999_999  # nine digits: what page_arg takes at most
+
+
 def page_arg(text, field="page", default=1, maximum=None):
     """A positive whole number from a query string (a page, a per_page, a version): ASCII digits, 1 to `maximum`,
     never more than 9 digits, so that no such number overflows a database integer when a query multiplies or

@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock, language
+from tracker import clock, language, validation
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import engineer_for_scores, is_leader, roles
@@ -81,7 +81,7 @@ MONTH_SCORES = core.obj({"month": {"type": "string"}, "page": {"type": "integer"
                          "scores": {"type": "array", "items": SCORE}},
                         ["month", "page", "pages", "total", "scores"])
 PAGE_QUERY = [
-    {"name": "page", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": validation.QUERY_NUMBER_MAX, "default": 1}},
     {"name": "per_page", "schema": {"type": "integer", "minimum": 1, "maximum": listing.PER_PAGE_MAX,
                                     "default": listing.PER_PAGE_DEFAULT}},
     {"name": "team", "schema": {"type": "string"}, "description": "a manager's username: that manager's subtree"},
