@@ -34,7 +34,8 @@ OFFSET_MAX = timedelta(hours=14)
 MULTILINE = frozenset({"note", "notes", "purpose", "description", "comment", "reason", "body"})
 NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "equipment", "service_type",
                    "category", "template", "template_name", "category_name", "engineer", "supervisor", "submitter",
-                   "department", "email"})
+                   "department", "email",
+                   "title", "position", "position_en"})  # a template's headings, printed on its sheet
 
 # The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
 # no JSON generator produces on purpose, are left out of the patterns but refused all the same).

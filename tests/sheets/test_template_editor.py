@@ -140,6 +140,9 @@ INVALID = [
      "body.name_en"),
     ("an English indicator name with an isolate",
      lambda d: indicator(d, "attendance").update(name_en="Attend\u2066ance"), "body.indicators[0].name_en"),
+    # the headings printed on the sheet are names too
+    ("a title with an override", lambda d: d.update(title="售后\u202e考核办法"), "body.title"),
+    ("a position with an override", lambda d: d.update(position="售后\u202e工程师"), "body.position"),
 ]
 
 
