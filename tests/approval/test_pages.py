@@ -60,6 +60,12 @@ def test_a_manager_proposes_an_adjustment_from_the_score_page(client, team, comp
     assert "已提交加减分，等待总经理审批" in page and "报告迟交" in page and "待审批" in page
 
 
+def test_the_adjustment_form_says_the_months_cap_on_positive_points_before_one_is_proposed(client, computed):
+    login(client, "mgr")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "当月加分合计最多计 10 分" in page  # a +12 proposed showed no hint of the cap until approved
+
+
 @pytest.mark.parametrize("data, message", [
     ({"adj-points": "0", "adj-reason": "r"}, "不能为 0"),
     ({"adj-points": "100.001", "adj-reason": "r"}, "须在 -100 到 100 之间"),

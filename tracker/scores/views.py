@@ -18,6 +18,8 @@ from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmation
                                   VetoForm)
 from tracker.scores import approval, listing, presenter
 from tracker.scores.presenter import ADJUSTMENT_LABELS
+from tracker.scoring.decimals import fmt
+from tracker.scoring.totals import POSITIVE_CAP
 from tracker.scores.services import is_eligible
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -137,6 +139,10 @@ def _approval_context(me, engineer, month, score, veto, forms, template=None, ou
             (name, template.outcome_label(name, language.current())) for name in offered]
         if outcome is not None and "outcome" not in forms:  # the recorded one, unless a refused form is shown
             built["outcome"].decision.data, built["outcome"].detail.data = outcome.decision, outcome.detail
+    cap = template.positive_cap if template is not None else POSITIVE_CAP
+    if "adj" in built and cap is not None:  # a proposal above the cap says so before the gm approves it
+        built["adj"].points.description = _("加分填正数，减分填负数，如 5 或 -3；总经理批准后计入，当月加分合计最多计 "
+                                            "%(cap)s 分", cap=fmt(cap))
     if "early" in built and built["early"].from_month.data is None:
         # the month on screen is the likely start, or the first the rule allows (three months of service)
         built["early"].from_month.data = str(max(month, auth_services.earliest_confirmation(engineer) or month))
