@@ -236,3 +236,18 @@ def test_unknown_records_are_404(client, make_order, path):
 def test_engineer_cannot_reach_the_create_page(client, team):
     login(client, "eng1")
     assert client.get("/work-orders/new").status_code == 403
+
+
+def test_reopening_a_surveyed_order_says_its_surveys_no_longer_count(client, api, make_order):
+    """A survey counts in the month its order was completed: clearing the completion takes it out of the
+    satisfaction line until the order is completed again, which the page now says."""
+    order = make_order(number="WO-DONE", completed_at=datetime(2026, 10, 15, 12), status="completed")
+    assert api("POST", f"/work-orders/{order.id}/surveys", "office", json={"score": 2}).status_code == 201
+    login(client, "office")
+    saved = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number, "status": "completed",
+                                                                "completed_at": "2026-10-15T15:00"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "回访在再次完工前不计入" not in saved  # still completed: nothing to say
+    reopened = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number, "status": "open",
+                                                                   "completed_at": ""}, follow_redirects=True)
+    assert "该工单已不再完工：它的 1 条回访在再次完工前不计入客户满意度" in reopened.get_data(as_text=True)

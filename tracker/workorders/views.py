@@ -175,6 +175,10 @@ def create():
     return _render_form(form, status=422 if form.errors else 200)
 
 
+def _completed(order):
+    return order.status == "completed" and order.completed_at is not None
+
+
 @bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
 @roles("backoffice", "manager", "engineer")
 def edit(order_id):
@@ -194,12 +198,15 @@ def edit(order_id):
     else:
         abort(403)
     if form.validate_on_submit():
+        surveyed = len(order.surveys) if _completed(order) else 0
         try:
             services.update_order(current_user, order, data(form), clock.now())
             db.session.commit()
         except (*REFUSALS, Forbidden) as error:  # a time the engineer may not clear: said under the field (403)
             return _render_form(form, order, status=_refuse_into(form, error))
         flash(_("已保存"), "success")
+        if surveyed and not _completed(order):  # a survey counts in the month its order was completed
+            flash(_("该工单已不再完工：它的 %(n)s 条回访在再次完工前不计入客户满意度", n=surveyed), "warning")
         return redirect(url_for("workorders.detail", order_id=order.id))
     return _render_form(form, order, status=422 if form.errors else 200)
 
