@@ -11,6 +11,7 @@ the same schema revision (run init-db first), or replaces everything with `repla
 """
 
 import base64
+import gzip
 import hashlib
 import io
 import json
@@ -18,6 +19,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 import contextlib
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -215,15 +217,22 @@ def _has_rows():
     return not templates_store.only_presets()
 
 
+DAMAGED = "the backup is damaged or incomplete ({what}); nothing was restored: use another copy"
+
+
 @contextmanager
 def opened(path):
-    """The backup at path, open for reading (a tarfile); 422 when it is not one of ours."""
+    """The backup at path, open for reading (a tarfile); 422 when it is not one of ours, or when reading it fails
+    part way (a truncated or corrupted copy: gzip and tar say so only once they reach the damage)."""
     try:
         tar = tarfile.open(path, "r:gz")  # noqa: SIM115 (closed by the `with tar` below, once it is known to open)
     except (OSError, tarfile.TarError):
         raise Invalid.field("path", "not a Tracker backup (.tar.gz)") from None
     with tar:
-        yield tar
+        try:
+            yield tar
+        except (EOFError, gzip.BadGzipFile, tarfile.TarError, zlib.error) as error:
+            raise Invalid.field("path", DAMAGED.format(what=str(error) or type(error).__name__)) from None
 
 
 def restore_rows(tar, replace=False):
@@ -235,7 +244,7 @@ def restore_rows(tar, replace=False):
     try:
         manifest = json.load(tar.extractfile("manifest.json"))
     except (KeyError, ValueError):
-        raise Invalid.field("path", "the backup has no manifest") from None
+        raise Invalid.field("path", "the backup has no readable manifest: not a Tracker backup, or damaged") from None
     revision = _revision(db.session.connection())
     if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
         raise Conflict(f"backup schema {manifest.get('revision')} differs from this database's {revision}; "
@@ -250,7 +259,10 @@ def restore_rows(tar, replace=False):
     for table in tables:
         member = f"tables/{table.name}.json"
         # logins are never restored, also from a backup made before they were left out (module docstring)
-        rows = json.load(tar.extractfile(member)) if member in names and table.name not in LOGINS else []
+        try:
+            rows = json.load(tar.extractfile(member)) if member in names and table.name not in LOGINS else []
+        except ValueError:  # not JSON, or not UTF-8
+            raise Invalid.field("path", DAMAGED.format(what=f"{member} is unreadable")) from None
         decoded = [{c.name: _decode(c, row.get(c.name)) for c in table.columns if c.name in row} for row in rows]
         if decoded:
             db.session.execute(table.insert(), decoded)

@@ -216,6 +216,7 @@ def register(app):
     @click.option("--replace", is_flag=True, help="overwrite a database that already has data")
     def restore(path, replace):
         """Restore a backup made by `backup` into this (migrated) database and instance folder."""
+        _require_schema()
         _begin()
         try:
             with backups.opened(path) as archive, backups.staged_folders(archive, app.instance_path) as staged:

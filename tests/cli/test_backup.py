@@ -1,5 +1,6 @@
 """backup PATH / restore PATH: a consistent copy of database and files, restorable into an empty database."""
 
+import io
 import json
 from contextlib import contextmanager
 import os
@@ -73,6 +74,32 @@ def test_restore_refuses_a_file_that_is_not_a_backup(app, runner, tmp_path):
     assert result.exit_code != 0 and "not a Tracker backup" in result.output
 
 
+def _rewritten(source, target, member, data):
+    """A copy of the backup at `source` with `member` holding `data`."""
+    with tarfile.open(source, "r:gz") as old, tarfile.open(target, "w:gz") as new:
+        for info in old.getmembers():
+            content = old.extractfile(info).read() if info.isfile() else None
+            if info.name == member:
+                content, info.size = data, len(data)
+            new.addfile(info, io.BytesIO(content) if content is not None else None)
+
+
+def test_a_damaged_backup_is_said_to_be_damaged_in_one_line_and_changes_nothing(app, runner, make_user, tmp_path):
+    """A copy cut short printed click's "Aborted!" (the EOFError of gzip), a table that is not JSON a traceback."""
+    _fill(app, make_user)
+    target = tmp_path / "b.tar.gz"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    truncated = tmp_path / "cut.tar.gz"
+    truncated.write_bytes(target.read_bytes()[: target.stat().st_size * 2 // 3])
+    broken = tmp_path / "broken.tar.gz"
+    _rewritten(target, broken, "tables/customers.json", b"[{\"id\": 1, \"name\": ")
+    for copy in (truncated, broken):
+        result = runner.invoke(args=["restore", str(copy), "--replace"])
+        assert result.exit_code == 1 and "damaged or incomplete" in result.output, result.output
+        assert "Aborted" not in result.output and "Traceback" not in result.output
+        assert db.session.scalar(select(Customer.name)) == "旗滨玻璃"  # nothing restored, nothing lost
+
+
 # ---- README: on a fresh instance, `init-db` then `restore PATH` ------------------------------------
 
 def _scratch_url(tmp_path, name):
@@ -143,6 +170,8 @@ def test_init_db_then_restore_into_a_fresh_instance_as_the_readme_says(tmp_path)
         _run(source_cli, "backup", backup_file)
 
         target, target_cli = _instance(target_url, tmp_path / "target", made)
+        early = target_cli.invoke(args=["restore", backup_file])  # said "differs from this database's None"
+        assert early.exit_code == 1 and "run `flask --app tracker init-db` first" in early.output, early.output
         assert "KPI templates loaded" in _run(target_cli, "init-db")  # init-db loads the templates ...
         assert "restored" in _run(target_cli, "restore", backup_file)  # ... and restore still takes the backup
         with target.app_context():
