@@ -350,18 +350,14 @@ def is_approved(engineer, month):
                                                         Score.month == month_arg(month))) == "approved"
 
 
-def ensure_not_approved(engineer, month, recorded_at=None):
+def ensure_not_approved(engineer, month):
     """409 once the engineer's score of the month is approved: what it was computed from is final. Takes the month's
     lock first and reads the status as stored now, so an approval at the same moment either sees the caller's change
-    or refuses it (tracker.locking). `recorded_at`: of a record being removed; one recorded after the approval did
-    not count in it (it would count once the month is reopened), so it may go."""
+    or refuses it (tracker.locking)."""
     month = month_arg(month)
     _lock(month)
-    status, approved_at = db.session.execute(select(Score.status, Score.approved_at).where(
-        Score.engineer_id == engineer.id, Score.month == month)).first() or (None, None)
-    if status != "approved" or (recorded_at is not None and approved_at is not None and recorded_at > approved_at):
-        return
-    raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
+    if is_approved(engineer, month):
+        raise Conflict(_("%(month)s 的考核结果已审批，不能再修改", month=month), month=month)
 
 
 def _store(month, results, now):

@@ -85,14 +85,13 @@ def complaint_of(complaint_id):
 
 
 def delete_survey(actor, survey):
-    """Remove a survey recorded by mistake (who may record it; not once the score it counted in is approved: the
-    month of the order's completion, 409; one recorded after that approval may go). Its engineer's draft follows
-    (live scores); the caller commits."""
+    """Remove a survey recorded by mistake (who may record it; not once the score it counts in is approved: the
+    month of the order's completion, 409). Its engineer's draft follows (live scores); the caller commits."""
     if not can_manage_order(actor, survey.work_order):
         raise Forbidden(_("只有内勤或该工单的主管可以删除回访"))
     counted = counted_in(survey)
     if counted is not None:
-        scores.ensure_not_approved(*counted, recorded_at=survey.recorded_at)
+        scores.ensure_not_approved(*counted)
     db.session.delete(survey)
     db.session.flush()
 
@@ -135,11 +134,10 @@ def add_complaint(actor, data, now):
 
 def delete_complaint(actor, complaint):
     """Remove a complaint recorded by mistake (back-office, or a manager above its engineer; not once that
-    engineer's score of its month is approved, 409, unless recorded after that approval). The draft follows (live
-    scores); the caller commits."""
+    engineer's score of its month is approved, 409). The draft follows (live scores); the caller commits."""
     if not can_record_complaint(actor, complaint.engineer):
         raise Forbidden(_("只有内勤或该工程师的主管可以删除投诉"))
-    scores.ensure_not_approved(*counted_in(complaint), recorded_at=complaint.recorded_at)
+    scores.ensure_not_approved(*counted_in(complaint))
     db.session.delete(complaint)
     db.session.flush()
 
