@@ -76,3 +76,19 @@ def test_only_admins_change_the_calendar(client, team, username):
     login(client, username)
     assert client.post("/admin/calendar", data={"day": "2026-11-21", "kind": "workday"}).status_code == 403
     assert calendar.is_workday(date(2026, 11, 21)) is False
+
+
+def test_a_calendar_note_follows_one_rule_through_the_api_the_form_and_the_import(app, api, team):
+    """The import took notes of 200 characters into a column of 100 (a 500 on PostgreSQL) and kept them as written
+    while the API and the form trimmed them: the service checks it, whichever door it came through."""
+    from tracker.errors import Invalid
+    from tracker.imports import kinds
+
+    answer = api("PUT", "/calendar/2026-10-10", "admin", json={"workday": True, "note": " 调休上班 "})
+    assert answer.status_code == 200 and db.session.get(calendar.CalendarDay, date(2026, 10, 10)).note == " 调休上班 "
+    assert api("PUT", "/calendar/2026-10-11", "admin", json={"workday": True, "note": "长" * 101}).status_code == 422
+    with pytest.raises(Invalid) as refused:
+        kinds.store_calendar(team["admin"], {"date": "2026-10-11", "workday": "是", "note": "长" * 150}, None)
+    assert "note" in refused.value.fields
+    db.session.rollback()
+    assert db.session.get(calendar.CalendarDay, date(2026, 10, 11)) is None

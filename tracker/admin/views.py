@@ -244,7 +244,7 @@ def calendar_page(month=None):
         flash(_("%(day)s 已恢复法定安排", day=day.isoformat()), "success")
     else:
         workday = form.kind.data == "workday"
-        calendar.set_day(day, workday, (form.note.data or "").strip() or None)
+        calendar.set_day(day, workday, form.note.data)
         audit.record(_actor(), "calendar.set", day.isoformat(), "workday" if workday else "day off")
         flash(_("%(day)s 已设为%(kind)s", day=day.isoformat(), kind=_("工作日") if workday else _("休息日")),
               "success")

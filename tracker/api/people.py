@@ -248,7 +248,7 @@ def month_calendar(period):
 def set_calendar_day(period, data):
     """Override one date (period = YYYY-MM-DD) as a workday or not, whatever the official calendar says."""
     parsed = core.parse_date(period)
-    row = calendar.set_day(parsed, data["workday"], (data.get("note") or "").strip() or None)
+    row = calendar.set_day(parsed, data["workday"], data.get("note"))
     audit.record(current_user, "calendar.set", parsed.isoformat(), "workday" if row.workday else "day off")
     core.commit()
     return core.reply(_calendar_day(parsed, row.workday, True, row.note))

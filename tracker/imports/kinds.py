@@ -431,7 +431,7 @@ def store_calendar(actor, row, now):
     if day is None:  # a row error, not a failed write of a day without a date
         raise Invalid.field("date", _("请填写日期"))
     workday = _flag(row.get("workday"), "workday")
-    calendar.set_day(day, workday, validation.clean_text(row.get("note"), "note", 200, required=False))
+    calendar.set_day(day, workday, row.get("note"))
 
 
 def export_calendar(record):

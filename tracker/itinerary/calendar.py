@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import chinese_calendar
 from sqlalchemy import select
 
+from tracker import validation
 from tracker.extensions import db
 from tracker.itinerary.models import CalendarDay
 
@@ -49,8 +50,13 @@ def workdays_between(start, end):
     return days
 
 
+NOTE_MAX = 100
+
+
 def set_day(day, workday, note=None):
-    """Override one date (the caller commits)."""
+    """Override one date (the caller commits); the note follows the text rule of notes (CONTRACT 2: kept as
+    written, at most NOTE_MAX characters, 422 otherwise), whichever door it came through."""
+    note = validation.clean_text(note, "note", NOTE_MAX, required=False)
     row = db.session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day, workday=workday, note=note)
