@@ -137,8 +137,9 @@
   function readForm() {
     var kind = $("kind-trip").checked ? "trip" : "expense";
     var body = { date: $("f-date").value };
-    var note = $("f-note").value.trim();
-    if (note) { body.note = note; }
+    // notes and purposes are sent as written (the server keeps multi-line text as written); blank is left out
+    var note = $("f-note").value;
+    if (note.trim()) { body.note = note; }
     if (kind === "trip") {
       if ($("f-full-day").checked) { body.full_day = true; } else {
         body.depart = $("f-depart").value; body["return"] = $("f-return").value;
@@ -147,9 +148,9 @@
         if (body["return"] === "00:00" && body.depart) { body["return"] = "24:00"; }
       }
       var customer = $("f-customer").value.trim();
-      var purpose = $("f-purpose").value.trim();
+      var purpose = $("f-purpose").value;
       if (customer) { body.customer = customer; }
-      if (purpose) { body.purpose = purpose; }
+      if (purpose.trim()) { body.purpose = purpose; }
       if (!body.date || (!body.full_day && (!body.depart || !body["return"]))) { return { error: d.msgRequired }; }
     } else {
       body.category = $("f-category").value;

@@ -97,7 +97,7 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     server.stop()
     _entry(page, "trip", date="2026-11-18", depart="10:00", **{"return": "11:30"}, purpose="旗滨玻璃保养")
     _entry(page, "trip", date="2026-11-18", depart="08:30", **{"return": "09:30"}, purpose="重叠的行程")
-    _entry(page, "expense", date="2026-11-18", amount="35.5", note="午餐")
+    _entry(page, "expense", date="2026-11-18", amount="35.5", note="  午餐 ")  # sent as written, as the form does
     page.wait_for_selector("#connection[data-online='0']")
     assert page.locator("#queue .offline-entry[data-state='pending']").count() == 3
 
@@ -118,7 +118,7 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     assert page.locator("#sent .sent-entry").count() == 2
     trips, expenses = _rows(Trip), _rows(Expense)
     assert [(t.depart_min, t.return_min) for t in trips] == [(480, 540), (600, 690)]
-    assert [(str(e.amount), e.note) for e in expenses] == [("35.50", "午餐")]
+    assert [(str(e.amount), e.note) for e in expenses] == [("35.50", "  午餐 ")]
     assert all(t.client_id for t in trips[1:]) and expenses[0].client_id
 
     # sending again (a reload, another tap) stores nothing more; the refused one waits to be fixed or discarded
