@@ -10,7 +10,7 @@ from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 from tracker import ROOT
 
 CATALOGUE = os.path.join(ROOT, "tracker", "translations", "en", "LC_MESSAGES", "messages.po")
@@ -254,3 +254,15 @@ def test_an_api_client_preferring_english_gets_every_message_in_english_and_page
     assert "登录" in client.get("/login", headers=english).get_data(as_text=True)
     login(client, "mgr")  # the app's pages call the API with their session: in the page's language
     assert re.search("[\u4e00-\u9fff]", client.get("/api/v1/no-such-path", headers=english).get_json()["error"]["message"])
+
+
+def test_an_api_calls_lang_holds_for_that_call_only(app, team):
+    """?lang=en on one API call was kept in a session cookie: a client keeping cookies then got English whatever it
+    asked for."""
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "mgr", "password": PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    english = client.get("/api/v1/no-such-path?lang=en", headers=headers).get_json()["error"]["message"]
+    assert not re.search("[\u4e00-\u9fff]", english)
+    chinese = client.get("/api/v1/no-such-path", headers={**headers, "Accept-Language": "zh-CN"})
+    assert re.search("[\u4e00-\u9fff]", chinese.get_json()["error"]["message"])

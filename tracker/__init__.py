@@ -68,11 +68,15 @@ def select_locale():
     their session, ignore Accept-Language: they are Chinese until someone chooses English."""
     if not has_request_context():  # CLI, scheduler and service tests: messages in the default language
         return "zh"
+    api = request.path.startswith("/api/")
+    asked = request.args.get("lang")
+    if api and asked in ("zh", "en"):  # this call only: an API call's ?lang is not kept in the session
+        return asked
     chosen = session.get("lang")
     if chosen in ("zh", "en"):
         return chosen
     page_call = "Authorization" not in request.headers and "_user_id" in session
-    if request.path.startswith("/api/") and not page_call:
+    if api and not page_call:
         preferred = request.accept_languages.best_match(["zh", "en"])
         if preferred is not None:
             return preferred
@@ -169,7 +173,7 @@ def create_app(test_config=None):
     @app.before_request
     def remember_language():
         lang = request.args.get("lang")
-        if lang in ("zh", "en"):
+        if lang in ("zh", "en") and not request.path.startswith("/api/"):  # a page's choice is kept, a call's not
             session["lang"] = lang
         g.lang = lang
 
