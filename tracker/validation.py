@@ -393,7 +393,7 @@ def page_arg(text, field="page", default=1, maximum=None):
     read their numbers through it."""
     if text is None or text == "":
         return default
-    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1 or \
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(QUERY_NUMBER_MAX)) or int(text) < 1 or \
             (maximum is not None and int(text) > maximum):
         if maximum is not None:
             raise Invalid.field(field, _("须为 1–%(max)s 的整数", max=maximum))
