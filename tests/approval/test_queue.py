@@ -59,12 +59,15 @@ def test_a_pending_adjustment_is_decided_inline_and_the_total_follows(api, gm, t
 
 def test_a_refused_decision_in_the_queue_is_said_on_the_queue(api, gm, team, ready):
     """A rejection without a reason, or a decision taken meanwhile, showed the engineer's score page at the POST's
-    address (a reload posted again) instead of the queue."""
+    address instead of the queue: a decision taken meanwhile is said at the engineer's row, a rejection refused for
+    its reason shows the queue with the reason's field marked."""
     proposed = api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json={"points": 3, "reason": "表现突出"})
     adjustment_id = proposed.get_json()["id"]
-    for action, data in (("reject", {"back": "queue", "reason": "   "}), ("approve", {"back": "queue"}),
-                         ("approve", {"back": "queue"})):
-        response = gm.post(f"/adjustments/{adjustment_id}/{action}", data=data)
+    response = gm.post(f"/adjustments/{adjustment_id}/reject", data={"back": "queue", "reason": "   "})
+    assert response.status_code == 422  # the queue again, the field marked at its row (test_workflow)
+    assert f'id="reject-reason-{adjustment_id}-error">必填</div>' in response.get_data(as_text=True)
+    for _ in range(2):
+        response = gm.post(f"/adjustments/{adjustment_id}/approve", data={"back": "queue"})
         assert response.status_code == 302 and f"/approvals?month={MONTH}#row-eng1" in response.headers["Location"]
     page = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
     assert "这条加减分已经审批过了" in page

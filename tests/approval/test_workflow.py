@@ -493,9 +493,10 @@ def test_the_web_refuses_a_rejection_without_a_reason(client, api, computed):
     assert 'name="reason"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("back", [None, "list"])
+@pytest.mark.parametrize("back", [None, "list", "queue"])
 def test_a_refused_rejection_keeps_the_reason_typed_with_its_message_under_the_field(client, api, computed, back):
-    """On the score page and on the gm's list alike: the field is marked, the text typed is still in it."""
+    """On the score page, the gm's list and the approval queue alike: the field is marked, the text typed is still
+    in it (the queue said it in a banner and lost the reason)."""
     from tests.conftest import login
 
     adjustment_id = propose(api, 3)

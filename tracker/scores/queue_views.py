@@ -37,13 +37,18 @@ def _around(month):
 @roles("gm")
 def approvals():
     """Every score in scope awaiting approval in the chosen month (default: the last closed one)."""
-    month = _chosen_month()
+    return render_queue(_chosen_month())
+
+
+def render_queue(month, alert=None, status=200, refused=None):
+    """The approval queue of month; `refused`: a rejection refused for its reason, shown at its row as typed."""
     states = [state for state in queue.month_states(current_user, month) if state.eligible]
     waiting = [state for state in states if not state.approved]
     approved = [state for state in states if state.approved]
     previous, following = _around(month)
     return render_template("scores/queue.html", month=month, waiting=waiting, approved=approved,
-                           previous=previous, following=following, form=ConfirmForm())
+                           previous=previous, following=following, form=ConfirmForm(), alert=alert,
+                           refused=refused), status
 
 
 @bp.route("/approvals/<month:month>/approve", methods=["POST"])

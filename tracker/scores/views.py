@@ -16,7 +16,7 @@ from tracker.reviews import services as reviews
 from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, OutcomeForm,
                                   ReopenForm,
                                   VetoForm)
-from tracker.scores import approval, listing, presenter
+from tracker.scores import approval, listing, presenter, queue_views
 from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
@@ -284,8 +284,10 @@ def _decide(adjustment_id, approve):
             refused = {"id": adjustment.id, "reason": request.form.get("reason") or "", "message": error.message}
         if from_list:
             return _render_pending(alert, error.status, refused)
-        if request.form.get("back") == "queue":  # said on the queue, at the engineer's row, as a success is
-            flash(alert, "error")
+        if request.form.get("back") == "queue":
+            if refused:  # the queue again, the reason as typed at its row
+                return queue_views.render_queue(month, alert, error.status, refused)
+            flash(alert, "error")  # said on the queue, at the engineer's row, as a success is
             return redirect(url_for("queue.approvals", month=month) + f"#row-{engineer.username}")
         return _render_score(engineer, month, alert=alert, status=error.status, refused=refused)
     db.session.commit()
