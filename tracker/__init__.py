@@ -21,7 +21,7 @@ from tracker import clock, config, language, nav, security, validation
 from tracker.audit.views import log_refusal
 from tracker.errors import Busy, Conflict, DomainError, Invalid
 from tracker.extensions import babel, compress, csrf, db, login, migrate
-from tracker.values import MONTH_MESSAGE, YEAR_MESSAGE, BadMonth, BadYear, MonthConverter, YearConverter
+from tracker.values import MONTH_MESSAGE, YEAR_MESSAGE, BadMonth, BadYear, MonthConverter, YearConverter, askable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The API's answer where Werkzeug would send its stock English sentence (a role refused, no such path, ...).
@@ -113,6 +113,7 @@ def create_app(test_config=None):
     app.json = Utf8JSONProvider(app)
     app.url_map.converters["month"] = MonthConverter
     app.url_map.converters["year"] = YearConverter
+    app.add_template_test(askable, "askable")
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(ROOT, "tracker", "translations")
     if app.config["TRUSTED_PROXIES"]:

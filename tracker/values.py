@@ -25,6 +25,13 @@ def month_arg(text, field="month"):
         raise Invalid.field(field, str(MONTH_MESSAGE)) from None
 
 
+def askable(value):
+    """Jinja test: a month (Month or "YYYY-MM") or a year (int) that a URL may name, so that a page links to its
+    neighbours only where they answer (2099-12 has no next month to link to, 2000 no year before)."""
+    year = value if isinstance(value, int) else int(str(value)[:4])
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
 class BadMonth(UnprocessableEntity):
     """A month in a URL that is not one; create_app answers it like month_arg's 422 (web page or API JSON)."""
 

@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.reviews import requests
 from tracker.scores import queue
 from tracker.scores.forms import ConfirmForm
+from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 bp = Blueprint("queue", __name__)
@@ -48,7 +49,7 @@ def render_queue(month, alert=None, status=200, refused=None):
     previous, following = _around(month)
     return render_template("scores/queue.html", month=month, waiting=waiting, approved=approved,
                            previous=previous, following=following, form=ConfirmForm(), alert=alert,
-                           refused=refused), status
+                           refused=refused, today_month=Month.of(clock.today())), status
 
 
 @bp.route("/approvals/<month:month>/approve", methods=["POST"])
