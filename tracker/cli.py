@@ -70,6 +70,9 @@ def register(app):
             db.session.commit()
             click.echo(f"scores {month}: {result}")
 
+    USER_OPTIONS = {"username": "USERNAME", "role": "--role", "display_name": "--display-name",
+                    "password": "--password", "supervisor": "--supervisor", "hire_date": "--hire-date"}
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", required=True, type=click.Choice(ROLES))
@@ -89,7 +92,7 @@ def register(app):
             user = auth_services.create_user(data)
         except DomainError as error:
             db.session.rollback()
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(_naming_options(error, USER_OPTIONS)) from None
         db.session.commit()
         click.echo(f"created {user.username} ({user.role})")
 
@@ -231,3 +234,10 @@ def register(app):
                    "every login was ended: everyone signs in again")
         if key_message:
             click.echo(key_message)
+
+
+def _naming_options(error, options):
+    """A domain error said on the command line: each field's message after the option it came from
+    ("--display-name: 必填"), as click names its own; an error of no field as it is."""
+    said = [f"{options[field]}: {message}" for field, message in error.fields.items() if field in options]
+    return "; ".join(said) if said else error.message

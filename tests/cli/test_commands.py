@@ -51,6 +51,22 @@ def test_create_user_refuses_a_password_with_a_control_character(fresh):
         assert db.session.query(User).filter_by(username="cli8").count() == 0
 
 
+@pytest.mark.parametrize("args, said", [
+    (["cli9", "--display-name", ""], "Error: --display-name: 必填"),
+    (["c", "--display-name", "x"], "Error: USERNAME: 用户名须为"),
+    (["cli9", "--display-name", "x", "--supervisor", "nobody"], "Error: --supervisor: "),
+    (["cli9", "--display-name", "x", "--hire-date", "2026-13-01"], "Error: --hire-date: "),
+])
+def test_create_user_names_the_option_at_fault(fresh, args, said):
+    """It said only "Error: 必填", naming no option."""
+    app, cli = fresh
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    result = cli.invoke(args=["create-user", *args, "--role", "engineer", "--password", "abcdefgh1"])
+    assert result.exit_code == 1 and said in result.output, result.output
+    with app.app_context():
+        assert db.session.query(User).count() == 0
+
+
 @pytest.mark.parametrize("setting, value, said", [
     ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
     ("TRACKER_TIMEZONE", "Mars/Base", "TIMEZONE='Mars/Base' is not a time zone"),
