@@ -27,7 +27,9 @@ from decimal import Decimal
 
 from alembic.migration import MigrationContext
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, Numeric, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import clock
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.scores import templates_store
@@ -204,7 +206,7 @@ def _add_bytes(tar, name, data, now, mode=0o644):
     info = tarfile.TarInfo(name)
     info.size = len(data)
     info.mode = mode
-    info.mtime = int(now.timestamp())
+    info.mtime = int(now.replace(tzinfo=clock.zone()).timestamp())  # now is local wall time: the instant it names
     tar.addfile(info, io.BytesIO(data))
 
 
@@ -230,9 +232,23 @@ def opened(path):
         raise Invalid.field("path", "not a Tracker backup (.tar.gz)") from None
     with tar:
         try:
+            _read_through(path)
             yield tar
         except (EOFError, gzip.BadGzipFile, tarfile.TarError, zlib.error) as error:
             raise Invalid.field("path", DAMAGED.format(what=str(error) or type(error).__name__)) from None
+
+
+def _read_through(path):
+    """Read the whole compressed stream once, so that its checksum is checked before anything is restored: tarfile
+    reads only as far as the members it is asked for and never reaches the gzip trailer, so a copy with a changed
+    byte restored changed rows without a word."""
+    with gzip.open(path, "rb") as stream:
+        while stream.read(1 << 20):
+            pass
+
+
+def _damaged(what):
+    return Invalid.field("path", DAMAGED.format(what=what))
 
 
 def restore_rows(tar, replace=False):
@@ -262,10 +278,13 @@ def restore_rows(tar, replace=False):
         try:
             rows = json.load(tar.extractfile(member)) if member in names and table.name not in LOGINS else []
         except ValueError:  # not JSON, or not UTF-8
-            raise Invalid.field("path", DAMAGED.format(what=f"{member} is unreadable")) from None
-        decoded = [{c.name: _decode(c, row.get(c.name)) for c in table.columns if c.name in row} for row in rows]
+            raise _damaged(f"{member} is unreadable") from None
+        decoded = _decoded(table, rows, member)
         if decoded:
-            db.session.execute(table.insert(), decoded)
+            try:
+                db.session.execute(table.insert(), decoded)
+            except SQLAlchemyError:  # a value its column or a constraint refuses
+                raise _damaged(f"{member} does not fit its table") from None
         counts[table.name] = len(decoded)
     if db.session.get_bind().dialect.name == "postgresql":
         for table in tables:
@@ -276,6 +295,19 @@ def restore_rows(tar, replace=False):
                         f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
     db.session.flush()
     return counts
+
+
+def _decoded(table, rows, member):
+    """The rows of one table as the backup wrote them (every column of this schema revision, each value in its
+    column's form), decoded for insertion; a row with a column missing or unknown, or a value that does not decode,
+    is damage."""
+    columns = {column.name: column for column in table.columns}
+    try:
+        if not isinstance(rows, list) or any(not isinstance(row, dict) or row.keys() != columns.keys() for row in rows):
+            raise ValueError
+        return [{name: _decode(column, row[name]) for name, column in columns.items()} for row in rows]
+    except (ValueError, TypeError, ArithmeticError):
+        raise _damaged(f"{member} does not hold the rows of its table") from None
 
 
 def restore_key(tar, instance_path, secret_key):
@@ -329,9 +361,36 @@ def staged_folders(tar, instance_path):
                 raise Invalid.field("path", f"unsafe entry in backup: {member.name!r}")
             members.append(member)
         tar.extractall(staging, members=members, filter="data")
+        _check_staged(tar, root)
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_staged(tar, root):
+    """The staged files are the ones the backup's rows describe (a scan by its SHA-256, a photo by its size), as the
+    backup checked when it was made; a file its row names but the backup does not hold (deleted by hand before the
+    backup) is not damage."""
+    for table, field in (("scans", "sha256"), ("photos", "size")):
+        member = f"tables/{table}.json"
+        if member not in tar.getnames():
+            continue
+        try:
+            rows = json.load(tar.extractfile(member))
+            described = {row["path"]: row[field] for row in rows}
+        except (ValueError, TypeError, KeyError):
+            raise _damaged(f"{member} is unreadable") from None
+        for path, expected in described.items():
+            target = os.path.realpath(os.path.join(root, str(path)))
+            if os.path.commonpath([root, target]) != root or not os.path.isfile(target):
+                continue
+            if field == "size":
+                found = os.path.getsize(target)
+            else:
+                with open(target, "rb") as handle:
+                    found = hashlib.file_digest(handle, "sha256").hexdigest()
+            if found != expected:
+                raise _damaged(f"{path} is not the file its row describes")
 
 
 def swap_folders(staging, instance_path):

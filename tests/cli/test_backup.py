@@ -1,5 +1,6 @@
 """backup PATH / restore PATH: a consistent copy of database and files, restorable into an empty database."""
 
+import gzip
 import io
 import json
 from contextlib import contextmanager
@@ -7,6 +8,8 @@ import os
 import stat
 import tarfile
 from datetime import datetime
+from zoneinfo import ZoneInfo
+import zlib
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -98,6 +101,96 @@ def test_a_damaged_backup_is_said_to_be_damaged_in_one_line_and_changes_nothing(
         assert result.exit_code == 1 and "damaged or incomplete" in result.output, result.output
         assert "Aborted" not in result.output and "Traceback" not in result.output
         assert db.session.scalar(select(Customer.name)) == "旗滨玻璃"  # nothing restored, nothing lost
+
+
+def _recompressed_with_the_old_checksum(source, target, member, data):
+    """The backup at `source` with `member`'s bytes changed (same length), compressed again but with the original
+    gzip trailer: a copy damaged so that it still inflates and parses, which only the checksum tells."""
+    with gzip.open(source, "rb") as stream:
+        plain = stream.read()
+    with tarfile.open(source, "r:gz") as tar:
+        info = tar.getmember(member)
+        start = info.offset_data
+    assert len(data) == info.size
+    changed = plain[:start] + data + plain[start + len(data):]
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = packer.compress(changed) + packer.flush()
+    original = source.read_bytes()
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no flags
+    target.write_bytes(header + deflated + original[-8:])  # the new stream, the old CRC-32 and length
+
+
+def test_a_copy_with_a_changed_byte_is_refused_by_its_checksum(app, runner, make_user, tmp_path):
+    """A copy whose gzip checksum fails (one flipped bit that still inflated) restored changed rows with exit 0."""
+    _fill(app, make_user)
+    target = tmp_path / "b.tar.gz"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    with tarfile.open(target, "r:gz") as tar:
+        rows = tar.extractfile("tables/customers.json").read()
+    assert "旗滨玻璃".encode() in rows
+    bad = tmp_path / "bad.tar.gz"
+    _recompressed_with_the_old_checksum(target, bad, "tables/customers.json",
+                                        rows.replace("旗滨玻璃".encode(), "旗滨玻瑞".encode()))
+    with tarfile.open(bad, "r:gz") as tar:  # tarfile alone reads it without a word
+        assert "旗滨玻瑞".encode() in tar.extractfile("tables/customers.json").read()
+    db.session.execute(Customer.__table__.update().values(name="新名"))
+    db.session.commit()
+    result = runner.invoke(args=["restore", str(bad), "--replace"])
+    assert result.exit_code == 1 and "damaged or incomplete" in result.output and "Traceback" not in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(Customer.name)) == "新名"  # nothing restored
+
+
+def test_a_row_without_a_column_or_a_value_that_does_not_decode_is_damage_in_one_line(app, runner, make_user,
+                                                                                   tmp_path):
+    """A row lacking a key printed two tracebacks with every row of its table (42 KB)."""
+    _fill(app, make_user)
+    target = tmp_path / "b.tar.gz"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    with tarfile.open(target, "r:gz") as tar:
+        users = json.load(tar.extractfile("tables/users.json"))
+    lacking = [{k: v for k, v in row.items() if k != "display_name"} for row in users]
+    undecodable = [{**row, "created_at": "昨天"} for row in users]
+    unknown = [{**row, "nickname": "x"} for row in users]
+    for number, rows in enumerate((lacking, undecodable, unknown, {"rows": users}, [1, 2])):
+        copy = tmp_path / f"damaged{number}.tar.gz"
+        _rewritten(target, copy, "tables/users.json", json.dumps(rows).encode())
+        result = runner.invoke(args=["restore", str(copy), "--replace"])
+        assert result.exit_code == 1, result.output
+        assert "tables/users.json does not hold the rows of its table" in result.output
+        assert "Traceback" not in result.output and len(result.output) < 300
+        db.session.rollback()
+        assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"
+
+
+def test_a_scan_file_that_is_not_the_one_its_row_describes_is_refused(app, api, runner, make_order,  # noqa: F811
+                                                                      tmp_path):
+    """A backup re-packed with another PDF under a scan's name restored it silently."""
+    from tests.workorders.conftest import CANONICAL, PDF, upload
+
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+                   content_type="multipart/form-data")
+    path = response.get_json()["path"]
+    target = tmp_path / "b.tar.gz"
+    _run(runner, "backup", str(target))
+    swapped = tmp_path / "swapped.tar.gz"
+    _rewritten(target, swapped, path, PDF + b"% not the scan")
+    result = runner.invoke(args=["restore", str(swapped), "--replace"])
+    assert result.exit_code == 1 and f"{path} is not the file its row describes" in result.output, result.output
+    with open(os.path.join(app.instance_path, path), "rb") as handle:
+        assert handle.read() == PDF  # the live file stays
+    assert runner.invoke(args=["restore", str(target), "--replace"]).exit_code == 0  # the true copy restores
+
+
+def test_the_members_of_a_backup_carry_the_instant_it_was_made(app, runner, make_user, tmp_path):
+    """They were stamped with the local wall time read as UTC: 8 hours in the future in Shanghai (tar warned)."""
+    _fill(app, make_user)
+    target = tmp_path / "b.tar.gz"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    made = app.config["NOW"].replace(tzinfo=ZoneInfo(app.config["TIMEZONE"])).timestamp()
+    with tarfile.open(target, "r:gz") as tar:
+        assert tar.getmember("manifest.json").mtime == int(made)
 
 
 # ---- README: on a fresh instance, `init-db` then `restore PATH` ------------------------------------
