@@ -19,7 +19,18 @@ NAMING = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
-login = LoginManager()
+
+
+class _LoginManager(LoginManager):
+    def _load_user_from_remember_cookie(self, cookie):
+        """A remember cookie that is not ASCII is none of ours (Flask-Login's digest check raised TypeError on one, a
+        500 on every page, the login page included, until the browser dropped it): no user from it."""
+        if not cookie.isascii():
+            return None
+        return super()._load_user_from_remember_cookie(cookie)
+
+
+login = _LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()

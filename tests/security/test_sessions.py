@@ -84,6 +84,18 @@ def test_cookie_signed_with_the_right_key_but_naming_a_user_id_is_refused(app, t
     assert not is_logged_in(with_cookies(app, session=forged), "/admin/users")
 
 
+@pytest.mark.parametrize("path", ["/login", "/api/v1/openapi.json"])
+@pytest.mark.parametrize("cookie", ["abc|é", "é|é", "é"])
+def test_a_remember_cookie_that_is_not_ascii_is_no_login_and_no_error(app, team, path, cookie):
+    """One whose digest was not ASCII made every request a 500, the login page included (Flask-Login compared it
+    with hmac.compare_digest, which raises on such text)."""
+    browser = app.test_client(use_cookies=False)  # the header as sent (a cookie jar would replace it)
+    response = browser.get(path, headers={"Cookie": f"remember_token={cookie}"})
+    assert response.status_code == 200, response.status_code
+    response = browser.get("/admin/users", headers={"Cookie": f"remember_token={cookie}"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def _change_password(app, admin_client, user, via):
     new = "another-pass-2"
     if via == "web":
