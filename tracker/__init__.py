@@ -103,6 +103,10 @@ def _addresses_only(wsgi_app):
     return checked
 
 
+PLAIN_500 = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>服务器出错了</title>"
+             "<h1>服务器出错了 · Server error</h1><p><a href=\"/\">返回 · Back</a></p></html>")
+
+
 def create_app(test_config=None):
     """Build the application: settings, extensions, blueprints and commands; no other side effects."""
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("TRACKER_INSTANCE_PATH")
@@ -291,4 +295,8 @@ def _register_errors(app):
         db.session.rollback()
         if _wants_json():
             return jsonify(error={"code": "internal", "message": _("系统内部错误")}), 500
-        return render_template("error.html", status=500, message=""), 500
+        try:
+            return render_template("error.html", status=500, message=""), 500
+        except Exception:  # the page itself failed, on what failed first (the user, the menu): a plain page instead
+            app.logger.exception("the error page failed")
+            return PLAIN_500, 500, {"Content-Type": "text/html; charset=utf-8"}

@@ -123,3 +123,24 @@ def test_templates_carry_no_inline_script_handlers_or_styles():
                 for match in pattern.finditer(text):
                     found.append(f"{os.path.relpath(path, ROOT_TEMPLATES)}: {what}: {match.group(0)!r}")
     assert not found, "move these into static/ files (the CSP refuses them):\n" + "\n".join(found)
+
+
+def test_the_error_page_that_fails_itself_gives_a_plain_page_with_the_headers(database_url, tmp_path):
+    """The 500 page showed the user and the menu: when what failed was the user itself (a remember cookie Flask-Login
+    could not read), the page failed too and the server answered its bare error without any of the headers."""
+    from flask import g
+
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path / "instance")
+
+    @app.route("/fails-twice")
+    def fails_twice():
+        g._login_user = object()  # what the error page shows fails as well
+        raise RuntimeError("the first failure")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/fails-twice")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    assert "服务器出错了" in response.get_data(as_text=True)
+    assert_secure_headers(response, "/fails-twice")
