@@ -249,6 +249,32 @@ def test_reopening_a_month_clears_the_finals_it_was_part_of(app, api, records, t
     assert response.status_code == 200 and {k for k in _finals() if k[0] == eng1.id} == set()
 
 
+def test_a_period_whose_months_are_approved_after_its_own_year_gets_its_final_at_the_next_daily_check(
+        app, api, records, team):
+    """The daily checks looked at the latest period only (mid-year: this year's from July, annual: last year's): a
+    month reopened and approved again later left its period without a final for good."""
+    eng1 = team["eng1"]
+    _close_year(app, records, team, reviewed=("2026-05", "2026-09"))
+    _approve_all(eng1, YEAR_2026)
+    run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
+    run(app, "scores_annual", datetime(2027, 1, 1, 4))
+    stored = {k: v for k, v in _finals().items() if k[0] == eng1.id}
+    assert set(stored) == {(eng1.id, 2026, "mid_year"), (eng1.id, 2026, "annual")}
+    assert api("POST", "/scores/2026-05/eng1/reopen", "gm.wang", json={"reason": "复核"}).status_code == 200
+    assert {k for k in _finals() if k[0] == eng1.id} == set()
+    # the latest periods now are 2027's mid-year and 2027's annual (from 2028): nothing of 2026 until May is approved
+    assert said(run(app, "scores_mid_year", datetime(2027, 7, 5, 4))) == "2027 年年中：存入 0 人"
+    _approve_all(eng1, ["2026-05"])
+    assert said(run(app, "scores_mid_year", datetime(2027, 7, 6, 4))) == \
+        "2027 年年中：存入 0 人；更早年份的年中补存 1 人"
+    assert said(run(app, "scores_annual", datetime(2028, 1, 2, 4))) == \
+        "2027 年年度：存入 0 人；更早年份的年度补存 1 人"
+    assert {k: v for k, v in _finals().items() if k[0] == eng1.id} == stored  # as before the reopen
+    # stored once: the next checks store nothing more
+    assert said(run(app, "scores_mid_year", datetime(2027, 7, 7, 4))) == "2027 年年中：存入 0 人"
+    assert said(run(app, "scores_annual", datetime(2028, 1, 3, 4))) == "2027 年年度：存入 0 人"
+
+
 def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, records, team, make_user):
     records.submission(team["eng1"], OCT)
     make_user("joined", supervisor="mgr", hire_date=datetime(2026, 11, 2).date())  # not employed in October

@@ -19,6 +19,8 @@ jobs.wording("scores_computed_but", _l("%(month)s：计算 %(computed)s 人（�
                                        "%(failed)s 人无法计算，草稿标为待重算：%(reasons)s"))
 jobs.wording("mid_year_stored", _l("%(year)s 年年中：存入 %(n)s 人"))
 jobs.wording("annual_stored", _l("%(year)s 年年度：存入 %(n)s 人"))
+jobs.wording("mid_year_stored_and_earlier", _l("%(year)s 年年中：存入 %(n)s 人；更早年份的年中补存 %(earlier)s 人"))
+jobs.wording("annual_stored_and_earlier", _l("%(year)s 年年度：存入 %(n)s 人；更早年份的年度补存 %(earlier)s 人"))
 jobs.wording("reminded", _l("%(month)s：提醒 %(n)s 人"))
 jobs.wording("recomputed", _l("重新计算 %(months)s"))
 
@@ -42,16 +44,25 @@ def close_previous_month(now):
 
 def mid_year(now):
     """Daily from 1 July: January to June of this year (before July, of last year) stored as final for each
-    engineer whose every eligible month of it is approved (a reopened month cleared it; it is stored again)."""
+    engineer whose every eligible month of it is approved (a reopened month cleared it; it is stored again); and
+    of an earlier year, for whoever has an approved month there and no final (approved late, or again after a
+    reopen), which the check of the latest period alone never stored."""
     year = now.year if now.month >= 7 else now.year - 1
     results = services.period_scores(year, "mid_year", now, final=True)
-    return jobs.said("mid_year_stored", year=year, n=len(results))
+    return _stored("mid_year_stored", year, len(results), services.store_earlier_finals("mid_year", year, now))
 
 
 def annual(now):
-    """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved."""
+    """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved
+    (and an earlier year's, when its months were approved since: see mid_year)."""
     results = services.period_scores(now.year - 1, "annual", now, final=True)
-    return jobs.said("annual_stored", year=now.year - 1, n=len(results))
+    return _stored("annual_stored", now.year - 1, len(results), services.store_earlier_finals("annual", now.year - 1, now))
+
+
+def _stored(wording, year, n, earlier):
+    if earlier:
+        return jobs.said(wording + "_and_earlier", year=year, n=n, earlier=earlier)
+    return jobs.said(wording, year=year, n=n)
 
 
 def remind(now):

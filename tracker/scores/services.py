@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -516,6 +516,25 @@ def period_scores(year, period, now, final, engineer_ids=None):
             bulk.upsert(PeriodScore.__table__, rows, ("engineer_id", "year", "period"),
                         ("score", "months", "final", "computed_at"))
     return results
+
+
+def store_earlier_finals(period, before_year, now):
+    """The finals of the periods before `before_year` that the daily check no longer covers but are due: an engineer
+    with an approved month there and no final of it (a month approved late, or approved again after a gm reopened
+    it) gets it once every eligible month of it is approved, like in the period's own year. Returns how many were
+    stored; the caller commits."""
+    period = period_key(period)
+    year = cast(func.substr(Score.month, 1, 4), Integer)
+    final = exists().where(PeriodScore.engineer_id == Score.engineer_id, PeriodScore.year == year,
+                           PeriodScore.period == period, PeriodScore.final.is_(True))
+    due = {}
+    for engineer_id, month in db.session.execute(select(Score.engineer_id, Score.month).distinct().where(
+            Score.status == "approved", Score.eligible.is_(True), Score.month < Month.from_parts(before_year, 1),
+            ~final)):
+        if month.number in periods.PERIODS[period]:
+            due.setdefault(month.year, set()).add(engineer_id)
+    return sum(len(period_scores(year, period, now, final=True, engineer_ids=sorted(ids)))
+               for year, ids in sorted(due.items()))
 
 
 def _departed_with_approved_months(engineer_ids, year, period):
