@@ -141,6 +141,8 @@ def _wipe(app):
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
                                   "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+            elif conn.scalar(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")):
+                conn.execute(text("DELETE FROM sqlite_sequence"))  # the counters of the AUTOINCREMENT tables
 
 
 def _empty_folder(path):

@@ -135,3 +135,40 @@ def test_a_database_made_when_the_fact_index_revision_lacked_the_completed_index
         flask_migrate.downgrade(revision="d2f4a6b8c031")  # and back: the index stays, it is b6c8d0e2f415's
         names = {index["name"] for index in inspect(db.engine).get_indexes("work_orders")}
         assert "ix_work_orders_completed" in names
+
+
+def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_upgrade_on_sqlite(tmp_path):
+    """Revision a3c5e7f9b218 rebuilds those tables with AUTOINCREMENT, keeping every row: deleting the newest trip no
+    longer gives its id to the next one (a DELETE retried by a client whose first answer was lost removed that)."""
+    import flask_migrate
+
+    from tracker.extensions import NEVER_REUSED
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "ids.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    tables = sorted(t.name for t in db.metadata.sorted_tables if t.dialect_kwargs.get("sqlite_autoincrement"))
+    assert tables == ["adjustments", "chat_robots", "complaints", "expenses", "incidents", "metric_entries",
+                      "ratings", "surveys", "trips"] and NEVER_REUSED == {"sqlite_autoincrement": True}
+    with app.app_context():
+        init_schema()
+        flask_migrate.downgrade(revision="c8e0a2b4d617")  # the schema of the release before
+        _approved_score()
+        for trip_id in (5, 7):
+            db.session.execute(text(
+                "INSERT INTO trips (id, engineer_id, day, full_day, hours, created_at) "
+                f"VALUES ({trip_id}, 1, '2026-10-0{trip_id}', 1, 7.5, '2026-10-01 00:00:00')"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT id, day FROM trips ORDER BY id")).all() == [
+            (5, "2026-10-05"), (7, "2026-10-07")]
+        assert db.session.execute(text("SELECT count(*) FROM score_lines")).scalar() == 1
+        for table in tables:
+            sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
+            assert "AUTOINCREMENT" in sql, table
+        db.session.execute(text("DELETE FROM trips WHERE id = 7"))
+        db.session.execute(text("INSERT INTO trips (engineer_id, day, full_day, hours, created_at) "
+                                "VALUES (1, '2026-10-08', 1, 7.5, '2026-10-01 00:00:00')"))
+        assert db.session.execute(text("SELECT max(id) FROM trips")).scalar() == 8  # 7 is not handed out again
+        db.session.commit()
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert _diff(app) == []

@@ -18,6 +18,12 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+# The table argument of the tables whose rows clients name by id and may delete (trips, expenses, hand entries,
+# surveys, complaints, adjustments, chat robots): on SQLite an id is never handed out again (AUTOINCREMENT), as
+# PostgreSQL's sequences never do. Without it deleting the newest row gave its id to the next one, and a DELETE retried
+# by a client whose first answer was lost removed that other row.
+NEVER_REUSED = {"sqlite_autoincrement": True}
 migrate = Migrate()
 
 

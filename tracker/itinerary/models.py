@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker import clock
-from tracker.extensions import db
+from tracker.extensions import db, NEVER_REUSED
 from tracker.scoring.month import Month
 from tracker.values import MonthColumn
 
@@ -49,6 +49,7 @@ class Trip(db.Model):
         CheckConstraint("full_day OR (depart_min IS NOT NULL AND return_min IS NOT NULL "
                         "AND depart_min >= 0 AND return_min <= 1440 AND return_min > depart_min)",
                         name="times"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +77,7 @@ class Trip(db.Model):
 class Expense(db.Model):
     __tablename__ = "expenses"
     __table_args__ = (Index("ix_expenses_engineer_day", "engineer_id", "day"),
-                      UniqueConstraint("engineer_id", "client_id"))
+                      UniqueConstraint("engineer_id", "client_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

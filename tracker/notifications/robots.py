@@ -23,7 +23,7 @@ from tracker.audit import mask_secret, mask_url
 from tracker.auth.access import chain_ids
 from tracker.auth.models import User
 from tracker.errors import Invalid, NotFound
-from tracker.extensions import db
+from tracker.extensions import db, NEVER_REUSED
 from tracker.notifications import outbox
 from tracker.notifications.models import KINDS
 from tracker.validation import text_problem
@@ -54,6 +54,7 @@ URL_MAX, SECRET_MAX, NAME_MAX = 500, 200, 40
 
 class ChatRobot(db.Model):
     __tablename__ = "chat_robots"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.extensions import db
+from tracker.extensions import db, NEVER_REUSED
 from tracker.scoring.month import Month
 from tracker.values import MonthColumn
 
@@ -36,7 +36,7 @@ class Incident(db.Model):
     """An event a manager records against an indicator (e.g. phone not answered, −2)."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_engineer_day", "engineer_id", "day"),)
+    __table_args__ = (Index("ix_incidents_engineer_day", "engineer_id", "day"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -53,7 +53,8 @@ class MetricEntry(db.Model):
     """A monthly measured quantity: actual, with plan when it is a completion rate."""
 
     __tablename__ = "metric_entries"
-    __table_args__ = (UniqueConstraint("engineer_id", "month", "key"), Index("ix_metric_entries_month", "month"))
+    __table_args__ = (UniqueConstraint("engineer_id", "month", "key"), Index("ix_metric_entries_month", "month"),
+                      NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -70,7 +71,8 @@ class Rating(db.Model):
     """A manual rating of one indicator by one rater: a scale level or points."""
 
     __tablename__ = "ratings"
-    __table_args__ = (UniqueConstraint("engineer_id", "month", "key", "rater_id"), Index("ix_ratings_month", "month"))
+    __table_args__ = (UniqueConstraint("engineer_id", "month", "key", "rater_id"), Index("ix_ratings_month", "month"),
+                      NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

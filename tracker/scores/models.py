@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstrain
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.extensions import db
+from tracker.extensions import db, NEVER_REUSED
 from tracker.scoring.messages import render_data
 from tracker.scoring.month import Month
 from tracker.values import MonthColumn
@@ -149,7 +149,7 @@ class Adjustment(db.Model):
     """Bonus or penalty points proposed by a manager; only approved ones (by a gm) count."""
 
     __tablename__ = "adjustments"
-    __table_args__ = (Index("ix_adjustments_engineer_month", "engineer_id", "month"),)
+    __table_args__ = (Index("ix_adjustments_engineer_month", "engineer_id", "month"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from tracker import clock
 from tracker.customers.models import Customer
-from tracker.extensions import db
+from tracker.extensions import db, NEVER_REUSED
 
 STATUSES = ("open", "completed", "cancelled")
 REWORK = ("none", "internal", "external")
@@ -118,7 +118,7 @@ class Survey(db.Model):
     """A customer satisfaction survey (回访) of a work order: score 1-5."""
 
     __tablename__ = "surveys"
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
@@ -136,7 +136,7 @@ class Complaint(db.Model):
     """A customer complaint against an engineer, optionally about one work order."""
 
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_engineer_day", "engineer_id", "day"),)
+    __table_args__ = (Index("ix_complaints_engineer_day", "engineer_id", "day"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
