@@ -89,3 +89,23 @@ def test_the_demo_exported_and_imported_into_an_empty_instance_answers_the_same(
         report = api("POST", f"/imports/{kind}", user, data={"file": (io.BytesIO(again[kind]), f"{kind}.xlsx")},
                      content_type="multipart/form-data").get_json()
         assert report["created"] == report["updated"] == 0 and not report["errors"], (kind, report)
+
+
+def test_an_attendance_record_of_a_day_that_is_no_longer_a_workday_is_not_exported(api, team):
+    """A Saturday made a workday, a late recorded on it, then the Saturday made a rest day again: the record counts
+    nowhere, but the export carried it and importing the app's own export was refused for that row."""
+    from openpyxl import load_workbook
+
+    assert api("PUT", "/calendar/2026-11-14", "admin", json={"workday": True}).status_code == 200
+    assert api("PUT", "/attendance/eng1/2026-11-14", "office", json={"status": "late"}).status_code == 200
+    assert api("PUT", "/attendance/eng1/2026-11-13", "office", json={"status": "absent"}).status_code == 200
+    assert api("PUT", "/calendar/2026-11-14", "admin", json={"workday": False}).status_code == 200
+    exported = api("GET", "/imports/attendance/export.xlsx", "office")
+    assert exported.status_code == 200
+    sheet = load_workbook(io.BytesIO(exported.get_data())).worksheets[0]
+    cells = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert any("2026-11-13" in map(str, row) for row in cells)
+    assert not any("2026-11-14" in map(str, row) for row in cells)
+    again = api("POST", "/imports/attendance", "office", content_type="multipart/form-data",
+                data={"file": (io.BytesIO(exported.get_data()), "考勤.xlsx"), "dry_run": "1"})
+    assert again.status_code == 200 and again.get_json()["errors"] == [], again.get_json()

@@ -403,15 +403,18 @@ def store_attendance(actor, row, now):
     itinerary_services.set_attendance(actor, engineer, day, status, now=now)
 
 
-def _attendance_rows(*conditions):
-    query = (select(User.username, Attendance.day, Attendance.status).join(User, User.id == Attendance.engineer_id)
-             .where(*conditions).order_by(User.username, Attendance.day))
-    return [{"username": username, "date": day.isoformat(), "status": status}
-            for username, day, status in db.session.execute(query)]
-
-
 def all_attendance():
-    return _attendance_rows()
+    """The attendance records of the days that are workdays now: a record kept from before a day stopped being one
+    (the calendar changed since) counts nowhere, and importing it back would be refused (CONTRACT 4)."""
+    query = (select(User.username, Attendance.day, Attendance.status).join(User, User.id == Attendance.engineer_id)
+             .order_by(User.username, Attendance.day))
+    rows = db.session.execute(query).all()
+    if not rows:
+        return []
+    first, last = min(row.day for row in rows), max(row.day for row in rows)
+    workdays = calendar.workdays_between(first, date.fromordinal(last.toordinal() + 1))
+    return [{"username": username, "date": day.isoformat(), "status": status}
+            for username, day, status in rows if workdays[day]]
 
 
 CALENDAR = Kind(
