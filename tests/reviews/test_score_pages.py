@@ -310,13 +310,22 @@ def test_the_month_workbook_marks_a_hand_entry_not_made_instead_of_a_real_lookin
             "points": Decimal("0"), "max_points": Decimal("10"), "explanation": "培训学习：未录入",
             "explanation_en": "Training: not entered", "record_ids": "{}"}
     make_score(team["eng1"], lines=[dict(line, missing=True)])
-    make_score(team["eng2"], lines=[dict(line, missing=False)])
+    make_score(team["eng2"], lines=[dict(line, missing=False, points=Decimal("8"))])
     login(client, "mgr")
     sheet = load_workbook(io.BytesIO(client.get(f"/sheets/xlsx/{MONTH}").data)).active
     header = [cell.value for cell in sheet[1]]
     column = header.index("培训学习")
     cells = {row[0].value: row[column].value for row in sheet.iter_rows(min_row=2)}
-    assert cells["eng1"] == "未录入" and cells["eng2"] == 0
+    assert cells["eng1"] == "未录入" and cells["eng2"] == 8
+    # the JSON of the same summary said a plain 0 (README: "never 0")
+    rows = {row["username"]: row for row in client.get(f"/api/v1/summaries/{MONTH}").get_json()["rows"]}
+    assert (rows["eng1"]["indicators"]["training"], rows["eng1"]["missing"]) == (None, ["training"])
+    assert (rows["eng2"]["indicators"]["training"], rows["eng2"]["missing"]) == (8, [])
+    # and the gm's department view averaged it as a 0: the team's mean is eng2's alone
+    from tracker.charts import data
+
+    _teams, indicators = data.department(MONTH, "zh")
+    assert [entry["means"] for entry in indicators if entry["code"] == "training"] == [{"mgr": Decimal("8.00")}]
 
 
 def test_the_lines_of_trips_and_expenses_link_the_itinerary_month_that_lists_them(client, team, late_order):

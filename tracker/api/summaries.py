@@ -17,14 +17,18 @@ XLSX_NOTE = "The workbook: Chinese headers, frozen header row, printed landscape
 MONTH_ROW = core.obj({
     "username": {"type": "string"}, "display_name": {"type": "string"}, "eligible": {"type": "boolean"},
     "indicators": {"type": "object", "additionalProperties": NUMBER_OR_NULL,
-                   "description": "points by indicator key (null: does not apply): the code, or code/2, code/3 "
-                                  "for other indicators that share it (another template's, on another scale)"},
+                   "description": "points by indicator key (null: does not apply, or a hand entry not made, see "
+                                  "missing): the code, or code/2, code/3 for other indicators that share it "
+                                  "(another template's, on another scale)"},
+    "missing": {"type": "array", "items": {"type": "string"},
+                "description": "the keys of the hand entries the template needs that nobody made (未录入): no points "
+                               "yet, and the month cannot be approved until they are made"},
     "quantitative": NUMBER_OR_NULL, "qualitative": NUMBER_OR_NULL, "adjustments": NUMBER_OR_NULL,
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
     "bonus": NUMBER_OR_NULL, "status": {"type": "string", "enum": ["pending", "ineligible", "draft", "approved"]},
     "computed_at": {"type": ["string", "null"], "format": "date-time", "description": "null: not computed yet"},
-}, ["username", "display_name", "eligible", "indicators", "quantitative", "qualitative", "adjustments", "vetoed",
-    "total", "grade", "bonus", "status", "computed_at"])
+}, ["username", "display_name", "eligible", "indicators", "missing", "quantitative", "qualitative", "adjustments",
+    "vetoed", "total", "grade", "bonus", "status", "computed_at"])
 MONTH_SUMMARY = core.obj({
     "month": {"type": "string"},
     "indicators": {"type": "array", "items": core.obj({

@@ -81,9 +81,10 @@ def department(month, lang="zh"):
                                         func.count(Score.total), _cents(Score.total))
                  .group_by(boss.id, boss.display_name, boss.username).order_by(boss.display_name))]
     # an indicator is its code and its maximum: templates that share a code on another scale (attendance of 15
-    # and of 100) are not averaged together
+    # and of 100) are not averaged together; a hand entry nobody made is no 0 (its points are provisional)
     lines = db.session.execute(
-        base.join(ScoreLine, ScoreLine.score_id == Score.id).where(ScoreLine.applies.is_(True))
+        base.join(ScoreLine, ScoreLine.score_id == Score.id)
+        .where(ScoreLine.applies.is_(True), ScoreLine.missing.is_(False))
         .with_only_columns(boss.username, ScoreLine.code, ScoreLine.max_points, func.min(ScoreLine.name),
                            func.min(ScoreLine.name_en), func.min(ScoreLine.position), func.count(ScoreLine.points),
                            _cents(ScoreLine.points))

@@ -72,7 +72,7 @@ def month_summary(viewer, month, team=None):
     keys, variants = {}, {}  # (code, name, max) -> key; code -> its variants in the order met
     for person in engineers:
         score = stored.get(person.id)
-        points = {}
+        points, missing = {}, []
         for line in (score.lines if score is not None else []):
             variant = (line.code, line.name, line.max_points)
             key = keys.get(variant)
@@ -80,13 +80,14 @@ def month_summary(viewer, month, team=None):
                 met = variants.setdefault(line.code, [])
                 key = keys[variant] = line.code if not met else f"{line.code}/{len(met) + 1}"
                 met.append((key, line.name, line.name_en or line.name, line.max_points))
-            points[key] = line.points if line.applies else None
-            if line.missing:
+            points[key] = line.points if line.applies and not line.missing else None
+            if line.missing:  # a hand entry the template needs, not made: no points yet, never a 0
                 summary.missing.add((person.username, key))
+                missing.append(key)
         summary.rows.append({
             "username": person.username, "display_name": person.display_name,
             "eligible": score.eligible if score is not None else scores.is_eligible(person, month),
-            "indicators": points,
+            "indicators": points, "missing": missing,
             "quantitative": score.quantitative if score else None, "qualitative": score.qualitative if score else None,
             "adjustments": score.adjustments if score else None, "vetoed": bool(score and score.vetoed),
             "total": score.total if score else None, "grade": score.grade if score else None,
