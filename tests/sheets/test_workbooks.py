@@ -107,6 +107,24 @@ def test_indicators_sharing_a_code_on_another_template_are_columns_of_their_own(
     assert book_rows["eng2"]["出勤"] is None
 
 
+def test_the_key_of_an_indicator_is_the_same_whoever_asks(api, scored):
+    """The first template met in the caller's rows took the bare code: a manager whose team is on the project
+    engineers' template read its 100-point attendance under `attendance`, the gm under `attendance/2`."""
+    scored["eng3"].kpi_template = "project_engineer_kpi"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+
+    def keys(user, team=None):
+        body = api("GET", f"/summaries/{MONTH}" + (f"?team={team}" if team else ""), user).get_json()
+        return {(column["code"], column["max_points"]): column["key"] for column in body["indicators"]}
+
+    everyone, alone = keys("gm.wang"), keys("mgr2")
+    assert ("attendance", 100) in alone and ("attendance", 15) not in alone  # mgr2's team: eng3 alone
+    assert {variant: everyone[variant] for variant in alone} == alone
+    assert keys("gm.wang", "mgr2") == alone and keys("mgr") == {v: everyone[v] for v in keys("mgr")}
+    assert {everyone[("attendance", 15)], everyone[("attendance", 100)]} == {"attendance", "attendance/2"}
+
+
 def test_columns_of_one_name_on_different_scales_show_their_maximum():
     met = {"satisfaction": [("satisfaction", "客户满意度", "Satisfaction", Decimal("25.00")),
                             ("satisfaction/2", "客户满意度", "Satisfaction", Decimal("20.00"))],

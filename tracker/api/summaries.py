@@ -33,7 +33,8 @@ MONTH_SUMMARY = core.obj({
     "month": {"type": "string"},
     "indicators": {"type": "array", "items": core.obj({
         "key": {"type": "string", "description": "the key of the rows' indicators: the code, unless several "
-                                                "indicators share it (code/2, code/3 for the others)"},
+                                                "indicators scored in the month share it (code/2, code/3 for the "
+                                                "others, in the order of their templates); the same whoever asks"},
         "code": {"type": "string"}, "name": {"type": "string", "description": "with the maximum when names match"},
         "max_points": NUMBER_OR_NULL}, ["key", "code", "name", "max_points"])},
     "rows": {"type": "array", "items": MONTH_ROW}}, ["month", "indicators", "rows"])

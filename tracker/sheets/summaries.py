@@ -3,12 +3,12 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.auth.access import subordinates_cte
 from tracker.extensions import db
 from tracker.scores import listing, services as scores
-from tracker.scores.models import Score
+from tracker.scores.models import Score, ScoreLine
 from tracker.scoring import periods
 from tracker.scoring.decimals import fmt
 from tracker.values import month_arg
@@ -69,17 +69,18 @@ def month_summary(viewer, month, team=None):
     engineers = people(viewer, [month], team)
     stored = scores.stored_scores([person.id for person in engineers], month)
     summary = MonthSummary(month)
-    keys, variants = {}, {}  # (code, name, max) -> key; code -> its variants in the order met
+    keys, variants, seen = month_keys(month), {}, set()  # code -> its variants in the order met
     for person in engineers:
         score = stored.get(person.id)
         points, missing = {}, []
         for line in (score.lines if score is not None else []):
             variant = (line.code, line.name, line.max_points)
             key = keys.get(variant)
-            if key is None:
-                met = variants.setdefault(line.code, [])
-                key = keys[variant] = line.code if not met else f"{line.code}/{len(met) + 1}"
-                met.append((key, line.name, line.name_en or line.name, line.max_points))
+            if key is None:  # a line stored after the keys were read (a recompute committed meanwhile)
+                key = keys[variant] = f"{line.code}/{sum(1 for known in keys if known[0] == line.code) + 1}"
+            if variant not in seen:
+                seen.add(variant)
+                variants.setdefault(line.code, []).append((key, line.name, line.name_en or line.name, line.max_points))
             points[key] = line.points if line.applies and not line.missing else None
             if line.missing:  # a hand entry the template needs, not made: no points yet, never a 0
                 summary.missing.add((person.username, key))
@@ -95,6 +96,24 @@ def month_summary(viewer, month, team=None):
             "computed_at": score.computed_at if score else None})
     summary.indicators = _columns(variants)
     return summary
+
+
+def month_keys(month):
+    """{(code, name, maximum): key} of every indicator scored in the month, whoever asks: the code, and code/2,
+    code/3 for other indicators that share it, in the order of their templates (the first stored first) and of
+    their position there. A key depends on the month alone, not on the caller's scope or team (it did: the first
+    template met in the caller's rows took the bare code)."""
+    rows = db.session.execute(
+        select(ScoreLine.code, ScoreLine.name, ScoreLine.max_points, func.min(Score.template_id),
+               func.min(ScoreLine.position))
+        .join(Score, Score.id == ScoreLine.score_id).where(Score.month == month)
+        .group_by(ScoreLine.code, ScoreLine.name, ScoreLine.max_points)).all()
+    keys, taken = {}, Counter()
+    for code, name, maximum, _template, _position in sorted(
+            rows, key=lambda row: (row[0], row[3] or 0, row[4] or 0, row[1], row[2] is None, row[2] or 0)):
+        taken[code] += 1
+        keys[(code, name, maximum)] = code if taken[code] == 1 else f"{code}/{taken[code]}"
+    return keys
 
 
 def _columns(variants):
