@@ -61,7 +61,7 @@ def main(argv=None):
         with db.engine.connect() as conn:  # the statistics and visibility map autovacuum keeps on a table in use
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         month = Month.from_parts(NOW.year, NOW.month - 1)
-        ids = [p.id for p in services._engineers() if services.is_eligible(p, month)]
+        ids = [p.id for p in services.scored_engineers() if services.is_eligible(p, month)]
         total = db.session.execute(text("SELECT count(*) FROM work_orders")).scalar()
         print(f"engineers {len(ids)} assessed, month {month}, work orders in the database {total}\n")
         for statement, plan in fact_plans(month, ids, services.as_of(month, NOW), analyze=True):

@@ -185,7 +185,7 @@ def _measure(app, month, args):
     from tracker.scores.facts import month_facts
     from tracker.scores.templates_store import TemplatesInForce
 
-    people = services._engineers()
+    people = services.scored_engineers()
     eligible = [p.id for p in people if services.is_eligible(p, month)]
     as_of = services.as_of(month, NOW)
     rows = {"engineers": len(people), "eligible": len(eligible)}

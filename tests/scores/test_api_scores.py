@@ -9,7 +9,7 @@ from sqlalchemy import update
 from tests.conftest import NOW
 from tests.scores.support import NOV, OCT, D, at, score_of
 from tracker.extensions import db
-from tracker.scores import services
+from tracker.scores import services, yearly
 from tracker.scores.models import Score
 
 
@@ -150,7 +150,7 @@ def test_period_scores_average_the_eligible_months_with_a_total(api, records, te
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
     for month in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
         _store_total(team["eng1"], month, "80" if month == "2026-02" else None, status="approved")
-    services.period_scores(2026, "mid_year", NOW, final=True)
+    yearly.period_scores(2026, "mid_year", NOW, final=True)
     db.session.commit()
     db.session.execute(update(Score).where(Score.engineer_id == team["eng1"].id, Score.month == "2026-03")
                        .values(total=Decimal("100")))  # a later change does not move the final score

@@ -14,7 +14,7 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.auth.access import engineer_for_scores, is_leader, roles
 from tracker.errors import Invalid
-from tracker.scores import approval, listing, services
+from tracker.scores import approval, listing, services, yearly
 from tracker.reviews import services as reviews
 from tracker.scoring.month import Month
 from tracker.validation import page_arg
@@ -215,7 +215,7 @@ def engineer_score(month, username):
 
 def _period(year, period):
     people = services.engineers_in_scope(current_user, [Month.from_parts(year, m) for m in range(1, 13)])
-    results = services.period_view([person.id for person in people], year, period)
+    results = yearly.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
              "score": results[person.id].score, "months": results[person.id].months,
              "final": results[person.id].final, "computed_at": results[person.id].computed_at}

@@ -24,7 +24,7 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.notifications import services as notifications
-from tracker.scores import live, services, templates_store
+from tracker.scores import live, services, templates_store, yearly
 from tracker.scores.models import Adjustment, Interview, Outcome, Score, ScoreLine, Veto
 from tracker.reviews import services as reviews
 from tracker.reviews.models import Review
@@ -464,7 +464,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     if reopened.rowcount != 1:
         raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)
     audit.record(actor, "score.reopen", _subject(engineer, month), reason, at=now)
-    services.clear_final_periods(engineer.id, month)
+    yearly.clear_final_periods(engineer.id, month)
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("score_reopened", [engineer, engineer.supervisor], actor, now, engineer=engineer,

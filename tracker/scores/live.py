@@ -179,7 +179,7 @@ def settle(now=None, session=None, strict=False):
     `strict` (approval) the conflict is raised. A unit of work no caller stamped (a shell, a script) leaves the
     drafts it touched stale for the scheduler as well.
     """
-    from tracker.scores import services  # services import the models this module watches
+    from tracker.scores import services, yearly  # services import the models this module watches
 
     session = session or _session()
     if session.info.get(BUSY):
@@ -191,7 +191,7 @@ def settle(now=None, session=None, strict=False):
         stale = session.info.pop(STALE, set())
         finals = session.info.pop(FINALS, set())
         if finals:
-            services.clear_unsettled_finals(finals)
+            yearly.clear_unsettled_finals(finals)
         if not pairs and not stale:
             return
         now = now or clock.of(session)

@@ -7,7 +7,7 @@ period it covers, so a period runs once per claim; the work itself upserts, so r
 from flask_babel import lazy_gettext as _l
 
 from tracker import jobs, mail
-from tracker.scores import live, services
+from tracker.scores import live, services, yearly
 from tracker.scoring.month import Month
 
 
@@ -48,15 +48,15 @@ def mid_year(now):
     of an earlier year, for whoever has an approved month there and no final (approved late, or again after a
     reopen), which the check of the latest period alone never stored."""
     year = now.year if now.month >= 7 else now.year - 1
-    results = services.period_scores(year, "mid_year", now, final=True)
-    return _stored("mid_year_stored", year, len(results), services.store_earlier_finals("mid_year", year, now))
+    results = yearly.period_scores(year, "mid_year", now, final=True)
+    return _stored("mid_year_stored", year, len(results), yearly.store_earlier_finals("mid_year", year, now))
 
 
 def annual(now):
     """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved
     (and an earlier year's, when its months were approved since: see mid_year)."""
-    results = services.period_scores(now.year - 1, "annual", now, final=True)
-    return _stored("annual_stored", now.year - 1, len(results), services.store_earlier_finals("annual", now.year - 1, now))
+    results = yearly.period_scores(now.year - 1, "annual", now, final=True)
+    return _stored("annual_stored", now.year - 1, len(results), yearly.store_earlier_finals("annual", now.year - 1, now))
 
 
 def _stored(wording, year, n, earlier):

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -34,7 +34,7 @@ from tracker.idlist import among
 from tracker.memory import no_cycle_collection
 from tracker.scores import bulk
 from tracker.scores.facts import month_facts
-from tracker.scores.models import PeriodScore, Score, ScoreLine
+from tracker.scores.models import Score, ScoreLine
 from tracker.scores.templates_store import TemplatesInForce, ensure_presets
 from tracker.scoring import messages, periods
 from tracker.scoring.engine import evaluate
@@ -43,7 +43,6 @@ from tracker.scoring.decimals import VALUE_PLACES, round2
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
-PERIOD_NAMES = {"mid-year": "mid_year", "annual": "annual"}
 REMINDER = "month_reminder"
 SCORE_FIELDS = ("template_id", "eligible", "quantitative", "qualitative", "adjustments", "vetoed", "total", "grade",
                 "bonus", "status", "stale", "computed_at", "approved_at", "approved_by_id", "inputs_digest")
@@ -63,7 +62,7 @@ def is_eligible(user, month):
     return periods.eligible(user.hire_date, month, user.early_confirmation_month)
 
 
-def _engineers(engineer_ids=None, month=None):
+def scored_engineers(engineer_ids=None, month=None):
     """The active engineers as stored now, and with `month` also those deactivated with a draft of that month (one
     who left during it is still scored, approved and paid for it): a row this session loaded before another
     request changed it (a bonus base, a hire date committed while this one waited for the month's lock) is read
@@ -103,7 +102,7 @@ def compute_month_sparing(month, now):
     month = month_arg(month)
     left_out, reasons = set(), []
     while True:
-        engineer_ids = None if not left_out else [p.id for p in _engineers(None, month) if p.id not in left_out]
+        engineer_ids = None if not left_out else [p.id for p in scored_engineers(None, month) if p.id not in left_out]
         try:
             summary = compute_month(month, now, engineer_ids)
             break
@@ -140,7 +139,7 @@ def _compute(month, now, engineer_ids, progress):
     # commit and then reads its change (PostgreSQL reads what was committed when each statement starts), so two
     # changes at once both reach the draft
     _lock(month)
-    people = _engineers(engineer_ids, month)
+    people = scored_engineers(engineer_ids, month)
     approved = set(db.session.scalars(select(Score.engineer_id).where(
         Score.month == month, Score.status == "approved", Score.engineer_id.in_([p.id for p in people]))))
     people = [person for person in people if person.id not in approved]
@@ -421,164 +420,6 @@ def line_value(line):
 
 def line_record_ids(line):
     return json.loads(line.record_ids) if line.record_ids else {}
-
-
-# ---- mid-year and annual ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PeriodResult:
-    """An engineer's period score: rounded mean (None without any monthly total), how many months it averages;
-    computed_at: when the final was stored, or for a current value the latest computation of its months (None
-    without any)."""
-
-    engineer_id: int
-    score: Decimal | None
-    months: int
-    final: bool
-    computed_at: datetime | None = None
-
-
-def period_key(period):
-    """'mid-year' / 'annual' (or the stored names) -> the stored name; 422 otherwise."""
-    if period in PERIOD_NAMES.values():
-        return period
-    if period not in PERIOD_NAMES:
-        raise Invalid.field("period", _("期间须为 mid-year 或 annual"))
-    return PERIOD_NAMES[period]
-
-
-def _period_months(year, period):
-    return [Month.from_parts(year, m) for m in periods.PERIODS[period]]
-
-
-def current_period_scores(engineer_ids, year, period):
-    """{engineer_id: PeriodResult} from the stored totals of the eligible months, computed now (not stored)."""
-    period = period_key(period)
-    totals = {engineer_id: {} for engineer_id in engineer_ids}
-    computed = {}
-    if engineer_ids:
-        for engineer_id, month, total, computed_at in db.session.execute(
-                select(Score.engineer_id, Score.month, Score.total, Score.computed_at)
-                .where(Score.engineer_id.in_(list(engineer_ids)), Score.month.in_(_period_months(year, period)),
-                       Score.eligible.is_(True))):
-            totals[engineer_id][month] = total
-            computed[engineer_id] = max(computed.get(engineer_id, computed_at), computed_at)
-    results = {}
-    for engineer_id, by_month in totals.items():
-        mean = periods.period_mean(by_month, year, period)
-        results[engineer_id] = PeriodResult(engineer_id, round2(mean.score), len(mean.months), False,
-                                            computed.get(engineer_id))
-    return results
-
-
-def _all_months_approved(people, year, period):
-    """The ids of the engineers among `people` whose every eligible month of the period is approved (CONTRACT 7):
-    a month the engineer is assessed in (hire date, early confirmation) that was never computed, or is a draft,
-    holds the final back; one assessed in no month of the period has no final."""
-    if not people:
-        return set()
-    months = _period_months(year, period)
-    approved = {(engineer_id, str(month)) for engineer_id, month in db.session.execute(
-        select(Score.engineer_id, Score.month).where(
-            Score.engineer_id.in_([person.id for person in people]), Score.month.in_(months),
-            Score.eligible.is_(True), Score.status == "approved"))}
-    # one who left is scored no more after the last month they were computed for: those months are no one's to approve
-    left = [person.id for person in people if not person.active]
-    last = {engineer_id: str(month) for engineer_id, month in db.session.execute(
-        select(Score.engineer_id, func.max(Score.month)).where(Score.engineer_id.in_(left), Score.month.in_(months))
-        .group_by(Score.engineer_id))} if left else {}
-    assessed = {person.id: [month for month in months if is_eligible(person, month)
-                            and (person.active or str(month) <= last.get(person.id, ""))] for person in people}
-    # no month assessed (hired too late, or only later): nothing to make final, not a final of nothing
-    return {person.id for person in people
-            if assessed[person.id] and all((person.id, str(month)) in approved for month in assessed[person.id])}
-
-
-def period_scores(year, period, now, final, engineer_ids=None):
-    """The period's scores of the active engineers (current values); with final, of those who left too.
-
-    With final, the scores of the engineers whose every eligible month of the period is approved are stored as
-    final rows (upserted: idempotent) and only those are returned; the others wait for a later check. The caller
-    commits.
-    """
-    period = period_key(period)
-    people = _engineers(engineer_ids)
-    if final:  # and those who left since: their approved months make a final as anyone's do
-        people += _departed_with_approved_months(engineer_ids, year, period)
-    results = current_period_scores([person.id for person in people], year, period)
-    if final:
-        ready = _all_months_approved(people, year, period)
-        results = {k: PeriodResult(k, r.score, r.months, True, now) for k, r in results.items() if k in ready}
-        if results:
-            rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
-                     "months": r.months, "final": True, "computed_at": now}
-                    for r in sorted(results.values(), key=lambda r: r.engineer_id)]
-            bulk.upsert(PeriodScore.__table__, rows, ("engineer_id", "year", "period"),
-                        ("score", "months", "final", "computed_at"))
-    return results
-
-
-def store_earlier_finals(period, before_year, now):
-    """The finals of the periods before `before_year` that the daily check no longer covers but are due: an engineer
-    with an approved month there and no final of it (a month approved late, or approved again after a gm reopened
-    it) gets it once every eligible month of it is approved, like in the period's own year. Returns how many were
-    stored; the caller commits."""
-    period = period_key(period)
-    year = cast(func.substr(Score.month, 1, 4), Integer)
-    final = exists().where(PeriodScore.engineer_id == Score.engineer_id, PeriodScore.year == year,
-                           PeriodScore.period == period, PeriodScore.final.is_(True))
-    due = {}
-    for engineer_id, month in db.session.execute(select(Score.engineer_id, Score.month).distinct().where(
-            Score.status == "approved", Score.eligible.is_(True), Score.month < Month.from_parts(before_year, 1),
-            ~final)):
-        if month.number in periods.PERIODS[period]:
-            due.setdefault(month.year, set()).add(engineer_id)
-    return sum(len(period_scores(year, period, now, final=True, engineer_ids=sorted(ids)))
-               for year, ids in sorted(due.items()))
-
-
-def _departed_with_approved_months(engineer_ids, year, period):
-    """The deactivated engineers with an approved month in the period (their final is stored like anyone's)."""
-    query = select(User).where(User.role == "engineer", User.active.is_(False), exists().where(
-        Score.engineer_id == User.id, Score.month.in_(_period_months(year, period)), Score.status == "approved",
-        Score.eligible.is_(True))).order_by(User.id)
-    if engineer_ids is not None:
-        query = query.where(User.id.in_(sorted(set(engineer_ids))))
-    return list(db.session.scalars(query))
-
-
-def clear_final_periods(engineer_id, month):
-    """Reopening a month clears the stored final mid-year (January to June) and annual score it was part of."""
-    month = month_arg(month)
-    names = [name for name, months in periods.PERIODS.items() if month.number in months]
-    db.session.execute(delete(PeriodScore).where(
-        PeriodScore.engineer_id == engineer_id, PeriodScore.year == month.year, PeriodScore.period.in_(names)))
-
-
-def clear_unsettled_finals(engineer_ids):
-    """A stored final stands while every eligible month of its period is approved (CONTRACT 7): once a change of
-    hire date or early confirmation makes a month assessed that is not approved, that final is cleared (the
-    scheduler's daily check stores it again when the month is approved). The caller commits."""
-    stored = db.session.execute(select(PeriodScore.engineer_id, PeriodScore.year, PeriodScore.period).where(
-        PeriodScore.engineer_id.in_(sorted(engineer_ids)), PeriodScore.final.is_(True))).all()
-    people = {person.id: person for person in db.session.scalars(
-        select(User).where(User.id.in_(sorted({row.engineer_id for row in stored}))))} if stored else {}
-    for engineer_id, year, period in stored:
-        if engineer_id not in _all_months_approved([people[engineer_id]], year, period):
-            db.session.execute(delete(PeriodScore).where(
-                PeriodScore.engineer_id == engineer_id, PeriodScore.year == year, PeriodScore.period == period))
-
-
-def period_view(engineer_ids, year, period):
-    """{engineer_id: PeriodResult}: the stored final score where there is one, else the current value."""
-    period = period_key(period)
-    results = current_period_scores(engineer_ids, year, period)
-    if engineer_ids:
-        for row in db.session.scalars(select(PeriodScore).where(
-                PeriodScore.engineer_id.in_(list(engineer_ids)), PeriodScore.year == year,
-                PeriodScore.period == period, PeriodScore.final.is_(True))):
-            results[row.engineer_id] = PeriodResult(row.engineer_id, row.score, row.months, True, row.computed_at)
-    return results
 
 
 # ---- reminders --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.scores import approval, services as scores
+from tracker.scores import approval, services as scores, yearly
 from tracker.scores.models import Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
@@ -116,12 +116,12 @@ def month_sheet(engineer, month, lang):
 
 def period_sheet(engineer, year, period):
     """The mid-year or annual sheet: the months' totals and their mean (the stored final score once there is one)."""
-    period = scores.period_key(period)
+    period = yearly.period_key(period)
     month_list = [Month.from_parts(year, m) for m in periods.PERIODS[period]]
     stored = {row.month: row for row in db.session.scalars(select(Score).where(
         Score.engineer_id == engineer.id, Score.month.in_(month_list)))}
     rows = [(m, stored.get(m)) for m in month_list]
-    result = scores.period_view([engineer.id], year, period)[engineer.id]
+    result = yearly.period_view([engineer.id], year, period)[engineer.id]
     title = _("售后服务部年中绩效考核表") if period == "mid_year" else _("售后服务部年度绩效考核表")
     label = _("%(year)s 年 1–6 月", year=year) if period == "mid_year" else _("%(year)s 年", year=year)
     return Sheet(engineer=engineer, title=title, period_label=label, months=rows, period_score=result.score,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tracker.auth.access import subordinates_cte
 from tracker.extensions import db
-from tracker.scores import listing, services as scores
+from tracker.scores import listing, services as scores, yearly
 from tracker.scores.models import Score, ScoreLine
 from tracker.scoring import periods
 from tracker.scoring.decimals import fmt
@@ -138,7 +138,7 @@ def _distinct(names, met, by_maximum, by_code):
 
 def period_summary(viewer, year, period, team=None):
     """One row per engineer: each month's total and the period score (the stored final one once there is one)."""
-    key = scores.period_key(period)
+    key = yearly.period_key(period)
     month_list = [Month.from_parts(year, m) for m in periods.PERIODS[key]]
     engineers = people(viewer, month_list, team)
     ids = [person.id for person in engineers]
@@ -148,7 +148,7 @@ def period_summary(viewer, year, period, team=None):
                 select(Score.engineer_id, Score.month, Score.total, Score.eligible)
                 .where(Score.engineer_id.in_(ids), Score.month.in_(month_list))):
             totals[(engineer_id, month)] = total if eligible else None
-    results = scores.period_view(ids, year, key)
+    results = yearly.period_view(ids, year, key)
     summary = PeriodSummary(year, "mid-year" if key == "mid_year" else "annual", month_list)
     for person in engineers:
         result = results[person.id]

@@ -11,7 +11,7 @@ from tracker import language
 from tracker.auth.access import engineer_for_scores, roles
 from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.scores import services as scores
+from tracker.scores import services as scores, yearly
 from tracker.scores.models import Score
 from tracker.security import Response
 from tracker.sheets import presenter, summaries, workbooks
@@ -117,7 +117,7 @@ def period_sheet(year, period, username, as_pdf=False):
 def team_period_sheets(year, period, as_pdf=False):
     """The team's mid-year or annual sheets, one per page."""
     period = _period(period)
-    key = scores.period_key(period)
+    key = yearly.period_key(period)
     month_list = [Month.from_parts(year, m) for m in presenter.periods.PERIODS[key]]
     team = request.args.get("team") or None
     people = team_engineers(current_user._get_current_object(), month_list, team)
