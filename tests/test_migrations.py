@@ -157,6 +157,10 @@ def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_u
             db.session.execute(text(
                 "INSERT INTO trips (id, engineer_id, day, full_day, hours, created_at) "
                 f"VALUES ({trip_id}, 1, '2026-10-0{trip_id}', 1, 7.5, '2026-10-01 00:00:00')"))
+        for table, deleted in (("trips", 9), ("surveys", 3)):  # deleted before the upgrade, as the audit log says
+            db.session.execute(text(
+                "INSERT INTO audit_events (at, kind, action, subject, record_type, record_id) VALUES "
+                f"('2026-10-09 00:00:00', 'delete', '{table}.delete', '{table}#{deleted}', '{table}', '{deleted}')"))
         db.session.commit()
         flask_migrate.upgrade()
         assert db.session.execute(text("SELECT id, day FROM trips ORDER BY id")).all() == [
@@ -165,10 +169,15 @@ def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_u
         for table in tables:
             sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
             assert "AUTOINCREMENT" in sql, table
-        db.session.execute(text("DELETE FROM trips WHERE id = 7"))
+        counters = dict(db.session.execute(text("SELECT name, seq FROM sqlite_sequence")).all())
+        assert (counters["trips"], counters["surveys"]) == (9, 3)  # past the ids deleted before the upgrade too
         db.session.execute(text("INSERT INTO trips (engineer_id, day, full_day, hours, created_at) "
                                 "VALUES (1, '2026-10-08', 1, 7.5, '2026-10-01 00:00:00')"))
-        assert db.session.execute(text("SELECT max(id) FROM trips")).scalar() == 8  # 7 is not handed out again
+        assert db.session.execute(text("SELECT max(id) FROM trips")).scalar() == 10
+        db.session.execute(text("DELETE FROM trips WHERE id = 10"))
+        db.session.execute(text("INSERT INTO trips (engineer_id, day, full_day, hours, created_at) "
+                                "VALUES (1, '2026-10-08', 1, 7.5, '2026-10-01 00:00:00')"))
+        assert db.session.execute(text("SELECT max(id) FROM trips")).scalar() == 11  # 10 is not handed out again
         db.session.commit()
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert _diff(app) == []

@@ -69,6 +69,57 @@ def _revision(connection):
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def _serial(table):
+    """The table's integer key column when it is its whole primary key (the ids a counter hands out), else None."""
+    columns = list(table.primary_key.columns)
+    return columns[0] if len(columns) == 1 and isinstance(columns[0].type, Integer) else None
+
+
+def _counters(connection, tables):
+    """{table: the highest id it ever handed out}, where that is kept apart from the rows (a PostgreSQL sequence, a
+    SQLite AUTOINCREMENT table's counter): a restore carries it, so that the ids of rows deleted before the backup
+    are not handed out again after it."""
+    if connection.dialect.name == "sqlite":
+        if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first() is None:
+            return {}
+        names = {table.name for table in tables}
+        return {name: int(seq) for name, seq in connection.exec_driver_sql("SELECT name, seq FROM sqlite_sequence")
+                if name in names}
+    counters = {}
+    for table in tables:
+        column = _serial(table)
+        sequence = column is not None and connection.execute(
+            text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name}).scalar()
+        if sequence:
+            last, called = connection.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+            counters[table.name] = int(last) if called else int(last) - 1
+    return counters
+
+
+def _carry_counters(counters):
+    """After the rows are in: each counter at least the backup's (and past the restored rows, as inserting them with
+    their ids leaves it on SQLite); on PostgreSQL every sequence past its rows."""
+    counters = counters if isinstance(counters, dict) else {}
+    bind = db.session.get_bind()
+    for table in db.metadata.sorted_tables:
+        column = _serial(table)
+        if column is None:
+            continue
+        carried = counters.get(table.name)
+        carried = carried if isinstance(carried, int) and not isinstance(carried, bool) and carried >= 0 else 0
+        if bind.dialect.name == "postgresql":
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                f"GREATEST(COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0), :carried) + 1, false)"),
+                {"carried": carried})
+        elif table.dialect_kwargs.get("sqlite_autoincrement") and carried:
+            updated = db.session.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :n) WHERE name = :t"),
+                                         {"n": carried, "t": table.name}).rowcount
+            if not updated:
+                db.session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :n)"),
+                                   {"t": table.name, "n": carried})
+
+
 def key_fingerprint(key):
     """A digest that tells two secret keys apart without showing either."""
     return hashlib.blake2b(key.encode(), digest_size=16, person=b"tracker-key").hexdigest()
@@ -125,7 +176,8 @@ def _write(tmp, instance_path, now, secret_key):
             if connection.dialect.name == "sqlite":
                 connection.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # opens the read transaction
             manifest = {"format": FORMAT, "revision": _revision(connection), "created": now.isoformat(),
-                        "tables": [t.name for t in tables], "key_fingerprint": key_fingerprint(secret_key)}
+                        "tables": [t.name for t in tables], "key_fingerprint": key_fingerprint(secret_key),
+                        "counters": _counters(connection, tables)}
             _private(tmp)
             with tarfile.open(tmp, "w:gz") as tar:
                 for table in tables:
@@ -286,13 +338,7 @@ def restore_rows(tar, replace=False):
             except SQLAlchemyError:  # a value its column or a constraint refuses
                 raise _damaged(f"{member} does not fit its table") from None
         counts[table.name] = len(decoded)
-    if db.session.get_bind().dialect.name == "postgresql":
-        for table in tables:
-            for column in table.primary_key.columns:
-                if isinstance(column.type, Integer):
-                    db.session.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+    _carry_counters(manifest.get("counters"))
     db.session.flush()
     return counts
 

@@ -8,9 +8,11 @@ On SQLite a table without AUTOINCREMENT gives a new row the largest id in use pl
 gave its id to the next trip, and a DELETE retried by a client whose first answer was lost removed that one.
 SQLite cannot add AUTOINCREMENT to a table: each is rebuilt (batch mode: copy, drop, rename; the foreign keys are
 off while migrating, see env.py) with every row, id, index and constraint; the copy sets the table's counter to its
-largest id. PostgreSQL's sequences never hand an id out twice: nothing to do there.
+largest id, and past the ids of rows deleted before (the audit log records every deletion with its id), which would
+be handed out again otherwise. PostgreSQL's sequences never hand an id out twice: nothing to do there.
 """
 from alembic import op
+from sqlalchemy import text
 
 
 revision = 'a3c5e7f9b218'
@@ -31,8 +33,23 @@ def _rebuild(autoincrement):
             batch_op.alter_column("id", autoincrement=True)  # the copy keeps every column as it is
 
 
+def _past_deleted_ids():
+    bind = op.get_bind()
+    for table in TABLES:
+        deleted = bind.execute(text(
+            "SELECT max(CAST(record_id AS INTEGER)) FROM audit_events WHERE record_type = :t AND kind = 'delete'"),
+            {"t": table}).scalar()
+        if not deleted:
+            continue
+        if not bind.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :n) WHERE name = :t"),
+                            {"n": deleted, "t": table}).rowcount:
+            bind.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :n)"), {"t": table, "n": deleted})
+
+
 def upgrade():
     _rebuild(True)
+    if op.get_bind().dialect.name == "sqlite":
+        _past_deleted_ids()
 
 
 def downgrade():

@@ -183,6 +183,24 @@ def test_a_scan_file_that_is_not_the_one_its_row_describes_is_refused(app, api, 
     assert runner.invoke(args=["restore", str(target), "--replace"]).exit_code == 0  # the true copy restores
 
 
+def test_a_restore_carries_the_id_counters_so_a_deleted_id_is_not_handed_out_again(app, api, token, runner, team,
+                                                                                    tmp_path):
+    """Counters were set from the largest id present: the ids of the newest rows deleted before the backup were
+    handed out again after a restore (a DELETE retried by a client then removed another row)."""
+    trips = [api("POST", "/trips", "eng1", json={"date": "2026-11-18", "depart": f"{hour:02d}:00",
+                                                 "return": f"{hour:02d}:30"}).get_json()["id"] for hour in (9, 10, 11)]
+    for trip_id in trips[1:]:
+        assert api("DELETE", f"/trips/{trip_id}", "eng1").status_code == 204
+    target = tmp_path / "b.tar.gz"
+    _run(runner, "backup", str(target))
+    with tarfile.open(target, "r:gz") as tar:
+        assert json.load(tar.extractfile("manifest.json"))["counters"]["trips"] == trips[-1]
+    _run(runner, "restore", str(target), "--replace")
+    again = app.test_client().post("/api/v1/trips", json={"date": "2026-11-18", "depart": "12:00", "return": "12:30"},
+                                   headers=token("eng1"))
+    assert again.status_code == 201 and again.get_json()["id"] > trips[-1]
+
+
 def test_the_members_of_a_backup_carry_the_instant_it_was_made(app, runner, make_user, tmp_path):
     """They were stamped with the local wall time read as UTC: 8 hours in the future in Shanghai (tar warned)."""
     _fill(app, make_user)
