@@ -107,49 +107,91 @@ def _unreadable():
 
 
 def _xlsx_rows(data):
-    """(row number, [cell text]) of the first sheet. A sheet with merged cells is loaded whole, to give every cell
-    of a merged range its value; any other is streamed (read-only, several times faster for a large file). A file
-    the reader cannot parse, anywhere in it (a damaged sheet is read only as its rows are), is 422."""
+    """(row number, [cell text]) of the first sheet shown, streamed (read-only) whatever the file holds, so that
+    an import's memory stays bounded by the rows it keeps: a cell of a merged range reads as the range's first cell
+    (the ranges are read from the sheet's XML, their cells bounded by xlsx.check_merged), and a formula without a
+    saved result as its text (a second stream of the same sheet, its formulas). A file the reader cannot parse,
+    anywhere in it (a damaged sheet is read only as its rows are), is 422."""
+    books = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
         merged, formulas = _has_merged_cells(data), xlsx.has_formulas(data)
         if merged:
             xlsx.check_merged(data)
-        book = load_workbook(io.BytesIO(data), data_only=True, read_only=not (merged or formulas))
-        if formulas:
-            xlsx.keep_formula_text(book, data)
+        book = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+        books.append(book)
         # the first sheet shown: a hidden one (old data kept out of sight) is not what the clerk sees and means
         sheet = next((ws for ws in book.worksheets if getattr(ws, "sheet_state", "visible") == "visible"),
                      book.worksheets[0])
-        if merged:
-            # A merged cell holds its value in its first cell only: give every cell of the range that value.
-            for cells in list(sheet.merged_cells.ranges):
-                value = sheet.cell(cells.min_row, cells.min_col).value
-                sheet.unmerge_cells(str(cells))
-                for row in range(cells.min_row, cells.max_row + 1):
-                    for col in range(cells.min_col, cells.max_col + 1):
-                        sheet.cell(row, col).value = value
-        elif not formulas:
-            sheet.reset_dimensions()  # the stored dimension may be wrong (some writers leave A1): read every row
+        sheet.reset_dimensions()  # the stored dimension may be wrong (some writers leave A1): read every row
+        rows = sheet.iter_rows(values_only=True)
+        typed = None
+        if formulas:  # a formula no spreadsheet has calculated reads as empty otherwise (CONTRACT 11: = stays text)
+            book = load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+            books.append(book)
+            shown = book[sheet.title]
+            shown.reset_dimensions()
+            typed = shown.iter_rows(values_only=True)
+        ranges = _by_row(xlsx.merged_ranges(data, sheet._worksheet_path)) if merged else {}
     except DomainError:
+        for book in books:
+            book.close()
         raise
     except Exception:  # the parser's own errors (a bad zip, XML, number or date in a cell): none may be a 500
+        for book in books:
+            book.close()
         raise _unreadable() from None
     try:
-        rows = sheet.iter_rows(values_only=True)
-        number = 0
+        number, spans = 0, {}
         while True:
             try:
-                values = next(rows)
+                values = list(next(rows))
+                if typed is not None:
+                    written = next(typed, ())
+                    values = [_formula_text(value, written[index] if index < len(written) else None)
+                              for index, value in enumerate(values)]
             except StopIteration:
                 break
             except Exception:  # read-only: a sheet's XML is parsed here, row by row
                 raise _unreadable() from None
             number += 1
+            if number in ranges:
+                values = _unmerged(values, number, ranges[number], spans)
             yield number, [_text(value) for value in values]
     finally:
-        book.close()
+        for book in books:
+            book.close()
+
+
+def _formula_text(value, written):
+    """A cell's value, or the text of its formula when no spreadsheet saved a result for it."""
+    if value is None and isinstance(written, str) and written.startswith("="):
+        return written
+    return value
+
+
+def _by_row(ranges):
+    """{row: [merged ranges over it]}: as many entries as the ranges cover rows (bounded by xlsx.check_merged)."""
+    rows = {}
+    for span in ranges:
+        for row in range(span[1], span[3] + 1):
+            rows.setdefault(row, []).append(span)
+    return rows
+
+
+def _unmerged(values, number, ranges, spans):
+    """Row `number`'s values with every cell of the merged `ranges` over it holding the range's first cell's value
+    (kept in `spans` from the range's first row on)."""
+    for span in ranges:
+        left, top, right, _bottom = span
+        if number == top:
+            spans[span] = values[left - 1] if left <= len(values) else None
+        if len(values) < right:
+            values += [None] * (right - len(values))
+        for column in range(left, right + 1):
+            values[column - 1] = spans.get(span)
+    return values
 
 
 def _csv_rows(data):
