@@ -398,6 +398,24 @@ def test_a_merged_range_over_a_whole_column_is_refused_before_the_workbook_is_lo
     assert time.monotonic() - started < 5 and snapshot(filled) == before
 
 
+def test_a_workbook_that_unzips_past_the_bound_is_refused_before_it_is_loaded(filled, web):
+    """The import loads a workbook whole: 60 MB of sheet XML in a file of a few hundred KB could take 2 GB."""
+    import zipfile
+
+    client = web("eng1")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr("xl/media/padding.bin", b"\0" * (9 * 1024 * 1024))  # compresses to a few KB
+    assert len(out.getvalue()) < workbook.MAX_BYTES
+    before = snapshot(filled)
+    response = upload(client, out.getvalue())
+    assert response.status_code == 422 and snapshot(filled) == before
+    assert upload(client, data).status_code in (200, 302)  # the same workbook unpadded imports
+
+
 def test_an_oversized_file_is_refused_with_413(filled, web):
     response = upload(web("eng1"), b"0" * (workbook.MAX_BYTES + 1))
     assert response.status_code == 413
