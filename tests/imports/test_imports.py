@@ -837,3 +837,26 @@ def test_one_formula_or_merged_cell_does_not_load_the_whole_workbook(shape):
     assert peak < 12 * 1024 * 1024, peak  # the rows kept, not the workbook (loaded whole: over 40 MiB)
     if shape == "formula":
         assert records[5][1]["note"] == "=1+1"  # a formula without a saved result reads as its text
+
+
+@pytest.mark.parametrize("name, rows, stored", [
+    ("attendance", [{"username": "eng1", "date": "2026/10/14", "status": "late"}], ("eng1", "2026-10-14")),
+    ("calendar", [{"date": "2027/1/5", "workday": "否", "note": "x"}], ("2027-01-05",)),
+])
+def test_a_date_written_as_excel_text_is_reported_as_the_record_it_stores(team, api, name, rows, stored):
+    """2026/10/14 was reported "unchanged" by the dry run and the import though a record was created."""
+    kind = {"attendance": kinds.ATTENDANCE, "calendar": kinds.CALENDAR}[name]
+    data = _csv(kind, rows)
+    first = _report(_upload(api, name, data, f"{name}.csv", dry_run=False))
+    assert (first["created"], first["unchanged"], first["stored"]) == (1, 0, True), first
+    assert [change["key"] for change in first["changes"]] == [" ".join(stored)]
+    again = _report(_upload(api, name, data, f"{name}.csv"))
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1), again
+
+
+def test_one_day_in_two_spellings_is_a_record_named_twice(team, api):
+    """2026/10/14 and 2026-10-14 of one engineer were both applied, the last one winning, without a word."""
+    data = _csv(kinds.ATTENDANCE, [{"username": "eng1", "date": "2026/10/14", "status": "late"},
+                                   {"username": "eng1", "date": "2026-10-14", "status": "absent"}])
+    report = _report(_upload(api, "attendance", data, "考勤.csv"))
+    assert [(error["row"], "与第 2 行重复" in error["message"]) for error in report["errors"]] == [(3, True)]

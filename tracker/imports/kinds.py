@@ -60,6 +60,12 @@ class Kind:
     key: tuple  # the columns that identify the stored record a row matches
     second_pass: tuple = field(default=())  # columns that may point at rows of the same file, set after all rows
 
+    def key_of(self, row):
+        """The row's key as the stored record's reads: a date in any spelling a cell may have (2026/3/4) as
+        YYYY-MM-DD, so that the report and the check for a record named twice see the record the row is stored as."""
+        return tuple(_iso(row.get(column) or "") if column == "date" else row.get(column) or ""
+                     for column in self.key)
+
 
 # ---- cell values -> plain data --------------------------------------------------------------------------
 

@@ -143,7 +143,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
     kind = kind_of(name)
     rows, present, ignored = files.read_rows(kind, filename, data)
     report = Report(kind=name, rows=len(rows), ignored_columns=ignored)
-    key = lambda row: tuple(row.get(column) or "" for column in kind.key)  # noqa: E731
+    key = kind.key_of
     writes = not (dry_run and rows_class(kind).checks_in_session)
     if writes:
         _begin()
