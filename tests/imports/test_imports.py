@@ -860,3 +860,19 @@ def test_one_day_in_two_spellings_is_a_record_named_twice(team, api):
                                    {"username": "eng1", "date": "2026-10-14", "status": "absent"}])
     report = _report(_upload(api, "attendance", data, "考勤.csv"))
     assert [(error["row"], "与第 2 行重复" in error["message"]) for error in report["errors"]] == [(3, True)]
+
+
+def test_an_extra_column_of_the_office_does_not_make_the_english_header_row_a_record(team, api):
+    """A 联系人 column added beside the template's (its English heading "contact" under it) made the English row
+    data: a customer "customer" with a machine "equipment" was stored."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "设备名称", "联系人"])
+    sheet.append(["customer", "equipment", "contact"])
+    sheet.append(["探针客户", "A机", "王五"])
+    out = io.BytesIO()
+    book.save(out)
+    report = _report(_upload(api, "customers", out.getvalue(), "客户.xlsx", dry_run=False))
+    assert report["errors"] == [] and report["ignored_columns"] == ["联系人"]
+    assert [change["key"] for change in report["changes"]] == ["探针客户 A机"]
+    assert db.session.scalars(select(Customer.name)).all() == ["探针客户"]

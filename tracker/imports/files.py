@@ -253,10 +253,12 @@ def read_rows(kind, filename, data):
             continue
         if not any(value.strip() for value in values):
             continue
+        read = set(positions.values())
         if matched and all(index in matched or not value.strip() or headings.get(index) == " ".join(value.split())
-                           for index, value in enumerate(values)):
+                           or (index not in read and index in headings) for index, value in enumerate(values)):
             # the English header row, a header row repeated by a merged cell, or the second row of a two-row header
-            # (响应时间 | 到达时间 | 完工时间 under a merged 处理过程): its columns count as well
+            # (响应时间 | 到达时间 | 完工时间 under a merged 处理过程): its columns count as well; what stands under a
+            # column of the office's own (联系人 over contact) is no data of a row that is a header elsewhere
             for index, key in matched.items():
                 positions.setdefault(key, index)
             found = set(positions)
