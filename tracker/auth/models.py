@@ -38,8 +38,14 @@ class User(UserMixin, db.Model):
 
     supervisor = relationship("User", remote_side=[id])
 
+    NO_PASSWORD = "!"  # the hash of a user made without a password (an import): no password matches it
+
     def set_password(self, password):
         self.password_hash = generate_password_hash(password, current_app.config["PASSWORD_METHOD"])
+
+    @property
+    def has_password(self):
+        return not self.password_hash.startswith(self.NO_PASSWORD)
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

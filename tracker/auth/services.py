@@ -184,8 +184,12 @@ def change_user(actor, user, data):
     return update_user(user, data, actor=actor)
 
 
-def create_user(data):
-    """Create a user from plain data (username, password, display_name, role, ...); the caller commits."""
+def create_user(data, password_required=True):
+    """Create a user from plain data (username, password, display_name, role, ...); the caller commits.
+
+    Without `password_required` a user may come without a password (an import of a staff list): none matches
+    until an administrator sets one, and none was hashed (a random one, hashed for each new user, took a tenth of a
+    second a row and held the import's write lock meanwhile)."""
     username = data.get("username") or ""
     fields = validation.FieldErrors()
     with fields.check():
@@ -193,12 +197,12 @@ def create_user(data):
             raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
         if get_by_username(username) is not None:
             raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
-    for required in ("password", "display_name", "role"):
+    for required in ("password", "display_name", "role") if password_required else ("display_name", "role"):
         if data.get(required) in (None, ""):
             fields.errors[required] = _("必填")
-    user = User(username=username, active=True, bonus_base=Decimal(0))
+    user = User(username=username, active=True, bonus_base=Decimal(0), password_hash=User.NO_PASSWORD)
     with fields.check():
-        _apply(user, {k: v for k, v in data.items() if k in EDITABLE})
+        _apply(user, {k: v for k, v in data.items() if k in EDITABLE and not (k == "password" and v in (None, ""))})
     fields.raise_any()
     db.session.add(user)
     db.session.flush()
@@ -245,7 +249,7 @@ def authenticate(username, password):
     """The active user with these credentials, or None; every refusal costs one password verification."""
     storable = isinstance(username, str) and len(username) <= 64 and username.isprintable()
     user = get_by_username(username) if storable else None  # (NUL cannot even be looked up on PostgreSQL)
-    if user is None:
+    if user is None or not user.has_password:  # as long to refuse as a wrong password
         check_password_hash(_dummy_hash(), password or "")
         return None
     if not user.check_password(password or "") or not user.active:

@@ -5,7 +5,6 @@ place; this module only turns the cells of a row into the plain data those servi
 """
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -180,10 +179,11 @@ def store_user(actor, row, now):
     data.pop("supervisor", None)
     if user is None:
         data["username"] = row.get("username") or ""
-        data["password"] = data.get("password") or secrets.token_urlsafe(18)  # set by an admin before first login
-        auth_services.create_user(data)
+        auth_services.create_user(data, password_required=False)  # without one, an admin sets it before first login
     else:
         data.pop("password", None)  # an import never changes the password of an existing user
+        if "supervisor" in row and not row["supervisor"]:
+            data["supervisor"] = None  # an empty cell clears it, as every other column's does (a name: second pass)
         admin_services.update_user(actor, user, data)
 
 
