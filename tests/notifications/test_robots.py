@@ -234,6 +234,20 @@ def test_an_unreachable_endpoint_fails_without_its_secrets_in_the_error(app, tea
     assert DING_TOKEN not in row.last_error and DING_SECRET not in row.last_error
 
 
+def test_an_answer_repeating_the_request_never_puts_the_token_in_the_error(app, team, endpoint):
+    """An API (or a proxy) whose error repeats the query string put the access token into the outbox error, the
+    outbox page and the scheduler's log: only the whole URL and the secret were taken out."""
+    make_robot("回显群", "dingtalk", "mgr", f"{endpoint.base}/robot/send?access_token={DING_TOKEN}",
+               ["month_reminder"], DING_SECRET)
+    endpoint.answer = {"errcode": 40001, "errmsg": f"invalid key access_token={DING_TOKEN}&sign=..."}
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+    jobs.run_frequent(app, "outbox", now=NOW)
+    row = robot_rows()[0]
+    assert row.status == "pending" and "errcode 40001: invalid key access_token=***" in row.last_error
+    assert DING_TOKEN not in row.last_error
+
+
 def robot_form(**changes):
     data = {"name": "华东钉钉群", "platform": "dingtalk", "team": "mgr",
             "webhook_url": f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}", "secret": DING_SECRET,
@@ -282,6 +296,14 @@ def test_admins_configure_robots_and_the_secrets_show_masked_only(app, client, t
     ("https://user:pass@oapi.dingtalk.com/robot/send", "网址不能包含用户名或密码"),  # never sent; a secret
     ("https://robot@oapi.dingtalk.com/robot/send", "网址不能包含用户名或密码"),
     ("", "请填写 Webhook 网址"),
+    # never sendable: each send failed (UnicodeEncodeError, IDNA) until given up; a bidi control scrambled the page
+    ("https://oapi.dingtalk.com/机器人/send?access_token=x", "网址只能包含 ASCII 字符"),
+    ("https://oapi.dingtalk.com/robot/send?access_token=\u202e1", "网址只能包含 ASCII 字符"),
+    ("https://a..b/robot/send", "不是有效的主机名"),
+    ("https://" + "a" * 70 + ".com/robot/send", "不是有效的主机名"),
+    # DingTalk's signature, added after the fragment, went with it
+    (f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}#", "网址不能包含 # 及其后的部分"),
+    (f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}#top", "网址不能包含 # 及其后的部分"),
 ])
 def test_a_bad_url_is_a_field_error(app, client, team, url, message):
     login(client, "admin")
@@ -395,6 +417,19 @@ def test_an_admin_sends_a_test_message_even_to_a_robot_switched_off(app, api, cl
     # a switched-off robot still posts nothing else (the WeCom robot hears month_submitted: mgr's engineer submits)
     ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
     assert [row.robot_id for row in robot_rows() if row.kind != robots.TEST_KIND] == [ding.id]
+
+
+def test_a_test_message_writes_names_as_text_never_as_markup(app, client, team, endpoint):
+    """The robot's name and the display names went into the test message as written: a robot named
+    [点我](http://evil.example) posted a live link to the group."""
+    robot = make_robot("[点我](http://evil.example)#", "wecom", "mgr", f"{endpoint.base}/cgi-bin/webhook/send?key=k1",
+                       ["month_submitted"])
+    login(client, "admin")
+    assert client.post(f"/notifications/robots/{robot.id}/test").status_code == 302
+    jobs.run_frequent(app, "outbox", now=NOW)
+    [(_path, _kind, body)] = endpoint.posts("/cgi-bin/webhook/send")
+    content = body["markdown"]["content"]
+    assert "［点我］(http://evil.example)＃" in content and "[点我]" not in content
 
 
 def test_after_a_test_message_the_flash_points_to_the_records_on_every_screen(app, client, robots_of_mgr):

@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from tracker.extensions import db
 from tracker.notifications import outbox
@@ -44,10 +44,13 @@ def signed_url(robot, timestamp_ms=None):
 
 
 def _scrub(text, robot):
-    """The text without the robot's secrets (an error message should never carry them)."""
-    for secret in (robot.webhook_url, robot.secret):
-        if secret:
-            text = text.replace(secret, "***")
+    """The text without the robot's secrets (an error message should never carry them): the URL, each value of its
+    query (WeCom's key, DingTalk's access_token; an answer may repeat the request's query), the signing secret."""
+    values = [value for _name, value in parse_qsl(urlsplit(robot.webhook_url).query) if len(value) >= 6]  # tokens
+    for secret in sorted({robot.webhook_url, robot.secret, *values} - {None, ""}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+        if quote(secret, safe="") != secret:
+            text = text.replace(quote(secret, safe=""), "***")
     return text
 
 

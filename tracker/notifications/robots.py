@@ -120,6 +120,12 @@ def url_problem(url):
         return _("网址须包含主机名")
     if "@" in parts.netloc:  # user:password@host: never sent (http.client reads it as a port), and it is a secret
         return _("网址不能包含用户名或密码")
+    if not url.isascii():  # never sent (the request line is ASCII), and a bidi control scrambles the robots page
+        return _("网址只能包含 ASCII 字符（中文等请先按网址编码写成 %XX）")
+    if parts.fragment or url.endswith("#"):  # dropped when sent: DingTalk's signature added after it went with it
+        return _("网址不能包含 # 及其后的部分")
+    if any(not label or len(label) > 63 for label in parts.hostname.split(".")):
+        return _("不是有效的主机名")
     return None
 
 
@@ -195,7 +201,8 @@ def queue_test(robot, actor, now):
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE") or "zh"):
         title = _("【Tracker】测试消息")
         text = _("这是 %(actor)s 发送的测试消息：群机器人“%(name)s”已接通，%(team)s 团队的所选通知将发到这个群。",
-                 actor=actor.display_name, name=robot.name, team=robot.team.display_name if robot.team else "-")
+                 actor=actor.display_name.translate(_MARKUP), name=robot.name.translate(_MARKUP),
+                 team=robot.team.display_name.translate(_MARKUP) if robot.team else "-")
         row = outbox.add(robot.platform, TEST_KIND, f"{PLATFORMS[robot.platform]} · {robot.name}", title,
                          _body(robot.platform, title, text), now)
     row.robot_id = robot.id
