@@ -9,6 +9,7 @@
   var RETRY_MS = 15000;
   var d = app.dataset;
   var sending = false;
+  var editing = null;  // the refused entry shown in the form to fix: it stays stored until the form is saved
 
   function $(id) { return document.getElementById(id); }
 
@@ -129,7 +130,7 @@
       $("f-category").value = b.category;
       $("f-amount").value = b.amount;
     }
-    removeEntry(clientId);  // saving the form again queues it anew
+    editing = clientId;  // kept on the list (and on the phone) until the form is saved: it replaces it then
     render();
     $("f-date").focus();
   }
@@ -168,6 +169,11 @@
     if (read.error) { error.textContent = read.error; error.hidden = false; return; }
     error.hidden = true;
     var state = load();
+    if (editing) {  // the fixed entry replaces the refused one
+      var fixed = editing;
+      state.queue = state.queue.filter(function (e) { return e.client_id !== fixed; });
+      editing = null;
+    }
     state.queue.push({ client_id: uuid(), kind: read.kind, body: read.body, username: d.username,
                        state: "pending", error: "", saved_at: new Date().toISOString() });
     save(state);
