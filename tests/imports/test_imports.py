@@ -900,3 +900,21 @@ def test_an_empty_supervisor_cell_clears_the_supervisor_as_every_other_empty_col
                               dry_run=False))
     assert cleared["updated"] == 1 and cleared["changes"][0]["columns"] == ["直属上级"], cleared
     assert api("GET", "/users/ctrl1", "admin").get_json()["supervisor"] is None
+
+
+def test_a_work_order_file_checked_as_customers_is_refused_as_another_kinds(team, api):
+    """Its English row (number, customer, equipment, ...) shares two names with the customers' template: the file
+    was taken as customers with machines (every other wrong pairing said the header was not found)."""
+    rows = _orders(1)
+    report = _upload(api, "customers", _xlsx(kinds.WORK_ORDERS, rows), "工单.xlsx")
+    assert report.status_code == 422 and "找不到表头" in report.get_json()["error"]["fields"]["file"]
+    english_only = _upload(api, "customers", _xlsx(kinds.CUSTOMERS, [{"customer": "探针客户", "equipment": "A机"}],
+                                                   english_row=True), "客户.xlsx")
+    assert english_only.status_code == 200  # the template's own English row under its Chinese one
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["customer", "equipment"])  # a file with an English header alone
+    sheet.append(["探针客户", "B机"])
+    out = io.BytesIO()
+    book.save(out)
+    assert _report(_upload(api, "customers", out.getvalue(), "客户.xlsx"))["created"] == 1

@@ -237,7 +237,8 @@ def read_rows(kind, filename, data):
     for column in kind.columns:
         for label in (column.zh, column.en, column.key):
             labels[_label(label)] = column.key
-    positions, found, records, headings = None, set(), [], {}
+    chinese = {_label(column.zh) for column in kind.columns}
+    positions, found, records, headings, above = None, set(), [], {}, None
     for number, values in rows:
         cells = [_label(value) for value in values]
         matched = {index: labels[cell] for index, cell in enumerate(cells) if cell in labels}
@@ -245,11 +246,15 @@ def read_rows(kind, filename, data):
             if number > HEADER_SCAN:
                 break
             if len(set(matched.values())) >= max(1, len([c for c in kind.columns if c.required])):
+                if _another_kinds_header(above, matched, cells, chinese):
+                    break
                 positions = {}
                 for index, key in matched.items():
                     positions.setdefault(key, index)
                 found = set(positions)
                 _headings(headings, values)
+            elif any(value.strip() for value in values):
+                above = values
             continue
         if not any(value.strip() for value in values):
             continue
@@ -279,6 +284,18 @@ def read_rows(kind, filename, data):
     used = set(positions.values())
     ignored = [heading for index, heading in sorted(headings.items()) if index not in used]
     return records, found, ignored
+
+
+def _another_kinds_header(above, matched, cells, chinese):
+    """Whether the row found as the header matched on English names alone under a Chinese header of other columns
+    (a work-order file read as customers: 客户 | 设备 over customer | equipment, which both kinds call so): then
+    the file is another kind's, not this one's with an English header. A title over the header (one text, or one
+    merged across) is no header."""
+    if above is None or any(cells[index] in chinese for index in matched):
+        return False
+    texts = {" ".join(value.split()) for value in above if value.strip()}
+    under = [index for index in matched if index < len(above) and above[index].strip()]
+    return len(texts) > 1 and len(under) >= 2
 
 
 def _headings(headings, values):
