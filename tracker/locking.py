@@ -30,6 +30,7 @@ from tracker.extensions import db
 MONTH_LOCKS = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYYMM (PostgreSQL)
 NUMBER_LOCK = 0x5C0DE100000  # the advisory lock of generated work-order numbers
 TEMPLATE_LOCK = 0x5C0DE100001  # the advisory lock of template versions
+REWORK_LOCK = 0x5C0DE100002  # the advisory lock of links between rework orders and the orders they redo
 
 
 def _sqlite_write_lock(connection):
@@ -95,3 +96,10 @@ def lock_templates():
     """Hold the lock of template versions until the caller's transaction ends: a version saved while the latest is
     withdrawn waits for it and follows the version left (both went through, leaving versions 1 and 3)."""
     _advisory(TEMPLATE_LOCK)
+
+
+def lock_rework_links():
+    """Hold the lock of rework links until the caller's transaction ends: two orders linked to each other at the
+    same moment (A redoes B, B redoes A) each found no loop and both were stored; the second now waits and sees the
+    first."""
+    _advisory(REWORK_LOCK)

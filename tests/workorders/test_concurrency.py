@@ -1,6 +1,8 @@
 """Work orders created at the same moment (real threads against a served app): racing for a generated number or a
 new customer's name, the losers get a 409 to send again, never a 500, and nothing half-stored."""
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from tests.itinerary.test_concurrency import _all_at_once, _post
@@ -63,6 +65,23 @@ def test_two_changes_of_one_order_at_once_are_checked_together(live_server, team
         db.session.rollback()
         stored = db.session.get(WorkOrder, order.id)
         assert stored.responded_at is None or stored.responded_at <= stored.arrived_at, round_
+
+
+def test_two_orders_linked_to_each_other_at_once_never_store_a_loop(live_server, team, token, make_order):
+    """A redoes B and B redoes A, sent at the same moment by two clerks: each found no loop and both were stored
+    (on PostgreSQL), after which every change of either order was refused. One of them is refused now."""
+    headers = token("office")
+    for round_ in range(4):
+        first, second = (make_order(completed_at=datetime(2026, 10, 15, 12, 0)) for _ in range(2))
+        changes = [(first.id, second.number), (second.id, first.number)]
+        results = _all_at_once(2, lambda n, changes=changes: _patch(
+            f"{live_server}/api/v1/work-orders/{changes[n][0]}", headers,
+            {"rework": "internal", "rework_of": changes[n][1]}))
+        assert sorted(status for status, _body in results) == [200, 422], (round_, results)
+        db.session.rollback()
+        linked = {order.id: order.rework_of_id for order in (db.session.get(WorkOrder, first.id),
+                                                               db.session.get(WorkOrder, second.id))}
+        assert sorted(value is None for value in linked.values()) == [False, True], (round_, linked)
 
 
 def test_scans_of_one_order_sent_at_once_are_each_archived_as_a_version(live_server, team, token, make_order):

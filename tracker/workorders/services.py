@@ -359,13 +359,22 @@ def _check_rework(after, order):
     if redone.status == "cancelled" and order.rework_of_id != redone.id:  # a link kept as it was stays
         # a cancelled order was never carried out (CONTRACT 7: it counts nowhere): nothing of it can be redone
         raise Invalid.field("rework_of", _("原工单 %(number)s 已取消，不能作为返修的原工单", number=redone.number))
+    loop = Invalid.field("rework_of", _("原工单 %(number)s 本身是本工单的返修单，不能互为返修", number=redone.number))
     seen, link = set(), redone.rework_of
     while link is not None and id(link) not in seen:  # orders reported at the same time; new ones of an import too
         if link is order or (order.id is not None and link.id == order.id):
-            raise Invalid.field("rework_of", _("原工单 %(number)s 本身是本工单的返修单，不能互为返修",
-                                               number=redone.number))
+            raise loop
         seen.add(id(link))
         link = link.rework_of
+    if order.id is not None and redone.id is not None and order.rework_of_id != redone.id:
+        # a new link of a stored order: the links as stored now, once no other link can change meanwhile
+        locking.lock_rework_links()
+        seen, current = set(), redone.id
+        while current is not None and current not in seen:
+            if current == order.id:
+                raise loop
+            seen.add(current)
+            current = db.session.scalar(select(WorkOrder.rework_of_id).where(WorkOrder.id == current))
 
 
 # ---- reading ----------------------------------------------------------------------------------------
