@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import login
 from tests.workorders.conftest import CANONICAL, PDF, padded_pdf, upload
 from tracker.extensions import db
-from tracker.workorders import uploads
+from tracker.workorders import bulk_scans
 from tracker.workorders.models import Scan
 
 
@@ -65,9 +65,9 @@ def test_a_refused_file_says_why_and_does_not_undo_the_others(client, make_order
 def test_cancelled_orders_and_orders_outside_the_scope_do_not_match(app, team, make_order):
     make_order(number="A", engineer="eng3")
     make_order(number="X", status="cancelled")
-    results = uploads.attach_scans(team["mgr"], [(CANONICAL + ".pdf", PDF)], datetime(2026, 11, 20, 10))
+    results = bulk_scans.attach_scans(team["mgr"], [(CANONICAL + ".pdf", PDF)], datetime(2026, 11, 20, 10))
     assert [r["status"] for r in results] == ["no_match"]
-    results = uploads.attach_scans(team["mgr2"], [(CANONICAL + ".pdf", PDF)], datetime(2026, 11, 20, 10))
+    results = bulk_scans.attach_scans(team["mgr2"], [(CANONICAL + ".pdf", PDF)], datetime(2026, 11, 20, 10))
     assert [(r["status"], r["work_order"].number) for r in results] == [("attached", "A")]
 
 
@@ -136,8 +136,8 @@ def test_a_wrongly_named_file_without_a_code_is_refused_with_the_expected_name_w
 
 def test_the_expected_name_comes_only_from_orders_the_uploader_may_see(app, team, make_order):
     make_order(number="A", engineer="eng3")  # mgr2's team
-    results = uploads.attach_scans(team["mgr"], [("20261015旗滨玻璃1号机常规.pdf", PDF)], datetime(2026, 11, 20, 10))
+    results = bulk_scans.attach_scans(team["mgr"], [("20261015旗滨玻璃1号机常规.pdf", PDF)], datetime(2026, 11, 20, 10))
     assert [(r["status"], r["expected"]) for r in results] == [("no_match", None)]
-    results = uploads.attach_scans(team["mgr2"], [("20261015旗滨玻璃1号机常规.pdf", PDF)], datetime(2026, 11, 20, 10))
+    results = bulk_scans.attach_scans(team["mgr2"], [("20261015旗滨玻璃1号机常规.pdf", PDF)], datetime(2026, 11, 20, 10))
     assert [(r["status"], r["expected"], r["work_order"].number) for r in results] == [
         ("refused", CANONICAL + ".pdf", "A")]

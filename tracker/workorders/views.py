@@ -19,7 +19,7 @@ from tracker.errors import Conflict, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
 from tracker.naming import inside
 from tracker.notifications.services import MIME
-from tracker.workorders import feedback, network, services, uploads
+from tracker.workorders import bulk_scans as bulk, feedback, network, services, uploads
 from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPES, STATUS_LABELS, BulkScanForm,
                                       ComplaintForm, PhotoForm, ReworkForm, ScanForm, SurveyForm, TimesForm,
                                       WorkOrderForm)
@@ -283,7 +283,7 @@ def bulk_scans():
             form.files.errors = [_("请选择文件")]
             status = 422
         else:
-            results = uploads.attach_scans(current_user, [(f.filename, f.stream) for f in chosen], clock.now())
+            results = bulk.attach_scans(current_user, [(f.filename, f.stream) for f in chosen], clock.now())
             db.session.commit()
     return render_template("workorders/bulk.html", form=form, results=results,
                            limit=current_app.config["SCAN_MAX_BYTES"], upload_here=network.upload_allowed_here()), status
