@@ -126,6 +126,24 @@ def test_a_customer_renamed_takes_its_files_along_and_no_empty_folder_is_left(ap
     assert not os.path.exists(os.path.join(app.instance_path, "photos", "eng1", CANONICAL))
 
 
+def test_a_customer_renamed_takes_the_earlier_versions_of_its_scans_along(app, api, make_order, client):
+    """They stayed in the old folder, which a new customer of the old name then took over, tickets and all."""
+    order = make_order()
+    for version in range(3):
+        assert post_scan(api, order, CANONICAL + ".pdf", PDF + f"% v{version}\n".encode()).status_code == 201
+    login(client, "admin")
+    assert client.post(f"/admin/customers/{order.customer_id}", data={"name": "旗滨集团"}).status_code in (200, 302)
+    db.session.expire_all()
+    scans = db.session.scalars(select(Scan).order_by(Scan.version)).all()
+    assert [scan.path.split("/")[1] for scan in scans] == ["旗滨集团"] * 3
+    assert all(stored(app, scan.path) for scan in scans)
+    assert [scan.path.split("/")[2] for scan in scans[:2]] == [".versions", ".versions"]
+    assert not os.path.exists(os.path.join(app.instance_path, "archive", "旗滨玻璃"))
+    for scan in scans:  # each version still downloads as it was stored
+        download = client.get(f"/work-orders/{order.id}/scans/{scan.id}")
+        assert download.status_code == 200 and download.data == PDF + f"% v{scan.version - 1}\n".encode()
+
+
 def test_a_customer_name_that_would_make_an_orders_file_name_too_long_is_refused(app, api, make_order, client):
     """Renaming skipped the 200-byte rule of the canonical name (CONTRACT 5): with a scan stored it was a 500 (File
     name too long) leaving an empty folder; without, orders nobody could upload to any more."""

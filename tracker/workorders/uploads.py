@@ -199,10 +199,28 @@ def follow_engineer(engineer):
 
 
 def follow_customer(customer):
-    """After a customer's name changed: the files of its orders follow their new canonical names."""
+    """After a customer's name changed: the files of its orders follow their new canonical names, and the earlier
+    versions of its scans move to the .versions/ of its new folder under the names they had (left behind, they sat
+    in a folder of no customer's, which a new customer of the old name then took over)."""
     with_files = (WorkOrder.photos.any()) | WorkOrder.id.in_(select(Scan.work_order_id).where(Scan.current))
     for order in db.session.scalars(select(WorkOrder).where(WorkOrder.customer_id == customer.id, with_files)):
         follow_order(order)
+    folder = inside(root(), "archive", customer.name, ".versions")
+    taken = set()
+    for scan in db.session.scalars(select(Scan).join(WorkOrder, WorkOrder.id == Scan.work_order_id).where(
+            WorkOrder.customer_id == customer.id, Scan.current.is_(False)).order_by(Scan.id)):
+        source = inside(root(), scan.path)
+        if os.path.dirname(source) == folder:
+            continue
+        stem, _dot, ext = os.path.basename(source).rpartition(".")
+        attempt, target = 0, inside(folder, os.path.basename(source))
+        while target in taken or os.path.lexists(target):
+            attempt += 1
+            target = inside(folder, f"{stem}-{attempt}.{ext}")
+        taken.add(target)
+        if os.path.lexists(source):
+            _move(source, target)
+        scan.path = files.relative(target)
 
 
 def _follow_scan(order, scan):
