@@ -513,6 +513,19 @@ def test_a_refused_rejection_keeps_the_reason_typed_with_its_message_under_the_f
 
 # ---- withdrawing a proposal made by mistake ------------------------------------------------------------
 
+@pytest.mark.parametrize("approve", [True, False])
+def test_a_decision_on_a_proposal_withdrawn_meanwhile_finds_nothing_to_decide(api, team, computed, approve):
+    """Withdrawn while the gm's decision waited: it said "already decided" (409, status null) where asking after
+    the withdrawal says there is no such adjustment (404)."""
+    from tracker.errors import NotFound
+    from tracker.scores import approval
+
+    adjustment = approval.adjustment_by_id(propose(api, 3))  # as the gm's request read it
+    db.session.execute(delete(Adjustment).where(Adjustment.id == adjustment.id))  # the manager's withdrawal
+    with pytest.raises(NotFound):
+        approval.decide_adjustment(team["gm"], adjustment, approve, now=NOW, reason="理由")
+    db.session.rollback()
+
 def test_a_proposal_withdrawn_no_longer_waits_for_the_gm(api, team, ready):
     adjustment_id = propose(api, 5, "录错了人")
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 409

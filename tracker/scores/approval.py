@@ -254,6 +254,8 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
         .execution_options(synchronize_session=False))
     if decided.rowcount != 1:  # decided meanwhile: say how, as stored now
         status = db.session.scalar(select(Adjustment.status).where(Adjustment.id == adjustment.id))
+        if status is None:  # withdrawn meanwhile: there is nothing to decide (as when asked after the withdrawal)
+            raise NotFound(_("找不到这条加减分"))
         raise Conflict(_("这条加减分已经审批过了"), status=status)
     audit.record(actor, f"adjustment.{'approve' if approve else 'reject'}", _subject(engineer, month),
                  f"#{adjustment.id} {Decimal(adjustment.points):+}" + (f" {reason}" if reason else ""), at=now)
