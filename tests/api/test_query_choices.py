@@ -23,3 +23,22 @@ def test_a_value_outside_the_documented_choices_is_422_naming_it(api, team, path
 ])
 def test_the_documented_choices_and_an_empty_value_are_taken(api, team, path):
     assert api("GET", path, "gm.wang" if "users" not in path else "admin").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/summaries/2026-10.xlsx", "/summaries/2026/mid-year.xlsx", "/summaries/2026/annual",
+                                  "/scores/2026/annual", "/work-orders", "/itineraries/eng1/2026-10"])
+def test_lang_is_held_to_its_two_values_on_every_call(api, team, path):
+    """?lang chooses the language of any call; the calls that did not document it took lang=fr as Chinese."""
+    response = api("GET", path + "?lang=fr", "gm.wang")
+    assert response.status_code == 422 and "lang" in response.get_json()["error"]["fields"]
+    assert api("GET", path + "?lang=en", "gm.wang").status_code == 200
+    assert api("GET", path + "?lang=", "gm.wang").status_code == 200
+
+
+def test_every_operation_documents_lang(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            names = [parameter["name"] for parameter in operation.get("parameters", ())
+                     if parameter.get("in") == "query"]
+            assert names.count("lang") == 1, (method, path)

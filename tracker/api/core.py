@@ -368,5 +368,23 @@ def refuse_unexpected_body():
         _checked(NO_BODY, raw)
 
 
+LANG_PARAMETER = {"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
+                  "description": "the language of this call's messages and names (default: Accept-Language, then "
+                                 "the user's setting, else Chinese)"}
+
+
+def refuse_unknown_language():
+    """`?lang` chooses the language of any call (tracker.language), so every call holds it to its two values, as a
+    call documenting it did: `lang=fr` was taken as Chinese by the others (422 naming it, after the caller is
+    known, as refuse_unexpected_body)."""
+    value = request.args.get("lang")
+    if value in (None, "") or value in LANG_PARAMETER["schema"]["enum"]:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and (current_user.is_authenticated or getattr(view, "_auth_rule", None) == "public"):
+        raise Invalid.field("lang", _("须为 %(values)s 之一", values=", ".join(LANG_PARAMETER["schema"]["enum"])))
+
+
 bp.before_request(authenticate_request)
 bp.before_request(refuse_unexpected_body)
+bp.before_request(refuse_unknown_language)

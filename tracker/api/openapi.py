@@ -5,7 +5,7 @@ import re
 
 from flask import current_app, jsonify
 
-from tracker.api.core import ERROR, bp
+from tracker.api.core import ERROR, LANG_PARAMETER, bp
 from tracker.auth.access import public
 
 CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -33,6 +33,8 @@ def _operation(view, method, rule):
                                    for p in params]
     for parameter in getattr(view, "_query", ()):
         operation.setdefault("parameters", []).append({"in": "query", "required": False, **parameter})
+    if not any(parameter.get("name") == "lang" for parameter in operation.get("parameters", ())):
+        operation.setdefault("parameters", []).append({"in": "query", "required": False, **LANG_PARAMETER})
     schema = getattr(view, "_body_schema", None)
     if schema is not None:
         operation["requestBody"] = {"required": not getattr(view, "_body_optional", False),
