@@ -4,6 +4,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import NOW, login
@@ -107,10 +108,13 @@ def test_indicators_sharing_a_code_on_another_template_are_columns_of_their_own(
     assert book_rows["eng2"]["出勤"] is None
 
 
-def test_the_key_of_an_indicator_is_the_same_whoever_asks(api, scored):
+@pytest.mark.parametrize("other, code, shared", [("project_engineer_kpi", "attendance", 100),
+                                                  ("after_sales_kpi", "satisfaction", 20)])
+def test_the_key_of_an_indicator_is_the_same_whoever_asks(api, scored, other, code, shared):
     """The first template met in the caller's rows took the bare code: a manager whose team is on the project
-    engineers' template read its 100-point attendance under `attendance`, the gm under `attendance/2`."""
-    scored["eng3"].kpi_template = "project_engineer_kpi"
+    engineers' template read its 100-point attendance under `attendance`, the gm under `attendance/2`. And the
+    template stored first did: assigning one stored before the default template to someone moved its keys."""
+    scored["eng3"].kpi_template = other
     reports.compute_month(MONTH, NOW)
     db.session.commit()
 
@@ -119,10 +123,12 @@ def test_the_key_of_an_indicator_is_the_same_whoever_asks(api, scored):
         return {(column["code"], column["max_points"]): column["key"] for column in body["indicators"]}
 
     everyone, alone = keys("gm.wang"), keys("mgr2")
-    assert ("attendance", 100) in alone and ("attendance", 15) not in alone  # mgr2's team: eng3 alone
+    ours = {"attendance": 15, "satisfaction": 15}[code]
+    assert (code, shared) in alone and (code, ours) not in alone  # mgr2's team: eng3 alone
     assert {variant: everyone[variant] for variant in alone} == alone
     assert keys("gm.wang", "mgr2") == alone and keys("mgr") == {v: everyone[v] for v in keys("mgr")}
-    assert {everyone[("attendance", 15)], everyone[("attendance", 100)]} == {"attendance", "attendance/2"}
+    # the engineers' default template keeps the bare code whichever other template someone is assigned
+    assert (everyone[(code, ours)], everyone[(code, shared)]) == (code, f"{code}/2")
 
 
 def test_columns_of_one_name_on_different_scales_show_their_maximum():

@@ -3,12 +3,12 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from tracker.auth.access import subordinates_cte
 from tracker.extensions import db
 from tracker.scores import listing, services as scores, yearly
-from tracker.scores.models import Score, ScoreLine
+from tracker.scores.models import KpiTemplate, Score, ScoreLine
 from tracker.scoring import periods
 from tracker.scoring.decimals import fmt
 from tracker.values import month_arg
@@ -100,17 +100,20 @@ def month_summary(viewer, month, team=None):
 
 def month_keys(month):
     """{(code, name, maximum): key} of every indicator scored in the month, whoever asks: the code, and code/2,
-    code/3 for other indicators that share it, in the order of their templates (the first stored first) and of
-    their position there. A key depends on the month alone, not on the caller's scope or team (it did: the first
+    code/3 for other indicators that share it: the engineers' default template's first (so that assigning another
+    template to someone does not move its keys), then in the order of their templates (the first stored first) and
+    of their position there. A key depends on the month alone, not on the caller's scope or team (it did: the first
     template met in the caller's rows took the bare code)."""
+    default = func.max(case((KpiTemplate.role == "engineer", 1), else_=0))  # the engineers' default template's
     rows = db.session.execute(
-        select(ScoreLine.code, ScoreLine.name, ScoreLine.max_points, func.min(Score.template_id),
+        select(ScoreLine.code, ScoreLine.name, ScoreLine.max_points, default, func.min(Score.template_id),
                func.min(ScoreLine.position))
-        .join(Score, Score.id == ScoreLine.score_id).where(Score.month == month)
+        .join(Score, Score.id == ScoreLine.score_id).outerjoin(KpiTemplate, KpiTemplate.id == Score.template_id)
+        .where(Score.month == month)
         .group_by(ScoreLine.code, ScoreLine.name, ScoreLine.max_points)).all()
     keys, taken = {}, Counter()
-    for code, name, maximum, _template, _position in sorted(
-            rows, key=lambda row: (row[0], row[3] or 0, row[4] or 0, row[1], row[2] is None, row[2] or 0)):
+    for code, name, maximum, _default, _template, _position in sorted(rows, key=lambda row: (
+            row[0], -(row[3] or 0), row[4] or 0, row[5] or 0, row[1], row[2] is None, row[2] or 0)):
         taken[code] += 1
         keys[(code, name, maximum)] = code if taken[code] == 1 else f"{code}/{taken[code]}"
     return keys
