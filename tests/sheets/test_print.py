@@ -105,6 +105,24 @@ def test_team_prints_in_one_go_one_sheet_per_page(client, scored, api):
     assert html.count('class="sheet"') == 1 and "王五" in html
 
 
+def test_a_team_print_keeps_an_approved_sheet_after_a_hire_date_correction(client, scored, api):
+    """A hire date corrected after the approval (now too late for the month) left the approved sheet out of the
+    team's print, while the list, the summary and the engineer's own sheet still show it approved."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from tracker.auth.models import User
+    from tracker.scores.models import Score
+
+    db.session.execute(update(Score).where(Score.month == MONTH).values(status="approved"))
+    db.session.execute(update(User).where(User.username == "eng2").values(hire_date=date(2026, 9, 1)))
+    db.session.commit()
+    login(client, "mgr")
+    html = client.get(f"/sheets/{MONTH}").get_data(as_text=True)
+    assert html.count('class="sheet"') == 2 and "李四" in html
+
+
 def test_a_sheet_running_onto_a_second_page_names_its_engineer_and_month_there(client, scored, api):
     """A long sheet (many adjustments with long reasons) runs onto a second A4 page: every page of the team's PDF
     says whose sheet and which month it is (the second page was only a table's rest, with no name)."""

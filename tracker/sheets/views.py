@@ -44,13 +44,21 @@ def _engineer(username):
 
 
 def team_engineers(viewer, month_list, team=None):
-    """The engineers whose sheets a team print holds: in the viewer's scope (and under `team`), assessed."""
+    """The engineers whose sheets a team print holds: in the viewer's scope (and under `team`), assessed: as their
+    stored score says where there is one (an approved score stays what it was when a hire date is corrected since),
+    else by hire date and early confirmation."""
     people = summaries.people(viewer, month_list, team)
-    ineligible = set(db.session.scalars(select(Score.engineer_id).where(
-        Score.month.in_(month_list), Score.eligible.is_(False), Score.engineer_id.in_([p.id for p in people]))))
-    if len(month_list) == 1:  # a month: leave out who is not assessed in it; a period: whoever has a month in it
-        return [p for p in people if p.id not in ineligible and scores.is_eligible(p, month_list[0])]
-    return [p for p in people if any(scores.is_eligible(p, m) for m in month_list)]
+    stored = {}
+    for engineer_id, month, eligible in db.session.execute(select(Score.engineer_id, Score.month, Score.eligible).where(
+            Score.month.in_(month_list), Score.engineer_id.in_([p.id for p in people]))):
+        stored[(engineer_id, str(month))] = eligible
+
+    def assessed(person, month):
+        key = (person.id, str(month))
+        return stored[key] if key in stored else scores.is_eligible(person, month)
+
+    # a month: who is assessed in it; a period: whoever is assessed in a month of it
+    return [p for p in people if any(assessed(p, month) for month in month_list)]
 
 
 def _respond(as_pdf, sheets, title, filename, back_url, pdf_endpoint, **pdf_args):
