@@ -31,6 +31,7 @@ MONTH_LOCKS = 0x5C0DE000000  # advisory lock keys of monthly scores: this + YYYY
 NUMBER_LOCK = 0x5C0DE100000  # the advisory lock of generated work-order numbers
 TEMPLATE_LOCK = 0x5C0DE100001  # the advisory lock of template versions
 REWORK_LOCK = 0x5C0DE100002  # the advisory lock of links between rework orders and the orders they redo
+SUPERVISOR_LOCK = 0x5C0DE100003  # the advisory lock of supervisor links
 
 
 def _sqlite_write_lock(connection):
@@ -103,3 +104,9 @@ def lock_rework_links():
     same moment (A redoes B, B redoes A) each found no loop and both were stored; the second now waits and sees the
     first."""
     _advisory(REWORK_LOCK)
+
+
+def lock_supervisor_links():
+    """Hold the lock of supervisor links until the caller's transaction ends: two changes at the same moment (c
+    under d, d under c) each found no loop and both were stored; the second now waits and sees the first."""
+    _advisory(SUPERVISOR_LOCK)

@@ -246,3 +246,40 @@ def test_pay_is_shown_only_to_those_who_see_it(api, team):
     assert bases("eng1", "/users/eng1") == {"eng1": 1000}
     assert bases("mgr", "/users/eng2")["eng2"] is not None
     assert bases("office", "/users/eng1") == {"eng1": None}
+
+
+def test_a_deactivated_manager_cannot_become_a_supervisor_but_one_kept_does_not_block_other_changes(app, api, team):
+    """The engineer's reviews, interviews and notices then went to someone who cannot log in, and the approval
+    queue waited on them."""
+    make = api("POST", "/users", "admin", json={"username": "mgr.old", "password": "abcdefgh12", "display_name": "老主管",
+                                                "role": "manager", "hire_date": "2020-01-01"})
+    assert make.status_code == 201
+    assert api("PATCH", "/users/eng3", "admin", json={"supervisor": "mgr.old"}).status_code == 200
+    assert api("PATCH", "/users/eng1", "admin", json={"supervisor": None}).status_code == 200
+    db.session.execute(User.__table__.update().where(User.username == "mgr.old").values(active=False))
+    db.session.commit()
+    response = api("PATCH", "/users/eng1", "admin", json={"supervisor": "mgr.old"})
+    assert_error(response, 422, "supervisor")
+    assert api("PATCH", "/users/eng3", "admin", json={"display_name": "王五五", "supervisor": "mgr.old"}).status_code == 200
+
+
+def test_two_supervisor_changes_at_once_never_store_a_loop(live_server, api, team, token):
+    """c under d and d under c, sent at the same moment: each found no loop and both were stored (PostgreSQL),
+    which took both out of their team and made each "above" the other. One is refused now."""
+    from tests.itinerary.test_concurrency import _all_at_once, _send
+
+    headers = token("admin")
+    for round_ in range(4):
+        names = [f"mgr.c{round_}", f"mgr.d{round_}"]
+        for name in names:
+            assert api("POST", "/users", "admin", json={"username": name, "password": "abcdefgh12",
+                                                        "display_name": name, "role": "manager",
+                                                        "hire_date": "2020-01-01", "supervisor": "gm.wang"}
+                       ).status_code == 201
+        results = _all_at_once(2, lambda n, names=names: _send(
+            "PATCH", f"{live_server}/api/v1/users/{names[n]}", headers, {"supervisor": names[1 - n]}))
+        assert sorted(status for status, _body in results) == [200, 422], (round_, results)
+        db.session.rollback()
+        chain = {name: db.session.scalar(select(User.supervisor_id).where(User.username == name)) for name in names}
+        ids = {name: db.session.scalar(select(User.id).where(User.username == name)) for name in names}
+        assert not (chain[names[0]] == ids[names[1]] and chain[names[1]] == ids[names[0]]), round_

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker import audit, validation
+from tracker import audit, locking, validation
 from tracker.auth import sessions, throttle
 from tracker.auth.access import chain_ids, is_above
 from tracker.auth.models import ROLES, ApiToken, User
@@ -61,8 +61,20 @@ def _resolve_supervisor(username, user=None):
         raise Invalid.field("supervisor", _("没有用户名为 %(name)s 的用户", name=username))
     if supervisor.role not in SUPERVISOR_ROLES:
         raise Invalid.field("supervisor", _("直属上级须为主管或总经理"))
+    changed = user is None or user.supervisor_id != supervisor.id
+    if changed and not supervisor.active:  # reviews, interviews and notices would go to someone who cannot log in
+        raise Invalid.field("supervisor", _("%(name)s 已停用，不能作为直属上级", name=supervisor.username))
     if user is not None and user.id is not None and (supervisor.id == user.id or user.id in chain_ids(supervisor.id)):
         raise Invalid.field("supervisor", _("上级关系不能形成循环"))
+    if changed and user is not None and user.id is not None:
+        # the chain as stored now, once no other supervisor link can change meanwhile
+        locking.lock_supervisor_links()
+        seen, current = set(), supervisor.id
+        while current is not None and current not in seen:
+            if current == user.id:
+                raise Invalid.field("supervisor", _("上级关系不能形成循环"))
+            seen.add(current)
+            current = db.session.scalar(select(User.supervisor_id).where(User.id == current))
     return supervisor
 
 
