@@ -283,3 +283,13 @@ def test_two_supervisor_changes_at_once_never_store_a_loop(live_server, api, tea
         chain = {name: db.session.scalar(select(User.supervisor_id).where(User.username == name)) for name in names}
         ids = {name: db.session.scalar(select(User.id).where(User.username == name)) for name in names}
         assert not (chain[names[0]] == ids[names[1]] and chain[names[1]] == ids[names[0]]), round_
+
+
+def test_a_manager_sets_an_early_confirmation_for_engineers_below_only(api, team):
+    """He could set or clear it for a manager below him too, whom nobody assesses (the score page offers it for
+    engineers alone)."""
+    made = api("POST", "/users", "admin", json={"username": "mgr.sub", "password": "abcdefgh12", "display_name": "下级主管",
+                                                "role": "manager", "hire_date": "2026-05-01", "supervisor": "mgr"})
+    assert made.status_code == 201
+    assert_error(api("PATCH", "/users/mgr.sub", "mgr", json={"early_confirmation_month": "2026-10"}), 403)
+    assert db.session.scalar(select(User.early_confirmation_month).where(User.username == "mgr.sub")) is None

@@ -185,6 +185,8 @@ def change_user(actor, user, data):
             raise Forbidden(_("主管只能设置提前转正月份"))
         if not is_above(actor, user):
             raise Forbidden(_("只能为自己团队的成员设置提前转正"))
+        if user.role != "engineer":  # only engineers are assessed (the score page offers it for them alone)
+            raise Forbidden(_("提前转正只适用于工程师"))
     elif actor.role != "admin":
         raise Forbidden(_("只有管理员可以修改用户"))
     if user.id == actor.id:  # an admin cannot lock themselves out
