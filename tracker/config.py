@@ -1,5 +1,6 @@
 """Default settings; instance/config.py and TRACKER_* environment variables override them."""
 
+import re
 import contextlib
 import ipaddress
 import json
@@ -190,6 +191,9 @@ def instance_secret_key(instance_path):
     return key
 
 
+_QUERY_PASSWORD = re.compile(r"(?i)([?&](?:password|sslpassword)=)[^&]*")
+
+
 def dumps_safe(config):
     """The settings as JSON for display, secrets hidden (a database URL's password too); the database in use is
     shown where DATABASE_URL is not set (the SQLite file in the instance folder)."""
@@ -197,5 +201,6 @@ def dumps_safe(config):
     shown = {k: ("***" if k in hidden else str(v)) for k, v in config.items() if k in _DEFAULTS}
     url = config.get("DATABASE_URL") or config.get("SQLALCHEMY_DATABASE_URI")
     if "DATABASE_URL" in shown and url:
-        shown["DATABASE_URL"] = make_url(str(url)).render_as_string(hide_password=True)
+        shown["DATABASE_URL"] = _QUERY_PASSWORD.sub(  # a password may also come in the query, as libpq takes it
+            r"\1***", make_url(str(url)).render_as_string(hide_password=True))
     return json.dumps(shown, indent=2)

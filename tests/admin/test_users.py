@@ -191,6 +191,10 @@ def test_the_settings_page_hides_the_database_password(client, team, app, monkey
     login(client, "admin")
     page = client.get("/admin/settings").get_data(as_text=True)
     assert "S3cretPw" not in page and "postgresql://tracker:***@db.internal/tracker" in page
+    # libpq takes the password as a query parameter too: it showed in clear
+    monkeypatch.setitem(app.config, "DATABASE_URL", "postgresql://tracker@db.internal/tracker?password=S3cretPw")
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "S3cretPw" not in page and "postgresql://tracker@db.internal/tracker?password=***" in page
 
 
 @pytest.mark.parametrize("data", [
