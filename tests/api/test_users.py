@@ -293,3 +293,24 @@ def test_a_manager_sets_an_early_confirmation_for_engineers_below_only(api, team
     assert made.status_code == 201
     assert_error(api("PATCH", "/users/mgr.sub", "mgr", json={"early_confirmation_month": "2026-10"}), 403)
     assert db.session.scalar(select(User.early_confirmation_month).where(User.username == "mgr.sub")) is None
+
+
+def test_a_manager_demoted_while_someone_is_put_under_him_at_once_never_leaves_an_engineer_under_an_engineer(
+        live_server, api, team, token):
+    """Each check alone holds (a supervisor is a manager or the gm; a manager with people under him keeps his
+    role); sent at the same moment both went through."""
+    from tests.itinerary.test_concurrency import _all_at_once, _send
+
+    headers = token("admin")
+    for round_ in range(4):
+        name = f"mgr.y{round_}"
+        assert api("POST", "/users", "admin", json={"username": name, "password": "abcdefgh12", "display_name": name,
+                                                    "role": "manager", "hire_date": "2020-01-01"}).status_code == 201
+        sends = [("eng3", {"supervisor": name}), (name, {"role": "engineer"})]
+        results = _all_at_once(2, lambda n, sends=sends: _send(
+            "PATCH", f"{live_server}/api/v1/users/{sends[n][0]}", headers, sends[n][1]))
+        assert sorted(status for status, _body in results) == [200, 422], (round_, results)
+        db.session.rollback()
+        boss = db.session.scalar(select(User).where(User.username == "eng3")).supervisor
+        assert boss is None or boss.role in ("manager", "gm"), round_
+        api("PATCH", "/users/eng3", "admin", json={"supervisor": "mgr2"})

@@ -84,6 +84,23 @@ def test_two_orders_linked_to_each_other_at_once_never_store_a_loop(live_server,
         assert sorted(value is None for value in linked.values()) == [False, True], (round_, linked)
 
 
+def test_a_link_to_an_order_moved_past_it_at_once_never_stands(live_server, team, token, make_order):
+    """A linked to redo B while B's report time moved past A's, at the same moment: both were stored (the lock of
+    links covered the loop alone), after which every change of A was refused."""
+    headers = token("office")
+    for round_ in range(4):
+        original = make_order(reported_at=datetime(2026, 10, 15, 10, 0), arrived_at=None)
+        redo = make_order(reported_at=datetime(2026, 10, 15, 12, 0), arrived_at=None)
+        sends = [(redo.id, {"rework": "internal", "rework_of": original.number}),
+                 (original.id, {"reported_at": "2026-10-15T14:00"})]
+        results = _all_at_once(2, lambda n, sends=sends: _patch(
+            f"{live_server}/api/v1/work-orders/{sends[n][0]}", headers, sends[n][1]))
+        assert sorted(status for status, _body in results) == [200, 422], (round_, results)
+        db.session.rollback()
+        linked = db.session.get(WorkOrder, redo.id).rework_of
+        assert linked is None or linked.reported_at <= db.session.get(WorkOrder, redo.id).reported_at, round_
+
+
 def test_scans_of_one_order_sent_at_once_are_each_archived_as_a_version(live_server, team, token, make_order):
     """Six scans of one order at the same moment: each is stored as the next version, the latest current, every
     file on disk as its row says (10 of 15 were a 500, the 409 meant for them crashing)."""

@@ -59,16 +59,18 @@ def _resolve_supervisor(username, user=None):
     supervisor = get_by_username(username)
     if supervisor is None:
         raise Invalid.field("supervisor", _("没有用户名为 %(name)s 的用户", name=username))
-    if supervisor.role not in SUPERVISOR_ROLES:
-        raise Invalid.field("supervisor", _("直属上级须为主管或总经理"))
     changed = user is None or user.supervisor_id != supervisor.id
-    if changed and not supervisor.active:  # reviews, interviews and notices would go to someone who cannot log in
+    role, active = supervisor.role, supervisor.active
+    if changed:  # the supervisor's role, state and chain as stored now, once no other change of them can meanwhile
+        locking.lock_supervisor_links()
+        role, active = db.session.execute(select(User.role, User.active).where(User.id == supervisor.id)).one()
+    if role not in SUPERVISOR_ROLES:
+        raise Invalid.field("supervisor", _("直属上级须为主管或总经理"))
+    if changed and not active:  # reviews, interviews and notices would go to someone who cannot log in
         raise Invalid.field("supervisor", _("%(name)s 已停用，不能作为直属上级", name=supervisor.username))
     if user is not None and user.id is not None and (supervisor.id == user.id or user.id in chain_ids(supervisor.id)):
         raise Invalid.field("supervisor", _("上级关系不能形成循环"))
     if changed and user is not None and user.id is not None:
-        # the chain as stored now, once no other supervisor link can change meanwhile
-        locking.lock_supervisor_links()
         seen, current = set(), supervisor.id
         while current is not None and current not in seen:
             if current == user.id:
@@ -100,7 +102,9 @@ def _apply(user, data):
             if data["role"] not in ROLES:
                 raise Invalid.field("role", _("角色须为 %(v)s 之一", v=_("、").join(ROLES)))
             if data["role"] not in SUPERVISOR_ROLES and user.id is not None:
-                # a supervisor is a manager or the gm (as _resolve_supervisor says of a new one)
+                # a supervisor is a manager or the gm (as _resolve_supervisor says of a new one): counted once no
+                # one can be put under this user meanwhile
+                locking.lock_supervisor_links()
                 reports = db.session.scalar(select(func.count()).select_from(User).where(User.supervisor_id == user.id))
                 if reports:
                     raise Invalid.field("role", _("该用户仍是 %(n)s 人的直属上级，请先为他们指定新的上级", n=reports))
@@ -135,6 +139,7 @@ def _apply(user, data):
             if user.active and not data["active"] and user.id is not None:
                 # the people they supervise would be left with a supervisor who can no longer review, interview or
                 # hear of their scans (as a role change is refused)
+                locking.lock_supervisor_links()
                 reports = db.session.scalar(select(func.count()).select_from(User).where(
                     User.supervisor_id == user.id, User.active.is_(True)))
                 if reports:

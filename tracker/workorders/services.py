@@ -340,21 +340,31 @@ def _check_status(after, explicit):
 
 
 def _check_rework(after, order):
-    if order.id is not None and after.reported_at != order.reported_at:
+    redone = after.rework_of
+    moved = order.id is not None and after.reported_at != order.reported_at
+    linking = (redone is not None and order.id is not None and redone.id is not None
+               and order.rework_of_id != redone.id)
+    if moved or linking:
+        # links and the report times they compare, as stored now, once no other change of them can meanwhile (a
+        # link made while the order it redoes moved past it: both stood, and every later change was refused)
+        locking.lock_rework_links()
+    if moved:
         # the orders that redo this one were reported after it: it cannot move past them (they would refuse
         # every later change of theirs)
         first_redo = db.session.scalar(select(func.min(WorkOrder.reported_at)).where(WorkOrder.rework_of_id == order.id))
         if first_redo is not None and after.reported_at > first_redo:
             raise Invalid.field("reported_at", _("本工单的返修单报修于 %(at)s，报修时间不能晚于它",
                                                  at=validation.shown_datetime(first_redo)))
-    redone = after.rework_of
     if redone is None:
         return
     if after.rework == "none":
         raise Invalid.field("rework", _("关联原工单时须选择内返或外返"))
     if redone is order or (order.id is not None and redone.id == order.id):
         raise Invalid.field("rework_of", _("不能关联工单自身"))
-    if redone.reported_at > after.reported_at:
+    redone_at = redone.reported_at
+    if (moved or linking) and redone.id is not None and redone not in db.session.dirty:  # (this one's change: kept)
+        redone_at = db.session.scalar(select(WorkOrder.reported_at).where(WorkOrder.id == redone.id))
+    if redone_at > after.reported_at:
         raise Invalid.field("rework_of", _("原工单须早于本工单"))
     if redone.status == "cancelled" and order.rework_of_id != redone.id:  # a link kept as it was stays
         # a cancelled order was never carried out (CONTRACT 7: it counts nowhere): nothing of it can be redone
@@ -366,9 +376,7 @@ def _check_rework(after, order):
             raise loop
         seen.add(id(link))
         link = link.rework_of
-    if order.id is not None and redone.id is not None and order.rework_of_id != redone.id:
-        # a new link of a stored order: the links as stored now, once no other link can change meanwhile
-        locking.lock_rework_links()
+    if linking:  # a new link of a stored order: the links as stored now
         seen, current = set(), redone.id
         while current is not None and current not in seen:
             if current == order.id:
