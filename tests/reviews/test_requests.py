@@ -39,6 +39,20 @@ def test_asking_twice_or_the_engineer_themself_is_refused(client, team):
     assert db.session.query(Notification).count() == 1
 
 
+def test_no_peer_is_asked_for_an_engineer_whose_template_takes_no_peer_review(client, team):
+    """Form 5 counts the leader alone: the peer was asked, told, and then refused the review (403), which stayed on
+    their list and the team page as owed for good."""
+    team["eng1"].kpi_template = "service_department_appraisal"
+    db.session.commit()
+    login(client, "mgr")
+    page = client.get(f"/team?month={OCT}").get_data(as_text=True)
+    eng1 = page[page.index('id="row-eng1"'):page.index('id="row-eng2"')]
+    assert "assign-peer" not in eng1 and "assign-peer" in page[page.index('id="row-eng2"'):]
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"}, follow_redirects=True).get_data(as_text=True)
+    assert "该工程师本月的考核模板不含同事评价" in html
+    assert db.session.query(Notification).count() == 0
+
+
 def test_only_a_manager_above_assigns_peers(client, team):
     login(client, "mgr2")
     assert client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng3"}).status_code == 403

@@ -176,6 +176,16 @@ def test_review_form_on_approved_month_is_409(client, team, make_score):
     assert stored_reviews() == 0
 
 
+def test_the_review_list_offers_no_edit_of_a_review_of_an_approved_month(client, api, team, make_score):
+    """修改 led to a read-only form whose POST answered 409."""
+    assert api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": ratings(4)}).status_code == 200
+    make_score(team["eng1"], status="approved")
+    login(client, "mgr")
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    row = page[page.index('data-username="eng1"'):page.index('data-username="eng2"')]
+    assert "已评" in row and "修改" not in row and "本月考核结果已审批，不能再评价" in row
+
+
 def test_review_list_offers_self_and_peers_to_engineers_and_the_team_to_managers(client, team):
     login(client, "eng1")
     page = client.get("/reviews").get_data(as_text=True)

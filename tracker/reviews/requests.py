@@ -17,6 +17,7 @@ from tracker.scores.models import Score
 from tracker.scores.services import is_approved, is_eligible
 from tracker.scores import approval
 from tracker.reviews.models import Review
+from tracker.reviews.services import review_spec, takes_review
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -43,6 +44,8 @@ def assign_peer(actor, engineer, month, rater, now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
     if rater is None or rater.role != "engineer" or not rater.active or rater.id == engineer.id:
         raise Invalid.field("rater", _("同事评价须由另一位在职工程师填写"))
+    if not takes_peers(review_spec(engineer, month)):  # the rater would be asked for a review then refused (403)
+        raise Invalid.field("rater", _("该工程师本月的考核模板不含同事评价"))
     row = ReviewRequest(engineer_id=engineer.id, month=month, rater_id=rater.id, requested_by_id=actor.id,
                         requested_at=now)
     try:
@@ -52,6 +55,11 @@ def assign_peer(actor, engineer, month, rater, now):
         raise Conflict(_("已经请 %(name)s 评价过了", name=rater.display_name)) from None
     notifications.notify("review_requested", [rater], actor, now, engineer=engineer, month=month)
     return row
+
+
+def takes_peers(spec):
+    """Whether a template's qualitative part `spec` counts peer reviews (a manager may ask for one)."""
+    return takes_review(spec, "peer")
 
 
 def peers_of(engineer_ids, month):

@@ -11,7 +11,7 @@ from tracker.auth.access import engineer_by_username, is_manager_above, roles
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
-from tracker.reviews import requests
+from tracker.reviews import requests, services as reviews
 from tracker.scores import queue
 from tracker.scores.forms import ConfirmForm
 from tracker.scoring.month import Month
@@ -83,7 +83,9 @@ def team_month():
     states = queue.month_states(current_user, month)
     previous, following = _around(month)
     peers = requests.peers_of([state.engineer.id for state in states], month)
-    can_assign = {state.engineer.id for state in states if is_manager_above(current_user, state.engineer)}
+    spec_of = reviews.review_specs(month)
+    can_assign = {state.engineer.id for state in states if is_manager_above(current_user, state.engineer)
+                  and requests.takes_peers(spec_of(state.engineer))}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
                            following=following, peers=peers, can_assign=can_assign,
                            candidates=[state.engineer for state in states], form=ConfirmForm())
