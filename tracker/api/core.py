@@ -369,8 +369,8 @@ def refuse_unexpected_body():
 
 
 LANG_PARAMETER = {"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
-                  "description": "the language of this call's messages and names (default: Accept-Language, then "
-                                 "the user's setting, else Chinese)"}
+                  "description": "the language of this call's names, explanations and messages (default: "
+                                 "Accept-Language, then the user's setting, else Chinese)"}
 
 
 def refuse_unknown_language():

@@ -87,9 +87,6 @@ PAGE_QUERY = [
     {"name": "team", "schema": {"type": "string"}, "description": "a manager's username: that manager's subtree"},
     {"name": "explain", "schema": {"type": "string", "enum": ["0", "1"]},
      "description": "1: each indicator with its explanation and records"},
-    {"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
-     "description": "language of names, explanations and messages (default: Accept-Language, then the "
-                    "user's setting, else Chinese)"},
 ]
 COMPUTED = core.obj({"month": {"type": "string"}, "computed": {"type": "integer"}}, ["month", "computed"])
 PERIOD_SCORE = core.obj({"username": {"type": "string"}, "display_name": {"type": "string"},
@@ -179,7 +176,6 @@ def month_scores(month):
 @bp.route("/scores/<month:month>/<username>", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, DETAIL)
-@core.query(PAGE_QUERY[-1:])
 def engineer_score(month, username):
     """One engineer's month: every indicator with its explanation and records, reviews, adjustments, history."""
     engineer = engineer_for_scores(current_user, username)

@@ -52,9 +52,6 @@ PERIOD_SUMMARY = core.obj({
 
 
 TEAM = [{"name": "team", "schema": {"type": "string"}, "description": "a manager's username: that manager's subtree"}]
-LANG = [{"name": "lang", "schema": {"type": "string", "enum": ["zh", "en"]},
-         "description": "en: the indicators' names in English"}]
-
 
 def _team():
     return request.args.get("team") or None
@@ -76,7 +73,7 @@ def _xlsx(data, name):
 @bp.route("/summaries/<month:month>", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, MONTH_SUMMARY)
-@core.query(TEAM + LANG)
+@core.query(TEAM)
 def month_summary(month):
     """The month's summary: one row per engineer in scope (query team: a manager's subtree)."""
     summary = _month_summary(month)
