@@ -125,44 +125,37 @@ def check_merged(data):
                                       n=f"{MERGED_CELLS_MAX:,}"))
 
 
-def merged_ranges(data, member):
-    """[(first column, first row, last column, last row)] (from 1) of the merged ranges of the worksheet `member`
-    (its path in the archive, e.g. "xl/worksheets/sheet1.xml") of the xlsx `data`, read from its XML."""
-    ranges = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(member.lstrip("/")) as sheet:
-        pending = b""
-        for piece in iter(lambda: sheet.read(1 << 20), b""):
-            pending += piece
-            end = 0
-            for found in MERGE_RE.finditer(pending):
-                left, top, right, bottom = found.groups()
-                columns = sorted((column_index_from_string(left.decode()), column_index_from_string(right.decode())))
-                rows = sorted((int(top), int(bottom)))
-                ranges.append((columns[0], rows[0], columns[1], rows[1]))
-                end = found.end()
-            pending = pending[max(end, len(pending) - 200):]  # a tag cut between two pieces
-    return ranges
-
-
 MERGE_RE = re.compile(rb'<(?:x:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _ranges(pieces):
+    """The merged ranges in a worksheet's XML (its pieces), each as (first column, first row, last column, last
+    row), from 1."""
+    pending = b""
+    for piece in pieces:
+        pending += piece
+        end = 0
+        for found in MERGE_RE.finditer(pending):
+            left, top, right, bottom = found.groups()
+            columns = sorted((column_index_from_string(left.decode()), column_index_from_string(right.decode())))
+            rows = sorted((int(top), int(bottom)))
+            yield columns[0], rows[0], columns[1], rows[1]
+            end = found.end()
+        pending = pending[max(end, len(pending) - 200):]  # a tag cut between two pieces
+
+
+def merged_ranges(data, member):
+    """The merged ranges of the worksheet `member` (its path in the archive, e.g. "xl/worksheets/sheet1.xml") of the
+    xlsx `data`, read from its XML."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(member.lstrip("/")) as sheet:
+        return list(_ranges(iter(lambda: sheet.read(1 << 20), b"")))
 
 
 def merged_cells(data):
     """How many cells the merged ranges of the xlsx `data`'s worksheets cover, read from the sheets' XML before
     any is loaded (loading D5:D1000000 alone makes a million cells)."""
-    total = 0
-    for pieces in _sheets(data):
-        pending = b""
-        for piece in pieces:
-            pending += piece
-            end = 0
-            for found in MERGE_RE.finditer(pending):
-                left, top, right, bottom = found.groups()
-                columns = column_index_from_string(right.decode()) - column_index_from_string(left.decode())
-                total += (abs(columns) + 1) * (abs(int(bottom) - int(top)) + 1)
-                end = found.end()
-            pending = pending[max(end, len(pending) - 200):]  # a tag cut between two pieces
-    return total
+    return sum((right - left + 1) * (bottom - top + 1)
+               for pieces in _sheets(data) for left, top, right, bottom in _ranges(pieces))
 
 
 FORMULA_MARKERS = (b"<f>", b"<f ", b"<x:f>", b"<x:f ")

@@ -134,14 +134,12 @@ def _xlsx_rows(data):
             shown.reset_dimensions()
             typed = shown.iter_rows(values_only=True)
         ranges = _by_row(xlsx.merged_ranges(data, sheet._worksheet_path)) if merged else {}
-    except DomainError:
+    except Exception as error:
         for book in books:
             book.close()
-        raise
-    except Exception:  # the parser's own errors (a bad zip, XML, number or date in a cell): none may be a 500
-        for book in books:
-            book.close()
-        raise _unreadable() from None
+        if isinstance(error, DomainError):
+            raise
+        raise _unreadable() from None  # the parser's own errors (a bad zip, XML, number or date in a cell): no 500
     try:
         number, spans = 0, {}
         while True:
