@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import audit, locking, validation
 from tracker.auth import sessions, throttle
-from tracker.auth.access import chain_ids, is_above
+from tracker.auth.access import is_above
 from tracker.auth.models import ROLES, ApiToken, User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
@@ -68,9 +68,7 @@ def _resolve_supervisor(username, user=None):
         raise Invalid.field("supervisor", _("直属上级须为主管或总经理"))
     if changed and not active:  # reviews, interviews and notices would go to someone who cannot log in
         raise Invalid.field("supervisor", _("%(name)s 已停用，不能作为直属上级", name=supervisor.username))
-    if user is not None and user.id is not None and (supervisor.id == user.id or user.id in chain_ids(supervisor.id)):
-        raise Invalid.field("supervisor", _("上级关系不能形成循环"))
-    if changed and user is not None and user.id is not None:
+    if changed and user is not None and user.id is not None:  # a loop (himself included), as stored now
         seen, current = set(), supervisor.id
         while current is not None and current not in seen:
             if current == user.id:
