@@ -102,15 +102,20 @@ def _sheets(data):
                     yield iter(lambda sheet=sheet: sheet.read(1 << 20), b"")
 
 
-def sheets_contain(data, markers):
-    """Whether a worksheet of the xlsx `data` holds one of the byte strings `markers`."""
-    width = max(len(marker) for marker in markers)
+# An element of the sheet's XML by its local name, whatever prefix its namespace has in the file (none as openpyxl
+# and Excel write it, x: as .NET's OpenXML SDK does, any other a writer chose)
+PREFIX = rb"<(?:[A-Za-z_][A-Za-z0-9_.-]*:)?"
+
+
+def sheets_match(data, pattern):
+    """Whether a worksheet of the xlsx `data` holds a match of the compiled bytes regex `pattern` (a match of at most
+    200 bytes: pieces overlap by that much)."""
     for pieces in _sheets(data):
         tail = b""
         for piece in pieces:
-            if any(marker in tail + piece for marker in markers):
+            if pattern.search(tail + piece):
                 return True
-            tail = piece[-width:]
+            tail = piece[-200:]
     return False
 
 
@@ -125,7 +130,8 @@ def check_merged(data):
                                       n=f"{MERGED_CELLS_MAX:,}"))
 
 
-MERGE_RE = re.compile(rb'<(?:x:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+MERGE_RE = re.compile(PREFIX + rb'mergeCell\s+ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+MERGE_TAG = re.compile(PREFIX + rb"mergeCell[\s/>]")
 
 
 def _ranges(pieces):
@@ -158,11 +164,15 @@ def merged_cells(data):
                for pieces in _sheets(data) for left, top, right, bottom in _ranges(pieces))
 
 
-FORMULA_MARKERS = (b"<f>", b"<f ", b"<x:f>", b"<x:f ")
+FORMULA_TAG = re.compile(PREFIX + rb"f[\s/>]")
 
 
 def has_formulas(data):
-    return sheets_contain(data, FORMULA_MARKERS)
+    return sheets_match(data, FORMULA_TAG)
+
+
+def has_merged_cells(data):
+    return sheets_match(data, MERGE_TAG)
 
 
 def keep_formula_text(values, data):

@@ -918,3 +918,39 @@ def test_a_work_order_file_checked_as_customers_is_refused_as_another_kinds(team
     out = io.BytesIO()
     book.save(out)
     assert _report(_upload(api, "customers", out.getvalue(), "客户.xlsx"))["created"] == 1
+
+
+def test_merged_cells_of_a_sheet_written_with_a_namespace_prefix_are_recognised(team, api):
+    """.NET's OpenXML SDK writes <x:mergeCell …> (every element of the sheet prefixed): the merged header cells were
+    not seen, so a name merged over two rows was missing from the second."""
+    import re
+    import zipfile
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年考勤异常"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["用户名", "日期", "状态"])
+    sheet.append([None, None, None])
+    for column in "ABC":
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.append(["eng1", date(2026, 10, 12), "late"])
+    sheet.append([None, "2026-10-13", "sick_leave"])
+    sheet.merge_cells("A4:A5")  # one engineer's two days, the name merged over both rows
+    sheet.append(["eng2", "2026-10-14", "=sick_leave()"])  # a formula: its text, also read from prefixed XML
+    out = io.BytesIO()
+    book.save(out)
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefixed(body):
+        body = re.sub(rb"<(/?)([A-Za-z]+)(?=[\s>/])", rb"<\1x:\2", body)
+        return body.replace(b'xmlns="' + main + b'"', b'xmlns:x="' + main + b'"')
+
+    data = _rewritten(out.getvalue(), prefixed)
+    assert b'<x:mergeCell ref="A4:A5" />' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    response = _upload(api, "attendance", data, "考勤.xlsx")
+    report = response.get_json()
+    assert response.status_code == 200, report
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(6, "状态")], report  # =sick_leave(): no status
+    assert "之一" in report["errors"][0]["message"]  # the formula read as its text, not as an empty cell (必填)
+    assert report["created"] == 2

@@ -97,11 +97,6 @@ def _label(value):
     return unicodedata.normalize("NFKC", value.strip()).replace("*", "").replace(" ", "").casefold()
 
 
-def _has_merged_cells(data):
-    """True when a worksheet has merged cells."""
-    return xlsx.sheets_contain(data, (b"<mergeCell ",))
-
-
 def _unreadable():
     return Invalid.field("file", _("无法读取该 Excel 文件"))
 
@@ -116,7 +111,7 @@ def _xlsx_rows(data):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
-        merged, formulas = _has_merged_cells(data), xlsx.has_formulas(data)
+        merged, formulas = xlsx.has_merged_cells(data), xlsx.has_formulas(data)
         if merged:
             xlsx.check_merged(data)
         book = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
