@@ -39,6 +39,11 @@ def _request_too_large():
     if request.mimetype != "multipart/form-data":
         return str(STOCK_MESSAGES[413])
     config = current_app.config
+    if request.content_length is not None and request.content_length <= config["MAX_CONTENT_LENGTH"]:
+        # within the request's limit: the form parser refused a text field (a part without a file name) past
+        # MAX_FORM_MEMORY_SIZE, or more parts than MAX_FORM_PARTS
+        return _("表单的文字字段合计不能超过 %(size)s KB，字段不能超过 %(parts)s 个（文件须作为文件上传）",
+                 size=int(config["MAX_FORM_MEMORY_SIZE"]) // 1024, parts=config["MAX_FORM_PARTS"])
     return _("一次上传的文件合计不能超过 %(total)s MB（每张照片最多 %(photo)s MB，扫描件最多 %(scan)s KB），"
              "请分几次上传", total=_mb(config["MAX_CONTENT_LENGTH"]), photo=_mb(config["PHOTO_MAX_BYTES"]),
              scan=f"{int(config['SCAN_MAX_BYTES']) / 1024:g}")

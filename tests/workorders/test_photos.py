@@ -135,6 +135,21 @@ def test_photos_past_the_requests_limit_together_are_told_the_limits_that_apply(
     assert db.session.query(Photo).count() == 0
 
 
+def test_a_form_field_past_its_limit_is_told_that_limit_not_the_requests(app, client, make_order):
+    """3 MiB of a broken multipart body (one part without a file name, read as a text field) passed the form's
+    limit on text fields: the 413 said "files together may not exceed 64 MB", which the request was far below."""
+    order = make_order()
+    token = client.post("/api/v1/auth/token", json={"username": "office", "password": "secret-pass-1"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    body = b"--xx\r\nContent-Disposition: form-data; name=\"files\"\r\n\r\n" + b"0" * (3 * 1024 * 1024) + b"\r\n--xx--\r\n"
+    response = client.post(f"/api/v1/work-orders/{order.id}/photos", data=body, headers=headers,
+                           content_type="multipart/form-data; boundary=xx")
+    message = response.get_json()["error"]["message"]
+    assert response.status_code == 413 and "64 MB" not in message, message
+    assert "488 KB" in message, message  # Flask's MAX_FORM_MEMORY_SIZE, 500,000 bytes
+    assert db.session.query(Photo).count() == 0
+
+
 def test_photo_over_the_byte_limit_is_413(app, api, make_order, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_BYTES", 2000)
     data = image_bytes("PNG", size=(300, 300), color=None)
