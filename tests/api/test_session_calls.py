@@ -45,6 +45,19 @@ def test_a_session_write_without_the_pages_csrf_token_is_refused(page_client, he
     assert page_client.get("/api/v1/itineraries/eng1/2026-11").get_json()["days"][18]["trips"] == []
 
 
+@pytest.mark.parametrize("site", ["cross-site", "same-site", "none"])
+def test_a_session_write_sent_by_another_sites_page_is_refused_even_with_the_token(page_client, site):
+    """Same origin only (CONTRACT 10): a write carrying the session's cookie and a valid token but sent, as the
+    browser says, from another site's page was accepted."""
+    headers = {"X-CSRFToken": _token(page_client), "Sec-Fetch-Site": site, "Origin": "http://evil.example"}
+    response = page_client.post("/api/v1/trips", json=TRIP, headers=headers)
+    assert response.status_code == 401
+    assert "其他网站" in response.get_json()["error"]["message"]
+    assert page_client.get("/api/v1/itineraries/eng1/2026-11").get_json()["days"][18]["trips"] == []
+    same = page_client.post("/api/v1/trips", json=TRIP, headers={**headers, "Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 201, same.get_json()
+
+
 def test_the_session_endpoint_gives_the_user_and_a_token_and_is_never_cached(page_client):
     response = page_client.get("/itinerary/offline/session")
     assert response.get_json()["username"] == "eng1" and response.get_json()["csrf_token"]

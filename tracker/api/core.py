@@ -85,6 +85,10 @@ def authenticate_request():
     if request.method not in SAFE_METHODS:
         try:
             validate_csrf(request.headers.get("X-CSRFToken"))
+            # same origin only (CONTRACT 10): a browser says where a request comes from, whatever proxy is between
+            if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+                g.cross_site = True
+                raise ValidationError("cross-site")
         except ValidationError:
             # not signed in for this write; when the session is a login, the 401 says the page's token is missing
             login._load_user()

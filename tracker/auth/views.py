@@ -25,6 +25,9 @@ def load_user(session_token):
 @login.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):
+        if g.get("cross_site"):  # the session's cookie sent along by another site's page
+            return jsonify(error={"code": "unauthorized", "message": _(
+                "不接受其他网站页面以您的登录身份发出的修改：请在本系统的页面中操作")}), 401
         if g.get("csrf_refused"):  # a page's write: signed in, but without the page's X-CSRFToken
             return jsonify(error={"code": "unauthorized", "message": _(
                 "页面的安全令牌（X-CSRFToken）缺失或无效：本次修改未保存，请刷新页面后重试")}), 401
