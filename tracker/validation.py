@@ -5,8 +5,9 @@ services (which check again what reaches them from elsewhere, e.g. a workbook im
 
 - accepted years are 2000–2099, written with four digits; a UTC offset is whole minutes within ±14:00;
 - points and amounts are finite numbers within their bounds with at most two decimals, never rounded;
-- no text holds control characters (C0, DEL, C1) or lone surrogates, except TAB, LF and CR in the multi-line
-  fields (notes, purpose, description, comment, reason);
+- no text holds control characters (C0, DEL, C1), lone surrogates or the noncharacters U+FFFE and U+FFFF (no XML,
+  so no exported workbook, may hold them), except TAB, LF and CR in the multi-line fields (notes, purpose,
+  description, comment, reason);
 - names (usernames, display names, customers, equipment, service types, template and category names) also refuse
   the bidirectional overrides and isolates U+202A–U+202E and U+2066–U+2069, which can make a name (and a download
   file name built from it) read differently from what it is.
@@ -42,19 +43,19 @@ NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "e
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but TAB, LF, CR; DEL; C1
 _BREAKS = "\t\n\r\u2028\u2029"  # with Unicode's line and paragraph separators: a line break all the same
 _BIDI = "\u202a-\u202e\u2066-\u2069"
-_SURROGATES = "\ud800-\udfff"
+_INVALID = "\ud800-\udfff\ufffe\uffff"  # with the two noncharacters XML refuses: invalid text all the same
 PATTERNS = {
-    "multiline": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
-    "line": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$",
-    "name": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$",
+    "multiline": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]*$",
+    "line": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]*$",
+    "name": r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]*$",
 }
 _FORBIDDEN = {
-    "multiline": re.compile(f"[{_CONTROL}{_SURROGATES}]"),
-    "line": re.compile(f"[{_CONTROL}{_BREAKS}{_SURROGATES}]"),
-    "name": re.compile(f"[{_CONTROL}{_BREAKS}{_SURROGATES}{_BIDI}]"),
+    "multiline": re.compile(f"[{_CONTROL}{_INVALID}]"),
+    "line": re.compile(f"[{_CONTROL}{_BREAKS}{_INVALID}]"),
+    "name": re.compile(f"[{_CONTROL}{_BREAKS}{_INVALID}{_BIDI}]"),
 }
 _BIDI_RE = re.compile(f"[{_BIDI}]")
-_SURROGATE_RE = re.compile(f"[{_SURROGATES}]")
+_INVALID_RE = re.compile(f"[{_INVALID}]")
 _BREAK_RE = re.compile(f"[{_BREAKS}]")
 
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -79,7 +80,7 @@ def text_problem(value, kind="line"):
     if found is None:
         return None
     char = found.group()
-    if _SURROGATE_RE.match(char):
+    if _INVALID_RE.match(char):
         return _("不能包含无效的 Unicode 字符")
     if _BIDI_RE.match(char):
         return _("名称不能包含双向文字控制字符（U+202A–U+202E、U+2066–U+2069）")

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from tracker.errors import Invalid
@@ -26,6 +25,10 @@ PAGE_NUMBERS = "第 &P 页，共 &N 页"
 # escape, so only these two are undone: a CR, and an underscore kept as _x005F_ in an inline string (ours).
 _ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _ESCAPES = re.compile(r"_x005F_(?=x[0-9A-Fa-f]{4}_)|_x000[Dd]_")
+
+
+# What no XML 1.0 document may hold (and openpyxl's own check lets through U+FFFE, U+FFFF and lone surrogates)
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _escaped(value):
@@ -49,7 +52,7 @@ def put(sheet, row, column, value):
     if not isinstance(value, str):
         return sheet.cell(row=row, column=column, value=value)
     # Rows stored before the text rule may hold characters no workbook can: they are shown as U+FFFD.
-    cell = sheet.cell(row=row, column=column, value=_escaped(ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)))
+    cell = sheet.cell(row=row, column=column, value=_escaped(NOT_IN_XML.sub("\ufffd", value)))
     cell.data_type = "s"
     if value.startswith(FORMULA_LIKE):
         cell.quotePrefix = True

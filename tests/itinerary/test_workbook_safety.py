@@ -127,19 +127,19 @@ def test_exports_of_every_engineer_work_even_with_text_stored_before_the_rule(ap
     db.session.commit()
     # eng2 and eng3 hold what the rule now refuses: control characters and a right-to-left override
     db.session.add_all([
-        Trip(engineer_id=eng2.id, day=date(2026, 11, 3), full_day=True, hours=7.5, purpose="bell\x07",
-             note="\x1b[31m红\x00字", created_at=datetime(2026, 11, 3)),
+        Trip(engineer_id=eng2.id, day=date(2026, 11, 3), full_day=True, hours=7.5, purpose="bell\x07\ufffe",
+             note="\x1b[31m红\x00字\uffff", created_at=datetime(2026, 11, 3)),
         Expense(engineer_id=eng3.id, day=date(2026, 11, 4), category="meals", amount=12, note="\x85\x9b\x7f",
                 created_at=datetime(2026, 11, 4)),
     ])
     db.session.commit() if db.engine.dialect.name == "sqlite" else db.session.rollback()
     if db.engine.dialect.name != "sqlite":  # PostgreSQL cannot store NUL at all: the rest still breaks a workbook
         db.session.add(Trip(engineer_id=eng2.id, day=date(2026, 11, 3), full_day=True, hours=7.5,
-                            purpose="bell\x07", note="\x1b[31m红字", created_at=datetime(2026, 11, 3)))
+                            purpose="bell\x07\ufffe", note="\x1b[31m红字\uffff", created_at=datetime(2026, 11, 3)))
         db.session.add(Expense(engineer_id=eng3.id, day=date(2026, 11, 4), category="meals", amount=12,
                                note="\x85\x9b\x7f", created_at=datetime(2026, 11, 4)))
         db.session.commit()
-    _legacy(eng3, display_name="王\x07五\u202e")
+    _legacy(eng3, display_name="王\x07五\u202e\ufffe")  # U+FFFE, U+FFFF: no XML may hold them
     engineers = db.session.scalars(select(User).where(User.role == "engineer").order_by(User.username)).all()
     assert len(engineers) == 3
     for engineer in engineers:
@@ -148,7 +148,7 @@ def test_exports_of_every_engineer_work_even_with_text_stored_before_the_rule(ap
         load_workbook(io.BytesIO(response.get_data()))  # a workbook a spreadsheet program can open
         disposition = response.headers["Content-Disposition"]
         name = unquote(re.search(r"filename\*=UTF-8''(.+)$", disposition).group(1))
-        assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", name), name
+        assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]", name), name
     assert name == "2026年王五工作行程表.xlsx"
 
 
