@@ -31,9 +31,14 @@ def clean_part(value, field, required=True):
         return value
     if len(value) > PART_MAX:
         raise Invalid.field(field, _("最多 %(n)s 个字符", n=PART_MAX))
-    bad = [ch for ch in value if ch in FORBIDDEN or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
-    if bad:
-        raise Invalid.field(field, _("不能包含控制字符或 \\ / : * ? \" < > | 这些字符"))
+    for char in value:
+        kind = unicodedata.category(char)
+        if char in FORBIDDEN:
+            raise Invalid.field(field, _("不能包含 \\ / : * ? \" < > | 这些字符"))
+        if kind == "Cc":
+            raise Invalid.field(field, _("不能包含控制字符（U+%(code)04X）", code=ord(char)))
+        if kind in ("Cf", "Zl", "Zp"):  # not seen where the name is shown, but part of the file's name
+            raise Invalid.field(field, _("不能包含看不见的格式字符（U+%(code)04X）", code=ord(char)))
     if value[0] == "." or value[-1] == "." or value[0].isspace() or value[-1].isspace():  # any space: U+3000 too
         raise Invalid.field(field, _("开头和结尾不能是点或空格"))
     return value

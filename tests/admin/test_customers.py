@@ -37,6 +37,19 @@ def test_a_bad_customer_name_is_refused_with_422_and_nothing_stored(client, team
     assert customer_count() == 0
 
 
+@pytest.mark.parametrize("name, message", [
+    ("旗滨\u200d玻璃", "不能包含看不见的格式字符（U+200D）"),  # a zero-width joiner was told "no \\ / : * ..."
+    ("旗滨\x07玻璃", "不能包含控制字符（U+0007）"),
+    ("旗滨/玻璃", "不能包含 \\ / : * ? \" < > | 这些字符"),
+])
+def test_a_bad_customer_name_is_told_the_character_at_fault(app, name, message):
+    from tracker.naming import clean_part
+
+    with pytest.raises(Invalid) as refused:
+        clean_part(name, "customer")
+    assert refused.value.fields == {"customer": message}
+
+
 @pytest.mark.parametrize("name", ["旗滨玻璃", "玻" * 40, "A.B 玻璃-1号(华东)", "中建材凯盛"])
 def test_a_good_customer_name_is_stored(client, team, name):
     login(client, "office")
