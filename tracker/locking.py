@@ -32,6 +32,7 @@ NUMBER_LOCK = 0x5C0DE100000  # the advisory lock of generated work-order numbers
 TEMPLATE_LOCK = 0x5C0DE100001  # the advisory lock of template versions
 REWORK_LOCK = 0x5C0DE100002  # the advisory lock of links between rework orders and the orders they redo
 SUPERVISOR_LOCK = 0x5C0DE100003  # the advisory lock of supervisor links
+CALENDAR_LOCK = 0x5C0DE100004  # the advisory lock of calendar overrides
 
 
 def _sqlite_write_lock(connection):
@@ -110,3 +111,9 @@ def lock_supervisor_links():
     """Hold the lock of supervisor links until the caller's transaction ends: two changes at the same moment (c
     under d, d under c) each found no loop and both were stored; the second now waits and sees the first."""
     _advisory(SUPERVISOR_LOCK)
+
+
+def lock_calendar():
+    """Hold the lock of calendar overrides until the caller's transaction ends: two admins setting one date at the
+    same moment both found none and both inserted it (one got 409); the second now waits and changes the first's."""
+    _advisory(CALENDAR_LOCK)

@@ -141,3 +141,28 @@ def test_a_trip_changed_and_deleted_at_once_is_deleted_or_changed_never_a_500(li
         results = _all_at_once(2, lambda n, url=url: _send(calls[n][0], url, headers, calls[n][1]))
         assert all(status in (200, 204, 404) for status, _body in results), results
         assert _count(Trip, id=trip["id"]) == 0
+
+
+def test_one_calendar_day_set_by_several_admins_at_once_is_set_once_and_every_call_succeeds(live_server, team,
+                                                                                          token):
+    """PUT is idempotent: two admins setting the same date at the same moment got one 200 and 409s ("another
+    change got there first") though both asked for the same thing; each now waits for the other and sets it."""
+    from tracker.itinerary.models import CalendarDay
+
+    headers = token("admin")
+    url = live_server + "/api/v1/calendar/2026-11-21"
+    results = _all_at_once(8, lambda n: _send("PUT", url, headers, {"workday": True, "note": f"调休 {n % 2}"}))
+    assert sorted(status for status, _body in results) == [200] * 8, results
+    assert _count(CalendarDay) == 1
+    cleared = _all_at_once(4, lambda n: _delete(url, headers))
+    assert sorted(status for status, _body in cleared) == [204] * 4, cleared
+    assert _count(CalendarDay) == 0
+
+
+def _delete(url, headers):
+    request = urllib.request.Request(url, method="DELETE", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")

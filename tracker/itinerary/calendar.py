@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import chinese_calendar
 from sqlalchemy import select
 
-from tracker import validation
+from tracker import locking, validation
 from tracker.extensions import db
 from tracker.itinerary.models import CalendarDay
 
@@ -57,7 +57,8 @@ def set_day(day, workday, note=None):
     """Override one date (the caller commits); the note follows the text rule of notes (CONTRACT 2: kept as
     written, at most NOTE_MAX characters, 422 otherwise), whichever door it came through."""
     note = validation.clean_text(note, "note", NOTE_MAX, required=False)
-    row = db.session.get(CalendarDay, day)
+    locking.lock_calendar()
+    row = db.session.get(CalendarDay, day, populate_existing=True)
     if row is None:
         row = CalendarDay(day=day, workday=workday, note=note)
         db.session.add(row)
@@ -67,7 +68,8 @@ def set_day(day, workday, note=None):
 
 
 def clear_day(day):
-    row = db.session.get(CalendarDay, day)
+    locking.lock_calendar()
+    row = db.session.get(CalendarDay, day, populate_existing=True)
     if row is not None:
         db.session.delete(row)
         db.session.flush()
