@@ -240,3 +240,10 @@ def test_web_photo_upload_refusal_is_explained(client, make_order):
     response = client.post(f"/work-orders/{order.id}/photos", data={"files": [upload("a.svg", b"<svg/>")]})
     assert response.status_code == 415
     assert "a.svg" in response.get_data(as_text=True)
+
+
+def test_an_empty_photo_is_415_like_any_content_that_is_no_image(api, make_order):
+    order = make_order()
+    response = post_photos(api, order, [("a.jpg", image_bytes("JPEG")), ("b.jpg", b"")])
+    assert response.status_code == 415 and "b.jpg 是空文件" in response.get_json()["error"]["message"]
+    assert db.session.query(Photo).count() == 0  # nothing of the request stored

@@ -190,8 +190,10 @@ def test_size_limit_is_the_setting_scan_max_bytes(app, api, make_order, monkeypa
     assert post_scan(api, make_order(), CANONICAL + ".pdf", padded_pdf(1001)).status_code == 413
 
 
-def test_empty_file_is_refused(api, make_order):
-    assert post_scan(api, make_order(), CANONICAL + ".pdf", b"").status_code == 422
+def test_empty_file_is_refused_as_content_that_is_none_of_the_three_kinds(api, make_order):
+    """CONTRACT 6: 1 to 204,800 bytes; content that is not a PDF, JPEG or PNG is 415 (an empty file was 422)."""
+    response = post_scan(api, make_order(), CANONICAL + ".pdf", b"")
+    assert response.status_code == 415 and response.get_json()["error"]["fields"] == {"file": "文件是空的"}
 
 
 @pytest.mark.parametrize("data", [
@@ -225,7 +227,7 @@ def test_upload_page_shows_the_expected_name_before_upload(client, make_order):
 @pytest.mark.parametrize("name, data, status, text", [
     ("20261016旗滨玻璃1号机常规保养.pdf", PDF, 422, CANONICAL + ".pdf"),
     (CANONICAL + ".pdf", b"plain text", 415, "PDF"),
-    (CANONICAL + ".pdf", b"", 422, "文件是空的"),
+    (CANONICAL + ".pdf", b"", 415, "文件是空的"),
 ])
 def test_upload_page_explains_a_refusal(client, make_order, name, data, status, text):
     order = make_order()

@@ -75,8 +75,9 @@ def read_scan(order, filename, stream, numbers=None):
     """
     name, stem, ext = files.split_name(filename)
     data = files.read_limited(stream, current_app.config["SCAN_MAX_BYTES"], name)
-    if not data:
-        raise Invalid.field("file", _("文件是空的"))
+    if not data:  # no content is none of the three kinds (CONTRACT 6: 415), told as what it is
+        message = _("文件是空的")
+        raise Unsupported(message, {"file": message})
     kind = files.sniff(data)
     if kind not in SCAN_KINDS:
         message = _("%(name)s 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）", name=name)
@@ -371,8 +372,9 @@ def _prepare_photo(name, stream):
     """Check one photo and return its bytes (turned upright per EXIF), kind, size and a JPEG thumbnail."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
     data = files.read_limited(stream, limit, name, field="files")
-    if not data:
-        raise Invalid.field("files", _("%(name)s 是空文件", name=name))
+    if not data:  # none of the three kinds: 415, as for a scan
+        message = _("%(name)s 是空文件", name=name)
+        raise Unsupported(message, {"files": message})
     kind = files.sniff(data)
     if kind not in PHOTO_KINDS:
         message = _("%(name)s 不是 JPEG、PNG 或 WebP 图片（按文件内容识别）", name=name)
