@@ -155,6 +155,25 @@ def test_a_sheet_says_when_the_reviews_filed_count_for_nothing(client, scored, a
     assert "不计入定性得分" not in html and "本月还没有评价" not in html
 
 
+def test_a_template_without_a_qualitative_part_says_so_instead_of_no_review_yet(client, scored, api):
+    """Forms 4 and 7 have no qualitative part: their sheet and score page said 本月还没有评价 (no review yet), as if
+    one were owed."""
+    from sqlalchemy import delete
+
+    from tracker.reviews.models import Review
+    from tracker.scores import services as reports
+    scored["eng3"].kpi_template = "after_sales_kpi"
+    db.session.execute(delete(Review).where(Review.engineer_id == scored["eng3"].id))  # nobody reviewed him
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    login(client, "mgr2")
+    for url in (f"/sheets/{MONTH}/eng3", f"/scores/{MONTH}/eng3"):
+        html = client.get(url).get_data(as_text=True)
+        assert "本考核模板不含定性评价" in html and "本月还没有评价" not in html, url
+    html = client.get(f"/sheets/{MONTH}/eng3?lang=en").get_data(as_text=True)
+    assert "This appraisal template has no qualitative part" in html
+
+
 def test_the_score_page_and_the_sheet_say_how_q_l_and_a_make_the_total_and_the_bonus(client, scored, api):
     """T = 70% × Q + 30% × L + A and the bonus from T and the base, on the page and the 考核表 (neither said how the
     total and the bonus were formed); a vetoed month says T = 0; a base changed since the compute is not used to

@@ -104,6 +104,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         "scores/score.html", engineer=engineer, month=month, score=score, lines=lines,
         template_name=template_name, template_version=template_version,
         groups=presenter.qualitative(me, engineer, month), adjustments=adjustments,
+        template_has_reviews=template is None or template.qualitative is not None,
         adjustment_formula=presenter.adjustment_formula(adjustments, template),
         total_formula=presenter.total_formula(score, template, engineer),
         veto=veto, interview=approval.latest_interview(engineer, month),

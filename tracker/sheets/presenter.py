@@ -37,6 +37,7 @@ class Sheet:
     lines: list = field(default_factory=list)
     groups: list = field(default_factory=list)
     uncounted_reviews: int = 0  # reviews filed that count for nothing (not in any group's mean)
+    qualitative: bool = True  # the template has a qualitative part (forms 4 and 7 have none: no review is owed)
     adjustments: list = field(default_factory=list)
     adjustment_formula: str | None = None  # how the approved ones make A (scores.presenter.adjustment_formula)
     total_formula: str | None = None  # how Q, L and A make T and the bonus (scores.presenter.total_formula)
@@ -105,6 +106,7 @@ def month_sheet(engineer, month, lang):
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
                  groups=groups, uncounted_reviews=uncounted, adjustments=adjustments,
+                 qualitative=template is None or template.qualitative is not None,
                  adjustment_formula=adjustment_formula(rows, template),
                  total_formula=total_formula(score, template, engineer), veto=approval.veto_of(engineer, month),
                  interview=approval.latest_interview(engineer, month),
