@@ -337,6 +337,18 @@ REFUSED = [
     ("a rework fact misspelt", "engineer_monthly",
      lambda d: indicator(d, "rework_external").update(source={"kind": "rework", "fact": "rework_externl"}),
      "indicators[4].source.fact", "must be one of rework_external, rework_internal"),
+    # one entered metric read both ways: a worse entry raised the total (the rules leave its direction to the template)
+    ("a metric rewarded by one part and deducted by another", "after_sales_kpi",
+     lambda d: indicator(d, "resolution_rate").update(rule="sum", params={"cap": 20, "floor": 0, "parts": [
+         {"max": 20, "rule": "linear", "params": {"points": 20}},
+         {"max": 0, "rule": "range", "params": {"base": 0, "hi": 0.5, "above": {"points": -20, "step": 0.1},
+                                                 "floor": -20}}]}),
+     "indicators[0].params.parts[1].inputs.value", "where indicators[0].params.parts[0] reads it the other way"),
+    ("a rate rewarded and its plan rewarded too", "after_sales_kpi",
+     lambda d: d["indicators"].append({"code": "received", "name": "受理量", "max": 5, "rule": "band",
+                                       "source": {"kind": "metric", "key": "resolution_rate"},
+                                       "inputs": {"value": "plan"}, "params": {"bands": [[100, 5], [0, 0]]}}),
+     "indicators[6].inputs.value", "reads the metric resolution_rate's plan as better the higher it is"),
     ("optional whole indicator", "after_sales_kpi",
      lambda d: indicator(d, "resolution_rate").update(source={"kind": "metric", "required": False}),
      "indicators[0].source.required", "only a part of a sum may be optional"),
@@ -460,3 +472,4 @@ def test_q_crosses_0_without_a_jump():
     at_zero = {**TWELVE_ABSENCES, "attendance": {"counts": {"absent": 11}, "day_ids": list(range(11))}}
     assert evaluate(PRESETS["engineer_monthly"], at_zero).quantitative == 0
     assert evaluate(PRESETS["engineer_monthly"], TWELVE_ABSENCES).quantitative == D(-5)
+

@@ -380,6 +380,63 @@ def check_node(node, source, path, part=False):
               "只有求和中的一部分可以选填；指标本身须有录入")
 
 
+# How each input of an entered metric moves with what is entered: the rate (value) rises with the actual and falls
+# with the plan (a plain actual when no plan is given)
+_METRIC_PARTS = {"value": {"actual": 1, "plan": -1}, "actual": {"actual": 1}, "plan": {"plan": 1}}
+
+
+def _rule_way(node):
+    """1 when the rule scores a higher input higher, -1 when lower, None when it runs neither way (or scores no
+    value)."""
+    if node.rule in ("band", "linear"):
+        return 1
+    if node.rule in DEDUCTIONS:
+        return -1
+    if node.rule == "range":
+        below, above = node.params.get("below"), node.params.get("above")
+        if (above and above["points"] > 0) or (below and below["points"] < 0):
+            return 1
+        if (above and above["points"] < 0) or (below and below["points"] > 0):
+            return -1
+    return None
+
+
+def check_metric_directions(indicators, path):
+    """A template being stored reads each entered metric one way: its rules leave whether more is better to the
+    template, so two rules that take it opposite ways (a linear part and a range that deducts above 0.5 on one value;
+    a rate actual/plan and a band rising with the plan) made a worse entry raise the total. `indicators` by position,
+    None for one refused already."""
+    if not _STORING.get():
+        return
+    seen = {}  # (metric key, actual | plan) -> (1 | -1, path of the rule that set it)
+
+    def walk(node, source, code, where):
+        source = node.source or source
+        if node.rule == "sum":
+            for i, part in enumerate(node.params["parts"]):
+                walk(part, source, code, f"{where}.params.parts[{i}]")
+            return
+        way = _rule_way(node)
+        if source is None or source.kind != "metric" or way is None:
+            return
+        metric = source.options.get("key", code)
+        for name, keys in node.inputs.items():
+            for key in keys:
+                for part, sign in _METRIC_PARTS.get(key, {}).items():
+                    first_way, first = seen.setdefault((metric, part), (way * sign, where))
+                    if first_way != way * sign:
+                        _fail(f"{where}.inputs.{name}",
+                              f"reads the metric {metric}'s {part} as {'better' if way * sign > 0 else 'worse'} "
+                              f"the higher it is, where {first} reads it the other way: a worse entry would raise "
+                              f"the score",
+                              f"把指标 {metric} 的 {part} 当作越高越{'好' if way * sign > 0 else '差'}，而 {first} "
+                              f"的读法相反：录入更差的数值反而会加分")
+
+    for i, indicator in enumerate(indicators):
+        if indicator is not None:
+            walk(indicator.node, None, indicator.code, f"{path}[{i}]")
+
+
 def check_applies(value, node, path):
     """The indicator's applies mode: always, or with_data for a share or ratio that the month may lack."""
     mode = SOURCES[node.source.kind].mode if node.source is not None else "always"

@@ -501,6 +501,7 @@ def load_template(data, storing=False):
     listed = check.run(_list, data["indicators"], "indicators", default=[])
     indicators = [check.run(_indicator, item, f"indicators[{i}]", raters) for i, item in enumerate(listed)]
     found = [indicator for indicator in indicators if indicator is not None]
+    check.run(monotone.check_metric_directions, indicators, "indicators")
     codes = [indicator.code for indicator in found]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
