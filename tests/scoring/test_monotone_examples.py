@@ -473,3 +473,16 @@ def test_q_crosses_0_without_a_jump():
     assert evaluate(PRESETS["engineer_monthly"], at_zero).quantitative == 0
     assert evaluate(PRESETS["engineer_monthly"], TWELVE_ABSENCES).quantitative == D(-5)
 
+
+def test_a_business_trip_day_counts_as_present_for_a_rule_over_days_present():
+    """CONTRACT 4: business_trip counts as present. A template rewarding days present scored a day away on business
+    as a day missing (Q 100 → 95), though a business trip is no bad event."""
+    data = {"code": "presence", "name": "出勤天数", "version": 1, "effective_from": "2026-01", "indicators": [
+        {"code": "present", "name": "出勤", "max": 10, "source": "attendance", "rule": "linear",
+         "inputs": {"value": "present"}, "params": {"points": 10, "target": 20}}]}
+    template = load_template(data, storing=True)
+    at_office = evaluate(template, {"attendance": {"counts": {"present": 20}}})
+    away = evaluate(template, {"attendance": {"counts": {"present": 19, "business_trip": 1}}})
+    absent = evaluate(template, {"attendance": {"counts": {"present": 19, "absent": 1}}})
+    assert at_office.quantitative == away.quantitative == 100
+    assert absent.quantitative < 100

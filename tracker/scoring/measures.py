@@ -100,6 +100,7 @@ def attendance(facts, options, code):
         raise FactsError(f"attendance: unknown status {sorted(unknown)}")
     inputs = {status: _count(counts.get(status, 0), f"attendance.{status}") for status in STATUSES}
     value = {status: n for status, n in inputs.items() if n and status != "present"}
+    inputs["present"] += inputs["business_trip"]  # a day away on business counts as present (CONTRACT 4)
     return Measure(True, value, inputs, {"attendance_days": list(fact.get("day_ids", []))})
 
 
