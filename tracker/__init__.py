@@ -180,6 +180,9 @@ def create_app(test_config=None):
         return {"current_locale": str(get_locale()), "nav_links": nav.links_for, "month_title": language.month_title,
                 "month_of_year": language.month_of_year}
 
+    from tracker.scores import held
+    app.after_request(held.tell)
+
     @app.before_request
     def remember_language():
         lang = request.args.get("lang")

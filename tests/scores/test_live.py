@@ -281,6 +281,40 @@ def test_an_approved_score_does_not_move(client, token, api, team, month):
     assert after == before and after["status"] == "approved"
 
 
+HELD = ["trip", "expense", "attendance", "work order", "survey", "complaint"]
+
+
+@pytest.mark.parametrize("kind", HELD)
+def test_a_change_that_reaches_an_approved_month_says_the_approved_score_stays(client, token, api, team, month,
+                                                                               kind):
+    """The records of an approved month were taken (as they may: the gm may approve before the month is over) but
+    the attendance grid and the work-order form said only 已保存 and the API nothing, while the approved score
+    showed what the records no longer said: every door now says which approved score stays as it was."""
+    _setup, by_api, by_web = CHANGES[kind]
+    api("POST", f"/scores/{MONTH}/eng1/interview", "mgr", json={"notes": "面谈"})
+    _json(api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang"), 200)
+    before = score_answer(client, token)
+    calls = []
+
+    def call(*args, **kwargs):
+        calls.append(api(*args, **kwargs))
+        return calls[-1]
+
+    by_web(client, month | {"team": team})
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)  # the flash shows on the next page
+    assert f"张三 {MONTH} 的考核结果已审批：这次修改已保存，但不改变已审批的得分" in page, kind
+    if kind == "attendance":  # the same status again would change nothing
+        call("PUT", f"/attendance/eng1/{DAY}", "office", json={"status": "late"})
+    else:
+        by_api(call, month | {"team": team})
+    assert calls[-1].headers.get("X-Approved-Scores-Unchanged") == f"eng1/{MONTH}", kind
+    client.post("/logout")
+    assert score_answer(client, token) == before
+    # a change to a draft month says nothing of the kind
+    assert "X-Approved-Scores-Unchanged" not in api("POST", "/trips", "eng2", json={
+        "date": DAY, "full_day": True}).headers
+
+
 def test_a_trip_moved_to_another_month_recomputes_both_months(client, token, api, team, month):
     trip_id = _json(api("POST", "/trips", "eng1", json={"date": DAY, "full_day": True}), 201)["id"]
     reports.compute_month("2026-10", NOW)

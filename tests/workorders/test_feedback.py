@@ -245,7 +245,7 @@ def test_recording_into_an_approved_month_says_the_approved_score_stays(client, 
     response = client.post(f"/work-orders/{done.id}/surveys", data={"score": "1", "method": "phone"},
                            follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "已保存回访" in page and "2026-10 的考核结果已审批：这条记录已保存，但不改变已审批的得分" in page
+    assert "已保存回访" in page and "张三 2026-10 的考核结果已审批：这次修改已保存，但不改变已审批的得分" in page
     response = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-10-20",
                                                                 "upheld": "yes"}, follow_redirects=True)
     assert "已保存投诉" in response.get_data(as_text=True)

@@ -34,6 +34,7 @@ PAIRS = "tracker.live.pairs"          # {(engineer_id, "YYYY-MM" or None: every 
 STALE = "tracker.live.stale"          # {"YYYY-MM", ">=YYYY-MM" (that month on) or "<=YYYY-MM" (up to it)}
 FINALS = "tracker.live.finals"        # {engineer_id}: their months' eligibility changed
 BUSY = "tracker.live.busy"
+HELD = "tracker.live.held"            # {(engineer_id, Month)} touched whose month's score is approved: it stays
 USER_FIELDS = ("bonus_base", "hire_date", "early_confirmation_month", "active", "role", "kpi_template")
 ELIGIBILITY = ("hire_date", "early_confirmation_month")
 BY_DAY = (Trip, Expense, Attendance, Incident, Complaint)
@@ -214,6 +215,16 @@ def _recompute(services, pairs, now, session, strict):
             by_month.setdefault(month, set()).add(engineer_id)
     for month in sorted(by_month):
         _compute(services, month, now, sorted(by_month[month]), session, strict)
+        approved = session.scalars(select(Score.engineer_id).where(
+            Score.month == month, Score.status == "approved", Score.engineer_id.in_(sorted(by_month[month]))))
+        session.info.setdefault(HELD, set()).update((engineer_id, month) for engineer_id in approved)
+
+
+def take_held(session=None):
+    """[(engineer_id, Month)] whose approved score the changes this session committed would have changed: kept as
+    approved until the gm reopens the month (CONTRACT 7), which whoever made the change is told. Taken once."""
+    session = session or _session()
+    return sorted(session.info.pop(HELD, ()), key=lambda pair: (str(pair[1]), pair[0]))
 
 
 def _leave_stale(pairs, session):
@@ -312,7 +323,7 @@ def _before_commit(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, previous_transaction):
     if not previous_transaction.nested:
-        for key in (PAIRS, STALE, FINALS):
+        for key in (PAIRS, STALE, FINALS, HELD):
             session.info.pop(key, None)
 
 

@@ -57,16 +57,6 @@ def counted_in(record):
     return order.engineer, Month.of(order.completed_at)
 
 
-def approved_month(record):
-    """The month whose approved score a survey or complaint would count in but does not change (it counts once the
-    gm reopens that month), else None: what the page tells whoever records it."""
-    counted = counted_in(record)
-    if counted is None:
-        return None
-    engineer, month = counted
-    return month if scores.is_approved(engineer, month) else None
-
-
 def survey_of(viewer, survey_id):
     """The survey, 404 when missing; its work order's visibility as get_visible answers it (403)."""
     survey = get_row(Survey, survey_id)

@@ -366,14 +366,13 @@ def add_survey(order_id):
     if not form.validate_on_submit():
         return _detail(order, status=422, survey_form=form)
     try:
-        survey = feedback.add_survey(current_user, order, {"score": form.score.data, "method": form.method.data,
-                                                           "comment": form.comment.data}, clock.now())
+        feedback.add_survey(current_user, order, {"score": form.score.data, "method": form.method.data,
+                                                  "comment": form.comment.data}, clock.now())
         db.session.commit()
     except REFUSALS as error:
         status = _refuse_into(form, error)
         return _detail(order, status=status, survey_form=form)
     flash(_("已保存回访"), "success")
-    _tell_if_approved(survey)
     return redirect(url_for("workorders.detail", order_id=order.id) + "#surveys")
 
 
@@ -395,15 +394,6 @@ def delete_complaint(complaint_id):
     back = url_for("workorders.complaints", month=Month.of(complaint.day))
     _removed(lambda: feedback.delete_complaint(current_user, complaint), _("已删除投诉"))
     return redirect(back)
-
-
-def _tell_if_approved(record):
-    """Say so when a survey or complaint just recorded falls in a month whose score is approved: it is kept, and
-    the approved score stays as it is until the gm reopens that month."""
-    month = feedback.approved_month(record)
-    if month is not None:
-        flash(_("%(month)s 的考核结果已审批：这条记录已保存，但不改变已审批的得分；总经理重新打开该月后才计入",
-                month=month), "warning")
 
 
 def _removed(remove, done):
@@ -454,6 +444,5 @@ def new_complaint():
             status = _refuse_into(form, error)
             return render_template("workorders/complaint_form.html", form=form), status
         flash(_("已保存投诉"), "success")
-        _tell_if_approved(complaint)
         return redirect(url_for("workorders.complaints", month=Month.of(complaint.day)))
     return render_template("workorders/complaint_form.html", form=form), 422 if form.errors else 200
