@@ -203,20 +203,24 @@ def register(app):
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def backup(path):
-        """Write a consistent copy of the database and the archive and photo folders to PATH (.tar.gz)."""
+        """Write a consistent copy of the database and the archive and photo folders to PATH (.tar.gz); a file
+        already at PATH is replaced."""
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise click.BadParameter(f"no folder {folder}", param_hint="PATH")
         _require_schema()
+        existed = os.path.exists(path)
         try:
             counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now(), app.config["SECRET_KEY"])
         except DomainError as error:
             raise click.ClickException(error.message) from None
-        click.echo(f"backup written to {path}: {sum(counts.values())} rows in {len(counts)} tables")
+        replaced = " (the file there before was replaced)" if existed else ""
+        click.echo(f"backup written to {path}{replaced}: {sum(counts.values())} rows in {len(counts)} tables")
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--replace", is_flag=True, help="overwrite a database that already has data")
+    @click.option("--replace", is_flag=True, help="replace a database that already has data, and the instance's "
+                  "archive/ and photos/ folders (files stored since the backup are gone afterwards)")
     def restore(path, replace):
         """Restore a backup made by `backup` into this (migrated) database and instance folder."""
         _require_schema()

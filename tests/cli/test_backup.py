@@ -475,3 +475,12 @@ def test_a_scan_moved_while_the_backup_copied_the_folders_makes_it_again(app, ap
     assert backup._differing(empty, current, app.instance_path)  # the file is where the row says: not in the copy
     os.remove(os.path.join(app.instance_path, scan.path))
     assert not backup._differing(empty, current, app.instance_path)  # deleted by hand: not a race
+
+
+def test_a_backup_over_an_existing_file_says_it_replaced_it(app, runner, make_user, tmp_path):
+    _fill(app, make_user)
+    target = str(tmp_path / "nightly.tar.gz")
+    first = runner.invoke(args=["backup", target])
+    assert first.exit_code == 0 and "replaced" not in first.output, first.output
+    again = runner.invoke(args=["backup", target])
+    assert again.exit_code == 0 and "(the file there before was replaced)" in again.output, again.output
