@@ -82,6 +82,26 @@ def test_approving_several_checks_each_and_names_the_refused(api, gm, team, reco
     assert "已审批 1 人" in html and "李四 未审批" in html and "缺少领导评价" in html
 
 
+def test_a_total_that_changed_after_the_queue_was_shown_is_not_approved_unseen(api, gm, team, records, ready):
+    """The queue showed 72.63; an absence recorded meanwhile made it 69.13, and "approve selected" stored 69.13 with
+    "approved 1" and no figure: a total the gm never saw. Each row now carries the total it showed."""
+    import re
+
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    shown = re.search(r'name="seen-eng1" value="([^"]*)"', html).group(1)
+    assert shown == str(score_of(team["eng1"], MONTH).total)
+    api("PUT", f"/attendance/eng1/{MONTH}-13", "office", json={"status": "absent"})  # meanwhile
+    changed = score_of(team["eng1"], MONTH).total
+    assert str(changed) != shown
+    response = gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1"], "seen-eng1": shown})
+    assert score_of(team["eng1"], MONTH).status == "draft"
+    page = gm.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"张三 未审批：总分已变为 {changed}（页面上是 {shown}），请查看后再审批" in page
+    response = gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1"], "seen-eng1": str(changed)})
+    assert score_of(team["eng1"], MONTH).status == "approved"
+    assert f"已审批 1 人：张三 {changed}" in gm.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_only_the_gm_has_the_queue(client, team, computed):
     login(client, "mgr")
     assert client.get("/approvals").status_code == 403

@@ -140,17 +140,24 @@ def _templates(ids):
             for row in db.session.scalars(select(KpiTemplate).where(KpiTemplate.id.in_(ids)))}
 
 
-def approve_many(actor, engineers, month, now):
+def approve_many(actor, engineers, month, now, seen=None):
     """Approve each engineer's month, each checked on its own (a savepoint each); the caller commits.
 
-    Returns (approved engineers, [(engineer, message)] refused).
+    `seen`: {engineer id: the total the approver was shown}; a score whose total is another by now (a record changed
+    while the page was open) is not approved, so that nobody approves a total they never saw.
+    Returns ([(approved engineer, total)], [(engineer, message)] refused).
     """
     done, refused = [], []
     for engineer in engineers:
         try:
             with db.session.begin_nested():
                 approval.approve_score(actor, engineer, month, now=now)
-            done.append(engineer)
+                total = approval.score_of(engineer, month).total
+                shown = (seen or {}).get(engineer.id, total)
+                if shown != total:
+                    raise Conflict(_("总分已变为 %(total)s（页面上是 %(shown)s），请查看后再审批", total=total,
+                                     shown=shown if shown is not None else _("待定")))
+            done.append((engineer, total))
         except (Conflict, Invalid) as error:  # a blocker, or a month not begun
             refused.append((engineer, error.message))
     return done, refused

@@ -1,5 +1,7 @@
 """Closing a month: the gm's approval queue and the manager's team month (what is missing per engineer)."""
 
+from decimal import Decimal, InvalidOperation
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -65,14 +67,25 @@ def approve_many(month):
     if not engineers:
         flash(_("请先勾选要审批的考核"), "warning")
         return redirect(url_for("queue.approvals", month=month))
-    done, refused = queue.approve_many(current_user, engineers, month, clock.now())
+    seen = {engineer.id: _shown_total(request.form.get(f"seen-{engineer.username}")) for engineer in engineers
+            if f"seen-{engineer.username}" in request.form}
+    done, refused = queue.approve_many(current_user, engineers, month, clock.now(), seen)
     db.session.commit()
     if done:
-        flash(_("已审批 %(n)s 人：%(names)s", n=len(done), names=_("、").join(e.display_name for e in done)),
-              "success")
+        flash(_("已审批 %(n)s 人：%(names)s", n=len(done), names=_("、").join(
+            f"{engineer.display_name} {total}" for engineer, total in done)), "success")
     for engineer, message in refused:
         flash(_("%(name)s 未审批：%(why)s", name=engineer.display_name, why=message), "error")
     return redirect(url_for("queue.approvals", month=month))
+
+
+def _shown_total(text):
+    """The total a queue row showed (as its hidden field carries it), None for a pending one or a field tampered
+    with (which then matches no stored total and is refused)."""
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
 
 
 @bp.route("/team")
