@@ -102,6 +102,15 @@ def test_a_total_that_changed_after_the_queue_was_shown_is_not_approved_unseen(a
     assert f"已审批 1 人：张三 {changed}" in gm.get(response.headers["Location"]).get_data(as_text=True)
 
 
+def test_the_queue_says_what_the_team_page_chases_but_does_not_block(api, gm, team, records, ready):
+    """The manager's page said 行程表未提交 where the gm's queue said 可审批 for the same month: the queue now says it
+    too, as something that does not block approval."""
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    eng1 = html[html.index('id="row-eng1"'):]
+    eng1 = eng1[:eng1.index("</li>", eng1.index("queue-total"))]
+    assert "可审批" in eng1 and "不影响审批，但尚未完成：行程表未提交" in eng1
+
+
 def test_only_the_gm_has_the_queue(client, team, computed):
     login(client, "mgr")
     assert client.get("/approvals").status_code == 403

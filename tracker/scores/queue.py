@@ -56,8 +56,8 @@ class MonthState:
         return self.gaps
 
     @property
-    def missing(self):
-        """What the manager still has to chase for this month (the engineer's part included)."""
+    def open_items(self):
+        """What the engineer's part still lacks without blocking approval (the itinerary, the self review)."""
         if not self.eligible or self.approved:
             return []
         items = []
@@ -65,7 +65,12 @@ class MonthState:
             items.append(_("行程表未提交"))
         if self.wants_self_review and not self.self_review:
             items.append(_("缺少自评"))
-        return items + self.blockers
+        return items
+
+    @property
+    def missing(self):
+        """What the manager still has to chase for this month (the engineer's part included)."""
+        return self.open_items + self.blockers
 
     @property
     def ready(self):
