@@ -212,3 +212,14 @@ def test_the_early_confirmation_form_starts_at_the_first_month_the_rule_allows(c
     html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
     assert 'id="early-confirmation"' in html and 'value="2026-12"' in html
     client.post("/logout")
+
+
+def test_a_score_approved_without_a_time_shows_as_approved(api, gm, team, records, ready):
+    """A row approved by an earlier release's hand (status set, no approval time) made the score page a 500."""
+    from sqlalchemy import update
+
+    db.session.execute(update(Score).where(Score.engineer_id == team["eng1"].id, Score.month == MONTH)
+                       .values(status="approved", approved_at=None))
+    db.session.commit()
+    response = gm.get(f"/scores/{MONTH}/eng1")
+    assert response.status_code == 200 and "已审批，之后不再重新计算" in response.get_data(as_text=True)
