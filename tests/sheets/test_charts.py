@@ -105,6 +105,8 @@ def test_an_indicator_on_another_scale_is_not_averaged_with_it(scored, team):
     attendance = [i for i in indicators if i["code"] == "attendance"]
     assert sorted(i["max"] for i in attendance) == [Decimal(15), Decimal(100)]
     assert next(i for i in attendance if i["max"] == 100)["means"]["mgr"] == Decimal("90.00")
+    # each says its scale: three charts titled 出勤 could not be told apart
+    assert sorted(i["name"] for i in attendance) == ["出勤（满分 100）", "出勤（满分 15）"]
 
 
 def test_a_month_without_totals_says_so_instead_of_an_empty_chart(client, team, records):

@@ -4,6 +4,7 @@ department's teams side by side."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import Integer, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
@@ -11,7 +12,7 @@ from tracker.auth.access import scope_filter, team_filter
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.scores.models import Score, ScoreLine
-from tracker.scoring.decimals import round2
+from tracker.scoring.decimals import fmt, round2
 from tracker.scoring.month import Month
 from tracker.scoring.totals import GRADES
 from tracker.values import month_arg
@@ -50,7 +51,7 @@ def team_distribution(viewer, month, team=None):
 def trend(engineer, month, span=12):
     """The engineer's Q, L and T of the `span` months up to `month`: [(month, Q, L, T)] (None where missing)."""
     wanted = [month]
-    for _ in range(span - 1):
+    for _step in range(span - 1):
         wanted.insert(0, Month(wanted[0]).previous())
     rows = {m: (q, l, t) for m, q, l, t in db.session.execute(
         select(Score.month, Score.quantitative, Score.qualitative, Score.total)
@@ -97,6 +98,10 @@ def department(month, lang="zh"):
         entry["position"] = min(entry["position"], position)
         entry["means"][username] = _mean(cents, n)
     ordered = sorted(indicators.values(), key=lambda e: (e["position"], e["code"], e["max"]))
+    names = [entry["name"] for entry in ordered]
+    for entry in ordered:  # one name on several scales (three templates' 客户满意度): each says its max
+        if names.count(entry["name"]) > 1:
+            entry["name"] = _("%(name)s（满分 %(max)s）", name=entry["name"], max=fmt(entry["max"]))
     return teams, ordered
 
 
