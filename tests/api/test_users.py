@@ -314,3 +314,13 @@ def test_a_manager_demoted_while_someone_is_put_under_him_at_once_never_leaves_a
         boss = db.session.scalar(select(User).where(User.username == "eng3")).supervisor
         assert boss is None or boss.role in ("manager", "gm"), round_
         api("PATCH", "/users/eng3", "admin", json={"supervisor": "mgr2"})
+
+
+@pytest.mark.parametrize("path", ["/scores/2026-11/Eng1", "/itineraries/Eng1/2026-11", "/reviews/2026-11/Eng1",
+                                  "/users/Eng1"])
+def test_a_path_segment_that_cannot_be_a_username_is_422_on_every_call(api, team, path):
+    """GET /scores/{month}/{username} alone answered 404 "no such engineer" where every other call says 422 with the
+    username rule."""
+    response = api("GET", path, "gm.wang" if not path.startswith("/users") else "admin")
+    assert_error(response, 422)
+    assert "username" in response.get_json()["error"]["fields"]

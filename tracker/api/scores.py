@@ -12,6 +12,7 @@ from flask_login import current_user
 from tracker import clock, language, validation
 from tracker.api import core
 from tracker.api.core import bp
+from tracker.api.people import username_in_path
 from tracker.auth.access import engineer_for_scores, is_leader, roles
 from tracker.errors import Invalid
 from tracker.scores import approval, listing, services, yearly
@@ -178,7 +179,7 @@ def month_scores(month):
 @core.answers(200, DETAIL)
 def engineer_score(month, username):
     """One engineer's month: every indicator with its explanation and records, reviews, adjustments, history."""
-    engineer = engineer_for_scores(current_user, username)
+    engineer = engineer_for_scores(current_user, username_in_path(username))
     score = services.stored_scores([engineer.id], month).get(engineer.id)
     lines = {}
     if score is not None:
