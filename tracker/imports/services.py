@@ -26,7 +26,7 @@ from tracker.memory import no_cycle_collection
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders, both the customers
 # and the attendance (as on their pages and in the API: PUT /attendance takes both).
-WHO_MAY = {"users": ("admin",), "customers": ("admin", "backoffice"), "work_orders": ("backoffice",),
+WHO_MAY = {"users": ("admin",), "customers": ("admin", "backoffice"), "work_orders": ("backoffice", "admin"),
            "attendance": ("backoffice", "admin"), "calendar": ("admin",)}
 
 
