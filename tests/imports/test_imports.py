@@ -963,3 +963,11 @@ def test_merged_cells_of_a_sheet_written_with_a_namespace_prefix_are_recognised(
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(6, "状态")], report  # =sick_leave(): no status
     assert "之一" in report["errors"][0]["message"]  # the formula read as its text, not as an empty cell (必填)
     assert report["created"] == 2
+
+
+def test_a_file_past_the_import_limit_is_413_like_any_upload_past_its_limit(team, api, monkeypatch):
+    from tracker.imports import files
+
+    monkeypatch.setattr(files, "MAX_BYTES", 1000)
+    response = _upload(api, "customers", b"x" * 1001, "c.csv")
+    assert response.status_code == 413 and response.get_json()["error"]["fields"] == {"file": "文件超过 20 MiB"}

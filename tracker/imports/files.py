@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError, Invalid, TooLarge
 from tracker.validation import kind_of, shown_datetime
 from tracker import xlsx
 from tracker.xlsx import put
@@ -217,8 +217,9 @@ def read_rows(kind, filename, data):
     """
     if not data:
         raise Invalid.field("file", _("文件是空的"))
-    if len(data) > MAX_BYTES:
-        raise Invalid.field("file", _("文件超过 20 MiB"))
+    if len(data) > MAX_BYTES:  # too large, as an upload past its limit is everywhere: 413
+        message = _("文件超过 20 MiB")
+        raise TooLarge(message, {"file": message})
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
