@@ -108,6 +108,16 @@ def test_each_kind_of_gap_is_found(months, api):
     }
 
 
+def test_an_engineer_who_left_keeps_the_gaps_of_a_month_still_to_approve(months, api):
+    """Deactivated after the month, eng2 vanished from the check while his draft still waited for its interview
+    (approval said 409): the month looked ready to close."""
+    assert api("PATCH", "/users/eng2", "admin", json={"active": False}).status_code == 200
+    found = by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
+    assert found["interview_missing"] == ["eng2"] and found["itinerary_not_submitted"] == ["eng2"]
+    assert found["work_order_without_trip"] == [months["no_trip"].number]
+    assert api("POST", f"/scores/{SEEDED}/eng2/approve", "gm.wang").status_code == 409
+
+
 def test_a_manager_sees_the_own_team_and_links_to_the_records(months, api, client):
     found = by_kind(api("GET", f"/quality/{SEEDED}", "mgr").get_json())
     assert "leader_review_missing" not in found and "trip_without_work_order" not in found

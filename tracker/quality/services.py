@@ -12,6 +12,7 @@ from datetime import datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
@@ -44,8 +45,12 @@ class Gap:
     indicator_name: str | None = None
 
 
-def _engineers(viewer):
-    return (User.role == "engineer", User.active.is_(True), scope_filter(viewer, User.id))
+def _engineers(viewer, month):
+    """The engineers whose month is checked: the active ones, and those who left with a draft of the month still to
+    approve (scored, approved and paid for it: their gaps still hold the month's close)."""
+    draft = aliased(Score)  # not the Score a query joins already
+    left_with_a_draft = exists().where(draft.engineer_id == User.id, draft.month == month, draft.status == "draft")
+    return (User.role == "engineer", or_(User.active.is_(True), left_with_a_draft), scope_filter(viewer, User.id))
 
 
 def _orders_of_month(first, nxt):
@@ -56,10 +61,10 @@ def _orders_of_month(first, nxt):
                          WorkOrder.reported_at < end)))
 
 
-def _order_gaps(kind, viewer, where, first, nxt):
+def _order_gaps(kind, viewer, month, where, first, nxt):
     query = (select(WorkOrder.id, WorkOrder.number, User.username, User.display_name)
              .join(User, User.id == WorkOrder.engineer_id)
-             .where(*_engineers(viewer), _orders_of_month(first, nxt), where)
+             .where(*_engineers(viewer, month), _orders_of_month(first, nxt), where)
              .order_by(User.display_name, WorkOrder.number))
     return [Gap(kind, username, name, order_id, number) for order_id, number, username, name in
             db.session.execute(query)]
@@ -76,29 +81,29 @@ def month_gaps(viewer, month, now):
     employed = or_(User.hire_date.is_(None), User.hire_date < nxt)
     unsubmitted = ~exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)
     for username, name in db.session.execute(select(User.username, User.display_name)
-                                             .where(*_engineers(viewer), employed, unsubmitted)
+                                             .where(*_engineers(viewer, month), employed, unsubmitted)
                                              .order_by(User.display_name)):
         gaps["itinerary_not_submitted"].append(Gap("itinerary_not_submitted", username, name))
     gaps["work_order_without_scan"] = _order_gaps(
-        "work_order_without_scan", viewer, ~exists().where(Scan.work_order_id == WorkOrder.id), first, nxt)
+        "work_order_without_scan", viewer, month, ~exists().where(Scan.work_order_id == WorkOrder.id), first, nxt)
     gaps["work_order_without_times"] = _order_gaps(
-        "work_order_without_times", viewer,
+        "work_order_without_times", viewer, month,
         or_(WorkOrder.responded_at.is_(None), WorkOrder.arrived_at.is_(None), WorkOrder.completed_at.is_(None)),
         first, nxt)
     gaps["work_order_without_trip"] = _order_gaps(
-        "work_order_without_trip", viewer, ~exists().where(Trip.work_order_id == WorkOrder.id), first, nxt)
+        "work_order_without_trip", viewer, month, ~exists().where(Trip.work_order_id == WorkOrder.id), first, nxt)
     gaps["survey_missing"] = _order_gaps(
-        "survey_missing", viewer, ~exists().where(Survey.work_order_id == WorkOrder.id), first, nxt)
+        "survey_missing", viewer, month, ~exists().where(Survey.work_order_id == WorkOrder.id), first, nxt)
     for trip_id, day, username, name in db.session.execute(
             select(Trip.id, Trip.day, User.username, User.display_name).join(User, User.id == Trip.engineer_id)
-            .where(*_engineers(viewer), Trip.day >= first, Trip.day < nxt, Trip.work_order_id.is_(None))
+            .where(*_engineers(viewer, month), Trip.day >= first, Trip.day < nxt, Trip.work_order_id.is_(None))
             .order_by(User.display_name, Trip.day, Trip.id)):
         gaps["trip_without_work_order"].append(Gap("trip_without_work_order", username, name, trip_id=trip_id,
                                                    day=day))
     for code, name, name_en, username, display_name in db.session.execute(
             select(ScoreLine.code, ScoreLine.name, ScoreLine.name_en, User.username, User.display_name)
             .join(Score, Score.id == ScoreLine.score_id).join(User, User.id == Score.engineer_id)
-            .where(*_engineers(viewer), Score.month == month, Score.status == "draft", ScoreLine.missing.is_(True))
+            .where(*_engineers(viewer, month), Score.month == month, Score.status == "draft", ScoreLine.missing.is_(True))
             .order_by(User.display_name, ScoreLine.position)):
         gaps["hand_entry_missing"].append(Gap("hand_entry_missing", username, display_name, indicator=code,
                                               indicator_name=approval.line_name(name, name_en)))
@@ -106,8 +111,8 @@ def month_gaps(viewer, month, now):
     # read it): a leader review where the template wants one and that counts, the interview
     for state in queue.month_states(viewer, month):
         person = state.engineer
-        if not person.active or not state.eligible or state.approved:
-            continue
+        if (not person.active and state.score is None) or not state.eligible or state.approved:
+            continue  # one who left is checked while a draft of the month waits for approval
         if state.wants_leader_review and not state.leader_review:
             gaps["leader_review_missing"].append(Gap("leader_review_missing", person.username, person.display_name))
         if not state.interview:
