@@ -248,6 +248,32 @@ def test_an_answer_repeating_the_request_never_puts_the_token_in_the_error(app, 
     assert DING_TOKEN not in row.last_error
 
 
+def test_a_token_in_the_webhooks_path_is_masked_on_the_pages_in_the_audit_log_and_in_errors(app, client, team,
+                                                                                             endpoint):
+    """A hook whose token is a segment of its path (…/hook/<token>) showed it in full on the robots page and in the
+    audit log: only query values were masked."""
+    token = "b7e2c9d4a1f0463e8d5c2b9a7f1e0d3c"
+    login(client, "admin")
+    response = client.post("/notifications/robots/new", data=robot_form(
+        platform="wecom", secret="", webhook_url=f"{endpoint.base}/open-apis/bot/v2/hook/{token}"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    robot = db.session.scalar(select(robots.ChatRobot))
+    pages = client.get("/notifications/robots").get_data(as_text=True)
+    pages += client.get(f"/notifications/robots/{robot.id}").get_data(as_text=True)
+    assert token not in pages and "/hook/b7e2***" in pages
+    audited = " ".join(f"{e.before} {e.after}" for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.record_type == "chat_robots")))
+    assert token not in audited
+    endpoint.answer = {"errcode": 40001, "errmsg": f"no hook {token}"}
+    robot.kinds = "month_reminder"
+    db.session.commit()
+    reports.remind_unsubmitted(OCT, NOW)
+    db.session.commit()
+    jobs.run_frequent(app, "outbox", now=NOW)
+    row = robot_rows()[0]
+    assert row.status == "pending" and token not in row.last_error, row.last_error
+
+
 def robot_form(**changes):
     data = {"name": "华东钉钉群", "platform": "dingtalk", "team": "mgr",
             "webhook_url": f"https://oapi.dingtalk.com/robot/send?access_token={DING_TOKEN}", "secret": DING_SECRET,

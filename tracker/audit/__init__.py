@@ -101,13 +101,19 @@ def mask_secret(value):
     return (value[:4] + MASK) if value and len(value) >= 16 else MASK
 
 
+TOKEN_SEGMENT = 16  # a path segment this long is taken for a token (a hook's id in its path), never a word
+
+
 def mask_url(url):
-    """The URL with each query value (and any user:password) masked, e.g. ...send?key=693a***."""
+    """The URL with each query value, each path segment long enough to be a token (…/hook/<token>) and any
+    user:password masked, e.g. ...send?key=693a***."""
     parts = urlsplit(url or "")
     query = "&".join(f"{name}={mask_secret(value)}" if value else name
                      for name, value in parse_qsl(parts.query, keep_blank_values=True))
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    path = "/".join(mask_secret(segment) if len(segment) >= TOKEN_SEGMENT else segment
+                    for segment in parts.path.split("/"))
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
 
 
 def _value(key, value):

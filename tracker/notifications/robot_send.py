@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
+from tracker.audit import TOKEN_SEGMENT
 from tracker.extensions import db
 from tracker.notifications import outbox
 from tracker.notifications.robots import REMOVED, TEST_KIND, ChatRobot
@@ -46,7 +47,9 @@ def signed_url(robot, timestamp_ms=None):
 def _scrub(text, robot):
     """The text without the robot's secrets (an error message should never carry them): the URL, each value of its
     query (WeCom's key, DingTalk's access_token; an answer may repeat the request's query), the signing secret."""
-    values = [value for _name, value in parse_qsl(urlsplit(robot.webhook_url).query) if len(value) >= 6]  # tokens
+    parts = urlsplit(robot.webhook_url)
+    values = [value for _name, value in parse_qsl(parts.query) if len(value) >= 6]  # tokens
+    values += [segment for segment in parts.path.split("/") if len(segment) >= TOKEN_SEGMENT]  # a token in the path
     for secret in sorted({robot.webhook_url, robot.secret, *values} - {None, ""}, key=len, reverse=True):
         text = text.replace(secret, "***")
         if quote(secret, safe="") != secret:
