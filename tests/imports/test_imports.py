@@ -232,15 +232,21 @@ def test_a_gb18030_csv_as_excel_saves_it_imports(team, api):
     assert _count(Customer) == 2
 
 
-def test_an_xlsx_with_a_merged_title_and_merged_header_cells_imports(team, api):
+def _attendance_with_merged_heads():
+    """An attendance workbook as offices lay it out: a merged title, each header cell merged down over two rows."""
     book = Workbook()
     sheet = book.active
     sheet.append(["2026年考勤异常"])
     sheet.merge_cells("A1:C1")
     sheet.append(["用户名", "日期", "状态"])
     sheet.append([None, None, None])
-    for column in "ABC":  # each header cell merged down over two rows, as offices often lay them out
+    for column in "ABC":
         sheet.merge_cells(f"{column}2:{column}3")
+    return book, sheet
+
+
+def test_an_xlsx_with_a_merged_title_and_merged_header_cells_imports(team, api):
+    book, sheet = _attendance_with_merged_heads()
     sheet.append(["eng1", date(2026, 10, 12), "late"])
     sheet.append(["eng2", "2026-10-13", "sick_leave"])
     out = io.BytesIO()
@@ -935,14 +941,7 @@ def test_merged_cells_of_a_sheet_written_with_a_namespace_prefix_are_recognised(
     import re
     import zipfile
 
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["2026年考勤异常"])
-    sheet.merge_cells("A1:C1")
-    sheet.append(["用户名", "日期", "状态"])
-    sheet.append([None, None, None])
-    for column in "ABC":
-        sheet.merge_cells(f"{column}2:{column}3")
+    book, sheet = _attendance_with_merged_heads()
     sheet.append(["eng1", date(2026, 10, 12), "late"])
     sheet.append([None, "2026-10-13", "sick_leave"])
     sheet.merge_cells("A4:A5")  # one engineer's two days, the name merged over both rows
