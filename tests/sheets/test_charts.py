@@ -137,3 +137,16 @@ def test_a_label_longer_than_the_labels_column_is_shortened_whole_in_its_tooltip
     (x, title, shown), (_x, plain_title, plain) = texts
     assert title == name and shown.endswith("…") and svg._text_width(shown) <= float(x) - 4
     assert (plain_title, plain) == ("", "出勤扣分")
+
+
+def test_a_hand_entry_nobody_made_is_drawn_as_none_not_as_zero(app, team):
+    """A template's hand entry not made yet has provisional points: the indicator chart drew them as a 0/10 the
+    engineer never got; it shows the track and "—" until the entry is made."""
+    from tracker.charts.views import engineer_charts
+
+    lines = [{"name": "出勤", "applies": True, "missing": False, "points": Decimal("13"), "max_points": Decimal(15)},
+             {"name": "安全生产", "applies": True, "missing": True, "points": Decimal(0), "max_points": Decimal(10)}]
+    with app.test_request_context():
+        chart = str(engineer_charts(team["eng1"], MONTH, lines)["indicators"])
+    assert "13/15" in chart and "—/10" in chart and "0/10" not in chart
+    assert chart.count('fill="#0d6efd"') == 1 and chart.count('fill="#e9ecef"') == 2  # one bar, two tracks

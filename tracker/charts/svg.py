@@ -42,7 +42,8 @@ def _fit(text, room):
 
 
 def hbars(rows, label, *, scale_max=None, width=360, label_width=None, bar=16, gap=8):
-    """Horizontal bars: rows of (label, value, max or None); a grey track shows the max when given. The labels'
+    """Horizontal bars: rows of (label, value or None, max or None); a grey track shows the max when given, a value
+    of None (nothing to show yet) no bar and "—". The labels'
     column is as wide as the longest label (96 to 180 px), so "Customer satisfaction" is not cut at the left; a
     longer label is shortened with an ellipsis, whole in its tooltip (and in the table beside the chart)."""
     if label_width is None:
@@ -51,18 +52,20 @@ def hbars(rows, label, *, scale_max=None, width=360, label_width=None, bar=16, g
     track = width - label_width - 70
     parts, y = [], 4
     for i, (name, value, maximum) in enumerate(rows):
+        unknown = value is None
         value = Decimal(value or 0)
         if maximum is not None:
             parts.append(f'<rect x="{label_width}" y="{y}" width="{track * Decimal(maximum) / scale_max:.1f}" '
                          f'height="{bar}" fill="#e9ecef"/>')
         length = max(Decimal(0), track * value / scale_max) if scale_max else 0
-        parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" '
-                     f'fill="{COLOURS[i % len(COLOURS)] if maximum is None else COLOURS[0]}"/>')
+        if not unknown:
+            parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" '
+                         f'fill="{COLOURS[i % len(COLOURS)] if maximum is None else COLOURS[0]}"/>')
         shown_name = _fit(name, label_width - 8)
         title = f"<title>{escape(name)}</title>" if shown_name != str(name) else ""
         parts.append(f'<text x="{label_width - 4}" y="{y + bar - 4}" text-anchor="end">{title}{escape(shown_name)}'
                      f'</text>')
-        shown = _num(value) + (f"/{_num(maximum)}" if maximum is not None else "")
+        shown = ("—" if unknown else _num(value)) + (f"/{_num(maximum)}" if maximum is not None else "")
         parts.append(f'<text x="{label_width + track + 4}" y="{y + bar - 4}">{shown}</text>')
         y += bar + gap
     return _svg(width, max(y, 20), "".join(parts), label)

@@ -28,7 +28,9 @@ def team_charts(month, team=None):
 @bp.app_template_global()
 def engineer_charts(engineer, month, lines):
     """The indicators (points against max) of a month and the 12-month trend of Q, L and T."""
-    applied = [(line["name"], line["points"], line["max_points"]) for line in lines if line["applies"]]
+    # a hand entry nobody made yet has provisional points: no bar and "—", not a 0 the engineer never got
+    applied = [(line["name"], None if line.get("missing") else line["points"], line["max_points"])
+               for line in lines if line["applies"]]
     series = data.trend(engineer, month)
     labels = [m[2:] for m, *_rest in series]
     return {"indicators": svg.hbars(applied, _("各指标得分与满分")) if applied else None, "applied": applied,
