@@ -146,6 +146,17 @@ def test_bad_metric_entries_are_refused(api, technician, changes, field):
     assert count(MetricEntry) == 0
 
 
+def test_a_future_month_is_named_before_what_its_entry_lacks(api, technician):
+    """A completion rate without its plan for next month was told "plan required": the user filled in the plan and
+    was then told the month could not be entered yet. The month is checked first, for every entry."""
+    body = {"engineer": "eng1", "month": "2026-12", "key": "labour_output", "actual": 92.5}
+    response = api("POST", "/metrics", "mgr", json=body)
+    assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == ["month"]
+    response = api("POST", "/metrics", "mgr", json=body | {"key": "nonsense", "actual": -1})
+    assert list(response.get_json()["error"]["fields"]) == ["month"]
+    assert count(MetricEntry) == 0
+
+
 def test_a_count_takes_no_plan_that_would_turn_it_into_a_rate(api, technician):
     """technical_cases counts cases (at least 2 a month): with a plan it was scored as actual ÷ plan (2 of 2 read as
     1 case: 2.5 of 5 points). Refused, naming the plan; the count alone is taken."""

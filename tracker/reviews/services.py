@@ -181,9 +181,9 @@ def save_review(rater, engineer, month, ratings, comment=None, *, now):
     criteria and their top rating from the template in force."""
     month = month_arg(month)
     group, spec = review_terms(rater, engineer, month)
+    _not_future(month, now)  # the month first: a future month's ratings are not wrong, they are early
     checked = check_ratings(ratings, spec)
     comment = _note(comment, "comment")
-    _not_future(month, now)
     ensure_open(engineer, month)
     review = db.session.scalar(select(Review).where(Review.engineer_id == engineer.id, Review.month == month,
                                                     Review.rater_id == rater.id))
@@ -480,6 +480,7 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
     """Create or replace the month's entry for a metric of the template (plan > 0 when given, actual ≥ 0)."""
     require_leader(actor, engineer)
     month = month_arg(month)
+    _not_future(month, now)  # the month first: "plan required" sent the user to fill in what could not be saved
     spec = specs_for(engineer, month).metrics.get(key)
     if spec is None:
         allowed = ", ".join(specs_for(engineer, month).metrics) or _("（无）")
@@ -495,7 +496,6 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
         # a count or an amount: with a plan it would be scored as actual ÷ plan (3 errors of 10 as 0.3 errors)
         raise Invalid.field("plan", _("该指标按数量本身计分，不填计划"))
     note = _note(note)
-    _not_future(month, now)
     ensure_open(engineer, month)
     entry = db.session.scalar(select(MetricEntry).where(MetricEntry.engineer_id == engineer.id,
                                                         MetricEntry.month == month, MetricEntry.key == key))
@@ -532,6 +532,7 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
         # who rates is the template's: form 5 is scored by the leader alone
         raise Forbidden(_("该考核模板的评分只由%(groups)s给出", groups=_("、").join(
             str(GROUP_NAMES[g]) for g in template.raters.groups)))
+    _not_future(month, now)
     specs = entry_specs(template).ratings
     spec = specs.get(key)
     if spec is None:
@@ -548,7 +549,6 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
             raise Invalid.field("level", _("该指标直接打分，不选等级"))
         level = None
         points = check_number(points, "points", spec.lo, spec.hi)
-    _not_future(month, now)
     ensure_open(engineer, month)
     rating = db.session.scalar(select(Rating).where(Rating.engineer_id == engineer.id, Rating.month == month,
                                                     Rating.key == key, Rating.rater_id == rater.id))
