@@ -232,6 +232,21 @@ def test_a_gb18030_csv_as_excel_saves_it_imports(team, api):
     assert _count(Customer) == 2
 
 
+def test_a_csv_row_shifted_by_an_unquoted_comma_is_refused_not_stored_shifted(team, api):
+    """客户, 设备, 型号, 序列号, 安装日期 with the model written QB-2000,B unquoted: the serial read "B" and the
+    date column held the serial; the cell past the header was dropped without a word and the row stored shifted."""
+    header = ",".join(column.zh for column in kinds.CUSTOMERS.columns)
+    data = (header + "\n旗滨玻璃,1号机,QB-2000,B,SN1,2019-03-12\n南方水泥,2号机,QB-1000,SN2,2020-05-18,\n").encode()
+    report = _report(_upload(api, "customers", data, "客户.csv", dry_run=False))
+    assert report["rows"] == 2
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "")]
+    assert "第 6 列" in report["errors"][0]["message"] and "引号" in report["errors"][0]["message"]
+    assert _count(Customer) == 0 and _count(Equipment) == 0  # a refused row: nothing of the file stored
+    quoted = data.replace(b"QB-2000,B,", b'"QB-2000,B",')
+    assert _upload(api, "customers", quoted, "客户.csv", dry_run=False).status_code == 200
+    assert db.session.scalar(select(Equipment.model).where(Equipment.serial == "SN1")) == "QB-2000,B"
+
+
 def _attendance_with_merged_heads():
     """An attendance workbook as offices lay it out: a merged title, each header cell merged down over two rows."""
     book = Workbook()
@@ -844,7 +859,7 @@ def test_one_formula_or_merged_cell_does_not_load_the_whole_workbook(shape):
     book.save(out)
     tracemalloc.start()
     try:
-        records, _found, _ignored = files.read_rows(kinds.CALENDAR, "日历.xlsx", out.getvalue())
+        records, _found, _ignored, _spilled = files.read_rows(kinds.CALENDAR, "日历.xlsx", out.getvalue())
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

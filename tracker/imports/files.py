@@ -209,8 +209,10 @@ def _csv_rows(data):
 
 
 def read_rows(kind, filename, data):
-    """[(row number, {column key: text})] of the data rows, the keys of the columns the file has, and the headings
-    of the columns it has that are none of the kind's (ignored: the report names them).
+    """[(row number, {column key: text})] of the data rows, the keys of the columns the file has, the headings
+    of the columns it has that are none of the kind's (ignored: the report names them), and [(row number, column
+    number)] of the CSV rows refused for holding cells past the header's last column (an unquoted separator in a
+    value: every cell after it stood one column to the right, and the row would have been stored shifted).
 
     The header row is found by its labels (Chinese, English or the key, in any order); an English header row and
     repeated header rows (left by merged header cells) are skipped, and so are empty rows.
@@ -221,6 +223,7 @@ def read_rows(kind, filename, data):
         message = _("文件超过 20 MiB")
         raise TooLarge(message, {"file": message})
     name = (filename or "").lower()
+    comma_separated = name.endswith(".csv")
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
     elif name.endswith(".csv"):
@@ -232,7 +235,7 @@ def read_rows(kind, filename, data):
         for label in (column.zh, column.en, column.key):
             labels[_label(label)] = column.key
     chinese = {_label(column.zh) for column in kind.columns}
-    positions, found, records, headings, above = None, set(), [], {}, None
+    positions, found, records, headings, above, spilled = None, set(), [], {}, None, []
     for number, values in rows:
         cells = [_label(value) for value in values]
         matched = {index: labels[cell] for index, cell in enumerate(cells) if cell in labels}
@@ -264,6 +267,11 @@ def read_rows(kind, filename, data):
             if not records:
                 _headings(headings, values)
             continue
+        width = max(headings) + 1 if headings else 0
+        past = next((index for index in range(width, len(values)) if values[index].strip()), None)
+        if comma_separated and past is not None:
+            spilled.append((number, past + 1))
+            continue
         record = {key: (_cell(key, values[index]) if index < len(values) else "") for key, index in positions.items()}
         if not any(value.strip() for value in record.values()):
             continue  # a row filled only in columns not read (a 序号 numbered in advance): an empty row
@@ -277,7 +285,7 @@ def read_rows(kind, filename, data):
         raise Invalid.field("file", _("缺少必填列：%(names)s", names="、".join(missing)))
     used = set(positions.values())
     ignored = [heading for index, heading in sorted(headings.items()) if index not in used]
-    return records, found, ignored
+    return records, found, ignored, spilled
 
 
 def _another_kinds_header(above, matched, cells, chinese):

@@ -141,8 +141,12 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
 def _run(actor, name, filename, data, now, progress, dry_run):
     require_import(actor, name)
     kind = kind_of(name)
-    rows, present, ignored = files.read_rows(kind, filename, data)
-    report = Report(kind=name, rows=len(rows), ignored_columns=ignored)
+    rows, present, ignored, spilled = files.read_rows(kind, filename, data)
+    report = Report(kind=name, rows=len(rows) + len(spilled), ignored_columns=ignored)
+    for number, column in spilled:
+        _error(report, kind, number, Invalid(_(
+            "这一行第 %(column)s 列起的单元格在表头之外：某个值含分隔符（逗号）却没有加引号？这一行未导入",
+            column=column)), present)
     key = kind.key_of
     writes = not (dry_run and rows_class(kind).checks_in_session)
     if writes:
