@@ -111,6 +111,8 @@ def test_a_long_description_runs_onto_a_second_page_and_keeps_every_box(client, 
     text = "".join(pages)
     for box in ("服务时间", "服务内容及结果", "客户意见", "客户签字", "工程师签字"):
         assert text.count(box) == 1, box
+    for number, page in enumerate(pages, start=1):  # a sheet separated from the first still says whose it is
+        assert f"WO-TALK {number} / {len(pages)}" in " ".join(page.split()), page[-80:]
     last = pages[-1]  # the customer's opinion and both signatures on one page
     assert "客户意见" in last and "客户签字" in last and "工程师签字" in last
 
