@@ -58,13 +58,24 @@ def test_jpeg_and_png_scans_are_accepted(api, make_order, kind, ext):
     (CANONICAL + " .pdf", CANONICAL + ".pdf"),                  # nothing is trimmed silently
     (CANONICAL + ".PDF ", CANONICAL + ".pdf"),
     (CANONICAL, CANONICAL + ".pdf"),                            # no extension
-    (CANONICAL + ".txt", CANONICAL + ".pdf"),
+    (CANONICAL + ".1号机", CANONICAL + ".pdf"),                  # a name with a dot, no extension
 ])
 def test_wrong_name_is_refused_with_the_expected_name(api, make_order, name, expected):
     order = make_order()
     response = post_scan(api, order, name, PDF)
     assert response.status_code == 422
     assert response.get_json()["error"]["expected"] == expected
+    assert db.session.query(Scan).count() == 0
+
+
+@pytest.mark.parametrize("ext", ["txt", "webp", "doc", "TXT"])
+def test_content_under_an_extension_of_another_kind_is_415_with_the_expected_name(api, make_order, ext):
+    """CONTRACT 6: content that does not match the extension is 415; a PDF named .txt was 422 as a wrong name.
+    The answer still says the name that would have been accepted."""
+    response = post_scan(api, make_order(), f"{CANONICAL}.{ext}", PDF)
+    assert response.status_code == 415
+    error = response.get_json()["error"]
+    assert error["expected"] == CANONICAL + ".pdf" and f".{ext}" in error["message"]
     assert db.session.query(Scan).count() == 0
 
 

@@ -32,6 +32,7 @@ from tracker.auth.access import can_manage_order, can_upload_photos
 from tracker.workorders.services import current_scan
 
 SCAN_KINDS = ("pdf", "jpeg", "png")
+EXTENSION_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,7}")  # what reads as a file type (.txt), not a name's 1.5号机
 PHOTO_KINDS = ("jpeg", "png", "webp")
 PIL_FORMAT = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 ORIENTATION = 0x0112
@@ -86,8 +87,12 @@ def read_scan(order, filename, stream, numbers=None):
     claimed = files.EXTENSIONS.get(ext.lower())
     if claimed not in SCAN_KINDS:
         expected = f"{canonical}.{files.DEFAULT_EXTENSION[kind]}"
+        if EXTENSION_SHAPE.fullmatch(ext):  # .txt, .webp: content that does not match its extension (CONTRACT 6)
+            message = _("文件内容是 %(kind)s，与扩展名 .%(ext)s 不符：文件名须为 %(expected)s",
+                        kind=files.KIND_LABEL[kind], ext=ext, expected=expected)
+            raise Unsupported(message, {"file": message}, expected=expected)
         message = _("文件名须为 %(expected)s（扩展名 .pdf、.jpg、.jpeg 或 .png）", expected=expected)
-        raise Invalid(message, {"file": message}, expected=expected)
+        raise Invalid(message, {"file": message}, expected=expected)  # no extension: a name to complete
     if claimed != kind:
         message = _("文件内容是 %(kind)s，与扩展名 .%(ext)s 不符", kind=files.KIND_LABEL[kind], ext=ext)
         raise Unsupported(message, {"file": message})
