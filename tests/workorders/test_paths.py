@@ -57,7 +57,8 @@ def test_hostile_scan_names_are_refused_and_write_nothing_anywhere(app, api, mak
     for name in HOSTILE:
         response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(name, PDF)},
                        content_type="multipart/form-data")
-        assert response.status_code == 422, (name, response.get_data(as_text=True))
+        # a PDF under .exe is content not matching its extension (415), every other a wrong name (422)
+        assert response.status_code == (415 if name.endswith(".exe") else 422), (name, response.get_data(as_text=True))
         assert response.get_json()["error"]["expected"] == CANONICAL + ".pdf"
     assert surroundings() == []
     assert not os.path.exists(os.path.join(app.instance_path, "archive"))
