@@ -286,6 +286,15 @@ def login(username, password, address, now):
         username = username.strip().lower()
     attempt = throttle.reserve(username, address, now, config)  # counted before the password is checked
     user = authenticate(username, password)
+    if user is not None:
+        # a password change (role change, deactivation) at this moment either waits for this login and ends its
+        # session with the others, or went first: then the password checked is no longer the user's. A login that
+        # checked the old password kept a working token after the change that was made to shut it out.
+        verified = user.password_hash
+        locking.lock_person(user)
+        locking.reread(user)
+        if user.password_hash != verified or not user.active:
+            user = None
     if user is None:
         audit.record(None, "login.failed", throttle.normalise(username), kind="login_failed", address=address, at=now)
     else:
