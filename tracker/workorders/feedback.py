@@ -5,7 +5,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tracker import validation
+from tracker import locking, validation
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
@@ -79,6 +79,7 @@ def delete_survey(actor, survey):
     month of the order's completion, 409). Its engineer's draft follows (live scores); the caller commits."""
     if not can_manage_order(actor, survey.work_order):
         raise Forbidden(_("只有内勤或该工单的主管可以删除回访"))
+    locking.lock_row(survey)  # removed by another request meanwhile: 404, not a second removal (and audit entry)
     counted = counted_in(survey)
     if counted is not None:
         scores.ensure_not_approved(*counted)
@@ -127,6 +128,7 @@ def delete_complaint(actor, complaint):
     engineer's score of its month is approved, 409). The draft follows (live scores); the caller commits."""
     if not can_record_complaint(actor, complaint.engineer):
         raise Forbidden(_("只有内勤或该工程师的主管可以删除投诉"))
+    locking.lock_row(complaint)  # as a survey's
     scores.ensure_not_approved(*counted_in(complaint))
     db.session.delete(complaint)
     db.session.flush()
