@@ -33,3 +33,20 @@ def test_a_year_is_not_taken_for_a_month(app):
     adapter = app.url_map.bind("localhost")
     assert adapter.match("/api/v1/scores/2026/annual")[0] == "api.annual_scores"
     assert adapter.match("/api/v1/scores/2026-11/eng1")[0] == "api.engineer_score"
+
+
+def test_an_actions_address_opened_as_a_page_leads_to_its_page(client, team):
+    """A refused form shows its errors at the address it was sent to, which takes POST only: switching the language
+    there (or opening it again) answered 405 "请求有误"; it leads to the page the form belongs to now."""
+    from tests.conftest import login
+
+    login(client, "mgr")
+    response = client.get("/scores/2026-11/eng1/early-confirmation")
+    assert response.status_code == 303 and response.headers["Location"] == "/scores/2026-11/eng1"
+    switched = client.post("/lang/en", headers={"Referer": "http://localhost/scores/2026-11/eng1/adjustments"},
+                           follow_redirects=True)
+    assert switched.status_code == 200 and switched.request.path == "/scores/2026-11/eng1"
+    assert client.get("/adjustments/1/reject").status_code == 405  # no page above it: said as before
+    assert client.get("/logout").status_code == 405
+    api = client.get("/api/v1/scores/2026-11/eng1/approve")
+    assert api.status_code == 405 and api.get_json()["error"]["code"] == "method_not_allowed"

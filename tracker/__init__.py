@@ -1,5 +1,6 @@
 """Tracker: field work, work orders and KPI scores for after-sales service departments."""
 
+import contextlib
 import ipaddress
 import os
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import clock, config, language, nav, security, validation
@@ -137,6 +139,7 @@ def create_app(test_config=None):
     login.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    _compile_catalogues(app)
     bootstrap.init_app(app)
     _compression(app)
     security.init_app(app)
@@ -200,6 +203,52 @@ def _compression(app):
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", ["static", "bootstrap.static"])
     compress.init_app(app)
+
+
+TRANSLATIONS = os.path.join(ROOT, "tracker", "translations")
+
+
+def _compile_catalogues(app, folder=TRANSLATIONS):
+    """Compile each translation catalogue (.po) whose .mo is missing or older: the .mo files are built, not kept in
+    git, and a server started from a checkout without `make` (gunicorn, `flask run`) showed every page in Chinese
+    with English chosen, without a word. Written atomically (workers start together); a read-only tree is logged."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for code in sorted(os.listdir(folder)) if os.path.isdir(folder) else ():
+        source = os.path.join(folder, code, "LC_MESSAGES", "messages.po")
+        compiled = os.path.splitext(source)[0] + ".mo"
+        if not os.path.exists(source) or (os.path.exists(compiled)
+                                          and os.path.getmtime(compiled) >= os.path.getmtime(source)):
+            continue
+        partial = f"{compiled}.{os.getpid()}.tmp"
+        try:
+            with open(source, "rb") as po, open(partial, "wb") as mo:
+                write_mo(mo, read_po(po, locale=code))
+            os.replace(partial, compiled)
+        except OSError as error:
+            app.logger.warning("the %s translations are not compiled (%s): run `make translations`", code, error)
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+
+
+def _page_above(path):
+    """The nearest page above an action's address (/scores/2026-11/zhangsan for …/early-confirmation), or None.
+
+    A form refused shows its errors at the address it was sent to, which takes POST only: switching the language
+    there, or opening it again, answered 405 "请求有误" instead of the page the form belongs to."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    path = path.rstrip("/")
+    while path.count("/") > 1:
+        path = path.rsplit("/", 1)[0]
+        try:
+            adapter.match(path, method="GET")
+            return path
+        except RequestRedirect as moved:
+            return moved.new_url
+        except HTTPException:
+            continue
+    return None
 
 
 def _wants_json():
@@ -290,6 +339,10 @@ def _register_errors(app):
                 message = _request_too_large() if error.code == 413 else str(STOCK_MESSAGES.get(error.code, message))
             allow = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]  # 405
             return jsonify(error={"code": code, "message": message}), error.code, allow
+        if error.code == 405 and request.method in ("GET", "HEAD"):
+            page = _page_above(request.path)
+            if page is not None:  # an action's address opened as a page (a reload, the language switch): its page
+                return redirect(page if "://" in page else request.script_root + page, 303)
         # Werkzeug's stock English sentences add nothing to the page's own (translated) heading; the request's size
         # limit (413 before any file was read) is said with the limits of each kind of file.
         message = error.description
