@@ -266,3 +266,40 @@ def test_an_api_calls_lang_holds_for_that_call_only(app, team):
     assert not re.search("[\u4e00-\u9fff]", english)
     chinese = client.get("/api/v1/no-such-path", headers={**headers, "Accept-Language": "zh-CN"})
     assert re.search("[\u4e00-\u9fff]", chinese.get_json()["error"]["message"])
+
+
+def test_the_app_compiles_a_catalogue_whose_compiled_file_is_missing_or_older(app, tmp_path, caplog):
+    """The .mo files are built, not kept in git: a server started from a checkout without `make` (gunicorn,
+    `flask run`) showed Chinese pages with English chosen. The app compiles them as it starts."""
+    import shutil
+
+    from tracker import _compile_catalogues
+
+    copy = tmp_path / "translations"
+    shutil.copytree(os.path.join(ROOT, "tracker", "translations"), copy)
+    compiled = copy / "en" / "LC_MESSAGES" / "messages.mo"
+    compiled.unlink(missing_ok=True)
+    _compile_catalogues(app, str(copy))
+    with open(compiled, "rb") as f:
+        from babel.messages.mofile import read_mo
+        assert read_mo(f).get("请更正下面标出的输入。").string == "Please correct the fields marked below."
+    compiled.unlink()  # a .mo that cannot be replaced (here a folder in its place): said, not a crash at start
+    compiled.mkdir()
+    os.utime(compiled, (0, 0))
+    _compile_catalogues(app, str(copy))
+    assert "make translations" in caplog.text
+    assert sorted(os.listdir(compiled.parent)) == [
+        "messages.mo", "messages.po"]  # no partial file left behind
+
+
+def test_logging_out_keeps_the_language_the_user_read(client, team):
+    """English chosen in the user's setting (another browser): the login page after logging out was Chinese."""
+    from tracker.extensions import db
+
+    team["eng1"].locale = "en"
+    db.session.commit()
+    login(client, "eng1")
+    assert '<html lang="en">' in client.get("/itinerary/eng1/2026-11").get_data(as_text=True)
+    client.post("/logout")
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Log in to Tracker after-sales service" in page

@@ -79,7 +79,7 @@ def logout():
     """Log out of this browser: its server-side session ends, so copies of its cookies stop working too."""
     services.close_session(current_user, current_user.session_token, clock.now())
     db.session.commit()
-    logout_user()
+    _log_out_keeping_language()
     flash(_("已退出登录"), "info")
     return redirect(url_for("auth.login_page"))
 
@@ -90,9 +90,17 @@ def logout_everywhere():
     """Log out on every device: all web sessions and API tokens of the user end."""
     services.end_all_sessions(current_user, current_user, "log out everywhere")
     db.session.commit()
-    logout_user()
+    _log_out_keeping_language()
     flash(_("已在所有设备上退出登录"), "info")
     return redirect(url_for("auth.login_page"))
+
+
+def _log_out_keeping_language():
+    """Log out; the login page that follows stays in the language the user read (English from their setting gave a
+    Chinese login page)."""
+    if session.get("lang") not in ("zh", "en") and current_user.locale in ("zh", "en"):
+        session["lang"] = current_user.locale
+    logout_user()
 
 
 @bp.route("/lang/<code>", methods=["POST"])
