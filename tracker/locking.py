@@ -84,8 +84,26 @@ def _advisory(key):
 
 def lock_month(month):
     """Hold the lock of one month's scores (a Month) until the caller's transaction ends; taken again by the same
-    transaction, it is held already. Months are taken in order where one transaction takes several (compute)."""
+    transaction, it is held already. Months are taken in order where one transaction takes several (compute).
+    The calendar and the template versions are held steady first (share_calendar_and_templates), by every holder
+    of a month's lock alike, so that the locks are always taken in one order."""
+    share_calendar_and_templates()
     _advisory(MONTH_LOCKS + month.year * 100 + month.number)
+
+
+def share_calendar_and_templates():
+    """Hold the calendar and the template versions steady until the caller's transaction ends (PostgreSQL: shared
+    advisory locks; lock_calendar and lock_templates take them exclusively). A computation reads both, and a change
+    of either marks the drafts stale instead of recomputing them: read before the change committed and stored
+    after it, a draft overwrote the stale mark with a total the data no longer gave, for good (a past month is not
+    recomputed at night). The change now waits for the computation, and marks its result stale; or the computation
+    waits for the change, and reads it."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_write_lock(connection)
+        return
+    for key in (TEMPLATE_LOCK, CALENDAR_LOCK):
+        connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": key})
 
 
 def lock_numbers():

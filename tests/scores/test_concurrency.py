@@ -223,3 +223,75 @@ def test_a_veto_saved_while_the_gm_approves_is_in_the_approved_total_or_refused(
         db.session.execute(Veto.__table__.delete())
         approval.reopen_score(db.session.get(User, gm.id), engineer, NOV, "再试", now=NOW)
         db.session.commit()
+
+
+PAUSED_COMPUTER = textwrap.dedent("""
+    import pathlib, sys, time
+    from datetime import datetime
+    from tracker import create_app
+    from tracker.extensions import db
+    from tracker.scores import services
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    barrier = pathlib.Path(sys.argv[3])
+    read = services.month_facts
+
+    def facts_then_wait(*args, **kwargs):  # the facts read, the draft not stored yet: the calendar changes now
+        facts = read(*args, **kwargs)
+        (barrier / "read").touch()
+        deadline = time.time() + 60
+        while not (barrier / "calendar").exists() and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.5)  # the calendar's transaction commits meanwhile, unless it waits for this one
+        return facts
+
+    services.month_facts = facts_then_wait
+    with app.app_context():
+        services.compute_month("2026-11", datetime(2026, 11, 20, 10))
+        db.session.commit()
+        print("computed", flush=True)
+""")
+
+CALENDAR_SETTER = textwrap.dedent("""
+    import pathlib, sys, time
+    from datetime import date
+    from tracker import create_app
+    from tracker.extensions import db
+    from tracker.itinerary import calendar
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    barrier = pathlib.Path(sys.argv[3])
+    with app.app_context():
+        db.session.execute(db.text("SELECT 1"))  # connected before the race
+        deadline = time.time() + 60
+        while not (barrier / "read").exists() and time.time() < deadline:
+            time.sleep(0.01)
+        (barrier / "calendar").touch()
+        calendar.set_day(date(2026, 11, 17), False, "补假")
+        db.session.commit()  # marks November's drafts stale for the scheduler (CONTRACT 7)
+        print("set", flush=True)
+""")
+
+
+def test_a_calendar_change_during_a_computation_is_not_lost_under_its_draft_on_postgresql(postgres_app, tmp_path):
+    """A computation read November's facts, then the admin made 17 November a holiday (its drafts marked stale),
+    then the computation stored its draft, stale: false, counting an absence on a day that is no workday any more;
+    no job recomputes a past month that is not stale, so the draft stayed wrong. The calendar change now waits for
+    the computation and marks its draft stale."""
+    _seed()
+    from tracker.scores import services
+
+    eng00 = db.session.scalar(select(User).where(User.username == "eng00"))
+    Records().attendance(eng00, D(2026, 11, 17), "absent")
+    services.compute_month(NOV, NOW)
+    db.session.commit()
+    url = postgres_app.config["DATABASE_URL"]
+    barrier = tmp_path / "calendar-race"
+    barrier.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", script, url, str(tmp_path / name), str(barrier)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, script in (("compute", PAUSED_COMPUTER), ("calendar", CALENDAR_SETTER))]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    db.session.rollback()
+    score = db.session.scalar(select(Score).where(Score.engineer_id == eng00.id, Score.month == NOV))
+    attendance = next(line.points for line in score.lines if line.code == "attendance")
+    assert score.stale or attendance == 15, (score.stale, attendance)  # stale for the scheduler, or right

@@ -137,7 +137,8 @@ def _compute(month, now, engineer_ids, progress):
     ensure_presets(now)
     # the month's lock before anything is read: a second transaction changing the same month waits for the first to
     # commit and then reads its change (PostgreSQL reads what was committed when each statement starts), so two
-    # changes at once both reach the draft
+    # changes at once both reach the draft (and a change of the calendar or the templates, which marks drafts stale,
+    # waits for the computation, or is read by it: tracker.locking.lock_month)
     _lock(month)
     people = scored_engineers(engineer_ids, month)
     approved = set(db.session.scalars(select(Score.engineer_id).where(
