@@ -128,6 +128,18 @@ def test_the_team_month_shows_what_is_missing_per_engineer(api, client, team, re
     assert 'id="row-eng3"' not in html  # mgr2's engineer
 
 
+def test_the_team_month_gives_no_pending_total_to_an_engineer_not_assessed(client, team, records):
+    """The card said 不参加本月考核 and "T 待定" at once: a total that nothing is waiting for."""
+    team["eng1"].hire_date = date(2026, 7, 1)
+    records.trip(team["eng1"], date(2026, 11, 2), hours=2)
+    login(client, "mgr")
+    html = client.get(f"/team?month={MONTH}").get_data(as_text=True)
+    eng1 = html[html.index('id="row-eng1"'):html.index('id="row-eng2"')]
+    assert "不参加本月考核" in eng1 and "待定" not in eng1
+    eng2 = html[html.index('id="row-eng2"'):]
+    assert "T <strong>" in eng2
+
+
 def test_a_manager_records_an_early_confirmation_on_the_engineers_page(client, team, records):
     team["eng1"].hire_date = date(2026, 7, 1)
     records.trip(team["eng1"], date(2026, 11, 2), hours=2)  # a draft exists: not assessed yet

@@ -60,6 +60,20 @@ def test_recording_an_exception_stores_it_and_counts_it_in_the_totals(client, te
                      r'<option value="late" selected>迟到', page)
 
 
+def test_the_leave_total_counts_the_leave_that_costs_points_and_annual_leave_its_own(client, team):
+    """One sick day and one annual leave day read "请假 2" beside a score that deducted one day (annual leave costs
+    nothing, CONTRACT 4)."""
+    login(client, "office")
+    client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "sick_leave",
+                                             cell("eng1", "2026-11-04"): "annual_leave",
+                                             cell("eng1", "2026-11-05"): "personal_leave"})
+    page = client.get("/attendance/2026-11").get_data(as_text=True)
+    row = re.search(r'<tr id="attendance-eng1">(.*?)</tr>', page, re.S).group(1)
+    totals = [re.sub(r"<[^>]+>", "", cell_).strip() for cell_ in re.findall(r'<td class="tot num">.*?</td>', row)]
+    assert totals == ["", "", "2", "1", ""]  # late, early, 请假 (sick + personal), 年假, absent
+    assert "年假（不扣分）" in page
+
+
 def test_setting_present_clears_an_exception(client, team):
     login(client, "office")
     client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "absent"})

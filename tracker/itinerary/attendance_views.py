@@ -35,7 +35,8 @@ CELL_LABELS = {
     "annual_leave": lazy_pgettext("attendance cell", "年假"),
     "business_trip": lazy_pgettext("attendance cell", "出差"),
 }
-LEAVE = ("personal_leave", "sick_leave", "annual_leave")
+# the leave column counts what costs points (CONTRACT 7); annual leave has its own (it read as charged beside the score)
+DEDUCTED_LEAVE = ("personal_leave", "sick_leave")
 WEEKDAYS = (_l("一"), _l("二"), _l("三"), _l("四"), _l("五"), _l("六"), _l("日"))
 FIELD_PREFIX = "att:"
 
@@ -48,7 +49,8 @@ def cell_name(engineer, day):
 def _totals(statuses):
     values = list(statuses.values())
     return {"late": values.count("late"), "early_leave": values.count("early_leave"),
-            "leave": sum(values.count(s) for s in LEAVE), "absent": values.count("absent")}
+            "leave": sum(values.count(s) for s in DEDUCTED_LEAVE), "annual_leave": values.count("annual_leave"),
+            "absent": values.count("absent")}
 
 
 def _grid(viewer, month):
