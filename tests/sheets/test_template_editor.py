@@ -477,6 +477,12 @@ def test_a_field_the_page_refuses_is_named_by_its_label_not_as_an_expired_reques
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "preview_month": "2027-05",
                                                                "action": "preview"})
     assert page.status_code == 422 and "<code>预览月份</code>：" in page.get_data(as_text=True)
+    # the month fields sit below the long text: each says its error where it is typed too, marked for a reader
+    assert re.search(r'id="preview_month"[^>]*aria-invalid="true"', page.get_data(as_text=True))
+    assert 'id="preview_month-error"' in page.get_data(as_text=True)
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2025-01",
                                                                "action": "save"})
     assert page.status_code == 422 and "<code>生效月份</code>：" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert re.search(r'id="effective_from"[^>]*aria-invalid="true"', html) and 'id="effective_from-error"' in html
+    assert 'id="preview_month-error"' not in html

@@ -30,6 +30,7 @@ class EditForm(Form):
 # the page's fields by their labels ("month": the preview month, as the preview service names it)
 FIELD_LABELS = {"body": _l("模板内容"), "effective_from": _l("生效月份"), "preview_month": _l("预览月份"),
                 "month": _l("预览月份")}
+BESIDE = {"effective_from": ("effective_from", "body.effective_from"), "preview_month": ("preview_month", "month")}
 
 
 def _field_label(path, data):
@@ -87,7 +88,10 @@ def edit(code):
                 errors = dict(error.fields) if error.fields else {"": error.message}
                 status = error.status
     shown = [(_field_label(path, data), message) for path, message in errors.items()]
+    # the two month fields sit below the long text: each also says its own error where it is typed
+    beside = {name: message for path, message in errors.items() for name, paths in BESIDE.items() if path in paths}
     return render_template("editor/edit.html", code=code, latest=latest, form=form, errors=shown, preview=preview,
+                           beside=beside,
                            withdrawable=latest.version > 1 and latest.effective_from > Month.of(now.date())), status
 
 
