@@ -92,3 +92,18 @@ def test_a_calendar_note_follows_one_rule_through_the_api_the_form_and_the_impor
     assert "note" in refused.value.fields
     db.session.rollback()
     assert db.session.get(calendar.CalendarDay, date(2026, 10, 11)) is None
+
+
+def test_the_audit_log_says_a_calendar_change_in_the_readers_language(client, team):
+    """Chinese pages showed "calendar.set 2026-11-23 — day off" and the changed field as a raw False."""
+    login(client, "admin")
+    client.post("/admin/calendar", data={"day": "2026-11-23", "kind": "restday", "note": "厂庆"})
+    html = client.get("/audit/").get_data(as_text=True)
+    event = html[html.index("calendar.set"):]
+    event = event[:event.index("</table>")]
+    assert "— 休息日" in event and "day off" not in event
+    assert "<td class=\"text-break\">否</td>" in event and "False" not in event
+    client.post("/lang/en")
+    event = client.get("/audit/").get_data(as_text=True)
+    event = event[event.index("calendar.set"):]
+    assert "— Day off" in event[:400]

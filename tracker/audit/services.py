@@ -25,7 +25,8 @@ KIND_LABELS = {
 # details stored as fixed English words (what a login came through, why sessions ended), shown in the reader's language
 DETAIL_LABELS = {"web": _l("网页"), "api token": _l("API 令牌"), "log out everywhere": _l("本人在所有设备上退出登录"),
                  "ended by an admin": _l("管理员结束了全部会话"),
-                 "password, role or active state changed": _l("密码、角色或启用状态已更改")}
+                 "password, role or active state changed": _l("密码、角色或启用状态已更改"),
+                 "workday": _l("工作日"), "day off": _l("休息日")}
 RECORD_LABELS = {
     "users": _l("用户"), "customers": _l("客户"), "calendar_days": _l("工作日历"), "attendance": _l("考勤"),
     "trips": _l("行程"), "expenses": _l("费用"), "month_submissions": _l("月度提交"), "work_orders": _l("工单"),
