@@ -408,3 +408,11 @@ def test_reopening_without_a_reason_marks_the_field_and_says_it_once(web, team):
     page = web("mgr").post("/itinerary/eng1/2026-10/reopen", data={"reason": ""})
     text = page.get_data(as_text=True)
     assert page.status_code == 422 and text.count("请填写退回原因") == 1 and "请检查标出的栏目" in text
+
+
+@pytest.mark.parametrize("path", ["/itinerary/eng1/9999", "/itinerary/eng1/1999.xlsx", "/itinerary/eng1/2100"])
+def test_a_year_page_outside_2000_to_2099_is_422_as_every_year_of_a_path(filled, web, path):
+    """/itinerary/eng1/9999 answered 404 ("the year must be between 2000 and 2099") where every other year or
+    month of a path out of range is 422."""
+    response = web("eng1").get(path)
+    assert response.status_code == 422 and "2000–2099" in response.get_data(as_text=True)

@@ -26,7 +26,7 @@ from tracker.customers import services as customer_services
 from tracker.workorders import network
 from tracker.workorders import services as workorders
 from tracker.scoring.month import Month
-from tracker.values import month_arg
+from tracker.values import BadYear, month_arg
 from tracker.validation import date_arg, put_errors
 
 bp = Blueprint("itinerary", __name__)
@@ -74,8 +74,8 @@ def _engineer_to_view(username):
 
 
 def _check_year(year):
-    if year not in YEARS:
-        raise NotFound(_("年份须在 2000 到 2099 之间"))
+    if year not in YEARS:  # 422 on `year`, as every year and month of a path outside 2000–2099 (it was 404)
+        raise BadYear()
 
 
 def _day_kind(day, workday):
