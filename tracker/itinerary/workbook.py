@@ -369,6 +369,20 @@ def _parse_sheet(sheet, year, month):
     return content
 
 
+# the column of the sheet a field of a trip or an expense is read from, named in a row's error ("最多 500 个字符" said
+# nothing of whether 事由 or 备注 was too long)
+COLUMN_OF = {"date": "日期", "depart": "出发", "return": "返回", "full_day": "全天", "customer": "客户",
+             "work_order": "工单", "purpose": "事由", "note": "备注", "category": "费用类别", "amount": "金额"}
+
+
+def _in_column(error):
+    """The message of a row's refusal, with the column it concerns in front when it concerns one."""
+    fields = [key for key in error.fields if key in COLUMN_OF]
+    if len(fields) == 1 and len(error.fields) == 1:
+        return _("%(column)s：%(message)s", column=COLUMN_OF[fields[0]], message=error.message)
+    return error.message
+
+
 def _row_invalid(sheet, row, message):
     text = _("工作表“%(sheet)s”第 %(row)s 行：%(message)s", sheet=sheet, row=row, message=message)
     return Invalid(text, {"file": text}, sheet=sheet, row=row)
@@ -481,7 +495,7 @@ def _store_month(actor, engineer, content, *, now, keep=frozenset()):
         try:
             trip = services.save_trip(actor, engineer, data, now=now, keep=keep)
         except Invalid as error:
-            message = error.message
+            message = _in_column(error)
             other = trip_rows.get(error.extra.get("conflicting_trip"))
             if other is not None:
                 message = _("与第 %(other)s 行的行程时间重叠", other=other)
@@ -491,7 +505,7 @@ def _store_month(actor, engineer, content, *, now, keep=frozenset()):
         try:
             services.save_expense(actor, engineer, data, now=now, keep=keep)
         except Invalid as error:
-            raise _row_invalid(content["sheet"], number, error.message) from None
+            raise _row_invalid(content["sheet"], number, _in_column(error)) from None
 
 
 def _matches_stored(engineer, month, content):
