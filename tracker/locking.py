@@ -33,6 +33,8 @@ TEMPLATE_LOCK = 0x5C0DE100001  # the advisory lock of template versions
 REWORK_LOCK = 0x5C0DE100002  # the advisory lock of links between rework orders and the orders they redo
 SUPERVISOR_LOCK = 0x5C0DE100003  # the advisory lock of supervisor links
 CALENDAR_LOCK = 0x5C0DE100004  # the advisory lock of calendar overrides
+USERNAMES_LOCK = 0x5C0DE100005  # the advisory lock of usernames taken
+CUSTOMER_NAMES_LOCK = 0x5C0DE100006  # the advisory lock of customer names taken
 
 
 def _sqlite_write_lock(connection):
@@ -110,6 +112,19 @@ def lock_numbers():
     """Hold the lock of generated work-order numbers until the caller's transaction ends: clerks entering tickets
     at the same moment get successive numbers (each asked to retry, 11 of 20, before)."""
     _advisory(NUMBER_LOCK)
+
+
+def lock_usernames():
+    """Hold the lock of usernames until the caller's transaction ends: two users created with one username at the
+    same moment both found it free and the second lost at the unique index (409 "retry", then 422 on the retry);
+    the second now waits and is told the name is taken (422), as anyone later is. Work-order numbers given by hand
+    take the numbers' lock, and customer names lock_customer_names, for the same reason."""
+    _advisory(USERNAMES_LOCK)
+
+
+def lock_customer_names():
+    """Hold the lock of customer names until the caller's transaction ends (see lock_usernames)."""
+    _advisory(CUSTOMER_NAMES_LOCK)
 
 
 def lock_templates():

@@ -86,6 +86,7 @@ def _apply(user, data):
             username = data["username"] or ""
             if not USERNAME_RE.match(username):
                 raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
+            locking.lock_usernames()
             if get_by_username(username) is not None:
                 raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
             user.username = username
@@ -212,6 +213,7 @@ def create_user(data, password_required=True):
     with fields.check():
         if not USERNAME_RE.match(username):
             raise Invalid.field("username", _("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"))
+        locking.lock_usernames()  # one username sent twice at once: the second is told it is taken (422)
         if get_by_username(username) is not None:
             raise Invalid.field("username", _("用户名 %(name)s 已被使用", name=username))
     for required in ("password", "display_name", "role") if password_required else ("display_name", "role"):

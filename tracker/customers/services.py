@@ -5,25 +5,29 @@ import unicodedata
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tracker import validation
+from tracker import locking, validation
 from tracker.customers.models import Customer
 from tracker.errors import Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import check_canonical, clean_part
 
 
-def _free_name(name, customer=None):
-    """The cleaned name (CONTRACT 5), refused when another customer already has it."""
+def _free_name(name, customer=None, hold=True):
+    """The cleaned name (CONTRACT 5), refused when another customer already has it. With `hold`, under the lock of
+    customer names: the same name sent twice at once, the second is told it is taken (tracker.locking)."""
     name = clean_part(name, "name")
+    if hold:
+        locking.lock_customer_names()
     taken = db.session.scalar(select(Customer).where(Customer.name == name))
     if taken is not None and taken is not customer:
         raise Invalid.field("name", _("客户 %(name)s 已存在", name=name))
     return name
 
 
-def create_customer(name, flush=True):
-    """A new customer; the caller commits (`flush=False`: and flushes, as an import does once for many rows)."""
-    customer = Customer(name=_free_name(name))
+def create_customer(name, flush=True, hold=True):
+    """A new customer; the caller commits (`flush=False`: and flushes, as an import does once for many rows;
+    `hold=False`: a work-order file's, checked in its own transaction, a dry run taking no lock)."""
+    customer = Customer(name=_free_name(name, hold=hold))
     db.session.add(customer)
     if flush:
         db.session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from tracker.auth.models import User
 from tracker.customers.models import Customer
 from tracker.customers.services import create_customer
+from tracker import locking
 from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.workorders.models import WorkOrder
@@ -45,6 +46,11 @@ class Records:
 
     def user(self, username):
         return db.session.scalar(select(User).where(User.username == username))
+
+    def hold_numbers(self):
+        """Hold the numbers' lock before a number given by hand is checked: one number sent twice at once, the
+        second is told it is taken (tracker.locking)."""
+        locking.lock_numbers()
 
     def order(self, number):
         return db.session.scalar(select(WorkOrder).where(WorkOrder.number == number))
@@ -108,9 +114,12 @@ class Preloaded(Records):
 
     def new_customer(self, name):
         with db.session.no_autoflush:
-            customer = create_customer(name, flush=False)
+            customer = create_customer(name, flush=False, hold=False)
         self.customers[customer.name] = customer
         return customer
+
+    def hold_numbers(self):
+        """Nothing: a file's numbers are checked together, in the import's transaction (a dry run takes no lock)."""
 
     def user(self, username):
         return self._find("users", username, Records.user)

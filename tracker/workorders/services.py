@@ -241,6 +241,7 @@ def _same(old, new):
 def _number(value, order, records):
     if not isinstance(value, str) or not NUMBER_RE.match(value):
         raise Invalid.field("number", _("工单编号须为 1–32 个字母、数字、- 或 _，以字母或数字开头"))
+    records.hold_numbers()  # one number sent twice at once: the second is told it is taken
     taken = records.order(value)
     if taken is not None and taken is not order:
         raise Invalid.field("number", _("工单编号 %(number)s 已被使用", number=value))
