@@ -251,3 +251,23 @@ def test_reopening_a_surveyed_order_says_its_surveys_no_longer_count(client, api
     reopened = client.post(f"/work-orders/{order.id}/edit", data={**FORM, "number": order.number, "status": "open",
                                                                    "completed_at": ""}, follow_redirects=True)
     assert "该工单已不再完工：它的 1 条回访在再次完工前不计入客户满意度" in reopened.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, field", [("month=2026-13", "month"), ("status=zzz", "status"),
+                                          ("customer=" + "长" * 41, "customer"), ("page=x", None)])
+def test_a_filter_that_cannot_be_is_said_at_its_field_with_the_filters_kept(client, make_order, query, field):
+    """/work-orders/?month=2026-13 replaced the list and its filters with a bare error page: the user could not
+    correct the field in place."""
+    make_order()
+    login(client, "office")
+    assert CANONICAL[8:12] in client.get("/work-orders/?engineer=eng1").get_data(as_text=True)  # listed when it can be
+    response = client.get(f"/work-orders/?{query}&engineer=eng1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="f-month"' in html and 'value="eng1"' in html  # the filters, as sent
+    assert CANONICAL[8:12] not in html.split('id="f-month"')[1]  # no order listed under filters that cannot be
+    if field:
+        assert f'is-invalid" aria-invalid="true" aria-describedby="f-{field}-error"' in html
+        assert f'id="f-{field}-error"' in html
+    else:
+        assert 'id="filter-errors"' in html

@@ -68,13 +68,18 @@ def index():
     filters = {"month": request.args.get("month") or None, "customer": request.args.get("customer") or None,
                "engineer": request.args.get("engineer") or None, "status": request.args.get("status") or None,
                "no_scan": request.args.get("no_scan") == "1"}
-    page = services.order_page(current_user, filters, after=request.args.get("after") or None,
-                               before=request.args.get("before") or None,
-                               page=page_arg(request.args.get("page"), maximum=services.PAGE_MAX))
+    errors, status = {}, 200
+    try:
+        page = services.order_page(current_user, filters, after=request.args.get("after") or None,
+                                   before=request.args.get("before") or None,
+                                   page=page_arg(request.args.get("page"), maximum=services.PAGE_MAX))
+    except Invalid as error:  # a filter that cannot be: said at its field, the filters kept to correct (was a bare
+        errors = dict(error.fields) or {"": error.message}  # error page in place of the list), no orders listed
+        page, status = services.OrderPage([], None, None), 422
     query = {name: value for name, value in request.args.items() if name not in ("after", "before", "page")}
     return render_template("workorders/index.html", orders=page.orders, page=page, query=query, filters=filters,
-                           scanned=services.scanned_ids([o.id for o in page.orders]),
-                           pick_engineer=current_user.role != "engineer")
+                           scanned=services.scanned_ids([o.id for o in page.orders]), errors=errors,
+                           pick_engineer=current_user.role != "engineer"), status
 
 
 def _customer_names():
