@@ -247,3 +247,47 @@ def test_an_empty_photo_is_415_like_any_content_that_is_no_image(api, make_order
     response = post_photos(api, order, [("a.jpg", image_bytes("JPEG")), ("b.jpg", b"")])
     assert response.status_code == 415 and "b.jpg 是空文件" in response.get_json()["error"]["message"]
     assert db.session.query(Photo).count() == 0  # nothing of the request stored
+
+
+def test_a_photo_uploaded_by_mistake_is_removed_its_file_kept_aside_and_served_no_more(app, api, client, make_order):
+    """A wrong photo (another order's, a private picture) stayed on the order for good: nothing removed it."""
+    order = make_order()
+    post_photos(api, order, [("a.jpg", image_bytes()), ("b.jpg", image_bytes("PNG"))])
+    first, second = db.session.query(Photo).order_by(Photo.id).all()
+    first_id, second_id = first.id, second.id
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{second_id}", "eng2").status_code == 403
+    assert api("DELETE", f"/work-orders/{order.id + 1}/photos/{second_id}", "office").status_code == 404
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{second_id}", "eng1").status_code == 204  # who uploaded
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{second_id}", "eng1").status_code == 404
+    db.session.expire_all()
+    assert [p.id for p in db.session.query(Photo)] == [first_id]
+    kept = os.path.join(folder(app), ".deleted")
+    assert sorted(os.listdir(kept)) == [f"{CANONICAL}-02.{second_id}.png", f"{CANONICAL}-02.{second_id}.thumb.jpg"]
+    assert sorted(os.listdir(folder(app))) == [".deleted", ".thumbs", CANONICAL + "-01.jpg"]
+    login(client, "office")
+    assert client.get(f"/work-orders/{order.id}/photos/{second_id}").status_code == 404
+    page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    assert f"/photos/{first_id}/delete" in page and CANONICAL + "-02" not in page
+    response = client.post(f"/work-orders/{order.id}/photos/{first_id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#photos")
+    assert db.session.query(Photo).count() == 0
+    assert "已删除照片" in client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+    again = post_photos(api, order, [("c.jpg", image_bytes())])  # a later photo may take a number given up
+    assert again.get_json()["photos"][0]["name"] == CANONICAL + "-01.jpg"
+
+
+@pytest.mark.parametrize("user, status", [("eng2", 403), ("mgr", 204), ("mgr2", 403), ("gm.wang", 403),
+                                          ("admin", 403), ("office", 204)])
+def test_who_may_remove_a_photo_the_engineer_uploaded(api, make_order, user, status):
+    order = make_order()
+    post_photos(api, order, [("x.jpg", image_bytes())])
+    photo_id = db.session.query(Photo.id).scalar()
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{photo_id}", user).status_code == status
+
+
+def test_an_engineer_may_not_remove_a_photo_the_office_uploaded(api, make_order):
+    order = make_order()
+    post_photos(api, order, [("x.jpg", image_bytes())], user="office")
+    photo_id = db.session.query(Photo.id).scalar()
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{photo_id}", "eng1").status_code == 403
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{photo_id}", "office").status_code == 204

@@ -9,10 +9,10 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text
 from tracker.auth.access import roles
-from tracker.errors import Unsupported
+from tracker.errors import NotFound, Unsupported
 from tracker.notifications import services as notifications
 from tracker.workorders import feedback, network, services, uploads
-from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS
+from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS, Photo
 from tracker.validation import page_arg
 
 NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description": "letters, digits, - and _"}
@@ -219,6 +219,21 @@ def upload_photos(order_id):
     rows = uploads.store_photos(_actor(), order, [(f.filename, f.stream) for f in chosen], clock.now())
     core.commit()
     return core.reply({"photos": [services.file_dict(row) for row in rows]}, 201)
+
+
+@bp.route("/work-orders/<int:order_id>/photos/<int:photo_id>", methods=["DELETE"])
+@roles("backoffice", "manager", "engineer")
+@core.answers(204)
+def remove_photo(order_id, photo_id):
+    """Remove a site photo uploaded by mistake: back-office, a manager above the order's engineer, or whoever
+    uploaded it (the assigned engineer). Its file is kept aside under .deleted/ and never served again."""
+    order = services.get_visible(_actor(), order_id)
+    photo = services.get_row(Photo, photo_id)
+    if photo is None or photo.work_order_id != order.id:
+        raise NotFound(_("找不到该照片"))
+    uploads.remove_photo(_actor(), photo)
+    core.commit()
+    return "", 204
 
 
 # ---- feedback ------------------------------------------------------------------------------------

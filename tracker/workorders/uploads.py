@@ -351,6 +351,31 @@ def store_photos(actor, order, uploads, now):
     return rows
 
 
+def may_remove_photo(actor, photo):
+    """Who manages the order (back-office, a manager above its engineer), or whoever uploaded the photo while they
+    may still add photos to it (the assigned engineer)."""
+    order = photo.work_order
+    return can_manage_order(actor, order) or (photo.uploaded_by_id == actor.id and can_upload_photos(actor, order))
+
+
+def remove_photo(actor, photo):
+    """Remove a site photo uploaded by mistake (another order's, a private picture). The caller commits; the row
+    goes, its file and thumbnail move to .deleted/ beside them when the transaction commits (kept, as a scan's
+    earlier versions are, and never served again); its number may be given to a later photo."""
+    if not may_remove_photo(actor, photo):
+        raise Forbidden(_("只有内勤、该工单的主管或上传者可以删除照片"))
+    locking.lock_row(photo.work_order)  # one change of the order's files at a time
+    locking.reread(photo)  # removed by another request meanwhile: 404
+    stem = photo.name.rpartition(".")[0]
+    folder = os.path.join(os.path.dirname(inside(root(), photo.path)), ".deleted")
+    for old, new in ((photo.path, f"{stem}.{photo.id}.{photo.name.rpartition('.')[2]}"),
+                     (photo.thumb_path, f"{stem}.{photo.id}.thumb.jpg")):
+        if os.path.lexists(inside(root(), old)):
+            _move(inside(root(), old), inside(folder, new))
+    db.session.delete(photo)
+    db.session.flush()
+
+
 def _photo_names(folder, canonical):
     """The free photo names of the folder, in order: (stem "<canonical>-NN", its thumbnail's path), numbered on
     from the highest number the folder or its thumbnails hold; a number whose thumbnail exists is skipped (the

@@ -110,6 +110,7 @@ def _detail(order, status=200, photo_form=None, survey_form=None):
         trips=services.trips_of(order), scan=services.current_scan(order),
         rework_candidates=services.rework_candidates(order, current_user) if manage else [],
         can_photos=access.can_upload_photos(current_user, order),
+        removable={photo.id for photo in order.photos if uploads.may_remove_photo(current_user, photo)},
         can_times=access.is_assigned(current_user, order) and order.status != "cancelled",
         photo_form=photo_form or PhotoForm(), survey_form=survey_form or SurveyForm(),
         upload_here=network.upload_allowed_here(),
@@ -339,6 +340,15 @@ def upload_photos(order_id):
     return redirect(url_for("workorders.detail", order_id=order.id) + "#photos")
 
 
+@bp.route("/<int:order_id>/photos/<int:photo_id>/delete", methods=["POST"])
+@roles("backoffice", "manager", "engineer")
+def remove_photo(order_id, photo_id):
+    """Remove a site photo uploaded by mistake (its file is kept aside, never served again)."""
+    row = _photo_row(order_id, photo_id)
+    _removed(lambda: uploads.remove_photo(current_user, row), _("已删除照片"))
+    return redirect(url_for("workorders.detail", order_id=order_id) + "#photos")
+
+
 @bp.route("/<int:order_id>/photos/<int:photo_id>")
 @roles()
 def photo(order_id, photo_id):
@@ -351,11 +361,17 @@ def photo_thumb(order_id, photo_id):
     return _photo(order_id, photo_id, thumb=True)
 
 
-def _photo(order_id, photo_id, thumb):
+def _photo_row(order_id, photo_id):
+    """The photo of an order the user may see; 404 for a photo of another order."""
     order = services.get_visible(current_user, order_id)
     row = services.get_row(Photo, photo_id)
     if row is None or row.work_order_id != order.id:
         abort(404)
+    return row
+
+
+def _photo(order_id, photo_id, thumb):
+    row = _photo_row(order_id, photo_id)
     if thumb:
         return _send(row.thumb_path, row.name.rsplit(".", 1)[0] + ".jpg", "image/jpeg", attachment=False)
     return _send(row.path, row.name, MIME[row.kind], attachment=request.args.get("download") == "1")
