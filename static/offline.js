@@ -58,7 +58,10 @@
     var state = load();
     var list = $("queue");
     list.textContent = "";
-    state.queue.forEach(function (entry) {
+    // another user's entries on a shared phone are theirs to read: counted, never shown (their dates, customers and
+    // purposes were listed to whoever logged in next)
+    var others = state.queue.filter(function (e) { return e.username !== d.username; }).length;
+    state.queue.filter(function (e) { return e.username === d.username; }).forEach(function (entry) {
       var item = el("li", "list-group-item offline-entry");
       item.setAttribute("data-state", entry.state);
       item.setAttribute("data-client-id", entry.client_id);
@@ -66,9 +69,6 @@
         : el("span", "badge bg-warning text-dark me-1", d.msgPending);
       item.appendChild(badge);
       item.appendChild(el("span", "entry-text", describe(entry)));
-      if (entry.username !== d.username) {
-        item.appendChild(el("div", "small text-muted", d.msgOtherUser));
-      }
       if (entry.state === "refused") {
         item.appendChild(el("div", "small text-danger refusal", entry.error));
         var actions = el("div", "mt-1 d-flex gap-2");
@@ -86,10 +86,16 @@
       }
       list.appendChild(item);
     });
-    $("queue-count").textContent = String(state.queue.filter(function (e) { return e.state === "pending"; }).length);
+    if (others) {
+      list.appendChild(el("li", "list-group-item small text-muted other-user-entries",
+                          d.msgOtherUser.replace("{n}", String(others))));
+    }
+    $("queue-count").textContent = String(state.queue.filter(function (e) {
+      return e.state === "pending" && e.username === d.username;
+    }).length);
     var sent = $("sent");
     sent.textContent = "";
-    state.sent.slice(-10).reverse().forEach(function (entry) {
+    state.sent.filter(function (e) { return e.username === d.username; }).slice(-10).reverse().forEach(function (entry) {
       var item = el("li", "list-group-item sent-entry");
       item.appendChild(el("span", "badge bg-success me-1", d.msgSent));
       item.appendChild(el("span", null, describe(entry) + (entry.hours !== undefined ? " (" + entry.hours + " " + d.msgHours + ")" : "")));

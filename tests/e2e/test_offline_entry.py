@@ -176,3 +176,26 @@ def test_over_plain_http_the_page_says_offline_entry_is_unavailable(server, phon
     _open_offline(page, server)
     page.wait_for_selector("#offline-unavailable", state="visible")
     assert "离线录入不可用" in page.inner_text("#offline-unavailable")
+
+
+def test_another_users_entries_on_a_shared_phone_are_counted_not_shown(server, phone, team):
+    """Logged out and another engineer logged in on the same phone: the first one's unsent entries (dates, times,
+    customers, purposes) and sent ones were listed in full to the second."""
+    import json
+
+    page = phone
+    _open_offline(page, server, "eng2")
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)
+    theirs = {"client_id": "7d1f0c2e-1111-4a4a-8b8b-000000000001", "kind": "trip", "username": "eng1",
+              "state": "pending", "error": "", "body": {"date": "2026-11-18", "full_day": True, "purpose": "私人行程"}}
+    sent = dict(theirs, client_id="7d1f0c2e-1111-4a4a-8b8b-000000000002", state="sent",
+                body={"date": "2026-11-17", "full_day": True, "purpose": "已发送的私事"})
+    stored = json.dumps({"queue": [theirs], "sent": [sent]}, ensure_ascii=False)
+    page.evaluate("value => window.localStorage.setItem('tracker.offline.v1', value)", stored)
+    page.reload()
+    page.wait_for_selector("#queue .other-user-entries")
+    body = page.inner_text("body")
+    assert "私人行程" not in body and "已发送的私事" not in body and "2026-11-18" not in body
+    assert "1 条记录" in page.inner_text("#queue .other-user-entries")
+    assert page.inner_text("#queue-count") == "0"
+    assert len(_rows(Trip)) == 0  # nor sent as this user
