@@ -75,6 +75,9 @@ def test_someone_who_may_not_act_for_the_engineer_learns_nothing_from_a_repeat(a
     client_id = str(uuid.uuid4())
     api("POST", "/trips", "eng1", json={**TRIP, "client_id": client_id})
     assert_error(api("POST", "/trips", "eng2", json={**TRIP, "engineer": "eng1", "client_id": client_id}), 403)
+    expense = {"engineer": "eng1", "date": TRIP["date"], "category": "meals", "amount": 10, "client_id": client_id}
+    refused = api("POST", "/expenses", "eng2", json=expense)  # an expense is no trip: said of both
+    assert refused.status_code == 403 and "行程和费用" in refused.get_json()["error"]["message"]
 
 
 def test_two_racing_sends_of_one_entry_store_it_once(app_factory, team):

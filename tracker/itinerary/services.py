@@ -132,8 +132,8 @@ def earlier_entry(actor, model, engineer, client_id):
     """The trip or expense (`model`) already stored for this engineer under `client_id`, or None."""
     if client_id is None:
         return None
-    if not can_edit_itinerary(actor, engineer):
-        raise Forbidden(_("无权修改该工程师的行程"))
+    if not can_edit_itinerary(actor, engineer):  # a trip or an expense: said of both
+        raise Forbidden(_("无权修改该工程师的行程和费用"))
     return db.session.scalar(select(model).where(model.engineer_id == engineer.id,
                                                  model.client_id == client_id.lower()))
 
