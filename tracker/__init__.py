@@ -280,6 +280,12 @@ def _register_errors(app):
     def database_busy(error):
         # SQLite lets one writer in at a time; a long import or month compute can make others wait past the
         # busy timeout. Say so and when to try again, rather than answer 500.
+        if getattr(error.orig, "sqlstate", None) in ("40P01", "40001"):
+            # PostgreSQL chose this transaction to end a deadlock (or a serialisation failure): nothing of it is
+            # stored, and sent again it goes through; a 409 that says so, never a 500
+            app.logger.warning("a transaction was ended by the database to let another through: %s", error.orig)
+            db.session.rollback()
+            return domain_error(Conflict(_("与同时进行的另一项修改冲突，未保存，请重试")))
         if "database is locked" not in str(error.orig):
             return unexpected(error)
         db.session.rollback()  # before anything reads the session (the message's language reads the user)

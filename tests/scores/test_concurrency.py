@@ -295,3 +295,86 @@ def test_a_calendar_change_during_a_computation_is_not_lost_under_its_draft_on_p
     score = db.session.scalar(select(Score).where(Score.engineer_id == eng00.id, Score.month == NOV))
     attendance = next(line.points for line in score.lines if line.code == "attendance")
     assert score.stale or attendance == 15, (score.stale, attendance)  # stale for the scheduler, or right
+
+
+NOVEMBER_THEN_DECEMBER = textwrap.dedent("""
+    import pathlib, sys, time
+    from tracker import create_app, locking
+    from tracker.extensions import db
+    from tracker.scoring.month import Month
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    barrier = pathlib.Path(sys.argv[3])
+    with app.app_context():
+        locking.lock_month(Month("2026-11"))  # as every writer does: the earlier month first
+        (barrier / "november").touch()
+        deadline = time.time() + 60
+        while not (barrier / "removing").exists() and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.0)  # the removal is under way meanwhile
+        locking.lock_month(Month("2026-12"))
+        db.session.commit()
+        print("locked", flush=True)
+""")
+
+SURVEY_REMOVER = textwrap.dedent("""
+    import pathlib, sys, time
+    from datetime import datetime
+    from sqlalchemy import select
+    from tracker import clock, create_app
+    from tracker.auth.models import User
+    from tracker.extensions import db
+    from tracker.workorders import feedback
+    app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2]})
+    barrier, survey_id = pathlib.Path(sys.argv[3]), int(sys.argv[4])
+    with app.test_request_context():
+        clock.stamp(db.session(), datetime(2026, 12, 5, 10))
+        boss = db.session.scalar(select(User).where(User.username == "boss"))
+        deadline = time.time() + 60
+        while not (barrier / "november").exists() and time.time() < deadline:
+            time.sleep(0.01)
+        (barrier / "removing").touch()
+        feedback.delete_survey(boss, feedback.survey_of(boss, survey_id))
+        db.session.commit()
+        print("removed", flush=True)
+""")
+
+
+def test_a_survey_removed_while_another_writer_holds_its_report_month_waits_instead_of_deadlocking(
+        postgres_app, tmp_path):
+    """An order reported on 30 November and completed on 1 December: removing its survey locked December (the month
+    it counts in) and then November (its report month, recomputed at commit), while every other writer locks November
+    first; the two deadlocked and one answered 500. The removal now takes November first and waits."""
+    _seed()
+    from datetime import datetime
+
+    eng00 = db.session.scalar(select(User).where(User.username == "eng00"))
+    records = Records()
+    order = records.order(eng00, datetime(2026, 11, 30, 16), responded=datetime(2026, 11, 30, 17),
+                          completed=datetime(2026, 12, 1, 11))
+    survey = records.survey(order, 2)
+    db.session.commit()
+    url = postgres_app.config["DATABASE_URL"]
+    barrier = tmp_path / "survey-race"
+    barrier.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", script, url, str(tmp_path / name), str(barrier), *extra],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, script, extra in (("locker", NOVEMBER_THEN_DECEMBER, ()),
+                                         ("remover", SURVEY_REMOVER, (str(survey.id),)))]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert [out.strip() for out, _err in outputs] == ["locked", "removed"], outputs
+
+
+def test_a_transaction_the_database_ends_to_break_a_deadlock_is_a_409_to_send_again_not_a_500(postgres_app):
+    """PostgreSQL ends one of two deadlocked transactions (SQLSTATE 40P01): nothing of it is stored, and sent again
+    it goes through. It answered 500 "internal error"."""
+    def deadlocked():
+        db.session.execute(db.text("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"))
+        return "unreachable"
+
+    postgres_app.add_url_rule("/api/v1/test-deadlock", "test_deadlock", deadlocked)
+    postgres_app.add_url_rule("/test-deadlock", "test_deadlock_page", deadlocked)
+    client = postgres_app.test_client()
+    answer = client.get("/api/v1/test-deadlock")
+    assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "conflict"
+    assert client.get("/test-deadlock").status_code == 409

@@ -84,6 +84,17 @@ def _order_pairs(session, order_rows):
     return pairs
 
 
+def hold_order_months(order):
+    """Take the month locks that a change of this order's survey makes its live recompute take, in ascending order,
+    before any one of them alone: a survey's removal checked its completion month first (December) and then
+    recomputed the order's report month (November) at commit, while every other writer takes months in ascending
+    order; the two deadlocked (a 500 for one of them)."""
+    from tracker import locking
+
+    for month in sorted({Month.of(value) for attr in ORDER_TIMES for value in [getattr(order, attr)] if value}):
+        locking.lock_month(month)
+
+
 def _assessed_from(hire_date, early_month):
     """The first month an engineer is assessed in (CONTRACT 7), or None when never."""
     starts = [Month.parse(str(early_month))] if early_month is not None else []

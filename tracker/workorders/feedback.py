@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
 from tracker.auth.access import can_manage_order, can_record_complaint
 from tracker.workorders.services import by_number, get_row, get_visible, user_by_username
-from tracker.scores import services as scores
+from tracker.scores import live, services as scores
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
@@ -36,6 +36,7 @@ def add_survey(actor, order, data, now):
         raise Invalid.field("method", _("回访方式须为 %(v)s 之一", v=", ".join(SURVEY_METHODS)))
     if order.status != "completed":
         raise Conflict(_("工单完工后才能录入回访"))
+    live.hold_order_months(order)  # as a removal does
     survey = Survey(work_order_id=order.id, score=score, method=method,
                     comment=validation.clean_text(data.get("comment"), "comment", NOTE_MAX, required=False),
                     recorded_by_id=actor.id,
@@ -80,6 +81,7 @@ def delete_survey(actor, survey):
     if not can_manage_order(actor, survey.work_order):
         raise Forbidden(_("只有内勤或该工单的主管可以删除回访"))
     locking.lock_row(survey)  # removed by another request meanwhile: 404, not a second removal (and audit entry)
+    live.hold_order_months(survey.work_order)  # the months it recomputes, in order, before the one it counts in
     counted = counted_in(survey)
     if counted is not None:
         scores.ensure_not_approved(*counted)
