@@ -1,6 +1,7 @@
 """Qualitative reviews: the group follows from who the rater is, ratings are exact, approved months are final."""
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -211,3 +212,19 @@ def test_ratings_written_with_a_zero_fraction_are_integers(api, team):
     response = api("PUT", f"/reviews/{MONTH}/eng1", "mgr", json={"ratings": ratings(4, loyalty=5.0)})
     assert response.status_code == 200, response.get_json()
     assert json.loads(db.session.scalar(select(Review.ratings)))["loyalty"] == 5
+
+
+def test_a_peer_is_not_shown_a_colleague_not_assessed_this_month(client, team):
+    """An engineer's review list showed every colleague with 本月不参加考核 where it applied: their hire date or early
+    confirmation, which is none of a peer's business, and nothing to review. Their manager still sees it."""
+    team["eng2"].hire_date = date(2026, 8, 1)  # four months: not assessed in November
+    db.session.commit()
+    login(client, "eng1")
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    assert 'data-username="eng2"' not in page and "本月不参加考核" not in page
+    assert 'data-username="eng3"' in page  # assessed colleagues are listed as before
+    client.post("/logout")
+    login(client, "mgr")
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    row = page[page.index('data-username="eng2"'):]
+    assert "本月不参加考核" in row[:row.index("</li>")]

@@ -55,6 +55,8 @@ def index():
     asked = requests.asked_of(me, month)
     for engineer, review in reviewable:
         group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
+        if group == "peer" and statuses[engineer.id] == "not_assessed" and review is None:
+            continue  # nothing to review, and a colleague's hire date or confirmation is none of a peer's business
         spec = spec_for(engineer)
         score = services.counted_score(review, spec) if review is not None else None
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
