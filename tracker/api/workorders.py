@@ -9,7 +9,7 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text
 from tracker.auth.access import roles
-from tracker.errors import NotFound, Unsupported
+from tracker.errors import Unsupported
 from tracker.notifications import services as notifications
 from tracker.workorders import feedback, network, services, uploads
 from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS, Photo
@@ -227,11 +227,7 @@ def upload_photos(order_id):
 def remove_photo(order_id, photo_id):
     """Remove a site photo uploaded by mistake: back-office, a manager above the order's engineer, or whoever
     uploaded it (the assigned engineer). Its file is kept aside under .deleted/ and never served again."""
-    order = services.get_visible(_actor(), order_id)
-    photo = services.get_row(Photo, photo_id)
-    if photo is None or photo.work_order_id != order.id:
-        raise NotFound(_("找不到该照片"))
-    uploads.remove_photo(_actor(), photo)
+    uploads.remove_photo(_actor(), services.file_of(_actor(), Photo, order_id, photo_id))
     core.commit()
     return "", 204
 

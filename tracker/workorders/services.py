@@ -41,6 +41,16 @@ def get_row(model, row_id):
     return db.session.get(model, row_id) if isinstance(row_id, int) and 0 < row_id <= INT_MAX else None
 
 
+def file_of(viewer, model, order_id, file_id):
+    """A scan or photo (`model`) of a work order the viewer may see (get_visible's 404 and 403); 404 for one of
+    another order."""
+    order = get_visible(viewer, order_id)
+    row = get_row(model, file_id)
+    if row is None or row.work_order_id != order.id:
+        raise NotFound(_("找不到该文件"))
+    return row
+
+
 def get_visible(viewer, order_id):
     """The work order, 404 when missing, 403 when outside the viewer's scope."""
     order = get_row(WorkOrder, order_id)

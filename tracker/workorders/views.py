@@ -298,10 +298,7 @@ def bulk_scans():
 @bp.route("/<int:order_id>/scans/<int:scan_id>")
 @roles()
 def download_scan(order_id, scan_id):
-    order = services.get_visible(current_user, order_id)
-    row = services.get_row(Scan, scan_id)
-    if row is None or row.work_order_id != order.id:
-        abort(404)
+    row = services.file_of(current_user, Scan, order_id, scan_id)
     return _send(row.path, row.name, MIME[row.kind], attachment=True)
 
 
@@ -344,7 +341,7 @@ def upload_photos(order_id):
 @roles("backoffice", "manager", "engineer")
 def remove_photo(order_id, photo_id):
     """Remove a site photo uploaded by mistake (its file is kept aside, never served again)."""
-    row = _photo_row(order_id, photo_id)
+    row = services.file_of(current_user, Photo, order_id, photo_id)
     _removed(lambda: uploads.remove_photo(current_user, row), _("已删除照片"))
     return redirect(url_for("workorders.detail", order_id=order_id) + "#photos")
 
@@ -361,17 +358,8 @@ def photo_thumb(order_id, photo_id):
     return _photo(order_id, photo_id, thumb=True)
 
 
-def _photo_row(order_id, photo_id):
-    """The photo of an order the user may see; 404 for a photo of another order."""
-    order = services.get_visible(current_user, order_id)
-    row = services.get_row(Photo, photo_id)
-    if row is None or row.work_order_id != order.id:
-        abort(404)
-    return row
-
-
 def _photo(order_id, photo_id, thumb):
-    row = _photo_row(order_id, photo_id)
+    row = services.file_of(current_user, Photo, order_id, photo_id)
     if thumb:
         return _send(row.thumb_path, row.name.rsplit(".", 1)[0] + ".jpg", "image/jpeg", attachment=False)
     return _send(row.path, row.name, MIME[row.kind], attachment=request.args.get("download") == "1")
