@@ -377,9 +377,9 @@ COLUMN_OF = {"date": "日期", "depart": "出发", "return": "返回", "full_day
 
 def _in_column(error):
     """The message of a row's refusal, with the column it concerns in front when it concerns one."""
-    fields = [key for key in error.fields if key in COLUMN_OF]
-    if len(fields) == 1 and len(error.fields) == 1:
-        return _("%(column)s：%(message)s", column=COLUMN_OF[fields[0]], message=error.message)
+    field = next(iter(error.fields)) if len(error.fields) == 1 else None
+    if field in COLUMN_OF:
+        return _("%(column)s：%(message)s", column=COLUMN_OF[field], message=error.message)
     return error.message
 
 
