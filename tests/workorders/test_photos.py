@@ -255,6 +255,8 @@ def test_a_photo_uploaded_by_mistake_is_removed_its_file_kept_aside_and_served_n
     post_photos(api, order, [("a.jpg", image_bytes()), ("b.jpg", image_bytes("PNG"))])
     first, second = db.session.query(Photo).order_by(Photo.id).all()
     first_id, second_id = first.id, second.id
+    listed = api("GET", f"/work-orders/{order.id}", "eng1").get_json()["photos"]
+    assert [photo["id"] for photo in listed] == [first_id, second_id]  # what a client removes them by
     assert api("DELETE", f"/work-orders/{order.id}/photos/{second_id}", "eng2").status_code == 403
     assert api("DELETE", f"/work-orders/{order.id + 1}/photos/{second_id}", "office").status_code == 404
     assert api("DELETE", f"/work-orders/{order.id}/photos/{second_id}", "eng1").status_code == 204  # who uploaded

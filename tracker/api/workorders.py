@@ -58,7 +58,9 @@ SURVEY = core.obj({"id": {"type": "integer"}, "work_order": {"type": "string"}, 
                   ["id", "work_order", "score", "method", "comment", "recorded_at"])
 WORK_ORDER = core.obj({
     **ORDER_PROPERTIES, "scan": {"anyOf": [SCAN, {"type": "null"}]},
-    "photos": {"type": "array", "items": STORED_FILE},
+    "photos": {"type": "array", "items": core.obj(
+        {"id": {"type": "integer", "description": "DELETE /work-orders/{id}/photos/{photo_id} removes it"},
+         **STORED_FILE["properties"]}, ["id", "name", "size", "path"])},
     "rework_suggestions": {"type": "array", "items": {"type": "string"},
                            "description": "numbers of completed orders in the caller's scope this repair may be a "
                                           "rework of"},

@@ -569,7 +569,7 @@ def order_dict(order, viewer, scan=None, with_files=True):
     if with_files:
         scan = scan or current_scan(order)
         body["scan"] = file_dict(scan, version=True) if scan else None
-        body["photos"] = [file_dict(photo) for photo in order.photos]
+        body["photos"] = [{"id": photo.id, **file_dict(photo)} for photo in order.photos]  # the id: to remove one
         body["rework_suggestions"] = [o.number for o in rework_candidates(order, viewer)]
         body["surveys"] = [survey_dict(survey) for survey in order.surveys]
     return body
