@@ -387,6 +387,12 @@ def check_query():
 QUERY_NUMBER_MAX = 999_999_999  # nine digits: what page_arg takes at most
 
 
+def filter_errors(error):
+    """The messages of a list's filters refused with `error` (Invalid), as its page shows them (templates/_filters.html):
+    {field: message}, the message under "" when it names no field."""
+    return dict(error.fields) or {"": error.message}
+
+
 def page_arg(text, field="page", default=1, maximum=None):
     """A positive whole number from a query string (a page, a per_page, a version): ASCII digits, 1 to `maximum`,
     never more than 9 digits, so that no such number overflows a database integer when a query multiplies or

@@ -81,6 +81,20 @@ def test_a_manager_picks_their_own_team_or_one_below_on_the_month_page(client, r
         assert all(name in html for name in shown) and not any(name in html for name in hidden), team_name
 
 
+@pytest.mark.parametrize("query, at_field", [("team=nobody", True), ("team=eng1", True), ("page=abc", False)])
+def test_a_team_or_page_that_cannot_be_is_said_on_the_month_page(client, records, team, query, at_field):
+    """The month page answered ?team=nobody with a bare error page in place of the page and its team picker."""
+    services.compute_month(NOV, NOW)
+    db.session.commit()
+    login(client, "gm.wang")
+    response = client.get(f"/scores/{NOV}?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="team"' in html  # the picker, to choose again
+    assert 'id="filter-errors"' in html and ('id="team-error"' in html) is at_field
+    assert "张三" not in html  # nobody listed
+
+
 def test_rows_are_slim_unless_explain_is_asked(api, records, team):
     eng = team["eng1"]
     order = records.order(eng, at(D(2026, 11, 3), 8), responded=at(D(2026, 11, 3), 12))

@@ -111,6 +111,19 @@ def test_complaints_are_listed_per_engineer_and_month_in_scope(app, api, client,
     assert "张三" in page and "李四" in page and "王五" not in page
 
 
+def test_a_month_that_cannot_be_is_said_at_the_complaint_lists_field(api, client, team):
+    """/work-orders/complaints?month=2026-13 (typed in a browser showing the month field as text) was a bare error
+    page in place of the list and its filters."""
+    api("POST", "/complaints", "office", json={**COMPLAINT, "engineer": "eng1", "date": "2026-11-03"})
+    login(client, "mgr")
+    response = client.get("/work-orders/complaints?month=2026-13")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'is-invalid" aria-invalid="true" aria-describedby="c-month-error"' in html and 'id="c-month-error"' in html
+    assert 'value="2026-13"' in html  # as typed, to correct
+    assert 'id="complaint-' not in html  # nothing listed under it
+
+
 def test_complaint_form(client, team):
     login(client, "office")
     assert client.get("/work-orders/complaints/new").status_code == 200

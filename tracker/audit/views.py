@@ -9,7 +9,7 @@ from tracker.audit import KINDS, services
 from tracker.auth.access import roles
 from tracker.errors import Invalid
 from tracker.extensions import db
-from tracker.validation import page_arg
+from tracker.validation import filter_errors, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -19,27 +19,22 @@ nav.add("audit.index", _l("审计日志"), roles=("admin", "gm"), order=90)
 @bp.route("/")
 @roles("admin", "gm")
 def index():
-    status, error, fields = 200, None, {}
+    errors, status = {}, 200
     try:
         filters = services.parse_filters(request.args)
-    except Invalid as refused:
-        status, error, fields = 422, refused.message, refused.fields
-        filters = {"person": "", "record": "", "kind": "", "start": None, "end": None}
-    try:
-        page = page_arg(request.args.get("page"))
-    except Invalid as refused:
-        status, error, fields, page = 422, refused.message, {**fields, **refused.fields}, 1
-    result = services.search(filters, page)
+        result = services.search(filters, page_arg(request.args.get("page")))
+    except Invalid as refused:  # said at the fields, the filters kept as sent, nothing listed under them
+        errors, status = filter_errors(refused), 422
+        result = {"events": [], "total": 0, "page": 1, "pages": 1}
 
     def page_url(number):
         return url_for("audit.index", **{**request.args.to_dict(), "page": number})
 
-    return render_template("audit/index.html", result=result, filters=filters, args=request.args, error=error,
-                           fields=fields, kinds=[(k, services.KIND_LABELS[k]) for k in KINDS],
+    return render_template("audit/index.html", result=result, args=request.args, errors=errors,
+                           kinds=[(k, services.KIND_LABELS[k]) for k in KINDS],
                            record_types=services.record_types(), kind_labels=services.KIND_LABELS,
                            record_labels=services.RECORD_LABELS, detail_labels=services.DETAIL_LABELS,
-                           changes=services.changes,
-                           page_url=page_url), status
+                           changes=services.changes, page_url=page_url), status
 
 
 def log_refusal():

@@ -23,7 +23,7 @@ from tracker.scoring.totals import POSITIVE_CAP
 from tracker.scores.services import is_eligible
 from tracker.scoring.month import Month
 from tracker.values import month_arg
-from tracker.validation import page_arg, put_errors
+from tracker.validation import filter_errors, page_arg, put_errors
 
 bp = Blueprint("scores", __name__)
 
@@ -62,16 +62,22 @@ def month_page(month):
     if current_user.role == "engineer":
         return redirect(url_for("scores.score_page", month=month, username=current_user.username))
     me = _me()
-    team = listing.team_of(me, request.args.get("team"))
-    page = listing.month_page(me, month, team=team, page=page_arg(request.args.get("page")),
-                              per_page=MONTH_PAGE_SIZE, order="name")
+    errors, status = {}, 200
+    try:
+        team = listing.team_of(me, request.args.get("team"))
+        page = listing.month_page(me, month, team=team, page=page_arg(request.args.get("page")),
+                                  per_page=MONTH_PAGE_SIZE, order="name")
+    except Invalid as error:  # a team or page that cannot be: said at the team's field, nobody listed
+        errors, status = filter_errors(error), 422
+        team, page = None, listing.ScorePage(month, [], 0, 1, MONTH_PAGE_SIZE)
     previous, following = _neighbours(month)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
+                           errors=errors,
                            # a month never computed of someone too new to be assessed says so, as a draft would
                            not_assessed=lambda engineer: not is_eligible(engineer, month),
                            following=following, teams=listing.teams_in_scope(me), team=team,
                            status_text=presenter.status_text, today_month=Month.of(clock.today()),
-                           can_enter=current_user.role in ("manager", "gm"))
+                           can_enter=current_user.role in ("manager", "gm")), status
 
 
 def _visible_engineer(username):

@@ -26,8 +26,7 @@ from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPE
 from tracker.workorders.models import Photo, Scan
 from tracker.customers.models import Customer
 from tracker.scoring.month import Month
-from tracker.values import month_arg
-from tracker.validation import page_arg, put_errors
+from tracker.validation import filter_errors, page_arg, put_errors
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
@@ -74,7 +73,7 @@ def index():
                                    before=request.args.get("before") or None,
                                    page=page_arg(request.args.get("page"), maximum=services.PAGE_MAX))
     except Invalid as error:  # a filter that cannot be: said at its field, the filters kept to correct (was a bare
-        errors = dict(error.fields) or {"": error.message}  # error page in place of the list), no orders listed
+        errors = filter_errors(error)  # error page in place of the list), no orders listed
         page, status = services.OrderPage([], None, None), 422
     query = {name: value for name, value in request.args.items() if name not in ("after", "before", "page")}
     return render_template("workorders/index.html", orders=page.orders, page=page, query=query, filters=filters,
@@ -421,14 +420,18 @@ def _removed(remove, done):
 @roles()
 def complaints():
     month = request.args.get("month") or Month.of(clock.today())
-    month = month_arg(month)
     engineer = request.args.get("engineer") or None
-    rows = feedback.complaints(current_user, month, engineer)
+    errors, status, rows, totals = {}, 200, [], []
+    try:
+        rows = feedback.complaints(current_user, month, engineer)
+        totals = feedback.complaint_totals(current_user, month)
+    except Invalid as error:  # a month that cannot be: said at its field as typed, nothing listed
+        errors, status = filter_errors(error), 422
     engineers = db.session.scalars(visible_engineers(current_user)).all()
     return render_template("workorders/complaints.html", rows=rows, month=month, engineer=engineer,
-                           engineers=engineers, totals=feedback.complaint_totals(current_user, month),
+                           engineers=engineers, totals=totals, errors=errors,
                            can_add=current_user.role in feedback.RECORDERS,
-                           can_delete=lambda row: access.can_record_complaint(current_user, row.engineer))
+                           can_delete=lambda row: access.can_record_complaint(current_user, row.engineer)), status
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
