@@ -114,6 +114,17 @@ def test_customers_are_renamed_and_checked_like_new_ones(client, team):
     assert db.session.get(Customer, glass.id).name == "福耀玻璃集团"
 
 
+def test_a_customers_name_in_the_list_leads_to_its_page(client, team):
+    """The customer's page (its machines, each with its service history) was reached only by a button labelled
+    改名 (rename)."""
+    glass = customers.create_customer("福耀玻璃")
+    db.session.commit()
+    login(client, "office")
+    assert f'<a href="/admin/customers/{glass.id}">福耀玻璃</a>' in client.get("/admin/customers").get_data(as_text=True)
+    page = client.get(f"/admin/customers/{glass.id}").get_data(as_text=True)
+    assert "<title>福耀玻璃" in page and 'id="equipment"' in page
+
+
 def test_renaming_an_unknown_customer_is_not_found(client, team):
     login(client, "admin")
     assert client.get("/admin/customers/4242").status_code == 404
