@@ -181,3 +181,34 @@ def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_u
         db.session.commit()
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert _diff(app) == []
+
+
+def test_machines_named_on_work_orders_before_the_upgrade_become_records(tmp_path):
+    """Orders stored through a page or the API named machines that had no record (only an import made one): revision
+    b7d9f1a3c520 makes each a record of its customer, once, dated by its first order; a record there already keeps
+    its details."""
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "machines.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        init_schema()
+        flask_migrate.downgrade(revision="a3c5e7f9b218")  # the schema of the release before
+        db.session.execute(text("INSERT INTO customers (id, name, created_at) VALUES "
+                                "(1, '旗滨玻璃', '2026-01-01 00:00:00'), (2, '南玻集团', '2026-01-01 00:00:00')"))
+        db.session.execute(text("INSERT INTO equipment (customer_id, name, model, created_at) "
+                                "VALUES (1, '1号机', 'QB-2000', '2026-01-02 00:00:00')"))
+        for number, customer, machine, created in (("A", 1, "1号机", "03"), ("B", 1, "2号机", "05"),
+                                                   ("C", 1, "2号机", "04"), ("D", 2, "2号机", "06"),
+                                                   ("E", 2, "", "07")):
+            db.session.execute(text(
+                "INSERT INTO work_orders (number, customer_id, equipment, service_type, reported_at, status, "
+                f"rework, created_at) VALUES ('{number}', {customer}, '{machine}', '维修', '2026-10-01 09:00:00', "
+                f"'open', 'none', '2026-10-{created} 00:00:00')"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        rows = db.session.execute(text("SELECT customer_id, name, model, created_at FROM equipment "
+                                       "ORDER BY customer_id, name")).all()
+        assert [(customer, name, model, str(created)[:10]) for customer, name, model, created in rows] == [
+            (1, "1号机", "QB-2000", "2026-01-02"), (1, "2号机", None, "2026-10-04"), (2, "2号机", None, "2026-10-06")]
+        assert _diff(app) == []

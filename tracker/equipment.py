@@ -4,8 +4,9 @@ import unicodedata
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker import clock
 from tracker import validation
@@ -31,6 +32,29 @@ class Equipment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)  # local, as every stored time
 
     customer = relationship(Customer)
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_machines(session, _flush_context):
+    """A machine a work order names (created, or given another customer or machine by a page, the API or an
+    import) becomes a record of its customer when it is none yet: the work-order form offers it from then on and
+    the customer's page lists it with its service history. Only imports made records before, so a machine typed on
+    orders had no page. Two orders naming a new machine at once: the second insert does nothing."""
+    named = {(order.customer_id, order.equipment) for order in list(session.new) + list(session.dirty)
+             if isinstance(order, WorkOrder) and order.equipment and order.customer_id is not None
+             and (order in session.new or _renamed(order))}
+    if not named:
+        return
+    connection = session.connection()
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    now = clock.now()
+    connection.execute(insert(Equipment.__table__).on_conflict_do_nothing(), [
+        {"customer_id": customer_id, "name": name, "created_at": now} for customer_id, name in sorted(named)])
+
+
+def _renamed(order):
+    state = inspect(order)
+    return state.attrs.equipment.history.has_changes() or state.attrs.customer_id.history.has_changes()
 
 
 def _detail(value, field):

@@ -448,9 +448,11 @@ def test_a_machine_has_a_history_page_and_the_work_order_links_to_it(team, clien
                                     "installed_on": "2019-03-12"}])
     assert _upload(api, "customers", data, "c.xlsx", dry_run=False).status_code == 200
     _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(8)), "w.xlsx", dry_run=False)
-    machine = db.session.scalar(select(Equipment))
+    machine = db.session.scalar(select(Equipment).where(Equipment.name == "1号机"))
     listed = api("GET", "/equipment?customer=旗滨玻璃", "eng1").get_json()["equipment"]
-    assert [(m["name"], m["model"]) for m in listed] == [("1号机", "QB-2000")]
+    # the imported machine with its details; the others the orders name, as records of their own (no details)
+    assert [(m["name"], m["model"]) for m in listed] == [("1号机", "QB-2000")] + [(f"{n}号机", None) for n in
+                                                                                 range(2, 8)]
     login(client, "office")
     page = client.get(f"/work-orders/equipment/{machine.id}")
     assert page.status_code == 200

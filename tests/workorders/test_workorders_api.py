@@ -508,3 +508,22 @@ def test_the_assigned_engineer_logs_no_time_on_a_cancelled_order(api, make_order
     client.post("/logout")
     assert api("PATCH", f"/work-orders/{order.id}", "office",
                json={"arrived_at": "2026-10-16T09:30"}).status_code == 200  # back office still corrects it
+
+
+def test_a_machine_named_on_an_order_becomes_its_customers_record(api, client, team):
+    """Only an import made machine records: a machine typed on orders had no page, and the form never offered it."""
+    def machines(customer):
+        return [m["name"] for m in api("GET", f"/equipment?customer={customer}", "office").get_json()["equipment"]]
+
+    first = api("POST", "/work-orders", "office", json=BODY).get_json()
+    api("POST", "/work-orders", "office", json=BODY)  # the same machine again: one record
+    api("POST", "/work-orders", "office", json={**BODY, "equipment": ""})  # no machine named: none
+    assert machines("旗滨玻璃") == ["1号机"]
+    assert api("PATCH", f"/work-orders/{first['id']}", "office", json={"equipment": "2号机"}).status_code == 200
+    api("PATCH", f"/work-orders/{first['id']}", "office", json={"customer": "南玻集团"})
+    assert machines("旗滨玻璃") == ["1号机", "2号机"] and machines("南玻集团") == ["2号机"]
+    assert api("POST", "/work-orders", "office", json={**BODY, "equipment": "3/号机"}).status_code == 422
+    assert machines("旗滨玻璃") == ["1号机", "2号机"]  # a refused order names nothing
+    login(client, "office")
+    page = client.get(f"/work-orders/{first['id']}").get_data(as_text=True)
+    assert "/work-orders/equipment/" in page  # the order links to its machine's history
