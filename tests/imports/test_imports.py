@@ -441,6 +441,32 @@ def test_a_checked_file_reaches_only_its_uploader_and_is_removed_after_a_day(tea
     assert len([name for _folder, _f, names in os.walk(stash) for name in names]) == 1
 
 
+def test_a_checked_file_is_readable_by_the_server_alone_and_swept_by_the_scheduler(team, client, app):
+    """A users file keeps its initial passwords in plain text: checked files were readable by every login on the
+    server (0644 in 0755 folders), and one never imported stayed until someone checked another file."""
+    import os
+    import stat
+    import time
+
+    from tests.conftest import login
+    from tracker import jobs
+    from tracker.imports import stash
+
+    login(client, "office")
+    page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx")
+    token = page.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+    root = os.path.join(app.instance_path, "imports")
+    own = os.path.join(root, str(team["office"].id))
+    path = os.path.join(own, token)
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in (root, own, path)] == [0o700, 0o700, 0o600]
+    assert jobs.run_frequent(app, "import_stash") is None  # nothing a day old: nothing done, no run recorded
+    assert os.path.exists(path)
+    day_old = time.time() - stash.STASH_SECONDS - 60
+    os.utime(path, (day_old, day_old))
+    assert jobs.run_frequent(app, "import_stash") == "删除了 1 个超过一天未导入的待导入文件"
+    assert not os.path.exists(path)
+
+
 def test_a_machine_has_a_history_page_and_the_work_order_links_to_it(team, client, api):
     from tests.conftest import login
 

@@ -1,13 +1,8 @@
 """The import pages: templates and exports to download, then upload → dry-run report → import."""
 
-import contextlib
 import io
-import os
-import re
-import secrets
-import time
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +13,7 @@ from tracker import clock, nav
 from tracker.auth.access import roles
 from tracker.errors import DomainError
 from tracker.extensions import db
-from tracker.imports import files, services
+from tracker.imports import files, services, stash
 from tracker.imports.kinds import KINDS
 from tracker.validation import Form
 from tracker.workorders import network
@@ -27,7 +22,6 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 nav.add("imports.index", _l("数据导入"), roles=("admin", "backoffice"), order=84)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TOKEN_RE = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
 
 
 class UploadForm(Form):
@@ -40,43 +34,9 @@ class ConfirmForm(Form):
     submit = SubmitField(_l("导入"))
 
 
-STASH_SECONDS = 24 * 3600  # a checked file not imported within a day is removed
-
-
-def _stash_folder(user_id=None):
-    """The checked files of one user (their own folder: a token reaches only its uploader's file)."""
-    root = os.path.join(current_app.instance_path, "imports")
-    return root if user_id is None else os.path.join(root, str(user_id))
-
-
-def _stash(filename, data):
-    """Keep an uploaded file until it is imported (the dry run's report offers to import that very file); files
-    checked more than a day ago and never imported are removed on the way (they hold people's data)."""
-    _sweep(time.time() - STASH_SECONDS)  # the files' own clock, not the app's
-    folder = _stash_folder(current_user.id)
-    os.makedirs(folder, exist_ok=True)
-    token = secrets.token_hex(16) + (".csv" if filename.lower().endswith(".csv") else ".xlsx")
-    with open(os.path.join(folder, token), "wb") as f:
-        f.write(data)
-    return token
-
-
-def _sweep(before):
-    """Remove the checked files last written before `before` (seconds since the epoch), in every user's folder
-    (and files kept by earlier releases in the folder itself)."""
-    for folder, _folders, names in os.walk(_stash_folder()):
-        for name in names:
-            path = os.path.join(folder, name)
-            with contextlib.suppress(FileNotFoundError):  # another request removed it meanwhile
-                if os.stat(path).st_mtime < before:
-                    os.remove(path)
-
-
 def _stashed(token):
-    if not TOKEN_RE.match(token or ""):
-        abort(404)
-    path = os.path.join(_stash_folder(current_user.id), token)
-    if not os.path.exists(path):
+    path = stash.path_of(current_user.id, token)
+    if path is None:
         abort(404)
     return path
 
@@ -138,7 +98,7 @@ def check(kind):
         db.session.rollback()
         return _report_page(kind, None, True, status=error.status, error=error.message)
     db.session.rollback()  # a dry run stores nothing
-    token = _stash(upload.filename, data) if report.ok else None
+    token = stash.keep(current_user.id, upload.filename, data) if report.ok else None
     return _report_page(kind, report, True, token=token, status=200 if report.ok else 422)
 
 
@@ -165,6 +125,5 @@ def run(kind):
         db.session.rollback()
         return _report_page(kind, report, False, status=422)
     db.session.commit()
-    with contextlib.suppress(FileNotFoundError):  # a double click: the other request imported and removed it
-        os.remove(path)
+    stash.remove(path)
     return _report_page(kind, report, False)
