@@ -32,8 +32,9 @@ def test_a_month_not_computed_yet_lists_everyone_in_scope_as_pending(api, record
 
 def test_compute_then_read_gives_every_indicator_with_its_explanation(api, records, team):
     eng = team["eng1"]
-    records.trip(eng, D(2026, 11, 2), full_day=True)
-    records.expense(eng, D(2026, 11, 2), "900")
+    trip = records.trip(eng, D(2026, 11, 2), full_day=True)
+    records.trip(eng, D(2026, 10, 31), full_day=True)  # another month's: not behind November's points
+    expense = records.expense(eng, D(2026, 11, 2), "900")
     records.order(eng, at(D(2026, 11, 3), 8), responded=at(D(2026, 11, 3), 9), completed=at(D(2026, 11, 3), 17))
     records.review(eng, NOV, team["mgr"], "leader")
     assert api("POST", f"/scores/{NOV}/compute", "gm.wang").get_json() == {"month": NOV, "computed": 3}
@@ -46,8 +47,10 @@ def test_compute_then_read_gives_every_indicator_with_its_explanation(api, recor
     assert indicators["field_hours"] == {
         "code": "field_hours", "name": "外勤工时", "applies": True, "state": "applies", "missing": False, "value": 7.5,
         "points": 1.5, "max_points": 20,
-        "explanation": "外勤工时：外勤 7.5 小时，20 × 7.5%，得 1.5 分（满分 20）", "records": {}}
+        "explanation": "外勤工时：外勤 7.5 小时，20 × 7.5%，得 1.5 分（满分 20）", "records": {"trips": [trip.id]}}
     assert indicators["expense"]["value"] == 2 and indicators["expense"]["points"] == 0
+    # the records behind the sums: the month's trips and expenses (CONTRACT 10: every indicator's records)
+    assert indicators["expense"]["records"] == {"expenses": [expense.id], "trips": [trip.id]}
     assert indicators["on_time"]["applies"] is True and indicators["on_time"]["points"] == 15
 
 

@@ -32,7 +32,8 @@ SLIM_INDICATOR = {
 }
 EXPLAINED = {
     "explanation": {"type": "string", "description": "one sentence: how the points followed from the value"},
-    "records": {"type": "object", "description": "ids of the records behind the value, by kind",
+    "records": {"type": "object", "description": "ids of the records behind the value, by kind (work_orders, "
+                "attendance_days, surveys, complaints, trips, expenses, metric_entries, incidents, ratings)",
                 "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
 }
 INDICATOR = core.obj({**SLIM_INDICATOR, **EXPLAINED}, [*SLIM_INDICATOR, "explanation", "records"])

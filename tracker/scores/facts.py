@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import Integer, and_, case, func, or_, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from tracker.extensions import db
 from tracker.idlist import among
 from tracker.itinerary import calendar
-from tracker.itinerary.models import Attendance, Expense
+from tracker.itinerary.models import Attendance, Expense, Trip
 from tracker.itinerary.services import month_field_hours
 from tracker.reviews.models import Incident, MetricEntry, Rating, Review
 from tracker.scores.models import Adjustment, Veto
@@ -105,6 +105,7 @@ def month_facts(engineer_ids, month, as_of, business_hours=True):
     _attendance(facts, ids, first, nxt, as_of)
     for engineer_id, hours in month_field_hours(ids, first, nxt).items():
         facts[engineer_id]["field_hours"] = hours
+    _trips(facts, ids, first, nxt)
     _expenses(facts, ids, first, nxt)
     _response(facts, ids, window, as_of)
     _on_time(facts, ids, window, as_of)
@@ -121,7 +122,9 @@ def _empty():
     return {
         "attendance": {"counts": {}, "day_ids": []},
         "field_hours": ZERO,
+        "trip_ids": [],
         "expenses": ZERO,
+        "expense_ids": [],
         "response": {"within": 0, "outside": 0, "pending": 0, "outside_ids": [],
                      "limit_seconds": int(RESPONSE_LIMIT.total_seconds()), "orders": []},
         "on_time": {"late_ids": [], "has_deadline": False, "orders": []},
@@ -156,12 +159,22 @@ def _attendance(facts, ids, first, nxt, as_of):
                                                       **dict(sorted(own.items()))}
 
 
+def _trips(facts, ids, first, nxt):
+    """The month's trips, by id: the records behind the field hours (month_field_hours sums them by day)."""
+    for engineer_id, trip_ids in _rows(
+            select(Trip.engineer_id, _id_list(Trip.id, true()))
+            .where(among(Trip.engineer_id, ids), Trip.day >= first, Trip.day < nxt)
+            .group_by(Trip.engineer_id)):
+        facts[engineer_id]["trip_ids"] = _ids(trip_ids)
+
+
 def _expenses(facts, ids, first, nxt):
-    for engineer_id, total in _rows(
-            select(Expense.engineer_id, func.sum(Expense.amount))
+    for engineer_id, total, expense_ids in _rows(
+            select(Expense.engineer_id, func.sum(Expense.amount), _id_list(Expense.id, true()))
             .where(among(Expense.engineer_id, ids), Expense.day >= first, Expense.day < nxt)
             .group_by(Expense.engineer_id)):
         facts[engineer_id]["expenses"] = round2(Decimal(str(total)))
+        facts[engineer_id]["expense_ids"] = _ids(expense_ids)
 
 
 def _live_orders(ids, column, window):

@@ -8,7 +8,9 @@ the month, `as_of`) is decided by the service that builds the facts, as CONTRACT
 Record-derived facts (default template, CONTRACT.md section 7):
     attendance       AttendanceFact
     field_hours      Decimal, the month's field hours (section 3)
+    trip_ids         list[int], the month's trips (the records behind the field hours)
     expenses         Decimal, the month's expenses in CNY
+    expense_ids      list[int], the month's expenses
     response         ResponseFact
     on_time          OnTimeFact
     as_of            datetime, the instant the month is measured at (business-hours templates)

@@ -108,7 +108,16 @@ def attendance(facts, options, code):
 def field_hours(facts, options, code):
     """The month's field hours; always applies."""
     hours = _amount(facts.get("field_hours", ZERO), "field_hours")
-    return Measure(True, hours, {"value": hours}, {}, Msg("field_hours", {"hours": hours}))
+    return Measure(True, hours, {"value": hours}, _itinerary_ids(facts, "trips"), Msg("field_hours", {"hours": hours}))
+
+
+def _itinerary_ids(facts, *tables):
+    """The record ids of the month's trips and/or expenses (the sums behind field hours and expenses)."""
+    ids = {table: list(facts.get(ITINERARY_FACTS[table], ())) for table in tables}
+    return {table: row_ids for table, row_ids in ids.items() if row_ids}
+
+
+ITINERARY_FACTS = {"trips": "trip_ids", "expenses": "expense_ids"}
 
 
 # `clock`: "clock" (default) measures in clock hours, as the SQL facts do; "business" measures in working time:
@@ -227,9 +236,10 @@ def expense(facts, options, code):
         exact = D(shown) == ratio  # else "≈": the equation does not pretend 1.1 where it is 1.1000167
         details = Msg("expense" if exact else "expense.approx", {"expenses": spent, "hours": hours,
                                                                   "per_hour": options["per_hour"], "ratio": shown})
-        return Measure(True, ratio, {"value": ratio}, {}, details)
+        return Measure(True, ratio, {"value": ratio}, _itinerary_ids(facts, "expenses", "trips"), details)
     # no hours to set the allowance: any spending is over it without bound (0 points), no spending is no case
-    return Measure(spent > 0, None, {"value": INFINITY}, {}, Msg("expense.no_hours", {"expenses": spent}))
+    return Measure(spent > 0, None, {"value": INFINITY}, _itinerary_ids(facts, "expenses", "trips"),
+                   Msg("expense.no_hours", {"expenses": spent}))
 
 
 @source("metric", provides=("value", "actual", "plan"),
