@@ -60,6 +60,21 @@ def test_adding_to_a_submitted_month_is_refused_with_409(submitted, method, url,
     assert (db.session.query(Trip).count(), db.session.query(Expense).count()) == before
 
 
+@pytest.mark.parametrize("url, data, typed", [
+    ("/itinerary/eng1/trips/new", {"date": "2026-11-03", "depart": "16:00", "return_time": "17:30",
+                                   "purpose": "更换主轴轴承"}, '更换主轴轴承</textarea>'),
+    ("/itinerary/eng1/expenses/new", {"date": "2026-11-03", "category": "meals", "amount": "88.50",
+                                      "note": "午餐"}, 'value="88.50"'),
+])
+def test_a_new_entry_dated_in_a_submitted_month_keeps_its_form_and_what_was_typed(submitted, url, data, typed):
+    """A date mistyped into a submitted month showed the refusal with no form: the times, customer and purpose were
+    lost, where every other refusal keeps them to correct."""
+    response = submitted.post(url, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "已提交" in html
+    assert 'name="date"' in html and 'value="2026-11-03"' in html and typed in html
+
+
 def test_changing_a_trip_of_a_submitted_month_is_refused_with_409(submitted, trip):
     response = submitted.post(f"/itinerary/trips/{trip.id}/edit",
                               data={"date": "2026-11-02", "depart": "08:00", "return_time": "12:00"})

@@ -212,7 +212,9 @@ def _choices(engineer):
 
 def _form_page(kind, form, engineer, item=None, alert=None, status=200):
     customers, orders = _choices(engineer)
-    day = item.day if item is not None else form.date.data
+    # the entry's own month submitted: no form that would only fail. A new entry sent with a date in a submitted
+    # month (a typo) keeps its form and what was typed, the refusal said above it, to correct the date
+    day = item.day if item is not None else form.date.data if request.method == "GET" else None
     locked = day is not None and services.submission(engineer, Month.of(day)) is not None
     if locked and request.method == "GET":
         status = 409  # the month is submitted: no form that would only fail
