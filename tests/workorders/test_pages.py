@@ -52,6 +52,22 @@ def test_bad_create_form_is_422_with_the_reason_on_the_field(client, team, chang
     assert db.session.query(WorkOrder).count() == 0 and db.session.query(Customer).count() == 0
 
 
+def test_one_round_names_every_mistake_of_a_ticket(client, team):
+    """A ticket with several mistakes took four rounds: the required service type first, then the names and the
+    original order, then the times' order."""
+    login(client, "office")
+    response = client.post("/work-orders/new", data={
+        **FORM, "customer": "新客户/甲", "equipment": "1号机.", "service_type": "", "responded_at": "2026-10-15T07:00",
+        "rework": "external", "rework_of": "WO-NONE"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field, message in (("service_type", "该字段是必填字段"), ("customer", "不能包含"), ("equipment", "开头和结尾不能是点或空格"),
+                           ("rework_of", "没有编号为 WO-NONE 的工单"), ("responded_at", "响应时间不能早于报修时间")):
+        assert re.search(rf'id="{field}"[^>]*>(?:(?!</div>).)*?invalid-feedback[^>]*>\s*[^<]*{re.escape(message)}',
+                         html, re.S), field
+    assert db.session.query(WorkOrder).count() == 0 and db.session.query(Customer).count() == 0
+
+
 def test_a_name_of_40_characters_after_nfc_is_taken_by_the_form_and_the_api(client, api, team):
     """39 × 客 + e + U+0301 is 41 code points as sent and 40 characters once NFC-normalised (é), as stored."""
     name = "客" * 39 + "e\u0301"

@@ -13,7 +13,7 @@ from tracker import locking, validation
 from tracker.auth.access import (can_manage_order, can_view_order, is_above, is_assigned, may_name_submitter,
                                  order_scope)
 from tracker.auth.services import USERNAME_RE
-from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.naming import check_canonical, clean_part
 from tracker.workorders.models import REWORK, STATUSES, Scan, WorkOrder
@@ -88,7 +88,7 @@ def create_order(actor, data, now, records=None):
     for name in ("customer", "service_type", "reported_at"):
         if data.get(name) in (None, ""):
             fields.errors[name] = _("必填")
-    order = WorkOrder(created_by_id=actor.id, submitter_id=actor.id, status="open", rework="none", equipment="")
+    order = _new_order(actor)
     with fields.check():
         _apply(actor, order, data, records)
     fields.raise_any()
@@ -96,6 +96,21 @@ def create_order(actor, data, now, records=None):
         order.number = next_number(now)
     records.add(order)
     return order
+
+
+def _new_order(actor):
+    return WorkOrder(created_by_id=actor.id, submitter_id=actor.id, status="open", rework="none", equipment="")
+
+
+def refusals(actor, data, order=None):
+    """{field: message} of what creating (order None) or changing `order` with `data` would refuse; changes nothing.
+    A form whose own checks failed (a required field left empty) says its other fields' mistakes in the same round
+    through it, not one round later."""
+    try:
+        check_order(actor, order if order is not None else _new_order(actor), data, whole=False)
+    except DomainError as error:
+        return dict(error.fields or {})
+    return {}
 
 
 def update_order(actor, order, data, now, records=None):
@@ -152,10 +167,11 @@ class _After:
         return self._values[name] if name in self._values else getattr(self._order, name)
 
 
-def check_order(actor, order, data, records=None):
+def check_order(actor, order, data, records=None, whole=True):
     """{attribute: value} that `data` gives `order` (a new, unsaved WorkOrder, or a stored one), every rule of
     CONTRACT 5 checked on the order as it would then be; raises Invalid naming the field, and changes nothing.
-    A customer not stored yet comes back as its clean name (the caller creates it)."""
+    A customer not stored yet comes back as its clean name (the caller creates it). Without `whole`, only each
+    field and the times' order are checked (`data` may lack fields a form refused itself: see refusals)."""
     records = records or RECORDS
     values, fields = {}, validation.FieldErrors()  # every field at fault is named at once
     with fields.check():
@@ -198,9 +214,13 @@ def check_order(actor, order, data, records=None):
     with fields.check():
         if "rework_of" in data:
             values["rework_of"] = _redone(actor, order, data["rework_of"], records)
-    fields.raise_any()  # the order as a whole is checked once each field is right
+    if not any(name in fields.errors for name in ("reported_at", "deadline_at") + TIMES):
+        with fields.check():  # the times' order is said with the other fields' errors, not one round later
+            _check_times(_After(order, values))
+    fields.raise_any()  # the order as a whole is checked once each field is right (and every field is there)
+    if not whole:
+        return values
     after = _After(order, values)
-    _check_times(after)
     values["status"] = _check_status(after, explicit="status" in data)
     _check_rework(after, order)
     _check_name_length(after, values)
@@ -330,7 +350,7 @@ def _check_times(order):
                       "completed_at": _("完工时间")}
             raise Invalid.field(name, _("%(later)s不能早于%(earlier)s", later=labels[name], earlier=labels[previous]))
         previous = name
-    if order.deadline_at is not None and order.deadline_at < order.reported_at:
+    if order.deadline_at is not None and order.reported_at is not None and order.deadline_at < order.reported_at:
         raise Invalid.field("deadline_at", _("要求完成时间不能早于报修时间"))
 
 
