@@ -68,6 +68,22 @@ def test_one_round_names_every_mistake_of_a_ticket(client, team):
     assert db.session.query(WorkOrder).count() == 0 and db.session.query(Customer).count() == 0
 
 
+@pytest.mark.parametrize("change, field, message", [
+    ({"equipment": "1号机.", "status": "completed", "completed_at": ""}, "completed_at", "已完工的工单须填写完工时间"),
+    ({"customer": "客" * 40, "service_type": "维" * 40}, "customer", "作为文件名最多 200 字节"),
+])
+def test_the_rules_of_the_order_as_a_whole_are_said_with_a_fields_mistake(client, team, change, field, message):
+    """A field's mistake was said first, the order's completion (or its name's length) only in the next round."""
+    login(client, "office")
+    response = client.post("/work-orders/new", data={**FORM, "rework": "external", "rework_of": "WO-NONE", **change})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for name, text in (("rework_of", "没有编号为 WO-NONE 的工单"), (field, message)):
+        assert re.search(rf'id="{name}"[^>]*>(?:(?!</div>).)*?invalid-feedback[^>]*>\s*[^<]*{re.escape(text)}',
+                         html, re.S), name
+    assert db.session.query(WorkOrder).count() == 0
+
+
 def test_a_name_of_40_characters_after_nfc_is_taken_by_the_form_and_the_api(client, api, team):
     """39 × 客 + e + U+0301 is 41 code points as sent and 40 characters once NFC-normalised (é), as stored."""
     name = "客" * 39 + "e\u0301"

@@ -214,16 +214,26 @@ def check_order(actor, order, data, records=None, whole=True):
     with fields.check():
         if "rework_of" in data:
             values["rework_of"] = _redone(actor, order, data["rework_of"], records)
-    if not any(name in fields.errors for name in ("reported_at", "deadline_at") + TIMES):
-        with fields.check():  # the times' order is said with the other fields' errors, not one round later
-            _check_times(_After(order, values))
-    fields.raise_any()  # the order as a whole is checked once each field is right (and every field is there)
-    if not whole:
-        return values
+    # the rules of the order as a whole, each once the fields it reads are right, said with the fields' errors (not
+    # a round later); without `whole` (fields a form refused itself are missing) only the times' order
+    def right(*names):
+        return not any(name in fields.errors for name in names)
+
     after = _After(order, values)
-    values["status"] = _check_status(after, explicit="status" in data)
-    _check_rework(after, order)
-    _check_name_length(after, values)
+    if right(*CHAIN, "deadline_at"):
+        with fields.check():
+            _check_times(after)
+    if whole:
+        if right(*CHAIN, "status"):
+            with fields.check():
+                values["status"] = _check_status(after, explicit="status" in data)
+        if right(*CHAIN, "status", "rework", "rework_of"):
+            with fields.check():
+                _check_rework(after, order)
+        if right("customer", "equipment", "service_type"):
+            with fields.check():
+                _check_name_length(after, values)
+    fields.raise_any()
     return values
 
 
