@@ -280,6 +280,8 @@ def opened(path):
     part way (a truncated or corrupted copy: gzip and tar say so only once they reach the damage)."""
     try:
         tar = tarfile.open(path, "r:gz")  # noqa: SIM115 (closed by the `with tar` below, once it is known to open)
+    except EOFError:  # cut off within its first blocks
+        raise _damaged("it ends early") from None
     except (OSError, tarfile.TarError):
         raise Invalid.field("path", "not a Tracker backup (.tar.gz)") from None
     with tar:
@@ -319,11 +321,16 @@ def restore_rows(tar, replace=False):
                        "run init-db with the matching version first")
     if _has_rows() and not replace:
         raise Conflict("the database is not empty (use --replace to overwrite it)")
+    names = set(tar.getnames())
+    # a table the manifest lists without its file (an archive changed by hand) would be restored empty: with
+    # --replace, that table's rows deleted without a word
+    missing = [name for name in manifest.get("tables") or () if f"tables/{name}.json" not in names]
+    if missing:
+        raise _damaged("it lacks the rows of " + ", ".join(missing))
     tables = db.metadata.sorted_tables
     for table in reversed(tables):
         db.session.execute(table.delete())
     counts = {}
-    names = set(tar.getnames())
     for table in tables:
         member = f"tables/{table.name}.json"
         # logins are never restored, also from a backup made before they were left out (module docstring)

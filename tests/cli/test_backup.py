@@ -96,7 +96,14 @@ def test_a_damaged_backup_is_said_to_be_damaged_in_one_line_and_changes_nothing(
     truncated.write_bytes(target.read_bytes()[: target.stat().st_size * 2 // 3])
     broken = tmp_path / "broken.tar.gz"
     _rewritten(target, broken, "tables/customers.json", b"[{\"id\": 1, \"name\": ")
-    for copy in (truncated, broken):
+    cut_early = tmp_path / "cut50.tar.gz"  # within the first blocks: tarfile.open itself met the end
+    cut_early.write_bytes(target.read_bytes()[:50])
+    lacking = tmp_path / "lacking.tar.gz"  # a table's file taken out by hand: it restored that table empty
+    with tarfile.open(target, "r:gz") as old, tarfile.open(lacking, "w:gz") as new:
+        for info in old.getmembers():
+            if info.name != "tables/customers.json":
+                new.addfile(info, old.extractfile(info) if info.isfile() else None)
+    for copy in (truncated, broken, cut_early, lacking):
         result = runner.invoke(args=["restore", str(copy), "--replace"])
         assert result.exit_code == 1 and "damaged or incomplete" in result.output, result.output
         assert "Aborted" not in result.output and "Traceback" not in result.output
