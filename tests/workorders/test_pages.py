@@ -61,8 +61,9 @@ def test_one_round_names_every_mistake_of_a_ticket(client, team):
         "rework": "external", "rework_of": "WO-NONE"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    for field, message in (("service_type", "该字段是必填字段"), ("customer", "不能包含"), ("equipment", "开头和结尾不能是点或空格"),
-                           ("rework_of", "没有编号为 WO-NONE 的工单"), ("responded_at", "响应时间不能早于报修时间")):
+    for field, message in (("service_type", "该字段是必填字段"), ("customer", "不能包含"),
+                           ("equipment", "开头和结尾不能是点或空格"), ("rework_of", "没有编号为 WO-NONE 的工单"),
+                           ("responded_at", "响应时间不能早于报修时间")):
         assert re.search(rf'id="{field}"[^>]*>(?:(?!</div>).)*?invalid-feedback[^>]*>\s*[^<]*{re.escape(message)}',
                          html, re.S), field
     assert db.session.query(WorkOrder).count() == 0 and db.session.query(Customer).count() == 0
