@@ -212,3 +212,23 @@ def test_machines_named_on_work_orders_before_the_upgrade_become_records(tmp_pat
         assert [(customer, name, model, str(created)[:10]) for customer, name, model, created in rows] == [
             (1, "1号机", "QB-2000", "2026-01-02"), (1, "2号机", None, "2026-10-04"), (2, "2号机", None, "2026-10-06")]
         assert _diff(app) == []
+
+
+def test_drafts_are_marked_to_recompute_after_the_upgrade_that_names_their_records(tmp_path):
+    """Drafts of past months kept empty records for field hours and expenses until something they read changed:
+    revision c1e3a5b7d924 marks every draft stale for the scheduler; an approved score is left alone."""
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "drafts.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        init_schema()
+        flask_migrate.downgrade(revision="b7d9f1a3c520")
+        _approved_score()
+        db.session.execute(text("INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, stale, "
+                                "computed_at) VALUES (2, 1, '2026-11', 1, 0, 'draft', 0, '2026-12-01 00:00:00')"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT id, status, stale FROM scores ORDER BY id")).all() == [
+            (1, "approved", 0), (2, "draft", 1)]
+        assert _diff(app) == []
