@@ -113,3 +113,10 @@ def test_two_frequent_runs_in_one_second_are_both_recorded(app):
         assert keys == [NOW.strftime("%Y-%m-%dT%H:%M:%S"), NOW.strftime("%Y-%m-%dT%H:%M:%S") + "#2"]
     finally:
         jobs.FREQUENT.pop("probe_frequent")
+
+
+def test_every_job_has_a_name_on_the_jobs_page(app):
+    """The hourly import sweep was listed by its code, import_stash, in both languages."""
+    from tracker.admin.jobs_views import JOB_LABELS
+
+    assert set(jobs.SCHEDULE) | set(jobs.FREQUENT) <= set(JOB_LABELS)

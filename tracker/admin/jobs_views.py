@@ -25,6 +25,7 @@ JOB_LABELS = {
     "submission_reminders": _l("提醒未提交上月行程表的工程师"),
     "stale_scores": _l("重算待更新的草稿得分（每分钟）"),
     "outbox": _l("发送待发消息：邮件、群机器人（每 30 秒）"),
+    "import_stash": _l("删除超过一天未导入的待导入文件（每小时）"),
 }
 RUNS_PER_PAGE = 100
 OUTCOMES = {"running": ("secondary", _l("运行中")), "ok": ("success", _l("成功")), "error": ("danger", _l("失败"))}
