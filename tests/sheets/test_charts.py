@@ -109,6 +109,25 @@ def test_an_indicator_on_another_scale_is_not_averaged_with_it(scored, team):
     assert sorted(i["name"] for i in attendance) == ["出勤（满分 100）", "出勤（满分 15）"]
 
 
+def test_one_code_under_two_names_is_two_rows(scored, team):
+    """Two templates' `safety` of 20 (安全与规范 and 车间安全) were one row named after one of them, the other team's
+    mean under a name that was not its indicator's."""
+    from sqlalchemy import select, update
+
+    from tracker.charts.data import department
+    from tracker.extensions import db
+    from tracker.scores.models import Score, ScoreLine
+
+    eng2_score = db.session.scalar(select(Score.id).where(Score.engineer_id == team["eng2"].id, Score.month == MONTH))
+    db.session.execute(update(ScoreLine).where(ScoreLine.score_id == eng2_score, ScoreLine.code == "attendance")
+                       .values(name="考勤纪律", name_en="Discipline"))
+    db.session.commit()
+    _teams, indicators = department(MONTH)
+    assert sorted(i["name"] for i in indicators if i["code"] == "attendance") == ["出勤", "考勤纪律"]
+    _teams, indicators = department(MONTH, lang="en")
+    assert sorted(i["name"] for i in indicators if i["code"] == "attendance") == ["Attendance", "Discipline"]
+
+
 def test_a_month_without_totals_says_so_instead_of_an_empty_chart(client, team, records):
     """No leader review yet: every total waits, and the mean-total chart was an empty drawing with no word."""
     from datetime import date

@@ -81,20 +81,21 @@ def department(month, lang="zh"):
                  base.with_only_columns(boss.display_name, boss.username, func.count(Score.id),
                                         func.count(Score.total), _cents(Score.total))
                  .group_by(boss.id, boss.display_name, boss.username).order_by(boss.display_name))]
-    # an indicator is its code and its maximum: templates that share a code on another scale (attendance of 15
-    # and of 100) are not averaged together; a hand entry nobody made is no 0 (its points are provisional)
+    # an indicator is its code, its maximum and its name: templates that share a code on another scale (attendance
+    # of 15 and of 100), or under another name (安全与规范 and 车间安全, both `safety` of 20), are not averaged
+    # together; a hand entry nobody made is no 0 (its points are provisional)
     lines = db.session.execute(
         base.join(ScoreLine, ScoreLine.score_id == Score.id)
         .where(ScoreLine.applies.is_(True), ScoreLine.missing.is_(False))
-        .with_only_columns(boss.username, ScoreLine.code, ScoreLine.max_points, func.min(ScoreLine.name),
+        .with_only_columns(boss.username, ScoreLine.code, ScoreLine.max_points, ScoreLine.name,
                            func.min(ScoreLine.name_en), func.min(ScoreLine.position), func.count(ScoreLine.points),
                            _cents(ScoreLine.points))
-        .group_by(boss.username, ScoreLine.code, ScoreLine.max_points)).all()
+        .group_by(boss.username, ScoreLine.code, ScoreLine.max_points, ScoreLine.name)).all()
     indicators = {}
     for username, code, maximum, name, name_en, position, n, cents in lines:
         shown = name_en if lang == "en" and name_en else name
-        entry = indicators.setdefault((code, maximum), {"code": code, "name": shown, "position": position,
-                                                        "max": maximum, "means": {}})
+        entry = indicators.setdefault((code, maximum, name), {"code": code, "name": shown, "position": position,
+                                                              "max": maximum, "means": {}})
         entry["position"] = min(entry["position"], position)
         entry["means"][username] = _mean(cents, n)
     ordered = sorted(indicators.values(), key=lambda e: (e["position"], e["code"], e["max"]))
