@@ -304,3 +304,10 @@ def test_a_filter_that_cannot_be_is_said_at_its_field_with_the_filters_kept(clie
         assert f'id="f-{field}-error"' in html
     else:
         assert 'id="filter-errors"' in html
+
+
+def test_every_filter_that_cannot_be_is_said_at_once(client, make_order):
+    """?month=2026-13&status=zz marked the month only: the status was said one round later."""
+    login(client, "office")
+    html = client.get("/work-orders/?month=2026-13&status=zz&customer=a/b").get_data(as_text=True)
+    assert all(f'id="f-{field}-error"' in html for field in ("month", "status", "customer"))

@@ -460,22 +460,27 @@ def parse_cursor(text, field="after"):
 def _filtered(viewer, filters):
     """The select of the viewer's work orders matching filters (month, customer, engineer, status, no_scan)."""
     query = select(WorkOrder).where(order_scope(viewer))
+    fields = validation.FieldErrors()  # every filter that cannot be is named at once
     month = filters.get("month")
-    if month:
-        first, nxt = month_arg(month).bounds()
-        query = query.where(WorkOrder.reported_at >= datetime.combine(first, datetime.min.time()),
-                            WorkOrder.reported_at < datetime.combine(nxt, datetime.min.time()))
-    if filters.get("customer"):
-        name = clean_part(str(filters["customer"]).strip(), "customer")  # a search: spaces around it mean nothing
-        customer_id = db.session.scalar(select(Customer.id).where(Customer.name == name))
-        query = query.where(WorkOrder.customer_id == customer_id) if customer_id else query.where(false())
+    with fields.check():
+        if month:
+            first, nxt = month_arg(month).bounds()
+            query = query.where(WorkOrder.reported_at >= datetime.combine(first, datetime.min.time()),
+                                WorkOrder.reported_at < datetime.combine(nxt, datetime.min.time()))
+    with fields.check():
+        if filters.get("customer"):
+            name = clean_part(str(filters["customer"]).strip(), "customer")  # a search: spaces around mean nothing
+            customer_id = db.session.scalar(select(Customer.id).where(Customer.name == name))
+            query = query.where(WorkOrder.customer_id == customer_id) if customer_id else query.where(false())
     if filters.get("engineer"):
         engineer = user_by_username(filters["engineer"])
         query = query.where(WorkOrder.engineer_id == engineer.id) if engineer else query.where(false())
-    if filters.get("status"):
-        if filters["status"] not in STATUSES:
-            raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
-        query = query.where(WorkOrder.status == filters["status"])
+    with fields.check():
+        if filters.get("status"):
+            if filters["status"] not in STATUSES:
+                raise Invalid.field("status", _("状态须为 open、completed、cancelled 之一"))
+            query = query.where(WorkOrder.status == filters["status"])
+    fields.raise_any()
     if filters.get("no_scan"):
         query = query.where(~exists().where(Scan.work_order_id == WorkOrder.id))
     return query
