@@ -95,6 +95,12 @@ def test_a_team_or_page_that_cannot_be_is_said_on_the_month_page(client, records
     assert "张三" not in html  # nobody listed
 
 
+def test_a_team_and_a_page_that_cannot_be_are_said_at_once(client, records, team):
+    login(client, "gm.wang")
+    html = client.get(f"/scores/{NOV}?team=nobody&page=abc").get_data(as_text=True)
+    assert 'id="team-error"' in html and "页码须为正整数" in html
+
+
 def test_rows_are_slim_unless_explain_is_asked(api, records, team):
     eng = team["eng1"]
     order = records.order(eng, at(D(2026, 11, 3), 8), responded=at(D(2026, 11, 3), 12))

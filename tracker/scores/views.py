@@ -23,7 +23,7 @@ from tracker.scoring.totals import POSITIVE_CAP
 from tracker.scores.services import is_eligible
 from tracker.scoring.month import Month
 from tracker.values import month_arg
-from tracker.validation import filter_errors, page_arg, put_errors
+from tracker.validation import FieldErrors, filter_errors, page_arg, put_errors
 
 bp = Blueprint("scores", __name__)
 
@@ -62,11 +62,15 @@ def month_page(month):
     if current_user.role == "engineer":
         return redirect(url_for("scores.score_page", month=month, username=current_user.username))
     me = _me()
-    errors, status = {}, 200
+    errors, status, team, number = {}, 200, None, 1
     try:
-        team = listing.team_of(me, request.args.get("team"))
-        page = listing.month_page(me, month, team=team, page=page_arg(request.args.get("page")),
-                                  per_page=MONTH_PAGE_SIZE, order="name")
+        fields = FieldErrors()  # a team and a page that cannot be: both said at once
+        with fields.check():
+            team = listing.team_of(me, request.args.get("team"))
+        with fields.check():
+            number = page_arg(request.args.get("page"))
+        fields.raise_any()
+        page = listing.month_page(me, month, team=team, page=number, per_page=MONTH_PAGE_SIZE, order="name")
     except Invalid as error:  # a team or page that cannot be: said at the team's field, nobody listed
         errors, status = filter_errors(error), 422
         team, page = None, listing.ScorePage(month, [], 0, 1, MONTH_PAGE_SIZE)
