@@ -47,9 +47,10 @@ def _remember_machines(session, _flush_context):
         return
     connection = session.connection()
     insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
-    now = clock.now()
+    now = clock.of(session)  # the caller's time; unstamped (a shell), the column's default
     connection.execute(insert(Equipment.__table__).on_conflict_do_nothing(), [
-        {"customer_id": customer_id, "name": name, "created_at": now} for customer_id, name in sorted(named)])
+        {"customer_id": customer_id, "name": name, **({"created_at": now} if now else {})}
+        for customer_id, name in sorted(named)])
 
 
 def _renamed(order):

@@ -448,8 +448,10 @@ def test_a_checked_file_is_readable_by_the_server_alone_and_swept_by_the_schedul
     import stat
     import time
 
+    from datetime import datetime
+
     from tests.conftest import login
-    from tracker import jobs
+    from tracker import clock, jobs
     from tracker.imports import stash
 
     login(client, "office")
@@ -459,11 +461,12 @@ def test_a_checked_file_is_readable_by_the_server_alone_and_swept_by_the_schedul
     own = os.path.join(root, str(team["office"].id))
     path = os.path.join(own, token)
     assert [stat.S_IMODE(os.stat(p).st_mode) for p in (root, own, path)] == [0o700, 0o700, 0o600]
-    assert jobs.run_frequent(app, "import_stash") is None  # nothing a day old: nothing done, no run recorded
+    now = datetime.now(clock.zone()).replace(tzinfo=None)  # the files' times are the machine's
+    assert jobs.run_frequent(app, "import_stash", now) is None  # nothing a day old: nothing done, no run recorded
     assert os.path.exists(path)
     day_old = time.time() - stash.STASH_SECONDS - 60
     os.utime(path, (day_old, day_old))
-    assert jobs.run_frequent(app, "import_stash") == "删除了 1 个超过一天未导入的待导入文件"
+    assert jobs.run_frequent(app, "import_stash", now) == "删除了 1 个超过一天未导入的待导入文件"
     assert not os.path.exists(path)
 
 

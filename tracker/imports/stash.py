@@ -10,12 +10,11 @@ import contextlib
 import os
 import re
 import secrets
-import time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from tracker import jobs
+from tracker import clock, jobs
 
 STASH_SECONDS = 24 * 3600  # a checked file not imported within a day is removed
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
@@ -34,7 +33,6 @@ def _private_folder(path):
 
 def keep(user_id, filename, data):
     """Keep a checked file of user_id; returns its token."""
-    sweep(time.time() - STASH_SECONDS)  # the files' own clock, not the app's
     _private_folder(folder())
     own = folder(user_id)
     _private_folder(own)
@@ -71,9 +69,10 @@ def sweep(before):
     return removed
 
 
-def sweep_job(_now):
-    """The scheduler's hourly sweep: a summary when it removed files, None when there were none."""
-    removed = sweep(time.time() - STASH_SECONDS)
+def sweep_job(now):
+    """The scheduler's hourly sweep of the files checked a day before `now` (local wall time): a summary when it
+    removed files, None when there were none."""
+    removed = sweep(now.replace(tzinfo=clock.zone()).timestamp() - STASH_SECONDS)
     return jobs.said("imports.swept", n=removed) if removed else None
 
 

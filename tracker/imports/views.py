@@ -1,6 +1,7 @@
 """The import pages: templates and exports to download, then upload → dry-run report → import."""
 
 import io
+import time
 
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
@@ -98,6 +99,7 @@ def check(kind):
         db.session.rollback()
         return _report_page(kind, None, True, status=error.status, error=error.message)
     db.session.rollback()  # a dry run stores nothing
+    stash.sweep(time.time() - stash.STASH_SECONDS)  # on the way: the files' own clock, not the app's
     token = stash.keep(current_user.id, upload.filename, data) if report.ok else None
     return _report_page(kind, report, True, token=token, status=200 if report.ok else 422)
 
