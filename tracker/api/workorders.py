@@ -150,7 +150,7 @@ def create_work_order(data):
     """Create a work order (number generated when not given)."""
     order = services.create_order(_actor(), _parsed(data), clock.now())
     core.commit()
-    return core.reply(services.order_dict(order, _actor()), 201)
+    return core.reply(order_dict(order, _actor()), 201)
 
 
 @bp.route("/work-orders/<int:order_id>", methods=["PATCH"])
@@ -163,7 +163,7 @@ def update_work_order(order_id, data):
     order = services.get_visible(_actor(), order_id)
     services.update_order(_actor(), order, _parsed(data), clock.now())
     core.commit()
-    return core.reply(services.order_dict(order, _actor()))
+    return core.reply(order_dict(order, _actor()))
 
 
 @bp.route("/work-orders/<int:order_id>")
@@ -171,7 +171,7 @@ def update_work_order(order_id, data):
 @core.answers(200, WORK_ORDER)
 def get_work_order(order_id):
     """A work order with its canonical name, current scan and photos."""
-    return core.reply(services.order_dict(services.get_visible(_actor(), order_id), _actor()))
+    return core.reply(order_dict(services.get_visible(_actor(), order_id), _actor()))
 
 
 @bp.route("/work-orders")
@@ -190,7 +190,7 @@ def list_work_orders():
     by_cursor = request.args.get("after") or request.args.get("before")
     return core.reply({"total": total, "page": None if by_cursor else page, "next": result.next,
                        "previous": result.previous,
-                       "work_orders": [services.order_dict(o, _actor(), with_files=False) for o in result.orders]})
+                       "work_orders": [order_dict(o, _actor(), with_files=False) for o in result.orders]})
 
 
 # ---- scan and photos ----------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def upload_scan(order_id):
     upload = _multipart_files("file")[0]
     scan = uploads.store_scan(_actor(), order, upload.filename, upload.stream, clock.now())
     core.commit()
-    return core.reply(services.file_dict(scan), 201)
+    return core.reply(file_dict(scan), 201)
 
 
 @bp.route("/work-orders/<int:order_id>/photos", methods=["POST"])
@@ -220,7 +220,7 @@ def upload_photos(order_id):
     chosen = _multipart_files("files")
     rows = uploads.store_photos(_actor(), order, [(f.filename, f.stream) for f in chosen], clock.now())
     core.commit()
-    return core.reply({"photos": [services.file_dict(row) for row in rows]}, 201)
+    return core.reply({"photos": [file_dict(row) for row in rows]}, 201)
 
 
 @bp.route("/work-orders/<int:order_id>/photos/<int:photo_id>", methods=["DELETE"])
@@ -245,7 +245,7 @@ def add_survey(order_id, data):
     order = services.get_visible(_actor(), order_id)
     survey = feedback.add_survey(_actor(), order, data, clock.now())
     core.commit()
-    return core.reply(services.survey_dict(survey), 201)
+    return core.reply(survey_dict(survey), 201)
 
 
 @bp.route("/surveys/<int:survey_id>", methods=["DELETE"])
@@ -322,3 +322,38 @@ def read_notifications(data):
     core.commit()
     return core.reply({"unread": notifications.unread_count(_actor())})
 
+
+# ---- answers -----------------------------------------------------------------------------------------
+
+def order_dict(order, viewer, scan=None, with_files=True):
+    """The API shape of a work order (people by username, related orders by number) as `viewer` is answered."""
+    body = {
+        "id": order.id, "number": order.number, "customer": order.customer.name, "equipment": order.equipment or "",
+        "service_type": order.service_type, "description": order.description,
+        "reported_at": order.reported_at, "deadline_at": order.deadline_at,
+        "engineer": order.engineer.username if order.engineer else None,
+        "submitter": order.submitter.username if order.submitter else None,
+        "responded_at": order.responded_at, "arrived_at": order.arrived_at, "completed_at": order.completed_at,
+        "status": order.status, "rework": order.rework,
+        "rework_of": order.rework_of.number if order.rework_of else None,
+        "canonical_name": order.canonical_name, "service_date": order.service_date,
+    }
+    if with_files:
+        scan = scan or services.current_scan(order)
+        body["scan"] = file_dict(scan, version=True) if scan else None
+        body["photos"] = [{"id": photo.id, **file_dict(photo)} for photo in order.photos]  # the id: to remove one
+        body["rework_suggestions"] = [o.number for o in services.rework_candidates(order, viewer)]
+        body["surveys"] = [survey_dict(survey) for survey in order.surveys]
+    return body
+
+
+def survey_dict(survey):
+    return {"id": survey.id, "work_order": survey.work_order.number, "score": survey.score, "method": survey.method,
+            "comment": survey.comment, "recorded_at": survey.recorded_at}
+
+
+def file_dict(row, version=False):
+    body = {"name": row.name, "size": row.size, "path": row.path}
+    if version:
+        body.update(version=row.version, uploaded_at=row.uploaded_at)
+    return body

@@ -586,37 +586,3 @@ def timeline(order):
                       "after": value - order.reported_at if value is not None and name != "reported_at" else None})
     late = order.deadline_at is not None and order.completed_at is not None and order.completed_at > order.deadline_at
     return {"steps": steps, "deadline_at": order.deadline_at, "late": late}
-
-
-def order_dict(order, viewer, scan=None, with_files=True):
-    """The API shape of a work order (people by username, related orders by number) as `viewer` is answered."""
-    body = {
-        "id": order.id, "number": order.number, "customer": order.customer.name, "equipment": order.equipment or "",
-        "service_type": order.service_type, "description": order.description,
-        "reported_at": order.reported_at, "deadline_at": order.deadline_at,
-        "engineer": order.engineer.username if order.engineer else None,
-        "submitter": order.submitter.username if order.submitter else None,
-        "responded_at": order.responded_at, "arrived_at": order.arrived_at, "completed_at": order.completed_at,
-        "status": order.status, "rework": order.rework,
-        "rework_of": order.rework_of.number if order.rework_of else None,
-        "canonical_name": order.canonical_name, "service_date": order.service_date,
-    }
-    if with_files:
-        scan = scan or current_scan(order)
-        body["scan"] = file_dict(scan, version=True) if scan else None
-        body["photos"] = [{"id": photo.id, **file_dict(photo)} for photo in order.photos]  # the id: to remove one
-        body["rework_suggestions"] = [o.number for o in rework_candidates(order, viewer)]
-        body["surveys"] = [survey_dict(survey) for survey in order.surveys]
-    return body
-
-
-def survey_dict(survey):
-    return {"id": survey.id, "work_order": survey.work_order.number, "score": survey.score, "method": survey.method,
-            "comment": survey.comment, "recorded_at": survey.recorded_at}
-
-
-def file_dict(row, version=False):
-    body = {"name": row.name, "size": row.size, "path": row.path}
-    if version:
-        body.update(version=row.version, uploaded_at=row.uploaded_at)
-    return body
