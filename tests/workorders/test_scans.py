@@ -224,7 +224,12 @@ def test_content_that_is_not_pdf_jpeg_or_png_is_415(api, make_order, data):
 @pytest.mark.parametrize("ext, data", [("pdf", image_bytes("PNG")), ("png", PDF), ("jpg", image_bytes("PNG")),
                                        ("png", image_bytes("JPEG"))])
 def test_content_not_matching_the_extension_is_415(api, make_order, ext, data):
-    assert post_scan(api, make_order(), f"{CANONICAL}.{ext}", data).status_code == 415
+    """The answer names the name that would be accepted (a PNG named .jpg said only that it was a PNG)."""
+    response = post_scan(api, make_order(), f"{CANONICAL}.{ext}", data)
+    assert response.status_code == 415
+    kind = "pdf" if data == PDF else "png" if data == image_bytes("PNG") else "jpg"
+    error = response.get_json()["error"]
+    assert error["expected"] == f"{CANONICAL}.{kind}" and f"{CANONICAL}.{kind}" in error["fields"]["file"]
 
 
 def test_upload_page_shows_the_expected_name_before_upload(client, make_order):

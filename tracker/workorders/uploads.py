@@ -93,9 +93,11 @@ def read_scan(order, filename, stream, numbers=None):
             raise Unsupported(message, {"file": message}, expected=expected)
         message = _("文件名须为 %(expected)s（扩展名 .pdf、.jpg、.jpeg 或 .png）", expected=expected)
         raise Invalid(message, {"file": message}, expected=expected)  # no extension: a name to complete
-    if claimed != kind:
-        message = _("文件内容是 %(kind)s，与扩展名 .%(ext)s 不符", kind=files.KIND_LABEL[kind], ext=ext)
-        raise Unsupported(message, {"file": message})
+    if claimed != kind:  # a PNG named .jpg: still the name that would be accepted (CONTRACT 6)
+        expected = f"{canonical}.{files.DEFAULT_EXTENSION[kind]}"
+        message = _("文件内容是 %(kind)s，与扩展名 .%(ext)s 不符：文件名须为 %(expected)s",
+                    kind=files.KIND_LABEL[kind], ext=ext, expected=expected)
+        raise Unsupported(message, {"file": message}, expected=expected)
     expected = f"{canonical}.{ext}"
     if numbers is None:
         numbers = qr_numbers(data, kind)
