@@ -278,3 +278,15 @@ def test_a_work_order_lists_its_surveys_with_the_ids_to_remove_them_by(app, api,
     assert body["surveys"][0] == first
     assert api("DELETE", f"/surveys/{body['surveys'][0]['id']}", "office").status_code == 204
     assert [s["score"] for s in api("GET", f"/work-orders/{done.id}", "office").get_json()["surveys"]] == [5]
+
+
+def test_a_multi_line_comment_and_note_keep_their_lines_on_the_pages(api, client, done, team):
+    """CONTRACT 2: comments and notes are multi-line fields; the pages showed them run together on one line."""
+    api("POST", f"/work-orders/{done.id}/surveys", "office", json={"score": 2, "comment": "差\n很差"})
+    api("POST", "/complaints", "office", json={**COMPLAINT, "engineer": "eng1", "note": "第一行\n第二行"})
+    login(client, "office")
+    assert '<span class="pre-line">差\n很差</span>' in client.get(f"/work-orders/{done.id}").get_data(as_text=True)
+    page = client.get("/work-orders/complaints?month=2026-11").get_data(as_text=True)
+    assert '<td class="text-wrap pre-line">第一行\n第二行</td>' in page
+    assert ".pre-line, .purpose, .note { white-space: pre-line; }" in client.get("/static/tracker.css").get_data(
+        as_text=True)
