@@ -85,6 +85,19 @@ def test_times_out_of_order_are_422(api, team, times, field):
     assert count(WorkOrder) == 0
 
 
+@pytest.mark.parametrize("times, english", [
+    ({"responded_at": "2026-10-15T07:59"}, "The response time cannot be earlier than the report time"),
+    ({"responded_at": "2026-10-15T09:00", "arrived_at": "2026-10-15T08:30"},
+     "The arrival time cannot be earlier than the response time"),
+    ({"arrived_at": "2026-10-15T12:00", "completed_at": "2026-10-15T11:00"},
+     "The completion time cannot be earlier than the arrival time"),
+])
+def test_the_times_order_is_said_in_a_sentence_in_english(api, team, times, english):
+    """A column heading inside the sentence read "Response time cannot be earlier than Reported at"."""
+    response = api("POST", "/work-orders", "office", json={**BODY, **times}, headers={"Accept-Language": "en"})
+    assert response.status_code == 422 and response.get_json()["error"]["message"] == english
+
+
 def test_seconds_are_compared_as_given_a_response_a_second_before_the_report_is_422(api, team):
     body = {**BODY, "reported_at": "2026-11-10T08:00:59", "responded_at": "2026-11-10T08:00:01",
             "arrived_at": "2026-11-10T08:00:00"}

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -348,6 +348,15 @@ def _engineer(actor, username, records):
     return engineer
 
 
+# each pair of the chain as one sentence (a column heading inside a sentence read "… than Reported at" in English)
+TIME_ORDER = {("reported_at", "responded_at"): _l("响应时间不能早于报修时间"),
+              ("reported_at", "arrived_at"): _l("到达时间不能早于报修时间"),
+              ("reported_at", "completed_at"): _l("完工时间不能早于报修时间"),
+              ("responded_at", "arrived_at"): _l("到达时间不能早于响应时间"),
+              ("responded_at", "completed_at"): _l("完工时间不能早于响应时间"),
+              ("arrived_at", "completed_at"): _l("完工时间不能早于到达时间")}
+
+
 def _check_times(order):
     """reported <= responded <= arrived <= completed for the ones set; a deadline not before the report."""
     previous = None
@@ -356,9 +365,7 @@ def _check_times(order):
         if value is None:
             continue
         if previous is not None and value < getattr(order, previous):
-            labels = {"reported_at": _("报修时间"), "responded_at": _("响应时间"), "arrived_at": _("到达时间"),
-                      "completed_at": _("完工时间")}
-            raise Invalid.field(name, _("%(later)s不能早于%(earlier)s", later=labels[name], earlier=labels[previous]))
+            raise Invalid.field(name, str(TIME_ORDER[previous, name]))
         previous = name
     if order.deadline_at is not None and order.reported_at is not None and order.deadline_at < order.reported_at:
         raise Invalid.field("deadline_at", _("要求完成时间不能早于报修时间"))
