@@ -42,6 +42,8 @@ def test_the_calendar_page_shows_holidays_make_up_days_and_overrides(client, tea
     page = client.get("/admin/calendar/2026-10").get_data(as_text=True)
     assert "2026年10月" in page and "国庆节" in page and "国庆节调休" in page
     assert "厂庆" in page and "override" in page
+    # the exception on a line of its own: "Work · Exception" in one line was cut to "Wo…" in a phone's narrow cell
+    assert '<span class="tag">休</span>\n            <span class="tag exception">例外</span>' in page
     assert 'id="calendar-warning"' not in page
 
 
