@@ -77,6 +77,13 @@ def test_other_engineers_trips_do_not_overlap_mine(api, team):
                                                "return": "10:00"}).status_code == 201
 
 
+@pytest.mark.parametrize("blank", ["  ", "\u3000"])
+def test_a_blank_customer_is_no_customer(app, api, team, blank):
+    """As the form, which strips it: the API said "no customer named   " with the blank between the words."""
+    body = documented(app, api("POST", "/trips", "eng1", json={**TRIP, "customer": blank}))
+    assert body["customer"] is None
+
+
 def test_work_order_number_links_the_trip_and_its_customer(app, api, team, work_order):
     body = documented(app, api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True,
                                                                "work_order": "WO-1"}))

@@ -61,6 +61,8 @@ def by_name(name, field="customer"):
     if name in (None, ""):
         return None
     name = unicodedata.normalize("NFC", validation.check_text(str(name), field).strip())  # stored NFC
+    if not name:  # blank, as the forms strip it: no customer (it was "no customer named  ")
+        return None
     customer = db.session.scalar(select(Customer).where(Customer.name == name))
     if customer is None:
         raise Invalid.field(field, _("没有名为 %(name)s 的客户", name=name))
