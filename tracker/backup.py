@@ -26,7 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from alembic.migration import MigrationContext
-from sqlalchemy import Date, DateTime, Integer, LargeBinary, Numeric, func, select, text
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, Numeric, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import clock
@@ -341,13 +341,32 @@ def restore_rows(tar, replace=False):
         decoded = _decoded(table, rows, member)
         if decoded:
             try:
-                db.session.execute(table.insert(), decoded)
+                _insert(table, decoded)
             except SQLAlchemyError:  # a value its column or a constraint refuses
                 raise _damaged(f"{member} does not fit its table") from None
         counts[table.name] = len(decoded)
     _carry_counters(manifest.get("counters"))
     db.session.flush()
     return counts
+
+
+def _insert(table, rows):
+    """Insert a table's rows; a link to a row of the same table (a supervisor, the order a rework redoes) is set once
+    every row is in, since it may point to a later row (an engineer imported before their manager: such a backup
+    was refused as damaged)."""
+    links = [column.name for column in table.columns
+             if any(key.column.table is table for key in column.foreign_keys)]
+    if not links:
+        db.session.execute(table.insert(), rows)
+        return
+    db.session.execute(table.insert(), [{**row, **dict.fromkeys(links)} for row in rows])
+    keys = [column.name for column in table.primary_key]
+    linked = [{**{f"key_{name}": row[name] for name in keys}, **{f"link_{name}": row[name] for name in links}}
+              for row in rows if any(row[name] is not None for name in links)]
+    if linked:
+        where = [table.c[name] == bindparam(f"key_{name}") for name in keys]
+        db.session.execute(table.update().where(*where).values({name: bindparam(f"link_{name}") for name in links}),
+                           linked)
 
 
 def _decoded(table, rows, member):

@@ -59,6 +59,30 @@ def test_backup_then_restore_into_an_empty_database_gives_the_same_rows_and_file
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 
+def test_links_to_later_rows_of_the_same_table_are_restored(app, runner, make_user, make_order,  # noqa: F811
+                                                             tmp_path):
+    """An engineer whose manager was created after them (a users file may list the manager later), and a work order
+    linked to a later one: the backup was refused as damaged, every copy of it."""
+    make_user("eng0")
+    boss = make_user("boss0", role="manager")
+    first, second = make_order(number="WO-A"), make_order(number="WO-B")
+    db.session.get(User, db.session.scalar(select(User.id).where(User.username == "eng0"))).supervisor_id = boss.id
+    first.rework, first.rework_of_id = "internal", second.id  # stored so by hand: only the id order matters here
+    db.session.commit()
+    expected = {name: db.session.execute(select(table.c.id, table.c[column]).order_by(table.c.id)).all()
+                for name, table, column in (("users", User.__table__, "supervisor_id"),
+                                            ("orders", first.__table__, "rework_of_id"))}
+    target = str(tmp_path / "b.tar.gz")
+    assert runner.invoke(args=["backup", target]).exit_code == 0
+    result = runner.invoke(args=["restore", target, "--replace"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert {name: db.session.execute(select(table.c.id, table.c[column]).order_by(table.c.id)).all()
+            for name, table, column in (("users", User.__table__, "supervisor_id"),
+                                        ("orders", first.__table__, "rework_of_id"))} == expected
+    assert boss.id in [supervisor for _id, supervisor in expected["users"]]
+
+
 def test_restore_refuses_a_database_with_data_unless_replace(app, runner, make_user, tmp_path):
     _fill(app, make_user)
     target = str(tmp_path / "b.tar.gz")
