@@ -1016,3 +1016,25 @@ def test_a_file_past_the_import_limit_is_413_like_any_upload_past_its_limit(team
     monkeypatch.setattr(files, "MAX_BYTES", 1000)
     response = _upload(api, "customers", b"x" * 1001, "c.csv")
     assert response.status_code == 413 and response.get_json()["error"]["fields"] == {"file": "文件超过 20 MiB"}
+
+
+def test_an_admin_re_imports_orders_unchanged_links_reworks_and_is_told_which_columns_he_may_not_change(team, api):
+    """An admin creates work orders but changes none (CONTRACT 10): his re-import of the export refused every row
+    with "no right to change the order" and no column, and so did each new row with a rework link."""
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(3)), "a.xlsx", dry_run=False)
+    exported = api("GET", "/imports/work_orders/export.xlsx", "admin").data
+    again = _upload(api, "work_orders", exported, "a.xlsx", dry_run=False, user="admin").get_json()
+    assert (again["unchanged"], again["errors"]) == (3, [])
+    rework = {"rework": "external", "reported_at": "2026-10-29 09:00"}
+    rows = [{**_orders(5)[3], **rework, "rework_of": "WO00001"},  # a stored order
+            {**_orders(5)[4], **rework, "rework_of": "WO00004"}]  # a row before it
+    created = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "b.xlsx", dry_run=False, user="admin")
+    assert (created.get_json()["created"], created.get_json()["errors"]) == (2, [])
+    links = dict(db.session.execute(select(WorkOrder.number, WorkOrder.rework_of_id)).all())
+    ids = dict(db.session.execute(select(WorkOrder.number, WorkOrder.id)).all())
+    assert (links["WO00004"], links["WO00005"]) == (ids["WO00001"], ids["WO00004"])
+    changed = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, [{**_orders(1)[0], "equipment": "9号机"}]),
+                      "c.xlsx", dry_run=False, user="admin").get_json()
+    assert changed["error"]["report"]["errors"] == [{"row": 3, "column": "设备", "field": "equipment",
+                                                     "message": "与已存的不同：只有内勤或该工单的主管可以修改已有的工单"}]
+    assert db.session.scalar(select(WorkOrder.equipment).where(WorkOrder.number == "WO00001")) == "2号机"

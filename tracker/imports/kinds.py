@@ -22,7 +22,8 @@ from tracker.equipment import Equipment
 from tracker.admin import services as admin_services
 from tracker.auth import services as auth_services
 from tracker.auth.models import ROLES, User
-from tracker.errors import Invalid
+from tracker.auth.access import can_manage_order
+from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary import services as itinerary_services
@@ -342,15 +343,31 @@ def store_order(actor, row, now, records):
     if not data.get("submitter"):  # an empty cell: for a new order the one who enters it, as through the API
         data.pop("submitter", None)  # (CONTRACT 5); an order's submitter stays (the file again changes nothing)
     if order is None:
+        if row.get("rework_of") and records.order(row["rework_of"]) is not None:  # stored, or a row before
+            data.update(_rework_link(row))  # the link is part of the new order (an admin creates, never changes)
         order_services.create_order(actor, {"number": number, **data}, now, records)
-    else:
-        order_services.update_order(actor, order, data, now, records)
+        return
+    current = _order_data(export_order(order))
+    changes = {name: value for name, value in data.items() if name not in current or current[name] != value}
+    if not changes:  # a row as stored changes nothing, whoever imports it (an admin's re-import was refused)
+        return
+    if not can_manage_order(actor, order):  # an admin creates orders, never changes them: say which columns
+        message = _("与已存的不同：只有内勤或该工单的主管可以修改已有的工单")
+        raise Forbidden(message, dict.fromkeys(changes, message))
+    order_services.update_order(actor, order, changes, now, records)
+
+
+def _rework_link(row):
+    return {"rework": _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS),
+            "rework_of": row["rework_of"]}
 
 
 def link_rework(actor, row, now, records):
     order = records.order(row["number"])
-    rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
-    order_services.update_order(actor, order, {"rework": rework, "rework_of": row["rework_of"]}, now, records)
+    link = _rework_link(row)
+    if order.rework == link["rework"] and order.rework_of is not None and order.rework_of.number == link["rework_of"]:
+        return  # made with the order, or stored so already
+    order_services.update_order(actor, order, link, now, records)
 
 
 def _time(value):
