@@ -258,7 +258,10 @@ def test_admin_assigns_a_template_from_a_month_on_and_the_months_before_keep_the
     assert _in_force("eng2", "2026-12") == CODE
     assert _draft("eng1", NOVEMBER).total == november_before
     page = client.get("/admin/templates/assign").get_data(as_text=True)
-    assert "2026-12 起：service_post_deduction" in page  # planned, shown beside the one in force now
+    # planned, shown beside the one in force now; each template by its name (the page offered only codes)
+    assert "2026-12 起：售后服务岗位绩效考核" in page
+    assert '<option value="service_post_deduction" selected>售后服务岗位绩效考核 (service_post_deduction)</option>' \
+        not in page and '>售后服务岗位绩效考核 (service_post_deduction)</option>' in page
     unchanged = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
                                                               "from_month": NOVEMBER})
     assert unchanged.status_code == 302  # saving the page as shown changes nothing, the plan stays

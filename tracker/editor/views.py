@@ -150,7 +150,11 @@ def assign():
     """Which template each engineer is scored with, from a month on: their own, or (empty) the one of their role.
     Only the rows changed on the page are assigned (editor.services.assign_templates); the months before keep theirs."""
     now = clock.now()
-    codes = [c for (c,) in db.session.execute(select(KpiTemplate.code).distinct().order_by(KpiTemplate.code))]
+    english = language.current() == "en"
+    names = {code: (name_en or name) if english else name  # each template by its latest version's name
+             for code, name, name_en in db.session.execute(select(KpiTemplate.code, KpiTemplate.name,
+                                                                  KpiTemplate.name_en).order_by(KpiTemplate.version))}
+    codes = sorted(names)
     engineers = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
                                    .order_by(User.display_name, User.username)).all()
     assigned, later = services.assigned_now(engineers, now)
@@ -181,5 +185,5 @@ def assign():
             else:
                 flash(_("没有改动"), "info")
             return redirect(url_for("editor.assign"))
-    return render_template("editor/assign.html", engineers=engineers, codes=shown, form=FlaskForm(),
+    return render_template("editor/assign.html", engineers=engineers, codes=shown, names=names, form=FlaskForm(),
                            assigned=shown_choice, later=later, from_month=from_month, errors=errors), status
