@@ -391,6 +391,22 @@ def test_control_characters_in_a_query_string_are_422_on_pages(client, world, pa
     assert "不能包含控制字符" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("user, path, data", [
+    ("admin", "/admin/users/new", {"username": "eng9", "display_name": "九", "role": "engineer", "password": "x" * 10,
+                                   "hire_date": "2020-01-01", "supervisor": "m\x00gr"}),
+    ("office", "/attendance/2026-11", {"att:e\x00ng1:2026-11-03": "absent"}),
+    ("mgr", "/team/2026-11/eng1/peers", {"rater": "e\x00ng2"}),
+])
+def test_a_username_with_a_nul_in_a_form_is_nobody_never_a_database_error(client, world, user, path, data):
+    """A username field looked up with a NUL was a 500 on PostgreSQL (its text takes none); it names nobody, as on
+    SQLite: the form's own refusal (422), no such engineer (404), or the page again saying so (302)."""
+    login(client, user)
+    before = database_state()
+    response = client.post(path, data=data)
+    assert response.status_code in (302, 404, 422), response.status_code
+    assert database_state() == before
+
+
 @pytest.mark.parametrize("path", ["/trips/2147483648", "/work-orders/99999999999", "/expenses/12006739944",
                                   "/templates/engineer_monthly/versions/12006739944",
                                   "/customers/2804460947706195124158464/equipment"])

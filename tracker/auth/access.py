@@ -84,9 +84,17 @@ def is_leader(actor, engineer):
 
 # ---- looking people up: a name that is nobody, or nobody of that kind, is 404 the same way everywhere ----
 
+def named(username):
+    """The user with this username, or None; a name no username can be (not text, or holding a NUL, which
+    PostgreSQL's text cannot even hold: the lookup was a 500 there) is nobody, on every database alike."""
+    if not isinstance(username, str) or "\x00" in username:
+        return None
+    return db.session.scalar(select(User).where(User.username == username))
+
+
 def user_by_username(username):
     """The user with this username; 404 otherwise."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = named(username)
     if user is None:
         raise NotFound(_("没有用户名为 %(name)s 的用户", name=username))
     return user
@@ -94,7 +102,7 @@ def user_by_username(username):
 
 def engineer_by_username(username):
     """The engineer with this username; 404 when there is none (whether nobody or someone who is no engineer)."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = named(username)
     if user is None or user.role != "engineer":
         raise NotFound(_("没有这位工程师：%(name)s", name=username))
     return user

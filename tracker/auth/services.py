@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import audit, locking, validation
 from tracker.auth import sessions, throttle
-from tracker.auth.access import is_above
+from tracker.auth.access import is_above, named
 from tracker.auth.models import ROLES, ApiToken, User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
@@ -31,7 +31,7 @@ EDITABLE = ("password", "display_name", "role", "hire_date", "supervisor", "depa
 
 
 def get_by_username(username):
-    return db.session.scalar(select(User).where(User.username == username))
+    return named(username)
 
 
 DISPLAY_NAME_MAX = 40  # characters, counted after NFC (CONTRACT 2)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from tracker.auth.access import ALL_SEEING, is_above, scope_filter, team_filter
+from tracker.auth.access import ALL_SEEING, is_above, named, scope_filter, team_filter
 from tracker.auth.models import User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
@@ -43,7 +43,7 @@ def team_of(viewer, username):
     """The manager whose subtree `team` names; 422 when there is none, 403 when outside the viewer's scope."""
     if not username:
         return None
-    manager = db.session.scalar(select(User).where(User.username == username))
+    manager = named(username)
     if manager is None or manager.role not in ("manager", "gm"):
         raise Invalid.field("team", _("没有该主管"))
     if viewer.role not in ALL_SEEING and manager.id != viewer.id and not is_above(viewer, manager):

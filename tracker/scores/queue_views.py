@@ -6,11 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker import clock, nav
-from tracker.auth.access import engineer_by_username, is_manager_above, roles
-from tracker.auth.models import User
+from tracker.auth.access import engineer_by_username, is_manager_above, named, roles
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import requests, services as reviews
@@ -112,7 +110,7 @@ def assign_peer(month, username):
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     engineer = engineer_by_username(username)
-    rater = db.session.scalar(select(User).where(User.username == request.form.get("rater", "")))
+    rater = named(request.form.get("rater", ""))
     try:
         requests.assign_peer(current_user, engineer, month, rater, clock.now())
     except (Invalid, Conflict) as error:

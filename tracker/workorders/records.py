@@ -12,6 +12,7 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker.auth.access import named
 from tracker.auth.models import User
 from tracker.customers.models import Customer
 from tracker.customers.services import create_customer
@@ -45,7 +46,7 @@ class Records:
             return existing
 
     def user(self, username):
-        return db.session.scalar(select(User).where(User.username == username))
+        return named(username)
 
     def hold_numbers(self):
         """Hold the numbers' lock before a number given by hand is checked: one number sent twice at once, the
