@@ -238,3 +238,14 @@ def test_the_pages_session_reaches_the_api_only_while_it_lives(app, team):
     client.post("/logout")
     assert copy.get("/api/v1/users/eng1").status_code == 401
     assert with_cookies(app, remember_token=cookies["remember_token"]).get("/api/v1/users/eng1").status_code == 401
+
+
+@pytest.mark.parametrize("referrer, back_to", [
+    ("http://localhost/work-orders/?status=open", "/login?next=/work-orders/?status%3Dopen"),
+    ("http://elsewhere.example/work-orders/", "/login"), (None, "/login")])
+def test_a_form_posted_after_the_session_ended_leads_back_to_its_page_once_signed_in(app, team, referrer, back_to):
+    """The login led on to the POST-only address the form was sent to (logging out, say): a 405 page said
+    "bad request" right after signing in."""
+    headers = {"Referer": referrer} if referrer else {}
+    gone = app.test_client().post("/logout", headers=headers)
+    assert gone.status_code == 302 and gone.headers["Location"] == back_to

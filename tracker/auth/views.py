@@ -32,7 +32,18 @@ def unauthorized():
             return jsonify(error={"code": "unauthorized", "message": _(
                 "页面的安全令牌（X-CSRFToken）缺失或无效：本次修改未保存，请刷新页面后重试")}), 401
         return jsonify(error={"code": "unauthorized", "message": _("需要有效的登录令牌")}), 401
-    return redirect(url_for("auth.login_page", next=request.full_path))
+    return redirect(url_for("auth.login_page", next=_back_to()))
+
+
+def _back_to():
+    """Where to go once signed in again: the page asked for; for a form posted after the session ended (a POST-only
+    address: it answered 405 after the login), the page the form was on, when the browser says it is ours."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path
+    page = urlsplit(request.referrer or "")
+    if page.netloc == request.host and page.path:
+        return page.path + (f"?{page.query}" if page.query else "")
+    return None
 
 
 def _safe_next(target):
