@@ -37,6 +37,20 @@ def test_the_queue_lists_each_score_with_its_blockers_and_a_veto_that_does_not_b
     assert "一票否决" in eng2 and 'id="pick-eng2"' in eng2 and "可审批" in eng2
 
 
+def test_a_month_never_computed_lists_every_other_blocker_on_the_queue_and_the_team_page(client, gm, team, records,
+                                                                                         computed):
+    """As the approval answers: the pages said only "not computed yet", not the leader review and interview owed."""
+    db.session.execute(delete(Score).where(Score.engineer_id == team["eng1"].id))  # as if never computed
+    db.session.commit()
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    eng1 = html[html.index('id="row-eng1"'):html.index('id="row-eng2"')]
+    assert "本月考核尚未计算" in eng1 and "缺少领导评价" in eng1 and "尚未记录绩效面谈" in eng1
+    login(client, "mgr")
+    html = client.get(f"/team?month={MONTH}").get_data(as_text=True)
+    eng1 = html[html.index('id="row-eng1"'):html.index('id="row-eng2"')]
+    assert "本月考核尚未计算" in eng1 and "缺少领导评价" in eng1 and "尚未记录绩效面谈" in eng1
+
+
 def test_no_bulk_approval_is_offered_when_no_row_can_be_ticked(gm, computed):
     """Every row blocked (no review, no interview): the button asked for a confirmation and then said to tick one."""
     html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)

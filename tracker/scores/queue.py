@@ -20,6 +20,7 @@ from tracker.itinerary.models import MonthSubmission
 from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, ScoreLine, Veto
 from tracker.scores.services import engineers_in_scope, is_eligible
 from tracker.scores import approval
+from tracker.reviews import services as reviews
 from tracker.reviews.models import Review
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -38,7 +39,7 @@ class MonthState:
     interview: bool = False
     vetoed: bool = False
     pending: list = field(default_factory=list)  # proposed adjustments, oldest first
-    gaps: list = field(default_factory=list)  # approval.blockers of a computed draft
+    gaps: list = field(default_factory=list)  # approval.blockers (of the template in force, for a month never computed)
     wants_self_review: bool = True  # the template rates by the engineer too
     wants_leader_review: bool = True  # the template's approval waits for a leader review
 
@@ -52,7 +53,7 @@ class MonthState:
         if not self.eligible or self.approved:
             return []
         if self.score is None:
-            return [_("本月考核尚未计算")]
+            return [_("本月考核尚未计算")] + self.gaps
         return self.gaps
 
     @property
@@ -118,13 +119,14 @@ def month_states(viewer, month):
     for person in people:
         score = scores.get(person.id)
         eligible = score.eligible if score is not None else is_eligible(person, month)
-        template = templates.get(score.template_id) if score is not None else None
+        # a month never computed waits for what the template in force will ask too (approval.approval_gaps);
+        # drafts are live, so that is a new engineer's month at most: looked up one by one
+        template = templates.get(score.template_id) if score is not None else (
+            reviews.current_template(person, month) if eligible else None)
         leader_review = approval.counts_as_leader_review(leader_ratings.get(person.id, []), template)
-        gaps = []
-        if score is not None:
-            gaps = approval.blockers(template, leader_review=leader_review,
-                                     missing=missing.get(score.id, []), interviewed=person.id in interviewed,
-                                     pending=bool(pending.get(person.id)))
+        gaps = approval.blockers(template, leader_review=leader_review,
+                                 missing=missing.get(score.id, []) if score is not None else [],
+                                 interviewed=person.id in interviewed, pending=bool(pending.get(person.id)))
         qualitative = template.qualitative if template is not None else None
         states.append(MonthState(
             engineer=person, score=score, eligible=eligible, submitted=person.id in submitted,
