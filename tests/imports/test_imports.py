@@ -1038,3 +1038,10 @@ def test_an_admin_re_imports_orders_unchanged_links_reworks_and_is_told_which_co
     assert changed["error"]["report"]["errors"] == [{"row": 3, "column": "设备", "field": "equipment",
                                                      "message": "与已存的不同：只有内勤或该工单的主管可以修改已有的工单"}]
     assert db.session.scalar(select(WorkOrder.equipment).where(WorkOrder.number == "WO00001")) == "2号机"
+
+
+def test_a_header_lacking_a_required_column_names_it(team, api):
+    """用户名, 姓名 and a column of the office's own, without 角色: "no header found", though the first row is one."""
+    report = _upload(api, "users", "用户名,姓名,备注\nabc.d,甲,xx\n".encode(), "人员.csv", user="admin")
+    assert report.status_code == 422
+    assert report.get_json()["error"]["fields"]["file"] == "缺少必填列：角色"

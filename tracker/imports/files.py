@@ -236,12 +236,15 @@ def read_rows(kind, filename, data):
             labels[_label(label)] = column.key
     chinese = {_label(column.zh) for column in kind.columns}
     positions, found, records, headings, above, spilled = None, set(), [], {}, None, []
+    nearest = set()  # the columns of the row nearest to a header, when none is one
     for number, values in rows:
         cells = [_label(value) for value in values]
         matched = {index: labels[cell] for index, cell in enumerate(cells) if cell in labels}
         if positions is None:
             if number > HEADER_SCAN:
                 break
+            if len(set(matched.values())) > len(nearest):
+                nearest = set(matched.values())
             if len(set(matched.values())) >= max(1, len([c for c in kind.columns if c.required])):
                 if _another_kinds_header(above, matched, cells, chinese):
                     break
@@ -278,9 +281,10 @@ def read_rows(kind, filename, data):
         if len(records) >= MAX_ROWS:
             raise Invalid.field("file", _("一次最多导入 %(n)s 行", n=MAX_ROWS))
         records.append((number, record))
-    if positions is None:
+    # a header lacking required columns is one all the same (用户名, 姓名 without 角色): it says which
+    missing = [column.zh for column in kind.columns if column.required and column.key not in (found or nearest)]
+    if positions is None and (len(nearest) < 2 or not missing):
         raise Invalid.field("file", _("找不到表头：第一行须为模板的列名"))
-    missing = [column.zh for column in kind.columns if column.required and column.key not in found]
     if missing:
         raise Invalid.field("file", _("缺少必填列：%(names)s", names="、".join(missing)))
     used = set(positions.values())
