@@ -1045,3 +1045,13 @@ def test_a_header_lacking_a_required_column_names_it(team, api):
     report = _upload(api, "users", "用户名,姓名,备注\nabc.d,甲,xx\n".encode(), "人员.csv", user="admin")
     assert report.status_code == 422
     assert report.get_json()["error"]["fields"]["file"] == "缺少必填列：角色"
+
+
+@pytest.mark.parametrize("said, role", [("Manager", "manager"), ("after-sales  Engineer", "engineer"),
+                                        ("General manager", "gm"), ("BACKOFFICE", "backoffice"), ("主管", "manager")])
+def test_a_role_is_taken_by_the_name_the_english_pages_show_in_any_letter_case(team, api, said, role):
+    """docs/imports.md: a role is its code or the name Tracker shows for it; "Manager" was refused."""
+    report = _report(_upload(api, "users", _csv(kinds.USERS, [USER_ROW | {"role": said, "supervisor": ""}]),
+                             "人员.csv", dry_run=False))
+    assert report["created"] == 1, report
+    assert api("GET", "/users/ctrl1", "admin").get_json()["role"] == role

@@ -37,8 +37,10 @@ YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
 NO = ("否", "no", "n", "false", "0", "离职", "休息日")
 # the names an office writes for a role: Tracker's own (售后工程师, 系统管理员: the users page), the contract's (技术员)
 # and the short ones
-ROLE_LABELS = {"engineer": ("售后工程师", "工程师", "技术员"), "backoffice": ("内勤",), "manager": ("主管",),
-               "gm": ("总经理",), "admin": ("系统管理员", "管理员")}
+# and the short ones, and the English pages' (After-sales engineer, Back-office: any letter case)
+ROLE_LABELS = {"engineer": ("售后工程师", "工程师", "技术员", "After-sales engineer", "Engineer"),
+               "backoffice": ("内勤", "Back-office"), "manager": ("主管", "Manager"),
+               "gm": ("总经理", "General manager"), "admin": ("系统管理员", "管理员", "Administrator")}
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,13 @@ def _decimal(value, name):
 def _choice(value, name, choices, labels=None):
     """The code `value` is, or names by one of its labels (a label or a tuple of them); refused naming both."""
     labels = {code: (label,) if isinstance(label, str) else label for code, label in (labels or {}).items()}
+    said = " ".join(str(value).split()).casefold()  # Open, OPEN, after-sales  engineer
     for code in choices:
-        if value == code or value in labels.get(code, ()):
+        if said == code.casefold() or said in (label.casefold() for label in labels.get(code, ())):
             return code
-    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(
-        f"{code}（{'/'.join(labels[code])}）" if code in labels else code for code in choices)))
+    shown = {code: [label for label in names if not label.isascii()] for code, names in labels.items()}
+    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(  # the code and the Chinese names it is taken by
+        f"{code}（{'/'.join(shown[code])}）" if shown.get(code) else code for code in choices)))
 
 
 def _plain(row, names):
