@@ -100,6 +100,17 @@ def test_preview_of_a_past_month_in_the_page_stores_nothing(november, client):
     assert template_count() == versions and snapshot(OCTOBER) == before
 
 
+def test_a_preview_of_a_template_nobody_is_scored_with_says_so_and_where_to_assign_it(november, client):
+    """An empty table of "0 people" was all an admin saw for the presets nobody uses yet."""
+    login(client, "admin")
+    page = client.post("/admin/templates/service_360/edit", data={
+        "body": services.as_text(services.body_of(services.latest_version("service_360"))), "preview_month": NOVEMBER,
+        "action": "preview"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="what-if-nobody"' in html and "部门合计" not in html
+    assert "2026-11 没有工程师使用这个模板" in html and 'href="/admin/templates/assign"' in html
+
+
 def broken(change):
     data = changed_bands()
     change(data)
