@@ -35,9 +35,8 @@ from tracker.customers.models import Customer
 
 YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
 NO = ("否", "no", "n", "false", "0", "离职", "休息日")
-# the names an office writes for a role: Tracker's own (售后工程师, 系统管理员: the users page), the contract's (技术员)
-# and the short ones
-# and the short ones, and the English pages' (After-sales engineer, Back-office: any letter case)
+# the names an office writes for a role: Tracker's own (售后工程师, 系统管理员: the users page), the contract's (技术员),
+# the short ones, and the English pages' (After-sales engineer, Back-office: any letter case)
 ROLE_LABELS = {"engineer": ("售后工程师", "工程师", "技术员", "After-sales engineer", "Engineer"),
                "backoffice": ("内勤", "Back-office"), "manager": ("主管", "Manager"),
                "gm": ("总经理", "General manager"), "admin": ("系统管理员", "管理员", "Administrator")}
