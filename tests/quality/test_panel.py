@@ -94,6 +94,14 @@ def test_a_clean_month_has_no_gap(months, api, client):
     assert 'id="no-gaps"' in client.get(f"/quality/{CLEAN}").get_data(as_text=True)
 
 
+def test_a_scope_without_engineers_says_so_rather_than_that_the_month_is_complete(months, client, make_user):
+    """A manager without a team (a new instance's admin too) was told "no gaps, the month's data is complete"."""
+    make_user("mgr.none", role="manager")
+    login(client, "mgr.none")
+    page = client.get(f"/quality/{CLEAN}").get_data(as_text=True)
+    assert 'id="nobody"' in page and "您的范围内没有工程师。" in page and 'id="no-gaps"' not in page
+
+
 def test_each_kind_of_gap_is_found(months, api):
     found = by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
     assert found == {

@@ -53,6 +53,11 @@ def _engineers(viewer, month):
     return (User.role == "engineer", or_(User.active.is_(True), left_with_a_draft), scope_filter(viewer, User.id))
 
 
+def checks_anyone(viewer, month):
+    """Whether the month has an engineer of the viewer's to check (none: nothing is complete, there is nobody)."""
+    return db.session.scalar(select(exists().where(*_engineers(viewer, month_arg(month)))))
+
+
 def _orders_of_month(first, nxt):
     start, end = datetime.combine(first, time()), datetime.combine(nxt, time())
     return and_(WorkOrder.status == "completed",

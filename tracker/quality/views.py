@@ -57,4 +57,5 @@ def month(month):
     following = month.next()
     return render_template("quality/month.html", month=month, gaps=gaps, labels=LABELS, fix_link=fix_link,
                            total=sum(len(v) for v in gaps.values()), previous=month.previous(),
+                           anyone=services.checks_anyone(current_user._get_current_object(), month),
                            following=following if following <= Month.of(clock.today()) else None)
