@@ -126,7 +126,9 @@ def register(app):
         if name not in jobs.SCHEDULE:
             raise click.ClickException("unknown job; one of: " + ", ".join(sorted(jobs.SCHEDULE)))
         row = jobs.run_named(app, name, force=force)
-        if row is None:
+        if row is None and force:  # another run of the period holds it: forcing again would run it twice
+            click.echo(f"{name}: running for this period elsewhere right now; its run is on the jobs page")
+        elif row is None:
             click.echo(f"{name}: already done or running for this period (use --force)")
         else:
             click.echo(f"{name} [{row.key}]: {row.outcome} {row.error or jobs.summary_text(row.summary)}")

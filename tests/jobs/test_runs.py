@@ -120,3 +120,14 @@ def test_every_job_has_a_name_on_the_jobs_page(app):
     from tracker.admin.jobs_views import JOB_LABELS
 
     assert set(jobs.SCHEDULE) | set(jobs.FREQUENT) <= set(JOB_LABELS)
+
+
+def test_a_forced_run_job_that_finds_the_period_running_says_so_not_to_use_force(app, runner):
+    """Two hosts forcing one job at once: the one that lost was told "(use --force)", which it had given."""
+    from tracker import clock
+
+    key = jobs.SCHEDULE["scores_nightly"]["key"](clock.now())
+    db.session.add(jobs.JobRun(job="scores_nightly", key=key, started_at=clock.now(), outcome="running"))
+    db.session.commit()
+    said = runner.invoke(args=["run-job", "scores_nightly", "--force"]).output
+    assert "running for this period elsewhere" in said and "--force" not in said, said

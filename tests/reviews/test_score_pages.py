@@ -173,6 +173,8 @@ def test_month_page_lists_the_team_with_their_scores(client, team, make_score):
     assert 'data-username="eng1"' in page and 'data-username="eng2"' in page
     assert 'data-username="eng3"' not in page
     assert "84.67" in page and "不参加本月考核" in page
+    row = re.search(r'<tr class="score-row" data-username="eng2">.*?</tr>', page, re.S).group(0)
+    assert "草稿" not in row  # not assessed: no draft waiting (it read 草稿 in a month otherwise approved)
     assert f'href="/scores/{MONTH}/eng1"' in page
     client.post("/logout")
     login(client, "gm.wang")
