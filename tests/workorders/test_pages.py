@@ -209,6 +209,9 @@ def test_list_page_filters(client, make_order):
     page = client.get("/work-orders/?engineer=eng1&no_scan=1&month=2026-10&status=open").get_data(as_text=True)
     assert ">N1<" in page and ">N2<" not in page
     assert client.get("/work-orders/?month=2026-99").status_code == 422
+    # the field asks for a name or a username: 李四 as the pages show him (an empty list, without a word, before)
+    page = client.get("/work-orders/?engineer=李四").get_data(as_text=True)
+    assert ">N2<" in page and ">N1<" not in page
 
 
 def test_engineer_list_shows_only_the_own_orders(client, make_order):

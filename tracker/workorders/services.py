@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from tracker import locking, validation
 from tracker.auth.access import (can_manage_order, can_view_order, is_above, is_assigned, may_name_submitter,
                                  order_scope)
+from tracker.auth.models import User
 from tracker.auth.services import USERNAME_RE
 from tracker.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -479,9 +480,11 @@ def _filtered(viewer, filters):
             name = clean_part(str(filters["customer"]).strip(), "customer")  # a search: spaces around mean nothing
             customer_id = db.session.scalar(select(Customer.id).where(Customer.name == name))
             query = query.where(WorkOrder.customer_id == customer_id) if customer_id else query.where(false())
-    if filters.get("engineer"):
-        engineer = user_by_username(filters["engineer"])
-        query = query.where(WorkOrder.engineer_id == engineer.id) if engineer else query.where(false())
+    if filters.get("engineer"):  # a username, or a name as the pages show it (the field asks for either)
+        said = str(filters["engineer"]).strip()
+        engineer = user_by_username(said)
+        query = query.where(WorkOrder.engineer_id == engineer.id) if engineer else query.where(
+            WorkOrder.engineer_id.in_(select(User.id).where(User.role == "engineer", User.display_name == said)))
     with fields.check():
         if filters.get("status"):
             if filters["status"] not in STATUSES:
