@@ -38,8 +38,9 @@
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (body) {
-          if (!body || url !== asked) { return; }
+          if (url !== asked) { return; }
           while (list.firstChild) { list.removeChild(list.firstChild); }
+          if (!body) { return; }  // a search refused (a name too long): no suggestion is left from an earlier one
           OPTIONS[kind](body).forEach(function (item) {
             var option = document.createElement("option");
             option.value = item.value;
