@@ -84,6 +84,14 @@ def test_a_blank_customer_is_no_customer(app, api, team, blank):
     assert body["customer"] is None
 
 
+def test_an_unknown_customer_is_refused_saying_what_to_do(api, team):
+    """An engineer cannot add customers: the refusal only said there was none of that name."""
+    response = api("POST", "/trips", "eng1", json={**TRIP, "customer": "未登记客户"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["customer"] == (
+        "没有名为 未登记客户 的客户：请从列表中选择，或留空（新客户由内勤或管理员添加）")
+
+
 def test_work_order_number_links_the_trip_and_its_customer(app, api, team, work_order):
     body = documented(app, api("POST", "/trips", "eng1", json={"date": "2026-11-19", "full_day": True,
                                                                "work_order": "WO-1"}))

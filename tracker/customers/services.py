@@ -65,7 +65,8 @@ def by_name(name, field="customer"):
         return None
     customer = db.session.scalar(select(Customer).where(Customer.name == name))
     if customer is None:
-        raise Invalid.field(field, _("没有名为 %(name)s 的客户", name=name))
+        raise Invalid.field(field, _("没有名为 %(name)s 的客户：请从列表中选择，或留空（新客户由内勤或管理员添加）",
+                                     name=name))
     return customer
 
 
