@@ -109,3 +109,13 @@ def test_the_audit_log_says_a_calendar_change_in_the_readers_language(client, te
     event = client.get("/audit/").get_data(as_text=True)
     event = event[event.index("calendar.set"):]
     assert "— Day off" in event[:400]
+
+
+def test_the_exception_mark_is_short_enough_for_a_phones_day_cell_in_english(client, team):
+    """"Exception" was cut to "Ex…" in a day cell of a phone; the page's legend names the mark."""
+    calendar.set_day(date(2026, 10, 9), False, None)
+    db.session.commit()
+    login(client, "admin")
+    client.post("/lang/en")
+    page = client.get("/admin/calendar/2026-10").get_data(as_text=True)
+    assert '<span class="tag exception">Set</span>' in page and "a yellow frame (“Set”) marks an exception" in page
