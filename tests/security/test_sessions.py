@@ -242,7 +242,10 @@ def test_the_pages_session_reaches_the_api_only_while_it_lives(app, team):
 
 @pytest.mark.parametrize("referrer, back_to", [
     ("http://localhost/work-orders/?status=open", "/login?next=/work-orders/?status%3Dopen"),
-    ("http://elsewhere.example/work-orders/", "/login"), (None, "/login")])
+    ("http://elsewhere.example/work-orders/", "/login"), (None, "/login"),
+    # a refused form shown at its POST-only address: that address is no page to return to (405)
+    ("http://localhost/itinerary/trips/7/delete", "/login"), ("http://localhost/no-such-page", "/login"),
+    ("http://localhost/work-orders", "/login?next=/work-orders")])
 def test_a_form_posted_after_the_session_ended_leads_back_to_its_page_once_signed_in(app, team, referrer, back_to):
     """The login led on to the POST-only address the form was sent to (logging out, say): a 405 page said
     "bad request" right after signing in."""

@@ -2,7 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -37,13 +40,24 @@ def unauthorized():
 
 def _back_to():
     """Where to go once signed in again: the page asked for; for a form posted after the session ended (a POST-only
-    address: it answered 405 after the login), the page the form was on, when the browser says it is ours."""
+    address: it answered 405 after the login), the page the form was on, when the browser says it is ours and that
+    address is a page (a refused form shown at its own POST-only address is not)."""
     if request.method in ("GET", "HEAD"):
         return request.full_path
     page = urlsplit(request.referrer or "")
-    if page.netloc == request.host and page.path:
+    if page.netloc == request.host and page.path and _answers_get(page.path):
         return page.path + (f"?{page.query}" if page.query else "")
     return None
+
+
+def _answers_get(path):
+    try:
+        current_app.url_map.bind(request.host, script_name=request.script_root or None).match(path, method="GET")
+    except RequestRedirect:  # a slash added: a page too
+        return True
+    except HTTPException:  # NotFound, MethodNotAllowed
+        return False
+    return True
 
 
 def _safe_next(target):
