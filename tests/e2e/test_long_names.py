@@ -61,3 +61,16 @@ def test_a_long_name_wraps_in_the_team_month_table_so_every_figure_shows_on_a_de
         box => box.scrollWidth - box.clientWidth)""")
     context.close()
     assert hidden and max(hidden) <= 1, hidden
+
+
+def test_a_holidays_name_shows_whole_in_the_english_calendar_on_a_phone(live_server, browser, demo_data):
+    """The day cells cut every tag to one line: "National Day" read "Na…" at phone width in English."""
+    context, page = log_in(browser, live_server, "admin", PHONE)
+    assert page.goto(f"{live_server}/admin/calendar/2026-10?lang=en").status == 200
+    names = page.eval_on_selector_all(".cal .tag", """tags => tags.map(tag => [
+        tag.textContent.trim(), tag.scrollWidth <= tag.clientWidth && tag.scrollHeight <= tag.clientHeight + 1])""")
+    excess = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    context.close()
+    assert "National Day" in [name for name, _whole in names]
+    assert all(whole for _name, whole in names), [name for name, whole in names if not whole]
+    assert excess <= 1
