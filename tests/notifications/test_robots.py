@@ -605,3 +605,18 @@ def test_a_group_never_reads_a_send_back_reason_and_names_are_never_markup(app, 
     content = json.loads(body)["markdown"]["content"]
     assert "[点此](" not in content and "<font>" not in content and "**张三**" not in content
     assert "［点此］(http://evil.example) ＊＊张三＊＊ ＃1 ＜font＞x＜/font＞" in content
+
+
+def test_a_kind_unticked_after_its_message_was_queued_is_not_posted(app, api, client, robots_of_mgr, endpoint):
+    """A robot's group still heard the month submissions queued before an admin took that kind off the robot."""
+    ding, _wecom, _other = robots_of_mgr
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    queued = [row for row in robot_rows() if row.robot_id == ding.id]
+    assert [row.kind for row in queued] == ["month_submitted"]
+    robots.save(ding, {"name": ding.name, "platform": ding.platform, "team": "mgr", "webhook_url": ding.webhook_url,
+                       "secret": ding.secret, "kinds": ["month_reopened"]}, NOW)
+    db.session.commit()
+    jobs.run_frequent(app, "outbox", now=NOW)
+    assert endpoint.posts("/robot/send") == []
+    [row] = [row for row in robot_rows() if row.robot_id == ding.id]
+    assert row.status == "pending" and "no longer takes" in row.last_error

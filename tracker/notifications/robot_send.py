@@ -117,6 +117,8 @@ def _send(config, row):
         raise RobotRefused(REMOVED)
     if not robot.active and row.kind != TEST_KIND:
         raise RobotRefused("the robot is switched off")
+    if row.kind != TEST_KIND and row.kind not in robot.kind_list:  # the kind was unticked after it was queued
+        raise RobotRefused("the robot no longer takes this kind of notification")
     post(robot, row.payload, float(config.get("ROBOT_TIMEOUT") or 5))
 
 
