@@ -60,3 +60,23 @@ def test_the_notification_calls_refuse_what_they_do_not_read_with_short_messages
     assert many.status_code == 422
     assert many.get_json()["error"]["fields"]["ids"] == "太多（最多 1000 项）"
     assert len(many.get_data()) < 300
+
+
+def test_every_outbox_message_can_be_reached_page_by_page(client, team):
+    """The outbox page showed the newest 200 messages and no way to the older ones."""
+    from datetime import datetime
+
+    from tracker.extensions import db
+    from tracker.notifications import outbox
+
+    for n in range(201):
+        outbox.add("email", "test", f"user{n}@example.com", f"subject {n}", b"", datetime(2026, 11, 1, 9))
+    db.session.commit()
+    login(client, "admin")
+    first = client.get("/notifications/outbox").get_data(as_text=True)
+    assert "user200@example.com" in first and "user1@example.com" in first and "user0@example.com" not in first
+    assert 'rel="next" href="/notifications/outbox?page=2"' in first
+    second = client.get("/notifications/outbox?page=2").get_data(as_text=True)
+    assert "user0@example.com" in second and "user1@example.com" not in second and 'rel="next"' not in second
+    assert 'rel="prev" href="/notifications/outbox?page=1"' in second
+    assert client.get("/notifications/outbox?page=0").status_code == 422

@@ -94,5 +94,13 @@ def retry(message_id, now):
     raise Conflict(_("这条消息的群机器人已被删除，无法重新发送"))
 
 
-def recent(limit=200):
-    return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).all()
+PAGE = 200
+PAGE_MAX = 100_000
+
+
+def recent(page=1, limit=PAGE):
+    """(the messages of page `page`, newest first, whether an older page follows): every message can be reached
+    (only the newest 200 could)."""
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
+                              .offset((page - 1) * limit).limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit

@@ -62,11 +62,12 @@ def mark_read():
 @roles("admin")
 def outbox_list():
     """The outbox: what waits to be sent, what was sent, what failed and why (sent by the scheduler)."""
-    return _render_outbox()
+    return _render_outbox(page=page_arg(request.args.get("page"), maximum=outbox.PAGE_MAX))
 
 
-def _render_outbox(status=200):
-    return render_template("notifications/outbox.html", rows=outbox.recent(), channels=CHANNELS), status
+def _render_outbox(status=200, page=1):
+    rows, more = outbox.recent(page)
+    return render_template("notifications/outbox.html", rows=rows, channels=CHANNELS, page=page, more=more), status
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
