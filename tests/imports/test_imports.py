@@ -1055,3 +1055,43 @@ def test_a_role_is_taken_by_the_name_the_english_pages_show_in_any_letter_case(t
                              "人员.csv", dry_run=False))
     assert report["created"] == 1, report
     assert api("GET", "/users/ctrl1", "admin").get_json()["role"] == role
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_an_admin_imports_a_new_order_that_redoes_a_later_row_of_the_file(team, api, dry_run):
+    """The link to a later row was set in the second pass as a change of the order, which an admin may not make:
+    the new order was refused with "no right to change the order" and no column, though creating it is his."""
+    orders = _orders(2)
+    orders[0].update(number="WO-REDO", reported_at="2026-10-20 09:00", rework="internal", rework_of="WO-DONE")
+    orders[1].update(number="WO-DONE", reported_at="2026-10-01 09:00", completed_at="2026-10-01 17:00",
+                     status="completed")
+    response = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", dry_run=dry_run, user="admin")
+    report = _report(response)
+    assert (report["created"], report["errors"]) == (2, []), report
+    if not dry_run:
+        redo = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO-REDO"))
+        assert redo.rework == "internal" and redo.rework_of.number == "WO-DONE"
+
+
+def test_a_new_orders_link_to_no_order_is_refused_in_its_column_for_an_admin_too(team, api):
+    orders = _orders(1)
+    orders[0].update(rework="external", rework_of="WO-NONE")
+    report = _report(_upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", user="admin"))
+    assert [(error["row"], error["field"]) for error in report["errors"]] == [(3, "rework_of")], report
+
+
+def test_an_admin_changing_only_a_stored_orders_rework_link_is_told_the_columns_and_back_office_may(team, api):
+    """A stored order's link goes through the second pass: an admin's change of it was refused without a column."""
+    orders = _orders(3)
+    _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "a.xlsx", dry_run=False)
+    orders[2].update(rework="external", rework_of="WO00001")
+    refused = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "a.xlsx", dry_run=False, user="admin")
+    message = "与已存的不同：只有内勤或该工单的主管可以修改已有的工单"
+    assert _report(refused)["errors"] == [
+        {"row": 5, "column": "返修", "field": "rework", "message": message},
+        {"row": 5, "column": "原工单", "field": "rework_of", "message": message}]
+    assert db.session.scalar(select(WorkOrder.rework_of_id).where(WorkOrder.number == "WO00003")) is None
+    done = _report(_upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "a.xlsx", dry_run=False))
+    assert done["changes"] == [{"row": 5, "key": "WO00003", "action": "update", "columns": ["返修", "原工单"]}], done
+    order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO00003"))
+    assert order.rework == "external" and order.rework_of.number == "WO00001"

@@ -354,10 +354,14 @@ def store_order(actor, row, now, records):
     changes = {name: value for name, value in data.items() if name not in current or current[name] != value}
     if not changes:  # a row as stored changes nothing, whoever imports it (an admin's re-import was refused)
         return
+    _may_change(actor, order, changes)
+    order_services.update_order(actor, order, changes, now, records)
+
+
+def _may_change(actor, order, changes):
     if not can_manage_order(actor, order):  # an admin creates orders, never changes them: say which columns
         message = _("与已存的不同：只有内勤或该工单的主管可以修改已有的工单")
         raise Forbidden(message, dict.fromkeys(changes, message))
-    order_services.update_order(actor, order, changes, now, records)
 
 
 def _rework_link(row):
@@ -365,11 +369,19 @@ def _rework_link(row):
             "rework_of": row["rework_of"]}
 
 
-def link_rework(actor, row, now, records):
+def link_rework(actor, row, now, records, created):
+    """The link of a row's order to the order it redoes, a later row of the file maybe. For an order the file
+    creates (`created`: its numbers) the link is part of creating it, checked by the rules a new order's are."""
     order = records.order(row["number"])
     link = _rework_link(row)
-    if order.rework == link["rework"] and order.rework_of is not None and order.rework_of.number == link["rework_of"]:
+    changes = {name: value for name, value in link.items() if value != export_order(order)[name]}
+    if not changes:
         return  # made with the order, or stored so already
+    if order.number in created:
+        for name, value in order_services.check_order(actor, order, link, records).items():
+            setattr(order, name, value)
+        return
+    _may_change(actor, order, changes)
     order_services.update_order(actor, order, link, now, records)
 
 
@@ -532,7 +544,8 @@ class OrderRows(Rows):
             numbers=self.numbers | {row.get("rework_of") for _, row in rows},
             customers={row.get("customer") for _, row in rows},
             usernames={row.get(name) for _, row in rows for name in ("engineer", "submitter")})
-        self.link = lambda actor, row, now: link_rework(actor, row, now, self.records)
+        created = self.numbers - set(self.records.orders)  # a row of these stored is one the file created
+        self.link = lambda actor, row, now: link_rework(actor, row, now, self.records, created)
 
     def isolate(self, new):
         return False
