@@ -4,7 +4,7 @@ Every row goes through the service the API and the web forms use (so the same ru
 row is refused alone (it changes nothing: the work-order service checks a row before it sets anything, the other
 kinds' changes run in a savepoint) and reported with its row number and column, and the others are still checked,
 so one dry run lists every bad row. Work orders, the big files, find the records they name in a few queries for the
-whole file and are written by a flush every few thousand rows (kinds.OrderRows). The caller commits only when the
+whole file and are written by a flush every few thousand rows (rows.OrderRows). The caller commits only when the
 report has no errors and it is not a dry run; otherwise it rolls back, and nothing is stored.
 
 The drafts an import changes are recomputed by the database session's live-scores hook when the caller commits
@@ -21,7 +21,8 @@ from tracker import language, validation
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.imports import files
-from tracker.imports.kinds import EVERYTHING, KINDS, rows_class, rows_of
+from tracker.imports.kinds import EVERYTHING, KINDS
+from tracker.imports.rows import rows_class, rows_of
 from tracker.memory import no_cycle_collection
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders, both the customers
