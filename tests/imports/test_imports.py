@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -1095,3 +1096,49 @@ def test_an_admin_changing_only_a_stored_orders_rework_link_is_told_the_columns_
     assert done["changes"] == [{"row": 5, "key": "WO00003", "action": "update", "columns": ["返修", "原工单"]}], done
     order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "WO00003"))
     assert order.rework == "external" and order.rework_of.number == "WO00001"
+
+
+ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+def test_a_header_lacking_a_required_column_names_it_by_the_english_header_in_english(team, api):
+    """The English message named the column in Chinese: "Required columns missing: 角色"."""
+    data = "username,display_name,note\nabc.d,甲,xx\n".encode()
+    report = api("POST", "/imports/users", "admin", headers=ENGLISH, content_type="multipart/form-data",
+                 data={"file": (io.BytesIO(data), "users.csv"), "dry_run": "1"})
+    assert report.status_code == 422
+    role = next(column.en for column in kinds.USERS.columns if column.key == "role")
+    assert report.get_json()["error"]["fields"]["file"] == f"Required columns missing: {role}"
+
+
+def test_a_refused_role_lists_the_english_names_in_english(team, api):
+    data = _csv(kinds.USERS, [USER_ROW | {"role": "Wizard", "supervisor": ""}])
+    refused = api("POST", "/imports/users", "admin", headers=ENGLISH, content_type="multipart/form-data",
+                  data={"file": (io.BytesIO(data), "users.csv"), "dry_run": "1"})
+    message = _report(refused)["errors"][0]["message"]
+    assert "engineer (After-sales engineer/Engineer)" in message and "gm (General manager)" in message, message
+    assert not re.search("[\u4e00-\u9fff（）]", message), message
+
+
+@pytest.mark.parametrize("said, status", [("Sick leave", "sick_leave"), ("LEFT  EARLY", "early_leave"),
+                                          ("business trip", "business_trip"), ("病假", "sick_leave")])
+def test_an_attendance_status_is_taken_by_its_english_name_in_any_letter_case(team, api, said, status):
+    data = f"用户名,日期,状态\neng1,2026-10-13,{said}\n".encode()
+    assert _report(_upload(api, "attendance", data, "考勤.csv", dry_run=False))["created"] == 1
+    days = {d["date"]: d["attendance"] for d in api("GET", "/itineraries/eng1/2026-10", "office").get_json()["days"]}
+    assert days["2026-10-13"] == status
+
+
+def test_a_work_orders_status_and_rework_are_taken_by_their_english_names_and_refused_in_english(team, api):
+    orders = _orders(2)
+    orders[0].update(completed_at="2026-10-02 17:00", status="Completed")
+    orders[1].update(reported_at="2026-10-20 09:00", rework="internal REWORK", rework_of="WO00001", status="open")
+    report = _report(_upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "o.xlsx", dry_run=False))
+    assert (report["created"], report["errors"]) == (2, []), report
+    stored = dict(db.session.execute(select(WorkOrder.number, WorkOrder.rework)).all())
+    assert stored == {"WO00001": "none", "WO00002": "internal"}
+    orders[1]["rework"] = "Sideways"
+    refused = api("POST", "/imports/work_orders", "office", headers=ENGLISH, content_type="multipart/form-data",
+                  data={"file": (io.BytesIO(_xlsx(kinds.WORK_ORDERS, orders)), "o.xlsx"), "dry_run": "1"})
+    message = _report(refused)["errors"][0]["message"]
+    assert "internal (Internal rework)" in message and "外返" not in message, message

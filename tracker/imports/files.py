@@ -282,11 +282,11 @@ def read_rows(kind, filename, data):
             raise Invalid.field("file", _("一次最多导入 %(n)s 行", n=MAX_ROWS))
         records.append((number, record))
     # a header lacking required columns is one all the same (用户名, 姓名 without 角色): it says which
-    missing = [column.zh for column in kind.columns if column.required and column.key not in (found or nearest)]
+    missing = [column.header() for column in kind.columns if column.required and column.key not in (found or nearest)]
     if positions is None and (len(nearest) < 2 or not missing):
         raise Invalid.field("file", _("找不到表头：第一行须为模板的列名"))
     if missing:
-        raise Invalid.field("file", _("缺少必填列：%(names)s", names="、".join(missing)))
+        raise Invalid.field("file", _("缺少必填列：%(names)s", names=_("、").join(missing)))
     used = set(positions.values())
     ignored = [heading for index, heading in sorted(headings.items()) if index not in used]
     return records, found, ignored, spilled

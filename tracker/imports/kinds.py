@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker import clock, validation
+from tracker import clock, language, validation
 from tracker.customers import services as customer_services
 from tracker import equipment as equipment_services
 from tracker.equipment import Equipment
@@ -34,11 +35,10 @@ from tracker.customers.models import Customer
 
 YES = ("是", "yes", "y", "true", "1", "在职", "工作日")
 NO = ("否", "no", "n", "false", "0", "离职", "休息日")
-# the names an office writes for a role: Tracker's own (售后工程师, 系统管理员: the users page), the contract's (技术员),
-# the short ones, and the English pages' (After-sales engineer, Back-office: any letter case)
-ROLE_LABELS = {"engineer": ("售后工程师", "工程师", "技术员", "After-sales engineer", "Engineer"),
-               "backoffice": ("内勤", "Back-office"), "manager": ("主管", "Manager"),
-               "gm": ("总经理", "General manager"), "admin": ("系统管理员", "管理员", "Administrator")}
+# the names an office writes for a role: Tracker's own (售后工程师, 系统管理员: the users page), the contract's (技术员)
+# and the short ones; their English (After-sales engineer, Back-office) is taken too, as for every label (_choice)
+ROLE_LABELS = {"engineer": ("售后工程师", "工程师", "技术员"), "backoffice": "内勤", "manager": "主管", "gm": "总经理",
+               "admin": ("系统管理员", "管理员")}
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Column:
     required: bool = False
     choices: tuple = ()
     width: int = 16
+
+    def header(self):
+        """The column's header in the reader's language: the template's Chinese row, or its English row."""
+        return self.en if language.current() == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -118,16 +122,32 @@ def _decimal(value, name):
     return number
 
 
+def _english(labels):
+    """{code: the English of its Chinese names}: their translations, the names the English pages show (a name
+    without one has none)."""
+    with force_locale("en"):
+        english = {code: [(label, _(label)) for label in names] for code, names in labels.items()}
+    return {code: tuple(dict.fromkeys(text for label, text in pairs if text != label))
+            for code, pairs in english.items()}
+
+
 def _choice(value, name, choices, labels=None):
-    """The code `value` is, or names by one of its labels (a label or a tuple of them); refused naming both."""
+    """The code `value` is, or names by one of its Chinese labels (a label or a tuple of them) or their English, in
+    any letter case; refused naming the codes and their names in the reader's language."""
     labels = {code: (label,) if isinstance(label, str) else label for code, label in (labels or {}).items()}
     said = " ".join(str(value).split()).casefold()  # Open, OPEN, after-sales  engineer
-    for code in choices:
-        if said == code.casefold() or said in (label.casefold() for label in labels.get(code, ())):
-            return code
-    shown = {code: [label for label in names if not label.isascii()] for code, names in labels.items()}
-    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(  # the code and the Chinese names it is taken by
-        f"{code}（{'/'.join(shown[code])}）" if shown.get(code) else code for code in choices)))
+
+    def named(names):
+        return next((code for code in choices if said == code.casefold()
+                     or said in (label.casefold() for label in names.get(code, ()))), None)
+
+    code = named(labels) or (named(_english(labels)) if said.isascii() else None)
+    if code is not None:
+        return code
+    shown = _english(labels) if language.current() == "en" else labels
+    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(
+        _("%(code)s（%(names)s）", code=code, names="/".join(shown[code])) if shown.get(code) else code
+        for code in choices)))
 
 
 def _plain(row, names):
@@ -314,7 +334,7 @@ WORK_ORDERS = Kind(
     ),
 )
 STATUS_LABELS = {"open": "进行中", "completed": "已完工", "cancelled": "已取消"}
-REWORK_LABELS = {"none": "无", "internal": "内返", "external": "外返"}
+REWORK_LABELS = {"none": ("无", "否"), "internal": "内返", "external": "外返"}  # 否: the pages' name
 
 
 def _order_data(row):

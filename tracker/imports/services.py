@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from tracker import language, validation
+from tracker import validation
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.imports import files
@@ -84,12 +84,8 @@ def _column_label(kind, key):
     """A column by the header its reader finds it under: the template's Chinese row, or its English row."""
     for column in kind.columns:
         if column.key == key:
-            return _header(column)
+            return column.header()
     return key
-
-
-def _header(column):
-    return column.en if language.current() == "en" else column.zh
 
 
 def _error(report, kind, number, error, present):
@@ -245,7 +241,7 @@ def _compare(report, kind, present, rows, before, after, key):
         elif old is None:
             report.created.append({**change, "action": "create"})
         else:
-            changed = [_header(column) for column in kind.columns if column.key in present and column.key != "password"
+            changed = [column.header() for column in kind.columns if column.key in present and column.key != "password"
                        and old.get(column.key) != new.get(column.key)]
             if changed:
                 report.updated.append({**change, "action": "update", "columns": changed})
