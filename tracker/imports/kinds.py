@@ -145,9 +145,9 @@ def _choice(value, name, choices, labels=None):
     if code is not None:
         return code
     shown = _english(labels) if language.current() == "en" else labels
-    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(
-        _("%(code)s（%(names)s）", code=code, names="/".join(shown[code])) if shown.get(code) else code
-        for code in choices)))
+    listed = [_("%(code)s（%(names)s）", code=code, names="/".join(shown[code])) if shown.get(code) else code
+              for code in choices]
+    raise Invalid.field(name, _("须为 %(v)s 之一", v=", ".join(listed)))
 
 
 def _plain(row, names):
