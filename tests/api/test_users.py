@@ -324,3 +324,25 @@ def test_a_path_segment_that_cannot_be_a_username_is_422_on_every_call(api, team
     response = api("GET", path, "gm.wang" if not path.startswith("/users") else "admin")
     assert_error(response, 422)
     assert "username" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("username", "pa", "用户名须为 3–32 个字符"), ("hire_date", "2025/03/01", "日期格式须为 YYYY-MM-DD")])
+def test_a_value_refused_by_its_pattern_is_told_the_rule(api, team, field, value, rule):
+    """The body check said only "格式不正确" (Invalid format) of a two-letter username, while the same name in a path
+    was told the rule."""
+    error = assert_error(api("POST", "/users", "admin", json={**NEW, field: value}), 422, field)
+    assert error["fields"][field].startswith(rule), error
+    assert db.session.scalar(select(User).where(User.display_name == "赵六")) is None
+
+
+def test_a_month_refused_by_its_pattern_is_told_the_rule(api, team):
+    error = assert_error(api("PATCH", "/users/eng1", "mgr", json={"early_confirmation_month": "2026-13"}), 422,
+                         "early_confirmation_month")
+    assert error["fields"]["early_confirmation_month"].startswith("月份须为 YYYY-MM"), error
+
+
+def test_the_pattern_rule_is_said_in_english(api, team):
+    error = assert_error(api("POST", "/users", "admin", json={**NEW, "username": "pa"},
+                             headers={"Accept-Language": "en"}), 422, "username")
+    assert error["fields"]["username"] == "Usernames must be 3–32 characters of a-z 0-9 _ . - only"

@@ -21,6 +21,7 @@ from tracker import clock, validation
 from tracker.auth import services
 from tracker.errors import DomainError, Invalid, TooLarge, Unsupported
 from tracker.extensions import db, login
+from tracker.scoring.month import PATTERN as month_pattern
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -32,6 +33,13 @@ DATETIME = {"type": "string", "format": "date-time",
             "description": "ISO 8601, years 2000 to 2099; without an offset: local time; an offset is whole minutes "
                            "within ±14:00; kept to the second (a fraction of a second is dropped)"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+HHMM = {"type": ["string", "null"], "pattern": r"^[0-9]{2}:[0-9]{2}$", "description": "HH:MM, 00:00 to 24:00"}
+MONTH = {"type": "string", "pattern": f"^{month_pattern}$"}
+# what a value refused by its field's pattern should be ("格式不正确" alone did not say what the rule is)
+PATTERN_RULES = {USERNAME["pattern"]: _l("用户名须为 3–32 个字符，仅限 a-z 0-9 _ . -"),
+                 DATE["pattern"]: _l("日期格式须为 YYYY-MM-DD"),
+                 HHMM["pattern"]: _l("时间格式须为 HH:MM（00:00–24:00）"),
+                 MONTH["pattern"]: _l("月份须为 YYYY-MM，年份在 2000–2099 之间")}
 MONEY = {"type": "number", "minimum": 0, "maximum": 100000}
 TEXT500 = {"type": ["string", "null"], "maxLength": 500}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -188,7 +196,8 @@ def _schema_error_field(error):
                 "maximum": _("不能大于 %(n)s", n=error.validator_value),
                 "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))
                           if error.validator == "enum" else ""),
-                "pattern": _("格式不正确"),
+                "pattern": str(PATTERN_RULES.get(error.validator_value, _("格式不正确")))
+                if error.validator == "pattern" else "",
                 "minProperties": _("请至少给出一个字段"),
                 "maxItems": _("太多（最多 %(n)s 项）", n=error.validator_value),
                 "minItems": _("太少（至少 %(n)s 项）", n=error.validator_value)}

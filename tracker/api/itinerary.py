@@ -20,7 +20,7 @@ from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
 from tracker.locking import lock_person
 from tracker.workorders import network
 
-HHMM = {"type": ["string", "null"], "pattern": r"^[0-9]{2}:[0-9]{2}$", "description": "HH:MM, 00:00 to 24:00"}
+HHMM = core.HHMM
 HOURS = {"type": "number", "minimum": 0}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 CLIENT_ID = {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",

@@ -18,7 +18,6 @@ from tracker.extensions import db
 from tracker.itinerary import calendar
 from tracker.itinerary import services as itinerary
 from tracker.itinerary.models import ATTENDANCE_STATUSES, CalendarDay
-from tracker.scoring.month import PATTERN as month_pattern
 from tracker.values import month_arg
 
 
@@ -32,7 +31,7 @@ def text(max_length, min_length=0, nullable=True):
 
 
 NULLABLE_USERNAME = {"type": ["string", "null"], "pattern": core.USERNAME["pattern"]}
-MONTH = {"type": "string", "pattern": f"^{month_pattern}$"}
+MONTH = core.MONTH
 BONUS = {"type": "number", "minimum": 0, "maximum": 1000000}
 
 USER = core.obj({
