@@ -70,10 +70,10 @@ class RequestClient(FlaskClient):
 
 
 @contextmanager
-def scratch_postgres_app(suffix, instance):
+def scratch_postgres_app(suffix, instance, creation=""):
     """An app on a scratch PostgreSQL database named after TRACKER_TEST_POSTGRES_URL's plus `suffix`, on that server,
-    with every table created; inside its app context; the database is dropped afterwards. Skips (fails when strict)
-    without TRACKER_TEST_POSTGRES_URL."""
+    (made with `creation`'s options of CREATE DATABASE, a collation say) with every table created; inside its app
+    context; the database is dropped afterwards. Skips (fails when strict) without TRACKER_TEST_POSTGRES_URL."""
     url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
     if not url:
         skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
@@ -82,7 +82,7 @@ def scratch_postgres_app(suffix, instance):
     admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}" {creation}'))
     app = make_app(f"{base}/{scratch}", instance)
     try:
         with app.app_context():

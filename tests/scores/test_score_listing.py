@@ -188,3 +188,30 @@ def test_the_month_page_shows_one_team_a_page_at_a_time(client, records, team):
         client.get(f"/scores/{NOV}?team=mgr")
     assert len(many) == len(few), "\n---\n".join(s[:150] for s in many)
     assert client.get(f"/scores/{NOV}?team=nobody").status_code == 422
+
+
+def test_rows_come_in_code_point_order_of_username_whatever_the_databases_collation(tmp_path):
+    """On a PostgreSQL database created with an ICU en-US collation, "t_a" came before "t-m" in GET /scores/{month}
+    and GET /users, while SQLite and the mid-year and annual lists (sorted by the app) put it after: one deployment
+    answered two orders for "ordered by username", and the pages split the rows elsewhere."""
+    from tests.conftest import scratch_postgres_app
+    from tracker.auth import services as auth
+    from tracker.scores import listing
+
+    names = ["t-m", "t.a", "t.z", "t00", "t_a", "t_b", "taa", "tbb"]
+    with scratch_postgres_app("_collation", tmp_path / "instance",
+                              "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'") as app:
+        gm = auth.create_user({"username": "gm.wang", "password": "long-enough-1", "display_name": "王总",
+                               "role": "gm", "hire_date": date(2020, 1, 1)})
+        for name in reversed(names):
+            auth.create_user({"username": name, "password": "long-enough-1", "display_name": name,
+                              "role": "engineer", "hire_date": date(2020, 1, 1)})
+        db.session.commit()
+        collated = db.session.scalars(db.text("SELECT username FROM users ORDER BY username")).all()
+        assert collated != sorted(collated), "the database's collation orders as code points: nothing tried"
+        page = listing.month_page(gm, NOV, per_page=4)
+        assert [engineer.username for engineer, _score in page.rows] == sorted(names)[:4]
+        client = app.test_client()
+        token = client.post("/api/v1/auth/token", json={"username": "gm.wang", "password": "long-enough-1"})
+        users = client.get("/api/v1/users", headers={"Authorization": f"Bearer {token.get_json()['token']}"})
+        assert [user["username"] for user in users.get_json()["users"]] == sorted(names + ["gm.wang"])

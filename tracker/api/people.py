@@ -13,6 +13,7 @@ from tracker.api.core import bp
 from tracker.auth import services as auth_services
 from tracker.auth.access import can_view, engineer_by_username, roles, scope_filter, sees_pay, user_by_username
 from tracker.auth.models import ROLES, User
+from tracker.codepoint import by_code_point
 from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.itinerary import calendar
@@ -144,7 +145,7 @@ def _contains(column, text):
 def list_users():
     """The users the caller may see (gm, admin and back-office: everyone; a manager: the team; others: self)."""
     text, limit = _search()
-    query = select(User).where(scope_filter(current_user, User.id)).order_by(User.username).limit(limit)
+    query = select(User).where(scope_filter(current_user, User.id)).order_by(by_code_point(User.username)).limit(limit)
     if text:
         query = query.where(_contains(User.username, text) | _contains(User.display_name, text))
     role = request.args.get("role") or None  # left empty: not given (api/core.query)

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select
 
 from tracker.auth.access import ALL_SEEING, is_above, named, scope_filter, team_filter
 from tracker.auth.models import User
+from tracker.codepoint import by_code_point
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.scores.models import Score, ScoreLine, explanation
@@ -70,7 +71,7 @@ def month_page(viewer, month, *, team=None, page=1, per_page=PER_PAGE_DEFAULT, o
     shown = or_(User.active.is_(True), Score.id.is_not(None))
     total = db.session.scalar(select(func.count()).select_from(User).outerjoin(Score, joined)
                               .where(*scope, shown))
-    ordering = (User.username,) if order == "username" else (User.display_name, User.username)
+    ordering = (by_code_point(User.username),) if order == "username" else (User.display_name, User.username)
     rows = db.session.execute(select(User, Score).outerjoin(Score, joined).where(*scope, shown)
                               .order_by(*ordering).limit(per_page).offset((page - 1) * per_page)).all()
     return ScorePage(month, [(engineer, score) for engineer, score in rows], int(total or 0), page, per_page, team)
