@@ -70,3 +70,27 @@ def test_every_preset_page_fits_a_1000_px_screen_in_english(live_server, browser
                                ".map(e => e.scrollWidth - e.clientWidth)")
         assert hidden and max(hidden) <= 1, (code, hidden)
     context.close()
+
+
+@pytest.mark.parametrize("code", PRESETS)
+def test_a_presets_group_labels_are_in_english_on_the_english_page(client, team, code):
+    """Three presets' group labels (售后服务目标实现, 返修控制, 市场部…) showed in Chinese on the English template page."""
+    import re
+
+    login(client, "admin")
+    client.post("/lang/en")
+    text = client.get(f"/admin/templates/{code}").get_data(as_text=True)
+    groups = re.findall(r'<small class="text-muted d-block group">([^<]*)</small>', text)
+    assert not [label for label in groups if re.search(r"[\u4e00-\u9fff]", label)], groups
+
+
+def test_group_en_needs_its_group():
+    from tracker.scoring.errors import TemplateError
+    from tracker.scoring.template import load_template
+
+    data = {**bundled_presets()["repair_technician_monthly"]}
+    data["indicators"] = [{key: value for key, value in line.items() if key != "group"}
+                          for line in data["indicators"]]
+    with pytest.raises(TemplateError) as refused:
+        load_template(data)
+    assert "group_en" in str(refused.value)

@@ -157,7 +157,9 @@ def template_detail(code):
         kinds = _source_kinds(indicator.node)
         rows.append({"indicator": indicator, "name": indicator.name.get(lang), "rated": "rating" in kinds,
                      # a section's name (form 6: 主要绩效), not its code; a label of a template without sections as is
-                     "group": sections.get(indicator.group, indicator.group),
+                     # (in English its group_en when the template gives one)
+                     "group": sections.get(indicator.group) or (
+                         indicator.group_en if lang == "en" and indicator.group_en else indicator.group),
                      "entered": bool({"metric", "rating"} & kinds),
                      "source": SOURCE_LABELS.get(source.kind, source.kind) if source else _("见各分项"),
                      "rule": RULE_LABELS.get(indicator.node.rule, indicator.node.rule),

@@ -24,7 +24,7 @@ TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role",
                  "adjustments", "grades", "requires_interview", "self_assessment", "outcomes", "outcomes_en",
                  "indicators",
                  "raters", "sections", "readings"}
-INDICATOR_KEYS = {"code", "name", "name_en", "max", "weight", "group", "period", "description", "description_en",
+INDICATOR_KEYS = {"code", "name", "name_en", "max", "weight", "group", "group_en", "period", "description", "description_en",
                   "source", "rule", "params", "inputs", "applies"}
 GROUPS = ("self", "peer", "leader")
 APPLIES = ("always", "with_data")
@@ -86,6 +86,7 @@ class Indicator:
     period: str = "M"
     description: Text | None = None
     applies: str = "always"
+    group_en: str | None = None  # the English of a plain group label (a section's code has its section's names)
 
     @cached_property
     def self_contained(self):
@@ -362,11 +363,14 @@ def _indicator(data, path, raters=DEFAULT_RATERS):
     if period not in ("M", "Q"):
         _fail(f"{path}.period", "must be M (monthly) or Q (quarterly)", "须为 M（每月）或 Q（每季度）")
     group = _str(data["group"], f"{path}.group") if "group" in data else None
+    group_en = _str(data["group_en"], f"{path}.group_en") if "group_en" in data else None
+    if group_en is not None and group is None:
+        _fail(f"{path}.group_en", "is the English of `group`, which is missing", "是 group 的英文，须同时给出 group")
     node = _node(data, path, None, max_points, raters=raters)
     monotone.check_best(node, max_points, path)
     applies = monotone.check_applies(data.get("applies"), node, path)
     return Indicator(code, _text(data, "name", path), max_points, node, weight, group, period,
-                     _text(data, "description", path, required=False), applies)
+                     _text(data, "description", path, required=False), applies, group_en)
 
 
 def _raters(value, path, default=DEFAULT_RATERS):
