@@ -372,6 +372,13 @@ MAX_QUERY = 8192  # bytes of a query string; longer is a malformed request (400)
 
 
 def check_query():
+    """Every request's query string (check_query_string), but the API's: it checks its own once it knows the caller
+    (api/core), so that the message is in the token's user's language (it was Chinese whatever they chose)."""
+    if request.blueprint != "api":
+        check_query_string()
+
+
+def check_query_string():
     """Query-string values follow the text rule of their name too (a NUL in a search is a 500 on PostgreSQL); a query
     string over MAX_QUERY bytes is refused whole (gunicorn.conf.py lets it reach the app, which answers in the API's
     JSON)."""

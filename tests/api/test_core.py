@@ -312,6 +312,9 @@ def test_every_unknown_field_is_named(api, team):
     ("GET", "/nothing", "nothing was found"),
     ("PUT", "/trips", "does not take this method"),
     ("GET", "/scores/2026-13", "YYYY-MM"),
+    # a query string's control character: the app-wide check ran before the API read the token
+    ("GET", "/work-orders?customer=%01", "control character"),
+    ("GET", "/users?q=%C2%85", "control character"),
 ])
 def test_errors_of_routing_are_in_the_token_users_language(api, team, method, path, said):
     """A path that is no route, a method it does not allow, a month it cannot hold: these failed before the API read
@@ -322,3 +325,12 @@ def test_errors_of_routing_are_in_the_token_users_language(api, team, method, pa
     assert said in answer.lower() or said in answer, answer
     assert not re.search(r"[\u4e00-\u9fff]", answer), answer
     assert re.search(r"[\u4e00-\u9fff]", api(method, path, "eng2").get_json()["error"]["message"])
+
+
+def test_an_empty_required_text_is_said_to_be_empty(api, team):
+    """English said "Too short (at least 1 characters)" of an empty customer or service type."""
+    body = {"customer": "", "service_type": "", "reported_at": "2026-11-18T09:00"}
+    fields = api("POST", "/work-orders", "office", json=body).get_json()["error"]["fields"]
+    assert fields["customer"] == fields["service_type"] == "不能为空", fields
+    english = api("POST", "/work-orders", "office", json=body, headers={"Accept-Language": "en"})
+    assert english.get_json()["error"]["fields"]["customer"] == "Must not be empty"

@@ -191,7 +191,8 @@ def _schema_error_field(error):
                 # a name part is sent as up to 160 code points (a letter and its accent are two) and holds 40
                 # characters once NFC-normalised: the limit said is the one the schema names as shown
                 "maxLength": _("太长（最多 %(n)s 个字符）", n=error.schema.get(SHOWN_MAX, error.validator_value)),
-                "minLength": _("太短（至少 %(n)s 个字符）", n=error.validator_value),
+                "minLength": _("不能为空") if error.validator_value == 1 else _("太短（至少 %(n)s 个字符）",
+                                                                                 n=error.validator_value),
                 "minimum": _("不能小于 %(n)s", n=error.validator_value),
                 "maximum": _("不能大于 %(n)s", n=error.validator_value),
                 "enum": _("须为 %(v)s 之一", v=", ".join(map(str, error.validator_value))
@@ -399,5 +400,6 @@ def refuse_unknown_language():
 
 
 bp.before_request(authenticate_request)
+bp.before_request(validation.check_query_string)  # once the caller, and so their language, is known
 bp.before_request(refuse_unexpected_body)
 bp.before_request(refuse_unknown_language)
