@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from tests.conftest import NOW
 from tracker.extensions import db
 from tracker.itinerary import services
-from tracker.itinerary.models import Expense, Trip
+from tracker.itinerary.models import Expense, MonthSubmission, Trip
 
 MONTH = "2026-11"
 
@@ -403,11 +403,18 @@ def test_a_stale_form_says_so_in_the_users_language_and_a_lost_session_leads_bac
         assert fresh.get("/itinerary/eng1/2026-11").status_code == 302  # not logged in
 
 
-def test_reopening_without_a_reason_marks_the_field_and_says_it_once(web, team):
+def test_a_month_is_reopened_without_a_reason_on_the_page_as_in_the_api(web, team):
+    """The page refused a reopening without a reason ("请填写退回原因") that the API made (CONTRACT 10: no body)."""
     assert web("eng1").post("/itinerary/eng1/2026-10/submit").status_code == 302
-    page = web("mgr").post("/itinerary/eng1/2026-10/reopen", data={"reason": ""})
-    text = page.get_data(as_text=True)
-    assert page.status_code == 422 and text.count("请填写退回原因") == 1 and "请检查标出的栏目" in text
+    assert web("mgr").post("/itinerary/eng1/2026-10/reopen", data={"reason": "  "}).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(MonthSubmission)) == 0
+
+
+def test_a_reopening_reason_too_long_marks_the_field(web, team):
+    assert web("eng1").post("/itinerary/eng1/2026-10/submit").status_code == 302
+    page = web("mgr").post("/itinerary/eng1/2026-10/reopen", data={"reason": "理" * 501})
+    assert page.status_code == 422 and "请检查标出的栏目" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(MonthSubmission)) == 1
 
 
 @pytest.mark.parametrize("path", ["/itinerary/eng1/9999", "/itinerary/eng1/1999.xlsx", "/itinerary/eng1/2100"])

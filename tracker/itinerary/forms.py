@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 from wtforms.widgets import NumberInput, TimeInput
 
 from tracker.itinerary.models import EXPENSE_CATEGORIES
@@ -111,9 +111,9 @@ class ExpenseForm(Form):
 
 
 class ReopenForm(Form):
-    reason = TextAreaField(_l("退回原因"),
-                           validators=[DataRequired(_l("请填写退回原因")), Length(max=TEXT_MAX)],
-                           render_kw={"rows": 2})
+    """The reason is optional, as in the API (itinerary.services.reopen_month holds the rule): the page asked for one
+    that the API did not."""
+    reason = TextAreaField(_l("退回原因"), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
     submit = SubmitField(_l("退回该月"))
 
 
