@@ -55,6 +55,9 @@ _DEFAULTS = {k: v for k, v in globals().items() if k.isupper()}
 TRUTHS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False,
           "": False}
 AT_LEAST_ZERO = {"TRUSTED_PROXIES"}  # every other whole-number setting is a count, size or time of at least 1
+# the most a setting may be: a duration of centuries overflowed the dates it is added to (500 on every login)
+AT_MOST = {"TOKEN_HOURS": 87_600, "SESSION_HOURS": 87_600, "REMEMBER_DAYS": 3_650, "LOGIN_WINDOW_MINUTES": 525_600,
+           "MAIL_PORT": 65_535, "MAIL_TIMEOUT": 3_600, "ROBOT_TIMEOUT": 3_600}
 
 
 def _coerce(raw, default, name=None):
@@ -104,10 +107,17 @@ class SettingError(click.ClickException):
 
 def derived(settings, instance_path):
     """The settings computed from others: the SQLAlchemy URL, Babel's zone, the parsed upload networks, cookie flags."""
+    for name, most in AT_MOST.items():
+        value = settings[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise SettingError(f"TRACKER_{name}={value!r} is not a whole number from 1 to {most}")
+    if settings["PREFERRED_URL_SCHEME"] not in ("http", "https"):
+        raise SettingError(f"TRACKER_PREFERRED_URL_SCHEME={settings['PREFERRED_URL_SCHEME']!r} is neither http nor "
+                           "https")
     try:
         ZoneInfo(settings["TIMEZONE"])
     except (ValueError, ZoneInfoNotFoundError):
-        raise SettingError(f"TIMEZONE={settings['TIMEZONE']!r} is not a time zone (e.g. Asia/Shanghai)") from None
+        raise SettingError(f"TRACKER_TIMEZONE={settings['TIMEZONE']!r} is not a time zone (e.g. Asia/Shanghai)") from None
     url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(instance_path, "tracker.db")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -116,7 +126,7 @@ def derived(settings, instance_path):
     except Exception:  # SQLAlchemy's ArgumentError, or a value that is no text at all
         backend = None
     if backend not in ("sqlite", "postgresql"):
-        raise SettingError(f"DATABASE_URL={settings['DATABASE_URL']!r} is not a SQLite or PostgreSQL address (e.g. "
+        raise SettingError(f"TRACKER_DATABASE_URL={settings['DATABASE_URL']!r} is not a SQLite or PostgreSQL address (e.g. "
                            "postgresql://tracker@db/tracker)")
     networks = settings["UPLOAD_NETWORKS"]
     if isinstance(networks, str):
@@ -124,16 +134,16 @@ def derived(settings, instance_path):
     try:
         parsed = [ipaddress.ip_network(n, strict=False) for n in networks]
     except (TypeError, ValueError):
-        raise SettingError(f"UPLOAD_NETWORKS={settings['UPLOAD_NETWORKS']!r} is not a comma-separated list of "
+        raise SettingError(f"TRACKER_UPLOAD_NETWORKS={settings['UPLOAD_NETWORKS']!r} is not a comma-separated list of "
                            "networks (e.g. 10.0.0.0/8,192.168.0.0/16)") from None
     proxies = settings["TRUSTED_PROXIES"]
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
-        raise SettingError(f"TRUSTED_PROXIES={proxies!r} is not a number of proxies (0, 1, 2, ...)")
+        raise SettingError(f"TRACKER_TRUSTED_PROXIES={proxies!r} is not a number of proxies (0, 1, 2, ...)")
     base = settings.get("BASE_URL")
     if base:
         parts = urlsplit(str(base))
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-            raise SettingError(f"BASE_URL={base!r} is not an http(s) address without a query (e.g. "
+            raise SettingError(f"TRACKER_BASE_URL={base!r} is not an http(s) address without a query (e.g. "
                                "http://tracker.lan:8000)")
     if not settings["DATABASE_URL"]:  # every setting is usable: the default database may be made
         _private_file(os.path.join(instance_path, "tracker.db"))
@@ -151,7 +161,7 @@ def _cookie_settings(settings):
     try:
         secure = _coerce(secure, False) if isinstance(secure, str) else bool(secure)
     except ValueError as error:
-        raise SettingError(f"COOKIE_SECURE={secure!r} {error}") from None
+        raise SettingError(f"TRACKER_COOKIE_SECURE={secure!r} {error}") from None
     return {"COOKIE_SECURE": secure, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": secure, "REMEMBER_COOKIE_DURATION": timedelta(days=int(settings["REMEMBER_DAYS"]))}

@@ -69,16 +69,22 @@ def test_create_user_names_the_option_at_fault(fresh, args, said):
 
 @pytest.mark.parametrize("setting, value, said", [
     ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
-    ("TRACKER_TIMEZONE", "Mars/Base", "TIMEZONE='Mars/Base' is not a time zone"),
-    ("TRACKER_UPLOAD_NETWORKS", "10.0.0.0/8,office", "UPLOAD_NETWORKS='10.0.0.0/8,office' is not a comma-separated"),
+    ("TRACKER_TIMEZONE", "Mars/Base", "TRACKER_TIMEZONE='Mars/Base' is not a time zone"),
+    ("TRACKER_UPLOAD_NETWORKS", "10.0.0.0/8,office", "TRACKER_UPLOAD_NETWORKS='10.0.0.0/8,office' is not a comma-separated"),
     ("TRACKER_TRUSTED_PROXIES", "-1", "TRACKER_TRUSTED_PROXIES='-1' is not a whole number of at least 0"),
     # a typo no longer turns the cookies' Secure flag off without a word
     ("TRACKER_COOKIE_SECURE", "ture", "TRACKER_COOKIE_SECURE='ture' is neither true nor false"),
     ("TRACKER_TOKEN_HOURS", "-5", "TRACKER_TOKEN_HOURS='-5' is not a whole number of at least 1"),
-    ("TRACKER_BASE_URL", "https://tracker.lan/?a=1", "BASE_URL='https://tracker.lan/?a=1' is not an http(s) address"),
-    ("TRACKER_BASE_URL", "tracker.lan:8000", "BASE_URL='tracker.lan:8000' is not an http(s) address"),
-    ("TRACKER_DATABASE_URL", "garbage", "DATABASE_URL='garbage' is not a SQLite or PostgreSQL address"),
-    ("TRACKER_DATABASE_URL", "mysql://root@localhost/t", "DATABASE_URL='mysql://root@localhost/t' is not a SQLite"),
+    ("TRACKER_BASE_URL", "https://tracker.lan/?a=1", "TRACKER_BASE_URL='https://tracker.lan/?a=1' is not an http(s)"),
+    ("TRACKER_BASE_URL", "tracker.lan:8000", "TRACKER_BASE_URL='tracker.lan:8000' is not an http(s) address"),
+    ("TRACKER_DATABASE_URL", "garbage", "TRACKER_DATABASE_URL='garbage' is not a SQLite or PostgreSQL address"),
+    ("TRACKER_DATABASE_URL", "mysql://root@localhost/t", "TRACKER_DATABASE_URL='mysql://root@localhost/t' is not a SQLite"),
+    # a duration of centuries passed, then overflowed: a traceback, or a 500 on every login
+    ("TRACKER_REMEMBER_DAYS", "99999999999999999999", "TRACKER_REMEMBER_DAYS=99999999999999999999 is not a whole "
+                                                      "number from 1 to 3650"),
+    ("TRACKER_TOKEN_HOURS", "100000000", "TRACKER_TOKEN_HOURS=100000000 is not a whole number from 1 to 87600"),
+    ("TRACKER_MAIL_PORT", "70000", "TRACKER_MAIL_PORT=70000 is not a whole number from 1 to 65535"),
+    ("TRACKER_PREFERRED_URL_SCHEME", "ftp", "TRACKER_PREFERRED_URL_SCHEME='ftp' is neither http nor https"),
 ])
 def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
     environment = {**os.environ, setting: value, "TRACKER_INSTANCE_PATH": str(tmp_path)}
