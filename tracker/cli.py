@@ -207,6 +207,8 @@ def register(app):
     def backup(path):
         """Write a consistent copy of the database and the archive and photo folders to PATH (.tar.gz); a file
         already at PATH is replaced."""
+        if not path.strip() or path.endswith(("/", os.sep)):  # "" was the working folder; "new/" a file named new
+            raise click.BadParameter(f"{path!r} names no file (e.g. tracker-backup.tar.gz)", param_hint="PATH")
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise click.BadParameter(f"no folder {folder}", param_hint="PATH")

@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 import zlib
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tracker import create_app
@@ -526,3 +527,15 @@ def test_the_restore_counts_the_tables_and_rows_the_backup_counted(app, runner, 
     restored = runner.invoke(args=["restore", target, "--replace"]).output
     summary = re.search(r": (\d+ rows in \d+ tables)", made).group(1)
     assert f"restored {summary} from" in restored, (made, restored)
+
+
+@pytest.mark.parametrize("target", ["", "  ", "newdir/"])
+def test_a_backup_path_naming_no_file_is_refused(app, runner, tmp_path, monkeypatch, target):
+    """`backup ""` wrote the whole backup beside the working folder, then failed with a traceback; `backup newdir/`
+    wrote a file named newdir."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = runner.invoke(args=["backup", target])
+    assert result.exit_code == 2 and "names no file" in result.output, result.output
+    assert os.listdir(work) == [] and not os.path.exists(str(work) + ".partial")
