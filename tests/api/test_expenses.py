@@ -133,3 +133,10 @@ def test_unknown_expense_is_404(api, team, path):
     assert_error(api("GET", path, "eng1"), 404)
     assert_error(api("DELETE", path, "eng1"), 404)
     assert_error(api("PATCH", path, "eng1", json={"amount": 1}), 404)
+
+
+def test_every_field_at_fault_is_named_at_once(api, team):
+    error = assert_error(api("POST", "/expenses", "eng1", json={
+        **EXPENSE, "date": "2026-11-21", "work_order": "WO-9999"}), 422)  # after today; no such order
+    assert {"date", "work_order"} <= set(error["fields"]), error
+    assert count(Expense) == 0

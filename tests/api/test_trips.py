@@ -282,3 +282,10 @@ def test_trip_calls_need_a_token(api, team):
     assert_error(api("POST", "/trips", None, json=TRIP), 401)
     assert_error(api("DELETE", f"/trips/{trip_id}"), 401)
     assert count(Trip) == 1
+
+
+def test_every_field_at_fault_is_named_at_once(api, team):
+    error = assert_error(api("POST", "/trips", "eng1", json={
+        **TRIP, "customer": "没有这个客户", "work_order": "WO-9999", "return": "08:00"}), 422)
+    assert {"customer", "work_order", "return"} <= set(error["fields"]), error
+    assert count(Trip) == 0

@@ -423,3 +423,13 @@ def test_a_year_page_outside_2000_to_2099_is_422_as_every_year_of_a_path(filled,
     month of a path out of range is 422."""
     response = web("eng1").get(path)
     assert response.status_code == 422 and "2000–2099" in response.get_data(as_text=True)
+
+
+def test_the_trip_form_marks_every_field_the_service_refuses_at_once(team, customers, web):
+    """A bad customer and an unknown work order: the page marked the customer, and the work order only on the next
+    round (the work-order and user forms named every field at once)."""
+    html = web("eng1").post("/itinerary/eng1/trips/new", data={
+        **GOOD_TRIP, "customer": "没有这个客户", "work_order": "WO-9999"}).get_data(as_text=True)
+    assert html.count("is-invalid") == 2 and "没有这个客户" in html and "WO-9999" in html
+    assert 'id="customer"' in html.split("is-invalid")[1] or 'id="customer"' in html.split("is-invalid")[0][-300:]
+    assert counts() == (0, 0)

@@ -266,6 +266,10 @@ def test_a_row_error_aborts_the_whole_import_naming_sheet_and_row(filled, web):
     ((date(2026, 11, 2), None, None, "08:00", "09:00") + (None,) * 6 + ("餐费", 10), "一行只能"),
     (("2026/11/02", None, None, "08:00", "09:00"), "YYYY-MM-DD"),
     ((None, None, None, "08:00", "09:00"), "请填写日期"),
+    # every column at fault at once, each named (one a round before)
+    ((date(2026, 11, 2), None, None, None, None, "是", None, "没有这个客户", "WO-9999"),
+     "客户：没有名为 没有这个客户 的客户"),
+    ((date(2026, 11, 2), None, None, None, None, "是", None, "没有这个客户", "WO-9999"), "；工单："),
 ])
 def test_bad_rows_are_refused_with_sheet_and_row(filled, web, row, message):
     before = snapshot(filled)

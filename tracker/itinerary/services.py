@@ -228,13 +228,24 @@ def save_trip(actor, engineer, data, trip=None, *, now, keep=frozenset()):
     data = _current(trip, data, trip_dict)
     if trip is not None:
         ensure_open(engineer, trip.day)
-    day = _past_or_today(data.get("date"), now)
-    ensure_open(engineer, day)
-    full_day, depart, ret = _times(data)
+    fields, day = validation.FieldErrors(), None  # every field at fault at once (the page marked one a round)
+    with fields.check():
+        day = _past_or_today(data.get("date"), now)
+    if day is not None:
+        ensure_open(engineer, day)
+    with fields.check():
+        full_day, depart, ret = _times(data)
+    with fields.check():
+        customer = _customer(data.get("customer"))
+    with fields.check():
+        order = _work_order(data.get("work_order"), actor, trip, keep)
+    with fields.check():
+        purpose = _text(data, "purpose")
+    with fields.check():
+        note = _text(data, "note")
+    fields.raise_any()
     if not full_day:
         _check_overlap(engineer, day, depart, ret, trip.id if trip else None)
-    customer = _customer(data.get("customer"))
-    order = _work_order(data.get("work_order"), actor, trip, keep)
     if customer is None and order is not None:
         customer = order.customer
     if trip is None:
@@ -244,7 +255,7 @@ def save_trip(actor, engineer, data, trip=None, *, now, keep=frozenset()):
     trip.hours = fieldhours.trip_hours(depart, ret, full_day)
     trip.customer_id = customer.id if customer else None
     trip.work_order_id = order.id if order else None
-    trip.purpose, trip.note = _text(data, "purpose"), _text(data, "note")
+    trip.purpose, trip.note = purpose, note
     db.session.flush()
     return trip
 
@@ -290,18 +301,28 @@ def save_expense(actor, engineer, data, expense=None, *, now, keep=frozenset()):
     data = _current(expense, data, expense_dict)
     if expense is not None:
         ensure_open(engineer, expense.day)
-    day = _past_or_today(data.get("date"), now)
-    ensure_open(engineer, day)
-    if data.get("category") not in EXPENSE_CATEGORIES:
-        raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
-    amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True, label=_("金额"))
-    order = _work_order(data.get("work_order"), actor, expense, keep)
+    fields, day = validation.FieldErrors(), None  # every field at fault at once, as for a trip
+    with fields.check():
+        day = _past_or_today(data.get("date"), now)
+    if day is not None:
+        ensure_open(engineer, day)
+    with fields.check():
+        if data.get("category") not in EXPENSE_CATEGORIES:
+            raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
+    with fields.check():
+        amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True,
+                                         label=_("金额"))
+    with fields.check():
+        order = _work_order(data.get("work_order"), actor, expense, keep)
+    with fields.check():
+        note = _text(data, "note")
+    fields.raise_any()
     if expense is None:
         expense = Expense(engineer_id=engineer.id, client_id=_client_id(data))
         db.session.add(expense)
     expense.day, expense.category, expense.amount = day, data["category"], amount
     expense.work_order_id = order.id if order else None
-    expense.note = _text(data, "note")
+    expense.note = note
     db.session.flush()
     return expense
 

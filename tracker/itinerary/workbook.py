@@ -376,11 +376,11 @@ COLUMN_OF = {"date": "日期", "depart": "出发", "return": "返回", "full_day
 
 
 def _in_column(error):
-    """The message of a row's refusal, with the column it concerns in front when it concerns one."""
-    field = next(iter(error.fields)) if len(error.fields) == 1 else None
-    if field in COLUMN_OF:
-        return _("%(column)s：%(message)s", column=COLUMN_OF[field], message=error.message)
-    return error.message
+    """The message of a row's refusal, each column it concerns in front of its own message."""
+    if not error.fields or not set(error.fields) <= set(COLUMN_OF):
+        return error.message
+    return _("；").join(_("%(column)s：%(message)s", column=COLUMN_OF[field], message=message)
+                       for field, message in error.fields.items())
 
 
 def _row_invalid(sheet, row, message):
