@@ -433,3 +433,11 @@ def test_the_trip_form_marks_every_field_the_service_refuses_at_once(team, custo
     assert html.count("is-invalid") == 2 and "没有这个客户" in html and "WO-9999" in html
     assert 'id="customer"' in html.split("is-invalid")[1] or 'id="customer"' in html.split("is-invalid")[0][-300:]
     assert counts() == (0, 0)
+
+
+def test_the_import_warns_that_records_entered_after_the_download_go(team, web):
+    """The import replaces a month by the file's rows: what was entered after the download was deleted without the
+    page or its confirmation saying so."""
+    html = web("eng1").get("/itinerary/eng1/2026").get_data(as_text=True)
+    assert "下载之后在系统中新录入的行程和费用不在文件里，导入会删除它们" in html
+    assert 'data-confirm="用文件内容替换未提交月份的行程和费用？下载之后在系统中新录入、文件里没有的记录将被删除。"' in html
