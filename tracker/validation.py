@@ -196,8 +196,8 @@ def parse_date(value, field="date"):
         raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD"))
     try:
         parsed = date.fromisoformat(value)
-    except ValueError:
-        raise Invalid.field(field, _("日期格式须为 YYYY-MM-DD")) from None
+    except ValueError:  # 2026-11-31 is in the format: no such day (the trip page says so too)
+        raise Invalid.field(field, _("日期须为 YYYY-MM-DD 格式的有效日期")) from None
     return check_year(parsed, field)
 
 

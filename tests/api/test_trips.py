@@ -289,3 +289,10 @@ def test_every_field_at_fault_is_named_at_once(api, team):
         **TRIP, "customer": "没有这个客户", "work_order": "WO-9999", "return": "08:00"}), 422)
     assert {"customer", "work_order", "return"} <= set(error["fields"]), error
     assert count(Trip) == 0
+
+
+@pytest.mark.parametrize("day", ["2026-11-31", "2026-02-29"])
+def test_a_day_that_does_not_exist_is_said_to_be_no_valid_date(api, team, day):
+    """2026-11-31 is written as YYYY-MM-DD: it was told that the format was wrong."""
+    error = assert_error(api("POST", "/trips", "eng1", json={**TRIP, "date": day}), 422, "date")
+    assert error["fields"]["date"] == "日期须为 YYYY-MM-DD 格式的有效日期"
