@@ -246,3 +246,12 @@ def test_saving_a_grid_loaded_before_anothers_change_keeps_that_change(client, a
     assert again[cell("eng1", "2026-11-02")] == "absent" and again[cell("eng2", "2026-11-04")] == "late"
     assert client.post("/attendance/2026-11", data=again).status_code == 302
     assert stored(team, "eng1", "2026-11-02") == "absent" and stored(team, "eng2", "2026-11-04") == "late"
+
+
+def test_an_unknown_status_is_refused_naming_the_statuses_as_the_api_does(client, api, team):
+    """The page said "未知的考勤状态" where the API listed the statuses it takes."""
+    login(client, "office")
+    response = client.post("/attendance/2026-11", data={cell("eng1", "2026-11-03"): "Late"})
+    said = api("PUT", "/attendance/eng1/2026-11-03", "office", json={"status": "Late"}).get_json()["error"]
+    assert response.status_code == 422 and said["fields"]["status"] in response.get_data(as_text=True)
+    assert db.session.scalar(select(Attendance.id)) is None

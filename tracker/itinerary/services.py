@@ -354,7 +354,7 @@ def set_attendance(actor, engineer, day, status, *, now):
     if not can_record_attendance(actor, engineer):
         raise Forbidden(_("无权记录该工程师的考勤"))
     if status not in ATTENDANCE_STATUSES:
-        raise Invalid.field("status", _("未知的考勤状态"))
+        raise Invalid.field("status", _("须为 %(v)s 之一", v=", ".join(ATTENDANCE_STATUSES)))  # as the API's body check
     if day is None:
         raise Invalid.field("date", _("请填写日期"))
     validation.check_year(day, "date")
