@@ -406,6 +406,9 @@ def test_a_stale_form_says_so_in_the_users_language_and_a_lost_session_leads_bac
 def test_a_month_is_reopened_without_a_reason_on_the_page_as_in_the_api(web, team):
     """The page refused a reopening without a reason ("请填写退回原因") that the API made (CONTRACT 10: no body)."""
     assert web("eng1").post("/itinerary/eng1/2026-10/submit").status_code == 302
+    page = web("mgr").get("/itinerary/eng1/2026-10").get_data(as_text=True)
+    reason = page.split('id="reason"')[0].rsplit("<textarea", 1)[1] + page.split('id="reason"')[1].split(">", 1)[0]
+    assert "required" not in reason  # the browser asked for one before the form was sent
     assert web("mgr").post("/itinerary/eng1/2026-10/reopen", data={"reason": "  "}).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(MonthSubmission)) == 0
 
