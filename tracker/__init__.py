@@ -3,7 +3,6 @@
 import contextlib
 import ipaddress
 import os
-from urllib.parse import urlsplit
 
 from flask import (Flask, current_app, flash, g, has_request_context, jsonify, redirect, render_template, request,
                    session, url_for)
@@ -323,10 +322,10 @@ def _register_errors(app):
             flash(_("页面已过期（表单的安全令牌无效），请重新登录"), "error")
             return render_template("auth/login.html", form=LoginForm()), 400
         if not current_user.is_authenticated:
+            from tracker.auth.views import back_to
+
             flash(_("登录已失效，请重新登录后再提交"), "error")
-            back = urlsplit(request.referrer or "")
-            same_site = back.netloc == request.host and back.path and back.path != url_for("auth.login_page")
-            return redirect(url_for("auth.login_page", next=back.path if same_site else None))
+            return redirect(url_for("auth.login_page", next=back_to()))
         return render_template("error.html", status=400, message=_(
             "页面已过期（表单的安全令牌无效），所填内容没有保存。请刷新页面后重新提交。")), 400
 

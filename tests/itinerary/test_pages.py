@@ -393,6 +393,10 @@ def test_a_stale_form_says_so_in_the_users_language_and_a_lost_session_leads_bac
     assert gone.status_code == 302
     assert gone.headers["Location"].endswith("/login?next=/itinerary/eng1/trips/new")
     assert db.session.scalar(select(func.count()).select_from(Trip)) == 0
+    # a form on a refused form's page, shown at its POST-only address: that address is no page to return to (405)
+    gone = app.test_client().post("/itinerary/trips/7/delete", data={"csrf_token": token},
+                                  headers={"Referer": "http://localhost/itinerary/trips/7/delete"})
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/login")
     # a stale login page (or its language switch) is no lost login: 400, the login form again, no session
     for path, sent in (("/login", {"username": "eng1", "password": "secret-pass-1"}), ("/lang/en", {})):
         fresh = app.test_client()

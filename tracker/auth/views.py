@@ -35,17 +35,19 @@ def unauthorized():
             return jsonify(error={"code": "unauthorized", "message": _(
                 "页面的安全令牌（X-CSRFToken）缺失或无效：本次修改未保存，请刷新页面后重试")}), 401
         return jsonify(error={"code": "unauthorized", "message": _("需要有效的登录令牌")}), 401
-    return redirect(url_for("auth.login_page", next=_back_to()))
+    return redirect(url_for("auth.login_page", next=back_to()))
 
 
-def _back_to():
+def back_to():
     """Where to go once signed in again: the page asked for; for a form posted after the session ended (a POST-only
     address: it answered 405 after the login), the page the form was on, when the browser says it is ours and that
-    address is a page (a refused form shown at its own POST-only address is not)."""
+    address is a page other than the login's (a refused form shown at its own POST-only address is not). The login
+    for an ended session and for a form whose token went with it (tracker.stale_form) both ask here."""
     if request.method in ("GET", "HEAD"):
         return request.full_path
     page = urlsplit(request.referrer or "")
-    if page.netloc == request.host and page.path and _answers_get(page.path):
+    if (page.netloc == request.host and page.path and page.path != url_for("auth.login_page")
+            and _answers_get(page.path)):
         return page.path + (f"?{page.query}" if page.query else "")
     return None
 
