@@ -80,3 +80,24 @@ def test_every_outbox_message_can_be_reached_page_by_page(client, team):
     assert "user0@example.com" in second and "user1@example.com" not in second and 'rel="next"' not in second
     assert 'rel="prev" href="/notifications/outbox?page=1"' in second
     assert client.get("/notifications/outbox?page=0").status_code == 422
+
+
+def test_a_retry_from_an_older_page_shows_that_page_again(client, team):
+    """Retrying a given-up message of page 2 led back to page 1, where that message is not listed."""
+    from datetime import datetime
+
+    from tracker.extensions import db
+    from tracker.notifications import outbox
+
+    given_up = outbox.add("email", "test", "old@example.com", "old", b"", datetime(2026, 11, 1, 9))
+    given_up.status, given_up.attempts = "failed", 8
+    for n in range(200):
+        outbox.add("email", "test", f"user{n}@example.com", f"subject {n}", b"", datetime(2026, 11, 1, 9))
+    db.session.commit()
+    login(client, "admin")
+    retry = f"/notifications/outbox/{given_up.id}/retry?page=2"
+    assert retry in client.get("/notifications/outbox?page=2").get_data(as_text=True)
+    answer = client.post(retry)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/notifications/outbox?page=2")
+    refused = client.post(retry)  # waiting again: refused, on the page it was on
+    assert refused.status_code == 409 and "old@example.com" in refused.get_data(as_text=True)

@@ -73,16 +73,18 @@ def _render_outbox(status=200, page=1):
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
 @roles("admin")
 def outbox_retry(message_id):
-    """Send a given-up message again; a message still waiting (or sent) is refused with 409, never sent twice."""
+    """Send a given-up message again; a message still waiting (or sent) is refused with 409, never sent twice. The
+    page it was on is shown again (`page`)."""
+    page = page_arg(request.args.get("page"), maximum=outbox.PAGE_MAX)
     try:
         outbox.retry(message_id, clock.now())
     except Conflict as error:
         db.session.rollback()
         flash(error.message, "danger")
-        return _render_outbox(status=error.status)
+        return _render_outbox(status=error.status, page=page)
     db.session.commit()
     flash(_("已安排重新发送，调度进程将在一分钟内发出"), "success")
-    return redirect(url_for("notifications.outbox_list"))
+    return redirect(url_for("notifications.outbox_list", page=page if page > 1 else None))
 
 
 # ---- group-chat robots (企业微信, 钉钉) ------------------------------------------------------------------
