@@ -1,6 +1,8 @@
 """The scheduled jobs (CONTRACT 9), the admin page of job runs, and the compute command."""
 
 import re
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,11 +12,13 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import PASSWORD, login
 from tests.scores.support import NOV, OCT, D, at, lines_of, score_of
-from tracker import jobs
+from tracker import jobs, locking
 from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
+from tracker.scores import yearly
 from tracker.scores.models import PeriodScore, Score
+from tracker.scoring.month import Month
 
 
 def said(row):
@@ -273,6 +277,67 @@ def test_a_period_whose_months_are_approved_after_its_own_year_gets_its_final_at
     # stored once: the next checks store nothing more
     assert said(run(app, "scores_mid_year", datetime(2027, 7, 7, 4))) == "2027 年年中：存入 0 人"
     assert said(run(app, "scores_annual", datetime(2028, 1, 3, 4))) == "2027 年年度：存入 0 人"
+
+
+def test_running_the_check_again_keeps_a_stored_final_as_it_is(app, records, team):
+    """CONTRACT 9: a job run twice stores what it stores once. Every daily check wrote the final again with a new
+    computed_at (a final of January read as stored on every later day) and said it stored it again."""
+    eng1 = team["eng1"]
+    _close_year(app, records, team, reviewed=("2026-05",))
+    _approve_all(eng1, YEAR_2026)
+    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 1 人"
+    stored_at = db.session.scalar(select(PeriodScore.computed_at).where(PeriodScore.engineer_id == eng1.id))
+    assert stored_at == datetime(2027, 1, 1, 4)
+    finals = _finals()
+    assert said(run(app, "scores_annual", datetime(2027, 1, 2, 4))) == "2026 年年度：存入 0 人"
+    run(app, "scores_annual", datetime(2027, 1, 2, 5), force=True)
+    assert _finals() == finals
+    assert db.session.scalar(select(PeriodScore.computed_at).where(PeriodScore.engineer_id == eng1.id)) == stored_at
+
+
+def test_the_check_clears_a_final_whose_months_are_no_longer_all_approved(app, api, records, team):
+    """A final left standing over a month that is a draft again (what a reopen racing the check left) was kept for
+    good, shown as final though the month's total changed: the check now clears it."""
+    eng1 = team["eng1"]
+    _close_year(app, records, team, reviewed=("2026-05",))
+    _approve_all(eng1, YEAR_2026[:6])
+    run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
+    assert (eng1.id, 2026, "mid_year") in _finals()
+    db.session.execute(update(Score).where(Score.engineer_id == eng1.id, Score.month == "2026-03")
+                       .values(status="draft", approved_at=None))
+    db.session.commit()
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 0 人"
+    assert (eng1.id, 2026, "mid_year") not in _finals()
+    body = api("GET", "/scores/2026/mid-year", "gm.wang").get_json()
+    assert {r["username"]: r["final"] for r in body["scores"]}["eng1"] is False
+
+
+def test_the_check_waits_for_a_reopen_in_progress_and_stores_no_final_over_its_month(app, records, team):
+    """A reopen commits while the daily check runs: the check read every month approved before the reopen committed
+    and stored its final after the reopen had cleared the finals, so a final stood over a draft month (PostgreSQL).
+    The check now takes the period's months' locks, which a reopen holds, before it reads."""
+    eng1 = team["eng1"]
+    _close_year(app, records, team, reviewed=("2026-05",))
+    _approve_all(eng1, YEAR_2026[:6])
+    holding = threading.Event()
+
+    def reopen():  # what reopen_score does, slowly: the month's lock, the month back to draft, the finals cleared
+        with app.app_context():
+            locking.lock_month(Month("2026-03"))
+            db.session.execute(update(Score).where(Score.engineer_id == eng1.id, Score.month == "2026-03")
+                               .values(status="draft", approved_at=None))
+            holding.set()
+            time.sleep(1.5)
+            yearly.clear_final_periods(eng1.id, "2026-03")
+            db.session.commit()
+
+    thread = threading.Thread(target=reopen)
+    thread.start()
+    assert holding.wait(20)
+    row = run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
+    thread.join(30)
+    assert said(row) == "2026 年年中：存入 0 人"
+    assert (eng1.id, 2026, "mid_year") not in _finals()
 
 
 def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, records, team, make_user):

@@ -48,15 +48,16 @@ def mid_year(now):
     of an earlier year, for whoever has an approved month there and no final (approved late, or again after a
     reopen), which the check of the latest period alone never stored."""
     year = now.year if now.month >= 7 else now.year - 1
-    results = yearly.period_scores(year, "mid_year", now, final=True)
-    return _stored("mid_year_stored", year, len(results), yearly.store_earlier_finals("mid_year", year, now))
+    earlier = yearly.store_earlier_finals("mid_year", year, now)  # earlier years first: months locked in order
+    return _stored("mid_year_stored", year, len(yearly.period_scores(year, "mid_year", now, final=True)), earlier)
 
 
 def annual(now):
     """Daily: last year's annual score stored as final for each engineer whose every eligible month is approved
     (and an earlier year's, when its months were approved since: see mid_year)."""
-    results = yearly.period_scores(now.year - 1, "annual", now, final=True)
-    return _stored("annual_stored", now.year - 1, len(results), yearly.store_earlier_finals("annual", now.year - 1, now))
+    year = now.year - 1
+    earlier = yearly.store_earlier_finals("annual", year, now)  # earlier years first: months locked in order
+    return _stored("annual_stored", year, len(yearly.period_scores(year, "annual", now, final=True)), earlier)
 
 
 def _stored(wording, year, n, earlier):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import Integer, cast, delete, exists, func, select
 
+from tracker import locking
 from tracker.auth.models import User
 from tracker.errors import Invalid
 from tracker.extensions import db
@@ -95,24 +96,39 @@ def _all_months_approved(people, year, period):
 def period_scores(year, period, now, final, engineer_ids=None):
     """The period's scores of the active engineers (current values); with final, of those who left too.
 
-    With final, the scores of the engineers whose every eligible month of the period is approved are stored as
-    final rows (upserted: idempotent) and only those are returned; the others wait for a later check. The caller
-    commits.
+    With final, the period's months are locked first (a reopen or an approval of one of them waits, or is waited
+    for: the check never reads "all approved" from before a reopen), the scores of the engineers whose every
+    eligible month of the period is approved are stored as final, and a stored final whose months are no longer all
+    approved is cleared. A final stored before with the same score is kept as it is (its computed_at too: running
+    the check again changes nothing). Returns the finals this call stored or changed. The caller commits.
     """
     period = period_key(period)
+    if final:
+        for month in _period_months(year, period):  # in order, as every holder of several months takes them
+            locking.lock_month(month)
     people = scored_engineers(engineer_ids)
     if final:  # and those who left since: their approved months make a final as anyone's do
         people += _departed_with_approved_months(engineer_ids, year, period)
     results = current_period_scores([person.id for person in people], year, period)
-    if final:
-        ready = _all_months_approved(people, year, period)
-        results = {k: PeriodResult(k, r.score, r.months, True, now) for k, r in results.items() if k in ready}
-        if results:
-            rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
-                     "months": r.months, "final": True, "computed_at": now}
-                    for r in sorted(results.values(), key=lambda r: r.engineer_id)]
-            bulk.upsert(PeriodScore.__table__, rows, ("engineer_id", "year", "period"),
-                        ("score", "months", "final", "computed_at"))
+    if not final:
+        return results
+    ready = _all_months_approved(people, year, period)
+    stored = {row.engineer_id: (row.score, row.months) for row in db.session.execute(
+        select(PeriodScore.engineer_id, PeriodScore.score, PeriodScore.months).where(
+            PeriodScore.engineer_id.in_([person.id for person in people]), PeriodScore.year == year,
+            PeriodScore.period == period, PeriodScore.final.is_(True)))} if people else {}
+    unsettled = sorted(set(stored) - ready)
+    if unsettled:
+        db.session.execute(delete(PeriodScore).where(
+            PeriodScore.engineer_id.in_(unsettled), PeriodScore.year == year, PeriodScore.period == period))
+    results = {k: PeriodResult(k, r.score, r.months, True, now) for k, r in results.items()
+               if k in ready and stored.get(k) != (r.score, r.months)}
+    if results:
+        rows = [{"engineer_id": r.engineer_id, "year": year, "period": period, "score": r.score,
+                 "months": r.months, "final": True, "computed_at": now}
+                for r in sorted(results.values(), key=lambda r: r.engineer_id)]
+        bulk.upsert(PeriodScore.__table__, rows, ("engineer_id", "year", "period"),
+                    ("score", "months", "final", "computed_at"))
     return results
 
 
