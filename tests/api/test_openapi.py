@@ -5,6 +5,9 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
+from tracker import validation
+from tracker.api import core
+
 MUTATING = ("post", "put", "patch")
 # Tags of this module's calls, and those of them that take no body at all.
 OWN_TAGS = {"users", "customers", "calendar", "attendance", "trips", "expenses", "itineraries"}
@@ -98,6 +101,30 @@ def test_every_json_body_has_a_valid_schema_that_refuses_unknown_fields(document
             Draft202012Validator.check_schema(schema)
             assert schema["type"] == "object" and schema["additionalProperties"] is False, (method, path)
             assert set(schema["required"]) <= set(schema["properties"]), (method, path)
+
+
+def _patterns(schema):
+    if isinstance(schema, dict):
+        if isinstance(schema.get("pattern"), str):
+            yield schema["pattern"]
+        for value in schema.values():
+            yield from _patterns(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _patterns(value)
+
+
+def test_every_pattern_a_request_is_checked_against_says_its_rule(document):
+    """A value refused by a pattern without a rule of its own was told only "格式不正确" (Invalid format): a work-order
+    number, a client_id, a criterion code, a month in a query. The text patterns are the control-character rules,
+    checked (with their own messages) before the schema."""
+    told = set(core.PATTERN_RULES) | set(validation.PATTERNS.values()) | {r"^[^\x00]*$"}
+    for path, method, operation in _operations(document):
+        schemas = [content["schema"] for content in operation.get("requestBody", {}).get("content", {}).values()]
+        schemas += [parameter["schema"] for parameter in operation.get("parameters", [])
+                    if parameter["in"] == "query"]
+        for pattern in _patterns(schemas):
+            assert pattern in told, (method, path, pattern)
 
 
 def test_own_calls_that_change_something_declare_their_body(document):

@@ -60,6 +60,19 @@ def test_given_number_is_kept_and_must_be_unique(api, team):
     assert_error(api("POST", "/work-orders", "office", json={**BODY, "number": "SH-2026-001"}), 422, "number")
 
 
+@pytest.mark.parametrize("method, path", [("POST", "/work-orders"), ("PATCH", None)])
+def test_a_number_of_other_characters_is_told_the_rule_as_the_page_says_it(app, api, team, method, path):
+    """The body check said only "格式不正确" (Invalid format) of a number such as WO/529."""
+    if path is None:
+        path = f"/work-orders/{api('POST', '/work-orders', 'office', json=BODY).get_json()['id']}"
+    error = assert_error(api(method, path, "office", json={**(BODY if method == "POST" else {}), "number": "WO/529"}),
+                         422, "number")
+    assert error["fields"]["number"] == "工单编号须为 1–32 个字母、数字、- 或 _，以字母或数字开头", error
+    english = api(method, path, "office", json={**(BODY if method == "POST" else {}), "number": "WO/529"},
+                  headers={"Accept-Language": "en"}).get_json()["error"]
+    assert not english["fields"]["number"].startswith("Invalid format"), english
+
+
 def test_new_customer_is_created_by_name_and_stored_nfc(api, team):
     response = api("POST", "/work-orders", "office", json={**BODY, "customer": "Cafe\u0301机械"})
     assert response.status_code == 201

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import request, send_file
 from sqlalchemy.exc import IntegrityError
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import clock
@@ -23,9 +23,10 @@ from tracker.workorders import network
 HHMM = core.HHMM
 HOURS = {"type": "number", "minimum": 0}
 NULLABLE_TEXT = {"type": ["string", "null"]}
-CLIENT_ID = {"type": "string", "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-             "description": "A UUID chosen by the client; sending it again for the same engineer answers the "
-                            "first result with 200 and stores nothing"}
+CLIENT_ID = core.ruled("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                       _l("client_id 须为 UUID（如 123e4567-e89b-12d3-a456-426614174000）"),
+                       description="A UUID chosen by the client; sending it again for the same engineer answers the "
+                                   "first result with 200 and stores nothing")
 
 TRIP_FIELDS = {
     "date": core.DATE, "customer": text(40), "work_order": text(32), "depart": HHMM, "return": HHMM,

@@ -2,7 +2,7 @@
 
 import json
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import clock
@@ -16,7 +16,7 @@ from tracker.reviews.models import Incident, MetricEntry, Rating
 from tracker.scoring.decimals import round2
 
 GROUP = {"type": "string", "enum": ["self", "leader", "peer"]}
-KEY = {"type": "string", "minLength": 1, "maxLength": 60, "pattern": r"^[a-z][a-z0-9_]*$"}
+KEY = core.ruled(r"^[a-z][a-z0-9_]*$", _l("代码须以小写字母开头，只含 a-z、0-9 和 _"), minLength=1, maxLength=60)
 NUMBER = {"type": "number"}
 
 RATINGS = {"type": "object", "description": "every criterion code of the engineer's template in force -> an integer "

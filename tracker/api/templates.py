@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
 from tracker.reviews.services import latest_templates
 
-MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+MONTH = core.MONTH
 TEMPLATE_BODY = {"type": "object", "description": "the template as data (the same keys as the YAML presets)"}
 SUMMARY = core.obj({"code": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
                     "effective_from": {"type": "string"}, "role": {"type": ["string", "null"]}},

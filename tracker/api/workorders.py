@@ -15,7 +15,7 @@ from tracker.workorders import feedback, network, services, uploads
 from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS, Photo
 from tracker.validation import page_arg
 
-NUMBER = {"type": "string", "pattern": services.NUMBER_RE.pattern, "description": "letters, digits, - and _"}
+NUMBER = core.ruled(services.NUMBER_RE.pattern, services.NUMBER_RULE, description="letters, digits, - and _")
 NULLABLE_NUMBER = {"type": ["string", "null"], "maxLength": 32, "pattern": r"^[^\x00]*$"}
 NULLABLE_USERNAME = {"type": ["string", "null"], "pattern": core.USERNAME["pattern"]}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -274,7 +274,7 @@ def add_complaint(data):
 @bp.route("/complaints")
 @roles()
 @core.answers(200, COMPLAINT_LIST)
-@core.query([{"name": "month", "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$"},
+@core.query([{"name": "month", "schema": core.MONTH,
               "description": "YYYY-MM (default: the current month)"},
              {"name": "engineer", "schema": {"type": "string"}, "description": "a username: that engineer's only"}])
 def list_complaints():

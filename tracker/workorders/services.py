@@ -27,6 +27,7 @@ FIELDS = ("number", "customer", "equipment", "service_type", "description", "rep
 TIMES = ("responded_at", "arrived_at", "completed_at")
 CHAIN = ("reported_at", "responded_at", "arrived_at", "completed_at")
 NUMBER_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_\-]{0,31})$")
+NUMBER_RULE = _l("工单编号须为 1–32 个字母、数字、- 或 _，以字母或数字开头")
 DESCRIPTION_MAX = 2000
 REPAIR = "维修"
 REWORK_WINDOW = timedelta(days=30)
@@ -281,7 +282,7 @@ def _same(old, new):
 
 def _number(value, order, records):
     if not isinstance(value, str) or not NUMBER_RE.match(value):
-        raise Invalid.field("number", _("工单编号须为 1–32 个字母、数字、- 或 _，以字母或数字开头"))
+        raise Invalid.field("number", str(NUMBER_RULE))
     records.hold_numbers()  # one number sent twice at once: the second is told it is taken
     taken = records.order(value)
     if taken is not None and taken is not order:
