@@ -412,6 +412,29 @@ def test_a_new_engineer_on_a_redone_order_moves_the_rework_to_them_in_the_rework
     assert rework_points() == {"eng1": 5, "eng2": 4}
 
 
+def test_an_engineer_given_to_a_redone_order_that_had_none_takes_the_rework_from_the_rework_s_own_engineer(
+        client, token, api, team, month):
+    """A rework of an order without an engineer counts against the rework order's own engineer (facts._rework).
+    Giving the original an engineer moved the unit to them, but the rework's own engineer kept it in a draft not
+    marked stale until a compute (and the same the other way when the engineer was taken off again)."""
+    def rework_points():
+        rows = client.get(f"/api/v1/scores/{MONTH}", headers=token("gm.wang")).get_json()["scores"]
+        return {row["username"]: next(i["points"] for i in row["indicators"] if i["code"] == "rework_external")
+                for row in rows if row["username"] in ("eng1", "eng2")}
+
+    original = _json(api("POST", "/work-orders", "office", json={
+        "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-10-05T09:00",
+        "completed_at": "2026-10-06T12:00"}), 201)
+    _json(api("POST", "/work-orders", "office", json={
+        "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-11-10T09:00", "engineer": "eng2",
+        "rework": "external", "rework_of": original["number"]}), 201)
+    assert rework_points() == {"eng1": 5, "eng2": 4}
+    _json(api("PATCH", f"/work-orders/{original['id']}", "office", json={"engineer": "eng1"}), 200)
+    assert rework_points() == {"eng1": 4, "eng2": 5}
+    _json(api("PATCH", f"/work-orders/{original['id']}", "office", json={"engineer": None}), 200)
+    assert rework_points() == {"eng1": 5, "eng2": 4}
+
+
 def test_an_early_confirmation_computes_the_months_it_makes_assessed_even_without_a_draft(api, team, make_user):
     """A new engineer confirmed early from last month: that month had no draft (nobody computed it while they were
     not assessed) and is computed at once with this month, not left pending until a compute (CONTRACT 7)."""

@@ -73,9 +73,12 @@ def _order_pairs(session, order_rows):
             stamps |= {_month_of(value) for value in _values(order, attr)}
         pairs |= {(engineer_id, month) for engineer_id in engineers for month in stamps}
         if order.id is not None and inspect(order).attrs.engineer_id.history.has_changes():
-            # the rework orders that redo this one count against its engineer in the months they were reported
-            redoing = session.scalars(select(WorkOrder.reported_at).where(WorkOrder.rework_of_id == order.id)).all()
-            pairs |= {(engineer_id, _month_of(at)) for engineer_id in engineers for at in redoing}
+            # the rework orders that redo this one count against its engineer in the months they were reported,
+            # and against their own engineer while this one has none (facts._rework)
+            redoing = session.execute(select(WorkOrder.engineer_id, WorkOrder.reported_at)
+                                      .where(WorkOrder.rework_of_id == order.id)).all()
+            pairs |= {(engineer_id, _month_of(at)) for engineer_id in engineers for _own, at in redoing}
+            pairs |= {(own, _month_of(at)) for own, at in redoing if own is not None}
         if order.id is not None and inspect(order).attrs.status.history.has_changes():
             # a complaint about the order counts while the order is not cancelled, in its own engineer and month
             about = session.execute(select(Complaint.engineer_id, Complaint.day)
