@@ -142,6 +142,16 @@ def test_the_team_month_shows_what_is_missing_per_engineer(api, client, team, re
     assert 'id="row-eng3"' not in html  # mgr2's engineer
 
 
+def test_the_team_month_offers_the_leader_review_only_to_who_may_write_it(client, team, records, computed):
+    """The admin sees the team page, but is no leader: the page offered him 写领导评价 on every row, a 403."""
+    login(client, "admin")
+    html = client.get(f"/team?month={MONTH}").get_data(as_text=True)
+    assert "缺少领导评价" in html and "写领导评价" not in html
+    manager = client.application.test_client()
+    login(manager, "mgr")
+    assert "写领导评价" in manager.get(f"/team?month={MONTH}").get_data(as_text=True)
+
+
 def test_the_team_month_gives_no_pending_total_to_an_engineer_not_assessed(client, team, records):
     """The card said 不参加本月考核 and "T 待定" at once: a total that nothing is waiting for."""
     team["eng1"].hire_date = date(2026, 7, 1)

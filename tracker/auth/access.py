@@ -77,6 +77,9 @@ def acts_as_manager(actor, engineer):
     return actor.role == "gm" and not has_manager_above(engineer)
 
 
+LEADER_ROLES = ("manager", "gm")  # the roles of is_leader: within a viewer's scope, every such viewer leads
+
+
 def is_leader(actor, engineer):
     """The gm, or a manager above the engineer: who reviews as leader, enters, vetoes and reopens."""
     return actor.role == "gm" or is_manager_above(actor, engineer)

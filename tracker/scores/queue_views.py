@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import clock, nav
-from tracker.auth.access import engineer_by_username, is_manager_above, named, roles
+from tracker.auth.access import LEADER_ROLES, engineer_by_username, is_manager_above, named, roles
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import requests, services as reviews
@@ -99,7 +99,8 @@ def team_month():
                   and requests.takes_peers(spec_of(state.engineer))}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
                            following=following, peers=peers, can_assign=can_assign,
-                           candidates=[state.engineer for state in states], form=ConfirmForm())
+                           candidates=[state.engineer for state in states], form=ConfirmForm(),
+                           leads=current_user.role in LEADER_ROLES)  # everyone listed is in scope: a manager is above
 
 
 @bp.route("/team/<month:month>/<username>/peers", methods=["POST"])
