@@ -375,16 +375,20 @@ def check_query():
     """Every request's query string (check_query_string), but the API's: it checks its own once it knows the caller
     (api/core), so that the message is in the token's user's language (it was Chinese whatever they chose)."""
     if request.blueprint != "api":
-        check_query_string()
+        # the login page's return address is checked where it is followed (auth.views): one a mail client mangled
+        # (a line break in it) leads home after signing in, where refusing it here refused the login itself
+        check_query_string(skip=("next",) if request.endpoint == "auth.login_page" else ())
 
 
-def check_query_string():
+def check_query_string(skip=()):
     """Query-string values follow the text rule of their name too (a NUL in a search is a 500 on PostgreSQL); a query
     string over MAX_QUERY bytes is refused whole (gunicorn.conf.py lets it reach the app, which answers in the API's
-    JSON)."""
+    JSON). `skip`: names whose values the view checks itself."""
     if len(request.query_string) > MAX_QUERY:
         raise DomainError(_("查询参数过长（最多 %(n)s 字节）", n=MAX_QUERY))
     for name, values in request.args.lists():
+        if name in skip:
+            continue
         for value in (name, *values):
             problem = text_problem(value, kind_of(name))
             if problem:

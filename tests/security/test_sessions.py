@@ -240,6 +240,16 @@ def test_the_pages_session_reaches_the_api_only_while_it_lives(app, team):
     assert with_cookies(app, remember_token=cookies["remember_token"]).get("/api/v1/users/eng1").status_code == 401
 
 
+@pytest.mark.parametrize("target", ["/%09x", "/work-orders/%0d%0aSet-Cookie:x=1", "/a%00b"])
+def test_a_return_address_with_a_control_character_still_signs_in_and_leads_home(client, team, target):
+    """A login link whose next a mail client mangled (a tab, a line break) was refused whole (422), the form too:
+    the user could not sign in from it."""
+    assert client.get(f"/login?next={target}").status_code == 200
+    response = client.post(f"/login?next={target}", data={"username": "eng1", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/login?next=/x&lang=%00").status_code == 422  # the other values are checked as before
+
+
 @pytest.mark.parametrize("referrer, back_to", [
     ("http://localhost/work-orders/?status=open", "/login?next=/work-orders/?status%3Dopen"),
     ("http://elsewhere.example/work-orders/", "/login"), (None, "/login"),
