@@ -82,6 +82,18 @@ def test_month_summary_json_and_team_filter(client, scored, api):
     assert api("GET", f"/summaries/{MONTH}?team=mgr2", "mgr").status_code == 403
 
 
+def test_a_month_never_computed_of_an_engineer_not_assessed_reads_not_assessed_on_summary_and_sheet(
+        client, scored, api, make_user):
+    """The summary said "未计算" (pending) and the month sheet "本月考核尚未计算" of an engineer not assessed in the
+    month (a month nobody computed for them), where the month page and the period sheets say 不参加考核."""
+    make_user("eng9", display_name="新人", supervisor="mgr", hire_date=date(2026, 9, 1))
+    rows = {row["username"]: row for row in api("GET", f"/summaries/{MONTH}", "gm.wang").get_json()["rows"]}
+    assert (rows["eng9"]["eligible"], rows["eng9"]["status"]) == (False, "ineligible")
+    login(client, "mgr")
+    sheet = client.get(f"/sheets/{MONTH}/eng9").get_data(as_text=True)
+    assert "不参加考核" in sheet and "尚未计算" not in sheet
+
+
 def test_indicators_sharing_a_code_on_another_template_are_columns_of_their_own(client, scored, api):
     """eng2 on the project engineers' template, whose attendance (每月出勤情况, of 100) shares its code with the
     engineers' 出勤 (of 15): the workbook and the API keep them apart (eng2's 100-point attendance was in the

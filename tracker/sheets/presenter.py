@@ -34,6 +34,7 @@ class Sheet:
     template_name: str | None = None
     template_version: int | None = None
     score: object = None
+    eligible: bool = True  # assessed in the month (a month sheet), whether its score was computed or not
     lines: list = field(default_factory=list)
     groups: list = field(default_factory=list)
     uncounted_reviews: int = 0  # reviews filed that count for nothing (not in any group's mean)
@@ -105,6 +106,7 @@ def month_sheet(engineer, month, lang):
     return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
+                 eligible=score.eligible if score is not None else scores.is_eligible(engineer, month),
                  groups=groups, uncounted_reviews=uncounted, adjustments=adjustments,
                  qualitative=template is None or template.qualitative is not None,
                  adjustment_formula=adjustment_formula(rows, template),

@@ -54,12 +54,13 @@ def people(viewer, month_list, team=None):
     return found
 
 
-def status_of(score):
-    """pending (never computed), ineligible, draft or approved."""
+def status_of(score, eligible):
+    """pending (never computed), ineligible (whether computed or not: a month never computed of an engineer not
+    assessed in it read "not computed", as though something were outstanding), draft or approved."""
+    if not eligible:
+        return "ineligible"
     if score is None:
         return "pending"
-    if not score.eligible:
-        return "ineligible"
     return score.status
 
 
@@ -85,14 +86,14 @@ def month_summary(viewer, month, team=None):
             if line.missing:  # a hand entry the template needs, not made: no points yet, never a 0
                 summary.missing.add((person.username, key))
                 missing.append(key)
+        eligible = score.eligible if score is not None else scores.is_eligible(person, month)
         summary.rows.append({
-            "username": person.username, "display_name": person.display_name,
-            "eligible": score.eligible if score is not None else scores.is_eligible(person, month),
+            "username": person.username, "display_name": person.display_name, "eligible": eligible,
             "indicators": points, "missing": missing,
             "quantitative": score.quantitative if score else None, "qualitative": score.qualitative if score else None,
             "adjustments": score.adjustments if score else None, "vetoed": bool(score and score.vetoed),
             "total": score.total if score else None, "grade": score.grade if score else None,
-            "bonus": score.bonus if score else None, "status": status_of(score),
+            "bonus": score.bonus if score else None, "status": status_of(score, eligible),
             "computed_at": score.computed_at if score else None})
     summary.indicators = _columns(variants)
     return summary
