@@ -262,3 +262,45 @@ def test_a_form_posted_after_the_session_ended_leads_back_to_its_page_once_signe
     headers = {"Referer": referrer} if referrer else {}
     gone = app.test_client().post("/logout", headers=headers)
     assert gone.status_code == 302 and gone.headers["Location"] == back_to
+
+
+NEW_PASSWORD = "a-new-secret-9"
+
+
+def test_a_user_changes_their_own_password_and_every_session_and_token_ends(app, client, team, token):
+    """There was no way for a user to change their own password (only an admin could set it)."""
+    other, cookies = browser_login(app)
+    bearer = token("eng1")
+    page, _cookies = browser_login(app, remember=False)
+    assert page.get("/account/password").status_code == 200
+    response = page.post("/account/password", data={"current": PASSWORD, "new": NEW_PASSWORD,
+                                                     "repeat": NEW_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert not is_logged_in(page) and not is_logged_in(other) and not is_logged_in(with_cookies(app, **cookies))
+    assert client.get("/api/v1/users/eng1", headers=bearer).status_code == 401
+    assert client.post("/login", data={"username": "eng1", "password": PASSWORD}).status_code == 422
+    assert client.post("/login", data={"username": "eng1", "password": NEW_PASSWORD}).status_code == 302
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sessions.end_all")) is not None
+
+
+@pytest.mark.parametrize("form, field, message", [
+    ({"current": "wrong-one-1", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}, "current", "当前密码不正确"),
+    ({"current": PASSWORD, "new": "short", "repeat": "short"}, "new", "密码须为 8–128 个字符"),
+    ({"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD + "x"}, "repeat", "两次输入的新密码不一致"),
+    ({"current": "", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}, "current", "请填写当前密码")])
+def test_a_refused_password_change_says_why_on_its_field_and_changes_nothing(app, team, form, field, message):
+    page, _cookies = browser_login(app, remember=False)
+    before = db.session.scalar(select(User.password_hash).where(User.username == "eng1"))
+    response = page.post("/account/password", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html, html
+    assert f'id="{field}"' in html and f'id="{field}-error"' in html
+    db.session.expire_all()
+    assert db.session.scalar(select(User.password_hash).where(User.username == "eng1")) == before
+    assert is_logged_in(page)
+
+
+def test_the_password_page_is_for_signed_in_users_and_linked_from_every_page(app, client, team):
+    assert client.get("/account/password").status_code == 302
+    page, _cookies = browser_login(app, username="office", remember=False)
+    assert 'href="/account/password"' in page.get("/work-orders/").get_data(as_text=True)

@@ -12,8 +12,9 @@ from flask_login import current_user, login_user, logout_user
 from tracker import clock, validation
 from tracker.auth import services, sessions
 from tracker.auth.access import public, roles
-from tracker.auth.forms import LoginForm
+from tracker.auth.forms import LoginForm, PasswordChangeForm
 from tracker.auth.throttle import Throttled
+from tracker.errors import Invalid
 from tracker.extensions import db, login
 
 bp = Blueprint("auth", __name__)
@@ -120,6 +121,25 @@ def logout_everywhere():
     _log_out_keeping_language()
     flash(_("已在所有设备上退出登录"), "info")
     return redirect(url_for("auth.login_page"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles()
+def change_password():
+    """Change one's own password; every session ends with it (CONTRACT 11), so the user signs in again with it."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current.data, form.new.data)
+        except Invalid as error:
+            db.session.rollback()
+            alert = validation.put_errors(form, error)
+            return render_template("auth/password.html", form=form, error=alert), 422
+        db.session.commit()
+        _log_out_keeping_language()
+        flash(_("密码已修改，所有设备均已退出登录。请用新密码登录。"), "info")
+        return redirect(url_for("auth.login_page"))
+    return render_template("auth/password.html", form=form), 200 if request.method == "GET" else 422
 
 
 def _log_out_keeping_language():
