@@ -867,6 +867,7 @@ def test_dates_as_chinese_excel_writes_them_as_text_are_read(team, api):
     bad[0].update(number="SLASH-2", reported_at="2026/13/16 9:30")
     refused = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, bad), "工单.xlsx").get_json()
     assert refused["errors"] and refused["errors"][0]["field"] == "reported_at"
+    assert "2026-10-15 09:30" in refused["errors"][0]["message"], refused  # as a clerk writes it, not 2026-10-15T09:30
 
 
 @pytest.mark.parametrize("shape", ["formula", "merged"])
