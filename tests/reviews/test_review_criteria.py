@@ -4,6 +4,7 @@ score and the engine take (contract section 7: "a template may define its own cr
 import copy
 import json
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -97,6 +98,18 @@ def test_a_group_the_template_does_not_count_may_not_review(api, own):
     assert response.status_code == 403
     assert stored_reviews() == 0
     assert api("PUT", f"/reviews/{MONTH}/eng1", "eng1", json={"ratings": GOOD}).status_code == 200
+
+
+def test_an_engineer_not_assessed_on_a_template_without_reviews_reads_not_assessed(api, client, team, use_template):
+    """The template's answer came first: an engineer not assessed this month read 该考核模板不需要此项评价, where
+    one on the default template read 本月不参加考核."""
+    use_template(team["eng1"], "after_sales_kpi")
+    team["eng1"].hire_date = date(2026, 8, 1)
+    db.session.commit()
+    login(client, "mgr")
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    row = re.search(r'data-username="eng1">(.*?)</li>', page, re.S).group(1)
+    assert "本月不参加考核" in row and "该考核模板不需要此项评价" not in row
 
 
 def test_a_template_without_a_qualitative_part_takes_no_review(api, client, team, use_template):
