@@ -108,7 +108,19 @@ def test_a_preview_of_a_template_nobody_is_scored_with_says_so_and_where_to_assi
         "action": "preview"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="what-if-nobody"' in html and "部门合计" not in html
-    assert "2026-11 没有工程师使用这个模板" in html and 'href="/admin/templates/assign"' in html
+    assert "2026-11 没有参加考核的工程师使用这个模板" in html and 'href="/admin/templates/assign"' in html
+
+
+def test_a_template_just_assigned_from_this_month_is_previewed_for_this_month_by_default(november, client):
+    """The preview started at last month, where nobody used a template assigned from this month on: right after
+    assigning it the admin was told to assign it first."""
+    login(client, "admin")
+    assert client.post("/admin/templates/assign", data={"template-eng1": "service_360", "template-eng2": "",
+                                                        "from_month": NOVEMBER}).status_code == 302
+    html = client.get("/admin/templates/service_360/edit").get_data(as_text=True)
+    assert re.search(r'id="preview_month"[^>]*value="2026-11"', html), html
+    assert re.search(r'id="preview_month"[^>]*value="2026-10"',
+                     client.get(f"/admin/templates/{CODE}/edit").get_data(as_text=True))  # used last month: last month
 
 
 def broken(change):

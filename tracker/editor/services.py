@@ -294,11 +294,8 @@ def what_if(code, data, month, now):
     return rows, totals(rows)
 
 
-def _scored(template, code, month, now, field="body"):
-    """[(engineer, evaluation)] of the engineers scored with `code` in `month`, each evaluated with `template` on the
-    month's records; 422 on `field` when a record cannot be scored by it (an incident of a category or indicator
-    the template no longer has): stored as a version, that month could not be computed again (its drafts stale,
-    approval refused) until the record was deleted."""
+def _assessed_with(code, month):
+    """The active engineers assessed in `month` with the template `code` in force for them, by name."""
     in_force = TemplatesInForce(month)
     people = []
     for person in db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
@@ -309,6 +306,24 @@ def _scored(template, code, month, now, field="body"):
             continue
         if row.code == code and scores.is_eligible(person, month):
             people.append(person)
+    return people
+
+
+def preview_month(code, now):
+    """The month a preview starts from: the last one, unless nobody assessed used the template then and someone
+    does this month (a template just assigned from this month: the preview said to assign it first)."""
+    current = Month.of(now.date())
+    if not _assessed_with(code, current.previous()) and _assessed_with(code, current):
+        return current
+    return current.previous()
+
+
+def _scored(template, code, month, now, field="body"):
+    """[(engineer, evaluation)] of the engineers scored with `code` in `month`, each evaluated with `template` on the
+    month's records; 422 on `field` when a record cannot be scored by it (an incident of a category or indicator
+    the template no longer has): stored as a version, that month could not be computed again (its drafts stale,
+    approval refused) until the record was deleted."""
+    people = _assessed_with(code, month)
     facts = month_facts([p.id for p in people], month, scores.as_of(month, now))
     results = []
     for person in people:

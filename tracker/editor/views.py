@@ -58,7 +58,7 @@ def edit(code):
     if request.method == "GET":
         form.body.data = services.as_text(services.body_of(latest))
         form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
-        form.preview_month.data = Month.of(now.date()).previous()
+        form.preview_month.data = services.preview_month(code, now)
     errors, preview, data = {}, None, {}
     status = 200
     if request.method == "POST":
