@@ -252,15 +252,16 @@ def _checked(validator, raw=None):
         raise Invalid(_("请求体须为 JSON 对象"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        fields = {}
+        fields, said = {}, None
         for e in errors:
             name, message = _schema_error_field(e)
-            fields[name] = message
-            if e.validator == "additionalProperties":  # every unknown field named, not the first alone
+            said = said or f"{name}: {message}"  # the first error's sentence (all unknown fields named at once)
+            if e.validator == "additionalProperties":  # every unknown field named, each by itself
                 for extra in sorted(set(e.instance) - set(e.schema.get("properties", {}))):
-                    fields.setdefault(extra, message)
-        name, message = next(iter(fields.items()))
-        raise Invalid(f"{name}: {message}", fields)
+                    fields.setdefault(extra, _("不接受未知字段：%(names)s", names=extra))
+            else:
+                fields[name] = message
+        raise Invalid(said, fields)
     return data
 
 
