@@ -1143,3 +1143,31 @@ def test_a_work_orders_status_and_rework_are_taken_by_their_english_names_and_re
                   data={"file": (io.BytesIO(_xlsx(kinds.WORK_ORDERS, orders)), "o.xlsx"), "dry_run": "1"})
     message = _report(refused)["errors"][0]["message"]
     assert "internal (Internal rework)" in message and "外返" not in message, message
+
+
+def test_two_imports_of_one_calendar_file_at_once_report_the_day_created_once(app, team, token):
+    """Both imports read the calendar before either had stored the day, and both reported it created (one row was
+    stored): the import now holds the calendar before it reads what is stored (PostgreSQL; SQLite's write lock did)."""
+    import threading
+
+    admin = token("admin")
+    data = "日期,工作日,备注\r\n2027-01-04,否,补班\r\n".encode()
+    db.session.rollback()
+    barrier, answers = threading.Barrier(2), []
+
+    def run():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/imports/calendar", headers=admin, content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(data), "日历.csv"), "dry_run": "0"})
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(status for status, _body in answers) == [200, 200], answers
+    assert sorted(body["created"] for _status, body in answers) == [0, 1], answers
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(CalendarDay)) == 1

@@ -1,5 +1,6 @@
 """How the rows of an import file are stored, kind by kind: one at a time, or work orders many at a time."""
 
+from tracker import locking
 from tracker.imports.kinds import (EVERYTHING, export_order, link_rework, link_supervisor, no_machine,
                                    store_attendance, store_calendar, store_customer, store_order, store_user)
 from tracker.workorders.records import Preloaded
@@ -13,6 +14,9 @@ class Rows:
     STORE = {"users": store_user, "customers": store_customer, "attendance": store_attendance,
              "calendar": store_calendar}
     SECOND_PASS = {"users": link_supervisor}
+    # taken before the stored records are read, so that what the report calls new or changed is what this import
+    # did: two calendar imports of one file at once both reported the day as created (one was stored)
+    HOLD = {"calendar": locking.lock_calendar}
     flush_every = None
     checks_in_session = False  # compares with what a query reads back after a flush (so a dry run writes too)
 
@@ -28,6 +32,9 @@ class Rows:
 
     def stored(self, rows):
         """{key: the stored record in the file's format} of the records the rows name."""
+        hold = self.HOLD.get(self.kind.name)
+        if hold is not None:
+            hold()
         return {tuple(record.get(key) or "" for key in self.kind.key): record
                 for record in EVERYTHING[self.kind.name]()}
 
