@@ -183,31 +183,49 @@ USERS = Kind(
 )
 
 
-def _user_data(row):
+def _user_data(row, fields):
+    """The row's user fields; a cell that cannot be read is kept in `fields` (a FieldErrors) and left out."""
     data = _plain(row, ("display_name", "department", "email", "password", "early_confirmation_month"))
-    if "role" in row:
-        data["role"] = _choice(row["role"] or "", "role", ROLES, ROLE_LABELS)
-    if "hire_date" in row:
-        data["hire_date"] = parse_date(row["hire_date"] or None, "hire_date")
-    if "bonus_base" in row:
-        data["bonus_base"] = _decimal(row["bonus_base"] or "0", "bonus_base")
-    if row.get("active"):
-        data["active"] = _flag(row["active"], "active")
+    readers = {"role": lambda text: _choice(text or "", "role", ROLES, ROLE_LABELS),
+               "hire_date": lambda text: parse_date(text or None, "hire_date"),
+               "bonus_base": lambda text: _decimal(text or "0", "bonus_base"),
+               "active": lambda text: _flag(text, "active")}
+    for name, read in readers.items():
+        if name in row and (name != "active" or row[name]):
+            with fields.check():
+                data[name] = read(row[name])
     return data
 
 
 def store_user(actor, row, now):
+    """One row of users: every cell at fault named at once, those the service refuses with those it cannot read (a
+    row of six bad cells took six rounds). A row with an unreadable cell is checked by the service in a savepoint
+    that is rolled back: nothing of it stays."""
+    fields = validation.FieldErrors()
     user = auth_services.get_by_username(row.get("username") or "")
-    data = _user_data(row)
+    data = _user_data(row, fields)
     data.pop("supervisor", None)
-    if user is None:
-        data["username"] = row.get("username") or ""
-        auth_services.create_user(data, password_required=False)  # without one, an admin sets it before first login
-    else:
+    if user is not None:
         data.pop("password", None)  # an import never changes the password of an existing user
         if "supervisor" in row and not row["supervisor"]:
             data["supervisor"] = None  # an empty cell clears it, as every other column's does (a name: second pass)
-        admin_services.update_user(actor, user, data)
+
+    def save():
+        if user is None:  # without a password, an admin sets one before the first login
+            auth_services.create_user({**data, "username": row.get("username") or ""}, password_required=False)
+        else:
+            admin_services.update_user(actor, user, data)
+
+    if not fields.errors:
+        save()
+        return
+    with fields.check():
+        savepoint = db.session.begin_nested()
+        try:
+            save()
+        finally:
+            savepoint.rollback()
+    fields.raise_any()
 
 
 def link_supervisor(actor, row, now):
