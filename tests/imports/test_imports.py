@@ -1190,3 +1190,24 @@ def test_a_users_row_names_every_cell_at_fault_at_once(team, api):
               "password": "long-enough-1"}
     report = _upload(api, "users", _xlsx(kinds.USERS, [mended]), "人员.xlsx", dry_run=False).get_json()
     assert report["errors"] == [] and report["created"] == 1, report
+
+
+def test_a_work_order_import_names_the_customers_it_would_create(team, api, client):
+    """A mistyped customer name created a second customer with the order, and the report said only that the order
+    was new."""
+    db.session.add(Customer(name="旗滨玻璃"))
+    db.session.commit()
+    orders = _orders(2)
+    orders[1].update(customer="旗宾玻璃")
+    report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx").get_json()
+    assert report["new_customers"] == ["旗宾玻璃"] and report["dry_run"], report
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 1  # a dry run stores none
+    from tests.conftest import login
+
+    login(client, "office")
+    page = client.post("/imports/work_orders/check", data={"file": (io.BytesIO(_xlsx(kinds.WORK_ORDERS, orders)),
+                                                              "工单.xlsx")}, content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="new-customers"' in html and "旗宾玻璃" in html
+    stored = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx").get_json()
+    assert stored["new_customers"] == []

@@ -29,7 +29,11 @@ REPORT = core.obj({
     "errors": {"type": "array", "items": ROW_ERROR},
     "ignored_columns": {"type": "array", "items": {"type": "string"},
                         "description": "headings of the file's columns that are none of the template's (not read)"},
-}, ["kind", "dry_run", "stored", "rows", "created", "updated", "unchanged", "changes", "errors", "ignored_columns"])
+    "new_customers": {"type": "array", "items": {"type": "string"},
+                      "description": "work orders: the customers the rows name that were not stored, which the import "
+                                     "creates (a mistyped name would make a second customer)"},
+}, ["kind", "dry_run", "stored", "rows", "created", "updated", "unchanged", "changes", "errors", "ignored_columns",
+    "new_customers"])
 IMPORT_UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary",
              "description": "the template's .xlsx, or the same columns as .csv (UTF-8 or GB18030)"},

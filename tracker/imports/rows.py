@@ -63,6 +63,12 @@ class OrderRows(Rows):
     def store(self, actor, row, now):
         store_order(actor, row, now, self.records)
 
+    @property
+    def new_customers(self):
+        """The customers the rows name that were not stored: created with their orders (a name mistyped makes a
+        second customer, which the report says)."""
+        return list(dict.fromkeys(self.records.created_customers))
+
     def stored(self, rows):
         """{(number,): the order in the file's format} as it stands in this session (stored, or added by the import)."""
         orders = (self.records.orders.get(number) for number in self.numbers)

@@ -40,6 +40,7 @@ class Report:
     unchanged: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     ignored_columns: list = field(default_factory=list)  # headings of the file's columns that are none of the kind's
+    new_customers: list = field(default_factory=list)  # customers the rows name that the import creates (work orders)
 
     @property
     def ok(self):
@@ -49,7 +50,7 @@ class Report:
         return {"kind": self.kind, "dry_run": dry_run, "stored": not dry_run and self.ok, "rows": self.rows,
                 "created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
                 "changes": sorted(self.created + self.updated, key=lambda change: change["row"]),
-                "errors": self.errors, "ignored_columns": self.ignored_columns}
+                "errors": self.errors, "ignored_columns": self.ignored_columns, "new_customers": self.new_customers}
 
 
 def kind_of(name):
@@ -173,6 +174,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
             db.session.flush()
         after = batch.stored(rows)
     _compare(report, kind, present, rows, before, after, key)
+    report.new_customers = getattr(batch, "new_customers", [])
     return report
 
 

@@ -100,6 +100,7 @@ class Preloaded(Records):
             self.customers = _by_key(Customer, Customer.name, customers)
             self.users = _by_key(User, User.username, usernames)
         self.asked = {"orders": numbers, "customers": customers, "users": usernames}
+        self.created_customers = []  # the names of the customers this batch created, in order
 
     def _find(self, kind, key, fallback):
         found = getattr(self, kind)
@@ -117,6 +118,7 @@ class Preloaded(Records):
         with db.session.no_autoflush:
             customer = create_customer(name, flush=False, hold=False)
         self.customers[customer.name] = customer
+        self.created_customers.append(customer.name)
         return customer
 
     def hold_numbers(self):
