@@ -304,3 +304,20 @@ def test_the_password_page_is_for_signed_in_users_and_linked_from_every_page(app
     assert client.get("/account/password").status_code == 302
     page, _cookies = browser_login(app, username="office", remember=False)
     assert 'href="/account/password"' in page.get("/work-orders/").get_data(as_text=True)
+
+
+def test_guessing_the_current_password_is_throttled_and_audited_as_logins_are(app, team):
+    """Wrong current passwords on the password page were neither counted nor logged: a session left open could
+    guess the password without limit, then change it and lock its owner out."""
+    page, _cookies = browser_login(app, remember=False)
+    for _attempt in range(5):
+        response = page.post("/account/password", data={"current": "a-wrong-guess", "new": NEW_PASSWORD,
+                                                         "repeat": NEW_PASSWORD})
+        assert response.status_code == 422
+    refused = page.post("/account/password", data={"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "登录失败次数过多" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.username == "eng1")).check_password(PASSWORD)
+    failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed")).all()
+    assert len(failures) == 5

@@ -246,11 +246,15 @@ def update_user(user, data, actor=None):
     return user
 
 
-def change_own_password(user, current, new):
+def change_own_password(user, current, new, address, now):
     """A user's own new password, given the current one (422 on "current" otherwise: a session left open on a shared
-    computer does not let another person take the account). Like any new password it ends every session and API
+    computer does not let another person take the account). The current one is checked as a login is (login: the
+    throttle, 429 after too many failures, and a failure counted and audited), so such a session cannot guess it
+    either; the caller commits a refusal on "current" too. Like any new password it ends every session and API
     token of the user (CONTRACT 11), this one too. The caller commits."""
-    if not user.check_password(current or ""):
+    _check_password(new)  # before an attempt is spent on the current one
+    checked = login(user.username, current, address, now)
+    if checked is None or checked.id != user.id:  # wrong, or changed meanwhile by another request
         raise Invalid.field("current", _("当前密码不正确"))
     return update_user(user, {"password": new}, actor=user)
 

@@ -130,9 +130,17 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current.data, form.new.data)
-        except Invalid as error:
+            services.change_own_password(current_user, form.current.data, form.new.data, request.remote_addr,
+                                         clock.now())
+        except Throttled as refused:
             db.session.rollback()
+            page = render_template("auth/password.html", form=form, error=refused.message)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
+        except Invalid as error:
+            if "current" in (error.fields or {}):
+                db.session.commit()  # a wrong current password counts towards the login throttle, and is audited
+            else:
+                db.session.rollback()
             alert = validation.put_errors(form, error)
             return render_template("auth/password.html", form=form, error=alert), 422
         db.session.commit()
