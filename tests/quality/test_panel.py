@@ -171,3 +171,16 @@ def test_every_link_of_the_panel_opens_for_the_one_who_reads_it(months, client):
         for link in links:
             assert client.get(link).status_code == 200, (user, link)
         client.post("/logout")
+
+
+def test_an_assessed_engineer_without_a_bonus_base_is_a_gap_linked_to_the_users_page_for_the_admin(months, api,
+                                                                                                    client):
+    """A user created without 绩效奖金基数 got 0, and their approved month paid a bonus of 0 without any warning."""
+    assert api("PATCH", "/users/eng3", "admin", json={"bonus_base": 0}).status_code == 200
+    found = by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
+    assert found["bonus_base_missing"] == ["eng3"]
+    login(client, "admin")
+    page = client.get(f"/quality/{SEEDED}").get_data(as_text=True)
+    assert "绩效奖金基数为 0" in page and f'href="/admin/users/{months["no_survey"].engineer_id}"' in page
+    assert api("PATCH", "/users/eng3", "admin", json={"bonus_base": 1000}).status_code == 200
+    assert "bonus_base_missing" not in by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())

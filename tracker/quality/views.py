@@ -1,6 +1,7 @@
 """The data-quality panel: a month's gaps for a manager (the own team) or the gm and admin (everyone)."""
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -23,6 +24,7 @@ LABELS = {
     "hand_entry_missing": _l("考核指标未录入"),
     "leader_review_missing": _l("缺少领导评价"),
     "interview_missing": _l("缺少绩效面谈"),
+    "bonus_base_missing": _l("绩效奖金基数为 0（奖金将为 0）"),
 }
 
 
@@ -36,6 +38,10 @@ def fix_link(gap, month):
         return month, url_for("itinerary.month", username=gap.username, month=month)
     if gap.kind == "hand_entry_missing":
         return gap.indicator_name, url_for("reviews.entries", month=month, username=gap.username)
+    if gap.kind == "bonus_base_missing":  # set by an admin on the users page; the others see the score it makes
+        if current_user.role == "admin":
+            return _("设置"), url_for("admin.user_edit", user_id=gap.user_id)
+        return month, url_for("scores.score_page", month=month, username=gap.username)
     if gap.kind == "leader_review_missing":  # an admin reviews nobody: the score page shows who has
         if current_user.role == "admin":
             return month, url_for("scores.score_page", month=month, username=gap.username)
