@@ -96,6 +96,13 @@ def test_approving_several_checks_each_and_names_the_refused(api, gm, team, reco
     assert "已审批 1 人" in html and "李四 未审批" in html and "缺少领导评价" in html
 
 
+@pytest.mark.parametrize("shown", ["sNaN", "NaN", "-Infinity", "1e999999", "x"])
+def test_a_shown_total_tampered_with_is_refused_not_a_500(gm, team, ready, shown):
+    response = gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1"], "seen-eng1": shown})
+    assert response.status_code == 302
+    assert score_of(team["eng1"], MONTH).status == "draft"
+
+
 def test_a_total_that_changed_after_the_queue_was_shown_is_not_approved_unseen(api, gm, team, records, ready):
     """The queue showed 72.63; an absence recorded meanwhile made it 69.13, and "approve selected" stored 69.13 with
     "approved 1" and no figure: a total the gm never saw. Each row now carries the total it showed."""

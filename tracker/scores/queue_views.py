@@ -79,11 +79,12 @@ def approve_many(month):
 
 def _shown_total(text):
     """The total a queue row showed (as its hidden field carries it), None for a pending one or a field tampered
-    with (which then matches no stored total and is refused)."""
+    with (which then matches no stored total and is refused; NaN, which no comparison takes, was a 500)."""
     try:
-        return Decimal(text) if text else None
+        value = Decimal(text) if text else None
     except InvalidOperation:
         return None
+    return value if value is not None and value.is_finite() else None
 
 
 @bp.route("/team")
