@@ -183,6 +183,21 @@ def test_the_gm_approves_and_reopens_the_score_from_the_page(client, team, ready
     assert db.session.scalar(db.select(AuditEvent.detail).where(AuditEvent.action == "score.reopen")) == "补录投诉"
 
 
+def test_the_score_page_does_not_approve_a_total_other_than_the_one_it_showed(client, api, team, ready):
+    """The queue refused a total changed after it was shown; the score page's button approved it (83.94 from a page
+    showing 87.44), and only the message afterwards said so."""
+    login(client, "gm.wang")
+    shown = re.search(r'name="seen" value="([^"]*)"', client.get(PAGE).get_data(as_text=True)).group(1)
+    assert shown == str(score_of(team["eng1"], MONTH).total)
+    api("PUT", f"/attendance/eng1/{MONTH}-13", "office", json={"status": "absent"})  # meanwhile
+    changed = score_of(team["eng1"], MONTH).total
+    response = client.post(f"{PAGE}/approve", data={"seen": shown})
+    assert response.status_code == 409 and score_of(team["eng1"], MONTH).status == "draft"
+    assert f"总分已变为 {changed}（页面上是 {shown}）" in response.get_data(as_text=True)
+    assert client.post(f"{PAGE}/approve", data={"seen": str(changed)}).status_code == 302
+    assert score_of(team["eng1"], MONTH).status == "approved"
+
+
 def test_approving_without_an_interview_shows_a_409_message(client, team, records, computed):
     records.review(team["eng1"], MONTH, team["mgr"], "leader")
     login(client, "gm.wang")

@@ -9,6 +9,7 @@ one).
 
 
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -147,24 +148,42 @@ def _templates(ids):
             for row in db.session.scalars(select(KpiTemplate).where(KpiTemplate.id.in_(ids)))}
 
 
-def approve_many(actor, engineers, month, now, seen=None):
-    """Approve each engineer's month, each checked on its own (a savepoint each); the caller commits.
+UNSEEN = object()  # approve_seen without a total shown: approved as it stands (the API)
 
-    `seen`: {engineer id: the total the approver was shown}; a score whose total is another by now (a record changed
-    while the page was open) is not approved, so that nobody approves a total they never saw.
+
+def shown_total(text):
+    """The total a page showed (as its hidden field carries it), None for a pending one or a field tampered with
+    (which then matches no stored total and is refused; NaN, which no comparison takes, was a 500)."""
+    try:
+        value = Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+    return value if value is not None and value.is_finite() else None
+
+
+def approve_seen(actor, engineer, month, now, shown=UNSEEN):
+    """Approve the engineer's month in a savepoint, unless its total is by now another than the `shown` one (a record
+    changed while the page was open: nobody approves a total they never saw); 409 then, and nothing of it stays.
+    The queue's rows and the score page's button both ask it. Returns the approved total; the caller commits."""
+    with db.session.begin_nested():
+        approval.approve_score(actor, engineer, month, now=now)
+        total = approval.score_of(engineer, month).total
+        if shown is not UNSEEN and shown != total:
+            raise Conflict(_("总分已变为 %(total)s（页面上是 %(shown)s），请查看后再审批", total=total,
+                             shown=shown if shown is not None else _("待定")))
+    return total
+
+
+def approve_many(actor, engineers, month, now, seen=None):
+    """Approve each engineer's month, each checked on its own (approve_seen: a savepoint each); the caller commits.
+
+    `seen`: {engineer id: the total the approver was shown}; a score whose total is another by now is not approved.
     Returns ([(approved engineer, total)], [(engineer, message)] refused).
     """
     done, refused = [], []
     for engineer in engineers:
         try:
-            with db.session.begin_nested():
-                approval.approve_score(actor, engineer, month, now=now)
-                total = approval.score_of(engineer, month).total
-                shown = (seen or {}).get(engineer.id, total)
-                if shown != total:
-                    raise Conflict(_("总分已变为 %(total)s（页面上是 %(shown)s），请查看后再审批", total=total,
-                                     shown=shown if shown is not None else _("待定")))
-            done.append((engineer, total))
+            done.append((engineer, approve_seen(actor, engineer, month, now, (seen or {}).get(engineer.id, UNSEEN))))
         except (Conflict, Invalid) as error:  # a blocker, or a month not begun
             refused.append((engineer, error.message))
     return done, refused

@@ -1,7 +1,5 @@
 """Closing a month: the gm's approval queue and the manager's team month (what is missing per engineer)."""
 
-from decimal import Decimal, InvalidOperation
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -65,7 +63,7 @@ def approve_many(month):
     if not engineers:
         flash(_("请先勾选要审批的考核"), "warning")
         return redirect(url_for("queue.approvals", month=month))
-    seen = {engineer.id: _shown_total(request.form.get(f"seen-{engineer.username}")) for engineer in engineers
+    seen = {engineer.id: queue.shown_total(request.form.get(f"seen-{engineer.username}")) for engineer in engineers
             if f"seen-{engineer.username}" in request.form}
     done, refused = queue.approve_many(current_user, engineers, month, clock.now(), seen)
     db.session.commit()
@@ -75,16 +73,6 @@ def approve_many(month):
     for engineer, message in refused:
         flash(_("%(name)s 未审批：%(why)s", name=engineer.display_name, why=message), "error")
     return redirect(url_for("queue.approvals", month=month))
-
-
-def _shown_total(text):
-    """The total a queue row showed (as its hidden field carries it), None for a pending one or a field tampered
-    with (which then matches no stored total and is refused; NaN, which no comparison takes, was a 500)."""
-    try:
-        value = Decimal(text) if text else None
-    except InvalidOperation:
-        return None
-    return value if value is not None and value.is_finite() else None
 
 
 @bp.route("/team")

@@ -16,7 +16,7 @@ from tracker.reviews import services as reviews
 from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, OutcomeForm,
                                   ReopenForm,
                                   VetoForm)
-from tracker.scores import approval, listing, presenter, queue_views
+from tracker.scores import approval, listing, presenter, queue, queue_views
 from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
@@ -251,7 +251,9 @@ def early_confirmation(month, username):
 def approve_score(month, username):
     """The gm approves the month's score: recomputed one last time, then fixed."""
     return _score_action(month, username, None, lambda me, engineer: approval.require_gm(me),
-                         lambda engineer, form: approval.approve_score(_me(), engineer, month, now=clock.now()),
+                         lambda engineer, form: queue.approve_seen(  # the total the page showed, when it says so
+                             _me(), engineer, month, clock.now(),
+                             queue.shown_total(request.form["seen"]) if "seen" in request.form else queue.UNSEEN),
                          lambda engineer: _("考核结果已审批：总分 %(total)s（按审批时的数据重新计算）",
                                             total=presenter.score_num(approval.score_of(engineer, month).total)))
 
