@@ -153,7 +153,7 @@ def test_the_team_month_offers_the_leader_review_only_to_who_may_write_it(client
     """The admin sees the team page, but is no leader: the page offered him 写领导评价 on every row, a 403."""
     login(client, "admin")
     html = client.get(f"/team?month={MONTH}").get_data(as_text=True)
-    assert "缺少领导评价" in html and "写领导评价" not in html
+    assert "缺少领导评价" in html and "写领导评价" not in html and "面谈与加减分" not in html  # he does neither
     manager = client.application.test_client()
     login(manager, "mgr")
     assert "写领导评价" in manager.get(f"/team?month={MONTH}").get_data(as_text=True)
