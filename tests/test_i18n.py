@@ -141,6 +141,19 @@ def test_a_language_switch_never_follows_a_next_another_site_or_a_control_charac
     assert response.headers["Location"] == "/"  # home
 
 
+@pytest.mark.parametrize("target", ["//evil.example/?lang=en", "/\\evil.example?lang=en", "/\r\nX: 1?lang=en"])
+def test_a_next_with_lang_is_checked_as_any_other(client, target):
+    assert client.post("/lang/zh", data={"next": target}).headers["Location"] == "/"
+
+
+def test_switching_language_on_a_page_opened_with_lang_goes_back_without_it(client):
+    """A page opened with ?lang=en went back to its own address, ?lang=en and all: 简体中文 left it in English."""
+    client.get("/login?lang=en")
+    response = client.post("/lang/zh", data={"next": "/login?next=/work-orders/&lang=en"})
+    assert response.headers["Location"] == "/login?next=%2Fwork-orders%2F"
+    assert "登录 Tracker 售后服务管理" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_switching_back_to_chinese(client):
     client.post("/lang/en")
     client.post("/lang/zh")

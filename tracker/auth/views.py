@@ -1,6 +1,6 @@
 """Web login, logout and the language switch."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -166,7 +166,17 @@ def set_language(code):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    target = request.form.get("next") or request.referrer and urlsplit(request.referrer).path
+    return redirect(_without_lang(_safe_next(target)))
+
+
+def _without_lang(target):
+    """The page to go back to without its ?lang= (a page opened with ?lang=en went back to English at once)."""
+    if not target or "lang=" not in target:
+        return target
+    parts = urlsplit(target)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return urlunsplit(("", "", parts.path, query, parts.fragment))
 
 
 @bp.route("/favicon.ico")
