@@ -206,7 +206,8 @@ _OFFSET_FRACTION = re.compile(r"[+-]\d\d:?\d\d:?\d\d[.,]\d+$")
 
 def _malformed_time():
     # the way a workbook and a clerk write it first (the API takes it too), ISO 8601 (a T, an offset) beside it
-    return _("时间格式须为 YYYY-MM-DD HH:MM（如 2026-10-15 09:30）或 ISO 8601")
+    return _("时间格式须为 YYYY-MM-DD HH:MM（如 2026-10-15 09:30），也可写作 2026-10-15T09:30 或带时区的 "
+             "2026-10-15T09:30+08:00")
 
 
 def parse_datetime(value, field, to_local):
