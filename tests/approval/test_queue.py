@@ -96,6 +96,30 @@ def test_approving_several_checks_each_and_names_the_refused(api, gm, team, reco
     assert "已审批 1 人" in html and "李四 未审批" in html and "缺少领导评价" in html
 
 
+def test_a_stale_draft_refused_on_the_queue_shows_its_new_total_afterwards(api, gm, team, ready):
+    """A calendar change marks drafts stale (recomputed by the scheduler): the queue showed the old total, each
+    approval recomputed it, refused it as changed and rolled the recompute back, so the queue kept the old one."""
+    import re
+
+    from sqlalchemy import update
+
+    from tracker.scores.models import Score
+
+    stale = score_of(team["eng1"], MONTH)  # as a change of the calendar leaves it: marked, its total not yet redone
+    db.session.execute(update(Score).where(Score.id == stale.id)
+                       .values(stale=True, total=stale.total + 5, inputs_digest=None))
+    db.session.commit()
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    shown = re.search(r'name="seen-eng1" value="([^"]*)"', html).group(1)
+    assert shown == str(score_of(team["eng1"], MONTH).total)
+    gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1"], "seen-eng1": shown})
+    db.session.expire_all()
+    fresh = score_of(team["eng1"], MONTH)
+    assert fresh.status == "draft" and not fresh.stale and str(fresh.total) != shown
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    assert re.search(r'name="seen-eng1" value="([^"]*)"', html).group(1) == str(fresh.total)
+
+
 @pytest.mark.parametrize("shown", ["sNaN", "NaN", "-Infinity", "1e999999", "x"])
 def test_a_shown_total_tampered_with_is_refused_not_a_500(gm, team, ready, shown):
     response = gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1"], "seen-eng1": shown})

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.auth.models import User
+from tracker import locking
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
@@ -164,7 +165,15 @@ def shown_total(text):
 def approve_seen(actor, engineer, month, now, shown=UNSEEN):
     """Approve the engineer's month in a savepoint, unless its total is by now another than the `shown` one (a record
     changed while the page was open: nobody approves a total they never saw); 409 then, and nothing of it stays.
-    The queue's rows and the score page's button both ask it. Returns the approved total; the caller commits."""
+    The queue's rows and the score page's button both ask it. Returns the approved total; the caller commits.
+
+    A draft is recomputed before the savepoint, so that a refusal keeps it as the data gives it now: a draft marked
+    stale (a calendar change) kept its old total on the queue, which each approval refused and rolled back."""
+    if shown is not UNSEEN:
+        locking.lock_month(month_arg(month))
+        score = approval.score_of(engineer, month)
+        if score is not None and score.status == "draft" and score.stale:
+            approval.recompute(engineer, month, now)
     with db.session.begin_nested():
         approval.approve_score(actor, engineer, month, now=now)
         total = approval.score_of(engineer, month).total
