@@ -112,6 +112,7 @@ def test_a_stale_draft_refused_on_the_queue_shows_its_new_total_afterwards(api, 
     html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
     shown = re.search(r'name="seen-eng1" value="([^"]*)"', html).group(1)
     assert shown == str(score_of(team["eng1"], MONTH).total)
+    assert "数据已变，几分钟内重新计算" in html  # the row says its total is about to change, as the score page does
     gm.post(f"/approvals/{MONTH}/approve", data={"engineer": ["eng1"], "seen-eng1": shown})
     db.session.expire_all()
     fresh = score_of(team["eng1"], MONTH)
