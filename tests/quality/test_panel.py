@@ -184,3 +184,13 @@ def test_an_assessed_engineer_without_a_bonus_base_is_a_gap_linked_to_the_users_
     assert "绩效奖金基数为 0" in page and f'href="/admin/users/{months["no_survey"].engineer_id}"' in page
     assert api("PATCH", "/users/eng3", "admin", json={"bonus_base": 1000}).status_code == 200
     assert "bonus_base_missing" not in by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
+
+
+def test_an_adjustment_not_decided_is_a_gap_as_it_holds_the_approval(months, api, client):
+    """The queue and the team page listed a proposed adjustment as holding the approval; the data check did not."""
+    assert api("POST", f"/scores/{SEEDED}/eng1/adjustments", "mgr", json={"points": 2, "reason": "表扬"}).status_code \
+        == 201
+    found = by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
+    assert found["adjustment_undecided"] == ["eng1"]
+    login(client, "gm.wang")
+    assert 'href="/scores/adjustments"' in client.get(f"/quality/{SEEDED}").get_data(as_text=True)

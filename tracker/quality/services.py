@@ -27,7 +27,7 @@ from tracker.values import month_arg
 
 KINDS = ("itinerary_not_submitted", "work_order_without_scan", "work_order_without_times", "trip_without_work_order",
          "work_order_without_trip", "survey_missing", "hand_entry_missing", "leader_review_missing",
-         "interview_missing", "bonus_base_missing")
+         "interview_missing", "adjustment_undecided", "bonus_base_missing")
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ def month_gaps(viewer, month, now):
             gaps["leader_review_missing"].append(Gap("leader_review_missing", person.username, person.display_name))
         if not state.interview:
             gaps["interview_missing"].append(Gap("interview_missing", person.username, person.display_name))
+        if state.pending:  # a proposal the gm has not decided holds the approval too (approval.blockers)
+            gaps["adjustment_undecided"].append(Gap("adjustment_undecided", person.username, person.display_name))
         if not person.bonus_base:  # no base: the bonus is 0 whatever the total (the users page's field left empty)
             gaps["bonus_base_missing"].append(Gap("bonus_base_missing", person.username, person.display_name,
                                                   user_id=person.id))

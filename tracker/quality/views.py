@@ -24,6 +24,7 @@ LABELS = {
     "hand_entry_missing": _l("考核指标未录入"),
     "leader_review_missing": _l("缺少领导评价"),
     "interview_missing": _l("缺少绩效面谈"),
+    "adjustment_undecided": _l("加减分待总经理审批"),
     "bonus_base_missing": _l("绩效奖金基数为 0（奖金将为 0）"),
 }
 
@@ -38,6 +39,8 @@ def fix_link(gap, month):
         return month, url_for("itinerary.month", username=gap.username, month=month)
     if gap.kind == "hand_entry_missing":
         return gap.indicator_name, url_for("reviews.entries", month=month, username=gap.username)
+    if gap.kind == "adjustment_undecided" and current_user.role == "gm":  # the gm decides them on his list
+        return month, url_for("scores.pending_adjustments")
     if gap.kind == "bonus_base_missing":  # set by an admin on the users page; the others see the score it makes
         if current_user.role == "admin":
             return _("设置"), url_for("admin.user_edit", user_id=gap.user_id)
