@@ -392,15 +392,20 @@ def test_a_unit_of_work_no_caller_stamped_leaves_its_drafts_stale_for_the_schedu
     assert _eng1_draft(team).stale is False and _eng1_draft(team).quantitative != figures_before[0]
 
 
+def _rework_points(client, token):
+    """() -> {username: points of rework_external} of eng1 and eng2 in MONTH, as the gm's scores API says them."""
+    def points():
+        rows = client.get(f"/api/v1/scores/{MONTH}", headers=token("gm.wang")).get_json()["scores"]
+        return {row["username"]: next(i["points"] for i in row["indicators"] if i["code"] == "rework_external")
+                for row in rows if row["username"] in ("eng1", "eng2")}
+    return points
+
+
 def test_a_new_engineer_on_a_redone_order_moves_the_rework_to_them_in_the_rework_month(client, token, api, team,
                                                                                          month):
     """A November rework of an October order counts against the October order's engineer. Changing that engineer
     recomputed October only: November kept the unit on the old engineer, not stale, until the nightly job."""
-    def rework_points():
-        rows = client.get(f"/api/v1/scores/{MONTH}", headers=token("gm.wang")).get_json()["scores"]
-        return {row["username"]: next(i["points"] for i in row["indicators"] if i["code"] == "rework_external")
-                for row in rows if row["username"] in ("eng1", "eng2")}
-
+    rework_points = _rework_points(client, token)
     original = _json(api("POST", "/work-orders", "office", json={
         "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-10-05T09:00", "engineer": "eng1",
         "completed_at": "2026-10-06T12:00"}), 201)
@@ -417,11 +422,7 @@ def test_an_engineer_given_to_a_redone_order_that_had_none_takes_the_rework_from
     """A rework of an order without an engineer counts against the rework order's own engineer (facts._rework).
     Giving the original an engineer moved the unit to them, but the rework's own engineer kept it in a draft not
     marked stale until a compute (and the same the other way when the engineer was taken off again)."""
-    def rework_points():
-        rows = client.get(f"/api/v1/scores/{MONTH}", headers=token("gm.wang")).get_json()["scores"]
-        return {row["username"]: next(i["points"] for i in row["indicators"] if i["code"] == "rework_external")
-                for row in rows if row["username"] in ("eng1", "eng2")}
-
+    rework_points = _rework_points(client, token)
     original = _json(api("POST", "/work-orders", "office", json={
         "customer": "旗滨玻璃", "service_type": "维修", "reported_at": "2026-10-05T09:00",
         "completed_at": "2026-10-06T12:00"}), 201)
