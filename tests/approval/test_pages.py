@@ -198,6 +198,29 @@ def test_the_score_page_does_not_approve_a_total_other_than_the_one_it_showed(cl
     assert score_of(team["eng1"], MONTH).status == "approved"
 
 
+def test_a_stale_draft_refused_on_the_score_page_shows_its_new_total_and_is_approved_next(client, team, ready):
+    """The page recomputed the stale draft, refused it as changed, and rolled the recompute back with the refusal:
+    the page kept the old total and every try was refused the same way until the scheduler ran."""
+    from sqlalchemy import update
+
+    from tracker.scores.models import Score
+
+    stale = score_of(team["eng1"], MONTH)  # as a change of the calendar leaves it: marked, its total not yet redone
+    db.session.execute(update(Score).where(Score.id == stale.id)
+                       .values(stale=True, total=stale.total + 5, inputs_digest=None))
+    db.session.commit()
+    login(client, "gm.wang")
+    shown = re.search(r'name="seen" value="([^"]*)"', client.get(PAGE).get_data(as_text=True)).group(1)
+    assert client.post(f"{PAGE}/approve", data={"seen": shown}).status_code == 409
+    db.session.expire_all()
+    fresh = score_of(team["eng1"], MONTH)
+    assert fresh.status == "draft" and not fresh.stale and str(fresh.total) != shown
+    again = re.search(r'name="seen" value="([^"]*)"', client.get(PAGE).get_data(as_text=True)).group(1)
+    assert again == str(fresh.total)
+    assert client.post(f"{PAGE}/approve", data={"seen": again}).status_code == 302
+    assert score_of(team["eng1"], MONTH).status == "approved"
+
+
 def test_approving_without_an_interview_shows_a_409_message(client, team, records, computed):
     records.review(team["eng1"], MONTH, team["mgr"], "leader")
     login(client, "gm.wang")

@@ -155,11 +155,13 @@ UNSEEN = object()  # approve_seen without a total shown: approved as it stands (
 def shown_total(text):
     """The total a page showed (as its hidden field carries it), None for a pending one or a field tampered with
     (which then matches no stored total and is refused; NaN, which no comparison takes, was a 500)."""
+    if not text or len(text) > 20:  # no total is longer: a field stuffed with digits is not echoed back whole
+        return None
     try:
-        value = Decimal(text) if text else None
+        value = Decimal(text)
     except InvalidOperation:
         return None
-    return value if value is not None and value.is_finite() else None
+    return value if value.is_finite() else None
 
 
 def approve_seen(actor, engineer, month, now, shown=UNSEEN):

@@ -251,11 +251,20 @@ def early_confirmation(month, username):
 def approve_score(month, username):
     """The gm approves the month's score: recomputed one last time, then fixed."""
     return _score_action(month, username, None, lambda me, engineer: approval.require_gm(me),
-                         lambda engineer, form: queue.approve_seen(  # the total the page showed, when it says so
-                             _me(), engineer, month, clock.now(),
-                             queue.shown_total(request.form["seen"]) if "seen" in request.form else queue.UNSEEN),
+                         lambda engineer, form: _approve_shown(engineer, month),
                          lambda engineer: _("考核结果已审批：总分 %(total)s（按审批时的数据重新计算）",
                                             total=presenter.score_num(approval.score_of(engineer, month).total)))
+
+
+def _approve_shown(engineer, month):
+    """Approve the total the page showed (when it says so); a refusal keeps what was recomputed of a stale draft,
+    so that the page then shows its new total (rolled back, every later try was refused the same way)."""
+    shown = queue.shown_total(request.form["seen"]) if "seen" in request.form else queue.UNSEEN
+    try:
+        return queue.approve_seen(_me(), engineer, month, clock.now(), shown)
+    except Conflict:
+        db.session.commit()  # the approval itself went with its savepoint
+        raise
 
 
 @bp.route("/scores/<month:month>/<username>/reopen", methods=["POST"])
