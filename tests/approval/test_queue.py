@@ -182,6 +182,11 @@ def test_the_team_month_offers_the_leader_review_only_to_who_may_write_it(client
     manager = client.application.test_client()
     login(manager, "mgr")
     assert "写领导评价" in manager.get(f"/team?month={MONTH}").get_data(as_text=True)
+    assert "面谈与加减分" in manager.get(f"/team?month={MONTH}").get_data(as_text=True)
+    gm = client.application.test_client()
+    login(gm, "gm.wang")  # he reviews as a leader, but holds no interview of an engineer with a manager above
+    html = gm.get(f"/team?month={MONTH}").get_data(as_text=True)
+    assert "写领导评价" in html and "面谈与加减分" not in html
 
 
 def test_the_team_month_gives_no_pending_total_to_an_engineer_not_assessed(client, team, records):
