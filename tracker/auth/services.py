@@ -253,7 +253,7 @@ def change_own_password(user, current, new, address, now):
     either; the caller commits a refusal on "current" too. Like any new password it ends every session and API
     token of the user (CONTRACT 11), this one too. The caller commits."""
     _check_password(new)  # before an attempt is spent on the current one
-    checked = login(user.username, current, address, now)
+    checked = login(user.username, current, address, now, via="password change")
     if checked is None or checked.id != user.id:  # wrong, or changed meanwhile by another request
         raise Invalid.field("current", _("当前密码不正确"))
     return update_user(user, {"password": new}, actor=user)
@@ -289,12 +289,13 @@ def authenticate(username, password):
     return user
 
 
-def login(username, password, address, now):
+def login(username, password, address, now, via=None):
     """Throttle, then check the credentials; a failure is counted and audited. The caller commits either way.
 
     Raises throttle.Throttled (429) when this username or address has failed too often, even for the right password.
     The username is taken as the throttle counts it, trimmed and in lower case (usernames are lower case), on the
-    web and through /auth/token alike: a failure is counted against the name that was tried.
+    web and through /auth/token alike: a failure is counted against the name that was tried. `via`: where the
+    password was asked when not at a login (the audit entry says so).
     """
     config = current_app.config
     if isinstance(username, str):
@@ -311,7 +312,8 @@ def login(username, password, address, now):
         if user.password_hash != verified or not user.active:
             user = None
     if user is None:
-        audit.record(None, "login.failed", throttle.normalise(username), kind="login_failed", address=address, at=now)
+        audit.record(None, "login.failed", throttle.normalise(username), via, kind="login_failed", address=address,
+                     at=now)
     else:
         throttle.release(attempt)
     return user
