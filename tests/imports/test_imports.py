@@ -1176,18 +1176,19 @@ def test_two_imports_of_one_calendar_file_at_once_report_the_day_created_once(ap
 def test_a_users_row_names_every_cell_at_fault_at_once(team, api):
     """Only the first error of a row was reported (the bonus base): a row of six bad cells took six rounds."""
     row = {"username": "eng.f", "display_name": "工程师己", "role": "售后工程师", "department": "售后服务部",
-           "hire_date": "2026-1", "bonus_base": "abc", "email": "bad-mail", "active": "也许", "password": "short"}
+           "hire_date": "2026-1", "bonus_base": "abc", "email": "bad-mail", "active": "也许", "password": "short",
+           "supervisor": "nobody"}
     refused = _upload(api, "users", _xlsx(kinds.USERS, [row]), "人员.xlsx", dry_run=False)
     assert refused.status_code == 422
     report = refused.get_json()["error"]["report"]
     fields = {error["field"] for error in report["errors"]}
-    assert {"hire_date", "bonus_base", "email", "active", "password"} <= fields, report
+    assert {"hire_date", "bonus_base", "email", "active", "password", "supervisor"} <= fields, report
     assert {error["row"] for error in report["errors"]} == {3}
     db.session.rollback()
     assert db.session.scalar(select(User).where(User.username == "eng.f")) is None
     # the same row with its cells mended is stored
     mended = {**row, "hire_date": "2026-01-05", "bonus_base": "3000", "email": "f@example.com", "active": "是",
-              "password": "long-enough-1"}
+              "password": "long-enough-1", "supervisor": "mgr"}
     report = _upload(api, "users", _xlsx(kinds.USERS, [mended]), "人员.xlsx", dry_run=False).get_json()
     assert report["errors"] == [] and report["created"] == 1, report
 

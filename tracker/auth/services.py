@@ -53,7 +53,7 @@ def _check_password(value):
     return validation.check_text(value, "password")  # no control characters: no login could ever send one
 
 
-def _resolve_supervisor(username, user=None):
+def resolve_supervisor(username, user=None):
     if username in (None, ""):
         return None
     supervisor = get_by_username(username)
@@ -101,7 +101,7 @@ def _apply(user, data):
             if data["role"] not in ROLES:
                 raise Invalid.field("role", _("角色须为 %(v)s 之一", v=_("、").join(ROLES)))
             if data["role"] not in SUPERVISOR_ROLES and user.id is not None:
-                # a supervisor is a manager or the gm (as _resolve_supervisor says of a new one): counted once no
+                # a supervisor is a manager or the gm (as resolve_supervisor says of a new one): counted once no
                 # one can be put under this user meanwhile
                 locking.lock_supervisor_links()
                 reports = db.session.scalar(select(func.count()).select_from(User).where(User.supervisor_id == user.id))
@@ -113,7 +113,7 @@ def _apply(user, data):
             user.hire_date = data["hire_date"]
     with fields.check():
         if "supervisor" in data:
-            supervisor = _resolve_supervisor(data["supervisor"], user)
+            supervisor = resolve_supervisor(data["supervisor"], user)
             user.supervisor_id = supervisor.id if supervisor else None
     with fields.check():
         if "department" in data:

@@ -197,13 +197,17 @@ def _user_data(row, fields):
     return data
 
 
-def store_user(actor, row, now):
+def store_user(actor, row, now, named=()):
     """One row of users: every cell at fault named at once, those the service refuses with those it cannot read (a
     row of six bad cells took six rounds). A row with an unreadable cell is checked by the service in a savepoint
-    that is rolled back: nothing of it stays."""
+    that is rolled back: nothing of it stays. `named`: the usernames of the file's rows; a supervisor none of them
+    names is checked with the row's other cells (it is linked in a second pass: a bad one took another round)."""
     fields = validation.FieldErrors()
     user = auth_services.get_by_username(row.get("username") or "")
     data = _user_data(row, fields)
+    if row.get("supervisor") and row["supervisor"] not in named:
+        with fields.check():
+            auth_services.resolve_supervisor(row["supervisor"], user)
     data.pop("supervisor", None)
     if user is not None:
         data.pop("password", None)  # an import never changes the password of an existing user

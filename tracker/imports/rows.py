@@ -75,6 +75,17 @@ class OrderRows(Rows):
         return {(order.number,): export_order(order) for order in orders if order is not None}
 
 
+class UserRows(Rows):
+    """Users: a supervisor that no row of the file names is checked with its row's other cells."""
+
+    def __init__(self, kind, rows):
+        super().__init__(kind, rows)
+        self.named = {row.get("username") for _, row in rows} - {"", None}
+
+    def store(self, actor, row, now):
+        store_user(actor, row, now, self.named)
+
+
 class CustomerRows(Rows):
     """Customers and their machines: a row naming only a customer that has machines is that customer, stored
     already (it was reported as new on every import, and nothing was stored)."""
@@ -86,7 +97,7 @@ class CustomerRows(Rows):
         return records
 
 
-ROWS = {"work_orders": OrderRows, "customers": CustomerRows}
+ROWS = {"work_orders": OrderRows, "customers": CustomerRows, "users": UserRows}
 
 
 def rows_class(kind):
