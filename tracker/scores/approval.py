@@ -135,7 +135,7 @@ def pending_adjustments():
 def approval_gaps(engineer, month, score=None):
     """What still stands in the way of approving the month's score, as sentences (empty: it can be approved)."""
     score = score if score is not None else score_of(engineer, month)
-    if not (score.eligible if score is not None else services.is_eligible(engineer, month)):
+    if not services.assessed(engineer, month, score):
         return [_("该工程师本月不参加考核")]
     if score is not None and score.status == "approved":
         return [_("已审批")]

@@ -20,7 +20,7 @@ from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
 from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, ScoreLine, Veto
-from tracker.scores.services import engineers_in_scope, is_eligible
+from tracker.scores.services import assessed, engineers_in_scope
 from tracker.scores import approval
 from tracker.reviews import services as reviews
 from tracker.reviews.models import Review
@@ -120,7 +120,7 @@ def month_states(viewer, month):
     states = []
     for person in people:
         score = scores.get(person.id)
-        eligible = score.eligible if score is not None else is_eligible(person, month)
+        eligible = assessed(person, month, score)
         # a month never computed waits for what the template in force will ask too (approval.approval_gaps);
         # drafts are live, so that is a new engineer's month at most: looked up one by one
         template = templates.get(score.template_id) if score is not None else (

@@ -62,6 +62,12 @@ def is_eligible(user, month):
     return periods.eligible(user.hire_date, month, user.early_confirmation_month)
 
 
+def assessed(user, month, score):
+    """Whether `user` is assessed in `month`: as their stored score of it says, else (a month never computed) as
+    the rule says now. Every page, sheet and check asks this, not the two halves."""
+    return score.eligible if score is not None else is_eligible(user, month)
+
+
 def scored_engineers(engineer_ids=None, month=None):
     """The active engineers as stored now, and with `month` also those deactivated with a draft of that month (one
     who left during it is still scored, approved and paid for it): a row this session loaded before another

@@ -20,7 +20,7 @@ from tracker.scores import approval, listing, presenter, queue, queue_views
 from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
-from tracker.scores.services import is_eligible
+from tracker.scores.services import assessed, is_eligible
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 from tracker.validation import FieldErrors, filter_errors, page_arg, put_errors
@@ -134,7 +134,7 @@ APPROVAL_FORMS = {"adj": AdjustmentForm, "veto": VetoForm, "interview": Intervie
 def _approval_context(me, engineer, month, score, veto, forms, template=None, outcome=None):
     """Which approval forms the viewer sees on the score page, and what still blocks approving the score."""
     current_or_past = month <= Month.of(clock.today())
-    assessable = current_or_past and (score.eligible if score is not None else is_eligible(engineer, month))
+    assessable = current_or_past and assessed(engineer, month, score)
     is_open = assessable and (score is None or score.status != "approved")
     manager_above = acts_as_manager(me, engineer)
     gm = me.role == "gm"

@@ -106,7 +106,7 @@ def month_sheet(engineer, month, lang):
     return Sheet(engineer=engineer, title=_("售后服务部月度绩效考核表"), period_label=month,
                  template_name=template.name.get(lang) if template else None,
                  template_version=template.version if template else None, score=score, lines=lines,
-                 eligible=score.eligible if score is not None else scores.is_eligible(engineer, month),
+                 eligible=scores.assessed(engineer, month, score),
                  groups=groups, uncounted_reviews=uncounted, adjustments=adjustments,
                  qualitative=template is None or template.qualitative is not None,
                  adjustment_formula=adjustment_formula(rows, template),
@@ -136,10 +136,8 @@ def period_sheet(engineer, year, period):
 def status_label(score, engineer=None, month=None):
     """A month's state on a sheet; a month without a score is "not appraised" where the engineer is not assessed in
     it (before six months of service: it read "not computed yet", as though something were outstanding)."""
-    if score is None:
-        if engineer is not None and month is not None and not scores.is_eligible(engineer, month):
-            return _("不参加考核")
+    if score is None and (engineer is None or month is None):
         return _("尚未计算")
-    if not score.eligible:
+    if not scores.assessed(engineer, month, score):
         return _("不参加考核")
-    return status_text(score)
+    return _("尚未计算") if score is None else status_text(score)

@@ -86,7 +86,7 @@ def month_summary(viewer, month, team=None):
             if line.missing:  # a hand entry the template needs, not made: no points yet, never a 0
                 summary.missing.add((person.username, key))
                 missing.append(key)
-        eligible = score.eligible if score is not None else scores.is_eligible(person, month)
+        eligible = scores.assessed(person, month, score)
         summary.rows.append({
             "username": person.username, "display_name": person.display_name, "eligible": eligible,
             "indicators": points, "missing": missing,
