@@ -17,7 +17,7 @@ class LoginForm(Form):
 class PasswordChangeForm(Form):
     """A user's own new password: the current one, then the new one twice (the rule of its length is the service's)."""
 
-    FIELD_MAP = {"current": "current", "password": "new"}
+    FIELD_MAP = {"password": "new"}  # the service names the new one "password"
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码")), Length(max=128)],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("新密码（8–128 个字符）"), validators=[DataRequired(_l("请填写新密码"))],

@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker.auth.models import User
 from tracker import locking
+from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
