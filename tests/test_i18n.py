@@ -180,7 +180,7 @@ def test_engineer_month_page_in_english_shows_english_weekdays_and_labels(app, c
 def test_the_menu_names_its_lists_in_the_plural_in_english(client, team):
     def menu():
         page = client.get("/work-orders/").get_data(as_text=True)
-        return set(re.findall(r'class="nav-link[^"]*"\s+href="[^"]*">([^<]+)</a>', page))
+        return set(re.findall(r'class="(?:nav-link|dropdown-item)[^"]*"\s+href="[^"]*"[^>]*>([^<]+)</a>', page))
 
     login(client, "admin")
     assert {"工单", "客户", "考核模板"} <= menu()

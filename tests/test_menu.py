@@ -1,0 +1,38 @@
+"""The menu bar: an admin's settings under one menu (the English bar took three lines at 1280 px), one's account
+under one's name."""
+
+import re
+
+from tests.conftest import login
+
+
+def bar(client):
+    page = client.get("/work-orders/").get_data(as_text=True)
+    nav = page[page.index("<nav"):page.index("</nav>")]
+    own = re.findall(r'<li class="nav-item"><a class="nav-link[^"]*"\s+href="([^"]+)"', nav)
+    menu = re.search(r'<ul class="dropdown-menu">(.*?)</ul>', nav, re.S)
+    settings = re.findall(r'class="dropdown-item[^"]*"\s+href="([^"]+)"', menu.group(1)) if menu else []
+    return own, settings, nav
+
+
+def test_an_admin_finds_the_settings_under_one_menu_and_the_rest_on_the_bar(client, team):
+    login(client, "admin")
+    own, settings, nav = bar(client)
+    assert settings == ["/admin/users", "/admin/customers", "/admin/calendar", "/admin/templates", "/imports/",
+                        "/reports/jobs", "/notifications/outbox", "/notifications/robots", "/audit/"]
+    assert not set(own) & set(settings) and "/work-orders/" in own
+    assert ">设置</a>" in nav
+
+
+def test_two_settings_entries_stay_on_the_bar(client, team):
+    login(client, "office")
+    own, settings, nav = bar(client)
+    assert settings == [] and {"/admin/customers", "/imports/"} <= set(own)
+    assert "dropdown-toggle" in nav  # one's own name only
+
+
+def test_ones_name_opens_the_password_page_and_logging_out_everywhere(client, team):
+    login(client, "eng1")
+    _own, _settings, nav = bar(client)
+    account = nav[nav.index('data-bs-toggle="dropdown"'):]
+    assert 'href="/account/password"' in account and 'action="/logout/everywhere"' in account
