@@ -107,6 +107,9 @@ def run_migrations_online():
             )
 
             with context.begin_transaction():
+                # the revisions the database was at when this upgrade began: a data migration may depend on the
+                # release the instance ran before (d7f1a3c5e926)
+                config.attributes["starting_heads"] = context.get_context().get_current_heads()
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

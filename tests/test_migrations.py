@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -234,31 +236,34 @@ def test_drafts_are_marked_to_recompute_after_the_upgrade_that_names_their_recor
         assert _diff(app) == []
 
 
+
 ON_TIME_LATE_6 = ('{"k":"indicator","p":{"name":{"t":["准时完工","On-time completion"]},"details":[{"k":"on_time",'
                   '"p":{"late":"6"}}],"points":{"d":"9"},"max":{"d":"15"}}}')
 
 
-def test_scores_approved_before_approval_kept_their_text_keep_the_wording_they_were_approved_with(tmp_path):
+@pytest.mark.parametrize("release, explanation", [
+    ("d2f4a6b8c031", "准时完工：逾期完工 6 单，得 9 分（满分 15）"),  # a release before 70fccd0 showed this
+    ("c1e3a5b7d924", "准时完工：逾期 6 单，得 9 分（满分 15）")])
+def test_scores_approved_before_approval_kept_their_text_keep_it_as_the_instance_showed_it(tmp_path, release,
+                                                                                         explanation):
     """A score approved by a release that stored messages but did not yet keep the approved text was rendered with
     each later release's wording: an upgrade changed an approved month's explanation (逾期完工 6 单 read 逾期 6 单).
-    Revision d7f1a3c5e926 writes the text as it read when approved; drafts stay messages, rendered when read."""
+    Revision d7f1a3c5e926 writes the text as the release the instance ran showed it; a draft stays a message."""
     import flask_migrate
 
     app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "approved.db"),
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     with app.app_context():
         init_schema()
-        flask_migrate.downgrade(revision="c1e3a5b7d924")
+        flask_migrate.downgrade(revision=release)
         db.session.execute(text(
             "INSERT INTO users (id, username, password_hash, display_name, role, bonus_base, active, created_at) "
             "VALUES (1, 'eng1', 'x', '张工', 'engineer', 0, 1, '2026-01-01 00:00:00')"))
-        for score_id, month, status, approved_at in [(1, "2026-10", "approved", "2026-12-02 10:00:00"),
-                                                      (2, "2026-11", "approved", "2026-12-04 09:00:00"),
-                                                      (3, "2026-12", "draft", None)]:
+        for score_id, month, status in [(1, "2026-10", "approved"), (2, "2026-11", "draft")]:
             db.session.execute(text(
-                "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at, approved_at) "
-                "VALUES (:id, 1, :month, 1, 0, :status, '2026-12-01 00:00:00', :approved_at)"),
-                {"id": score_id, "month": month, "status": status, "approved_at": approved_at})
+                "INSERT INTO scores (id, engineer_id, month, eligible, vetoed, status, computed_at) "
+                "VALUES (:id, 1, :month, 1, 0, :status, '2026-12-01 00:00:00')"),
+                {"id": score_id, "month": month, "status": status})
             db.session.execute(text(
                 "INSERT INTO score_lines (score_id, position, code, name, name_en, applies, max_points, points, "
                 "message) VALUES (:id, 1, 'on_time', '准时完工', 'On-time completion', 1, 15, 9, :message)"),
@@ -267,8 +272,7 @@ def test_scores_approved_before_approval_kept_their_text_keep_the_wording_they_w
         flask_migrate.upgrade()
         rows = db.session.execute(text(
             "SELECT score_id, message IS NULL, explanation, explanation_en FROM score_lines ORDER BY score_id")).all()
-        assert rows == [
-            (1, 1, "准时完工：逾期完工 6 单，得 9 分（满分 15）", "On-time completion: 6 late order(s); 9 of 15 points"),
-            (2, 1, "准时完工：逾期 6 单，得 9 分（满分 15）", "On-time completion: 6 late order(s); 9 of 15 points"),
-            (3, 0, None, None)]
+        assert rows == [(1, 1, explanation, "On-time completion: 6 late order(s); 9 of 15 points"),
+                        (2, 0, None, None)]
+        flask_migrate.upgrade()  # again: nothing left to write
         assert _diff(app) == []

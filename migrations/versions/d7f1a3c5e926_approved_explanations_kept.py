@@ -1,4 +1,4 @@
-"""approved scores' explanations kept as they read when approved, for scores approved before approval kept them
+"""approved scores' explanations kept as the instance showed them, for scores approved before approval kept them
 
 Revision ID: d7f1a3c5e926
 Revises: c1e3a5b7d924
@@ -6,15 +6,16 @@ Create Date: 2026-12-05 14:30:00
 
 From c5e8a1f3b920 on, a score line stores its explanation as a message, rendered when read; only since 351bf7e does
 approval write the text it read then into explanation / explanation_en. Lines of a score approved in between were
-still rendered with each release's wording, so an upgrade changed an approved month's text (准时完工：逾期完工 6 单
-read 逾期 6 单 after the release of 2026-12-03 15:37 UTC). This revision writes their text as it read when they were
-approved: in today's wording, except the one wording a release changed since messages were stored (on_time's
-逾期完工, for a score approved before that release), and leaves no approved line rendered when read.
+rendered with each release's wording, so an upgrade changed an approved month's text (准时完工：逾期完工 6 单 read
+逾期 6 单 after the release of 2026-12-03 15:37 UTC, 70fccd0). This revision writes their text as the release the
+instance ran until this upgrade showed it, and leaves no approved line rendered when read: in today's wording,
+except the one wording a release changed since messages were stored (on_time's 逾期完工), for an instance that ran
+a release from before that change (its database at d2f4a6b8c031 or earlier, the last revision before it).
 """
 import json
-from datetime import datetime, timezone
 
-from alembic import op
+from alembic import context, op
+from alembic.script import ScriptDirectory
 import sqlalchemy as sa
 
 
@@ -23,15 +24,24 @@ down_revision = 'c1e3a5b7d924'
 branch_labels = None
 depends_on = None
 
-# key -> (Chinese, English) as they read before 70fccd0 (2026-12-03 15:37:31 UTC), the only change of a stored key's
-# wording since c5e8a1f3b920
-WORDING_BEFORE = datetime(2026, 12, 3, 15, 37, 31, tzinfo=timezone.utc)
+# key -> (Chinese, English) as they read before 70fccd0, the only change of a stored key's wording since
+# c5e8a1f3b920; a database at LAST_OLD_WORDING or earlier ran a release that read them so
+LAST_OLD_WORDING = 'd2f4a6b8c031'
 OLD_WORDING = {
     "on_time": ("逾期完工 {late} 单", "{late} late order(s)"),
     "on_time.business": ("按工作时间（{hours}，按工作日历）逾期完工 {late} 单",
                          "{late} order(s) late in business hours ({hours} on workdays of the work calendar)"),
 }
 LANGUAGES = ("zh", "en")
+
+
+def _ran_old_wording():
+    """Whether the database was at LAST_OLD_WORDING or earlier when this upgrade began (migrations/env.py)."""
+    starting = set(context.config.attributes.get("starting_heads") or ())
+    if not starting:
+        return False
+    script = ScriptDirectory.from_config(context.config)
+    return bool(starting & {rev.revision for rev in script.iterate_revisions(LAST_OLD_WORDING, "base")})
 
 
 def _as_then(data, render_data):
@@ -49,23 +59,20 @@ def _as_then(data, render_data):
 
 
 def upgrade():
-    from tracker import clock
     from tracker.scoring.messages import render_data
 
-    cutoff = WORDING_BEFORE.astimezone(clock.zone()).replace(tzinfo=None)  # approved_at is local wall time
-    scores = sa.table('scores', sa.column('id', sa.Integer), sa.column('status', sa.String),
-                      sa.column('approved_at', sa.DateTime))
+    old_wording = _ran_old_wording()
+    scores = sa.table('scores', sa.column('id', sa.Integer), sa.column('status', sa.String))
     lines = sa.table('score_lines', sa.column('id', sa.Integer), sa.column('score_id', sa.Integer),
                      sa.column('message', sa.Text), sa.column('explanation', sa.Text),
                      sa.column('explanation_en', sa.Text))
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(lines.c.id, lines.c.message, scores.c.approved_at)
-        .join(scores, scores.c.id == lines.c.score_id)
+        sa.select(lines.c.id, lines.c.message).join(scores, scores.c.id == lines.c.score_id)
         .where(scores.c.status == 'approved', lines.c.message.is_not(None))).all()
-    for line_id, message, approved_at in rows:
+    for line_id, message in rows:
         data = json.loads(message)
-        if approved_at is None or approved_at < cutoff:
+        if old_wording:
             data = _as_then(data, render_data)
         connection.execute(lines.update().where(lines.c.id == line_id).values(
             message=None, explanation=render_data(data, 'zh'), explanation_en=render_data(data, 'en')))
