@@ -280,6 +280,16 @@ def test_bad_rows_are_refused_with_sheet_and_row(filled, web, row, message):
     assert snapshot(filled) == before
 
 
+def test_a_bad_cell_is_named_by_its_column_in_english_too(filled, web):
+    """The English page named the column in Chinese only (日期: Future dates cannot be recorded); it gives the
+    header as the sheet has it and what it holds."""
+    client = web("eng1")
+    client.post("/lang/en")
+    row = (date(2026, 11, 2), None, None, None, None, "是", None, None, None, "事" * 501)
+    html = upload(client, build((11, [row]))).get_data(as_text=True)
+    assert "“事由” (purpose): " in html, html
+
+
 def test_overlapping_rows_name_the_other_row(team, web):
     data = build((11, [(date(2026, 11, 2), None, None, "08:00", "10:00"),
                        (date(2026, 11, 2), None, None, "09:00", "11:00")]))

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -370,9 +370,14 @@ def _parse_sheet(sheet, year, month):
 
 
 # the column of the sheet a field of a trip or an expense is read from, named in a row's error ("最多 500 个字符" said
-# nothing of whether 事由 or 备注 was too long)
-COLUMN_OF = {"date": "日期", "depart": "出发", "return": "返回", "full_day": "全天", "customer": "客户",
-             "work_order": "工单", "purpose": "事由", "note": "备注", "category": "费用类别", "amount": "金额"}
+# nothing of whether 事由 or 备注 was too long); in English the header as the sheet has it, with its meaning
+COLUMN_OF = {"date": lazy_pgettext("workbook column", "日期"), "depart": lazy_pgettext("workbook column", "出发"),
+             "return": lazy_pgettext("workbook column", "返回"), "full_day": lazy_pgettext("workbook column", "全天"),
+             "customer": lazy_pgettext("workbook column", "客户"),
+             "work_order": lazy_pgettext("workbook column", "工单"),
+             "purpose": lazy_pgettext("workbook column", "事由"), "note": lazy_pgettext("workbook column", "备注"),
+             "category": lazy_pgettext("workbook column", "费用类别"),
+             "amount": lazy_pgettext("workbook column", "金额")}
 
 
 def _in_column(error):
