@@ -73,6 +73,7 @@ def test_a_new_entry_dated_in_a_submitted_month_keeps_its_form_and_what_was_type
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "已提交" in html
     assert 'name="date"' in html and 'value="2026-11-03"' in html and typed in html
+    assert 'id="date-error"' in html  # the date is what to change: the refusal is marked on it, as any other
 
 
 def test_changing_a_trip_of_a_submitted_month_is_refused_with_409(submitted, trip):

@@ -72,10 +72,11 @@ def submission(engineer, month):
         MonthSubmission.engineer_id == engineer.id, MonthSubmission.month == month))
 
 
-def ensure_open(engineer, day):
-    """409 when the month of `day` has been submitted."""
+def ensure_open(engineer, day, field=None):
+    """409 when the month of `day` has been submitted; on `field` (the form's date) when the day was given."""
     if submission(engineer, Month.of(day)) is not None:
-        raise Conflict(_("%(month)s 已提交，需主管退回后才能修改", month=Month.of(day)), month=Month.of(day))
+        message = _("%(month)s 已提交，需主管退回后才能修改", month=Month.of(day))
+        raise Conflict(message, {field: message} if field else None, month=Month.of(day))
 
 
 def first_submit_day(month):
@@ -232,7 +233,7 @@ def save_trip(actor, engineer, data, trip=None, *, now, keep=frozenset()):
     with fields.check():
         day = _past_or_today(data.get("date"), now)
     if day is not None:
-        ensure_open(engineer, day)
+        ensure_open(engineer, day, "date")
     with fields.check():
         full_day, depart, ret = _times(data)
     with fields.check():
@@ -305,7 +306,7 @@ def save_expense(actor, engineer, data, expense=None, *, now, keep=frozenset()):
     with fields.check():
         day = _past_or_today(data.get("date"), now)
     if day is not None:
-        ensure_open(engineer, day)
+        ensure_open(engineer, day, "date")
     with fields.check():
         if data.get("category") not in EXPENSE_CATEGORIES:
             raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
