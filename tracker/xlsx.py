@@ -196,3 +196,32 @@ def keep_formula_text(values, data):
                             shown.data_type = "s"
     finally:
         formulas.close()
+
+
+# ---- cells as offices write them ------------------------------------------------------------------------
+
+# a date kept as text the way Chinese spreadsheets write one (2026/10/19, 2026.1.5, 2026-1-5, 2026年10月19日, the
+# last what Excel writes of a 长日期 cell), maybe followed by a time
+_LOOSE_DATE = re.compile(r"^([0-9]{4})(?:[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日)(?=$|[ T])")
+_THOUSANDS = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*")
+
+
+def iso_text(value):
+    """A cell's text with its date written as ISO 8601 (zero-padded, with dashes) and a Chinese input method's
+    full-width colon as ':' (09：30); any other value as it came. Every import reads dates and times through it."""
+    if not isinstance(value, str):
+        return value
+    if "：" in value:
+        value = value.replace("：", ":")
+    match = _LOOSE_DATE.match(value.strip())
+    if match:
+        year, month, day, month_cn, day_cn = match.groups()
+        return f"{year}-{int(month or month_cn):02d}-{int(day or day_cn):02d}" + value.strip()[match.end():]
+    return value
+
+
+def plain_number(value):
+    """A number kept as text with thousands separators (2,600.50) without them; any other value as it came."""
+    if isinstance(value, str) and _THOUSANDS.fullmatch(value):
+        return value.replace(",", "")
+    return value

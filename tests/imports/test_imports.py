@@ -854,15 +854,18 @@ def test_dates_as_chinese_excel_writes_them_as_text_are_read(team, api):
     """2026/11/3 and 2026/11/16 9:30 (a date cell kept as text, as Chinese Excel shows it) were refused: "the time
     must be ISO 8601, e.g. 2026-10-15T09:30"."""
     attendance = [{"username": "eng1", "date": "2026/11/3", "status": "迟到"},
-                  {"username": "eng1", "date": "2026.11.4", "status": "迟到"}]
+                  {"username": "eng1", "date": "2026.11.4", "status": "迟到"},
+                  {"username": "eng1", "date": "2026年11月5日", "status": "迟到"}]  # Excel's 长日期 as text
     report = _upload(api, "attendance", _xlsx(kinds.ATTENDANCE, attendance), "考勤.xlsx", dry_run=False)
-    assert report.status_code == 200, report.get_json()
+    assert report.status_code == 200 and report.get_json()["created"] == 3, report.get_json()
     orders = _orders(1)
-    orders[0].update(number="SLASH-1", reported_at="2026/11/16 9:30", responded_at="2026-11-16 10:05")
+    orders[0].update(number="SLASH-1", reported_at="2026/11/16 9:30",
+                     responded_at="2026-11-16 10：05")  # the colon of a Chinese input method
     report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx", dry_run=False)
     assert report.status_code == 200, report.get_json()
     order = db.session.scalar(select(WorkOrder).where(WorkOrder.number == "SLASH-1"))
     assert order.reported_at == datetime(2026, 11, 16, 9, 30)
+    assert order.responded_at == datetime(2026, 11, 16, 10, 5)
     bad = _orders(1)
     bad[0].update(number="SLASH-2", reported_at="2026/13/16 9:30")
     refused = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, bad), "工单.xlsx").get_json()

@@ -264,7 +264,8 @@ def test_a_row_error_aborts_the_whole_import_naming_sheet_and_row(filled, web):
     ((date(2026, 11, 2),) + (None,) * 10 + ("礼品", 10), "费用类别"),
     ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", None), "请填写金额"),
     ((date(2026, 11, 2), None, None, "08:00", "09:00") + (None,) * 6 + ("餐费", 10), "一行只能"),
-    (("2026/11/02", None, None, "08:00", "09:00"), "YYYY-MM-DD"),
+    (("11/02/2026", None, None, "08:00", "09:00"), "YYYY-MM-DD"),
+    (("2026/13/02", None, None, "08:00", "09:00"), "YYYY-MM-DD"),
     ((None, None, None, "08:00", "09:00"), "请填写日期"),
     # every column at fault at once, each named (one a round before)
     ((date(2026, 11, 2), None, None, None, None, "是", None, "没有这个客户", "WO-9999"),
@@ -278,6 +279,19 @@ def test_bad_rows_are_refused_with_sheet_and_row(filled, web, row, message):
     html = response.get_data(as_text=True)
     assert "工作表“11月”第 3 行" in html and message in html
     assert snapshot(filled) == before
+
+
+def test_dates_times_and_amounts_as_offices_type_them_are_read_as_the_other_imports_read_them(team, web):
+    """The itinerary refused a date typed as text (2026/11/2, 2026年11月3日), a time with a Chinese input method's
+    colon (10：00) and an amount with thousands separators (1,234.50), which the data imports take."""
+    data = build((11, [("2026/11/2", None, None, "08：00", "09:00"),
+                       ("2026年11月3日", None, None, "10:00", "11：30"),
+                       ("2026-11-4",) + (None,) * 10 + ("餐费", "1,234.50")]))
+    response = upload(web("eng1"), data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    trips = db.session.scalars(select(Trip).order_by(Trip.day)).all()
+    assert [(t.day.day, t.depart_min, t.return_min) for t in trips] == [(2, 480, 540), (3, 600, 690)]
+    assert [(e.day.day, e.amount) for e in db.session.scalars(select(Expense))] == [(4, Decimal("1234.50"))]
 
 
 def test_a_bad_cell_is_named_by_its_column_in_english_too(filled, web):

@@ -16,7 +16,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker import clock, language, validation
+from tracker import clock, language, validation, xlsx
 from tracker.customers import services as customer_services
 from tracker import equipment as equipment_services
 from tracker.equipment import Equipment
@@ -67,33 +67,19 @@ class Kind:
     def key_of(self, row):
         """The row's key as the stored record's reads: a date in any spelling a cell may have (2026/3/4) as
         YYYY-MM-DD, so that the report and the check for a record named twice see the record the row is stored as."""
-        return tuple(_iso(row.get(column) or "") if column == "date" else row.get(column) or ""
+        return tuple(xlsx.iso_text(row.get(column) or "") if column == "date" else row.get(column) or ""
                      for column in self.key)
 
 
 # ---- cell values -> plain data --------------------------------------------------------------------------
 
-# a date as Chinese Excel writes a date cell kept as text (2026/10/19, 2026/1/5, 2026.1.5, 2026-1-5), then a time
-_LOOSE_DATE = re.compile(r"^([0-9]{4})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})(?=$|[ T])")
-
-
-def _iso(value):
-    """The cell's date written as ISO 8601 (zero-padded, with dashes); anything else as it came."""
-    if isinstance(value, str):
-        match = _LOOSE_DATE.match(value.strip())
-        if match:
-            year, month, day = match.groups()
-            return f"{year}-{int(month):02d}-{int(day):02d}" + value.strip()[match.end():]
-    return value
-
-
 def parse_date(value, field):
-    return validation.parse_date(_iso(value), field)
+    return validation.parse_date(xlsx.iso_text(value), field)
 
 
 def parse_datetime(value, field):
     """A cell's time: ISO 8601, or a date as Excel writes it then the time (2026/10/19 9:30 as 2026-10-19 09:30)."""
-    value = _iso(value)
+    value = xlsx.iso_text(value)
     if isinstance(value, str):
         value = re.sub(r"(?<=[0-9]{4}-[0-9]{2}-[0-9]{2}[ T])([0-9]):", r"0\1:", value)
     return validation.parse_datetime(value, field, clock.to_local)
@@ -111,8 +97,7 @@ def _flag(value, name):
 def _decimal(value, name):
     if isinstance(value, str) and not value.isascii():  # Decimal reads full-width digits (１０００); the API does not
         raise Invalid.field(name, _("须为数字"))
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*", value):
-        value = value.replace(",", "")  # 2,600 as a spreadsheet keeps a number typed as text
+    value = xlsx.plain_number(value)  # 2,600 as a spreadsheet keeps a number typed as text
     try:
         number = Decimal(value)
     except (InvalidOperation, TypeError):

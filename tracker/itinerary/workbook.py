@@ -406,9 +406,10 @@ def _date_cell(value):
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value.strip()):
+    text = xlsx.iso_text(value).strip() if isinstance(value, str) else None  # 2026/12/4, 2026年12月4日 as imports
+    if text is not None and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
         try:
-            return date.fromisoformat(value.strip())
+            return date.fromisoformat(text)
         except ValueError:
             pass
     raise _RowError(_("日期须为 YYYY-MM-DD 格式的日期"))
@@ -429,7 +430,7 @@ def _time_cell(value, label):
             raise _RowError(_("%(label)s时间只能精确到分钟", label=label))
         minutes = int(seconds // 60)
     elif isinstance(value, str):
-        match = HHMM_RE.match(value.strip())
+        match = HHMM_RE.match(xlsx.iso_text(value).strip())  # 10：00 typed with a Chinese input method
         if match:
             minutes = int(match.group(1)) * 60 + int(match.group(2))
             if int(match.group(2)) > 59:
@@ -471,7 +472,7 @@ def _amount_cell(value):
         raise _RowError(_("金额须为数字"))
     if isinstance(value, float):
         return repr(value)
-    return str(value).strip()
+    return xlsx.plain_number(str(value).strip())  # 1,234.50 as the other imports take it
 
 
 def _trip_data(day, values):
