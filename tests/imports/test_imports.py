@@ -1215,3 +1215,12 @@ def test_a_work_order_import_names_the_customers_it_would_create(team, api, clie
     assert page.status_code == 200 and 'id="new-customers"' in html and "旗宾玻璃" in html
     stored = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx").get_json()
     assert stored["new_customers"] == []
+
+
+def test_a_work_order_row_names_each_bad_cell_at_once(team, api):
+    """A row with a bad status, rework kind and time took a round for each: the first refusal hid the others."""
+    orders = _orders(1)
+    orders[0].update(status="也许", rework="大返", reported_at="2026-10-32 09:00")
+    report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx").get_json()
+    assert {error["field"] for error in report["errors"]} == {"status", "rework", "reported_at"}, report
+    assert {error["row"] for error in report["errors"]} == {3}  # below the header and its English row

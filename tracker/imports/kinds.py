@@ -349,12 +349,18 @@ def _order_data(row):
     data = _plain(row, ("customer", "equipment", "service_type", "description", "engineer", "submitter"))
     if "equipment" in data:
         data["equipment"] = data["equipment"] or ""
+    fields = validation.FieldErrors()  # every cell at fault at once (a row took a round for each)
     for name in TIME_COLUMNS:
         if name in row:
-            data[name] = parse_datetime(row[name] or None, name)
+            with fields.check():
+                data[name] = parse_datetime(row[name] or None, name)
     if row.get("status"):
-        data["status"] = _choice(row["status"], "status", STATUSES, STATUS_LABELS)
-    rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
+        with fields.check():
+            data["status"] = _choice(row["status"], "status", STATUSES, STATUS_LABELS)
+    rework = None
+    with fields.check():
+        rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
+    fields.raise_any()
     if not row.get("rework_of"):
         if "rework" in row:
             data["rework"] = rework
