@@ -232,9 +232,8 @@
       .then(function () {
         var queue = load().queue;
         var left = queue.filter(function (e) { return e.state === "pending"; }).length;
-        var refused = pending.some(function (entry) {
-          return queue.some(function (e) { return e.client_id === entry.client_id && e.state === "refused"; });
-        });
+        // any refused entry still waiting, not only one of this round's: "all sent" over a refused one misled
+        var refused = queue.some(function (e) { return e.state === "refused"; });
         say(left ? "" : (refused ? d.msgSomeRefused : (pending.length ? d.msgAllSent : "")));
       })
       .catch(function (problem) {
