@@ -138,6 +138,9 @@
     }
     editing = clientId;  // kept on the list (and on the phone) until the form is saved: it replaces it then
     render();
+    var error = $("form-error");  // what to change, by the form being changed (it was only down in the list)
+    error.textContent = entry.error || "";
+    error.hidden = !entry.error;
     $("f-date").focus();
   }
 

@@ -146,6 +146,7 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     assert "有记录被拒绝" in page.inner_text("#sync-message") and "全部已发送" not in page.inner_text("body")
     page.click("#queue .fix-entry")
     assert page.input_value("#f-depart") == "10:00"
+    assert page.is_visible("#form-error") and "未来" in page.inner_text("#form-error")  # by the form to change
     # 修改 only shows it in the form: it was taken off the phone at once, lost by a reload or a second 修改
     _wait_count(page, "#queue .offline-entry[data-state='refused']", 1)
     page.reload()
