@@ -6,6 +6,7 @@ retrying with back-off while the mail server is down; no web request waits for a
 """
 
 import logging
+import re
 import smtplib
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -40,11 +41,31 @@ def configured(config=None):
     return bool((config or current_app.config).get("MAIL_SERVER"))
 
 
+# what SMTP carries without extensions: a local part of ASCII (RFC 5322 dot-atom) and a host name, which may be written
+# in Chinese (例子.中国, sent in IDNA as xn--fsqu00a.xn--fiqs8s)
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\Z")
+
+
+def smtp_address(address):
+    """The address as it is sent (the host in IDNA), or None when no mail can be sent to it: every address a user is
+    given is checked by it, so that no notification ever fails on one (陈立新@例子.中国 was stored, then every action
+    that told its owner anything answered 500)."""
+    local, at, host = (address or "").rpartition("@")
+    if not at or len(address) > 254 or not _LOCAL_PART.match(local):
+        return None
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return f"{local}@{host}" if _HOST.match(host) else None
+
+
 def build(config, to, subject, text, attachments=()):
     """An EmailMessage; attachments are (file name, bytes, MIME type) and keep non-ASCII names (RFC 2231)."""
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
-    message["To"] = ", ".join(formataddr((name or "", address)) for name, address in to)
+    message["To"] = ", ".join(formataddr((name or "", smtp_address(address) or address)) for name, address in to)
     # a header is one line: a reason or a name with a line break (LF, U+2028) in the subject made the action that
     # sends the mail fail; the body keeps the text as written
     message["Subject"] = " ".join(subject.split())
@@ -76,7 +97,8 @@ def queue(to, subject, text, attachments=(), kind="mail", *, now):
 
     Nothing is queued when SMTP is not configured. Returns the outbox rows.
     """
-    to = [(name, address) for name, address in to if address]
+    # an address stored before addresses were checked for it (陈立新@例子.中国) gets no mail, and fails nothing
+    to = [(name, address) for name, address in to if address and smtp_address(address)]
     if not to or not configured():
         return []
     config = {key: value for key, value in current_app.config.items() if key.startswith("MAIL_")}

@@ -200,3 +200,28 @@ def test_a_reason_of_several_lines_is_sent_whole_and_the_subject_is_one_line(app
     message = message_from_bytes(row.payload, policy=policy.default)
     assert "\n" not in message["Subject"] and "第一行 第二行 第三行" in message["Subject"], message["Subject"]
     assert "第一行\n第二行" in message.get_content()
+
+
+def test_an_address_no_mail_can_go_to_fails_no_action_that_tells_its_owner(app, api, team, emails, mail_port):
+    """陈立新@例子.中国 was accepted, then every action that told its owner anything answered 500 (the message could
+    not be built): the engineer could not submit his month. Such an address is refused now; one stored before gets
+    no mail, and the action goes through."""
+    refused = api("PATCH", "/users/mgr", "admin", json={"email": "主管@例子.中国"})
+    assert refused.status_code == 422 and "email" in refused.get_json()["error"]["fields"]
+    assert api("PATCH", "/users/mgr", "admin", json={"email": "mgr@例子.中国"}).status_code == 200  # IDN host
+    db.session.execute(team["mgr"].__table__.update().where(team["mgr"].__table__.c.id == team["mgr"].id)
+                       .values(email="主管@例子.中国"))  # as a release before the check stored it
+    db.session.commit()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    assert ("month_submitted", "mgr") in notified()
+    assert not any(recipient == "主管@例子.中国" for _kind, recipient, _status in outbox_kinds())
+
+
+def test_a_chinese_host_name_is_sent_in_idna(app, api, team, emails, mail_port):
+    from tracker import mail
+
+    assert api("PATCH", "/users/mgr", "admin", json={"email": "mgr@例子.中国"}).status_code == 200
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "mgr@例子.中国"))
+    assert "<mgr@xn--fsqu00a.xn--fiqs8s>" in message.payload.decode()
+    assert mail.smtp_address("mgr@例子.中国") == "mgr@xn--fsqu00a.xn--fiqs8s"

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker import audit, locking, validation
+from tracker import audit, locking, mail, validation
 from tracker.auth import sessions, throttle
 from tracker.auth.access import is_above, named
 from tracker.auth.models import ROLES, ApiToken, User
@@ -124,8 +124,8 @@ def _apply(user, data):
     with fields.check():
         if "email" in data:
             email = (data["email"] or "").strip() or None
-            if email and (len(email) > 254 or not EMAIL_RE.match(email)):
-                raise Invalid.field("email", _("电子邮箱格式不正确"))
+            if email and (not EMAIL_RE.match(email) or mail.smtp_address(email) is None):
+                raise Invalid.field("email", _("电子邮箱格式不正确：@ 前只能用英文字母、数字和 . _ - + 等符号，@ 后为域名"))
             user.email = email
     with fields.check():
         if "bonus_base" in data:
