@@ -36,3 +36,10 @@ def test_ones_name_opens_the_password_page_and_logging_out_everywhere(client, te
     _own, _settings, nav = bar(client)
     account = nav[nav.index('data-bs-toggle="dropdown"'):]
     assert 'href="/account/password"' in account and 'action="/logout/everywhere"' in account
+
+
+def test_the_bell_is_outside_the_collapsed_menu_so_a_phone_shows_it(client, team):
+    """On a phone the unread count was inside the collapsed menu: nobody saw it without opening the menu."""
+    login(client, "eng1")
+    _own, _settings, nav = bar(client)
+    assert nav.index('href="/notifications"') < nav.index('id="nav"')
