@@ -28,12 +28,21 @@ def send_outbox(now):
     """The scheduler's sender: every due message of the outbox (e-mail only while SMTP is configured; the group-chat
     robots' too), with the current settings."""
     config = {key: value for key, value in current_app.config.items() if key.startswith(("MAIL_", "ROBOT_"))}
-    channels = [channel for channel in outbox.SENDERS if channel != "email" or configured(config)]
-    sent, failed, last_error = schedule.send_due(config, now, channels=channels)
+    sent, failed, last_error = schedule.send_due(config, now, channels=sending_channels(config))
     if not (sent or failed):
         return None
     summary = jobs.said("outbox_sent", sent=sent, failed=failed)
     return summary if sent or not failed else jobs.Failed(summary, last_error)  # nothing got through: an error
+
+
+def sending_channels(config=None):
+    """The outbox's channels the scheduler sends now: e-mail only while SMTP is configured, the robots' always."""
+    return [channel for channel in outbox.SENDERS if channel != "email" or configured(config)]
+
+
+def overdue(now):
+    """outbox.overdue of the channels sent now: shown to the admins when no scheduler process sends the outbox."""
+    return outbox.overdue(now, sending_channels())
 
 
 def configured(config=None):

@@ -101,3 +101,30 @@ def test_a_retry_from_an_older_page_shows_that_page_again(client, team):
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/notifications/outbox?page=2")
     refused = client.post(retry)  # waiting again: refused, on the page it was on
     assert refused.status_code == 409 and "old@example.com" in refused.get_data(as_text=True)
+
+
+def test_the_admin_is_told_when_no_scheduler_sends_what_is_due(app, client, team):
+    """With no scheduler process running, messages waited in the outbox for ever and neither the outbox nor the jobs
+    page said so; the jobs page listed the timed jobs only, not the outbox, stale drafts and import files."""
+    from datetime import timedelta
+
+    from tests.conftest import NOW
+    from tracker.extensions import db
+    from tracker.notifications import outbox
+
+    login(client, "admin")
+    app.config.update(MAIL_SERVER="127.0.0.1")
+    outbox.add("email", "test", "fresh@example.com", "fresh", b"", NOW - timedelta(minutes=2))
+    db.session.commit()
+    for page in ("/notifications/outbox", "/reports/jobs"):
+        assert 'id="scheduler-overdue"' not in client.get(page).get_data(as_text=True)  # due just now: on its way
+    outbox.add("email", "test", "late@example.com", "late", b"", NOW - timedelta(minutes=10))
+    db.session.commit()
+    for page in ("/notifications/outbox", "/reports/jobs"):
+        html = client.get(page).get_data(as_text=True)
+        assert 'id="scheduler-overdue"' in html and "有 1 条待发消息到期已超过 5 分钟" in html, page
+    jobs = client.get("/reports/jobs").get_data(as_text=True)
+    assert "<code>outbox</code>" in jobs and "每 30 秒" in jobs and "<code>stale_scores</code>" in jobs
+    assert "每 1 分钟" in jobs and "<code>import_stash</code>" in jobs and "每 1 小时" in jobs
+    app.config.update(MAIL_SERVER=None)  # e-mail is not sent without SMTP: nothing waits for a scheduler
+    assert 'id="scheduler-overdue"' not in client.get("/notifications/outbox").get_data(as_text=True)

@@ -1,12 +1,12 @@
 """The scheduler's page for admins (at /reports/jobs): every scheduled job, its recent runs, a "run now" button per job."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker import audit, clock, jobs, nav
+from tracker import audit, clock, jobs, mail, nav
 from tracker.auth.access import roles
 from tracker.errors import NotFound
 from tracker.extensions import db
@@ -23,9 +23,9 @@ JOB_LABELS = {
     "scores_mid_year": _l("年中得分（定稿）"),
     "scores_annual": _l("年度得分（定稿）"),
     "submission_reminders": _l("提醒未提交上月行程表的工程师"),
-    "stale_scores": _l("重算待更新的草稿得分（每分钟）"),
-    "outbox": _l("发送待发消息：邮件、群机器人（每 30 秒）"),
-    "import_stash": _l("删除超过一天未导入的待导入文件（每小时）"),
+    "stale_scores": _l("重算待更新的草稿得分"),
+    "outbox": _l("发送待发消息：邮件、群机器人"),
+    "import_stash": _l("删除超过一天未导入的待导入文件"),
 }
 RUNS_PER_PAGE = 100
 OUTCOMES = {"running": ("secondary", _l("运行中")), "ok": ("success", _l("成功")), "error": ("danger", _l("失败"))}
@@ -46,11 +46,23 @@ def _when(cron):
 def job_list():
     scheduled = [{"name": name, "label": JOB_LABELS.get(name, name), "when": _when(entry["cron"])}
                  for name, entry in sorted(jobs.SCHEDULE.items())]
+    frequent = [{"name": name, "label": JOB_LABELS.get(name, name), "when": _every(entry["seconds"])}
+                for name, entry in sorted(jobs.FREQUENT.items(), key=lambda item: item[1]["seconds"])]
     pages = max(1, -(-jobs.run_count() // RUNS_PER_PAGE))
     page = page_arg(request.args.get("page"), maximum=pages)
-    return render_template("admin/jobs.html", scheduled=scheduled, runs=jobs.recent_runs(RUNS_PER_PAGE, page),
-                           page=page, pages=pages, labels=JOB_LABELS, outcomes=OUTCOMES, said=jobs.summary_text,
-                           zone=current_app.config["TIMEZONE"])
+    return render_template("admin/jobs.html", scheduled=scheduled, frequent=frequent,
+                           runs=jobs.recent_runs(RUNS_PER_PAGE, page), page=page, pages=pages, labels=JOB_LABELS,
+                           outcomes=OUTCOMES, said=jobs.summary_text, zone=current_app.config["TIMEZONE"],
+                           overdue=mail.overdue(clock.now()))
+
+
+def _every(seconds):
+    """An interval as a short phrase: 每 30 秒, 每 1 分钟, 每 1 小时."""
+    if seconds % 3600 == 0:
+        return ngettext("每 %(num)s 小时", "每 %(num)s 小时", seconds // 3600)
+    if seconds % 60 == 0:
+        return ngettext("每 %(num)s 分钟", "每 %(num)s 分钟", seconds // 60)
+    return ngettext("每 %(num)s 秒", "每 %(num)s 秒", seconds)
 
 
 @bp.route("/jobs/<name>/run", methods=["POST"])

@@ -11,7 +11,7 @@ same back-off.
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, func, or_, select, update
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,6 +96,17 @@ def retry(message_id, now):
 
 PAGE = 200
 PAGE_MAX = 100_000
+OVERDUE = timedelta(minutes=5)  # the scheduler sends every 30 seconds: a message due this long has nobody sending it
+
+
+def overdue(now, channels):
+    """(how many, the earliest due time) of the messages of `channels` (those that can be sent now) due for longer
+    than OVERDUE, or None: no scheduler process is sending them (one that is not running was seen nowhere)."""
+    count, first = db.session.execute(
+        select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == "pending", OutboxMessage.channel.in_(channels),
+            OutboxMessage.next_attempt_at <= now - OVERDUE)).one()
+    return (count, first) if count else None
 
 
 def recent(page=1, limit=PAGE):

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from tracker import clock, nav
+from tracker import clock, mail, nav
 from tracker.auth.access import roles
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -67,7 +67,8 @@ def outbox_list():
 
 def _render_outbox(status=200, page=1):
     rows, more = outbox.recent(page)
-    return render_template("notifications/outbox.html", rows=rows, channels=CHANNELS, page=page, more=more), status
+    return render_template("notifications/outbox.html", rows=rows, channels=CHANNELS, page=page, more=more,
+                           overdue=mail.overdue(clock.now())), status
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
