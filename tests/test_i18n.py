@@ -316,3 +316,11 @@ def test_logging_out_keeps_the_language_the_user_read(client, team):
     client.post("/logout")
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page and "Log in to Tracker after-sales service" in page
+
+
+def test_the_equipment_example_on_the_work_order_form_reads_as_an_example_in_english(client, team):
+    """The English form's equipment box showed a bare 1号机 (sample data, untranslated)."""
+    login(client, "office")
+    assert 'placeholder="如 1号机"' in client.get("/work-orders/new").get_data(as_text=True)
+    client.post("/lang/en")
+    assert 'placeholder="e.g. 1号机"' in client.get("/work-orders/new").get_data(as_text=True)

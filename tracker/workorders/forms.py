@@ -54,7 +54,7 @@ class WorkOrderForm(Form):
     customer = StringField(_l("客户"), validators=[DataRequired()],  # 40 after NFC: the service counts
                            render_kw={"list": "customer-names", "autocomplete": "off", "data-picker": "customers"})
     equipment = StringField(_l("设备"), validators=[Optional()],
-                            render_kw={"placeholder": "1号机", "list": "equipment-names", "autocomplete": "off",
+                            render_kw={"placeholder": _l("如 1号机"), "list": "equipment-names", "autocomplete": "off",
                                        "data-picker": "equipment", "data-customer-field": "customer"})
     service_type = StringField(_l("服务类型"), validators=[DataRequired()],
                                render_kw={"list": "service-types", "autocomplete": "off"})
