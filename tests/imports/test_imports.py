@@ -1224,3 +1224,11 @@ def test_a_work_order_row_names_each_bad_cell_at_once(team, api):
     report = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, orders), "工单.xlsx").get_json()
     assert {error["field"] for error in report["errors"]} == {"status", "rework", "reported_at"}, report
     assert {error["row"] for error in report["errors"]} == {3}  # below the header and its English row
+
+
+def test_a_workbook_named_csv_is_told_it_is_a_workbook(team, api):
+    """An .xlsx renamed .csv was told "CSV 文件须为 UTF-8 或 GB18030 编码", which sent the clerk to re-save the
+    encoding of a file that was never text."""
+    response = _upload(api, "attendance", _xlsx(kinds.ATTENDANCE, []), "考勤.csv")
+    assert response.status_code == 422
+    assert "是 Excel 工作簿" in response.get_json()["error"]["fields"]["file"], response.get_json()

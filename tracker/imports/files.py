@@ -188,6 +188,8 @@ def _unmerged(values, number, ranges, spans):
 
 
 def _csv_rows(data):
+    if data.startswith(b"PK\x03\x04"):  # a workbook renamed .csv: its bytes are no text in any encoding
+        raise Invalid.field("file", _("该文件是 Excel 工作簿（.xlsx），不是 CSV：请以 .xlsx 扩展名上传"))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
