@@ -150,6 +150,23 @@ def test_period_scores_average_the_eligible_months_with_a_total(api, records, te
         ("eng1", NOW.isoformat() + "+08:00"), ("eng2", NOW.isoformat() + "+08:00"), ("eng3", None)]
 
 
+def test_an_engineer_assessed_in_no_month_of_the_period_does_not_hold_the_period_open(api, records, team, make_user):
+    """The list's final flag was every row's: an engineer hired in June (assessed from December) has no mid-year
+    final, ever, so the manager's mid-year list could never become final."""
+    make_user("late", display_name="晚到", supervisor="mgr", hire_date=date(2026, 6, 1))
+    for engineer in (team["eng1"], team["eng2"]):
+        for month in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
+            _store_total(engineer, month, "80", status="approved")
+    yearly.period_scores(2026, "mid_year", NOW, final=True)
+    db.session.commit()
+    body = api("GET", "/scores/2026/mid-year", "mgr").get_json()
+    assert {r["username"]: r["final"] for r in body["scores"]} == {"eng1": True, "eng2": True, "late": False}
+    assert body["final"] is True
+    assert api("GET", "/scores/2026/mid-year", "late").get_json()["final"] is False  # nothing of theirs to settle
+    _store_total(team["eng1"], "2026-07", "80")  # a draft of the second half: the annual list is not final
+    assert api("GET", "/scores/2026/annual", "mgr").get_json()["final"] is False
+
+
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
     for month in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
         _store_total(team["eng1"], month, "80" if month == "2026-02" else None, status="approved")

@@ -99,7 +99,9 @@ PERIOD_SCORE = core.obj({"username": {"type": "string"}, "display_name": {"type"
                                                         "latest computation of its months (null: none computed)"}},
                         ["username", "display_name", "score", "months", "final", "computed_at"])
 PERIOD_SCORES = core.obj({"year": {"type": "integer"}, "period": {"type": "string", "enum": ["mid-year", "annual"]},
-                          "final": {"type": "boolean", "description": "every row is the stored final score"},
+                          "final": {"type": "boolean",
+                                    "description": "every engineer assessed in a month of the period has the stored "
+                                                   "final score (one assessed in none has nothing to settle)"},
                           "scores": {"type": "array", "items": PERIOD_SCORE}},
                          ["year", "period", "final", "scores"])
 
@@ -218,7 +220,7 @@ def _period(year, period):
              "score": results[person.id].score, "months": results[person.id].months,
              "final": results[person.id].final, "computed_at": results[person.id].computed_at}
             for person in sorted(people, key=lambda person: person.username)]  # as the monthly list
-    return core.reply({"year": year, "period": period, "final": bool(rows) and all(r["final"] for r in rows),
+    return core.reply({"year": year, "period": period, "final": yearly.all_final(people, results, year, period),
                        "scores": rows})
 
 

@@ -70,6 +70,18 @@ def current_period_scores(engineer_ids, year, period):
     return results
 
 
+def assessed_months(people, year, period):
+    """{engineer id: the months of the period each of `people` is assessed in (CONTRACT 7: hire date, early
+    confirmation); for one who left, none after the last month they were computed for (no one's to approve)}."""
+    months = _period_months(year, period_key(period))
+    left = [person.id for person in people if not person.active]
+    last = {engineer_id: str(month) for engineer_id, month in db.session.execute(
+        select(Score.engineer_id, func.max(Score.month)).where(Score.engineer_id.in_(left), Score.month.in_(months))
+        .group_by(Score.engineer_id))} if left else {}
+    return {person.id: [month for month in months if is_eligible(person, month)
+                        and (person.active or str(month) <= last.get(person.id, ""))] for person in people}
+
+
 def _all_months_approved(people, year, period):
     """The ids of the engineers among `people` whose every eligible month of the period is approved (CONTRACT 7):
     a month the engineer is assessed in (hire date, early confirmation) that was never computed, or is a draft,
@@ -81,16 +93,19 @@ def _all_months_approved(people, year, period):
         select(Score.engineer_id, Score.month).where(
             Score.engineer_id.in_([person.id for person in people]), Score.month.in_(months),
             Score.eligible.is_(True), Score.status == "approved"))}
-    # one who left is scored no more after the last month they were computed for: those months are no one's to approve
-    left = [person.id for person in people if not person.active]
-    last = {engineer_id: str(month) for engineer_id, month in db.session.execute(
-        select(Score.engineer_id, func.max(Score.month)).where(Score.engineer_id.in_(left), Score.month.in_(months))
-        .group_by(Score.engineer_id))} if left else {}
-    assessed = {person.id: [month for month in months if is_eligible(person, month)
-                            and (person.active or str(month) <= last.get(person.id, ""))] for person in people}
+    assessed = assessed_months(people, year, period)
     # no month assessed (hired too late, or only later): nothing to make final, not a final of nothing
     return {person.id for person in people
             if assessed[person.id] and all((person.id, str(month)) in approved for month in assessed[person.id])}
+
+
+def all_final(people, results, year, period):
+    """Whether the period is settled for `people` (results: period_view's): every one assessed in a month of it has
+    its final. One assessed in none has nothing to settle (a hire of December held the gm's annual flag false for
+    ever); False when no one has anything."""
+    assessed = assessed_months(people, year, period)
+    settling = [person.id for person in people if assessed[person.id] or results[person.id].final]
+    return bool(settling) and all(results[engineer_id].final for engineer_id in settling)
 
 
 def period_scores(year, period, now, final, engineer_ids=None):
