@@ -167,6 +167,18 @@ def test_an_engineer_assessed_in_no_month_of_the_period_does_not_hold_the_period
     assert api("GET", "/scores/2026/annual", "mgr").get_json()["final"] is False
 
 
+def test_months_approved_as_assessed_settle_the_period_whatever_the_rule_gives_since(api, records, team, make_user):
+    """An early confirmation taken back after April to June were approved (assessed): the mean still held them,
+    but no month was assessed by the rule any more, so the final was cleared and could never be stored again."""
+    early = make_user("early", display_name="早转正", supervisor="mgr", hire_date=date(2026, 1, 20))
+    for month, total in (("2026-04", "80"), ("2026-05", "90"), ("2026-06", "85.5")):
+        _store_total(early, month, total, status="approved")  # approved under the early confirmation, since undone
+    yearly.period_scores(2026, "mid_year", NOW, final=True)
+    db.session.commit()
+    row = api("GET", "/scores/2026/mid-year", "early").get_json()["scores"][0]
+    assert (row["score"], row["months"], row["final"]) == (85.17, 3, True)  # (80 + 90 + 85.5) / 3
+
+
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
     for month in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
         _store_total(team["eng1"], month, "80" if month == "2026-02" else None, status="approved")
