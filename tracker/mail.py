@@ -12,6 +12,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
+import idna
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -61,11 +62,11 @@ def smtp_address(address):
     given is checked by it, so that no notification ever fails on one (陈立新@例子.中国 was stored, then every action
     that told its owner anything answered 500)."""
     local, at, host = (address or "").rpartition("@")
-    if not at or len(address) > 254 or not _LOCAL_PART.match(local):
+    if not at or len(address) > 254 or len(local) > 64 or not _LOCAL_PART.match(local):  # RFC 5321's limits
         return None
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
+    try:  # IDNA 2008 (Python's own codec is IDNA 2003: straße.de went to strasse.de, another domain)
+        host = idna.encode(host).decode("ascii")
+    except (idna.IDNAError, UnicodeError):  # also what no one can see or type apart: a zero-width space, ｆｕｌｌ
         return None
     return f"{local}@{host}" if _HOST.match(host) else None
 

@@ -225,3 +225,4 @@ def test_a_chinese_host_name_is_sent_in_idna(app, api, team, emails, mail_port):
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "mgr@例子.中国"))
     assert "<mgr@xn--fsqu00a.xn--fiqs8s>" in message.payload.decode()
     assert mail.smtp_address("mgr@例子.中国") == "mgr@xn--fsqu00a.xn--fiqs8s"
+    assert mail.smtp_address("a@straße.de") == "a@xn--strae-oqa.de"  # IDNA 2008: not strasse.de, another domain
