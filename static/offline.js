@@ -234,9 +234,10 @@
       })
       .then(function () {
         var queue = load().queue;
-        var left = queue.filter(function (e) { return e.state === "pending"; }).length;
-        // any refused entry still waiting, not only one of this round's: "all sent" over a refused one misled
-        var refused = queue.some(function (e) { return e.state === "refused"; });
+        var left = queue.filter(function (e) { return e.state === "pending" && e.username === d.username; }).length;
+        // any refused entry of this user still waiting, not only one of this round's ("all sent" over a refused one
+        // misled); another user's on a shared phone is theirs to fix
+        var refused = queue.some(function (e) { return e.state === "refused" && e.username === d.username; });
         say(left ? "" : (refused ? d.msgSomeRefused : (pending.length ? d.msgAllSent : "")));
       })
       .catch(function (problem) {

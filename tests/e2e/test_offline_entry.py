@@ -203,3 +203,12 @@ def test_another_users_entries_on_a_shared_phone_are_counted_not_shown(server, p
     assert "1 条记录" in page.inner_text("#queue .other-user-entries")
     assert page.inner_text("#queue-count") == "0"
     assert len(_rows(Trip)) == 0  # nor sent as this user
+    refused = dict(theirs, client_id="7d1f0c2e-1111-4a4a-8b8b-000000000003", state="refused", error="未来的日期")
+    page.evaluate("value => window.localStorage.setItem('tracker.offline.v1', value)",
+                  json.dumps({"queue": [theirs, refused], "sent": []}, ensure_ascii=False))
+    page.reload()
+    _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"})  # this user's own: sent
+    from playwright.sync_api import expect
+
+    expect(page.locator("#sync-message")).to_contain_text("全部已发送")
+    assert "有记录被拒绝" not in page.inner_text("#sync-message")  # the other user's refusal is not this one's
