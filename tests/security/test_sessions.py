@@ -288,7 +288,9 @@ def test_a_user_changes_their_own_password_and_every_session_and_token_ends(app,
     ({"current": PASSWORD, "new": "short", "repeat": "short"}, "new", "密码须为 8–128 个字符"),
     ({"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD + "x"}, "repeat", "两次输入的新密码不一致"),
     ({"current": "", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}, "current", "请填写当前密码"),
-    ({"current": PASSWORD, "new": PASSWORD, "repeat": PASSWORD}, "new", "新密码不能与当前密码相同")])
+    ({"current": PASSWORD, "new": PASSWORD, "repeat": PASSWORD}, "new", "新密码不能与当前密码相同"),
+    ({"current": "café-12345", "new": "cafe\u0301-12345", "repeat": "cafe\u0301-12345"}, "new",
+     "新密码不能与当前密码相同")])  # the same to read, decomposed
 def test_a_refused_password_change_says_why_on_its_field_and_changes_nothing(app, team, form, field, message):
     page, _cookies = browser_login(app, remember=False)
     before = db.session.scalar(select(User.password_hash).where(User.username == "eng1"))

@@ -253,8 +253,8 @@ def change_own_password(user, current, new, address, now):
     either; the caller commits a refusal on "current" too. Like any new password it ends every session and API
     token of the user (CONTRACT 11), this one too. The caller commits."""
     _check_password(new)  # before an attempt is spent on the current one
-    if new == current:
-        raise Invalid.field("password", _("新密码不能与当前密码相同"))
+    if isinstance(current, str) and unicodedata.normalize("NFC", new) == unicodedata.normalize("NFC", current):
+        raise Invalid.field("password", _("新密码不能与当前密码相同"))  # café as typed or decomposed reads the same
     checked = login(user.username, current, address, now, via="password change")
     if checked is None or checked.id != user.id:  # wrong, or changed meanwhile by another request
         raise Invalid.field("current", _("当前密码不正确"))
