@@ -1,7 +1,7 @@
 """The scheduler's page for admins (at /reports/jobs): every scheduled job, its recent runs, a "run now" button per job."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -57,12 +57,16 @@ def job_list():
 
 
 def _every(seconds):
-    """An interval as a short phrase: 每 30 秒, 每 1 分钟, 每 1 小时."""
+    """An interval as a short phrase: 每 30 秒, 每分钟, 每小时."""
+    if seconds == 3600:
+        return _("每小时")
     if seconds % 3600 == 0:
-        return ngettext("每 %(num)s 小时", "每 %(num)s 小时", seconds // 3600)
+        return _("每 %(n)s 小时", n=seconds // 3600)
+    if seconds == 60:
+        return _("每分钟")
     if seconds % 60 == 0:
-        return ngettext("每 %(num)s 分钟", "每 %(num)s 分钟", seconds // 60)
-    return ngettext("每 %(num)s 秒", "每 %(num)s 秒", seconds)
+        return _("每 %(n)s 分钟", n=seconds // 60)
+    return _("每 %(n)s 秒", n=seconds)
 
 
 @bp.route("/jobs/<name>/run", methods=["POST"])
