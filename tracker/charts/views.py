@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
@@ -13,7 +13,7 @@ from tracker.scoring.month import Month
 
 bp = Blueprint("charts", __name__, url_prefix="/charts")
 
-nav.add("charts.department_home", _l("部门概览"), roles=("gm", "admin"), order=43)
+nav.add("charts.department_home", lazy_pgettext("nav", "部门概览"), roles=("gm", "admin"), order=43)
 
 
 @bp.app_template_global()

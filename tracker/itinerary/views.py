@@ -8,6 +8,7 @@ import chinese_calendar
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -32,7 +33,7 @@ from tracker.validation import date_arg, put_errors
 bp = Blueprint("itinerary", __name__)
 
 nav.add("itinerary.home", _l("我的行程"), roles=("engineer",), order=10)
-nav.add("itinerary.home", _l("工程师行程"), roles=("manager", "backoffice", "gm", "admin"), order=10)
+nav.add("itinerary.home", lazy_pgettext("nav", "工程师行程"), roles=("manager", "backoffice", "gm", "admin"), order=10)
 
 WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
 HOLIDAY_NAMES = {"New Year's Day": _l("元旦"), "Spring Festival": _l("春节"), "Tomb-sweeping Day": _l("清明节"),

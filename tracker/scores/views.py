@@ -4,6 +4,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, language, nav
@@ -32,8 +33,8 @@ SCORE_VIEWERS = ("engineer", "manager", "gm", "admin")
 MONTH_PAGE_SIZE = 50  # engineers per page of the month's scores
 
 nav.add("scores.scores_home", _l("我的考核"), roles=("engineer",), order=40)
-nav.add("scores.scores_home", _l("月度考核"), roles=("manager", "gm", "admin"), order=40)
-nav.add("scores.pending_adjustments", _l("加减分审批"), roles=("gm",), order=42)
+nav.add("scores.scores_home", lazy_pgettext("nav", "月度考核"), roles=("manager", "gm", "admin"), order=40)
+nav.add("scores.pending_adjustments", lazy_pgettext("nav", "加减分审批"), roles=("gm",), order=42)
 
 bp.add_app_template_global(presenter.score_num, "score_num")
 

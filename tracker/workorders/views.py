@@ -31,7 +31,7 @@ from tracker.validation import filter_errors, page_arg, put_errors
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
 nav.add("workorders.index", lazy_pgettext("nav", "工单"), order=20)
-nav.add("workorders.bulk_scans", _l("批量上传电子档"), roles=("backoffice", "manager"), order=21)
+nav.add("workorders.bulk_scans", lazy_pgettext("nav", "批量上传电子档"), roles=("backoffice", "manager"), order=21)
 nav.add("workorders.complaints", _l("投诉"), roles=("backoffice", "manager", "gm", "admin"), order=22)
 
 MANAGERS = ("backoffice", "manager")

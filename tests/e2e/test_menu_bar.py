@@ -1,0 +1,31 @@
+"""The menu bar on a 1280 px laptop: every role's entries on one line in Chinese and in English (the English bar
+took two lines for a manager and the gm, three for the admin), the admin's settings under one menu; the Space key
+opens a menu as it does any button."""
+
+import pytest
+
+from tests.e2e.support import log_in
+
+pytestmark = pytest.mark.e2e
+LAPTOP = {"width": 1280, "height": 800}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_roles_menu_bar_is_one_line_on_a_laptop(live_server, browser, demo_data, lang):
+    heights = {}
+    for username in ("zhangsan", "office", "mgr.liu", "gm.wang", "admin"):
+        context, page = log_in(browser, live_server, username, LAPTOP)
+        if lang == "en":
+            page.goto(live_server + "/work-orders/?lang=en")
+        page.goto(live_server + "/work-orders/")
+        heights[username] = page.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
+        context.close()
+    assert max(heights.values()) < 70, heights  # one line is 56 px, two 93
+
+
+def test_the_space_key_opens_the_settings_menu(live_server, browser, demo_data):
+    context, page = log_in(browser, live_server, "admin", LAPTOP)
+    page.focus("nav button.dropdown-toggle >> nth=0")
+    page.keyboard.press(" ")
+    page.wait_for_selector("nav .dropdown-menu.show a[href='/admin/users']")
+    context.close()
