@@ -78,7 +78,11 @@
         var discard = el("button", "btn btn-sm btn-outline-danger discard-entry", d.msgDiscard);
         discard.type = "button";
         discard.addEventListener("click", function () {
-          if (window.confirm(d.msgConfirmDiscard)) { removeEntry(entry.client_id); render(); }
+          if (window.confirm(d.msgConfirmDiscard)) {
+            removeEntry(entry.client_id);
+            if (editing === entry.client_id) { editing = null; $("form-error").hidden = true; }  // nothing to fix
+            render();
+          }
         });
         actions.appendChild(fix);
         actions.appendChild(discard);

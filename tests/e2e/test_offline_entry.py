@@ -126,9 +126,12 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     page.click("#send-now")
     page.wait_for_selector("#connection[data-online='1']")
     assert len(_rows(Trip)) == 2 and len(_rows(Expense)) == 1
+    page.click("#queue .fix-entry")
+    assert page.is_visible("#form-error")  # why it was refused, by the form
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#queue .discard-entry")
     _wait_count(page, "#queue .offline-entry", 0)
+    assert not page.is_visible("#form-error")  # discarded: nothing left to fix
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
     page.screenshot(path=os.path.join(screenshot_dir, "offline-sent.png"), full_page=True)
