@@ -203,7 +203,7 @@ def keep_formula_text(values, data):
 # a date kept as text the way Chinese spreadsheets write one (2026/10/19, 2026.1.5, 2026-1-5, 2026年10月19日, the
 # last what Excel writes of a 长日期 cell), maybe followed by a time
 _LOOSE_DATE = re.compile(r"^([0-9]{4})(?:[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日)(?=$|[ T])")
-_THOUSANDS = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d+)?\s*")
+_THOUSANDS = re.compile(r"\s*-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*")  # 2,600.50; not 0,500
 
 
 def iso_text(value):

@@ -185,9 +185,10 @@ def test_new_orders_of_one_file_that_redo_each_other_are_refused_on_the_row_in_t
     assert _count(WorkOrder) == before
 
 
-def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team, api):
+@pytest.mark.parametrize("base", ["１０００", "0,500", "1,23.4"])  # 0,500 was read as 500: no thousands separator
+def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team, api, base):
     users = [{"username": "wide.eng", "display_name": "全角", "role": "engineer", "supervisor": "mgr",
-              "hire_date": "2025-01-01", "bonus_base": "１０００", "active": "是"}]
+              "hire_date": "2025-01-01", "bonus_base": base, "active": "是"}]
     refused = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
     assert refused.status_code == 422
     report = refused.get_json()["error"]["report"]
