@@ -15,8 +15,10 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 import idna
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from tracker import jobs
+from tracker.extensions import db
 from tracker.notifications import outbox, schedule
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,14 @@ def sending_channels(config=None):
 
 
 def overdue(now):
-    """outbox.overdue of the channels sent now: shown to the admins when no scheduler process sends the outbox."""
-    return outbox.overdue(now, sending_channels())
+    """outbox.overdue of the channels sent now, unless the outbox was sent from within that time (a scheduler busy
+    with a burst, 50 messages a round, is running): shown to the admins when no scheduler process sends it."""
+    late = outbox.overdue(now, sending_channels())
+    if late is None:
+        return None
+    running = db.session.scalar(select(jobs.JobRun.started_at).where(
+        jobs.JobRun.job == "outbox", jobs.JobRun.started_at > now - outbox.OVERDUE).limit(1))
+    return None if running is not None else late
 
 
 def configured(config=None):
