@@ -7,6 +7,11 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) {
       event.preventDefault();
+      // a form in a menu (全部退出 under one's name): the menu closed with the click, so the keyboard's place is
+      // its button again, not nowhere
+      var menu = event.target.closest(".dropdown");
+      var toggle = menu && menu.querySelector("[data-bs-toggle=dropdown]");
+      if (toggle) { toggle.focus(); }
     }
   });
   // A page that shows field errors: the first bad field takes the focus (its message is read with it through

@@ -29,3 +29,13 @@ def test_the_space_key_opens_the_settings_menu(live_server, browser, demo_data):
     page.keyboard.press(" ")
     page.wait_for_selector("nav .dropdown-menu.show a[href='/admin/users']")
     context.close()
+
+
+def test_cancelling_log_out_everywhere_leaves_the_keyboard_on_the_menu_button(live_server, browser, demo_data):
+    context, page = log_in(browser, live_server, "zhangsan", LAPTOP)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("nav button.dropdown-toggle >> nth=-1")
+    page.click("nav form[action$='/logout/everywhere'] button")
+    assert page.evaluate("document.activeElement.matches('nav button.dropdown-toggle')")
+    assert "/login" not in page.url
+    context.close()
