@@ -304,6 +304,23 @@ def test_a_bad_cell_is_named_by_its_column_in_english_too(filled, web):
     assert "“事由” (purpose): " in html, html
 
 
+def test_every_malformed_row_is_named_at_once(filled, team, api):
+    """Only the first bad row of the whole file was named: a clerk's file with three took three rounds."""
+    before = snapshot(filled)
+    data = build((10, [(date(2026, 10, 5), None, None, "25:00", "26:00")]),
+                 (11, [(date(2026, 11, 2), None, None, "08:00", "09:00"),
+                       ("11/03/2026", None, None, "08:00", "09:00"),
+                       (date(2026, 11, 4), None, None, None, None, "也许")]))
+    response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1",
+                   data={"file": (io.BytesIO(data), NAME)}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert [(row["sheet"], row["row"]) for row in error["rows"]] == [("10月", 3), ("11月", 4), ("11月", 5)]
+    assert (error["sheet"], error["row"]) == ("10月", 3)
+    assert "工作表“10月”第 3 行" in error["message"] and "工作表“11月”第 5 行" in error["message"]
+    assert snapshot(filled) == before
+
+
 def test_overlapping_rows_name_the_other_row(team, web):
     data = build((11, [(date(2026, 11, 2), None, None, "08:00", "10:00"),
                        (date(2026, 11, 2), None, None, "09:00", "11:00")]))

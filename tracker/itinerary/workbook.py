@@ -239,8 +239,10 @@ class _RowError(Exception):
 def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     """Replace the open months' trips and expenses by the workbook's rows; the caller commits or rolls back.
 
-    Every row goes through services.save_trip/save_expense; the first error aborts with a message naming the
-    sheet and the row. A submitted month in the file is refused (409) unless the file matches it exactly.
+    Every row's cells are read first, and all the malformed ones are refused at once (422 naming each sheet and
+    row; `rows` lists them); then every row goes through services.save_trip/save_expense, whose first refusal
+    aborts naming its sheet and row. A submitted month in the file is refused (409) unless the file matches it
+    exactly.
     """
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的行程"))
@@ -294,8 +296,9 @@ def _open(data):
 
 
 def _parse_book(book, year):
-    """{'YYYY-MM': {'sheet', 'trips': [(row, data)], 'expenses': [(row, data)]}} for each month sheet."""
-    found = {}
+    """{'YYYY-MM': {'sheet', 'trips': [(row, data)], 'expenses': [(row, data)]}} for each month sheet; every row's
+    malformed cells refused at once, each row named (the first alone was, and the next came a round later)."""
+    found, problems = {}, []
     for sheet in book.worksheets:
         match = SHEET_RE.match("".join(sheet.title.split()))  # "12 月" is the sheet "12月"
         if not match:
@@ -307,12 +310,14 @@ def _parse_book(book, year):
         key = Month.from_parts(year, month)
         if key in found:
             raise Invalid.field("file", _("工作表“%(sheet)s”出现了两次", sheet=sheet.title))
-        content = _parse_sheet(sheet, year, month)
+        content = _parse_sheet(sheet, year, month, problems)
         if sheet.sheet_state != "visible" and not content["trips"] and not content["expenses"]:
             # a month the export hid because it was empty, never seen in the spreadsheet: it leaves the month as
             # it stands (read as "now empty", it deleted what was recorded after the download)
             continue
         found[key] = content
+    if problems:
+        raise _rows_invalid(problems)
     if not found:
         raise Invalid.field("file", _("文件中没有月份工作表（“1月”…“12月”），不是工作行程表的格式"))
     return dict(sorted(found.items()))
@@ -324,7 +329,9 @@ def _has_header(sheet):
     return tuple(str(value).strip() if value is not None else "" for value in header) == HEADERS
 
 
-def _parse_sheet(sheet, year, month):
+def _parse_sheet(sheet, year, month, problems):
+    """The month sheet's rows as trips and expenses; each row refused is added to `problems` (sheet, row,
+    message)."""
     name = sheet.title
     if sheet.max_row > MAX_ROWS:
         raise Invalid.field("file", _("工作表“%(sheet)s”的行数超过 %(n)s", sheet=name, n=MAX_ROWS))
@@ -343,7 +350,7 @@ def _parse_sheet(sheet, year, month):
             continue
         if totals:  # the totals block holds sums and notes only: a trip or expense written below it is not lost
             if any(not _blank(value) for col, value in enumerate(values) if col not in TOTALS_COLUMNS):
-                raise _row_invalid(name, number, _("此行在“合计”之下，不会导入：请把行程和费用填在合计行之上"))
+                problems.append((name, number, _("此行在“合计”之下，不会导入：请把行程和费用填在合计行之上")))
             continue
         if all(_blank(value) for value in values):
             continue
@@ -365,7 +372,7 @@ def _parse_sheet(sheet, year, month):
                 content["trips"].append((number, _trip_data(day, values)))
             # else: a day row with only date, weekday, attendance or hours: nothing to store
         except _RowError as error:
-            raise _row_invalid(name, number, str(error)) from None
+            problems.append((name, number, str(error)))
     return content
 
 
@@ -386,6 +393,23 @@ def _in_column(error):
         return error.message
     return _("；").join(_("%(column)s：%(message)s", column=COLUMN_OF[field], message=message)
                        for field, message in error.fields.items())
+
+
+SHOWN_PROBLEMS = 20  # rows named in the message; the answer's `rows` lists them all
+
+
+def _rows_invalid(problems):
+    """One refusal naming every malformed row (the first SHOWN_PROBLEMS in its message)."""
+    if len(problems) == 1:
+        return _row_invalid(*problems[0])
+    texts = [_("工作表“%(sheet)s”第 %(row)s 行：%(message)s", sheet=sheet, row=row, message=message)
+             for sheet, row, message in problems]
+    text = _("；").join(texts[:SHOWN_PROBLEMS])
+    if len(texts) > SHOWN_PROBLEMS:
+        text += _("……共 %(n)s 行有误", n=len(texts))
+    first_sheet, first_row, _message = problems[0]
+    return Invalid(text, {"file": text}, sheet=first_sheet, row=first_row,
+                   rows=[{"sheet": sheet, "row": row, "message": message} for sheet, row, message in problems])
 
 
 def _row_invalid(sheet, row, message):
