@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from tests.conftest import login
 from tracker.auth.models import User
 from tracker.equipment import Equipment
 from tracker.extensions import db
@@ -347,9 +348,14 @@ def test_times_with_seconds_keep_them_through_import_and_export(team, api):
     ("admin", "calendar", 200), ("office", "attendance", 200), ("admin", "attendance", 200),
     ("mgr", "attendance", 403),
 ])
-def test_who_may_import_what(team, api, user, kind, status):
+def test_who_may_import_what(team, api, client, user, kind, status):
     data = _xlsx(kinds.KINDS[kind], [])
     assert _upload(api, kind, data, "x.xlsx", user=user).status_code == status
+    if user in ("admin", "office"):  # the template and the export follow the import (office had the calendar's
+        for path in (f"/imports/{kind}/template.xlsx", f"/imports/{kind}/export.xlsx"):  # template, not its import)
+            assert api("GET", path, user).status_code == status, path
+        login(client, user)
+        assert client.get(f"/imports/{kind}/template.xlsx").status_code == status
 
 
 def test_an_admin_onboarding_an_empty_instance_imports_its_work_orders_too(team, api):

@@ -55,8 +55,9 @@ def _kind(kind):
 @roles("admin", "backoffice")
 @core.answers(200, BINARY, content=XLSX_MIME, description="The import template with example rows")
 def import_template(kind):
-    """The empty import template of a kind (users, customers, work_orders, attendance, calendar), with examples."""
-    return _xlsx(services.template(kind), f"{kind}-template.xlsx")
+    """The empty import template of a kind (users, customers, work_orders, attendance, calendar), with examples; of
+    a kind the caller may import (403 otherwise, as its export and import)."""
+    return _xlsx(services.template(_kind(kind)), f"{kind}-template.xlsx")
 
 
 @bp.route("/imports/<kind>/export.xlsx")
