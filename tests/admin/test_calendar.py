@@ -119,3 +119,22 @@ def test_the_exception_mark_is_short_enough_for_a_phones_day_cell_in_english(cli
     client.post("/lang/en")
     page = client.get("/admin/calendar/2026-10").get_data(as_text=True)
     assert '<span class="tag exception">Set</span>' in page and "a yellow frame (“Set”) marks an exception" in page
+
+
+def test_the_warning_turns_into_a_note_once_the_years_holidays_are_entered(client, team):
+    """The warning stayed the same after the admin had entered the year's holidays; in December nothing told of the
+    next year's; the attendance grid and the itinerary of that year said nothing to the admin."""
+    from tests.conftest import NOW
+
+    login(client, "admin")
+    assert 'id="calendar-warning"' in client.get(f"/admin/calendar/{UNCOVERED}-05").get_data(as_text=True)
+    assert 'id="calendar-warning"' in client.get(f"/attendance/{UNCOVERED}-05").get_data(as_text=True)
+    calendar.set_day(date(UNCOVERED, 5, 4), False, "劳动节")  # a Monday made a day off: holidays are being entered
+    db.session.commit()
+    page = client.get(f"/admin/calendar/{UNCOVERED}-05").get_data(as_text=True)
+    assert 'id="calendar-warning"' not in page and f'id="calendar-note-{UNCOVERED}"' in page
+    assert "其中 1 个工作日设为休息日" in page
+    assert calendar.years_to_warn(NOW.date()) == []  # November 2026: this year is covered
+    december = calendar.years_to_warn(date(2026, 12, 1))  # 2027 is not covered either (until the package is)
+    assert [note["year"] for note in december] == ([] if calendar.year_is_covered(2027) else [2027])
+    assert [note["year"] for note in calendar.years_to_warn(date(UNCOVERED - 1, 12, 1))] == [UNCOVERED - 1, UNCOVERED]

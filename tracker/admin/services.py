@@ -2,7 +2,7 @@
 
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth import services as auth_services
@@ -70,14 +70,6 @@ def calendar_month(year, month):
     for start in range(0, len(padded), 7):
         weeks.append(padded[start:start + 7])
     return weeks
-
-
-def overrides_in_year(year):
-    """How many dates of a year an admin has overridden."""
-    first = calendar.month_days(year, 1)[0]
-    return db.session.scalar(select(func.count()).select_from(CalendarDay).where(
-        CalendarDay.day >= first, CalendarDay.day < first.replace(year=year + 1))) or 0
-
 
 
 def update_user(actor, user, data):

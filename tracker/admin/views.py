@@ -32,13 +32,6 @@ def _actor():
     return current_user._get_current_object()
 
 
-def _calendar_warning(year):
-    """The warning admins see while a year's official holidays are missing from the holiday data."""
-    if calendar.year_is_covered(year):
-        return None
-    return {"year": year, "overrides": services.overrides_in_year(year)}
-
-
 # ---- users ---------------------------------------------------------------------------------------
 
 @bp.route("/")
@@ -54,7 +47,7 @@ def users():
     active = {"1": True, "0": False}.get(request.args.get("active", ""))
     return render_template("admin/users.html", users=services.users(role, active), role=role,
                            active=request.args.get("active", ""), role_labels=ROLE_LABELS,
-                           calendar_warning=_calendar_warning(clock.today().year))
+                           calendar_warnings=calendar.years_to_warn(clock.today()))
 
 
 def _user_form(user=None):
@@ -224,7 +217,7 @@ def _render_calendar(month, form, error=None, status=200):
         "admin/calendar.html", form=form, month=month, year=year, number=number, error=error,
         weeks=services.calendar_month(year, number), weekdays=WEEKDAYS, today=clock.today(),
         previous=month.previous(), following=month.next(),
-        calendar_warning=_calendar_warning(year)), status
+        calendar_warnings=[note for note in [calendar.missing_holidays(year)] if note]), status
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

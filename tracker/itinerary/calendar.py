@@ -28,6 +28,32 @@ def year_is_covered(year):
     return year in covered_years()
 
 
+def missing_holidays(year):
+    """What admins are told of a year the holiday data does not cover (CONTRACT 4), or None for a covered one:
+    {"year", "overrides": the dates entered, "holidays": those of them that make a weekday a day off}. Once an
+    admin has entered holidays the note says the calendar is counted as entered (the warning stayed as it was)."""
+    if year_is_covered(year):
+        return None
+    rows = db.session.execute(select(CalendarDay.day, CalendarDay.workday).where(
+        CalendarDay.day >= date(year, 1, 1), CalendarDay.day < date(year + 1, 1, 1))).all()
+    return {"year": year, "overrides": len(rows),
+            "holidays": sum(1 for day, workday in rows if not workday and day.weekday() < 5)}
+
+
+def years_to_warn(today):
+    """The years an admin is told of on the pages that set things up: this one, and in December the next (its
+    holidays are due before it starts)."""
+    notes = [missing_holidays(today.year)] + ([missing_holidays(today.year + 1)] if today.month == 12 else [])
+    return [note for note in notes if note is not None]
+
+
+def admin_notes(user, year):
+    """[missing_holidays(year)] for an admin on a page of that year (an itinerary month, the attendance grid) when
+    the year is not covered; [] for anyone else."""
+    note = missing_holidays(year) if user.role == "admin" else None
+    return [note] if note else []
+
+
 def is_workday(day):
     override = db.session.get(CalendarDay, day)
     return override.workday if override is not None else official_workday(day)

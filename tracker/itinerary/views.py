@@ -150,7 +150,7 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
         "owed": requests.owed_by(current_user, today) if current_user.id == engineer.id else [],
         "can_reopen": submitted and can_reopen(current_user, engineer),
         "reopen_form": reopen_form or ReopenForm(formdata=None),
-        "calendar_warning": current_user.role == "admin" and not calendar.year_is_covered(first.year),
+        "calendar_warnings": calendar.admin_notes(current_user, first.year),
         "score_approved_at": db.session.scalar(select(Score.approved_at).where(
             Score.engineer_id == engineer.id, Score.month == month, Score.status == "approved")),
     }
