@@ -8,6 +8,7 @@ retrying with back-off while the mail server is down; no web request waits for a
 import logging
 import re
 import smtplib
+import unicodedata
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
@@ -72,9 +73,12 @@ def smtp_address(address):
     local, at, host = (address or "").rpartition("@")
     if not at or len(address) > 254 or len(local) > 64 or not _LOCAL_PART.match(local):  # RFC 5321's limits
         return None
-    try:  # IDNA 2008 (Python's own codec is IDNA 2003: straße.de went to strasse.de, another domain)
-        host = idna.encode(host).decode("ascii")
-    except (idna.IDNAError, UnicodeError):  # also what no one can see or type apart: a zero-width space, ｆｕｌｌ
+    if any(unicodedata.category(character) == "Cf" for character in host):  # a zero-width space: unseen, refused
+        return None
+    try:  # IDNA 2008 with UTS 46's mapping, as browsers do (München.de, a decomposed café); Python's own codec is
+        # IDNA 2003: straße.de went to strasse.de, another domain
+        host = idna.encode(unicodedata.normalize("NFC", host), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
         return None
     return f"{local}@{host}" if _HOST.match(host) else None
 

@@ -264,8 +264,9 @@ def test_a_field_the_form_refuses_does_not_hide_the_others(client, team, shape):
 @pytest.mark.parametrize("email, status", [("x@", 422), ("@example.com", 422), ("a b@example.com", 422),
                                            ("a@@example.com", 422), ("zhang@example.com", 200), ("ops@tracker", 200),
                                            ("陈立新@例子.中国", 422), ("a,b@example.com", 422), ("a@-x.com", 422),
-                                           ("chen@例子.中国", 200), ("a@straße.de", 200), ("a@ｅｘａｍｐｌｅ.com", 422),
-                                           ("a@exa\u200bmple.com", 422), ("a" * 65 + "@example.com", 422)])
+                                           ("chen@例子.中国", 200), ("a@straße.de", 200), ("a@exa\u200bmple.com", 422),
+                                           ("a" * 65 + "@example.com", 422), ("info@München.de", 200),
+                                           ("x@CAFÉ.fr", 200), ("x@cafe\u0301.fr", 200)])
 def test_an_email_address_has_a_name_an_at_and_a_domain(api, team, email, status):
     """Only an @ was looked for: x@ was stored, and mail to it failed for ever in the outbox."""
     response = api("PATCH", "/users/eng1", "admin", json={"email": email})

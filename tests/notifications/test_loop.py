@@ -226,3 +226,4 @@ def test_a_chinese_host_name_is_sent_in_idna(app, api, team, emails, mail_port):
     assert "<mgr@xn--fsqu00a.xn--fiqs8s>" in message.payload.decode()
     assert mail.smtp_address("mgr@例子.中国") == "mgr@xn--fsqu00a.xn--fiqs8s"
     assert mail.smtp_address("a@straße.de") == "a@xn--strae-oqa.de"  # IDNA 2008: not strasse.de, another domain
+    assert mail.smtp_address("info@München.de") == mail.smtp_address("info@mu\u0308nchen.de") == "info@xn--mnchen-3ya.de"
