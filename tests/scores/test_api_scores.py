@@ -179,6 +179,26 @@ def test_months_approved_as_assessed_settle_the_period_whatever_the_rule_gives_s
     assert (row["score"], row["months"], row["final"]) == (85.17, 3, True)  # (80 + 90 + 85.5) / 3
 
 
+def test_months_approved_as_not_assessed_stay_so_for_the_final(api, records, team, make_user):
+    """The mirror image: January to March approved as not assessed (hired in October), April to June as assessed,
+    the final stored; then an early confirmation from February: the rule made February and March assessed, which
+    no approval could settle any more, so the final was cleared for good."""
+    late = make_user("late2", display_name="后转正", supervisor="mgr", hire_date=date(2025, 10, 15))
+    for month in ("2026-01", "2026-02", "2026-03"):
+        _store_total(late, month, None, eligible=False, status="approved")
+    for month, total in (("2026-04", "70"), ("2026-05", "80"), ("2026-06", "90")):
+        _store_total(late, month, total, status="approved")
+    yearly.period_scores(2026, "mid_year", NOW, final=True)
+    db.session.commit()
+    assert api("GET", "/scores/2026/mid-year", "late2").get_json()["final"] is True
+    late.early_confirmation_month = "2026-02"  # set after the approvals
+    db.session.commit()
+    yearly.period_scores(2026, "mid_year", NOW, final=True)
+    db.session.commit()
+    body = api("GET", "/scores/2026/mid-year", "late2").get_json()
+    assert body["final"] is True and (body["scores"][0]["score"], body["scores"][0]["months"]) == (80, 3)
+
+
 def test_the_stored_final_period_score_is_answered_once_it_exists(api, records, team):
     for month in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
         _store_total(team["eng1"], month, "80" if month == "2026-02" else None, status="approved")

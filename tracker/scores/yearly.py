@@ -71,29 +71,35 @@ def current_period_scores(engineer_ids, year, period):
 
 
 def _approved_months(people, months):
-    """{(engineer id, 'YYYY-MM')} of the approved scores of `months` that were assessed."""
+    """{(engineer id, 'YYYY-MM'): whether assessed} of the approved scores of `months`."""
     if not people:
-        return set()
-    return {(engineer_id, str(month)) for engineer_id, month in db.session.execute(
-        select(Score.engineer_id, Score.month).where(
+        return {}
+    return {(engineer_id, str(month)): eligible for engineer_id, month, eligible in db.session.execute(
+        select(Score.engineer_id, Score.month, Score.eligible).where(
             Score.engineer_id.in_([person.id for person in people]), Score.month.in_(months),
-            Score.eligible.is_(True), Score.status == "approved"))}
+            Score.status == "approved"))}
 
 
 def assessed_months(people, year, period, approved=None):
-    """{engineer id: the months of the period each of `people` is assessed in}: those the rule gives now (CONTRACT 7:
-    hire date, early confirmation; for one who left, none after the last month they were computed for: no one's to
-    approve), and those approved as assessed, whose total the period's mean holds whatever the rule gives since (an
-    early confirmation taken back after April's approval left a mean over April that could never be final)."""
+    """{engineer id: the months of the period each of `people` is assessed in}: an approved month as it was
+    approved, assessed or not, which the period's mean holds whatever the rule gives since (an early confirmation
+    taken back after April's approval, or one set over months approved as not assessed, left a period that could
+    never be final); any other as the rule gives it now (CONTRACT 7: hire date, early confirmation; for one who
+    left, none after the last month they were computed for: no one's to approve)."""
     months = _period_months(year, period_key(period))
     approved = _approved_months(people, months) if approved is None else approved
     left = [person.id for person in people if not person.active]
     last = {engineer_id: str(month) for engineer_id, month in db.session.execute(
         select(Score.engineer_id, func.max(Score.month)).where(Score.engineer_id.in_(left), Score.month.in_(months))
         .group_by(Score.engineer_id))} if left else {}
-    return {person.id: [month for month in months if (person.id, str(month)) in approved or (
-        is_eligible(person, month) and (person.active or str(month) <= last.get(person.id, "")))]
-        for person in people}
+
+    def assessed(person, month):
+        decided = approved.get((person.id, str(month)))
+        if decided is not None:
+            return decided
+        return is_eligible(person, month) and (person.active or str(month) <= last.get(person.id, ""))
+
+    return {person.id: [month for month in months if assessed(person, month)] for person in people}
 
 
 def _all_months_approved(people, year, period):
@@ -106,7 +112,7 @@ def _all_months_approved(people, year, period):
     assessed = assessed_months(people, year, period, approved)
     # no month assessed (hired too late, or only later): nothing to make final, not a final of nothing
     return {person.id for person in people
-            if assessed[person.id] and all((person.id, str(month)) in approved for month in assessed[person.id])}
+            if assessed[person.id] and all(approved.get((person.id, str(month))) for month in assessed[person.id])}
 
 
 def all_final(people, results, year, period):
