@@ -80,7 +80,15 @@
         discard.addEventListener("click", function () {
           if (window.confirm(d.msgConfirmDiscard)) {
             removeEntry(entry.client_id);
-            if (editing === entry.client_id) { editing = null; $("form-error").hidden = true; }  // nothing to fix
+            if (editing === entry.client_id) {  // nothing left to fix: its data leaves the form too (a tap on
+              editing = null;                   // 保存 queued the discarded entry again)
+              $("form-error").hidden = true;
+              $("offline-form").reset();
+              $("f-date").value = localToday();
+              syncFullDay();
+            }
+            var refusedLeft = load().queue.some(function (e) { return e.state === "refused" && e.username === d.username; });
+            if (!refusedLeft && $("sync-message").textContent === d.msgSomeRefused) { say(""); }
             render();
           }
         });

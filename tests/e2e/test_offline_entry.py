@@ -132,6 +132,8 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
     page.click("#queue .discard-entry")
     _wait_count(page, "#queue .offline-entry", 0)
     assert not page.is_visible("#form-error")  # discarded: nothing left to fix
+    assert "有记录被拒绝" not in page.inner_text("#sync-message")
+    assert page.input_value("#f-depart") == ""  # its data left the form with it: 保存 would queue it again
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
     page.screenshot(path=os.path.join(screenshot_dir, "offline-sent.png"), full_page=True)
