@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -1238,4 +1239,19 @@ def test_a_workbook_named_csv_is_told_it_is_a_workbook(team, api):
     encoding of a file that was never text."""
     response = _upload(api, "attendance", _xlsx(kinds.ATTENDANCE, []), "考勤.csv")
     assert response.status_code == 422
-    assert "是 Excel 工作簿" in response.get_json()["error"]["fields"]["file"], response.get_json()
+    assert "是 Excel 工作簿（.xlsx）" in response.get_json()["error"]["fields"]["file"], response.get_json()
+    other = io.BytesIO()
+    with zipfile.ZipFile(other, "w") as archive:  # an .ods, or any other zip: not told it is an .xlsx
+        archive.writestr("content.xml", "<office:document/>")
+    message = _upload(api, "attendance", other.getvalue(), "考勤.csv").get_json()["error"]["fields"]["file"]
+    assert "不是 CSV 文本文件" in message and ".xlsx）" not in message
+    old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    message = _upload(api, "attendance", old_excel, "考勤.csv").get_json()["error"]["fields"]["file"]
+    assert "旧版 Excel 工作簿（.xls）" in message
+
+
+def test_a_csv_saved_as_unicode_text_by_excel_is_read(team, api):
+    """Excel's "Unicode text" is UTF-16 with a byte order mark (and tabs): it was told to re-save as UTF-8."""
+    text = "用户名\t日期\t状态\neng1\t2026-11-03\t迟到\n"
+    report = _upload(api, "attendance", text.encode("utf-16"), "考勤.csv").get_json()
+    assert report["created"] == 1 and not report["errors"], report

@@ -187,9 +187,24 @@ def _unmerged(values, number, ranges, spans):
     return values
 
 
+def _is_xlsx(data):
+    """Whether a zip archive holds an Excel workbook (its directory only is read: nothing is unpacked)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError):
+        return False
+
+
 def _csv_rows(data):
     if data.startswith(b"PK\x03\x04"):  # a workbook renamed .csv: its bytes are no text in any encoding
-        raise Invalid.field("file", _("该文件是 Excel 工作簿（.xlsx），不是 CSV：请以 .xlsx 扩展名上传"))
+        if _is_xlsx(data):
+            raise Invalid.field("file", _("该文件是 Excel 工作簿（.xlsx），不是 CSV：请以 .xlsx 扩展名上传"))
+        raise Invalid.field("file", _("该文件不是 CSV 文本文件：请在 Excel 中另存为 .xlsx 或 CSV 后上传"))
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # Excel 97–2003 (.xls), renamed
+        raise Invalid.field("file", _("该文件是旧版 Excel 工作簿（.xls）：请在 Excel 中另存为 .xlsx 后上传"))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its byte order mark
+        data = data.decode("utf-16").encode("utf-8")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
