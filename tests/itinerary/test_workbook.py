@@ -316,9 +316,16 @@ def test_every_malformed_row_is_named_at_once(filled, team, api):
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert [(row["sheet"], row["row"]) for row in error["rows"]] == [("10月", 3), ("11月", 4), ("11月", 5)]
-    assert (error["sheet"], error["row"]) == ("10月", 3)
+    assert (error["sheet"], error["row"], error["rows_total"]) == ("10月", 3, 3)
     assert "工作表“10月”第 3 行" in error["message"] and "工作表“11月”第 5 行" in error["message"]
     assert snapshot(filled) == before
+
+
+def test_the_page_names_the_bad_rows_once_by_the_file_box(filled, web):
+    """The page showed the rows' message twice, above the form and under the file box."""
+    rows = [(date(2026, 11, 2), None, None, "25:00", "26:00"), (date(2026, 11, 3), None, None, None, None, "也许")]
+    html = upload(web("eng1"), build((11, rows))).get_data(as_text=True)
+    assert html.count("工作表“11月”第 4 行") == 1 and 'id="file-error"' in html
 
 
 def test_overlapping_rows_name_the_other_row(team, web):

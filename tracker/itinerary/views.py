@@ -408,9 +408,8 @@ def import_workbook(username, year):
         raise
     except DomainError as error:
         db.session.rollback()
-        if isinstance(error, Invalid) and "file" in error.fields:
-            form.file.errors = list(form.file.errors) + [error.fields["file"]]
-        return _render_year(engineer, year, form=form, alert=error.message, expected=error.extra.get("expected"),
+        alert = put_errors(form, error)  # on the file box; not a second time above the form
+        return _render_year(engineer, year, form=form, alert=alert, expected=error.extra.get("expected"),
                             status=error.status)
     db.session.commit()
     parts = []

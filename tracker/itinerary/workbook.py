@@ -395,7 +395,8 @@ def _in_column(error):
                        for field, message in error.fields.items())
 
 
-SHOWN_PROBLEMS = 20  # rows named in the message; the answer's `rows` lists them all
+SHOWN_PROBLEMS = 20  # rows named in the message; the answer's `rows` lists up to LISTED_PROBLEMS, `rows_total` all
+LISTED_PROBLEMS = 1000
 
 
 def _rows_invalid(problems):
@@ -408,8 +409,9 @@ def _rows_invalid(problems):
     if len(texts) > SHOWN_PROBLEMS:
         text += _("……共 %(n)s 行有误", n=len(texts))
     first_sheet, first_row, _message = problems[0]
-    return Invalid(text, {"file": text}, sheet=first_sheet, row=first_row,
-                   rows=[{"sheet": sheet, "row": row, "message": message} for sheet, row, message in problems])
+    return Invalid(text, {"file": text}, sheet=first_sheet, row=first_row, rows_total=len(problems),
+                   rows=[{"sheet": sheet, "row": row, "message": message}
+                         for sheet, row, message in problems[:LISTED_PROBLEMS]])
 
 
 def _row_invalid(sheet, row, message):
