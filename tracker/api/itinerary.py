@@ -305,7 +305,7 @@ def download_workbook(username, year):
 def import_workbook(username, year):
     """Replace the open months' trips and expenses by those of an uploaded workbook (same format as the download);
     accepted only from the upload networks (TRACKER_UPLOAD_NETWORKS), else 403. Malformed cells are refused all at
-    once: 422 with `sheet` and `row` of the first and `rows` ({sheet, row, message}) of every one."""
+    once: 422 with `sheet` and `row` of the first, `rows` ({sheet, row, message}) of up to 1,000 and `rows_total`."""
     engineer = engineer_from_path(username)
     if request.mimetype and request.mimetype != "multipart/form-data":
         raise Unsupported(_("请求须为 multipart/form-data"))
