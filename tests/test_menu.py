@@ -3,6 +3,8 @@ under one's name."""
 
 import re
 
+import pytest
+
 from tests.conftest import login
 
 
@@ -44,3 +46,20 @@ def test_the_bell_is_outside_the_collapsed_menu_so_a_phone_shows_it(client, team
     _own, _settings, nav = bar(client)
     collapse = nav[nav.index('id="nav"'):nav.index('class="order-1 order-lg-3')]
     assert 'href="/notifications"' not in collapse and 'href="/notifications"' in nav
+
+
+@pytest.mark.parametrize("user, path, marked", [
+    ("eng1", "/itinerary/eng1/2026-11", "/"),  # 我的行程 leads there through a redirect
+    ("eng1", "/itinerary/offline/", "/itinerary/offline/"),
+    ("office", "/work-orders/complaints", "/work-orders/complaints"),
+    ("mgr", "/scores/2026-11/eng1", "/scores"),
+    ("admin", "/admin/users/new", "/admin/users"),
+])
+def test_the_entry_a_page_lies_under_is_marked_current(client, team, user, path, marked):
+    """Only a page reached at an entry's own address was marked: none after 我的行程's redirect, none on a work order
+    or a score page."""
+    login(client, user)
+    page = client.get(path).get_data(as_text=True)
+    nav = page[page.index("<nav"):page.index("</nav>")]
+    assert re.findall(r'href="([^"]+)" aria-current="page"', nav) == [marked]
+    assert ('nav-link dropdown-toggle active' in nav) is (user == "admin")  # the Settings menu holds the page

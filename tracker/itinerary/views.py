@@ -32,8 +32,9 @@ from tracker.validation import date_arg, put_errors
 
 bp = Blueprint("itinerary", __name__)
 
-nav.add("itinerary.home", _l("我的行程"), roles=("engineer",), order=10)
-nav.add("itinerary.home", lazy_pgettext("nav", "工程师行程"), roles=("manager", "backoffice", "gm", "admin"), order=10)
+nav.add("itinerary.home", _l("我的行程"), roles=("engineer",), order=10, section="/itinerary/")
+nav.add("itinerary.home", lazy_pgettext("nav", "工程师行程"), roles=("manager", "backoffice", "gm", "admin"), order=10,
+        section="/itinerary/")
 
 WEEKDAYS = (_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日"))
 HOLIDAY_NAMES = {"New Year's Day": _l("元旦"), "Spring Festival": _l("春节"), "Tomb-sweeping Day": _l("清明节"),
