@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
@@ -17,7 +18,7 @@ from tracker.values import month_arg
 
 bp = Blueprint("queue", __name__)
 
-nav.add("queue.approvals", _l("审批队列"), roles=("gm",), order=39)
+nav.add("queue.approvals", lazy_pgettext("nav", "审批队列"), roles=("gm",), order=39)
 nav.add("queue.team_month", _l("本月进度"), roles=("manager",), order=39)
 
 
