@@ -194,3 +194,18 @@ def test_an_adjustment_not_decided_is_a_gap_as_it_holds_the_approval(months, api
     assert found["adjustment_undecided"] == ["eng1"]
     login(client, "gm.wang")
     assert 'href="/scores/adjustments"' in client.get(f"/quality/{SEEDED}").get_data(as_text=True)
+
+
+def test_an_engineer_without_a_hire_date_is_asked_for_the_months_since_the_account_was_made(months, api, make_user):
+    """Who owes a month's itinerary follows the one rule the month's reminder follows (hired before the month's end,
+    or without a hire date, an account made before it): the gap list took every engineer without a hire date,
+    so one added later was listed as owing months before they joined."""
+    from datetime import datetime
+
+    late = make_user("eng.late", role="engineer", supervisor="mgr", hire_date=None)
+    late.created_at = datetime(2026, 11, 2, 9)
+    early = make_user("eng.early", role="engineer", supervisor="mgr", hire_date=None)
+    early.created_at = datetime(2026, 10, 31, 9)
+    db.session.commit()
+    found = by_kind(api("GET", f"/quality/{SEEDED}", "gm.wang").get_json())
+    assert "eng.late" not in found["itinerary_not_submitted"] and "eng.early" in found["itinerary_not_submitted"]

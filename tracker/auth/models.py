@@ -1,10 +1,10 @@
 """People, roles and API tokens."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,6 +65,13 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+    @classmethod
+    def employed_in(cls, month):
+        """SQL: employed in `month` (a Month): hired before its end, or, without a hire date, an account made before
+        its end. Who is asked to submit a month, and whose missing submission is a gap, follow this one rule."""
+        _first, nxt = month.bounds()
+        return or_(cls.hire_date < nxt, and_(cls.hire_date.is_(None), cls.created_at < datetime.combine(nxt, time())))
 
 
 class ApiToken(db.Model):

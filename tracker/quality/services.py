@@ -84,10 +84,9 @@ def month_gaps(viewer, month, now):
         raise Invalid.field("month", _("只能检查已开始的月份"))
     first, nxt = month.bounds()
     gaps = {kind: [] for kind in KINDS}
-    employed = or_(User.hire_date.is_(None), User.hire_date < nxt)
     unsubmitted = ~exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)
     for username, name in db.session.execute(select(User.username, User.display_name)
-                                             .where(*_engineers(viewer, month), employed, unsubmitted)
+                                             .where(*_engineers(viewer, month), User.employed_in(month), unsubmitted)
                                              .order_by(User.display_name)):
         gaps["itinerary_not_submitted"].append(Gap("itinerary_not_submitted", username, name))
     gaps["work_order_without_scan"] = _order_gaps(
