@@ -98,14 +98,6 @@ def hold_order_months(order):
         locking.lock_month(month)
 
 
-def _assessed_from(hire_date, early_month):
-    """The first month an engineer is assessed in (CONTRACT 7), or None when never."""
-    starts = [Month.parse(str(early_month))] if early_month is not None else []
-    if hire_date is not None:
-        starts.append(Month.of(periods.add_months(hire_date, periods.SERVICE_MONTHS)))
-    return min(starts, default=None)
-
-
 def _eligibility_change(user):
     """The months whose eligibility a change of hire date or early confirmation may flip: from the earlier first
     assessed month (before or after the change) to the later one, or on when one of them is never."""
@@ -117,7 +109,7 @@ def _eligibility_change(user):
         return (history.deleted[0] if history.deleted else now), now
 
     (hire_old, hire_new), (early_old, early_new) = before_after("hire_date"), before_after("early_confirmation_month")
-    starts = {_assessed_from(hire_old, early_old), _assessed_from(hire_new, early_new)}
+    starts = {periods.first_assessed(hire_old, early_old), periods.first_assessed(hire_new, early_new)}
     if len(starts) < 2:
         return None
     known = sorted(start for start in starts if start is not None)

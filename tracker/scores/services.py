@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -57,8 +57,6 @@ def as_of(month, now):
 
 def is_eligible(user, month):
     """Assessed in month: six months after hire (month-end rule), or confirmed early from an earlier month."""
-    if user.hire_date is None:
-        return user.early_confirmation_month is not None and user.early_confirmation_month <= month
     return periods.eligible(user.hire_date, month, user.early_confirmation_month)
 
 
@@ -436,14 +434,12 @@ def remind_unsubmitted(month, now):
 
     Returns the number of reminders added. The caller commits.
     """
-    _first, nxt = month_arg(month).bounds()
+    month = month_arg(month)
     submitted = exists().where(MonthSubmission.engineer_id == User.id, MonthSubmission.month == month)
     reminded = exists().where(Notification.user_id == User.id, Notification.kind == REMINDER,
                               Notification.detail == month)
     people = db.session.scalars(select(User.id).where(
-        # employed in the month: hired before its end, or, without a hire date, an account made before its end
-        User.role == "engineer", User.active.is_(True),
-        or_(User.hire_date < nxt, and_(User.hire_date.is_(None), User.created_at < datetime.combine(nxt, time()))),
+        User.role == "engineer", User.active.is_(True), User.employed_in(month),
         ~submitted, ~reminded).order_by(User.id)).all()
     engineers = db.session.scalars(select(User).where(User.id.in_(people)).order_by(User.id)).all()
     notifications.notify(REMINDER, engineers, None, now, month=month, detail=month)

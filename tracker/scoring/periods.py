@@ -28,12 +28,19 @@ def add_months(day, months):
     return date(year, month + 1, day.day)
 
 
+def first_assessed(hire_date, early_confirmation_month=None):
+    """The first month an engineer is assessed in (CONTRACT 7), None when never: the month hire date + 6 months
+    falls in, or an earlier early confirmation month. Every question of eligibility is answered from this."""
+    starts = [Month(str(early_confirmation_month))] if early_confirmation_month is not None else []
+    if hire_date is not None:
+        starts.append(Month.of(add_months(hire_date, SERVICE_MONTHS)))
+    return min(starts, default=None)
+
+
 def eligible(hire_date, month, early_confirmation_month=None):
     """Assessed in month when hire date + 6 months <= its last day, or an early confirmation month <= it."""
-    month = Month(month)
-    if early_confirmation_month is not None and Month(early_confirmation_month) <= month:
-        return True
-    return add_months(hire_date, SERVICE_MONTHS) <= month.last
+    first = first_assessed(hire_date, early_confirmation_month)
+    return first is not None and first <= Month(month)
 
 
 @dataclass(frozen=True)
