@@ -136,6 +136,9 @@ def derived(settings, instance_path):
     except (TypeError, ValueError):
         raise SettingError(f"TRACKER_UPLOAD_NETWORKS={settings['UPLOAD_NETWORKS']!r} is not a comma-separated list of "
                            "networks (e.g. 10.0.0.0/8,192.168.0.0/16)") from None
+    if not parsed:  # an empty value would refuse every upload and import without a word at start
+        raise SettingError(f"TRACKER_UPLOAD_NETWORKS={settings['UPLOAD_NETWORKS']!r} names no network; leave it unset "
+                           f"for the default ({UPLOAD_NETWORKS})")
     proxies = settings["TRUSTED_PROXIES"]
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise SettingError(f"TRACKER_TRUSTED_PROXIES={proxies!r} is not a number of proxies (0, 1, 2, ...)")

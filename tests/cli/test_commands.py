@@ -71,6 +71,9 @@ def test_create_user_names_the_option_at_fault(fresh, args, said):
     ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
     ("TRACKER_TIMEZONE", "Mars/Base", "TRACKER_TIMEZONE='Mars/Base' is not a time zone"),
     ("TRACKER_UPLOAD_NETWORKS", "10.0.0.0/8,office", "TRACKER_UPLOAD_NETWORKS='10.0.0.0/8,office' is not a comma-separated"),
+    # an empty list refused every scan, photo and import without a word at start
+    ("TRACKER_UPLOAD_NETWORKS", "", "TRACKER_UPLOAD_NETWORKS='' names no network; leave it unset for the default"),
+    ("TRACKER_UPLOAD_NETWORKS", " , ", "TRACKER_UPLOAD_NETWORKS=' , ' names no network"),
     ("TRACKER_TRUSTED_PROXIES", "-1", "TRACKER_TRUSTED_PROXIES='-1' is not a whole number of at least 0"),
     # a typo no longer turns the cookies' Secure flag off without a word
     ("TRACKER_COOKIE_SECURE", "ture", "TRACKER_COOKIE_SECURE='ture' is neither true nor false"),
