@@ -315,6 +315,11 @@ def _register_errors(app):
         if _wants_json():
             return http_error(error)
         db.session.rollback()
+        if current_app.config.get("COOKIE_SECURE") and not request.is_secure:
+            # the session cookie is sent over HTTPS only, so a page opened by http:// never gets its token back
+            return render_template("error.html", status=400, message=_(
+                "本服务器的登录 Cookie 只经 HTTPS 发送（TRACKER_COOKIE_SECURE 已开启）：请用 https:// 地址打开；若已在 "
+                "HTTPS 反向代理之后，请按部署说明设置 TRACKER_TRUSTED_PROXIES。")), 400
         if not current_user.is_authenticated and request.endpoint in ("auth.login_page", "auth.set_language"):
             # the login page itself was stale (open for long, or its cookie cleared): nobody's login had ended
             from tracker.auth.forms import LoginForm

@@ -144,3 +144,22 @@ def test_the_error_page_that_fails_itself_gives_a_plain_page_with_the_headers(da
     assert response.status_code == 500 and response.mimetype == "text/html"
     assert "服务器出错了" in response.get_data(as_text=True)
     assert_secure_headers(response, "/fails-twice")
+
+
+def test_secure_cookies_over_plain_http_say_why_a_login_fails(app_factory, team):
+    """With TRACKER_COOKIE_SECURE on, a page opened by http:// never gets its session cookie back, so every login
+    was refused as "页面已过期" (a stale form) with no word of the cause; over HTTPS the same login works."""
+    served = app_factory(COOKIE_SECURE=True, WTF_CSRF_ENABLED=True)
+    for base, status in (("http://localhost", 400), ("https://localhost", 302)):
+        client = served.test_client()
+        page = client.get("/login", base_url=base).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        if base.startswith("http:"):
+            # a browser keeps no Secure cookie an http:// answer sets (the test client would send it back)
+            client = served.test_client()
+        response = client.post("/login", base_url=base, headers={"Referer": f"{base}/login"},  # HTTPS: checked
+                               data={"username": "eng1", "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == status, base
+        if status == 400:
+            text = response.get_data(as_text=True)
+            assert "只经 HTTPS 发送" in text and "TRACKER_COOKIE_SECURE" in text
