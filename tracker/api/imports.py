@@ -36,7 +36,7 @@ REPORT = core.obj({
     "new_customers"])
 IMPORT_UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary",
-             "description": "the template's .xlsx, or the same columns as .csv (UTF-8 or GB18030)"},
+             "description": "the template's .xlsx, or the same columns as .csv (UTF-8, GB18030 or UTF-16)"},
     "dry_run": {"type": "string", "enum": ["0", "1", "true", "false"],
                 "description": "1 (default): check every row and store nothing; 0: import, all rows or none"}}}
 BINARY = {"type": "string", "format": "binary"}

@@ -1,5 +1,6 @@
 """Import files in and out: the .xlsx template (Chinese headers, an English second row, examples, choice lists),
-and reading an .xlsx or a CSV (UTF-8 or GB18030, as Chinese Excel writes it) into rows of cell text."""
+and reading an .xlsx or a CSV (UTF-8 or GB18030, as Chinese Excel writes it, or UTF-16: its "Unicode text") into
+rows of cell text."""
 
 import csv
 import io
@@ -212,7 +213,7 @@ def _csv_rows(data):
         except UnicodeDecodeError:
             continue
     else:
-        raise Invalid.field("file", _("CSV 文件须为 UTF-8 或 GB18030 编码"))
+        raise Invalid.field("file", _("CSV 文件须为 UTF-8、GB18030 或 UTF-16（Excel 的“Unicode 文本”）编码"))
     try:  # the delimiter only: quotes are Excel's ("), a guessed ' took the quotes off 'PLC' in a description
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:

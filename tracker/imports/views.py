@@ -26,7 +26,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(Form):
-    file = FileField(_l("文件（.xlsx，或同样列的 .csv：UTF-8 或 GB18030）"))
+    file = FileField(_l("文件（.xlsx，或同样列的 .csv：UTF-8、GB18030 或 UTF-16）"))
     submit = SubmitField(_l("检查（不保存）"))
 
 
