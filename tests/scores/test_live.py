@@ -335,11 +335,24 @@ def test_a_calendar_change_marks_the_drafts_stale_until_the_scheduler_recomputes
     _json(api("PUT", f"/calendar/{DAY}", "admin", json={"workday": False}), 200)
     row = score_answer(client, token)
     assert row["stale"] is True and figures(row) == figures(absent)
+    assert _stale_in_lists(api) == {"summary": True, "summary_period": True, "period": True}
     assert live.recompute_stale(NOW) == [MONTH]
     db.session.commit()
     row = score_answer(client, token)
     assert row["stale"] is False
     assert row["quantitative"] > absent["quantitative"]  # the absence is on a day off now: no deduction
+    assert _stale_in_lists(api) == {"summary": False, "summary_period": False, "period": False}
+
+
+def _stale_in_lists(api):
+    """eng1's `stale` in the month's summary and the annual lists, which showed the total from before a calendar
+    change without saying it awaited the scheduler."""
+    def eng1(rows):
+        return next(row for row in rows if row["username"] == "eng1")["stale"]
+
+    return {"summary": eng1(_json(api("GET", f"/summaries/{MONTH}", "gm.wang"), 200)["rows"]),
+            "summary_period": eng1(_json(api("GET", "/summaries/2026/annual", "gm.wang"), 200)["rows"]),
+            "period": eng1(_json(api("GET", "/scores/2026/annual", "gm.wang"), 200)["scores"])}
 
 
 def test_a_user_no_longer_an_engineer_does_not_keep_the_scheduler_recomputing_for_ever(api, team, month):

@@ -96,8 +96,11 @@ PERIOD_SCORE = core.obj({"username": {"type": "string"}, "display_name": {"type"
                          "final": {"type": "boolean"},
                          "computed_at": {"type": ["string", "null"], "format": "date-time",
                                          "description": "when the final was stored; for a current value, the "
-                                                        "latest computation of its months (null: none computed)"}},
-                        ["username", "display_name", "score", "months", "final", "computed_at"])
+                                                        "latest computation of its months (null: none computed)"},
+                         "stale": {"type": "boolean", "description": "a month of the current value awaits the "
+                                                                     "scheduler's recompute (minutes) after a "
+                                                                     "company-wide change"}},
+                        ["username", "display_name", "score", "months", "final", "computed_at", "stale"])
 PERIOD_SCORES = core.obj({"year": {"type": "integer"}, "period": {"type": "string", "enum": ["mid-year", "annual"]},
                           "final": {"type": "boolean",
                                     "description": "every engineer assessed in a month of the period has the stored "
@@ -218,7 +221,8 @@ def _period(year, period):
     results = yearly.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
              "score": results[person.id].score, "months": results[person.id].months,
-             "final": results[person.id].final, "computed_at": results[person.id].computed_at}
+             "final": results[person.id].final, "computed_at": results[person.id].computed_at,
+             "stale": results[person.id].stale}
             for person in sorted(people, key=lambda person: person.username)]  # as the monthly list
     return core.reply({"year": year, "period": period, "final": yearly.all_final(people, results, year, period),
                        "scores": rows})

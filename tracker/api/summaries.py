@@ -27,8 +27,10 @@ MONTH_ROW = core.obj({
     "vetoed": {"type": "boolean"}, "total": NUMBER_OR_NULL, "grade": {"type": ["string", "null"]},
     "bonus": NUMBER_OR_NULL, "status": {"type": "string", "enum": ["pending", "ineligible", "draft", "approved"]},
     "computed_at": {"type": ["string", "null"], "format": "date-time", "description": "null: not computed yet"},
+    "stale": {"type": "boolean", "description": "a company-wide change awaits the scheduler's recompute (minutes): "
+                                               "the total is the one before it"},
 }, ["username", "display_name", "eligible", "indicators", "missing", "quantitative", "qualitative", "adjustments",
-    "vetoed", "total", "grade", "bonus", "status", "computed_at"])
+    "vetoed", "total", "grade", "bonus", "status", "computed_at", "stale"])
 MONTH_SUMMARY = core.obj({
     "month": {"type": "string"},
     "indicators": {"type": "array", "items": core.obj({
@@ -46,8 +48,10 @@ PERIOD_SUMMARY = core.obj({
         "months": {"type": "object", "additionalProperties": NUMBER_OR_NULL, "description": "total by month"},
         "score": NUMBER_OR_NULL, "months_counted": {"type": "integer"}, "final": {"type": "boolean"},
         "computed_at": {"type": ["string", "null"], "format": "date-time",
-                        "description": "when the final was stored, or the latest computation of its months"}},
-        ["username", "display_name", "months", "score", "months_counted", "final", "computed_at"])}},
+                        "description": "when the final was stored, or the latest computation of its months"},
+        "stale": {"type": "boolean", "description": "a month of the current value awaits the scheduler's recompute "
+                                                   "(minutes) after a company-wide change"}},
+        ["username", "display_name", "months", "score", "months_counted", "final", "computed_at", "stale"])}},
     ["year", "period", "months", "rows"])
 
 

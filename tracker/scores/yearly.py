@@ -35,6 +35,7 @@ class PeriodResult:
     months: int
     final: bool
     computed_at: datetime | None = None
+    stale: bool = False  # a current value with a month whose draft awaits the scheduler's recompute
 
 
 def period_key(period):
@@ -54,19 +55,21 @@ def current_period_scores(engineer_ids, year, period):
     """{engineer_id: PeriodResult} from the stored totals of the eligible months, computed now (not stored)."""
     period = period_key(period)
     totals = {engineer_id: {} for engineer_id in engineer_ids}
-    computed = {}
+    computed, stale = {}, set()
     if engineer_ids:
-        for engineer_id, month, total, computed_at in db.session.execute(
-                select(Score.engineer_id, Score.month, Score.total, Score.computed_at)
+        for engineer_id, month, total, computed_at, month_stale in db.session.execute(
+                select(Score.engineer_id, Score.month, Score.total, Score.computed_at, Score.stale)
                 .where(Score.engineer_id.in_(list(engineer_ids)), Score.month.in_(_period_months(year, period)),
                        Score.eligible.is_(True))):
             totals[engineer_id][month] = total
             computed[engineer_id] = max(computed.get(engineer_id, computed_at), computed_at)
+            if month_stale:
+                stale.add(engineer_id)
     results = {}
     for engineer_id, by_month in totals.items():
         mean = periods.period_mean(by_month, year, period)
         results[engineer_id] = PeriodResult(engineer_id, round2(mean.score), len(mean.months), False,
-                                            computed.get(engineer_id))
+                                            computed.get(engineer_id), engineer_id in stale)
     return results
 
 

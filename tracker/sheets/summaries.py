@@ -94,7 +94,7 @@ def month_summary(viewer, month, team=None):
             "adjustments": score.adjustments if score else None, "vetoed": bool(score and score.vetoed),
             "total": score.total if score else None, "grade": score.grade if score else None,
             "bonus": score.bonus if score else None, "status": status_of(score, eligible),
-            "computed_at": score.computed_at if score else None})
+            "computed_at": score.computed_at if score else None, "stale": bool(score and score.stale)})
     summary.indicators = _columns(variants)
     return summary
 
@@ -159,5 +159,5 @@ def period_summary(viewer, year, period, team=None):
         summary.rows.append({"username": person.username, "display_name": person.display_name,
                              "months": {m: totals.get((person.id, m)) for m in month_list},
                              "score": result.score, "months_counted": result.months, "final": result.final,
-                             "computed_at": result.computed_at})
+                             "computed_at": result.computed_at, "stale": result.stale})
     return summary
