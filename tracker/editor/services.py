@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import yaml
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from tracker import language, locking
 from tracker import validation
@@ -20,7 +20,6 @@ from tracker.auth.models import User
 from tracker.editor.models import HiddenTemplate
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.extensions import db
-from tracker.idlist import among
 from tracker.scores import live
 from tracker.scores import services as scores
 from tracker.scores.facts import month_facts
@@ -388,41 +387,20 @@ def assigned_now(engineers, now):
     return {person.id: in_force.assigned(person) for person in engineers}, later
 
 
-def _check_past(changes, month, first_versions):
-    """An assignment from a month already begun: allowed while none of the changed engineers has an approved score
-    from that month on (an approved month never changes; their drafts are recomputed) and every chosen template has
-    a version by then, so a new company can score its first month, already past, with the forms it uses."""
-    approved = db.session.execute(
-        select(User.username, func.min(Score.month)).join(Score, Score.engineer_id == User.id)
-        .where(among(Score.engineer_id, [person.id for person in changes]), Score.month >= month,
-               Score.status == "approved").group_by(User.username).order_by(User.username)).all()
-    if approved:
-        raise Invalid.field("from_month", _(
-            "%(month)s 起已有审批过的得分（%(who)s），审批过的月份不会改变：请从其后的月份起生效", month=month,
-            who="、".join(f"{username} {first}" for username, first in approved[:3]) + ("…" if len(approved) > 3 else "")))
-    late = sorted({(code, first_versions[code]) for code in changes.values()
-                   if code is not None and first_versions[code] > month})
-    if late:
-        code, first = late[0]
-        raise Invalid.field("from_month", _("考核模板 %(code)s 自 %(first)s 起才有版本，不能从 %(month)s 起使用",
-                                            code=code, first=first, month=month))
-
-
 def assign_templates(actor, changes, from_month, now):
     """Score each engineer of `changes` ({User: template code or None for the role's}) with that template from
-    `from_month` on: the months before it keep the template they had, and an assignment that started at it or later
-    gives way. Their drafts from that month to the current one are recomputed when the caller commits. Flushes; the
-    caller commits. Invalid for an unknown code, or a month already begun that holds an approved score of one of
-    them or comes before a chosen template's first version (_check_past)."""
+    `from_month` (the current month or a later one) on: the months before it keep the template they had, and an
+    assignment that started at it or later gives way. Their drafts from that month to the current one are recomputed
+    when the caller commits. Flushes; the caller commits. Invalid for an unknown code or a month already past."""
     month = month_arg(from_month, field="from_month")
-    first_versions = dict(db.session.execute(select(KpiTemplate.code, func.min(KpiTemplate.effective_from))
-                                             .group_by(KpiTemplate.code)).all())
+    current = Month.of(now.date())
+    if month < current:
+        raise Invalid.field("from_month", _("生效月份不能早于本月（%(month)s）：已计算的月份不会改变", month=current))
+    codes = set(db.session.scalars(select(KpiTemplate.code).distinct()))
     unknown = {f"template-{person.username}": _("没有这个考核模板：%(code)s", code=code)
-               for person, code in changes.items() if code is not None and code not in first_versions}
+               for person, code in changes.items() if code is not None and code not in codes}
     if unknown:
         raise Invalid(_("考核模板分配有误"), unknown)
-    if month < Month.of(now.date()):
-        _check_past(changes, month, first_versions)
     for person, code in changes.items():
         first = db.session.scalar(select(TemplateAssignment.id).where(
             TemplateAssignment.engineer_id == person.id).limit(1)) is None
