@@ -1,11 +1,13 @@
 """What every workbook Tracker writes shares: text cells that are never formulas, column widths that fit their
-text, and the print setup; and the size bound every workbook it reads is checked against."""
+text, the print setup and how it is downloaded; and the size bound every workbook it reads is checked against."""
 
 import io
 import re
 import unicodedata
 import zipfile
+from urllib.parse import quote
 
+from flask import send_file
 from flask_babel import gettext as _
 
 from openpyxl import load_workbook
@@ -15,6 +17,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from tracker.errors import Invalid
 
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PAGE_NUMBERS = "第 &P 页，共 &N 页"
 
@@ -225,3 +228,15 @@ def plain_number(value):
     if isinstance(value, str) and _THOUSANDS.fullmatch(value):
         return value.replace(",", "")
     return value
+
+
+def send_workbook(data, name, fallback):
+    """A workbook download named `name` (RFC 5987 filename*, Chinese kept) and, for clients that read only the
+    plain filename (curl -OJ, old mail gateways), the ASCII `fallback`: the one the framework derives drops every
+    other character, leaving ".xlsx" (a hidden file) of 工单导入模板.xlsx."""
+    response = send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0)
+    plain = "".join(c for c in (name if name.isascii() else fallback) if c.isprintable() and c not in '"\\')
+    response.headers["Content-Disposition"] = (f'attachment; filename="{plain}"; '
+                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -30,7 +30,8 @@ def test_download_is_the_workbook_with_an_rfc5987_file_name(app, api, month_data
     assert response.mimetype == XLSX
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
-    assert disposition == "attachment; filename=2026.xlsx; filename*=UTF-8''" + quote(NAME)
+    # CONTRACT 8's name as RFC 5987 filename*, and a plain ASCII one for clients that read only that (was 2026.xlsx)
+    assert disposition == "attachment; filename=\"2026-eng1-itinerary.xlsx\"; filename*=UTF-8''" + quote(NAME)
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == [f"{m}月" for m in range(1, 13)]
     values = [cell for row in book["11月"].iter_rows(values_only=True) for cell in row]

@@ -770,6 +770,8 @@ def test_the_pages_template_is_named_in_the_readers_language(team, client):
     english = unquote(client.get("/imports/customers/template.xlsx?lang=en").headers["Content-Disposition"])
     assert "导入模板.xlsx" in chinese
     assert "import template.xlsx" in english and "导入" not in english, english
+    # a plain name for clients that read only that one (curl -OJ saved ".xlsx", a hidden file)
+    assert 'filename="customers-template.xlsx"' in chinese
 
 
 def test_the_report_names_columns_by_the_header_row_its_reader_reads(team, client):

@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from tests.conftest import NOW
+from tracker.xlsx import XLSX_MIME
 from tracker.errors import Forbidden
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
@@ -73,10 +74,12 @@ def test_file_name_is_year_display_name_and_title(team):
 def test_download_sets_the_name_with_rfc_5987(filled, web):
     response = web("eng1").get("/itinerary/eng1/2026.xlsx")
     assert response.status_code == 200
-    assert response.mimetype == workbook.XLSX_MIME
+    assert response.mimetype == XLSX_MIME
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''" + quote(NAME) in disposition
+    # and a plain name for clients that read only that one (curl -OJ): it was "2026.xlsx"
+    assert 'filename="2026-eng1-itinerary.xlsx"' in disposition
     assert response.headers["Cache-Control"] == "private, no-store"
 
 

@@ -218,6 +218,7 @@ def test_an_english_page_downloads_an_english_workbook(client, scored):
     response = client.get(f"/sheets/xlsx/{MONTH}?lang=zh")  # and Chinese again, as HR is handed it
     assert rows_of(open_book(response).active)[0][:2] == ["用户名", "姓名"]
     assert f"{MONTH}月度考核汇总.xlsx" in unquote(response.headers["Content-Disposition"])
+    assert f'filename="{MONTH}-summary.xlsx"' in response.headers["Content-Disposition"]  # it was "2026-10.xlsx"
 
 
 def test_itinerary_workbook_prints_well(client, team, records, api):

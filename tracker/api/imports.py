@@ -1,8 +1,6 @@
 """Imports from the spreadsheets an office already has: templates, exports in the same format, dry run and import."""
 
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,8 +12,8 @@ from tracker.errors import Invalid, Unsupported
 from tracker.extensions import db
 from tracker.imports import services
 from tracker.workorders import network
+from tracker.xlsx import XLSX_MIME, send_workbook
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANGE = {"type": "object", "properties": {
     "row": {"type": "integer"}, "key": {"type": "string"}, "action": {"type": "string", "enum": ["create", "update"]},
     "columns": {"type": "array", "items": {"type": "string"}}}}
@@ -42,10 +40,6 @@ IMPORT_UPLOAD = {"type": "object", "required": ["file"], "properties": {
 BINARY = {"type": "string", "format": "binary"}
 
 
-def _xlsx(data, name):
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0)
-
-
 def _kind(kind):
     services.require_import(current_user, services.kind_of(kind).name)
     return kind
@@ -57,7 +51,7 @@ def _kind(kind):
 def import_template(kind):
     """The empty import template of a kind (users, customers, work_orders, attendance, calendar), with examples; of
     a kind the caller may import (403 otherwise, as its export and import)."""
-    return _xlsx(services.template(_kind(kind)), f"{kind}-template.xlsx")
+    return send_workbook(services.template(_kind(kind)), f"{kind}-template.xlsx", f"{kind}-template.xlsx")
 
 
 @bp.route("/imports/<kind>/export.xlsx")
@@ -65,7 +59,7 @@ def import_template(kind):
 @core.answers(200, BINARY, content=XLSX_MIME, description="Every stored record of the kind, in the template format")
 def import_export(kind):
     """Everything stored of a kind in the import format (to move it to another instance or edit and re-import)."""
-    return _xlsx(services.export(_kind(kind)), f"{kind}.xlsx")
+    return send_workbook(services.export(_kind(kind)), f"{kind}.xlsx", f"{kind}.xlsx")
 
 
 @bp.route("/imports/<kind>", methods=["POST"])

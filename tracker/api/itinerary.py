@@ -1,14 +1,13 @@
 """Trips, expenses, the month itinerary, submit/reopen and the yearly workbook (CONTRACT 3, 8 and 10)."""
 
-import io
 from datetime import date
 
-from flask import request, send_file
+from flask import request
 from sqlalchemy.exc import IntegrityError
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, xlsx
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import engineer_from_path, row_or_404, text
@@ -286,15 +285,13 @@ def reopen_itinerary(username, month, data):
 
 @bp.route("/itineraries/<username>/<year:year>.xlsx", methods=["GET"])
 @roles()
-@core.answers(200, {"type": "string", "format": "binary"}, content=workbook.XLSX_MIME,
+@core.answers(200, {"type": "string", "format": "binary"}, content=xlsx.XLSX_MIME,
               description="The workbook; Content-Disposition carries the file name as RFC 5987 filename*")
 def download_workbook(username, year):
     """The engineer's itinerary workbook of a year, a sheet per month."""
     engineer = engineer_from_path(username)
     services.require_view(current_user, engineer)
-    data = workbook.export_workbook(engineer, year)
-    return send_file(io.BytesIO(data), mimetype=workbook.XLSX_MIME, as_attachment=True,
-                     download_name=workbook.workbook_filename(engineer, year), max_age=0)
+    return workbook.download(engineer, year)
 
 
 @bp.route("/itineraries/<username>/<year:year>.xlsx", methods=["POST"])

@@ -1,8 +1,6 @@
 """Team summaries of a month, the mid-year and the year, as JSON or as the workbooks handed to HR."""
 
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_login import current_user
 
 from tracker import language
@@ -11,6 +9,7 @@ from tracker.api.core import bp
 from tracker.api.scores import NUMBER_OR_NULL
 from tracker.auth.access import roles
 from tracker.sheets import summaries, workbooks
+from tracker.xlsx import XLSX_MIME
 
 XLSX = {"type": "string", "format": "binary"}
 XLSX_NOTE = "The workbook: Chinese headers, frozen header row, printed landscape fitted to the page width"
@@ -69,11 +68,6 @@ def _month_summary(month):
     return summaries.month_summary(current_user, month, _team())
 
 
-def _xlsx(data, name):
-    return send_file(io.BytesIO(data), mimetype=workbooks.XLSX_MIME, as_attachment=True, download_name=name,
-                     max_age=0)
-
-
 @bp.route("/summaries/<month:month>", methods=["GET"])
 @roles("manager", "gm", "admin")
 @core.answers(200, MONTH_SUMMARY)
@@ -91,12 +85,12 @@ def month_summary(month):
 
 @bp.route("/summaries/<month:month>.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
-@core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+@core.answers(200, XLSX, content=XLSX_MIME, description=XLSX_NOTE)
 @core.query(TEAM)
 def month_summary_workbook(month):
     """The month's summary as a workbook: every indicator's points, Q, L, A, T, grade, bonus, state."""
     summary = _month_summary(month)
-    return _xlsx(workbooks.month_workbook(summary), workbooks.month_filename(summary.month))
+    return workbooks.month_download(summary)
 
 
 def _period(year, period):
@@ -128,19 +122,19 @@ def annual_summary(year):
 
 @bp.route("/summaries/<year:year>/mid-year.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
-@core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+@core.answers(200, XLSX, content=XLSX_MIME, description=XLSX_NOTE)
 @core.query(TEAM)
 def mid_year_summary_workbook(year):
     """The mid-year summary as a workbook."""
     summary = _period(year, "mid-year")
-    return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))
+    return workbooks.period_download(summary)
 
 
 @bp.route("/summaries/<year:year>/annual.xlsx", methods=["GET"])
 @roles("manager", "gm", "admin")
-@core.answers(200, XLSX, content=workbooks.XLSX_MIME, description=XLSX_NOTE)
+@core.answers(200, XLSX, content=XLSX_MIME, description=XLSX_NOTE)
 @core.query(TEAM)
 def annual_summary_workbook(year):
     """The annual summary as a workbook."""
     summary = _period(year, "annual")
-    return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))
+    return workbooks.period_download(summary)

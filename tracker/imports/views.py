@@ -1,9 +1,8 @@
 """The import pages: templates and exports to download, then upload → dry-run report → import."""
 
-import io
 import time
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,11 +17,11 @@ from tracker.imports import files, services, stash
 from tracker.imports.kinds import KINDS
 from tracker.validation import Form
 from tracker.workorders import network
+from tracker.xlsx import send_workbook
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 nav.add("imports.index", _l("数据导入"), roles=("admin", "backoffice"), order=84)
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(Form):
@@ -63,16 +62,14 @@ def index():
 @roles("admin", "backoffice")
 def template(kind):
     data = services.template(_kind(kind).name)  # of a kind the user may import, as its export (403 otherwise)
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=_("%(title)s导入模板", title=KINDS[kind].title) + ".xlsx", max_age=0)
+    return send_workbook(data, _("%(title)s导入模板", title=KINDS[kind].title) + ".xlsx", f"{kind}-template.xlsx")
 
 
 @bp.route("/<kind>/export.xlsx")
 @roles("admin", "backoffice")
 def export(kind):
     data = services.export(_kind(kind).name)
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=f"{KINDS[kind].title}.xlsx", max_age=0)
+    return send_workbook(data, f"{KINDS[kind].title}.xlsx", f"{kind}.xlsx")
 
 
 def _report_page(kind, report, dry_run, token=None, status=200, error=None):

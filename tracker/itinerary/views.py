@@ -1,11 +1,10 @@
 """The engineer's itinerary pages (工作行程表): team list, month page, trip and expense forms, yearly workbook."""
 
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 import chinese_calendar
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -384,11 +383,7 @@ def year(username, year):
 def export(username, year):
     engineer = _engineer_to_view(username)
     _check_year(year)
-    data = workbook.export_workbook(engineer, year)
-    response = send_file(io.BytesIO(data), mimetype=workbook.XLSX_MIME, as_attachment=True,
-                         download_name=workbook.workbook_filename(engineer, year))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return workbook.download(engineer, year)
 
 
 @bp.route("/itinerary/<username>/<int(fixed_digits=4):year>/import", methods=["POST"])

@@ -55,7 +55,6 @@ MAX_BYTES = 5 * 1024 * 1024
 # year of MAX_ROWS rows is a few MB unzipped (the demo's year 0.3 MB); at 60 MB one upload could take 2 GB.
 MAX_UNZIPPED = 8 * 1024 * 1024
 MAX_ROWS = 3000
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 THIN = Side(style="thin", color="A0A0A0")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -71,6 +70,13 @@ def workbook_filename(engineer, year, literal=False):
     and with a character no file system holds (`/ : * ?` …) as "_", as the browser saves it (literal: kept)."""
     name = (validation.safe_filename if literal else validation.download_name)(engineer.display_name)
     return unicodedata.normalize("NFC", f"{int(year):04d}年{name}工作行程表.xlsx")
+
+
+def download(engineer, year):
+    """The engineer's workbook of a year as a download: CONTRACT 8's name, and `<YYYY>-<username>-itinerary.xlsx`
+    for clients that read only the plain file name."""
+    return xlsx.send_workbook(export_workbook(engineer, year), workbook_filename(engineer, year),
+                              f"{int(year):04d}-{engineer.username}-itinerary.xlsx")
 
 
 def sheet_title(engineer, year, month):

@@ -138,19 +138,13 @@ def team_period_sheets(year, period, as_pdf=False):
 
 # ---- workbooks ------------------------------------------------------------------------------------
 
-def _xlsx(data, filename):
-    response = Response(data, mimetype=workbooks.XLSX_MIME)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 @bp.route("/xlsx/<month:month>")
 @roles(*TEAM_VIEWERS)
 def month_workbook(month):
     """The month's team summary workbook (the same as GET /api/v1/summaries/{month}.xlsx)."""
     summary = summaries.month_summary(current_user._get_current_object(), month,
                                       request.args.get("team") or None)
-    return _xlsx(workbooks.month_workbook(summary), workbooks.month_filename(summary.month))
+    return workbooks.month_download(summary)
 
 
 @bp.route("/xlsx/<year:year>/mid-year", defaults={"period": "mid-year"})
@@ -160,4 +154,4 @@ def period_workbook(year, period):
     """The mid-year or annual team summary workbook."""
     summary = summaries.period_summary(current_user._get_current_object(), year, period,
                                        request.args.get("team") or None)
-    return _xlsx(workbooks.period_workbook(summary), workbooks.period_filename(summary))
+    return workbooks.period_download(summary)

@@ -14,9 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from tracker import language
 
-from tracker.xlsx import print_setup, put, text_width
+from tracker.xlsx import print_setup, put, send_workbook, text_width
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS = {"pending": _l("未计算"), "ineligible": _l("不参加考核"), "draft": _l("草稿"), "approved": _l("已审批")}
 POINTS = "0.00"
 MONEY = "#,##0.00"
@@ -86,6 +85,17 @@ def month_filename(month):
 
 def period_filename(summary):
     return _file_name(_period_title(summary))
+
+
+def month_download(summary):
+    """The month's summary workbook as a download (the page's and the API's), in the reader's language."""
+    return send_workbook(month_workbook(summary), month_filename(summary.month), f"{summary.month}-summary.xlsx")
+
+
+def period_download(summary):
+    """The mid-year or annual summary workbook as a download."""
+    return send_workbook(period_workbook(summary), period_filename(summary),
+                         f"{summary.year}-{summary.period}-summary.xlsx")
 
 
 def _sheet_title(title):
