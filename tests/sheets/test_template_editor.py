@@ -305,12 +305,18 @@ def test_admin_assigns_a_template_from_a_month_on_and_the_months_before_keep_the
     past = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
                                                          "from_month": OCTOBER})
     assert past.status_code == 422 and "不能早于本月" in past.get_data(as_text=True)
+    # the field at fault is marked for assistive technology, as every form's field is
+    assert re.search(r'id="from_month"[^>]*aria-invalid="true" aria-describedby="from_month-error"',
+                     past.get_data(as_text=True)) and 'id="from_month-error"' in past.get_data(as_text=True)
     select = re.search(r'<select[^>]*name="template-eng1".*?</select>', past.get_data(as_text=True), re.S).group(0)
     assert 'value="service_post_deduction" selected' not in select  # the choice made stays on the refused page
     assert '<option value="" selected' in select or "selected" not in select
     unknown = client.post("/admin/templates/assign", data={"template-eng1": "nope", "template-eng2": "",
                                                             "from_month": NOVEMBER})
     assert unknown.status_code == 422 and "没有这个考核模板" in unknown.get_data(as_text=True)
+    assert re.search(r'id="template-eng1"[^>]*aria-invalid="true" aria-describedby="template-eng1-error"',
+                     unknown.get_data(as_text=True))
+    assert re.search(r'id="template-eng1-error">没有这个考核模板', unknown.get_data(as_text=True))
     db.session.expire_all()
     assert _in_force("eng1", NOVEMBER) == "service_post_deduction"
 
