@@ -4,7 +4,7 @@ past months keep their scores; invalid edits are refused per field and nothing i
 import copy
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -302,13 +302,13 @@ def test_admin_assigns_a_template_from_a_month_on_and_the_months_before_keep_the
     db.session.commit()
     assert (_draft("eng1", OCTOBER).total, _draft("eng1", OCTOBER).template_id) == october
 
-    past = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
-                                                         "from_month": OCTOBER})
-    assert past.status_code == 422 and "不能早于本月" in past.get_data(as_text=True)
+    wrong = client.post("/admin/templates/assign", data={"template-eng1": "", "template-eng2": "",
+                                                          "from_month": "2026-13"})
+    assert wrong.status_code == 422
     # the field at fault is marked for assistive technology, as every form's field is
     assert re.search(r'id="from_month"[^>]*aria-invalid="true" aria-describedby="from_month-error"',
-                     past.get_data(as_text=True)) and 'id="from_month-error"' in past.get_data(as_text=True)
-    select = re.search(r'<select[^>]*name="template-eng1".*?</select>', past.get_data(as_text=True), re.S).group(0)
+                     wrong.get_data(as_text=True)) and 'id="from_month-error"' in wrong.get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="template-eng1".*?</select>', wrong.get_data(as_text=True), re.S).group(0)
     assert 'value="service_post_deduction" selected' not in select  # the choice made stays on the refused page
     assert '<option value="" selected' in select or "selected" not in select
     unknown = client.post("/admin/templates/assign", data={"template-eng1": "nope", "template-eng2": "",
@@ -518,3 +518,44 @@ def test_a_field_the_page_refuses_is_named_by_its_label_not_as_an_expired_reques
     html = page.get_data(as_text=True)
     assert re.search(r'id="effective_from"[^>]*aria-invalid="true"', html) and 'id="effective_from-error"' in html
     assert 'id="preview_month-error"' not in html
+
+
+def test_an_assignment_from_a_month_already_begun_shows_that_month_first(november, client, monkeypatch):
+    """A new company scores its first month, already past, with the presets that fit it: an assignment from a month
+    before the current one was refused ("已计算的月份不会改变"), and no other way to choose a template for it existed.
+    The page's rows show the current month, and a row is changed when it differs from what it showed, so a past month
+    is shown first (nothing saved), then saved from its own rows: moving eng1's assignment from December back to
+    November said "没有改动" when compared with December's rows. eng2, untouched, keeps what he has."""
+    december = datetime(2026, 12, 3, 10)
+    monkeypatch.setitem(client.application.config, "NOW", december)
+    login(client, "admin")
+    assign = "/admin/templates/assign"
+    assert client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "",
+                                     "from_month": "2026-12"}).status_code == 302
+    assert client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "service_360",
+                                     "from_month": "2026-12"}).status_code == 302
+    db.session.expire_all()
+    assert _in_force("eng1", "2026-12") == "service_post_deduction" and _in_force("eng1", NOVEMBER) == CODE
+    # December's rows, asked from November: November's rows are shown, nothing saved
+    shown = client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "service_360",
+                                      "from_month": NOVEMBER})
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "下表为 2026-11 的分配" in page and 'name="shown_month" value="2026-11"' in page
+    row = re.search(r'<select[^>]*name="template-eng1".*?</select>', page, re.S).group(0)
+    assert "selected" not in row  # November: the role's template
+    db.session.expire_all()
+    assert _in_force("eng1", NOVEMBER) == CODE and _in_force("eng2", NOVEMBER) == CODE
+    saved = client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "",
+                                      "from_month": NOVEMBER, "shown_month": NOVEMBER})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert [_in_force("eng1", m) for m in (OCTOBER, NOVEMBER, "2026-12")] == [CODE, "service_post_deduction",
+                                                                          "service_post_deduction"]
+    assert _in_force("eng2", NOVEMBER) == CODE and _in_force("eng2", "2026-12") == "service_360"
+    assert _draft("eng1", NOVEMBER).template.code == "service_post_deduction"  # the draft followed at once
+    first = db.session.scalar(select(func.min(KpiTemplate.effective_from))
+                              .where(KpiTemplate.code == "service_360"))
+    before = client.post(assign, data={"template-eng1": "service_360", "template-eng2": "", "from_month": "2000-01",
+                                       "shown_month": "2000-01"})
+    assert before.status_code == 422
+    assert f"考核模板 service_360 自 {first} 起才有版本，不能从 2000-01 起使用" in before.get_data(as_text=True)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import yaml
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from tracker import language, locking
 from tracker import validation
@@ -373,10 +373,10 @@ def set_hidden(actor, code, hidden, now):
 EARLIEST = Month("2000-01")  # the first month anyone may ask for: a first assignment keeps what held before from here
 
 
-def assigned_now(engineers, now):
-    """{engineer id: the template code assigned for the current month (None: the role's)} and {engineer id: [(month,
-    code)]} of assignments that start after it."""
-    current = Month.of(now.date())
+def assigned_in(engineers, month):
+    """{engineer id: the template code assigned for `month` (None: the role's)} and {engineer id: [(month, code)]}
+    of assignments that start after it."""
+    current = month_arg(month)
     in_force = TemplatesInForce(current)
     later = {}
     for engineer_id, month, code in db.session.execute(
@@ -387,20 +387,31 @@ def assigned_now(engineers, now):
     return {person.id: in_force.assigned(person) for person in engineers}, later
 
 
+def _check_past(changes, month, first_versions):
+    """An assignment from a month already begun: every chosen template must have a version by then. Approved
+    months keep what they were approved with (compute never touches them); drafts follow."""
+    late = sorted({(code, first_versions[code]) for code in changes.values()
+                   if code is not None and first_versions[code] > month})
+    if late:
+        code, first = late[0]
+        raise Invalid.field("from_month", _("考核模板 %(code)s 自 %(first)s 起才有版本，不能从 %(month)s 起使用",
+                                            code=code, first=first, month=month))
+
+
 def assign_templates(actor, changes, from_month, now):
     """Score each engineer of `changes` ({User: template code or None for the role's}) with that template from
-    `from_month` (the current month or a later one) on: the months before it keep the template they had, and an
-    assignment that started at it or later gives way. Their drafts from that month to the current one are recomputed
-    when the caller commits. Flushes; the caller commits. Invalid for an unknown code or a month already past."""
+    `from_month` on: the months before it keep the template they had, and an assignment that started at it or later
+    gives way. Their drafts from that month to the current one are recomputed when the caller commits. Flushes; the
+    caller commits. Invalid for an unknown code, or a month before a chosen template's first version."""
     month = month_arg(from_month, field="from_month")
-    current = Month.of(now.date())
-    if month < current:
-        raise Invalid.field("from_month", _("生效月份不能早于本月（%(month)s）：已计算的月份不会改变", month=current))
-    codes = set(db.session.scalars(select(KpiTemplate.code).distinct()))
+    first_versions = dict(db.session.execute(select(KpiTemplate.code, func.min(KpiTemplate.effective_from))
+                                             .group_by(KpiTemplate.code)).all())
     unknown = {f"template-{person.username}": _("没有这个考核模板：%(code)s", code=code)
-               for person, code in changes.items() if code is not None and code not in codes}
+               for person, code in changes.items() if code is not None and code not in first_versions}
     if unknown:
         raise Invalid(_("考核模板分配有误"), unknown)
+    if month < Month.of(now.date()):
+        _check_past(changes, month, first_versions)
     for person, code in changes.items():
         first = db.session.scalar(select(TemplateAssignment.id).where(
             TemplateAssignment.engineer_id == person.id).limit(1)) is None

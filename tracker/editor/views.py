@@ -148,7 +148,8 @@ def hide(code, hidden):
 @roles("admin")
 def assign():
     """Which template each engineer is scored with, from a month on: their own, or (empty) the one of their role.
-    Only the rows changed on the page are assigned (editor.services.assign_templates); the months before keep theirs."""
+    Only the rows changed on the page are assigned (editor.services.assign_templates); the months before keep theirs.
+    The rows show the current month, or, before an assignment from a month already begun, that month."""
     now = clock.now()
     english = language.current() == "en"
     names = {code: (name_en or name) if english else name  # each template by its latest version's name
@@ -157,13 +158,17 @@ def assign():
     codes = sorted(names)
     engineers = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True))
                                    .order_by(User.display_name, User.username)).all()
-    assigned, later = services.assigned_now(engineers, now)
-    hidden = services.hidden_codes()
-    in_use = set(assigned.values()) | {code for plans in later.values() for _month, code in plans}
-    shown = [c for c in codes if c not in hidden or c in in_use]
-    from_month = (request.form.get("from_month") or "").strip() or str(Month.of(now.date()))
-    errors, status, shown_choice = {}, 200, assigned
-    if request.method == "POST":
+    current = Month.of(now.date())
+    # the month whose assignments the rows show: the current one, or a month already begun the admin chose (a row
+    # is changed when it differs from what it showed, so a past month's rows must show that month)
+    month = _shown_month(request.values.get("shown_month") or request.args.get("month"), current)
+    from_month = (request.form.get("from_month") or "").strip() or str(month)
+    errors, status = {}, 200
+    if request.method == "POST" and _past_month(from_month, current) not in (None, month):
+        month = _past_month(from_month, current)  # show it first; nothing is saved from rows of another month
+        flash(_("下表显示 %(month)s 起的分配：请确认每人的模板后再保存", month=month), "info")
+    elif request.method == "POST":
+        assigned, _later = services.assigned_in(engineers, month)
         if not FlaskForm().validate_on_submit():
             flash(_("请求已过期，请刷新页面后重试"), "error")
             return redirect(url_for("editor.assign"))
@@ -176,7 +181,6 @@ def assign():
         except Invalid as error:
             db.session.rollback()
             errors, status = dict(error.fields), error.status
-            shown_choice = posted  # the page again with the choices made, not the stored ones
         else:
             db.session.commit()
             if changed:
@@ -185,5 +189,26 @@ def assign():
             else:
                 flash(_("没有改动"), "info")
             return redirect(url_for("editor.assign"))
+    assigned, later = services.assigned_in(engineers, month)
+    hidden = services.hidden_codes()
+    in_use = set(assigned.values()) | {code for plans in later.values() for _month, code in plans}
+    shown = [c for c in codes if c not in hidden or c in in_use]
+    if errors:  # the page again with the choices made, not the stored ones
+        assigned = {person.id: request.form.get(f"template-{person.username}") or None for person in engineers}
     return render_template("editor/assign.html", engineers=engineers, codes=shown, names=names, form=FlaskForm(),
-                           assigned=shown_choice, later=later, from_month=from_month, errors=errors), status
+                           assigned=assigned, later=later, from_month=from_month, shown_month=month,
+                           current=current, errors=errors), status
+
+
+def _shown_month(text, current):
+    """The month the page's rows show: a month already begun that was asked for, else the current one."""
+    return _past_month(text, current) or current
+
+
+def _past_month(text, current):
+    """`text` as a month before `current`, or None (not a month, or not before it)."""
+    try:
+        month = Month.parse((text or "").strip())
+    except ValueError:
+        return None
+    return month if month < current else None
