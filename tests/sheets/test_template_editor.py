@@ -555,6 +555,19 @@ def test_an_assignment_from_a_month_already_begun_shows_that_month_first(novembe
     assert _draft("eng1", NOVEMBER).template.code == "service_post_deduction"  # the draft followed at once
     first = db.session.scalar(select(func.min(KpiTemplate.effective_from))
                               .where(KpiTemplate.code == "service_360"))
+    # rows of a past month saved from this month: this month's rows are shown first, nothing saved (eng2, shown
+    # on the role's template in November, lost December's service_360 to a row he never touched, or kept it while
+    # the page said he had the role's)
+    back = client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "",
+                                     "from_month": "2026-12", "shown_month": NOVEMBER})
+    assert back.status_code == 200 and "尚未保存" in back.get_data(as_text=True)
+    assert 'name="shown_month" value="2026-12"' in back.get_data(as_text=True)
+    db.session.expire_all()
+    assert _in_force("eng2", "2026-12") == "service_360"
+    for wrong in ("", "2026-13", "1999-12"):  # a field error even when no row changed (it said "没有改动")
+        refused = client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "service_360",
+                                            "from_month": wrong})
+        assert refused.status_code == 422 and 'id="from_month-error"' in refused.get_data(as_text=True), wrong
     before = client.post(assign, data={"template-eng1": "service_360", "template-eng2": "", "from_month": "2000-01",
                                        "shown_month": "2000-01"})
     assert before.status_code == 422

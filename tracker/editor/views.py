@@ -162,11 +162,12 @@ def assign():
     # the month whose assignments the rows show: the current one, or a month already begun the admin chose (a row
     # is changed when it differs from what it showed, so a past month's rows must show that month)
     month = _shown_month(request.values.get("shown_month") or request.args.get("month"), current)
-    from_month = (request.form.get("from_month") or "").strip() or str(month)
+    from_month = (request.form.get("from_month") or "").strip() if request.method == "POST" else str(month)
     errors, status = {}, 200
-    if request.method == "POST" and _past_month(from_month, current) not in (None, month):
-        month = _past_month(from_month, current)  # show it first; nothing is saved from rows of another month
-        flash(_("下表显示 %(month)s 起的分配：请确认每人的模板后再保存", month=month), "info")
+    wanted = _shown_month(from_month, current)  # the rows a save from from_month is compared with
+    if request.method == "POST" and from_month and _is_month(from_month) and wanted != month:
+        month = wanted  # show those rows first: nothing is saved from the rows of another month
+        flash(_("尚未保存：下表已换为 %(month)s 的分配，请在此基础上重新选择各人的模板，再保存", month=month), "warning")
     elif request.method == "POST":
         assigned, _later = services.assigned_in(engineers, month)
         if not FlaskForm().validate_on_submit():
@@ -177,6 +178,7 @@ def assign():
                   for person in engineers}
         changes = {person: posted[person.id] for person in engineers if posted[person.id] != assigned[person.id]}
         try:
+            month_arg(from_month, field="from_month")  # a month, even when no row changed
             changed = services.assign_templates(current_user, changes, from_month, now) if changes else 0
         except Invalid as error:
             db.session.rollback()
@@ -203,6 +205,14 @@ def assign():
 def _shown_month(text, current):
     """The month the page's rows show: a month already begun that was asked for, else the current one."""
     return _past_month(text, current) or current
+
+
+def _is_month(text):
+    try:
+        Month.parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _past_month(text, current):
