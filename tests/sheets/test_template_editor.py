@@ -572,3 +572,21 @@ def test_an_assignment_from_a_month_already_begun_shows_that_month_first(novembe
                                        "shown_month": "2000-01"})
     assert before.status_code == 422
     assert f"考核模板 service_360 自 {first} 起才有版本，不能从 2000-01 起使用" in before.get_data(as_text=True)
+
+
+def test_a_template_whose_first_version_starts_later_is_not_assigned_before_it(november, client):
+    """A new template saved from a later month was assigned from this one, leaving the engineer's draft with no
+    version in force (the compute left him out)."""
+    from tracker.scores.templates_store import store_template
+
+    data = copy.deepcopy(services.body_of(services.latest_version(CODE)))
+    data.update(code="later_form", name="以后的模板", effective_from="2027-02", version=1, role=None)
+    store_template(data, NOW)
+    db.session.commit()
+    login(client, "admin")
+    refused = client.post("/admin/templates/assign", data={"template-eng1": "later_form", "template-eng2": "",
+                                                           "from_month": NOVEMBER})
+    assert refused.status_code == 422
+    assert "考核模板 later_form 自 2027-02 起才有版本，不能从 2026-11 起使用" in refused.get_data(as_text=True)
+    assert client.post("/admin/templates/assign", data={"template-eng1": "later_form", "template-eng2": "",
+                                                        "from_month": "2027-02"}).status_code == 302

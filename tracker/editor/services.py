@@ -387,9 +387,10 @@ def assigned_in(engineers, month):
     return {person.id: in_force.assigned(person) for person in engineers}, later
 
 
-def _check_past(changes, month, first_versions):
-    """An assignment from a month already begun: every chosen template must have a version by then. Approved
-    months keep what they were approved with (compute never touches them); drafts follow."""
+def _check_versions(changes, month, first_versions):
+    """Every chosen template must have a version in force from `month` (a month already begun, or one a template
+    saved for later only starts after): a draft without one cannot be computed. Approved months keep what they were
+    approved with (compute never touches them); drafts follow."""
     late = sorted({(code, first_versions[code]) for code in changes.values()
                    if code is not None and first_versions[code] > month})
     if late:
@@ -410,8 +411,7 @@ def assign_templates(actor, changes, from_month, now):
                for person, code in changes.items() if code is not None and code not in first_versions}
     if unknown:
         raise Invalid(_("考核模板分配有误"), unknown)
-    if month < Month.of(now.date()):
-        _check_past(changes, month, first_versions)
+    _check_versions(changes, month, first_versions)
     for person, code in changes.items():
         first = db.session.scalar(select(TemplateAssignment.id).where(
             TemplateAssignment.engineer_id == person.id).limit(1)) is None
