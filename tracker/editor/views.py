@@ -165,7 +165,7 @@ def assign():
     from_month = (request.form.get("from_month") or "").strip() if request.method == "POST" else str(month)
     errors, status = {}, 200
     wanted = _shown_month(from_month, current)  # the rows a save from from_month is compared with
-    if request.method == "POST" and from_month and _is_month(from_month) and wanted != month:
+    if request.method == "POST" and _month_or_none(from_month) is not None and wanted != month:
         month = wanted  # show those rows first: nothing is saved from the rows of another month
         flash(_("尚未保存：下表已换为 %(month)s 的分配，请在此基础上重新选择各人的模板，再保存", month=month), "warning")
     elif request.method == "POST":
@@ -204,21 +204,12 @@ def assign():
 
 def _shown_month(text, current):
     """The month the page's rows show: a month already begun that was asked for, else the current one."""
-    return _past_month(text, current) or current
+    month = _month_or_none(text)
+    return month if month is not None and month < current else current
 
 
-def _is_month(text):
+def _month_or_none(text):
     try:
-        Month.parse(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _past_month(text, current):
-    """`text` as a month before `current`, or None (not a month, or not before it)."""
-    try:
-        month = Month.parse((text or "").strip())
+        return Month.parse((text or "").strip())
     except ValueError:
         return None
-    return month if month < current else None
