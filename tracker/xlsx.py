@@ -5,7 +5,6 @@ import io
 import re
 import unicodedata
 import zipfile
-from urllib.parse import quote
 
 from flask import send_file
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from tracker.downloads import disposition
 from tracker.errors import Invalid
 
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r")
@@ -231,12 +231,9 @@ def plain_number(value):
 
 
 def send_workbook(data, name, fallback):
-    """A workbook download named `name` (RFC 5987 filename*, Chinese kept) and, for clients that read only the
-    plain filename (curl -OJ, old mail gateways), the ASCII `fallback`: the one the framework derives drops every
-    other character, leaving ".xlsx" (a hidden file) of 工单导入模板.xlsx."""
+    """A workbook download named `name`, with the ASCII `fallback` for clients that read only a plain name
+    (downloads.disposition)."""
     response = send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name, max_age=0)
-    plain = "".join(c for c in (name if name.isascii() else fallback) if c.isprintable() and c not in '"\\')
-    response.headers["Content-Disposition"] = (f'attachment; filename="{plain}"; '
-                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Content-Disposition"] = disposition(name, fallback)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -68,7 +68,9 @@ def test_pdf_has_the_same_figures_as_the_score_api(client, scored, api):
     row = api_row(api, "mgr", "eng1")
     login(client, "mgr")
     response = get_pdf(client, f"/sheets/pdf/{MONTH}/eng1")
-    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    # the Chinese name, and a plain ASCII one for clients that read only that (there was none)
+    assert response.headers["Content-Disposition"] == (f"attachment; filename=\"{MONTH}-eng1-sheet.pdf\"; "
+                                                       f"filename*=UTF-8''{quote(MONTH + '张三考核表.pdf')}")
     pages = pdf_pages(response.data)
     assert len(pages) == 1
     text = flat(pages[0])

@@ -1,5 +1,7 @@
 """The printed service ticket (服务单): what it shows, its sizes, who may print it, and its PDF with a readable QR."""
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.conftest import login
@@ -85,6 +87,16 @@ def _pages(pdf):
 
     reader = PdfReader(BytesIO(pdf))
     return [page.extract_text() for page in reader.pages]
+
+
+def test_ticket_pdf_is_named_in_chinese_and_plain_ascii(client, orders):
+    login(client, "office")
+    order = orders[0]
+    ticket_pdf(client, order.id)  # skips where WeasyPrint cannot run
+    disposition = client.get(f"/work-orders/{order.id}/ticket.pdf").headers["Content-Disposition"]
+    # a plain name for clients that read only that (there was none)
+    assert disposition == (f"inline; filename=\"{order.number}-ticket.pdf\"; "
+                           f"filename*=UTF-8''{quote(order.number + '服务单.pdf')}")
 
 
 @pytest.mark.parametrize("size", ["a5", "a4"])

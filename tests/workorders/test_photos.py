@@ -5,6 +5,7 @@ import resource
 import struct
 import zlib
 from io import BytesIO
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -48,6 +49,22 @@ def test_photos_are_renamed_and_numbered_whatever_they_were_called(app, api, mak
     assert [p["name"] for p in photos] == [CANONICAL + "-01.jpg", CANONICAL + "-02.png"]
     assert photos[0]["path"] == f"photos/eng1/{CANONICAL}/{CANONICAL}-01.jpg"
     assert sorted(os.listdir(folder(app))) == [".thumbs", CANONICAL + "-01.jpg", CANONICAL + "-02.png"]
+
+
+def test_a_photo_downloads_under_its_name_and_a_plain_ascii_one(client, api, make_order):
+    order = make_order()
+    post_photos(api, order, [("IMG_0001.JPG", image_bytes()), ("微信图片.png", image_bytes("PNG"))])
+    second = db.session.query(Photo).order_by(Photo.id).all()[1]
+    login(client, "office")
+    base = f"/work-orders/{order.id}/photos/{second.id}"
+    plain, png, jpg = f"{order.number}-photo-02", quote(CANONICAL + "-02.png"), quote(CANONICAL + "-02.jpg")
+    # the framework's plain name was "202610151-02.png", the customer and equipment dropped
+    for url, disposition in ((base + "?download=1", f"attachment; filename=\"{plain}.png\"; filename*=UTF-8''{png}"),
+                             (base, f"inline; filename=\"{plain}.png\"; filename*=UTF-8''{png}"),
+                             (base + "/thumb", f"inline; filename=\"{plain}.jpg\"; filename*=UTF-8''{jpg}")):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == disposition
 
 
 def test_numbering_continues_after_the_existing_photos(app, api, make_order):

@@ -1,7 +1,5 @@
 """Print pages and PDFs of the appraisal sheet (考核表): one engineer, a whole team, mid-year and annual."""
 
-from urllib.parse import quote
-
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +7,7 @@ from sqlalchemy import select
 
 from tracker import language
 from tracker.auth.access import engineer_for_scores, roles
+from tracker.downloads import disposition
 from tracker.errors import NotFound
 from tracker.extensions import db
 from tracker.scores import services as scores, yearly
@@ -62,14 +61,14 @@ def team_engineers(viewer, month_list, team=None):
 
 
 def _respond(as_pdf, sheets, title, filename, back_url, pdf_endpoint, **pdf_args):
-    """The print page, or (as_pdf) the same HTML rendered as PDF."""
+    """The print page, or (as_pdf) the same HTML rendered as PDF, named `filename` = (Chinese name, ASCII name)."""
     html = render_template("sheets/print.html", sheets=sheets, title=title, pdf=as_pdf, back_url=back_url,
                            pdf_url=url_for(pdf_endpoint, **pdf_args))
     if not as_pdf:
         return html
     body = render_pdf(html, request.url_root)
     response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = disposition(*filename)
     return response
 
 
@@ -81,7 +80,7 @@ def month_sheet(month, username, as_pdf=False):
     engineer = _engineer(username)
     sheet = presenter.month_sheet(engineer, month, language.current())
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name} {month}",
-                    f"{month}{download_name(engineer.display_name)}考核表.pdf",
+                    (f"{month}{download_name(engineer.display_name)}考核表.pdf", f"{month}-{username}-sheet.pdf"),
                     url_for("scores.score_page", month=month, username=username), "sheets.month_sheet_pdf",
                     month=month, username=username)
 
@@ -96,7 +95,8 @@ def team_sheets(month, as_pdf=False):
     lang = language.current()
     sheets = [presenter.month_sheet(person, month, lang) for person in people]
     args = {"month": month, **({"team": team} if team else {})}
-    return _respond(as_pdf, sheets, _("%(month)s 月度考核表", month=month), f"{month}考核表.pdf",
+    return _respond(as_pdf, sheets, _("%(month)s 月度考核表", month=month),
+                    (f"{month}考核表.pdf", f"{month}-sheets.pdf"),
                     url_for("scores.month_page", month=month), "sheets.team_sheets_pdf", **args)
 
 
@@ -112,7 +112,8 @@ def period_sheet(year, period, username, as_pdf=False):
     engineer = _engineer(username)
     sheet = presenter.period_sheet(engineer, year, period)
     return _respond(as_pdf, [sheet], f"{sheet.title} {engineer.display_name}",
-                    f"{year}{download_name(engineer.display_name)}{PERIOD_FILES[period]}.pdf",
+                    (f"{year}{download_name(engineer.display_name)}{PERIOD_FILES[period]}.pdf",
+                     f"{year}-{username}-{period}-sheet.pdf"),
                     url_for("scores.scores_home"), "sheets.period_sheet_pdf", year=year, period=period,
                     username=username)
 
@@ -132,7 +133,8 @@ def team_period_sheets(year, period, as_pdf=False):
     sheets = [presenter.period_sheet(person, year, period) for person in people]
     title = sheets[0].title if sheets else _("考核表")
     args = {"year": year, "period": period, **({"team": team} if team else {})}
-    return _respond(as_pdf, sheets, f"{year} {title}", f"{year}{PERIOD_FILES[period]}.pdf",
+    return _respond(as_pdf, sheets, f"{year} {title}",
+                    (f"{year}{PERIOD_FILES[period]}.pdf", f"{year}-{period}-sheets.pdf"),
                     url_for("scores.scores_home"), "sheets.team_period_sheets_pdf", **args)
 
 

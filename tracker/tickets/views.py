@@ -1,13 +1,12 @@
 """The printed service ticket (服务单) of a work order: an A5 or A4 print page and the same page as PDF."""
 
-from urllib.parse import quote
-
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.access import roles
+from tracker.downloads import disposition
 from tracker.security import Response
 from tracker.sheets.pdf import render_pdf
 from tracker.tickets import qr
@@ -42,5 +41,5 @@ def ticket(order_id, as_pdf=False):
         return html
     response = Response(render_pdf(html, request.url_root), mimetype="application/pdf")
     filename = f"{order.number}服务单.pdf"
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = disposition(filename, f"{order.number}-ticket.pdf", attachment=False)
     return response

@@ -15,6 +15,7 @@ from tracker import clock, equipment, nav
 from tracker.auth import access
 from tracker.auth.access import may_name_submitter, roles, visible_engineers
 from tracker.auth.models import User
+from tracker.downloads import disposition
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
 from tracker.naming import inside
@@ -313,15 +314,18 @@ def bulk_scans():
 @roles()
 def download_scan(order_id, scan_id):
     row = services.file_of(current_user, Scan, order_id, scan_id)
-    return _send(row.path, row.name, MIME[row.kind], attachment=True)
+    return _send(row.path, row.name, MIME[row.kind], attachment=True,
+                 fallback=f"{row.work_order.number}-scan-v{row.version}.{row.name.rsplit('.', 1)[-1]}")
 
 
-def _send(relative_path, name, mimetype, attachment):
-    """A stored file, after the caller's permission check; the name keeps its Chinese (RFC 5987 filename*)."""
+def _send(relative_path, name, mimetype, attachment, fallback):
+    """A stored file, after the caller's permission check; the name keeps its Chinese (RFC 5987 filename*) beside
+    the ASCII `fallback` (downloads.disposition)."""
     path = inside(os.path.realpath(current_app.instance_path), relative_path)
     if not os.path.isfile(path):
         abort(404)
     response = send_file(path, mimetype=mimetype, as_attachment=attachment, download_name=name, max_age=0)
+    response.headers["Content-Disposition"] = disposition(name, fallback, attachment)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -374,9 +378,12 @@ def photo_thumb(order_id, photo_id):
 
 def _photo(order_id, photo_id, thumb):
     row = services.file_of(current_user, Photo, order_id, photo_id)
+    stem, extension = row.name.rsplit(".", 1)
+    plain = f"{row.work_order.number}-photo-{stem.rsplit('-', 1)[-1]}"  # the name's NN (<canonical name>-NN.<ext>)
     if thumb:
-        return _send(row.thumb_path, row.name.rsplit(".", 1)[0] + ".jpg", "image/jpeg", attachment=False)
-    return _send(row.path, row.name, MIME[row.kind], attachment=request.args.get("download") == "1")
+        return _send(row.thumb_path, stem + ".jpg", "image/jpeg", attachment=False, fallback=f"{plain}.jpg")
+    return _send(row.path, row.name, MIME[row.kind], attachment=request.args.get("download") == "1",
+                 fallback=f"{plain}.{extension}")
 
 
 # ---- surveys and complaints ---------------------------------------------------------------------------
