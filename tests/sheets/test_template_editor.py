@@ -546,8 +546,9 @@ def test_an_assignment_from_a_month_already_begun_shows_that_month_first(novembe
     db.session.expire_all()
     assert _in_force("eng1", NOVEMBER) == CODE and _in_force("eng2", NOVEMBER) == CODE
     saved = client.post(assign, data={"template-eng1": "service_post_deduction", "template-eng2": "",
-                                      "from_month": NOVEMBER, "shown_month": NOVEMBER})
-    assert saved.status_code == 302
+                                      "from_month": NOVEMBER, "shown_month": NOVEMBER}, follow_redirects=True)
+    # it says the drafts followed (it said only that the months before were unchanged)
+    assert "自 2026-11 起生效：2026-11 至本月的草稿分数已按新模板重算" in saved.get_data(as_text=True)
     db.session.expire_all()
     assert [_in_force("eng1", m) for m in (OCTOBER, NOVEMBER, "2026-12")] == [CODE, "service_post_deduction",
                                                                           "service_post_deduction"]
@@ -571,7 +572,9 @@ def test_an_assignment_from_a_month_already_begun_shows_that_month_first(novembe
     before = client.post(assign, data={"template-eng1": "service_360", "template-eng2": "", "from_month": "2000-01",
                                        "shown_month": "2000-01"})
     assert before.status_code == 422
-    assert f"考核模板 service_360 自 {first} 起才有版本，不能从 2000-01 起使用" in before.get_data(as_text=True)
+    # the template by its name beside its code (the code alone named it)
+    assert f"考核模板“售后服务人员360度绩效考核”（service_360）自 {first} 起才有版本，不能从 2000-01 起使用" in \
+        before.get_data(as_text=True)
 
 
 def test_a_template_whose_first_version_starts_later_is_not_assigned_before_it(november, client):
@@ -587,6 +590,7 @@ def test_a_template_whose_first_version_starts_later_is_not_assigned_before_it(n
     refused = client.post("/admin/templates/assign", data={"template-eng1": "later_form", "template-eng2": "",
                                                            "from_month": NOVEMBER})
     assert refused.status_code == 422
-    assert "考核模板 later_form 自 2027-02 起才有版本，不能从 2026-11 起使用" in refused.get_data(as_text=True)
+    assert "考核模板“以后的模板”（later_form）自 2027-02 起才有版本，不能从 2026-11 起使用" in \
+        refused.get_data(as_text=True)
     assert client.post("/admin/templates/assign", data={"template-eng1": "later_form", "template-eng2": "",
                                                         "from_month": "2027-02"}).status_code == 302

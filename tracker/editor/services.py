@@ -395,8 +395,11 @@ def _check_versions(changes, month, first_versions):
                    if code is not None and first_versions[code] > month})
     if late:
         code, first = late[0]
-        raise Invalid.field("from_month", _("考核模板 %(code)s 自 %(first)s 起才有版本，不能从 %(month)s 起使用",
-                                            code=code, first=first, month=month))
+        name, name_en = db.session.execute(select(KpiTemplate.name, KpiTemplate.name_en).where(
+            KpiTemplate.code == code).order_by(KpiTemplate.version.desc()).limit(1)).one()
+        name = (name_en or name) if language.current() == "en" else name
+        raise Invalid.field("from_month", _("考核模板“%(name)s”（%(code)s）自 %(first)s 起才有版本，不能从 %(month)s 起使用",
+                                            name=name, code=code, first=first, month=month))
 
 
 def assign_templates(actor, changes, from_month, now):

@@ -185,7 +185,10 @@ def assign():
             errors, status = dict(error.fields), error.status
         else:
             db.session.commit()
-            if changed:
+            if changed and Month(from_month) <= current:  # their drafts from that month on followed at once
+                flash(_("已保存 %(n)s 人的考核模板分配，自 %(month)s 起生效：%(month)s 至本月的草稿分数已按新模板重算；"
+                        "已审批的月份和之前的月份不变", n=changed, month=from_month), "success")
+            elif changed:
                 flash(_("已保存 %(n)s 人的考核模板分配，自 %(month)s 起生效；之前的月份不变", n=changed, month=from_month),
                       "success")
             else:
