@@ -94,7 +94,7 @@ class BulkScanForm(Form):
 class PhotoForm(Form):
     files = MultipleFileField(_l("现场照片（JPG、PNG、WebP，可多选或拍照）"), validators=[DataRequired()],
                               render_kw={"multiple": True, "accept": "image/*", "capture": "environment"})
-    submit = SubmitField(_l("上传照片"))
+    submit = SubmitField(_l("上传照片"), id="photo-submit")  # beside the survey form's on the order's page
 
 
 class SurveyForm(Form):
@@ -103,7 +103,7 @@ class SurveyForm(Form):
     method = SelectField(_l("回访方式"), choices=_choices({m: METHOD_LABELS[m] for m in SURVEY_METHODS}),
                          default="phone")
     comment = TextAreaField(_l("客户意见"), validators=[Optional(), Length(max=500)])
-    submit = SubmitField(_l("保存回访"))
+    submit = SubmitField(_l("保存回访"), id="survey-submit")
 
 
 class ComplaintForm(Form):
