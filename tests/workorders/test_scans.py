@@ -254,6 +254,7 @@ def test_upload_page_explains_a_refusal(client, make_order, name, data, status, 
     page = response.get_data(as_text=True)
     assert 'id="refusal"' in page and text in page
     assert ("文件名不符" in page) == ('id="expected"' in page)  # the heading says the name is wrong only when it is
+    assert f"（{status}）" not in page  # words, not the HTTP status ("文件名不符（422）")
 
 
 def test_upload_page_stores_and_goes_to_the_work_order(client, make_order):
