@@ -58,6 +58,8 @@ def test_survey_form_on_the_work_order_page(client, done):
     assert response.status_code == 302
     assert db.session.query(Survey.score, Survey.method).all() == [(2, "visit")]
     assert client.post(f"/work-orders/{done.id}/surveys", data={"score": "9", "method": "phone"}).status_code == 422
+    none = client.post(f"/work-orders/{done.id}/surveys", data={"method": "phone"})
+    assert none.status_code == 422 and "请选择满意度评分" in none.get_data(as_text=True)  # was 该字段是必填字段。
     assert count(Survey) == 1
 
 
@@ -81,6 +83,17 @@ def test_complaint_with_and_without_a_work_order(app, api, done):
 ])
 def test_bad_complaint_is_4xx_and_nothing_stored(api, done, change, status, field):
     assert_error(api("POST", "/complaints", "office", json={**COMPLAINT, **change}), status, field)
+    assert count(Complaint) == 0
+
+
+def test_a_complaint_names_every_field_at_fault_at_once(api, done):
+    """A complaint was refused at its first bad field: one with three took three rounds."""
+    error = assert_error(api("POST", "/complaints", "office", json={**COMPLAINT, "date": "2026-11-21",
+                                                                    "engineer": "office", "work_order": "NOPE"}), 422)
+    assert sorted(error["fields"]) == ["date", "engineer", "work_order"]
+    assert error["fields"]["date"] == "不能记录未来的日期"
+    one = assert_error(api("POST", "/complaints", "office", json={**COMPLAINT, "work_order": "NOPE"}), 422)
+    assert one["message"] == one["fields"]["work_order"]  # one fault: the message says it
     assert count(Complaint) == 0
 
 
@@ -135,6 +148,16 @@ def test_complaint_form(client, team):
                                                            "upheld": "yes"})
     assert bad.status_code == 422 and "不能记录未来的日期" in bad.get_data(as_text=True)
     assert client.post("/work-orders/complaints/new", data={"engineer": "eng1"}).status_code == 422
+    # every field at fault in one round, each in its own words (upheld said "该字段是必填字段。", then the date,
+    # then the work order, one save each)
+    three = client.post("/work-orders/complaints/new", data={"engineer": "eng1", "date": "2026-12-02",
+                                                             "work_order": "WO-X"})
+    html = three.get_data(as_text=True)
+    assert three.status_code == 422
+    for field, words in (("upheld", "请选择投诉是否属实"), ("date", "不能记录未来的日期"),
+                         ("work_order", "没有编号为 WO-X 的工单")):
+        assert f'id="{field}-error"' in html and words in html, field
+    assert "该字段是必填字段" not in html
     assert count(Complaint) == 1
 
 

@@ -90,39 +90,69 @@ def delete_survey(actor, survey):
 
 
 def add_complaint(actor, data, now):
-    """Record a complaint against an engineer (engineer by username, work order by number); the caller commits."""
+    """Record a complaint against an engineer (engineer by username, work order by number); every field at fault
+    is named at once (Invalid). The caller commits."""
     if actor.role not in RECORDERS:
         raise Forbidden(_("只有内勤和主管可以录入投诉"))
-    unknown = sorted(set(data) - {"engineer", "work_order", "date", "upheld", "resolution_satisfied", "note"})
+    unknown = sorted(set(data) - set(COMPLAINT_FIELDS))
     if unknown:
         raise Invalid(_("不接受未知字段：%(names)s", names=", ".join(unknown)))
-    username = data.get("engineer")
-    engineer = user_by_username(username)
-    if engineer is None or engineer.role != "engineer":
-        raise Invalid.field("engineer", _("没有这位工程师：%(name)s", name=username))
-    if not can_record_complaint(actor, engineer):
-        raise Forbidden(_("只能录入自己团队工程师的投诉"))
-    day = data.get("date")
-    if not isinstance(day, date):
-        raise Invalid.field("date", _("请填写日期"))
-    if day > now.date():
-        raise Invalid.field("date", _("不能记录未来的日期"))
-    if not isinstance(data.get("upheld"), bool):
-        raise Invalid.field("upheld", _("请选择投诉是否属实"))
-    satisfied = data.get("resolution_satisfied")
-    if satisfied is not None and not isinstance(satisfied, bool):
-        raise Invalid.field("resolution_satisfied", _("须为是或否"))
-    order = None
-    if data.get("work_order"):
-        order = by_number(data["work_order"], viewer=actor)
-    complaint = Complaint(engineer_id=engineer.id, work_order_id=order.id if order else None, day=day,
-                          upheld=data["upheld"], resolution_satisfied=satisfied,
-                          note=validation.clean_text(data.get("note"), "note", NOTE_MAX, required=False),
-                          recorded_by_id=actor.id,
-                          recorded_at=now)
+    values, faults = _complaint_values(actor, {name: data.get(name) for name in COMPLAINT_FIELDS}, now)
+    if faults:
+        raise Invalid(next(iter(faults.values())) if len(faults) == 1 else _("请检查标出的栏目"), faults)
+    order = values["work_order"]
+    complaint = Complaint(engineer_id=values["engineer"].id, work_order_id=order.id if order else None,
+                          day=values["date"], upheld=values["upheld"],
+                          resolution_satisfied=values["resolution_satisfied"], note=values["note"],
+                          recorded_by_id=actor.id, recorded_at=now)
     db.session.add(complaint)
     db.session.flush()
     return complaint
+
+
+def complaint_refusals(actor, data, now):
+    """{field: message} for the fields of `data` a complaint would be refused on (a form whose own checks refused
+    some fields has the others checked in the same round)."""
+    return _complaint_values(actor, data, now)[1]
+
+
+COMPLAINT_FIELDS = ("engineer", "work_order", "date", "upheld", "resolution_satisfied", "note")
+
+
+def _complaint_values(actor, data, now):
+    """(values as stored, {field: message}) for the fields present in `data`; Forbidden for an engineer outside the
+    actor's reach."""
+    values, faults = {}, {}
+    if "engineer" in data:
+        engineer = user_by_username(data["engineer"])
+        if engineer is None or engineer.role != "engineer":
+            faults["engineer"] = _("没有这位工程师：%(name)s", name=data["engineer"])
+        elif not can_record_complaint(actor, engineer):
+            raise Forbidden(_("只能录入自己团队工程师的投诉"))
+        values["engineer"] = engineer
+    if "date" in data:
+        day = values["date"] = data["date"]
+        if not isinstance(day, date):
+            faults["date"] = _("请填写日期")
+        elif day > now.date():
+            faults["date"] = _("不能记录未来的日期")
+    if "upheld" in data:
+        values["upheld"] = data["upheld"]
+        if not isinstance(data["upheld"], bool):
+            faults["upheld"] = _("请选择投诉是否属实")
+    if "resolution_satisfied" in data:
+        values["resolution_satisfied"] = data["resolution_satisfied"]
+        if data["resolution_satisfied"] is not None and not isinstance(data["resolution_satisfied"], bool):
+            faults["resolution_satisfied"] = _("须为是或否")
+    checks = {"work_order": lambda: by_number(data["work_order"], viewer=actor) if data["work_order"] else None,
+              "note": lambda: validation.clean_text(data["note"], "note", NOTE_MAX, required=False)}
+    for name, check in checks.items():
+        if name in data:
+            try:
+                values[name] = check()
+            except Invalid as error:
+                faults.update(error.fields or {name: error.message})
+    return values, faults
 
 
 def delete_complaint(actor, complaint):

@@ -99,7 +99,7 @@ class PhotoForm(Form):
 
 class SurveyForm(Form):
     score = RadioField(_l("满意度评分"), choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)], coerce=int,
-                       validators=[InputRequired()])
+                       validators=[InputRequired(message=_l("请选择满意度评分"))])
     method = SelectField(_l("回访方式"), choices=_choices({m: METHOD_LABELS[m] for m in SURVEY_METHODS}),
                          default="phone")
     comment = TextAreaField(_l("客户意见"), validators=[Optional(), Length(max=500)])
@@ -109,9 +109,9 @@ class SurveyForm(Form):
 class ComplaintForm(Form):
     engineer = SelectField(_l("被投诉工程师"), choices=[], validate_choice=True)
     work_order = StringField(_l("工单编号（可选）"), validators=[Optional(), Length(max=32)])
-    date = DateField(_l("投诉日期"), validators=[InputRequired()])
+    date = DateField(_l("投诉日期"), validators=[InputRequired(message=_l("请填写日期"))])
     upheld = RadioField(_l("投诉是否属实"), choices=_choices({"yes": _l("属实"), "no": _l("不属实")}),
-                        validators=[InputRequired()])
+                        validators=[InputRequired(message=_l("请选择投诉是否属实"))])
     resolution_satisfied = SelectField(_l("客户对处理结果"), choices=_choices(
         {"": _l("未回访"), "yes": _l("满意"), "no": _l("不满意")}), default="")
     note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)])

@@ -467,16 +467,28 @@ def new_complaint():
         form.engineer.data = request.args.get("engineer")
         form.work_order.data = request.args.get("work_order")
     if form.validate_on_submit():
-        data = {"engineer": form.engineer.data, "work_order": _text(form.work_order.data), "date": form.date.data,
-                "upheld": form.upheld.data == "yes",
-                "resolution_satisfied": {"yes": True, "no": False}.get(form.resolution_satisfied.data),
-                "note": form.note.data}
         try:
-            complaint = feedback.add_complaint(current_user, data, clock.now())
+            complaint = feedback.add_complaint(current_user, _complaint_data(form), clock.now())
             db.session.commit()
         except REFUSALS as error:
             status = _refuse_into(form, error)
             return render_template("workorders/complaint_form.html", form=form), status
         flash(_("已保存投诉"), "success")
         return redirect(url_for("workorders.complaints", month=Month.of(complaint.day)))
+    if form.errors:  # the service's checks of the fields the form took, in the same round
+        sent = {name: value for name, value in _complaint_data(form).items() if not form[name].errors}
+        try:
+            refused = feedback.complaint_refusals(current_user, sent, clock.now())
+        except REFUSALS as error:
+            refused = error.fields
+        db.session.rollback()
+        if refused:
+            put_errors(form, Invalid(_("请检查标出的栏目"), refused))
     return render_template("workorders/complaint_form.html", form=form), 422 if form.errors else 200
+
+
+def _complaint_data(form):
+    return {"engineer": form.engineer.data, "work_order": _text(form.work_order.data), "date": form.date.data,
+            "upheld": {"yes": True, "no": False}.get(form.upheld.data),
+            "resolution_satisfied": {"yes": True, "no": False}.get(form.resolution_satisfied.data),
+            "note": form.note.data}
