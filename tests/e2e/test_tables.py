@@ -168,3 +168,26 @@ def test_a_work_orders_timeline_keeps_each_step_whole_on_a_phone_in_english(live
     context.close()
     assert [label for label, _whole in labels] == ["Reported", "Responded", "Arrived", "Completed"]
     assert all(whole for _label, whole in labels), labels
+
+
+def test_a_complaint_a_score_links_to_stands_out_and_its_note_is_readable_on_a_phone(app, live_server, browser,
+                                                                                      demo_data):
+    """From a score's related records an engineer reached #complaint-N with nothing marking that row, and its note
+    was squeezed to two characters a line (客户投诉响应慢 in four lines)."""
+    from datetime import date
+
+    from tracker.auth.models import User
+    from tracker.workorders import feedback
+
+    office = db.session.query(User).filter_by(username="office").one()
+    ids = [feedback.add_complaint(office, {"engineer": "zhangsan", "date": date(2026, 10, d), "upheld": True,
+                                           "note": "客户投诉响应慢，等了半天才有人回电话"}, app.config["NOW"]).id
+           for d in (8, 9)]
+    db.session.commit()
+    context, page = log_in(browser, live_server, "zhangsan", {"width": 390, "height": 844})
+    page.goto(f"{live_server}/work-orders/complaints?month={CLOSED}#complaint-{ids[1]}")
+    shades = [page.eval_on_selector(f"#complaint-{i} td", "cell => getComputedStyle(cell).boxShadow") for i in ids]
+    note = page.eval_on_selector(f"#complaint-{ids[1]} td.pre-line", "cell => cell.getBoundingClientRect().width")
+    context.close()
+    assert shades[0] != shades[1]
+    assert note >= 150
