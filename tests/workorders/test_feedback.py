@@ -310,6 +310,6 @@ def test_a_multi_line_comment_and_note_keep_their_lines_on_the_pages(api, client
     login(client, "office")
     assert '<span class="pre-line">差\n很差</span>' in client.get(f"/work-orders/{done.id}").get_data(as_text=True)
     page = client.get("/work-orders/complaints?month=2026-11").get_data(as_text=True)
-    assert '<td class="text-wrap pre-line">第一行\n第二行</td>' in page
+    assert '<td class="text-break pre-line">第一行\n第二行</td>' in page
     assert ".pre-line, .purpose, .note { white-space: pre-line; }" in client.get("/static/tracker.css").get_data(
         as_text=True)
