@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select, update
 
-from tests.conftest import PASSWORD, login
+from tests.conftest import NOW, PASSWORD, login
 from tests.scores.support import NOV, OCT, D, at, lines_of, score_of
 from tracker import jobs, locking
 from tracker.extensions import db
@@ -467,10 +467,28 @@ def test_the_compute_command_shows_progress_and_a_summary(app, records, team):
     assert score_of(team["eng3"], NOV) is not None
 
 
+def test_compute_reports_progress_out_of_the_engineers_it_scores(app, records, team):
+    """The command's bar was as long as the active engineers, while compute also scores those who left with a
+    draft and skips approved scores: it ended at 19/18, or stopped at 17/18."""
+    from tracker.scores import services as scores
+
+    scores.compute_month(NOV, NOW)
+    db.session.commit()
+    score = score_of(team["eng1"], NOV)
+    score.status = "approved"
+    team["eng2"].active = False  # left, with a draft
+    db.session.commit()
+    reports = []
+    scores.compute_month(NOV, NOW, progress=lambda done, total: reports.append((done, total)))
+    db.session.rollback()
+    assert reports == [(1, 2), (2, 2)]  # eng2's draft and eng3; eng1's approved score is left alone
+
+
 def test_the_compute_command_refuses_a_future_month_as_the_api_does(app, api, records, team):
     """One rule for both doors (the clock stands in November 2026)."""
     result = app.test_cli_runner().invoke(args=["compute", "2027-05"])
     assert result.exit_code == 1 and "不能计算未来月份的得分" in result.output
+    assert result.output.startswith("Error:")  # no progress bar's label before it (it printed 2027-05)
     assert api("POST", "/scores/2027-05/compute", "gm.wang").status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Score).where(Score.month == "2027-05")) == 0
 

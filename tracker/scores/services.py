@@ -90,7 +90,7 @@ def compute_month(month, now, engineer_ids=None, progress=None):
     The caller commits the month as one transaction (the per-month lock is held until then), or rolls it back.
 
     Approved scores are left alone. Ineligible engineers get a row with eligible false and no scores.
-    `progress(n)` is called as engineers are evaluated. Returns a summary dict.
+    `progress(done, total)` is called as engineers are evaluated. Returns a summary dict.
     """
     month = month_arg(month)
     with no_cycle_collection():
@@ -157,13 +157,13 @@ def _compute(month, now, engineer_ids, progress):
               for person in people}
     unchanged = _unchanged(month, inputs)
     results, memo, storable = [], {}, _Storable(month)
-    for person in people:
+    for done, person in enumerate(people, 1):
         if person.id not in unchanged:
             result = _evaluate(person, month, templates, facts.get(person.id), memo, inputs[person.id])
             storable.check(person, result.evaluation)
             results.append(result)
         if progress is not None:
-            progress(1)
+            progress(done, len(people))
     written = _store(month, results, now) + _touch(unchanged, now)
     db.session.flush()
     pending = sum(1 for r in results if r.eligible and r.evaluation is not None and r.evaluation.total is None)
