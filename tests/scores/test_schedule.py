@@ -117,26 +117,28 @@ def test_period_finals_are_stored_once_every_eligible_month_is_approved(app, rec
     eng1, eng2 = team["eng1"], team["eng2"]
     _close_year(app, records, team)
     # 1 July: nothing approved yet, nothing stored; the daily check tries again
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 0 人，共 0 人已有最终分"
     assert _finals() == {}
     # the months with a total approved, January to April not: every eligible month counts, not only those with a total
     _approve_all(eng1, ["2026-05", "2026-06"])
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 0 人，共 0 人已有最终分"
     _approve_all(eng1, YEAR_2026[:4])
     mid = run(app, "scores_mid_year", datetime(2026, 7, 3, 4))
-    assert (mid.key, said(mid)) == ("2026-07-03", "2026 年年中：存入 1 人")
+    assert (mid.key, said(mid)) == ("2026-07-03", "2026 年年中：存入 1 人，共 1 人已有最终分")
     mean = (score_of(eng1, "2026-05").total + score_of(eng1, "2026-06").total) / 2
     assert _finals() == {(eng1.id, 2026, "mid_year"): (mean.quantize(Decimal("0.01"), ROUND_HALF_UP), 2)}
     # the annual score of eng1 waits for July to December; eng2's months all wait for approval too
-    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 0 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 0 人，共 0 人已有最终分"
     _approve_all(eng1, YEAR_2026[6:])
     _approve_all(eng2, YEAR_2026)
     run(app, "scores_annual", datetime(2027, 1, 2, 4))
     finals = _finals()
     assert finals[(eng1.id, 2026, "annual")][1] == 3 and finals[(eng2.id, 2026, "annual")][1] == 0
     assert (team["eng3"].id, 2026, "annual") not in finals  # eng3's months are still drafts
-    run(app, "scores_annual", datetime(2027, 1, 2, 5), force=True)  # running again changes nothing
+    again = run(app, "scores_annual", datetime(2027, 1, 2, 5), force=True)  # running again changes nothing
     assert _finals() == finals
+    # and says both have one (it said "存入 0 人" alone, read as nobody having a final)
+    assert said(again) == "2026 年年度：存入 0 人，共 2 人已有最终分"
 
 
 def test_an_engineer_who_left_gets_the_final_of_a_period_whose_months_are_all_approved(app, records, team):
@@ -146,7 +148,7 @@ def test_an_engineer_who_left_gets_the_final_of_a_period_whose_months_are_all_ap
     _approve_all(eng1, YEAR_2026[:6])
     eng1.active = False
     db.session.commit()
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 1 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 1 人，共 1 人已有最终分"
     assert (eng1.id, 2026, "mid_year") in _finals()
     assert (team["eng2"].id, 2026, "mid_year") not in _finals()  # active, months still drafts
 
@@ -163,9 +165,10 @@ def test_an_engineer_who_left_during_the_period_gets_the_final_of_the_months_the
         number = int(month[-2:])
         run(app, "scores_close_month", datetime(2026 + number // 12, number % 12 + 1, 1, 3))
     assert score_of(eng1, "2026-05") is None
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 0 人"  # April a draft
+    # April a draft
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 1, 4))) == "2026 年年中：存入 0 人，共 0 人已有最终分"
     _approve_all(eng1, YEAR_2026[:4])
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 1 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 1 人，共 1 人已有最终分"
     run(app, "scores_annual", datetime(2027, 1, 1, 4))
     assert {key for key in _finals() if key[0] == eng1.id} == {(eng1.id, 2026, "mid_year"), (eng1.id, 2026, "annual")}
 
@@ -176,14 +179,14 @@ def test_an_eligible_month_never_computed_holds_the_final_back(app, records, tea
     _close_year(app, records, team, reviewed=())
     late = make_user("late", supervisor="mgr", hire_date=datetime(2025, 12, 1).date())  # assessed from June 2026
     _approve_all(late, YEAR_2026)  # nothing to approve: no rows
-    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 0 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 0 人，共 0 人已有最终分"
     from tracker.scores import services
 
     for month in YEAR_2026[5:]:
         services.compute_month(month, datetime(2027, 1, 1, 5), engineer_ids=[late.id])
     db.session.commit()
     _approve_all(late, YEAR_2026[5:])
-    assert said(run(app, "scores_annual", datetime(2027, 1, 2, 4))) == "2026 年年度：存入 1 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 2, 4))) == "2026 年年度：存入 1 人，共 1 人已有最终分"
     assert _finals() == {(late.id, 2026, "annual"): (None, 0)}  # no leader review: no month has a total
 
 
@@ -195,7 +198,7 @@ def test_no_final_is_stored_for_a_period_the_engineer_was_assessed_in_no_month_o
     late = make_user("late", supervisor="mgr", hire_date=datetime(2026, 9, 10).date())
     for engineer in (team["eng1"], team["eng2"], team["eng3"]):
         _approve_all(engineer, YEAR_2026[:6])
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 3, 4))) == "2026 年年中：存入 3 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 3, 4))) == "2026 年年中：存入 3 人，共 3 人已有最终分"
     run(app, "scores_annual", datetime(2026, 12, 3, 4))  # the annual check of 2025 (run every day until stored)
     assert not any(engineer_id == late.id for engineer_id, _year, _period in _finals())
 
@@ -267,16 +270,16 @@ def test_a_period_whose_months_are_approved_after_its_own_year_gets_its_final_at
     assert api("POST", "/scores/2026-05/eng1/reopen", "gm.wang", json={"reason": "复核"}).status_code == 200
     assert {k for k in _finals() if k[0] == eng1.id} == set()
     # the latest periods now are 2027's mid-year and 2027's annual (from 2028): nothing of 2026 until May is approved
-    assert said(run(app, "scores_mid_year", datetime(2027, 7, 5, 4))) == "2027 年年中：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2027, 7, 5, 4))) == "2027 年年中：存入 0 人，共 0 人已有最终分"
     _approve_all(eng1, ["2026-05"])
     assert said(run(app, "scores_mid_year", datetime(2027, 7, 6, 4))) == \
-        "2027 年年中：存入 0 人；更早年份的年中补存 1 人"
+        "2027 年年中：存入 0 人，共 0 人已有最终分；更早年份的年中补存 1 人"
     assert said(run(app, "scores_annual", datetime(2028, 1, 2, 4))) == \
-        "2027 年年度：存入 0 人；更早年份的年度补存 1 人"
+        "2027 年年度：存入 0 人，共 0 人已有最终分；更早年份的年度补存 1 人"
     assert {k: v for k, v in _finals().items() if k[0] == eng1.id} == stored  # as before the reopen
     # stored once: the next checks store nothing more
-    assert said(run(app, "scores_mid_year", datetime(2027, 7, 7, 4))) == "2027 年年中：存入 0 人"
-    assert said(run(app, "scores_annual", datetime(2028, 1, 3, 4))) == "2027 年年度：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2027, 7, 7, 4))) == "2027 年年中：存入 0 人，共 0 人已有最终分"
+    assert said(run(app, "scores_annual", datetime(2028, 1, 3, 4))) == "2027 年年度：存入 0 人，共 0 人已有最终分"
 
 
 def test_running_the_check_again_keeps_a_stored_final_as_it_is(app, records, team):
@@ -285,11 +288,11 @@ def test_running_the_check_again_keeps_a_stored_final_as_it_is(app, records, tea
     eng1 = team["eng1"]
     _close_year(app, records, team, reviewed=("2026-05",))
     _approve_all(eng1, YEAR_2026)
-    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 1 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 1, 4))) == "2026 年年度：存入 1 人，共 1 人已有最终分"
     stored_at = db.session.scalar(select(PeriodScore.computed_at).where(PeriodScore.engineer_id == eng1.id))
     assert stored_at == datetime(2027, 1, 1, 4)
     finals = _finals()
-    assert said(run(app, "scores_annual", datetime(2027, 1, 2, 4))) == "2026 年年度：存入 0 人"
+    assert said(run(app, "scores_annual", datetime(2027, 1, 2, 4))) == "2026 年年度：存入 0 人，共 1 人已有最终分"
     run(app, "scores_annual", datetime(2027, 1, 2, 5), force=True)
     assert _finals() == finals
     assert db.session.scalar(select(PeriodScore.computed_at).where(PeriodScore.engineer_id == eng1.id)) == stored_at
@@ -306,7 +309,7 @@ def test_the_check_clears_a_final_whose_months_are_no_longer_all_approved(app, a
     db.session.execute(update(Score).where(Score.engineer_id == eng1.id, Score.month == "2026-03")
                        .values(status="draft", approved_at=None))
     db.session.commit()
-    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 0 人"
+    assert said(run(app, "scores_mid_year", datetime(2026, 7, 2, 4))) == "2026 年年中：存入 0 人，共 0 人已有最终分"
     assert (eng1.id, 2026, "mid_year") not in _finals()
     body = api("GET", "/scores/2026/mid-year", "gm.wang").get_json()
     assert {r["username"]: r["final"] for r in body["scores"]}["eng1"] is False
@@ -336,7 +339,7 @@ def test_the_check_waits_for_a_reopen_in_progress_and_stores_no_final_over_its_m
     assert holding.wait(20)
     row = run(app, "scores_mid_year", datetime(2026, 7, 1, 4))
     thread.join(30)
-    assert said(row) == "2026 年年中：存入 0 人"
+    assert said(row) == "2026 年年中：存入 0 人，共 0 人已有最终分"
     assert (eng1.id, 2026, "mid_year") not in _finals()
 
 

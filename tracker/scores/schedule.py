@@ -21,6 +21,14 @@ jobs.wording("mid_year_stored", _l("%(year)s 年年中：存入 %(n)s 人"))
 jobs.wording("annual_stored", _l("%(year)s 年年度：存入 %(n)s 人"))
 jobs.wording("mid_year_stored_and_earlier", _l("%(year)s 年年中：存入 %(n)s 人；更早年份的年中补存 %(earlier)s 人"))
 jobs.wording("annual_stored_and_earlier", _l("%(year)s 年年度：存入 %(n)s 人；更早年份的年度补存 %(earlier)s 人"))
+# since: how many have a final in all beside how many this run stored (a second run said "存入 0 人" alone, read as
+# nobody having one); the wordings above stay for the runs recorded before
+jobs.wording("mid_year_finals", _l("%(year)s 年年中：存入 %(n)s 人，共 %(total)s 人已有最终分"))
+jobs.wording("annual_finals", _l("%(year)s 年年度：存入 %(n)s 人，共 %(total)s 人已有最终分"))
+jobs.wording("mid_year_finals_and_earlier", _l("%(year)s 年年中：存入 %(n)s 人，共 %(total)s 人已有最终分；"
+                                               "更早年份的年中补存 %(earlier)s 人"))
+jobs.wording("annual_finals_and_earlier", _l("%(year)s 年年度：存入 %(n)s 人，共 %(total)s 人已有最终分；"
+                                             "更早年份的年度补存 %(earlier)s 人"))
 jobs.wording("reminded", _l("%(month)s：提醒 %(n)s 人"))
 jobs.wording("recomputed", _l("重新计算 %(months)s"))
 
@@ -49,7 +57,7 @@ def mid_year(now):
     reopen), which the check of the latest period alone never stored."""
     year = now.year if now.month >= 7 else now.year - 1
     earlier = yearly.store_earlier_finals("mid_year", year, now)  # earlier years first: months locked in order
-    return _stored("mid_year_stored", year, len(yearly.period_scores(year, "mid_year", now, final=True)), earlier)
+    return _stored("mid_year", year, len(yearly.period_scores(year, "mid_year", now, final=True)), earlier)
 
 
 def annual(now):
@@ -57,13 +65,14 @@ def annual(now):
     (and an earlier year's, when its months were approved since: see mid_year)."""
     year = now.year - 1
     earlier = yearly.store_earlier_finals("annual", year, now)  # earlier years first: months locked in order
-    return _stored("annual_stored", year, len(yearly.period_scores(year, "annual", now, final=True)), earlier)
+    return _stored("annual", year, len(yearly.period_scores(year, "annual", now, final=True)), earlier)
 
 
-def _stored(wording, year, n, earlier):
+def _stored(period, year, n, earlier):
+    total = yearly.finals_of(year, period)
     if earlier:
-        return jobs.said(wording + "_and_earlier", year=year, n=n, earlier=earlier)
-    return jobs.said(wording, year=year, n=n)
+        return jobs.said(period + "_finals_and_earlier", year=year, n=n, total=total, earlier=earlier)
+    return jobs.said(period + "_finals", year=year, n=n, total=total)
 
 
 def remind(now):

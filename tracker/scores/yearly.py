@@ -166,6 +166,12 @@ def period_scores(year, period, now, final, engineer_ids=None):
     return results
 
 
+def finals_of(year, period):
+    """How many engineers have the period's final stored."""
+    return db.session.scalar(select(func.count()).select_from(PeriodScore).where(
+        PeriodScore.year == year, PeriodScore.period == period_key(period), PeriodScore.final.is_(True)))
+
+
 def store_earlier_finals(period, before_year, now):
     """The finals of the periods before `before_year` that the daily check no longer covers but are due: an engineer
     with an approved month there and no final of it (a month approved late, or approved again after a gm reopened
