@@ -94,3 +94,27 @@ def test_group_en_needs_its_group():
     with pytest.raises(TemplateError) as refused:
         load_template(data)
     assert "group_en" in str(refused.value)
+
+
+def test_the_template_page_says_which_times_count_in_business_hours(client, team):
+    """A response measured in business hours read like one in clock hours on the template's page."""
+    from tracker.extensions import db
+    from tracker.scores.templates_store import store_template
+    from tests.conftest import NOW
+
+    band = {"bands": [[1, 15], [0.95, 12], [0.9, 9], [0.8, 6], [0.7, 3]]}
+    store_template({"code": "sla", "name": "SLA", "version": 1, "effective_from": "2026-01", "indicators": [
+        {"code": "response", "name": "响应及时率", "max": 15, "rule": "band", "params": band,
+         "source": {"kind": "response", "clock": "business", "office_hours": "09:00-18:00"}},
+        {"code": "late", "name": "准时完工", "max": 15, "rule": "deduction", "params": {"per": 1},
+         "source": {"kind": "on_time", "clock": "business"}},
+        {"code": "clock", "name": "响应（自然时间）", "max": 15, "source": "response", "rule": "band", "params": band}]},
+        NOW)
+    db.session.commit()
+    login(client, "admin")
+    text = client.get("/admin/templates/sla").get_data(as_text=True)
+    assert "工单响应时间（按工作时间 09:00–18:00 计）" in text
+    assert "工单截止时间（按工作时间 08:30–17:30 计）" in text
+    assert text.count("按工作时间") == 2  # the clock-hour line says nothing of it
+    english = client.get("/admin/templates/sla?lang=en").get_data(as_text=True)
+    assert "in business hours, 09:00–18:00" in english

@@ -14,6 +14,7 @@ from tracker.scores.models import KpiTemplate
 from tracker.admin.forms import ROLE_LABELS
 from tracker.reviews import services
 from tracker.reviews.forms import GROUP_LABELS
+from tracker.scoring.business_hours import DEFAULT_OFFICE_HOURS
 from tracker.scoring.decimals import fmt, fmt_pct
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
@@ -120,6 +121,18 @@ def _describe_part(part, lang):
     return text
 
 
+def _source_label(source):
+    """What an indicator reads, in words; a time measured in business hours says so and names the office hours (the
+    page read the same for clock and business hours)."""
+    if source is None:
+        return _("见各分项")
+    label = SOURCE_LABELS.get(source.kind, source.kind)
+    if source.options.get("clock") == "business":
+        return _("%(source)s（按工作时间 %(hours)s 计）", source=label,
+                 hours=(source.options.get("office_hours") or DEFAULT_OFFICE_HOURS).replace("-", "–"))
+    return label
+
+
 def _source_kinds(node, inherited=None):
     """The source kinds an indicator reads, its sum's parts included."""
     source = node.source or inherited
@@ -161,7 +174,7 @@ def template_detail(code):
                      "group": sections.get(indicator.group) or (
                          indicator.group_en if lang == "en" and indicator.group_en else indicator.group),
                      "entered": bool({"metric", "rating"} & kinds),
-                     "source": SOURCE_LABELS.get(source.kind, source.kind) if source else _("见各分项"),
+                     "source": _source_label(source),
                      "rule": RULE_LABELS.get(indicator.node.rule, indicator.node.rule),
                      "params": describe(indicator.node, lang),
                      "description": indicator.description.get(lang) if indicator.description else None})
