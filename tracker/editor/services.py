@@ -28,11 +28,12 @@ from tracker.scores.templates_store import TemplatesInForce, store_template
 from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError
-from tracker.scoring.template import load_template
+from tracker.scoring.template import CODE_RE, load_template
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 MAX_BODY = 200_000  # characters of a template's text
+CODE_MAX, NAME_MAX = 60, 120  # kpi_templates.code and .name
 NUMBER_MAX = Decimal(10) ** 15  # no template number comes near it; one of 4,300 digits cannot even be stored as JSON
 
 
@@ -200,6 +201,30 @@ def create_version(code, data, effective_from, now):
         row.body = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
     db.session.flush()
     return row
+
+
+def copy_template(code, new_code, name, now):
+    """A new template `new_code` called `name` whose first version is the latest version of `code` (what it scores,
+    from the month that version starts); no role default (it is assigned on the assignment page). Returns its row.
+    Invalid on the field for a code that is taken or malformed, or a name the naming rule refuses. Flushes; the
+    caller commits."""
+    locking.lock_templates()
+    latest = latest_version(code)
+    new_code = (new_code or "").strip()
+    faults = {}
+    if not CODE_RE.match(new_code) or len(new_code) > CODE_MAX:
+        faults["new_code"] = _("模板代码须为小写字母开头的小写字母、数字和下划线，最多 %(n)s 个", n=CODE_MAX)
+    elif db.session.scalar(select(KpiTemplate.id).where(KpiTemplate.code == new_code).limit(1)) is not None:
+        faults["new_code"] = _("已有代码为 %(code)s 的模板", code=new_code)
+    try:
+        name = validation.clean_text(name, "new_name", NAME_MAX, kind="name")
+    except Invalid as error:
+        faults.update(error.fields)
+    if faults:
+        raise Invalid(_("请检查标出的栏目"), faults)
+    data = dict(body_of(latest), code=new_code, name=name, version=1, role=None)
+    data.pop("name_en", None)  # the original's English name would name the copy as the original
+    return store_template(data, now)
 
 
 def withdraw_version(code, version, now):

@@ -27,6 +27,11 @@ class EditForm(Form):
     preview_month = StringField()
 
 
+class CopyForm(Form):
+    new_code = StringField()
+    new_name = StringField()
+
+
 # the page's fields by their labels ("month": the preview month, as the preview service names it)
 FIELD_LABELS = {"body": _l("模板内容"), "effective_from": _l("生效月份"), "preview_month": _l("预览月份"),
                 "month": _l("预览月份")}
@@ -90,9 +95,43 @@ def edit(code):
     shown = [(_field_label(path, data), message) for path, message in errors.items()]
     # the two month fields sit below the long text: each also says its own error where it is typed
     beside = {name: message for path, message in errors.items() for name, paths in BESIDE.items() if path in paths}
-    return render_template("editor/edit.html", code=code, latest=latest, form=form, errors=shown, preview=preview,
-                           beside=beside,
-                           withdrawable=latest.version > 1 and latest.effective_from > Month.of(now.date())), status
+    return _edit_page(code, latest, now, form=form, errors=shown, preview=preview, beside=beside), status
+
+
+def _edit_page(code, latest, now, form, copy_form=None, copy_errors=None, **shown):
+    return render_template("editor/edit.html", code=code, latest=latest, form=form, copy_form=copy_form or CopyForm(),
+                           copy_errors=copy_errors or {},
+                           withdrawable=latest.version > 1 and latest.effective_from > Month.of(now.date()), **shown)
+
+
+@bp.route("/<code>/copy", methods=["POST"])
+@roles("admin")
+def copy(code):
+    """Save the latest version of a template as the first version of a new one (a variant for some engineers, e.g.
+    the default with response times in business hours), then edit that."""
+    latest = services.latest_version(code)
+    now = clock.now()
+    form = CopyForm()
+    try:
+        if not form.validate_on_submit():
+            if "csrf_token" in form.errors:
+                flash(_("请求已过期，请刷新页面后重试"), "error")
+                return redirect(url_for("editor.edit", code=code))
+            # a field's own check (a control character): said on that field
+            raise Invalid(_("请检查标出的栏目"), {name: messages[0] for name, messages in form.errors.items()})
+        row = services.copy_template(code, form.new_code.data, form.new_name.data, now)
+    except Invalid as error:
+        db.session.rollback()
+        edit_form = EditForm(formdata=None)
+        edit_form.body.data = services.as_text(services.body_of(latest))
+        edit_form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
+        edit_form.preview_month.data = services.preview_month(code, now)
+        return _edit_page(code, latest, now, form=edit_form, copy_form=form, copy_errors=dict(error.fields),
+                          errors=[], preview=None, beside={}), error.status
+    db.session.commit()
+    flash(_("已将 %(code)s 另存为新模板 %(new)s（第 1 版，自 %(month)s 起）：可在此修改后保存，"
+            "再到「考核模板分配」中分配给工程师", code=code, new=row.code, month=row.effective_from), "success")
+    return redirect(url_for("editor.edit", code=row.code))
 
 
 @bp.route("/<code>/versions/<int:version>/withdraw", methods=["POST"])
