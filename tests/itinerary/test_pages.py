@@ -190,8 +190,8 @@ def test_engineer_adds_a_trip_through_the_form(team, customers, work_order, web)
         "date": "2026-11-05", "depart": "08:00", "return_time": "10:10", "customer": "旗滨玻璃",
         "work_order": "WO-1001", "purpose": " 维修 ", "note": ""})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/itinerary/eng1/2026-11#d-2026-11-05")
     trip = db.session.scalar(select(Trip))
+    assert response.headers["Location"].endswith(f"/itinerary/eng1/2026-11#trip-{trip.id}")  # the entry, marked
     assert (trip.hours, trip.customer.name, trip.work_order.number, trip.purpose, trip.note) == (
         Decimal("2.5"), "旗滨玻璃", "WO-1001", " 维修 ", None)  # multi-line text kept as typed
 

@@ -241,10 +241,12 @@ def _save_from_form(kind, form, engineer, save, item=None):
             db.session.rollback()
             return _form_page(kind, form, engineer, item, alert=put_errors(form, error) or _("请检查标出的栏目"),
                               status=error.status)
-        day = saved.day
+        day, anchor = saved.day, f"#{kind}-{saved.id}"
         db.session.commit()
         flash(_("已保存行程") if kind == "trip" else _("已保存费用"), "success")
-        return redirect(_month_url(engineer, day))
+        # to the entry itself, which the page marks (the day's anchor scrolled the saved message out of view and
+        # showed nothing of what was saved)
+        return redirect(_month_url(engineer, day, anchor=False) + anchor)
     return _form_page(kind, form, engineer, item)
 
 
