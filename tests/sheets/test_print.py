@@ -215,8 +215,8 @@ def test_a_weighted_template_prints_each_indicators_weight_as_its_paper_form_did
     names = [i["name"] for i in api_row(api, "mgr", "eng1")["indicators"]]
     login(client, "mgr")
     html = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
-    cells = re.findall(r'<tr class="indicator[^"]*" data-code="[^"]+">\s*<td>([^<]+).*?<td class="num weight">([^<]+)</td>',
-                       html, re.S)
+    cells = re.findall(r'<tr class="indicator[^"]*" data-code="[^"]+">\s*<td class="name">([^<]+)'
+                       r'.*?<td class="num weight">([^<]+)</td>', html, re.S)
     cells = [(name.strip(), weight) for name, weight in cells]
     assert [name for name, _weight in cells] == names and '<th class="num weight">权重</th>' in html
     assert ("工单误操作率", "15.00") in cells and ("工单响应时间", "10.00") in cells
