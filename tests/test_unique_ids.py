@@ -28,12 +28,15 @@ def test_duplicate_ids_are_found():
 
 
 @pytest.mark.parametrize("username", ["zhangsan", "office", "mgr.liu", "gm.wang", "admin"])
-def test_no_page_repeats_an_id(app, client, username):
+def test_no_page_repeats_an_id(app, app_factory, username):
     demo.load(app.config["NOW"])
     from tracker.extensions import db
 
     db.session.commit()
-    response = client.post("/login", data={"username": username, "password": demo.PASSWORD})
+    client = app_factory(WTF_CSRF_ENABLED=True).test_client()  # the forms as served, each with its token field
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": demo.PASSWORD,
+                                           "csrf_token": token.group(1)})
     assert response.status_code == 302
     queue, seen, faults = ["/"], set(), {}
     while queue and len(seen) < PER_ROLE:

@@ -311,6 +311,8 @@ class Form(FlaskForm):
                 messages = [f"{field.id}-error"] + [f"{field.id}-error-{n}" for n in range(2, len(field.errors) + 1)]
                 described = " ".join([own, *messages] if own else messages)
                 render_kw = {**render_kw, "aria-invalid": "true", "aria-describedby": described}
+            if field.type == "CSRFTokenField":  # no label names it, and a page of several forms held one id many times
+                render_kw = {**render_kw, "id": False}
             return super().render_field(field, render_kw)
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
