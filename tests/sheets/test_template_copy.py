@@ -56,6 +56,7 @@ def test_a_template_is_saved_as_a_new_one_and_then_edited_and_assigned(client, s
     ({"new_code": "sla", "new_name": "副\x01本"}, "new_name", "U+0001"),
     ({"new_code": "s\x00la", "new_name": "副本"}, "new_code", ""),
     ({"new_code": "sla", "new_name": "名" * 121}, "new_name", "最多 120 个字符"),
+    ({"new_code": "sla", "new_name": "售后工程师月度考核"}, "new_name", "模板 engineer_monthly 已叫这个名称"),
 ])
 def test_a_copy_the_rules_refuse_is_said_at_its_field_and_nothing_is_stored(client, scored, fields, field, words):
     login(client, "admin")

@@ -220,6 +220,10 @@ def copy_template(code, new_code, name, now):
         name = validation.clean_text(name, "new_name", NAME_MAX, kind="name")
     except Invalid as error:
         faults.update(error.fields)
+    else:  # score pages and sheets name a template by its name: two of one name could not be told apart
+        holder = db.session.scalar(select(KpiTemplate.code).where(KpiTemplate.name == name).limit(1))
+        if holder is not None:
+            faults["new_name"] = _("模板 %(code)s 已叫这个名称", code=holder)
     if faults:
         raise Invalid(_("请检查标出的栏目"), faults)
     data = dict(body_of(latest), code=new_code, name=name, version=1, role=None)
