@@ -206,8 +206,8 @@ def create_version(code, data, effective_from, now):
 def copy_template(code, new_code, name, now):
     """A new template `new_code` called `name` whose first version is the latest version of `code` (what it scores,
     from the month that version starts); no role default (it is assigned on the assignment page). Returns its row.
-    Invalid on the field for a code that is taken or malformed, or a name the naming rule refuses. Flushes; the
-    caller commits."""
+    Invalid on the field for a code that is taken or malformed, or a name the naming rule refuses or another template
+    has. Flushes; the caller commits."""
     locking.lock_templates()
     latest = latest_version(code)
     new_code = (new_code or "").strip()
