@@ -82,6 +82,27 @@ def test_each_step_notifies_whom_it_concerns_and_never_the_actor(client, api, te
     assert any(n["message"] == "刘主管 撤回了为 张三 的 2026-10 考核提议的加减分 -1.00" for n in told), told
 
 
+def test_a_proposal_the_gm_decided_leaves_the_bell_once_none_of_the_month_awaits(client, api, team):
+    """The gm's bell kept counting adjustment proposals decided in the queue, each still saying it awaits approval."""
+    def unread():
+        body = ok(api("GET", "/notifications", "gm.wang"))
+        return sorted(n["message"] for n in body["notifications"] if not n["read"] and "提议" in n["message"])
+
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    ids = [ok(api("POST", f"/scores/{OCT}/eng1/adjustments", "mgr", json={"points": points, "reason": "r"}), 201)["id"]
+           for points in (3, -1)]
+    other = ok(api("POST", f"/scores/{OCT}/eng2/adjustments", "mgr", json={"points": 2, "reason": "r"}), 201)["id"]
+    assert len(unread()) == 3
+    ok(api("POST", f"/adjustments/{ids[0]}/approve", "gm.wang"))
+    assert len(unread()) == 3  # eng1's -1 still awaits: its month's notices stay
+    ok(api("POST", f"/adjustments/{ids[1]}/reject", "gm.wang", json={"reason": "不合适"}))
+    assert [m for m in unread() if "张三" in m] == []  # none of eng1's month awaits now
+    assert len(unread()) == 1
+    assert api("DELETE", f"/adjustments/{other}", "mgr").status_code in (200, 204)  # withdrawn: nothing awaits
+    assert all("提议了加减分" not in m for m in unread())
+
+
 def test_without_smtp_nothing_is_queued(app, client, api, team, emails):
     assert not app.config["MAIL_SERVER"]
     run_the_loop(client, api)

@@ -214,6 +214,15 @@ def for_user(user, unread_only=False, limit=PAGE, page=1):
     return rows[:limit], len(rows) > limit
 
 
+def settle(kind, engineer, month, now):
+    """Everyone's unread notices of `kind` about the engineer's month are read: what they asked for is done (the
+    gm's bell kept counting adjustment proposals the queue had decided, each still saying it awaits approval).
+    The caller commits."""
+    db.session.execute(update(Notification).where(
+        Notification.kind == kind, Notification.engineer_id == engineer.id, Notification.month == month,
+        Notification.read_at.is_(None)).values(read_at=now))
+
+
 def mark_read(user, now, ids=None):
     """Mark the user's notifications read (all of them, or those in ids); the caller commits."""
     statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

@@ -262,6 +262,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     db.session.flush()
     recompute(engineer, month, now)
     db.session.refresh(adjustment)
+    _settle_proposals(engineer, month, now)
     proposer = db.session.get(User, adjustment.proposed_by_id) if adjustment.proposed_by_id else None
     notifications.notify("adjustment_decided", [proposer or engineer.supervisor], actor, now, engineer=engineer,
                          month=month, detail=f"{Decimal(adjustment.points):+} {status} {reason or ''}".strip()[:255])
@@ -290,8 +291,18 @@ def withdraw_adjustment(actor, adjustment, *, now):
     db.session.flush()
     recompute(engineer, month, now)
     # the gms were told of the proposal: they are told it is gone
+    _settle_proposals(engineer, month, now)
     notifications.notify("adjustment_withdrawn", notifications.gms(), actor, now, engineer=engineer, month=month,
                          detail=f"{points:+}")
+
+
+def _settle_proposals(engineer, month, now):
+    """Once no proposal of the engineer's month awaits a decision, the gms' notices of its proposals are read."""
+    waiting = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
+                                                            Adjustment.month == month,
+                                                            Adjustment.status == "proposed").limit(1))
+    if waiting is None:
+        notifications.settle("adjustment_proposed", engineer, month, now)
 
 
 # ---- veto and interview ----------------------------------------------------------------------------
