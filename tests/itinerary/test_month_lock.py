@@ -139,9 +139,16 @@ def test_manager_above_or_gm_reopens_and_it_is_logged(submitted, team, web, user
     assert event.actor.username == username
     assert event.subject == f"eng1/{MONTH}" and event.detail == "11月3日行程漏填"
     client.post("/logout")
-    again = web("eng1").post("/itinerary/eng1/trips/new",
-                             data={"date": "2026-11-03", "depart": "08:00", "return_time": "09:00"})
+    engineer = web("eng1")
+    # the month's page says who sent it back and why (only the bell did; the page read 未提交)
+    page = engineer.get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)
+    who = "刘主管" if username == "mgr" else "王总"
+    assert 'id="sent-back"' in page and f"被 {who} 退回" in page and "原因：11月3日行程漏填" in page
+    again = engineer.post("/itinerary/eng1/trips/new",
+                          data={"date": "2026-11-03", "depart": "08:00", "return_time": "09:00"})
     assert again.status_code == 302
+    assert engineer.post(f"/itinerary/eng1/{MONTH}/submit").status_code == 302
+    assert 'id="sent-back"' not in engineer.get(f"/itinerary/eng1/{MONTH}").get_data(as_text=True)  # submitted again
 
 
 @pytest.mark.parametrize("username", ["mgr2", "office", "eng1", "eng2", "admin"])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import audit, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
+from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.idlist import among
@@ -122,6 +123,16 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
     db.session.flush()
     notifications.notify("month_reopened", [engineer], actor, now, engineer=engineer, month=month,
                          detail=(reason or "")[:255] or None)
+
+
+def sent_back(engineer, month):
+    """(who, when, reason) of the latest return of the engineer's month, or None; asked while the month is not
+    submitted (its page said only 未提交, the reason was in the bell alone)."""
+    event = audit.AuditEvent
+    row = db.session.execute(select(User, event.at, event.detail).join(User, User.id == event.actor_id)
+                             .where(event.action == "itinerary.reopen", event.subject == f"{engineer.username}/{month}")
+                             .order_by(event.at.desc(), event.id.desc()).limit(1)).first()
+    return tuple(row) if row is not None else None
 
 
 # ---- entries sent again by an offline client (CONTRACT 10) -------------------------------------
