@@ -96,6 +96,21 @@ def test_approving_several_checks_each_and_names_the_refused(api, gm, team, reco
     assert "已审批 1 人" in html and "李四 未审批" in html and "缺少领导评价" in html
 
 
+def test_a_score_reopened_after_approval_says_so_and_why_in_the_queue(api, gm, team, ready):
+    """A reopened score stood in the queue as a plain 可审批 row: nothing said it had been approved and why it was
+    opened again."""
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    assert 'class="small mb-1 mt-1 reopened"' not in gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    for reason in ("客户投诉待核实", "补录考勤"):  # the latest reopening is said
+        assert api("POST", f"/scores/{MONTH}/eng1/reopen", "gm.wang", json={"reason": reason}).status_code == 200
+        if reason == "客户投诉待核实":
+            assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    row = html.split('id="pick-eng1"', 1)[1].split('class="card-body', 1)[0]
+    assert "审批后重新打开" in row and "原因：补录考勤" in row and "客户投诉待核实" not in row
+    assert html.count("审批后重新打开") == 1  # eng2, never approved, says nothing of it
+
+
 def test_a_stale_draft_refused_on_the_queue_shows_its_new_total_afterwards(api, gm, team, ready):
     """A calendar change marks drafts stale (recomputed by the scheduler): the queue showed the old total, each
     approval recomputed it, refused it as changed and rolled the recompute back, so the queue kept the old one."""

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker import locking
+from tracker import audit, locking
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -44,6 +44,7 @@ class MonthState:
     gaps: list = field(default_factory=list)  # approval.blockers (of the template in force, for a month never computed)
     wants_self_review: bool = True  # the template rates by the engineer too
     wants_leader_review: bool = True  # the template's approval waits for a leader review
+    reopened: str | None = None  # a draft the gm reopened after approving it: the reason given ("" for none)
 
     @property
     def approved(self):
@@ -117,6 +118,8 @@ def month_states(viewer, month):
             Adjustment.month == month, Adjustment.engineer_id.in_(ids), Adjustment.status == "proposed")
             .order_by(Adjustment.proposed_at, Adjustment.id)):
         pending.setdefault(adjustment.engineer_id, []).append(adjustment)
+    reopened = _reopened([person for person in people if person.id in scores
+                          and scores[person.id].status == "draft"], month)
     states = []
     for person in people:
         score = scores.get(person.id)
@@ -136,8 +139,20 @@ def month_states(viewer, month):
             interview=person.id in interviewed, vetoed=person.id in vetoed, pending=pending.get(person.id, []),
             gaps=gaps, wants_self_review=template is None or (qualitative is not None
                                                              and "self" in qualitative.raters.groups),
-            wants_leader_review=template is None or template.needs_leader_review))
+            wants_leader_review=template is None or template.needs_leader_review, reopened=reopened.get(person.id)))
     return states
+
+
+def _reopened(people, month):
+    """{engineer id: the reason of the latest reopening} of the given engineers' drafts of `month` that a gm
+    approved and reopened (the queue showed such a draft as any other, 可审批, without a word of why); one query."""
+    if not people:
+        return {}
+    by_subject = {approval.subject(person, month): person.id for person in people}
+    event = audit.AuditEvent
+    rows = db.session.execute(select(event.subject, event.detail).where(
+        event.action == "score.reopen", event.subject.in_(list(by_subject))).order_by(event.at, event.id))
+    return {by_subject[subject]: detail or "" for subject, detail in rows}  # the latest wins
 
 
 def _templates(ids):
