@@ -178,17 +178,20 @@ def create():
         if services.rework_candidates(order, current_user):
             flash(_("该客户的同一设备 30 天内有已完工的工单，是否为返修？请在下方确认。"), "warning")
         return redirect(url_for("workorders.detail", order_id=order.id))
-    _the_rest_checked(form, _order_data)
+    _the_rest_checked(form, _order_data, lambda sent: services.refusals(current_user, sent, None))
     return _render_form(form, status=422 if form.errors else 200)
 
 
-def _the_rest_checked(form, data, order=None):
-    """The form's own checks refused a field: the service's checks of the other fields are said in the same round
-    (one ticket with several mistakes took a round per kind of mistake)."""
+def _the_rest_checked(form, data, refusals):
+    """The form's own checks refused a field: the service's checks of the other fields (`refusals(sent)`, a
+    {field: message}) are said in the same round (one ticket with several mistakes took a round per kind)."""
     if not form.errors:
         return
     sent = {name: value for name, value in data(form).items() if not form._fields[name].errors}
-    refused = services.refusals(current_user, sent, order)
+    try:
+        refused = refusals(sent)
+    except REFUSALS as error:
+        refused = error.fields
     db.session.rollback()
     if refused:
         put_errors(form, Invalid(_("请检查标出的栏目"), refused))
@@ -228,7 +231,7 @@ def edit(order_id):
             flash(_("该工单已不再完工：它的 %(n)s 条回访在再次完工前不计入客户满意度", n=surveyed), "warning")
         return redirect(url_for("workorders.detail", order_id=order.id))
     if isinstance(form, WorkOrderForm):
-        _the_rest_checked(form, data, order)
+        _the_rest_checked(form, data, lambda sent: services.refusals(current_user, sent, order))
     return _render_form(form, order, status=422 if form.errors else 200)
 
 
@@ -475,15 +478,7 @@ def new_complaint():
             return render_template("workorders/complaint_form.html", form=form), status
         flash(_("已保存投诉"), "success")
         return redirect(url_for("workorders.complaints", month=Month.of(complaint.day)))
-    if form.errors:  # the service's checks of the fields the form took, in the same round
-        sent = {name: value for name, value in _complaint_data(form).items() if not form[name].errors}
-        try:
-            refused = feedback.complaint_refusals(current_user, sent, clock.now())
-        except REFUSALS as error:
-            refused = error.fields
-        db.session.rollback()
-        if refused:
-            put_errors(form, Invalid(_("请检查标出的栏目"), refused))
+    _the_rest_checked(form, _complaint_data, lambda sent: feedback.complaint_refusals(current_user, sent, clock.now()))
     return render_template("workorders/complaint_form.html", form=form), 422 if form.errors else 200
 
 
