@@ -61,9 +61,7 @@ def edit(code):
     now = clock.now()
     form = EditForm()
     if request.method == "GET":
-        form.body.data = services.as_text(services.body_of(latest))
-        form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
-        form.preview_month.data = services.preview_month(code, now)
+        _as_stored(form, code, latest, now)
     errors, preview, data = {}, None, {}
     status = 200
     if request.method == "POST":
@@ -98,6 +96,14 @@ def edit(code):
     return _edit_page(code, latest, now, form=form, errors=shown, preview=preview, beside=beside), status
 
 
+def _as_stored(form, code, latest, now):
+    """The edit form as it opens: the latest version's text, from this month (or its own start), a month to preview."""
+    form.body.data = services.as_text(services.body_of(latest))
+    form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
+    form.preview_month.data = services.preview_month(code, now)
+    return form
+
+
 def _edit_page(code, latest, now, form, copy_form=None, copy_errors=None, **shown):
     return render_template("editor/edit.html", code=code, latest=latest, form=form, copy_form=copy_form or CopyForm(),
                            copy_errors=copy_errors or {},
@@ -122,12 +128,9 @@ def copy(code):
         row = services.copy_template(code, form.new_code.data, form.new_name.data, now)
     except Invalid as error:
         db.session.rollback()
-        edit_form = EditForm(formdata=None)
-        edit_form.body.data = services.as_text(services.body_of(latest))
-        edit_form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
-        edit_form.preview_month.data = services.preview_month(code, now)
-        return _edit_page(code, latest, now, form=edit_form, copy_form=form, copy_errors=dict(error.fields),
-                          errors=[], preview=None, beside={}), error.status
+        return _edit_page(code, latest, now, form=_as_stored(EditForm(formdata=None), code, latest, now),
+                          copy_form=form, copy_errors=dict(error.fields), errors=[], preview=None,
+                          beside={}), error.status
     db.session.commit()
     flash(_("已将 %(code)s 另存为新模板 %(new)s（第 1 版，自 %(month)s 起）：可在此修改后保存，"
             "再到「考核模板分配」中分配给工程师", code=code, new=row.code, month=row.effective_from), "success")
