@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import g, has_request_context, request
-from sqlalchemy import ForeignKey, Index, String, Text, event, inspect
+from sqlalchemy import ForeignKey, Index, String, Text, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker import clock
@@ -81,6 +81,21 @@ def record(actor, action, subject, detail=None, at=None, kind="action", address=
                            before=_dumps(before), after=_dumps(after))
     db.session.add(event_row)
     return event_row
+
+
+def month_subject(engineer, month):
+    """How an engineer's month is named as an event's subject (its itinerary and its score alike)."""
+    return f"{engineer.username}/{month}"
+
+
+def latest(action, subjects):
+    """{subject: AuditEvent} of the latest `action` recorded of each subject that has one (one query)."""
+    if not subjects:
+        return {}
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                       AuditEvent.subject.in_(list(subjects)))
+                              .order_by(AuditEvent.at, AuditEvent.id))
+    return {event.subject: event for event in rows}  # the latest of each wins
 
 
 def denied(actor):

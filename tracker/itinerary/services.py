@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from tracker import audit, validation
 from tracker.auth.access import can_edit_itinerary, can_record_attendance, can_reopen, can_view
-from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid
 from tracker.extensions import db
 from tracker.idlist import among
@@ -101,7 +100,7 @@ def submit_month(actor, engineer, month, *, now):
         raise Conflict(_("%(month)s 已经提交", month=month))
     row = MonthSubmission(engineer_id=engineer.id, month=month, submitted_at=now)
     db.session.add(row)
-    audit.record(actor, "itinerary.submit", f"{engineer.username}/{month}", at=now)
+    audit.record(actor, "itinerary.submit", audit.month_subject(engineer, month), at=now)
     db.session.flush()
     notifications.notify("month_submitted", [engineer.supervisor], actor, row.submitted_at, engineer=engineer,
                          month=month)
@@ -119,7 +118,7 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
     if row is None:
         raise Conflict(_("%(month)s 尚未提交", month=month))
     db.session.delete(row)
-    audit.record(actor, "itinerary.reopen", f"{engineer.username}/{month}", reason, at=now)
+    audit.record(actor, "itinerary.reopen", audit.month_subject(engineer, month), reason, at=now)
     db.session.flush()
     notifications.notify("month_reopened", [engineer], actor, now, engineer=engineer, month=month,
                          detail=(reason or "")[:255] or None)
@@ -128,11 +127,9 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
 def sent_back(engineer, month):
     """(who, when, reason) of the latest return of the engineer's month, or None; asked while the month is not
     submitted (its page said only 未提交, the reason was in the bell alone)."""
-    event = audit.AuditEvent
-    row = db.session.execute(select(User, event.at, event.detail).join(User, User.id == event.actor_id)
-                             .where(event.action == "itinerary.reopen", event.subject == f"{engineer.username}/{month}")
-                             .order_by(event.at.desc(), event.id.desc()).limit(1)).first()
-    return tuple(row) if row is not None else None
+    subject = audit.month_subject(engineer, month)
+    event = audit.latest("itinerary.reopen", [subject]).get(subject)
+    return (event.actor, event.at, event.detail) if event is not None else None
 
 
 # ---- entries sent again by an offline client (CONTRACT 10) -------------------------------------

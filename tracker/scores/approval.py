@@ -68,10 +68,6 @@ def score_of(engineer, month):
     return db.session.scalar(select(Score).where(Score.engineer_id == engineer.id, Score.month == month))
 
 
-def subject(engineer, month):
-    return f"{engineer.username}/{month}"
-
-
 def _started(month, now):
     """422 on `month` for a month that has not begun: nothing of it can be decided yet."""
     if month > Month.of(now):
@@ -220,7 +216,7 @@ def propose_adjustment(actor, engineer, month, points, reason, *, now):
                             proposed_by_id=actor.id, proposed_at=now)
     db.session.add(adjustment)
     db.session.flush()
-    audit.record(actor, "adjustment.propose", subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
+    audit.record(actor, "adjustment.propose", audit.month_subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
                  at=now)
     db.session.flush()
     notifications.notify("adjustment_proposed", notifications.gms(), actor, now, engineer=engineer, month=month,
@@ -257,7 +253,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
         if status is None:  # withdrawn meanwhile: there is nothing to decide (as when asked after the withdrawal)
             raise NotFound(_("找不到这条加减分"))
         raise Conflict(_("这条加减分已经审批过了"), status=status)
-    audit.record(actor, f"adjustment.{'approve' if approve else 'reject'}", subject(engineer, month),
+    audit.record(actor, f"adjustment.{'approve' if approve else 'reject'}", audit.month_subject(engineer, month),
                  f"#{adjustment.id} {Decimal(adjustment.points):+}" + (f" {reason}" if reason else ""), at=now)
     db.session.flush()
     recompute(engineer, month, now)
@@ -286,7 +282,7 @@ def withdraw_adjustment(actor, adjustment, *, now):
             raise NotFound(_("找不到这条加减分"))
         raise Conflict(_("这条加减分已经审批过了"), status=status)
     db.session.expunge(adjustment)
-    audit.record(actor, "adjustment.withdraw", subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
+    audit.record(actor, "adjustment.withdraw", audit.month_subject(engineer, month), f"#{adjustment.id} {points:+} {reason}",
                  at=now)
     db.session.flush()
     recompute(engineer, month, now)
@@ -320,7 +316,7 @@ def veto(actor, engineer, month, reason, *, now):
             db.session.add(row)
     except IntegrityError:  # vetoed at the same moment by someone else
         raise Conflict(_("%(month)s 已经一票否决", month=month), month=month) from None
-    audit.record(actor, "score.veto", subject(engineer, month), reason, at=now)
+    audit.record(actor, "score.veto", audit.month_subject(engineer, month), reason, at=now)
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("score_vetoed", [engineer, engineer.supervisor], actor, now, engineer=engineer, month=month)
@@ -338,7 +334,7 @@ def withdraw_veto(actor, engineer, month, *, now):
         raise NotFound(_("%(month)s 没有一票否决", month=month), month=month)
     reason = row.reason
     db.session.delete(row)
-    audit.record(actor, "score.veto_withdraw", subject(engineer, month), reason, at=now)
+    audit.record(actor, "score.veto_withdraw", audit.month_subject(engineer, month), reason, at=now)
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("veto_withdrawn", [engineer, engineer.supervisor], actor, now, engineer=engineer,
@@ -353,7 +349,7 @@ def record_interview(actor, engineer, month, notes, *, now):
     interview = Interview(engineer_id=engineer.id, month=month, notes=notes, held_by_id=actor.id, held_at=now)
     db.session.add(interview)
     db.session.flush()
-    audit.record(actor, "score.interview", subject(engineer, month), f"#{interview.id}", at=now)
+    audit.record(actor, "score.interview", audit.month_subject(engineer, month), f"#{interview.id}", at=now)
     db.session.flush()
     return interview
 
@@ -385,7 +381,7 @@ def record_outcome(actor, engineer, month, decision, detail, *, now):
     row = outcome_of(engineer, month)
     if decision is None:
         if row is not None:
-            audit.record(actor, "score.outcome_clear", subject(engineer, month), row.decision, at=now)
+            audit.record(actor, "score.outcome_clear", audit.month_subject(engineer, month), row.decision, at=now)
             db.session.delete(row)
             db.session.flush()
         return None
@@ -399,7 +395,7 @@ def record_outcome(actor, engineer, month, decision, detail, *, now):
         row = Outcome(engineer_id=engineer.id, month=month)
         db.session.add(row)
     row.decision, row.detail, row.recorded_by_id, row.recorded_at = decision, detail, actor.id, now
-    audit.record(actor, "score.outcome", subject(engineer, month), f"{decision} {detail or ''}".strip(), at=now)
+    audit.record(actor, "score.outcome", audit.month_subject(engineer, month), f"{decision} {detail or ''}".strip(), at=now)
     db.session.flush()
     return row
 
@@ -443,7 +439,7 @@ def approve_score(actor, engineer, month, *, now):
     if approved.rowcount != 1:
         raise _approved_already(engineer, month)
     _freeze_explanations(score.id)
-    audit.record(actor, "score.approve", subject(engineer, month), f"T={score.total}", at=now)
+    audit.record(actor, "score.approve", audit.month_subject(engineer, month), f"T={score.total}", at=now)
     db.session.flush()
     db.session.refresh(score)
     notifications.notify("score_approved", [engineer, engineer.supervisor], actor, now, engineer=engineer,
@@ -476,7 +472,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
         .values(status="draft", approved_at=None, approved_by_id=None).execution_options(synchronize_session=False))
     if reopened.rowcount != 1:
         raise Conflict(_("%(month)s 的考核结果尚未审批", month=month), month=month)
-    audit.record(actor, "score.reopen", subject(engineer, month), reason, at=now)
+    audit.record(actor, "score.reopen", audit.month_subject(engineer, month), reason, at=now)
     yearly.clear_final_periods(engineer.id, month)
     db.session.flush()
     recompute(engineer, month, now)

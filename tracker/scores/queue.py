@@ -146,13 +146,9 @@ def month_states(viewer, month):
 def _reopened(people, month):
     """{engineer id: the reason of the latest reopening} of the given engineers' drafts of `month` that a gm
     approved and reopened (the queue showed such a draft as any other, 可审批, without a word of why); one query."""
-    if not people:
-        return {}
-    by_subject = {approval.subject(person, month): person.id for person in people}
-    event = audit.AuditEvent
-    rows = db.session.execute(select(event.subject, event.detail).where(
-        event.action == "score.reopen", event.subject.in_(list(by_subject))).order_by(event.at, event.id))
-    return {by_subject[subject]: detail or "" for subject, detail in rows}  # the latest wins
+    by_subject = {audit.month_subject(person, month): person.id for person in people}
+    return {by_subject[subject]: event.detail or ""
+            for subject, event in audit.latest("score.reopen", by_subject).items()}
 
 
 def _templates(ids):

@@ -415,7 +415,7 @@ def score_history(engineer, month):
     """(AuditEvent, actor username) of the engineer's month, oldest first: adjustments, veto, approval, reopening."""
     return db.session.execute(
         select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.subject == f"{engineer.username}/{month}").order_by(AuditEvent.at, AuditEvent.id)).all()
+        .where(AuditEvent.subject == audit.month_subject(engineer, month)).order_by(AuditEvent.at, AuditEvent.id)).all()
 
 
 def line_value(line):
