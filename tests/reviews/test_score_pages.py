@@ -252,6 +252,43 @@ def test_computed_score_links_the_late_answered_order(client, team, late_order):
     assert "售后工程师月度考核" in page and "第 1 版" in page
 
 
+def test_a_work_order_names_the_score_lines_it_counts_in_to_those_who_may_see_them(client, team, late_order):
+    """From the ticket to the point: the order's page links each line whose records name it (a late response; a
+    rework charged to the engineer of the order it redoes), for the viewers of that score only."""
+    from tracker.scores.services import compute_month
+
+    first = WorkOrder(number="WO-8", customer_id=late_order.customer_id, equipment="1号机", service_type="维修",
+                      reported_at=datetime(2026, 11, 3, 8, 0), responded_at=datetime(2026, 11, 3, 8, 30),
+                      completed_at=datetime(2026, 11, 4, 12, 0), engineer_id=team["eng1"].id, status="completed",
+                      rework="none")
+    db.session.add(first)
+    db.session.flush()
+    redo = WorkOrder(number="WO-9", customer_id=late_order.customer_id, equipment="1号机", service_type="维修",
+                     reported_at=datetime(2026, 11, 10, 8, 0), responded_at=datetime(2026, 11, 10, 8, 30),
+                     engineer_id=team["eng2"].id, status="open", rework="external", rework_of_id=first.id)
+    db.session.add(redo)
+    db.session.commit()
+    compute_month(MONTH, NOW)
+    db.session.commit()
+
+    login(client, "eng1")
+    page = client.get(f"/work-orders/{late_order.id}").get_data(as_text=True)
+    cited = re.search(r'<ul[^>]*id="cited">(.*?)</ul>', page, re.S).group(1)
+    assert f'href="/scores/{MONTH}/eng1#indicator-response"' in cited and "响应及时率" in cited and "张三" in cited
+    assert 'id="cited"' not in client.get(f"/work-orders/{first.id}").get_data(as_text=True)  # it cost nothing
+    client.post("/logout")
+    login(client, "mgr")
+    cited = re.search(r'<ul[^>]*id="cited">(.*?)</ul>', client.get(f"/work-orders/{redo.id}").get_data(as_text=True),
+                      re.S).group(1)
+    assert f'href="/scores/{MONTH}/eng1#indicator-rework_external"' in cited and "eng2" not in cited
+    client.post("/logout")
+    login(client, "eng2")  # the rework's own engineer may not see eng1's score
+    assert 'id="cited"' not in client.get(f"/work-orders/{redo.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(client, "office")  # the back office sees orders, not scores
+    assert 'id="cited"' not in client.get(f"/work-orders/{late_order.id}").get_data(as_text=True)
+
+
 # ---- the templates admin page ------------------------------------------------------------------------
 
 def test_admin_sees_the_templates_and_one_as_a_readable_table(client, team):

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from tracker.auth.access import ALL_SEEING, is_above, named, scope_filter, team_filter
+from tracker.auth.access import ALL_SEEING, can_see_score, is_above, named, scope_filter, team_filter
 from tracker.auth.models import User
 from tracker.codepoint import by_code_point
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.scores.models import Score, ScoreLine, explanation
+from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 PER_PAGE_DEFAULT = 100
@@ -104,3 +105,20 @@ def line_explanation(line, lang):
 
 def line_records(text):
     return json.loads(text) if text else {}
+
+
+def citing(viewer, order):
+    """The indicator lines whose records name this work order (a late response, a late completion, a rework charged
+    to the engineer of the order it redoes), in the scores the viewer may see: (score, line) pairs by month."""
+    people = {order.engineer_id, order.rework_of.engineer_id if order.rework_of is not None else None} - {None}
+    months = {Month.of(at) for at in (order.reported_at, order.deadline_at, order.completed_at) if at is not None}
+    if not people or not months:
+        return []
+    cited = []
+    for score, line in db.session.execute(
+            select(Score, ScoreLine).join(ScoreLine, ScoreLine.score_id == Score.id)
+            .where(Score.engineer_id.in_(people), Score.month.in_(months), ScoreLine.record_ids.is_not(None))
+            .order_by(Score.month, Score.engineer_id, ScoreLine.position)):
+        if order.id in line_records(line.record_ids).get("work_orders", ()) and can_see_score(viewer, score.engineer):
+            cited.append((score, line))
+    return cited

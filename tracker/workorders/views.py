@@ -27,6 +27,7 @@ from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPE
 from tracker.workorders.models import Photo, Scan
 from tracker.customers.models import Customer
 from tracker.scoring.month import Month
+from tracker.scores import listing as score_listing
 from tracker.validation import filter_errors, page_arg, put_errors
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
@@ -106,6 +107,7 @@ def _detail(order, status=200, photo_form=None, survey_form=None):
     manage = access.can_manage_order(current_user, order)
     return render_template(
         "workorders/detail.html", order=order, manage=manage, timeline=services.timeline(order),
+        cited=score_listing.citing(current_user, order),
         machine=equipment.find(order.customer, order.equipment) if order.equipment else None,
         trips=services.trips_of(order), scan=services.current_scan(order),
         rework_candidates=services.rework_candidates(order, current_user) if manage else [],
