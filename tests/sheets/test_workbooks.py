@@ -50,7 +50,7 @@ def test_month_workbook_matches_the_score_api(client, scored, api):
     sheet = book.active
     header, rows = rows_of(sheet)
     assert header[:2] == ["用户名", "姓名"]
-    assert header[-8:] == ["定量Q", "定性L", "加减分A", "总分T", "等级", "奖金（元）", "一票否决", "状态"]
+    assert header[-9:] == ["定量Q", "定性L", "加减分A", "总分T", "等级", "奖金（元）", "一票否决", "状态", "考核模板"]
     assert "出勤" in header and "外勤工时" in header and "客户满意度" in header
     assert set(rows) == {"eng1", "eng2", "eng3"}
     for username, row in rows.items():
@@ -58,7 +58,7 @@ def test_month_workbook_matches_the_score_api(client, scored, api):
         for key, column in (("quantitative", "定量Q"), ("qualitative", "定性L"), ("adjustments", "加减分A"),
                             ("total", "总分T"), ("bonus", "奖金（元）")):
             assert same(row[column], expected[key]), (username, column)
-        assert row["等级"] == expected["grade"] and row["状态"] == "草稿"
+        assert row["等级"] == expected["grade"] and row["状态"] == "草稿" and row["考核模板"] == "售后工程师月度考核"
         for indicator in expected["indicators"]:
             assert same(row[indicator["name"]], indicator["points"] if indicator["applies"] else None)
     assert sheet["F2"].number_format == "0.00"
@@ -118,6 +118,10 @@ def test_indicators_sharing_a_code_on_another_template_are_columns_of_their_own(
     assert same(book_rows["eng1"]["出勤"], scores["eng1"]["出勤"]["points"]) and book_rows["eng1"]["每月出勤情况"] is None
     assert same(book_rows["eng2"]["每月出勤情况"], scores["eng2"]["每月出勤情况"]["points"])
     assert book_rows["eng2"]["出勤"] is None
+    # which template a row was scored on tells why its other columns are empty
+    templates = {row["username"]: row["template"] for row in body["rows"]}
+    assert templates["eng2"]["code"] == "project_engineer_kpi" and templates["eng1"]["code"] != "project_engineer_kpi"
+    assert book_rows["eng2"]["考核模板"] == templates["eng2"]["name"] != book_rows["eng1"]["考核模板"]
 
 
 @pytest.mark.parametrize("other, code, shared", [("project_engineer_kpi", "attendance", 100),
@@ -207,7 +211,8 @@ def test_an_english_page_downloads_an_english_workbook(client, scored):
     header, rows = rows_of(sheet)
     assert header[:2] == ["Username", "Name"] and "Attendance" in header and "Grade" in header, header
     assert not any("\u4e00" <= c <= "\u9fff" for h in header for c in str(h)), header
-    assert {row[header[-1]] for row in rows.values()} == {"Draft"}
+    assert {row[header[-2]] for row in rows.values()} == {"Draft"}
+    assert {row["Appraisal template"] for row in rows.values()} == {"After-sales engineer monthly appraisal"}
     assert "Monthly appraisal summary" in unquote(response.headers["Content-Disposition"])
     assert sheet.title == f"{MONTH} Monthly appraisal"  # Excel's 31 characters cut it at "summa"
     assert sheet.oddFooter.center.text == "Page &P of &N"  # the page footer was Chinese
@@ -259,3 +264,17 @@ def test_a_header_from_a_templates_text_is_never_a_formula():
     header = load_workbook(io.BytesIO(saved.getvalue())).active[1]
     assert [(cell.value, cell.data_type) for cell in header] == [
         ("用户名", "s"), ('=HYPERLINK("http://e","x")', "s"), ("@SUM(A1)", "s")]
+
+
+def test_a_long_name_wraps_in_its_cell_instead_of_being_cut_by_the_next_column():
+    """A 40-character Chinese display name needs about 82 columns: the column stops at 40 and the name was cut
+    half-way by the next cell, on screen and in print."""
+    from openpyxl import Workbook
+
+    from tracker.sheets.workbooks import _table
+
+    sheet = Workbook().active
+    long_name = "司马" + "长" * 35 + "测试员"
+    _table(sheet, ["用户名", "姓名", "出勤"], [["eng1", long_name, 1], ["eng2", "张三", 2]], [None, None, "0.00"])
+    assert sheet.column_dimensions["B"].width == 40
+    assert sheet["B2"].alignment.wrap_text and not sheet["B3"].alignment.wrap_text

@@ -28,8 +28,13 @@ MONTH_ROW = core.obj({
     "computed_at": {"type": ["string", "null"], "format": "date-time", "description": "null: not computed yet"},
     "stale": {"type": "boolean", "description": "a company-wide change awaits the scheduler's recompute (minutes): "
                                                "the total is the one before it"},
+    "template": {"type": ["object", "null"], "description": "the template version the score was computed on (which "
+                                                            "indicators the row has); null: not computed",
+                 "properties": {"code": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+                                "name_en": {"type": ["string", "null"]}},
+                 "required": ["code", "version", "name", "name_en"], "additionalProperties": False},
 }, ["username", "display_name", "eligible", "indicators", "missing", "quantitative", "qualitative", "adjustments",
-    "vetoed", "total", "grade", "bonus", "status", "computed_at", "stale"])
+    "vetoed", "total", "grade", "bonus", "status", "computed_at", "stale", "template"])
 MONTH_SUMMARY = core.obj({
     "month": {"type": "string"},
     "indicators": {"type": "array", "items": core.obj({

@@ -65,12 +65,13 @@ def status_of(score, eligible):
 
 
 def month_summary(viewer, month, team=None):
-    """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus and state (two queries)."""
+    """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus, state and template (three queries)."""
     month = month_arg(month)
     engineers = people(viewer, [month], team)
     stored = scores.stored_scores([person.id for person in engineers], month)
     summary = MonthSummary(month)
     keys, variants, seen = month_keys(month), {}, set()  # code -> its variants in the order met
+    templates = _templates({score.template_id for score in stored.values()} - {None})
     for person in engineers:
         score = stored.get(person.id)
         points, missing = {}, []
@@ -94,9 +95,20 @@ def month_summary(viewer, month, team=None):
             "adjustments": score.adjustments if score else None, "vetoed": bool(score and score.vetoed),
             "total": score.total if score else None, "grade": score.grade if score else None,
             "bonus": score.bonus if score else None, "status": status_of(score, eligible),
-            "computed_at": score.computed_at if score else None, "stale": bool(score and score.stale)})
+            "computed_at": score.computed_at if score else None, "stale": bool(score and score.stale),
+            "template": templates.get(score.template_id) if score else None})
     summary.indicators = _columns(variants)
     return summary
+
+
+def _templates(ids):
+    """{template id: {code, version, name, name_en}} of the scores' template versions (one query)."""
+    if not ids:
+        return {}
+    return {row.id: {"code": row.code, "version": row.version, "name": row.name, "name_en": row.name_en}
+            for row in db.session.execute(select(KpiTemplate.id, KpiTemplate.code, KpiTemplate.version,
+                                                 KpiTemplate.name, KpiTemplate.name_en)
+                                          .where(KpiTemplate.id.in_(sorted(ids))))}
 
 
 def month_keys(month):

@@ -22,6 +22,7 @@ MONEY = "#,##0.00"
 THIN = Side(style="thin", color="A0A0A0")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+WIDEST = 40  # a column's width at most; a longer text wraps in its cell
 
 
 def _table(sheet, headers, rows, formats):
@@ -44,8 +45,10 @@ def _table(sheet, headers, rows, formats):
             else:
                 shown = f"{value:,.2f}" if formats[column - 1] == MONEY else f"{value:.2f}"
             widths[column - 1] = max(widths[column - 1], text_width(shown) + 2)
+            if isinstance(value, str) and text_width(value) + 2 > WIDEST:  # a long name: whole, on two lines
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = min(max(width, 6), 40)
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width, 6), WIDEST)
     sheet.freeze_panes = "C2"
     last = get_column_letter(len(headers))
     sheet.auto_filter.ref = f"A1:{last}{max(1, len(rows) + 1)}"
@@ -112,23 +115,32 @@ def _yes(flag, no=""):
     return _("是") if flag else no
 
 
+def _template_name(template, english):
+    """The template a row was scored on (which indicators it has): its name, in English where it has one."""
+    if template is None:
+        return None
+    return (template["name_en"] or template["name"]) if english else template["name"]
+
+
 def month_workbook(summary):
-    """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus, state."""
+    """One row per engineer: every indicator's points, Q, L, A, T, grade, bonus, state, the template scored on."""
     book = Workbook()
     sheet = book.active
     title = _month_title(summary.month)
     sheet.title = _sheet_title(title)
     english = language.current() == "en"
     headers = [_("用户名"), _("姓名")] + [column.label_en if english else column.label for column in summary.indicators] + [
-        _("定量Q"), _("定性L"), _("加减分A"), _("总分T"), _("等级"), _("奖金（元）"), _("一票否决"), _("状态")]
-    formats = [None, None] + [POINTS] * len(summary.indicators) + [POINTS] * 4 + [None, MONEY, None, None]
+        _("定量Q"), _("定性L"), _("加减分A"), _("总分T"), _("等级"), _("奖金（元）"), _("一票否决"), _("状态"),
+        _("考核模板")]
+    formats = [None, None] + [POINTS] * len(summary.indicators) + [POINTS] * 4 + [None, MONEY, None, None, None]
     rows = []
     for row in summary.rows:
         rows.append([row["username"], row["display_name"]]
                     + [_("未录入") if (row["username"], column.key) in summary.missing  # not a real 0 (page, PDF)
                        else row["indicators"].get(column.key) for column in summary.indicators]
                     + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
-                       row["bonus"], _yes(row["vetoed"]), str(STATUS.get(row["status"], row["status"]))])
+                       row["bonus"], _yes(row["vetoed"]), str(STATUS.get(row["status"], row["status"])),
+                       _template_name(row["template"], english)])
     _table(sheet, headers, rows, formats)
     print_setup(sheet, title, page_numbers=_("第 &P 页，共 &N 页"))
     book.properties.title = month_filename(summary.month)[:-5]
