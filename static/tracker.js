@@ -1,5 +1,5 @@
-/* Every page: confirm before submitting a form marked data-confirm; "back" links go back in history; the focus on
-   the first field with an error.
+/* Every page: confirm before submitting a form marked data-confirm; a form posted once is not posted again while
+   its answer is on the way; "back" links go back in history; the focus on the first field with an error.
    (The Content-Security-Policy allows no inline script, so page behaviour lives in static files like this one.) */
 (function () {
   "use strict";
@@ -12,7 +12,23 @@
       var menu = event.target.closest(".dropdown");
       var toggle = menu && menu.querySelector("[data-bs-toggle=dropdown]");
       if (toggle) { toggle.focus(); }
+      return;
     }
+    // A second click (or Enter) on a slow link posted the form again: the expense, the complaint, the work order
+    // was stored twice. Once a form is on its way, another submit of it waits; after a few seconds (a download
+    // answers without leaving the page) or back on the page from the history, it may be sent again.
+    var form = event.target;
+    if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    if (form.hasAttribute("data-sending")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sending", "");
+    window.setTimeout(function () { form.removeAttribute("data-sending"); }, 5000);
+  });
+  window.addEventListener("pageshow", function () {
+    var sending = document.querySelectorAll("form[data-sending]");
+    for (var k = 0; k < sending.length; k++) { sending[k].removeAttribute("data-sending"); }
   });
   // A page that shows field errors: the first bad field takes the focus (its message is read with it through
   // aria-describedby). Deferred, so the page is parsed; a field inside a closed <details> is skipped.
