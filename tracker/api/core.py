@@ -265,6 +265,12 @@ def _checked(validator, raw=None):
     return data
 
 
+def refused_choice(name, allowed):
+    """422 for a query parameter outside its values, said as a body field's enum error is ("role: 须为 … 之一")."""
+    message = _("须为 %(v)s 之一", v=", ".join(map(str, allowed)))
+    return Invalid(f"{name}: {message}", {name: message})
+
+
 def body(schema, optional=False):
     """Validate the JSON body against `schema` and pass it to the view as `data`; `optional`: no body (or an empty
     one) is also accepted, as {}."""
@@ -309,7 +315,7 @@ def query(parameters):
             for name, allowed in choices.items():
                 value = request.args.get(name)
                 if value not in (None, "") and value not in allowed:
-                    raise Invalid.field(name, _("须为 %(values)s 之一", values=", ".join(allowed)))
+                    raise refused_choice(name, allowed)
             return view(*args, **kwargs)
 
         checked._query = parameters
@@ -405,7 +411,7 @@ def refuse_unknown_language():
         return
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and (current_user.is_authenticated or getattr(view, "_auth_rule", None) == "public"):
-        raise Invalid.field("lang", _("须为 %(values)s 之一", values=", ".join(LANG_PARAMETER["schema"]["enum"])))
+        raise refused_choice("lang", LANG_PARAMETER["schema"]["enum"])
 
 
 bp.before_request(authenticate_request)

@@ -389,7 +389,7 @@ def record_outcome(actor, engineer, month, decision, detail, *, now):
     if not offered:
         raise Invalid.field("decision", _("本月的考核模板没有考核结果运用（如转正、续签）"))
     if decision not in offered:
-        raise Invalid.field("decision", _("须为 %(names)s 之一", names=_("、").join(offered)))
+        raise Invalid.field("decision", _("须为 %(v)s 之一", v=_("、").join(offered)))
     detail = validation.clean_text(detail, "detail", OUTCOME_DETAIL_MAX, required=False)
     if row is None:
         row = Outcome(engineer_id=engineer.id, month=month)
