@@ -209,13 +209,18 @@ _LOOSE_DATE = re.compile(r"^([0-9]{4})(?:[/.-]([0-9]{1,2})[/.-]([0-9]{1,2})|年(
 _THOUSANDS = re.compile(r"\s*-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*")  # 2,600.50; not 0,500
 
 
+# what a Chinese input method types in full-width mode into a number, a date or a time (２０２５－０１－０１, １２０,
+# 9：45): the cell shows a number, so the clerk could not see why it was refused
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－／：　", "0123456789.,-/: ")
+
+
 def iso_text(value):
-    """A cell's text with its date written as ISO 8601 (zero-padded, with dashes) and a Chinese input method's
-    full-width colon as ':' (09：30); any other value as it came. Every import reads dates and times through it."""
+    """A cell's text with its date written as ISO 8601 (zero-padded, with dashes), full-width digits and marks as
+    their ASCII (09：30, ２０２６－１１－０５); any other value as it came. Every import reads dates and times through
+    it."""
     if not isinstance(value, str):
         return value
-    if "：" in value:
-        value = value.replace("：", ":")
+    value = value.translate(_FULL_WIDTH)
     match = _LOOSE_DATE.match(value.strip())
     if match:
         year, month, day, month_cn, day_cn = match.groups()
@@ -224,9 +229,12 @@ def iso_text(value):
 
 
 def plain_number(value):
-    """A number kept as text with thousands separators (2,600.50) without them; any other value as it came."""
-    if isinstance(value, str) and _THOUSANDS.fullmatch(value):
-        return value.replace(",", "")
+    """A number kept as text with thousands separators (2,600.50) without them, full-width digits as ASCII (１２０);
+    any other value as it came."""
+    if isinstance(value, str):
+        value = value.translate(_FULL_WIDTH)
+        if _THOUSANDS.fullmatch(value):
+            return value.replace(",", "")
     return value
 
 

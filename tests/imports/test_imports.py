@@ -187,8 +187,8 @@ def test_new_orders_of_one_file_that_redo_each_other_are_refused_on_the_row_in_t
     assert _count(WorkOrder) == before
 
 
-@pytest.mark.parametrize("base", ["１０００", "0,500", "1,23.4"])  # 0,500 was read as 500: no thousands separator
-def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team, api, base):
+@pytest.mark.parametrize("base", ["١٠٠٠", "0,500", "1,23.4"])  # 0,500 was read as 500: no thousands separator
+def test_a_bonus_base_of_other_digits_is_refused_as_the_api_refuses_it(team, api, base):
     users = [{"username": "wide.eng", "display_name": "全角", "role": "engineer", "supervisor": "mgr",
               "hire_date": "2025-01-01", "bonus_base": base, "active": "是"}]
     refused = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
@@ -196,6 +196,17 @@ def test_a_bonus_base_of_full_width_digits_is_refused_as_the_api_refuses_it(team
     report = refused.get_json()["error"]["report"]
     assert [(error["row"], error["message"]) for error in report["errors"]] == [(3, "须为数字")], report
     assert db.session.scalar(select(User).where(User.username == "wide.eng")) is None
+
+
+def test_full_width_digits_typed_with_a_chinese_input_method_are_read_as_the_cell_shows_them(team, api):
+    """２０００ and ２０２５－０１－０１ look like a number and a date in the cell: they were refused (须为数字, the
+    date's format) with nothing on screen to say why."""
+    users = [{"username": "wide.eng", "display_name": "全角", "role": "engineer", "supervisor": "mgr",
+              "hire_date": "２０２５－０１－０１", "bonus_base": "２，０００．５０", "active": "是"}]
+    answer = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
+    assert answer.status_code == 200, answer.get_json()
+    stored = db.session.scalar(select(User).where(User.username == "wide.eng"))
+    assert (stored.hire_date, stored.bonus_base) == (date(2025, 1, 1), Decimal("2000.50"))
 
 
 def test_roles_named_as_tracker_shows_them_and_a_bonus_base_with_thousands_separators_import(team, api):
@@ -1257,3 +1268,36 @@ def test_a_csv_saved_as_unicode_text_by_excel_is_read(team, api):
     text = "用户名\t日期\t状态\neng1\t2026-11-03\t迟到\n"
     report = _upload(api, "attendance", text.encode("utf-16"), "考勤.csv").get_json()
     assert report["created"] == 1 and not report["errors"], report
+
+
+def test_an_office_is_told_what_is_wrong_with_a_file_it_cannot_read(team, api):
+    """A workbook with an opening password, an old .xls (under its own name or as .xlsx) and a header under ten
+    lines of notes each said something that did not help (无法读取该 Excel 文件; 请上传 .xlsx 或 .csv 文件; the header
+    must be on the first row, while the first ten rows are searched)."""
+    compound = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # the signature of Excel's compound files
+    locked = compound + "EncryptionInfo".encode("utf-16-le") + bytes(50) + "EncryptedPackage".encode("utf-16-le")
+    for data, name, said in ((locked, "人员.xlsx", "取消密码"), (compound, "人员.xlsx", "另存为 .xlsx"),
+                             (compound, "人员.xls", "另存为 .xlsx")):
+        response = _upload(api, "users", data, name)
+        assert response.status_code == 422 and said in response.get_json()["error"]["fields"]["file"], name
+    book = load_workbook(io.BytesIO(_xlsx(kinds.CUSTOMERS, [{"customer": "探针客户", "equipment": "A机"}])))
+    book.active.insert_rows(1, 11)  # eleven lines of notes above the header
+    for row in range(1, 12):
+        book.active.cell(row=row, column=1, value=f"说明 {row}")
+    data = io.BytesIO()
+    book.save(data)
+    message = _upload(api, "customers", data.getvalue(), "客户.xlsx").get_json()["error"]["fields"]["file"]
+    assert "前 10 行" in message and "第一个显示的工作表" in message
+
+
+def test_a_file_with_a_header_and_no_rows_says_so_on_the_page_and_offers_no_import(team, client):
+    """The template with its examples deleted passed the check (将新增 0 行) and offered 导入: an office that picked
+    the wrong file or sheet learnt nothing."""
+    from tests.conftest import login
+
+    login(client, "office")
+    page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, []), "工单.xlsx").get_data(as_text=True)
+    assert 'id="import-empty"' in page and "没有数据行" in page
+    assert 'id="import-checked"' not in page and "/imports/work_orders/run" not in page
+    page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx").get_data(as_text=True)
+    assert 'id="import-checked"' in page and "/imports/work_orders/run" in page

@@ -98,7 +98,11 @@ def _label(value):
     return unicodedata.normalize("NFKC", value.strip()).replace("*", "").replace(" ", "").casefold()
 
 
-def _unreadable():
+def _unreadable(data=b""):
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # not a zip: a compound file, as Excel writes an encrypted workbook
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return Invalid.field("file", _("该文件设有打开密码：请在 Excel 中取消密码（文件 › 信息 › 保护工作簿）后上传"))
+        return Invalid.field("file", _("该文件是旧版 Excel 工作簿（.xls）：请在 Excel 中另存为 .xlsx 后上传"))
     return Invalid.field("file", _("无法读取该 Excel 文件"))
 
 
@@ -135,7 +139,7 @@ def _xlsx_rows(data):
             book.close()
         if isinstance(error, DomainError):
             raise
-        raise _unreadable() from None  # the parser's own errors (a bad zip, XML, number or date in a cell): no 500
+        raise _unreadable(data) from None  # the parser's own errors (a bad zip, XML, number or date in a cell): no 500
     try:
         number, spans = 0, {}
         while True:
@@ -246,6 +250,8 @@ def read_rows(kind, filename, data):
         rows = _xlsx_rows(data)
     elif name.endswith(".csv"):
         rows = _csv_rows(data)
+    elif name.endswith(".xls"):
+        raise Invalid.field("file", _("该文件是旧版 Excel 工作簿（.xls）：请在 Excel 中另存为 .xlsx 后上传"))
     else:
         raise Invalid.field("file", _("请上传 .xlsx 或 .csv 文件"))
     labels = {}
@@ -302,7 +308,7 @@ def read_rows(kind, filename, data):
     # a header lacking required columns is one all the same (用户名, 姓名 without 角色): it says which
     missing = [column.header() for column in kind.columns if column.required and column.key not in (found or nearest)]
     if positions is None and (len(nearest) < 2 or not missing):
-        raise Invalid.field("file", _("找不到表头：第一行须为模板的列名"))
+        raise Invalid.field("file", _("找不到表头：模板的列名须在第一个显示的工作表的前 %(n)s 行内", n=HEADER_SCAN))
     if missing:
         raise Invalid.field("file", _("缺少必填列：%(names)s", names=_("、").join(missing)))
     used = set(positions.values())

@@ -95,9 +95,9 @@ def _flag(value, name):
 
 
 def _decimal(value, name):
-    if isinstance(value, str) and not value.isascii():  # Decimal reads full-width digits (１０００); the API does not
+    value = xlsx.plain_number(value)  # 2,600 as a spreadsheet keeps a number typed as text; １０００ as 1000
+    if isinstance(value, str) and not value.isascii():  # Decimal reads other scripts' digits (١٠); the API does not
         raise Invalid.field(name, _("须为数字"))
-    value = xlsx.plain_number(value)  # 2,600 as a spreadsheet keeps a number typed as text
     try:
         number = Decimal(value)
     except (InvalidOperation, TypeError):

@@ -73,7 +73,8 @@ def export(kind):
 
 
 def _report_page(kind, report, dry_run, token=None, status=200, error=None):
-    confirm = ConfirmForm(token=token) if token and report is not None and report.ok and dry_run else None
+    confirm = (ConfirmForm(token=token) if token and report is not None and report.ok and report.rows and dry_run
+               else None)  # a file without data rows has nothing to import
     return render_template("imports/report.html", kind=kind, report=report.as_dict(dry_run) if report else None,
                            confirm=confirm, error=error), status
 
