@@ -42,3 +42,16 @@ def test_every_operation_documents_lang(client):
             names = [parameter["name"] for parameter in operation.get("parameters", ())
                      if parameter.get("in") == "query"]
             assert names.count("lang") == 1, (method, path)
+
+
+def test_a_query_value_outside_its_choices_is_said_as_a_body_fields_is(api, team):
+    """The message of ?role=xx was "must be one of …" without the parameter's name (and lower-case in English,
+    from another sentence of the same meaning), while a body field's reads "amount: Must be one of …"."""
+    error = api("GET", "/users?role=xx", "admin").get_json()["error"]
+    assert error["message"] == "role: " + error["fields"]["role"] and error["fields"]["role"].startswith("须为 ")
+    english = api("GET", "/users?role=xx&lang=en", "admin").get_json()["error"]
+    assert english["message"].startswith("role: Must be one of engineer"), english
+    body = api("POST", "/users?lang=en", "admin", json={"username": "x.y", "display_name": "X", "role": "boss",
+                                                        "password": "long-enough-1"}).get_json()["error"]
+    assert body["fields"]["role"] == english["fields"]["role"], body
+    assert api("GET", "/scores/2026-11?lang=fr", "gm.wang").get_json()["error"]["message"].startswith("lang: ")
