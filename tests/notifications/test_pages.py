@@ -134,3 +134,26 @@ def test_the_admin_is_told_when_no_scheduler_sends_what_is_due(app, client, team
     assert "每分钟" in jobs and "<code>import_stash</code>" in jobs and "每小时" in jobs
     app.config.update(MAIL_SERVER=None)  # e-mail is not sent without SMTP: nothing waits for a scheduler
     assert 'id="scheduler-overdue"' not in client.get("/notifications/outbox").get_data(as_text=True)
+
+
+def test_the_unread_filter_shows_it_is_on_offers_the_whole_list_and_is_kept_after_marking_one_read(client, team):
+    """只看未读 looked the same on and off, only the bell led back to every notification, and marking one read (one
+    without a page of its own) left the filter."""
+    import re
+
+    from tests.conftest import NOW
+    from tracker.extensions import db
+    from tracker.notifications import services
+
+    services.notify("month_submitted", [team["mgr"]], team["eng1"], NOW, engineer=team["eng1"], month="2026-10")
+    db.session.commit()
+    login(client, "mgr")
+    page = client.get("/notifications?unread=1").get_data(as_text=True)
+    links = re.search(r'<nav[^>]*id="notification-filter">(.*?)</nav>', page, re.S).group(1)
+    assert re.search(r'href="/notifications"[^>]*>全部<', links)
+    assert re.search(r'class="btn btn-outline-secondary active" href="/notifications\?unread=1" aria-current="page"',
+                     links)
+    marked = client.post("/notifications/read", data={"id": "999999", "unread": "1"})
+    assert marked.headers["Location"].endswith("/notifications?unread=1")
+    client.post("/notifications/read", data={})  # every one read
+    assert "没有未读通知" in client.get("/notifications?unread=1").get_data(as_text=True)

@@ -55,7 +55,7 @@ def mark_read():
         target = services.target(row) if row is not None and row.user_id == current_user.id else None
         if target:
             return redirect(target)
-    return redirect(url_for("notifications.index"))
+    return redirect(url_for("notifications.index", unread=1 if request.form.get("unread") == "1" else None))
 
 
 @bp.route("/outbox")
