@@ -383,3 +383,19 @@ def test_the_lines_of_trips_and_expenses_link_the_itinerary_month_that_lists_the
         assert f"{MONTH} 行程与费用" in linked[0]
         assert client.get(f"/itinerary/eng1/{MONTH}").status_code == 200
         client.post("/logout")
+
+
+def test_english_values_say_one_late_order_and_two_days(app):
+    """"1 late order(s)", "Late 1 time(s)", "2 day(s)" on the English score page and sheet."""
+    from flask_babel import force_locale
+
+    from tracker.scores.presenter import format_value
+
+    with app.test_request_context(), force_locale("en"):
+        assert (format_value(1, "late"), format_value(2, "late")) == ("1 late order", "2 late orders")
+        assert (format_value(1, "units"), format_value(0, "units")) == ("1 rework order", "0 rework orders")
+        counts = format_value({"late": 1, "early_leave": 3, "annual_leave": 2, "sick_leave": 1}, "counts")
+        assert "1 time" in counts and "3 times" in counts and "2 days" in counts and "1 day" in counts, counts
+        assert "(s)" not in counts
+    with app.test_request_context(), force_locale("zh"):
+        assert format_value(1, "late") == "逾期 1 单" and "迟到 1 次" in format_value({"late": 1}, "counts")

@@ -27,3 +27,18 @@ def test_a_stored_message_this_release_has_no_wording_for_reads_as_its_figures()
     assert render_data(stored, "en") == "1, 14.5"
     assert render_data({"k": "gone"}, "en") == "gone"
     assert render_data({"k": "on_time", "p": {"other": "3"}}, "zh") == "3"  # a parameter renamed since
+
+
+def test_english_counts_take_the_singular_for_one_and_the_plural_otherwise():
+    """"1 late order(s)", "1 rework order(s)", "1 step(s)" on every English appraisal sheet."""
+    from tracker.scoring.messages import Msg, render
+
+    assert render_data({"k": "on_time", "p": {"late": "1"}}, "en") == "1 late order"
+    assert render_data({"k": "on_time", "p": {"late": "3"}}, "en") == "3 late orders"
+    assert render_data({"k": "on_time", "p": {"late": "0"}}, "en") == "0 late orders"
+    assert render(Msg("rework", {"units": 1, "completed": 7}), "en") == "1 rework order, 7 completed"
+    assert render(Msg("rework", {"units": 2, "completed": 7}), "en") == "2 rework orders, 7 completed"
+    assert render_data({"k": "range.below", "p": {"value": "5", "lo": "8", "steps": "1", "per": "2"}}, "en") == \
+        "5 below 8: 1 step at 2"
+    assert render_data({"k": "on_time", "p": {"late": "1"}}, "zh") == "逾期 1 单"
+    assert not [en for _zh, en in CATALOG.values() if "(s)" in en]

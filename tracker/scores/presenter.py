@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from tracker import language
@@ -37,10 +38,19 @@ def status_text(score):
         return _("草稿（待重新计算）")
     return str(STATUS_LABELS.get(score.status, score.status))
 ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
-ATTENDANCE_WORDS = {"late": (_l("迟到"), _l("次")), "early_leave": (_l("早退"), _l("次")),
-                    "absent": (_l("旷工"), _l("天")), "personal_leave": (_l("事假"), _l("天")),
-                    "sick_leave": (_l("病假"), _l("天")), "annual_leave": (_l("年假"), _l("天")),
-                    "business_trip": (_l("出差"), _l("天")), "present": (_l("出勤"), _l("天"))}
+ATTENDANCE_WORDS = {"late": (_l("迟到"), "times"), "early_leave": (_l("早退"), "times"),
+                    "absent": (_l("旷工"), "days"), "personal_leave": (_l("事假"), "days"),
+                    "sick_leave": (_l("病假"), "days"), "annual_leave": (_l("年假"), "days"),
+                    "business_trip": (_l("出差"), "days"), "present": (_l("出勤"), "days")}
+
+
+def _counted(label, count, unit):
+    """迟到 2 次, 事假 1 天: in English one time, two times, one day, two days."""
+    if unit == "times":
+        return ngettext("%(label)s %(num)s 次", "%(label)s %(num)s 次", count, label=label)
+    if unit == "days":
+        return ngettext("%(label)s %(num)s 天", "%(label)s %(num)s 天", count, label=label)
+    return f"{label} {count}"
 
 
 def score_num(value):
@@ -154,6 +164,11 @@ def value_kind(template, code, value, metric_rows):
             "on_time": "late", "rework_external": "units", "rework_internal": "units"}.get(code, "number")
 
 
+def _count(value):
+    """The number that picks a plural form: one for exactly 1, another for anything else (0, 2, 1.5)."""
+    return 1 if value == 1 else 2
+
+
 def format_value(value, kind):
     """An indicator's value in words: 95%, 86.5 小时, 迟到 2 次、事假 1 天, 2 单逾期 …"""
     if value is None or value == "":
@@ -163,8 +178,8 @@ def format_value(value, kind):
         for status, count in value.items():
             if not count or status == "present":
                 continue
-            label, unit = ATTENDANCE_WORDS.get(status, (status, ""))
-            parts.append(_("%(label)s %(n)s %(unit)s", label=label, n=count, unit=unit))
+            label, unit = ATTENDANCE_WORDS.get(status, (status, None))
+            parts.append(_counted(label, count, unit))
         return _("、").join(parts) if parts else _("全勤")
     if not isinstance(value, (int, Decimal)) or isinstance(value, bool):
         return str(value)
@@ -176,11 +191,11 @@ def format_value(value, kind):
     if kind == "hours":
         return _("%(h)s 小时", h=fmt(value))
     if kind == "late":
-        return _("逾期 %(n)s 单", n=fmt(value))
+        return ngettext("逾期 %(n)s 单", "逾期 %(n)s 单", _count(value), n=fmt(value))
     if kind == "units":
-        return _("返修 %(n)s 单", n=fmt(value))
+        return ngettext("返修 %(n)s 单", "返修 %(n)s 单", _count(value), n=fmt(value))
     if kind == "events":
-        return _("%(n)s 次", n=fmt(value))
+        return ngettext("%(n)s 次", "%(n)s 次", _count(value), n=fmt(value))
     if kind == "points":
         return _("%(n)s 分", n=fmt(value))
     return fmt(value)

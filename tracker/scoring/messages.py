@@ -6,6 +6,7 @@ it in the reader's language when read (render_data); nothing is formatted while 
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,8 +67,10 @@ CATALOG = {
                   "{allowed} allowed ({rate}% of {base}), {over} over at {per} each"),
     "allowance.within": ("允许 {allowed}（{rate}% × {base}），未超出", "{allowed} allowed ({rate}% of {base}), none over"),
     "range.inside": ("{value} 在 {bounds} 范围内", "{value} within {bounds}"),
-    "range.below": ("{value} 低于下限 {lo}，{steps} 档，每档 {per} 分", "{value} below {lo}: {steps} step(s) at {per}"),
-    "range.above": ("{value} 高于上限 {hi}，{steps} 档，每档 {per} 分", "{value} above {hi}: {steps} step(s) at {per}"),
+    "range.below": ("{value} 低于下限 {lo}，{steps} 档，每档 {per} 分",
+                    "{value} below {lo}: {steps} {steps|step|steps} at {per}"),
+    "range.above": ("{value} 高于上限 {hi}，{steps} 档，每档 {per} 分",
+                    "{value} above {hi}: {steps} {steps|step|steps} at {per}"),
     "range.unbounded": ("远超上限 {hi}", "far above {hi}"),
     "rating.one": ("评价{level}（{share}%）", "rated {level} ({share}%)"),
     "rating.mean": ("{count} 人评价，平均 {share}%", "{count} ratings, mean {share}%"),
@@ -85,10 +88,11 @@ CATALOG = {
     "response.business": ("{within}/{counted} 单在 {limit} 个工作小时内响应（工作时间 {hours}，按工作日历，节假日除外）",
                           "{within} of {counted} orders answered within {limit} business hours (office hours "
                           "{hours} on workdays of the work calendar, holidays excluded)"),
-    "on_time": ("逾期 {late} 单", "{late} late order(s)"),  # late: completed after the deadline, or still open past it
+    # late: completed after the deadline, or still open past it
+    "on_time": ("逾期 {late} 单", "{late} late {late|order|orders}"),
     "on_time.business": ("按工作时间（{hours}，按工作日历）逾期 {late} 单",
-                         "{late} order(s) late in business hours ({hours} on workdays of the work calendar)"),
-    "rework": ("返修 {units} 单，当月完工 {completed} 单", "{units} rework order(s), {completed} completed"),
+                         "{late} {late|order|orders} late in business hours ({hours} on workdays of the work calendar)"),
+    "rework": ("返修 {units} 单，当月完工 {completed} 单", "{units} rework {units|order|orders}, {completed} completed"),
     "satisfaction": ("满意 {good}/{surveys} 份", "{good} of {surveys} surveys satisfied"),
     "satisfaction.none": ("无满意度调查", "no surveys"),
     "expense": ("费用 {expenses} 元 ÷（{hours} 小时 × {per_hour} 元）= {ratio}",
@@ -102,13 +106,23 @@ CATALOG = {
 }
 
 
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}")
+
+
+def fill(template, params):
+    """A catalogue sentence with its parameters: str.format, where {name|one|other} is the word for a count of one
+    or for any other count of parameter `name` (English: 1 late order, 2 late orders)."""
+    template = _PLURAL.sub(lambda m: m.group(2) if str(params.get(m.group(1))) == "1" else m.group(3), template)
+    return template.format(**params)
+
+
 def render(msg, lang="zh"):
     """The sentence for msg in lang ("zh" or "en")."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
     zh, en = CATALOG[msg.key]
     template = zh if lang == "zh" else en
-    return template.format(**{name: _param(value, lang) for name, value in msg.params.items()})
+    return fill(template, {name: _param(value, lang) for name, value in msg.params.items()})
 
 
 def _param(value, lang):
@@ -188,7 +202,7 @@ def _data_param(value, index):
         if "k" in value:
             params = {name: _data_param(item, index) for name, item in (value.get("p") or {}).items()}
             try:
-                return CATALOG[value["k"]][index].format(**params)
+                return fill(CATALOG[value["k"]][index], params)
             except (KeyError, IndexError):  # stored by a release whose wording this one no longer has: its figures
                 return SEPARATOR[LANGUAGES[index]].join(params.values()) or str(value["k"])
         if "d" in value:
