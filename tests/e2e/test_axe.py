@@ -27,6 +27,7 @@ PAGES = {
         ("work-orders", "/work-orders/"),
         ("work-order-form", "/work-orders/new"),
         ("attendance", f"/attendance/{CLOSED}"),
+        ("scan", "/work-orders/1/scan"),  # the expected names to copy, in code on the info box
     ]),
     "manager": ("mgr.liu", [
         ("team-month", f"/team?month={CLOSED}"),
@@ -40,6 +41,7 @@ PAGES = {
     "admin": ("admin", [
         ("users", "/admin/users"),
         ("outbox", "/notifications/outbox"),
+        ("calendar", "/admin/calendar?month=2026-11"),  # rest days' numbers on their grey
     ]),
     "everyone": ("zhangsan", [
         ("notifications", "/notifications"),
