@@ -131,6 +131,8 @@ def test_a_wrongly_named_file_without_a_code_is_refused_with_the_expected_name_w
         ("scan0002.pdf", "no_match", None),
     ]
     assert page.count("未能识别服务单二维码") == 7  # the reason on every row
+    # the outcome is said, and announced, above the table (the table alone came back, silent)
+    assert re.search(r'<p[^>]*role="status" id="results-summary">0 个文件已存档，7 个未存档</p>', page)
     assert [s.name for s in db.session.query(Scan)] == ["20260901旗滨玻璃2号机常规保养.pdf"]  # nothing else stored
 
 

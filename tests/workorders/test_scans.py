@@ -1,6 +1,7 @@
 """Scanned tickets (CONTRACT 6): naming, content, size, archive layout, versions, collisions and downloads."""
 
 import os
+import re
 import unicodedata
 from datetime import datetime
 from io import BytesIO
@@ -255,6 +256,10 @@ def test_upload_page_explains_a_refusal(client, make_order, name, data, status, 
     assert 'id="refusal"' in page and text in page
     assert ("文件名不符" in page) == ('id="expected"' in page)  # the heading says the name is wrong only when it is
     assert f"（{status}）" not in page  # words, not the HTTP status ("文件名不符（422）")
+    # announced, and on the file field, which takes the focus as every refused form's first bad field does
+    assert 'id="refusal" role="alert"' in page
+    field = re.search(r'<input[^>]*type="file"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="file-error"' in field, field
 
 
 def test_upload_page_stores_and_goes_to_the_work_order(client, make_order):

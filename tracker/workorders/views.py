@@ -285,6 +285,7 @@ def scan(order_id):
             except REFUSALS as error:
                 db.session.rollback()
                 refusal, status = error, error.status
+                form.file.errors = [error.message]  # on the field too: marked, described and focused (tracker.js)
             else:
                 if stored.named_by_qr:
                     flash(_("按服务单二维码识别，电子档已存档为 %(name)s", name=stored.name), "success")
