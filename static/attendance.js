@@ -1,4 +1,5 @@
-/* Attendance grid: keep the horizontal position across save-and-reload; count unsaved changes. */
+/* Attendance grid: keep the horizontal position across save-and-reload; a focused cell in view; count unsaved
+   changes. */
 (function () {
   "use strict";
   var form = document.getElementById("attendance-form");
@@ -10,6 +11,19 @@
   if (saved !== null) { wrap.scrollLeft = +saved; sessionStorage.removeItem(key); }
   else if (today) { wrap.scrollLeft = today.offsetLeft - wrap.clientWidth / 2; }
   form.addEventListener("submit", function () { sessionStorage.setItem(key, wrap.scrollLeft); });
+  // a cell reached by the keyboard comes fully into view, clear of the sticky names column: the browser's own
+  // scrolling left it under that column or cut at the box's edge, focus ring and all
+  wrap.addEventListener("focusin", function (event) {
+    var cell = event.target.closest("td");
+    if (!cell) { return; }
+    window.requestAnimationFrame(function () {
+      var names = cell.parentElement.querySelector(".who");
+      var box = cell.getBoundingClientRect(), edge = wrap.getBoundingClientRect();
+      var left = names ? names.getBoundingClientRect().right : edge.left;
+      if (box.left < left) { wrap.scrollLeft -= left - box.left + 4; }
+      else if (box.right > edge.right) { wrap.scrollLeft += box.right - edge.right + 4; }
+    });
+  });
   var counter = document.getElementById("changed-count");
   var template = counter ? counter.getAttribute("data-template") : "";
   form.addEventListener("change", function (event) {

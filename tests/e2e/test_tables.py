@@ -129,6 +129,36 @@ def test_attendance_grid_shows_a_whole_month_at_1280_and_keeps_the_names_in_view
     context.close()
 
 
+# The focused cell's box and how much of it the sticky names column or the grid's edge hides.
+FOCUSED_CELL = """() => {
+  const cell = document.activeElement, wrap = document.querySelector(".att-wrap");
+  const names = cell.closest("tr").querySelector(".who").getBoundingClientRect();
+  const box = cell.getBoundingClientRect(), edge = wrap.getBoundingClientRect();
+  return {name: cell.getAttribute("aria-label"), left: box.left, right: box.right,
+          covered: box.left < names.right - 1, cut: box.right > edge.right + 1, edge: edge.right,
+          scroll: wrap.scrollLeft, max: wrap.scrollWidth - wrap.clientWidth};
+}"""
+
+
+def test_a_cell_reached_by_the_keyboard_is_not_hidden_under_the_names_column(live_server, browser, demo_data):
+    """At 390 px, Shift+Tab through the grid left the focused cell under the sticky names column: no cell and no
+    focus ring in view (WCAG 2.4.11)."""
+    context, page = log_in(browser, live_server, "office", {"width": 390, "height": 844})
+    page.goto(live_server + "/attendance/2026-08")
+    page.locator('select[name="att:zhangsan:2026-08-31"]').focus()
+    hidden = []
+    for step in range(45):
+        page.keyboard.press("Shift+Tab" if step < 30 else "Tab")
+        if page.evaluate("document.activeElement.tagName") != "SELECT":
+            break
+        page.wait_for_timeout(50)  # a frame for the grid's own scrolling (static/attendance.js)
+        where = page.evaluate(FOCUSED_CELL)
+        if where["covered"] or where["cut"]:
+            hidden.append(where)
+    context.close()
+    assert not hidden, json.dumps(hidden[:3])
+
+
 # Short Chinese labels in table headers, badges and status cells whose text is laid out on more than one line.
 BROKEN_LABELS = """() => {
   const cells = document.querySelectorAll("main table thead th, main table td .badge, main table td.wrap-phone");
