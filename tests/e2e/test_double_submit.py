@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from tests.e2e.support import sign_in
 from tracker.extensions import db
 from tracker.itinerary.models import Expense
 
@@ -20,11 +21,7 @@ def _expenses(engineer):
 
 def test_a_second_click_while_the_answer_is_on_its_way_posts_nothing(live_server, phone, team):
     page = phone
-    page.goto(live_server + "/login")
-    page.fill("#username", "eng1")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#submit")
+    sign_in(page, live_server, "eng1", PASSWORD)
     page.goto(live_server + "/itinerary/eng1/expenses/new?date=" + date(2026, 11, 18).isoformat())
     page.fill("#amount", "120")
     network = page.context.new_cdp_session(page)
