@@ -189,6 +189,15 @@ def test_the_team_month_shows_what_is_missing_per_engineer(api, client, team, re
     assert 'id="row-eng3"' not in html  # mgr2's engineer
 
 
+def test_the_team_month_opened_from_the_menu_says_it_shows_the_month_being_closed(client, team):
+    """本月进度 opened October on 20 November without a word: a manager looked for this month's trips there."""
+    login(client, "mgr")
+    html = client.get("/team").get_data(as_text=True)
+    assert "本月进度 · 2026-10" in html and 'id="closing-month"' in html and "上个月（2026-10）" in html
+    assert 'href="/team?month=2026-11"' in html
+    assert 'id="closing-month"' not in client.get("/team?month=2026-10").get_data(as_text=True)  # chosen
+
+
 def test_the_team_month_offers_the_leader_review_only_to_who_may_write_it(client, team, records, computed):
     """The admin sees the team page, but is no leader: the page offered him 写领导评价 on every row, a 403."""
     login(client, "admin")

@@ -90,7 +90,8 @@ def team_month():
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
                            following=following, peers=peers, can_assign=can_assign,
                            candidates=[state.engineer for state in states], form=ConfirmForm(),
-                           leads=current_user.role in LEADER_ROLES)  # everyone listed is in scope: a manager is above
+                           # everyone listed is in scope: a manager is above
+                           leads=current_user.role in LEADER_ROLES, defaulted=not request.args.get("month"))
 
 
 @bp.route("/team/<month:month>/<username>/peers", methods=["POST"])
