@@ -29,6 +29,23 @@ def test_manager_asks_a_peer_who_is_told_and_sees_it_owed_until_done(client, api
     assert f"/reviews/{OCT}/eng1" not in html
 
 
+def test_the_peer_picker_offers_only_who_may_be_asked(client, team):
+    """A deactivated engineer kept on the page (scored in the month) was offered, then refused when picked."""
+    import re
+
+    from decimal import Decimal
+
+    db.session.add(Score(engineer_id=team["eng2"].id, month=OCT, eligible=True, status="draft", vetoed=False,
+                         computed_at=datetime(2026, 11, 1), total=Decimal("80")))
+    team["eng2"].active = False
+    db.session.commit()
+    login(client, "mgr")
+    html = client.get(f"/team?month={OCT}").get_data(as_text=True)
+    assert 'id="row-eng2"' in html  # still listed: scored in the month
+    offered = re.findall(r'<option value="([\w.]+)">', html[html.index('id="row-eng1"'):html.index('id="row-eng2"')])
+    assert "eng2" not in offered and "eng1" not in offered
+
+
 def test_asking_twice_or_the_engineer_themself_is_refused(client, team):
     login(client, "mgr")
     client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"})

@@ -36,13 +36,18 @@ class ReviewRequest(db.Model):
     requested_at: Mapped[datetime]
 
 
+def may_rate_peer(rater, engineer):
+    """Whether `rater` may be asked for a peer review of `engineer`: another engineer still employed."""
+    return rater.role == "engineer" and rater.active and rater.id != engineer.id
+
+
 def assign_peer(actor, engineer, month, rater, now):
     """A manager above the engineer asks another engineer for a peer review; the rater is told. The caller commits."""
     approval.require_manager_above(actor, engineer)
     month = month_arg(month)
     if month > Month.of(now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
-    if rater is None or rater.role != "engineer" or not rater.active or rater.id == engineer.id:
+    if rater is None or not may_rate_peer(rater, engineer):
         raise Invalid.field("rater", _("同事评价须由另一位在职工程师填写"))
     if not takes_peers(review_spec(engineer, month)):  # the rater would be asked for a review then refused (403)
         raise Invalid.field("rater", _("该工程师本月的考核模板不含同事评价"))

@@ -89,7 +89,8 @@ def team_month():
                   and requests.takes_peers(spec_of(state.engineer))}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
                            following=following, peers=peers, can_assign=can_assign,
-                           candidates=[state.engineer for state in states], form=ConfirmForm(),
+                           candidates=[state.engineer for state in states], may_rate_peer=requests.may_rate_peer,
+                           form=ConfirmForm(),
                            # everyone listed is in scope: a manager is above
                            leads=current_user.role in LEADER_ROLES, defaulted=not request.args.get("month"))
 
