@@ -150,6 +150,19 @@ def test_period_scores_average_the_eligible_months_with_a_total(api, records, te
         ("eng1", NOW.isoformat() + "+08:00"), ("eng2", NOW.isoformat() + "+08:00"), ("eng3", None)]
 
 
+def test_period_scores_take_a_team_as_the_months_list_does(api, records, team):
+    """team= was ignored: team=mgr2 listed everyone, team=nobody answered 200 with every row."""
+    _store_total(team["eng1"], "2026-02", "80")
+    _store_total(team["eng3"], "2026-02", "90")
+    for period in ("mid-year", "annual"):
+        rows = api("GET", f"/scores/2026/{period}?team=mgr2", "gm.wang").get_json()["scores"]
+        assert [row["username"] for row in rows] == ["eng3"]
+        assert [row["username"] for row in api("GET", f"/scores/2026/{period}?team=mgr", "gm.wang")
+                .get_json()["scores"]] == ["eng1", "eng2"]
+        assert api("GET", f"/scores/2026/{period}?team=nobody", "gm.wang").status_code == 422
+        assert api("GET", f"/scores/2026/{period}?team=mgr2", "mgr").status_code == 403  # not under mgr
+
+
 def test_an_engineer_assessed_in_no_month_of_the_period_does_not_hold_the_period_open(api, records, team, make_user):
     """The list's final flag was every row's: an engineer hired in June (assessed from December) has no mid-year
     final, ever, so the manager's mid-year list could never become final."""

@@ -17,6 +17,7 @@ from tracker.auth.access import engineer_for_scores, is_leader, roles
 from tracker.errors import Invalid
 from tracker.scores import approval, listing, services, yearly
 from tracker.reviews import services as reviews
+from tracker.sheets import summaries
 from tracker.scoring.month import Month
 from tracker.validation import page_arg
 
@@ -82,11 +83,13 @@ MONTH_SCORES = core.obj({"month": {"type": "string"}, "page": {"type": "integer"
                          "total": {"type": "integer", "description": "engineers in scope (all pages)"},
                          "scores": {"type": "array", "items": SCORE}},
                         ["month", "page", "pages", "total", "scores"])
+TEAM_QUERY = [{"name": "team", "schema": {"type": "string"},
+               "description": "a manager's username: that manager's subtree"}]
 PAGE_QUERY = [
     {"name": "page", "schema": {"type": "integer", "minimum": 1, "maximum": validation.QUERY_NUMBER_MAX, "default": 1}},
     {"name": "per_page", "schema": {"type": "integer", "minimum": 1, "maximum": listing.PER_PAGE_MAX,
                                     "default": listing.PER_PAGE_DEFAULT}},
-    {"name": "team", "schema": {"type": "string"}, "description": "a manager's username: that manager's subtree"},
+    *TEAM_QUERY,
     {"name": "explain", "schema": {"type": "string", "enum": ["0", "1"]},
      "description": "1: each indicator with its explanation and records"},
 ]
@@ -217,7 +220,9 @@ def engineer_score(month, username):
 
 
 def _period(year, period):
-    people = services.engineers_in_scope(current_user, [Month.from_parts(year, m) for m in range(1, 13)])
+    # in scope, and under the manager `team` names as the month's list and the summaries take it (it was ignored)
+    people = summaries.people(current_user, [Month.from_parts(year, m) for m in range(1, 13)],
+                              request.args.get("team") or None)
     results = yearly.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
              "score": results[person.id].score, "months": results[person.id].months,
@@ -231,6 +236,7 @@ def _period(year, period):
 @bp.route("/scores/<year:year>/mid-year", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, PERIOD_SCORES)
+@core.query(TEAM_QUERY)
 def mid_year_scores(year):
     """Mid-year scores: the mean of January to June's totals of the eligible months (final once stored in July)."""
     return _period(year, "mid-year")
@@ -239,6 +245,7 @@ def mid_year_scores(year):
 @bp.route("/scores/<year:year>/annual", methods=["GET"])
 @roles("engineer", "manager", "gm", "admin")
 @core.answers(200, PERIOD_SCORES)
+@core.query(TEAM_QUERY)
 def annual_scores(year):
     """Annual scores: the mean of the year's monthly totals of the eligible months (final once stored in January)."""
     return _period(year, "annual")
