@@ -9,7 +9,7 @@ from tests.api.support import assert_error
 @pytest.mark.parametrize("path", [
     "/scores/2026-11?lang=fr", "/scores/2026-11/eng1?lang=EN", "/summaries/2026-11?lang=xx",
     "/users?active=yes", "/work-orders?no_scan=2", "/work-orders?count=true", "/scores/2026-11?explain=yes",
-    "/users?role=xx",
+    "/users?role=xx", "/work-orders?status=done",
 ])
 def test_a_value_outside_the_documented_choices_is_422_naming_it(api, team, path):
     name = path.split("?")[1].split("=")[0]
@@ -55,3 +55,4 @@ def test_a_query_value_outside_its_choices_is_said_as_a_body_fields_is(api, team
                                                         "password": "long-enough-1"}).get_json()["error"]
     assert body["fields"]["role"] == english["fields"]["role"], body
     assert api("GET", "/scores/2026-11?lang=fr", "gm.wang").get_json()["error"]["message"].startswith("lang: ")
+    assert api("GET", "/work-orders?status=done", "office").get_json()["error"]["message"].startswith("status: 须为 ")

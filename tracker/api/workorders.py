@@ -73,7 +73,8 @@ WORK_ORDER_LIST = core.obj({"total": {"type": ["integer", "null"], "description"
                             "next": CURSOR, "previous": CURSOR,
                             "work_orders": {"type": "array", "items": ORDER_SUMMARY}},
                            ["total", "page", "next", "previous", "work_orders"])
-LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month", "customer", "status")] + [
+LIST_QUERY = [{"name": name, "schema": {"type": "string"}} for name in ("month", "customer")] + [
+    {"name": "status", "schema": {"type": "string", "enum": list(STATUSES)}},
     {"name": "engineer", "schema": {"type": "string"}, "description": "a username, or a display name"},
     {"name": "no_scan", "schema": {"type": "string", "enum": ["0", "1"]}},
     {"name": "after", "schema": {"type": "string"}, "description": "the next cursor of the previous answer"},
