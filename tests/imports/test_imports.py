@@ -202,11 +202,13 @@ def test_full_width_digits_typed_with_a_chinese_input_method_are_read_as_the_cel
     """２０００ and ２０２５－０１－０１ look like a number and a date in the cell: they were refused (须为数字, the
     date's format) with nothing on screen to say why."""
     users = [{"username": "wide.eng", "display_name": "全角", "role": "engineer", "supervisor": "mgr",
-              "hire_date": "２０２５－０１－０１", "bonus_base": "２，０００．５０", "active": "是"}]
+              "hire_date": "２０２５－０１－０１", "bonus_base": "２，０００．５０", "active": "是",
+              "early_confirmation_month": "２０２５－０５"}]
     answer = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
     assert answer.status_code == 200, answer.get_json()
     stored = db.session.scalar(select(User).where(User.username == "wide.eng"))
     assert (stored.hire_date, stored.bonus_base) == (date(2025, 1, 1), Decimal("2000.50"))
+    assert stored.early_confirmation_month == "2025-05"
 
 
 def test_roles_named_as_tracker_shows_them_and_a_bonus_base_with_thousands_separators_import(team, api):

@@ -308,7 +308,8 @@ def read_rows(kind, filename, data):
     # a header lacking required columns is one all the same (用户名, 姓名 without 角色): it says which
     missing = [column.header() for column in kind.columns if column.required and column.key not in (found or nearest)]
     if positions is None and (len(nearest) < 2 or not missing):
-        raise Invalid.field("file", _("找不到表头：模板的列名须在第一个显示的工作表的前 %(n)s 行内", n=HEADER_SCAN))
+        raise Invalid.field("file", _("找不到表头：模板的列名须在前 %(n)s 行内", n=HEADER_SCAN) if comma_separated
+                            else _("找不到表头：模板的列名须在第一个显示的工作表的前 %(n)s 行内", n=HEADER_SCAN))
     if missing:
         raise Invalid.field("file", _("缺少必填列：%(names)s", names=_("、").join(missing)))
     used = set(positions.values())

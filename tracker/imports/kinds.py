@@ -171,6 +171,8 @@ USERS = Kind(
 def _user_data(row, fields):
     """The row's user fields; a cell that cannot be read is kept in `fields` (a FieldErrors) and left out."""
     data = _plain(row, ("display_name", "department", "email", "password", "early_confirmation_month"))
+    if data.get("early_confirmation_month"):  # ２０２５－０３ as a date's digits are read
+        data["early_confirmation_month"] = xlsx.iso_text(data["early_confirmation_month"])
     readers = {"role": lambda text: _choice(text or "", "role", ROLES, ROLE_LABELS),
                "hire_date": lambda text: parse_date(text or None, "hire_date"),
                "bonus_base": lambda text: _decimal(text or "0", "bonus_base"),
