@@ -276,6 +276,9 @@ def test_a_work_order_names_the_score_lines_it_counts_in_to_those_who_may_see_th
     cited = re.search(r'<ul[^>]*id="cited">(.*?)</ul>', page, re.S).group(1)
     assert f'href="/scores/{MONTH}/eng1#indicator-response"' in cited and "响应及时率" in cited and "张三" in cited
     assert 'id="cited"' not in client.get(f"/work-orders/{first.id}").get_data(as_text=True)  # it cost nothing
+    english = client.get(f"/work-orders/{late_order.id}?lang=en").get_data(as_text=True)
+    assert "Timely response" in re.search(r'<ul[^>]*id="cited">(.*?)</ul>', english, re.S).group(1)
+    client.get(f"/work-orders/{late_order.id}?lang=zh")
     client.post("/logout")
     login(client, "mgr")
     cited = re.search(r'<ul[^>]*id="cited">(.*?)</ul>', client.get(f"/work-orders/{redo.id}").get_data(as_text=True),
@@ -399,3 +402,35 @@ def test_english_values_say_one_late_order_and_two_days(app):
         assert "(s)" not in counts
     with app.test_request_context(), force_locale("zh"):
         assert format_value(1, "late") == "逾期 1 单" and "迟到 1 次" in format_value({"late": 1}, "counts")
+
+
+def test_an_engineer_promoted_to_manager_keeps_their_scored_months_in_every_list(client, team, make_score, api):
+    """zhangsan made a manager: his approved month dropped out of the month's list, the summary HR is paid from, the
+    queue's approved count and the year's scores, and his score page answered 404, while the role lasted."""
+    from tracker.scores.services import compute_month
+
+    make_score(team["eng1"], status="approved", lines=lines_for_promoted())
+    team["eng1"].role = "manager"
+    db.session.commit()
+    compute_month(MONTH, NOW)  # the month recomputed meanwhile: the approved score stays as it was
+    db.session.commit()
+    rows = {row["username"]: row for row in api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]}
+    assert rows["eng1"]["status"] == "approved" and rows["eng1"]["total"] == 84.67
+    detail = api("GET", f"/scores/{MONTH}/eng1", "gm.wang")
+    assert detail.status_code == 200 and detail.get_json()["total"] == 84.67
+    assert "eng1" in {row["username"] for row in api("GET", f"/summaries/{MONTH}", "gm.wang").get_json()["rows"]}
+    assert "eng1" in {row["username"] for row in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
+    assert "eng1" in {row["username"] for row in api("GET", f"/scores/{MONTH}?team=mgr", "mgr").get_json()["scores"]}
+    login(client, "gm.wang")
+    assert "张三" in client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert client.get(f"/scores/{MONTH}/eng1").status_code == 200
+    # a month he was never scored in does not list him, and nobody who never was an engineer is listed
+    other = {row["username"] for row in api("GET", "/scores/2026-09", "gm.wang").get_json()["scores"]}
+    assert "eng1" not in other and "mgr" not in other
+    assert api("GET", f"/scores/{MONTH}/mgr", "gm.wang").status_code == 404
+
+
+def lines_for_promoted():
+    return [{"code": "attendance", "name": "出勤", "name_en": "Attendance", "applies": True, "value": "{}",
+             "points": Decimal("15"), "max_points": Decimal("15"), "explanation": "出勤：无扣分",
+             "explanation_en": "Attendance: no deductions", "record_ids": "{}"}]

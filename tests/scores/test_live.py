@@ -357,14 +357,15 @@ def _stale_in_lists(api):
 
 def test_a_user_no_longer_an_engineer_does_not_keep_the_scheduler_recomputing_for_ever(api, team, month):
     """eng1 made a manager keeps November's draft; a calendar change marks it stale, and the scheduler, whose compute
-    covers engineers only, recomputed the whole month every minute (a run recorded each time) without clearing it."""
+    covered engineers only, recomputed the whole month every minute (a run recorded each time) without clearing it.
+    Their draft is recomputed with the month now, as a departed engineer's is (their month stays listed)."""
     _json(api("PATCH", "/users/eng1", "admin", json={"role": "manager"}), 200)
     _json(api("PUT", f"/calendar/{DAY}", "admin", json={"workday": False}), 200)
-    assert live.recompute_stale(NOW) == [MONTH]  # the engineers' drafts
+    assert live.recompute_stale(NOW) == [MONTH]
     db.session.commit()
     assert live.recompute_stale(NOW) == []  # and then nothing: it was November again, every minute
     db.session.commit()
-    assert db.session.scalar(select(Score.stale).where(Score.engineer_id == team["eng1"].id)) is True
+    assert db.session.scalar(select(Score.stale).where(Score.engineer_id == team["eng1"].id)) is False
 
 
 def test_a_rollback_forgets_what_it_touched(app, team, month):

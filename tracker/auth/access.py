@@ -6,11 +6,12 @@ from functools import wraps
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, literal, select, true
+from sqlalchemy import and_, exists, func, literal, or_, select, true
 
 from tracker.auth.models import User
 from tracker.errors import Forbidden, NotFound
 from tracker.extensions import db, login
+from tracker.scores.models import Score
 from tracker.workorders.models import WorkOrder
 
 ALL_SEEING = ("gm", "admin")
@@ -148,9 +149,20 @@ def can_see_score(viewer, engineer):
     return viewer.id == engineer.id or viewer.role in ALL_SEEING or is_manager_above(viewer, engineer)
 
 
+def listed_engineer(scored):
+    """Who a list of scores shows (the condition on User): the active engineers, and anyone `scored` (an exists()
+    on Score) whatever they are now: one who left, or who is no longer an engineer (promoted to manager, their
+    approved months vanished from the lists, the summaries and the queue while the role lasted)."""
+    return or_(and_(User.role == "engineer", User.active.is_(True)), scored)
+
+
 def engineer_for_scores(viewer, username):
-    """The engineer whose scores the viewer asks for: 404 when there is no such engineer, 403 when not the viewer's."""
-    engineer = engineer_by_username(username)
+    """The engineer whose scores the viewer asks for (or someone who was one and has scores: their months stay
+    readable): 404 when there is no such engineer, 403 when not the viewer's."""
+    engineer = named(username)
+    if engineer is None or engineer.role != "engineer" and not db.session.scalar(
+            select(exists().where(Score.engineer_id == engineer.id))):
+        raise NotFound(_("没有这位工程师：%(name)s", name=username))
     if not can_see_score(viewer, engineer):
         raise Forbidden(_("无权查看该工程师的考核"))
     return engineer

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from tracker.auth.access import scope_filter
+from tracker.auth.access import listed_engineer, scope_filter
 from tracker.auth.models import User
 from tracker.errors import Invalid
 from tracker.extensions import db
@@ -47,11 +47,11 @@ class Gap:
 
 
 def _engineers(viewer, month):
-    """The engineers whose month is checked: the active ones, and those who left with a draft of the month still to
-    approve (scored, approved and paid for it: their gaps still hold the month's close)."""
+    """The engineers whose month is checked: the active ones, and those who left (or are no longer engineers) with a
+    draft of the month still to approve (scored, approved and paid for it: their gaps still hold the month's close)."""
     draft = aliased(Score)  # not the Score a query joins already
     left_with_a_draft = exists().where(draft.engineer_id == User.id, draft.month == month, draft.status == "draft")
-    return (User.role == "engineer", or_(User.active.is_(True), left_with_a_draft), scope_filter(viewer, User.id))
+    return (listed_engineer(left_with_a_draft), scope_filter(viewer, User.id))
 
 
 def checks_anyone(viewer, month):

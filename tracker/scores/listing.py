@@ -8,9 +8,10 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
-from tracker.auth.access import ALL_SEEING, can_see_score, is_above, named, scope_filter, team_filter
+from tracker.auth.access import (ALL_SEEING, can_see_score, is_above, listed_engineer, named, scope_filter,
+                                 team_filter)
 from tracker.auth.models import User
 from tracker.codepoint import by_code_point
 from tracker.errors import Forbidden, Invalid
@@ -63,13 +64,14 @@ def teams_in_scope(viewer):
 
 
 def month_page(viewer, month, *, team=None, page=1, per_page=PER_PAGE_DEFAULT, order="username"):
-    """The page of the month's scores the viewer may see; inactive engineers only when scored for the month."""
+    """The page of the month's scores the viewer may see; one who left, or is no longer an engineer, only when scored
+    for the month."""
     month = month_arg(month)
-    scope = [User.role == "engineer", scope_filter(viewer, User.id)]
+    scope = [scope_filter(viewer, User.id)]
     if team is not None:
         scope.append(team_filter(User.id, team))
     joined = and_(Score.engineer_id == User.id, Score.month == month)
-    shown = or_(User.active.is_(True), Score.id.is_not(None))
+    shown = listed_engineer(Score.id.is_not(None))
     total = db.session.scalar(select(func.count()).select_from(User).outerjoin(Score, joined)
                               .where(*scope, shown))
     ordering = (by_code_point(User.username),) if order == "username" else (User.display_name, User.username)

@@ -344,10 +344,9 @@ def recompute_stale(now):
 
     session = _session()
     done = []
-    # only the drafts a compute recomputes: of engineers (a user no longer one keeps the drafts of the months they
-    # were, stale; counting them sent the scheduler through the whole month every minute, for ever)
-    waiting = (Score.stale.is_(True), Score.status == "draft",
-               Score.engineer_id.in_(select(User.id).where(User.role == "engineer")))
+    # a compute recomputes every draft of its month (one who left, or is no longer an engineer, with a draft is
+    # scored for it, services.scored_engineers), so none is left stale to send the scheduler round every minute
+    waiting = (Score.stale.is_(True), Score.status == "draft")
     for month in session.scalars(select(Score.month).where(*waiting).distinct().order_by(Score.month)).all():
         try:
             services.compute_month(month, now)

@@ -18,11 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, false, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
-from tracker.auth.access import scope_filter
+from tracker.auth.access import listed_engineer, scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -71,11 +71,9 @@ def scored_engineers(engineer_ids=None, month=None):
     who left during it is still scored, approved and paid for it): a row this session loaded before another
     request changed it (a bonus base, a hire date committed while this one waited for the month's lock) is read
     again, not taken from the session's identity map."""
-    scored = User.active.is_(True)
-    if month is not None:
-        scored = or_(scored, exists().where(Score.engineer_id == User.id, Score.month == month,
-                                            Score.status == "draft"))
-    query = select(User).where(User.role == "engineer", scored).order_by(User.id)
+    scored = exists().where(Score.engineer_id == User.id, Score.month == month, Score.status == "draft")
+    query = select(User).where(listed_engineer(scored) if month is not None
+                               else and_(User.role == "engineer", User.active.is_(True))).order_by(User.id)
     if engineer_ids is not None:
         query = query.where(User.id.in_(sorted(set(engineer_ids))))
     return db.session.scalars(query.execution_options(populate_existing=True)).all()
@@ -394,11 +392,11 @@ LINE_COLUMNS = ("score_id", "position", *SHARED_COLUMNS, "record_ids")  # the ot
 # ---- reading scores -------------------------------------------------------------------------------
 
 def engineers_in_scope(viewer, months_of=()):
-    """The engineers the viewer may see, by name: the active ones, and inactive ones scored in one of months_of."""
-    shown = User.active.is_(True)
-    if months_of:
-        shown = or_(shown, exists().where(Score.engineer_id == User.id, Score.month.in_(list(months_of))))
-    return db.session.scalars(select(User).where(User.role == "engineer", scope_filter(viewer, User.id), shown)
+    """The engineers the viewer may see, by name: the active ones, and anyone scored in one of months_of (who left, or
+    is no longer an engineer, since)."""
+    shown = listed_engineer(exists().where(Score.engineer_id == User.id, Score.month.in_(list(months_of)))
+                            if months_of else false())
+    return db.session.scalars(select(User).where(shown, scope_filter(viewer, User.id))
                               .order_by(User.display_name, User.username)).all()
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, cast, delete, exists, func, select
+from sqlalchemy import Integer, cast, delete, exists, func, or_, select
 
 from tracker import locking
 from tracker.auth.models import User
@@ -192,8 +192,9 @@ def store_earlier_finals(period, before_year, now):
 
 
 def _departed_with_approved_months(engineer_ids, year, period):
-    """The deactivated engineers with an approved month in the period (their final is stored like anyone's)."""
-    query = select(User).where(User.role == "engineer", User.active.is_(False), exists().where(
+    """Those who left (or are no longer engineers) with an approved month in the period (their final is stored like
+    anyone's)."""
+    query = select(User).where(or_(User.role != "engineer", User.active.is_(False)), exists().where(
         Score.engineer_id == User.id, Score.month.in_(_period_months(year, period)), Score.status == "approved",
         Score.eligible.is_(True))).order_by(User.id)
     if engineer_ids is not None:
