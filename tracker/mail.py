@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker import jobs
+from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.notifications import outbox, schedule
 
@@ -113,9 +114,9 @@ def send(config, message):
         smtp.send_message(message)
 
 
-def queue(to, subject, text, attachments=(), kind="mail", *, now):
+def queue(to, subject, text, attachments=(), kind="mail", *, now, user=None):
     """Queue one message per recipient in the outbox of this transaction, stamped `now`; the scheduler sends it after
-    commit.
+    commit. `user`: the person the message is for (one recipient): not sent once they are deactivated.
 
     Nothing is queued when SMTP is not configured. Returns the outbox rows.
     """
@@ -127,12 +128,16 @@ def queue(to, subject, text, attachments=(), kind="mail", *, now):
     rows = []
     for name, address in to:
         message = build(config, [(name, address)], subject, text, attachments)
-        rows.append(outbox.add("email", kind, address, subject, message.as_bytes(), now))
+        rows.append(outbox.add("email", kind, address, subject, message.as_bytes(), now,
+                               user_id=user.id if user is not None else None))
     return rows
 
 
 def _send_outbox_email(config, row):
-    """The outbox's sender of the "email" channel: the stored message, as it was built, to its recipient."""
+    """The outbox's sender of the "email" channel: the stored message, as it was built, to its recipient (not to one
+    deactivated since it was queued: the people notified are the active ones)."""
+    if row.user_id is not None and not db.session.scalar(select(User.active).where(User.id == row.user_id)):
+        raise outbox.Withdrawn(_l("收件人已停用，邮件不再发送"))
     message = message_from_bytes(row.payload, policy=policy.default)
     del message["From"]
     message["From"] = config["MAIL_SENDER"]

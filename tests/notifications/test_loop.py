@@ -180,6 +180,27 @@ def test_a_given_up_email_is_sent_again_by_an_admin_and_arrives_once(app, client
         controller.stop()
 
 
+def test_mail_queued_for_someone_deactivated_before_it_went_is_not_sent(app, api, team, emails, mail_port):
+    """The queued message kept the address only: mail went to a person deactivated meanwhile, and with the server
+    down it was retried for two hours after."""
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))  # mgr is told
+    team["mgr"].active = False
+    db.session.commit()
+    inbox, controller = start_smtp(mail_port)
+    try:
+        jobs.run_frequent(app, "outbox", now=NOW)
+        assert inbox.wait_for(1, seconds=0.5) == []
+        db.session.expire_all()
+        message = db.session.scalar(select(OutboxMessage))
+        assert (message.recipient, message.status, message.attempts) == ("mgr@example.com", "failed", 1)
+        assert "停用" in message.last_error
+        assert jobs.run_frequent(app, "outbox", now=NOW + timedelta(hours=3)) is None  # not tried again
+    finally:
+        controller.stop()
+
+
 def test_the_schedulers_reminder_mail_links_the_month_when_the_base_url_is_set(app, team, emails, mail_port):
     """The scheduler answers no request, so its mails link to the address users open the app at (BASE_URL)."""
     app.config["BASE_URL"] = "http://tracker.lan:8000"

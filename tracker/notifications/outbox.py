@@ -56,6 +56,11 @@ class OutboxMessage(db.Model):
         return and_(cls.status == "failed", or_(cls.channel == "email", cls.robot_id.is_not(None)))
 
 
+class Withdrawn(Exception):
+    """Raised by a sender for a message that has nobody to go to any more (its recipient was deactivated since it
+    was queued): given up at once, not retried."""
+
+
 def register_sender(channel, send):
     """Add a way to deliver messages of a channel: send(config, message) raises when it fails."""
     SENDERS[channel] = send

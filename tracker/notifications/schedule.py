@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from tracker.extensions import db
-from tracker.notifications.outbox import BATCH, LEASE, MAX_ATTEMPTS, SENDERS, OutboxMessage, backoff
+from tracker.notifications.outbox import BATCH, LEASE, MAX_ATTEMPTS, SENDERS, OutboxMessage, Withdrawn, backoff
 
 log = logging.getLogger("tracker.notifications.outbox")
 
@@ -54,6 +54,11 @@ def send_due(config, now, limit=BATCH, channels=None):
             continue
         try:
             sender(config, row)
+        except Withdrawn as error:  # nobody to send it to any more: given up now, with the reason
+            failed += 1
+            row.attempts += 1
+            row.status, row.last_error = "failed", str(error)[:2000]
+            log.info("outbox message %s to %s withdrawn: %s", row.id, row.recipient, row.last_error)
         except Exception as error:  # the receiver is down or refused: try again later, and say why
             failed += 1
             row.attempts += 1

@@ -49,7 +49,7 @@ def notify(kind, recipients, actor, now, *, engineer=None, month=None, detail=No
                 text = message(row)
                 link = target(row, external=True)
                 mail.queue([(person.display_name, person.email)], _("【Tracker】%(text)s", text=text),
-                           text + ("\n\n" + link if link else ""), kind=kind, now=now)
+                           text + ("\n\n" + link if link else ""), kind=kind, now=now, user=person)
     robots.post(kind, actor, now, engineers=[engineer] if engineer is not None else people, month=month,
                 detail=detail, work_order=work_order, raters=people if kind == "review_requested" else ())
     return people
@@ -103,7 +103,7 @@ def mail_scan(actor, order, scan, data, recipients, now):
             if link:
                 text += "\n\n" + link
             rows += mail.queue([(person.display_name, person.email)], subject, text,
-                               [(scan.name, data, MIME[scan.kind])], kind="scan_stored", now=now)
+                               [(scan.name, data, MIME[scan.kind])], kind="scan_stored", now=now, user=person)
     return rows
 
 
