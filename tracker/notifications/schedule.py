@@ -54,9 +54,8 @@ def send_due(config, now, limit=BATCH, channels=None):
             continue
         try:
             sender(config, row)
-        except Withdrawn as error:  # nobody to send it to any more: given up now, with the reason
-            failed += 1
-            row.attempts += 1
+        except Withdrawn as error:  # nobody to send it to any more: given up now, with the reason (the outbox's
+            row.attempts += 1         # page says it; no failure of the run: nothing is wrong with the way out)
             row.status, row.last_error = "failed", str(error)[:2000]
             log.info("outbox message %s to %s withdrawn: %s", row.id, row.recipient, row.last_error)
         except Exception as error:  # the receiver is down or refused: try again later, and say why
