@@ -44,3 +44,12 @@ def test_the_actions_of_a_day_and_of_an_item_say_which_day_and_item(client, team
     described = re.findall(r'aria-describedby="([^"]+)"', page)
     ids = set(re.findall(r'\bid="([^"]+)"', page))
     assert described and all(part in ids for value in described for part in value.split()), described
+
+
+def test_a_day_of_the_itinerary_is_named_without_ambiguity_in_english(client, team):
+    """11/9 Mon read as 11 September to most English readers."""
+    login(client, "eng1")
+    page = client.get("/itinerary/eng1/2026-11?lang=en").get_data(as_text=True)
+    assert '<span class="fw-semibold" id="d-2026-11-09-name">Nov 9</span>' in page
+    page = client.get("/itinerary/eng1/2026-11?lang=zh").get_data(as_text=True)
+    assert '<span class="fw-semibold" id="d-2026-11-09-name">11月9日</span>' in page

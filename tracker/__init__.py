@@ -180,7 +180,8 @@ def create_app(test_config=None):
     @app.context_processor
     def inject():
         return {"current_locale": str(get_locale()), "nav_menu": nav.menu_for, "nav_settings_label": nav.SETTINGS_LABEL,
-                "month_title": language.month_title, "month_of_year": language.month_of_year}
+                "month_title": language.month_title, "month_of_year": language.month_of_year,
+                "month_day": language.month_day}
 
     from tracker.scores import held
     app.after_request(held.tell)
