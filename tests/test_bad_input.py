@@ -206,6 +206,14 @@ def _form_cases():
         YEAR)
     add("complaint-note-ESC", "/work-orders/complaints/new", "office", {**complaint, "note": "a\x1bb"}, "note",
         control("\x1b"))
+    # every date of a web form is YYYY-MM-DD as the API's (WTForms' own field stored 2026-2-3 on the calendar, and
+    # said a full-width date was missing)
+    for day in ("2026-2-3", "２０２６-１１-０３", "2026/11/03"):
+        for name, path, who, data, field in (
+                ("calendar", "/admin/calendar", "admin", {"kind": "workday"}, "day"),
+                ("user-hire-date", "/admin/users/new", "admin", user, "hire_date"),
+                ("complaint", "/work-orders/complaints/new", "office", complaint, "date")):
+            add(f"{name}-{day}", path, who, {**data, field: day}, field, "日期须为 YYYY-MM-DD 格式的有效日期")
     add("adjustment-reason-BEL", "/scores/2026-11/eng1/adjustments", "mgr", {"adj-points": "2",
                                                                              "adj-reason": "好\x07"},
         "adj-reason", control("\x07"))

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from flask import request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms.fields import DateField
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
@@ -294,6 +295,26 @@ def check_number(value, field, lo=None, hi=None, *, required=True, nonzero=False
 
 _NOT_TEXT = ("CSRFTokenField", "SubmitField", "FileField", "MultipleFileField")
 _NUMBERS = ("DecimalField", "IntegerField", "FloatField", "DecimalRangeField", "IntegerRangeField")
+
+
+class DayField(DateField):
+    """A `type=date` input holding a date; anything but YYYY-MM-DD (ASCII digits, zero-padded: the API's
+    parse_date) of a real day is a field error. Every date of a web form is one (WTForms' own DateField took
+    2026-2-3, and a full-width date was said to be missing)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:  # not sent: the value it was given stands (an edit form's stored date)
+            return
+        self.data = None
+        if not (valuelist[0] or "").strip():
+            return
+        text = valuelist[0].strip()
+        try:
+            if not DATE_RE.match(text):
+                raise ValueError(text)
+            self.data = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(_("日期须为 YYYY-MM-DD 格式的有效日期")) from None
 
 
 class Form(FlaskForm):

@@ -254,7 +254,7 @@ def test_a_field_the_form_refuses_does_not_hide_the_others(client, team, shape):
     for message in ("用户名须为 3–32 个字符", "必填", "密码须为 8–128 个字符"):
         assert message in html, message
     if "hire_date" in shape:
-        assert html.count("工程师须填写入职日期") + html.count("不是有效的日期") == 1
+        assert html.count("工程师须填写入职日期") + html.count("日期须为 YYYY-MM-DD 格式的有效日期") == 1
     else:
         assert html.count("不是有效的小数") + html.count("须为数字") == 1
     db.session.expire_all()

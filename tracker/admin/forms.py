@@ -1,11 +1,11 @@
 """Admin forms: they check shape only; the services hold the rules."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, PasswordField, SelectChoice, SelectField, StringField,
+from wtforms import (BooleanField, DecimalField, PasswordField, SelectChoice, SelectField, StringField,
                      SubmitField)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.validation import Form
+from tracker.validation import DayField, Form
 
 ROLE_LABELS = {
     "engineer": _l("售后工程师"),
@@ -24,7 +24,7 @@ class UserForm(Form):
                        validate_choice=False)
     supervisor = SelectField(_l("直属上级"), choices=[], validate_choice=False)
     department = StringField(_l("部门"))
-    hire_date = DateField(_l("入职日期"), validators=[Optional()])
+    hire_date = DayField(_l("入职日期"), validators=[Optional()])
     early_confirmation_month = StringField(_l("提前转正月份"), validators=[Optional()],
                                            description=_l("YYYY-MM，从该月起参加考核；留空表示没有提前转正"),
                                            render_kw={"type": "month", "placeholder": "YYYY-MM"})
@@ -50,7 +50,7 @@ class CustomerForm(Form):
 
 
 class CalendarDayForm(Form):
-    day = DateField(_l("日期"), validators=[DataRequired(message=_l("请填写日期"))])
+    day = DayField(_l("日期"), validators=[InputRequired(message=_l("请填写日期"))])
     kind = SelectField(_l("设置为"), choices=[SelectChoice("workday", _l("工作日（上班）")),
                                              SelectChoice("restday", _l("休息日")),
                                              SelectChoice("clear", _l("恢复法定安排"))])

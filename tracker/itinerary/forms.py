@@ -1,20 +1,16 @@
 """Web forms of the itinerary pages; they check shape only, the rules live in services.py."""
 
-import re
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import NumberInput, TimeInput
 
 from tracker.itinerary.models import EXPENSE_CATEGORIES
-from tracker.validation import Form
+from tracker.validation import DayField, Form
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_MAX = 500
 
 CATEGORY_LABELS = {"transport": _l("交通"), "lodging": _l("住宿"), "meals": _l("餐费"), "other": _l("其他")}
@@ -22,22 +18,6 @@ CATEGORY_LABELS = {"transport": _l("交通"), "lodging": _l("住宿"), "meals": 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class DayField(DateField):
-    """A `type=date` input holding a date; anything but YYYY-MM-DD of a real day is a field error."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not (valuelist[0] or "").strip():
-            return
-        text = valuelist[0].strip()
-        try:
-            if not DATE_RE.match(text):
-                raise ValueError(text)
-            self.data = date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(_l("日期须为 YYYY-MM-DD 格式的有效日期")) from None
 
 
 class TripForm(Form):

@@ -1,11 +1,11 @@
 """Review and entry forms: they check shape only; the services hold the rules."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
+from wtforms import (DecimalField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.validation import Form
+from tracker.validation import DayField, Form
 
 GROUP_LABELS = {"self": _l("自评"), "leader": _l("领导评"), "peer": _l("同事评")}
 SCALE_HINT = _l("优秀 5 分，合格 2–4 分，不合格 0–1 分")
@@ -53,7 +53,7 @@ def review_form(spec, lang):
 class IncidentForm(Form):
     """An incident: the deduction item is "indicator:category" (category empty for per-event indicators)."""
 
-    day = DateField(_l("日期"), validators=[InputRequired(message=_l("请填写日期"))])
+    day = DayField(_l("日期"), validators=[InputRequired(message=_l("请填写日期"))])
     item = SelectField(_l("扣分项"), choices=[], validate_choice=False)
     amount = DecimalField(_l("扣分"), validators=[Optional()], places=None,
                           description=_l("分值有范围的类别须填写；固定分值可留空"),

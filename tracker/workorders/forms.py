@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (DateField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
+from wtforms import (DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.validation import Form, shown_datetime
+from tracker.validation import DayField, Form, shown_datetime
 from tracker.workorders.models import SURVEY_METHODS
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -109,7 +109,7 @@ class SurveyForm(Form):
 class ComplaintForm(Form):
     engineer = SelectField(_l("被投诉工程师"), choices=[], validate_choice=True)
     work_order = StringField(_l("工单编号（可选）"), validators=[Optional(), Length(max=32)])
-    date = DateField(_l("投诉日期"), validators=[InputRequired(message=_l("请填写日期"))])
+    date = DayField(_l("投诉日期"), validators=[InputRequired(message=_l("请填写日期"))])
     upheld = RadioField(_l("投诉是否属实"), choices=_choices({"yes": _l("属实"), "no": _l("不属实")}),
                         validators=[InputRequired(message=_l("请选择投诉是否属实"))])
     resolution_satisfied = SelectField(_l("客户对处理结果"), choices=_choices(
