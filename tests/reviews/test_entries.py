@@ -197,6 +197,17 @@ def test_form_5_lines_are_rated_by_the_leader_alone(api, team, use_template, use
     assert response.status_code == status, response.get_json()
 
 
+@pytest.mark.parametrize("user, status", [("eng1", 403), ("eng2", 403), ("mgr", 422), ("office", 403)])
+def test_on_a_template_without_rated_lines_an_engineer_may_not_rate(api, team, user, status):
+    """CONTRACT 10: hand entries are the manager's; an engineer rates only the lines of a template rated by self or
+    colleagues (the 360 form). The default template has none: an engineer's rating was refused as an unknown key
+    (422), as if they could rate another one."""
+    response = api("POST", "/ratings", user, json={"engineer": "eng1", "month": MONTH, "key": "service_attitude",
+                                                    "level": "good"})
+    assert response.status_code == status, response.get_json()
+    assert count(Rating) == 0
+
+
 @pytest.mark.parametrize("body, field", [
     ({"key": "customer_satisfaction", "points": 21}, "points"),  # 0–20
     ({"key": "customer_satisfaction", "points": -1}, "points"),
