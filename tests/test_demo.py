@@ -1,4 +1,4 @@
-"""The demo data set: loads into an empty database only, quickly, and obeys every rule."""
+"""The demo data set: loads into a database without work data only, quickly, and obeys every rule."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -49,16 +49,47 @@ def test_demo_loads_an_empty_database_in_batches_and_a_second_run_refuses(runner
     trips = db.session.scalar(select(func.count()).select_from(Trip))
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0
-    assert "已有数据" in again.output
+    assert "已有业务数据" in again.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users
     assert db.session.scalar(select(func.count()).select_from(Trip)) == trips
 
 
-def test_demo_refuses_a_database_that_already_has_a_user(runner, make_user):
-    make_user("someone")
+def test_demo_loads_beside_users_made_first_and_keeps_them(runner):
+    """CONTRACT 1: demo refuses a database with work data; an administrator created first (create-user) is not (it
+    was refused). A demo staff login already there with its role is kept as it is, password too."""
+    for username, role in (("admin", "admin"), ("boss1", "gm")):
+        assert runner.invoke(args=["create-user", username, "--role", role, "--display-name", "先建",
+                                   "--password", "own-password-1"]).exit_code == 0
     result = runner.invoke(args=["demo"])
-    assert result.exit_code != 0
+    assert result.exit_code == 0, result.output
+    assert "kept with their own password: admin" in result.output
+    db.session.expire_all()
+    assert auth_services.authenticate("admin", "own-password-1") is not None
+    assert auth_services.authenticate("admin", "demo1234") is None
+    assert auth_services.authenticate("zhangsan", "demo1234") is not None
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "admin")) == 1
+    assert db.session.scalar(select(func.count()).select_from(WorkOrder)) > 0
+
+
+@pytest.mark.parametrize("username, role", [("zhangsan", "engineer"), ("mgr.liu", "engineer"), ("office", "gm")])
+def test_demo_refuses_a_demo_login_taken_by_someone_else(runner, username, role):
+    args = ["create-user", username, "--role", role, "--display-name", "先建", "--password", "own-password-1"]
+    if role == "engineer":
+        args += ["--hire-date", "2020-01-01"]
+    assert runner.invoke(args=args).exit_code == 0
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and username in result.output, result.output
+    db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_demo_refuses_a_database_with_work_data(runner, make_user):
+    db.session.add(Customer(name="旗滨玻璃"))
+    db.session.commit()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "业务数据" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_demo_people_form_a_department_with_the_documented_logins(demo):

@@ -70,7 +70,20 @@ AWAY = ("absent", "personal_leave", "sick_leave", "annual_leave")
 
 
 def _has_data():
-    return any(db.session.scalar(select(model.id).limit(1)) is not None for model in (User, Customer, Trip, WorkOrder))
+    """Whether the database holds work data (CONTRACT 1): users alone are not (an administrator created first)."""
+    return any(db.session.scalar(select(model.id).limit(1)) is not None
+               for model in (Customer, Trip, Expense, Attendance, WorkOrder, MonthSubmission, Review))
+
+
+def _existing_staff():
+    """{username: user} of the demo's staff logins already there with the demo's role (kept as they are, their
+    password too); 409 naming any other demo login already taken (an engineer's, or a staff login of another role)."""
+    roles = {username: role for username, role, *_rest in STAFF} | {e[0]: "engineer" for e in ENGINEERS}
+    taken = db.session.scalars(select(User).where(User.username.in_(roles))).all()
+    clashes = sorted(u.username for u in taken if u.role != roles[u.username] or u.role == "engineer")
+    if clashes:
+        raise Conflict(_("演示数据的登录名已被占用：%(names)s", names=", ".join(clashes)))
+    return {user.username: user for user in taken}
 
 
 def _month_end(year, month):
@@ -280,9 +293,9 @@ def demo_months(now):
 
 
 def load(now):
-    """Add the demo data set to the session (the caller commits); refuses a database that has data already."""
+    """Add the demo data set to the session (the caller commits); refuses a database that has work data already."""
     if _has_data():
-        raise Conflict(_("数据库中已有数据，演示数据只能载入空数据库"))
+        raise Conflict(_("数据库中已有业务数据（客户、行程、工单等），演示数据只能载入没有业务数据的数据库"))
     today = now.date()
     rng = random.Random(SEED)
     *past, current = demo_months(now)
@@ -290,10 +303,12 @@ def load(now):
 
     password_hash = generate_password_hash(PASSWORD)
     people = {}
+    kept = _existing_staff()
     for username, role, name, supervisor, department, hired, base in STAFF:
-        people[username] = User(username=username, password_hash=password_hash, display_name=name, role=role,
-                                email=f"{username}@example.com", department=department, hire_date=hired,
-                                bonus_base=Decimal(base), active=True, supervisor=people.get(supervisor))
+        people[username] = kept.get(username) or User(
+            username=username, password_hash=password_hash, display_name=name, role=role,
+            email=f"{username}@example.com", department=department, hire_date=hired, bonus_base=Decimal(base),
+            active=True, supervisor=people.get(supervisor))
     engineers = []
     for username, name, supervisor, hired, base, habits in ENGINEERS:
         if isinstance(hired, str):
@@ -303,7 +318,7 @@ def load(now):
                     bonus_base=Decimal(base), active=True, supervisor=people[supervisor])
         people[username] = user
         engineers.append((user, habits))
-    db.session.add_all(people.values())
+    db.session.add_all(user for user in people.values() if user.id is None)
     customers = [create_customer(name) for name in CUSTOMERS]  # flushes the users too
 
     builder = _Builder(rng, now, customers, people["office"])
@@ -331,7 +346,7 @@ def load(now):
     db.session.flush()
 
     count = {kind: sum(isinstance(row, kind) for row in builder.rows) for kind in (Trip, Expense, Attendance)}
-    logins = ", ".join(people)
+    logins = ", ".join(people) + (f"; kept with their own password: {', '.join(kept)}" if kept else "")
     return (f"demo data loaded for {past[0]} to {current}: {len(people)} users ({logins}; password {PASSWORD}), "
             f"{len(customers)} customers, {count[Trip]} trips, {count[Expense]} expenses, {len(builder.orders)} work "
             f"orders, {count[Attendance]} attendance exceptions")
