@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.api.support import assert_error, count
 from tests.conftest import NOW, PASSWORD
 from tracker.audit import AuditEvent
+from tracker.customers.models import Customer
 from tracker.extensions import db
 from tracker.itinerary.models import Expense, MonthSubmission, Trip
 from tracker.scores.models import Score
@@ -64,6 +65,24 @@ def test_a_number_of_thousands_of_digits_is_well_formed_and_refused_with_422_nam
     response = api("POST", path, "eng1", data=body, content_type="application/json")
     assert_error(response, 422, field)
     assert count(Expense) == 0
+
+
+@pytest.mark.parametrize("raw, field", [('{"score": 1e400}', "score"), ('{"score": 3, "method": null}', "method"),
+                                        ('{"score": "9"}', "score")])
+def test_a_field_with_two_faults_is_said_the_same_in_the_message_and_under_fields(client, team, token, raw, field):
+    """1e400 is no integer and above 5: the message said one, the field the other."""
+    from tracker.workorders.models import WorkOrder
+
+    order = WorkOrder(number="WO-1", customer=Customer(name="旗滨玻璃"), service_type="维修", status="completed",
+                      reported_at=datetime(2026, 11, 2, 8), responded_at=datetime(2026, 11, 2, 9),
+                      arrived_at=datetime(2026, 11, 2, 10), completed_at=datetime(2026, 11, 2, 12),
+                      engineer_id=team["eng1"].id, submitter_id=team["office"].id, rework="none")
+    db.session.add(order)
+    db.session.commit()
+    response = client.post(f"/api/v1/work-orders/{order.id}/surveys", data=raw, content_type="application/json",
+                           headers=token("office"))
+    error = response.get_json()["error"]
+    assert response.status_code == 422 and error["message"] == f"{field}: {error['fields'][field]}", error
 
 
 def test_body_over_one_mebibyte_is_413(client, team):

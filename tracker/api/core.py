@@ -259,8 +259,8 @@ def _checked(validator, raw=None):
             if e.validator == "additionalProperties":  # every unknown field named, each by itself
                 for extra in sorted(set(e.instance) - set(e.schema.get("properties", {}))):
                     fields.setdefault(extra, _("不接受未知字段：%(names)s", names=extra))
-            else:
-                fields[name] = message
+            else:  # a field's first fault, the one the message says (a second one said it differently)
+                fields.setdefault(name, message)
         raise Invalid(said, fields)
     return data
 
