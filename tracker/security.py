@@ -26,9 +26,12 @@ HEADERS = {
 
 
 def set_headers(response):
-    """Add the security headers (a view that set its own keeps it)."""
+    """Add the security headers (a view that set its own keeps it). A 204 says no content type: it has no content
+    (the API's deletions were labelled text/html)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
     return response
 
 

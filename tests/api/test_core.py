@@ -355,3 +355,12 @@ def test_an_empty_required_text_is_said_to_be_empty(api, team):
     assert fields["customer"] == fields["service_type"] == "不能为空", fields
     english = api("POST", "/work-orders", "office", json=body, headers={"Accept-Language": "en"})
     assert english.get_json()["error"]["fields"]["customer"] == "Must not be empty"
+
+
+def test_a_204_answer_says_no_content_type(client, team, token):
+    """No content, so no type (every deletion of the API was labelled text/html)."""
+    headers = token("eng1")
+    response = client.delete("/api/v1/auth/token", headers=headers)
+    assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers, dict(response.headers)
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
