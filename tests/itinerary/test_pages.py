@@ -448,3 +448,20 @@ def test_the_import_warns_that_records_entered_after_the_download_go(team, web):
     html = web("eng1").get("/itinerary/eng1/2026").get_data(as_text=True)
     assert "下载之后在系统中新录入的行程和费用不在文件里，导入会删除它们" in html
     assert 'data-confirm="用文件内容替换未提交月份的行程和费用？下载之后在系统中新录入、文件里没有的记录将被删除。"' in html
+
+
+@pytest.mark.parametrize("path, data, messages", [
+    ("/itinerary/eng1/expenses/new", {**GOOD_EXPENSE, "date": "", "amount": "-5", "work_order": "WO-9999"},
+     ("请填写日期", "金额须在 0 到 100,000 之间", "WO-9999")),
+    ("/itinerary/eng1/trips/new", {**GOOD_TRIP, "date": "", "customer": "没有这个客户"}, ("请填写日期", "没有这个客户")),
+])
+def test_a_field_the_form_refuses_does_not_hide_what_the_service_refuses(team, customers, web, path, data, messages):
+    """No date and an amount of -5: the page said the date, and the amount only on the next round (the work-order
+    forms name every field at once). Nothing is stored."""
+    response = web("eng1").post(path, data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for message in messages:
+        assert message in html, message
+    assert html.count("is-invalid") == len(messages)
+    assert counts() == (0, 0)
