@@ -242,3 +242,28 @@ def test_an_expense_ratio_is_never_shown_as_a_step_it_is_past(spent, equation, r
     assert line.points == points
     assert f"（10 小时 × 60 元）{equation}，{reading}" in line.explanation, line.explanation
     assert D(line.value).quantize(D("0.0001"), rounding=ROUND_HALF_UP) == D(value)
+
+
+def _sentence(preset, code, facts):
+    template = load_template(bundled_presets()[preset])
+    line = row(evaluate(template, facts), code)
+    return line.points, line.explanation, line.explanation_en
+
+
+def test_a_sentence_says_when_a_floor_or_cap_decided_the_points_and_the_base_the_steps_count_from():
+    """"6 档，每档 -2 分，得 0 分" read as −2; "120% 高于上限 98%，11 档，每档 +30 分，得 100 分" read as 400 (the
+    steps count from 70, and the line stops at 100). The sentence now says both; one the arithmetic reads right
+    from (a base that is the line's full marks, nothing bounded) is as it was."""
+    facts = {"month": "2026-10", "field_hours": D(10), "expenses": D(1100), "reviews": [leader()]}
+    points_, zh, en = _sentence("engineer_monthly", "expense", facts)
+    assert points_ == 0
+    assert zh.endswith("1.8333 高于上限 1，9 档，每档 -2 分，最低 0 分，得 0 分（满分 10）"), zh
+    assert en.endswith("1.8333 above 1: 9 steps at -2, floored at 0; 0 of 10 points"), en
+    metric = {"month": "2026-11", "metrics": {"ticket_response": {"actual": D("1.2"), "plan": None}}}
+    points_, zh, en = _sentence("project_engineer_kpi", "ticket_response", metric)
+    assert points_ == 100
+    assert "120% 高于上限 98%，自 70 分起 11 档，每档 +30 分，最高 100 分，得 100 分（满分 100）" in zh, zh
+    assert "120% above 98%: from 70, 11 steps at +30, capped at 100; 100 of 100 points" in en, en
+    metric["metrics"]["ticket_response"]["actual"] = D("0.85")
+    points_, zh, _en = _sentence("project_engineer_kpi", "ticket_response", metric)
+    assert points_ == 60 and "85% 低于下限 90%，自 70 分起 1 档，每档 -10 分，得 60 分" in zh, zh

@@ -137,8 +137,7 @@ def deduction(inputs, p):
         details = Msg("deduction.count", {"unit": _unit(p), "per": p["per"]}) if events else None
     else:
         total, details = _incident_total(events, p["categories"])
-    points = p["base"] - total
-    return Outcome(points if "floor" not in p else max(p["floor"], points), details)
+    return Outcome(*_bounded(p["base"] - total, p, details))
 
 
 def _incident_total(incidents, categories):
@@ -184,10 +183,22 @@ def allowance(inputs, p):
     allowed = floor(p["rate"] * inputs["of"])
     over = max(ZERO, inputs["units"] - allowed)
     per = p.get("per", ONE)
-    points = max(p.get("floor", ZERO), p["points"] - per * over)
     key = "allowance" if over else "allowance.within"
-    return Outcome(points, Msg(key, {"allowed": allowed, "rate": _pct(p["rate"]), "base": str(inputs["of"]),
-                                     "over": over, "per": per}))
+    return Outcome(*_bounded(p["points"] - per * over, {"floor": p.get("floor", ZERO)},
+                             Msg(key, {"allowed": allowed, "rate": _pct(p["rate"]), "base": str(inputs["of"]),
+                                       "over": over, "per": per})))
+
+
+LINE_MAX = "_max"  # set by the template on a range: the full marks of its line (0 for a part), not a param one writes
+
+
+def _bounded(points, p, details):
+    """(points within p's floor and cap, the sentence saying so when a bound decided them): "6 steps at -2" gave
+    0 points of 10 without a word of the floor (a reader's arithmetic said -2)."""
+    bounded = clamp(points, p.get("floor"), p.get("cap"))
+    if bounded != points and details is not None:
+        details = Msg("bounded.floor" if bounded > points else "bounded.cap", {"details": details, "bound": bounded})
+    return bounded, details
 
 
 @rule("range", inputs=("value",),
@@ -231,9 +242,11 @@ def range_(inputs, p):
             raise FactsError("an unbounded value needs a floor or cap on the range")
         return Outcome(points, Msg("range.unbounded", {"hi": bound(p.get("hi", p.get("lo")))}))
     steps = _steps(p, side, below, value)
-    points = clamp(p["base"] + side["points"] * steps, p.get("floor"), p.get("cap"))
-    return Outcome(points, Msg(key, {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}),
-                   value=kept)
+    said = {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}
+    if p["base"] != p.get(LINE_MAX, p["base"]):  # the steps count from a base that is not the line's full marks
+        key, said = key + ".base", {**said, "base": p["base"]}
+    points, details = _bounded(p["base"] + side["points"] * steps, p, Msg(key, said))
+    return Outcome(points, details, value=kept)
 
 
 def _steps(p, side, below, value):
@@ -311,4 +324,4 @@ def sum_parts(inputs, p):
     parts = inputs["parts"]
     points = p.get("base", ZERO) + sum((part.points for part in parts), ZERO)
     items = [part.details for part in parts if part.details is not None]
-    return Outcome(clamp(points, p.get("floor"), p.get("cap")), Msg("list", {"items": items}) if items else None)
+    return Outcome(*_bounded(points, p, Msg("list", {"items": items}) if items else None))

@@ -13,7 +13,7 @@ from tracker.scoring import monotone
 from tracker.scoring.decimals import HUNDRED, ONE, ZERO
 from tracker.scoring.measures import SOURCES
 from tracker.scoring.messages import Text
-from tracker.scoring.rules import RULES, Category, Level, ScaleLevel
+from tracker.scoring.rules import LINE_MAX, RULES, Category, Level, ScaleLevel
 from tracker.scoring.totals import DEFAULT_GRADES, DEFAULT_WEIGHTS, POSITIVE_CAP
 from tracker.scoring.fields import _Collect, _bool, _fail, _list, _mapping, _month, _number, _str, _text
 
@@ -308,6 +308,8 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
     if kind.full is not None:
         # the param that means "full marks" defaults to the node's max: 15 for attendance, 0 for a part
         params.setdefault(kind.full, max_points)
+    if data["rule"] == "range":
+        params[LINE_MAX] = max_points  # its sentence names a base other than the line's full marks
     if data["rule"] == "deduction" and "per" not in params and "categories" not in params:
         _fail(f"{path}.params", "deduction needs per or categories", "扣分规则须给出 per 或 categories")
     if data["rule"] == "range" and "lo" not in params and "hi" not in params:
