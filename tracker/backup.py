@@ -262,6 +262,15 @@ def _add_bytes(tar, name, data, now, mode=0o644):
     tar.addfile(info, io.BytesIO(data))
 
 
+def _holds_files(instance_path):
+    """Whether a file is stored in the instance's archive or photo folder (followed where it is a link)."""
+    for folder in FOLDERS:
+        for _root, _dirs, files in os.walk(os.path.join(instance_path, folder), followlinks=True):
+            if files:
+                return True
+    return False
+
+
 def _has_rows():
     """Whether the database holds data of its own: the KPI templates that `init-db` loads into a fresh database
     do not count (README: `init-db`, then `restore PATH`), a template an administrator changed does."""
@@ -305,10 +314,11 @@ def _damaged(what):
     return Invalid.field("path", DAMAGED.format(what=what))
 
 
-def restore_rows(tar, replace=False):
+def restore_rows(tar, replace=False, instance_path=None):
     """Replace every table's rows with the backup's (flushed; the caller commits, then restores the folders).
 
-    409 when the backup's schema is not this database's, or the database has data and replace is not set.
+    409 when the backup's schema is not this database's, or, unless replace is set, the database has data or the
+    instance's archive/ or photos/ folder holds files (they were deleted for the backup's without a word).
     Returns {table: row count}.
     """
     try:
@@ -321,6 +331,9 @@ def restore_rows(tar, replace=False):
                        "run init-db with the matching version first")
     if _has_rows() and not replace:
         raise Conflict("the database is not empty (use --replace to overwrite it)")
+    if instance_path is not None and not replace and _holds_files(instance_path):
+        raise Conflict(f"the instance folder is not empty: {' or '.join(f'{f}/' for f in FOLDERS)} in "
+                       f"{instance_path} hold files (use --replace to replace them with the backup's)")
     names = set(tar.getnames())
     # a table the manifest lists without its file (an archive changed by hand) would be restored empty: with
     # --replace, that table's rows deleted without a word

@@ -219,7 +219,7 @@ def register(app):
         _begin()
         try:
             with backups.opened(path) as archive, backups.staged_folders(archive, app.instance_path) as staged:
-                counts = backups.restore_rows(archive, replace=replace)
+                counts = backups.restore_rows(archive, replace=replace, instance_path=app.instance_path)
                 db.session.commit()  # the files are staged and the rows in; only then are the folders swapped
                 backups.swap_folders(staged, app.instance_path)
                 key_message = backups.restore_key(archive, app.instance_path, app.config["SECRET_KEY"])

@@ -96,6 +96,30 @@ def test_restore_refuses_a_database_with_data_unless_replace(app, runner, make_u
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
+def test_restore_into_an_empty_database_keeps_files_already_in_the_instance_unless_replace(app, runner, make_user,
+                                                                                           tmp_path):
+    """The database was checked, the folders not: a restore without --replace into an empty database deleted the
+    archive and photos already in the instance folder (a database re-created beside the production folder)."""
+    _fill(app, make_user)
+    target = str(tmp_path / "b.tar.gz")
+    assert runner.invoke(args=["backup", target]).exit_code == 0
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    kept = os.path.join(app.instance_path, "photos", "张三", "现场.jpg")
+    os.makedirs(os.path.dirname(kept))
+    with open(kept, "wb") as handle:
+        handle.write(b"photo")
+    result = runner.invoke(args=["restore", target])
+    assert result.exit_code != 0 and "--replace" in result.output and "photos/" in result.output, result.output
+    with open(kept, "rb") as handle:
+        assert handle.read() == b"photo"
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0  # nothing restored either
+    result = runner.invoke(args=["restore", target, "--replace"])
+    assert result.exit_code == 0, result.output
+    assert not os.path.exists(kept) and db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
 def test_restore_refuses_a_file_that_is_not_a_backup(app, runner, tmp_path):
     bogus = tmp_path / "x.tar.gz"
     bogus.write_bytes(b"not a tar")
