@@ -596,3 +596,24 @@ def test_a_month_not_begun_is_422_on_month_for_approval_as_for_every_other_score
     user = "gm.wang" if call != "interview" else "mgr"
     response = api("POST", f"/scores/2027-01/eng1/{call}", user, **({"json": body} if body else {}))
     assert response.status_code == 422 and "month" in response.get_json()["error"]["fields"], response.get_json()
+
+
+def test_a_template_assigned_since_does_not_change_what_an_approved_month_shows(app, api, client, team, approved):
+    """The approved month kept its total, but its reviews were read against the template assigned since (one without
+    the default's criteria): they vanished from the answer and the page, and the review form asked for new criteria."""
+    from tests.conftest import login
+
+    before = api("GET", f"/scores/{MONTH}/eng1", "gm.wang").get_json()
+    assert before["reviews"] and before["status"] == "approved"
+    login(client, "admin")
+    assigned = client.post("/admin/templates/assign", data={"template-eng1": "service_post_deduction",
+                                                            "template-eng2": "", "from_month": MONTH})
+    assert assigned.status_code == 302
+    client.post("/logout")
+    after = api("GET", f"/scores/{MONTH}/eng1", "gm.wang").get_json()
+    assert after["reviews"] == before["reviews"]
+    assert {k: after[k] for k in ("total", "qualitative", "indicators")} == {
+        k: before[k] for k in ("total", "qualitative", "indicators")}
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1")
+    assert page.status_code == 200 and "领导评" in page.get_data(as_text=True)  # the leader review still shown

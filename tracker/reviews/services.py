@@ -128,10 +128,13 @@ def review_spec(engineer, month):
 def review_specs(month):
     """review_spec for many engineers of one month: the templates in force read once, each parsed once."""
     forces = templates_store.TemplatesInForce(month)
+    approved = dict(db.session.execute(select(Score.engineer_id, KpiTemplate).join(
+        KpiTemplate, Score.template_id == KpiTemplate.id).where(Score.month == month_arg(month),
+                                                                 Score.status == "approved")).all())
 
     def spec_for(engineer):
         try:
-            return forces.parsed(forces.row_for(engineer)).qualitative
+            return forces.parsed(approved.get(engineer.id) or forces.row_for(engineer)).qualitative
         except Conflict:  # no stored version in force, or one that no longer loads: as current_template does
             return review_spec(engineer, month)
     return spec_for
@@ -258,7 +261,12 @@ def month_statuses(engineers, month):
 # ---- templates -------------------------------------------------------------------------------------
 
 def template_row(user, month):
-    """The KpiTemplate row in force for the user and month (the scores' own rule), or None when none is stored."""
+    """The KpiTemplate row of the user's month: an approved score's own (a template assigned since left its reviews
+    counting for nothing), else the one in force (the scores' own rule); None when none is stored."""
+    approved = db.session.scalar(select(KpiTemplate).join(Score, Score.template_id == KpiTemplate.id).where(
+        Score.engineer_id == user.id, Score.month == month_arg(month), Score.status == "approved"))
+    if approved is not None:
+        return approved
     try:
         return templates_store.template_for(user, month)
     except Conflict:
