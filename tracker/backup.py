@@ -262,6 +262,15 @@ def _add_bytes(tar, name, data, now, mode=0o644):
     tar.addfile(info, io.BytesIO(data))
 
 
+def _lock_tables():
+    """On PostgreSQL, every table to this transaction until it commits: a request writing meanwhile (a server left
+    running) waits for the restore and then reads its rows, where its row failed the restore's deletions (a foreign
+    key violation, a traceback). SQLite's one writer serialises them already."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        db.session.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+
 def _holds_files(instance_path):
     """Whether a file is stored in the instance's archive or photo folder (followed where it is a link)."""
     for folder in FOLDERS:
@@ -329,6 +338,7 @@ def restore_rows(tar, replace=False, instance_path=None):
     if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
         raise Conflict(f"backup schema {manifest.get('revision')} differs from this database's {revision}; "
                        "run init-db with the matching version first")
+    _lock_tables()
     if _has_rows() and not replace:
         raise Conflict("the database is not empty (use --replace to overwrite it)")
     if instance_path is not None and not replace and _holds_files(instance_path):

@@ -563,3 +563,39 @@ def test_a_backup_path_naming_no_file_is_refused(app, runner, tmp_path, monkeypa
     result = runner.invoke(args=["backup", target])
     assert result.exit_code == 2 and "names no file" in result.output, result.output
     assert os.listdir(work) == [] and not os.path.exists(str(work) + ".partial")
+
+
+def test_a_restore_on_postgresql_waits_for_a_request_writing_meanwhile_instead_of_failing(tmp_path):
+    """A server left running wrote an audit row for a user while the restore emptied the tables: the restore's
+    deletion of the users failed on its foreign key, with a traceback. It now takes every table first, so the
+    request's transaction finishes, then the restore runs."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from tests.conftest import scratch_postgres_app
+    from tracker.audit import AuditEvent
+    from tracker.auth import services as auth_services
+
+    with scratch_postgres_app("_restore_lock", tmp_path / "instance") as app:
+        user = auth_services.create_user({"username": "eng1", "password": "secret-pass-1", "role": "engineer",
+                                          "display_name": "张三", "hire_date": None})
+        db.session.commit()
+        target = str(tmp_path / "b.tar.gz")
+        runner = app.test_cli_runner()
+        _run(runner, "backup", target)
+        writer = Session(db.engine)
+        writer.add(AuditEvent(at=datetime(2026, 11, 20, 10), actor_id=user.id, action="test", subject="meanwhile"))
+        writer.flush()  # the request's transaction is open, holding its locks
+        later = threading.Timer(1.0, writer.commit)
+        later.start()
+        try:
+            result = runner.invoke(args=["restore", target, "--replace"])
+        finally:
+            later.join()
+            writer.close()
+        assert result.exit_code == 0, result.output
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.subject == "meanwhile")) == 0  # it came before the restore, which replaced it
+        assert db.session.scalar(select(User.display_name)) == "张三"
