@@ -395,6 +395,23 @@ def test_a_share_is_entered_and_shown_as_a_percentage_and_a_count_as_a_count(cli
     assert ">85%<" in sheet and ">3<" in sheet and "300%" not in sheet
 
 
+def test_a_share_above_100_percent_is_refused_on_the_form_and_the_api(client, api, team, use_template):
+    """A share the rule reads itself (satisfaction, answered in time) cannot pass 100%: 1.5 was stored and shown as
+    "满意度 150%" (its band capped the points, the page and the sheet said 150%). 100% is taken."""
+    use_template(team["eng1"], "project_engineer_kpi")
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response", data={"m-ticket_response-actual": "120"})
+    assert response.status_code == 422 and "比率不能超过 100%" in response.get_data(as_text=True)
+    refused = api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "ticket_response",
+                                                  "actual": 1.2})
+    assert refused.status_code == 422 and "actual" in refused.get_json()["error"]["fields"]
+    assert count(MetricEntry) == 0
+    assert api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "ticket_response",
+                                                "actual": 1}).status_code == 201
+    assert client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response",
+                       data={"m-ticket_response-actual": "100"}).status_code == 302
+
+
 def test_a_share_entered_with_a_plan_is_the_count_it_says(client, team, use_template):
     """Form 6's 短板要求 is a completion rate (actual ÷ plan): entered as plan 1, actual 1 (the preset's month without
     one) it is 100% and scores 70, as the same entry through the API does; an entry with a plan shows its counts,
