@@ -307,6 +307,8 @@ class DayField(DateField):
             return
         self.data = None
         if not (valuelist[0] or "").strip():
+            if valuelist[0]:  # spaces passed InputRequired as a date, then a view read None (500)
+                raise ValueError(_("请填写日期"))
             return
         text = valuelist[0].strip()
         try:

@@ -106,6 +106,13 @@ def test_only_a_manager_above_or_the_gm_records_incidents(api, deduction_form, u
     assert api("POST", "/incidents", user, json=incident()).status_code == status
 
 
+def test_an_incident_dated_with_spaces_is_a_field_error_not_a_500(client, deduction_form):
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/incidents", data={"day": " ", "item": "work_performance:phone"})
+    assert response.status_code == 422 and "请填写日期" in response.get_data(as_text=True)
+    assert count(Incident) == 0
+
+
 def test_incident_can_be_deleted_by_a_leader_only(api, deduction_form):
     incident_id = api("POST", "/incidents", "mgr", json=incident()).get_json()["id"]
     assert api("DELETE", f"/incidents/{incident_id}", "eng1").status_code == 403
