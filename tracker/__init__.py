@@ -120,7 +120,7 @@ def _raw_bytes_read_once(wsgi_app):
             for key in ("PATH_INFO", "QUERY_STRING"):
                 try:
                     once = environ[key].encode("latin-1").decode("utf-8")
-                    once.encode("latin-1")
+                    once.encode("latin-1").decode("utf-8")  # the bytes sent are UTF-8 (else left as they were)
                 except (KeyError, UnicodeError):
                     continue
                 environ[key] = once
