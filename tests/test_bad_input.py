@@ -214,6 +214,11 @@ def _form_cases():
                 ("user-hire-date", "/admin/users/new", "admin", user, "hire_date"),
                 ("complaint", "/work-orders/complaints/new", "office", complaint, "date")):
             add(f"{name}-{day}", path, who, {**data, field: day}, field, "日期须为 YYYY-MM-DD 格式的有效日期")
+    # a date of spaces passed as given and the view read None: a 500 (calendar "clear", incidents)
+    for kind in ("clear", "workday"):
+        add(f"calendar-{kind}-spaces", "/admin/calendar", "admin", {"day": " ", "kind": kind}, "day", "请填写日期")
+    add("complaint-date-spaces", "/work-orders/complaints/new", "office", {**complaint, "date": "  "}, "date",
+        "请填写日期")
     add("adjustment-reason-BEL", "/scores/2026-11/eng1/adjustments", "mgr", {"adj-points": "2",
                                                                              "adj-reason": "好\x07"},
         "adj-reason", control("\x07"))
@@ -502,3 +507,7 @@ def test_chinese_sent_unencoded_in_a_url_is_read_as_chinese_by_the_development_s
     assert status == 200 and "旗滨玻璃" in body
     status, body = _raw_get(live_server, "/api/v1/customers?q=旗\x01".encode(), headers)
     assert status == 422 and "U+0001" in body
+    # bytes that are no UTF-8 (one cut short) are left as the server read them: refused, never a 500
+    for target in (b"/api/v1/customers?q=\xff", b"/api/v1/customers?q=\xe6\x97", b"/login?next=\xff"):
+        status, body = _raw_get(live_server, target, headers)
+        assert status < 500, (target, status, body)
