@@ -35,7 +35,10 @@ def test_the_longest_names_and_notes_wrap_inside_a_phone_screen(app, live_server
     pages = {"office": [f"/work-orders/{order.id}", f"/work-orders/{order.id}/ticket",
                         "/itinerary/zhangsan/2026-11"],
              "mgr.liu": ["/team?month=2026-11", "/sheets/2026-11/long.name", "/scores/2026-11/long.name",
-                         "/itinerary/long.name/2026"]}
+                         "/itinerary/long.name/2026",
+                         # a line's record links: a long attendance label beside short work-order numbers
+                         *(f"/scores/{month}/{who}" for month in ("2026-09", "2026-10")
+                           for who in ("zhangsan", "lisi", "wangqiang", "zhaomin"))]}
     wide = {}
     for username, paths in pages.items():
         context, page = log_in(browser, live_server, username, PHONE)

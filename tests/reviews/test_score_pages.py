@@ -106,7 +106,7 @@ def test_entries_behind_a_line_are_named_by_day_or_rater_group_not_by_internal_i
     # one link after another, said apart and each kept on one line (WO20261021- / 004 broke on a phone, and the
     # page's text ran two numbers together)
     links = re.search(r'<div class="small mt-1 records">(.*?)</div>', page, re.S).group(1)
-    assert links.count('<a class="text-nowrap"') == 4 and links.count("</a>、<a") == 3, links
+    assert links.count('<a class="record-link"') == 4 and links.count("</a>、<a") == 3, links
     rows = client.get("/work-orders/complaints?month=2026-11&engineer=eng1").get_data(as_text=True)
     assert f'id="complaint-{complaint.id}"' in rows  # the link lands on the complaint's own row
     login(client, "eng1")  # the engineer follows the same link to their own complaint
