@@ -16,7 +16,7 @@ from tracker.itinerary import calendar
 from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
 from tracker.scoring.fieldhours import overlaps, trip_hours
 from tracker.scoring.month import Month
-from tracker.workorders.models import WorkOrder
+from tracker.workorders.models import Complaint, WorkOrder
 from tracker.customers.models import Customer
 
 LOGINS = ("gm.wang", "admin", "office", "mgr.liu", "mgr.chen")
@@ -90,6 +90,24 @@ def test_demo_refuses_a_database_with_work_data(runner, make_user):
     result = runner.invoke(args=["demo"])
     assert result.exit_code != 0 and "业务数据" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_any_record_is_work_data_a_complaint_too(runner, make_user):
+    """The check named customers, trips, orders and a few more: a database with a complaint (or an adjustment, an
+    interview) took the demo beside it."""
+    engineer = make_user("eng9")
+    db.session.add(Complaint(engineer_id=engineer.id, day=date(2026, 11, 2), upheld=True, recorded_at=NOW))
+    db.session.commit()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "业务数据" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_demo_refuses_a_deactivated_demo_login_it_would_list(runner, make_user):
+    make_user("admin", role="admin", hire_date=None, active=False)
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "admin" in result.output, result.output
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
 
 
 def test_demo_people_form_a_department_with_the_documented_logins(demo):

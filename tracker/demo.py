@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from werkzeug.security import generate_password_hash
 
 from tracker.auth.models import User
@@ -24,7 +24,6 @@ from tracker.itinerary.models import Attendance, Expense, MonthSubmission, Trip
 from tracker.reviews.models import CRITERIA, Review
 from tracker.scoring.fieldhours import trip_hours
 from tracker.workorders.models import Survey, WorkOrder
-from tracker.customers.models import Customer
 from tracker.scoring.month import Month
 
 PASSWORD = "demo1234"
@@ -69,18 +68,26 @@ EXCEPTIONS = (("late", 35), ("personal_leave", 15), ("sick_leave", 15), ("annual
 AWAY = ("absent", "personal_leave", "sick_leave", "annual_leave")
 
 
+# what an instance holds before its work starts: people, settings and the app's own records; any other row is work
+NOT_WORK = frozenset({"users", "kpi_templates", "template_assignments", "hidden_templates", "calendar_days",
+                      "chat_robots", "audit_events", "auth_sessions", "api_tokens", "login_attempts", "job_runs",
+                      "job_run_history", "notifications", "outbox"})
+
+
 def _has_data():
-    """Whether the database holds work data (CONTRACT 1): users alone are not (an administrator created first)."""
-    return any(db.session.scalar(select(model.id).limit(1)) is not None
-               for model in (Customer, Trip, Expense, Attendance, WorkOrder, MonthSubmission, Review))
+    """Whether the database holds work data (CONTRACT 1): users alone are not (an administrator created first), nor
+    settings; a complaint, an adjustment or any other record is (a table added later counts as work)."""
+    return any(db.session.scalar(select(literal(1)).select_from(table).limit(1)) is not None
+               for table in db.metadata.sorted_tables if table.name not in NOT_WORK)
 
 
 def _existing_staff():
     """{username: user} of the demo's staff logins already there with the demo's role (kept as they are, their
-    password too); 409 naming any other demo login already taken (an engineer's, or a staff login of another role)."""
+    password too); 409 naming any other demo login already taken (an engineer's, a staff login of another role, or
+    one deactivated: the demo would list a login that cannot sign in)."""
     roles = {username: role for username, role, *_rest in STAFF} | {e[0]: "engineer" for e in ENGINEERS}
     taken = db.session.scalars(select(User).where(User.username.in_(roles))).all()
-    clashes = sorted(u.username for u in taken if u.role != roles[u.username] or u.role == "engineer")
+    clashes = sorted(u.username for u in taken if u.role != roles[u.username] or u.role == "engineer" or not u.active)
     if clashes:
         raise Conflict(_("演示数据的登录名已被占用：%(names)s", names=", ".join(clashes)))
     return {user.username: user for user in taken}
