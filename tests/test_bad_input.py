@@ -511,3 +511,20 @@ def test_chinese_sent_unencoded_in_a_url_is_read_as_chinese_by_the_development_s
     for target in (b"/api/v1/customers?q=\xff", b"/api/v1/customers?q=\xe6\x97", b"/login?next=\xff"):
         status, body = _raw_get(live_server, target, headers)
         assert status < 500, (target, status, body)
+
+
+def test_only_the_part_of_a_url_sent_raw_is_read_again():
+    """An escaped path beside a raw query stays as escaped: /itinerary/%C3%83%C2%A9 is "Ã©", read as "é" once a
+    raw 旗 stood in its query (the development server's own reading, through its WSGI environ)."""
+    from werkzeug._internal import _wsgi_encoding_dance
+
+    from tracker import _raw_bytes_read_once
+
+    seen = {}
+    app = _raw_bytes_read_once(lambda environ, start_response: seen.update(environ))
+    raw = "/itinerary/%C3%83%C2%A9/2026-11?x=旗".encode().decode("latin-1")  # as http.server reads the line
+    app({"SERVER_SOFTWARE": "Werkzeug/3", "REQUEST_URI": _wsgi_encoding_dance(raw),
+         "PATH_INFO": _wsgi_encoding_dance("/itinerary/Ã©/2026-11"),
+         "QUERY_STRING": _wsgi_encoding_dance("x=" + "旗".encode().decode("latin-1"))}, None)
+    assert seen["PATH_INFO"].encode("latin-1").decode() == "/itinerary/Ã©/2026-11"
+    assert seen["QUERY_STRING"].encode("latin-1").decode() == "x=旗"
