@@ -26,7 +26,8 @@ from wtforms.fields import DateField
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError, Forbidden, Invalid
+from tracker.extensions import db
 
 YEAR_MIN, YEAR_MAX = 2000, 2099
 INT_MAX = 2**31 - 1  # ids and numbers in paths beyond this name nothing (and PostgreSQL refuses them)
@@ -372,6 +373,28 @@ class Form(FlaskForm):
 
 def _one_line_break(value):
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def say_the_rest(form, refusals):
+    """A form whose own checks refused a field has the service's checks of the others said in the same round (one
+    ticket with several mistakes took a round per kind): `refusals()` runs them, answering {field: message} or
+    raising a DomainError that names them, and whatever it did is rolled back (nothing is stored). A field the form
+    refused keeps its own message; a refusal of the whole request (403) stands."""
+    if not form.errors:
+        return
+    try:
+        refused = refusals() or {}
+    except Forbidden:
+        raise
+    except DomainError as error:
+        refused = error.fields or {}
+    finally:
+        db.session.rollback()
+    aliases = getattr(form, "FIELD_MAP", {})
+    rest = {name: message for name, message in refused.items()
+            if (field := form._fields.get(aliases.get(name, name))) is not None and not field.errors}
+    if rest:
+        put_errors(form, Invalid(_("请检查标出的栏目"), rest))
 
 
 def put_errors(form, error):

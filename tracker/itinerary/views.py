@@ -27,7 +27,7 @@ from tracker.workorders import network
 from tracker.workorders import services as workorders
 from tracker.scoring.month import Month
 from tracker.values import BadYear, month_arg
-from tracker.validation import date_arg, put_errors
+from tracker.validation import date_arg, put_errors, say_the_rest
 
 bp = Blueprint("itinerary", __name__)
 
@@ -232,7 +232,7 @@ def _save_from_form(kind, form, engineer, save, item=None):
     """Validate, call the service, commit; a refusal re-renders the form with a 4xx and stores nothing."""
     if request.method == "POST":
         if not form.validate():
-            _the_rest_checked(form, save)
+            say_the_rest(form, lambda: save(form.to_data()) and {})  # saved: nothing to say (and rolled back)
             return _form_page(kind, form, engineer, item, alert=_("请检查标出的栏目"), status=422)
         try:
             saved = save(form.to_data())
@@ -250,22 +250,6 @@ def _save_from_form(kind, form, engineer, save, item=None):
         # showed nothing of what was saved)
         return redirect(_month_url(engineer, day, anchor=False) + anchor)
     return _form_page(kind, form, engineer, item)
-
-
-def _the_rest_checked(form, save):
-    """The form's own checks refused a field (no date): the service's checks of the other fields are said in the
-    same round, as on the work-order forms (an amount of -5 was said only once the date was given). Nothing is
-    stored: what the service did is rolled back whatever it said."""
-    try:
-        save(form.to_data())
-    except DomainError as error:
-        aliases = getattr(form, "FIELD_MAP", {})
-        rest = {name: message for name, message in (error.fields or {}).items()
-                if (field := form._fields.get(aliases.get(name, name))) is not None and not field.errors}
-        if rest:
-            put_errors(form, Invalid(error.message, rest))
-    finally:
-        db.session.rollback()
 
 
 def _date_arg():

@@ -28,7 +28,7 @@ from tracker.workorders.models import Photo, Scan
 from tracker.customers.models import Customer
 from tracker.scoring.month import Month
 from tracker.scores import listing as score_listing
-from tracker.validation import filter_errors, page_arg, put_errors
+from tracker.validation import filter_errors, page_arg, put_errors, say_the_rest
 
 bp = Blueprint("workorders", __name__, url_prefix="/work-orders")
 
@@ -185,18 +185,9 @@ def create():
 
 
 def _the_rest_checked(form, data, refusals):
-    """The form's own checks refused a field: the service's checks of the other fields (`refusals(sent)`, a
-    {field: message}) are said in the same round (one ticket with several mistakes took a round per kind)."""
-    if not form.errors:
-        return
-    sent = {name: value for name, value in data(form).items() if not form._fields[name].errors}
-    try:
-        refused = refusals(sent)
-    except REFUSALS as error:
-        refused = error.fields
-    db.session.rollback()
-    if refused:
-        put_errors(form, Invalid(_("请检查标出的栏目"), refused))
+    """The service's checks of the fields the form's own did not refuse (`refusals(sent)`, {field: message})."""
+    say_the_rest(form, lambda: refusals({name: value for name, value in data(form).items()
+                                         if not form._fields[name].errors}))
 
 
 def _completed(order):
