@@ -128,9 +128,7 @@ def review_spec(engineer, month):
 def review_specs(month):
     """review_spec for many engineers of one month: the templates in force read once, each parsed once."""
     forces = templates_store.TemplatesInForce(month)
-    approved = dict(db.session.execute(select(Score.engineer_id, KpiTemplate).join(
-        KpiTemplate, Score.template_id == KpiTemplate.id).where(Score.month == month_arg(month),
-                                                                 Score.status == "approved")).all())
+    approved = templates_store.approved_on(month)
 
     def spec_for(engineer):
         try:
@@ -263,8 +261,7 @@ def month_statuses(engineers, month):
 def template_row(user, month):
     """The KpiTemplate row of the user's month: an approved score's own (a template assigned since left its reviews
     counting for nothing), else the one in force (the scores' own rule); None when none is stored."""
-    approved = db.session.scalar(select(KpiTemplate).join(Score, Score.template_id == KpiTemplate.id).where(
-        Score.engineer_id == user.id, Score.month == month_arg(month), Score.status == "approved"))
+    approved = templates_store.approved_on(month, [user.id]).get(user.id)
     if approved is not None:
         return approved
     try:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.audit import AuditEvent
 from tracker.errors import Conflict
 from tracker.extensions import db
-from tracker.scores.models import KpiTemplate, TemplateAssignment
+from tracker.scores.models import KpiTemplate, Score, TemplateAssignment
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.presets import PRESETS, bundled_presets
 from tracker.scoring.template import load_template
@@ -175,6 +175,16 @@ class TemplatesInForce:
                 raise Conflict(_("考核模板 %(code)s 第 %(version)s 版无法使用：%(error)s", code=row.code,
                                  version=row.version, error=str(error)), template=row.code) from None
         return self._parsed[row.id]
+
+
+def approved_on(month, engineer_ids=None):
+    """{engineer_id: KpiTemplate} of the month's approved scores (of these engineers): the version each was approved
+    on, which the month keeps whatever is assigned since."""
+    query = (select(Score.engineer_id, KpiTemplate).join(KpiTemplate, Score.template_id == KpiTemplate.id)
+             .where(Score.month == month, Score.status == "approved"))
+    if engineer_ids is not None:
+        query = query.where(Score.engineer_id.in_(engineer_ids))
+    return dict(db.session.execute(query).all())
 
 
 def template_for(user, month):
