@@ -234,6 +234,26 @@ def test_detail_shows_timeline_deadline_and_trips(client, make_order, team):
         assert text in page
 
 
+def test_detail_lists_only_the_trips_the_reader_may_see(client, make_order, team):
+    """A trip is its engineer's itinerary: an order's reader who may not see that engineer's itinerary (another
+    engineer, a manager of another team who only submitted the order) does not see the trip on the order's page."""
+    order = make_order(submitter="mgr2")
+    db.session.add_all([
+        Trip(engineer_id=team["eng1"].id, day=date(2026, 10, 15), depart_min=480, return_min=600,
+             hours=Decimal("2.0"), work_order_id=order.id, purpose="一号机保养"),
+        Trip(engineer_id=team["eng3"].id, day=date(2026, 10, 16), depart_min=480, return_min=600,
+             hours=Decimal("2.0"), work_order_id=order.id, purpose="私人行程说明")])
+    db.session.commit()
+    seen = {}
+    for username in ("eng1", "eng3", "mgr", "mgr2", "office", "gm.wang"):
+        login(client, username)
+        page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
+        seen[username] = ("一号机保养" in page, "私人行程说明" in page)
+        client.post("/logout")
+    assert seen == {"eng1": (True, False), "eng3": (False, False), "mgr": (True, False), "mgr2": (False, True),
+                    "office": (True, True), "gm.wang": (True, True)}
+
+
 def test_new_repair_suggests_the_rework_link_on_the_page(client, make_order):
     make_order(number="OLD-1", completed_at=datetime(2026, 10, 15, 16, 0))
     login(client, "office")

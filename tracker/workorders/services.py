@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker import locking, validation
-from tracker.auth.access import (can_manage_order, can_view_order, is_above, is_assigned, may_name_submitter,
+from tracker.auth.access import (can_manage_order, can_view, can_view_order, is_above, is_assigned, may_name_submitter,
                                  order_scope)
 from tracker.auth.models import User
 from tracker.auth.services import USERNAME_RE
@@ -570,9 +570,9 @@ def recent_numbers(engineer, limit=100):
                               .order_by(WorkOrder.reported_at.desc()).limit(limit)).all()
 
 
-def trips_of(order):
-    """The trips logged against the order (Trip.work_order's backref, ordered by day and time)."""
-    return order.trips
+def trips_of(order, viewer):
+    """The order's trips (by day and time) whose engineer's itinerary `viewer` may see (not every reader of it may)."""
+    return [trip for trip in order.trips if can_view(viewer, trip.engineer)]
 
 
 def rework_candidates(order, viewer):

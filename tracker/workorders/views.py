@@ -109,7 +109,7 @@ def _detail(order, status=200, photo_form=None, survey_form=None):
         "workorders/detail.html", order=order, manage=manage, timeline=services.timeline(order),
         cited=score_listing.citing(current_user, order),
         machine=equipment.find(order.customer, order.equipment) if order.equipment else None,
-        trips=services.trips_of(order), scan=services.current_scan(order),
+        trips=services.trips_of(order, current_user), scan=services.current_scan(order),
         rework_candidates=services.rework_candidates(order, current_user) if manage else [],
         can_photos=access.can_upload_photos(current_user, order),
         removable={photo.id for photo in order.photos if uploads.may_remove_photo(current_user, photo)},
