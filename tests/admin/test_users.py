@@ -96,6 +96,29 @@ def test_creating_a_user_with_bad_input_answers_422_and_stores_nothing(client, t
     assert user_count() == before
 
 
+@pytest.mark.parametrize("field", ["username", "display_name", "role", "supervisor", "department", "hire_date",
+                                   "bonus_base", "email", "password", "early_confirmation_month"])
+@pytest.mark.parametrize("char", ["\x00", "\x85"])
+def test_a_control_character_in_any_field_of_the_user_forms_is_refused_on_its_field(client, team, field, char):
+    """As the API refuses it (CONTRACT 2), on both forms: a NUL the form refused was still handed to the service,
+    which stored it, and PostgreSQL refused the write with a 500."""
+    login(client, "admin")
+    before = user_count()
+    response = client.post("/admin/users/new", data=dict(VALID, **{field: f"a{char}b"}))
+    assert response.status_code == 422 and "is-invalid" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert user_count() == before
+    if field == "username":
+        return  # not on the edit form
+    engineer = team["eng1"]
+    edit = {**VALID, field: f"a{char}b"}
+    del edit["username"]
+    response = client.post(f"/admin/users/{engineer.id}", data=edit)
+    assert response.status_code == 422 and "is-invalid" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, engineer.id).department is None
+
+
 @pytest.mark.parametrize("field, value", [
     ("username", "a" * 32),
     ("username", "a.b-c_9"),

@@ -117,7 +117,7 @@ def _apply(user, data):
             user.supervisor_id = supervisor.id if supervisor else None
     with fields.check():
         if "department" in data:
-            department = (data["department"] or "").strip() or None
+            department = validation.check_text(data["department"] or "", "department").strip() or None
             if department and len(department) > 40:
                 raise Invalid.field("department", _("部门名称最多 40 个字符"))
             user.department = department
