@@ -150,7 +150,7 @@ def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_u
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     tables = sorted(t.name for t in db.metadata.sorted_tables if t.dialect_kwargs.get("sqlite_autoincrement"))
     assert tables == ["adjustments", "chat_robots", "complaints", "expenses", "incidents", "metric_entries",
-                      "ratings", "surveys", "trips"] and NEVER_REUSED == {"sqlite_autoincrement": True}
+                      "photos", "ratings", "surveys", "trips"] and NEVER_REUSED == {"sqlite_autoincrement": True}
     with app.app_context():
         init_schema()
         flask_migrate.downgrade(revision="c8e0a2b4d617")  # the schema of the release before
@@ -181,6 +181,39 @@ def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_u
                                 "VALUES (1, '2026-10-08', 1, 7.5, '2026-10-01 00:00:00')"))
         assert db.session.execute(text("SELECT max(id) FROM trips")).scalar() == 11  # 10 is not handed out again
         db.session.commit()
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert _diff(app) == []
+
+
+def test_photo_ids_are_never_handed_out_again_after_the_upgrade_on_sqlite(tmp_path):
+    """Revision e6a8c0b2d417 rebuilds the photos as a3c5e7f9b218 rebuilt the other rows clients delete by id: every
+    photo kept with its id, the counter past the ids in use and those the audit log records as deleted."""
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "photos.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        init_schema()
+        flask_migrate.downgrade(revision="d7f1a3c5e926")  # the schema of the release before
+        db.session.execute(text("INSERT INTO customers (id, name, created_at) VALUES (1, '旗滨玻璃', '2026-01-01')"))
+        db.session.execute(text(
+            "INSERT INTO work_orders (id, number, customer_id, equipment, service_type, reported_at, status, rework, "
+            "created_at) VALUES (1, 'A', 1, '', '维修', '2026-10-01 09:00:00', 'open', 'none', '2026-10-01')"))
+        for photo_id in (4, 6):
+            db.session.execute(text(
+                "INSERT INTO photos (id, work_order_id, name, path, thumb_path, kind, size, width, height, "
+                f"uploaded_at) VALUES ({photo_id}, 1, 'p{photo_id}.jpg', 'photos/p{photo_id}.jpg', "
+                f"'photos/.thumbs/p{photo_id}.jpg', 'jpeg', 10, 1, 1, '2026-10-01 10:00:00')"))
+        db.session.execute(text(
+            "INSERT INTO audit_events (at, kind, action, subject, record_type, record_id) VALUES "
+            "('2026-10-09 00:00:00', 'delete', 'photos.delete', 'photos#8', 'photos', '8')"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT id, name FROM photos ORDER BY id")).all() == [
+            (4, "p4.jpg"), (6, "p6.jpg")]
+        sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = 'photos'")).scalar()
+        assert "AUTOINCREMENT" in sql
+        assert db.session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'photos'")).scalar() == 8
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert _diff(app) == []
 

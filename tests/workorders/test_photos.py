@@ -295,6 +295,32 @@ def test_a_photo_uploaded_by_mistake_is_removed_its_file_kept_aside_and_served_n
     assert again.get_json()["photos"][0]["name"] == CANONICAL + "-01.jpg"
 
 
+def test_a_deleted_photos_id_is_never_handed_out_again_and_its_kept_file_never_blocks_a_deletion(app, api,
+                                                                                                  make_order):
+    """On SQLite deleting the newest photo gave its id (and number) to the next upload: a retried DELETE removed that
+    one, and the file kept aside under the same id made every later deletion of it a 409."""
+    order = make_order()
+    post_photos(api, order, [("a.jpg", image_bytes())])
+    first = db.session.query(Photo).one().id
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{first}", "eng1").status_code == 204
+    post_photos(api, order, [("b.jpg", image_bytes())])
+    second = db.session.query(Photo).one().id
+    assert second > first
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{first}", "eng1").status_code == 404  # the retry
+    kept = os.path.join(folder(app), ".deleted")
+    for name in (f"{CANONICAL}-01.{second}.jpg", f"{CANONICAL}-01.{second}.thumb.jpg"):  # kept from an earlier row
+        with open(os.path.join(kept, name), "wb") as taken:
+            taken.write(b"earlier")
+    assert api("DELETE", f"/work-orders/{order.id}/photos/{second}", "eng1").status_code == 204
+    assert db.session.query(Photo).count() == 0
+    assert sorted(os.listdir(kept)) == sorted([f"{CANONICAL}-01.{first}.jpg", f"{CANONICAL}-01.{first}.thumb.jpg",
+                                               f"{CANONICAL}-01.{second}.jpg", f"{CANONICAL}-01.{second}.thumb.jpg",
+                                               f"{CANONICAL}-01.{second}-1.jpg",
+                                               f"{CANONICAL}-01.{second}.thumb-1.jpg"])
+    with open(os.path.join(kept, f"{CANONICAL}-01.{second}.jpg"), "rb") as earlier:
+        assert earlier.read() == b"earlier"  # nothing overwritten
+
+
 @pytest.mark.parametrize("user, status", [("eng2", 403), ("mgr", 204), ("mgr2", 403), ("gm.wang", 403),
                                           ("admin", 403), ("office", 204)])
 def test_who_may_remove_a_photo_the_engineer_uploaded(api, make_order, user, status):

@@ -97,6 +97,7 @@ class Photo(db.Model):
     """A site photo of a work order, stored under the engineer's folder with a numbered canonical name."""
 
     __tablename__ = "photos"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)

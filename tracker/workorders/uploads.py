@@ -298,11 +298,15 @@ def _moves(session):
 def _version_path(source, previous):
     """A free name under .versions/ beside the previous file."""
     stem, _dot, ext = previous.name.rpartition(".")
-    folder = os.path.join(os.path.dirname(source), ".versions")
+    return _free_path(os.path.join(os.path.dirname(source), ".versions"), f"{stem}.v{previous.version}", ext)
+
+
+def _free_path(folder, stem, ext):
+    """<folder>/<stem>.<ext>, or <stem>-1.<ext>, -2… when that is taken (by a file kept from an earlier row)."""
     attempt = 0
     while True:
         suffix = f"-{attempt}" if attempt else ""
-        candidate = inside(folder, f"{stem}.v{previous.version}{suffix}.{ext}")
+        candidate = inside(folder, f"{stem}{suffix}.{ext}")
         if not os.path.lexists(candidate):
             return candidate
         attempt += 1
@@ -370,10 +374,10 @@ def remove_photo(actor, photo):
     locking.reread(photo)  # removed by another request meanwhile: 404
     stem = photo.name.rpartition(".")[0]
     folder = os.path.join(os.path.dirname(inside(root(), photo.path)), ".deleted")
-    for old, new in ((photo.path, f"{stem}.{photo.id}.{photo.name.rpartition('.')[2]}"),
-                     (photo.thumb_path, f"{stem}.{photo.id}.thumb.jpg")):
+    for old, (name, ext) in ((photo.path, (f"{stem}.{photo.id}", photo.name.rpartition('.')[2])),
+                             (photo.thumb_path, (f"{stem}.{photo.id}.thumb", "jpg"))):
         if os.path.lexists(inside(root(), old)):
-            _move(inside(root(), old), inside(folder, new))
+            _move(inside(root(), old), _free_path(folder, name, ext))
     db.session.delete(photo)
     db.session.flush()
 
