@@ -1,16 +1,21 @@
 """CONTRACT 11: failed logins are throttled in the database, for web and API, known and unknown usernames alike."""
 
+import json
 import statistics
 import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from tests.api.support import count
 from tests.conftest import NOW, PASSWORD
 from tracker.audit import AuditEvent
-from tracker.auth.models import LoginAttempt
+from tracker.auth.models import LoginAttempt, User
 from tracker.extensions import db
 
 
@@ -186,3 +191,30 @@ def test_a_forwarded_address_that_is_not_one_is_not_believed_and_never_a_500(app
     db.session.rollback()
     assert set(db.session.scalars(select(LoginAttempt.address))) == {"127.0.0.1"}
     assert {e.address for e in db.session.scalars(select(AuditEvent))} == {"127.0.0.1"}
+
+
+def test_right_passwords_sent_at_once_wait_for_each_other_however_long_the_checks_take(live_server, team):
+    """Twelve right passwords for one user from one address at once, each check taking a while (a real password
+    hash): more than the limit were in flight together, and those over it gave up after three short tries with a
+    429 saying 15 minutes, though no login had failed. They wait for the others now; a failure stays counted."""
+    eng1 = db.session.get(User, team["eng1"].id)
+    eng1.password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:600000")
+    db.session.commit()
+
+    def token(password):
+        request = urllib.request.Request(live_server + "/api/v1/auth/token", method="POST",
+                                         data=json.dumps({"username": "eng1", "password": password}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        assert list(pool.map(token, [PASSWORD] * 12)) == [200] * 12
+    assert count(LoginAttempt) == 0
+    assert token("wrong-password") == 401
+    db.session.expire_all()
+    assert [attempt.pending for attempt in db.session.query(LoginAttempt)] == [False]
+

@@ -4,7 +4,7 @@ from datetime import datetime, time
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, and_, or_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, and_, false, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -105,7 +105,8 @@ class AuthSession(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """A failed login (web or API), counted by the throttle in every worker process."""
+    """A failed login (web or API), counted by the throttle in every worker process; `pending` while its password is
+    still being checked (it counts then too, and is deleted when the password was right)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),
@@ -115,3 +116,4 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime]
     username: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(45))
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())

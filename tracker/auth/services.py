@@ -314,6 +314,7 @@ def login(username, password, address, now, via=None):
         if user.password_hash != verified or not user.active:
             user = None
     if user is None:
+        throttle.settle(attempt)
         audit.record(None, "login.failed", throttle.normalise(username), via, kind="login_failed", address=address,
                      at=now)
     else:

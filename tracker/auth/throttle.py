@@ -3,9 +3,10 @@
 Failed logins (web and API alike, known and unknown usernames alike) are stored as LoginAttempt rows. Within the
 window (15 minutes by default) 5 failures for one username from one address, 20 for one username from anywhere, or
 100 from one address refuse further attempts, even with the right password, until enough failures have aged out.
-An attempt is counted before its password is checked (`reserve`) and forgotten when it succeeds (`release`). The
-count is a unit of work of its own (`engine.begin()`), not the caller's: it must be visible to the other workers
-before the password is checked, whatever the caller then commits or rolls back.
+An attempt is counted before its password is checked (`reserve`, pending), then forgotten when it succeeds
+(`release`) or kept as a failure (`settle`). The count is a unit of work of its own (`engine.begin()`), not the
+caller's: it must be visible to the other workers before the password is checked, whatever the caller then commits
+or rolls back.
 """
 
 import math
@@ -14,11 +15,14 @@ import time
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from tracker.auth.models import LoginAttempt
 from tracker.errors import DomainError
 from tracker.extensions import db
+
+
+WAIT_SECONDS = 20  # how long an attempt waits for the others being checked before it is refused
 
 
 class Throttled(DomainError):
@@ -45,22 +49,23 @@ def _limits(config):
     return (config["LOGIN_MAX_PER_USER_ADDRESS"], config["LOGIN_MAX_PER_USER"], config["LOGIN_MAX_PER_ADDRESS"])
 
 
-def _check(username, address, now, config, scalars):
+def _check(username, address, now, config, scalars, settled=False):
     """Raise Throttled when this username/address may not try to log in now; the attempt being made is among the
-    rows already (reserve), so a limit of 5 lets 5 failures and this one through, no more. `scalars` runs the
+    rows already (reserve), so a limit of 5 lets 5 failures and this one through, no more. `settled`: count only
+    the failures whose password was checked (the attempt being made is not among them). `scalars` runs the
     queries."""
     window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
     since = now - window
     username, address = normalise(username), (address or "")[:45]
-    recent = LoginAttempt.at > since
-    rules = ((limit + 1, where) for limit, where in zip(_limits(config), (
+    recent = (LoginAttempt.at > since, LoginAttempt.pending.is_(False)) if settled else (LoginAttempt.at > since,)
+    rules = ((limit if settled else limit + 1, where) for limit, where in zip(_limits(config), (
         (LoginAttempt.username == username, LoginAttempt.address == address),
         (LoginAttempt.username == username,),
         (LoginAttempt.address == address,))))
     free_at = None
     for limit, where in rules:
         # One statement: a count and then a second look could disagree while other workers release attempts.
-        latest = scalars(select(LoginAttempt.at).where(recent, *where)
+        latest = scalars(select(LoginAttempt.at).where(*recent, *where)
                          .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(limit)).all()
         if len(latest) < limit:
             continue
@@ -72,17 +77,20 @@ def _check(username, address, now, config, scalars):
         raise Throttled(retry_after, now + timedelta(seconds=retry_after))
 
 
-def reserve(username, address, now, config, tries=3):
-    """Count this attempt as a failure before its password is checked, in a unit of work of its own committed at
-    once, then check the limits counting it: attempts sent at the same moment see each other, so a burst gets no
-    more password checks than the limits allow (each was checked before any was counted). Returns the attempt's id:
-    `release` it when the password was right. A refused attempt is not counted. Raises Throttled.
+def reserve(username, address, now, config, wait=WAIT_SECONDS):
+    """Count this attempt as a failure before its password is checked (pending), in a unit of work of its own
+    committed at once, then check the limits counting it: attempts sent at the same moment see each other, so a
+    burst gets no more password checks than the limits allow (each was checked before any was counted). Returns the
+    attempt's id: `release` it when the password was right, `settle` it when it was not. A refused attempt is not
+    counted. Raises Throttled.
 
-    Attempts still being checked count too, so one may be over a limit only because others are in flight (eight
-    right passwords at once, or two after four failures): it withdraws its count and tries again a moment later,
-    by when those have been released (right) or stay counted (wrong); only then is it refused."""
-    row = {"at": now, "username": normalise(username), "address": (address or "")[:45]}
-    for attempt in range(tries):
+    Attempts still being checked count too, so one may be over a limit only because others are in flight (twelve
+    right passwords at once, or two after four failures): then it withdraws its count and tries again a moment
+    later, for up to `wait` seconds, until those have been released (right) or settled (wrong). It is refused at
+    once only when the failures already checked reach a limit without it."""
+    row = {"at": now, "username": normalise(username), "address": (address or "")[:45], "pending": True}
+    deadline = time.monotonic() + wait
+    while True:
         with db.engine.begin() as connection:
             attempt_id = connection.execute(insert(LoginAttempt).values(row).returning(LoginAttempt.id)).scalar_one()
         try:
@@ -92,11 +100,18 @@ def reserve(username, address, now, config, tries=3):
         except Throttled:
             with db.engine.begin() as connection:
                 connection.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
-            if attempt == tries - 1:
+            with db.engine.connect() as connection:
+                _check(username, address, now, config, connection.scalars, settled=True)  # failures alone: refused
+            if time.monotonic() > deadline:
                 raise
-        time.sleep(random.uniform(0.1, 0.3))  # apart from the others waiting, so that one of them goes first
+        time.sleep(random.uniform(0.05, 0.2))  # apart from the others waiting, so that one of them goes first
 
 
 def release(attempt_id):
     """The attempt succeeded: it is no failure (the caller commits)."""
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+
+
+def settle(attempt_id):
+    """The attempt failed: it stays counted, as a failure checked (the caller commits)."""
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(pending=False))
