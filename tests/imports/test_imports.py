@@ -1199,6 +1199,56 @@ def test_two_imports_of_one_calendar_file_at_once_report_the_day_created_once(ap
     assert db.session.scalar(select(func.count()).select_from(CalendarDay)) == 1
 
 
+def test_a_user_created_through_the_api_while_a_users_file_is_read_is_not_taken_over(app, team, token):
+    """The import read the stored users, then an API call created one of the file's usernames, and the import
+    overwrote that user with its row (display name, supervisor, pay) and reported it created. The import now holds
+    the usernames from before it reads them (SQLite: its write lock; PostgreSQL: the usernames' lock), so the API
+    call waits and is told the name is taken."""
+    import threading
+
+    from tests.conftest import NOW
+    from tracker.imports import services as import_services
+
+    admin_id, headers = team["admin"].id, token("admin")
+    data = _csv(kinds.USERS, [USER_ROW | {"username": "eng1", "email": "", "display_name": "张三", "password": ""},
+                              USER_ROW | {"username": "both.want", "email": "", "display_name": "导入者"}])
+    db.session.rollback()
+    paused, resume, answers, reports = threading.Event(), threading.Event(), [], []
+
+    def pause(done, _total):
+        if done == 1:
+            paused.set()
+            resume.wait(20)
+
+    def importing():
+        with app.app_context():
+            admin = db.session.get(User, admin_id)
+            reports.append(import_services.run_import(admin, "users", "人员.csv", data, NOW, progress=pause))
+            db.session.commit()
+
+    def creating():
+        response = app.test_client().post("/api/v1/users", headers=headers, json={
+            "username": "both.want", "password": "long-enough-1", "display_name": "接口创建", "role": "engineer",
+            "hire_date": "2025-03-01", "supervisor": "mgr2"})
+        answers.append(response.status_code)
+
+    importer = threading.Thread(target=importing)
+    importer.start()
+    assert paused.wait(20)
+    creator = threading.Thread(target=creating)
+    creator.start()
+    creator.join(1.5)
+    waited = creator.is_alive()  # the import holds the usernames: the API call waits for it
+    resume.set()
+    importer.join(30)
+    creator.join(30)
+    assert waited and answers == [422], answers
+    assert [change["key"] for change in reports[0].created] == ["both.want"]
+    db.session.rollback()
+    user = db.session.scalar(select(User).where(User.username == "both.want"))
+    assert user.display_name == "导入者" and user.supervisor.username == "mgr"
+
+
 def test_a_users_row_names_every_cell_at_fault_at_once(team, api):
     """Only the first error of a row was reported (the bonus base): a row of six bad cells took six rounds."""
     row = {"username": "eng.f", "display_name": "工程师己", "role": "售后工程师", "department": "售后服务部",

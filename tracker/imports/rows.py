@@ -14,9 +14,6 @@ class Rows:
     STORE = {"users": store_user, "customers": store_customer, "attendance": store_attendance,
              "calendar": store_calendar}
     SECOND_PASS = {"users": link_supervisor}
-    # taken before the stored records are read, so that what the report calls new or changed is what this import
-    # did: two calendar imports of one file at once both reported the day as created (one was stored)
-    HOLD = {"calendar": locking.lock_calendar}
     flush_every = None
     checks_in_session = False  # compares with what a query reads back after a flush (so a dry run writes too)
 
@@ -32,9 +29,6 @@ class Rows:
 
     def stored(self, rows):
         """{key: the stored record in the file's format} of the records the rows name."""
-        hold = self.HOLD.get(self.kind.name)
-        if hold is not None:
-            hold()
         return {tuple(record.get(key) or "" for key in self.kind.key): record
                 for record in EVERYTHING[self.kind.name]()}
 
@@ -98,6 +92,21 @@ class CustomerRows(Rows):
 
 
 ROWS = {"work_orders": OrderRows, "customers": CustomerRows, "users": UserRows}
+
+
+# The locks an import of a kind takes before it reads what is stored (PostgreSQL; on SQLite the import holds the
+# write lock), so that what its report calls new or changed is what it did, and a record created meanwhile by
+# another request is not taken over: two calendar imports of one file at once both reported the day as created,
+# and a user created through the API while a users file was read was overwritten by the row and reported as
+# created. In the order the services take them (a new customer's name before a work-order number).
+HOLD = {"calendar": (locking.lock_calendar,), "users": (locking.lock_usernames,),
+        "customers": (locking.lock_customer_names,),
+        "work_orders": (locking.lock_customer_names, locking.lock_numbers)}
+
+
+def hold(kind):
+    for lock in HOLD.get(kind.name, ()):
+        lock()
 
 
 def rows_class(kind):

@@ -22,7 +22,7 @@ from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.imports import files
 from tracker.imports.kinds import EVERYTHING, KINDS
-from tracker.imports.rows import rows_class, rows_of
+from tracker.imports.rows import hold, rows_class, rows_of
 from tracker.memory import no_cycle_collection
 
 # Who keeps which records: admins the people and the calendar, back-office the work orders, both the customers
@@ -129,8 +129,9 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
     """Check and apply every row of an import file; returns the Report. The caller commits or rolls back (always
     after a dry run).
 
-    The import holds SQLite's write lock (BEGIN IMMEDIATE) from the first lookup to the caller's commit. A dry run
-    of work orders writes nothing and takes no lock: its rows are checked and compared in the session alone.
+    The import holds SQLite's write lock (BEGIN IMMEDIATE), on PostgreSQL the locks of its kind's names
+    (rows.HOLD), from the first lookup to the caller's commit. A dry run of work orders writes nothing and takes no
+    lock: its rows are checked and compared in the session alone.
     """
     with no_cycle_collection():
         return _run(actor, name, filename, data, now, progress, dry_run)
@@ -149,6 +150,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
     writes = not (dry_run and rows_class(kind).checks_in_session)
     if writes:
         _begin()
+        hold(kind)
     rows = _text_checked(report, kind, present, rows)  # before any lookup: PostgreSQL's text takes no NUL
     rows = _without_examples(report, kind, present, rows)
     with contextlib.nullcontext() if writes else db.session.no_autoflush:
