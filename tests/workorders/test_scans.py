@@ -121,6 +121,25 @@ def test_nfd_name_of_the_right_name_is_accepted_and_stored_nfc(app, api, make_or
     assert unicodedata.is_normalized("NFC", os.listdir(archive(app, "ジェイテクト"))[0])
 
 
+@pytest.mark.parametrize("customer, equipment, composed", [
+    ("旗滨玻璃", "\u0301X", "旗滨玻璃\u0301X"),  # an equipment starting with a combining mark: no letter to take it
+    ("Cafe", "\u0301 1", "Caf\u00e9 1"),           # e + U+0301 is é once joined
+    ("가", "\u11a81호", "각1호"),                   # a Hangul final consonant joins the syllable before it
+])
+def test_a_canonical_name_whose_parts_compose_when_joined_is_the_name_the_error_gives(app, api, make_order,
+                                                                                    customer, equipment, composed):
+    """Each part is stored NFC, but joined they were not: the name the refusal gave as expected was itself refused,
+    the upload's name (NFC) being compared with the joined parts as they were."""
+    order = make_order(customer=customer, equipment=equipment)
+    refused = post_scan(api, order, "scan.pdf", PDF)
+    expected = refused.get_json()["error"]["expected"]
+    assert expected == unicodedata.normalize("NFC", f"20261015{composed}常规保养.pdf")
+    response = post_scan(api, order, expected, PDF)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == expected
+    assert os.listdir(archive(app, customer)) == [expected]
+
+
 def test_two_customers_serviced_on_one_day_on_machine_1_both_keep_their_files(app, api, make_order):
     first = make_order(customer="旗滨玻璃")
     second = make_order(customer="信义玻璃")

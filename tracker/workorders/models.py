@@ -1,5 +1,6 @@
 """Service work orders (服务工单), their scans, photos, surveys and complaints (customers: tracker.customers)."""
 
+import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -59,7 +60,10 @@ class WorkOrder(db.Model):
 
     @property
     def canonical_name(self):
-        return self.service_date.strftime("%Y%m%d") + self.customer.name + (self.equipment or "") + self.service_type
+        """Service date + customer + equipment + service type (CONTRACT 5), NFC as its parts are: parts joined may
+        compose (an equipment starting with a combining mark), and a name is compared in NFC."""
+        return unicodedata.normalize("NFC", self.service_date.strftime("%Y%m%d") + self.customer.name
+                                     + (self.equipment or "") + self.service_type)
 
 
 class Scan(db.Model):
