@@ -155,5 +155,8 @@ def test_the_unread_filter_shows_it_is_on_offers_the_whole_list_and_is_kept_afte
                      links)
     marked = client.post("/notifications/read", data={"id": "999999", "unread": "1"})
     assert marked.headers["Location"].endswith("/notifications?unread=1")
+    for bad in ("12x", "1\x00", "\u0661", "9" * 12):  # refused, not taken for "every one" (nor an Arabic-Indic 1)
+        assert client.post("/notifications/read", data={"id": bad}).status_code == 422
+    assert "没有未读通知" not in client.get("/notifications?unread=1").get_data(as_text=True)
     client.post("/notifications/read", data={})  # every one read
     assert "没有未读通知" in client.get("/notifications?unread=1").get_data(as_text=True)

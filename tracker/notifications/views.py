@@ -45,9 +45,12 @@ def index():
 @bp.route("/read", methods=["POST"])
 @roles()
 def mark_read():
-    """Mark one notification (id in the form) or all of them read; opening one goes to what it is about."""
+    """Mark one notification (id in the form) or, without an id, all of them read; opening one goes to what it is
+    about. An id that is no number is refused (it marked every notification read)."""
     raw = request.form.get("id", "")
-    ids = [int(raw)] if raw.isdigit() and len(raw) < 10 else None
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        raise Invalid.field("id", _("通知编号须为数字"))
+    ids = [int(raw)] if raw else None
     services.mark_read(current_user, clock.now(), ids)
     db.session.commit()
     if ids:
