@@ -122,6 +122,32 @@ def test_png_decompression_bomb_is_refused_without_decoding_it(api, make_order, 
     assert db.session.query(Photo).count() == 0
 
 
+def test_a_large_photo_is_decoded_once_not_copied_at_full_size(tmp_path):
+    """A 24-megapixel photo took three full-size copies of its pixels at once (decoded, turned upright though it
+    needed no turning, copied for the thumbnail): 176 MB for this JPEG, 460 MB for a 40-megapixel one, per upload.
+    Measured in a process of its own (the peak of this one is whatever the suite reached)."""
+    import subprocess
+    import sys
+
+    photo = tmp_path / "big.jpg"
+    Image.effect_noise((6000, 4000), 40).convert("RGB").save(photo, format="JPEG", quality=85)
+    script = (
+        "import io, resource, sys\n"
+        "from tracker import create_app\n"
+        f"app = create_app({{'TESTING': True, 'DATABASE_URL': 'sqlite://', 'INSTANCE_PATH': {str(tmp_path / 'i')!r},"
+        " 'PHOTO_MAX_BYTES': 100_000_000})\n"
+        f"data = open({str(photo)!r}, 'rb').read()\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "with app.app_context():\n"
+        "    from tracker.workorders.uploads import _prepare_photo\n"
+        "    photo = _prepare_photo('big.jpg', io.BytesIO(data))\n"
+        "assert (photo['width'], photo['height']) == (6000, 4000) and photo['thumb'][:2] == b'\\xff\\xd8'\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, check=True)
+    assert int(done.stdout.strip()) < 100, done.stdout  # MiB above the process before: 14 now (draft decoding)
+
+
 def test_pixel_limit_is_the_setting_photo_max_pixels(app, api, make_order, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_MAX_PIXELS", 1200)
     order = make_order()
