@@ -140,6 +140,22 @@ def test_a_canonical_name_whose_parts_compose_when_joined_is_the_name_the_error_
     assert os.listdir(archive(app, customer)) == [expected]
 
 
+def test_a_scan_whose_numbered_name_another_order_took_is_stored_all_the_same(app, api, make_order):
+    """B shares A's canonical name, so its scan takes <canonical>-<B's number>; an order C whose service type ends in
+    B's number had taken that name first, and B's scan was refused (409) on every try."""
+    first = make_order(service_type="维修")
+    second = make_order(service_type="维修")
+    third = make_order(service_type=f"维修-{second.number}")
+    canonical = first.canonical_name
+    for order in (first, third):
+        assert post_scan(api, order, order.canonical_name + ".pdf", PDF).status_code == 201
+    stored = post_scan(api, second, canonical + ".pdf", PDF)
+    assert stored.status_code == 201, stored.get_json()
+    assert stored.get_json()["name"] == f"{canonical}-{second.number}-2.pdf"
+    assert sorted(os.listdir(archive(app, "旗滨玻璃"))) == sorted(
+        [f"{canonical}.pdf", f"{canonical}-{second.number}.pdf", f"{canonical}-{second.number}-2.pdf"])
+
+
 def test_two_customers_serviced_on_one_day_on_machine_1_both_keep_their_files(app, api, make_order):
     first = make_order(customer="旗滨玻璃")
     second = make_order(customer="信义玻璃")

@@ -8,6 +8,7 @@ written are removed again and moved ones put back (see _undo_on_rollback), so di
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import warnings
@@ -174,17 +175,23 @@ def _replace_on_disk(source, retired, target, data, name):
 
 
 def _free_stem(order, folder, ext, previous):
-    """The canonical name, or <canonical>-<number> when another work order holds it in the customer's archive.
-    Takes the customer's lock first: two orders of one customer sharing a canonical name, scanned at the same
-    moment, are named one after the other (the second sees the first's scan and takes -<number>)."""
+    """The canonical name, or <canonical>-<number> when another work order holds it in the customer's archive (and
+    <canonical>-<number>-2, -3… when that too is another's: an order whose service type ends in this one's number
+    took it, and this order's scan was refused for good). Takes the customer's lock first: two orders of one
+    customer sharing a canonical name, scanned at the same moment, are named one after the other (the second sees
+    the first's scan and takes -<number>)."""
     locking.lock_row(order.customer)
     canonical = order.canonical_name
-    held = db.session.scalar(select(Scan.id).where(
-        Scan.customer_id == order.customer_id, Scan.stem == canonical, Scan.current.is_(True),
-        Scan.work_order_id != order.id).limit(1))
-    path = inside(folder, f"{canonical}.{ext}")
-    stray = os.path.lexists(path) and (previous is None or inside(root(), previous.path) != path)
-    return f"{canonical}-{order.number}" if held is not None or stray else canonical
+    stems = itertools.chain((canonical, f"{canonical}-{order.number}"),
+                            (f"{canonical}-{order.number}-{n}" for n in itertools.count(2)))
+    for stem in stems:
+        held = db.session.scalar(select(Scan.id).where(
+            Scan.customer_id == order.customer_id, Scan.stem == stem, Scan.current.is_(True),
+            Scan.work_order_id != order.id).limit(1))
+        path = inside(folder, f"{stem}.{ext}")
+        stray = os.path.lexists(path) and (previous is None or inside(root(), previous.path) != path)
+        if held is None and not stray:
+            return stem
 
 
 def follow_order(order):
