@@ -140,6 +140,14 @@ def test_a_canonical_name_whose_parts_compose_when_joined_is_the_name_the_error_
     assert os.listdir(archive(app, customer)) == [expected]
 
 
+def test_two_files_in_one_scan_upload_are_refused_not_one_dropped(app, api, make_order):
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office", content_type="multipart/form-data",
+                   data={"file": [upload(CANONICAL + ".pdf", PDF), upload("other.pdf", PDF)]})
+    assert response.status_code == 422 and "file" in response.get_json()["error"]["fields"]
+    assert db.session.query(Scan).count() == 0
+
+
 def test_a_scan_whose_numbered_name_another_order_took_is_stored_all_the_same(app, api, make_order):
     """B shares A's canonical name, so its scan takes <canonical>-<B's number>; an order C whose service type ends in
     B's number had taken that name first, and B's scan was refused (409) on every try."""

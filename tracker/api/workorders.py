@@ -9,7 +9,7 @@ from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import text
 from tracker.auth.access import roles
-from tracker.errors import Unsupported
+from tracker.errors import Invalid, Unsupported
 from tracker.notifications import services as notifications
 from tracker.workorders import feedback, network, services, uploads
 from tracker.workorders.models import REWORK, STATUSES, SURVEY_METHODS, Photo
@@ -205,7 +205,9 @@ def list_work_orders():
 def upload_scan(order_id):
     """Archive the scanned ticket (multipart field `file`, named after the work order's canonical name)."""
     order = services.get_visible(_actor(), order_id)
-    upload = _multipart_files("file")[0]
+    upload, *more = _multipart_files("file")
+    if more:  # one scanned ticket per work order: a second part was dropped without a word
+        raise Invalid.field("file", _("一次只能上传一个扫描件（收到 %(n)s 个文件）", n=1 + len(more)))
     scan = uploads.store_scan(_actor(), order, upload.filename, upload.stream, clock.now())
     core.commit()
     return core.reply(file_dict(scan), 201)
