@@ -235,6 +235,13 @@ def test_a_cut_off_image_is_refused_even_after_a_pdf_was_rendered(api, make_orde
     assert db.session.query(Photo).count() == 0
 
 
+def test_a_refusal_says_the_file_name_without_its_control_or_bidirectional_characters(api, make_order):
+    """A U+202E in the name turned the rest of the message around on the page."""
+    response = post_photos(api, make_order(), [("pa\u202eb\x01.png", b"not an image")])
+    assert response.status_code == 415
+    assert response.get_json()["error"]["message"].startswith("pab.png ")
+
+
 def test_order_without_an_engineer_cannot_take_photos(api, make_order):
     order = make_order(engineer=None)
     response = post_photos(api, order, [("x.jpg", image_bytes())], user="office")

@@ -21,7 +21,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker import locking
+from tracker import locking, validation
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
 from tracker.naming import check_canonical, inside
@@ -76,13 +76,13 @@ def read_scan(order, filename, stream, numbers=None):
     read from the scan's QR codes (None: read them here). At most SCAN_MAX_BYTES + 1 bytes are read from the stream.
     """
     name, stem, ext = files.split_name(filename)
-    data = files.read_limited(stream, current_app.config["SCAN_MAX_BYTES"], name)
+    data = files.read_limited(stream, current_app.config["SCAN_MAX_BYTES"], validation.safe_filename(name))
     if not data:  # no content is none of the three kinds (CONTRACT 6: 415), told as what it is
         message = _("文件是空的")
         raise Unsupported(message, {"file": message})
     kind = files.sniff(data)
     if kind not in SCAN_KINDS:
-        message = _("%(name)s 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）", name=name)
+        message = _("%(name)s 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）", name=validation.safe_filename(name))
         raise Unsupported(message, {"file": message})
     canonical = order.canonical_name
     claimed = files.EXTENSIONS.get(ext.lower())
@@ -412,7 +412,10 @@ def _next_photo_number(folder, canonical):
 
 
 def _prepare_photo(name, stream):
-    """Check one photo and return its bytes (turned upright per EXIF), kind, size and a JPEG thumbnail."""
+    """Check one photo and return its bytes (turned upright per EXIF), kind, size and a JPEG thumbnail. `name`, the
+    uploaded file's, is only said in refusals (without control or bidirectional characters: U+202E turned the rest
+    of the message around)."""
+    name = validation.safe_filename(name or "")
     limit = current_app.config["PHOTO_MAX_BYTES"]
     data = files.read_limited(stream, limit, name, field="files")
     if not data:  # none of the three kinds: 415, as for a scan
