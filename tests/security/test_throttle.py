@@ -218,3 +218,20 @@ def test_right_passwords_sent_at_once_wait_for_each_other_however_long_the_check
     db.session.expire_all()
     assert [attempt.pending for attempt in db.session.query(LoginAttempt)] == [False]
 
+
+def test_a_login_whose_request_fails_afterwards_leaves_no_attempt_being_checked(app, client, team):
+    """The count of an attempt was settled in the request's own transaction: a request that failed after the check
+    (the database busy past its timeout: 503; a 500) left it counted as being checked for the whole window, and
+    after five the user's right password waited 20 s and got 429, though no password had been wrong."""
+    from tracker.auth import services as auth_services
+
+    for password in [PASSWORD] * 6 + ["wrong-password"]:
+        with app.test_request_context():
+            auth_services.login("eng1", password, "127.0.0.1", NOW)
+            db.session.rollback()  # the request failed after the check
+    db.session.expire_all()
+    assert [attempt.pending for attempt in db.session.query(LoginAttempt)] == [False]  # the wrong one, a failure
+    started = time.monotonic()
+    assert api_login(client, "eng1", PASSWORD).status_code == 200
+    assert time.monotonic() - started < 5
+

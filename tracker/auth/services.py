@@ -304,6 +304,9 @@ def login(username, password, address, now, via=None):
         username = username.strip().lower()
     attempt = throttle.reserve(username, address, now, config)  # counted before the password is checked
     user = authenticate(username, password)
+    # at once, in a unit of work of its own as the count was: a request that fails later (a busy database, a 500)
+    # left its attempt counted as being checked, which refused the user's right password with 429 for 15 minutes
+    (throttle.release if user is not None else throttle.settle)(attempt)
     if user is not None:
         # a password change (role change, deactivation) at this moment either waits for this login and ends its
         # session with the others, or went first: then the password checked is no longer the user's. A login that
@@ -314,11 +317,8 @@ def login(username, password, address, now, via=None):
         if user.password_hash != verified or not user.active:
             user = None
     if user is None:
-        throttle.settle(attempt)
         audit.record(None, "login.failed", throttle.normalise(username), via, kind="login_failed", address=address,
                      at=now)
-    else:
-        throttle.release(attempt)
     return user
 
 

@@ -4,9 +4,8 @@ Failed logins (web and API alike, known and unknown usernames alike) are stored 
 window (15 minutes by default) 5 failures for one username from one address, 20 for one username from anywhere, or
 100 from one address refuse further attempts, even with the right password, until enough failures have aged out.
 An attempt is counted before its password is checked (`reserve`, pending), then forgotten when it succeeds
-(`release`) or kept as a failure (`settle`). The count is a unit of work of its own (`engine.begin()`), not the
-caller's: it must be visible to the other workers before the password is checked, whatever the caller then commits
-or rolls back.
+(`release`) or kept as a failure (`settle`). Each is a unit of work of its own (`engine.begin()`), not the caller's:
+it must be visible to the other workers at once, whatever the caller then commits or rolls back.
 """
 
 import math
@@ -22,7 +21,9 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 
 
-WAIT_SECONDS = 20  # how long an attempt waits for the others being checked before it is refused
+# How long an attempt over a limit only because others are being checked waits for them before it is refused (a
+# check takes well under a second; one whose worker died meanwhile stays counted, as a failure, for the window).
+WAIT_SECONDS = 10
 
 
 class Throttled(DomainError):
@@ -108,10 +109,12 @@ def reserve(username, address, now, config, wait=WAIT_SECONDS):
 
 
 def release(attempt_id):
-    """The attempt succeeded: it is no failure (the caller commits)."""
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+    """The password was right: the attempt is no failure (committed at once, whatever the request does next)."""
+    with db.engine.begin() as connection:
+        connection.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
 
 
 def settle(attempt_id):
-    """The attempt failed: it stays counted, as a failure checked (the caller commits)."""
-    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(pending=False))
+    """The password was wrong: the attempt stays counted, as a failure checked (committed at once)."""
+    with db.engine.begin() as connection:
+        connection.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(pending=False))
