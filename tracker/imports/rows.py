@@ -98,10 +98,9 @@ ROWS = {"work_orders": OrderRows, "customers": CustomerRows, "users": UserRows}
 # write lock), so that what its report calls new or changed is what it did, and a record created meanwhile by
 # another request is not taken over: two calendar imports of one file at once both reported the day as created,
 # and a user created through the API while a users file was read was overwritten by the row and reported as
-# created. In the order the services take them (a new customer's name before a work-order number).
-HOLD = {"calendar": (locking.lock_calendar,), "users": (locking.lock_usernames,),
-        "customers": (locking.lock_customer_names,),
-        "work_orders": (locking.lock_customer_names, locking.lock_numbers)}
+# created. Not the customer names or work-order numbers: an edit of an order locks the order's row before a new
+# customer's name (or a number), so an import holding those first while it updates its orders deadlocked with it.
+HOLD = {"calendar": (locking.lock_calendar,), "users": (locking.lock_usernames,)}
 
 
 def hold(kind):

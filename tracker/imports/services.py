@@ -129,8 +129,8 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
     """Check and apply every row of an import file; returns the Report. The caller commits or rolls back (always
     after a dry run).
 
-    The import holds SQLite's write lock (BEGIN IMMEDIATE), on PostgreSQL the locks of its kind's names
-    (rows.HOLD), from the first lookup to the caller's commit. A dry run of work orders writes nothing and takes no
+    The import holds SQLite's write lock (BEGIN IMMEDIATE), on PostgreSQL the locks of its kind (rows.HOLD), from
+    the first lookup to the caller's commit. A dry run of work orders writes nothing and takes no
     lock: its rows are checked and compared in the session alone.
     """
     with no_cycle_collection():
