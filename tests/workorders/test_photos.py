@@ -242,6 +242,18 @@ def test_a_refusal_says_the_file_name_without_its_control_or_bidirectional_chara
     assert response.get_json()["error"]["message"].startswith("pab.png ")
 
 
+def test_a_16_bit_grey_photo_has_a_thumbnail_that_shows_it(app, api, make_order):
+    """Its values (0–65535) were clipped at 255 on the way to the JPEG thumbnail: all white."""
+    grey = Image.new("I;16", (300, 200))
+    grey.putdata([20_000] * 30_000 + [50_000] * 30_000)  # dark grey above, light grey below
+    out = BytesIO()
+    grey.save(out, format="PNG")
+    assert post_photos(api, make_order(), [("grey.png", out.getvalue())]).status_code == 201
+    thumb = Image.open(os.path.join(folder(app), ".thumbs", CANONICAL + "-01.jpg")).convert("L")
+    top, bottom = thumb.getpixel((150, 20)), thumb.getpixel((150, 180))
+    assert abs(top - 20_000 // 256) <= 3 and abs(bottom - 50_000 // 256) <= 3, (top, bottom)
+
+
 def test_order_without_an_engineer_cannot_take_photos(api, make_order):
     order = make_order(engineer=None)
     response = post_photos(api, order, [("x.jpg", image_bytes())], user="office")

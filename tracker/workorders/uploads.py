@@ -474,6 +474,8 @@ def _thumbnail(image):
         rgba = thumb.convert("RGBA")
         thumb = Image.new("RGB", rgba.size, "white")
         thumb.paste(rgba, mask=rgba.getchannel("A"))
+    elif thumb.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: to 8 bits (converting clipped it to white)
+        thumb = thumb.convert("I").point(lambda value: value * (1 / 256)).convert("RGB")
     elif thumb.mode != "RGB":
         thumb = thumb.convert("RGB")
     out = BytesIO()
