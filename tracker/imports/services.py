@@ -130,8 +130,8 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
     after a dry run).
 
     The import holds SQLite's write lock (BEGIN IMMEDIATE), on PostgreSQL the locks of its kind (rows.HOLD), from
-    the first lookup to the caller's commit. A dry run of work orders writes nothing and takes no
-    lock: its rows are checked and compared in the session alone.
+    the first lookup to the caller's commit. A dry run of work orders writes nothing and takes no lock: its rows are
+    checked and compared in the session alone.
     """
     with no_cycle_collection():
         return _run(actor, name, filename, data, now, progress, dry_run)
