@@ -1249,6 +1249,39 @@ def test_a_user_created_through_the_api_while_a_users_file_is_read_is_not_taken_
     assert user.display_name == "导入者" and user.supervisor.username == "mgr"
 
 
+def test_a_customer_stored_while_a_work_order_file_is_checked_is_that_customers(app, team, token):
+    """A clerk's new order named a customer of the file after the check had read the stored customers: its rows were
+    refused with "客户 新客户甲 已存在" (PostgreSQL reads what was committed since; SQLite the snapshot it began with).
+    The row is now that customer's, as a single order's is."""
+    import threading
+
+    from tests.conftest import NOW
+    from tracker.imports import services as import_services
+
+    office_id, headers = team["office"].id, token("office")
+    orders = _orders(2)
+    orders[1]["customer"] = "新客户甲"
+    data = _xlsx(kinds.WORK_ORDERS, orders)
+    db.session.rollback()
+    reports = []
+
+    def meanwhile(done, _total):
+        if done == 1:
+            clerk = threading.Thread(target=lambda: app.test_client().post(
+                "/api/v1/customers", headers=headers, json={"name": "新客户甲"}))
+            clerk.start()
+            clerk.join(20)
+
+    with app.app_context():
+        office = db.session.get(User, office_id)
+        reports.append(import_services.run_import(office, "work_orders", "o.xlsx", data, NOW, progress=meanwhile,
+                                                  dry_run=True))
+        db.session.rollback()
+    assert reports[0].errors == [] and len(reports[0].created) == 2, reports[0].errors
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Customer).where(Customer.name == "新客户甲")) == 1
+
+
 def test_a_users_row_names_every_cell_at_fault_at_once(team, api):
     """Only the first error of a row was reported (the bonus base): a row of six bad cells took six rounds."""
     row = {"username": "eng.f", "display_name": "工程师己", "role": "售后工程师", "department": "售后服务部",

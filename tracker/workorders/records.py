@@ -115,10 +115,14 @@ class Preloaded(Records):
         return self._find("customers", name, Records.customer)
 
     def new_customer(self, name):
+        """A customer the batch did not find when it read them: created, or, when another request stored it since
+        (a clerk's new order meanwhile; told "客户 X 已存在" on the rows before), that customer, as Records does."""
         with db.session.no_autoflush:
-            customer = create_customer(name, flush=False, hold=False)
+            stored = Records.customer(self, name)
+            customer = stored if stored is not None else create_customer(name, flush=False, hold=False)
         self.customers[customer.name] = customer
-        self.created_customers.append(customer.name)
+        if stored is None:
+            self.created_customers.append(customer.name)
         return customer
 
     def hold_numbers(self):
