@@ -1319,6 +1319,14 @@ def test_a_work_order_import_names_the_customers_it_would_create(team, api, clie
                                                               "工单.xlsx")}, content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="new-customers"' in html and "旗宾玻璃" in html
+    assert "将随工单新建" in html
+    # once imported, the page says they were created (it said they would be, and to check the file again)
+    token = html.split('name="token" type="hidden" value="')[1].split('"')[0]
+    done = client.post("/imports/work_orders/run", data={"token": token}).get_data(as_text=True)
+    notice = done.split('id="new-customers">')[1].split("</div>")[0]
+    assert 'id="import-done"' in done and "已随工单新建这些客户：旗宾玻璃" in notice and "将随工单新建" not in done
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 2
     stored = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx").get_json()
     assert stored["new_customers"] == []
 
