@@ -63,6 +63,8 @@ def test_a_pending_adjustment_is_decided_inline_and_the_total_follows(api, gm, t
     adjustment_id = proposed.get_json()["id"]
     html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
     assert f'id="adjustment-{adjustment_id}"' in html and "还有待审批的加减分" in html
+    card = html[html.index(f'id="adjustment-{adjustment_id}"'):]
+    assert "提议人：刘主管" in card[:card.index("</form>")]  # who proposed it, as the adjustments page says
     before = score_of(team["eng1"], MONTH).total
     response = gm.post(f"/adjustments/{adjustment_id}/approve", data={"back": "queue"})
     assert response.status_code == 302 and f"/approvals?month={MONTH}" in response.headers["Location"]

@@ -41,6 +41,7 @@ class MonthState:
     interview: bool = False
     vetoed: bool = False
     pending: list = field(default_factory=list)  # proposed adjustments, oldest first
+    proposers: dict = field(default_factory=dict)  # adjustment id -> the display name of who proposed it
     gaps: list = field(default_factory=list)  # approval.blockers (of the template in force, for a month never computed)
     wants_self_review: bool = True  # the template rates by the engineer too
     wants_leader_review: bool = True  # the template's approval waits for a leader review
@@ -113,11 +114,13 @@ def month_states(viewer, month):
     interviewed = set(db.session.scalars(select(Interview.engineer_id).where(
         Interview.month == month, Interview.engineer_id.in_(ids))))
     vetoed = set(db.session.scalars(select(Veto.engineer_id).where(Veto.month == month, Veto.engineer_id.in_(ids))))
-    pending = {}
-    for adjustment in db.session.scalars(select(Adjustment).where(
-            Adjustment.month == month, Adjustment.engineer_id.in_(ids), Adjustment.status == "proposed")
+    pending, proposers = {}, {}
+    for adjustment, proposer in db.session.execute(
+            select(Adjustment, User.display_name).outerjoin(User, User.id == Adjustment.proposed_by_id).where(
+                Adjustment.month == month, Adjustment.engineer_id.in_(ids), Adjustment.status == "proposed")
             .order_by(Adjustment.proposed_at, Adjustment.id)):
         pending.setdefault(adjustment.engineer_id, []).append(adjustment)
+        proposers[adjustment.id] = proposer
     reopened = _reopened([person for person in people if person.id in scores
                           and scores[person.id].status == "draft"], month)
     states = []
@@ -137,7 +140,7 @@ def month_states(viewer, month):
             engineer=person, score=score, eligible=eligible, submitted=person.id in submitted,
             self_review="self" in groups.get(person.id, ()), leader_review=leader_review,
             interview=person.id in interviewed, vetoed=person.id in vetoed, pending=pending.get(person.id, []),
-            gaps=gaps, wants_self_review=template is None or (qualitative is not None
+            proposers=proposers, gaps=gaps, wants_self_review=template is None or (qualitative is not None
                                                              and "self" in qualitative.raters.groups),
             wants_leader_review=template is None or template.needs_leader_review, reopened=reopened.get(person.id)))
     return states
