@@ -261,6 +261,7 @@ def test_new_repair_suggests_the_rework_link_on_the_page(client, make_order):
                                                      "reported_at": "2026-11-01T09:00", "arrived_at": ""})
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="rework-suggestion"' in page and "OLD-1" in page
+    assert "不是返修则无需操作" in page  # nothing says what to do when it is no rework
     order = db.session.query(WorkOrder).filter_by(service_type="维修").one()
     linked = client.post(f"/work-orders/{order.id}/rework", data={"rework": "internal", "rework_of": "OLD-1"})
     assert linked.status_code == 302
