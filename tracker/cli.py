@@ -6,7 +6,8 @@ import os
 import click
 from flask import current_app
 from flask_migrate import upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker import backup as backups
 from tracker import clock, jobs, validation
@@ -28,6 +29,43 @@ def init_schema():
     upgrade()
 
 
+def _ensure_database():
+    """PostgreSQL: create the database the URL names when it does not exist yet, as SQLite's file is created (with
+    the URL's role, which needs CREATEDB); a database that cannot be reached is said in one line, not a traceback."""
+    url = db.engine.url
+    try:
+        with db.engine.connect():
+            return
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        if url.get_backend_name() != "postgresql" or not _create_postgres_database(url):
+            raise click.ClickException(f"cannot connect to the database: {reason}") from None
+    click.echo(f'database "{url.database}" created')
+
+
+def _create_postgres_database(url):
+    """Create the database `url` names through the server's maintenance database "postgres": True when created,
+    False when it exists (or the server cannot be reached: the first refusal says why)."""
+    maintenance = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with maintenance.connect() as connection:
+            if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
+                return False
+            connection.exec_driver_sql(
+                "CREATE DATABASE " + maintenance.dialect.identifier_preparer.quote_identifier(url.database))
+        return True
+    except OperationalError:
+        return False
+    except ProgrammingError as error:
+        if getattr(error.orig, "sqlstate", None) == "42P04":  # created meanwhile by another init-db
+            return True
+        reason = str(error.orig).strip().splitlines()[0]
+        raise click.ClickException(f'the database "{url.database}" does not exist and could not be created '
+                                   f"({reason}): create it (createdb) and run init-db again") from None
+    finally:
+        maintenance.dispose()
+
+
 def _begin():
     """A command's unit of work starts now: the time is stamped on the session, where its hooks find it."""
     return clock.stamp(db.session(), clock.now())
@@ -42,7 +80,9 @@ def _require_schema():
 def register(app):
     @app.cli.command("init-db")
     def init_db():
-        """Create or upgrade the database schema (migrations); never drops data."""
+        """Create or upgrade the database schema (migrations); never drops data. A PostgreSQL database the URL
+        names that does not exist yet is created first."""
+        _ensure_database()
         init_schema()
         held = []
         added = templates_store.sync_presets(_begin(), held=held)

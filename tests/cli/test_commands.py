@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.cli.test_backup import _instance
+from tests.conftest import skip_or_fail
 from tracker.auth.models import User
 from tracker.extensions import db
 
@@ -145,3 +146,42 @@ def test_an_unusable_secret_key_file_is_named_in_one_line(tmp_path, content):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "holds no usable secret key; delete it" in result.stderr, result.stderr
     assert "Error: " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_init_db_creates_a_postgresql_database_that_does_not_exist_yet(tmp_path):
+    """As SQLite's file is made: a PostgreSQL URL naming a database not created yet gave a traceback of 60 lines."""
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
+    from sqlalchemy import create_engine, text
+
+    base = url.rpartition("/")[0]
+    name = f'tracker_new"{os.getpid()}'  # a name that needs quoting
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    drop = text('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(name.replace('"', '""')))
+    with admin.connect() as connection:
+        connection.execute(drop)
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path),
+                   "TRACKER_DATABASE_URL": f"{base}/{name}"}
+    try:
+        for _ in range(2):  # the second run finds it made and upgrades nothing
+            result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+            assert "database ready" in result.stdout
+        with admin.connect() as connection:
+            assert connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) == 1
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
+
+
+def test_init_db_names_a_database_server_it_cannot_reach_in_one_line(tmp_path):
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path),
+                   "TRACKER_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/tracker"}  # nothing listens on 9
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Error: cannot connect to the database: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
