@@ -11,6 +11,7 @@ the same schema revision (run init-db first), or replaces everything with `repla
 """
 
 import base64
+import errno
 import gzip
 import hashlib
 import io
@@ -490,20 +491,45 @@ def _check_staged(tar, root):
 
 
 def swap_folders(staging, instance_path):
-    """Replace the live archive and photo folders with the staged ones (the backup's; none where it had none)."""
+    """Replace the live archive and photo folders with the staged ones (the backup's; none where it had none).
+
+    What is replaced is first moved aside (into the staging folder, removed after; on a linked folder's own disk
+    under a hidden name), never deleted in place: a file stored meanwhile lands in what was moved aside instead of
+    failing the deletion halfway, which lost the backup's own files after its rows were in."""
     for folder in FOLDERS:
         live, staged = os.path.join(instance_path, folder), os.path.join(staging, folder)
         if os.path.islink(live) and os.path.isdir(live):
             # the folder lives on another disk, linked back: its contents are replaced there, the link kept
             real = os.path.realpath(live)
-            for entry in os.listdir(real):
-                path = os.path.join(real, entry)
-                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
-            if os.path.isdir(staged):
-                for entry in os.listdir(staged):
-                    shutil.move(os.path.join(staged, entry), os.path.join(real, entry))
+            aside = tempfile.mkdtemp(dir=real, prefix=".restore-old-")
+            try:
+                _move_entries_aside(real, aside)
+                for entry in (os.listdir(staged) if os.path.isdir(staged) else []):
+                    target = os.path.join(real, entry)
+                    if os.path.lexists(target):  # made again by a write meanwhile
+                        os.replace(target, tempfile.mkdtemp(dir=aside) + os.sep + entry)
+                    shutil.move(os.path.join(staged, entry), target)
+            finally:
+                shutil.rmtree(aside, ignore_errors=True)
             continue
-        if os.path.isdir(live):
-            shutil.rmtree(live)
-        if os.path.isdir(staged):
-            os.replace(staged, live)
+        for _ in range(10):
+            if os.path.lexists(live):
+                os.replace(live, os.path.join(tempfile.mkdtemp(dir=staging, prefix="old-"), folder))
+            if not os.path.isdir(staged):
+                break
+            try:
+                os.replace(staged, live)
+                break
+            except OSError as error:  # a write made the live folder again between the two moves: once more
+                if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+        else:
+            raise OSError(errno.EBUSY, f"{live} kept being written to during the restore")
+
+
+def _move_entries_aside(folder, aside):
+    """Move every entry of `folder` (but `aside` itself) into `aside`, on the same disk."""
+    for entry in os.listdir(folder):
+        path = os.path.join(folder, entry)
+        if path != aside:
+            os.replace(path, os.path.join(aside, entry))

@@ -599,3 +599,42 @@ def test_a_restore_on_postgresql_waits_for_a_request_writing_meanwhile_instead_o
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.subject == "meanwhile")) == 0  # it came before the restore, which replaced it
         assert db.session.scalar(select(User.display_name)) == "张三"
+
+
+def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(tmp_path):
+    """A restore run beside a server storing photos deleted the live photos/ in place: a photo written meanwhile
+    made the deletion fail half-way ("Directory not empty"), after the rows were in, and the backup's own photos
+    were lost with the staging folder. What is replaced is moved aside, never deleted in place."""
+    import threading
+
+    from tracker import backup as backups
+
+    instance = tmp_path / "instance"
+    stop = threading.Event()
+
+    def write_photos():  # as a server storing photos into the live folder would, as fast as it can
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                folder = instance / "photos" / f"w{n % 7}" / f"order{n}"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "x-01.jpg").write_bytes(b"meanwhile")
+            except OSError:
+                pass  # its folder was moved away under it: that upload is lost, as README says
+
+    writer = threading.Thread(target=write_photos)
+    writer.start()
+    try:
+        for round_ in range(15):
+            staging = tmp_path / f"staging{round_}"
+            for n in range(150):
+                folder = staging / "photos" / f"e{n % 5}" / f"order{n}"
+                folder.mkdir(parents=True)
+                (folder / "x-01.jpg").write_bytes(b"backup")
+            backups.swap_folders(str(staging), str(instance))
+            for n in range(150):
+                assert (instance / "photos" / f"e{n % 5}" / f"order{n}" / "x-01.jpg").read_bytes() == b"backup"
+    finally:
+        stop.set()
+        writer.join()
