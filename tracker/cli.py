@@ -266,6 +266,11 @@ def register(app):
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None
+        except OperationalError as error:  # PostgreSQL: a deadlock with a server's request taking the tables
+            db.session.rollback()
+            reason = str(error.orig or error).strip().splitlines()[0]
+            raise click.ClickException(f"the database is busy ({reason}); nothing was restored: stop the web servers "
+                                       "and the scheduler, then run restore again") from None
         click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}; "
                    "every login was ended: everyone signs in again")
         if key_message:
