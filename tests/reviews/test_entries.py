@@ -458,3 +458,20 @@ def test_an_optional_metric_not_entered_reads_optional_not_missing(client, techn
     card = card[:card.index("</div>")]
     assert "选填" in card and "未录入" not in card
     assert "未录入" in page  # the required ones still say so
+
+
+def test_a_quarterly_line_is_entered_in_quarter_end_months_only(client, api, team, use_template):
+    """Form 6's 检查服务器状态 counts in March, June, September and December: an entry for October was stored (201)
+    and never counted, and the page offered its form every month."""
+    use_template(team["eng1"], "project_engineer_kpi")
+    body = {"engineer": "eng1", "month": "2026-10", "key": "server_checks", "actual": 9, "plan": 10}
+    refused = api("POST", "/metrics", "mgr", json=body)
+    assert refused.status_code == 422, refused.get_json()
+    assert "季度指标" in refused.get_json()["error"]["fields"]["key"] and count(MetricEntry) == 0
+    login(client, "mgr")
+    assert 'name="m-server_checks-actual"' not in client.get("/scores/2026-10/eng1/entries").get_data(as_text=True)
+    response = client.post("/scores/2026-10/eng1/metrics/server_checks",
+                           data={"m-server_checks-plan": "10", "m-server_checks-actual": "9"})
+    assert response.status_code in (404, 422) and count(MetricEntry) == 0
+    assert 'name="m-server_checks-actual"' in client.get("/scores/2026-09/eng1/entries").get_data(as_text=True)
+    assert api("POST", "/metrics", "mgr", json={**body, "month": "2026-09"}).status_code == 201

@@ -99,7 +99,7 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
     me = _me()
     lang = language.current()
     template = services.current_template(engineer, month)
-    specs = services.entry_specs(template)
+    specs = services.entry_specs(template, month)
     sees_records = access in ("leader", "admin", "self")
     incidents = services.incidents_of(engineer, month) if sees_records else []
     metrics = services.metrics_of(engineer, month) if sees_records else []

@@ -5,7 +5,6 @@ Services take plain data, raise domain errors, add and flush; the view, API or C
 
 import json
 from functools import cache
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -21,9 +20,10 @@ from tracker.extensions import db
 from tracker.scores import services as scores, templates_store
 from tracker.scores.models import KpiTemplate, Score
 from tracker.reviews.models import Incident, MetricEntry, Rating, Review
+from tracker.reviews.specs import (  # noqa: F401  (entry_specs and reads_share are read through services)
+    EntrySpecs, entry_specs, quarterly_key, reads_share)
 from tracker.scoring.decimals import HUNDRED
 from tracker.scoring.errors import TemplateError
-from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.presets import bundled_presets
 from tracker.scoring.template import load_template
 from tracker.scoring.totals import rates
@@ -322,98 +322,16 @@ def template_by_code(code, version=None):
     return data, None
 
 
-# ---- what a template needs entered ---------------------------------------------------------------
-
-@dataclass
-class IncidentSpec:
-    """An indicator that deducts per recorded incident: by category (fixed or ranged amounts) or per event."""
-
-    key: str
-    indicator: object
-    categories: dict = field(default_factory=dict)  # code -> Category(name, lo, hi)
-    per: Decimal | None = None
-
-
-@dataclass
-class MetricSpec:
-    """A monthly quantity to enter: plan and actual when the rule scores a completion rate; `percent` when the rule
-    reads the actual itself as a share (a band, a range in percent: 0.85 is 85%), which people write as 85."""
-
-    key: str
-    indicator: object
-    rule: str
-    wants_plan: bool
-    percent: bool = False
-    optional: bool = False  # a part the template takes only when entered (required: false): nothing is missing
-
-
-def reads_share(node):
-    """Whether a rule reads a plain entered value as a share (0.85 = 85%): bands, and ranges marked percent."""
-    return node.rule == "band" or (node.rule == "range" and bool(node.params.get("percent")))
-
-
-@dataclass
-class RatingSpec:
-    """A manual judgement: a level of the scale (rating) or points within [lo, hi] (manual)."""
-
-    key: str
-    indicator: object
-    rule: str
-    scale: tuple = ()
-    lo: Decimal | None = None
-    hi: Decimal | None = None
-    levels: tuple = ()
-
-
-@dataclass
-class EntrySpecs:
-    incidents: dict = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
-    ratings: dict = field(default_factory=dict)
-
-    def __bool__(self):
-        return bool(self.incidents or self.metrics or self.ratings)
-
-
-def entry_specs(template):
-    """What a Template needs entered by hand, by key (the source's `key`, default the indicator code)."""
-    specs = EntrySpecs()
-    if template is None:
-        return specs
-    for indicator in template.indicators:
-        _walk(indicator, indicator.node, None, specs)
-    return specs
-
-
-def _walk(indicator, node, inherited, specs):
-    source = node.source or inherited
-    if node.rule == "sum":
-        for part in node.params["parts"]:
-            _walk(indicator, part, source, specs)
-        return
-    if source is None:
-        return
-    key = source.options.get("key", indicator.code)
-    if source.kind == "incidents":
-        spec = specs.incidents.setdefault(key, IncidentSpec(key, indicator))
-        if node.rule == "deduction":
-            spec.categories.update(node.params.get("categories") or {})
-            if "per" in node.params and spec.per is None:
-                spec.per = node.params["per"]
-    elif source.kind == "metric":
-        # a linear rule scores actual / plan; band and range rules read the plain actual (a count, a score)
-        specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear", reads_share(node),
-                                                 optional=source.options.get("required", True) is False))
-    elif source.kind == "rating" and node.rule == "rating":
-        specs.ratings.setdefault(key, RatingSpec(key, indicator, "rating", scale=node.params.get("scale",
-                                                                                                  DEFAULT_SCALE)))
-    elif source.kind == "rating" and node.rule == "manual":
-        specs.ratings.setdefault(key, RatingSpec(key, indicator, "manual", lo=node.params.get("lo", Decimal(0)),
-                                                 hi=node.params["hi"], levels=node.params.get("levels", ())))
-
-
 def specs_for(engineer, month):
-    return entry_specs(current_template(engineer, month))
+    """What the engineer's template for the month needs entered (its quarterly lines in quarter-end months only)."""
+    return entry_specs(current_template(engineer, month), month)
+
+
+def _refuse_quarterly(template, key, bucket, name, month):
+    """A quarterly line's entry in a month that ends no quarter: refused as such (it was stored and never counted)."""
+    if quarterly_key(template, key, bucket):
+        raise Invalid.field(name, _("%(key)s 是季度指标，只在季末月份（3、6、9、12 月）录入；%(month)s 不是", key=key,
+                                    month=str(month)))
 
 
 def peers_rate(engineer, month):
@@ -435,6 +353,7 @@ def record_incident(actor, engineer, day, indicator, category=None, amount=None,
     specs = specs_for(engineer, month).incidents
     spec = specs.get(indicator)
     if spec is None:
+        _refuse_quarterly(current_template(engineer, month), indicator, "incidents", "indicator", month)
         allowed = ", ".join(specs) or _("（无）")
         raise Invalid.field("indicator", _("该考核模板没有按事件扣分的指标 %(code)s；可选：%(allowed)s",
                                            code=indicator, allowed=allowed))
@@ -488,6 +407,7 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
     _not_future(month, now)  # the month first: "plan required" sent the user to fill in what could not be saved
     spec = specs_for(engineer, month).metrics.get(key)
     if spec is None:
+        _refuse_quarterly(current_template(engineer, month), key, "metrics", "key", month)
         allowed = ", ".join(specs_for(engineer, month).metrics) or _("（无）")
         raise Invalid.field("key", _("该考核模板没有需要录入的指标 %(key)s；可选：%(allowed)s", key=key,
                                      allowed=allowed))
@@ -539,14 +459,15 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
         # who rates is the template's: form 5 is scored by the leader alone
         raise Forbidden(_("该考核模板的评分只由%(groups)s给出", groups=_("、").join(
             str(GROUP_NAMES[g]) for g in template.raters.groups)))
-    specs = entry_specs(template).ratings
-    if group != "leader" and not specs:
+    specs = entry_specs(template, month).ratings
+    if group != "leader" and not specs and not entry_specs(template).ratings:
         # an engineer rates only lines of a template that has them (CONTRACT 10: hand entries are the leader's; the
         # 360 form's lines are rated by self and colleagues too); the leader is told which keys there are (422)
         raise Forbidden(_("该考核模板没有由工程师评分的指标"))
     _not_future(month, now)
     spec = specs.get(key)
     if spec is None:
+        _refuse_quarterly(template, key, "ratings", "key", month)
         raise Invalid.field("key", _("该考核模板没有需要评分的指标 %(key)s；可选：%(allowed)s", key=key,
                                      allowed=", ".join(specs) or _("（无）")))
     if spec.rule == "rating":
