@@ -233,6 +233,9 @@ def test_bad_manual_ratings_are_refused(api, team, use_template, body, field):
 def test_scale_rating_takes_a_level_of_the_scale(api, team, use_template):
     use_template(team["eng1"], "service_360")
     body = {"engineer": "eng1", "month": MONTH, "key": "service_attitude"}
+    refused = api("POST", "/ratings", "mgr", json=body | {"level": "良好"})
+    assert refused.status_code == 422  # the levels are named as the pages name them beside their codes
+    assert "good（良好）" in refused.get_json()["error"]["fields"]["level"], refused.get_json()
     assert api("POST", "/ratings", "mgr", json=body | {"level": "superb"}).status_code == 422
     assert api("POST", "/ratings", "mgr", json=body | {"points": 5}).status_code == 422
     response = api("POST", "/ratings", "mgr", json=body | {"level": "good"})

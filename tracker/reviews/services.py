@@ -474,8 +474,10 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
         codes = [level.code for level in spec.scale]
         if points is not None:
             raise Invalid.field("points", _("该指标按等级评分，不填分数"))
-        if level not in codes:
-            raise Invalid.field("level", _("请选择等级：%(codes)s", codes=", ".join(codes)))
+        if level not in codes:  # each code with its name as the pages say it (良好 was refused by a list of codes)
+            lang = language.current()
+            raise Invalid.field("level", _("请选择等级：%(codes)s", codes=", ".join(
+                level.code + _("（") + level.name.get(lang) + _("）") for level in spec.scale)))
     else:
         if level is not None and level != "":
             raise Invalid.field("level", _("该指标直接打分，不选等级"))
