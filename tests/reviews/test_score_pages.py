@@ -308,6 +308,12 @@ def test_admin_sees_the_templates_and_one_as_a_readable_table(client, team):
     assert "责任心" in page and "定量 70%，定性 30%" in page
     page = client.get("/admin/templates/service_post_deduction").get_data(as_text=True)
     assert "不接听电话或用语不当 1–3 分" in page
+    # an entered completion rate reads actual ÷ plan (it said "actual / 1"); a count asks for no plan
+    page = client.get("/admin/templates/service_360").get_data(as_text=True)
+    assert "min(1, 实际 ÷ 计划)" in page and "实际值 / 1)" not in page
+    page = client.get("/admin/templates/project_engineer_kpi").get_data(as_text=True)
+    row = page[page.index("工单误操作"):]
+    assert "每月录入（实际）" in row[:row.index("</tr>")]
     assert client.get("/admin/templates/nope").status_code == 404
 
 

@@ -19,6 +19,7 @@ from tracker.scoring.decimals import fmt, fmt_pct
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.rules import DEFAULT_SCALE
 from tracker.scoring.template import load_template
+from tracker.reviews.specs import reads_share
 from tracker.reviews.views import bp
 from tracker.reviews.entry_views import _amount_text
 from tracker.validation import page_arg
@@ -55,6 +56,11 @@ def describe(node, lang):
         return text
     if rule == "linear":
         target = fmt(p.get("target", 1))
+        if node.source is not None and node.source.kind == "metric" and target == "1":
+            # an entered completion rate: actual ÷ plan (it read "actual / 1", as if the plan were not asked for)
+            if p.get("cap_rate", True):
+                return _("%(points)s × min(1, 实际 ÷ 计划)", points=fmt(p["points"]))
+            return _("%(points)s × 实际 ÷ 计划", points=fmt(p["points"]))
         if p.get("cap_rate", True):
             return _("%(points)s × min(1, 实际值 / %(target)s)", points=fmt(p["points"]), target=target)
         return _("%(points)s × 实际值 / %(target)s", points=fmt(p["points"]), target=target)
@@ -121,12 +127,14 @@ def _describe_part(part, lang):
     return text
 
 
-def _source_label(source):
+def _source_label(source, node=None):
     """What an indicator reads, in words; a time measured in business hours says so and names the office hours (the
-    page read the same for clock and business hours)."""
+    page read the same for clock and business hours); an entered count or share without a plan says so."""
     if source is None:
         return _("见各分项")
     label = SOURCE_LABELS.get(source.kind, source.kind)
+    if source.kind == "metric" and node is not None and node.rule != "linear" and not reads_share(node):
+        label = _("每月录入（实际）")  # a count or an amount: scored as itself, a plan is refused
     if source.options.get("clock") == "business":
         return _("%(source)s（按工作时间 %(hours)s 计）", source=label,
                  hours=(source.options.get("office_hours") or DEFAULT_OFFICE_HOURS).replace("-", "–"))
@@ -174,7 +182,7 @@ def template_detail(code):
                      "group": sections.get(indicator.group) or (
                          indicator.group_en if lang == "en" and indicator.group_en else indicator.group),
                      "entered": bool({"metric", "rating"} & kinds),
-                     "source": _source_label(source),
+                     "source": _source_label(source, indicator.node),
                      "rule": RULE_LABELS.get(indicator.node.rule, indicator.node.rule),
                      "params": describe(indicator.node, lang),
                      "description": indicator.description.get(lang) if indicator.description else None})
