@@ -494,42 +494,45 @@ def swap_folders(staging, instance_path):
     """Replace the live archive and photo folders with the staged ones (the backup's; none where it had none).
 
     What is replaced is first moved aside (into the staging folder, removed after; on a linked folder's own disk
-    under a hidden name), never deleted in place: a file stored meanwhile lands in what was moved aside instead of
-    failing the deletion halfway, which lost the backup's own files after its rows were in."""
+    under a hidden name), never deleted in place, and what comes in is put in place by a rename that never merges
+    into a folder made meanwhile: a file stored during the swap lands in what was moved aside instead of failing a
+    deletion halfway (which lost the backup's own files after its rows were in) or nesting the backup's folder."""
     for folder in FOLDERS:
         live, staged = os.path.join(instance_path, folder), os.path.join(staging, folder)
         if os.path.islink(live) and os.path.isdir(live):
-            # the folder lives on another disk, linked back: its contents are replaced there, the link kept
+            # the folder lives on another disk, linked back: its contents are replaced there, the link kept; the
+            # backup's are copied onto that disk first, so nothing is replaced before they are all there
             real = os.path.realpath(live)
             aside = tempfile.mkdtemp(dir=real, prefix=".restore-old-")
+            incoming = tempfile.mkdtemp(dir=real, prefix=".restore-new-")
             try:
-                _move_entries_aside(real, aside)
                 for entry in (os.listdir(staged) if os.path.isdir(staged) else []):
-                    target = os.path.join(real, entry)
-                    if os.path.lexists(target):  # made again by a write meanwhile
-                        os.replace(target, tempfile.mkdtemp(dir=aside) + os.sep + entry)
-                    shutil.move(os.path.join(staged, entry), target)
+                    shutil.move(os.path.join(staged, entry), os.path.join(incoming, entry))
+                for entry in os.listdir(real):
+                    if os.path.join(real, entry) not in (aside, incoming):
+                        os.replace(os.path.join(real, entry), os.path.join(aside, entry))
+                for entry in os.listdir(incoming):
+                    _put_in_place(os.path.join(incoming, entry), os.path.join(real, entry), aside)
             finally:
                 shutil.rmtree(aside, ignore_errors=True)
+                shutil.rmtree(incoming, ignore_errors=True)
             continue
-        for _ in range(10):
-            if os.path.lexists(live):
-                os.replace(live, os.path.join(tempfile.mkdtemp(dir=staging, prefix="old-"), folder))
-            if not os.path.isdir(staged):
-                break
-            try:
-                os.replace(staged, live)
-                break
-            except OSError as error:  # a write made the live folder again between the two moves: once more
-                if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                    raise
-        else:
-            raise OSError(errno.EBUSY, f"{live} kept being written to during the restore")
+        if os.path.isdir(staged):
+            _put_in_place(staged, live, staging)
+        elif os.path.lexists(live):
+            os.replace(live, os.path.join(tempfile.mkdtemp(dir=staging, prefix="old-"), folder))
 
 
-def _move_entries_aside(folder, aside):
-    """Move every entry of `folder` (but `aside` itself) into `aside`, on the same disk."""
-    for entry in os.listdir(folder):
-        path = os.path.join(folder, entry)
-        if path != aside:
-            os.replace(path, os.path.join(aside, entry))
+def _put_in_place(source, target, aside):
+    """Rename `source` to `target` on one disk, moving whatever is at `target` into the folder `aside` first, again
+    when a write makes it anew in between (a rename never merges into a folder, nor nests in one)."""
+    for _ in range(10):
+        if os.path.lexists(target):
+            os.replace(target, os.path.join(tempfile.mkdtemp(dir=aside, prefix="old-"), os.path.basename(target)))
+        try:
+            os.replace(source, target)
+            return
+        except OSError as error:  # made again between the two renames: once more
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise
+    raise OSError(errno.EBUSY, f"{target} kept being written to during the restore")

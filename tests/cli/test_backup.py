@@ -601,15 +601,22 @@ def test_a_restore_on_postgresql_waits_for_a_request_writing_meanwhile_instead_o
         assert db.session.scalar(select(User.display_name)) == "张三"
 
 
-def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(tmp_path):
+@pytest.mark.parametrize("linked", [False, True], ids=["folder", "linked-from-another-disk"])
+def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(tmp_path, linked):
     """A restore run beside a server storing photos deleted the live photos/ in place: a photo written meanwhile
     made the deletion fail half-way ("Directory not empty"), after the rows were in, and the backup's own photos
-    were lost with the staging folder. What is replaced is moved aside, never deleted in place."""
+    were lost with the staging folder; in a photos/ linked from another disk, an engineer's folder made meanwhile
+    got the backup's folder moved inside it. What is replaced is moved aside, never deleted in place, and what
+    comes in is renamed into place, never merged."""
     import threading
 
     from tracker import backup as backups
 
     instance = tmp_path / "instance"
+    if linked:
+        (tmp_path / "bigdisk" / "photos").mkdir(parents=True)
+        instance.mkdir()
+        os.symlink(tmp_path / "bigdisk" / "photos", instance / "photos")
     stop = threading.Event()
 
     def write_photos():  # as a server storing photos into the live folder would, as fast as it can
@@ -617,7 +624,7 @@ def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(
         while not stop.is_set():
             n += 1
             try:
-                folder = instance / "photos" / f"w{n % 7}" / f"order{n}"
+                folder = instance / "photos" / f"e{n % 5}" / f"new{n}"
                 folder.mkdir(parents=True, exist_ok=True)
                 (folder / "x-01.jpg").write_bytes(b"meanwhile")
             except OSError:
@@ -635,6 +642,9 @@ def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(
             backups.swap_folders(str(staging), str(instance))
             for n in range(150):
                 assert (instance / "photos" / f"e{n % 5}" / f"order{n}" / "x-01.jpg").read_bytes() == b"backup"
+            assert not any((instance / "photos" / f"e{n}" / f"e{n}").exists() for n in range(5))  # nothing nested
     finally:
         stop.set()
         writer.join()
+    assert os.path.islink(instance / "photos") == linked
+    assert not [name for name in os.listdir(instance / "photos") if name.startswith(".restore-")]
