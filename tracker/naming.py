@@ -53,10 +53,21 @@ def check_canonical(name, field):
                                      max=CANONICAL_BYTES_MAX))
 
 
-def inside(root, *parts):
-    """Join parts under root and make sure the result lies inside root (refuses anything that escapes)."""
-    root = os.path.realpath(root)
-    path = os.path.realpath(os.path.join(root, *parts))
+# the instance's folders an administrator may move to another disk and link back (a growing archive, the photos)
+LINKABLE = ("archive", "photos")
+
+
+def inside(root, *parts, linked=()):
+    """Join parts under root and make sure the result lies inside root (refuses anything that escapes), as a path
+    under root itself. A folder right under root named in `linked` may be a link to another disk; below it, and
+    anywhere else, nothing may lead out."""
+    root = os.path.abspath(root)
+    path = os.path.normpath(os.path.join(root, *parts))
     if os.path.commonpath([root, path]) != root or path == root:
+        raise Invalid(_("文件路径无效"))
+    first = os.path.relpath(path, root).split(os.sep)[0]
+    anchor = os.path.realpath(os.path.join(root, first) if first in linked else root)
+    real = os.path.realpath(path)
+    if real != anchor and os.path.commonpath([anchor, real]) != anchor:
         raise Invalid(_("文件路径无效"))
     return path

@@ -121,3 +121,36 @@ def test_every_stored_path_lies_inside_the_instance_folder(app, api, make_order)
         assert not os.path.isabs(relative) and ".." not in relative.split("/")
         full = os.path.realpath(os.path.join(instance, relative))
         assert os.path.commonpath([instance, full]) == instance and os.path.isfile(full)
+
+
+def test_archive_and_photos_linked_from_another_disk_take_uploads_and_serve_them(app, api, client, make_order,
+                                                                                  tmp_path):
+    """An administrator moves the growing archive/ and photos/ to a bigger disk and links them back (as backup and
+    restore expect): every scan and photo upload was refused with "文件路径无效". They are stored there, under the
+    paths of the contract, and a link below them that leads out is still refused."""
+    bigdisk = tmp_path / "bigdisk"
+    for folder in ("archive", "photos"):
+        (bigdisk / folder).mkdir(parents=True)
+        os.symlink(bigdisk / folder, os.path.join(app.instance_path, folder))
+    order = make_order(reported_at=datetime(2026, 10, 15, 8, 0))
+    scan = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+               content_type="multipart/form-data")
+    assert scan.status_code == 201, scan.get_json()
+    assert scan.get_json()["path"] == f"archive/旗滨玻璃/{CANONICAL}.pdf"
+    assert (bigdisk / "archive" / "旗滨玻璃" / f"{CANONICAL}.pdf").read_bytes() == PDF
+    photos = api("POST", f"/work-orders/{order.id}/photos", "eng1", data={"files": [upload("x.jpg", image_bytes())]},
+                 content_type="multipart/form-data")
+    assert photos.status_code == 201, photos.get_json()
+    assert photos.get_json()["photos"][0]["path"] == f"photos/eng1/{CANONICAL}/{CANONICAL}-01.jpg"
+    assert (bigdisk / "photos" / "eng1" / CANONICAL / f"{CANONICAL}-01.jpg").is_file()
+    login(client, "office")
+    stored = db.session.query(Scan).one()
+    assert client.get(f"/work-orders/{order.id}/scans/{stored.id}").data == PDF
+    # a customer folder on that disk linked elsewhere by hand leads out of it: refused, nothing written there
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, bigdisk / "archive" / "福耀玻璃")
+    other = make_order(customer="福耀玻璃", reported_at=datetime(2026, 10, 15, 8, 0))
+    refused = api("POST", f"/work-orders/{other.id}/scan", "office",
+                  data={"file": upload("20261015福耀玻璃1号机常规保养.pdf", PDF)}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and os.listdir(outside) == []

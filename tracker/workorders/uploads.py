@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tracker import locking, validation
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
-from tracker.naming import check_canonical, inside
+from tracker.naming import LINKABLE, check_canonical, inside
 from tracker.notifications import services as notifications
 from tracker.tickets import decode, qr
 from tracker.workorders import files
@@ -44,6 +44,11 @@ MOVES = "tracker.file_moves"  # (source, target) of stored files to move when th
 
 def root():
     return os.path.realpath(current_app.instance_path)
+
+
+def stored(*parts):
+    """A path in the instance folder (its archive/ and photos/ may be links to another disk)."""
+    return inside(root(), *parts, linked=LINKABLE)
 
 
 # ---- scanned tickets ------------------------------------------------------------------------------
@@ -129,14 +134,14 @@ def store_scan(actor, order, filename, stream, now, numbers=None):
     locking.lock_row(order.customer)  # and its customer's name: a rename meanwhile waits, or is waited for
     check_canonical(order.canonical_name, "file")  # an order stored before names were held to it
     data, kind, ext, by_qr = read_scan(order, filename, stream, numbers)
-    folder = inside(root(), "archive", order.customer.name)
+    folder = stored("archive", order.customer.name)
     previous = current_scan(order)
     stem = _free_stem(order, folder, ext, previous)
     target = inside(folder, f"{stem}.{ext}")
     version = (db.session.scalar(select(func.max(Scan.version)).where(Scan.work_order_id == order.id)) or 0) + 1
     source = retired = None
     if previous is not None:
-        source = inside(root(), previous.path)
+        source = stored(previous.path)
         retired = _version_path(source, previous)
         previous.current = False
         previous.path = files.relative(retired)
@@ -189,7 +194,7 @@ def _free_stem(order, folder, ext, previous):
             Scan.customer_id == order.customer_id, Scan.stem == stem, Scan.current.is_(True),
             Scan.work_order_id != order.id).limit(1))
         path = inside(folder, f"{stem}.{ext}")
-        stray = os.path.lexists(path) and (previous is None or inside(root(), previous.path) != path)
+        stray = os.path.lexists(path) and (previous is None or stored(previous.path) != path)
         if held is None and not stray:
             return stem
 
@@ -220,11 +225,11 @@ def follow_customer(customer):
     with_files = (WorkOrder.photos.any()) | WorkOrder.id.in_(select(Scan.work_order_id).where(Scan.current))
     for order in db.session.scalars(select(WorkOrder).where(WorkOrder.customer_id == customer.id, with_files)):
         follow_order(order)
-    folder = inside(root(), "archive", customer.name, ".versions")
+    folder = stored("archive", customer.name, ".versions")
     taken = set()
     for scan in db.session.scalars(select(Scan).join(WorkOrder, WorkOrder.id == Scan.work_order_id).where(
             WorkOrder.customer_id == customer.id, Scan.current.is_(False)).order_by(Scan.id)):
-        source = inside(root(), scan.path)
+        source = stored(scan.path)
         if os.path.dirname(source) == folder:
             continue
         stem, _dot, ext = os.path.basename(source).rpartition(".")
@@ -240,8 +245,8 @@ def follow_customer(customer):
 
 def _follow_scan(order, scan):
     ext = scan.name.rpartition(".")[2]
-    folder = inside(root(), "archive", order.customer.name)
-    source = inside(root(), scan.path)
+    folder = stored("archive", order.customer.name)
+    source = stored(scan.path)
     canonical = order.canonical_name
     if os.path.dirname(source) == folder and scan.stem in (canonical, f"{canonical}-{order.number}"):
         return
@@ -259,8 +264,8 @@ def _follow_photos(order):
         return
     canonical = order.canonical_name
     owner = order.engineer.username if order.engineer is not None else order.photos[0].path.split("/")[1]
-    folder = inside(root(), "photos", owner, canonical)
-    moving = [photo for photo in order.photos if os.path.dirname(inside(root(), photo.path)) != folder]
+    folder = stored("photos", owner, canonical)
+    moving = [photo for photo in order.photos if os.path.dirname(stored(photo.path)) != folder]
     if not moving:
         return
     names = _photo_names(folder, canonical)
@@ -272,7 +277,7 @@ def _follow_photos(order):
             path = inside(folder, name)
             if not os.path.lexists(path):
                 break
-        for old, new in ((inside(root(), photo.path), path), (inside(root(), photo.thumb_path), thumb)):
+        for old, new in ((stored(photo.path), path), (stored(photo.thumb_path), thumb)):
             if os.path.lexists(old):
                 _move(old, new)
         photo.name, photo.path, photo.thumb_path = name, files.relative(path), files.relative(thumb)
@@ -339,7 +344,7 @@ def store_photos(actor, order, uploads, now):
         raise Invalid.field("files", _("请选择照片"))
     prepared = [_prepare_photo(files.split_name(name)[0], stream) for name, stream in uploads]
     canonical = order.canonical_name
-    folder = inside(root(), "photos", order.engineer.username, canonical)
+    folder = stored("photos", order.engineer.username, canonical)
     names = _photo_names(folder, canonical)
     rows = []
     for photo in prepared:
@@ -380,11 +385,11 @@ def remove_photo(actor, photo):
     locking.lock_row(photo.work_order)  # one change of the order's files at a time
     locking.reread(photo)  # removed by another request meanwhile: 404
     stem = photo.name.rpartition(".")[0]
-    folder = os.path.join(os.path.dirname(inside(root(), photo.path)), ".deleted")
+    folder = os.path.join(os.path.dirname(stored(photo.path)), ".deleted")
     for old, (name, ext) in ((photo.path, (f"{stem}.{photo.id}", photo.name.rpartition('.')[2])),
                              (photo.thumb_path, (f"{stem}.{photo.id}.thumb", "jpg"))):
-        if os.path.lexists(inside(root(), old)):
-            _move(inside(root(), old), _free_path(folder, name, ext))
+        if os.path.lexists(stored(old)):
+            _move(stored(old), _free_path(folder, name, ext))
     db.session.delete(photo)
     db.session.flush()
 
