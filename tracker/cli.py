@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from tracker import backup as backups
 from tracker import clock, jobs, validation
@@ -33,6 +33,8 @@ def _ensure_database():
     """PostgreSQL: create the database the URL names when it does not exist yet, as SQLite's file is created (with
     the URL's role, which needs CREATEDB); a database that cannot be reached is said in one line, not a traceback."""
     url = db.engine.url
+    if url.get_backend_name() == "postgresql" and not url.database:  # the client's default: the server's own one
+        raise click.ClickException("the database URL names no database (postgresql://user@host:5432/NAME)")
     try:
         with db.engine.connect():
             return
@@ -56,8 +58,8 @@ def _create_postgres_database(url):
         return True
     except OperationalError:
         return False
-    except ProgrammingError as error:
-        if getattr(error.orig, "sqlstate", None) == "42P04":  # created meanwhile by another init-db
+    except (IntegrityError, ProgrammingError) as error:
+        if getattr(error.orig, "sqlstate", None) in ("42P04", "23505"):  # created meanwhile by another init-db
             return True
         reason = str(error.orig).strip().splitlines()[0]
         raise click.ClickException(f'the database "{url.database}" does not exist and could not be created '

@@ -178,10 +178,14 @@ def test_init_db_creates_a_postgresql_database_that_does_not_exist_yet(tmp_path)
         admin.dispose()
 
 
-def test_init_db_names_a_database_server_it_cannot_reach_in_one_line(tmp_path):
-    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path),
-                   "TRACKER_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/tracker"}  # nothing listens on 9
+@pytest.mark.parametrize("url, said", [
+    ("postgresql://postgres@127.0.0.1:9/tracker", "cannot connect to the database: "),  # nothing listens on 9
+    # the client's default database is the server's own: Tracker's tables were made in "postgres"
+    ("postgresql://postgres@127.0.0.1:9/", "the database URL names no database"),
+])
+def test_init_db_names_a_database_it_cannot_use_in_one_line(tmp_path, url, said):
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_DATABASE_URL": url}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
                             capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "Error: cannot connect to the database: " in result.stderr, result.stderr
+    assert result.returncode == 1 and f"Error: {said}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
