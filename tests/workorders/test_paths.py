@@ -154,3 +154,9 @@ def test_archive_and_photos_linked_from_another_disk_take_uploads_and_serve_them
     refused = api("POST", f"/work-orders/{other.id}/scan", "office",
                   data={"file": upload("20261015福耀玻璃1号机常规保养.pdf", PDF)}, content_type="multipart/form-data")
     assert refused.status_code == 422 and os.listdir(outside) == []
+    # so is a .versions/ folder linked out: the older version was moved there (and kept readable by all)
+    os.symlink(outside, bigdisk / "archive" / "旗滨玻璃" / ".versions")
+    again = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+                content_type="multipart/form-data")
+    assert again.status_code == 422 and os.listdir(outside) == []
+    assert (bigdisk / "archive" / "旗滨玻璃" / f"{CANONICAL}.pdf").read_bytes() == PDF

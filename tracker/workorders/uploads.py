@@ -51,6 +51,12 @@ def stored(*parts):
     return inside(root(), *parts, linked=LINKABLE)
 
 
+def beside(folder, *parts):
+    """A path in `folder` (one of the instance folder's), checked as stored() checks: no link below archive/ or
+    photos/ (a .versions/ or .deleted/ folder either) may lead out of them."""
+    return stored(os.path.relpath(folder, root()), *parts)
+
+
 # ---- scanned tickets ------------------------------------------------------------------------------
 
 def expected_names(order):
@@ -137,7 +143,7 @@ def store_scan(actor, order, filename, stream, now, numbers=None):
     folder = stored("archive", order.customer.name)
     previous = current_scan(order)
     stem = _free_stem(order, folder, ext, previous)
-    target = inside(folder, f"{stem}.{ext}")
+    target = beside(folder, f"{stem}.{ext}")
     version = (db.session.scalar(select(func.max(Scan.version)).where(Scan.work_order_id == order.id)) or 0) + 1
     source = retired = None
     if previous is not None:
@@ -193,7 +199,7 @@ def _free_stem(order, folder, ext, previous):
         held = db.session.scalar(select(Scan.id).where(
             Scan.customer_id == order.customer_id, Scan.stem == stem, Scan.current.is_(True),
             Scan.work_order_id != order.id).limit(1))
-        path = inside(folder, f"{stem}.{ext}")
+        path = beside(folder, f"{stem}.{ext}")
         stray = os.path.lexists(path) and (previous is None or stored(previous.path) != path)
         if held is None and not stray:
             return stem
@@ -233,10 +239,10 @@ def follow_customer(customer):
         if os.path.dirname(source) == folder:
             continue
         stem, _dot, ext = os.path.basename(source).rpartition(".")
-        attempt, target = 0, inside(folder, os.path.basename(source))
+        attempt, target = 0, beside(folder, os.path.basename(source))
         while target in taken or os.path.lexists(target):
             attempt += 1
-            target = inside(folder, f"{stem}-{attempt}.{ext}")
+            target = beside(folder, f"{stem}-{attempt}.{ext}")
         taken.add(target)
         if os.path.lexists(source):
             _move(source, target)
@@ -251,7 +257,7 @@ def _follow_scan(order, scan):
     if os.path.dirname(source) == folder and scan.stem in (canonical, f"{canonical}-{order.number}"):
         return
     stem = _free_stem(order, folder, ext, scan)
-    target = inside(folder, f"{stem}.{ext}")
+    target = beside(folder, f"{stem}.{ext}")
     if os.path.lexists(source):
         _move(source, target)
     scan.stem, scan.name, scan.path, scan.customer_id = stem, f"{stem}.{ext}", files.relative(target), order.customer_id
@@ -274,7 +280,7 @@ def _follow_photos(order):
         while True:
             stem, thumb = next(names)
             name = f"{stem}.{ext}"
-            path = inside(folder, name)
+            path = beside(folder, name)
             if not os.path.lexists(path):
                 break
         for old, new in ((stored(photo.path), path), (stored(photo.thumb_path), thumb)):
@@ -318,7 +324,7 @@ def _free_path(folder, stem, ext):
     attempt = 0
     while True:
         suffix = f"-{attempt}" if attempt else ""
-        candidate = inside(folder, f"{stem}{suffix}.{ext}")
+        candidate = beside(folder, f"{stem}{suffix}.{ext}")
         if not os.path.lexists(candidate):
             return candidate
         attempt += 1
@@ -351,7 +357,7 @@ def store_photos(actor, order, uploads, now):
         while True:
             stem, thumb = next(names)
             name = f"{stem}.{photo['ext']}"
-            path = inside(folder, name)
+            path = beside(folder, name)
             try:
                 files.write_new(path, photo["data"])
             except FileExistsError:
@@ -401,7 +407,7 @@ def _photo_names(folder, canonical):
     number = _next_photo_number(folder, canonical)
     while True:
         stem = f"{canonical}-{number:02d}"
-        thumb = inside(folder, ".thumbs", f"{stem}.jpg")
+        thumb = beside(folder, ".thumbs", f"{stem}.jpg")
         number += 1
         if not os.path.lexists(thumb):
             yield stem, thumb
