@@ -314,19 +314,23 @@ def test_a_month_computed_through_a_while_b_serves_pages(cluster):
     for thread in readers:
         thread.start()
     try:
-        time.sleep(0.5)
-        computing.set()
-        status, summary = api(cluster.a, "POST", f"/scores/{MONTH}/compute", gm_token)
-        computing.clear()
+        # on a machine busy with other work a page can take longer than the computation: computed again (up to
+        # three times) until one of B's answers was begun and given within one
+        for _ in range(3):
+            time.sleep(0.5)
+            computing.set()
+            status, summary = api(cluster.a, "POST", f"/scores/{MONTH}/compute", gm_token)
+            computing.clear()
+            assert status == 200, summary
+            assert summary["computed"] == len(cluster.built["engineers"])
+            if any(row[2] for row in served):
+                break
     finally:
         done.set()
         for thread in readers:
             thread.join(timeout=120)
-    assert status == 200, summary
-    assert summary["computed"] == len(cluster.built["engineers"])
     assert [row for row in served if row[1] != 200] == []
-    # B answered while A computed (a request begun and answered within the computation), all of it with 200; on a
-    # machine busy with other work a page takes long beside the computation, so one such answer is what is asked
+    # B answered while A computed (a request begun and answered within the computation), all of it with 200
     assert sum(1 for row in served if row[2]) >= 1, served
 
     # What A computed, B serves.
