@@ -23,10 +23,24 @@ from tracker.scores import services as scores, templates_store
 from tracker.values import month_arg
 
 
+MIGRATING = 7_412_001  # the PostgreSQL advisory lock init-db holds while it migrates
+
+
 def init_schema():
-    """Create or upgrade the schema through the migrations; never drops data."""
+    """Create or upgrade the schema through the migrations; never drops data. On PostgreSQL one init-db at a time
+    (servers started together each run it): the next waits, then finds the schema up to date."""
     os.makedirs(current_app.instance_path, exist_ok=True)
-    upgrade()
+    if db.engine.dialect.name != "postgresql":
+        upgrade()
+        return
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATING})")
+        connection.commit()
+        try:
+            upgrade()
+        finally:
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATING})")
+            connection.commit()
 
 
 def _ensure_database():

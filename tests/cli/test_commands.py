@@ -189,3 +189,36 @@ def test_init_db_names_a_database_it_cannot_use_in_one_line(tmp_path, url, said)
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and f"Error: {said}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_init_db_at_once_on_a_missing_postgresql_database_both_succeed(tmp_path):
+    """Two servers started together each run init-db (make run does): the second's migration failed on
+    alembic_version with a traceback. They create the database once and migrate one after the other."""
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
+    from sqlalchemy import create_engine, text
+
+    base = url.rpartition("/")[0]
+    name = f"tracker_twice_{os.getpid()}"
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with admin.connect() as connection:
+        connection.execute(drop)
+    try:
+        runs = []
+        for n in range(2):
+            (tmp_path / str(n)).mkdir()
+            environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path / str(n)),
+                           "TRACKER_DATABASE_URL": f"{base}/{name}"}
+            runs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "tracker", "init-db"],
+                                         env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0 and "Traceback" not in err, err
+            assert "database ready" in out
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
