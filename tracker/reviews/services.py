@@ -476,8 +476,10 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
             raise Invalid.field("points", _("该指标按等级评分，不填分数"))
         if level not in codes:  # each code with its name as the pages say it (良好 was refused by a list of codes)
             lang = language.current()
+            named = [(level.code, level.name.get(lang)) for level in spec.scale]
             raise Invalid.field("level", _("请选择等级：%(codes)s", codes=", ".join(
-                level.code + _("（") + level.name.get(lang) + _("）") for level in spec.scale)))
+                code if name.lower().replace(" ", "_") == code else code + _("（") + name + _("）")
+                for code, name in named)))
     else:
         if level is not None and level != "":
             raise Invalid.field("level", _("该指标直接打分，不选等级"))
