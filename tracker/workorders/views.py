@@ -18,7 +18,6 @@ from tracker.auth.models import User
 from tracker.downloads import disposition
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge, Unsupported
 from tracker.extensions import db
-from tracker.naming import LINKABLE, inside
 from tracker.notifications.services import MIME
 from tracker.workorders import bulk_scans as bulk, feedback, network, services, uploads
 from tracker.workorders.forms import (METHOD_LABELS, REWORK_LABELS, SERVICE_TYPES, STATUS_LABELS, BulkScanForm,
@@ -318,7 +317,7 @@ def download_scan(order_id, scan_id):
 def _send(relative_path, name, mimetype, attachment, fallback):
     """A stored file, after the caller's permission check; the name keeps its Chinese (RFC 5987 filename*) beside
     the ASCII `fallback` (downloads.disposition)."""
-    path = inside(os.path.realpath(current_app.instance_path), relative_path, linked=LINKABLE)
+    path = uploads.stored(relative_path)
     if not os.path.isfile(path):
         abort(404)
     response = send_file(path, mimetype=mimetype, as_attachment=attachment, download_name=name, max_age=0)
