@@ -459,12 +459,12 @@ def save_rating(rater, engineer, month, key, level=None, points=None, *, now):
         # who rates is the template's: form 5 is scored by the leader alone
         raise Forbidden(_("该考核模板的评分只由%(groups)s给出", groups=_("、").join(
             str(GROUP_NAMES[g]) for g in template.raters.groups)))
-    specs = entry_specs(template, month).ratings
-    if group != "leader" and not specs and not entry_specs(template).ratings:
+    if group != "leader" and not entry_specs(template).ratings:
         # an engineer rates only lines of a template that has them (CONTRACT 10: hand entries are the leader's; the
         # 360 form's lines are rated by self and colleagues too); the leader is told which keys there are (422)
         raise Forbidden(_("该考核模板没有由工程师评分的指标"))
     _not_future(month, now)
+    specs = entry_specs(template, month).ratings
     spec = specs.get(key)
     if spec is None:
         _refuse_quarterly(template, key, "ratings", "key", month)

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tracker.scoring.rules import DEFAULT_SCALE
-from tracker.values import month_arg
 
 
 @dataclass
@@ -66,7 +65,7 @@ def entry_specs(template, month=None):
     if template is None:
         return specs
     for indicator in template.indicators:
-        if month is not None and indicator.period == "Q" and month_arg(month).number % 3:
+        if not indicator.counts_in(month):
             continue
         _walk(indicator, indicator.node, None, specs)
     return specs

@@ -120,7 +120,7 @@ def score_indicator(indicator, facts, memo=None):
     of their own aside): with a memo, a measure whose inputs, value and details are written the same as one
     already scored (repr: exact, a Decimal keeps its exponent) reuses that line's outcome and sentence.
     """
-    if indicator.period == "Q" and not _quarter_end(facts.get("month")):
+    if not indicator.counts_in(facts.get("month")):
         msg = Msg("indicator.quarterly", {"name": indicator.name})
         return IndicatorResult(indicator.code, indicator.name.zh, indicator.name.en, False, None, None, indicator.max,
                                msg, {}, indicator.weight, indicator.group)
@@ -161,11 +161,6 @@ def _score(indicator, facts, measure):
                     "max": indicator.max})
     return IndicatorResult(indicator.code, name.zh, name.en, True, value, outcome.points, indicator.max, msg,
                            record_ids, indicator.weight, indicator.group, missing)
-
-
-def _quarter_end(month):
-    """Whether "YYYY-MM" ends a quarter (March, June, September, December); a month not given counts as one."""
-    return month is None or int(str(month)[5:7]) % 3 == 0
 
 
 def _read(source, facts, code):

@@ -88,6 +88,11 @@ class Indicator:
     applies: str = "always"
     group_en: str | None = None  # the English of a plain group label (a section's code has its section's names)
 
+    def counts_in(self, month):
+        """Whether the line counts in `month` ("YYYY-MM"; None: any): a quarterly one in March, June, September and
+        December only (and is entered only then)."""
+        return self.period != "Q" or month is None or int(str(month)[5:7]) % 3 == 0
+
     @cached_property
     def self_contained(self):
         """True when no part of its node reads a source of its own (its outcome then follows from its measure)."""
