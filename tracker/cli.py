@@ -49,26 +49,27 @@ def _ensure_database():
     url = db.engine.url
     if url.get_backend_name() == "postgresql" and not url.database:  # the client's default: the server's own one
         raise click.ClickException("the database URL names no database (postgresql://user@host:5432/NAME)")
-    try:
-        with db.engine.connect():
-            return
-    except OperationalError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
-        if url.get_backend_name() != "postgresql" or not _create_postgres_database(url):
-            raise click.ClickException(f"cannot connect to the database: {reason}") from None
-    click.echo(f'database "{url.database}" created')
+    for attempt in range(2):  # again once the database is made (here, or by another init-db meanwhile)
+        try:
+            with db.engine.connect():
+                return
+        except OperationalError as error:
+            reason = str(error.orig or error).strip().splitlines()[0]
+            if attempt or url.get_backend_name() != "postgresql" or not _create_postgres_database(url):
+                raise click.ClickException(f"cannot connect to the database: {reason}") from None
 
 
 def _create_postgres_database(url):
-    """Create the database `url` names through the server's maintenance database "postgres": True when created,
-    False when it exists (or the server cannot be reached: the first refusal says why)."""
+    """Create the database `url` names through the server's maintenance database "postgres" unless it exists:
+    whether it exists now (False: the server cannot be reached that way either; the first refusal says why)."""
     maintenance = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with maintenance.connect() as connection:
             if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
-                return False
+                return True  # made by another init-db since this one could not connect (or refused for another reason)
             connection.exec_driver_sql(
                 "CREATE DATABASE " + maintenance.dialect.identifier_preparer.quote_identifier(url.database))
+        click.echo(f'database "{url.database}" created')
         return True
     except OperationalError:
         return False
