@@ -152,6 +152,34 @@ def test_a_wrong_file_name_is_refused_with_the_expected_one(filled, web):
     assert snapshot(filled) == before
 
 
+def test_another_engineers_workbook_renamed_is_refused_by_its_title_rows(filled, team, web):
+    """The file name alone let 张三's workbook, renamed to 李四's, replace 李四's months; each sheet's title row
+    names whose and which year it is."""
+    client = web("mgr")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    before = snapshot(team["eng2"]), snapshot(filled)
+    response = upload(client, data, name="2026年李四工作行程表.xlsx", username="eng2")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "工作表“10月”的标题是“2026年张三工作行程表 — 10月”，不是“2026年李四工作行程表 — 10月”" in html
+    assert (snapshot(team["eng2"]), snapshot(filled)) == before
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:  # the right person's file after a change of name: its title rows corrected
+        sheet["A1"] = sheet["A1"].value.replace("张三", "李四")
+    out = io.BytesIO()
+    book.save(out)
+    assert upload(client, out.getvalue(), name="2026年李四工作行程表.xlsx", username="eng2").status_code == 302
+    mine = lambda trips: [dict(trip, engineer=None) for trip in trips]  # noqa: E731
+    assert mine(snapshot(team["eng2"])[0]) == mine(snapshot(filled)[0])
+    for title in ("2025年张三工作行程表 — 10月", "2026年张三工作行程表 — 9月"):  # another year, another month
+        book = load_workbook(io.BytesIO(data))
+        book["10月"]["A1"] = title
+        out = io.BytesIO()
+        book.save(out)
+        assert upload(web("eng1"), out.getvalue()).status_code == 422
+        assert snapshot(filled) == before[1]
+
+
 def test_the_name_is_compared_after_nfc_normalisation(make_user, web):
     engineer = make_user("zoe", display_name="Zoë")
     client = web("zoe")

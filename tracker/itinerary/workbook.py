@@ -48,6 +48,7 @@ CATEGORY_CODES = {**{label: code for code, label in CATEGORIES.items()}, **{code
 YES = {"是", "全天", "y", "yes", "true", "1", "√", "✓"}
 NO = {"", "否", "n", "no", "false", "0"}
 SHEET_RE = re.compile(r"^(1[0-2]|[1-9])月$")
+TITLE_RE = re.compile(r"^\d{4}年.*工作行程表 — \d{1,2}月$")  # sheet_title()'s form
 HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -262,7 +263,7 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise TooLarge(_("文件超过 %(n)s MB", n=MAX_BYTES // (1024 * 1024)))
-    months_in_file = _parse_book(_open(data), year)
+    months_in_file = _parse_book(_open(data), year, engineer)
     lock_person(engineer)  # the submitted-month checks and the replacement below see one state
 
     summary = {"file": expected, "months": []}
@@ -302,9 +303,10 @@ def _open(data):
         raise Invalid.field("file", not_xlsx) from None
 
 
-def _parse_book(book, year):
+def _parse_book(book, year, engineer):
     """{'YYYY-MM': {'sheet', 'trips': [(row, data)], 'expenses': [(row, data)]}} for each month sheet; every row's
-    malformed cells refused at once, each row named (the first alone was, and the next came a round later)."""
+    malformed cells refused at once, each row named (the first alone was, and the next came a round later). A sheet
+    whose title row names another engineer, year or month (another's file renamed) is refused."""
     found, problems = {}, []
     for sheet in book.worksheets:
         match = SHEET_RE.match("".join(sheet.title.split()))  # "12 月" is the sheet "12月"
@@ -322,12 +324,24 @@ def _parse_book(book, year):
             # a month the export hid because it was empty, never seen in the spreadsheet: it leaves the month as
             # it stands (read as "now empty", it deleted what was recorded after the download)
             continue
+        _check_title(sheet, sheet_title(engineer, year, month))
         found[key] = content
     if problems:
         raise _rows_invalid(problems)
     if not found:
         raise Invalid.field("file", _("文件中没有月份工作表（“1月”…“12月”），不是工作行程表的格式"))
     return dict(sorted(found.items()))
+
+
+def _check_title(sheet, expected):
+    """422 when the sheet's title cell (A1) is an export's title other than `expected`; a title written by hand, or
+    none, is not read."""
+    title, expected = (unicodedata.normalize("NFC", " ".join(str(text or "").split()))
+                       for text in (sheet["A1"].value, expected))
+    if TITLE_RE.match(title) and title != expected:
+        raise Invalid.field("file", _("工作表“%(sheet)s”的标题是“%(title)s”，不是“%(expected)s”：这似乎是另一位工程师"
+                                      "或另一年的行程表，未导入任何内容（若确是本表，请把 A1 单元格改为“%(expected)s”）",
+                                      sheet=sheet.title, title=validation.safe_filename(title), expected=expected))
 
 
 def _has_header(sheet):
