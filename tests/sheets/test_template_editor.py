@@ -19,6 +19,8 @@ from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.scores import services as reports
 from tracker.scores.models import KpiTemplate, Score
+from tracker.scoring.errors import TemplateError
+from tracker.scoring.template import load_template
 
 NOVEMBER = "2026-11"
 CODE = "engineer_monthly"
@@ -166,6 +168,13 @@ INVALID = [
     # the headings printed on the sheet are names too
     ("a title with an override", lambda d: d.update(title="售后\u202e考核办法"), "body.title"),
     ("a position with an override", lambda d: d.update(position="售后\u202e工程师"), "body.position"),
+    # names and codes longer than their columns: PostgreSQL refused them only when the version or the month's
+    # lines were written (a 500, and a version in force that no month could be computed with)
+    ("a template name longer than its column", lambda d: d.update(name="售后" * 61), "body.name"),
+    ("an English indicator name longer than its column",
+     lambda d: indicator(d, "attendance").update(name_en="A" * 121), "body.indicators[0].name_en"),
+    ("an indicator code longer than its column", lambda d: indicator(d, "attendance").update(code="a" * 61),
+     "body.indicators[0].code"),
 ]
 
 
@@ -183,6 +192,15 @@ def test_invalid_edits_are_refused_per_field(november, api, client, name, change
     assert page.status_code == 422 and 'id="template-errors"' in page.get_data(as_text=True)
     assert field[len("body."):] in page.get_data(as_text=True)
     assert template_count() == versions
+
+
+def test_a_version_stored_before_names_were_bounded_still_loads(november):
+    data = changed_bands()
+    data["name"], indicator(data, "attendance")["name"] = "售后" * 61, "出勤" * 61
+    assert load_template(data).name.zh == "售后" * 61
+    with pytest.raises(TemplateError) as refused:
+        load_template(data, storing=True)
+    assert set(refused.value.errors) == {"name", "indicators[0].name"}
 
 
 def test_a_version_cannot_start_in_a_past_month_or_change_nothing(november, api):

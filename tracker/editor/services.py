@@ -29,11 +29,11 @@ from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError
 from tracker.scoring.template import CODE_RE, load_template
+from tracker.scoring.fields import CODE_MAX, NAME_MAX
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 MAX_BODY = 200_000  # characters of a template's text
-CODE_MAX, NAME_MAX = 60, 120  # kpi_templates.code and .name
 NUMBER_MAX = Decimal(10) ** 15  # no template number comes near it; one of 4,300 digits cannot even be stored as JSON
 
 

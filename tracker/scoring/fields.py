@@ -4,6 +4,7 @@ in English and Chinese (load_template gathers them with _Collect, so one load re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from tracker.scoring import monotone
 from tracker.scoring.decimals import D
 from tracker.scoring.errors import Said, TemplateError
 from tracker.scoring.messages import Text
@@ -67,11 +68,22 @@ def _number(value, path, lo=None, positive=False, hi=None):
     return number
 
 
-def _str(value, path, pattern=None):
+# what the columns a template's codes and names are stored in hold (kpi_templates, score_lines, the entries' keys)
+CODE_MAX, NAME_MAX = 60, 120
+
+
+def _str(value, path, pattern=None, longest=None):
+    """A non-empty string (of `pattern`); a template being stored keeps it to `longest` characters (a code, a
+    pattern's, to CODE_MAX): its column holds no more, and PostgreSQL refused the longer one only when it was
+    written, after the version was stored. A version stored before that check still loads."""
     if not isinstance(value, str) or not value.strip():
         _fail(path, "must be a non-empty string", "须为非空文字")
     if pattern is not None and not pattern.match(value):
         _fail(path, f"{value!r} is not in the expected form", f"{value!r} 的格式不对")
+    longest = longest or (CODE_MAX if pattern is not None else None)
+    if longest is not None and len(value) > longest and monotone.checks_all():
+        _fail(path, f"must be at most {longest} characters (it has {len(value)})",
+              f"最多 {longest} 个字符（现有 {len(value)} 个）")
     return value
 
 
@@ -88,11 +100,13 @@ def _bool(value, path):
     return value
 
 
-def _text(data, key, path, required=True):
-    """The bilingual pair data[key] / data[key + "_en"]."""
+def _text(data, key, path, required=True, longest=None):
+    """The bilingual pair data[key] / data[key + "_en"] (each of at most `longest` characters in a template being
+    stored)."""
     if key not in data:
         if required:
             _fail(path, f"missing {key}", f"缺少 {key}")
         return None
     where = f"{path}.{key}" if path else key  # a template's own name is "name", not ".name"
-    return Text(_str(data[key], where), _str(data.get(f"{key}_en", data[key]), f"{where}_en"))
+    return Text(_str(data[key], where, longest=longest), _str(data.get(f"{key}_en", data[key]), f"{where}_en",
+                                                            longest=longest))

@@ -15,9 +15,11 @@ from tracker.scoring.measures import SOURCES
 from tracker.scoring.messages import Text
 from tracker.scoring.rules import LINE_MAX, RULES, Category, Level, ScaleLevel
 from tracker.scoring.totals import DEFAULT_GRADES, DEFAULT_WEIGHTS, POSITIVE_CAP
-from tracker.scoring.fields import _Collect, _bool, _fail, _list, _mapping, _month, _number, _str, _text
+from tracker.scoring.fields import (CODE_MAX, NAME_MAX, _Collect, _bool, _fail, _list, _mapping, _month, _number,
+                                    _str, _text)
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LEVEL_MAX = 16  # ratings.level holds a scale level's code
 RESERVED_CRITERIA = ("comment", "submit", "csrf_token")
 TEMPLATE_KEYS = {"code", "name", "name_en", "version", "effective_from", "role", "position", "position_en", "form",
                  "title", "description", "description_en", "method", "base", "composition", "qualitative",
@@ -183,7 +185,7 @@ def _scale(value, path):
     for i, item in enumerate(_list(value, path)):
         where = f"{path}[{i}]"
         _mapping(item, where, ("code", "name", "share"), ("code", "name", "name_en", "share"))
-        levels.append(ScaleLevel(_str(item["code"], f"{where}.code", CODE_RE), _text(item, "name", where),
+        levels.append(ScaleLevel(_str(item["code"], f"{where}.code", CODE_RE, LEVEL_MAX), _text(item, "name", where),
                                  _number(item["share"], f"{where}.share", lo=ZERO)))
     return tuple(levels)
 
@@ -285,7 +287,7 @@ def _option(kind_of, value, path):
         except ValueError as error:
             _fail(path, str(error), f"办公时间无效：{error}")
         return text
-    return _str(value, path)
+    return _str(value, path, longest=CODE_MAX)  # an entry's key
 
 
 def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
@@ -376,7 +378,7 @@ def _indicator(data, path, raters=DEFAULT_RATERS):
     node = _node(data, path, None, max_points, raters=raters)
     monotone.check_best(node, max_points, path)
     applies = monotone.check_applies(data.get("applies"), node, path)
-    return Indicator(code, _text(data, "name", path), max_points, node, weight, group, period,
+    return Indicator(code, _text(data, "name", path, longest=NAME_MAX), max_points, node, weight, group, period,
                      _text(data, "description", path, required=False), applies, group_en)
 
 
@@ -506,7 +508,7 @@ def load_template(data, storing=False):
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         check.run(_fail, "version", "must be a positive integer", "须为正整数")
-    name = check.run(_text, data, "name", "")
+    name = check.run(_text, data, "name", "", longest=NAME_MAX)
     effective_from = check.run(_month, data["effective_from"], "effective_from")
     raters = check.run(_raters, data.get("raters"), "raters", default=DEFAULT_RATERS)
     listed = check.run(_list, data["indicators"], "indicators", default=[])
@@ -549,7 +551,7 @@ def load_template(data, storing=False):
         check.run(monotone.check_base, method, base, "base")
     if weights[0]:
         check.run(monotone.check_possible, found, "indicators")
-    role = check.run(_str, data["role"], "role") if data.get("role") is not None else None
+    role = check.run(_str, data["role"], "role", longest=16) if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
     outcomes = check.run(_outcomes, data["outcomes"], "outcomes", default=()) if "outcomes" in data else ()
     outcomes_en = (check.run(_outcomes_en, data["outcomes_en"], "outcomes_en", outcomes, default=())
