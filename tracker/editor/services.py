@@ -105,9 +105,9 @@ def parse_text(text):
         data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = _("第 %(line)s 行", line=mark.line + 1) if mark is not None else ""
+        where = _("第 %(line)s 行第 %(column)s 列", line=mark.line + 1, column=mark.column + 1) if mark else ""
         raise Invalid.field("body", _("不是有效的 YAML：%(where)s %(problem)s", where=where,
-                                      problem=getattr(error, "problem", "") or "")) from None
+                                      problem=_yaml_problem(getattr(error, "problem", "") or ""))) from None
     except (RecursionError, ValueError):  # nesting deeper than the parser's stack; an integer of 4,300 digits
         raise Invalid.field("body", _("模板内容无法读取：嵌套太深或数字太长")) from None
     if not isinstance(data, dict):
@@ -116,6 +116,20 @@ def parse_text(text):
     if bad:
         raise Invalid.field("body", f"{bad[0]}: {bad[1]}")
     return data
+
+
+def _yaml_problem(problem):
+    """The parser's English problem in the reader's language, for the ones an edit commonly makes (the parser's own
+    words otherwise)."""
+    for start, said in ((("found character '\\t'",), _("用了 Tab 缩进：YAML 只能用空格缩进")),
+                        (("expected <block end>", "expected <block mapping start>"), _("缩进没有对齐")),
+                        (("mapping values are not allowed here",), _("此处不能有“键: 值”：冒号后须有空格，或缩进不对")),
+                        (("could not find expected ':'",), _("缺少冒号“:”")),
+                        (("found unexpected end of stream",), _("引号没有闭合")),
+                        (("expected ',' or ']'", "expected ',' or '}'"), _("方括号或花括号没有闭合，或缺少逗号"))):
+        if problem.startswith(start):
+            return said
+    return problem
 
 
 def _plain(value, path="body"):
