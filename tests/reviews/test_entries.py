@@ -299,6 +299,20 @@ def test_entries_page_lists_what_the_template_needs(client, technician):
         assert text in page
 
 
+def test_the_score_page_offers_entries_only_when_the_template_takes_them(client, team, use_template):
+    """The default template takes no hand entry: its score page linked to a page saying so, the engineer's too."""
+    link = f'href="/scores/{MONTH}/eng1/entries"'
+    for username in ("eng1", "mgr"):
+        login(client, username)
+        assert link not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+        client.post("/logout")
+    use_template(team["eng1"], "repair_technician_monthly")
+    for username in ("eng1", "mgr"):
+        login(client, username)
+        assert link in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+        client.post("/logout")
+
+
 def test_entries_page_records_an_incident_and_refuses_an_out_of_range_amount(client, deduction_form):
     login(client, "mgr")
     data = {"day": "2026-11-18", "item": "work_performance:phone", "amount": "5", "note": "未接电话"}

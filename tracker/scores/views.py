@@ -14,6 +14,7 @@ from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import services as reviews
+from tracker.reviews.specs import entry_specs
 from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, OutcomeForm,
                                   ReopenForm,
                                   VetoForm)
@@ -121,7 +122,10 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         veto=veto, interview=approval.latest_interview(engineer, month),
         outcome=outcome, outcome_label=template.outcome_label(outcome.decision, language.current()) if outcome else None,
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,
-        can_enter=is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id,
+        # 录入 only when the month's template takes hand entries (the default one takes none: the button led to a page
+        # saying so)
+        can_enter=(is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id)
+        and (template is None or bool(entry_specs(template, month))),
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
         approval=context, alert=alert, refused=refused), status
 
