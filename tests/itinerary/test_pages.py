@@ -110,6 +110,18 @@ def test_month_page_shows_days_trips_expenses_and_totals(filled, web):
     assert f"/itinerary/trips/{filled['trip'].id}/edit" in html
 
 
+def test_days_after_today_have_no_attendance_yet_and_a_month_after_today_no_entry_buttons(team, web):
+    """December (the clock is at 2026-11-20) offered 添加行程 opening a form dated today, in November, and called
+    every workday of it present."""
+    client = web("eng1")
+    december = client.get("/itinerary/eng1/2026-12").get_data(as_text=True)
+    assert "添加行程" not in december and "添加费用" not in december and "att-present" not in december
+    november = client.get("/itinerary/eng1/2026-11").get_data(as_text=True)
+    assert "添加行程" in november and "添加费用" in november
+    day = lambda html, iso: html.split(f'id="d-{iso}"')[1].split('class="day-items"')[0]  # noqa: E731
+    assert "att-present" in day(november, "2026-11-20") and "att-present" not in day(november, "2026-11-23")
+
+
 def test_month_page_marks_official_holidays(team, web):
     html = web("eng1").get("/itinerary/eng1/2026-10").get_data(as_text=True)
     assert "国庆节" in html
