@@ -89,6 +89,21 @@ def test_means_are_exact_and_round_half_up(scored, team):
     assert {t.username: t.mean_total for t in teams}["mgr"] == Decimal("24.24")
 
 
+def test_a_team_mean_of_some_engineers_says_of_how_many(client, scored, team):
+    """刘主管's 平均总分 stood under 工程师人数 2 as the mean of the one engineer with a total, unsaid."""
+    from sqlalchemy import update
+
+    from tracker.extensions import db
+    from tracker.scores.models import Score
+
+    db.session.execute(update(Score).where(Score.engineer_id == team["eng2"].id, Score.month == MONTH)
+                       .values(total=None))
+    db.session.commit()
+    login(client, "gm.wang")
+    html = client.get(f"/charts/department/{MONTH}").get_data(as_text=True)
+    assert html.count('class="d-block fw-normal text-muted of-totals"') == 1 and "1/2 人有总分" in html
+
+
 def test_an_indicator_on_another_scale_is_not_averaged_with_it(scored, team):
     """Templates sharing a code with another maximum (attendance of 15 and of 100) are two rows, not one mean."""
     from sqlalchemy import select, update

@@ -65,6 +65,7 @@ class TeamColumn:
     username: str
     engineers: int
     mean_total: Decimal | None
+    with_total: int = 0  # the engineers the mean is of (a total pending a review is in none)
 
 
 def department(month, lang="zh"):
@@ -76,7 +77,7 @@ def department(month, lang="zh"):
     engineer = aliased(User)
     base = (select(Score).join(engineer, engineer.id == Score.engineer_id).join(boss, boss.id == engineer.supervisor_id)
             .where(Score.month == month, Score.eligible.is_(True)))
-    teams = [TeamColumn(name, username, n, _mean(cents, totals))
+    teams = [TeamColumn(name, username, n, _mean(cents, totals), totals)
              for name, username, n, totals, cents in db.session.execute(
                  base.with_only_columns(boss.display_name, boss.username, func.count(Score.id),
                                         func.count(Score.total), _cents(Score.total))
