@@ -136,6 +136,10 @@ def test_single_upload_of_a_wrongly_named_file_without_a_readable_code_is_refuse
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["expected"] == f"{CANONICAL_A}.pdf" and "二维码" in error["message"]
+    assert "收到的文件名是 scan0001.pdf" in error["message"]  # the name refused was never said (a phone's gallery)
+    response = api("POST", f"/work-orders/{orders[0].id}/scan", "office",
+                   data={"file": upload("scan0001", PDF)}, content_type="multipart/form-data")
+    assert "收到的文件名是 scan0001；" in response.get_json()["error"]["message"]
 
 
 def test_the_web_page_says_the_qr_code_named_the_scan(app, client, orders):
