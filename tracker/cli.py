@@ -23,21 +23,27 @@ from tracker.scores import services as scores, templates_store
 from tracker.values import month_arg
 
 
-MIGRATING = 7_412_001  # the PostgreSQL advisory lock init-db holds while it migrates
+MIGRATING = 7_412_001  # the PostgreSQL advisory lock init-db holds while it migrates and loads the presets
 
 
 def init_schema():
-    """Create or upgrade the schema through the migrations; never drops data. On PostgreSQL one init-db at a time
-    (servers started together each run it): the next waits, then finds the schema up to date."""
+    """Create or upgrade the schema through the migrations; never drops data."""
     os.makedirs(current_app.instance_path, exist_ok=True)
+    upgrade()
+
+
+@contextlib.contextmanager
+def _one_init_at_a_time():
+    """On PostgreSQL one init-db at a time (servers started together each run it): the next waits, then finds the
+    schema up to date and the bundled templates loaded (loading them at once, one failed on their unique key)."""
     if db.engine.dialect.name != "postgresql":
-        upgrade()
+        yield
         return
     with db.engine.connect() as connection:
         connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATING})")
         connection.commit()
         try:
-            upgrade()
+            yield
         finally:
             connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATING})")
             connection.commit()
@@ -100,10 +106,11 @@ def register(app):
         """Create or upgrade the database schema (migrations); never drops data. A PostgreSQL database the URL
         names that does not exist yet is created first."""
         _ensure_database()
-        init_schema()
         held = []
-        added = templates_store.sync_presets(_begin(), held=held)
-        db.session.commit()
+        with _one_init_at_a_time():
+            init_schema()
+            added = templates_store.sync_presets(_begin(), held=held)
+            db.session.commit()
         if added:
             click.echo("KPI templates loaded: " + ", ".join(added))
         if held:

@@ -5,12 +5,14 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
 from tests.cli.test_backup import _instance
 from tests.conftest import skip_or_fail
 from tracker.auth.models import User
+from tracker.cli import MIGRATING
 from tracker.extensions import db
 
 
@@ -191,9 +193,12 @@ def test_init_db_names_a_database_it_cannot_use_in_one_line(tmp_path, url, said)
     assert "Traceback" not in result.stderr
 
 
-def test_two_init_db_at_once_on_a_missing_postgresql_database_both_succeed(tmp_path):
+@pytest.mark.parametrize("existing", [False, True])
+def test_two_init_db_at_once_on_a_postgresql_database_both_succeed(tmp_path, existing):
     """Two servers started together each run init-db (make run does): the second's migration failed on
-    alembic_version with a traceback. They create the database once and migrate one after the other."""
+    alembic_version with a traceback; on a database that existed empty, the second loading the bundled templates
+    while the first did failed on their unique key (one time in four). They create the database once, and migrate
+    and load one after the other."""
     url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
     if not url:
         skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
@@ -206,7 +211,14 @@ def test_two_init_db_at_once_on_a_missing_postgresql_database_both_succeed(tmp_p
     drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     with admin.connect() as connection:
         connection.execute(drop)
+        if existing:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    target = create_engine(f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1),
+                           isolation_level="AUTOCOMMIT")
+    held = target.connect() if existing else None
     try:
+        if held is not None:  # both wait at init-db's lock, started up, and go on together once it is free
+            held.execute(text(f"SELECT pg_advisory_lock({MIGRATING})"))
         runs = []
         for n in range(2):
             (tmp_path / str(n)).mkdir()
@@ -214,11 +226,66 @@ def test_two_init_db_at_once_on_a_missing_postgresql_database_both_succeed(tmp_p
                            "TRACKER_DATABASE_URL": f"{base}/{name}"}
             runs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "tracker", "init-db"],
                                          env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        for run in runs:
-            out, err = run.communicate(timeout=300)
-            assert run.returncode == 0 and "Traceback" not in err, err
-            assert "database ready" in out
+        if held is not None:
+            waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND NOT granted")
+            for _ in range(600):
+                if held.scalar(waiting, {"key": MIGRATING}) == 2:
+                    break
+                time.sleep(0.1)
+            held.execute(text(f"SELECT pg_advisory_unlock({MIGRATING})"))
+            held.close()
+            held = None
+        _both_ready(runs)
     finally:
+        if held is not None:
+            held.close()
+        target.dispose()
         with admin.connect() as connection:
             connection.execute(drop)
         admin.dispose()
+
+
+def test_init_db_lets_go_of_its_lock_once_the_bundled_templates_are_loaded(tmp_path):
+    """A second init-db waiting at the lock went on while the first was loading the bundled templates, and one of
+    the two failed on their unique key (one time in four)."""
+    url = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+    if not url:
+        skip_or_fail("TRACKER_TEST_POSTGRES_URL is not set")
+    from sqlalchemy import create_engine, text
+
+    base = url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"tracker_lock_{os.getpid()}"
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with admin.connect() as connection:
+        connection.execute(drop)
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    target = create_engine(f"{base}/{name}", isolation_level="AUTOCOMMIT")
+    try:
+        environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path),
+                       "TRACKER_DATABASE_URL": url.rpartition("/")[0] + "/" + name}
+        run = subprocess.Popen([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with target.connect() as connection:
+            held = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND granted")
+            for _ in range(1200):  # init-db holds it
+                if connection.scalar(held, {"key": MIGRATING}) or run.poll() is not None:
+                    break
+                time.sleep(0.05)
+            connection.execute(text(f"SELECT pg_advisory_lock({MIGRATING})"))  # waits until it lets go
+            loaded = connection.scalar(text("SELECT count(*) FROM kpi_templates"))
+            connection.execute(text(f"SELECT pg_advisory_unlock({MIGRATING})"))
+        _both_ready([run])
+        assert loaded > 0
+    finally:
+        target.dispose()
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
+
+
+def _both_ready(runs):
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0 and "Traceback" not in err, err
+        assert "database ready" in out
