@@ -112,7 +112,7 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
     month = month_arg(month)
     reason = validation.clean_text(reason, "reason", TEXT_MAX, required=False)
     if not can_reopen(actor, engineer):
-        raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
+        raise Forbidden(_("只有该工程师的上级主管（各级）或总经理可以退回行程表"))
     lock_person(engineer)
     row = submission(engineer, month)
     if row is None:

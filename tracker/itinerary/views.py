@@ -187,7 +187,7 @@ def submit(username, month):
 def reopen(username, month):
     engineer = _engineer_to_view(username)
     if not can_reopen(current_user, engineer):
-        raise Forbidden(_("只有直属上级主管或总经理可以退回行程表"))
+        raise Forbidden(_("只有该工程师的上级主管（各级）或总经理可以退回行程表"))
     form = ReopenForm()
     if not form.validate_on_submit():
         return _render_month(engineer, month, alert=_("请检查标出的栏目"), status=422, reopen_form=form)
