@@ -95,8 +95,14 @@ def _begin():
 
 
 def _require_schema():
-    """Stop a command that needs the database before `init-db` has made it (a clear message, not a traceback)."""
-    if not inspect(db.engine).has_table("users"):
+    """Stop a command that needs the database before `init-db` has made it, or that cannot reach it (a clear message,
+    not a traceback)."""
+    try:
+        made = inspect(db.engine).has_table("users")
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise click.ClickException(f"cannot connect to the database: {reason}") from None
+    if not made:
         raise click.ClickException("the database has no tables yet: run `flask --app tracker init-db` first")
 
 
@@ -270,6 +276,8 @@ def register(app):
             counts = backups.backup(os.path.abspath(path), app.instance_path, clock.now(), app.config["SECRET_KEY"])
         except DomainError as error:
             raise click.ClickException(error.message) from None
+        except OSError as error:  # a folder that takes no file (/proc), a full disk: said in one line
+            raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
         replaced = " (the file there before was replaced)" if existed else ""
         click.echo(f"backup written to {path}{replaced}: {sum(counts.values())} rows in {len(counts)} tables")
 

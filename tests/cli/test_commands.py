@@ -193,6 +193,31 @@ def test_init_db_names_a_database_it_cannot_use_in_one_line(tmp_path, url, said)
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [["compute", "2026-11"], ["backup", "{tmp}/x.tar.gz"], ["scheduler"],
+                                     ["create-user", "someone", "--role", "admin", "--display-name", "某人",
+                                      "--password", "secret-pass-1"]])
+def test_every_command_names_a_database_it_cannot_reach_in_one_line(tmp_path, command):
+    """Only init-db did: the others printed the driver's traceback."""
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path),
+                   "TRACKER_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/tracker"}  # nothing listens on 9
+    command = [part.format(tmp=tmp_path) for part in command]
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", *command], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Error: cannot connect to the database: " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_backup_to_a_place_that_takes_no_file_is_said_in_one_line(tmp_path):
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    flask = [sys.executable, "-m", "flask", "--app", "tracker"]
+    subprocess.run([*flask, "init-db"], env=environment, capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run([*flask, "backup", "/proc/tracker-backup.tar.gz"], env=environment, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1 and "Error: cannot write /proc/tracker-backup.tar.gz: " in result.stderr, \
+        result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("existing", [False, True])
 def test_two_init_db_at_once_on_a_postgresql_database_both_succeed(tmp_path, existing):
     """Two servers started together each run init-db (make run does): the second's migration failed on
