@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 # Defaults. Anything here can be set in instance/config.py or as TRACKER_<NAME> in the environment.
 SECRET_KEY = None  # None: a random key kept in <instance>/secret_key (written on the first start, mode 0600)
@@ -82,22 +83,66 @@ def _coerce(raw, default, name=None):
 
 
 def load(app, test_config=None):
-    """Apply defaults, then instance/config.py, then TRACKER_* environment, then test_config."""
+    """Apply defaults, then instance/config.py, then TRACKER_* environment, then test_config. A setting that cannot
+    be used stops the app with one line naming it where it was set (the environment, or instance/config.py)."""
     app.config.update(_DEFAULTS)
-    app.config.from_pyfile("config.py", silent=True)
+    path = os.path.join(app.config.root_path, "config.py")
+    try:
+        app.config.from_pyfile("config.py", silent=True)
+    except Exception as error:  # a syntax error, a name it does not define: one line, not a traceback
+        raise SettingError(f"{path} cannot be read: {type(error).__name__}: {error}") from None
+    in_file = {name for name, default in _DEFAULTS.items() if app.config[name] != default}
     for name, default in _DEFAULTS.items():
         raw = os.environ.get("TRACKER_" + name)
         if raw is not None:
+            in_file.discard(name)
             try:
                 app.config[name] = _coerce(raw, default, name)
             except ValueError as error:
                 raise SettingError(f"TRACKER_{name}={raw!r} {error}") from None
     if test_config:
         app.config.update(test_config)
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
-    app.config.update(derived(app.config, app.instance_path))
+        in_file -= set(test_config)
+    try:
+        _check_kinds(app.config, in_file)
+        if not app.config["SECRET_KEY"]:
+            app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+        app.config.update(derived(app.config, app.instance_path))
+    except SettingError as error:
+        named = re.match(r"TRACKER_(\w+)=", error.message)
+        if named and named.group(1) in in_file:  # said of the file it was set in, not of an unset variable
+            raise SettingError(f"{path}: {error.message[len('TRACKER_'):]}") from None
+        raise
     return app.config
+
+
+def _check_kinds(settings, in_file):
+    """instance/config.py's values are Python's: each must be of its default's kind, as an environment value is
+    made (a login limit of "five", a time zone of 5, passed at start and failed every login or upload after)."""
+    for name in sorted(in_file):
+        value, default = settings[name], _DEFAULTS[name]
+        if isinstance(default, bool) and isinstance(value, str):
+            try:
+                settings[name] = value = _coerce(value, default, name)
+            except ValueError as error:
+                raise SettingError(f"TRACKER_{name}={value!r} {error}") from None
+        if isinstance(default, bool):
+            wrong = not isinstance(value, bool) and "is neither True nor False"
+        elif isinstance(default, int):
+            least = 0 if name in AT_LEAST_ZERO else 1
+            wrong = (isinstance(value, bool) or not isinstance(value, int) or value < least) and \
+                f"is not a whole number of at least {least}"
+        elif isinstance(default, list) or name == "UPLOAD_NETWORKS":
+            wrong = not isinstance(value, (list, tuple, str)) and "is not a list"
+        else:  # text, or None where the default is None (no key, no mail server, ...)
+            wrong = not isinstance(value, str) and not (default is None and value is None) and "is not text"
+        if wrong:
+            raise SettingError(f"TRACKER_{name}={value!r} {wrong}")
+    try:
+        generate_password_hash("setting", method=settings["PASSWORD_METHOD"])
+    except (TypeError, ValueError):  # refused at every password set, and every login with an unknown name
+        raise SettingError(f"TRACKER_PASSWORD_METHOD={settings['PASSWORD_METHOD']!r} is not a password hash method "
+                           "(e.g. scrypt, or pbkdf2:sha256:600000)") from None
 
 
 class SettingError(click.ClickException):

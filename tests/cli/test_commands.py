@@ -101,6 +101,40 @@ def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
     assert not os.path.exists(tmp_path / "tracker.db")
 
 
+@pytest.mark.parametrize("line, said", [
+    # each passed at start, then every login (a limit), every upload (a size) or the start itself failed: a traceback
+    ("LOGIN_MAX_PER_USER = 0", "LOGIN_MAX_PER_USER=0 is not a whole number of at least 1"),
+    ("LOGIN_MAX_PER_USER = 'five'", "LOGIN_MAX_PER_USER='five' is not a whole number of at least 1"),
+    ("SCAN_MAX_BYTES = '200k'", "SCAN_MAX_BYTES='200k' is not a whole number of at least 1"),
+    ("TIMEZONE = 5", "TIMEZONE=5 is not text"),
+    ("DATABASE_URL = 5", "DATABASE_URL=5 is not text"),
+    ("MAIL_USE_TLS = 'maybe'", "MAIL_USE_TLS='maybe' is neither true nor false"),
+    ("PASSWORD_METHOD = 'bogus'", "PASSWORD_METHOD='bogus' is not a password hash method"),
+    # refused by the checks the environment's values go through: named in the file, not as an unset variable
+    ("TRUSTED_PROXIES = -1", "TRUSTED_PROXIES=-1 is not a whole number of at least 0"),
+    ("TIMEZONE = 'Mars/Base'", "TIMEZONE='Mars/Base' is not a time zone"),
+    ("TIMEZONE = ", "cannot be read: SyntaxError"),
+])
+def test_a_setting_of_instance_config_that_cannot_be_used_is_named_in_its_file(tmp_path, line, said):
+    (tmp_path / "config.py").write_text(line + "\n")
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and f"Error: {tmp_path / 'config.py'}: {said}" in result.stderr \
+        or f"Error: {tmp_path / 'config.py'} {said}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "TRACKER_" not in result.stderr
+    assert not os.path.exists(tmp_path / "tracker.db")
+
+
+def test_a_password_method_werkzeug_does_not_know_stops_the_start(tmp_path):
+    """A typo was noticed at the first login with an unknown name (a 500) or the first password set (a traceback)."""
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_PASSWORD_METHOD": "bogus"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Error: TRACKER_PASSWORD_METHOD='bogus' is not a password hash method" \
+        in result.stderr, result.stderr
+
+
 def test_create_user_takes_a_hire_date_so_an_engineer_is_assessed(fresh):
     app, cli = fresh
     assert cli.invoke(args=["init-db"]).exit_code == 0
