@@ -118,10 +118,11 @@ def load(app, test_config=None):
 
 def _check_kinds(settings, in_file):
     """instance/config.py's values are Python's: each must be of its default's kind, as an environment value is
-    made (a login limit of "five", a time zone of 5, passed at start and failed every login or upload after)."""
+    made (a login limit of "five", a time zone of 5, passed at start and failed every login or upload after); a
+    number or yes/no written as text is read as the environment's is."""
     for name in sorted(in_file):
         value, default = settings[name], _DEFAULTS[name]
-        if isinstance(default, bool) and isinstance(value, str):
+        if isinstance(default, (bool, int)) and isinstance(value, str):  # "587", "true": as from the environment
             try:
                 settings[name] = value = _coerce(value, default, name)
             except ValueError as error:

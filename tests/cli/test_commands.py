@@ -126,6 +126,14 @@ def test_a_setting_of_instance_config_that_cannot_be_used_is_named_in_its_file(t
     assert not os.path.exists(tmp_path / "tracker.db")
 
 
+def test_numbers_and_yes_no_of_instance_config_written_as_text_are_read_as_from_the_environment(tmp_path):
+    (tmp_path / "config.py").write_text("MAIL_PORT = '587'\nMAIL_USE_TLS = 'true'\nLOGIN_MAX_PER_USER = 30\n")
+    from tracker import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert (app.config["MAIL_PORT"], app.config["MAIL_USE_TLS"], app.config["LOGIN_MAX_PER_USER"]) == (587, True, 30)
+
+
 def test_a_password_method_werkzeug_does_not_know_stops_the_start(tmp_path):
     """A typo was noticed at the first login with an unknown name (a 500) or the first password set (a traceback)."""
     environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_PASSWORD_METHOD": "bogus"}
