@@ -135,8 +135,9 @@ def _check_kinds(settings, in_file):
                 f"is not a whole number of at least {least}"
         elif isinstance(default, list) or name == "UPLOAD_NETWORKS":
             wrong = not isinstance(value, (list, tuple, str)) and "is not a list"
-        else:  # text, or None where the default is None (no key, no mail server, ...)
-            wrong = not isinstance(value, str) and not (default is None and value is None) and "is not text"
+        else:  # text, or None where the default is None (no key, no mail server, ...); Flask takes a key as bytes
+            text = (str, bytes) if name == "SECRET_KEY" else str
+            wrong = not isinstance(value, text) and not (default is None and value is None) and "is not text"
         if wrong:
             raise SettingError(f"TRACKER_{name}={value!r} {wrong}")
     try:

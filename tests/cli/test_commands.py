@@ -127,7 +127,8 @@ def test_a_setting_of_instance_config_that_cannot_be_used_is_named_in_its_file(t
 
 
 def test_numbers_and_yes_no_of_instance_config_written_as_text_are_read_as_from_the_environment(tmp_path):
-    (tmp_path / "config.py").write_text("MAIL_PORT = '587'\nMAIL_USE_TLS = 'true'\nLOGIN_MAX_PER_USER = 30\n")
+    (tmp_path / "config.py").write_text("MAIL_PORT = '587'\nMAIL_USE_TLS = 'true'\nLOGIN_MAX_PER_USER = 30\n"
+                                        "SECRET_KEY = b'0123456789abcdef0123456789abcdef'\n")
     from tracker import create_app
 
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
