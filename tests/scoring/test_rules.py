@@ -171,6 +171,15 @@ def test_a_range_side_of_0_points_keeps_the_base_however_far_the_value_is():
     assert run("range", params, value=D("Infinity")).points == D(10)
 
 
+def test_a_value_past_a_bound_whose_side_gives_no_points_is_not_said_to_be_inside():
+    """Form 6's 协同工作 of 9 against 2–4 with no points past either bound read "9 在 2–4 范围内"."""
+    params = {"lo": D(2), "hi": D(4), "base": D(70)}
+    assert render(run("range", params, value=D(9)).details) == "9 高于上限 4，不另加减分"
+    assert render(run("range", params, value=D(1)).details) == "1 低于下限 2，不另加减分"
+    assert render(run("range", params, value=D(3)).details) == "3 在 2–4 范围内"
+    assert run("range", params, value=D(9)).points == run("range", params, value=D(3)).points == D(70)
+
+
 def test_range_can_count_exact_steps():
     assert run("range", {**WEDO, "steps": "exact"}, value=D("0.85")).points == D(65)
 

@@ -76,6 +76,9 @@ CATALOG = {
     "range.above.base": ("{value} 高于上限 {hi}，自 {base} 分起 {steps} 档，每档 {per} 分",
                          "{value} above {hi}: from {base}, {steps} {steps|step|steps} at {per}"),
     "range.unbounded": ("远超上限 {hi}", "far above {hi}"),
+    # past a bound whose side the template gives no points: the base, as inside
+    "range.below.free": ("{value} 低于下限 {lo}，不另加减分", "{value} below {lo}: no points either way for it"),
+    "range.above.free": ("{value} 高于上限 {hi}，不另加减分", "{value} above {hi}: no points either way for it"),
     "bounded.floor": ("{details}，最低 {bound} 分", "{details}, floored at {bound}"),
     "bounded.cap": ("{details}，最高 {bound} 分", "{details}, capped at {bound}"),
     "rating.one": ("评价{level}（{share}%）", "rated {level} ({share}%)"),

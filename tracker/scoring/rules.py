@@ -231,9 +231,10 @@ def range_(inputs, p):
         if side is not None and _steps(p, side, below, kept) != _steps(p, side, below, value):
             kept = value.quantize(VALUE_PLACES, rounding=away)
         shown = bound(kept)
-    if side is None:
-        return Outcome(clamp(p["base"], p.get("floor"), p.get("cap")),
-                       Msg("range.inside", {"value": shown, "bounds": _bounds(p, bound)}))
+    if side is None:  # inside, or past a bound whose side has no points (it said "9 within 2–4")
+        said = Msg(key + ".free", {"value": shown, **limit}) if away is not None else \
+            Msg("range.inside", {"value": shown, "bounds": _bounds(p, bound)})
+        return Outcome(clamp(p["base"], p.get("floor"), p.get("cap")), said)
     if gap.is_infinite():
         # a side of 0 points neither adds nor takes, however far the value is; else it runs to the floor or cap
         points = (p.get("floor") if side["points"] < 0 else p.get("cap") if side["points"] > 0
