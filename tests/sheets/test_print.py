@@ -223,6 +223,39 @@ def test_a_weighted_template_prints_each_indicators_weight_as_its_paper_form_did
     assert "权重" not in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
 
 
+def test_the_score_page_and_the_sheet_say_how_the_lines_make_q(client, scored, api):
+    """Form 6's Q (its parts weighted 60/20/10/10) could not be followed from its lines, nor form 4's (a deduction
+    form whose lines sum to less than its Q); each now says how, and the default template's too."""
+    from decimal import Decimal as D
+
+    from tracker.scores import services as reports
+    scored["eng1"].kpi_template = "project_engineer_kpi"
+    scored["eng3"].kpi_template = "service_post_deduction"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    login(client, "gm.wang")
+    said = {}
+    for username in ("eng1", "eng2", "eng3"):
+        row = api_row(api, "gm.wang", username)
+        page = client.get(f"/scores/{MONTH}/{username}").get_data(as_text=True)
+        sheet = client.get(f"/sheets/{MONTH}/{username}").get_data(as_text=True)
+        found = re.search(r'class="text-muted d-block quantitative-formula">([^<]+)<', page)
+        assert found and f'<p class="quantitative-formula">{found.group(1)}</p>' in sheet, username
+        said[username] = found.group(1)
+        assert said[username].endswith(f"= {row['quantitative']:.2f}"), said[username]
+        applied = [i for i in row["indicators"] if i["applies"]]
+        if username == "eng2":
+            earned = sum(D(str(i["points"])) for i in applied)
+            maxima = sum(D(str(i["max_points"])) for i in applied)
+            assert said[username].startswith(f"Q = 100 × 得分合计 {earned.normalize():f} ÷ 满分合计 "
+                                             f"{maxima.normalize():f} = ")
+        if username == "eng3":
+            lost = sum(D(str(i["max_points"])) - D(str(i["points"])) for i in applied)
+            assert said[username].startswith(f"Q = 100 − 各项扣分之和 {lost.normalize():f} = ")
+    assert said["eng1"].startswith("Q = 100 ×（主要绩效 60 × ") and "学习与创新 10 × " in said["eng1"]
+    assert "÷ 权重合计 100 = " in said["eng1"]
+
+
 def test_a_template_in_parts_prints_each_part_as_a_heading_over_its_indicators(client, scored):
     """Form 6 is in parts (主要绩效 60, 基本职能 20, 绩效管理 10, 学习与创新 10): the 考核表 groups its indicators under
     them as the paper form did (it listed 15 indicators as one block); a template without parts has no headings."""

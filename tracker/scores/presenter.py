@@ -25,7 +25,7 @@ from tracker.scoring.decimals import fmt, fmt_pct, mean, round2
 from tracker.scoring.errors import TemplateError
 from tracker.scoring.month import Month
 from tracker.scoring.template import load_template
-from tracker.scoring.totals import DEFAULT_WEIGHTS, POSITIVE_CAP, adjustment_total
+from tracker.scoring.totals import DEFAULT_WEIGHTS, POSITIVE_CAP, adjustment_total, quantitative
 from tracker.workorders.models import Complaint, Survey, WorkOrder
 
 STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
@@ -97,6 +97,53 @@ def total_formula(score, template, engineer):
         text += _("；奖金 = %(total)s ÷ 100 × 奖金基数 %(base)s = %(bonus)s", total=total, base=round2(base),
                   bonus=round2(Decimal(score.bonus)))
     return text
+
+
+def quantitative_formula(score, template):
+    """How Q follows from the lines shown, as one line: "Q = 100 × 得分合计 78 ÷ 满分合计 90 = 86.67", a deduction
+    form's "Q = 100 − 各项扣分之和 57 = 43.00", a template in parts each part's weight and rate (form 6's Q could not be
+    followed from its weighted lines). The sums are of the lines as shown (2 decimals); when they give another Q
+    than the one computed from the exact points, the line ends in "≈". None without a Q, or with a sum below 0
+    (divided by every maximum, documented in docs/scoring.md)."""
+    if score is None or template is None or score.quantitative is None:
+        return None
+    groups = {indicator.code: indicator.group for indicator in template.indicators}
+    rows = [(Decimal(line.points), Decimal(line.max_points), None if line.weight is None else Decimal(line.weight),
+             groups.get(line.code)) for line in score.lines if line.applies and line.points is not None]
+    sections = {section.code: section.weight for section in template.sections}
+    q = round2(Decimal(score.quantitative))
+    again = quantitative(rows, template.method, template.base, sections, template.possible)
+    sign = "=" if again is not None and round2(again) == q else "≈"
+    if template.method == "deduction":
+        lost = sum((maximum - points for points, maximum, _w, _g in rows), Decimal(0))
+        return _("Q = %(base)s − 各项扣分之和 %(lost)s %(sign)s %(q)s", base=fmt(template.base), lost=fmt(lost),
+                 sign=sign, q=q)
+    if sections:
+        parts, used = [], Decimal(0)
+        for section in template.sections:
+            mine = [(p, m, w) for p, m, w, g in rows if g == section.code and w]
+            if mine:
+                earned = sum((w * p / m for p, m, w in mine), Decimal(0))
+                if earned < 0:
+                    return None
+                parts.append(f"{section.name.get(language.current())} {fmt(section.weight)} × "
+                             f"{fmt_pct(earned / sum(w for _p, _m, w in mine))}%")
+                used += section.weight
+        return _("Q = 100 ×（%(parts)s）÷ 权重合计 %(weights)s %(sign)s %(q)s", parts=" + ".join(parts),
+                 weights=fmt(used), sign=sign, q=q) if parts else None
+    if any(weight is not None for _p, _m, weight, _g in rows):
+        earned = sum((w * p / m for p, m, w, _g in rows), Decimal(0))
+        weights = sum((w for _p, _m, w, _g in rows), Decimal(0))
+        if earned < 0 or not weights:
+            return None
+        return _("Q = 100 × Σ（权重 × 得分 ÷ 满分）%(earned)s ÷ 权重合计 %(weights)s %(sign)s %(q)s",
+                 earned=fmt(earned), weights=fmt(weights), sign=sign, q=q)
+    earned = sum((p for p, _m, _w, _g in rows), Decimal(0))
+    maxima = sum((m for _p, m, _w, _g in rows), Decimal(0))
+    if earned < 0 or not maxima:
+        return None
+    return _("Q = 100 × 得分合计 %(earned)s ÷ 满分合计 %(maxima)s %(sign)s %(q)s", earned=fmt(earned),
+             maxima=fmt(maxima), sign=sign, q=q)
 
 
 def template_of(score, engineer, month):

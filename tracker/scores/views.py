@@ -119,6 +119,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         template_has_reviews=template is None or template.qualitative is not None,
         adjustment_formula=presenter.adjustment_formula(adjustments, template),
         total_formula=presenter.total_formula(score, template, engineer),
+        quantitative_formula=presenter.quantitative_formula(score, template),
         veto=veto, interview=approval.latest_interview(engineer, month),
         outcome=outcome, outcome_label=template.outcome_label(outcome.decision, language.current()) if outcome else None,
         status_text=presenter.status_text, adjustment_labels=ADJUSTMENT_LABELS, previous=previous, following=following,

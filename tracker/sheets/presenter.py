@@ -16,8 +16,8 @@ from tracker.scores import approval, services as scores, yearly
 from tracker.scores.models import Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
-from tracker.scores.presenter import (ADJUSTMENT_LABELS, adjustment_formula, format_value, section_headings,
-                                      status_text, template_of, total_formula, value_kind)
+from tracker.scores.presenter import (ADJUSTMENT_LABELS, adjustment_formula, format_value, quantitative_formula,
+                                      section_headings, status_text, template_of, total_formula, value_kind)
 from tracker.scoring import periods
 from tracker.scoring.month import Month
 
@@ -42,6 +42,7 @@ class Sheet:
     adjustments: list = field(default_factory=list)
     adjustment_formula: str | None = None  # how the approved ones make A (scores.presenter.adjustment_formula)
     total_formula: str | None = None  # how Q, L and A make T and the bonus (scores.presenter.total_formula)
+    quantitative_formula: str | None = None  # how the lines make Q (scores.presenter.quantitative_formula)
     veto: object = None
     interview: object = None  # the month's latest performance interview (绩效面谈): its date is printed
     outcomes: list = field(default_factory=list)  # [(decision, chosen)] of a template with outcomes (form 9)
@@ -111,6 +112,7 @@ def month_sheet(engineer, month, lang):
                  qualitative=template is None or template.qualitative is not None,
                  adjustment_formula=adjustment_formula(rows, template),
                  total_formula=total_formula(score, template, engineer), veto=approval.veto_of(engineer, month),
+                 quantitative_formula=quantitative_formula(score, template),
                  interview=approval.latest_interview(engineer, month),
                  outcomes=[(template.outcome_label(name, lang), outcome is not None and outcome.decision == name)
                            for name in (template.outcomes if template is not None else ())],
