@@ -437,13 +437,13 @@ PAGE_ARGS = [
     ("/work-orders/?page=" + TOO_BIG, "office", "page", "须为 1–100000 的整数"),
     ("/work-orders/?page=100001", "eng1", "page", "须为 1–100000 的整数"),
     ("/work-orders/?page=%D9%A1", "eng1", "page", "须为 1–100000 的整数"),
-    ("/scores/2026-11?page=" + TOO_BIG, "mgr", "page", "页码须为正整数"),
-    ("/audit/?page=" + TOO_BIG, "admin", "page", "页码须为正整数"),
+    ("/scores/2026-11?page=" + TOO_BIG, "mgr", "page", "页码须为 1–999999999 的整数"),
+    ("/audit/?page=" + TOO_BIG, "admin", "page", "页码须为 1–999999999 的整数"),
     ("/audit/?end=9999-12-31", "gm.wang", "end", YEAR),
     ("/audit/?start=0001-01-01", "admin", "start", YEAR),
     ("/audit/?start=2026-01-01&end=2100-01-01", "admin", "end", YEAR),
-    ("/admin/templates/engineer_monthly?version=" + TOO_BIG, "admin", "version", "须为正整数"),
-    ("/admin/templates/engineer_monthly/diff?version=" + TOO_BIG, "admin", "version", "须为正整数"),
+    ("/admin/templates/engineer_monthly?version=" + TOO_BIG, "admin", "version", "须为 1–999999999 的整数"),
+    ("/admin/templates/engineer_monthly/diff?version=" + TOO_BIG, "admin", "version", "须为 1–999999999 的整数"),
 ]
 
 

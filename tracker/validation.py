@@ -463,9 +463,9 @@ def page_arg(text, field="page", default=1, maximum=None):
         return default
     if not (text.isascii() and text.isdigit()) or len(text) > len(str(QUERY_NUMBER_MAX)) or int(text) < 1 or \
             (maximum is not None and int(text) > maximum):
-        if maximum is not None:
-            raise Invalid.field(field, _("须为 1–%(max)s 的整数", max=maximum))
-        raise Invalid.field(field, _("页码须为正整数") if field == "page" else _("须为正整数"))
+        most = QUERY_NUMBER_MAX if maximum is None else maximum  # "a positive whole number" refused 1000000000
+        raise Invalid.field(field, _("页码须为 1–%(max)s 的整数", max=most) if field == "page" and maximum is None
+                            else _("须为 1–%(max)s 的整数", max=most))
     return int(text)
 
 

@@ -98,7 +98,7 @@ def test_a_team_or_page_that_cannot_be_is_said_on_the_month_page(client, records
 def test_a_team_and_a_page_that_cannot_be_are_said_at_once(client, records, team):
     login(client, "gm.wang")
     html = client.get(f"/scores/{NOV}?team=nobody&page=abc").get_data(as_text=True)
-    assert 'id="team-error"' in html and "页码须为正整数" in html
+    assert 'id="team-error"' in html and "页码须为 1–999999999 的整数" in html
 
 
 def test_rows_are_slim_unless_explain_is_asked(api, records, team):

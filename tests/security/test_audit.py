@@ -142,7 +142,7 @@ def test_the_audit_page_is_paginated(logged, app):
     second = logged.get("/audit/?page=2").get_data(as_text=True)
     assert 0 < second.count("data-kind=") < 50
     refused = logged.get("/audit/?page=abc")  # the page number the API's lists accept, or a message
-    assert refused.status_code == 422 and "页码须为正整数" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "页码须为 1–999999999 的整数" in refused.get_data(as_text=True)
 
 
 def test_the_audit_page_speaks_english(logged):
