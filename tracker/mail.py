@@ -11,7 +11,8 @@ import smtplib
 import unicodedata
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.headerregistry import Address
+from email.utils import formatdate, make_msgid, parseaddr
 
 import idna
 from flask import current_app
@@ -88,7 +89,9 @@ def build(config, to, subject, text, attachments=()):
     """An EmailMessage; attachments are (file name, bytes, MIME type) and keep non-ASCII names (RFC 2231)."""
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
-    message["To"] = ", ".join(formataddr((name or "", smtp_address(address) or address)) for name, address in to)
+    # each name as a name: one holding "<x@evil.com>" was read back as the address (and the mail went there)
+    message["To"] = [Address(display_name=name or "", addr_spec=smtp_address(address) or address)
+                     for name, address in to]
     # a header is one line: a reason or a name with a line break (LF, U+2028) in the subject made the action that
     # sends the mail fail; the body keeps the text as written
     message["Subject"] = " ".join(subject.split())
@@ -103,15 +106,15 @@ def build(config, to, subject, text, attachments=()):
     return message
 
 
-def send(config, message):
-    """Deliver one message through the configured SMTP server."""
+def send(config, message, to_addrs=None):
+    """Deliver one message through the configured SMTP server (to `to_addrs`, else the addresses of its headers)."""
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config.get("MAIL_TIMEOUT", 15)) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+        smtp.send_message(message, to_addrs=to_addrs)
 
 
 def queue(to, subject, text, attachments=(), kind="mail", *, now, user=None):
@@ -141,7 +144,7 @@ def _send_outbox_email(config, row):
     message = message_from_bytes(row.payload, policy=policy.default)
     del message["From"]
     message["From"] = config["MAIL_SENDER"]
-    send(config, message)
+    send(config, message, to_addrs=[smtp_address(row.recipient) or row.recipient])  # the row's, not a header's
 
 
 outbox.register_sender("email", _send_outbox_email)

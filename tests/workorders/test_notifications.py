@@ -101,6 +101,21 @@ def test_scan_is_mailed_with_its_chinese_name_to_both(api, make_order, emails, s
         assert attachments[0].get_content() == PDF
 
 
+@pytest.mark.parametrize("display_name", ['陈 "立新", Jr. <x@evil.com>', "刘主管 <x@evil.com>", "刘 x@evil.com"])
+def test_a_display_name_holding_an_address_is_a_name_and_the_mail_goes_to_the_user_s_address(
+        api, team, make_order, emails, smtp, display_name):
+    """The To header was written as text and read back: a name with "<x@evil.com>" sent the supervisor's mail, the
+    scan attached, to x@evil.com alone, and a name with a bare address failed every attempt."""
+    auth_services.update_user(team["mgr"], {"display_name": display_name})
+    db.session.commit()
+    post_scan(api, make_order(), user="office2")
+    deliver()
+    received = smtp.wait_for(2)
+    assert sorted(recipients for recipients, _message in received) == [["mgr@example.com"], ["office@example.com"]]
+    sent = next(message for recipients, message in received if recipients == ["mgr@example.com"])
+    assert [(a.display_name, a.addr_spec) for a in sent["To"].addresses] == [(display_name, "mgr@example.com")]
+
+
 def test_scan_mail_speaks_each_recipients_language_and_links_the_order(app, api, team, make_order, emails, smtp,
                                                                       monkeypatch):
     monkeypatch.setitem(app.config, "BASE_URL", "http://tracker.lan:8000")
