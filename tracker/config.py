@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from flask import Config
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
@@ -87,11 +88,13 @@ def load(app, test_config=None):
     be used stops the app with one line naming it where it was set (the environment, or instance/config.py)."""
     app.config.update(_DEFAULTS)
     path = os.path.join(app.config.root_path, "config.py")
+    in_file = Config(app.config.root_path)
     try:
-        app.config.from_pyfile("config.py", silent=True)
+        in_file.from_pyfile("config.py", silent=True)
     except Exception as error:  # a syntax error, a name it does not define: one line, not a traceback
         raise SettingError(f"{path} cannot be read: {type(error).__name__}: {error}") from None
-    in_file = {name for name, default in _DEFAULTS.items() if app.config[name] != default}
+    app.config.update(in_file)
+    in_file = set(in_file) & set(_DEFAULTS)
     for name, default in _DEFAULTS.items():
         raw = os.environ.get("TRACKER_" + name)
         if raw is not None:
@@ -116,30 +119,35 @@ def load(app, test_config=None):
     return app.config
 
 
+def _made(name, value, default):
+    try:
+        return _coerce(value, default, name)
+    except ValueError as error:
+        raise SettingError(f"TRACKER_{name}={value!r} {error}") from None
+
+
 def _check_kinds(settings, in_file):
-    """instance/config.py's values are Python's: each must be of its default's kind, as an environment value is
-    made (a login limit of "five", a time zone of 5, passed at start and failed every login or upload after); a
-    number or yes/no written as text is read as the environment's is."""
+    """instance/config.py's numbers and yes/no settings, as the environment's are made: a number or yes/no written as
+    text ("587", "false") is read as from the environment, a whole number written as a float (3e7) as that number;
+    a count that is no whole number of at least 1 (a login limit of 0 or "five", a scan size of "200k") stops the
+    start, where it passed and failed every login or upload after. MAX_CONTENT_LENGTH may be None (Flask's "no
+    limit"); other kinds (text, lists, a key as bytes) are read by the checks that use them."""
     for name in sorted(in_file):
         value, default = settings[name], _DEFAULTS[name]
-        if isinstance(default, (bool, int)) and isinstance(value, str):  # "587", "true": as from the environment
-            try:
-                settings[name] = value = _coerce(value, default, name)
-            except ValueError as error:
-                raise SettingError(f"TRACKER_{name}={value!r} {error}") from None
         if isinstance(default, bool):
-            wrong = not isinstance(value, bool) and "is neither True nor False"
-        elif isinstance(default, int):
-            least = 0 if name in AT_LEAST_ZERO else 1
-            wrong = (isinstance(value, bool) or not isinstance(value, int) or value < least) and \
-                f"is not a whole number of at least {least}"
-        elif isinstance(default, list) or name == "UPLOAD_NETWORKS":
-            wrong = not isinstance(value, (list, tuple, str)) and "is not a list"
-        else:  # text, or None where the default is None (no key, no mail server, ...); Flask takes a key as bytes
-            text = (str, bytes) if name == "SECRET_KEY" else str
-            wrong = not isinstance(value, text) and not (default is None and value is None) and "is not text"
-        if wrong:
-            raise SettingError(f"TRACKER_{name}={value!r} {wrong}")
+            if isinstance(value, str):  # "false" was true
+                settings[name] = _made(name, value, default)
+            continue
+        if not isinstance(default, int) or (value is None and name == "MAX_CONTENT_LENGTH"):
+            continue
+        if isinstance(value, str):
+            value = _made(name, value, default)
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        least = 0 if name in AT_LEAST_ZERO else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise SettingError(f"TRACKER_{name}={settings[name]!r} is not a whole number of at least {least}")
+        settings[name] = value
     try:
         generate_password_hash("setting", method=settings["PASSWORD_METHOD"])
     except (TypeError, ValueError):  # refused at every password set, and every login with an unknown name
@@ -163,9 +171,12 @@ def derived(settings, instance_path):
                            "https")
     try:
         ZoneInfo(settings["TIMEZONE"])
-    except (ValueError, ZoneInfoNotFoundError):
+    except (TypeError, ValueError, ZoneInfoNotFoundError):
         raise SettingError(f"TRACKER_TIMEZONE={settings['TIMEZONE']!r} is not a time zone (e.g. Asia/Shanghai)") from None
     url = settings["DATABASE_URL"] or "sqlite:///" + os.path.join(instance_path, "tracker.db")
+    if not isinstance(url, str):
+        raise SettingError(f"TRACKER_DATABASE_URL={url!r} is not a SQLite or PostgreSQL address (e.g. "
+                           "postgresql://tracker@db/tracker)")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:

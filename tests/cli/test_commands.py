@@ -106,8 +106,11 @@ def test_a_setting_that_cannot_be_used_is_named(tmp_path, setting, value, said):
     ("LOGIN_MAX_PER_USER = 0", "LOGIN_MAX_PER_USER=0 is not a whole number of at least 1"),
     ("LOGIN_MAX_PER_USER = 'five'", "LOGIN_MAX_PER_USER='five' is not a whole number of at least 1"),
     ("SCAN_MAX_BYTES = '200k'", "SCAN_MAX_BYTES='200k' is not a whole number of at least 1"),
-    ("TIMEZONE = 5", "TIMEZONE=5 is not text"),
-    ("DATABASE_URL = 5", "DATABASE_URL=5 is not text"),
+    ("TIMEZONE = 5", "TIMEZONE=5 is not a time zone"),
+    ("DATABASE_URL = 5", "DATABASE_URL=5 is not a SQLite or PostgreSQL address"),
+    ("TOKEN_HOURS = 12.5", "TOKEN_HOURS=12.5 is not a whole number of at least 1"),
+    # a value equal to the default, of another kind, was named as an environment variable nobody had set
+    ("TRUSTED_PROXIES = False", "TRUSTED_PROXIES=False is not a whole number of at least 0"),
     ("MAIL_USE_TLS = 'maybe'", "MAIL_USE_TLS='maybe' is neither true nor false"),
     ("PASSWORD_METHOD = 'bogus'", "PASSWORD_METHOD='bogus' is not a password hash method"),
     # refused by the checks the environment's values go through: named in the file, not as an unset variable
@@ -133,6 +136,15 @@ def test_numbers_and_yes_no_of_instance_config_written_as_text_are_read_as_from_
 
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert (app.config["MAIL_PORT"], app.config["MAIL_USE_TLS"], app.config["LOGIN_MAX_PER_USER"]) == (587, True, 30)
+    # each of these started before instance/config.py was checked, and still does
+    (tmp_path / "config.py").write_text(
+        "COOKIE_SECURE = 1\nMAIL_USE_TLS = 1\nMAX_CONTENT_LENGTH = None\nSCAN_MAX_BYTES = 300_000.0\n"
+        "PHOTO_MAX_PIXELS = 3e7\nLOGIN_MAX_PER_USER = 5.0\nUPLOAD_NETWORKS = {'10.0.0.0/8', '127.0.0.0/8'}\n"
+        "SECRET_KEY = bytearray(b'0123456789abcdef0123456789abcdef')\nMAIL_SENDER = None\n")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert (app.config["SCAN_MAX_BYTES"], app.config["PHOTO_MAX_PIXELS"], app.config["LOGIN_MAX_PER_USER"]) == \
+        (300_000, 30_000_000, 5)
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["MAX_CONTENT_LENGTH"] is None
 
 
 def test_a_password_method_werkzeug_does_not_know_stops_the_start(tmp_path):
