@@ -270,6 +270,9 @@ def register(app):
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
             raise click.BadParameter(f"no folder {folder}", param_hint="PATH")
+        if os.path.lexists(path) and not os.path.isfile(path):  # /dev/full was replaced by the backup (as root)
+            raise click.BadParameter(f"{path} is not a file a backup may replace (a device, a folder or a link to "
+                                     "one)", param_hint="PATH")
         _require_schema()
         existed = os.path.exists(path)
         try:

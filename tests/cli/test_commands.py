@@ -262,6 +262,20 @@ def test_every_command_names_a_database_it_cannot_reach_in_one_line(tmp_path, co
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("target", ["/dev/null", "link"])
+def test_a_backup_never_replaces_a_device(tmp_path, target):
+    """As root, `backup /dev/full` turned the device into a gzip file."""
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path / "instance")}
+    flask = [sys.executable, "-m", "flask", "--app", "tracker"]
+    subprocess.run([*flask, "init-db"], env=environment, capture_output=True, text=True, timeout=120, check=True)
+    if target == "link":
+        (tmp_path / "link").symlink_to("/dev/null")
+        target = str(tmp_path / "link")
+    result = subprocess.run([*flask, "backup", target], env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "is not a file a backup may replace" in result.stderr, result.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and os.path.islink(target) == target.endswith("link")
+
+
 def test_a_backup_to_a_place_that_takes_no_file_is_said_in_one_line(tmp_path):
     environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path)}
     flask = [sys.executable, "-m", "flask", "--app", "tracker"]
