@@ -177,6 +177,8 @@ def test_a_value_past_a_bound_whose_side_gives_no_points_is_not_said_to_be_insid
     assert render(run("range", params, value=D(9)).details) == "9 高于上限 4，不另加减分"
     assert render(run("range", params, value=D(1)).details) == "1 低于下限 2，不另加减分"
     assert render(run("range", params, value=D(3)).details) == "3 在 2–4 范围内"
+    assert render(run("range", params, value=D("4.00001")).details) == "4.0001 高于上限 4，不另加减分"
+    assert render(run("range", params, value=D("1.99999")).details) == "1.9999 低于下限 2，不另加减分"
     assert run("range", params, value=D(9)).points == run("range", params, value=D(3)).points == D(70)
 
 

@@ -228,7 +228,8 @@ def range_(inputs, p):
         # are: half up, as the measure's own sentence shows it (1.11111: 1.1111), unless that would read as another
         # count of steps; then away from the bound (1.10001 above 1 in steps of 0.1 is two steps: 1.1001, not 1.1)
         kept = value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
-        if side is not None and _steps(p, side, below, kept) != _steps(p, side, below, value):
+        if side is not None and _steps(p, side, below, kept) != _steps(p, side, below, value) or \
+                side is None and kept == p["lo" if below else "hi"]:  # "4 above 4": 4.0001 above 4
             kept = value.quantize(VALUE_PLACES, rounding=away)
         shown = bound(kept)
     if side is None:  # inside, or past a bound whose side has no points (it said "9 within 2–4")
