@@ -426,7 +426,7 @@ def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(novembe
     ("code: x\nname:\n\tzh: 名称\n", "第 3 行第 1 列 用了 Tab 缩进：YAML 只能用空格缩进"),
     ("code: x\nindicators:\n  a: 1\n b: 2\n", "第 4 行第 2 列 缩进没有对齐"),
     ("code: x\nname: a: b\n", "第 2 行第 8 列 此处不能有“键: 值”：冒号后须有空格，或缩进不对"),
-    ("code: \"x\n", "引号没有闭合"),
+    ("code: \"x\nname: y\n\n", "第 1 行第 7 列 引号没有闭合"),  # where it was opened, not the text's end
     ("code: [1, 2\n", "方括号或花括号没有闭合，或缺少逗号"),
 ])
 def test_a_template_text_yaml_cannot_read_is_said_in_the_readers_language(text, said):

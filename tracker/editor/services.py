@@ -105,6 +105,8 @@ def parse_text(text):
         data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        if (getattr(error, "problem", "") or "").startswith("found unexpected end of stream"):
+            mark = getattr(error, "context_mark", None) or mark  # where the quote was opened, not the text's end
         where = _("第 %(line)s 行第 %(column)s 列", line=mark.line + 1, column=mark.column + 1) if mark else ""
         raise Invalid.field("body", _("不是有效的 YAML：%(where)s %(problem)s", where=where,
                                       problem=_yaml_problem(getattr(error, "problem", "") or ""))) from None
