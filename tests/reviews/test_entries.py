@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import login
+from tests.conftest import NOW, login
 from tests.reviews.conftest import MONTH
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
@@ -301,16 +301,26 @@ def test_entries_page_lists_what_the_template_needs(client, technician):
 
 def test_the_score_page_offers_entries_only_when_the_template_takes_them(client, team, use_template):
     """The default template takes no hand entry: its score page linked to a page saying so, the engineer's too."""
+    from tracker.scores import templates_store
+
+    templates_store.sync_presets(NOW)  # as init-db stores them
+    db.session.commit()
     link = f'href="/scores/{MONTH}/eng1/entries"'
     for username in ("eng1", "mgr"):
         login(client, username)
         assert link not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
         client.post("/logout")
+    login(client, "mgr")  # nor the month's list
+    assert link not in client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    client.post("/logout")
     use_template(team["eng1"], "repair_technician_monthly")
     for username in ("eng1", "mgr"):
         login(client, username)
         assert link in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
         client.post("/logout")
+    login(client, "mgr")
+    listed = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert link in listed and f'href="/scores/{MONTH}/eng2/entries"' not in listed
 
 
 def test_entries_page_records_an_incident_and_refuses_an_out_of_range_amount(client, deduction_form):

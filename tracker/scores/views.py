@@ -20,6 +20,7 @@ from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmation
                                   VetoForm)
 from tracker.scores import approval, listing, presenter, queue, queue_views
 from tracker.scores.presenter import ADJUSTMENT_LABELS
+from tracker.scores.templates_store import TemplatesInForce
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
 from tracker.scores.services import assessed, is_eligible
@@ -83,7 +84,23 @@ def month_page(month):
                            not_assessed=lambda engineer: not is_eligible(engineer, month),
                            following=following, teams=listing.teams_in_scope(me), team=team,
                            status_text=presenter.status_text, today_month=Month.of(clock.today()),
-                           can_enter=current_user.role in ("manager", "gm")), status
+                           can_enter=current_user.role in ("manager", "gm"), takes_entries=_takes_entries(month)), status
+
+
+def _takes_entries(month):
+    """engineer -> whether the template in force for them in `month` takes hand entries (录入: the default one takes
+    none), each template read once; one that cannot be read offers the page, which says why."""
+    in_force, known = TemplatesInForce(month), {}
+
+    def takes(engineer):
+        try:
+            row = in_force.row_for(engineer)
+            if row.id not in known:
+                known[row.id] = bool(entry_specs(in_force.parsed(row), month))
+            return known[row.id]
+        except Conflict:
+            return True
+    return takes
 
 
 def _visible_engineer(username):
