@@ -619,9 +619,9 @@ def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(
         os.symlink(tmp_path / "bigdisk" / "photos", instance / "photos")
     stop = threading.Event()
 
-    def write_photos():  # as a server storing photos into the live folder would, as fast as it can
-        n = 0
-        while not stop.is_set():
+    def write_photos():  # as a server storing photos into the live folder would, a few thousand a second at most:
+        n = 0  # unpaced, it made more while a round removed the last one's than that round had, and ran for ever
+        while not stop.wait(0.0002):
             n += 1
             try:
                 folder = instance / "photos" / f"e{n % 5}" / f"new{n}"
