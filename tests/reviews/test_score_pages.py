@@ -296,6 +296,43 @@ def test_a_work_order_names_the_score_lines_it_counts_in_to_those_who_may_see_th
     assert 'id="cited"' not in client.get(f"/work-orders/{late_order.id}").get_data(as_text=True)
 
 
+def test_a_work_order_names_the_satisfaction_line_its_low_survey_or_upheld_complaint_cost(client, team, late_order):
+    """A low survey of the order, or an upheld complaint about it, costs satisfaction points: the order's page links
+    that line too (the response line of the late order stays)."""
+    from tracker.scores.services import compute_month
+    from tracker.workorders.models import Survey
+
+    done = WorkOrder(number="WO-10", customer_id=late_order.customer_id, equipment="1号机", service_type="维修",
+                     reported_at=datetime(2026, 11, 5, 8, 0), responded_at=datetime(2026, 11, 5, 8, 30),
+                     completed_at=datetime(2026, 11, 6, 12, 0), engineer_id=team["eng1"].id, status="completed",
+                     rework="none")
+    other = WorkOrder(number="WO-11", customer_id=late_order.customer_id, equipment="2号机", service_type="维修",
+                      reported_at=datetime(2026, 11, 5, 8, 0), responded_at=datetime(2026, 11, 5, 8, 30),
+                      completed_at=datetime(2026, 11, 6, 12, 0), engineer_id=team["eng1"].id, status="completed",
+                      rework="none")
+    db.session.add_all([done, other])
+    db.session.flush()
+    db.session.add(Survey(work_order_id=done.id, score=2, method="phone", recorded_at=datetime(2026, 11, 7, 9, 0)))
+    db.session.add(Survey(work_order_id=other.id, score=5, method="phone", recorded_at=datetime(2026, 11, 7, 9, 0)))
+    db.session.add(Complaint(engineer_id=team["eng1"].id, work_order_id=late_order.id, day=date(2026, 11, 9),
+                             upheld=True, resolution_satisfied=True, recorded_at=datetime(2026, 11, 9, 9, 0)))
+    db.session.commit()
+    compute_month(MONTH, NOW)
+    db.session.commit()
+
+    login(client, "eng1")
+
+    def cited(order):
+        found = re.search(r'<ul[^>]*id="cited">(.*?)</ul>', client.get(f"/work-orders/{order.id}").get_data(as_text=True),
+                          re.S)
+        return found.group(1) if found else ""
+
+    assert f'href="/scores/{MONTH}/eng1#indicator-satisfaction"' in cited(done)
+    assert f'href="/scores/{MONTH}/eng1#indicator-satisfaction"' in cited(late_order)  # the upheld complaint
+    assert f'href="/scores/{MONTH}/eng1#indicator-response"' in cited(late_order)
+    assert cited(other) == ""  # a survey of 5 cost nothing
+
+
 # ---- the templates admin page ------------------------------------------------------------------------
 
 def test_admin_sees_the_templates_and_one_as_a_readable_table(client, team):

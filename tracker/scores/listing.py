@@ -18,6 +18,7 @@ from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.scores.models import Score, ScoreLine, explanation
 from tracker.scoring.month import Month
+from tracker.workorders.models import Complaint
 from tracker.values import month_arg
 
 PER_PAGE_DEFAULT = 100
@@ -111,9 +112,16 @@ def line_records(text):
 
 def citing(viewer, order):
     """The indicator lines whose records name this work order (a late response, a late completion, a rework charged
-    to the engineer of the order it redoes), in the scores the viewer may see: (score, line) pairs by month."""
-    people = {order.engineer_id, order.rework_of.engineer_id if order.rework_of is not None else None} - {None}
-    months = {Month.of(at) for at in (order.reported_at, order.deadline_at, order.completed_at) if at is not None}
+    to the engineer of the order it redoes) or one of its surveys or complaints (a low survey, an upheld complaint),
+    in the scores the viewer may see: (score, line) pairs by month."""
+    complaints = db.session.execute(select(Complaint.id, Complaint.engineer_id, Complaint.day)
+                                    .where(Complaint.work_order_id == order.id)).all()
+    mine = {"work_orders": {order.id}, "surveys": {survey.id for survey in order.surveys},
+             "complaints": {row.id for row in complaints}}
+    people = {order.engineer_id, order.rework_of.engineer_id if order.rework_of is not None else None,
+              *(row.engineer_id for row in complaints)} - {None}
+    months = {Month.of(at) for at in (order.reported_at, order.deadline_at, order.completed_at,
+                                      *(row.day for row in complaints)) if at is not None}
     if not people or not months:
         return []
     cited = []
@@ -121,6 +129,8 @@ def citing(viewer, order):
             select(Score, ScoreLine).join(ScoreLine, ScoreLine.score_id == Score.id)
             .where(Score.engineer_id.in_(people), Score.month.in_(months), ScoreLine.record_ids.is_not(None))
             .order_by(Score.month, Score.engineer_id, ScoreLine.position)):
-        if order.id in line_records(line.record_ids).get("work_orders", ()) and can_see_score(viewer, score.engineer):
+        records = line_records(line.record_ids)
+        if any(mine[table] & set(records.get(table, ())) for table in mine) \
+                and can_see_score(viewer, score.engineer):
             cited.append((score, line))
     return cited
