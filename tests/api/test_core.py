@@ -85,6 +85,19 @@ def test_a_field_with_two_faults_is_said_the_same_in_the_message_and_under_field
     assert response.status_code == 422 and error["message"] == f"{field}: {error['fields'][field]}", error
 
 
+@pytest.mark.parametrize("raw, key", [
+    ('{"date": "2026-11-19", "category": "meals", "amount": 1, "amount": 2}', "amount"),
+    ('{"date": "2026-11-19", "category": "meals", "amount": 1, "amount": 1}', "amount"),
+    ('{"date": "2026-11-19", "category": "meals", "amount": 1, "note": {"a": 1, "a": 2}}', "a"),
+])
+def test_a_body_naming_a_key_twice_is_malformed_and_stores_nothing(api, team, raw, key):
+    """Which of two values of one key counts, JSON does not say: the body is refused, not read as its last one."""
+    response = api("POST", "/expenses", "eng1", data=raw, content_type="application/json")
+    assert response.status_code == 400, response.get_json()
+    assert f'"{key}"' in response.get_json()["error"]["message"]
+    assert count(Expense) == 0
+
+
 def test_body_over_one_mebibyte_is_413(client, team):
     raw = b'{"username": "' + b"a" * (1024 * 1024) + b'", "password": "x"}'
     response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")

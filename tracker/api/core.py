@@ -135,12 +135,32 @@ def read_json(raw=None):
         return None
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=_fraction, parse_int=_integer,
-                          parse_constant=_refuse_constant)
+                          parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
         bad = validation.first_bad_text(data)
+    except _RepeatedKey as repeated:
+        raise MalformedBody(_("请求体中的键 %(k)s 出现了不止一次", k=json.dumps(repeated.key, ensure_ascii=False))) \
+            from None
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise MalformedBody(_("请求体不是合法的 JSON")) from None
     if bad:
         raise Invalid.field(*bad)
+    return data
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs):
+    """An object of the body, refused when it names a key twice (which one counts is not said by JSON: the body is
+    ambiguous, not the last one's)."""
+    data = {}
+    for key, value in pairs:
+        if key in data:
+            raise _RepeatedKey(key)
+        data[key] = value
     return data
 
 
