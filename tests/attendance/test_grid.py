@@ -114,10 +114,13 @@ def test_attendance_on_a_day_an_override_made_a_day_off_is_refused(client, team)
     ("att:eng1", "late", 422),
     (cell("nobody", "2026-11-03"), "late", 404),
     (cell("mgr", "2026-11-03"), "late", 404),  # not an engineer
+    (cell("e\x01ng1", "2026-11-03"), "late", 422),  # said as such, never echoed into the page
 ])
 def test_a_malformed_cell_is_refused_and_nothing_stored(client, team, key, value, status):
     login(client, "office")
-    assert client.post("/attendance/2026-11", data={key: value}).status_code == status
+    response = client.post("/attendance/2026-11", data={key: value})
+    assert response.status_code == status
+    assert "\x01" not in response.get_data(as_text=True)
     assert db.session.scalar(select(Attendance.id)) is None
 
 

@@ -17,7 +17,7 @@ from tracker.extensions import db
 from tracker.itinerary import calendar, services
 from tracker.itinerary.labels import ATTENDANCE_LABELS
 from tracker.scoring.month import Month
-from tracker.validation import parse_date
+from tracker.validation import check_text, parse_date
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
@@ -90,6 +90,7 @@ def _render(month, error=None, submitted=None, status=200):
 def _parse_cell(key, month):
     """att:<username>:<date> -> (username, date), a day of the grid's month; 422 otherwise."""
     username, _sep, iso = key[len(FIELD_PREFIX):].partition(":")
+    check_text(username, "engineer", "name")  # no username holds a control character: not echoed into the page
     day = parse_date(iso, "date")
     if not month.first <= day <= month.last:
         raise Invalid.field("date", _("%(day)s 不在 %(month)s 内，不能在此记录考勤", day=iso, month=month))
