@@ -36,6 +36,30 @@ def test_canonical_name_is_accepted_and_archived_by_customer(app, api, make_orde
         assert stored.read() == PDF
 
 
+def test_the_folders_of_scans_and_photos_are_private_whatever_the_umask(app, api, make_order):
+    """Their names say customers, machines, dates and engineers: every folder made for a scan or a photo is the
+    server's own (0700), not only the last one (os.makedirs), and the files 0600."""
+    import stat
+
+    order = make_order()
+    previous = os.umask(0o022)
+    try:
+        assert post_scan(api, order, CANONICAL + ".pdf", PDF).status_code == 201
+        response = api("POST", f"/work-orders/{order.id}/photos", "eng1",
+                       data={"files": upload("a.jpg", image_bytes("JPEG"))}, content_type="multipart/form-data")
+        assert response.status_code == 201, response.get_json()
+    finally:
+        os.umask(previous)
+    modes = {}
+    for top in ("archive", "photos"):
+        for folder, _folders, names in os.walk(os.path.join(app.instance_path, top)):
+            modes[folder] = (stat.S_IMODE(os.stat(folder).st_mode), 0o700)
+            for name in names:
+                modes[os.path.join(folder, name)] = (stat.S_IMODE(os.stat(os.path.join(folder, name)).st_mode), 0o600)
+    assert len(modes) >= 6, modes
+    assert {path: (mode, wanted) for path, (mode, wanted) in modes.items() if mode != wanted} == {}
+
+
 @pytest.mark.parametrize("name", [
     CANONICAL + ".pdf", CANONICAL + ".PDF", CANONICAL + ".Pdf",
 ])

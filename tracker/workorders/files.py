@@ -49,13 +49,26 @@ def split_name(filename):
     return name, stem, ext
 
 
+def private_folder(folder):
+    """Make the folder and each missing one above it with mode 0700: their names say customers, machines, service
+    dates and engineers (os.makedirs gives that mode to the last folder only); an existing folder keeps its mode."""
+    if not folder or os.path.isdir(folder):
+        return
+    private_folder(os.path.dirname(folder))
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:  # made meanwhile by another process
+        if not os.path.isdir(folder):
+            raise
+
+
 def write_new(path, data):
     """Write a new file atomically: a temporary file in the same folder, fsync, then a hard link to the final name.
 
     The final name appears complete or not at all, and an existing file is never replaced (FileExistsError).
     """
     folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
+    private_folder(folder)
     fd, temp = tempfile.mkstemp(prefix=".part-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -70,7 +83,7 @@ def write_new(path, data):
 
 def move_new(source, target):
     """Move a file to a name that must not exist yet (FileExistsError otherwise); both stay on one file system."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    private_folder(os.path.dirname(target))
     _link(source, target)
     os.unlink(source)
     _fsync_folder(os.path.dirname(target))
