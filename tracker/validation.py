@@ -150,6 +150,12 @@ def safe_filename(name):
     return _FORBIDDEN["name"].sub("", name)
 
 
+def received_name(name):
+    """A file name received, as a message quotes it: each control, bidirectional or invalid character written as
+    <U+XXXX>, so that a name refused for one does not read as the very name asked for."""
+    return _FORBIDDEN["name"].sub(lambda found: f"<U+{ord(found.group()):04X}>", name)
+
+
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
 
 

@@ -212,9 +212,9 @@ def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
         workbook.import_workbook(filled, filled, 2026, "x.xlsx", io.BytesIO(b""), now=NOW)
     assert caught.value.extra["expected"] == NAME
     assert caught.value.to_dict()["expected"] == NAME
-    with pytest.raises(Invalid) as caught:  # what was received is said without its bidirectional override
+    with pytest.raises(Invalid) as caught:  # what was received is said with its bidirectional override named, not in
         workbook.import_workbook(filled, filled, 2026, "2026年a\u202eb工作行程表.xlsx", io.BytesIO(b""), now=NOW)
-    assert "（收到的是“2026年ab工作行程表.xlsx”）" in caught.value.message
+    assert "（收到的是“2026年a<U+202E>b工作行程表.xlsx”）" in caught.value.message
 
 
 @pytest.mark.parametrize("content", [

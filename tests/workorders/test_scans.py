@@ -93,6 +93,15 @@ def test_wrong_name_is_refused_with_the_expected_name(api, make_order, name, exp
     assert db.session.query(Scan).count() == 0
 
 
+@pytest.mark.parametrize("hidden", ["\x00", "\x01", "\u202e"])
+def test_a_name_refused_for_a_hidden_character_says_where_it_is(api, make_order, hidden):
+    """The received name was quoted with the character dropped: it read as the very name asked for."""
+    name = CANONICAL[:8] + hidden + CANONICAL[8:] + ".pdf"
+    response = post_scan(api, make_order(), name, PDF)
+    assert response.status_code == 422
+    assert f"{CANONICAL[:8]}<U+{ord(hidden):04X}>{CANONICAL[8:]}.pdf" in response.get_json()["error"]["message"]
+
+
 @pytest.mark.parametrize("ext", ["txt", "webp", "doc", "TXT"])
 def test_content_under_an_extension_of_another_kind_is_415_with_the_expected_name(api, make_order, ext):
     """CONTRACT 6: content that does not match the extension is 415; a PDF named .txt was 422 as a wrong name.

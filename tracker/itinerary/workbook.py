@@ -258,7 +258,7 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     given = unicodedata.normalize("NFC", filename or "")
     if given not in (expected, workbook_filename(engineer, year, literal=True)):
         message = _("文件名须为“%(expected)s”（收到的是“%(given)s”）", expected=expected,
-                    given=validation.safe_filename(filename or ""))
+                    given=validation.received_name(filename or ""))
         raise Invalid(message, {"file": message}, expected=expected)
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:

@@ -104,7 +104,7 @@ def read_scan(order, filename, stream, numbers=None):
                         kind=files.KIND_LABEL[kind], ext=ext, expected=expected)
             raise Unsupported(message, {"file": message}, expected=expected)
         message = _("收到的文件名是 %(given)s；须为 %(expected)s（扩展名 .pdf、.jpg、.jpeg 或 .png）",
-                    given=validation.safe_filename(filename or ""), expected=expected)
+                    given=validation.received_name(filename or ""), expected=expected)
         raise Invalid(message, {"file": message}, expected=expected)  # no extension: a name to complete
     if claimed != kind:  # a PNG named .jpg: still the name that would be accepted (CONTRACT 6)
         expected = f"{canonical}.{files.DEFAULT_EXTENSION[kind]}"
@@ -124,7 +124,7 @@ def read_scan(order, filename, stream, numbers=None):
     if order.number in numbers:
         return data, kind, ext.lower(), True
     message = _("收到的文件名是 %(given)s，且未能识别服务单二维码；文件名须为 %(expected)s（服务日期 + 客户 + 设备 + "
-                "服务类型）", given=validation.safe_filename(filename or ""), expected=expected)
+                "服务类型）", given=validation.received_name(filename or ""), expected=expected)
     raise Invalid(message, {"file": message}, expected=expected)
 
 
