@@ -143,6 +143,26 @@ def test_a_sheet_running_onto_a_second_page_names_its_engineer_and_month_there(c
         assert ("张三" in page) != ("李四" in page) and MONTH in page
 
 
+def test_the_signatures_are_never_a_page_of_their_own_without_the_figures_they_sign(client, scored, api):
+    """However long the sheet grows (one adjustment more at a time, till it takes three pages), the page with the
+    signature boxes also has the totals they sign: with six adjustments the boxes stood alone on the last page."""
+    from tracker.scores.models import Adjustment
+    login(client, "mgr")
+    seen = set()
+    for number in range(40):
+        db.session.add(Adjustment(engineer_id=scored["eng1"].id, month=MONTH, points=Decimal("0.5"),
+                                  reason=f"第 {number + 1} 项：夜间抢修客户产线，连续工作并完成备件更换与试车" * 3,
+                                  status="proposed", proposed_at=scored["eng1"].created_at))
+        db.session.commit()
+        pages = [flat(page) for page in pdf_pages(get_pdf(client, f"/sheets/pdf/{MONTH}/eng1").data)]
+        seen.add(len(pages))
+        signed = [page for page in pages if "被考核人" in page]
+        assert len(signed) == 1 and "总分T" in signed[0] and "奖金" in signed[0], (number + 1, pages[-1])
+        if len(pages) == 3:
+            break
+    assert seen == {1, 2, 3}
+
+
 def test_a_sheet_says_when_the_reviews_filed_count_for_nothing(client, scored, api):
     """eng1's leader and self reviews, then a template without a qualitative part: the sheet says the two reviews
     do not count (it said 本月还没有评价, as if nobody had reviewed)."""
