@@ -1,6 +1,7 @@
 """Flask commands (thin: they call services)."""
 
 import contextlib
+import fcntl
 import os
 
 import click
@@ -34,10 +35,13 @@ def init_schema():
 
 @contextlib.contextmanager
 def _one_init_at_a_time():
-    """On PostgreSQL one init-db at a time (servers started together each run it): the next waits, then finds the
-    schema up to date and the bundled templates loaded (loading them at once, one failed on their unique key)."""
+    """One init-db at a time (servers started together each run it): the next waits, then finds the schema up to
+    date and the bundled templates loaded (loading them at once, one failed on their unique key; migrating at once
+    on SQLite, one failed half-way and could leave a table of a migration's copy behind). PostgreSQL: an advisory
+    lock; SQLite: a lock on a file beside the database (`<database>.init-lock`, mode 0600)."""
     if db.engine.dialect.name != "postgresql":
-        yield
+        with _file_lock(db.engine.url.database):
+            yield
         return
     with db.engine.connect() as connection:
         connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATING})")
@@ -47,6 +51,21 @@ def _one_init_at_a_time():
         finally:
             connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATING})")
             connection.commit()
+
+
+@contextlib.contextmanager
+def _file_lock(database):
+    """An exclusive lock on `<database>.init-lock`, waited for; none for a database in memory."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+    descriptor = os.open(database + ".init-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _ensure_database():
