@@ -185,6 +185,36 @@ def test_ids_of_rows_clients_delete_by_id_are_never_handed_out_again_after_the_u
         assert _diff(app) == []
 
 
+def test_a_database_upgraded_by_the_first_text_of_the_ids_revision_gets_its_counters_past_deleted_ids(tmp_path):
+    """Revision a3c5e7f9b218 was first released setting the counters from the largest id only (e16613f); a database
+    upgraded then counts as past it, and the id of a trip deleted before was handed out again."""
+    import flask_migrate
+
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite:///" + str(tmp_path / "first.db"),
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        flask_migrate.upgrade(revision="a3c5e7f9b218")
+        _approved_score()
+        db.session.execute(text("INSERT INTO trips (id, engineer_id, day, full_day, hours, created_at) "
+                                "VALUES (5, 1, '2026-10-05', 1, 7.5, '2026-10-01 00:00:00')"))
+        for table, deleted in (("trips", 9), ("surveys", 3), ("trips", 7)):
+            db.session.execute(text(
+                "INSERT INTO audit_events (at, kind, action, subject, record_type, record_id) VALUES "
+                f"('2026-10-09 00:00:00', 'delete', '{table}.delete', '{table}#{deleted}', '{table}', '{deleted}')"))
+        db.session.execute(text("UPDATE sqlite_sequence SET seq = 5 WHERE name = 'trips'"))  # as the first text left it
+        db.session.execute(text("DELETE FROM sqlite_sequence WHERE name = 'surveys'"))
+        db.session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('expenses', 40)"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        counters = dict(db.session.execute(text("SELECT name, seq FROM sqlite_sequence")).all())
+        assert (counters["trips"], counters["surveys"], counters["expenses"]) == (9, 3, 40)  # never lowered
+        db.session.execute(text("INSERT INTO trips (engineer_id, day, full_day, hours, created_at) "
+                                "VALUES (1, '2026-10-08', 1, 7.5, '2026-10-01 00:00:00')"))
+        assert db.session.execute(text("SELECT max(id) FROM trips")).scalar() == 10
+        db.session.commit()
+        assert _diff(app) == []
+
+
 def test_photo_ids_are_never_handed_out_again_after_the_upgrade_on_sqlite(tmp_path):
     """Revision e6a8c0b2d417 rebuilds the photos as a3c5e7f9b218 rebuilt the other rows clients delete by id: every
     photo kept with its id, the counter past the ids in use and those the audit log records as deleted."""
