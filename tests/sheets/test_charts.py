@@ -38,6 +38,8 @@ def test_score_page_charts_indicators_and_trend(client, scored, api):
     assert 'id="indicator-chart"' in html and 'id="trend-chart"' in html
     trend = cells(html, "trend-table")
     assert trend[4:8] == [MONTH, f"{row['quantitative']:.2f}", f"{row['qualitative']:.2f}", f"{row['total']:.2f}"]
+    chart = re.search(r'id="trend-chart".*?</svg>', html, re.S)
+    assert re.findall(r">(\d{4}-\d{2})</text>", chart.group(0))[-1] == MONTH  # the year in full: 25-10 read as a day
 
 
 def test_department_view_for_the_gm(client, scored, api):

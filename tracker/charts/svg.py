@@ -90,7 +90,8 @@ def vbars(columns, label, *, width=360, height=180):
 
 def lines(x_labels, series, label, *, width=360, height=200, y_max=100):
     """Lines over x_labels: series of (name, [value or None]); a gap where a value is missing."""
-    left, right, top, bottom = 30, 10, 24, 22
+    # right: room for half the last label (2026-11), which is centred on its point
+    left, right, top, bottom = 30, max(10, _text_width(x_labels[-1]) // 2 + 6) if x_labels else 10, 24, 22
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max([Decimal(y_max)] + [Decimal(v) for _n, values in series for v in values if v is not None])
     step = plot_w / max(len(x_labels) - 1, 1)
@@ -105,7 +106,7 @@ def lines(x_labels, series, label, *, width=360, height=200, y_max=100):
                          f'stroke="#dee2e6"/><text x="{left - 4}" y="{y_of(tick) + 4:.1f}" text-anchor="end">'
                          f'{tick}</text>')
     for i, x_label in enumerate(x_labels):
-        if i % 2 == 0 or len(x_labels) <= 6:
+        if (len(x_labels) - 1 - i) % 2 == 0 or len(x_labels) <= 6:  # every other one, the last (this month) too
             parts.append(f'<text x="{left + i * step:.1f}" y="{height - 6}" text-anchor="middle">'
                          f'{escape(x_label)}</text>')
     for k, (name, values) in enumerate(series):

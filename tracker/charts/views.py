@@ -32,7 +32,7 @@ def engineer_charts(engineer, month, lines):
     applied = [(line["name"], None if line.get("missing") else line["points"], line["max_points"])
                for line in lines if line["applies"]]
     series = data.trend(engineer, month)
-    labels = [m[2:] for m, *_rest in series]
+    labels = [m for m, *_rest in series]  # 2025-11 (25-11 read as the 25th of November)
     return {"indicators": svg.hbars(applied, _("各指标得分与满分")) if applied else None, "applied": applied,
             "trend": svg.lines(labels, [("Q", [r[1] for r in series]), ("L", [r[2] for r in series]),
                                         ("T", [r[3] for r in series])], _("近 12 个月 Q、L、T")),
