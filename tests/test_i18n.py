@@ -158,6 +158,17 @@ def test_switching_language_on_a_page_opened_with_lang_goes_back_without_it(clie
     assert "登录 Tracker 售后服务管理" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("code, chosen", [("zh", "简体中文"), ("en", "English")])
+def test_the_language_switch_names_each_language_in_its_own_and_marks_the_one_in_use_not_by_weight_alone(client, code,
+                                                                                                       chosen):
+    """A screen reader read 简体中文 on an English page by English rules, and the language in use was only bold."""
+    client.post(f"/lang/{code}")
+    page = client.get("/login").get_data(as_text=True)
+    buttons = {label: attributes for attributes, label in re.findall(r"<button([^>]*)>(简体中文|English)</button>", page)}
+    assert 'lang="zh-CN"' in buttons["简体中文"] and 'lang="en"' in buttons["English"]
+    assert [label for label, attributes in buttons.items() if 'aria-current="true"' in attributes] == [chosen]
+
+
 def test_switching_back_to_chinese(client):
     client.post("/lang/en")
     client.post("/lang/zh")
