@@ -265,11 +265,20 @@ def instance_secret_key(instance_path):
 _QUERY_PASSWORD = re.compile(r"(?i)([?&](?:password|sslpassword)=)[^&]*")
 
 
+def _as_json(value):
+    """A setting as JSON shows it (null, false, a list), or as text when JSON has no such value (a time span)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
 def dumps_safe(config):
     """The settings as JSON for display, secrets hidden (a database URL's password too); the database in use is
     shown where DATABASE_URL is not set (the SQLite file in the instance folder)."""
     hidden = {"SECRET_KEY", "MAIL_PASSWORD"}
-    shown = {k: ("***" if k in hidden else str(v)) for k, v in config.items() if k in _DEFAULTS}
+    shown = {k: ("***" if k in hidden else _as_json(v)) for k, v in config.items() if k in _DEFAULTS}
     url = config.get("DATABASE_URL") or config.get("SQLALCHEMY_DATABASE_URI")
     if "DATABASE_URL" in shown and url:
         shown["DATABASE_URL"] = _QUERY_PASSWORD.sub(  # a password may also come in the query, as libpq takes it

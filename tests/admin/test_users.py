@@ -1,5 +1,7 @@
 """Admin user pages: who may open them, and every bad input refused with nothing stored."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -218,6 +220,18 @@ def test_the_settings_page_hides_the_database_password(client, team, app, monkey
     monkeypatch.setitem(app.config, "DATABASE_URL", "postgresql://tracker@db.internal/tracker?password=S3cretPw")
     page = client.get("/admin/settings").get_data(as_text=True)
     assert "S3cretPw" not in page and "postgresql://tracker@db.internal/tracker?password=***" in page
+
+
+def test_the_settings_page_shows_values_as_json_has_them_not_as_python_writes_them(client, team, app, monkeypatch):
+    """"MAIL_SERVER": "None", "COOKIE_SECURE": "False" and "LANGUAGES": "['zh', 'en']" were Python's words."""
+    import json
+
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    login(client, "admin")
+    page = client.get("/admin/settings").get_data(as_text=True)
+    shown = json.loads(html.unescape(re.search(r"<pre[^>]*>(.*?)</pre>", page, re.S).group(1)))
+    assert shown["MAIL_SERVER"] is None and shown["LANGUAGES"] == ["zh", "en"]
+    assert shown["COOKIE_SECURE"] is app.config["COOKIE_SECURE"] and shown["SECRET_KEY"] == "***"
 
 
 @pytest.mark.parametrize("data", [
