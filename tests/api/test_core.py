@@ -98,6 +98,24 @@ def test_a_body_naming_a_key_twice_is_malformed_and_stores_nothing(api, team, ra
     assert count(Expense) == 0
 
 
+@pytest.mark.parametrize("depth", [33, 600, 990])
+@pytest.mark.parametrize("path", ["/templates/engineer_monthly/versions", "/templates/engineer_monthly/what-if",
+                                  "/expenses"])
+def test_a_body_nested_past_the_limit_is_refused_never_a_500(api, team, path, depth):
+    """600 levels passed the parser, and the template checks walking it by recursion ran out of stack (500)."""
+    raw = '{"body": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+    response = api("POST", path, "admin" if "templates" in path else "eng1", data=raw,
+                   content_type="application/json")
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "32" in response.get_json()["error"]["message"]
+
+
+def test_a_body_nested_up_to_the_limit_is_read(api, team):
+    raw = '{"date": "2026-11-19", "category": "meals", "amount": 1, "note": ' + "[" * 31 + "]" * 31 + "}"
+    response = api("POST", "/expenses", "eng1", data=raw, content_type="application/json")
+    assert response.status_code == 422 and "note" in response.get_json()["error"]["fields"]  # read, then refused
+
+
 def test_body_over_one_mebibyte_is_413(client, team):
     raw = b'{"username": "' + b"a" * (1024 * 1024) + b'", "password": "x"}'
     response = client.post("/api/v1/auth/token", data=raw, content_type="application/json")
