@@ -447,6 +447,15 @@ def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, ap
     assert indicator(body, "attendance")["max"] == "1:15"  # YAML 1.1 read 75 (base 60): kept as text, refused
 
 
+@pytest.mark.parametrize("written", ["015", "0x0f", "0b1111", "-017"])
+def test_a_number_yaml_1_1_would_read_in_another_base_is_kept_as_written_and_refused(november, api, written):
+    """max: 020 was stored as 16 (octal) and 0x14 as 20, without a word; max: 010 said "超过满分 8"."""
+    body = services.parse_text(services.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1))
+    assert indicator(body, "attendance")["max"] == written
+    answer = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": body, "effective_from": "2026-12"})
+    assert answer.status_code == 422 and "body.indicators[0].max" in answer.get_json()["error"]["fields"]
+
+
 def test_yaml_aliases_are_refused_before_they_expand():
     """A few hundred bytes of nested aliases ("billion laughs") took seconds of a worker before the 422."""
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
