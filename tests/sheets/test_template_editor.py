@@ -175,6 +175,8 @@ INVALID = [
      lambda d: indicator(d, "attendance").update(name_en="A" * 121), "body.indicators[0].name_en"),
     ("an indicator code longer than its column", lambda d: indicator(d, "attendance").update(code="a" * 61),
      "body.indicators[0].code"),
+    # a copy may not take another template's name (pages name a template by it); a version renamed into one did
+    ("another template's name", lambda d: d.update(name="售后人员KPI考核"), "body.name"),
 ]
 
 

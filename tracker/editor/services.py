@@ -203,6 +203,9 @@ def create_version(code, data, effective_from, now):
     locking.lock_templates()
     latest = latest_version(code)
     template, data = check(code, data, effective_from, now)
+    holder = _name_holder(data.get("name"), code)
+    if holder is not None:  # as a copy may not take another's name, a version may not rename it into one
+        raise Invalid.field("body.name", _("模板 %(code)s 已叫这个名称", code=holder))
     if effective_from < latest.effective_from:
         raise Invalid.field("effective_from", _("生效月份不能早于当前版本的生效月份 %(month)s",
                                                 month=latest.effective_from))
@@ -218,6 +221,13 @@ def create_version(code, data, effective_from, now):
         row.body = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
     db.session.flush()
     return row
+
+
+def _name_holder(name, code):
+    """The code of another template one of whose versions is called `name`, or None: score pages and sheets name a
+    template by its name, and two of one name could not be told apart."""
+    return db.session.scalar(select(KpiTemplate.code).where(KpiTemplate.name == name, KpiTemplate.code != code)
+                             .order_by(KpiTemplate.code).limit(1))
 
 
 def copy_template(code, new_code, name, now):
@@ -237,8 +247,8 @@ def copy_template(code, new_code, name, now):
         name = validation.clean_text(name, "new_name", NAME_MAX, kind="name")
     except Invalid as error:
         faults.update(error.fields)
-    else:  # score pages and sheets name a template by its name: two of one name could not be told apart
-        holder = db.session.scalar(select(KpiTemplate.code).where(KpiTemplate.name == name).limit(1))
+    else:
+        holder = _name_holder(name, new_code)
         if holder is not None:
             faults["new_name"] = _("模板 %(code)s 已叫这个名称", code=holder)
     if faults:
