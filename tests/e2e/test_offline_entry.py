@@ -1,5 +1,6 @@
 """Trip entry without signal: the server really stops, the phone keeps the entries, sends them once when it is back."""
 
+import contextlib
 import os
 import socket
 import threading
@@ -217,3 +218,31 @@ def test_another_users_entries_on_a_shared_phone_are_counted_not_shown(server, p
 
     expect(page.locator("#sync-message")).to_contain_text("全部已发送")
     assert "有记录被拒绝" not in page.inner_text("#sync-message")  # the other user's refusal is not this one's
+
+
+def test_after_a_logout_the_offline_page_kept_for_that_user_no_longer_opens_without_signal(server, phone, team):
+    """The worker handed the page kept for the last user to whoever held the phone: after eng1 logged out, eng2
+    without signal opened eng1's page, read his entries and entered a trip that was sent as eng1's. The login page
+    drops that copy; eng1's unsent entries stay on the phone and go when he opens the page again."""
+    page = phone
+    _open_offline(page, server)
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)
+    server.stop()
+    _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"}, purpose="张三的行程")
+    page.wait_for_selector("#queue .offline-entry[data-state='pending']")
+    server.start()
+    page.goto(server.url + "/work-orders/")
+    page.evaluate("document.querySelector(\"form[action='/logout']\").submit()")  # the phone's menu is folded
+    page.wait_for_url("**/login**")
+    for _ in range(50):  # dropped by the login page's script
+        if not page.evaluate("caches.keys()"):
+            break
+        page.wait_for_timeout(100)
+    server.stop()
+    with contextlib.suppress(Exception):  # the browser's own "cannot reach" page: nothing kept to answer with
+        page.goto(server.url + "/itinerary/offline/")
+    assert page.locator("#f-date").count() == 0 and "张三的行程" not in page.content()
+    server.start()
+    _open_offline(page, server)  # eng1 again, with signal: his entry is still there, and sent
+    _wait_count(page, "#sent .sent-entry", 1)
+    assert [(t.day.isoformat(), t.purpose) for t in _rows(Trip)] == [("2026-11-16", "张三的行程")]

@@ -1,0 +1,12 @@
+/* On the login page nobody is logged in on this browser: the offline entry page kept for the last user (their name,
+   their recent entries; entries made in it are sent as theirs) is dropped, so that whoever holds the phone next
+   cannot open it without signal. Their unsent entries stay in this browser's storage and are sent when they log in
+   and open 离线录入 again (another user sees only how many there are). */
+"use strict";
+if (window.caches) {
+  caches.keys().then(function (names) {
+    names.forEach(function (name) {
+      if (name.indexOf("tracker-offline") === 0) { caches.delete(name); }
+    });
+  });
+}
