@@ -30,6 +30,18 @@ self.addEventListener("message", function (event) {
   }));
 });
 
+// a connection that takes a request and never answers (weak signal): the kept page is shown after this, as when
+// there is no network at all (the page did not open for as long as the connection was held)
+var NETWORK_MS = 6000;
+
+function fetchWithin(request) {  // a race, not an abort: a navigation's request takes no signal
+  return new Promise(function (resolve, reject) {
+    var timer = setTimeout(function () { reject(new Error("no answer")); }, NETWORK_MS);
+    fetch(request).then(function (response) { clearTimeout(timer); resolve(response); },
+                        function (problem) { clearTimeout(timer); reject(problem); });
+  });
+}
+
 function networkOnly(url) {
   return url.pathname.indexOf("/api/") === 0 || /\/session$/.test(url.pathname) || /\/sw\.js$/.test(url.pathname);
 }
@@ -39,7 +51,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || networkOnly(url)) { return; }
-  event.respondWith(fetch(request).then(function (response) {
+  event.respondWith(fetchWithin(request).then(function (response) {
     if (response.ok && !response.redirected) {
       var copy = response.clone();
       caches.open(CACHE).then(function (cache) { cache.put(url.pathname + url.search, copy); });

@@ -7,11 +7,21 @@
   if (!app) { return; }
   var STORE = "tracker.offline.v1";
   var RETRY_MS = 15000;
+  // a connection that takes a request and never answers (weak signal) gives up after this: the round ends as offline
+  // and the next one may start (it hung on "正在发送…" for good, and no retry could start)
+  var ANSWER_MS = 20000;
   var d = app.dataset;
   var sending = false;
   var editing = null;  // the refused entry shown in the form to fix: it stays stored until the form is saved
 
   function $(id) { return document.getElementById(id); }
+
+  function fetchWithin(url, options) {
+    if (!window.AbortController) { return fetch(url, options); }
+    var controller = new AbortController();
+    window.setTimeout(function () { controller.abort(); }, ANSWER_MS);  // after the answer was read, a no-op
+    return fetch(url, Object.assign({ signal: controller.signal }, options));
+  }
 
   function load() {
     try {
@@ -231,7 +241,7 @@
     var pending = load().queue.filter(function (e) { return e.state === "pending" && e.username === d.username; });
     sending = true;
     say(pending.length ? d.msgSending : "");
-    return fetch(d.session, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+    return fetchWithin(d.session, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (response) {
         var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
         if (!response.ok || response.redirected || !json) { throw { login: true }; }
@@ -260,7 +270,7 @@
 
   function sendOne(entry, csrf) {
     var body = Object.assign({}, entry.body, { client_id: entry.client_id });
-    return fetch(entry.kind === "trip" ? d.trips : d.expenses, {
+    return fetchWithin(entry.kind === "trip" ? d.trips : d.expenses, {
       method: "POST", credentials: "same-origin", cache: "no-store",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify(body)

@@ -246,3 +246,50 @@ def test_after_a_logout_the_offline_page_kept_for_that_user_no_longer_opens_with
     _open_offline(page, server)  # eng1 again, with signal: his entry is still there, and sent
     _wait_count(page, "#sent .sent-entry", 1)
     assert [(t.day.isoformat(), t.purpose) for t in _rows(Trip)] == [("2026-11-16", "张三的行程")]
+
+
+class Silent:
+    """A server on the port that takes every connection and never answers (a weak signal)."""
+
+    def __init__(self, port):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen(64)
+        self.held = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.listener.accept()[0])
+
+    def close(self):
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+        self.thread.join(timeout=5)
+
+
+def test_a_connection_that_never_answers_neither_keeps_the_page_from_opening_nor_hangs_the_sending(
+        server, phone, team):
+    """With a connection that took requests and never answered, the page did not open (45 s and more), and a round
+    of sending hung on 正在发送… for good: no retry, no 立即发送, until a reload."""
+    page = phone
+    _open_offline(page, server)
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)
+    server.stop()
+    silent = Silent(server.port)
+    try:
+        page.reload(timeout=15000)  # the kept page, once the network has not answered for a while
+        page.wait_for_selector("#offline-form")
+        _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"}, purpose="信号弱")
+        page.wait_for_selector("#queue .offline-entry[data-state='pending']")
+        page.wait_for_selector("#connection[data-online='0']", timeout=40000)  # the round gave up: offline
+    finally:
+        silent.close()
+    server.start()
+    page.click("#send-now")  # a new round starts, and sends
+    _wait_count(page, "#sent .sent-entry", 1)
+    assert [(t.day.isoformat(), t.purpose) for t in _rows(Trip)] == [("2026-11-16", "信号弱")]
