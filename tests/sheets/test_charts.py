@@ -91,6 +91,25 @@ def test_means_are_exact_and_round_half_up(scored, team):
     assert {t.username: t.mean_total for t in teams}["mgr"] == Decimal("24.24")
 
 
+def test_engineers_without_a_supervisor_are_a_column_of_their_own_not_left_out(client, scored, team):
+    """The supervisor is optional; an engineer without one, scored and counted on the gm's month page, was on no
+    column of the department overview, and nothing said so."""
+    from sqlalchemy import update
+
+    from tracker.auth.models import User
+    from tracker.charts.data import department
+    from tracker.extensions import db
+
+    db.session.execute(update(User).where(User.id == team["eng3"].id).values(supervisor_id=None))
+    db.session.commit()
+    teams, indicators = department(MONTH)
+    assert [(t.manager, t.username, t.engineers) for t in teams][-1] == ("无直接主管", None, 1)
+    assert sum(t.engineers for t in teams) == 3
+    assert all(None in indicator["means"] for indicator in indicators if indicator["code"] == "attendance")
+    login(client, "gm.wang")
+    assert "无直接主管" in cells(client.get(f"/charts/department/{MONTH}").get_data(as_text=True), "department-table")
+
+
 def test_a_team_mean_of_some_engineers_says_of_how_many(client, scored, team):
     """刘主管's 平均总分 stood under 工程师人数 2 as the mean of the one engineer with a total, unsaid."""
     from sqlalchemy import update

@@ -75,13 +75,16 @@ def department(month, lang="zh"):
     month = month_arg(month)
     boss = aliased(User)
     engineer = aliased(User)
-    base = (select(Score).join(engineer, engineer.id == Score.engineer_id).join(boss, boss.id == engineer.supervisor_id)
+    # an engineer with no supervisor (it is optional) is a column of its own, last: left out, the page said nothing
+    base = (select(Score).join(engineer, engineer.id == Score.engineer_id)
+            .outerjoin(boss, boss.id == engineer.supervisor_id)
             .where(Score.month == month, Score.eligible.is_(True)))
-    teams = [TeamColumn(name, username, n, _mean(cents, totals), totals)
+    teams = [TeamColumn(_("无直接主管") if username is None else name, username, n, _mean(cents, totals), totals)
              for name, username, n, totals, cents in db.session.execute(
                  base.with_only_columns(boss.display_name, boss.username, func.count(Score.id),
                                         func.count(Score.total), _cents(Score.total))
-                 .group_by(boss.id, boss.display_name, boss.username).order_by(boss.display_name))]
+                 .group_by(boss.id, boss.display_name, boss.username)
+                 .order_by(boss.id.is_(None), boss.display_name, boss.username))]
     # an indicator is its code, its maximum and its name: templates that share a code on another scale (attendance
     # of 15 and of 100), or under another name (安全与规范 and 车间安全, both `safety` of 20), are not averaged
     # together; a hand entry nobody made is no 0 (its points are provisional)
