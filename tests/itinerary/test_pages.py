@@ -89,6 +89,27 @@ def test_home_runs_a_fixed_number_of_queries_whatever_the_team_size(filled, team
     assert queries() == before
 
 
+def test_home_lists_a_month_for_whom_it_was_worked_not_for_who_is_active_today(team, web, make_user):
+    """An engineer who left after October was missing from October's list although she worked it (every other list
+    keeps her), and one hired in November was listed for October as 未提交."""
+    from tracker.auth.models import User
+
+    left = make_user("left", display_name="离职者", supervisor="mgr")
+    services.save_trip(left, left, {"date": date(2026, 10, 12), "full_day": True}, now=NOW)
+    left.active = False
+    idle = make_user("idle", display_name="闲置者", supervisor="mgr")
+    idle.active = False  # left, with nothing in October: not listed
+    make_user("newcomer", display_name="新人", supervisor="mgr", hire_date=date(2026, 11, 5))
+    db.session.commit()
+    october = web("mgr").get("/?month=2026-10").get_data(as_text=True)
+    assert 'data-username="left"' in october and "7.5" in october
+    assert 'data-username="newcomer"' not in october and 'data-username="idle"' not in october
+    november = web("mgr").get("/?month=2026-11").get_data(as_text=True)
+    assert 'data-username="newcomer"' in november and 'data-username="left"' not in november
+    assert 'data-username="left"' not in web("mgr2").get("/?month=2026-10").get_data(as_text=True)  # not his
+    assert db.session.get(User, left.id).active is False
+
+
 def test_home_takes_another_month(team, web):
     html = web("mgr").get("/?month=2026-10").get_data(as_text=True)
     assert "2026-10" in html and "/itinerary/eng1/2026-10" in html

@@ -144,6 +144,16 @@ def visible_engineers(viewer):
             .order_by(User.display_name, User.username))
 
 
+def month_engineers(viewer, month, worked):
+    """A select of the engineers a list of one month shows in the viewer's scope, by name: the active engineers
+    employed in it (not one hired after it), and anyone `worked` (an exists() on the month's records) whatever they
+    are now (one who left since: their month stays listed)."""
+    return (select(User).where(scope_filter(viewer, User.id),
+                               or_(and_(User.role == "engineer", User.active.is_(True), User.employed_in(month)),
+                                   worked))
+            .order_by(User.display_name, User.username))
+
+
 def can_see_score(viewer, engineer):
     """Scores: the engineer, a manager above, gm, admin (back-office does not see scores)."""
     return viewer.id == engineer.id or viewer.role in ALL_SEEING or is_manager_above(viewer, engineer)

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker import clock, nav
-from tracker.auth.access import can_edit_itinerary, can_reopen, engineer_by_username, roles, visible_engineers
+from tracker.auth.access import can_edit_itinerary, can_reopen, engineer_by_username, month_engineers, roles
+from tracker.auth.models import User
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
 from tracker.itinerary import calendar, services, workbook
@@ -111,7 +112,12 @@ def home():
         return redirect(url_for("itinerary.month", username=current_user.username, month=today_month))
     month = month_arg(request.args.get("month") or today_month)
     first, nxt = month.bounds()
-    engineers = db.session.scalars(visible_engineers(current_user)).all()
+    worked = or_(select(Trip.id).where(Trip.engineer_id == User.id, Trip.day >= first, Trip.day < nxt).exists(),
+                 select(Expense.id).where(Expense.engineer_id == User.id, Expense.day >= first, Expense.day < nxt)
+                 .exists(),
+                 select(MonthSubmission.id).where(MonthSubmission.engineer_id == User.id,
+                                                  MonthSubmission.month == month).exists())
+    engineers = db.session.scalars(month_engineers(current_user, month, worked)).all()
     ids = [engineer.id for engineer in engineers]
     hours = services.month_field_hours(ids, first, nxt) if ids else {}
     submitted = dict(db.session.execute(select(MonthSubmission.engineer_id, MonthSubmission.submitted_at).where(
