@@ -156,14 +156,22 @@ def test_another_engineers_workbook_renamed_is_refused_by_its_title_rows(filled,
     """The file name alone let 张三's workbook, renamed to 李四's, replace 李四's months; each sheet's title row
     names whose and which year it is."""
     client = web("mgr")
-    data = client.get("/itinerary/eng1/2026.xlsx").data
+    exported = client.get("/itinerary/eng1/2026.xlsx").data
     before = snapshot(team["eng2"]), snapshot(filled)
+    response = upload(client, exported, name="2026年李四工作行程表.xlsx", username="eng2")
+    assert response.status_code == 422 and "导出时属于用户 eng1" in response.get_data(as_text=True)
+    book = load_workbook(io.BytesIO(exported))
+    book.custom_doc_props = type(book.custom_doc_props)()  # exported by an earlier release: its titles tell
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
     response = upload(client, data, name="2026年李四工作行程表.xlsx", username="eng2")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "工作表“10月”的标题是“2026年张三工作行程表 — 10月”，不是“2026年李四工作行程表 — 10月”" in html
     assert (snapshot(team["eng2"]), snapshot(filled)) == before
-    book = load_workbook(io.BytesIO(data))
+    book = load_workbook(io.BytesIO(exported))
+    book.custom_doc_props["Tracker engineer"].value = "eng2"  # exported for eng2 when he was called 张三
     for sheet in book.worksheets:  # the right person's file after a change of name: its title rows corrected
         sheet["A1"] = sheet["A1"].value.replace("张三", "李四")
     out = io.BytesIO()
@@ -178,6 +186,28 @@ def test_another_engineers_workbook_renamed_is_refused_by_its_title_rows(filled,
         book.save(out)
         assert upload(web("eng1"), out.getvalue()).status_code == 422
         assert snapshot(filled) == before[1]
+
+
+def test_a_workbook_goes_only_to_the_engineer_it_was_exported_for_whatever_the_names(filled, team, web, make_user):
+    """Two engineers may share a display name: the file name and the title rows named the same 张三 for both, and
+    one's workbook replaced the other's months (84 trips and 130 expenses moved, silently). The export records the
+    username; a file recorded for another is refused, a file without the record (made by hand) read as before."""
+    twin = make_user("eng9", display_name="张三", supervisor="mgr")
+    client = web("mgr")
+    data = client.get("/itinerary/eng1/2026.xlsx").data
+    assert load_workbook(io.BytesIO(data)).custom_doc_props["Tracker engineer"].value == "eng1"
+    before = snapshot(twin), snapshot(filled)
+    response = upload(client, data, username="eng9")
+    assert response.status_code == 422
+    assert "这份行程表导出时属于用户 eng1，不是 张三（eng9）" in response.get_data(as_text=True)
+    assert (snapshot(twin), snapshot(filled)) == before
+    assert upload(client, data).status_code == 302 and snapshot(filled) == before[1]  # its own engineer's: read
+    book = load_workbook(io.BytesIO(data))
+    book.custom_doc_props = type(book.custom_doc_props)()  # a workbook without the record
+    out = io.BytesIO()
+    book.save(out)
+    assert upload(client, out.getvalue(), username="eng9").status_code == 302
+    assert len(snapshot(twin)[0]) == len(before[1][0])
 
 
 def test_the_name_is_compared_after_nfc_normalisation(make_user, web):

@@ -23,6 +23,7 @@ from tracker.auth.access import can_edit_itinerary
 from tracker.errors import Conflict, Forbidden, Invalid, TooLarge
 from tracker.extensions import db
 from tracker.itinerary import services
+from tracker.itinerary import workbook_owner as owner
 from tracker.itinerary.models import EXPENSE_CATEGORIES, Expense, Trip
 from tracker.locking import lock_person
 from tracker.scoring import fieldhours
@@ -48,7 +49,6 @@ CATEGORY_CODES = {**{label: code for code, label in CATEGORIES.items()}, **{code
 YES = {"是", "全天", "y", "yes", "true", "1", "√", "✓"}
 NO = {"", "否", "n", "no", "false", "0"}
 SHEET_RE = re.compile(r"^(1[0-2]|[1-9])月$")
-TITLE_RE = re.compile(r"^\d{4}年.*工作行程表 — \d{1,2}月$")  # sheet_title()'s form
 HHMM_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -106,6 +106,7 @@ def export_workbook(engineer, year):
     book.active = next(i for i, sheet in enumerate(book.worksheets) if sheet.sheet_state == "visible")
     book.properties.title = workbook_filename(engineer, year)[:-5]
     book.properties.creator = "Tracker"
+    owner.mark(book, engineer)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -263,7 +264,9 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise TooLarge(_("文件超过 %(n)s MB", n=MAX_BYTES // (1024 * 1024)))
-    months_in_file = _parse_book(_open(data), year, engineer)
+    book = _open(data)
+    owner.check(book, engineer)  # before the titles: it says whose file it is
+    months_in_file = _parse_book(book, year, engineer)
     lock_person(engineer)  # the submitted-month checks and the replacement below see one state
 
     summary = {"file": expected, "months": []}
@@ -324,24 +327,13 @@ def _parse_book(book, year, engineer):
             # a month the export hid because it was empty, never seen in the spreadsheet: it leaves the month as
             # it stands (read as "now empty", it deleted what was recorded after the download)
             continue
-        _check_title(sheet, sheet_title(engineer, year, month))
+        owner.check_title(sheet, sheet_title(engineer, year, month))
         found[key] = content
     if problems:
         raise _rows_invalid(problems)
     if not found:
         raise Invalid.field("file", _("文件中没有月份工作表（“1月”…“12月”），不是工作行程表的格式"))
     return dict(sorted(found.items()))
-
-
-def _check_title(sheet, expected):
-    """422 when the sheet's title cell (A1) is an export's title other than `expected`; a title written by hand, or
-    none, is not read."""
-    title, expected = (unicodedata.normalize("NFC", " ".join(str(text or "").split()))
-                       for text in (sheet["A1"].value, expected))
-    if TITLE_RE.match(title) and title != expected:
-        raise Invalid.field("file", _("工作表“%(sheet)s”的标题是“%(title)s”，不是“%(expected)s”：这似乎是另一位工程师"
-                                      "或另一年的行程表，未导入任何内容（若确是本表，请把 A1 单元格改为“%(expected)s”）",
-                                      sheet=sheet.title, title=validation.safe_filename(title), expected=expected))
 
 
 def _has_header(sheet):
