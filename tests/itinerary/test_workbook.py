@@ -505,6 +505,24 @@ def _rezipped(data, change, added=None):
     return out.getvalue()
 
 
+def test_a_cell_merged_over_two_trips_rows_gives_both_its_value(filled, web):
+    """The 客户 of two trips to one customer merged into one cell: the lower trip was imported without a customer
+    (openpyxl reads the rest of a merged range as empty); the data imports read each cell as the range's first."""
+    client = web("eng1")
+    book = load_workbook(io.BytesIO(client.get("/itinerary/eng1/2026.xlsx").data))
+    sheet = book["10月"]
+    rows = {sheet.cell(row, 4).value: row for row in range(3, sheet.max_row + 1)}
+    first, second = rows["08:00"], rows["20:00"]
+    assert second == first + 1 and sheet.cell(first, 8).value == "旗滨玻璃"
+    sheet.cell(second, 8).value = None
+    sheet.merge_cells(start_row=first, start_column=8, end_row=second, end_column=8)
+    out = io.BytesIO()
+    book.save(out)
+    assert upload(client, out.getvalue()).status_code == 302
+    trips = {trip["depart"]: trip for trip in snapshot(filled)[0] if trip["date"] == "2026-10-09"}
+    assert trips["08:00"]["customer"] == trips["20:00"]["customer"] == "旗滨玻璃"
+
+
 def test_a_merged_range_over_a_whole_column_is_refused_before_the_workbook_is_loaded(filled, web):
     """The itinerary's import loads a workbook whole: D5:D1000000 merged in a few KB took a minute and a gigabyte."""
     import time

@@ -299,6 +299,7 @@ def _open(data):
         book = load_workbook(io.BytesIO(data), data_only=True)
         if xlsx.has_formulas(data):
             xlsx.keep_formula_text(book, data)
+        xlsx.fill_merged_rows(book, FIRST_DATA_ROW)
         return book
     except Invalid:
         raise
