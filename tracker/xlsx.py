@@ -259,3 +259,20 @@ def fill_merged_rows(book, first_row):
                 for column in range(merged.min_col, merged.max_col + 1):
                     sheet.cell(row, column).value = value
 
+
+COMPOUND = b"\xd0\xcf\x11\xe0"  # Excel's compound files: a 97–2003 workbook (.xls), or one with an opening password
+
+
+def compound_refusal(data):
+    """The refusal of a file in Excel's compound format (under whatever name), or None for other bytes: what to do
+    about a password or an old workbook, not only that the file is no .xlsx."""
+    if not data.startswith(COMPOUND):
+        return None
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return Invalid.field("file", _("该文件设有打开密码：请在 Excel 中取消密码（文件 › 信息 › 保护工作簿）后上传"))
+    return old_workbook()
+
+
+def old_workbook():
+    return Invalid.field("file", _("该文件是旧版 Excel 工作簿（.xls）：请在 Excel 中另存为 .xlsx 后上传"))
+

@@ -523,6 +523,19 @@ def test_a_cell_merged_over_two_trips_rows_gives_both_its_value(filled, web):
     assert trips["08:00"]["customer"] == trips["20:00"]["customer"] == "旗滨玻璃"
 
 
+@pytest.mark.parametrize("locked, said", [(True, "取消密码"), (False, "另存为 .xlsx")])
+def test_a_workbook_with_a_password_or_an_old_xls_is_said_what_to_do_as_the_data_imports_say(filled, web, locked,
+                                                                                            said):
+    """The itinerary import said only "not a valid .xlsx" of both, where 数据导入 says what to do."""
+    compound = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)  # the signature of Excel's compound files
+    if locked:
+        compound += "EncryptionInfo".encode("utf-16-le") + bytes(50) + "EncryptedPackage".encode("utf-16-le")
+    before = snapshot(filled)
+    response = upload(web("eng1"), compound)
+    assert response.status_code == 422 and said in response.get_data(as_text=True)
+    assert snapshot(filled) == before
+
+
 def test_a_merged_range_over_a_whole_column_is_refused_before_the_workbook_is_loaded(filled, web):
     """The itinerary's import loads a workbook whole: D5:D1000000 merged in a few KB took a minute and a gigabyte."""
     import time

@@ -98,24 +98,8 @@ def _label(value):
     return unicodedata.normalize("NFKC", value.strip()).replace("*", "").replace(" ", "").casefold()
 
 
-COMPOUND = b"\xd0\xcf\x11\xe0"  # Excel's compound files: a 97–2003 workbook (.xls), or one with an opening password
-
-
-def _compound(data):
-    """The refusal of a file in Excel's compound format (under whatever name), or None for other bytes."""
-    if not data.startswith(COMPOUND):
-        return None
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        return Invalid.field("file", _("该文件设有打开密码：请在 Excel 中取消密码（文件 › 信息 › 保护工作簿）后上传"))
-    return _old_workbook()
-
-
-def _old_workbook():
-    return Invalid.field("file", _("该文件是旧版 Excel 工作簿（.xls）：请在 Excel 中另存为 .xlsx 后上传"))
-
-
 def _unreadable(data=b""):
-    return _compound(data) or Invalid.field("file", _("无法读取该 Excel 文件"))
+    return xlsx.compound_refusal(data) or Invalid.field("file", _("无法读取该 Excel 文件"))
 
 
 def _xlsx_rows(data):
@@ -218,8 +202,8 @@ def _csv_rows(data):
         if _is_xlsx(data):
             raise Invalid.field("file", _("该文件是 Excel 工作簿（.xlsx），不是 CSV：请以 .xlsx 扩展名上传"))
         raise Invalid.field("file", _("该文件不是 CSV 文本文件：请在 Excel 中另存为 .xlsx 或 CSV 后上传"))
-    if data.startswith(COMPOUND):  # an .xls, or a workbook with a password, renamed
-        raise _compound(data)
+    if data.startswith(xlsx.COMPOUND):  # an .xls, or a workbook with a password, renamed
+        raise xlsx.compound_refusal(data)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its byte order mark
         data = data.decode("utf-16").encode("utf-8")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -263,7 +247,7 @@ def read_rows(kind, filename, data):
     elif name.endswith(".csv"):
         rows = _csv_rows(data)
     elif name.endswith(".xls"):
-        raise _compound(data) or _old_workbook()
+        raise xlsx.compound_refusal(data) or xlsx.old_workbook()
     else:
         raise Invalid.field("file", _("请上传 .xlsx 或 .csv 文件"))
     labels = {}

@@ -290,6 +290,8 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
 def _open(data):
     """The workbook in `data`; 422 for anything that is not a sane xlsx file."""
     not_xlsx = _("文件不是有效的 Excel 工作簿（.xlsx）")
+    if xlsx.compound_refusal(data) is not None:  # a password, or an .xls: said as the data imports say it
+        raise xlsx.compound_refusal(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
