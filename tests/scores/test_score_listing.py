@@ -180,6 +180,9 @@ def test_the_month_page_shows_one_team_a_page_at_a_time(client, records, team):
     assert 'href="/scores/2026-10?team=mgr" rel="prev"' in first  # the month arrows keep the team chosen
     second = client.get(f"/scores/{NOV}?team=mgr&page=2").get_data(as_text=True)
     assert "2 / 2" in second and "bulk0000" not in second
+    past = client.get(f"/scores/{NOV}?team=mgr&page=3").get_data(as_text=True)  # said the scope was empty
+    assert "您的范围内没有工程师" not in past and "没有第 3 页（共 2 页）" in past
+    assert 'href="/scores/2026-11?page=2&amp;team=mgr">最后一页</a>' in past
     db.session.remove()
     with counted() as few:
         client.get(f"/scores/{NOV}?team=mgr2")

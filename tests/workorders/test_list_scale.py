@@ -46,6 +46,16 @@ def test_keyset_pages_walk_the_whole_list_newest_first_and_back(client, team):
     assert sorted(seen, reverse=True) == expected == seen
 
 
+def test_a_page_past_the_last_says_so_and_leads_back_to_the_first(client, team):
+    """?page=13 of 12 said "没有符合条件的工单", as if no order matched, and offered no way back."""
+    _orders(3, team["eng1"].id)
+    login(client, "office")
+    past = client.get("/work-orders/?page=9&status=open").get_data(as_text=True)
+    assert "已超出最后一页" in past and "没有符合条件的工单" not in past
+    assert 'href="/work-orders/?status=open" id="back-to-first"' in past
+    assert "没有符合条件的工单" in client.get("/work-orders/?status=cancelled").get_data(as_text=True)
+
+
 def test_previous_goes_back_one_page(client, team, app):
     from tracker.workorders import services
     _orders(120, team["eng1"].id)
