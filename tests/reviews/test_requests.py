@@ -14,6 +14,30 @@ MONTH = "2026-11"
 OCT = "2026-10"
 
 
+def test_the_peer_picker_searches_as_typed_and_the_team_page_grows_linearly(client, api, team, make_user):
+    """Each row carried a list of every other engineer: 115 engineers made 13,000 options (630 KB). Each row's
+    field now searches through the API, which answers the manager's engineers."""
+    import re
+
+    def page_size():
+        return len(client.get(f"/team?month={OCT}").get_data(as_text=True))
+
+    login(client, "mgr")
+    html = client.get(f"/team?month={OCT}").get_data(as_text=True)
+    assert "<option" not in html and html.count('data-picker="engineers"') == 2
+    assert re.search(r'<input[^>]*name="rater"[^>]*list="peer-candidates"', html) and 'id="peer-candidates"' in html
+    small = page_size()
+    for n in range(20):
+        make_user(f"peer{n:02d}", supervisor="mgr")
+    large = page_size()
+    per_row = (large - small) / 20
+    for n in range(20, 40):
+        make_user(f"peer{n:02d}", supervisor="mgr")
+    assert page_size() - large < per_row * 20 * 1.1  # each engineer adds one row's worth, not a row per other
+    found = api("GET", "/users?role=engineer&active=1&limit=20&q=peer0", "mgr").get_json()["users"]
+    assert {user["username"] for user in found} == {f"peer{n:02d}" for n in range(10)}
+
+
 def test_manager_asks_a_peer_who_is_told_and_sees_it_owed_until_done(client, api, team):
     login(client, "mgr")
     response = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"})

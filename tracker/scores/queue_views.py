@@ -88,9 +88,7 @@ def team_month():
     can_assign = {state.engineer.id for state in states if is_manager_above(current_user, state.engineer)
                   and requests.takes_peers(spec_of(state.engineer))}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
-                           following=following, peers=peers, can_assign=can_assign,
-                           candidates=[state.engineer for state in states], may_rate_peer=requests.may_rate_peer,
-                           form=ConfirmForm(),
+                           following=following, peers=peers, can_assign=can_assign, form=ConfirmForm(),
                            # everyone listed is in scope: a manager is above
                            leads=current_user.role in LEADER_ROLES, defaulted=not request.args.get("month"))
 
