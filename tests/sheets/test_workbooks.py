@@ -190,6 +190,20 @@ def test_period_workbooks_match_the_period_api(client, scored, api):
     assert eng1["months"][MONTH] == monthly["eng1"]["total"]
 
 
+def test_a_periods_score_list_and_its_summary_list_the_same_people(client, scored, api, team):
+    """The period scores took their people from the whole year: one who left with October's score only was listed
+    for the mid-year (score null) beside a summary without him."""
+    from tracker.auth.models import User
+    from tracker.extensions import db
+
+    db.session.get(User, team["eng3"].id).active = False
+    db.session.commit()
+    for period, has_eng3 in (("mid-year", False), ("annual", True)):
+        listed = {row["username"] for row in api("GET", f"/scores/2026/{period}", "gm.wang").get_json()["scores"]}
+        summary = {row["username"] for row in api("GET", f"/summaries/2026/{period}", "gm.wang").get_json()["rows"]}
+        assert listed == summary and ("eng3" in listed) is has_eng3, period
+
+
 def test_web_page_downloads_the_same_workbook(client, scored):
     login(client, "mgr")
     page = client.get(f"/scores/{MONTH}").get_data(as_text=True)

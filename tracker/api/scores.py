@@ -18,7 +18,6 @@ from tracker.errors import Invalid
 from tracker.scores import approval, listing, services, yearly
 from tracker.reviews import services as reviews
 from tracker.sheets import summaries
-from tracker.scoring.month import Month
 from tracker.validation import page_arg
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
@@ -221,8 +220,7 @@ def engineer_score(month, username):
 
 def _period(year, period):
     # in scope, and under the manager `team` names as the month's list and the summaries take it (it was ignored)
-    people = summaries.people(current_user, [Month.from_parts(year, m) for m in range(1, 13)],
-                              request.args.get("team") or None)
+    people = summaries.people(current_user, summaries.period_months(year, period), request.args.get("team") or None)
     results = yearly.period_view([person.id for person in people], year, period)
     rows = [{"username": person.username, "display_name": person.display_name,
              "score": results[person.id].score, "months": results[person.id].months,

@@ -152,10 +152,15 @@ def _distinct(names, met, by_maximum, by_code):
     return names
 
 
+def period_months(year, period):
+    """The months of a period ('mid-year', 'annual'): whose people its lists show (one rule for the summary, its
+    workbook and the API's period scores, which took the whole year's and listed one who left before July)."""
+    return [Month.from_parts(year, m) for m in periods.PERIODS[yearly.period_key(period)]]
+
+
 def period_summary(viewer, year, period, team=None):
     """One row per engineer: each month's total and the period score (the stored final one once there is one)."""
-    key = yearly.period_key(period)
-    month_list = [Month.from_parts(year, m) for m in periods.PERIODS[key]]
+    key, month_list = yearly.period_key(period), period_months(year, period)
     engineers = people(viewer, month_list, team)
     ids = [person.id for person in engineers]
     totals = {}
