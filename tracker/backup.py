@@ -458,6 +458,8 @@ def staged_folders(tar, instance_path):
                 raise Invalid.field("path", f"unsafe entry in backup: {member.name!r}")
             members.append(member)
         tar.extractall(staging, members=members, filter="data")
+        for folder, _folders, _files in os.walk(staging):  # the "data" filter gives a folder 0777 less the umask:
+            os.chmod(folder, 0o700)  # private again, as uploads make them (their names say customers, engineers)
         _check_staged(tar, root)
         yield staging
     finally:

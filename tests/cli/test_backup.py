@@ -61,6 +61,34 @@ def test_backup_then_restore_into_an_empty_database_gives_the_same_rows_and_file
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_restore_leaves_the_scan_and_photo_folders_private(app, runner, make_user, tmp_path, replace):
+    """The backup holds the folders as 0700; extracted with the "data" filter they came back 0777 less the umask
+    (0755), and uploads then went into folders anyone on the machine could list."""
+    import shutil
+    import stat
+
+    _fill(app, make_user)
+    os.makedirs(os.path.join(app.instance_path, "photos", "eng1", "20261015旗滨玻璃1号机常规保养"))
+    target = str(tmp_path / "tracker-backup.tar.gz")
+    assert runner.invoke(args=["backup", target]).exit_code == 0
+    if not replace:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        for folder in ("archive", "photos"):
+            shutil.rmtree(os.path.join(app.instance_path, folder))
+    previous = os.umask(0o022)
+    try:
+        result = runner.invoke(args=["restore", target, *(["--replace"] if replace else [])])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    modes = {folder: stat.S_IMODE(os.stat(folder).st_mode)
+             for top in ("archive", "photos") for folder, _folders, _files in os.walk(os.path.join(app.instance_path, top))}
+    assert len(modes) >= 5 and set(modes.values()) == {0o700}, modes
+
+
 def test_links_to_later_rows_of_the_same_table_are_restored(app, runner, make_user, make_order,  # noqa: F811
                                                              tmp_path):
     """An engineer whose manager was created after them (a users file may list the manager later), and a work order
