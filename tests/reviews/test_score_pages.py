@@ -296,6 +296,37 @@ def test_a_work_order_names_the_score_lines_it_counts_in_to_those_who_may_see_th
     assert 'id="cited"' not in client.get(f"/work-orders/{late_order.id}").get_data(as_text=True)
 
 
+def test_a_work_orders_page_costs_the_same_queries_however_many_lines_it_is_cited_in(client, team, late_order):
+    """Each cited line asked again whether the viewer may see its engineer's score (a manager: 16 queries grew to
+    51 with 18 complaints about one order)."""
+    from tests.querycount import counted
+    from tracker.scores.services import compute_month
+
+    order_id, engineer_id = late_order.id, team["eng1"].id
+
+    def complain(*months):
+        for month in months:
+            db.session.add(Complaint(engineer_id=engineer_id, work_order_id=order_id,
+                                     day=date(2026, month, 9), upheld=True, resolution_satisfied=True,
+                                     recorded_at=datetime(2026, month, 9, 9, 0)))
+            db.session.commit()
+            compute_month(f"2026-{month:02d}", NOW)
+            db.session.commit()
+
+    def queries():
+        db.session.remove()
+        with counted() as statements:
+            page = client.get(f"/work-orders/{order_id}").get_data(as_text=True)
+        return len(statements), page.count("#indicator-satisfaction")
+
+    login(client, "mgr")
+    complain(11)
+    few, cited = queries()
+    complain(8, 9, 10)
+    many, more = queries()
+    assert (cited, more) == (1, 4) and many == few
+
+
 def test_a_work_order_names_the_satisfaction_line_its_low_survey_or_upheld_complaint_cost(client, team, late_order):
     """A low survey of the order, or an upheld complaint about it, costs satisfaction points: the order's page links
     that line too (the response line of the late order stays)."""

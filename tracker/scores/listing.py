@@ -124,13 +124,17 @@ def citing(viewer, order):
                                       *(row.day for row in complaints)) if at is not None}
     if not people or not months:
         return []
-    cited = []
-    for score, line in db.session.execute(
-            select(Score, ScoreLine).join(ScoreLine, ScoreLine.score_id == Score.id)
+    cited, visible = [], {}  # whether the viewer may see each engineer's scores, asked once per engineer
+    for score, line, engineer in db.session.execute(
+            select(Score, ScoreLine, User).join(ScoreLine, ScoreLine.score_id == Score.id)
+            .join(User, User.id == Score.engineer_id)
             .where(Score.engineer_id.in_(people), Score.month.in_(months), ScoreLine.record_ids.is_not(None))
             .order_by(Score.month, Score.engineer_id, ScoreLine.position)):
         records = line_records(line.record_ids)
-        if any(mine[table] & set(records.get(table, ())) for table in mine) \
-                and can_see_score(viewer, score.engineer):
+        if not any(mine[table] & set(records.get(table, ())) for table in mine):
+            continue
+        if engineer.id not in visible:
+            visible[engineer.id] = can_see_score(viewer, engineer)
+        if visible[engineer.id]:
             cited.append((score, line))
     return cited
