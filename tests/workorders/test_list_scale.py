@@ -54,6 +54,9 @@ def test_a_page_past_the_last_says_so_and_leads_back_to_the_first(client, team):
     assert "已超出最后一页" in past and "没有符合条件的工单" not in past
     assert 'href="/work-orders/?status=open" id="back-to-first"' in past
     assert "没有符合条件的工单" in client.get("/work-orders/?status=cancelled").get_data(as_text=True)
+    for refused in ("page=0", "after=nonsense", "page=2&status=nonsense"):  # said at its field, not as past the end
+        response = client.get(f"/work-orders/?{refused}")
+        assert response.status_code == 422 and "已超出最后一页" not in response.get_data(as_text=True), refused
 
 
 def test_previous_goes_back_one_page(client, team, app):
