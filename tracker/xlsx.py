@@ -248,16 +248,16 @@ def send_workbook(data, name, fallback):
 
 
 def fill_merged_rows(book, first_row):
-    """Each cell of a range merged over several rows, from `first_row` down, holds the range's first cell's value,
-    as the data imports read one (openpyxl reads the others as empty: a 客户 merged over two trips to one customer
-    left the second trip without one). A range within one row (a title, a totals label) stays as it is."""
+    """Each row of a range merged over several rows, from `first_row` down, holds the range's first cell's value in
+    the range's first column (openpyxl reads the others as empty: a 客户 merged over two trips to one customer left
+    the second trip without one); its other columns stay empty (a 事由 merged over 备注 too is no 备注). A range
+    within one row (a title, a totals label) stays as it is."""
     for sheet in book.worksheets:
         for merged in [rng for rng in sheet.merged_cells.ranges if first_row <= rng.min_row < rng.max_row]:
             value = sheet.cell(merged.min_row, merged.min_col).value
             sheet.unmerge_cells(str(merged))
             for row in range(merged.min_row, merged.max_row + 1):
-                for column in range(merged.min_col, merged.max_col + 1):
-                    sheet.cell(row, column).value = value
+                sheet.cell(row, merged.min_col).value = value
 
 
 COMPOUND = b"\xd0\xcf\x11\xe0"  # Excel's compound files: a 97–2003 workbook (.xls), or one with an opening password

@@ -159,7 +159,7 @@ def test_another_engineers_workbook_renamed_is_refused_by_its_title_rows(filled,
     exported = client.get("/itinerary/eng1/2026.xlsx").data
     before = snapshot(team["eng2"]), snapshot(filled)
     response = upload(client, exported, name="2026年李四工作行程表.xlsx", username="eng2")
-    assert response.status_code == 422 and "导出时属于用户 eng1" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "导出时属于 张三（eng1）" in response.get_data(as_text=True)
     book = load_workbook(io.BytesIO(exported))
     book.custom_doc_props = type(book.custom_doc_props)()  # exported by an earlier release: its titles tell
     out = io.BytesIO()
@@ -171,7 +171,7 @@ def test_another_engineers_workbook_renamed_is_refused_by_its_title_rows(filled,
     assert "工作表“10月”的标题是“2026年张三工作行程表 — 10月”，不是“2026年李四工作行程表 — 10月”" in html
     assert (snapshot(team["eng2"]), snapshot(filled)) == before
     book = load_workbook(io.BytesIO(exported))
-    book.custom_doc_props["Tracker engineer"].value = "eng2"  # exported for eng2 when he was called 张三
+    book.custom_doc_props["Tracker engineer"].value = str(team["eng2"].id)  # exported for eng2 when called 张三
     for sheet in book.worksheets:  # the right person's file after a change of name: its title rows corrected
         sheet["A1"] = sheet["A1"].value.replace("张三", "李四")
     out = io.BytesIO()
@@ -195,11 +195,11 @@ def test_a_workbook_goes_only_to_the_engineer_it_was_exported_for_whatever_the_n
     twin = make_user("eng9", display_name="张三", supervisor="mgr")
     client = web("mgr")
     data = client.get("/itinerary/eng1/2026.xlsx").data
-    assert load_workbook(io.BytesIO(data)).custom_doc_props["Tracker engineer"].value == "eng1"
+    assert load_workbook(io.BytesIO(data)).custom_doc_props["Tracker engineer"].value == str(filled.id)
     before = snapshot(twin), snapshot(filled)
     response = upload(client, data, username="eng9")
     assert response.status_code == 422
-    assert "这份行程表导出时属于用户 eng1，不是 张三（eng9）" in response.get_data(as_text=True)
+    assert "这份行程表导出时属于 张三（eng1），不是 张三（eng9）" in response.get_data(as_text=True)
     assert (snapshot(twin), snapshot(filled)) == before
     assert upload(client, data).status_code == 302 and snapshot(filled) == before[1]  # its own engineer's: read
     book = load_workbook(io.BytesIO(data))
@@ -208,6 +208,10 @@ def test_a_workbook_goes_only_to_the_engineer_it_was_exported_for_whatever_the_n
     book.save(out)
     assert upload(client, out.getvalue(), username="eng9").status_code == 302
     assert len(snapshot(twin)[0]) == len(before[1][0])
+    filled.username = "zhangsan"  # a username changed since the export: still his file
+    db.session.commit()
+    assert upload(client, data, username="zhangsan").status_code == 302
+    assert len(snapshot(filled)[0]) == len(before[1][0])
 
 
 def test_the_name_is_compared_after_nfc_normalisation(make_user, web):
@@ -516,11 +520,15 @@ def test_a_cell_merged_over_two_trips_rows_gives_both_its_value(filled, web):
     assert second == first + 1 and sheet.cell(first, 8).value == "旗滨玻璃"
     sheet.cell(second, 8).value = None
     sheet.merge_cells(start_row=first, start_column=8, end_row=second, end_column=8)
+    sheet.cell(second, 10).value = sheet.cell(second, 11).value = sheet.cell(first, 11).value = None  # 事由 over 备注
+    sheet.merge_cells(start_row=first, start_column=10, end_row=second, end_column=11)
     out = io.BytesIO()
     book.save(out)
     assert upload(client, out.getvalue()).status_code == 302
     trips = {trip["depart"]: trip for trip in snapshot(filled)[0] if trip["date"] == "2026-10-09"}
     assert trips["08:00"]["customer"] == trips["20:00"]["customer"] == "旗滨玻璃"
+    assert trips["08:00"]["purpose"] == trips["20:00"]["purpose"] == "1号机常规保养"
+    assert trips["08:00"]["note"] is None and trips["20:00"]["note"] is None  # the 备注 it covers is no copy of it
 
 
 @pytest.mark.parametrize("locked, said", [(True, "取消密码"), (False, "另存为 .xlsx")])

@@ -1,6 +1,7 @@
-"""Whose itinerary workbook a file is: the export records the engineer's username in the workbook's properties,
-and the import refuses a file recorded for someone else. The file name and the sheets' titles name the engineer by
-display name only, which two engineers may share (两位张三): one's file went into the other's months."""
+"""Whose itinerary workbook a file is: the export records the engineer (by id: a username may be changed) in the
+workbook's properties, and the import refuses a file recorded for someone else. The file name and the sheets' titles
+name the engineer by display name only, which two engineers may share (两位张三): one's file went into the other's
+months."""
 
 import re
 import unicodedata
@@ -9,7 +10,9 @@ from flask_babel import gettext as _
 from openpyxl.packaging.custom import StringProperty
 
 from tracker import validation
+from tracker.auth.models import User
 from tracker.errors import Invalid
+from tracker.extensions import db
 
 OWNER = "Tracker engineer"  # a custom document property (文件 → 属性 → 自定义 in Excel)
 TITLE_RE = re.compile(r"^\d{4}年.*工作行程表 — \d{1,2}月$")  # workbook.sheet_title()'s form
@@ -17,20 +20,21 @@ TITLE_RE = re.compile(r"^\d{4}年.*工作行程表 — \d{1,2}月$")  # workbook
 
 def mark(book, engineer):
     """Record in `book` whose workbook it is."""
-    book.custom_doc_props.append(StringProperty(name=OWNER, value=engineer.username))
+    book.custom_doc_props.append(StringProperty(name=OWNER, value=str(engineer.id)))
 
 
 def check(book, engineer):
     """422 when `book` was exported for another engineer (a file without the record, made by hand or by an earlier
     release, is read as before)."""
     try:
-        owner = book.custom_doc_props[OWNER].value
+        owner = str(book.custom_doc_props[OWNER].value)
     except (KeyError, AttributeError):
         return
-    if owner != engineer.username:
-        raise Invalid.field("file", _("这份行程表导出时属于用户 %(owner)s，不是 %(name)s（%(username)s）：未导入任何内容",
-                                      owner=validation.safe_filename(str(owner)), name=engineer.display_name,
-                                      username=engineer.username))
+    if owner != str(engineer.id):
+        other = db.session.get(User, int(owner)) if owner.isdigit() and len(owner) < 12 else None
+        raise Invalid.field("file", _("这份行程表导出时属于 %(owner)s，不是 %(name)s（%(username)s）：未导入任何内容",
+                                      owner=f"{other.display_name}（{other.username}）" if other is not None
+                                      else _("另一位用户"), name=engineer.display_name, username=engineer.username))
 
 
 def check_title(sheet, expected):
