@@ -151,9 +151,11 @@ def safe_filename(name):
 
 
 def received_name(name):
-    """A file name received, as a message quotes it: each control, bidirectional or invalid character written as
-    <U+XXXX>, so that a name refused for one does not read as the very name asked for."""
-    return _FORBIDDEN["name"].sub(lambda found: f"<U+{ord(found.group()):04X}>", name)
+    """A file name received, as a message quotes it: each control, bidirectional, invalid or invisible (format:
+    zero-width space, soft hyphen, BOM) character written as <U+XXXX>, so that a name refused for one does not read
+    as the very name asked for."""
+    return "".join(f"<U+{ord(char):04X}>" if _FORBIDDEN["name"].match(char) or unicodedata.category(char) == "Cf"
+                   else char for char in name)
 
 
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')

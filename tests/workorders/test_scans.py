@@ -93,7 +93,7 @@ def test_wrong_name_is_refused_with_the_expected_name(api, make_order, name, exp
     assert db.session.query(Scan).count() == 0
 
 
-@pytest.mark.parametrize("hidden", ["\x00", "\x01", "\u202e"])
+@pytest.mark.parametrize("hidden", ["\x00", "\x01", "\u202e", "\u200b", "\u00ad", "\ufeff", "\u2060"])
 def test_a_name_refused_for_a_hidden_character_says_where_it_is(api, make_order, hidden):
     """The received name was quoted with the character dropped: it read as the very name asked for."""
     name = CANONICAL[:8] + hidden + CANONICAL[8:] + ".pdf"
