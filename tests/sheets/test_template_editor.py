@@ -449,7 +449,7 @@ def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, ap
     assert indicator(body, "attendance")["max"] == "1:15"  # YAML 1.1 read 75 (base 60): kept as text, refused
 
 
-@pytest.mark.parametrize("written", ["015", "0x0f", "0b1111", "-017"])
+@pytest.mark.parametrize("written", ["015", "0x0f", "0b1111", "-017", "1_5", "1_5.0", "15.0_0"])
 def test_a_number_yaml_1_1_would_read_in_another_base_is_kept_as_written_and_refused(november, api, written):
     """max: 020 was stored as 16 (octal) and 0x14 as 20, without a word; max: 010 said "超过满分 8"."""
     body = services.parse_text(services.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1))

@@ -88,9 +88,10 @@ class _NoAliases(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-# YAML 1.1 reads 1:20 as the number 80 (base 60), 020 as 16 (octal) and 0x14 as 20: in a template each is a typo or
-# a surprise, left as text for the loader to refuse (a number was asked for)
-_SEXAGESIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$")
+# YAML 1.1 reads 1:20 as the number 80 (base 60), 020 as 16 (octal), 0x14 as 20 and 1_0 as 10: in a template each
+# is a typo or a surprise, left as text for the loader to refuse (a number was asked for)
+_SEXAGESIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+"
+                          r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|[0-9]*\.[0-9_]*_[0-9_]*)$")
 _NoAliases.yaml_implicit_resolvers = {
     first: ([("tag:yaml.org,2002:str", _SEXAGESIMAL)] if first in "-+0123456789" else []) + list(resolvers)
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
