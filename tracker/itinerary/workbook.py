@@ -257,13 +257,16 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     year = int(year)
     expected = workbook_filename(engineer, year)
     given = unicodedata.normalize("NFC", filename or "")
-    if given not in (expected, workbook_filename(engineer, year, literal=True)):
-        message = _("文件名须为“%(expected)s”（收到的是“%(given)s”）", expected=expected,
-                    given=validation.received_name(filename or ""))
-        raise Invalid(message, {"file": message}, expected=expected)
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise TooLarge(_("文件超过 %(n)s MB", n=MAX_BYTES // (1024 * 1024)))
+    if given not in (expected, workbook_filename(engineer, year, literal=True)):
+        if given[:-4] in (expected[:-5], workbook_filename(engineer, year, literal=True)[:-5]) \
+                and xlsx.compound_refusal(data) is not None:  # an old workbook under the right name: what to do
+            raise xlsx.compound_refusal(data)
+        message = _("文件名须为“%(expected)s”（收到的是“%(given)s”）", expected=expected,
+                    given=validation.received_name(filename or ""))
+        raise Invalid(message, {"file": message}, expected=expected)
     book = _open(data)
     owner.check(book, engineer)  # before the titles: it says whose file it is
     months_in_file = _parse_book(book, year, engineer)
