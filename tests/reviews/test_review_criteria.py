@@ -66,6 +66,9 @@ def test_the_api_says_what_a_review_rates(api, own):
     default = api("GET", f"/reviews/{MONTH}/eng2", "mgr").get_json()
     assert [c["code"] for c in default["criteria"]] == list(ratings())
     assert (default["scale_max"], default["groups"]) == (5, ["self", "peer", "leader"])
+    # names in the call's language, as an indicator's are (责任心 stayed Chinese under Accept-Language: en)
+    english = api("GET", f"/reviews/{MONTH}/eng1", "mgr", headers={"Accept-Language": "en"}).get_json()["criteria"]
+    assert english == [dict(criterion, name=criterion["name_en"]) for criterion in CRITERIA]
 
 
 def test_a_review_takes_the_templates_criteria_and_top_rating(api, own):

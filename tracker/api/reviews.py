@@ -5,7 +5,7 @@ import json
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, language
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.people import MONTH, row_or_404, text, username_in_path
@@ -23,7 +23,9 @@ RATINGS = {"type": "object", "description": "every criterion code of the enginee
            "from 0 to its top rating (GET /reviews/{month}/{username} lists them as `criteria` and `scale_max`; the "
            "default template: responsibility, discipline, initiative, loyalty, teamwork, innovation, judgement, "
            "each 0..5)", "additionalProperties": {"type": "integer"}}
-CRITERION = core.obj({"code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"}},
+CRITERION = core.obj({"code": {"type": "string"},
+                      "name": {"type": "string", "description": "in the call's language (as an indicator's name)"},
+                      "name_en": {"type": "string"}},
                      ["code", "name", "name_en"])
 REVIEW_BODY = core.obj({"ratings": RATINGS, "comment": text(500)}, ["ratings"])
 REVIEW_SAVED = core.obj({"group": GROUP, "score": NUMBER}, ["group", "score"])
@@ -105,7 +107,8 @@ def get_reviews(month, username):
     spec = services.review_spec(engineer, month)
     return core.reply({
         "month": month, "username": engineer.username,
-        "criteria": [{"code": code, "name": name.zh, "name_en": name.en} for code, name in spec.criteria]
+        "criteria": [{"code": code, "name": name.get(language.current()), "name_en": name.en}
+                     for code, name in spec.criteria]
         if spec is not None else [],
         "scale_max": spec.scale_max if spec is not None else None,
         "groups": list(spec.raters.groups) if spec is not None else [],
