@@ -117,7 +117,7 @@ def citing(viewer, order):
     complaints = db.session.execute(select(Complaint.id, Complaint.engineer_id, Complaint.day)
                                     .where(Complaint.work_order_id == order.id)).all()
     mine = {"work_orders": {order.id}, "surveys": {survey.id for survey in order.surveys},
-             "complaints": {row.id for row in complaints}}
+            "complaints": {row.id for row in complaints}}
     people = {order.engineer_id, order.rework_of.engineer_id if order.rework_of is not None else None,
               *(row.engineer_id for row in complaints)} - {None}
     months = {Month.of(at) for at in (order.reported_at, order.deadline_at, order.completed_at,
