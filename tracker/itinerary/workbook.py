@@ -260,10 +260,11 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise TooLarge(_("文件超过 %(n)s MB", n=MAX_BYTES // (1024 * 1024)))
-    if given not in (expected, workbook_filename(engineer, year, literal=True)):
-        if given[:-4] in (expected[:-5], workbook_filename(engineer, year, literal=True)[:-5]) \
-                and xlsx.compound_refusal(data) is not None:  # an old workbook under the right name: what to do
-            raise xlsx.compound_refusal(data)
+    names = (expected, workbook_filename(engineer, year, literal=True))
+    if given not in names:
+        refusal = xlsx.compound_refusal(data)
+        if refusal is not None and given[:-4] in (name[:-5] for name in names):  # an old workbook, its own name
+            raise refusal
         message = _("文件名须为“%(expected)s”（收到的是“%(given)s”）", expected=expected,
                     given=validation.received_name(filename or ""))
         raise Invalid(message, {"file": message}, expected=expected)
@@ -293,8 +294,9 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
 def _open(data):
     """The workbook in `data`; 422 for anything that is not a sane xlsx file."""
     not_xlsx = _("文件不是有效的 Excel 工作簿（.xlsx）")
-    if xlsx.compound_refusal(data) is not None:  # a password, or an .xls: said as the data imports say it
-        raise xlsx.compound_refusal(data)
+    refusal = xlsx.compound_refusal(data)  # a password, or an .xls: said as the data imports say it
+    if refusal is not None:
+        raise refusal
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xlsx.check_unzipped_size(archive, MAX_UNZIPPED)
