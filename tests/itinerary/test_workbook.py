@@ -202,6 +202,13 @@ def test_a_workbook_goes_only_to_the_engineer_it_was_exported_for_whatever_the_n
     assert "这份行程表导出时属于 张三（eng1），不是 张三（eng9）" in response.get_data(as_text=True)
     assert (snapshot(twin), snapshot(filled)) == before
     assert upload(client, data).status_code == 302 and snapshot(filled) == before[1]  # its own engineer's: read
+    for recorded in ("²", "99999999999999", "eng1"):  # a record edited by hand: refused, never a 500
+        book = load_workbook(io.BytesIO(data))
+        book.custom_doc_props["Tracker engineer"].value = recorded
+        out = io.BytesIO()
+        book.save(out)
+        response = upload(client, out.getvalue(), username="eng9")
+        assert response.status_code == 422 and "另一位用户" in response.get_data(as_text=True), recorded
     book = load_workbook(io.BytesIO(data))
     book.custom_doc_props = type(book.custom_doc_props)()  # a workbook without the record
     out = io.BytesIO()
