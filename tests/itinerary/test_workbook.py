@@ -396,6 +396,26 @@ def test_every_malformed_row_is_named_at_once(filled, team, api):
     assert snapshot(filled) == before
 
 
+def test_every_row_the_trip_and_expense_rules_refuse_is_named_at_once(filled, team, api):
+    """Rows whose cells were well formed but which the trip and expense rules refused (an unknown customer or work
+    order, an overlap) were named one a round: the first aborted the import."""
+    before = snapshot(filled)
+    data = build((10, [(date(2026, 10, 5), None, None, "08:00", "09:00", None, None, "没有这个客户")]),
+                 (11, [(date(2026, 11, 2), None, None, "08:00", "10:00"),
+                       (date(2026, 11, 2),) + (None,) * 7 + ("WO-9999", None, None, "餐费", 10),
+                       (date(2026, 11, 2), None, None, "09:00", "11:00"),
+                       (date(2026, 11, 3), None, None, "08:00", "09:00")]))
+    response = api("POST", "/itineraries/eng1/2026.xlsx", "eng1",
+                   data={"file": (io.BytesIO(data), NAME)}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert [(row["sheet"], row["row"]) for row in error["rows"]] == [("10月", 3), ("11月", 4), ("11月", 5)]
+    messages = [row["message"] for row in error["rows"]]
+    assert "没有这个客户" in messages[0] and "WO-9999" in messages[1] and "与第 3 行的行程时间重叠" in messages[2]
+    assert error["rows_total"] == 3 and "工作表“11月”第 5 行" in error["message"]
+    assert snapshot(filled) == before
+
+
 def test_the_page_names_the_bad_rows_once_by_the_file_box(filled, web):
     """The page showed the rows' message twice, above the form and under the file box."""
     rows = [(date(2026, 11, 2), None, None, "25:00", "26:00"), (date(2026, 11, 3), None, None, None, None, "也许")]

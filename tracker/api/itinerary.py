@@ -301,8 +301,9 @@ def download_workbook(username, year):
 @core.uploads(WORKBOOK_UPLOAD)
 def import_workbook(username, year):
     """Replace the open months' trips and expenses by those of an uploaded workbook (same format as the download);
-    accepted only from the upload networks (TRACKER_UPLOAD_NETWORKS), else 403. Malformed cells are refused all at
-    once: 422 with `sheet` and `row` of the first, `rows` ({sheet, row, message}) of up to 1,000 and `rows_total`."""
+    accepted only from the upload networks (TRACKER_UPLOAD_NETWORKS), else 403. Malformed cells, and then rows the
+    trip and expense rules refuse, are refused all at once: 422 with `sheet` and `row` of the first, `rows`
+    ({sheet, row, message}) of up to 1,000 and `rows_total`."""
     engineer = engineer_from_path(username)
     if request.mimetype and request.mimetype != "multipart/form-data":
         raise Unsupported(_("请求须为 multipart/form-data"))

@@ -248,9 +248,8 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     """Replace the open months' trips and expenses by the workbook's rows; the caller commits or rolls back.
 
     Every row's cells are read first, and all the malformed ones are refused at once (422 naming each sheet and
-    row; `rows` lists them); then every row goes through services.save_trip/save_expense, whose first refusal
-    aborts naming its sheet and row. A submitted month in the file is refused (409) unless the file matches it
-    exactly.
+    row; `rows` lists them); then every row goes through services.save_trip/save_expense, and every row they
+    refuse is named at once too. A submitted month in the file is refused (409) unless the file matches it exactly.
     """
     if not can_edit_itinerary(actor, engineer):
         raise Forbidden(_("无权修改该工程师的行程"))
@@ -273,7 +272,7 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
     months_in_file = _parse_book(book, year, engineer)
     lock_person(engineer)  # the submitted-month checks and the replacement below see one state
 
-    summary = {"file": expected, "months": []}
+    summary, problems = {"file": expected, "months": []}, []
     for month, content in months_in_file.items():
         if services.submission(engineer, month) is not None and not _matches_stored(engineer, month, content):
             raise Conflict(_("%(month)s 已提交，文件中该月的内容与已提交的不同；请先由主管退回该月，"
@@ -285,9 +284,11 @@ def import_workbook(actor, engineer, year, filename, fileobj, *, now):
                                       "trips": len(content["trips"]), "expenses": len(content["expenses"])})
             continue
         named = services.delete_month_data(engineer, month, now=now)
-        _store_month(actor, engineer, content, now=now, keep=named)
+        _store_month(actor, engineer, content, problems, now=now, keep=named)
         summary["months"].append({"month": month, "status": "replaced",
                                   "trips": len(content["trips"]), "expenses": len(content["expenses"])})
+    if problems:
+        raise _rows_invalid(problems)
     return summary
 
 
@@ -539,26 +540,24 @@ def _expense_data(day, values):
             "note": _text_cell(values[COL_NOTE], as_written=True)}
 
 
-def _store_month(actor, engineer, content, *, now, keep=frozenset()):
-    """Save a month's rows through the services; the first refusal names the sheet and row. A work order the
-    month's records named before (`keep`) may be named again, though it went to another engineer since: the row
-    the export wrote for it comes back."""
-    trip_rows = {}
+def _store_month(actor, engineer, content, problems, *, now, keep=frozenset()):
+    """Save a month's rows through the services (they refuse before storing), each refused row added to `problems`
+    in the sheet's order. A work order the month's records named before (`keep`) may be named again, though it
+    went to another engineer since: the row the export wrote for it comes back."""
+    trip_rows, found = {}, []
     for number, data in content["trips"]:
         try:
-            trip = services.save_trip(actor, engineer, data, now=now, keep=keep)
+            trip_rows[services.save_trip(actor, engineer, data, now=now, keep=keep).id] = number
         except Invalid as error:
-            message = _in_column(error)
             other = trip_rows.get(error.extra.get("conflicting_trip"))
-            if other is not None:
-                message = _("与第 %(other)s 行的行程时间重叠", other=other)
-            raise _row_invalid(content["sheet"], number, message) from None
-        trip_rows[trip.id] = number
+            message = _("与第 %(other)s 行的行程时间重叠", other=other) if other is not None else _in_column(error)
+            found.append((content["sheet"], number, message))
     for number, data in content["expenses"]:
         try:
             services.save_expense(actor, engineer, data, now=now, keep=keep)
         except Invalid as error:
-            raise _row_invalid(content["sheet"], number, _in_column(error)) from None
+            found.append((content["sheet"], number, _in_column(error)))
+    problems.extend(sorted(found, key=lambda problem: problem[1]))
 
 
 def _matches_stored(engineer, month, content):
