@@ -115,6 +115,13 @@
     $("queue-count").textContent = String(state.queue.filter(function (e) {
       return e.state === "pending" && e.username === d.username;
     }).length);
+    // refused entries wait here too: "尚未发送 0" alone read as nothing left to do
+    var refusedCount = state.queue.filter(function (e) { return e.state === "refused" && e.username === d.username; }).length;
+    var refusedBadge = $("refused-count");  // absent from a page kept by an earlier release
+    if (refusedBadge) {
+      refusedBadge.textContent = d.msgRefused + " " + refusedCount;
+      refusedBadge.hidden = !refusedCount;
+    }
     var sent = $("sent");
     sent.textContent = "";
     state.sent.filter(function (e) { return e.username === d.username; }).slice(-10).reverse().forEach(function (entry) {

@@ -147,6 +147,8 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     page.wait_for_selector("#queue .offline-entry[data-state='refused']")
     assert "未来" in page.inner_text("#queue")
     assert "有记录被拒绝" in page.inner_text("#sync-message") and "全部已发送" not in page.inner_text("body")
+    # the heading counts it beside the pending ones ("尚未发送 0" alone read as nothing left to do)
+    assert page.inner_text("#queue-count") == "0" and page.inner_text("#refused-count") == "被拒绝 1"
     _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"})  # sent; the refused one waits
     _wait_count(page, "#queue .offline-entry", 1)
     assert "有记录被拒绝" in page.inner_text("#sync-message") and "全部已发送" not in page.inner_text("body")
@@ -163,6 +165,7 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     page.click("#save-entry")  # the fixed entry replaces the refused one
     _wait_count(page, "#queue .offline-entry", 0)
     assert sorted(t.day.isoformat() for t in _rows(Trip)) == ["2026-11-16", "2026-11-17"]
+    assert not page.is_visible("#refused-count")
 
 
 def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
