@@ -4,12 +4,13 @@ ready scores approved at once (each still checked)."""
 from datetime import date
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from tests.approval.conftest import MONTH
 from tests.conftest import login
 from tests.scores.support import score_of
 from tracker.extensions import db
+from tracker.auth.models import User
 from tracker.scores.models import Adjustment, Score
 
 
@@ -246,6 +247,32 @@ def test_only_a_manager_above_records_an_early_confirmation(client, team, record
     assert client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"early-from_month": MONTH}).status_code == 403
     db.session.expire_all()
     assert team["eng1"].early_confirmation_month is None
+
+
+def test_the_gm_records_an_early_confirmation_for_an_engineer_with_no_manager_above(client, team, records,
+                                                                                    make_user, api):
+    """The page offered the gm the form for an engineer reporting straight to him (he does a manager's part of such
+    an engineer's month), and saving it answered 403: only an admin could record it, through another page."""
+    make_user("direct", supervisor="gm.wang", hire_date=date(2026, 7, 1))
+    records.trip(db.session.scalar(select(User).where(User.username == "direct")), date(2026, 11, 2), hours=2)
+    login(client, "gm.wang")
+    assert 'id="early-confirmation"' in client.get(f"/scores/{MONTH}/direct").get_data(as_text=True)
+    response = client.post(f"/scores/{MONTH}/direct/early-confirmation", data={"early-from_month": MONTH})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.username == "direct")).early_confirmation_month == MONTH
+    # the API alike; an engineer with a manager above is that manager's to confirm, and other fields the admin's
+    assert api("PATCH", "/users/direct", "gm.wang", json={"early_confirmation_month": None}).status_code == 200
+    team["eng1"].hire_date = date(2026, 7, 1)
+    db.session.commit()
+    assert 'id="early-confirmation"' not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert client.post(f"/scores/{MONTH}/eng1/early-confirmation",
+                       data={"early-from_month": MONTH}).status_code == 403
+    assert api("PATCH", "/users/eng1", "gm.wang", json={"early_confirmation_month": MONTH}).status_code == 403
+    assert api("PATCH", "/users/direct", "gm.wang", json={"display_name": "改名"}).status_code == 403
+    db.session.expire_all()
+    assert team["eng1"].early_confirmation_month is None
+    assert db.session.scalar(select(User).where(User.username == "direct")).display_name != "改名"
 
 
 @pytest.mark.parametrize("sent", [{}, {"early-from_month": ""}, {"early-from_month": "2026-13"},

@@ -181,12 +181,12 @@ def create_user(data):
 
 
 @bp.route("/users/<username>", methods=["PATCH"])
-@roles("admin", "manager")
+@roles("admin", "manager", "gm")
 @core.answers(200, USER)
 @core.body(USER_CHANGES)
 def update_user(username, data):
     """Change a user (an admin any field, the username too: the user's photo folder follows); a manager above may
-    set only early_confirmation_month."""
+    set only early_confirmation_month, as may the gm for an engineer with no manager above."""
     user = user_from_path(username)
     auth_services.change_user(current_user, user, _user_data(data))
     core.commit()

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import audit, locking, mail, validation
 from tracker.auth import sessions, throttle
-from tracker.auth.access import is_above, named
+from tracker.auth.access import acts_as_manager, named
 from tracker.auth.models import ROLES, ApiToken, User
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
@@ -182,13 +182,15 @@ def check_early_confirmation(user, month):
 
 def change_user(actor, user, data):
     """Change a user as `actor` (the web forms and the API alike): an admin any field, but never deactivate or demote
-    themselves; a manager above the user only the early confirmation month (提前转正). 403 otherwise. The row-change
-    hook audits it; the caller commits."""
-    if actor.role == "manager":
+    themselves; who does a manager's part of the user's months (auth.access.acts_as_manager: a manager above, the gm
+    for one with no manager above) only the early confirmation month (提前转正). 403 otherwise. The row-change hook
+    audits it; the caller commits."""
+    if actor.role == "manager" or (actor.role == "gm" and set(data) == {"early_confirmation_month"}):
         if set(data) - {"early_confirmation_month"}:
             raise Forbidden(_("主管只能设置提前转正月份"))
-        if not is_above(actor, user):
-            raise Forbidden(_("只能为自己团队的成员设置提前转正"))
+        if not acts_as_manager(actor, user):
+            raise Forbidden(_("只能为自己团队的成员设置提前转正") if actor.role == "manager"
+                            else _("提前转正由该工程师的上级主管记录"))
         if user.role != "engineer":  # only engineers are assessed (the score page offers it for them alone)
             raise Forbidden(_("提前转正只适用于工程师"))
     elif actor.role != "admin":
