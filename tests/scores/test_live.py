@@ -454,6 +454,7 @@ def test_an_early_confirmation_computes_the_months_it_makes_assessed_even_withou
     """A new engineer confirmed early from last month: that month had no draft (nobody computed it while they were
     not assessed) and is computed at once with this month, not left pending until a compute (CONTRACT 7)."""
     templates_store.sync_presets(NOW)
+    reports.compute_month("2026-10", NOW)  # the others' October: the company is assessing
     db.session.commit()
     newbie = make_user("newbie", supervisor="mgr", hire_date=date(2026, 7, 15))  # six months only in January
     _json(api("PATCH", "/users/newbie", "mgr", json={"early_confirmation_month": "2026-10"}), 200)
@@ -478,6 +479,34 @@ def test_a_new_engineer_has_a_draft_of_the_current_month_at_once(api, team, mont
     answer = _json(api("GET", f"/scores/{MONTH}/veteran", "gm.wang"), 200)
     assert answer["eligible"] is True and answer["quantitative"] is not None  # the total waits for a review
     assert db.session.scalar(select(Score.month).where(Score.engineer_id == team["eng1"].id)) == MONTH
+
+
+def test_a_new_engineer_hired_long_ago_has_drafts_of_the_earlier_months_he_is_assessed_in(api, client, team, month):
+    """Created with a hire date in March, the engineer had the current month's draft only: September and October
+    stayed "never computed" (approval refused, no annual final) until someone ran a compute for each, though the
+    same hire date set on an existing user computed them. Months before the first one anyone was scored in are
+    left out (the company was not assessing then), by the API and the admin's form alike."""
+    reports.compute_month("2026-09", NOW)
+    reports.compute_month("2026-10", NOW)
+    db.session.commit()
+    body = {"username": "hired", "display_name": "老员工", "role": "engineer", "supervisor": "mgr",
+            "password": "abcdefgh1", "hire_date": "2026-03-15", "bonus_base": 1000}
+    _json(api("POST", "/users", "admin", json=body), 201)
+
+    def months(username):
+        db.session.expire_all()
+        return {str(score.month): score.eligible for score in db.session.scalars(
+            select(Score).join(Score.engineer).where(Score.engineer.has(username=username)))}
+
+    assert months("hired") == {"2026-09": True, "2026-10": True, "2026-11": True}
+    answer = _json(api("GET", "/scores/2026-09/hired", "gm.wang"), 200)
+    assert answer["status"] == "draft" and answer["quantitative"] is not None
+    login(client, "admin")
+    response = client.post("/admin/users/new", data={
+        "username": "formhire", "display_name": "表单老员工", "role": "engineer", "supervisor": "mgr",
+        "password": "abcdefgh1", "hire_date": "2026-04-01", "bonus_base": "1000", "email": "", "active": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert months("formhire") == {"2026-10": True, "2026-11": True}  # assessed from October on
 
 
 def test_before_any_month_is_scored_creating_an_engineer_computes_nothing(api, team):

@@ -133,8 +133,12 @@ def _pairs_of(session, rows):
         elif isinstance(obj, User):
             if obj.role == "engineer" and obj in session.new:
                 # a new engineer: the current month's draft at once, as everyone else's stands (assessed or not),
-                # once the month is being scored at all; earlier months are computed when asked for
+                # once the month is being scored at all; and the earlier months a past hire date makes assessed,
+                # as a hire date set later computes them (they stayed "never computed", unapprovable)
                 pairs.add((obj.id, CURRENT))
+                first = periods.first_assessed(obj.hire_date, obj.early_confirmation_month)
+                if first is not None:
+                    pairs.add((obj.id, Since(first)))
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
                 pairs.add((obj.id, None))
@@ -286,7 +290,9 @@ def _expand(session, pairs, current):
             end = min(current, month.until.previous()) if month.until is not None else current
             month = Month.parse(str(month.month))  # as assigned: a Month, or its text
             first = session.scalar(select(func.min(Score.month)))
-            if first is not None and month < first:
+            if first is None:  # no month scored yet: none to compute
+                continue
+            if month < first:
                 month = Month.parse(str(first))
             while month <= end:
                 yield engineer_id, month
