@@ -22,6 +22,8 @@ from tracker.extensions import db
 from tracker.scoring.month import Month
 
 MISFIRE_GRACE_HOURS = 6
+CATCH_UP_MINUTES = 10  # how often a running scheduler looks for a period that did not run (the database was away)
+MAX_ATTEMPTS = 3  # a period's run that failed or died is tried again by the catch-up until it has had this many
 ABANDONED = timedelta(hours=2)  # no job runs this long: a run still "running" after it died
 ABANDONED_ERROR = "abandoned: no end was recorded (the process stopped, or its outcome could not be written)"
 
@@ -237,14 +239,19 @@ def build_scheduler(app):
         scheduler.add_job(run_named, CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]),
                           args=(app, name), id=name, name=name, replace_existing=True, coalesce=True,
                           max_instances=1, misfire_grace_time=MISFIRE_GRACE_HOURS * 3600)
+    # a job that fired while the database could not be reached left no run (its claim failed), and one cut off
+    # mid-run stays "running": both would wait for the next period (a month, for the close) or a restart
+    scheduler.add_job(catch_up, IntervalTrigger(minutes=CATCH_UP_MINUTES), args=(app,), id="catch_up",
+                      name="catch_up", replace_existing=True, coalesce=True, max_instances=1)
     return scheduler
 
 
 def missed(app, now):
-    """The scheduled jobs whose latest time up to `now` (local, naive) has passed without a run of its period,
-    where a run now would still be of that period: the day's compute after 02:00, the month's close at any time of
-    the month once the 1st's 03:00 has passed. A scheduler started after such a time (a restart, a deploy) has not
-    fired it, and APScheduler keeps no record of times before it started."""
+    """The scheduled jobs whose latest time up to `now` (local, naive) has passed without a run of its period (or
+    with one that failed or died, fewer than MAX_ATTEMPTS times), where a run now would still be of that period:
+    the day's compute after 02:00, the month's close at any time of the month once the 1st's 03:00 has passed. A
+    scheduler started after such a time (a restart, a deploy) has not fired it, and APScheduler keeps no record of
+    times before it started; one that fired it while the database was away recorded nothing."""
     zone = ZoneInfo(app.config["TIMEZONE"])
     names = []
     with app.app_context():
@@ -252,8 +259,10 @@ def missed(app, now):
             last = _last_fire(CronTrigger(timezone=app.config["TIMEZONE"], **entry["cron"]), now, zone)
             if last is None or entry["key"](last) != entry["key"](now):
                 continue
-            ran = db.session.scalar(select(JobRun.id).where(JobRun.job == name, JobRun.key == str(entry["key"](now))))
-            if ran is None:
+            ran = db.session.execute(select(JobRun.outcome, JobRun.started_at, JobRun.attempts).where(
+                JobRun.job == name, JobRun.key == str(entry["key"](now)))).first()
+            if ran is None or (ran.attempts < MAX_ATTEMPTS and (ran.outcome == "error" or (
+                    ran.outcome == "running" and ran.started_at < now - ABANDONED))):
                 names.append(name)
     return names
 

@@ -63,6 +63,32 @@ def test_a_scheduler_started_after_a_job_s_time_catches_up_the_periods_that_have
     assert jobs.missed(app, datetime(2026, 11, 21, 2, 30)) == ["scores_nightly"]
 
 
+def test_a_running_scheduler_catches_up_a_period_that_failed_or_died_or_never_ran(app, records, team):
+    """A job that fired while the database could not be reached recorded nothing and was not tried again until the
+    scheduler restarted (a month later, for the close and the reminders); one cut off mid-run stayed "running".
+    The scheduler looks every ten minutes: a period with no run, a failed run, or one running past ABANDONED is run
+    again, up to MAX_ATTEMPTS runs in all (then it waits for an admin's 立即运行)."""
+    scheduler = jobs.build_scheduler(app)
+    entry = scheduler.get_job("catch_up")
+    assert entry.func is jobs.catch_up and entry.trigger.interval == timedelta(minutes=jobs.CATCH_UP_MINUTES)
+    night, close = datetime(2026, 11, 20, 2), datetime(2026, 11, 1, 3)
+    db.session.add_all([
+        jobs.JobRun(job="scores_nightly", key="2026-11-20", started_at=night, outcome="error", error="OperationalError"),
+        jobs.JobRun(job="scores_close_month", key="2026-10", started_at=close, outcome="running"),
+        jobs.JobRun(job="submission_reminders", key="2026-10", started_at=close, outcome="error", attempts=3),
+        jobs.JobRun(job="scores_mid_year", key="2026-11-20", started_at=night, outcome="ok"),
+        jobs.JobRun(job="scores_annual", key="2026-11-20", started_at=datetime(2026, 11, 20, 4, 20),
+                    outcome="running")])
+    db.session.commit()
+    assert jobs.missed(app, datetime(2026, 11, 20, 4, 30)) == ["scores_nightly", "scores_close_month"]
+    caught = jobs.catch_up(app, datetime(2026, 11, 20, 4, 30))
+    assert [(name, row.key, row.outcome, row.attempts) for name, row in caught] == [
+        ("scores_nightly", "2026-11-20", "ok", 2), ("scores_close_month", "2026-10", "ok", 2)]
+    assert score_of(team["eng1"], NOV) is not None and score_of(team["eng1"], OCT) is not None
+    assert jobs.missed(app, datetime(2026, 11, 20, 4, 40)) == []
+    assert jobs.missed(app, datetime(2026, 11, 20, 6, 30)) == ["scores_annual"]  # abandoned by now
+
+
 def test_a_named_run_is_readable_after_its_own_session_has_ended(app, records, team):
     row = jobs.run_named(app, "scores_nightly", now=datetime(2026, 11, 20, 2))
     assert (row.job, row.key, row.outcome) == ("scores_nightly", "2026-11-20", "ok")
