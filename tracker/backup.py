@@ -167,9 +167,14 @@ def _private(path):
 
 
 def _write(tmp, instance_path, now, secret_key):
-    """One try at the backup file: ({table: row count}, the rows of the scans and photos tables)."""
+    """One try at the backup file: ({table: row count}, the rows of the scans and photos tables). A file of the
+    folders that no row of the snapshot names is copied when it was there before the backup began (put there by
+    hand), not when it came since: an upload's whose row the snapshot does not see (restored without a row, it took
+    the canonical name of the order's next scan)."""
     counts, files = {}, {}
     tables = [t for t in db.metadata.sorted_tables if t.name not in LOGINS]
+    there_before = {name for folder, source in _folders(instance_path) for path, name, is_file in _walk(source, folder)
+                    if is_file}
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
@@ -188,10 +193,12 @@ def _write(tmp, instance_path, now, secret_key):
                     if table.name in ("scans", "photos"):
                         files[table.name] = rows
                     _add_bytes(tar, f"tables/{table.name}.json", json.dumps(rows, ensure_ascii=False).encode(), now)
-                for folder in FOLDERS:
-                    source = os.path.join(instance_path, folder)
-                    if os.path.isdir(source):  # a folder moved to another disk and linked back: its files
-                        _add_folder(tar, os.path.realpath(source), folder)
+                named = {path for rows in files.values() for row in rows for path in _files_of(row)}
+                for folder, source in _folders(instance_path):
+                    for path, name, is_file in _walk(source, folder):
+                        if not is_file or name in named or name in there_before:
+                            with contextlib.suppress(FileNotFoundError):  # moved away meanwhile: see _walk
+                                tar.add(path, arcname=name, recursive=False)
                 own_key = _instance_key(instance_path, secret_key)
                 if own_key is not None:
                     _add_bytes(tar, KEY_MEMBER, own_key.encode(), now, mode=0o600)
@@ -199,18 +206,23 @@ def _write(tmp, instance_path, now, secret_key):
     return counts, files
 
 
-def _add_folder(tar, source, arcname):
-    """The folder's files into the archive, walked one by one: a file moved away meanwhile (a customer renamed, its
-    scans following) is left out instead of ending the backup with a traceback; the check after finds its row's
-    file missing and makes the backup again."""
+def _folders(instance_path):
+    """(name, real path) of the instance's file folders that exist: one moved to another disk and linked back is
+    read through the link."""
+    return [(folder, os.path.realpath(os.path.join(instance_path, folder))) for folder in FOLDERS
+            if os.path.isdir(os.path.join(instance_path, folder))]
+
+
+def _walk(source, arcname):
+    """(path, name in the archive, whether a file) of a folder and everything in it, the folders before their
+    files. A file moved away meanwhile (a customer renamed, its scans following) is left out of the copy instead of
+    ending the backup with a traceback; the check after finds its row's file missing and makes the backup again."""
     for root, _dirs, names in os.walk(source):
         relative = os.path.relpath(root, source)
         base = arcname if relative == "." else f"{arcname}/{relative}"
-        with contextlib.suppress(FileNotFoundError):
-            tar.add(root, arcname=base, recursive=False)
+        yield root, base, False
         for name in sorted(names):
-            with contextlib.suppress(FileNotFoundError):
-                tar.add(os.path.join(root, name), arcname=f"{base}/{name}", recursive=False)
+            yield os.path.join(root, name), f"{base}/{name}", True
 
 
 def _differing(tmp, files, instance_path):
