@@ -170,6 +170,20 @@ def test_a_call_that_needs_a_body_and_gets_nothing_at_all_is_400(client, team, t
     assert client.post("/api/v1/trips", headers=headers, data=b"x", content_type="text/plain").status_code == 415
 
 
+@pytest.mark.parametrize("content_type, status", [
+    ("application/json", 201), ("application/json; charset=utf-8", 201), ("Application/JSON; charset=UTF-8", 201),
+    ("application/merge-patch+json", 415), ("application/vnd.api+json", 415),
+    ("application/json; charset=latin-1", 415), ("text/json", 415)])
+def test_a_json_body_is_taken_as_application_json_in_utf_8_only(client, team, token, content_type, status):
+    """Flask's is_json took any +json type and any charset (the body is read as UTF-8 whatever it says): a
+    merge-patch or a latin-1 body was stored (201) where CONTRACT 11 says another content type answers 415."""
+    body = '{"date": "2026-11-02", "full_day": true, "purpose": "保养"}'.encode()
+    response = client.post("/api/v1/trips", headers=token("eng1"), data=body, content_type=content_type)
+    assert response.status_code == status, response.get_json()
+    if status == 415:
+        assert response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
 def test_the_bearer_scheme_is_case_insensitive(client, team, token, scheme):
     value = token("eng1")["Authorization"].split(" ", 1)[1]

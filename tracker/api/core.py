@@ -281,8 +281,11 @@ def _checked(validator, raw=None):
     raw = _raw_body() if raw is None else raw
     if not raw.strip() and not request.content_type:  # nothing sent at all: the body is missing, whatever its type
         raise MalformedBody(_("需要 JSON 请求体"))
-    if not request.is_json:  # text/plain JSON would let a cross-site form post it without a preflight
-        raise Unsupported(_("请求体须为 JSON（Content-Type: application/json）"))
+    # application/json alone (text/plain JSON would let a cross-site form post it without a preflight), in UTF-8,
+    # the only encoding the body is read in: application/merge-patch+json or a charset=latin-1 body was taken
+    if request.mimetype != "application/json" or \
+            request.mimetype_params.get("charset", "utf-8").lower().replace("-", "") != "utf8":
+        raise Unsupported(_("请求体须为 UTF-8 编码的 JSON（Content-Type: application/json）"))
     if not raw.strip():
         raise MalformedBody(_("需要 JSON 请求体"))
     data = read_json(raw)
