@@ -159,6 +159,24 @@ def test_an_engineer_not_yet_assessed_gets_no_adjustments(api, make_user, comput
     assert response.status_code == 409 and count(Adjustment) == 0
 
 
+def test_a_proposal_for_a_month_no_longer_assessed_is_not_approved_but_may_be_rejected(api, make_user, computed):
+    """Proposed under an early confirmation that was cleared afterwards, the adjustment was still approved (200):
+    a decision counted in a month the engineer is not assessed in, where a proposal, a veto and approval are 409."""
+    make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
+    assert api("PATCH", "/users/newbie", "mgr", json={"early_confirmation_month": MONTH}).status_code == 200
+    proposals = [api("POST", f"/scores/{MONTH}/newbie/adjustments", "mgr", json={"points": points, "reason": "r"})
+                 for points in (2, -1)]
+    assert [response.status_code for response in proposals] == [201, 201]
+    assert api("PATCH", "/users/newbie", "admin", json={"early_confirmation_month": None}).status_code == 200
+    first, second = (response.get_json()["id"] for response in proposals)
+    response = api("POST", f"/adjustments/{first}/approve", "gm.wang")
+    assert response.status_code == 409 and "不参加考核" in response.get_json()["error"]["message"]
+    assert api("POST", f"/adjustments/{second}/reject", "gm.wang", json={"reason": "不再适用"}).status_code == 200
+    db.session.expire_all()
+    assert [a.status for a in db.session.scalars(select(Adjustment).order_by(Adjustment.id))] == [
+        "proposed", "rejected"]
+
+
 @pytest.mark.parametrize("path, body", [("adjustments", {"points": 3, "reason": "good job"}),
                                         ("interview", {"notes": "谈过"}), ("veto", {"reason": "r"})])
 def test_a_month_no_template_is_in_force_for_takes_no_decision(api, computed, path, body):

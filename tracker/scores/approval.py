@@ -241,7 +241,10 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     reason = None if approve else validation.clean_text(reason, "reason", REASON_MAX)
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
-    services.ensure_not_approved(engineer, month)
+    if approve:  # counted only in a month the engineer is assessed in (proposed, it may no longer be: 409)
+        _open_month(engineer, month, now)
+    else:  # a proposal that cannot count any more may still be turned down
+        services.ensure_not_approved(engineer, month)
     status = "approved" if approve else "rejected"
     # Only a proposal can be decided, once: the condition in the UPDATE settles two gms clicking at the same time.
     decided = db.session.execute(
