@@ -304,6 +304,17 @@ def test_a_template_in_parts_prints_each_part_as_a_heading_over_its_indicators(c
     assert "Main performance (weight 60)" in english
 
 
+def test_an_engineer_reaches_his_own_mid_year_and_annual_sheets_from_his_score_page(client, scored):
+    """The period sheets were linked from the team month page alone (403 to an engineer): an engineer had no way to
+    his own mid-year and annual scores on the web."""
+    login(client, "eng1")
+    html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    for anchor, path in (("mid-year-sheet", "/sheets/2026/mid-year/eng1"), ("annual-sheet", "/sheets/2026/annual/eng1")):
+        assert f'id="{anchor}" href="{path}"' in html
+        assert client.get(path).status_code == 200
+    assert client.get("/sheets/2026/annual/eng2").status_code == 403
+
+
 def test_mid_year_and_annual_sheets_average_the_months(client, scored, api):
     annual = {r["username"]: r for r in api("GET", "/scores/2026/annual", "gm.wang").get_json()["scores"]}
     login(client, "mgr")
