@@ -11,6 +11,7 @@ the drafts of the affected months `stale`, and the scheduler's `recompute_stale`
 Approved scores never change here: the store writes drafts only.
 """
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -136,9 +137,10 @@ def _pairs_of(session, rows):
                 # once the month is being scored at all; and the earlier months a past hire date makes assessed,
                 # as a hire date set later computes them (they stayed "never computed", unapprovable)
                 pairs.add((obj.id, CURRENT))
-                first = periods.first_assessed(obj.hire_date, obj.early_confirmation_month)
-                if first is not None:
-                    pairs.add((obj.id, Since(first)))
+                with contextlib.suppress(ValueError, OverflowError):  # 9999-12-31, flushed before it is refused
+                    first = periods.first_assessed(obj.hire_date, obj.early_confirmation_month)
+                    if first is not None:
+                        pairs.add((obj.id, Since(first)))
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
                 pairs.add((obj.id, None))
