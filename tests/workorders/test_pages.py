@@ -175,6 +175,63 @@ def test_manager_edits_every_field(client, make_order):
     assert order.equipment == "2号机" and order.engineer.username == "eng2"
 
 
+def _form_as_shown(client, url):
+    """What a browser posts back from the edit page unchanged: every input, select and text area as shown."""
+    import html as markup
+
+    page = client.get(url).get_data(as_text=True)
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and 'type="submit"' not in tag:
+            fields[name.group(1)] = markup.unescape(value.group(1)) if value else ""
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option value="([^"]*)"[^>]*selected', body)
+        fields[name] = (chosen.group(1) or chosen.group(2)) if chosen else ""
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        text = markup.unescape(body)  # a browser drops the first line break, and sends lines ending in CR LF
+        text = text[2:] if text.startswith("\r\n") else text[1:] if text.startswith("\n") else text
+        fields[name] = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    return fields
+
+
+def test_a_form_opened_before_anothers_save_sends_only_what_its_user_changed(app, client, make_order):
+    """Two clerks: the one who saved an older form brought back every field as he had opened it, the other's new
+    description and arrival time gone without a word; an engineer's older times form brought back the response
+    time the office had corrected (a better response score). Each form sends the fields its user changed; the
+    page says what someone else changed meanwhile and was kept."""
+    order = make_order(description="原描述\n第二行", responded_at=datetime(2026, 10, 15, 8, 10))
+    url = f"/work-orders/{order.id}/edit"
+    login(client, "office")
+    stale = _form_as_shown(client, url)
+    assert stale["seen"] and stale["description"] == "原描述\r\n第二行"
+    engineer = app.test_client()
+    login(engineer, "eng1")
+    times = _form_as_shown(engineer, url)
+    other = app.test_client()
+    login(other, "mgr")
+    fresh = _form_as_shown(other, url)
+    saved = other.post(url, data={**fresh, "description": "新描述", "arrived_at": "2026-10-15T10:20",
+                                  "responded_at": "2026-10-15T09:05"})
+    assert saved.status_code == 302
+    response = client.post(url, data={**stale, "equipment": "2号机"}, follow_redirects=True)
+    assert response.status_code == 200
+    db.session.refresh(order)
+    assert (order.equipment, order.description, order.arrived_at) == ("2号机", "新描述", datetime(2026, 10, 15, 10, 20))
+    page = response.get_data(as_text=True)
+    assert "其他人修改了" in page and "问题描述" in page and "到达现场时间" in page
+    response = engineer.post(url, data={**times, "completed_at": "2026-10-15T15:00"})
+    assert response.status_code == 302
+    db.session.refresh(order)
+    assert order.responded_at == datetime(2026, 10, 15, 9, 5) and order.completed_at == datetime(2026, 10, 15, 15)
+    # both changed one field: the later save is taken, and its user told so
+    again = _form_as_shown(client, url)
+    assert other.post(url, data={**_form_as_shown(other, url), "equipment": "3号机"}).status_code == 302
+    page = client.post(url, data={**again, "equipment": "4号机"}, follow_redirects=True).get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.equipment == "4号机" and "也修改了设备" in page
+
+
 def test_a_completion_time_completes_an_open_order_on_the_form_as_in_the_api(client, make_order):
     """The status select is sent with every form: left as it was, it does not refuse a completion time (the
     order is completed, as PATCH completed_at does); chosen, it is taken as chosen."""

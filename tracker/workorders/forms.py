@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (DateTimeLocalField, HiddenField, RadioField, SelectChoice, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.validation import DayField, Form, shown_datetime
@@ -45,6 +45,7 @@ class TimesForm(Form):
     responded_at = _when(_l("响应时间"))
     arrived_at = _when(_l("到达现场时间"))
     completed_at = _when(_l("完工时间"))
+    seen = HiddenField()  # the order's fields as the form showed them (JSON): what this user changed is what is sent
     submit = SubmitField(_l("保存"))
 
 
@@ -69,6 +70,7 @@ class WorkOrderForm(Form):
     status = SelectField(_l("状态"), choices=_choices(STATUS_LABELS), default="open")
     rework = SelectField(_l("返修"), choices=_choices(REWORK_LABELS), default="none")
     rework_of = StringField(_l("原工单编号（返修时）"), validators=[Optional(), Length(max=32)])
+    seen = HiddenField()  # as TimesForm's
     submit = SubmitField(_l("保存"))
 
 

@@ -1,6 +1,7 @@
 """Work orders, scanned tickets, photos, surveys and complaints (web pages)."""
 
 import functools
+import json
 import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -197,34 +198,74 @@ def _completed(order):
 @roles("backoffice", "manager", "engineer")
 def edit(order_id):
     order = services.get_visible(current_user, order_id)
-    if access.can_manage_order(current_user, order):
-        form = WorkOrderForm(obj=order if request.method == "GET" else None)
-        _people_choices(form, order)
-        if request.method == "GET":
-            form.customer.data = order.customer.name
-            form.engineer.data = order.engineer.username if order.engineer else ""
-            form.submitter.data = order.submitter.username if order.submitter else ""
-            form.rework_of.data = order.rework_of.number if order.rework_of else ""
-        data = functools.partial(_order_data, order=order)
-    elif access.is_assigned(current_user, order):
-        form = TimesForm(obj=order if request.method == "GET" else None)
-        data = _times_data
-    else:
-        abort(403)
+    form, data = _edit_form(order, stored=request.method == "GET")
+    if request.method == "GET":
+        form.seen.data = json.dumps(_shown(form), ensure_ascii=False)
     if form.validate_on_submit():
         surveyed = len(order.surveys) if _completed(order) else 0
+        sent, kept, overwritten = _since_seen(form, data, order)
         try:
-            services.update_order(current_user, order, data(form), clock.now())
+            services.update_order(current_user, order, sent, clock.now())
             db.session.commit()
         except (*REFUSALS, Forbidden) as error:  # a time the engineer may not clear: said under the field (403)
             return _render_form(form, order, status=_refuse_into(form, error))
         flash(_("已保存"), "success")
+        if kept:
+            flash(_("你编辑期间，其他人修改了%(fields)s，这些修改已保留", fields=_("、").join(kept)), "info")
+        if overwritten:
+            flash(_("你编辑期间，其他人也修改了%(fields)s，已按你的填写保存", fields=_("、").join(overwritten)), "warning")
         if surveyed and not _completed(order):  # a survey counts in the month its order was completed
             flash(_("该工单已不再完工：它的 %(n)s 条回访在再次完工前不计入客户满意度", n=surveyed), "warning")
         return redirect(url_for("workorders.detail", order_id=order.id))
     if isinstance(form, WorkOrderForm):
         _the_rest_checked(form, data, lambda sent: services.refusals(current_user, sent, order))
     return _render_form(form, order, status=422 if form.errors else 200)
+
+
+def _edit_form(order, stored=False):
+    """The viewer's edit form of the order (every field, or the assigned engineer's three times; 403 otherwise) and
+    the function of it giving the service's data; `stored`: filled from the order as stored, not from the request."""
+    if access.can_manage_order(current_user, order):
+        form = WorkOrderForm(formdata=None, obj=order) if stored else WorkOrderForm()
+        _people_choices(form, order)
+        if stored:
+            form.customer.data = order.customer.name
+            form.engineer.data = order.engineer.username if order.engineer else ""
+            form.submitter.data = order.submitter.username if order.submitter else ""
+            form.rework_of.data = order.rework_of.number if order.rework_of else ""
+        return form, functools.partial(_order_data, order=order)
+    if access.is_assigned(current_user, order):
+        return (TimesForm(formdata=None, obj=order) if stored else TimesForm()), _times_data
+    abort(403)
+
+
+def _shown(form):
+    """The form's fields as plain comparable values (a browser sends a text area's lines ending in CR LF)."""
+    def plain(value):
+        if value is None or value == "":
+            return None
+        return value.replace("\r\n", "\n") if isinstance(value, str) else str(value)
+    return {name: plain(field.data) for name, field in form._fields.items() if name not in ("submit", "seen", "csrf_token")}
+
+
+def _since_seen(form, data, order):
+    """(the service's data of the fields this user changed since the form was shown, the labels of the fields someone
+    else changed meanwhile and this user did not, those both changed). Two people editing one order each change
+    their own fields: a form opened before another's save brought his old values back (a corrected response time
+    too). Without a record of what was shown (a form of an earlier page), every field is sent, as before."""
+    sent = data(form)
+    try:
+        seen = json.loads(form.seen.data or "")
+    except ValueError:
+        seen = None
+    if not isinstance(seen, dict):
+        return sent, [], []
+    posted, stored = _shown(form), _shown(_edit_form(order, stored=True)[0])
+    mine = {name for name in posted if posted[name] != seen.get(name)}
+    theirs = [name for name in stored if stored[name] != seen.get(name)]
+    label = lambda name: str(form[name].label.text)  # noqa: E731
+    return ({name: value for name, value in sent.items() if name in mine},
+            [label(name) for name in theirs if name not in mine], [label(name) for name in theirs if name in mine])
 
 
 def _times_data(form):
