@@ -44,8 +44,7 @@ def get_row(model, row_id):
 
 
 def file_of(viewer, model, order_id, file_id):
-    """A scan or photo (`model`) of a work order the viewer may see (get_visible's 404 and 403); 404 for one of
-    another order."""
+    """A scan or photo (`model`) of an order the viewer may see (get_visible's 404 and 403); 404 for another's."""
     order = get_visible(viewer, order_id)
     row = get_row(model, file_id)
     if row is None or row.work_order_id != order.id:
@@ -77,11 +76,9 @@ def by_number(number, field="work_order", records=None, viewer=None):
 # ---- create and change ------------------------------------------------------------------------------
 
 def create_order(actor, data, now, records=None):
-    """A new work order from plain data (customer by name, people by username, rework_of by number).
-
-    `records` (default: the database, a query a name, flushed) is where names are looked up and the order is put;
-    an import passes records preloaded for its whole file, which leave the flush to it.
-    """
+    """A new work order from plain data (customer by name, people by username, rework_of by number). `records`
+    (default: the database, a query a name, flushed) is where names are looked up and the order is put; an import
+    passes records preloaded for its whole file, which leave the flush to it."""
     records = records or RECORDS
     if actor.role not in CREATORS:
         raise Forbidden(_("只有内勤、主管和管理员可以创建工单"))
@@ -90,6 +87,7 @@ def create_order(actor, data, now, records=None):
     for name in ("customer", "service_type", "reported_at"):
         if data.get(name) in (None, ""):
             fields.errors[name] = _("必填")
+    records.hold_numbers()  # the numbers' lock before a new customer's (a number given or not): one order of locks
     order = _new_order(actor)
     with fields.check():
         _apply(actor, order, data, records)
@@ -120,6 +118,8 @@ def update_order(actor, order, data, now, records=None):
     A refused change leaves the order as it was."""
     records = records or RECORDS
     _refuse_unknown(data)
+    if "number" in data:
+        records.hold_numbers()  # before a new customer's lock, as a new order takes them
     if order.id is not None:
         locking.lock_row(order)  # the rules below are checked on the order as stored now
     if not can_manage_order(actor, order):
