@@ -55,6 +55,22 @@ def test_a_year_without_holiday_data_shows_the_warning(client, team):
     assert f"节假日数据未包含 {UNCOVERED} 年" in page and "录入" in page
 
 
+def test_in_december_every_page_of_the_year_tells_the_admin_of_the_next_years_holidays(app, client, team,
+                                                                                       monkeypatch):
+    """README: admins are warned on the users, work calendar, attendance and itinerary pages, in December of the next
+    year too; the users page alone said it."""
+    from datetime import datetime
+
+    monkeypatch.setitem(app.config, "NOW", datetime(UNCOVERED - 1, 12, 10, 10, 0))
+    login(client, "admin")
+    for path in ("/admin/users", f"/admin/calendar/{UNCOVERED - 1}-12", f"/attendance/{UNCOVERED - 1}-12",
+                 f"/itinerary/eng1/{UNCOVERED - 1}-12"):
+        page = client.get(path).get_data(as_text=True)
+        assert f"节假日数据未包含 {UNCOVERED} 年" in page, path
+    page = client.get(f"/admin/calendar/{UNCOVERED - 1}-11").get_data(as_text=True)
+    assert f"节假日数据未包含 {UNCOVERED - 1} 年" in page  # a page of another month: its own year's, as every day
+
+
 @pytest.mark.parametrize("data", [
     {"day": "", "kind": "workday"},
     {"day": "2026-02-30", "kind": "workday"},

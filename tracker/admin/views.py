@@ -217,7 +217,7 @@ def _render_calendar(month, form, error=None, status=200):
         "admin/calendar.html", form=form, month=month, year=year, number=number, error=error,
         weeks=services.calendar_month(year, number), weekdays=WEEKDAYS, today=clock.today(),
         previous=month.previous(), following=month.next(),
-        calendar_warnings=[note for note in [calendar.missing_holidays(year)] if note]), status
+        calendar_warnings=calendar.year_notes(year, clock.today())), status
 
 
 @bp.route("/calendar", methods=["GET", "POST"])

@@ -84,7 +84,7 @@ def _render(month, error=None, submitted=None, status=200):
         read_only=current_user.role not in ATTENDANCE_RECORDERS,
         submitted=submitted or {},
         error=error, today=clock.today(), previous=month.previous(),
-        following=month.next(), calendar_warnings=calendar.admin_notes(current_user, year)), status
+        following=month.next(), calendar_warnings=calendar.admin_notes(current_user, year, clock.today())), status
 
 
 def _parse_cell(key, month):

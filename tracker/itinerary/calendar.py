@@ -40,18 +40,22 @@ def missing_holidays(year):
             "holidays": sum(1 for day, workday in rows if not workday and day.weekday() < 5)}
 
 
+def year_notes(year, today):
+    """The missing_holidays notes of a page of `year`, and in December of it of the next year too (its holidays are
+    due before it starts): the users, calendar, attendance and itinerary pages alike."""
+    years = [year] + ([year + 1] if (today.year, today.month) == (year, 12) else [])
+    return [note for note in map(missing_holidays, years) if note is not None]
+
+
 def years_to_warn(today):
-    """The years an admin is told of on the pages that set things up: this one, and in December the next (its
-    holidays are due before it starts)."""
-    notes = [missing_holidays(today.year)] + ([missing_holidays(today.year + 1)] if today.month == 12 else [])
-    return [note for note in notes if note is not None]
+    """The years an admin is told of on the pages that set things up: this one, and in December the next."""
+    return year_notes(today.year, today)
 
 
-def admin_notes(user, year):
-    """[missing_holidays(year)] for an admin on a page of that year (an itinerary month, the attendance grid) when
-    the year is not covered; [] for anyone else."""
-    note = missing_holidays(year) if user.role == "admin" else None
-    return [note] if note else []
+def admin_notes(user, year, today):
+    """year_notes(year, today) for an admin on a page of that year (an itinerary month, the attendance grid); []
+    for anyone else."""
+    return year_notes(year, today) if user.role == "admin" else []
 
 
 def is_workday(day):

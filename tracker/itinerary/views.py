@@ -157,7 +157,7 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
         "can_reopen": submitted and can_reopen(current_user, engineer),
         "sent_back": None if submitted else services.sent_back(engineer, month),
         "reopen_form": reopen_form or ReopenForm(formdata=None),
-        "calendar_warnings": calendar.admin_notes(current_user, first.year),
+        "calendar_warnings": calendar.admin_notes(current_user, first.year, clock.today()),
         "score_approved_at": db.session.scalar(select(Score.approved_at).where(
             Score.engineer_id == engineer.id, Score.month == month, Score.status == "approved")),
     }
