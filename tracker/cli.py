@@ -53,6 +53,13 @@ def _one_init_at_a_time():
             connection.commit()
 
 
+def _computed(summary):
+    """A month's compute summary in one line, as `compute` and `demo` print it."""
+    return (f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
+            f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
+            f"{summary['approved']} approved left unchanged")
+
+
 @contextlib.contextmanager
 def _file_lock(database):
     """An exclusive lock on `<database>.init-lock`, waited for; none for a database in memory."""
@@ -157,7 +164,7 @@ def register(app):
         for month in demo_data.demo_months(now):
             result = scores.compute_month(month, now)
             db.session.commit()
-            click.echo(f"scores {month}: {result}")
+            click.echo(_computed(result))  # as `compute` says it (a Python dict with Month('2026-09') in it before)
 
     USER_OPTIONS = {"username": "USERNAME", "role": "--role", "display_name": "--display-name",
                     "password": "--password", "supervisor": "--supervisor", "hire_date": "--hire-date"}
@@ -238,9 +245,7 @@ def register(app):
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None
-        click.echo(f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
-                   f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
-                   f"{summary['approved']} approved left unchanged")
+        click.echo(_computed(summary))
 
     @app.cli.command("import")
     @click.argument("kind", type=click.Choice(sorted(import_kinds.KINDS)))
