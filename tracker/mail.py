@@ -138,13 +138,24 @@ def queue(to, subject, text, attachments=(), kind="mail", *, now, user=None):
 
 def _send_outbox_email(config, row):
     """The outbox's sender of the "email" channel: the stored message, as it was built, to its recipient (not to one
-    deactivated since it was queued: the people notified are the active ones)."""
-    if row.user_id is not None and not db.session.scalar(select(User.active).where(User.id == row.user_id)):
-        raise outbox.Withdrawn(_l("收件人已停用，邮件不再发送"))
+    deactivated since it was queued: the people notified are the active ones), at the address the recipient has
+    now: one removed since takes none (a scan's mail carries a customer's ticket), one changed the new one."""
+    recipient = row.recipient
+    if row.user_id is not None:
+        person = db.session.execute(select(User.active, User.email).where(User.id == row.user_id)).first()
+        if person is None or not person.active:
+            raise outbox.Withdrawn(_l("收件人已停用，邮件不再发送"))
+        if not person.email or not smtp_address(person.email):
+            raise outbox.Withdrawn(_l("收件人的邮箱已删除，邮件不再发送"))
+        recipient = person.email
     message = message_from_bytes(row.payload, policy=policy.default)
     del message["From"]
     message["From"] = config["MAIL_SENDER"]
-    send(config, message, to_addrs=[smtp_address(row.recipient) or row.recipient])  # the row's, not a header's
+    if recipient != row.recipient:
+        name = message["To"].addresses[0].display_name if message["To"] and message["To"].addresses else ""
+        del message["To"]
+        message["To"] = [Address(display_name=name, addr_spec=smtp_address(recipient))]
+    send(config, message, to_addrs=[smtp_address(recipient) or recipient])  # the row's (or now the user's), not a header's
 
 
 outbox.register_sender("email", _send_outbox_email)

@@ -201,6 +201,35 @@ def test_mail_queued_for_someone_deactivated_before_it_went_is_not_sent(app, api
         controller.stop()
 
 
+def test_mail_queued_before_the_recipients_address_changed_goes_to_the_address_he_has_now(app, api, team, emails,
+                                                                                          mail_port):
+    """The queued message went to the address stored when it was queued: one the admin had removed or changed since
+    still got it (a scan's mail carries the customer's ticket). A changed address gets it, a removed one nothing."""
+    from tracker.auth import services as auth_services
+
+    templates_store.sync_presets(NOW)
+    db.session.commit()
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))  # mgr is told
+    auth_services.update_user(team["mgr"], {"email": "liu.new@example.com"})
+    db.session.commit()
+    inbox, controller = start_smtp(mail_port)
+    try:
+        jobs.run_frequent(app, "outbox", now=NOW)
+        [(recipients, message)] = inbox.wait_for(1)
+        assert recipients == ["liu.new@example.com"] and "liu.new@example.com" in message["To"]
+        assert "mgr@example.com" not in str(message)
+        ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "补录"}))  # eng1 is told
+        auth_services.update_user(team["eng1"], {"email": ""})
+        db.session.commit()
+        jobs.run_frequent(app, "outbox", now=NOW + timedelta(minutes=1))
+        assert inbox.wait_for(2, seconds=0.5) == inbox.received and len(inbox.received) == 1
+        db.session.expire_all()
+        withdrawn = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "eng1@example.com"))
+        assert withdrawn.status == "failed" and "邮箱已删除" in withdrawn.last_error
+    finally:
+        controller.stop()
+
+
 def test_the_schedulers_reminder_mail_links_the_month_when_the_base_url_is_set(app, team, emails, mail_port):
     """The scheduler answers no request, so its mails link to the address users open the app at (BASE_URL)."""
     app.config["BASE_URL"] = "http://tracker.lan:8000"
