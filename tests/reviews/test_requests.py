@@ -94,6 +94,29 @@ def test_no_peer_is_asked_for_an_engineer_whose_template_takes_no_peer_review(cl
     assert db.session.query(Notification).count() == 0
 
 
+def test_a_review_no_longer_taken_leaves_the_lists_of_reviews_owed(client, team):
+    """Asked before eng1's template stopped counting peers, eng2 kept the review on his home page (refused with 403
+    when he tried) and the team page said 待评价 for good; an engineer whose template has no qualitative part was
+    asked for his self review. A review is owed only while it would be taken."""
+    login(client, "eng1")
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert f"/reviews/{OCT}/eng1" in home  # his own October (the month before today's) under the default template
+    client.post("/logout")
+    login(client, "mgr")
+    assert client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"}).status_code == 302
+    team["eng1"].kpi_template = "service_department_appraisal"  # form 5: the leader's review alone
+    db.session.commit()
+    assert "待评价" not in client.get(f"/team?month={OCT}").get_data(as_text=True)
+    client.post("/logout")
+    login(client, "eng2")
+    assert f"/reviews/{OCT}/eng1" not in client.get("/", follow_redirects=True).get_data(as_text=True)
+    client.post("/logout")
+    team["eng1"].kpi_template = "after_sales_kpi"  # no qualitative part at all
+    db.session.commit()
+    login(client, "eng1")
+    assert f"/reviews/{OCT}/eng1" not in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
 def test_only_a_manager_above_assigns_peers(client, team):
     login(client, "mgr2")
     assert client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng3"}).status_code == 403

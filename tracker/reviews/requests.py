@@ -91,7 +91,9 @@ def asked_of(rater, month):
 
 def owed_by(user, today):
     """[(engineer, month, group)] of the reviews the user still owes: peers asked of them, and their own self
-    review of the month before today's (while that month's score is not approved)."""
+    review of the month before today's (while that month's score is not approved); each only while the review would
+    be taken (the engineer assessed that month, under a template that counts that group: one asked before the
+    template stopped counting peers, or a self review under a template without one, was refused with 403)."""
     engineer = aliased(User)
     done = exists().where(Review.engineer_id == ReviewRequest.engineer_id, Review.month == ReviewRequest.month,
                           Review.rater_id == user.id)
@@ -100,11 +102,13 @@ def owed_by(user, today):
     owed = [(person, request.month, "peer") for request, person in db.session.execute(
         select(ReviewRequest, engineer).join(engineer, engineer.id == ReviewRequest.engineer_id)
         .where(ReviewRequest.rater_id == user.id, ~done, ~approved, engineer.active.is_(True))
-        .order_by(ReviewRequest.month, engineer.display_name))]
+        .order_by(ReviewRequest.month, engineer.display_name))
+        if is_eligible(person, request.month) and takes_peers(review_spec(person, request.month))]
     if user.role == "engineer":
         month = Month.of(today).previous()
         reviewed = db.session.scalar(select(Review.id).where(Review.engineer_id == user.id, Review.month == month,
                                                              Review.rater_id == user.id).limit(1))
-        if reviewed is None and not is_approved(user, month) and is_eligible(user, month):
+        if reviewed is None and not is_approved(user, month) and is_eligible(user, month) and takes_review(
+                review_spec(user, month), "self"):
             owed.insert(0, (user, month, "self"))
     return owed

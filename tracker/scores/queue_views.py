@@ -83,10 +83,11 @@ def team_month():
     month = _chosen_month()
     states = queue.month_states(current_user, month)
     previous, following = _around(month)
-    peers = requests.peers_of([state.engineer.id for state in states], month)
     spec_of = reviews.review_specs(month)
-    can_assign = {state.engineer.id for state in states if is_manager_above(current_user, state.engineer)
-                  and requests.takes_peers(spec_of(state.engineer))}
+    # the requests a review can answer: "待评价" stayed for good under a template that stopped counting peers
+    taking = [state for state in states if requests.takes_peers(spec_of(state.engineer)) and state.eligible]
+    peers = requests.peers_of([state.engineer.id for state in taking], month)
+    can_assign = {state.engineer.id for state in taking if is_manager_above(current_user, state.engineer)}
     return render_template("scores/team_month.html", month=month, states=states, previous=previous,
                            following=following, peers=peers, can_assign=can_assign, form=ConfirmForm(),
                            # everyone listed is in scope: a manager is above
