@@ -313,6 +313,21 @@ def test_the_queue_links_to_the_months_data_check(gm, computed):
     assert gm.get("/quality/2026-10").status_code == 200
 
 
+def test_an_engineer_without_a_hire_date_is_said_to_have_none_not_to_be_under_six_months(client, team, records,
+                                                                                         make_user):
+    """An engineer created without a hire date (create-user leaves it out) read "入职未满 6 个月" on the month's list,
+    his score page and the printed sheet: nothing told the admin what was missing."""
+    make_user("nodate", supervisor="mgr", hire_date=None)
+    records.trip(db.session.scalar(select(User).where(User.username == "nodate")), date(2026, 11, 2), hours=2)
+    login(client, "mgr")
+    for path in (f"/scores/{MONTH}/nodate", f"/sheets/{MONTH}/nodate"):
+        html = client.get(path).get_data(as_text=True)
+        assert "未填写入职日期" in html and "入职未满 6 个月" not in html, path
+    month = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    row = month[month.index('data-username="nodate"'):]
+    assert "未填入职日期" in row[:row.index("</tr>")]
+
+
 def test_a_month_never_computed_of_an_engineer_not_assessed_yet_says_so_and_offers_the_early_confirmation(
         client, team, records):
     team["eng1"].hire_date = date(2026, 7, 1)
