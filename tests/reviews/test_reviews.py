@@ -95,6 +95,18 @@ def test_future_month_and_bad_paths_are_refused(api, team):
     assert stored_reviews() == 0
 
 
+def test_a_month_not_begun_is_said_so_before_anything_is_rated(client, team):
+    """The list of 2026-12 offered 去评价 and the form opened as any other: the refusal came after all seven
+    criteria were rated."""
+    login(client, "mgr")
+    listing = client.get("/reviews?month=2026-12").get_data(as_text=True)
+    assert "该月尚未开始，还不能评价" in listing and "/reviews/2026-12/eng1" not in listing
+    form = client.get("/reviews/2026-12/eng1").get_data(as_text=True)
+    assert "该月尚未开始，还不能评价" in form and 'type="submit"' not in form
+    current = client.get(f"/reviews/{MONTH}/eng1").get_data(as_text=True)
+    assert "该月尚未开始" not in current and 'type="submit"' in current
+
+
 def test_reading_reviews_is_scoped(api, team):
     api("PUT", f"/reviews/{MONTH}/eng1", "eng2", json={"ratings": ratings(3)})
     api("PUT", f"/reviews/{MONTH}/eng1", "eng3", json={"ratings": ratings(4)})

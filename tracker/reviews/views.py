@@ -65,7 +65,8 @@ def index():
                      "owed": group != "peer" or engineer.id in asked})
     previous, following = _neighbours(month)
     return render_template("reviews/index.html", rows=rows, month=month, previous=previous, following=following,
-                           group_labels=GROUP_LABELS, today_month=Month.of(clock.today()))
+                           group_labels=GROUP_LABELS, today_month=Month.of(clock.today()),
+                           not_begun=month > Month.of(clock.today()))
 
 
 def _render_review(form, engineer, month, group, spec, review=None, alert=None, status=200):
@@ -73,6 +74,7 @@ def _render_review(form, engineer, month, group, spec, review=None, alert=None, 
     score = services.counted_score(review, spec) if review is not None else None
     return render_template("reviews/form.html", form=form, engineer=engineer, month=month, group=group,
                            group_label=GROUP_LABELS[group], review=review, alert=alert, locked=locked,
+                           not_begun=month_arg(month) > Month.of(clock.today()),  # said before anything is rated
                            hint=scale_hint(spec), levels_shown=spec.scale_max == 5, score=score), status
 
 
