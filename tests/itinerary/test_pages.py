@@ -89,6 +89,28 @@ def test_home_runs_a_fixed_number_of_queries_whatever_the_team_size(filled, team
     assert queries() == before
 
 
+def test_the_months_of_an_engineer_made_back_office_stay_readable_and_are_no_longer_changed(filled, team, web,
+                                                                                           api):
+    """Made back-office, eng1 was still listed for November (he worked it) and his trips were linked from the
+    lists and work orders, but his month, workbook and API month answered 404. They are read-only now."""
+    assert api("PATCH", "/users/eng1", "admin", json={"role": "backoffice"}).status_code == 200
+    for user in ("gm.wang", "office", "mgr"):
+        page = web(user).get(f"/itinerary/eng1/{MONTH}")
+        assert page.status_code == 200, user
+        html = page.get_data(as_text=True)
+        assert "1号机常规保养" in html and "添加行程" not in html and "/trips/new" not in html
+    assert 'data-username="eng1"' in web("gm.wang").get(f"/?month={MONTH}").get_data(as_text=True)
+    assert web("gm.wang").get("/itinerary/eng1/2026.xlsx").status_code == 200
+    answer = api("GET", f"/itineraries/eng1/{MONTH}", "gm.wang")
+    assert answer.status_code == 200 and answer.get_json()["field_hours"] > 0
+    assert api("GET", f"/itineraries/eng1/{MONTH}", "eng2").status_code == 403
+    before = counts()
+    refused = api("POST", "/trips", "office", json={"engineer": "eng1", "date": "2026-11-05", "full_day": True})
+    assert refused.status_code in (403, 422) and counts() == before
+    assert api("GET", f"/itineraries/mgr/{MONTH}", "gm.wang").status_code == 404  # never an engineer, no records
+    assert web("gm.wang").get(f"/itinerary/mgr/{MONTH}").status_code == 404
+
+
 def test_home_lists_a_month_for_whom_it_was_worked_not_for_who_is_active_today(team, web, make_user):
     """An engineer who left after October was missing from October's list although she worked it (every other list
     keeps her), and one hired in November was listed for October as 未提交."""

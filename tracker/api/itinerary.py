@@ -10,8 +10,8 @@ from flask_login import current_user
 from tracker import clock, xlsx
 from tracker.api import core
 from tracker.api.core import bp
-from tracker.api.people import engineer_from_path, row_or_404, text
-from tracker.auth.access import engineer_by_username, roles
+from tracker.api.people import engineer_from_path, row_or_404, text, username_in_path
+from tracker.auth.access import engineer_by_username, itinerary_owner, roles
 from tracker.errors import Invalid, NotFound, Unsupported
 from tracker.extensions import db
 from tracker.itinerary import services, workbook
@@ -242,8 +242,9 @@ def delete_expense(expense_id):
 @roles()
 @core.answers(200, ITINERARY)
 def get_itinerary(username, month):
-    """An engineer's month: a row per day with attendance, trips, field hours and expenses, and the totals."""
-    engineer = engineer_from_path(username)
+    """An engineer's month: a row per day with attendance, trips, field hours and expenses, and the totals (also of
+    someone made a manager or back-office since, who kept records)."""
+    engineer = itinerary_owner(username_in_path(username))
     services.require_view(current_user, engineer)
     return core.reply(services.month_view_dict(services.month_view(engineer, month)))
 
@@ -288,8 +289,8 @@ def reopen_itinerary(username, month, data):
 @core.answers(200, {"type": "string", "format": "binary"}, content=xlsx.XLSX_MIME,
               description="The workbook; Content-Disposition carries the file name as RFC 5987 filename*")
 def download_workbook(username, year):
-    """The engineer's itinerary workbook of a year, a sheet per month."""
-    engineer = engineer_from_path(username)
+    """The engineer's itinerary workbook of a year, a sheet per month (as GET of a month, whose it may be)."""
+    engineer = itinerary_owner(username_in_path(username))
     services.require_view(current_user, engineer)
     return workbook.download(engineer, year)
 

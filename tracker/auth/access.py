@@ -112,6 +112,21 @@ def engineer_by_username(username):
     return user
 
 
+def itinerary_owner(username):
+    """The engineer whose itinerary is asked for, or someone who was one and kept trips, expenses or a submitted
+    month (made a manager or back-office since: those months stay readable, read-only as can_edit_itinerary says,
+    as their scores do; the lists linked them to a 404); 404 otherwise."""
+    from tracker.itinerary.models import Expense, MonthSubmission, Trip
+
+    user = named(username)
+    if user is not None and user.role != "engineer" and not db.session.scalar(select(or_(*(
+            exists().where(model.engineer_id == user.id) for model in (Trip, Expense, MonthSubmission))))):
+        user = None
+    if user is None:
+        raise NotFound(_("没有这位工程师：%(name)s", name=username))
+    return user
+
+
 def subordinates_cte(manager_id, name="team"):
     """A recursive CTE of the ids of everyone whose supervisor chain includes manager_id (named `name`)."""
     base = select(User.id.label("id"), literal(1).label("depth")).where(User.supervisor_id == manager_id)
@@ -210,10 +225,11 @@ def sees_pay(viewer, person, listed_in_scope=False):
 
 
 def can_edit_itinerary(actor, engineer):
-    """Trips and expenses: the engineer, back-office, a manager above."""
-    if actor.id == engineer.id and engineer.role == "engineer":
-        return True
-    return actor.role == "backoffice" or is_manager_above(actor, engineer)
+    """Trips and expenses of an engineer (no longer of one made a manager or back-office since): the engineer,
+    back-office, a manager above."""
+    if engineer.role != "engineer":
+        return False
+    return actor.id == engineer.id or actor.role == "backoffice" or is_manager_above(actor, engineer)
 
 
 def can_reopen(actor, engineer):

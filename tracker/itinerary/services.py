@@ -89,7 +89,7 @@ def first_submit_day(month):
 def submit_month(actor, engineer, month, *, now):
     """The engineer submits a month, from its last workday on (local date); it is then locked."""
     month = month_arg(month)
-    if actor.id != engineer.id:
+    if actor.id != engineer.id or engineer.role != "engineer":
         raise Forbidden(_("只有工程师本人可以提交行程表"))
     lock_person(engineer)
     first_day = first_submit_day(month)

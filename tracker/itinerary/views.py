@@ -12,7 +12,8 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from tracker import clock, nav
-from tracker.auth.access import can_edit_itinerary, can_reopen, engineer_by_username, month_engineers, roles
+from tracker.auth.access import (can_edit_itinerary, can_reopen, engineer_by_username, itinerary_owner,
+                                 month_engineers, roles)
 from tracker.auth.models import User
 from tracker.errors import DomainError, Forbidden, Invalid, NotFound
 from tracker.extensions import db
@@ -70,7 +71,7 @@ def _require_edit(engineer):
 
 
 def _engineer_to_view(username):
-    engineer = engineer_by_username(username)
+    engineer = itinerary_owner(username)
     services.require_view(current_user, engineer)
     return engineer
 
@@ -151,7 +152,8 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
         "category_totals": totals, "alert": alert,
         "default_day": None if first > today else min(today, nxt - timedelta(days=1)),
         "can_edit": can_edit_itinerary(current_user, engineer) and not submitted,
-        "can_submit": current_user.id == engineer.id and not submitted and first_submit <= today,
+        "can_submit": current_user.id == engineer.id and engineer.role == "engineer" and not submitted
+        and first_submit <= today,
         "first_submit": first_submit,
         "owed": requests.owed_by(current_user, today) if current_user.id == engineer.id else [],
         "can_reopen": submitted and can_reopen(current_user, engineer),
