@@ -507,6 +507,10 @@ def test_a_new_engineer_hired_long_ago_has_drafts_of_the_earlier_months_he_is_as
         "password": "abcdefgh1", "hire_date": "2026-04-01", "bonus_base": "1000", "email": "", "active": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert months("formhire") == {"2026-10": True, "2026-11": True}  # assessed from October on
+    # assessed first in 2100 (a month no path or field takes): nothing earlier to compute, and no 500
+    late = {**body, "username": "late2099", "hire_date": "2099-12-31"}
+    _json(api("POST", "/users", "admin", json=late), 201)
+    assert months("late2099") == {"2026-11": False}
 
 
 def test_before_any_month_is_scored_creating_an_engineer_computes_nothing(api, team):

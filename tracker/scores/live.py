@@ -139,7 +139,7 @@ def _pairs_of(session, rows):
                 pairs.add((obj.id, CURRENT))
                 with contextlib.suppress(ValueError, OverflowError):  # 9999-12-31, flushed before it is refused
                     first = periods.first_assessed(obj.hire_date, obj.early_confirmation_month)
-                    if first is not None:
+                    if first is not None and first <= Month.of(clock.today()):  # a later one has nothing yet
                         pairs.add((obj.id, Since(first)))
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
