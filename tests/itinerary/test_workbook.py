@@ -414,6 +414,10 @@ def test_every_row_the_trip_and_expense_rules_refuse_is_named_at_once(filled, te
     assert "没有这个客户" in messages[0] and "WO-9999" in messages[1] and "与第 3 行的行程时间重叠" in messages[2]
     assert error["rows_total"] == 3 and "工作表“11月”第 5 行" in error["message"]
     assert snapshot(filled) == before
+    one = build((11, [(date(2026, 11, 3), None, None, "08:00", "09:00", None, None, "没有这个客户")]))
+    error = api("POST", "/itineraries/eng1/2026.xlsx", "eng1", data={"file": (io.BytesIO(one), NAME)},
+                content_type="multipart/form-data").get_json()["error"]
+    assert error["rows_total"] == 1 and [(row["sheet"], row["row"]) for row in error["rows"]] == [("11月", 3)]
 
 
 def test_the_page_names_the_bad_rows_once_by_the_file_box(filled, web):

@@ -422,9 +422,7 @@ LISTED_PROBLEMS = 1000
 
 
 def _rows_invalid(problems):
-    """One refusal naming every malformed row (the first SHOWN_PROBLEMS in its message)."""
-    if len(problems) == 1:
-        return _row_invalid(*problems[0])
+    """One refusal naming every malformed row (the first SHOWN_PROBLEMS in its message; `rows` even for one)."""
     texts = [_("工作表“%(sheet)s”第 %(row)s 行：%(message)s", sheet=sheet, row=row, message=message)
              for sheet, row, message in problems]
     text = _("；").join(texts[:SHOWN_PROBLEMS])
@@ -434,11 +432,6 @@ def _rows_invalid(problems):
     return Invalid(text, {"file": text}, sheet=first_sheet, row=first_row, rows_total=len(problems),
                    rows=[{"sheet": sheet, "row": row, "message": message}
                          for sheet, row, message in problems[:LISTED_PROBLEMS]])
-
-
-def _row_invalid(sheet, row, message):
-    text = _("工作表“%(sheet)s”第 %(row)s 行：%(message)s", sheet=sheet, row=row, message=message)
-    return Invalid(text, {"file": text}, sheet=sheet, row=row)
 
 
 def _blank(value):
