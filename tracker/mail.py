@@ -151,10 +151,11 @@ def _send_outbox_email(config, row):
     message = message_from_bytes(row.payload, policy=policy.default)
     del message["From"]
     message["From"] = config["MAIL_SENDER"]
-    if recipient != row.recipient:
+    if recipient != row.recipient:  # the outbox page shows where it went
         name = message["To"].addresses[0].display_name if message["To"] and message["To"].addresses else ""
         del message["To"]
         message["To"] = [Address(display_name=name, addr_spec=smtp_address(recipient))]
+        row.recipient = recipient
     send(config, message, to_addrs=[smtp_address(recipient) or recipient])  # the row's (or now the user's), not a header's
 
 

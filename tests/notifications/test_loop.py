@@ -218,6 +218,8 @@ def test_mail_queued_before_the_recipients_address_changed_goes_to_the_address_h
         [(recipients, message)] = inbox.wait_for(1)
         assert recipients == ["liu.new@example.com"] and "liu.new@example.com" in message["To"]
         assert "mgr@example.com" not in str(message)
+        db.session.expire_all()
+        assert db.session.scalar(select(OutboxMessage.recipient)) == "liu.new@example.com"  # the outbox page's
         ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "补录"}))  # eng1 is told
         auth_services.update_user(team["eng1"], {"email": ""})
         db.session.commit()
