@@ -147,8 +147,12 @@ def backup(path, instance_path, now, secret_key):
     differ; 409 when they still differ after ATTEMPTS tries."""
     tmp = path + ".partial"
     try:
+        # the files there before the first attempt began: an upload's that came during a failed attempt is no
+        # older for the next one (its row may still be missing from that one's snapshot)
+        there_before = {name for folder, source in _folders(instance_path) for _path, name, is_file in
+                        _walk(source, folder) if is_file}
         for _attempt in range(ATTEMPTS):
-            counts, files = _write(tmp, instance_path, now, secret_key)
+            counts, files = _write(tmp, instance_path, now, secret_key, there_before)
             if not _differing(tmp, files, instance_path):
                 os.replace(tmp, path)
                 return counts
@@ -166,15 +170,13 @@ def _private(path):
     os.chmod(path, 0o600)  # a file left by an interrupted run keeps its mode through O_CREAT
 
 
-def _write(tmp, instance_path, now, secret_key):
+def _write(tmp, instance_path, now, secret_key, there_before):
     """One try at the backup file: ({table: row count}, the rows of the scans and photos tables). A file of the
     folders that no row of the snapshot names is copied when it was there before the backup began (put there by
     hand), not when it came since: an upload's whose row the snapshot does not see (restored without a row, it took
     the canonical name of the order's next scan)."""
     counts, files = {}, {}
     tables = [t for t in db.metadata.sorted_tables if t.name not in LOGINS]
-    there_before = {name for folder, source in _folders(instance_path) for path, name, is_file in _walk(source, folder)
-                    if is_file}
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")

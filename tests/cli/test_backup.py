@@ -554,7 +554,7 @@ def test_a_file_an_upload_wrote_after_the_snapshot_is_left_out_and_one_put_there
         handle.write(PDF)
 
     def upload_meanwhile(conn, cursor, statement, parameters, context, executemany):
-        if "alembic_version" in statement:  # the snapshot is being read: an upload's file lands, its row comes later
+        if "FROM customers ORDER BY customers.id" in statement:  # the snapshot is read: a file lands, its row later
             with open(os.path.join(folder, "20261119旗滨玻璃3号机巡检.pdf"), "wb") as handle:
                 handle.write(PDF)
 
@@ -568,6 +568,46 @@ def test_a_file_an_upload_wrote_after_the_snapshot_is_left_out_and_one_put_there
         names = set(tar.getnames())
     assert response.get_json()["path"] in names and "archive/旗滨玻璃/老扫描件.pdf" in names
     assert "archive/旗滨玻璃/20261119旗滨玻璃3号机巡检.pdf" not in names
+
+
+def test_a_file_that_came_during_an_attempt_made_again_is_still_left_out(app, api, runner, make_order,  # noqa: F811
+                                                                          tmp_path):
+    """A backup made again (its copy of a scan differed from its rows) took the files there when each attempt began:
+    an upload's file that came during the first attempt was "there before" the second, copied without its row."""
+    from sqlalchemy import event
+
+    from tests.workorders.conftest import CANONICAL, PDF, upload
+
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+                   content_type="multipart/form-data")
+    scan = os.path.join(app.instance_path, response.get_json()["path"])
+    late = os.path.join(os.path.dirname(scan), "20261119旗滨玻璃3号机巡检.pdf")
+    attempts = []
+
+    def meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if "FROM customers ORDER BY customers.id" not in statement:  # the snapshot's copy of a table: once an attempt
+            return
+        attempts.append(statement)
+        if len(attempts) == 1:  # the first attempt: an upload's file lands, and the scan is being replaced
+            with open(late, "wb") as handle:
+                handle.write(PDF)
+            with open(scan, "wb") as handle:
+                handle.write(PDF + b"% the next version")
+        else:  # the second: the scan is as its row says again
+            with open(scan, "wb") as handle:
+                handle.write(PDF)
+
+    event.listen(db.engine, "before_cursor_execute", meanwhile)
+    target = str(tmp_path / "b.tar.gz")
+    try:
+        _run(runner, "backup", target)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", meanwhile)
+    assert len(attempts) >= 2
+    with tarfile.open(target) as tar:
+        names = set(tar.getnames())
+    assert response.get_json()["path"] in names and os.path.relpath(late, app.instance_path) not in names
 
 
 def test_a_scan_moved_while_the_backup_copied_the_folders_makes_it_again(app, api, make_order, tmp_path):  # noqa: F811
