@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from tests.api.support import documented
 from tests.approval.conftest import MONTH, count
-from tests.conftest import NOW
+from tests.conftest import NOW, login
 from tests.scores.support import score_of, snapshot
 from tracker.audit import AuditEvent
 from tracker.extensions import db
@@ -159,7 +159,8 @@ def test_an_engineer_not_yet_assessed_gets_no_adjustments(api, make_user, comput
     assert response.status_code == 409 and count(Adjustment) == 0
 
 
-def test_a_proposal_for_a_month_no_longer_assessed_is_not_approved_but_may_be_rejected(api, make_user, computed):
+def test_a_proposal_for_a_month_no_longer_assessed_is_not_approved_but_may_be_rejected(api, client, make_user,
+                                                                                       computed):
     """Proposed under an early confirmation that was cleared afterwards, the adjustment was still approved (200):
     a decision counted in a month the engineer is not assessed in, where a proposal, a veto and approval are 409."""
     make_user("newbie", supervisor="mgr", hire_date=date(2026, 8, 1))
@@ -169,6 +170,10 @@ def test_a_proposal_for_a_month_no_longer_assessed_is_not_approved_but_may_be_re
     assert [response.status_code for response in proposals] == [201, 201]
     assert api("PATCH", "/users/newbie", "admin", json={"early_confirmation_month": None}).status_code == 200
     first, second = (response.get_json()["id"] for response in proposals)
+    login(client, "gm.wang")  # the gm's list offers only to reject them
+    listed = client.get("/scores/adjustments").get_data(as_text=True)
+    row = listed[listed.index(f'id="adjustment-{first}"'):]
+    assert "只能驳回" in row[:row.index("</li>")] and f"/adjustments/{first}/approve" not in listed
     response = api("POST", f"/adjustments/{first}/approve", "gm.wang")
     assert response.status_code == 409 and "不参加考核" in response.get_json()["error"]["message"]
     assert api("POST", f"/adjustments/{second}/reject", "gm.wang", json={"reason": "不再适用"}).status_code == 200

@@ -302,7 +302,7 @@ def reopen_score(month, username):
 
 def _render_pending(alert=None, status=200, refused=None):
     return render_template("scores/adjustments.html", rows=approval.pending_adjustments(), alert=alert,
-                           refused=refused), status
+                           refused=refused, is_eligible=is_eligible), status
 
 
 @bp.route("/scores/adjustments")
