@@ -139,7 +139,7 @@ def _pairs_of(session, rows):
                 pairs.add((obj.id, CURRENT))
                 with contextlib.suppress(ValueError, OverflowError):  # 9999-12-31, flushed before it is refused
                     first = periods.first_assessed(obj.hire_date, obj.early_confirmation_month)
-                    if first is not None and first <= Month.of(clock.today()):  # a later one has nothing yet
+                    if first is not None:
                         pairs.add((obj.id, Since(first)))
             if obj.role == "engineer" and inspect(obj).persistent and any(
                     inspect(obj).attrs[f].history.has_changes() for f in USER_FIELDS):
@@ -289,6 +289,8 @@ def _expand(session, pairs, current):
                 yield engineer_id, current
             continue
         if isinstance(month, Since):
+            if str(month.month) > str(current):  # not begun (2100-01, of a hire date late in 2099): nothing yet
+                continue
             end = min(current, month.until.previous()) if month.until is not None else current
             month = Month.parse(str(month.month))  # as assigned: a Month, or its text
             first = session.scalar(select(func.min(Score.month)))
