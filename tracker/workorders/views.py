@@ -222,12 +222,14 @@ def edit(order_id):
     return _render_form(form, order, status=422 if form.errors else 200)
 
 
-def _edit_form(order, stored=False):
+def _edit_form(order, stored=False, choices=True):
     """The viewer's edit form of the order (every field, or the assigned engineer's three times; 403 otherwise) and
-    the function of it giving the service's data; `stored`: filled from the order as stored, not from the request."""
+    the function of it giving the service's data; `stored`: filled from the order as stored, not from the request;
+    `choices=False`: without the people to pick (a form read for its values only)."""
     if access.can_manage_order(current_user, order):
         form = WorkOrderForm(formdata=None, obj=order) if stored else WorkOrderForm()
-        _people_choices(form, order)
+        if choices:
+            _people_choices(form, order)
         if stored:
             form.customer.data = order.customer.name
             form.engineer.data = order.engineer.username if order.engineer else ""
@@ -260,7 +262,7 @@ def _since_seen(form, data, order):
         seen = None
     if not isinstance(seen, dict):
         return sent, [], []
-    posted, stored = _shown(form), _shown(_edit_form(order, stored=True)[0])
+    posted, stored = _shown(form), _shown(_edit_form(order, stored=True, choices=False)[0])
     mine = {name for name in posted if posted[name] != seen.get(name)}
     theirs = [name for name in stored if stored[name] != seen.get(name)]
     label = lambda name: str(form[name].label.text)  # noqa: E731
