@@ -535,6 +535,28 @@ def test_a_backup_whose_scan_files_are_not_the_snapshots_is_made_again_and_else_
     assert not os.path.exists(target) and not os.path.exists(target + ".partial")
 
 
+def _backup_with(runner, tmp_path, meanwhile):
+    """Run `backup`, calling meanwhile(attempt number) as each attempt's snapshot copies a table (while it is read);
+    (the names in the backup file, the number of attempts)."""
+    from sqlalchemy import event
+
+    attempts = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if "FROM customers ORDER BY customers.id" in statement:  # once an attempt
+            attempts.append(statement)
+            meanwhile(len(attempts))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    target = str(tmp_path / "b.tar.gz")
+    try:
+        _run(runner, "backup", target)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    with tarfile.open(target) as tar:
+        return set(tar.getnames()), len(attempts)
+
+
 def test_a_file_an_upload_wrote_after_the_snapshot_is_left_out_and_one_put_there_by_hand_kept(
         app, api, runner, make_order, tmp_path):  # noqa: F811
     """A scan uploaded while the backup ran: its file was copied, its row (committed after the snapshot) was not.
@@ -547,25 +569,15 @@ def test_a_file_an_upload_wrote_after_the_snapshot_is_left_out_and_one_put_there
     response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
                    content_type="multipart/form-data")
     assert response.status_code == 201
-    from sqlalchemy import event
-
     folder = os.path.join(app.instance_path, "archive", "旗滨玻璃")
     with open(os.path.join(folder, "老扫描件.pdf"), "wb") as handle:
         handle.write(PDF)
 
-    def upload_meanwhile(conn, cursor, statement, parameters, context, executemany):
-        if "FROM customers ORDER BY customers.id" in statement:  # the snapshot is read: a file lands, its row later
-            with open(os.path.join(folder, "20261119旗滨玻璃3号机巡检.pdf"), "wb") as handle:
-                handle.write(PDF)
+    def upload_meanwhile(attempt):  # the snapshot is read: an upload's file lands, its row later
+        with open(os.path.join(folder, "20261119旗滨玻璃3号机巡检.pdf"), "wb") as handle:
+            handle.write(PDF)
 
-    event.listen(db.engine, "before_cursor_execute", upload_meanwhile)
-    target = str(tmp_path / "b.tar.gz")
-    try:
-        _run(runner, "backup", target)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", upload_meanwhile)
-    with tarfile.open(target) as tar:
-        names = set(tar.getnames())
+    names, _attempts = _backup_with(runner, tmp_path, upload_meanwhile)
     assert response.get_json()["path"] in names and "archive/旗滨玻璃/老扫描件.pdf" in names
     assert "archive/旗滨玻璃/20261119旗滨玻璃3号机巡检.pdf" not in names
 
@@ -574,8 +586,6 @@ def test_a_file_that_came_during_an_attempt_made_again_is_still_left_out(app, ap
                                                                           tmp_path):
     """A backup made again (its copy of a scan differed from its rows) took the files there when each attempt began:
     an upload's file that came during the first attempt was "there before" the second, copied without its row."""
-    from sqlalchemy import event
-
     from tests.workorders.conftest import CANONICAL, PDF, upload
 
     order = make_order()
@@ -583,13 +593,9 @@ def test_a_file_that_came_during_an_attempt_made_again_is_still_left_out(app, ap
                    content_type="multipart/form-data")
     scan = os.path.join(app.instance_path, response.get_json()["path"])
     late = os.path.join(os.path.dirname(scan), "20261119旗滨玻璃3号机巡检.pdf")
-    attempts = []
 
-    def meanwhile(conn, cursor, statement, parameters, context, executemany):
-        if "FROM customers ORDER BY customers.id" not in statement:  # the snapshot's copy of a table: once an attempt
-            return
-        attempts.append(statement)
-        if len(attempts) == 1:  # the first attempt: an upload's file lands, and the scan is being replaced
+    def meanwhile(attempt):
+        if attempt == 1:  # the first attempt: an upload's file lands, and the scan is being replaced
             with open(late, "wb") as handle:
                 handle.write(PDF)
             with open(scan, "wb") as handle:
@@ -598,15 +604,8 @@ def test_a_file_that_came_during_an_attempt_made_again_is_still_left_out(app, ap
             with open(scan, "wb") as handle:
                 handle.write(PDF)
 
-    event.listen(db.engine, "before_cursor_execute", meanwhile)
-    target = str(tmp_path / "b.tar.gz")
-    try:
-        _run(runner, "backup", target)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", meanwhile)
-    assert len(attempts) >= 2
-    with tarfile.open(target) as tar:
-        names = set(tar.getnames())
+    names, attempts = _backup_with(runner, tmp_path, meanwhile)
+    assert attempts >= 2
     assert response.get_json()["path"] in names and os.path.relpath(late, app.instance_path) not in names
 
 
