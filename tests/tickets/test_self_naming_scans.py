@@ -2,9 +2,11 @@
 
 import os
 
+import pytest
+
 from tests.conftest import login
 from tests.tickets.conftest import SECRET, qr_png, ticket_qr_png
-from tests.tickets.support import scanned, ticket_pdf
+from tests.tickets.support import SCAN_LIMIT, scanned, ticket_pdf
 from tests.workorders.conftest import PDF, upload
 from tracker.extensions import db
 from tracker.tickets import qr
@@ -159,3 +161,17 @@ def test_size_and_type_rules_still_come_first(api, orders):
                    data={"file": upload("scan0001.pdf", ticket_qr_png("WO-A"))}, content_type="multipart/form-data")
     assert response.status_code == 415
 
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+def test_the_printed_ticket_pdf_itself_is_a_scan_of_any_name(app, client, api, orders, size):
+    """The ticket's own PDF (a signed copy returned by e-mail, say) carries its code and fits the scan limit:
+    with the fonts embedded as CFF it was 300 KB and refused with 413."""
+    login(client, "office")
+    pdf = ticket_pdf(client, orders[0].id, size)
+    assert len(pdf) <= SCAN_LIMIT, len(pdf)
+    response = api("POST", f"/work-orders/{orders[0].id}/scan", "office",
+                   data={"file": upload("服务单.pdf", pdf)}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["name"] == f"{CANONICAL_A}.pdf"
+    assert _archived(app) == [f"{CANONICAL_A}.pdf"]

@@ -44,6 +44,8 @@ def render_pdf(html, base_url):
     except (ImportError, OSError) as error:  # OSError: Pango or its friends not installed
         current_app.logger.warning("PDF rendering unavailable: %s", error)
         raise PdfUnavailable(_("此服务器无法生成 PDF，请使用打印页面")) from None
+    from tracker.sheets.fonts import embed_truetype  # with WeasyPrint's own font libraries
+
     fetcher = _static_fetcher(weasyprint, current_app.static_folder)
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf()
+    return document.write_pdf(finisher=embed_truetype)
