@@ -136,3 +136,46 @@ def test_a_label_with_a_format_stored_before_the_check_loads_and_scores_with_the
     template = load_template(data)
     result = evaluate(template, {"attendance": {"counts": {"personal_leave": 1}}, "field_hours": Decimal(10)})
     assert next(r for r in result.indicators if r.code == "attendance").points == Decimal(13)
+
+
+def _category_line(data):
+    return next(line for line in data["indicators"] if "categories" in (line.get("params") or {}))
+
+
+def _manual_line(data):
+    return next(line for line in data["indicators"] if line.get("rule") == "manual" and "levels" in line["params"])
+
+
+def _refused_fields(data):
+    with pytest.raises(TemplateError) as refused:
+        load_template(data, storing=True)
+    return set(refused.value.errors)
+
+
+def test_an_incident_category_worth_more_than_a_column_holds_is_refused_when_stored():
+    """An incident of 999,999,999,999 points was taken by the editor: recording it was a 500 on PostgreSQL (its amount
+    column holds 8 digits) and on SQLite it made the month uncomputable for every engineer."""
+    data = copy.deepcopy(PRESET_DATA["repair_technician_monthly"])
+    line = _category_line(data)
+    code = next(iter(line["params"]["categories"]))
+    index = data["indicators"].index(line)
+    line["params"]["categories"][code] = {"name": "巨额", "points": 999999999999}
+    assert _refused_fields(data) == {f"indicators[{index}].params.categories.{code}"}
+    line["params"]["categories"][code] = {"name": "区间", "range": [1, 10000]}
+    assert _refused_fields(data) == {f"indicators[{index}].params.categories.{code}"}
+    line["params"]["categories"][code] = {"name": "区间", "range": [1, 9999]}
+    load_template(data, storing=True)
+
+
+def test_hand_given_points_named_in_bands_beyond_the_line_or_worst_first_are_refused_when_stored():
+    data = copy.deepcopy(PRESET_DATA["service_department_appraisal"])
+    line = _manual_line(data)
+    index = data["indicators"].index(line)
+    top = line["params"].get("hi", line["max"])
+    line["params"]["levels"][0]["hi"] = top + 10  # 优秀 15–30 on a line of 20: no entry can reach it
+    assert _refused_fields(data) == {f"indicators[{index}].params.levels[0]"}
+    line["params"]["levels"][0]["hi"] = top
+    line["params"]["levels"].reverse()  # worst first: a boundary score took the worse band
+    assert f"indicators[{index}].params.levels[1]" in _refused_fields(data)
+    line["params"]["levels"].reverse()
+    load_template(data, storing=True)

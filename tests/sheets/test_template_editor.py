@@ -637,3 +637,16 @@ def test_a_template_whose_first_version_starts_later_is_not_assigned_before_it(n
         refused.get_data(as_text=True)
     assert client.post("/admin/templates/assign", data={"template-eng1": "later_form", "template-eng2": "",
                                                         "from_month": "2027-02"}).status_code == 302
+
+
+@pytest.mark.parametrize("number", ["1e9999999", "-1e999999999"])
+def test_a_number_of_a_huge_exponent_is_refused_naming_its_field(november, api, number):
+    """Made a Decimal past the context's exponent limit, abs() raised Overflow: a 500 on saving and on what-if."""
+    versions = template_count()
+    raw = '{"body": {"max": NUMBER}, "effective_from": "2026-12"}'.replace("NUMBER", number)
+    answer = api("POST", f"/templates/{CODE}/versions", "admin", data=raw, content_type="application/json")
+    assert answer.status_code == 422 and "body.max" in answer.get_json()["error"]["fields"], answer.get_json()
+    raw = '{"body": {"max": NUMBER}, "month": "2026-10"}'.replace("NUMBER", number)
+    answer = api("POST", f"/templates/{CODE}/what-if", "admin", data=raw, content_type="application/json")
+    assert answer.status_code == 422 and "body.max" in answer.get_json()["error"]["fields"], answer.get_json()
+    assert template_count() == versions

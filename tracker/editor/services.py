@@ -141,7 +141,7 @@ def _plain(value, path="body"):
     not finite or not below 10¹⁵ in size is refused (422 naming its path)."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-        if not number.is_finite() or abs(number) >= NUMBER_MAX:
+        if not number.is_finite() or number.copy_abs() >= NUMBER_MAX:  # abs() rounds: 1e9999999 overflowed
             raise Invalid.field(path, _("数字超出范围（绝对值须小于 10¹⁵）"))
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and "." not in str(value) else float(str(value))

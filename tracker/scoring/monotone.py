@@ -328,6 +328,10 @@ def check_node(node, source, path, part=False):
                   f"扣分规则对更多的 {_inputs(node, 'zh')} 扣分，但它越多越好")
         if node.rule == "deduction" and p.get("per", ZERO) < 0:
             _fail(f"{where}.per", "a deduction must not add: per must be ≥ 0", "扣分不能变成加分：per 须 ≥ 0")
+        if node.rule in ("deduction", "allowance") and "per" in p:
+            check_bound(p["per"], f"{where}.per")
+        for code, category in (p.get("categories") or {}).items():  # an incident's amount is stored as entered
+            check_bound(category.hi, f"{where}.categories.{code}")
         if node.rule == "allowance":
             if p.get("per", 1) < 0:
                 _fail(f"{where}.per", "a deduction must not add: per must be ≥ 0", "扣分不能变成加分：per 须 ≥ 0")
@@ -357,8 +361,10 @@ def check_node(node, source, path, part=False):
                                                f"{'better' if way == UP else 'worse'}",
                       f"不能为正数：{_inputs(node, 'zh')} 越{'多' if way == UP else '少'}越好")
         _check_range_bounds(node, source, where)
-    elif node.rule == "manual" and p.get("lo", ZERO) > p["hi"]:
-        _fail(f"{where}.lo", "must not exceed hi", "不能大于 hi")
+    elif node.rule == "manual":
+        if p.get("lo", ZERO) > p["hi"]:
+            _fail(f"{where}.lo", "must not exceed hi", "不能大于 hi")
+        _check_levels(p, where)
     elif node.rule == "rating":
         if p["points"] < 0:
             _fail(f"{where}.points", "must not be negative: a better rating must not score less",
@@ -378,6 +384,22 @@ def check_node(node, source, path, part=False):
     if source is not None and node.source is source and source.options.get("required") is False and not part:
         _fail(f"{path}.source.required", "only a part of a sum may be optional; an indicator needs its entry",
               "只有求和中的一部分可以选填；指标本身须有录入")
+
+
+def _check_levels(p, where):
+    """A template being stored names the bands of hand-given points best first, each within the line's lo and hi
+    (a band of 15–30 on a line of 20 was shown in explanations while no entry could reach it)."""
+    if not _STORING.get():
+        return
+    levels = p.get("levels") or ()
+    for i, level in enumerate(levels):
+        if level.lo < p.get("lo", ZERO) or level.hi > p["hi"]:
+            _fail(f"{where}.levels[{i}]", f"must lie within the points that may be given ({fmt(p.get('lo', ZERO))}–"
+                                          f"{fmt(p['hi'])})",
+                  f"须在可给分数的范围内（{fmt(p.get('lo', ZERO))}–{fmt(p['hi'])}）")
+        if i and (level.lo > levels[i - 1].lo or level.hi > levels[i - 1].hi):
+            _fail(f"{where}.levels[{i}]", "the levels go from best to worst: a level must not lie above the one "
+                                          "before it", "等级从好到差排列：下一级不能高于上一级")
 
 
 # How each input of an entered metric moves with what is entered: the rate (value) rises with the actual and falls
