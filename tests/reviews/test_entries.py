@@ -1,6 +1,7 @@
 """What the records can't tell: incidents, metric entries and manual ratings, entered by whom the rules allow."""
 
 import json
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -502,3 +503,18 @@ def test_a_quarterly_line_is_entered_in_quarter_end_months_only(client, api, tea
     assert response.status_code in (404, 422) and count(MetricEntry) == 0
     assert 'name="m-server_checks-actual"' in client.get("/scores/2026-09/eng1/entries").get_data(as_text=True)
     assert api("POST", "/metrics", "mgr", json={**body, "month": "2026-09"}).status_code == 201
+
+
+@pytest.mark.parametrize("user, group", [("eng2", "peer"), ("eng1", "self"), ("mgr", "leader")])
+def test_the_reviews_list_leads_each_rater_of_form_9_to_the_lines_to_rate(client, team, use_template, user, group):
+    """Form 9 has no overall review but lines rated by self, colleagues and leader: the list told a colleague
+    该考核模板不需要此项评价 with nothing to click, so the peer group was never filled from the web."""
+    use_template(team["eng1"], "service_360")
+    login(client, user)
+    page = client.get(f"/reviews?month={MONTH}").get_data(as_text=True)
+    row = re.search(r'data-username="eng1">(.*?)</li>', page, re.S).group(1)
+    assert "该考核模板不需要此项评价" not in row
+    link = re.search(r'class="btn btn-sm btn-outline-primary rate-lines" href="([^"]+)"', row).group(1)
+    assert link == f"/scores/{MONTH}/eng1/entries"
+    entries = client.get(link)
+    assert entries.status_code == 200 and "service_attitude" in entries.get_data(as_text=True)

@@ -121,21 +121,31 @@ def review_spec(engineer, month):
     """What a review of the engineer's month rates: the qualitative part of the template in force (its criteria,
     their names and the top rating); None when that template has no qualitative part; the default template's when
     no template loads."""
-    template = current_template(engineer, month)
-    return default_review_spec() if template is None else template.qualitative
+    return review_spec_of(current_template(engineer, month))
 
 
-def review_specs(month):
-    """review_spec for many engineers of one month: the templates in force read once, each parsed once."""
+def templates_of(month):
+    """current_template for many engineers of one month: the templates in force read once, each parsed once."""
     forces = templates_store.TemplatesInForce(month)
     approved = templates_store.approved_on(month)
 
-    def spec_for(engineer):
+    def template_for(engineer):
         try:
-            return forces.parsed(approved.get(engineer.id) or forces.row_for(engineer)).qualitative
+            return forces.parsed(approved.get(engineer.id) or forces.row_for(engineer))
         except Conflict:  # no stored version in force, or one that no longer loads: as current_template does
-            return review_spec(engineer, month)
-    return spec_for
+            return current_template(engineer, month)
+    return template_for
+
+
+def review_specs(month):
+    """review_spec for many engineers of one month."""
+    template_for = templates_of(month)
+    return lambda engineer: review_spec_of(template_for(engineer))
+
+
+def review_spec_of(template):
+    """The qualitative part of a template (the default template's when none loads)."""
+    return default_review_spec() if template is None else template.qualitative
 
 
 def counted_score(review, spec):
@@ -336,8 +346,12 @@ def _refuse_quarterly(template, key, bucket, name, month):
 
 def peers_rate(engineer, month):
     """Whether the engineer's template for the month has lines that other engineers (the peer group) rate."""
-    template = current_template(engineer, month)
-    return template is not None and "peer" in template.raters.groups and bool(entry_specs(template).ratings)
+    return rates_lines(current_template(engineer, month), "peer")
+
+
+def rates_lines(template, group):
+    """Whether raters of `group` rate lines of `template` by hand (form 9's lines: self, colleagues and leader)."""
+    return template is not None and group in template.raters.groups and bool(entry_specs(template).ratings)
 
 
 # ---- incidents -------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def index():
     """Whom the current user can review this month: self, the team (managers, gm), peers (engineers)."""
     month = month_arg(request.args.get("month") or Month.of(clock.today()))
     me = _me()
-    spec_for = services.review_specs(month)
+    template_for = services.templates_of(month)
     rows = []
     reviewable = services.reviewable(me, month)
     statuses = services.month_statuses([engineer for engineer, _review in reviewable], month)
@@ -57,10 +57,13 @@ def index():
         group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
         if group == "peer" and statuses[engineer.id] == "not_assessed" and review is None:
             continue  # nothing to review, and a colleague's hire date or confirmation is none of a peer's business
-        spec = spec_for(engineer)
+        template = template_for(engineer)
+        spec = services.review_spec_of(template)
         score = services.counted_score(review, spec) if review is not None else None
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
                      "open": services.takes_review(spec, group), "status": statuses[engineer.id],
+                     # the template's lines this rater rates by hand (form 9), on the entries page
+                     "rates_lines": services.rates_lines(template, group),
                      # owed: one's own, a leader's, or a peer review a manager asked for (others are welcome)
                      "owed": group != "peer" or engineer.id in asked})
     previous, following = _neighbours(month)
