@@ -454,6 +454,27 @@ def test_sheets_fit_a_phone_in_either_language(live_server, phone, scored, scree
 
 
 @pytest.mark.e2e
+def test_a_weighted_sheet_fits_a_phone_wide_window_in_english(live_server, browser, scored):
+    """Form 6's weight column made the English sheet 421 px wide in a 390 or 414 px window: it scrolled sideways,
+    the details cut off (the smaller type began only below 380 px)."""
+    from tests.e2e.support import log_in
+    from tracker.scores import services as reports
+
+    scored["eng2"].kpi_template = "project_engineer_kpi"
+    reports.compute_month(MONTH, NOW)
+    db.session.commit()
+    context, page = log_in(browser, live_server, "gm.wang", {"width": 390, "height": 844}, password=PASSWORD)
+    widths = {}
+    for path in (f"/sheets/{MONTH}/eng2?lang=en", f"/sheets/{MONTH}?lang=en"):
+        page.goto(live_server + path)
+        for width in (381, 390, 414, 430):
+            page.set_viewport_size({"width": width, "height": 844})
+            widths[(path, width)] = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert all(scroll <= width for (_path, width), scroll in widths.items()), widths
+
+
+@pytest.mark.e2e
 def test_indicator_names_and_values_break_between_words_on_a_phone_in_english(live_server, browser, scored):
     """At 390 px (most phones) the value "Full attendance" read "Full attendan" over "ce" (the names broke between
     words already; at 380 px and below both may break anywhere rather than widen the page)."""
