@@ -38,7 +38,9 @@ MULTILINE = frozenset({"note", "notes", "purpose", "description", "comment", "re
 NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "equipment", "service_type",
                    "category", "template", "template_name", "category_name", "engineer", "supervisor", "submitter",
                    "department", "email",
-                   "title", "position", "position_en"})  # a template's headings, printed on its sheet
+                   "title", "position", "position_en",  # a template's headings, printed on its sheet
+                   # and the labels its lines print: a line's department, a part's sentence, a count's unit
+                   "group", "group_en", "label", "label_en", "unit", "unit_en"})
 
 # The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
 # no JSON generator produces on purpose, are left out of the patterns but refused all the same).

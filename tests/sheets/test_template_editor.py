@@ -165,7 +165,11 @@ INVALID = [
      "body.name_en"),
     ("an English indicator name with an isolate",
      lambda d: indicator(d, "attendance").update(name_en="Attend\u2066ance"), "body.indicators[0].name_en"),
-    # the headings printed on the sheet are names too
+    # the headings printed on the sheet are names too, and so are the labels printed beside a line
+    ("a line's department label with an override", lambda d: indicator(d, "attendance").update(group="市场\u202e部"),
+     "body.indicators[0].group"),
+    ("a unit with an isolate", lambda d: indicator(d, "on_time")["params"].update(unit="单\u2066"),
+     "body.indicators[3].params.unit"),
     ("a title with an override", lambda d: d.update(title="售后\u202e考核办法"), "body.title"),
     ("a position with an override", lambda d: d.update(position="售后\u202e工程师"), "body.position"),
     # names and codes longer than their columns: PostgreSQL refused them only when the version or the month's
