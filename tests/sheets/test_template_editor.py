@@ -434,6 +434,8 @@ def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(novembe
     ("code: x\nname: a: b\n", "第 2 行第 8 列 此处不能有“键: 值”：冒号后须有空格，或缩进不对"),
     ("code: \"x\nname: y\n\n", "第 1 行第 7 列 引号没有闭合"),  # where it was opened, not the text's end
     ("code: [1, 2\n", "方括号或花括号没有闭合，或缺少逗号"),
+    ("code: x\nmax: !foo 15\n", "第 2 行第 6 列 不能使用以 ! 开头的 YAML 标签"),
+    ("code: x\n---\nname: y\n", "只能有一个 YAML 文档：请删去 --- 分隔线"),
 ])
 def test_a_template_text_yaml_cannot_read_is_said_in_the_readers_language(text, said):
     with pytest.raises(Invalid) as refused:

@@ -130,7 +130,9 @@ def _yaml_problem(problem):
                         (("mapping values are not allowed here",), _("此处不能有“键: 值”：冒号后须有空格，或缩进不对")),
                         (("could not find expected ':'",), _("缺少冒号“:”")),
                         (("found unexpected end of stream",), _("引号没有闭合")),
-                        (("expected ',' or ']'", "expected ',' or '}'"), _("方括号或花括号没有闭合，或缺少逗号"))):
+                        (("expected ',' or ']'", "expected ',' or '}'"), _("方括号或花括号没有闭合，或缺少逗号")),
+                        (("could not determine a constructor for the tag",), _("不能使用以 ! 开头的 YAML 标签")),
+                        (("but found another document",), _("只能有一个 YAML 文档：请删去 --- 分隔线"))):
         if problem.startswith(start):
             return said
     return problem
