@@ -25,9 +25,11 @@ PAGE_NUMBERS = "第 &P 页，共 &N 页"
 # A workbook's XML turns a CR into a line feed when read: a CR is written as the escape _x000D_ (as Excel writes
 # it), and text that a spreadsheet would read as such an escape (_x0041_ is "A") keeps its underscore as _x005F_.
 # `text` reads both back. openpyxl itself drops the _x005F_ of shared strings (Excel's files) and reads no other
-# escape, so only these two are undone: a CR, and an underscore kept as _x005F_ in an inline string (ours).
+# escape, so these are undone: an underscore kept as _x005F_ in an inline string (ours), and the control characters
+# Excel writes as escapes (a CR, a BEL as _x0007_), which the text rules then refuse where they are refused (a BEL
+# in a customer's name was stored as the seven characters "_x0007_"). Other escape-like text stays as it is.
 _ESCAPE_LIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
-_ESCAPES = re.compile(r"_x005F_(?=x[0-9A-Fa-f]{4}_)|_x000[Dd]_")
+_ESCAPES = re.compile(r"_x005F_(?=x[0-9A-Fa-f]{4}_)|_x00(?:[01][0-9A-Fa-f]|7[Ff]|[89][0-9A-Fa-f])_")
 
 
 # What no XML 1.0 document may hold (and openpyxl's own check lets through U+FFFE, U+FFFF and lone surrogates)
@@ -41,11 +43,11 @@ def _escaped(value):
 
 
 def text(value):
-    """The text of a string cell as written: a CR escaped as _x000D_ reads as a CR, an underscore kept as _x005F_
-    before escape-like text as an underscore."""
+    """The text of a string cell as written: a control character escaped as _xHHHH_ (a CR as _x000D_) reads as
+    that character, an underscore kept as _x005F_ before escape-like text as an underscore."""
     if "_x" not in value:
         return value
-    return _ESCAPES.sub(lambda m: "_" if m.group().startswith("_x005F") else "\r", value)
+    return _ESCAPES.sub(lambda m: "_" if m.group().startswith("_x005F") else chr(int(m.group()[2:6], 16)), value)
 
 
 def put(sheet, row, column, value):

@@ -623,6 +623,17 @@ def test_a_bad_customer_name_is_reported_in_the_customer_column(team, api):
         (2, "客户名称", "customer"), (3, "设备名称", "equipment")]
 
 
+def test_a_control_character_excel_wrote_as_an_escape_is_refused_not_stored_as_its_escape(team, api):
+    """Excel writes a BEL in a cell as _x0007_: it was read as those seven characters and a customer (a folder
+    name) was created as 响铃_x0007_客户."""
+    rows = [{"customer": "响铃_x0007_客户", "equipment": "A"}]
+    report = _report(_upload(api, "customers", _xlsx(kinds.CUSTOMERS, rows), "c.xlsx", dry_run=False))
+    assert not report["stored"]
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(3, "customer")]
+    assert "U+0007" in report["errors"][0]["message"]
+    assert db.session.scalar(select(Customer).where(Customer.name.like("响铃%"))) is None
+
+
 @pytest.mark.parametrize("column", ["number", "customer", "engineer", "submitter", "rework_of"])
 def test_a_nul_in_a_cell_a_row_is_looked_up_by_is_a_row_error_not_a_500(team, api, column):
     """On PostgreSQL the file's numbers, customers and people were looked up before any cell was checked, and its
