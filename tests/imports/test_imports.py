@@ -1405,3 +1405,18 @@ def test_a_file_with_a_header_and_no_rows_says_so_on_the_page_and_offers_no_impo
     assert 'id="import-checked"' not in page and "/imports/work_orders/run" not in page
     page = _page_upload(client, "work_orders", _xlsx(kinds.WORK_ORDERS, _orders(1)), "工单.xlsx").get_data(as_text=True)
     assert 'id="import-checked"' in page and "/imports/work_orders/run" in page
+
+
+def test_a_heading_twice_reads_its_first_column_and_refuses_a_row_whose_two_columns_differ(team, api):
+    """工作日 | 工作日 with 否 and 是: the first was read and the second called "not a template column"; a clerk
+    who filled the second copy got the other value stored without a word."""
+    data = "日期,工作日,工作日\n2026-12-26,否,是\n2026-12-27,是,是\n2026-12-28,否,\n".encode()
+    report = _report(_upload(api, "calendar", data, "calendar.csv", dry_run=False))
+    assert not report["stored"] and report["ignored_columns"] == []
+    [error] = report["errors"]
+    assert (error["row"], error["field"]) == (2, "workday") and "否 / 是" in error["message"], error
+    assert _count(CalendarDay) == 0
+    data = "日期,工作日,工作日\n2026-12-27,是,是\n2026-12-28,否,\n".encode()  # the same, or the second left empty
+    report = _report(_upload(api, "calendar", data, "calendar.csv", dry_run=False))
+    assert report["stored"] and report["errors"] == [] and report["ignored_columns"] == [], report
+    assert _count(CalendarDay) == 2

@@ -228,9 +228,10 @@ def _csv_rows(data):
 
 def read_rows(kind, filename, data):
     """[(row number, {column key: text})] of the data rows, the keys of the columns the file has, the headings
-    of the columns it has that are none of the kind's (ignored: the report names them), and [(row number, column
-    number)] of the CSV rows refused for holding cells past the header's last column (an unquoted separator in a
-    value: every cell after it stood one column to the right, and the row would have been stored shifted).
+    of the columns it has that are none of the kind's (ignored: the report names them), and [(row number, error)]
+    of the rows refused as they are read: a CSV row holding cells past the header's last column (an unquoted
+    separator in a value: every cell after it stood one column to the right, and the row would have been stored
+    shifted), and a row whose two columns of one heading differ (the second was dropped without a word).
 
     The header row is found by its labels (Chinese, English or the key, in any order); an English header row and
     repeated header rows (left by merged header cells) are skipped, and so are empty rows.
@@ -255,7 +256,8 @@ def read_rows(kind, filename, data):
         for label in (column.zh, column.en, column.key):
             labels[_label(label)] = column.key
     chinese = {_label(column.zh) for column in kind.columns}
-    positions, found, records, headings, above, spilled = None, set(), [], {}, None, []
+    positions, found, records, headings, above, refused = None, set(), [], {}, None, []
+    repeats = {}  # {column index: key} of a heading that stands a second time (工作日 | 工作日)
     nearest = set()  # the columns of the row nearest to a header, when none is one
     for number, values in rows:
         cells = [_label(value) for value in values]
@@ -271,6 +273,7 @@ def read_rows(kind, filename, data):
                 positions = {}
                 for index, key in matched.items():
                     positions.setdefault(key, index)
+                repeats = {index: key for index, key in matched.items() if positions[key] != index}
                 found = set(positions)
                 _headings(headings, values)
             elif any(value.strip() for value in values):
@@ -293,9 +296,20 @@ def read_rows(kind, filename, data):
         width = max(headings) + 1 if headings else 0
         past = next((index for index in range(width, len(values)) if values[index].strip()), None)
         if comma_separated and past is not None:
-            spilled.append((number, past + 1))
+            refused.append((number, Invalid(_(
+                "这一行第 %(column)s 列起的单元格在表头之外：某个值含分隔符（逗号）却没有加引号？这一行未导入",
+                column=past + 1))))
             continue
         record = {key: (_cell(key, values[index]) if index < len(values) else "") for key, index in positions.items()}
+        twice = next((index for index, key in sorted(repeats.items())  # a second column left empty loses nothing
+                      if index < len(values) and values[index].strip()
+                      and _cell(key, values[index]).strip() != record[key].strip()), None)
+        if twice is not None:
+            refused.append((number, Invalid.field(repeats[twice], _(
+                "“%(heading)s”有两列，这一行两列的值不同（%(first)s / %(second)s）：请删去多余的一列",
+                heading=headings.get(twice, repeats[twice]), first=record[repeats[twice]].strip() or _("空"),
+                second=values[twice].strip() or _("空")))))
+            continue
         if not any(value.strip() for value in record.values()):
             continue  # a row filled only in columns not read (a 序号 numbered in advance): an empty row
         if len(records) >= MAX_ROWS:
@@ -308,9 +322,9 @@ def read_rows(kind, filename, data):
                             else _("找不到表头：模板的列名须在第一个显示的工作表的前 %(n)s 行内", n=HEADER_SCAN))
     if missing:
         raise Invalid.field("file", _("缺少必填列：%(names)s", names=_("、").join(missing)))
-    used = set(positions.values())
+    used = set(positions.values()) | set(repeats)  # a heading twice is the template's, not one to ignore
     ignored = [heading for index, heading in sorted(headings.items()) if index not in used]
-    return records, found, ignored, spilled
+    return records, found, ignored, refused
 
 
 def _another_kinds_header(above, matched, cells, chinese):

@@ -140,12 +140,10 @@ def run_import(actor, name, filename, data, now, progress=None, dry_run=False):
 def _run(actor, name, filename, data, now, progress, dry_run):
     require_import(actor, name)
     kind = kind_of(name)
-    rows, present, ignored, spilled = files.read_rows(kind, filename, data)
-    report = Report(kind=name, rows=len(rows) + len(spilled), ignored_columns=ignored)
-    for number, column in spilled:
-        _error(report, kind, number, Invalid(_(
-            "这一行第 %(column)s 列起的单元格在表头之外：某个值含分隔符（逗号）却没有加引号？这一行未导入",
-            column=column)), present)
+    rows, present, ignored, refused = files.read_rows(kind, filename, data)
+    report = Report(kind=name, rows=len(rows) + len(refused), ignored_columns=ignored)
+    for number, error in refused:
+        _error(report, kind, number, error, present)
     key = kind.key_of
     writes = not (dry_run and rows_class(kind).checks_in_session)
     if writes:
