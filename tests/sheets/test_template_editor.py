@@ -434,14 +434,36 @@ def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(novembe
     ("code: x\nname: a: b\n", "第 2 行第 8 列 此处不能有“键: 值”：冒号后须有空格，或缩进不对"),
     ("code: \"x\nname: y\n\n", "第 1 行第 7 列 引号没有闭合"),  # where it was opened, not the text's end
     ("code: [1, 2\n", "方括号或花括号没有闭合，或缺少逗号"),
-    ("code: x\nmax: !foo 15\n", "第 2 行第 6 列 不能使用以 ! 开头的 YAML 标签"),
     ("code: x\n---\nname: y\n", "只能有一个 YAML 文档：请删去 --- 分隔线"),
+    ('code: x\nname: "a\\qb"\n', "双引号中的转义无效"),
+    ("code: x\nbands: [1, , 2]\n", "此处缺少内容：多了逗号、冒号或括号？"),
 ])
 def test_a_template_text_yaml_cannot_read_is_said_in_the_readers_language(text, said):
     with pytest.raises(Invalid) as refused:
         services.parse_text(text)
     message = refused.value.fields["body"]
     assert message.startswith("不是有效的 YAML：") and said in message and not re.search("[a-z]{3}", message)
+
+
+@pytest.mark.parametrize("written", ["!foo 15", "!!set [1]", "!!timestamp x", "!!bool x", "!!map [1]", "!!int x",
+                                     "!!python/name:os.system", "!x!y 1"])
+def test_a_yaml_type_tag_is_refused_at_its_place(november, client, written):
+    """A template is text, numbers, true/false, lists and mappings as written: !!set [1], !!timestamp x, !!bool x
+    and !!map [1] were a 500 (TypeError, AttributeError, KeyError in the parser's constructors)."""
+    with pytest.raises(Invalid) as refused:
+        services.parse_text(f"code: x\nmax: {written}\n")
+    assert refused.value.fields["body"].startswith("不是有效的 YAML：第 2 行第 6 列 不能使用")
+    body = services.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1)
+    login(client, "admin")
+    page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2026-12",
+                                                               "action": "save"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422 and ("YAML 类型标签" in text or "YAML 标签" in text)
+
+
+def test_a_date_in_a_template_stays_text_even_one_that_does_not_exist():
+    """2026-02-30 failed the parse with "nesting too deep or a number too long"; a template holds months as text."""
+    assert services.parse_text("a: 2026-02-30\nb: 2026-12-01\n") == {"a": "2026-02-30", "b": "2026-12-01"}
 
 
 def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, api):

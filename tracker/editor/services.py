@@ -70,6 +70,12 @@ class _NoAliases(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, _("不接受 YAML 别名（*名称）"), self.peek_event().start_mark)
+        event = self.peek_event()
+        if getattr(event, "tag", None) not in (None, "!"):
+            # a template is text, numbers, true/false, lists and mappings as written: a type tag (!!set [1],
+            # !!timestamp x, !!bool x, !!map [1]) is refused, as a tag of its own (!foo) is (several were a 500)
+            raise yaml.composer.ComposerError(None, None, _("不能使用 YAML 类型标签 %(tag)s", tag=event.tag.replace(
+                "tag:yaml.org,2002:", "!!")), event.start_mark)
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
@@ -92,9 +98,12 @@ class _NoAliases(yaml.SafeLoader):
 # is a typo or a surprise, left as text for the loader to refuse (a number was asked for)
 _SEXAGESIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+"
                           r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|[0-9]*\.[0-9_]*_[0-9_]*)$")
+# and a date (2026-12-01) stays text as well: a template holds months as text, and 2026-02-30 failed the parse
 _NoAliases.yaml_implicit_resolvers = {
-    first: ([("tag:yaml.org,2002:str", _SEXAGESIMAL)] if first in "-+0123456789" else []) + list(resolvers)
+    first: ([("tag:yaml.org,2002:str", _SEXAGESIMAL)] if first in "-+0123456789" else [])
+    + [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
 
 
 def parse_text(text):
@@ -131,7 +140,11 @@ def _yaml_problem(problem):
                         (("could not find expected ':'",), _("缺少冒号“:”")),
                         (("found unexpected end of stream",), _("引号没有闭合")),
                         (("expected ',' or ']'", "expected ',' or '}'"), _("方括号或花括号没有闭合，或缺少逗号")),
-                        (("could not determine a constructor for the tag",), _("不能使用以 ! 开头的 YAML 标签")),
+                        (("could not determine a constructor for the tag", "found undefined tag handle"),
+                         _("不能使用以 ! 开头的 YAML 标签")),
+                        (("found unknown escape character", "expected escape sequence"),
+                         _("双引号中的转义无效：反斜杠 \\ 后须为 n、t、\\、\" 等；或改用单引号")),
+                        (("expected the node content",), _("此处缺少内容：多了逗号、冒号或括号？")),
                         (("but found another document",), _("只能有一个 YAML 文档：请删去 --- 分隔线"))):
         if problem.startswith(start):
             return said
