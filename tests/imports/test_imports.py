@@ -391,6 +391,17 @@ def test_bad_files_get_clear_errors_and_nothing_is_stored(team, api):
     assert _count(WorkOrder) == 0
 
 
+@pytest.mark.parametrize("data", [b"\xff\xfe\x00\xd8", b"\xff\xfea\x00b", b"\xfe\xff\xd8\x00"])
+def test_a_csv_marked_utf_16_that_is_not_is_refused_not_a_500(team, api, client, data):
+    """A lone surrogate or an odd last byte after a UTF-16 byte order mark: the decode sat outside the handling
+    the other encodings get (a 500 from the API and the page)."""
+    response = _upload(api, "work_orders", data, "工单.csv")
+    assert response.status_code == 422 and "UTF-16" in response.get_json()["error"]["fields"]["file"]
+    login(client, "office")
+    page = _page_upload(client, "work_orders", data, "工单.csv")
+    assert page.status_code == 422 and "UTF-16" in page.get_data(as_text=True)
+
+
 def test_the_command_line_import_checks_then_imports(team, runner, tmp_path):
     path = tmp_path / "工单.xlsx"
     path.write_bytes(_xlsx(kinds.WORK_ORDERS, _orders(5)))

@@ -205,7 +205,10 @@ def _csv_rows(data):
     if data.startswith(xlsx.COMPOUND):  # an .xls, or a workbook with a password, renamed
         raise xlsx.compound_refusal(data)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its byte order mark
-        data = data.decode("utf-16").encode("utf-8")
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError:  # a lone surrogate or an odd byte at the end: a 500 it was
+            raise Invalid.field("file", _("CSV 文件以 UTF-16 标记开头，但内容不是有效的 UTF-16")) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
