@@ -297,6 +297,7 @@ def register(app):
         if os.path.lexists(path) and not os.path.isfile(path):  # /dev/full was replaced by the backup (as root)
             raise click.BadParameter(f"{path} is not a file a backup may replace (a device, a folder or a link to "
                                      "one)", param_hint="PATH")
+        _outside_instance(path, "backup")
         _require_schema()
         existed = os.path.exists(path)
         try:
@@ -314,6 +315,7 @@ def register(app):
                   "archive/ and photos/ folders (files stored since the backup are gone afterwards)")
     def restore(path, replace):
         """Restore a backup made by `backup` into this (migrated) database and instance folder."""
+        _outside_instance(path, "restore")
         _require_schema()
         _begin()
         try:
@@ -334,6 +336,18 @@ def register(app):
                    "every login was ended: everyone signs in again")
         if key_message:
             click.echo(key_message)
+
+
+def _outside_instance(path, command):
+    """A backup is written, and read, outside the instance folder (and its archive and photo folders, wherever they
+    are linked to): `backup <instance>/tracker.db` replaced the live database with the backup, one under archive/
+    went into each next backup, and a restore from there removed its own file with the folder it replaced."""
+    target = os.path.realpath(os.path.abspath(path))
+    instance = current_app.instance_path
+    for root in {os.path.realpath(os.path.join(instance, part)) for part in ("", "archive", "photos")}:
+        if os.path.commonpath([root, target]) == root:
+            raise click.BadParameter(f"{path} lies inside the instance folder ({root}): {command} a file outside it "
+                                     "(a backup belongs on another disk)", param_hint="PATH")
 
 
 class _ProgressBar:

@@ -750,3 +750,29 @@ def test_folders_written_to_during_the_swap_are_replaced_with_the_backups_files(
         writer.join()
     assert os.path.islink(instance / "photos") == linked
     assert not [name for name in os.listdir(instance / "photos") if name.startswith(".restore-")]
+
+
+def _bytes(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+@pytest.mark.parametrize("inside", ["tracker.db", "secret_key", "archive/b.tar.gz", "photos/b.tar.gz", "b.tar.gz"])
+def test_a_backup_inside_the_instance_folder_is_refused_and_replaces_nothing(app, runner, make_user, inside):
+    """`backup <instance>/tracker.db` replaced the live database with the backup (every command then failed with a
+    traceback); one under archive/ went into each next backup, and a restore from there removed its own file."""
+    _fill(app, make_user)
+    os.makedirs(os.path.join(app.instance_path, "archive"), exist_ok=True)
+    os.makedirs(os.path.join(app.instance_path, "photos"), exist_ok=True)
+    target = os.path.join(app.instance_path, inside)
+    before = _bytes(target)
+    result = runner.invoke(args=["backup", target])
+    assert result.exit_code == 2 and "inside the instance folder" in result.output, result.output
+    assert _bytes(target) == before
+    with open(target + ".copy", "wb") as handle:  # a backup put there by hand is not restored from there either
+        handle.write(b"x")
+    result = runner.invoke(args=["restore", target + ".copy", "--replace"])
+    assert result.exit_code == 2 and "inside the instance folder" in result.output, result.output
+    os.remove(target + ".copy")
