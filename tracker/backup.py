@@ -269,6 +269,19 @@ def _files_of(row):
     return tuple(path for path in (row["path"], row.get("thumb_path")) if path)
 
 
+def files_missing(instance_path):
+    """The files that rows of scans and photos name and that the instance's folders do not hold (deleted by hand):
+    a backup has none of them to copy, and a restore none to give back; the commands name them."""
+    missing = []
+    for name in ("scans", "photos"):
+        table = db.metadata.tables[name]
+        columns = [table.c.path] + ([table.c.thumb_path] if "thumb_path" in table.c else [])
+        for row in db.session.execute(select(*columns).order_by(table.c.id)):
+            missing += [path for path in _files_of(dict(zip(("path", "thumb_path"), row)))
+                        if not os.path.isfile(os.path.join(instance_path, path))]
+    return missing
+
+
 def _add_bytes(tar, name, data, now, mode=0o644):
     info = tarfile.TarInfo(name)
     info.size = len(data)

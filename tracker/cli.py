@@ -308,6 +308,7 @@ def register(app):
             raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
         replaced = " (the file there before was replaced)" if existed else ""
         click.echo(f"backup written to {path}{replaced}: {sum(counts.values())} rows in {len(counts)} tables")
+        _say_missing(backups.files_missing(app.instance_path), "it holds none of them")
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -334,8 +335,17 @@ def register(app):
                                        "and the scheduler, then run restore again") from None
         click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables from {path}; "
                    "every login was ended: everyone signs in again")
+        _say_missing(backups.files_missing(app.instance_path), "the backup held none of them")
         if key_message:
             click.echo(key_message)
+
+
+def _say_missing(paths, held):
+    """Warn of the scans and photos whose rows name a file the instance folder lacks (deleted by hand)."""
+    if paths:
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        click.echo(f"warning: {len(paths)} file(s) that scans or photos name are missing from the instance folder "
+                   f"({held}): {shown}", err=True)
 
 
 def _outside_instance(path, command):

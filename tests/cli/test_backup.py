@@ -776,3 +776,22 @@ def test_a_backup_inside_the_instance_folder_is_refused_and_replaces_nothing(app
     result = runner.invoke(args=["restore", target + ".copy", "--replace"])
     assert result.exit_code == 2 and "inside the instance folder" in result.output, result.output
     os.remove(target + ".copy")
+
+
+def test_a_scan_file_deleted_by_hand_is_named_by_backup_and_restore(app, api, runner, make_order,  # noqa: F811
+                                                                      tmp_path):
+    """Its row went into the backup and the file could not: both commands said everything went well."""
+    from tests.workorders.conftest import CANONICAL, PDF, upload
+
+    order = make_order()
+    response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
+                   content_type="multipart/form-data")
+    stored = response.get_json()["path"]
+    target = str(tmp_path / "b.tar.gz")
+    assert "warning" not in _run(runner, "backup", target)
+    os.remove(target)
+    os.remove(os.path.join(app.instance_path, stored))
+    made = runner.invoke(args=["backup", target])
+    assert made.exit_code == 0 and "warning: 1 file(s)" in made.output and stored in made.output, made.output
+    restored = runner.invoke(args=["restore", target, "--replace"])
+    assert restored.exit_code == 0 and stored in restored.output, restored.output
