@@ -374,6 +374,7 @@ def test_admin_sees_the_templates_and_one_as_a_readable_table(client, team):
     assert "100% → 15, ≥ 95% → 12, ≥ 90% → 9, ≥ 80% → 6, ≥ 70% → 3，否则 0" in page
     assert "20 × min(1, 实际值 / 100)" in page
     assert "责任心" in page and "定量 70%，定性 30%" in page
+    assert "默认角色 售后工程师" in page  # the role's name, not its code (默认角色 engineer)
     page = client.get("/admin/templates/service_post_deduction").get_data(as_text=True)
     assert "不接听电话或用语不当 1–3 分" in page
     # an entered completion rate reads actual ÷ plan (it said "actual / 1"); a count asks for no plan

@@ -223,6 +223,10 @@ def test_a_version_cannot_start_in_a_past_month_or_change_nothing(november, api)
 def test_api_lists_gets_and_creates_versions(november, api):
     listed = api("GET", "/templates", "admin").get_json()["templates"]
     assert CODE in {t["code"] for t in listed}
+    # the name in the reader's language, as the scores' names are (it was Chinese whatever the language)
+    named = {t["code"]: (t["name"], t["name_en"]) for t in listed}
+    english = {t["code"]: t["name"] for t in api("GET", "/templates?lang=en", "admin").get_json()["templates"]}
+    assert named[CODE][0] == "售后工程师月度考核" and english[CODE] == named[CODE][1] != named[CODE][0]
     created = api("POST", f"/templates/{CODE}/versions", "admin",
                   json={"body": json.loads(json.dumps(changed_bands())), "effective_from": "2026-12"})
     assert created.status_code == 201, created.get_json()

@@ -3,7 +3,7 @@
 from flask import request
 from sqlalchemy import select
 
-from tracker import clock
+from tracker import clock, language
 from tracker.api import core
 from tracker.api.core import bp
 from tracker.api.scores import NUMBER_OR_NULL
@@ -15,9 +15,11 @@ from tracker.reviews.services import latest_templates
 
 MONTH = core.MONTH
 TEMPLATE_BODY = {"type": "object", "description": "the template as data (the same keys as the YAML presets)"}
-SUMMARY = core.obj({"code": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
+SUMMARY = core.obj({"code": {"type": "string"},
+                    "name": {"type": "string", "description": "in the reader's language (as the scores' names)"},
+                    "name_en": {"type": ["string", "null"]}, "version": {"type": "integer"},
                     "effective_from": {"type": "string"}, "role": {"type": ["string", "null"]}},
-                   ["code", "name", "version", "effective_from", "role"])
+                   ["code", "name", "name_en", "version", "effective_from", "role"])
 VERSION = core.obj({
     "code": {"type": "string"}, "version": {"type": "integer"}, "effective_from": {"type": "string"},
     "body": TEMPLATE_BODY,
@@ -48,7 +50,9 @@ WHAT_IF = core.obj({
 def list_templates():
     """The latest version of every template (query hidden=1: also the ones hidden from the lists)."""
     hidden = set() if request.args.get("hidden") == "1" else services.hidden_codes()
-    return core.reply({"templates": [{"code": t["code"], "name": t["name"], "version": t["version"],
+    english = language.current() == "en"
+    return core.reply({"templates": [{"code": t["code"], "name": (t["name_en"] or t["name"]) if english else t["name"],
+                                      "name_en": t["name_en"], "version": t["version"],
                                       "effective_from": t["effective_from"], "role": t["role"]}
                                      for t in latest_templates() if t["code"] not in hidden]})
 

@@ -168,7 +168,7 @@ def template_detail(code):
         template = load_template(data)
     except TemplateError as error:
         return render_template("scores/template.html", template=None, data=data, row=row, error=str(error),
-                               lang=lang), 200
+                               lang=lang, role_labels=ROLE_LABELS), 200
     versions = db.session.execute(select(KpiTemplate.version, KpiTemplate.effective_from)
                                   .where(KpiTemplate.code == code).order_by(KpiTemplate.version)).all()
     sections = {section.code: section.name.get(lang) for section in template.sections}
@@ -190,6 +190,7 @@ def template_detail(code):
         else []
     return render_template("scores/template.html", template=template, data=data, row=row, rows=rows,
                            criteria=criteria, versions=versions, lang=lang, error=None, group_labels=GROUP_LABELS,
+                           role_labels=ROLE_LABELS,
                            total_max=sum((i.max for i in template.indicators), Decimal(0)),
                            weighted=any(i.weight is not None for i in template.indicators),
                            grades=[(fmt(threshold), letter) for threshold, letter in template.grades])
