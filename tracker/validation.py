@@ -40,7 +40,8 @@ NAMES = frozenset({"username", "display_name", "name", "name_en", "customer", "e
                    "department", "email",
                    "title", "position", "position_en",  # a template's headings, printed on its sheet
                    # and the labels its lines print: a line's department, a part's sentence, a count's unit
-                   "group", "group_en", "label", "label_en", "unit", "unit_en"})
+                   "group", "group_en", "label", "label_en", "unit", "unit_en", "outcomes", "outcomes_en",
+                   "key"})  # the key of a hand entry, shown on the entries page and posted back
 
 # The character classes; the JSON Schema patterns say the same in the OpenAPI document (lone surrogates, which
 # no JSON generator produces on purpose, are left out of the patterns but refused all the same).

@@ -170,6 +170,7 @@ INVALID = [
      "body.indicators[0].group"),
     ("a unit with an isolate", lambda d: indicator(d, "on_time")["params"].update(unit="单\u2066"),
      "body.indicators[3].params.unit"),
+    ("an outcome with an override", lambda d: d.update(outcomes=["转正", "续\u202e签"]), "body.outcomes[1]"),
     ("a title with an override", lambda d: d.update(title="售后\u202e考核办法"), "body.title"),
     ("a position with an override", lambda d: d.update(position="售后\u202e工程师"), "body.position"),
     # names and codes longer than their columns: PostgreSQL refused them only when the version or the month's
@@ -441,6 +442,7 @@ def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(novembe
     ("code: x\n---\nname: y\n", "只能有一个 YAML 文档：请删去 --- 分隔线"),
     ('code: x\nname: "a\\qb"\n', "双引号中的转义无效"),
     ("code: x\nbands: [1, , 2]\n", "此处缺少内容：多了逗号、冒号或括号？"),
+    ("code: x\n<<: {name: y}\n", "第 2 行第 1 列 不接受 YAML 合并键（<<）"),  # said to be a ! tag
 ])
 def test_a_template_text_yaml_cannot_read_is_said_in_the_readers_language(text, said):
     with pytest.raises(Invalid) as refused:

@@ -140,6 +140,8 @@ def _yaml_problem(problem):
                         (("could not find expected ':'",), _("缺少冒号“:”")),
                         (("found unexpected end of stream",), _("引号没有闭合")),
                         (("expected ',' or ']'", "expected ',' or '}'"), _("方括号或花括号没有闭合，或缺少逗号")),
+                        (("could not determine a constructor for the tag 'tag:yaml.org,2002:merge'",),
+                         _("不接受 YAML 合并键（<<）")),
                         (("could not determine a constructor for the tag", "found undefined tag handle"),
                          _("不能使用以 ! 开头的 YAML 标签")),
                         (("found unknown escape character", "expected escape sequence"),
