@@ -248,15 +248,23 @@ def test_a_row_without_a_column_or_a_value_that_does_not_decode_is_damage_in_one
         assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"
 
 
-def test_a_scan_file_that_is_not_the_one_its_row_describes_is_refused(app, api, runner, make_order,  # noqa: F811
-                                                                      tmp_path):
-    """A backup re-packed with another PDF under a scan's name restored it silently."""
+def _scanned(api, make_order):  # noqa: F811
+    """A work order with its scan uploaded; the scan's path in the instance folder."""
     from tests.workorders.conftest import CANONICAL, PDF, upload
 
     order = make_order()
     response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
                    content_type="multipart/form-data")
-    path = response.get_json()["path"]
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["path"]
+
+
+def test_a_scan_file_that_is_not_the_one_its_row_describes_is_refused(app, api, runner, make_order,  # noqa: F811
+                                                                      tmp_path):
+    """A backup re-packed with another PDF under a scan's name restored it silently."""
+    from tests.workorders.conftest import PDF
+
+    path = _scanned(api, make_order)
     target = tmp_path / "b.tar.gz"
     _run(runner, "backup", str(target))
     swapped = tmp_path / "swapped.tar.gz"
@@ -781,12 +789,7 @@ def test_a_backup_inside_the_instance_folder_is_refused_and_replaces_nothing(app
 def test_a_scan_file_deleted_by_hand_is_named_by_backup_and_restore(app, api, runner, make_order,  # noqa: F811
                                                                       tmp_path):
     """Its row went into the backup and the file could not: both commands said everything went well."""
-    from tests.workorders.conftest import CANONICAL, PDF, upload
-
-    order = make_order()
-    response = api("POST", f"/work-orders/{order.id}/scan", "office", data={"file": upload(CANONICAL + ".pdf", PDF)},
-                   content_type="multipart/form-data")
-    stored = response.get_json()["path"]
+    stored = _scanned(api, make_order)
     target = str(tmp_path / "b.tar.gz")
     assert "warning" not in _run(runner, "backup", target)
     os.remove(target)
