@@ -254,9 +254,9 @@ def test_init_db_names_a_database_it_cannot_use_in_one_line(tmp_path, url, said)
                                       "--password", "secret-pass-1"]])
 def test_every_command_names_a_database_it_cannot_reach_in_one_line(tmp_path, command):
     """Only init-db did: the others printed the driver's traceback."""
-    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path),
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path / "instance"),
                    "TRACKER_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/tracker"}  # nothing listens on 9
-    command = [part.format(tmp=tmp_path) for part in command]
+    command = [part.format(tmp=tmp_path) for part in command]  # a backup outside the instance folder
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", *command], env=environment,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "Error: cannot connect to the database: " in result.stderr, result.stderr
