@@ -472,6 +472,11 @@ def test_a_date_in_a_template_stays_text_even_one_that_does_not_exist():
     assert services.parse_text("a: 2026-02-30\nb: 2026-12-01\n") == {"a": "2026-02-30", "b": "2026-12-01"}
 
 
+def test_a_lone_equals_sign_is_text():
+    """YAML 1.1 reads "=" as its "value" key, which no safe constructor takes: it was refused as a ! tag."""
+    assert services.parse_text("a: =\nb: '='\n") == {"a": "=", "b": "="}
+
+
 def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, api):
     body = changed_bands()
     indicator(body, "attendance")["max"] = 123454321

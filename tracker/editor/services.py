@@ -98,12 +98,13 @@ class _NoAliases(yaml.SafeLoader):
 # is a typo or a surprise, left as text for the loader to refuse (a number was asked for)
 _SEXAGESIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+"
                           r"|[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|[0-9]*\.[0-9_]*_[0-9_]*)$")
-# and a date (2026-12-01) stays text as well: a template holds months as text, and 2026-02-30 failed the parse
+# and a date (2026-12-01) stays text as well: a template holds months as text, and 2026-02-30 failed the parse;
+# so does a lone "=" (YAML 1.1's "value" key, which no safe constructor reads: it was said to be a ! tag)
+_AS_TEXT = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
 _NoAliases.yaml_implicit_resolvers = {
     first: ([("tag:yaml.org,2002:str", _SEXAGESIMAL)] if first in "-+0123456789" else [])
-    + [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    + [(tag, pattern) for tag, pattern in resolvers if tag not in _AS_TEXT]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
 
 
 def parse_text(text):
