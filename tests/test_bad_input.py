@@ -24,6 +24,8 @@ from tracker.workorders.models import WorkOrder
 
 YEAR = "年份须在 2000 到 2099 之间"
 OFFSET = "时区偏移须为整分钟，且在 −14:00 到 +14:00 之间"
+MALFORMED = ("时间格式须为 YYYY-MM-DD HH:MM（如 2026-10-15 09:30），也可写作 2026-10-15T09:30 或带时区的 "
+             "2026-10-15T09:30+08:00")
 BIDI = "名称不能包含双向文字控制字符（U+202A–U+202E、U+2066–U+2069）"
 BREAK = "不能包含换行符或制表符"
 # Bookkeeping of sign-ins (tokens, sessions, throttling, the audit of refusals) may change; the data may not.
@@ -47,7 +49,8 @@ BAD_MOMENTS = [("0001-01-01T00:00:00", YEAR), ("9999-12-31T23:59:59", YEAR), ("0
                ("2026-10-15T09:30+20:44", OFFSET), ("2026-10-15T09:30-20:44", OFFSET),
                ("2026-10-15T09:30+14:01", OFFSET), ("2026-10-15T09:30:00+05:30:15", OFFSET),
                ("2026-10-15T09:30+00:00:00.5", OFFSET), ("2026-10-15T09:30-00:00:00.999999", OFFSET),
-               ("2099-12-31T23:00-14:00", YEAR)]  # 2100-01-01 in Shanghai
+               ("2099-12-31T23:00-14:00", YEAR),  # 2100-01-01 in Shanghai
+               ("2026-10-15", MALFORMED)]  # a day is no time: it would be stored as 00:00 unsaid
 CONTROLS = ["\x07", "\x1b", "\x00", "\x7f", "\x85", "\x9b"]  # BEL, ESC, NUL, DEL, NEL (C1), CSI (C1)
 NAME_BREAKERS = ["\u202e", "\u202a", "\u2066", "\u2069", "\n", "\t", "\x07", "\x00"]
 

@@ -64,7 +64,7 @@ _INVALID_RE = re.compile(f"[{_INVALID}]")
 _BREAK_RE = re.compile(f"[{_BREAKS}]")
 
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_DATETIME_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ]|$)")
+_DATETIME_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")
 
 
 # ---- text ----------------------------------------------------------------------------------------

@@ -78,10 +78,13 @@ def parse_date(value, field):
 
 
 def parse_datetime(value, field):
-    """A cell's time: ISO 8601, or a date as Excel writes it then the time (2026/10/19 9:30 as 2026-10-19 09:30)."""
+    """A cell's time: ISO 8601, or a date as Excel writes it then the time (2026/10/19 9:30 as 2026-10-19 09:30).
+    A cell holding a day alone is that day's 00:00, as Excel keeps a date (a workbook's midnight reads as one)."""
     value = xlsx.iso_text(value)
     if isinstance(value, str):
         value = re.sub(r"(?<=[0-9]{4}-[0-9]{2}-[0-9]{2}[ T])([0-9]):", r"0\1:", value)
+        if validation.DATE_RE.match(value):
+            value += " 00:00"
     return validation.parse_datetime(value, field, clock.to_local)
 
 
