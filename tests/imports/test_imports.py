@@ -335,6 +335,16 @@ def test_an_export_imports_back_unchanged_with_carriage_returns_and_escape_like_
     assert again["unchanged"] == 1 and again["updated"] == 0, again
 
 
+def test_a_real_excel_time_at_midnight_is_imported_as_midnight(team, api):
+    """openpyxl gives a date cell and a time of 00:00 alike; the workbook's midnight is kept (the API, given a day
+    alone as text, refuses it)."""
+    rows = _orders(1)
+    rows[0].update(reported_at=datetime(2026, 10, 16, 0, 0))
+    done = _upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "a.xlsx", dry_run=False)
+    assert done.status_code == 200, done.get_json()
+    assert db.session.scalar(select(WorkOrder.reported_at)) == datetime(2026, 10, 16)
+
+
 def test_times_with_seconds_keep_them_through_import_and_export(team, api):
     rows = _orders(2)
     rows[0].update(reported_at="2026-10-15 08:00:59", responded_at="2026-10-15T10:00:01")
