@@ -236,7 +236,9 @@
     var error = (answer && answer.error) || {};
     var parts = [error.message || ""];
     Object.keys(error.fields || {}).forEach(function (name) {
-      if (error.fields[name] !== error.message && parts.indexOf(error.fields[name]) < 0) { parts.push(error.fields[name]); }
+      // a message may hold its field's already ("amount: 不能大于 100000"): each is said once
+      var said = parts.some(function (part) { return part.indexOf(error.fields[name]) >= 0; });
+      if (!said) { parts.push(error.fields[name]); }
     });
     return parts.filter(Boolean).join(" ");
   }

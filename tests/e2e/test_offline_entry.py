@@ -146,6 +146,14 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     _entry(page, "trip", date="2099-01-05", depart="10:00", **{"return": "11:00"})  # a future date: refused
     page.wait_for_selector("#queue .offline-entry[data-state='refused']")
     assert "未来" in page.inner_text("#queue")
+    # a refusal of the body's own check says its field's message once ("amount: 不能大于 100000" held it already)
+    _entry(page, "expense", date="2026-11-16", amount="100001")
+    _wait_count(page, "#queue .offline-entry[data-state='refused']", 2)
+    assert page.inner_text("#queue").count("100000") == 1, page.inner_text("#queue")
+    page.once("dialog", lambda dialog: dialog.accept())  # 放弃 asks first
+    page.locator("#queue .offline-entry[data-state='refused']").filter(has_text="100000").locator(
+        ".discard-entry").click()
+    _wait_count(page, "#queue .offline-entry[data-state='refused']", 1)
     assert "有记录被拒绝" in page.inner_text("#sync-message") and "全部已发送" not in page.inner_text("body")
     # the heading counts it beside the pending ones ("尚未发送 0" alone read as nothing left to do)
     assert page.inner_text("#queue-count") == "0" and page.inner_text("#refused-count") == "被拒绝 1"
