@@ -183,6 +183,19 @@ def test_the_gm_approves_and_reopens_the_score_from_the_page(client, team, ready
     assert db.session.scalar(db.select(AuditEvent.detail).where(AuditEvent.action == "score.reopen")) == "补录投诉"
 
 
+def test_the_score_page_shows_the_months_history_to_the_manager_and_the_engineer(client, team, ready):
+    """Who approved and reopened the month and why: the API's `history` had it, the page (a manager's only view of
+    it) did not, so an approved month turned back into a draft without a word."""
+    login(client, "gm.wang")
+    assert client.post(f"{PAGE}/approve").status_code == 302
+    assert client.post(f"{PAGE}/reopen", data={"reopen-reason": "补录投诉"}).status_code == 302
+    for who in (PEOPLE["manager above"], "eng1"):
+        page = page_of(client, who)
+        history = re.sub(r"<[^>]+>", "", page[page.index('id="history"'):])
+        assert "审批通过" in history and "重新打开：补录投诉" in history and "王总" in history, history[:600]
+        assert history.index("审批通过") < history.index("重新打开：补录投诉")
+
+
 def test_the_score_page_does_not_approve_a_total_other_than_the_one_it_showed(client, api, team, ready):
     """The queue refused a total changed after it was shown; the score page's button approved it (83.94 from a page
     showing 87.44), and only the message afterwards said so."""

@@ -213,7 +213,8 @@ def engineer_score(month, username):
     outcome = approval.outcome_of(engineer, month)
     row["outcome"] = None if outcome is None else {"decision": outcome.decision, "detail": outcome.detail,
                                                    "recorded_at": outcome.recorded_at}
-    row["history"] = [{"at": event.at, "action": event.action, "actor": actor, "detail": event.detail}
+    row["history"] = [{"at": event.at, "action": event.action, "actor": actor.username if actor else None,
+                       "detail": event.detail}
                       for event, actor in services.score_history(engineer, month)]
     return core.reply(row)
 

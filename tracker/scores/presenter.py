@@ -4,11 +4,13 @@ Plain functions over stored rows for the score pages and the printed sheets; no 
 """
 
 import json
+import re
 from decimal import Decimal
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_babel import ngettext
 from sqlalchemy import select
 
@@ -38,6 +40,21 @@ def status_text(score):
         return _("草稿（待重新计算）")
     return str(STATUS_LABELS.get(score.status, score.status))
 ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
+# what the score page's history says of each event of the month (the API gives the codes)
+HISTORY_LABELS = {"itinerary.submit": _l("提交行程"), "itinerary.reopen": _l("重新打开行程"),
+                  "adjustment.propose": _l("提出加减分"), "adjustment.approve": _l("批准加减分"),
+                  "adjustment.reject": _l("驳回加减分"), "adjustment.withdraw": _l("撤回加减分"),
+                  "score.veto": lazy_pgettext("history", "一票否决"), "score.veto_withdraw": _l("撤销一票否决"),
+                  "score.interview": lazy_pgettext("history", "绩效面谈"), "score.outcome": _l("记录考核结果运用"),
+                  "score.outcome_clear": _l("清除考核结果运用"), "score.approve": lazy_pgettext("history", "审批通过"),
+                  "score.reopen": lazy_pgettext("history", "重新打开")}
+
+
+def history_rows(history):
+    """The month's (AuditEvent, actor) as the score page lists them: when, who, what, and the detail without the
+    record's own number (#12), which the page does not show anywhere else."""
+    return [{"at": event.at, "actor": actor, "label": HISTORY_LABELS.get(event.action, event.action),
+             "detail": re.sub(r"^#[0-9]+ ?", "", event.detail or "")} for event, actor in history]
 ATTENDANCE_WORDS = {"late": (_l("迟到"), "times"), "early_leave": (_l("早退"), "times"),
                     "absent": (_l("旷工"), "days"), "personal_leave": (_l("事假"), "days"),
                     "sick_leave": (_l("病假"), "days"), "annual_leave": (_l("年假"), "days"),

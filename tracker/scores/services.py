@@ -410,9 +410,10 @@ def stored_scores(engineer_ids, month):
 
 
 def score_history(engineer, month):
-    """(AuditEvent, actor username) of the engineer's month, oldest first: adjustments, veto, approval, reopening."""
+    """(AuditEvent, actor User or None) of the engineer's month, oldest first: submission, adjustments, veto,
+    interview, approval, reopening."""
     return db.session.execute(
-        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.actor_id)
+        select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.subject == audit.month_subject(engineer, month)).order_by(AuditEvent.at, AuditEvent.id)).all()
 
 

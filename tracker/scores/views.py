@@ -23,7 +23,7 @@ from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scores.templates_store import TemplatesInForce
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
-from tracker.scores.services import assessed, is_eligible
+from tracker.scores.services import assessed, is_eligible, score_history
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 from tracker.validation import FieldErrors, filter_errors, page_arg, put_errors
@@ -145,7 +145,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         can_enter=(is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id)
         and (template is None or bool(entry_specs(template, month))),
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
-        approval=context, alert=alert, refused=refused), status
+        approval=context, alert=alert, refused=refused,
+        history=presenter.history_rows(score_history(engineer, month))), status
 
 
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
