@@ -154,3 +154,15 @@ def test_the_warning_turns_into_a_note_once_the_years_holidays_are_entered(clien
     december = calendar.years_to_warn(date(2026, 12, 1))  # 2027 is not covered either (until the package is)
     assert [note["year"] for note in december] == ([] if calendar.year_is_covered(2027) else [2027])
     assert [note["year"] for note in calendar.years_to_warn(date(UNCOVERED - 1, 12, 1))] == [UNCOVERED - 1, UNCOVERED]
+
+
+@pytest.mark.parametrize("kind", ["restday", "clear"])
+def test_a_calendar_change_says_the_drafts_are_recomputed_within_minutes_and_approved_scores_stay(client, team,
+                                                                                                  kind):
+    """A change of the calendar marks the drafts of its month and the months before stale for the scheduler; the
+    page said only that the day was set, and the scores changed minutes later without a word."""
+    login(client, "admin")
+    client.post("/admin/calendar", data={"day": "2026-11-23", "kind": "restday"})
+    response = client.post("/admin/calendar", data={"day": "2026-11-23", "kind": kind}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "2026-11 及之前各月的考核草稿将在几分钟内重新计算；已审批的得分不变" in page

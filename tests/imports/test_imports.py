@@ -736,6 +736,20 @@ def test_a_calendar_row_without_a_date_is_a_row_error_not_a_conflict(team, api):
     assert [(e["row"], e["column"], e["message"]) for e in report["errors"]] == [(3, "日期", "请填写日期")]
 
 
+def test_an_imported_calendar_says_the_drafts_are_recomputed_within_minutes(team, client):
+    from tests.conftest import login
+
+    login(client, "admin")
+    checked = _page_upload(client, "calendar", "日期,工作日,备注\r\n2026-11-23,否,厂庆\r\n".encode(), "日历.csv")
+    token = checked.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+    done = client.post("/imports/calendar/run", data={"token": token}).get_data(as_text=True)
+    assert 'id="import-done"' in done and "考核草稿将在几分钟内重新计算；已审批的得分不变" in done
+    checked = _page_upload(client, "calendar", "日期,工作日,备注\r\n2026-11-23,否,厂庆\r\n".encode(), "日历.csv")
+    token = checked.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+    unchanged = client.post("/imports/calendar/run", data={"token": token}).get_data(as_text=True)
+    assert 'id="import-done"' in unchanged and "考核草稿" not in unchanged  # nothing changed: nothing to recompute
+
+
 def test_attendance_takes_the_chinese_statuses_and_the_first_visible_sheet(team, api):
     book = Workbook()
     old = book.active

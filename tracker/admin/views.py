@@ -242,6 +242,8 @@ def calendar_page(month=None):
         flash(_("%(day)s 已设为%(kind)s", day=day.isoformat(), kind=_("工作日") if workday else _("休息日")),
               "success")
     db.session.commit()
+    # the drafts it reaches are marked stale, not recomputed in this request (scores.live)
+    flash(_("%(month)s 及之前各月的考核草稿将在几分钟内重新计算；已审批的得分不变。", month=Month.of(day)), "info")
     return redirect(url_for("admin.calendar_page", month=Month.of(day)))
 
 
