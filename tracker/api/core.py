@@ -233,7 +233,9 @@ def _schema_error_field(error):
     path = ".".join(str(p) for p in error.absolute_path) or "body"
     wanted = error.validator_value if error.validator == "type" else ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
-    messages = {"type": _("类型不正确（应为 %(t)s）", t=_(" 或 ").join(str(TYPE_NAMES.get(t, t)) for t in wanted)),
+    types = _(" 或 ").join(str(TYPE_NAMES.get(t, t)) for t in wanted)
+    messages = {"type": _("不能为 null（须为 %(t)s）", t=types) if error.instance is None  # a value left out is no type
+                else _("类型不正确（应为 %(t)s）", t=types),
                 # a name part is sent as up to 160 code points (a letter and its accent are two) and holds 40
                 # characters once NFC-normalised: the limit said is the one the schema names as shown
                 "maxLength": _("太长（最多 %(n)s 个字符）", n=error.schema.get(SHOWN_MAX, error.validator_value)),
