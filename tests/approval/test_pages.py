@@ -38,6 +38,13 @@ def test_each_person_sees_the_approval_forms_they_may_use(client, computed, who,
     assert shown_forms(page_of(client, PEOPLE[who])) == forms
 
 
+def test_the_adjustment_field_lets_a_phone_type_a_minus(client, computed):
+    """inputmode="decimal" gave iOS's decimal pad, which has no minus key: no deduction could be typed."""
+    page = page_of(client, PEOPLE["manager above"])
+    field = re.search(r'<input[^>]*name="adj-points"[^>]*>', page).group(0)
+    assert 'type="number"' in field and "inputmode" not in field, field
+
+
 def test_the_gm_sees_what_still_blocks_the_approval(client, computed):
     page = page_of(client, "gm.wang")
     assert "缺少领导评价" in page and "尚未记录绩效面谈" in page

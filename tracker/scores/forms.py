@@ -13,7 +13,8 @@ class AdjustmentForm(Form):
 
     points = DecimalField(_l("加减分"), validators=[InputRequired(message=_l("请填写分数"))], places=None,
                           description=_l("加分填正数，减分填负数，如 5 或 -3；总经理批准后计入"),
-                          render_kw={"step": "0.01", "inputmode": "decimal"})
+                          # no inputmode "decimal": iOS's decimal pad has no minus key, and a deduction needs one
+                          render_kw={"step": "0.01"})
     reason = TextAreaField(_l("理由"), validators=[InputRequired(message=_l("请填写理由")), Length(max=500)],
                            render_kw={"rows": 2})
     submit = SubmitField(_l("提交加减分"))
