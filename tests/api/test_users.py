@@ -295,6 +295,28 @@ def test_a_manager_sets_an_early_confirmation_for_engineers_below_only(api, team
     assert db.session.scalar(select(User.early_confirmation_month).where(User.username == "mgr.sub")) is None
 
 
+def test_an_admin_is_refused_an_early_confirmation_for_someone_not_an_engineer_too(api, team):
+    """The gm and a manager were refused it (403: nobody assesses a manager); an admin's was stored."""
+    assert_error(api("PATCH", "/users/mgr", "admin", json={"early_confirmation_month": "2026-10"}), 422,
+                 "early_confirmation_month")
+    assert db.session.scalar(select(User.early_confirmation_month).where(User.username == "mgr")) is None
+    assert api("PATCH", "/users/mgr", "admin", json={"early_confirmation_month": None}).status_code == 200
+
+
+def test_making_someone_without_a_hire_date_an_engineer_asks_for_the_hire_date(app, api, team):
+    """The user form refused an engineer without a hire date; the API made one (never assessed) of a user that
+    create-user had made without one."""
+    from tracker.auth import services
+
+    services.create_user({"username": "clerk2", "password": "abcdefgh12", "display_name": "文员",
+                          "role": "backoffice"})
+    db.session.commit()
+    assert_error(api("PATCH", "/users/clerk2", "admin", json={"role": "engineer"}), 422, "hire_date")
+    assert db.session.scalar(select(User.role).where(User.username == "clerk2")) == "backoffice"
+    done = api("PATCH", "/users/clerk2", "admin", json={"role": "engineer", "hire_date": "2026-01-05"})
+    assert done.status_code == 200 and done.get_json()["role"] == "engineer"
+
+
 def test_a_manager_demoted_while_someone_is_put_under_him_at_once_never_leaves_an_engineer_under_an_engineer(
         live_server, api, team, token):
     """Each check alone holds (a supervisor is a manager or the gm; a manager with people under him keeps his

@@ -147,9 +147,18 @@ def _apply(user, data):
             user.active = bool(data["active"])
     with fields.check():
         if "early_confirmation_month" in data:
+            if data["early_confirmation_month"] is not None and user.role != "engineer":
+                # only engineers are assessed: the gm and a manager were refused this (403), an admin not
+                raise Invalid.field("early_confirmation_month", _("提前转正只适用于工程师"))
             user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"])
         elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
             check_early_confirmation(user, user.early_confirmation_month)
+    with fields.check():
+        if user.id is not None and data.get("role") == "engineer" and user.hire_date is None \
+                and "hire_date" not in fields.errors:
+            # made an engineer: assessed from the hire date on (CONTRACT 7), as the user form requires it (an
+            # engineer made by `create-user`, which takes no hire date, is given one when edited)
+            raise Invalid.field("hire_date", _("工程师须填写入职日期（入职满六个月起参加考核）"))
     fields.raise_any()
 
 
