@@ -81,6 +81,14 @@ def test_a_bad_rating_is_named_by_its_path_whatever_is_wrong_with_it(api, team, 
     assert list(response.get_json()["error"]["fields"]) == ["ratings.judgement"], response.get_json()
 
 
+@pytest.mark.parametrize("lang, said", [("zh", "ratings.judgement（理解与分析判断）: 须为 0 到 5 的整数"),
+                                        ("en", "ratings.judgement (Understanding and judgement): Must be a whole "
+                                               "number from 0 to 5")])
+def test_a_rating_out_of_range_is_said_in_the_readers_language_brackets_included(api, team, lang, said):
+    response = api("PUT", f"/reviews/{MONTH}/eng1?lang={lang}", "mgr", json={"ratings": ratings(judgement=6)})
+    assert response.get_json()["error"]["message"] == said
+
+
 @pytest.mark.parametrize("path", ["/incidents", "/metrics", "/ratings"])
 @pytest.mark.parametrize("name", ["nobody", "mgr"])  # no such user; a user who is no engineer
 def test_a_body_naming_no_engineer_is_422_on_engineer_as_for_trips_and_complaints(api, team, use_template, path,

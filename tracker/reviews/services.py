@@ -98,7 +98,7 @@ def check_ratings(ratings, spec):
         if value is None or not 0 <= value <= spec.scale_max:
             message = _("须为 0 到 %(n)s 的整数", n=spec.scale_max)
             shown = name.get(lang)  # the criterion as the form names it
-            raise Invalid(f"ratings.{code}（{shown}）: {message}", {f"ratings.{code}": message})
+            raise Invalid(f"ratings.{code}{_('（')}{shown}{_('）')}: {message}", {f"ratings.{code}": message})
         checked[code] = value
     return checked
 
