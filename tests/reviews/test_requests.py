@@ -80,6 +80,22 @@ def test_asking_twice_or_the_engineer_themself_is_refused(client, team):
     assert db.session.query(Notification).count() == 1
 
 
+def test_no_peer_is_asked_for_a_month_approved_or_not_assessed(client, team, make_user):
+    """The rater was asked and told, and then refused every review (409), which stayed owed on the team page."""
+    from tracker.scores.services import compute_month
+
+    compute_month(OCT, now=datetime(2026, 11, 20, 10, 0))
+    db.session.execute(db.update(Score).where(Score.month == OCT, Score.engineer_id == team["eng1"].id)
+                       .values(status="approved"))
+    make_user("newbie", supervisor="mgr", hire_date=date(2026, 9, 1))
+    login(client, "mgr")
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"}, follow_redirects=True).get_data(as_text=True)
+    assert f"{OCT} 的考核结果已审批，不能再修改" in html
+    html = client.post(f"/team/{OCT}/newbie/peers", data={"rater": "eng2"}, follow_redirects=True).get_data(as_text=True)
+    assert f"newbie 在 {OCT} 不参加考核" in html
+    assert db.session.query(Notification).count() == 0
+
+
 def test_no_peer_is_asked_for_an_engineer_whose_template_takes_no_peer_review(client, team):
     """Form 5 counts the leader alone: the peer was asked, told, and then refused the review (403), which stayed on
     their list and the team page as owed for good."""

@@ -45,8 +45,8 @@ def assign_peer(actor, engineer, month, rater, now):
     """A manager above the engineer asks another engineer for a peer review; the rater is told. The caller commits."""
     approval.require_manager_above(actor, engineer)
     month = month_arg(month)
-    if month > Month.of(now):
-        raise Invalid.field("month", _("不能为尚未开始的月份办理"))
+    # a month not begun, approved or not assessed: the rater would be asked and told, then refused the review
+    approval.require_assessable(engineer, month, now)
     if rater is None or not may_rate_peer(rater, engineer):
         raise Invalid.field("rater", _("同事评价须由另一位在职工程师填写"))
     if not takes_peers(review_spec(engineer, month)):  # the rater would be asked for a review then refused (403)

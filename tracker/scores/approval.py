@@ -74,7 +74,14 @@ def _started(month, now):
         raise Invalid.field("month", _("不能为尚未开始的月份办理"))
 
 
-def _open_month(engineer, month, now):
+def require_open_month(engineer, month, now):
+    """The month is assessable now (require_assessable) and a version of the engineer's template is in force."""
+    month = month_arg(month)
+    require_assessable(engineer, month, now)
+    templates_store.template_for(engineer, month)  # 409 for a month no template version is in force: never scored
+
+
+def require_assessable(engineer, month, now):
     """The month is assessable now: not in the future, the engineer assessed in it, the score not approved yet."""
     month = month_arg(month)
     _started(month, now)
@@ -83,7 +90,6 @@ def _open_month(engineer, month, now):
         raise Conflict(_("%(name)s 已停用，%(month)s 没有考核", name=engineer.display_name, month=month), month=month)
     if not services.is_eligible(engineer, month):
         raise Conflict(_("%(name)s 在 %(month)s 不参加考核", name=engineer.display_name, month=month), month=month)
-    templates_store.template_for(engineer, month)  # 409 for a month no template version is in force: never scored
 
 
 def has_leader_review(engineer, month, template=None):
@@ -211,7 +217,7 @@ def propose_adjustment(actor, engineer, month, points, reason, *, now):
     require_manager_above(actor, engineer)
     points = check_number(points, "points", -POINTS_LIMIT, POINTS_LIMIT, nonzero=True)
     reason = validation.clean_text(reason, "reason", REASON_MAX)
-    _open_month(engineer, month, now)
+    require_open_month(engineer, month, now)
     adjustment = Adjustment(engineer_id=engineer.id, month=month, points=points, reason=reason, status="proposed",
                             proposed_by_id=actor.id, proposed_at=now)
     db.session.add(adjustment)
@@ -242,7 +248,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     engineer = db.session.get(User, adjustment.engineer_id)
     month = adjustment.month
     if approve:  # counted only in a month the engineer is assessed in (proposed, it may no longer be: 409)
-        _open_month(engineer, month, now)
+        require_open_month(engineer, month, now)
     else:  # a proposal that cannot count any more may still be turned down
         services.ensure_not_approved(engineer, month)
     status = "approved" if approve else "rejected"
@@ -310,7 +316,7 @@ def veto(actor, engineer, month, reason, *, now):
     """一票否决 by a manager above or the gm: the month's total is 0, review or not (recomputed). The caller commits."""
     require_leader(actor, engineer)
     reason = validation.clean_text(reason, "reason", REASON_MAX)
-    _open_month(engineer, month, now)
+    require_open_month(engineer, month, now)
     if veto_of(engineer, month) is not None:
         raise Conflict(_("%(month)s 已经一票否决", month=month), month=month)
     row = Veto(engineer_id=engineer.id, month=month, reason=reason, recorded_by_id=actor.id, recorded_at=now)
@@ -331,7 +337,7 @@ def withdraw_veto(actor, engineer, month, *, now):
     (the audit log keeps who vetoed, why, and who lifted it), the draft recomputed, the engineer told. 404 without a
     veto, 409 once approved; the engineer and the supervisor are told, as of the veto. The caller commits."""
     require_leader(actor, engineer)
-    _open_month(engineer, month, now)
+    require_open_month(engineer, month, now)
     row = veto_of(engineer, month)
     if row is None:
         raise NotFound(_("%(month)s 没有一票否决", month=month), month=month)
@@ -348,7 +354,7 @@ def record_interview(actor, engineer, month, notes, *, now):
     """A manager above records the performance interview (绩效面谈) of the month. The caller commits."""
     require_manager_above(actor, engineer)
     notes = validation.clean_text(notes, "notes", NOTES_MAX)
-    _open_month(engineer, month, now)
+    require_open_month(engineer, month, now)
     interview = Interview(engineer_id=engineer.id, month=month, notes=notes, held_by_id=actor.id, held_at=now)
     db.session.add(interview)
     db.session.flush()
@@ -380,7 +386,7 @@ def record_outcome(actor, engineer, month, decision, detail, *, now):
     its template offers, with its particulars (升职至 — 任 主管); `decision` None clears it. 422 for a decision the
     template does not offer, 409 once the month is approved (reopen it first). Flushes; the caller commits."""
     require_leader(actor, engineer)
-    _open_month(engineer, month, now)
+    require_open_month(engineer, month, now)
     row = outcome_of(engineer, month)
     if decision is None:
         if row is not None:
