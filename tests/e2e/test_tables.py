@@ -7,10 +7,12 @@ and on a narrower screen its names column stays in view when the grid is scrolle
 
 import json
 import os
+from datetime import date
 
 import pytest
 
 from tests.e2e.support import log_in
+from tracker.auth import services as auth
 from tracker.extensions import db
 from tracker.jobs import JobRun
 from tracker.notifications import outbox
@@ -73,6 +75,9 @@ def test_key_columns_of_every_table_are_in_view_at_phone_width(app, live_server,
     # an outbox run: its period is the minute with a number (several runs in one second), its name the longest
     db.session.add(JobRun(job="outbox", key="2026-10-20T10:00:00#2", started_at=app.config["NOW"],
                           finished_at=app.config["NOW"], outcome="error", error="已发送 1 条，失败 1 条", attempts=8))
+    # a display name of the longest kind, without a space (it pushed 角色 and 状态 off the users list)
+    auth.create_user({"username": "long.name", "password": "long-name-1234", "display_name": "W" * 40,
+                      "role": "engineer", "hire_date": date(2020, 1, 1), "supervisor": "mgr.liu"})
     db.session.commit()
     problems, measured = {}, 0
     for username, paths in PAGES.items():
