@@ -268,6 +268,7 @@ def test_the_score_page_links_a_low_survey_to_the_survey_itself(api, client, don
     login(client, "mgr")
     page = client.get("/scores/2026-10/eng1").get_data(as_text=True)
     assert f'href="/work-orders/{done.id}#survey-{survey["id"]}"' in page
+    assert f"回访 {done.number}" in page  # as the work order's page names it (客户回访), not 调查
     assert f'id="survey-{survey["id"]}"' in client.get(f"/work-orders/{done.id}").get_data(as_text=True)
 
 
@@ -313,3 +314,15 @@ def test_a_multi_line_comment_and_note_keep_their_lines_on_the_pages(api, client
     assert '<td class="text-break pre-line">第一行\n第二行</td>' in page
     assert ".pre-line, .purpose, .note { white-space: pre-line; }" in client.get("/static/tracker.css").get_data(
         as_text=True)
+
+
+def test_the_english_pages_call_a_survey_a_survey_throughout(client, api, team, done):
+    """The form said "Save follow-up" and "Follow-up saved", its delete button "Delete this survey?", the score page
+    "Survey, order …": one record under two names."""
+    login(client, "office")
+    client.get("/?lang=en")
+    response = client.post(f"/work-orders/{done.id}/surveys", data={"score": "4", "method": "phone"},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Survey saved" in page and "Save survey" in page and "Delete this survey?" in page
+    assert "follow-up" not in page.lower()

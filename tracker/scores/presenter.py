@@ -346,7 +346,7 @@ def add_record_links(lines, viewer, engineer, month):
                     links.append((numbers[row_id], url_for("workorders.detail", order_id=row_id)))
                 elif table == "surveys" and surveys.get(row_id) in numbers:
                     order = surveys[row_id]
-                    links.append((_("调查 %(n)s", n=numbers[order]),
+                    links.append((_("回访 %(n)s", n=numbers[order]),
                                   url_for("workorders.detail", order_id=order) + f"#survey-{row_id}"))
                 elif table == "complaints" and row_id in complaints:  # named by its order, else by its day
                     order, day = complaints[row_id]
