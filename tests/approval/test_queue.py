@@ -326,6 +326,10 @@ def test_an_engineer_without_a_hire_date_is_said_to_have_none_not_to_be_under_si
     month = client.get(f"/scores/{MONTH}").get_data(as_text=True)
     row = month[month.index('data-username="nodate"'):]
     assert "未填入职日期" in row[:row.index("</tr>")]
+    # a month with no draft of his (none computed yet) says why too: the reason cell was empty
+    month = client.get("/scores/2026-09").get_data(as_text=True)
+    row = month[month.index('data-username="nodate"'):]
+    assert "不参加本月考核" in row[:row.index("</tr>")] and "未填入职日期" in row[:row.index("</tr>")]
 
 
 def test_a_month_never_computed_of_an_engineer_not_assessed_yet_says_so_and_offers_the_early_confirmation(
