@@ -326,3 +326,18 @@ def test_the_english_pages_call_a_survey_a_survey_throughout(client, api, team, 
     page = response.get_data(as_text=True)
     assert "Survey saved" in page and "Save survey" in page and "Delete this survey?" in page
     assert "follow-up" not in page.lower()
+
+
+def test_the_complaints_list_says_a_complaint_about_a_cancelled_order_costs_no_points(client, api, team, make_order):
+    """Cancelled work orders count nowhere (CONTRACT 7), a complaint about one neither; the list showed it as 属实
+    like any other while the score left it out, and nothing said why."""
+    cancelled = make_order(status="cancelled")
+    kept = make_order()
+    for order in (cancelled, kept):
+        assert api("POST", "/complaints", "office", json={"engineer": "eng1", "date": "2026-10-20", "upheld": True,
+                                                          "work_order": order.number}).status_code == 201
+    login(client, "mgr")
+    page = client.get("/work-orders/complaints?month=2026-10").get_data(as_text=True)
+    rows = {number: page[page.index(f">{number}</a>"):].split("</tr>")[0] for number in (cancelled.number, kept.number)}
+    assert "工单已取消，不计入考核" in rows[cancelled.number]
+    assert "工单已取消" not in rows[kept.number]
