@@ -218,6 +218,21 @@ def test_an_admin_renames_a_user_and_their_photos_follow(app, api, client, team)
                                            photo.name))
 
 
+def test_a_renamed_engineers_month_history_follows_them_and_not_whoever_takes_the_old_name(app, api, team):
+    """The history of a month is kept by "username/month": a new user given the old name read the previous holder's
+    vetoes and reasons as their own, and the renamed engineer's history was empty."""
+    assert api("POST", "/itineraries/eng1/2026-10/submit", "eng1").status_code == 200
+    assert api("POST", "/itineraries/eng1/2026-10/reopen", "mgr", json={"reason": "补录行程"}).status_code == 200
+    assert api("PATCH", "/users/eng1", "admin", json={"username": "zhang.san"}).status_code == 200
+    assert api("POST", "/users", "admin", json={"username": "eng1", "password": "long-enough-1",
+                                                "display_name": "新张三", "role": "engineer",
+                                                "hire_date": "2020-01-01", "supervisor": "mgr"}).status_code == 201
+    moved = api("GET", "/scores/2026-10/zhang.san", "gm.wang").get_json()["history"]
+    assert [(event["action"], event["detail"]) for event in moved] == [("itinerary.submit", None),
+                                                                        ("itinerary.reopen", "补录行程")]
+    assert api("GET", "/scores/2026-10/eng1", "gm.wang").get_json()["history"] == []
+
+
 def test_a_display_name_counts_characters_once_nfc_normalised_and_is_stored_so(app, api, team):
     """40 characters typed with separate accents (60 code points) are 40 characters (CONTRACT 2); 41 are refused."""
     name = "e\u0301" * 20 + "a" * 20

@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import g, has_request_context, request
-from sqlalchemy import ForeignKey, Index, String, Text, event, inspect, select
+from sqlalchemy import ForeignKey, Index, String, Text, event, func, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker import clock
@@ -86,6 +86,19 @@ def record(actor, action, subject, detail=None, at=None, kind="action", address=
 def month_subject(engineer, month):
     """How an engineer's month is named as an event's subject (its itinerary and its score alike)."""
     return f"{engineer.username}/{month}"
+
+
+def follow_rename(old, new):
+    """A renamed user's months keep their events: the subjects `old/YYYY-MM` become `new/YYYY-MM` (a user given the
+    old name later read the previous holder's history, vetoes and reasons included, as their own). The caller
+    commits."""
+    prefix = old + "/"
+    db.session.execute(
+        update(AuditEvent)
+        .where(func.substr(AuditEvent.subject, 1, len(prefix)) == prefix,
+               func.length(AuditEvent.subject) == len(prefix) + len("YYYY-MM"))
+        .values(subject=new + "/" + func.substr(AuditEvent.subject, len(prefix) + 1))
+        .execution_options(synchronize_session=False))
 
 
 def latest(action, subjects):

@@ -246,12 +246,14 @@ def update_user(user, data, actor=None):
     """
     before = (user.password_hash, user.role, user.active)
     renamed = "username" in data and data["username"] != user.username
+    old_username = user.username
     _apply(user, {k: v for k, v in data.items() if k in EDITABLE + ("username",)})
     db.session.flush()
-    if renamed:  # the photos of the user's orders are kept under their username
+    if renamed:  # the photos of the user's orders are kept under their username, their months' events too
         from tracker.workorders import uploads  # work orders read this module
 
         uploads.follow_engineer(user)
+        audit.follow_rename(old_username, user.username)
     if user.password_hash != before[0] or user.role != before[1] or (before[2] and not user.active):
         end_all_sessions(user, actor, "password, role or active state changed")
     return user
