@@ -203,6 +203,20 @@ def test_the_score_page_shows_the_months_history_to_the_manager_and_the_engineer
         assert history.index("审批通过") < history.index("重新打开：补录投诉")
 
 
+def test_the_history_says_each_detail_in_words(client, api, team, ready):
+    """A reason typed as "#5 号工单…" lost its "#5" (taken for a record's own number), and a lifted veto showed the
+    veto's reason as if it were the reason for lifting it."""
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "安全事故"}).status_code == 200
+    assert api("DELETE", f"/scores/{MONTH}/eng1/veto", "mgr").status_code == 200
+    assert api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr",
+               json={"points": -2, "reason": "#5 号工单现场未清理"}).status_code == 201
+    page = page_of(client, PEOPLE["manager above"])
+    history = re.sub(r"<[^>]+>", "", page[page.index('id="history"'):])
+    assert "一票否决：安全事故" in history and "撤销一票否决：原否决理由：安全事故" in history
+    assert "提出加减分：-2.00 #5 号工单现场未清理" in history
+    assert "绩效面谈\n" in history or "绩效面谈：" not in history  # an interview's detail is its record's number only
+
+
 def test_the_score_page_does_not_approve_a_total_other_than_the_one_it_showed(client, api, team, ready):
     """The queue refused a total changed after it was shown; the score page's button approved it (83.94 from a page
     showing 87.44), and only the message afterwards said so."""

@@ -50,11 +50,22 @@ HISTORY_LABELS = {"itinerary.submit": _l("提交行程"), "itinerary.reopen": _l
                   "score.reopen": lazy_pgettext("history", "重新打开")}
 
 
-def history_rows(history):
-    """The month's (AuditEvent, actor) as the score page lists them: when, who, what, and the detail without the
-    record's own number (#12), which the page does not show anywhere else."""
+def history_rows(history, template=None):
+    """The month's (AuditEvent, actor) as the score page lists them: when, who, what, and the detail in words."""
     return [{"at": event.at, "actor": actor, "label": HISTORY_LABELS.get(event.action, event.action),
-             "detail": re.sub(r"^#[0-9]+ ?", "", event.detail or "")} for event, actor in history]
+             "detail": _history_detail(event.action, event.detail or "", template)} for event, actor in history]
+
+
+def _history_detail(action, text, template):
+    if action.startswith("adjustment.") or action == "score.interview":
+        return re.sub(r"^#[0-9]+ ?", "", text)  # the record's own number (#12), which the page shows nowhere else
+    if action == "score.veto_withdraw":  # what it keeps is the lifted veto's reason, not a reason for lifting it
+        return _("原否决理由：%(reason)s", reason=text) if text else ""
+    if action in ("score.outcome", "score.outcome_clear") and template is not None:
+        for name in sorted(template.outcomes, key=len, reverse=True):  # the decision, then its particulars
+            if text == name or text.startswith(name + " "):
+                return template.outcome_label(name, language.current()) + text[len(name):]
+    return text
 ATTENDANCE_WORDS = {"late": (_l("迟到"), "times"), "early_leave": (_l("早退"), "times"),
                     "absent": (_l("旷工"), "days"), "personal_leave": (_l("事假"), "days"),
                     "sick_leave": (_l("病假"), "days"), "annual_leave": (_l("年假"), "days"),

@@ -146,7 +146,7 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         and (template is None or bool(entry_specs(template, month))),
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
         approval=context, alert=alert, refused=refused,
-        history=presenter.history_rows(score_history(engineer, month))), status
+        history=presenter.history_rows(score_history(engineer, month), template)), status
 
 
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
