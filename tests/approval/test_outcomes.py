@@ -92,6 +92,8 @@ def test_the_outcomes_read_in_english_on_english_pages_and_sheets_and_are_record
     options = dict(re.findall(r'<option(?: selected)? value="([^"]*)"(?: selected)?>([^<]*)</option>', page))
     assert options["转正"] == "Confirmation" and options["辞退"] == "Dismissal", options
     assert re.search(r'id="outcome-recorded">[^\n]*<strong>Pay rise / cut</strong>', page)
+    history = re.sub(r"<[^>]+>", "", page[page.index('id="history"'):])
+    assert "Outcome recorded: Pay rise / cut" in history and "提薪" not in history  # the history too
     sheet = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
     assert "■ Pay rise / cut" in sheet and "□ Contract renewal" in sheet and "转正" not in sheet
     client.post("/lang/zh", data={"next": "/"})
