@@ -332,6 +332,21 @@ def test_making_someone_without_a_hire_date_an_engineer_asks_for_the_hire_date(a
     assert done.status_code == 200 and done.get_json()["role"] == "engineer"
 
 
+def test_a_former_engineers_early_confirmation_and_an_engineers_unchanged_role_do_not_stop_a_save(api, team):
+    """Both rules above refuse a change only: the user form sends every field, so an engineer made a manager with
+    an early confirmation kept, or an engineer create-user made without a hire date, could not be saved at all."""
+    from tracker.auth import services
+
+    assert api("PATCH", "/users/eng1", "admin", json={"early_confirmation_month": "2020-06"}).status_code == 200
+    assert api("PATCH", "/users/eng1", "admin", json={"role": "manager"}).status_code == 200
+    kept = api("PATCH", "/users/eng1", "admin", json={"display_name": "张三丰", "early_confirmation_month": "2020-06"})
+    assert kept.status_code == 200, kept.get_json()
+    services.create_user({"username": "eng9", "password": "abcdefgh12", "display_name": "新人", "role": "engineer"})
+    db.session.commit()
+    same = api("PATCH", "/users/eng9", "admin", json={"role": "engineer", "display_name": "新人甲"})
+    assert same.status_code == 200, same.get_json()
+
+
 def test_a_manager_demoted_while_someone_is_put_under_him_at_once_never_leaves_an_engineer_under_an_engineer(
         live_server, api, team, token):
     """Each check alone holds (a supervisor is a manager or the gm; a manager with people under him keeps his

@@ -81,6 +81,7 @@ def resolve_supervisor(username, user=None):
 def _apply(user, data):
     """Validate and set the editable fields present in data; every field at fault is named at once (422)."""
     fields = validation.FieldErrors()
+    was_role = user.role
     with fields.check():
         if "username" in data and data["username"] != user.username:
             username = data["username"] or ""
@@ -147,14 +148,16 @@ def _apply(user, data):
             user.active = bool(data["active"])
     with fields.check():
         if "early_confirmation_month" in data:
-            if data["early_confirmation_month"] is not None and user.role != "engineer":
-                # only engineers are assessed: the gm and a manager were refused this (403), an admin not
+            given = data["early_confirmation_month"]
+            if given is not None and user.role != "engineer" and str(given) != str(user.early_confirmation_month):
+                # only engineers are assessed: the gm and a manager were refused this (403), an admin not (one kept
+                # from the user's time as an engineer stays, so the user form still saves)
                 raise Invalid.field("early_confirmation_month", _("提前转正只适用于工程师"))
             user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"])
         elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
             check_early_confirmation(user, user.early_confirmation_month)
     with fields.check():
-        if user.id is not None and data.get("role") == "engineer" and user.hire_date is None \
+        if user.id is not None and was_role != "engineer" and user.role == "engineer" and user.hire_date is None \
                 and "hire_date" not in fields.errors:
             # made an engineer: assessed from the hire date on (CONTRACT 7), as the user form requires it (an
             # engineer made by `create-user`, which takes no hire date, is given one when edited)
