@@ -234,8 +234,8 @@ def _schema_error_field(error):
     wanted = error.validator_value if error.validator == "type" else ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
     types = _(" 或 ").join(str(TYPE_NAMES.get(t, t)) for t in wanted)
-    messages = {"type": _("不能为 null（须为 %(t)s）", t=types) if error.instance is None  # a value left out is no type
-                else _("类型不正确（应为 %(t)s）", t=types),
+    # null is a value left out, not one of a wrong type (a date or a choice is a JSON string: "须为 文字" misled)
+    messages = {"type": _("不能为 null") if error.instance is None else _("类型不正确（应为 %(t)s）", t=types),
                 # a name part is sent as up to 160 code points (a letter and its accent are two) and holds 40
                 # characters once NFC-normalised: the limit said is the one the schema names as shown
                 "maxLength": _("太长（最多 %(n)s 个字符）", n=error.schema.get(SHOWN_MAX, error.validator_value)),
