@@ -1,5 +1,6 @@
 """Customer feedback: phone surveys per work order and complaints per engineer and month."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -341,3 +342,5 @@ def test_the_complaints_list_says_a_complaint_about_a_cancelled_order_costs_no_p
     rows = {number: page[page.index(f">{number}</a>"):].split("</tr>")[0] for number in (cancelled.number, kept.number)}
     assert "工单已取消，不计入考核" in rows[cancelled.number]
     assert "工单已取消" not in rows[kept.number]
+    totals = page[page.index("<tbody>"):].split("</tbody>")[0]  # per engineer: complaints, upheld as counted
+    assert re.search(r'张三</td><td class="num">2</td><td class="num">1</td>', totals), totals

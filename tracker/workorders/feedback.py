@@ -3,14 +3,15 @@
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from tracker import locking, validation
 from tracker.auth.access import scope_filter
 from tracker.auth.models import User
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.extensions import db
-from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey
+from tracker.workorders.models import SURVEY_METHODS, Complaint, Survey, WorkOrder
 from tracker.auth.access import can_manage_order, can_record_complaint
 from tracker.workorders.services import by_number, get_row, get_visible, user_by_username
 from tracker.scores import live, services as scores
@@ -185,11 +186,15 @@ def complaints(viewer, month, engineer=None):
 
 
 def complaint_totals(viewer, month):
-    """Per engineer in scope: (user, complaints, upheld) for the month, counted in SQL."""
+    """Per engineer in scope: (user, complaints, upheld) for the month, counted in SQL; upheld as the score counts
+    them, not those about a cancelled order (cancelled orders count nowhere: CONTRACT 7)."""
     first, nxt = month_arg(month).bounds()
-    upheld = func.sum(db.case((Complaint.upheld.is_(True), 1), else_=0))
+    about = aliased(WorkOrder)
+    counted = and_(Complaint.upheld.is_(True), or_(about.id.is_(None), about.status != "cancelled"))
+    upheld = func.sum(db.case((counted, 1), else_=0))
     rows = db.session.execute(
         select(User, func.count(Complaint.id), upheld).join(Complaint, Complaint.engineer_id == User.id)
+        .outerjoin(about, Complaint.work_order_id == about.id)
         .where(Complaint.day >= first, Complaint.day < nxt, scope_filter(viewer, User.id))
         .group_by(User.id).order_by(User.display_name)).all()
     return [(user, total, int(up or 0)) for user, total, up in rows]
