@@ -148,6 +148,26 @@ def test_an_engineer_needs_a_hire_date_on_the_page_as_in_the_api(client, team):
     assert client.post("/admin/users/new", data=dict(VALID, role="backoffice", hire_date="")).status_code == 302
 
 
+def test_an_engineer_create_user_made_without_a_hire_date_can_still_be_saved_and_deactivated(client, team):
+    """The page asked every save for the hire date, so such an engineer could not even be deactivated; it is asked
+    of a new engineer and of a user made one."""
+    from tracker.auth import services
+
+    made = services.create_user({"username": "nodate", "password": "abcdefgh12", "display_name": "无日期",
+                                 "role": "engineer"})
+    clerk = services.create_user({"username": "clerk2", "password": "abcdefgh12", "display_name": "文员",
+                                  "role": "backoffice"})
+    db.session.commit()
+    login(client, "admin")
+    data = {"display_name": "无日期", "role": "engineer", "supervisor": "", "hire_date": ""}  # not active
+    assert client.post(f"/admin/users/{made.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, made.id).active is False
+    to_engineer = {"display_name": "文员", "role": "engineer", "supervisor": "", "hire_date": "", "active": "y"}
+    response = client.post(f"/admin/users/{clerk.id}", data=to_engineer)
+    assert response.status_code == 422 and "工程师须填写入职日期" in response.get_data(as_text=True)
+
+
 def test_a_supervisor_cycle_is_refused(client, team):
     login(client, "admin")
     gm = team["gm"]

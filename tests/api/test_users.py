@@ -341,6 +341,8 @@ def test_a_former_engineers_early_confirmation_and_an_engineers_unchanged_role_d
     assert api("PATCH", "/users/eng1", "admin", json={"role": "manager"}).status_code == 200
     kept = api("PATCH", "/users/eng1", "admin", json={"display_name": "张三丰", "early_confirmation_month": "2020-06"})
     assert kept.status_code == 200, kept.get_json()
+    later = api("PATCH", "/users/eng1", "admin", json={"hire_date": "2020-05-01"})  # no longer counts: no check
+    assert later.status_code == 200, later.get_json()
     services.create_user({"username": "eng9", "password": "abcdefgh12", "display_name": "新人", "role": "engineer"})
     db.session.commit()
     same = api("PATCH", "/users/eng9", "admin", json={"role": "engineer", "display_name": "新人甲"})

@@ -38,7 +38,9 @@ class UserForm(Form):
         """Also: an engineer needs a hire date, since assessment runs from it (CONTRACT 7); without one the page
         stored an engineer who is never assessed (the API asks every new user for a hire date)."""
         valid = super().validate(extra_validators)
-        if self.role.data == "engineer" and self.hire_date.data is None and not self.hire_date.errors:
+        # asked of a new engineer and of one made so; an engineer made by create-user (no hire date) still saves
+        made_engineer = getattr(self, "was_role", None) != "engineer"
+        if self.role.data == "engineer" and made_engineer and self.hire_date.data is None and not self.hire_date.errors:
             self.hire_date.errors = [_l("工程师须填写入职日期（入职满六个月起参加考核）")]
             return False
         return valid

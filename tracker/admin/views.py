@@ -52,6 +52,7 @@ def users():
 
 def _user_form(user=None):
     form = UserForm(obj=user)
+    form.was_role = user.role if user is not None else None  # the hire date is asked of one made an engineer
     form.supervisor.choices = [SelectChoice("", _("（无）"))] + [
         SelectChoice(u.username, f"{u.display_name} ({u.username})" + ("" if u.active else " " + _("已停用")))
         for u in services.supervisors()]

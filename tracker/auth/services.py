@@ -154,7 +154,9 @@ def _apply(user, data):
                 # from the user's time as an engineer stays, so the user form still saves)
                 raise Invalid.field("early_confirmation_month", _("提前转正只适用于工程师"))
             user.early_confirmation_month = check_early_confirmation(user, data["early_confirmation_month"])
-        elif "hire_date" in data:  # a later hire date must still leave three months before the early confirmation
+        elif "hire_date" in data and user.role == "engineer":
+            # a later hire date must still leave three months before the early confirmation (one kept from a
+            # manager's time as an engineer no longer counts)
             check_early_confirmation(user, user.early_confirmation_month)
     with fields.check():
         if user.id is not None and was_role != "engineer" and user.role == "engineer" and user.hire_date is None \
