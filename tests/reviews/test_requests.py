@@ -96,6 +96,22 @@ def test_no_peer_is_asked_for_a_month_approved_or_not_assessed(client, team, mak
     assert db.session.query(Notification).count() == 0
 
 
+def test_a_request_the_approval_overtook_no_longer_reads_as_owed_on_the_team_page(client, team):
+    """Asked before the gm approved the month, it read 李四 待评价 for good, though no review can be given any more
+    (the rater's own list of reviews owed drops it)."""
+    from tracker.scores.services import compute_month
+
+    login(client, "mgr")
+    assert client.post(f"/team/{OCT}/eng1/peers", data={"rater": "eng2"}).status_code == 302
+    assert "李四 待评价" in client.get(f"/team?month={OCT}").get_data(as_text=True)
+    compute_month(OCT, now=datetime(2026, 11, 20, 10, 0))
+    db.session.execute(db.update(Score).where(Score.month == OCT, Score.engineer_id == team["eng1"].id)
+                       .values(status="approved"))
+    db.session.commit()
+    page = client.get(f"/team?month={OCT}").get_data(as_text=True)
+    assert "李四 未评价" in page and "李四 待评价" not in page
+
+
 def test_no_peer_is_asked_for_an_engineer_whose_template_takes_no_peer_review(client, team):
     """Form 5 counts the leader alone: the peer was asked, told, and then refused the review (403), which stayed on
     their list and the team page as owed for good."""
