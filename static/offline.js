@@ -232,15 +232,18 @@
     badge.setAttribute("data-online", online ? "1" : "0");
   }
 
+  /* Why an entry was refused: each field's message after the field's label on this page ("日期：不能记录未来的日期"),
+     as the answer's own message says "check the marked fields" (请检查标出的栏目) of a form this page does not mark,
+     or holds a field's message once more ("amount: …"); the message alone when no field is named. */
   function errorText(answer) {
     var error = (answer && answer.error) || {};
-    var parts = [error.message || ""];
-    Object.keys(error.fields || {}).forEach(function (name) {
-      // a message may hold its field's already ("amount: 不能大于 100000"): each is said once
-      var said = parts.some(function (part) { return part.indexOf(error.fields[name]) >= 0; });
-      if (!said) { parts.push(error.fields[name]); }
-    });
-    return parts.filter(Boolean).join(" ");
+    var names = Object.keys(error.fields || {});
+    if (!names.length) { return error.message || ""; }
+    var zh = document.documentElement.lang.indexOf("zh") === 0;
+    return names.map(function (name) {
+      var label = document.querySelector('label[for="f-' + name.replace(/_/g, "-") + '"]');
+      return (label ? label.textContent.trim() + (zh ? "：" : ": ") : "") + error.fields[name];
+    }).join(zh ? "；" : "; ");
   }
 
   /* Send the pending entries one at a time, oldest first. A network failure stops the round (all stay pending);

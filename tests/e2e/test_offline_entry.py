@@ -154,6 +154,15 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     page.locator("#queue .offline-entry[data-state='refused']").filter(has_text="100000").locator(
         ".discard-entry").click()
     _wait_count(page, "#queue .offline-entry[data-state='refused']", 1)
+    # two fields at fault: each named by its label, not "check the marked fields" of a form that marks none
+    _entry(page, "trip", date="2099-01-06", depart="10:00", **{"return": "09:00"})
+    _wait_count(page, "#queue .offline-entry[data-state='refused']", 2)
+    both = page.locator("#queue .offline-entry[data-state='refused']").filter(has_text="2099-01-06").inner_text()
+    assert "日期：不能记录未来的日期；返回：返回时间须晚于出发时间" in both and "请检查标出的栏目" not in both, both
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#queue .offline-entry[data-state='refused']").filter(has_text="2099-01-06").locator(
+        ".discard-entry").click()
+    _wait_count(page, "#queue .offline-entry[data-state='refused']", 1)
     assert "有记录被拒绝" in page.inner_text("#sync-message") and "全部已发送" not in page.inner_text("body")
     # the heading counts it beside the pending ones ("尚未发送 0" alone read as nothing left to do)
     assert page.inner_text("#queue-count") == "0" and page.inner_text("#refused-count") == "被拒绝 1"
