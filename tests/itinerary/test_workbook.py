@@ -247,6 +247,25 @@ def test_a_name_a_file_cannot_hold_is_saved_and_taken_back_as_the_browser_saves_
     assert upload(client, response.data, name=literal, username="wulei").status_code == 302
 
 
+def test_a_name_that_looks_like_an_excel_escape_keeps_its_title_through_excel(make_user, web):
+    """A1 was written as it stands: Excel shows _x0041_ as "A", and the file saved from Excel was refused as another
+    engineer's (its title "2026年A先生…"). Written escaped as every other cell, it reads back as the name."""
+    make_user("mra", display_name="_x0041_先生")
+    client = web("mra")
+    data = client.get("/itinerary/mra/2026.xlsx").data
+    book = load_workbook(io.BytesIO(data))
+
+    def excel_shows(raw):  # Excel reads every _xHHHH_ as its character (_x005F_ an underscore)
+        return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match.group(1), 16)), raw)
+
+    assert excel_shows(book["11月"]["A1"].value).startswith("2026年_x0041_先生"), book["11月"]["A1"].value
+    for sheet in book.worksheets:  # saved from Excel: what it shows, escaped again where it looks like an escape
+        sheet["A1"].value = excel_shows(sheet["A1"].value).replace("_x0041_", "_x005F_x0041_")
+    saved = io.BytesIO()
+    book.save(saved)
+    assert upload(client, saved.getvalue(), name="2026年_x0041_先生工作行程表.xlsx", username="mra").status_code == 302
+
+
 def test_the_api_helper_gets_the_expected_name_in_the_error(filled):
     from tracker.errors import Invalid
     with pytest.raises(Invalid) as caught:

@@ -127,9 +127,9 @@ def _day_label(workday, attendance):
 def _write_sheet(sheet, engineer, year, month, view):
     ncols = len(HEADERS)
     last_col = get_column_letter(ncols)
-    sheet["A1"] = sheet_title(engineer, year, month)
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    title = xlsx.put(sheet, 1, 1, sheet_title(engineer, year, month))  # escaped as every cell (_x0041_ in a name)
+    title.font = Font(bold=True, size=14)
+    title.alignment = Alignment(horizontal="center", vertical="center")
     sheet.merge_cells(f"A1:{last_col}1")
     sheet.row_dimensions[1].height = 26
     for index, title in enumerate(HEADERS, start=1):

@@ -9,7 +9,7 @@ import unicodedata
 from flask_babel import gettext as _
 from openpyxl.packaging.custom import StringProperty
 
-from tracker import validation
+from tracker import validation, xlsx
 from tracker.auth.models import User
 from tracker.errors import Invalid
 from tracker.extensions import db
@@ -40,8 +40,9 @@ def check(book, engineer):
 def check_title(sheet, expected):
     """422 when the sheet's title cell (A1) is an export's title other than `expected`; a title written by hand, or
     none, is not read."""
-    title, expected = (unicodedata.normalize("NFC", " ".join(str(text or "").split()))
-                       for text in (sheet["A1"].value, expected))
+    written = sheet["A1"].value
+    written = xlsx.text(written) if isinstance(written, str) else written  # as written: _x005F_x0041_ is _x0041_
+    title, expected = (unicodedata.normalize("NFC", " ".join(str(text or "").split())) for text in (written, expected))
     if TITLE_RE.match(title) and title != expected:
         raise Invalid.field("file", _("工作表“%(sheet)s”的标题是“%(title)s”，不是“%(expected)s”：这似乎是另一位工程师"
                                       "或另一年的行程表，未导入任何内容（若确是本表，请把 A1 单元格改为“%(expected)s”）",
