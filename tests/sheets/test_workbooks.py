@@ -66,6 +66,20 @@ def test_month_workbook_matches_the_score_api(client, scored, api):
     assert_printable(sheet)
 
 
+def test_a_draft_waiting_for_its_recompute_says_so_in_the_workbooks(client, scored, api, team):
+    """After a calendar change the page said 草稿（待重新计算） beside the old total; the workbooks said 草稿."""
+    from sqlalchemy import update
+
+    from tracker.scores.models import Score
+
+    db.session.execute(update(Score).where(Score.engineer_id == team["eng1"].id).values(stale=True))
+    db.session.commit()
+    _header, rows = rows_of(open_book(api("GET", f"/summaries/{MONTH}.xlsx", "gm.wang")).active)
+    assert rows["eng1"]["状态"] == "草稿（待重新计算）" and rows["eng2"]["状态"] == "草稿"
+    _header, rows = rows_of(open_book(api("GET", f"/summaries/{MONTH[:4]}/annual.xlsx", "gm.wang")).active)
+    assert rows["eng1"]["定稿"] == "否（待重新计算）" and rows["eng2"]["定稿"] == "否"
+
+
 def test_month_summary_json_and_team_filter(client, scored, api):
     body = api("GET", f"/summaries/{MONTH}?team=mgr", "gm.wang").get_json()
     assert [row["username"] for row in body["rows"]] == ["eng1", "eng2"]

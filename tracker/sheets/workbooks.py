@@ -111,6 +111,14 @@ def _sheet_title(title):
     return cut.rsplit(" ", 1)[0] if " " in cut and name[31] != " " else cut.rstrip()
 
 
+def _status(row):
+    """A row's state in words; a draft a calendar or template change left for the scheduler says so, as the score
+    pages do (its figures are about to change)."""
+    if row["status"] == "draft" and row.get("stale"):
+        return _("草稿（待重新计算）")
+    return str(STATUS.get(row["status"], row["status"]))
+
+
 def _yes(flag, no=""):
     return _("是") if flag else no
 
@@ -139,7 +147,7 @@ def month_workbook(summary):
                     + [_("未录入") if (row["username"], column.key) in summary.missing  # not a real 0 (page, PDF)
                        else row["indicators"].get(column.key) for column in summary.indicators]
                     + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
-                       row["bonus"], _yes(row["vetoed"]), str(STATUS.get(row["status"], row["status"])),
+                       row["bonus"], _yes(row["vetoed"]), _status(row),
                        _template_name(row["template"], english)])
     _table(sheet, headers, rows, formats)
     print_setup(sheet, title, page_numbers=_("第 &P 页，共 &N 页"))
@@ -158,7 +166,8 @@ def period_workbook(summary):
         score, _("计入月数"), _("定稿")]
     formats = [None, None] + [POINTS] * len(summary.months) + [POINTS, "0", None]
     rows = [[row["username"], row["display_name"]] + [row["months"][m] for m in summary.months]
-            + [row["score"], row["months_counted"], _yes(row["final"], _("否"))] for row in summary.rows]
+            + [row["score"], row["months_counted"], _yes(row["final"], _("否（待重新计算）") if row["stale"] else _("否"))]
+            for row in summary.rows]
     _table(sheet, headers, rows, formats)
     print_setup(sheet, title, page_numbers=_("第 &P 页，共 &N 页"))
     book.properties.title = period_filename(summary)[:-5]
