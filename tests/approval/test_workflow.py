@@ -504,6 +504,18 @@ def test_the_reason_of_a_rejection_is_kept_and_told_to_the_proposer(api, client,
     assert "驳回理由：理由不足" in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
 
 
+def test_a_decision_goes_to_who_manages_the_engineer_now_not_to_a_proposer_who_left_the_team(api, team, computed):
+    """The proposer was told, reason and all, of a score he may no longer open (403), and the engineer's manager
+    now was told nothing."""
+    from tracker.notifications.models import Notification
+
+    adjustment_id = propose(api, 3)
+    assert api("PATCH", "/users/eng1", "admin", json={"supervisor": "mgr2"}).status_code == 200
+    decide(api, adjustment_id, "reject")
+    told = db.session.scalars(db.select(Notification).where(Notification.kind == "adjustment_decided")).all()
+    assert [n.user.username for n in told] == ["mgr2"]
+
+
 def test_the_web_refuses_a_rejection_without_a_reason(client, api, computed):
     from tests.conftest import login
 

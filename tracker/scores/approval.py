@@ -269,7 +269,9 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     db.session.refresh(adjustment)
     _settle_proposals(engineer, month, now)
     proposer = db.session.get(User, adjustment.proposed_by_id) if adjustment.proposed_by_id else None
-    notifications.notify("adjustment_decided", [proposer or engineer.supervisor], actor, now, engineer=engineer,
+    if proposer is None or not acts_as_manager(proposer, engineer):  # moved off the team meanwhile: who manages now
+        proposer = engineer.supervisor
+    notifications.notify("adjustment_decided", [proposer], actor, now, engineer=engineer,
                          month=month, detail=f"{Decimal(adjustment.points):+} {status} {reason or ''}".strip()[:255])
     return adjustment
 
