@@ -109,12 +109,20 @@ def build(config, to, subject, text, attachments=()):
 def send(config, message, to_addrs=None):
     """Deliver one message through the configured SMTP server (to `to_addrs`, else the addresses of its headers)."""
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config.get("MAIL_TIMEOUT", 15)) as smtp:
+    smtp = smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config.get("MAIL_TIMEOUT", 15))
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(message, to_addrs=to_addrs)
+    finally:
+        # once the server has taken the message it is sent: an error answering QUIT (as the `with` block raised it)
+        # sent it again on every retry of the outbox
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 def queue(to, subject, text, attachments=(), kind="mail", *, now, user=None):
