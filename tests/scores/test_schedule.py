@@ -384,6 +384,22 @@ def test_engineers_who_have_not_submitted_last_month_are_reminded_once(app, reco
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 2
 
 
+def test_the_reminder_is_read_once_the_month_is_submitted(app, api, records, team):
+    """It stayed unread, still saying the month was not submitted, and the bell kept counting it."""
+    from tracker.itinerary import services as itinerary
+
+    run(app, "submission_reminders", datetime(2026, 11, 3, 9))
+    reminder = db.session.scalar(select(Notification).where(Notification.user_id == team["eng1"].id))
+    assert reminder.read_at is None and notifications.unread_count(team["eng1"]) == 1
+    itinerary.submit_month(team["eng1"], team["eng1"], OCT, now=datetime(2026, 11, 3, 10))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Notification, reminder.id).read_at == datetime(2026, 11, 3, 10)
+    assert notifications.unread_count(team["eng1"]) == 0
+    other = db.session.scalar(select(Notification).where(Notification.user_id == team["eng2"].id))
+    assert other.read_at is None  # another engineer's reminder stays
+
+
 def test_a_failing_job_is_recorded_with_its_error(app, records, team):
     from tracker.scores.models import KpiTemplate
 

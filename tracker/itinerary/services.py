@@ -104,6 +104,7 @@ def submit_month(actor, engineer, month, *, now):
     db.session.flush()
     notifications.notify("month_submitted", [engineer.supervisor], actor, row.submitted_at, engineer=engineer,
                          month=month)
+    notifications.settle_own(engineer, ("month_reminder", "month_reopened"), month, now)
     return row
 
 

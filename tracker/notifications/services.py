@@ -223,6 +223,14 @@ def settle(kind, engineer, month, now):
         Notification.read_at.is_(None)).values(read_at=now))
 
 
+def settle_own(user, kinds, month, now):
+    """The user's own unread notices of these kinds about `month` are read: the engineer has submitted it (the
+    reminder still said it was not submitted, the notice of its sending back that it waited). The caller commits."""
+    db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.kind.in_(kinds), Notification.month == str(month),
+        Notification.read_at.is_(None)).values(read_at=now))
+
+
 def mark_read(user, now, ids=None):
     """Mark the user's notifications read (all of them, or those in ids); the caller commits."""
     statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
