@@ -34,11 +34,17 @@ STATUS_LABELS = {"draft": _l("草稿"), "approved": _l("已审批")}
 
 
 def status_text(score):
-    """A score's status in words; a draft marked stale (a calendar or template change the scheduler recomputes
-    within minutes) says so, since its figures are about to change."""
-    if score.status == "draft" and score.stale:
+    """A score's status in words (state_text)."""
+    return state_text(score.status, score.stale)
+
+
+def state_text(status, stale):
+    """A status in words; a draft marked stale (a calendar or template change the scheduler recomputes within
+    minutes) says so, since its figures are about to change (pages, sheets and workbooks alike)."""
+    if status == "draft" and stale:
         return _("草稿（待重新计算）")
-    return str(STATUS_LABELS.get(score.status, score.status))
+    return str(STATUS_LABELS.get(status, status))
+
 ADJUSTMENT_LABELS = {"proposed": _l("待审批"), "approved": _l("已批准"), "rejected": _l("已驳回")}
 # what the score page's history says of each event of the month (the API gives the codes)
 HISTORY_LABELS = {"itinerary.submit": _l("提交行程"), "itinerary.reopen": _l("重新打开行程"),

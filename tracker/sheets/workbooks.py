@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker import language
+from tracker.scores.presenter import state_text
 
 from tracker.xlsx import print_setup, put, send_workbook, text_width
 
-STATUS = {"pending": _l("未计算"), "ineligible": _l("不参加考核"), "draft": _l("草稿"), "approved": _l("已审批")}
+STATUS = {"pending": _l("未计算"), "ineligible": _l("不参加考核")}  # a stored score's: presenter.state_text
 POINTS = "0.00"
 MONEY = "#,##0.00"
 THIN = Side(style="thin", color="A0A0A0")
@@ -112,10 +113,9 @@ def _sheet_title(title):
 
 
 def _status(row):
-    """A row's state in words; a draft a calendar or template change left for the scheduler says so, as the score
-    pages do (its figures are about to change)."""
-    if row["status"] == "draft" and row.get("stale"):
-        return _("草稿（待重新计算）")
+    """A row's state in words: a stored score's as the score pages say it, else not computed / not assessed."""
+    if row["status"] in ("draft", "approved"):
+        return state_text(row["status"], row.get("stale"))
     return str(STATUS.get(row["status"], row["status"]))
 
 
