@@ -103,6 +103,21 @@ def test_a_proposal_the_gm_decided_leaves_the_bell_once_none_of_the_month_awaits
     assert all("提议了加减分" not in m for m in unread())
 
 
+def test_a_reason_longer_than_a_notice_holds_is_cut_with_a_mark(client, api, team):
+    """A reason may be 500 characters and a notice holds 255: it was cut without a mark, so the engineer read a
+    sentence that stopped short as if it were the whole reason. It ends with an ellipsis; the history keeps it whole."""
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    reason = "行程需要补录" * 80  # 480 characters
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": reason}))
+    body = ok(api("GET", "/notifications", "eng1"))
+    (message,) = [n["message"] for n in body["notifications"] if "行程需要补录" in n["message"]]
+    assert reason[:254] + "…" in message and reason not in message
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": "补录一次"}))
+    body = ok(api("GET", "/notifications", "eng1"))
+    assert any("（原因：补录一次）" in n["message"] for n in body["notifications"])  # a short one whole, unmarked
+
+
 def test_without_smtp_nothing_is_queued(app, client, api, team, emails):
     assert not app.config["MAIL_SERVER"]
     run_the_loop(client, api)

@@ -122,7 +122,7 @@ def reopen_month(actor, engineer, month, reason=None, *, now):
     audit.record(actor, "itinerary.reopen", audit.month_subject(engineer, month), reason, at=now)
     db.session.flush()
     notifications.notify("month_reopened", [engineer], actor, now, engineer=engineer, month=month,
-                         detail=(reason or "")[:255] or None)
+                         detail=reason or None)
 
 
 def sent_back(engineer, month):

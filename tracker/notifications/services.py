@@ -17,6 +17,7 @@ from tracker.notifications import robots
 from tracker.notifications.models import Notification
 
 PAGE = 50
+DETAIL = 255  # the length of Notification.detail
 MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
@@ -34,6 +35,8 @@ def notify(kind, recipients, actor, now, *, engineer=None, month=None, detail=No
     the team of the engineer concerned (`engineer`, or the recipients themselves when none is named). The caller
     commits."""
     people = _unique(recipients, actor)
+    if detail is not None and len(detail) > DETAIL:  # a long reason: cut, and marked so (the whole one is kept in history)
+        detail = detail[:DETAIL - 1] + "…"
     rows = []
     for person in people:
         row = Notification(user_id=person.id, kind=kind, actor_id=actor.id if actor else None,

@@ -272,7 +272,7 @@ def decide_adjustment(actor, adjustment, approve, *, now, reason=None):
     if proposer is None or not acts_as_manager(proposer, engineer):  # moved off the team meanwhile: who manages now
         proposer = engineer.supervisor
     notifications.notify("adjustment_decided", [proposer], actor, now, engineer=engineer,
-                         month=month, detail=f"{Decimal(adjustment.points):+} {status} {reason or ''}".strip()[:255])
+                         month=month, detail=f"{Decimal(adjustment.points):+} {status} {reason or ''}".strip())
     return adjustment
 
 
@@ -488,7 +488,7 @@ def reopen_score(actor, engineer, month, reason, *, now):
     db.session.flush()
     recompute(engineer, month, now)
     notifications.notify("score_reopened", [engineer, engineer.supervisor], actor, now, engineer=engineer,
-                         month=month, detail=reason[:255])  # why: what the engineer and the manager look at again
+                         month=month, detail=reason)  # why: what the engineer and the manager look at again
     score = score_of(engineer, month)
     db.session.refresh(score)
     return score
