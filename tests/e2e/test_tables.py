@@ -230,3 +230,25 @@ def test_a_complaint_a_score_links_to_stands_out_and_its_note_is_readable_on_a_p
     context.close()
     assert shades[0] != shades[1]
     assert note >= 150
+
+
+# Visible text controls whose text is smaller than 16 px: iOS Safari zooms the page into such a control when it is
+# tapped (and leaves it zoomed), so a phone user filtering a list or marking attendance had the page jump each time.
+SMALL_CONTROLS = """() => Array.from(document.querySelectorAll(
+    "input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=submit]), select, textarea"))
+  .filter(e => e.getClientRects().length && parseFloat(getComputedStyle(e).fontSize) < 16)
+  .map(e => (e.name || e.id) + " " + getComputedStyle(e).fontSize)"""
+
+
+def test_no_text_control_on_a_phone_is_small_enough_to_make_ios_zoom(live_server, browser, demo_data):
+    small = {}
+    pages = dict(PAGES, admin=PAGES["admin"] + ["/audit/"], office=PAGES["office"] + ["/imports/"])
+    for username, paths in pages.items():
+        context, page = log_in(browser, live_server, username, PHONE)
+        for path in paths:
+            page.goto(live_server + path)
+            found = page.evaluate(SMALL_CONTROLS)
+            if found:
+                small[f"{username} {path}"] = sorted(set(found))[:5]
+        context.close()
+    assert not small, json.dumps(small, ensure_ascii=False, indent=1)
