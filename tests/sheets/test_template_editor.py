@@ -689,3 +689,28 @@ def test_a_number_of_a_huge_exponent_is_refused_naming_its_field(november, api, 
     answer = api("POST", f"/templates/{CODE}/what-if", "admin", data=raw, content_type="application/json")
     assert answer.status_code == 422 and "body.max" in answer.get_json()["error"]["fields"], answer.get_json()
     assert template_count() == versions
+
+
+def test_an_assignment_whose_template_cannot_score_the_engineers_records_is_refused_on_his_row(november, client, api):
+    """Moving an engineer to a template without the category of an incident he has this month was saved with
+    "drafts recomputed": the draft stayed stale on the old template, and the month could no longer be computed or
+    approved (409 for everyone) until someone deleted the incident. The assignment is refused on his row, as a
+    version that drops a category in use is refused."""
+    login(client, "admin")
+    assert client.post("/admin/templates/assign", data={"template-eng1": "repair_technician_monthly",
+                                                        "template-eng2": "", "from_month": NOVEMBER}).status_code == 302
+    incident = api("POST", "/incidents", "mgr", json={"engineer": "eng1", "date": "2026-11-06", "indicator": "safety",
+                                                       "category": "minor"})
+    assert incident.status_code == 201, incident.get_json()
+    db.session.expire_all()
+    before = (_draft("eng1", NOVEMBER).total, _draft("eng1", NOVEMBER).template.code)
+    refused = client.post("/admin/templates/assign", data={"template-eng1": "role_quality_inspector",
+                                                           "template-eng2": "", "from_month": NOVEMBER})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422, html[:300]
+    assert re.search(r'id="template-eng1-error">[^<]*minor[^<]*先删除这些记录', html), html
+    db.session.expire_all()
+    assert _in_force("eng1", NOVEMBER) == "repair_technician_monthly"  # nothing stored
+    draft = _draft("eng1", NOVEMBER)
+    assert (draft.total, draft.template.code) == before and not draft.stale
+    assert api("POST", f"/scores/{NOVEMBER}/compute", "mgr").status_code == 200  # the month still computes

@@ -480,8 +480,9 @@ def _check_versions(changes, month, first_versions):
 def assign_templates(actor, changes, from_month, now):
     """Score each engineer of `changes` ({User: template code or None for the role's}) with that template from
     `from_month` on: the months before it keep the template they had, and an assignment that started at it or later
-    gives way. Their drafts from that month to the current one are recomputed when the caller commits. Flushes; the
-    caller commits. Invalid for an unknown code, or a month before a chosen template's first version."""
+    gives way. Their drafts from that month to the current one are recomputed here. Flushes; the
+    caller commits. Invalid for an unknown code, a month before a chosen template's first version, or a template that
+    cannot score an engineer's records of a draft month (the caller rolls back)."""
     month = month_arg(from_month, field="from_month")
     first_versions = dict(db.session.execute(select(KpiTemplate.code, func.min(KpiTemplate.effective_from))
                                              .group_by(KpiTemplate.code)).all())
@@ -501,5 +502,12 @@ def assign_templates(actor, changes, from_month, now):
         db.session.add(TemplateAssignment(engineer_id=person.id, from_month=month, code=code,
                                           assigned_by_id=actor.id, assigned_at=now))
         live.touch(person.id, live.Since(month))
-    db.session.flush()
+    try:  # their drafts follow now: one the new template cannot score (an incident of a category it lacks) refuses
+        live.settle(now, strict=True)  # the assignment, as a new version is refused (`_scored`), not left stale
+    except Conflict as error:
+        username = error.extra.get("username")
+        if username is None:
+            raise
+        raise Invalid.field(f"template-{username}", _("%(error)s；请改选能为其记录计分的模板，或先删除这些记录",
+                                                      error=error.message)) from None
     return len(changes)
