@@ -443,6 +443,20 @@ def test_a_share_above_100_percent_is_refused_on_the_form_and_the_api(client, ap
     assert count(MetricEntry) == 0
     assert api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "ticket_response",
                                                 "actual": 1}).status_code == 201
+
+
+def test_a_completion_rate_whose_range_runs_past_100_percent_is_taken_above_it(client, api, team, use_template):
+    """We.Do completions are scored in a range of 90%–110% with points above it: 120% typed without a plan was
+    refused with "比率不能超过 100%", and the API's 1.2 too, so the points above the range could not be earned
+    without inventing a plan."""
+    use_template(team["eng1"], "project_engineer_kpi")
+    login(client, "mgr")
+    assert client.post(f"/scores/{MONTH}/eng1/metrics/wedo", data={"m-wedo-actual": "120"}).status_code == 302
+    assert db.session.scalar(select(MetricEntry.actual).where(MetricEntry.key == "wedo")) == Decimal("1.2")
+    assert api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "rma",
+                                                "actual": 1.2}).status_code == 201
+    lines = {line["code"]: line for line in client.get(f"/api/v1/scores/{MONTH}/eng1").get_json()["indicators"]}
+    assert lines["wedo"]["points"] == 80  # 120%: one 10% step above 110% → 70 + 10
     assert client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response",
                        data={"m-ticket_response-actual": "100"}).status_code == 302
 

@@ -431,7 +431,7 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
         raise Invalid.field("plan", _("计划须大于 0"))
     if plan is None and spec.wants_plan:  # a completion rate: actual alone (8 solved) would read as 800%
         raise Invalid.field("plan", _("该指标按完成率（实际 ÷ 计划）计分，须填写计划"))
-    if plan is None and spec.percent and actual > 1:  # a share itself (satisfaction 150% was taken, and shown)
+    if plan is None and spec.percent and actual > 1 and not spec.past_full:  # a share itself (satisfaction 150%)
         raise Invalid.field("actual", _("比率不能超过 100%"))
     if plan is not None and not (spec.wants_plan or spec.percent):
         # a count or an amount: with a plan it would be scored as actual ÷ plan (3 errors of 10 as 0.3 errors)

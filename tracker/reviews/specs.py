@@ -27,11 +27,19 @@ class MetricSpec:
     wants_plan: bool
     percent: bool = False
     optional: bool = False  # a part the template takes only when entered (required: false): nothing is missing
+    past_full: bool = False  # a share above 100% means something to the rule (a completion range of 90%–110%)
 
 
 def reads_share(node):
     """Whether a rule reads a plain entered value as a share (0.85 = 85%): bands, and ranges marked percent."""
     return node.rule == "band" or (node.rule == "range" and bool(node.params.get("percent")))
+
+
+def reads_past_full(node):
+    """Whether a share may pass 100%: a percent range without an upper bound or with one above 100% (We.Do
+    completions, 90%–110%: a completion rate), not one ending at or below it (answered in time, 90%–98%)."""
+    params = node.params
+    return node.rule == "range" and bool(params.get("percent")) and ("hi" not in params or params["hi"] > 1)
 
 
 @dataclass
@@ -95,7 +103,8 @@ def _walk(indicator, node, inherited, specs):
     elif source.kind == "metric":
         # a linear rule scores actual / plan; band and range rules read the plain actual (a count, a score)
         specs.metrics.setdefault(key, MetricSpec(key, indicator, node.rule, node.rule == "linear", reads_share(node),
-                                                 optional=source.options.get("required", True) is False))
+                                                 optional=source.options.get("required", True) is False,
+                                                 past_full=reads_past_full(node)))
     elif source.kind == "rating" and node.rule == "rating":
         specs.ratings.setdefault(key, RatingSpec(key, indicator, "rating", scale=node.params.get("scale",
                                                                                                   DEFAULT_SCALE)))
