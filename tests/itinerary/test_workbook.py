@@ -127,7 +127,9 @@ def test_round_trip_restores_the_same_trips_and_expenses(filled, web):
     assert "导入完成" in page
     assert "2026-10：行程" in page and "：已提交" not in page  # open months, restored
     again = client.get(upload(client, data).headers["Location"]).get_data(as_text=True)
-    assert "2026-10：与系统中相同，未改动" in again and "：已提交" not in again  # it was not submitted
+    # what was compared: the file's 考勤 and 工时 cells are not read, an engineer who changed one is not told it went in
+    assert "考勤和工时两列由系统生成，导入时不读取" in again
+    assert "2026-10：行程和费用与系统中相同，未改动" in again and "：已提交" not in again  # it was not submitted
 
 
 def test_import_replaces_what_an_open_month_held(filled, web):

@@ -426,6 +426,6 @@ def import_workbook(username, year):
             parts.append(_("%(month)s：行程 %(trips)s 条，费用 %(expenses)s 笔", **item))
         else:
             # a month that held what the file holds (submitted or not) keeps its records
-            parts.append(_("%(month)s：与系统中相同，未改动", month=item["month"]))
+            parts.append(_("%(month)s：行程和费用与系统中相同，未改动", month=item["month"]))
     flash(_("导入完成。") + _("；").join(parts), "success")
     return redirect(url_for("itinerary.year", username=engineer.username, year=year))

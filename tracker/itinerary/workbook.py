@@ -173,7 +173,8 @@ def _write_sheet(sheet, engineer, year, month, view):
                             COL_CATEGORY: "费用合计", COL_AMOUNT: view["expenses_total"]}, bold=True)
     sheet.merge_cells(start_row=row, start_column=COL_WEEKDAY + 1, end_row=row, end_column=COL_FULL_DAY + 1)
     notes = ["工时按每次行程向上取整到 0.5 小时（至少 0.5 小时）；每日最多计 7.5 小时，全天行程计 7.5 小时。",
-             "状态：" + (f"已提交（{view['submitted_at']:%Y-%m-%d %H:%M}）" if view["submitted"] else "未提交")]
+             "状态：" + (f"已提交（{view['submitted_at']:%Y-%m-%d %H:%M}）" if view["submitted"] else "未提交"),
+             "导入只读取行程和费用；考勤、工时由系统生成，改动不会导入。"]
     for offset, code in enumerate(EXPENSE_CATEGORIES, start=1):
         values = {COL_CATEGORY: CATEGORIES[code], COL_AMOUNT: totals[code]}
         if offset <= len(notes):
