@@ -211,6 +211,20 @@ def test_full_width_digits_typed_with_a_chinese_input_method_are_read_as_the_cel
     assert stored.early_confirmation_month == "2025-05"
 
 
+def test_an_early_confirmation_month_in_a_date_cell_is_read_as_its_month(team, api):
+    """Excel turns 2025-10 typed into a cell not kept as text into the date 2025-10-01: the month column refused it
+    (月份须为 YYYY-MM) while every date column takes a date cell. Another day of a month is still refused."""
+    users = [{"username": "date.cell", "display_name": "日期格", "role": "engineer", "supervisor": "mgr",
+              "hire_date": datetime(2025, 1, 6), "bonus_base": "0", "active": "是",
+              "early_confirmation_month": datetime(2025, 5, 1)}]
+    answer = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
+    assert answer.status_code == 200, answer.get_json()
+    assert db.session.scalar(select(User.early_confirmation_month).where(User.username == "date.cell")) == "2025-05"
+    users[0].update(username="date.cell2", early_confirmation_month=datetime(2025, 5, 12))
+    refused = _upload(api, "users", _xlsx(kinds.USERS, users), "人员.xlsx", dry_run=False)
+    assert refused.status_code == 422
+
+
 def test_roles_named_as_tracker_shows_them_and_a_bonus_base_with_thousands_separators_import(team, api):
     users = [{"username": f"role.{n}", "display_name": f"角色{n}", "role": role, "supervisor": "mgr",
               "hire_date": "2025-01-01", "bonus_base": base, "active": "是"}
@@ -1025,6 +1039,22 @@ def test_a_user_imported_without_a_password_has_none_until_an_admin_sets_one(tea
         assert api("POST", "/auth/token", json={"username": "ctrl1", "password": password}).status_code == 401
     assert api("PATCH", "/users/ctrl1", "admin", json={"password": "a-new-pass-12"}).status_code == 200
     assert api("POST", "/auth/token", json={"username": "ctrl1", "password": "a-new-pass-12"}).status_code == 200
+
+
+def test_an_initial_password_given_for_an_existing_user_is_said_to_be_left_out(team, api, client):
+    """An import never changes an existing user's password; the report said "unchanged" of such a row and nothing
+    more, so an admin thought the password was reset. The report names those users, the page says why."""
+    from tests.conftest import login
+
+    assert _report(_upload(api, "users", _csv(kinds.USERS, [USER_ROW]), "人员.csv", dry_run=False))["created"] == 1
+    again = _report(_upload(api, "users", _csv(kinds.USERS, [USER_ROW | {"password": "brand-new-12"}]), "人员.csv"))
+    assert again["kept_passwords"] == ["ctrl1"] and again["unchanged"] == 1, again
+    without = _report(_upload(api, "users", _csv(kinds.USERS, [USER_ROW | {"password": ""}]), "人员.csv"))
+    assert without["kept_passwords"] == []
+    login(client, "admin")
+    page = _page_upload(client, "users", _csv(kinds.USERS, [USER_ROW | {"password": "brand-new-12"}]), "人员.csv")
+    assert re.search(r'id="kept-passwords">[^<]*导入不修改已有用户的密码[^<]*ctrl1', page.get_data(as_text=True))
+    assert api("POST", "/auth/token", json={"username": "ctrl1", "password": "brand-new-12"}).status_code == 401
 
 
 def test_an_empty_supervisor_cell_clears_the_supervisor_as_every_other_empty_column_does(team, api):

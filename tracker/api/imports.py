@@ -30,8 +30,11 @@ REPORT = core.obj({
     "new_customers": {"type": "array", "items": {"type": "string"},
                       "description": "work orders: the customers the rows name that were not stored, which the import "
                                      "creates (a mistyped name would make a second customer)"},
+    "kept_passwords": {"type": "array", "items": {"type": "string"},
+                       "description": "users: the existing users whose row gives 初始密码, which an import never "
+                                      "changes (an admin sets a password on the user's page)"},
 }, ["kind", "dry_run", "stored", "rows", "created", "updated", "unchanged", "changes", "errors", "ignored_columns",
-    "new_customers"])
+    "new_customers", "kept_passwords"])
 IMPORT_UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary",
              "description": "the template's .xlsx, or the same columns as .csv (UTF-8, GB18030 or UTF-16)"},

@@ -175,7 +175,9 @@ def _user_data(row, fields):
     """The row's user fields; a cell that cannot be read is kept in `fields` (a FieldErrors) and left out."""
     data = _plain(row, ("display_name", "department", "email", "password", "early_confirmation_month"))
     if data.get("early_confirmation_month"):  # ２０２５－０３ as a date's digits are read
-        data["early_confirmation_month"] = xlsx.iso_text(data["early_confirmation_month"])
+        month = xlsx.iso_text(data["early_confirmation_month"])
+        # a date cell of the month's first day: what Excel makes of 2025-10 typed into a cell not kept as text
+        data["early_confirmation_month"] = month[:7] if re.fullmatch(r"\d{4}-\d{2}-01", str(month)) else month
     readers = {"role": lambda text: _choice(text or "", "role", ROLES, ROLE_LABELS),
                "hire_date": lambda text: parse_date(text or None, "hire_date"),
                "bonus_base": lambda text: _decimal(text or "0", "bonus_base"),

@@ -41,6 +41,7 @@ class Report:
     errors: list = field(default_factory=list)
     ignored_columns: list = field(default_factory=list)  # headings of the file's columns that are none of the kind's
     new_customers: list = field(default_factory=list)  # customers the rows name that the import creates (work orders)
+    kept_passwords: list = field(default_factory=list)  # existing users whose row gives 初始密码: it is not imported
 
     @property
     def ok(self):
@@ -50,7 +51,8 @@ class Report:
         return {"kind": self.kind, "dry_run": dry_run, "stored": not dry_run and self.ok, "rows": self.rows,
                 "created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
                 "changes": sorted(self.created + self.updated, key=lambda change: change["row"]),
-                "errors": self.errors, "ignored_columns": self.ignored_columns, "new_customers": self.new_customers}
+                "errors": self.errors, "ignored_columns": self.ignored_columns, "new_customers": self.new_customers,
+                "kept_passwords": self.kept_passwords}
 
 
 def kind_of(name):
@@ -243,6 +245,8 @@ def _compare(report, kind, present, rows, before, after, key):
         elif old is None:
             report.created.append({**change, "action": "create"})
         else:
+            if row.get("password"):  # an import never changes an existing user's password: said, not done quietly
+                report.kept_passwords.append(change["key"])
             changed = [column.header() for column in kind.columns if column.key in present and column.key != "password"
                        and old.get(column.key) != new.get(column.key)]
             if changed:
