@@ -1177,6 +1177,27 @@ def test_an_admin_imports_a_new_order_that_redoes_a_later_row_of_the_file(team, 
         assert redo.rework == "internal" and redo.rework_of.number == "WO-DONE"
 
 
+@pytest.mark.parametrize("kind", ["work_orders", "users"])
+def test_a_link_to_a_row_of_the_file_that_was_refused_names_that_row(team, api, kind):
+    """A rework link (a supervisor) to a row refused for a cell of its own said "没有编号为 … 的工单" (no such user),
+    as of a mistyped number, though the order is in the file: the row to fix is named."""
+    if kind == "work_orders":
+        rows = _orders(2)
+        rows[0].update(number="WO-DONE", status="已完成")  # not a status: 已完工 is
+        rows[1].update(number="WO-REDO", reported_at="2026-10-29 09:00", rework="external", rework_of="WO-DONE")
+        data, column = _xlsx(kinds.WORK_ORDERS, rows), "rework_of"
+    else:
+        rows = [USER_ROW | {"username": "lead.x", "role": "经理"},  # not a role: 主管 is
+                USER_ROW | {"username": "member.x", "supervisor": "lead.x"}]
+        data, column = _csv(kinds.USERS, rows), "supervisor"
+    report = _report(_upload(api, kind, data, "导入.xlsx" if kind == "work_orders" else "人员.csv", user="admin"))
+    first = 3 if kind == "work_orders" else 2  # below the English row of the template; a CSV has none
+    errors = [(error["row"], error["field"]) for error in report["errors"]]
+    assert errors == [(first, "status" if kind == "work_orders" else "role"), (first + 1, column)], report
+    assert report["errors"][1]["message"].startswith(f"第 {first} 行（"), report
+    assert "有误" in report["errors"][1]["message"]
+
+
 def test_a_new_orders_link_to_no_order_is_refused_in_its_column_for_an_admin_too(team, api):
     orders = _orders(1)
     orders[0].update(rework="external", rework_of="WO-NONE")

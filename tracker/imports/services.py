@@ -171,7 +171,7 @@ def _run(actor, name, filename, data, now, progress, dry_run):
                 db.session.flush()
             if progress:
                 progress(done, len(rows))
-        _second_pass(report, kind, present, batch, accepted, actor, now)
+        _second_pass(report, kind, present, batch, rows, before, accepted, actor, now)
         if writes:
             db.session.flush()
         after = batch.stored(rows)
@@ -221,14 +221,27 @@ def _without_examples(report, kind, present, rows):
     return [(number, row) for number, row in rows if matched[number] is None]
 
 
-def _second_pass(report, kind, present, batch, accepted, actor, now):
-    """Links to other rows of the file (supervisors, redone work orders), once every row is stored."""
+def _second_pass(report, kind, present, batch, rows, stored, accepted, actor, now):
+    """Links to other rows of the file (supervisors, redone work orders), once every row is stored. A link to a row
+    of the file that was refused names that row (it said "no order numbered …", as of a mistyped number)."""
     if batch.link is None:
         return
     column = kind.second_pass[0]
+    failed = {error["row"] for error in report.errors}
+    there = {_same(key) for key in stored} | {_same(kind.key_of(row)) for _number, row in accepted}
+    refused = {}
+    for number, row in rows:  # a row refused whose record is neither stored nor made by another row
+        if number in failed and _same(kind.key_of(row)) not in there:
+            refused.setdefault(_same(kind.key_of(row)), number)
     for number, row in accepted:
-        if row.get(column):
-            _try(report, kind, number, present, lambda row=row: batch.link(actor, row, now), batch.isolate(False))
+        if not row.get(column):
+            continue
+        other = refused.get(_same((row[column],)))
+        if other is not None:
+            _error(report, kind, number, Invalid.field(column, _("第 %(row)s 行（%(key)s）有误，改正该行后本行再检查",
+                                                                 row=other, key=row[column])), present)
+            continue
+        _try(report, kind, number, present, lambda row=row: batch.link(actor, row, now), batch.isolate(False))
 
 
 def _compare(report, kind, present, rows, before, after, key):
