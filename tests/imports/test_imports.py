@@ -1177,6 +1177,16 @@ def test_an_admin_imports_a_new_order_that_redoes_a_later_row_of_the_file(team, 
         assert redo.rework == "internal" and redo.rework_of.number == "WO-DONE"
 
 
+def test_a_work_order_row_is_told_every_bad_cell_in_one_check(team, api):
+    """A cell that could not be read (a status) hid what the service finds wrong in the others (an unknown engineer,
+    a response before the report): a clerk needed a round of checking for each."""
+    rows = _orders(1)
+    rows[0].update(engineer="nobody", status="bogus", responded_at="2026-10-02 08:00")  # reported 2026-10-02 09:00
+    report = _report(_upload(api, "work_orders", _xlsx(kinds.WORK_ORDERS, rows), "工单.xlsx"))
+    assert {error["field"] for error in report["errors"]} == {"status", "engineer", "responded_at"}, report
+    assert {error["row"] for error in report["errors"]} == {3}
+
+
 @pytest.mark.parametrize("kind", ["work_orders", "users"])
 def test_a_link_to_a_row_of_the_file_that_was_refused_names_that_row(team, api, kind):
     """A rework link (a supervisor) to a row refused for a cell of its own said "没有编号为 … 的工单" (no such user),

@@ -351,12 +351,14 @@ STATUS_LABELS = {"open": "进行中", "completed": "已完工", "cancelled": "�
 REWORK_LABELS = {"none": ("无", "否"), "internal": "内返", "external": "外返"}  # 否: the pages' name
 
 
-def _order_data(row):
-    """The row as work-order data; a rework link (and its kind) waits for the second pass."""
+def _order_data(row, fields=None):
+    """The row as work-order data; a rework link (and its kind) waits for the second pass. With `fields` (a
+    FieldErrors) a cell that cannot be read is kept there and left out of the data, else it is raised."""
     data = _plain(row, ("customer", "equipment", "service_type", "description", "engineer", "submitter"))
     if "equipment" in data:
         data["equipment"] = data["equipment"] or ""
-    fields = validation.FieldErrors()  # every cell at fault at once (a row took a round for each)
+    gather = fields is not None
+    fields = fields if gather else validation.FieldErrors()  # every cell at fault at once (a round for each)
     for name in TIME_COLUMNS:
         if name in row:
             with fields.check():
@@ -367,8 +369,9 @@ def _order_data(row):
     rework = None
     with fields.check():
         rework = _choice(row.get("rework") or "none", "rework", REWORK, REWORK_LABELS)
-    fields.raise_any()
-    if not row.get("rework_of"):
+    if not gather:
+        fields.raise_any()
+    if not row.get("rework_of") and rework is not None:
         if "rework" in row:
             data["rework"] = rework
         if "rework_of" in row:
@@ -381,7 +384,12 @@ def store_order(actor, row, now, records):
     if not number:
         raise Invalid.field("number", _("必填"))
     order = records.order(number)
-    data = _order_data(row)
+    fields = validation.FieldErrors()
+    data = _order_data(row, fields)
+    if fields.errors:  # cells that cannot be read, and what the service finds wrong in the others: one round
+        with fields.check():
+            order_services.check_order(actor, order or WorkOrder(), data, records, whole=False)
+        fields.raise_any()
     if not data.get("submitter"):  # an empty cell: for a new order the one who enters it, as through the API
         data.pop("submitter", None)  # (CONTRACT 5); an order's submitter stays (the file again changes nothing)
     if order is None:
