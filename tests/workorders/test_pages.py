@@ -31,7 +31,8 @@ def test_create_page_stores_the_order_and_shows_its_canonical_name(client, team)
 
 @pytest.mark.parametrize("change, message", [
     ({"customer": "旗滨/玻璃"}, "不能包含"),
-    ({"customer": ""}, "该字段是必填字段"),
+    ({"customer": ""}, "请填写客户"),  # each required field asks for itself (all said 该字段是必填字段)
+    ({"reported_at": ""}, "请填写报修时间"),
     ({"arrived_at": "2026-10-15T07:00"}, "到达时间不能早于报修时间"),
     ({"reported_at": "not a time"}, "不是有效的日期与时间值"),
     ({"engineer": "ghost"}, "不是有效的选择"),
@@ -61,7 +62,7 @@ def test_one_round_names_every_mistake_of_a_ticket(client, team):
         "rework": "external", "rework_of": "WO-NONE"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    for field, message in (("service_type", "该字段是必填字段"), ("customer", "不能包含"),
+    for field, message in (("service_type", "请填写服务类型"), ("customer", "不能包含"),
                            ("equipment", "开头和结尾不能是点或空格"), ("rework_of", "没有编号为 WO-NONE 的工单"),
                            ("responded_at", "响应时间不能早于报修时间")):
         assert re.search(rf'id="{field}"[^>]*>(?:(?!</div>).)*?invalid-feedback[^>]*>\s*[^<]*{re.escape(message)}',

@@ -35,8 +35,10 @@ class LocalTimeField(DateTimeLocalField):
         return super().__call__(**kwargs)
 
 
-def _when(label, required=False):
-    return LocalTimeField(label, format=DATETIME_FORMATS, validators=[InputRequired() if required else Optional()])
+def _when(label, required=None):
+    """A time field; `required`: the message that asks for it (None: it may stay empty)."""
+    return LocalTimeField(label, format=DATETIME_FORMATS,
+                          validators=[InputRequired(required) if required else Optional()])
 
 
 class TimesForm(Form):
@@ -52,15 +54,15 @@ class TimesForm(Form):
 class WorkOrderForm(Form):
     number = StringField(_l("工单编号"), validators=[Optional(), Length(max=32)],
                          description=_l("留空则自动生成"))
-    customer = StringField(_l("客户"), validators=[DataRequired()],  # 40 after NFC: the service counts
+    customer = StringField(_l("客户"), validators=[DataRequired(_l("请填写客户"))],  # 40 after NFC: the service counts
                            render_kw={"list": "customer-names", "autocomplete": "off", "data-picker": "customers"})
     equipment = StringField(_l("设备"), validators=[Optional()],
                             render_kw={"placeholder": _l("如 1号机"), "list": "equipment-names", "autocomplete": "off",
                                        "data-picker": "equipment", "data-customer-field": "customer"})
-    service_type = StringField(_l("服务类型"), validators=[DataRequired()],
+    service_type = StringField(_l("服务类型"), validators=[DataRequired(_l("请填写服务类型"))],
                                render_kw={"list": "service-types", "autocomplete": "off"})
     description = TextAreaField(_l("问题描述"), validators=[Optional(), Length(max=2000)])
-    reported_at = _when(_l("报修时间"), required=True)
+    reported_at = _when(_l("报修时间"), required=_l("请填写报修时间"))
     deadline_at = _when(_l("要求完成时间"))
     engineer = SelectField(_l("指派工程师"), choices=[], default="")
     submitter = SelectField(_l("提交人"), choices=[], default="")
