@@ -252,3 +252,16 @@ def test_no_text_control_on_a_phone_is_small_enough_to_make_ios_zoom(live_server
                 small[f"{username} {path}"] = sorted(set(found))[:5]
         context.close()
     assert not small, json.dumps(small, ensure_ascii=False, indent=1)
+
+
+def test_a_templates_indicators_read_as_cards_on_a_phone_with_the_rule_in_view(live_server, browser, demo_data):
+    """The indicator table was 700 px wide in a sideways scroller: the scoring rule, the column that matters, was
+    off the screen, each row 150–200 px tall beside a narrow name."""
+    context, page = log_in(browser, live_server, "admin", {"width": 390, "height": 844})
+    page.goto(live_server + "/admin/templates/project_engineer_kpi")
+    out = page.evaluate("""() => Array.from(document.querySelectorAll("table.template-table td[data-label]"))
+        .filter(cell => { const box = cell.getBoundingClientRect(); return box.left < 0 || box.right > innerWidth + 0.5; })
+        .map(cell => cell.dataset.label)""")
+    assert page.locator("table.template-table td[data-label]").count() >= 20
+    context.close()
+    assert not out, sorted(set(out))
