@@ -258,3 +258,13 @@ def test_an_unknown_status_is_refused_naming_the_statuses_as_the_api_does(client
     said = api("PUT", "/attendance/eng1/2026-11-03", "office", json={"status": "Late"}).get_json()["error"]
     assert response.status_code == 422 and said["fields"]["status"] in response.get_data(as_text=True)
     assert db.session.scalar(select(Attendance.id)) is None
+
+
+def test_the_api_answers_the_id_of_the_exception_it_recorded(api, team):
+    """A score names the attendance records that cost points by id, but PUT answered none: a client could not tie a
+    deduction to the day it had just recorded."""
+    body = api("PUT", "/attendance/eng1/2026-11-02", "office", json={"status": "absent"}).get_json()
+    row = db.session.scalar(select(Attendance).where(Attendance.day == date(2026, 11, 2)))
+    assert body == {"username": "eng1", "date": "2026-11-02", "status": "absent", "id": row.id}
+    assert api("PUT", "/attendance/eng1/2026-11-02", "office", json={"status": "late"}).get_json()["id"] == row.id
+    assert api("PUT", "/attendance/eng1/2026-11-02", "office", json={"status": "present"}).get_json()["id"] is None

@@ -64,8 +64,10 @@ CALENDAR_DAY = core.obj({"date": core.DATE, "workday": {"type": "boolean"},
                          "note": {"type": ["string", "null"]}},
                         ["date", "workday", "official_workday", "override", "note"])
 ATTENDANCE = core.obj({"username": {"type": "string"}, "date": core.DATE,
-                       "status": {"type": "string", "enum": list(ATTENDANCE_STATUSES)}},
-                      ["username", "date", "status"])
+                       "status": {"type": "string", "enum": list(ATTENDANCE_STATUSES)},
+                       "id": {"type": ["integer", "null"],
+                              "description": "the exception's record (as a score's records name it); null: present"}},
+                      ["username", "date", "status", "id"])
 
 
 # ---- shared helpers (also used by the itinerary routes) ----------------------------------------
@@ -277,6 +279,7 @@ def set_attendance(username, day, data):
     only on a day that has come (a future day: 422), leave and business trips also ahead."""
     engineer = engineer_from_path(username)
     parsed = core.parse_date(day)
-    status = itinerary.set_attendance(current_user, engineer, parsed, data["status"], now=clock.now())
+    row = itinerary.set_attendance(current_user, engineer, parsed, data["status"], now=clock.now())
     core.commit()
-    return core.reply({"username": engineer.username, "date": parsed, "status": status})
+    return core.reply({"username": engineer.username, "date": parsed, "status": data["status"],
+                       "id": row.id if row is not None else None})

@@ -360,7 +360,8 @@ HAPPENED_ONLY = ("late", "early_leave", "absent")  # statuses that say what happ
 
 
 def set_attendance(actor, engineer, day, status, *, now):
-    """Record one engineer's status on a workday; `present` clears the exception. The caller commits."""
+    """Record one engineer's status on a workday; `present` clears the exception. The stored Attendance (None for
+    present). The caller commits."""
     if not can_record_attendance(actor, engineer):
         raise Forbidden(_("无权记录该工程师的考勤"))
     if status not in ATTENDANCE_STATUSES:
@@ -383,7 +384,7 @@ def set_attendance(actor, engineer, day, status, *, now):
             db.session.add(row)
         row.status, row.recorded_by_id, row.recorded_at = status, actor.id, now
     db.session.flush()
-    return status
+    return row if status != "present" else None
 
 
 def attendance_grid(engineer_ids, month):
