@@ -2,7 +2,7 @@
 and the flags of every cookie."""
 
 from flask import Response as FlaskResponse
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -27,9 +27,13 @@ HEADERS = {
 
 def set_headers(response):
     """Add the security headers (a view that set its own keeps it). A 204 says no content type: it has no content
-    (the API's deletions were labelled text/html)."""
+    (the API's deletions were labelled text/html). Pages and answers are not kept in the browser's cache (people's
+    hours, scores and pay stayed readable there after logout on a shared computer); the static files are, and the
+    downloads say their own (scans and photos: private, no-cache)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if not (has_request_context() and request.endpoint == "static"):
+        response.headers.setdefault("Cache-Control", "no-store")
     if response.status_code == 204:
         response.headers.pop("Content-Type", None)
     return response

@@ -45,6 +45,18 @@ def test_every_page_and_answer_carries_the_security_headers(app, client, team, w
         assert_secure_headers(response, path)
 
 
+def test_pages_and_answers_are_not_kept_in_the_browsers_cache_static_files_are(app, client, team):
+    """A page of someone's hours, scores or pay stayed in the browser's cache after logout (no Cache-Control), for
+    the next person at a shared computer to read with the back button or offline."""
+    login(client, "eng1")
+    token = client.post("/api/v1/auth/token", json={"username": "eng1", "password": PASSWORD}).get_json()["token"]
+    for path in ("/", "/itinerary/eng1/2026-11", "/notifications", "/no-such-page"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    answer = client.get("/api/v1/itineraries/eng1/2026-11", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200 and answer.headers.get("Cache-Control") == "no-store"
+    assert "no-store" not in (client.get("/static/tracker.css").headers.get("Cache-Control") or "")
+
+
 def test_error_and_refused_answers_carry_the_headers_too(client, team):
     login(client, "eng1")
     response = client.get("/admin/users")
