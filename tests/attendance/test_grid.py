@@ -268,3 +268,18 @@ def test_the_api_answers_the_id_of_the_exception_it_recorded(api, team):
     assert body == {"username": "eng1", "date": "2026-11-02", "status": "absent", "id": row.id}
     assert api("PUT", "/attendance/eng1/2026-11-02", "office", json={"status": "late"}).get_json()["id"] == row.id
     assert api("PUT", "/attendance/eng1/2026-11-02", "office", json={"status": "present"}).get_json()["id"] is None
+
+
+def test_a_future_days_cell_does_not_offer_what_can_only_have_happened(client, team):
+    """The grid offered 迟到/早退/旷工 on days to come: one chosen refused the whole save (the other changes too).
+    Leave and business trips may be planned and stay offered."""
+    login(client, "office")
+    page = client.get("/attendance/2026-11").get_data(as_text=True)  # today is 2026-11-20
+
+    def options(day):
+        found = re.search(rf'<select name="{re.escape(cell("eng1", day))}"[^>]*>(.*?)</select>', page, re.S).group(1)
+        return {code: "disabled" in attrs for code, attrs in re.findall(r'<option value="([a-z_]+)"([^>]*)>', found)}
+
+    future, past = options("2026-11-23"), options("2026-11-19")
+    assert {code for code, off in future.items() if off} == {"late", "early_leave", "absent"}
+    assert not any(past.values())

@@ -83,7 +83,7 @@ def _render(month, error=None, submitted=None, status=200):
         shown=_shown(rows),
         read_only=current_user.role not in ATTENDANCE_RECORDERS,
         submitted=submitted or {},
-        error=error, today=clock.today(), previous=month.previous(),
+        error=error, today=clock.today(), previous=month.previous(), happened_only=services.HAPPENED_ONLY,
         following=month.next(), calendar_warnings=calendar.admin_notes(current_user, year, clock.today())), status
 
 
