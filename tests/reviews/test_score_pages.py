@@ -197,6 +197,30 @@ def test_month_page_says_not_assessed_of_someone_too_new_whose_month_was_never_c
     client.post("/logout")
 
 
+def test_a_month_never_computed_for_someone_is_computed_from_its_page(client, team):
+    """An engineer added after the month was closed read 尚未计算 on the month's page and as the gm's blocker, with
+    nothing to click (the API and the command compute it). The page offers it to a manager (the own team), the gm
+    and the admin; the score page points there; an engineer has neither."""
+    login(client, "eng1")
+    assert "compute-link" not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    client.post("/logout")
+    login(client, "mgr")
+    assert 'id="compute-link"' in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    page = client.get(f"/scores/{MONTH}").get_data(as_text=True)
+    assert 'id="uncomputed"' in page and f'action="/scores/{MONTH}/compute"' in page
+    done = client.post(f"/scores/{MONTH}/compute", follow_redirects=True).get_data(as_text=True)
+    assert f"已计算 2 人的 {MONTH} 草稿分数" in done and 'id="uncomputed"' not in done  # eng1 and eng2, not eng3
+    row = re.search(r'<tr class="score-row" data-username="eng1">.*?</tr>', done, re.S).group(0)
+    assert "尚未计算" not in row
+    client.post("/logout")
+    login(client, "gm.wang")
+    assert 'id="uncomputed"' in client.get(f"/scores/{MONTH}").get_data(as_text=True)  # eng3's, of the other team
+    assert "已计算 3 人" in client.post(f"/scores/{MONTH}/compute", follow_redirects=True).get_data(as_text=True)
+    client.post("/logout")
+    login(client, "eng1")
+    assert client.post(f"/scores/{MONTH}/compute").status_code == 403
+
+
 def test_month_page_does_a_constant_number_of_queries(app, client, make_user, make_score):
     make_user("boss", role="manager")
 

@@ -156,10 +156,7 @@ def _flag(name):
 @core.answers(200, COMPUTED)
 def compute_scores(month):
     """Recompute the month's draft scores now (a manager: the own team; gm and admin: everyone)."""
-    ids = None
-    if current_user.role == "manager":
-        ids = [person.id for person in services.engineers_in_scope(current_user)]
-    summary = services.compute_asked(month, clock.now(), engineer_ids=ids, actor=current_user)
+    summary = services.compute_asked(month, clock.now(), actor=current_user)
     core.commit()
     return core.reply({"month": month, "computed": summary["computed"]})
 

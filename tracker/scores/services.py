@@ -123,12 +123,14 @@ def compute_month_sparing(month, now):
 
 
 def compute_asked(month, now, engineer_ids=None, progress=None, actor=None):
-    """compute_month for someone who asks for it (the API, the `compute` command): a month after the current one
-    has nothing to score yet (422); the `actor` who asked is in the audit log. The jobs and the live drafts call
-    compute_month itself."""
+    """compute_month for someone who asks for it (the API, the month's page, the `compute` command): a month after
+    the current one has nothing to score yet (422); a manager computes the own team, the gm and admin everyone; the
+    `actor` who asked is in the audit log. The jobs and the live drafts call compute_month itself."""
     month = month_arg(month)
     if month > Month.of(now.date()):
         raise Invalid.field("month", _("不能计算未来月份的得分"))
+    if actor is not None and actor.role == "manager":
+        engineer_ids = [person.id for person in engineers_in_scope(actor)]
     summary = compute_month(month, now, engineer_ids, progress)
     if actor is not None:
         audit.record(actor, "scores.compute", str(month), f"{summary['computed']} computed", at=now)

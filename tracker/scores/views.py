@@ -23,7 +23,7 @@ from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scores.templates_store import TemplatesInForce
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
-from tracker.scores.services import assessed, is_eligible, score_history
+from tracker.scores.services import assessed, compute_asked, is_eligible, score_history
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 from tracker.validation import FieldErrors, filter_errors, page_arg, put_errors
@@ -78,13 +78,32 @@ def month_page(month):
         errors, status = filter_errors(error), 422
         team, page = None, listing.ScorePage(month, [], 0, 1, MONTH_PAGE_SIZE)
     previous, following = _neighbours(month)
+    today_month = Month.of(clock.today())
+    # an engineer whose month was never computed (added after it was closed): the way forward is on the page
+    uncomputed = month <= today_month and current_user.role in ("manager", "gm", "admin") and any(
+        score is None and is_eligible(engineer, month) for engineer, score in page.rows)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
-                           errors=errors,
+                           errors=errors, uncomputed=uncomputed,
                            # a month never computed of someone too new to be assessed says so, as a draft would
                            not_assessed=lambda engineer: not is_eligible(engineer, month),
                            following=following, teams=listing.teams_in_scope(me), team=team,
-                           status_text=presenter.status_text, today_month=Month.of(clock.today()),
+                           status_text=presenter.status_text, today_month=today_month,
                            can_enter=current_user.role in ("manager", "gm"), takes_entries=_takes_entries(month)), status
+
+
+@bp.route("/scores/<month:month>/compute", methods=["POST"])
+@roles("manager", "gm", "admin")
+def compute_month(month):
+    """Compute the month's drafts now, as the API's compute does (a manager: the own team)."""
+    try:
+        summary = compute_asked(month, clock.now(), actor=_me())
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("已计算 %(n)s 人的 %(month)s 草稿分数", n=summary["computed"], month=month), "success")
+    return redirect(url_for("scores.month_page", month=month, team=request.form.get("team") or None))
 
 
 def _takes_entries(month):
