@@ -242,6 +242,17 @@ def test_the_settings_page_hides_the_database_password(client, team, app, monkey
     assert "S3cretPw" not in page and "postgresql://tracker@db.internal/tracker?password=***" in page
 
 
+def test_the_settings_page_names_the_config_file_this_instance_reads(client, team, app):
+    """It said to edit instance/config.py while TRACKER_INSTANCE_PATH put the instance elsewhere (an edit there did
+    nothing)."""
+    import html
+    import os
+
+    login(client, "admin")
+    page = html.unescape(client.get("/admin/settings").get_data(as_text=True))
+    assert f"修改请编辑 {os.path.join(app.instance_path, 'config.py')} 或" in page
+
+
 def test_the_settings_page_shows_values_as_json_has_them_not_as_python_writes_them(client, team, app, monkeypatch):
     """"MAIL_SERVER": "None", "COOKIE_SECURE": "False" and "LANGUAGES": "['zh', 'en']" were Python's words."""
     import json

@@ -1,5 +1,7 @@
 """Admin pages: users, customers, the work calendar and the settings in force."""
 
+import os
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -254,4 +256,5 @@ def calendar_page(month=None):
 @roles("admin")
 def settings():
     return render_template("admin/settings.html", settings=config.dumps_safe(current_app.config),
-                           covered=calendar.covered_years())
+                           covered=calendar.covered_years(),
+                           config_path=os.path.join(current_app.config.root_path, "config.py"))  # the instance's
