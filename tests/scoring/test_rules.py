@@ -100,6 +100,18 @@ def test_deduction_explains_each_category():
     assert render(outcome.details, "en") == "chatting × 2, 4 off, quarrel × 1, 3 off"
 
 
+def test_a_recorded_amount_outside_the_categorys_range_is_said_to_be_held_to_it():
+    """A later version narrowed a category (2.5 recorded, now 3–6): the line said 扣 3 分 beside the incident's 2.5,
+    with nothing to say why. It says the recorded amount was held to this version's range."""
+    categories = dict(ATTITUDE, quarrel=Category(Text("争吵", "quarrel"), D(3), D(6)))
+    outcome = run("deduction", {"categories": categories, "base": D(20)},
+                  events=[{"category": "quarrel", "amount": D("2.5")}, {"category": "idling"}])
+    assert outcome.points == D(15)
+    assert render(outcome.details) == "争吵 1 次，扣 3 分（记录的分值按本版范围 3–6 计），上班聊天 1 次，扣 2 分"
+    assert render(outcome.details, "en") == \
+        "quarrel × 1, 3 off (recorded amounts held to this version's 3–6), chatting × 1, 2 off"
+
+
 @pytest.mark.parametrize("incident, message", [
     ({"id": 7, "category": "sleeping"}, "unknown category"),
     ({"id": 8, "category": "quarrel"}, "needs an amount"),

@@ -62,6 +62,9 @@ CATALOG = {
     "linear.capped": ("{full} × {rate}%（按 100% 封顶）", "{full} × {rate}% (capped at 100%)"),
     "deduction.count": ("每{unit}扣 {per} 分", "{per} off per {unit}"),
     "deduction.item": ("{category} {count} 次，扣 {amount} 分", "{category} × {count}, {amount} off"),
+    # a recorded amount outside the category's range of the version in force (a later version narrowed it)
+    "deduction.item.held": ("{category} {count} 次，扣 {amount} 分（记录的分值按本版范围 {lo}–{hi} 计）",
+                            "{category} × {count}, {amount} off (recorded amounts held to this version's {lo}–{hi})"),
     "stepped": ("{count} {unit}，扣 {deducted} 分", "{count} {unit}, {deducted} off"),
     "allowance": ("允许 {allowed}（{rate}% × {base}），超出 {over}，每个扣 {per} 分",
                   "{allowed} allowed ({rate}% of {base}), {over} over at {per} each"),

@@ -147,21 +147,27 @@ def _incident_total(incidents, categories):
         code = incident.get("category")
         if code not in categories:
             raise FactsError(f"incident {incident.get('id')}: unknown category {code!r}")
-        count, total = per_category.get(code, (0, ZERO))
-        per_category[code] = (count + 1, total + _incident_amount(incident, categories[code]))
-    items = [Msg("deduction.item", {"category": categories[code].name, "count": str(count), "amount": total})
-             for code, (count, total) in per_category.items()]
-    total = sum((total for _, total in per_category.values()), ZERO)
+        count, total, held = per_category.get(code, (0, ZERO, False))
+        amount, kept = _incident_amount(incident, categories[code])
+        per_category[code] = (count + 1, total + amount, held or kept)
+    items = [Msg("deduction.item.held" if held else "deduction.item",
+                 {"category": categories[code].name, "count": str(count), "amount": total,
+                  **({"lo": categories[code].lo, "hi": categories[code].hi} if held else {})})
+             for code, (count, total, held) in per_category.items()]
+    total = sum((total for _, total, _held in per_category.values()), ZERO)
     return total, Msg("list", {"items": items}) if items else None
 
 
 def _incident_amount(incident, category):
-    """A fixed category's amount, or the one the manager chose, kept inside the category's range."""
+    """(amount, held): a fixed category's amount, or the one the manager chose, kept inside the category's range;
+    `held` when a recorded amount lies outside it (a later version narrowed the range), which the line then says."""
+    chosen = incident.get("amount")
     if category.lo == category.hi:
-        return category.lo
-    if incident.get("amount") is None:
+        return category.lo, chosen is not None and Decimal(chosen) != category.lo
+    if chosen is None:
         raise FactsError(f"incident {incident.get('id')}: needs an amount in {fmt(category.lo)}–{fmt(category.hi)}")
-    return clamp(Decimal(incident["amount"]), category.lo, category.hi)
+    amount = clamp(Decimal(chosen), category.lo, category.hi)
+    return amount, amount != Decimal(chosen)
 
 
 @rule("stepped", inputs=("count",), params={"steps": "bands", "base": "number?", "unit": "str?", "unit_en": "str?"},
