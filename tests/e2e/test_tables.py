@@ -265,3 +265,24 @@ def test_a_templates_indicators_read_as_cards_on_a_phone_with_the_rule_in_view(l
     assert page.locator("table.template-table td[data-label]").count() >= 20
     context.close()
     assert not out, sorted(set(out))
+
+
+# The attendance statuses whose short label is wider than the text box of a cell's select (measured in its font).
+CLIPPED_LABELS = """() => {
+  const select = document.querySelector(".att select");
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Array.from(select.options).map(o => o.text).filter(t => context.measureText(t).width > room);
+}"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_attendance_label_fits_its_cell_on_a_phone(live_server, browser, demo_data, lang):
+    """At 16 px (no iOS zoom) the English "Absent" showed as "Abser" in its cell."""
+    context, page = log_in(browser, live_server, "office", PHONE)
+    page.goto(f"{live_server}/attendance/2026-10?lang={lang}")
+    clipped = page.evaluate(CLIPPED_LABELS)
+    context.close()
+    assert not clipped, clipped
