@@ -219,6 +219,10 @@ def test_a_month_never_computed_for_someone_is_computed_from_its_page(client, te
     client.post("/logout")
     login(client, "eng1")
     assert client.post(f"/scores/{MONTH}/compute").status_code == 403
+    client.post("/logout")
+    login(client, "mgr")  # a month before the first anyone was scored in: Tracker did not assess then
+    assert 'id="uncomputed"' not in client.get("/scores/2026-09").get_data(as_text=True)
+    assert 'id="compute-link"' not in client.get("/scores/2026-09/eng1").get_data(as_text=True)
 
 
 def test_month_page_does_a_constant_number_of_queries(app, client, make_user, make_score):

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, false, select, update
+from sqlalchemy import and_, delete, exists, false, func, select, update
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import AuditEvent
@@ -135,6 +135,13 @@ def compute_asked(month, now, engineer_ids=None, progress=None, actor=None):
     if actor is not None:
         audit.record(actor, "scores.compute", str(month), f"{summary['computed']} computed", at=now)
     return summary
+
+
+def scoring_began(today_month):
+    """The first month anyone was scored in; on an instance that has scored nobody yet, the month before
+    `today_month` (the one its first close computes). The months before it were not assessed in Tracker."""
+    first = db.session.scalar(select(func.min(Score.month)))
+    return Month.parse(str(first)) if first is not None else today_month.previous()
 
 
 def _compute(month, now, engineer_ids, progress):

@@ -23,7 +23,7 @@ from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scores.templates_store import TemplatesInForce
 from tracker.scoring.decimals import fmt
 from tracker.scoring.totals import POSITIVE_CAP
-from tracker.scores.services import assessed, compute_asked, is_eligible, score_history
+from tracker.scores.services import assessed, compute_asked, is_eligible, score_history, scoring_began
 from tracker.scoring.month import Month
 from tracker.values import month_arg
 from tracker.validation import FieldErrors, filter_errors, page_arg, put_errors
@@ -80,8 +80,8 @@ def month_page(month):
     previous, following = _neighbours(month)
     today_month = Month.of(clock.today())
     # an engineer whose month was never computed (added after it was closed): the way forward is on the page
-    uncomputed = month <= today_month and current_user.role in ("manager", "gm", "admin") and any(
-        score is None and is_eligible(engineer, month) for engineer, score in page.rows)
+    uncomputed = _computable(month) and any(score is None and is_eligible(engineer, month)
+                                            for engineer, score in page.rows)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
                            errors=errors, uncomputed=uncomputed,
                            # a month never computed of someone too new to be assessed says so, as a draft would
@@ -164,8 +164,15 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         can_enter=(is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id)
         and (template is None or bool(entry_specs(template, month))),
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
-        approval=context, alert=alert, refused=refused,
+        approval=context, alert=alert, refused=refused, computable=_computable(month),
         history=presenter.history_rows(score_history(engineer, month), template)), status
+
+
+def _computable(month):
+    """Whether the viewer may compute the month's drafts from its page (立即计算): a manager, the gm or an admin,
+    a month from the first Tracker assessed anyone in to the current one."""
+    today_month = Month.of(clock.today())
+    return current_user.role in ("manager", "gm", "admin") and scoring_began(today_month) <= month <= today_month
 
 
 # ---- approval (审批): adjustments, veto, interview, approve, reopen ---------------------------------
