@@ -457,6 +457,10 @@ def test_a_completion_rate_whose_range_runs_past_100_percent_is_taken_above_it(c
                                                 "actual": 1.2}).status_code == 201
     lines = {line["code"]: line for line in client.get(f"/api/v1/scores/{MONTH}/eng1").get_json()["indicators"]}
     assert lines["wedo"]["points"] == 80  # 120%: one 10% step above 110% → 70 + 10
+    slip = client.post(f"/scores/{MONTH}/eng1/metrics/wedo", data={"m-wedo-actual": "12000"})  # 12000%: a slip
+    assert slip.status_code == 422 and "完成率不能超过 1000%" in slip.get_data(as_text=True)
+    assert api("POST", "/metrics", "mgr", json={"engineer": "eng1", "month": MONTH, "key": "rma",
+                                                "actual": 120}).status_code == 422
     assert client.post(f"/scores/{MONTH}/eng1/metrics/ticket_response",
                        data={"m-ticket_response-actual": "100"}).status_code == 302
 

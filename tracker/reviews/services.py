@@ -414,6 +414,9 @@ def incidents_of(engineer, month):
 
 # ---- metric entries --------------------------------------------------------------------------------
 
+PAST_FULL_MAX = Decimal(10)  # a completion rate entered as a share (We.Do: 90%–110%) up to 1000%
+
+
 def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, now):
     """Create or replace the month's entry for a metric of the template (plan > 0 when given, actual ≥ 0)."""
     require_leader(actor, engineer)
@@ -433,6 +436,8 @@ def save_metric(actor, engineer, month, key, actual, plan=None, note=None, *, no
         raise Invalid.field("plan", _("该指标按完成率（实际 ÷ 计划）计分，须填写计划"))
     if plan is None and spec.percent and actual > 1 and not spec.past_full:  # a share itself (satisfaction 150%)
         raise Invalid.field("actual", _("比率不能超过 100%"))
+    if plan is None and spec.past_full and actual > PAST_FULL_MAX:  # a completion rate: 12000% is a typing slip
+        raise Invalid.field("actual", _("完成率不能超过 1000%"))
     if plan is not None and not (spec.wants_plan or spec.percent):
         # a count or an amount: with a plan it would be scored as actual ÷ plan (3 errors of 10 as 0.3 errors)
         raise Invalid.field("plan", _("该指标按数量本身计分，不填计划"))
