@@ -708,7 +708,9 @@ def test_an_assignment_whose_template_cannot_score_the_engineers_records_is_refu
                                                            "template-eng2": "", "from_month": NOVEMBER})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422, html[:300]
-    assert re.search(r'id="template-eng1-error">[^<]*minor[^<]*先删除这些记录', html), html
+    # the record by its day, indicator and category, in the reader's language (it said "incident 8: unknown category")
+    said = "2026-11-06 的扣分记录（safety：minor）：此模板没有这个类别"
+    assert re.search(rf'id="template-eng1-error">[^<]*{said}[^<]*先删除这些记录', html), html
     db.session.expire_all()
     assert _in_force("eng1", NOVEMBER) == "repair_technician_monthly"  # nothing stored
     draft = _draft("eng1", NOVEMBER)

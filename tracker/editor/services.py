@@ -408,7 +408,7 @@ def _scored(template, code, month, now, field="body"):
         except FactsError as error:
             raise Invalid.field(field, _("%(name)s 在 %(month)s 的记录不能按这个版本计分（%(error)s）：请保留记录所用的"
                                          "指标和类别，或先删除这些记录", name=person.display_name, month=month,
-                                         error=str(error))) from None
+                                         error=error.in_language(language.current()))) from None
     return results
 
 

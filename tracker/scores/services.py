@@ -246,7 +246,8 @@ def _evaluate(person, month, templates, facts, memo=None, inputs_digest=None):
         evaluation = evaluate(templates.parsed(row), facts, bonus_base=Decimal(person.bonus_base or 0), memo=memo)
     except (FactsError, TemplateError) as error:
         raise Conflict(_("无法计算 %(name)s 的 %(month)s 得分：%(error)s", name=person.username, month=month,
-                         error=str(error)), username=person.username) from None
+                         error=error.in_language(language.current()) if isinstance(error, FactsError)
+                         else str(error)), username=person.username) from None
     return _Result(person.id, True, row.id, evaluation, inputs_digest)
 
 

@@ -36,4 +36,9 @@ class TemplateError(ValueError):
 
 
 class FactsError(ValueError):
-    """Facts that do not fit the fact contract or the template (unknown category, rating out of scale)."""
+    """Facts that do not fit the fact contract or the template (unknown category, rating out of scale). A record
+    a template change left unscorable is said as a Said, which names it in the reader's language too."""
+
+    def in_language(self, lang):
+        said = self.args[0] if self.args else ""
+        return said.in_language(lang) if isinstance(said, Said) else str(said)

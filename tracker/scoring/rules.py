@@ -7,7 +7,7 @@ from collections.abc import Callable
 from tracker.scoring.decimals import (
     HUNDRED, ONE, VALUE_PLACES, ZERO, D, band_lookup, ceil, clamp, floor, fmt, fmt_pct, fmt_signed, mean, mean_of_groups,
 )
-from tracker.scoring.errors import FactsError
+from tracker.scoring.errors import FactsError, Said
 from tracker.scoring.messages import Msg, Text
 
 
@@ -146,7 +146,7 @@ def _incident_total(incidents, categories):
     for incident in incidents:
         code = incident.get("category")
         if code not in categories:
-            raise FactsError(f"incident {incident.get('id')}: unknown category {code!r}")
+            raise FactsError(_said_of(incident, f"unknown category {code!r}", "此模板没有这个类别"))
         count, total, held = per_category.get(code, (0, ZERO, False))
         amount, kept = _incident_amount(incident, categories[code])
         per_category[code] = (count + 1, total + amount, held or kept)
@@ -158,6 +158,13 @@ def _incident_total(incidents, categories):
     return total, Msg("list", {"items": items}) if items else None
 
 
+def _said_of(incident, en, zh):
+    """Why an incident cannot be scored, naming it by id (English) and by day, indicator and category (Chinese)."""
+    where = f"{incident.get('indicator', '')}：{incident.get('category', '')}"
+    return Said(f"incident {incident.get('id')} of {incident.get('date', '')}: {en}",
+                f"{incident.get('date', '')} 的扣分记录（{where}）：{zh}")
+
+
 def _incident_amount(incident, category):
     """(amount, held): a fixed category's amount, or the one the manager chose, kept inside the category's range;
     `held` when a recorded amount lies outside it (a later version narrowed the range), which the line then says."""
@@ -165,7 +172,8 @@ def _incident_amount(incident, category):
     if category.lo == category.hi:
         return category.lo, chosen is not None and Decimal(chosen) != category.lo
     if chosen is None:
-        raise FactsError(f"incident {incident.get('id')}: needs an amount in {fmt(category.lo)}–{fmt(category.hi)}")
+        bounds = f"{fmt(category.lo)}–{fmt(category.hi)}"
+        raise FactsError(_said_of(incident, f"needs an amount in {bounds}", f"没有分值，此模板按 {bounds} 分计"))
     amount = clamp(Decimal(chosen), category.lo, category.hi)
     return amount, amount != Decimal(chosen)
 
@@ -278,7 +286,8 @@ def rating(inputs, p):
     for entry in inputs["ratings"]:
         level = scale.get(entry.get("level"))
         if level is None:
-            raise FactsError(f"rating {entry.get('id')}: level {entry.get('level')!r} is not on the scale")
+            raise FactsError(Said(f"rating {entry.get('id')}: level {entry.get('level')!r} is not on the scale",
+                                  f"评分记录的等级 {entry.get('level')} 不在此模板的评分标准中"))
         pairs.append((entry.get("group"), level.share))
     weights = _weights(inputs["ratings"])
     share = mean_of_groups(pairs, weights)
