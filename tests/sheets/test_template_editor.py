@@ -716,3 +716,23 @@ def test_an_assignment_whose_template_cannot_score_the_engineers_records_is_refu
     draft = _draft("eng1", NOVEMBER)
     assert (draft.total, draft.template.code) == before and not draft.stale
     assert api("POST", f"/scores/{NOVEMBER}/compute", "mgr").status_code == 200  # the month still computes
+
+
+def test_a_version_without_a_line_that_holds_records_of_the_month_is_refused(november, client, api):
+    """A new version that renamed or dropped a line with records of the month (an incident under 安全) was saved,
+    and the incident stopped counting without a word (安全 5/5, 无扣分), as a version without a category in use is
+    refused."""
+    login(client, "admin")
+    assert client.post("/admin/templates/assign", data={"template-eng1": "repair_technician_monthly",
+                                                        "template-eng2": "", "from_month": NOVEMBER}).status_code == 302
+    assert api("POST", "/incidents", "mgr", json={"engineer": "eng1", "date": "2026-11-06", "indicator": "safety",
+                                                  "category": "minor"}).status_code == 201
+    data = copy.deepcopy(services.body_of(services.latest_version("repair_technician_monthly")))
+    indicator(data, "safety")["code"] = "safety_x"
+    versions = template_count()
+    answer = api("POST", "/templates/repair_technician_monthly/versions", "admin",
+                 json={"body": data, "effective_from": NOVEMBER})
+    assert answer.status_code == 422, answer.get_json()
+    message = " ".join(answer.get_json()["error"]["fields"].values())
+    assert "扣分记录（safety）" in message and "先删除这些记录" in message, message
+    assert template_count() == versions

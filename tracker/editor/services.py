@@ -25,6 +25,7 @@ from tracker.scores import services as scores
 from tracker.scores.facts import month_facts
 from tracker.scores.models import KpiTemplate, Score, TemplateAssignment
 from tracker.scores.templates_store import TemplatesInForce, store_template
+from tracker.reviews.specs import entry_specs
 from tracker.scoring.decimals import ZERO, round2
 from tracker.scoring.engine import evaluate
 from tracker.scoring.errors import FactsError, TemplateError
@@ -400,8 +401,14 @@ def _scored(template, code, month, now, field="body"):
     approval refused) until the record was deleted."""
     people = _assessed_with(code, month)
     facts = month_facts([p.id for p in people], month, scores.as_of(month, now))
+    specs = entry_specs(template)  # every line that takes hand entries, the quarterly ones too
     results = []
     for person in people:
+        lost = _unscored_entry(facts[person.id], specs) if person.id in facts else None
+        if lost is not None:  # it would stop counting without a word (a line renamed or dropped)
+            raise Invalid.field(field, _("%(name)s 在 %(month)s 有%(what)s记录（%(key)s），这个版本没有这一项，"
+                                         "记录将不再计分：请保留该指标，或先删除这些记录",
+                                         name=person.display_name, month=month, what=lost[0], key=lost[1]))
         try:
             results.append((person, evaluate(template, facts[person.id],
                                              bonus_base=Decimal(person.bonus_base or 0))))
@@ -410,6 +417,19 @@ def _scored(template, code, month, now, field="body"):
                                          "指标和类别，或先删除这些记录", name=person.display_name, month=month,
                                          error=error.in_language(language.current()))) from None
     return results
+
+
+def _unscored_entry(facts, specs):
+    """(kind, key) of a hand entry in one engineer's facts that no line of the template takes, or None."""
+    for incident in facts["incidents"]:
+        if incident["indicator"] not in specs.incidents:
+            return _("扣分"), incident["indicator"]
+    for kind, entered, taken in ((_("录入"), facts["metrics"], specs.metrics), (_("评分"), facts["ratings"],
+                                                                               specs.ratings)):
+        for key in entered:
+            if key not in taken:
+                return kind, key
+    return None
 
 
 def totals(rows):
