@@ -110,6 +110,10 @@ def test_a_recorded_amount_outside_the_categorys_range_is_said_to_be_held_to_it(
     assert render(outcome.details) == "争吵 1 次，扣 3 分（记录的分值按本版范围 3–6 计），上班聊天 1 次，扣 2 分"
     assert render(outcome.details, "en") == \
         "quarrel × 1, 3 off (recorded amounts held to this version's 3–6), chatting × 1, 2 off"
+    fixed = dict(ATTITUDE, quarrel=Category(Text("争吵", "quarrel"), D(4), D(4)))  # a version that made it fixed
+    outcome = run("deduction", {"categories": fixed, "base": D(20)}, events=[{"category": "quarrel", "amount": D(2)}])
+    assert outcome.points == D(16)
+    assert render(outcome.details) == "争吵 1 次，扣 4 分（本版每次固定扣 4 分，不按记录的分值）"
 
 
 @pytest.mark.parametrize("incident, message", [

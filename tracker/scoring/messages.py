@@ -65,6 +65,9 @@ CATALOG = {
     # a recorded amount outside the category's range of the version in force (a later version narrowed it)
     "deduction.item.held": ("{category} {count} 次，扣 {amount} 分（记录的分值按本版范围 {lo}–{hi} 计）",
                             "{category} × {count}, {amount} off (recorded amounts held to this version's {lo}–{hi})"),
+    "deduction.item.fixed": ("{category} {count} 次，扣 {amount} 分（本版每次固定扣 {each} 分，不按记录的分值）",
+                             "{category} × {count}, {amount} off (this version takes a fixed {each} each, not the "
+                             "recorded amounts)"),
     "stepped": ("{count} {unit}，扣 {deducted} 分", "{count} {unit}, {deducted} off"),
     "allowance": ("允许 {allowed}（{rate}% × {base}），超出 {over}，每个扣 {per} 分",
                   "{allowed} allowed ({rate}% of {base}), {over} over at {per} each"),

@@ -150,12 +150,19 @@ def _incident_total(incidents, categories):
         count, total, held = per_category.get(code, (0, ZERO, False))
         amount, kept = _incident_amount(incident, categories[code])
         per_category[code] = (count + 1, total + amount, held or kept)
-    items = [Msg("deduction.item.held" if held else "deduction.item",
-                 {"category": categories[code].name, "count": str(count), "amount": total,
-                  **({"lo": categories[code].lo, "hi": categories[code].hi} if held else {})})
-             for code, (count, total, held) in per_category.items()]
+    items = [_item(categories[code], count, total, held) for code, (count, total, held) in per_category.items()]
     total = sum((total for _, total, _held in per_category.values()), ZERO)
     return total, Msg("list", {"items": items}) if items else None
+
+
+def _item(category, count, total, held):
+    """A category's part of the line; `held`: a recorded amount the version in force prices otherwise."""
+    said = {"category": category.name, "count": str(count), "amount": total}
+    if not held:
+        return Msg("deduction.item", said)
+    if category.lo == category.hi:  # a category the version made fixed
+        return Msg("deduction.item.fixed", {**said, "each": category.lo})
+    return Msg("deduction.item.held", {**said, "lo": category.lo, "hi": category.hi})
 
 
 def _said_of(incident, en, zh):
