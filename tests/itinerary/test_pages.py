@@ -170,6 +170,23 @@ def test_month_page_marks_official_holidays(team, web):
     assert "国庆节" in html
 
 
+def test_a_day_an_admin_changed_shows_the_admins_note(team, web):
+    """A weekday an admin made a rest day read 节假日, a Saturday made a workday 调休上班, without the note that
+    says why (公司年会, 补班)."""
+    from tracker.itinerary import calendar
+
+    calendar.set_day(date(2026, 11, 18), False, "公司年会")
+    calendar.set_day(date(2026, 11, 21), True, "<补班>")
+    calendar.set_day(date(2026, 11, 28), True)
+    db.session.commit()
+    html = web("eng1").get("/itinerary/eng1/2026-11").get_data(as_text=True)
+    day = re.search(r'id="d-2026-11-18".*?calendar-note">[^<]*<', html, re.S).group(0)
+    assert "节假日" in day and day.endswith('calendar-note">公司年会<') and 'id="d-2026-11-19"' not in day
+    day = re.search(r'id="d-2026-11-21".*?calendar-note">[^<]*<', html, re.S).group(0)
+    assert "调休上班" in day and "&lt;补班&gt;" in day and 'id="d-2026-11-22"' not in day  # escaped, as every text
+    assert html.count("calendar-note") == 2
+
+
 @pytest.mark.parametrize("username", ["mgr", "office", "gm.wang", "admin"])
 def test_managers_and_back_office_open_itineraries_in_their_scope(filled, web, username):
     assert web(username).get(f"/itinerary/eng1/{MONTH}").status_code == 200

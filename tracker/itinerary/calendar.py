@@ -80,6 +80,12 @@ def workdays_between(start, end):
     return days
 
 
+def notes_between(start, end):
+    """{date: note} of the overrides an admin gave a note, start <= date < end (one query)."""
+    return dict(db.session.execute(select(CalendarDay.day, CalendarDay.note).where(
+        CalendarDay.day >= start, CalendarDay.day < end, CalendarDay.note.is_not(None), CalendarDay.note != "")).all())
+
+
 NOTE_MAX = 100
 
 

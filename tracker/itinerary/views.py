@@ -138,8 +138,10 @@ def _render_month(engineer, month, alert=None, status=200, reopen_form=None):
     view = services.month_view(engineer, month)
     first, nxt = month.bounds()
     today = clock.today()
+    notes = calendar.notes_between(first, nxt)  # why an admin made a day a workday or a rest day
     for day in view["days"]:
         day["kind"], day["kind_label"] = _day_kind(day["date"], day["workday"])
+        day["calendar_note"] = notes.get(day["date"])
     totals = {code: Decimal(0) for code in EXPENSE_CATEGORIES}
     for day in view["days"]:
         for expense in day["expenses"]:
