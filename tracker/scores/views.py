@@ -80,7 +80,7 @@ def month_page(month):
     previous, following = _neighbours(month)
     today_month = Month.of(clock.today())
     # an engineer whose month was never computed (added after it was closed): the way forward is on the page
-    uncomputed = _computable(month) and any(score is None and is_eligible(engineer, month)
+    uncomputed = _computable(month, today_month) and any(score is None and is_eligible(engineer, month)
                                             for engineer, score in page.rows)
     return render_template("scores/month.html", rows=page.rows, page=page, month=month, previous=previous,
                            errors=errors, uncomputed=uncomputed,
@@ -168,10 +168,10 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         history=presenter.history_rows(score_history(engineer, month), template)), status
 
 
-def _computable(month):
+def _computable(month, today_month=None):
     """Whether the viewer may compute the month's drafts from its page (立即计算): a manager, the gm or an admin,
     a month from the first Tracker assessed anyone in to the current one."""
-    today_month = Month.of(clock.today())
+    today_month = today_month or Month.of(clock.today())
     return current_user.role in ("manager", "gm", "admin") and scoring_began(today_month) <= month <= today_month
 
 
