@@ -13,7 +13,7 @@ from tests.reviews.conftest import MONTH
 from tracker.extensions import db
 from tracker.reviews import services
 from tracker.reviews.models import CRITERIA, Incident, MetricEntry, Rating
-from tracker.scores.models import Adjustment, Veto
+from tracker.scores.models import Adjustment, Score, Veto
 from tracker.workorders.models import Complaint, WorkOrder
 from tracker.customers.models import Customer
 
@@ -223,6 +223,9 @@ def test_a_month_never_computed_for_someone_is_computed_from_its_page(client, te
     login(client, "mgr")  # a month before the first anyone was scored in: Tracker did not assess then
     assert 'id="uncomputed"' not in client.get("/scores/2026-09").get_data(as_text=True)
     assert 'id="compute-link"' not in client.get("/scores/2026-09/eng1").get_data(as_text=True)
+    refused = client.post("/scores/2026-09/compute", follow_redirects=True).get_data(as_text=True)
+    assert "2026-09 早于开始考核的月份（2026-11），不计算" in refused  # not made by a hand-made request either
+    assert db.session.scalar(db.select(db.func.count()).select_from(Score).where(Score.month == "2026-09")) == 0
 
 
 def test_month_page_does_a_constant_number_of_queries(app, client, make_user, make_score):

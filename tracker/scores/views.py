@@ -94,8 +94,12 @@ def month_page(month):
 @bp.route("/scores/<month:month>/compute", methods=["POST"])
 @roles("manager", "gm", "admin")
 def compute_month(month):
-    """Compute the month's drafts now, as the API's compute does (a manager: the own team)."""
+    """Compute the month's drafts now, as the API's compute does (a manager: the own team), from the first month
+    Tracker assessed anyone in, as the page offers it (the API computes any month it is asked)."""
+    began = scoring_began(Month.of(clock.today()))
     try:
+        if month < began:
+            raise Invalid.field("month", _("%(month)s 早于开始考核的月份（%(first)s），不计算", month=month, first=began))
         summary = compute_asked(month, clock.now(), actor=_me())
     except (Invalid, Conflict) as error:
         db.session.rollback()
