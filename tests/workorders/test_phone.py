@@ -35,6 +35,14 @@ def test_engineer_uploads_photos_from_a_phone(live_server, phone, make_order, sc
     phone.click("#photos ~ form [type=submit]")
     phone.wait_for_selector(f"img[alt='{CANONICAL}-02.jpg']")
     assert fits(phone)
+    # each caption keeps its number in view (the canonical name before it is what a narrow card cuts)
+    numbers = phone.eval_on_selector_all(
+        ".photo-name",
+        "els => els.map(e => { const n = e.querySelector('.photo-number'); const box = e.getBoundingClientRect();"
+        " const r = n && n.getBoundingClientRect();"
+        " return [e.title, n ? n.textContent : null, !!r && r.left >= box.left && r.right <= box.right + 0.5]; })",
+    )
+    assert numbers == [[f"{CANONICAL}-01.jpg", "-01.jpg", True], [f"{CANONICAL}-02.jpg", "-02.jpg", True]]
     phone.screenshot(path=os.path.join(screenshot_dir, "workorder-photos-phone.png"), full_page=True)
 
 
