@@ -36,6 +36,8 @@ def set_headers(response):
         response.headers.setdefault("Cache-Control", "no-store")
     if response.status_code == 204:
         response.headers.pop("Content-Type", None)
+    if response.status_code == 401:  # the API's (pages redirect to the login form): RFC 9110 asks the scheme
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="Tracker"')
     return response
 
 

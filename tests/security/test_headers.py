@@ -67,6 +67,18 @@ def test_error_and_refused_answers_carry_the_headers_too(client, team):
     assert_secure_headers(response, "/api/v1/auth/token")
 
 
+def test_an_api_401_says_how_to_authenticate(app, client, team):
+    """RFC 9110 11.6.1 / RFC 6750 3: a 401 carries WWW-Authenticate naming the scheme (generic HTTP clients and
+    proxies read it); a page's redirect to the login form is no 401 and carries none."""
+    for response in (client.get("/api/v1/scores/2026-10"),
+                     client.get("/api/v1/scores/2026-10", headers={"Authorization": "Bearer not-a-token"}),
+                     client.post("/api/v1/auth/token", json={"username": "eng1", "password": "wrong-password"})):
+        assert response.status_code == 401
+        assert response.headers.get("WWW-Authenticate") == 'Bearer realm="Tracker"'
+    page = client.get("/scores/2026-10")
+    assert page.status_code == 302 and "WWW-Authenticate" not in page.headers
+
+
 def _cookies(response):
     return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
 
