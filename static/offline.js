@@ -66,6 +66,9 @@
 
   function render() {
     var state = load();
+    // what was sent is the server's to show: another user's sent entries are not kept on a shared phone
+    var mine = state.sent.filter(function (e) { return e.username === d.username; });
+    if (mine.length !== state.sent.length) { state.sent = mine; save(state); }
     var list = $("queue");
     list.textContent = "";
     // another user's entries on a shared phone are theirs to read: counted, never shown (their dates, customers and
@@ -79,12 +82,17 @@
         : el("span", "badge bg-warning text-dark me-1", d.msgPending);
       item.appendChild(badge);
       item.appendChild(el("span", "entry-text", describe(entry)));
-      if (entry.state === "refused") {
-        item.appendChild(el("div", "small text-danger refusal", entry.error));
+      // a refused entry can be fixed or given up; one not sent yet given up too (a typo seen without signal was
+      // stored as typed, to be found and deleted online), but not while a round may be sending it
+      if (entry.state === "refused" || !sending) {
         var actions = el("div", "mt-1 d-flex gap-2");
-        var fix = el("button", "btn btn-sm btn-outline-primary fix-entry", d.msgFix);
-        fix.type = "button";
-        fix.addEventListener("click", function () { fixEntry(entry.client_id); });
+        if (entry.state === "refused") {
+          item.appendChild(el("div", "small text-danger refusal", entry.error));
+          var fix = el("button", "btn btn-sm btn-outline-primary fix-entry", d.msgFix);
+          fix.type = "button";
+          fix.addEventListener("click", function () { fixEntry(entry.client_id); });
+          actions.appendChild(fix);
+        }
         var discard = el("button", "btn btn-sm btn-outline-danger discard-entry", d.msgDiscard);
         discard.type = "button";
         discard.addEventListener("click", function () {
@@ -102,7 +110,6 @@
             render();
           }
         });
-        actions.appendChild(fix);
         actions.appendChild(discard);
         item.appendChild(actions);
       }
@@ -191,13 +198,27 @@
       if (customer) { body.customer = customer; }
       if (purpose.trim()) { body.purpose = purpose; }
       if (!body.date || (!body.full_day && (!body.depart || !body["return"]))) { return { error: d.msgRequired }; }
+      if (!body.full_day && body["return"] <= body.depart) { return { error: said("return", d.msgReturnAfter) }; }
     } else {
       body.category = $("f-category").value;
       var amount = $("f-amount").value;
       if (!body.date || amount === "") { return { error: d.msgRequiredExpense }; }
+      // the limits of CONTRACT 2, said before the entry waits for a signal (it was refused only once sent, perhaps
+      // long after the receipt was at hand)
+      if (!/^\d+(\.\d{1,2})?$/.test(amount) || Number(amount) > 100000) {
+        return { error: said("amount", d.msgAmount) };
+      }
       body.amount = Number(amount);
     }
+    if (body.date > localToday()) { return { error: said("date", d.msgFuture) }; }
     return { kind: kind, body: body };
+  }
+
+  /* A field's message after its label, as a refusal from the server is said (errorText). */
+  function said(name, message) {
+    var zh = document.documentElement.lang.indexOf("zh") === 0;
+    var label = document.querySelector('label[for="f-' + name + '"]');
+    return (label ? label.textContent.trim() + (zh ? "：" : ": ") : "") + message;
   }
 
   function onSave(event) {
@@ -224,7 +245,11 @@
     sendAll();
   }
 
-  function say(text) { $("sync-message").textContent = text; }
+  function say(text) {
+    $("sync-message").textContent = text;
+    var login = $("login-link");
+    if (login) { login.hidden = true; }
+  }
   function connection(online) {
     var badge = $("connection");
     badge.className = "badge " + (online ? "bg-success" : "bg-secondary");
@@ -252,6 +277,7 @@
     if (sending) { return Promise.resolve(); }
     var pending = load().queue.filter(function (e) { return e.state === "pending" && e.username === d.username; });
     sending = true;
+    render();  // no 放弃 on an entry this round may be sending
     say(pending.length ? d.msgSending : "");
     return fetchWithin(d.session, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -261,7 +287,7 @@
       })
       .then(function (session) {
         connection(true);
-        if (session.username !== d.username) { throw { login: true }; }
+        if (session.username !== d.username) { throw { login: true, other: true }; }
         return pending.reduce(function (chain, entry) {
           return chain.then(function () { return sendOne(entry, session.csrf_token); });
         }, Promise.resolve());
@@ -275,7 +301,12 @@
         say(left ? "" : (refused ? d.msgSomeRefused : (pending.length ? d.msgAllSent : "")));
       })
       .catch(function (problem) {
-        if (problem && problem.login) { connection(true); say(d.msgLogin); } else { connection(false); say(d.msgOffline); }
+        if (problem && problem.login) {
+          connection(true);
+          say(problem.other ? d.msgOtherLogin : d.msgLogin);
+        } else { connection(false); say(d.msgOffline); }
+        var login = $("login-link");  // absent from a page kept by an earlier release
+        if (login) { login.hidden = !(problem && problem.login); }
       })
       .then(function () { sending = false; render(); });
   }

@@ -85,6 +85,22 @@ def _entry(page, kind, **fields):
     page.click("#save-entry")
 
 
+def _queue(page, kind, body, username="eng1"):
+    """An entry as a page of an earlier release kept it without checking it (or as a phone whose clock ran ahead
+    saved it): put on the phone's queue directly, then the page opened again, which sends it."""
+    import json
+    import uuid
+
+    entry = {"client_id": str(uuid.uuid4()), "kind": kind, "body": body, "username": username, "state": "pending",
+             "error": ""}
+    page.evaluate("""entry => {
+        const data = JSON.parse(window.localStorage.getItem('tracker.offline.v1') || '{}');
+        data.queue = (data.queue || []).concat([JSON.parse(entry)]);
+        window.localStorage.setItem('tracker.offline.v1', JSON.stringify(data));
+    }""", json.dumps(entry, ensure_ascii=False))
+    page.reload()
+
+
 def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_it_is_back(
         server, phone, team, api, screenshot_dir):
     # a trip already on the server, which one of the offline entries will overlap
@@ -143,11 +159,11 @@ def test_trips_and_an_expense_recorded_with_the_server_down_are_sent_once_when_i
 def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     page = phone
     _open_offline(page, server)
-    _entry(page, "trip", date="2099-01-05", depart="10:00", **{"return": "11:00"})  # a future date: refused
+    _queue(page, "trip", {"date": "2099-01-05", "depart": "10:00", "return": "11:00"})  # a future date: refused
     page.wait_for_selector("#queue .offline-entry[data-state='refused']")
     assert "未来" in page.inner_text("#queue")
     # a refusal of the body's own check says its field's message once ("amount: 不能大于 100000" held it already)
-    _entry(page, "expense", date="2026-11-16", amount="100001")
+    _queue(page, "expense", {"date": "2026-11-16", "category": "meals", "amount": 100001})
     _wait_count(page, "#queue .offline-entry[data-state='refused']", 2)
     assert page.inner_text("#queue").count("100000") == 1, page.inner_text("#queue")
     page.once("dialog", lambda dialog: dialog.accept())  # 放弃 asks first
@@ -155,7 +171,7 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
         ".discard-entry").click()
     _wait_count(page, "#queue .offline-entry[data-state='refused']", 1)
     # two fields at fault: each named by its label, not "check the marked fields" of a form that marks none
-    _entry(page, "trip", date="2099-01-06", depart="10:00", **{"return": "09:00"})
+    _queue(page, "trip", {"date": "2099-01-06", "depart": "10:00", "return": "09:00"})
     _wait_count(page, "#queue .offline-entry[data-state='refused']", 2)
     both = page.locator("#queue .offline-entry[data-state='refused']").filter(has_text="2099-01-06").inner_text()
     assert "日期：不能记录未来的日期；返回：返回时间须晚于出发时间" in both and "请检查标出的栏目" not in both, both
@@ -183,6 +199,66 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     _wait_count(page, "#queue .offline-entry", 0)
     assert sorted(t.day.isoformat() for t in _rows(Trip)) == ["2026-11-16", "2026-11-17"]
     assert not page.is_visible("#refused-count")
+
+
+def test_the_form_says_what_the_server_would_refuse_before_the_entry_waits_for_a_signal(server, phone, team):
+    """A return before the departure, a date to come or an amount out of range was stored on the phone and refused
+    only once sent, perhaps long after: the form says so at once, by the field's label, and keeps nothing."""
+    page = phone
+    _open_offline(page, server)
+    server.stop()  # without signal
+    amount = "金额（元）：金额须在 0 到 100000 元之间，最多两位小数"
+    for kind, fields, said in (
+            ("trip", {"date": "2026-11-16", "depart": "10:00", "return": "09:00"}, "返回：返回时间须晚于出发时间"),
+            ("trip", {"date": "2099-01-05", "depart": "10:00", "return": "11:00"}, "日期：不能记录未来的日期"),
+            ("expense", {"date": "2026-11-16", "amount": "100000.01"}, amount),
+            ("expense", {"date": "2026-11-16", "amount": "12.345"}, amount),
+            ("expense", {"date": "2099-01-05", "amount": "12"}, "日期：不能记录未来的日期")):
+        _entry(page, kind, **fields)
+        assert page.is_visible("#form-error") and page.inner_text("#form-error") == said, fields
+        assert page.locator("#queue .offline-entry").count() == 0
+    _entry(page, "expense", date="2026-11-16", amount="100000")  # the limit itself is an amount
+    _wait_count(page, "#queue .offline-entry[data-state='pending']", 1)
+
+
+def test_an_entry_not_sent_yet_can_be_given_up(server, phone, team):
+    """Only a refused entry could be dropped: a typo seen without signal was stored as typed once it came back."""
+    page = phone
+    _open_offline(page, server)
+    server.stop()
+    _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"}, purpose="写错了")
+    _entry(page, "trip", date="2026-11-16", depart="10:00", **{"return": "11:00"}, purpose="留下")
+    _wait_count(page, "#queue .offline-entry[data-state='pending']", 2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#queue .offline-entry").filter(has_text="写错了").locator(".discard-entry").click()
+    _wait_count(page, "#queue .offline-entry[data-state='pending']", 1)
+    server.start()
+    page.click("#send-now")
+    _wait_count(page, "#sent .sent-entry", 1)
+    assert [t.purpose for t in _rows(Trip)] == ["留下"]
+
+
+def test_with_another_user_logged_in_the_page_says_so_and_how_to_log_in(server, phone, team):
+    """eng1's page open while eng2 logged in in another tab sends nothing of eng1's, and said 登录已过期 (it had not)
+    with no way to the login form."""
+    page = phone
+    _open_offline(page, server)
+    server.stop()
+    _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"})
+    server.start()
+    page.context.clear_cookies()  # the session is the browser's: eng2 logs in in another tab
+    other = page.context.new_page()
+    other.goto(server.url + "/login")
+    other.fill("input[name=username]", "eng2")
+    other.fill("input[name=password]", PASSWORD)
+    other.click("input[type=submit], button[type=submit]")
+    other.wait_for_url("**/itinerary/eng2/**")
+    page.click("#send-now")
+    from playwright.sync_api import expect
+
+    expect(page.locator("#sync-message")).to_contain_text("现在登录的是另一位用户")
+    assert page.is_visible("#login-link") and "/login" in page.get_attribute("#login-link", "href")
+    assert len(_rows(Trip)) == 0 and page.locator("#queue .offline-entry[data-state='pending']").count() == 1
 
 
 def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
@@ -228,6 +304,8 @@ def test_another_users_entries_on_a_shared_phone_are_counted_not_shown(server, p
     assert "私人行程" not in body and "已发送的私事" not in body and "2026-11-18" not in body
     assert "1 条记录" in page.inner_text("#queue .other-user-entries")
     assert page.inner_text("#queue-count") == "0"
+    # what they sent is on the server: not kept on the phone for whoever holds it next
+    assert page.evaluate("JSON.parse(window.localStorage.getItem('tracker.offline.v1')).sent") == []
     assert len(_rows(Trip)) == 0  # nor sent as this user
     refused = dict(theirs, client_id="7d1f0c2e-1111-4a4a-8b8b-000000000003", state="refused", error="未来的日期")
     page.evaluate("value => window.localStorage.setItem('tracker.offline.v1', value)",
@@ -247,6 +325,8 @@ def test_after_a_logout_the_offline_page_kept_for_that_user_no_longer_opens_with
     page = phone
     _open_offline(page, server)
     page.wait_for_selector("html[data-offline-ready='1']", timeout=15000)
+    _entry(page, "trip", date="2026-11-13", depart="08:00", **{"return": "09:00"}, purpose="已发送的行程")
+    _wait_count(page, "#sent .sent-entry", 1)
     server.stop()
     _entry(page, "trip", date="2026-11-16", depart="08:00", **{"return": "09:00"}, purpose="张三的行程")
     page.wait_for_selector("#queue .offline-entry[data-state='pending']")
@@ -263,9 +343,13 @@ def test_after_a_logout_the_offline_page_kept_for_that_user_no_longer_opens_with
         page.goto(server.url + "/itinerary/offline/")
     assert page.locator("#f-date").count() == 0 and "张三的行程" not in page.content()
     server.start()
+    page.goto(server.url + "/login")  # his unsent entry stays; the list of what he sent does not
+    kept = page.evaluate("JSON.parse(window.localStorage.getItem('tracker.offline.v1'))")
+    assert kept["sent"] == [] and [e["body"]["purpose"] for e in kept["queue"]] == ["张三的行程"]
     _open_offline(page, server)  # eng1 again, with signal: his entry is still there, and sent
     _wait_count(page, "#sent .sent-entry", 1)
-    assert [(t.day.isoformat(), t.purpose) for t in _rows(Trip)] == [("2026-11-16", "张三的行程")]
+    assert [(t.day.isoformat(), t.purpose) for t in _rows(Trip)] == [("2026-11-13", "已发送的行程"),
+                                                                       ("2026-11-16", "张三的行程")]
 
 
 class Silent:
