@@ -337,6 +337,19 @@ def test_entries_page_records_an_incident_and_refuses_an_out_of_range_amount(cli
     assert "不接听电话或用语不当" in page and "未接电话" in page and "−2" in page
 
 
+def test_entries_page_says_a_date_to_come_on_the_date_field(client, deduction_form):
+    """The service's "date" refusal (日期不能晚于今天) stood only in the alert above the page: the field is "day"."""
+    login(client, "mgr")
+    response = client.post(f"/scores/{MONTH}/eng1/incidents",
+                           data={"day": "2026-11-21", "item": "work_performance:phone", "amount": "2"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="day"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field, field
+    assert page.count("日期不能晚于今天") == 1 and 'role="alert">日期不能晚于今天' not in page
+    assert count(Incident) == 0
+
+
 def test_entries_page_saves_a_metric(client, technician):
     login(client, "mgr")
     response = client.post(f"/scores/{MONTH}/eng1/metrics/labour_output",

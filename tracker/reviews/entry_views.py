@@ -171,10 +171,6 @@ def add_incident(month, username):
         services.record_incident(_me(), engineer, form.day.data, indicator, category or None, form.amount.data,
                                  form.note.data, now=clock.now())
     except (Invalid, Conflict) as error:
-        if isinstance(error, Invalid) and "category" in error.fields:
-            error.fields["item"] = error.fields.pop("category")
-        if isinstance(error, Invalid) and "indicator" in error.fields:
-            error.fields["item"] = error.fields.pop("indicator")
         return _refused(engineer, month, error, form, incident_form=form)
     db.session.commit()
     flash(_("已记录"), "success")

@@ -53,6 +53,8 @@ def review_form(spec, lang):
 class IncidentForm(Form):
     """An incident: the deduction item is "indicator:category" (category empty for per-event indicators)."""
 
+    FIELD_MAP = {"date": "day", "indicator": "item", "category": "item"}  # the service's names of these fields
+
     day = DayField(_l("日期"), validators=[InputRequired(message=_l("请填写日期"))])
     item = SelectField(_l("扣分项"), choices=[], validate_choice=False)
     amount = DecimalField(_l("扣分"), validators=[Optional()], places=None,
