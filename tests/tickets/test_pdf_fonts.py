@@ -70,3 +70,24 @@ def test_a_ticket_of_many_distinct_characters_stays_within_the_scan_limit(client
     printed = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
     assert text[:50] in printed.replace("\n", "")
     assert "\u3000" not in printed  # the footer's full-width space stood in the English ticket too
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_label_of_the_ticket_stays_in_its_own_cell(client, make_order, language, size):
+    """English "Fault description" was drawn over the description beside it (labels kept on one line in a column
+    of a fixed 16%): no label's characters may reach the text of its row."""
+    pypdfium2 = pytest.importorskip("pypdfium2")
+    order = make_order(number="WO-LABELS", description="描述文字 Description text")
+    login(client, "office")
+    client.post(f"/lang/{language}", data={"next": "/"})
+    page = pypdfium2.PdfDocument(ticket_pdf(client, order.id, size=size))[0]
+    text = page.get_textpage()
+    chars = [(text.get_text_range(index, 1), text.get_charbox(index)) for index in range(text.count_chars())]
+    chars = [(char, box) for char, box in chars if char.strip()]  # a label may wrap in its cell
+    joined = "".join(char for char, _box in chars)
+    label = "故障描述" if language == "zh" else "Faultdescription"
+    start, value = joined.index(label), joined.index("描述文字")
+    label_right = max(box[2] for _char, box in chars[start:start + len(label)])
+    value_left = min(box[0] for _char, box in chars[value:value + 4])
+    assert label_right < value_left, (label_right, value_left)
