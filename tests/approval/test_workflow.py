@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from tests.api.support import documented
 from tests.approval.conftest import MONTH, count
@@ -16,7 +16,9 @@ from tracker.extensions import db
 from tracker.notifications import services as notifications
 from tracker.notifications.models import Notification
 from tracker.scores import services as reports
-from tracker.scores.models import Adjustment, Interview, Score, Veto
+from tracker.scores import templates_store
+from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, Veto
+from tracker.scoring.month import Month
 
 # With no records eng1 has field hours 0/20 and the deductions full (attendance 15, on time 15, rework 5 + 5,
 # satisfaction 15): Q = 100 × 55 / 75; a leader review of all 5: L = 100.
@@ -289,6 +291,20 @@ def test_a_month_never_computed_lists_every_other_blocker_too(api, team, records
     db.session.execute(delete(Score).where(Score.engineer_id == team["eng1"].id))
     db.session.commit()
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").get_json()["error"]["gaps"] == ["本月考核尚未计算"]
+
+
+def test_a_month_before_any_template_version_names_that_as_its_blocker(api, team):
+    """A month before the first version of the engineer's template (before Tracker was used) listed 本月考核尚未计算,
+    the review and the interview: fixes that are each refused (409 no version in force), not the one that is."""
+    templates_store.sync_presets(NOW)  # as init-db stores them
+    db.session.commit()
+    first = db.session.scalar(select(func.min(KpiTemplate.effective_from)))
+    before = Month.parse(first).previous()
+    refused = api("POST", f"/scores/{before}/eng1/approve", "gm.wang")
+    assert refused.status_code == 409
+    gaps = refused.get_json()["error"]["gaps"]
+    assert len(gaps) == 1 and "没有生效的版本" in gaps[0] and str(before) in gaps[0], gaps
+    assert api("POST", f"/scores/{before}/compute", "gm.wang").status_code == 409  # indeed nothing to compute with
 
 
 def test_a_month_never_computed_of_someone_not_assessed_says_so_not_what_an_assessed_month_waits_for(

@@ -141,6 +141,11 @@ def approval_gaps(engineer, month, score=None):
         return [_("该工程师本月不参加考核")]
     if score is not None and score.status == "approved":
         return [_("已审批")]
+    if score is None:  # a month before any version of the engineer's template: nothing to compute, review or
+        try:           # interview with (each refused), which is the one thing to say
+            templates_store.template_for(engineer, month)
+        except Conflict as error:
+            return [error.message]
     # a month never computed says so, and what else it waits for (the template in force then: what it will use)
     template = score_template(score) if score is not None else reviews.current_template(engineer, month)
     pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
