@@ -173,7 +173,7 @@ def register(app):
     @click.argument("username")
     @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--display-name", required=True)
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--password", default=None, help="asked for (twice, hidden) when not given")
     @click.option("--supervisor", default=None, help="the supervisor's username")
     @click.option("--hire-date", default=None, help="YYYY-MM-DD; an engineer without one is not assessed")
     def create_user(username, role, display_name, password, supervisor, hire_date):
@@ -181,11 +181,15 @@ def register(app):
         _require_schema()
         _begin()
         try:
-            data = {"username": username, "role": role, "display_name": display_name, "password": password,
-                    "supervisor": supervisor}
+            data = {"username": username, "role": role, "display_name": display_name, "supervisor": supervisor}
             if hire_date is not None:
                 data["hire_date"] = validation.parse_date(hire_date, "hire_date")
-            user = auth_services.create_user(data)
+            if password is None:  # the rest checked first: a taken username was said after the password, twice
+                auth_services.create_user(dict(data), password_required=False)
+                db.session.rollback()  # not kept while someone types (it holds the usernames' lock)
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                _begin()
+            user = auth_services.create_user(data | {"password": password})
         except DomainError as error:
             db.session.rollback()
             raise click.ClickException(_naming_options(error, USER_OPTIONS)) from None

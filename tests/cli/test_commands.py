@@ -71,6 +71,28 @@ def test_create_user_names_the_option_at_fault(fresh, args, said):
         assert db.session.query(User).count() == 0
 
 
+def test_create_user_checks_the_rest_before_asking_for_the_password(fresh):
+    """Without --password it asked for it twice before saying the username was taken or malformed."""
+    app, cli = fresh
+    assert cli.invoke(args=["init-db"]).exit_code == 0
+    for username, said in (("c", "Error: USERNAME: 用户名须为"), ("ok.user", None)):
+        result = cli.invoke(args=["create-user", username, "--role", "engineer", "--display-name", "x"],
+                            input="abcdefgh1\nabcdefgh1\n")
+        if said:
+            assert result.exit_code == 1 and said in result.output and "Password" not in result.output, result.output
+        else:
+            assert result.exit_code == 0 and "Password" in result.output and "created ok.user" in result.output
+    result = cli.invoke(args=["create-user", "ok.user", "--role", "engineer", "--display-name", "x"],
+                        input="abcdefgh1\nabcdefgh1\n")
+    assert result.exit_code == 1 and "已被使用" in result.output and "Password" not in result.output, result.output
+    result = cli.invoke(args=["create-user", "short.pw", "--role", "engineer", "--display-name", "x"],
+                        input="abc\nabc\n")  # the password's own rule, once asked
+    assert result.exit_code == 1 and "--password" in result.output, result.output
+    with app.app_context():
+        assert [u.username for u in db.session.query(User)] == ["ok.user"]
+        assert db.session.query(User).one().check_password("abcdefgh1")
+
+
 @pytest.mark.parametrize("setting, value, said", [
     ("TRACKER_TOKEN_HOURS", "abc", "TRACKER_TOKEN_HOURS='abc' is not a whole number"),
     ("TRACKER_TIMEZONE", "Mars/Base", "TRACKER_TIMEZONE='Mars/Base' is not a time zone"),
