@@ -67,8 +67,13 @@ def test_a_refused_first_send_stores_nothing_and_a_corrected_repeat_is_created(a
 @pytest.mark.parametrize("client_id", ["not-a-uuid", "", 12, "1234567890abcdef1234567890abcdef",
                                        "g2345678-1234-1234-1234-123456789012"])
 def test_a_client_id_that_is_not_a_uuid_is_refused(api, team, client_id):
-    assert_error(api("POST", "/trips", "eng1", json={**TRIP, "client_id": client_id}), 422, "client_id")
+    refused = api("POST", "/trips", "eng1", json={**TRIP, "client_id": client_id})
+    assert_error(refused, 422, "client_id")
     assert count(Trip) == 0
+    if isinstance(client_id, str) and client_id:  # the rule said once, after its field ("client_id: client_id 须为")
+        error = refused.get_json()["error"]
+        assert error["fields"]["client_id"].startswith("须为 UUID"), error
+        assert error["message"].count("client_id") == 1, error
 
 
 def test_someone_who_may_not_act_for_the_engineer_learns_nothing_from_a_repeat(api, team):

@@ -23,7 +23,7 @@ HHMM = core.HHMM
 HOURS = {"type": "number", "minimum": 0}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 CLIENT_ID = core.ruled("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                       _l("client_id 须为 UUID（如 123e4567-e89b-12d3-a456-426614174000）"),
+                       _l("须为 UUID（如 123e4567-e89b-12d3-a456-426614174000）"),
                        description="A UUID chosen by the client; sending it again for the same engineer answers the "
                                    "first result with 200 and stores nothing")
 
