@@ -102,6 +102,27 @@ def test_key_columns_of_every_table_are_in_view_at_phone_width(app, live_server,
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
 
 
+def test_the_outbox_shows_why_a_mail_failed_without_scrolling_at_1280(app, live_server, browser, demo_data,
+                                                                      screenshot_dir):
+    """A given-up mail's error (one long word: ConnectionRefusedError:) and a long subject pushed the table past the
+    right edge of a desktop screen: the admin scrolled sideways to read why."""
+    error = ("ConnectionRefusedError: [Errno 111] Connection refused while connecting to "
+             "smtp.mail-gateway.internal.example.com:587 (STARTTLS)")
+    row = outbox.add("email", "scan_uploaded", "a.very.long.mailbox.name@subsidiary.example.com",
+                     "电子档已上传：20261015旗滨玻璃股份有限公司漳州分公司1号机常规保养-WO-2026-10-000123.pdf",
+                     b"-", app.config["NOW"])
+    row.status, row.attempts, row.last_error = "failed", 8, error
+    db.session.commit()
+    context, page = log_in(browser, live_server, "admin", DESKTOP)
+    page.goto(live_server + "/notifications/outbox")
+    wrap = page.locator("main .table-responsive")
+    assert wrap.evaluate("e => e.scrollWidth - e.clientWidth") <= 1, "the outbox scrolls sideways at 1280 px"
+    cell = page.locator("main td").filter(has_text="ConnectionRefusedError").bounding_box()
+    assert cell["x"] + cell["width"] <= DESKTOP["width"], cell
+    page.screenshot(path=os.path.join(screenshot_dir, "outbox-1280.png"), full_page=True)
+    context.close()
+
+
 def test_attendance_grid_shows_a_whole_month_at_1280_and_keeps_the_names_in_view(app, live_server, browser,
                                                                                  demo_data, screenshot_dir):
     context, page = log_in(browser, live_server, "office", DESKTOP)
