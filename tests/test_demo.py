@@ -45,7 +45,8 @@ def test_demo_loads_an_empty_database_in_batches_and_a_second_run_refuses(runner
     assert "demo1234" in result.output
     # each month's compute said as `compute` says it, not as a Python dict ({'month': Month('2026-09'), ...})
     assert "Month(" not in result.output and "{" not in result.output
-    assert re.search(r"^2026-11: \d+ scores computed — \d+ eligible", result.output, re.M), result.output
+    # in Chinese, as the nightly job words the same figures (it was English beside the commands' Chinese)
+    assert re.search(r"^2026-11：计算 \d+ 人（参加考核 \d+ 人", result.output, re.M), result.output
     # Hundreds of trips, expenses and work orders and four computed months (about 3,100 statements today): rows go
     # in by the batch and facts are aggregated in SQL; a query per row would take tens of thousands.
     assert statements < 5000

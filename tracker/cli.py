@@ -54,10 +54,9 @@ def _one_init_at_a_time():
 
 
 def _computed(summary):
-    """A month's compute summary in one line, as `compute` and `demo` print it."""
-    return (f"{summary['month']}: {summary['computed']} scores computed — {summary['eligible']} eligible, "
-            f"{summary['ineligible']} not yet eligible, {summary['pending']} pending (no leader review), "
-            f"{summary['approved']} approved left unchanged")
+    """A month's compute summary in one line, as `compute` and `demo` print it: the words of the nightly job's run
+    (it was English beside the commands' Chinese messages and the job's Chinese summary of the same figures)."""
+    return jobs.summary_text(schedule.computed_summary(summary))
 
 
 @contextlib.contextmanager

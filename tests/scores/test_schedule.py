@@ -508,7 +508,7 @@ def test_run_now_needs_the_form_token(app_factory, make_user):
 def test_the_compute_command_shows_progress_and_a_summary(app, records, team):
     result = app.test_cli_runner().invoke(args=["compute", NOV])
     assert result.exit_code == 0, result.output
-    assert "2026-11: 3 scores computed" in result.output
+    assert "2026-11：计算 3 人（参加考核 3 人，未满考核条件 0 人" in result.output, result.output
     assert score_of(team["eng3"], NOV) is not None
 
 

@@ -33,7 +33,8 @@ jobs.wording("reminded", _l("%(month)s：提醒 %(n)s 人"))
 jobs.wording("recomputed", _l("重新计算 %(months)s"))
 
 
-def _summary(result, reasons=()):
+def computed_summary(result, reasons=()):
+    """A month's compute result as a stored summary (jobs.said): the jobs page words it, and so do the commands."""
     figures = {name: result[name] for name in ("month", "computed", "eligible", "ineligible", "pending", "approved")}
     if reasons:
         return jobs.said("scores_computed_but", failed=len(reasons), reasons="；".join(reasons), **figures)
@@ -42,12 +43,12 @@ def _summary(result, reasons=()):
 
 def recompute_current_month(now):
     """Nightly: the current month's drafts, as known now (an engineer who cannot be computed holds nobody back)."""
-    return _summary(*services.compute_month_sparing(Month.of(now.date()), now))
+    return computed_summary(*services.compute_month_sparing(Month.of(now.date()), now))
 
 
 def close_previous_month(now):
     """On the 1st: the previous month's drafts once more, judged at its end (as_of caps at the month's end)."""
-    return _summary(*services.compute_month_sparing(jobs.previous_month_key(now), now))
+    return computed_summary(*services.compute_month_sparing(jobs.previous_month_key(now), now))
 
 
 def mid_year(now):
