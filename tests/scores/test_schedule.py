@@ -457,6 +457,23 @@ def test_a_runs_summary_is_worded_in_the_readers_language(app, client, records, 
     assert "旧的摘要" in client.get("/reports/jobs?lang=en").get_data(as_text=True)
 
 
+def test_the_jobs_page_says_a_runs_period_who_started_it_and_what_a_failed_run_did(app, client, records, team):
+    """A frequent run's period read as its claim key (2027-01-02T10:03:00#2), a failed outbox run showed its error
+    without its counts (已发送 0 条，失败 14 条), and a run an admin started looked like the scheduler's."""
+    db.session.add(jobs.JobRun(job="outbox", key="2026-11-20T10:03:00#2", started_at=datetime(2026, 11, 20, 10, 3),
+                               finished_at=datetime(2026, 11, 20, 10, 3, 5), outcome="error",
+                               summary="已发送 0 条，失败 14 条", error="ConnectionRefusedError: [Errno 111]"))
+    db.session.add(jobs.JobRun(job="scores_nightly", key="2026-11-20", started_at=datetime(2026, 11, 20, 9),
+                               finished_at=datetime(2026, 11, 20, 9, 1), outcome="ok", summary="旧的摘要",
+                               triggered_by_id=team["admin"].id))
+    db.session.commit()
+    _as(client, "admin")
+    page = client.get("/reports/jobs").get_data(as_text=True)
+    assert "#2" not in page and "T10:03:00" not in page and "2026-11-20</span><wbr><span class=\"text-nowrap\">10:03" in page
+    assert "已发送 0 条，失败 14 条" in page and "ConnectionRefusedError" in page
+    assert f"由 {team['admin'].display_name} 手动运行" in page
+
+
 @pytest.mark.parametrize("user", ["mgr", "gm.wang", "eng1", "office"])
 def test_only_admins_reach_the_jobs_page(app, client, records, team, user):
     _as(client, user)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tracker import audit, clock, jobs, mail, nav
 from tracker.auth.access import roles
+from tracker.auth.models import User
 from tracker.errors import NotFound
 from tracker.extensions import db
 from tracker.validation import page_arg
@@ -50,8 +51,12 @@ def job_list():
                 for name, entry in sorted(jobs.FREQUENT.items(), key=lambda item: item[1]["seconds"])]
     pages = max(1, -(-jobs.run_count() // RUNS_PER_PAGE))
     page = page_arg(request.args.get("page"), maximum=pages)
-    return render_template("admin/jobs.html", scheduled=scheduled, frequent=frequent,
-                           runs=jobs.recent_runs(RUNS_PER_PAGE, page), page=page, pages=pages, labels=JOB_LABELS,
+    runs = jobs.recent_runs(RUNS_PER_PAGE, page)
+    started = {run.triggered_by_id for run in runs if run.triggered_by_id}  # an admin's 立即运行: by whom
+    starters = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(started))).all()) \
+        if started else {}
+    return render_template("admin/jobs.html", scheduled=scheduled, frequent=frequent, starters=starters,
+                           runs=runs, page=page, pages=pages, labels=JOB_LABELS,
                            outcomes=OUTCOMES, said=jobs.summary_text, zone=current_app.config["TIMEZONE"],
                            overdue=mail.overdue(clock.now()))
 
