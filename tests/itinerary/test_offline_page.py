@@ -1,6 +1,7 @@
 """The offline entry page (a small PWA): who gets it, its manifest and service worker, and its HTTP warning."""
 
 import json
+import re
 
 import pytest
 
@@ -15,6 +16,21 @@ def test_engineer_gets_the_offline_page_with_manifest_and_no_inline_script(clien
     assert "<script>" not in page and "onclick" not in page
     assert 'id="offline-unavailable" hidden' in page and "HTTPS" in page  # shown by the script over plain HTTP
     assert 'data-sw="/itinerary/offline/sw.js"' in page and 'data-scope="/itinerary/offline/"' in page
+
+
+def test_the_offline_page_suggests_the_customers_the_server_knows(client, team):
+    """A customer name not stored comes back refused ("请从列表中选择") from a page that had no list: typed from memory."""
+    from tracker.customers import services as customers
+    from tracker.extensions import db
+
+    customers.create_customer("旗滨玻璃")
+    customers.create_customer("南玻集团")
+    db.session.commit()
+    login(client, "eng1")
+    page = client.get("/itinerary/offline/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="f-customer"[^>]*list="customer-names"', page), page
+    listed = re.search(r'<datalist id="customer-names">(.*?)</datalist>', page, re.S).group(1)
+    assert '<option value="旗滨玻璃">' in listed and '<option value="南玻集团">' in listed
 
 
 @pytest.mark.parametrize("user", ["office", "mgr", "admin"])

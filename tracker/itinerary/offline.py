@@ -15,6 +15,7 @@ from flask_wtf.csrf import generate_csrf
 
 from tracker import clock, nav
 from tracker.auth.access import public, roles
+from tracker.customers import services as customer_services
 from tracker.itinerary.forms import CATEGORY_LABELS
 from tracker.scoring.month import Month
 
@@ -30,6 +31,7 @@ nav.add("offline.page", _l("离线录入"), roles=("engineer",), order=12)
 def page():
     """The offline entry page: a trip or an expense saved on the phone, sent when the server answers."""
     return render_template("itinerary/offline.html", categories=CATEGORY_LABELS,
+                           customers=customer_services.names(),  # as the trip form suggests them, kept with the page
                            month_url=url_for("itinerary.month", username=current_user.username,
                                              month=Month.of(clock.today())))
 
