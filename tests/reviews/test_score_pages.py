@@ -165,7 +165,24 @@ def test_qualitative_block_names_raters_to_the_leader_only(client, team, make_sc
     client.post("/logout")
     login(client, "eng1")
     page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
-    assert "李四" not in page and "匿名：60.00" in page
+    assert "李四" not in page and "60.00" in page  # the peers' mean, by how many, as the API and the sheet say it
+    assert "1 人评价" in page
+
+
+def test_the_engineer_sees_each_group_by_its_mean_not_rater_by_rater(client, team, make_score):
+    """Each peer's and leader's score was listed as 匿名 in the order of the raters' names: whoever knows his
+    colleagues and his two leaders could tell who gave what."""
+    make_score(team["eng1"])
+    for rater, value in (("mgr", 5), ("gm", 2), ("eng2", 3), ("eng3", 1), ("eng1", 4)):
+        services.save_review(team[rater], team["eng1"], MONTH, {c: value for c in CRITERIA}, now=NOW)
+    db.session.commit()
+    login(client, "eng1")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    start = page.index(">定性评价</h2>")
+    block = page[start:page.index("<h2", start)]
+    assert "匿名" not in block and "100.00" not in block and "20.00" not in block, block  # nobody's own score
+    assert "70.00" in block and "40.00" in block and block.count("2 人评价") == 2  # the leaders', the peers' means
+    assert f"{team['eng1'].display_name}：80.00" in block  # their own review, named
 
 
 def test_month_page_lists_the_team_with_their_scores(client, team, make_score):

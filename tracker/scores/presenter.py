@@ -387,16 +387,20 @@ def add_record_links(lines, viewer, engineer, month):
 
 
 def qualitative(viewer, engineer, month):
-    """Groups with their mean and raters; rater names only for a leader or admin (peers stay anonymous)."""
+    """Groups with their mean, how many rated and the raters a viewer may see: every one, named, for a leader or an
+    admin; to anyone else (the engineer) only their own review, the others by the group's mean and count, as the
+    API and the printed sheet say them (scores listed one by one as 匿名, in the order of the raters' names, told
+    whoever knew his colleagues and his two leaders who gave which)."""
     named = viewer.role == "admin" or is_leader(viewer, engineer)
     groups = {}
     spec = reviews.review_spec(engineer, month)
     for review, rater in reviews.reviews_of(engineer, month):
         groups.setdefault(review.group, []).append({
-            "name": rater.display_name if named or rater.id == viewer.id else None,
+            "name": rater.display_name, "own": rater.id == viewer.id,
             "score": reviews.counted_score(review, spec),  # None: it counts for nothing (shown so)
-            "comment": review.comment if named or rater.id == viewer.id else None})
-    return [{"group": group, "label": GROUP_LABELS[group], "raters": groups[group],
+            "comment": review.comment})
+    return [{"group": group, "label": GROUP_LABELS[group], "count": len(groups[group]),
+             "raters": [r for r in groups[group] if named or r["own"]],
              "mean": _mean_of_counted(r["score"] for r in groups[group])}
             for group in ("leader", "peer", "self") if group in groups]
 
