@@ -80,6 +80,21 @@ def test_asking_twice_or_the_engineer_themself_is_refused(client, team):
     assert db.session.query(Notification).count() == 1
 
 
+def test_a_peer_may_be_named_by_display_name_as_the_field_asks(client, team, make_user):
+    """The field asks for 姓名或用户名: 李四 typed (not picked) was refused as "not another active engineer"."""
+    login(client, "mgr")
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "李四"}, follow_redirects=True).get_data(as_text=True)
+    assert "已请 李四 评价 张三" in html
+    assert [(n.kind, n.user.username) for n in db.session.query(Notification)] == [("review_requested", "eng2")]
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "无此人"}, follow_redirects=True).get_data(as_text=True)
+    assert "没有这位工程师：无此人" in html
+    make_user("eng9", display_name="王五", supervisor="mgr")
+    make_user("eng10", display_name="王五", supervisor="mgr2")
+    html = client.post(f"/team/{OCT}/eng1/peers", data={"rater": "王五"}, follow_redirects=True).get_data(as_text=True)
+    assert "有多位工程师叫 王五，请输入用户名" in html
+    assert db.session.query(Notification).count() == 1
+
+
 def test_no_peer_is_asked_for_a_month_approved_or_not_assessed(client, team, make_user):
     """The rater was asked and told, and then refused every review (409), which stayed owed on the team page."""
     from tracker.scores.services import compute_month

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import and_, exists, func, literal, or_, select, true
 
 from tracker.auth.models import User
-from tracker.errors import Forbidden, NotFound
+from tracker.errors import Forbidden, Invalid, NotFound
 from tracker.extensions import db, login
 from tracker.scores.models import Score
 from tracker.workorders.models import WorkOrder
@@ -109,6 +109,21 @@ def engineer_by_username(username):
     user = named(username)
     if user is None or user.role != "engineer":
         raise NotFound(_("没有这位工程师：%(name)s", name=username))
+    return user
+
+
+def engineer_called(text, field):
+    """The engineer a field that asks for 姓名或用户名 names: by username, else the one active engineer of that display
+    name; 422 on `field` for nobody, or for a name several engineers share (their usernames are asked for)."""
+    user = named(text)
+    if user is None and isinstance(text, str) and text.strip():
+        found = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True),
+                                                      User.display_name == text.strip()).limit(2)).all()
+        if len(found) > 1:
+            raise Invalid.field(field, _("有多位工程师叫 %(name)s，请输入用户名", name=text.strip()))
+        user = found[0] if found else None
+    if user is None:
+        raise Invalid.field(field, _("没有这位工程师：%(name)s", name=text))
     return user
 
 

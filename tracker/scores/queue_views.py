@@ -7,7 +7,7 @@ from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
-from tracker.auth.access import LEADER_ROLES, engineer_by_username, is_manager_above, named, roles
+from tracker.auth.access import LEADER_ROLES, engineer_by_username, engineer_called, is_manager_above, roles
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import requests, services as reviews
@@ -102,8 +102,8 @@ def assign_peer(month, username):
     if not ConfirmForm().validate_on_submit():
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     engineer = engineer_by_username(username)
-    rater = named(request.form.get("rater", ""))
     try:
+        rater = engineer_called(request.form.get("rater", ""), "rater")  # the field asks for 姓名或用户名
         requests.assign_peer(current_user, engineer, month, rater, clock.now())
     except (Invalid, Conflict) as error:
         db.session.rollback()
