@@ -6,6 +6,7 @@ from datetime import date, datetime
 from tests.conftest import login
 from tracker.extensions import db
 from tracker.notifications.models import Notification
+from tracker.reviews import services
 from tracker.reviews.models import CRITERIA
 from tracker.scores import services as scores
 from tracker.scores.models import Score
@@ -210,4 +211,20 @@ def test_the_reviews_page_marks_owed_only_what_is_asked_and_can_still_count(clie
     assert "本月考核结果已审批" in _review_row(page, "eng.done") and "去评价" not in _review_row(page, "eng.done")
     assert 'data-username="eng.new"' not in page  # not assessed: nothing to review, and not shown to a peer
     assert "待评" in _review_row(page, "eng2")  # one's own self review is owed
+
+
+def test_a_leader_review_is_owed_only_while_no_other_leaders_counts(client, team):
+    """The gm's list said 待评 / 去评价 of every engineer after their manager's review was in (one is enough), and
+    so did a manager's above a sub-manager."""
+    services.save_review(team["mgr"], team["eng1"], OCT, {c: 4 for c in CRITERIA}, now=datetime(2026, 10, 20, 12))
+    db.session.commit()
+    login(client, "gm.wang")
+    page = client.get(f"/reviews?month={OCT}").get_data(as_text=True)
+    assert "待评" not in _review_row(page, "eng1") and "已有领导评价" in _review_row(page, "eng1"), _review_row(page, "eng1")
+    assert "评价" in _review_row(page, "eng1")  # still welcome
+    assert "待评" in _review_row(page, "eng2") and "已有领导评价" not in _review_row(page, "eng2")
+    client.post("/logout")
+    login(client, "mgr")  # the manager's own review is no other leader's: done, not 已有领导评价
+    row = _review_row(client.get(f"/reviews?month={OCT}").get_data(as_text=True), "eng1")
+    assert "已评" in row and "已有领导评价" not in row
 

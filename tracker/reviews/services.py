@@ -221,6 +221,17 @@ def reviews_of(engineer, month):
     return [(review, rater) for review, rater in rows]
 
 
+def leader_reviews(engineers, month):
+    """{engineer id: [their leader reviews of the month]} of these engineers (one query)."""
+    ids = [engineer.id for engineer in engineers]
+    found = {}
+    if ids:
+        for review in db.session.scalars(select(Review).where(Review.engineer_id.in_(ids), Review.month == month,
+                                                              Review.group == "leader")):
+            found.setdefault(review.engineer_id, []).append(review)
+    return found
+
+
 def visible_reviews(viewer, engineer, month):
     """Reviews the viewer may read: all of them for a leader or admin, else only the one the viewer wrote; 403 for
     whoever may neither read nor write a review of this engineer (the back office, another team's manager), as on

@@ -53,6 +53,7 @@ def index():
     reviewable = services.reviewable(me, month)
     statuses = services.month_statuses([engineer for engineer, _review in reviewable], month)
     asked = requests.asked_of(me, month)
+    leaders = services.leader_reviews([engineer for engineer, _review in reviewable], month)
     for engineer, review in reviewable:
         group = "self" if engineer.id == me.id else "leader" if me.role in ("manager", "gm") else "peer"
         if group == "peer" and statuses[engineer.id] == "not_assessed" and review is None:
@@ -60,12 +61,16 @@ def index():
         template = template_for(engineer)
         spec = services.review_spec_of(template)
         score = services.counted_score(review, spec) if review is not None else None
+        led_by_another = any(other.rater_id != me.id and services.counted_score(other, spec) is not None
+                             for other in leaders.get(engineer.id, ()))
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
                      "open": services.takes_review(spec, group), "status": statuses[engineer.id],
                      # the template's lines this rater rates by hand (form 9), on the entries page
                      "rates_lines": services.rates_lines(template, group),
-                     # owed: one's own, a leader's, or a peer review a manager asked for (others are welcome)
-                     "owed": group != "peer" or engineer.id in asked})
+                     # owed: one's own, a leader's while no other leader's counts (one is enough: the gm and a
+                     # manager above a sub-manager saw every engineer 待评), or a peer review a manager asked for
+                     "led": group == "leader" and led_by_another,
+                     "owed": group == "self" or (group == "leader" and not led_by_another) or engineer.id in asked})
     previous, following = _neighbours(month)
     return render_template("reviews/index.html", rows=rows, month=month, previous=previous, following=following,
                            group_labels=GROUP_LABELS, today_month=Month.of(clock.today()),
