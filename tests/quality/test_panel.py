@@ -139,6 +139,17 @@ def test_a_manager_sees_the_own_team_and_links_to_the_records(months, api, clien
     assert api("GET", "/quality/2026-13", "mgr").status_code == 422
 
 
+def test_a_trip_without_a_work_order_links_to_that_trip(months, client, team):
+    """The link opened the engineer's whole month (some 25 trips): three trips of one day gave three equal links."""
+    from sqlalchemy import select
+
+    trip = db.session.scalar(select(Trip).where(Trip.engineer_id == team["eng3"].id, Trip.work_order_id.is_(None)))
+    login(client, "gm.wang")
+    html = client.get(f"/quality/{SEEDED}").get_data(as_text=True)
+    assert f'href="/itinerary/eng3/{SEEDED}#trip-{trip.id}"' in html
+    assert f'id="trip-{trip.id}"' in client.get(f"/itinerary/eng3/{SEEDED}").get_data(as_text=True)
+
+
 def test_month_page_and_close_job_link_to_the_panel(months, client):
     login(client, "gm.wang")
     assert f"/quality/{SEEDED}" in client.get(f"/scores/{SEEDED}").get_data(as_text=True)

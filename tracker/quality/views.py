@@ -34,7 +34,8 @@ def fix_link(gap, month):
     if gap.work_order_id is not None:
         return gap.work_order, url_for("workorders.detail", order_id=gap.work_order_id)
     if gap.kind == "trip_without_work_order":
-        return gap.day.isoformat(), url_for("itinerary.month", username=gap.username, month=month)
+        return gap.day.isoformat(), url_for("itinerary.month", username=gap.username, month=month,
+                                            _anchor=f"trip-{gap.trip_id}" if gap.trip_id else None)
     if gap.kind == "itinerary_not_submitted":
         return month, url_for("itinerary.month", username=gap.username, month=month)
     if gap.kind == "hand_entry_missing":
