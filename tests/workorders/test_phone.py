@@ -58,3 +58,22 @@ def test_back_office_sees_why_a_scan_was_refused(live_server, phone, make_order,
     assert phone.inner_text("#expected") == CANONICAL + ".pdf"
     phone.screenshot(path=os.path.join(screenshot_dir, "workorder-scan-refused-phone.png"), full_page=True)
     assert fits(phone)
+
+
+def test_a_bulk_refusal_keeps_the_expected_name_under_its_label_on_a_phone(live_server, phone, make_order, tmp_path):
+    """The expected name stood as a narrow column of its own beside the message (the card's cell lays its children
+    side by side): five characters a line, away from 应为："""
+    make_order()
+    wrong = tmp_path / f"{CANONICAL} (2).pdf"
+    wrong.write_bytes(PDF)
+    sign_in(phone, live_server, "office")
+    phone.goto(f"{live_server}/work-orders/scans")
+    phone.set_input_files("input[name=files]", str(wrong))
+    phone.click("main form [type=submit]")
+    code = phone.wait_for_selector("tr[data-status] code")
+    cell = code.evaluate_handle("e => e.closest('td')").as_element().bounding_box()
+    box = code.bounding_box()
+    assert code.inner_text() == CANONICAL + ".pdf"
+    # beside the cell's label (5.5rem), under the message, a line wide
+    assert box["x"] - cell["x"] < 120 and box["width"] > 150, (box, cell)
+    assert fits(phone)
