@@ -205,3 +205,23 @@ def test_a_hand_entry_nobody_made_is_drawn_as_none_not_as_zero(app, team):
         chart = str(engineer_charts(team["eng1"], MONTH, lines)["indicators"])
     assert "13/15" in chart and "—/10" in chart and "0/10" not in chart
     assert chart.count('fill="#0d6efd"') == 1 and chart.count('fill="#e9ecef"') == 2  # one bar, two tracks
+
+
+def test_a_hand_entry_nobody_made_is_said_on_the_department_view_not_left_out(client, scored, team):
+    """Indicators nobody had entered got no row while the team's 平均总分 counted them as 0: full marks on every row
+    shown beside a low total, nothing to explain the gap."""
+    from sqlalchemy import select, update
+
+    from tracker.extensions import db
+    from tracker.scores.models import Score, ScoreLine
+
+    score = db.session.scalar(select(Score).where(Score.engineer_id == team["eng1"].id, Score.month == MONTH))
+    db.session.execute(update(ScoreLine).where(ScoreLine.score_id == score.id, ScoreLine.code == "expense")
+                       .values(missing=True, points=0))
+    db.session.commit()
+    login(client, "gm.wang")
+    html = client.get(f"/charts/department/{MONTH}").get_data(as_text=True)
+    row = re.search(r'<tr data-code="expense">(.*?)</tr>', html, re.S).group(1)
+    assert "1 人未录入" in row, row
+    total = re.search(r"平均总分</th>(.*?)</tr>", html, re.S).group(1)
+    assert "1 人含未录入" in total, total

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from tracker.auth.access import scope_filter, team_filter
@@ -66,6 +66,7 @@ class TeamColumn:
     engineers: int
     mean_total: Decimal | None
     with_total: int = 0  # the engineers the mean is of (a total pending a review is in none)
+    provisional: int = 0  # of those, the totals that count a hand entry nobody made as 0 (provisional)
 
 
 def department(month, lang="zh"):
@@ -79,29 +80,36 @@ def department(month, lang="zh"):
     base = (select(Score).join(engineer, engineer.id == Score.engineer_id)
             .outerjoin(boss, boss.id == engineer.supervisor_id)
             .where(Score.month == month, Score.eligible.is_(True)))
-    teams = [TeamColumn(_("无直接主管") if username is None else name, username, n, _mean(cents, totals), totals)
-             for name, username, n, totals, cents in db.session.execute(
+    unentered = exists().where(ScoreLine.score_id == Score.id, ScoreLine.applies.is_(True),
+                               ScoreLine.missing.is_(True))
+    teams = [TeamColumn(_("无直接主管") if username is None else name, username, n, _mean(cents, totals), totals,
+                        int(provisional or 0))
+             for name, username, n, totals, cents, provisional in db.session.execute(
                  base.with_only_columns(boss.display_name, boss.username, func.count(Score.id),
-                                        func.count(Score.total), _cents(Score.total))
+                                        func.count(Score.total), _cents(Score.total),
+                                        func.sum(case((and_(Score.total.is_not(None), unentered), 1), else_=0)))
                  .group_by(boss.id, boss.display_name, boss.username)
                  .order_by(boss.id.is_(None), boss.display_name, boss.username))]
     # an indicator is its code, its maximum and its name: templates that share a code on another scale (attendance
     # of 15 and of 100), or under another name (安全与规范 and 车间安全, both `safety` of 20), are not averaged
-    # together; a hand entry nobody made is no 0 (its points are provisional)
+    # together; a hand entry nobody made is no 0 (its points are provisional): it is counted apart, and said
+    entered = case((ScoreLine.missing.is_(False), ScoreLine.points))
     lines = db.session.execute(
         base.join(ScoreLine, ScoreLine.score_id == Score.id)
-        .where(ScoreLine.applies.is_(True), ScoreLine.missing.is_(False))
+        .where(ScoreLine.applies.is_(True))
         .with_only_columns(boss.username, ScoreLine.code, ScoreLine.max_points, ScoreLine.name,
-                           func.min(ScoreLine.name_en), func.min(ScoreLine.position), func.count(ScoreLine.points),
-                           _cents(ScoreLine.points))
+                           func.min(ScoreLine.name_en), func.min(ScoreLine.position), func.count(entered),
+                           _cents(entered), func.sum(case((ScoreLine.missing.is_(True), 1), else_=0)))
         .group_by(boss.username, ScoreLine.code, ScoreLine.max_points, ScoreLine.name)).all()
     indicators = {}
-    for username, code, maximum, name, name_en, position, n, cents in lines:
+    for username, code, maximum, name, name_en, position, n, cents, missing in lines:
         shown = name_en if lang == "en" and name_en else name
         entry = indicators.setdefault((code, maximum, name), {"code": code, "name": shown, "position": position,
-                                                              "max": maximum, "means": {}})
+                                                              "max": maximum, "means": {}, "unentered": {}})
         entry["position"] = min(entry["position"], position)
         entry["means"][username] = _mean(cents, n)
+        if missing:
+            entry["unentered"][username] = int(missing)
     ordered = sorted(indicators.values(), key=lambda e: (e["position"], e["code"], e["max"]))
     names = [entry["name"] for entry in ordered]
     for entry in ordered:  # one name on several scales (three templates' 客户满意度): each says its max

@@ -53,7 +53,7 @@ def department(month):
     charts = []
     for indicator in indicators:
         rows = [(team.manager, indicator["means"].get(team.username), indicator["max"]) for team in teams
-                if team.username in indicator["means"]]
+                if indicator["means"].get(team.username) is not None]  # a team whose entries nobody made: no bar
         charts.append((indicator, svg.hbars(rows, indicator["name"], scale_max=indicator["max"])))
     means = [(team.manager, team.mean_total, None) for team in teams if team.mean_total is not None]
     totals = svg.hbars(means, _("各团队平均总分"), scale_max=100) if means else None  # none yet: the page says so
