@@ -736,3 +736,27 @@ def test_a_version_without_a_line_that_holds_records_of_the_month_is_refused(nov
     message = " ".join(answer.get_json()["error"]["fields"].values())
     assert "扣分记录（safety）" in message and "先删除这些记录" in message, message
     assert template_count() == versions
+
+
+@pytest.mark.e2e
+def test_enter_in_a_month_field_previews_and_never_saves_a_version(live_server, phone, scored):
+    """Enter in 预览月份 submitted the form with its first button, 保存为新版本: a version from that month was stored
+    (every draft of the month recomputed with it), where the admin meant to preview."""
+    from tests.conftest import PASSWORD
+    from tests.e2e.support import sign_in
+
+    versions = template_count()
+    sign_in(phone, live_server, "admin", PASSWORD)
+    for field in ("#preview_month", "#effective_from"):
+        phone.goto(f"{live_server}/admin/templates/{CODE}/edit")
+        phone.fill("#preview_month", NOVEMBER)
+        phone.fill("#effective_from", "2026-12")
+        phone.press(field, "Enter")
+        phone.wait_for_selector("#what-if")
+        db.session.rollback()
+        assert template_count() == versions, field
+    phone.goto(f"{live_server}/admin/templates/{CODE}/edit")
+    phone.fill("#effective_from", "2026-12")
+    with phone.expect_navigation():
+        phone.click("button[value=save]")  # saving is a click on its own button (the same rules: nothing stored)
+    assert "与第 1 版的计分完全相同，没有保存新版本" in phone.inner_text("main")
