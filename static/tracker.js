@@ -3,6 +3,17 @@
    (The Content-Security-Policy allows no inline script, so page behaviour lives in static files like this one.) */
 (function () {
   "use strict";
+  /* The text of the last heading before `node` in the page (a box's own heading, or its section's), or null. */
+  function headingBefore(node) {
+    for (var at = node; at && at !== document.body; at = at.parentElement) {
+      for (var before = at.previousElementSibling; before; before = before.previousElementSibling) {
+        if (/^H[1-6]$/.test(before.tagName)) { return before.textContent; }
+        var inner = before.querySelectorAll ? before.querySelectorAll("h1, h2, h3, h4, h5, h6") : [];
+        if (inner.length) { return inner[inner.length - 1].textContent; }
+      }
+    }
+    return null;
+  }
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) {
@@ -53,7 +64,9 @@
       var caption = table && (table.getAttribute("aria-label") || (table.caption && table.caption.textContent));
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "region");
-      box.setAttribute("aria-label", (caption || document.title).trim());
+      // named by its table, else by the heading it stands under (two tables named after the page's title were
+      // two landmarks of one name)
+      box.setAttribute("aria-label", (caption || headingBefore(box) || document.title).trim());
     }
   }
   document.addEventListener("click", function (event) {

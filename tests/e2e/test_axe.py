@@ -117,3 +117,20 @@ def test_main_pages_of_every_role_have_no_serious_accessibility_violation(app, l
         found[f"/login at {width}"] = violations
     context.close()
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_landmarks_of_a_page_have_names_of_their_own(app, live_server, browser, demo_data):
+    """Two scrolling tables of the month page were regions named after the page title, and the breadcrumb and the
+    main menu two unnamed navigation landmarks (axe landmark-unique): a landmark list of look-alikes."""
+    named = "els => els.map(e => e.getAttribute('aria-label'))"
+    context, page = log_in(browser, live_server, "mgr.liu", WIDTHS["phone"])
+    page.goto(f"{live_server}/scores/{CLOSED}")
+    regions = page.eval_on_selector_all("[role=region]", named)
+    assert len(regions) >= 2 and len(set(regions)) == len(regions) and all(regions), regions
+    context.close()
+    context, page = log_in(browser, live_server, "admin", WIDTHS["desktop"])
+    for path in ("/admin/settings", "/admin/users/new"):
+        page.goto(live_server + path)
+        navs = page.eval_on_selector_all("nav", named)
+        assert len(navs) >= 2 and all(navs) and len(set(navs)) == len(navs), (path, navs)
+    context.close()
