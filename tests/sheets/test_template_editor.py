@@ -588,11 +588,15 @@ def test_a_field_the_page_refuses_is_named_by_its_label_not_as_an_expired_reques
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and "请求已过期" not in html
     assert "<code>模板内容</code>：" in html and "U+0007" in html
+    # the text box at fault is marked, described by the list of faults and focused (it was not marked at all)
+    box = re.search(r'<textarea[^>]*id="body"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in box and 'aria-describedby="template-errors"' in box and "autofocus" in box, box
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "preview_month": "2027-05",
                                                                "action": "preview"})
     assert page.status_code == 422 and "<code>预览月份</code>：" in page.get_data(as_text=True)
     # the month fields sit below the long text: each says its error where it is typed too, marked for a reader
     assert re.search(r'id="preview_month"[^>]*aria-invalid="true"', page.get_data(as_text=True))
+    assert 'aria-invalid' not in re.search(r'<textarea[^>]*id="body"[^>]*>', page.get_data(as_text=True)).group(0)
     assert 'id="preview_month-error"' in page.get_data(as_text=True)
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2025-01",
                                                                "action": "save"})

@@ -93,7 +93,12 @@ def edit(code):
     shown = [(_field_label(path, data), message) for path, message in errors.items()]
     # the two month fields sit below the long text: each also says its own error where it is typed
     beside = {name: message for path, message in errors.items() for name, paths in BESIDE.items() if path in paths}
-    return _edit_page(code, latest, now, form=form, errors=shown, preview=preview, beside=beside), status
+    # a fault of the text itself: the text box is marked, described by the list above and focused (the focus was on
+    # the page, the box not marked at all)
+    months = {path for paths in BESIDE.values() for path in paths}
+    in_text = any(path not in months for path in errors)
+    return _edit_page(code, latest, now, form=form, errors=shown, preview=preview, beside=beside,
+                      text_at_fault=in_text and status == 422), status
 
 
 def _as_stored(form, code, latest, now):
