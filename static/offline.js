@@ -197,20 +197,24 @@
       var purpose = $("f-purpose").value;
       if (customer) { body.customer = customer; }
       if (purpose.trim()) { body.purpose = purpose; }
-      if (!body.date || (!body.full_day && (!body.depart || !body["return"]))) { return { error: d.msgRequired }; }
-      if (!body.full_day && body["return"] <= body.depart) { return { error: said("return", d.msgReturnAfter) }; }
+      if (!body.date || (!body.full_day && (!body.depart || !body["return"]))) {
+        return { error: d.msgRequired, field: !body.date ? "date" : !body.depart ? "depart" : "return" };
+      }
+      if (!body.full_day && body["return"] <= body.depart) {
+        return { error: said("return", d.msgReturnAfter), field: "return" };
+      }
     } else {
       body.category = $("f-category").value;
       var amount = $("f-amount").value;
-      if (!body.date || amount === "") { return { error: d.msgRequiredExpense }; }
+      if (!body.date || amount === "") { return { error: d.msgRequiredExpense, field: !body.date ? "date" : "amount" }; }
       // the limits of CONTRACT 2, said before the entry waits for a signal (it was refused only once sent, perhaps
       // long after the receipt was at hand)
       if (!/^\d+(\.\d{1,2})?$/.test(amount) || Number(amount) > 100000) {
-        return { error: said("amount", d.msgAmount) };
+        return { error: said("amount", d.msgAmount), field: "amount" };
       }
       body.amount = Number(amount);
     }
-    if (body.date > localToday()) { return { error: said("date", d.msgFuture) }; }
+    if (body.date > localToday()) { return { error: said("date", d.msgFuture), field: "date" }; }
     return { kind: kind, body: body };
   }
 
@@ -225,7 +229,25 @@
     event.preventDefault();
     var read = readForm();
     var error = $("form-error");
-    if (read.error) { error.textContent = read.error; error.hidden = false; return; }
+    document.querySelectorAll("#offline-form [aria-invalid]").forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+      input.classList.remove("is-invalid");
+      var own = input.getAttribute("data-describedby");  // its own help (返回 00:00 表示当晚 24:00) stays
+      if (own) { input.setAttribute("aria-describedby", own); } else { input.removeAttribute("aria-describedby"); }
+    });
+    if (read.error) {
+      error.textContent = read.error;
+      error.hidden = false;
+      // the field at fault marked, tied to the message and focused, as on the server's forms
+      var field = read.field && $("f-" + read.field);
+      if (field) {
+        field.setAttribute("aria-invalid", "true");
+        field.setAttribute("aria-describedby", ("form-error " + (field.getAttribute("data-describedby") || "")).trim());
+        field.classList.add("is-invalid");
+        field.focus();
+      }
+      return;
+    }
     error.hidden = true;
     var state = load();
     if (editing) {  // the fixed entry replaces the refused one

@@ -217,6 +217,12 @@ def test_the_form_says_what_the_server_would_refuse_before_the_entry_waits_for_a
         _entry(page, kind, **fields)
         assert page.is_visible("#form-error") and page.inner_text("#form-error") == said, fields
         assert page.locator("#queue .offline-entry").count() == 0
+        # the field at fault is marked, tied to the message and focused, as on the server's forms
+        at_fault = "#f-" + {"日期": "date", "返回": "return", "金额（元）": "amount"}[said.split("：")[0]]
+        assert page.get_attribute(at_fault, "aria-invalid") == "true", fields
+        assert "form-error" in page.get_attribute(at_fault, "aria-describedby")
+        assert page.evaluate("document.activeElement.id") == at_fault[1:]
+        assert page.locator("[aria-invalid]").count() == 1
     _entry(page, "expense", date="2026-11-16", amount="100000")  # the limit itself is an amount
     _wait_count(page, "#queue .offline-entry[data-state='pending']", 1)
 
