@@ -114,9 +114,12 @@ def engineer_by_username(username):
 
 def engineer_called(text, field):
     """The engineer a field that asks for 姓名或用户名 names: by username, else the one active engineer of that display
-    name; 422 on `field` for nobody, or for a name several engineers share (their usernames are asked for)."""
+    name; None for a field left empty; 422 on `field` for nobody, or for a name several engineers share (their
+    usernames are asked for)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
     user = named(text)
-    if user is None and isinstance(text, str) and text.strip():
+    if user is None:
         found = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True),
                                                       User.display_name == text.strip()).limit(2)).all()
         if len(found) > 1:

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
+from tracker.auth.access import engineer_called
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
@@ -41,12 +42,14 @@ def may_rate_peer(rater, engineer):
     return rater.role == "engineer" and rater.active and rater.id != engineer.id
 
 
-def assign_peer(actor, engineer, month, rater, now):
-    """A manager above the engineer asks another engineer for a peer review; the rater is told. The caller commits."""
+def assign_peer(actor, engineer, month, rater_name, now):
+    """A manager above the engineer asks another engineer (`rater_name`: a username, or a display name one active
+    engineer bears) for a peer review; the rater is told. The caller commits."""
     approval.require_manager_above(actor, engineer)
     month = month_arg(month)
     # a month not begun, approved or not assessed: the rater would be asked and told, then refused the review
     approval.require_assessable(engineer, month, now)
+    rater = engineer_called(rater_name, "rater")
     if rater is None or not may_rate_peer(rater, engineer):
         raise Invalid.field("rater", _("同事评价须由另一位在职工程师填写"))
     if not takes_peers(review_spec(engineer, month)):  # the rater would be asked for a review then refused (403)

@@ -7,7 +7,8 @@ from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, nav
-from tracker.auth.access import LEADER_ROLES, engineer_by_username, engineer_called, is_manager_above, roles
+from tracker.auth.access import LEADER_ROLES, engineer_by_username, is_manager_above, roles
+from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.reviews import requests, services as reviews
@@ -103,12 +104,12 @@ def assign_peer(month, username):
         raise Invalid(_("请求已过期，请刷新页面后重试"))
     engineer = engineer_by_username(username)
     try:
-        rater = engineer_called(request.form.get("rater", ""), "rater")  # the field asks for 姓名或用户名
-        requests.assign_peer(current_user, engineer, month, rater, clock.now())
+        row = requests.assign_peer(current_user, engineer, month, request.form.get("rater", ""), clock.now())
     except (Invalid, Conflict) as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("queue.team_month", month=month) + f"#row-{engineer.username}")
     db.session.commit()
+    rater = db.session.get(User, row.rater_id)
     flash(_("已请 %(rater)s 评价 %(name)s", rater=rater.display_name, name=engineer.display_name), "success")
     return redirect(url_for("queue.team_month", month=month) + f"#row-{engineer.username}")
