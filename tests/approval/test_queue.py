@@ -52,11 +52,25 @@ def test_a_month_never_computed_lists_every_other_blocker_on_the_queue_and_the_t
     assert "本月考核尚未计算" in eng1 and "缺少领导评价" in eng1 and "尚未记录绩效面谈" in eng1
 
 
+def test_the_bulk_approval_follows_the_rows_too_and_each_decision_says_whose(api, gm, team, records, computed):
+    """By keyboard the one 审批所选 came before the boxes it acts on (Tab never came back to it), and a screen reader
+    heard 批准, 驳回, 批准, 驳回 without whose adjustment or how many points."""
+    records.review(team["eng2"], MONTH, team["mgr"], "leader")
+    api("POST", f"/scores/{MONTH}/eng2/interview", "mgr", json={"notes": "面谈"})
+    api("POST", f"/scores/{MONTH}/eng1/adjustments", "mgr", json={"points": 3, "reason": "抢修及时"})
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    end = html.index('id="approve-selected-end"')
+    assert html.rindex('id="pick-eng2"') < end and 'form="bulk"' in html[end - 120:end + 60]
+    name = team["eng1"].display_name
+    assert f'批准<span class="visually-hidden">：{name} +3.00</span>' in html
+    assert f'驳回<span class="visually-hidden">：{name} +3.00</span>' in html
+
+
 def test_no_bulk_approval_is_offered_when_no_row_can_be_ticked(gm, computed):
     """Every row blocked (no review, no interview): the button asked for a confirmation and then said to tick one."""
     html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
     assert "缺少领导评价" in html and 'class="form-check-input m-0 queue-pick"' not in html
-    assert 'id="approve-selected"' not in html and 'id="bulk"' not in html
+    assert 'id="approve-selected"' not in html and 'id="bulk"' not in html and "approve-selected-end" not in html
 
 
 def test_a_pending_adjustment_is_decided_inline_and_the_total_follows(api, gm, team, ready):
