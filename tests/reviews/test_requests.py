@@ -185,6 +185,10 @@ def test_the_review_form_shows_each_levels_description_beside_the_rating(client,
     assert 'aria-describedby="levels-responsibility"' in html
     for text in ("工作一丝不苟", "愿意配合，但需监督", "工作没有创新，因循守旧", "优秀", "合格", "不合格"):
         assert text in html
+    # a criterion left unrated: its error is read first, the level descriptions after it (they came first, 100–150
+    # characters before "请为每项标准评分")
+    html = client.post(f"/reviews/{MONTH}/eng1", data={"responsibility": "4"}).get_data(as_text=True)
+    assert 'aria-describedby="discipline-error levels-discipline"' in html, html
 
 
 def _review_row(page, username):
