@@ -69,6 +69,16 @@
       box.setAttribute("aria-label", (caption || headingBefore(box) || document.title).trim());
     }
   }
+  // Escape folds the phone's open menu and gives the keyboard back to its button (a menu open over the page
+  // could only be closed by finding that button again); an open dropdown in it closes first, by Bootstrap
+  document.addEventListener("keydown", function (event) {
+    var nav = document.getElementById("nav");
+    if (event.key !== "Escape" || !nav || !nav.classList.contains("show") || !window.bootstrap) { return; }
+    if (nav.querySelector(".dropdown-menu.show")) { return; }
+    window.bootstrap.Collapse.getOrCreateInstance(nav, { toggle: false }).hide();
+    var toggler = document.querySelector(".navbar-toggler");
+    if (toggler) { toggler.focus(); }
+  });
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[data-back]") : null;
     if (link && window.history.length > 1) {

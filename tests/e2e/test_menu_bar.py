@@ -39,3 +39,16 @@ def test_cancelling_log_out_everywhere_leaves_the_keyboard_on_the_menu_button(li
     assert page.evaluate("document.activeElement.matches('nav button.dropdown-toggle')")
     assert "/login" not in page.url
     context.close()
+
+
+def test_escape_folds_the_phones_open_menu_back_to_its_button(live_server, browser, demo_data):
+    """The menu opened over the page could only be closed by finding its button again."""
+    context, page = log_in(browser, live_server, "zhangsan", {"width": 390, "height": 844})
+    page.click(".navbar-toggler")
+    page.wait_for_selector("#nav.show")
+    page.focus("#nav .nav-link >> nth=0")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#nav", state="hidden")
+    assert page.evaluate("document.activeElement.matches('.navbar-toggler')")
+    assert page.get_attribute(".navbar-toggler", "aria-expanded") == "false"
+    context.close()
