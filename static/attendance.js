@@ -10,7 +10,14 @@
   var today = form.querySelector("th.today");
   if (saved !== null) { wrap.scrollLeft = +saved; sessionStorage.removeItem(key); }
   else if (today) { wrap.scrollLeft = today.offsetLeft - wrap.clientWidth / 2; }
-  form.addEventListener("submit", function () { sessionStorage.setItem(key, wrap.scrollLeft); });
+  var saving = false;
+  form.addEventListener("submit", function () { saving = true; sessionStorage.setItem(key, wrap.scrollLeft); });
+  // leaving with changes not saved asks first (they were lost without a word)
+  window.addEventListener("beforeunload", function (event) {
+    if (saving || !form.querySelector("td.changed")) { return; }
+    event.preventDefault();
+    event.returnValue = (counter && counter.getAttribute("data-leave")) || "";
+  });
   // a cell reached by the keyboard comes fully into view, clear of the sticky names column: the browser's own
   // scrolling left it under that column or cut at the box's edge, focus ring and all
   wrap.addEventListener("focusin", function (event) {

@@ -307,3 +307,28 @@ def test_each_attendance_label_fits_its_cell_on_a_phone(live_server, browser, de
     clipped = page.evaluate(CLIPPED_LABELS)
     context.close()
     assert not clipped, clipped
+
+
+def test_the_attendance_grid_saves_from_above_says_its_changes_and_asks_before_they_are_lost(live_server, browser,
+                                                                                          demo_data):
+    """By keyboard the only 保存 came after every cell of the month; the count of unsaved changes was not announced;
+    leaving the page lost them without a word."""
+    context, page = log_in(browser, live_server, "office", DESKTOP)
+    page.goto(live_server + "/attendance/2026-11")
+    assert page.get_attribute("#changed-count", "aria-live") == "polite"
+    page.select_option('select[name="att:zhangsan:2026-11-04"]', "late")
+    assert "1" in page.inner_text("#changed-count")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay
+    page.on("dialog", answer)
+    page.evaluate("document.querySelector('a.navbar-brand').click()")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and "/attendance/2026-11" in page.url
+    page.remove_listener("dialog", answer)
+    with page.expect_navigation():
+        page.click("#save-top")  # saves, and asks nothing
+    assert page.locator('select[name="att:zhangsan:2026-11-04"]').input_value() == "late"
+    context.close()
