@@ -270,6 +270,9 @@ def test_list_page_filters(client, make_order):
     # the field asks for a name or a username: 李四 as the pages show him (an empty list, without a word, before)
     page = client.get("/work-orders/?engineer=李四").get_data(as_text=True)
     assert ">N2<" in page and ">N1<" not in page
+    # a username typed with capitals is that user (usernames are lower case): it found nobody, without a word
+    page = client.get("/work-orders/?engineer=Eng2").get_data(as_text=True)
+    assert ">N2<" in page and ">N1<" not in page
 
 
 def test_engineer_list_shows_only_the_own_orders(client, make_order):

@@ -483,7 +483,7 @@ def _filtered(viewer, filters):
             query = query.where(WorkOrder.customer_id == customer_id) if customer_id else query.where(false())
     if filters.get("engineer"):  # a username, or a name as the pages show it (the field asks for either)
         said = str(filters["engineer"]).strip()
-        engineer = user_by_username(said)
+        engineer = user_by_username(said.lower())  # usernames are lower case: ZhangSan is zhangsan
         query = query.where(WorkOrder.engineer_id == engineer.id) if engineer else query.where(
             WorkOrder.engineer_id.in_(select(User.id).where(User.role == "engineer", User.display_name == said)))
     with fields.check():
