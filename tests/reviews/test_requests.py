@@ -189,6 +189,7 @@ def test_the_review_form_shows_each_levels_description_beside_the_rating(client,
     # characters before "请为每项标准评分")
     html = client.post(f"/reviews/{MONTH}/eng1", data={"responsibility": "4"}).get_data(as_text=True)
     assert 'aria-describedby="discipline-error levels-discipline"' in html, html
+    assert 'role="alert">请检查标出的栏目' in html  # above the form, as the other forms say it
 
 
 def _review_row(page, username):

@@ -108,8 +108,8 @@ def review(month, username):
                     form[code].data = value
             form.comment.data = existing.comment
         return _render_review(form, engineer, month, group, spec, existing)
-    if not form.validate_on_submit():
-        return _render_review(form, engineer, month, group, spec, existing, status=422)
+    if not form.validate_on_submit():  # said above the form too, as every form of the app does
+        return _render_review(form, engineer, month, group, spec, existing, _("请检查标出的栏目"), status=422)
     try:
         saved = services.save_review(me, engineer, month, form.ratings(), form.comment.data, now=clock.now())
     except Invalid as error:
