@@ -327,8 +327,10 @@
           connection(true);
           say(problem.other ? d.msgOtherLogin : d.msgLogin);
         } else { connection(false); say(d.msgOffline); }
+        // the way to log in when the session ended; not while another user is logged in (the login page takes
+        // them to their own home: they log out first, as the message says)
         var login = $("login-link");  // absent from a page kept by an earlier release
-        if (login) { login.hidden = !(problem && problem.login); }
+        if (login) { login.hidden = !(problem && problem.login && !problem.other); }
       })
       .then(function () { sending = false; render(); });
   }

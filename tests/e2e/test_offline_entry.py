@@ -263,8 +263,13 @@ def test_with_another_user_logged_in_the_page_says_so_and_how_to_log_in(server, 
     from playwright.sync_api import expect
 
     expect(page.locator("#sync-message")).to_contain_text("现在登录的是另一位用户")
-    assert page.is_visible("#login-link") and "/login" in page.get_attribute("#login-link", "href")
+    # no link to the login page, which takes a logged-in user to their own home
+    assert not page.is_visible("#login-link")
     assert len(_rows(Trip)) == 0 and page.locator("#queue .offline-entry[data-state='pending']").count() == 1
+    page.context.clear_cookies()  # the session ended: the way to log in is offered
+    page.click("#send-now")
+    expect(page.locator("#sync-message")).to_contain_text("登录已过期")
+    assert page.is_visible("#login-link") and "/login" in page.get_attribute("#login-link", "href")
 
 
 def test_a_trip_returning_at_midnight_is_sent_as_24_00(server, phone, team):
