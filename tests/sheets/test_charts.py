@@ -225,3 +225,9 @@ def test_a_hand_entry_nobody_made_is_said_on_the_department_view_not_left_out(cl
     assert "1 人未录入" in row, row
     total = re.search(r"平均总分</th>(.*?)</tr>", html, re.S).group(1)
     assert "1 人含未录入" in total, total
+    charts = html.count("<svg")
+    db.session.execute(update(ScoreLine).where(ScoreLine.code == "expense").values(missing=True, points=0))
+    db.session.commit()  # entered by no team: said in the table, and no empty chart drawn for it
+    html = client.get(f"/charts/department/{MONTH}").get_data(as_text=True)
+    assert "人未录入" in re.search(r'<tr data-code="expense">(.*?)</tr>', html, re.S).group(1)
+    assert html.count("<svg") == charts - 1

@@ -54,7 +54,8 @@ def department(month):
     for indicator in indicators:
         rows = [(team.manager, indicator["means"].get(team.username), indicator["max"]) for team in teams
                 if indicator["means"].get(team.username) is not None]  # a team whose entries nobody made: no bar
-        charts.append((indicator, svg.hbars(rows, indicator["name"], scale_max=indicator["max"])))
+        if rows:  # entered by no team yet: the table says 未录入, and there is nothing to draw
+            charts.append((indicator, svg.hbars(rows, indicator["name"], scale_max=indicator["max"])))
     means = [(team.manager, team.mean_total, None) for team in teams if team.mean_total is not None]
     totals = svg.hbars(means, _("各团队平均总分"), scale_max=100) if means else None  # none yet: the page says so
     return render_template("charts/department.html", month=month, teams=teams, indicators=indicators,
