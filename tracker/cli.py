@@ -6,6 +6,7 @@ import os
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -51,6 +52,14 @@ def _one_init_at_a_time():
         finally:
             connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATING})")
             connection.commit()
+
+
+def _ask_password():
+    """A new password typed twice, hidden, asked in Chinese as the command's other messages are."""
+    first = click.prompt(_("密码"), hide_input=True)
+    if click.prompt(_("再次输入密码"), hide_input=True) != first:
+        raise click.ClickException(_("两次输入的密码不一致"))
+    return first
 
 
 def _computed(summary):
@@ -186,7 +195,7 @@ def register(app):
             if password is None:  # the rest checked first: a taken username was said after the password, twice
                 auth_services.create_user(dict(data), password_required=False)
                 db.session.rollback()  # not kept while someone types (it holds the usernames' lock)
-                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+                password = _ask_password()
                 _begin()
             user = auth_services.create_user(data | {"password": password})
         except DomainError as error:

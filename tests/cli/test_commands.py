@@ -79,12 +79,15 @@ def test_create_user_checks_the_rest_before_asking_for_the_password(fresh):
         result = cli.invoke(args=["create-user", username, "--role", "engineer", "--display-name", "x"],
                             input="abcdefgh1\nabcdefgh1\n")
         if said:
-            assert result.exit_code == 1 and said in result.output and "Password" not in result.output, result.output
+            assert result.exit_code == 1 and said in result.output and "密码" not in result.output, result.output
         else:
-            assert result.exit_code == 0 and "Password" in result.output and "created ok.user" in result.output
+            assert result.exit_code == 0 and "密码" in result.output and "created ok.user" in result.output
     result = cli.invoke(args=["create-user", "ok.user", "--role", "engineer", "--display-name", "x"],
                         input="abcdefgh1\nabcdefgh1\n")
-    assert result.exit_code == 1 and "已被使用" in result.output and "Password" not in result.output, result.output
+    assert result.exit_code == 1 and "已被使用" in result.output and "密码" not in result.output, result.output
+    result = cli.invoke(args=["create-user", "two.pw", "--role", "engineer", "--display-name", "x"],
+                        input="abcdefgh1\nabcdefgh2\n")  # asked and told in Chinese, as its other messages
+    assert result.exit_code == 1 and "密码" in result.output and "两次输入的密码不一致" in result.output, result.output
     result = cli.invoke(args=["create-user", "short.pw", "--role", "engineer", "--display-name", "x"],
                         input="abc\nabc\n")  # the password's own rule, once asked
     assert result.exit_code == 1 and "--password" in result.output, result.output
