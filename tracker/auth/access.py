@@ -119,7 +119,7 @@ def engineer_called(text, field):
     if not isinstance(text, str) or not text.strip():
         return None
     user = named(text)
-    if user is None:
+    if user is None and "\x00" not in text:  # a NUL is no name (PostgreSQL's text cannot even hold one)
         found = db.session.scalars(select(User).where(User.role == "engineer", User.active.is_(True),
                                                       User.display_name == text.strip()).limit(2)).all()
         if len(found) > 1:
