@@ -16,6 +16,7 @@ from tracker.extensions import db
 from tracker.reviews import requests, services
 from tracker.reviews.levels import levels_of
 from tracker.reviews.forms import GROUP_LABELS, review_form, scale_hint
+from tracker.scores import approval
 from tracker.scoring.decimals import fmt
 from tracker.scoring.month import Month
 from tracker.values import month_arg
@@ -61,8 +62,9 @@ def index():
         template = template_for(engineer)
         spec = services.review_spec_of(template)
         score = services.counted_score(review, spec) if review is not None else None
-        led_by_another = any(other.rater_id != me.id and services.counted_score(other, spec) is not None
-                             for other in leaders.get(engineer.id, ()))
+        # another leader's review that counts, by the rule the approval waits on (its 缺少领导评价)
+        led_by_another = approval.counts_as_leader_review(
+            [other.ratings for other in leaders.get(engineer.id, ()) if other.rater_id != me.id], template)
         rows.append({"engineer": engineer, "group": group, "review": review, "score": score,
                      "open": services.takes_review(spec, group), "status": statuses[engineer.id],
                      # the template's lines this rater rates by hand (form 9), on the entries page
