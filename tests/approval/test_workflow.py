@@ -293,7 +293,7 @@ def test_a_month_never_computed_lists_every_other_blocker_too(api, team, records
     assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").get_json()["error"]["gaps"] == ["本月考核尚未计算"]
 
 
-def test_a_month_before_any_template_version_names_that_as_its_blocker(api, team):
+def test_a_month_before_any_template_version_names_that_as_its_blocker(api, client, team):
     """A month before the first version of the engineer's template (before Tracker was used) listed 本月考核尚未计算,
     the review and the interview: fixes that are each refused (409 no version in force), not the one that is."""
     templates_store.sync_presets(NOW)  # as init-db stores them
@@ -305,6 +305,10 @@ def test_a_month_before_any_template_version_names_that_as_its_blocker(api, team
     gaps = refused.get_json()["error"]["gaps"]
     assert len(gaps) == 1 and "没有生效的版本" in gaps[0] and str(before) in gaps[0], gaps
     assert api("POST", f"/scores/{before}/compute", "gm.wang").status_code == 409  # indeed nothing to compute with
+    login(client, "gm.wang")  # the queue says the same, by the same rule
+    row = client.get(f"/approvals?month={before}").get_data(as_text=True)
+    row = row[row.index('id="row-eng1"'):row.index('id="row-eng2"')]
+    assert "没有生效的版本" in row and "本月考核尚未计算" not in row and "尚未记录绩效面谈" not in row, row
 
 
 def test_a_month_never_computed_of_someone_not_assessed_says_so_not_what_an_assessed_month_waits_for(

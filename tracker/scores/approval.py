@@ -141,11 +141,9 @@ def approval_gaps(engineer, month, score=None):
         return [_("该工程师本月不参加考核")]
     if score is not None and score.status == "approved":
         return [_("已审批")]
-    if score is None:  # a month before any version of the engineer's template: nothing to compute, review or
-        try:           # interview with (each refused), which is the one thing to say
-            templates_store.template_for(engineer, month)
-        except Conflict as error:
-            return [error.message]
+    unscorable = no_version_in_force(engineer, month) if score is None else None
+    if unscorable:
+        return [unscorable]
     # a month never computed says so, and what else it waits for (the template in force then: what it will use)
     template = score_template(score) if score is not None else reviews.current_template(engineer, month)
     pending = db.session.scalar(select(Adjustment.id).where(Adjustment.engineer_id == engineer.id,
@@ -155,6 +153,17 @@ def approval_gaps(engineer, month, score=None):
                     missing=[name for _code, name in missing_entries(score)] if score is not None else [],
                     interviewed=latest_interview(engineer, month) is not None, pending=pending is not None)
     return gaps if score is not None else [_("本月考核尚未计算")] + gaps
+
+
+def no_version_in_force(engineer, month, forces=None):
+    """Why a month before any version of the engineer's template can have no score (nothing to compute, review or
+    interview with: each is refused, so it is the one blocker to say), or None. `forces`: the month's
+    templates_store.TemplatesInForce, read once for many engineers."""
+    try:
+        (forces or templates_store.TemplatesInForce(month)).row_for(engineer)
+    except Conflict as error:
+        return error.message
+    return None
 
 
 def blockers(template, *, leader_review, missing, interviewed, pending):

@@ -21,7 +21,7 @@ from tracker.extensions import db
 from tracker.itinerary.models import MonthSubmission
 from tracker.scores.models import Adjustment, Interview, KpiTemplate, Score, ScoreLine, Veto
 from tracker.scores.services import assessed, engineers_in_scope
-from tracker.scores import approval
+from tracker.scores import approval, templates_store
 from tracker.reviews import services as reviews
 from tracker.reviews.models import Review
 from tracker.scoring.month import Month
@@ -45,6 +45,7 @@ class MonthState:
     gaps: list = field(default_factory=list)  # approval.blockers (of the template in force, for a month never computed)
     wants_self_review: bool = True  # the template rates by the engineer too
     wants_leader_review: bool = True  # the template's approval waits for a leader review
+    unscorable: str | None = None  # never computed, and no version of the template in force to compute it with
     reopened: str | None = None  # a draft the gm reopened after approving it: the reason given ("" for none)
 
     @property
@@ -56,8 +57,8 @@ class MonthState:
         """What stands in the way of approval (CONTRACT 7), as sentences; a veto is not one."""
         if not self.eligible or self.approved:
             return []
-        if self.score is None:
-            return [_("本月考核尚未计算")] + self.gaps
+        if self.score is None:  # never computed: why it cannot be, or what else it waits for
+            return [self.unscorable] if self.unscorable else [_("本月考核尚未计算")] + self.gaps
         return self.gaps
 
     @property
@@ -123,10 +124,13 @@ def month_states(viewer, month):
         proposers[adjustment.id] = proposer
     reopened = _reopened([person for person in people if person.id in scores
                           and scores[person.id].status == "draft"], month)
+    forces = None  # the versions in force, read once when someone was never computed
     states = []
     for person in people:
         score = scores.get(person.id)
         eligible = assessed(person, month, score)
+        if score is None and eligible and forces is None:
+            forces = templates_store.TemplatesInForce(month)
         # a month never computed waits for what the template in force will ask too (approval.approval_gaps);
         # drafts are live, so that is a new engineer's month at most: looked up one by one
         template = templates.get(score.template_id) if score is not None else (
@@ -142,7 +146,8 @@ def month_states(viewer, month):
             interview=person.id in interviewed, vetoed=person.id in vetoed, pending=pending.get(person.id, []),
             proposers=proposers, gaps=gaps, wants_self_review=template is None or (qualitative is not None
                                                              and "self" in qualitative.raters.groups),
-            wants_leader_review=template is None or template.needs_leader_review, reopened=reopened.get(person.id)))
+            wants_leader_review=template is None or template.needs_leader_review, reopened=reopened.get(person.id),
+            unscorable=approval.no_version_in_force(person, month, forces) if score is None and eligible else None))
     return states
 
 
