@@ -218,7 +218,7 @@
     return { kind: kind, body: body };
   }
 
-  /* A field's message after its label, as a refusal from the server is said (errorText). */
+  /* A field's message after its label ("日期：不能记录未来的日期"): the form's own refusals and the server's alike. */
   function said(name, message) {
     var zh = document.documentElement.lang.indexOf("zh") === 0;
     var label = document.querySelector('label[for="f-' + name + '"]');
@@ -287,10 +287,8 @@
     var names = Object.keys(error.fields || {});
     if (!names.length) { return error.message || ""; }
     var zh = document.documentElement.lang.indexOf("zh") === 0;
-    return names.map(function (name) {
-      var label = document.querySelector('label[for="f-' + name.replace(/_/g, "-") + '"]');
-      return (label ? label.textContent.trim() + (zh ? "：" : ": ") : "") + error.fields[name];
-    }).join(zh ? "；" : "; ");
+    return names.map(function (name) { return said(name.replace(/_/g, "-"), error.fields[name]); })
+      .join(zh ? "；" : "; ");
   }
 
   /* Send the pending entries one at a time, oldest first. A network failure stops the round (all stay pending);
