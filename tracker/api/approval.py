@@ -9,7 +9,7 @@ from tracker.api.people import text, username_in_path
 from tracker.auth.access import engineer_by_username, roles
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.scores import approval
+from tracker.scores import approval, selfscore
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 STATUS = {"type": "string", "enum": ["proposed", "approved", "rejected"]}
@@ -33,6 +33,14 @@ OUTCOME = core.obj({"username": {"type": "string"}, "month": {"type": "string"},
                     "decision": {"type": ["string", "null"]}, "detail": {"type": ["string", "null"]},
                     "recorded_by": {"type": ["string", "null"]}, "recorded_at": core.NULLABLE_DATETIME},
                    ["username", "month", "decision", "detail", "recorded_by", "recorded_at"])
+SELF_POINTS = {"type": "object", "description": "every line (indicator code) of the engineer's template in the month "
+               "-> his own points, 0 to the line's maximum, at most 2 decimals",
+               "additionalProperties": {"type": "number"}}
+SELF_BODY = core.obj({"points": SELF_POINTS}, ["points"])
+SELF_ASSESSMENT = core.obj({"username": {"type": "string"}, "month": {"type": "string"}, "points": SELF_POINTS,
+                            "total": {"type": "number", "description": "what the points give, as Q is formed"},
+                            "recorded_at": core.DATETIME},
+                           ["username", "month", "points", "total", "recorded_at"])
 SCORE_STATE = core.obj({
     "username": {"type": "string"}, "month": {"type": "string"}, "status": {"type": "string",
                                                                             "enum": ["draft", "approved"]},
@@ -169,6 +177,22 @@ def outcome(month, username, data):
                        "decision": row.decision if row else None, "detail": row.detail if row else None,
                        "recorded_by": current_user.username if row else None,
                        "recorded_at": row.recorded_at if row else None})
+
+
+@bp.route("/scores/<month:month>/<username>/self-assessment", methods=["PUT"])
+@roles("engineer")
+@core.answers(200, SELF_ASSESSMENT)
+@core.body(SELF_BODY)
+def self_assessment(month, username, data):
+    """自评 (templates with a self assessment, form 7): the engineer's own points for every line of his month, shown
+    beside the final score; it changes no score. 403 for anyone but the engineer, 422 for a template without one
+    or a line missing, unknown or out of range, 409 once the month is approved."""
+    engineer = _engineer(username)
+    selfscore.record(current_user, engineer, month, data["points"], now=clock.now())
+    core.commit()
+    shown = selfscore.view(approval.month_template(engineer, month), engineer, month)
+    return core.reply({"username": engineer.username, "month": month, "points": shown.points, "total": shown.total,
+                       "recorded_at": shown.recorded_at})
 
 
 @bp.route("/scores/<month:month>/<username>/approve", methods=["POST"])

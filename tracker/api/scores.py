@@ -15,7 +15,7 @@ from tracker.api.core import bp
 from tracker.api.people import username_in_path
 from tracker.auth.access import engineer_for_scores, is_leader, roles
 from tracker.errors import Invalid
-from tracker.scores import approval, listing, services, yearly
+from tracker.scores import approval, listing, selfscore, services, yearly
 from tracker.reviews import services as reviews
 from tracker.sheets import summaries
 from tracker.validation import page_arg
@@ -72,11 +72,16 @@ DETAIL = core.obj({
         "decision": {"type": "string"}, "detail": {"type": ["string", "null"]},
         "recorded_at": {"type": "string", "format": "date-time"}}, ["decision", "detail", "recorded_at"])],
         "description": "what a leader decided from the appraisal (templates with outcomes, form 9: 转正, 续签劳动合同 ...)"},
+    "self_assessment": {"oneOf": [{"type": "null"}, core.obj({
+        "points": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
+        "total": NUMBER_OR_NULL, "recorded_at": core.NULLABLE_DATETIME}, ["points", "total", "recorded_at"])],
+        "description": "自评 (templates with a self assessment, form 7): the engineer's own points per line (null: not "
+                       "given) and what they give; null for other templates"},
     "history": {"type": "array", "items": core.obj({
         "at": {"type": "string", "format": "date-time"}, "action": {"type": "string"},
         "actor": {"type": ["string", "null"]}, "detail": {"type": ["string", "null"]}},
         ["at", "action", "actor", "detail"])},
-}, [*ROW, "indicators", "reviews", "adjustment_list", "veto", "interview", "outcome", "history"])
+}, [*ROW, "indicators", "reviews", "adjustment_list", "veto", "interview", "outcome", "self_assessment", "history"])
 MONTH_SCORES = core.obj({"month": {"type": "string"}, "page": {"type": "integer", "minimum": 1},
                          "pages": {"type": "integer", "minimum": 1},
                          "total": {"type": "integer", "description": "engineers in scope (all pages)"},
@@ -210,6 +215,9 @@ def engineer_score(month, username):
     outcome = approval.outcome_of(engineer, month)
     row["outcome"] = None if outcome is None else {"decision": outcome.decision, "detail": outcome.detail,
                                                    "recorded_at": outcome.recorded_at}
+    shown = selfscore.view(approval.month_template(engineer, month), engineer, month)
+    row["self_assessment"] = None if shown is None else {"points": shown.points, "total": shown.total,
+                                                         "recorded_at": shown.recorded_at}
     row["history"] = [{"at": event.at, "action": event.action, "actor": actor.username if actor else None,
                        "detail": event.detail}
                       for event, actor in services.score_history(engineer, month)]

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -33,7 +34,8 @@ RECORD_LABELS = {
     "scans": _l("扫描件"), "photos": _l("照片"), "surveys": _l("回访"), "complaints": _l("投诉"),
     "reviews": _l("评价"), "incidents": _l("事件记录"), "metric_entries": _l("指标录入"), "ratings": _l("评分"),
     "adjustments": _l("加减分"), "vetoes": _l("一票否决"), "interviews": _l("绩效面谈"),
-    "kpi_templates": _l("考核模板"), "score_outcomes": _l("考核结果运用"), "chat_robots": _l("群机器人"),
+    "kpi_templates": _l("考核模板"), "score_outcomes": _l("考核结果运用"),
+    "self_assessments": lazy_pgettext("self assessment", "自评"), "chat_robots": _l("群机器人"),
     "deleted_entries": _l("已删除的离线记录"),
     "equipment": _l("设备"), "hidden_templates": _l("隐藏的模板"), "template_assignments": _l("考核模板分配"),
     "job_run_history": _l("定时任务的早先运行"),

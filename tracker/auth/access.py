@@ -86,6 +86,11 @@ def is_leader(actor, engineer):
     return actor.role == "gm" or is_manager_above(actor, engineer)
 
 
+def may_self_assess(actor, engineer):
+    """自评 (form 7) is the engineer's own: nobody scores it for him."""
+    return actor.id == engineer.id and actor.role == "engineer"
+
+
 # ---- looking people up: a name that is nobody, or nobody of that kind, is 404 the same way everywhere ----
 
 def named(username):

@@ -383,17 +383,21 @@ def outcome_of(engineer, month):
     return db.session.scalar(select(Outcome).where(Outcome.engineer_id == engineer.id, Outcome.month == month))
 
 
-def outcomes_offered(engineer, month):
-    """The decisions the engineer's template of the month offers from its appraisal (form 9: 转正, 续签劳动合同,
-    升职, 降职, 提薪/降薪, 辞退): the template the score used, else the one in force; () for the others."""
+def month_template(engineer, month):
+    """The parsed template of the engineer's month: the one the score used, else the one in force; None without."""
     score = score_of(engineer, month)
     if score is not None and score.template is not None:
-        template = score_template(score)
-    else:
-        try:
-            template = template_of_row(templates_store.template_for(engineer, month))
-        except Conflict:
-            template = None
+        return score_template(score)
+    try:
+        return template_of_row(templates_store.template_for(engineer, month))
+    except Conflict:
+        return None
+
+
+def outcomes_offered(engineer, month):
+    """The decisions the engineer's template of the month offers from its appraisal (form 9: 转正, 续签劳动合同,
+    升职, 降职, 提薪/降薪, 辞退); () for the others."""
+    template = month_template(engineer, month)
     return template.outcomes if template is not None else ()
 
 

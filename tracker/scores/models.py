@@ -206,3 +206,17 @@ class Outcome(db.Model):
     detail: Mapped[str | None] = mapped_column(String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime]
+
+
+class SelfAssessment(db.Model):
+    """自评: the engineer's own points for each line of the month (form 7's 自评 column and 综合绩效考核自评分),
+    shown beside the final score; it changes no score. `points` is JSON {indicator code: "points"}."""
+
+    __tablename__ = "self_assessments"
+    __table_args__ = (UniqueConstraint("engineer_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    month: Mapped[Month] = mapped_column(MonthColumn)
+    points: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime]

@@ -8,7 +8,7 @@ from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from tracker import clock, language, nav
-from tracker.auth.access import acts_as_manager, engineer_for_scores, is_leader, roles
+from tracker.auth.access import acts_as_manager, engineer_for_scores, is_leader, may_self_assess, roles
 from tracker.auth import services as auth_services
 from tracker.auth.models import User
 from tracker.errors import Conflict, Invalid
@@ -18,7 +18,7 @@ from tracker.reviews.specs import entry_specs
 from tracker.scores.forms import (AdjustmentForm, ConfirmForm, EarlyConfirmationForm, InterviewForm, OutcomeForm,
                                   ReopenForm,
                                   VetoForm)
-from tracker.scores import approval, listing, presenter, queue, queue_views
+from tracker.scores import approval, listing, presenter, queue, queue_views, selfscore
 from tracker.scores.presenter import ADJUSTMENT_LABELS
 from tracker.scores.templates_store import TemplatesInForce
 from tracker.scoring.decimals import fmt
@@ -137,8 +137,9 @@ def score_page(month, username):
     return _render_score(_visible_engineer(username), month)
 
 
-def _render_score(engineer, month, forms=None, alert=None, status=200, refused=None):
-    """The score page, with the approval forms the viewer may use (`forms` keeps submitted ones, by prefix)."""
+def _render_score(engineer, month, forms=None, alert=None, status=200, refused=None, self_given=None):
+    """The score page, with the approval forms the viewer may use (`forms` keeps submitted ones, by prefix; a refused
+    self assessment's texts and errors come as `self_given`: ({code: text}, {field: message}))."""
     me = _me()
     score = reviews.month_score(engineer, month)
     template, template_name, template_version = presenter.template_of(score, engineer, month)
@@ -152,6 +153,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         alert = _("；").join(str(message) for prefix, form in (forms or {}).items() if prefix not in context["forms"]
                             for messages in form.errors.values() for message in messages) or None
     previous, following = _neighbours(month)
+    own = selfscore.view(template, engineer, month)
+    is_open = context["assessable"] and (score is None or score.status != "approved")
     return render_template(
         "scores/score.html", engineer=engineer, month=month, score=score, lines=lines,
         template_name=template_name, template_version=template_version,
@@ -168,7 +171,8 @@ def _render_score(engineer, month, forms=None, alert=None, status=200, refused=N
         can_enter=(is_leader(me, engineer) or me.role == "admin" or me.id == engineer.id)
         and (template is None or bool(entry_specs(template, month))),
         can_review=me.role in REVIEWERS and reviews.may_review(me, engineer, month), is_leader=is_leader(me, engineer),
-        approval=context, alert=alert, refused=refused, computable=_computable(month),
+        approval=context, alert=alert, refused=refused, computable=_computable(month), own=own, lang=language.current(),
+        self_form=own is not None and is_open and may_self_assess(me, engineer), self_given=self_given or ({}, {}),
         history=presenter.history_rows(score_history(engineer, month), template)), status
 
 
@@ -286,6 +290,23 @@ def record_outcome(month, username):
                          lambda engineer, form: approval.record_outcome(
                              _me(), engineer, month, form.decision.data or None, form.detail.data, now=clock.now()),
                          _("已记录考核结果运用"))
+
+
+@bp.route("/scores/<month:month>/<username>/self-assessment", methods=["POST"])
+@roles("engineer")
+def self_assessment(month, username):
+    """自评 (form 7): the engineer's own points for each line, posted from his score page (fields `points-<code>`)."""
+    engineer = _visible_engineer(username)
+    given = {key[len("points-"):]: value for key, value in request.form.items() if key.startswith("points-")}
+    try:
+        selfscore.record(_me(), engineer, month, given, now=clock.now(), text=True)
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        errors = {field.removeprefix("points."): message for field, message in getattr(error, "fields", {}).items()}
+        return _render_score(engineer, month, alert=error.message, status=error.status, self_given=(given, errors))
+    db.session.commit()
+    flash(_("已保存自评"), "success")
+    return redirect(url_for("scores.score_page", month=month, username=engineer.username) + "#self-assessment")
 
 
 @bp.route("/scores/<month:month>/<username>/early-confirmation", methods=["POST"])

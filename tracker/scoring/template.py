@@ -143,6 +143,7 @@ class Template:
     readings: tuple = ()
     outcomes: tuple = ()  # what a leader may decide from the month's appraisal (form 9: 转正, 续签劳动合同, ...)
     outcomes_en: tuple = ()  # their English names, in the same order (none: the Chinese names on English pages)
+    self_assessment: bool = False  # the engineer scores each line himself beside the final score (form 7's 自评)
 
     def outcome_label(self, name, lang):
         """An outcome's name in `lang` ("zh" or "en"): the recorded (Chinese) name when it has no English one."""
@@ -562,6 +563,6 @@ def load_template(data, storing=False):
         code=code, name=name, version=version, effective_from=effective_from, role=role,
         indicators=tuple(indicators), method=method, base=base, weights=weights, qualitative=qualitative,
         positive_cap=cap, grades=grades, requires_interview=interview, data=data, raters=raters, outcomes=outcomes,
-        outcomes_en=outcomes_en, sections=sections, readings=readings,
+        outcomes_en=outcomes_en, sections=sections, readings=readings, self_assessment=data.get("self_assessment") is True,
     )
 

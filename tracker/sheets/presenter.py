@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.scores import approval, services as scores, yearly
+from tracker.scores import approval, selfscore, services as scores, yearly
 from tracker.scores.models import Score
 from tracker.reviews import services as reviews
 from tracker.reviews.forms import GROUP_LABELS
@@ -47,6 +47,7 @@ class Sheet:
     interview: object = None  # the month's latest performance interview (绩效面谈): its date is printed
     outcomes: list = field(default_factory=list)  # [(decision, chosen)] of a template with outcomes (form 9)
     outcome_detail: str | None = None
+    own: object = None  # 自评 of a template with a self assessment (form 7): scores.selfscore.SelfView
     supervisor: str | None = None
     gm: str | None = None
     months: list = field(default_factory=list)  # period sheets: (month, total, grade, status)
@@ -117,6 +118,7 @@ def month_sheet(engineer, month, lang):
                  outcomes=[(template.outcome_label(name, lang), outcome is not None and outcome.decision == name)
                            for name in (template.outcomes if template is not None else ())],
                  outcome_detail=outcome.detail if outcome is not None else None,
+                 own=selfscore.view(template, engineer, month),
                  supervisor=engineer.supervisor.display_name if engineer.supervisor else None, gm=_gm_name())
 
 
