@@ -283,3 +283,19 @@ def test_a_future_days_cell_does_not_offer_what_can_only_have_happened(client, t
     future, past = options("2026-11-23"), options("2026-11-19")
     assert {code for code, off in future.items() if off} == {"late", "early_leave", "absent"}
     assert not any(past.values())
+
+
+def test_a_record_left_on_a_day_made_a_rest_day_again_can_still_be_cleared(api, team):
+    """An override undone leaves the day's record unseen; `present` clears it (it was refused as "not a workday",
+    and the record came back were the day made a workday again); any other status there is still refused."""
+    calendar.set_day(date(2026, 11, 14), True, "加班日")
+    db.session.commit()
+    assert api("PUT", "/attendance/eng1/2026-11-14", "office", json={"status": "late"}).status_code == 200
+    calendar.clear_day(date(2026, 11, 14))
+    db.session.commit()
+    assert api("PUT", "/attendance/eng1/2026-11-14", "office", json={"status": "absent"}).status_code == 422
+    assert stored(team, "eng1", "2026-11-14") == "late"
+    cleared = api("PUT", "/attendance/eng1/2026-11-14", "office", json={"status": "present"})
+    assert cleared.status_code == 200, cleared.get_json()
+    assert stored(team, "eng1", "2026-11-14") is None
+    assert api("PUT", "/attendance/eng1/2026-11-14", "office", json={"status": "present"}).status_code == 422

@@ -369,12 +369,14 @@ def set_attendance(actor, engineer, day, status, *, now):
     if day is None:
         raise Invalid.field("date", _("请填写日期"))
     validation.check_year(day, "date")
-    if not calendar.is_workday(day):
+    lock_person(engineer)  # two records of one day at the same moment: the second replaces the first
+    row = db.session.scalar(select(Attendance).where(Attendance.engineer_id == engineer.id, Attendance.day == day))
+    # a record kept from when the day was a workday (an override since undone) may still be cleared: it would
+    # come back, unseen, were the day made a workday again
+    if not calendar.is_workday(day) and not (status == "present" and row is not None):
         raise Invalid.field("date", _("%(day)s 不是工作日，不能记录考勤", day=day.isoformat()))
     if status in HAPPENED_ONLY and day > now.date():  # leave and trips may be planned; a late day cannot
         raise Invalid.field("date", _("迟到、早退和旷工不能记录在未来的日期（%(day)s）", day=day.isoformat()))
-    lock_person(engineer)  # two records of one day at the same moment: the second replaces the first
-    row = db.session.scalar(select(Attendance).where(Attendance.engineer_id == engineer.id, Attendance.day == day))
     if status == "present":
         if row is not None:
             db.session.delete(row)
