@@ -29,7 +29,7 @@ def set_headers(response):
     """Add the security headers (a view that set its own keeps it). A 204 says no content type: it has no content
     (the API's deletions were labelled text/html). Pages and answers are not kept in the browser's cache (people's
     hours, scores and pay stayed readable there after logout on a shared computer); the static files are, and the
-    downloads say their own (scans and photos: private, no-cache)."""
+    downloads say their own (scans and photos: private, no-store)."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if not (has_request_context() and request.endpoint == "static"):

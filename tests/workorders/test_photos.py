@@ -65,6 +65,8 @@ def test_a_photo_downloads_under_its_name_and_a_plain_ascii_one(client, api, mak
         response = client.get(url)
         assert response.status_code == 200
         assert response.headers["Content-Disposition"] == disposition
+        # a site photo is not left in a shared computer's disk cache after logout (no-cache kept it, revalidated)
+        assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_numbering_continues_after_the_existing_photos(app, api, make_order):

@@ -366,7 +366,7 @@ def _send(relative_path, name, mimetype, attachment, fallback):
     response = send_file(path, mimetype=mimetype, as_attachment=attachment, download_name=name, max_age=0)
     response.headers["Content-Disposition"] = disposition(name, fallback, attachment)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = "private, no-store"  # not kept on a shared computer after logout
     return response
 
 
