@@ -177,6 +177,10 @@ def test_workbook_import_from_outside_the_upload_networks_is_403_on_api_and_web(
                            environ_base=OUTSIDE)
     assert response.status_code == 403
     assert _texts(formulaic) == before
+    # the year page says so there instead of offering a form that can only be refused (as the other uploads do)
+    page = client.get("/itinerary/eng1/2026", environ_base=OUTSIDE).get_data(as_text=True)
+    assert "只能在公司内网上传文件。" in page and "/itinerary/eng1/2026/import" not in page
+    assert "/itinerary/eng1/2026/import" in client.get("/itinerary/eng1/2026").get_data(as_text=True)
     # from inside the networks the same upload is taken
     response = client.post("/itinerary/eng1/2026/import", data={"file": (io.BytesIO(data),
                                                                           "2026年张三工作行程表.xlsx")})

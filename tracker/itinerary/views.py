@@ -380,7 +380,7 @@ def _render_year(engineer, year, form=None, alert=None, expected=None, status=20
     can_edit = can_edit_itinerary(current_user, engineer)
     return render_template("itinerary/year.html", engineer=engineer, year=year, rows=rows, alert=alert,
                            expected=expected, form=form or ImportForm(formdata=None), can_edit=can_edit,
-                           filename=workbook.workbook_filename(engineer, year),
+                           filename=workbook.workbook_filename(engineer, year), upload_here=network.upload_allowed_here(),
                            today_month=Month.of(clock.today()), **_helpers()), status
 
 
