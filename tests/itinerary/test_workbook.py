@@ -162,6 +162,10 @@ def test_another_engineers_workbook_renamed_is_refused_by_its_title_rows(filled,
     before = snapshot(team["eng2"]), snapshot(filled)
     response = upload(client, exported, name="2026年李四工作行程表.xlsx", username="eng2")
     assert response.status_code == 422 and "导出时属于 张三（eng1）" in response.get_data(as_text=True)
+    client.post("/lang/en")  # the owner is named as English writes it (it kept the full-width brackets)
+    english = upload(client, exported, name="2026年李四工作行程表.xlsx", username="eng2").get_data(as_text=True)
+    assert "exported for 张三 (eng1), not 李四 (eng2)" in english, english
+    client.post("/lang/zh")
     book = load_workbook(io.BytesIO(exported))
     book.custom_doc_props = type(book.custom_doc_props)()  # exported by an earlier release: its titles tell
     out = io.BytesIO()

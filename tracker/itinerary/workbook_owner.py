@@ -33,7 +33,8 @@ def check(book, engineer):
     if owner != str(engineer.id):
         other = db.session.get(User, int(owner)) if re.fullmatch(r"[0-9]{1,11}", owner) else None  # not "²"
         raise Invalid.field("file", _("这份行程表导出时属于 %(owner)s，不是 %(name)s（%(username)s）：未导入任何内容",
-                                      owner=f"{other.display_name}（{other.username}）" if other is not None
+                                      owner=_("%(name)s（%(username)s）", name=other.display_name,
+                                              username=other.username) if other is not None
                                       else _("另一位用户"), name=engineer.display_name, username=engineer.username))
 
 
