@@ -231,3 +231,15 @@ def test_a_hand_entry_nobody_made_is_said_on_the_department_view_not_left_out(cl
     html = client.get(f"/charts/department/{MONTH}").get_data(as_text=True)
     assert "人未录入" in re.search(r'<tr data-code="expense">(.*?)</tr>', html, re.S).group(1)
     assert html.count("<svg") == charts - 1
+
+
+def test_a_score_below_zero_is_drawn_above_the_month_labels():
+    """Q may go below 0 (attendance deductions); its point was drawn under the axis, among the month labels."""
+    from tracker.charts import svg
+
+    chart = str(svg.lines(["2026-10", "2026-11"], [("Q", [Decimal("80"), Decimal("-5")])], "趋势",
+                          width=360, height=200))
+    labels_y = min(float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="middle">2026-1', chart))
+    points = [float(cy) for cy in re.findall(r'<circle cx="[\d.]+" cy="([-\d.]+)"', chart)]
+    zero_line = float(re.search(r'y1="([\d.]+)"[^>]*/><text[^>]*>0</text>', chart).group(1))
+    assert len(points) == 2 and points[1] > zero_line and max(points) < labels_y - 10, (points, labels_y)

@@ -94,10 +94,12 @@ def lines(x_labels, series, label, *, width=360, height=200, y_max=100):
     left, right, top, bottom = 30, max(10, _text_width(x_labels[-1]) // 2 + 6) if x_labels else 10, 24, 22
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = max([Decimal(y_max)] + [Decimal(v) for _n, values in series for v in values if v is not None])
+    # a Q below 0 (attendance may take it there) is drawn above the labels, the axis starting below it
+    low = min([Decimal(0)] + [Decimal(v) for _n, values in series for v in values if v is not None])
     step = plot_w / max(len(x_labels) - 1, 1)
 
     def y_of(v):
-        return top + plot_h - plot_h * float(Decimal(v) / top_value)
+        return top + plot_h - plot_h * float((Decimal(v) - low) / (top_value - low))
 
     parts = []
     for tick in (0, 50, 100):
