@@ -256,6 +256,19 @@ def test_a_manager_records_an_early_confirmation_on_the_engineers_page(client, t
     assert score_of(team["eng1"], MONTH).eligible is True  # the draft follows at once
 
 
+def test_an_early_confirmation_recorded_for_a_later_month_is_said_on_the_month_before_it(client, team, records):
+    """Only the collapsed form's prefilled month told that one was already recorded."""
+    team["eng1"].hire_date = date(2026, 8, 31)
+    records.trip(team["eng1"], date(2026, 11, 2), hours=2)
+    login(client, "mgr")
+    assert client.post(f"/scores/{MONTH}/eng1/early-confirmation",
+                       data={"early-from_month": "2026-12"}).status_code == 302
+    html = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "入职未满 6 个月，本月不参加考核。" in html and "已记录自 2026-12 起提前转正。" in html
+    login(client, "eng1")
+    assert "已记录自 2026-12 起提前转正。" in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+
+
 def test_only_a_manager_above_records_an_early_confirmation(client, team, records):
     login(client, "mgr2")
     assert client.post(f"/scores/{MONTH}/eng1/early-confirmation", data={"early-from_month": MONTH}).status_code == 403
