@@ -364,8 +364,9 @@ def restore_rows(tar, replace=False, instance_path=None):
         raise Invalid.field("path", "the backup has no readable manifest: not a Tracker backup, or damaged") from None
     revision = _revision(db.session.connection())
     if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
-        raise Conflict(f"backup schema {manifest.get('revision')} differs from this database's {revision}; "
-                       "run init-db with the matching version first")
+        raise Conflict(f"this backup was made by another release of Tracker (schema {manifest.get('revision')}; this "
+                       f"database: {revision}): restore it with that release, then run this release's init-db on that "
+                       "instance, which upgrades it with nothing lost")
     _lock_tables()
     if _has_rows() and not replace:
         raise Conflict("the database is not empty (use --replace to overwrite it)")

@@ -798,3 +798,23 @@ def test_a_scan_file_deleted_by_hand_is_named_by_backup_and_restore(app, api, ru
     assert made.exit_code == 0 and "warning: 1 file(s)" in made.output and stored in made.output, made.output
     restored = runner.invoke(args=["restore", target, "--replace"])
     assert restored.exit_code == 0 and stored in restored.output, restored.output
+
+
+def test_a_backup_of_another_release_says_how_to_bring_it_over(app, runner, make_user, tmp_path):
+    """It named two revision hashes and "run init-db with the matching version first"; it says what to do."""
+    _fill(app, make_user)
+    made = str(tmp_path / "made.tar.gz")
+    assert runner.invoke(args=["backup", made]).exit_code == 0
+    older = str(tmp_path / "older.tar.gz")
+    with tarfile.open(made, "r:gz") as source, tarfile.open(older, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name == "manifest.json":
+                data = json.dumps(json.loads(data) | {"revision": "dff4d0d850b1"}).encode()
+                member.size = len(data)
+            target.addfile(member, io.BytesIO(data) if data is not None else None)
+    result = runner.invoke(args=["restore", older, "--replace"])
+    assert result.exit_code != 0
+    assert "made by another release of Tracker (schema dff4d0d850b1" in result.output, result.output
+    assert "restore it with that release, then run this release's init-db" in result.output
+    assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"  # nothing changed
