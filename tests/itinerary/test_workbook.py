@@ -450,6 +450,11 @@ def test_the_page_names_the_bad_rows_once_by_the_file_box(filled, web):
     rows = [(date(2026, 11, 2), None, None, "25:00", "26:00"), (date(2026, 11, 3), None, None, None, None, "也许")]
     html = upload(web("eng1"), build((11, rows))).get_data(as_text=True)
     assert html.count("工作表“11月”第 4 行") == 1 and 'id="file-error"' in html
+    # the file box says how many; each row is an item of its own (they ran on as one red paragraph)
+    assert "2 行有误，未导入任何内容，各行如下" in html
+    listed = re.search(r'<ul[^>]*id="import-problems">(.*?)</ul>', html, re.S).group(1)
+    assert [item.split("：")[0] for item in re.findall(r"<li>(.*?)</li>", listed)] == [
+        "工作表“11月”第 3 行", "工作表“11月”第 4 行"]
 
 
 def test_overlapping_rows_name_the_other_row(team, web):

@@ -360,7 +360,7 @@ def delete_expense(expense_id):
 
 # ---- the year: summary, workbook export and import -----------------------------------------------
 
-def _render_year(engineer, year, form=None, alert=None, expected=None, status=200):
+def _render_year(engineer, year, form=None, alert=None, expected=None, status=200, problems=None):
     first, nxt = date(year, 1, 1), date(year + 1, 1, 1)
     spent = dict(db.session.execute(
         select(func.extract("month", Expense.day), func.sum(Expense.amount))
@@ -380,6 +380,7 @@ def _render_year(engineer, year, form=None, alert=None, expected=None, status=20
     can_edit = can_edit_itinerary(current_user, engineer)
     return render_template("itinerary/year.html", engineer=engineer, year=year, rows=rows, alert=alert,
                            expected=expected, form=form or ImportForm(formdata=None), can_edit=can_edit,
+                           problems=problems or [],
                            filename=workbook.workbook_filename(engineer, year), upload_here=network.upload_allowed_here(),
                            today_month=Month.of(clock.today()), **_helpers()), status
 
@@ -418,9 +419,12 @@ def import_workbook(username, year):
         raise
     except DomainError as error:
         db.session.rollback()
+        problems = error.extra.get("rows")
+        if problems:  # the rows listed under the form, one an item (they ran on as one paragraph)
+            error.fields = {"file": _("%(n)s 行有误，未导入任何内容，各行如下", n=error.extra.get("rows_total"))}
         alert = put_errors(form, error)  # on the file box; not a second time above the form
         return _render_year(engineer, year, form=form, alert=alert, expected=error.extra.get("expected"),
-                            status=error.status)
+                            status=error.status, problems=problems)
     db.session.commit()
     parts = []
     for item in summary["months"]:
