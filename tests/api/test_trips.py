@@ -232,6 +232,11 @@ def test_trip_is_changed(app, api, team, customer):
     assert body["customer"] == "旗滨玻璃" and body["day_hours"] == 2.5
     body = documented(app, api("PATCH", f"/trips/{trip_id}", "mgr", json={"full_day": True, "date": "2026-11-18"}))
     assert body["full_day"] is True and body["date"] == "2026-11-18" and body["customer"] == "旗滨玻璃"
+    # times given to a full-day trip make it a trip of those times (they were dropped: 200, nothing changed)
+    body = documented(app, api("PATCH", f"/trips/{trip_id}", "eng1", json={"depart": "09:00", "return": "11:00"}))
+    assert (body["full_day"], body["depart"], body["return"], body["hours"]) == (False, "09:00", "11:00", 2.0)
+    body = documented(app, api("PATCH", f"/trips/{trip_id}", "eng1", json={"full_day": True, "depart": "09:00"}))
+    assert body["full_day"] is True and body["depart"] is None  # full_day said: a full day, as when created
 
 
 @pytest.mark.parametrize("user, change, status", [

@@ -167,8 +167,11 @@ def get_trip(trip_id):
 @core.answers(200, SAVED_TRIP)
 @core.body(core.obj(TRIP_FIELDS))
 def update_trip(trip_id, data):
-    """Change the given fields of a trip (its month must not be submitted)."""
+    """Change the given fields of a trip (its month must not be submitted). Times given without `full_day` make a
+    full-day trip one of those times (they were dropped: 200, nothing changed)."""
     trip = row_or_404(Trip, trip_id, _("行程"))
+    if "full_day" not in data and any(data.get(name) is not None for name in ("depart", "return")):
+        data = {**data, "full_day": False}
     trip = services.save_trip(_actor(), trip.engineer, lambda current: _with_date({**current, **data}), trip,
                               now=clock.now())
     core.commit()
