@@ -188,16 +188,16 @@ def _times(data):
     are checked the same (a full day keeps none of them), so a bad time is never silently dropped."""
     full_day = bool(data.get("full_day"))
     parsed = {}
-    for name in ("depart", "return"):
+    for name in ("depart", "return"):  # a malformed time is said on its field before a missing one
         value = data.get(name)
-        if value in (None, ""):
-            if full_day:
-                continue
+        if value not in (None, ""):
+            try:
+                parsed[name] = fieldhours.parse_hhmm(value)
+            except ValueError:
+                raise Invalid.field(name, _("时间格式须为 HH:MM（00:00–24:00）")) from None
+    for name in ("depart", "return"):
+        if name not in parsed and not full_day:
             raise Invalid.field(name, _("请填写出发和返回时间，或选择全天"))
-        try:
-            parsed[name] = fieldhours.parse_hhmm(value)
-        except ValueError:
-            raise Invalid.field(name, _("时间格式须为 HH:MM（00:00–24:00）")) from None
     if len(parsed) == 2 and parsed["return"] <= parsed["depart"]:
         raise Invalid.field("return", _("返回时间须晚于出发时间"))
     if full_day:
