@@ -27,6 +27,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Date, DateTime, Integer, LargeBinary, Numeric, bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -68,6 +70,17 @@ def _decode(column, value):
 
 def _revision(connection):
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def _earlier_revision(made, current):
+    """Whether schema `made` is one this release's migrations upgrade to `current` (a backup's, to say how)."""
+    if not isinstance(made, str) or not isinstance(current, str):
+        return False
+    script = ScriptDirectory(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"))
+    try:
+        return any(step.revision == made for step in script.iterate_revisions(current, "base"))
+    except CommandError:
+        return False
 
 
 def _serial(table):
@@ -364,7 +377,11 @@ def restore_rows(tar, replace=False, instance_path=None):
         raise Invalid.field("path", "the backup has no readable manifest: not a Tracker backup, or damaged") from None
     revision = _revision(db.session.connection())
     if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
-        raise Conflict(f"this backup was made by another release of Tracker (schema {manifest.get('revision')}; this "
+        made = manifest.get("revision")
+        if not _earlier_revision(made, revision):
+            raise Conflict(f"this backup was made by a later or unknown release of Tracker (schema {made}; this "
+                           f"database: {revision}): this release cannot take it; restore it with that release")
+        raise Conflict(f"this backup was made by an earlier release of Tracker (schema {made}; this "
                        f"database: {revision}): restore it with that release, then run this release's init-db on that "
                        "instance, which upgrades it with nothing lost")
     _lock_tables()

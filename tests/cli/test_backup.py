@@ -800,21 +800,42 @@ def test_a_scan_file_deleted_by_hand_is_named_by_backup_and_restore(app, api, ru
     assert restored.exit_code == 0 and stored in restored.output, restored.output
 
 
-def test_a_backup_of_another_release_says_how_to_bring_it_over(app, runner, make_user, tmp_path):
-    """It named two revision hashes and "run init-db with the matching version first"; it says what to do."""
-    _fill(app, make_user)
-    made = str(tmp_path / "made.tar.gz")
-    assert runner.invoke(args=["backup", made]).exit_code == 0
-    older = str(tmp_path / "older.tar.gz")
-    with tarfile.open(made, "r:gz") as source, tarfile.open(older, "w:gz") as target:
-        for member in source.getmembers():
-            data = source.extractfile(member).read() if member.isfile() else None
-            if member.name == "manifest.json":
-                data = json.dumps(json.loads(data) | {"revision": "dff4d0d850b1"}).encode()
-                member.size = len(data)
-            target.addfile(member, io.BytesIO(data) if data is not None else None)
-    result = runner.invoke(args=["restore", older, "--replace"])
-    assert result.exit_code != 0
-    assert "made by another release of Tracker (schema dff4d0d850b1" in result.output, result.output
-    assert "restore it with that release, then run this release's init-db" in result.output
-    assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"  # nothing changed
+def test_a_backup_of_another_release_says_how_to_bring_it_over(tmp_path):
+    """It named two revision hashes and "run init-db with the matching version first"; it says what to do: an
+    earlier release's backup goes through that release and this one's init-db, a later or unknown one cannot."""
+    with _scratch(tmp_path, "releases") as ((url,), made):
+        app, cli = _instance(url, tmp_path / "releases", made)
+        _run(cli, "init-db")
+        _run(cli, "create-user", "eng1", "--role", "engineer", "--display-name", "张三", "--password", "secret-pass-1")
+        made_file = str(tmp_path / "made.tar.gz")
+        _run(cli, "backup", made_file)
+        for revision, said in (("dff4d0d850b1", "made by an earlier release of Tracker (schema dff4d0d850b1"),
+                               ("ffffffffffff", "made by a later or unknown release of Tracker (schema ffffffffffff")):
+            other = str(tmp_path / f"{revision}.tar.gz")
+            with tarfile.open(made_file, "r:gz") as source, tarfile.open(other, "w:gz") as target:
+                for member in source.getmembers():
+                    data = source.extractfile(member).read() if member.isfile() else None
+                    if member.name == "manifest.json":
+                        data = json.dumps(json.loads(data) | {"revision": revision}).encode()
+                        member.size = len(data)
+                    target.addfile(member, io.BytesIO(data) if data is not None else None)
+            result = cli.invoke(args=["restore", other, "--replace"])
+            assert result.exit_code != 0 and said in result.output, result.output
+            assert ("then run this release's init-db" in result.output) == revision.startswith("dff")
+        with app.app_context():
+            assert db.session.scalar(select(User.display_name).where(User.username == "eng1")) == "张三"
+
+
+def test_a_backup_of_a_later_or_unknown_release_is_not_sent_to_init_db(tmp_path):
+    """This release's init-db cannot upgrade a schema it does not know (Can't locate revision)."""
+    from tracker.backup import _earlier_revision
+
+    assert _earlier_revision("dff4d0d850b1", _head())
+    assert not _earlier_revision("ffffffffffff", _head()) and not _earlier_revision(_head(), "dff4d0d850b1")
+    assert not _earlier_revision(None, _head())
+
+
+def _head():
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                        "migrations")).get_current_head()
