@@ -3,6 +3,7 @@ line himself, through the API and his score page; his leaders see it, the printe
 score; nobody else may enter it, and never once the month is approved."""
 
 import json
+from datetime import date
 
 import pytest
 
@@ -108,4 +109,62 @@ def test_the_score_page_takes_it_from_the_technician_and_the_sheet_prints_it(for
     assert "综合绩效考核自评分" in sheet and '<strong class="self-total">89.00</strong>' in sheet
     assert '<td class="num self">9.50</td>' in sheet
     assert "综合绩效考核自评分" not in client.get(f"/sheets/{MONTH}/eng2").get_data(as_text=True)
+    client.post("/logout")
+
+
+def test_the_history_names_the_event_and_each_line(form7, api, client):
+    assert put(api, "eng1", OWN).status_code == 200
+    login(client, "mgr")
+    page = client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    assert "score.self_assessment" not in page and "work_task=" not in page
+    assert "工作任务 8、" in page
+    client.post("/logout")
+
+
+def test_a_month_he_is_not_assessed_in_shows_none(form7, api, client):
+    form7["eng1"].hire_date = date(2026, 8, 1)
+    db.session.commit()
+    assert api("GET", f"/scores/{MONTH}/eng1", "mgr").get_json()["self_assessment"] is None
+    assert put(api, "eng1", OWN).status_code == 409
+    login(client, "eng1")
+    assert 'id="self-assessment"' not in client.get(f"/scores/{MONTH}/eng1").get_data(as_text=True)
+    client.post("/logout")
+
+
+def test_points_a_later_version_no_longer_allows_are_to_be_given_again(form7, api):
+    assert put(api, "eng1", OWN).status_code == 200
+    row = db.session.execute(db.text("SELECT id, points FROM self_assessments")).one()
+    stored = json.loads(row.points) | {"cooperation": "12.00"}  # above the line's 10, as after a lowered maximum
+    db.session.execute(db.text("UPDATE self_assessments SET points = :p"), {"p": json.dumps(stored)})
+    db.session.commit()
+    shown = api("GET", f"/scores/{MONTH}/eng1", "eng1").get_json()["self_assessment"]
+    assert shown["points"]["cooperation"] is None and shown["total"] is None and shown["recorded_at"]
+
+
+def test_a_flood_of_unknown_lines_is_answered_briefly(form7, api):
+    answer = put(api, "eng1", OWN | {f"k{n}": 1 for n in range(5000)})
+    assert answer.status_code == 422 and len(answer.get_json()["error"]["fields"]) == 20
+
+
+def test_the_editor_refuses_a_self_assessment_that_is_not_true_or_false(app):
+    from tracker.scoring import monotone
+    from tracker.scoring.errors import TemplateError
+    from tracker.scoring.presets import bundled_presets
+    from tracker.scoring.template import load_template
+
+    data = dict(bundled_presets()["repair_technician_monthly"]) | {"self_assessment": 1}
+    assert load_template(data).self_assessment is False  # a version stored before the check still loads
+    with monotone.storing(), pytest.raises(TemplateError) as refused:
+        load_template(data)
+    assert "self_assessment" in refused.value.errors
+
+
+def test_what_was_typed_stays_in_its_field_with_its_error(form7, client):
+    """A number field emptied itself of 'abc' or full-width digits, leaving the error under an empty box."""
+    login(client, "eng1")
+    typed = {f"points-{code}": str(value) for code, value in OWN.items()} | {"points-work_task": "abc",
+                                                                              "points-safety": "１２"}
+    page = client.post(f"/scores/{MONTH}/eng1/self-assessment", data=typed).get_data(as_text=True)
+    assert 'type="number"' not in page.split('id="self-assessment-form"')[1].split("</form>")[0]
+    assert 'value="abc"' in page and 'value="１２"' in page and "满分 10）" in page
     client.post("/logout")

@@ -53,7 +53,8 @@ HISTORY_LABELS = {"itinerary.submit": _l("提交行程"), "itinerary.reopen": _l
                   "score.veto": lazy_pgettext("history", "一票否决"), "score.veto_withdraw": _l("撤销一票否决"),
                   "score.interview": lazy_pgettext("history", "绩效面谈"), "score.outcome": _l("记录考核结果运用"),
                   "score.outcome_clear": _l("清除考核结果运用"), "score.approve": lazy_pgettext("history", "审批通过"),
-                  "score.reopen": lazy_pgettext("history", "重新打开")}
+                  "score.reopen": lazy_pgettext("history", "重新打开"),
+                  "score.self_assessment": lazy_pgettext("self assessment", "自评")}
 
 
 def history_rows(history, template=None):
@@ -71,7 +72,13 @@ def _history_detail(action, text, template):
         for name in sorted(template.outcomes, key=len, reverse=True):  # the decision, then its particulars
             if text == name or text.startswith(name + " "):
                 return template.outcome_label(name, language.current()) + text[len(name):]
+    if action == "score.self_assessment" and template is not None:  # code=points of each line, by its name
+        names = {indicator.code: indicator.name.get(language.current()) for indicator in template.indicators}
+        return _("、").join(f"{names.get(code, code)} {fmt(Decimal(points))}" for code, points in
+                           re.findall(r"([a-z][a-z0-9_]*)=(-?[0-9.]+)", text))
     return text
+
+
 ATTENDANCE_WORDS = {"late": (_l("迟到"), "times"), "early_leave": (_l("早退"), "times"),
                     "absent": (_l("旷工"), "days"), "personal_leave": (_l("事假"), "days"),
                     "sick_leave": (_l("病假"), "days"), "annual_leave": (_l("年假"), "days"),

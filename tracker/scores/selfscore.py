@@ -15,9 +15,13 @@ from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.scores import approval
 from tracker.scores.models import SelfAssessment
+from tracker.scores.services import assessed
 from tracker.scoring.decimals import ZERO
 from tracker.scoring.totals import quantitative
 from tracker.validation import check_number
+
+
+UNKNOWN_SAID = 20  # unknown line codes named in a refusal
 
 
 @dataclass
@@ -45,10 +49,14 @@ def view(template, engineer, month):
     """The self assessment of a template that has one (None for the others)."""
     if template is None or not template.self_assessment:
         return None
+    if not assessed(engineer, month, approval.score_of(engineer, month)):
+        return None  # nothing to give in a month he is not assessed in
     row = of(engineer, month)
     stored = {code: Decimal(text) for code, text in json.loads(row.points).items()} if row is not None else {}
     scored = lines(template, month)
-    points = {indicator.code: stored.get(indicator.code) for indicator in scored}
+    # a point a later version's maximum no longer allows is not counted: that line is to be given again
+    points = {indicator.code: value if (value := stored.get(indicator.code)) is not None and value <= indicator.max
+              else None for indicator in scored}
     total = None
     if scored and all(value is not None for value in points.values()):
         total = quantitative([(points[i.code], i.max, i.weight, i.group) for i in scored], template.method,
@@ -72,7 +80,8 @@ def record(actor, engineer, month, points, *, now, text=False):
         raise Invalid.field("points", _("须为各项目的自评分"))
     scored = lines(template, month)
     codes = {indicator.code for indicator in scored}
-    errors = {f"points.{code}": _("没有这个考核项目") for code in points if code not in codes}
+    unknown = [code for code in points if code not in codes][:UNKNOWN_SAID]  # not one message per key of a flood
+    errors = {f"points.{code}": _("没有这个考核项目") for code in unknown}
     kept = {}
     for indicator in scored:
         try:

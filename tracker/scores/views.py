@@ -39,6 +39,7 @@ nav.add("scores.scores_home", lazy_pgettext("nav", "月度考核"), roles=("mana
 nav.add("scores.pending_adjustments", lazy_pgettext("nav", "加减分审批"), roles=("gm",), order=42)
 
 bp.add_app_template_global(presenter.score_num, "score_num")
+bp.add_app_template_global(fmt, "plain_num")
 
 
 def _me():

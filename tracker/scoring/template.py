@@ -554,6 +554,8 @@ def load_template(data, storing=False):
         check.run(monotone.check_possible, found, "indicators")
     role = check.run(_str, data["role"], "role", longest=16) if data.get("role") is not None else None
     interview = check.run(_bool, data.get("requires_interview", False), "requires_interview")
+    if monotone.checks_all():  # information only before: a version stored then with another value still loads
+        check.run(_bool, data.get("self_assessment", False), "self_assessment")
     outcomes = check.run(_outcomes, data["outcomes"], "outcomes", default=()) if "outcomes" in data else ()
     outcomes_en = (check.run(_outcomes_en, data["outcomes_en"], "outcomes_en", outcomes, default=())
                    if "outcomes_en" in data else ())
