@@ -58,10 +58,11 @@ class EarlierRun(_Run, db.Model):
 RECORDED = ("started_at", "finished_at", "outcome", "summary", "error", "attempts", "triggered_by_id")
 
 
-def claim(job, key, now, force=False):
-    """The run row if this process may do (job, key) now, else None. Commits the claim; the run it replaces (an
-    error retried, or any finished run when forced) goes to job_run_history first, in the same transaction."""
-    row = JobRun(job=job, key=key, started_at=now, outcome="running")
+def claim(job, key, now, force=False, by=None):
+    """The run row if this process may do (job, key) now, else None. Commits the claim, naming `by` (the id of the
+    admin who started it by hand) with it; the run it replaces (an error retried, or any finished run when forced)
+    goes to job_run_history first, in the same transaction."""
+    row = JobRun(job=job, key=key, started_at=now, outcome="running", triggered_by_id=by)
     db.session.add(row)
     try:
         db.session.commit()
@@ -80,7 +81,7 @@ def claim(job, key, now, force=False):
     # only the run read above is replaced: a process that claimed it meanwhile changed its attempts
     result = db.session.execute(
         update(JobRun).where(JobRun.id == before.id, JobRun.attempts == before.attempts, replaceable)
-        .values(outcome="running", started_at=now, finished_at=None, error=None, summary=None, triggered_by_id=None,
+        .values(outcome="running", started_at=now, finished_at=None, error=None, summary=None, triggered_by_id=by,
                 attempts=JobRun.attempts + 1))
     if result.rowcount != 1:
         db.session.rollback()
@@ -93,11 +94,11 @@ def claim(job, key, now, force=False):
     return db.session.get(JobRun, before.id)
 
 
-def run(job, key, work, now=None, force=False):
+def run(job, key, work, now=None, force=False, by=None):
     """Claim (job, key), do the work, record the outcome; returns the run row or None when someone else has it.
     The run's time is stamped on the session (what its hooks take as now)."""
     now = clock.stamp(db.session(), now or clock.now())
-    row = claim(job, key, now, force)
+    row = claim(job, key, now, force, by)
     if row is None:
         return None
     row_id = row.id
@@ -164,12 +165,13 @@ def register(name, cron, key, work):
     SCHEDULE[name] = {"cron": cron, "key": key, "work": work}
 
 
-def run_named(app, name, now=None, force=False):
-    """Run one registered job inside an app context (used by the scheduler and by admins)."""
+def run_named(app, name, now=None, force=False, by=None):
+    """Run one registered job inside an app context (used by the scheduler and by admins: `by`, the admin's id);
+    the run's row, or None when another process had it."""
     with app.app_context():
         entry = SCHEDULE[name]
         now = now or clock.now()
-        row = run(name, entry["key"](now), entry["work"], now, force)
+        row = run(name, entry["key"](now), entry["work"], now, force, by)
         if row is not None:  # loaded and detached: readable after this context (and its session) ends
             db.session.refresh(row)
             db.session.expunge(row)

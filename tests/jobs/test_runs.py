@@ -36,6 +36,22 @@ def test_a_failure_is_recorded_and_may_be_retried(app):
     assert (retried.outcome, retried.attempts) == ("ok", 2)
 
 
+def test_who_started_a_run_is_named_with_its_claim(app, team):
+    """An admin's run was credited afterwards by looking its period up again: a run another process made in
+    between (a forced run, the scheduler) was credited to the admin, and the admin's own run to nobody."""
+    seen = []
+
+    def work(now):
+        with db.engine.connect() as other:  # as another process reads it while the run is going
+            seen.append(other.execute(select(jobs.JobRun.triggered_by_id)).scalar())
+        return "1"
+
+    admin = team["admin"].id
+    assert jobs.run("demo", "k", work, now=NOW, by=admin).triggered_by_id == admin
+    again = jobs.run("demo", "k", work, now=NOW, force=True)  # a scheduled run names nobody
+    assert seen == [admin, None] and again.triggered_by_id is None
+
+
 def test_force_runs_a_finished_period_again(app):
     jobs.run("demo", "k", lambda now: "1", now=NOW)
     assert jobs.run("demo", "k", lambda now: "2", now=NOW, force=True).summary == "2"

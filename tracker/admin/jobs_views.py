@@ -82,14 +82,13 @@ def run_job(name):
         raise NotFound(_("没有这个定时任务：%(name)s", name=name))
     now = clock.now()
     key = jobs.SCHEDULE[name]["key"](now)
-    jobs.run_named(current_app._get_current_object(), name, now=now, force=True)
-    db.session.rollback()  # the run used a session of its own: read what it stored afresh
-    row = db.session.scalar(select(jobs.JobRun).where(jobs.JobRun.job == name, jobs.JobRun.key == key))
+    # this admin's own run, named with its claim (read back by job and period afterwards, another process's run
+    # that replaced it meanwhile was credited to whoever clicked last)
+    row = jobs.run_named(current_app._get_current_object(), name, now=now, force=True, by=current_user.id)
+    db.session.rollback()  # the run used a session of its own
     label = JOB_LABELS.get(name, name)
     audit.record(current_user, "job.run", name, key if row is None else f"{key} {row.outcome}", at=now)
     running = row is None or row.outcome == "running"
-    if not running:
-        row.triggered_by_id = current_user.id
     db.session.commit()  # an admin's run is in the audit log, whatever became of it
     if running:
         flash(_("%(job)s 正在运行中，请稍后再看", job=label), "warning")
