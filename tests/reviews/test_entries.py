@@ -549,3 +549,16 @@ def test_the_reviews_list_leads_each_rater_of_form_9_to_the_lines_to_rate(client
     assert link == f"/scores/{MONTH}/eng1/entries"
     entries = client.get(link)
     assert entries.status_code == 200 and "service_attitude" in entries.get_data(as_text=True)
+
+
+def test_two_parts_of_one_line_say_what_each_one_reads(client, team, use_template):
+    """Form 3's 月度重点工作推进与实效 and 工作数量与质量 each showed two boxes of the same title, told apart only by
+    their codes: a completion rate (plan and actual) and the superior's satisfaction (a percentage)."""
+    use_template(team["eng1"], "service_supervisor_monthly")
+    login(client, "mgr")
+    html = client.get(f"/scores/{MONTH}/eng1/entries").get_data(as_text=True)
+    titles = re.findall(r'<strong class="me-auto">([^<]*)</strong>', html)
+    assert "月度重点工作推进与实效 · 完成率（实际 ÷ 计划）（key_work_progress）" in titles, titles
+    assert "月度重点工作推进与实效 · 百分比（key_work_effect）" in titles
+    assert "工作数量与质量 · 完成率（实际 ÷ 计划）（work_quantity）" in titles
+    assert "工作数量与质量 · 百分比（work_quality）" in titles

@@ -122,6 +122,9 @@ def _render_entries(engineer, month, incident_form=None, metric_forms=None, rati
     for bucket in (specs.incidents, specs.metrics, specs.ratings):
         for key, spec in bucket.items():
             name = spec.indicator.name.get(lang)
+            if key != spec.indicator.code and bucket is specs.metrics:  # two parts of one line: what each one reads
+                name += " · " + (_("完成率（实际 ÷ 计划）") if spec.wants_plan else _("百分比") if spec.percent
+                                 else _("数值"))
             # a part of a sum may read its own key (training → training_score): name both
             names.setdefault(key, name if key == spec.indicator.code else name + _("（") + key + _("）"))
     categories = {(key, code): category.name.get(lang) for key, spec in specs.incidents.items()
