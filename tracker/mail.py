@@ -85,16 +85,23 @@ def smtp_address(address):
     return f"{local}@{host}" if _HOST.match(host) else None
 
 
+def header_text(text):
+    """User text (a reason, a name) for a header, kept as text: the header parser decodes an RFC 2047 encoded word
+    it finds in a value (=?utf-8?q?=0D=0AReply-To:...?= became a header line of its own, =?unknown-8bit?q?=FF?=
+    failed the action that sent the mail), so "=?" is written with an invisible word joiner between."""
+    return text.replace("=?", "=\u2060?")
+
+
 def build(config, to, subject, text, attachments=()):
     """An EmailMessage; attachments are (file name, bytes, MIME type) and keep non-ASCII names (RFC 2231)."""
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     # each name as a name: one holding "<x@evil.com>" was read back as the address (and the mail went there)
-    message["To"] = [Address(display_name=name or "", addr_spec=smtp_address(address) or address)
+    message["To"] = [Address(display_name=header_text(name or ""), addr_spec=smtp_address(address) or address)
                      for name, address in to]
     # a header is one line: a reason or a name with a line break (LF, U+2028) in the subject made the action that
     # sends the mail fail; the body keeps the text as written
-    message["Subject"] = " ".join(subject.split())
+    message["Subject"] = header_text(" ".join(subject.split()))
     # RFC 5322: a message carries its date, and providers refuse one without a Message-ID; the domain is the
     # sender's (getfqdn() can wait on DNS on a LAN)
     message["Date"] = formatdate(localtime=True)

@@ -5,6 +5,7 @@ server down the requests still answer at once while the outbox retries later."""
 import time
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import NOW, login
@@ -315,3 +316,31 @@ def test_a_chinese_host_name_is_sent_in_idna(app, api, team, emails, mail_port):
     assert mail.smtp_address("mgr@例子.中国") == "mgr@xn--fsqu00a.xn--fiqs8s"
     assert mail.smtp_address("a@straße.de") == "a@xn--strae-oqa.de"  # IDNA 2008: not strasse.de, another domain
     assert mail.smtp_address("info@München.de") == mail.smtp_address("info@mu\u0308nchen.de") == "info@xn--mnchen-3ya.de"
+
+
+@pytest.mark.parametrize("reason", ["a =?utf-8?q?=0D=0AReply-To:_boss@evil.example=0D=0A?= b",
+                                    "=?unknown-8bit?q?=FF=FE?= x", "=?utf-8?b?!!!?= y"])
+def test_an_encoded_word_in_a_reason_stays_text_in_the_subject(app, api, team, emails, mail_port, reason):
+    """The header parser decoded RFC 2047 words in user text: a reason put a Reply-To line of its own into the
+    engineer's mail, one with an unknown charset was a 500 (the month could not be sent back), one that decodes to
+    nothing vanished from the subject."""
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/reopen", "mgr", json={"reason": reason}))
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "month_reopened"))
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(row.payload, policy=policy.default)
+    assert message["Reply-To"] is None and list(message.keys()).count("Subject") == 1
+    assert reason in message["Subject"].replace("\u2060", ""), message["Subject"]
+
+
+def test_an_encoded_word_in_a_display_name_stays_text(app, api, team, emails, mail_port):
+    """A display name holding =?unknown-8bit?q?=FF?= made every action whose mail named him a 500 (he could not
+    submit his month)."""
+    ok(api("PATCH", "/users/eng1", "admin", json={"display_name": "张三=?unknown-8bit?q?=FF?="}))
+    ok(api("POST", f"/itineraries/eng1/{OCT}/submit", "eng1"))
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "month_submitted"))
+    from email import message_from_bytes, policy
+
+    assert "张三=?unknown-8bit?q?=FF?=" in message_from_bytes(row.payload, policy=policy.default)["Subject"].replace(
+        "\u2060", "")
