@@ -93,6 +93,10 @@ def load(app, test_config=None):
         in_file.from_pyfile("config.py", silent=True)
     except Exception as error:  # a syntax error, a name it does not define: one line, not a traceback
         raise SettingError(f"{path} cannot be read: {type(error).__name__}: {error}") from None
+    prefixed = sorted(name for name in in_file if name.startswith("TRACKER_") and name[8:] in _DEFAULTS)
+    if prefixed:  # read as nothing: the setting silently kept its default
+        raise SettingError(f"{path}: {prefixed[0]} is the environment's name; in this file the setting is written "
+                           f"without TRACKER_ ({prefixed[0][8:]} = ...)")
     app.config.update(in_file)
     in_file = set(in_file) & set(_DEFAULTS)
     for name, default in _DEFAULTS.items():
@@ -108,6 +112,9 @@ def load(app, test_config=None):
         in_file -= set(test_config)
     try:
         _check_kinds(app.config, in_file)
+        if app.config["MAIL_USE_TLS"] and app.config["MAIL_USE_SSL"]:
+            raise SettingError(f"TRACKER_MAIL_USE_TLS={app.config['MAIL_USE_TLS']!r} with MAIL_USE_SSL on too: STARTTLS "
+                               "upgrades a plain connection, SMTPS (port 465) is encrypted from the start; set one")
         if not app.config["SECRET_KEY"]:
             app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
         app.config.update(derived(app.config, app.instance_path))

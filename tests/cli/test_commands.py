@@ -441,3 +441,19 @@ def _both_ready(runs):
         out, err = run.communicate(timeout=300)
         assert run.returncode == 0 and "Traceback" not in err, err
         assert "database ready" in out
+
+
+@pytest.mark.parametrize("text, said", [
+    # read as nothing: the token lifetime stayed 12 hours without a word
+    ("TRACKER_TOKEN_HOURS = 1\n", "TRACKER_TOKEN_HOURS is the environment's name; in this file the setting is "
+                                  "written without TRACKER_ (TOKEN_HOURS = ...)"),
+    # STARTTLS was tried on an SMTPS connection at every send
+    ("MAIL_USE_TLS = True\nMAIL_USE_SSL = True\n", "MAIL_USE_TLS=True with MAIL_USE_SSL on too"),
+])
+def test_an_instance_config_that_would_be_read_otherwise_than_meant_is_named(tmp_path, text, said):
+    (tmp_path / "config.py").write_text(text)
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "tracker", "init-db"], env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and f"Error: {tmp_path / 'config.py'}: " in result.stderr, result.stderr
+    assert said in result.stderr and "Traceback" not in result.stderr
