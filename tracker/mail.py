@@ -5,9 +5,12 @@ no mail ever announces something that was not stored. The scheduler process send
 retrying with back-off while the mail server is down; no web request waits for a mail server.
 """
 
+import contextlib
 import logging
 import re
 import smtplib
+import socket
+import threading
 import unicodedata
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -113,11 +116,29 @@ def build(config, to, subject, text, attachments=()):
     return message
 
 
+CONVERSATION_READS = 4  # a whole conversation with the server may take this many MAIL_TIMEOUTs
+
+
+def _cut(smtp):
+    """End a conversation past its time: the read it waits in returns, and the send fails (to be retried)."""
+    sock = smtp.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def send(config, message, to_addrs=None):
-    """Deliver one message through the configured SMTP server (to `to_addrs`, else the addresses of its headers)."""
+    """Deliver one message through the configured SMTP server (to `to_addrs`, else the addresses of its headers).
+    MAIL_TIMEOUT bounds each read, and CONVERSATION_READS of it the whole conversation: a server that answers a
+    line every few seconds held the outbox (and the group-chat robots behind it) for as long as it liked."""
+    timeout = config.get("MAIL_TIMEOUT", 15)
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
-    smtp = smtp_class(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config.get("MAIL_TIMEOUT", 15))
+    smtp = smtp_class(timeout=timeout)  # connected below, under the deadline
+    deadline = threading.Timer(CONVERSATION_READS * timeout, _cut, (smtp,))
+    deadline.daemon = True
+    deadline.start()
     try:
+        smtp.connect(config["MAIL_SERVER"], int(config["MAIL_PORT"]))
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
@@ -130,6 +151,7 @@ def send(config, message, to_addrs=None):
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+        deadline.cancel()
 
 
 def queue(to, subject, text, attachments=(), kind="mail", *, now, user=None):

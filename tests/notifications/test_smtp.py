@@ -1,5 +1,11 @@
 """Delivery through a real SMTP server (aiosmtpd): what counts as sent."""
 
+import smtplib
+import socket
+import threading
+import time
+
+import pytest
 from aiosmtpd.controller import Controller
 
 from tests.workorders.conftest import Inbox, free_port
@@ -28,3 +34,36 @@ def test_a_message_the_server_took_is_sent_even_when_its_quit_fails(app):
         assert len(inbox.wait_for(1)) == 1
     finally:
         controller.stop()
+
+
+def test_a_server_that_answers_a_line_every_few_seconds_cannot_hold_the_outbox(app):
+    """MAIL_TIMEOUT bounded each read only: a server sending its greeting a line at a time, each before the timeout,
+    held the send (and the outbox, and the group-chat robots behind it) for as long as it went on."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def tarpit():
+        connection, _address = listener.accept()
+        with connection:
+            while not stop.is_set():
+                try:
+                    connection.sendall(b"220-still here\r\n")
+                except OSError:
+                    return
+                time.sleep(0.3)
+
+    threading.Thread(target=tarpit, daemon=True).start()
+    config = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": listener.getsockname()[1], "MAIL_SENDER": "tracker@example.com",
+              "MAIL_TIMEOUT": 1}
+    with app.app_context():
+        message = mail.build(config, [("张三", "eng1@example.com")], "主题", "正文")
+    started = time.monotonic()
+    try:
+        with pytest.raises((smtplib.SMTPException, OSError)):
+            mail.send(config, message)
+        assert time.monotonic() - started < mail.CONVERSATION_READS * 1 + 3
+    finally:
+        stop.set()
+        listener.close()
