@@ -85,7 +85,8 @@ def smtp_address(address):
         host = idna.encode(unicodedata.normalize("NFC", host), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
         return None
-    return f"{local}@{host}" if _HOST.match(host) else None
+    sent = f"{local}@{host}"
+    return sent if _HOST.match(host) and len(sent) <= 254 else None  # the limit of the address as sent (IDNA)
 
 
 def header_text(text):
