@@ -135,6 +135,7 @@ def send(config, message, to_addrs=None):
     timeout = config.get("MAIL_TIMEOUT", 15)
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
     smtp = smtp_class(timeout=timeout)  # connected below, under the deadline
+    smtp._host = config["MAIL_SERVER"]  # as SMTP(host) sets it: the name STARTTLS and SMTPS verify the server by
     deadline = threading.Timer(CONVERSATION_READS * timeout, _cut, (smtp,))
     deadline.daemon = True
     deadline.start()

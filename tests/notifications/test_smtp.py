@@ -67,3 +67,38 @@ def test_a_server_that_answers_a_line_every_few_seconds_cannot_hold_the_outbox(a
     finally:
         stop.set()
         listener.close()
+
+
+def test_starttls_is_asked_of_the_server_by_its_name(app):
+    """Connecting after making the client (so the whole conversation is bounded) left it without the server's name,
+    and STARTTLS then failed before its handshake (check_hostname requires server_hostname): a server that speaks
+    STARTTLS is sent a TLS hello (answered here by a close: no certificate is needed to see it start)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    hello = []
+
+    def server():
+        connection, _address = listener.accept()
+        with connection:
+            reader = connection.makefile("rb")
+            connection.sendall(b"220 test ESMTP\r\n")
+            reader.readline()  # EHLO
+            connection.sendall(b"250-test\r\n250 STARTTLS\r\n")
+            reader.readline()  # STARTTLS
+            connection.sendall(b"220 go ahead\r\n")
+            hello.append(connection.recv(1))  # the client's TLS hello begins with a handshake record (0x16)
+
+    thread = threading.Thread(target=server, daemon=True)
+    thread.start()
+    config = {"MAIL_SERVER": "localhost", "MAIL_PORT": listener.getsockname()[1], "MAIL_SENDER": "tracker@example.com",
+              "MAIL_TIMEOUT": 2, "MAIL_USE_TLS": True}
+    with app.app_context():
+        message = mail.build(config, [("张三", "eng1@example.com")], "主题", "正文")
+    try:
+        with pytest.raises(OSError):  # the handshake, cut by the server; not a ValueError before it
+            mail.send(config, message)
+        thread.join(5)
+        assert hello == [b"\x16"]
+    finally:
+        listener.close()
