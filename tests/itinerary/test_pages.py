@@ -524,7 +524,7 @@ def test_the_import_warns_that_records_entered_after_the_download_go(team, web):
 
 @pytest.mark.parametrize("path, data, messages", [
     ("/itinerary/eng1/expenses/new", {**GOOD_EXPENSE, "date": "", "amount": "-5", "work_order": "WO-9999"},
-     ("请填写日期", "金额须在 0 到 100,000 之间", "WO-9999")),
+     ("请填写日期", "须在 0 到 100,000 之间", "WO-9999")),
     ("/itinerary/eng1/trips/new", {**GOOD_TRIP, "date": "", "customer": "没有这个客户"}, ("请填写日期", "没有这个客户")),
 ])
 def test_a_field_the_form_refuses_does_not_hide_what_the_service_refuses(team, customers, web, path, data, messages):

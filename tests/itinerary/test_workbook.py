@@ -359,7 +359,7 @@ def test_a_row_error_aborts_the_whole_import_naming_sheet_and_row(filled, web):
     ((date(2026, 11, 2), None, None, None, None, "是", None, None, None, None, "备" * 501), "备注：最多 500 个字符"),
     ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", -1), "金额："),
     ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", 100000.01), "0 到 100,000"),
-    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", "abc"), "金额须为数字"),
+    ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", "abc"), "金额：须为数字"),
     ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", 1.234), "两位小数"),
     ((date(2026, 11, 2),) + (None,) * 10 + ("礼品", 10), "费用类别"),
     ((date(2026, 11, 2),) + (None,) * 10 + ("餐费", None), "请填写金额"),
@@ -378,6 +378,7 @@ def test_bad_rows_are_refused_with_sheet_and_row(filled, web, row, message):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "工作表“11月”第 3 行" in html and message in html
+    assert "金额：金额" not in html  # the column named once (the service named it again in its message)
     assert snapshot(filled) == before
 
 

@@ -320,8 +320,7 @@ def save_expense(actor, engineer, data, expense=None, *, now, keep=frozenset()):
         if data.get("category") not in EXPENSE_CATEGORIES:
             raise Invalid.field("category", _("类别须为交通、住宿、餐费或其他"))
     with fields.check():
-        amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True,
-                                         label=_("金额"))
+        amount = validation.check_number(data.get("amount"), "amount", Decimal(0), AMOUNT_MAX, text=True)
     with fields.check():
         order = _work_order(data.get("work_order"), actor, expense, keep)
     with fields.check():
