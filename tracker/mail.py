@@ -13,6 +13,7 @@ import socket
 import threading
 import unicodedata
 from email import message_from_bytes, policy
+from email.header import Header
 from email.message import EmailMessage
 from email.headerregistry import Address
 from email.utils import formatdate, make_msgid, parseaddr
@@ -96,9 +97,32 @@ def header_text(text):
     return text.replace("=?", "=\u2060?")
 
 
+class _Policy(policy.EmailPolicy):
+    """policy.default, but a subject in Chinese is folded as email.header folds it (the whole text in encoded words,
+    its spaces inside them): Python's folder (before gh-144156) could fold at a space between two encoded words,
+    where a reader ignores it, and 张三 提交了 arrived as 张三提交了."""
+
+    def _subject(self, name, value):
+        text = str(value)
+        if name.lower() != "subject" or text.isascii():
+            return None
+        encoded = Header(text, "utf-8", header_name=name).encode(linesep=self.linesep, maxlinelen=self.max_line_length)
+        return f"{name}: {encoded}{self.linesep}"
+
+    def fold(self, name, value):
+        return self._subject(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        folded = self._subject(name, value)
+        return folded.encode("ascii") if folded else super().fold_binary(name, value)
+
+
+POLICY = _Policy()
+
+
 def build(config, to, subject, text, attachments=()):
     """An EmailMessage; attachments are (file name, bytes, MIME type) and keep non-ASCII names (RFC 2231)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = config["MAIL_SENDER"]
     # each name as a name: one holding "<x@evil.com>" was read back as the address (and the mail went there)
     message["To"] = [Address(display_name=header_text(name or ""), addr_spec=smtp_address(address) or address)
