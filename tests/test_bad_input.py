@@ -133,7 +133,7 @@ def _api_cases():
         control("\x85"))
     add("review-comment-BEL", "PUT", "/reviews/2026-11/eng1", "eng1",
         {"ratings": {"responsibility": 3}, "comment": "自评\x07"}, "comment", control("\x07"))
-    add("key-with-BEL", "POST", "/trips", "eng1", {**TRIP, "note\x07": "x"}, "note\x07", control("\x07"))
+    add("key-with-BEL", "POST", "/trips", "eng1", {**TRIP, "note\x07": "x"}, "note<U+0007>", control("\x07"))
     return cases
 
 
@@ -407,6 +407,19 @@ def test_control_characters_in_a_query_string_are_422_on_pages(client, world, pa
     response = client.get(path)
     assert response.status_code == 422
     assert "不能包含控制字符" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body, field", [(b'{"na\\ud800": "x"}', "na<U+D800>"), (b'{"name\\u0000": "x"}', "name<U+0000>"),
+                                         (b'{"name": "x", "\\u202eeman": 1}', "<U+202E>eman")])
+def test_a_field_name_refused_is_named_in_an_answer_any_json_reader_can_read(api, world, body, field):
+    """A body's key with a lone surrogate or a NUL was named as sent in the error's `fields`: a strict JSON reader
+    (serde_json) cannot read a lone surrogate, so the client could not read why its request was refused."""
+    response = api("POST", "/customers", "admin", data=body, content_type="application/json")
+    assert response.status_code == 422
+    answer = json.loads(response.get_data().decode("utf-8"))
+    assert list(answer["error"]["fields"]) == [field], answer
+    json.dumps(answer, ensure_ascii=False).encode("utf-8")  # no lone surrogate anywhere in it
+    assert world and db.session.scalar(select(Customer).where(Customer.name == "x")) is None
 
 
 @pytest.mark.parametrize("user, path, data", [

@@ -135,7 +135,8 @@ def first_bad_text(value, path=None, kind="line"):
         return (path or "body", problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
-            sub = str(key) if path is None else f"{path}.{key}"
+            name = received_name(str(key))  # a key refused for a lone surrogate is named in an answer JSON can hold
+            sub = name if path is None else f"{path}.{name}"
             problem = text_problem(key, "name") if isinstance(key, str) else None
             found = (sub, problem) if problem else first_bad_text(item, sub, kind_of(key))
             if found:
