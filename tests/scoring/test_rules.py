@@ -187,6 +187,15 @@ def test_a_range_side_of_0_points_keeps_the_base_however_far_the_value_is():
     assert run("range", params, value=D("Infinity")).points == D(10)
 
 
+def test_an_unbounded_value_past_a_side_without_its_floor_is_an_error_said_in_chinese_too():
+    """A template stored before the editor asked for a floor failed its compute with an English message only
+    ("无法计算 … 得分：an unbounded value needs a floor or cap on the range")."""
+    params = {"hi": D(1), "base": D(10), "above": {"points": D(-2), "step": D("0.1")}}
+    with pytest.raises(FactsError) as error:
+        run("range", params, value=D("Infinity"))
+    assert error.value.args[0].zh == "无穷大的数值须在区间规则上设 floor 或 cap"
+
+
 def test_a_value_past_a_bound_whose_side_gives_no_points_is_not_said_to_be_inside():
     """Form 6's 协同工作 of 9 against 2–4 with no points past either bound read "9 在 2–4 范围内"."""
     params = {"lo": D(2), "hi": D(4), "base": D(70)}

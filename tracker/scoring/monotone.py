@@ -78,6 +78,12 @@ def _check_keys(node, source, path):
         return
     ways = SOURCES[source.kind].direction
     for name, keys in node.inputs.items():
+        # the checks of a share's bounds and of its month without data read an input of one key: a list of none or
+        # of one key twice passed them unread (a late response raised T)
+        if not keys:
+            _fail(f"{path}.inputs.{name}", "lists no key", "须至少列出一项数据")
+        if len(set(keys)) < len(keys):
+            _fail(f"{path}.inputs.{name}", "lists a key twice", "同一项数据列出了两次")
         for key in keys:
             if ways.get(key) == MIXED:
                 _fail(f"{path}.inputs.{name}", f"{key} of {source.kind} rises with a good and with a bad event alike "

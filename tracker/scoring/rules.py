@@ -262,7 +262,8 @@ def range_(inputs, p):
         points = (p.get("floor") if side["points"] < 0 else p.get("cap") if side["points"] > 0
                   else clamp(p["base"], p.get("floor"), p.get("cap")))
         if points is None:
-            raise FactsError("an unbounded value needs a floor or cap on the range")
+            raise FactsError(Said("an unbounded value needs a floor or cap on the range",
+                                  "无穷大的数值须在区间规则上设 floor 或 cap"))
         return Outcome(points, Msg("range.unbounded", {"hi": bound(p.get("hi", p.get("lo")))}))
     steps = _steps(p, side, below, value)
     said = {"value": shown, **limit, "steps": steps, "per": fmt_signed(side["points"])}
