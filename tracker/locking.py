@@ -19,7 +19,8 @@ it) run one at a time.
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidRequestError
 
 from tracker.auth.models import User
@@ -41,6 +42,16 @@ def _sqlite_write_lock(connection):
     raw = connection.connection.dbapi_connection
     if not raw.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "savepoint")
+def _savepoint_inside_a_transaction(connection, name):
+    """On SQLite a SAVEPOINT outside a transaction begins one, and its RELEASE commits it: as the driver begins a
+    transaction only at the first write, a savepoint taken before any (the queue's approval) was committed on its
+    release, whatever the caller did next. The write lock is taken first, so the savepoint is inside a transaction
+    the caller commits or rolls back; a savepoint is taken to write."""
+    if connection.dialect.name == "sqlite":
+        _sqlite_write_lock(connection)
 
 
 def lock_person(user):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from tests.approval.conftest import MONTH
-from tests.conftest import login
+from tests.conftest import NOW, login
 from tests.scores.support import score_of
 from tracker.extensions import db
 from tracker.auth.models import User
@@ -111,6 +111,18 @@ def test_approving_several_checks_each_and_names_the_refused(api, gm, team, reco
     assert score_of(team["eng2"], MONTH).status == "draft"  # no leader review, no interview: refused
     html = gm.get(response.headers["Location"]).get_data(as_text=True)
     assert "已审批 1 人" in html and "李四 未审批" in html and "缺少领导评价" in html
+
+
+def test_an_approval_the_caller_rolls_back_is_not_kept(team, ready):
+    """On SQLite a savepoint taken outside a transaction begins one and its release commits it: Python's driver
+    begins a transaction only at the first write, so the queue's approval without shown totals (a script's post) was
+    committed on its own, and a request that then failed (503, "nothing was saved") left the month approved."""
+    from tracker.scores import queue
+
+    done, refused = queue.approve_many(team["gm"], [team["eng1"]], MONTH, NOW)
+    assert [engineer.username for engineer, _total in done] == ["eng1"] and not refused
+    db.session.rollback()
+    assert score_of(team["eng1"], MONTH).status == "draft"
 
 
 def test_a_score_reopened_after_approval_says_so_and_why_in_the_queue(api, gm, team, ready):
