@@ -46,9 +46,12 @@ def test_manager_proposes_and_gm_approves_on_a_phone(live_server, phone, team, r
     assert "没有待审批的加减分" in page.inner_text("body")
 
     page.goto(f"{live_server}/scores/{MONTH}/eng1")
+    asked = []  # the approval asks first, as the queue's does (only a gm's reopening undoes it)
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("#approve-form button")
     page.wait_for_url(f"**/scores/{MONTH}/eng1")
     body = page.inner_text("body")
+    assert asked == ["审批此考核结果？审批后不再随数据变化，只能由总经理重新打开。"]
     assert "考核结果已审批" in body and "84.33" in body
     assert no_sideways_scroll(page)
     page.screenshot(path=os.path.join(screenshot_dir, "approval-gm-phone.png"), full_page=True)

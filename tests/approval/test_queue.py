@@ -125,6 +125,15 @@ def test_an_approval_the_caller_rolls_back_is_not_kept(team, ready):
     assert score_of(team["eng1"], MONTH).status == "draft"
 
 
+def test_a_vetoed_month_is_marked_in_the_approved_list_as_in_the_waiting_rows(api, gm, team, ready):
+    """The approved list showed a vetoed month as a bare 0.00, the reason for it said nowhere on the queue."""
+    assert api("POST", f"/scores/{MONTH}/eng1/veto", "mgr", json={"reason": "安全事故"}).status_code == 200
+    assert api("POST", f"/scores/{MONTH}/eng1/approve", "gm.wang").status_code == 200
+    html = gm.get(f"/approvals?month={MONTH}").get_data(as_text=True)
+    approved = html.split("已审批（1）", 1)[1]
+    assert "0.00" in approved and "一票否决" in approved
+
+
 def test_a_score_reopened_after_approval_says_so_and_why_in_the_queue(api, gm, team, ready):
     """A reopened score stood in the queue as a plain 可审批 row: nothing said it had been approved and why it was
     opened again."""
