@@ -112,6 +112,17 @@ def test_workbook_has_a_printable_sheet_per_month(filled, web):
     assert total[6] == 14 and total[12] == 420.5   # 2.5 + 4 + 7.5 hours; 120.50 + 300 CNY
 
 
+def test_a_workday_not_yet_come_is_not_written_as_attended(filled, web):
+    """The workbook wrote 出勤 on every workday of the year, those after today too (printed mid-month, it said days not
+    yet worked were attended; the month page shows nothing for them). Today (2026-11-20) and before are 出勤."""
+    book = load_workbook(io.BytesIO(web("eng1").get("/itinerary/eng1/2026.xlsx").data))
+    days = {row[0].date(): row[2] for sheet in ("11月", "12月")
+            for row in book[sheet].iter_rows(min_row=3, values_only=True) if isinstance(row[0], datetime)}
+    assert days[date(2026, 11, 19)] == days[date(2026, 11, 20)] == "出勤"
+    assert days[date(2026, 11, 23)] is None and days[date(2026, 12, 1)] is None
+    assert days[date(2026, 11, 21)] == days[date(2026, 11, 28)] == "休息"
+
+
 # ---- import --------------------------------------------------------------------------------------
 
 def test_round_trip_restores_the_same_trips_and_expenses(filled, web):

@@ -295,7 +295,7 @@ def download_workbook(username, year):
     """The engineer's itinerary workbook of a year, a sheet per month (as GET of a month, whose it may be)."""
     engineer = itinerary_owner(username_in_path(username))
     services.require_view(current_user, engineer)
-    return workbook.download(engineer, year)
+    return workbook.download(engineer, year, today=clock.today())
 
 
 @bp.route("/itineraries/<username>/<year:year>.xlsx", methods=["POST"])

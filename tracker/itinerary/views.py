@@ -398,7 +398,7 @@ def year(username, year):
 def export(username, year):
     engineer = _engineer_to_view(username)
     _check_year(year)
-    return workbook.download(engineer, year)
+    return workbook.download(engineer, year, today=clock.today())
 
 
 @bp.route("/itinerary/<username>/<int(fixed_digits=4):year>/import", methods=["POST"])

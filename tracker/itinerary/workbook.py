@@ -73,10 +73,10 @@ def workbook_filename(engineer, year, literal=False):
     return unicodedata.normalize("NFC", f"{int(year):04d}年{name}工作行程表.xlsx")
 
 
-def download(engineer, year):
+def download(engineer, year, *, today):
     """The engineer's workbook of a year as a download: CONTRACT 8's name, and `<YYYY>-<username>-itinerary.xlsx`
     for clients that read only the plain file name."""
-    return xlsx.send_workbook(export_workbook(engineer, year), workbook_filename(engineer, year),
+    return xlsx.send_workbook(export_workbook(engineer, year, today=today), workbook_filename(engineer, year),
                               f"{int(year):04d}-{engineer.username}-itinerary.xlsx")
 
 
@@ -86,15 +86,16 @@ def sheet_title(engineer, year, month):
 
 # ---- export --------------------------------------------------------------------------------------
 
-def export_workbook(engineer, year):
-    """The engineer's workbook for a year, a sheet per month, as xlsx bytes."""
+def export_workbook(engineer, year, *, today):
+    """The engineer's workbook for a year, a sheet per month, as xlsx bytes; a workday after `today` without a
+    record of attendance has none written (出勤 said a day not yet worked was attended, as the month page does not)."""
     book = Workbook()
     book.remove(book.active)
     empty = []
     for month in range(1, 13):
         view = services.month_view(engineer, Month.from_parts(year, month))
         sheet = book.create_sheet(f"{month}月")
-        _write_sheet(sheet, engineer, year, month, view)
+        _write_sheet(sheet, engineer, year, month, view, today)
         if not _has_records(view):
             empty.append(sheet)
     # a month without any record is hidden, so printing the workbook prints no empty pages (import reads it once it
@@ -118,13 +119,15 @@ def _has_records(view):
                                     for day in view["days"])
 
 
-def _day_label(workday, attendance):
-    if workday:
-        return ATTENDANCE.get(attendance or "present", attendance)
-    return "休息"
+def _day_label(day, today):
+    if not day["workday"]:
+        return "休息"
+    if day["date"] > today and day["attendance"] in (None, "present"):
+        return None
+    return ATTENDANCE.get(day["attendance"] or "present", day["attendance"])
 
 
-def _write_sheet(sheet, engineer, year, month, view):
+def _write_sheet(sheet, engineer, year, month, view, today):
     ncols = len(HEADERS)
     last_col = get_column_letter(ncols)
     title = xlsx.put(sheet, 1, 1, sheet_title(engineer, year, month))  # escaped as every cell (_x0041_ in a name)
@@ -158,7 +161,7 @@ def _write_sheet(sheet, engineer, year, month, view):
             values[COL_DATE] = day["date"]
             if position == 0:
                 values[COL_WEEKDAY] = WEEKDAYS[day["date"].weekday()]
-                values[COL_ATTENDANCE] = _day_label(day["workday"], day["attendance"])
+                values[COL_ATTENDANCE] = _day_label(day, today)
             _write_row(sheet, row, values, first_of_day=position == 0, workday=day["workday"])
             row += 1
     last_data_row = row - 1
