@@ -1,6 +1,7 @@
 """Every page's element ids are unique: a label, an aria-describedby or a skip link names one element, and a page
 with two forms of the same class (a work order's photo and survey forms both had id="submit") pointed at the wrong
-one. Each role's pages of the demo data are followed link by link from their home page."""
+one; and every id an aria-describedby (a field's hint), aria-labelledby or aria-controls names is on the page.
+Each role's pages of the demo data are followed link by link from their home page."""
 
 import re
 from collections import Counter
@@ -20,6 +21,20 @@ PER_ROLE = 60
 def duplicate_ids(html):
     html = re.sub(r"<script\b.*?</script>|<template\b.*?</template>", "", html, flags=re.S | re.I)
     return sorted(name for name, n in Counter(ID.findall(html)).items() if n > 1)
+
+
+REFERENCE = re.compile(r'\saria-(?:describedby|labelledby|controls)="([^"]*)"')
+
+
+def missing_references(html):
+    """Ids that an aria-describedby, aria-labelledby or aria-controls names and no element of the page holds."""
+    html = re.sub(r"<script\b.*?</script>|<template\b.*?</template>", "", html, flags=re.S | re.I)
+    ids = set(ID.findall(html))
+    return sorted({name for names in REFERENCE.findall(html) for name in names.split()} - ids)
+
+
+def test_missing_references_are_found():
+    assert missing_references('<input aria-describedby="a-help a-error"><p id="a-error"></p>') == ["a-help"]
 
 
 def test_duplicate_ids_are_found():
@@ -51,8 +66,8 @@ def test_no_page_repeats_an_id(app, app_factory, username):
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         html = response.get_data(as_text=True)
-        if duplicate_ids(html):
-            faults[path] = duplicate_ids(html)
+        if duplicate_ids(html) or missing_references(html):
+            faults[path] = duplicate_ids(html) + [f"missing: {name}" for name in missing_references(html)]
         for href in LINK.findall(html):
             target = urldefrag(unescape(href))[0]
             parts = urlsplit(target)

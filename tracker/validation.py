@@ -338,15 +338,20 @@ class Form(FlaskForm):
 
     A field with errors renders with aria-invalid="true" and aria-describedby naming "<field id>-error" (then
     "-error-2", ...), the elements that hold its messages (templates/bootstrap5/form.html's field_errors, which
-    every form template uses)."""
+    every form template uses); a field with a description names "<field id>-help" too, its hint, which stays
+    beside the error (a screen reader never read the hint, and the error took its place on the screen)."""
 
     class Meta:
         def render_field(self, field, render_kw):
+            own = render_kw.get("aria-describedby") or (field.render_kw or {}).get("aria-describedby")
+            described = [own] if own else []
             if field.errors:
-                own = render_kw.get("aria-describedby") or (field.render_kw or {}).get("aria-describedby")
-                messages = [f"{field.id}-error"] + [f"{field.id}-error-{n}" for n in range(2, len(field.errors) + 1)]
-                described = " ".join([own, *messages] if own else messages)
-                render_kw = {**render_kw, "aria-invalid": "true", "aria-describedby": described}
+                described += [f"{field.id}-error"] + [f"{field.id}-error-{n}" for n in range(2, len(field.errors) + 1)]
+                render_kw = {**render_kw, "aria-invalid": "true"}
+            if field.description and field.type != "RadioField":  # a radio group names it once, on the group
+                described.append(f"{field.id}-help")
+            if described:
+                render_kw = {**render_kw, "aria-describedby": " ".join(described)}
             if field.type == "CSRFTokenField":  # no label names it, and a page of several forms held one id many times
                 render_kw = {**render_kw, "id": False}
             return super().render_field(field, render_kw)

@@ -537,3 +537,17 @@ def test_a_field_the_form_refuses_does_not_hide_what_the_service_refuses(team, c
         assert message in html, message
     assert html.count("is-invalid") == len(messages)
     assert counts() == (0, 0)
+
+
+def test_a_fields_hint_is_read_with_it_and_stays_beside_its_error(team, customers, web):
+    """The hints under a field (返回 00:00 表示当晚 24:00) were named by no aria-describedby, so a screen reader never
+    read them, and an error took the hint's place on the screen, just when it was needed."""
+    from tests.test_unique_ids import missing_references
+
+    client = web("eng1")
+    html = client.get("/itinerary/eng1/trips/new").get_data(as_text=True)
+    assert 'aria-describedby="return_time-help"' in html and 'id="return_time-help"' in html
+    html = client.post("/itinerary/eng1/trips/new", data={**GOOD_TRIP, "return_time": "25:00"}).get_data(as_text=True)
+    assert 'aria-describedby="return_time-error return_time-help"' in html
+    assert 'id="return_time-error"' in html and "返回 00:00 表示当晚 24:00" in html
+    assert missing_references(html) == []
