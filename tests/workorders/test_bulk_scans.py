@@ -62,6 +62,21 @@ def test_a_refused_file_says_why_and_does_not_undo_the_others(client, make_order
     assert [s.name for s in db.session.query(Scan)] == ["20261015信义玻璃1号机常规保养.pdf"]
 
 
+@pytest.mark.parametrize("name, data, message", [
+    ("随便.pdf", b"notpdf", "随便.pdf 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）"),
+    ("随便.pdf", b"", "文件是空的"),
+    (CANONICAL + ".pdf", b"notpdf", CANONICAL + ".pdf 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）"),
+])
+def test_a_file_that_is_no_scan_is_said_to_be_none_not_to_match_no_order(client, make_order, name, data, message):
+    """A file whose content is none of PDF, JPEG and PNG was listed as 无匹配工单 (no order matched its name), where
+    the single upload says what is wrong with it (415)."""
+    make_order()
+    login(client, "office")
+    page = client.post("/work-orders/scans", data={"files": [upload(name, data)]}).get_data(as_text=True)
+    assert rows(page) == [(name, "refused")] and message in page
+    assert db.session.query(Scan).count() == 0
+
+
 def test_cancelled_orders_and_orders_outside_the_scope_do_not_match(app, team, make_order):
     make_order(number="A", engineer="eng3")
     make_order(number="X", status="cancelled")

@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.validation import text_problem
 from tracker.workorders import files
 from tracker.workorders.models import Scan, WorkOrder
-from tracker.workorders.uploads import SCAN_KINDS, qr_numbers, store_scan
+from tracker.workorders.uploads import SCAN_KINDS, qr_numbers, scan_kind, store_scan
 
 
 def _service_day(stem):
@@ -151,8 +151,9 @@ def attach_scans(actor, uploads, now):
             result["message"] = _("同一批中有重名文件，只处理第一个")
             continue
         seen.add(name)
-        try:
+        try:  # too large or not a scan at all: said as the single upload says it (not as a name matching nothing)
             data = files.read_limited(stream, limit, name)
+            scan_kind(name, data)
         except DomainError as error:
             result.update(message=error.message, code=error.status)
             continue

@@ -78,6 +78,19 @@ def qr_numbers(data, kind):
             if order_id is None or order_id in current}
 
 
+def scan_kind(name, data):
+    """The kind of a scan's content, PDF, JPEG or PNG; 415 for anything else (CONTRACT 6), an empty file told as
+    what it is."""
+    if not data:
+        message = _("文件是空的")
+        raise Unsupported(message, {"file": message})
+    kind = files.sniff(data)
+    if kind not in SCAN_KINDS:
+        message = _("%(name)s 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）", name=validation.safe_filename(name))
+        raise Unsupported(message, {"file": message})
+    return kind
+
+
 def read_scan(order, filename, stream, numbers=None):
     """(bytes, kind, extension, by_qr) of an acceptable scan of `order`: 413 too large, 415 wrong content,
     422 wrong name.
@@ -88,13 +101,7 @@ def read_scan(order, filename, stream, numbers=None):
     """
     name, stem, ext = files.split_name(filename)
     data = files.read_limited(stream, current_app.config["SCAN_MAX_BYTES"], validation.safe_filename(name))
-    if not data:  # no content is none of the three kinds (CONTRACT 6: 415), told as what it is
-        message = _("文件是空的")
-        raise Unsupported(message, {"file": message})
-    kind = files.sniff(data)
-    if kind not in SCAN_KINDS:
-        message = _("%(name)s 不是 PDF、JPEG 或 PNG 文件（按文件内容识别）", name=validation.safe_filename(name))
-        raise Unsupported(message, {"file": message})
+    kind = scan_kind(name, data)
     canonical = order.canonical_name
     claimed = files.EXTENSIONS.get(ext.lower())
     if claimed not in SCAN_KINDS:
