@@ -124,6 +124,20 @@ def clean_text(value, field, limit, required=True, kind=None):
     return value
 
 
+DEPTH_MAX = 32  # objects and arrays within each other: a template is about 8 deep
+
+
+def depth(data):
+    """How deeply objects and arrays are nested in `data` (0 for a scalar), walked without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def first_bad_text(value, path=None, kind="line"):
     """(path, message) of the first string in a JSON value that breaks its field's rule, or None.
 

@@ -201,6 +201,34 @@ def test_invalid_edits_are_refused_per_field(november, api, client, name, change
     assert template_count() == versions
 
 
+def nested(levels):
+    value = "x"
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("change, status, message", [
+    (lambda d: d.update(form="x" * 200_001), 422, "模板内容太长"),
+    (lambda d: d.update(form=nested(31)), 400, "模板嵌套超过 31 层"),  # the API's body: 请求体嵌套超过 32 层
+])
+def test_the_api_and_the_editor_take_a_template_of_one_size_and_depth(november, api, client, change, status, message):
+    """The API stored a template of 900 KB, which the editor then refused to save again (模板内容太长), and the editor
+    stored one nested 300 deep, which the API refuses as a body."""
+    versions = template_count()
+    answer = api("POST", f"/templates/{CODE}/versions", "admin",
+                 json={"body": broken(change), "effective_from": "2026-12"})
+    assert answer.status_code == status, answer.get_json()
+    if status == 422:
+        assert answer.get_json()["error"]["fields"] == {"body": message}
+    login(client, "admin")
+    text = services.as_text(broken(change))
+    page = client.post(f"/admin/templates/{CODE}/edit", data={"body": text, "effective_from": "2026-12",
+                                                              "action": "save"})
+    assert page.status_code == 422 and message in page.get_data(as_text=True)
+    assert template_count() == versions
+
+
 def test_a_version_stored_before_names_were_bounded_still_loads(november):
     data = changed_bands()
     data["name"], indicator(data, "attendance")["name"] = "售后" * 61, "出勤" * 61

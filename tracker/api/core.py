@@ -136,33 +136,19 @@ def read_json(raw=None):
     try:
         data = json.loads(raw.decode("utf-8"), parse_float=_fraction, parse_int=_integer,
                           parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
-        if _depth(data) > DEPTH_MAX:  # the checks after the parser walk a body by recursion too
-            raise MalformedBody(_("请求体嵌套超过 %(n)s 层", n=DEPTH_MAX))
+        if validation.depth(data) > validation.DEPTH_MAX:  # the checks after the parser walk a body by recursion too
+            raise MalformedBody(_("请求体嵌套超过 %(n)s 层", n=validation.DEPTH_MAX))
         bad = validation.first_bad_text(data)
     except _RepeatedKey as repeated:
         raise MalformedBody(_("请求体中的键 %(k)s 出现了不止一次", k=json.dumps(repeated.key, ensure_ascii=False))) \
             from None
     except RecursionError:  # nested deeper than the parser goes
-        raise MalformedBody(_("请求体嵌套超过 %(n)s 层", n=DEPTH_MAX)) from None
+        raise MalformedBody(_("请求体嵌套超过 %(n)s 层", n=validation.DEPTH_MAX)) from None
     except (ValueError, UnicodeDecodeError):
         raise MalformedBody(_("请求体不是合法的 JSON")) from None
     if bad:
         raise Invalid.field(*bad)
     return data
-
-
-DEPTH_MAX = 32  # objects and arrays within each other: a template is about 8 deep
-
-
-def _depth(data):
-    """How deeply objects and arrays are nested in `data` (0 for a scalar), walked without recursion."""
-    deepest, stack = 0, [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, (dict, list)):
-            deepest = max(deepest, depth)
-            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
-    return deepest
 
 
 class _RepeatedKey(ValueError):

@@ -35,6 +35,7 @@ from tracker.scoring.month import Month
 from tracker.values import month_arg
 
 MAX_BODY = 200_000  # characters of a template's text
+TEMPLATE_DEPTH_MAX = validation.DEPTH_MAX - 1  # as deep as a template can be in an API body ({"body": ...})
 NUMBER_MAX = Decimal(10) ** 15  # no template number comes near it; one of 4,300 digits cannot even be stored as JSON
 
 
@@ -182,8 +183,13 @@ def template_errors(error):
 
 
 def check(code, data, effective_from, now):
-    """(Template, data ready to store) or Invalid with a message per field; nothing is written."""
+    """(Template, data ready to store) or Invalid with a message per field; nothing is written. The editor's text
+    and the API's body meet one limit of size and nesting (the API stored what the editor could not save again)."""
+    if validation.depth(data) > TEMPLATE_DEPTH_MAX:  # before _plain walks it by recursion
+        raise Invalid.field("body", _("模板嵌套超过 %(n)s 层", n=TEMPLATE_DEPTH_MAX))
     data = _plain(data)
+    if len(json.dumps(data, ensure_ascii=False, default=str)) > MAX_BODY:
+        raise Invalid.field("body", _("模板内容太长"))
     effective_from = month_arg(effective_from, field="effective_from")
     current = Month.of(now.date())
     if effective_from < current:
