@@ -525,6 +525,25 @@ def test_a_number_yaml_1_1_would_read_in_another_base_is_kept_as_written_and_ref
     assert answer.status_code == 422 and "body.indicators[0].max" in answer.get_json()["error"]["fields"]
 
 
+def test_the_editor_shows_a_stored_version_in_the_order_its_preset_is_written_and_reads_it_back_the_same():
+    """A version is stored as JSON with its keys sorted, and the editor showed it so: adjustments, code, composition
+    first, each line's name after its descriptions and its rule after the rule's parameters, every band on lines of
+    its own."""
+    from tracker.scoring.presets import bundled_presets
+
+    for code, preset in bundled_presets().items():
+        stored = json.loads(json.dumps(preset, sort_keys=True, default=str))
+        text = services.as_text(stored)
+        assert services.parse_text(text) == stored, code
+        assert text.startswith(f"code: {code}\nname: "), text[:60]
+    text = services.as_text(json.loads(json.dumps(bundled_presets()["engineer_monthly"], sort_keys=True)))
+    assert "    - rule: deduction\n      inputs: {events: [personal_leave, sick_leave]}\n      params: {per: 2}\n" in text
+    assert "grades: [[90, A], [80, B], [70, C], [60, D], [0, E]]\n" in text
+    attendance = text[text.index("- code: attendance"):]
+    assert attendance.index("name:") < attendance.index("description:") < attendance.index("rule:") < \
+        attendance.index("params:")
+
+
 def test_yaml_aliases_are_refused_before_they_expand():
     """A few hundred bytes of nested aliases ("billion laughs") took seconds of a worker before the 422."""
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

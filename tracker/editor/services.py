@@ -60,9 +60,42 @@ def body_of(row):
     return json.loads(row.body)
 
 
+# the order the presets are written in: a template's name before its parts, a line's name before its description and
+# its rule before the rule's parameters (a version is stored with its keys sorted, and read back so in the editor)
+READING_ORDER = ("code", "name", "name_en", "version", "effective_from", "role", "form", "title", "position", "max",
+                 "weight", "group", "description", "description_en", "composition", "readings", "topic", "topic_en",
+                 "text", "text_en", "qualitative", "scale_max", "raters", "criteria", "adjustments", "grades",
+                 "source", "rule", "applies", "period", "inputs", "params", "label", "label_en", "indicators")
+FLOW_WIDTH = 100  # a list or mapping without a mapping inside is written on one line when it fits, as the presets
+
+
+class _Dumper(yaml.SafeDumper):
+    """A template's YAML as the presets are written: keys in READING_ORDER, short lists and mappings on one line."""
+
+    def represent_dict(self, data):
+        rank = {key: n for n, key in enumerate(READING_ORDER)}
+        ordered = dict(sorted(data.items(), key=lambda item: rank.get(item[0], len(rank))))
+        return self.represent_mapping("tag:yaml.org,2002:map", ordered, flow_style=self._flow(data.values()))
+
+    def represent_list(self, data):
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=self._flow(data))
+
+    @staticmethod
+    def _flow(values):
+        values = list(values)
+        inner = [item for value in values if isinstance(value, list) for item in value]
+        return not any(isinstance(value, dict) for value in values + inner) and \
+            not any(isinstance(item, list) for value in inner if isinstance(value, list) for item in value) and \
+            len(json.dumps(values, ensure_ascii=False, default=str)) <= FLOW_WIDTH
+
+
+_Dumper.add_representer(dict, _Dumper.represent_dict)
+_Dumper.add_representer(list, _Dumper.represent_list)
+
+
 def as_text(data):
     """A template dict as YAML for the editor's text box (keys in a readable order, Chinese as is)."""
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 class _NoAliases(yaml.SafeLoader):
