@@ -89,6 +89,21 @@ def test_vetoed_sheet_says_so_with_the_reason(client, scored, api):
     assert "安全事故造成损失" in html
 
 
+def test_a_draft_sheet_says_under_its_title_that_it_can_still_change_and_an_approved_one_does_not(client, scored, api):
+    """A draft said 草稿 only in the last cell of its totals, under signature lines: printed and signed, it looked
+    final. The period sheet likewise, and a vetoed month read there as a bare 0.00 E."""
+    login(client, "mgr")
+    draft = client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    assert "草稿：尚未经总经理审批，得分仍会随数据变化" in draft
+    assert draft.index("草稿：尚未经总经理审批") < draft.index("定量指标")
+    db.session.execute(update(Score).where(Score.engineer_id == scored["eng1"].id, Score.month == MONTH)
+                       .values(status="approved", vetoed=True))
+    db.session.commit()
+    assert "草稿：尚未经总经理审批" not in client.get(f"/sheets/{MONTH}/eng1").get_data(as_text=True)
+    annual = client.get("/sheets/2026/annual/eng1").get_data(as_text=True)
+    assert "当前值：尚未定稿" in annual and "已审批（一票否决）" in annual
+
+
 def test_team_prints_in_one_go_one_sheet_per_page(client, scored, api):
     rows = {r["username"]: r for r in api("GET", f"/scores/{MONTH}", "gm.wang").get_json()["scores"]}
     login(client, "mgr")
