@@ -323,6 +323,8 @@ def _node(data, path, inherited, max_points, part=False, raters=DEFAULT_RATERS):
     if data["rule"] == "range" and "lo" not in params and "hi" not in params:
         _fail(f"{path}.params", "range needs lo or hi", "区间规则须给出 lo 或 hi")
     inputs = {}
+    if data["rule"] == "sum" and "inputs" in data and monotone.checks_all():  # read by nothing: junk kept unseen
+        _fail(f"{path}.inputs", "a sum reads its inputs in its parts", "求和规则的数据在各部分中读取，不能在此给出 inputs")
     if data["rule"] != "sum":
         if source is None:
             _fail(path, "needs a source", "须指定数据来源（source）")
