@@ -67,6 +67,7 @@ READING_ORDER = ("code", "name", "name_en", "version", "effective_from", "role",
                  "weight", "group", "description", "description_en", "composition", "readings", "topic", "topic_en",
                  "text", "text_en", "qualitative", "scale_max", "raters", "criteria", "adjustments", "grades",
                  "source", "rule", "applies", "period", "inputs", "params", "label", "label_en", "indicators")
+_RANK = {key: n for n, key in enumerate(READING_ORDER)}
 FLOW_WIDTH = 100  # a list or mapping without a mapping inside is written on one line when it fits, as the presets
 
 
@@ -74,8 +75,7 @@ class _Dumper(yaml.SafeDumper):
     """A template's YAML as the presets are written: keys in READING_ORDER, short lists and mappings on one line."""
 
     def represent_dict(self, data):
-        rank = {key: n for n, key in enumerate(READING_ORDER)}
-        ordered = dict(sorted(data.items(), key=lambda item: rank.get(item[0], len(rank))))
+        ordered = dict(sorted(data.items(), key=lambda item: _RANK.get(item[0], len(_RANK))))
         return self.represent_mapping("tag:yaml.org,2002:map", ordered, flow_style=self._flow(data.values()))
 
     def represent_list(self, data):
