@@ -146,7 +146,8 @@ def month_workbook(summary):
         rows.append([row["username"], row["display_name"]]
                     + [_("未录入") if (row["username"], column.key) in summary.missing  # not a real 0 (page, PDF)
                        else row["indicators"].get(column.key) for column in summary.indicators]
-                    + [row["quantitative"], row["qualitative"], row["adjustments"], row["total"], row["grade"],
+                    + [row["quantitative"], row["qualitative"], row["adjustments"],
+                       _("待定") if row["total"] is None and row["status"] == "draft" else row["total"], row["grade"],
                        row["bonus"], _yes(row["vetoed"]), _status(row),
                        _template_name(row["template"], english)])
     _table(sheet, headers, rows, formats)
