@@ -174,10 +174,41 @@
     }
     editing = clientId;  // kept on the list (and on the phone) until the form is saved: it replaces it then
     render();
-    var error = $("form-error");  // what to change, by the form being changed (it was only down in the list)
-    error.textContent = entry.error || "";
-    error.hidden = !entry.error;
-    $("f-date").focus();
+    clearMarks();
+    if (entry.error) {  // what to change, by the form being changed (it was only down in the list)
+      showError(entry.error, entry.field);
+    } else {
+      $("form-error").hidden = true;
+    }
+    if (!entry.error || !entry.field || !$("f-" + entry.field)) { $("f-date").focus(); }
+  }
+
+  /* No field marked, each field's own help (返回 00:00 表示当晚 24:00) the only thing it names again. */
+  function clearMarks() {
+    document.querySelectorAll("#offline-form [aria-invalid]").forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+      input.classList.remove("is-invalid");
+      var own = input.getAttribute("data-describedby");
+      if (own) { input.setAttribute("aria-describedby", own); } else { input.removeAttribute("aria-describedby"); }
+    });
+  }
+
+  /* The message shown right under the field at fault (it stood below 备注, 400 px away from the date), which is
+     marked, tied to it and focused, as on the server's forms; at the end of the form when no field is named. */
+  function showError(message, name) {
+    var error = $("form-error");
+    var field = name && $("f-" + name);
+    error.textContent = message;
+    error.hidden = false;
+    if (field) {
+      field.insertAdjacentElement("afterend", error);
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", ("form-error " + (field.getAttribute("data-describedby") || "")).trim());
+      field.classList.add("is-invalid");
+      field.focus();
+    } else {
+      $("save-entry").insertAdjacentElement("beforebegin", error);
+    }
   }
 
   function readForm() {
@@ -228,27 +259,12 @@
   function onSave(event) {
     event.preventDefault();
     var read = readForm();
-    var error = $("form-error");
-    document.querySelectorAll("#offline-form [aria-invalid]").forEach(function (input) {
-      input.removeAttribute("aria-invalid");
-      input.classList.remove("is-invalid");
-      var own = input.getAttribute("data-describedby");  // its own help (返回 00:00 表示当晚 24:00) stays
-      if (own) { input.setAttribute("aria-describedby", own); } else { input.removeAttribute("aria-describedby"); }
-    });
+    clearMarks();
     if (read.error) {
-      error.textContent = read.error;
-      error.hidden = false;
-      // the field at fault marked, tied to the message and focused, as on the server's forms
-      var field = read.field && $("f-" + read.field);
-      if (field) {
-        field.setAttribute("aria-invalid", "true");
-        field.setAttribute("aria-describedby", ("form-error " + (field.getAttribute("data-describedby") || "")).trim());
-        field.classList.add("is-invalid");
-        field.focus();
-      }
+      showError(read.error, read.field);
       return;
     }
-    error.hidden = true;
+    $("form-error").hidden = true;
     var state = load();
     if (editing) {  // the fixed entry replaces the refused one
       var fixed = editing;
@@ -289,6 +305,14 @@
     var zh = document.documentElement.lang.indexOf("zh") === 0;
     return names.map(function (name) { return said(name.replace(/_/g, "-"), error.fields[name]); })
       .join(zh ? "；" : "; ");
+  }
+
+  /* The first field of this form a refusal names (the API's `return`, `amount`...), or null. */
+  function firstField(answer) {
+    var names = Object.keys(((answer && answer.error) || {}).fields || {});
+    var found = names.map(function (name) { return name.replace(/_/g, "-"); })
+      .filter(function (name) { return $("f-" + name); });
+    return found.length ? found[0] : null;
   }
 
   /* Send the pending entries one at a time, oldest first. A network failure stops the round (all stay pending);
@@ -355,6 +379,7 @@
         } else {
           stored.state = "refused";
           stored.error = errorText(answer) || String(response.status);
+          stored.field = firstField(answer);  // marked when the entry is opened to be fixed
         }
         save(state);
       });

@@ -188,6 +188,9 @@ def test_a_refused_entry_can_be_fixed_and_sent(server, phone, team):
     page.click("#queue .fix-entry")
     assert page.input_value("#f-depart") == "10:00"
     assert page.is_visible("#form-error") and "未来" in page.inner_text("#form-error")  # by the form to change
+    # the field the server named is marked as the form's own refusals are, the message under it
+    assert page.get_attribute("#f-date", "aria-invalid") == "true"
+    assert page.evaluate("document.getElementById('form-error').previousElementSibling.id") == "f-date"
     # 修改 only shows it in the form: it was taken off the phone at once, lost by a reload or a second 修改
     _wait_count(page, "#queue .offline-entry[data-state='refused']", 1)
     page.reload()
@@ -223,6 +226,8 @@ def test_the_form_says_what_the_server_would_refuse_before_the_entry_waits_for_a
         assert "form-error" in page.get_attribute(at_fault, "aria-describedby")
         assert page.evaluate("document.activeElement.id") == at_fault[1:]
         assert page.locator("[aria-invalid]").count() == 1
+        # said right under it (it stood below 备注, some 400 px from the date on a phone)
+        assert page.evaluate("document.getElementById('form-error').previousElementSibling.id") == at_fault[1:]
     _entry(page, "expense", date="2026-11-16", amount="100000")  # the limit itself is an amount
     _wait_count(page, "#queue .offline-entry[data-state='pending']", 1)
 
