@@ -1,6 +1,7 @@
 """Site photos (CONTRACT 6): renamed after the work order, numbered, upright, thumbnailed, size- and bomb-checked."""
 
 import os
+from datetime import datetime
 import resource
 import struct
 import zlib
@@ -77,6 +78,23 @@ def test_numbering_continues_after_the_existing_photos(app, api, make_order):
     body = api("GET", f"/work-orders/{order.id}", "eng1").get_json()
     assert [p["name"] for p in body["photos"]] == [f"{CANONICAL}-0{n}.{e}" for n, e in ((1, "jpg"), (2, "jpg"),
                                                                                        (3, "webp"))]
+
+
+def test_two_orders_of_one_canonical_name_keep_their_photos_apart_each_numbered_from_01(app, api, make_order):
+    """The second order's photos went into the first one's folder, numbered on (-03 among its -01 and -02), and no
+    one could tell on disk whose they were: it takes <canonical name>-<number>, as its scan would."""
+    first = make_order(number="WO-A")
+    second = make_order(number="WO-B", reported_at=datetime(2026, 10, 15, 9, 0))
+    assert first.canonical_name == second.canonical_name == CANONICAL
+    post_photos(api, first, [("a.jpg", image_bytes()), ("b.jpg", image_bytes())])
+    photos = post_photos(api, second, [("c.jpg", image_bytes())]).get_json()["photos"]
+    assert [(p["name"], p["path"]) for p in photos] == [
+        (CANONICAL + "-01.jpg", f"photos/eng1/{CANONICAL}-WO-B/{CANONICAL}-01.jpg")]
+    assert sorted(os.listdir(folder(app))) == [".thumbs", CANONICAL + "-01.jpg", CANONICAL + "-02.jpg"]
+    assert os.path.isfile(os.path.join(app.instance_path, "photos", "eng1", f"{CANONICAL}-WO-B", CANONICAL + "-01.jpg"))
+    # more photos of the first order stay in its folder
+    photos = post_photos(api, first, [("d.jpg", image_bytes())]).get_json()["photos"]
+    assert [p["path"] for p in photos] == [f"photos/eng1/{CANONICAL}/{CANONICAL}-03.jpg"]
 
 
 def test_exif_orientation_is_applied(app, api, make_order):

@@ -278,7 +278,7 @@ def _follow_photos(order):
         return
     canonical = order.canonical_name
     owner = order.engineer.username if order.engineer is not None else order.photos[0].path.split("/")[1]
-    folder = stored("photos", owner, canonical)
+    folder = _photo_folder(order, owner)
     moving = [photo for photo in order.photos if os.path.dirname(stored(photo.path)) != folder]
     if not moving:
         return
@@ -358,7 +358,7 @@ def store_photos(actor, order, uploads, now):
         raise Invalid.field("files", _("请选择照片"))
     prepared = [_prepare_photo(files.split_name(name)[0], stream) for name, stream in uploads]
     canonical = order.canonical_name
-    folder = stored("photos", order.engineer.username, canonical)
+    folder = _photo_folder(order, order.engineer.username)
     names = _photo_names(folder, canonical)
     rows = []
     for photo in prepared:
@@ -381,6 +381,18 @@ def store_photos(actor, order, uploads, now):
         rows.append(row)
     db.session.flush()
     return rows
+
+
+def _photo_folder(order, owner):
+    """photos/<owner>/<canonical name>, or <canonical name>-<number> while another order's photos are in that one:
+    two orders of one canonical name (one engineer, one day) each keep their own folder and numbers from 01, as a
+    scan takes -<number> (the second order's first photo was -07 among the first one's six)."""
+    locking.lock_row(order.customer)  # two such orders given photos at once: the second sees the first's
+    canonical = order.canonical_name
+    folder = stored("photos", owner, canonical)
+    other = db.session.scalar(select(Photo.id).where(
+        Photo.path.startswith(files.relative(folder) + "/", autoescape=True), Photo.work_order_id != order.id).limit(1))
+    return folder if other is None else stored("photos", owner, f"{canonical}-{order.number}")
 
 
 def may_remove_photo(actor, photo):
