@@ -51,8 +51,21 @@
         field = field.querySelector("input:checked, input") || field;
       }
       field.focus();
+      var line = Number(field.getAttribute("data-error-line"));
+      if (line > 0 && field.setSelectionRange) { selectLine(field, line); }
       break;
     }
+  }
+  /* A text box's line `line` (from 1) selected and scrolled into view: a template's fault, named by its line (the
+     caret stood at the start of 200 lines, wrapped on a phone). */
+  function selectLine(box, line) {
+    var start = 0;
+    for (var n = 1; n < line && start >= 0; n++) { start = box.value.indexOf("\n", start) + 1 || -1; }
+    if (start < 0) { return; }
+    var end = box.value.indexOf("\n", start);
+    box.setSelectionRange(start, end < 0 ? box.value.length : end);
+    // where the line is in the box, as a share of its text (wrapped lines make the share of lines a poor guide)
+    box.scrollTop = Math.max(0, box.scrollHeight * start / Math.max(1, box.value.length) - box.clientHeight / 3);
   }
   // A table wider than the screen scrolls in its box: the box takes the keyboard focus (arrow keys scroll it) and
   // is named after its table, so keyboard and screen-reader users reach the columns out of view.

@@ -423,7 +423,9 @@ def test_every_error_of_an_edit_is_named_with_its_field_and_non_monotone_bands_a
     login(client, "admin")
     html = client.post(f"/admin/templates/{CODE}/edit", data={
         "body": services.as_text(broken(several)), "effective_from": "2026-12", "action": "save"}).get_data(as_text=True)
-    assert html.count("<li><code>") >= 3 and "响应及时率（indicators[2].params.bands" in html
+    listed = html.split('id="template-errors"', 1)[1].split("</div>", 1)[0]  # each with its line and its field
+    assert listed.count("<li><span class=\"error-line\">") >= 3 and listed.count("<code>") >= 3
+    assert "响应及时率（indicators[2].params.bands" in html
     assert template_count() == versions
 
 
@@ -827,3 +829,43 @@ def test_enter_in_a_month_field_previews_and_never_saves_a_version(live_server, 
     with phone.expect_navigation():
         phone.click("button[value=save]")  # saving is a click on its own button (the same rules: nothing stored)
     assert "与第 1 版的计分完全相同，没有保存新版本" in phone.inner_text("main")
+
+
+def test_each_fault_of_the_text_is_said_with_its_line(november, client):
+    """A rule's fault was said by its path only (indicators[4].params.per) and a YAML fault by a line number in its
+    message: in a text of 200 lines neither could be found."""
+    login(client, "admin")
+    text = services.as_text(broken(lambda d: indicator(d, "rework_external")["params"].update(per=-1)))
+    line = next(n for n, row in enumerate(text.split("\n"), start=1) if "per: -1" in row)
+    html = client.post(f"/admin/templates/{CODE}/edit", data={"body": text, "effective_from": "2026-12",
+                                                              "action": "save"}).get_data(as_text=True)
+    assert f'<span class="error-line">第 {line} 行</span>' in html and f'data-error-line="{line}"' in html
+    bad = text.replace("  name: 出勤\n", "\tname: 出勤\n", 1)
+    line = next(n for n, row in enumerate(bad.split("\n"), start=1) if row == "\tname: 出勤")
+    html = client.post(f"/admin/templates/{CODE}/edit", data={"body": bad, "effective_from": "2026-12",
+                                                              "action": "save"}).get_data(as_text=True)
+    assert "不是有效的 YAML" in html and 'data-error-line="' in html
+    shown = int(html.split('data-error-line="', 1)[1].split('"', 1)[0])
+    assert abs(shown - line) <= 1, (shown, line)
+
+
+@pytest.mark.e2e
+def test_the_caret_is_put_on_the_line_at_fault_on_a_phone(live_server, phone, scored):
+    """The text box was focused with its caret at the start of the text: on a phone, with every line wrapped, the
+    line named by the error was nowhere to be seen."""
+    from tests.conftest import PASSWORD
+    from tests.e2e.support import sign_in
+
+    sign_in(phone, live_server, "admin", PASSWORD)
+    phone.goto(f"{live_server}/admin/templates/{CODE}/edit")
+    text = phone.input_value("#body")
+    phone.fill("#body", text.replace("params: {per: 1, rate: 0.02}", "params: {per: -1, rate: 0.02}", 1))
+    phone.fill("#effective_from", "2026-12")
+    with phone.expect_navigation():
+        phone.click("button[value=save]")
+    line = int(phone.get_attribute("#body", "data-error-line"))
+    chosen = phone.evaluate("(() => { const b = document.getElementById('body');"
+                            " return [b.value.substring(b.selectionStart, b.selectionEnd), b.scrollTop,"
+                            " document.activeElement.id]; })()")
+    assert "per: -1" in chosen[0] and chosen[0] == phone.input_value("#body").split("\n")[line - 1]
+    assert chosen[1] > 0 and chosen[2] == "body"

@@ -157,7 +157,8 @@ def parse_text(text):
             mark = getattr(error, "context_mark", None) or mark  # where the quote was opened, not the text's end
         where = _("第 %(line)s 行第 %(column)s 列", line=mark.line + 1, column=mark.column + 1) if mark else ""
         raise Invalid.field("body", _("不是有效的 YAML：%(where)s %(problem)s", where=where,
-                                      problem=_yaml_problem(getattr(error, "problem", "") or ""))) from None
+                                      problem=_yaml_problem(getattr(error, "problem", "") or "")),
+                            line=mark.line + 1 if mark else None) from None
     except (RecursionError, ValueError):  # nesting deeper than the parser's stack; an integer of 4,300 digits
         raise Invalid.field("body", _("模板内容无法读取：嵌套太深或数字太长")) from None
     if not isinstance(data, dict):
@@ -166,6 +167,41 @@ def parse_text(text):
     if bad:
         raise Invalid.field("body", f"{bad[0]}: {bad[1]}")
     return data
+
+
+def line_of(text, path):
+    """The line (from 1) of the editor's text where the field a refusal names is written (body.indicators[4].params
+    .per: that `per:`), or the nearest enclosing one written; None when the text is no YAML mapping."""
+    try:
+        node = yaml.compose(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    line = None
+    for step in re.findall(r"\[[^\]]*\]|[^.\[\]]+", path.removeprefix("body")):
+        if isinstance(node, yaml.SequenceNode) and step.startswith("["):
+            key = step[1:-1]
+            items = [item for n, item in enumerate(node.value) if str(n) == key or _code_of(item) == key]
+            found = items[0] if items else None
+        elif isinstance(node, yaml.MappingNode) and not step.startswith("["):
+            found = next((value for name, value in node.value if getattr(name, "value", None) == step), None)
+            if found is not None:
+                line = next(name for name, value in node.value if value is found).start_mark.line + 1
+                node = found
+                continue
+        else:
+            found = None
+        if found is None:
+            break
+        node, line = found, found.start_mark.line + 1
+    return line
+
+
+def _code_of(node):
+    """The `code:` of a composed mapping (a line named by its code: indicators[response]), or None."""
+    if isinstance(node, yaml.MappingNode):
+        return next((value.value for name, value in node.value if getattr(name, "value", None) == "code"
+                     and isinstance(value, yaml.ScalarNode)), None)
+    return None
 
 
 def _yaml_problem(problem):

@@ -62,7 +62,7 @@ def edit(code):
     form = EditForm()
     if request.method == "GET":
         _as_stored(form, code, latest, now)
-    errors, preview, data = {}, None, {}
+    errors, preview, data, yaml_line = {}, None, {}, None
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -90,7 +90,12 @@ def edit(code):
                 db.session.rollback()
                 errors = dict(error.fields) if error.fields else {"": error.message}
                 status = error.status
-    shown = [(_field_label(path, data), message) for path, message in errors.items()]
+                yaml_line = error.extra.get("line")
+    # each fault of the text with the line it is on, and the caret put there (a path alone, in a text of 200 lines
+    # wrapped on a phone, could not be found)
+    lines = {path: yaml_line if path == "body" else services.line_of(form.body.data or "", path)
+             for path in errors if path.startswith("body")}
+    shown = [(_field_label(path, data), message, lines.get(path)) for path, message in errors.items()]
     # the two month fields sit below the long text: each also says its own error where it is typed
     beside = {name: message for path, message in errors.items() for name, paths in BESIDE.items() if path in paths}
     # a fault of the text itself: the text box is marked, described by the list above and focused (the focus was on
@@ -98,7 +103,8 @@ def edit(code):
     months = {path for paths in BESIDE.values() for path in paths}
     in_text = any(path not in months for path in errors)
     return _edit_page(code, latest, now, form=form, errors=shown, preview=preview, beside=beside,
-                      text_at_fault=in_text and status == 422), status
+                      text_at_fault=in_text and status == 422,
+                      error_line=next((line for line in lines.values() if line), None)), status
 
 
 def _as_stored(form, code, latest, now):
