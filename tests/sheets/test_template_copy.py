@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, login
-from tracker.editor import services
+from tracker.editor import services, yaml_text
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
 
@@ -36,7 +36,7 @@ def test_a_template_is_saved_as_a_new_one_and_then_edited_and_assigned(client, s
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已将 engineer_monthly 另存为新模板 engineer_monthly_sla" in page
     # the copy is edited like any template: response in business hours, as a new version
-    text = services.as_text(body).replace("source: response\n", "source: {kind: response, clock: business}\n", 1)
+    text = yaml_text.as_text(body).replace("source: response\n", "source: {kind: response, clock: business}\n", 1)
     assert "clock: business" in text
     token = re.search(r'id="template-form".*?name="csrf_token"[^>]*value="([^"]+)"', page, re.S).group(1)
     saved = client.post("/admin/templates/engineer_monthly_sla/edit",

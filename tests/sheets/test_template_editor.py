@@ -14,7 +14,7 @@ from tests.conftest import NOW, login
 from tests.scores.support import at, score_of, snapshot
 from tests.sheets.conftest import MONTH as OCTOBER
 from tracker.auth.models import User
-from tracker.editor import services
+from tracker.editor import services, yaml_text
 from tracker.errors import Invalid
 from tracker.extensions import db
 from tracker.scores import services as reports
@@ -68,7 +68,7 @@ def test_what_if_totals_equal_computing_the_month_with_the_new_version(november,
 
     login(client, "admin")
     page = client.post(f"/admin/templates/{CODE}/edit", data={
-        "body": services.as_text(body), "effective_from": NOVEMBER, "action": "save"})
+        "body": yaml_text.as_text(body), "effective_from": NOVEMBER, "action": "save"})
     assert page.status_code == 302
     diff = client.get(page.headers["Location"]).get_data(as_text=True)
     assert "indicators[response].params.bands" in diff
@@ -96,7 +96,7 @@ def test_preview_of_a_past_month_in_the_page_stores_nothing(november, client):
     versions, before = template_count(), snapshot(OCTOBER)
     login(client, "admin")
     page = client.post(f"/admin/templates/{CODE}/edit", data={
-        "body": services.as_text(changed_bands()), "preview_month": OCTOBER, "action": "preview"})
+        "body": yaml_text.as_text(changed_bands()), "preview_month": OCTOBER, "action": "preview"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="what-if"' in html and "张三" in html and "部门合计" in html
     assert template_count() == versions and snapshot(OCTOBER) == before
@@ -106,7 +106,7 @@ def test_a_preview_of_a_template_nobody_is_scored_with_says_so_and_where_to_assi
     """An empty table of "0 people" was all an admin saw for the presets nobody uses yet."""
     login(client, "admin")
     page = client.post("/admin/templates/service_360/edit", data={
-        "body": services.as_text(services.body_of(services.latest_version("service_360"))), "preview_month": NOVEMBER,
+        "body": yaml_text.as_text(services.body_of(services.latest_version("service_360"))), "preview_month": NOVEMBER,
         "action": "preview"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="what-if-nobody"' in html and "部门合计" not in html
@@ -195,7 +195,7 @@ def test_invalid_edits_are_refused_per_field(november, api, client, name, change
     assert any(key.startswith(field) for key in fields), fields
     login(client, "admin")
     page = client.post(f"/admin/templates/{CODE}/edit", data={
-        "body": services.as_text(broken(change)), "effective_from": "2026-12", "action": "save"})
+        "body": yaml_text.as_text(broken(change)), "effective_from": "2026-12", "action": "save"})
     assert page.status_code == 422 and 'id="template-errors"' in page.get_data(as_text=True)
     assert field[len("body."):] in page.get_data(as_text=True)
     assert template_count() == versions
@@ -222,7 +222,7 @@ def test_the_api_and_the_editor_take_a_template_of_one_size_and_depth(november, 
     if status == 422:
         assert answer.get_json()["error"]["fields"] == {"body": message}
     login(client, "admin")
-    text = services.as_text(broken(change))
+    text = yaml_text.as_text(broken(change))
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": text, "effective_from": "2026-12",
                                                               "action": "save"})
     assert page.status_code == 422 and message in page.get_data(as_text=True)
@@ -238,7 +238,7 @@ def test_a_template_as_large_as_the_api_takes_is_saved_again_by_the_editor(novem
     assert 90_000 < len(json.dumps(body, ensure_ascii=False)) <= services.MAX_BODY
     assert api("POST", f"/templates/{CODE}/versions", "admin",
                json={"body": body, "effective_from": "2026-12"}).status_code == 201
-    text = services.as_text(services.body_of(services.latest_version(CODE)))
+    text = yaml_text.as_text(services.body_of(services.latest_version(CODE)))
     login(client, "admin")
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": text, "effective_from": "2026-12",
                                                               "action": "save"})
@@ -422,7 +422,7 @@ def test_every_error_of_an_edit_is_named_with_its_field_and_non_monotone_bands_a
     assert any(key.startswith("body.indicators[2].params.bands") for key in fields)
     login(client, "admin")
     html = client.post(f"/admin/templates/{CODE}/edit", data={
-        "body": services.as_text(broken(several)), "effective_from": "2026-12", "action": "save"}).get_data(as_text=True)
+        "body": yaml_text.as_text(broken(several)), "effective_from": "2026-12", "action": "save"}).get_data(as_text=True)
     listed = html.split('id="template-errors"', 1)[1].split("</div>", 1)[0]  # each with its line and its field
     assert listed.count("<li><span class=\"error-line\">") >= 3 and listed.count("<code>") >= 3
     assert "响应及时率（indicators[2].params.bands" in html
@@ -433,7 +433,7 @@ def test_the_editor_says_what_is_wrong_in_the_readers_language(november, client)
     def rising(data):  # points rise as the share falls: a late response would score more
         indicator(data, "response")["params"]["bands"] = [[1, 3], [0.9, 15]]
     login(client, "admin")
-    form = {"body": services.as_text(broken(rising)), "effective_from": "2026-12", "action": "save"}
+    form = {"body": yaml_text.as_text(broken(rising)), "effective_from": "2026-12", "action": "save"}
     chinese = client.post(f"/admin/templates/{CODE}/edit", data=form).get_data(as_text=True)
     assert "阈值降低时分数不能升高（3 之后是 15）" in chinese
     assert "<code>响应及时率（indicators[2].params.bands" in chinese  # the line named as the page names it
@@ -471,7 +471,7 @@ def test_every_template_error_has_its_chinese_wording():
 ])
 def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(november, client, tail, said):
     login(client, "admin")
-    body = services.as_text(changed_bands()) + tail
+    body = yaml_text.as_text(changed_bands()) + tail
     versions = template_count()
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2026-12",
                                                                "action": "save"})
@@ -492,7 +492,7 @@ def test_what_yaml_cannot_hold_safely_is_refused_on_the_page_never_a_500(novembe
 ])
 def test_a_template_text_yaml_cannot_read_is_said_in_the_readers_language(text, said):
     with pytest.raises(Invalid) as refused:
-        services.parse_text(text)
+        yaml_text.parse_text(text)
     message = refused.value.fields["body"]
     assert message.startswith("不是有效的 YAML：") and said in message and not re.search("[a-z]{3}", message)
 
@@ -503,9 +503,9 @@ def test_a_yaml_type_tag_is_refused_at_its_place(november, client, written):
     """A template is text, numbers, true/false, lists and mappings as written: !!set [1], !!timestamp x, !!bool x
     and !!map [1] were a 500 (TypeError, AttributeError, KeyError in the parser's constructors)."""
     with pytest.raises(Invalid) as refused:
-        services.parse_text(f"code: x\nmax: {written}\n")
+        yaml_text.parse_text(f"code: x\nmax: {written}\n")
     assert refused.value.fields["body"].startswith("不是有效的 YAML：第 2 行第 6 列 不能使用")
-    body = services.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1)
+    body = yaml_text.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1)
     login(client, "admin")
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body, "effective_from": "2026-12",
                                                                "action": "save"})
@@ -515,12 +515,12 @@ def test_a_yaml_type_tag_is_refused_at_its_place(november, client, written):
 
 def test_a_date_in_a_template_stays_text_even_one_that_does_not_exist():
     """2026-02-30 failed the parse with "nesting too deep or a number too long"; a template holds months as text."""
-    assert services.parse_text("a: 2026-02-30\nb: 2026-12-01\n") == {"a": "2026-02-30", "b": "2026-12-01"}
+    assert yaml_text.parse_text("a: 2026-02-30\nb: 2026-12-01\n") == {"a": "2026-02-30", "b": "2026-12-01"}
 
 
 def test_a_lone_equals_sign_is_text():
     """YAML 1.1 reads "=" as its "value" key, which no safe constructor takes: it was refused as a ! tag."""
-    assert services.parse_text("a: =\nb: '='\n") == {"a": "=", "b": "="}
+    assert yaml_text.parse_text("a: =\nb: '='\n") == {"a": "=", "b": "="}
 
 
 def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, api):
@@ -530,14 +530,14 @@ def test_a_number_too_large_for_a_template_is_refused_with_its_path(november, ap
     answer = api("POST", f"/templates/{CODE}/versions", "admin", data=raw, content_type="application/json")
     assert answer.status_code == 422, answer.get_data(as_text=True)[:300]
     assert "body.indicators[0].max" in answer.get_json()["error"]["fields"]
-    body = services.parse_text(services.as_text(changed_bands()).replace("max: 15", "max: 1:15", 1))
+    body = yaml_text.parse_text(yaml_text.as_text(changed_bands()).replace("max: 15", "max: 1:15", 1))
     assert indicator(body, "attendance")["max"] == "1:15"  # YAML 1.1 read 75 (base 60): kept as text, refused
 
 
 @pytest.mark.parametrize("written", ["015", "0x0f", "0b1111", "-017", "1_5", "1_5.0", "15.0_0"])
 def test_a_number_yaml_1_1_would_read_in_another_base_is_kept_as_written_and_refused(november, api, written):
     """max: 020 was stored as 16 (octal) and 0x14 as 20, without a word; max: 010 said "超过满分 8"."""
-    body = services.parse_text(services.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1))
+    body = yaml_text.parse_text(yaml_text.as_text(changed_bands()).replace("max: 15", f"max: {written}", 1))
     assert indicator(body, "attendance")["max"] == written
     answer = api("POST", f"/templates/{CODE}/versions", "admin", json={"body": body, "effective_from": "2026-12"})
     assert answer.status_code == 422 and "body.indicators[0].max" in answer.get_json()["error"]["fields"]
@@ -551,10 +551,10 @@ def test_the_editor_shows_a_stored_version_in_the_order_its_preset_is_written_an
 
     for code, preset in bundled_presets().items():
         stored = json.loads(json.dumps(preset, sort_keys=True, default=str))
-        text = services.as_text(stored)
-        assert services.parse_text(text) == stored, code
+        text = yaml_text.as_text(stored)
+        assert yaml_text.parse_text(text) == stored, code
         assert text.startswith(f"code: {code}\nname: "), text[:60]
-    text = services.as_text(json.loads(json.dumps(bundled_presets()["engineer_monthly"], sort_keys=True)))
+    text = yaml_text.as_text(json.loads(json.dumps(bundled_presets()["engineer_monthly"], sort_keys=True)))
     assert "    - rule: deduction\n      inputs: {events: [personal_leave, sick_leave]}\n      params: {per: 2}\n" in text
     assert "grades: [[90, A], [80, B], [70, C], [60, D], [0, E]]\n" in text
     attendance = text[text.index("- code: attendance"):]
@@ -567,9 +567,9 @@ def test_yaml_aliases_are_refused_before_they_expand():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
     with pytest.raises(Invalid) as refused:
-        services.parse_text(bomb)
+        yaml_text.parse_text(bomb)
     assert "别名" in refused.value.fields["body"] and "第 2 行" in refused.value.fields["body"]
-    assert services.parse_text("name: 测试\nlist: [1, 2]\n") == {"name": "测试", "list": [1, 2]}
+    assert yaml_text.parse_text("name: 测试\nlist: [1, 2]\n") == {"name": "测试", "list": [1, 2]}
 
 
 def test_a_version_is_stored_and_answered_201_even_when_the_month_cannot_be_computed_now(november, api):
@@ -647,7 +647,7 @@ def test_a_field_the_page_refuses_is_named_by_its_label_not_as_an_expired_reques
     """A control character in the template answered 400 "the request has expired, reload the page" for ever; the
     page's fields were named body:, effective_from:, month:."""
     login(client, "admin")
-    body = services.as_text(changed_bands())
+    body = yaml_text.as_text(changed_bands())
     page = client.post(f"/admin/templates/{CODE}/edit", data={"body": body + "\n# \x07", "effective_from": "2026-12",
                                                                "action": "save"})
     html = page.get_data(as_text=True)
@@ -835,7 +835,7 @@ def test_each_fault_of_the_text_is_said_with_its_line(november, client):
     """A rule's fault was said by its path only (indicators[4].params.per) and a YAML fault by a line number in its
     message: in a text of 200 lines neither could be found."""
     login(client, "admin")
-    text = services.as_text(broken(lambda d: indicator(d, "rework_external")["params"].update(per=-1)))
+    text = yaml_text.as_text(broken(lambda d: indicator(d, "rework_external")["params"].update(per=-1)))
     line = next(n for n, row in enumerate(text.split("\n"), start=1) if "per: -1" in row)
     html = client.post(f"/admin/templates/{CODE}/edit", data={"body": text, "effective_from": "2026-12",
                                                               "action": "save"}).get_data(as_text=True)

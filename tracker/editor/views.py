@@ -10,7 +10,7 @@ from wtforms import StringField, TextAreaField
 from tracker import clock, language
 from tracker.auth.access import roles
 from tracker.auth.models import User
-from tracker.editor import services
+from tracker.editor import services, yaml_text
 from tracker.errors import Conflict, Invalid
 from tracker.extensions import db
 from tracker.scores.models import KpiTemplate
@@ -72,7 +72,7 @@ def edit(code):
                 errors, status = {name: messages[0] for name, messages in form.errors.items()}, 422
         else:
             try:
-                data = services.parse_text(form.body.data)
+                data = yaml_text.parse_text(form.body.data)
                 if request.form.get("action") == "preview":
                     month = (form.preview_month.data or "").strip()
                     month = month_arg(month, field="preview_month")
@@ -93,7 +93,7 @@ def edit(code):
                 yaml_line = error.extra.get("line")
     # each fault of the text with the line it is on, and the caret put there (a path alone, in a text of 200 lines
     # wrapped on a phone, could not be found)
-    lines = {path: yaml_line if path == "body" else services.line_of(form.body.data or "", path)
+    lines = {path: yaml_line if path == "body" else yaml_text.line_of(form.body.data or "", path)
              for path in errors if path.startswith("body")}
     shown = [(_field_label(path, data), message, lines.get(path)) for path, message in errors.items()]
     # the two month fields sit below the long text: each also says its own error where it is typed
@@ -109,7 +109,7 @@ def edit(code):
 
 def _as_stored(form, code, latest, now):
     """The edit form as it opens: the latest version's text, from this month (or its own start), a month to preview."""
-    form.body.data = services.as_text(services.body_of(latest))
+    form.body.data = yaml_text.as_text(services.body_of(latest))
     form.effective_from.data = max(Month.of(now.date()), latest.effective_from)
     form.preview_month.data = services.preview_month(code, now)
     return form
