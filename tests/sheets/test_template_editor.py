@@ -847,6 +847,7 @@ def test_each_fault_of_the_text_is_said_with_its_line(november, client):
     assert "不是有效的 YAML" in html and 'data-error-line="' in html
     shown = int(html.split('data-error-line="', 1)[1].split('"', 1)[0])
     assert abs(shown - line) <= 1, (shown, line)
+    assert html.count(f"第 {shown} 行") == 1  # in the parser's message only, not said twice
 
 
 @pytest.mark.e2e

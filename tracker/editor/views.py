@@ -95,7 +95,9 @@ def edit(code):
     # wrapped on a phone, could not be found)
     lines = {path: yaml_line if path == "body" else yaml_text.line_of(form.body.data or "", path)
              for path in errors if path.startswith("body")}
-    shown = [(_field_label(path, data), message, lines.get(path)) for path, message in errors.items()]
+    # (a YAML fault's message names its line already: 第 40 行第 1 列)
+    shown = [(_field_label(path, data), message, lines.get(path) if path != "body" else None)
+             for path, message in errors.items()]
     # the two month fields sit below the long text: each also says its own error where it is typed
     beside = {name: message for path, message in errors.items() for name, paths in BESIDE.items() if path in paths}
     # a fault of the text itself: the text box is marked, described by the list above and focused (the focus was on
